@@ -1,0 +1,3 @@
+from feedback_classifier.cli import main
+
+main()

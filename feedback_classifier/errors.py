@@ -1,0 +1,39 @@
+"""Domain errors: user mistakes the CLI turns into a one-line message and exit code 1.
+
+Each error subclasses a built-in so library users can catch it the usual way
+(``ValueError``, ``LookupError``...), and ``FeedbackClassifierError`` so the CLI can
+tell a user mistake from a bug. Messages say what is wrong, where (file, row,
+column, value) and how to fix it.
+"""
+
+
+class FeedbackClassifierError(Exception):
+    """Base class of every error caused by user input rather than by a bug."""
+
+
+class TaxonomyError(FeedbackClassifierError, ValueError):
+    """A taxonomy file or definition is invalid."""
+
+
+class LabelError(FeedbackClassifierError, ValueError):
+    """A label cell names a category the taxonomy does not have, or is malformed."""
+
+
+class InputFileError(FeedbackClassifierError, ValueError):
+    """An input table cannot be read: missing file, unknown format, bad encoding."""
+
+
+class MissingColumnError(FeedbackClassifierError, LookupError):
+    """A column the command needs is not in the table."""
+
+    def __str__(self) -> str:  # LookupError would repr() the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class ModelFileError(FeedbackClassifierError, ValueError):
+    """A model file is corrupt, not ours, incompatible, or made for another taxonomy."""
+
+
+class ScoreError(FeedbackClassifierError, ValueError):
+    """Score settings are invalid (e.g. unknown score type, bad scale)."""
+
