@@ -1,0 +1,293 @@
+"""Routing: one work queue per owning team, a review queue, and a summary.
+
+Every comment goes to the team(s) that own its categories — a comment about a late
+courier *and* a double charge lands in both Logistics' and Billing's queue, each
+seeing only its own categories. Comments the classifier is unsure about (or where it
+found nothing in a non-empty comment) also go to a ``review`` queue for a human; they
+stay in the team queues too, flagged, so no team loses sight of them.
+
+Queues are ordered most urgent first: detractors, then lower score, then the most
+confident classification, then the original row order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.scores import ScoreSpec, parse_scores
+
+REVIEW_QUEUE = "review"
+SUMMARY_NAME = "summary"
+ROW_COLUMN = "row"
+ENRICHED_COLUMNS = ("categories",)
+_RESERVED_FILE_STEMS = {
+    REVIEW_QUEUE,
+    SUMMARY_NAME,
+    # Windows device names cannot be file names, whatever the extension.
+    "con", "prn", "aux", "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
+
+
+@dataclass
+class RoutingResult:
+    """Per-team queues, the review queue and a per-team summary.
+
+    ``queues`` maps a team name (as written in the taxonomy) to its queue; every
+    owner team of the taxonomy has an entry, possibly empty. ``file_stems`` maps the
+    same team names to the safe file-name stems used by :func:`write_queues`.
+    """
+
+    queues: dict[str, pd.DataFrame]
+    review: pd.DataFrame
+    summary: pd.DataFrame
+    file_stems: dict[str, str] = field(default_factory=dict)
+
+
+def safe_file_stem(name: str, taken: Iterable[str] = ()) -> str:
+    """A file-name stem for a team name: lower case, letters/digits/dashes only.
+
+    Letters of any script are kept (``"Логистика"`` stays readable); anything that
+    could be a path separator or trouble in a shell becomes a dash. Stems that
+    collide with ``taken``, with ``review``/``summary`` or with Windows device names
+    get a suffix.
+
+    >>> safe_file_stem("Loyalty / CRM")
+    'loyalty-crm'
+    >>> safe_file_stem("../etc/passwd")
+    'etc-passwd'
+    >>> safe_file_stem("Review")
+    'review-team'
+    """
+    text = unicodedata.normalize("NFKC", str(name)).lower()
+    stem = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).replace("_", "-")
+    stem = re.sub(r"-{2,}", "-", stem).strip("-")[:80] or "team"
+    taken = {t.lower() for t in taken}
+    if stem in _RESERVED_FILE_STEMS:
+        stem = f"{stem}-team"
+    candidate, n = stem, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    return candidate
+
+
+def _team_labels(labels, taxonomy) -> dict[str, list]:
+    """Group one comment's labels by owning team, most specific label only.
+
+    A child implies its parent; the parent's own team only gets the comment when the
+    parent was tagged on its own (``Service`` alone), so ``Service > Manager
+    interaction`` goes to Sales and not also to Customer Support.
+    """
+    parents_with_child = {p for p, c in labels if c is not None}
+    by_team: dict[str, list] = {}
+    for label in labels:
+        parent, child = label
+        if child is None and parent in parents_with_child:
+            continue
+        by_team.setdefault(taxonomy.owner(label), []).append(label)
+    return by_team
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    """needs_review read back from CSV/JSONL comes as text; accept the usual spellings."""
+    if values.dtype == bool:
+        return values
+    text = values.astype("string").str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "y", "t", "1.0"]).fillna(False).astype(bool)
+
+
+def route(
+    df: pd.DataFrame,
+    taxonomy,
+    *,
+    text_col: str,
+    score_col: str | None = None,
+    score_type: str | ScoreSpec = "nps",
+    keep: Sequence[str] = (),
+    lang: str = "en",
+    source: str = "the table",
+) -> RoutingResult:
+    """Split an enriched table (``classify.enrich`` output) into per-team queues.
+
+    ``df`` needs ``text_col`` and ``categories`` (display paths joined by ``; `` in any
+    language of the taxonomy); ``confidence`` and ``needs_review`` are used when present.
+    ``keep`` names extra columns to carry into every queue (e.g. a response id).
+    Category names in the queues are written in ``lang``. ``score_type`` is a type name
+    (``nps``, ``csat``, ``ces``, ``mean``) or a ``scores.ScoreSpec`` (for a custom scale or
+    a lower-is-better CES); invalid score cells are kept and sort after the scored rows.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> tax = load_taxonomy("cx-default")
+    >>> df = pd.DataFrame({"comment": ["Late and charged twice"], "nps": [2],
+    ...     "categories": ["Delivery and logistics > Delivery time; Payment and billing > Billing errors"],
+    ...     "confidence": [0.8], "needs_review": [False]})
+    >>> result = route(df, tax, text_col="comment", score_col="nps")
+    >>> len(result.queues["Logistics"]), len(result.queues["Billing"])
+    (1, 1)
+    """
+    from feedback_classifier.io import require_columns
+
+    needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
+    require_columns(df, list(dict.fromkeys(needed)), source=source)
+
+    n = len(df)
+    row_numbers = np.arange(1, n + 1)
+    spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+    scores, detractor = _scores_and_detractors(df, score_col, spec, source)
+    # "worse first": ascending scores, unless lower is better (a CES where 7 = most effort)
+    urgency = scores if spec.higher_is_better else -scores
+    confidence = (
+        pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
+        if "confidence" in df.columns
+        else np.full(n, np.nan)
+    )
+    needs_review = (
+        _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, dtype=bool)
+    )
+    texts = df[text_col].astype("string").fillna("")
+
+    # Parse each distinct categories cell once: exports repeat the same few hundred values.
+    cells = df["categories"].astype("string").fillna("")
+    parsed: dict[str, dict[str, list]] = {}
+    team_rows: dict[str, list[tuple[int, str]]] = {}
+    for position, cell in enumerate(cells.tolist()):
+        if cell not in parsed:
+            labels = taxonomy.parse_labels(cell, row=position + 1, column="categories", source=source) if cell.strip() else []
+            parsed[cell] = {
+                team: taxonomy.format_labels(team_labels, lang=lang)
+                for team, team_labels in _team_labels(labels, taxonomy).items()
+            }
+        for team, names in parsed[cell].items():
+            team_rows.setdefault(team, []).append((position, names))
+
+    teams = _owner_teams(taxonomy)
+    for team in team_rows:  # a label whose owner is missing from the taxonomy's list
+        if team not in teams:
+            teams.append(team)
+
+    def build(positions: np.ndarray, categories: list[str]) -> pd.DataFrame:
+        frame = pd.DataFrame({ROW_COLUMN: row_numbers[positions]})
+        for column in keep:
+            if column not in (text_col, score_col):
+                frame[column] = df[column].iloc[positions].to_numpy()
+        frame[text_col] = texts.iloc[positions].to_numpy()
+        frame["categories"] = pd.array(categories, dtype="string")
+        if score_col:
+            frame[score_col] = scores[positions]
+        frame["confidence"] = confidence[positions]
+        frame["needs_review"] = needs_review[positions]
+        order = np.lexsort(
+            (
+                positions,  # last key: original order breaks remaining ties
+                -np.nan_to_num(confidence[positions], nan=-1.0),
+                np.nan_to_num(urgency[positions], nan=np.inf),
+                ~detractor[positions],
+            )
+        )
+        return frame.iloc[order].reset_index(drop=True)
+
+    queues: dict[str, pd.DataFrame] = {}
+    for team in teams:
+        entries = team_rows.get(team, [])
+        positions = np.array([p for p, _ in entries], dtype=int)
+        queues[team] = build(positions, [names for _, names in entries])
+
+    review_positions = np.flatnonzero(needs_review)
+    review_categories = [
+        "; ".join(parsed[cell][t] for t in parsed[cell]) if cell else ""
+        for cell in cells.iloc[review_positions].tolist()
+    ]
+    review = build(review_positions, review_categories)
+
+    summary_rows = []
+    for team in teams:
+        positions = np.array([p for p, _ in team_rows.get(team, [])], dtype=int)
+        summary_rows.append(
+            {
+                "team": team,
+                "comments": len(positions),
+                "detractors": int(detractor[positions].sum()),
+                "review": int(needs_review[positions].sum()),
+            }
+        )
+    summary_rows.append(
+        {
+            "team": REVIEW_QUEUE,
+            "comments": len(review_positions),
+            "detractors": int(detractor[review_positions].sum()),
+            "review": len(review_positions),
+        }
+    )
+    summary = pd.DataFrame(summary_rows, columns=["team", "comments", "detractors", "review"])
+
+    stems: dict[str, str] = {}
+    for team in teams:
+        stems[team] = safe_file_stem(team, taken=stems.values())
+    return RoutingResult(queues=queues, review=review, summary=summary, file_stems=stems)
+
+
+def _owner_teams(taxonomy) -> list[str]:
+    """Owner teams in taxonomy order, each once."""
+    teams: list[str] = []
+    for label in taxonomy.labels:
+        team = taxonomy.owner(label)
+        if team not in teams:
+            teams.append(team)
+    return teams
+
+
+def _scores_and_detractors(df, score_col, spec, source) -> tuple[np.ndarray, np.ndarray]:
+    """Parsed scores (NaN where missing/invalid) and the detractor flag for each row."""
+    n = len(df)
+    if not score_col:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    parsed = parse_scores(df[score_col], spec, column=score_col)
+    detractor = spec.detractor(parsed.values)
+    if detractor is None:  # a plain "mean" score has no detractors: order by score alone
+        detractor = np.zeros(n, dtype=bool)
+    return parsed.values, np.asarray(detractor, dtype=bool) & parsed.valid
+
+
+def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv") -> dict[str, Path]:
+    """Write each team's queue, the review queue and the summary into ``out_dir``.
+
+    Files are ``<team-stem>.<fmt>``, ``review.<fmt>`` and ``summary.<fmt>``, each written
+    atomically. Returns a mapping of queue name (team, ``review``, ``summary``) to path.
+
+    >>> # write_queues(route(df, tax, text_col="comment"), "queues/", fmt="xlsx")
+    """
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.io import write_table
+
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in {"csv", "xlsx", "jsonl"}:
+        raise InputFileError(f"Unknown queue format {fmt!r}: use csv, xlsx or jsonl.")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    paths: dict[str, Path] = {}
+    for team, queue in result.queues.items():
+        stem = result.file_stems.get(team) or safe_file_stem(team)
+        paths[team] = write_table(queue, out / f"{stem}.{fmt}", fmt=fmt)
+    paths[REVIEW_QUEUE] = write_table(result.review, out / f"{REVIEW_QUEUE}.{fmt}", fmt=fmt)
+    paths[SUMMARY_NAME] = write_table(result.summary, out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt)
+    return {name: Path(path) for name, path in paths.items()}
+
+
+def is_enriched(columns: Iterable[str]) -> bool:
+    """True when a table already carries classification output (a ``categories`` column).
+
+    >>> is_enriched(["comment", "categories", "confidence"])
+    True
+    """
+    return "categories" in set(columns)

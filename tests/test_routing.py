@@ -1,0 +1,160 @@
+"""Routing: per-team queues, review queue and summary from an enriched table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from feedback_classifier.errors import MissingColumnError
+from feedback_classifier.routing import route, safe_file_stem, write_queues
+from feedback_classifier.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy("cx-default")
+
+
+def enriched() -> pd.DataFrame:
+    """A hand-made classify.enrich output (categories in English display paths)."""
+    return pd.DataFrame(
+        {
+            "response_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+            "region": ["North", "South", "North", "East", "South", "North", "East"],
+            "comment": [
+                "Courier was three hours late",
+                "Courier late and I was charged twice",
+                "Delivery fine, price too high",
+                "ok",
+                "Parcel arrived crushed",
+                "The manager never called back",
+                "Courier lost my parcel",
+            ],
+            "nps": [9, 2, 6, 7, 8, 3, 2],
+            "categories": [
+                "Delivery and logistics > Delivery time",
+                "Delivery and logistics > Courier; Payment and billing > Billing errors",
+                "Price and value > Too expensive",
+                "",
+                "Delivery and logistics > Packaging",
+                "Service > Manager interaction",
+                "Delivery and logistics > Courier",
+            ],
+            "confidence": [0.9, 0.7, 0.8, 0.6, 0.95, 0.4, 0.85],
+            "needs_review": [False, False, False, True, False, True, False],
+        }
+    )
+
+
+def test_each_team_gets_only_its_own_categories(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    logistics = result.queues["Logistics"]
+    billing = result.queues["Billing"]
+    assert "response_id" not in logistics.columns  # carried only when asked with keep=
+    assert sorted(logistics["row"]) == [1, 2, 5, 7]
+    assert all(c.startswith("Delivery and logistics") for c in logistics["categories"])
+    assert billing["row"].tolist() == [2]
+    assert billing["categories"].tolist() == ["Payment and billing > Billing errors"]
+    assert result.queues["Pricing"]["row"].tolist() == [3]
+
+
+def test_comment_with_two_teams_goes_to_both(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    both = "Courier late and I was charged twice"
+    assert both in result.queues["Logistics"]["comment"].tolist()
+    assert both in result.queues["Billing"]["comment"].tolist()
+
+
+def test_child_with_own_owner_goes_to_that_team_not_the_parents(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    assert result.queues["Sales"]["row"].tolist() == [6]
+    assert result.queues["Customer Support"].empty
+
+
+def test_queue_is_most_urgent_first(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    logistics = result.queues["Logistics"]
+    # detractors (2, 2) first, equal score broken by confidence (0.85 before 0.7), then 8, 9
+    assert logistics["row"].tolist() == [7, 2, 5, 1]
+    assert logistics["nps"].tolist() == [2, 2, 8, 9]
+
+
+def test_review_queue_holds_exactly_the_uncertain_comments(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    assert sorted(result.review["row"]) == [4, 6]
+    assert result.review["row"].tolist() == [6, 4]  # the detractor first
+    assert result.review["categories"].tolist() == ["Service > Manager interaction", ""]
+
+
+def test_summary_counts_per_team(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    summary = result.summary.set_index("team")
+    assert summary.loc["Logistics"].tolist() == [4, 2, 0]  # comments, detractors, review
+    assert summary.loc["Billing"].tolist() == [1, 1, 0]
+    assert summary.loc["Sales"].tolist() == [1, 1, 1]
+    assert summary.loc["Pricing"].tolist() == [1, 1, 0]
+    assert summary.loc["review"].tolist() == [2, 1, 2]
+    assert summary.loc["Marketing"].tolist() == [0, 0, 0]
+    assert list(summary.index[:-1]) == tax.owners  # every team, taxonomy order, review last
+
+
+def test_keep_columns_are_carried(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps", keep=["response_id", "region"])
+    billing = result.queues["Billing"]
+    assert billing[["response_id", "region"]].values.tolist() == [["r2", "South"]]
+    assert list(billing.columns[:3]) == ["row", "response_id", "region"]
+    assert result.review["response_id"].tolist() == ["r6", "r4"]
+
+
+def test_missing_keep_column_is_a_clear_error(tax):
+    with pytest.raises(MissingColumnError, match="order_id"):
+        route(enriched(), tax, text_col="comment", keep=["order_id"])
+
+
+def test_categories_written_in_the_chosen_language(tax):
+    result = route(enriched(), tax, text_col="comment", score_col="nps", lang="ru")
+    assert result.queues["Billing"]["categories"].tolist() == [
+        tax.display_name(("payment", "billing_errors"), lang="ru")
+    ]
+
+
+def test_russian_category_cells_are_understood(tax):
+    df = enriched()
+    df.loc[0, "categories"] = tax.format_labels([("delivery", "delivery_time")], lang="ru")
+    result = route(df, tax, text_col="comment", score_col="nps")
+    assert 1 in result.queues["Logistics"]["row"].tolist()
+
+
+def test_without_scores_order_is_by_confidence(tax):
+    result = route(enriched(), tax, text_col="comment")
+    assert result.queues["Logistics"]["row"].tolist() == [5, 1, 7, 2]
+    assert result.summary.set_index("team").loc["Logistics", "detractors"] == 0
+
+
+def test_needs_review_read_back_from_text(tax):
+    df = enriched()
+    df["needs_review"] = df["needs_review"].map({True: "True", False: "False"})
+    assert sorted(route(df, tax, text_col="comment").review["row"]) == [4, 6]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_write_queues_one_file_per_team(tax, tmp_path, fmt):
+    from feedback_classifier.io import read_table
+
+    result = route(enriched(), tax, text_col="comment", score_col="nps", keep=["response_id"])
+    paths = write_queues(result, tmp_path / "queues", fmt=fmt)
+    names = sorted(p.name for p in (tmp_path / "queues").iterdir())
+    assert f"logistics.{fmt}" in names and f"loyalty-crm.{fmt}" in names
+    assert f"review.{fmt}" in names and f"summary.{fmt}" in names
+    assert len(names) == len(tax.owners) + 2
+    back = read_table(paths["Billing"])
+    assert back["response_id"].tolist() == ["r2"]
+
+
+def test_safe_file_stems():
+    assert safe_file_stem("Loyalty / CRM") == "loyalty-crm"
+    assert safe_file_stem("Логистика") == "логистика"
+    assert "/" not in safe_file_stem("../../x") and ".." not in safe_file_stem("../../x")
+    assert safe_file_stem("summary") == "summary-team"
+    assert safe_file_stem("CON") == "con-team"
+    assert safe_file_stem("Team A", taken=["team-a"]) == "team-a-2"
