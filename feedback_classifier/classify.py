@@ -1,0 +1,412 @@
+"""Classify / enrich: add category columns to any survey table, from 10 rows to tens of millions.
+
+``enrich`` works on a DataFrame in memory; ``classify_file`` streams a file of any size
+through it chunk by chunk (memory bounded by the chunk size), optionally in parallel
+worker processes, and writes the result atomically.
+
+Added columns (in this order):
+
+- ``categories``: predicted display paths joined by ``; `` (``Delivery > Courier; Price``),
+  the same syntax the training labels use, so the column can be fed back as labels;
+  a parent appears alone only when none of its children was predicted.
+- ``parent_categories``: the predicted parents (``Delivery; Price``).
+- ``confidence``: probability of the weakest predicted category; ``1 - max probability``
+  when nothing fired; empty (NaN) for empty comments, where nothing was predicted.
+- ``needs_review``: true when any category's probability (predicted or rejected) is within
+  ``review_margin`` of its decision threshold, or nothing fired on a non-empty comment.
+- with ``probabilities=True``: ``p: <path>`` per category (empty for empty comments).
+- with ``explain=True``: ``evidence``, e.g. ``Delivery > Delivery time: late, courier | Price: expensive``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+
+OUTPUT_COLUMNS = ("categories", "parent_categories", "confidence", "needs_review")
+EVIDENCE_COLUMN = "evidence"
+PROBABILITY_PREFIX = "p: "
+
+# Probabilities are model estimates; more digits than this only add noise (and bytes) to outputs.
+_DECIMALS = 4
+_EXPLAIN_TOP_K = 5
+
+
+@dataclass(frozen=True)
+class _Options:
+    text_col: str
+    lang: str = "en"
+    probabilities: bool = False
+    explain: bool = False
+    review_margin: float = 0.1
+
+
+@dataclass
+class _ChunkResult:
+    added: pd.DataFrame  # the added columns only, RangeIndex
+    label_counts: np.ndarray  # rows per class (children imply parents)
+    rows_with_categories: int
+    needs_review: int
+    empty_comments: int
+
+
+@dataclass(frozen=True)
+class ClassifySummary:
+    """What ``classify_file`` did, for the CLI summary and for batch-job logs."""
+
+    input: Path
+    output: Path
+    rows: int
+    rows_with_categories: int
+    needs_review: int
+    empty_comments: int
+    elapsed: float
+    jobs: int
+    category_counts: dict[str, int] = field(default_factory=dict)  # display path -> rows, most frequent first
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.elapsed if self.elapsed > 0 else float("inf")
+
+
+def enrich(
+    df: pd.DataFrame,
+    model: Any,
+    text_col: str,
+    *,
+    lang: str = "en",
+    probabilities: bool = False,
+    explain: bool = False,
+    review_margin: float = 0.1,
+) -> pd.DataFrame:
+    """Return a copy of ``df`` with category columns added (see the module docstring).
+
+    Every input row and column is kept, in order; empty, missing or non-text comment cells
+    get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
+    ``lang`` is the language of the category names written ("en" or "ru"), not of the comments,
+    which may be mixed. A column of ``df`` that has the name of an added column is overwritten
+    in place (re-classifying an enriched file replaces the old results).
+
+    >>> import pandas as pd
+    >>> from feedback_classifier.defaults import default_model
+    >>> df = pd.DataFrame({"id": [1, 2, 3], "comment": ["The courier was two days late", None, ""]})
+    >>> out = enrich(df, default_model(), "comment")
+    >>> list(out.columns)
+    ['id', 'comment', 'categories', 'parent_categories', 'confidence', 'needs_review']
+    >>> out["categories"].iloc[0].startswith("Delivery")
+    True
+    >>> out["categories"].iloc[1:].tolist()
+    ['', '']
+    """
+    from feedback_classifier.io import require_columns
+
+    require_columns(df, [text_col], source="the table")
+    opts = _Options(text_col, lang, probabilities, explain, review_margin)
+    result = _classify_texts(df[text_col].to_numpy(dtype=object), model, opts)
+    return _attach(df, result.added, opts)
+
+
+def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options) -> pd.DataFrame:
+    if opts.text_col in added.columns:
+        raise InputFileError(
+            f"The text column {opts.text_col!r} has the name of a column classify adds; "
+            "rename it (e.g. to 'comment') and try again."
+        )
+    out = df.copy()
+    existing = [c for c in added.columns if c in out.columns]
+    for col in existing:
+        out[col] = added[col].to_numpy()
+    new = added.drop(columns=existing)
+    if new.shape[1]:
+        new.index = out.index  # positional: the input index may be anything, even duplicated
+        out = pd.concat([out, new], axis=1)
+    return out
+
+
+def _is_comment(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _classify_texts(values: np.ndarray, model: Any, opts: _Options) -> _ChunkResult:
+    """The work for one chunk: predictions for the distinct non-empty comments, spread to all rows."""
+    n = len(values)
+    classes = list(model.classes_)
+    k = len(classes)
+    taxonomy = model.taxonomy_
+    is_comment = np.fromiter((_is_comment(v) for v in values), dtype=bool, count=n)
+    # Survey exports repeat comments a lot ("ok", "good", copy-pasted templates): analyse each once.
+    codes, uniques = pd.factorize(values[is_comment])
+    uniques = list(uniques)
+
+    if uniques:
+        proba = np.asarray(model.predict_proba(uniques), dtype=float)
+        fired = _decide(model, proba)
+    else:
+        proba = np.zeros((0, k))
+        fired = np.zeros((0, k), dtype=bool)
+
+    thresholds = np.asarray(model.thresholds_, dtype=float)
+    any_fired = fired.any(axis=1)
+    weakest = np.where(fired, proba, np.inf).min(axis=1, initial=np.inf)
+    top = proba.max(axis=1, initial=0.0)
+    u_conf = np.where(any_fired, weakest, 1.0 - top)
+    near = (np.abs(proba - thresholds) <= opts.review_margin + 1e-12).any(axis=1)
+    u_review = near | ~any_fired
+
+    # Many comments share the same category pattern: format each distinct 0/1 row once.
+    patterns, pattern_of_unique = _unique_rows(fired)
+    parents_idx = _parent_indices(classes)
+    cat_strings, parent_strings = [], []
+    for pattern in patterns:
+        labels = [classes[j] for j in np.flatnonzero(pattern)]
+        cat_strings.append(_format(taxonomy, _collapse(labels), opts.lang))
+        parents = sorted({parents_idx[j] for j in np.flatnonzero(pattern)})
+        parent_strings.append(_format(taxonomy, [classes[p] for p in parents], opts.lang))
+    # Row -> pattern index, with one extra "empty" pattern for non-comments.
+    empty_pattern = len(patterns)
+    row_pattern = np.full(n, empty_pattern, dtype=np.int64)
+    row_pattern[is_comment] = pattern_of_unique[codes]
+    cat_lookup = np.array(cat_strings + [""], dtype=object)
+    parent_lookup = np.array(parent_strings + [""], dtype=object)
+
+    row_unique = np.full(n, -1, dtype=np.int64)
+    row_unique[is_comment] = codes
+    has_comment = row_unique >= 0
+    confidence = np.full(n, np.nan)
+    confidence[has_comment] = np.round(u_conf[codes], _DECIMALS)
+    review = np.zeros(n, dtype=bool)
+    review[has_comment] = u_review[codes]
+
+    columns: dict[str, Any] = {
+        "categories": pd.array(cat_lookup[row_pattern], dtype="str"),
+        "parent_categories": pd.array(parent_lookup[row_pattern], dtype="str"),
+        "confidence": confidence,
+        "needs_review": review,
+    }
+    if opts.probabilities:
+        full = np.full((n, k), np.nan)
+        full[has_comment] = np.round(proba[codes], _DECIMALS)
+        for j, label in enumerate(classes):
+            columns[PROBABILITY_PREFIX + taxonomy.display_name(label, opts.lang)] = full[:, j]
+    if opts.explain:
+        columns[EVIDENCE_COLUMN] = pd.array(_evidence(model, uniques, any_fired, codes, n, has_comment, opts), dtype="str")
+
+    rows_per_unique = np.bincount(codes, minlength=len(uniques))
+    return _ChunkResult(
+        added=pd.DataFrame(columns),
+        label_counts=rows_per_unique @ fired.astype(np.int64),
+        rows_with_categories=int(rows_per_unique[any_fired].sum()),
+        needs_review=int(review.sum()),
+        empty_comments=int(n - has_comment.sum()),
+    )
+
+
+def _decide(model: Any, proba: np.ndarray) -> np.ndarray:
+    """0/1 decisions from probabilities without analysing the texts a second time.
+
+    Uses the model's own rule when it exposes one, so the output always matches
+    ``model.predict``; otherwise thresholds plus child => parent.
+    """
+    rule = getattr(model, "predict_from_proba", None)
+    if rule is None and hasattr(model, "_decode") and hasattr(model, "child_completion_"):
+        # Stopgap until FeedbackClassifier exposes a public predict_from_proba: its decoding
+        # (child completion, fallback) is more than thresholds, and analysing every text twice
+        # (predict_proba + predict) would halve throughput.
+        def rule(proba):
+            return model._decode(proba, model.child_completion_, model.fallback_ratio_)
+    if rule is not None:
+        return np.asarray(rule(proba), dtype=bool)
+    fired = proba >= np.asarray(model.thresholds_, dtype=float)
+    parents_idx = _parent_indices(list(model.classes_))
+    for j, p in enumerate(parents_idx):
+        if p != j:
+            fired[:, p] |= fired[:, j]
+    return fired
+
+
+def _parent_indices(classes: list) -> list[int]:
+    """Index of each class's parent class (itself for parents)."""
+    position = {label: i for i, label in enumerate(classes)}
+    return [position.get((parent, None), i) for i, (parent, _child) in enumerate(classes)]
+
+
+def _unique_rows(fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if fired.shape[0] == 0:
+        return np.zeros((0, fired.shape[1]), dtype=bool), np.zeros(0, dtype=np.int64)
+    packed = np.packbits(fired, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return fired[first], inverse.ravel()
+
+
+def _collapse(labels: list) -> list:
+    """Drop a parent when one of its children is listed: ``Delivery > Courier`` already says Delivery."""
+    with_child = {p for p, c in labels if c is not None}
+    return [(p, c) for p, c in labels if c is not None or p not in with_child]
+
+
+def _format(taxonomy: Any, labels: list, lang: str) -> str:
+    return taxonomy.format_labels(labels, lang=lang) if labels else ""
+
+
+def _evidence(model, uniques, any_fired, codes, n, has_comment, opts) -> np.ndarray:
+    taxonomy = model.taxonomy_
+    order = {label: i for i, label in enumerate(model.classes_)}
+    strings = np.full(len(uniques) + 1, "", dtype=object)  # last slot: rows without a comment
+    todo = np.flatnonzero(any_fired)
+    if len(todo):
+        explained = model.explain([uniques[i] for i in todo], top_k=_EXPLAIN_TOP_K)
+        for i, words_by_label in zip(todo, explained):
+            parts = [
+                f"{taxonomy.display_name(label, opts.lang)}: {', '.join(words)}"
+                for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
+                if words
+            ]
+            strings[i] = " | ".join(parts)
+    row_unique = np.full(n, len(uniques), dtype=np.int64)
+    row_unique[has_comment] = codes
+    return strings[row_unique]
+
+
+def classify_file(
+    input: str | Path,
+    output: str | Path,
+    *,
+    model: Any,
+    text_col: str,
+    fmt: str | None = None,
+    out_fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    chunksize: int = 50_000,
+    jobs: int = 1,
+    lang: str = "en",
+    probabilities: bool = False,
+    explain: bool = False,
+    review_margin: float = 0.1,
+    progress: Optional[Callable[[int, Optional[int]], None]] = None,
+) -> ClassifySummary:
+    """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
+
+    Reads ``chunksize`` rows at a time, so memory stays bounded whatever the file size.
+    With ``jobs > 1`` chunks are classified in that many worker processes (the model is sent
+    to each worker once) and written in input order: the output is byte-identical to
+    ``jobs=1``. The output appears only when complete (atomic rename). ``progress`` is
+    called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from feedback_classifier.defaults import default_model
+    >>> d = tempfile.mkdtemp()
+    >>> src, dst = os.path.join(d, "in.csv"), os.path.join(d, "out.csv")
+    >>> pd.DataFrame({"id": [1, 2], "comment": ["Support never answered my emails", ""]}).to_csv(src, index=False)
+    >>> summary = classify_file(src, dst, model=default_model(), text_col="comment")
+    >>> summary.rows, summary.empty_comments
+    (2, 1)
+    >>> pd.read_csv(dst).columns.tolist()[:3]
+    ['id', 'comment', 'categories']
+    """
+    from feedback_classifier import io
+    from feedback_classifier.progress import estimate_total_rows
+
+    input, output = Path(input), Path(output)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
+    if output.exists() and input.exists() and output.resolve() == input.resolve():
+        raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
+    opts = _Options(text_col, lang, probabilities, explain, review_margin)
+    total = estimate_total_rows(input, fmt) if progress is not None else None
+
+    start = time.perf_counter()
+    rows = with_categories = review = empty = 0
+    label_counts = np.zeros(len(model.classes_), dtype=np.int64)
+    chunks = io.iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    with io.TableWriter(output, fmt=out_fmt) as writer:
+        for chunk, result in _chunk_results(chunks, model, opts, jobs, source=str(input)):
+            writer.write(_attach(chunk, result.added, opts))
+            rows += len(chunk)
+            with_categories += result.rows_with_categories
+            review += result.needs_review
+            empty += result.empty_comments
+            label_counts += result.label_counts
+            if progress is not None:
+                progress(rows, max(total, rows) if total is not None else None)
+    if progress is not None:
+        progress(rows, rows)
+
+    taxonomy = model.taxonomy_
+    counts = {
+        taxonomy.display_name(label, lang): int(c)
+        for label, c in sorted(zip(model.classes_, label_counts), key=lambda lc: -lc[1])
+        if c > 0
+    }
+    return ClassifySummary(
+        input=input,
+        output=output,
+        rows=rows,
+        rows_with_categories=with_categories,
+        needs_review=review,
+        empty_comments=empty,
+        elapsed=time.perf_counter() - start,
+        jobs=jobs,
+        category_counts=counts,
+    )
+
+
+def _checked(chunks: Iterable[pd.DataFrame], opts: _Options, source: str):
+    from feedback_classifier.io import require_columns
+
+    for i, chunk in enumerate(chunks):
+        if i == 0:
+            require_columns(chunk, [opts.text_col], source=source)
+        yield chunk
+
+
+def _chunk_results(chunks, model, opts: _Options, jobs: int, source: str):
+    """Yield ``(chunk, _ChunkResult)`` in input order, classifying in ``jobs`` processes."""
+    chunks = _checked(chunks, opts, source)
+    if jobs == 1:
+        for chunk in chunks:
+            yield chunk, _classify_texts(chunk[opts.text_col].to_numpy(dtype=object), model, opts)
+        return
+
+    # Two chunks per worker in flight keeps every worker busy while the main process reads and
+    # writes, and bounds memory: at most 2*jobs chunks (and their results) are held at once.
+    max_in_flight = 2 * jobs
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model, opts))
+    pending: deque = deque()
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_work, chunk[opts.text_col].to_numpy(dtype=object))))
+            if len(pending) >= max_in_flight:
+                done_chunk, future = pending.popleft()
+                yield done_chunk, future.result()
+        while pending:
+            done_chunk, future = pending.popleft()
+            yield done_chunk, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(model: Any, opts: _Options) -> None:
+    # Runs once per worker process: the model crosses the process boundary once, not per chunk.
+    _WORKER["model"] = model
+    _WORKER["opts"] = opts
+
+
+def _work(values: np.ndarray) -> _ChunkResult:
+    return _classify_texts(values, _WORKER["model"], _WORKER["opts"])

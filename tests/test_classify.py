@@ -1,0 +1,273 @@
+"""classify.enrich / classify_file and the `classify` command."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feedback_classifier.classify import ClassifySummary, classify_file, enrich
+from feedback_classifier.errors import MissingColumnError
+from feedback_classifier.taxonomy import Taxonomy
+
+TAXONOMY = Taxonomy.from_dict(
+    {
+        "name": "tiny",
+        "languages": ["en", "ru"],
+        "categories": [
+            {
+                "id": "delivery",
+                "names": {"en": "Delivery", "ru": "Доставка"},
+                "children": [
+                    {"id": "delivery_time", "names": {"en": "Delivery time", "ru": "Сроки доставки"}},
+                    {"id": "courier", "names": {"en": "Courier", "ru": "Курьер"}},
+                ],
+            },
+            {
+                "id": "price",
+                "names": {"en": "Price", "ru": "Цена"},
+                "children": [{"id": "too_expensive", "names": {"en": "Too expensive", "ru": "Слишком дорого"}}],
+            },
+            {"id": "service", "names": {"en": "Service", "ru": "Сервис"}},
+        ],
+    }
+)
+D, DT, CO = ("delivery", None), ("delivery", "delivery_time"), ("delivery", "courier")
+P, PX, S = ("price", None), ("price", "too_expensive"), ("service", None)
+
+
+class StandInModel:
+    """Keyword model with fixed probabilities: lets the review rules be tested exactly."""
+
+    classes_ = [D, DT, CO, P, PX, S]
+    thresholds_ = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.4])
+    taxonomy_ = TAXONOMY
+    # keyword -> probabilities over classes_
+    RULES = {
+        "late": [0.95, 0.9, 0.1, 0.02, 0.01, 0.05],
+        "courier": [0.9, 0.2, 0.85, 0.02, 0.01, 0.05],
+        "expensive": [0.03, 0.01, 0.01, 0.97, 0.9, 0.05],
+        "borderline": [0.03, 0.01, 0.01, 0.02, 0.01, 0.45],  # service fires at 0.45 >= 0.4, within 0.1
+    }
+    BASE = [0.03, 0.01, 0.01, 0.02, 0.01, 0.05]
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def predict_proba(self, texts):
+        texts = list(texts)
+        self.calls.append(texts)
+        out = []
+        for t in texts:
+            row = np.array(self.BASE)
+            for word, probs in self.RULES.items():
+                if word in t.lower():
+                    row = np.maximum(row, probs)
+            out.append(row)
+        return np.array(out).reshape(len(texts), len(self.classes_))
+
+    def explain(self, texts, top_k=5):
+        out = []
+        for t in texts:
+            p = self.predict_proba([t])[0]
+            ev = {}
+            for j, label in enumerate(self.classes_):
+                if p[j] >= self.thresholds_[j] and label[1] is not None or (label == S and p[j] >= 0.4):
+                    ev[label] = [w for w in self.RULES if w in t.lower()][:top_k]
+            out.append(ev)
+        return out
+
+
+@pytest.fixture(scope="module")
+def real_model():
+    """A real FeedbackClassifier trained on a tiny in-file corpus."""
+    from feedback_classifier.model import FeedbackClassifier
+
+    corpus = [
+        ("the parcel arrived late again", [DT]),
+        ("delivery took two weeks, very late", [DT]),
+        ("доставка опоздала на неделю", [DT]),
+        ("заказ привезли поздно", [DT]),
+        ("the courier was rude and threw the box", [CO]),
+        ("courier did not call before coming", [CO]),
+        ("курьер нагрубил", [CO]),
+        ("курьер не позвонил", [CO]),
+        ("way too expensive for what it is", [PX]),
+        ("prices are too high, expensive", [PX]),
+        ("очень дорого", [PX]),
+        ("цены слишком высокие", [PX]),
+        ("prices went up", [P]),
+        ("support answered quickly and helped", [S]),
+        ("great service, friendly people", [S]),
+        ("хороший сервис", [S]),
+        ("late delivery and expensive shipping", [DT, PX]),
+        ("courier late and rude", [DT, CO]),
+        ("nothing to say", []),
+        ("всё нормально", []),
+    ] * 3
+    texts = [t for t, _ in corpus]
+    y = [labels for _, labels in corpus]
+    return FeedbackClassifier(taxonomy=TAXONOMY, cv=2).fit(texts, y)
+
+
+# ---------------------------------------------------------------- enrich: shape and rows
+
+
+def test_enrich_adds_columns_after_the_input_columns_and_keeps_rows():
+    df = pd.DataFrame(
+        {"id": [3, 1, 2, 9], "comment": ["Courier was late", None, "", "too expensive"], "nps": [2, 5, 7, 0]},
+        index=[10, 10, 5, 7],  # duplicated, unsorted index: kept as is
+    )
+    out = enrich(df, StandInModel(), "comment")
+    assert list(out.columns) == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review"]
+    assert out.index.tolist() == [10, 10, 5, 7]
+    pd.testing.assert_frame_equal(out[df.columns], df)
+    assert out["categories"].tolist() == ["Delivery > Delivery time; Delivery > Courier", "", "", "Price > Too expensive"]
+    assert out["parent_categories"].tolist() == ["Delivery", "", "", "Price"]
+    assert "categories" not in df.columns  # the input is not modified
+
+
+def test_enrich_analyses_each_distinct_comment_once():
+    model = StandInModel()
+    df = pd.DataFrame({"c": ["late", "late", "expensive", "late", None, "expensive"]})
+    out = enrich(df, model, "c")
+    assert sorted(model.calls[0]) == ["expensive", "late"]
+    assert out["categories"].tolist()[:3] == ["Delivery > Delivery time", "Delivery > Delivery time", "Price > Too expensive"]
+
+
+def test_enrich_names_categories_in_russian_on_request():
+    out = enrich(pd.DataFrame({"c": ["late courier"]}), StandInModel(), "c", lang="ru")
+    assert out["categories"].iloc[0] == "Доставка > Сроки доставки; Доставка > Курьер"
+    assert out["parent_categories"].iloc[0] == "Доставка"
+
+
+def test_enrich_of_an_empty_frame_has_the_output_columns():
+    df = pd.DataFrame({"c": pd.Series([], dtype="str"), "x": pd.Series([], dtype="int64")})
+    out = enrich(df, StandInModel(), "c", probabilities=True, explain=True)
+    assert len(out) == 0
+    assert list(out.columns[:6]) == ["c", "x", "categories", "parent_categories", "confidence", "needs_review"]
+    assert out["needs_review"].dtype == bool
+
+
+def test_enrich_missing_text_column_lists_the_columns():
+    with pytest.raises(MissingColumnError) as err:
+        enrich(pd.DataFrame({"comment": ["x"], "nps": [1]}), StandInModel(), "text")
+    assert "comment" in str(err.value) and "text" in str(err.value)
+
+
+def test_enrich_replaces_old_result_columns_in_place():
+    first = enrich(pd.DataFrame({"c": ["late"], "z": [1]}), StandInModel(), "c")
+    first.loc[0, "c"] = "expensive"
+    again = enrich(first, StandInModel(), "c")
+    assert list(again.columns) == list(first.columns)
+    assert again["categories"].tolist() == ["Price > Too expensive"]
+
+
+# ---------------------------------------------------------------- confidence and review rules
+
+
+def test_confidence_is_the_weakest_predicted_probability_or_one_minus_max():
+    df = pd.DataFrame({"c": ["late courier", "nothing here", None]})
+    out = enrich(df, StandInModel(), "c")
+    # late courier: D .95, DT .9, CO .85 fired -> weakest .85
+    assert out["confidence"].iloc[0] == pytest.approx(0.85)
+    # nothing fired: 1 - max(BASE) = 0.95
+    assert out["confidence"].iloc[1] == pytest.approx(0.95)
+    assert math.isnan(out["confidence"].iloc[2])
+
+
+def test_needs_review_rules():
+    df = pd.DataFrame({"c": ["late", "nothing here", "borderline", "", None, 42, "   "]})
+    out = enrich(df, StandInModel(), "c")
+    assert out["needs_review"].tolist() == [
+        False,  # every probability is far from its threshold
+        True,  # nothing fired on a real comment
+        True,  # service fired at 0.45 with threshold 0.4: within the margin
+        False,  # empty comments are never sent to review
+        False,
+        False,
+        False,
+    ]
+    # a rejected category near its threshold also counts: margin 0.5 reaches BASE probabilities
+    wide = enrich(pd.DataFrame({"c": ["late"]}), StandInModel(), "c", review_margin=0.5)
+    assert wide["needs_review"].tolist() == [True]
+
+
+# ---------------------------------------------------------------- optional columns
+
+
+def test_probability_columns_one_per_category():
+    out = enrich(pd.DataFrame({"c": ["late", None]}), StandInModel(), "c", probabilities=True)
+    p_cols = [c for c in out.columns if c.startswith("p: ")]
+    assert p_cols == [
+        "p: Delivery",
+        "p: Delivery > Delivery time",
+        "p: Delivery > Courier",
+        "p: Price",
+        "p: Price > Too expensive",
+        "p: Service",
+    ]
+    assert out["p: Delivery > Delivery time"].iloc[0] == pytest.approx(0.9)
+    assert out[p_cols].iloc[1].isna().all()
+
+
+def test_evidence_column_names_paths_and_words():
+    out = enrich(pd.DataFrame({"c": ["late courier", "nothing", ""]}), StandInModel(), "c", explain=True)
+    assert out["evidence"].tolist() == [
+        "Delivery > Delivery time: late, courier | Delivery > Courier: late, courier",
+        "",
+        "",
+    ]
+
+
+# ---------------------------------------------------------------- invariants (hypothesis)
+
+_cells = st.one_of(
+    st.sampled_from(["late", "courier", "expensive", "late and expensive", "borderline", "fine", "", "  "]),
+    st.text(max_size=20),
+    st.none(),
+    st.just(float("nan")),
+    st.integers(-5, 5),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_cells, max_size=30), other=st.lists(st.integers(), max_size=30))
+def test_enrich_invariants(cells, other):
+    n = len(cells)
+    df = pd.DataFrame({"k": (other + [0] * n)[:n], "text": pd.Series(cells, dtype=object)})
+    out = enrich(df, StandInModel(), "text", probabilities=True)
+    assert len(out) == n
+    assert list(out.columns[:2]) == ["k", "text"]
+    pd.testing.assert_frame_equal(out[["k", "text"]], df)
+    for cell, cats, parents, review in zip(
+        cells, out["categories"], out["parent_categories"], out["needs_review"]
+    ):
+        labels = TAXONOMY.parse_labels(cats)
+        assert TAXONOMY.format_labels(labels) == cats  # the strings round-trip
+        # child => parent: the parents column is exactly the parents of the categories
+        assert set(TAXONOMY.parse_labels(parents)) == {TAXONOMY.parent_of(lab) for lab in labels}
+        if not (isinstance(cell, str) and cell.strip()):
+            assert cats == "" and parents == "" and not review
+
+
+# ---------------------------------------------------------------- with the real model
+
+
+def test_enrich_agrees_with_the_real_model(real_model):
+    texts = ["the courier came late", "очень дорого", "", "nothing to say", "support helped"]
+    out = enrich(pd.DataFrame({"t": texts}), real_model, "t", probabilities=True, explain=True)
+    comments = [t for t in texts if t]
+    expected = real_model.predict_labels(comments)
+    got = [TAXONOMY.parse_labels(c) for c, t in zip(out["categories"], texts) if t]
+    assert got == expected
+    assert out["categories"].iloc[1] == "Price > Too expensive"
+    # evidence words are given for each predicted category, and only for them
+    ev = out["evidence"].iloc[1]
+    assert ev.startswith("Price > Too expensive: ")
+    assert out["evidence"].iloc[2] == ""
