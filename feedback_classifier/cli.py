@@ -65,6 +65,201 @@ def _root(
 # ---- commands are added below, one section per capability ----
 
 
+# ---- taxonomy ----
+from rich.text import Text  # noqa: E402
+from rich.tree import Tree  # noqa: E402
+
+from feedback_classifier import taxonomy as _taxonomy  # noqa: E402
+
+
+@taxonomy_app.command("validate")
+def taxonomy_validate(
+    file: str = typer.Argument(..., help="Taxonomy YAML file, or a bundled name such as cx-default."),
+) -> None:
+    """Check a taxonomy file and report every problem at once (file, line, category, field).
+
+    Example: feedback-classifier taxonomy validate my-taxonomy.yaml
+    """
+    tax = _taxonomy.load_taxonomy(file)
+    n_parents = len(tax.parents)
+    typer.echo(
+        f"OK: {tax.name} (version {tax.version}): {n_parents} parents, {len(tax) - n_parents} children, "
+        f"{len(tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
+    )
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    file: str = typer.Argument(..., help="Taxonomy YAML file, or a bundled name such as cx-default."),
+    lang: str = typer.Option("en", "--lang", help="Language of the names: en or ru."),
+    keywords: bool = typer.Option(False, "--keywords", help="Also list each category's keywords."),
+) -> None:
+    """Print the taxonomy as a tree with ids and owner teams.
+
+    Example: feedback-classifier taxonomy show cx-default --lang ru
+    """
+    tax = _taxonomy.load_taxonomy(file)
+    if lang not in tax.languages:
+        raise typer.BadParameter(
+            f"'{lang}' is not a language of taxonomy '{tax.name}' ({', '.join(tax.languages)})",
+            param_hint="--lang",
+        )
+    n_parents = len(tax.parents)
+    tree = Tree(
+        Text.assemble(
+            (tax.name, "bold"),
+            f"  version {tax.version}: {n_parents} parents, {len(tax) - n_parents} children",
+        )
+    )
+
+    def node(label, *, show_owner: bool) -> Text:
+        text = Text.assemble(
+            (tax.short_name(label, lang), "bold" if label[1] is None else ""),
+            (f"  [{label[1] or label[0]}]", "dim"),
+        )
+        if show_owner:
+            text.append(f"  owner: {tax.owner(label)}", style="cyan")
+        if keywords and tax.keywords(label, lang):
+            text.append(f"\n{', '.join(tax.keywords(label, lang))}", style="dim italic")
+        return text
+
+    for parent in tax.parents:
+        branch = tree.add(node(parent, show_owner=True))
+        for child in tax.children(parent):
+            # Children inherit the parent's team; print it only where it differs.
+            branch.add(node(child, show_owner=tax.owner(child) != tax.owner(parent)))
+    console.print(tree)
+
+
+@taxonomy_app.command("infer")
+def taxonomy_infer(
+    data: Path = typer.Argument(..., help="Labelled data file (CSV, XLSX, Parquet, JSONL)."),
+    labels_col: str = typer.Option("labels", "--labels-col", help="Column with labels like 'Parent > Child; Parent'."),
+    output: Path = typer.Option(..., "-o", "--output", help="Taxonomy YAML file to write."),
+    name: Optional[str] = typer.Option(None, "--name", help="Taxonomy name (default: the output file's stem)."),
+    owner: str = typer.Option(_taxonomy.DEFAULT_OWNER, "--owner", help="Owner team given to every parent."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
+) -> None:
+    """Build a taxonomy from the labels of a data file, for when you have none.
+
+    Ids are made from the names, names are kept as written for every language and every category is owned by "unassigned": edit the file afterwards.
+
+    Example: feedback-classifier taxonomy infer labelled.csv --labels-col labels -o my-taxonomy.yaml
+    """
+    from feedback_classifier.io import read_table, require_columns
+
+    if output.exists() and not force:
+        raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
+    df = read_table(data)
+    require_columns(df, labels_col, source=data)
+    tax = _taxonomy.infer_taxonomy(
+        df[labels_col], name=name or output.stem, owner=owner, column=labels_col, source=str(data), first_row=1
+    )
+    tax.dump(
+        output,
+        header=(
+            f"Inferred by `feedback-classifier taxonomy infer` from {data.name} (column '{labels_col}').\n"
+            "Next: set owner teams, translate the names, add descriptions and keywords;\n"
+            f"then check it with `feedback-classifier taxonomy validate {output.name}`."
+        ),
+    )
+    n_parents = len(tax.parents)
+    typer.echo(
+        f"Wrote {output}: {n_parents} parents, {len(tax) - n_parents} children from {len(df)} rows "
+        f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"
+    )
+
+
+# ---- classify ----
+def _load_classify_model(model: Optional[Path]):
+    if model is None:
+        from feedback_classifier.defaults import default_model
+
+        return default_model()
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.modelfile import load_model
+
+    if not model.exists():
+        raise ModelFileError(
+            f"{model}: model file not found; train one with `feedback-classifier train`, "
+            "or omit --model to use the bundled default model."
+        )
+    return load_model(model)
+
+
+@app.command("classify")
+def classify_command(
+    data: Path = typer.Argument(..., help="Survey export: CSV/TSV, XLSX, Parquet or JSONL (a Parquet directory with --engine dask)."),
+    text_col: str = typer.Option(..., "--text-col", help="Column with the comments."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file; its extension sets the format (.csv, .xlsx, .parquet, .jsonl)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model file from `train` (default: the bundled cx-default model)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Input format when the extension does not tell: csv, tsv, xlsx, parquet, jsonl."),
+    out_fmt: Optional[str] = typer.Option(None, "--out-format", help="Output format when the extension does not tell."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name (default: the first sheet)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: detected, e.g. utf-8, cp1251, utf-16)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
+    lang: str = typer.Option("en", "--lang", help="Language of the category names written: en or ru."),
+    probabilities: bool = typer.Option(False, "--probabilities", help="Add a 'p: <category>' column per category."),
+    explain: bool = typer.Option(False, "--explain", help="Add an 'evidence' column: the words behind each category."),
+    review_margin: float = typer.Option(0.1, "--review-margin", min=0.0, max=1.0, help="Flag for review when a probability is this close to its threshold."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (use the number of cores for big files)."),
+    chunksize: int = typer.Option(50_000, "--chunksize", min=1, help="Rows per chunk; memory grows with it."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or progress lines."),
+    engine: str = typer.Option("pandas", "--engine", help="pandas (files, streaming) or dask (Parquet datasets, clusters)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)."),
+) -> None:
+    """Add category columns (categories, parent_categories, confidence, needs_review) to every row of a survey export.
+
+    Every row and column is kept, in order. Files of any size are streamed in chunks.
+
+    Example: feedback-classifier classify survey.csv --text-col comment --out survey_classified.csv --jobs 2
+    """
+    from feedback_classifier.classify import classify_file
+    from feedback_classifier.progress import LogLineProgress, RichProgress
+
+    if engine not in ("pandas", "dask"):
+        raise typer.BadParameter(f"'{engine}' is not an engine; use pandas or dask", param_hint="--engine")
+    if scheduler is not None and engine != "dask":
+        raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
+    clf = _load_classify_model(model)
+    languages = tuple(getattr(clf.taxonomy_, "languages", ("en",)))
+    if lang not in languages:
+        raise typer.BadParameter(
+            f"'{lang}' is not a language of the model's taxonomy ({', '.join(languages)})", param_hint="--lang"
+        )
+
+    if engine == "dask":
+        from feedback_classifier.dask import classify_parquet_dataset
+
+        summary = classify_parquet_dataset(
+            data, out, model=clf, text_col=text_col, lang=lang, probabilities=probabilities,
+            explain=explain, review_margin=review_margin, scheduler=scheduler, workers=jobs,
+        )
+    else:
+        options = dict(
+            model=clf, text_col=text_col, fmt=fmt, out_fmt=out_fmt, sheet=sheet, encoding=encoding, sep=sep,
+            chunksize=chunksize, jobs=jobs, lang=lang, probabilities=probabilities, explain=explain,
+            review_margin=review_margin,
+        )
+        if quiet:
+            summary = classify_file(data, out, **options)
+        elif err_console.is_terminal:
+            with RichProgress(console=err_console) as bar:
+                summary = classify_file(data, out, progress=bar, **options)
+        else:
+            summary = classify_file(data, out, progress=LogLineProgress(), **options)
+
+    typer.echo(
+        f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
+        f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
+        f"{summary.empty_comments:,} empty comments."
+    )
+    if summary.category_counts:
+        top = list(summary.category_counts.items())[:5]
+        typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))
+    typer.echo(f"Wrote {summary.output}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -163,6 +163,8 @@ class Problem:
 def _raise_problems(problems: list[Problem], source: str | None) -> None:
     what = f"Invalid taxonomy {source}" if source else "Invalid taxonomy"
     lines = [f"{what} ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"]
+    # In file order, so users can fix them top to bottom.
+    problems = sorted(problems, key=lambda p: p.line or 0)
     lines += [f"  - {p}" for p in problems]
     error = TaxonomyError("\n".join(lines))
     error.problems = list(problems)  # type: ignore[attr-defined]
@@ -294,7 +296,7 @@ class _Validator:
                 self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=key)
             return None
         if not isinstance(value, str) or not value.strip():
-            kind = "empty" if isinstance(value, str) else f"a {type(value).__name__} ({value!r})"
+            kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
             self.add(
                 f"must be non-empty text, got {kind}; put it in quotes if YAML reads it as a number or yes/no",
                 line=_line_of(mapping, key),
@@ -495,7 +497,7 @@ class _Validator:
                 ]
                 ok = ok and all(c is not None for c in built)
                 children = [c for c in built if c is not None]
-                self.unique(children, raw_children, parent=parent_where)
+                self.unique(raw_children, parent=parent_where)
 
         if not ok:
             return None
@@ -508,40 +510,43 @@ class _Validator:
             children=tuple(children),
         )
 
-    def unique(self, cats: list[Category], raws: list, *, parent: str | None) -> None:
+    def unique(self, raws: list, *, parent: str | None) -> None:
         """Ids must be unique among siblings, and no two siblings may share a name or id
-        under the matching rules, or a label cell could mean either."""
-        raw_by_id = {r.get("id"): r for r in raws if isinstance(r, Mapping) and isinstance(r.get("id"), str)}
-        seen_ids: dict[str, int] = {}
-        for cat in cats:
-            where = f"{parent}/{cat.id}" if parent else cat.id
-            if cat.id in seen_ids:
+        under the matching rules, or a label cell could mean either. Works on the raw
+        entries so a duplicate is reported even when one of the pair has other problems."""
+        seen_ids: set[str] = set()
+        keys: dict[str, str] = {}
+        for raw in raws:
+            if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+                continue
+            cat_id = raw["id"]
+            where = f"{parent}/{cat_id}" if parent else cat_id
+            if cat_id in seen_ids:
                 self.add(
-                    f"duplicate id '{cat.id}'" + (f" under '{parent}'" if parent else " among parents"),
-                    line=self._dup_line(raws, cat.id),
+                    f"duplicate id '{cat_id}'" + (f" under '{parent}'" if parent else " among parents")
+                    + "; ids must be unique among siblings",
+                    line=_line_of(raw, "id"),
                     category=where,
                     field="id",
                 )
-            seen_ids[cat.id] = 1
-        keys: dict[str, str] = {}
-        for cat in cats:
-            for text in {cat.id, *cat.names.values()}:
+                continue
+            seen_ids.add(cat_id)
+            names = raw.get("names")
+            texts = [cat_id] + (
+                [n for n in names.values() if isinstance(n, str)] if isinstance(names, Mapping) else []
+            )
+            for text in dict.fromkeys(texts):
                 key = _norm(text)
                 other = keys.get(key)
-                if other is not None and other != cat.id:
+                if other is not None and other != cat_id:
                     self.add(
-                        f"'{text}' matches both '{other}' and '{cat.id}', so a label could mean either; "
+                        f"'{text}' matches both '{other}' and '{cat_id}', so a label could mean either; "
                         "rename one",
-                        line=_line_of(raw_by_id.get(cat.id), "names"),
-                        category=f"{parent}/{cat.id}" if parent else cat.id,
+                        line=_line_of(raw, "names"),
+                        category=where,
                         field="names",
                     )
-                keys.setdefault(key, cat.id)
-
-    @staticmethod
-    def _dup_line(raws: list, cat_id: str) -> int | None:
-        lines = [_line_of(r, "id") for r in raws if isinstance(r, Mapping) and r.get("id") == cat_id]
-        return lines[-1] if lines else None
+                keys.setdefault(key, cat_id)
 
 
 # --------------------------------------------------------------------------- taxonomy
@@ -692,7 +697,7 @@ class Taxonomy:
         else:
             built = [v.category(raw, f"categories[{i}]", langs, is_child=False) for i, raw in enumerate(raw_cats)]
             categories = [c for c in built if c is not None]
-            v.unique(categories, raw_cats, parent=None)
+            v.unique(raw_cats, parent=None)
         if v.problems:
             _raise_problems(v.problems, src)
         return cls(
@@ -1040,6 +1045,7 @@ def infer_taxonomy(
     owner: str = DEFAULT_OWNER,
     column: str | None = None,
     source: str | None = None,
+    first_row: int = 0,
 ) -> Taxonomy:
     """Build a taxonomy from label cells when the user has none.
 
@@ -1047,6 +1053,8 @@ def infer_taxonomy(
     names; names are kept as written (the most common spelling) for every language; every
     parent gets ``owner``. Names that differ only in case or spacing are one category.
     Parents and children are sorted by name, so row order does not change the result.
+    ``column``, ``source`` and ``first_row`` (the number of the first cell's row) only
+    serve error messages.
 
     >>> tax = infer_taxonomy(["FOOD > QUALITY; SERVICE", "food > prices", None, ""])
     >>> tax.labels
@@ -1057,7 +1065,7 @@ def infer_taxonomy(
     spellings: dict[str, Counter] = {}
     children: dict[str, dict[str, Counter]] = {}
     order: dict[str, int] = {}
-    for row, cell in enumerate(cells):
+    for row, cell in enumerate(cells, start=first_row):
         if _is_missing(cell):
             continue
         items = (
