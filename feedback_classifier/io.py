@@ -16,7 +16,8 @@ DataFrames. The rules it keeps:
   dropped, because Excel leaves formatted-but-empty rows there and they are not
   data (empty rows between data rows are kept).
 * CSV and XLSX cannot tell an empty string from a missing cell, so ``""`` reads
-  back as missing; Parquet and JSONL keep ``""`` and missing apart.
+  back as missing; Parquet and JSONL keep ``""`` and missing apart. XLSX (XML)
+  also stores a carriage return inside a cell as a plain line feed.
 * **Encoding and delimiter are sniffed** for CSV-like files (BOM, then strict
   UTF-8, then a restricted charset-normalizer guess with cp1251 as the Cyrillic
   fallback; delimiter among ``,`` ``;`` tab ``|``). ``encoding=`` / ``sep=``
@@ -954,9 +955,11 @@ class TableWriter:
         chunk = self._align(chunk)
         try:
             if self.fmt in ("csv", "tsv"):
+                # CRLF (RFC 4180, what Excel writes) also makes the csv module quote
+                # cells holding a lone "\r"; with "\n" such a cell would split the row.
                 neutralize_formulas(chunk).to_csv(
                     self._fh, index=False, header=not self._header_done,
-                    sep=self.sep, lineterminator="\n",
+                    sep=self.sep, lineterminator="\r\n",
                 )
                 self._header_done = True
             elif self.fmt == "jsonl":

@@ -1,0 +1,464 @@
+"""Table I/O: what a user relies on when feeding survey exports in and getting files out."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import gzip
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedback_classifier import io as fio
+from feedback_classifier.errors import InputFileError, MissingColumnError
+from feedback_classifier.io import (
+    TableWriter,
+    detect_encoding,
+    detect_format,
+    iter_table,
+    read_table,
+    require_columns,
+    write_table,
+)
+
+ROWS = [
+    ["id", "comment", "nps", "phone"],
+    ["007", "Курьер опоздал на два часа, упаковка мятая", "3", "+79161234567"],
+    ["008", "Всё отлично; спасибо!", "10", ""],
+    ["009", "", "", "8 (916) 123-45-67"],
+    ["010", 'Цена "кусается", но качество хорошее', "7", "NA"],
+]
+
+
+def _csv_text(sep: str) -> str:
+    lines = []
+    for row in ROWS:
+        cells = []
+        for cell in row:
+            if any(ch in cell for ch in (sep, '"', ",", ";")):
+                cell = '"' + cell.replace('"', '""') + '"'
+            cells.append(cell)
+        lines.append(sep.join(cells))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    if encoding == "utf-16-be-bom":
+        return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    return text.encode(encoding)  # "utf-16" writes a little-endian BOM, "utf-8-sig" a UTF-8 BOM
+
+
+def _assert_rows(df: pd.DataFrame) -> None:
+    assert list(df.columns) == ROWS[0]
+    assert len(df) == len(ROWS) - 1
+    for i, row in enumerate(ROWS[1:]):
+        got = [None if pd.isna(v) else v for v in df.iloc[i].tolist()]
+        assert got == [v if v != "" else None for v in row]
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-16-be-bom"])
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_csv_encoding_and_delimiter_are_sniffed(tmp_path, encoding, sep):
+    path = tmp_path / "survey.csv"
+    path.write_bytes(_encode(_csv_text(sep), encoding))
+    df = read_table(path)
+    _assert_rows(df)
+    # Text by default: ids and phone numbers are not mangled, "NA" stays text.
+    assert df["id"].tolist()[0] == "007"
+    assert df["phone"].iloc[0] == "+79161234567"
+    assert df["phone"].iloc[3] == "NA"
+    assert all(isinstance(dtype, pd.StringDtype) for dtype in df.dtypes)
+
+
+def test_cp1251_and_utf8_russian_files_both_decode_correctly(tmp_path):
+    text = "отзыв;оценка\nМенеджер не перезвонил, жду неделю;2\nБыстро и вежливо;9\n"
+    (tmp_path / "win.csv").write_bytes(text.encode("cp1251"))
+    (tmp_path / "utf.csv").write_bytes(text.encode("utf-8"))
+    for name in ("win.csv", "utf.csv"):
+        df = read_table(tmp_path / name)
+        assert df.columns.tolist() == ["отзыв", "оценка"]
+        assert df["отзыв"].tolist() == ["Менеджер не перезвонил, жду неделю", "Быстро и вежливо"]
+
+
+def test_utf8_sample_cut_inside_a_multibyte_char_is_still_utf8(tmp_path, monkeypatch):
+    text = "comment\n" + "Ждём доставку слишком долго\n" * 50
+    raw = text.encode("utf-8")
+    cut = len("comment\n".encode()) + 1  # second byte of the first Cyrillic letter
+    assert raw[cut - 1] >= 0xC0  # the sample ends after a lead byte: a cut character
+    assert detect_encoding(raw[:cut], truncated=True) == "utf-8"
+    monkeypatch.setattr(fio, "_SAMPLE_BYTES", cut)
+    path = tmp_path / "long.csv"
+    path.write_bytes(raw)
+    df = read_table(path)
+    assert len(df) == 50 and df["comment"].iloc[0] == "Ждём доставку слишком долго"
+
+
+def test_explicit_encoding_and_sep_override_sniffing(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_bytes("a|b;c\n1|2;3\n".encode("cp1251"))
+    assert read_table(path, sep=";").columns.tolist() == ["a|b", "c"]
+    assert read_table(path, sep="|").columns.tolist() == ["a", "b;c"]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name\nJosé\n".encode("latin-1"))
+    assert read_table(latin, encoding="latin-1")["name"].tolist() == ["José"]
+
+
+def test_wrong_explicit_encoding_is_a_clear_error(tmp_path):
+    path = tmp_path / "win.csv"
+    path.write_bytes("отзыв\nплохо\n".encode("cp1251"))
+    with pytest.raises(InputFileError, match=r"win\.csv.*utf-8.*encoding="):
+        read_table(path, encoding="utf-8")
+
+
+def test_one_column_file_with_commas_in_comments_is_not_split(tmp_path):
+    path = tmp_path / "comments.csv"
+    path.write_text("comment\nдорого, долго, грубо\nнормально\nfast, cheap\n", encoding="utf-8")
+    df = read_table(path)
+    assert df["comment"].tolist() == ["дорого, долго, грубо", "нормально", "fast, cheap"]
+
+
+def test_blank_and_empty_rows_are_kept(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("id,comment\n1,хорошо\n,\n\n4,плохо\n", encoding="utf-8")
+    df = read_table(path)
+    assert len(df) == 4
+    assert df["id"].tolist()[3] == "4" and df.iloc[1:3].isna().all().all()
+
+
+def test_rows_with_more_fields_than_the_header_are_an_error_not_a_shift(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("id;comment\n1;a;x\n2;b;y\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"bad\.csv.*more fields than the header.*sep="):
+        read_table(path)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,comment\n1,a\n2,b,c\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"ragged\.csv.*line 3"):
+        read_table(ragged)
+
+
+def test_invalid_utf8_after_the_sample_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(fio, "_SAMPLE_BYTES", 64)
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(("comment\n" + "ok row\n" * 20).encode() + "плохо\n".encode("cp1251"))
+    with pytest.raises(InputFileError, match=r"mixed\.csv.*encoding="):
+        read_table(path)
+
+
+# ---------------------------------------------------------------- other formats
+
+
+def _workbook(path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    ws.append(["note"])
+    ws.append(["not the data"])
+    data = wb.create_sheet("Ответы")
+    data.append(["id", "comment", "nps", "date", None])
+    data.append(["007", "Долго ждал", 3, dt.datetime(2024, 1, 5), None])
+    data.append([8, None, 9.5, dt.datetime(2024, 1, 6, 14, 30), None])
+    data.append([None, None, None, None, None])  # an empty row between data rows
+    data.append([10, "ok", 10, None, None])
+    data.append([None, None, None, None, None])  # trailing: formatting leftovers, not data
+    wb.save(path)
+
+
+def test_xlsx_first_named_and_indexed_sheet(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _workbook(path)
+    assert read_table(path).to_dict("list") == {"note": ["not the data"]}
+    df = read_table(path, sheet="Ответы")
+    assert df.columns.tolist() == ["id", "comment", "nps", "date"]
+    assert df["id"].tolist()[:2] == ["007", "8"]
+    assert df["nps"].tolist()[:2] == ["3", "9.5"]
+    assert df["date"].tolist()[:2] == ["2024-01-05", "2024-01-06 14:30:00"]
+    assert len(df) == 4 and df.iloc[2].isna().all()
+    assert read_table(path, sheet=1).equals(df)
+
+
+def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _workbook(path)
+    with pytest.raises(InputFileError, match=r"no sheet named 'Answers'.*'Summary', 'Ответы'"):
+        read_table(path, sheet="Answers")
+
+
+def test_parquet_is_read_as_text_by_default_and_native_on_request(tmp_path):
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"id": ["007", "008"], "nps": [9, 10], "score": [1.5, np.nan]}).to_parquet(path)
+    df = read_table(path)
+    assert df.to_dict("list") == {"id": ["007", "008"], "nps": ["9", "10"], "score": ["1.5", np.nan]} or (
+        df["nps"].tolist() == ["9", "10"] and df["score"].iloc[0] == "1.5" and pd.isna(df["score"].iloc[1])
+    )
+    native = read_table(path, as_text=False)
+    assert native["nps"].dtype == np.int64
+
+
+def test_jsonl_values_become_exact_text(tmp_path):
+    path = tmp_path / "t.jsonl"
+    lines = [
+        {"id": "007", "nps": 9, "comment": "Быстро"},
+        {"id": "008", "nps": 7.5, "tags": ["a", "b"]},
+        {"id": "009", "nps": None, "comment": ""},
+    ]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n", encoding="utf-8")
+    df = read_table(path)
+    assert df.columns.tolist() == ["id", "nps", "comment", "tags"]
+    assert df["nps"].tolist()[:2] == ["9", "7.5"] and pd.isna(df["nps"].iloc[2])
+    assert df["tags"].iloc[1] == '["a", "b"]'
+    assert df["comment"].iloc[2] == ""  # JSON keeps "" apart from missing
+    assert pd.isna(df["comment"].iloc[1])
+
+
+def test_json_array_file(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text('[{"a": "x"}, {"a": "y", "b": 1}]', encoding="utf-8")
+    assert read_table(path).fillna("-").to_dict("list") == {"a": ["x", "y"], "b": ["-", "1"]}
+
+
+def test_jsonl_bad_line_reports_its_line_number(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2}\n{"a": 3,,}\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"t\.jsonl: line 3 is not valid JSON"):
+        read_table(path)
+    path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"line 2 is a JSON list, not an object"):
+        list(iter_table(path))
+
+
+# ---------------------------------------------------------------- chunks
+
+
+def _sample_frame(n: int = 23) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"{i:03d}" for i in range(n)],
+            "comment": [("Очень долго, " * (i % 3)) + f"row {i}" if i % 5 else None for i in range(n)],
+            "nps": [str(i % 11) if i % 4 else None for i in range(n)],
+        }
+    )
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "xlsx", "parquet", "jsonl", "csv.gz", "jsonl.gz"])
+def test_chunked_reading_equals_whole_reading(tmp_path, ext):
+    path = write_table(_sample_frame(), tmp_path / f"t.{ext}")
+    whole = read_table(path)
+    chunks = list(iter_table(path, chunksize=5))
+    assert [len(c) for c in chunks] == [5, 5, 5, 5, 3]
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole)
+
+
+def test_iter_table_on_a_header_only_file_yields_one_empty_frame_with_columns(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("id,comment\n", encoding="utf-8")
+    chunks = list(iter_table(path, chunksize=10))
+    assert len(chunks) == 1 and chunks[0].columns.tolist() == ["id", "comment"] and chunks[0].empty
+
+
+# ---------------------------------------------------------------- writing
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "xlsx", "parquet", "jsonl", "csv.gz", "jsonl.gz"])
+def test_round_trip_keeps_columns_order_and_values(tmp_path, ext):
+    df = _sample_frame()
+    df["ещё колонка"] = ["пусто"] * len(df)
+    back = read_table(write_table(df, tmp_path / f"out.{ext}"))
+    pd.testing.assert_frame_equal(back, df, check_dtype=False)
+    assert list(tmp_path.iterdir()) == [tmp_path / f"out.{ext}"]  # no temp files left behind
+
+
+def test_csv_is_written_as_utf8_with_bom_unless_told_otherwise(tmp_path):
+    df = pd.DataFrame({"отзыв": ["дорого"]})
+    raw = write_table(df, tmp_path / "a.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) and raw[3:].decode() == "отзыв\r\nдорого\r\n"
+    raw = write_table(df, tmp_path / "b.csv", encoding="cp1251", sep=";").read_bytes()
+    assert raw.decode("cp1251") == "отзыв\r\nдорого\r\n"
+    assert read_table(tmp_path / "b.csv")["отзыв"].tolist() == ["дорого"]
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old content\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with TableWriter(target) as w:
+            w.write(_sample_frame())
+            raise RuntimeError("classification crashed half way")
+    assert target.read_text(encoding="utf-8") == "old content\n"
+    assert os.listdir(tmp_path) == ["out.csv"]
+
+
+@pytest.mark.parametrize("ext", ["parquet", "xlsx", "jsonl"])
+def test_failed_write_in_each_format_leaves_no_temp(tmp_path, ext):
+    target = tmp_path / f"out.{ext}"
+    with pytest.raises(RuntimeError):
+        with TableWriter(target) as w:
+            w.write(_sample_frame())
+            raise RuntimeError("boom")
+    assert os.listdir(tmp_path) == []
+
+
+def test_xlsx_row_limit_is_a_clear_error_and_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(fio, "EXCEL_MAX_DATA_ROWS", 10)
+    target = tmp_path / "big.xlsx"
+    with pytest.raises(InputFileError, match=r"do not fit in an Excel sheet.*csv or \.parquet"):
+        with TableWriter(target) as w:
+            w.write(_sample_frame(8))
+            w.write(_sample_frame(8))
+    assert os.listdir(tmp_path) == []
+
+
+def test_streamed_parquet_casts_later_chunks_to_the_first_schema(tmp_path):
+    target = tmp_path / "s.parquet"
+    with TableWriter(target) as w:
+        w.write(pd.DataFrame({"id": ["1", "2"], "categories": [None, None]}))
+        w.write(pd.DataFrame({"categories": ["Price", None], "id": ["3", "4"]}))  # other order
+        w.write(pd.DataFrame({"id": ["5"]}))  # missing column written empty
+    df = read_table(target)
+    assert df["id"].tolist() == ["1", "2", "3", "4", "5"]
+    assert df["categories"].fillna("").tolist() == ["", "", "Price", "", ""]
+
+
+def test_streamed_chunk_with_a_new_column_is_refused(tmp_path):
+    with pytest.raises(InputFileError, match=r"'extra'"):
+        with TableWriter(tmp_path / "s.csv") as w:
+            w.write(pd.DataFrame({"a": ["1"]}))
+            w.write(pd.DataFrame({"a": ["2"], "extra": ["x"]}))
+    assert os.listdir(tmp_path) == []
+
+
+DANGEROUS = ["=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_csv_and_xlsx_neutralise_formula_cells(tmp_path, ext):
+    df = pd.DataFrame({"comment": DANGEROUS + ["-5", "-", "fine"], "delta": [-5, 1, 2, 3, 4, 5, 6, 7, 8]})
+    back = read_table(write_table(df, tmp_path / f"out.{ext}"))
+    expected = ["'" + v for v in DANGEROUS] + ["-5", "-", "fine"]
+    if ext == "xlsx":  # XML turns a stored CR into LF (documented)
+        expected = [v.replace("\r", "\n") for v in expected]
+    assert back["comment"].tolist() == expected
+    assert back["delta"].tolist()[0] == "-5"
+    if ext == "xlsx":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(tmp_path / "out.xlsx").active
+        assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+        assert ws["B2"].value == -5 and ws["A8"].value == -5  # numbers stay numbers
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl"])
+def test_parquet_and_jsonl_keep_formula_like_text(tmp_path, ext):
+    df = pd.DataFrame({"comment": DANGEROUS})
+    back = read_table(write_table(df, tmp_path / f"out.{ext}"))
+    assert back["comment"].tolist() == DANGEROUS
+
+
+def test_xlsx_keeps_ids_as_text_and_plain_numbers_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    df = pd.DataFrame({"id": ["007", "12"], "nps": ["9", "1.50"], "ctrl": ["a\x01b", None]})
+    write_table(df, tmp_path / "o.xlsx")
+    ws = load_workbook(tmp_path / "o.xlsx").active
+    assert [ws["A2"].value, ws["A3"].value, ws["B2"].value, ws["B3"].value] == ["007", 12, 9, "1.50"]
+    assert ws["C2"].value == "a\ufffdb"  # control characters Excel refuses are made visible
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_require_columns_names_the_missing_column_and_suggests(tmp_path):
+    df = pd.DataFrame(columns=["Response ID", "Comment", "NPS"])
+    require_columns(df, ["Comment", "NPS"], source="s.csv")
+    with pytest.raises(MissingColumnError) as err:
+        require_columns(df, ["Comment", "coment"], source="s.csv")
+    msg = str(err.value)
+    assert "s.csv" in msg and "'coment'" in msg
+    assert "'Response ID', 'Comment', 'NPS'" in msg and "Did you mean 'Comment'?" in msg
+    with pytest.raises(MissingColumnError, match=r"no column 'score'.*'a', 'b'\.$"):
+        require_columns(["a", "b"], "score", source="x.xlsx")
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputFileError, match=r"nope\.csv: file not found"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(InputFileError, match=r"is a directory"):
+        iter_table(tmp_path)  # raised at the call, not at the first next()
+
+
+def test_unknown_extension_lists_formats_and_the_override(tmp_path):
+    path = tmp_path / "data.dat"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"unknown table format '\.dat'.*\.csv.*\.parquet.*fmt="):
+        read_table(path)
+    assert read_table(path, fmt="csv").columns.tolist() == ["a", "b"]
+    with pytest.raises(InputFileError, match=r"save them as \.xlsx"):
+        detect_format("old.xls")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "pattern"),
+    [
+        ("fake.xlsx", b"id,comment\n1,a\n", r"fake\.xlsx: not a readable XLSX workbook"),
+        ("fake.parquet", b"PAR1 not really", r"fake\.parquet: not a valid Parquet file"),
+        ("cut.csv.gz", gzip.compress(b"id,comment\n1,a\n" * 50)[:40], r"cut\.csv\.gz: cannot read"),
+    ],
+)
+def test_corrupt_files_are_input_errors(tmp_path, name, content, pattern):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=pattern):
+        read_table(path)
+
+
+def test_detect_format():
+    assert detect_format("a.TSV") == "tsv"
+    assert detect_format("a.pq") == "parquet"
+    assert detect_format("a.ndjson") == "jsonl"
+    assert detect_format("a.csv.gz") == "csv"
+    assert detect_format("anything", fmt="Excel") == "xlsx"
+    with pytest.raises(InputFileError, match="gzip"):
+        detect_format("a.xlsx.gz")
+    with pytest.raises(InputFileError, match="unknown format 'sav'"):
+        detect_format("a.csv", fmt="sav")
+
+
+def test_write_into_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(InputFileError, match=r"directory .* does not exist"):
+        write_table(pd.DataFrame({"a": ["1"]}), tmp_path / "no" / "out.csv")
+
+
+# ---------------------------------------------------------------- invariants
+
+_cells = st.one_of(
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.sampled_from(['"', '""', ",", ";", "\t", "\n", "\r\n", "\r", " ", "a,b", 'x"y', "=1", "-", "Ж\nЖ"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_cells, _cells), min_size=0, max_size=12))
+def test_csv_round_trip_keeps_row_count_and_order(tmp_path, rows):
+    df = pd.DataFrame(
+        {"n": [str(i) for i in range(len(rows))], "a": [r[0] for r in rows], "b": [r[1] for r in rows]}
+    )
+    path = tmp_path / "hyp.csv"
+    write_table(df, path)
+    back = read_table(path)
+    assert len(back) == len(df)
+    assert back["n"].tolist() == df["n"].tolist()
+    expected = fio.neutralize_formulas(df)
+    for col in ("a", "b"):
+        want = [v if v != "" else None for v in expected[col].tolist()]
+        got = [None if pd.isna(v) else v for v in back[col].tolist()]
+        assert got == want
