@@ -1101,8 +1101,9 @@ def infer_taxonomy(
         )
 
     def best(counter: Counter) -> str:
-        # Most common spelling; ties go to the first seen (Counter keeps insertion order).
-        return counter.most_common(1)[0][0]
+        # Most common spelling; ties go to the code-point-smallest (capitalised sorts first),
+        # not to the first seen, so the result does not depend on row order.
+        return min(counter, key=lambda s: (-counter[s], s))
 
     def unique_ids(keys: list[str], names: dict[str, str]) -> dict[str, str]:
         ids: dict[str, str] = {}

@@ -1,0 +1,465 @@
+"""Taxonomy loading/validation, label parsing and formatting, inference, and the taxonomy CLI."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feedback_classifier import taxonomy as taxonomy_module
+from feedback_classifier.cli import app
+from feedback_classifier.errors import LabelError, TaxonomyError
+from feedback_classifier.taxonomy import (
+    Taxonomy,
+    bundled_taxonomy_names,
+    bundled_taxonomy_path,
+    infer_taxonomy,
+    load_taxonomy,
+)
+
+DATA = Path(__file__).parent / "data"
+SEMEVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2016"
+# Wide enough that rich does not wrap messages inside the words and paths we look for.
+runner = CliRunner(env={"COLUMNS": "250"})
+
+
+def plain(output: str) -> str:
+    """CLI output without rich's box drawing and line wrapping, for substring checks."""
+    return " ".join(output.translate({ord(c): " " for c in "│╭╮╰╯─"}).split())
+
+# The contract other modules (training data, defaults, routing) rely on: docs/ARCHITECTURE.md.
+CX_DEFAULT_IDS = {
+    ("product", "Product team"): ["quality", "defects", "assortment", "description_mismatch"],
+    ("price", "Pricing"): ["too_expensive", "value_for_money", "price_changes"],
+    ("service", "Customer Support"): [
+        "support_communication", "manager_interaction", "staff_competence", "staff_politeness", "response_speed",
+    ],
+    ("delivery", "Logistics"): ["delivery_time", "courier", "packaging", "tracking", "delivery_cost"],
+    ("returns", "Returns desk"): ["return_process", "refund_delay", "exchange_warranty"],
+    ("digital", "Digital"): ["usability", "bugs", "search", "checkout", "account_login"],
+    ("payment", "Billing"): ["payment_methods", "payment_failures", "billing_errors"],
+    ("communication", "Marketing"): ["spam", "order_notifications", "advertising"],
+    ("loyalty", "Loyalty / CRM"): ["bonus_program", "discounts_promotions", "promo_codes"],
+    ("store", "Retail operations"): ["queues", "cleanliness_atmosphere", "location_hours", "store_staff"],
+}
+SEMEVAL_PATHS = [
+    "FOOD > QUALITY", "RESTAURANT > GENERAL", "SERVICE > GENERAL", "AMBIENCE > GENERAL",
+    "FOOD > STYLE_OPTIONS", "RESTAURANT > MISCELLANEOUS", "FOOD > PRICES", "RESTAURANT > PRICES",
+    "DRINKS > QUALITY", "DRINKS > STYLE_OPTIONS", "LOCATION > GENERAL", "DRINKS > PRICES",
+]
+
+
+@pytest.fixture(scope="module")
+def cx() -> Taxonomy:
+    return load_taxonomy("cx-default")
+
+
+@pytest.fixture(scope="module")
+def semeval() -> Taxonomy:
+    return load_taxonomy("semeval-restaurants")
+
+
+def small_dict(**changes) -> dict:
+    d = {
+        "name": "small",
+        "languages": ["en", "ru"],
+        "categories": [
+            {
+                "id": "price",
+                "names": {"en": "Price", "ru": "Цена"},
+                "owner": "Pricing",
+                "keywords": {"en": ["price"], "ru": ["цена"]},
+                "children": [{"id": "too_expensive", "names": {"en": "Too expensive", "ru": "Слишком дорого"}}],
+            },
+            {"id": "service", "names": {"en": "Service", "ru": "Сервис"}},
+        ],
+    }
+    d.update(changes)
+    return d
+
+
+# ---------------------------------------------------------------- bundled taxonomies
+
+
+def test_module_docstring_examples_run():
+    result = doctest.testmod(taxonomy_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20
+    assert result.failed == 0
+
+
+def test_cx_default_has_exactly_the_contract_ids_and_owners(cx):
+    assert cx.name == "cx-default"
+    assert cx.parents == [(pid, None) for pid, _ in CX_DEFAULT_IDS]
+    for (pid, owner), kids in CX_DEFAULT_IDS.items():
+        assert cx.children(pid) == [(pid, k) for k in kids]
+        assert cx.owner((pid, None)) == owner
+        for k in kids:
+            expected = "Sales" if k == "manager_interaction" else owner
+            assert cx.owner((pid, k)) == expected
+
+
+def test_cx_default_every_category_is_bilingual_described_and_has_keywords(cx):
+    assert cx.languages == ("en", "ru")
+    for label in cx.labels:
+        assert cx.short_name(label, "en").isascii()
+        assert any("а" <= ch.lower() <= "я" for ch in cx.short_name(label, "ru")), label
+        assert cx.description_of(label).strip(), label
+        for lang in ("en", "ru"):
+            assert 5 <= len(cx.keywords(label, lang)) <= 12, (label, lang)
+
+
+def test_semeval_taxonomy_parses_the_dataset_spelling(semeval):
+    labels = semeval.parse_labels("; ".join(SEMEVAL_PATHS))
+    assert len(labels) == 12
+    assert set(labels) == {label for label in semeval.labels if label[1] is not None}
+    assert ("food", "style_options") in labels
+    # A child id recurs under several parents; the path is the identity.
+    assert semeval.parse_labels("DRINKS > QUALITY") == [("drinks", "quality")]
+    assert all(semeval.display_name(label, "ru") for label in semeval.labels)
+
+
+@pytest.mark.skipif(not SEMEVAL.is_dir(), reason="../shared research data not available")
+def test_semeval_taxonomy_parses_every_label_cell_of_the_research_data(semeval):
+    for name in ("restaurants_en_train.csv", "restaurants_ru_train.csv"):
+        df = pd.read_csv(SEMEVAL / name, keep_default_na=False, dtype=str)
+        parsed = {lbl for i, cell in enumerate(df["labels"]) for lbl in semeval.parse_labels(cell, row=i)}
+        assert len(parsed) == 12, name
+
+
+def test_bundled_names_and_unknown_name_lists_them():
+    assert {"cx-default", "semeval-restaurants"} <= set(bundled_taxonomy_names())
+    assert bundled_taxonomy_path("cx-default").is_file()
+    with pytest.raises(TaxonomyError, match=r"Unknown taxonomy 'nope'.*cx-default, semeval-restaurants"):
+        load_taxonomy("nope")
+    with pytest.raises(TaxonomyError, match="does not exist"):
+        load_taxonomy("missing/file.yaml")
+
+
+# ---------------------------------------------------------------- validation
+
+
+def test_invalid_file_reports_every_problem_in_one_error_with_locations():
+    path = DATA / "taxonomy_invalid.yaml"
+    with pytest.raises(TaxonomyError) as info:
+        Taxonomy.load(path)
+    problems = info.value.problems
+    text = str(info.value)
+    by = {(p.category, p.field): p for p in problems}
+    # unknown fields, with a suggestion for a typo
+    assert by[(None, "colour")].line == 4
+    assert "did you mean 'keywords'" in by[("service/Bad-Id", "kewords")].message
+    # missing names: one language, and all of them
+    assert by[("service", "names.ru")].line == 7
+    assert "missing names" in by[("price", "names")].message
+    # duplicate ids: a child under its parent, and a parent
+    assert by[("service/speed", "id")].line == 13
+    assert "duplicate id 'service'" in by[("service", "id")].message
+    assert by[("service", "id")].line == 21
+    # wrong types and bad values
+    assert by[("service/speed", "keywords.en")].line == 12
+    assert by[("categories[2]", "description")].line == 24
+    assert by[("categories[2]", "id")].message == "missing id"
+    assert "lowercase" in by[("service/Bad-Id", "id")].message
+    assert "two levels" in by[("service/nested", "children")].message
+    assert len(problems) == 11
+    assert text.startswith(f"Invalid taxonomy {path} (11 problems):")
+    assert f"{path}:13, category service/speed, field 'id'" in text
+    lines = [p.line for p in sorted(problems, key=lambda p: p.line)]
+    assert [int(s.split(":")[1].split(",")[0]) for s in text.splitlines()[1:]] == lines
+
+
+def test_bad_yaml_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("name: x\ncategories:\n  - id: a\n   names: [\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"t\.yaml:4: not valid YAML"):
+        Taxonomy.load(path)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ("name: x\ncategories: []\n", "has no categories"),
+        ("name: x\n", "has no categories"),
+        ("- a\n- b\n", "top level must be a mapping"),
+        ("categories:\n  - {id: a, names: {en: A}}\n", "missing taxonomy name"),
+        ("name: x\ncategories:\n  - {id: a, names: {en: A}, children: {id: b}}\n", "children must be a list"),
+        ("name: x\ncategories:\n  - {id: yes, names: {en: A}}\n", "id must be text, got bool True; quote it"),
+        ("name: x\ncategories:\n  - {id: a, names: {en: A}, keywords: [x]}\n", "keywords must be a mapping"),
+        ("name: x\ncategories:\n  - {id: a, names: {en: A; B}}\n", "must not contain ';' or '>'"),
+        ("name: x\ncategories:\n  - {id: a, names: {en: A}}\n  - {id: b, names: {en: a}}\n", "matches both"),
+        ("name: x\ncategories:\n  - {id: a, names: {en: A, en: B}}\n", "'en' is given twice"),
+        ("name: x\nlanguages: [en, en]\ncategories:\n  - {id: a, names: {en: A}}\n", "listed twice"),
+    ],
+)
+def test_each_kind_of_mistake_is_a_taxonomy_error(tmp_path, content, message):
+    path = tmp_path / "t.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=message):
+        Taxonomy.load(path)
+
+
+def test_children_inherit_owner_and_missing_owner_is_unassigned():
+    tax = Taxonomy.from_dict(small_dict())
+    assert tax.owner(("price", "too_expensive")) == "Pricing"
+    assert tax.owner(("service", None)) == "unassigned"
+    assert tax.owners == ["Pricing", "unassigned"]
+
+
+def test_taxonomy_is_immutable_and_picklable(cx):
+    with pytest.raises(AttributeError):
+        cx.name = "other"
+    cx.labels.append(("x", None))
+    assert ("x", None) not in cx.labels
+    copy = pickle.loads(pickle.dumps(cx))
+    assert copy == cx and copy.hash == cx.hash and copy.labels == cx.labels
+
+
+# ---------------------------------------------------------------- hash
+
+
+def test_hash_is_stable_across_processes_and_formatting(cx, tmp_path):
+    code = "from feedback_classifier.taxonomy import load_taxonomy; print(load_taxonomy('cx-default').hash)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == cx.hash
+    assert len(cx.hash) == 64
+    # Re-dumping with different YAML layout and comments keeps the content, so the hash.
+    assert Taxonomy.load(cx.dump(tmp_path / "copy.yaml", header="a comment")).hash == cx.hash
+    assert Taxonomy.from_dict(json.loads(json.dumps(cx.to_dict()))).hash == cx.hash
+
+
+def test_hash_changes_when_content_changes():
+    base = Taxonomy.from_dict(small_dict()).hash
+    changed = small_dict()
+    changed["categories"][0]["keywords"]["ru"].append("дорого")
+    assert Taxonomy.from_dict(changed).hash != base
+    renamed = small_dict()
+    renamed["categories"][1]["names"]["ru"] = "Обслуживание"
+    assert Taxonomy.from_dict(renamed).hash != base
+
+
+# ---------------------------------------------------------------- label parsing
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("service > support_communication", [("service", "support_communication")]),
+        ("Service > Support communication", [("service", "support_communication")]),
+        ("Обслуживание > Общение с поддержкой", [("service", "support_communication")]),
+        ("  SERVICE>support   COMMUNICATION ", [("service", "support_communication")]),
+        ("service > support-communication", [("service", "support_communication")]),
+        ("Price", [("price", None)]),
+        ("Price and value", [("price", None)]),
+        ("цена и выгода >", [("price", None)]),
+        ("Качество товара > Брак и повреждения", [("product", "defects")]),
+        ("Возврат и возмещение > задержка возврата денег", [("returns", "refund_delay")]),
+        ("ВОЗВРАТ И ВОЗМЕЩЕНИЕ > ЗАДЕРЖКА ВОЗВРАТА ДЕНЕГ", [("returns", "refund_delay")]),
+        (
+            "Service > Support communication; Price;Delivery > courier\nstore",
+            [("service", "support_communication"), ("price", None), ("delivery", "courier"), ("store", None)],
+        ),
+        ("price; Price and value; PRICE ;", [("price", None)]),
+        (["delivery > courier", "price"], [("delivery", "courier"), ("price", None)]),
+        ("", []),
+        ("   ", []),
+        (None, []),
+        (float("nan"), []),
+        (pd.NA, []),
+    ],
+)
+def test_parse_labels(cx, cell, expected):
+    assert cx.parse_labels(cell) == expected
+
+
+def test_parse_treats_yo_as_ye():
+    tax = Taxonomy.from_dict(
+        {"name": "t", "languages": ["ru"], "categories": [{"id": "a", "names": {"ru": "Ёмкость"}}]}
+    )
+    assert tax.parse_labels("емкость") == [("a", None)]
+    assert tax.parse_labels("ЁМКОСТЬ") == [("a", None)]
+
+
+def test_unknown_label_names_row_column_label_and_closest_paths(cx):
+    with pytest.raises(LabelError) as info:
+        cx.parse_labels("Price; Delivery > Curier", row=42, column="labels", source="survey.csv")
+    message = str(info.value)
+    assert "'Delivery > Curier'" in message
+    assert "row 42" in message and "column 'labels'" in message and "survey.csv" in message
+    assert "Closest known: 'Delivery and logistics > Courier'" in message
+    assert "add the category to the taxonomy" in message
+    assert (info.value.row, info.value.column, info.value.label) == (42, "labels", "Delivery > Curier")
+
+
+def test_unknown_russian_label_suggests_russian_paths(cx):
+    with pytest.raises(LabelError, match="Closest known: 'Доставка и логистика > Курьер'"):
+        cx.parse_labels("Доставка и логистика > курер", row=1)
+
+
+def test_child_without_its_parent_and_three_levels_are_errors(cx):
+    with pytest.raises(LabelError, match="Closest known: 'Delivery and logistics > Courier'"):
+        cx.parse_labels("courier", row=3)
+    with pytest.raises(LabelError, match="has 3 levels"):
+        cx.parse_labels("delivery > courier > late", row=3)
+    with pytest.raises(LabelError, match="no parent"):
+        cx.parse_labels("> courier", row=3)
+
+
+def test_format_labels(cx, semeval):
+    assert cx.format_labels([("service", "support_communication"), ("price", None)]) == (
+        "Service > Support communication; Price and value"
+    )
+    assert cx.format_labels([("delivery", "courier")], lang="ru") == "Доставка и логистика > Курьер"
+    assert cx.format_labels([]) == ""
+    assert semeval.format_labels([("food", "quality")]) == "Food > Quality"
+    with pytest.raises(LabelError, match="not a category"):
+        cx.format_labels([("delivery", "drone")])
+
+
+@st.composite
+def label_lists(draw, tax_name):
+    labels = load_taxonomy(tax_name).labels
+    return draw(st.lists(st.sampled_from(labels), unique=True, max_size=6))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tax_name=st.sampled_from(["cx-default", "semeval-restaurants"]),
+    data=st.data(),
+    lang=st.sampled_from(["en", "ru"]),
+)
+def test_format_then_parse_gives_back_the_labels(tax_name, data, lang):
+    tax = load_taxonomy(tax_name)
+    labels = data.draw(label_lists(tax_name))
+    assert tax.parse_labels(tax.format_labels(labels, lang=lang)) == labels
+
+
+# ---------------------------------------------------------------- inference
+
+
+def test_infer_builds_parents_and_children_from_label_cells():
+    df = pd.DataFrame(
+        {
+            "text": ["a", "b", "c", "d", "e"],
+            "labels": ["Delivery > Late courier; Price", None, "delivery > late  courier", "Доставка > Долго", ""],
+        }
+    )
+    tax = infer_taxonomy(df["labels"], name="mine")
+    assert tax.name == "mine"
+    assert tax.labels == [
+        ("delivery", None), ("delivery", "late_courier"), ("price", None), ("dostavka", None), ("dostavka", "dolgo"),
+    ]
+    assert tax.display_name(("delivery", "late_courier"), "ru") == "Delivery > Late courier"
+    assert tax.owner(("price", None)) == "unassigned"
+    assert [tax.parse_labels(c) for c in df["labels"]][0] == [("delivery", "late_courier"), ("price", None)]
+    # Row order does not change the result.
+    assert infer_taxonomy(df["labels"][::-1], name="mine").hash == tax.hash
+
+
+def test_infer_reports_malformed_label_with_row_and_empty_column():
+    with pytest.raises(LabelError, match=r"'a > b > c' in row 2, column 'tags'"):
+        infer_taxonomy(["x", "y", "a > b > c"], column="tags")
+    with pytest.raises(TaxonomyError, match="No labels found in column 'tags'"):
+        infer_taxonomy([None, "", math.nan], column="tags")
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_validate_ok():
+    result = runner.invoke(app, ["taxonomy", "validate", str(bundled_taxonomy_path("cx-default"))])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: cx-default (version 1): 10 parents, 38 children, 11 owner teams")
+
+
+def test_cli_validate_bad_file_exits_1_with_the_problem_list():
+    result = runner.invoke(app, ["taxonomy", "validate", str(DATA / "taxonomy_invalid.yaml")])
+    assert result.exit_code == 1
+    out = plain(result.output)
+    assert "Error" in out and "Invalid taxonomy" in out
+    assert "taxonomy_invalid.yaml:13, category service/speed, field 'id': duplicate id 'speed'" in out
+    assert "Traceback" not in out
+
+
+def test_cli_validate_unknown_name_exits_1():
+    result = runner.invoke(app, ["taxonomy", "validate", "no-such-taxonomy"])
+    assert result.exit_code == 1
+    assert "Unknown taxonomy 'no-such-taxonomy'" in plain(result.output)
+
+
+def test_cli_show_tree_with_ids_and_owners():
+    result = runner.invoke(app, ["taxonomy", "show", "cx-default"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Service  [service]  owner: Customer Support" in out
+    assert "Manager interaction  [manager_interaction]  owner: Sales" in out
+    assert "Courier  [courier]" in out
+    result = runner.invoke(app, ["taxonomy", "show", "semeval-restaurants", "--lang", "ru", "--keywords"])
+    assert result.exit_code == 0, result.output
+    assert "Еда  [food]  owner: Kitchen" in result.output
+    assert "вкусный" in result.output
+
+
+def test_cli_show_rejects_a_language_the_taxonomy_lacks():
+    result = runner.invoke(app, ["taxonomy", "show", "cx-default", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "'de' is not a language" in plain(result.output)
+
+
+def test_cli_infer_writes_a_taxonomy_that_validates_and_parses_the_labels(tmp_path):
+    data = tmp_path / "labelled.csv"
+    data.write_text(
+        "text,labels\n"
+        "slow courier,Delivery > Courier; Price\n"
+        "ok,\n"
+        "дорого,Цена > Слишком дорого\n"
+        "late,DELIVERY > courier\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "mine.yaml"
+    result = runner.invoke(app, ["taxonomy", "infer", str(data), "--labels-col", "labels", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 parents" not in result.output and "3 parents, 2 children" in result.output
+    assert not list(tmp_path.glob(".*.tmp"))  # the atomic write left no temp file behind
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["name"] == "mine"
+    validated = runner.invoke(app, ["taxonomy", "validate", str(out)])
+    assert validated.exit_code == 0, validated.output
+    tax = load_taxonomy(out)
+    cells = pd.read_csv(data, dtype=str)["labels"]
+    assert [tax.parse_labels(c) for c in cells] == [
+        [("delivery", "courier"), ("price", None)], [], [("tsena", "slishkom_dorogo")], [("delivery", "courier")],
+    ]
+    assert tax.owner(("delivery", "courier")) == "unassigned"
+    # An existing file is not overwritten without --force.
+    again = runner.invoke(app, ["taxonomy", "infer", str(data), "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in plain(again.output)
+    forced = runner.invoke(app, ["taxonomy", "infer", str(data), "-o", str(out), "--force", "--owner", "CX team"])
+    assert forced.exit_code == 0, forced.output
+    assert load_taxonomy(out).owner(("price", None)) == "CX team"
+
+
+def test_cli_infer_missing_column_exits_1(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("text,tags\na,Price\n", encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "infer", str(data), "-o", str(tmp_path / "t.yaml")])
+    assert result.exit_code == 1
+    assert "no column 'labels'" in plain(result.output)
+    assert not (tmp_path / "t.yaml").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "infer"])
+def test_cli_help_has_an_example(command):
+    result = runner.invoke(app, ["taxonomy", command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: feedback-classifier taxonomy " + command in result.output
