@@ -83,6 +83,8 @@ _PRE_TRANSLATE = {
     ord("\u00b4"): "'",
 }
 
+_PRE_TRANSLATE_RE = re.compile("[" + "".join(map(chr, _PRE_TRANSLATE)) + "]")
+
 # Skin tones, variation selectors, keycap and tag characters carry no meaning for
 # us; a ZWJ plus the following emoji is dropped so a ZWJ sequence folds to its head.
 _EMOJI_FOLD_RE = re.compile(
@@ -106,6 +108,9 @@ _PHONE_RE = re.compile(
     r")(?!\w)"
 )
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_DIGIT_RE = re.compile(r"\d")
+_TLD_RE = re.compile(r"\.(?:com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|online|co)(?![\w-])")
+_EMOTICON_HINT_RE = re.compile(r"[:;=]-?[()d]|\)\)|\(\(")
 _SMILE_RE = re.compile(r"(?<![\w:;=])[:;=]-?\)+|\){2,}")
 _FROWN_RE = re.compile(r"(?<![\w:;=])[:;=]-?\(+|\({2,}")
 _GRIN_RE = re.compile(r"(?<![\w:;=])[:;=]-?d+(?![\w])")
@@ -208,6 +213,49 @@ def _repair_mixed_word(word: str, lang: str | None) -> str:
     return word
 
 
+def _premask(s: str) -> str:
+    """The whole-string part of normalisation (everything but per-word repairs).
+
+    Each step is guarded by a cheap test so that the common comment, which has no
+    URL, digit or emoticon, pays only for the tests.
+    """
+    if s.isascii():
+        if "`" in s:
+            s = s.replace("`", "'")
+    else:
+        if _PRE_TRANSLATE_RE.search(s):
+            s = s.translate(_PRE_TRANSLATE)
+        s = unicodedata.normalize("NFKC", s)
+        if max(s) >= "\u200d":  # Cyrillic and Latin text has nothing to fold
+            s = _EMOJI_FOLD_RE.sub("", s).replace("\u200d", "")
+    s = s.lower()
+    if "ё" in s:
+        s = s.replace("ё", "е")
+    if "://" in s or "www." in s or "ftp" in s:
+        s = _URL_RE.sub(" _url_ ", s)
+    if "@" in s:
+        s = _EMAIL_RE.sub(" _email_ ", s)
+    if "." in s and _TLD_RE.search(s):
+        s = _DOMAIN_RE.sub(" _url_ ", s)
+    if _EMOTICON_HINT_RE.search(s):
+        s = _SMILE_RE.sub(" 🙂 ", s)
+        s = _FROWN_RE.sub(" 🙁 ", s)
+        s = _GRIN_RE.sub(" 😀 ", s)
+    if _DIGIT_RE.search(s):
+        s = _PHONE_RE.sub(" _phone_ ", s)
+        s = _NUM_RE.sub(" _num_ ", s)
+    return s
+
+
+def _fix_word(word: str, lang: str | None = None) -> str:
+    """Per-word repairs: squeeze letter runs of 3+ to 2, fix mixed Latin/Cyrillic."""
+    if _SQUEEZE_RE.search(word):
+        word = _SQUEEZE_RE.sub(r"\1\1", word)
+    if _MIXED_RE.search(word):
+        word = _repair_mixed_word(word, lang)
+    return word
+
+
 def normalize(text: Any, lang: str | None = None) -> str:
     """Normalise one comment to a lower-case string with masked spans.
 
@@ -226,29 +274,9 @@ def normalize(text: Any, lang: str | None = None) -> str:
     s = _to_text(text)
     if not s:
         return ""
-    s = s.translate(_PRE_TRANSLATE)
-    if not s.isascii():
-        s = unicodedata.normalize("NFKC", s)
-        s = _EMOJI_FOLD_RE.sub("", s)
-    s = s.lower()
-    if "ё" in s:
-        s = s.replace("ё", "е")
-    if "://" in s or "www." in s or "ftp" in s:
-        s = _URL_RE.sub(" _url_ ", s)
-    if "@" in s:
-        s = _EMAIL_RE.sub(" _email_ ", s)
-    if "." in s:
-        s = _DOMAIN_RE.sub(" _url_ ", s)
-    if ")" in s or "(" in s or ":" in s or ";" in s or "=" in s:
-        s = _SMILE_RE.sub(" 🙂 ", s)
-        s = _FROWN_RE.sub(" 🙁 ", s)
-        s = _GRIN_RE.sub(" 😀 ", s)
-    s = _PHONE_RE.sub(" _phone_ ", s)
-    s = _NUM_RE.sub(" _num_ ", s)
-    s = _SQUEEZE_RE.sub(r"\1\1", s)
-    if _MIXED_RE.search(s):
-        s = _WORD_RE.sub(lambda m: _repair_mixed_word(m.group(), lang), s)
-    s = s.replace("\u200d", "")
+    s = _premask(s)
+    if _SQUEEZE_RE.search(s) or _MIXED_RE.search(s):
+        s = _WORD_RE.sub(lambda m: _fix_word(m.group(), lang), s)
     # Masks are padded with spaces so they never glue to neighbours; collapse them.
     return " ".join(s.split())
 
@@ -450,7 +478,8 @@ class TextAnalyzer:
         self.drop_stop_words = drop_stop_words
         self.keep_punct = keep_punct
         self.max_cache = max_cache
-        self._cache: dict[str, tuple] = {}
+        self._entries: dict[str, tuple] = {}  # raw token -> entry (see kinds above)
+        self._fast: dict[str, str] = {}  # raw token -> its one output ("" = none)
 
     # -- pickling: parameters only -------------------------------------------------
     _PARAMS = ("lang", "keep_negator", "drop_stop_words", "keep_punct", "max_cache")
@@ -480,24 +509,25 @@ class TextAnalyzer:
         return hash(tuple(self.__getstate__().values()))
 
     # -- per-token classification ------------------------------------------------
-    def _entry(self, tok: str) -> tuple:
-        """Classify one raw (normalised) token; the result is cached by the caller."""
-        first = tok[0]
-        if first == "_" and tok in PLACEHOLDERS:
-            return (_OTHER, tok)
+    def _entry(self, raw: str, lang: str | None) -> tuple:
+        """Classify one normalised token (see the entry kinds above)."""
+        first = raw[0]
+        if first == "_" and raw in PLACEHOLDERS:
+            return (_OTHER, raw)
         if not first.isalpha():
             if first.isdigit():
                 return (_OTHER, "_num_")
-            if unicodedata.category(first) in ("So", "Sk") and len(tok) <= 2:
-                return (_OTHER, tok)  # emoji / flag / symbol
-            return (_OTHER, tok) if self.keep_punct else (_PUNCT,)
+            if unicodedata.category(first) in ("So", "Sk") and len(raw) <= 2:
+                return (_OTHER, raw)  # emoji / flag / symbol
+            return (_OTHER, raw) if self.keep_punct else (_PUNCT,)
+        tok = _fix_word(raw, lang)
         if tok in _EN_NEGATORS:
             return (_NEG, ("not",) if tok in {"not", "nor"} else (tok,), _EN_NEG_PREFIX)
         if tok in _RU_NEGATORS:
             return (_NEG, (tok,), _RU_NEG_PREFIX)
         if tok in _EN_NT_NOAPOS:
             return (_NEG, (_EN_NT_NOAPOS[tok], "not"), _EN_NEG_PREFIX)
-        if "'" in tok and _is_latin(first):
+        if "'" in tok and _is_latin(tok[0]):
             if tok.endswith("n't"):
                 stem = tok[:-3]
                 verb = (_EN_NT_STEMS.get(stem) or _en_lemma(stem)) if stem else None
@@ -518,22 +548,48 @@ class TextAnalyzer:
             return (_SKIP, (lemma,))
         return (_WORD, lemma)
 
+    def _remember(self, raw: str, entry: tuple) -> None:
+        if len(self._entries) >= self.max_cache:
+            self._entries.clear()
+            self._fast.clear()
+        self._entries[raw] = entry
+        kind = entry[0]
+        if kind == _WORD or kind == _OTHER:
+            self._fast[raw] = entry[1]
+        elif kind == _PUNCT or kind == _DROP:
+            self._fast[raw] = ""
+        elif kind == _SKIP and len(entry[1]) == 1:
+            self._fast[raw] = entry[1][0]
+        # negators and multi-token entries stay out of the fast table on purpose:
+        # their absence sends the comment down the path that tracks negation
+
     # -- the analyzer ----------------------------------------------------------------
     def __call__(self, text: Any, lang: str | None = None) -> list[str]:
-        s = normalize(text, lang or self.lang)
-        if not s:
+        if text.__class__ is not str:
+            text = _to_text(text)
+        if not text:
             return []
-        cache = self._cache
-        if len(cache) > self.max_cache:
-            cache.clear()
+        toks = _TOKEN_RE.findall(_premask(text))
+        # Fast path: every token already known and none of them a negator, so each
+        # maps to exactly one output string ("" for dropped ones) with no state.
+        out = list(map(self._fast.get, toks))
+        if None not in out:
+            return list(filter(None, out)) if "" in out else out
+        return self._slow(toks, lang or self.lang)
+
+    def _slow(self, toks: list[str], lang: str | None) -> list[str]:
+        entries = self._entries
         out: list[str] = []
         append = out.append
         prefix = None
         keep_neg = self.keep_negator
-        for tok in _TOKEN_RE.findall(s):
-            entry = cache.get(tok)
+        for tok in toks:
+            entry = entries.get(tok)
             if entry is None:
-                entry = cache[tok] = self._entry(tok)
+                entry = self._entry(tok, lang)
+                # lang only matters for a word mixing scripts: don't cache those
+                if not _MIXED_RE.search(tok):
+                    self._remember(tok, entry)
             kind = entry[0]
             if kind == _WORD:
                 if prefix is None:
