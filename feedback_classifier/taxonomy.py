@@ -79,6 +79,7 @@ _TOP_FIELDS = ("name", "version", "languages", "description", "categories")
 _CATEGORY_FIELDS = ("id", "names", "description", "owner", "keywords", "children")
 # Newlines separate labels too: Excel users often put one label per line in a cell.
 _LABEL_SPLIT_RE = re.compile(r"[;\n\r]+")
+_PARSE_CACHE_SIZE = 100_000
 
 
 # --------------------------------------------------------------------------- helpers
@@ -569,7 +570,7 @@ class Taxonomy:
 
     __slots__ = (
         "_name", "_version", "_languages", "_description", "_categories", "_source",
-        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical",
+        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical", "_parse_cache",
     )
 
     def __init__(
@@ -607,6 +608,7 @@ class Taxonomy:
         set_(self, "_labels", tuple(by_label))
         set_(self, "_parent_keys", parent_keys)
         set_(self, "_child_keys", child_keys)
+        set_(self, "_parse_cache", {})
         canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         set_(self, "_canonical", canonical)
         set_(self, "_hash", hashlib.sha256(canonical.encode("utf-8")).hexdigest())
@@ -954,10 +956,22 @@ class Taxonomy:
         """
         if _is_missing(cell):
             return []
+        if isinstance(cell, str):
+            # Label columns repeat a few cells many times; only successful parses are cached,
+            # so every bad cell still gets its own row in the error.
+            cached = self._parse_cache.get(cell)
+            if cached is None:
+                cached = tuple(self._parse_items(_LABEL_SPLIT_RE.split(cell), row, column, source))
+                if len(self._parse_cache) < _PARSE_CACHE_SIZE:
+                    self._parse_cache[cell] = cached
+            return list(cached)
         if isinstance(cell, (list, tuple)) or type(cell).__name__ == "ndarray":
             items = [str(x) for x in cell if not _is_missing(x)]
         else:
             items = _LABEL_SPLIT_RE.split(str(cell))
+        return self._parse_items(items, row, column, source)
+
+    def _parse_items(self, items: Iterable[str], row: Any, column: str | None, source: str | None) -> list[Label]:
         out: dict[Label, None] = {}
         for item in items:
             if item.strip():
