@@ -271,3 +271,136 @@ def test_enrich_agrees_with_the_real_model(real_model):
     ev = out["evidence"].iloc[1]
     assert ev.startswith("Price > Too expensive: ")
     assert out["evidence"].iloc[2] == ""
+
+
+# ---------------------------------------------------------------- classify_file
+
+SURVEY = pd.DataFrame(
+    {
+        "id": [f"{i:04d}" for i in range(40)],
+        "comment": (
+            ["the courier came late", "очень дорого", "", "support helped", "late and expensive", None, "ok", "курьер"] * 5
+        ),
+        "nps": [str(i % 11) for i in range(40)],
+    }
+)
+
+
+def _write_survey(path):
+    from feedback_classifier.io import write_table
+
+    write_table(SURVEY, path)
+    return path
+
+
+def test_classify_file_csv_to_csv(tmp_path, real_model):
+    src = _write_survey(tmp_path / "in.csv")
+    seen = []
+    summary = classify_file(
+        src, tmp_path / "out.csv", model=real_model, text_col="comment", chunksize=7,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert isinstance(summary, ClassifySummary)
+    assert summary.rows == 40 and summary.empty_comments == 10
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out.columns.tolist() == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review"]
+    assert out["id"].tolist() == SURVEY["id"].tolist()  # order and leading zeros kept
+    expected = enrich(SURVEY, real_model, "comment")
+    assert out["categories"].tolist() == expected["categories"].tolist()
+    assert summary.rows_with_categories == int((expected["categories"] != "").sum())
+    assert summary.needs_review == int(expected["needs_review"].sum())
+    assert summary.category_counts["Price > Too expensive"] >= 5
+    # progress: once per chunk (6 chunks of 7) then a final call with the exact total
+    assert [d for d, _ in seen] == [7, 14, 21, 28, 35, 40, 40]
+    assert seen[-1] == (40, 40)
+    assert seen[0][1] is not None and seen[0][1] >= 30
+
+
+def test_classify_file_csv_to_parquet_with_probabilities(tmp_path, real_model):
+    src = _write_survey(tmp_path / "in.csv")
+    classify_file(src, tmp_path / "out.parquet", model=real_model, text_col="comment", probabilities=True, chunksize=16)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert len(out) == 40
+    assert out["needs_review"].dtype == bool
+    assert "p: Delivery > Courier" in out.columns
+    assert out["categories"].tolist() == enrich(SURVEY, real_model, "comment")["categories"].tolist()
+
+
+def test_classify_file_xlsx_to_csv(tmp_path, real_model):
+    src = _write_survey(tmp_path / "in.xlsx")
+    summary = classify_file(src, tmp_path / "out.csv", model=real_model, text_col="comment", lang="ru")
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert summary.rows == len(out) == 40
+    assert out["categories"].iloc[1] == "Цена > Слишком дорого"
+
+
+def test_classify_file_missing_column_lists_columns_and_writes_nothing(tmp_path, real_model):
+    src = _write_survey(tmp_path / "in.csv")
+    with pytest.raises(MissingColumnError, match="'comment'"):
+        classify_file(src, tmp_path / "out.csv", model=real_model, text_col="text")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_classify_file_parallel_output_is_byte_identical(tmp_path, real_model):
+    src = _write_survey(tmp_path / "in.csv")
+    one = classify_file(src, tmp_path / "one.csv", model=real_model, text_col="comment", chunksize=6, explain=True)
+    two = classify_file(src, tmp_path / "two.csv", model=real_model, text_col="comment", chunksize=6, jobs=2, explain=True)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    assert (one.rows, one.needs_review, one.category_counts) == (two.rows, two.needs_review, two.category_counts)
+
+
+def test_classify_file_refuses_to_overwrite_its_input(tmp_path, real_model):
+    from feedback_classifier.errors import InputFileError
+
+    src = _write_survey(tmp_path / "in.csv")
+    with pytest.raises(InputFileError, match="overwrite the input"):
+        classify_file(src, src, model=real_model, text_col="comment")
+
+
+# ---------------------------------------------------------------- CLI
+
+runner = CliRunner()
+
+
+def _cli(*args):
+    from feedback_classifier.cli import app
+
+    return runner.invoke(app, ["classify", *map(str, args)])
+
+
+def test_cli_classify_with_the_default_model(tmp_path):
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "comment", "--out", tmp_path / "out.parquet", "--jobs", "2", "--chunksize", "10")
+    assert result.exit_code == 0, result.output
+    assert "Classified 40 rows" in result.output
+    assert "to review" in result.output and "Top categories:" in result.output
+    assert f"Wrote {tmp_path / 'out.parquet'}" in result.output
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["id"].tolist() == SURVEY["id"].tolist()
+    assert (out["categories"] != "").sum() > 0
+
+
+def test_cli_classify_quiet_has_no_progress_lines(tmp_path):
+    src = _write_survey(tmp_path / "in.csv")
+    loud = _cli(src, "--text-col", "comment", "--out", tmp_path / "a.csv")
+    quiet = _cli(src, "--text-col", "comment", "--out", tmp_path / "b.csv", "--quiet")
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "classified 40 / ~" in loud.stderr  # plain progress line: stderr is not a terminal
+    assert quiet.stderr == ""
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_cli_classify_missing_column_exits_1_listing_columns(tmp_path):
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "text", "--out", tmp_path / "out.csv", "--quiet")
+    assert result.exit_code == 1
+    assert "no column 'text'" in result.output and "'comment'" in result.output and "'nps'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_classify_missing_model_file_exits_1(tmp_path):
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "comment", "--out", tmp_path / "out.csv", "--model", tmp_path / "nope.joblib")
+    assert result.exit_code == 1
+    assert "nope.joblib" in result.output and "not found" in result.output
