@@ -67,6 +67,7 @@ ISSUE_LABELS = {
     "non_numeric": "not a number",
     "out_of_range": "outside the scale",
     "not_integer": "not a whole number",
+    "unparseable": "not a date",
 }
 # Spellings of "no answer" that are missing values, not typos.
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", "—", "#n/a", "н/д"})
@@ -265,7 +266,8 @@ class ScoreIssues:
             parts.append(f"{len(rows)} {ISSUE_LABELS.get(kind, kind)} ({label} {shown}{example_text})")
         return (
             f"Column '{self.column}': {self.n_valid} of {self.n_rows} rows have a valid {self.what}; "
-            f"{self.n_invalid} left out of {self.what} statistics (rows kept): " + "; ".join(parts) + "."
+            f"{self.n_invalid} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
+            "(rows kept): " + "; ".join(parts) + "."
         )
 
 

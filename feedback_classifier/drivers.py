@@ -1,0 +1,845 @@
+"""Drivers: which categories (pain points) move NPS / CSAT / CES, by how much, how sure we are.
+
+``compute_drivers(df, score_col=...)`` joins a ``categories`` column (display paths
+``Parent > Child`` joined by ``; `` as ``classify`` writes them) to a score column and returns
+a :class:`DriversResult`. Without a taxonomy the parent of a path is the text before ``>``;
+with one, names are matched in any language/case and every taxonomy category is listed (also
+those nobody mentioned).
+
+Definitions (every metric is the mean of a per-respondent value y, see ``scores.py``:
+NPS y = +100/0/-100, CSAT y = 100 x top-2-box, CES and ``mean`` y = the score):
+
+* A comment *mentions* a parent when any of its paths has that parent; it counts once however
+  many children fire. At level ``category`` each distinct path is its own row; a bare parent
+  name there (``Service``) means "tagged with the parent but none of its children".
+* Rows whose score is missing or invalid are kept: they count in ``mentions`` and ``share``
+  but not in anything computed from scores (``*_scored``, metrics, impact, regression).
+* ``impact`` (leave-out impact, metric points) = metric(all scored) - metric(scored comments
+  that do not mention the category): how many points the category costs (or adds) - the
+  change in the overall metric if the comments mentioning it were not there. It equals
+  ``share_scored x (metric_with - metric_without)``. Negative = the category pulls the score
+  down (for CES/``mean`` with ``higher_is_better=False`` a *positive* impact is harmful, and
+  ranking follows that).
+* ``impact_low``/``impact_high``: percentile bootstrap interval over respondents. Resampling
+  respondents is done on sufficient statistics: each respondent is a cell (mentions the
+  category?, value of y), so a bootstrap sample is one multinomial draw over those cells, drawn
+  for all categories and replicates at once. This is **exact** (identical in distribution to
+  resampling rows) whenever y takes at most 64 distinct values: always for NPS (3), CSAT (2),
+  CES and any integer scale. For a ``mean`` score with more distinct values, the number of
+  mentioning respondents is still drawn exactly (binomial) but each cell's sum is drawn from a
+  normal with the cell's mean and variance (a central-limit approximation, fine for cells of
+  more than ~30 respondents; ``settings["bootstrap"]`` says which one ran).
+* Key-driver regression: one OLS per level of y on all category indicators jointly (plus an
+  intercept), so a coefficient reads as metric points (NPS points, CSAT %-points, CES units)
+  associated with mentioning the category, other categories held fixed. Computed exactly from
+  per-pattern sums (rows with the same categories share a design row); standard errors are
+  heteroskedasticity-robust HC3 by default (``nonrobust``, ``HC0``, ``HC1`` available), with
+  normal-based 95% intervals and p-values like statsmodels' robust fits, and
+  Benjamini-Hochberg adjusted p-values across the categories of a level. A category with fewer
+  than 2 scored mentions, or collinear with others, is not estimated (``note`` says why).
+
+Columns of ``DriversResult.table`` (one row per category and level; ranked within a level by
+harm, most negative impact first):
+
+``level`` parent|category, ``rank``, ``category``, ``parent``, ``mentions`` (rows mentioning it,
+any score), ``mentions_scored`` (of those, rows with a valid score), ``share`` (mentions / all
+rows), ``share_of_detractors`` (detractors mentioning it / all detractors), ``metric_with`` /
+``metric_without`` (metric among scored comments that do / do not mention it),
+``impact``, ``impact_low``, ``impact_high``, ``detractor_rate_with`` / ``detractor_rate_without``
+(fractions), ``lift`` (detractor_rate_with / overall detractor rate), ``low_n``
+(mentions_scored < min_n: read with care, never hidden).
+
+``regression``: ``level, category, parent, coef, se, ci_low, ci_high, p_value, p_adjusted,
+significant, mentions_scored, low_n, note`` (one ``(intercept)`` row per level, not adjusted).
+``regression_fit``: ``level, n, terms, r_squared, cov_type``.
+``segments`` (``by=``): ``segment, segment_rows, segment_scored, segment_metric`` + the table
+columns, per segment; ``result.segments_wide("impact")`` pivots it to one column per segment.
+``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric``
++ ``level, category, parent, mentions, mentions_scored, share, metric_with, metric_without,
+impact, impact_low, impact_high, low_n``. Dates that cannot be read are reported in
+``date_issues`` (rows kept everywhere else).
+
+>>> df = pd.DataFrame({
+...     "nps": [10, 9, 3, 2, 8, 0, 10, 6],
+...     "categories": ["", "Price", "Delivery > Courier", "Delivery > Courier; Delivery > Tracking",
+...                    "Price", "Delivery > Tracking; Price", "", "Delivery > Tracking"],
+... })
+>>> res = compute_drivers(df, score_col="nps", min_n=2, n_boot=200)
+>>> round(res.overall.metric, 1)            # 3 promoters, 1 passive, 4 detractors of 8
+-12.5
+>>> top = res.table.iloc[0]
+>>> top["category"], int(top["mentions"]), float(top["impact"])   # 4/8 x (-100 - 75)
+('Delivery', 4, -87.5)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import sparse, stats
+
+from feedback_classifier.errors import LabelError, ScoreError
+from feedback_classifier.scores import (
+    ParsedScores,
+    ScoreIssues,
+    ScoreSpec,
+    ScoreSummary,
+    parse_scores,
+    summarize_scores,
+)
+
+LEVELS = ("parent", "category")
+FREQS = {"month": "M", "quarter": "Q", "week": "W-SUN", "year": "Y"}
+MAX_EXACT_VALUES = 64
+COV_TYPES = ("HC3", "HC1", "HC0", "nonrobust")
+_SPLIT = re.compile(r"[;\n\r]+")
+MISSING_SEGMENT = "(missing)"
+
+TABLE_COLUMNS = [
+    "level", "rank", "category", "parent", "mentions", "mentions_scored", "share", "share_of_detractors",
+    "metric_with", "metric_without", "impact", "impact_low", "impact_high",
+    "detractor_rate_with", "detractor_rate_without", "lift", "low_n",
+]
+REGRESSION_COLUMNS = [
+    "level", "category", "parent", "coef", "se", "ci_low", "ci_high", "p_value", "p_adjusted",
+    "significant", "mentions_scored", "low_n", "note",
+]
+TREND_CATEGORY_COLUMNS = [
+    "level", "category", "parent", "mentions", "mentions_scored", "share", "metric_with",
+    "metric_without", "impact", "impact_low", "impact_high", "low_n",
+]
+
+
+# ---- categories column -> indicator matrix
+
+
+@dataclass
+class CategoryMatrix:
+    """Indicator matrix of a categories column, stored per distinct cell.
+
+    ``member`` is a 0/1 sparse matrix (distinct cells x categories): row g says which
+    categories cell g mentions; ``row_cells`` maps each table row to its distinct cell, so the
+    full (rows x categories) matrix is ``member[row_cells]`` without ever being built.
+    """
+
+    names: list[str]
+    levels: list[str]
+    parents: list[str]
+    member: sparse.csr_matrix
+    row_cells: np.ndarray
+
+    def columns(self, level: str) -> np.ndarray:
+        return np.array([i for i, lv in enumerate(self.levels) if lv == level], dtype=np.int64)
+
+
+def _as_cells(values: pd.Series) -> pd.Series:
+    """List-valued cells (Parquet/JSONL) become ``; ``-joined strings so they can be factorised."""
+    if values.dtype == object:
+        sample = values.dropna().head(50)
+        if any(isinstance(v, (list, tuple, np.ndarray)) for v in sample):
+            return values.map(
+                lambda v: "; ".join(str(x) for x in v) if isinstance(v, (list, tuple, np.ndarray)) else v
+            )
+    return values
+
+
+def category_matrix(
+    values: pd.Series | list, *, taxonomy: Any = None, column: str = "categories", source: str | None = None
+) -> CategoryMatrix:
+    """Parse a categories column into parent- and path-level indicators.
+
+    Each distinct cell is parsed once, so a million rows with a few thousand distinct
+    category combinations parse in well under a second.
+
+    >>> m = category_matrix(pd.Series(["Delivery > Courier; Delivery > Tracking", "price", None]))
+    >>> m.names, m.levels
+    (['Delivery', 'price', 'Delivery > Courier', 'Delivery > Tracking', 'price'], ['parent', 'parent', 'category', 'category', 'category'])
+    >>> m.member[m.row_cells].toarray().astype(int).tolist()   # Delivery counted once in row 1
+    [[1, 0, 1, 1, 0], [0, 1, 0, 0, 1], [0, 0, 0, 0, 0]]
+    """
+    series = _as_cells(values if isinstance(values, pd.Series) else pd.Series(values, dtype=object))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    n_cells = len(uniques) + 1  # the last cell is "missing": no categories
+    codes = np.where(codes < 0, n_cells - 1, codes).astype(np.int64)
+
+    # Split every distinct cell at once, then parse each distinct path once.
+    texts = pa.array([str(u) for u in uniques], type=pa.string())
+    pieces = pc.split_pattern_regex(texts, r"[;\n\r]+")
+    piece_cell = np.asarray(pc.list_parent_indices(pieces), dtype=np.int64)
+    encoded = pc.utf8_trim_whitespace(pc.list_flatten(pieces)).dictionary_encode()
+    piece_item = np.asarray(encoded.indices, dtype=np.int64)
+    items = encoded.dictionary.to_pylist()
+
+    def first_row(item_index: int) -> int:
+        cell = piece_cell[np.flatnonzero(piece_item == item_index)[0]]
+        return int(np.flatnonzero(codes == cell)[0]) + 1
+
+    item_parent = np.full(len(items), -1, dtype=np.int64)  # -1: empty piece (e.g. "A;;B")
+    item_path = np.full(len(items), -1, dtype=np.int64)
+    if taxonomy is not None:
+        if isinstance(taxonomy, str) or hasattr(taxonomy, "__fspath__"):
+            from feedback_classifier.taxonomy import load_taxonomy
+
+            taxonomy = load_taxonomy(taxonomy)
+        labels = list(taxonomy.labels)
+        parent_labels = [lb for lb in labels if lb[1] is None]
+        names = [taxonomy.display_name(lb) for lb in parent_labels]
+        levels = ["parent"] * len(parent_labels)
+        parents = list(names)
+        parent_col = {lb[0]: i for i, lb in enumerate(parent_labels)}
+        path_col = {}
+        for lb in labels:
+            path_col[tuple(lb)] = len(names)
+            names.append(taxonomy.display_name(lb))
+            levels.append("category")
+            parents.append(taxonomy.display_name((lb[0], None)))
+        for i, item in enumerate(items):
+            if not item:
+                continue
+            try:
+                lb = taxonomy.parse_label(item, column=column, source=source)
+            except LabelError:
+                taxonomy.parse_label(item, row=first_row(i), column=column, source=source)
+                raise
+            item_parent[i] = parent_col[lb[0]]
+            item_path[i] = path_col[tuple(lb)]
+    else:
+        parent_keys: dict[str, int] = {}
+        parent_names: list[str] = []
+        path_keys: dict[tuple[str, str], int] = {}
+        path_names: list[str] = []
+        path_parent: list[int] = []
+        for i, item in enumerate(items):
+            if not item:
+                continue
+            head, _, tail = item.partition(">")
+            parent = " ".join(head.split())
+            child = " ".join(tail.split())
+            if not parent:
+                where = f" of {source}" if source else ""
+                raise LabelError(
+                    f"Malformed category '{item}' in row {first_row(i)}, column '{column}'{where}: "
+                    "nothing before '>'. Write 'Parent > Child' or 'Parent', separated by ';'."
+                )
+            pkey = parent.casefold()
+            if pkey not in parent_keys:
+                parent_keys[pkey] = len(parent_names)
+                parent_names.append(parent)
+            key = (pkey, child.casefold())
+            if key not in path_keys:
+                path_keys[key] = len(path_names)
+                shown = parent_names[parent_keys[pkey]]
+                path_names.append(f"{shown} > {child}" if child else shown)
+                path_parent.append(parent_keys[pkey])
+            item_parent[i] = parent_keys[pkey]
+            item_path[i] = path_keys[key]
+        n_parents = len(parent_names)
+        names = parent_names + path_names
+        levels = ["parent"] * n_parents + ["category"] * len(path_names)
+        parents = parent_names + [parent_names[p] for p in path_parent]
+        item_path = np.where(item_path >= 0, item_path + n_parents, -1)
+
+    used = item_parent[piece_item] >= 0
+    cells_used = piece_cell[used]
+    rows_idx = np.concatenate([cells_used, cells_used])
+    cols_idx = np.concatenate([item_parent[piece_item][used], item_path[piece_item][used]])
+    member = sparse.csr_matrix(
+        (np.ones(len(rows_idx)), (rows_idx, cols_idx)),
+        shape=(n_cells, len(names)),
+    )
+    member.sum_duplicates()
+    member.data[:] = 1.0  # a parent counts once however many of its children fire
+    return CategoryMatrix(names=names, levels=levels, parents=parents, member=member, row_cells=codes)
+
+
+# ---- aggregation to sufficient statistics
+
+
+@dataclass
+class _Agg:
+    """Sums per group of rows sharing a categories cell (and segment/period when cut)."""
+
+    cell: np.ndarray  # (G,) distinct-cell index of each group
+    rows: np.ndarray  # (G,) all rows
+    n: np.ndarray  # (G,) rows with a valid score
+    s1: np.ndarray  # (G,) sum of y
+    s2: np.ndarray  # (G,) sum of y^2
+    det: np.ndarray  # (G,) detractors
+    counts: np.ndarray | None  # (G, K) rows per distinct y value (exact bootstrap), or None
+
+    def subset(self, mask: np.ndarray) -> "_Agg":
+        return _Agg(self.cell[mask], self.rows[mask], self.n[mask], self.s1[mask], self.s2[mask],
+                    self.det[mask], None if self.counts is None else self.counts[mask])
+
+
+def _aggregate(
+    row_cells: np.ndarray, n_cells: int, y: np.ndarray, valid: np.ndarray, det: np.ndarray,
+    ykey: np.ndarray | None, n_values: int, extra: np.ndarray | None = None,
+) -> tuple[_Agg, np.ndarray | None]:
+    """Group rows by (extra, cell); returns the sums and each group's ``extra`` code."""
+    if extra is None:
+        group = row_cells
+        n_groups = n_cells
+        cell_of_group = np.arange(n_cells)
+        extra_of_group = None
+    else:
+        combined = extra.astype(np.int64) * n_cells + row_cells
+        uniq, group = np.unique(combined, return_inverse=True)
+        n_groups = len(uniq)
+        cell_of_group = uniq % n_cells
+        extra_of_group = uniq // n_cells
+    rows = np.bincount(group, minlength=n_groups).astype(float)
+    g_valid = group[valid]
+    y_valid = y[valid]
+    n = np.bincount(g_valid, minlength=n_groups).astype(float)
+    s1 = np.bincount(g_valid, weights=y_valid, minlength=n_groups)
+    s2 = np.bincount(g_valid, weights=y_valid * y_valid, minlength=n_groups)
+    d = np.bincount(g_valid, weights=det[valid].astype(float), minlength=n_groups)
+    counts = None
+    if ykey is not None:
+        counts = np.bincount(g_valid * n_values + ykey, minlength=n_groups * n_values).reshape(n_groups, n_values)
+        counts = counts.astype(float)
+    return _Agg(cell_of_group, rows, n, s1, s2, d, counts), extra_of_group
+
+
+# ---- per-category statistics
+
+
+def _category_stats(
+    agg: _Agg, member: sparse.csr_matrix, values: np.ndarray | None, *, orientation: float, has_det: bool,
+    min_n: int, n_boot: int, rng: np.random.Generator, confidence: float,
+) -> pd.DataFrame:
+    """Mentions, metric with/without, detractor rates, leave-out impact (+ bootstrap CI) per column."""
+    mt = member[agg.cell].T.tocsr()  # (C, G)
+    total_rows = agg.rows.sum()
+    N = agg.n.sum()
+    S = agg.s1.sum()
+    D = agg.det.sum()
+    mentions = mt @ agg.rows
+    n1 = mt @ agg.n
+    n0 = N - n1
+    s1_with = mt @ agg.s1
+    d_with = mt @ agg.det
+    with np.errstate(invalid="ignore", divide="ignore"):
+        metric_with = np.where(n1 > 0, s1_with / n1, np.nan)
+        metric_without = np.where(n0 > 0, (S - s1_with) / n0, np.nan)
+        metric_all = S / N if N > 0 else np.nan
+        impact = metric_all - metric_without
+        impact = np.where(n1 == 0, 0.0, impact)  # nobody mentions it: leaving it out changes nothing
+        share = mentions / total_rows if total_rows > 0 else np.full(len(mentions), np.nan)
+        if has_det:
+            rate_with = np.where(n1 > 0, d_with / n1, np.nan)
+            rate_without = np.where(n0 > 0, (D - d_with) / n0, np.nan)
+            share_det = d_with / D if D > 0 else np.full(len(n1), np.nan)
+            lift = rate_with / (D / N) if D > 0 else np.full(len(n1), np.nan)
+        else:
+            rate_with = rate_without = share_det = lift = np.full(len(n1), np.nan)
+    low, high = _bootstrap(agg, mt, values, n1, s1_with, N, S, n_boot, rng, confidence)
+    return pd.DataFrame(
+        {
+            "mentions": mentions.astype(np.int64),
+            "mentions_scored": n1.astype(np.int64),
+            "share": share,
+            "share_of_detractors": share_det,
+            "metric_with": metric_with,
+            "metric_without": metric_without,
+            "impact": impact,
+            "impact_low": low,
+            "impact_high": high,
+            "detractor_rate_with": rate_with,
+            "detractor_rate_without": rate_without,
+            "lift": lift,
+            "low_n": n1 < min_n,
+        }
+    )
+
+
+def _bootstrap(
+    agg: _Agg, mt: sparse.csr_matrix, values: np.ndarray | None, n1: np.ndarray, s1_with: np.ndarray,
+    N: float, S: float, n_boot: int, rng: np.random.Generator, confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of the leave-out impact for every column at once."""
+    C = mt.shape[0]
+    low = np.full(C, np.nan)
+    high = np.full(C, np.nan)
+    if n_boot <= 0 or N < 2:
+        return low, high
+    alpha = 1 - confidence
+    n_int = int(round(N))
+    if agg.counts is not None and values is not None:
+        with_counts = mt @ agg.counts  # (C, K)
+        total = agg.counts.sum(axis=0)  # (K,)
+        cells = np.concatenate([with_counts, total[None, :] - with_counts], axis=1)
+        cells = np.clip(cells, 0, None)
+        probs = cells / cells.sum(axis=1, keepdims=True)
+        K = len(values)
+        chunk = max(1, int(4_000_000 // max(1, n_boot * 2 * K)))
+        for start in range(0, C, chunk):
+            stop = min(C, start + chunk)
+            draws = rng.multinomial(n_int, probs[start:stop], size=(n_boot, stop - start)).astype(float)
+            sum_all = draws[..., :K] @ values + draws[..., K:] @ values
+            n_wo = draws[..., K:].sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                reps = sum_all / n_int - (draws[..., K:] @ values) / n_wo
+            low[start:stop], high[start:stop] = _percentiles(reps, alpha)
+    else:
+        # Continuous y: the split of respondents is exact (binomial); each cell's sum is drawn
+        # from a normal with the cell's mean and variance (CLT approximation).
+        s2_with = mt @ agg.s2
+        S2 = agg.s2.sum()
+        n0 = N - n1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu1 = np.where(n1 > 0, s1_with / n1, 0.0)
+            mu0 = np.where(n0 > 0, (S - s1_with) / n0, 0.0)
+            var1 = np.clip(np.where(n1 > 0, s2_with / n1 - mu1**2, 0.0), 0, None)
+            var0 = np.clip(np.where(n0 > 0, (S2 - s2_with) / n0 - mu0**2, 0.0), 0, None)
+        b1 = rng.binomial(n_int, np.clip(n1 / N, 0, 1), size=(n_boot, C)).astype(float)
+        b0 = n_int - b1
+        sum1 = b1 * mu1 + np.sqrt(b1 * var1) * rng.standard_normal((n_boot, C))
+        sum0 = b0 * mu0 + np.sqrt(b0 * var0) * rng.standard_normal((n_boot, C))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = (sum1 + sum0) / n_int - sum0 / b0
+        low, high = _percentiles(reps, alpha)
+    none = n1 == 0
+    low[none] = 0.0
+    high[none] = 0.0
+    return low, high
+
+
+def _percentiles(reps: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(reps)
+    if ok.all():
+        q = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=0)
+    else:
+        with np.errstate(invalid="ignore"):
+            q = np.nanquantile(np.where(ok, reps, np.nan), [alpha / 2, 1 - alpha / 2], axis=0)
+    return q[0], q[1]
+
+
+# ---- key-driver regression
+
+
+def _ols_grouped(
+    X: sparse.csr_matrix, w: np.ndarray, s1: np.ndarray, s2: np.ndarray, cov_type: str
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """OLS of row-level y on X from per-group sums (rows in a group share a design row).
+
+    ``X`` (G, p) sparse, includes the intercept; ``w`` rows per group, ``s1``/``s2`` sums of y
+    and y^2. Exactly equivalent to fitting the expanded rows: the residual sum of squares of a
+    group is s2 - 2 f s1 + w f^2 for its fitted value f, and every respondent of a group has the
+    same leverage. Returns (beta, cov, r_squared, dof_resid).
+    """
+    X = sparse.csr_matrix(X)
+    A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
+    A_inv = np.linalg.inv(A)
+    beta = A_inv @ np.asarray(X.T @ s1).ravel()
+    fitted = np.asarray(X @ beta).ravel()
+    rss_g = np.clip(s2 - 2 * fitted * s1 + w * fitted**2, 0.0, None)
+    n = w.sum()
+    p = X.shape[1]
+    rss = rss_g.sum()
+    tss = s2.sum() - s1.sum() ** 2 / n
+    r2 = 1 - rss / tss if tss > 0 else np.nan
+    dof = n - p
+    if cov_type == "nonrobust":
+        cov = A_inv * (rss / dof)
+    else:
+        if cov_type == "HC3":
+            h = np.empty(X.shape[0])
+            step = 65536
+            for start in range(0, X.shape[0], step):
+                block = X[start:start + step]
+                h[start:start + step] = np.asarray(block.multiply(block @ A_inv).sum(axis=1)).ravel()
+            rss_g = rss_g / np.clip(1 - h, 1e-12, None) ** 2
+        meat = np.asarray((X.T @ X.multiply(rss_g[:, None])).todense())
+        cov = A_inv @ meat @ A_inv
+        if cov_type == "HC1":
+            cov = cov * (n / dof)
+    return beta, cov, r2, dof
+
+
+def _independent_columns(A: np.ndarray, candidates: list[int]) -> list[int]:
+    """Greedy pick of columns (after the intercept at 0) that keep the Gram matrix full rank."""
+    everything = [0] + candidates
+    sub = A[np.ix_(everything, everything)]
+    d = np.sqrt(np.diag(sub))
+    if np.linalg.matrix_rank(sub / np.outer(d, d), tol=1e-9) == len(everything):
+        return candidates
+    keep = [0]
+    for j in candidates:
+        trial = keep + [j]
+        sub = A[np.ix_(trial, trial)]
+        d = np.sqrt(np.diag(sub))
+        if np.linalg.matrix_rank(sub / np.outer(d, d), tol=1e-9) == len(trial):
+            keep = trial
+    return keep[1:]
+
+
+def _regression(
+    agg: _Agg, cmat: CategoryMatrix, level: str, *, cov_type: str, confidence: float, min_n: int,
+) -> tuple[pd.DataFrame, dict]:
+    cols = cmat.columns(level)
+    used = agg.n > 0
+    w = agg.n[used]
+    s1 = agg.s1[used]
+    s2 = agg.s2[used]
+    Xc = cmat.member[agg.cell[used]][:, cols].tocsr()
+    n_scored_mentions = np.asarray(Xc.T @ w).ravel()
+    X = sparse.hstack([sparse.csr_matrix(np.ones((len(w), 1))), Xc], format="csc")
+    notes = [""] * len(cols)
+    candidates = []
+    for j in range(len(cols)):
+        if n_scored_mentions[j] < 2:
+            notes[j] = "not estimated: fewer than 2 scored mentions"
+        else:
+            candidates.append(j + 1)
+    A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
+    keep = _independent_columns(A, candidates) if candidates else []
+    for j in set(candidates) - set(keep):
+        notes[j - 1] = "not estimated: collinear with other categories (always mentioned together)"
+    coef = np.full(len(cols) + 1, np.nan)
+    se = np.full(len(cols) + 1, np.nan)
+    fit = {"level": level, "n": int(w.sum()), "terms": len(keep), "r_squared": np.nan, "cov_type": cov_type}
+    idx = [0] + keep
+    if w.sum() > len(idx):
+        beta, cov, r2, dof = _ols_grouped(X[:, idx].tocsr(), w, s1, s2, cov_type)
+        coef[idx] = beta
+        se[idx] = np.sqrt(np.clip(np.diag(cov), 0, None))
+        fit["r_squared"] = r2
+    else:
+        dof = 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = coef / se
+    if cov_type == "nonrobust":
+        crit = stats.t.ppf(0.5 + confidence / 2, dof)
+        p = 2 * stats.t.sf(np.abs(tstat), dof)
+    else:
+        crit = stats.norm.ppf(0.5 + confidence / 2)
+        p = 2 * stats.norm.sf(np.abs(tstat))
+    p_adj = np.full(len(p), np.nan)
+    tested = np.array(keep, dtype=np.int64)
+    if len(tested):
+        p_adj[tested] = _bh(p[tested])
+    names = ["(intercept)"] + [cmat.names[c] for c in cols]
+    parents = [""] + [cmat.parents[c] for c in cols]
+    mentions = np.concatenate([[w.sum()], n_scored_mentions]).astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "level": level,
+            "category": names,
+            "parent": parents,
+            "coef": coef,
+            "se": se,
+            "ci_low": coef - crit * se,
+            "ci_high": coef + crit * se,
+            "p_value": p,
+            "p_adjusted": p_adj,
+            "significant": p_adj < (1 - confidence),
+            "mentions_scored": mentions,
+            "low_n": np.concatenate([[False], n_scored_mentions < min_n]),
+            "note": [""] + notes,
+        }
+    )
+    return frame, fit
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (statsmodels' ``fdr_bh``)."""
+    from statsmodels.stats.multitest import multipletests
+
+    return multipletests(p, method="fdr_bh")[1]
+
+
+# ---- dates
+
+
+def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
+    """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
+
+    Distinct values are parsed once: ISO dates first, then pandas' per-value ``mixed`` parser.
+    Returns (codes, period list, issues).
+
+    >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
+    >>> codes.tolist(), [str(p) for p in periods], issues.counts()
+    ([0, 1, -1, -1], ['2024-01', '2024-02'], {'missing': 1, 'unparseable': 1})
+    """
+    if freq not in FREQS:
+        raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    n = len(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = pd.DatetimeIndex(series)
+        missing = np.asarray(stamps.isna())
+        bad = np.zeros(n, dtype=bool)
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+        parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601")
+        retry = parsed.isna() & (texts != "")
+        if retry.any():
+            with np.errstate(all="ignore"):
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    again = pd.to_datetime(texts[retry], errors="coerce", format="mixed")
+            parsed = parsed.to_series().reset_index(drop=True)
+            parsed[np.flatnonzero(retry)] = again
+            parsed = pd.DatetimeIndex(parsed)
+        if getattr(parsed, "tz", None) is not None:
+            parsed = parsed.tz_convert(None)
+        empty = np.array([t == "" for t in texts], dtype=bool)
+        u_missing = np.append(empty, True)
+        u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
+        stamps = pd.DatetimeIndex(np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")))
+        idx = np.where(codes < 0, len(uniques), codes)
+        missing = u_missing[idx]
+        bad = u_bad[idx]
+        stamps = stamps[idx]
+    if getattr(stamps, "tz", None) is not None:
+        stamps = stamps.tz_convert(None)
+    periods = stamps.to_period(FREQS[freq])
+    ok = ~(missing | bad)
+    pcodes, puniques = pd.factorize(periods[ok], sort=True)
+    out = np.full(n, -1, dtype=np.int64)
+    out[ok] = pcodes
+    issues = ScoreIssues(
+        column=column,
+        n_rows=n,
+        problem_rows={"missing": np.flatnonzero(missing) + 1, "unparseable": np.flatnonzero(bad) + 1},
+        examples={"unparseable": [str(v) for v in pd.unique(series.to_numpy()[bad])[:5]]},
+        what="date",
+    )
+    return out, list(puniques), issues
+
+
+def _period_label(period: pd.Period, freq: str) -> str:
+    if freq == "week":
+        return period.start_time.strftime("%Y-%m-%d")
+    if freq == "quarter":
+        return f"{period.year}-Q{period.quarter}"
+    return str(period)
+
+
+# ---- result
+
+
+@dataclass
+class DriversResult:
+    """Everything ``compute_drivers`` found; see the module docstring for the columns."""
+
+    overall: ScoreSummary
+    table: pd.DataFrame
+    regression: pd.DataFrame
+    segments: pd.DataFrame | None
+    trend: pd.DataFrame | None
+    score_issues: ScoreIssues
+    settings: dict[str, Any] = field(default_factory=dict)
+    regression_fit: pd.DataFrame | None = None
+    date_issues: ScoreIssues | None = None
+    uncategorised: int = 0
+
+    def level(self, level: str = "parent") -> pd.DataFrame:
+        """The ranked table of one level."""
+        return self.table[self.table["level"] == level].reset_index(drop=True)
+
+    def segments_wide(self, value: str = "impact", level: str | None = None) -> pd.DataFrame | None:
+        """One row per category, one column per segment, cells = ``value`` (e.g. impact, share).
+
+        >>> df = pd.DataFrame({"nps": [10, 2, 9, 1], "categories": ["", "Price", "", "Price"],
+        ...                    "region": ["N", "N", "S", "S"]})
+        >>> compute_drivers(df, score_col="nps", by="region", n_boot=0).segments_wide().columns.tolist()
+        ['level', 'category', 'N', 'S']
+        """
+        if self.segments is None:
+            return None
+        seg = self.segments if level is None else self.segments[self.segments["level"] == level]
+        wide = seg.pivot_table(index=["level", "category"], columns="segment", values=value, sort=False,
+                               aggfunc="first", dropna=False)
+        wide.columns = [str(c) for c in wide.columns]
+        wide = wide.reset_index()
+        order = {lv: i for i, lv in enumerate(LEVELS)}
+        overall = self.table.set_index(["level", "category"])["rank"]
+        wide["_o"] = [order.get(lv, 9) for lv in wide["level"]]
+        wide["_r"] = [overall.get((lv, c), 10**9) for lv, c in zip(wide["level"], wide["category"])]
+        return wide.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
+
+
+def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, orientation: float) -> pd.DataFrame:
+    frame = stats_frame.copy()
+    frame.insert(0, "level", cmat.levels)
+    frame.insert(1, "category", cmat.names)
+    frame.insert(2, "parent", cmat.parents)
+    frame["_lvl"] = frame["level"].map({lv: i for i, lv in enumerate(LEVELS)})
+    frame["_harm"] = frame["impact"] * orientation
+    frame = frame.sort_values(["_lvl", "_harm", "mentions"], ascending=[True, True, False], na_position="last",
+                              kind="stable")
+    frame["rank"] = frame.groupby("_lvl").cumcount() + 1
+    return frame.drop(columns=["_lvl", "_harm"])[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def compute_drivers(
+    df: pd.DataFrame,
+    *,
+    score_col: str,
+    score_type: str = "nps",
+    categories_col: str = "categories",
+    by: str | None = None,
+    period_col: str | None = None,
+    freq: str = "month",
+    min_n: int = 30,
+    scale: Any = None,
+    higher_is_better: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    taxonomy: Any = None,
+    cov_type: str = "HC3",
+    source: str | None = None,
+) -> DriversResult:
+    """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
+
+    ``df`` keeps all its rows: invalid scores and dates are reported in ``score_issues`` /
+    ``date_issues`` and only left out of what needs them. ``taxonomy`` (a ``Taxonomy`` or a
+    bundled name/path) is optional. ``source`` (a file name) only serves error messages.
+    The library never prints; see the module docstring for definitions and columns.
+
+    >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
+    >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
+    >>> res.level("parent")[["category", "mentions", "metric_with", "metric_without", "impact"]].values.tolist()
+    [['Price', 2, -100.0, 100.0, -100.0]]
+    """
+    from feedback_classifier.io import require_columns
+
+    if not 0 < confidence < 1:
+        raise ScoreError(f"Confidence must be between 0 and 1 (e.g. 0.95), got {confidence}.")
+    if cov_type not in COV_TYPES:
+        raise ScoreError(f"Unknown covariance type '{cov_type}': use one of {', '.join(COV_TYPES)}.")
+    if min_n < 0 or n_boot < 0:
+        raise ScoreError("min_n and n_boot must be zero or positive.")
+    if freq not in FREQS:
+        raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
+    needed = [score_col, categories_col] + [c for c in (by, period_col) if c is not None]
+    require_columns(df, needed, source=source or "the table")
+
+    spec = ScoreSpec.make(score_type, scale, higher_is_better)
+    parsed: ParsedScores = parse_scores(df[score_col], spec, column=score_col)
+    overall = summarize_scores(parsed, confidence)
+    cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
+    n_cells = cmat.member.shape[0]
+    orientation = 1.0 if (spec.score_type in ("nps", "csat") or spec.higher_is_better) else -1.0
+
+    valid = parsed.valid
+    y = np.where(valid, spec.metric_values(parsed.values), 0.0)
+    det_flags = spec.detractor(parsed.values)
+    det = np.zeros(len(y), dtype=bool) if det_flags is None else (det_flags & valid)
+    distinct = np.unique(y[valid])
+    if len(distinct) <= MAX_EXACT_VALUES:
+        values = distinct.astype(float)
+        ykey = np.searchsorted(values, y[valid])
+        bootstrap_kind = "exact multinomial over (mentions, score value) cells"
+    else:
+        values, ykey = None, None
+        bootstrap_kind = "binomial split with normal approximation of cell sums"
+    n_values = 0 if values is None else len(values)
+
+    root = np.random.SeedSequence(seed)
+    seeds = iter(root.spawn(4))
+    common = dict(orientation=orientation, has_det=spec.has_detractors, min_n=min_n, n_boot=n_boot,
+                  confidence=confidence)
+
+    agg, _ = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values)
+    table_stats = _category_stats(agg, cmat.member, values, rng=np.random.default_rng(next(seeds)), **common)
+    table = _finish_table(table_stats, cmat, orientation)
+
+    reg_frames, fits = [], []
+    for level in LEVELS:
+        frame, fit = _regression(agg, cmat, level, cov_type=cov_type, confidence=confidence, min_n=min_n)
+        reg_frames.append(frame)
+        fits.append(fit)
+    regression = pd.concat(reg_frames, ignore_index=True)
+    regression_fit = pd.DataFrame(fits)
+
+    segments = None
+    rng_seg = np.random.default_rng(next(seeds))
+    if by is not None:
+        seg_values = df[by]
+        seg_codes, seg_uniques = pd.factorize(seg_values.astype("string").str.strip().replace("", pd.NA),
+                                              use_na_sentinel=True)
+        labels = [str(u) for u in seg_uniques] + [MISSING_SEGMENT]
+        seg_codes = np.where(seg_codes < 0, len(seg_uniques), seg_codes)
+        seg_agg, seg_of_group = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values, extra=seg_codes)
+        rows_per_seg = np.bincount(seg_codes, minlength=len(labels))
+        order = [i for i in np.argsort(-rows_per_seg, kind="stable") if rows_per_seg[i] > 0]
+        frames = []
+        for s in order:
+            sub = seg_agg.subset(seg_of_group == s)
+            st = _finish_table(_category_stats(sub, cmat.member, values, rng=rng_seg, **common), cmat, orientation)
+            n_sc = sub.n.sum()
+            st.insert(0, "segment", labels[s])
+            st.insert(1, "segment_rows", int(sub.rows.sum()))
+            st.insert(2, "segment_scored", int(n_sc))
+            st.insert(3, "segment_metric", _metric_from_sums(sub, spec) if n_sc > 0 else np.nan)
+            frames.append(st)
+        segments = pd.concat(frames, ignore_index=True)
+
+    trend = None
+    date_issues = None
+    if period_col is not None:
+        pcodes, periods, date_issues = parse_periods(df[period_col], freq, column=period_col)
+        ok = pcodes >= 0
+        rng_tr = np.random.default_rng(next(seeds))
+        frames = []
+        if ok.any():
+            tr_agg, p_of_group = _aggregate(cmat.row_cells[ok], n_cells, y[ok], valid[ok], det[ok],
+                                            None if ykey is None else np.searchsorted(values, y[ok][valid[ok]]),
+                                            n_values, extra=pcodes[ok])
+            for pi, period in enumerate(periods):
+                sub = tr_agg.subset(p_of_group == pi)
+                st = _category_stats(sub, cmat.member, values, rng=rng_tr, **common)
+                st.insert(0, "level", cmat.levels)
+                st.insert(1, "category", cmat.names)
+                st.insert(2, "parent", cmat.parents)
+                st = st[TREND_CATEGORY_COLUMNS]
+                n_sc = sub.n.sum()
+                st.insert(0, "period", _period_label(period, freq))
+                st.insert(1, "period_start", period.start_time.date().isoformat())
+                st.insert(2, "period_rows", int(sub.rows.sum()))
+                st.insert(3, "period_scored", int(n_sc))
+                st.insert(4, "period_metric", _metric_from_sums(sub, spec) if n_sc > 0 else np.nan)
+                frames.append(st)
+        columns = ["period", "period_start", "period_rows", "period_scored", "period_metric"] + TREND_CATEGORY_COLUMNS
+        trend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        if frames:
+            lvl = trend["level"].map({lv: i for i, lv in enumerate(LEVELS)})
+            rank = table.set_index(["level", "category"])["rank"]
+            trend["_r"] = [rank.get((lv, c), 10**9) for lv, c in zip(trend["level"], trend["category"])]
+            trend["_l"] = lvl
+            trend = trend.sort_values(["_l", "_r", "period"], kind="stable").drop(columns=["_l", "_r"])
+            trend = trend.reset_index(drop=True)
+
+    no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
+    uncategorised = int(no_category[cmat.row_cells].sum())
+    settings = {
+        "score_col": score_col, "score_type": spec.score_type, "scale": spec.scale,
+        "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, "categories_col": categories_col,
+        "by": by, "period_col": period_col, "freq": freq, "min_n": min_n, "n_boot": n_boot, "seed": seed,
+        "confidence": confidence, "cov_type": cov_type, "bootstrap": bootstrap_kind,
+        "taxonomy": getattr(taxonomy, "name", taxonomy),
+    }
+    return DriversResult(
+        overall=overall, table=table, regression=regression, segments=segments, trend=trend,
+        score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
+        date_issues=date_issues, uncategorised=uncategorised,
+    )
+
+
+def _metric_from_sums(agg: _Agg, spec: ScoreSpec) -> float:
+    return float(agg.s1.sum() / agg.n.sum())
