@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -19,14 +18,15 @@ from feedback_classifier import __version__
 from feedback_classifier.errors import FeedbackClassifierError
 
 class _UserErrorsAsMessages(TyperGroup):
-    """Turns a FeedbackClassifierError raised by any (sub)command into click's one-line
-    ``Error: ...`` with exit code 1, so CliRunner tests and real shells see the same thing."""
+    """Turns a FeedbackClassifierError raised by any (sub)command into a one-line
+    ``Error: ...`` on stderr with exit code 1, so CliRunner tests and real shells see the same thing."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except FeedbackClassifierError as exc:
-            raise click.ClickException(str(exc)) from None
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
