@@ -1,0 +1,376 @@
+"""The main job: classify a survey export, find the drivers, route, and report — in one call.
+
+``analyze()`` reads the export, adds the category columns (``classify.enrich``), computes
+drivers when there is a score column (``drivers.compute_drivers``), builds the per-team
+queues (``routing.route``) and the HTML report (``report.build_report``), and writes
+everything into one output folder::
+
+    out/
+      <name>.enriched.<ext>   every input row and column + categories, confidence, needs_review, evidence
+      drivers.<ext>           per-category impact table (both levels), names in the report language
+      queues/<team>.<ext>     one queue per owning team, review.<ext>, summary.<ext>
+      report.html             self-contained report
+
+It returns an :class:`AnalyzeResult` (paths + in-memory results); the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError, ModelFileError, ScoreError
+
+# Column names that usually hold a response date; values are still checked before use.
+_DATE_NAME = re.compile(
+    r"(^|_|\b)(date|datetime|time|timestamp|submitted|created|answered|completed|period|day|month|дата|время)",
+    re.IGNORECASE,
+)
+_DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})")
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
+_TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
+
+
+@dataclass
+class AnalyzeResult:
+    """What ``analyze`` wrote and found.
+
+    ``notes`` are one-line facts worth telling the user (a detected period column, the
+    chosen language, invalid scores...). ``drivers`` is None without usable scores.
+    """
+
+    out_dir: Path
+    enriched_path: Path
+    report_path: Path
+    drivers_path: Path | None
+    queue_paths: dict[str, Path]
+    rows: int
+    comments: int
+    classified: int
+    needs_review: int
+    lang: str
+    period_col: str | None
+    enriched: pd.DataFrame
+    routing: Any
+    drivers: Any = None
+    notes: list[str] = field(default_factory=list)
+    taxonomy: Any = None
+
+    def category_name(self, name: str) -> str:
+        """A drivers-table category name (English path) in the result's language."""
+        if self.taxonomy is None or self.lang == "en":
+            return name
+        try:
+            return self.taxonomy.display_name(self.taxonomy.parse_label(name), self.lang)
+        except Exception:  # not a path of this taxonomy: show it as it is
+            return name
+
+    @property
+    def overall(self):
+        """The overall score summary (``scores.ScoreSummary``) or None."""
+        return getattr(self.drivers, "overall", None)
+
+    def top_negative_drivers(self, n: int = 3, level: str = "parent") -> pd.DataFrame:
+        """The ``n`` most harmful categories that are actually mentioned (may be fewer)."""
+        if self.drivers is None:
+            return pd.DataFrame()
+        table = self.drivers.level(level)
+        harmful = table["impact"] < 0 if _higher_is_better(self.drivers) else table["impact"] > 0
+        return table[(table["mentions"] > 0) & harmful].head(n).reset_index(drop=True)
+
+
+def _higher_is_better(drivers) -> bool:
+    settings = getattr(drivers, "settings", {}) or {}
+    return settings.get("score_type") in ("nps", "csat") or bool(settings.get("higher_is_better", True))
+
+
+def majority_language(texts: Sequence[Any] | pd.Series, *, sample: int = 2000, default: str = "en") -> str:
+    """The most common language (``en``/``ru``) among the comments; ``default`` on a tie or none.
+
+    >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
+    'ru'
+    """
+    from feedback_classifier.text import detect_language
+
+    series = pd.Series(texts, dtype="string").dropna().str.strip()
+    series = series[series != ""]
+    if len(series) > sample:
+        series = series.sample(sample, random_state=0)
+    counts = Counter(detect_language(t) for t in series.tolist())
+    counts.pop("und", None)
+    if not counts:
+        return default
+    (top, n_top), *rest = counts.most_common()
+    if rest and rest[0][1] == n_top:
+        return default
+    return top if top in ("en", "ru") else default
+
+
+def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
+    """A column that holds response dates: a date-like name *and* values that read as dates,
+    or, failing that, any text column whose values are mostly dates. None when there is none.
+
+    >>> detect_period_column(pd.DataFrame({"id": [1, 2], "submitted_at": ["2024-01-05", "2024-02-11"]}))
+    'submitted_at'
+    """
+    def looks_like_dates(column: str) -> bool:
+        values = df[column]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return True
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            return False
+        text = values.dropna().astype(str).str.strip()
+        text = text[text != ""].head(sample)
+        if not len(text):
+            return False
+        shaped = text.str.match(_DATE_VALUE).mean()
+        if shaped < 0.9:
+            return False
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
+        return bool(parsed.notna().mean() >= 0.9)
+
+    candidates = [c for c in df.columns if c not in set(exclude)]
+    named = [c for c in candidates if _DATE_NAME.search(str(c))]
+    for column in named + [c for c in candidates if c not in named]:
+        try:
+            if looks_like_dates(column):
+                return column
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
+    """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
+
+    A taxonomy given together with a model must be the one the model was trained on.
+    """
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = None
+    if taxonomy is not None:
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
+    if model is None:
+        from feedback_classifier.defaults import DEFAULT_TAXONOMY, default_model
+
+        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
+            raise ModelFileError(
+                f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
+                "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
+            )
+        clf = default_model()
+        return clf, clf.taxonomy_
+    if hasattr(model, "predict_proba"):
+        clf = model
+    else:
+        from feedback_classifier.modelfile import load_model
+
+        path = Path(model)
+        if not path.exists():
+            raise ModelFileError(
+                f"{path}: model file not found; train one with `feedback-classifier train`, "
+                "or omit --model to use the bundled default model."
+            )
+        clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
+    model_tax = clf.taxonomy_
+    if tax is not None and tax.hash != model_tax.hash:
+        raise ModelFileError(
+            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}': "
+            "drop --taxonomy, or pass the model trained on that taxonomy."
+        )
+    return clf, model_tax
+
+
+def _output_format(path: Path, fmt: str | None) -> str:
+    from feedback_classifier.io import detect_format
+
+    return detect_format(path, fmt)
+
+
+def _enriched_name(data: Path, fmt: str) -> str:
+    name = data.name
+    for suffix in (".gz",):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    ext = {"tsv": "tsv", "csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "jsonl"}.get(fmt, fmt)
+    return f"{stem}.enriched.{ext}"
+
+
+def translate_drivers_table(table: pd.DataFrame, taxonomy: Any, lang: str) -> pd.DataFrame:
+    """The drivers table with ``category``/``parent`` names in ``lang`` (as the report shows them)."""
+    if lang == "en" or not len(table):
+        return table
+    out = table.copy()
+    cache: dict[str, str] = {}
+
+    def name(value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        if value not in cache:
+            try:
+                cache[value] = taxonomy.display_name(taxonomy.parse_label(value), lang)
+            except Exception:  # not a taxonomy path: keep as is
+                cache[value] = value
+        return cache[value]
+
+    for column in ("category", "parent"):
+        if column in out.columns:
+            out[column] = out[column].map(name)
+    return out
+
+
+def analyze(
+    data: str | Path,
+    *,
+    text_col: str,
+    out_dir: str | Path,
+    score_col: str | None = None,
+    model: Any = None,
+    taxonomy: Any = None,
+    by: str | None = None,
+    period_col: str | None = None,
+    freq: str = "month",
+    lang: str | None = None,
+    score_type: str = "nps",
+    scale: Any = None,
+    higher_is_better: bool = True,
+    keep: Sequence[str] | None = None,
+    fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    queue_format: str | None = None,
+    explain: bool = True,
+    min_n: int = 30,
+    n_boot: int = 1000,
+    seed: int = 0,
+    title: str | None = None,
+) -> AnalyzeResult:
+    """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
+
+    ``model``: a model file (or fitted classifier); None uses the bundled default model
+    with the ``cx-default`` taxonomy. ``lang`` (``en``/``ru``) sets category names and report
+    headings; None picks the comments' majority language. ``period_col`` None looks for a
+    date column (e.g. ``submitted_at``) and says so in ``notes``. ``keep`` lists columns to
+    carry into the queues; None carries id-like columns and the ``by``/period columns.
+
+    >>> from feedback_classifier.defaults import EXAMPLE_SURVEY_FILE
+    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
+    ...               out_dir="out")  # doctest: +SKIP
+    >>> res.report_path  # doctest: +SKIP
+    PosixPath('out/report.html')
+    """
+    from feedback_classifier.classify import enrich
+    from feedback_classifier.io import read_table, require_columns, write_table
+    from feedback_classifier.report import LANGUAGES, build_report, write_report
+    from feedback_classifier.routing import route, write_queues
+    from feedback_classifier.scores import ScoreSpec, parse_scores
+
+    data = Path(data)
+    out = Path(out_dir)
+    spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
+    if lang is not None and lang not in LANGUAGES:
+        raise InputFileError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
+    notes: list[str] = []
+
+    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    needed = [text_col] + [c for c in (score_col, by, period_col) if c]
+    require_columns(df, list(dict.fromkeys(needed)), source=str(data))
+    if keep:
+        require_columns(df, list(keep), source=str(data))
+    clf, tax = load_model_and_taxonomy(model, taxonomy)
+
+    if lang is None:
+        lang = majority_language(df[text_col])
+        notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
+    if lang not in getattr(tax, "languages", (lang,)):
+        raise InputFileError(
+            f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
+        )
+    if period_col is None:
+        period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
+        if period_col:
+            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+
+    enriched = enrich(df, clf, text_col, lang=lang, explain=explain)
+    in_fmt = _output_format(data, fmt)
+    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    enriched_path = write_table(enriched, out / _enriched_name(data, in_fmt), fmt=in_fmt)
+
+    drivers = None
+    drivers_path = None
+    if score_col:
+        parsed = parse_scores(enriched[score_col], spec, column=score_col)
+        if not parsed.valid.any():
+            notes.append(
+                f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
+                "(check --score-col and --score-type)"
+            )
+        else:
+            from feedback_classifier.drivers import compute_drivers
+
+            drivers = compute_drivers(
+                enriched, score_col=score_col, score_type=spec.score_type, scale=spec.scale,
+                higher_is_better=spec.higher_is_better, by=by, period_col=period_col, freq=freq,
+                min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
+            )
+            if parsed.issues.n_invalid:
+                notes.append(
+                    f"{parsed.issues.n_invalid:,} rows have no valid score in '{score_col}' "
+                    "(kept, left out of score statistics)"
+                )
+            date_issues = getattr(drivers, "date_issues", None)
+            if date_issues is not None and date_issues.n_invalid:
+                notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
+            drivers_path = write_table(
+                translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
+            )
+
+    if keep is None:
+        keep = [c for c in df.columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
+        keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
+    routing = route(
+        enriched, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
+        score_type=spec, keep=list(keep), lang=lang, source=str(data),
+    )
+    queue_paths = write_queues(routing, out / "queues", fmt=table_fmt)
+
+    page = build_report(
+        enriched, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
+        score_type=spec, lang=lang, drivers=drivers, routing=routing, by=by,
+        period_col=period_col if drivers is not None else None, source=str(data), title=title,
+    )
+    report_path = write_report(page, out / "report.html")
+
+    has_comment = enriched[text_col].astype("string").fillna("").str.strip() != ""
+    classified = enriched["categories"].astype("string").fillna("").str.strip() != ""
+    needs_review = enriched["needs_review"].astype(bool) if "needs_review" in enriched else pd.Series(False, index=enriched.index)
+    return AnalyzeResult(
+        out_dir=out,
+        enriched_path=Path(enriched_path),
+        report_path=report_path,
+        drivers_path=Path(drivers_path) if drivers_path else None,
+        queue_paths=queue_paths,
+        rows=len(enriched),
+        comments=int(has_comment.sum()),
+        classified=int((classified & has_comment).sum()),
+        needs_review=int(needs_review.sum()),
+        lang=lang,
+        period_col=period_col,
+        enriched=enriched,
+        routing=routing,
+        drivers=drivers,
+        notes=notes,
+        taxonomy=tax,
+    )
