@@ -260,6 +260,180 @@ def classify_command(
     typer.echo(f"Wrote {summary.output}")
 
 
+# ---- analyze / route / report ----
+_SCORE_TYPE_HELP = "Score type: nps (0-10), csat (1-5 by default), ces (1-7 by default) or mean."
+
+
+def _split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:
+    """--keep id --keep region, or --keep id,region."""
+    if not keep:
+        return None
+    return [c.strip() for item in keep for c in item.split(",") if c.strip()]
+
+
+def _check_lang(lang: Optional[str]) -> Optional[str]:
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter(f"'{lang}' is not a report language; use en or ru", param_hint="--lang")
+    return lang
+
+
+def _routing_table(summary, title: str, detractor_word: str = "detractors"):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("team")
+    table.add_column("comments", justify="right")
+    table.add_column(detractor_word, justify="right")
+    table.add_column("review", justify="right")
+    for record in summary.to_dict("records"):
+        style = "bold" if record["team"] == "review" else None
+        table.add_row(str(record["team"]), f"{record['comments']:,}", f"{record['detractors']:,}",
+                      f"{record['review']:,}", style=style)
+    return table
+
+
+def _fmt_metric(overall) -> str:
+    digits = 1 if overall.score_type in ("ces", "mean") else 0
+    unit = "%" if overall.score_type == "csat" else ""
+    return (f"{overall.metric_name} {overall.metric:.{digits}f}{unit} (95% CI {overall.ci_low:.{digits}f} to "
+            f"{overall.ci_high:.{digits}f}, {overall.n_scored:,} scores)")
+
+
+@app.command("analyze")
+def analyze_command(
+    data: Path = typer.Argument(..., help="Survey export: CSV/TSV, XLSX, Parquet or JSONL."),
+    text_col: str = typer.Option(..., "--text-col", help="Column with the comments."),
+    out_dir: Path = typer.Option(..., "--out-dir", "-o", help="Folder for the enriched table, drivers, queues and report.html."),
+    score_col: Optional[str] = typer.Option(None, "--score-col", help="Score column (NPS 0-10 by default); without it there are no drivers."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model file from `train` (default: the bundled cx-default model)."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", "-t", help="Taxonomy name or YAML (default: the model's)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Segment column to compare (e.g. region, channel)."),
+    period_col: Optional[str] = typer.Option(None, "--period-col", help="Date column for the trend (default: detected, e.g. submitted_at)."),
+    freq: str = typer.Option("month", "--period", help="Trend period: week, month, quarter or year."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of category names and the report: en or ru (default: the comments' majority language)."),
+    score_type: str = typer.Option("nps", "--score-type", help=_SCORE_TYPE_HELP),
+    scale: Optional[str] = typer.Option(None, "--scale", help="Score scale for csat/ces/mean, e.g. 1-5."),
+    lower_is_better: bool = typer.Option(False, "--lower-is-better", help="Lower scores are better (e.g. a CES where 7 = most effort)."),
+    keep: Optional[list[str]] = typer.Option(None, "--keep", help="Column to carry into the team queues (repeat, or comma-separate). Default: id-like columns."),
+    queue_format: Optional[str] = typer.Option(None, "--queue-format", help="Format of queues and drivers: csv, xlsx or jsonl (default: like the input)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Input format when the extension does not tell."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name (default: the first sheet)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: detected)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    min_n: int = typer.Option(30, "--min-n", min=0, help="Categories with fewer scored mentions are flagged 'low n'."),
+) -> None:
+    """Classify, find what drives the score, route to teams and write an HTML report — in one go.
+
+    Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/ --by region
+    """
+    from feedback_classifier.analyze import analyze
+
+    result = analyze(
+        data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
+        period_col=period_col, freq=freq, lang=_check_lang(lang), score_type=score_type, scale=scale,
+        higher_is_better=not lower_is_better, keep=_split_keep(keep), fmt=fmt, sheet=sheet, encoding=encoding,
+        sep=sep, queue_format=queue_format, title=title, min_n=min_n,
+    )
+    for note in result.notes:
+        typer.echo(note)
+    typer.echo("")
+    share = f"{result.classified / result.comments:.0%}" if result.comments else "n/a"
+    typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
+               f"{result.needs_review:,} need review)")
+    overall = result.overall
+    typer.echo(_fmt_metric(overall) if overall is not None else "Score: none (give --score-col to see drivers)")
+    top = result.top_negative_drivers(3)
+    if len(top):
+        typer.echo("Top negative drivers:")
+        for i, row in enumerate(top.to_dict("records"), start=1):
+            name = result.category_name(row["category"])
+            typer.echo(f"  {i}. {name}: {row['impact']:+.1f} pts (95% CI {row['impact_low']:+.1f} to "
+                       f"{row['impact_high']:+.1f}), {row['mentions']:,} mentions")
+    elif overall is not None:
+        typer.echo("Top negative drivers: none found")
+    typer.echo("")
+    typer.echo(f"Enriched table: {result.enriched_path}")
+    if result.drivers_path:
+        typer.echo(f"Drivers table:  {result.drivers_path}")
+    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({len(result.routing.queues)} teams + review + summary)")
+    typer.echo(f"Report:         {result.report_path}")
+
+
+@app.command("route")
+def route_command(
+    data: Path = typer.Argument(..., help="Survey export, or a classified file (with a 'categories' column: no model needed)."),
+    text_col: str = typer.Option(..., "--text-col", help="Column with the comments."),
+    out_dir: Path = typer.Option(..., "--out-dir", "-o", help="Folder for one file per team, review and summary."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model file to classify with (default: the bundled cx-default model)."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", "-t", help="Taxonomy of a classified file (default: the model's, else cx-default)."),
+    score_col: Optional[str] = typer.Option(None, "--score-col", help="Score column: detractors first, then lower scores."),
+    score_type: str = typer.Option("nps", "--score-type", help=_SCORE_TYPE_HELP),
+    out_format: str = typer.Option("csv", "--format", help="Queue file format: csv, xlsx or jsonl."),
+    keep: Optional[list[str]] = typer.Option(None, "--keep", help="Column to carry into every queue (repeat, or comma-separate)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of category names: en or ru (default: the comments' majority language)."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name (default: the first sheet)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: detected)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
+) -> None:
+    """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
+
+    Queues are most urgent first: detractors, then lower score, then the most confident.
+
+    Example: feedback-classifier route survey.csv --text-col comment --score-col nps --out-dir queues/ --keep response_id
+    """
+    from feedback_classifier.routing import route_file
+
+    if out_format not in ("csv", "xlsx", "jsonl"):
+        raise typer.BadParameter(f"'{out_format}' is not a queue format; use csv, xlsx or jsonl", param_hint="--format")
+    result = route_file(
+        data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
+        score_type=score_type, keep=_split_keep(keep) or (), lang=_check_lang(lang), fmt=out_format,
+        sheet=sheet, encoding=encoding, sep=sep,
+    )
+    if result.classified_here:
+        typer.echo(f"Classified {result.rows:,} rows.")
+    console.print(_routing_table(result.routing.summary, f"Routing of {result.rows:,} rows"))
+    typer.echo(f"Wrote {len(result.paths)} files to {out_dir} (summary: {result.paths['summary'].name})")
+
+
+@app.command("report")
+def report_command(
+    data: Path = typer.Argument(..., help="A classified file (output of classify or analyze, with a 'categories' column)."),
+    text_col: str = typer.Option(..., "--text-col", help="Column with the comments."),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    score_col: Optional[str] = typer.Option(None, "--score-col", help="Score column (NPS 0-10 by default)."),
+    taxonomy: str = typer.Option("cx-default", "--taxonomy", "-t", help="Taxonomy the file was classified with."),
+    by: Optional[str] = typer.Option(None, "--by", help="Segment column to compare."),
+    period_col: Optional[str] = typer.Option(None, "--period-col", help="Date column for the trend (default: detected)."),
+    freq: str = typer.Option("month", "--period", help="Trend period: week, month, quarter or year."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Report language: en or ru (default: the comments' majority language)."),
+    score_type: str = typer.Option("nps", "--score-type", help=_SCORE_TYPE_HELP),
+    scale: Optional[str] = typer.Option(None, "--scale", help="Score scale for csat/ces/mean, e.g. 1-5."),
+    lower_is_better: bool = typer.Option(False, "--lower-is-better", help="Lower scores are better."),
+    title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name (default: the first sheet)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: detected)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
+) -> None:
+    """Rebuild the self-contained HTML report from a classified file.
+
+    Example: feedback-classifier report out/survey.enriched.csv --text-col comment --score-col nps --out report.html
+    """
+    from feedback_classifier.report import report_file
+
+    result = report_file(
+        data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
+        higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=freq, lang=_check_lang(lang),
+        title=title, sheet=sheet, encoding=encoding, sep=sep,
+    )
+    for note in result.notes:
+        typer.echo(note)
+    if result.drivers is not None:
+        typer.echo(_fmt_metric(result.drivers.overall))
+    typer.echo(f"Wrote {result.path} ({result.rows:,} rows)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
