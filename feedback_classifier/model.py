@@ -1,0 +1,753 @@
+"""The trainable hierarchical multi-label comment classifier.
+
+``FeedbackClassifier`` tags each comment with zero, one or several categories of a
+two-level taxonomy. How it decides, and why:
+
+* **Features** (``_TextFeatures``): lemma unigrams + bigrams and character n-grams of
+  each lemma, sublinear tf-idf, each block L2-normalised. Character n-grams are
+  computed once per distinct token and cached, so prediction costs a few dict
+  look-ups per word instead of sklearn's per-document char analyzer.
+* **One linear model per category**, parents and full paths alike. A parent's positives
+  are every comment labelled with the parent or any of its children, so parent-only
+  training labels (``("price", None)``) are used, not dropped. They say nothing about
+  which child applies, so those rows are left out of the children's training sets.
+* **Calibration**: out-of-fold decision scores from an internal cross-validation
+  (``GroupKFold`` when ``groups`` are given, so sentences of one review never leak
+  between folds) are mapped to probabilities by logistic (Platt) scaling. A child's
+  calibrator also sees its parent's score: the parent model has more positives and
+  works as a soft gate.
+* **Thresholds**: each category's decision threshold maximises its F1 on those
+  out-of-fold probabilities (``thresholds_``), not a fixed 0.5.
+* **Decoding**: a child that fires brings its parent; a parent whose own probability
+  passes its threshold is predicted alone when no child is sure enough, unless its
+  best child is within ``child_completion_`` of its threshold (then that child is
+  predicted); a comment with no category gets its most likely child if that is within
+  ``fallback_ratio_`` of its threshold. Both ratios are tuned on the out-of-fold
+  predictions for path-level micro-F1.
+
+Outputs (``predict_proba``, ``predict``) are matrices over ``classes_`` (a list of
+``(parent_id, child_id | None)`` labels); ``predict_labels`` returns the deepest
+labels per comment in the same form as the training ``y``: a child label implies its
+parent and the parent is not repeated; ``(parent, None)`` means the parent alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from feedback_classifier.errors import LabelError
+
+Label = tuple[str, str | None]
+
+_CACHE_LIMIT = 300_000  # distinct tokens kept in the per-token feature cache
+
+
+# --------------------------------------------------------------------------------------
+# features
+
+
+class _TextFeatures:
+    """Sparse tf-idf features from token lists: word n-grams and per-token char n-grams.
+
+    Feature ids ``[0, n_word)`` are word n-grams, ``[n_word, n_features)`` are char
+    n-grams; each block of a row is L2-normalised separately so that neither
+    dominates just by having more non-zeros.
+    """
+
+    def __init__(self, word_ngrams=2, char_ngrams=(2, 5), min_df=2, char_weight=1.0):
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.char_weight = char_weight
+
+    # -- vocabulary
+    def _char_grams(self, token: str) -> list[str]:
+        lo, hi = self.char_ngrams
+        padded = f"<{token}>"
+        grams = []
+        for n in range(lo, hi + 1):
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        return grams
+
+    def _word_grams(self, tokens: Sequence[str]) -> list[str]:
+        grams = list(tokens)
+        for n in range(2, self.word_ngrams + 1):
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return grams
+
+    def fit(self, docs: Sequence[Sequence[str]]) -> "_TextFeatures":
+        word_df: Counter = Counter()
+        char_df: Counter = Counter()
+        token_grams: dict[str, list[str]] = {}
+        for tokens in docs:
+            word_df.update(set(self._word_grams(tokens)))
+            grams: set[str] = set()
+            for tok in set(tokens):
+                if tok not in token_grams:
+                    token_grams[tok] = self._char_grams(tok) if self.char_ngrams else []
+                grams.update(token_grams[tok])
+            char_df.update(grams)
+        n_docs = max(len(docs), 1)
+        min_df = self.min_df if n_docs >= 2 * self.min_df else 1
+        words = sorted(g for g, df in word_df.items() if df >= min_df)
+        chars = sorted(g for g, df in char_df.items() if df >= min_df)
+        self.word_vocab_ = {g: i for i, g in enumerate(words)}
+        self.char_vocab_ = {g: i + len(words) for i, g in enumerate(chars)}
+        self.n_word_ = len(words)
+        self.n_features_ = len(words) + len(chars)
+        df = np.array([word_df[g] for g in words] + [char_df[g] for g in chars], dtype=np.float64)
+        self.idf_ = (np.log((1 + n_docs) / (1 + df)) + 1.0).astype(np.float32)
+        if self.char_weight != 1.0:
+            self.idf_[self.n_word_ :] *= self.char_weight
+        self._cache: dict[str, np.ndarray] = {}
+        return self
+
+    def feature_names(self) -> list[str]:
+        names = [""] * self.n_features_
+        for g, i in self.word_vocab_.items():
+            names[i] = g
+        for g, i in self.char_vocab_.items():
+            names[i] = g
+        return names
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_cache", None)  # rebuilt lazily; keeps model files small
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache = {}
+
+    # -- transform
+    def _token_ids(self, tok: str) -> np.ndarray:
+        ids = self._cache.get(tok)
+        if ids is None:
+            found = [self.word_vocab_.get(tok)]
+            if self.char_ngrams:
+                cv = self.char_vocab_
+                found.extend(cv.get(g) for g in self._char_grams(tok))
+            ids = np.array([i for i in found if i is not None], dtype=np.int32)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[tok] = ids
+        return ids
+
+    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        parts: list[np.ndarray] = []
+        lengths = np.zeros(len(docs), dtype=np.int64)
+        wv = self.word_vocab_
+        token_ids = self._token_ids
+        for row, tokens in enumerate(docs):
+            n = 0
+            for tok in tokens:
+                ids = token_ids(tok)
+                parts.append(ids)
+                n += len(ids)
+            if self.word_ngrams >= 2 and len(tokens) > 1:
+                found = [wv.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:])]
+                if self.word_ngrams >= 3:
+                    found.extend(wv.get(" ".join(tokens[i : i + 3])) for i in range(len(tokens) - 2))
+                ids = np.array([i for i in found if i is not None], dtype=np.int32)
+                parts.append(ids)
+                n += len(ids)
+            lengths[row] = n
+        indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        X = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, indptr),
+            shape=(len(docs), self.n_features_),
+        )
+        X.sum_duplicates()
+        X.data = (1.0 + np.log(X.data)) * self.idf_[X.indices]
+        # L2-normalise the word block and the char block of each row separately
+        is_char = X.indices >= self.n_word_
+        sq = X.data.astype(np.float64) ** 2
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        norm_w = np.bincount(rows[~is_char], weights=sq[~is_char], minlength=X.shape[0])
+        norm_c = np.bincount(rows[is_char], weights=sq[is_char], minlength=X.shape[0])
+        norm = np.where(is_char, np.sqrt(norm_c[rows]), np.sqrt(norm_w[rows]))
+        norm[norm == 0] = 1.0
+        X.data = (X.data / norm).astype(np.float32)
+        return X
+
+
+# --------------------------------------------------------------------------------------
+# label handling
+
+
+def _labels_from_y(y, taxonomy) -> tuple[list[list[Label]], list[Label] | None]:
+    """Normalise ``y`` into lists of labels.
+
+    Accepts lists of labels (the documented form), a 0/1 indicator matrix (columns
+    become flat labels ``("0", None)``, ...), or 1-D class values (one flat label each),
+    the last two so that scikit-learn's generic tools can drive the estimator. Returns
+    the label lists and, for indicator input, the column order to keep.
+    """
+    if sp.issparse(y):
+        y = y.toarray()
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biuf":
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("An indicator matrix y must contain only 0 and 1.")
+        columns = [(str(j), None) for j in range(y.shape[1])]
+        return [[columns[j] for j in np.flatnonzero(row)] for row in y], columns
+    rows = list(y)
+    out: list[list[Label]] = []
+    for i, item in enumerate(rows):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            item = [item]  # a single label
+        elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
+            if isinstance(item, (float, np.floating)) and math.isnan(item):
+                raise ValueError(f"y contains NaN at row {i}.")
+            item = [(_class_id(item), None)]
+        labels = []
+        for lab in item:
+            if not (isinstance(lab, tuple) and len(lab) == 2 and isinstance(lab[0], str)):
+                raise LabelError(
+                    f"Row {i + 1}: label {lab!r} is not a (parent_id, child_id or None) pair; "
+                    "parse label cells with Taxonomy.parse_labels first."
+                )
+            labels.append((lab[0], lab[1]))
+        out.append(labels)
+    return out, None
+
+
+def _flat_taxonomy(labels: Iterable[Label]):
+    """A taxonomy made from the label pairs seen in training (no names, keywords, owners)."""
+    from feedback_classifier.taxonomy import Taxonomy
+
+    parents: dict[str, list[str]] = {}
+    for p, c in labels:
+        children = parents.setdefault(p, [])
+        if c is not None and c not in children:
+            children.append(c)
+    data = {
+        "name": "inferred",
+        "categories": [
+            {"id": p, "names": {"en": p}, "children": [{"id": c, "names": {"en": c}} for c in ch]}
+            for p, ch in parents.items()
+        ],
+    }
+    return Taxonomy.from_dict(data, source="labels seen in training")
+
+
+# --------------------------------------------------------------------------------------
+# calibration and thresholds
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def _fit_calibrator(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Platt scaling with Platt's target smoothing; returns weights (w..., b)."""
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return np.r_[np.zeros(scores.shape[1]), 20.0 if n_neg == 0 else -20.0]
+    t = np.where(y == 1, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    # two copies weighted by the smoothed targets: a weighted logistic fit of soft labels
+    Z = np.vstack([scores, scores])
+    target = np.r_[np.ones(len(y)), np.zeros(len(y))]
+    weight = np.r_[t, 1.0 - t]
+    lr = LogisticRegression(C=1e4, solver="lbfgs", max_iter=500)
+    lr.fit(Z, target, sample_weight=weight)
+    return np.r_[lr.coef_.ravel(), lr.intercept_]
+
+
+def _micro_f1_matrix(G: np.ndarray, D: np.ndarray) -> float:
+    tp = np.count_nonzero(G & D)
+    total = np.count_nonzero(G) + np.count_nonzero(D)
+    return 2 * tp / total if total else 1.0
+
+
+# --------------------------------------------------------------------------------------
+# the estimator
+
+
+class FeedbackClassifier(BaseEstimator):
+    """Hierarchical multi-label classifier of comments into a two-level taxonomy.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy or None
+        Categories to predict. ``None``: built from the labels seen in training.
+    analyzer : callable or None
+        ``text -> list[str]`` tokens; ``None`` uses ``text.TextAnalyzer()`` (lemmas with
+        negation marking, English and Russian).
+    C : float
+        Inverse regularisation strength of each category's logistic regression.
+    class_weight : "balanced" or None
+        Re-weighting of positives in each category's model.
+    word_ngrams : int
+        Longest word n-gram (1 = unigrams, 2 = + bigrams).
+    char_ngrams : (int, int) or None
+        Character n-gram lengths computed inside each token; ``None`` disables them.
+    min_df : int
+        Features seen in fewer training comments are dropped.
+    cv : int
+        Folds of the internal cross-validation that calibrates probabilities and tunes
+        thresholds.
+    random_state : int
+        Seed of the internal fold split when no ``groups`` are given.
+
+    Example
+    -------
+    >>> texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
+    >>> y = [[("service", "staff")], [("delivery", None)],
+    ...      [("service", "staff"), ("delivery", None)], [("service", None)]] * 5
+    >>> clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(texts, y)
+    >>> clf.predict_labels(["rude staff"])
+    [[('service', 'staff')]]
+    """
+
+    def __init__(
+        self,
+        taxonomy=None,
+        *,
+        analyzer: Callable[[str], list[str]] | None = None,
+        C: float = 8.0,
+        class_weight: str | None = "balanced",
+        word_ngrams: int = 2,
+        char_ngrams: tuple[int, int] | None = (2, 5),
+        min_df: int = 2,
+        cv: int = 3,
+        random_state: int = 0,
+    ):
+        self.taxonomy = taxonomy
+        self.analyzer = analyzer
+        self.C = C
+        self.class_weight = class_weight
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.cv = cv
+        self.random_state = random_state
+
+    # ---- sklearn plumbing
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        # a 2-D X is accepted as several text fields per row (joined by spaces), which
+        # also lets scikit-learn's generic estimator checks exercise the estimator
+        tags.input_tags.two_d_array = True
+        tags.target_tags.required = True
+        tags.target_tags.one_d_labels = True
+        tags.target_tags.two_d_labels = True
+        return tags
+
+    def _texts(self, X, *, fitting: bool) -> list[str]:
+        if sp.issparse(X):
+            raise TypeError(
+                "FeedbackClassifier takes texts (a list or column of strings), not a sparse matrix."
+            )
+        if isinstance(X, str):
+            raise TypeError("Pass a list of texts, not a single string.")
+        if hasattr(X, "ndim") and getattr(X, "ndim") == 2:
+            arr = np.asarray(X)
+            if arr.dtype.kind in "fc":
+                if arr.dtype.kind == "c":
+                    raise ValueError("Complex data not supported.")
+                if not np.isfinite(arr).all():
+                    raise ValueError("Input X contains NaN or infinity.")
+            n_fields = arr.shape[1]
+            if fitting:
+                self.n_features_in_ = n_fields
+            elif getattr(self, "n_features_in_", None) not in (None, n_fields):
+                raise ValueError(
+                    f"X has {n_fields} features, but FeedbackClassifier is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+            texts = [" ".join(_field(v) for v in row) for row in arr]
+        else:
+            values = list(X)
+            texts = [_field(v) for v in values]
+            if fitting:
+                self.n_features_in_ = 1
+        if fitting and len(texts) == 0:
+            raise ValueError("Cannot fit on 0 samples: at least 1 text is required.")
+        return texts
+
+    def _analyze(self, texts: Sequence[str]) -> list[list[str]]:
+        analyzer = self.analyzer_
+        return [analyzer(t) for t in texts]
+
+    # ---- fitting
+    def fit(self, X, y, groups=None):
+        """Train on ``X`` (texts) and ``y`` (a list of label lists per text).
+
+        ``groups`` (e.g. a review or customer id per text) keeps related texts in the
+        same internal cross-validation fold. Returns ``self``.
+        """
+        texts = self._texts(X, fitting=True)
+        label_lists, indicator_columns = _labels_from_y(y, self.taxonomy)
+        if len(label_lists) != len(texts):
+            raise ValueError(
+                f"X has {len(texts)} texts but y has {len(label_lists)} label lists; "
+                "they must have one entry per text."
+            )
+        with threadpool_limits(1):
+            self._fit(texts, label_lists, indicator_columns, groups)
+        return self
+
+    def _resolve_taxonomy_and_classes(self, label_lists, indicator_columns):
+        seen = {lab for labs in label_lists for lab in labs}
+        if self.taxonomy is not None:
+            tax = self.taxonomy
+            known = set(tax.labels)
+            for i, labs in enumerate(label_lists):
+                for lab in labs:
+                    if lab not in known:
+                        raise LabelError(
+                            f"Row {i + 1}: label {lab!r} is not in taxonomy {tax.name!r}; "
+                            "parse label cells with Taxonomy.parse_labels to get valid labels."
+                        )
+            classes = list(tax.labels)
+        else:
+            if indicator_columns is not None:
+                pairs = indicator_columns
+            else:
+                pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
+            tax = _flat_taxonomy(pairs)
+            classes = list(tax.labels)
+        return tax, classes
+
+    def _fit(self, texts, label_lists, indicator_columns, groups):
+        from_text = self.analyzer
+        if from_text is None:
+            from feedback_classifier.text import TextAnalyzer
+
+            from_text = TextAnalyzer()
+        self.analyzer_ = from_text
+
+        tax, classes = self._resolve_taxonomy_and_classes(label_lists, indicator_columns)
+        self.taxonomy_ = tax
+        self.classes_ = classes
+        index = {lab: j for j, lab in enumerate(classes)}
+        n, k = len(texts), len(classes)
+        parent_col = np.array([index[(p, None)] for p, _ in classes])
+        is_child = np.array([c is not None for _, c in classes])
+        self.parent_index_ = parent_col
+        self.is_child_ = is_child
+
+        # targets: Y[i, j] = 1 when row i carries class j (children imply parents);
+        # known[i, j] = False for a child whose parent row was labelled parent-only
+        Y = np.zeros((n, k), dtype=np.int8)
+        known = np.ones((n, k), dtype=bool)
+        for i, labs in enumerate(label_lists):
+            for p, c in labs:
+                Y[i, index[(p, None)]] = 1
+                if c is not None:
+                    Y[i, index[(p, c)]] = 1
+            for p, c in labs:
+                if c is None and not any(q == p and d is not None for q, d in labs):
+                    known[i, is_child & (parent_col == index[(p, None)])] = False
+        self._positive_seen_ = Y.astype(bool).any(axis=0)
+
+        docs = self._analyze(texts)
+        self.features_ = _TextFeatures(
+            word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df
+        ).fit(docs)
+        Xf = self.features_.transform(docs)
+
+        # out-of-fold decision scores for calibration and thresholds
+        oof = np.zeros((n, k))
+        folds = self._folds(n, groups)
+        for train_idx, test_idx in folds:
+            W, b = self._fit_linear(Xf[train_idx], Y[train_idx], known[train_idx])
+            oof[test_idx] = Xf[test_idx] @ W + b
+        W, b = self._fit_linear(Xf, Y, known)
+        self.coef_ = W.astype(np.float32)
+        self.intercept_ = b
+
+        # calibration: parents on their own score, children on (own score, parent score)
+        self.calibration_ = np.zeros((k, 3))
+        for j in range(k):
+            mask = known[:, j]
+            if is_child[j]:
+                S = np.c_[oof[mask, j], oof[mask, parent_col[j]]]
+                self.calibration_[j] = _fit_calibrator(S, Y[mask, j])
+            else:
+                w = _fit_calibrator(oof[mask, j : j + 1], Y[mask, j])
+                self.calibration_[j] = [w[0], 0.0, w[1]]
+        P = self._calibrate(oof)
+        G = np.zeros((n, k), dtype=bool)  # gold deepest labels ("paths")
+        for i, labs in enumerate(label_lists):
+            for lab in self._deepest(labs):
+                G[i, index[lab]] = True
+        self._tune_decoding(P, G)
+        return self
+
+    def _tune_decoding(self, P, G):
+        """Thresholds and decoding ratios maximising path-level micro-F1 out of fold.
+
+        Micro-F1 is what users feel (every wrong tag costs the same), so each category's
+        threshold is tuned for its effect on the overall micro-F1 (coordinate ascent
+        from the best common threshold) rather than for its own F1, which on rare
+        categories drifts low and floods the output with false positives.
+        """
+        k = P.shape[1]
+        grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+
+        def score(t, completion, fallback):
+            self.thresholds_ = t
+            D = self._decode(P, completion, fallback)
+            return _micro_f1_matrix(G, self._path_matrix(D))
+
+        common = np.array([score(np.full(k, g), 1.0, 1.0) for g in grid])
+        plateau = grid[common >= common.max() - 1e-9]
+        t = np.full(k, float(np.median(plateau)))  # middle of the best range: safest cut
+        completion, fallback = 1.0, 1.0
+        current = score(t, completion, fallback)
+        for _ in range(2):
+            for j in range(k):
+                for g in grid:
+                    trial = t.copy()
+                    trial[j] = g
+                    f = score(trial, completion, fallback)
+                    if f > current + 1e-4:
+                        current, t = f, trial
+            for c in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.0):
+                for fb in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0):
+                    f = score(t, c, fb)
+                    if f > current + 1e-4:
+                        current, completion, fallback = f, c, fb
+        # categories never seen as positive can never be predicted
+        t[~G.any(axis=0) & ~self._positive_seen_] = 1.0
+        self.thresholds_ = t
+        self.child_completion_ = completion
+        self.fallback_ratio_ = fallback
+        self.oof_path_f1_ = current
+
+    def _path_matrix(self, D: np.ndarray) -> np.ndarray:
+        """Deepest-label indicator: children as predicted, parents only when no child is."""
+        out = D.astype(bool).copy()
+        child = self.is_child_
+        if child.any():
+            has_child = np.zeros_like(out)
+            np.logical_or.at(has_child.T, self.parent_index_[child], out[:, child].T)
+            out[:, ~child] &= ~has_child[:, ~child]
+        return out
+
+    def _folds(self, n, groups):
+        n_splits = min(self.cv, n)
+        if n_splits < 2:
+            return [(np.arange(n), np.arange(n))]  # too few rows: in-sample scores
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(groups) != n:
+                raise ValueError(f"groups has {len(groups)} entries but X has {n} texts.")
+            n_groups = len(np.unique(groups))
+            if n_groups >= 2:
+                return list(GroupKFold(n_splits=min(n_splits, n_groups)).split(np.zeros(n), groups=groups))
+        return list(KFold(n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
+
+    def _fit_linear(self, X, Y, known):
+        k = Y.shape[1]
+        W = np.zeros((X.shape[1], k))
+        b = np.zeros(k)
+        for j in range(k):
+            mask = known[:, j]
+            yj = Y[mask, j]
+            n_pos = int(yj.sum())
+            if n_pos == 0 or n_pos == len(yj):
+                b[j] = 10.0 if n_pos else -10.0
+                continue
+            lr = LogisticRegression(
+                C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=200
+            )
+            lr.fit(X[mask] if not mask.all() else X, yj)
+            W[:, j] = lr.coef_.ravel()
+            b[j] = lr.intercept_[0]
+        return W, b
+
+    # ---- prediction
+    def _calibrate(self, scores: np.ndarray) -> np.ndarray:
+        cal = self.calibration_
+        z = scores * cal[:, 0] + scores[:, self.parent_index_] * cal[:, 1] + cal[:, 2]
+        P = _sigmoid(z)
+        # a parent is at least as likely as its most likely child
+        for j in np.flatnonzero(~self.is_child_):
+            kids = np.flatnonzero(self.is_child_ & (self.parent_index_ == j))
+            if len(kids):
+                P[:, j] = np.maximum(P[:, j], P[:, kids].max(axis=1))
+        return P
+
+    def _decode(self, P, completion, fallback) -> np.ndarray:
+        """0/1 decisions from probabilities; child => parent always holds."""
+        t = self.thresholds_
+        is_child, parent = self.is_child_, self.parent_index_
+        D = P >= t
+        D[:, ~is_child] = False
+        child_cols = np.flatnonzero(is_child)
+        parent_cols = np.flatnonzero(~is_child)
+        ratio = np.where(is_child, P / np.maximum(t, 1e-9), 0.0)  # children's margin
+        own_parent = P[:, parent_cols] >= t[parent_cols]
+        for pj, fired in zip(parent_cols, own_parent.T):
+            kids = child_cols[parent[child_cols] == pj]
+            has_child = D[:, kids].any(axis=1) if len(kids) else np.zeros(len(P), bool)
+            D[:, pj] = fired | has_child
+            if len(kids) and completion < 1.0:
+                alone = fired & ~has_child
+                best = kids[np.argmax(ratio[:, kids], axis=1)]
+                promote = alone & (ratio[np.arange(len(P)), best] >= completion)
+                D[np.flatnonzero(promote), best[promote]] = True
+        if fallback < 1.0 and len(child_cols):
+            empty = ~D.any(axis=1)
+            best = child_cols[np.argmax(ratio[:, child_cols], axis=1)]
+            take = empty & (ratio[np.arange(len(P)), best] >= fallback)
+            rows = np.flatnonzero(take)
+            D[rows, best[take]] = True
+            D[rows, parent[best[take]]] = True
+        return D.astype(np.int8)
+
+    def _paths(self, row: np.ndarray) -> list[Label]:
+        """Deepest labels of a 0/1 row: children, and parents with no child predicted."""
+        on = np.flatnonzero(row)
+        children_on = {self.parent_index_[j] for j in on if self.is_child_[j]}
+        return [self.classes_[j] for j in on if self.is_child_[j] or j not in children_on]
+
+    @staticmethod
+    def _deepest(labels: Iterable[Label]) -> list[Label]:
+        labels = list(dict.fromkeys(labels))
+        with_child = {p for p, c in labels if c is not None}
+        return [lab for lab in labels if lab[1] is not None or lab[0] not in with_child]
+
+    def _features(self, X):
+        check_is_fitted(self, "coef_")
+        texts = self._texts(X, fitting=False)
+        return self.features_.transform(self._analyze(texts))
+
+    def decision_function(self, X) -> np.ndarray:
+        """Raw linear scores, shape ``(n_texts, n_classes)``."""
+        return self._features(X) @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated probability of each class in ``classes_``, shape ``(n_texts, n_classes)``.
+
+        A parent's probability is never below that of its most likely child.
+        """
+        return self._calibrate(np.asarray(self.decision_function(X), dtype=np.float64))
+
+    def predict(self, X) -> np.ndarray:
+        """0/1 matrix over ``classes_``; a predicted child always has its parent set."""
+        return self._decode(self.predict_proba(X), self.child_completion_, self.fallback_ratio_)
+
+    def predict_labels(self, X) -> list[list[Label]]:
+        """Deepest predicted labels per text, e.g. ``[("service", "staff"), ("price", None)]``."""
+        return [self._paths(row) for row in self.predict(X)]
+
+    def explain(self, X, top_k: int = 5) -> list[dict[Label, list[str]]]:
+        """Words/phrases of each text that most support each of its predicted deepest labels.
+
+        Each feature present in the text contributes ``coef * value`` to a label's score;
+        character n-grams are credited to the words that contain them. Returns, per
+        text, ``{label: [word or phrase, ...]}`` with at most ``top_k`` entries per label,
+        strongest first (only positive contributions).
+        """
+        check_is_fitted(self, "coef_")
+        texts = self._texts(X, fitting=False)
+        docs = self._analyze(texts)
+        Xf = self.features_.transform(docs)
+        P = self._calibrate(np.asarray(Xf @ self.coef_ + self.intercept_, dtype=np.float64))
+        D = self._decode(P, self.child_completion_, self.fallback_ratio_)
+        names = self._feature_names()
+        n_word = self.features_.n_word_
+        stop = _stop_words()
+        out: list[dict[Label, list[str]]] = []
+        for i, tokens in enumerate(docs):
+            row = Xf.getrow(i)
+            result: dict[Label, list[str]] = {}
+            for lab in self._paths(D[i]):
+                j = self.classes_.index(lab)
+                contrib: dict[str, float] = {}
+                for f, v in zip(row.indices, row.data):
+                    c = float(self.coef_[f, j]) * float(v)
+                    if self.is_child_[j]:  # the parent gate also pushed this decision
+                        pj = self.parent_index_[j]
+                        c += float(self.coef_[f, pj]) * float(v) * max(self.calibration_[j, 1], 0.0)
+                    if f < n_word:
+                        term = names[f]
+                        contrib[term] = contrib.get(term, 0.0) + c
+                    else:
+                        gram = names[f]
+                        owners = [t for t in dict.fromkeys(tokens) if gram in f"<{t}>"]
+                        for t in owners:
+                            contrib[t] = contrib.get(t, 0.0) + c / len(owners)
+                # function words ("the", "and") can carry weight but explain nothing
+                ranked = sorted(
+                    (c, t) for t, c in contrib.items() if c > 0 and not all(w in stop for w in t.split(" "))
+                )[::-1]
+                result[lab] = [_readable(t) for _, t in ranked[:top_k]]
+            out.append(result)
+        return out
+
+    def _feature_names(self) -> list[str]:
+        names = getattr(self, "_names_cache", None)
+        if names is None:
+            names = self.features_.feature_names()
+            self._names_cache = names
+        return names
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_names_cache", None)
+        return state
+
+
+def _class_id(value) -> str:
+    """A taxonomy id for a bare class value given in a 1-D ``y`` (e.g. ``0``, ``"spam"``)."""
+    from feedback_classifier.taxonomy import slugify
+
+    text = str(value)
+    slug = slugify(text) if text.strip() else ""
+    return slug if slug == text else f"class_{slug or 'blank'}"
+
+
+def _field(value) -> str:
+    """One text field as a string; missing values are empty text."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value)
+
+
+def _stop_words() -> frozenset[str]:
+    try:
+        from feedback_classifier.text import STOP_WORDS
+
+        return frozenset(STOP_WORDS) | {"be", "have", "do", "быть"}
+    except ImportError:  # pragma: no cover
+        return frozenset()
+
+
+def _readable(term: str) -> str:
+    """A feature term as a user reads it: negation markers spelled out."""
+    words = []
+    for w in term.split(" "):
+        for marker in ("NOT_", "not_", "НЕ_", "не_"):
+            if w.startswith(marker) and len(w) > len(marker):
+                w = "not " + w[len(marker) :]
+                break
+        words.append(w)
+    return " ".join(words)
