@@ -38,6 +38,7 @@ DataFrames. The rules it keeps:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as _dt
 import difflib
@@ -78,6 +79,7 @@ FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
 #: Excel sheets have 1,048,576 rows; one is the header.
 EXCEL_MAX_DATA_ROWS = 1_048_575
 _EXCEL_MAX_CELL_CHARS = 32_767
+_EXCEL_MAX_COLUMNS = 16_384
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -473,12 +475,26 @@ def _csv_options(path: Path, kind: str, encoding: str | None, sep: str | None) -
     sample, truncated = _read_sample(path, gz)
     if encoding is None:
         encoding = detect_encoding(sample, truncated=truncated)
+    elif sample.startswith(codecs.BOM_UTF8) and codecs.lookup(encoding).name == "utf-8":
+        encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
     text = _decode_sample(sample, encoding, path)
+    sep = _normalize_sep(sep, path)
     if sep is None:
         sep = detect_separator(text)
         if kind == "tsv" and "\t" in text.split("\n", 1)[0]:
             sep = "\t"
     return encoding, sep
+
+
+def _normalize_sep(sep: str | None, path: Path) -> str | None:
+    if sep is None:
+        return None
+    # Shells and CLI options hand over a tab as the two characters "\t".
+    named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    sep = named.get(sep.lower(), sep) if len(sep) > 1 else sep
+    if len(sep) != 1:
+        raise InputFileError(f"{path}: the separator must be one character (or 'tab'), got {sep!r}")
+    return sep
 
 
 def _iter_csv(path, kind, chunksize, encoding, sep, as_text) -> Iterator[pd.DataFrame]:
@@ -509,18 +525,24 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
     )
     try:
         if chunksize is None:
-            frames: Iterable[pd.DataFrame] = [pd.read_csv(path, **kwargs)]
+            frames = [pd.read_csv(path, **kwargs)]
         else:
-            frames = pd.read_csv(path, chunksize=chunksize, **kwargs)
+            frames = None
         seen = False
-        for df in frames:
-            if not isinstance(df.index, pd.RangeIndex):
-                raise InputFileError(
-                    f"{path}: rows have more fields than the header {hint}; "
-                    "every row needs as many separators as the header line"
-                )
-            seen = True
-            yield df
+        with contextlib.ExitStack() as stack:
+            if frames is None:
+                frames = stack.enter_context(pd.read_csv(path, chunksize=chunksize, **kwargs))
+            for df in frames:
+                if not isinstance(df.index, pd.RangeIndex):
+                    # pandas silently turns the first column into the index in this case.
+                    raise InputFileError(
+                        f"{path}: rows have more fields than the header {hint}; "
+                        "every row needs as many separators as the header line"
+                    )
+                if not seen and len(df.columns) and str(df.columns[0]).startswith("\ufeff"):
+                    df = df.rename(columns={df.columns[0]: str(df.columns[0]).lstrip("\ufeff")})
+                seen = True
+                yield df
         if not seen:
             yield pd.DataFrame()
     except pd.errors.EmptyDataError:
@@ -717,6 +739,9 @@ def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFra
                 + f".{hint} Pass one of them with sheet= (CLI: --sheet)"
             )
         try:
+            # Some writers store a wrong sheet size, and read-only mode trusts it: too
+            # small cuts data off silently, too large pads phantom rows. Re-measure.
+            ws.reset_dimensions()
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise InputFileError(f"{path}: corrupt sheet data ({exc}); re-save the workbook in Excel") from None
@@ -772,6 +797,7 @@ def _unique_names(names: list[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- formula safety
 
+_FORMULA_CHARS = "=+-@\t\r"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _SAFE_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$|^-+$")
 
@@ -796,7 +822,18 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
         s = out.iloc[:, i]
         if not (_is_text_dtype(s.dtype) or s.dtype == object):
             continue
-        mask = np.fromiter((_needs_quote(v) for v in s.tolist()), dtype=bool, count=len(s))
+        if _is_text_dtype(s.dtype):
+            # Cheap vectorised pre-filter on the first character; the exact rule runs
+            # only on the few candidates.
+            candidates = s.str[:1].isin(list(_FORMULA_CHARS)).to_numpy(dtype=bool, na_value=False)
+            if not candidates.any():
+                continue
+            mask = candidates.copy()
+            idx = np.flatnonzero(candidates)
+            values = s.iloc[idx].tolist()
+            mask[idx] = [_needs_quote(v) for v in values]
+        else:
+            mask = np.fromiter((_needs_quote(v) for v in s.tolist()), dtype=bool, count=len(s))
         if mask.any():
             if _is_text_dtype(s.dtype):
                 new = s.copy()
@@ -914,7 +951,7 @@ class TableWriter:
         if self.gzip and self.fmt not in _GZIP_OK:
             raise InputFileError(f"{self.path}: gzip output is supported for csv/tsv/jsonl only")
         self.encoding = encoding or ("utf-8-sig" if self.fmt in ("csv", "tsv") else "utf-8")
-        self.sep = sep or ("\t" if self.fmt == "tsv" else ",")
+        self.sep = _normalize_sep(sep, self.path) or ("\t" if self.fmt == "tsv" else ",")
         self.sheet_name = sheet_name
         self.columns: list | None = None
         self.rows_written = 0
@@ -924,6 +961,7 @@ class TableWriter:
         self._pq_schema = None
         self._buffer: list[pd.DataFrame] = []
         self._closed = False
+        self._header_done = False
 
     # -- lifecycle
     def __enter__(self) -> TableWriter:
@@ -964,12 +1002,19 @@ class TableWriter:
                 self._header_done = True
             elif self.fmt == "jsonl":
                 if len(chunk):
-                    text = chunk.to_json(orient="records", lines=True, force_ascii=False, date_format="iso",
-                                         default_handler=str)
+                    text = chunk.to_json(
+                        orient="records", lines=True, force_ascii=False, date_format="iso",
+                        double_precision=15, default_handler=str,
+                    )
                     self._fh.write(text if text.endswith("\n") else text + "\n")
             elif self.fmt == "parquet":
                 self._write_parquet(chunk)
             else:
+                if len(self.columns or ()) > _EXCEL_MAX_COLUMNS:
+                    raise InputFileError(
+                        f"{self.path}: {len(self.columns):,} columns do not fit in an Excel sheet "
+                        f"(max {_EXCEL_MAX_COLUMNS:,}); write .csv or .parquet instead"
+                    )
                 if self.rows_written + len(chunk) > EXCEL_MAX_DATA_ROWS:
                     raise InputFileError(
                         f"{self.path}: {self.rows_written + len(chunk):,} rows do not fit in an Excel sheet "
@@ -980,8 +1025,6 @@ class TableWriter:
             self.abort()
             raise
         self.rows_written += len(chunk)
-
-    _header_done = False
 
     def _align(self, chunk: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(chunk, pd.DataFrame):
@@ -1005,7 +1048,16 @@ class TableWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        try:
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            # An object column mixing types (e.g. numbers and text) has no Parquet type;
+            # store such columns as text rather than refuse the whole file.
+            chunk = chunk.copy()
+            for i in range(chunk.shape[1]):
+                if chunk.iloc[:, i].dtype == object:
+                    chunk.isetitem(i, _frame_to_text(chunk.iloc[:, [i]]).iloc[:, 0])
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
         if self._pq_writer is None:
             # A column that is all-null in the first chunk has no type yet; text is
             # what it almost always holds later (comments, categories).

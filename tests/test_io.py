@@ -462,3 +462,34 @@ def test_csv_round_trip_keeps_row_count_and_order(tmp_path, rows):
         want = [v if v != "" else None for v in expected[col].tolist()]
         got = [None if pd.isna(v) else v for v in back[col].tolist()]
         assert got == want
+
+
+def test_cli_style_separator_names_and_explicit_utf8_with_bom(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "id\tотзыв\n1\tок\n".encode())
+    for sep in ("\\t", "tab", "\t"):
+        df = read_table(path, sep=sep, encoding="utf-8")
+        assert df.columns.tolist() == ["id", "отзыв"]  # the BOM does not stick to "id"
+    with pytest.raises(InputFileError, match="one character"):
+        read_table(path, sep="::")
+
+
+def test_parquet_output_stores_mixed_object_columns_as_text_and_floats_exactly(tmp_path):
+    df = pd.DataFrame({"mixed": pd.Series(["a", 5, None], dtype=object), "p": [0.123456789012345, 1.0, 2.5]})
+    back = read_table(write_table(df, tmp_path / "m.parquet"))
+    assert back["mixed"].tolist()[:2] == ["a", "5"] and pd.isna(back["mixed"].iloc[2])
+    back_json = read_table(write_table(df, tmp_path / "m.jsonl"), as_text=False)
+    assert back_json["p"].tolist() == df["p"].tolist()
+
+
+def test_bomless_utf16_is_recognised(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes("id;отзыв\n1;долго\n".encode("utf-16-le"))
+    assert read_table(path).to_dict("list") == {"id": ["1"], "отзыв": ["долго"]}
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(fio, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 10 and result.failed == 0
