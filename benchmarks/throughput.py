@@ -1,0 +1,210 @@
+"""Throughput and memory of `feedback-classifier classify` on a large mixed en/ru export.
+
+Not a test: prints its numbers. Run from the repository root:
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/throughput.py              # 1,000,000 rows
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/throughput.py --rows 5000000 --runs jobs1
+
+It generates a survey export (seeded; ~15-word comments mixed English/Russian built from
+the words of the bundled examples, ~10% repeated short answers, plus score, date and
+segment columns), then runs, each in its own child process so peak memory is per run:
+
+- ``pandas``: plain ``pd.read_csv`` + ``to_csv`` of the same file (the I/O floor);
+- ``io``: our streaming ``iter_table`` + ``TableWriter`` without the model (classify's I/O);
+- ``jobs1`` / ``jobs2``: the real CLI, ``classify --jobs 1`` / ``--jobs 2``.
+
+For each: wall time, rows/s, peak RSS (sum over the process tree, sampled every 50 ms with
+psutil when installed; otherwise the largest process from getrusage), and the ratio of its
+time to the pandas floor. Targets on the 2-core dev machine: >= 30,000 rows/s with --jobs 1,
+--jobs 2 >= 1.6x --jobs 1, peak RSS < 1 GB at 5,000,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "feedback_classifier" / "data" / "cx_default_examples.csv"
+SHORT_ANSWERS = ["ok", "good", "all fine", "nothing to add", "-", "всё хорошо", "нормально", "спасибо", "n/a", ""]
+SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
+
+_WORD_RE = re.compile(r"[A-Za-z']+|[А-Яа-яЁё]+")
+
+
+def generate(path: Path, rows: int, seed: int = 0, block: int = 500_000) -> None:
+    """Write a synthetic survey CSV of ``rows`` rows (seeded, a few seconds per million rows)."""
+    examples = pd.read_csv(EXAMPLES)
+    vocab = {}
+    for lang in ("en", "ru"):
+        words = _WORD_RE.findall(" ".join(examples.loc[examples["lang"] == lang, "text"].dropna()).lower())
+        vocab[lang] = np.array(sorted(set(words)))
+    rng = np.random.default_rng(seed)
+    start_day = np.datetime64("2025-01-01")
+    first = True
+    for offset in range(0, rows, block):
+        n = min(block, rows - offset)
+        lang_is_ru = rng.random(n) < 0.4
+        lengths = np.clip(rng.normal(15, 5, n).round().astype(int), 3, 30)
+        comments = []
+        # Comments are word salad from the examples' vocabulary: realistic token statistics
+        # and category words, and (unlike real data) almost no exact duplicates: a worst case.
+        for ru, length in zip(lang_is_ru, lengths):
+            words = vocab["ru" if ru else "en"]
+            comments.append(" ".join(words[rng.integers(0, len(words), length)]))
+        short = rng.random(n) < 0.10
+        picks = rng.integers(0, len(SHORT_ANSWERS), n)
+        comments = [SHORT_ANSWERS[p] if s else c for c, s, p in zip(comments, short, picks)]
+        frame = pd.DataFrame(
+            {
+                "response_id": np.arange(offset, offset + n) + 1_000_000,
+                "date": (start_day + rng.integers(0, 365, n).astype("timedelta64[D]")).astype(str),
+                "segment": SEGMENTS[rng.integers(0, len(SEGMENTS), n)],
+                "nps": rng.integers(0, 11, n),
+                "comment": comments,
+            }
+        )
+        frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
+        first = False
+
+
+def measure(cmd: list[str]) -> dict:
+    """Run ``cmd``; return wall seconds, peak RSS of the whole process tree, stdout."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peak_tree = 0
+    if psutil is not None:
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                procs = [root] + root.children(recursive=True)
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak_tree = max(peak_tree, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    # ru_maxrss of children is the largest single process so far (KiB on Linux); it only
+    # says something new when it grew, so it is a fallback, not the main number.
+    max_single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return {
+        "wall": wall,
+        "peak_rss": peak_tree or max_single,
+        "max_single_rss": max_single if max_single > before * 1024 else None,
+        "stdout": out,
+        "stderr": err,
+    }
+
+
+PANDAS_FLOOR = """
+import sys, pandas as pd
+df = pd.read_csv(sys.argv[1])
+df.to_csv(sys.argv[2], index=False)
+"""
+
+IO_ONLY = """
+import sys
+from feedback_classifier.io import iter_table, TableWriter
+with TableWriter(sys.argv[2]) as w:
+    for chunk in iter_table(sys.argv[1], chunksize=int(sys.argv[3])):
+        w.write(chunk)
+"""
+
+
+def prepare_model(workdir: Path) -> Path:
+    """The default model, saved where the CLI runs can load it (training time is not measured)."""
+    from feedback_classifier.defaults import default_model
+    from feedback_classifier.modelfile import save_model
+
+    path = workdir / "model.joblib"
+    save_model(default_model(), path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--chunksize", type=int, default=50_000)
+    parser.add_argument("--runs", default="pandas,io,jobs1,jobs2", help="comma-separated subset of pandas,io,jobs1,jobs2")
+    parser.add_argument("--out-format", default="csv", choices=["csv", "parquet"])
+    parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+
+    tmp = tempfile.TemporaryDirectory(prefix="fc-bench-") if args.workdir is None else None
+    workdir = Path(tmp.name) if tmp else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"survey_{args.rows}.csv"
+    if not data.exists():
+        t = time.perf_counter()
+        generate(data, args.rows)
+        print(f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
+    model = prepare_model(workdir) if any(r.startswith("jobs") for r in runs) else None
+
+    results = {}
+    py = sys.executable
+    for run in runs:
+        out = workdir / f"out_{run}.{args.out_format}"
+        if run == "pandas":
+            cmd = [py, "-c", PANDAS_FLOOR, str(data), str(workdir / "out_pandas.csv")]
+        elif run == "io":
+            cmd = [py, "-c", IO_ONLY, str(data), str(out), str(args.chunksize)]
+        elif run.startswith("jobs"):
+            cmd = [py, "-m", "feedback_classifier", "classify", str(data), "--text-col", "comment",
+                   "--out", str(out), "--model", str(model), "--jobs", run[4:], "--chunksize", str(args.chunksize),
+                   "--quiet"]
+        else:
+            raise SystemExit(f"unknown run {run!r}")
+        r = measure(cmd)
+        m = re.search(r"\(([\d,]+) rows/s\)", r["stdout"])
+        r["inner_rate"] = float(m.group(1).replace(",", "")) if m else None
+        results[run] = r
+        inner = f", {r['inner_rate']:,.0f} rows/s inside the run" if r["inner_rate"] else ""
+        print(f"{run:>7}: {r['wall']:7.1f} s  {args.rows / r['wall']:>9,.0f} rows/s  "
+              f"peak RSS {r['peak_rss'] / 2**20:6.0f} MiB{inner}", flush=True)
+        out.unlink(missing_ok=True)
+
+    print()
+    print(f"rows={args.rows:,} chunksize={args.chunksize:,} out={args.out_format} cpus={os.cpu_count()}")
+    floor = results.get("pandas")
+    for run, r in results.items():
+        ratio = f"  {r['wall'] / floor['wall']:.2f}x pandas floor time" if floor else ""
+        print(f"  {run:>7}: {args.rows / r['wall']:>9,.0f} rows/s  peak {r['peak_rss'] / 2**20:6.0f} MiB{ratio}")
+    if "jobs1" in results and "jobs2" in results:
+        speedup = results["jobs1"]["wall"] / results["jobs2"]["wall"]
+        print(f"  --jobs 2 speed-up over --jobs 1: {speedup:.2f}x (target >= 1.6x)")
+    if "jobs1" in results:
+        rate = args.rows / results["jobs1"]["wall"]
+        print(f"  --jobs 1: {rate:,.0f} rows/s end to end (target >= 30,000)")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
