@@ -1097,8 +1097,6 @@ class TableWriter:
         self._open()
         try:
             if self._fh is not None:
-                if self.fmt in ("csv", "tsv") and self.columns is None:
-                    pass  # nothing written: an empty file
                 self._fh.close()
                 self._fh = None
             if self.fmt == "parquet":
