@@ -434,6 +434,193 @@ def report_command(
     typer.echo(f"Wrote {result.path} ({result.rows:,} rows)")
 
 
+# ---- drivers ----
+def _drivers_write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (temp file in the same folder + rename)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _drivers_rich_table(result, level: str, top: int):
+    import math
+
+    from rich.table import Table
+
+    s = result.settings
+    digits = 2 if s["score_type"] in ("ces", "mean") else 1
+    metric = result.overall.metric_name
+    t = result.level(level)
+    shown = t.head(top)
+    title = f"{'Parent categories' if level == 'parent' else 'Categories'}: impact on {metric} (top {len(shown)} of {len(t)})"
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
+                          ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
+        table.add_column(name, justify=justify)
+    has_det = s["score_type"] != "mean"
+    if has_det:
+        table.add_column("detr. rate", justify="right")
+        table.add_column("lift", justify="right")
+    table.add_column("note")
+
+    def f(v, d=digits):
+        return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
+
+    orientation = 1 if (s["score_type"] in ("nps", "csat") or s["higher_is_better"]) else -1
+    for r in shown.itertuples(index=False):
+        ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""
+        sure = math.isfinite(r.impact_low) and (r.impact_low > 0 or r.impact_high < 0)
+        style = ("red" if r.impact * orientation < 0 else "green") if sure else None
+        row = [str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
+               f"[{style}]{f(r.impact, digits + 1)}{ci}[/]" if style else f"{f(r.impact, digits + 1)}{ci}"]
+        if has_det:
+            row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
+                    f(r.lift, 2)]
+        row.append(f"[yellow]low n ({r.mentions_scored})[/]" if r.low_n else "")
+        table.add_row(*row)
+    return table
+
+
+def _drivers_sibling(out: Path, part: str) -> Path:
+    return out.with_name(f"{out.stem}_{part}{out.suffix}")
+
+
+@app.command("drivers")
+def drivers_command(
+    data: Path = typer.Argument(..., help="Table with a categories column (from `classify`) and a score column: CSV/TSV, XLSX, Parquet or JSONL."),
+    score_col: str = typer.Option(..., "--score-col", help="Column with the scores (e.g. nps)."),
+    score_type: str = typer.Option("nps", "--score-type", help="nps (0-10), csat (top-2-box %, scale 1-5 by default), ces (mean, 1-7 by default) or mean."),
+    scale: Optional[str] = typer.Option(None, "--scale", help="Score scale LOW-HIGH for csat/ces/mean, e.g. 1-5."),
+    lower_is_better: bool = typer.Option(False, "--lower-is-better", help="For ces/mean/csat: lower scores are better (e.g. CES where 7 = most effort)."),
+    categories_col: str = typer.Option("categories", "--categories-col", help="Column with the categories ('Parent > Child; Parent')."),
+    by: Optional[str] = typer.Option(None, "--by", help="Repeat the analysis per segment of this column (e.g. region)."),
+    period_col: Optional[str] = typer.Option(None, "--period-col", help="Date column for a trend per period."),
+    freq: str = typer.Option("month", "--freq", help="Trend period: week, month, quarter or year."),
+    min_n: int = typer.Option(30, "--min-n", min=0, help="Flag categories with fewer scored mentions than this (they are kept)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Classify on the fly with this model file (needs --text-col)."),
+    text_col: Optional[str] = typer.Option(None, "--text-col", help="Comment column to classify on the fly (default model unless --model)."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Taxonomy (bundled name or YAML path) to match category names against."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the table: .csv/.xlsx/.parquet/.jsonl (regression, segments, trend go to <name>_regression.<ext> etc.) or .md (one document)."),
+    charts: Optional[Path] = typer.Option(None, "--charts", help="Folder for PNG charts (impact bars, priority matrix)."),
+    top: int = typer.Option(15, "--top", min=1, help="Rows shown per table in the terminal."),
+    n_boot: int = typer.Option(1000, "--boot", min=0, help="Bootstrap replicates for the impact intervals (0 = none)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    confidence: float = typer.Option(0.95, "--confidence", min=0.5, max=0.999, help="Confidence level of the intervals."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name (default: the first sheet)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: detected)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
+) -> None:
+    """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
+
+    Example: feedback-classifier drivers survey_classified.csv --score-col nps --by region --out drivers.xlsx --charts charts/
+    """
+    from feedback_classifier.drivers import compute_drivers, drivers_markdown
+    from feedback_classifier.errors import MissingColumnError
+    from feedback_classifier.io import read_table, require_columns, write_table
+
+    out_kind = None
+    if out is not None:
+        out_kind = out.suffix.lower().lstrip(".")
+        if out_kind not in ("csv", "tsv", "xlsx", "parquet", "jsonl", "md"):
+            raise typer.BadParameter(f"'{out.name}': use a .csv, .xlsx, .parquet, .jsonl or .md file", param_hint="--out")
+    if model is not None and text_col is None:
+        raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
+    if out is not None and not out.parent.is_dir():
+        from feedback_classifier.errors import InputFileError
+
+        raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
+
+    df = read_table(data, sheet=sheet, encoding=encoding, sep=sep)
+    tax = taxonomy
+    if text_col is not None:
+        require_columns(df, [text_col], source=data)
+        if model is not None:
+            from feedback_classifier.errors import ModelFileError
+            from feedback_classifier.modelfile import load_model
+
+            if not model.exists():
+                raise ModelFileError(f"{model}: model file not found; train one with `feedback-classifier train`.")
+            clf = load_model(model)
+        else:
+            from feedback_classifier.defaults import default_model
+
+            clf = default_model()
+        from feedback_classifier.classify import enrich
+
+        df = enrich(df, clf, text_col)
+        categories_col = "categories"
+        tax = tax or clf.taxonomy_
+    elif categories_col not in df.columns:
+        try:
+            require_columns(df, [categories_col], source=data)
+        except MissingColumnError as exc:
+            raise MissingColumnError(
+                f"{exc} Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
+                "to classify on the fly."
+            ) from None
+
+    result = compute_drivers(
+        df, score_col=score_col, score_type=score_type, categories_col=categories_col, by=by, period_col=period_col,
+        freq=freq, min_n=min_n, scale=scale, higher_is_better=not lower_is_better, n_boot=n_boot, seed=seed,
+        confidence=confidence, taxonomy=tax, source=str(data),
+    )
+
+    o = result.overall
+    digits = 2 if o.score_type in ("ces", "mean") else 1
+    unit = "%" if o.score_type == "csat" else ""
+    console.print(
+        f"[bold]{o.metric_name} {o.metric:.{digits}f}{unit}[/] ({confidence:.0%} CI {o.ci_low:.{digits}f} to "
+        f"{o.ci_high:.{digits}f}) from {o.n_scored:,} valid scores of {o.n_rows:,} rows; "
+        f"{result.uncategorised:,} rows without any category."
+    )
+    if o.promoters is not None:
+        console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
+    for level in ("parent", "category"):
+        console.print(_drivers_rich_table(result, level, top))
+    sig = result.regression[(result.regression["category"] != "(intercept)") & result.regression["significant"]]
+    sig = sig[sig["level"] == "parent"].sort_values("coef")
+    if len(sig):
+        items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
+        console.print(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): {items}")
+    else:
+        console.print("Key-driver regression (parent level): no category significant after Benjamini-Hochberg.")
+    issues = result.score_issues
+    console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
+    if result.date_issues is not None:
+        console.print(result.date_issues.summary(max_rows=10), style="yellow" if result.date_issues.n_invalid else None,
+                      markup=False)
+    if result.segments is not None:
+        console.print(f"Segments by '{by}': {result.segments['segment'].nunique()} (see the output file for impact per segment).")
+
+    if out is not None:
+        if out_kind == "md":
+            _drivers_write_text(out, drivers_markdown(result))
+            typer.echo(f"Wrote {out}")
+        else:
+            written = [write_table(result.table, out)]
+            written.append(write_table(result.regression, _drivers_sibling(out, "regression")))
+            if result.segments is not None:
+                written.append(write_table(result.segments, _drivers_sibling(out, "segments")))
+            if result.trend is not None:
+                written.append(write_table(result.trend, _drivers_sibling(out, "trend")))
+            typer.echo("Wrote " + ", ".join(str(p) for p in written))
+    if charts is not None:
+        from feedback_classifier.charts import write_charts
+
+        paths = write_charts(result, charts, top=top)
+        typer.echo(f"Wrote {len(paths)} charts to {charts}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -254,7 +254,7 @@ class ScoreIssues:
         "Column 'nps': 1 of 3 rows have a valid score; 2 left out of score statistics (rows kept): 1 missing (row 3); 1 not a number (row 2: 'x')."
         """
         if self.n_invalid == 0:
-            return f"Column '{self.column}': all {self.n_rows} rows have a valid {self.what}."
+            return f"Column '{self.column}': all {self.n_rows:,} rows have a valid {self.what}."
         parts = []
         for kind, rows in self.problem_rows.items():
             if len(rows) == 0:
@@ -263,10 +263,10 @@ class ScoreIssues:
             label = "row" if len(rows) == 1 else "rows"
             examples = self.examples.get(kind) or []
             example_text = f": {', '.join(repr(e) for e in examples)}" if examples and kind != "missing" else ""
-            parts.append(f"{len(rows)} {ISSUE_LABELS.get(kind, kind)} ({label} {shown}{example_text})")
+            parts.append(f"{len(rows):,} {ISSUE_LABELS.get(kind, kind)} ({label} {shown}{example_text})")
         return (
-            f"Column '{self.column}': {self.n_valid} of {self.n_rows} rows have a valid {self.what}; "
-            f"{self.n_invalid} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
+            f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
+            f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
             "(rows kept): " + "; ".join(parts) + "."
         )
 
