@@ -1034,7 +1034,7 @@ def _segment_drivers(inp: ReportInputs) -> str:
     if not len(wide) or not segments:
         return ""
     labels = _table_labels(inp, wide)
-    head = f"<tr><th>{esc(_t(lang, 'impact'))}</th>" + "".join(f'<th class="num">{esc(s)}</th>' for s in segments) + "</tr>"
+    head = f"<tr><th>{esc(_t(lang, 'category'))}</th>" + "".join(f'<th class="num">{esc(s)}</th>' for s in segments) + "</tr>"
     harmful = -1.0 if (inp.spec.score_type in ("nps", "csat") or inp.spec.higher_is_better) else 1.0
     rows = []
     for (_, r), label in zip(wide.iterrows(), labels):
@@ -1048,15 +1048,36 @@ def _segment_drivers(inp: ReportInputs) -> str:
                 shade = f' style="background:rgba({colour},{strength:.2f})"'
             cells.append(f'<td class="num"{shade}>{fmt_num(v, 1, lang, signed=True)}</td>')
         rows.append(f"<tr><td>{esc(_display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
-    return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>'
+    return f'<div class="panel"><h3>{esc(_t(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table></div>'
+
+
+def _chart_result(inp: ReportInputs):
+    """The drivers result with mentioned categories only, names in the report language."""
+    import dataclasses
+
+    from feedback_classifier.analyze import translate_drivers_table
+
+    table = inp.drivers.table
+    table = translate_drivers_table(table[table["mentions"] > 0].reset_index(drop=True), inp.taxonomy, inp.lang)
+    return dataclasses.replace(inp.drivers, table=table)
 
 
 def _impact_chart(inp: ReportInputs, table: pd.DataFrame) -> str:
-    return ""  # wired to charts.py below once it lands
+    from feedback_classifier import charts
+
+    metric = _metric_name(inp.spec, inp.lang)
+    title = _t(inp.lang, "drivers", metric=metric)
+    # matplotlib's own titles are English and more detailed; translate only for other languages
+    fig = charts.impact_chart(_chart_result(inp), level="parent", top=15, title=title if inp.lang != "en" else None)
+    return chart_img(charts.figure_bytes(fig, "svg"), title)
 
 
 def _matrix_chart(inp: ReportInputs, table: pd.DataFrame) -> str:
-    return ""
+    from feedback_classifier import charts
+
+    title = _t(inp.lang, "matrix")
+    fig = charts.priority_matrix(_chart_result(inp), level="parent", title=title if inp.lang != "en" else None)
+    return chart_img(charts.figure_bytes(fig, "svg"), title)
 
 
 def _drivers_sections(inp: ReportInputs, facts: _Facts) -> tuple[str, str]:

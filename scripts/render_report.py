@@ -80,13 +80,13 @@ def _console_messages(stderr: str) -> list[str]:
 
 
 def check_report(html_path: Path, *, sections: tuple[str, ...] = ("overview", "categories", "method"),
-                 screenshot: Path | None = None) -> list[str]:
+                 screenshot: Path | None = None, width: int = 1280, height: int = 2400) -> list[str]:
     """Problems found in a rendered report (empty list = fine)."""
     problems: list[str] = []
     source = html_path.read_text(encoding="utf-8")
     for match in _EXTERNAL.finditer(source):
         problems.append(f"external reference: {source[match.start():match.end() + 60]!r}")
-    dom, console = run_chromium(html_path, screenshot=screenshot)
+    dom, console = run_chromium(html_path, screenshot=screenshot, width=width, height=height)
     for section in sections:
         if f'id="{section}"' not in dom:
             problems.append(f"section #{section} missing from the rendered page")
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {args.report} does not exist", file=sys.stderr)
         return 1
     problems = check_report(args.report, sections=tuple(s for s in args.sections.split(",") if s),
-                            screenshot=args.screenshot)
+                            screenshot=args.screenshot, height=args.height)
     if args.screenshot:
         print(f"screenshot: {args.screenshot}")
     if problems:
