@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 CHROMIUM_FLAGS = [
@@ -35,7 +36,29 @@ CHROMIUM_FLAGS = [
 ]
 # Console lines Chromium logs with --enable-logging=stderr: [..:INFO:CONSOLE:N] "message", source: url (line)
 _CONSOLE = re.compile(r":CONSOLE(?:\(\d+\))?:?\d*\]\s*\"(?P<msg>.*)\", source: (?P<src>\S*)")
-_EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+_EXTERNAL_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+
+
+class _Refs(HTMLParser):
+    """Collects real src/href/srcset attribute values (not text that merely looks like one)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "action", "poster", "data") and value:
+                self.refs.append((tag, name, value))
+
+    handle_startendtag = handle_starttag
+
+
+def external_references(html_text: str) -> list[str]:
+    """``tag attr=value`` of every attribute that would load something from the network."""
+    parser = _Refs()
+    parser.feed(html_text)
+    return [f"<{tag} {name}={value[:80]}>" for tag, name, value in parser.refs if _EXTERNAL_URL.match(value)]
 
 
 def find_chromium() -> str | None:
@@ -84,8 +107,7 @@ def check_report(html_path: Path, *, sections: tuple[str, ...] = ("overview", "c
     """Problems found in a rendered report (empty list = fine)."""
     problems: list[str] = []
     source = html_path.read_text(encoding="utf-8")
-    for match in _EXTERNAL.finditer(source):
-        problems.append(f"external reference: {source[match.start():match.end() + 60]!r}")
+    problems += [f"external reference: {ref}" for ref in external_references(source)]
     dom, console = run_chromium(html_path, screenshot=screenshot, width=width, height=height)
     for section in sections:
         if f'id="{section}"' not in dom:

@@ -1,0 +1,154 @@
+"""The HTML report: sections, escaping, self-contained (no external refs), languages, edge cases,
+and — when Chromium is installed — that a real browser renders it without console errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback_classifier.drivers import compute_drivers
+from feedback_classifier.report import build_report, write_report
+from feedback_classifier.routing import route
+from feedback_classifier.taxonomy import load_taxonomy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from render_report import check_report, external_references  # noqa: E402
+
+sys.path.pop(0)
+NASTY = '<script>alert("x")</script> & <img src=http://evil.example/x.png>'
+CATS = [
+    "Delivery and logistics > Delivery time",
+    "Price and value > Too expensive",
+    "",
+    "Service > Staff politeness; Delivery and logistics > Courier",
+    "Website and app > Bugs and errors",
+    "Product quality > Quality",
+]
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy("cx-default")
+
+
+def enriched(n: int = 240, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cats = rng.choice(CATS, n).astype(object)
+    nps = rng.integers(0, 11, n)
+    # make delivery time clearly harmful so the drivers have something to show
+    nps = np.where(cats == CATS[0], rng.integers(0, 5, n), nps)
+    comments = [f"comment {i} about things" for i in range(n)]
+    comments[0] = NASTY
+    cats[0], nps[0] = "Loyalty and promotions > Promo codes", 0  # the only comment of its card
+    return pd.DataFrame(
+        {
+            "response_id": [f"r{i}" for i in range(n)],
+            "submitted_at": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "region": rng.choice(["North", "South", "East"], n),
+            "nps": nps,
+            "comment": comments,
+            "categories": cats,
+            "confidence": rng.random(n).round(3),
+            "needs_review": rng.random(n) < 0.1,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def full_page(tax) -> str:
+    df = enriched()
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="region", period_col="submitted_at", n_boot=100)
+    routing = route(df, tax, text_col="comment", score_col="nps")
+    return build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, routing=routing,
+                        by="region", period_col="submitted_at", source="survey.csv")
+
+
+def test_report_has_every_section(full_page):
+    for section in ("overview", "drivers", "matrix", "categories", "segments", "routing", "method"):
+        assert f'<section id="{section}">' in full_page
+    assert "Customer feedback report" in full_page
+    assert "95% CI" in full_page
+    assert "Trend by submitted_at" in full_page
+    assert "From detractors" in full_page and "From promoters" in full_page
+    assert "Delivery and logistics" in full_page and "Logistics" in full_page
+
+
+def test_report_escapes_comments(full_page):
+    assert NASTY not in full_page
+    assert "<script" not in full_page.lower()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in full_page
+
+
+def test_report_is_self_contained(full_page):
+    assert external_references(full_page) == []
+    assert external_references('<p>x</p><img src="https://cdn.example/a.png">') == ["<img src=https://cdn.example/a.png>"]
+    assert "<link" not in full_page and "@import" not in full_page and "url(" not in full_page
+    images = re.findall(r'<img[^>]+src="([^"]+)"', full_page)
+    assert len(images) >= 3  # impact chart, matrix, trend
+    assert all(src.startswith("data:image/") for src in images)
+
+
+def test_report_in_russian(tax):
+    df = enriched()
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=50)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, lang="ru")
+    assert '<html lang="ru">' in page
+    for heading in ("Обзор", "Что влияет на NPS", "Категории", "Как читать отчёт", "Пишут критики"):
+        assert heading in page
+    assert tax.display_name(("delivery", "delivery_time"), "ru").split(" > ")[0] in page
+    assert "What drives" not in page and "Overview" not in page
+
+
+def test_report_without_scores(tax):
+    page = build_report(enriched(), tax, text_col="comment")
+    assert 'id="drivers"' not in page and 'id="categories"' in page
+    assert "--score-col" in page and "Examples" in page
+
+
+def test_report_with_empty_score_values(tax):
+    df = enriched(30)
+    df["nps"] = ""
+    page = build_report(df, tax, text_col="comment", score_col="nps")
+    assert 'id="drivers"' not in page and "No valid scores" in page
+
+
+def test_report_with_no_categories(tax):
+    df = enriched(20)
+    df["categories"] = ""
+    page = build_report(df, tax, text_col="comment", score_col="nps")
+    assert "No categories were found" in page
+
+
+def test_report_on_tiny_data(tax):
+    df = enriched(3)
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
+    assert "Only 3 scored responses" in page
+    assert 'id="categories"' in page
+
+
+def test_write_report_is_atomic_and_utf8(tmp_path, full_page):
+    path = write_report(full_page, tmp_path / "report.html")
+    assert path.read_text(encoding="utf-8") == full_page
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_report_renders_in_chromium(tmp_path, tax):
+    df = enriched()
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="region", period_col="submitted_at", n_boot=100)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, by="region",
+                        period_col="submitted_at", lang="ru",
+                        routing=route(df, tax, text_col="comment", score_col="nps"))
+    path = write_report(page, tmp_path / "report.html")
+    shot = tmp_path / "shot.png"
+    problems = check_report(path, sections=("overview", "drivers", "matrix", "categories", "segments", "routing"),
+                            screenshot=shot)
+    assert problems == []
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
