@@ -36,6 +36,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.csv as pacsv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "feedback_classifier" / "data" / "cx_default_examples.csv"
@@ -54,17 +56,23 @@ def generate(path: Path, rows: int, seed: int = 0, block: int = 500_000) -> None
         vocab[lang] = np.array(sorted(set(words)))
     rng = np.random.default_rng(seed)
     start_day = np.datetime64("2025-01-01")
-    first = True
+    writer = None  # pyarrow's CSV writer: several times faster than DataFrame.to_csv
     for offset in range(0, rows, block):
         n = min(block, rows - offset)
         lang_is_ru = rng.random(n) < 0.4
         lengths = np.clip(rng.normal(15, 5, n).round().astype(int), 3, 30)
-        comments = []
         # Comments are word salad from the examples' vocabulary: realistic token statistics
         # and category words, and (unlike real data) almost no exact duplicates: a worst case.
-        for ru, length in zip(lang_is_ru, lengths):
-            words = vocab["ru" if ru else "en"]
-            comments.append(" ".join(words[rng.integers(0, len(words), length)]))
+        # All words are drawn at once; a row is then a slice of one flat list.
+        row_of_word = np.repeat(np.arange(n), lengths)
+        ru_word = lang_is_ru[row_of_word]
+        words = np.empty(len(row_of_word), dtype=object)
+        for lang, mask in (("ru", ru_word), ("en", ~ru_word)):
+            words[mask] = vocab[lang][rng.integers(0, len(vocab[lang]), int(mask.sum()))]
+        flat = words.tolist()
+        ends = np.cumsum(lengths).tolist()
+        starts = [0] + ends[:-1]
+        comments = [" ".join(flat[a:b]) for a, b in zip(starts, ends)]
         short = rng.random(n) < 0.10
         picks = rng.integers(0, len(SHORT_ANSWERS), n)
         comments = [SHORT_ANSWERS[p] if s else c for c, s, p in zip(comments, short, picks)]
@@ -77,8 +85,12 @@ def generate(path: Path, rows: int, seed: int = 0, block: int = 500_000) -> None
                 "comment": comments,
             }
         )
-        frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
-        first = False
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if writer is None:
+            writer = pacsv.CSVWriter(str(path), table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
 
 
 def measure(cmd: list[str]) -> dict:

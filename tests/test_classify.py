@@ -399,6 +399,33 @@ def test_cli_classify_missing_column_exits_1_listing_columns(tmp_path):
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_cli_classify_with_a_saved_model_and_russian_names(tmp_path, real_model):
+    from feedback_classifier.modelfile import save_model
+
+    model_path = save_model(real_model, tmp_path / "tiny.joblib")
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(
+        src, "--text-col", "comment", "--out", tmp_path / "out.csv", "--model", model_path,
+        "--lang", "ru", "--probabilities", "--explain", "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    expected = enrich(SURVEY, real_model, "comment", lang="ru", probabilities=True, explain=True)
+    assert out.columns.tolist() == expected.columns.tolist()
+    assert out["categories"].tolist() == expected["categories"].tolist()
+    assert "Цена > Слишком дорого" in result.output  # top categories in the summary
+
+
+def test_cli_classify_rejects_a_language_the_taxonomy_lacks(tmp_path, real_model):
+    from feedback_classifier.modelfile import save_model
+
+    model_path = save_model(real_model, tmp_path / "tiny.joblib")
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "comment", "--out", tmp_path / "o.csv", "--model", model_path, "--lang", "de")
+    assert result.exit_code != 0
+    assert "'de' is not a language" in result.output
+
+
 def test_cli_classify_missing_model_file_exits_1(tmp_path):
     src = _write_survey(tmp_path / "in.csv")
     result = _cli(src, "--text-col", "comment", "--out", tmp_path / "out.csv", "--model", tmp_path / "nope.joblib")

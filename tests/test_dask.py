@@ -21,6 +21,8 @@ from feedback_classifier.errors import FeedbackClassifierError, MissingColumnErr
 from test_classify import SURVEY, real_model, _write_survey  # noqa: E402,F401  (real_model is a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
+# dask's own parquet reader still uses reset_index(inplace=True), deprecated in pandas 3.1
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
