@@ -108,12 +108,20 @@ _PHONE_RE = re.compile(
     r")(?!\w)"
 )
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_DIGIT_RE = re.compile(r"\d")
+_DIGIT_RE = re.compile(r"[0-9]")  # other digits still become _num_ via the tokenizer
+_HIGH_RE = re.compile("[\u200d-\U0010ffff]")
 _TLD_RE = re.compile(r"\.(?:com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|online|co)(?![\w-])")
-_EMOTICON_HINT_RE = re.compile(r"[:;=]-?[()d]|\)\)|\(\(")
-_SMILE_RE = re.compile(r"(?<![\w:;=])[:;=]-?\)+|\){2,}")
-_FROWN_RE = re.compile(r"(?<![\w:;=])[:;=]-?\(+|\({2,}")
-_GRIN_RE = re.compile(r"(?<![\w:;=])[:;=]-?d+(?![\w])")
+_EMOTICON_HINT_RE = re.compile(r"[:;=()]")
+# ":)" ";-)" "=)" and Russian-style "))" smile; ":(" "((" frown; ":D" grin.
+_EMOTICON_RE = re.compile(r"(?<![\w:;=])[:;=]-?(?:(\)+)|(\(+)|(d+)(?!\w))|(\){2,})|(\({2,})")
+
+
+def _emoticon_to_emoji(m: re.Match) -> str:
+    if m.group(1) or m.group(4):
+        return " 🙂 "
+    if m.group(2) or m.group(5):
+        return " 🙁 "
+    return " 😀 "
 _SQUEEZE_RE = re.compile(r"([^\W\d_])\1{2,}")
 # A Latin letter touching a Cyrillic one (either order) marks a mixed-script word.
 _MIXED_RE = re.compile(r"[a-z][\u0430-\u044f]|[\u0430-\u044f][a-z]")
@@ -226,7 +234,7 @@ def _premask(s: str) -> str:
         if _PRE_TRANSLATE_RE.search(s):
             s = s.translate(_PRE_TRANSLATE)
         s = unicodedata.normalize("NFKC", s)
-        if max(s) >= "\u200d":  # Cyrillic and Latin text has nothing to fold
+        if _HIGH_RE.search(s):  # Cyrillic and Latin text has nothing to fold
             s = _EMOJI_FOLD_RE.sub("", s).replace("\u200d", "")
     s = s.lower()
     if "ё" in s:
@@ -238,9 +246,7 @@ def _premask(s: str) -> str:
     if "." in s and _TLD_RE.search(s):
         s = _DOMAIN_RE.sub(" _url_ ", s)
     if _EMOTICON_HINT_RE.search(s):
-        s = _SMILE_RE.sub(" 🙂 ", s)
-        s = _FROWN_RE.sub(" 🙁 ", s)
-        s = _GRIN_RE.sub(" 😀 ", s)
+        s = _EMOTICON_RE.sub(_emoticon_to_emoji, s)
     if _DIGIT_RE.search(s):
         s = _PHONE_RE.sub(" _phone_ ", s)
         s = _NUM_RE.sub(" _num_ ", s)
@@ -479,7 +485,8 @@ class TextAnalyzer:
         self.keep_punct = keep_punct
         self.max_cache = max_cache
         self._entries: dict[str, tuple] = {}  # raw token -> entry (see kinds above)
-        self._fast: dict[str, str] = {}  # raw token -> its one output ("" = none)
+        self._chunks: dict[str, tuple] = {}  # whitespace chunk -> entries of its tokens
+        self._fast: dict[str, str] = {}  # whitespace chunk -> its one output ("" = none)
 
     # -- pickling: parameters only -------------------------------------------------
     _PARAMS = ("lang", "keep_negator", "drop_stop_words", "keep_punct", "max_cache")
@@ -548,20 +555,23 @@ class TextAnalyzer:
             return (_SKIP, (lemma,))
         return (_WORD, lemma)
 
-    def _remember(self, raw: str, entry: tuple) -> None:
-        if len(self._entries) >= self.max_cache:
-            self._entries.clear()
-            self._fast.clear()
-        self._entries[raw] = entry
-        kind = entry[0]
-        if kind == _WORD or kind == _OTHER:
-            self._fast[raw] = entry[1]
-        elif kind == _PUNCT or kind == _DROP:
-            self._fast[raw] = ""
-        elif kind == _SKIP and len(entry[1]) == 1:
-            self._fast[raw] = entry[1][0]
-        # negators and multi-token entries stay out of the fast table on purpose:
-        # their absence sends the comment down the path that tracks negation
+    def _remember_chunk(self, chunk: str, chunk_entries: list[tuple]) -> None:
+        """Cache a whitespace chunk's single output when it needs no negation state."""
+        outputs = []
+        for entry in chunk_entries:
+            kind = entry[0]
+            if kind == _WORD or kind == _OTHER:
+                outputs.append(entry[1])
+            elif kind == _SKIP:
+                outputs.extend(entry[1])
+            elif kind == _NEG:
+                # negators stay out of the fast table on purpose: their absence
+                # sends the comment down the path that tracks negation
+                return
+        if len(outputs) <= 1:
+            if len(self._fast) >= self.max_cache:
+                self._fast.clear()
+            self._fast[chunk] = outputs[0] if outputs else ""
 
     # -- the analyzer ----------------------------------------------------------------
     def __call__(self, text: Any, lang: str | None = None) -> list[str]:
@@ -569,48 +579,72 @@ class TextAnalyzer:
             text = _to_text(text)
         if not text:
             return []
-        toks = _TOKEN_RE.findall(_premask(text))
-        # Fast path: every token already known and none of them a negator, so each
-        # maps to exactly one output string ("" for dropped ones) with no state.
-        out = list(map(self._fast.get, toks))
+        chunks = _premask(text).split()
+        # Fast path: each whitespace chunk ("good," or "заказ") seen before, none a
+        # negator, each giving one output or none: no tokenising, no state.
+        out = list(map(self._fast.get, chunks))
         if None not in out:
             return list(filter(None, out)) if "" in out else out
-        return self._slow(toks, lang or self.lang)
+        return self._slow(chunks, lang or self.lang)
 
-    def _slow(self, toks: list[str], lang: str | None) -> list[str]:
+    def _chunk_entries(self, chunk: str, lang: str | None) -> tuple:
+        """Entries of the tokens of one whitespace chunk, cached when lang-independent."""
         entries = self._entries
-        out: list[str] = []
-        append = out.append
-        prefix = None
-        keep_neg = self.keep_negator
-        for tok in toks:
+        result = []
+        cacheable = True
+        for tok in _TOKEN_RE.findall(chunk):
             entry = entries.get(tok)
             if entry is None:
                 entry = self._entry(tok, lang)
                 # lang only matters for a word mixing scripts: don't cache those
-                if not _MIXED_RE.search(tok):
-                    self._remember(tok, entry)
-            kind = entry[0]
-            if kind == _WORD:
-                if prefix is None:
-                    append(entry[1])
+                if _MIXED_RE.search(tok):
+                    cacheable = False
                 else:
-                    append(prefix + entry[1])
+                    if len(entries) >= self.max_cache:
+                        entries.clear()
+                    entries[tok] = entry
+            result.append(entry)
+        result = tuple(result)
+        if cacheable:
+            if len(self._chunks) >= self.max_cache:
+                self._chunks.clear()
+            self._chunks[chunk] = result
+            self._remember_chunk(chunk, result)
+        return result
+
+    def _slow(self, chunks: list[str], lang: str | None) -> list[str]:
+        """Analyse with negation tracking (comments with a negator or new chunks)."""
+        known = self._chunks
+        out: list[str] = []
+        append = out.append
+        prefix = None
+        keep_neg = self.keep_negator
+        for chunk in chunks:
+            chunk_entries = known.get(chunk)
+            if chunk_entries is None:
+                chunk_entries = self._chunk_entries(chunk, lang)
+            for entry in chunk_entries:
+                kind = entry[0]
+                if kind == _WORD:
+                    if prefix is None:
+                        append(entry[1])
+                    else:
+                        append(prefix + entry[1])
+                        prefix = None
+                elif kind == _NEG:
+                    emitted = entry[1]
+                    if keep_neg:
+                        out.extend(emitted)
+                    elif len(emitted) > 1:
+                        out.extend(emitted[:-1])
+                    prefix = entry[2]
+                elif kind == _SKIP:
+                    out.extend(entry[1])
+                elif kind == _OTHER:
+                    append(entry[1])
                     prefix = None
-            elif kind == _NEG:
-                emitted = entry[1]
-                if keep_neg:
-                    out.extend(emitted)
-                elif len(emitted) > 1:
-                    out.extend(emitted[:-1])
-                prefix = entry[2]
-            elif kind == _SKIP:
-                out.extend(entry[1])
-            elif kind == _OTHER:
-                append(entry[1])
-                prefix = None
-            elif kind == _PUNCT:
-                prefix = None
+                elif kind == _PUNCT:
+                    prefix = None
         return out
 
     def analyze_many(self, texts: Iterable[Any], langs: Iterable[str | None] | None = None) -> list[list[str]]:
