@@ -563,7 +563,8 @@ def _bh(p: np.ndarray) -> np.ndarray:
 def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
-    Distinct values are parsed once: ISO dates first, then pandas' per-value ``mixed`` parser.
+    Distinct values are parsed once: ISO dates first (offsets converted to UTC), then pandas'
+    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024).
     Returns (codes, period list, issues).
 
     >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
@@ -581,7 +582,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
-        parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601")
+        # utc=True so that a mix of offsets ("...Z", "+03:00") and naive stamps is allowed
+        parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
         retry = parsed.isna() & (texts != "")
         if retry.any():
             with np.errstate(all="ignore"):
@@ -589,7 +591,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    again = pd.to_datetime(texts[retry], errors="coerce", format="mixed")
+                    again = pd.to_datetime(texts[retry], errors="coerce", format="mixed", dayfirst=_dayfirst(texts[retry]),
+                                           utc=True).tz_convert(None)
             parsed = parsed.to_series().reset_index(drop=True)
             parsed[np.flatnonzero(retry)] = again
             parsed = pd.DatetimeIndex(parsed)
@@ -618,6 +621,17 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         what="date",
     )
     return out, list(puniques), issues
+
+
+def _dayfirst(texts: pd.Index) -> bool:
+    """Read 03/04/2024 as 3 April when the column's slash/dot dates are day-first somewhere
+    (a first number above 12) and never month-first (a second number above 12)."""
+    first = texts.str.extract(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+    a = pd.to_numeric(first[0], errors="coerce")
+    b = pd.to_numeric(first[1], errors="coerce")
+    if (b > 12).any():
+        return False
+    return bool((a > 12).any()) or bool(texts.str.contains(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}", regex=True).any())
 
 
 def _period_label(period: pd.Period, freq: str) -> str:
@@ -661,8 +675,9 @@ class DriversResult:
         if self.segments is None:
             return None
         seg = self.segments if level is None else self.segments[self.segments["level"] == level]
-        wide = seg.pivot_table(index=["level", "category"], columns="segment", values=value, sort=False,
-                               aggfunc="first", dropna=False)
+        segments = list(dict.fromkeys(seg["segment"]))
+        wide = seg.set_index(["level", "category", "segment"])[value].unstack("segment")
+        wide = wide[segments]
         wide.columns = [str(c) for c in wide.columns]
         wide = wide.reset_index()
         order = {lv: i for i, lv in enumerate(LEVELS)}

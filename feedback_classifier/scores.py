@@ -501,8 +501,10 @@ def summarize_scores(parsed: ParsedScores, confidence: float = 0.95) -> ScoreSum
             f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale."
         )
     mean, mean_low, mean_high = mean_interval(v, confidence)
-    top = spec.top_box(v)
-    top_share, top_low, top_high = wilson_interval(float(top.sum()), n, confidence)
+    if spec.scale is not None:
+        top_share, top_low, top_high = wilson_interval(float(spec.top_box(v).sum()), n, confidence)
+    else:  # a plain mean without a scale has no top box
+        top_share = top_low = top_high = math.nan
     det = spec.detractor(v)
     if det is not None:
         det_share, det_low, det_high = wilson_interval(float(det.sum()), n, confidence)

@@ -1,0 +1,411 @@
+"""Drivers: the numbers analysts act on. Hand-computed examples, statsmodels cross-checks,
+simulations with planted drivers (recovery + interval coverage) and with no effect (BH)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.multitest import multipletests
+from typer.testing import CliRunner
+
+from feedback_classifier.charts import chart_images, figure_bytes, impact_chart, priority_matrix
+from feedback_classifier.cli import app
+from feedback_classifier.drivers import category_matrix, compute_drivers, drivers_markdown, parse_periods
+from feedback_classifier.errors import LabelError, MissingColumnError, ScoreError
+
+# ---- a small example computed by hand -------------------------------------------------------
+
+HAND = pd.DataFrame(
+    {
+        "nps": ["10", "9", "3", "8", "0", "x", "6", "10"],
+        "categories": [
+            "Delivery > Courier; Delivery > Tracking",  # promoter, Delivery counted once
+            "Price",  # promoter
+            "Delivery > Courier",  # detractor
+            "",  # passive
+            "Delivery > Tracking; Price",  # detractor
+            "Delivery > Courier",  # invalid score: a mention, but not scored
+            "",  # detractor
+            "Service",  # promoter
+        ],
+    }
+)
+
+
+def row(result, level, category):
+    t = result.table
+    found = t[(t["level"] == level) & (t["category"] == category)]
+    assert len(found) == 1, (level, category)
+    return found.iloc[0]
+
+
+def test_hand_computed_nps_drivers():
+    res = compute_drivers(HAND, score_col="nps", min_n=3, n_boot=200)
+    # valid scores: 7 (row 6 'x' is reported); promoters rows 1,2,8; passive row 4; detractors rows 3,5,7
+    assert res.overall.metric == pytest.approx(0.0)  # (3 - 3) / 7
+    assert res.score_issues.rows("non_numeric").tolist() == [6]
+    d = row(res, "parent", "Delivery")
+    assert d["mentions"] == 4  # rows 1, 3, 5, 6 (row 6 has no valid score but is a mention)
+    assert d["mentions_scored"] == 3
+    assert d["share"] == pytest.approx(4 / 8)
+    assert d["metric_with"] == pytest.approx(100 * (1 - 2) / 3)  # rows 1,3,5: P, D, D
+    assert d["metric_without"] == pytest.approx(100 * (2 - 1) / 4)  # rows 2,4,7,8: P, Pa, D, P
+    assert d["impact"] == pytest.approx(0 - 25.0)  # NPS(all) - NPS(without)
+    assert d["impact"] == pytest.approx(3 / 7 * (d["metric_with"] - d["metric_without"]))
+    assert d["share_of_detractors"] == pytest.approx(2 / 3)  # detractors 3, 5 of 3, 5, 7
+    assert d["detractor_rate_with"] == pytest.approx(2 / 3)
+    assert d["detractor_rate_without"] == pytest.approx(1 / 4)
+    assert d["lift"] == pytest.approx((2 / 3) / (3 / 7))
+    assert not d["low_n"]
+    service = row(res, "parent", "Service")  # one promoter: impact = 0 - (2 - 3) / 6 * 100
+    assert service["impact"] == pytest.approx(100 / 6)
+    assert service["low_n"]  # flagged, not hidden
+    courier = row(res, "category", "Delivery > Courier")
+    assert (courier["mentions"], courier["mentions_scored"]) == (3, 2)
+    assert courier["metric_with"] == pytest.approx(0.0) and courier["impact"] == pytest.approx(0.0)
+    # ranked by harm within each level, parents first
+    parents = res.level("parent")
+    assert parents["category"].tolist() == ["Delivery", "Price", "Service"]
+    assert parents["rank"].tolist() == [1, 2, 3]
+    assert res.table["level"].tolist()[:3] == ["parent"] * 3
+    assert res.uncategorised == 2
+
+
+def test_csat_ces_and_mean_drivers_use_their_own_metric():
+    df = pd.DataFrame({"s": [5, 4, 1, 2, 5, 3], "categories": ["", "", "Wait", "Wait", "", "Wait"]})
+    csat = compute_drivers(df, score_col="s", score_type="csat", min_n=1, n_boot=100)
+    wait = row(csat, "parent", "Wait")
+    # CSAT = % top-2-box (4-5): all 3/6 -> 50; without Wait rows 1,2,5 -> 100; impact -50
+    assert csat.overall.metric == pytest.approx(50.0)
+    assert wait["metric_without"] == pytest.approx(100.0) and wait["impact"] == pytest.approx(-50.0)
+    assert wait["detractor_rate_with"] == pytest.approx(2 / 3)  # 1 and 2 are the bottom-2 box
+    # CES with lower = less effort: a category that raises the mean is the harmful one
+    ces = compute_drivers(df.assign(s=[1, 2, 7, 6, 1, 5]), score_col="s", score_type="ces",
+                          higher_is_better=False, min_n=1, n_boot=100)
+    w = row(ces, "parent", "Wait")
+    assert ces.overall.metric == pytest.approx(22 / 6)
+    assert w["impact"] == pytest.approx(22 / 6 - 4 / 3)
+    assert w["detractor_rate_with"] == pytest.approx(2 / 3)  # 6 and 7 = high effort
+    mean = compute_drivers(df.assign(s=[1.5, 2.25, 7.0, 6.0, 1.0, 5.5]), score_col="s", score_type="mean",
+                           min_n=1, n_boot=0)
+    assert row(mean, "parent", "Wait")["metric_with"] == pytest.approx(18.5 / 3)
+    assert np.isnan(row(mean, "parent", "Wait")["detractor_rate_with"])  # no detractors for a plain mean
+
+
+def test_lower_is_better_ranks_positive_impact_first():
+    rng = np.random.default_rng(3)
+    n = 400
+    cats = rng.choice(["Slow", "Fine", ""], n)
+    effort = np.clip(np.round(3 + 2.5 * (cats == "Slow") + rng.normal(0, 1, n)), 1, 7)
+    res = compute_drivers(pd.DataFrame({"ces": effort, "categories": cats}), score_col="ces", score_type="ces",
+                          higher_is_better=False, n_boot=100)
+    top = res.level("parent").iloc[0]
+    assert top["category"] == "Slow" and top["impact"] > 0
+
+
+def test_impact_identity_and_invariants_on_random_data():
+    rng = np.random.default_rng(7)
+    n = 500
+    df = pd.DataFrame(
+        {
+            "nps": rng.integers(0, 11, n),
+            "categories": ["; ".join(f"P{p} > C{c}" for p, c in zip(rng.integers(0, 3, k), rng.integers(0, 3, k)))
+                           for k in rng.integers(0, 4, n)],
+        }
+    )
+    res = compute_drivers(df, score_col="nps", n_boot=0, min_n=0)
+    t = res.table[res.table["mentions_scored"] < n]
+    share_scored = t["mentions_scored"] / res.overall.n_scored
+    np.testing.assert_allclose(t["impact"], share_scored * (t["metric_with"] - t["metric_without"]), atol=1e-9)
+    # mentions computed the slow way, from the row-level matrix
+    m = category_matrix(df["categories"])
+    dense = m.member[m.row_cells].toarray()
+    expected = dict(zip(m.names, dense.sum(axis=0)))
+    for r in res.table.itertuples():
+        assert r.mentions == expected[r.category] if r.level == "parent" else True
+
+
+def test_taxonomy_names_are_matched_in_any_language_and_unmentioned_categories_listed():
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    df = pd.DataFrame({"nps": [2, 9, 10], "categories": ["доставка и логистика > КУРЬЕР; Price", "PRICE", ""]})
+    res = compute_drivers(df, score_col="nps", taxonomy=tax, min_n=1, n_boot=50)
+    courier = tax.display_name(("delivery", "courier"))
+    assert row(res, "category", courier)["mentions"] == 1
+    assert row(res, "parent", tax.display_name(("price", None)))["mentions"] == 2
+    assert len(res.level("parent")) == len(tax.parents)  # all parents, mentioned or not
+    assert row(res, "parent", tax.display_name(("store", None)))["mentions"] == 0
+    with pytest.raises(LabelError, match="row 2"):
+        compute_drivers(df.assign(categories=["Price", "Teleportation", ""]), score_col="nps", taxonomy=tax)
+
+
+def test_input_mistakes_get_specific_errors():
+    with pytest.raises(MissingColumnError, match="no column 'NPS'.*'nps', 'categories'"):
+        compute_drivers(HAND, score_col="NPS")
+    with pytest.raises(LabelError, match="row 2, column 'categories'"):
+        compute_drivers(HAND.assign(categories=["", "> Courier"] + [""] * 6), score_col="nps")
+    with pytest.raises(ScoreError, match="no valid NPS"):
+        compute_drivers(HAND.assign(nps="?"), score_col="nps")
+    with pytest.raises(ScoreError, match="Unknown period"):
+        compute_drivers(HAND.assign(d="2024-01-01"), score_col="nps", period_col="d", freq="fortnight")
+
+
+# ---- key-driver regression against statsmodels ----------------------------------------------
+
+
+def _random_survey(n, n_cat, seed, effects=None):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, n_cat)) < rng.uniform(0.05, 0.3, n_cat)
+    effects = np.zeros(n_cat) if effects is None else np.asarray(effects)
+    shift = np.clip(X @ effects, 0, 0.6)
+    u = rng.random(n)
+    nps = np.where(u < 0.5 - shift, rng.integers(9, 11, n),
+                   np.where(u < 0.65, rng.integers(0, 7, n), rng.integers(7, 9, n)))
+    cells = ["; ".join(f"Topic {j:02d}" for j in np.flatnonzero(r)) for r in X]
+    return pd.DataFrame({"nps": nps, "categories": cells}), X
+
+
+@pytest.mark.parametrize("cov_type", ["HC3", "HC1", "HC0", "nonrobust"])
+def test_regression_equals_statsmodels_ols(cov_type):
+    df, _ = _random_survey(600, 6, seed=11)
+    df["nps"] = df["nps"].astype(object)
+    df.loc[[3, 50], "nps"] = ["", "12"]  # invalid scores are left out of the fit
+    res = compute_drivers(df, score_col="nps", n_boot=0, cov_type=cov_type)
+    reg = res.regression[res.regression["level"] == "parent"].set_index("category")
+    m = category_matrix(df["categories"])
+    cols = m.columns("parent")
+    keep = ~df.index.isin([3, 50])
+    X = pd.DataFrame(m.member[m.row_cells][:, cols].toarray()[keep], columns=[m.names[c] for c in cols])
+    y = np.select([df["nps"][keep].astype(int) >= 9, df["nps"][keep].astype(int) >= 7], [100.0, 0.0], -100.0)
+    fit = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type)
+    names = ["(intercept)"] + list(X.columns)
+    np.testing.assert_allclose(reg.loc[names, "coef"], fit.params.values, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(reg.loc[names, "se"], fit.bse.values, rtol=1e-8)
+    np.testing.assert_allclose(reg.loc[names, "p_value"], fit.pvalues.values, rtol=1e-6, atol=1e-12)
+    ci = fit.conf_int()
+    np.testing.assert_allclose(reg.loc[names, "ci_low"], ci[0].values, rtol=1e-8)
+    bh = multipletests(fit.pvalues.values[1:], method="fdr_bh")[1]
+    np.testing.assert_allclose(reg.loc[names[1:], "p_adjusted"], bh, rtol=1e-9)
+    fit_row = res.regression_fit.set_index("level").loc["parent"]
+    assert fit_row["r_squared"] == pytest.approx(fit.rsquared)
+
+
+def test_rare_and_collinear_categories_are_reported_not_estimated():
+    df, _ = _random_survey(300, 3, seed=5)
+    df["categories"] = df["categories"].where(df.index != 0, "Topic 00; Once")
+    twins = df["categories"].str.contains("Topic 01")
+    df.loc[twins, "categories"] = df.loc[twins, "categories"] + "; Twin"
+    reg = compute_drivers(df, score_col="nps", n_boot=0).regression.set_index(["level", "category"])
+    assert "fewer than 2" in reg.loc[("parent", "Once"), "note"]
+    assert np.isnan(reg.loc[("parent", "Once"), "coef"])
+    # Topic 01 and Twin always come together: only one of them can be estimated
+    notes = reg.loc[[("parent", "Topic 01"), ("parent", "Twin")], "note"].tolist()
+    assert sum("collinear" in n for n in notes) == 1
+
+
+# ---- bootstrap ------------------------------------------------------------------------------
+
+
+def _naive_bootstrap(y, mention, n_boot, seed):
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    reps = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        yy, mm = y[idx], mention[idx]
+        reps[b] = yy.mean() - yy[~mm].mean()
+    return np.quantile(reps, [0.025, 0.975])
+
+
+@pytest.mark.parametrize("score_type", ["nps", "mean"])
+def test_sufficient_statistics_bootstrap_matches_resampling_rows(score_type):
+    rng = np.random.default_rng(2)
+    n = 800
+    mention = rng.random(n) < 0.3
+    if score_type == "nps":
+        score = np.where(mention, rng.integers(0, 9, n), rng.integers(4, 11, n))
+        y = np.select([score >= 9, score >= 7], [100.0, 0.0], -100.0)
+    else:  # continuous: the normal-approximation path
+        score = np.where(mention, rng.normal(5, 2, n), rng.normal(6, 1.5, n)).round(3)
+        y = score
+    df = pd.DataFrame({"s": score, "categories": np.where(mention, "Issue", "")})
+    res = compute_drivers(df, score_col="s", score_type=score_type, n_boot=4000, seed=1)
+    assert ("exact" in res.settings["bootstrap"]) == (score_type == "nps")
+    got = row(res, "parent", "Issue")
+    ref_low, ref_high = _naive_bootstrap(y, mention, 4000, seed=9)
+    width = ref_high - ref_low
+    assert got["impact_low"] == pytest.approx(ref_low, abs=0.08 * width)
+    assert got["impact_high"] == pytest.approx(ref_high, abs=0.08 * width)
+    assert got["impact_low"] < got["impact"] < got["impact_high"]
+    again = compute_drivers(df, score_col="s", score_type=score_type, n_boot=4000, seed=1)
+    assert row(again, "parent", "Issue")["impact_low"] == got["impact_low"]  # seeded: reproducible
+
+
+# ---- simulations ----------------------------------------------------------------------------
+
+PLANTED = {0: 0.25, 1: 0.15, 2: 0.12}  # category -> probability moved from promoter to detractor
+
+
+def _planted_survey(n, seed):
+    """Independent categories; mentioning j moves PLANTED[j] from promoters to detractors, so
+    E[y | j] - E[y | not j] = -200 * delta_j and the true leave-out impact is p_j * (-200 delta_j)."""
+    rng = np.random.default_rng(seed)
+    prevalence = np.array([0.2, 0.15, 0.25, 0.3, 0.2, 0.1, 0.15, 0.25])
+    X = rng.random((n, len(prevalence))) < prevalence
+    shift = sum(X[:, j] * d for j, d in PLANTED.items())
+    u = rng.random(n)
+    p_pro, p_det = 0.55 - shift, 0.15 + shift
+    nps = np.where(u < p_pro, 10, np.where(u < p_pro + p_det, 3, 8))
+    cells = ["; ".join(f"Area {j} > Issue {j}" for j in np.flatnonzero(r)) for r in X]
+    truth = {f"Area {j}": prevalence[j] * (-200 * d) for j, d in PLANTED.items()}
+    return pd.DataFrame({"nps": nps, "categories": cells}), truth
+
+
+def test_planted_drivers_are_found_ranked_first_and_covered_by_their_intervals():
+    covered, total = 0, 0
+    for seed in range(30):
+        df, truth = _planted_survey(2500, seed)
+        res = compute_drivers(df, score_col="nps", n_boot=300, seed=seed)
+        parents = res.level("parent")
+        assert set(parents["category"].head(3)) == set(truth), seed
+        reg = res.regression[(res.regression["level"] == "parent") & res.regression["significant"]]
+        assert set(truth) <= set(reg["category"]), seed
+        for name, true_impact in truth.items():
+            r = parents[parents["category"] == name].iloc[0]
+            covered += r["impact_low"] <= true_impact <= r["impact_high"]
+            total += 1
+    # 90 nominal-95% intervals: expect ~85.5 covered; < 79 would mean real under-coverage
+    assert covered / total >= 0.88, (covered, total)
+
+
+def test_with_no_real_effect_bh_keeps_false_discoveries_near_five_percent():
+    any_discovery, raw_rejections, tests = 0, 0, 0
+    for seed in range(60):
+        df, _ = _random_survey(1200, 15, seed=100 + seed)
+        reg = compute_drivers(df, score_col="nps", n_boot=0).regression
+        reg = reg[(reg["level"] == "parent") & (reg["category"] != "(intercept)")]
+        any_discovery += bool(reg["significant"].any())
+        raw_rejections += int((reg["p_value"] < 0.05).sum())
+        tests += len(reg)
+    # every discovery is false here, so FDR = share of datasets with any discovery (<= 5% under BH)
+    assert any_discovery <= 8, any_discovery  # Binomial(60, 0.05): P(> 8) < 0.5%
+    assert 0.025 <= raw_rejections / tests <= 0.08  # the unadjusted p-values are calibrated
+
+
+# ---- cuts -----------------------------------------------------------------------------------
+
+
+def test_segments_repeat_the_analysis_per_segment():
+    df, _ = _planted_survey(900, 1)
+    df["region"] = np.where(np.arange(900) % 3 == 0, "North", "South")
+    df.loc[5, "region"] = None
+    res = compute_drivers(df, score_col="nps", by="region", n_boot=100, min_n=10)
+    seg = res.segments
+    assert set(seg["segment"]) == {"North", "South", "(missing)"}
+    north = compute_drivers(df[df["region"] == "North"], score_col="nps", n_boot=0, min_n=10)
+    got = seg[(seg["segment"] == "North") & (seg["level"] == "parent")].set_index("category")
+    exp = north.level("parent").set_index("category")
+    np.testing.assert_allclose(got.loc[exp.index, "impact"], exp["impact"])
+    np.testing.assert_allclose(got.loc[exp.index, "metric_with"], exp["metric_with"])
+    assert got["segment_metric"].iloc[0] == pytest.approx(north.overall.metric)
+    wide = res.segments_wide("impact")
+    assert {"North", "South", "(missing)"} <= set(wide.columns)
+    assert len(wide) == len(res.table)
+
+
+def test_trend_by_month_and_unreadable_dates_reported_with_rows_kept():
+    df, _ = _planted_survey(600, 2)
+    df["date"] = np.where(np.arange(600) % 2 == 0, "2024-01-15", "2024-02-03")
+    df.loc[[4, 9], "date"] = ["not a date", ""]
+    res = compute_drivers(df, score_col="nps", period_col="date", freq="month", n_boot=50)
+    assert res.date_issues.rows("unparseable").tolist() == [5]
+    assert res.date_issues.rows("missing").tolist() == [10]
+    assert res.overall.n_scored == 600  # bad dates do not drop rows from the overall analysis
+    tr = res.trend
+    assert sorted(tr["period"].unique()) == ["2024-01", "2024-02"]
+    jan = df[df["date"] == "2024-01-15"]
+    exp = compute_drivers(jan, score_col="nps", n_boot=0).level("parent").set_index("category")
+    got = tr[(tr["period"] == "2024-01") & (tr["level"] == "parent")].set_index("category")
+    np.testing.assert_allclose(got.loc[exp.index, "impact"], exp["impact"])
+    np.testing.assert_allclose(got.loc[exp.index, "share"], exp["share"])
+    assert set(tr["period_rows"]) == {299, 299} | {len(jan)}
+
+
+def test_periods_parse_common_date_spellings():
+    codes, periods, issues = parse_periods(pd.Series(["2024-03-31", "31.03.2024", "2024-04-01T10:00:00Z"]),
+                                           "quarter")
+    assert issues.n_invalid == 0
+    assert [str(p) for p in periods] == ["2024Q1", "2024Q2"]
+    assert codes.tolist() == [0, 0, 1]
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+def test_markdown_and_charts_render():
+    res = compute_drivers(HAND, score_col="nps", min_n=3, n_boot=100)
+    md = drivers_markdown(res)
+    assert md.startswith("# Drivers of NPS")
+    assert "| 1 | Delivery | 4 |" in md and "low n" in md and "not a number (row 6" in md
+    assert figure_bytes(impact_chart(res), "png")[:4] == b"\x89PNG"
+    assert "<svg" in figure_bytes(priority_matrix(res, level="category"), "svg")
+    assert set(chart_images(res, fmt="svg")) == {"impact_parent", "priority_parent", "impact_category",
+                                                  "priority_category"}
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def survey_csv(tmp_path):
+    df, _ = _planted_survey(400, 4)
+    df["nps"] = df["nps"].astype(str)
+    df.loc[7, "nps"] = "8.5"
+    df["region"] = np.where(np.arange(400) % 2 == 0, "N", "S")
+    path = tmp_path / "survey.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_cli_drivers_prints_ranked_table_overall_and_score_problems(survey_csv):
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "nps", "--boot", "200"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "NPS " in out and "95% CI" in out and "399 valid scores of 400 rows" in out
+    assert "Area 0" in out and "impact" in out
+    assert "not a whole number (row 8" in out
+
+
+def test_cli_drivers_writes_csv_md_and_charts(survey_csv, tmp_path):
+    out = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "nps", "--boot", "100", "--by", "region",
+                                 "--out", str(out), "--charts", str(tmp_path / "charts")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns[:4]) == ["level", "rank", "category", "parent"]
+    assert table.iloc[0]["category"] == "Area 0"
+    assert (tmp_path / "drivers_regression.csv").exists() and (tmp_path / "drivers_segments.csv").exists()
+    pngs = sorted(p.name for p in (tmp_path / "charts").glob("*.png"))
+    assert pngs == ["impact_category.png", "impact_parent.png", "priority_category.png", "priority_parent.png"]
+    assert all((tmp_path / "charts" / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    md = tmp_path / "drivers.md"
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "nps", "--boot", "50", "--out", str(md)])
+    assert result.exit_code == 0, result.output
+    assert md.read_text(encoding="utf-8").startswith("# Drivers of NPS")
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_cli_drivers_bad_score_column_exits_1_listing_the_columns(survey_csv):
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "score"])
+    assert result.exit_code == 1
+    assert "no column 'score'" in result.output and "'nps', 'categories', 'region'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_drivers_without_categories_suggests_classifying(tmp_path):
+    path = tmp_path / "raw.csv"
+    pd.DataFrame({"nps": [1, 9], "comment": ["slow", "ok"]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps"])
+    assert result.exit_code == 1
+    assert "no column 'categories'" in result.output and "--text-col" in result.output
