@@ -621,6 +621,100 @@ def drivers_command(
         typer.echo(f"Wrote {len(paths)} charts to {charts}")
 
 
+# ---- train / evaluate ----
+def _metrics_table(report, title: str):
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("level")
+    table.add_column("micro-F1", justify="right")
+    table.add_column("macro-F1", justify="right")
+    table.add_row("parent", f"{report.parent_micro_f1:.3f}", f"{report.parent_macro_f1:.3f}")
+    table.add_row("full path", f"{report.path_micro_f1:.3f}", f"{report.path_macro_f1:.3f}")
+    return table
+
+
+def _per_category_table(report):
+    from rich.table import Table
+
+    table = Table(title="Per category")
+    for name, justify in (("category", "left"), ("level", "left"), ("precision", "right"),
+                          ("recall", "right"), ("F1", "right"), ("support", "right"), ("predicted", "right")):
+        table.add_column(name, justify=justify)
+    for row in report.per_category.itertuples(index=False):
+        table.add_row(row.category, row.level, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+                      str(row.support), str(row.predicted))
+    return table
+
+
+def _confusions_table(report):
+    from rich.table import Table
+
+    table = Table(title="Most confused (true -> predicted)")
+    table.add_column("true")
+    table.add_column("predicted")
+    table.add_column("count", justify="right")
+    for row in report.confused_pairs.itertuples(index=False):
+        table.add_row(row.true, row.predicted, str(row.count))
+    return table
+
+
+@app.command("train")
+def train_command(
+    data: Path = typer.Argument(..., help="Labelled table: CSV/TSV, XLSX, Parquet or JSONL."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model file to write, e.g. models/my-model.joblib."),
+    text_col: str = typer.Option("text", "--text-col", help="Column with the comments."),
+    labels_col: str = typer.Option("labels", "--labels-col", help="Column with labels like 'Service > Staff; Price'."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Taxonomy YAML or bundled name (default: inferred from the labels and saved in the model)."),
+    group_col: Optional[str] = typer.Option(None, "--group-col", help="Column of ids (e.g. review or customer) whose rows stay in one cross-validation fold."),
+    cv: int = typer.Option(5, "--cv", min=0, help="Cross-validation folds for the reported metrics (0 or 1: skip)."),
+) -> None:
+    """Train a classifier on labelled comments, report cross-validated F1 and save it.
+
+    Example: feedback-classifier train labelled.csv --text-col comment --labels-col labels --taxonomy cx-default --out models/cx.joblib
+    """
+    from feedback_classifier.evaluation import train_file
+
+    result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
+                        group_col=group_col, cv=cv)
+    tax = result.model.taxonomy_
+    how = "inferred from the labels" if result.taxonomy_inferred else "given"
+    typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
+               f"{len(result.model.classes_)} categories.")
+    if result.cv_report is not None:
+        r = result.cv_report
+        console.print(_metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
+        typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
+                   f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+    typer.echo(f"Saved model to {result.path}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Path = typer.Argument(..., help="Labelled table: CSV/TSV, XLSX, Parquet or JSONL."),
+    model: Path = typer.Option(..., "--model", "-m", help="Model file from `train`."),
+    text_col: str = typer.Option("text", "--text-col", help="Column with the comments."),
+    labels_col: str = typer.Option("labels", "--labels-col", help="Column with the gold labels."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables."),
+) -> None:
+    """Score a model on labelled comments: micro/macro F1, per-category table, confusions.
+
+    Example: feedback-classifier evaluate holdout.csv --model models/cx.joblib --text-col comment --labels-col labels
+    """
+    import json
+
+    from feedback_classifier.evaluation import evaluate_file
+
+    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(_metrics_table(report, f"{report.n_rows:,} rows"))
+    console.print(_per_category_table(report))
+    if len(report.confused_pairs):
+        console.print(_confusions_table(report))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -144,31 +144,52 @@ class _TextFeatures:
         return ids
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        parts: list[np.ndarray] = []
-        lengths = np.zeros(len(docs), dtype=np.int64)
+        # Python work per comment is one dict look-up per token and per bigram; the
+        # token -> (unigram + char n-gram) expansion is a sparse product with a small
+        # matrix over the batch's distinct tokens, whose rows come from the cache.
+        local: dict[str, int] = {}
+        tok_idx: list[int] = []
+        bigram_idx: list[int] = []
+        tok_len = np.zeros(len(docs), dtype=np.int64)
+        bi_len = np.zeros(len(docs), dtype=np.int64)
         wv = self.word_vocab_
-        token_ids = self._token_ids
+        setdefault = local.setdefault
+        use_bigrams = self.word_ngrams >= 2
+        use_trigrams = self.word_ngrams >= 3
         for row, tokens in enumerate(docs):
-            n = 0
-            for tok in tokens:
-                ids = token_ids(tok)
-                parts.append(ids)
-                n += len(ids)
-            if self.word_ngrams >= 2 and len(tokens) > 1:
-                found = [wv.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:])]
-                if self.word_ngrams >= 3:
+            tok_idx.extend([setdefault(t, len(local)) for t in tokens])
+            tok_len[row] = len(tokens)
+            if use_bigrams and len(tokens) > 1:
+                found = [wv.get(a + " " + b) for a, b in zip(tokens, tokens[1:])]
+                if use_trigrams:
                     found.extend(wv.get(" ".join(tokens[i : i + 3])) for i in range(len(tokens) - 2))
-                ids = np.array([i for i in found if i is not None], dtype=np.int32)
-                parts.append(ids)
-                n += len(ids)
-            lengths[row] = n
-        indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        X = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), indices, indptr),
-            shape=(len(docs), self.n_features_),
+                found = [i for i in found if i is not None]
+                bigram_idx.extend(found)
+                bi_len[row] = len(found)
+        n_docs, n_feat = len(docs), self.n_features_
+        token_rows = [self._token_ids(t) for t in local]
+        lengths = np.fromiter((len(r) for r in token_rows), dtype=np.int64, count=len(token_rows))
+        T = sp.csr_matrix(
+            (
+                np.ones(int(lengths.sum()), dtype=np.float32),
+                np.concatenate(token_rows) if token_rows else np.zeros(0, dtype=np.int32),
+                np.r_[0, np.cumsum(lengths)],
+            ),
+            shape=(len(local), n_feat),
         )
+        C = sp.csr_matrix(
+            (np.ones(len(tok_idx), dtype=np.float32), np.asarray(tok_idx, dtype=np.int32), np.r_[0, np.cumsum(tok_len)]),
+            shape=(n_docs, len(local)),
+        )
+        B = sp.csr_matrix(
+            (
+                np.ones(len(bigram_idx), dtype=np.float32),
+                np.asarray(bigram_idx, dtype=np.int32),
+                np.r_[0, np.cumsum(bi_len)],
+            ),
+            shape=(n_docs, n_feat),
+        )
+        X = sp.csr_matrix(C @ T + B)
         X.sum_duplicates()
         X.data = (1.0 + np.log(X.data)) * self.idf_[X.indices]
         # L2-normalise the word block and the char block of each row separately
@@ -250,7 +271,7 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-def _fit_calibrator(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _fit_calibrator(scores: np.ndarray, y: np.ndarray, C: float = 1e4) -> np.ndarray:
     """Platt scaling with Platt's target smoothing; returns weights (w..., b)."""
     n_pos = int(y.sum())
     n_neg = len(y) - n_pos
@@ -261,7 +282,7 @@ def _fit_calibrator(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
     Z = np.vstack([scores, scores])
     target = np.r_[np.ones(len(y)), np.zeros(len(y))]
     weight = np.r_[t, 1.0 - t]
-    lr = LogisticRegression(C=1e4, solver="lbfgs", max_iter=500)
+    lr = LogisticRegression(C=C, solver="lbfgs", max_iter=500)
     lr.fit(Z, target, sample_weight=weight)
     return np.r_[lr.coef_.ravel(), lr.intercept_]
 
@@ -299,6 +320,11 @@ class FeedbackClassifier(BaseEstimator):
     cv : int
         Folds of the internal cross-validation that calibrates probabilities and tunes
         thresholds.
+    stacking : bool
+        Calibrate each category on the out-of-fold scores of all categories (learns
+        co-occurrences and confusable siblings) instead of its own (+ parent) score.
+    stacking_C : float
+        Inverse regularisation of those stacked calibrators.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -323,6 +349,8 @@ class FeedbackClassifier(BaseEstimator):
         char_ngrams: tuple[int, int] | None = (2, 5),
         min_df: int = 2,
         cv: int = 3,
+        stacking: bool = True,
+        stacking_C: float = 0.1,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -333,6 +361,8 @@ class FeedbackClassifier(BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.cv = cv
+        self.stacking = stacking
+        self.stacking_C = stacking_C
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -472,16 +502,21 @@ class FeedbackClassifier(BaseEstimator):
         self.coef_ = W.astype(np.float32)
         self.intercept_ = b
 
-        # calibration: parents on their own score, children on (own score, parent score)
-        self.calibration_ = np.zeros((k, 3))
+        # calibration: row j maps the k raw scores (+ 1) to class j's log-odds. Without
+        # stacking it uses the class's own score and, for a child, its parent's score;
+        # with stacking every category's score (co-occurrence, confusable siblings).
+        self.calibration_ = np.zeros((k, k + 1))
         for j in range(k):
             mask = known[:, j]
-            if is_child[j]:
-                S = np.c_[oof[mask, j], oof[mask, parent_col[j]]]
-                self.calibration_[j] = _fit_calibrator(S, Y[mask, j])
+            if self.stacking:
+                cols = np.arange(k)
+                C = self.stacking_C
             else:
-                w = _fit_calibrator(oof[mask, j : j + 1], Y[mask, j])
-                self.calibration_[j] = [w[0], 0.0, w[1]]
+                cols = np.array([j, parent_col[j]]) if is_child[j] else np.array([j])
+                C = 1e4
+            w = _fit_calibrator(oof[np.ix_(mask, cols)], Y[mask, j], C=C)
+            self.calibration_[j, cols] = w[:-1]
+            self.calibration_[j, -1] = w[-1]
         P = self._calibrate(oof)
         G = np.zeros((n, k), dtype=bool)  # gold deepest labels ("paths")
         for i, labs in enumerate(label_lists):
@@ -576,8 +611,7 @@ class FeedbackClassifier(BaseEstimator):
     # ---- prediction
     def _calibrate(self, scores: np.ndarray) -> np.ndarray:
         cal = self.calibration_
-        z = scores * cal[:, 0] + scores[:, self.parent_index_] * cal[:, 1] + cal[:, 2]
-        P = _sigmoid(z)
+        P = _sigmoid(scores @ cal[:, :-1].T + cal[:, -1])
         # a parent is at least as likely as its most likely child
         for j in np.flatnonzero(~self.is_child_):
             kids = np.flatnonzero(self.is_child_ & (self.parent_index_ == j))
@@ -677,7 +711,7 @@ class FeedbackClassifier(BaseEstimator):
                     c = float(self.coef_[f, j]) * float(v)
                     if self.is_child_[j]:  # the parent gate also pushed this decision
                         pj = self.parent_index_[j]
-                        c += float(self.coef_[f, pj]) * float(v) * max(self.calibration_[j, 1], 0.0)
+                        c += float(self.coef_[f, pj]) * float(v) * max(self.calibration_[j, pj], 0.0)
                     if f < n_word:
                         term = names[f]
                         contrib[term] = contrib.get(term, 0.0) + c

@@ -1,0 +1,151 @@
+"""Accuracy and speed of FeedbackClassifier on SemEval-2016 restaurants (English + Russian).
+
+For each language: 5-fold cross-validation grouped by ``review_id`` of
+FeedbackClassifier and of a plain baseline (TF-IDF word 1-2-grams + char_wb 2-5-grams,
+one LinearSVC per category, decision at 0), scored by micro-F1 over (sentence,
+category) pairs on full ``ENTITY > ATTRIBUTE`` paths as the task does; a parent-only
+prediction counts as a wrong pair. Then the time to train on the whole split and the
+prediction throughput (comments/s, one core, text analysis included, fresh model so
+the token caches start cold).
+
+Targets: micro-F1 English >= 72, Russian >= 75; training <= 60 s; prediction well
+over 30,000 comments/s per core.
+
+Data: ``../shared/data/semeval2016`` next to the repository, or ``$SEMEVAL2016_DIR``.
+Run: ``OMP_NUM_THREADS=1 python benchmarks/semeval.py [--lang en ru] [--folds 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from feedback_classifier.evaluation import cross_validate_model, evaluate_predictions  # noqa: E402
+from feedback_classifier.model import FeedbackClassifier  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+
+TARGETS = {"en": 72.0, "ru": 75.0}
+
+
+def data_dir() -> Path:
+    if os.environ.get("SEMEVAL2016_DIR"):
+        return Path(os.environ["SEMEVAL2016_DIR"])
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2016"
+
+
+def load(lang: str, taxonomy):
+    path = data_dir() / f"restaurants_{lang}_train.csv"
+    if not path.exists():
+        sys.exit(f"SemEval data not found at {path}; set SEMEVAL2016_DIR.")
+    df = pd.read_csv(path, keep_default_na=False, dtype=str)
+    labels = [
+        taxonomy.parse_labels(cell, row=i + 2, column="labels", source=str(path))
+        for i, cell in enumerate(df["labels"])
+    ]
+    return df["text"].tolist(), labels, df["review_id"].to_numpy()
+
+
+def baseline_cv(texts, labels, groups, taxonomy, folds):
+    """TF-IDF word + char n-grams, one LinearSVC per full path, no thresholds tuned."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import make_union
+    from sklearn.svm import LinearSVC
+
+    paths = sorted({lab for labs in labels for lab in labs})
+    Y = np.array([[lab in set(labs) for lab in paths] for labs in labels], dtype=int)
+    predicted = [[] for _ in texts]
+    for train_idx, test_idx in GroupKFold(folds).split(texts, groups=groups):
+        vec = make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        )
+        Xtr = vec.fit_transform([texts[i] for i in train_idx])
+        Xte = vec.transform([texts[i] for i in test_idx])
+        scores = np.zeros((len(test_idx), len(paths)))
+        for j in range(len(paths)):
+            if Y[train_idx, j].min() == Y[train_idx, j].max():
+                scores[:, j] = -1.0
+                continue
+            scores[:, j] = LinearSVC(C=1.0).fit(Xtr, Y[train_idx, j]).decision_function(Xte)
+        for row, i in enumerate(test_idx):
+            predicted[i] = [paths[j] for j in np.flatnonzero(scores[row] > 0)]
+    return evaluate_predictions(labels, predicted, taxonomy)
+
+
+def throughput(model_factory, texts, labels, n_predict=60_000):
+    start = time.perf_counter()
+    model = model_factory().fit(texts, labels)
+    train_s = time.perf_counter() - start
+    # unseen-looking stream: training texts re-ordered, repeated up to n_predict
+    rng = np.random.default_rng(0)
+    stream = [texts[i] for i in rng.integers(0, len(texts), n_predict)]
+    model = pickle.loads(pickle.dumps(model))  # as loaded from a file: token caches empty
+    model.predict_proba(["warm up imports"])
+    start = time.perf_counter()
+    model.predict_proba(stream)
+    predict_s = time.perf_counter() - start
+    return train_s, n_predict / predict_s
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args(argv)
+
+    taxonomy = load_taxonomy("semeval-restaurants")
+    rows = []
+    with threadpool_limits(1):
+        for lang in args.lang:
+            texts, labels, groups = load(lang, taxonomy)
+            factory = lambda: FeedbackClassifier(taxonomy=taxonomy)  # noqa: E731
+            start = time.perf_counter()
+            report = cross_validate_model(factory(), texts, labels, groups=groups, cv=args.folds)
+            cv_s = time.perf_counter() - start
+            row = {
+                "lang": lang,
+                "sentences": len(texts),
+                "micro_f1": 100 * report.path_micro_f1,
+                "precision": 100 * report.path_micro_precision,
+                "recall": 100 * report.path_micro_recall,
+                "macro_f1": 100 * report.path_macro_f1,
+                "parent_micro_f1": 100 * report.parent_micro_f1,
+                "target": TARGETS.get(lang),
+                "cv_seconds": cv_s,
+            }
+            if not args.no_baseline:
+                row["baseline_micro_f1"] = 100 * baseline_cv(texts, labels, groups, taxonomy, args.folds).path_micro_f1
+            if not args.no_speed:
+                train_s, per_s = throughput(factory, texts, labels)
+                row["train_seconds"] = train_s
+                row["predict_comments_per_s"] = per_s
+            rows.append(row)
+            print(
+                f"[{lang}] micro-F1 {row['micro_f1']:.2f} (P {row['precision']:.1f} R {row['recall']:.1f}, "
+                f"target {row['target']}), baseline {row.get('baseline_micro_f1', float('nan')):.2f}, "
+                f"macro-F1 {row['macro_f1']:.2f}, parent micro-F1 {row['parent_micro_f1']:.2f}, "
+                f"train {row.get('train_seconds', float('nan')):.1f} s, "
+                f"predict {row.get('predict_comments_per_s', float('nan')):,.0f} comments/s",
+                flush=True,
+            )
+    print()
+    print(pd.DataFrame(rows).round(2).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
