@@ -929,8 +929,10 @@ def drivers_markdown(result: DriversResult, *, top: int | None = None) -> str:
     lines += [
         "",
         f"Impact = {o.metric_name} of all scored comments minus {o.metric_name} of those that do not mention the "
-        f"category (points; negative = pulls the score down). {conf} intervals: bootstrap over respondents "
-        f"({s['n_boot']} replicates, {s['bootstrap']}). `low n` = fewer than {s['min_n']} scored mentions.",
+        f"category (points; negative = pulls the score down). "
+        + (f"{conf} intervals: bootstrap over respondents ({s['n_boot']} replicates, {s['bootstrap']}). "
+           if s["n_boot"] else "No bootstrap intervals (n_boot = 0). ")
+        + f"`low n` = fewer than {s['min_n']} scored mentions.",
     ]
     has_det = s["score_type"] != "mean"
     for level, title in (("parent", "Parent categories"), ("category", "Categories")):

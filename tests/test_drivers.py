@@ -1,6 +1,9 @@
 """Drivers: the numbers analysts act on. Hand-computed examples, statsmodels cross-checks,
 simulations with planted drivers (recovery + interval coverage) and with no effect (BH)."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -409,3 +412,42 @@ def test_cli_drivers_without_categories_suggests_classifying(tmp_path):
     result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps"])
     assert result.exit_code == 1
     assert "no column 'categories'" in result.output and "--text-col" in result.output
+
+
+def test_cli_drivers_classifies_on_the_fly_with_text_col(tmp_path, monkeypatch):
+    import feedback_classifier.classify as classify_mod
+    import feedback_classifier.defaults as defaults_mod
+
+    class Stub:
+        taxonomy_ = None
+
+    calls = {}
+
+    def fake_enrich(df, model, text_col, **kwargs):
+        calls["text_col"] = text_col
+        return df.assign(categories=np.where(df[text_col].str.contains("late"), "Delivery > Delivery time", ""))
+
+    monkeypatch.setattr(defaults_mod, "default_model", lambda: Stub())
+    monkeypatch.setattr(classify_mod, "enrich", fake_enrich)
+    path = tmp_path / "raw.csv"
+    pd.DataFrame({"nps": [1, 2, 9, 10, 3, 9], "comment": ["late", "late again", "ok", "great", "late", "fine"]}).to_csv(
+        path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--text-col", "comment", "--min-n", "1"])
+    assert result.exit_code == 0, result.output
+    assert calls == {"text_col": "comment"} and "Delivery" in result.output
+    missing = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--text-col", "comment",
+                                  "--model", str(tmp_path / "nope.model")])
+    assert missing.exit_code == 1 and "model file not found" in missing.output
+
+
+GOLDEN = Path(__file__).parent / "golden" / "drivers_hand.md"
+
+
+def test_markdown_output_matches_golden_file():
+    """The Markdown an analyst reads for the hand-computed example (no bootstrap: RNG-free).
+    Regenerate after an intended change with UPDATE_GOLDEN=1."""
+    md = drivers_markdown(compute_drivers(HAND, score_col="nps", min_n=3, n_boot=0))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(md, encoding="utf-8")
+    assert md == GOLDEN.read_text(encoding="utf-8")
