@@ -180,8 +180,8 @@ def route(
                 frame[column] = df[column].iloc[positions].to_numpy()
         frame[text_col] = texts.iloc[positions].to_numpy()
         frame["categories"] = pd.array(categories, dtype="string")
-        if score_col:
-            frame[score_col] = scores[positions]
+        if score_col:  # the cell as the user wrote it ("9", not 9.0); sorting uses the parsed value
+            frame[score_col] = df[score_col].iloc[positions].to_numpy()
         frame["confidence"] = confidence[positions]
         frame["needs_review"] = needs_review[positions]
         order = np.lexsort(
