@@ -68,6 +68,13 @@ def default_model_key() -> str:
     ):
         digest.update(part.encode() + b"\0")
     digest.update(EXAMPLES_FILE.read_bytes())
+    # The package version alone misses edits made in a source checkout, and a stale
+    # model from older code can be incompatible with the current one.
+    package_dir = Path(__file__).parent
+    for module in ("model.py", "text.py", "modelfile.py"):
+        source = package_dir / module
+        if source.exists():
+            digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
