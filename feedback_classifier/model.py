@@ -9,8 +9,9 @@ two-level taxonomy. How it decides, and why:
   look-ups per word instead of sklearn's per-document char analyzer.
 * **One linear model per category**, parents and full paths alike. A parent's positives
   are every comment labelled with the parent or any of its children, so parent-only
-  training labels (``("price", None)``) are used, not dropped. They say nothing about
-  which child applies, so those rows are left out of the children's training sets.
+  training labels (``("price", None)``) are used, not dropped: positives for the
+  parent and negatives for its children (no specific child fitted), which is what
+  lets the model predict a parent alone.
 * **Calibration**: out-of-fold decision scores from an internal cross-validation
   (``GroupKFold`` when ``groups`` are given, so sentences of one review never leak
   between folds) are mapped to probabilities by logistic (Platt) scaling. A child's
@@ -369,7 +370,8 @@ class FeedbackClassifier(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
-        tags.input_tags.one_d_array = True
+        # (1-D lists of texts are the main input; the tag stays False only because it
+        # makes scikit-learn's checks slice their 2-D test data down to one column)
         # a 2-D X is accepted as several text fields per row (joined by spaces), which
         # also lets scikit-learn's generic estimator checks exercise the estimator
         tags.input_tags.two_d_array = True
@@ -421,6 +423,11 @@ class FeedbackClassifier(BaseEstimator):
         ``groups`` (e.g. a review or customer id per text) keeps related texts in the
         same internal cross-validation fold. Returns ``self``.
         """
+        if y is None:
+            raise ValueError(
+                "FeedbackClassifier requires y to be passed, but the target y is None: give one list "
+                "of labels per text."
+            )
         texts = self._texts(X, fitting=True)
         label_lists, indicator_columns = _labels_from_y(y, self.taxonomy)
         if len(label_lists) != len(texts):
@@ -472,8 +479,10 @@ class FeedbackClassifier(BaseEstimator):
         self.parent_index_ = parent_col
         self.is_child_ = is_child
 
-        # targets: Y[i, j] = 1 when row i carries class j (children imply parents);
-        # known[i, j] = False for a child whose parent row was labelled parent-only
+        # targets: Y[i, j] = 1 when row i carries class j (children imply parents). A
+        # parent-only row is a negative for the parent's children: analysts label the
+        # parent alone when no specific child fits, and the children must learn that.
+        # (``known`` could mask rows out of a class's training set; all are used.)
         Y = np.zeros((n, k), dtype=np.int8)
         known = np.ones((n, k), dtype=bool)
         for i, labs in enumerate(label_lists):
@@ -481,9 +490,6 @@ class FeedbackClassifier(BaseEstimator):
                 Y[i, index[(p, None)]] = 1
                 if c is not None:
                     Y[i, index[(p, c)]] = 1
-            for p, c in labs:
-                if c is None and not any(q == p and d is not None for q, d in labs):
-                    known[i, is_child & (parent_col == index[(p, None)])] = False
         self._positive_seen_ = Y.astype(bool).any(axis=0)
 
         docs = self._analyze(texts)

@@ -1,0 +1,167 @@
+"""Metrics on a hand-computed example, cross-validation, and the train/evaluate commands."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.evaluation import cross_validate_model, evaluate_predictions
+from feedback_classifier.model import FeedbackClassifier
+from feedback_classifier.modelfile import load_model, read_model_metadata
+from feedback_classifier.taxonomy import Taxonomy
+
+FQ, FP, SG, DQ = ("food", "quality"), ("food", "prices"), ("service", "general"), ("drinks", "quality")
+S = ("service", None)
+GOLD = [[FQ], [SG], [FP, DQ], []]
+PRED = [[FQ, S], [S], [FQ], []]
+
+
+def test_hand_computed_example():
+    r = evaluate_predictions(GOLD, PRED)
+    # path level: 4 gold paths, 4 predicted, 1 right (a parent alone never matches a full path)
+    assert r.path_micro_f1 == pytest.approx(0.25)
+    assert r.path_micro_precision == pytest.approx(0.25) and r.path_micro_recall == pytest.approx(0.25)
+    # parent level: gold {F},{S},{F,D}; predicted {F,S},{S},{F}: 3 of 4 right each way
+    assert r.parent_micro_f1 == pytest.approx(0.75)
+    # per-parent F1: food 1, service 2/3, drinks 0
+    assert r.parent_macro_f1 == pytest.approx((1 + 2 / 3 + 0) / 3)
+    # paths seen: food>quality 2/3, service alone 0, service>general 0, food>prices 0, drinks>quality 0
+    assert r.path_macro_f1 == pytest.approx((2 / 3) / 5)
+    table = r.per_category.set_index(["level", "category"])
+    assert table.loc[("parent", "service"), "precision"] == pytest.approx(0.5)
+    assert table.loc[("parent", "service"), "recall"] == pytest.approx(1.0)
+    assert table.loc[("path", "food > quality"), "support"] == 1
+    assert table.loc[("path", "food > quality"), "predicted"] == 2
+    pairs = {(t, p): c for t, p, c in r.confused_pairs.itertuples(index=False)}
+    assert pairs == {("service > general", "service"): 1, ("food > prices", "food > quality"): 1,
+                     ("drinks > quality", "food > quality"): 1}
+
+
+def test_perfect_and_empty_predictions():
+    assert evaluate_predictions(GOLD, GOLD).path_micro_f1 == 1.0
+    r = evaluate_predictions(GOLD, [[] for _ in GOLD])
+    assert r.path_micro_f1 == 0.0 and r.path_micro_recall == 0.0 and len(r.confused_pairs) == 0
+
+
+def test_a_child_and_its_parent_listed_together_count_once():
+    assert evaluate_predictions([[FQ]], [[("food", None), FQ]]).path_micro_f1 == 1.0
+
+
+def test_report_is_json_serialisable():
+    d = evaluate_predictions(GOLD, PRED).to_dict()
+    assert json.loads(json.dumps(d))["path_micro_f1"] == pytest.approx(0.25)
+
+
+def test_rows_must_line_up():
+    with pytest.raises(ValueError):
+        evaluate_predictions(GOLD, PRED[:2])
+
+
+ROWS = [
+    ("the parcel arrived two weeks late", "Delivery > Late"),
+    ("delivery was late again", "Delivery > Late"),
+    ("still waiting, order is late", "Delivery > Late"),
+    ("the courier was rude", "Delivery > Courier"),
+    ("rude driver at the door", "Delivery > Courier"),
+    ("courier threw the box", "Delivery > Courier"),
+    ("way too expensive", "Price"),
+    ("prices are too high", "Price"),
+    ("overpriced", "Price"),
+    ("late parcel and rude courier", "Delivery > Late; Delivery > Courier"),
+    ("thank you, all good", ""),
+    ("nice people", ""),
+]
+
+
+@pytest.fixture()
+def labelled_csv(tmp_path):
+    rows = ROWS * 3
+    df = pd.DataFrame({"comment": [t for t, _ in rows], "labels": [l for _, l in rows],
+                       "customer": [i % len(ROWS) for i in range(len(rows))]})
+    path = tmp_path / "labelled.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_cross_validate_model_scores_out_of_fold():
+    texts = [t for t, _ in ROWS] * 3
+    tax = Taxonomy.from_dict({"name": "t", "categories": [
+        {"id": "delivery", "names": {"en": "Delivery"},
+         "children": [{"id": "late", "names": {"en": "Late"}}, {"id": "courier", "names": {"en": "Courier"}}]},
+        {"id": "price", "names": {"en": "Price"}}]})
+    labels = [tax.parse_labels(l) for _, l in ROWS] * 3
+    groups = [i % len(ROWS) for i in range(len(texts))]
+    r = cross_validate_model(FeedbackClassifier(taxonomy=tax, cv=2), texts, labels, groups=groups, cv=3)
+    assert r.extra["cv_folds"] == 3 and len(r.predictions) == len(texts)
+    assert 0.5 < r.path_micro_f1 <= 1.0
+
+
+runner = CliRunner()
+
+
+def test_train_command_writes_a_model_and_prints_metrics(labelled_csv, tmp_path):
+    out = tmp_path / "models" / "m.joblib"
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--labels-col", "labels",
+                                 "--group-col", "customer", "--cv", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "micro-F1" in result.output and "macro-F1" in result.output
+    assert f"Saved model to {out}" in result.output.replace("\n", "")
+    meta = read_model_metadata(out)
+    assert meta["training_rows"] == len(ROWS) * 3 and "path_micro_f1" in meta["metrics"]
+    model = load_model(out)
+    assert model.predict_labels(["the courier was rude"]) == [[("delivery", "courier")]]
+    assert ("price", None) in model.taxonomy_.labels  # inferred taxonomy travels with the model
+
+
+def test_train_with_a_bad_label_names_the_row(labelled_csv, tmp_path):
+    tax = tmp_path / "tax.yaml"
+    Taxonomy.from_dict({"name": "t", "categories": [
+        {"id": "delivery", "names": {"en": "Delivery"},
+         "children": [{"id": "late", "names": {"en": "Late"}}, {"id": "courier", "names": {"en": "Courier"}}]},
+        {"id": "price", "names": {"en": "Price"}}]}).dump(tax)
+    df = pd.read_csv(labelled_csv, keep_default_na=False)
+    df.loc[4, "labels"] = "Delivery > Curier"
+    df.to_csv(labelled_csv, index=False)
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--taxonomy", str(tax),
+                                 "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 1
+    assert "row 5" in result.output and "Delivery > Courier" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_train_with_a_missing_column_fails_cleanly(labelled_csv, tmp_path):
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "text", "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 1 and "comment" in result.output
+
+
+@pytest.fixture()
+def trained(labelled_csv, tmp_path):
+    out = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--cv", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_evaluate_command_prints_tables(labelled_csv, trained):
+    result = runner.invoke(app, ["evaluate", str(labelled_csv), "--model", str(trained), "--text-col", "comment"])
+    assert result.exit_code == 0, result.output
+    for text in ("micro-F1", "macro-F1", "parent", "full path", "Per category", "Delivery > Late", "support"):
+        assert text in result.output
+
+
+def test_evaluate_command_json(labelled_csv, trained):
+    result = runner.invoke(app, ["evaluate", str(labelled_csv), "--model", str(trained), "--text-col", "comment",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["rows"] == len(ROWS) * 3
+    assert 0.8 <= data["path_micro_f1"] <= 1.0
+    assert {"category", "level", "precision", "recall", "f1", "support"} <= set(data["per_category"][0])
+
+
+def test_evaluate_rejects_a_non_model_file(labelled_csv):
+    result = runner.invoke(app, ["evaluate", str(labelled_csv), "--model", str(labelled_csv), "--text-col", "comment"])
+    assert result.exit_code == 1 and "not a feedback-classifier model file" in result.output

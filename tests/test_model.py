@@ -1,0 +1,181 @@
+"""FeedbackClassifier: sklearn contract, hierarchy invariants, thresholds, evidence."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from feedback_classifier.errors import LabelError
+from feedback_classifier.model import FeedbackClassifier
+from feedback_classifier.taxonomy import Taxonomy
+
+TAX = Taxonomy.from_dict(
+    {
+        "name": "tiny",
+        "categories": [
+            {"id": "delivery", "names": {"en": "Delivery"},
+             "children": [{"id": "late", "names": {"en": "Late"}}, {"id": "courier", "names": {"en": "Courier"}}]},
+            {"id": "price", "names": {"en": "Price"},
+             "children": [{"id": "expensive", "names": {"en": "Too expensive"}}]},
+            {"id": "app", "names": {"en": "App"}},
+        ],
+    }
+)
+
+CORPUS = [
+    ("the parcel arrived two weeks late", [("delivery", "late")]),
+    ("delivery was late again, waited days", [("delivery", "late")]),
+    ("still waiting, order is late", [("delivery", "late")]),
+    ("the courier was rude and threw the box", [("delivery", "courier")]),
+    ("courier never called, rude driver", [("delivery", "courier")]),
+    ("driver was rude at the door", [("delivery", "courier")]),
+    ("way too expensive for this quality", [("price", "expensive")]),
+    ("prices are too high, expensive", [("price", "expensive")]),
+    ("overpriced and expensive", [("price", "expensive")]),
+    ("the app crashes when I log in", [("app", None)]),
+    ("app keeps freezing on the login screen", [("app", None)]),
+    ("login in the app is broken", [("app", None)]),
+    ("late parcel and an expensive shipping fee", [("delivery", "late"), ("price", "expensive")]),
+    ("rude courier, late delivery", [("delivery", "courier"), ("delivery", "late")]),
+    ("shipping problems with my delivery", [("delivery", None)]),
+    ("something went wrong with the delivery", [("delivery", None)]),
+    ("delivery issues overall", [("delivery", None)]),
+    ("pricing is confusing", [("price", None)]),
+    ("thank you, all good", []),
+    ("nice people, keep it up", []),
+]
+TEXTS = [t for t, _ in CORPUS] * 3
+LABELS = [y for _, y in CORPUS] * 3
+GROUPS = list(range(len(CORPUS))) * 3  # copies of a row stay in one internal fold
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return FeedbackClassifier(taxonomy=TAX, cv=3).fit(TEXTS, LABELS, groups=GROUPS)
+
+
+@parametrize_with_checks(
+    [FeedbackClassifier(analyzer=str.split, cv=2)],
+    expected_failed_checks=lambda est: {
+        # A 1-D X is this estimator's main input (one text per row), so it is accepted
+        # rather than rejected with "Expected 2D array".
+        "check_fit1d": "1-D X is a list of texts, the primary input",
+        "check_fit2d_predict1d": "1-D X is a list of texts, the primary input",
+    },
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_tags_declare_text_input():
+    tags = FeedbackClassifier().__sklearn_tags__()
+    assert tags.input_tags.string and tags.target_tags.two_d_labels
+
+
+def test_predicts_the_obvious_categories(fitted):
+    labels = fitted.predict_labels(["my parcel came late", "the app crashes", "far too expensive"])
+    assert labels == [[("delivery", "late")], [("app", None)], [("price", "expensive")]]
+
+
+def test_classes_follow_the_taxonomy_and_outputs_line_up(fitted):
+    assert fitted.classes_ == TAX.labels
+    P = fitted.predict_proba(["late courier"])
+    assert P.shape == (1, len(TAX.labels)) and ((P >= 0) & (P <= 1)).all()
+    assert fitted.predict(["late courier"]).shape == P.shape
+    assert fitted.thresholds_.shape == (len(TAX.labels),)
+
+
+def test_thresholds_are_tuned_not_fixed(fitted):
+    assert not np.allclose(fitted.thresholds_, 0.5)
+    assert ((fitted.thresholds_ > 0) & (fitted.thresholds_ <= 1)).all()
+
+
+def test_parent_only_training_labels_make_parent_predictions(fitted):
+    # "delivery" alone was taught by parent-only rows; no child fits this text
+    assert fitted.predict_labels(["shipping problems with the delivery"]) == [[("delivery", None)]]
+    j = fitted.classes_.index(("delivery", None))
+    assert fitted.predict_proba(["shipping problems with the delivery"])[0, j] >= fitted.thresholds_[j]
+
+
+def test_parent_probability_is_at_least_each_childs(fitted):
+    P = fitted.predict_proba(TEXTS[:20] + ["random words here"])
+    for j, (p, c) in enumerate(fitted.classes_):
+        if c is not None:
+            assert (P[:, fitted.classes_.index((p, None))] >= P[:, j] - 1e-12).all()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="abcdeflnorstu ,.!", max_size=40), min_size=1, max_size=8))
+def test_child_implies_parent_on_random_texts(fitted, texts):
+    D = fitted.predict(texts)
+    for j, (p, c) in enumerate(fitted.classes_):
+        if c is not None:
+            assert (D[:, fitted.classes_.index((p, None))] >= D[:, j]).all()
+    assert len(fitted.predict_labels(texts)) == len(texts)
+
+
+WORDS = ["late", "courier", "rude", "expensive", "price", "app", "crash", "login", "good", "box", "fee", "wait"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(WORDS), min_size=1, max_size=6),
+            st.lists(st.sampled_from(TAX.labels), max_size=2),
+        ),
+        min_size=6,
+        max_size=20,
+    )
+)
+def test_child_implies_parent_after_training_on_random_corpora(rows):
+    texts = [" ".join(w) for w, _ in rows]
+    labels = [labs for _, labs in rows]
+    clf = FeedbackClassifier(taxonomy=TAX, analyzer=str.split, cv=2).fit(texts, labels)
+    D = clf.predict(texts + ["late courier app"])
+    for j, (p, c) in enumerate(clf.classes_):
+        if c is not None:
+            assert (D[:, clf.classes_.index((p, None))] >= D[:, j]).all()
+
+
+def test_explain_names_words_of_the_comment(fitted):
+    [evidence] = fitted.explain(["the courier was rude and the parcel was late"], top_k=3)
+    assert set(evidence) == {("delivery", "courier"), ("delivery", "late")}
+    assert "courier" in evidence[("delivery", "courier")] or "rude" in evidence[("delivery", "courier")]
+    assert "late" in evidence[("delivery", "late")]
+    assert all(len(words) <= 3 for words in evidence.values())
+    assert "the" not in sum(evidence.values(), [])
+
+
+def test_taxonomy_is_inferred_from_labels_when_not_given():
+    clf = FeedbackClassifier(cv=2).fit(TEXTS, LABELS)
+    assert set(clf.classes_) == {lab for labs in LABELS for lab in labs} | {("delivery", None), ("price", None)}
+    assert clf.taxonomy_.labels == clf.classes_
+
+
+def test_label_outside_taxonomy_is_a_label_error():
+    with pytest.raises(LabelError, match="Row 2"):
+        FeedbackClassifier(taxonomy=TAX).fit(["a", "b"], [[("app", None)], [("food", "quality")]])
+
+
+def test_mismatched_lengths_are_rejected():
+    with pytest.raises(ValueError, match="one entry per text"):
+        FeedbackClassifier(taxonomy=TAX).fit(["a", "b"], [[("app", None)]])
+
+
+def test_fits_without_groups_too():
+    clf = FeedbackClassifier(taxonomy=TAX, cv=3).fit(TEXTS, LABELS)
+    assert clf.predict_labels(["the app crashes when I log in"]) == [[("app", None)]]
+
+
+def test_predict_before_fit_raises_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        FeedbackClassifier().predict(["x"])
+
+
+def test_empty_and_missing_texts_are_kept(fitted):
+    out = fitted.predict_labels(["", None, float("nan"), "late parcel"])
+    assert len(out) == 4 and out[0] == [] and out[1] == [] and out[3] == [("delivery", "late")]
