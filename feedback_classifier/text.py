@@ -13,8 +13,11 @@ The pipeline behind :func:`analyze` and :class:`TextAnalyzer`:
    look-alike in the word's main script.
 2. **tokenise** (:func:`tokenize`): one regex pass; words keep inner hyphens and
    apostrophes (``что-то``, ``wi-fi``, ``don't``); each placeholder, emoji, flag and
-   punctuation mark is one token. On comment text this matches spaCy's blank
-   tokenizer except that hyphenated words and ``n't`` contractions stay whole.
+   punctuation mark is one token. On comment text this matches spaCy's blank en/ru
+   tokenizer except that hyphenated words and ``n't`` contractions stay whole (the
+   negation step splits the latter), placeholders stay whole (spaCy splits off the
+   underscores: feed :func:`normalize` output to :func:`tokenize`, not to spaCy) and
+   a single letter before a period is not taken for an abbreviation.
 3. **lemmatise** per token *by its script*, whatever the comment's language: Latin
    words through spacy-lookups-data's English ``lemma_lookup`` table, Cyrillic words
    through ``pymorphy3`` (``parse(w)[0].normal_form``). Other scripts pass through.
@@ -54,6 +57,8 @@ __all__ = [
     "normalize",
     "tokenize",
 ]
+
+_LANGS = ("en", "ru", "und")
 
 #: Tokens that stand for masked spans; each survives :func:`tokenize` as one token.
 PLACEHOLDERS = ("_url_", "_email_", "_phone_", "_num_")
@@ -277,6 +282,8 @@ def normalize(text: Any, lang: str | None = None) -> str:
     >>> normalize("👍🏽 ok")
     '👍 ok'
     """
+    if lang is not None and lang not in _LANGS:
+        raise ValueError(f"unknown language {lang!r}: use 'en', 'ru' or None to detect it")
     s = _to_text(text)
     if not s:
         return ""
@@ -313,33 +320,42 @@ _MORPH = None
 
 
 def _en_lemmas() -> dict[str, str]:
-    """spacy-lookups-data's English ``lemma_lookup`` as a plain dict (loaded once)."""
+    """spacy-lookups-data's English ``lemma_lookup`` as a plain dict (loaded once).
+
+    The JSON file is the one ``spacy.lookups.load_lookups("en", ["lemma_lookup"])``
+    reads through the package's entry point; reading it directly gives a plain str
+    dict (spaCy's ``Table`` hashes every key on lookup) and spares importing spaCy.
+    """
     global _EN_LEMMAS
     if _EN_LEMMAS is None:
-        from spacy.lookups import load_lookups
-
-        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-        # spaCy's Table hashes every key on lookup; a plain str dict is much faster.
-        # Its keys are hashes, so re-read the source file the table was built from.
         try:
-            import gzip
-            import json
+            data = _read_lookup_json("en", "lemma_lookup")
+        except Exception:  # pragma: no cover - package layout changed: use spaCy's API
+            from spacy.lookups import load_lookups
 
-            import spacy_lookups_data
-
-            path = spacy_lookups_data.en["lemma_lookup"]
-            if path.exists():
-                with open(path, encoding="utf8") as fh:
-                    data = json.load(fh)
-            else:
-                with gzip.open(str(path) + ".gz", "rt", encoding="utf8") as fh:
-                    data = json.load(fh)
-            _EN_LEMMAS = {k.lower(): v.lower() for k, v in reversed(list(data.items())) if k}
-            # keep exact lower-case keys authoritative over lower-cased proper nouns
-            _EN_LEMMAS.update({k: v.lower() for k, v in data.items() if k and k == k.lower()})
-        except Exception:  # pragma: no cover - data layout changed; use the Table
+            table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
             _EN_LEMMAS = _TableDict(table)
+        else:
+            # Keys are case-sensitive ("Deliveries" is rare); our text is lower case,
+            # so an exact lower-case key wins over a lower-cased capitalised one.
+            lemmas = {k.lower(): v.lower() for k, v in data.items() if k and k != k.lower()}
+            lemmas.update({k: v.lower() for k, v in data.items() if k and k == k.lower()})
+            _EN_LEMMAS = lemmas
     return _EN_LEMMAS
+
+
+def _read_lookup_json(lang: str, table: str) -> dict[str, str]:
+    import gzip
+    import json
+
+    import spacy_lookups_data
+
+    path = getattr(spacy_lookups_data, lang)[table]
+    if path.exists():
+        with open(path, encoding="utf8") as fh:
+            return json.load(fh)
+    with gzip.open(f"{path}.gz", "rt", encoding="utf8") as fh:
+        return json.load(fh)
 
 
 class _TableDict(dict):
@@ -363,7 +379,7 @@ def _morph():
     return _MORPH
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _ru_lemma(word: str) -> str:
     """pymorphy3's most likely normal form, with ё folded like the input."""
     return _morph().parse(word)[0].normal_form.replace("ё", "е")
@@ -463,7 +479,8 @@ class TextAnalyzer:
     keep_punct : bool
         Emit punctuation tokens too (they are dropped by default).
     max_cache : int
-        Bound on the per-token cache; it is cleared when full.
+        Bound on each per-token / per-chunk cache (a plain dict, cleared when full;
+        about 50 MB for all of them at the default bound).
 
     >>> TextAnalyzer()("The courier was NOT polite")
     ['the', 'courier', 'be', 'not', 'not_polite']
@@ -477,7 +494,7 @@ class TextAnalyzer:
         keep_negator: bool = True,
         drop_stop_words: bool = False,
         keep_punct: bool = False,
-        max_cache: int = 500_000,
+        max_cache: int = 100_000,
     ):
         self.lang = lang
         self.keep_negator = keep_negator
@@ -575,6 +592,8 @@ class TextAnalyzer:
 
     # -- the analyzer ----------------------------------------------------------------
     def __call__(self, text: Any, lang: str | None = None) -> list[str]:
+        if lang is not None and lang not in _LANGS:
+            raise ValueError(f"unknown language {lang!r}: use 'en', 'ru' or None to detect it")
         if text.__class__ is not str:
             text = _to_text(text)
         if not text:

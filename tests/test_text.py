@@ -145,6 +145,19 @@ def test_russian_lemmas(word, lemma):
     assert analyze(word) == [lemma]
 
 
+def test_english_lemmas_are_spacy_lookups_lemma_lookup():
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    for word in ["deliveries", "was", "better", "arrived", "boxes", "children", "took"]:
+        assert analyze(word) == [table.get(word, word)]
+
+
+def test_unknown_language_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        analyze("hallo", lang="de")
+
+
 def test_lemmatiser_chosen_per_token_by_script():
     # Latin words inside Russian text still get English lemmas, and vice versa
     assert analyze("курьеры привезли boxes") == ["курьер", "привезти", "box"]
