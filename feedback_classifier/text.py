@@ -44,8 +44,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = [
     "PLACEHOLDERS",
@@ -119,14 +120,6 @@ _TLD_RE = re.compile(r"\.(?:com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me
 _EMOTICON_HINT_RE = re.compile(r"[:;=()]")
 # ":)" ";-)" "=)" and Russian-style "))" smile; ":(" "((" frown; ":D" grin.
 _EMOTICON_RE = re.compile(r"(?<![\w:;=])[:;=]-?(?:(\)+)|(\(+)|(d+)(?!\w))|(\){2,})|(\({2,})")
-
-
-def _emoticon_to_emoji(m: re.Match) -> str:
-    if m.group(1) or m.group(4):
-        return " 🙂 "
-    if m.group(2) or m.group(5):
-        return " 🙁 "
-    return " 😀 "
 _SQUEEZE_RE = re.compile(r"([^\W\d_])\1{2,}")
 # A Latin letter touching a Cyrillic one (either order) marks a mixed-script word.
 _MIXED_RE = re.compile(r"[a-z][\u0430-\u044f]|[\u0430-\u044f][a-z]")
@@ -141,6 +134,15 @@ _TOKEN_RE = re.compile(
 )
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+
+
+def _emoticon_to_emoji(m: re.Match) -> str:
+    if m.group(1) or m.group(4):
+        return " 🙂 "
+    if m.group(2) or m.group(5):
+        return " 🙁 "
+    return " 😀 "
+
 
 # Look-alike letters after lower-casing (upper-case B, H, M, T look like в, н, м, т).
 _LAT_TO_CYR = str.maketrans("aceopxykbhmt", "асеорхукв\u043dмт")
@@ -330,7 +332,8 @@ def _en_lemmas() -> dict[str, str]:
     if _EN_LEMMAS is None:
         try:
             data = _read_lookup_json("en", "lemma_lookup")
-        except Exception:  # pragma: no cover - package layout changed: use spaCy's API
+        except (ImportError, AttributeError, KeyError, OSError, ValueError):  # pragma: no cover
+            # the data package changed its layout: fall back to spaCy's own API
             from spacy.lookups import load_lookups
 
             table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
