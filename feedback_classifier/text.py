@@ -26,11 +26,13 @@ The pipeline behind :func:`analyze` and :class:`TextAnalyzer`:
    content word is emitted *instead of* its plain lemma with a prefix: ``not_`` for
    English negators (not, no, never, without, cannot, nor, and every ``n't`` form
    with or without the apostrophe: don't, dont, can't, won't, isn't...), ``не_`` for
-   Russian ones (не, нет, нету, ни, без, безо). Intensifiers, articles and forms of
-   "be"/"быть" in between are kept and skipped over (``not very good`` →
-   ``not very not_good``; ``не было проблем`` → ``не быть не_проблема``).
-   Punctuation, numbers, placeholders and emoji end the scope. Contractions emit
-   their verb and ``not``: ``didn't arrive`` → ``do not not_arrive``.
+   Russian ones (не, нет, нету, ни, без, безо). Up to three function words in
+   between (articles, pronouns, prepositions, intensifiers, be/have/get, быть) are
+   kept and passed over (``not very good`` → ``not very not_good``; ``не было
+   проблем`` → ``не быть не_проблема``; ``не в восторге`` → ``не в не_восторг``).
+   Punctuation, numbers, placeholders, emoji and conjunctions (and, but, и, но, а...)
+   end the scope. Contractions emit their verb and ``not``: ``didn't arrive`` →
+   ``do not not_arrive``.
 
 Stop words are kept (the classifier decides); ``TextAnalyzer(drop_stop_words=True)``
 drops :data:`STOP_WORDS` (spaCy's lists minus the negators).
@@ -423,16 +425,24 @@ _EN_NT_NOAPOS = {
 }
 _EN_NT_NOAPOS.update({"cant": "can", "wont": "will", "aint": "be", "cannot": "can"})
 _EN_CLITICS = {"'re": "be", "'m": "be", "'ve": "have", "'ll": "will", "'s": None, "'d": None}
-# Words between a negator and the word it negates that should not absorb the
-# negation: articles, intensifiers, forms of "be" / "быть", particles.
-_NEG_SKIP = {
-    "a", "an", "the", "very", "really", "so", "too", "that", "quite", "even", "at", "all",
-    "much", "any", "be", "been", "being", "is", "are", "was", "were", "am", "particularly",
-    "always", "yet", "just", "entirely", "completely", "fully",
-    "очень", "так", "совсем", "особо", "особенно", "слишком", "то", "бы", "же", "уж", "ли",
-    "вообще", "даже", "всегда", "совершенно", "полностью", "быть", "был", "была", "было",
-    "были", "будет", "будут", "еще", "всё", "все", "сильно", "разу", "раз",
-}  # fmt: skip
+# Function words (by lemma) between a negator and the word it negates: they are
+# emitted as usual and the negation passes over them to the next content word
+# ("not at all helpful" -> not_helpful, "не в восторге" -> не_восторг), at most
+# _NEG_WINDOW of them, so a negator never reaches far into the sentence.
+_NEG_SKIP = frozenset(
+    """
+    a an the this that these those my your his her its our their me you him them us it i we they
+    he she one very really so too quite even at all much any some just yet always ever entirely
+    completely fully particularly totally be have get to for of in on with about from by as up
+    anything anyone anybody again
+    очень так совсем особо особенно слишком то бы же уж ли вообще даже всегда совершенно полностью
+    быть еще весь сильно раз я ты он она оно мы вы они мой твой наш ваш свой себя это этот тот
+    такой сам в во на с со к ко по о об обо у за из от до для при про через над под
+    """.split()
+)
+_NEG_WINDOW = 3
+# Conjunctions start a new clause: they end a pending negation instead of taking it.
+_NEG_END = frozenset("and but or nor yet however whereas while и но а или однако зато хотя".split()) - {"nor", "yet"}
 
 _STOP_WORDS: frozenset[str] | None = None
 
@@ -573,6 +583,8 @@ class TextAnalyzer:
             return (_DROP,)
         if lemma in _NEG_SKIP:
             return (_SKIP, (lemma,))
+        if lemma in _NEG_END:
+            return (_OTHER, lemma)
         return (_WORD, lemma)
 
     def _remember_chunk(self, chunk: str, chunk_entries: list[tuple]) -> None:
@@ -640,6 +652,7 @@ class TextAnalyzer:
         out: list[str] = []
         append = out.append
         prefix = None
+        window = 0  # function words the pending negation may still pass over
         keep_neg = self.keep_negator
         for chunk in chunks:
             chunk_entries = known.get(chunk)
@@ -660,8 +673,13 @@ class TextAnalyzer:
                     elif len(emitted) > 1:
                         out.extend(emitted[:-1])
                     prefix = entry[2]
+                    window = _NEG_WINDOW
                 elif kind == _SKIP:
                     out.extend(entry[1])
+                    if prefix is not None:
+                        window -= 1
+                        if window < 0:
+                            prefix = None
                 elif kind == _OTHER:
                     append(entry[1])
                     prefix = None

@@ -201,6 +201,15 @@ def test_negation_scope_ends_at_punctuation_and_after_one_word():
     assert analyze("не работает приложение") == ["не", "не_работать", "приложение"]
 
 
+def test_negation_passes_over_a_few_function_words_but_not_conjunctions():
+    assert analyze("not at all helpful") == ["not", "at", "all", "not_helpful"]
+    assert analyze("не в восторге") == ["не", "в", "не_восторг"]
+    assert analyze("not fast but cheap") == ["not", "not_fast", "but", "cheap"]
+    assert analyze("не, а быстро") == ["не", "а", "быстро"]
+    # the window is three function words: the negation lapses before "store"
+    assert "not_store" not in analyze("not to be at the store")
+
+
 def test_bare_negator_can_be_dropped():
     assert TextAnalyzer(keep_negator=False)("не работает") == ["не_работать"]
     assert TextAnalyzer(keep_negator=False)("didn't arrive") == ["do", "not_arrive"]
