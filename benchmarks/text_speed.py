@@ -138,7 +138,7 @@ def main() -> None:
 
     T._en_lemmas()
     T._morph()
-    print(f"lemmatiser load (spaCy lookups + pymorphy3, once per process): {time.perf_counter() - t0:.2f} s wall")
+    print(f"lemmatiser load (en lemma_lookup JSON + pymorphy3, once per process): {time.perf_counter() - t0:.2f} s wall")
 
     def baseline(ts):
         return [s.lower().split() for s in ts]
