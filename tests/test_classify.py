@@ -260,7 +260,8 @@ def test_enrich_invariants(cells, other):
 
 
 def test_enrich_agrees_with_the_real_model(real_model):
-    texts = ["the courier came late", "очень дорого", "", "nothing to say", "support helped"]
+    # "!!!" and "-" are comments without a single word: they must get a row like any other
+    texts = ["the courier came late", "очень дорого", "", "nothing to say", "-", "support helped", "!!!"]
     out = enrich(pd.DataFrame({"t": texts}), real_model, "t", probabilities=True, explain=True)
     comments = [t for t in texts if t]
     expected = real_model.predict_labels(comments)
