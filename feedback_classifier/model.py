@@ -131,23 +131,37 @@ class _TextFeatures:
         self._cache = {}
 
     # -- transform
-    def _token_ids(self, tok: str) -> np.ndarray:
-        ids = self._cache.get(tok)
-        if ids is None:
-            found = [self.word_vocab_.get(tok)]
+    def _token_entry(self, tok: str) -> tuple[int, np.ndarray, np.ndarray]:
+        """(word id or -1, char feature ids, their L2-normalised idf weights) of a token."""
+        entry = self._cache.get(tok)
+        if entry is None:
+            wid = self.word_vocab_.get(tok, -1)
+            ids = np.zeros(0, dtype=np.int32)
+            vals = np.zeros(0, dtype=np.float32)
             if self.char_ngrams:
                 cv = self.char_vocab_
-                found.extend(cv.get(g) for g in self._char_grams(tok))
-            ids = np.array([i for i in found if i is not None], dtype=np.int32)
+                found = sorted({i for i in map(cv.get, self._char_grams(tok)) if i is not None})
+                if found:
+                    ids = np.array(found, dtype=np.int32)
+                    vals = self.idf_[ids]
+                    vals = (vals / np.sqrt(np.dot(vals, vals))).astype(np.float32)
+            entry = (wid, ids, vals)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[tok] = ids
-        return ids
+            self._cache[tok] = entry
+        return entry
 
-    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        # Python work per comment is one dict look-up per token and per bigram; the
-        # token -> (unigram + char n-gram) expansion is a sparse product with a small
-        # matrix over the batch's distinct tokens, whose rows come from the cache.
+    def _parts(self, docs: Sequence[Sequence[str]]):
+        """The pieces of the feature matrix of ``docs``.
+
+        Returns ``(Xw, Cw, V)``: ``Xw`` the word block (n_docs x n_features, only word
+        columns filled: sublinear tf-idf, L2-normalised), ``Cw`` the doc x distinct-token
+        weights (count / sqrt(tokens in the doc)) and ``V`` the distinct tokens' char
+        vectors (each L2-normalised). The char block is ``Cw @ V``: a comment's char
+        features are the sum of its words' char vectors scaled to about unit length,
+        which makes the char part of a linear score a per-word quantity.
+        """
+        # Python work per comment: one dict look-up per token and per bigram.
         local: dict[str, int] = {}
         tok_idx: list[int] = []
         bigram_idx: list[int] = []
@@ -168,41 +182,59 @@ class _TextFeatures:
                 bigram_idx.extend(found)
                 bi_len[row] = len(found)
         n_docs, n_feat = len(docs), self.n_features_
-        token_rows = [self._token_ids(t) for t in local]
-        lengths = np.fromiter((len(r) for r in token_rows), dtype=np.int64, count=len(token_rows))
-        T = sp.csr_matrix(
-            (
-                np.ones(int(lengths.sum()), dtype=np.float32),
-                np.concatenate(token_rows) if token_rows else np.zeros(0, dtype=np.int32),
-                np.r_[0, np.cumsum(lengths)],
-            ),
-            shape=(len(local), n_feat),
+        entries = [self._token_entry(t) for t in local]
+        n_local = len(entries)
+        # distinct token -> its unigram column
+        word_ids = np.fromiter((e[0] for e in entries), dtype=np.int64, count=n_local)
+        has_word = word_ids >= 0
+        U = sp.csr_matrix(
+            (np.ones(int(has_word.sum()), dtype=np.float32), word_ids[has_word].astype(np.int32),
+             np.r_[0, np.cumsum(has_word)]),
+            shape=(n_local, n_feat),
         )
         C = sp.csr_matrix(
-            (np.ones(len(tok_idx), dtype=np.float32), np.asarray(tok_idx, dtype=np.int32), np.r_[0, np.cumsum(tok_len)]),
-            shape=(n_docs, len(local)),
+            (np.ones(len(tok_idx), dtype=np.float32), np.asarray(tok_idx, dtype=np.int32),
+             np.r_[0, np.cumsum(tok_len)]),
+            shape=(n_docs, n_local),
         )
         B = sp.csr_matrix(
-            (
-                np.ones(len(bigram_idx), dtype=np.float32),
-                np.asarray(bigram_idx, dtype=np.int32),
-                np.r_[0, np.cumsum(bi_len)],
-            ),
+            (np.ones(len(bigram_idx), dtype=np.float32), np.asarray(bigram_idx, dtype=np.int32),
+             np.r_[0, np.cumsum(bi_len)]),
             shape=(n_docs, n_feat),
         )
-        X = sp.csr_matrix(C @ T + B)
-        X.sum_duplicates()
-        X.data = (1.0 + np.log(X.data)) * self.idf_[X.indices]
-        # L2-normalise the word block and the char block of each row separately
-        is_char = X.indices >= self.n_word_
-        sq = X.data.astype(np.float64) ** 2
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        norm_w = np.bincount(rows[~is_char], weights=sq[~is_char], minlength=X.shape[0])
-        norm_c = np.bincount(rows[is_char], weights=sq[is_char], minlength=X.shape[0])
-        norm = np.where(is_char, np.sqrt(norm_c[rows]), np.sqrt(norm_w[rows]))
-        norm[norm == 0] = 1.0
-        X.data = (X.data / norm).astype(np.float32)
+        Xw = sp.csr_matrix(C @ U + B)
+        Xw.sum_duplicates()
+        Xw.data = (1.0 + np.log(Xw.data)) * self.idf_[Xw.indices]
+        row_nnz = np.diff(Xw.indptr)
+        rows = np.repeat(np.arange(n_docs), row_nnz)
+        norms = np.sqrt(np.bincount(rows, weights=Xw.data.astype(np.float64) ** 2, minlength=n_docs))
+        Xw.data = (Xw.data / np.repeat(np.where(norms > 0, norms, 1.0), row_nnz)).astype(np.float32)
+
+        char_lens = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=n_local)
+        V = sp.csr_matrix(
+            (
+                np.concatenate([e[2] for e in entries]) if n_local else np.zeros(0, dtype=np.float32),
+                np.concatenate([e[1] for e in entries]) if n_local else np.zeros(0, dtype=np.int32),
+                np.r_[0, np.cumsum(char_lens)],
+            ),
+            shape=(n_local, n_feat),
+        )
+        weight = 1.0 / np.sqrt(np.maximum(tok_len, 1))
+        Cw = sp.csr_matrix(sp.diags(weight.astype(np.float32)) @ C)
+        return Xw, Cw, V
+
+    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """The full feature matrix (word block + char block) of tokenised comments."""
+        Xw, Cw, V = self._parts(docs)
+        X = sp.csr_matrix(Xw + Cw @ V)
+        X.sort_indices()
         return X
+
+    def scores(self, docs: Sequence[Sequence[str]], W: np.ndarray) -> np.ndarray:
+        """``transform(docs) @ W`` without building the char block: its part of the
+        score is computed once per distinct token of the batch."""
+        Xw, Cw, V = self._parts(docs)
+        return np.asarray(Xw @ W) + np.asarray(Cw @ np.asarray(V @ W))
 
 
 # --------------------------------------------------------------------------------------
@@ -665,14 +697,11 @@ class FeedbackClassifier(BaseEstimator):
         with_child = {p for p, c in labels if c is not None}
         return [lab for lab in labels if lab[1] is not None or lab[0] not in with_child]
 
-    def _features(self, X):
-        check_is_fitted(self, "coef_")
-        texts = self._texts(X, fitting=False)
-        return self.features_.transform(self._analyze(texts))
-
     def decision_function(self, X) -> np.ndarray:
         """Raw linear scores, shape ``(n_texts, n_classes)``."""
-        return self._features(X) @ self.coef_ + self.intercept_
+        check_is_fitted(self, "coef_")
+        docs = self._analyze(self._texts(X, fitting=False))
+        return self.features_.scores(docs, self.coef_) + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probability of each class in ``classes_``, shape ``(n_texts, n_classes)``.
