@@ -353,6 +353,8 @@ class FeedbackClassifier(BaseEstimator):
     cv : int
         Folds of the internal cross-validation that calibrates probabilities and tunes
         thresholds.
+    nb_scaling : float
+        Exponent of the naive-Bayes log-count-ratio feature scaling (0 = off).
     stacking : bool
         Calibrate each category on the out-of-fold scores of all categories (learns
         co-occurrences and confusable siblings) instead of its own (+ parent) score.
@@ -376,12 +378,13 @@ class FeedbackClassifier(BaseEstimator):
         taxonomy=None,
         *,
         analyzer: Callable[[str], list[str]] | None = None,
-        C: float = 8.0,
+        C: float = 2.0,
         class_weight: str | None = "balanced",
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] | None = (2, 5),
         min_df: int = 2,
         cv: int = 3,
+        nb_scaling: float = 1.0,
         stacking: bool = True,
         stacking_C: float = 0.1,
         random_state: int = 0,
@@ -394,6 +397,7 @@ class FeedbackClassifier(BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.cv = cv
+        self.nb_scaling = nb_scaling
         self.stacking = stacking
         self.stacking_C = stacking_C
         self.random_state = random_state
@@ -638,11 +642,23 @@ class FeedbackClassifier(BaseEstimator):
             if n_pos == 0 or n_pos == len(yj):
                 b[j] = 10.0 if n_pos else -10.0
                 continue
+            Xj = X[mask] if not mask.all() else X
+            scale = None
+            if self.nb_scaling:
+                # NB-LR (Wang & Manning 2012): scale each feature by its naive-Bayes log-count
+                # ratio, so indicative words are cheaper to use; still one linear model.
+                present = Xj.copy()
+                present.data[:] = 1.0
+                pos = np.asarray(present[yj == 1].sum(axis=0)).ravel() + 1.0
+                neg = np.asarray(present[yj == 0].sum(axis=0)).ravel() + 1.0
+                r = np.log((pos / pos.sum()) / (neg / neg.sum()))
+                scale = np.abs(r) ** self.nb_scaling
+                Xj = sp.csr_matrix(Xj @ sp.diags(scale))
             lr = LogisticRegression(
                 C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=200
             )
-            lr.fit(X[mask] if not mask.all() else X, yj)
-            W[:, j] = lr.coef_.ravel()
+            lr.fit(Xj, yj)
+            W[:, j] = lr.coef_.ravel() * (scale if scale is not None else 1.0)
             b[j] = lr.intercept_[0]
         return W, b
 
