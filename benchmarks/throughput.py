@@ -13,8 +13,9 @@ segment columns), then runs, each in its own child process so peak memory is per
 - ``io``: our streaming ``iter_table`` + ``TableWriter`` without the model (classify's I/O);
 - ``jobs1`` / ``jobs2``: the real CLI, ``classify --jobs 1`` / ``--jobs 2``.
 
-For each: wall time, rows/s, peak RSS (sum over the process tree, sampled every 50 ms with
-psutil when installed; otherwise the largest process from getrusage), and the ratio of its
+For each: wall time, rows/s, peak memory (sum of PSS over the process tree, i.e. shared pages
+counted once, sampled every 50 ms with psutil when installed; otherwise the largest process's
+RSS from getrusage), and the ratio of its
 time to the pandas floor. Targets on the 2-core dev machine: >= 30,000 rows/s with --jobs 1,
 --jobs 2 >= 1.6x --jobs 1, peak RSS < 1 GB at 5,000,000 rows.
 """
@@ -99,7 +100,8 @@ def measure(cmd: list[str]) -> dict:
         import psutil
     except ImportError:
         psutil = None
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = usage_before.ru_maxrss
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     peak_tree = 0
@@ -111,7 +113,7 @@ def measure(cmd: list[str]) -> dict:
                 total = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        total += _memory(p)
                     except psutil.Error:
                         pass
                 peak_tree = max(peak_tree, total)
@@ -124,14 +126,28 @@ def measure(cmd: list[str]) -> dict:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
     # ru_maxrss of children is the largest single process so far (KiB on Linux); it only
     # says something new when it grew, so it is a fallback, not the main number.
-    max_single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    max_single = usage.ru_maxrss * 1024
+    # CPU seconds of the whole tree (reaped workers included): on a shared machine wall time
+    # also measures the neighbours, CPU time shows the work the run itself did.
+    cpu = (usage.ru_utime + usage.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
     return {
         "wall": wall,
+        "cpu": cpu,
         "peak_rss": peak_tree or max_single,
         "max_single_rss": max_single if max_single > before * 1024 else None,
         "stdout": out,
         "stderr": err,
     }
+
+
+def _memory(p) -> int:
+    """PSS where the OS reports it: forked workers share the parent's pages, and summing
+    their RSS would count the model once per process."""
+    try:
+        return p.memory_full_info().pss
+    except (AttributeError, Exception):
+        return p.memory_info().rss
 
 
 PANDAS_FLOOR = """
@@ -201,12 +217,14 @@ def main(argv: list[str] | None = None) -> None:
         r["inner_rate"] = float(m.group(1).replace(",", "")) if m else None
         results[run] = r
         inner = f", {r['inner_rate']:,.0f} rows/s inside the run" if r["inner_rate"] else ""
-        print(f"{run:>7}: {r['wall']:7.1f} s  {args.rows / r['wall']:>9,.0f} rows/s  "
-              f"peak RSS {r['peak_rss'] / 2**20:6.0f} MiB{inner}", flush=True)
+        print(f"{run:>7}: {r['wall']:7.1f} s wall, {r['cpu']:7.1f} s CPU  {args.rows / r['wall']:>9,.0f} rows/s  "
+              f"peak {r['peak_rss'] / 2**20:6.0f} MiB{inner}", flush=True)
         out.unlink(missing_ok=True)
 
     print()
-    print(f"rows={args.rows:,} chunksize={args.chunksize:,} out={args.out_format} cpus={os.cpu_count()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"rows={args.rows:,} chunksize={args.chunksize:,} out={args.out_format} cpus={os.cpu_count()} "
+          f"load average at the end={load:.2f} (other work on the machine slows the parallel runs)")
     floor = results.get("pandas")
     for run, r in results.items():
         ratio = f"  {r['wall'] / floor['wall']:.2f}x pandas floor time" if floor else ""

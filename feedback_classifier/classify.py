@@ -112,17 +112,17 @@ def enrich(
 
     require_columns(df, [text_col], source="the table")
     opts = _Options(text_col, lang, probabilities, explain, review_margin)
-    result = _classify_texts(df[text_col].to_numpy(dtype=object), model, opts)
+    result = _classify_texts(df[text_col], model, opts)
     return _attach(df, result.added, opts)
 
 
-def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options) -> pd.DataFrame:
+def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool = True) -> pd.DataFrame:
     if opts.text_col in added.columns:
         raise InputFileError(
             f"The text column {opts.text_col!r} has the name of a column classify adds; "
             "rename it (e.g. to 'comment') and try again."
         )
-    out = df.copy()
+    out = df.copy() if copy else df
     existing = [c for c in added.columns if c in out.columns]
     for col in existing:
         out[col] = added[col].to_numpy()
@@ -137,8 +137,9 @@ def _is_comment(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _classify_texts(values: np.ndarray, model: Any, opts: _Options) -> _ChunkResult:
+def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResult:
     """The work for one chunk: predictions for the distinct non-empty comments, spread to all rows."""
+    values = column.to_numpy(dtype=object)
     n = len(values)
     classes = list(model.classes_)
     k = len(classes)
@@ -345,7 +346,7 @@ def classify_file(
     chunks = io.iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
     with io.TableWriter(output, fmt=out_fmt) as writer:
         for chunk, result in _chunk_results(chunks, model, opts, jobs, source=str(input)):
-            writer.write(_attach(chunk, result.added, opts))
+            writer.write(_attach(chunk, result.added, opts, copy=False))  # the chunk is ours to extend
             rows += len(chunk)
             with_categories += result.rows_with_categories
             review += result.needs_review
@@ -389,7 +390,7 @@ def _chunk_results(chunks, model, opts: _Options, jobs: int, source: str):
     chunks = _checked(chunks, opts, source)
     if jobs == 1:
         for chunk in chunks:
-            yield chunk, _classify_texts(chunk[opts.text_col].to_numpy(dtype=object), model, opts)
+            yield chunk, _classify_texts(chunk[opts.text_col], model, opts)
         return
 
     # Two chunks per worker in flight keeps every worker busy while the main process reads and
@@ -399,7 +400,8 @@ def _chunk_results(chunks, model, opts: _Options, jobs: int, source: str):
     pending: deque = deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_work, chunk[opts.text_col].to_numpy(dtype=object))))
+            # The column travels as is (Arrow-backed strings pickle as buffers); the worker converts it.
+            pending.append((chunk, pool.submit(_work, chunk[opts.text_col])))
             if len(pending) >= max_in_flight:
                 done_chunk, future = pending.popleft()
                 yield done_chunk, future.result()
@@ -419,5 +421,5 @@ def _init_worker(model: Any, opts: _Options) -> None:
     _WORKER["opts"] = opts
 
 
-def _work(values: np.ndarray) -> _ChunkResult:
-    return _classify_texts(values, _WORKER["model"], _WORKER["opts"])
+def _work(column: pd.Series) -> _ChunkResult:
+    return _classify_texts(column, _WORKER["model"], _WORKER["opts"])
