@@ -87,12 +87,15 @@ from scipy import sparse, stats
 
 from feedback_classifier.errors import LabelError, ScoreError
 from feedback_classifier.scores import (
+    ISSUE_LABELS,
     ParsedScores,
     ScoreIssues,
     ScoreSpec,
     ScoreSummary,
+    nps_interval,
     parse_scores,
     summarize_scores,
+    wilson_interval,
 )
 
 LEVELS = ("parent", "category")
@@ -281,9 +284,12 @@ class _Agg:
 
 def _aggregate(
     row_cells: np.ndarray, n_cells: int, y: np.ndarray, valid: np.ndarray, det: np.ndarray,
-    ykey: np.ndarray | None, n_values: int, extra: np.ndarray | None = None,
+    ykey: np.ndarray | None, n_values: int, extra: np.ndarray | None = None, w: np.ndarray | None = None,
 ) -> tuple[_Agg, np.ndarray | None]:
-    """Group rows by (extra, cell); returns the sums and each group's ``extra`` code."""
+    """Group rows by (extra, cell); returns the sums and each group's ``extra`` code.
+
+    ``w`` are frequency weights (a row stands for ``w`` identical respondents); None = 1 each.
+    """
     if extra is None:
         group = row_cells
         n_groups = n_cells
@@ -295,16 +301,26 @@ def _aggregate(
         n_groups = len(uniq)
         cell_of_group = uniq % n_cells
         extra_of_group = uniq // n_cells
-    rows = np.bincount(group, minlength=n_groups).astype(float)
     g_valid = group[valid]
     y_valid = y[valid]
-    n = np.bincount(g_valid, minlength=n_groups).astype(float)
-    s1 = np.bincount(g_valid, weights=y_valid, minlength=n_groups)
-    s2 = np.bincount(g_valid, weights=y_valid * y_valid, minlength=n_groups)
-    d = np.bincount(g_valid, weights=det[valid].astype(float), minlength=n_groups)
+    if w is None:
+        rows = np.bincount(group, minlength=n_groups).astype(float)
+        n = np.bincount(g_valid, minlength=n_groups).astype(float)
+        s1 = np.bincount(g_valid, weights=y_valid, minlength=n_groups)
+        s2 = np.bincount(g_valid, weights=y_valid * y_valid, minlength=n_groups)
+        d = np.bincount(g_valid, weights=det[valid].astype(float), minlength=n_groups)
+        w_valid = None
+    else:
+        w_valid = w[valid]
+        rows = np.bincount(group, weights=w, minlength=n_groups)
+        n = np.bincount(g_valid, weights=w_valid, minlength=n_groups)
+        s1 = np.bincount(g_valid, weights=w_valid * y_valid, minlength=n_groups)
+        s2 = np.bincount(g_valid, weights=w_valid * y_valid * y_valid, minlength=n_groups)
+        d = np.bincount(g_valid, weights=w_valid * det[valid], minlength=n_groups)
     counts = None
     if ykey is not None:
-        counts = np.bincount(g_valid * n_values + ykey, minlength=n_groups * n_values).reshape(n_groups, n_values)
+        counts = np.bincount(g_valid * n_values + ykey, weights=w_valid,
+                             minlength=n_groups * n_values).reshape(n_groups, n_values)
         counts = counts.astype(float)
     return _Agg(cell_of_group, rows, n, s1, s2, d, counts), extra_of_group
 
@@ -718,6 +734,7 @@ def compute_drivers(
     taxonomy: Any = None,
     cov_type: str = "HC3",
     source: str | None = None,
+    weight: str | None = None,
 ) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
 
@@ -725,6 +742,13 @@ def compute_drivers(
     ``date_issues`` and only left out of what needs them. ``taxonomy`` (a ``Taxonomy`` or a
     bundled name/path) is optional. ``source`` (a file name) only serves error messages.
     The library never prints; see the module docstring for definitions and columns.
+
+    ``weight`` names a column of frequency weights (whole numbers >= 0): a row stands for that
+    many identical respondents. Every statistic is the same as on the expanded table (rows
+    sharing categories, score, segment and period are interchangeable for all of them), so a
+    big file can be reduced to ``groupby([...]).size()`` first (see :class:`DriversAccumulator`).
+    With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
+    row numbers only where known.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -741,12 +765,17 @@ def compute_drivers(
         raise ScoreError("min_n and n_boot must be zero or positive.")
     if freq not in FREQS:
         raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
-    needed = [score_col, categories_col] + [c for c in (by, period_col) if c is not None]
+    needed = [score_col, categories_col] + [c for c in (by, period_col, weight) if c is not None]
     require_columns(df, needed, source=source or "the table")
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
+    w = None if weight is None else _frequency_weights(df[weight], weight, source)
     parsed: ParsedScores = parse_scores(df[score_col], spec, column=score_col)
-    overall = summarize_scores(parsed, confidence)
+    if w is None:
+        overall = summarize_scores(parsed, confidence)
+    else:
+        parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
+        overall = _summarize_weighted(parsed, w, confidence)
     cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
     n_cells = cmat.member.shape[0]
     orientation = 1.0 if (spec.score_type in ("nps", "csat") or spec.higher_is_better) else -1.0
@@ -770,7 +799,7 @@ def compute_drivers(
     common = dict(orientation=orientation, has_det=spec.has_detractors, min_n=min_n, n_boot=n_boot,
                   confidence=confidence)
 
-    agg, _ = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values)
+    agg, _ = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values, w=w)
     table_stats = _category_stats(agg, cmat.member, values, rng=np.random.default_rng(next(seeds)), **common)
     table = _finish_table(table_stats, cmat, orientation)
 
@@ -790,8 +819,9 @@ def compute_drivers(
                                               use_na_sentinel=True)
         labels = [str(u) for u in seg_uniques] + [MISSING_SEGMENT]
         seg_codes = np.where(seg_codes < 0, len(seg_uniques), seg_codes)
-        seg_agg, seg_of_group = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values, extra=seg_codes)
-        rows_per_seg = np.bincount(seg_codes, minlength=len(labels))
+        seg_agg, seg_of_group = _aggregate(cmat.row_cells, n_cells, y, valid, det, ykey, n_values, extra=seg_codes,
+                                           w=w)
+        rows_per_seg = np.bincount(seg_codes, weights=w, minlength=len(labels))
         order = [i for i in np.argsort(-rows_per_seg, kind="stable") if rows_per_seg[i] > 0]
         frames = []
         for s in order:
@@ -809,13 +839,15 @@ def compute_drivers(
     date_issues = None
     if period_col is not None:
         pcodes, periods, date_issues = parse_periods(df[period_col], freq, column=period_col)
+        if w is not None:
+            date_issues = CountedIssues.from_weighted(date_issues, w)
         ok = pcodes >= 0
         rng_tr = np.random.default_rng(next(seeds))
         frames = []
         if ok.any():
             tr_agg, p_of_group = _aggregate(cmat.row_cells[ok], n_cells, y[ok], valid[ok], det[ok],
                                             None if ykey is None else np.searchsorted(values, y[ok][valid[ok]]),
-                                            n_values, extra=pcodes[ok])
+                                            n_values, extra=pcodes[ok], w=None if w is None else w[ok])
             for pi, period in enumerate(periods):
                 sub = tr_agg.subset(p_of_group == pi)
                 st = _category_stats(sub, cmat.member, values, rng=rng_tr, **common)
@@ -841,19 +873,144 @@ def compute_drivers(
             trend = trend.reset_index(drop=True)
 
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
-    uncategorised = int(no_category[cmat.row_cells].sum())
+    uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
     settings = {
         "score_col": score_col, "score_type": spec.score_type, "scale": spec.scale,
         "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, "categories_col": categories_col,
         "by": by, "period_col": period_col, "freq": freq, "min_n": min_n, "n_boot": n_boot, "seed": seed,
         "confidence": confidence, "cov_type": cov_type, "bootstrap": bootstrap_kind,
-        "taxonomy": getattr(taxonomy, "name", taxonomy),
+        "taxonomy": getattr(taxonomy, "name", taxonomy), "weight": weight,
     }
     return DriversResult(
         overall=overall, table=table, regression=regression, segments=segments, trend=trend,
         score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
         date_issues=date_issues, uncategorised=uncategorised,
     )
+
+
+def _frequency_weights(values: pd.Series, column: str, source: str | None) -> np.ndarray:
+    """A weight column as float64; whole numbers >= 0 only (a row stands for w respondents)."""
+    w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(w) | (w < 0) | (w != np.round(w))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        where = f" of {source}" if source else ""
+        raise ScoreError(
+            f"Weight column '{column}'{where}, row {first + 1}: {values.iloc[first]!r} is not a whole number >= 0; "
+            "frequency weights count identical respondents (e.g. the size of a groupby)."
+        )
+    return w
+
+
+@dataclass
+class CountedIssues(ScoreIssues):
+    """Bad values of a frequency-weighted or streamed column: exact counts per kind in ``totals``.
+
+    ``problem_rows`` holds the *first* row numbers of each kind only (or none when they are
+    unknown, as in an aggregated table); counts, ``n_invalid`` and the texts use ``totals``.
+
+    >>> base = ScoreIssues("nps", 3, {"missing": np.array([2])}, {})
+    >>> CountedIssues.from_weighted(base, np.array([1.0, 5.0, 1.0])).counts()
+    {'missing': 5}
+    """
+
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_weighted(cls, issues: ScoreIssues, w: np.ndarray) -> "CountedIssues":
+        totals = {kind: int(w[rows - 1].sum()) for kind, rows in issues.problem_rows.items()}
+        empty = {kind: np.empty(0, dtype=np.int64) for kind in issues.problem_rows}
+        return cls(column=issues.column, n_rows=int(w.sum()), problem_rows=empty, examples=dict(issues.examples),
+                   what=issues.what, totals=totals)
+
+    @property
+    def n_invalid(self) -> int:
+        return int(sum(self.totals.values()))
+
+    def counts(self) -> dict[str, int]:
+        return {kind: int(n) for kind, n in self.totals.items()}
+
+    def _shown(self, kind: str, max_rows: int, sep: str) -> str:
+        rows = self.problem_rows.get(kind, np.empty(0, dtype=np.int64))
+        if not len(rows):
+            return ""
+        more = self.totals.get(kind, 0) > min(len(rows), max_rows)
+        return ", ".join(str(r) for r in rows[:max_rows]) + (sep if more else "")
+
+    def to_frame(self, max_rows: int = 20) -> pd.DataFrame:
+        records = [
+            {"column": self.column, "problem": ISSUE_LABELS.get(kind, kind), "count": int(n),
+             "rows": self._shown(kind, max_rows, " ..."),
+             "examples": ", ".join(repr(e) for e in self.examples.get(kind, []))}
+            for kind, n in self.totals.items() if n
+        ]
+        return pd.DataFrame(records, columns=["column", "problem", "count", "rows", "examples"])
+
+    def summary(self, max_rows: int = 10) -> str:
+        if self.n_invalid == 0:
+            return f"Column '{self.column}': all {self.n_rows:,} rows have a valid {self.what}."
+        parts = []
+        for kind, n in self.totals.items():
+            if not n:
+                continue
+            shown = self._shown(kind, max_rows, ", ...")
+            where = f" ({'row' if n == 1 else 'rows'} {shown}" if shown else " ("
+            examples = self.examples.get(kind) or []
+            example_text = ", ".join(repr(e) for e in examples) if examples and kind != "missing" else ""
+            if shown:
+                text = where + (f": {example_text}" if example_text else "") + ")"
+            else:
+                text = f" ({example_text})" if example_text else ""
+            parts.append(f"{n:,} {ISSUE_LABELS.get(kind, kind)}{text}")
+        return (
+            f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
+            f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
+            "(rows kept): " + "; ".join(parts) + "."
+        )
+
+
+def _summarize_weighted(parsed: ParsedScores, w: np.ndarray, confidence: float) -> ScoreSummary:
+    """``scores.summarize_scores`` for frequency-weighted rows (same numbers as the expanded rows)."""
+    spec = parsed.spec
+    keep = parsed.valid & (w > 0)
+    v, wv = parsed.values[keep], w[keep]
+    n = int(wv.sum())
+    if n == 0:
+        return summarize_scores(parsed, confidence)  # raises the "no valid score" error
+    total = float(wv.sum())
+    mean = float((wv * v).sum() / total)
+    if n < 2:
+        mean_low = mean_high = math.nan
+    else:
+        sd = math.sqrt(float((wv * (v - mean) ** 2).sum()) / (total - 1))
+        half = float(stats.t.ppf(0.5 + confidence / 2, total - 1) * sd / math.sqrt(total))
+        mean_low, mean_high = mean - half, mean + half
+    if spec.scale is not None:
+        top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
+    else:
+        top_share = top_low = top_high = math.nan
+    det = spec.detractor(v)
+    if det is not None:
+        det_share, det_low, det_high = wilson_interval(float(wv[det].sum()), n, confidence)
+    else:
+        det_share = det_low = det_high = math.nan
+    common = dict(
+        score_type=spec.score_type, metric_name=spec.metric_name, confidence=confidence,
+        n_rows=parsed.issues.n_rows, n_scored=n, n_invalid=parsed.issues.n_invalid,
+        mean=mean, mean_low=mean_low, mean_high=mean_high,
+        top_box_share=top_share, top_box_low=top_low, top_box_high=top_high,
+        detractor_share=det_share, detractor_low=det_low, detractor_high=det_high,
+        scale=spec.scale, higher_is_better=spec.higher_is_better,
+    )
+    if spec.score_type == "nps":
+        pro = int(wv[v >= 9].sum())
+        detr = int(wv[v <= 6].sum())
+        metric, low, high = nps_interval(pro, n - pro - detr, detr, confidence)
+        return ScoreSummary(metric=metric, ci_low=low, ci_high=high, promoters=pro, passives=n - pro - detr,
+                            detractors=detr, **common)
+    if spec.score_type == "csat":
+        return ScoreSummary(metric=100 * top_share, ci_low=100 * top_low, ci_high=100 * top_high, **common)
+    return ScoreSummary(metric=mean, ci_low=mean_low, ci_high=mean_high, **common)
 
 
 def _metric_from_sums(agg: _Agg, spec: ScoreSpec) -> float:
@@ -985,3 +1142,184 @@ def drivers_markdown(result: DriversResult, *, top: int | None = None) -> str:
             _md_table(wide),
         ]
     return "\n".join(lines) + "\n"
+
+
+# ---- streaming: reduce a big table to the distinct rows compute_drivers needs
+
+ISSUE_ROWS_KEPT = 50  # first row numbers kept per kind of bad score/date (messages show at most 20)
+_NON_ISO_TIME = re.compile(
+    r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
+)
+
+
+def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
+    """Date cells rewritten so that many cells fall in one period without changing any result.
+
+    A cell that reads as an ISO date/time becomes the ISO date of its period's first day
+    (``2024-03-17T10:22:05+03:00`` -> ``2024-03-01`` by month), which ``parse_periods`` reads
+    back into the same period; a non-ISO date with a time keeps only its date part (the period
+    and the day-first decision depend on the date part alone). Anything else is left as
+    written, so unreadable dates are still reported as the user wrote them.
+
+    >>> canonical_dates(pd.Series(["2024-03-17 10:22", "17.03.2024 10:22", "soon", None]), "month").tolist()
+    ['2024-03-01', '17.03.2024', 'soon', nan]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if not len(uniques):
+        return series
+    texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+    parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
+    out = np.array(list(uniques), dtype=object)
+    ok = np.asarray(parsed.notna())
+    if ok.any():
+        starts = parsed[ok].to_period(FREQS[freq]).start_time.strftime("%Y-%m-%d")
+        out[ok] = np.asarray(starts, dtype=object)
+    for i in np.flatnonzero(~ok):
+        match = _NON_ISO_TIME.match(texts[i])
+        if match:
+            out[i] = match.group(1).strip()
+    result = pd.Series(out[np.where(codes < 0, 0, codes)], index=series.index, dtype=object)
+    result[codes < 0] = None
+    return result.astype(series.dtype) if series.dtype != object else result
+
+
+class DriversAccumulator:
+    """Reduce a table streamed in chunks to one row per distinct combination of ``columns``
+    with a frequency weight, for :func:`compute_drivers` (``weight=``) and the report.
+
+    Rows that share the categories cell, the score cell, the segment and the period are
+    interchangeable for every drivers statistic, so the reduced table gives exactly the same
+    result as the whole file while its size depends on the number of distinct combinations,
+    not on the number of rows. Date cells are first mapped to their period
+    (:func:`canonical_dates`) so that daily dates or timestamps do not multiply the
+    combinations. Groups keep the order in which they first appear, so the result does not
+    depend on the chunk size. The first row numbers of every distinct score and date cell are
+    kept, so bad values are still reported with their (first) row numbers.
+
+    >>> acc = DriversAccumulator(["categories", "nps"], score_col="nps")
+    >>> acc.add(pd.DataFrame({"categories": ["Price", "", "Price"], "nps": ["3", "9", "3"]}))
+    >>> acc.add(pd.DataFrame({"categories": ["Price"], "nps": ["3"]}))
+    >>> acc.table().values.tolist()
+    [['Price', '3', 3], ['', '9', 1]]
+    """
+
+    WEIGHT = "weight"
+
+    def __init__(self, columns: list[str], *, score_col: str | None = None, period_col: str | None = None,
+                 freq: str = "month", rows_kept: int = ISSUE_ROWS_KEPT):
+        if freq not in FREQS:
+            raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
+        self.columns = list(dict.fromkeys(columns))
+        self.score_col = score_col
+        self.period_col = period_col
+        self.freq = freq
+        self.rows_kept = rows_kept
+        self.rows = 0
+        self._uniques: dict[str, list] = {c: [] for c in self.columns}
+        self._lookup: dict[str, dict] = {c: {} for c in self.columns}
+        self._dtypes: dict[str, Any] = {}
+        self._groups: pd.DataFrame | None = None
+        self._first_rows: dict[str, dict[int, np.ndarray]] = {
+            c: {} for c in (score_col, period_col) if c is not None
+        }
+
+    def _codes(self, column: str, values: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        lookup, known = self._lookup[column], self._uniques[column]
+        mapping = np.empty(len(uniques), dtype=np.int64)
+        for i, value in enumerate(uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)):
+            code = lookup.get(value)
+            if code is None:
+                code = lookup[value] = len(known)
+                known.append(value)
+            mapping[i] = code
+        return np.where(codes < 0, -1, mapping[np.where(codes < 0, 0, codes)] if len(mapping) else -1)
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Fold one chunk in (chunks in file order: row numbers count on from the last chunk)."""
+        n = len(chunk)
+        coded = {}
+        for column in self.columns:
+            values = chunk[column]
+            if column == self.period_col:
+                values = canonical_dates(values, self.freq)
+            self._dtypes.setdefault(column, values.dtype)
+            coded[column] = self._codes(column, values)
+        for column, seen in self._first_rows.items():
+            codes = coded[column]
+            rows = pd.Series(np.arange(self.rows + 1, self.rows + n + 1, dtype=np.int64))
+            firsts = rows.groupby(codes).head(self.rows_kept)
+            for code, group in firsts.groupby(codes[firsts.index.to_numpy()]):
+                have = seen.get(code)
+                if have is None:
+                    seen[code] = group.to_numpy()
+                elif len(have) < self.rows_kept:
+                    seen[code] = np.concatenate([have, group.to_numpy()])[: self.rows_kept]
+        frame = pd.DataFrame(coded)
+        frame[self.WEIGHT] = np.ones(n, dtype=np.int64)
+        parts = [frame] if self._groups is None else [self._groups, frame]
+        merged = pd.concat(parts, ignore_index=True)
+        self._groups = merged.groupby(self.columns, sort=False, dropna=False)[self.WEIGHT].sum().reset_index()
+        self.rows += n
+
+    def __len__(self) -> int:
+        return 0 if self._groups is None else len(self._groups)
+
+    def table(self) -> pd.DataFrame:
+        """The reduced table: the key columns (cells as written; dates mapped to periods) + ``weight``."""
+        groups = self._groups if self._groups is not None else pd.DataFrame(
+            {**{c: np.empty(0, dtype=np.int64) for c in self.columns}, self.WEIGHT: np.empty(0, dtype=np.int64)})
+        out = {}
+        for column in self.columns:
+            codes = groups[column].to_numpy()
+            values = np.array(self._uniques[column] + [None], dtype=object)[np.where(codes < 0, -1, codes)]
+            series = pd.Series(values, dtype=object)
+            dtype = self._dtypes.get(column)
+            out[column] = series.astype(dtype) if dtype is not None and dtype != object else series
+        out[self.WEIGHT] = groups[self.WEIGHT].to_numpy(dtype=np.int64)
+        return pd.DataFrame(out)
+
+    def first_rows(self, column: str, kinds_of_uniques: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
+        """First row numbers per problem kind, given the kind index of every distinct cell (-1 = fine;
+        the last entry is the missing cell)."""
+        seen = self._first_rows[column]
+        out = {}
+        for k, kind in enumerate(kinds):
+            picked = [seen[code] for code in seen if kinds_of_uniques[code] == k]
+            rows = np.sort(np.concatenate(picked)) if picked else np.empty(0, dtype=np.int64)
+            out[kind] = rows[: self.rows_kept]
+        return out
+
+    def compute(self, **kwargs: Any) -> DriversResult:
+        """``compute_drivers`` on the reduced table (same keyword arguments, ``score_col`` etc.
+        as given to the accumulator); bad scores/dates carry their first row numbers."""
+        table = self.table()
+        result = compute_drivers(table, weight=self.WEIGHT, score_col=self.score_col, period_col=self.period_col,
+                                 freq=self.freq, **kwargs)
+        result.score_issues = self._with_rows(result.score_issues, self.score_col, "score", kwargs)
+        if result.date_issues is not None:
+            result.date_issues = self._with_rows(result.date_issues, self.period_col, "date", kwargs)
+        result.settings["weight"] = None
+        return result
+
+    def _with_rows(self, issues: "CountedIssues", column: str, what: str, kwargs: dict) -> "CountedIssues":
+        uniques = pd.Series(self._uniques[column] + [None], dtype=object)
+        dtype = self._dtypes.get(column)
+        if dtype is not None and dtype != object:
+            uniques = uniques.astype(dtype)
+        if what == "score":
+            spec = ScoreSpec.make(kwargs.get("score_type", "nps"), kwargs.get("scale"),
+                                  kwargs.get("higher_is_better", True))
+            problems = parse_scores(uniques, spec, column=column).issues.problem_rows
+        else:
+            problems = parse_periods(uniques, self.freq, column=column)[2].problem_rows
+        kinds = list(problems)
+        kind_of = np.full(len(uniques), -1, dtype=np.int64)
+        for k, kind in enumerate(kinds):
+            kind_of[problems[kind] - 1] = k
+        rows = self.first_rows(column, kind_of, kinds)  # code -1 (a missing cell) is the trailing entry
+        return CountedIssues(column=issues.column, n_rows=issues.n_rows, problem_rows=rows,
+                             examples=issues.examples, what=issues.what, totals=issues.totals)

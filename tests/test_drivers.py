@@ -451,3 +451,125 @@ def test_markdown_output_matches_golden_file():
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(md, encoding="utf-8")
     assert md == GOLDEN.read_text(encoding="utf-8")
+
+
+# ---- frequency weights and streaming (big files are reduced to distinct rows first) ---------
+
+from feedback_classifier.drivers import DriversAccumulator, canonical_dates  # noqa: E402
+
+_KEYS = ["categories", "score", "region", "date"]
+
+
+def _mixed_survey(n, seed, score_type):
+    """Raw rows with repeated combinations, bad scores and bad dates, dates with times."""
+    rng = np.random.default_rng(seed)
+    cells = np.array(["", "Price", "Delivery > Courier", "Delivery > Courier; Price", "Delivery > Tracking",
+                      "Service > Staff", "Service", "delivery > courier; Service > Staff"], dtype=object)
+    if score_type == "mean":
+        score = np.round(rng.normal(5, 2, n), 3).astype(str).astype(object)
+    elif score_type == "csat":
+        score = rng.integers(1, 6, n).astype(str).astype(object)
+    else:
+        score = rng.integers(0, 11, n).astype(str).astype(object)
+    score[rng.random(n) < 0.03] = "x"
+    score[rng.random(n) < 0.03] = None
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    date = (days + pd.to_timedelta(rng.integers(0, 86400, n), unit="s")).strftime("%Y-%m-%d %H:%M:%S").to_numpy(object)
+    date[rng.random(n) < 0.02] = "someday"
+    date[rng.random(n) < 0.02] = None
+    date[rng.random(n) < 0.05] = "15.03.2024 10:00"
+    return pd.DataFrame({
+        "categories": rng.choice(cells, n, p=[0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05]),
+        "score": pd.array(score, dtype="str"),
+        "region": rng.choice(["N", "S", "E", None], n, p=[0.4, 0.3, 0.25, 0.05]),
+        "date": pd.array(date, dtype="str"),
+    })
+
+
+def _assert_same_result(a, b):
+    for name in ("table", "regression", "regression_fit", "segments", "trend"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rtol=1e-9, atol=1e-9,
+                                      obj=name)
+    for field in ("metric", "ci_low", "ci_high", "n_rows", "n_scored", "n_invalid", "mean", "mean_low", "mean_high",
+                  "top_box_share", "detractor_share", "promoters", "detractors"):
+        x, y = getattr(a.overall, field), getattr(b.overall, field)
+        assert (x == pytest.approx(y, rel=1e-12, nan_ok=True)) if x is not None else y is None, field
+    assert a.score_issues.counts() == b.score_issues.counts()
+    assert a.date_issues.counts() == b.date_issues.counts()
+    assert a.uncategorised == b.uncategorised
+
+
+@pytest.mark.parametrize("score_type", ["nps", "csat", "mean"])
+def test_weighted_aggregate_gives_the_same_drivers_as_raw_rows(score_type):
+    df = _mixed_survey(900, 4, score_type)
+    df["date"] = df["date"].str[:10]  # daily dates: rows repeat
+    if score_type == "mean":
+        df["score"] = df["score"].str[:3]  # 5.8: still > 64 distinct values (normal-approximation bootstrap)
+    kw = dict(score_col="score", score_type=score_type, by="region", period_col="date", min_n=5, n_boot=200, seed=7)
+    raw = compute_drivers(df, **kw)
+    agg = df.groupby(_KEYS, sort=False, dropna=False).size().reset_index(name="w")
+    assert len(agg) < len(df) and agg["w"].sum() == len(df)
+    weighted = compute_drivers(agg, weight="w", **kw)
+    _assert_same_result(raw, weighted)
+    # bootstrap intervals are drawn from the same counts: the same numbers, not just close
+    np.testing.assert_array_equal(raw.table["impact_low"].isna(), weighted.table["impact_low"].isna())
+    assert weighted.score_issues.summary().startswith(raw.score_issues.summary().split(":")[0])
+
+
+def test_accumulated_chunks_equal_raw_rows_including_first_bad_rows():
+    df = _mixed_survey(500, 9, "nps")
+    kw = dict(by="region", min_n=5, n_boot=100, seed=1, score_type="nps")
+    raw = compute_drivers(df, score_col="score", period_col="date", freq="month", **kw)
+    results = []
+    for size in (7, 500):
+        acc = DriversAccumulator(_KEYS, score_col="score", period_col="date", freq="month")
+        for start in range(0, len(df), size):
+            acc.add(df.iloc[start:start + size])
+        assert acc.rows == 500 and len(acc) < 500
+        results.append(acc.compute(**kw))
+    for res in results:
+        _assert_same_result(raw, res)
+        assert res.score_issues.summary() == raw.score_issues.summary()
+        assert res.date_issues.summary() == raw.date_issues.summary()
+        assert res.score_issues.to_frame().equals(raw.score_issues.to_frame())
+    pd.testing.assert_frame_equal(results[0].table, results[1].table)  # chunk size changes nothing, exactly
+
+
+def test_canonical_dates_keep_periods_and_day_first_reading():
+    values = pd.Series(["2024-01-31T23:30:00-02:00", "2024-02-10", "03/04/2024 10:15", "31/12/2024", "", None, "bad"])
+    for freq in ("week", "month", "quarter", "year"):
+        a = parse_periods(values, freq)
+        b = parse_periods(canonical_dates(values, freq), freq)
+        assert a[0].tolist() == b[0].tolist() and [str(p) for p in a[1]] == [str(p) for p in b[1]]
+        assert a[2].counts() == b[2].counts()
+
+
+@pytest.mark.parametrize("cov_type", ["HC3", "HC1", "HC0", "nonrobust"])
+def test_weighted_regression_equals_statsmodels_on_the_expanded_rows(cov_type):
+    rng = np.random.default_rng(5)
+    cells = ["Topic A", "Topic B", "Topic A; Topic C", "", "Topic C", "Topic B; Topic C"]
+    agg = pd.DataFrame({"categories": rng.choice(cells, 80), "nps": rng.integers(0, 11, 80).astype(str),
+                        "w": rng.integers(0, 9, 80)})
+    res = compute_drivers(agg, score_col="nps", weight="w", n_boot=0, cov_type=cov_type)
+    reg = res.regression[res.regression["level"] == "parent"].set_index("category")
+    expanded = agg.loc[agg.index.repeat(agg["w"])].reset_index(drop=True)
+    X = pd.DataFrame({t: expanded["categories"].str.contains(t).astype(float) for t in ["Topic A", "Topic B", "Topic C"]})
+    s = expanded["nps"].astype(int)
+    y = np.select([s >= 9, s >= 7], [100.0, 0.0], -100.0)
+    fit = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type)
+    names = ["(intercept)"] + list(X.columns)
+    np.testing.assert_allclose(reg.loc[names, "coef"], fit.params.values, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(reg.loc[names, "se"], fit.bse.values, rtol=1e-8)
+    # WLS with the weights as frequency weights gives the same coefficients on the short table
+    wls = sm.WLS(np.select([agg["nps"].astype(int) >= 9, agg["nps"].astype(int) >= 7], [100.0, 0.0], -100.0),
+                 sm.add_constant(pd.DataFrame({t: agg["categories"].str.contains(t).astype(float)
+                                               for t in ["Topic A", "Topic B", "Topic C"]})),
+                 weights=agg["w"]).fit()
+    np.testing.assert_allclose(reg.loc[names, "coef"], wls.params.values, rtol=1e-9, atol=1e-9)
+    assert res.overall.n_scored == len(expanded)
+
+
+def test_bad_weights_are_refused_with_the_row():
+    df = pd.DataFrame({"nps": ["9", "3"], "categories": ["Price", ""], "w": ["2", "1.5"]})
+    with pytest.raises(ScoreError, match=r"Weight column 'w'.*row 2.*1\.5"):
+        compute_drivers(df, score_col="nps", weight="w")
