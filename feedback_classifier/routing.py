@@ -352,3 +352,267 @@ def route_file(
                    lang=lang, source=str(data))
     paths = write_queues(result, out_dir, fmt=fmt)
     return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)
+
+
+# ---- streaming: queues for files too big to hold in memory
+
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")  # as scores.parse_scores decides the decimal mark
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_CONF_BINS = 8
+
+
+class StreamingRouter:
+    """:func:`route` + :func:`write_queues` for a table that arrives in chunks, in bounded memory.
+
+    ``add(chunk)`` takes enriched chunks in file order (row numbers continue from chunk to
+    chunk) and spills each team's rows into temporary bucket files keyed by the leading sort
+    keys (detractor?, score, confidence band); ``finish(out_dir)`` writes every queue by
+    reading its buckets in urgency order and sorting *within* a bucket only (by score,
+    confidence and row, like :func:`route`). Memory is bounded by the largest bucket (a
+    score value x 1/8 of the confidence range of one team), not by the file. The files are
+    identical to ``write_queues(route(whole_table, ...))``; the score cells are parsed at the
+    end, when the whole column's decimal mark is known (``9,0`` vs ``8.5``).
+
+    >>> # router = StreamingRouter(tax, text_col="comment", score_col="nps", tmp_dir=tmp)
+    >>> # for chunk in enriched_chunks: router.add(chunk)
+    >>> # result, paths = router.finish("out/queues", fmt="csv")
+    """
+
+    def __init__(
+        self,
+        taxonomy,
+        *,
+        text_col: str,
+        score_col: str | None = None,
+        score_type: str | ScoreSpec = "nps",
+        keep: Sequence[str] = (),
+        lang: str = "en",
+        source: str = "the table",
+        tmp_dir: str | Path | None = None,
+    ):
+        import tempfile
+
+        self.taxonomy = taxonomy
+        self.text_col = text_col
+        self.score_col = score_col
+        self.spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+        self.keep = list(keep)
+        self.lang = lang
+        self.source = source
+        self.rows = 0
+        self._tmp = Path(tempfile.mkdtemp(prefix="fc-queues-", dir=tmp_dir))
+        self._parsed: dict[str, dict[str, str]] = {}
+        self._buckets: dict[tuple, Path] = {}  # (queue, det rank, score bin, conf bin, comma?) -> spill file
+        self._teams = _owner_teams(taxonomy)
+        self._has_dot = False
+        self._columns: list[str] | None = None
+
+    # -- streaming
+    def add(self, df: pd.DataFrame) -> None:
+        """Spill one enriched chunk."""
+        import pyarrow as pa
+
+        from feedback_classifier.io import require_columns
+
+        needed = [self.text_col, "categories", *([self.score_col] if self.score_col else []), *self.keep]
+        require_columns(df, list(dict.fromkeys(needed)), source=self.source)
+        n = len(df)
+        start = self.rows
+        self.rows += n
+        row_numbers = np.arange(start + 1, start + n + 1)
+        raw_scores = df[self.score_col] if self.score_col else None
+        scores, det, comma = self._chunk_scores(raw_scores, n)
+        urgency = scores if self.spec.higher_is_better else -scores
+        confidence = (
+            pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
+            if "confidence" in df.columns else np.full(n, np.nan)
+        )
+        needs_review = _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, bool)
+        texts = df[self.text_col].astype("string").fillna("")
+
+        cells = df["categories"].astype("string").fillna("").tolist()
+        team_rows: dict[str, list[tuple[int, str]]] = {}
+        for position, cell in enumerate(cells):
+            names = self._parsed.get(cell)
+            if names is None:
+                labels = (self.taxonomy.parse_labels(cell, row=start + position + 1, column="categories",
+                                                     source=self.source) if cell.strip() else [])
+                names = self._parsed[cell] = {
+                    team: self.taxonomy.format_labels(team_labels, lang=self.lang)
+                    for team, team_labels in _team_labels(labels, self.taxonomy).items()
+                }
+            for team, text in names.items():
+                team_rows.setdefault(team, []).append((position, text))
+        for team in team_rows:
+            if team not in self._teams:
+                self._teams.append(team)
+        review_positions = np.flatnonzero(needs_review)
+        team_rows[REVIEW_QUEUE] = [
+            (p, "; ".join(self._parsed[cells[p]][t] for t in self._parsed[cells[p]]) if cells[p] else "")
+            for p in review_positions
+        ]
+
+        det_rank = np.where(det, 0, 1)
+        score_bin = self._score_bins(urgency)
+        conf_bin = np.where(np.isnan(confidence), _CONF_BINS,
+                            np.clip(np.floor((1 - np.nan_to_num(confidence, nan=0.0)) * _CONF_BINS), 0, _CONF_BINS - 1))
+        if not self.spec.integer_scale:  # a score bin holds several scores: they must sort before confidence
+            conf_bin = np.zeros(n)
+        for queue, entries in team_rows.items():
+            if not entries:
+                continue
+            positions = np.array([p for p, _ in entries], dtype=np.int64)
+            frame = pd.DataFrame({ROW_COLUMN: row_numbers[positions]})
+            for column in self.keep:
+                if column not in (self.text_col, self.score_col):
+                    frame[column] = df[column].iloc[positions].to_numpy()
+            frame[self.text_col] = texts.iloc[positions].to_numpy()
+            frame["categories"] = pd.array([t for _, t in entries], dtype="string")
+            if self.score_col:
+                frame[self.score_col] = raw_scores.iloc[positions].to_numpy()
+            frame["confidence"] = confidence[positions]
+            frame["needs_review"] = needs_review[positions]
+            keys = pd.DataFrame({"d": det_rank[positions], "s": score_bin[positions], "c": conf_bin[positions],
+                                 "m": comma[positions]})
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            for key, idx in keys.groupby(["d", "s", "c", "m"], sort=False).indices.items():
+                self._spill((queue, *key), table.take(idx))
+
+    def _chunk_scores(self, raw: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores read with a comma decimal mark, detractor flags, and which cells were comma
+        decimals (they become invalid if the whole column turns out to use dots)."""
+        if raw is None:
+            return np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        comma = np.zeros(n, dtype=bool)
+        if not (pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)):
+            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            texts = [str(u).strip() for u in uniques if isinstance(u, str)]
+            self._has_dot = self._has_dot or any(_DOT_DECIMAL.match(t) for t in texts)
+            u_comma = np.array(
+                [isinstance(u, str) and bool(_COMMA_DECIMAL.match(u.strip().replace("\u00a0", "").replace(" ", "")))
+                 for u in uniques] + [False], dtype=bool)
+            comma = u_comma[codes]
+        parsed = parse_scores(raw, self.spec, column=self.score_col, decimal=",")
+        det = self.spec.detractor(parsed.values)
+        det = np.zeros(n, dtype=bool) if det is None else np.asarray(det, dtype=bool) & parsed.valid
+        return parsed.values, det, comma
+
+    def _score_bins(self, urgency: np.ndarray) -> np.ndarray:
+        """A bin number that never decreases as the urgency key grows (NaN last)."""
+        u = np.nan_to_num(urgency, nan=np.inf, posinf=np.inf, neginf=-np.inf)
+        if self.spec.integer_scale:
+            bins = np.floor(np.clip(u, -1e6, 1e6))
+        else:  # any real number: a log scale keeps the number of bins small
+            bins = np.sign(u) * np.ceil(np.log2(1 + np.abs(np.clip(u, -1e300, 1e300))))
+        return np.where(np.isinf(u) & (u > 0), 1e7, bins).astype(np.int64)
+
+    def _spill(self, key: tuple, table) -> None:
+        import pyarrow as pa
+
+        path = self._buckets.get(key)
+        if path is None:
+            path = self._buckets[key] = self._tmp / f"b{len(self._buckets):05d}.arrows"
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        data = sink.getvalue()
+        with open(path, "ab") as fh:  # opened per write: thousands of buckets never hold file handles
+            fh.write(len(data).to_bytes(8, "little"))
+            fh.write(data)
+
+    def _read(self, path: Path) -> list[pd.DataFrame]:
+        import pyarrow as pa
+
+        frames = []
+        with open(path, "rb") as fh:
+            while True:
+                head = fh.read(8)
+                if not head:
+                    break
+                data = fh.read(int.from_bytes(head, "little"))
+                frames.append(pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas())
+        return frames
+
+    # -- the end
+    def finish(self, out_dir: str | Path, *, fmt: str = "csv") -> tuple[RoutingResult, dict[str, Path]]:
+        """Write all queues and the summary into ``out_dir`` (as :func:`write_queues` names them);
+        returns a RoutingResult whose ``queues``/``review`` are empty frames with the queue columns
+        (the rows are in the files) and the paths. Temporary files are removed."""
+        import shutil
+
+        from feedback_classifier.errors import InputFileError
+        from feedback_classifier.io import TableWriter
+
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in {"csv", "xlsx", "jsonl"}:
+            raise InputFileError(f"Unknown queue format {fmt!r}: use csv, xlsx or jsonl.")
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+        decimal = "." if self._has_dot else ","
+        # Final bucket of every spill file: comma-decimal cells are invalid scores when the column uses dots.
+        final: dict[str, dict[tuple, list[Path]]] = {}
+        for (queue, d, s, c, m), path in self._buckets.items():
+            key = (1, 10**7, c) if (m and decimal == ".") else (d, s, c)
+            final.setdefault(queue, {}).setdefault(key, []).append(path)
+
+        stems: dict[str, str] = {}
+        for team in self._teams:
+            stems[team] = safe_file_stem(team, taken=stems.values())
+        columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
+        columns += [self.text_col, "categories"] + ([self.score_col] if self.score_col else [])
+        columns += ["confidence", "needs_review"]
+        empty = pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c == "needs_review"
+                                            else "int64" if c == ROW_COLUMN else object) for c in columns})
+        paths: dict[str, Path] = {}
+        counts: dict[str, dict[str, int]] = {}
+        try:
+            for queue in [*self._teams, REVIEW_QUEUE]:
+                name = f"{REVIEW_QUEUE}.{fmt}" if queue == REVIEW_QUEUE else f"{stems[queue]}.{fmt}"
+                tally = counts[queue] = {"comments": 0, "detractors": 0, "review": 0}
+                with TableWriter(out / name, fmt=fmt) as writer:
+                    buckets = final.get(queue, {})
+                    if not buckets:
+                        writer.write(empty)
+                    for key in sorted(buckets):
+                        frame = pd.concat([f for p in buckets[key] for f in self._read(p)], ignore_index=True)
+                        frame, det = self._sorted(frame, decimal)
+                        tally["comments"] += len(frame)
+                        tally["detractors"] += int(det.sum())
+                        tally["review"] += int(frame["needs_review"].sum())
+                        writer.write(frame)
+                paths[queue] = out / name
+            summary_rows = [{"team": t, **counts[t]} for t in self._teams]
+            summary_rows.append({"team": REVIEW_QUEUE, **counts[REVIEW_QUEUE]})
+            summary = pd.DataFrame(summary_rows, columns=["team", "comments", "detractors", "review"])
+            with TableWriter(out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt) as writer:
+                writer.write(summary)
+            paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        result = RoutingResult(queues={t: empty.copy() for t in self._teams}, review=empty.copy(), summary=summary,
+                               file_stems=stems)
+        return result, {name: Path(p) for name, p in paths.items()}
+
+    def _sorted(self, frame: pd.DataFrame, decimal: str) -> tuple[pd.DataFrame, np.ndarray]:
+        n = len(frame)
+        if self.score_col:
+            parsed = parse_scores(frame[self.score_col], self.spec, column=self.score_col, decimal=decimal)
+            scores = parsed.values
+            det = self.spec.detractor(scores)
+            det = np.zeros(n, dtype=bool) if det is None else np.asarray(det, dtype=bool) & parsed.valid
+        else:
+            scores, det = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        urgency = scores if self.spec.higher_is_better else -scores
+        confidence = frame["confidence"].to_numpy(dtype=float)
+        order = np.lexsort((frame[ROW_COLUMN].to_numpy(), -np.nan_to_num(confidence, nan=-1.0),
+                           np.nan_to_num(urgency, nan=np.inf), ~det))
+        return frame.iloc[order].reset_index(drop=True), det[order]
+
+    def cleanup(self) -> None:
+        """Remove the temporary files (``finish`` does it too)."""
+        import shutil
+
+        shutil.rmtree(self._tmp, ignore_errors=True)

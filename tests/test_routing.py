@@ -158,3 +158,61 @@ def test_safe_file_stems():
     assert safe_file_stem("summary") == "summary-team"
     assert safe_file_stem("CON") == "con-team"
     assert safe_file_stem("Team A", taken=["team-a"]) == "team-a-2"
+
+
+# ---- streaming router: the same files as route() + write_queues(), in bounded memory ---------
+
+import numpy as np  # noqa: E402
+
+from feedback_classifier.routing import StreamingRouter  # noqa: E402
+
+_CELLS = ["Delivery and logistics > Delivery time", "Price and value > Too expensive",
+          "Delivery and logistics > Delivery time; Payment and billing > Billing errors", "",
+          "Service > Manager interaction", "Service", "Доставка и логистика > Сроки доставки"]
+
+
+def _big_enriched(n, seed, scores):
+    rng = np.random.default_rng(seed)
+    conf = np.round(rng.random(n), 2)
+    conf[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame({
+        "id": [f"r{i}" for i in range(n)],
+        "comment": rng.choice(["late", "pricey", "late and double charge", "", "rude manager", "ok"], n),
+        "nps": rng.choice(scores, n),
+        "categories": rng.choice(_CELLS, n),
+        "confidence": conf,
+        "needs_review": rng.random(n) < 0.2,
+    }).astype({"id": "str", "comment": "str", "nps": "str"})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("scores,score_type", [
+    (["0", "3", "6", "7", "9", "10", "", "x", "9,0"], "nps"),
+    (["0", "3", "6", "8.0", "9", "10", "9,0", "8,5"], "nps"),  # dots elsewhere: "9,0" is not a number
+    (["1.5", "-2", "3.25", "100", "7", "0.5", ""], "mean"),
+])
+def test_streaming_router_writes_the_same_files_as_route(tax, tmp_path, fmt, scores, score_type):
+    df = _big_enriched(300, 3, scores)
+    expected = write_queues(route(df, tax, text_col="comment", score_col="nps", score_type=score_type, keep=["id"]),
+                            tmp_path / "mem", fmt=fmt)
+    router = StreamingRouter(tax, text_col="comment", score_col="nps", score_type=score_type, keep=["id"],
+                             tmp_dir=tmp_path)
+    for start in range(0, len(df), 37):
+        router.add(df.iloc[start:start + 37])
+    result, paths = router.finish(tmp_path / "stream", fmt=fmt)
+    assert set(paths) == set(expected)
+    for name, path in expected.items():
+        assert paths[name].read_bytes() == path.read_bytes(), name
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("fc-queues-")] == []  # spill files removed
+    assert result.summary["comments"].sum() > 0
+
+
+def test_streaming_router_without_scores_and_empty_teams(tax, tmp_path):
+    df = _big_enriched(50, 4, ["9"])
+    expected = write_queues(route(df, tax, text_col="comment"), tmp_path / "mem", fmt="csv")
+    router = StreamingRouter(tax, text_col="comment", tmp_dir=tmp_path)
+    for start in range(0, len(df), 20):
+        router.add(df.iloc[start:start + 20])
+    _, paths = router.finish(tmp_path / "stream", fmt="csv")
+    for name, path in expected.items():
+        assert paths[name].read_bytes() == path.read_bytes(), name
