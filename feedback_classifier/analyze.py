@@ -11,7 +11,8 @@ everything into one output folder::
       queues/<team>.<ext>     one queue per owning team, review.<ext>, summary.<ext>
       report.html             self-contained report
 
-It returns an :class:`AnalyzeResult` (paths + in-memory results); the CLI prints it.
+The input is streamed in chunks (memory does not grow with the file; see ``analyze``).
+It returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); the CLI prints it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ class AnalyzeResult:
     needs_review: int
     lang: str
     period_col: str | None
-    enriched: pd.DataFrame
+    enriched: pd.DataFrame | None  # None: the enriched table is in enriched_path (analyze streams it)
     routing: Any
     drivers: Any = None
     notes: list[str] = field(default_factory=list)
@@ -252,14 +253,27 @@ def analyze(
     n_boot: int = 1000,
     seed: int = 0,
     title: str | None = None,
+    chunksize: int = 50_000,
+    jobs: int = 1,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
     ``model``: a model file (or fitted classifier); None uses the bundled default model
     with the ``cx-default`` taxonomy. ``lang`` (``en``/``ru``) sets category names and report
-    headings; None picks the comments' majority language. ``period_col`` None looks for a
-    date column (e.g. ``submitted_at``) and says so in ``notes``. ``keep`` lists columns to
-    carry into the queues; None carries id-like columns and the ``by``/period columns.
+    headings; None picks the majority language of the first 2,000 comments. ``period_col``
+    None looks for a date column (e.g. ``submitted_at``) in the same first rows and says so in
+    ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
+    and the ``by``/period columns.
+
+    The file is read once, ``chunksize`` rows at a time, so memory does not grow with the file:
+    each chunk is classified (in ``jobs`` worker processes when > 1), appended to the enriched
+    file, folded into the small table the drivers and the report need
+    (:class:`drivers.DriversAccumulator`: one row per distinct categories/score/segment/period
+    combination), into the report's quote candidates (:class:`report.QuotePool`) and spilled
+    into the team queues (:class:`routing.StreamingRouter`). The results do not depend on
+    ``chunksize`` and equal those of the whole table in memory. ``progress(rows_done,
+    estimated_total)`` is called after every chunk.
 
     >>> from feedback_classifier.defaults import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
@@ -267,10 +281,11 @@ def analyze(
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
-    from feedback_classifier.classify import enrich
-    from feedback_classifier.io import read_table, require_columns, write_table
-    from feedback_classifier.report import LANGUAGES, build_report, write_report
-    from feedback_classifier.routing import route, write_queues
+    from feedback_classifier.drivers import DriversAccumulator
+    from feedback_classifier.io import TableWriter, iter_table, require_columns, write_table
+    from feedback_classifier.progress import estimate_total_rows
+    from feedback_classifier.report import LANGUAGES, QuotePool, build_report, write_report
+    from feedback_classifier.routing import StreamingRouter
     from feedback_classifier.scores import ScoreSpec, parse_scores
 
     data = Path(data)
@@ -278,56 +293,97 @@ def analyze(
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     if lang is not None and lang not in LANGUAGES:
         raise InputFileError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
+    if chunksize < 1:
+        raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
+    if jobs < 1:
+        raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
     notes: list[str] = []
 
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    head, chunks = _read_head(chunks, text_col)
+    columns = list(head[0].columns)
     needed = [text_col] + [c for c in (score_col, by, period_col) if c]
-    require_columns(df, list(dict.fromkeys(needed)), source=str(data))
+    require_columns(columns, list(dict.fromkeys(needed)), source=str(data))
     if keep:
-        require_columns(df, list(keep), source=str(data))
+        require_columns(columns, list(keep), source=str(data))
     clf, tax = load_model_and_taxonomy(model, taxonomy)
+    first = pd.concat(head, ignore_index=True) if len(head) > 1 else head[0]
+    first = _head_rows(first, text_col)
 
     if lang is None:
-        lang = majority_language(df[text_col])
+        lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
     if lang not in getattr(tax, "languages", (lang,)):
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
     if period_col is None:
-        period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
+        period_col = detect_period_column(first, exclude=[c for c in (text_col, score_col, by) if c])
         if period_col:
             notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    del first
+    if keep is None:
+        keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
+        keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
 
-    enriched = enrich(df, clf, text_col, lang=lang, explain=explain)
     in_fmt = _output_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
-    enriched_path = write_table(enriched, out / _enriched_name(data, in_fmt), fmt=in_fmt)
 
+    comment_key, review_key = "__has_comment__", "__needs_review__"
+    keys = ["categories"] + [c for c in (score_col, by, period_col) if c] + [comment_key, review_key]
+    acc = DriversAccumulator(keys, score_col=score_col, period_col=period_col, freq=freq)
+    pool = QuotePool(tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
+    router = StreamingRouter(tax, text_col=text_col, score_col=score_col, score_type=spec, keep=list(keep),
+                             lang=lang, source=str(data), tmp_dir=out)
+    total = estimate_total_rows(data, fmt) if progress is not None else None
+    rows = comments = classified = needs_review = 0
+    try:
+        with TableWriter(out / _enriched_name(data, in_fmt), fmt=in_fmt) as writer:
+            for enriched in _enriched_chunks(_chain(head, chunks), clf, text_col, lang, explain, jobs):
+                writer.write(enriched)
+                has_comment = (enriched[text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+                review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
+                          else np.zeros(len(enriched), dtype=bool))
+                tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+                reduced = {c: enriched[c] for c in keys[:-2]}
+                reduced[comment_key] = has_comment
+                reduced[review_key] = review
+                acc.add(pd.DataFrame(reduced, index=enriched.index))
+                pool.add(enriched)
+                router.add(enriched)
+                rows += len(enriched)
+                comments += int(has_comment.sum())
+                classified += int((tagged & has_comment).sum())
+                needs_review += int(review.sum())
+                if progress is not None:
+                    progress(rows, max(total, rows) if total is not None else None)
+            enriched_path = writer.path
+    except BaseException:
+        router.cleanup()
+        raise
+
+    reduced = acc.table()
     drivers = None
     drivers_path = None
     if score_col:
-        parsed = parse_scores(enriched[score_col], spec, column=score_col)
-        if not parsed.valid.any():
+        valid = parse_scores(reduced[score_col], spec, column=score_col).valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+        if not valid.any():
             notes.append(
                 f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
                 "(check --score-col and --score-type)"
             )
         else:
-            from feedback_classifier.drivers import compute_drivers
-
-            drivers = compute_drivers(
-                enriched, score_col=score_col, score_type=spec.score_type, scale=spec.scale,
-                higher_is_better=spec.higher_is_better, by=by, period_col=period_col, freq=freq,
+            drivers = acc.compute(
+                score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
                 min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
             )
-            if parsed.issues.n_invalid:
+            if drivers.score_issues.n_invalid:
                 notes.append(
-                    f"{parsed.issues.n_invalid:,} rows have no valid score in '{score_col}' "
+                    f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}' "
                     "(kept, left out of score statistics)"
                 )
             date_issues = getattr(drivers, "date_issues", None)
@@ -337,40 +393,117 @@ def analyze(
                 translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
             )
 
-    if keep is None:
-        keep = [c for c in df.columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
-        keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    routing = route(
-        enriched, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
-        score_type=spec, keep=list(keep), lang=lang, source=str(data),
-    )
-    queue_paths = write_queues(routing, out / "queues", fmt=table_fmt)
+    routing, queue_paths = router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
 
     page = build_report(
-        enriched, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
-        score_type=spec, lang=lang, drivers=drivers, routing=routing, by=by,
-        period_col=period_col if drivers is not None else None, source=str(data), title=title,
+        reduced.rename(columns={comment_key: text_col, review_key: "needs_review"}), tax, text_col=text_col,
+        score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
+        routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
+        title=title, weight=acc.WEIGHT, quotes=pool.frame(),
     )
     report_path = write_report(page, out / "report.html")
 
-    has_comment = enriched[text_col].astype("string").fillna("").str.strip() != ""
-    classified = enriched["categories"].astype("string").fillna("").str.strip() != ""
-    needs_review = enriched["needs_review"].astype(bool) if "needs_review" in enriched else pd.Series(False, index=enriched.index)
     return AnalyzeResult(
         out_dir=out,
         enriched_path=Path(enriched_path),
         report_path=report_path,
         drivers_path=Path(drivers_path) if drivers_path else None,
         queue_paths=queue_paths,
-        rows=len(enriched),
-        comments=int(has_comment.sum()),
-        classified=int((classified & has_comment).sum()),
-        needs_review=int(needs_review.sum()),
+        rows=rows,
+        comments=comments,
+        classified=classified,
+        needs_review=needs_review,
         lang=lang,
         period_col=period_col,
-        enriched=enriched,
+        enriched=None,
         routing=routing,
         drivers=drivers,
         notes=notes,
         taxonomy=tax,
     )
+
+
+_HEAD_COMMENTS = 2000  # language and date column are decided on the rows holding the first 2,000 comments
+
+
+def _read_head(chunks: Iterator[pd.DataFrame], text_col: str) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
+    """The first chunks, up to the one holding the 2,000th comment (or the whole file)."""
+    head: list[pd.DataFrame] = []
+    seen = 0
+    for chunk in chunks:
+        head.append(chunk)
+        if text_col in chunk.columns:
+            seen += int((chunk[text_col].astype("string").fillna("").str.strip() != "").sum())
+        else:
+            break  # the missing column is reported by the caller
+        if seen >= _HEAD_COMMENTS:
+            break
+    return head, chunks
+
+
+def _head_rows(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
+    """The rows up to the 2,000th comment: the same rows whatever the chunk size."""
+    has = (df[text_col].astype("string").fillna("").str.strip() != "").to_numpy()
+    positions = np.flatnonzero(has)
+    if len(positions) >= _HEAD_COMMENTS:
+        return df.iloc[: positions[_HEAD_COMMENTS - 1] + 1]
+    return df
+
+
+def _chain(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    while head:
+        yield head.pop(0)  # let go of each head chunk once it is processed
+    yield from rest
+
+
+def _enriched_chunks(chunks, clf, text_col: str, lang: str, explain: bool, jobs: int) -> Iterator[pd.DataFrame]:
+    """``classify.enrich`` of each chunk, in input order; in ``jobs`` worker processes when > 1
+    (the model crosses to each worker once; at most two chunks per worker are in flight)."""
+    from feedback_classifier.classify import enrich
+    from feedback_classifier.io import require_columns
+
+    if jobs == 1:
+        for chunk in chunks:
+            yield enrich(chunk, clf, text_col, lang=lang, explain=explain)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(clf, text_col, lang, explain))
+    pending: deque = deque()
+    try:
+        for chunk in chunks:
+            require_columns(chunk, [text_col], source="the table")
+            pending.append((chunk, pool.submit(_enrich_texts, chunk[[text_col]])))
+            if len(pending) >= 2 * jobs:
+                done, future = pending.popleft()
+                yield _attach_added(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            yield _attach_added(done, future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(clf: Any, text_col: str, lang: str, explain: bool) -> None:
+    _WORKER.update(clf=clf, text_col=text_col, lang=lang, explain=explain)
+
+
+def _enrich_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns ``enrich`` adds for one chunk's text column (runs in a worker)."""
+    from feedback_classifier.classify import enrich
+
+    text_col = _WORKER["text_col"]
+    out = enrich(frame, _WORKER["clf"], text_col, lang=_WORKER["lang"], explain=_WORKER["explain"])
+    return out.drop(columns=[text_col])
+
+
+def _attach_added(chunk: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """``chunk`` with ``added`` columns, as ``enrich`` attaches them (same-named columns replaced in place)."""
+    out = chunk.copy()
+    for column in added.columns:
+        out[column] = added[column].set_axis(out.index)
+    return out

@@ -775,7 +775,7 @@ def compute_drivers(
         overall = summarize_scores(parsed, confidence)
     else:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
-        overall = _summarize_weighted(parsed, w, confidence)
+        overall = summarize_scores_weighted(parsed, w, confidence)
     cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
     n_cells = cmat.member.shape[0]
     orientation = 1.0 if (spec.score_type in ("nps", "csat") or spec.higher_is_better) else -1.0
@@ -969,7 +969,7 @@ class CountedIssues(ScoreIssues):
         )
 
 
-def _summarize_weighted(parsed: ParsedScores, w: np.ndarray, confidence: float) -> ScoreSummary:
+def summarize_scores_weighted(parsed: ParsedScores, w: np.ndarray, confidence: float) -> ScoreSummary:
     """``scores.summarize_scores`` for frequency-weighted rows (same numbers as the expanded rows)."""
     spec = parsed.spec
     keep = parsed.valid & (w > 0)

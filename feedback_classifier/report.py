@@ -247,6 +247,9 @@ class ReportInputs:
     source: str = ""
     title: str | None = None
     examples: int = 3
+    weight: str | None = None  # df is a reduced table: a row stands for `weight` rows (see build_report)
+    quotes: pd.DataFrame | None = None  # candidate rows for the quotes when df is reduced
+    quote_view: Any = None  # (ReportInputs, _Facts) of ``quotes``, built once
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -446,16 +449,38 @@ class _Facts:
     top_box: np.ndarray
     confidence: np.ndarray
     n_invalid: int
+    w: np.ndarray | None = None  # frequency weights of a reduced table; None = one row each
+
+    @property
+    def size(self) -> int:
+        return len(self.has_comment)
 
     @property
     def has_scores(self) -> bool:
         return self.scores is not None and bool(self.valid.any())
 
+    def count(self, mask: np.ndarray) -> int:
+        """Rows where ``mask`` holds (weighted)."""
+        return int(mask.sum()) if self.w is None else int(self.w[mask].sum())
+
+    def per_label(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows per label column (weighted), among ``mask`` rows."""
+        matrix = self.matrix if mask is None else self.matrix[mask]
+        if self.w is None:
+            return matrix.sum(axis=0)
+        w = self.w if mask is None else self.w[mask]
+        return w @ matrix
+
     def metric(self, mask: np.ndarray) -> float:
         if self.y is None:
             return math.nan
         m = mask & self.valid
-        return float(self.y[m].mean()) if m.any() else math.nan
+        if not m.any():
+            return math.nan
+        if self.w is None:
+            return float(self.y[m].mean())
+        w = self.w[m]
+        return float((self.y[m] * w).sum() / w.sum()) if w.sum() > 0 else math.nan
 
 
 def _facts(inp: ReportInputs) -> _Facts:
@@ -463,6 +488,7 @@ def _facts(inp: ReportInputs) -> _Facts:
 
     df = inp.df
     n = len(df)
+    w = None if inp.weight is None else df[inp.weight].to_numpy(dtype=np.int64)
     labels, matrix = label_matrix(df["categories"], inp.taxonomy, source=inp.source or "the table") if "categories" in df.columns else (list(inp.taxonomy.labels), np.zeros((n, len(inp.taxonomy.labels)), dtype=bool))
     confidence = (
         pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
@@ -474,15 +500,15 @@ def _facts(inp: ReportInputs) -> _Facts:
     n_invalid = 0
     if inp.score_col:
         parsed = parse_scores(df[inp.score_col], inp.spec, column=inp.score_col)
-        scores, valid = parsed.values, parsed.valid
-        n_invalid = int((~valid).sum())
+        scores, valid = parsed.values, parsed.valid if w is None else parsed.valid & (w > 0)
+        n_invalid = int((~valid).sum()) if w is None else int(w[~valid].sum())
         y = inp.spec.metric_values(scores)
         det = inp.spec.detractor(scores)
         detractor = (np.asarray(det, dtype=bool) if det is not None else np.zeros(n, dtype=bool)) & valid
         top_box = np.asarray(inp.spec.top_box(scores), dtype=bool) & valid
     return _Facts(
-        n=n,
-        has_comment=_is_comment(df[inp.text_col]),
+        n=n if w is None else int(w.sum()),
+        has_comment=_is_comment(df[inp.text_col]) if w is None else df[inp.text_col].to_numpy(dtype=bool),
         review=_needs_review(df),
         labels=labels,
         matrix=matrix,
@@ -493,6 +519,7 @@ def _facts(inp: ReportInputs) -> _Facts:
         top_box=top_box,
         confidence=confidence,
         n_invalid=n_invalid,
+        w=w,
     )
 
 
@@ -511,8 +538,16 @@ def build_report(
     source: str = "",
     title: str | None = None,
     examples: int = 3,
+    weight: str | None = None,
+    quotes: pd.DataFrame | None = None,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
+
+    For a file too big for memory, ``df`` may be a *reduced* table: one row per distinct
+    (``categories``, score, ``by``, ``needs_review``, has-a-comment) combination with a
+    frequency-weight column named by ``weight``; then ``df[text_col]`` holds True/False (the
+    rows have a comment) and ``quotes`` holds the candidate rows to quote (``QuotePool``).
+    The numbers are the same as for the whole table.
 
     ``df`` is ``classify.enrich`` output (needs ``text_col`` and ``categories``).
     ``drivers`` is a ``drivers.DriversResult`` (computed with the same score column);
@@ -532,7 +567,8 @@ def build_report(
 
     if lang not in LANGUAGES:
         raise InputFileError(f"Unknown report language {lang!r}: use one of {', '.join(LANGUAGES)}.")
-    needed = [text_col, "categories", *([score_col] if score_col else []), *([by] if by else [])]
+    needed = [text_col, "categories", *([score_col] if score_col else []), *([by] if by else []),
+              *([weight] if weight else [])]
     require_columns(df, list(dict.fromkeys(needed)), source=source or "the table")
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     inp = ReportInputs(
@@ -549,6 +585,8 @@ def build_report(
         source=source,
         title=title,
         examples=examples,
+        weight=weight,
+        quotes=quotes,
     )
     facts = _facts(inp)
     sections: list[tuple[str, str, str]] = []  # (id, nav title, html)
@@ -612,13 +650,19 @@ def _overall(inp: ReportInputs, facts: _Facts):
         return overall
     if not facts.has_scores:
         return None
-    return summarize_scores(parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col))
+    parsed = parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col)
+    if facts.w is not None:
+        from feedback_classifier.drivers import CountedIssues, summarize_scores_weighted
+
+        parsed.issues = CountedIssues.from_weighted(parsed.issues, facts.w.astype(float))
+        return summarize_scores_weighted(parsed, facts.w.astype(float), 0.95)
+    return summarize_scores(parsed)
 
 
 def _overview(inp: ReportInputs, facts: _Facts) -> str:
     lang, spec = inp.lang, inp.spec
-    n_comments = int(facts.has_comment.sum())
-    n_classified = int((facts.matrix.any(axis=1) & facts.has_comment).sum())
+    n_comments = facts.count(facts.has_comment)
+    n_classified = facts.count(facts.matrix.any(axis=1) & facts.has_comment)
     tiles = [_kpi(_t(lang, "responses"), fmt_int(facts.n, lang), _t(lang, "with_comment", n=fmt_int(n_comments, lang)))]
     overall = _overall(inp, facts)
     if overall is not None:
@@ -638,7 +682,7 @@ def _overview(inp: ReportInputs, facts: _Facts) -> str:
             _t(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang)),
         )
     )
-    tiles.append(_kpi(_t(lang, "needs_review"), fmt_int(int(facts.review.sum()), lang), _t(lang, "needs_review_note")))
+    tiles.append(_kpi(_t(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), _t(lang, "needs_review_note")))
     parts = [f'<div class="kpis">{"".join(tiles)}</div>']
     if inp.score_col and not facts.has_scores:
         parts.append(f'<p class="notice">{esc(_t(lang, "no_scores"))}</p>')
@@ -646,8 +690,8 @@ def _overview(inp: ReportInputs, facts: _Facts) -> str:
         parts.append(f'<p class="notice">{esc(_t(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))}</p>')
     if not inp.score_col:
         parts.append(f'<p class="notice">{esc(_t(lang, "no_scores"))}</p>')
-    if facts.has_scores and int(facts.valid.sum()) < 100:
-        parts.append(f'<p class="notice">{esc(_t(lang, "tiny", n=fmt_int(int(facts.valid.sum()), lang)))}</p>')
+    if facts.has_scores and facts.count(facts.valid) < 100:
+        parts.append(f'<p class="notice">{esc(_t(lang, "tiny", n=fmt_int(facts.count(facts.valid), lang)))}</p>')
     if n_comments and not n_classified:
         parts.append(f'<p class="notice">{esc(_t(lang, "no_categories"))}</p>')
     trend = _trend(inp, facts)
@@ -662,11 +706,12 @@ def _score_text(inp: ReportInputs, value: float) -> str:
     return f"{_t(inp.lang, 'score')} {fmt_num(value, 0 if inp.spec.integer_scale else 1, inp.lang)}"
 
 
-def _quotes(inp: ReportInputs, facts: _Facts, rows: np.ndarray, column: int, css: str, worst_first: bool) -> str:
-    """Up to ``inp.examples`` distinct comments from ``rows``: extreme scores first, then the
-    comments most focused on this category (fewest other categories), then most confident."""
+def _pick_quotes(inp: ReportInputs, facts: _Facts, rows: np.ndarray, worst_first: bool) -> list[int]:
+    """Positions of up to ``inp.examples`` distinct comments from ``rows``: extreme scores first,
+    then the comments most focused on one category (fewest parents), then most confident, then
+    the earliest row."""
     if not len(rows):
-        return f'<p class="muted">{esc(_t(inp.lang, "no_examples"))}</p>'
+        return []
     scores = facts.scores[rows] if facts.scores is not None else np.zeros(len(rows))
     # worst first = lowest first when higher is better; best first = the opposite
     if worst_first != inp.spec.higher_is_better:
@@ -676,24 +721,105 @@ def _quotes(inp: ReportInputs, facts: _Facts, rows: np.ndarray, column: int, css
     conf = np.nan_to_num(facts.confidence[rows], nan=0.0)
     order = np.lexsort((rows, -conf, focus, np.nan_to_num(scores, nan=np.inf)))
     texts = inp.df[inp.text_col].astype("string").fillna("")
-    children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
     seen: set[str] = set()
-    out = []
+    picked = []
     for position in rows[order]:
         text = truncate(texts.iloc[position])
         key = text.casefold()
         if not text or key in seen:
             continue
         seen.add(key)
+        picked.append(int(position))
+        if len(picked) >= inp.examples:
+            break
+    return picked
+
+
+def _quotes(inp: ReportInputs, facts: _Facts, rows: np.ndarray, column: int, css: str, worst_first: bool) -> str:
+    """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`_pick_quotes`)."""
+    picked = _pick_quotes(inp, facts, rows, worst_first)
+    if not picked:
+        return f'<p class="muted">{esc(_t(inp.lang, "no_examples"))}</p>'
+    texts = inp.df[inp.text_col].astype("string").fillna("")
+    children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
+    out = []
+    for position in picked:
+        text = truncate(texts.iloc[position])
         child_names = [
             inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children if facts.matrix[position, i]
         ]
         meta = [m for m in (_score_text(inp, facts.scores[position]) if facts.scores is not None else "", ", ".join(child_names)) if m]
         meta_html = f'<span class="meta">{esc(" · ".join(meta))}</span>' if meta else ""
         out.append(f'<blockquote class="{css}">{esc(text)}{meta_html}</blockquote>')
-        if len(out) >= inp.examples:
-            break
-    return "".join(out) or f'<p class="muted">{esc(_t(inp.lang, "no_examples"))}</p>'
+    return "".join(out)
+
+
+def _quote_source(inp: ReportInputs, facts: _Facts) -> tuple[ReportInputs, _Facts]:
+    """Where quotes come from: the table itself, or the candidate rows of a reduced table."""
+    if inp.quotes is None:
+        return inp, facts
+    if inp.quote_view is None:
+        import dataclasses
+
+        qinp = dataclasses.replace(inp, df=inp.quotes.reset_index(drop=True), weight=None, quotes=None)
+        inp.quote_view = (qinp, _facts(qinp))
+    return inp.quote_view
+
+
+def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_col: str | None = None,
+                     score_type: Any = "nps", examples: int = 3, source: str = "") -> np.ndarray:
+    """Positions of the rows of ``df`` that the report could quote (sorted).
+
+    For every parent category and each kind of quote (detractors, promoters/top box, any) the
+    report shows the first ``examples`` distinct comments in a fixed order; a row that is not
+    among them in its own chunk can never be among them in the whole file. So the quotes of a
+    streamed file are exact when the report gets the union of each chunk's candidates
+    (reduced again as chunks come: see :class:`QuotePool`).
+    """
+    from feedback_classifier.scores import ScoreSpec
+
+    spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+    inp = ReportInputs(df=df.reset_index(drop=True), taxonomy=taxonomy, text_col=text_col, score_col=score_col,
+                       spec=spec, source=source, examples=examples)
+    facts = _facts(inp)
+    keep: set[int] = set()
+    for i, label in enumerate(facts.labels):
+        if label[1] is not None:
+            continue
+        rows_in = np.flatnonzero(facts.matrix[:, i])
+        if not len(rows_in):
+            continue
+        keep.update(_pick_quotes(inp, facts, rows_in, True))
+        if facts.scores is not None:
+            keep.update(_pick_quotes(inp, facts, rows_in[facts.detractor[rows_in]], True))
+            keep.update(_pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False))
+    return np.array(sorted(keep), dtype=np.int64)
+
+
+class QuotePool:
+    """The few rows of a streamed file the report may quote, kept across chunks (bounded:
+    at most 3 x ``examples`` rows per parent category).
+
+    >>> # pool = QuotePool(tax, text_col="comment", score_col="nps"); pool.add(chunk) ...; pool.frame()
+    """
+
+    def __init__(self, taxonomy: Any, *, text_col: str, score_col: str | None = None, score_type: Any = "nps",
+                 examples: int = 3, source: str = ""):
+        self.taxonomy = taxonomy
+        self.columns = [c for c in dict.fromkeys([text_col, "categories", score_col, "confidence"]) if c]
+        self.kwargs = dict(text_col=text_col, score_col=score_col, score_type=score_type, examples=examples,
+                           source=source)
+        self._pool: pd.DataFrame | None = None
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        part = chunk[[c for c in self.columns if c in chunk.columns]]
+        part = part.iloc[quote_candidates(part, self.taxonomy, **self.kwargs)]
+        pool = part if self._pool is None else pd.concat([self._pool, part])
+        self._pool = pool.iloc[quote_candidates(pool, self.taxonomy, **self.kwargs)]
+
+    def frame(self) -> pd.DataFrame:
+        """The candidate rows in file order (the index is the row's position in the file)."""
+        return self._pool if self._pool is not None else pd.DataFrame(columns=self.columns)
 
 
 def _driver_lookup(inp: ReportInputs) -> dict:
@@ -706,13 +832,13 @@ def _driver_lookup(inp: ReportInputs) -> dict:
 
 def _categories(inp: ReportInputs, facts: _Facts) -> str:
     lang, tax = inp.lang, inp.taxonomy
-    n_comments = max(int(facts.has_comment.sum()), 1)
-    mentions = facts.matrix.sum(axis=0)
+    n_comments = max(facts.count(facts.has_comment), 1)
+    mentions = facts.per_label()
     parents = [i for i, label in enumerate(facts.labels) if label[1] is None and mentions[i] > 0]
     if not parents:
         return f'<p class="notice">{esc(_t(lang, "no_categories"))}</p>'
     drivers = _driver_lookup(inp)
-    overall_metric = facts.metric(np.ones(facts.n, dtype=bool))
+    overall_metric = facts.metric(np.ones(facts.size, dtype=bool))
 
     def impact_of(i: int) -> float:
         row = drivers.get(facts.labels[i])
@@ -736,7 +862,8 @@ def _categories(inp: ReportInputs, facts: _Facts) -> str:
     cards = []
     for i in parents:
         label = facts.labels[i]
-        rows_in = np.flatnonzero(facts.matrix[:, i])
+        qinp, qfacts = _quote_source(inp, facts)
+        rows_in = np.flatnonzero(qfacts.matrix[:, i])
         stats = [f"{esc(_t(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({fmt_pct(mentions[i] / n_comments, lang)})"]
         if facts.has_scores:
             m = facts.metric(facts.matrix[:, i])
@@ -765,16 +892,16 @@ def _categories(inp: ReportInputs, facts: _Facts) -> str:
                 body.append(f"<tr>{cells}</tr>")
             child_table = f"<table>{head}{''.join(body)}</table>"
         if facts.has_scores and inp.spec.has_detractors:
-            bad = rows_in[facts.detractor[rows_in]]
-            good = rows_in[facts.top_box[rows_in]]
+            bad = rows_in[qfacts.detractor[rows_in]]
+            good = rows_in[qfacts.top_box[rows_in]]
             good_title = _t(lang, "from_promoters") if inp.spec.score_type == "nps" else _t(lang, "from_top_box")
             quotes = (
                 f'<div class="quotes"><h4>{esc(_t(lang, "from_detractors", detractors=_detractor_words(inp.spec, lang)))}</h4>'
-                f"{_quotes(inp, facts, bad, i, 'det', True)}"
-                f"<h4>{esc(good_title)}</h4>{_quotes(inp, facts, good, i, 'pro', False)}</div>"
+                f"{_quotes(qinp, qfacts, bad, i, 'det', True)}"
+                f"<h4>{esc(good_title)}</h4>{_quotes(qinp, qfacts, good, i, 'pro', False)}</div>"
             )
         else:
-            quotes = f'<div class="quotes"><h4>{esc(_t(lang, "examples"))}</h4>{_quotes(inp, facts, rows_in, i, "", True)}</div>'
+            quotes = f'<div class="quotes"><h4>{esc(_t(lang, "examples"))}</h4>{_quotes(qinp, qfacts, rows_in, i, "", True)}</div>'
         cards.append(
             f'<article class="card" id="cat-{esc(label[0])}"><h3>{esc(tax.display_name(label, lang))}</h3>'
             f'<span class="badge">{esc(_t(lang, "owner"))}: {esc(tax.owner(label))}</span>'
@@ -788,11 +915,17 @@ def _segments(inp: ReportInputs, facts: _Facts, max_segments: int = 15) -> str:
 
     lang, spec = inp.lang, inp.spec
     values = inp.df[inp.by].astype("string").fillna(_t(lang, "none")).str.strip().replace("", _t(lang, "none"))
-    counts = values.value_counts()
+
+    def value_counts(v: pd.Series) -> pd.Series:
+        if facts.w is None:
+            return v.value_counts()
+        return pd.Series(facts.w, index=v.index).groupby(v, sort=False).sum().sort_values(ascending=False)
+
+    counts = value_counts(values)
     if len(counts) > max_segments:
         keep = set(counts.index[: max_segments - 1])
         values = values.where(values.isin(keep), _t(lang, "other"))
-        counts = values.value_counts()
+        counts = value_counts(values)
     parents = [i for i, label in enumerate(facts.labels) if label[1] is None]
     metric = _metric_name(spec, lang)
     digits = 1 if spec.score_type in ("ces", "mean") else 0
@@ -806,19 +939,22 @@ def _segments(inp: ReportInputs, facts: _Facts, max_segments: int = 15) -> str:
         cells = f"<td>{esc(segment)}</td><td class=\"num\">{fmt_int(count, lang)}</td>"
         if facts.has_scores:
             v = facts.scores[mask & facts.valid]
+            wv = np.ones(len(v), dtype=np.int64) if facts.w is None else facts.w[mask & facts.valid]
             if spec.score_type == "nps":
-                pro, det = int((v >= 9).sum()), int((v <= 6).sum())
-                m, lo, hi = nps_interval(pro, len(v) - pro - det, det)
+                pro, det = int(wv[v >= 9].sum()), int(wv[v <= 6].sum())
+                m, lo, hi = nps_interval(pro, int(wv.sum()) - pro - det, det)
             elif spec.score_type == "csat":
-                m, lo, hi = (100 * x for x in wilson_interval(float(spec.top_box(v).sum()), len(v)))
-            else:
+                m, lo, hi = (100 * x for x in wilson_interval(float(wv[spec.top_box(v)].sum()), int(wv.sum())))
+            elif facts.w is None:
                 m, lo, hi = mean_interval(v)
+            else:
+                m, lo, hi = _weighted_mean_interval(v, wv)
             cells += (
                 f"<td class=\"num\">{fmt_num(m, digits, lang)}</td>"
                 f"<td class=\"num muted\">{fmt_num(lo, digits, lang)} … {fmt_num(hi, digits, lang)}</td>"
             )
-        seg_comments = max(int((facts.has_comment & mask).sum()), 1)
-        shares = facts.matrix[np.ix_(mask, parents)].sum(axis=0) / seg_comments
+        seg_comments = max(facts.count(facts.has_comment & mask), 1)
+        shares = facts.per_label(mask)[parents] / seg_comments
         top = [k for k in np.argsort(-shares, kind="stable")[:3] if shares[k] > 0]
         issue = ", ".join(
             f"{inp.taxonomy.display_name(facts.labels[parents[k]], lang)} {fmt_pct(shares[k], lang)}" for k in top
@@ -827,6 +963,21 @@ def _segments(inp: ReportInputs, facts: _Facts, max_segments: int = 15) -> str:
         rows.append(f"<tr>{cells}</tr>")
     extra = _segment_drivers(inp)
     return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{extra}'
+
+
+def _weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """``scores.mean_interval`` of frequency-weighted values (the same as on the expanded values)."""
+    from scipy import stats
+
+    n = float(w.sum())
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = float((w * v).sum() / n)
+    if n < 2:
+        return (mean, math.nan, math.nan)
+    sd = math.sqrt(float((w * (v - mean) ** 2).sum()) / (n - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    return (mean, mean - half, mean + half)
 
 
 def _routing(inp: ReportInputs, facts: _Facts) -> str:

@@ -534,10 +534,14 @@ class StreamingRouter:
         return frames
 
     # -- the end
-    def finish(self, out_dir: str | Path, *, fmt: str = "csv") -> tuple[RoutingResult, dict[str, Path]]:
+    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True
+               ) -> tuple[RoutingResult, dict[str, Path]]:
         """Write all queues and the summary into ``out_dir`` (as :func:`write_queues` names them);
         returns a RoutingResult whose ``queues``/``review`` are empty frames with the queue columns
-        (the rows are in the files) and the paths. Temporary files are removed."""
+        (the rows are in the files) and the paths. Temporary files are removed.
+
+        ``with_scores=False`` writes the queues as if no score column had been given (for a
+        score column without a single valid score, as ``analyze`` does)."""
         import shutil
 
         from feedback_classifier.errors import InputFileError
@@ -552,17 +556,18 @@ class StreamingRouter:
         except OSError as exc:
             raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
         decimal = "." if self._has_dot else ","
+        score_col = self.score_col if with_scores else None
         # Final bucket of every spill file: comma-decimal cells are invalid scores when the column uses dots.
         final: dict[str, dict[tuple, list[Path]]] = {}
         for (queue, d, s, c, m), path in self._buckets.items():
-            key = (1, 10**7, c) if (m and decimal == ".") else (d, s, c)
+            key = (1, 10**7, c) if ((m and decimal == ".") or not with_scores) else (d, s, c)
             final.setdefault(queue, {}).setdefault(key, []).append(path)
 
         stems: dict[str, str] = {}
         for team in self._teams:
             stems[team] = safe_file_stem(team, taken=stems.values())
         columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
-        columns += [self.text_col, "categories"] + ([self.score_col] if self.score_col else [])
+        columns += [self.text_col, "categories"] + ([score_col] if score_col else [])
         columns += ["confidence", "needs_review"]
         empty = pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c == "needs_review"
                                             else "int64" if c == ROW_COLUMN else object) for c in columns})
@@ -578,7 +583,9 @@ class StreamingRouter:
                         writer.write(empty)
                     for key in sorted(buckets):
                         frame = pd.concat([f for p in buckets[key] for f in self._read(p)], ignore_index=True)
-                        frame, det = self._sorted(frame, decimal)
+                        if self.score_col and not score_col:
+                            frame = frame.drop(columns=[self.score_col])
+                        frame, det = self._sorted(frame, decimal, score_col)
                         tally["comments"] += len(frame)
                         tally["detractors"] += int(det.sum())
                         tally["review"] += int(frame["needs_review"].sum())
@@ -596,10 +603,10 @@ class StreamingRouter:
                                file_stems=stems)
         return result, {name: Path(p) for name, p in paths.items()}
 
-    def _sorted(self, frame: pd.DataFrame, decimal: str) -> tuple[pd.DataFrame, np.ndarray]:
+    def _sorted(self, frame: pd.DataFrame, decimal: str, score_col: str | None) -> tuple[pd.DataFrame, np.ndarray]:
         n = len(frame)
-        if self.score_col:
-            parsed = parse_scores(frame[self.score_col], self.spec, column=self.score_col, decimal=decimal)
+        if score_col:
+            parsed = parse_scores(frame[score_col], self.spec, column=score_col, decimal=decimal)
             scores = parsed.values
             det = self.spec.detractor(scores)
             det = np.zeros(n, dtype=bool) if det is None else np.asarray(det, dtype=bool) & parsed.valid
