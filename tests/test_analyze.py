@@ -225,3 +225,84 @@ def test_cli_report_needs_a_classified_file(tmp_path, survey_csv):
     result = runner.invoke(app, ["report", str(survey_csv), "--text-col", "comment", "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 1
     assert "categories" in result.output and "classify" in result.output
+
+
+# ---- streaming: results do not depend on the chunk size and equal the in-memory pipeline ------
+
+import re  # noqa: E402
+
+
+def _report_text(path):
+    """The report without its generation time and embedded chart images."""
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "<time>", page)
+    return re.sub(r'src="data:[^"]*"', 'src=""', page)
+
+
+def _messy_survey(n=120):
+    df = survey(n, seed=3)
+    df["nps"] = df["nps"].astype(str)
+    df.loc[[2, 40, 77], "nps"] = ["", "x", "11"]
+    df.loc[[5, 60], "submitted_at"] = ["", "someday"]
+    return df
+
+
+def test_analyze_results_do_not_depend_on_chunksize_or_jobs(tmp_path, tiny_model):
+    from feedback_classifier.analyze import analyze
+
+    path = tmp_path / "survey.csv"
+    _messy_survey().to_csv(path, index=False)
+    runs = {}
+    for name, kw in {"one": dict(chunksize=10_000), "small": dict(chunksize=7),
+                     "jobs": dict(chunksize=25, jobs=2)}.items():
+        runs[name] = analyze(path, text_col="comment", score_col="nps", out_dir=tmp_path / name, model=tiny_model,
+                             by="region", n_boot=100, **kw)
+    ref = runs["one"]
+    for name, res in runs.items():
+        assert res.enriched_path.read_bytes() == ref.enriched_path.read_bytes(), name
+        assert res.drivers_path.read_bytes() == ref.drivers_path.read_bytes(), name
+        assert set(res.queue_paths) == set(ref.queue_paths)
+        for queue, qpath in ref.queue_paths.items():
+            assert res.queue_paths[queue].read_bytes() == qpath.read_bytes(), (name, queue)
+        assert _report_text(res.report_path) == _report_text(ref.report_path), name
+        assert (res.rows, res.comments, res.classified, res.needs_review) == (
+            ref.rows, ref.comments, ref.classified, ref.needs_review)
+        assert res.notes == ref.notes
+    assert ref.rows == 120 and any("3 rows have no valid score" in n for n in ref.notes)
+    assert not list((tmp_path / "small").glob("fc-queues-*"))  # spill files are gone
+
+
+def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
+    from feedback_classifier.analyze import analyze
+    from feedback_classifier.classify import enrich
+    from feedback_classifier.drivers import compute_drivers
+    from feedback_classifier.report import build_report, write_report
+    from feedback_classifier.routing import route, write_queues
+
+    df = _messy_survey()
+    path = tmp_path / "survey.csv"
+    df.to_csv(path, index=False)
+    res = analyze(path, text_col="comment", score_col="nps", out_dir=tmp_path / "s", model=tiny_model, by="region",
+                  n_boot=200, chunksize=9)
+
+    tax = load_taxonomy("cx-default")
+    enriched = enrich(read_table(path), tiny_model, "comment", lang="en", explain=True)
+    from feedback_classifier.io import write_table
+
+    assert res.enriched_path.read_bytes() == write_table(enriched, tmp_path / "mem.enriched.csv").read_bytes()
+    drivers = compute_drivers(enriched, score_col="nps", by="region", period_col="submitted_at", n_boot=200,
+                              taxonomy=tax, source=str(path))
+    for name in ("table", "regression", "segments", "trend"):
+        pd.testing.assert_frame_equal(getattr(res.drivers, name), getattr(drivers, name), check_exact=False,
+                                      rtol=1e-9, atol=1e-9, obj=name)
+    assert res.drivers.score_issues.summary() == drivers.score_issues.summary()
+    assert res.drivers.date_issues.summary() == drivers.date_issues.summary()
+    routing = route(enriched, tax, text_col="comment", score_col="nps", keep=["response_id", "region", "submitted_at"],
+                    source=str(path))
+    expected = write_queues(routing, tmp_path / "mem_queues", fmt="csv")
+    for queue, qpath in expected.items():
+        assert res.queue_paths[queue].read_bytes() == qpath.read_bytes(), queue
+    page = build_report(enriched, tax, text_col="comment", score_col="nps", drivers=drivers, routing=routing,
+                        by="region", period_col="submitted_at", source=str(path))
+    mem_report = write_report(page, tmp_path / "mem.html")
+    assert _report_text(res.report_path) == _report_text(mem_report)
