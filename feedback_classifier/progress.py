@@ -60,10 +60,33 @@ def _xlsx_rows(path: Path) -> int | None:
 
     wb = load_workbook(path, read_only=True)
     try:
-        rows = wb.worksheets[0].max_row
+        ws = wb.worksheets[0]
+        rows = ws.max_row
+        # Many writers (pandas/openpyxl streaming among them) leave the sheet unsized: count
+        # the row tags of the sheet's XML instead, without building any cells.
+        sheet_xml = getattr(ws, "_worksheet_path", None)
     finally:
         wb.close()
+    if rows is None and sheet_xml:
+        rows = _count_xml_rows(path, sheet_xml)
     return None if rows is None else max(rows - 1, 0)
+
+
+def _count_xml_rows(path: Path, member: str) -> int:
+    import re
+    import zipfile
+
+    pattern = re.compile(rb"<(?:\w+:)?row[\s>/]")
+    count, tail = 0, b""
+    with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+        while block := fh.read(_SAMPLE_BYTES):
+            data = tail + block
+            count += len(pattern.findall(data))
+            # keep a short tail so a tag split across reads is seen once, in the next round
+            cut = max(len(data) - 8, 0)
+            count -= len(pattern.findall(data[cut:]))
+            tail = data[cut:]
+    return count + len(pattern.findall(tail))
 
 
 def _text_rows(path: Path, *, has_header: bool) -> int | None:
@@ -100,13 +123,14 @@ class LogLineProgress:
         self.label = label
         self._start = time.perf_counter()
         self._last = -math.inf
+        self._last_rows = -1  # the final "done" call repeats the last chunk's count: print it once
 
     def __call__(self, rows_done: int, rows_total: int | None) -> None:
         now = time.perf_counter()
         finished = rows_total is not None and rows_done >= rows_total
-        if now - self._last < self.interval and not finished:
+        if rows_done == self._last_rows or (now - self._last < self.interval and not finished):
             return
-        self._last = now
+        self._last, self._last_rows = now, rows_done
         elapsed = max(now - self._start, 1e-9)
         rate = rows_done / elapsed
         total = f" / ~{rows_total:,}" if rows_total else ""

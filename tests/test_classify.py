@@ -432,3 +432,42 @@ def test_cli_classify_missing_model_file_exits_1(tmp_path):
     result = _cli(src, "--text-col", "comment", "--out", tmp_path / "out.csv", "--model", tmp_path / "nope.joblib")
     assert result.exit_code == 1
     assert "nope.joblib" in result.output and "not found" in result.output
+
+
+# ---------------------------------------------------------------- progress helpers
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "xlsx", "jsonl"])
+def test_total_rows_estimate_is_exact_for_small_files(tmp_path, ext):
+    from feedback_classifier.progress import estimate_total_rows
+
+    path = _write_survey(tmp_path / f"in.{ext}")
+    assert estimate_total_rows(path) == 40
+
+
+def test_total_rows_estimate_of_a_big_csv_is_close(tmp_path):
+    from feedback_classifier.progress import estimate_total_rows
+
+    path = tmp_path / "big.csv"
+    rows = [f"{i},comment number {i} {'x' * (i % 50)}\n" for i in range(60_000)]
+    path.write_text("id,comment\n" + "".join(rows))
+    assert path.stat().st_size > 2 * (1 << 20)  # larger than the sample read
+    assert abs(estimate_total_rows(path) - 60_000) < 6_000
+
+
+def test_log_lines_are_plain_and_the_final_count_is_printed_once():
+    import io
+
+    from feedback_classifier.progress import LogLineProgress
+
+    buf = io.StringIO()
+    log = LogLineProgress(stream=buf, interval=3600)
+    log(10, 40)  # first call prints
+    log(20, 40)  # within the interval: silent
+    log(40, 40)  # finished: prints
+    log(40, 40)  # the library's final call repeats the count: silent
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("classified 10 / ~40 rows (") and "ETA" in lines[0]
+    assert lines[1].startswith("classified 40 / ~40 rows (")
+    assert "\x1b" not in buf.getvalue() and "\r" not in buf.getvalue()
