@@ -322,19 +322,32 @@ def analyze_command(
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: detected)."),
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     min_n: int = typer.Option(30, "--min-n", min=0, help="Categories with fewer scored mentions are flagged 'low n'."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files)."),
+    chunksize: int = typer.Option(50_000, "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or progress lines."),
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
+
+    Streams the file: memory depends on --chunksize, not on the number of rows.
 
     Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/ --by region
     """
     from feedback_classifier.analyze import analyze
+    from feedback_classifier.progress import LogLineProgress, RichProgress
 
-    result = analyze(
-        data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
+    options = dict(
+        text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
         period_col=period_col, freq=freq, lang=_check_lang(lang), score_type=score_type, scale=scale,
         higher_is_better=not lower_is_better, keep=_split_keep(keep), fmt=fmt, sheet=sheet, encoding=encoding,
-        sep=sep, queue_format=queue_format, title=title, min_n=min_n,
+        sep=sep, queue_format=queue_format, title=title, min_n=min_n, jobs=jobs, chunksize=chunksize,
     )
+    if quiet:
+        result = analyze(data, **options)
+    elif err_console.is_terminal:
+        with RichProgress(description="analyzing", console=err_console) as bar:
+            result = analyze(data, progress=bar, **options)
+    else:
+        result = analyze(data, progress=LogLineProgress(label="analyzed"), **options)
     for note in result.notes:
         typer.echo(note)
     typer.echo("")

@@ -306,3 +306,14 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
                         by="region", period_col="submitted_at", source=str(path))
     mem_report = write_report(page, tmp_path / "mem.html")
     assert _report_text(res.report_path) == _report_text(mem_report)
+
+
+def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_default):
+    base = ["analyze", str(survey_csv), "--text-col", "comment", "--score-col", "nps", "--chunksize", "30"]
+    result = runner.invoke(app, base + ["--out-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"analyzed 80 / ~80 rows \([\d,]+ rows/s\)", result.output)  # not a terminal: plain lines
+    quiet = runner.invoke(app, base + ["--out-dir", str(tmp_path / "b"), "--quiet", "--jobs", "2"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "rows/s" not in quiet.output and "Rows: 80" in quiet.output
+    assert (tmp_path / "a" / "survey.enriched.csv").read_bytes() == (tmp_path / "b" / "survey.enriched.csv").read_bytes()
