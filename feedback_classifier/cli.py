@@ -325,6 +325,7 @@ def analyze_command(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files)."),
     chunksize: int = typer.Option(50_000, "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or progress lines."),
+    evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Add the 'evidence' column (the words behind each category) to the enriched table."),
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
 
@@ -340,6 +341,7 @@ def analyze_command(
         period_col=period_col, freq=freq, lang=_check_lang(lang), score_type=score_type, scale=scale,
         higher_is_better=not lower_is_better, keep=_split_keep(keep), fmt=fmt, sheet=sheet, encoding=encoding,
         sep=sep, queue_format=queue_format, title=title, min_n=min_n, jobs=jobs, chunksize=chunksize,
+        explain=evidence,
     )
     if quiet:
         result = analyze(data, **options)

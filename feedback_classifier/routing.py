@@ -359,6 +359,7 @@ def route_file(
 _DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")  # as scores.parse_scores decides the decimal mark
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
 _CONF_BINS = 8
+_FLUSH_ROWS = 50_000  # rows sorted and written at once when finishing a queue
 
 
 class StreamingRouter:
@@ -367,9 +368,10 @@ class StreamingRouter:
     ``add(chunk)`` takes enriched chunks in file order (row numbers continue from chunk to
     chunk) and spills each team's rows into temporary bucket files keyed by the leading sort
     keys (detractor?, score, confidence band); ``finish(out_dir)`` writes every queue by
-    reading its buckets in urgency order and sorting *within* a bucket only (by score,
-    confidence and row, like :func:`route`). Memory is bounded by the largest bucket (a
-    score value x 1/8 of the confidence range of one team), not by the file. The files are
+    reading its buckets in urgency order and sorting *within* a bucket (or a run of consecutive
+    buckets up to 50,000 rows) only, by score, confidence and row like :func:`route`. Memory is
+    bounded by that run plus the largest bucket (one score value x 1/8 of the confidence range
+    of one team), not by the file. The files are
     identical to ``write_queues(route(whole_table, ...))``; the score cells are parsed at the
     end, when the whole column's decimal mark is known (``9,0`` vs ``8.5``).
 
@@ -520,18 +522,19 @@ class StreamingRouter:
             fh.write(len(data).to_bytes(8, "little"))
             fh.write(data)
 
-    def _read(self, path: Path) -> list[pd.DataFrame]:
+    def _read(self, path: Path) -> list:
+        """The Arrow tables spilled into one bucket file."""
         import pyarrow as pa
 
-        frames = []
+        tables = []
         with open(path, "rb") as fh:
             while True:
                 head = fh.read(8)
                 if not head:
                     break
                 data = fh.read(int.from_bytes(head, "little"))
-                frames.append(pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas())
-        return frames
+                tables.append(pa.ipc.open_stream(pa.py_buffer(data)).read_all())
+        return tables
 
     # -- the end
     def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True
@@ -543,6 +546,8 @@ class StreamingRouter:
         ``with_scores=False`` writes the queues as if no score column had been given (for a
         score column without a single valid score, as ``analyze`` does)."""
         import shutil
+
+        import pyarrow as pa
 
         from feedback_classifier.errors import InputFileError
         from feedback_classifier.io import TableWriter
@@ -581,8 +586,20 @@ class StreamingRouter:
                     buckets = final.get(queue, {})
                     if not buckets:
                         writer.write(empty)
-                    for key in sorted(buckets):
-                        frame = pd.concat([f for p in buckets[key] for f in self._read(p)], ignore_index=True)
+                    # Consecutive buckets are sorted together up to _FLUSH_ROWS rows (fewer, larger writes);
+                    # sorting a run of consecutive buckets by the full key keeps the overall order.
+                    pending: list = []
+                    pending_rows = 0
+                    ordered = sorted(buckets)
+                    for i, key in enumerate(ordered):
+                        for path in buckets[key]:
+                            tables = self._read(path)
+                            pending += tables
+                            pending_rows += sum(t.num_rows for t in tables)
+                        if pending_rows < _FLUSH_ROWS and i + 1 < len(ordered):
+                            continue
+                        frame = pa.concat_tables(pending, promote_options="default").to_pandas()
+                        pending, pending_rows = [], 0
                         if self.score_col and not score_col:
                             frame = frame.drop(columns=[self.score_col])
                         frame, det = self._sorted(frame, decimal, score_col)

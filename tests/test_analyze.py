@@ -317,3 +317,7 @@ def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_defa
     assert quiet.exit_code == 0, quiet.output
     assert "rows/s" not in quiet.output and "Rows: 80" in quiet.output
     assert (tmp_path / "a" / "survey.enriched.csv").read_bytes() == (tmp_path / "b" / "survey.enriched.csv").read_bytes()
+    plain = runner.invoke(app, base + ["--out-dir", str(tmp_path / "c"), "--quiet", "--no-evidence"])
+    assert plain.exit_code == 0, plain.output
+    assert "evidence" in read_table(tmp_path / "a" / "survey.enriched.csv").columns
+    assert "evidence" not in read_table(tmp_path / "c" / "survey.enriched.csv").columns

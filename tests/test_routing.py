@@ -191,7 +191,10 @@ def _big_enriched(n, seed, scores):
     (["0", "3", "6", "8.0", "9", "10", "9,0", "8,5"], "nps"),  # dots elsewhere: "9,0" is not a number
     (["1.5", "-2", "3.25", "100", "7", "0.5", ""], "mean"),
 ])
-def test_streaming_router_writes_the_same_files_as_route(tax, tmp_path, fmt, scores, score_type):
+def test_streaming_router_writes_the_same_files_as_route(tax, tmp_path, fmt, scores, score_type, monkeypatch):
+    import feedback_classifier.routing as routing
+
+    monkeypatch.setattr(routing, "_FLUSH_ROWS", 10)  # many sorted runs per queue, as in a big file
     df = _big_enriched(300, 3, scores)
     expected = write_queues(route(df, tax, text_col="comment", score_col="nps", score_type=score_type, keep=["id"]),
                             tmp_path / "mem", fmt=fmt)
