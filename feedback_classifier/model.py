@@ -795,9 +795,10 @@ class FeedbackClassifier(BaseEstimator):
                         owners = [t for t in dict.fromkeys(tokens) if gram in f"<{t}>"]
                         for t in owners:
                             contrib[t] = contrib.get(t, 0.0) + c / len(owners)
-                # function words ("the", "and") can carry weight but explain nothing
+                # function words ("the", "and") can carry weight but explain nothing; a
+                # phrase with one ("be overpriced") repeats its content word's evidence
                 ranked = sorted(
-                    (c, t) for t, c in contrib.items() if c > 0 and not all(w in stop for w in t.split(" "))
+                    (c, t) for t, c in contrib.items() if c > 0 and not any(w in stop for w in t.split(" "))
                 )[::-1]
                 result[lab] = [_readable(t) for _, t in ranked[:top_k]]
             out.append(result)
@@ -910,7 +911,7 @@ def _stop_words() -> frozenset[str]:
     try:
         from feedback_classifier.text import STOP_WORDS
 
-        return frozenset(STOP_WORDS) | {"be", "have", "do", "быть"}
+        return frozenset(STOP_WORDS) | {"be", "have", "do", "быть", "not", "не"}
     except ImportError:  # pragma: no cover
         return frozenset()
 
