@@ -1195,9 +1195,13 @@ class DriversAccumulator:
     result as the whole file while its size depends on the number of distinct combinations,
     not on the number of rows. Date cells are first mapped to their period
     (:func:`canonical_dates`) so that daily dates or timestamps do not multiply the
-    combinations. Groups keep the order in which they first appear, so the result does not
-    depend on the chunk size. The first row numbers of every distinct score and date cell are
-    kept, so bad values are still reported with their (first) row numbers.
+    combinations. With a ``period_col`` the trend gets its own reduced table (categories, score,
+    period) and the rest one without the period, so segments and periods add up instead of
+    multiplying; ``compute`` runs ``compute_drivers`` on each and takes the trend from the
+    second (same seed: the same numbers as one call on the whole table). Groups keep the order
+    in which they first appear, so the result does not depend on the chunk size. The first row
+    numbers of every distinct score and date cell are kept, so bad values are still reported
+    with their (first) row numbers.
 
     >>> acc = DriversAccumulator(["categories", "nps"], score_col="nps")
     >>> acc.add(pd.DataFrame({"categories": ["Price", "", "Price"], "nps": ["3", "9", "3"]}))
@@ -1209,10 +1213,15 @@ class DriversAccumulator:
     WEIGHT = "weight"
 
     def __init__(self, columns: list[str], *, score_col: str | None = None, period_col: str | None = None,
-                 freq: str = "month", rows_kept: int = ISSUE_ROWS_KEPT):
+                 freq: str = "month", categories_col: str = "categories", rows_kept: int = ISSUE_ROWS_KEPT):
         if freq not in FREQS:
             raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
         self.columns = list(dict.fromkeys(columns))
+        self.categories_col = categories_col
+        # name -> key columns of each reduced table
+        self._keys = {"main": [c for c in self.columns if c != period_col]}
+        if period_col is not None:
+            self._keys["trend"] = [c for c in self.columns if c in (categories_col, score_col, period_col)]
         self.score_col = score_col
         self.period_col = period_col
         self.freq = freq
@@ -1221,7 +1230,7 @@ class DriversAccumulator:
         self._uniques: dict[str, list] = {c: [] for c in self.columns}
         self._lookup: dict[str, dict] = {c: {} for c in self.columns}
         self._dtypes: dict[str, Any] = {}
-        self._groups: pd.DataFrame | None = None
+        self._groups: dict[str, pd.DataFrame] = {}
         self._first_rows: dict[str, dict[int, np.ndarray]] = {
             c: {} for c in (score_col, period_col) if c is not None
         }
@@ -1258,22 +1267,28 @@ class DriversAccumulator:
                     seen[code] = group.to_numpy()
                 elif len(have) < self.rows_kept:
                     seen[code] = np.concatenate([have, group.to_numpy()])[: self.rows_kept]
-        frame = pd.DataFrame(coded)
-        frame[self.WEIGHT] = np.ones(n, dtype=np.int64)
-        parts = [frame] if self._groups is None else [self._groups, frame]
-        merged = pd.concat(parts, ignore_index=True)
-        self._groups = merged.groupby(self.columns, sort=False, dropna=False)[self.WEIGHT].sum().reset_index()
+        for name, keys in self._keys.items():
+            frame = pd.DataFrame({c: coded[c] for c in keys})
+            frame[self.WEIGHT] = np.ones(n, dtype=np.int64)
+            parts = [self._groups[name], frame] if name in self._groups else [frame]
+            merged = pd.concat(parts, ignore_index=True)
+            self._groups[name] = merged.groupby(keys, sort=False, dropna=False)[self.WEIGHT].sum().reset_index()
         self.rows += n
 
     def __len__(self) -> int:
-        return 0 if self._groups is None else len(self._groups)
+        """Rows held in the reduced tables."""
+        return sum(len(g) for g in self._groups.values())
 
-    def table(self) -> pd.DataFrame:
-        """The reduced table: the key columns (cells as written; dates mapped to periods) + ``weight``."""
-        groups = self._groups if self._groups is not None else pd.DataFrame(
-            {**{c: np.empty(0, dtype=np.int64) for c in self.columns}, self.WEIGHT: np.empty(0, dtype=np.int64)})
+    def table(self, name: str = "main") -> pd.DataFrame:
+        """A reduced table: its key columns (cells as written; dates mapped to periods) + ``weight``.
+        ``main`` has every column but the period; ``trend`` has categories, score and period."""
+        keys = self._keys[name]
+        groups = self._groups.get(name)
+        if groups is None:
+            groups = pd.DataFrame({**{c: np.empty(0, dtype=np.int64) for c in keys},
+                                   self.WEIGHT: np.empty(0, dtype=np.int64)})
         out = {}
-        for column in self.columns:
+        for column in keys:
             codes = groups[column].to_numpy()
             values = np.array(self._uniques[column] + [None], dtype=object)[np.where(codes < 0, -1, codes)]
             series = pd.Series(values, dtype=object)
@@ -1296,12 +1311,15 @@ class DriversAccumulator:
     def compute(self, **kwargs: Any) -> DriversResult:
         """``compute_drivers`` on the reduced table (same keyword arguments, ``score_col`` etc.
         as given to the accumulator); bad scores/dates carry their first row numbers."""
-        table = self.table()
-        result = compute_drivers(table, weight=self.WEIGHT, score_col=self.score_col, period_col=self.period_col,
-                                 freq=self.freq, **kwargs)
+        common = dict(weight=self.WEIGHT, score_col=self.score_col, categories_col=self.categories_col, freq=self.freq)
+        result = compute_drivers(self.table("main"), **common, **kwargs)
         result.score_issues = self._with_rows(result.score_issues, self.score_col, "score", kwargs)
-        if result.date_issues is not None:
-            result.date_issues = self._with_rows(result.date_issues, self.period_col, "date", kwargs)
+        if self.period_col is not None:
+            by_free = {k: v for k, v in kwargs.items() if k != "by"}
+            trend = compute_drivers(self.table("trend"), period_col=self.period_col, **common, **by_free)
+            result.trend = trend.trend
+            result.date_issues = self._with_rows(trend.date_issues, self.period_col, "date", kwargs)
+            result.settings["period_col"] = self.period_col
         result.settings["weight"] = None
         return result
 
