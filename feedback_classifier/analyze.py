@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, ModelFileError, ScoreError
+from feedback_classifier.errors import InputFileError, ModelFileError
 
 # Column names that usually hold a response date; values are still checked before use.
 _DATE_NAME = re.compile(
@@ -282,11 +282,11 @@ def analyze(
     PosixPath('out/report.html')
     """
     from feedback_classifier.drivers import DriversAccumulator
-    from feedback_classifier.io import TableWriter, iter_table, require_columns, write_table
+    from feedback_classifier.io import TableWriter, iter_table, require_columns
     from feedback_classifier.progress import estimate_total_rows
-    from feedback_classifier.report import LANGUAGES, QuotePool, build_report, write_report
+    from feedback_classifier.report import LANGUAGES, QuotePool
     from feedback_classifier.routing import StreamingRouter
-    from feedback_classifier.scores import ScoreSpec, parse_scores
+    from feedback_classifier.scores import ScoreSpec
 
     data = Path(data)
     out = Path(out_dir)
@@ -362,10 +362,23 @@ def analyze(
                 if progress is not None:
                     progress(rows, max(total, rows) if total is not None else None)
             enriched_path = writer.path
-    except BaseException:
+        return _finish(acc, pool, router, out=out, data=data, tax=tax, spec=spec, lang=lang, notes=notes,
+                       score_col=score_col, by=by, period_col=period_col, table_fmt=table_fmt, min_n=min_n,
+                       n_boot=n_boot, seed=seed, title=title, text_col=text_col, keys=(comment_key, review_key),
+                       counts=(rows, comments, classified, needs_review), enriched_path=Path(enriched_path))
+    finally:
         router.cleanup()
-        raise
 
+
+def _finish(acc, pool, router, *, out, data, tax, spec, lang, notes, score_col, by, period_col, table_fmt, min_n,
+            n_boot, seed, title, text_col, keys, counts, enriched_path) -> AnalyzeResult:
+    """After the pass over the file: drivers, queues and report from what the pass kept."""
+    from feedback_classifier.io import write_table
+    from feedback_classifier.report import build_report, write_report
+    from feedback_classifier.scores import parse_scores
+
+    comment_key, review_key = keys
+    rows, comments, classified, needs_review = counts
     reduced = acc.table()
     drivers = None
     drivers_path = None
@@ -405,7 +418,7 @@ def analyze(
 
     return AnalyzeResult(
         out_dir=out,
-        enriched_path=Path(enriched_path),
+        enriched_path=enriched_path,
         report_path=report_path,
         drivers_path=Path(drivers_path) if drivers_path else None,
         queue_paths=queue_paths,

@@ -6,6 +6,8 @@ The classifier is a tiny model trained here in a few seconds; the CLI tests use 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,7 +231,6 @@ def test_cli_report_needs_a_classified_file(tmp_path, survey_csv):
 
 # ---- streaming: results do not depend on the chunk size and equal the in-memory pipeline ------
 
-import re  # noqa: E402
 
 
 def _report_text(path):

@@ -11,9 +11,21 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 from typer.testing import CliRunner
 
-from feedback_classifier.charts import chart_images, figure_bytes, impact_chart, priority_matrix
+from feedback_classifier.charts import (
+    chart_images,
+    figure_bytes,
+    impact_chart,
+    priority_matrix,
+)
 from feedback_classifier.cli import app
-from feedback_classifier.drivers import category_matrix, compute_drivers, drivers_markdown, parse_periods
+from feedback_classifier.drivers import (
+    DriversAccumulator,
+    canonical_dates,
+    category_matrix,
+    compute_drivers,
+    drivers_markdown,
+    parse_periods,
+)
 from feedback_classifier.errors import LabelError, MissingColumnError, ScoreError
 
 # ---- a small example computed by hand -------------------------------------------------------
@@ -455,7 +467,6 @@ def test_markdown_output_matches_golden_file():
 
 # ---- frequency weights and streaming (big files are reduced to distinct rows first) ---------
 
-from feedback_classifier.drivers import DriversAccumulator, canonical_dates  # noqa: E402
 
 _KEYS = ["categories", "score", "region", "date"]
 

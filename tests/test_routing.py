@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.routing import route, safe_file_stem, write_queues
+from feedback_classifier.routing import (
+    StreamingRouter,
+    route,
+    safe_file_stem,
+    write_queues,
+)
 from feedback_classifier.taxonomy import load_taxonomy
 
 
@@ -162,9 +168,7 @@ def test_safe_file_stems():
 
 # ---- streaming router: the same files as route() + write_queues(), in bounded memory ---------
 
-import numpy as np  # noqa: E402
 
-from feedback_classifier.routing import StreamingRouter  # noqa: E402
 
 _CELLS = ["Delivery and logistics > Delivery time", "Price and value > Too expensive",
           "Delivery and logistics > Delivery time; Payment and billing > Billing errors", "",
@@ -192,7 +196,7 @@ def _big_enriched(n, seed, scores):
     (["1.5", "-2", "3.25", "100", "7", "0.5", ""], "mean"),
 ])
 def test_streaming_router_writes_the_same_files_as_route(tax, tmp_path, fmt, scores, score_type, monkeypatch):
-    import feedback_classifier.routing as routing
+    from feedback_classifier import routing
 
     monkeypatch.setattr(routing, "_FLUSH_ROWS", 10)  # many sorted runs per queue, as in a big file
     df = _big_enriched(300, 3, scores)
