@@ -113,8 +113,8 @@ def default_model():
     is retrained.
 
     >>> clf = default_model()
-    >>> clf.predict_labels(["The courier was two hours late"])[0]  # doctest: +SKIP
-    [('delivery', None), ('delivery', 'delivery_time')]
+    >>> ("delivery", "delivery_time") in clf.predict_labels(["The courier was two hours late"])[0]
+    True
     """
     from feedback_classifier.errors import ModelFileError
     from feedback_classifier.modelfile import load_model, save_model
