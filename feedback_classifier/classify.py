@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -306,7 +307,7 @@ def classify_file(
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.1,
-    progress: Optional[Callable[[int, Optional[int]], None]] = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 

@@ -241,4 +241,4 @@ def _replace_dir(staging: Path, output: Path) -> None:
         staging.rename(output)
 
 
-__all__ = ["enrich_dask", "classify_parquet_dataset", "MissingExtraError"]
+__all__ = ["MissingExtraError", "classify_parquet_dataset", "enrich_dask"]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import TextIO
 
-ProgressCallback = Callable[[int, Optional[int]], None]
+ProgressCallback = Callable[[int, int | None], None]
 
 # Large enough that a few long comments do not skew the average, small enough to stay instant.
 _SAMPLE_BYTES = 1 << 20
@@ -173,7 +174,7 @@ class RichProgress:
         self._task = self._progress.add_task(description, total=None, rate="-")
         self._start = time.perf_counter()
 
-    def __enter__(self) -> "RichProgress":
+    def __enter__(self) -> RichProgress:
         self._progress.start()
         return self
 

@@ -13,12 +13,11 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-import dask.dataframe as dd  # noqa: E402
+import dask.dataframe as dd
+from test_classify import SURVEY, _write_survey, real_model  # noqa: F401  (real_model is a fixture)
 
-from feedback_classifier.classify import classify_file, enrich  # noqa: E402
-from feedback_classifier.errors import FeedbackClassifierError, MissingColumnError  # noqa: E402
-
-from test_classify import SURVEY, real_model, _write_survey  # noqa: E402,F401  (real_model is a fixture)
+from feedback_classifier.classify import classify_file, enrich
+from feedback_classifier.errors import FeedbackClassifierError, MissingColumnError
 
 ROOT = Path(__file__).resolve().parents[1]
 # dask's own parquet reader still uses reset_index(inplace=True), deprecated in pandas 3.1
@@ -148,7 +147,7 @@ def test_missing_dask_tells_how_to_install(monkeypatch, real_model):
 
 def _spark_recipe() -> str:
     text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- spark-recipe -->\s*```python\n(.*?)```", text, re.S)
+    match = re.search(r"<!-- spark-recipe -->\s*```python\n(.*?)```", text, re.DOTALL)
     assert match, "docs/scaling.md lost its tested Spark recipe block"
     return match.group(1)
 
