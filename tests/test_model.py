@@ -211,3 +211,22 @@ def test_minilm_embedder_gives_unit_vectors():
     assert E.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
     np.testing.assert_array_equal(E[0], E[1])
+
+
+def test_refit_on_all_rows_still_predicts_the_obvious_categories():
+    # default: the deployed weights average the internal folds' models; refit=True trains
+    # once more on every row, as before
+    clf = FeedbackClassifier(taxonomy=TAX, cv=3, refit=True).fit(TEXTS, LABELS, groups=GROUPS)
+    assert clf.predict_labels(["my parcel came late", "the app crashes"]) == [[("delivery", "late")], [("app", None)]]
+    averaged = FeedbackClassifier(taxonomy=TAX, cv=3).fit(TEXTS, LABELS, groups=GROUPS)
+    assert not np.allclose(clf.coef_, averaged.coef_)
+
+
+def test_probabilities_are_the_sigmoid_of_the_decision_function(fitted):
+    # calibrators are folded into coef_: one linear model, then the parent >= child rule
+    texts = ["the courier was late", "nothing to report", "expensive app"]
+    S = fitted.decision_function(texts)
+    P = fitted.predict_proba(texts)
+    child = np.array([c is not None for _, c in fitted.classes_])
+    np.testing.assert_allclose(P[:, child], 1 / (1 + np.exp(-S[:, child])), rtol=1e-6)
+    assert (P[:, ~child] >= 1 / (1 + np.exp(-S[:, ~child])) - 1e-12).all()
