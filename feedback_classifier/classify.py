@@ -12,8 +12,10 @@ Added columns (in this order):
 - ``parent_categories``: the predicted parents (``Delivery; Price``).
 - ``confidence``: probability of the weakest predicted category; ``1 - max probability``
   when nothing fired; empty (NaN) for empty comments, where nothing was predicted.
-- ``needs_review``: true when any category's probability (predicted or rejected) is within
-  ``review_margin`` of its decision threshold, or nothing fired on a non-empty comment.
+- ``needs_review``: true when a predicted category only just cleared its decision threshold
+  (its probability is less than ``review_margin`` above it, or it was predicted by the model's
+  fallback rules below it), or nothing fired on a non-empty comment. Only the most specific
+  predicted categories count: a parent that fired because of a confident child is not a doubt.
 - with ``probabilities=True``: ``p: <path>`` per category (empty for empty comments).
 - with ``explain=True``: ``evidence``, e.g. ``Delivery > Delivery time: late, courier | Price: expensive``.
 """
@@ -49,7 +51,7 @@ class _Options:
     lang: str = "en"
     probabilities: bool = False
     explain: bool = False
-    review_margin: float = 0.1
+    review_margin: float = 0.05
 
 
 @dataclass
@@ -88,7 +90,7 @@ def enrich(
     lang: str = "en",
     probabilities: bool = False,
     explain: bool = False,
-    review_margin: float = 0.1,
+    review_margin: float = 0.05,
 ) -> pd.DataFrame:
     """Return a copy of ``df`` with category columns added (see the module docstring).
 
@@ -162,12 +164,19 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
     weakest = np.where(fired, proba, np.inf).min(axis=1, initial=np.inf)
     top = proba.max(axis=1, initial=0.0)
     u_conf = np.where(any_fired, weakest, 1.0 - top)
-    near = (np.abs(proba - thresholds) <= opts.review_margin + 1e-12).any(axis=1)
-    u_review = near | ~any_fired
+    # Judge only the deepest predicted labels: a parent is switched on by its child, so its own
+    # probability being near (or under) the parent threshold says nothing about doubt. Checking
+    # rejected labels too flagged ~70% of a real survey (with 48 categories one is always near).
+    deepest = fired.copy()
+    parents_idx = _parent_indices(classes)
+    for j, p in enumerate(parents_idx):
+        if p != j:
+            deepest[:, p] &= ~fired[:, j]
+    barely = (np.where(deepest, proba - thresholds, np.inf) < opts.review_margin - 1e-12).any(axis=1)
+    u_review = barely | ~any_fired
 
     # Many comments share the same category pattern: format each distinct 0/1 row once.
     patterns, pattern_of_unique = _unique_rows(fired)
-    parents_idx = _parent_indices(classes)
     cat_strings, parent_strings = [], []
     for pattern in patterns:
         labels = [classes[j] for j in np.flatnonzero(pattern)]
@@ -306,7 +315,7 @@ def classify_file(
     lang: str = "en",
     probabilities: bool = False,
     explain: bool = False,
-    review_margin: float = 0.1,
+    review_margin: float = 0.05,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.

@@ -201,7 +201,7 @@ def classify_command(
     lang: str = typer.Option("en", "--lang", help="Language of the category names written: en or ru."),
     probabilities: bool = typer.Option(False, "--probabilities", help="Add a 'p: <category>' column per category."),
     explain: bool = typer.Option(False, "--explain", help="Add an 'evidence' column: the words behind each category."),
-    review_margin: float = typer.Option(0.1, "--review-margin", min=0.0, max=1.0, help="Flag for review when a probability is this close to its threshold."),
+    review_margin: float = typer.Option(0.05, "--review-margin", min=0.0, max=1.0, help="Flag for review when a predicted category's probability is less than this above its threshold."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (use the number of cores for big files)."),
     chunksize: int = typer.Option(50_000, "--chunksize", min=1, help="Rows per chunk; memory grows with it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or progress lines."),

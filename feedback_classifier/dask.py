@@ -62,7 +62,7 @@ def enrich_dask(
     lang: str = "en",
     probabilities: bool = False,
     explain: bool = False,
-    review_margin: float = 0.1,
+    review_margin: float = 0.05,
 ) -> Any:
     """Lazily enrich a Dask DataFrame with the columns ``classify.enrich`` adds.
 
@@ -120,7 +120,7 @@ def classify_parquet_dataset(
     lang: str = "en",
     probabilities: bool = False,
     explain: bool = False,
-    review_margin: float = 0.1,
+    review_margin: float = 0.05,
     scheduler: str | None = None,
     workers: int = 1,
 ) -> ClassifySummary:

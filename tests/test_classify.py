@@ -52,7 +52,9 @@ class StandInModel:
         "late": [0.95, 0.9, 0.1, 0.02, 0.01, 0.05],
         "courier": [0.9, 0.2, 0.85, 0.02, 0.01, 0.05],
         "expensive": [0.03, 0.01, 0.01, 0.97, 0.9, 0.05],
-        "borderline": [0.03, 0.01, 0.01, 0.02, 0.01, 0.45],  # service fires at 0.45 >= 0.4, within 0.1
+        "borderline": [0.03, 0.01, 0.01, 0.02, 0.01, 0.43],  # service fires at 0.43 >= 0.4, within 0.05
+        "near miss": [0.95, 0.9, 0.47, 0.02, 0.01, 0.05],  # courier rejected at 0.47 < 0.5: not a doubt
+        "weak parent": [0.46, 0.8, 0.1, 0.02, 0.01, 0.05],  # delivery fires through a confident child
     }
     BASE = [0.03, 0.01, 0.01, 0.02, 0.01, 0.05]
 
@@ -182,12 +184,16 @@ def test_confidence_is_the_weakest_predicted_probability_or_one_minus_max():
 
 
 def test_needs_review_rules():
-    df = pd.DataFrame({"c": ["late", "nothing here", "borderline", "", None, 42, "   "]})
+    df = pd.DataFrame(
+        {"c": ["late", "nothing here", "borderline", "near miss", "weak parent", "", None, 42, "   "]}
+    )
     out = enrich(df, StandInModel(), "c")
     assert out["needs_review"].tolist() == [
-        False,  # every probability is far from its threshold
+        False,  # every predicted category is well above its threshold
         True,  # nothing fired on a real comment
-        True,  # service fired at 0.45 with threshold 0.4: within the margin
+        True,  # service fired at 0.43 with threshold 0.4: within the margin
+        False,  # a category that nearly fired does not make a confident prediction doubtful
+        False,  # the parent is implied by its confident child, its own probability does not matter
         False,  # empty comments are never sent to review
         False,
         False,
