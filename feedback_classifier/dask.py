@@ -22,13 +22,9 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.classify import ClassifySummary, enrich
-from feedback_classifier.errors import FeedbackClassifierError, InputFileError
+from feedback_classifier.errors import InputFileError, MissingExtraError
 
 _INSTALL_HINT = 'pip install "feedback-classifier[dask]"'
-
-
-class MissingExtraError(FeedbackClassifierError, ImportError):
-    """An optional engine was asked for but its packages are not installed."""
 
 
 def _import_dask():

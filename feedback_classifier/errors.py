@@ -37,3 +37,7 @@ class ModelFileError(FeedbackClassifierError, ValueError):
 class ScoreError(FeedbackClassifierError, ValueError):
     """Score settings are invalid (e.g. unknown score type, bad scale)."""
 
+
+
+class MissingExtraError(FeedbackClassifierError, ImportError):
+    """An optional engine was asked for but its packages are not installed."""
