@@ -7,6 +7,7 @@ one-line message with exit code 1; anything else is a bug and keeps its tracebac
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -40,8 +41,11 @@ app = typer.Typer(
 taxonomy_app = typer.Typer(help="Validate, show and infer taxonomies.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped or captured output (logs, CI, `| less`) would otherwise be squeezed into 80 columns,
+# which folds the ranked tables into unreadable cells; a terminal keeps its own width.
+_PIPED_WIDTH = 160
+console = Console(width=None if sys.stdout.isatty() else _PIPED_WIDTH)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else _PIPED_WIDTH)
 
 
 def _version_callback(value: bool) -> None:
