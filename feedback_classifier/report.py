@@ -1218,8 +1218,8 @@ def _impact_chart(inp: ReportInputs, table: pd.DataFrame) -> str:
 
     metric = _metric_name(inp.spec, inp.lang)
     title = _t(inp.lang, "drivers", metric=metric)
-    # matplotlib's own titles are English and more detailed; translate only for other languages
-    fig = charts.impact_chart(_chart_result(inp), level="parent", top=15, title=title if inp.lang != "en" else None)
+    # the chart's own title (in the report language) says more than the section heading
+    fig = charts.impact_chart(_chart_result(inp), level="parent", top=15, lang=inp.lang)
     return chart_img(charts.figure_bytes(fig, "svg"), title)
 
 
@@ -1227,7 +1227,7 @@ def _matrix_chart(inp: ReportInputs, table: pd.DataFrame) -> str:
     from feedback_classifier import charts
 
     title = _t(inp.lang, "matrix")
-    fig = charts.priority_matrix(_chart_result(inp), level="parent", title=title if inp.lang != "en" else None)
+    fig = charts.priority_matrix(_chart_result(inp), level="parent", lang=inp.lang)
     return chart_img(charts.figure_bytes(fig, "svg"), title)
 
 

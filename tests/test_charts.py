@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from feedback_classifier.charts import chart_images, impact_chart, priority_matrix, write_charts
+from feedback_classifier.charts import (
+    chart_images,
+    impact_chart,
+    priority_matrix,
+    write_charts,
+)
 from feedback_classifier.drivers import compute_drivers
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
