@@ -315,7 +315,10 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     sizes = 30 + 400 * table["mentions"].to_numpy(dtype=float) / max(1.0, float(table["mentions"].max()))
     colors = [MUTED if small else (HARM if bad else GOOD) for small, bad in zip(low_n, harmful)]
     plotted = np.isfinite(share) & np.isfinite(impact)
-    ax.scatter(share, impact, s=sizes, c=colors, alpha=0.75, edgecolors="#333333", linewidths=0.5, zorder=3)
+    # As in the impact chart: pale when the interval includes zero (the sign is not established).
+    unsure = ~low_n & ~clear
+    alphas = np.where(unsure, 0.35, 0.75)
+    ax.scatter(share, impact, s=sizes, c=colors, alpha=alphas, edgecolors="#333333", linewidths=0.5, zorder=3)
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.axvline(float(np.median(share)), color="#999999", linewidth=0.8, linestyle="--",
                label=_text(lang, "median"))
@@ -332,8 +335,11 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
                for c, t, shown in ((HARM, _text(lang, "harmful", metric=metric), (harmful & ~low_n).any()),
                                    (GOOD, _text(lang, "helpful", metric=metric), (~harmful & ~low_n).any()),
                                    (MUTED, _text(lang, "low_n", min_n=min_n), low_n.any())) if shown]
+    if unsure.any():
+        handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
+                              markeredgecolor="#333333", markeredgewidth=0.5, label=_text(lang, "pale")))
     handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=_text(lang, "median")))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False,
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=8, frameon=False,
                handletextpad=0.3, columnspacing=1.2)
     names = _matrix_names([str(c) for c in table["category"]])
     order = [i for i in _label_order(np.where(plotted, share, 0), np.where(plotted, impact, 0), clear, label_top)
