@@ -152,8 +152,13 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
     codes, uniques = pd.factorize(values[is_comment])
     uniques = list(uniques)
 
+    explained = None
     if uniques:
-        proba = _predict_proba_batched(model, uniques)
+        if opts.explain and hasattr(model, "predict_proba_and_explain"):
+            # one analysis and feature pass gives both the probabilities and the evidence
+            proba, explained = _predict_proba_batched(model, uniques, with_evidence=True)
+        else:
+            proba = _predict_proba_batched(model, uniques)
         fired = _decide(model, proba)
     else:
         proba = np.zeros((0, k))
@@ -210,7 +215,9 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
         for j, label in enumerate(classes):
             columns[PROBABILITY_PREFIX + taxonomy.display_name(label, opts.lang)] = full[:, j]
     if opts.explain:
-        columns[EVIDENCE_COLUMN] = pd.array(_evidence(model, uniques, any_fired, codes, n, has_comment, opts), dtype="str")
+        columns[EVIDENCE_COLUMN] = pd.array(
+            _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained), dtype="str"
+        )
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
     return _ChunkResult(
@@ -222,29 +229,29 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
     )
 
 
-def _predict_proba_batched(model: Any, texts: list[str]) -> np.ndarray:
+def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False):
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
-    parts = [
-        np.asarray(model.predict_proba(texts[i : i + _MODEL_BATCH]), dtype=float)
-        for i in range(0, len(texts), _MODEL_BATCH)
-    ]
-    return parts[0] if len(parts) == 1 else np.vstack(parts)
+    probas, evidence = [], []
+    for i in range(0, len(texts), _MODEL_BATCH):
+        batch = texts[i : i + _MODEL_BATCH]
+        if with_evidence:
+            proba, explained = model.predict_proba_and_explain(batch, top_k=_EXPLAIN_TOP_K)
+            evidence.extend(explained)
+        else:
+            proba = model.predict_proba(batch)
+        probas.append(np.asarray(proba, dtype=float))
+    proba = probas[0] if len(probas) == 1 else np.vstack(probas)
+    return (proba, evidence) if with_evidence else proba
 
 
 def _decide(model: Any, proba: np.ndarray) -> np.ndarray:
     """0/1 decisions from probabilities without analysing the texts a second time.
 
-    Uses the model's own rule when it exposes one, so the output always matches
-    ``model.predict``; otherwise thresholds plus child => parent.
+    Uses the model's own rule (``predict_from_proba``) when it exposes one, so the output
+    always matches ``model.predict``; otherwise thresholds plus child => parent.
     """
     rule = getattr(model, "predict_from_proba", None)
-    if rule is None and hasattr(model, "_decode") and hasattr(model, "child_completion_"):
-        # Stopgap until FeedbackClassifier exposes a public predict_from_proba: its decoding
-        # (child completion, fallback) is more than thresholds, and analysing every text twice
-        # (predict_proba + predict) would halve throughput.
-        def rule(proba):
-            return model._decode(proba, model.child_completion_, model.fallback_ratio_)
     if rule is not None:
         return np.asarray(rule(proba), dtype=bool)
     fired = proba >= np.asarray(model.thresholds_, dtype=float)
@@ -280,16 +287,22 @@ def _format(taxonomy: Any, labels: list, lang: str) -> str:
     return taxonomy.format_labels(labels, lang=lang) if labels else ""
 
 
-def _evidence(model, uniques, any_fired, codes, n, has_comment, opts) -> np.ndarray:
+def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=None) -> np.ndarray:
+    """The evidence string of each row; ``explained``: the model's evidence of every
+    unique comment when it already computed it with the probabilities."""
     taxonomy = model.taxonomy_
     order = {label: i for i, label in enumerate(model.classes_)}
+    names = {label: taxonomy.display_name(label, opts.lang) for label in model.classes_}
     strings = np.full(len(uniques) + 1, "", dtype=object)  # last slot: rows without a comment
     todo = np.flatnonzero(any_fired)
     if len(todo):
-        explained = model.explain([uniques[i] for i in todo], top_k=_EXPLAIN_TOP_K)
-        for i, words_by_label in zip(todo, explained):
+        if explained is None:
+            explained_todo = model.explain([uniques[i] for i in todo], top_k=_EXPLAIN_TOP_K)
+        else:
+            explained_todo = [explained[i] for i in todo]
+        for i, words_by_label in zip(todo, explained_todo):
             parts = [
-                f"{taxonomy.display_name(label, opts.lang)}: {', '.join(words)}"
+                f"{names.get(label) or taxonomy.display_name(label, opts.lang)}: {', '.join(words)}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
                 if words
             ]
