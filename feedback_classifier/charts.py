@@ -339,7 +339,9 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
                               markeredgecolor="#333333", markeredgewidth=0.5, label=_text(lang, "pale")))
     handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=_text(lang, "median")))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=8, frameon=False,
+    one_row = sum(len(h.get_label()) for h in handles) <= 80
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if one_row else -(-len(handles) // 2),
+               fontsize=8, frameon=False,
                handletextpad=0.3, columnspacing=1.2)
     names = _matrix_names([str(c) for c in table["category"]])
     order = [i for i in _label_order(np.where(plotted, share, 0), np.where(plotted, impact, 0), clear, label_top)

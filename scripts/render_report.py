@@ -9,6 +9,9 @@ Checks (exit 1 with a list of problems when any fails):
 - the page makes no network requests: no http(s) URLs in src/href attributes.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium``); nothing is downloaded.
+Without an emoji font, emoji in comments show as empty boxes in the screenshot (the report
+itself is fine: the reader's browser has its fonts); ``apt-get install -y fonts-noto-color-emoji``
+fixes that for screenshots. The checks do not depend on it.
 The same checks run in tests/test_report.py, which skips when Chromium is absent.
 """
 
