@@ -280,6 +280,20 @@ def test_enrich_agrees_with_the_real_model(real_model):
     assert out["evidence"].iloc[2] == ""
 
 
+def test_evidence_column_is_the_models_explain(real_model):
+    # enrich takes probabilities and evidence from one feature pass: same words as explain()
+    texts = ["the courier came late", "очень дорого", "late delivery and expensive shipping", "nothing to say", ""]
+    out = enrich(pd.DataFrame({"t": texts}), real_model, "t", explain=True)
+    expected = []
+    for text in texts:
+        evidence = real_model.explain([text])[0] if text else {}
+        expected.append(" | ".join(
+            f"{TAXONOMY.display_name(label)}: {', '.join(words)}" for label, words in evidence.items() if words
+        ))
+    assert out["evidence"].tolist() == expected
+    assert any(expected)
+
+
 # ---------------------------------------------------------------- classify_file
 
 SURVEY = pd.DataFrame(

@@ -237,6 +237,13 @@ def test_explain_batches_give_the_same_evidence(fitted, monkeypatch):
     assert fitted.explain([]) == []
 
 
+def test_refitting_rebuilds_the_evidence_tables():
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2).fit(TEXTS, LABELS)
+    clf.explain(PROBES)
+    clf.fit(TEXTS[:20] + ["parcel parcel box"] * 4, LABELS[:20] + [[("delivery", "late")]] * 4)
+    assert clf.explain(PROBES) == _reference_explain(clf, PROBES)
+
+
 def test_predict_is_predict_from_proba_of_predict_proba(fitted):
     texts = PROBES + TEXTS[:20] + ["late courier app", "pricing", "wait fee box"]
     np.testing.assert_array_equal(fitted.predict(texts), fitted.predict_from_proba(fitted.predict_proba(texts)))
