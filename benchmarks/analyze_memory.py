@@ -6,8 +6,9 @@ Not a test: prints its numbers. Run from the repository root:
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/analyze_memory.py --rows 5000000 --jobs 2
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/analyze_memory.py --rows 200000 --evidence
 
-Runs use ``--no-evidence`` unless ``--evidence`` is given: the evidence column (analyze's
-default) costs the model's ``explain()``, which dominates the time (measured ~450 rows/s).
+Runs use ``--no-evidence`` unless ``--evidence`` is given, to measure classification and
+streaming alone; the evidence column (analyze's default) costs about as much again on
+distinct comments (benchmarks/explain_speed.py measures it).
 
 It generates a seeded survey CSV (~15-word comments mixed English/Russian drawn from the
 words of the bundled examples, ~10% short or empty answers, ``nps`` 0-10, a daily ``date``
@@ -117,7 +118,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--chunksize", type=int, default=50_000)
     parser.add_argument("--evidence", action="store_true",
-                        help="Keep the evidence column (analyze's default; the model's explain() dominates the time).")
+                        help="Keep the evidence column (analyze's default).")
     parser.add_argument("--tmp", type=Path, default=None, help="Folder for the generated files (default: a temp dir).")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
