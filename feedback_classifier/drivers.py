@@ -775,7 +775,7 @@ def compute_drivers(
         overall = summarize_scores(parsed, confidence)
     else:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
-        overall = summarize_scores_weighted(parsed, w, confidence)
+        overall = summarize_scores(parsed, confidence, weights=w)
     cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
     n_cells = cmat.member.shape[0]
     orientation = 1.0 if (spec.score_type in ("nps", "csat") or spec.higher_is_better) else -1.0
@@ -967,50 +967,6 @@ class CountedIssues(ScoreIssues):
             f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
             "(rows kept): " + "; ".join(parts) + "."
         )
-
-
-def summarize_scores_weighted(parsed: ParsedScores, w: np.ndarray, confidence: float) -> ScoreSummary:
-    """``scores.summarize_scores`` for frequency-weighted rows (same numbers as the expanded rows)."""
-    spec = parsed.spec
-    keep = parsed.valid & (w > 0)
-    v, wv = parsed.values[keep], w[keep]
-    n = int(wv.sum())
-    if n == 0:
-        return summarize_scores(parsed, confidence)  # raises the "no valid score" error
-    total = float(wv.sum())
-    mean = float((wv * v).sum() / total)
-    if n < 2:
-        mean_low = mean_high = math.nan
-    else:
-        sd = math.sqrt(float((wv * (v - mean) ** 2).sum()) / (total - 1))
-        half = float(stats.t.ppf(0.5 + confidence / 2, total - 1) * sd / math.sqrt(total))
-        mean_low, mean_high = mean - half, mean + half
-    if spec.scale is not None:
-        top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
-    else:
-        top_share = top_low = top_high = math.nan
-    det = spec.detractor(v)
-    if det is not None:
-        det_share, det_low, det_high = wilson_interval(float(wv[det].sum()), n, confidence)
-    else:
-        det_share = det_low = det_high = math.nan
-    common = dict(
-        score_type=spec.score_type, metric_name=spec.metric_name, confidence=confidence,
-        n_rows=parsed.issues.n_rows, n_scored=n, n_invalid=parsed.issues.n_invalid,
-        mean=mean, mean_low=mean_low, mean_high=mean_high,
-        top_box_share=top_share, top_box_low=top_low, top_box_high=top_high,
-        detractor_share=det_share, detractor_low=det_low, detractor_high=det_high,
-        scale=spec.scale, higher_is_better=spec.higher_is_better,
-    )
-    if spec.score_type == "nps":
-        pro = int(wv[v >= 9].sum())
-        detr = int(wv[v <= 6].sum())
-        metric, low, high = nps_interval(pro, n - pro - detr, detr, confidence)
-        return ScoreSummary(metric=metric, ci_low=low, ci_high=high, promoters=pro, passives=n - pro - detr,
-                            detractors=detr, **common)
-    if spec.score_type == "csat":
-        return ScoreSummary(metric=100 * top_share, ci_low=100 * top_low, ci_high=100 * top_high, **common)
-    return ScoreSummary(metric=mean, ci_low=mean_low, ci_high=mean_high, **common)
 
 
 def _metric_from_sums(agg: _Agg, spec: ScoreSpec) -> float:

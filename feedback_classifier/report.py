@@ -652,10 +652,10 @@ def _overall(inp: ReportInputs, facts: _Facts):
         return None
     parsed = parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col)
     if facts.w is not None:
-        from feedback_classifier.drivers import CountedIssues, summarize_scores_weighted
+        from feedback_classifier.drivers import CountedIssues
 
         parsed.issues = CountedIssues.from_weighted(parsed.issues, facts.w.astype(float))
-        return summarize_scores_weighted(parsed, facts.w.astype(float), 0.95)
+        return summarize_scores(parsed, 0.95, weights=facts.w.astype(float))
     return summarize_scores(parsed)
 
 

@@ -448,6 +448,17 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     return (mean, mean - half, mean + half)
 
 
+def _weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """``mean_interval`` of the rows expanded by their frequency weights."""
+    total = float(w.sum())
+    mean = float((w * v).sum() / total)
+    if total < 2:
+        return (mean, math.nan, math.nan)
+    sd = math.sqrt(float((w * (v - mean) ** 2).sum()) / (total - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, total - 1) * sd / math.sqrt(total))
+    return (mean, mean - half, mean + half)
+
+
 @dataclass
 class ScoreSummary:
     """The overall metric of a score column with its confidence interval.
@@ -485,29 +496,42 @@ class ScoreSummary:
         return dict(self.__dict__)
 
 
-def summarize_scores(parsed: ParsedScores, confidence: float = 0.95) -> ScoreSummary:
+def summarize_scores(
+    parsed: ParsedScores, confidence: float = 0.95, weights: np.ndarray | None = None
+) -> ScoreSummary:
     """Overall metric with a confidence interval for a parsed score column.
+
+    ``weights`` are frequency weights (a row standing for that many identical respondents,
+    as in the reduced tables streaming ``analyze`` builds): the numbers equal those of the
+    expanded rows.
 
     >>> s = summarize_scores(parse_scores([5, 4, 4, 2, 1], ScoreSpec.make("csat"), column="csat"))
     >>> s.metric, s.mean
     (60.0, 3.2)
+    >>> summarize_scores(parse_scores([5, 4, 2, 1], ScoreSpec.make("csat"), column="csat"), weights=np.array([1, 2, 1, 1])).mean
+    3.2
     """
     spec = parsed.spec
-    v = parsed.values[parsed.valid]
-    n = int(len(v))
+    w = np.ones(len(parsed.values)) if weights is None else np.asarray(weights, dtype=float)
+    keep = parsed.valid & (w > 0)
+    v, wv = parsed.values[keep], w[keep]
+    n = int(wv.sum())
     if n == 0:
         raise ScoreError(
             f"Column '{parsed.issues.column}' has no valid {spec.score_type.upper()} score "
             f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale."
         )
-    mean, mean_low, mean_high = mean_interval(v, confidence)
+    if weights is None:
+        mean, mean_low, mean_high = mean_interval(v, confidence)
+    else:
+        mean, mean_low, mean_high = _weighted_mean_interval(v, wv, confidence)
     if spec.scale is not None:
-        top_share, top_low, top_high = wilson_interval(float(spec.top_box(v).sum()), n, confidence)
+        top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
     else:  # a plain mean without a scale has no top box
         top_share = top_low = top_high = math.nan
     det = spec.detractor(v)
     if det is not None:
-        det_share, det_low, det_high = wilson_interval(float(det.sum()), n, confidence)
+        det_share, det_low, det_high = wilson_interval(float(wv[det].sum()), n, confidence)
     else:
         det_share = det_low = det_high = math.nan
     common = dict(
@@ -530,8 +554,8 @@ def summarize_scores(parsed: ParsedScores, confidence: float = 0.95) -> ScoreSum
         higher_is_better=spec.higher_is_better,
     )
     if spec.score_type == "nps":
-        pro = int((v >= 9).sum())
-        detr = int((v <= 6).sum())
+        pro = int(wv[v >= 9].sum())
+        detr = int(wv[v <= 6].sum())
         metric, low, high = nps_interval(pro, n - pro - detr, detr, confidence)
         return ScoreSummary(metric=metric, ci_low=low, ci_high=high, promoters=pro, passives=n - pro - detr,
                             detractors=detr, **common)
