@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import ScalarFormatter
+
+from feedback_classifier.io import write_file_atomic
 
 HARM = "#c0392b"
 GOOD = "#27ae60"
@@ -400,17 +401,7 @@ def write_charts(result: Any, directory: str | os.PathLike, *, fmt: str = "png",
     written = []
     for stem, data in chart_images(result, fmt=fmt, top=top, lang=lang).items():
         target = out_dir / f"{stem}.{fmt}"
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(target)
+        written.append(write_file_atomic(target, data))
     return written
 
 

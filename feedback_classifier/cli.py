@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from feedback_classifier import __version__
 from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.io import write_file_atomic
 
 class _UserErrorsAsMessages(TyperGroup):
     """Turns a FeedbackClassifierError raised by any (sub)command into a one-line
@@ -454,21 +455,6 @@ def report_command(
 
 
 # ---- drivers ----
-def _drivers_write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (temp file in the same folder + rename)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _drivers_rich_table(result, level: str, top: int):
@@ -623,7 +609,7 @@ def drivers_command(
 
     if out is not None:
         if out_kind == "md":
-            _drivers_write_text(out, drivers_markdown(result))
+            write_file_atomic(out, drivers_markdown(result), make_parents=True)
             typer.echo(f"Wrote {out}")
         else:
             written = [write_table(result.table, out)]

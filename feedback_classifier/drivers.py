@@ -92,10 +92,8 @@ from feedback_classifier.scores import (
     ScoreIssues,
     ScoreSpec,
     ScoreSummary,
-    nps_interval,
     parse_scores,
     summarize_scores,
-    wilson_interval,
 )
 
 LEVELS = ("parent", "category")

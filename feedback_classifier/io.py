@@ -885,6 +885,32 @@ class _AtomicTarget:
             pass
 
 
+def write_file_atomic(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically: a temp file next to it,
+    fsynced, then renamed over it. The one writer every non-table output goes through.
+
+    An existing file keeps its permissions. Without ``make_parents`` a missing folder is an
+    ``InputFileError`` (a typo in an output path should not silently create directories).
+
+    >>> import tempfile, os
+    >>> p = write_file_atomic(os.path.join(tempfile.mkdtemp(), "a", "note.txt"), "привет", make_parents=True)
+    >>> p.read_text(encoding="utf-8")
+    'привет'
+    """
+    path = Path(path)
+    if make_parents and str(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    target = _AtomicTarget(path)
+    try:
+        with open(target.tmp, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        target.commit()
+    except BaseException:
+        target.discard()
+        raise
+    return path
+
+
 def write_table(
     df: pd.DataFrame,
     path: str | os.PathLike,

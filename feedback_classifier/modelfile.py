@@ -21,8 +21,6 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 import joblib
 
 from feedback_classifier.errors import ModelFileError
+from feedback_classifier.io import write_file_atomic
 
 MAGIC = b"FEEDBACK-CLASSIFIER-MODEL\n"
 FORMAT_VERSION = 1
@@ -98,22 +97,7 @@ def save_model(clf, path, *, metrics: dict | None = None, training_rows: int | N
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
     }
     line = json.dumps(header, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC)
-            fh.write(line + b"\n")
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_file_atomic(path, MAGIC + line + b"\n" + payload, make_parents=True)
     return path
 
 

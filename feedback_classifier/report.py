@@ -20,7 +20,6 @@ import datetime as _dt
 import html
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.io import write_file_atomic
 
 LANGUAGES = ("en", "ru")
 
@@ -356,25 +356,9 @@ def truncate(text: str, limit: int = 280) -> str:
 def write_report(html_text: str, path: str | os.PathLike) -> Path:
     """Write the report atomically (temp file next to it, then rename)."""
     target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise InputFileError(f"{target}: is a directory; give a file name for the report, e.g. {target / 'report.html'}")
-    if not parent.is_dir():
-        raise InputFileError(f"{target}: output directory {parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html_text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file_atomic(target, html_text)
 
 
 def label_matrix(categories: pd.Series, taxonomy: Any, *, source: str = "the table") -> tuple[list, np.ndarray]:

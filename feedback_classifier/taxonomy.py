@@ -41,7 +41,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,6 +52,7 @@ from typing import Any
 import yaml
 
 from feedback_classifier.errors import LabelError, TaxonomyError
+from feedback_classifier.io import write_file_atomic
 
 __all__ = [
     "Label",
@@ -772,7 +772,7 @@ class Taxonomy:
         body = yaml.dump(data, Dumper=_FlowDumper, allow_unicode=True, sort_keys=False, width=110)
         if header:
             body = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + body
-        _atomic_write_text(path, body)
+        write_file_atomic(path, body, make_parents=True)
         return path
 
     # ---- properties
@@ -1036,16 +1036,6 @@ def _rebuild(data: dict, source: str | None) -> Taxonomy:
     return Taxonomy.from_dict(data, source=source)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- inference
