@@ -17,6 +17,7 @@ another taxonomy is refused with a ``ModelFileError`` saying what to do.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import io
@@ -147,14 +148,22 @@ def read_model_metadata(path) -> dict:
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
     path = Path(path)
+    with _open_model_file(path) as fh:
+        header, _ = _read_header(fh, path)
+    return header
+
+
+@contextlib.contextmanager
+def _open_model_file(path: Path):
+    """Open a model file for reading, turning a wrong path into a ModelFileError."""
     try:
-        with path.open("rb") as fh:
-            header, _ = _read_header(fh, path)
+        fh = path.open("rb")
     except FileNotFoundError:
         raise ModelFileError(f"Model file {path} does not exist; check the path.") from None
     except IsADirectoryError:
         raise ModelFileError(f"Model path {path} is a directory; pass a .joblib model file.") from None
-    return header
+    with fh:
+        yield fh
 
 
 def check_model_metadata(header: dict, path, *, taxonomy=None, allow_version_mismatch: bool = False) -> None:
@@ -204,16 +213,11 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            header, _ = _read_header(fh, path)
-            check_model_metadata(header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch)
-            expected = header.get("payload_bytes")
-            payload = fh.read(expected + 1 if isinstance(expected, int) and expected >= 0 else -1)
-    except FileNotFoundError:
-        raise ModelFileError(f"Model file {path} does not exist; check the path.") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"Model path {path} is a directory; pass a .joblib model file.") from None
+    with _open_model_file(path) as fh:
+        header, _ = _read_header(fh, path)
+        check_model_metadata(header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch)
+        expected = header.get("payload_bytes")
+        payload = fh.read(expected + 1 if isinstance(expected, int) and expected >= 0 else -1)
     if len(payload) != expected:
         raise ModelFileError(
             f"{path} is truncated or corrupt: the model data is {len(payload)} bytes, the header says "
