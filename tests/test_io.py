@@ -493,3 +493,49 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(fio, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+_CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list('ab ,;\t"\r\n\'=-ёЖ😀|')), max_size=8),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(_CELL, _CELL, st.floats(allow_infinity=False), st.integers(-10**12, 10**12), st.booleans()),
+                  min_size=1, max_size=12),
+    sep=st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_fast_csv_writer_writes_the_bytes_pandas_writes(tmp_path, rows, sep):
+    # TableWriter renders CSV with Arrow kernels for speed; every cell must come out exactly
+    # as pandas' csv-module writer would put it (quoting, doubled quotes, NaN, floats, bools).
+    a, b, f, i, flag = zip(*rows)
+    df = pd.DataFrame({
+        "text": pd.array(a, dtype="str"), "other, col": pd.array(b, dtype="str"),
+        "score": np.array(f, dtype=float), "n": np.array(i, dtype=np.int64), "flag": np.array(flag),
+    })
+    out = tmp_path / "fast.csv"
+    with fio.TableWriter(out, sep=sep) as w:
+        w.write(df.iloc[: len(df) // 2])
+        w.write(df.iloc[len(df) // 2 :])
+    expected = fio.neutralize_formulas(df).to_csv(None, index=False, sep=sep, lineterminator="\r\n")
+    assert out.read_bytes() == codecs.BOM_UTF8 + expected.encode("utf-8")
+
+
+def test_csv_in_another_encoding_and_unusual_column_types_still_write_correctly(tmp_path):
+    df = pd.DataFrame({
+        "comment": pd.array(["Доставка, опоздала", None], dtype="str"),
+        "when": pd.to_datetime(["2025-01-02", "2025-02-03"]),  # not handled by the fast path
+    })
+    out = tmp_path / "win.csv"
+    with fio.TableWriter(out, encoding="cp1251") as w:
+        w.write(df)
+        w.write(df[["comment", "when"]].assign(when=pd.NaT))
+    text = out.read_bytes().decode("cp1251")
+    assert text == ('comment,when\r\n"Доставка, опоздала",2025-01-02\r\n,2025-02-03\r\n'
+                    '"Доставка, опоздала",\r\n,\r\n')
+    cp = tmp_path / "fast_cp1251.csv"
+    with fio.TableWriter(cp, encoding="cp1251") as w:
+        w.write(pd.DataFrame({"a": pd.array(["ё, Ж", "x"], dtype="str"), "b": [1, 2]}))
+    assert cp.read_bytes().decode("cp1251") == 'a,b\r\n"ё, Ж",1\r\nx,2\r\n'
