@@ -4,6 +4,7 @@ Not a test: prints its numbers. Run from the repository root:
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/throughput.py              # 1,000,000 rows
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/throughput.py --rows 5000000 --runs jobs1
+    OMP_NUM_THREADS=1 python benchmarks/throughput.py --runs jobs1,jobs2 --repeat 3   # medians, interleaved
 
 It generates a survey export (seeded; ~15-word comments mixed English/Russian built from
 the words of the bundled examples, ~10% repeated short answers, plus score, date and
@@ -185,6 +186,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", default="pandas,io,jobs1,jobs2", help="comma-separated subset of pandas,io,jobs1,jobs2")
     parser.add_argument("--out-format", default="csv", choices=["csv", "parquet"])
     parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="classify with this model file (e.g. one from `train --embeddings static`) "
+                             "instead of a freshly trained default model")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the list this many times, interleaved, and report medians (noisy machines)")
     args = parser.parse_args(argv)
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
 
@@ -196,11 +202,11 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         generate(data, args.rows)
         print(f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
-    model = prepare_model(workdir) if any(r.startswith("jobs") for r in runs) else None
+    model = args.model or (prepare_model(workdir) if any(r.startswith("jobs") for r in runs) else None)
 
-    results = {}
+    trials: dict[str, list[dict]] = {run: [] for run in runs}
     py = sys.executable
-    for run in runs:
+    for run in runs * args.repeat:
         out = workdir / f"out_{run}.{args.out_format}"
         if run == "pandas":
             cmd = [py, "-c", PANDAS_FLOOR, str(data), str(workdir / "out_pandas.csv")]
@@ -215,15 +221,18 @@ def main(argv: list[str] | None = None) -> None:
         r = measure(cmd)
         m = re.search(r"\(([\d,]+) rows/s\)", r["stdout"])
         r["inner_rate"] = float(m.group(1).replace(",", "")) if m else None
-        results[run] = r
+        trials[run].append(r)
         inner = f", {r['inner_rate']:,.0f} rows/s inside the run" if r["inner_rate"] else ""
         print(f"{run:>7}: {r['wall']:7.1f} s wall, {r['cpu']:7.1f} s CPU  {args.rows / r['wall']:>9,.0f} rows/s  "
               f"peak {r['peak_rss'] / 2**20:6.0f} MiB{inner}", flush=True)
         out.unlink(missing_ok=True)
 
+    # the median trial of each run (by wall time); with --repeat 1, the only one
+    results = {run: sorted(rs, key=lambda r: r["wall"])[(len(rs) - 1) // 2] for run, rs in trials.items()}
     print()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"rows={args.rows:,} chunksize={args.chunksize:,} out={args.out_format} cpus={os.cpu_count()} "
+          f"repeat={args.repeat} (medians) model={model.name if model else '-'} "
           f"load average at the end={load:.2f} (other work on the machine slows the parallel runs)")
     floor = results.get("pandas")
     for run, r in results.items():
@@ -232,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     if "jobs1" in results and "jobs2" in results:
         speedup = results["jobs1"]["wall"] / results["jobs2"]["wall"]
         print(f"  --jobs 2 speed-up over --jobs 1: {speedup:.2f}x (target >= 1.6x)")
+        if args.repeat > 1:
+            pairs = [a["wall"] / b["wall"] for a, b in zip(trials["jobs1"], trials["jobs2"])]
+            print(f"  speed-up of each interleaved pair: {', '.join(f'{x:.2f}x' for x in pairs)}")
     if "jobs1" in results:
         rate = args.rows / results["jobs1"]["wall"]
         print(f"  --jobs 1: {rate:,.0f} rows/s end to end (target >= 30,000)")
