@@ -222,7 +222,7 @@ class StaticEmbedder:
             (np.ones(len(rows), dtype=np.float32), rows, indptr), shape=(n, self.table_.shape[0])
         )
         E = np.asarray(counts @ self.table_, dtype=np.float32)
-        norms = np.linalg.norm(E, axis=1, keepdims=True)
+        norms = np.sqrt(np.einsum("ij,ij->i", E, E))[:, None]  # no n x d temporary
         np.divide(E, norms, out=E, where=norms > 0)
         return E
 
