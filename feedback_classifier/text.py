@@ -54,6 +54,7 @@ __all__ = [
     "PLACEHOLDERS",
     "STOP_WORDS",
     "TextAnalyzer",
+    "Tokens",
     "analyze",
     "analyze_many",
     "detect_language",
@@ -621,6 +622,36 @@ class TextAnalyzer:
             return list(filter(None, out)) if "" in out else out
         return self._slow(chunks, lang or self.lang)
 
+    def analyze_with_surface(self, text: Any, lang: str | None = None) -> "Tokens":
+        """``self(text, lang)`` as a :class:`Tokens` list that also carries the comment's
+        words as written (``.surface``): the whitespace-separated chunks of the
+        normalised text, punctuation attached, not lemmatised (and, unlike
+        :func:`normalize`, letter runs not squeezed nor mixed scripts repaired: a
+        regex pass per comment that would cost more than it brings).
+
+        They keep what lemmas fold away (Russian case endings, aspect, diminutives,
+        adverb vs adjective, "!" and "?") for character n-grams; they cost no second
+        analysis. The two lists are not aligned position by position.
+
+        >>> t = TextAnalyzer().analyze_with_surface("Обслуживанием НЕ довольны!!!")
+        >>> list(t), t.surface
+        (['обслуживание', 'не', 'не_довольный'], ['обслуживанием', 'не', 'довольны!!!'])
+        """
+        if lang is not None and lang not in _LANGS:
+            raise ValueError(f"unknown language {lang!r}: use 'en', 'ru' or None to detect it")
+        if text.__class__ is not str:
+            text = _to_text(text)
+        if not text:
+            return Tokens.of((), [])
+        s = _premask(text)
+        chunks = s.split()
+        out = list(map(self._fast.get, chunks))
+        if None in out:
+            out = self._slow(chunks, lang or self.lang)
+        elif "" in out:
+            out = list(filter(None, out))
+        return Tokens.of(out, chunks)
+
     def _chunk_entries(self, chunk: str, lang: str | None) -> tuple:
         """Entries of the tokens of one whitespace chunk, cached when lang-independent."""
         entries = self._entries
@@ -696,6 +727,20 @@ class TextAnalyzer:
         if len(langs) != len(texts):
             raise ValueError(f"langs has {len(langs)} items but texts has {len(texts)}; give one language per text")
         return [self(t, lang) for t, lang in zip(texts, langs, strict=True)]
+
+
+class Tokens(list):
+    """A comment's tokens (lemmas) that also carries its surface words in ``surface``
+    (see :meth:`TextAnalyzer.analyze_with_surface`)."""
+
+    __slots__ = ("surface",)
+
+    @classmethod
+    def of(cls, tokens: Iterable[str], surface: list[str]) -> "Tokens":
+        """``tokens`` carrying ``surface`` (no Python-level ``__init__``: built per comment)."""
+        out = cls(tokens)
+        out.surface = surface
+        return out
 
 
 _DEFAULT = TextAnalyzer()
