@@ -14,9 +14,10 @@ segment columns), then runs, each in its own child process so peak memory is per
 - ``io``: our streaming ``iter_table`` + ``TableWriter`` without the model (classify's I/O);
 - ``jobs1`` / ``jobs2``: the real CLI, ``classify --jobs 1`` / ``--jobs 2``.
 
-For each: wall time, rows/s, peak memory (sum of PSS over the process tree, i.e. shared pages
-counted once, sampled every 50 ms with psutil when installed; otherwise the largest process's
-RSS from getrusage), and the ratio of its
+For each: wall time and rows/s of an unmonitored run, peak memory from a second, monitored
+run of the same command (sum of PSS over the process tree, i.e. shared pages counted once,
+sampled every 50 ms with psutil when installed; otherwise the largest process's RSS from
+getrusage: sampling costs CPU that a two-core run would pay in its time), and the ratio of its
 time to the pandas floor. Targets on the 2-core dev machine: >= 30,000 rows/s with --jobs 1,
 --jobs 2 >= 1.6x --jobs 1, peak RSS < 1 GB at 5,000,000 rows.
 """
@@ -95,12 +96,19 @@ def generate(path: Path, rows: int, seed: int = 0, block: int = 500_000) -> None
         writer.close()
 
 
-def measure(cmd: list[str]) -> dict:
-    """Run ``cmd``; return wall seconds, peak RSS of the whole process tree, stdout."""
-    try:
-        import psutil
-    except ImportError:
-        psutil = None
+def measure(cmd: list[str], *, monitor: bool = True) -> dict:
+    """Run ``cmd``; return wall seconds, CPU seconds, peak memory of the whole process tree, stdout.
+
+    ``monitor=False`` skips the 50 ms memory sampling: reading every process's PSS costs
+    CPU, which a run using both cores (``--jobs 2``) pays and a one-core run does not (it
+    made ``--jobs 2`` look 1.55x instead of 1.75x faster), so timed runs go unmonitored.
+    """
+    psutil = None
+    if monitor:
+        try:
+            import psutil
+        except ImportError:
+            pass
     usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = usage_before.ru_maxrss
     start = time.perf_counter()
@@ -189,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, default=None,
                         help="classify with this model file (e.g. one from `train --embeddings static`) "
                              "instead of a freshly trained default model")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the separate monitored run that measures peak memory (timed runs are never monitored)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the list this many times, interleaved, and report medians (noisy machines)")
     args = parser.parse_args(argv)
@@ -218,9 +228,13 @@ def main(argv: list[str] | None = None) -> None:
                    "--quiet"]
         else:
             raise SystemExit(f"unknown run {run!r}")
-        r = measure(cmd)
+        r = measure(cmd, monitor=False)
         m = re.search(r"\(([\d,]+) rows/s\)", r["stdout"])
         r["inner_rate"] = float(m.group(1).replace(",", "")) if m else None
+        if len(trials[run]) == 0 and not args.no_memory:  # memory: one separate, monitored run
+            r["peak_rss"] = measure(cmd)["peak_rss"]
+        else:
+            r["peak_rss"] = trials[run][0]["peak_rss"] if trials[run] else r["peak_rss"]
         trials[run].append(r)
         inner = f", {r['inner_rate']:,.0f} rows/s inside the run" if r["inner_rate"] else ""
         print(f"{run:>7}: {r['wall']:7.1f} s wall, {r['cpu']:7.1f} s CPU  {args.rows / r['wall']:>9,.0f} rows/s  "
