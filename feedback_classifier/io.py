@@ -901,7 +901,8 @@ def _csv_body(df: pd.DataFrame, sep: str) -> bytes | None:
         cells.append(arr)
     rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, scalar(sep)), scalar(_CSV_EOL), empty)
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows) + 1]
-    return rows.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    return rows.buffers()[2][start:stop].to_pybytes()  # one copy, of just these rows
 
 
 def _current_umask() -> int:

@@ -582,9 +582,13 @@ class FeedbackClassifier(BaseEstimator):
             raise ValueError("Cannot fit on 0 samples: at least 1 text is required.")
         return texts
 
-    def _analyze(self, texts: Sequence[str]) -> list[list[str]]:
+    def _analyze(self, texts: Sequence[str], surface: bool | None = None) -> list[list[str]]:
+        """Token lists of ``texts``; with their surface words when ``surface`` (default:
+        when the fitted features take char n-grams from them)."""
+        if surface is None:
+            surface = getattr(self.features_, "char_surface_", False)
         analyzer = self.analyzer_
-        if getattr(self.features_, "char_surface_", False) if hasattr(self, "features_") else self._wants_surface():
+        if surface:
             with_surface = analyzer.analyze_with_surface
             return [with_surface(t) for t in texts]
         return [analyzer(t) for t in texts]
@@ -673,8 +677,7 @@ class FeedbackClassifier(BaseEstimator):
                     Y[i, index[(p, c)]] = 1
         self._positive_seen_ = Y.astype(bool).any(axis=0)
 
-        self.__dict__.pop("features_", None)  # a previous fit's features must not decide the analysis
-        docs = self._analyze(texts)
+        docs = self._analyze(texts, surface=self._wants_surface())
         self.features_ = _TextFeatures(
             word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df,
             char_weight=self.char_weight,

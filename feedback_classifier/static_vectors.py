@@ -190,9 +190,6 @@ class StaticEmbedder:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         n, size = len(texts), self.table_.shape[0]
-        words = self._words
-        if len(words) >= _WORD_CACHE_LIMIT:
-            words.clear()
         # all texts in one string, split once: the per-token work stays in C (a
         # separator token marks where each text ends; it cannot be a word)
         joined = _SEP.join(texts).lower()
@@ -201,12 +198,8 @@ class StaticEmbedder:
         tokens = _TOKEN.findall(joined)
         distinct = set(tokens)
         distinct.discard(_SEP)
-        local = {}  # this call's words: another thread may clear the shared cache meanwhile
-        for word in distinct:
-            rows = words.get(word)
-            if rows is None:
-                rows = words[word] = self._pieces(word)
-            local[word] = rows
+        # this call's words, held apart from the shared cache, which may be cleared meanwhile
+        local = {word: self._rows(word) for word in distinct}
         local[_SEP] = (size,)
         flat = np.fromiter(chain.from_iterable(map(local.__getitem__, tokens)), dtype=np.int64)
         ends = np.flatnonzero(flat == size)  # separator positions
