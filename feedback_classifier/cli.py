@@ -676,7 +676,8 @@ def train_command(
     embeddings: str = typer.Option(
         "none", "--embeddings",
         help="Add English MiniLM vectors (needs the 'embeddings' extra to train): 'static' = distilled token "
-             "vectors, fast, predicts without the extra; 'minilm' = full sentence model, slow, needs it to predict too.",
+             "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
+             "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     ),
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.

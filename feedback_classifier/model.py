@@ -684,7 +684,11 @@ class FeedbackClassifier(BaseEstimator):
         ).fit(docs)
         Xf = self.features_.transform(docs)
         self.n_text_features_ = Xf.shape[1]
-        if self.embedder is not None:
+        # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
+        # the parameter stays as given
+        adapt = getattr(self.embedder, "adapted", None)
+        self.embedder_ = adapt(texts) if adapt is not None else self.embedder
+        if self.embedder_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self._embed(texts))], format="csr")
 
         # out-of-fold decision scores for calibration and thresholds
@@ -833,7 +837,7 @@ class FeedbackClassifier(BaseEstimator):
 
     # ---- prediction
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        E = np.asarray(self.embedder(list(texts)), dtype=np.float32)
+        E = np.asarray(self.embedder_(list(texts)), dtype=np.float32)
         return E * np.float32(self.embedding_weight)
 
     def _calibrate(self, logits: np.ndarray) -> np.ndarray:
@@ -895,7 +899,7 @@ class FeedbackClassifier(BaseEstimator):
     def _scores(self, parts: _Parts, texts: Sequence[str]) -> np.ndarray:
         n_text = self.n_text_features_
         S = self.features_.scores_from_parts(parts, self.coef_[:n_text]) + self.intercept_
-        if self.embedder is not None:
+        if self.embedder_ is not None:
             S += self._embed(texts) @ self.coef_[n_text:]
         return S
 
@@ -1147,6 +1151,8 @@ class FeedbackClassifier(BaseEstimator):
         # models saved before these parameters existed: char n-grams of the tokens
         state.setdefault("char_source", "tokens")
         state.setdefault("char_weight", 1.0)
+        if "coef_" in state:  # fitted before embedders could adapt to the training texts
+            state.setdefault("embedder_", state.get("embedder"))
         super().__setstate__(state)
 
 

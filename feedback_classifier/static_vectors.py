@@ -35,6 +35,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from contextlib import contextmanager
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -90,6 +92,8 @@ class StaticEmbedder:
         sif: float | None = 1e-3,
         frequencies: str = "wordfreq",
         *,
+        context: bool = False,
+        context_texts: int = 10_000,
         batch_size: int = 512,
         threads: int | None = None,
     ):
@@ -99,16 +103,57 @@ class StaticEmbedder:
             raise ValueError(f"dims must be between 1 and 384, not {dims!r}.")
         if sif is not None and not 0 < sif < 1:
             raise ValueError(f"sif must be in (0, 1) or None, not {sif!r}.")
+        if context_texts < 1:
+            raise ValueError(f"context_texts must be at least 1, not {context_texts!r}.")
         self.dims = int(dims)
         self.sif = sif
         self.frequencies = frequencies
+        self.context = bool(context)
+        self.context_texts = int(context_texts)
         self.batch_size = batch_size
         self.threads = threads
-        key = (self.dims, sif, frequencies)
+        self.adapted_to_ = None
+        self._set_table(*self._built())
+
+    def _built(self) -> tuple[list[str], np.ndarray]:
+        key = (self.dims, self.sif, self.frequencies)
         if key not in _BUILT:
-            _BUILT[key] = _build_table(self.dims, sif, frequencies, batch_size, threads)
-        tokens, table = _BUILT[key]
-        self._set_table(tokens, table)
+            _BUILT[key] = _build_table(self.dims, self.sif, self.frequencies, self.batch_size, self.threads)
+        return _BUILT[key]
+
+    def adapted(self, texts: Sequence[str]) -> StaticEmbedder:
+        """This embedder with its token vectors fitted to ``texts`` (what
+        ``FeedbackClassifier.fit`` calls with its training texts); itself unless ``context``.
+
+        With ``context=True``, MiniLM reads the texts (up to ``context_texts`` distinct
+        ones, a fixed sample beyond), each token seen in them gets the mean of its
+        in-context output vectors, and every other token its isolated vector mapped into
+        that space by a ridge regression learned on the tokens seen both ways; then PCA
+        and SIF weights as usual. Token vectors then carry the senses words have in
+        these comments ("starter" the dish, not the engine part), and a comment's vector
+        comes closer to the sentence model's. Still a static table: predicting needs no
+        torch and costs the same. Needs the ``embeddings`` extra; about 150 comments/s
+        per core of MiniLM reading, once per fit.
+
+        >>> emb = StaticEmbedder(context=True)  # doctest: +SKIP
+        >>> emb.adapted(["The starters were cold", "Great wine list"]).adapted_to_  # doctest: +SKIP
+        2
+        """
+        if not self.context:
+            return self
+        texts = list(dict.fromkeys(t for t in texts if isinstance(t, str) and t.strip()))
+        if len(texts) > self.context_texts:
+            keep = np.random.default_rng(0).choice(len(texts), self.context_texts, replace=False)
+            texts = [texts[i] for i in np.sort(keep)]
+        _check_frequencies(self.frequencies)
+        tokens, V = _raw(self.batch_size, self.threads)
+        sums, counts = _context_sums(texts, len(tokens), self.threads)
+        table = _finish(tokens, _in_context(V, sums, counts), self.dims, self.sif, self.frequencies)
+        new = self.__class__.__new__(self.__class__)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_")})
+        new.adapted_to_ = len(texts)
+        new._set_table(tokens, table)
+        return new
 
     @classmethod
     def from_table(cls, tokens: Sequence[str], table) -> StaticEmbedder:
@@ -119,11 +164,15 @@ class StaticEmbedder:
             raise ValueError(f"table must have one row per token: {len(tokens)} tokens, shape {table.shape}.")
         self = cls.__new__(cls)
         self.dims, self.sif, self.frequencies = table.shape[1], None, "given"
+        self.context, self.context_texts, self.adapted_to_ = False, 10_000, None
         self.batch_size, self.threads = 512, None
         self._set_table(list(tokens), table)
         return self
 
-    def _set_table(self, tokens: list[str], table: np.ndarray) -> None:
+    def _set_table(self, tokens: list[str] | None, table: np.ndarray | None) -> None:
+        if table is None:  # an unadapted context embedder loaded from a file: built at first use
+            self.tokens_ = self.table_ = None
+            return
         self.tokens_ = list(tokens)
         self.table_ = table
         self._index = {t: i for i, t in enumerate(self.tokens_)}
@@ -134,18 +183,33 @@ class StaticEmbedder:
         state = dict(self.__dict__)
         for derived in ("_index", "_unk", "_words"):
             state.pop(derived, None)
+        if self.context and self.adapted_to_ is None:  # rebuilt when used: no 16 MB per model file
+            state["tokens_"] = state["table_"] = None
+            return state
         half = self.table_.astype(np.float16)
         if np.array_equal(half.astype(np.float32), self.table_):  # built tables are: half the file
             state["table_"] = half
         return state
 
     def __setstate__(self, state):
+        state.setdefault("context", False)  # pickled before context existed
+        state.setdefault("context_texts", 10_000)
+        state.setdefault("adapted_to_", None)
         tokens, table = state.pop("tokens_"), state.pop("table_")
         self.__dict__.update(state)
-        self._set_table(tokens, np.ascontiguousarray(table, dtype=np.float32))
+        if table is None:
+            self._set_table(None, None)
+        else:
+            self._set_table(tokens, np.ascontiguousarray(table, dtype=np.float32))
 
     def __repr__(self) -> str:
-        return f"StaticEmbedder(dims={self.dims}, sif={self.sif}, frequencies={self.frequencies!r})"
+        context = f", context=True, context_texts={self.context_texts}" if self.context else ""
+        fitted = f" adapted to {self.adapted_to_} texts" if self.adapted_to_ is not None else ""
+        return f"StaticEmbedder(dims={self.dims}, sif={self.sif}, frequencies={self.frequencies!r}{context}){fitted}"
+
+    def _ensure_table(self) -> None:
+        if self.table_ is None:
+            self._set_table(*self._built())
 
     def _pieces(self, word: str) -> tuple[int, ...]:
         """Rows of a lower-cased word's wordpieces (greedy longest match, as BERT does)."""
@@ -173,6 +237,7 @@ class StaticEmbedder:
 
     def token_rows(self, text: str) -> list[int]:
         """Table rows of a text's tokens (for inspection and tests)."""
+        self._ensure_table()
         rows: list[int] = []
         for word in _TOKEN.findall(text.replace(_SEP, " ").lower()):
             rows.extend(self._rows(word))
@@ -188,6 +253,7 @@ class StaticEmbedder:
         return rows
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        self._ensure_table()
         texts = list(texts)
         n, size = len(texts), self.table_.shape[0]
         # all texts in one string, split once: the per-token work stays in C (a
@@ -236,6 +302,12 @@ def _import_extra():
 
 def _build_table(dims, sif, frequencies, batch_size, threads) -> tuple[list[str], np.ndarray]:
     _import_extra()
+    _check_frequencies(frequencies)
+    tokens, V = _raw(batch_size, threads)
+    return tokens, _finish(tokens, V, dims, sif, frequencies)
+
+
+def _check_frequencies(frequencies) -> None:
     if frequencies == "wordfreq":
         try:
             import wordfreq  # noqa: F401
@@ -245,10 +317,17 @@ def _build_table(dims, sif, frequencies, batch_size, threads) -> tuple[list[str]
                 "the wordfreq package, which is not installed: pip install wordfreq "
                 "(or use frequencies='zipf', which needs no other package)."
             ) from None
+
+
+def _raw(batch_size, threads) -> tuple[list[str], np.ndarray]:
     key = (batch_size, threads)
     if key not in _RAW:
         _RAW[key] = _distill(batch_size, threads)
-    tokens, V = _RAW[key]
+    return _RAW[key]
+
+
+def _finish(tokens, V, dims, sif, frequencies) -> np.ndarray:
+    """Centred, PCA-reduced, SIF-weighted table from raw 384-d token vectors."""
     V = V.astype(np.float64)
     V -= V.mean(axis=0)
     _, _, Vt = np.linalg.svd(V, full_matrices=False)  # PCA: project on the top components
@@ -258,22 +337,78 @@ def _build_table(dims, sif, frequencies, batch_size, threads) -> tuple[list[str]
         X *= (sif / (sif + p))[:, None]
     # rounded to float16 precision (far finer than the vectors' accuracy), so the table
     # pickles as float16, half the size, and still loads back bit for bit
-    return tokens, X.astype(np.float16).astype(np.float32)
+    return X.astype(np.float16).astype(np.float32)
+
+
+@contextmanager
+def _torch_threads(torch, threads):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@lru_cache(maxsize=1)
+def _minilm():
+    """(torch, tokenizer, network) of the bundled all-MiniLM-L6-v2, loaded once per process."""
+    torch, get_model_path, AutoModel, AutoTokenizer = _import_extra()
+    path = str(get_model_path())
+    return torch, AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def _context_sums(texts: list[str], n_tokens: int, threads, batch_size: int = 64):
+    """Sum and count of MiniLM's last-layer output vector of every wordpiece token over
+    its occurrences in ``texts`` (special tokens left out)."""
+    torch, tokenizer, model = _minilm()
+    sums = np.zeros((n_tokens, 384))
+    counts = np.zeros(n_tokens)
+    special = set(tokenizer.all_special_ids)
+    ordered = sorted(texts, key=len)  # similar lengths per batch: little padding
+    with _torch_threads(torch, threads), torch.inference_mode():
+        for start in range(0, len(ordered), batch_size):
+            batch = tokenizer(
+                ordered[start : start + batch_size], padding=True, truncation=True, max_length=256,
+                return_tensors="pt",
+            )
+            hidden = model(**batch).last_hidden_state.float().numpy()
+            ids = batch["input_ids"].numpy()
+            keep = batch["attention_mask"].numpy().astype(bool) & ~np.isin(ids, list(special))
+            np.add.at(sums, ids[keep], hidden[keep])
+            np.add.at(counts, ids[keep], 1)
+    return sums, counts
+
+
+def _in_context(V: np.ndarray, sums: np.ndarray, counts: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
+    """Raw token vectors with each seen token's replaced by its mean in-context vector,
+    and the unseen ones mapped into that space: ``[v, 1] @ W``, with ``W`` a ridge
+    regression from isolated to in-context vectors over the seen tokens, shrunk towards
+    the identity (so a handful of seen tokens leaves the others almost unchanged)."""
+    V = V.astype(np.float64)
+    seen = counts > 0
+    if not seen.any():
+        return V
+    C = sums[seen] / counts[seen, None]
+    A = np.hstack([V[seen], np.ones((int(seen.sum()), 1))])
+    d = A.shape[1]
+    gram = A.T @ A
+    lam = ridge * np.trace(gram) / d
+    identity = np.eye(d, V.shape[1])
+    W = np.linalg.solve(gram + lam * np.eye(d), A.T @ C + lam * identity)
+    out = np.hstack([V, np.ones((len(V), 1))]) @ W
+    out[seen] = C
+    return out
 
 
 def _distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
     """Every wordpiece token run alone through MiniLM (``[CLS] token [SEP]``, mean pooled)."""
-    torch, get_model_path, AutoModel, AutoTokenizer = _import_extra()
-    path = str(get_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).eval()
+    torch, tokenizer, model = _minilm()
     vocab = tokenizer.get_vocab()
     tokens = sorted(vocab, key=vocab.get)
     if [vocab[t] for t in tokens] != list(range(len(tokens))):
         raise ValueError("MiniLM's vocabulary ids are not contiguous; cannot distil a table.")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads or int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
-    try:
+    with _torch_threads(torch, threads):
         cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
         chunks = []
         with torch.inference_mode():
@@ -282,8 +417,6 @@ def _distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
                 batch = torch.stack([torch.full_like(ids, cls_id), ids, torch.full_like(ids, sep_id)], dim=1)
                 hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
                 chunks.append(hidden.mean(dim=1).float().numpy())  # all 3 positions: the sentence model's pooling
-    finally:
-        torch.set_num_threads(previous)
     return tokens, np.concatenate(chunks)
 
 
