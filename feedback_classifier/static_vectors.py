@@ -26,6 +26,14 @@ MiniLM sentence embeddings at ~140 comments/s.
 (2, 256)
 >>> clf = FeedbackClassifier(embedder=emb)  # doctest: +SKIP
 
+With ``context=True`` (``train --embeddings context``) the vectors are also fitted to
+the training texts: ``FeedbackClassifier.fit`` calls ``adapted(texts)``, MiniLM reads
+those texts once, and each token seen in them gets its mean in-context vector (the
+others a ridge-regression map of their isolated vector into that space). Word senses
+and a comment's pooled vector then come closer to the sentence model's while
+prediction stays a table look-up: SemEval English reaches about 72 micro-F1 (see
+``benchmarks/semeval.py``).
+
 Without the extra, ``StaticEmbedder.from_table(tokens, table)`` wraps any token table.
 """
 
@@ -73,6 +81,11 @@ class StaticEmbedder:
         package (needed only to build the table), spread over each word's wordpieces;
         or Zipf's law over the vocabulary order, which is roughly by frequency (as
         model2vec does; no other package, about 0.4 micro-F1 lower on SemEval).
+    context : bool
+        Fit the vectors to the training texts' contexts in ``adapted`` (see there).
+    context_texts : int
+        At most this many distinct training texts are read for that (a fixed sample
+        beyond: MiniLM reads about 150 texts/s per core).
     batch_size, threads : int
         Distillation batch size and torch threads (default: ``$OMP_NUM_THREADS`` or 1).
 
