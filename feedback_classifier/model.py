@@ -481,7 +481,9 @@ class FeedbackClassifier(BaseEstimator):
     embedder : callable or None
         Optional ``list[str] -> (n, d) array`` of sentence embeddings appended to the
         features (e.g. ``MiniLMEmbedder()`` from the ``embeddings`` extra). Much slower
-        prediction; ``None`` (default) keeps the fast pure tf-idf model.
+        prediction; ``None`` (default) keeps the fast pure tf-idf model. One with an
+        ``adapted(texts)`` method (``StaticEmbedder(context=True)``) is fitted to the
+        training texts by ``fit``; the fitted one is ``embedder_``.
     embedding_weight : float
         Scale of the embedding block relative to the unit-length tf-idf blocks.
     random_state : int
