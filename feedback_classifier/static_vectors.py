@@ -59,6 +59,9 @@ _MAX_WORD = 100  # longer "words" are [UNK] for BERT too
 _WORD_CACHE_LIMIT = 200_000
 _BUILT: dict[tuple, tuple[list[str], np.ndarray]] = {}  # tables built in this process
 _RAW: dict[tuple, tuple[list[str], np.ndarray]] = {}  # distilled 384-d vectors, before PCA and weights
+_READ: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # text -> its tokens' in-context vectors, across fits
+_READ_LIMIT = 300_000  # tokens kept in _READ (~230 MB of float16 vectors)
+_read_tokens = 0
 
 
 def _strip_accents(word: str) -> str:
@@ -373,24 +376,46 @@ def _minilm():
 
 def _context_sums(texts: list[str], n_tokens: int, threads, batch_size: int = 64):
     """Sum and count of MiniLM's last-layer output vector of every wordpiece token over
-    its occurrences in ``texts`` (special tokens left out)."""
-    torch, tokenizer, model = _minilm()
+    its occurrences in ``texts`` (special tokens left out).
+
+    Each text's vectors are kept (float16, up to ``_READ_LIMIT`` tokens per process), so
+    the folds of a cross-validation and the final fit read every text once; sums are
+    taken in the order of ``texts`` from float16 values either way, so a fit gives the
+    same table whether its texts were read before or not."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _READ]
+    fresh = _read_in_context(todo, threads, batch_size) if todo else {}
+    global _read_tokens
+    for text, entry in fresh.items():
+        if _read_tokens + len(entry[0]) > _READ_LIMIT:
+            break
+        _READ[text] = entry
+        _read_tokens += len(entry[0])
     sums = np.zeros((n_tokens, 384))
     counts = np.zeros(n_tokens)
-    special = set(tokenizer.all_special_ids)
+    for start in range(0, len(texts), 512):
+        entries = [fresh.get(t) or _READ[t] for t in texts[start : start + 512]]
+        ids = np.concatenate([e[0] for e in entries])
+        np.add.at(sums, ids, np.concatenate([e[1] for e in entries]).astype(np.float64))
+        np.add.at(counts, ids, 1)
+    return sums, counts
+
+
+def _read_in_context(texts: list[str], threads, batch_size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each text's wordpiece ids and MiniLM last-layer output vectors (float16)."""
+    torch, tokenizer, model = _minilm()
+    special = list(tokenizer.all_special_ids)
     ordered = sorted(texts, key=len)  # similar lengths per batch: little padding
+    out = {}
     with _torch_threads(torch, threads), torch.inference_mode():
         for start in range(0, len(ordered), batch_size):
-            batch = tokenizer(
-                ordered[start : start + batch_size], padding=True, truncation=True, max_length=256,
-                return_tensors="pt",
-            )
-            hidden = model(**batch).last_hidden_state.float().numpy()
+            chunk = ordered[start : start + batch_size]
+            batch = tokenizer(chunk, padding=True, truncation=True, max_length=256, return_tensors="pt")
+            hidden = model(**batch).last_hidden_state.float().numpy().astype(np.float16)
             ids = batch["input_ids"].numpy()
-            keep = batch["attention_mask"].numpy().astype(bool) & ~np.isin(ids, list(special))
-            np.add.at(sums, ids[keep], hidden[keep])
-            np.add.at(counts, ids[keep], 1)
-    return sums, counts
+            keep = batch["attention_mask"].numpy().astype(bool) & ~np.isin(ids, special)
+            for row, text in enumerate(chunk):
+                out[text] = (ids[row][keep[row]].astype(np.int32), hidden[row][keep[row]])
+    return out
 
 
 def _in_context(V: np.ndarray, sums: np.ndarray, counts: np.ndarray, ridge: float = 1e-3) -> np.ndarray:

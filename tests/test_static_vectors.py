@@ -229,6 +229,13 @@ def test_context_table_from_minilm():
     E = fitted(["cold starters", "wine list"])
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-5)
     assert len(emb.adapted(texts[:1] * 3).table_) == 30522
+    # texts read by an earlier fit (cross-validation folds) give the same table as fresh ones
+    from feedback_classifier import static_vectors
+
+    assert "Great wine list" in static_vectors._READ
+    np.testing.assert_array_equal(emb.adapted(texts).table_, fitted.table_)
+    static_vectors._READ.clear()
+    np.testing.assert_array_equal(emb.adapted(texts).table_, fitted.table_)
     capped = StaticEmbedder(dims=32, context=True, context_texts=2).adapted(texts)
     assert capped.adapted_to_ == 2
     # unadapted: the table is rebuilt when used, not stored; adapted: stored as float16
