@@ -400,6 +400,14 @@ def _context_sums(texts: list[str], n_tokens: int, threads, batch_size: int = 64
     return sums, counts
 
 
+def forget_read_texts() -> None:
+    """Drop the in-context vectors kept from texts read by earlier fits (frees their
+    memory; the next fit reads its texts again, e.g. to time a cold training run)."""
+    global _read_tokens
+    _READ.clear()
+    _read_tokens = 0
+
+
 def _read_in_context(texts: list[str], threads, batch_size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each text's wordpiece ids and MiniLM last-layer output vectors (float16)."""
     torch, tokenizer, model = _minilm()

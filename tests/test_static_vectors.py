@@ -234,7 +234,8 @@ def test_context_table_from_minilm():
 
     assert "Great wine list" in static_vectors._READ
     np.testing.assert_array_equal(emb.adapted(texts).table_, fitted.table_)
-    static_vectors._READ.clear()
+    static_vectors.forget_read_texts()
+    assert not static_vectors._READ
     np.testing.assert_array_equal(emb.adapted(texts).table_, fitted.table_)
     capped = StaticEmbedder(dims=32, context=True, context_texts=2).adapted(texts)
     assert capped.adapted_to_ == 2
