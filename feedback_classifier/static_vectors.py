@@ -349,8 +349,7 @@ def _finish(tokens, V, dims, sif, frequencies) -> np.ndarray:
     _, _, Vt = np.linalg.svd(V, full_matrices=False)  # PCA: project on the top components
     X = V @ Vt[:dims].T
     if sif is not None:
-        p = _zipf_probabilities(len(tokens)) if frequencies == "zipf" else _wordfreq_probabilities(tokens)
-        X *= (sif / (sif + p))[:, None]
+        X *= (sif / (sif + _probabilities(frequencies, tuple(tokens))))[:, None]
     # rounded to float16 precision (far finer than the vectors' accuracy), so the table
     # pickles as float16, half the size, and still loads back bit for bit
     return X.astype(np.float16).astype(np.float32)
@@ -464,6 +463,15 @@ def _distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
                 hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
                 chunks.append(hidden.mean(dim=1).float().numpy())  # all 3 positions: the sentence model's pooling
     return tokens, np.concatenate(chunks)
+
+
+@lru_cache(maxsize=2)
+def _probabilities(frequencies: str, tokens: tuple[str, ...]) -> np.ndarray:
+    """p(token) for the SIF weights; computed once per process (wordfreq's takes ~1 s,
+    and every fit of a context embedder needs it)."""
+    p = _zipf_probabilities(len(tokens)) if frequencies == "zipf" else _wordfreq_probabilities(list(tokens))
+    p.setflags(write=False)
+    return p
 
 
 def _zipf_probabilities(n: int) -> np.ndarray:
