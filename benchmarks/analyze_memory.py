@@ -127,7 +127,7 @@ def main() -> None:
         return
 
     # Train/cache the bundled default model first, so that no run pays for it.
-    subprocess.run([sys.executable, "-c", "from feedback_classifier.defaults import default_model; default_model()"],
+    subprocess.run([sys.executable, "-c", "from feedback_classifier.model.default import default_model; default_model()"],
                    check=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         tmp = Path(tmp)

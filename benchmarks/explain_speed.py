@@ -59,8 +59,8 @@ def rate(fn, rows: int, repeat: int = 1) -> float:
 
 
 def main() -> None:
-    from feedback_classifier.classify import enrich
-    from feedback_classifier.defaults import default_model
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.default import default_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000, help="rows of the repeated example survey")

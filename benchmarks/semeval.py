@@ -43,10 +43,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from feedback_classifier.evaluation import cross_validate_model, evaluate_predictions  # noqa: E402
-from feedback_classifier.evaluation import embedding_params  # noqa: E402
-from feedback_classifier.model import FeedbackClassifier  # noqa: E402
-from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from feedback_classifier.model.evaluation import cross_validate_model, evaluate_predictions  # noqa: E402
+from feedback_classifier.model.evaluation import embedding_params  # noqa: E402
+from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
+from feedback_classifier.taxonomy.core import load_taxonomy  # noqa: E402
 
 TARGETS = {"en": 72.0, "ru": 75.0}
 
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
                 params = embedding_params(variant)
                 factory = lambda: FeedbackClassifier(taxonomy=taxonomy, **params)  # noqa: E731
             else:
-                from feedback_classifier.model import MiniLMEmbedder
+                from feedback_classifier.model.estimator import MiniLMEmbedder
 
                 embedder = MiniLMEmbedder()  # shared: its cache spares re-embedding across folds
                 factory = lambda: FeedbackClassifier(taxonomy=taxonomy, embedder=embedder)  # noqa: E731
@@ -208,7 +208,7 @@ def main(argv=None) -> int:
                 row["baseline_micro_f1"] = 100 * baseline_cv(texts, labels, groups, taxonomy, args.folds).path_micro_f1
             if not args.no_speed:
                 if variant == "context":
-                    from feedback_classifier.static_vectors import forget_read_texts
+                    from feedback_classifier.model.static_vectors import forget_read_texts
 
                     forget_read_texts()  # time MiniLM reading the training texts, not cache hits
                 if variant == "embeddings":

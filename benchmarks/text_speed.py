@@ -134,7 +134,7 @@ def main() -> None:
     print(f"load average now: {os.getloadavg()[0]:.2f} (2 cores; rates are per CPU-second of this process)")
 
     t0 = time.perf_counter()
-    from feedback_classifier import text as T
+    from feedback_classifier.lang import text as T
 
     T._en_lemmas()
     T._morph()

@@ -167,7 +167,7 @@ df.to_csv(sys.argv[2], index=False)
 
 IO_ONLY = """
 import sys
-from feedback_classifier.io import iter_table, TableWriter
+from feedback_classifier.tableio.tables import iter_table, TableWriter
 with TableWriter(sys.argv[2]) as w:
     for chunk in iter_table(sys.argv[1], chunksize=int(sys.argv[3])):
         w.write(chunk)
@@ -178,8 +178,8 @@ def prepare_model(workdir: Path) -> Path:
     """The default model, freshly trained from the bundled examples and saved where the CLI
     runs load it (training time is not measured). Trained rather than taken from the
     default-model cache so a benchmark never measures a stale cached model."""
-    from feedback_classifier.defaults import train_default_model
-    from feedback_classifier.modelfile import save_model
+    from feedback_classifier.model.default import train_default_model
+    from feedback_classifier.model.persist import save_model
 
     path = workdir / "model.joblib"
     model, rows = train_default_model()

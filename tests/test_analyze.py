@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.io import read_table
-from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.tableio.tables import read_table
+from feedback_classifier.taxonomy.core import load_taxonomy
 
 runner = CliRunner()
 
@@ -55,7 +55,7 @@ COMMENTS = [
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.model.estimator import FeedbackClassifier
 
     texts = [t for t, _ in TRAIN] * 2
     labels = [y for _, y in TRAIN] * 2
@@ -64,7 +64,7 @@ def tiny_model():
 
 @pytest.fixture
 def as_default(monkeypatch, tiny_model):
-    import feedback_classifier.defaults as defaults
+    import feedback_classifier.model.default as defaults
 
     monkeypatch.setattr(defaults, "default_model", lambda: tiny_model)
     return tiny_model
@@ -91,7 +91,7 @@ def survey_csv(tmp_path):
 
 
 def test_analyze_writes_everything_and_keeps_every_row(tmp_path, survey_csv, tiny_model):
-    from feedback_classifier.analyze import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     res = analyze(survey_csv, text_col="comment", score_col="nps", out_dir=tmp_path / "out", model=tiny_model,
                   by="region", n_boot=100)
@@ -113,7 +113,7 @@ def test_analyze_writes_everything_and_keeps_every_row(tmp_path, survey_csv, tin
 
 
 def test_analyze_without_scores_still_reports(tmp_path, survey_csv, tiny_model):
-    from feedback_classifier.analyze import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     res = analyze(survey_csv, text_col="comment", out_dir=tmp_path / "out", model=tiny_model)
     assert res.drivers is None and res.drivers_path is None
@@ -123,7 +123,7 @@ def test_analyze_without_scores_still_reports(tmp_path, survey_csv, tiny_model):
 
 
 def test_analyze_with_empty_score_column(tmp_path, tiny_model):
-    from feedback_classifier.analyze import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     df = survey(20)
     df["nps"] = ""
@@ -136,14 +136,14 @@ def test_analyze_with_empty_score_column(tmp_path, tiny_model):
 
 
 def test_analyze_missing_column_is_a_clear_error(tmp_path, survey_csv, tiny_model):
-    from feedback_classifier.analyze import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     with pytest.raises(MissingColumnError, match="feedback"):
         analyze(survey_csv, text_col="feedback", out_dir=tmp_path / "out", model=tiny_model)
 
 
 def test_majority_language_and_period_detection():
-    from feedback_classifier.analyze import detect_period_column, majority_language
+    from feedback_classifier.jobs.analyze import detect_period_column, majority_language
 
     assert majority_language(["Курьер опоздал", "Очень дорого", "late"]) == "ru"
     assert majority_language(["", None]) == "en"
@@ -195,10 +195,10 @@ def test_cli_route_plain_and_enriched(tmp_path, survey_csv, as_default):
     assert detractor == sorted(detractor, reverse=True) and any(detractor)  # detractors first
 
     # an already-classified file needs no model and gives the same queues
-    from feedback_classifier.classify import enrich
+    from feedback_classifier.model.enrichment import enrich
 
     enriched_path = tmp_path / "enriched.xlsx"
-    from feedback_classifier.io import write_table
+    from feedback_classifier.tableio.tables import write_table
 
     write_table(enrich(survey(), as_default, "comment"), enriched_path)
     result = runner.invoke(app, ["route", str(enriched_path), "--text-col", "comment", "--score-col", "nps",
@@ -212,8 +212,8 @@ def test_cli_route_plain_and_enriched(tmp_path, survey_csv, as_default):
 
 
 def test_cli_report_from_enriched(tmp_path, as_default):
-    from feedback_classifier.classify import enrich
-    from feedback_classifier.io import write_table
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.tableio.tables import write_table
 
     path = write_table(enrich(survey(), as_default, "comment"), tmp_path / "enriched.csv")
     result = runner.invoke(app, ["report", str(path), "--text-col", "comment", "--score-col", "nps",
@@ -249,7 +249,7 @@ def _messy_survey(n=120):
 
 
 def test_analyze_results_do_not_depend_on_chunksize_or_jobs(tmp_path, tiny_model):
-    from feedback_classifier.analyze import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     path = tmp_path / "survey.csv"
     _messy_survey().to_csv(path, index=False)
@@ -274,11 +274,11 @@ def test_analyze_results_do_not_depend_on_chunksize_or_jobs(tmp_path, tiny_model
 
 
 def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
-    from feedback_classifier.analyze import analyze
-    from feedback_classifier.classify import enrich
-    from feedback_classifier.drivers import compute_drivers
-    from feedback_classifier.report import build_report, write_report
-    from feedback_classifier.routing import route, write_queues
+    from feedback_classifier.jobs.analyze import analyze
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.render.report import build_report, write_report
+    from feedback_classifier.insights.routing import route, write_queues
 
     df = _messy_survey()
     path = tmp_path / "survey.csv"
@@ -288,7 +288,7 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
 
     tax = load_taxonomy("cx-default")
     enriched = enrich(read_table(path), tiny_model, "comment", lang="en", explain=True)
-    from feedback_classifier.io import write_table
+    from feedback_classifier.tableio.tables import write_table
 
     assert res.enriched_path.read_bytes() == write_table(enriched, tmp_path / "mem.enriched.csv").read_bytes()
     drivers = compute_drivers(enriched, score_col="nps", by="region", period_col="submitted_at", n_boot=200,

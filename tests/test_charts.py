@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from feedback_classifier.charts import (
+from feedback_classifier.render.charts import (
     chart_images,
     impact_chart,
     priority_matrix,
     write_charts,
 )
-from feedback_classifier.drivers import compute_drivers
+from feedback_classifier.insights.drivers import compute_drivers
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 ALLOWED_LATIN = {"NPS", "CSAT", "CES"}  # metric names stay as they are in Russian
@@ -160,8 +160,8 @@ def test_chart_images_and_files_follow_language(tmp_path):
 
 
 def test_russian_report_charts_are_russian():
-    from feedback_classifier.report import build_report
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.render.report import build_report
+    from feedback_classifier.taxonomy.core import load_taxonomy
 
     rng = np.random.default_rng(1)
     cats = rng.choice(["Delivery and logistics > Delivery time", "Price and value > Too expensive",

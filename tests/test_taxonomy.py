@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from feedback_classifier import taxonomy as taxonomy_module
+from feedback_classifier.taxonomy import core as taxonomy_module
 from feedback_classifier.cli import app
 from feedback_classifier.errors import LabelError, TaxonomyError
-from feedback_classifier.taxonomy import (
+from feedback_classifier.taxonomy.core import (
     Taxonomy,
     bundled_taxonomy_names,
     bundled_taxonomy_path,
@@ -230,7 +230,7 @@ def test_taxonomy_is_immutable_and_picklable(cx):
 
 
 def test_hash_is_stable_across_processes_and_formatting(cx, tmp_path):
-    code = "from feedback_classifier.taxonomy import load_taxonomy; print(load_taxonomy('cx-default').hash)"
+    code = "from feedback_classifier.taxonomy.core import load_taxonomy; print(load_taxonomy('cx-default').hash)"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == cx.hash
     assert len(cx.hash) == 64

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback_classifier import text as text_module
-from feedback_classifier.text import (
+from feedback_classifier.lang import text as text_module
+from feedback_classifier.lang.text import (
     TextAnalyzer,
     analyze,
     analyze_many,

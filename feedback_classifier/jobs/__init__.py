@@ -1,0 +1,1 @@
+"""Jobs: the file-in / file-out functions behind each command."""

@@ -1,0 +1,522 @@
+"""The main job: classify a survey export, find the drivers, route, and report — in one call.
+
+``analyze()`` reads the export, adds the category columns (``classify.enrich``), computes
+drivers when there is a score column (``drivers.compute_drivers``), builds the per-team
+queues (``routing.route``) and the HTML report (``report.build_report``), and writes
+everything into one output folder::
+
+    out/
+      <name>.enriched.<ext>   every input row and column + categories, confidence, needs_review, evidence
+      drivers.<ext>           per-category impact table (both levels), names in the report language
+      queues/<team>.<ext>     one queue per owning team, review.<ext>, summary.<ext>
+      report.html             self-contained report
+
+The input is streamed in chunks (memory does not grow with the file; see ``analyze``).
+It returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError, ModelFileError
+
+# Column names that usually hold a response date; values are still checked before use.
+_DATE_NAME = re.compile(
+    r"(^|_|\b)(date|datetime|time|timestamp|submitted|created|answered|completed|period|day|month|дата|время)",
+    re.IGNORECASE,
+)
+_DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})")
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
+_TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
+
+
+@dataclass
+class AnalyzeResult:
+    """What ``analyze`` wrote and found.
+
+    ``notes`` are one-line facts worth telling the user (a detected period column, the
+    chosen language, invalid scores...). ``drivers`` is None without usable scores.
+    """
+
+    out_dir: Path
+    enriched_path: Path
+    report_path: Path
+    drivers_path: Path | None
+    queue_paths: dict[str, Path]
+    rows: int
+    comments: int
+    classified: int
+    needs_review: int
+    lang: str
+    period_col: str | None
+    enriched: pd.DataFrame | None  # None: the enriched table is in enriched_path (analyze streams it)
+    routing: Any
+    drivers: Any = None
+    notes: list[str] = field(default_factory=list)
+    taxonomy: Any = None
+
+    def category_name(self, name: str) -> str:
+        """A drivers-table category name (English path) in the result's language."""
+        if self.taxonomy is None or self.lang == "en":
+            return name
+        try:
+            return self.taxonomy.display_name(self.taxonomy.parse_label(name), self.lang)
+        except Exception:  # not a path of this taxonomy: show it as it is
+            return name
+
+    @property
+    def overall(self):
+        """The overall score summary (``scores.ScoreSummary``) or None."""
+        return getattr(self.drivers, "overall", None)
+
+    def top_negative_drivers(self, n: int = 3, level: str = "parent") -> pd.DataFrame:
+        """The ``n`` most harmful categories that are actually mentioned (may be fewer)."""
+        if self.drivers is None:
+            return pd.DataFrame()
+        table = self.drivers.level(level)
+        harmful = table["impact"] < 0 if _higher_is_better(self.drivers) else table["impact"] > 0
+        return table[(table["mentions"] > 0) & harmful].head(n).reset_index(drop=True)
+
+
+def _higher_is_better(drivers) -> bool:
+    settings = getattr(drivers, "settings", {}) or {}
+    return settings.get("score_type") in ("nps", "csat") or bool(settings.get("higher_is_better", True))
+
+
+def majority_language(texts: Sequence[Any] | pd.Series, *, sample: int = 2000, default: str = "en") -> str:
+    """The most common language (``en``/``ru``) among the comments; ``default`` on a tie or none.
+
+    >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
+    'ru'
+    """
+    from feedback_classifier.lang.text import detect_language
+
+    series = pd.Series(texts, dtype="string").dropna().str.strip()
+    series = series[series != ""]
+    if len(series) > sample:
+        series = series.sample(sample, random_state=0)
+    counts = Counter(detect_language(t) for t in series.tolist())
+    counts.pop("und", None)
+    if not counts:
+        return default
+    (top, n_top), *rest = counts.most_common()
+    if rest and rest[0][1] == n_top:
+        return default
+    return top if top in ("en", "ru") else default
+
+
+def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
+    """A column that holds response dates: a date-like name *and* values that read as dates,
+    or, failing that, any text column whose values are mostly dates. None when there is none.
+
+    >>> detect_period_column(pd.DataFrame({"id": [1, 2], "submitted_at": ["2024-01-05", "2024-02-11"]}))
+    'submitted_at'
+    """
+    def looks_like_dates(column: str) -> bool:
+        values = df[column]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return True
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            return False
+        text = values.dropna().astype(str).str.strip()
+        text = text[text != ""].head(sample)
+        if not len(text):
+            return False
+        shaped = text.str.match(_DATE_VALUE).mean()
+        if shaped < 0.9:
+            return False
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
+        return bool(parsed.notna().mean() >= 0.9)
+
+    candidates = [c for c in df.columns if c not in set(exclude)]
+    named = [c for c in candidates if _DATE_NAME.search(str(c))]
+    for column in named + [c for c in candidates if c not in named]:
+        try:
+            if looks_like_dates(column):
+                return column
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
+    """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
+
+    A taxonomy given together with a model must be the one the model was trained on.
+    """
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    tax = None
+    if taxonomy is not None:
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
+    if model is None:
+        from feedback_classifier.model.default import DEFAULT_TAXONOMY, default_model
+
+        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
+            raise ModelFileError(
+                f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
+                "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
+            )
+        clf = default_model()
+        return clf, clf.taxonomy_
+    if hasattr(model, "predict_proba"):
+        clf = model
+    else:
+        from feedback_classifier.model.persist import load_model
+
+        path = Path(model)
+        if not path.exists():
+            raise ModelFileError(
+                f"{path}: model file not found; train one with `feedback-classifier train`, "
+                "or omit --model to use the bundled default model."
+            )
+        clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
+    model_tax = clf.taxonomy_
+    if tax is not None and tax.hash != model_tax.hash:
+        raise ModelFileError(
+            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}': "
+            "drop --taxonomy, or pass the model trained on that taxonomy."
+        )
+    return clf, model_tax
+
+
+def _output_format(path: Path, fmt: str | None) -> str:
+    from feedback_classifier.tableio.tables import detect_format
+
+    return detect_format(path, fmt)
+
+
+def _enriched_name(data: Path, fmt: str) -> str:
+    name = data.name
+    for suffix in (".gz",):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    ext = {"tsv": "tsv", "csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "jsonl"}.get(fmt, fmt)
+    return f"{stem}.enriched.{ext}"
+
+
+def translate_drivers_table(table: pd.DataFrame, taxonomy: Any, lang: str) -> pd.DataFrame:
+    """The drivers table with ``category``/``parent`` names in ``lang`` (as the report shows them)."""
+    if lang == "en" or not len(table):
+        return table
+    out = table.copy()
+    cache: dict[str, str] = {}
+
+    def name(value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        if value not in cache:
+            try:
+                cache[value] = taxonomy.display_name(taxonomy.parse_label(value), lang)
+            except Exception:  # not a taxonomy path: keep as is
+                cache[value] = value
+        return cache[value]
+
+    for column in ("category", "parent"):
+        if column in out.columns:
+            out[column] = out[column].map(name)
+    return out
+
+
+def analyze(
+    data: str | Path,
+    *,
+    text_col: str,
+    out_dir: str | Path,
+    score_col: str | None = None,
+    model: Any = None,
+    taxonomy: Any = None,
+    by: str | None = None,
+    period_col: str | None = None,
+    freq: str = "month",
+    lang: str | None = None,
+    score_type: str = "nps",
+    scale: Any = None,
+    higher_is_better: bool = True,
+    keep: Sequence[str] | None = None,
+    fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    queue_format: str | None = None,
+    explain: bool = True,
+    min_n: int = 30,
+    n_boot: int = 1000,
+    seed: int = 0,
+    title: str | None = None,
+    chunksize: int = 50_000,
+    jobs: int = 1,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> AnalyzeResult:
+    """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
+
+    ``model``: a model file (or fitted classifier); None uses the bundled default model
+    with the ``cx-default`` taxonomy. ``lang`` (``en``/``ru``) sets category names and report
+    headings; None picks the majority language of the first 2,000 comments. ``period_col``
+    None looks for a date column (e.g. ``submitted_at``) in the same first rows and says so in
+    ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
+    and the ``by``/period columns.
+
+    The file is read once, ``chunksize`` rows at a time, so memory does not grow with the file:
+    each chunk is classified (in ``jobs`` worker processes when > 1), appended to the enriched
+    file, folded into the small table the drivers and the report need
+    (:class:`drivers.DriversAccumulator`: one row per distinct categories/score/segment/period
+    combination), into the report's quote candidates (:class:`report.QuotePool`) and spilled
+    into the team queues (:class:`routing.StreamingRouter`). The results do not depend on
+    ``chunksize`` and equal those of the whole table in memory. ``progress(rows_done,
+    estimated_total)`` is called after every chunk.
+
+    >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
+    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
+    ...               out_dir="out")  # doctest: +SKIP
+    >>> res.report_path  # doctest: +SKIP
+    PosixPath('out/report.html')
+    """
+    from feedback_classifier.insights.drivers import DriversAccumulator
+    from feedback_classifier.tableio.tables import TableWriter, iter_table, require_columns
+    from feedback_classifier.tableio.rowcount import estimate_total_rows
+    from feedback_classifier.render.report import LANGUAGES, QuotePool
+    from feedback_classifier.insights.routing import StreamingRouter
+    from feedback_classifier.insights.scores import ScoreSpec
+
+    data = Path(data)
+    out = Path(out_dir)
+    spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
+    if lang is not None and lang not in LANGUAGES:
+        raise InputFileError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
+    if chunksize < 1:
+        raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
+    if jobs < 1:
+        raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
+    notes: list[str] = []
+
+    chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    head, chunks = _read_head(chunks, text_col)
+    columns = list(head[0].columns)
+    needed = [text_col] + [c for c in (score_col, by, period_col) if c]
+    require_columns(columns, list(dict.fromkeys(needed)), source=str(data))
+    if keep:
+        require_columns(columns, list(keep), source=str(data))
+    clf, tax = load_model_and_taxonomy(model, taxonomy)
+    first = pd.concat(head, ignore_index=True) if len(head) > 1 else head[0]
+    first = _head_rows(first, text_col)
+
+    if lang is None:
+        lang = majority_language(first[text_col])
+        notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
+    if lang not in getattr(tax, "languages", (lang,)):
+        raise InputFileError(
+            f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
+        )
+    if period_col is None:
+        period_col = detect_period_column(first, exclude=[c for c in (text_col, score_col, by) if c])
+        if period_col:
+            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    del first
+    if keep is None:
+        keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
+        keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
+
+    in_fmt = _output_format(data, fmt)
+    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+
+    comment_key, review_key = "__has_comment__", "__needs_review__"
+    keys = ["categories"] + [c for c in (score_col, by, period_col) if c] + [comment_key, review_key]
+    acc = DriversAccumulator(keys, score_col=score_col, period_col=period_col, freq=freq)
+    pool = QuotePool(tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
+    router = StreamingRouter(tax, text_col=text_col, score_col=score_col, score_type=spec, keep=list(keep),
+                             lang=lang, source=str(data), tmp_dir=out)
+    total = estimate_total_rows(data, fmt) if progress is not None else None
+    rows = comments = classified = needs_review = 0
+    try:
+        with TableWriter(out / _enriched_name(data, in_fmt), fmt=in_fmt) as writer:
+            for enriched in _enriched_chunks(_chain(head, chunks), clf, text_col, lang, explain, jobs):
+                writer.write(enriched)
+                has_comment = (enriched[text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+                review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
+                          else np.zeros(len(enriched), dtype=bool))
+                tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+                reduced = {c: enriched[c] for c in keys[:-2]}
+                reduced[comment_key] = has_comment
+                reduced[review_key] = review
+                acc.add(pd.DataFrame(reduced, index=enriched.index))
+                pool.add(enriched)
+                router.add(enriched)
+                rows += len(enriched)
+                comments += int(has_comment.sum())
+                classified += int((tagged & has_comment).sum())
+                needs_review += int(review.sum())
+                if progress is not None:
+                    progress(rows, max(total, rows) if total is not None else None)
+            enriched_path = writer.path
+        return _finish(acc, pool, router, out=out, data=data, tax=tax, spec=spec, lang=lang, notes=notes,
+                       score_col=score_col, by=by, period_col=period_col, table_fmt=table_fmt, min_n=min_n,
+                       n_boot=n_boot, seed=seed, title=title, text_col=text_col, keys=(comment_key, review_key),
+                       counts=(rows, comments, classified, needs_review), enriched_path=Path(enriched_path))
+    finally:
+        router.cleanup()
+
+
+def _finish(acc, pool, router, *, out, data, tax, spec, lang, notes, score_col, by, period_col, table_fmt, min_n,
+            n_boot, seed, title, text_col, keys, counts, enriched_path) -> AnalyzeResult:
+    """After the pass over the file: drivers, queues and report from what the pass kept."""
+    from feedback_classifier.tableio.tables import write_table
+    from feedback_classifier.render.report import build_report, write_report
+    from feedback_classifier.insights.scores import parse_scores
+
+    comment_key, review_key = keys
+    rows, comments, classified, needs_review = counts
+    reduced = acc.table()
+    drivers = None
+    drivers_path = None
+    if score_col:
+        valid = parse_scores(reduced[score_col], spec, column=score_col).valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+        if not valid.any():
+            notes.append(
+                f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
+                "(check --score-col and --score-type)"
+            )
+        else:
+            drivers = acc.compute(
+                score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
+                min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
+            )
+            if drivers.score_issues.n_invalid:
+                notes.append(
+                    f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}' "
+                    "(kept, left out of score statistics)"
+                )
+            date_issues = getattr(drivers, "date_issues", None)
+            if date_issues is not None and date_issues.n_invalid:
+                notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
+            drivers_path = write_table(
+                translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
+            )
+
+    routing, queue_paths = router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
+
+    page = build_report(
+        reduced.rename(columns={comment_key: text_col, review_key: "needs_review"}), tax, text_col=text_col,
+        score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
+        routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
+        title=title, weight=acc.WEIGHT, quotes=pool.frame(),
+    )
+    report_path = write_report(page, out / "report.html")
+
+    return AnalyzeResult(
+        out_dir=out,
+        enriched_path=enriched_path,
+        report_path=report_path,
+        drivers_path=Path(drivers_path) if drivers_path else None,
+        queue_paths=queue_paths,
+        rows=rows,
+        comments=comments,
+        classified=classified,
+        needs_review=needs_review,
+        lang=lang,
+        period_col=period_col,
+        enriched=None,
+        routing=routing,
+        drivers=drivers,
+        notes=notes,
+        taxonomy=tax,
+    )
+
+
+_HEAD_COMMENTS = 2000  # language and date column are decided on the rows holding the first 2,000 comments
+
+
+def _read_head(chunks: Iterator[pd.DataFrame], text_col: str) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
+    """The first chunks, up to the one holding the 2,000th comment (or the whole file)."""
+    head: list[pd.DataFrame] = []
+    seen = 0
+    for chunk in chunks:
+        head.append(chunk)
+        if text_col in chunk.columns:
+            seen += int((chunk[text_col].astype("string").fillna("").str.strip() != "").sum())
+        else:
+            break  # the missing column is reported by the caller
+        if seen >= _HEAD_COMMENTS:
+            break
+    return head, chunks
+
+
+def _head_rows(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
+    """The rows up to the 2,000th comment: the same rows whatever the chunk size."""
+    has = (df[text_col].astype("string").fillna("").str.strip() != "").to_numpy()
+    positions = np.flatnonzero(has)
+    if len(positions) >= _HEAD_COMMENTS:
+        return df.iloc[: positions[_HEAD_COMMENTS - 1] + 1]
+    return df
+
+
+def _chain(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    while head:
+        yield head.pop(0)  # let go of each head chunk once it is processed
+    yield from rest
+
+
+def _enriched_chunks(chunks, clf, text_col: str, lang: str, explain: bool, jobs: int) -> Iterator[pd.DataFrame]:
+    """``classify.enrich`` of each chunk, in input order; in ``jobs`` worker processes when > 1
+    (the model crosses to each worker once; at most two chunks per worker are in flight)."""
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.tableio.tables import require_columns
+
+    if jobs == 1:
+        for chunk in chunks:
+            yield enrich(chunk, clf, text_col, lang=lang, explain=explain)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(clf, text_col, lang, explain))
+    pending: deque = deque()
+    try:
+        for chunk in chunks:
+            require_columns(chunk, [text_col], source="the table")
+            pending.append((chunk, pool.submit(_enrich_texts, chunk[[text_col]])))
+            if len(pending) >= 2 * jobs:
+                done, future = pending.popleft()
+                yield _attach_added(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            yield _attach_added(done, future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(clf: Any, text_col: str, lang: str, explain: bool) -> None:
+    _WORKER.update(clf=clf, text_col=text_col, lang=lang, explain=explain)
+
+
+def _enrich_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns ``enrich`` adds for one chunk's text column (runs in a worker)."""
+    from feedback_classifier.model.enrichment import enrich
+
+    text_col = _WORKER["text_col"]
+    out = enrich(frame, _WORKER["clf"], text_col, lang=_WORKER["lang"], explain=_WORKER["explain"])
+    return out.drop(columns=[text_col])
+
+
+def _attach_added(chunk: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """``chunk`` with ``added`` columns, as ``enrich`` attaches them (same-named columns replaced in place)."""
+    out = chunk.copy()
+    for column in added.columns:
+        out[column] = added[column].set_axis(out.index)
+    return out

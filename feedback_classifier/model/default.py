@@ -1,0 +1,146 @@
+"""The bundled default model for the ``cx-default`` taxonomy.
+
+No model file is shipped: a pickled scikit-learn model only loads reliably with the
+library versions it was made with, and users get whatever versions pip resolves.
+Instead the default model is trained at first use from the bundled labelled
+examples (a few seconds) and cached. The cache key covers everything that changes
+the model or its loadability — package, scikit-learn, numpy and scipy versions,
+the examples file and the taxonomy — so an upgrade simply retrains.
+
+Cache location: ``$FEEDBACK_CLASSIFIER_CACHE`` if set, else
+``$XDG_CACHE_HOME/feedback-classifier`` (default ``~/.cache/feedback-classifier``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from importlib import metadata
+from pathlib import Path
+
+DEFAULT_TAXONOMY = "cx-default"
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+EXAMPLES_FILE = _PACKAGE_DIR / "data" / "cx_default_examples.csv"
+EXAMPLE_SURVEY_FILE = _PACKAGE_DIR / "data" / "example_survey.csv"
+
+# Chosen on the example survey's hidden truth (scripts/make_example_survey.py --truth), a
+# different distribution from the training examples: path micro-F1 0.654 with the library
+# defaults, 0.711 with these. The bundled examples are ~1,400 short hand-written comments, so
+# words seen once still matter (min_df=1), and their label co-occurrences are not those of real
+# multi-topic comments, which the stacking stage would learn (stacking=False).
+DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1}
+
+_lock = threading.Lock()
+_loaded: dict[str, object] = {}
+
+
+def cache_dir() -> Path:
+    """Directory where the default model is cached.
+
+    >>> isinstance(cache_dir(), Path)
+    True
+    """
+    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
+        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "feedback-classifier"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def default_model_key() -> str:
+    """A short hash of everything the cached default model depends on.
+
+    >>> len(default_model_key())
+    16
+    """
+    from feedback_classifier import __version__
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    digest = hashlib.sha256()
+    for part in (
+        __version__,
+        _version("scikit-learn"),
+        _version("numpy"),
+        _version("scipy"),
+        _version("joblib"),
+        _version("pymorphy3"),
+        _version("spacy-lookups-data"),
+        load_taxonomy(DEFAULT_TAXONOMY).hash,
+    ):
+        digest.update(part.encode() + b"\0")
+    digest.update(EXAMPLES_FILE.read_bytes())
+    # The package version alone misses edits made in a source checkout, and a stale
+    # model from older code can be incompatible with the current one.
+    for package in ("model", "lang"):
+        for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def default_model_path() -> Path:
+    """Where the default model for the current library versions is (or will be) cached."""
+    return cache_dir() / f"cx-default-{default_model_key()}.joblib"
+
+
+def train_default_model():
+    """Train the default model from the bundled examples, without caching.
+
+    Returns ``(classifier, number_of_training_rows)``. Cross-validated metrics are
+    not computed, to keep first use fast; ``feedback-classifier evaluate`` measures a model.
+
+    >>> clf, n_rows = train_default_model()  # doctest: +SKIP
+    """
+    from feedback_classifier.tableio.tables import read_table
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
+    examples = read_table(EXAMPLES_FILE)
+    texts = examples["text"].fillna("").astype(str).tolist()
+    labels = [
+        taxonomy.parse_labels(cell, row=i + 1, column="labels", source=str(EXAMPLES_FILE))
+        for i, cell in enumerate(examples["labels"].tolist())
+    ]
+    return FeedbackClassifier(taxonomy=taxonomy, **DEFAULT_MODEL_PARAMS).fit(texts, labels), len(texts)
+
+
+def default_model():
+    """The fitted default classifier for ``cx-default``, trained at first use and cached.
+
+    Safe to call repeatedly: the model is loaded once per process. A cached file
+    made by other library versions is never loaded; the key changes and the model
+    is retrained.
+
+    >>> clf = default_model()
+    >>> ("delivery", "delivery_time") in clf.predict_labels(["The courier was two hours late"])[0]
+    True
+    """
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model.persist import load_model, save_model
+
+    path = default_model_path()
+    with _lock:
+        if str(path) in _loaded:
+            return _loaded[str(path)]
+        model = None
+        if path.exists():
+            try:
+                model = load_model(path)
+            except ModelFileError:
+                model = None  # a stale or damaged cache entry: rebuild it
+        if model is None:
+            model, n_rows = train_default_model()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_model(model, path, training_rows=n_rows)
+            except OSError:
+                pass  # a read-only home still gets a working (uncached) model
+        _loaded[str(path)] = model
+        return model

@@ -1,0 +1,406 @@
+"""Classification quality: micro/macro F1 at parent and path level, per category, confusions.
+
+Two levels are scored:
+
+* **parent**: each comment's set of parents (a child label counts for its parent);
+* **path**: each comment's set of deepest labels, compared exactly. ``("food",
+  "quality")`` matches only ``("food", "quality")``; a parent alone ``("food", None)``
+  is its own path and matches only a parent-only gold label. This is the SemEval
+  aspect-category metric when every gold label is a full path: a parent-only
+  prediction there is simply wrong (it names no ``ENTITY#ATTRIBUTE`` pair).
+
+Micro-F1 pools every (comment, category) decision; macro-F1 averages the per-category
+F1 over categories that occur in the gold labels or the predictions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+Label = tuple[str, str | None]
+
+
+@dataclass
+class EvaluationReport:
+    """Scores of predicted labels against gold labels (see the module docstring)."""
+
+    n_rows: int
+    parent_micro_f1: float
+    parent_macro_f1: float
+    path_micro_f1: float
+    path_macro_f1: float
+    path_micro_precision: float
+    path_micro_recall: float
+    per_category: pd.DataFrame = field(repr=False)
+    """One row per category: ``category`` (display path), ``level`` ("parent": any label
+    under that parent; "path": that exact label), ``precision``, ``recall``, ``f1``,
+    ``support`` (gold count), ``predicted`` (predicted count)."""
+    confused_pairs: pd.DataFrame = field(repr=False)
+    """``true``, ``predicted``, ``count``: a path predicted on comments whose gold had
+    another path (and not the predicted one) while missing the true one; most frequent first."""
+    extra: dict = field(default_factory=dict)
+    predictions: list | None = field(default=None, repr=False)
+    """The predicted label lists scored (set by ``cross_validate_model``: out-of-fold)."""
+
+    def summary(self) -> dict:
+        """The headline numbers as a flat dict (for model headers and JSON output)."""
+        out = {
+            "rows": self.n_rows,
+            "parent_micro_f1": self.parent_micro_f1,
+            "parent_macro_f1": self.parent_macro_f1,
+            "path_micro_f1": self.path_micro_f1,
+            "path_macro_f1": self.path_macro_f1,
+            "path_micro_precision": self.path_micro_precision,
+            "path_micro_recall": self.path_micro_recall,
+        }
+        out.update(self.extra)
+        return out
+
+    def to_dict(self) -> dict:
+        """Everything, JSON-serialisable."""
+        out = self.summary()
+        out["per_category"] = self.per_category.to_dict(orient="records")
+        out["confused_pairs"] = self.confused_pairs.to_dict(orient="records")
+        return out
+
+
+def _deepest(labels) -> set[Label]:
+    labels = {(p, c) for p, c in labels}
+    with_child = {p for p, c in labels if c is not None}
+    return {lab for lab in labels if lab[1] is not None or lab[0] not in with_child}
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+    return precision, recall, f1
+
+
+def _level_stats(gold: list[set], pred: list[set]):
+    tp, n_gold, n_pred = Counter(), Counter(), Counter()
+    for g, p in zip(gold, pred):
+        n_gold.update(g)
+        n_pred.update(p)
+        tp.update(g & p)
+    micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    cats = set(n_gold) | set(n_pred)
+    per = {c: _prf(tp[c], n_pred[c], n_gold[c]) + (n_gold[c], n_pred[c]) for c in cats}
+    macro = float(np.mean([v[2] for v in per.values()])) if per else 0.0
+    return micro, macro, per
+
+
+def evaluate_predictions(
+    y_true: Sequence[Sequence[Label]], y_pred: Sequence[Sequence[Label]], taxonomy=None, *, top_confusions: int = 10
+) -> EvaluationReport:
+    """Score predicted label lists against gold label lists.
+
+    >>> gold = [[("food", "quality")], [("service", None)], []]
+    >>> pred = [[("food", "quality"), ("service", None)], [("service", "staff")], []]
+    >>> r = evaluate_predictions(gold, pred)
+    >>> round(r.parent_micro_f1, 3), round(r.path_micro_f1, 3)
+    (0.8, 0.4)
+    """
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}.")
+    gold_paths = [_deepest(g) for g in y_true]
+    pred_paths = [_deepest(p) for p in y_pred]
+    gold_parents = [{(p, None) for p, _ in g} for g in gold_paths]
+    pred_parents = [{(p, None) for p, _ in g} for g in pred_paths]
+    (pp, pr, pf), p_macro, p_per = _level_stats(gold_parents, pred_parents)
+    (lp, lr, lf), l_macro, l_per = _level_stats(gold_paths, pred_paths)
+
+    order = {lab: i for i, lab in enumerate(taxonomy.labels)} if taxonomy is not None else {}
+
+    def name(label: Label) -> str:
+        if taxonomy is not None and label in order:
+            return taxonomy.display_name(label)
+        return label[0] if label[1] is None else f"{label[0]} > {label[1]}"
+
+    def sort_key(label: Label):
+        return (order.get(label, len(order)), label[0], label[1] or "")
+
+    rows = []
+    for level, per in (("parent", p_per), ("path", l_per)):
+        for lab in sorted(per, key=sort_key):
+            precision, recall, f1, support, predicted = per[lab]
+            rows.append(
+                {
+                    "category": name(lab),
+                    "level": level,
+                    "precision": precision,
+                    "recall": recall,
+                    "f1": f1,
+                    "support": int(support),
+                    "predicted": int(predicted),
+                }
+            )
+    per_category = pd.DataFrame(
+        rows, columns=["category", "level", "precision", "recall", "f1", "support", "predicted"]
+    )
+
+    confusions: Counter = Counter()
+    for g, p in zip(gold_paths, pred_paths):
+        missed, extra = g - p, p - g
+        for t in missed:
+            for q in extra:
+                confusions[(t, q)] += 1
+    top = sorted(confusions.items(), key=lambda kv: (-kv[1], sort_key(kv[0][0]), sort_key(kv[0][1])))
+    confused = pd.DataFrame(
+        [{"true": name(t), "predicted": name(q), "count": c} for (t, q), c in top[:top_confusions]],
+        columns=["true", "predicted", "count"],
+    )
+    return EvaluationReport(
+        n_rows=len(y_true),
+        parent_micro_f1=pf,
+        parent_macro_f1=p_macro,
+        path_micro_f1=lf,
+        path_macro_f1=l_macro,
+        path_micro_precision=lp,
+        path_micro_recall=lr,
+        per_category=per_category,
+        confused_pairs=confused,
+    )
+
+
+def cross_validate_model(
+    estimator,
+    texts: Sequence[str],
+    labels: Sequence[Sequence[Label]],
+    *,
+    groups=None,
+    cv: int = 5,
+    random_state: int = 0,
+) -> EvaluationReport:
+    """Out-of-fold predictions of ``estimator`` (cloned per fold), scored.
+
+    Folds are ``GroupKFold`` when ``groups`` are given (related comments stay in one
+    fold), else shuffled ``KFold``. ``extra`` of the report holds ``cv_folds`` and the
+    mean fit time per fold in seconds.
+
+    >>> from feedback_classifier.model.estimator import FeedbackClassifier
+    >>> texts = ["late courier", "rude staff", "courier late again", "staff rude again"] * 3
+    >>> y = [[("delivery", None)], [("service", None)]] * 6
+    >>> r = cross_validate_model(FeedbackClassifier(analyzer=str.split, cv=2), texts, y, cv=3)
+    >>> r.extra["cv_folds"], r.n_rows
+    (3, 12)
+    """
+    import time
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold, KFold
+
+    texts = list(texts)
+    labels = [list(lab) for lab in labels]
+    n = len(texts)
+    if n != len(labels):
+        raise ValueError(f"{n} texts but {len(labels)} label lists.")
+    if groups is not None:
+        groups = np.asarray(groups)
+        n_splits = min(cv, len(np.unique(groups)))
+        if n_splits < 2:
+            raise ValueError("Cross-validation needs at least 2 distinct groups.")
+        splits = GroupKFold(n_splits=n_splits).split(np.zeros(n), groups=groups)
+    else:
+        n_splits = min(cv, n)
+        if n_splits < 2:
+            raise ValueError("Cross-validation needs at least 2 rows.")
+        splits = KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(np.zeros(n))
+    predicted: list[list[Label]] = [[] for _ in range(n)]
+    fit_seconds = []
+    for train_idx, test_idx in splits:
+        model = clone(estimator)
+        start = time.perf_counter()
+        model.fit(
+            [texts[i] for i in train_idx],
+            [labels[i] for i in train_idx],
+            groups=None if groups is None else groups[train_idx],
+        )
+        fit_seconds.append(time.perf_counter() - start)
+        for i, labs in zip(test_idx, model.predict_labels([texts[i] for i in test_idx])):
+            predicted[i] = labs
+    taxonomy = getattr(estimator, "taxonomy", None)
+    report = evaluate_predictions(labels, predicted, taxonomy)
+    report.extra.update({"cv_folds": n_splits, "fit_seconds_per_fold": float(np.mean(fit_seconds))})
+    report.predictions = predicted
+    return report
+
+
+# --------------------------------------------------------------------------------------
+# file-level jobs behind `feedback-classifier train` and `evaluate`
+
+
+@dataclass
+class LabelledData:
+    """Texts and parsed labels read from a labelled table."""
+
+    texts: list[str]
+    labels: list[list[Label]]
+    groups: list | None
+    taxonomy: object
+    taxonomy_inferred: bool
+
+
+@dataclass
+class TrainResult:
+    """What ``train_file`` did: the model, where it went, and its cross-validated quality."""
+
+    model: object
+    path: object
+    rows: int
+    taxonomy_inferred: bool
+    cv_report: EvaluationReport | None
+    fit_seconds: float
+
+
+def read_labelled_table(
+    data,
+    *,
+    text_col: str = "text",
+    labels_col: str = "labels",
+    taxonomy=None,
+    group_col: str | None = None,
+) -> LabelledData:
+    """Read a labelled CSV/XLSX/... and parse its label cells.
+
+    ``taxonomy``: a ``Taxonomy``, a bundled name (``cx-default``) or a YAML path; when
+    ``None`` it is inferred from the label cells. An unknown label raises ``LabelError``
+    naming the 1-based data row, the column and the closest taxonomy paths.
+    """
+    from feedback_classifier.tableio.tables import read_table, require_columns
+    from feedback_classifier.taxonomy.core import Taxonomy, infer_taxonomy, load_taxonomy
+
+    df = read_table(data)
+    needed = [text_col, labels_col] + ([group_col] if group_col else [])
+    require_columns(df, needed, source=str(data))
+    cells = df[labels_col].tolist()
+    inferred = taxonomy is None
+    if taxonomy is None:
+        taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data))
+    elif not isinstance(taxonomy, Taxonomy):
+        taxonomy = load_taxonomy(taxonomy)
+    labels = [
+        taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in enumerate(cells)
+    ]
+    texts = ["" if _missing(t) else str(t) for t in df[text_col].tolist()]
+    groups = None
+    if group_col:
+        groups = ["" if _missing(g) else str(g) for g in df[group_col].tolist()]
+    return LabelledData(texts, labels, groups, taxonomy, inferred)
+
+
+def train_file(
+    data,
+    out,
+    *,
+    text_col: str = "text",
+    labels_col: str = "labels",
+    taxonomy=None,
+    group_col: str | None = None,
+    cv: int = 5,
+    params: dict | None = None,
+    embeddings: str = "none",
+) -> TrainResult:
+    """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
+
+    ``cv`` folds (grouped by ``group_col`` when given) measure the model before the
+    final fit on all rows; ``cv < 2`` skips the measurement. The taxonomy (given or
+    inferred) and the metrics are stored in the model file's header. ``embeddings``
+    adds English vectors from MiniLM to the features (needs the ``embeddings`` extra to
+    train): ``"static"`` (token vectors distilled once, stored in the model, fast to
+    predict without torch), ``"context"`` (the same vectors fitted to the training
+    texts' contexts: more accurate, as fast to predict) or ``"minilm"`` (full sentence
+    embeddings: a few hundred comments/s, the extra needed to predict too); see
+    ``embedding_params``.
+
+    >>> import tempfile, os, pandas as pd
+    >>> d = tempfile.mkdtemp()
+    >>> pd.DataFrame({"text": ["late courier", "rude staff"] * 6,
+    ...               "labels": ["Delivery", "Service > Staff"] * 6}).to_csv(f"{d}/l.csv", index=False)
+    >>> r = train_file(f"{d}/l.csv", f"{d}/m.joblib", cv=2)
+    >>> r.rows, r.taxonomy_inferred, r.model.predict_labels(["rude staff"])
+    (12, True, [[('service', 'staff')]])
+    """
+    import time
+
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.persist import save_model
+
+    table = read_labelled_table(
+        data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col
+    )
+    if not any(table.labels):
+        raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
+    params = {**embedding_params(embeddings), **(params or {})}
+    estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
+    report = None
+    if cv >= 2:
+        report = cross_validate_model(estimator, table.texts, table.labels, groups=table.groups, cv=cv)
+    start = time.perf_counter()
+    model = estimator.fit(table.texts, table.labels, groups=table.groups)
+    fit_seconds = time.perf_counter() - start
+    metrics = report.summary() if report is not None else {}
+    path = save_model(model, out, metrics=metrics, training_rows=len(table.texts))
+    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds)
+
+
+EMBEDDINGS = ("none", "static", "context", "minilm")
+
+
+def embedding_params(name: str) -> dict:
+    """The ``FeedbackClassifier`` parameters that ``train --embeddings NAME`` adds.
+
+    ``"static"``: MiniLM token vectors distilled once; ``"context"``: the same, fitted to
+    the training texts' contexts (MiniLM reads them at fit time; 128 dimensions, weight
+    1.5, the best of the settings measured on SemEval-2016 English); both predict
+    without torch. ``"minilm"``: full sentence embeddings, needed to predict too.
+
+    >>> embedding_params("none")
+    {}
+    """
+    if name == "none":
+        return {}
+    if name in ("static", "context"):
+        from feedback_classifier.model.static_vectors import StaticEmbedder
+
+        if name == "static":
+            return {"embedder": StaticEmbedder()}
+        return {"embedder": StaticEmbedder(dims=128, context=True), "embedding_weight": 1.5}
+    if name == "minilm":
+        from feedback_classifier.model.estimator import MiniLMEmbedder
+
+        return {"embedder": MiniLMEmbedder()}
+    raise ValueError(f"embeddings must be one of {', '.join(EMBEDDINGS)}, not {name!r}")
+
+
+def evaluate_file(data, model_path, *, text_col: str = "text", labels_col: str = "labels") -> EvaluationReport:
+    """Score a saved model on a labelled table (labels parsed with the model's taxonomy)."""
+    from feedback_classifier.model.persist import load_model
+
+    model = load_model(model_path)
+    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_)
+    predicted = model.predict_labels(table.texts)
+    return evaluate_predictions(table.labels, predicted, model.taxonomy_)
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _stem(path) -> str:
+    from pathlib import Path
+
+    from feedback_classifier.taxonomy.core import slugify
+
+    return slugify(Path(str(path)).stem) or "inferred"

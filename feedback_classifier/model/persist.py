@@ -1,0 +1,246 @@
+"""Saving and loading trained classifiers, with a metadata header checked before unpickling.
+
+A model file is three parts::
+
+    FEEDBACK-CLASSIFIER-MODEL\\n          magic line
+    {"format_version": 1, ...}\\n          one line of JSON metadata (the header)
+    <joblib payload>                       the pickled FeedbackClassifier
+
+The header records the format version, the package, scikit-learn, numpy, scipy and
+spaCy versions, the taxonomy (as a dict) and its hash, the label list, the number of
+training rows, the training date, cross-validated metrics, and the payload's length
+and SHA-256. ``load_model`` reads and checks the header first and unpickles the
+payload only when everything checks out, because unpickling runs code: a file that
+is not ours, truncated, altered, made with another scikit-learn version or for
+another taxonomy is refused with a ``ModelFileError`` saying what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import io
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from feedback_classifier.errors import ModelFileError
+from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
+from feedback_classifier.tableio.tables import write_file_atomic
+
+MAGIC = b"FEEDBACK-CLASSIFIER-MODEL\n"
+FORMAT_VERSION = 1
+_MAX_HEADER_BYTES = 64 * 1024 * 1024
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _major_minor(version: str | None) -> tuple[str, ...] | None:
+    return tuple(version.split(".")[:2]) if version else None
+
+
+def _runtime_versions() -> dict[str, str | None]:
+    from feedback_classifier import __version__
+
+    return {
+        "feedback_classifier": __version__,
+        "scikit_learn": _version("scikit-learn"),
+        "numpy": _version("numpy"),
+        "scipy": _version("scipy"),
+        "spacy": _version("spacy"),
+        "joblib": _version("joblib"),
+    }
+
+
+def save_model(clf, path, *, metrics: dict | None = None, training_rows: int | None = None) -> Path:
+    """Write a fitted classifier to ``path`` atomically (temp file + rename).
+
+    ``metrics`` (e.g. cross-validated F1 scores) and ``training_rows`` are stored in
+    the header so ``read_model_metadata`` can show them without loading the model.
+
+    >>> from feedback_classifier.model.estimator import FeedbackClassifier
+    >>> clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(
+    ...     ["late courier", "rude staff"] * 4, [[("delivery", None)], [("service", None)]] * 4)
+    >>> import tempfile, os
+    >>> p = save_model(clf, os.path.join(tempfile.mkdtemp(), "m.joblib"), training_rows=8)
+    >>> read_model_metadata(p)["training_rows"]
+    8
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(clf, "classes_")
+    path = Path(path)
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer, compress=3)
+    payload = buffer.getvalue()
+    taxonomy = clf.taxonomy_
+    header = {
+        "format_version": FORMAT_VERSION,
+        "versions": _runtime_versions(),
+        "model_class": type(clf).__name__,
+        "taxonomy_name": taxonomy.name,
+        "taxonomy_hash": taxonomy.hash,
+        "taxonomy": taxonomy.to_dict(),
+        "labels": [list(label) for label in clf.classes_],
+        "thresholds": [float(t) for t in clf.thresholds_],
+        "training_rows": training_rows,
+        "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "metrics": metrics or {},
+        "payload_bytes": len(payload),
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    line = json.dumps(header, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
+    write_file_atomic(path, MAGIC + line + b"\n" + payload, make_parents=True)
+    return path
+
+
+def _jsonable(value: Any):
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    raise TypeError(f"cannot store {type(value).__name__} in a model header")
+
+
+def _not_ours(path: Path, why: str) -> ModelFileError:
+    return ModelFileError(
+        f"{path} is not a feedback-classifier model file ({why}); "
+        "make one with `feedback-classifier train DATA --out models/NAME.joblib`."
+    )
+
+
+def _read_header(fh, path: Path) -> tuple[dict, int]:
+    magic = fh.read(len(MAGIC))
+    if magic != MAGIC:
+        raise _not_ours(path, "no model header at the start")
+    line = fh.readline(_MAX_HEADER_BYTES)
+    if not line.endswith(b"\n"):
+        raise _not_ours(path, "the header is cut off or corrupt")
+    try:
+        header = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _not_ours(path, "the header is corrupt") from None
+    if not isinstance(header, dict) or "format_version" not in header:
+        raise _not_ours(path, "the header is corrupt")
+    return header, len(MAGIC) + len(line)
+
+
+def read_model_metadata(path) -> dict:
+    """The header of a model file (versions, taxonomy, labels, metrics...), without unpickling.
+
+    Raises ``ModelFileError`` if the file is missing or not a model file.
+
+    >>> read_model_metadata("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
+    """
+    path = Path(path)
+    with _open_model_file(path) as fh:
+        header, _ = _read_header(fh, path)
+    return header
+
+
+@contextlib.contextmanager
+def _open_model_file(path: Path):
+    """Open a model file for reading, turning a wrong path into a ModelFileError."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise ModelFileError(f"Model file {path} does not exist; check the path.") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"Model path {path} is a directory; pass a .joblib model file.") from None
+    with fh:
+        yield fh
+
+
+def check_model_metadata(header: dict, path, *, taxonomy=None, allow_version_mismatch: bool = False) -> None:
+    """Raise ``ModelFileError`` when a model with this header must not be loaded here."""
+    path = Path(path)
+    fmt = header.get("format_version")
+    if not isinstance(fmt, int) or fmt > FORMAT_VERSION or fmt < 1:
+        raise ModelFileError(
+            f"{path} uses model file format {fmt!r}, which this feedback-classifier "
+            f"(format {FORMAT_VERSION}) cannot read; upgrade feedback-classifier or retrain the "
+            "model with `feedback-classifier train ...`."
+        )
+    saved = header.get("versions") or {}
+    here = _runtime_versions()
+    if not allow_version_mismatch:
+        for key, package, part in (("scikit_learn", "scikit-learn", _major_minor), ("numpy", "numpy", _major)):
+            if part(saved.get(key)) != part(here[key]):
+                raise ModelFileError(
+                    f"{path} was trained with {package} {saved.get(key)} but {here[key]} is installed; "
+                    f"pickled models only load reliably with the same {package} version. Retrain it with "
+                    "`feedback-classifier train DATA --out MODEL` (or pass allow_version_mismatch=True "
+                    "to load it at your own risk)."
+                )
+    if taxonomy is not None and header.get("taxonomy_hash") != taxonomy.hash:
+        raise ModelFileError(
+            f"{path} was trained for taxonomy {header.get('taxonomy_name')!r} "
+            f"(hash {str(header.get('taxonomy_hash'))[:12]}) but taxonomy {taxonomy.name!r} "
+            f"(hash {taxonomy.hash[:12]}) was given; use the taxonomy the model was trained with "
+            "or retrain the model with `feedback-classifier train ... --taxonomy FILE`."
+        )
+
+
+def _major(version: str | None) -> tuple[str, ...] | None:
+    return tuple(version.split(".")[:1]) if version else None
+
+
+def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
+    """Load a classifier saved by ``save_model``, after checking its header.
+
+    ``taxonomy``: when given, the model must have been trained for exactly this
+    taxonomy (same hash). The payload is unpickled only when the magic line, the
+    format, the library versions, the taxonomy and the payload's length and SHA-256
+    all check out.
+
+    >>> load_model("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
+    """
+    path = Path(path)
+    with _open_model_file(path) as fh:
+        header, _ = _read_header(fh, path)
+        check_model_metadata(header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch)
+        expected = header.get("payload_bytes")
+        payload = fh.read(expected + 1 if isinstance(expected, int) and expected >= 0 else -1)
+    if len(payload) != expected:
+        raise ModelFileError(
+            f"{path} is truncated or corrupt: the model data is {len(payload)} bytes, the header says "
+            f"{expected}; copy the file again or retrain with `feedback-classifier train ...`."
+        )
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise ModelFileError(
+            f"{path} is corrupt: its model data does not match the checksum in its header; "
+            "copy the file again or retrain with `feedback-classifier train ...`."
+        )
+    try:
+        model = joblib_load_restricted(payload)
+    except ForbiddenGlobal as exc:
+        raise ModelFileError(
+            f"{path} was refused: its model data asks to load {exc}, which a feedback-classifier "
+            "model never contains (the file may have been tampered with); nothing in it was run. "
+            "Use a model you or your team trained with `feedback-classifier train`."
+        ) from None
+    except Exception as exc:  # a payload that passed the checksum but is not a model we can read
+        raise _not_ours(path, f"its model data cannot be read: {type(exc).__name__}") from None
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    if not isinstance(model, FeedbackClassifier):
+        raise _not_ours(path, f"it holds a {type(model).__name__}, not a FeedbackClassifier")
+    return model

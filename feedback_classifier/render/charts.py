@@ -1,0 +1,410 @@
+"""Charts of a drivers result: impact bars with CI whiskers and a priority matrix.
+
+Figures are built on ``matplotlib.figure.Figure`` with the Agg canvas (never pyplot), so they
+work headless, in threads and in batch jobs, and never open a window. Use
+:func:`figure_bytes` / :func:`chart_images` to get PNG bytes or SVG text (the HTML report
+inlines them) and :func:`write_charts` to save PNG files atomically.
+
+>>> import pandas as pd
+>>> from feedback_classifier.insights.drivers import compute_drivers
+>>> df = pd.DataFrame({"nps": [10, 2, 9, 1, 8, 3], "categories": ["", "Price", "", "Price; Delivery", "Delivery", ""]})
+>>> res = compute_drivers(df, score_col="nps", n_boot=50, min_n=1)
+>>> figure_bytes(impact_chart(res), "png")[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+>>> figure_bytes(priority_matrix(res), "svg").lstrip().startswith("<?xml")
+True
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import ScalarFormatter
+
+from feedback_classifier.tableio.tables import write_file_atomic
+
+HARM = "#c0392b"
+GOOD = "#27ae60"
+MUTED = "#9aa5b1"
+_MAX_LABEL = 42
+_MATRIX_LABEL = 24  # characters per line of a priority-matrix label (two lines at most)
+
+LANGUAGES = ("en", "ru")
+
+# Every word a chart draws, per report language; category names arrive already translated.
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "empty": "No categories mentioned",
+        "n": "  (n={n})",
+        "n_low": "  (n={n}, low)",
+        "impact_axis": "Impact on {metric}, points",
+        "ci": ", {confidence} CI",
+        "impact_title_parent": "What moves {metric}: leave-out impact by parent category",
+        "impact_title_category": "What moves {metric}: leave-out impact by category",
+        "pale": "pale: interval includes 0",
+        "hatched": "hatched: fewer than {min_n} scored mentions",
+        "share_axis": "Share of comments mentioning it, %",
+        "fix_first_bottom": "bottom right = frequent and harmful: fix first",
+        "fix_first_top": "top right = frequent and harmful: fix first",
+        "matrix_title_parent": "Priority matrix: parent categories",
+        "matrix_title_category": "Priority matrix: categories",
+        "harmful": "pulls {metric} down",
+        "helpful": "lifts {metric}",
+        "low_n": "fewer than {min_n} scored mentions",
+        "median": "median share",
+        "unlabelled": "{k} of {n} points unlabelled (see the drivers table)",
+    },
+    "ru": {
+        "empty": "Ни одна категория не упомянута",
+        "n": "  (n={n})",
+        "n_low": "  (n={n}, мало)",
+        "impact_axis": "Влияние на {metric}, пункты",
+        "ci": ", {confidence} ДИ",
+        "impact_title_parent": "Что влияет на {metric}: влияние родительских категорий",
+        "impact_title_category": "Что влияет на {metric}: влияние категорий",
+        "pale": "бледные: интервал включает 0",
+        "hatched": "штриховка: меньше {min_n} упоминаний с оценкой",
+        "share_axis": "Доля комментариев с упоминанием, %",
+        "fix_first_bottom": "справа внизу — частые и вредные: исправлять первыми",
+        "fix_first_top": "справа вверху — частые и вредные: исправлять первыми",
+        "matrix_title_parent": "Матрица приоритетов: родительские категории",
+        "matrix_title_category": "Матрица приоритетов: категории",
+        "harmful": "снижает {metric}",
+        "helpful": "повышает {metric}",
+        "low_n": "меньше {min_n} упоминаний с оценкой",
+        "median": "медианная доля",
+        "unlabelled": "без подписи {k} из {n} точек (см. таблицу драйверов)",
+    },
+}
+_METRICS = {
+    "en": {"nps": "NPS", "csat": "CSAT (% top-2-box)", "ces": "CES (mean)", "mean": "mean score"},
+    "ru": {"nps": "NPS", "csat": "CSAT (% топ-2)", "ces": "CES (среднее)", "mean": "средняя оценка"},
+}
+
+
+def _text(lang: str, key: str, **values: Any) -> str:
+    return TEXT[lang][key].format(**values)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in TEXT:
+        raise ValueError(f"Unsupported chart language {lang!r}: use one of {', '.join(LANGUAGES)}.")
+    return lang
+
+
+def _short(name: str, limit: int = _MAX_LABEL) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+class _DecimalComma(ScalarFormatter):
+    """Tick labels with a decimal comma (Russian typography); otherwise matplotlib's own choice."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def _localise_ticks(lang: str, *axes: Any) -> None:
+    if lang == "ru":
+        for axis in axes:
+            axis.set_major_formatter(_DecimalComma())
+
+
+def _percent(value: float, lang: str) -> str:
+    text = f"{value:.0%}" if round(value * 100) == value * 100 else f"{value:.1%}"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def _context(result: Any, lang: str = "en") -> tuple[str, float, float, int]:
+    settings = getattr(result, "settings", {}) or {}
+    kind = settings.get("score_type", "nps")
+    metric = _METRICS[lang].get(kind, settings.get("metric", "metric"))
+    orientation = 1.0 if (kind in ("nps", "csat") or settings.get("higher_is_better", True)) else -1.0
+    return metric, orientation, float(settings.get("confidence", 0.95)), int(settings.get("min_n", 30))
+
+
+def _rows(result: Any, level: str) -> pd.DataFrame:
+    """The drivers rows of ``level`` from a DriversResult or its ``table`` DataFrame."""
+    if isinstance(result, pd.DataFrame):  # a DataFrame's "level" column would shadow .level()
+        return result[result["level"] == level]
+    return result.level(level)
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _empty(fig: Figure, lang: str) -> Figure:
+    ax = fig.axes[0]
+    ax.text(0.5, 0.5, _text(lang, "empty"), ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: str | None = None,
+                 lang: str = "en") -> Figure:
+    """Horizontal bars of leave-out impact per category (most harmful on top) with CI whiskers.
+
+    Categories under ``min_n`` scored mentions are drawn hatched and pale, and marked in the label.
+    Every text of the chart (axis, notes, default title) is in ``lang`` ("en" or "ru").
+    """
+    lang = _check_lang(lang)
+    metric, orientation, confidence, min_n = _context(result, lang)
+    table = _rows(result, level)
+    table = table.head(top).iloc[::-1]  # matplotlib draws the first bar at the bottom
+    fig = _new_figure(8.0, max(2.5, 0.38 * len(table) + 1.4))
+    ax = fig.add_subplot()
+    if table.empty:
+        return _empty(fig, lang)
+    impact = table["impact"].to_numpy(dtype=float)
+    low = table["impact_low"].to_numpy(dtype=float)
+    high = table["impact_high"].to_numpy(dtype=float)
+    low_n = table["low_n"].to_numpy(dtype=bool)
+    harmful = impact * orientation < 0
+    has_ci = np.isfinite(low) & np.isfinite(high)
+    # Pale when the interval includes zero: the sign of a small impact is not established.
+    clear = has_ci & ((low > 0) | (high < 0))
+    colors = [HARM if bad else GOOD for bad in harmful]
+    y = np.arange(len(table))
+    bars = ax.barh(y, impact, color=colors, edgecolor=colors, linewidth=0.8)
+    for bar, small, sure in zip(bars, low_n, clear | ~has_ci):
+        if not sure:
+            bar.set_alpha(0.35)
+        if small:
+            bar.set_hatch("///")
+            bar.set_facecolor("white")
+    if has_ci.any():
+        err = np.vstack([np.clip(impact - low, 0, None), np.clip(high - impact, 0, None)])
+        ax.errorbar(impact[has_ci], y[has_ci], xerr=err[:, has_ci], fmt="none", ecolor="#333333",
+                    elinewidth=1, capsize=3)
+    labels = [
+        _short(str(name)) + _text(lang, "n_low" if small else "n", n=int(n))
+        for name, n, small in zip(table["category"], table["mentions_scored"], low_n)
+    ]
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    _localise_ticks(lang, ax.xaxis)
+    xlabel = _text(lang, "impact_axis", metric=metric)
+    if has_ci.any():
+        xlabel += _text(lang, "ci", confidence=_percent(confidence, lang))
+    ax.set_title(title or _text(lang, f"impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric))
+    ax.grid(axis="x", alpha=0.3)
+    notes = []
+    if has_ci.any() and not clear[has_ci].all():
+        notes.append(_text(lang, "pale"))
+    if low_n.any():
+        notes.append(_text(lang, "hatched", min_n=min_n))
+    ax.set_xlabel(xlabel + ("\n(" + "; ".join(notes) + ")" if notes else ""))
+    return fig
+
+
+def _matrix_names(names: list[str]) -> list[str]:
+    """Short point labels: the child part of 'Parent > Child' when that is unambiguous, at most
+    two lines of ``_MATRIX_LABEL`` characters."""
+    children = [n.rsplit(">", 1)[-1].strip() for n in names]
+    counts = pd.Series(children).value_counts()
+    out = []
+    for full, child in zip(names, children):
+        name = child if counts[child] == 1 else full
+        lines = textwrap.wrap(name, _MATRIX_LABEL, break_long_words=True) or [name]
+        if len(lines) > 2:
+            lines = [lines[0], _short(" ".join(lines[1:]), _MATRIX_LABEL)]
+        out.append("\n".join(lines))
+    return out
+
+
+def _label_order(share: np.ndarray, impact: np.ndarray, clear: np.ndarray, label_top: int) -> list[int]:
+    """Which points get a label, most important first: points whose interval excludes zero,
+    then the top ``label_top`` by a mix of |impact| and share (both scaled to 0..1)."""
+    weight = np.abs(impact) / max(float(np.abs(impact).max()), 1e-9) + share / max(float(share.max()), 1e-9)
+    weight = np.where(np.isfinite(weight), weight, 0.0)
+    ranked = sorted(range(len(share)), key=lambda i: (-weight[i], i))
+    chosen = set(ranked[:label_top]) | {i for i in range(len(share)) if clear[i]}
+    return [i for i in ranked if i in chosen]
+
+
+def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    x0, y0, x1, y1 = box
+    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+
+
+def _place_labels(fig: Figure, ax: Any, xs: np.ndarray, ys: np.ndarray, sizes: np.ndarray,
+                  order: list[int], texts: list[str], fontsize: float = 8.0) -> tuple[list[Any], list[int]]:
+    """Greedy, deterministic placement of point labels (in priority order) at the first of a few
+    candidate spots around each point that overlaps no placed label, no marker and stays inside
+    the axes; farther spots get a thin leader line. Returns (the annotations, indices left unlabelled)."""
+    fig.draw_without_rendering()  # fixes the constrained layout and the autoscaled limits
+    renderer = fig.canvas.get_renderer()
+    px_per_pt = fig.dpi / 72.0
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    radius = np.sqrt(sizes) / 2 * px_per_pt  # scatter sizes are areas in pt^2
+    frame = ax.get_window_extent(renderer)
+    pad = 2 * px_per_pt
+    obstacles = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(pts, radius)]
+    placed: list[tuple[float, float, float, float]] = []
+    missed, annotations = [], []
+    for i in order:
+        probe = ax.text(0, 0, texts[i], fontsize=fontsize, linespacing=1.0)
+        bb = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = bb.width, bb.height
+        x, y = pts[i]
+        spot = None
+        for ring, extra in enumerate((0.0, 10.0, 22.0)):
+            gap = radius[i] + (3.0 + extra) * px_per_pt
+            diag = gap * 0.71
+            # (anchor dx, dy in pixels, horizontal alignment, vertical alignment)
+            for dx, dy, ha, va in ((gap, 0, "left", "center"), (-gap, 0, "right", "center"),
+                                   (diag, diag, "left", "bottom"), (-diag, diag, "right", "bottom"),
+                                   (diag, -diag, "left", "top"), (-diag, -diag, "right", "top"),
+                                   (0, gap, "center", "bottom"), (0, -gap, "center", "top")):
+                ax_x, ax_y = x + dx, y + dy
+                x0 = ax_x - (0 if ha == "left" else w if ha == "right" else w / 2)
+                y0 = ax_y - (0 if va == "bottom" else h if va == "top" else h / 2)
+                box = (x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad)
+                inside = frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1
+                if inside and not _overlaps(box, placed) and not _overlaps(box, obstacles):
+                    spot = (dx, dy, ha, va, ring, box)
+                    break
+            if spot:
+                break
+        if spot is None:
+            missed.append(i)
+            continue
+        dx, dy, ha, va, ring, box = spot
+        placed.append(box)
+        arrow = {"arrowstyle": "-", "color": "#777777", "linewidth": 0.6, "shrinkA": 0, "shrinkB": radius[i] / px_per_pt}
+        annotations.append(ax.annotate(texts[i], (xs[i], ys[i]), xytext=(dx / px_per_pt, dy / px_per_pt), textcoords="offset points",
+                    ha=ha, va=va, fontsize=fontsize, linespacing=1.0, color="#1d2430",
+                    arrowprops=arrow if ring > 0 else None))
+    return annotations, missed
+
+
+def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, title: str | None = None,
+                    lang: str = "en") -> Figure:
+    """Share of comments (x) against impact (y): frequent and harmful categories are fixed first.
+
+    Every point is drawn; labels go to the points that matter most (interval excludes zero, then
+    the ``label_top`` largest by |impact| and share) and are placed so they never overlap each
+    other or a marker; a note says how many points were left unlabelled. Texts are in ``lang``.
+    """
+    lang = _check_lang(lang)
+    metric, orientation, _, min_n = _context(result, lang)
+    table = _rows(result, level)
+    table = table[table["mentions"] > 0]
+    fig = _new_figure(8.0, 6.0)
+    ax = fig.add_subplot()
+    if table.empty:
+        return _empty(fig, lang)
+    share = 100 * table["share"].to_numpy(dtype=float)
+    impact = table["impact"].to_numpy(dtype=float)
+    low_n = table["low_n"].to_numpy(dtype=bool)
+    low = table["impact_low"].to_numpy(dtype=float)
+    high = table["impact_high"].to_numpy(dtype=float)
+    clear = ~low_n & np.isfinite(low) & np.isfinite(high) & ((low > 0) | (high < 0))
+    harmful = impact * orientation < 0
+    sizes = 30 + 400 * table["mentions"].to_numpy(dtype=float) / max(1.0, float(table["mentions"].max()))
+    colors = [MUTED if small else (HARM if bad else GOOD) for small, bad in zip(low_n, harmful)]
+    plotted = np.isfinite(share) & np.isfinite(impact)
+    # As in the impact chart: pale when the interval includes zero (the sign is not established).
+    unsure = ~low_n & ~clear
+    alphas = np.where(unsure, 0.35, 0.75)
+    ax.scatter(share, impact, s=sizes, c=colors, alpha=alphas, edgecolors="#333333", linewidths=0.5, zorder=3)
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.axvline(float(np.median(share)), color="#999999", linewidth=0.8, linestyle="--",
+               label=_text(lang, "median"))
+    ax.margins(x=0.15, y=0.12)
+    _localise_ticks(lang, ax.xaxis, ax.yaxis)
+    corner = "fix_first_bottom" if orientation > 0 else "fix_first_top"
+    ax.set_xlabel(_text(lang, "share_axis") + "\n(" + _text(lang, corner) + ")")
+    ax.set_ylabel(_text(lang, "impact_axis", metric=metric))
+    ax.set_title(title or _text(lang, f"matrix_title_{'parent' if level == 'parent' else 'category'}"))
+    ax.grid(alpha=0.3)
+    # A legend for the colours (and the median line) below the plot, where it can cover nothing.
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",
+                      markeredgewidth=0.5, alpha=0.75, label=t)
+               for c, t, shown in ((HARM, _text(lang, "harmful", metric=metric), (harmful & ~low_n).any()),
+                                   (GOOD, _text(lang, "helpful", metric=metric), (~harmful & ~low_n).any()),
+                                   (MUTED, _text(lang, "low_n", min_n=min_n), low_n.any())) if shown]
+    if unsure.any():
+        handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
+                              markeredgecolor="#333333", markeredgewidth=0.5, label=_text(lang, "pale")))
+    handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=_text(lang, "median")))
+    one_row = sum(len(h.get_label()) for h in handles) <= 80
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if one_row else -(-len(handles) // 2),
+               fontsize=8, frameon=False,
+               handletextpad=0.3, columnspacing=1.2)
+    names = _matrix_names([str(c) for c in table["category"]])
+    order = [i for i in _label_order(np.where(plotted, share, 0), np.where(plotted, impact, 0), clear, label_top)
+             if plotted[i]]
+    xlabel, n_points = ax.get_xlabel(), int(plotted.sum())
+
+    def note(k: int) -> str:
+        return xlabel + ("\n" + _text(lang, "unlabelled", k=k, n=n_points) if k else "")
+
+    # The note sits under the x label, outside the plot, so it covers no point. It is set before
+    # placing the labels because it changes the layout; if labels that did not fit add the note
+    # afterwards, the labels are placed again for the final layout.
+    ax.set_xlabel(note(n_points - len(order)))
+    annotations, missed = _place_labels(fig, ax, share, impact, sizes, order, names)
+    if missed and len(order) == n_points:
+        ax.set_xlabel(note(len(missed)))
+        for annotation in annotations:
+            annotation.remove()
+        annotations, missed = _place_labels(fig, ax, share, impact, sizes, order, names)
+    ax.set_xlabel(note(n_points - len(order) + len(missed)))
+    # The layout is final (the labels sit inside the axes): keep it instead of solving it again on save.
+    fig.set_layout_engine("none")
+    return fig
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 120) -> bytes | str:
+    """PNG bytes (``fmt="png"``) or SVG text (``fmt="svg"``) of a figure."""
+    fmt = fmt.lower()
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"Unsupported chart format {fmt!r}: use 'png' or 'svg'.")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
+    data = buf.getvalue()
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def chart_images(result: Any, *, fmt: str = "png", levels: tuple[str, ...] = ("parent", "category"),
+                 top: int = 15, lang: str = "en") -> dict[str, bytes | str]:
+    """All drivers charts as ``{file stem: PNG bytes or SVG text}``, e.g. for an HTML report.
+
+    Stems: ``impact_parent``, ``priority_parent``, ``impact_category``, ``priority_category``.
+    Chart texts are in ``lang``; category names are drawn as they are in ``result``.
+    """
+    images: dict[str, bytes | str] = {}
+    for level in levels:
+        images[f"impact_{level}"] = figure_bytes(impact_chart(result, level=level, top=top, lang=lang), fmt)
+        images[f"priority_{level}"] = figure_bytes(priority_matrix(result, level=level, lang=lang), fmt)
+    return images
+
+
+def write_charts(result: Any, directory: str | os.PathLike, *, fmt: str = "png", top: int = 15,
+                 lang: str = "en") -> list[Path]:
+    """Write the drivers charts into ``directory`` (created if needed), each file atomically."""
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, data in chart_images(result, fmt=fmt, top=top, lang=lang).items():
+        target = out_dir / f"{stem}.{fmt}"
+        written.append(write_file_atomic(target, data))
+    return written
+
+
+def chart_frame(result: Any, level: str = "parent") -> pd.DataFrame:
+    """The rows a chart of ``level`` draws (for captions and alt text)."""
+    return result.level(level)[["category", "share", "impact", "impact_low", "impact_high", "low_n"]]
