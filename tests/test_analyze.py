@@ -143,7 +143,8 @@ def test_analyze_missing_column_is_a_clear_error(tmp_path, survey_csv, tiny_mode
 
 
 def test_majority_language_and_period_detection():
-    from feedback_classifier.jobs.analyze import detect_period_column, majority_language
+    from feedback_classifier.insights.periods import detect_period_column
+    from feedback_classifier.lang import majority_language
 
     assert majority_language(["Курьер опоздал", "Очень дорого", "late"]) == "ru"
     assert majority_language(["", None]) == "en"

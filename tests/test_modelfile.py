@@ -1,7 +1,9 @@
 """Model files: round trip, and refusal (without unpickling) of anything that does not check out."""
 
 import json
+import os
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +148,75 @@ def test_rejects_a_newer_format(clf, tmp_path):
 def test_missing_file_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="does not exist"):
         load_model(tmp_path / "nope.joblib")
+
+
+# ---- files saved by earlier versions, and files that try to run code
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_model_saved_by_version_0_1_0_loads_and_predicts_the_same():
+    """Saved before the package was split into subpackages: class paths in it no longer exist."""
+    import json
+
+    from feedback_classifier.model.persist import load_model
+
+    clf = load_model(DATA / "model_v0_1_0.fcmodel")
+    saved = json.loads((DATA / "model_v0_1_0.predictions.json").read_text(encoding="utf-8"))
+    np.testing.assert_allclose(clf.predict_proba(saved["texts"]), np.array(saved["proba"]), atol=1e-8)
+    assert clf.predict(saved["texts"]).tolist() == saved["pred"]
+
+
+def _forged(tmp_path, payload: bytes) -> Path:
+    """A real model's header with ``payload`` behind it and the checksum recomputed, as an attacker would."""
+    import hashlib
+    import json
+
+    from feedback_classifier.model.persist import MAGIC, read_model_metadata
+
+    header = read_model_metadata(DATA / "model_v0_1_0.fcmodel")
+    header["payload_bytes"] = len(payload)
+    header["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+    path = tmp_path / "forged.joblib"
+    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    return path
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.mark.parametrize("compress", [0, 3])
+def test_a_forged_model_file_is_refused_before_its_code_runs(tmp_path, compress):
+    import io as _io
+
+    import joblib
+
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model.persist import load_model
+
+    marker = tmp_path / "pwned"
+    buffer = _io.BytesIO()
+    joblib.dump(_RunsCode(str(marker)), buffer, compress=compress)
+    with pytest.raises(ModelFileError, match="posix.mkdir|refused"):
+        load_model(_forged(tmp_path, buffer.getvalue()))
+    assert not marker.exists()
+
+
+def test_a_forged_plain_pickle_with_eval_is_refused(tmp_path):
+    import pickle
+
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model.persist import load_model
+
+    class Evil:
+        def __reduce__(self):
+            return (eval, ("__import__('os').mkdir('should-not-exist')",))
+
+    with pytest.raises(ModelFileError, match="builtins.eval"):
+        load_model(_forged(tmp_path, pickle.dumps(Evil())))
+    assert not Path("should-not-exist").exists()

@@ -402,7 +402,7 @@ def route_command(
 
     Example: feedback-classifier route survey.csv --text-col comment --score-col nps --out-dir queues/ --keep response_id
     """
-    from feedback_classifier.insights.routing import route_file
+    from feedback_classifier.jobs.route import route_file
 
     if out_format not in ("csv", "xlsx", "jsonl"):
         raise typer.BadParameter(f"'{out_format}' is not a queue format; use csv, xlsx or jsonl", param_hint="--format")
@@ -440,7 +440,7 @@ def report_command(
 
     Example: feedback-classifier report out/survey.enriched.csv --text-col comment --score-col nps --out report.html
     """
-    from feedback_classifier.render.report import report_file
+    from feedback_classifier.jobs.report import report_file
 
     result = report_file(
         data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,

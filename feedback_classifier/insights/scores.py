@@ -141,6 +141,52 @@ class ScoreSpec:
                 )
         return cls(kind, parsed, bool(higher_is_better))
 
+    @classmethod
+    def from_settings(cls, settings: dict) -> "ScoreSpec":
+        """The spec recorded in a result's ``settings`` (``score_type``, ``scale``, ``higher_is_better``).
+
+        >>> ScoreSpec.from_settings({"score_type": "ces", "scale": [1, 7], "higher_is_better": False}).higher_is_better
+        False
+        """
+        scale = settings.get("scale")
+        return cls.make(
+            settings.get("score_type", "nps"),
+            tuple(scale) if scale is not None else None,
+            bool(settings.get("higher_is_better", True)),
+        )
+
+    @property
+    def value_digits(self) -> int:
+        """Decimal places for the metric itself (NPS 20, CSAT 81%, CES 3.4).
+
+        >>> ScoreSpec.make("nps").value_digits, ScoreSpec.make("ces").value_digits
+        (0, 1)
+        """
+        return 1 if self.score_type in ("ces", "mean") else 0
+
+    @property
+    def impact_digits(self) -> int:
+        """Decimal places for differences and impacts (NPS -6.9 points, CES +0.12)."""
+        return self.value_digits + 1
+
+    @property
+    def unit(self) -> str:
+        """Suffix of the metric's value: ``%`` for CSAT's top-2-box share, else nothing."""
+        return "%" if self.score_type == "csat" else ""
+
+    def is_harmful(self, impact: Any) -> Any:
+        """Where an impact (metric with the category minus without) hurts satisfaction.
+
+        Lower NPS/CSAT is harmful; for a lower-is-better score (CES by default) a higher one is.
+
+        >>> ScoreSpec.make("nps").is_harmful(np.array([-2.0, 1.0])).tolist()
+        [True, False]
+        >>> bool(ScoreSpec.make("ces", higher_is_better=False).is_harmful(0.3))
+        True
+        """
+        values = np.asarray(impact, dtype=float)
+        return values < 0 if self.higher_is_better else values > 0
+
     @property
     def integer_scale(self) -> bool:
         """Rating scales (NPS, CSAT, CES) only take whole numbers."""

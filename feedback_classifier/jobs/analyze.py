@@ -18,7 +18,6 @@ It returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -26,14 +25,12 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, ModelFileError
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.insights.periods import detect_period_column
+from feedback_classifier.lang import majority_language
+from feedback_classifier.model.default import load_model_and_taxonomy
+from feedback_classifier.render.report import translate_drivers_table
 
-# Column names that usually hold a response date; values are still checked before use.
-_DATE_NAME = re.compile(
-    r"(^|_|\b)(date|datetime|time|timestamp|submitted|created|answered|completed|period|day|month|дата|время)",
-    re.IGNORECASE,
-)
-_DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})")
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
 
@@ -91,103 +88,6 @@ def _higher_is_better(drivers) -> bool:
     return settings.get("score_type") in ("nps", "csat") or bool(settings.get("higher_is_better", True))
 
 
-def majority_language(texts: Sequence[Any] | pd.Series, *, sample: int = 2000, default: str = "en") -> str:
-    """The most common language (``en``/``ru``) among the comments; ``default`` on a tie or none.
-
-    >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
-    'ru'
-    """
-    from feedback_classifier.lang.text import detect_language
-
-    series = pd.Series(texts, dtype="string").dropna().str.strip()
-    series = series[series != ""]
-    if len(series) > sample:
-        series = series.sample(sample, random_state=0)
-    counts = Counter(detect_language(t) for t in series.tolist())
-    counts.pop("und", None)
-    if not counts:
-        return default
-    (top, n_top), *rest = counts.most_common()
-    if rest and rest[0][1] == n_top:
-        return default
-    return top if top in ("en", "ru") else default
-
-
-def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
-    """A column that holds response dates: a date-like name *and* values that read as dates,
-    or, failing that, any text column whose values are mostly dates. None when there is none.
-
-    >>> detect_period_column(pd.DataFrame({"id": [1, 2], "submitted_at": ["2024-01-05", "2024-02-11"]}))
-    'submitted_at'
-    """
-    def looks_like_dates(column: str) -> bool:
-        values = df[column]
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
-            return True
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-            return False
-        text = values.dropna().astype(str).str.strip()
-        text = text[text != ""].head(sample)
-        if not len(text):
-            return False
-        shaped = text.str.match(_DATE_VALUE).mean()
-        if shaped < 0.9:
-            return False
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
-        return bool(parsed.notna().mean() >= 0.9)
-
-    candidates = [c for c in df.columns if c not in set(exclude)]
-    named = [c for c in candidates if _DATE_NAME.search(str(c))]
-    for column in named + [c for c in candidates if c not in named]:
-        try:
-            if looks_like_dates(column):
-                return column
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
-    """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
-
-    A taxonomy given together with a model must be the one the model was trained on.
-    """
-    from feedback_classifier.taxonomy.core import load_taxonomy
-
-    tax = None
-    if taxonomy is not None:
-        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
-    if model is None:
-        from feedback_classifier.model.default import DEFAULT_TAXONOMY, default_model
-
-        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
-            raise ModelFileError(
-                f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
-                "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
-            )
-        clf = default_model()
-        return clf, clf.taxonomy_
-    if hasattr(model, "predict_proba"):
-        clf = model
-    else:
-        from feedback_classifier.model.persist import load_model
-
-        path = Path(model)
-        if not path.exists():
-            raise ModelFileError(
-                f"{path}: model file not found; train one with `feedback-classifier train`, "
-                "or omit --model to use the bundled default model."
-            )
-        clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
-    model_tax = clf.taxonomy_
-    if tax is not None and tax.hash != model_tax.hash:
-        raise ModelFileError(
-            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}': "
-            "drop --taxonomy, or pass the model trained on that taxonomy."
-        )
-    return clf, model_tax
-
-
 def _output_format(path: Path, fmt: str | None) -> str:
     from feedback_classifier.tableio.tables import detect_format
 
@@ -202,29 +102,6 @@ def _enriched_name(data: Path, fmt: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     ext = {"tsv": "tsv", "csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "jsonl"}.get(fmt, fmt)
     return f"{stem}.enriched.{ext}"
-
-
-def translate_drivers_table(table: pd.DataFrame, taxonomy: Any, lang: str) -> pd.DataFrame:
-    """The drivers table with ``category``/``parent`` names in ``lang`` (as the report shows them)."""
-    if lang == "en" or not len(table):
-        return table
-    out = table.copy()
-    cache: dict[str, str] = {}
-
-    def name(value: Any) -> Any:
-        if not isinstance(value, str) or not value:
-            return value
-        if value not in cache:
-            try:
-                cache[value] = taxonomy.display_name(taxonomy.parse_label(value), lang)
-            except Exception:  # not a taxonomy path: keep as is
-                cache[value] = value
-        return cache[value]
-
-    for column in ("category", "parent"):
-        if column in out.columns:
-            out[column] = out[column].map(name)
-    return out
 
 
 def analyze(

@@ -43,6 +43,8 @@ per process and only when first needed.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import math
 import re
 import unicodedata
@@ -766,3 +768,25 @@ def analyze_many(texts: Iterable[Any], langs: Iterable[str | None] | None = None
     [['no', 'not_issue'], ['нет', 'не_проблема']]
     """
     return _DEFAULT.analyze_many(texts, langs)
+
+
+def majority_language(texts: "Iterable[Any]", *, sample: int = 2000, default: str = "en") -> str:
+    """The most common language (``en``/``ru``) among the comments; ``default`` on a tie or none.
+
+    >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
+    'ru'
+    """
+    import pandas as pd
+
+    series = pd.Series(texts, dtype="string").dropna().str.strip()
+    series = series[series != ""]
+    if len(series) > sample:
+        series = series.sample(sample, random_state=0)
+    counts = Counter(detect_language(t) for t in series.tolist())
+    counts.pop("und", None)
+    if not counts:
+        return default
+    (top, n_top), *rest = counts.most_common()
+    if rest and rest[0][1] == n_top:
+        return default
+    return top if top in ("en", "ru") else default

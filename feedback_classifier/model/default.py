@@ -18,6 +18,9 @@ import os
 import threading
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+
+from feedback_classifier.errors import ModelFileError
 
 DEFAULT_TAXONOMY = "cx-default"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -144,3 +147,42 @@ def default_model():
                 pass  # a read-only home still gets a working (uncached) model
         _loaded[str(path)] = model
         return model
+
+
+def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
+    """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
+
+    A taxonomy given together with a model must be the one the model was trained on.
+    """
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    tax = None
+    if taxonomy is not None:
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
+    if model is None:
+        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
+            raise ModelFileError(
+                f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
+                "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
+            )
+        clf = default_model()
+        return clf, clf.taxonomy_
+    if hasattr(model, "predict_proba"):
+        clf = model
+    else:
+        from feedback_classifier.model.persist import load_model
+
+        path = Path(model)
+        if not path.exists():
+            raise ModelFileError(
+                f"{path}: model file not found; train one with `feedback-classifier train`, "
+                "or omit --model to use the bundled default model."
+            )
+        clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
+    model_tax = clf.taxonomy_
+    if tax is not None and tax.hash != model_tax.hash:
+        raise ModelFileError(
+            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}': "
+            "drop --taxonomy, or pass the model trained on that taxonomy."
+        )
+    return clf, model_tax

@@ -1,0 +1,99 @@
+"""report: rebuild the HTML report from an enriched file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.render.report import build_report, write_report
+
+
+@dataclass
+class ReportFileResult:
+    """What :func:`report_file` wrote."""
+
+    path: Path
+    rows: int
+    lang: str
+    drivers: Any
+    period_col: str | None
+    notes: list
+
+
+def report_file(
+    data: str | Path,
+    out: str | Path,
+    *,
+    text_col: str,
+    score_col: str | None = None,
+    taxonomy: Any = "cx-default",
+    score_type: str = "nps",
+    scale: Any = None,
+    higher_is_better: bool = True,
+    by: str | None = None,
+    period_col: str | None = None,
+    freq: str = "month",
+    lang: str | None = None,
+    title: str | None = None,
+    fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    min_n: int = 30,
+    n_boot: int = 1000,
+) -> ReportFileResult:
+    """Rebuild the HTML report from an enriched file (``classify``/``analyze`` output).
+
+    Computes drivers (when there are valid scores) and the routing summary, then writes one
+    self-contained HTML file. ``lang`` None picks the comments' majority language;
+    ``period_col`` None looks for a date column.
+
+    >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
+    """
+    from feedback_classifier.insights.periods import detect_period_column
+    from feedback_classifier.lang import majority_language
+    from feedback_classifier.tableio.tables import read_table, require_columns
+    from feedback_classifier.insights.routing import route
+    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    spec = ScoreSpec.make(score_type, scale, higher_is_better)
+    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    if "categories" not in df.columns:
+        raise InputFileError(
+            f"{data}: has no 'categories' column, so it is not classified yet; run "
+            "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`."
+        )
+    require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+    notes: list[str] = []
+    if lang is None:
+        lang = majority_language(df[text_col])
+        notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
+    if period_col is None and score_col:
+        period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
+        if period_col:
+            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    drivers = None
+    if score_col:
+        if parse_scores(df[score_col], spec, column=score_col).valid.any():
+            from feedback_classifier.insights.drivers import compute_drivers
+
+            drivers = compute_drivers(
+                df, score_col=score_col, score_type=spec.score_type, scale=spec.scale,
+                higher_is_better=spec.higher_is_better, by=by, period_col=period_col, freq=freq,
+                min_n=min_n, n_boot=n_boot, taxonomy=tax, source=str(data),
+            )
+        else:
+            notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")
+    routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
+                    score_type=spec, lang=lang, source=str(data))
+    page = build_report(
+        df, tax, text_col=text_col, score_col=score_col if drivers is not None else None, score_type=spec,
+        lang=lang, drivers=drivers, routing=routing, by=by, period_col=period_col if drivers is not None else None,
+        source=str(data), title=title,
+    )
+    path = write_report(page, out)
+    return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)

@@ -1,0 +1,72 @@
+"""route: read a survey export, classify it unless already enriched, write the team queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from feedback_classifier.insights.routing import RoutingResult, is_enriched, route, write_queues
+from feedback_classifier.insights.scores import ScoreSpec
+
+
+@dataclass
+class RouteFileResult:
+    """What :func:`route_file` wrote: the routing result, paths, and whether it classified."""
+
+    routing: RoutingResult
+    paths: dict[str, Path]
+    rows: int
+    classified_here: bool
+    lang: str
+
+
+def route_file(
+    data: str | Path,
+    out_dir: str | Path,
+    *,
+    text_col: str,
+    model: Any = None,
+    taxonomy: Any = None,
+    score_col: str | None = None,
+    score_type: str | ScoreSpec = "nps",
+    keep: Sequence[str] = (),
+    lang: str | None = None,
+    fmt: str = "csv",
+    in_fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+) -> RouteFileResult:
+    """Read a survey export, classify it unless it is already enriched, route and write queues.
+
+    An enriched file (one with a ``categories`` column, e.g. from ``classify``) needs no
+    model; its taxonomy is ``taxonomy``, else the model's, else ``cx-default``. A plain export
+    is classified with ``model`` (default: the bundled model). ``lang`` None picks the
+    comments' majority language.
+
+    >>> # route_file("survey_classified.csv", "queues/", text_col="comment", score_col="nps")
+    """
+    from feedback_classifier.lang import majority_language
+    from feedback_classifier.model.default import load_model_and_taxonomy
+    from feedback_classifier.tableio.tables import read_table, require_columns
+    from feedback_classifier.taxonomy.core import load_taxonomy
+
+    df = read_table(data, fmt=in_fmt, sheet=sheet, encoding=encoding, sep=sep)
+    require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
+    if lang is None:
+        lang = majority_language(df[text_col])
+    classified_here = not is_enriched(df.columns)
+    if classified_here:
+        from feedback_classifier.model.enrichment import enrich
+
+        clf, tax = load_model_and_taxonomy(model, taxonomy)
+        df = enrich(df, clf, text_col, lang=lang)
+    elif model is not None:  # only for its taxonomy: the categories are already there
+        _, tax = load_model_and_taxonomy(model, taxonomy)
+    else:
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+    result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
+                   lang=lang, source=str(data))
+    paths = write_queues(result, out_dir, fmt=fmt)
+    return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)
