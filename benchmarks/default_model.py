@@ -18,7 +18,7 @@ from pathlib import Path
 
 from feedback_classifier.model.default import train_default_model
 from feedback_classifier.model.evaluation import evaluate_predictions
-from feedback_classifier.tableio.tables import read_table
+from feedback_classifier.tableio import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from feedback_classifier.insights.drivers import category_matrix, compute_drivers  # noqa: E402
+from feedback_classifier.insights.drivers import compute_drivers  # noqa: E402
+from feedback_classifier.insights.matrix import category_matrix  # noqa: E402
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores  # noqa: E402
 
 PARENTS = 10

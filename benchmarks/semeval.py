@@ -44,9 +44,9 @@ import pandas as pd  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from feedback_classifier.model.evaluation import cross_validate_model, evaluate_predictions  # noqa: E402
-from feedback_classifier.model.evaluation import embedding_params  # noqa: E402
+from feedback_classifier.model.embedders import embedding_params  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
-from feedback_classifier.taxonomy.core import load_taxonomy  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 
 TARGETS = {"en": 72.0, "ru": 75.0}
 
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
                 params = embedding_params(variant)
                 factory = lambda: FeedbackClassifier(taxonomy=taxonomy, **params)  # noqa: E731
             else:
-                from feedback_classifier.model.estimator import MiniLMEmbedder
+                from feedback_classifier.model.embedders import MiniLMEmbedder
 
                 embedder = MiniLMEmbedder()  # shared: its cache spares re-embedding across folds
                 factory = lambda: FeedbackClassifier(taxonomy=taxonomy, embedder=embedder)  # noqa: E731

@@ -134,10 +134,11 @@ def main() -> None:
     print(f"load average now: {os.getloadavg()[0]:.2f} (2 cores; rates are per CPU-second of this process)")
 
     t0 = time.perf_counter()
-    from feedback_classifier.lang import text as T
+    from feedback_classifier import lang as T
+    from feedback_classifier.lang import lemmas
 
-    T._en_lemmas()
-    T._morph()
+    lemmas._en_lemmas()
+    lemmas._morph()
     print(f"lemmatiser load (en lemma_lookup JSON + pymorphy3, once per process): {time.perf_counter() - t0:.2f} s wall")
 
     def baseline(ts):
@@ -147,7 +148,7 @@ def main() -> None:
         return lambda ts: [analyzer(t) for t in ts]
 
     # cold: every cache empty (token/chunk caches and pymorphy3's lru_cache)
-    T._ru_lemma.cache_clear()
+    lemmas._ru_lemma.cache_clear()
     cold_an = T.TextAnalyzer()
     cold, cold_dt = _rate(run(cold_an), texts)
     print(
@@ -167,10 +168,10 @@ def main() -> None:
         ratios.append(b / w)
     ratios.sort()
     norm = max(_rate(lambda ts: [T.normalize(t) for t in ts], texts)[0] for _ in range(2))
-    many = max(_rate(T.analyze_many, texts)[0] for _ in range(2))
+    many = max(_rate(T.analyze_texts, texts)[0] for _ in range(2))
     warm = max(warm_rates)
     print(f"warm TextAnalyzer:        {warm:,.0f} comments/s (best of {args.repeats}; median {sorted(warm_rates)[len(warm_rates) // 2]:,.0f})")
-    print(f"analyze_many:             {many:,.0f} comments/s")
+    print(f"analyze_texts:            {many:,.0f} comments/s")
     print(f"normalize() alone:        {norm:,.0f} comments/s (public string form, not the analyzer's path)")
     print(f"baseline lower().split(): {max(base_rates):,.0f} comments/s")
     print(f"analyzer / baseline cost: median {ratios[len(ratios) // 2]:.1f}x (range {ratios[0]:.1f}-{ratios[-1]:.1f}x)")

@@ -167,7 +167,7 @@ df.to_csv(sys.argv[2], index=False)
 
 IO_ONLY = """
 import sys
-from feedback_classifier.tableio.tables import iter_table, TableWriter
+from feedback_classifier.tableio import iter_table, TableWriter
 with TableWriter(sys.argv[2]) as w:
     for chunk in iter_table(sys.argv[1], chunksize=int(sys.argv[3])):
         w.write(chunk)

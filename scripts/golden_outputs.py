@@ -32,7 +32,7 @@ def commands(out: Path) -> list[list[str]]:
     s, c = str(SURVEY), str(out / "classified.csv")
     return [
         ["analyze", s, "--text-col", "comment", "--score-col", "nps", "--out-dir", str(out / "analyze")],
-        ["classify", s, "--text-col", "comment", "--out", c, "--explain", "--probabilities"],
+        ["classify", s, "--text-col", "comment", "--out", c, "--evidence", "--probabilities"],
         ["drivers", c, "--score-col", "nps", "--by", "region", "--period-col", "submitted_at", "--period", "month",
          "--out", str(out / "drivers.csv")],
         ["route", c, "--text-col", "comment", "--score-col", "nps", "--out-dir", str(out / "queues"),

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.tableio.tables import read_table
-from feedback_classifier.taxonomy.core import load_taxonomy
+from feedback_classifier.tableio import read_table
+from feedback_classifier.taxonomy import load_taxonomy
 
 runner = CliRunner()
 
@@ -199,7 +199,7 @@ def test_cli_route_plain_and_enriched(tmp_path, survey_csv, as_default):
     from feedback_classifier.model.enrichment import enrich
 
     enriched_path = tmp_path / "enriched.xlsx"
-    from feedback_classifier.tableio.tables import write_table
+    from feedback_classifier.tableio import write_table
 
     write_table(enrich(survey(), as_default, "comment"), enriched_path)
     result = runner.invoke(app, ["route", str(enriched_path), "--text-col", "comment", "--score-col", "nps",
@@ -214,7 +214,7 @@ def test_cli_route_plain_and_enriched(tmp_path, survey_csv, as_default):
 
 def test_cli_report_from_enriched(tmp_path, as_default):
     from feedback_classifier.model.enrichment import enrich
-    from feedback_classifier.tableio.tables import write_table
+    from feedback_classifier.tableio import write_table
 
     path = write_table(enrich(survey(), as_default, "comment"), tmp_path / "enriched.csv")
     result = runner.invoke(app, ["report", str(path), "--text-col", "comment", "--score-col", "nps",
@@ -289,7 +289,7 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
 
     tax = load_taxonomy("cx-default")
     enriched = enrich(read_table(path), tiny_model, "comment", lang="en", explain=True)
-    from feedback_classifier.tableio.tables import write_table
+    from feedback_classifier.tableio import write_table
 
     assert res.enriched_path.read_bytes() == write_table(enriched, tmp_path / "mem.enriched.csv").read_bytes()
     drivers = compute_drivers(enriched, score_col="nps", by="region", period_col="submitted_at", n_boot=200,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feedback_classifier.taxonomy.core import load_taxonomy
-from feedback_classifier.lang.text import detect_language
+from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.lang import detect_language
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "feedback_classifier" / "data"

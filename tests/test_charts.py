@@ -161,7 +161,7 @@ def test_chart_images_and_files_follow_language(tmp_path):
 
 def test_russian_report_charts_are_russian():
     from feedback_classifier.render.report import build_report
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.taxonomy import load_taxonomy
 
     rng = np.random.default_rng(1)
     cats = rng.choice(["Delivery and logistics > Delivery time", "Price and value > Too expensive",

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from feedback_classifier.jobs.classify import ClassifySummary, classify_file
 from feedback_classifier.model.enrichment import enrich
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.taxonomy.core import Taxonomy
+from feedback_classifier.taxonomy import Taxonomy
 
 TAXONOMY = Taxonomy.from_dict(
     {
@@ -309,7 +309,7 @@ SURVEY = pd.DataFrame(
 
 
 def _write_survey(path):
-    from feedback_classifier.tableio.tables import write_table
+    from feedback_classifier.tableio import write_table
 
     write_table(SURVEY, path)
     return path
@@ -479,7 +479,7 @@ def test_total_rows_estimate_of_a_big_csv_is_close(tmp_path):
 def test_log_lines_are_plain_and_the_final_count_is_printed_once():
     import io
 
-    from feedback_classifier.tableio.rowcount import LogLineProgress
+    from feedback_classifier.cli.progress import LogLineProgress
 
     buf = io.StringIO()
     log = LogLineProgress(stream=buf, interval=3600)

@@ -18,14 +18,11 @@ from feedback_classifier.render.charts import (
     priority_matrix,
 )
 from feedback_classifier.cli import app
-from feedback_classifier.insights.drivers import (
-    DriversAccumulator,
-    canonical_dates,
-    category_matrix,
-    compute_drivers,
-    drivers_markdown,
-    parse_periods,
-)
+from feedback_classifier.insights.accumulator import DriversAccumulator
+from feedback_classifier.insights.drivers import compute_drivers
+from feedback_classifier.insights.matrix import category_matrix
+from feedback_classifier.insights.periods import canonical_dates, parse_periods
+from feedback_classifier.render.markdown import drivers_markdown
 from feedback_classifier.errors import LabelError, MissingColumnError, ScoreError
 
 # ---- a small example computed by hand -------------------------------------------------------
@@ -141,7 +138,7 @@ def test_impact_identity_and_invariants_on_random_data():
 
 
 def test_taxonomy_names_are_matched_in_any_language_and_unmentioned_categories_listed():
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.taxonomy import load_taxonomy
 
     tax = load_taxonomy("cx-default")
     df = pd.DataFrame({"nps": [2, 9, 10], "categories": ["доставка и логистика > КУРЬЕР; Price", "PRICE", ""]})

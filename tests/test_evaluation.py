@@ -10,7 +10,7 @@ from feedback_classifier.cli import app
 from feedback_classifier.model.evaluation import cross_validate_model, evaluate_predictions
 from feedback_classifier.model.estimator import FeedbackClassifier
 from feedback_classifier.model.persist import load_model, read_model_metadata
-from feedback_classifier.taxonomy.core import Taxonomy
+from feedback_classifier.taxonomy import Taxonomy
 
 FQ, FP, SG, DQ = ("food", "quality"), ("food", "prices"), ("service", "general"), ("drinks", "quality")
 S = ("service", None)

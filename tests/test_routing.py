@@ -7,13 +7,10 @@ import pandas as pd
 import pytest
 
 from feedback_classifier.errors import MissingColumnError
-from feedback_classifier.insights.routing import (
-    StreamingRouter,
-    route,
-    safe_file_stem,
-    write_queues,
-)
-from feedback_classifier.taxonomy.core import load_taxonomy
+from feedback_classifier.insights.queues import safe_file_stem
+from feedback_classifier.insights.routing import route, write_queues
+from feedback_classifier.insights.streaming_router import StreamingRouter
+from feedback_classifier.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +142,7 @@ def test_needs_review_read_back_from_text(tax):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
 def test_write_queues_one_file_per_team(tax, tmp_path, fmt):
-    from feedback_classifier.tableio.tables import read_table
+    from feedback_classifier.tableio import read_table
 
     result = route(enriched(), tax, text_col="comment", score_col="nps", keep=["response_id"])
     paths = write_queues(result, tmp_path / "queues", fmt=fmt)
@@ -196,9 +193,9 @@ def _big_enriched(n, seed, scores):
     (["1.5", "-2", "3.25", "100", "7", "0.5", ""], "mean"),
 ])
 def test_streaming_router_writes_the_same_files_as_route(tax, tmp_path, fmt, scores, score_type, monkeypatch):
-    from feedback_classifier.insights import routing
+    from feedback_classifier.insights import streaming_router
 
-    monkeypatch.setattr(routing, "_FLUSH_ROWS", 10)  # many sorted runs per queue, as in a big file
+    monkeypatch.setattr(streaming_router, "_FLUSH_ROWS", 10)  # many sorted runs per queue, as in a big file
     df = _big_enriched(300, 3, scores)
     expected = write_queues(route(df, tax, text_col="comment", score_col="nps", score_type=score_type, keep=["id"]),
                             tmp_path / "mem", fmt=fmt)

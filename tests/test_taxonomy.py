@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import json
 import math
 import pickle
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from feedback_classifier.taxonomy import core as taxonomy_module
+import feedback_classifier.taxonomy
 from feedback_classifier.cli import app
 from feedback_classifier.errors import LabelError, TaxonomyError
-from feedback_classifier.taxonomy.core import (
+from feedback_classifier.taxonomy import (
     Taxonomy,
     bundled_taxonomy_names,
     bundled_taxonomy_path,
@@ -93,9 +95,13 @@ def small_dict(**changes) -> dict:
 
 
 def test_module_docstring_examples_run():
-    result = doctest.testmod(taxonomy_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 20
-    assert result.failed == 0
+    package = feedback_classifier.taxonomy
+    modules = [package] + [
+        importlib.import_module(f"{package.__name__}.{info.name}") for info in pkgutil.iter_modules(package.__path__)
+    ]
+    results = [doctest.testmod(module, optionflags=doctest.ELLIPSIS) for module in modules]
+    assert sum(r.attempted for r in results) > 20
+    assert sum(r.failed for r in results) == 0
 
 
 def test_cx_default_has_exactly_the_contract_ids_and_owners(cx):
@@ -230,7 +236,7 @@ def test_taxonomy_is_immutable_and_picklable(cx):
 
 
 def test_hash_is_stable_across_processes_and_formatting(cx, tmp_path):
-    code = "from feedback_classifier.taxonomy.core import load_taxonomy; print(load_taxonomy('cx-default').hash)"
+    code = "from feedback_classifier.taxonomy import load_taxonomy; print(load_taxonomy('cx-default').hash)"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == cx.hash
     assert len(cx.hash) == 64

@@ -1,6 +1,5 @@
 """Bilingual text processing: what the classifier and analysts rely on."""
 
-import doctest
 import math
 import pickle
 
@@ -9,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback_classifier.lang import text as text_module
-from feedback_classifier.lang.text import (
+import feedback_classifier.lang as lang_pkg
+from feedback_classifier.lang import (
+    PLACEHOLDERS,
     TextAnalyzer,
-    analyze,
-    analyze_many,
+    analyze_text,
+    analyze_texts,
     detect_language,
     normalize,
     tokenize,
@@ -48,7 +48,7 @@ def test_explicit_lang_breaks_ties_for_mixed_script_words():
     assert normalize(word, lang="ru") == "\u0441\u043e"
     # otherwise the word's majority script wins: Latin c inside "cпасибо"
     assert normalize("cпасибо", lang="en") == "спасибо"
-    assert analyze("cпасибо") == ["спасибо"]
+    assert analyze_text("cпасибо") == ["спасибо"]
 
 
 # ---------------------------------------------------------------- normalisation
@@ -107,13 +107,13 @@ def test_emoji_folding(raw, expected):
 
 
 def test_each_emoji_is_one_token():
-    assert analyze("great👍👍🏼app🇷🇺") == ["great", "👍", "👍", "app", "🇷🇺"]
+    assert analyze_text("great👍👍🏼app🇷🇺") == ["great", "👍", "👍", "app", "🇷🇺"]
 
 
 def test_placeholders_survive_tokenisation_as_one_token():
-    for placeholder in text_module.PLACEHOLDERS:
+    for placeholder in PLACEHOLDERS:
         assert tokenize(f"a {placeholder}, b") == ["a", placeholder, ",", "b"]
-        assert analyze(f"x{placeholder}y") == ["x", placeholder, "y"] or placeholder in analyze(f"x {placeholder} y")
+        assert analyze_text(f"x{placeholder}y") == ["x", placeholder, "y"] or placeholder in analyze_text(f"x {placeholder} y")
 
 
 def test_tokenize_keeps_hyphenated_words_and_splits_punctuation():
@@ -122,8 +122,8 @@ def test_tokenize_keeps_hyphenated_words_and_splits_punctuation():
 
 def test_soft_hyphen_and_decomposed_letters_do_not_split_words():
     decomposed_i_kratkoe = "и\u0306"
-    assert analyze("достав\u00adка") == ["доставка"]
-    assert analyze(f"мо{decomposed_i_kratkoe} заказ") == ["мой", "заказ"]
+    assert analyze_text("достав\u00adка") == ["доставка"]
+    assert analyze_text(f"мо{decomposed_i_kratkoe} заказ") == ["мой", "заказ"]
 
 
 # ---------------------------------------------------------------- lemmatisation
@@ -134,7 +134,7 @@ def test_soft_hyphen_and_decomposed_letters_do_not_split_words():
     [("deliveries", "delivery"), ("was", "be"), ("couriers", "courier"), ("ordered", "order")],
 )
 def test_english_lemmas(word, lemma):
-    assert analyze(word) == [lemma]
+    assert analyze_text(word) == [lemma]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_english_lemmas(word, lemma):
     [("доставили", "доставить"), ("курьеры", "курьер"), ("заказов", "заказ"), ("привезли", "привезти")],
 )
 def test_russian_lemmas(word, lemma):
-    assert analyze(word) == [lemma]
+    assert analyze_text(word) == [lemma]
 
 
 def test_english_lemmas_are_spacy_lookups_lemma_lookup():
@@ -150,22 +150,22 @@ def test_english_lemmas_are_spacy_lookups_lemma_lookup():
 
     table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
     for word in ["deliveries", "was", "better", "arrived", "boxes", "children", "took"]:
-        assert analyze(word) == [table.get(word, word)]
+        assert analyze_text(word) == [table.get(word, word)]
 
 
 def test_unknown_language_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown language 'de'"):
-        analyze("hallo", lang="de")
+        analyze_text("hallo", lang="de")
 
 
 def test_lemmatiser_chosen_per_token_by_script():
     # Latin words inside Russian text still get English lemmas, and vice versa
-    assert analyze("курьеры привезли boxes") == ["курьер", "привезти", "box"]
-    assert analyze("the deliveries курьеров", lang="en") == ["the", "delivery", "курьер"]
+    assert analyze_text("курьеры привезли boxes") == ["курьер", "привезти", "box"]
+    assert analyze_text("the deliveries курьеров", lang="en") == ["the", "delivery", "курьер"]
 
 
 def test_english_clitics():
-    assert analyze("they're rude, it's the courier's fault") == ["they", "be", "rude", "it", "the", "courier", "fault"]
+    assert analyze_text("they're rude, it's the courier's fault") == ["they", "be", "rude", "it", "the", "courier", "fault"]
 
 
 # ---------------------------------------------------------------- negation
@@ -189,7 +189,7 @@ def test_english_clitics():
     ],
 )
 def test_negation_marks_the_next_content_word(negated, plain, marked):
-    neg, pos = analyze(negated), analyze(plain)
+    neg, pos = analyze_text(negated), analyze_text(plain)
     assert marked in neg
     assert marked not in pos
     assert set(neg) != set(pos)
@@ -197,17 +197,17 @@ def test_negation_marks_the_next_content_word(negated, plain, marked):
 
 
 def test_negation_scope_ends_at_punctuation_and_after_one_word():
-    assert analyze("no, the courier was polite") == ["no", "the", "courier", "be", "polite"]
-    assert analyze("не работает приложение") == ["не", "не_работать", "приложение"]
+    assert analyze_text("no, the courier was polite") == ["no", "the", "courier", "be", "polite"]
+    assert analyze_text("не работает приложение") == ["не", "не_работать", "приложение"]
 
 
 def test_negation_passes_over_a_few_function_words_but_not_conjunctions():
-    assert analyze("not at all helpful") == ["not", "at", "all", "not_helpful"]
-    assert analyze("не в восторге") == ["не", "в", "не_восторг"]
-    assert analyze("not fast but cheap") == ["not", "not_fast", "but", "cheap"]
-    assert analyze("не, а быстро") == ["не", "а", "быстро"]
+    assert analyze_text("not at all helpful") == ["not", "at", "all", "not_helpful"]
+    assert analyze_text("не в восторге") == ["не", "в", "не_восторг"]
+    assert analyze_text("not fast but cheap") == ["not", "not_fast", "but", "cheap"]
+    assert analyze_text("не, а быстро") == ["не", "а", "быстро"]
     # the window is three function words: the negation lapses before "store"
-    assert "not_store" not in analyze("not to be at the store")
+    assert "not_store" not in analyze_text("not to be at the store")
 
 
 def test_bare_negator_can_be_dropped():
@@ -216,11 +216,11 @@ def test_bare_negator_can_be_dropped():
 
 
 def test_stop_words_are_kept_by_default_and_droppable():
-    assert "the" in analyze("the courier")
+    assert "the" in analyze_text("the courier")
     dropped = TextAnalyzer(drop_stop_words=True)("the courier was not on time и он не пришел")
     assert "the" not in dropped and "и" not in dropped
     assert "not" in dropped and "не" in dropped  # negators are never stop words
-    assert "not" not in text_module.STOP_WORDS and "не" not in text_module.STOP_WORDS
+    assert "not" not in lang_pkg.STOP_WORDS and "не" not in lang_pkg.STOP_WORDS
 
 
 # ---------------------------------------------------------------- robustness
@@ -228,32 +228,32 @@ def test_stop_words_are_kept_by_default_and_droppable():
 
 @pytest.mark.parametrize("value", [None, float("nan"), math.nan, ""])
 def test_missing_values_give_no_tokens(value):
-    assert analyze(value) == []
+    assert analyze_text(value) == []
     assert TextAnalyzer()(value) == []
     assert normalize(value) == ""
 
 
 def test_pandas_missing_values_give_no_tokens():
     pd = pytest.importorskip("pandas")
-    assert analyze(pd.NA) == []
-    assert analyze_many(pd.Series(["fine", None, pd.NA], dtype="string")) == [["fine"], [], []]
+    assert analyze_text(pd.NA) == []
+    assert analyze_texts(pd.Series(["fine", None, pd.NA], dtype="string")) == [["fine"], [], []]
 
 
 @pytest.mark.parametrize("value", [5, 3.5, -1, 10**20])
 def test_numbers_do_not_crash(value):
-    assert analyze(value) == ["_num_"] or all(t in {"_num_", "-"} for t in analyze(value))
+    assert analyze_text(value) == ["_num_"] or all(t in {"_num_", "-"} for t in analyze_text(value))
 
 
 def test_analyze_many_with_langs():
-    assert analyze_many(["couriers", "курьеры"], langs=["en", None]) == [["courier"], ["курьер"]]
+    assert analyze_texts(["couriers", "курьеры"], langs=["en", None]) == [["courier"], ["курьер"]]
     with pytest.raises(ValueError, match="one language per text"):
-        analyze_many(["a", "b"], langs=["en"])
+        analyze_texts(["a", "b"], langs=["en"])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.text(alphabet=st.characters(codec="utf-8")), st.none(), st.floats(), st.integers()))
 def test_analyze_never_crashes_and_returns_clean_tokens(value):
-    tokens = analyze(value)
+    tokens = analyze_text(value)
     assert isinstance(tokens, list)
     for token in tokens:
         assert isinstance(token, str) and token
@@ -296,8 +296,3 @@ def test_text_analyzer_inside_tfidf_vectorizer(tmp_path):
     loaded = joblib.load(path)
     assert (loaded.transform(docs) != vec.transform(docs)).nnz == 0
     assert clone(vec).fit(docs).vocabulary_ == vocab
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(text_module)
-    assert result.attempted >= 8 and result.failed == 0

@@ -1,11 +1,22 @@
-"""Which column of a survey export holds the response dates."""
+"""Response dates: which column holds them, how they read, and which period each falls in.
+
+Unreadable dates never drop a row: they are reported (``ScoreIssues`` with ``what="date"``)
+and only left out of the trend.
+"""
 
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
+
+from feedback_classifier.errors import ScoreError
+from feedback_classifier.insights.issues import ScoreIssues
+
+FREQS = {"month": "M", "quarter": "Q", "week": "W-SUN", "year": "Y"}
 
 # Column names that usually hold a response date; values are still checked before use.
 _DATE_NAME = re.compile(
@@ -13,6 +24,9 @@ _DATE_NAME = re.compile(
     re.IGNORECASE,
 )
 _DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})")
+_NON_ISO_TIME = re.compile(
+    r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
+)
 
 
 def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
@@ -47,3 +61,132 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         except (TypeError, ValueError):
             continue
     return None
+
+
+def check_freq(freq: str) -> str:
+    """``freq`` when it names a period length (a key of ``FREQS``), else a ``ScoreError`` naming them.
+
+    >>> check_freq("quarter")
+    'quarter'
+    """
+    if freq not in FREQS:
+        raise ScoreError(f"Unknown period '{freq}': use one of {', '.join(FREQS)}.")
+    return freq
+
+
+def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
+    """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
+
+    Distinct values are parsed once: ISO dates first (offsets converted to UTC), then pandas'
+    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024).
+    Returns (codes, period list, issues).
+
+    >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
+    >>> codes.tolist(), [str(p) for p in periods], issues.counts()
+    ([0, 1, -1, -1], ['2024-01', '2024-02'], {'missing': 1, 'unparseable': 1})
+    """
+    check_freq(freq)
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    n = len(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = pd.DatetimeIndex(series)
+        missing = np.asarray(stamps.isna())
+        bad = np.zeros(n, dtype=bool)
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+        # utc=True so that a mix of offsets ("...Z", "+03:00") and naive stamps is allowed
+        parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
+        retry = parsed.isna() & (texts != "")
+        if retry.any():
+            with np.errstate(all="ignore"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    again = pd.to_datetime(texts[retry], errors="coerce", format="mixed", dayfirst=_dayfirst(texts[retry]),
+                                           utc=True).tz_convert(None)
+            parsed = parsed.to_series().reset_index(drop=True)
+            parsed[np.flatnonzero(retry)] = again
+            parsed = pd.DatetimeIndex(parsed)
+        if getattr(parsed, "tz", None) is not None:
+            parsed = parsed.tz_convert(None)
+        empty = np.array([t == "" for t in texts], dtype=bool)
+        u_missing = np.append(empty, True)
+        u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
+        stamps = pd.DatetimeIndex(np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")))
+        idx = np.where(codes < 0, len(uniques), codes)
+        missing = u_missing[idx]
+        bad = u_bad[idx]
+        stamps = stamps[idx]
+    if getattr(stamps, "tz", None) is not None:
+        stamps = stamps.tz_convert(None)
+    periods = stamps.to_period(FREQS[freq])
+    ok = ~(missing | bad)
+    pcodes, puniques = pd.factorize(periods[ok], sort=True)
+    out = np.full(n, -1, dtype=np.int64)
+    out[ok] = pcodes
+    issues = ScoreIssues(
+        column=column,
+        n_rows=n,
+        problem_rows={"missing": np.flatnonzero(missing) + 1, "unparseable": np.flatnonzero(bad) + 1},
+        examples={"unparseable": [str(v) for v in pd.unique(series.to_numpy()[bad])[:5]]},
+        what="date",
+    )
+    return out, list(puniques), issues
+
+
+def _dayfirst(texts: pd.Index) -> bool:
+    """Read 03/04/2024 as 3 April when the column's slash/dot dates are day-first somewhere
+    (a first number above 12) and never month-first (a second number above 12)."""
+    first = texts.str.extract(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+    a = pd.to_numeric(first[0], errors="coerce")
+    b = pd.to_numeric(first[1], errors="coerce")
+    if (b > 12).any():
+        return False
+    return bool((a > 12).any()) or bool(texts.str.contains(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}", regex=True).any())
+
+
+def period_label(period: pd.Period, freq: str) -> str:
+    """How a period is named in the trend: weeks by their first day, quarters as ``2024-Q1``.
+
+    >>> period_label(pd.Period("2024-02", "M"), "month"), period_label(pd.Period("2024-05", "Q"), "quarter")
+    ('2024-02', '2024-Q2')
+    """
+    if freq == "week":
+        return period.start_time.strftime("%Y-%m-%d")
+    if freq == "quarter":
+        return f"{period.year}-Q{period.quarter}"
+    return str(period)
+
+
+def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
+    """Date cells rewritten so that many cells fall in one period without changing any result.
+
+    A cell that reads as an ISO date/time becomes the ISO date of its period's first day
+    (``2024-03-17T10:22:05+03:00`` -> ``2024-03-01`` by month), which ``parse_periods`` reads
+    back into the same period; a non-ISO date with a time keeps only its date part (the period
+    and the day-first decision depend on the date part alone). Anything else is left as
+    written, so unreadable dates are still reported as the user wrote them.
+
+    >>> canonical_dates(pd.Series(["2024-03-17 10:22", "17.03.2024 10:22", "soon", None]), "month").tolist()
+    ['2024-03-01', '17.03.2024', 'soon', nan]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if not len(uniques):
+        return series
+    texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+    parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
+    out = np.array(list(uniques), dtype=object)
+    ok = np.asarray(parsed.notna())
+    if ok.any():
+        starts = parsed[ok].to_period(FREQS[freq]).start_time.strftime("%Y-%m-%d")
+        out[ok] = np.asarray(starts, dtype=object)
+    for i in np.flatnonzero(~ok):
+        match = _NON_ISO_TIME.match(texts[i])
+        if match:
+            out[i] = match.group(1).strip()
+    result = pd.Series(out[np.where(codes < 0, 0, codes)], index=series.index, dtype=object)
+    result[codes < 0] = None
+    return result.astype(series.dtype) if series.dtype != object else result

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from feedback_classifier.errors import ScoreError
+from feedback_classifier.insights.issues import ScoreIssues
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -62,17 +63,11 @@ DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
     "mean": None,
 }
 ISSUE_KINDS = ("missing", "non_numeric", "out_of_range", "not_integer")
-ISSUE_LABELS = {
-    "missing": "missing",
-    "non_numeric": "not a number",
-    "out_of_range": "outside the scale",
-    "not_integer": "not a whole number",
-    "unparseable": "not a date",
-}
 # Spellings of "no answer" that are missing values, not typos.
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", "—", "#n/a", "н/д"})
-_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
-_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+# How parse_scores tells a decimal comma ("8,5") from a dot decimal ("8.5"); streaming readers share it.
+COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _SCALE_RE = re.compile(
     r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:-|–|—|\.\.|:|to)\s*([+-]?\d+(?:[.,]\d+)?)\s*$", re.IGNORECASE
 )
@@ -174,18 +169,29 @@ class ScoreSpec:
         """Suffix of the metric's value: ``%`` for CSAT's top-2-box share, else nothing."""
         return "%" if self.score_type == "csat" else ""
 
+    @property
+    def harm_sign(self) -> float:
+        """The sign of a harmful impact (metric with the category minus without): -1.0 where a
+        lower metric hurts, +1.0 where a higher one does.
+
+        NPS and CSAT metrics count the good end of the scale (promoters, top-2-box, flipped for a
+        lower-is-better CSAT), so lower is always worse; a CES or ``mean`` metric is the raw mean,
+        which hurts when it moves away from the better end.
+
+        >>> ScoreSpec.make("csat", higher_is_better=False).harm_sign, ScoreSpec.make("ces", higher_is_better=False).harm_sign
+        (-1.0, 1.0)
+        """
+        return -1.0 if self.score_type in ("nps", "csat") or self.higher_is_better else 1.0
+
     def is_harmful(self, impact: Any) -> Any:
         """Where an impact (metric with the category minus without) hurts satisfaction.
-
-        Lower NPS/CSAT is harmful; for a lower-is-better score (CES by default) a higher one is.
 
         >>> ScoreSpec.make("nps").is_harmful(np.array([-2.0, 1.0])).tolist()
         [True, False]
         >>> bool(ScoreSpec.make("ces", higher_is_better=False).is_harmful(0.3))
         True
         """
-        values = np.asarray(impact, dtype=float)
-        return values < 0 if self.higher_is_better else values > 0
+        return np.asarray(impact, dtype=float) * self.harm_sign > 0
 
     @property
     def integer_scale(self) -> bool:
@@ -213,11 +219,6 @@ class ScoreSpec:
         """The two best scale points (CSAT/CES)."""
         low, high = self.scale  # type: ignore[misc]
         return [high - 1, high] if self.higher_is_better else [low, low + 1]
-
-    def bottom_box_values(self) -> list[float]:
-        """The two worst scale points (CSAT/CES); NPS detractors are 0-6 instead."""
-        low, high = self.scale  # type: ignore[misc]
-        return [low, low + 1] if self.higher_is_better else [high - 1, high]
 
     def metric_values(self, scores: np.ndarray) -> np.ndarray:
         """Per-respondent value y whose mean is the metric (NaN stays NaN)."""
@@ -247,77 +248,6 @@ class ScoreSpec:
 
 
 @dataclass
-class ScoreIssues:
-    """Bad values of one column (scores or dates): counts, 1-based data row numbers, examples."""
-
-    column: str
-    n_rows: int
-    problem_rows: dict[str, np.ndarray] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    what: str = "score"
-
-    @property
-    def n_invalid(self) -> int:
-        return int(sum(len(r) for r in self.problem_rows.values()))
-
-    @property
-    def n_valid(self) -> int:
-        return self.n_rows - self.n_invalid
-
-    def counts(self) -> dict[str, int]:
-        return {kind: int(len(rows)) for kind, rows in self.problem_rows.items()}
-
-    def rows(self, kind: str | None = None) -> np.ndarray:
-        """1-based data row numbers with a problem of ``kind`` (all kinds when None), sorted."""
-        if kind is not None:
-            return self.problem_rows.get(kind, np.empty(0, dtype=np.int64))
-        if not self.problem_rows:
-            return np.empty(0, dtype=np.int64)
-        return np.sort(np.concatenate(list(self.problem_rows.values())))
-
-    def to_frame(self, max_rows: int = 20) -> pd.DataFrame:
-        """One line per kind of problem: ``column, problem, count, rows, examples``."""
-        records = []
-        for kind, rows in self.problem_rows.items():
-            if len(rows) == 0:
-                continue
-            shown = ", ".join(str(r) for r in rows[:max_rows]) + (" ..." if len(rows) > max_rows else "")
-            records.append(
-                {
-                    "column": self.column,
-                    "problem": ISSUE_LABELS.get(kind, kind),
-                    "count": int(len(rows)),
-                    "rows": shown,
-                    "examples": ", ".join(repr(e) for e in self.examples.get(kind, [])),
-                }
-            )
-        return pd.DataFrame(records, columns=["column", "problem", "count", "rows", "examples"])
-
-    def summary(self, max_rows: int = 10) -> str:
-        """One human-readable paragraph, e.g. for the CLI.
-
-        >>> parse_scores(["9", "x", None], ScoreSpec.make("nps"), column="nps").issues.summary()
-        "Column 'nps': 1 of 3 rows have a valid score; 2 left out of score statistics (rows kept): 1 missing (row 3); 1 not a number (row 2: 'x')."
-        """
-        if self.n_invalid == 0:
-            return f"Column '{self.column}': all {self.n_rows:,} rows have a valid {self.what}."
-        parts = []
-        for kind, rows in self.problem_rows.items():
-            if len(rows) == 0:
-                continue
-            shown = ", ".join(str(r) for r in rows[:max_rows]) + (", ..." if len(rows) > max_rows else "")
-            label = "row" if len(rows) == 1 else "rows"
-            examples = self.examples.get(kind) or []
-            example_text = f": {', '.join(repr(e) for e in examples)}" if examples and kind != "missing" else ""
-            parts.append(f"{len(rows):,} {ISSUE_LABELS.get(kind, kind)} ({label} {shown}{example_text})")
-        return (
-            f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
-            f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
-            "(rows kept): " + "; ".join(parts) + "."
-        )
-
-
-@dataclass
 class ParsedScores:
     """A parsed score column: ``values`` (float, NaN where invalid), ``valid`` mask, ``issues``."""
 
@@ -339,7 +269,7 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     if text.lower() in _MISSING_TOKENS:
         return math.nan, "missing"
-    if decimal == "," and _COMMA_DECIMAL.match(text):
+    if decimal == "," and COMMA_DECIMAL.match(text):
         text = text.replace(",", ".")
     try:
         value = float(text)
@@ -378,7 +308,7 @@ def parse_scores(
         uniques_list = list(uniques)
         if decimal is None:
             as_text = [str(u).strip() for u in uniques_list if isinstance(u, str)]
-            has_dot = any(_DOT_DECIMAL.match(t) for t in as_text)
+            has_dot = any(DOT_DECIMAL.match(t) for t in as_text)
             decimal = "." if has_dot else ","
         parsed = [_parse_unique(u, decimal) for u in uniques_list]
         u_values = np.array([p[0] for p in parsed] + [np.nan], dtype=float)

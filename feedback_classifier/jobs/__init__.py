@@ -2,16 +2,26 @@
 
 from feedback_classifier.jobs.analyze import AnalyzeResult, analyze
 from feedback_classifier.jobs.classify import ClassifySummary, classify_file
+from feedback_classifier.jobs.drivers import DriversFileResult, drivers_file
 from feedback_classifier.jobs.report import ReportFileResult, report_file
 from feedback_classifier.jobs.route import RouteFileResult, route_file
+from feedback_classifier.jobs.taxonomy import InferredTaxonomy, infer_taxonomy_file
+from feedback_classifier.jobs.train import TrainResult, evaluate_file, train_file
 
 __all__ = [
     "AnalyzeResult",
     "ClassifySummary",
+    "DriversFileResult",
+    "InferredTaxonomy",
     "ReportFileResult",
     "RouteFileResult",
+    "TrainResult",
     "analyze",
     "classify_file",
+    "drivers_file",
+    "infer_taxonomy_file",
+    "evaluate_file",
     "report_file",
     "route_file",
+    "train_file",
 ]

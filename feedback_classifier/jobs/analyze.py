@@ -11,8 +11,15 @@ everything into one output folder::
       queues/<team>.<ext>     one queue per owning team, review.<ext>, summary.<ext>
       report.html             self-contained report
 
-The input is streamed in chunks (memory does not grow with the file; see ``analyze``).
-It returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); the CLI prints it.
+The file is read once, ``chunksize`` rows at a time, so memory does not grow with the file:
+each chunk is classified (``classify.classified_chunks``, in worker processes with ``jobs >
+1``), appended to the enriched file, folded into the small table the drivers and the report
+need (``DriversAccumulator``: one row per distinct categories/score/segment/period
+combination), into the report's quote candidates (``QuotePool``) and spilled into the team
+queues (``StreamingRouter``). The results do not depend on ``chunksize`` or ``jobs`` and
+equal those of the whole table in memory.
+
+``analyze`` returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); the CLI prints it.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.insights.periods import detect_period_column
-from feedback_classifier.lang import majority_language
+from feedback_classifier.insights import detect_period_column
+from feedback_classifier.jobs.classify import classified_chunks
+from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import load_model_and_taxonomy
-from feedback_classifier.render.report import translate_drivers_table
+from feedback_classifier.model.enrichment import _Options
+from feedback_classifier.render import translate_drivers_table
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -78,20 +87,11 @@ class AnalyzeResult:
         """The ``n`` most harmful categories that are actually mentioned (may be fewer)."""
         if self.drivers is None:
             return pd.DataFrame()
+        from feedback_classifier.insights import ScoreSpec
+
         table = self.drivers.level(level)
-        harmful = table["impact"] < 0 if _higher_is_better(self.drivers) else table["impact"] > 0
+        harmful = ScoreSpec.from_settings(self.drivers.settings).is_harmful(table["impact"])
         return table[(table["mentions"] > 0) & harmful].head(n).reset_index(drop=True)
-
-
-def _higher_is_better(drivers) -> bool:
-    settings = getattr(drivers, "settings", {}) or {}
-    return settings.get("score_type") in ("nps", "csat") or bool(settings.get("higher_is_better", True))
-
-
-def _output_format(path: Path, fmt: str | None) -> str:
-    from feedback_classifier.tableio.tables import detect_format
-
-    return detect_format(path, fmt)
 
 
 def _enriched_name(data: Path, fmt: str) -> str:
@@ -141,15 +141,8 @@ def analyze(
     headings; None picks the majority language of the first 2,000 comments. ``period_col``
     None looks for a date column (e.g. ``submitted_at``) in the same first rows and says so in
     ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
-    and the ``by``/period columns.
-
-    The file is read once, ``chunksize`` rows at a time, so memory does not grow with the file:
-    each chunk is classified (in ``jobs`` worker processes when > 1), appended to the enriched
-    file, folded into the small table the drivers and the report need
-    (:class:`drivers.DriversAccumulator`: one row per distinct categories/score/segment/period
-    combination), into the report's quote candidates (:class:`report.QuotePool`) and spilled
-    into the team queues (:class:`routing.StreamingRouter`). The results do not depend on
-    ``chunksize`` and equal those of the whole table in memory. ``progress(rows_done,
+    and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
+    module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
     estimated_total)`` is called after every chunk.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
@@ -158,38 +151,73 @@ def analyze(
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
-    from feedback_classifier.insights.drivers import DriversAccumulator
-    from feedback_classifier.tableio.tables import TableWriter, iter_table, require_columns
-    from feedback_classifier.tableio.rowcount import estimate_total_rows
-    from feedback_classifier.render.report import LANGUAGES, QuotePool
-    from feedback_classifier.insights.routing import StreamingRouter
-    from feedback_classifier.insights.scores import ScoreSpec
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table
 
-    data = Path(data)
-    out = Path(out_dir)
+    data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
-    if lang is not None and lang not in LANGUAGES:
-        raise InputFileError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
+    _check_run_settings(lang, chunksize, jobs)
+    chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    head, chunks = _read_head(chunks, text_col)
+    plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col, keep=keep,
+                 lang=lang, model=model, taxonomy=taxonomy)
+    in_fmt = detect_format(data, fmt)
+    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+
+    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq)
+    total = estimate_total_rows(data, fmt) if progress is not None else None
+    try:
+        opts = _Options(text_col, plan.lang, explain=explain)
+        enriched = classified_chunks(_chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
+        enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
+        return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
+                       table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
+                       enriched_path=enriched_path)
+    finally:
+        sinks.router.cleanup()
+
+
+def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
+    if lang is not None:
+        check_language(lang)
     if chunksize < 1:
         raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
     if jobs < 1:
         raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
-    notes: list[str] = []
 
-    chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
-    head, chunks = _read_head(chunks, text_col)
+
+@dataclass
+class _Plan:
+    """What the first rows decide: model, taxonomy, language, date column, queue columns."""
+
+    clf: Any
+    tax: Any
+    lang: str
+    period_col: str | None
+    keep: list[str]
+    notes: list[str]
+
+
+def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
+          period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any) -> _Plan:
+    from feedback_classifier.tableio import require_columns
+
     columns = list(head[0].columns)
     needed = [text_col] + [c for c in (score_col, by, period_col) if c]
     require_columns(columns, list(dict.fromkeys(needed)), source=str(data))
     if keep:
         require_columns(columns, list(keep), source=str(data))
     clf, tax = load_model_and_taxonomy(model, taxonomy)
-    first = pd.concat(head, ignore_index=True) if len(head) > 1 else head[0]
-    first = _head_rows(first, text_col)
-
+    first = _head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
+    notes: list[str] = []
     if lang is None:
         lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
+    lang = check_language(lang)
     if lang not in getattr(tax, "languages", (lang,)):
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
@@ -198,101 +226,98 @@ def analyze(
         period_col = detect_period_column(first, exclude=[c for c in (text_col, score_col, by) if c])
         if period_col:
             notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
-    del first
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
+    return _Plan(clf, tax, lang, period_col, list(keep), notes)
 
-    in_fmt = _output_format(data, fmt)
-    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
-    comment_key, review_key = "__has_comment__", "__needs_review__"
-    keys = ["categories"] + [c for c in (score_col, by, period_col) if c] + [comment_key, review_key]
-    acc = DriversAccumulator(keys, score_col=score_col, period_col=period_col, freq=freq)
-    pool = QuotePool(tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
-    router = StreamingRouter(tax, text_col=text_col, score_col=score_col, score_type=spec, keep=list(keep),
-                             lang=lang, source=str(data), tmp_dir=out)
-    total = estimate_total_rows(data, fmt) if progress is not None else None
-    rows = comments = classified = needs_review = 0
-    try:
-        with TableWriter(out / _enriched_name(data, in_fmt), fmt=in_fmt) as writer:
-            for enriched in _enriched_chunks(_chain(head, chunks), clf, text_col, lang, explain, jobs):
+_COMMENT_KEY, _REVIEW_KEY = "__has_comment__", "__needs_review__"
+
+
+@dataclass
+class _Sinks:
+    """Where each enriched chunk goes besides the enriched file: the small table the drivers
+    and the report need (one row per distinct categories/score/segment/period combination),
+    the report's quote candidates and the team queues (spilled to disk)."""
+
+    acc: Any
+    pool: Any
+    router: Any
+    keys: list[str]
+    text_col: str
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, comments, classified, needs review
+
+    @classmethod
+    def open(cls, plan: _Plan, spec: Any, *, data: Path, out: Path, text_col: str, score_col: str | None,
+             by: str | None, freq: str) -> "_Sinks":
+        from feedback_classifier.insights import DriversAccumulator, StreamingRouter
+        from feedback_classifier.render import QuotePool
+
+        keys = ["categories"] + [c for c in (score_col, by, plan.period_col) if c]
+        acc = DriversAccumulator(keys + [_COMMENT_KEY, _REVIEW_KEY], score_col=score_col, period_col=plan.period_col,
+                                 freq=freq)
+        pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
+        router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
+                                 lang=plan.lang, source=str(data), tmp_dir=out)
+        return cls(acc, pool, router, keys, text_col)
+
+    def consume(self, enriched_chunks: Iterator[tuple[pd.DataFrame, Any]], path: Path, fmt: str,
+                progress: Callable[[int, int | None], None] | None, total: int | None) -> Path:
+        """Write every chunk to the enriched file at ``path`` and fold it into the sinks."""
+        from feedback_classifier.tableio import TableWriter
+
+        with TableWriter(path, fmt=fmt) as writer:
+            for enriched, _ in enriched_chunks:
                 writer.write(enriched)
-                has_comment = (enriched[text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
-                review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
-                          else np.zeros(len(enriched), dtype=bool))
-                tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
-                reduced = {c: enriched[c] for c in keys[:-2]}
-                reduced[comment_key] = has_comment
-                reduced[review_key] = review
-                acc.add(pd.DataFrame(reduced, index=enriched.index))
-                pool.add(enriched)
-                router.add(enriched)
-                rows += len(enriched)
-                comments += int(has_comment.sum())
-                classified += int((tagged & has_comment).sum())
-                needs_review += int(review.sum())
+                self.add(enriched)
                 if progress is not None:
+                    rows = self.counts[0]
                     progress(rows, max(total, rows) if total is not None else None)
-            enriched_path = writer.path
-        return _finish(acc, pool, router, out=out, data=data, tax=tax, spec=spec, lang=lang, notes=notes,
-                       score_col=score_col, by=by, period_col=period_col, table_fmt=table_fmt, min_n=min_n,
-                       n_boot=n_boot, seed=seed, title=title, text_col=text_col, keys=(comment_key, review_key),
-                       counts=(rows, comments, classified, needs_review), enriched_path=Path(enriched_path))
-    finally:
-        router.cleanup()
+            return Path(writer.path)
+
+    def add(self, enriched: pd.DataFrame) -> None:
+        has_comment = (enriched[self.text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+        review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
+                  else np.zeros(len(enriched), dtype=bool))
+        tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
+        reduced = {c: enriched[c] for c in self.keys}
+        reduced[_COMMENT_KEY] = has_comment
+        reduced[_REVIEW_KEY] = review
+        self.acc.add(pd.DataFrame(reduced, index=enriched.index))
+        self.pool.add(enriched)
+        self.router.add(enriched)
+        for i, n in enumerate((len(enriched), has_comment.sum(), (tagged & has_comment).sum(), review.sum())):
+            self.counts[i] += int(n)
 
 
-def _finish(acc, pool, router, *, out, data, tax, spec, lang, notes, score_col, by, period_col, table_fmt, min_n,
-            n_boot, seed, title, text_col, keys, counts, enriched_path) -> AnalyzeResult:
+def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
+            text_col, enriched_path) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept."""
-    from feedback_classifier.tableio.tables import write_table
-    from feedback_classifier.render.report import build_report, write_report
-    from feedback_classifier.insights.scores import parse_scores
+    from feedback_classifier.render import build_report, write_report
+    from feedback_classifier.tableio import write_table
 
-    comment_key, review_key = keys
-    rows, comments, classified, needs_review = counts
-    reduced = acc.table()
-    drivers = None
+    tax, lang, notes, period_col = plan.tax, plan.lang, plan.notes, plan.period_col
+    reduced = sinks.acc.table()
+    drivers = _drivers(sinks.acc, reduced, spec, score_col=score_col, by=by, period_col=period_col, min_n=min_n,
+                       n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
     drivers_path = None
-    if score_col:
-        valid = parse_scores(reduced[score_col], spec, column=score_col).valid & (reduced[acc.WEIGHT] > 0).to_numpy()
-        if not valid.any():
-            notes.append(
-                f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
-                "(check --score-col and --score-type)"
-            )
-        else:
-            drivers = acc.compute(
-                score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
-                min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
-            )
-            if drivers.score_issues.n_invalid:
-                notes.append(
-                    f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}' "
-                    "(kept, left out of score statistics)"
-                )
-            date_issues = getattr(drivers, "date_issues", None)
-            if date_issues is not None and date_issues.n_invalid:
-                notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
-            drivers_path = write_table(
-                translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
-            )
+    if drivers is not None:
+        drivers_path = write_table(
+            translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
+        )
 
-    routing, queue_paths = router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
+    routing, queue_paths = sinks.router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
 
     page = build_report(
-        reduced.rename(columns={comment_key: text_col, review_key: "needs_review"}), tax, text_col=text_col,
+        reduced.rename(columns={_COMMENT_KEY: text_col, _REVIEW_KEY: "needs_review"}), tax, text_col=text_col,
         score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
-        title=title, weight=acc.WEIGHT, quotes=pool.frame(),
+        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(),
     )
     report_path = write_report(page, out / "report.html")
 
+    rows, comments, classified, needs_review = sinks.counts
     return AnalyzeResult(
         out_dir=out,
         enriched_path=enriched_path,
@@ -311,6 +336,34 @@ def _finish(acc, pool, router, *, out, data, tax, spec, lang, notes, score_col, 
         notes=notes,
         taxonomy=tax,
     )
+
+
+def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, seed, tax, data, notes):
+    """The drivers from the accumulated table, or None without usable scores (said in ``notes``)."""
+    from feedback_classifier.insights import parse_scores
+
+    if not score_col:
+        return None
+    valid = parse_scores(reduced[score_col], spec, column=score_col).valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+    if not valid.any():
+        notes.append(
+            f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
+            "(check --score-col and --score-type)"
+        )
+        return None
+    drivers = acc.compute(
+        score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
+        min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
+    )
+    if drivers.score_issues.n_invalid:
+        notes.append(
+            f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}' "
+            "(kept, left out of score statistics)"
+        )
+    date_issues = getattr(drivers, "date_issues", None)
+    if date_issues is not None and date_issues.n_invalid:
+        notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
+    return drivers
 
 
 _HEAD_COMMENTS = 2000  # language and date column are decided on the rows holding the first 2,000 comments
@@ -344,56 +397,3 @@ def _chain(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[p
     while head:
         yield head.pop(0)  # let go of each head chunk once it is processed
     yield from rest
-
-
-def _enriched_chunks(chunks, clf, text_col: str, lang: str, explain: bool, jobs: int) -> Iterator[pd.DataFrame]:
-    """``classify.enrich`` of each chunk, in input order; in ``jobs`` worker processes when > 1
-    (the model crosses to each worker once; at most two chunks per worker are in flight)."""
-    from feedback_classifier.model.enrichment import enrich
-    from feedback_classifier.tableio.tables import require_columns
-
-    if jobs == 1:
-        for chunk in chunks:
-            yield enrich(chunk, clf, text_col, lang=lang, explain=explain)
-        return
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(clf, text_col, lang, explain))
-    pending: deque = deque()
-    try:
-        for chunk in chunks:
-            require_columns(chunk, [text_col], source="the table")
-            pending.append((chunk, pool.submit(_enrich_texts, chunk[[text_col]])))
-            if len(pending) >= 2 * jobs:
-                done, future = pending.popleft()
-                yield _attach_added(done, future.result())
-        while pending:
-            done, future = pending.popleft()
-            yield _attach_added(done, future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(clf: Any, text_col: str, lang: str, explain: bool) -> None:
-    _WORKER.update(clf=clf, text_col=text_col, lang=lang, explain=explain)
-
-
-def _enrich_texts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns ``enrich`` adds for one chunk's text column (runs in a worker)."""
-    from feedback_classifier.model.enrichment import enrich
-
-    text_col = _WORKER["text_col"]
-    out = enrich(frame, _WORKER["clf"], text_col, lang=_WORKER["lang"], explain=_WORKER["explain"])
-    return out.drop(columns=[text_col])
-
-
-def _attach_added(chunk: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
-    """``chunk`` with ``added`` columns, as ``enrich`` attaches them (same-named columns replaced in place)."""
-    out = chunk.copy()
-    for column in added.columns:
-        out[column] = added[column].set_axis(out.index)
-    return out

@@ -7,9 +7,7 @@ processes and written in input order, so the output is identical to ``jobs=1``.
 from __future__ import annotations
 
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import _attach, _classify_texts, _ChunkResult, _Options
+
 
 @dataclass(frozen=True)
 class ClassifySummary:
@@ -77,8 +77,7 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import tables as io
-    from feedback_classifier.tableio.rowcount import estimate_total_rows
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, iter_table
 
     input, output = Path(input), Path(output)
     if jobs < 1:
@@ -91,85 +90,87 @@ def classify_file(
     total = estimate_total_rows(input, fmt) if progress is not None else None
 
     start = time.perf_counter()
-    rows = with_categories = review = empty = 0
-    label_counts = np.zeros(len(model.classes_), dtype=np.int64)
-    chunks = io.iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
-    with io.TableWriter(output, fmt=out_fmt) as writer:
-        for chunk, result in _chunk_results(chunks, model, opts, jobs, source=str(input)):
-            writer.write(_attach(chunk, result.added, opts, copy=False))  # the chunk is ours to extend
-            rows += len(chunk)
-            with_categories += result.rows_with_categories
-            review += result.needs_review
-            empty += result.empty_comments
-            label_counts += result.label_counts
+    tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
+    chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    with TableWriter(output, fmt=out_fmt) as writer:
+        for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
+            writer.write(enriched)
+            tally.add(len(enriched), result)
             if progress is not None:
-                progress(rows, max(total, rows) if total is not None else None)
+                progress(tally.rows, max(total, tally.rows) if total is not None else None)
     if progress is not None:
-        progress(rows, rows)
+        progress(tally.rows, tally.rows)
 
     taxonomy = model.taxonomy_
     counts = {
         taxonomy.display_name(label, lang): int(c)
-        for label, c in sorted(zip(model.classes_, label_counts), key=lambda lc: -lc[1])
+        for label, c in sorted(zip(model.classes_, tally.label_counts), key=lambda lc: -lc[1])
         if c > 0
     }
     return ClassifySummary(
         input=input,
         output=output,
-        rows=rows,
-        rows_with_categories=with_categories,
-        needs_review=review,
-        empty_comments=empty,
+        rows=tally.rows,
+        rows_with_categories=tally.with_categories,
+        needs_review=tally.needs_review,
+        empty_comments=tally.empty,
         elapsed=time.perf_counter() - start,
         jobs=jobs,
         category_counts=counts,
     )
 
 
-def _checked(chunks: Iterable[pd.DataFrame], opts: _Options, source: str):
-    from feedback_classifier.tableio.tables import require_columns
+@dataclass
+class _Tally:
+    label_counts: np.ndarray
+    rows: int = 0
+    with_categories: int = 0
+    needs_review: int = 0
+    empty: int = 0
+
+    def add(self, rows: int, result: _ChunkResult) -> None:
+        self.rows += rows
+        self.with_categories += result.rows_with_categories
+        self.needs_review += result.needs_review
+        self.empty += result.empty_comments
+        self.label_counts += result.label_counts
+
+
+def classified_chunks(
+    chunks: Iterable[pd.DataFrame], model: Any, opts: _Options, *, jobs: int = 1, source: str = "the table"
+) -> Iterator[tuple[pd.DataFrame, _ChunkResult]]:
+    """Yield ``(chunk with the category columns, _ChunkResult)`` in input order.
+
+    The work runs in ``jobs`` processes (the model is sent to each once); the chunk itself
+    never leaves this process, only its text column does. Each chunk is extended in place:
+    the caller hands over chunks it does not keep.
+
+    >>> from feedback_classifier.model.default import default_model
+    >>> chunk = pd.DataFrame({"comment": ["Too expensive", ""]})
+    >>> [(list(c.columns)[:2], r.empty_comments)
+    ...  for c, r in classified_chunks([chunk], default_model(), _Options("comment"))]
+    [(['comment', 'categories'], 1)]
+    """
+    checked = _checked(chunks, opts.text_col, source)
+    state = (model, opts)
+    for chunk, result in run_ordered(_classify_column, state, checked, jobs=jobs, payload=_text_column(opts.text_col)):
+        yield _attach(chunk, result.added, opts, copy=False), result
+
+
+def _checked(chunks: Iterable[pd.DataFrame], text_col: str, source: str) -> Iterator[pd.DataFrame]:
+    from feedback_classifier.tableio import require_columns
 
     for i, chunk in enumerate(chunks):
         if i == 0:
-            require_columns(chunk, [opts.text_col], source=source)
+            require_columns(chunk, [text_col], source=source)
         yield chunk
 
 
-def _chunk_results(chunks, model, opts: _Options, jobs: int, source: str):
-    """Yield ``(chunk, _ChunkResult)`` in input order, classifying in ``jobs`` processes."""
-    chunks = _checked(chunks, opts, source)
-    if jobs == 1:
-        for chunk in chunks:
-            yield chunk, _classify_texts(chunk[opts.text_col], model, opts)
-        return
-
-    # Two chunks per worker in flight keeps every worker busy while the main process reads and
-    # writes, and bounds memory: at most 2*jobs chunks (and their results) are held at once.
-    max_in_flight = 2 * jobs
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model, opts))
-    pending: deque = deque()
-    try:
-        for chunk in chunks:
-            # The column travels as is (Arrow-backed strings pickle as buffers); the worker converts it.
-            pending.append((chunk, pool.submit(_work, chunk[opts.text_col])))
-            if len(pending) >= max_in_flight:
-                done_chunk, future = pending.popleft()
-                yield done_chunk, future.result()
-        while pending:
-            done_chunk, future = pending.popleft()
-            yield done_chunk, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+def _text_column(text_col: str) -> Callable[[pd.DataFrame], pd.Series]:
+    # The column travels as is (Arrow-backed strings pickle as buffers); the worker converts it.
+    return lambda chunk: chunk[text_col]
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(model: Any, opts: _Options) -> None:
-    # Runs once per worker process: the model crosses the process boundary once, not per chunk.
-    _WORKER["model"] = model
-    _WORKER["opts"] = opts
-
-
-def _work(column: pd.Series) -> _ChunkResult:
-    return _classify_texts(column, _WORKER["model"], _WORKER["opts"])
+def _classify_column(state: tuple[Any, _Options], column: pd.Series) -> _ChunkResult:
+    model, opts = state
+    return _classify_texts(column, model, opts)

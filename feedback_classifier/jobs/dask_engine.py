@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.jobs.classify import ClassifySummary
-from feedback_classifier.model.enrichment import enrich
 from feedback_classifier.errors import InputFileError, MissingExtraError
+from feedback_classifier.model import enrich
 
 _INSTALL_HINT = 'pip install "feedback-classifier[dask]"'
 
@@ -75,7 +75,7 @@ def enrich_dask(
     (['comment', 'categories', 'parent_categories'], 3)
     """
     dask, _dd = _import_dask()
-    from feedback_classifier.tableio.tables import require_columns
+    from feedback_classifier.tableio import require_columns
 
     require_columns(list(ddf.columns), [text_col], source="the Dask DataFrame")
     options = dict(lang=lang, probabilities=probabilities, explain=explain, review_margin=review_margin)

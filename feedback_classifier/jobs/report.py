@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.render.report import build_report, write_report
+from feedback_classifier.render import build_report, write_report
 
 
 @dataclass
@@ -52,12 +52,10 @@ def report_file(
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
-    from feedback_classifier.insights.periods import detect_period_column
+    from feedback_classifier.insights import ScoreSpec, detect_period_column, parse_scores, route
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio.tables import read_table, require_columns
-    from feedback_classifier.insights.routing import route
-    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.tableio import read_table, require_columns
+    from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
@@ -79,7 +77,7 @@ def report_file(
     drivers = None
     if score_col:
         if parse_scores(df[score_col], spec, column=score_col).valid.any():
-            from feedback_classifier.insights.drivers import compute_drivers
+            from feedback_classifier.insights import compute_drivers
 
             drivers = compute_drivers(
                 df, score_col=score_col, score_type=spec.score_type, scale=spec.scale,

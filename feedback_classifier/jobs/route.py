@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from feedback_classifier.insights.routing import RoutingResult, is_enriched, route, write_queues
-from feedback_classifier.insights.scores import ScoreSpec
+from feedback_classifier.insights import RoutingResult, ScoreSpec, is_enriched, route, write_queues
 
 
 @dataclass
@@ -49,8 +48,8 @@ def route_file(
     """
     from feedback_classifier.lang import majority_language
     from feedback_classifier.model.default import load_model_and_taxonomy
-    from feedback_classifier.tableio.tables import read_table, require_columns
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.tableio import read_table, require_columns
+    from feedback_classifier.taxonomy import load_taxonomy
 
     df = read_table(data, fmt=in_fmt, sheet=sheet, encoding=encoding, sep=sep)
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
@@ -58,7 +57,7 @@ def route_file(
         lang = majority_language(df[text_col])
     classified_here = not is_enriched(df.columns)
     if classified_here:
-        from feedback_classifier.model.enrichment import enrich
+        from feedback_classifier.model import enrich
 
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         df = enrich(df, clf, text_col, lang=lang)

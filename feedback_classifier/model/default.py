@@ -64,7 +64,7 @@ def default_model_key() -> str:
     16
     """
     from feedback_classifier import __version__
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.taxonomy import load_taxonomy
 
     digest = hashlib.sha256()
     for part in (
@@ -100,9 +100,9 @@ def train_default_model():
 
     >>> clf, n_rows = train_default_model()  # doctest: +SKIP
     """
-    from feedback_classifier.tableio.tables import read_table
+    from feedback_classifier.tableio import read_table
     from feedback_classifier.model.estimator import FeedbackClassifier
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
     examples = read_table(EXAMPLES_FILE)
@@ -154,7 +154,7 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
 
     A taxonomy given together with a model must be the one the model was trained on.
     """
-    from feedback_classifier.taxonomy.core import load_taxonomy
+    from feedback_classifier.taxonomy import load_taxonomy
 
     tax = None
     if taxonomy is not None:

@@ -30,7 +30,6 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 
-OUTPUT_COLUMNS = ("categories", "parent_categories", "confidence", "needs_review")
 EVIDENCE_COLUMN = "evidence"
 PROBABILITY_PREFIX = "p: "
 
@@ -87,7 +86,7 @@ def enrich(
     >>> out["categories"].iloc[1:].tolist()
     ['', '']
     """
-    from feedback_classifier.tableio.tables import require_columns
+    from feedback_classifier.tableio import require_columns
 
     require_columns(df, [text_col], source="the table")
     opts = _Options(text_col, lang, probabilities, explain, review_margin)
@@ -120,64 +119,21 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
     """The work for one chunk: predictions for the distinct non-empty comments, spread to all rows."""
     values = column.to_numpy(dtype=object)
     n = len(values)
-    classes = list(model.classes_)
-    k = len(classes)
-    taxonomy = model.taxonomy_
     is_comment = np.fromiter((_is_comment(v) for v in values), dtype=bool, count=n)
     # Survey exports repeat comments a lot ("ok", "good", copy-pasted templates): analyse each once.
     codes, uniques = pd.factorize(values[is_comment])
     uniques = list(uniques)
-
-    explained = None
-    if uniques:
-        if opts.explain and hasattr(model, "predict_proba_and_explain"):
-            # one analysis and feature pass gives both the probabilities and the evidence
-            proba, explained = _predict_proba_batched(model, uniques, with_evidence=True)
-        else:
-            proba = _predict_proba_batched(model, uniques)
-        fired = _decide(model, proba)
-    else:
-        proba = np.zeros((0, k))
-        fired = np.zeros((0, k), dtype=bool)
-
-    thresholds = np.asarray(model.thresholds_, dtype=float)
+    proba, fired, explained = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
-    weakest = np.where(fired, proba, np.inf).min(axis=1, initial=np.inf)
-    top = proba.max(axis=1, initial=0.0)
-    u_conf = np.where(any_fired, weakest, 1.0 - top)
-    # Judge only the deepest predicted labels: a parent is switched on by its child, so its own
-    # probability being near (or under) the parent threshold says nothing about doubt. Checking
-    # rejected labels too flagged ~70% of a real survey (with 48 categories one is always near).
-    deepest = fired.copy()
-    parents_idx = _parent_indices(classes)
-    for j, p in enumerate(parents_idx):
-        if p != j:
-            deepest[:, p] &= ~fired[:, j]
-    barely = (np.where(deepest, proba - thresholds, np.inf) < opts.review_margin - 1e-12).any(axis=1)
-    u_review = barely | ~any_fired
-
-    # Many comments share the same category pattern: format each distinct 0/1 row once.
-    patterns, pattern_of_unique = _unique_rows(fired)
-    cat_strings, parent_strings = [], []
-    for pattern in patterns:
-        labels = [classes[j] for j in np.flatnonzero(pattern)]
-        cat_strings.append(_format(taxonomy, _collapse(labels), opts.lang))
-        parents = sorted({parents_idx[j] for j in np.flatnonzero(pattern)})
-        parent_strings.append(_format(taxonomy, [classes[p] for p in parents], opts.lang))
-    # Row -> pattern index, with one extra "empty" pattern for non-comments.
-    empty_pattern = len(patterns)
-    row_pattern = np.full(n, empty_pattern, dtype=np.int64)
+    u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
+    pattern_of_unique, cat_lookup, parent_lookup = _category_strings(model, fired, opts.lang)
+    # Row -> pattern index, with one extra "empty" pattern (the last) for non-comments.
+    row_pattern = np.full(n, len(cat_lookup) - 1, dtype=np.int64)
     row_pattern[is_comment] = pattern_of_unique[codes]
-    cat_lookup = np.array(cat_strings + [""], dtype=object)
-    parent_lookup = np.array(parent_strings + [""], dtype=object)
-
-    row_unique = np.full(n, -1, dtype=np.int64)
-    row_unique[is_comment] = codes
-    has_comment = row_unique >= 0
     confidence = np.full(n, np.nan)
-    confidence[has_comment] = np.round(u_conf[codes], _DECIMALS)
+    confidence[is_comment] = np.round(u_conf[codes], _DECIMALS)
     review = np.zeros(n, dtype=bool)
-    review[has_comment] = u_review[codes]
+    review[is_comment] = u_review[codes]
 
     columns: dict[str, Any] = {
         "categories": pd.array(cat_lookup[row_pattern], dtype="str"),
@@ -186,13 +142,13 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
         "needs_review": review,
     }
     if opts.probabilities:
-        full = np.full((n, k), np.nan)
-        full[has_comment] = np.round(proba[codes], _DECIMALS)
-        for j, label in enumerate(classes):
-            columns[PROBABILITY_PREFIX + taxonomy.display_name(label, opts.lang)] = full[:, j]
+        full = np.full((n, len(model.classes_)), np.nan)
+        full[is_comment] = np.round(proba[codes], _DECIMALS)
+        for j, label in enumerate(model.classes_):
+            columns[PROBABILITY_PREFIX + model.taxonomy_.display_name(label, opts.lang)] = full[:, j]
     if opts.explain:
         columns[EVIDENCE_COLUMN] = pd.array(
-            _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained), dtype="str"
+            _evidence(model, uniques, any_fired, codes, n, is_comment, opts, explained), dtype="str"
         )
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
@@ -201,8 +157,58 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
         label_counts=rows_per_unique @ fired.astype(np.int64),
         rows_with_categories=int(rows_per_unique[any_fired].sum()),
         needs_review=int(review.sum()),
-        empty_comments=int(n - has_comment.sum()),
+        empty_comments=int(n - is_comment.sum()),
     )
+
+
+def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
+    """``(proba, fired, evidence)`` of the distinct comments; evidence is None unless the
+    model computed it along with the probabilities."""
+    if not uniques:
+        k = len(model.classes_)
+        return np.zeros((0, k)), np.zeros((0, k), dtype=bool), None
+    explained = None
+    if opts.explain and hasattr(model, "predict_proba_and_explain"):
+        # one analysis and feature pass gives both the probabilities and the evidence
+        proba, explained = _predict_proba_batched(model, uniques, with_evidence=True)
+    else:
+        proba = _predict_proba_batched(model, uniques)
+    return proba, _decide(model, proba), explained
+
+
+def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, margin: float):
+    """Per distinct comment: the ``confidence`` and ``needs_review`` values (module docstring)."""
+    thresholds = np.asarray(model.thresholds_, dtype=float)
+    any_fired = fired.any(axis=1)
+    weakest = np.where(fired, proba, np.inf).min(axis=1, initial=np.inf)
+    top = proba.max(axis=1, initial=0.0)
+    confidence = np.where(any_fired, weakest, 1.0 - top)
+    # Judge only the deepest predicted labels: a parent is switched on by its child, so its own
+    # probability being near (or under) the parent threshold says nothing about doubt. Checking
+    # rejected labels too flagged ~70% of a real survey (with 48 categories one is always near).
+    deepest = fired.copy()
+    for j, p in enumerate(_parent_indices(list(model.classes_))):
+        if p != j:
+            deepest[:, p] &= ~fired[:, j]
+    barely = (np.where(deepest, proba - thresholds, np.inf) < margin - 1e-12).any(axis=1)
+    return confidence, barely | ~any_fired
+
+
+def _category_strings(model: Any, fired: np.ndarray, lang: str):
+    """``(pattern of each distinct comment, categories per pattern, parents per pattern)``;
+    both lookups end with an empty string, the pattern of rows without a comment."""
+    # Many comments share the same category pattern: format each distinct 0/1 row once.
+    classes = list(model.classes_)
+    parents_idx = _parent_indices(classes)
+    patterns, pattern_of_unique = _unique_rows(fired)
+    cat_strings, parent_strings = [], []
+    for pattern in patterns:
+        on = np.flatnonzero(pattern)
+        cat_strings.append(_format(model.taxonomy_, _collapse([classes[j] for j in on]), lang))
+        parents = sorted({parents_idx[j] for j in on})
+        parent_strings.append(_format(model.taxonomy_, [classes[p] for p in parents], lang))
+    cat_lookup = np.array(cat_strings + [""], dtype=object)
+    return pattern_of_unique, cat_lookup, np.array(parent_strings + [""], dtype=object)
 
 
 def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False):

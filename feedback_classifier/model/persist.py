@@ -30,7 +30,7 @@ import joblib
 
 from feedback_classifier.errors import ModelFileError
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
-from feedback_classifier.tableio.tables import write_file_atomic
+from feedback_classifier.tableio import write_file_atomic
 
 MAGIC = b"FEEDBACK-CLASSIFIER-MODEL\n"
 FORMAT_VERSION = 1

@@ -52,10 +52,12 @@ class ForbiddenGlobal(pickle.UnpicklingError):
 
 def _own_globals() -> dict[str, Any]:
     """The project's picklable types, by the name they are stored under."""
-    from feedback_classifier.lang.text import TextAnalyzer
-    from feedback_classifier.model.estimator import FeedbackClassifier, MiniLMEmbedder, _TextFeatures
+    from feedback_classifier.lang import TextAnalyzer
+    from feedback_classifier.model.embedders import MiniLMEmbedder
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.features import _TextFeatures
     from feedback_classifier.model.static_vectors import StaticEmbedder
-    from feedback_classifier.taxonomy.core import _rebuild
+    from feedback_classifier.taxonomy.taxonomy import _rebuild
 
     return {
         "FeedbackClassifier": FeedbackClassifier,

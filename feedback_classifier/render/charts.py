@@ -30,75 +30,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import ScalarFormatter
 
-from feedback_classifier.tableio.tables import write_file_atomic
+from feedback_classifier.insights import ScoreSpec
+from feedback_classifier.lang import check_language
+from feedback_classifier.lang.ui import ui_text
+from feedback_classifier.tableio import write_file_atomic
 
 HARM = "#c0392b"
 GOOD = "#27ae60"
 MUTED = "#9aa5b1"
 _MAX_LABEL = 42
 _MATRIX_LABEL = 24  # characters per line of a priority-matrix label (two lines at most)
-
-LANGUAGES = ("en", "ru")
-
-# Every word a chart draws, per report language; category names arrive already translated.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "empty": "No categories mentioned",
-        "n": "  (n={n})",
-        "n_low": "  (n={n}, low)",
-        "impact_axis": "Impact on {metric}, points",
-        "ci": ", {confidence} CI",
-        "impact_title_parent": "What moves {metric}: leave-out impact by parent category",
-        "impact_title_category": "What moves {metric}: leave-out impact by category",
-        "pale": "pale: interval includes 0",
-        "hatched": "hatched: fewer than {min_n} scored mentions",
-        "share_axis": "Share of comments mentioning it, %",
-        "fix_first_bottom": "bottom right = frequent and harmful: fix first",
-        "fix_first_top": "top right = frequent and harmful: fix first",
-        "matrix_title_parent": "Priority matrix: parent categories",
-        "matrix_title_category": "Priority matrix: categories",
-        "harmful": "pulls {metric} down",
-        "helpful": "lifts {metric}",
-        "low_n": "fewer than {min_n} scored mentions",
-        "median": "median share",
-        "unlabelled": "{k} of {n} points unlabelled (see the drivers table)",
-    },
-    "ru": {
-        "empty": "Ни одна категория не упомянута",
-        "n": "  (n={n})",
-        "n_low": "  (n={n}, мало)",
-        "impact_axis": "Влияние на {metric}, пункты",
-        "ci": ", {confidence} ДИ",
-        "impact_title_parent": "Что влияет на {metric}: влияние родительских категорий",
-        "impact_title_category": "Что влияет на {metric}: влияние категорий",
-        "pale": "бледные: интервал включает 0",
-        "hatched": "штриховка: меньше {min_n} упоминаний с оценкой",
-        "share_axis": "Доля комментариев с упоминанием, %",
-        "fix_first_bottom": "справа внизу — частые и вредные: исправлять первыми",
-        "fix_first_top": "справа вверху — частые и вредные: исправлять первыми",
-        "matrix_title_parent": "Матрица приоритетов: родительские категории",
-        "matrix_title_category": "Матрица приоритетов: категории",
-        "harmful": "снижает {metric}",
-        "helpful": "повышает {metric}",
-        "low_n": "меньше {min_n} упоминаний с оценкой",
-        "median": "медианная доля",
-        "unlabelled": "без подписи {k} из {n} точек (см. таблицу драйверов)",
-    },
-}
-_METRICS = {
-    "en": {"nps": "NPS", "csat": "CSAT (% top-2-box)", "ces": "CES (mean)", "mean": "mean score"},
-    "ru": {"nps": "NPS", "csat": "CSAT (% топ-2)", "ces": "CES (среднее)", "mean": "средняя оценка"},
-}
-
-
-def _text(lang: str, key: str, **values: Any) -> str:
-    return TEXT[lang][key].format(**values)
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in TEXT:
-        raise ValueError(f"Unsupported chart language {lang!r}: use one of {', '.join(LANGUAGES)}.")
-    return lang
 
 
 def _short(name: str, limit: int = _MAX_LABEL) -> str:
@@ -123,12 +64,12 @@ def _percent(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "ru" else text
 
 
-def _context(result: Any, lang: str = "en") -> tuple[str, float, float, int]:
+def _context(result: Any, lang: str = "en") -> tuple[str, ScoreSpec, float, int]:
+    """(metric name on an axis, score spec, confidence, min_n) from a result's settings."""
     settings = getattr(result, "settings", {}) or {}
-    kind = settings.get("score_type", "nps")
-    metric = _METRICS[lang].get(kind, settings.get("metric", "metric"))
-    orientation = 1.0 if (kind in ("nps", "csat") or settings.get("higher_is_better", True)) else -1.0
-    return metric, orientation, float(settings.get("confidence", 0.95)), int(settings.get("min_n", 30))
+    spec = ScoreSpec.from_settings(settings)
+    metric = ui_text(lang, f"chart.metric.{spec.score_type}")
+    return metric, spec, float(settings.get("confidence", 0.95)), int(settings.get("min_n", 30))
 
 
 def _rows(result: Any, level: str) -> pd.DataFrame:
@@ -146,7 +87,7 @@ def _new_figure(width: float, height: float) -> Figure:
 
 def _empty(fig: Figure, lang: str) -> Figure:
     ax = fig.axes[0]
-    ax.text(0.5, 0.5, _text(lang, "empty"), ha="center", va="center", transform=ax.transAxes)
+    ax.text(0.5, 0.5, ui_text(lang, "chart.empty"), ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
     return fig
 
@@ -158,8 +99,8 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     Categories under ``min_n`` scored mentions are drawn hatched and pale, and marked in the label.
     Every text of the chart (axis, notes, default title) is in ``lang`` ("en" or "ru").
     """
-    lang = _check_lang(lang)
-    metric, orientation, confidence, min_n = _context(result, lang)
+    lang = check_language(lang)
+    metric, spec, confidence, min_n = _context(result, lang)
     table = _rows(result, level)
     table = table.head(top).iloc[::-1]  # matplotlib draws the first bar at the bottom
     fig = _new_figure(8.0, max(2.5, 0.38 * len(table) + 1.4))
@@ -170,7 +111,7 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     low = table["impact_low"].to_numpy(dtype=float)
     high = table["impact_high"].to_numpy(dtype=float)
     low_n = table["low_n"].to_numpy(dtype=bool)
-    harmful = impact * orientation < 0
+    harmful = spec.is_harmful(impact)
     has_ci = np.isfinite(low) & np.isfinite(high)
     # Pale when the interval includes zero: the sign of a small impact is not established.
     clear = has_ci & ((low > 0) | (high < 0))
@@ -188,22 +129,22 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
         ax.errorbar(impact[has_ci], y[has_ci], xerr=err[:, has_ci], fmt="none", ecolor="#333333",
                     elinewidth=1, capsize=3)
     labels = [
-        _short(str(name)) + _text(lang, "n_low" if small else "n", n=int(n))
+        _short(str(name)) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
         for name, n, small in zip(table["category"], table["mentions_scored"], low_n)
     ]
     ax.set_yticks(y, labels)
     ax.axvline(0, color="#333333", linewidth=0.8)
     _localise_ticks(lang, ax.xaxis)
-    xlabel = _text(lang, "impact_axis", metric=metric)
+    xlabel = ui_text(lang, "chart.impact_axis", metric=metric)
     if has_ci.any():
-        xlabel += _text(lang, "ci", confidence=_percent(confidence, lang))
-    ax.set_title(title or _text(lang, f"impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric))
+        xlabel += ui_text(lang, "chart.ci", confidence=_percent(confidence, lang))
+    ax.set_title(title or ui_text(lang, f"chart.impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric))
     ax.grid(axis="x", alpha=0.3)
     notes = []
     if has_ci.any() and not clear[has_ci].all():
-        notes.append(_text(lang, "pale"))
+        notes.append(ui_text(lang, "chart.pale"))
     if low_n.any():
-        notes.append(_text(lang, "hatched", min_n=min_n))
+        notes.append(ui_text(lang, "chart.hatched", min_n=min_n))
     ax.set_xlabel(xlabel + ("\n(" + "; ".join(notes) + ")" if notes else ""))
     return fig
 
@@ -298,8 +239,8 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     the ``label_top`` largest by |impact| and share) and are placed so they never overlap each
     other or a marker; a note says how many points were left unlabelled. Texts are in ``lang``.
     """
-    lang = _check_lang(lang)
-    metric, orientation, _, min_n = _context(result, lang)
+    lang = check_language(lang)
+    metric, spec, _, min_n = _context(result, lang)
     table = _rows(result, level)
     table = table[table["mentions"] > 0]
     fig = _new_figure(8.0, 6.0)
@@ -312,7 +253,7 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     low = table["impact_low"].to_numpy(dtype=float)
     high = table["impact_high"].to_numpy(dtype=float)
     clear = ~low_n & np.isfinite(low) & np.isfinite(high) & ((low > 0) | (high < 0))
-    harmful = impact * orientation < 0
+    harmful = spec.is_harmful(impact)
     sizes = 30 + 400 * table["mentions"].to_numpy(dtype=float) / max(1.0, float(table["mentions"].max()))
     colors = [MUTED if small else (HARM if bad else GOOD) for small, bad in zip(low_n, harmful)]
     plotted = np.isfinite(share) & np.isfinite(impact)
@@ -322,24 +263,25 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     ax.scatter(share, impact, s=sizes, c=colors, alpha=alphas, edgecolors="#333333", linewidths=0.5, zorder=3)
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.axvline(float(np.median(share)), color="#999999", linewidth=0.8, linestyle="--",
-               label=_text(lang, "median"))
+               label=ui_text(lang, "chart.median"))
     ax.margins(x=0.15, y=0.12)
     _localise_ticks(lang, ax.xaxis, ax.yaxis)
-    corner = "fix_first_bottom" if orientation > 0 else "fix_first_top"
-    ax.set_xlabel(_text(lang, "share_axis") + "\n(" + _text(lang, corner) + ")")
-    ax.set_ylabel(_text(lang, "impact_axis", metric=metric))
-    ax.set_title(title or _text(lang, f"matrix_title_{'parent' if level == 'parent' else 'category'}"))
+    # harmful points sit on the side of the zero line where the impact hurts
+    corner = "chart.fix_first_bottom" if spec.is_harmful(-1.0) else "chart.fix_first_top"
+    ax.set_xlabel(ui_text(lang, "chart.share_axis") + "\n(" + ui_text(lang, corner) + ")")
+    ax.set_ylabel(ui_text(lang, "chart.impact_axis", metric=metric))
+    ax.set_title(title or ui_text(lang, f"chart.matrix_title_{'parent' if level == 'parent' else 'category'}"))
     ax.grid(alpha=0.3)
     # A legend for the colours (and the median line) below the plot, where it can cover nothing.
     handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",
                       markeredgewidth=0.5, alpha=0.75, label=t)
-               for c, t, shown in ((HARM, _text(lang, "harmful", metric=metric), (harmful & ~low_n).any()),
-                                   (GOOD, _text(lang, "helpful", metric=metric), (~harmful & ~low_n).any()),
-                                   (MUTED, _text(lang, "low_n", min_n=min_n), low_n.any())) if shown]
+               for c, t, shown in ((HARM, ui_text(lang, "chart.harmful", metric=metric), (harmful & ~low_n).any()),
+                                   (GOOD, ui_text(lang, "chart.helpful", metric=metric), (~harmful & ~low_n).any()),
+                                   (MUTED, ui_text(lang, "chart.low_n", min_n=min_n), low_n.any())) if shown]
     if unsure.any():
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
-                              markeredgecolor="#333333", markeredgewidth=0.5, label=_text(lang, "pale")))
-    handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=_text(lang, "median")))
+                              markeredgecolor="#333333", markeredgewidth=0.5, label=ui_text(lang, "chart.pale")))
+    handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=ui_text(lang, "chart.median")))
     one_row = sum(len(h.get_label()) for h in handles) <= 80
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if one_row else -(-len(handles) // 2),
                fontsize=8, frameon=False,
@@ -350,7 +292,7 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     xlabel, n_points = ax.get_xlabel(), int(plotted.sum())
 
     def note(k: int) -> str:
-        return xlabel + ("\n" + _text(lang, "unlabelled", k=k, n=n_points) if k else "")
+        return xlabel + ("\n" + ui_text(lang, "chart.unlabelled", k=k, n=n_points) if k else "")
 
     # The note sits under the x label, outside the plot, so it covers no point. It is set before
     # placing the labels because it changes the layout; if labels that did not fit add the note
@@ -404,7 +346,3 @@ def write_charts(result: Any, directory: str | os.PathLike, *, fmt: str = "png",
         written.append(write_file_atomic(target, data))
     return written
 
-
-def chart_frame(result: Any, level: str = "parent") -> pd.DataFrame:
-    """The rows a chart of ``level`` draws (for captions and alt text)."""
-    return result.level(level)[["category", "share", "impact", "impact_low", "impact_high", "low_n"]]

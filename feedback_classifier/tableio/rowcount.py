@@ -1,21 +1,13 @@
-"""Progress reporting for long classification runs.
+"""Row-count estimates, so a long run's progress can show a total and an ETA.
 
-The library reports progress through a plain callback ``progress(rows_done, rows_total)``
-(``rows_total`` is an estimate and may be ``None``); it never prints. The renderers here
-are what the CLI plugs into that callback: a rich progress bar on a terminal, periodic
-plain log lines on stderr otherwise (batch jobs, CI logs, redirected output).
+The jobs report progress through a plain callback ``progress(rows_done, rows_total)``
+(``rows_total`` comes from here, an estimate that may be ``None``); they never print.
+The CLI's ``progress`` module renders it.
 """
 
 from __future__ import annotations
 
-import math
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
-
-ProgressCallback = Callable[[int, int | None], None]
 
 # Large enough that a few long comments do not skew the average, small enough to stay instant.
 _SAMPLE_BYTES = 1 << 20
@@ -34,7 +26,7 @@ def estimate_total_rows(path: str | Path, fmt: str | None = None) -> int | None:
     >>> estimate_total_rows(p)
     1000
     """
-    from feedback_classifier.tableio.tables import detect_format
+    from feedback_classifier.tableio.formats import detect_format
 
     path = Path(path)
     try:
@@ -103,92 +95,3 @@ def _text_rows(path: Path, *, has_header: bool) -> int | None:
     if lines == 0:
         return None
     return max(int(round(size * lines / len(sample))) - int(has_header), 0)
-
-
-class LogLineProgress:
-    """Progress callback writing a plain line to a stream at most every ``interval`` seconds.
-
-    For non-terminal stderr (batch jobs): no control characters, one line per update.
-
-    >>> import io
-    >>> buf = io.StringIO()
-    >>> log = LogLineProgress(stream=buf, interval=0)
-    >>> log(500, 1000)
-    >>> "500 / ~1,000 rows" in buf.getvalue()
-    True
-    """
-
-    def __init__(self, stream: TextIO | None = None, interval: float = 5.0, label: str = "classified"):
-        self.stream = stream if stream is not None else sys.stderr
-        self.interval = interval
-        self.label = label
-        self._start = time.perf_counter()
-        self._last = -math.inf
-        self._last_rows = -1  # the final "done" call repeats the last chunk's count: print it once
-
-    def __call__(self, rows_done: int, rows_total: int | None) -> None:
-        now = time.perf_counter()
-        finished = rows_total is not None and rows_done >= rows_total
-        if rows_done == self._last_rows or (now - self._last < self.interval and not finished):
-            return
-        self._last, self._last_rows = now, rows_done
-        elapsed = max(now - self._start, 1e-9)
-        rate = rows_done / elapsed
-        total = f" / ~{rows_total:,}" if rows_total else ""
-        eta = ""
-        if rows_total and rate > 0 and rows_total > rows_done:
-            eta = f", ETA {_format_seconds((rows_total - rows_done) / rate)}"
-        print(f"{self.label} {rows_done:,}{total} rows ({rate:,.0f} rows/s{eta})", file=self.stream, flush=True)
-
-
-class RichProgress:
-    """Context manager giving a progress callback that drives a rich progress bar.
-
-    Shows rows done / estimated total, rows/s and ETA. The estimate is raised when the
-    file turns out longer than guessed, so the bar never overflows.
-    """
-
-    def __init__(self, description: str = "classifying", console=None):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} rows/s"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self._task = self._progress.add_task(description, total=None, rate="-")
-        self._start = time.perf_counter()
-
-    def __enter__(self) -> RichProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._progress.stop()
-
-    def __call__(self, rows_done: int, rows_total: int | None) -> None:
-        total = None if rows_total is None else max(rows_total, rows_done)
-        rate = rows_done / max(time.perf_counter() - self._start, 1e-9)
-        self._progress.update(self._task, completed=rows_done, total=total, rate=f"{rate:,.0f}")
-
-
-def _format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,63 @@
+"""``feedback-classifier analyze``: classify, drivers, queues and report in one go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from feedback_classifier.cli import options as opt
+from feedback_classifier.cli.progress import progress_for
+from feedback_classifier.cli.render import analyze_summary, err_console
+
+OLD_SPELLINGS = {"--queue-format": "--format"}
+
+
+def analyze_command(
+    data: Annotated[Path, typer.Argument(help="Survey export: CSV/TSV, XLSX, Parquet or JSONL.")],
+    text_col: opt.TextCol,
+    out_dir: Annotated[Path, typer.Option(
+        "--out-dir", "-o", help="Folder for the enriched table, drivers, queues and report.html.")],
+    score_col: opt.ScoreCol = None,
+    model: opt.Model = None,
+    taxonomy: opt.Taxonomy = None,
+    by: opt.By = None,
+    period_col: opt.PeriodCol = None,
+    period: opt.Period = "month",
+    lang: opt.Lang = None,
+    score_type: opt.ScoreType = "nps",
+    scale: opt.Scale = None,
+    lower_is_better: opt.LowerIsBetter = False,
+    keep: opt.Keep = None,
+    fmt: opt.QueueFormat = None,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    title: opt.Title = None,
+    min_n: opt.MinN = 30,
+    jobs: opt.Jobs = 1,
+    chunksize: opt.Chunksize = 50_000,
+    quiet: opt.Quiet = False,
+    evidence: opt.Evidence = True,
+) -> None:
+    """Classify, find what drives the score, route to teams and write an HTML report — in one go.
+
+    Streams the file: memory depends on --chunksize, not on the number of rows. The enriched
+    table keeps the input's format; --format sets the drivers' and queues' (default: like the input).
+
+    Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/ --by region
+    """
+    from feedback_classifier.jobs import analyze
+
+    in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
+    with progress_for(err_console, quiet=quiet, description="analyzing", label="analyzed") as progress:
+        result = analyze(
+            data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
+            period_col=period_col, freq=period, lang=lang, score_type=score_type, scale=scale,
+            higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
+            encoding=encoding, sep=sep, queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
+            chunksize=chunksize, explain=evidence, progress=progress,
+        )
+    analyze_summary(result)

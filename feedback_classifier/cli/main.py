@@ -1,0 +1,72 @@
+"""The ``feedback-classifier`` command line: the app, its root options and its commands.
+
+Each command parses its options, calls one job and renders the result. Only
+``FeedbackClassifierError`` (a user mistake) is turned into a one-line message with exit
+code 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from feedback_classifier import __version__
+from feedback_classifier.cli import analyze, classify, drivers, report, route, taxonomy, train
+from feedback_classifier.cli.options import old_spellings
+from feedback_classifier.errors import FeedbackClassifierError
+
+
+class _UserErrorsAsMessages(TyperGroup):
+    """Turns a FeedbackClassifierError raised by any (sub)command into a one-line
+    ``Error: ...`` on stderr with exit code 1, so CliRunner tests and real shells see the same thing."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except FeedbackClassifierError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_UserErrorsAsMessages,
+    name="feedback-classifier",
+    help="Classify survey comments (English/Russian) into a taxonomy, find NPS drivers, route and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"feedback-classifier {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version_callback, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """Classify survey comments into a taxonomy, find what drives NPS, route and report.
+
+    Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/
+    """
+
+
+app.add_typer(taxonomy.app, name="taxonomy")
+app.command("classify", cls=old_spellings(classify.OLD_SPELLINGS))(classify.classify_command)
+app.command("analyze", cls=old_spellings(analyze.OLD_SPELLINGS))(analyze.analyze_command)
+app.command("route")(route.route_command)
+app.command("report")(report.report_command)
+app.command("drivers", cls=old_spellings(drivers.OLD_SPELLINGS))(drivers.drivers_command)
+app.command("train")(train.train_command)
+app.command("evaluate")(train.evaluate_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,153 @@
+"""Options shared by the commands: one spelling, one help text and one check each.
+
+Commands declare a shared option as ``text_col: TextCol`` (a default after ``=`` where it
+has one). Spellings that were replaced keep working for a while through
+:func:`old_spellings`, with a one-line note on stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperCommand
+
+from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.lang import LANGUAGES, check_language
+
+_LANGS = " or ".join(LANGUAGES)
+TABLE_FORMATS = "csv, tsv, xlsx, parquet, jsonl"
+QUEUE_FORMATS = ("csv", "xlsx", "jsonl")
+
+
+def _language(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return check_language(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+# ---- input table
+InputFormat = Annotated[Optional[str], typer.Option(
+    "--input-format", help=f"Input format when the extension does not tell: {TABLE_FORMATS}.")]
+Sheet = Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name (default: the first sheet).")]
+Encoding = Annotated[Optional[str], typer.Option(
+    "--encoding", help="CSV encoding (default: detected, e.g. utf-8, cp1251, utf-16).")]
+Sep = Annotated[Optional[str], typer.Option("--sep", help="CSV delimiter (default: detected).")]
+
+# ---- columns
+TextCol = Annotated[str, typer.Option("--text-col", help="Column with the comments.")]
+ScoreCol = Annotated[Optional[str], typer.Option(
+    "--score-col", help="Score column (NPS 0-10 by default); without it there are no drivers.")]
+By = Annotated[Optional[str], typer.Option("--by", help="Segment column to compare (e.g. region, channel).")]
+PeriodCol = Annotated[Optional[str], typer.Option(
+    "--period-col", help="Date column for the trend (default: detected, e.g. submitted_at).")]
+Period = Annotated[str, typer.Option("--period", help="Trend period: week, month, quarter or year.")]
+Keep = Annotated[Optional[list[str]], typer.Option(
+    "--keep", help="Column to carry into the team queues (repeat, or comma-separate). Default: id-like columns.")]
+
+# ---- scores
+ScoreType = Annotated[str, typer.Option(
+    "--score-type", help="Score type: nps (0-10), csat (top-2-box %, 1-5 by default), ces (mean, 1-7 by default) "
+                         "or mean.")]
+Scale = Annotated[Optional[str], typer.Option("--scale", help="Score scale LOW-HIGH for csat/ces/mean, e.g. 1-5.")]
+LowerIsBetter = Annotated[bool, typer.Option(
+    "--lower-is-better", help="Lower scores are better (e.g. a CES where 7 = most effort).")]
+MinN = Annotated[int, typer.Option(
+    "--min-n", min=0, help="Categories with fewer scored mentions are flagged 'low n' (they are kept).")]
+
+# ---- model, taxonomy, language
+Model = Annotated[Optional[Path], typer.Option(
+    "--model", "-m", help="Model file from `train` (default: the bundled cx-default model).")]
+Taxonomy = Annotated[Optional[str], typer.Option(
+    "--taxonomy", "-t", help="Taxonomy: a bundled name such as cx-default, or a YAML file (default: the model's).")]
+Lang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of category names and the report: {_LANGS} (default: the comments' majority language).")]
+Evidence = Annotated[bool, typer.Option(
+    "--evidence/--no-evidence", help="Add an 'evidence' column: the words behind each category.")]
+
+# ---- output and running
+QueueFormat = Annotated[Optional[str], typer.Option(
+    "--format", help="Format of the queue files and the drivers table: csv, xlsx or jsonl.")]
+Jobs = Annotated[int, typer.Option(
+    "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files).")]
+Chunksize = Annotated[int, typer.Option(
+    "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
+Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
+
+
+def split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:
+    """``--keep id --keep region``, or ``--keep id,region``.
+
+    >>> split_keep(["id, region", "channel"])
+    ['id', 'region', 'channel']
+    """
+    if not keep:
+        return None
+    return [c.strip() for item in keep for c in item.split(",") if c.strip()]
+
+
+def check_choice(value: Optional[str], choices: tuple[str, ...], what: str, option: str) -> None:
+    """A one-line usage error (exit 2) naming ``option`` when ``value`` is not one of ``choices``."""
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"'{value}' is not {what}; use {', '.join(choices)}", param_hint=option)
+
+
+def deprecated(old: str, new: str) -> None:
+    """Say on stderr that a spelling is on its way out, naming its replacement."""
+    typer.echo(f"{old} is deprecated; use {new}", err=True)
+
+
+def old_spellings(renames: dict[str, str]) -> type[TyperCommand]:
+    """A command class that accepts the replaced option spellings in ``renames`` (old -> new),
+    rewriting each one used (``--old`` or ``--old=value``) and saying so on stderr.
+
+    The old spellings stay out of ``--help``: they are there for scripts, not for new users.
+    """
+
+    class CommandWithOldSpellings(TyperCommand):
+        def parse_args(self, ctx, args: list[str]) -> list[str]:
+            return super().parse_args(ctx, _respelled(args, renames))
+
+    return CommandWithOldSpellings
+
+
+def _respelled(args: list[str], renames: dict[str, str]) -> list[str]:
+    """
+    >>> _respelled(["--explain", "--freq=week", "--", "--explain"], {"--explain": "--evidence", "--freq": "--period"})
+    ['--evidence', '--period=week', '--', '--explain']
+    """
+    out = []
+    for i, arg in enumerate(args):
+        if arg == "--":  # everything after it is an argument, not an option
+            return out + args[i:]
+        name, eq, value = arg.partition("=")
+        if name in renames:
+            deprecated(name, renames[name])
+            arg = renames[name] + eq + value
+        out.append(arg)
+    return out
+
+
+def split_formats(data: Path, input_format: Optional[str], fmt: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(input format, output format) from ``--input-format`` and ``--format``.
+
+    ``--format`` named the *input* format of classify and analyze before ``--input-format``
+    existed. Where the input's extension does not tell its format, that is what an old
+    command line meant, so it still works that way, with a note.
+    """
+    from feedback_classifier.tableio import detect_format
+
+    if fmt is None or input_format is not None:
+        return input_format, fmt
+    try:
+        detect_format(data)
+    except FeedbackClassifierError:
+        deprecated("--format for the input format", "--input-format")
+        return fmt, None
+    return None, fmt

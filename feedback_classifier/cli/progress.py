@@ -1,0 +1,123 @@
+"""Progress rendering for long runs: what the commands plug into a job's ``progress`` callback.
+
+The jobs call ``progress(rows_done, rows_total)`` (``rows_total`` is an estimate and may be
+``None``) and never print. Here that becomes a rich progress bar on a terminal, and periodic
+plain log lines on stderr otherwise (batch jobs, CI logs, redirected output).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+
+@contextmanager
+def progress_for(console, *, quiet: bool, description: str, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """The progress callback for a job: None when ``quiet``, a bar when ``console`` is a
+    terminal, else log lines (``label`` 5,000 / ~10,000 rows ...) on stderr.
+
+    >>> from rich.console import Console
+    >>> with progress_for(Console(), quiet=True, description="classifying", label="classified") as progress:
+    ...     progress is None
+    True
+    """
+    if quiet:
+        yield None
+    elif console.is_terminal:
+        with RichProgress(description=description, console=console) as bar:
+            yield bar
+    else:
+        yield LogLineProgress(label=label)
+
+
+class LogLineProgress:
+    """Progress callback writing a plain line to a stream at most every ``interval`` seconds.
+
+    For non-terminal stderr (batch jobs): no control characters, one line per update.
+
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> log = LogLineProgress(stream=buf, interval=0)
+    >>> log(500, 1000)
+    >>> "500 / ~1,000 rows" in buf.getvalue()
+    True
+    """
+
+    def __init__(self, stream: TextIO | None = None, interval: float = 5.0, label: str = "classified"):
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        self.label = label
+        self._start = time.perf_counter()
+        self._last = -math.inf
+        self._last_rows = -1  # the final "done" call repeats the last chunk's count: print it once
+
+    def __call__(self, rows_done: int, rows_total: int | None) -> None:
+        now = time.perf_counter()
+        finished = rows_total is not None and rows_done >= rows_total
+        if rows_done == self._last_rows or (now - self._last < self.interval and not finished):
+            return
+        self._last, self._last_rows = now, rows_done
+        elapsed = max(now - self._start, 1e-9)
+        rate = rows_done / elapsed
+        total = f" / ~{rows_total:,}" if rows_total else ""
+        eta = ""
+        if rows_total and rate > 0 and rows_total > rows_done:
+            eta = f", ETA {_format_seconds((rows_total - rows_done) / rate)}"
+        print(f"{self.label} {rows_done:,}{total} rows ({rate:,.0f} rows/s{eta})", file=self.stream, flush=True)
+
+
+class RichProgress:
+    """Context manager giving a progress callback that drives a rich progress bar.
+
+    Shows rows done / estimated total, rows/s and ETA. The estimate is raised when the
+    file turns out longer than guessed, so the bar never overflows.
+    """
+
+    def __init__(self, description: str = "classifying", console=None):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} rows/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task = self._progress.add_task(description, total=None, rate="-")
+        self._start = time.perf_counter()
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.stop()
+
+    def __call__(self, rows_done: int, rows_total: int | None) -> None:
+        total = None if rows_total is None else max(rows_total, rows_done)
+        rate = rows_done / max(time.perf_counter() - self._start, 1e-9)
+        self._progress.update(self._task, completed=rows_done, total=total, rate=f"{rate:,.0f}")
+
+
+def _format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

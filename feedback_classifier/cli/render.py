@@ -1,0 +1,202 @@
+"""What the commands print: summaries and rich tables built from the jobs' results."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from feedback_classifier.insights import ScoreSpec
+
+# Piped or captured output (logs, CI, `| less`) would otherwise be squeezed into 80 columns,
+# which folds the ranked tables into unreadable cells; a terminal keeps its own width.
+_PIPED_WIDTH = 160
+console = Console(width=None if sys.stdout.isatty() else _PIPED_WIDTH)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else _PIPED_WIDTH)
+
+
+# ---- taxonomy
+def taxonomy_counts(tax) -> str:
+    """``3 parents, 12 children``."""
+    n_parents = len(tax.parents)
+    return f"{n_parents} parents, {len(tax) - n_parents} children"
+
+
+def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
+    """The taxonomy as a tree: names in ``lang``, ids, owner teams where they change."""
+    tree = Tree(Text.assemble((tax.name, "bold"), f"  version {tax.version}: {taxonomy_counts(tax)}"))
+
+    def node(label, *, show_owner: bool) -> Text:
+        text = Text.assemble(
+            (tax.short_name(label, lang), "bold" if label[1] is None else ""),
+            (f"  [{label[1] or label[0]}]", "dim"),
+        )
+        if show_owner:
+            text.append(f"  owner: {tax.owner(label)}", style="cyan")
+        if keywords and tax.keywords(label, lang):
+            text.append(f"\n{', '.join(tax.keywords(label, lang))}", style="dim italic")
+        return text
+
+    for parent in tax.parents:
+        branch = tree.add(node(parent, show_owner=True))
+        for child in tax.children(parent):
+            # Children inherit the parent's team; print it only where it differs.
+            branch.add(node(child, show_owner=tax.owner(child) != tax.owner(parent)))
+    return tree
+
+
+# ---- classify / analyze / route / report
+def classify_summary(summary) -> None:
+    typer.echo(
+        f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
+        f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
+        f"{summary.empty_comments:,} empty comments."
+    )
+    if summary.category_counts:
+        top = list(summary.category_counts.items())[:5]
+        typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))
+    typer.echo(f"Wrote {summary.output}")
+
+
+def metric_line(drivers) -> str:
+    """``NPS 12 (95% CI 4 to 20, 2,256 scores)``."""
+    spec, overall = ScoreSpec.from_settings(drivers.settings), drivers.overall
+    digits = spec.value_digits
+    return (f"{overall.metric_name} {overall.metric:.{digits}f}{spec.unit} (95% CI {overall.ci_low:.{digits}f} to "
+            f"{overall.ci_high:.{digits}f}, {overall.n_scored:,} scores)")
+
+
+def analyze_summary(result) -> None:
+    for note in result.notes:
+        typer.echo(note)
+    typer.echo("")
+    share = f"{result.classified / result.comments:.0%}" if result.comments else "n/a"
+    typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
+               f"{result.needs_review:,} need review)")
+    typer.echo(metric_line(result.drivers) if result.drivers is not None
+               else "Score: none (give --score-col to see drivers)")
+    top = result.top_negative_drivers(3)
+    if len(top):
+        typer.echo("Top negative drivers:")
+        for i, row in enumerate(top.to_dict("records"), start=1):
+            name = result.category_name(row["category"])
+            typer.echo(f"  {i}. {name}: {row['impact']:+.1f} pts (95% CI {row['impact_low']:+.1f} to "
+                       f"{row['impact_high']:+.1f}), {row['mentions']:,} mentions")
+    elif result.drivers is not None:
+        typer.echo("Top negative drivers: none found")
+    typer.echo("")
+    typer.echo(f"Enriched table: {result.enriched_path}")
+    if result.drivers_path:
+        typer.echo(f"Drivers table:  {result.drivers_path}")
+    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({len(result.routing.queues)} teams + review + summary)")
+    typer.echo(f"Report:         {result.report_path}")
+
+
+def routing_table(summary, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("team", "left"), ("comments", "right"), ("detractors", "right"), ("review", "right")):
+        table.add_column(name, justify=justify)
+    for record in summary.to_dict("records"):
+        style = "bold" if record["team"] == "review" else None
+        table.add_row(str(record["team"]), f"{record['comments']:,}", f"{record['detractors']:,}",
+                      f"{record['review']:,}", style=style)
+    return table
+
+
+# ---- drivers
+def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> None:
+    """The headline, both ranked tables, the significant regression terms and the data problems."""
+    spec, o = ScoreSpec.from_settings(result.settings), result.overall
+    digits = spec.impact_digits
+    console.print(
+        f"[bold]{o.metric_name} {o.metric:.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:.{digits}f} to "
+        f"{o.ci_high:.{digits}f}) from {o.n_scored:,} valid scores of {o.n_rows:,} rows; "
+        f"{result.uncategorised:,} rows without any category."
+    )
+    if o.promoters is not None:
+        console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
+    for level in ("parent", "category"):
+        console.print(drivers_table(result, level, top))
+    sig = result.regression[(result.regression["category"] != "(intercept)") & result.regression["significant"]]
+    sig = sig[sig["level"] == "parent"].sort_values("coef")
+    if len(sig):
+        items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
+        console.print(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): {items}")
+    else:
+        console.print("Key-driver regression (parent level): no category significant after Benjamini-Hochberg.")
+    for issues in (result.score_issues, result.date_issues):
+        if issues is not None:
+            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
+    if result.segments is not None:
+        console.print(f"Segments by '{by}': {result.segments['segment'].nunique()} (see the output file for impact per segment).")
+
+
+def drivers_table(result, level: str, top: int) -> Table:
+    """The ``top`` rows of one level's impact table; sure harms red, sure helps green."""
+    spec = ScoreSpec.from_settings(result.settings)
+    digits = spec.impact_digits
+    t = result.level(level)
+    shown = t.head(top)
+    what = "Parent categories" if level == "parent" else "Categories"
+    table = Table(title=f"{what}: impact on {result.overall.metric_name} (top {len(shown)} of {len(t)})",
+                  title_justify="left")
+    for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
+                          ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
+        table.add_column(name, justify=justify)
+    if spec.has_detractors:
+        table.add_column("detr. rate", justify="right")
+        table.add_column("lift", justify="right")
+    table.add_column("note")
+
+    def f(v, d=digits):
+        return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
+
+    for r in shown.itertuples(index=False):
+        ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""
+        sure = math.isfinite(r.impact_low) and (r.impact_low > 0 or r.impact_high < 0)
+        style = ("red" if spec.is_harmful(r.impact) else "green") if sure else None
+        row = [str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
+               f"[{style}]{f(r.impact, digits + 1)}{ci}[/]" if style else f"{f(r.impact, digits + 1)}{ci}"]
+        if spec.has_detractors:
+            row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
+                    f(r.lift, 2)]
+        row.append(f"[yellow]low n ({r.mentions_scored})[/]" if r.low_n else "")
+        table.add_row(*row)
+    return table
+
+
+# ---- train / evaluate
+def metrics_table(report, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("level")
+    table.add_column("micro-F1", justify="right")
+    table.add_column("macro-F1", justify="right")
+    table.add_row("parent", f"{report.parent_micro_f1:.3f}", f"{report.parent_macro_f1:.3f}")
+    table.add_row("full path", f"{report.path_micro_f1:.3f}", f"{report.path_macro_f1:.3f}")
+    return table
+
+
+def per_category_table(report) -> Table:
+    table = Table(title="Per category")
+    for name, justify in (("category", "left"), ("level", "left"), ("precision", "right"),
+                          ("recall", "right"), ("F1", "right"), ("support", "right"), ("predicted", "right")):
+        table.add_column(name, justify=justify)
+    for row in report.per_category.itertuples(index=False):
+        table.add_row(row.category, row.level, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+                      str(row.support), str(row.predicted))
+    return table
+
+
+def confusions_table(report) -> Table:
+    table = Table(title="Most confused (true -> predicted)")
+    table.add_column("true")
+    table.add_column("predicted")
+    table.add_column("count", justify="right")
+    for row in report.confused_pairs.itertuples(index=False):
+        table.add_row(row.true, row.predicted, str(row.count))
+    return table

@@ -1,0 +1,50 @@
+"""``feedback-classifier report``: rebuild the HTML report from a classified file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from feedback_classifier.cli import options as opt
+from feedback_classifier.cli.render import metric_line
+
+
+def report_command(
+    data: Annotated[Path, typer.Argument(
+        help="A classified file (output of classify or analyze, with a 'categories' column).")],
+    text_col: opt.TextCol,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+    score_col: opt.ScoreCol = None,
+    taxonomy: Annotated[str, typer.Option(
+        "--taxonomy", "-t", help="Taxonomy the file was classified with.")] = "cx-default",
+    by: opt.By = None,
+    period_col: opt.PeriodCol = None,
+    period: opt.Period = "month",
+    lang: opt.Lang = None,
+    score_type: opt.ScoreType = "nps",
+    scale: opt.Scale = None,
+    lower_is_better: opt.LowerIsBetter = False,
+    title: opt.Title = None,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+) -> None:
+    """Rebuild the self-contained HTML report from a classified file.
+
+    Example: feedback-classifier report out/survey.enriched.csv --text-col comment --score-col nps --out report.html
+    """
+    from feedback_classifier.jobs import report_file
+
+    result = report_file(
+        data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
+        higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
+        title=title, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
+    )
+    for note in result.notes:
+        typer.echo(note)
+    if result.drivers is not None:
+        typer.echo(metric_line(result.drivers))
+    typer.echo(f"Wrote {result.path} ({result.rows:,} rows)")

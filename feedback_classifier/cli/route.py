@@ -1,0 +1,51 @@
+"""``feedback-classifier route``: one queue file per owning team, plus review and summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from feedback_classifier.cli import options as opt
+from feedback_classifier.cli.render import console, routing_table
+
+
+def route_command(
+    data: Annotated[Path, typer.Argument(
+        help="Survey export, or a classified file (with a 'categories' column: no model needed).")],
+    text_col: opt.TextCol,
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Folder for one file per team, review and summary.")],
+    model: opt.Model = None,
+    taxonomy: Annotated[Optional[str], typer.Option(
+        "--taxonomy", "-t", help="Taxonomy of a classified file (default: the model's, else cx-default).")] = None,
+    score_col: Annotated[Optional[str], typer.Option(
+        "--score-col", help="Score column: detractors first, then lower scores.")] = None,
+    score_type: opt.ScoreType = "nps",
+    fmt: opt.QueueFormat = "csv",
+    keep: Annotated[Optional[list[str]], typer.Option(
+        "--keep", help="Column to carry into every queue (repeat, or comma-separate).")] = None,
+    lang: opt.Lang = None,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+) -> None:
+    """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
+
+    Queues are most urgent first: detractors, then lower score, then the most confident.
+
+    Example: feedback-classifier route survey.csv --text-col comment --score-col nps --out-dir queues/ --keep response_id
+    """
+    from feedback_classifier.jobs import route_file
+
+    opt.check_choice(fmt, opt.QUEUE_FORMATS, "a queue format", "--format")
+    result = route_file(
+        data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
+        score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
+        sheet=sheet, encoding=encoding, sep=sep,
+    )
+    if result.classified_here:
+        typer.echo(f"Classified {result.rows:,} rows.")
+    console.print(routing_table(result.routing.summary, f"Routing of {result.rows:,} rows"))
+    typer.echo(f"Wrote {len(result.paths)} files to {out_dir} (summary: {result.paths['summary'].name})")

@@ -1,0 +1,75 @@
+"""``feedback-classifier taxonomy validate|show|infer``: check, print and bootstrap taxonomies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from feedback_classifier.cli.render import console, taxonomy_counts, taxonomy_tree
+from feedback_classifier.taxonomy import DEFAULT_OWNER, load_taxonomy
+
+app = typer.Typer(help="Validate, show and infer taxonomies.", no_args_is_help=True)
+
+TaxonomyFile = Annotated[str, typer.Argument(help="Taxonomy YAML file, or a bundled name such as cx-default.")]
+
+
+@app.command("validate")
+def validate_command(file: TaxonomyFile) -> None:
+    """Check a taxonomy file and report every problem at once (file, line, category, field).
+
+    Example: feedback-classifier taxonomy validate my-taxonomy.yaml
+    """
+    tax = load_taxonomy(file)
+    typer.echo(
+        f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
+        f"{len(tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
+    )
+
+
+@app.command("show")
+def show_command(
+    file: TaxonomyFile,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the names, one of the taxonomy's.")] = "en",
+    keywords: Annotated[bool, typer.Option("--keywords", help="Also list each category's keywords.")] = False,
+) -> None:
+    """Print the taxonomy as a tree with ids and owner teams.
+
+    Example: feedback-classifier taxonomy show cx-default --lang ru
+    """
+    tax = load_taxonomy(file)
+    if lang not in tax.languages:
+        raise typer.BadParameter(
+            f"'{lang}' is not a language of taxonomy '{tax.name}' ({', '.join(tax.languages)})",
+            param_hint="--lang",
+        )
+    console.print(taxonomy_tree(tax, lang, keywords=keywords))
+
+
+@app.command("infer")
+def infer_command(
+    data: Annotated[Path, typer.Argument(help="Labelled data file (CSV, XLSX, Parquet, JSONL).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Taxonomy YAML file to write.")],
+    labels_col: Annotated[str, typer.Option(
+        "--labels-col", help="Column with labels like 'Parent > Child; Parent'.")] = "labels",
+    name: Annotated[Optional[str], typer.Option(
+        "--name", help="Taxonomy name (default: the output file's stem).")] = None,
+    owner: Annotated[str, typer.Option("--owner", help="Owner team given to every parent.")] = DEFAULT_OWNER,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
+) -> None:
+    """Build a taxonomy from the labels of a data file, for when you have none.
+
+    Ids are made from the names, names are kept as written for every language and every category is owned by "unassigned": edit the file afterwards.
+
+    Example: feedback-classifier taxonomy infer labelled.csv --labels-col labels -o my-taxonomy.yaml
+    """
+    from feedback_classifier.jobs import infer_taxonomy_file
+
+    if output.exists() and not force:
+        raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
+    result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner)
+    typer.echo(
+        f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {result.rows} rows "
+        f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"
+    )

@@ -1,0 +1,218 @@
+"""Queue building blocks shared by :func:`routing.route` and the streaming router: which
+team a row goes to, the columns a queue row carries, the urgency order and the output files.
+
+Both routers write identical files because they share these and nothing else decides them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.insights.scores import ParsedScores, ScoreSpec
+
+REVIEW_QUEUE = "review"
+SUMMARY_NAME = "summary"
+ROW_COLUMN = "row"
+_RESERVED_FILE_STEMS = {
+    REVIEW_QUEUE,
+    SUMMARY_NAME,
+    # Windows device names cannot be file names, whatever the extension.
+    "con", "prn", "aux", "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
+
+
+def safe_file_stem(name: str, taken: Iterable[str] = ()) -> str:
+    """A file-name stem for a team name: lower case, letters/digits/dashes only.
+
+    Letters of any script are kept (``"Логистика"`` stays readable); anything that
+    could be a path separator or trouble in a shell becomes a dash. Stems that
+    collide with ``taken``, with ``review``/``summary`` or with Windows device names
+    get a suffix.
+
+    >>> safe_file_stem("Loyalty / CRM")
+    'loyalty-crm'
+    >>> safe_file_stem("../etc/passwd")
+    'etc-passwd'
+    >>> safe_file_stem("Review")
+    'review-team'
+    """
+    text = unicodedata.normalize("NFKC", str(name)).lower()
+    stem = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).replace("_", "-")
+    stem = re.sub(r"-{2,}", "-", stem).strip("-")[:80] or "team"
+    taken = {t.lower() for t in taken}
+    if stem in _RESERVED_FILE_STEMS:
+        stem = f"{stem}-team"
+    candidate, n = stem, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    return candidate
+
+
+def _team_labels(labels, taxonomy) -> dict[str, list]:
+    """Group one comment's labels by owning team, most specific label only.
+
+    A child implies its parent; the parent's own team only gets the comment when the
+    parent was tagged on its own (``Service`` alone), so ``Service > Manager
+    interaction`` goes to Sales and not also to Customer Support.
+    """
+    parents_with_child = {p for p, c in labels if c is not None}
+    by_team: dict[str, list] = {}
+    for label in labels:
+        parent, child = label
+        if child is None and parent in parents_with_child:
+            continue
+        by_team.setdefault(taxonomy.owner(label), []).append(label)
+    return by_team
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    """needs_review read back from CSV/JSONL comes as text; accept the usual spellings."""
+    if values.dtype == bool:
+        return values
+    text = values.astype("string").str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "y", "t", "1.0"]).fillna(False).astype(bool)
+
+
+@dataclass
+class QueueRows:
+    """One table (or chunk) prepared for queues: the cells every queue row carries."""
+
+    df: pd.DataFrame
+    row_numbers: np.ndarray
+    texts: pd.Series
+    confidence: np.ndarray
+    needs_review: np.ndarray
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1) -> "QueueRows":
+        n = len(df)
+        confidence = (
+            pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
+            if "confidence" in df.columns
+            else np.full(n, np.nan)
+        )
+        needs_review = (
+            _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, dtype=bool)
+        )
+        return cls(df, np.arange(first_row, first_row + n), df[text_col].astype("string").fillna(""), confidence,
+                   needs_review)
+
+    def frame(self, positions: np.ndarray, categories: list[str], *, keep: Sequence[str], text_col: str,
+              score_col: str | None) -> pd.DataFrame:
+        """The queue columns of the rows at ``positions``, in that order."""
+        frame = pd.DataFrame({ROW_COLUMN: self.row_numbers[positions]})
+        for column in keep:
+            if column not in (text_col, score_col):
+                frame[column] = self.df[column].iloc[positions].to_numpy()
+        frame[text_col] = self.texts.iloc[positions].to_numpy()
+        frame["categories"] = pd.array(categories, dtype="string")
+        if score_col:  # the cell as the user wrote it ("9", not 9.0); sorting uses the parsed value
+            frame[score_col] = self.df[score_col].iloc[positions].to_numpy()
+        frame["confidence"] = self.confidence[positions]
+        frame["needs_review"] = self.needs_review[positions]
+        return frame
+
+
+def rows_by_team(cells: list[str], taxonomy, *, lang: str, source: str, cache: dict[str, dict[str, str]],
+                  first_row: int = 1) -> dict[str, list[tuple[int, str]]]:
+    """(position, category names) of every row, per owning team.
+
+    Each distinct cell is parsed once (``cache`` keeps them across chunks): exports repeat
+    the same few hundred values.
+    """
+    team_rows: dict[str, list[tuple[int, str]]] = {}
+    for position, cell in enumerate(cells):
+        names = cache.get(cell)
+        if names is None:
+            labels = (taxonomy.parse_labels(cell, row=first_row + position, column="categories", source=source)
+                      if cell.strip() else [])
+            names = cache[cell] = {
+                team: taxonomy.format_labels(team_labels, lang=lang)
+                for team, team_labels in _team_labels(labels, taxonomy).items()
+            }
+        for team, text in names.items():
+            team_rows.setdefault(team, []).append((position, text))
+    return team_rows
+
+
+def review_categories(cells: list[str], positions: np.ndarray, cache: dict[str, dict[str, str]]) -> list[str]:
+    """The review queue shows every team's categories of a row."""
+    return ["; ".join(cache[cells[p]][t] for t in cache[cells[p]]) if cells[p] else "" for p in positions]
+
+
+def add_teams(teams: list[str], team_rows: dict) -> None:
+    for team in team_rows:  # a label whose owner is missing from the taxonomy's list
+        if team not in teams:
+            teams.append(team)
+
+
+def urgency_key(scores: np.ndarray, spec: ScoreSpec) -> np.ndarray:
+    """Sort key that puts worse scores first: ascending scores, unless lower is better (a CES
+    where 7 = most effort).
+
+    >>> urgency_key(np.array([1.0, 7.0]), ScoreSpec.make("ces", higher_is_better=False)).tolist()
+    [-1.0, -7.0]
+    """
+    return scores if spec.higher_is_better else -scores
+
+
+def detractor_flags(parsed: ParsedScores) -> np.ndarray:
+    """Detractor flag of each row, False where the score is invalid."""
+    detractor = parsed.spec.detractor(parsed.values)
+    if detractor is None:  # a plain "mean" score has no detractors: order by score alone
+        return np.zeros(len(parsed.values), dtype=bool)
+    return np.asarray(detractor, dtype=bool) & parsed.valid
+
+
+def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, detractor: np.ndarray) -> np.ndarray:
+    """Most urgent first: detractors, worse score, more confident classification, then row order.
+
+    >>> queue_order(np.array([1, 2, 3]), np.array([0.9, 0.5, np.nan]), np.array([8.0, 2.0, 2.0]),
+    ...             np.array([False, True, True])).tolist()
+    [1, 2, 0]
+    """
+    return np.lexsort((rows, -np.nan_to_num(confidence, nan=-1.0), np.nan_to_num(urgency, nan=np.inf), ~detractor))
+
+
+def summary_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["team", "comments", "detractors", "review"])
+
+
+def file_stems(teams: list[str]) -> dict[str, str]:
+    stems: dict[str, str] = {}
+    for team in teams:
+        stems[team] = safe_file_stem(team, taken=stems.values())
+    return stems
+
+
+def output_dir(out_dir: str | Path, fmt: str) -> tuple[str, Path]:
+    """The normalised queue format and the created output folder."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in {"csv", "xlsx", "jsonl"}:
+        raise InputFileError(f"Unknown queue format {fmt!r}: use csv, xlsx or jsonl.")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    return fmt, out
+
+
+def owner_teams(taxonomy) -> list[str]:
+    """Owner teams in taxonomy order, each once."""
+    teams: list[str] = []
+    for label in taxonomy.labels:
+        team = taxonomy.owner(label)
+        if team not in teams:
+            teams.append(team)
+    return teams

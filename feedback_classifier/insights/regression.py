@@ -1,0 +1,169 @@
+"""Key-driver regression: one OLS of y on all categories of a level at once, from group sums.
+
+A coefficient reads as metric points associated with mentioning a category, the other
+categories held fixed; p-values are adjusted with Benjamini-Hochberg within a level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from feedback_classifier.insights.matrix import LEVELS, CategoryMatrix
+from feedback_classifier.insights.stats import GroupSums
+
+COV_TYPES = ("HC3", "HC1", "HC0", "nonrobust")
+
+
+def key_driver_regression(
+    agg: GroupSums, cmat: CategoryMatrix, *, cov_type: str, confidence: float, min_n: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coefficients of every level and one fit line per level (``regression``, ``regression_fit``).
+
+    >>> from feedback_classifier.insights.matrix import category_matrix
+    >>> from feedback_classifier.insights.stats import aggregate
+    >>> cmat = category_matrix(["A", "A", "", "", "B", "B"])
+    >>> y = np.array([-100.0, 0.0, 100.0, 100.0, 0.0, 100.0])
+    >>> agg, _ = aggregate(cmat.row_cells, cmat.member.shape[0], y, np.ones(6, bool), y < 0, None, 0)
+    >>> reg, fit = key_driver_regression(agg, cmat, cov_type="HC3", confidence=0.95, min_n=2)
+    >>> [round(c, 6) for c in reg.loc[reg["level"] == "parent", "coef"]]   # intercept, A, B
+    [100.0, -150.0, -50.0]
+    """
+    frames, fits = [], []
+    for level in LEVELS:
+        frame, fit = _regression(agg, cmat, level, cov_type=cov_type, confidence=confidence, min_n=min_n)
+        frames.append(frame)
+        fits.append(fit)
+    return pd.concat(frames, ignore_index=True), pd.DataFrame(fits)
+
+
+def _ols_grouped(
+    X: sparse.csr_matrix, w: np.ndarray, s1: np.ndarray, s2: np.ndarray, cov_type: str
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """OLS of row-level y on X from per-group sums (rows in a group share a design row).
+
+    ``X`` (G, p) sparse, includes the intercept; ``w`` rows per group, ``s1``/``s2`` sums of y
+    and y^2. Exactly equivalent to fitting the expanded rows: the residual sum of squares of a
+    group is s2 - 2 f s1 + w f^2 for its fitted value f, and every respondent of a group has the
+    same leverage. Returns (beta, cov, r_squared, dof_resid).
+    """
+    X = sparse.csr_matrix(X)
+    A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
+    A_inv = np.linalg.inv(A)
+    beta = A_inv @ np.asarray(X.T @ s1).ravel()
+    fitted = np.asarray(X @ beta).ravel()
+    rss_g = np.clip(s2 - 2 * fitted * s1 + w * fitted**2, 0.0, None)
+    n = w.sum()
+    p = X.shape[1]
+    rss = rss_g.sum()
+    tss = s2.sum() - s1.sum() ** 2 / n
+    r2 = 1 - rss / tss if tss > 0 else np.nan
+    dof = n - p
+    if cov_type == "nonrobust":
+        cov = A_inv * (rss / dof)
+    else:
+        if cov_type == "HC3":
+            h = np.empty(X.shape[0])
+            step = 65536
+            for start in range(0, X.shape[0], step):
+                block = X[start:start + step]
+                h[start:start + step] = np.asarray(block.multiply(block @ A_inv).sum(axis=1)).ravel()
+            rss_g = rss_g / np.clip(1 - h, 1e-12, None) ** 2
+        meat = np.asarray((X.T @ X.multiply(rss_g[:, None])).todense())
+        cov = A_inv @ meat @ A_inv
+        if cov_type == "HC1":
+            cov = cov * (n / dof)
+    return beta, cov, r2, dof
+
+
+def _independent_columns(A: np.ndarray, candidates: list[int]) -> list[int]:
+    """Greedy pick of columns (after the intercept at 0) that keep the Gram matrix full rank."""
+    everything = [0] + candidates
+    sub = A[np.ix_(everything, everything)]
+    d = np.sqrt(np.diag(sub))
+    if np.linalg.matrix_rank(sub / np.outer(d, d), tol=1e-9) == len(everything):
+        return candidates
+    keep = [0]
+    for j in candidates:
+        trial = keep + [j]
+        sub = A[np.ix_(trial, trial)]
+        d = np.sqrt(np.diag(sub))
+        if np.linalg.matrix_rank(sub / np.outer(d, d), tol=1e-9) == len(trial):
+            keep = trial
+    return keep[1:]
+
+
+def _regression(
+    agg: GroupSums, cmat: CategoryMatrix, level: str, *, cov_type: str, confidence: float, min_n: int,
+) -> tuple[pd.DataFrame, dict]:
+    cols = cmat.columns(level)
+    used = agg.n > 0
+    w = agg.n[used]
+    s1 = agg.s1[used]
+    s2 = agg.s2[used]
+    Xc = cmat.member[agg.cell[used]][:, cols].tocsr()
+    n_scored_mentions = np.asarray(Xc.T @ w).ravel()
+    X = sparse.hstack([sparse.csr_matrix(np.ones((len(w), 1))), Xc], format="csc")
+    notes = [""] * len(cols)
+    candidates = []
+    for j in range(len(cols)):
+        if n_scored_mentions[j] < 2:
+            notes[j] = "not estimated: fewer than 2 scored mentions"
+        else:
+            candidates.append(j + 1)
+    A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
+    keep = _independent_columns(A, candidates) if candidates else []
+    for j in set(candidates) - set(keep):
+        notes[j - 1] = "not estimated: collinear with other categories (always mentioned together)"
+    coef = np.full(len(cols) + 1, np.nan)
+    se = np.full(len(cols) + 1, np.nan)
+    fit = {"level": level, "n": int(w.sum()), "terms": len(keep), "r_squared": np.nan, "cov_type": cov_type}
+    idx = [0] + keep
+    if w.sum() > len(idx):
+        beta, cov, r2, dof = _ols_grouped(X[:, idx].tocsr(), w, s1, s2, cov_type)
+        coef[idx] = beta
+        se[idx] = np.sqrt(np.clip(np.diag(cov), 0, None))
+        fit["r_squared"] = r2
+    else:
+        dof = 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = coef / se
+    if cov_type == "nonrobust":
+        crit = stats.t.ppf(0.5 + confidence / 2, dof)
+        p = 2 * stats.t.sf(np.abs(tstat), dof)
+    else:
+        crit = stats.norm.ppf(0.5 + confidence / 2)
+        p = 2 * stats.norm.sf(np.abs(tstat))
+    p_adj = np.full(len(p), np.nan)
+    tested = np.array(keep, dtype=np.int64)
+    if len(tested):
+        p_adj[tested] = _bh(p[tested])
+    names = ["(intercept)"] + [cmat.names[c] for c in cols]
+    parents = [""] + [cmat.parents[c] for c in cols]
+    mentions = np.concatenate([[w.sum()], n_scored_mentions]).astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "level": level,
+            "category": names,
+            "parent": parents,
+            "coef": coef,
+            "se": se,
+            "ci_low": coef - crit * se,
+            "ci_high": coef + crit * se,
+            "p_value": p,
+            "p_adjusted": p_adj,
+            "significant": p_adj < (1 - confidence),
+            "mentions_scored": mentions,
+            "low_n": np.concatenate([[False], n_scored_mentions < min_n]),
+            "note": [""] + notes,
+        }
+    )
+    return frame, fit
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (statsmodels' ``fdr_bh``)."""
+    from statsmodels.stats.multitest import multipletests
+
+    return multipletests(p, method="fdr_bh")[1]

@@ -1,0 +1,223 @@
+"""Per-category statistics from sufficient statistics: mentions, metric with/without, leave-out
+impact and its bootstrap interval.
+
+Rows are first summed per group of rows sharing a categories cell (and segment or period),
+so every statistic costs the number of distinct groups, not rows; see ``drivers.py`` for
+the definitions and why the bootstrap on these sums is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+# Up to this many distinct y values the bootstrap draws exact multinomial cells; beyond it the
+# (rows x values) counts would cost more than the normal approximation of cell sums.
+MAX_EXACT_VALUES = 64
+
+
+def score_values(y: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """The distinct values of y and each valid row's index into them, when few enough for the
+    exact bootstrap (else None, None), and the name of the bootstrap that will run.
+
+    >>> values, ykey, kind = score_values(np.array([100.0, -100.0, 0.0, 100.0]), np.array([True, True, False, True]))
+    >>> values.tolist(), ykey.tolist(), kind.split()[0]
+    ([-100.0, 100.0], [1, 0, 1], 'exact')
+    """
+    distinct = np.unique(y[valid])
+    if len(distinct) <= MAX_EXACT_VALUES:
+        values = distinct.astype(float)
+        return values, np.searchsorted(values, y[valid]), "exact multinomial over (mentions, score value) cells"
+    return None, None, "binomial split with normal approximation of cell sums"
+
+
+@dataclass
+class GroupSums:
+    """Sums per group of rows sharing a categories cell (and segment/period when cut)."""
+
+    cell: np.ndarray  # (G,) distinct-cell index of each group
+    rows: np.ndarray  # (G,) all rows
+    n: np.ndarray  # (G,) rows with a valid score
+    s1: np.ndarray  # (G,) sum of y
+    s2: np.ndarray  # (G,) sum of y^2
+    det: np.ndarray  # (G,) detractors
+    counts: np.ndarray | None  # (G, K) rows per distinct y value (exact bootstrap), or None
+
+    def subset(self, mask: np.ndarray) -> "GroupSums":
+        """The groups where ``mask`` is true (one segment or period)."""
+        return GroupSums(self.cell[mask], self.rows[mask], self.n[mask], self.s1[mask], self.s2[mask],
+                    self.det[mask], None if self.counts is None else self.counts[mask])
+
+    def metric(self) -> float:
+        """The metric of the scored rows: every metric is the mean of y (see ``scores.py``)."""
+        return float(self.s1.sum() / self.n.sum())
+
+
+def aggregate(
+    row_cells: np.ndarray, n_cells: int, y: np.ndarray, valid: np.ndarray, det: np.ndarray,
+    ykey: np.ndarray | None, n_values: int, extra: np.ndarray | None = None, w: np.ndarray | None = None,
+) -> tuple[GroupSums, np.ndarray | None]:
+    """Group rows by (extra, cell); returns the sums and each group's ``extra`` code.
+
+    ``w`` are frequency weights (a row stands for ``w`` identical respondents); None = 1 each.
+
+    >>> y = np.array([100.0, -100.0, 0.0])
+    >>> agg, _ = aggregate(np.array([0, 1, 1]), 2, y, np.array([True, True, True]), y < 0, None, 0)
+    >>> agg.n.tolist(), agg.s1.tolist(), agg.det.tolist()
+    ([1.0, 2.0], [100.0, -100.0], [0.0, 1.0])
+    """
+    if extra is None:
+        group = row_cells
+        n_groups = n_cells
+        cell_of_group = np.arange(n_cells)
+        extra_of_group = None
+    else:
+        combined = extra.astype(np.int64) * n_cells + row_cells
+        uniq, group = np.unique(combined, return_inverse=True)
+        n_groups = len(uniq)
+        cell_of_group = uniq % n_cells
+        extra_of_group = uniq // n_cells
+    g_valid = group[valid]
+    y_valid = y[valid]
+    if w is None:
+        rows = np.bincount(group, minlength=n_groups).astype(float)
+        n = np.bincount(g_valid, minlength=n_groups).astype(float)
+        s1 = np.bincount(g_valid, weights=y_valid, minlength=n_groups)
+        s2 = np.bincount(g_valid, weights=y_valid * y_valid, minlength=n_groups)
+        d = np.bincount(g_valid, weights=det[valid].astype(float), minlength=n_groups)
+        w_valid = None
+    else:
+        w_valid = w[valid]
+        rows = np.bincount(group, weights=w, minlength=n_groups)
+        n = np.bincount(g_valid, weights=w_valid, minlength=n_groups)
+        s1 = np.bincount(g_valid, weights=w_valid * y_valid, minlength=n_groups)
+        s2 = np.bincount(g_valid, weights=w_valid * y_valid * y_valid, minlength=n_groups)
+        d = np.bincount(g_valid, weights=w_valid * det[valid], minlength=n_groups)
+    counts = None
+    if ykey is not None:
+        counts = np.bincount(g_valid * n_values + ykey, weights=w_valid,
+                             minlength=n_groups * n_values).reshape(n_groups, n_values)
+        counts = counts.astype(float)
+    return GroupSums(cell_of_group, rows, n, s1, s2, d, counts), extra_of_group
+
+
+def category_stats(
+    agg: GroupSums, member: sparse.csr_matrix, values: np.ndarray | None, *, has_det: bool,
+    min_n: int, n_boot: int, rng: np.random.Generator, confidence: float,
+) -> pd.DataFrame:
+    """Mentions, metric with/without, detractor rates, leave-out impact (+ bootstrap CI) per column.
+
+    >>> y = np.array([100.0, -100.0, 0.0])
+    >>> agg, _ = aggregate(np.array([0, 1, 1]), 2, y, np.ones(3, bool), y < 0, None, 0)
+    >>> member = sparse.csr_matrix(np.array([[0.0], [1.0]]))   # cell 1 mentions the one category
+    >>> st = category_stats(agg, member, None, has_det=True, min_n=1, n_boot=0, rng=None, confidence=0.95)
+    >>> st[["mentions", "metric_with", "metric_without", "impact"]].values.tolist()
+    [[2.0, -50.0, 100.0, -100.0]]
+    """
+    mt = member[agg.cell].T.tocsr()  # (C, G)
+    total_rows = agg.rows.sum()
+    N = agg.n.sum()
+    S = agg.s1.sum()
+    D = agg.det.sum()
+    mentions = mt @ agg.rows
+    n1 = mt @ agg.n
+    n0 = N - n1
+    s1_with = mt @ agg.s1
+    d_with = mt @ agg.det
+    with np.errstate(invalid="ignore", divide="ignore"):
+        metric_with = np.where(n1 > 0, s1_with / n1, np.nan)
+        metric_without = np.where(n0 > 0, (S - s1_with) / n0, np.nan)
+        metric_all = S / N if N > 0 else np.nan
+        impact = metric_all - metric_without
+        impact = np.where(n1 == 0, 0.0, impact)  # nobody mentions it: leaving it out changes nothing
+        share = mentions / total_rows if total_rows > 0 else np.full(len(mentions), np.nan)
+        if has_det:
+            rate_with = np.where(n1 > 0, d_with / n1, np.nan)
+            rate_without = np.where(n0 > 0, (D - d_with) / n0, np.nan)
+            share_det = d_with / D if D > 0 else np.full(len(n1), np.nan)
+            lift = rate_with / (D / N) if D > 0 else np.full(len(n1), np.nan)
+        else:
+            rate_with = rate_without = share_det = lift = np.full(len(n1), np.nan)
+    low, high = _bootstrap(agg, mt, values, n1, s1_with, N, S, n_boot, rng, confidence)
+    return pd.DataFrame(
+        {
+            "mentions": mentions.astype(np.int64),
+            "mentions_scored": n1.astype(np.int64),
+            "share": share,
+            "share_of_detractors": share_det,
+            "metric_with": metric_with,
+            "metric_without": metric_without,
+            "impact": impact,
+            "impact_low": low,
+            "impact_high": high,
+            "detractor_rate_with": rate_with,
+            "detractor_rate_without": rate_without,
+            "lift": lift,
+            "low_n": n1 < min_n,
+        }
+    )
+
+
+def _bootstrap(
+    agg: GroupSums, mt: sparse.csr_matrix, values: np.ndarray | None, n1: np.ndarray, s1_with: np.ndarray,
+    N: float, S: float, n_boot: int, rng: np.random.Generator, confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of the leave-out impact for every column at once."""
+    C = mt.shape[0]
+    low = np.full(C, np.nan)
+    high = np.full(C, np.nan)
+    if n_boot <= 0 or N < 2:
+        return low, high
+    alpha = 1 - confidence
+    n_int = int(round(N))
+    if agg.counts is not None and values is not None:
+        with_counts = mt @ agg.counts  # (C, K)
+        total = agg.counts.sum(axis=0)  # (K,)
+        cells = np.concatenate([with_counts, total[None, :] - with_counts], axis=1)
+        cells = np.clip(cells, 0, None)
+        probs = cells / cells.sum(axis=1, keepdims=True)
+        K = len(values)
+        chunk = max(1, int(4_000_000 // max(1, n_boot * 2 * K)))
+        for start in range(0, C, chunk):
+            stop = min(C, start + chunk)
+            draws = rng.multinomial(n_int, probs[start:stop], size=(n_boot, stop - start)).astype(float)
+            sum_all = draws[..., :K] @ values + draws[..., K:] @ values
+            n_wo = draws[..., K:].sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                reps = sum_all / n_int - (draws[..., K:] @ values) / n_wo
+            low[start:stop], high[start:stop] = _percentiles(reps, alpha)
+    else:
+        # Continuous y: the split of respondents is exact (binomial); each cell's sum is drawn
+        # from a normal with the cell's mean and variance (CLT approximation).
+        s2_with = mt @ agg.s2
+        S2 = agg.s2.sum()
+        n0 = N - n1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu1 = np.where(n1 > 0, s1_with / n1, 0.0)
+            mu0 = np.where(n0 > 0, (S - s1_with) / n0, 0.0)
+            var1 = np.clip(np.where(n1 > 0, s2_with / n1 - mu1**2, 0.0), 0, None)
+            var0 = np.clip(np.where(n0 > 0, (S2 - s2_with) / n0 - mu0**2, 0.0), 0, None)
+        b1 = rng.binomial(n_int, np.clip(n1 / N, 0, 1), size=(n_boot, C)).astype(float)
+        b0 = n_int - b1
+        sum1 = b1 * mu1 + np.sqrt(b1 * var1) * rng.standard_normal((n_boot, C))
+        sum0 = b0 * mu0 + np.sqrt(b0 * var0) * rng.standard_normal((n_boot, C))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = (sum1 + sum0) / n_int - sum0 / b0
+        low, high = _percentiles(reps, alpha)
+    none = n1 == 0
+    low[none] = 0.0
+    high[none] = 0.0
+    return low, high
+
+
+def _percentiles(reps: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(reps)
+    if ok.all():
+        q = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=0)
+    else:
+        with np.errstate(invalid="ignore"):
+            q = np.nanquantile(np.where(ok, reps, np.nan), [alpha / 2, 1 - alpha / 2], axis=0)
+    return q[0], q[1]

@@ -1,0 +1,276 @@
+"""Routing for files too big to hold in memory: the queues of :func:`route`, spilled and sorted in buckets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.insights.queues import (
+    REVIEW_QUEUE,
+    ROW_COLUMN,
+    SUMMARY_NAME,
+    QueueRows,
+    add_teams,
+    detractor_flags,
+    file_stems,
+    output_dir,
+    owner_teams,
+    queue_order,
+    review_categories,
+    rows_by_team,
+    summary_frame,
+    urgency_key,
+)
+from feedback_classifier.insights.routing import RoutingResult
+from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
+
+_CONF_BINS = 8
+_FLUSH_ROWS = 50_000  # rows sorted and written at once when finishing a queue
+
+
+class StreamingRouter:
+    """:func:`route` + :func:`write_queues` for a table that arrives in chunks, in bounded memory.
+
+    ``add(chunk)`` takes enriched chunks in file order (row numbers continue from chunk to
+    chunk) and spills each team's rows into temporary bucket files keyed by the leading sort
+    keys (detractor?, score, confidence band); ``finish(out_dir)`` writes every queue by
+    reading its buckets in urgency order and sorting *within* a bucket (or a run of consecutive
+    buckets up to 50,000 rows) only, by score, confidence and row like :func:`route`. Memory is
+    bounded by that run plus the largest bucket (one score value x 1/8 of the confidence range
+    of one team), not by the file. The files are
+    identical to ``write_queues(route(whole_table, ...))``; the score cells are parsed at the
+    end, when the whole column's decimal mark is known (``9,0`` vs ``8.5``).
+
+    >>> # router = StreamingRouter(tax, text_col="comment", score_col="nps", tmp_dir=tmp)
+    >>> # for chunk in enriched_chunks: router.add(chunk)
+    >>> # result, paths = router.finish("out/queues", fmt="csv")
+    """
+
+    def __init__(
+        self,
+        taxonomy,
+        *,
+        text_col: str,
+        score_col: str | None = None,
+        score_type: str | ScoreSpec = "nps",
+        keep: Sequence[str] = (),
+        lang: str = "en",
+        source: str = "the table",
+        tmp_dir: str | Path | None = None,
+    ):
+        import tempfile
+
+        self.taxonomy = taxonomy
+        self.text_col = text_col
+        self.score_col = score_col
+        self.spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+        self.keep = list(keep)
+        self.lang = lang
+        self.source = source
+        self.rows = 0
+        self._tmp = Path(tempfile.mkdtemp(prefix="fc-queues-", dir=tmp_dir))
+        self._parsed: dict[str, dict[str, str]] = {}
+        self._buckets: dict[tuple, Path] = {}  # (queue, det rank, score bin, conf bin, comma?) -> spill file
+        self._teams = owner_teams(taxonomy)
+        self._has_dot = False
+        self._columns: list[str] | None = None
+
+    # -- streaming
+    def add(self, df: pd.DataFrame) -> None:
+        """Spill one enriched chunk."""
+        import pyarrow as pa
+
+        from feedback_classifier.tableio import require_columns
+
+        needed = [self.text_col, "categories", *([self.score_col] if self.score_col else []), *self.keep]
+        require_columns(df, list(dict.fromkeys(needed)), source=self.source)
+        n = len(df)
+        start = self.rows
+        self.rows += n
+        scores, det, comma = self._chunk_scores(df[self.score_col] if self.score_col else None, n)
+        urgency = urgency_key(scores, self.spec)
+        rows = QueueRows.of(df, self.text_col, first_row=start + 1)
+        cells = df["categories"].astype("string").fillna("").tolist()
+        team_rows = rows_by_team(cells, self.taxonomy, lang=self.lang, source=self.source, cache=self._parsed,
+                                  first_row=start + 1)
+        add_teams(self._teams, team_rows)
+        review_positions = np.flatnonzero(rows.needs_review)
+        team_rows[REVIEW_QUEUE] = list(zip(review_positions, review_categories(cells, review_positions, self._parsed)))
+
+        det_rank = np.where(det, 0, 1)
+        score_bin = self._score_bins(urgency)
+        confidence = rows.confidence
+        conf_bin = np.where(np.isnan(confidence), _CONF_BINS,
+                            np.clip(np.floor((1 - np.nan_to_num(confidence, nan=0.0)) * _CONF_BINS), 0, _CONF_BINS - 1))
+        if not self.spec.integer_scale:  # a score bin holds several scores: they must sort before confidence
+            conf_bin = np.zeros(n)
+        for queue, entries in team_rows.items():
+            if not entries:
+                continue
+            positions = np.array([p for p, _ in entries], dtype=np.int64)
+            frame = rows.frame(positions, [t for _, t in entries], keep=self.keep, text_col=self.text_col,
+                               score_col=self.score_col)
+            keys = pd.DataFrame({"d": det_rank[positions], "s": score_bin[positions], "c": conf_bin[positions],
+                                 "m": comma[positions]})
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            for key, idx in keys.groupby(["d", "s", "c", "m"], sort=False).indices.items():
+                self._spill((queue, *key), table.take(idx))
+
+    def _chunk_scores(self, raw: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores read with a comma decimal mark, detractor flags, and which cells were comma
+        decimals (they become invalid if the whole column turns out to use dots)."""
+        if raw is None:
+            return np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        comma = np.zeros(n, dtype=bool)
+        if not (pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)):
+            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            texts = [str(u).strip() for u in uniques if isinstance(u, str)]
+            self._has_dot = self._has_dot or any(DOT_DECIMAL.match(t) for t in texts)
+            u_comma = np.array(
+                [isinstance(u, str) and bool(COMMA_DECIMAL.match(u.strip().replace("\u00a0", "").replace(" ", "")))
+                 for u in uniques] + [False], dtype=bool)
+            comma = u_comma[codes]
+        parsed = parse_scores(raw, self.spec, column=self.score_col, decimal=",")
+        return parsed.values, detractor_flags(parsed), comma
+
+    def _score_bins(self, urgency: np.ndarray) -> np.ndarray:
+        """A bin number that never decreases as the urgency key grows (NaN last)."""
+        u = np.nan_to_num(urgency, nan=np.inf, posinf=np.inf, neginf=-np.inf)
+        if self.spec.integer_scale:
+            bins = np.floor(np.clip(u, -1e6, 1e6))
+        else:  # any real number: a log scale keeps the number of bins small
+            bins = np.sign(u) * np.ceil(np.log2(1 + np.abs(np.clip(u, -1e300, 1e300))))
+        return np.where(np.isinf(u) & (u > 0), 1e7, bins).astype(np.int64)
+
+    def _spill(self, key: tuple, table) -> None:
+        import pyarrow as pa
+
+        path = self._buckets.get(key)
+        if path is None:
+            path = self._buckets[key] = self._tmp / f"b{len(self._buckets):05d}.arrows"
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        data = sink.getvalue()
+        with open(path, "ab") as fh:  # opened per write: thousands of buckets never hold file handles
+            fh.write(len(data).to_bytes(8, "little"))
+            fh.write(data)
+
+    def _read(self, path: Path) -> list:
+        """The Arrow tables spilled into one bucket file."""
+        import pyarrow as pa
+
+        tables = []
+        with open(path, "rb") as fh:
+            while True:
+                head = fh.read(8)
+                if not head:
+                    break
+                data = fh.read(int.from_bytes(head, "little"))
+                tables.append(pa.ipc.open_stream(pa.py_buffer(data)).read_all())
+        return tables
+
+    # -- the end
+    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True
+               ) -> tuple[RoutingResult, dict[str, Path]]:
+        """Write all queues and the summary into ``out_dir`` (as :func:`write_queues` names them);
+        returns a RoutingResult whose ``queues``/``review`` are empty frames with the queue columns
+        (the rows are in the files) and the paths. Temporary files are removed.
+
+        ``with_scores=False`` writes the queues as if no score column had been given (for a
+        score column without a single valid score, as ``analyze`` does)."""
+        import shutil
+
+        from feedback_classifier.tableio import TableWriter
+
+        fmt, out = output_dir(out_dir, fmt)
+        decimal = "." if self._has_dot else ","
+        score_col = self.score_col if with_scores else None
+        final = self._final_buckets(decimal, with_scores)
+        stems = file_stems(self._teams)
+        empty = self._empty_queue(score_col)
+        paths: dict[str, Path] = {}
+        counts: dict[str, dict[str, int]] = {}
+        try:
+            for queue in [*self._teams, REVIEW_QUEUE]:
+                name = f"{REVIEW_QUEUE}.{fmt}" if queue == REVIEW_QUEUE else f"{stems[queue]}.{fmt}"
+                with TableWriter(out / name, fmt=fmt) as writer:
+                    counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
+                paths[queue] = out / name
+            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE]])
+            with TableWriter(out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt) as writer:
+                writer.write(summary)
+            paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        result = RoutingResult(queues={t: empty.copy() for t in self._teams}, review=empty.copy(), summary=summary,
+                               file_stems=stems)
+        return result, {name: Path(p) for name, p in paths.items()}
+
+    def _final_buckets(self, decimal: str, with_scores: bool) -> dict[str, dict[tuple, list[Path]]]:
+        """Spill files per queue and final sort key. Comma-decimal cells are invalid scores when
+        the column turns out to use dots, so they move to the unscored bucket of their band."""
+        final: dict[str, dict[tuple, list[Path]]] = {}
+        for (queue, d, s, c, m), path in self._buckets.items():
+            key = (1, 10**7, c) if ((m and decimal == ".") or not with_scores) else (d, s, c)
+            final.setdefault(queue, {}).setdefault(key, []).append(path)
+        return final
+
+    def _empty_queue(self, score_col: str | None) -> pd.DataFrame:
+        """A queue without rows, with the columns and types :func:`route` gives one."""
+        columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
+        columns += [self.text_col, "categories"] + ([score_col] if score_col else [])
+        columns += ["confidence", "needs_review"]
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c == "needs_review"
+                                          else "int64" if c == ROW_COLUMN else object) for c in columns})
+
+    def _write_queue(self, writer, buckets: dict[tuple, list[Path]], empty: pd.DataFrame, decimal: str,
+                     score_col: str | None) -> dict[str, int]:
+        """Write one queue in urgency order; returns its summary counts."""
+        import pyarrow as pa
+
+        tally = {"comments": 0, "detractors": 0, "review": 0}
+        if not buckets:
+            writer.write(empty)
+        # Consecutive buckets are sorted together up to _FLUSH_ROWS rows (fewer, larger writes);
+        # sorting a run of consecutive buckets by the full key keeps the overall order.
+        pending: list = []
+        pending_rows = 0
+        ordered = sorted(buckets)
+        for i, key in enumerate(ordered):
+            for path in buckets[key]:
+                tables = self._read(path)
+                pending += tables
+                pending_rows += sum(t.num_rows for t in tables)
+            if pending_rows < _FLUSH_ROWS and i + 1 < len(ordered):
+                continue
+            frame = pa.concat_tables(pending, promote_options="default").to_pandas()
+            pending, pending_rows = [], 0
+            if self.score_col and not score_col:
+                frame = frame.drop(columns=[self.score_col])
+            frame, det = self._sorted(frame, decimal, score_col)
+            tally["comments"] += len(frame)
+            tally["detractors"] += int(det.sum())
+            tally["review"] += int(frame["needs_review"].sum())
+            writer.write(frame)
+        return tally
+
+    def _sorted(self, frame: pd.DataFrame, decimal: str, score_col: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+        n = len(frame)
+        if score_col:
+            parsed = parse_scores(frame[score_col], self.spec, column=score_col, decimal=decimal)
+            scores, det = parsed.values, detractor_flags(parsed)
+        else:
+            scores, det = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        order = queue_order(frame[ROW_COLUMN].to_numpy(), frame["confidence"].to_numpy(dtype=float),
+                             urgency_key(scores, self.spec), det)
+        return frame.iloc[order].reset_index(drop=True), det[order]
+
+    def cleanup(self) -> None:
+        """Remove the temporary files (``finish`` does it too)."""
+        import shutil
+
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""drivers: read a classified table (or classify it on the fly), compute drivers, write tables and charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedback_classifier.errors import InputFileError, MissingColumnError
+from feedback_classifier.insights import DriversResult
+
+# Table formats the drivers can be written as; "md" is one Markdown document with every part.
+OUT_FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl", "md")
+
+
+@dataclass
+class DriversFileResult:
+    """What :func:`drivers_file` computed and wrote."""
+
+    drivers: DriversResult
+    paths: list[Path] = field(default_factory=list)  # tables (or the Markdown document), main table first
+    chart_paths: list[Path] = field(default_factory=list)
+    classified_here: bool = False
+
+
+def drivers_file(
+    data: str | Path,
+    *,
+    score_col: str,
+    score_type: str = "nps",
+    scale: Any = None,
+    higher_is_better: bool = True,
+    categories_col: str = "categories",
+    by: str | None = None,
+    period_col: str | None = None,
+    freq: str = "month",
+    min_n: int = 30,
+    model: Any = None,
+    text_col: str | None = None,
+    taxonomy: Any = None,
+    out: str | Path | None = None,
+    charts: str | Path | None = None,
+    top: int = 15,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    fmt: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+) -> DriversFileResult:
+    """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
+
+    With ``text_col`` the comments are classified first (``model``, default: the bundled
+    model). ``out`` ending in ``.md`` gets one Markdown document; a table format gets the
+    impact table there and the regression, segments and trend next to it as
+    ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts.
+
+    >>> import os, tempfile, pandas as pd
+    >>> d = tempfile.mkdtemp()
+    >>> src = os.path.join(d, "classified.csv")
+    >>> pd.DataFrame({"nps": [2, 3, 9, 10, 1, 9], "categories": ["Price", "Price", "", "", "Price", ""]}).to_csv(src)
+    >>> res = drivers_file(src, score_col="nps", n_boot=0, min_n=1, out=os.path.join(d, "drivers.csv"))
+    >>> [p.name for p in res.paths], res.drivers.overall.metric_name
+    (['drivers.csv', 'drivers_regression.csv'], 'NPS')
+    """
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.tableio import read_table
+
+    out = Path(out) if out is not None else None
+    if out is not None and not out.parent.is_dir():
+        raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
+    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    if text_col is not None:
+        df, model_taxonomy = _classify(df, data, text_col, model)
+        categories_col, taxonomy = "categories", taxonomy or model_taxonomy
+    else:
+        _require_categories(df, categories_col, data)
+    result = compute_drivers(
+        df, score_col=score_col, score_type=score_type, categories_col=categories_col, by=by, period_col=period_col,
+        freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
+        confidence=confidence, taxonomy=taxonomy, source=str(data),
+    )
+    paths = _write_tables(result, out) if out is not None else []
+    chart_paths = []
+    if charts is not None:
+        from feedback_classifier.render import write_charts
+
+        chart_paths = write_charts(result, charts, top=top)
+    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None)
+
+
+def _classify(df, data, text_col: str, model: Any):
+    from feedback_classifier.model.default import load_model_and_taxonomy
+    # Looked up in its module at call time, so a test can stand in a stub classifier there.
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.tableio import require_columns
+
+    require_columns(df, [text_col], source=data)
+    clf, tax = load_model_and_taxonomy(model, None)
+    return enrich(df, clf, text_col), tax
+
+
+def _require_categories(df, categories_col: str, data) -> None:
+    from feedback_classifier.tableio import require_columns
+
+    try:
+        require_columns(df, [categories_col], source=data)
+    except MissingColumnError as exc:
+        raise MissingColumnError(
+            f"{exc} Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
+            "to classify on the fly."
+        ) from None
+
+
+def _write_tables(result: DriversResult, out: Path) -> list[Path]:
+    from feedback_classifier.render.markdown import drivers_markdown
+    from feedback_classifier.tableio import write_file_atomic, write_table
+
+    if out.suffix.lower() == ".md":
+        write_file_atomic(out, drivers_markdown(result), make_parents=True)
+        return [out]
+    parts = {"regression": result.regression, "segments": result.segments, "trend": result.trend}
+    written = [write_table(result.table, out)]
+    written += [write_table(table, _sibling(out, part)) for part, table in parts.items() if table is not None]
+    return [Path(p) for p in written]
+
+
+def _sibling(out: Path, part: str) -> Path:
+    return out.with_name(f"{out.stem}_{part}{out.suffix}")

@@ -1,0 +1,76 @@
+"""The one parallel runner of the jobs: ordered results over a process pool, bounded memory.
+
+``classify_file`` and ``analyze`` both stream a file chunk by chunk through the same model;
+they share this runner so that parallel output is, by construction, in input order and
+identical to a run in one process.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def run_ordered(
+    work: Callable[[Any, Any], Result],
+    state: Any,
+    items: Iterable[Item],
+    *,
+    jobs: int = 1,
+    payload: Callable[[Item], Any] | None = None,
+) -> Iterator[tuple[Item, Result]]:
+    """Yield ``(item, work(state, payload(item)))`` for every item, in input order.
+
+    With ``jobs > 1`` the calls run in that many worker processes. ``state`` (e.g. a model)
+    crosses to each worker once, when it starts, not with every item; ``payload`` picks the
+    part of an item the work needs (e.g. one column of a chunk), so only that is pickled.
+    ``work`` must be a module-level function, so workers can import it.
+
+    >>> import operator
+    >>> list(run_ordered(operator.add, 10, [1, 2, 3]))
+    [(1, 11), (2, 12), (3, 13)]
+    >>> list(run_ordered(operator.add, 10, [1, 2, 3], jobs=2, payload=lambda i: 2 * i))
+    [(1, 12), (2, 14), (3, 16)]
+    """
+    payload = payload or _identity
+    if jobs == 1:
+        for item in items:
+            yield item, work(state, payload(item))
+        return
+
+    # Two items per worker in flight keeps every worker busy while the main process reads and
+    # writes, and bounds memory: at most 2*jobs items (and their results) are held at once.
+    max_in_flight = 2 * jobs
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(state,))
+    pending: deque = deque()
+    try:
+        for item in items:
+            pending.append((item, pool.submit(_run, work, payload(item))))
+            if len(pending) >= max_in_flight:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _identity(item: Any) -> Any:
+    return item
+
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _init_worker(state: Any) -> None:
+    _WORKER_STATE["state"] = state
+
+
+def _run(work: Callable[[Any, Any], Any], payload: Any) -> Any:
+    return work(_WORKER_STATE["state"], payload)

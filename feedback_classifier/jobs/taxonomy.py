@@ -1,0 +1,58 @@
+"""taxonomy infer: build a taxonomy file from the labels of a data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class InferredTaxonomy:
+    """What :func:`infer_taxonomy_file` wrote."""
+
+    taxonomy: Any
+    path: Path
+    rows: int
+
+
+def infer_taxonomy_file(
+    data: str | Path,
+    output: str | Path,
+    *,
+    labels_col: str = "labels",
+    name: str | None = None,
+    owner: str | None = None,
+) -> InferredTaxonomy:
+    """Infer a taxonomy from the labels in ``data`` and write it to ``output`` (YAML).
+
+    The file starts with a comment saying where it came from and what to edit next.
+    ``name`` defaults to the output file's stem, ``owner`` to the "unassigned" team.
+
+    >>> import os, tempfile, pandas as pd
+    >>> d = tempfile.mkdtemp()
+    >>> src = os.path.join(d, "labelled.csv")
+    >>> pd.DataFrame({"labels": ["Price > Too expensive", "Delivery; Price"]}).to_csv(src, index=False)
+    >>> res = infer_taxonomy_file(src, os.path.join(d, "mine.yaml"))
+    >>> res.taxonomy.name, len(res.taxonomy.parents), res.rows
+    ('mine', 2, 2)
+    """
+    from feedback_classifier.tableio import read_table, require_columns
+    from feedback_classifier.taxonomy import DEFAULT_OWNER, infer_taxonomy
+
+    data, output = Path(data), Path(output)
+    df = read_table(data)
+    require_columns(df, labels_col, source=data)
+    tax = infer_taxonomy(
+        df[labels_col], name=name or output.stem, owner=owner or DEFAULT_OWNER, column=labels_col, source=str(data),
+        first_row=1,
+    )
+    tax.dump(
+        output,
+        header=(
+            f"Inferred by `feedback-classifier taxonomy infer` from {data.name} (column '{labels_col}').\n"
+            "Next: set owner teams, translate the names, add descriptions and keywords;\n"
+            f"then check it with `feedback-classifier taxonomy validate {output.name}`."
+        ),
+    )
+    return InferredTaxonomy(tax, output, len(df))

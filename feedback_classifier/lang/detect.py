@@ -1,0 +1,105 @@
+"""Which script a character is in and which language a comment is written in.
+
+Detection counts letters: Latin ones for English, Cyrillic ones for Russian.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from feedback_classifier.lang.registry import LANGUAGES
+
+__all__ = ["detect_language", "is_cyrillic", "is_latin", "majority_language", "to_text"]
+
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+
+
+def is_cyrillic(ch: str) -> bool:
+    """Whether the character ``ch`` is a Cyrillic letter (or sign).
+
+    >>> is_cyrillic("ж"), is_cyrillic("z")
+    (True, False)
+    """
+    return "\u0400" <= ch <= "\u04ff"
+
+
+def is_latin(ch: str) -> bool:
+    """Whether the lower-case character ``ch`` is a Latin letter, accented ones included.
+
+    >>> is_latin("é"), is_latin("ж")
+    (True, False)
+    """
+    return ("a" <= ch <= "z") or ("\u00c0" <= ch <= "\u024f" and ch.isalpha())
+
+
+def to_text(text: Any) -> str:
+    """Return ``text`` as a string: None/NaN/NA → "", other scalars → ``str()``.
+
+    >>> to_text(None), to_text(float("nan")), to_text(5), to_text(b"ok")
+    ('', '', '5', 'ok')
+    """
+    if isinstance(text, str):
+        return text
+    if text is None:
+        return ""
+    if isinstance(text, float) and math.isnan(text):
+        return ""
+    try:  # pandas.NA / NaT / numpy.nan without importing pandas
+        if text != text:  # noqa: PLR0124  (NaN-like)
+            return ""
+    except (TypeError, ValueError):
+        return ""
+    if isinstance(text, bytes):
+        return text.decode("utf-8", errors="replace")
+    return str(text)
+
+
+def detect_language(text: Any) -> str:
+    """Return ``"en"``, ``"ru"`` or ``"und"`` by counting Latin vs Cyrillic letters.
+
+    The majority script wins, so a Russian comment naming English brands stays
+    Russian. A tie goes to ``"ru"`` (brand names in Latin inside Russian text are far
+    more common than the reverse). No Latin or Cyrillic letters → ``"und"``.
+
+    >>> detect_language("Courier was late again")
+    'en'
+    >>> detect_language("Курьер опоздал, заказ через iPhone")
+    'ru'
+    >>> detect_language("12345 !!!"), detect_language(None)
+    ('und', 'und')
+    """
+    s = to_text(text)
+    if not s:
+        return "und"
+    cyr = len(_CYRILLIC_RE.findall(s))
+    lat = len(_LATIN_RE.findall(s))
+    if cyr == 0 and lat == 0:
+        return "und"
+    return "ru" if cyr >= lat else "en"
+
+
+def majority_language(texts: Iterable[Any], *, sample: int = 2000, default: str = "en") -> str:
+    """The most common language (a code in :data:`LANGUAGES`) among the comments; ``default`` on a tie or none.
+
+    >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
+    'ru'
+    """
+    import pandas as pd
+
+    series = pd.Series(texts, dtype="string").dropna().str.strip()
+    series = series[series != ""]
+    if len(series) > sample:
+        series = series.sample(sample, random_state=0)
+    counts = Counter(detect_language(t) for t in series.tolist())
+    counts.pop("und", None)
+    if not counts:
+        return default
+    (top, n_top), *rest = counts.most_common()
+    if rest and rest[0][1] == n_top:
+        return default
+    return top if top in LANGUAGES else default

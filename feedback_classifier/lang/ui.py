@@ -1,0 +1,232 @@
+"""Every word the report and its charts show, per language: the one home of translations.
+
+Adding a language means adding its strings here under its code, plus its entry in
+``lang.registry``. Keys are flat; a prefix says where a string goes: none for the HTML report,
+``metric.`` / ``detractors.`` for per-score-type names in the report, ``chart.`` for the
+drivers charts.
+
+>>> ui_text("en", "ci", low="1", high="5")
+'95% CI 1 to 5'
+>>> ui_text("ru", "chart.metric.ces")
+'CES (среднее)'
+>>> from feedback_classifier.lang.registry import LANGUAGES
+>>> sorted(UI) == sorted(LANGUAGES) and all(UI[code].keys() == UI["en"].keys() for code in UI)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback_classifier.lang.registry import check_language
+
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        # the HTML report
+        "title": "Customer feedback report",
+        "generated": "Generated {date} from {source}",
+        "taxonomy": "Taxonomy",
+        "overview": "Overview",
+        "responses": "Responses",
+        "with_comment": "{n} with a comment",
+        "classified": "Comments classified",
+        "classified_note": "{n} of {total} comments got at least one category",
+        "needs_review": "Need review",
+        "needs_review_note": "low confidence or nothing detected",
+        "ci": "95% CI {low} to {high}",
+        "scored_note": "{n} valid scores",
+        "invalid_scores": "{n} score cells were empty or invalid and are left out of score statistics.",
+        "trend": "Trend by {period}",
+        "trend_table": "Trend table",
+        "period": "Period",
+        "no_scores": "No valid scores in this data: the report shows what customers talk about, not what drives the score. Give a score column (--score-col) to see drivers.",
+        "no_categories": "No categories were found in these comments. Check that the text column holds the comments and the model fits the taxonomy and language.",
+        "tiny": "Only {n} scored responses: intervals are wide and most differences are not significant. Treat the numbers as directions, not findings.",
+        "drivers": "What drives {metric}",
+        "drivers_lead": "Impact = how many points {metric} would change if the comments about a category were not there (negative = the category pulls the score down). Whiskers and ranges are 95% confidence intervals.",
+        "category": "Category",
+        "mentions": "Mentions",
+        "share": "Share",
+        "metric_with": "{metric} with",
+        "metric_without": "{metric} without",
+        "impact": "Impact, pts",
+        "impact_ci": "95% CI",
+        "significant": "Significant",
+        "yes": "yes",
+        "no": "no",
+        "owner": "Owner",
+        "top_negative": "Top negative drivers",
+        "matrix": "Priority matrix",
+        "matrix_lead": "Frequent and harmful categories (to the right, on the harmful side of the zero line) come first; rare but harmful ones are worth watching.",
+        "regression": "Key-driver regression",
+        "categories": "Categories",
+        "categories_lead": "Each card shows how often a category comes up, its score, and what customers actually wrote.",
+        "from_detractors": "From {detractors}",
+        "from_promoters": "From promoters",
+        "from_top_box": "From satisfied customers",
+        "examples": "Examples",
+        "no_examples": "No comments in this group.",
+        "subcategory": "Subcategory",
+        "segments": "Segments by {by}",
+        "segment": "Segment",
+        "top_issue": "Most mentioned",
+        "routing": "Routing",
+        "routing_lead": "Comments sent to each owning team; uncertain ones also go to the review queue.",
+        "team": "Team",
+        "comments": "Comments",
+        "review": "Review",
+        "review_queue": "review queue",
+        "method": "How to read this report",
+        "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
+        "nav": "Contents",
+        "score": "Score",
+        "none": "—",
+        "other": "other",
+        "n_resp": "n",
+        # the metric's name in the report, per score type
+        "metric.nps": "NPS",
+        "metric.csat": "CSAT",
+        "metric.ces": "CES",
+        "metric.mean": "mean score",
+        # who the unhappy respondents are, per score type (``mean`` has none: the NPS word stands in)
+        "detractors.nps": "detractors",
+        "detractors.csat": "dissatisfied customers",
+        "detractors.ces": "high-effort customers",
+        "detractors.mean": "detractors",
+        # the drivers charts (category names arrive already translated)
+        "chart.empty": "No categories mentioned",
+        "chart.n": "  (n={n})",
+        "chart.n_low": "  (n={n}, low)",
+        "chart.impact_axis": "Impact on {metric}, points",
+        "chart.ci": ", {confidence} CI",
+        "chart.impact_title_parent": "What moves {metric}: leave-out impact by parent category",
+        "chart.impact_title_category": "What moves {metric}: leave-out impact by category",
+        "chart.pale": "pale: interval includes 0",
+        "chart.hatched": "hatched: fewer than {min_n} scored mentions",
+        "chart.share_axis": "Share of comments mentioning it, %",
+        "chart.fix_first_bottom": "bottom right = frequent and harmful: fix first",
+        "chart.fix_first_top": "top right = frequent and harmful: fix first",
+        "chart.matrix_title_parent": "Priority matrix: parent categories",
+        "chart.matrix_title_category": "Priority matrix: categories",
+        "chart.harmful": "pulls {metric} down",
+        "chart.helpful": "lifts {metric}",
+        "chart.low_n": "fewer than {min_n} scored mentions",
+        "chart.median": "median share",
+        "chart.unlabelled": "{k} of {n} points unlabelled (see the drivers table)",
+        # the metric on a chart axis, with what it counts
+        "chart.metric.nps": "NPS",
+        "chart.metric.csat": "CSAT (% top-2-box)",
+        "chart.metric.ces": "CES (mean)",
+        "chart.metric.mean": "mean score",
+    },
+    "ru": {
+        # the HTML report
+        "title": "Отчёт по отзывам клиентов",
+        "generated": "Создан {date} по файлу {source}",
+        "taxonomy": "Таксономия",
+        "overview": "Обзор",
+        "responses": "Ответов",
+        "with_comment": "{n} с комментарием",
+        "classified": "Комментарии с категориями",
+        "classified_note": "{n} из {total} комментариев получили хотя бы одну категорию",
+        "needs_review": "Нужна проверка",
+        "needs_review_note": "низкая уверенность или ничего не найдено",
+        "ci": "95% ДИ от {low} до {high}",
+        "scored_note": "{n} корректных оценок",
+        "invalid_scores": "{n} ячеек с оценкой пусты или некорректны и не учитываются в расчёте оценки.",
+        "trend": "Динамика по {period}",
+        "trend_table": "Таблица динамики",
+        "period": "Период",
+        "no_scores": "В данных нет корректных оценок: отчёт показывает, о чём пишут клиенты, но не что влияет на оценку. Укажите колонку с оценкой (--score-col), чтобы увидеть драйверы.",
+        "no_categories": "В комментариях не найдено ни одной категории. Проверьте, что текстовая колонка содержит комментарии, а модель подходит к таксономии и языку.",
+        "tiny": "Всего {n} ответов с оценкой: интервалы широкие, большинство различий незначимы. Считайте цифры ориентиром, а не выводом.",
+        "drivers": "Что влияет на {metric}",
+        "drivers_lead": "Влияние — на сколько пунктов изменился бы {metric}, если бы комментариев этой категории не было (минус — категория тянет оценку вниз). Усы и диапазоны — 95% доверительные интервалы.",
+        "category": "Категория",
+        "mentions": "Упоминаний",
+        "share": "Доля",
+        "metric_with": "{metric} с категорией",
+        "metric_without": "{metric} без неё",
+        "impact": "Влияние, п.",
+        "impact_ci": "95% ДИ",
+        "significant": "Значимо",
+        "yes": "да",
+        "no": "нет",
+        "owner": "Ответственный",
+        "top_negative": "Главные негативные драйверы",
+        "matrix": "Матрица приоритетов",
+        "matrix_lead": "Частые и вредные категории (справа, по вредную сторону от нулевой линии) — в первую очередь; редкие, но вредные — под наблюдение.",
+        "regression": "Регрессия ключевых драйверов",
+        "categories": "Категории",
+        "categories_lead": "Для каждой категории: как часто о ней пишут, её оценка и что именно написали клиенты.",
+        "from_detractors": "Пишут {detractors}",
+        "from_promoters": "Пишут промоутеры",
+        "from_top_box": "Пишут довольные клиенты",
+        "examples": "Примеры",
+        "no_examples": "Нет комментариев в этой группе.",
+        "subcategory": "Подкатегория",
+        "segments": "Сегменты по {by}",
+        "segment": "Сегмент",
+        "top_issue": "Чаще всего",
+        "routing": "Маршрутизация",
+        "routing_lead": "Комментарии, отправленные ответственным командам; неуверенные также попадают в очередь на проверку.",
+        "team": "Команда",
+        "comments": "Комментариев",
+        "review": "На проверку",
+        "review_queue": "очередь на проверку",
+        "method": "Как читать отчёт",
+        "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. {metric} считается только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — разница между {metric} всех ответов и {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
+        "nav": "Содержание",
+        "score": "Оценка",
+        "none": "—",
+        "other": "другое",
+        "n_resp": "n",
+        # the metric's name in the report, per score type
+        "metric.nps": "NPS",
+        "metric.csat": "CSAT",
+        "metric.ces": "CES",
+        "metric.mean": "средняя оценка",
+        # who the unhappy respondents are, per score type (``mean`` has none: the NPS word stands in)
+        "detractors.nps": "критики",
+        "detractors.csat": "недовольные клиенты",
+        "detractors.ces": "клиенты с высоким усилием",
+        "detractors.mean": "критики",
+        # the drivers charts (category names arrive already translated)
+        "chart.empty": "Ни одна категория не упомянута",
+        "chart.n": "  (n={n})",
+        "chart.n_low": "  (n={n}, мало)",
+        "chart.impact_axis": "Влияние на {metric}, пункты",
+        "chart.ci": ", {confidence} ДИ",
+        "chart.impact_title_parent": "Что влияет на {metric}: влияние родительских категорий",
+        "chart.impact_title_category": "Что влияет на {metric}: влияние категорий",
+        "chart.pale": "бледные: интервал включает 0",
+        "chart.hatched": "штриховка: меньше {min_n} упоминаний с оценкой",
+        "chart.share_axis": "Доля комментариев с упоминанием, %",
+        "chart.fix_first_bottom": "справа внизу — частые и вредные: исправлять первыми",
+        "chart.fix_first_top": "справа вверху — частые и вредные: исправлять первыми",
+        "chart.matrix_title_parent": "Матрица приоритетов: родительские категории",
+        "chart.matrix_title_category": "Матрица приоритетов: категории",
+        "chart.harmful": "снижает {metric}",
+        "chart.helpful": "повышает {metric}",
+        "chart.low_n": "меньше {min_n} упоминаний с оценкой",
+        "chart.median": "медианная доля",
+        "chart.unlabelled": "без подписи {k} из {n} точек (см. таблицу драйверов)",
+        # the metric on a chart axis, with what it counts
+        "chart.metric.nps": "NPS",
+        "chart.metric.csat": "CSAT (% топ-2)",
+        "chart.metric.ces": "CES (среднее)",
+        "chart.metric.mean": "средняя оценка",
+    },
+}
+
+
+def ui_text(lang: str, key: str, **values: Any) -> str:
+    """The string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``.
+
+    An unknown language is ``check_language``'s one-line error.
+
+    >>> ui_text("ru", "with_comment", n="12")
+    '12 с комментарием'
+    """
+    text = UI[check_language(lang)][key]
+    return text.format(**values) if values else text

@@ -1,0 +1,135 @@
+"""What ``FeedbackClassifier`` accepts as X and y, normalised: text fields, label lists, targets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from feedback_classifier.errors import LabelError
+from feedback_classifier.taxonomy import Label, Taxonomy, slugify
+
+
+def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
+    """Normalise ``y`` into lists of labels.
+
+    Accepts lists of labels (the documented form), a 0/1 indicator matrix (columns
+    become flat labels ``("0", None)``, ...), or 1-D class values (one flat label each),
+    the last two so that scikit-learn's generic tools can drive the estimator. Returns
+    the label lists and, for indicator input, the column order to keep.
+    """
+    if sp.issparse(y):
+        y = y.toarray()
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biuf":
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("An indicator matrix y must contain only 0 and 1.")
+        columns = [(str(j), None) for j in range(y.shape[1])]
+        return [[columns[j] for j in np.flatnonzero(row)] for row in y], columns
+    rows = list(y)
+    out: list[list[Label]] = []
+    for i, item in enumerate(rows):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            item = [item]  # a single label
+        elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
+            if isinstance(item, (float, np.floating)) and math.isnan(item):
+                raise ValueError(f"y contains NaN at row {i}.")
+            item = [(_class_id(item), None)]
+        labels = []
+        for lab in item:
+            if not (isinstance(lab, tuple) and len(lab) == 2 and isinstance(lab[0], str)):
+                raise LabelError(
+                    f"Row {i + 1}: label {lab!r} is not a (parent_id, child_id or None) pair; "
+                    "parse label cells with Taxonomy.parse_labels first."
+                )
+            labels.append((lab[0], lab[1]))
+        out.append(labels)
+    return out, None
+
+
+def _flat_taxonomy(labels: Iterable[Label]):
+    """A taxonomy made from the label pairs seen in training (no names, keywords, owners)."""
+    parents: dict[str, list[str]] = {}
+    for p, c in labels:
+        children = parents.setdefault(p, [])
+        if c is not None and c not in children:
+            children.append(c)
+    data = {
+        "name": "inferred",
+        "categories": [
+            {"id": p, "names": {"en": p}, "children": [{"id": c, "names": {"en": c}} for c in ch]}
+            for p, ch in parents.items()
+        ],
+    }
+    return Taxonomy.from_dict(data, source="labels seen in training")
+
+
+def _class_id(value) -> str:
+    """A taxonomy id for a bare class value given in a 1-D ``y`` (e.g. ``0``, ``"spam"``)."""
+    text = str(value)
+    slug = slugify(text) if text.strip() else ""
+    return slug if slug == text else f"class_{slug or 'blank'}"
+
+
+def _field(value) -> str:
+    """One text field as a string; missing values are empty text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _target_matrix(label_lists: list[list[Label]], classes: list[Label]) -> np.ndarray:
+    """``Y[i, j] = 1`` when row ``i`` carries class ``j``; a child label implies its parent.
+
+    A parent-only row is a negative for the parent's children: analysts label the parent
+    alone when no specific child fits, and the children must learn that.
+    """
+    index = {lab: j for j, lab in enumerate(classes)}
+    Y = np.zeros((len(label_lists), len(classes)), dtype=np.int8)
+    for i, labs in enumerate(label_lists):
+        for p, c in labs:
+            Y[i, index[(p, None)]] = 1
+            if c is not None:
+                Y[i, index[(p, c)]] = 1
+    return Y
+
+
+def _path_target_matrix(label_lists: list[list[Label]], classes: list[Label]) -> np.ndarray:
+    """``G[i, j]`` is True when class ``j`` is one of row ``i``'s deepest labels (its paths)."""
+    index = {lab: j for j, lab in enumerate(classes)}
+    G = np.zeros((len(label_lists), len(classes)), dtype=bool)
+    for i, labs in enumerate(label_lists):
+        for lab in _deepest(labs):
+            G[i, index[lab]] = True
+    return G
+
+
+def _deepest(labels: Iterable[Label]) -> list[Label]:
+    labels = list(dict.fromkeys(labels))
+    with_child = {p for p, c in labels if c is not None}
+    return [lab for lab in labels if lab[1] is not None or lab[0] not in with_child]
+
+
+def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_columns: list[Label] | None):
+    """The taxonomy to fit (``taxonomy``, or one inferred from the labels) and its classes."""
+    if taxonomy is None:
+        if indicator_columns is not None:
+            pairs = indicator_columns
+        else:
+            seen = {lab for labs in label_lists for lab in labs}
+            pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
+        taxonomy = _flat_taxonomy(pairs)
+        return taxonomy, list(taxonomy.labels)
+    known = set(taxonomy.labels)
+    for i, labs in enumerate(label_lists):
+        for lab in labs:
+            if lab not in known:
+                raise LabelError(
+                    f"Row {i + 1}: label {lab!r} is not in taxonomy {taxonomy.name!r}; "
+                    "parse label cells with Taxonomy.parse_labels to get valid labels."
+                )
+    return taxonomy, list(taxonomy.labels)

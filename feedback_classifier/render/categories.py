@@ -1,0 +1,118 @@
+"""The report's category cards: how often each category comes up, its score, its subcategories
+and what customers wrote (from detractors and from promoters / satisfied customers)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from feedback_classifier.lang.ui import ui_text
+from feedback_classifier.render.driver_tables import table_labels
+from feedback_classifier.render.facts import Facts, ReportInputs
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct
+from feedback_classifier.render.quotes import quote_source, quotes_html
+
+
+def _impacts(inp: ReportInputs) -> dict:
+    """label -> impact from the drivers table, when there is one."""
+    table = getattr(inp.drivers, "table", None)
+    if table is None or not len(table):
+        return {}
+    return {
+        label: float(row.get("impact", math.nan))
+        for label, row in zip(table_labels(inp, table), table.to_dict("records"))
+        if label is not None
+    }
+
+
+def _card_order(inp: ReportInputs, facts: Facts, parents: list[int], mentions: np.ndarray, impacts: dict) -> list[int]:
+    """Most harmful first when there are scores, else most mentioned first."""
+    if not facts.has_scores:
+        return sorted(parents, key=lambda i: -mentions[i])
+    overall = facts.metric(np.ones(facts.size, dtype=bool))
+
+    def key(i: int):
+        impact = impacts.get(facts.labels[i], math.nan)
+        if math.isnan(impact):  # no drivers row: the gap to overall, weighted by reach
+            impact = (facts.metric(facts.matrix[:, i]) - overall) * mentions[i] / max(facts.n, 1)
+        return (np.nan_to_num(impact, nan=0.0), -mentions[i])
+
+    ordered = sorted(parents, key=key)
+    # sorted from the most negative impact: reversed where a positive impact is the harmful one
+    return ordered[::-1] if inp.spec.is_harmful(1.0) else ordered
+
+
+def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impacts: dict) -> str:
+    lang, spec = inp.lang, inp.spec
+    n_comments = max(facts.count(facts.has_comment), 1)
+    stats = [f"{esc(ui_text(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({fmt_pct(mentions[i] / n_comments, lang)})"]
+    if facts.has_scores:
+        overall = facts.metric(np.ones(facts.size, dtype=bool))
+        m = facts.metric(facts.matrix[:, i])
+        cls = ' class="neg"' if spec.is_harmful(m - overall) else ' class="pos"'
+        digits, metric = spec.value_digits, ui_text(lang, f"metric.{spec.score_type}")
+        stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}</b> <span class=\"muted\">({fmt_num(overall, digits, lang)})</span>")
+        impact = impacts.get(facts.labels[i], math.nan)
+        if not math.isnan(impact):
+            stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, 1, lang, signed=True)}</b>")
+    return " · ".join(stats)
+
+
+def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) -> str:
+    lang, tax, label = inp.lang, inp.taxonomy, facts.labels[i]
+    children = [j for j, lab in enumerate(facts.labels) if lab[0] == label[0] and lab[1] is not None and mentions[j] > 0]
+    if not children:
+        return ""
+    children.sort(key=lambda j: -mentions[j])
+    head = f"<tr><th>{esc(ui_text(lang, 'subcategory'))}</th><th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>"
+    if facts.has_scores:
+        head += f"<th class=\"num\">{esc(ui_text(lang, f'metric.{inp.spec.score_type}'))}</th>"
+    head += f"<th>{esc(ui_text(lang, 'owner'))}</th></tr>"
+    body = []
+    for j in children:
+        cells = f"<td>{esc(tax.short_name(facts.labels[j], lang))}</td><td class=\"num\">{fmt_int(mentions[j], lang)}</td>"
+        if facts.has_scores:
+            cells += f"<td class=\"num\">{fmt_num(facts.metric(facts.matrix[:, j]), inp.spec.value_digits, lang)}</td>"
+        owner = tax.owner(facts.labels[j])
+        # a child's owner is shown only where it differs from the card's
+        cells += f"<td>{esc(owner) if owner != tax.owner(label) else ''}</td>"
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
+    lang, spec = inp.lang, inp.spec
+    qinp, qfacts = quote_source(inp, facts)
+    rows_in = np.flatnonzero(qfacts.matrix[:, i])
+    if not (facts.has_scores and spec.has_detractors):
+        return f'<div class="quotes"><h4>{esc(ui_text(lang, "examples"))}</h4>{quotes_html(qinp, qfacts, rows_in, i, "", True)}</div>'
+    bad = rows_in[qfacts.detractor[rows_in]]
+    good = rows_in[qfacts.top_box[rows_in]]
+    good_title = ui_text(lang, "from_promoters") if spec.score_type == "nps" else ui_text(lang, "from_top_box")
+    detractors = ui_text(lang, f"detractors.{spec.score_type}")
+    return (
+        f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
+        f"{quotes_html(qinp, qfacts, bad, i, 'det', True)}"
+        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False)}</div>"
+    )
+
+
+def categories_section(inp: ReportInputs, facts: Facts) -> str:
+    """A card per mentioned parent category, most harmful (or most mentioned) first."""
+    lang, tax = inp.lang, inp.taxonomy
+    mentions = facts.per_label()
+    parents = [i for i, label in enumerate(facts.labels) if label[1] is None and mentions[i] > 0]
+    if not parents:
+        return f'<p class="notice">{esc(ui_text(lang, "no_categories"))}</p>'
+    impacts = _impacts(inp)
+    cards = []
+    for i in _card_order(inp, facts, parents, mentions, impacts):
+        label = facts.labels[i]
+        cards.append(
+            f'<article class="card" id="cat-{esc(label[0])}"><h3>{esc(tax.display_name(label, lang))}</h3>'
+            f'<span class="badge">{esc(ui_text(lang, "owner"))}: {esc(tax.owner(label))}</span>'
+            f'<div class="stats">{_stats(inp, facts, i, mentions, impacts)}</div>'
+            f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
+        )
+    return f'<p class="lead">{esc(ui_text(lang, "categories_lead"))}</p><div class="cards">{"".join(cards)}</div>'

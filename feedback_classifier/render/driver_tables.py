@@ -1,0 +1,178 @@
+"""The report's drivers and priority-matrix sections: impact chart, drivers tables, key-driver
+regression, priority matrix; and the drivers table with names in the report language."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import pandas as pd
+
+from feedback_classifier.lang.ui import ui_text
+from feedback_classifier.render import charts
+from feedback_classifier.render.facts import ReportInputs
+from feedback_classifier.render.html import chart_img, esc, fmt_int, fmt_num, fmt_pct
+
+
+def translate_drivers_table(table: pd.DataFrame, taxonomy: Any, lang: str) -> pd.DataFrame:
+    """The drivers table with ``category``/``parent`` names in ``lang`` (as the report shows them).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> table = pd.DataFrame({"category": ["Price and value", "(missing)"], "parent": ["Price and value", ""]})
+    >>> translate_drivers_table(table, load_taxonomy("cx-default"), "ru")["category"].tolist()
+    ['Цена и выгода', '(missing)']
+    """
+    if lang == "en" or not len(table):
+        return table
+    out = table.copy()
+    cache: dict[str, str] = {}
+
+    def name(value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        if value not in cache:
+            try:
+                cache[value] = taxonomy.display_name(taxonomy.parse_label(value), lang)
+            except Exception:  # not a taxonomy path: keep as is
+                cache[value] = value
+        return cache[value]
+
+    for column in ("category", "parent"):
+        if column in out.columns:
+            out[column] = out[column].map(name)
+    return out
+
+
+def table_labels(inp: ReportInputs, table: pd.DataFrame) -> list:
+    """Taxonomy labels of a drivers table's rows (None for a name the taxonomy lacks).
+
+    At level ``category`` a bare parent name means "the parent without any child"; it has no
+    card of its own, so it maps to None there.
+    """
+    out = []
+    for level, name in zip(table["level"], table["category"]):
+        try:
+            label = inp.taxonomy.parse_label(str(name))
+        except Exception:  # a name from another taxonomy: show it, but it has no label
+            label = None
+        if label is not None and level == "category" and label[1] is None:
+            label = None
+        out.append(label)
+    return out
+
+
+def display(inp: ReportInputs, label, fallback: str) -> str:
+    """A label's name in the report language, or ``fallback`` for a row without a label."""
+    return inp.taxonomy.display_name(label, inp.lang) if label is not None else str(fallback)
+
+
+def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> str:
+    lang, spec = inp.lang, inp.spec
+    metric = ui_text(lang, f"metric.{spec.score_type}")
+    digits = spec.value_digits
+    table = table[table["mentions"] > 0].head(limit)
+    if not len(table):
+        return ""
+    labels = table_labels(inp, table)
+    head = (
+        f"<tr><th>#</th><th>{esc(ui_text(lang, 'category'))}</th><th>{esc(ui_text(lang, 'owner'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th><th class=\"num\">{esc(ui_text(lang, 'share'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'metric_with', metric=metric))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'metric_without', metric=metric))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th></tr>"
+    )
+    rows = []
+    for position, ((_, r), label) in enumerate(zip(table.iterrows(), labels), start=1):
+        impact, low, high = float(r["impact"]), float(r["impact_low"]), float(r["impact_high"])
+        cls = ""
+        if not math.isnan(low) and not math.isnan(high) and (low > 0 or high < 0):  # the sign is established
+            cls = "neg" if spec.is_harmful(impact) else "pos"
+        low_n = ' <span class="badge">low n</span>' if bool(r.get("low_n", False)) else ""
+        owner = inp.taxonomy.owner(label) if label is not None else ""
+        rows.append(
+            f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
+            f"<td class=\"muted\">{esc(owner)}</td>"
+            f"<td class=\"num\">{fmt_int(r['mentions'], lang)}</td><td class=\"num\">{fmt_pct(r['share'], lang)}</td>"
+            f"<td class=\"num\">{fmt_num(r['metric_with'], digits, lang)}</td>"
+            f"<td class=\"num\">{fmt_num(r['metric_without'], digits, lang)}</td>"
+            f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
+            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: int = 10) -> str:
+    if regression is None or not len(regression):
+        return ""
+    lang = inp.lang
+    reg = regression[(regression["level"] == "parent") & (regression["category"] != "(intercept)")]
+    reg = reg[reg["coef"].notna()].sort_values("coef").head(limit)
+    if not len(reg):
+        return ""
+    labels = table_labels(inp, reg)
+    head = (
+        f"<tr><th>{esc(ui_text(lang, 'category'))}</th><th class=\"num\">coef</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
+        f"<th class=\"num\">p (BH)</th><th>{esc(ui_text(lang, 'significant'))}</th></tr>"
+    )
+    rows = []
+    for (_, r), label in zip(reg.iterrows(), labels):
+        sig = bool(r["significant"])
+        badge = (
+            f'<span class="badge {"sig" if r["coef"] < 0 else "sigpos"}">{esc(ui_text(lang, "yes"))}</span>'
+            if sig
+            else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
+        )
+        rows.append(
+            f"<tr><td>{esc(display(inp, label, r['category']))}</td><td class=\"num\">{fmt_num(r['coef'], 1, lang, signed=True)}</td>"
+            f"<td class=\"num muted\">{fmt_num(r['ci_low'], 1, lang)} … {fmt_num(r['ci_high'], 1, lang)}</td>"
+            f"<td class=\"num\">{fmt_num(r['p_adjusted'], 3, lang)}</td><td>{badge}</td></tr>"
+        )
+    return f"<h3>{esc(ui_text(lang, 'regression'))}</h3><table>{head}{''.join(rows)}</table>"
+
+
+def _chart_result(inp: ReportInputs):
+    """The drivers result with mentioned categories only, names in the report language."""
+    table = inp.drivers.table
+    table = translate_drivers_table(table[table["mentions"] > 0].reset_index(drop=True), inp.taxonomy, inp.lang)
+    return dataclasses.replace(inp.drivers, table=table)
+
+
+def _impact_chart(inp: ReportInputs) -> str:
+    title = ui_text(inp.lang, "drivers", metric=ui_text(inp.lang, f"metric.{inp.spec.score_type}"))
+    # the chart's own title (in the report language) says more than the section heading
+    fig = charts.impact_chart(_chart_result(inp), level="parent", top=15, lang=inp.lang)
+    return chart_img(charts.figure_bytes(fig, "svg"), title)
+
+
+def _matrix_chart(inp: ReportInputs) -> str:
+    fig = charts.priority_matrix(_chart_result(inp), level="parent", lang=inp.lang)
+    return chart_img(charts.figure_bytes(fig, "svg"), ui_text(inp.lang, "matrix"))
+
+
+def drivers_sections(inp: ReportInputs) -> tuple[str, str]:
+    """The drivers section and the priority-matrix section ('' for one with nothing to show)."""
+    drivers = inp.drivers
+    if drivers is None:
+        return "", ""
+    lang, metric = inp.lang, ui_text(inp.lang, f"metric.{inp.spec.score_type}")
+    parent = drivers.level("parent")
+    parent = parent[parent["mentions"] > 0]
+    if not len(parent):
+        return "", ""
+    chart = _impact_chart(inp)
+    parts = [f'<p class="lead">{esc(ui_text(lang, "drivers_lead", metric=metric))}</p>']
+    if chart:
+        parts.append(f'<div class="panel"><figure>{chart}</figure></div>')
+    parts.append(f'<div class="panel">{_drivers_table_html(inp, parent, 15)}</div>')
+    child_table = _drivers_table_html(inp, drivers.level("category"), 12)
+    if child_table:
+        parts.append(f'<div class="panel"><h3>{esc(ui_text(lang, "subcategory"))}</h3>{child_table}</div>')
+    regression = _regression_html(inp, getattr(drivers, "regression", None))
+    if regression:
+        parts.append(f'<div class="panel">{regression}</div>')
+    matrix = _matrix_chart(inp)
+    matrix_html = (
+        f'<p class="lead">{esc(ui_text(lang, "matrix_lead"))}</p><div class="panel"><figure>{matrix}</figure></div>' if matrix else ""
+    )
+    return "\n".join(parts), matrix_html

@@ -1,0 +1,190 @@
+"""HTML building blocks of the report: escaping, numbers for humans, inline images, the CSS.
+
+Everything the report embeds is inline (CSS, charts as ``data:`` images, so each chart's
+internal ids stay isolated), and every piece of user text goes through :func:`esc`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from typing import Any
+
+CSS = """
+:root{--ink:#1d2430;--muted:#5b6675;--line:#dfe3ea;--bg:#f5f7fa;--card:#fff;--neg:#c23b32;--pos:#1f8a4c;--accent:#2f5fa8;--warn:#a86a00}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
+header.top{background:#1f2d44;color:#fff;padding:28px 0 22px}
+header.top h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
+header.top p{margin:0;color:#c9d3e3;font-size:13.5px}
+.wrap{max-width:1120px;margin:0 auto;padding:0 28px}
+nav.toc{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:2}
+nav.toc .wrap{display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:9px;padding-bottom:9px;font-size:13.5px}
+nav.toc a{color:var(--accent);text-decoration:none}
+nav.toc a:hover{text-decoration:underline}
+section{margin:26px 0 10px}
+section>h2{font-size:20px;margin:0 0 6px;font-weight:650}
+p.lead{color:var(--muted);margin:0 0 14px;max-width:860px;font-size:14px}
+.panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 16px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:14px;margin:0 0 16px}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
+.kpi .label{color:var(--muted);font-size:12.5px;text-transform:uppercase;letter-spacing:.04em}
+.kpi .value{font-size:30px;font-weight:680;line-height:1.2;margin:4px 0 2px;font-variant-numeric:tabular-nums}
+.kpi .note{color:var(--muted);font-size:12.5px}
+.notice{border-left:4px solid var(--warn);background:#fff8e8;padding:10px 14px;border-radius:6px;margin:0 0 14px;font-size:14px}
+.grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
+@media (max-width:860px){.grid2{grid-template-columns:1fr}}
+figure{margin:0}
+figure img{display:block;max-width:100%;height:auto;margin:0 auto}
+figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
+table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
+th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc}
+td.num,th.num{text-align:right;white-space:nowrap}
+tr.total td{font-weight:600}
+.neg{color:var(--neg)}
+.pos{color:var(--pos)}
+.muted{color:var(--muted)}
+.badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:999px;background:#eef2f8;color:#394760;white-space:nowrap}
+.badge.sig{background:#fde8e6;color:var(--neg)}
+.badge.sigpos{background:#e3f4ea;color:var(--pos)}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}
+@media (max-width:560px){.cards{grid-template-columns:1fr}}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;break-inside:avoid}
+.card h3{margin:0 0 2px;font-size:16.5px}
+.panel h3{margin:0 0 10px;font-size:15px}
+details summary{cursor:pointer;font-size:13px;margin-top:6px}
+.card .stats{display:flex;flex-wrap:wrap;gap:4px 16px;color:var(--muted);font-size:13px;margin:4px 0 10px}
+.card .stats b{color:var(--ink);font-variant-numeric:tabular-nums}
+.card table{font-size:12.5px;margin:0 0 10px}
+.quotes h4{font-size:12.5px;margin:10px 0 6px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.03em}
+blockquote{margin:0 0 7px;padding:6px 10px;border-left:3px solid var(--line);background:#fafbfc;border-radius:0 6px 6px 0;font-size:13.5px;overflow-wrap:anywhere}
+blockquote.det{border-left-color:var(--neg)}
+blockquote.pro{border-left-color:var(--pos)}
+blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2px}
+.bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
+footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
+@media print{nav.toc{display:none}body{background:#fff}.panel,.kpi,.card{border-color:#ccc}}
+"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (quotes too, so it is safe inside attributes).
+
+    >>> esc('<script>alert("x")</script>')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def fmt_num(value: Any, digits: int = 1, lang: str = "en", signed: bool = False) -> str:
+    """A number for humans: thousands separated, decimal comma in Russian, '—' for NaN.
+
+    >>> fmt_num(12345.678, 1), fmt_num(-3.25, 1, "ru"), fmt_num(4.0, 1, signed=True)
+    ('12,345.7', '−3,2', '+4.0')
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(x):
+        return "—"
+    text = f"{abs(x):,.{digits}f}"
+    if lang == "ru":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    sign = "−" if x < 0 and float(text.replace("\u202f", "").replace(",", ".") or 0) != 0 else ""
+    if signed and not sign and x > 0:
+        sign = "+"
+    return sign + text
+
+
+def fmt_int(value: Any, lang: str = "en") -> str:
+    """An integer count with thousands separators.
+
+    >>> fmt_int(1234567), fmt_int(1234567, "ru")
+    ('1,234,567', '1\u202f234\u202f567')
+    """
+    return fmt_num(value, 0, lang)
+
+
+def fmt_pct(share: Any, lang: str = "en", digits: int = 0) -> str:
+    """A 0..1 share as a percentage.
+
+    >>> fmt_pct(0.256), fmt_pct(0.256, "ru", 1)
+    ('26%', '25,6%')
+    """
+    text = fmt_num(float(share) * 100 if share is not None else float("nan"), digits, lang)
+    return text if text == "—" else text + "%"
+
+
+def svg_img(svg: str | bytes, alt: str, css_class: str = "") -> str:
+    """An SVG chart as an ``<img>`` with a ``data:`` URI (self-contained, ids isolated).
+
+    >>> svg_img("<svg/>", 'a "chart"')
+    '<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="a &quot;chart&quot;">'
+    """
+    data = svg.encode("utf-8") if isinstance(svg, str) else svg
+    uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return f'<img{cls} src="{uri}" alt="{esc(alt)}">'
+
+
+def png_img(png: bytes, alt: str) -> str:
+    """A PNG chart as an ``<img>`` with a ``data:`` URI.
+
+    >>> png_img(b"\\x89PNG", "chart")
+    '<img src="data:image/png;base64,iVBORw==" alt="chart">'
+    """
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return f'<img src="{uri}" alt="{esc(alt)}">'
+
+
+def chart_img(chart: Any, alt: str) -> str:
+    """Embed whatever a chart function returned: SVG text, PNG bytes, or a matplotlib figure.
+
+    >>> chart_img("<svg/>", "chart") == svg_img("<svg/>", "chart"), chart_img(None, "chart")
+    (True, '')
+    """
+    if chart is None:
+        return ""
+    if isinstance(chart, bytes):
+        return png_img(chart, alt) if chart[:8] == b"\x89PNG\r\n\x1a\n" else svg_img(chart, alt)
+    if isinstance(chart, str):
+        return svg_img(chart, alt)
+    if hasattr(chart, "savefig"):  # a matplotlib Figure
+        import io as _io
+
+        import matplotlib.pyplot as plt
+
+        buffer = _io.BytesIO()
+        chart.savefig(buffer, format="svg", bbox_inches="tight")
+        plt.close(chart)
+        return svg_img(buffer.getvalue(), alt)
+    raise TypeError(f"Cannot embed a chart of type {type(chart).__name__}")
+
+
+def truncate(text: str, limit: int = 280) -> str:
+    """Shorten long comments on a word boundary.
+
+    >>> truncate("one two three", 8)
+    'one two…'
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(",.;:") + "…"
+
+
+def kpi(label: str, value: str, note: str = "", value_class: str = "") -> str:
+    """A headline tile: label, big value, small note.
+
+    >>> kpi("NPS", "12", "n = 40", "pos")
+    '<div class="kpi"><div class="label">NPS</div><div class="value pos">12</div><div class="note">n = 40</div></div>'
+    """
+    cls = f' class="value {value_class}"' if value_class else ' class="value"'
+    return f'<div class="kpi"><div class="label">{esc(label)}</div><div{cls}>{esc(value)}</div><div class="note">{esc(note)}</div></div>'

@@ -1,0 +1,159 @@
+"""The report's overview: headline tiles, notices about the data, and the trend over periods."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from feedback_classifier.insights.issues import CountedIssues
+from feedback_classifier.insights.scores import parse_scores, summarize_scores
+from feedback_classifier.lang.ui import ui_text
+from feedback_classifier.render.facts import Facts, ReportInputs
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct, kpi, svg_img
+
+
+def _overall(inp: ReportInputs, facts: Facts):
+    """The overall score summary: the drivers' own when given, else computed here."""
+    overall = getattr(inp.drivers, "overall", None)
+    if overall is not None:
+        return overall
+    if not facts.has_scores:
+        return None
+    parsed = parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col)
+    if facts.w is not None:
+        parsed.issues = CountedIssues.from_weighted(parsed.issues, facts.w.astype(float))
+        return summarize_scores(parsed, 0.95, weights=facts.w.astype(float))
+    return summarize_scores(parsed)
+
+
+def _tiles(inp: ReportInputs, facts: Facts, n_comments: int, n_classified: int) -> str:
+    lang, spec = inp.lang, inp.spec
+    tiles = [kpi(ui_text(lang, "responses"), fmt_int(facts.n, lang), ui_text(lang, "with_comment", n=fmt_int(n_comments, lang)))]
+    overall = _overall(inp, facts)
+    if overall is not None:
+        digits = spec.value_digits
+        value_class = ""
+        if spec.score_type == "nps":  # only NPS has a meaningful zero
+            value_class = "neg" if overall.metric < 0 else "pos" if overall.metric > 0 else ""
+        value = fmt_num(overall.metric, digits, lang) + spec.unit
+        note = ui_text(lang, "ci", low=fmt_num(overall.ci_low, digits, lang), high=fmt_num(overall.ci_high, digits, lang))
+        note += " · " + ui_text(lang, "scored_note", n=fmt_int(overall.n_scored, lang))
+        tiles.append(kpi(ui_text(lang, f"metric.{spec.score_type}"), value, note, value_class))
+    share = n_classified / n_comments if n_comments else math.nan
+    tiles.append(
+        kpi(
+            ui_text(lang, "classified"),
+            fmt_pct(share, lang),
+            ui_text(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang)),
+        )
+    )
+    tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
+    return f'<div class="kpis">{"".join(tiles)}</div>'
+
+
+def overview_section(inp: ReportInputs, facts: Facts) -> str:
+    """Tiles (responses, score with its interval, share classified, needing review), notices
+    about what the data cannot show, and the trend when there are periods."""
+    lang = inp.lang
+    n_comments = facts.count(facts.has_comment)
+    n_classified = facts.count(facts.matrix.any(axis=1) & facts.has_comment)
+    notices = []
+    if inp.score_col and not facts.has_scores:
+        notices.append(ui_text(lang, "no_scores"))
+    elif inp.score_col and facts.n_invalid:
+        notices.append(ui_text(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))
+    if not inp.score_col:
+        notices.append(ui_text(lang, "no_scores"))
+    if facts.has_scores and facts.count(facts.valid) < 100:
+        notices.append(ui_text(lang, "tiny", n=fmt_int(facts.count(facts.valid), lang)))
+    if n_comments and not n_classified:
+        notices.append(ui_text(lang, "no_categories"))
+    parts = [_tiles(inp, facts, n_comments, n_classified)]
+    parts += [f'<p class="notice">{esc(text)}</p>' for text in notices]
+    trend = _trend(inp)
+    if trend:
+        parts.append(trend)
+    return "\n".join(parts)
+
+
+def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[int], lang: str, digits: int) -> str:
+    """A small line chart of the metric per period (hand-drawn SVG: crisp at any zoom).
+
+    >>> svg = trend_svg(["2024-01", "2024-02"], [10.0, -5.0], [40, 38], "en", 0)
+    >>> svg.startswith("<svg"), "<title>2024-02: −5 (n=38)</title>" in svg
+    (True, True)
+    """
+    width, height, left, right, top, bottom = 720, 180, 44, 16, 18, 34
+    xs_n = len(periods)
+    vals = np.asarray(values, dtype=float)
+    finite = vals[np.isfinite(vals)]
+    if not len(finite):
+        return ""
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = max((hi - lo) * 0.15, 1.0)
+    lo, hi = lo - pad, hi + pad
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / xs_n)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'font-family="system-ui,Segoe UI,Arial,sans-serif" font-size="11">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    for tick in np.linspace(lo + pad, hi - pad, 3) if hi - lo > 2 * pad else [lo + pad]:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e6e9ef"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#5b6675">{esc(fmt_num(tick, digits, lang))}</text>')
+    if lo < 0 < hi:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#9aa4b2" stroke-dasharray="3 3"/>')
+    points = [(x(i), y(v)) for i, v in enumerate(vals) if np.isfinite(v)]
+    if len(points) > 1:
+        path = " ".join(f"{'M' if k == 0 else 'L'}{px:.1f},{py:.1f}" for k, (px, py) in enumerate(points))
+        parts.append(f'<path d="{path}" fill="none" stroke="#2f5fa8" stroke-width="2"/>')
+    step = max(1, math.ceil(xs_n / 12))
+    for i, (period, v, n) in enumerate(zip(periods, vals, counts)):
+        if i % step == 0 or i == xs_n - 1:
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" fill="#5b6675">{esc(period)}</text>')
+        if np.isfinite(v):
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#2f5fa8"><title>{esc(period)}: '
+                f'{esc(fmt_num(v, digits, lang))} (n={int(n)})</title></circle>'
+            )
+            if xs_n <= 12:
+                parts.append(f'<text x="{x(i):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" fill="#1d2430">{esc(fmt_num(v, digits, lang))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _trend(inp: ReportInputs) -> str:
+    trend = getattr(inp.drivers, "trend", None)
+    if trend is None or not len(trend) or not inp.period_col:
+        return ""
+    lang = inp.lang
+    per = trend.drop_duplicates("period")[["period", "period_rows", "period_scored", "period_metric"]]
+    if len(per) < 2:
+        return ""
+    digits = inp.spec.value_digits
+    metric = ui_text(lang, f"metric.{inp.spec.score_type}")
+    svg = trend_svg(per["period"].astype(str).tolist(), per["period_metric"].tolist(), per["period_scored"].tolist(), lang, digits)
+    if not svg:
+        return ""
+    title = ui_text(lang, "trend", period=inp.period_col)
+    rows = "".join(
+        f"<tr><td>{esc(p)}</td><td class=\"num\">{fmt_int(n, lang)}</td><td class=\"num\">{fmt_num(m, digits, lang)}</td></tr>"
+        for p, n, m in zip(per["period"], per["period_scored"], per["period_metric"])
+    )
+    table = (
+        f"<details><summary class=\"muted\">{esc(ui_text(lang, 'trend_table'))}</summary><table><tr><th>{esc(ui_text(lang, 'period'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'n_resp'))}</th><th class=\"num\">{esc(metric)}</th></tr>{rows}</table></details>"
+    )
+    return (
+        f'<div class="panel"><h3 style="margin:0 0 8px;font-size:15px">{esc(title)} · {esc(metric)}</h3>'
+        f'<figure>{svg_img(svg, title)}</figure>{table}</div>'
+    )

@@ -1,0 +1,134 @@
+"""The report's segment comparison (with ``by``): responses, score with its interval and the most
+mentioned categories per segment, then the impact of the top categories in each segment."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from feedback_classifier.insights.scores import mean_interval, nps_interval, wilson_interval
+from feedback_classifier.lang.ui import ui_text
+from feedback_classifier.render.driver_tables import display, table_labels
+from feedback_classifier.render.facts import Facts, ReportInputs
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct
+
+
+def _weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """``scores.mean_interval`` of frequency-weighted values (the same as on the expanded values).
+
+    >>> v = np.array([1.0, 2.0, 4.0])
+    >>> np.allclose(_weighted_mean_interval(v, np.array([2, 1, 1])), mean_interval(np.array([1.0, 1.0, 2.0, 4.0])))
+    True
+    """
+    n = float(w.sum())
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = float((w * v).sum() / n)
+    if n < 2:
+        return (mean, math.nan, math.nan)
+    sd = math.sqrt(float((w * (v - mean) ** 2).sum()) / (n - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    return (mean, mean - half, mean + half)
+
+
+def _segment_values(inp: ReportInputs, facts: Facts, max_segments: int) -> tuple[pd.Series, pd.Series]:
+    """Each row's segment and the rows per segment, largest first; past ``max_segments`` the
+    smallest segments are pooled as "other"."""
+    none = ui_text(inp.lang, "none")
+    values = inp.df[inp.by].astype("string").fillna(none).str.strip().replace("", none)
+
+    def value_counts(v: pd.Series) -> pd.Series:
+        if facts.w is None:
+            return v.value_counts()
+        return pd.Series(facts.w, index=v.index).groupby(v, sort=False).sum().sort_values(ascending=False)
+
+    counts = value_counts(values)
+    if len(counts) > max_segments:
+        keep = set(counts.index[: max_segments - 1])
+        values = values.where(values.isin(keep), ui_text(inp.lang, "other"))
+        counts = value_counts(values)
+    return values, counts
+
+
+def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
+    """The segment's metric and its interval, computed the way the overall one is."""
+    spec, lang = inp.spec, inp.lang
+    v = facts.scores[mask & facts.valid]
+    wv = np.ones(len(v), dtype=np.int64) if facts.w is None else facts.w[mask & facts.valid]
+    if spec.score_type == "nps":
+        pro, det = int(wv[v >= 9].sum()), int(wv[v <= 6].sum())
+        m, lo, hi = nps_interval(pro, int(wv.sum()) - pro - det, det)
+    elif spec.score_type == "csat":
+        m, lo, hi = (100 * x for x in wilson_interval(float(wv[spec.top_box(v)].sum()), int(wv.sum())))
+    elif facts.w is None:
+        m, lo, hi = mean_interval(v)
+    else:
+        m, lo, hi = _weighted_mean_interval(v, wv)
+    digits = spec.value_digits
+    return (
+        f"<td class=\"num\">{fmt_num(m, digits, lang)}</td>"
+        f"<td class=\"num muted\">{fmt_num(lo, digits, lang)} … {fmt_num(hi, digits, lang)}</td>"
+    )
+
+
+def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) -> str:
+    """A row per segment (score and interval when there are scores, top 3 categories), then the
+    per-segment impact grid when the drivers have segments."""
+    lang = inp.lang
+    values, counts = _segment_values(inp, facts, max_segments)
+    parents = [i for i, label in enumerate(facts.labels) if label[1] is None]
+    head = f"<tr><th>{esc(ui_text(lang, 'segment'))}</th><th class=\"num\">{esc(ui_text(lang, 'responses'))}</th>"
+    if facts.has_scores:
+        metric = ui_text(lang, f"metric.{inp.spec.score_type}")
+        head += f"<th class=\"num\">{esc(metric)}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
+    head += f"<th>{esc(ui_text(lang, 'top_issue'))}</th></tr>"
+    rows = []
+    for segment, count in counts.items():
+        mask = (values == segment).to_numpy()
+        cells = f"<td>{esc(segment)}</td><td class=\"num\">{fmt_int(count, lang)}</td>"
+        if facts.has_scores:
+            cells += _score_cells(inp, facts, mask)
+        seg_comments = max(facts.count(facts.has_comment & mask), 1)
+        shares = facts.per_label(mask)[parents] / seg_comments
+        top = [k for k in np.argsort(-shares, kind="stable")[:3] if shares[k] > 0]
+        issue = ", ".join(
+            f"{inp.taxonomy.display_name(facts.labels[parents[k]], lang)} {fmt_pct(shares[k], lang)}" for k in top
+        )
+        cells += f"<td>{esc(issue) or esc(ui_text(lang, 'none'))}</td>"
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{_segment_drivers(inp)}'
+
+
+def _segment_drivers(inp: ReportInputs) -> str:
+    """Impact of the top categories in each segment (from drivers.segments), as a compact grid."""
+    drivers = inp.drivers
+    if drivers is None or getattr(drivers, "segments", None) is None:
+        return ""
+    wide = drivers.segments_wide("impact", level="parent")
+    if wide is None or not len(wide):
+        return ""
+    lang = inp.lang
+    top = drivers.level("parent")
+    top = top[top["mentions"] > 0].head(8)["category"].tolist()
+    wide = wide[wide["category"].isin(top)]
+    segments = [c for c in wide.columns if c not in ("level", "category")][:15]
+    if not len(wide) or not segments:
+        return ""
+    labels = table_labels(inp, wide)
+    head = f"<tr><th>{esc(ui_text(lang, 'category'))}</th>" + "".join(f'<th class="num">{esc(s)}</th>' for s in segments) + "</tr>"
+    rows = []
+    for (_, r), label in zip(wide.iterrows(), labels):
+        cells = []
+        for s in segments:
+            v = float(r[s])
+            shade = ""
+            if np.isfinite(v) and v != 0:
+                strength = min(abs(v) / 15.0, 1.0) * 0.55
+                colour = "194,59,50" if inp.spec.is_harmful(v) else "31,138,76"
+                shade = f' style="background:rgba({colour},{strength:.2f})"'
+            cells.append(f'<td class="num"{shade}>{fmt_num(v, 1, lang, signed=True)}</td>')
+        rows.append(f"<tr><td>{esc(display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
+    return f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table></div>'

@@ -1,0 +1,203 @@
+"""From bytes to text for CSV-like files: compression, encoding and delimiter sniffing.
+
+The encoding is guessed from a sample of the first bytes: a BOM, then strict UTF-8, then a
+restricted charset-normalizer guess with cp1251 as the Cyrillic fallback. The delimiter is
+the candidate among ``,`` ``;`` tab ``|`` that parses the sample most consistently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from pathlib import Path
+
+from feedback_classifier.errors import InputFileError
+
+__all__ = ["detect_encoding", "detect_separator"]
+
+# Large enough to see past a header into many rows, small enough to sniff instantly.
+# Read at call time, so a test can shrink it.
+_SAMPLE_BYTES = 256 * 1024
+_SEP_CANDIDATES = (",", ";", "\t", "|")
+_CYRILLIC_CODEPAGES = ("cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5")
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether ``path`` names a gzip-compressed file (by its ``.gz`` extension).
+
+    >>> is_gzip(Path("export.CSV.GZ")), is_gzip(Path("export.csv"))
+    (True, False)
+    """
+    return path.name.lower().endswith(".gz")
+
+
+def normalize_sep(sep: str | None, path: Path) -> str | None:
+    """A one-character delimiter from ``sep`` as a user types it (``"tab"``, ``"\\t"``, ``";"``).
+
+    >>> normalize_sep("tab", Path("x.csv")), normalize_sep(";", Path("x.csv")), normalize_sep(None, Path("x.csv"))
+    ('\\t', ';', None)
+    """
+    if sep is None:
+        return None
+    # Shells and CLI options hand over a tab as the two characters "\t".
+    named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    sep = named.get(sep.lower(), sep) if len(sep) > 1 else sep
+    if len(sep) != 1:
+        raise InputFileError(f"{path}: the separator must be one character (or 'tab'), got {sep!r}")
+    return sep
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
+    """Guess the text encoding of ``sample`` (the first bytes of a file).
+
+    Order: a byte-order mark; BOM-less UTF-16 (NUL-byte pattern); strict UTF-8
+    (``truncated=True`` tolerates a multi-byte character cut at the end of the
+    sample); charset-normalizer restricted to Cyrillic and Western code pages;
+    cp1251 when nothing fits, because that is what Russian Excel writes.
+    The returned name works with :func:`open` and pandas; ``utf-8-sig`` and
+    ``utf-16`` consume the BOM so it never ends up in the first column name.
+
+    >>> detect_encoding("Отзыв;Оценка".encode("cp1251"))
+    'cp1251'
+    >>> detect_encoding("Отзыв;Оценка".encode("utf-8"))
+    'utf-8'
+    >>> detect_encoding("Отзыв".encode("utf-8")[:-1], truncated=True)
+    'utf-8'
+    >>> detect_encoding(codecs.BOM_UTF8 + b"id")
+    'utf-8-sig'
+    """
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    guess = _bomless_utf16(sample)
+    if guess:
+        return guess
+    try:
+        # The incremental decoder with final=False accepts a character cut at the
+        # end of the sample instead of calling it invalid.
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=not truncated)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(
+        sample[:_SAMPLE_BYTES], cp_isolation=["cp1251", "koi8_r", "cp866", "cp1252"]
+    ).best()
+    enc = best.encoding if best is not None else None
+    if enc in _CYRILLIC_CODEPAGES:
+        return enc
+    if enc is not None and not _looks_cyrillic(sample, "cp1251"):
+        return enc
+    return "cp1251"
+
+
+def _bomless_utf16(sample: bytes) -> str | None:
+    head = sample[:4096]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_zero = even.count(0) / len(even)
+    odd_zero = odd.count(0) / len(odd)
+    # ASCII-heavy UTF-16 has a NUL in every other byte; binary files have NULs everywhere.
+    if odd_zero > 0.3 and even_zero < 0.05:
+        return "utf-16-le"
+    if even_zero > 0.3 and odd_zero < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _looks_cyrillic(sample: bytes, encoding: str) -> bool:
+    text = sample.decode(encoding, errors="replace")
+    non_ascii = [c for c in text if ord(c) > 127]
+    if not non_ascii:
+        return False
+    cyr = sum(1 for c in non_ascii if "\u0400" <= c <= "\u04ff")
+    return cyr / len(non_ascii) >= 0.8
+
+
+def detect_separator(text: str) -> str:
+    """Guess the delimiter of CSV ``text`` among ``,`` ``;`` tab and ``|``.
+
+    Each candidate parses the first rows with real CSV quoting; the winner is the
+    one whose rows most often have as many fields as the header (with at least
+    two columns), then the one giving more columns. A one-column file gets a
+    separator that does not occur in it, so commas inside comments cannot split it.
+
+    >>> detect_separator("id;comment\\n1;долго, дорого\\n2;ок\\n")
+    ';'
+    >>> detect_separator("id\\tcomment\\n1\\ta, b\\n")
+    '\\t'
+    >>> detect_separator("comment\\nслишком дорого, но удобно\\n")
+    '\\t'
+    """
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end inside a row
+    sample = "".join(lines[:500])
+    best: tuple[float, int, int] | None = None
+    best_sep = None
+    for priority, sep in enumerate(_SEP_CANDIDATES):
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=sep, quotechar='"', strict=False))
+        except csv.Error:
+            continue
+        rows = [r for r in rows if r]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        body = rows[1:] or rows
+        consistency = sum(1 for r in body if len(r) == width) / len(body)
+        key = (consistency, width, -priority)
+        if best is None or key > best:
+            best, best_sep = key, sep
+    if best_sep is not None:
+        return best_sep
+    # One column: pick a delimiter absent from the text so nothing splits.
+    for sep in ("\t", "|", ";", ","):
+        if sep not in sample:
+            return sep
+    return "\x1f"
+
+
+def read_sample(path: Path, gz: bool) -> tuple[bytes, bool]:
+    """The first bytes of ``path`` (decompressed when ``gz``) and whether the file goes on."""
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            sample = fh.read(_SAMPLE_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{path}: cannot read the file ({exc}); check it is a complete, readable file") from None
+    truncated = len(sample) > _SAMPLE_BYTES
+    return sample[:_SAMPLE_BYTES], truncated
+
+
+def decode_sample(sample: bytes, encoding: str, path: Path) -> str:
+    """``sample`` decoded; a character cut at its end is dropped, a wrong encoding is an ``InputFileError``."""
+    try:
+        return codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: cannot decode the file as {encoding} ({exc.reason} at byte {exc.start}); "
+            f"pass the right encoding=, e.g. encoding='cp1251' or 'utf-8' (CLI: --encoding)"
+        ) from None
+    except LookupError:
+        raise InputFileError(f"{path}: unknown encoding {encoding!r}; use a name like 'utf-8' or 'cp1251'") from None
+
+
+def open_text_output(tmp: Path, encoding: str, gz: bool):
+    """A text stream writing ``tmp`` in ``encoding``, gzip-compressed when ``gz``; newlines untranslated."""
+    if gz:
+        return io.TextIOWrapper(gzip.open(tmp, "wb"), encoding=encoding, newline="")
+    return open(tmp, "w", encoding=encoding, newline="")

@@ -1,0 +1,122 @@
+"""The table formats, one registry entry each: adding a format is one entry here.
+
+An entry names the format, the file extensions and ``fmt=`` aliases that select it, the
+function that reads it in chunks, the sink that writes it, and what it accepts (gzip,
+sheets, a delimiter, a text encoding). :func:`detect_format` reads only this registry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.csvfile import CsvSink, iter_csv
+from feedback_classifier.tableio.jsonlfile import JsonlSink, iter_jsonl
+from feedback_classifier.tableio.parquetfile import ParquetSink, iter_parquet
+from feedback_classifier.tableio.xlsxfile import XlsxSink, iter_xlsx
+
+__all__ = ["FORMATS", "GZIP_FORMATS", "REGISTRY", "TableFormat", "detect_format"]
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """One table format.
+
+    ``reader(path, name, chunksize, *, sheet, encoding, sep, as_text)`` returns an iterator
+    of DataFrames; ``sink(tmp, path, *, encoding, sep, gz, sheet_name)`` gives an object
+    with ``write(chunk)``, ``close()`` and ``abort()`` that fills the temp file ``tmp``.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+    reader: Callable[..., Iterator[pd.DataFrame]]
+    sink: Callable[..., object]
+    aliases: tuple[str, ...] = ()
+    gzip_ok: bool = False
+    has_sheets: bool = False
+    #: Delimiter written by default (text formats with columns).
+    sep: str = ","
+    #: Text encoding written by default.
+    encoding: str = "utf-8"
+
+
+REGISTRY: dict[str, TableFormat] = {
+    f.name: f
+    for f in (
+        TableFormat("csv", (".csv", ".txt"), iter_csv, CsvSink, gzip_ok=True, encoding="utf-8-sig"),
+        TableFormat("tsv", (".tsv", ".tab"), iter_csv, CsvSink, gzip_ok=True, sep="\t", encoding="utf-8-sig"),
+        TableFormat("xlsx", (".xlsx", ".xlsm"), iter_xlsx, XlsxSink, aliases=("excel",), has_sheets=True),
+        TableFormat("parquet", (".parquet", ".pq"), iter_parquet, ParquetSink),
+        TableFormat("jsonl", (".jsonl", ".ndjson", ".json"), iter_jsonl, JsonlSink, gzip_ok=True),
+    )
+}
+
+#: Canonical format names returned by :func:`detect_format`.
+FORMATS = tuple(REGISTRY)
+#: Formats that may be gzip-compressed (``.csv.gz``).
+GZIP_FORMATS = tuple(f.name for f in REGISTRY.values() if f.gzip_ok)
+
+_BY_EXTENSION = {ext: f.name for f in REGISTRY.values() for ext in f.extensions}
+_BY_ALIAS = {
+    alias: f.name
+    for f in REGISTRY.values()
+    for alias in (f.name, *(ext.lstrip(".") for ext in f.extensions), *f.aliases)
+}
+_SUPPORTED_HINT = (
+    "supported: "
+    + " ".join(_BY_EXTENSION)
+    + " (and "
+    + "/".join(f"{ext}.gz" for f in REGISTRY.values() if f.gzip_ok for ext in f.extensions[:1])
+    + "); pass fmt= (CLI: --format) to choose the format explicitly"
+)
+
+
+def _split_gz(path: Path) -> tuple[str, bool]:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return Path(name[:-3]).suffix, True
+    return path.suffix.lower(), False
+
+
+def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """Return the table format of ``path``: one of ``csv tsv xlsx parquet jsonl``.
+
+    The format comes from the extension (``.csv.gz`` counts as ``csv``) unless
+    ``fmt`` names it explicitly (aliases such as ``excel``, ``pq``, ``ndjson`` work).
+
+    >>> detect_format("survey.CSV")
+    'csv'
+    >>> detect_format("export.jsonl.gz")
+    'jsonl'
+    >>> detect_format("dump.dat", fmt="parquet")
+    'parquet'
+    >>> detect_format("old.xls")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: old.xls: unknown table format '.xls'...
+    """
+    path = Path(path)
+    if fmt is not None:
+        canonical = _BY_ALIAS.get(str(fmt).lower().lstrip("."))
+        if canonical is None:
+            raise InputFileError(
+                f"{path}: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}"
+            )
+        return canonical
+    ext, gz = _split_gz(path)
+    canonical = _BY_EXTENSION.get(ext)
+    if canonical is None:
+        what = f"'{ext}'" if ext else "(no extension)"
+        extra = " (old .xls workbooks: save them as .xlsx in Excel first)" if ext == ".xls" else ""
+        raise InputFileError(f"{path}: unknown table format {what}{extra}; {_SUPPORTED_HINT}")
+    if gz and not REGISTRY[canonical].gzip_ok:
+        raise InputFileError(
+            f"{path}: gzip is supported for {'/'.join(GZIP_FORMATS)} only; "
+            f"decompress the {canonical} file first"
+        )
+    return canonical

@@ -1,0 +1,135 @@
+"""JSON Lines: one JSON object per line (a JSON array of objects reads too), and the writer.
+
+Only blank lines are skipped; columns are the union of the keys in order of first appearance.
+Unlike CSV, JSONL keeps ``""`` and a missing value apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.cells import scalar_text
+from feedback_classifier.tableio.encoding import decode_sample, detect_encoding, is_gzip, open_text_output, read_sample
+
+
+def iter_jsonl(
+    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: Any, as_text: bool
+) -> Iterator[pd.DataFrame]:
+    """Chunks of a JSON Lines file, or of a JSON array of objects (``sheet``/``sep`` do not apply)."""
+    gz = is_gzip(path)
+    sample, truncated = read_sample(path, gz)
+    if encoding is None:
+        encoding = detect_encoding(sample, truncated=truncated)
+    head = decode_sample(sample, encoding, path).lstrip("\ufeff \t\r\n")
+    if head.startswith("["):
+        return _iter_json_array(path, gz, encoding, chunksize, as_text)
+    return _iter_json_lines(path, gz, encoding, chunksize, as_text)
+
+
+def _records_frame(records: list[dict], columns: dict, as_text: bool) -> pd.DataFrame:
+    cols = list(columns)
+    if not as_text:
+        return pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
+    data = {c: [None] * len(records) for c in cols}
+    for i, rec in enumerate(records):
+        for k, v in rec.items():
+            data[k][i] = v if type(v) is str else scalar_text(v)
+    return pd.DataFrame({c: pd.Series(vals, dtype="str") for c, vals in data.items()}, columns=cols)
+
+
+def _iter_json_lines(path, gz, encoding, chunksize, as_text) -> Iterator[pd.DataFrame]:
+    opener = gzip.open if gz else open
+    columns: dict = {}
+    records: list[dict] = []
+    emitted = False
+    try:
+        with opener(path, "rt", encoding=encoding, newline="") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if lineno == 1:
+                    line = line.lstrip("\ufeff")
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputFileError(
+                        f"{path}: line {lineno} is not valid JSON ({exc.msg}, column {exc.colno}); "
+                        'each line must be one JSON object like {"comment": "..."}; fix or remove that line'
+                    ) from None
+                if not isinstance(obj, dict):
+                    raise InputFileError(
+                        f"{path}: line {lineno} is a JSON {type(obj).__name__}, not an object; "
+                        'each line must be one JSON object like {"comment": "..."}'
+                    )
+                for k in obj:
+                    if k not in columns:
+                        columns[k] = None
+                records.append(obj)
+                if chunksize is not None and len(records) >= chunksize:
+                    yield _records_frame(records, columns, as_text)
+                    emitted = True
+                    records = []
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not valid {encoding} ({exc.reason}); pass the real encoding= (CLI: --encoding)"
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
+    if records or not emitted:
+        yield _records_frame(records, columns, as_text)
+
+
+def _iter_json_array(path, gz, encoding, chunksize, as_text) -> Iterator[pd.DataFrame]:
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rt", encoding=encoding) as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "expected JSON Lines (one object per line) or an array of objects"
+        ) from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read the file ({exc}); check it and its encoding") from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise InputFileError(f"{path}: a JSON file must be an array of objects or JSON Lines (one object per line)")
+    columns: dict = {}
+    for rec in data:
+        for k in rec:
+            columns.setdefault(k, None)
+    step = chunksize or max(len(data), 1)
+    for start in range(0, max(len(data), 1), step):
+        yield _records_frame(data[start : start + step], columns, as_text)
+
+
+class JsonlSink:
+    """Appends chunks to a JSON Lines file, one object per row."""
+
+    def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
+        self._fh = open_text_output(tmp, encoding, gz)
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        """Append the rows of ``chunk``."""
+        if len(chunk):
+            text = chunk.to_json(
+                orient="records", lines=True, force_ascii=False, date_format="iso",
+                double_precision=15, default_handler=str,
+            )
+            self._fh.write(text if text.endswith("\n") else text + "\n")
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._fh.close()
+
+    def abort(self) -> None:
+        """Release the file without caring whether it is complete."""
+        with contextlib.suppress(Exception):  # the temp file is being thrown away anyway
+            self._fh.close()

@@ -1,0 +1,171 @@
+"""Writing survey tables atomically, whole (:func:`write_table`) or streamed (:class:`TableWriter`).
+
+Each format's writer ("sink") is in its own module and found through the registry in
+``formats``; this module adds what every format shares: atomic replacement of the target,
+the same columns in every chunk, and the row count.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.atomic import AtomicTarget
+from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
+from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
+
+__all__ = ["TableWriter", "write_table"]
+
+
+def write_table(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    sheet_name: str = "Sheet1",
+) -> Path:
+    """Write ``df`` to ``path`` atomically, keeping every column and the row order.
+
+    The format comes from the extension (or ``fmt``). CSV is UTF-8 with a BOM and
+    ``,`` unless ``encoding``/``sep`` say otherwise (``sep=";"`` suits Russian
+    Excel); TSV uses tab. CSV/XLSX neutralise formula-like text cells (see
+    :func:`neutralize_formulas`); in XLSX a text cell that is a plain number
+    (``"9"``, ``"-1.5"``) is written as a number when reading it back gives the
+    same text, so ids like ``"007"`` stay text. Returns the path written.
+
+    >>> import codecs, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
+    >>> df = pd.DataFrame({"id": ["007"], "comment": ["=1+1"]})
+    >>> raw = write_table(df, out).read_bytes()
+    >>> raw[:3] == codecs.BOM_UTF8, raw[3:].decode().splitlines()
+    (True, ['id,comment', "007,'=1+1"])
+    """
+    with TableWriter(path, fmt=fmt, encoding=encoding, sep=sep, sheet_name=sheet_name) as writer:
+        writer.write(df)
+    return Path(path)
+
+
+class TableWriter:
+    """Stream DataFrame chunks into one table file, atomically.
+
+    Use as a context manager: the target appears (or is replaced) only when the
+    ``with`` block ends without an exception; otherwise the temp file is removed
+    and an existing file at ``path`` is untouched. Every chunk must have the
+    first chunk's columns (order may differ; missing ones are written empty).
+    CSV/TSV/JSONL chunks are appended as they come; Parquet uses the first
+    chunk's schema (all-null columns in it are typed as text) and casts later
+    chunks to it; XLSX is buffered and written at close, and refuses more than
+    :data:`EXCEL_MAX_DATA_ROWS` rows.
+
+    >>> import tempfile, pathlib
+    >>> from feedback_classifier.tableio import read_table
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out.parquet"
+    >>> with TableWriter(out) as w:
+    ...     w.write(pd.DataFrame({"a": ["x", "y"]}))
+    ...     w.write(pd.DataFrame({"a": ["z"]}))
+    >>> read_table(out)["a"].tolist(), w.rows_written
+    (['x', 'y', 'z'], 3)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        fmt: str | None = None,
+        *,
+        encoding: str | None = None,
+        sep: str | None = None,
+        sheet_name: str = "Sheet1",
+    ):
+        self.path = Path(path)
+        self.fmt = detect_format(self.path, fmt)
+        self._spec = REGISTRY[self.fmt]
+        self.gzip = is_gzip(self.path)
+        if self.gzip and not self._spec.gzip_ok:
+            raise InputFileError(f"{self.path}: gzip output is supported for {'/'.join(GZIP_FORMATS)} only")
+        self.encoding = encoding or self._spec.encoding
+        self.sep = normalize_sep(sep, self.path) or self._spec.sep
+        self.sheet_name = sheet_name
+        self.columns: list | None = None
+        self.rows_written = 0
+        self._target: AtomicTarget | None = None
+        self._sink = None
+        self._closed = False
+
+    # -- lifecycle
+    def __enter__(self) -> TableWriter:
+        self._open()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _open(self) -> None:
+        if self._target is not None:
+            return
+        if self._closed:
+            raise ValueError("TableWriter is closed")
+        self._target = AtomicTarget(self.path)
+        self._sink = self._spec.sink(
+            self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=self.sheet_name
+        )
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        """Append ``chunk`` (a DataFrame) to the output."""
+        self._open()
+        chunk = self._align(chunk)
+        try:
+            self._sink.write(chunk)
+        except BaseException:
+            self.abort()
+            raise
+        self.rows_written += len(chunk)
+
+    def _align(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(chunk, pd.DataFrame):
+            raise TypeError(f"TableWriter.write expects a DataFrame, got {type(chunk).__name__}")
+        if self.columns is None:
+            self.columns = list(chunk.columns)
+            return chunk
+        if list(chunk.columns) == self.columns:
+            return chunk
+        extra = [c for c in chunk.columns if c not in self.columns]
+        if extra:
+            self.abort()
+            raise InputFileError(
+                f"{self.path}: a later chunk has column(s) {', '.join(map(repr, extra))} that the first chunk "
+                "did not have; a streamed table needs the same columns in every chunk "
+                "(read the input whole, or make sure the first rows have every key)"
+            )
+        return chunk.reindex(columns=self.columns)
+
+    def close(self) -> Path:
+        """Finish the file and move it into place (called by ``with``)."""
+        if self._closed:
+            return self.path
+        self._open()
+        try:
+            self._sink.close()
+            self._target.commit()
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        return self.path
+
+    def abort(self) -> None:
+        """Drop everything written so far; the target path is left as it was."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._sink is not None:
+            self._sink.abort()
+        if self._target is not None:
+            self._target.discard()

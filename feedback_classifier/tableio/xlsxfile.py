@@ -1,0 +1,227 @@
+"""XLSX workbooks: one sheet read whole, and the writer (buffered, saved at close).
+
+Rows after the last non-empty row of a sheet are dropped: Excel leaves formatted-but-empty
+rows there and they are not data (empty rows between data rows are kept). Formula cells
+read as their cached value. XML stores a carriage return inside a cell as a line feed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.cells import scalar_text
+from feedback_classifier.tableio.formulas import neutralize_formulas
+
+__all__ = ["EXCEL_MAX_DATA_ROWS"]
+
+#: Excel sheets have 1,048,576 rows; one is the header.
+EXCEL_MAX_DATA_ROWS = 1_048_575
+_EXCEL_MAX_CELL_CHARS = 32_767
+_EXCEL_MAX_COLUMNS = 16_384
+
+# --------------------------------------------------------------------------- reading
+
+
+def iter_xlsx(
+    path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool
+) -> Iterator[pd.DataFrame]:
+    """Chunks of one sheet of a workbook, read whole first (``encoding``/``sep`` do not apply)."""
+    df = _read_xlsx(path, sheet, as_text)
+    return _slices(df, chunksize)
+
+
+def _slices(df: pd.DataFrame, chunksize: int | None) -> Iterator[pd.DataFrame]:
+    if chunksize is None or len(df) <= chunksize:
+        yield df
+        return
+    for start in range(0, len(df), chunksize):
+        yield df.iloc[start : start + chunksize].copy()
+
+
+def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # data_only: formula cells give their cached value, never the formula text.
+        return load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
+        raise InputFileError(
+            f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc}); "
+            "open it in Excel and save it as .xlsx again, or export CSV"
+        ) from None
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFrame:
+    wb = _open_workbook(path)
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(names):
+                raise InputFileError(
+                    f"{path}: no sheet number {sheet} (0-based); the workbook has {len(names)} sheet(s): "
+                    + ", ".join(repr(n) for n in names)
+                )
+            ws = wb[names[sheet]]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            close = difflib.get_close_matches(str(sheet), names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InputFileError(
+                f"{path}: no sheet named {sheet!r}; the workbook has sheets: "
+                + ", ".join(repr(n) for n in names)
+                + f".{hint} Pass one of them with sheet= (CLI: --sheet)"
+            )
+        try:
+            # Some writers store a wrong sheet size, and read-only mode trusts it: too
+            # small cuts data off silently, too large pads phantom rows. Re-measure.
+            ws.reset_dimensions()
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise InputFileError(f"{path}: corrupt sheet data ({exc}); re-save the workbook in Excel") from None
+    finally:
+        wb.close()
+    return _rows_to_frame(rows, as_text)
+
+
+def _rows_to_frame(rows: list[list], as_text: bool) -> pd.DataFrame:
+    # Excel keeps formatted-but-empty rows/columns at the end of a sheet; they are not data.
+    while rows and all(v is None or v == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(r) for r in rows)
+    for r in rows:
+        if len(r) < width:
+            r.extend([None] * (width - len(r)))
+    while width > 0 and all(r[width - 1] is None for r in rows):
+        width -= 1
+    header = [scalar_text(v) for v in rows[0][:width]]
+    names = _unique_names([h if h not in (None, "") else f"Unnamed: {i}" for i, h in enumerate(header)])
+    body = [r[:width] for r in rows[1:]]
+    columns = list(zip(*body)) if body else [()] * width
+    data = {}
+    for i, col in enumerate(columns):
+        if as_text:
+            data[i] = pd.Series([scalar_text(v) for v in col], dtype="str")
+        else:
+            data[i] = pd.Series(list(col), dtype=object).infer_objects()
+    df = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+    df.columns = names
+    return df
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            new = f"{n}.{seen[n]}"
+            while new in seen:
+                seen[n] += 1
+                new = f"{n}.{seen[n]}"
+            seen[new] = 0
+            out.append(new)
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class XlsxSink:
+    """Buffers chunks and writes one sheet at close; refuses what does not fit in a sheet."""
+
+    def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
+        self._tmp = tmp
+        self.path = path
+        self.sheet_name = sheet_name
+        self._columns: list | None = None
+        self._rows = 0
+        self._buffer: list[pd.DataFrame] = []
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        """Buffer ``chunk``, or raise ``InputFileError`` if the sheet would outgrow Excel's limits."""
+        if self._columns is None:
+            self._columns = list(chunk.columns)
+        if chunk.shape[1] > _EXCEL_MAX_COLUMNS:
+            raise InputFileError(
+                f"{self.path}: {chunk.shape[1]:,} columns do not fit in an Excel sheet "
+                f"(max {_EXCEL_MAX_COLUMNS:,}); write .csv or .parquet instead"
+            )
+        if self._rows + len(chunk) > EXCEL_MAX_DATA_ROWS:
+            raise InputFileError(
+                f"{self.path}: {self._rows + len(chunk):,} rows do not fit in an Excel sheet "
+                f"(max {EXCEL_MAX_DATA_ROWS:,} data rows); write .csv or .parquet instead"
+            )
+        self._buffer.append(chunk)
+        self._rows += len(chunk)
+
+    def close(self) -> None:
+        """Write the workbook with every buffered row."""
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(title=self.sheet_name)
+        ws.append([scalar_text(c) for c in (self._columns or [])])
+        for chunk in self._buffer:
+            safe = neutralize_formulas(chunk)
+            for row in safe.itertuples(index=False, name=None):
+                ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row])
+        wb.save(self._tmp)
+
+    def abort(self) -> None:
+        """Drop the buffered rows."""
+        self._buffer = []
+
+
+_XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
+
+
+def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, str):
+        if _XLSX_NUMBER.match(v):
+            num: float | int = int(v) if "." not in v else float(v)
+            if scalar_text(num) == v:
+                return num
+        if len(v) > _EXCEL_MAX_CELL_CHARS:
+            raise InputFileError(
+                f"{path}: a cell has {len(v):,} characters, more than Excel's {_EXCEL_MAX_CELL_CHARS:,}; "
+                "write .csv or .parquet instead"
+            )
+        # openpyxl refuses control characters; a visible replacement beats a crash.
+        return illegal.sub("\ufffd", v)
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else (v.tz_localize(None) if v.tzinfo else v).to_pydatetime()
+    if isinstance(v, _dt.datetime) and v.tzinfo is not None:
+        return v.replace(tzinfo=None)
+    if isinstance(v, (_dt.date, _dt.time, _dt.datetime)):
+        return v
+    text = scalar_text(v)
+    return None if text is None else illegal.sub("\ufffd", text)

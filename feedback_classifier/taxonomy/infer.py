@@ -1,0 +1,136 @@
+"""Inferring a taxonomy from the label cells of a labelled data file, for users who have none.
+
+>>> infer_taxonomy(["Price; Delivery > Late courier"]).labels
+[('delivery', None), ('delivery', 'late_courier'), ('price', None)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from feedback_classifier.errors import LabelError, TaxonomyError
+from feedback_classifier.lang import LANGUAGES
+from feedback_classifier.taxonomy.category import DEFAULT_OWNER
+from feedback_classifier.taxonomy.labels import PATH_SEPARATOR, cell_items, is_missing, match_key, slugify
+from feedback_classifier.taxonomy.taxonomy import Taxonomy
+
+__all__ = ["infer_taxonomy"]
+
+# Spellings of each name, keyed by its matching key: {parent: Counter}, {parent: {child: Counter}}.
+_Spellings = tuple[dict[str, Counter], dict[str, dict[str, Counter]]]
+
+
+def infer_taxonomy(
+    cells: Iterable[Any],
+    name: str = "inferred",
+    *,
+    languages: Sequence[str] = LANGUAGES,
+    owner: str = DEFAULT_OWNER,
+    column: str | None = None,
+    source: str | None = None,
+    first_row: int = 0,
+) -> Taxonomy:
+    """Build a taxonomy from label cells when the user has none.
+
+    Parents and children come from the ``Parent > Child`` paths; ids are slugified from the
+    names; names are kept as written (the most common spelling) for every language; every
+    parent gets ``owner``. Names that differ only in case or spacing are one category.
+    Parents and children are sorted by name, so row order does not change the result.
+    ``column``, ``source`` and ``first_row`` (the number of the first cell's row) only
+    serve error messages.
+
+    >>> tax = infer_taxonomy(["FOOD > QUALITY; SERVICE", "food > prices", None, ""])
+    >>> tax.labels
+    [('food', None), ('food', 'prices'), ('food', 'quality'), ('service', None)]
+    >>> tax.display_name(("food", "quality"), lang="ru")
+    'FOOD > QUALITY'
+    """
+    parents, children = _count_spellings(cells, column, source, first_row)
+    if not parents:
+        where = f" in column '{column}'" if column else ""
+        raise TaxonomyError(
+            f"No labels found{where}{' of ' + source if source else ''}: every cell is empty. "
+            "Pick the column that holds labels like 'Parent > Child; Parent'."
+        )
+    langs = list(languages)
+    return Taxonomy.from_dict(
+        {"name": name, "version": 1, "languages": langs, "categories": _categories(parents, children, langs, owner)},
+        source=source,
+    )
+
+
+def _count_spellings(cells: Iterable[Any], column: str | None, source: str | None, first_row: int) -> _Spellings:
+    parents: dict[str, Counter] = {}
+    children: dict[str, dict[str, Counter]] = {}
+    for row, cell in enumerate(cells, start=first_row):
+        if is_missing(cell):
+            continue
+        for item in cell_items(cell):
+            if not item.strip():
+                continue
+            parts = [" ".join(p.split()) for p in item.split(PATH_SEPARATOR)]
+            if len(parts) > 2 or not parts[0]:
+                raise _malformed(item.strip(), row, column, source)
+            pkey = match_key(parts[0])
+            parents.setdefault(pkey, Counter())[parts[0]] += 1
+            kids = children.setdefault(pkey, {})
+            if len(parts) == 2 and parts[1]:
+                kids.setdefault(match_key(parts[1]), Counter())[parts[1]] += 1
+    return parents, children
+
+
+def _malformed(label: str, row: int, column: str | None, source: str | None) -> LabelError:
+    where = ", ".join(
+        x for x in (f"row {row}", f"column '{column}'" if column else "", f"of {source}" if source else "") if x
+    )
+    error = LabelError(
+        f"Malformed label '{label}' in {where}: write 'Parent > Child' or 'Parent' (two levels, parent first)."
+    )
+    error.row, error.column, error.label = row, column, label  # type: ignore[attr-defined]
+    return error
+
+
+def _categories(parents: dict[str, Counter], children: dict[str, dict[str, Counter]],
+                langs: list[str], owner: str) -> list[dict[str, Any]]:
+    """The ``categories`` of a definition: every name in every language, owner on parents."""
+    parent_keys, parent_names = _named(parents)
+    parent_ids = _unique_ids(parent_keys, parent_names)
+    categories = []
+    for pkey in parent_keys:
+        kid_keys, kid_names = _named(children[pkey])
+        kid_ids = _unique_ids(kid_keys, kid_names)
+        category: dict[str, Any] = {
+            "id": parent_ids[pkey],
+            "names": {lang: parent_names[pkey] for lang in langs},
+            "owner": owner,
+        }
+        if kid_keys:
+            category["children"] = [
+                {"id": kid_ids[k], "names": {lang: kid_names[k] for lang in langs}} for k in kid_keys
+            ]
+        categories.append(category)
+    return categories
+
+
+def _named(spellings: dict[str, Counter]) -> tuple[list[str], dict[str, str]]:
+    """The keys in name order (not row order, which must not matter) and each one's name."""
+    # Most common spelling; ties go to the code-point-smallest (capitalised sorts first),
+    # not to the first seen, so the result does not depend on row order.
+    names = {key: min(counter, key=lambda s: (-counter[s], s)) for key, counter in spellings.items()}
+    return sorted(names, key=lambda k: (k, names[k])), names
+
+
+def _unique_ids(keys: list[str], names: dict[str, str]) -> dict[str, str]:
+    """Slugified ids, numbered from ``_2`` where two names slugify alike."""
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        base = slugify(names[key])
+        cid, n = base, 2
+        while cid in used:
+            cid, n = f"{base}_{n}", n + 1
+        used.add(cid)
+        ids[key] = cid
+    return ids

@@ -1,0 +1,103 @@
+"""Labels and the text of label cells: the ``Label`` type, separators and matching keys.
+
+A category is identified by its path: ``("service", "support_communication")``, or
+``("price", None)`` for a parent alone. The same child id (``quality``) may recur under
+several parents.
+
+In label cells of data files, paths are separated by ``;`` and a parent from its child
+by ``>``: ``Service > Support communication; Price``. Ids and display names in any
+language are accepted, case-, whitespace- and ``ё``/``е``-insensitive, and ids match
+with ``_``, ``-`` or spaces (``support communication``).
+
+>>> cell_items("Service > Support communication; Price")
+['Service > Support communication', ' Price']
+>>> match_key("Support-Communication") == match_key("support communication")
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "cell_items", "is_missing", "match_key", "slugify"]
+
+Label = tuple[str, str | None]
+"""A category: ``(parent_id, child_id)``, or ``(parent_id, None)`` for a parent alone."""
+
+LABEL_SEPARATOR = ";"
+PATH_SEPARATOR = ">"
+
+# Newlines separate labels too: Excel users often put one label per line in a cell.
+_LABEL_SPLIT_RE = re.compile(r"[;\n\r]+")
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya",
+    }
+)
+
+
+def match_key(text: str) -> str:
+    """Matching key: ids and names compare equal when they differ only in case, spacing,
+    ``_``/``-``, ``ё``/``е`` or Unicode form.
+
+    >>> match_key("  Ёмкость_ТАРЫ ")
+    'емкость тары'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return " ".join(re.split(r"[\s_\-]+", text)).strip()
+
+
+def slugify(name: str) -> str:
+    """Turn a display name into a category id (Russian is transliterated).
+
+    >>> slugify("Support communication")
+    'support_communication'
+    >>> slugify("Долгая доставка!")
+    'dolgaya_dostavka'
+    >>> slugify("STYLE_OPTIONS")
+    'style_options'
+    """
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return slug or "category"
+
+
+def is_missing(cell: Any) -> bool:
+    """True for an empty cell: None, NaN, ``pandas.NA`` or ``NaT``.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing("Price")
+    (True, True, False, False)
+    """
+    if cell is None:
+        return True
+    if isinstance(cell, float) and math.isnan(cell):
+        return True
+    # pandas.NA / NaT / numpy.nan without importing pandas here
+    try:
+        return bool(cell != cell)  # NaN-like values are not equal to themselves
+    except (TypeError, ValueError):
+        return type(cell).__name__ in ("NAType", "NaTType")
+
+
+def cell_items(cell: Any) -> list[str]:
+    """The label paths of a non-missing cell, unstripped and possibly blank.
+
+    Text is split at ``;`` and newlines; a list of paths (from JSON/Parquet) is taken as is.
+
+    >>> cell_items("Price;\\nDelivery > Courier")
+    ['Price', 'Delivery > Courier']
+    >>> cell_items(["Price", None])
+    ['Price']
+    """
+    if isinstance(cell, (list, tuple)) or type(cell).__name__ == "ndarray":
+        return [str(x) for x in cell if not is_missing(x)]
+    return _LABEL_SPLIT_RE.split(str(cell))

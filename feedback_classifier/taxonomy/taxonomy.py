@@ -1,0 +1,462 @@
+"""The ``Taxonomy``: an immutable, validated two-level taxonomy, and label cells read and written with it.
+
+>>> from feedback_classifier.taxonomy import load_taxonomy
+>>> tax = load_taxonomy("cx-default")
+>>> tax.parse_labels("Service > Support communication; price")
+[('service', 'support_communication'), ('price', None)]
+>>> tax.format_labels([("delivery", "courier")], lang="ru")
+'Доставка и логистика > Курьер'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from feedback_classifier.errors import LabelError
+from feedback_classifier.tableio import write_file_atomic
+from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
+from feedback_classifier.taxonomy.labels import (
+    LABEL_SEPARATOR,
+    PATH_SEPARATOR,
+    Label,
+    cell_items,
+    is_missing,
+    match_key,
+)
+from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
+
+__all__ = ["Taxonomy"]
+
+_PARSE_CACHE_SIZE = 100_000
+
+
+def _quote(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Taxonomy:
+    """An immutable, validated two-level taxonomy.
+
+    Build one with ``Taxonomy.load(path)``, ``Taxonomy.from_dict(d)``, ``load_taxonomy(name)``
+    or ``infer_taxonomy(cells)``.
+
+    >>> tax = Taxonomy.from_dict({"name": "demo", "categories": [
+    ...     {"id": "price", "names": {"en": "Price"}, "owner": "Pricing",
+    ...      "children": [{"id": "too_expensive", "names": {"en": "Too expensive"}}]}]})
+    >>> tax.labels
+    [('price', None), ('price', 'too_expensive')]
+    >>> tax.owner(("price", "too_expensive"))
+    'Pricing'
+    """
+
+    __slots__ = (
+        "_name", "_version", "_languages", "_description", "_categories", "_source",
+        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical", "_parse_cache",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        categories: Sequence[Category],
+        *,
+        version: int | str | None = 1,
+        languages: Sequence[str] = ("en",),
+        description: str = "",
+        source: str | None = None,
+    ):
+        # Callers normally go through from_dict(), which validates; this builds the indexes.
+        set_ = object.__setattr__
+        set_(self, "_name", name)
+        set_(self, "_version", version)
+        set_(self, "_languages", tuple(languages))
+        set_(self, "_description", description)
+        set_(self, "_categories", tuple(categories))
+        set_(self, "_source", source)
+        by_label: dict[Label, tuple[Category, Category | None]] = {}
+        parent_keys: dict[str, str] = {}
+        child_keys: dict[str, dict[str, str]] = {}
+        for parent in self._categories:
+            by_label[(parent.id, None)] = (parent, None)
+            for text in (parent.id, *parent.names.values()):
+                parent_keys.setdefault(match_key(text), parent.id)
+            keys: dict[str, str] = {}
+            for child in parent.children:
+                by_label[(parent.id, child.id)] = (parent, child)
+                for text in (child.id, *child.names.values()):
+                    keys.setdefault(match_key(text), child.id)
+            child_keys[parent.id] = keys
+        set_(self, "_by_label", by_label)
+        set_(self, "_labels", tuple(by_label))
+        set_(self, "_parent_keys", parent_keys)
+        set_(self, "_child_keys", child_keys)
+        set_(self, "_parse_cache", {})
+        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        set_(self, "_canonical", canonical)
+        set_(self, "_hash", hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+
+    def __setattr__(self, key, value):
+        raise AttributeError("Taxonomy is immutable; build a new one with Taxonomy.from_dict()")
+
+    def __delattr__(self, key):
+        raise AttributeError("Taxonomy is immutable")
+
+    def __reduce__(self):
+        # Slots + a blocking __setattr__ defeat default pickling; rebuild from content instead.
+        return (_rebuild, (self.to_dict(), self._source))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Taxonomy) and other._canonical == self._canonical
+
+    def __hash__(self) -> int:
+        return hash(self._hash)
+
+    def __repr__(self) -> str:
+        return (
+            f"Taxonomy(name={self._name!r}, parents={len(self._categories)}, "
+            f"children={len(self._labels) - len(self._categories)}, hash={self._hash[:12]!r})"
+        )
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            return tuple(label) in self._by_label  # type: ignore[arg-type]
+        except TypeError:
+            return False
+
+    # ---- construction
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | os.PathLike | None = None) -> "Taxonomy":
+        """Validate a taxonomy definition (as loaded from YAML) and build it.
+
+        Every problem is collected and raised together in one ``TaxonomyError``
+        (its ``problems`` attribute lists them).
+
+        >>> Taxonomy.from_dict({"name": "t", "categories": [{"id": "a", "names": {"en": "A"}}]}).labels
+        [('a', None)]
+        >>> Taxonomy.from_dict({"name": "t", "categories": [{"id": "a", "nmes": {"en": "A"}}]})
+        Traceback (most recent call last):
+        ...
+        feedback_classifier.errors.TaxonomyError: Invalid taxonomy (2 problems):
+          - category a, field 'nmes': unknown field 'nmes' (did you mean 'names'?)
+          - category a, field 'names': missing names (give one per language: en)
+        """
+        src = str(source) if source is not None else None
+        definition = validate_definition(data, src)
+        return cls(
+            name=definition.name,
+            categories=definition.categories,
+            version=definition.version,
+            languages=definition.languages,
+            description=definition.description,
+            source=src,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Taxonomy":
+        """Load and validate a taxonomy YAML file.
+
+        >>> from feedback_classifier.taxonomy import bundled_taxonomy_path
+        >>> Taxonomy.load(bundled_taxonomy_path("semeval-restaurants")).name
+        'semeval-restaurants'
+        """
+        return cls.from_dict(read_definition(path), source=Path(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The definition as plain data; ``Taxonomy.from_dict(t.to_dict()) == t``."""
+        d: dict[str, Any] = {"name": self._name, "version": self._version, "languages": list(self._languages)}
+        if self._description:
+            d["description"] = self._description
+        d["categories"] = [c.to_dict() for c in self._categories]
+        return d
+
+    def dump(self, path: str | os.PathLike, *, header: str | None = None) -> Path:
+        """Write the taxonomy as YAML, atomically (a temp file renamed over ``path``).
+
+        >>> import tempfile, pathlib
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.yaml"
+        >>> tax = load_taxonomy("semeval-restaurants")
+        >>> Taxonomy.load(tax.dump(out)) == tax
+        True
+        """
+        path = Path(path)
+        write_file_atomic(path, to_yaml(self.to_dict(), header), make_parents=True)
+        return path
+
+    # ---- properties
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def version(self) -> int | str | None:
+        return self._version
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self._languages
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @property
+    def source(self) -> str | None:
+        """The file it was loaded from, if any."""
+        return self._source
+
+    @property
+    def hash(self) -> str:
+        """sha256 hex of the canonical JSON of the content: stable across runs and
+        processes, independent of YAML formatting and comments."""
+        return self._hash
+
+    @property
+    def labels(self) -> list[Label]:
+        """Each parent ``(p, None)`` followed by its children ``(p, c)``, in file order."""
+        return list(self._labels)
+
+    @property
+    def parents(self) -> list[Label]:
+        """The parent labels ``(p, None)`` in file order."""
+        return [(c.id, None) for c in self._categories]
+
+    @property
+    def owners(self) -> list[str]:
+        """Distinct owner teams, in order of first appearance."""
+        return list(dict.fromkeys(self.owner(label) for label in self._labels))
+
+    def children(self, parent: str | Label) -> list[Label]:
+        """Child labels of a parent (given as id or label).
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("semeval-restaurants").children("drinks")
+        [('drinks', 'prices'), ('drinks', 'quality'), ('drinks', 'style_options')]
+        """
+        parent_id = parent[0] if isinstance(parent, tuple) else parent
+        cat, _ = self._get((parent_id, None))
+        return [(cat.id, child.id) for child in cat.children]
+
+    def parent_of(self, label: Label) -> Label:
+        """``(p, c) -> (p, None)``; a parent maps to itself.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").parent_of(("delivery", "courier"))
+        ('delivery', None)
+        """
+        parent, _ = self._get(label)
+        return (parent.id, None)
+
+    def _get(self, label: Label) -> tuple[Category, Category | None]:
+        try:
+            return self._by_label[tuple(label)]  # type: ignore[index]
+        except (KeyError, TypeError):
+            known = [self._path(lbl, "en") for lbl in self._labels]
+            close = difflib.get_close_matches(
+                " > ".join(str(x) for x in label if x) if isinstance(label, tuple) else str(label),
+                [" > ".join(x for x in lbl if x) for lbl in self._labels],
+                n=3,
+            )
+            hint = f" Closest: {_quote(close)}." if close else f" Known: {_quote(known[:5])}..."
+            raise LabelError(f"{label!r} is not a category of taxonomy '{self._name}'.{hint}") from None
+
+    def _path(self, label: Label, lang: str) -> str:
+        parent, child = self._get(label)
+        return " > ".join(self._name_in(c, lang) for c in (parent, child) if c is not None)
+
+    def _name_in(self, cat: Category, lang: str) -> str:
+        return cat.names.get(lang) or cat.names[self._languages[0]]
+
+    def display_name(self, label: Label, lang: str = "en") -> str:
+        """The full path in a language (falls back to the first language).
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("cx-default")
+        >>> tax.display_name(("service", "support_communication"))
+        'Service > Support communication'
+        >>> tax.display_name(("price", None), lang="ru")
+        'Цена и выгода'
+        """
+        return self._path(label, lang)
+
+    def short_name(self, label: Label, lang: str = "en") -> str:
+        """The category's own name, without its parent.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").short_name(("delivery", "courier"))
+        'Courier'
+        """
+        parent, child = self._get(label)
+        return self._name_in(child or parent, lang)
+
+    def description_of(self, label: Label) -> str:
+        """The category's one-line description ('' when none)."""
+        parent, child = self._get(label)
+        return (child or parent).description
+
+    def owner(self, label: Label) -> str:
+        """The owning team; children inherit their parent's owner unless they set one.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("cx-default")
+        >>> tax.owner(("service", "manager_interaction")), tax.owner(("service", "response_speed"))
+        ('Sales', 'Customer Support')
+        """
+        parent, child = self._get(label)
+        if child is not None and child.owner:
+            return child.owner
+        return parent.owner or DEFAULT_OWNER
+
+    def keywords(self, label: Label, lang: str | None = None) -> list[str]:
+        """The category's own keywords in one language, or in all when ``lang`` is None.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> "courier" in load_taxonomy("cx-default").keywords(("delivery", "courier"), "en")
+        True
+        """
+        parent, child = self._get(label)
+        cat = child or parent
+        if lang is not None:
+            return list(cat.keywords.get(lang, ()))
+        return list(dict.fromkeys(w for words in cat.keywords.values() for w in words))
+
+    # ---- label cells
+
+    def parse_label(self, text: str, *, row: Any = None, column: str | None = None,
+                    source: str | None = None) -> Label:
+        """Parse one path such as ``Service > Support communication`` or ``price``.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").parse_label("ДОСТАВКА И ЛОГИСТИКА >  курьер")
+        ('delivery', 'courier')
+        """
+        parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
+        if len(parts) > 2:
+            self._label_error(
+                text, row, column, source,
+                f"has {len(parts)} levels but taxonomies have two (Parent > Child)",
+            )
+        if not parts[0]:
+            self._label_error(text, row, column, source, "has no parent before '>'")
+        parent_id = self._parent_keys.get(match_key(parts[0]))
+        if parent_id is None:
+            self._label_error(text, row, column, source, "is not in the taxonomy")
+        if len(parts) == 1 or not parts[1]:
+            # "Service >" is read as the parent alone: a trailing separator is a common slip.
+            return (parent_id, None)  # type: ignore[return-value]
+        child_id = self._child_keys[parent_id].get(match_key(parts[1]))  # type: ignore[index]
+        if child_id is None:
+            self._label_error(text, row, column, source, "is not in the taxonomy")
+        return (parent_id, child_id)  # type: ignore[return-value]
+
+    def parse_labels(self, cell: Any, *, row: Any = None, column: str | None = None,
+                     source: str | None = None) -> list[Label]:
+        """Parse a label cell into labels, in order, without duplicates.
+
+        ``row``, ``column`` and ``source`` (file) only serve the error message.
+        Empty, None and NaN cells give ``[]``; a list of paths (from JSON/Parquet) works too.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("cx-default")
+        >>> tax.parse_labels("Service > Support communication; Price")
+        [('service', 'support_communication'), ('price', None)]
+        >>> tax.parse_labels("обслуживание > ВЕЖЛИВОСТЬ ПЕРСОНАЛА;  Delivery > delivery-time; Price")
+        [('service', 'staff_politeness'), ('delivery', 'delivery_time'), ('price', None)]
+        >>> tax.parse_labels(float("nan"))
+        []
+        >>> tax.parse_labels("Service > Suport", row=7, column="labels")
+        Traceback (most recent call last):
+        ...
+        feedback_classifier.errors.LabelError: Unknown label 'Service > Suport' in row 7, column 'labels': ...
+        """
+        if is_missing(cell):
+            return []
+        if isinstance(cell, str):
+            # Label columns repeat a few cells many times; only successful parses are cached,
+            # so every bad cell still gets its own row in the error.
+            cached = self._parse_cache.get(cell)
+            if cached is None:
+                cached = tuple(self._parse_items(cell_items(cell), row, column, source))
+                if len(self._parse_cache) < _PARSE_CACHE_SIZE:
+                    self._parse_cache[cell] = cached
+            return list(cached)
+        return self._parse_items(cell_items(cell), row, column, source)
+
+    def _parse_items(self, items: Iterable[str], row: Any, column: str | None, source: str | None) -> list[Label]:
+        out: dict[Label, None] = {}
+        for item in items:
+            if item.strip():
+                out[self.parse_label(item.strip(), row=row, column=column, source=source)] = None
+        return list(out)
+
+    def format_labels(self, labels: Iterable[Label], lang: str = "en") -> str:
+        """Format labels as a cell: display paths joined by ``; ``.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").format_labels([("service", "support_communication"), ("price", None)])
+        'Service > Support communication; Price and value'
+        """
+        return f"{LABEL_SEPARATOR} ".join(self._path(tuple(label), lang) for label in labels)  # type: ignore[arg-type]
+
+    def _label_error(self, text: str, row: Any, column: str | None, source: str | None, why: str) -> None:
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        if source is not None:
+            where.append(f"of {source}")
+        location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
+        if why == "is not in the taxonomy":
+            suggestions = self.closest_paths(text)
+            close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
+            message = (
+                f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'.{close} "
+                "Fix the cell, or add the category to the taxonomy "
+                "(labels are 'Parent > Child' paths separated by ';', by id or name)."
+            )
+        else:
+            message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
+        error = LabelError(message)
+        error.row, error.column, error.label = row, column, text  # type: ignore[attr-defined]
+        raise error
+
+    def closest_paths(self, text: str, n: int = 3) -> list[str]:
+        """Known display paths closest to ``text`` (difflib over ids and names in every language).
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").closest_paths("Delivery > Curier", n=1)
+        ['Delivery and logistics > Courier']
+        """
+        query = " > ".join(match_key(p) for p in text.split(PATH_SEPARATOR))
+        # Show suggestions in the language the user wrote in.
+        cyrillic = bool(re.search("[а-яё]", text, re.IGNORECASE))
+        lang = "ru" if cyrillic and "ru" in self._languages else self._languages[0]
+        candidates: dict[str, str] = {}
+        for label in self._labels:
+            parent, child = self._by_label[label]
+            shown = self._path(label, lang)
+            for texts in [(parent.id, child.id if child else None)] + [
+                (parent.names[lg], child.names[lg] if child else None) for lg in self._languages
+            ]:
+                key = " > ".join(match_key(t) for t in texts if t)
+                candidates.setdefault(key, shown)
+        matches = difflib.get_close_matches(query, list(candidates), n=n * 4, cutoff=0.4)
+        return list(dict.fromkeys(candidates[m] for m in matches))[:n]
+
+
+# Model files store a taxonomy as a call to this function, found by its name when loaded
+# (model/safe_pickle.py): files saved by earlier versions need the name to stay.
+def _rebuild(data: dict, source: str | None) -> Taxonomy:
+    return Taxonomy.from_dict(data, source=source)

@@ -1,0 +1,86 @@
+"""One spelling per option across commands; the replaced spellings still work, with a note on stderr."""
+
+from __future__ import annotations
+
+import pandas as pd
+from test_analyze import as_default, survey, tiny_model  # noqa: F401  (as_default and tiny_model are fixtures)
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_classify_explain_and_out_format_are_old_spellings_of_evidence_and_format(tmp_path, as_default):
+    src = tmp_path / "survey.csv"
+    survey(30).to_csv(src, index=False)
+    new = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "new.out", "--format", "csv",
+               "--evidence", "--quiet")
+    old = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "old.out", "--out-format=csv",
+               "--explain", "--quiet")
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert new.stderr == ""
+    assert "--explain is deprecated; use --evidence" in old.stderr
+    assert "--out-format is deprecated; use --format" in old.stderr
+    assert (tmp_path / "new.out").read_bytes() == (tmp_path / "old.out").read_bytes()
+    assert "evidence" in pd.read_csv(tmp_path / "new.out").columns
+
+
+def test_format_still_names_the_input_format_where_the_extension_does_not(tmp_path, as_default):
+    src = tmp_path / "survey.export"
+    survey(30).to_csv(src, index=False)
+    old = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "old.csv", "--format", "csv", "--quiet")
+    new = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "new.csv", "--input-format", "csv",
+               "--quiet")
+    assert old.exit_code == new.exit_code == 0, old.output
+    assert "--format for the input format is deprecated; use --input-format" in old.stderr
+    assert (tmp_path / "old.csv").read_bytes() == (tmp_path / "new.csv").read_bytes()
+
+
+def test_analyze_queue_format_is_an_old_spelling_of_format(tmp_path, as_default):
+    src = tmp_path / "survey.csv"
+    survey(40).to_csv(src, index=False)
+    result = _run("analyze", src, "--text-col", "comment", "--score-col", "nps", "--out-dir", tmp_path / "out",
+                  "--queue-format", "jsonl", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "--queue-format is deprecated; use --format" in result.stderr
+    assert (tmp_path / "out" / "drivers.jsonl").exists() and (tmp_path / "out" / "queues" / "summary.jsonl").exists()
+    assert (tmp_path / "out" / "survey.enriched.csv").exists()  # the enriched table keeps the input's format
+
+
+def test_drivers_freq_is_an_old_spelling_of_period(tmp_path):
+    df = pd.DataFrame({
+        "nps": [0, 2, 9, 10, 3, 9, 8, 1] * 5,
+        "categories": ["Price", "Price > Too expensive", "", "", "Delivery", "", "Delivery", "Price"] * 5,
+        "submitted_at": pd.date_range("2024-01-01", periods=40, freq="5D").strftime("%Y-%m-%d"),
+    })
+    src = tmp_path / "classified.export"
+    df.to_csv(src, index=False)
+    args = ["drivers", src, "--input-format", "csv", "--score-col", "nps", "--period-col", "submitted_at",
+            "--boot", "0", "--min-n", "1"]
+    new = _run(*args, "--period", "quarter", "--out", tmp_path / "new.csv")
+    old = _run(*args, "--freq", "quarter", "--out", tmp_path / "old.csv")
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert "--freq is deprecated; use --period" in old.stderr and "deprecated" not in new.stderr
+    assert (tmp_path / "new_trend.csv").read_bytes() == (tmp_path / "old_trend.csv").read_bytes()
+    assert "2024-Q1" in (tmp_path / "new_trend.csv").read_text(encoding="utf-8-sig")
+
+
+def test_route_and_report_read_an_input_format_the_extension_does_not_tell(tmp_path, as_default):
+    src = tmp_path / "survey.export"
+    survey(40).to_csv(src, index=False)
+    routed = _run("route", src, "--input-format", "csv", "--text-col", "comment", "--out-dir", tmp_path / "q")
+    assert routed.exit_code == 0, routed.output
+    assert (tmp_path / "q" / "summary.csv").exists()
+    missing = _run("report", src, "--input-format", "csv", "--text-col", "comment", "--out", tmp_path / "r.html")
+    assert missing.exit_code == 1 and "no 'categories' column" in missing.output
+
+
+def test_an_unknown_language_is_a_usage_error_naming_the_choices(tmp_path):
+    result = _run("route", tmp_path / "any.csv", "--text-col", "comment", "--out-dir", tmp_path, "--lang", "de")
+    assert result.exit_code == 2
+    assert "Unknown language 'de': use one of en, ru." in result.output

@@ -1,0 +1,56 @@
+"""Every command and option is documented, and every command's --help works (as sqlite-utils' test_docs).
+
+A command must be named in README.md; an option must appear in README.md or in its
+command's --help text (hidden options, such as none today, would have to be in README.md).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _commands(group, prefix: tuple[str, ...] = ()):
+    """(path, command) of every leaf of the (vendored) click command tree."""
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+IDS = [" ".join(path) for path, _ in COMMANDS]
+
+
+def _help(path: tuple[str, ...]) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return _ANSI.sub("", result.output)
+
+
+def test_the_walk_finds_every_command():
+    assert {"classify", "analyze", "route", "report", "drivers", "train", "evaluate", "taxonomy show"} <= set(IDS)
+
+
+@pytest.mark.parametrize("path", [path for path, _ in COMMANDS], ids=IDS)
+def test_every_command_is_in_the_readme(path):
+    assert f"feedback-classifier {' '.join(path)}" in README
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_every_option_is_documented_and_help_runs(path, command):
+    text = _help(path)
+    options = [opt for param in command.params if param.param_type_name == "option"
+               for opt in param.opts + param.secondary_opts if opt.startswith("--")]
+    missing = [opt for opt in options if not re.search(rf"{re.escape(opt)}\b(?!-)", README + "\n" + text)]
+    assert not missing, f"{' '.join(path)}: undocumented options {missing}"
