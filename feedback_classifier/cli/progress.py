@@ -16,7 +16,9 @@ from typing import TextIO
 
 
 @contextmanager
-def progress_for(console, *, quiet: bool, description: str, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
+def progress_for(
+    console, *, quiet: bool, description: str, label: str
+) -> Iterator[Callable[[int, int | None], None] | None]:
     """The progress callback for a job: None when ``quiet``, a bar when ``console`` is a
     terminal, else log lines (``label`` 5,000 / ~10,000 rows ...) on stderr.
 

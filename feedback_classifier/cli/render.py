@@ -133,7 +133,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> N
         if issues is not None:
             console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
     if result.segments is not None:
-        console.print(f"Segments by '{by}': {result.segments['segment'].nunique()} (see the output file for impact per segment).")
+        console.print(f"Segments by '{by}': {result.segments['segment'].nunique()} "
+                      "(see the output file for impact per segment).")
 
 
 def drivers_table(result, level: str, top: int) -> Table:

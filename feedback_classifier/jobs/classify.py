@@ -80,12 +80,7 @@ def classify_file(
     from feedback_classifier.tableio import TableWriter, estimate_total_rows, iter_table
 
     input, output = Path(input), Path(output)
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
-    if chunksize < 1:
-        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
-    if output.exists() and input.exists() and output.resolve() == input.resolve():
-        raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
+    _check_settings(input, output, jobs=jobs, chunksize=chunksize)
     opts = _Options(text_col, lang, probabilities, explain, review_margin)
     total = estimate_total_rows(input, fmt) if progress is not None else None
 
@@ -118,6 +113,15 @@ def classify_file(
         jobs=jobs,
         category_counts=counts,
     )
+
+
+def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int) -> None:
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
+    if output.exists() and input.exists() and output.resolve() == input.resolve():
+        raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
 
 
 @dataclass
