@@ -9,6 +9,7 @@ from feedback_classifier.insights.routing import RoutingResult, is_enriched, rou
 from feedback_classifier.insights.scores import (
     ScoreSpec,
     mean_interval,
+    weighted_mean_interval,
     nps_interval,
     parse_scores,
     summarize_scores,
@@ -30,6 +31,7 @@ __all__ = [
     "detect_period_column",
     "is_enriched",
     "mean_interval",
+    "weighted_mean_interval",
     "nps_interval",
     "parse_scores",
     "route",

@@ -424,9 +424,18 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     return (mean, mean - half, mean + half)
 
 
-def _weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    """``mean_interval`` of the rows expanded by their frequency weights."""
+def weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """``mean_interval`` of frequency-weighted values: the same as on the values expanded by ``w``.
+
+    >>> v = np.array([1.0, 2.0, 4.0])
+    >>> np.allclose(weighted_mean_interval(v, np.array([2, 1, 1])), mean_interval(np.array([1.0, 1.0, 2.0, 4.0])))
+    True
+    >>> weighted_mean_interval(v, np.zeros(3))
+    (nan, nan, nan)
+    """
     total = float(w.sum())
+    if total == 0:
+        return (math.nan, math.nan, math.nan)
     mean = float((w * v).sum() / total)
     if total < 2:
         return (mean, math.nan, math.nan)
@@ -500,7 +509,7 @@ def summarize_scores(
     if weights is None:
         mean, mean_low, mean_high = mean_interval(v, confidence)
     else:
-        mean, mean_low, mean_high = _weighted_mean_interval(v, wv, confidence)
+        mean, mean_low, mean_high = weighted_mean_interval(v, wv, confidence)
     if spec.scale is not None:
         top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
     else:  # a plain mean without a scale has no top box

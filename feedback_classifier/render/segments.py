@@ -3,35 +3,15 @@ mentioned categories per segment, then the impact of the top categories in each 
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from feedback_classifier.insights.scores import mean_interval, nps_interval, wilson_interval
+from feedback_classifier.insights import mean_interval, nps_interval, weighted_mean_interval, wilson_interval
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.driver_tables import display, table_labels
 from feedback_classifier.render.facts import Facts, ReportInputs
 from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct
-
-
-def _weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """``scores.mean_interval`` of frequency-weighted values (the same as on the expanded values).
-
-    >>> v = np.array([1.0, 2.0, 4.0])
-    >>> np.allclose(_weighted_mean_interval(v, np.array([2, 1, 1])), mean_interval(np.array([1.0, 1.0, 2.0, 4.0])))
-    True
-    """
-    n = float(w.sum())
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    mean = float((w * v).sum() / n)
-    if n < 2:
-        return (mean, math.nan, math.nan)
-    sd = math.sqrt(float((w * (v - mean) ** 2).sum()) / (n - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
-    return (mean, mean - half, mean + half)
 
 
 def _segment_values(inp: ReportInputs, facts: Facts, max_segments: int) -> tuple[pd.Series, pd.Series]:
@@ -66,7 +46,7 @@ def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
     elif facts.w is None:
         m, lo, hi = mean_interval(v)
     else:
-        m, lo, hi = _weighted_mean_interval(v, wv)
+        m, lo, hi = weighted_mean_interval(v, wv)
     digits = spec.value_digits
     return (
         f"<td class=\"num\">{fmt_num(m, digits, lang)}</td>"
