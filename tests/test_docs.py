@@ -54,3 +54,21 @@ def test_every_option_is_documented_and_help_runs(path, command):
                for opt in param.opts + param.secondary_opts if opt.startswith("--")]
     missing = [opt for opt in options if not re.search(rf"{re.escape(opt)}\b(?!-)", README + "\n" + text)]
     assert not missing, f"{' '.join(path)}: undocumented options {missing}"
+
+
+def test_the_readme_library_example_runs(monkeypatch):
+    """The README's Python example, run as written from the repository root."""
+    block = README.split("## Library", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert len(namespace["enriched"]) == len(namespace["df"])
+    assert "impact" in namespace["result"].table.columns
+
+
+def test_the_readme_first_commands_are_the_ones_ci_runs():
+    """The two commands a newcomer copies: install + analyze, install + the test suite CI runs."""
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert 'pip install -e . && feedback-classifier analyze feedback_classifier/data/example_survey.csv' in README
+    assert 'pip install -e ".[dev]" && python -m pytest -q' in README
+    assert "python -m pytest -q" in ci and '-e ".[dev]"' in ci
