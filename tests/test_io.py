@@ -534,3 +534,92 @@ def test_csv_in_another_encoding_and_unusual_column_types_still_write_correctly(
     with TableWriter(cp, encoding="cp1251") as w:
         w.write(pd.DataFrame({"a": pd.array(["ё, Ж", "x"], dtype="str"), "b": [1, 2]}))
     assert cp.read_bytes().decode("cp1251") == 'a,b\r\n"ё, Ж",1\r\nx,2\r\n'
+
+
+# ---- outputs the system refuses, and temp files left by killed runs
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path, monkeypatch):
+    import errno
+    import tempfile as _tempfile
+
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.tableio import write_file_atomic, write_table
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    # Root (as in CI) may write anywhere, so the refusal is simulated where the temp file is made.
+    monkeypatch.setattr(_tempfile, "mkstemp", refuse)
+    df = pd.DataFrame({"a": ["1"]})
+    for write in (lambda p: write_table(df, p), lambda p: write_file_atomic(p, "x")):
+        with pytest.raises(InputFileError) as info:
+            write(tmp_path / "out.csv")
+        message = str(info.value)
+        assert "\n" not in message and "Permission denied" in message and "out.csv" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_writing_is_a_one_line_error_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    import errno
+
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.tableio import TableWriter
+    from feedback_classifier.tableio import csvfile
+
+    def full(self, chunk):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(csvfile.CsvSink, "write", full)
+    (tmp_path / "out.csv").write_text("old,content\n")
+    with pytest.raises(InputFileError, match="No space left on device"):
+        with TableWriter(tmp_path / "out.csv") as writer:
+            writer.write(pd.DataFrame({"a": ["1"]}))
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert (tmp_path / "out.csv").read_text() == "old,content\n"  # the previous output survives
+
+
+def test_the_cli_reports_an_unwritable_output_in_one_line(tmp_path, monkeypatch):
+    import errno
+    import tempfile as _tempfile
+
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = tmp_path / "in.csv"
+    src.write_text("comment\nThe courier was late\n", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_tempfile, "mkstemp", refuse)
+    result = CliRunner().invoke(app, ["taxonomy", "infer", str(src), "--labels-col", "comment", "-o", str(tmp_path / "t.yaml")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "Permission denied" in result.output
+
+
+def test_stale_temp_files_of_killed_runs_are_removed_by_the_next_write(tmp_path):
+    import os
+
+    from feedback_classifier.tableio import write_table
+
+    stale = tmp_path / ".out.csv.k1ll3d.tmp"
+    live = tmp_path / ".out.csv.running.tmp"  # another writer's, touched just now: left alone
+    other = tmp_path / ".other.csv.k1ll3d.tmp"
+    for p in (stale, live, other):
+        p.write_text("half a table")
+    os.utime(stale, (0, 0))
+    os.utime(other, (0, 0))
+    write_table(pd.DataFrame({"a": ["1"]}), tmp_path / "out.csv")
+    assert not stale.exists() and live.exists() and other.exists()
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "empty.xlsx", "empty.parquet", "empty.jsonl"])
+def test_an_empty_file_says_it_is_empty(tmp_path, name):
+    from feedback_classifier.tableio import read_table
+
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(InputFileError, match=r"the file is empty \(0 bytes\)"):
+        read_table(path)

@@ -1,18 +1,25 @@
 """Atomic writes: a temp file in the target's folder, renamed over the target only when complete.
 
 On failure the temp file is removed and an old file at the target is left untouched, so a
-crash or a full disk never leaves a half-written output behind.
+crash or a full disk never leaves a half-written output behind. A run killed outright (``kill -9``,
+power loss) cannot remove its temp file; the next write to the same target removes such leftovers
+once they are old enough that no live writer can own them.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "write_file_atomic"]
+__all__ = ["AtomicTarget", "unwritable_error", "write_file_atomic"]
+
+# A live writer touches its temp file as it writes; XLSX, saved at close, is the slowest to do so
+# and still finishes in minutes. Temp files untouched this long belong to killed runs.
+STALE_TEMP_SECONDS = 6 * 3600
 
 
 def _current_umask() -> int:
@@ -31,7 +38,11 @@ class AtomicTarget:
             raise InputFileError(f"{path}: is a directory; give a file name for the output")
         if not parent.is_dir():
             raise InputFileError(f"{path}: output directory {parent} does not exist; create it first")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        _remove_stale_temps(parent, path.name)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        except OSError as exc:
+            raise unwritable_error(path, exc) from None
         os.close(fd)
         self.tmp = Path(tmp)
 
@@ -52,6 +63,36 @@ class AtomicTarget:
             pass
 
 
+def unwritable_error(path: Path, exc: OSError) -> InputFileError:
+    """A one-line message for an output that the system refuses (permissions, read-only, full disk)."""
+    reason = exc.strerror or type(exc).__name__
+    return InputFileError(
+        f"{path}: cannot write the output there ({reason}); choose another output path, "
+        "or fix the folder's permissions or free some disk space."
+    )
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove temp files of earlier writes of ``name`` that were killed before they could clean up.
+
+    >>> import tempfile, os
+    >>> d = Path(tempfile.mkdtemp()); old = d / ".out.csv.abc123.tmp"; _ = old.write_text("half")
+    >>> os.utime(old, (0, 0)); _remove_stale_temps(d, "out.csv"); old.exists()
+    False
+    """
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    try:
+        leftovers = list(folder.glob(f".{name}.*.tmp"))
+    except OSError:
+        return
+    for leftover in leftovers:
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to remove: the new write does not depend on it
+            pass
+
+
 def write_file_atomic(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> Path:
     """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically: a temp file next to it,
     fsynced, then renamed over it. The one writer every non-table output goes through.
@@ -66,12 +107,18 @@ def write_file_atomic(path: str | os.PathLike, data: bytes | str, *, make_parent
     """
     path = Path(path)
     if make_parents and str(path.parent):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unwritable_error(path, exc) from None
     target = AtomicTarget(path)
     try:
         with open(target.tmp, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         target.commit()
+    except OSError as exc:
+        target.discard()
+        raise unwritable_error(path, exc) from None
     except BaseException:
         target.discard()
         raise

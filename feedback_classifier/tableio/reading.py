@@ -24,6 +24,8 @@ def _check_input(path: str | os.PathLike) -> Path:
         raise InputFileError(f"{path}: file not found; check the path (current directory: {Path.cwd()})")
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory, not a table file; pass the path of a file inside it")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (0 bytes); export the survey again, or check the path")
     return path
 
 

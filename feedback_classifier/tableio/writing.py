@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.atomic import AtomicTarget
+from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
@@ -123,6 +123,9 @@ class TableWriter:
         chunk = self._align(chunk)
         try:
             self._sink.write(chunk)
+        except OSError as exc:  # a full disk or a revoked permission: the user's to fix, in one line
+            self.abort()
+            raise unwritable_error(self.path, exc) from None
         except BaseException:
             self.abort()
             raise
@@ -154,6 +157,9 @@ class TableWriter:
         try:
             self._sink.close()
             self._target.commit()
+        except OSError as exc:
+            self.abort()
+            raise unwritable_error(self.path, exc) from None
         except BaseException:
             self.abort()
             raise
