@@ -118,22 +118,41 @@ def test_rejects_other_sklearn_version_without_unpickling(clf, tmp_path):
     evil = pickle.dumps(_Boom())
     header.update(payload_bytes=len(evil))
     header["versions"]["scikit_learn"] = "0.24.2"
+    header["format_version"] = 1
     _write(path, header, evil)
     with pytest.raises(ModelFileError, match="scikit-learn 0.24.2.*feedback-classifier train"):
-        load_model(path)
+        load_model(path, trusted=True)
 
 
-def test_version_mismatch_escape_hatch_still_checks_the_payload(clf, tmp_path):
-    good = save_model(clf, tmp_path / "good.joblib")
-    header = read_model_metadata(good)
-    payload = good.read_bytes().split(b"\n", 2)[2]
+def test_version_mismatch_escape_hatch_still_checks_the_payload(tmp_path):
+    old = DATA / "model_v0_1_0.fcmodel"
+    header = read_model_metadata(old)
+    payload = old.read_bytes().split(b"\n", 2)[2]
     header["versions"]["scikit_learn"] = "0.24.2"
     crafted = tmp_path / "crafted.joblib"
     _write(crafted, header, payload)
     with pytest.raises(ModelFileError):
-        load_model(crafted)
-    loaded = load_model(crafted, allow_version_mismatch=True)
-    assert loaded.predict_labels(["late parcel"]) == clf.predict_labels(["late parcel"])
+        load_model(crafted, trusted=True)
+    loaded = load_model(crafted, allow_version_mismatch=True, trusted=True)
+    reference = load_model(old, trusted=True)
+    assert loaded.predict_labels(["late parcel"]) == reference.predict_labels(["late parcel"])
+
+
+def test_data_files_do_not_depend_on_library_versions(clf, tmp_path):
+    path = save_model(clf, tmp_path / "m.joblib")
+    header = read_model_metadata(path)
+    payload = path.read_bytes().split(b"\n", 2)[2]
+    header["versions"]["scikit_learn"] = "0.24.2"
+    _write(path, header, payload)
+    assert load_model(path).predict_labels(["late parcel"]) == clf.predict_labels(["late parcel"])
+
+
+def test_an_old_model_converts_to_the_data_format(tmp_path):
+    old = load_model(DATA / "model_v0_1_0.fcmodel", trusted=True)
+    new = load_model(save_model(old, tmp_path / "m.fcmodel"))
+    probe = ["courier was late", "дорого и долго", ""]
+    np.testing.assert_array_equal(new.predict_proba(probe), old.predict_proba(probe))
+    assert read_model_metadata(tmp_path / "m.fcmodel")["format_version"] == 2
 
 
 def test_rejects_a_newer_format(clf, tmp_path):
@@ -161,7 +180,9 @@ def test_a_model_saved_by_version_0_1_0_loads_and_predicts_the_same():
 
     from feedback_classifier.model.persist import load_model
 
-    clf = load_model(DATA / "model_v0_1_0.fcmodel")
+    with pytest.raises(ModelFileError, match="old-format model file.*--trust-model"):
+        load_model(DATA / "model_v0_1_0.fcmodel")
+    clf = load_model(DATA / "model_v0_1_0.fcmodel", trusted=True)
     saved = json.loads((DATA / "model_v0_1_0.predictions.json").read_text(encoding="utf-8"))
     np.testing.assert_allclose(clf.predict_proba(saved["texts"]), np.array(saved["proba"]), atol=1e-8)
     assert clf.predict(saved["texts"]).tolist() == saved["pred"]
@@ -202,8 +223,10 @@ def test_a_forged_model_file_is_refused_before_its_code_runs(tmp_path, compress)
     marker = tmp_path / "pwned"
     buffer = _io.BytesIO()
     joblib.dump(_RunsCode(str(marker)), buffer, compress=compress)
-    with pytest.raises(ModelFileError, match="posix.mkdir|refused"):
+    with pytest.raises(ModelFileError, match="old-format"):
         load_model(_forged(tmp_path, buffer.getvalue()))
+    with pytest.raises(ModelFileError, match="posix.mkdir|refused"):
+        load_model(_forged(tmp_path, buffer.getvalue()), trusted=True)
     assert not marker.exists()
 
 
@@ -218,5 +241,73 @@ def test_a_forged_plain_pickle_with_eval_is_refused(tmp_path):
             return (eval, ("__import__('os').mkdir('should-not-exist')",))
 
     with pytest.raises(ModelFileError, match="builtins.eval"):
-        load_model(_forged(tmp_path, pickle.dumps(Evil())))
+        load_model(_forged(tmp_path, pickle.dumps(Evil())), trusted=True)
     assert not Path("should-not-exist").exists()
+
+
+# ---- the data format: forged archives build nothing but data
+
+
+def _forged_v2(tmp_path, clf, payload: bytes) -> Path:
+    import hashlib
+
+    good = save_model(clf, tmp_path / "good.fcmodel")
+    header = read_model_metadata(good)
+    header["payload_bytes"] = len(payload)
+    header["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+    path = tmp_path / "forged.fcmodel"
+    _write(path, header, payload)
+    return path
+
+
+def _npz(state, **arrays) -> bytes:
+    import io as _io
+
+    buffer = _io.BytesIO()
+    text = json.dumps(state).encode()
+    np.savez(buffer, state=np.frombuffer(text, dtype=np.uint8), **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "state, arrays, message",
+    [
+        ({"$object": "system", "state": {}}, {}, "asks for a 'system'"),
+        ({"$object": "FeedbackClassifier", "state": {"$object": "Popen", "state": {}}}, {}, "'Popen'"),
+        ({"$array": "a0"}, {"a0": np.array([_Boom()], dtype=object)}, "refused"),
+        ({"$array": "missing"}, {}, "does not have"),
+        ({"$scalar": "O", "value": 1}, {}, "not allowed"),
+        ({"$reduce": ["os", "system"]}, {}, "unknown entry"),
+        ([1, 2, 3], {}, "not a FeedbackClassifier"),
+    ],
+)
+def test_a_forged_data_file_builds_nothing_but_data(clf, tmp_path, state, arrays, message):
+    path = _forged_v2(tmp_path, clf, _npz(state, **arrays))
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_a_pickle_behind_a_data_format_header_is_never_unpickled(clf, tmp_path):
+    marker = tmp_path / "pwned"
+    path = _forged_v2(tmp_path, clf, pickle.dumps(_RunsCode(str(marker))))
+    with pytest.raises(ModelFileError, match="refused"):
+        load_model(path, trusted=True)
+    assert not marker.exists()
+
+
+def test_a_model_with_a_function_inside_cannot_be_saved(tmp_path):
+    clf = FeedbackClassifier(taxonomy=TAX, analyzer=str.split, cv=2).fit(TEXTS, LABELS)
+    with pytest.raises(ModelFileError, match="data only"):
+        save_model(clf, tmp_path / "m.fcmodel")
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_payload_is_a_plain_npz_without_pickles(clf, tmp_path):
+    import io as _io
+
+    path = save_model(clf, tmp_path / "m.fcmodel")
+    payload = path.read_bytes().split(b"\n", 2)[2]
+    with np.load(_io.BytesIO(payload), allow_pickle=False) as archive:
+        assert "state" in archive.files
+        for name in archive.files:
+            assert not archive[name].dtype.hasobject

@@ -21,6 +21,7 @@ def analyze_command(
         "--out-dir", "-o", help="Folder for the enriched table, drivers, queues and report.html.")],
     score_col: opt.ScoreCol = None,
     model: opt.Model = None,
+    trust_model: opt.TrustModel = False,
     taxonomy: opt.Taxonomy = None,
     by: opt.By = None,
     period_col: opt.PeriodCol = None,
@@ -54,7 +55,7 @@ def analyze_command(
     in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
     with progress_for(err_console, quiet=quiet, description="analyzing", label="analyzed") as progress:
         result = analyze(
-            data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
+            data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, by=by,
             period_col=period_col, freq=period, lang=lang, score_type=score_type, scale=scale,
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
             encoding=encoding, sep=sep, queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,

@@ -21,6 +21,7 @@ def classify_command(
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Output file; its extension sets the format (.csv, .xlsx, .parquet, .jsonl).")],
     model: opt.Model = None,
+    trust_model: opt.TrustModel = False,
     fmt: Annotated[Optional[str], typer.Option(
         "--format", help=f"Output format when the extension does not tell: {opt.TABLE_FORMATS}.")] = None,
     input_format: opt.InputFormat = None,
@@ -55,7 +56,7 @@ def classify_command(
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
     if scheduler is not None and engine != "dask":
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
-    clf, tax = load_model_and_taxonomy(model, None)
+    clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang not in languages:
         raise typer.BadParameter(

@@ -62,6 +62,9 @@ MinN = Annotated[int, typer.Option(
 # ---- model, taxonomy, language
 Model = Annotated[Optional[Path], typer.Option(
     "--model", "-m", help="Model file from `train` (default: the bundled cx-default model).")]
+TrustModel = Annotated[bool, typer.Option(
+    "--trust-model", help="Load a model file of the old pickled format (before 0.3). Only for files you or your "
+                          "team made: loading a pickle can run code hidden in it. Retrain to get a data-only file.")]
 Taxonomy = Annotated[Optional[str], typer.Option(
     "--taxonomy", "-t", help="Taxonomy: a bundled name such as cx-default, or a YAML file (default: the model's).")]
 Lang = Annotated[Optional[str], typer.Option(
@@ -79,6 +82,19 @@ Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
+
+
+def model_for_job(model: Optional[Path], trust_model: bool):
+    """What a job gets as its model: the path, or with ``--trust-model`` the model loaded from it.
+
+    Only an explicit ``--trust-model`` loads an old pickled file; jobs load every other file
+    themselves, as data.
+    """
+    if model is None or not trust_model:
+        return model
+    from feedback_classifier.model.persist import load_model
+
+    return load_model(model, trusted=True)
 
 
 def split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:

@@ -17,6 +17,7 @@ def route_command(
     text_col: opt.TextCol,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Folder for one file per team, review and summary.")],
     model: opt.Model = None,
+    trust_model: opt.TrustModel = False,
     taxonomy: Annotated[Optional[str], typer.Option(
         "--taxonomy", "-t", help="Taxonomy of a classified file (default: the model's, else cx-default).")] = None,
     score_col: Annotated[Optional[str], typer.Option(
@@ -41,7 +42,7 @@ def route_command(
 
     opt.check_choice(fmt, opt.QUEUE_FORMATS, "a queue format", "--format")
     result = route_file(
-        data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
+        data, out_dir, text_col=text_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
         sheet=sheet, encoding=encoding, sep=sep,
     )

@@ -59,6 +59,7 @@ def train_command(
 def evaluate_command(
     data: LabelledData,
     model: Annotated[Path, typer.Option("--model", "-m", help="Model file from `train`.")],
+    trust_model: opt.TrustModel = False,
     text_col: opt.TextCol = "text",
     labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the gold labels.")] = "labels",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
@@ -71,7 +72,7 @@ def evaluate_command(
 
     from feedback_classifier.jobs import evaluate_file
 
-    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col)
+    report = evaluate_file(data, opt.model_for_job(model, trust_model), text_col=text_col, labels_col=labels_col)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -129,8 +129,9 @@ def train_file(
 
 
 def evaluate_file(data, model_path, *, text_col: str = "text", labels_col: str = "labels") -> EvaluationReport:
-    """Score a saved model on a labelled table (labels parsed with the model's taxonomy)."""
-    model = load_model(model_path)
+    """Score a saved model (a model file, or a fitted classifier) on a labelled table (labels parsed
+    with the model's taxonomy)."""
+    model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_)
     predicted = model.predict_labels(table.texts)
     return evaluate_predictions(table.labels, predicted, model.taxonomy_)

@@ -1,18 +1,21 @@
-"""Saving and loading trained classifiers, with a metadata header checked before unpickling.
+"""Saving and loading trained classifiers: a checked header, then data that cannot run code.
 
 A model file is three parts::
 
     FEEDBACK-CLASSIFIER-MODEL\\n          magic line
-    {"format_version": 1, ...}\\n          one line of JSON metadata (the header)
-    <joblib payload>                       the pickled FeedbackClassifier
+    {"format_version": 2, ...}\\n          one line of JSON metadata (the header)
+    <npz payload>                          the model as JSON + numeric arrays (model/safe_state.py)
 
 The header records the format version, the package, scikit-learn, numpy, scipy and
 spaCy versions, the taxonomy (as a dict) and its hash, the label list, the number of
 training rows, the training date, cross-validated metrics, and the payload's length
-and SHA-256. ``load_model`` reads and checks the header first and unpickles the
-payload only when everything checks out, because unpickling runs code: a file that
-is not ours, truncated, altered, made with another scikit-learn version or for
-another taxonomy is refused with a ``ModelFileError`` saying what to do.
+and SHA-256 (which catch a damaged or truncated file, not a forged one). The payload
+is never unpickled: loading it can only build numbers, strings, arrays and the
+library's own model classes, so a crafted file cannot run code.
+
+Files of format 1 (feedback-classifier 0.1-0.2) hold a pickle. They load only with
+``trusted=True`` (CLI: ``--trust-model``), still through an allow-listed unpickler
+(model/safe_pickle.py), and ``save_model`` turns them into format 2.
 """
 
 from __future__ import annotations
@@ -20,20 +23,20 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
-import io
 import json
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from feedback_classifier.errors import ModelFileError
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
+from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
 from feedback_classifier.tableio import write_file_atomic
 
 MAGIC = b"FEEDBACK-CLASSIFIER-MODEL\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The pickled format of earlier versions: loaded only when the caller trusts the file.
+PICKLE_FORMAT = 1
 _MAX_HEADER_BYTES = 64 * 1024 * 1024
 
 
@@ -68,20 +71,23 @@ def save_model(clf, path, *, metrics: dict | None = None, training_rows: int | N
     the header so ``read_model_metadata`` can show them without loading the model.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
-    >>> clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(
+    >>> clf = FeedbackClassifier(cv=2).fit(
     ...     ["late courier", "rude staff"] * 4, [[("delivery", None)], [("service", None)]] * 4)
     >>> import tempfile, os
     >>> p = save_model(clf, os.path.join(tempfile.mkdtemp(), "m.joblib"), training_rows=8)
     >>> read_model_metadata(p)["training_rows"]
     8
+    >>> load_model(p).predict_labels(["late courier"]) == clf.predict_labels(["late courier"])
+    True
     """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(clf, "classes_")
     path = Path(path)
-    buffer = io.BytesIO()
-    joblib.dump(clf, buffer, compress=3)
-    payload = buffer.getvalue()
+    try:
+        payload = state_to_bytes(clf)
+    except UnsafeState as exc:
+        raise ModelFileError(f"cannot save the model to {path}: {exc}") from None
     taxonomy = clf.taxonomy_
     header = {
         "format_version": FORMAT_VERSION,
@@ -167,7 +173,9 @@ def _open_model_file(path: Path):
         yield fh
 
 
-def check_model_metadata(header: dict, path, *, taxonomy=None, allow_version_mismatch: bool = False) -> None:
+def check_model_metadata(
+    header: dict, path, *, taxonomy=None, allow_version_mismatch: bool = False, trusted: bool = False
+) -> None:
     """Raise ``ModelFileError`` when a model with this header must not be loaded here."""
     path = Path(path)
     fmt = header.get("format_version")
@@ -176,6 +184,24 @@ def check_model_metadata(header: dict, path, *, taxonomy=None, allow_version_mis
             f"{path} uses model file format {fmt!r}, which this feedback-classifier "
             f"(format {FORMAT_VERSION}) cannot read; upgrade feedback-classifier or retrain the "
             "model with `feedback-classifier train ...`."
+        )
+    if fmt == PICKLE_FORMAT:
+        _check_pickle_allowed(header, path, trusted=trusted, allow_version_mismatch=allow_version_mismatch)
+    if taxonomy is not None and header.get("taxonomy_hash") != taxonomy.hash:
+        raise ModelFileError(
+            f"{path} was trained for taxonomy {header.get('taxonomy_name')!r} "
+            f"(hash {str(header.get('taxonomy_hash'))[:12]}) but taxonomy {taxonomy.name!r} "
+            f"(hash {taxonomy.hash[:12]}) was given; use the taxonomy the model was trained with "
+            "or retrain the model with `feedback-classifier train ... --taxonomy FILE`."
+        )
+
+
+def _check_pickle_allowed(header: dict, path: Path, *, trusted: bool, allow_version_mismatch: bool) -> None:
+    if not trusted:
+        raise ModelFileError(
+            f"{path} is an old-format model file (a pickle, feedback-classifier < 0.3): loading one can run "
+            "code hidden in it, so it is not loaded unless you trust where it came from; if you or your team "
+            "made it, pass --trust-model (library: trusted=True), or retrain it with `feedback-classifier train`."
         )
     saved = header.get("versions") or {}
     here = _runtime_versions()
@@ -188,26 +214,21 @@ def check_model_metadata(header: dict, path, *, taxonomy=None, allow_version_mis
                     "`feedback-classifier train DATA --out MODEL` (or pass allow_version_mismatch=True "
                     "to load it at your own risk)."
                 )
-    if taxonomy is not None and header.get("taxonomy_hash") != taxonomy.hash:
-        raise ModelFileError(
-            f"{path} was trained for taxonomy {header.get('taxonomy_name')!r} "
-            f"(hash {str(header.get('taxonomy_hash'))[:12]}) but taxonomy {taxonomy.name!r} "
-            f"(hash {taxonomy.hash[:12]}) was given; use the taxonomy the model was trained with "
-            "or retrain the model with `feedback-classifier train ... --taxonomy FILE`."
-        )
 
 
 def _major(version: str | None) -> tuple[str, ...] | None:
     return tuple(version.split(".")[:1]) if version else None
 
 
-def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
+def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False, trusted: bool = False):
     """Load a classifier saved by ``save_model``, after checking its header.
 
     ``taxonomy``: when given, the model must have been trained for exactly this
-    taxonomy (same hash). The payload is unpickled only when the magic line, the
-    format, the library versions, the taxonomy and the payload's length and SHA-256
-    all check out.
+    taxonomy (same hash). The payload is read only when the magic line, the format,
+    the taxonomy and the payload's length and SHA-256 all check out, and it is read
+    as data: nothing in a model file can run code. A model file of the old pickled
+    format (1) is refused unless ``trusted=True``; ``allow_version_mismatch`` applies
+    to those files only (data files do not depend on library versions).
 
     >>> load_model("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
@@ -216,7 +237,9 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
     path = Path(path)
     with _open_model_file(path) as fh:
         header, _ = _read_header(fh, path)
-        check_model_metadata(header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch)
+        check_model_metadata(
+            header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch, trusted=trusted
+        )
         expected = header.get("payload_bytes")
         payload = fh.read(expected + 1 if isinstance(expected, int) and expected >= 0 else -1)
     if len(payload) != expected:
@@ -229,8 +252,28 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
             f"{path} is corrupt: its model data does not match the checksum in its header; "
             "copy the file again or retrain with `feedback-classifier train ...`."
         )
+    if header["format_version"] == PICKLE_FORMAT:
+        model = _load_pickled(payload, path)
+    else:
+        try:
+            model = state_from_bytes(payload)
+        except UnsafeState as exc:
+            raise ModelFileError(
+                f"{path} was refused: {exc} (the file may have been tampered with; nothing in it was run); "
+                "use a model you or your team trained with `feedback-classifier train`."
+            ) from None
+        except Exception as exc:  # a state our classes cannot take: crafted or damaged
+            raise _not_ours(path, f"its model data cannot be read: {type(exc).__name__}") from None
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    if not isinstance(model, FeedbackClassifier):
+        raise _not_ours(path, f"it holds a {type(model).__name__}, not a FeedbackClassifier")
+    return model
+
+
+def _load_pickled(payload: bytes, path: Path):
     try:
-        model = joblib_load_restricted(payload)
+        return joblib_load_restricted(payload)
     except ForbiddenGlobal as exc:
         raise ModelFileError(
             f"{path} was refused: its model data asks to load {exc}, which a feedback-classifier "
@@ -239,8 +282,3 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False):
         ) from None
     except Exception as exc:  # a payload that passed the checksum but is not a model we can read
         raise _not_ours(path, f"its model data cannot be read: {type(exc).__name__}") from None
-    from feedback_classifier.model.estimator import FeedbackClassifier
-
-    if not isinstance(model, FeedbackClassifier):
-        raise _not_ours(path, f"it holds a {type(model).__name__}, not a FeedbackClassifier")
-    return model
