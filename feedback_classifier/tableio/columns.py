@@ -10,7 +10,7 @@ import pandas as pd
 
 from feedback_classifier.errors import MissingColumnError
 
-__all__ = ["require_columns"]
+__all__ = ["require_columns", "resolve_column"]
 
 
 def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterable[str], *, source: Any) -> None:
@@ -51,3 +51,43 @@ def _closest(name: str, names: list[str]) -> str | None:
     folded = {n.casefold().strip(): n for n in names}
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
     return folded[close[0]] if close else None
+
+
+def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
+    """The column ``name`` means in ``df``: the column of that name, else the one whose question
+    text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is.
+
+    A name the file repeats is an error (the reader had to rename the copies); a name that
+    matches nothing is returned as it is, for :func:`require_columns` to report.
+
+    >>> df = pd.DataFrame(columns=["Q1", "Q2"])
+    >>> df.attrs["column_labels"] = {"Q2": ("What could we do better?", "QID2_TEXT", "QID2")}
+    >>> resolve_column(df, "QID2", source="x.csv"), resolve_column(df, "what could we do better?", source="x.csv")
+    ('Q2', 'Q2')
+    >>> df.attrs["duplicate_columns"] = {"Q1": ["Q1", "Q1.1"]}
+    >>> resolve_column(df, "Q1", source="x.csv")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.MissingColumnError: x.csv: 2 columns are named 'Q1' (read as 'Q1', 'Q1.1'); pass one of those names, or rename the columns in the file so each name is used once
+    """
+    if name is None:
+        return None
+    src = str(source) if source is not None else "the table"
+    duplicates = df.attrs.get("duplicate_columns") or {}
+    if name in duplicates:
+        names = duplicates[name]
+        raise MissingColumnError(
+            f"{src}: {len(names)} columns are named {name!r} (read as {', '.join(repr(n) for n in names)}); "
+            "pass one of those names, or rename the columns in the file so each name is used once"
+        )
+    if name in df.columns:
+        return name
+    key = name.casefold().strip()
+    labels = df.attrs.get("column_labels") or {}
+    matches = [col for col, names in labels.items() if any(n.casefold().strip() == key for n in names)]
+    if len(matches) > 1:
+        raise MissingColumnError(
+            f"{src}: {name!r} is the question of {len(matches)} columns ({', '.join(repr(m) for m in matches)}); "
+            "pass one of those column names"
+        )
+    return matches[0] if matches else name

@@ -21,12 +21,14 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.tableio.encoding import (
+    check_guess,
     decode_sample,
     detect_encoding,
     detect_separator,
     is_gzip,
     normalize_sep,
     open_text_output,
+    invalid_utf8_lines,
     read_sample,
 )
 from feedback_classifier.tableio.formulas import neutralize_formulas
@@ -34,30 +36,47 @@ from feedback_classifier.tableio.formulas import neutralize_formulas
 # --------------------------------------------------------------------------- reading
 
 
-def _csv_options(path: Path, kind: str, encoding: str | None, sep: str | None) -> tuple[str, str]:
+def _csv_options(
+    path: Path, kind: str, encoding: str | None, sep: str | None, errors: str
+) -> tuple[str, str, list[str]]:
     gz = is_gzip(path)
     sample, truncated = read_sample(path, gz)
     if encoding is None:
-        encoding = detect_encoding(sample, truncated=truncated)
+        encoding = check_guess(path, gz, detect_encoding(sample, truncated=truncated), errors=errors)
     elif sample.startswith(codecs.BOM_UTF8) and codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
-    text = decode_sample(sample, encoding, path)
+    text = decode_sample(sample, encoding, path, errors=errors)
     sep = normalize_sep(sep, path)
     if sep is None:
         sep = detect_separator(text)
         if kind == "tsv" and "\t" in text.split("\n", 1)[0]:
             sep = "\t"
-    return encoding, sep
+    return encoding, sep, _raw_header(text, sep)
+
+
+def _raw_header(text: str, sep: str) -> list[str]:
+    """The column names as the file spells them (pandas renames a repeated name ``name.1``)."""
+    try:
+        first = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sep, quotechar='"', strict=False), [])
+    except csv.Error:
+        return []
+    return [c for c in first]
 
 
 def iter_csv(
-    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: str | None, as_text: bool
+    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: str | None, as_text: bool,
+    encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of a CSV/TSV file (``sheet`` does not apply); sniffing errors raise at the call."""
-    encoding, sep = _csv_options(path, kind, encoding, sep)
+    """Chunks of a CSV/TSV file (``sheet`` does not apply); sniffing errors raise at the call.
+
+    ``encoding_errors="replace"`` reads bytes that are not valid in the encoding as U+FFFD;
+    by default they are an error naming the lines.
+    """
+    encoding, sep, header = _csv_options(path, kind, encoding, sep, encoding_errors)
     kwargs: dict[str, Any] = dict(
         sep=sep,
         encoding=encoding,
+        encoding_errors=encoding_errors,
         skip_blank_lines=False,
         keep_default_na=False,
         na_values=[""],
@@ -67,7 +86,14 @@ def iter_csv(
     )
     if as_text:
         kwargs["dtype"] = str
-    return _guarded_csv(path, encoding, sep, chunksize, kwargs)
+    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header)
+
+
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str]) -> Iterator[pd.DataFrame]:
+    for df in frames:
+        if len(header) == len(df.columns):
+            df.attrs["header"] = header
+        yield df
 
 
 def _sep_name(sep: str) -> str:
@@ -104,15 +130,29 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
     except pd.errors.EmptyDataError:
         yield pd.DataFrame()
     except pd.errors.ParserError as exc:
-        raise InputFileError(f"{path}: malformed CSV: {exc} {hint}") from None
+        raise InputFileError(f"{path}: malformed CSV: {_one_line(exc)} {hint}") from None
     except UnicodeDecodeError as exc:
+        where = ""
+        if codecs.lookup(encoding).name == "utf-8":
+            lines, total = invalid_utf8_lines(path, is_gzip(path))
+            where = f" on line {', '.join(map(str, lines))}{', ...' if total > len(lines) else ''}" if lines else ""
         raise InputFileError(
-            f"{path}: not valid {encoding} ({exc.reason} at byte {exc.start} of the decoded stream); "
-            "the start of the file looked like that encoding but later bytes do not; "
-            "pass the real encoding=, e.g. encoding='cp1251' (CLI: --encoding)"
+            f"{path}: not valid {encoding}{where} ({exc.reason}); the start of the file looked like that encoding "
+            "but later bytes do not; pass the real encoding, e.g. --encoding cp1251 (library: encoding=), "
+            "or --encoding-errors replace to read the bad bytes as '\ufffd'"
         ) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
+
+
+def _one_line(exc: Exception) -> str:
+    """pandas' parser messages end in a newline and sometimes span lines: one line for the CLI.
+
+    >>> _one_line(ValueError("Error tokenizing data. C error: Expected 2 fields in line 3, saw 3\\n"))
+    'Error tokenizing data. C error: Expected 2 fields in line 3, saw 3'
+    """
+    return " ".join(str(exc).split())
+
 
 # --------------------------------------------------------------------------- writing
 

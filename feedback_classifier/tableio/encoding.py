@@ -11,6 +11,8 @@ import codecs
 import csv
 import gzip
 import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
@@ -183,10 +185,12 @@ def read_sample(path: Path, gz: bool) -> tuple[bytes, bool]:
     return sample[:_SAMPLE_BYTES], truncated
 
 
-def decode_sample(sample: bytes, encoding: str, path: Path) -> str:
+def decode_sample(sample: bytes, encoding: str, path: Path, errors: str = "strict") -> str:
     """``sample`` decoded; a character cut at its end is dropped, a wrong encoding is an ``InputFileError``."""
+    if errors not in ENCODING_ERRORS:
+        raise InputFileError(f"{path}: encoding errors {errors!r} unknown; use one of: {', '.join(ENCODING_ERRORS)}")
     try:
-        return codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=False)
+        return codecs.getincrementaldecoder(encoding)(errors).decode(sample, final=False)
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path}: cannot decode the file as {encoding} ({exc.reason} at byte {exc.start}); "
@@ -201,3 +205,134 @@ def open_text_output(tmp: Path, encoding: str, gz: bool):
     if gz:
         return io.TextIOWrapper(gzip.open(tmp, "wb"), encoding=encoding, newline="")
     return open(tmp, "w", encoding=encoding, newline="")
+
+
+# --------------------------------------------------------------------------- validating a guess
+
+_BLOCK = 1 << 20
+#: Checked in full; beyond this, evenly spaced blocks of the rest (keeps a 10 GB file quick).
+_FULL_CHECK_BYTES = 64 * _BLOCK
+_SAMPLED_BLOCKS = 32
+_INVALID = re.compile("[\udc80-\udcff]+")
+ENCODING_ERRORS = ("strict", "replace")
+
+
+def utf8_profile(data: bytes) -> tuple[int, int]:
+    """(non-ASCII characters that are valid UTF-8, runs of bytes that are not) in ``data``.
+
+    Text in a single-byte code page has almost no valid multi-byte UTF-8 sequences; UTF-8
+    text with a damaged character has many valid ones and a few bad runs.
+
+    >>> utf8_profile("Доставка быстрая".encode("utf-8"))
+    (15, 0)
+    >>> utf8_profile("Доставка быстрая".encode("utf-8") + b"\\xff ok")
+    (15, 1)
+    >>> utf8_profile("Доставка быстрая".encode("cp1251"))[0]
+    0
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    bad = _INVALID.findall(text)
+    non_ascii = sum(1 for c in text if c > "\x7f")
+    return non_ascii - sum(len(b) for b in bad), len(bad)
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 with a few damaged bytes rather than another encoding.
+
+    >>> mostly_utf8("Очень долго ждали курьера".encode("utf-8")[:-1] + b"\\xe0 !")
+    True
+    >>> mostly_utf8("Очень долго ждали курьера".encode("cp1251"))
+    False
+    """
+    valid, bad = utf8_profile(data)
+    return bad > 0 and valid >= 8 * bad
+
+
+def _blocks(path: Path, gz: bool) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of the first ``_FULL_CHECK_BYTES`` of a file, then of evenly spaced blocks."""
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as fh:
+        offset = 0
+        while offset < _FULL_CHECK_BYTES:
+            block = fh.read(_BLOCK)
+            if not block:
+                return
+            yield offset, block
+            offset += len(block)
+        if gz:  # seeking in a gzip stream means decompressing: read on, block by block
+            step = 1
+        else:
+            size = path.stat().st_size
+            step = max(1, (size - offset) // (_BLOCK * _SAMPLED_BLOCKS))
+        while True:
+            if step > 1:
+                offset += (step - 1) * _BLOCK
+                fh.seek(offset)
+            block = fh.read(_BLOCK)
+            if not block:
+                return
+            yield offset, block
+            offset += len(block)
+
+
+def invalid_utf8_lines(path: Path, gz: bool, limit: int = 5) -> tuple[list[int], int]:
+    """Line numbers (1-based) of the first ``limit`` lines holding bytes that are not UTF-8,
+    and how many bad byte runs the whole file has."""
+    opener = gzip.open if gz else open
+    lines: list[int] = []
+    total = 0
+    line = 1
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    with opener(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            text = decoder.decode(block)
+            for match in _INVALID.finditer(text):
+                total += 1
+                if len(lines) < limit:
+                    lines.append(line + text.count("\n", 0, match.start()))
+            line += text.count("\n")
+    return lines, total
+
+
+def check_guess(path: Path, gz: bool, encoding: str, *, errors: str = "strict") -> str:
+    """The encoding to read ``path`` with, after checking a guessed single-byte ``encoding``
+    against the whole file (or its first 64 MB and evenly spaced blocks of the rest).
+
+    A file that is UTF-8 apart from a few damaged bytes is never read as cp1251: with
+    ``errors="strict"`` that is an ``InputFileError`` naming the lines, with
+    ``errors="replace"`` it is read as UTF-8 with the damaged bytes as U+FFFD. A file that
+    turns out to mix encodings is an error naming where.
+    """
+    if codecs.lookup(encoding).name in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"):
+        return encoding
+    try:
+        for offset, block in _blocks(path, gz):
+            if mostly_utf8(block[:-4] if len(block) == _BLOCK else block):  # a block may end mid-character
+                if offset == 0:
+                    return _damaged_utf8(path, gz, errors)
+                raise InputFileError(
+                    f"{path}: starts as {encoding} but is UTF-8 from about byte {offset}: the file mixes "
+                    "encodings (two exports joined?); save it again in one encoding, e.g. UTF-8"
+                )
+            codecs.getincrementaldecoder(encoding)("strict").decode(block, final=False)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not valid {encoding} (byte 0x{exc.object[exc.start]:02x} at byte {offset + exc.start}): "
+            "the file mixes encodings or is in another one; pass the real encoding with --encoding "
+            "(library: encoding=)"
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
+    return encoding
+
+
+def _damaged_utf8(path: Path, gz: bool, errors: str) -> str:
+    if errors == "replace":
+        return "utf-8"
+    lines, total = invalid_utf8_lines(path, gz)
+    listed = ", ".join(str(n) for n in lines) + (", ..." if total > len(lines) else "")
+    raise InputFileError(
+        f"{path}: UTF-8 text with {total} invalid byte sequence{'s' * (total != 1)} (line {listed}), "
+        "probably damaged characters; fix those lines, or pass --encoding-errors replace to read them as '\ufffd' "
+        "(library: encoding_errors='replace'), or --encoding if the file is in another encoding"
+    )

@@ -17,21 +17,29 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.tableio.cells import scalar_text
-from feedback_classifier.tableio.encoding import decode_sample, detect_encoding, is_gzip, open_text_output, read_sample
+from feedback_classifier.tableio.encoding import (
+    check_guess,
+    decode_sample,
+    detect_encoding,
+    is_gzip,
+    open_text_output,
+    read_sample,
+)
 
 
 def iter_jsonl(
-    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: Any, as_text: bool
+    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: Any, as_text: bool,
+    encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
     """Chunks of a JSON Lines file, or of a JSON array of objects (``sheet``/``sep`` do not apply)."""
     gz = is_gzip(path)
     sample, truncated = read_sample(path, gz)
     if encoding is None:
-        encoding = detect_encoding(sample, truncated=truncated)
-    head = decode_sample(sample, encoding, path).lstrip("\ufeff \t\r\n")
+        encoding = check_guess(path, gz, detect_encoding(sample, truncated=truncated), errors=encoding_errors)
+    head = decode_sample(sample, encoding, path, errors=encoding_errors).lstrip("\ufeff \t\r\n")
     if head.startswith("["):
-        return _iter_json_array(path, gz, encoding, chunksize, as_text)
-    return _iter_json_lines(path, gz, encoding, chunksize, as_text)
+        return _iter_json_array(path, gz, encoding, chunksize, as_text, encoding_errors)
+    return _iter_json_lines(path, gz, encoding, chunksize, as_text, encoding_errors)
 
 
 def _records_frame(records: list[dict], columns: dict, as_text: bool) -> pd.DataFrame:
@@ -45,13 +53,13 @@ def _records_frame(records: list[dict], columns: dict, as_text: bool) -> pd.Data
     return pd.DataFrame({c: pd.Series(vals, dtype="str") for c, vals in data.items()}, columns=cols)
 
 
-def _iter_json_lines(path, gz, encoding, chunksize, as_text) -> Iterator[pd.DataFrame]:
+def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:
     opener = gzip.open if gz else open
     columns: dict = {}
     records: list[dict] = []
     emitted = False
     try:
-        with opener(path, "rt", encoding=encoding, newline="") as fh:
+        with opener(path, "rt", encoding=encoding, errors=errors, newline="") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if lineno == 1:
                     line = line.lstrip("\ufeff")
@@ -87,10 +95,10 @@ def _iter_json_lines(path, gz, encoding, chunksize, as_text) -> Iterator[pd.Data
         yield _records_frame(records, columns, as_text)
 
 
-def _iter_json_array(path, gz, encoding, chunksize, as_text) -> Iterator[pd.DataFrame]:
+def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:
     opener = gzip.open if gz else open
     try:
-        with opener(path, "rt", encoding=encoding) as fh:
+        with opener(path, "rt", encoding=encoding, errors=errors) as fh:
             data = json.load(fh)
     except json.JSONDecodeError as exc:
         raise InputFileError(

@@ -18,9 +18,10 @@ from feedback_classifier.tableio.cells import frame_to_text
 
 
 def iter_parquet(
-    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: Any, sep: Any, as_text: bool
+    path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: Any, sep: Any, as_text: bool,
+    encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of a Parquet file, batch by batch (``sheet``/``encoding``/``sep`` do not apply)."""
+    """Chunks of a Parquet file, batch by batch (``sheet``/``encoding``/``encoding_errors``/``sep`` do not apply)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.encoding import ENCODING_ERRORS
+from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format
 
 __all__ = ["iter_table", "read_table"]
@@ -37,11 +39,16 @@ def read_table(
     encoding: str | None = None,
     sep: str | None = None,
     as_text: bool = True,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
 ) -> pd.DataFrame:
     """Read a whole table file into one DataFrame (see the module doc for the rules).
 
     ``sheet`` picks an XLSX sheet by name or 0-based index (default: the first).
-    ``encoding`` and ``sep`` override sniffing for CSV/TSV/TXT.
+    ``encoding`` and ``sep`` override sniffing for CSV/TSV/TXT. Survey-platform
+    exports (Qualtrics, SurveyMonkey) lose their extra header rows; ``skip_rows=N``
+    says there are N of them under the column names (0: none). The frame's
+    ``attrs["column_labels"]`` keeps what they said (question texts, Qualtrics ids).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
@@ -51,11 +58,14 @@ def read_table(
     (['007', '008'], 'Дорого, но быстро', ['9', nan])
     """
     chunks = list(
-        iter_table(path, chunksize=None, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text)
+        iter_table(path, chunksize=None, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
+                   skip_rows=skip_rows, encoding_errors=encoding_errors)
     )
     if len(chunks) == 1:
         return chunks[0]
-    return pd.concat(chunks, ignore_index=True)
+    df = pd.concat(chunks, ignore_index=True)
+    df.attrs = dict(chunks[0].attrs)
+    return df
 
 
 def iter_table(
@@ -67,6 +77,8 @@ def iter_table(
     encoding: str | None = None,
     sep: str | None = None,
     as_text: bool = True,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
     """Read a table file as DataFrames of at most ``chunksize`` rows.
 
@@ -85,12 +97,70 @@ def iter_table(
     """
     if chunksize is not None and chunksize < 1:
         raise ValueError("chunksize must be a positive number of rows")
+    if skip_rows is not None and (isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0):
+        raise InputFileError(f"skip_rows must be a whole number of rows, 0 or more (CLI: --skip-rows), not {skip_rows!r}")
+    if encoding_errors not in ENCODING_ERRORS:
+        raise InputFileError(
+            f"encoding_errors {encoding_errors!r} is unknown; use one of: {', '.join(ENCODING_ERRORS)} "
+            "(CLI: --encoding-errors)"
+        )
     path = _check_input(path)
     kind = detect_format(path, fmt)
     spec = REGISTRY[kind]
     if sheet is not None and not spec.has_sheets:
         raise InputFileError(f"{path}: sheet= applies to XLSX files only, this is a {kind} file")
-    return _renumber(spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text))
+    chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
+                         encoding_errors=encoding_errors)
+    return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+
+
+def _without_header_rows(
+    gen: Iterator[pd.DataFrame], path: Path, skip_rows: int | None, chunksize: int | None, *, detect: bool
+) -> Iterator[pd.DataFrame]:
+    """The chunks with a survey platform's extra header rows dropped and its labels in ``attrs``."""
+    head: list[pd.DataFrame] = []
+    for df in gen:
+        head.append(df)
+        if sum(len(d) for d in head) >= HEAD_ROWS:
+            break
+    if not head:
+        return
+    first = head[0] if len(head) == 1 else pd.concat(head, ignore_index=True)
+    header = head[0].attrs.get("header")
+    if detect or skip_rows:
+        layout = detect_layout(first, skip_rows)
+    else:
+        layout = ExportLayout()
+    if layout.skip > len(first):
+        raise InputFileError(
+            f"{path}: skip_rows={layout.skip} (CLI: --skip-rows) but the table has only {len(first)} row(s) "
+            "under the column names; pass a smaller number"
+        )
+    attrs = {"export_platform": layout.platform, "header_rows_skipped": layout.skip,
+             "column_labels": layout.labels, "duplicate_columns": _duplicates(first.columns, header)}
+    first = first.iloc[layout.skip:]
+    step = chunksize or max(len(first), 1)
+    for start in range(0, max(len(first), 1), step):  # an empty table still yields its columns
+        yield _tidy(first.iloc[start : start + step].copy(), layout, attrs)
+    for df in gen:
+        yield _tidy(df, layout, attrs)
+
+
+def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict) -> pd.DataFrame:
+    if layout.rename:
+        df = df.rename(columns=layout.rename)
+    df.attrs = dict(attrs)
+    return df
+
+
+def _duplicates(columns, header: list[str] | None) -> dict[str, list[str]]:
+    """Names the file repeats, each with the names the columns were given (``x``, ``x.1``...)."""
+    if not header or len(header) != len(columns):
+        return {}
+    groups: dict[str, list[str]] = {}
+    for raw, name in zip(header, columns, strict=True):
+        groups.setdefault(str(raw).lstrip("\ufeff"), []).append(str(name))
+    return {raw: names for raw, names in groups.items() if len(names) > 1 and raw}
 
 
 def _renumber(gen: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

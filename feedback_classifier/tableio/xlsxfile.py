@@ -34,9 +34,10 @@ _EXCEL_MAX_COLUMNS = 16_384
 
 
 def iter_xlsx(
-    path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool
+    path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool,
+    encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of one sheet of a workbook, read whole first (``encoding``/``sep`` do not apply)."""
+    """Chunks of one sheet of a workbook, read whole first (``encoding``/``encoding_errors``/``sep`` do not apply)."""
     df = _read_xlsx(path, sheet, as_text)
     return _slices(df, chunksize)
 
@@ -122,6 +123,7 @@ def _rows_to_frame(rows: list[list], as_text: bool) -> pd.DataFrame:
             data[i] = pd.Series(list(col), dtype=object).infer_objects()
     df = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
     df.columns = names
+    df.attrs["header"] = [h or "" for h in header]
     return df
 
 
