@@ -36,6 +36,8 @@ def analyze_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
     title: opt.Title = None,
     min_n: opt.MinN = 30,
     jobs: opt.Jobs = 1,
@@ -58,7 +60,8 @@ def analyze_command(
             data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, by=by,
             period_col=period_col, freq=period, lang=lang, score_type=score_type, scale=scale,
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
-            encoding=encoding, sep=sep, queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
+            encoding=encoding, sep=sep, skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+            queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
             chunksize=chunksize, explain=evidence, progress=progress,
         )
     analyze_summary(result)

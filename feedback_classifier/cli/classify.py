@@ -28,6 +28,8 @@ def classify_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
     lang: Annotated[str, typer.Option("--lang", help="Language of the category names written, one of the model "
                                                      "taxonomy's (en, ru for the bundled model).")] = "en",
     probabilities: Annotated[bool, typer.Option(
@@ -72,5 +74,6 @@ def classify_command(
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
         with progress_for(err_console, quiet=quiet, description="classifying", label="classified") as progress:
             summary = classify_file(data, out, fmt=in_fmt, out_fmt=out_fmt, sheet=sheet, encoding=encoding, sep=sep,
+                                    skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)

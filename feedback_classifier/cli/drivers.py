@@ -48,6 +48,8 @@ def drivers_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -64,6 +66,7 @@ def drivers_command(
         categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=opt.model_for_job(model, trust_model),
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
         confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
+        skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
     )
     drivers_summary(result.drivers, by=by, top=top, confidence=confidence)
     if result.paths:

@@ -37,6 +37,12 @@ Sheet = Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name (
 Encoding = Annotated[Optional[str], typer.Option(
     "--encoding", help="CSV encoding (default: detected, e.g. utf-8, cp1251, utf-16).")]
 Sep = Annotated[Optional[str], typer.Option("--sep", help="CSV delimiter (default: detected).")]
+SkipRows = Annotated[Optional[int], typer.Option(
+    "--skip-rows", min=0, help="Extra header rows under the column names to skip (default: detected for Qualtrics "
+                               "and SurveyMonkey exports; 0 turns detection off).")]
+EncodingErrors = Annotated[str, typer.Option(
+    "--encoding-errors", help="Bytes the encoding cannot decode: 'strict' (an error naming the lines) or "
+                              "'replace' (read them as \ufffd).")]
 
 # ---- columns
 TextCol = Annotated[str, typer.Option("--text-col", help="Column with the comments.")]
@@ -95,6 +101,23 @@ def model_for_job(model: Optional[Path], trust_model: bool):
     from feedback_classifier.model.persist import load_model
 
     return load_model(model, trusted=True)
+
+
+def read_options(sheet: Optional[str], encoding: Optional[str], sep: Optional[str], skip_rows: Optional[int],
+                 encoding_errors: str, input_format: Optional[str] = None) -> dict:
+    """The table-reading options of a command, as ``read_table`` takes them.
+
+    >>> read_options(None, "cp1251", ";", 2, "strict")
+    {'fmt': None, 'sheet': None, 'encoding': 'cp1251', 'sep': ';', 'skip_rows': 2, 'encoding_errors': 'strict'}
+    """
+    return dict(fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
+                encoding_errors=encoding_errors_choice(encoding_errors))
+
+
+def encoding_errors_choice(value: str) -> str:
+    """``--encoding-errors`` checked: a usage error unless 'strict' or 'replace'."""
+    check_choice(value, ("strict", "replace"), "a way to handle encoding errors", "--encoding-errors")
+    return value
 
 
 def split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:

@@ -31,6 +31,8 @@ def route_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -45,6 +47,7 @@ def route_command(
         data, out_dir, text_col=text_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
         sheet=sheet, encoding=encoding, sep=sep,
+        skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
     )
     if result.classified_here:
         typer.echo(f"Classified {result.rows:,} rows.")

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from feedback_classifier.cli import options as opt
 from feedback_classifier.cli.render import console, taxonomy_counts, taxonomy_tree
 from feedback_classifier.taxonomy import DEFAULT_OWNER, load_taxonomy
 
@@ -57,6 +58,11 @@ def infer_command(
         "--name", help="Taxonomy name (default: the output file's stem).")] = None,
     owner: Annotated[str, typer.Option("--owner", help="Owner team given to every parent.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Build a taxonomy from the labels of a data file, for when you have none.
 
@@ -68,7 +74,8 @@ def infer_command(
 
     if output.exists() and not force:
         raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
-    result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner)
+    result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner,
+                                 read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     typer.echo(
         f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {result.rows} rows "
         f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"

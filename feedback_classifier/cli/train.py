@@ -32,6 +32,11 @@ def train_command(
              "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
              "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     )] = "none",
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
@@ -43,7 +48,8 @@ def train_command(
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                        group_col=group_col, cv=cv, embeddings=embeddings)
+                        group_col=group_col, cv=cv, embeddings=embeddings,
+                        read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
@@ -63,6 +69,11 @@ def evaluate_command(
     text_col: opt.TextCol = "text",
     labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the gold labels.")] = "labels",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Score a model on labelled comments: micro/macro F1, per-category table, confusions.
 
@@ -72,7 +83,8 @@ def evaluate_command(
 
     from feedback_classifier.jobs import evaluate_file
 
-    report = evaluate_file(data, opt.model_for_job(model, trust_model), text_col=text_col, labels_col=labels_col)
+    report = evaluate_file(data, opt.model_for_job(model, trust_model), text_col=text_col, labels_col=labels_col,
+                           read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -124,6 +124,8 @@ def analyze(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
     queue_format: str | None = None,
     explain: bool = True,
     min_n: int = 30,
@@ -152,15 +154,18 @@ def analyze(
     PosixPath('out/report.html')
     """
     from feedback_classifier.insights import ScoreSpec
-    from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table
+    from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table, peek_table, resolve_column
 
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
-    chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    first, chunks = peek_table(iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep,
+                                          skip_rows=skip_rows, encoding_errors=encoding_errors))
+    text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
+                                                  for c in (text_col, score_col, by, period_col, *(keep or ())))
     head, chunks = _read_head(chunks, text_col)
-    plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col, keep=keep,
-                 lang=lang, model=model, taxonomy=taxonomy)
+    plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
+                 keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     try:

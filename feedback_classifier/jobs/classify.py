@@ -50,6 +50,8 @@ def classify_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
     chunksize: int = 50_000,
     jobs: int = 1,
     lang: str = "en",
@@ -77,16 +79,18 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, iter_table
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, iter_table, peek_table, resolve_column
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
-    opts = _Options(text_col, lang, probabilities, explain, review_margin)
     total = estimate_total_rows(input, fmt) if progress is not None else None
 
     start = time.perf_counter()
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
-    chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep,
+                        skip_rows=skip_rows, encoding_errors=encoding_errors)
+    first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
+    opts = _Options(resolve_column(first, text_col, source=input), lang, probabilities, explain, review_margin)
     with TableWriter(output, fmt=out_fmt) as writer:
         for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
             writer.write(enriched)

@@ -48,6 +48,8 @@ def drivers_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -65,12 +67,15 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import read_table
+    from feedback_classifier.tableio import read_table, resolve_column
 
     out = Path(out) if out is not None else None
     if out is not None and not out.parent.is_dir():
         raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
+                    encoding_errors=encoding_errors)
+    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
+                                           for c in (text_col, score_col, by, period_col))
     if text_col is not None:
         df, model_taxonomy = _classify(df, data, text_col, model)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy

@@ -41,6 +41,8 @@ def report_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
     min_n: int = 30,
     n_boot: int = 1000,
 ) -> ReportFileResult:
@@ -54,11 +56,14 @@ def report_file(
     """
     from feedback_classifier.insights import ScoreSpec, detect_period_column, parse_scores, route
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import read_table, require_columns
+    from feedback_classifier.tableio import read_table, require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
+                    encoding_errors=encoding_errors)
+    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
+                                           for c in (text_col, score_col, by, period_col))
     if "categories" not in df.columns:
         raise InputFileError(
             f"{data}: has no 'categories' column, so it is not classified yet; run "

@@ -36,6 +36,8 @@ def route_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    skip_rows: int | None = None,
+    encoding_errors: str = "strict",
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
@@ -48,10 +50,13 @@ def route_file(
     """
     from feedback_classifier.lang import majority_language
     from feedback_classifier.model.default import load_model_and_taxonomy
-    from feedback_classifier.tableio import read_table, require_columns
+    from feedback_classifier.tableio import read_table, require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
-    df = read_table(data, fmt=in_fmt, sheet=sheet, encoding=encoding, sep=sep)
+    df = read_table(data, fmt=in_fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
+                    encoding_errors=encoding_errors)
+    text_col, score_col = (resolve_column(df, c, source=data) for c in (text_col, score_col))
+    keep = [resolve_column(df, c, source=data) for c in keep]
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
     if lang is None:
         lang = majority_language(df[text_col])

@@ -18,7 +18,7 @@ from feedback_classifier.model import (
     load_model,
     save_model,
 )
-from feedback_classifier.tableio import read_table, require_columns
+from feedback_classifier.tableio import read_table, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
@@ -52,14 +52,17 @@ def read_labelled_table(
     labels_col: str = "labels",
     taxonomy=None,
     group_col: str | None = None,
+    read_options: dict | None = None,
 ) -> LabelledData:
     """Read a labelled CSV/XLSX/... and parse its label cells.
 
     ``taxonomy``: a ``Taxonomy``, a bundled name (``cx-default``) or a YAML path; when
     ``None`` it is inferred from the label cells. An unknown label raises ``LabelError``
     naming the 1-based data row, the column and the closest taxonomy paths.
+    ``read_options`` go to ``read_table`` (``encoding``, ``sep``, ``sheet``, ``skip_rows``...).
     """
-    df = read_table(data)
+    df = read_table(data, **(read_options or {}))
+    text_col, labels_col, group_col = (resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col))
     needed = [text_col, labels_col] + ([group_col] if group_col else [])
     require_columns(df, needed, source=str(data))
     cells = df[labels_col].tolist()
@@ -89,6 +92,7 @@ def train_file(
     cv: int = 5,
     params: dict | None = None,
     embeddings: str = "none",
+    read_options: dict | None = None,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -111,7 +115,8 @@ def train_file(
     (12, True, [[('service', 'staff')]])
     """
     table = read_labelled_table(
-        data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col
+        data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
+        read_options=read_options,
     )
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
@@ -128,11 +133,14 @@ def train_file(
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds)
 
 
-def evaluate_file(data, model_path, *, text_col: str = "text", labels_col: str = "labels") -> EvaluationReport:
+def evaluate_file(
+    data, model_path, *, text_col: str = "text", labels_col: str = "labels", read_options: dict | None = None
+) -> EvaluationReport:
     """Score a saved model (a model file, or a fitted classifier) on a labelled table (labels parsed
     with the model's taxonomy)."""
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
-    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_)
+    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
+                                read_options=read_options)
     predicted = model.predict_labels(table.texts)
     return evaluate_predictions(table.labels, predicted, model.taxonomy_)
 

@@ -43,11 +43,11 @@ checks required columns.
 """
 
 from feedback_classifier.tableio.atomic import write_file_atomic
-from feedback_classifier.tableio.columns import require_columns
+from feedback_classifier.tableio.columns import require_columns, resolve_column
 from feedback_classifier.tableio.encoding import detect_encoding, detect_separator
 from feedback_classifier.tableio.formats import FORMATS, detect_format
 from feedback_classifier.tableio.formulas import neutralize_formulas
-from feedback_classifier.tableio.reading import iter_table, read_table
+from feedback_classifier.tableio.reading import iter_table, peek_table, read_table
 from feedback_classifier.tableio.rowcount import estimate_total_rows
 from feedback_classifier.tableio.writing import TableWriter, write_table
 from feedback_classifier.tableio.xlsxfile import EXCEL_MAX_DATA_ROWS
@@ -62,8 +62,10 @@ __all__ = [
     "estimate_total_rows",
     "iter_table",
     "neutralize_formulas",
+    "peek_table",
     "read_table",
     "require_columns",
+    "resolve_column",
     "write_file_atomic",
     "write_table",
 ]

@@ -89,8 +89,10 @@ def _qualtrics(columns: list[str], rows: list[list[str]]) -> ExportLayout | None
                 qid = _import_id(raw)
                 if qid:
                     names.append(qid)
-                    base = qid.split("_", 1)[0]
-                    if base != qid:
+                    base, _, suffix = qid.partition("_")
+                    # QID2_TEXT is question 2's answer, QID3_1 an item of question 3; QID2_TEXT_...Topics
+                    # and the like are Text iQ columns about an answer, not the answer
+                    if suffix == "TEXT" or re.fullmatch(r"\d+(_\d+)*", suffix):
                         names.append(base)
                 labels[col] = tuple(dict.fromkeys(n for n in names if n and n != col))
             return ExportLayout("qualtrics", 2, labels={c: n for c, n in labels.items() if n})

@@ -6,6 +6,7 @@ Each format's reader is in its own module (``csvfile``, ``jsonlfile``, ``parquet
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from feedback_classifier.tableio.encoding import ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format
 
-__all__ = ["iter_table", "read_table"]
+__all__ = ["iter_table", "peek_table", "read_table"]
 
 
 def _check_input(path: str | os.PathLike) -> Path:
@@ -112,6 +113,21 @@ def iter_table(
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+
+
+def peek_table(chunks: Iterator[pd.DataFrame]) -> tuple[pd.DataFrame, Iterator[pd.DataFrame]]:
+    """(the first chunk, all the chunks again): to look at the columns before streaming the rest.
+
+    >>> import itertools
+    >>> first, again = peek_table(iter([pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [2]})]))
+    >>> list(first.columns), [len(c) for c in again]
+    (['a'], [1, 1])
+    """
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return pd.DataFrame(), iter([pd.DataFrame()])
+    return first, itertools.chain([first], chunks)
 
 
 def _without_header_rows(
