@@ -64,4 +64,4 @@ def analyze_command(
             queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
             chunksize=chunksize, explain=evidence, progress=progress,
         )
-    analyze_summary(result)
+    analyze_summary(result, score_col=score_col)

@@ -71,15 +71,19 @@ def metric_line(drivers) -> str:
             f"{overall.ci_high:.{digits}f}, {overall.n_scored:,} scores)")
 
 
-def analyze_summary(result) -> None:
+def analyze_summary(result, *, score_col: str | None = None) -> None:
     for note in result.notes:
         typer.echo(note)
     typer.echo("")
     share = f"{result.classified / result.comments:.0%}" if result.comments else "n/a"
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
                f"{result.needs_review:,} need review)")
-    typer.echo(metric_line(result.drivers) if result.drivers is not None
-               else "Score: none (give --score-col to see drivers)")
+    if result.drivers is not None:
+        typer.echo(metric_line(result.drivers))
+    elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
+        typer.echo(f"Score: none (no valid scores in '{score_col}', so no drivers)")
+    else:
+        typer.echo("Score: none (give --score-col to see drivers)")
     top = result.top_negative_drivers(3)
     if len(top):
         typer.echo("Top negative drivers:")

@@ -50,6 +50,8 @@ def train_command(
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings,
                         read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+    for note in result.notes:
+        typer.echo(note, err=True)
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "

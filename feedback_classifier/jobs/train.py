@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +43,8 @@ class TrainResult:
     taxonomy_inferred: bool
     cv_report: EvaluationReport | None
     fit_seconds: float
+    #: What the user should know about the training data (e.g. only one category labelled).
+    notes: list[str] = field(default_factory=list)
 
 
 def read_labelled_table(
@@ -130,7 +132,16 @@ def train_file(
     fit_seconds = time.perf_counter() - start
     metrics = report.summary() if report is not None else {}
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts))
-    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds)
+    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
+                       _label_notes(table, labels_col))
+
+
+def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
+    parents = {label[0] for row in table.labels for label in row}
+    if len(parents) == 1:
+        return [f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so the "
+                "model can only tell that category from none; label examples of the other categories too."]
+    return []
 
 
 def evaluate_file(
