@@ -307,6 +307,11 @@ def check_guess(path: Path, gz: bool, encoding: str, *, errors: str = "strict") 
         return encoding
     try:
         for offset, block in _blocks(path, gz):
+            if offset == 0 and _looks_binary(block):
+                raise InputFileError(
+                    f"{path}: looks like a binary file, not a text table ({_control_share(block):.0%} control bytes); "
+                    "check the path, or export the survey as CSV or XLSX"
+                )
             if mostly_utf8(block[:-4] if len(block) == _BLOCK else block):  # a block may end mid-character
                 if offset == 0:
                     return _damaged_utf8(path, gz, errors)
@@ -324,6 +329,22 @@ def check_guess(path: Path, gz: bool, encoding: str, *, errors: str = "strict") 
     except (OSError, EOFError) as exc:
         raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
     return encoding
+
+
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _control_share(data: bytes) -> float:
+    return (len(data) - len(data.translate(None, _CONTROL))) / max(len(data), 1)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Text tables have next to no control bytes; images, archives and executables have many.
+
+    >>> _looks_binary(bytes(range(256)) * 4), _looks_binary("id,comment\\n1,a NUL \\x00 in a long comment\\n".encode())
+    (True, False)
+    """
+    return _control_share(data) > 0.05
 
 
 def _damaged_utf8(path: Path, gz: bool, errors: str) -> str:
