@@ -429,3 +429,30 @@ def test_hostile_input(case: Case, tmp_path, monkeypatch):
     leftovers = [p for p in tmp_path.rglob("*.tmp")]
     assert not leftovers, leftovers
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned-by-yaml").exists()
+
+
+@pytest.mark.slow
+def test_kill_9_during_classify_leaves_the_previous_output(tmp_path):
+    """A real SIGKILL mid-run: the old output is untouched and only a temp file is left (removed by a later
+    run once it is stale, see tableio/atomic.py)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "big.csv"
+    src.write_text(CSV_HEAD + "".join(f"{i},The courier was late again and support never answered {i},3\n"
+                                      for i in range(200_000)), encoding="utf-8")
+    out = tmp_path / "classified.csv"
+    out.write_text("previous result\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "feedback_classifier", "classify", str(src), "--text-col",
+                             "comment", "--out", str(out), "--chunksize", "5000", "-q"],
+                            cwd=Path(__file__).parent.parent, env=env)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".classified.csv.*.tmp")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    time.sleep(1.0)  # let it write a few chunks
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert out.read_text() == "previous result\n"

@@ -232,7 +232,7 @@ def utf8_profile(data: bytes) -> tuple[int, int]:
     """
     text = data.decode("utf-8", "surrogateescape")
     bad = _INVALID.findall(text)
-    non_ascii = sum(1 for c in text if c > "\x7f")
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # surrogates are non-ASCII too
     return non_ascii - sum(len(b) for b in bad), len(bad)
 
 
