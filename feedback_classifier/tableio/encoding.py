@@ -218,10 +218,10 @@ ENCODING_ERRORS = ("strict", "replace")
 
 
 def utf8_profile(data: bytes) -> tuple[int, int]:
-    """(non-ASCII characters that are valid UTF-8, runs of bytes that are not) in ``data``.
+    """(non-ASCII characters that are valid UTF-8, bytes that are not) in ``data``.
 
     Text in a single-byte code page has almost no valid multi-byte UTF-8 sequences; UTF-8
-    text with a damaged character has many valid ones and a few bad runs.
+    text with a damaged character has many valid ones and a few bad bytes.
 
     >>> utf8_profile("Доставка быстрая".encode("utf-8"))
     (15, 0)
@@ -230,10 +230,14 @@ def utf8_profile(data: bytes) -> tuple[int, int]:
     >>> utf8_profile("Доставка быстрая".encode("cp1251"))[0]
     0
     """
-    text = data.decode("utf-8", "surrogateescape")
-    bad = _INVALID.findall(text)
-    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # surrogates are non-ASCII too
-    return non_ascii - sum(len(b) for b in bad), len(bad)
+    # decode(..., "ignore") and translate() run in C: ~10 ms per MB, where a regex over the
+    # bad sequences of a cp1251 file took 50
+    good = data.decode("utf-8", "ignore")
+    ascii_bytes = len(data.translate(None, _HIGH_BYTES))
+    return len(good) - ascii_bytes, len(data) - len(good.encode("utf-8"))
+
+
+_HIGH_BYTES = bytes(range(128, 256))
 
 
 def mostly_utf8(data: bytes) -> bool:
