@@ -311,3 +311,46 @@ def test_the_payload_is_a_plain_npz_without_pickles(clf, tmp_path):
         assert "state" in archive.files
         for name in archive.files:
             assert not archive[name].dtype.hasobject
+
+
+# ---- signed model files
+
+
+def test_signed_models_load_only_with_the_right_key(clf, tmp_path):
+    key, other = b"k" * 32, b"x" * 32
+    path = save_model(clf, tmp_path / "m.fcmodel", sign_key=key)
+    assert load_model(path, verify_key=key).predict_labels(["late"]) == clf.predict_labels(["late"])
+    assert load_model(path).classes_ == clf.classes_  # a signature does not stop unverified loading
+    with pytest.raises(ModelFileError, match="signature does not match"):
+        load_model(path, verify_key=other)
+    with pytest.raises(ModelFileError, match="not signed"):
+        load_model(save_model(clf, tmp_path / "plain.fcmodel"), verify_key=key)
+    header = read_model_metadata(path)
+    header["training_rows"] = 10**6  # any edit of the header (or, through its checksum, the payload) breaks it
+    _write(path, header, path.read_bytes().split(b"\n", 2)[2])
+    with pytest.raises(ModelFileError, match="signature does not match"):
+        load_model(path, verify_key=key)
+
+
+def test_cli_sign_and_verify(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    runner = CliRunner()
+    data = tmp_path / "l.csv"
+    data.write_text("text,labels\n" + "late courier,Delivery\nrude staff,Service\n" * 4, encoding="utf-8")
+    key, wrong = tmp_path / "team.key", tmp_path / "wrong.key"
+    key.write_bytes(os.urandom(32))
+    wrong.write_bytes(os.urandom(32))
+    model = tmp_path / "m.fcmodel"
+    trained = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model), "--sign-key", str(key)])
+    assert trained.exit_code == 0, trained.output
+    ok = runner.invoke(app, ["evaluate", str(data), "--model", str(model), "--verify-key", str(key), "--json"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(app, ["evaluate", str(data), "--model", str(model), "--verify-key", str(wrong)])
+    assert bad.exit_code == 1 and "signature does not match" in bad.output
+    short = tmp_path / "short.key"
+    short.write_bytes(b"abc")
+    weak = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model), "--sign-key", str(short)])
+    assert weak.exit_code == 1 and "at least 16" in weak.output

@@ -22,6 +22,7 @@ def analyze_command(
     score_col: opt.ScoreCol = None,
     model: opt.Model = None,
     trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     taxonomy: opt.Taxonomy = None,
     by: opt.By = None,
     period_col: opt.PeriodCol = None,
@@ -55,12 +56,14 @@ def analyze_command(
     from feedback_classifier.jobs import analyze
 
     in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
+    model = opt.model_for_job(model, trust_model, verify_key)
     with progress_for(err_console, quiet=quiet, description="analyzing", label="analyzed") as progress:
         result = analyze(
-            data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, by=by,
+            data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
             period_col=period_col, freq=period, lang=lang, score_type=score_type, scale=scale,
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
-            encoding=encoding, sep=sep, skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+            encoding=encoding, sep=sep, skip_rows=skip_rows,
+            encoding_errors=opt.encoding_errors_choice(encoding_errors),
             queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
             chunksize=chunksize, explain=evidence, progress=progress,
         )

@@ -22,6 +22,7 @@ def classify_command(
         "--out", "-o", help="Output file; its extension sets the format (.csv, .xlsx, .parquet, .jsonl).")],
     model: opt.Model = None,
     trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     fmt: Annotated[Optional[str], typer.Option(
         "--format", help=f"Output format when the extension does not tell: {opt.TABLE_FORMATS}.")] = None,
     input_format: opt.InputFormat = None,
@@ -58,7 +59,7 @@ def classify_command(
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
     if scheduler is not None and engine != "dask":
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
-    clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model), None)
+    clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang not in languages:
         raise typer.BadParameter(

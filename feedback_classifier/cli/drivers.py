@@ -29,6 +29,7 @@ def drivers_command(
     model: Annotated[Optional[Path], typer.Option(
         "--model", "-m", help="Classify on the fly with this model file (needs --text-col).")] = None,
     trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     text_col: Annotated[Optional[str], typer.Option(
         "--text-col", help="Comment column to classify on the fly (default model unless --model).")] = None,
     taxonomy: Annotated[Optional[str], typer.Option(
@@ -61,9 +62,10 @@ def drivers_command(
         raise typer.BadParameter(f"'{out.name}': use a .csv, .xlsx, .parquet, .jsonl or .md file", param_hint="--out")
     if model is not None and text_col is None:
         raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
+    model = opt.model_for_job(model, trust_model, verify_key)
     result = drivers_file(
         data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
-        categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=opt.model_for_job(model, trust_model),
+        categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
         confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),

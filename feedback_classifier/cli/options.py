@@ -71,6 +71,8 @@ Model = Annotated[Optional[Path], typer.Option(
 TrustModel = Annotated[bool, typer.Option(
     "--trust-model", help="Load a model file of the old pickled format (before 0.3). Only for files you or your "
                           "team made: loading a pickle can run code hidden in it. Retrain to get a data-only file.")]
+VerifyKey = Annotated[Optional[Path], typer.Option(
+    "--verify-key", help="Key file: load the model only if `train --sign-key` signed it with this key.")]
 Taxonomy = Annotated[Optional[str], typer.Option(
     "--taxonomy", "-t", help="Taxonomy: a bundled name such as cx-default, or a YAML file (default: the model's).")]
 Lang = Annotated[Optional[str], typer.Option(
@@ -90,17 +92,21 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or p
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
 
 
-def model_for_job(model: Optional[Path], trust_model: bool):
-    """What a job gets as its model: the path, or with ``--trust-model`` the model loaded from it.
+def model_for_job(model: Optional[Path], trust_model: bool, verify_key: Optional[Path] = None):
+    """What a job gets as its model: the path, or with ``--trust-model`` / ``--verify-key`` the
+    model loaded from it here (trusted / checked against the key).
 
     Only an explicit ``--trust-model`` loads an old pickled file; jobs load every other file
     themselves, as data.
     """
-    if model is None or not trust_model:
+    if model is None or not (trust_model or verify_key):
+        if verify_key is not None:
+            raise typer.BadParameter("--verify-key checks a model file: give it with --model",
+                                     param_hint="--verify-key")
         return model
-    from feedback_classifier.model.persist import load_model
+    from feedback_classifier.model.persist import load_model, read_key
 
-    return load_model(model, trusted=True)
+    return load_model(model, trusted=trust_model, verify_key=read_key(verify_key) if verify_key else None)
 
 
 def read_options(sheet: Optional[str], encoding: Optional[str], sep: Optional[str], skip_rows: Optional[int],
@@ -118,6 +124,15 @@ def encoding_errors_choice(value: str) -> str:
     """``--encoding-errors`` checked: a usage error unless 'strict' or 'replace'."""
     check_choice(value, ("strict", "replace"), "a way to handle encoding errors", "--encoding-errors")
     return value
+
+
+def signing_key(path: Optional[Path]) -> Optional[bytes]:
+    """The key read from ``--sign-key``'s file (None without it)."""
+    if path is None:
+        return None
+    from feedback_classifier.model.persist import read_key
+
+    return read_key(path)
 
 
 def split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:

@@ -18,6 +18,7 @@ def route_command(
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Folder for one file per team, review and summary.")],
     model: opt.Model = None,
     trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     taxonomy: Annotated[Optional[str], typer.Option(
         "--taxonomy", "-t", help="Taxonomy of a classified file (default: the model's, else cx-default).")] = None,
     score_col: Annotated[Optional[str], typer.Option(
@@ -43,8 +44,9 @@ def route_command(
     from feedback_classifier.jobs import route_file
 
     opt.check_choice(fmt, opt.QUEUE_FORMATS, "a queue format", "--format")
+    model = opt.model_for_job(model, trust_model, verify_key)
     result = route_file(
-        data, out_dir, text_col=text_col, model=opt.model_for_job(model, trust_model), taxonomy=taxonomy, score_col=score_col,
+        data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
         sheet=sheet, encoding=encoding, sep=sep,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),

@@ -32,6 +32,8 @@ def train_command(
              "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
              "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     )] = "none",
+    sign_key: Annotated[Optional[Path], typer.Option(
+        "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -48,7 +50,7 @@ def train_command(
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                        group_col=group_col, cv=cv, embeddings=embeddings,
+                        group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     for note in result.notes:
         typer.echo(note, err=True)
@@ -68,6 +70,7 @@ def evaluate_command(
     data: LabelledData,
     model: Annotated[Path, typer.Option("--model", "-m", help="Model file from `train`.")],
     trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     text_col: opt.TextCol = "text",
     labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the gold labels.")] = "labels",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
@@ -85,7 +88,8 @@ def evaluate_command(
 
     from feedback_classifier.jobs import evaluate_file
 
-    report = evaluate_file(data, opt.model_for_job(model, trust_model), text_col=text_col, labels_col=labels_col,
+    model = opt.model_for_job(model, trust_model, verify_key)
+    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col,
                            read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

@@ -95,6 +95,7 @@ def train_file(
     params: dict | None = None,
     embeddings: str = "none",
     read_options: dict | None = None,
+    sign_key: bytes | None = None,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -131,7 +132,7 @@ def train_file(
     model = estimator.fit(table.texts, table.labels, groups=table.groups)
     fit_seconds = time.perf_counter() - start
     metrics = report.summary() if report is not None else {}
-    path = save_model(model, out, metrics=metrics, training_rows=len(table.texts))
+    path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        _label_notes(table, labels_col))
 

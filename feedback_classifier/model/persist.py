@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import hmac
 import json
 from importlib import metadata
 from pathlib import Path
@@ -64,11 +65,16 @@ def _runtime_versions() -> dict[str, str | None]:
     }
 
 
-def save_model(clf, path, *, metrics: dict | None = None, training_rows: int | None = None) -> Path:
+def save_model(
+    clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None
+) -> Path:
     """Write a fitted classifier to ``path`` atomically (temp file + rename).
 
     ``metrics`` (e.g. cross-validated F1 scores) and ``training_rows`` are stored in
     the header so ``read_model_metadata`` can show them without loading the model.
+    ``sign_key`` adds an HMAC-SHA256 signature of the header (which holds the payload's
+    SHA-256), checked by ``load_model(..., verify_key=)``: only holders of the key can make
+    a file that passes.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -104,9 +110,50 @@ def save_model(clf, path, *, metrics: dict | None = None, training_rows: int | N
         "payload_bytes": len(payload),
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
     }
+    if sign_key is not None:
+        header["signature"] = _signature(header, sign_key)
     line = json.dumps(header, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
     write_file_atomic(path, MAGIC + line + b"\n" + payload, make_parents=True)
     return path
+
+
+def _signature(header: dict, key: bytes) -> str:
+    if not key:
+        raise ModelFileError("the signing key is empty; use a key file with at least 16 random bytes")
+    unsigned = {k: v for k, v in header.items() if k != "signature"}
+    text = json.dumps(unsigned, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
+    return "hmac-sha256:" + hmac.new(key, text, hashlib.sha256).hexdigest()
+
+
+def read_key(path) -> bytes:
+    """The bytes of a key file (a trailing newline dropped), for ``sign_key=``/``verify_key=``.
+
+    >>> read_key("no-such-key")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    feedback_classifier.errors.ModelFileError: key file no-such-key not found ...
+    """
+    path = Path(path)
+    try:
+        key = path.read_bytes().rstrip(b"\r\n")
+    except FileNotFoundError:
+        raise ModelFileError(
+            f"key file {path} not found; create one, e.g. `head -c 32 /dev/urandom > {path}`"
+        ) from None
+    except OSError as exc:
+        raise ModelFileError(f"key file {path} cannot be read ({exc.strerror})") from None
+    if len(key) < 16:
+        raise ModelFileError(f"key file {path} holds {len(key)} bytes; use at least 16 random bytes")
+    return key
+
+
+def _check_signature(header: dict, path: Path, key: bytes) -> None:
+    given = header.get("signature")
+    if not isinstance(given, str):
+        raise ModelFileError(f"{path} is not signed; a signing key was given, so only models made with "
+                             "`feedback-classifier train --sign-key KEYFILE` load")
+    if not hmac.compare_digest(given, _signature(header, key)):
+        raise ModelFileError(f"{path} was refused: its signature does not match the key (made with another key, "
+                             "or altered since); nothing in it was loaded")
 
 
 def _jsonable(value: Any):
@@ -220,7 +267,9 @@ def _major(version: str | None) -> tuple[str, ...] | None:
     return tuple(version.split(".")[:1]) if version else None
 
 
-def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False, trusted: bool = False):
+def load_model(
+    path, taxonomy=None, *, allow_version_mismatch: bool = False, trusted: bool = False, verify_key: bytes | None = None
+):
     """Load a classifier saved by ``save_model``, after checking its header.
 
     ``taxonomy``: when given, the model must have been trained for exactly this
@@ -228,7 +277,8 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False, tru
     the taxonomy and the payload's length and SHA-256 all check out, and it is read
     as data: nothing in a model file can run code. A model file of the old pickled
     format (1) is refused unless ``trusted=True``; ``allow_version_mismatch`` applies
-    to those files only (data files do not depend on library versions).
+    to those files only (data files do not depend on library versions). With ``verify_key``
+    the file must carry a signature made with that key (``save_model(..., sign_key=)``).
 
     >>> load_model("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
@@ -237,6 +287,8 @@ def load_model(path, taxonomy=None, *, allow_version_mismatch: bool = False, tru
     path = Path(path)
     with _open_model_file(path) as fh:
         header, _ = _read_header(fh, path)
+        if verify_key is not None:
+            _check_signature(header, path, verify_key)
         check_model_metadata(
             header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch, trusted=trusted
         )

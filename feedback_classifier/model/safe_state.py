@@ -98,6 +98,8 @@ class _Encoder:
                     "shape": list(csr.shape)}
         name = self.own.get(type(value))
         if name is None:
+            if type(value).__module__.startswith("feedback_classifier"):  # a class added to the library
+                raise UnsafeState(f"{type(value).__name__} is not in own_types() of model/safe_state.py; add it there")
             raise UnsafeState(
                 f"a model file holds data only, not {type(value).__name__} ({value!r:.60}); "
                 "build the classifier from the library's own parts (e.g. the default analyzer) to save it"

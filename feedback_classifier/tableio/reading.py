@@ -99,7 +99,9 @@ def iter_table(
     if chunksize is not None and chunksize < 1:
         raise ValueError("chunksize must be a positive number of rows")
     if skip_rows is not None and (isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0):
-        raise InputFileError(f"skip_rows must be a whole number of rows, 0 or more (CLI: --skip-rows), not {skip_rows!r}")
+        raise InputFileError(
+            f"skip_rows must be a whole number of rows, 0 or more (CLI: --skip-rows), not {skip_rows!r}"
+        )
     if encoding_errors not in ENCODING_ERRORS:
         raise InputFileError(
             f"encoding_errors {encoding_errors!r} is unknown; use one of: {', '.join(ENCODING_ERRORS)} "
