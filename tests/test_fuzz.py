@@ -19,7 +19,7 @@ from feedback_classifier.insights import compute_drivers
 from feedback_classifier.tableio import read_table
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CX = load_taxonomy("cx-default")
 
 

@@ -113,6 +113,7 @@ DELIMITERS = [
     Case("sep-two-chars", _classify("s.csv", GOOD, "--sep", "ab"), error="one character"),
     Case("commas-inside-quotes", _classify("s.csv", CSV_HEAD + '1,"late, rude, expensive",3\n'),
          check=_rows_out(1, first="late, rude, expensive")),
+    Case("excel-sep-line", _classify("s.csv", "sep=;\n" + GOOD.replace(",", ";")), check=_rows_out(3)),
     Case("one-column-with-commas", _classify("s.csv", "comment\nslow, expensive, rude\n"),
          check=_rows_out(1, first="slow, expensive, rude")),
 ]

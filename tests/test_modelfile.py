@@ -354,3 +354,12 @@ def test_cli_sign_and_verify(tmp_path):
     short.write_bytes(b"abc")
     weak = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model), "--sign-key", str(short)])
     assert weak.exit_code == 1 and "at least 16" in weak.output
+
+
+def test_a_payload_that_would_unpack_to_gigabytes_is_refused(clf, tmp_path, monkeypatch):
+    import feedback_classifier.model.safe_state as safe_state
+
+    path = save_model(clf, tmp_path / "m.fcmodel")
+    monkeypatch.setattr(safe_state, "_MAX_UNPACKED_BYTES", 1000)  # as a zip bomb would exceed the real limit
+    with pytest.raises(ModelFileError, match="would unpack to"):
+        load_model(path)

@@ -32,6 +32,8 @@ __all__ = ["UnsafeState", "own_types", "state_from_bytes", "state_to_bytes"]
 
 #: Deeper than any model; stops a crafted file from exhausting the stack.
 _MAX_DEPTH = 64
+#: Far above any model (the largest, with static vectors, is ~20 MB); stops a zip bomb.
+_MAX_UNPACKED_BYTES = 2 << 30
 _STATE_ENTRY = "state"
 
 
@@ -227,6 +229,10 @@ def _dtype(text: Any) -> np.dtype:
 def state_from_bytes(data: bytes) -> Any:
     """The value stored by :func:`state_to_bytes`; refuses anything but known data types."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+        if unpacked > _MAX_UNPACKED_BYTES:
+            raise UnsafeState(f"the model data would unpack to {unpacked / 2**30:.1f} GB, more than any model")
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if _STATE_ENTRY not in archive.files:
                 raise UnsafeState("the model data has no state entry")

@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,8 @@ from feedback_classifier.tableio.formulas import neutralize_formulas
 
 def _csv_options(
     path: Path, kind: str, encoding: str | None, sep: str | None, errors: str
-) -> tuple[str, str, list[str]]:
+) -> tuple[str, str, list[str], int]:
+    """(encoding, delimiter, the header as written, lines to skip before the header)."""
     gz = is_gzip(path)
     sample, truncated = read_sample(path, gz)
     if encoding is None:
@@ -47,11 +49,18 @@ def _csv_options(
         encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
     text = decode_sample(sample, encoding, path, errors=errors)
     sep = normalize_sep(sep, path)
+    hint = _EXCEL_SEP_LINE.match(text.lstrip("\ufeff"))
+    if hint:  # Excel's "sep=;" first line names the delimiter and is not the header
+        text = text.lstrip("\ufeff")[hint.end():]
+        sep = sep or hint.group(1)
     if sep is None:
         sep = detect_separator(text)
         if kind == "tsv" and "\t" in text.split("\n", 1)[0]:
             sep = "\t"
-    return encoding, sep, _raw_header(text, sep)
+    return encoding, sep, _raw_header(text, sep), 1 if hint else 0
+
+
+_EXCEL_SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def _raw_header(text: str, sep: str) -> list[str]:
@@ -72,11 +81,12 @@ def iter_csv(
     ``encoding_errors="replace"`` reads bytes that are not valid in the encoding as U+FFFD;
     by default they are an error naming the lines.
     """
-    encoding, sep, header = _csv_options(path, kind, encoding, sep, encoding_errors)
+    encoding, sep, header, skip_lines = _csv_options(path, kind, encoding, sep, encoding_errors)
     kwargs: dict[str, Any] = dict(
         sep=sep,
         encoding=encoding,
         encoding_errors=encoding_errors,
+        skiprows=skip_lines,
         skip_blank_lines=False,
         keep_default_na=False,
         na_values=[""],
