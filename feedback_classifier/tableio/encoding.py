@@ -253,7 +253,8 @@ def mostly_utf8(data: bytes) -> bool:
 
 
 def _blocks(path: Path, gz: bool) -> Iterator[tuple[int, bytes]]:
-    """(offset, bytes) of the first ``_FULL_CHECK_BYTES`` of a file, then of evenly spaced blocks."""
+    """(offset, bytes) of the first ``_FULL_CHECK_BYTES`` of a file, then of evenly spaced blocks
+    (a gzip file: the first ``_FULL_CHECK_BYTES`` only)."""
     opener = gzip.open if gz else open
     with opener(path, "rb") as fh:
         offset = 0
@@ -263,11 +264,10 @@ def _blocks(path: Path, gz: bool) -> Iterator[tuple[int, bytes]]:
                 return
             yield offset, block
             offset += len(block)
-        if gz:  # seeking in a gzip stream means decompressing: read on, block by block
-            step = 1
-        else:
-            size = path.stat().st_size
-            step = max(1, (size - offset) // (_BLOCK * _SAMPLED_BLOCKS))
+        if gz:  # seeking in a gzip stream means decompressing all of it: the first 64 MB must do
+            return
+        size = path.stat().st_size
+        step = max(1, (size - offset) // (_BLOCK * _SAMPLED_BLOCKS))
         while True:
             if step > 1:
                 offset += (step - 1) * _BLOCK
