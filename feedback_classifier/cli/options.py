@@ -69,7 +69,7 @@ MinN = Annotated[int, typer.Option(
 Model = Annotated[Optional[Path], typer.Option(
     "--model", "-m", help="Model file from `train` (default: the bundled cx-default model).")]
 TrustModel = Annotated[bool, typer.Option(
-    "--trust-model", help="Load a model file of the old pickled format (before 0.3). Only for files you or your "
+    "--trust-model", help="Load a model file of the old pickled format (format 1). Only for files you or your "
                           "team made: loading a pickle can run code hidden in it. Retrain to get a data-only file.")]
 VerifyKey = Annotated[Optional[Path], typer.Option(
     "--verify-key", help="Key file: load the model only if `train --sign-key` signed it with this key.")]

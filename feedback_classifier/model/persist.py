@@ -13,7 +13,7 @@ and SHA-256 (which catch a damaged or truncated file, not a forged one). The pay
 is never unpickled: loading it can only build numbers, strings, arrays and the
 library's own model classes, so a crafted file cannot run code.
 
-Files of format 1 (feedback-classifier 0.1-0.2) hold a pickle. They load only with
+Files of format 1 (saved before this format existed) hold a pickle. They load only with
 ``trusted=True`` (CLI: ``--trust-model``), still through an allow-listed unpickler
 (model/safe_pickle.py), and ``save_model`` turns them into format 2.
 """
@@ -246,7 +246,7 @@ def check_model_metadata(
 def _check_pickle_allowed(header: dict, path: Path, *, trusted: bool, allow_version_mismatch: bool) -> None:
     if not trusted:
         raise ModelFileError(
-            f"{path} is an old-format model file (a pickle, feedback-classifier < 0.3): loading one can run "
+            f"{path} is an old-format model file (format 1, a pickle): loading one can run "
             "code hidden in it, so it is not loaded unless you trust where it came from; if you or your team "
             "made it, pass --trust-model (library: trusted=True), or retrain it with `feedback-classifier train`."
         )
