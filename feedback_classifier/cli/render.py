@@ -52,6 +52,8 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
 
 # ---- classify / analyze / route / report
 def classify_summary(summary) -> None:
+    for note in getattr(summary, "notes", ()):
+        typer.echo(note)
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "

@@ -209,7 +209,7 @@ class _Plan:
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
           period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any) -> _Plan:
-    from feedback_classifier.tableio import require_columns
+    from feedback_classifier.tableio import export_note, require_columns
 
     columns = list(head[0].columns)
     needed = [text_col] + [c for c in (score_col, by, period_col) if c]
@@ -218,7 +218,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         require_columns(columns, list(keep), source=str(data))
     clf, tax = load_model_and_taxonomy(model, taxonomy)
     first = _head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
-    notes: list[str] = []
+    notes = [note for note in [export_note(head[0])] if note]  # header rows skipped: said, not silent
     if lang is None:
         lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")

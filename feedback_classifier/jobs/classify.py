@@ -33,6 +33,7 @@ class ClassifySummary:
     elapsed: float
     jobs: int
     category_counts: dict[str, int] = field(default_factory=dict)  # display path -> rows, most frequent first
+    notes: list[str] = field(default_factory=list)  # e.g. the header rows of a survey export that were skipped
 
     @property
     def rows_per_second(self) -> float:
@@ -79,7 +80,9 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, iter_table, peek_table, resolve_column
+    from feedback_classifier.tableio import (
+        TableWriter, estimate_total_rows, export_note, iter_table, peek_table, resolve_column,
+    )
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
@@ -116,6 +119,7 @@ def classify_file(
         elapsed=time.perf_counter() - start,
         jobs=jobs,
         category_counts=counts,
+        notes=[note for note in [export_note(first)] if note],
     )
 
 

@@ -45,6 +45,7 @@ checks required columns.
 from feedback_classifier.tableio.atomic import write_file_atomic
 from feedback_classifier.tableio.columns import require_columns, resolve_column
 from feedback_classifier.tableio.encoding import detect_encoding, detect_separator
+from feedback_classifier.tableio.exports import export_note
 from feedback_classifier.tableio.formats import FORMATS, detect_format
 from feedback_classifier.tableio.formulas import neutralize_formulas
 from feedback_classifier.tableio.reading import iter_table, peek_table, read_table
@@ -60,6 +61,7 @@ __all__ = [
     "detect_format",
     "detect_separator",
     "estimate_total_rows",
+    "export_note",
     "iter_table",
     "neutralize_formulas",
     "peek_table",

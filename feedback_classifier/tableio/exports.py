@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["ExportLayout", "detect_layout"]
+__all__ = ["ExportLayout", "detect_layout", "export_note"]
 
 #: Rows of the first chunk that detection looks at.
 HEAD_ROWS = 3
@@ -48,6 +48,26 @@ class ExportLayout:
                  "google-forms": "Google Forms", "typeform": "Typeform"}
         what = f"a {names[self.platform]} export" if self.platform else "a table"
         return f"{what} ({self.skip} header row{'s' * (self.skip != 1)} skipped)" if self.skip else what
+
+
+def export_note(df: pd.DataFrame) -> str | None:
+    """One line for the user when the reader skipped header rows (read from ``df.attrs``), else None.
+
+    >>> df = pd.DataFrame(columns=["Q1"])
+    >>> df.attrs.update(export_platform="qualtrics", header_rows_skipped=2)
+    >>> export_note(df)
+    'Read as a Qualtrics export (2 header rows skipped): columns also answer to their question texts and ids'
+    >>> export_note(pd.DataFrame())
+    """
+    skipped = df.attrs.get("header_rows_skipped") or 0
+    if not skipped:
+        return None
+    layout = ExportLayout(df.attrs.get("export_platform"), skipped)
+    what = layout.describe()
+    if layout.platform is None:
+        return f"Skipped {skipped} header row{'s' * (skipped != 1)} under the column names (--skip-rows)"
+    extra = " and ids" if layout.platform.startswith("qualtrics") and layout.platform != "qualtrics-legacy" else ""
+    return f"Read as {what}: columns also answer to their question texts{extra}"
 
 
 def _text(value) -> str:
