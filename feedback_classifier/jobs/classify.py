@@ -80,9 +80,8 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import (
-        TableWriter, estimate_total_rows, export_note, iter_table, peek_table, resolve_column,
-    )
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note, iter_table
+    from feedback_classifier.tableio import peek_table, resolve_column
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
