@@ -128,6 +128,7 @@ def test_cli_classify_a_qualtrics_export_by_question_text(tmp_path):
                                  "This is a free text question.", "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     assert "Classified 1 rows" in result.output
+    assert "Read as a Qualtrics export (2 header rows skipped)" in result.output  # said, not silent
     assert pd.read_csv(out)["Q2"].tolist() == ["Hello World!"]
 
 
@@ -137,7 +138,7 @@ def test_cli_analyze_counts_responses_not_header_rows(tmp_path):
     result = runner.invoke(app, ["analyze", str(path), "--text-col", "Why?", "--score-col", "QID1",
                                  "--out-dir", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
-    assert "Rows: 6 " in result.output
+    assert "Rows: 6 " in result.output and "Read as a Qualtrics export (2 header rows skipped)" in result.output
     assert "invalid" not in result.output.lower()
 
 
@@ -147,6 +148,7 @@ def test_cli_skip_rows_and_a_bad_value(tmp_path):
     ok = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--skip-rows", "1",
                              "--out", str(tmp_path / "o.csv"), "-q"])
     assert ok.exit_code == 0 and "Classified 1 rows" in ok.output
+    assert "Skipped 1 header row under the column names" in ok.output
     bad = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--skip-rows", "-1",
                               "--out", str(tmp_path / "o.csv")])
     assert bad.exit_code == 2
