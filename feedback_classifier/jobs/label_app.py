@@ -25,6 +25,7 @@ from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_
 from feedback_classifier.render.label_page import label_page
 
 REVIEWED = "reviewed"
+_KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 
 
@@ -119,8 +120,9 @@ class LabelSession:
                 "item": item, "back": self.back, "remaining": len(self.queue),
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
-                "model": self.ranker.kind, "review": self.review, "can_undo": bool(self.history),
-                "categories": [{"name": self.taxonomy.display_name(c), "child": c[1] is not None}
+                "model": _KINDS[self.ranker.kind], "review": self.review, "can_undo": bool(self.history),
+                "categories": [{"name": self.taxonomy.short_name(c) if c[1] else self.taxonomy.display_name(c),
+                                "child": c[1] is not None}
                                for c in self.categories],
             }
 

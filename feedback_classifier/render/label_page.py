@@ -18,14 +18,14 @@ flex-wrap:wrap;gap:6px 16px;align-items:baseline}header h1{font-size:17px;margin
 color:#c9d3e3}main{max-width:1100px;margin:0 auto;padding:14px;display:grid;grid-template-columns:minmax(0,3fr)
 minmax(0,2fr);gap:14px}@media (max-width:760px){main{grid-template-columns:1fr}}.card{background:#fff;
 border:1px solid #dfe3ea;border-radius:10px;padding:14px 16px}#text{font-size:19px;white-space:pre-wrap;
-overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#a86a00;font-size:14px;min-height:1em}#cats{list-style:none;
+overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#a86a00;font-size:14px;min-height:1em}#chosen{font-weight:600;color:#2f5fa8;margin:0 0 4px}#cats{list-style:none;
 margin:0;padding:0;max-height:62vh;overflow:auto}#cats li{display:flex;gap:8px;align-items:center;padding:5px 6px;
 border-radius:6px;cursor:pointer}#cats li.child{padding-left:26px}#cats li.on{background:#e3edfb}
 #cats li.hidden{display:none}#cats .n{font:12px ui-monospace,monospace;color:#5b6675;min-width:2.4em}
 #cats .c{margin-left:auto;font-size:12px;color:#5b6675}#filter{width:100%;padding:8px;font-size:15px;
 margin:0 0 8px;border:1px solid #c5ccd8;border-radius:6px}.buttons{display:flex;flex-wrap:wrap;gap:8px;
 margin-top:10px}button{font-size:15px;padding:8px 14px;border-radius:6px;border:1px solid #9aa6b8;
-background:#fff;cursor:pointer}button.primary{background:#2f5fa8;color:#fff;border-color:#2f5fa8}
+background:#fff;cursor:pointer}button.primary{background:#2f5fa8;color:#fff;border-color:#2f5fa8}button.primary kbd{color:#1d2430}
 kbd{font:12px ui-monospace,monospace;background:#eef1f5;border:1px solid #ccd3dd;border-radius:4px;padding:0 4px}
 #keys{font-size:13px;color:#5b6675;margin-top:10px}#done{display:none;font-size:18px}
 """
@@ -36,7 +36,7 @@ async function call(path,body){busy=true;try{const r=await fetch(path,body===und
 headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});draw(await r.json());}finally{busy=false;}}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
 $("progress").textContent=`${s.labelled} labelled · ${s.skipped} skipped · ${s.remaining} to go`+
-(s.back?` · going back (${s.back})`:"")+(s.retraining?" · retraining…":"")+` · model: ${s.model}`+
+(s.back?` · going back (${s.back})`:"")+(s.retraining?" · retraining…":"")+` · suggestions: ${s.model}`+
 (s.retrains?` (retrained ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
 $("text").dataset.row=it.row;$("hint").textContent=it.hint?"Suggested: "+it.hint:"";ticked=new Set(it.ticked);
 const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
@@ -44,7 +44,9 @@ const li=document.createElement("li");li.dataset.i=i;if(c.child)li.className="ch
 n.className="n";n.textContent=i+1;const name=document.createElement("span");name.className="name";name.textContent=c.name;
 const cnt=document.createElement("span");cnt.className="c";li.append(n,name,cnt);li.onclick=()=>toggle(i);ul.append(li);});}
 [...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
-function paint(){[...$("cats").children].forEach((li,i)=>li.classList.toggle("on",ticked.has(i)));}
+function paint(){[...$("cats").children].forEach((li,i)=>li.classList.toggle("on",ticked.has(i)));
+const names=[...ticked].sort((a,b)=>a-b).map(i=>`${i+1} ${S.categories[i].name}`);
+$("chosen").textContent=names.length?"Ticked: "+names.join(" · "):"Ticked: nothing (no category)";}
 function toggle(i){if(i<0||!S||i>=S.categories.length)return;ticked.has(i)?ticked.delete(i):ticked.add(i);paint();}
 function accept(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,labels:[...ticked]});}
 function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true});}
@@ -77,7 +79,7 @@ def label_page(title: str) -> str:
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Label · {t}</title>
 <style>{_CSS}</style></head><body><header><h1>Label · {t}</h1><span id="progress">loading…</span></header>
-<main><section class="card"><div id="work"><p id="text"></p><p id="hint"></p><div class="buttons">
+<main><section class="card"><div id="work"><p id="text"></p><p id="chosen"></p><p id="hint"></p><div class="buttons">
 <button id="accept" class="primary">Accept <kbd>Enter</kbd></button><button id="skip">Skip <kbd>s</kbd></button>
 <button id="undo">Undo <kbd>u</kbd></button><button id="back">Back <kbd>b</kbd></button></div>
 <p id="keys"><kbd>1</kbd>…<kbd>99</kbd> toggle a category · <kbd>/</kbd> type a name, <kbd>Enter</kbd> toggles the first
