@@ -38,6 +38,7 @@ class LabelSession:
         self.labels_path, self.text_col, self.labels_col, self.id_col = labels_path, text_col, labels_col, id_col
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
         self.pool = open_pool(pool, text_col, id_col)
+        self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
         self.ranker = build_ranker(book, tax, model=model, seed=seed)
         self.taxonomy = self.ranker.taxonomy
@@ -51,7 +52,7 @@ class LabelSession:
         self.retrains = 0
         if review:
             done = {text_key(t) for t, s in zip(self.frame[text_col], self._status()) if s == REVIEWED}
-            self.queue = [i for i, t in enumerate(self.pool[text_col]) if text_key(t) and text_key(t) not in done]
+            self.queue = [i for i, t in enumerate(self.texts) if text_key(t) and text_key(t) not in done]
         else:
             self.queue = candidate_rows(self.pool, book, text_col, id_col)
             self.queue = self._ranked(self.queue, book.texts)
@@ -67,12 +68,12 @@ class LabelSession:
         return [LABELLED if pd.isna(s) else str(s) for s in self.frame[STATUS_COL]]
 
     def _find(self, row: int) -> int | None:
-        key = text_key(self.pool[self.text_col].iloc[row])
+        key = text_key(self.texts[row])
         hits = [i for i, t in enumerate(self.frame[self.text_col]) if text_key(t) == key]
         return hits[-1] if hits else None
 
     def _ranked(self, rows: list[int], labelled_texts: list[str]) -> list[int]:
-        texts = [str(self.pool[self.text_col].iloc[i]) for i in rows]
+        texts = [self.texts[i] for i in rows]
         picked, _ = rank_texts(self.ranker, texts, min(_RANKED_AHEAD, len(rows)), labelled_texts, seed=self.seed)
         first = [rows[i] for i in picked]
         taken = set(first)
@@ -95,7 +96,7 @@ class LabelSession:
         elif self.review and self.labels_col in self.pool:
             labels = self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row])
         else:
-            P = self.ranker.probabilities([str(self.pool[self.text_col].iloc[row])])
+            P = self.ranker.probabilities([self.texts[row]])
             labels = self.ranker.labels_and_confidence(P)[0][0]
         return [index[lab] for lab in labels if lab in index], hint
 
@@ -115,7 +116,7 @@ class LabelSession:
             item = None
             if row is not None:
                 ticked, hint = self._ticked(row)
-                item = {"row": row, "text": str(self.pool[self.text_col].iloc[row]), "ticked": ticked, "hint": hint}
+                item = {"row": row, "text": self.texts[row], "ticked": ticked, "hint": hint}
             return {
                 "item": item, "back": self.back, "remaining": len(self.queue),
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
@@ -156,7 +157,7 @@ class LabelSession:
         labs = [] if labels is None else [self.categories[j] for j in sorted(set(labels))]
         children = {p for p, c in labs if c is not None}
         labs = [(p, c) for p, c in labs if c is not None or p not in children]  # a child implies its parent
-        record = {self.text_col: str(self.pool[self.text_col].iloc[row]),
+        record = {self.text_col: self.texts[row],
                   self.labels_col: self.taxonomy.format_labels(labs) if labs else "",
                   STATUS_COL: SKIPPED if labels is None else (REVIEWED if self.review else LABELLED),
                   TIME_COL: datetime.now(timezone.utc).isoformat(timespec="seconds")}

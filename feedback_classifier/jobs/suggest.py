@@ -256,7 +256,8 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
         tax = load_taxonomy(taxonomy)
     ranker = build_ranker(book, tax, model=model, seed=seed)
     rows = candidate_rows(df, book, text_col, id_col)
-    texts = [str(df[text_col].iloc[i]) for i in rows]
+    column = df[text_col].tolist()  # (a list: element access on a Series is slow)
+    texts = [str(column[i]) for i in rows]
     picked, P = rank_texts(ranker, texts, n, book.texts, seed=seed)
     labels, conf = ranker.labels_and_confidence(P[picked]) if picked else ([], np.zeros(0))
     batch = df.iloc[[rows[i] for i in picked]].reset_index(drop=True)
