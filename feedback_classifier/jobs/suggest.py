@@ -168,13 +168,13 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
     m = min(len(texts), max(_MIN_CANDIDATES, _CANDIDATES_PER_PICK * n))
     cand = np.argsort(-scores, kind="stable")[:m]
     V = similarity_vectors([texts[i] for i in cand])
-    best = scores[cand].copy()
     max_sim = np.zeros(len(cand))
     if labelled_texts:
         L = similarity_vectors(labelled_texts)
         for start in range(0, len(cand), 2000):
             block = (V[start:start + 2000] @ L.T).max(axis=1).toarray().ravel()
             max_sim[start:start + 2000] = block
+    best = scores[cand].copy()
     blocked = max_sim >= NEAR_DUPLICATE
     max_sim[:] = 0.0  # similarity to labelled rows blocks duplicates; diversity is among the picks
     picked: list[int] = []
