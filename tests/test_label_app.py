@@ -117,6 +117,54 @@ def test_http_api_and_page(pool):
         server.server_close()
 
 
+def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, monkeypatch):
+    from typer.testing import CliRunner
+
+    import feedback_classifier.jobs.label_app as label_app
+    from feedback_classifier.cli import app
+
+    class Interrupted:
+        server_port = 9
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(label_app, "make_server", lambda session, port: Interrupted())
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(pool / "labels.csv"), "--retrain-every", "5"])
+    assert result.exit_code == 0, result.output
+    assert f"Labelling {len(COMMENTS)} comments" in result.output and "http://127.0.0.1:9/" in result.output
+    assert "Stopped. 0 labelled rows" in result.output
+
+
+def test_a_port_in_use_is_a_one_line_error(pool):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    server, _ = serve(session(pool))
+    try:
+        result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                          str(pool / "labels.csv"), "--port", str(server.server_port)])
+        assert result.exit_code == 1 and "pass another --port" in result.output and "Traceback" not in result.output
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_missing_text_column_is_a_one_line_error(pool):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "nope", "--labels",
+                                      str(pool / "labels.csv")])
+    assert result.exit_code == 1 and "nope" in result.output and "Traceback" not in result.output
+
+
 # ---------------------------------------------------------------- a real browser
 
 _BROWSER = shutil.which("chromium") and shutil.which("chromedriver")

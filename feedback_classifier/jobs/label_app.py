@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 
+from feedback_classifier.errors import FeedbackClassifierError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
 )
@@ -265,6 +266,11 @@ def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
     ``serve_forever()`` on it. Only this machine can reach it."""
     handler = type("Handler", (_Handler,), {"session": session, "page": label_page(session.taxonomy.name).encode()})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise FeedbackClassifierError(
+            f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc}); pass another --port (0: any free port)."
+        ) from None
     server.daemon_threads = True
     return server
