@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from feedback_classifier import __version__
-from feedback_classifier.cli import analyze, classify, drivers, report, route, taxonomy, train
+from feedback_classifier.cli import analyze, classify, drivers, label, report, route, taxonomy, train
 from feedback_classifier.cli.options import old_spellings
 from feedback_classifier.errors import FeedbackClassifierError
 
@@ -65,6 +65,9 @@ app.command("report")(report.report_command)
 app.command("drivers", cls=old_spellings(drivers.OLD_SPELLINGS))(drivers.drivers_command)
 app.command("train")(train.train_command)
 app.command("evaluate")(train.evaluate_command)
+app.command("suggest")(label.suggest_command)
+app.command("label")(label.label_command)
+app.command("audit")(label.audit_command)
 
 
 def main() -> None:

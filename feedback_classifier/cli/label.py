@@ -1,0 +1,105 @@
+"""``feedback-classifier suggest``, ``label`` and ``audit``: the labelling loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from feedback_classifier.cli import options as opt
+
+Pool = Annotated[Path, typer.Argument(help="Comments to label: CSV/TSV, XLSX, Parquet or JSONL.")]
+IdCol = Annotated[Optional[str], typer.Option(
+    "--id-col", help="Column of comment ids: a pool row whose id is in the labels file counts as labelled.")]
+_RANKERS = {"trained": "a model trained on your labels", "model": "the given or bundled model",
+            "keywords": "the taxonomy's keywords (cold start)"}
+Seed = Annotated[int, typer.Option("--seed", help="Seed for tie-breaking and folds (same seed, same result).")]
+
+
+def suggest_command(
+    pool: Pool,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Batch to write: the pool's columns + suggested_labels, "
+                                                          "confidence, in labelling order.")],
+    text_col: opt.TextCol = "text",
+    labelled: Annotated[Optional[Path], typer.Option(
+        "--labelled", help="Labels file so far (missing or empty: a cold start from the model or keywords).")] = None,
+    labels_col: Annotated[str, typer.Option("--labels-col", help="Labels column of the labels file.")] = "labels",
+    n: Annotated[int, typer.Option("--n", min=1, help="How many comments to suggest.")] = 50,
+    model: opt.Model = None,
+    taxonomy: opt.Taxonomy = None,
+    seed: Seed = 0,
+    id_col: IdCol = None,
+) -> None:
+    """The next comments worth labelling: uncertain, rare categories first, no near-duplicates.
+
+    Example: feedback-classifier suggest pool.csv --text-col comment --labelled labels.csv --n 50 --out batch.csv
+    """
+    from feedback_classifier.jobs.suggest import suggest_file
+
+    r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n, model=model,
+                     taxonomy=taxonomy, seed=seed, id_col=id_col)
+    typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
+               f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
+
+
+def label_command(
+    pool: Pool,
+    labels: Annotated[Path, typer.Option("--labels", help="Labels file to write (created if missing; "
+                                                          "every decision is saved at once).")],
+    text_col: opt.TextCol = "text",
+    labels_col: Annotated[str, typer.Option("--labels-col", help="Labels column of the labels file.")] = "labels",
+    taxonomy: opt.Taxonomy = None,
+    model: opt.Model = None,
+    id_col: IdCol = None,
+    port: Annotated[int, typer.Option("--port", min=0, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    retrain_every: Annotated[int, typer.Option(
+        "--retrain-every", min=1, help="Retrain the suggestions in the background after this many labels.")] = 20,
+    review: Annotated[bool, typer.Option(
+        "--review", help="Go through POOL in its own order with its labels pre-ticked (e.g. audit's suspects.csv).")
+    ] = False,
+    seed: Seed = 0,
+) -> None:
+    """Label comments in your browser, one at a time, keyboard only; Ctrl+C to stop, rerun to resume.
+
+    Example: feedback-classifier label pool.csv --text-col comment --labels labels.csv
+    """
+    from feedback_classifier.jobs.label_app import LabelSession, make_server
+
+    session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, model=model,
+                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed)
+    server = make_server(session, port)
+    typer.echo(f"Labelling {len(session.queue):,} comments into {labels}: open http://127.0.0.1:{server.server_port}/ "
+               "(Ctrl+C stops; every decision is already saved)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    typer.echo(f"Stopped. {session.state()['labelled']:,} labelled rows in {labels}")
+
+
+def audit_command(
+    data: Annotated[Path, typer.Argument(help="Labelled table: CSV/TSV, XLSX, Parquet or JSONL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Suspects file: every row + suspicion, suggested_labels, "
+                                                          "most suspicious first.")],
+    text_col: opt.TextCol = "text",
+    labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the labels to check.")] = "labels",
+    taxonomy: opt.Taxonomy = None,
+    group_col: Annotated[Optional[str], typer.Option(
+        "--group-col", help="Column of ids (e.g. review) whose rows stay in one fold.")] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Out-of-fold models to fit.")] = 5,
+    seed: Seed = 0,
+) -> None:
+    """Rank labelled rows by how likely their labels are wrong (out-of-fold model).
+
+    Example: feedback-classifier audit labels.csv --text-col comment --labels-col labels --out suspects.csv
+    """
+    from feedback_classifier.jobs.audit import audit_file
+
+    r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
+                   folds=folds, seed=seed)
+    top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
+    typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
+    typer.echo(f"Review them: feedback-classifier label {r.path} --text-col {text_col} --labels {data} --review")

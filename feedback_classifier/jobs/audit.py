@@ -1,0 +1,118 @@
+"""audit: labelled rows ranked by how likely their labels are wrong.
+
+Confident-learning style: every row is scored by a model that never saw it (``folds``
+out-of-fold ``FeedbackClassifier`` fits, grouped by ``group_col`` when given), so a wrong
+label cannot vouch for itself. A row is suspicious when the model doubts a label it was given
+(``1 - p``) and when it believes in a category it was not given (``p``): ``suspicion`` is the
+mean of the largest of each, a margin between "what the label says" and "what the text says",
+as cleanlab's normalised margin is for one label per row (here several labels per row are
+allowed, and a child label counts for its parent too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupKFold, KFold
+
+from feedback_classifier.errors import LabelError
+from feedback_classifier.jobs.train import read_labelled_table
+from feedback_classifier.model import FeedbackClassifier
+from feedback_classifier.tableio import read_table, write_table
+
+SUSPICION_COL = "suspicion"
+SUGGESTED_COL = "suggested_labels"
+
+
+def label_matrix(labels: list[list], classes: list) -> np.ndarray:
+    """0/1 matrix over ``classes``; a child label sets its parent too.
+
+    >>> label_matrix([[("a", "x")], []], [("a", None), ("a", "x"), ("b", None)]).tolist()
+    [[1, 1, 0], [0, 0, 0]]
+    """
+    index = {c: j for j, c in enumerate(classes)}
+    Y = np.zeros((len(labels), len(classes)), dtype=np.int8)
+    for i, labs in enumerate(labels):
+        for p, c in labs:
+            for lab in ((p, None), (p, c)):
+                if lab in index:
+                    Y[i, index[lab]] = 1
+    return Y
+
+
+def suspicion_scores(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Mean of the strongest doubt about a given label (``1 - p``) and the strongest belief
+    in a category not given (``p``); 0 = the model agrees completely.
+
+    >>> suspicion_scores(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[1, 0], [1, 0]])).round(2).tolist()
+    [0.1, 0.8]
+    """
+    given = Y.astype(bool)
+    doubt = np.where(given, 1.0 - P, 0.0).max(axis=1, initial=0.0)
+    belief = np.where(given, 0.0, P).max(axis=1, initial=0.0)
+    return (doubt + belief) / 2.0
+
+
+def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 5, groups=None, seed: int = 0):
+    """``(P, decisions, classes)``: every row's probabilities and decisions from a model fitted
+    on the other folds."""
+    n = len(texts)
+    if groups is not None and len(set(groups)) >= folds:
+        splits = GroupKFold(n_splits=folds).split(np.zeros(n), groups=groups)
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n))
+    P = D = classes = None
+    for train_idx, test_idx in splits:
+        clf = FeedbackClassifier(taxonomy=taxonomy, cv=3, random_state=seed)
+        clf.fit([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        Pf = clf.predict_proba([texts[i] for i in test_idx])
+        if P is None:
+            classes = list(clf.classes_)
+            P, D = np.zeros((n, len(classes))), np.zeros((n, len(classes)), dtype=np.int8)
+        P[test_idx], D[test_idx] = Pf, clf.predict_from_proba(Pf)
+        decode = clf._paths
+    return P, D, classes, decode
+
+
+@dataclass
+class AuditResult:
+    """What ``audit_file`` did."""
+
+    path: Path
+    rows: int
+    folds: int
+    top: list  # (row number, suspicion) of the most suspicious rows
+
+
+def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
+               group_col: str | None = None, folds: int = 5, seed: int = 0) -> AuditResult:
+    """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
+    with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
+    model would label the row).
+
+    >>> import tempfile, pandas as pd
+    >>> d = tempfile.mkdtemp()
+    >>> rows = [("late courier", "Delivery"), ("rude staff", "Service")] * 10 + [("rude staff", "Delivery")]
+    >>> pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(f"{d}/l.csv", index=False)
+    >>> r = audit_file(f"{d}/l.csv", f"{d}/s.csv", text_col="comment", folds=3)
+    >>> read_table(f"{d}/s.csv").iloc[0][["comment", "labels", "suggested_labels"]].tolist()
+    ['rude staff', 'Delivery', 'Service']
+    """
+    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
+                                group_col=group_col)
+    n = len(table.texts)
+    if n < 2 * folds or not any(table.labels):
+        raise LabelError(f"{data}: audit needs at least {2 * folds} labelled rows for {folds} folds, "
+                         f"got {n}; label more rows or pass a smaller --folds.")
+    P, D, classes, decode = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
+                                        groups=table.groups, seed=seed)
+    score = suspicion_scores(P, label_matrix(table.labels, classes))
+    df = read_table(data)
+    df[SUSPICION_COL] = np.round(score, 4)
+    df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row)) for row in D]
+    order = np.argsort(-score, kind="stable")
+    df = df.iloc[order].reset_index(drop=True)
+    path = write_table(df, out)
+    return AuditResult(Path(path), n, folds, [(int(i) + 1, float(score[i])) for i in order[:5]])

@@ -1,0 +1,276 @@
+"""label: a local labelling web app (standard library HTTP server bound to 127.0.0.1).
+
+One comment at a time, its suggested categories pre-ticked. Every decision rewrites the
+labels file atomically before the answer goes back to the browser, so a crash or Ctrl-C
+loses nothing and a restart resumes with the first comment not yet decided. Every
+``retrain_every`` labels a background thread retrains ``suggest``'s model on the labels so far
+and reorders the comments still waiting (the current one stays). With ``review=True`` the pool
+is a file to go through in its own order (``audit``'s suspects): pre-ticked are the labels
+the comment has now, and its ``suggested_labels`` are shown as a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+
+from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.jobs.labelbook import (
+    LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
+)
+from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts
+from feedback_classifier.render.label_page import label_page
+
+REVIEWED = "reviewed"
+_KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
+_RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
+
+
+class LabelSession:
+    """The state of one labelling session: pool, labels table, queue, history. Thread-safe."""
+
+    def __init__(self, pool, labels_path, *, text_col: str, labels_col: str = "labels", taxonomy=None,
+                 id_col: str | None = None, model=None, retrain_every: int = 20, review: bool = False,
+                 seed: int = 0):
+        self.labels_path, self.text_col, self.labels_col, self.id_col = labels_path, text_col, labels_col, id_col
+        self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
+        self.pool = open_pool(pool, text_col, id_col)
+        self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
+        book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
+        self.ranker = build_ranker(book, tax, model=model, seed=seed)
+        self.taxonomy = self.ranker.taxonomy
+        self.categories = list(self.taxonomy.labels)
+        self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.lock = threading.RLock()
+        self.history: list[tuple[int, dict | None]] = []
+        self.back = 0
+        self.since_retrain = 0
+        self.retraining = False
+        self.retrains = 0
+        if review:
+            done = {text_key(t) for t, s in zip(self.frame[text_col], self._status()) if s == REVIEWED}
+            self.queue = [i for i, t in enumerate(self.texts) if text_key(t) and text_key(t) not in done]
+        else:
+            self.queue = candidate_rows(self.pool, book, text_col, id_col)
+            self.queue = self._ranked(self.queue, book.texts)
+
+    # ---- labels table
+    def _empty_frame(self) -> pd.DataFrame:
+        cols = ([self.id_col] if self.id_col else []) + [self.text_col, self.labels_col, STATUS_COL, TIME_COL]
+        return pd.DataFrame(columns=cols, dtype=object)
+
+    def _status(self) -> list[str]:
+        if STATUS_COL not in self.frame:
+            return [LABELLED] * len(self.frame)
+        return [LABELLED if pd.isna(s) else str(s) for s in self.frame[STATUS_COL]]
+
+    def _find(self, row: int) -> int | None:
+        key = text_key(self.texts[row])
+        hits = [i for i, t in enumerate(self.frame[self.text_col]) if text_key(t) == key]
+        return hits[-1] if hits else None
+
+    def _ranked(self, rows: list[int], labelled_texts: list[str]) -> list[int]:
+        texts = [self.texts[i] for i in rows]
+        picked, _ = rank_texts(self.ranker, texts, min(_RANKED_AHEAD, len(rows)), labelled_texts, seed=self.seed)
+        first = [rows[i] for i in picked]
+        taken = set(first)
+        return first + [r for r in rows if r not in taken]
+
+    # ---- what the page shows
+    def current(self) -> int | None:
+        if self.back:
+            return self.history[-self.back][0]
+        return self.queue[0] if self.queue else None
+
+    def _ticked(self, row: int) -> tuple[list[int], str]:
+        index = {c: j for j, c in enumerate(self.categories)}
+        found = self._find(row)
+        hint = ""
+        if self.review and "suggested_labels" in self.pool:
+            hint = "" if pd.isna(self.pool["suggested_labels"].iloc[row]) else str(self.pool["suggested_labels"].iloc[row])
+        if found is not None and (self.back or self.review):
+            labels = self.taxonomy.parse_labels(self.frame[self.labels_col].iloc[found])
+        elif self.review and self.labels_col in self.pool:
+            labels = self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row])
+        else:
+            P = self.ranker.probabilities([self.texts[row]])
+            labels = self.ranker.labels_and_confidence(P)[0][0]
+        return [index[lab] for lab in labels if lab in index], hint
+
+    def state(self) -> dict:
+        """Everything the page draws: the comment, ticked categories, progress and counts."""
+        with self.lock:
+            row = self.current()
+            status = self._status()
+            counts = [0] * len(self.categories)
+            index = {c: j for j, c in enumerate(self.categories)}
+            for cell, st in zip(self.frame[self.labels_col], status):
+                if st == SKIPPED:
+                    continue
+                for p, c in self.taxonomy.parse_labels(cell):
+                    for lab in {(p, None), (p, c)}:
+                        counts[index[lab]] += 1
+            item = None
+            if row is not None:
+                ticked, hint = self._ticked(row)
+                item = {"row": row, "text": self.texts[row], "ticked": ticked, "hint": hint}
+            return {
+                "item": item, "back": self.back, "remaining": len(self.queue),
+                "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
+                "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
+                "model": _KINDS[self.ranker.kind], "review": self.review, "can_undo": bool(self.history),
+                "categories": [{"name": self.taxonomy.short_name(c) if c[1] else self.taxonomy.display_name(c),
+                                "child": c[1] is not None}
+                               for c in self.categories],
+            }
+
+    # ---- decisions
+    def decide(self, row: int, labels: list[int] | None) -> dict:
+        """Record ``labels`` (indices into the categories) for pool ``row``, or a skip (``None``)."""
+        with self.lock:
+            if row != self.current():
+                return self._stale()
+            found = self._find(row)
+            previous = None if found is None else self.frame.iloc[found].to_dict()
+            record = self._record(row, labels)
+            if found is None:
+                self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+            else:
+                for k, v in record.items():
+                    self.frame.loc[found, k] = v
+            write_label_frame(self.frame, self.labels_path)
+            if self.back:
+                self.back -= 1
+            else:
+                self.queue.pop(0)
+                self.history.append((row, previous))
+                self.since_retrain += labels is not None
+            start = self.since_retrain >= self.retrain_every and not self.retraining and not self.review
+        if start:
+            self.start_retrain()
+        return self.state()
+
+    def _record(self, row: int, labels: list[int] | None) -> dict:
+        labs = [] if labels is None else [self.categories[j] for j in sorted(set(labels))]
+        children = {p for p, c in labs if c is not None}
+        labs = [(p, c) for p, c in labs if c is not None or p not in children]  # a child implies its parent
+        record = {self.text_col: self.texts[row],
+                  self.labels_col: self.taxonomy.format_labels(labs) if labs else "",
+                  STATUS_COL: SKIPPED if labels is None else (REVIEWED if self.review else LABELLED),
+                  TIME_COL: datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if self.id_col:
+            record[self.id_col] = self.pool[self.id_col].iloc[row]
+        return record
+
+    def _stale(self) -> dict:
+        state = self.state()
+        state["stale"] = True  # another tab moved on: the page redraws what is current
+        return state
+
+    def undo(self) -> dict:
+        """Take back the last decision: the labels file forgets it and its comment is shown again."""
+        with self.lock:
+            if self.history:
+                row, previous = self.history.pop()
+                found = self._find(row)
+                if previous is None and found is not None:
+                    self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
+                elif previous is not None:
+                    for k, v in previous.items():
+                        self.frame.loc[found, k] = v
+                write_label_frame(self.frame, self.labels_path)
+                self.queue.insert(0, row)
+                self.back = 0
+        return self.state()
+
+    def go_back(self) -> dict:
+        """Show the previous decided comment again (its labels ticked) without changing anything."""
+        with self.lock:
+            self.back = min(self.back + 1, len(self.history))
+        return self.state()
+
+    # ---- retraining
+    def start_retrain(self) -> threading.Thread:
+        """Retrain ``suggest``'s model on the labels file in a background thread; reorder the queue."""
+        with self.lock:
+            self.retraining, self.since_retrain = True, 0
+        thread = threading.Thread(target=self._retrain, daemon=True)
+        thread.start()
+        return thread
+
+    def _retrain(self) -> None:
+        try:
+            book, _ = read_label_book(self.labels_path, self.taxonomy, text_col=self.text_col,
+                                      labels_col=self.labels_col, id_col=self.id_col)
+            ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed)
+            with self.lock:
+                waiting = list(self.queue[1:])
+            old, self.ranker = self.ranker, ranker
+            order = self._ranked(waiting, book.texts)
+            with self.lock:
+                pending = set(self.queue[1:])
+                self.queue = self.queue[:1] + [r for r in order if r in pending]
+                self.retrains += 1
+        finally:
+            self.retraining = False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    session: LabelSession
+    page: bytes
+
+    def log_message(self, format, *args):  # noqa: A002 - the terminal shows the app's own lines only
+        pass
+
+    def _send(self, body: bytes, ctype: str, code: int = 200) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, data: dict) -> None:
+        self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        if self.path == "/":
+            self._send(self.page, "text/html; charset=utf-8")
+        elif self.path == "/api/state":
+            self._json(self.session.state())
+        else:
+            self._send(b"not found", "text/plain", 404)
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return self._send(b"bad json", "text/plain", 400)
+        s = self.session
+        actions = {
+            "/api/decide": lambda: s.decide(int(body["row"]), None if body.get("skip") else list(body["labels"])),
+            "/api/undo": s.undo,
+            "/api/back": s.go_back,
+        }
+        if self.path not in actions:
+            return self._send(b"not found", "text/plain", 404)
+        self._json(actions[self.path]())
+
+
+def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
+    """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
+    ``serve_forever()`` on it. Only this machine can reach it."""
+    handler = type("Handler", (_Handler,), {"session": session, "page": label_page(session.taxonomy.name).encode()})
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise FeedbackClassifierError(
+            f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc}); pass another --port (0: any free port)."
+        ) from None
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,116 @@
+"""The labels file of the labelling loop: read it, match its rows to a pool, write it back atomically.
+
+One row per decision: the comment (``text_col``), its labels in label syntax
+(``Service > Staff; Price``; empty = the comment has no category), an optional id column,
+``status`` (``labelled`` or ``skipped``) and ``labelled_at`` (UTC ISO time). Files made by
+hand need only the text and labels columns. ``suggest``, ``audit`` and the label app share
+this module, so "already labelled" means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_classifier.errors import LabelError
+from feedback_classifier.tableio import read_table, require_columns, write_table
+from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
+
+STATUS_COL = "status"
+TIME_COL = "labelled_at"
+SKIPPED = "skipped"
+LABELLED = "labelled"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_key(text) -> str:
+    """The key two comments share when they are "the same text": trimmed, spaces collapsed,
+    case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.
+
+    >>> text_key("  Late   COURIER ") == text_key("late courier"), text_key("'-5 stars") == text_key("-5 stars")
+    (True, True)
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    s = " ".join(str(text).split()).casefold()
+    if s[:1] == "'" and s[1:2] in _FORMULA_START:
+        s = s[1:]
+    return s
+
+
+@dataclass
+class LabelBook:
+    """Rows of a labels file: ``texts``/``labels`` of the labelled rows (not the skipped ones),
+    and the keys of every decided row (labelled or skipped) by text and by id."""
+
+    frame: pd.DataFrame
+    texts: list[str] = field(default_factory=list)
+    labels: list[list[Label]] = field(default_factory=list)
+    text_keys: set = field(default_factory=set)
+    ids: set = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def decided(self, text, row_id=None) -> bool:
+        """Whether a pool comment (its text, or its id) is already in the labels file."""
+        return text_key(text) in self.text_keys or (row_id is not None and str(row_id) in self.ids)
+
+
+def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels") -> Taxonomy | None:
+    """The taxonomy given (``Taxonomy``, bundled name or YAML path), else inferred from non-empty
+    label ``cells``, else ``None``."""
+    if taxonomy is not None:
+        return taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    cells = [c for c in (cells or []) if isinstance(c, str) and c.strip()]
+    if not cells:
+        return None
+    return infer_taxonomy(cells, name="labels", column="labels", source=source)
+
+
+def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_col: str = "labels",
+                    id_col: str | None = None) -> tuple[LabelBook, Taxonomy | None]:
+    """Read a labels file; a missing or empty file is an empty book (a cold start).
+
+    With ``taxonomy=None`` the taxonomy is inferred from the label cells (``None`` if there are
+    none). A label the taxonomy lacks is a ``LabelError`` naming row and column.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "labels.csv")
+    >>> book, tax = read_label_book(p, None, text_col="comment")
+    >>> len(book), tax
+    (0, None)
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return LabelBook(pd.DataFrame(columns=[text_col, labels_col])), resolve_taxonomy(taxonomy)
+    df = read_table(path)
+    require_columns(df, [text_col, labels_col] + ([id_col] if id_col else []), source=str(path))
+    status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
+    cells = df[labels_col].tolist()
+    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path))
+    book = LabelBook(df.reset_index(drop=True))
+    for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
+        book.text_keys.add(text_key(text))
+        if id_col and not pd.isna(df[id_col].iloc[i]):
+            book.ids.add(str(df[id_col].iloc[i]))
+        if st == SKIPPED:
+            continue
+        if taxonomy is None:  # only empty cells so far: "no category" rows, nothing to learn yet
+            continue
+        book.texts.append("" if pd.isna(text) else str(text))
+        book.labels.append(taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path)))
+    return book, taxonomy
+
+
+def write_label_frame(df: pd.DataFrame, path) -> Path:
+    """Write the whole labels table atomically (a crash leaves the old file or the new one)."""
+    return write_table(df, path)
+
+
+def require_labels(book: LabelBook, path) -> None:
+    """A ``LabelError`` when a labels file has nothing to learn from."""
+    if not len(book):
+        raise LabelError(f"{path}: no labelled rows; label some comments first (feedback-classifier label ...).")

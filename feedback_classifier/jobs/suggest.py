@@ -1,0 +1,267 @@
+"""suggest: the next comments worth labelling, and the model the labelling loop retrains.
+
+How the order is chosen, and why:
+
+* **A model of the labels so far.** With at least ``MIN_TRAIN_ROWS`` labelled rows a
+  ``FeedbackClassifier`` is trained on them; before that (a cold start) the given model or the
+  bundled default is used, and for a taxonomy without a model its keywords (a category whose
+  keyword appears in the comment is "likely").
+* **Uncertainty**: per category, how close the comment's probability is to that category's
+  decision threshold (``exp(-|logit p - logit t|)``, 1 on the threshold). A label there is the
+  one that moves the decision boundary; far-away comments teach little.
+* **Rare categories first**: each category's closeness is weighted by ``1 / sqrt(1 + n)``, n
+  its labelled rows, so a comment that might belong to a category with few labels outranks one
+  about a category that already has many.
+* **Diversity**: picked greedily; a candidate's score is multiplied by ``1 - s`` where ``s`` is
+  its highest cosine similarity (character 3-5-grams) to a comment already picked, and a
+  candidate at or above ``NEAR_DUPLICATE`` similarity to a labelled or picked comment is never
+  suggested. Comments already in the labels file (same text, or same id) are never suggested.
+* Ties are broken by ``seed``: the same inputs and seed give the same suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, text_key
+from feedback_classifier.model import FeedbackClassifier
+from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
+from feedback_classifier.tableio import read_table, require_columns, write_table
+from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+
+MIN_TRAIN_ROWS = 20
+NEAR_DUPLICATE = 0.9
+_CANDIDATES_PER_PICK = 20
+_MIN_CANDIDATES = 2000
+_EPS = 1e-6
+
+
+@dataclass
+class Ranker:
+    """What scores pool comments: a fitted model (``None`` in keyword mode), its classes and
+    thresholds, and the labelled rows per class."""
+
+    taxonomy: Taxonomy
+    model: object | None
+    classes: list
+    thresholds: np.ndarray
+    counts: np.ndarray
+    kind: str  # "trained", "model" or "keywords"
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """``(n, k)`` probabilities over ``classes`` (keyword hits in keyword mode)."""
+        if self.model is not None:
+            return self.model.predict_proba(texts)
+        return _keyword_probabilities(self.taxonomy, self.classes, texts)
+
+    def labels_and_confidence(self, P: np.ndarray) -> tuple[list[list], np.ndarray]:
+        """Predicted deepest labels per row and ``confidence`` (the weakest predicted category's
+        probability; ``1 - max`` when nothing is predicted), as ``classify`` defines it."""
+        if self.model is not None:
+            D = self.model.predict_from_proba(P).astype(bool)
+            labels = [self.model._paths(row) for row in D]
+        else:
+            D = P >= self.thresholds
+            labels = [_deepest([self.classes[j] for j in np.flatnonzero(row)]) for row in D]
+        conf = np.where(D.any(axis=1), np.where(D, P, np.inf).min(axis=1), 1 - P.max(axis=1, initial=0.0))
+        return labels, conf
+
+
+def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0) -> Ranker:
+    """The ranker for this many labels: trained on ``book`` when it has ``MIN_TRAIN_ROWS``
+    labelled rows, else ``model`` (a path or fitted classifier), else the bundled default model
+    (for ``cx-default``), else ``taxonomy``'s keywords.
+
+    >>> from feedback_classifier.jobs.labelbook import LabelBook
+    >>> import pandas as pd
+    >>> r = build_ranker(LabelBook(pd.DataFrame()), load_taxonomy("cx-default"))
+    >>> r.kind
+    'model'
+    """
+    if len(book) >= MIN_TRAIN_ROWS and taxonomy is not None and any(book.labels):
+        clf = FeedbackClassifier(taxonomy=taxonomy, cv=3, random_state=seed).fit(book.texts, book.labels)
+        return _ranker(taxonomy, clf, book, "trained")
+    if model is not None or taxonomy is None or taxonomy.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
+        clf, tax = load_model_and_taxonomy(model, taxonomy)
+        return _ranker(tax, clf, book, "model")
+    classes = list(taxonomy.labels)
+    return Ranker(taxonomy, None, classes, np.full(len(classes), 0.5), _counts(classes, book), "keywords")
+
+
+def _ranker(taxonomy, clf, book, kind) -> Ranker:
+    classes = list(clf.classes_)
+    return Ranker(taxonomy, clf, classes, np.asarray(clf.thresholds_, dtype=float), _counts(classes, book), kind)
+
+
+def _counts(classes: list, book: LabelBook) -> np.ndarray:
+    index = {c: j for j, c in enumerate(classes)}
+    counts = np.zeros(len(classes))
+    for labels in book.labels:
+        hit = {(p, c) for p, c in labels} | {(p, None) for p, _ in labels}
+        for lab in hit:
+            if lab in index:
+                counts[index[lab]] += 1
+    return counts
+
+
+def _keyword_probabilities(taxonomy: Taxonomy, classes: list, texts: list[str]) -> np.ndarray:
+    words = [[w.casefold() for w in taxonomy.keywords(c)] for c in classes]
+    P = np.full((len(texts), len(classes)), 0.05)
+    for i, text in enumerate(texts):
+        low = text.casefold()
+        for j, kws in enumerate(words):
+            if any(w and w in low for w in kws):
+                P[i, j] = 0.6
+    return P
+
+
+def _deepest(labels: list) -> list:
+    children_of = {p for p, c in labels if c is not None}
+    return [(p, c) for p, c in labels if c is not None or p not in children_of]
+
+
+def uncertainty_scores(P: np.ndarray, thresholds: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each comment's worth: max over categories of closeness to the threshold × rarity weight.
+
+    >>> s = uncertainty_scores(np.array([[0.5, 0.01], [0.99, 0.5]]), np.array([0.5, 0.5]), np.array([100, 0]))
+    >>> bool(s[1] > s[0])  # both sit on a threshold; the second one on a category with no labels
+    True
+    """
+    P = np.clip(P, _EPS, 1 - _EPS)
+    t = np.clip(thresholds, _EPS, 1 - _EPS)
+    z = np.log(P / (1 - P)) - np.log(t / (1 - t))
+    weights = 1.0 / np.sqrt(1.0 + np.asarray(counts, dtype=float))
+    return (np.exp(-np.abs(z)) * weights).max(axis=1, initial=0.0)
+
+
+_PUNCT = re.compile(r"[^\w\s]+")
+_VECTORIZER = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=2**20, alternate_sign=False)
+
+
+def similarity_vectors(texts: list[str]):
+    """Unit-length character 3-5-gram vectors: what "near-duplicate" and "similar" are measured on.
+
+    >>> V = similarity_vectors(["The courier was late", "the courier was late!", "great prices"])
+    >>> round(float((V[0] @ V[1].T).toarray()[0, 0]), 2) >= NEAR_DUPLICATE, float((V[0] @ V[2].T).toarray()[0, 0]) < 0.3
+    (True, True)
+    """
+    # punctuation and case do not make a comment different
+    return _VECTORIZER.transform([" ".join(_PUNCT.sub(" ", t.casefold()).split()) for t in texts])
+
+
+def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: list[str], seed: int = 0) -> list[int]:
+    """Up to ``n`` indices into ``texts``, greedily by ``scores`` × (1 − similarity to the picked
+    ones), never a near-duplicate of a labelled text or of another pick.
+
+    >>> pick_diverse(np.array([0.9, 0.8, 0.5]), ["late courier", "late courier!", "rude staff"], 2, [])
+    [0, 2]
+    """
+    rng = np.random.default_rng(seed)
+    scores = np.asarray(scores, dtype=float) + rng.random(len(scores)) * 1e-9
+    m = min(len(texts), max(_MIN_CANDIDATES, _CANDIDATES_PER_PICK * n))
+    cand = np.argsort(-scores, kind="stable")[:m]
+    V = similarity_vectors([texts[i] for i in cand])
+    max_sim = np.zeros(len(cand))
+    if labelled_texts:
+        L = similarity_vectors(labelled_texts)
+        for start in range(0, len(cand), 2000):
+            block = (V[start:start + 2000] @ L.T).max(axis=1).toarray().ravel()
+            max_sim[start:start + 2000] = block
+    best = scores[cand].copy()
+    blocked = max_sim >= NEAR_DUPLICATE
+    max_sim[:] = 0.0  # similarity to labelled rows blocks duplicates; diversity is among the picks
+    picked: list[int] = []
+    while len(picked) < n:
+        adjusted = np.where(blocked, -np.inf, best * (1.0 - max_sim))
+        k = int(np.argmax(adjusted))
+        if not np.isfinite(adjusted[k]):
+            break
+        picked.append(int(cand[k]))
+        sims = (V @ V[k].T).toarray().ravel()
+        blocked |= sims >= NEAR_DUPLICATE
+        blocked[k] = True
+        max_sim = np.maximum(max_sim, sims)
+    return picked
+
+
+def rank_texts(ranker: Ranker, texts: list[str], n: int, labelled_texts: list[str], seed: int = 0):
+    """``(indices, P)``: the ``n`` texts worth labelling next, best first, and all texts' probabilities."""
+    P = ranker.probabilities(texts) if texts else np.zeros((0, len(ranker.classes)))
+    scores = uncertainty_scores(P, ranker.thresholds, ranker.counts)
+    if ranker.model is None:  # keyword hits carry no uncertainty: prefer hits on rare categories
+        scores = ((P > 0.5) / np.sqrt(1.0 + ranker.counts)).max(axis=1, initial=0.0) + 0.01
+    return pick_diverse(scores, texts, n, labelled_texts, seed=seed), P
+
+
+@dataclass
+class SuggestResult:
+    """What ``suggest_file`` did."""
+
+    path: Path
+    suggested: int
+    pool_rows: int
+    candidates: int
+    labelled: int
+    ranker: str
+
+
+def open_pool(pool, text_col: str, id_col: str | None = None) -> pd.DataFrame:
+    """The pool table, with its text (and id) column checked."""
+    df = read_table(pool)
+    require_columns(df, [text_col] + ([id_col] if id_col else []), source=str(pool))
+    return df
+
+
+def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str | None) -> list[int]:
+    """Rows of the pool that may be suggested: a non-empty comment, not in the labels file (by
+    text or id), the first of any exact repeats."""
+    seen = set()
+    rows = []
+    ids = df[id_col].tolist() if id_col else [None] * len(df)
+    for i, (text, row_id) in enumerate(zip(df[text_col].tolist(), ids)):
+        key = text_key(text)
+        if not key or key in seen or book.decided(text, None if pd.isna(row_id) else row_id):
+            continue
+        seen.add(key)
+        rows.append(i)
+    return rows
+
+
+def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "labels", n: int = 50,
+                 model=None, taxonomy=None, seed: int = 0, id_col: str | None = None) -> SuggestResult:
+    """Write the ``n`` pool comments worth labelling next to ``out``: every pool column plus
+    ``suggested_labels`` (label syntax) and ``confidence``, in the order to label them.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> pd.DataFrame({"comment": ["The courier was late", "Too expensive", "Rude support agent"]}).to_csv(
+    ...     f"{d}/pool.csv", index=False)
+    >>> r = suggest_file(f"{d}/pool.csv", f"{d}/batch.csv", text_col="comment", labelled=f"{d}/none.csv", n=2)
+    >>> r.suggested, list(read_table(f"{d}/batch.csv").columns)
+    (2, ['comment', 'suggested_labels', 'confidence'])
+    """
+    if n < 1:
+        raise InputFileError(f"--n must be at least 1, got {n}.")
+    df = open_pool(pool, text_col, id_col)
+    book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col) \
+        if labelled is not None else (LabelBook(pd.DataFrame()), None)
+    if tax is None and taxonomy is not None:
+        tax = load_taxonomy(taxonomy)
+    ranker = build_ranker(book, tax, model=model, seed=seed)
+    rows = candidate_rows(df, book, text_col, id_col)
+    column = df[text_col].tolist()  # (a list: element access on a Series is slow)
+    texts = [str(column[i]) for i in rows]
+    picked, P = rank_texts(ranker, texts, n, book.texts, seed=seed)
+    labels, conf = ranker.labels_and_confidence(P[picked]) if picked else ([], np.zeros(0))
+    batch = df.iloc[[rows[i] for i in picked]].reset_index(drop=True)
+    batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab) for lab in labels]
+    batch["confidence"] = np.round(conf, 4)
+    path = write_table(batch, out)
+    return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), ranker.kind)

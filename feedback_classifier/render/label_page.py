@@ -1,0 +1,89 @@
+"""The label app's single page: HTML, CSS and JavaScript inline, no external resources.
+
+The page asks the local server for the state (``/api/state``) and posts decisions; every
+piece of comment text is put into the page with ``textContent``, never as HTML. Keyboard:
+Enter or ``a`` accepts the ticked categories; a number toggles that category (two digits
+typed quickly for 10 and above); ``/`` then a name filters the categories, Enter toggles the
+first match; ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back.
+"""
+
+from __future__ import annotations
+
+import html
+
+_CSS = """
+*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+background:#f5f7fa;color:#1d2430}header{background:#1f2d44;color:#fff;padding:10px 16px;display:flex;
+flex-wrap:wrap;gap:6px 16px;align-items:baseline}header h1{font-size:17px;margin:0}#progress{font-size:14px;
+color:#c9d3e3}main{max-width:1100px;margin:0 auto;padding:14px;display:grid;grid-template-columns:minmax(0,3fr)
+minmax(0,2fr);gap:14px}@media (max-width:760px){main{grid-template-columns:1fr}}.card{background:#fff;
+border:1px solid #dfe3ea;border-radius:10px;padding:14px 16px}#text{font-size:19px;white-space:pre-wrap;
+overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#a86a00;font-size:14px;min-height:1em}#chosen{font-weight:600;color:#2f5fa8;margin:0 0 4px}#cats{list-style:none;
+margin:0;padding:0;max-height:62vh;overflow:auto}#cats li{display:flex;gap:8px;align-items:center;padding:5px 6px;
+border-radius:6px;cursor:pointer}#cats li.child{padding-left:26px}#cats li.on{background:#e3edfb}
+#cats li.hidden{display:none}#cats .n{font:12px ui-monospace,monospace;color:#5b6675;min-width:2.4em}
+#cats .c{margin-left:auto;font-size:12px;color:#5b6675}#filter{width:100%;padding:8px;font-size:15px;
+margin:0 0 8px;border:1px solid #c5ccd8;border-radius:6px}.buttons{display:flex;flex-wrap:wrap;gap:8px;
+margin-top:10px}button{font-size:15px;padding:8px 14px;border-radius:6px;border:1px solid #9aa6b8;
+background:#fff;cursor:pointer}button.primary{background:#2f5fa8;color:#fff;border-color:#2f5fa8}button.primary kbd{color:#1d2430}
+kbd{font:12px ui-monospace,monospace;background:#eef1f5;border:1px solid #ccd3dd;border-radius:4px;padding:0 4px}
+#keys{font-size:13px;color:#5b6675;margin-top:10px}#done{display:none;font-size:18px}
+"""
+
+_JS = r"""
+const $=id=>document.getElementById(id);let S=null,ticked=new Set(),digits="",digitTimer=null,busy=false;
+async function call(path,body){busy=true;try{const r=await fetch(path,body===undefined?{}:{method:"POST",
+headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});draw(await r.json());}finally{busy=false;}}
+function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
+$("progress").textContent=`${s.labelled} labelled · ${s.skipped} skipped · ${s.remaining} to go`+
+(s.back?` · going back (${s.back})`:"")+(s.retraining?" · retraining…":"")+` · suggestions: ${s.model}`+
+(s.retrains?` (retrained ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
+$("text").dataset.row=it.row;$("hint").textContent=it.hint?"Suggested: "+it.hint:"";ticked=new Set(it.ticked);
+const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
+const li=document.createElement("li");li.dataset.i=i;if(c.child)li.className="child";const n=document.createElement("span");
+n.className="n";n.textContent=i+1;const name=document.createElement("span");name.className="name";name.textContent=c.name;
+const cnt=document.createElement("span");cnt.className="c";li.append(n,name,cnt);li.onclick=()=>toggle(i);ul.append(li);});}
+[...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
+function paint(){[...$("cats").children].forEach((li,i)=>li.classList.toggle("on",ticked.has(i)));
+const names=[...ticked].sort((a,b)=>a-b).map(i=>`${i+1} ${S.categories[i].name}`);
+$("chosen").textContent=names.length?"Ticked: "+names.join(" · "):"Ticked: nothing (no category)";}
+function toggle(i){if(i<0||!S||i>=S.categories.length)return;ticked.has(i)?ticked.delete(i):ticked.add(i);paint();}
+function accept(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,labels:[...ticked]});}
+function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true});}
+function undo(){if(!busy)call("/api/undo",{});}function back(){if(!busy)call("/api/back",{});}
+function flushDigits(){if(digits)toggle(parseInt(digits,10)-1);digits="";clearTimeout(digitTimer);}
+function matches(){const q=$("filter").value.trim().toLowerCase();return [...$("cats").children].filter(li=>{
+const ok=!q||li.querySelector(".name").textContent.toLowerCase().includes(q);li.classList.toggle("hidden",!ok);return ok;});}
+$("filter").addEventListener("input",matches);
+$("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches();
+if(m.length)toggle(parseInt(m[0].dataset.i,10));$("filter").value="";matches();$("filter").blur();}
+else if(e.key==="Escape"){$("filter").value="";matches();$("filter").blur();}e.stopPropagation();});
+document.addEventListener("keydown",e=>{if(e.target===$("filter"))return;const k=e.key;
+if(/^[0-9]$/.test(k)){digits+=k;clearTimeout(digitTimer);if(S&&parseInt(digits+"0",10)>S.categories.length)flushDigits();
+else digitTimer=setTimeout(flushDigits,700);e.preventDefault();return;}flushDigits();
+if(k==="Enter"||k==="a"){e.preventDefault();accept();}else if(k==="s"){skip();}
+else if(k==="u"||(k==="z"&&(e.ctrlKey||e.metaKey))){e.preventDefault();undo();}
+else if(k==="b"||k==="ArrowLeft"){back();}else if(k==="/"){e.preventDefault();$("filter").focus();}});
+$("accept").onclick=accept;$("skip").onclick=skip;$("undo").onclick=undo;$("back").onclick=back;call("/api/state");
+"""
+
+
+def label_page(title: str) -> str:
+    """The whole page as one HTML string (``title``: the taxonomy's name, escaped).
+
+    >>> page = label_page("cx <default>")
+    >>> "cx &lt;default&gt;" in page, "http" in page.split("<script>")[0]
+    (True, False)
+    """
+    t = html.escape(title)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Label · {t}</title>
+<style>{_CSS}</style></head><body><header><h1>Label · {t}</h1><span id="progress">loading…</span></header>
+<main><section class="card"><div id="work"><p id="text"></p><p id="chosen"></p><p id="hint"></p><div class="buttons">
+<button id="accept" class="primary">Accept <kbd>Enter</kbd></button><button id="skip">Skip <kbd>s</kbd></button>
+<button id="undo">Undo <kbd>u</kbd></button><button id="back">Back <kbd>b</kbd></button></div>
+<p id="keys"><kbd>1</kbd>…<kbd>99</kbd> toggle a category · <kbd>/</kbd> type a name, <kbd>Enter</kbd> toggles the first
+match · <kbd>Enter</kbd>/<kbd>a</kbd> accept · <kbd>s</kbd> skip · <kbd>u</kbd> undo · <kbd>b</kbd>/<kbd>←</kbd> back</p></div>
+<p id="done">All comments are decided. Labels are saved; close this tab and press Ctrl+C in the terminal.</p></section>
+<section class="card"><input id="filter" placeholder="/ type a category name" autocomplete="off">
+<ul id="cats"></ul></section></main><script>{_JS}</script></body></html>"""

@@ -1,0 +1,267 @@
+"""The label app: its session (decisions, undo, back, skip, restart, review, retrain), its HTTP API,
+and keyboard-only labelling in a real headless Chromium at phone and desktop widths."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from feedback_classifier.jobs.label_app import LabelSession, make_server
+from feedback_classifier.tableio import read_table
+
+COMMENTS = ["The courier was two hours late", "Prices went up again, too expensive", "Rude staff at the till",
+            "The app crashes at checkout", "Refund still not received after a month", "Great quality jeans",
+            "Support answered quickly and solved it"]
+
+
+@pytest.fixture
+def pool(tmp_path):
+    pd.DataFrame({"id": [f"r{i}" for i in range(len(COMMENTS))], "comment": COMMENTS}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    return tmp_path
+
+
+def session(tmp_path, **kw) -> LabelSession:
+    return LabelSession(tmp_path / "pool.csv", tmp_path / "labels.csv", text_col="comment", **kw)
+
+
+def saved(tmp_path) -> pd.DataFrame:
+    return read_table(tmp_path / "labels.csv")
+
+
+def test_each_decision_is_in_the_file_at_once_and_a_restart_resumes(pool):
+    s = session(pool)
+    first = s.state()["item"]
+    state = s.decide(first["row"], [0, 1])
+    assert saved(pool).comment.tolist() == [first["text"]]
+    assert saved(pool).labels.iloc[0] == s.taxonomy.format_labels([s.categories[1]])  # the child implies its parent
+    second = state["item"]
+    s.decide(second["row"], None)
+    assert saved(pool).status.tolist() == ["labelled", "skipped"]
+    again = session(pool)  # a restart: both decided comments are gone from the queue
+    assert again.state()["item"]["text"] not in {first["text"], second["text"]}
+    assert again.state()["remaining"] == len(COMMENTS) - 2
+    assert (again.state()["labelled"], again.state()["skipped"]) == (1, 1)
+
+
+def test_undo_forgets_the_decision_and_back_shows_it_again(pool):
+    s = session(pool)
+    first = s.state()["item"]
+    s.decide(first["row"], [3])
+    back = s.go_back()
+    assert back["item"]["row"] == first["row"] and back["item"]["ticked"] == [3] and back["back"] == 1
+    after = s.decide(first["row"], [4])  # relabel while going back: replaces, then forward again
+    assert len(saved(pool)) == 1 and after["back"] == 0
+    assert saved(pool).labels.iloc[0] == s.taxonomy.format_labels([s.categories[4]])
+    undone = s.undo()
+    assert undone["item"]["row"] == first["row"] and saved(pool).empty
+
+
+def test_a_decision_for_a_comment_no_longer_shown_changes_nothing(pool):
+    s = session(pool)
+    row = s.state()["item"]["row"]
+    s.decide(row, [0])
+    state = s.decide(row, [1])
+    assert state["stale"] and len(saved(pool)) == 1
+
+
+def test_retraining_reorders_the_queue_in_the_background(pool):
+    s = session(pool, retrain_every=2)
+    s.decide(s.state()["item"]["row"], [0])
+    current = s.state()["item"]["row"]
+    thread = s.start_retrain()
+    thread.join(30)
+    assert s.state()["retrains"] == 1 and s.state()["item"]["row"] == current
+    assert sorted(s.queue) == sorted(set(s.queue))
+
+
+def test_review_mode_goes_through_the_file_in_order_with_its_labels_ticked(tmp_path):
+    pd.DataFrame({"comment": COMMENTS[:2], "labels": ["Price and value", "Delivery and logistics"],
+                  "suggested_labels": ["Delivery and logistics", "Price and value"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True)
+    item = s.state()["item"]
+    assert item["text"] == COMMENTS[0] and item["hint"] == "Delivery and logistics"
+    assert [s.categories[j] for j in item["ticked"]] == [("price", None)]
+    s.decide(item["row"], [s.categories.index(("delivery", None))])
+    assert saved(tmp_path).status.tolist() == ["reviewed"]
+    assert session(tmp_path, review=True).state()["item"]["text"] == COMMENTS[1]
+
+
+def serve(s: LabelSession):
+    server = make_server(s, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def test_http_api_and_page(pool):
+    server, url = serve(session(pool))
+    try:
+        page = urllib.request.urlopen(url + "/").read().decode()
+        assert "<script>" in page and "https://" not in page and "http://" not in page
+        state = json.loads(urllib.request.urlopen(url + "/api/state").read())
+        body = json.dumps({"row": state["item"]["row"], "labels": [2]}).encode()
+        req = urllib.request.Request(url + "/api/decide", body, {"Content-Type": "application/json"})
+        after = json.loads(urllib.request.urlopen(req).read())
+        assert after["labelled"] == 1 and after["item"]["row"] != state["item"]["row"]
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, monkeypatch):
+    from typer.testing import CliRunner
+
+    import feedback_classifier.jobs.label_app as label_app
+    from feedback_classifier.cli import app
+
+    class Interrupted:
+        server_port = 9
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(label_app, "make_server", lambda session, port: Interrupted())
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(pool / "labels.csv"), "--retrain-every", "5"])
+    assert result.exit_code == 0, result.output
+    assert f"Labelling {len(COMMENTS)} comments" in result.output and "http://127.0.0.1:9/" in result.output
+    assert "Stopped. 0 labelled rows" in result.output
+
+
+def test_a_port_in_use_is_a_one_line_error(pool):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    server, _ = serve(session(pool))
+    try:
+        result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                          str(pool / "labels.csv"), "--port", str(server.server_port)])
+        assert result.exit_code == 1 and "pass another --port" in result.output and "Traceback" not in result.output
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_missing_text_column_is_a_one_line_error(pool):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "nope", "--labels",
+                                      str(pool / "labels.csv")])
+    assert result.exit_code == 1 and "nope" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- a real browser
+
+_BROWSER = shutil.which("chromium") and shutil.which("chromedriver")
+browser_only = pytest.mark.skipif(not _BROWSER, reason="chromium and chromedriver (Debian chromium-driver) are needed")
+
+
+def chrome(width: int, height: int):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={tempfile.mkdtemp()}", f"--window-size={width},{height}"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    # a desktop window is at least 500 px wide: a phone's viewport is emulated
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
+    return driver
+
+
+def wait_for(driver, predicate, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate(driver)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("the page did not get there in time")
+
+
+def press(driver, *keys):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    for key in keys:
+        ActionChains(driver).send_keys(key).perform()
+        time.sleep(0.05)
+
+
+def ticked_names(driver) -> list[str]:
+    return [li.text.split("\n")[1] if "\n" in li.text else li.text
+            for li in driver.find_elements("css selector", "#cats li.on")]
+
+
+@browser_only
+@pytest.mark.parametrize("width", [390, 1280])
+def test_keyboard_only_labelling_with_a_restart_in_the_middle(pool, width):
+    from selenium.webdriver.common.keys import Keys
+
+    s = session(pool)
+    server, url = serve(s)
+    driver = chrome(width, 900)
+    try:
+        driver.get(url + "/")
+        text = lambda d: d.find_element("id", "text").text  # noqa: E731
+        first = wait_for(driver, text)
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+        for li in driver.find_elements("css selector", "#cats li.on"):  # clear the pre-ticks by keyboard
+            press(driver, li.find_element("css selector", ".n").text)
+        press(driver, "2")  # toggle category 2 by number (with 48 categories it waits for a second digit first)
+        wait_for(driver, lambda d: len(d.find_elements("css selector", "#cats li.on")) == 1)
+        press(driver, "/", "too expens", Keys.ENTER)  # toggle a category by typing its name
+        wait_for(driver, lambda d: len(d.find_elements("css selector", "#cats li.on")) == 2)
+        press(driver, Keys.ENTER)  # accept
+        second = wait_for(driver, lambda d: text(d) != first and text(d))
+        got = saved(pool)
+        assert got.comment.tolist() == [first]
+        assert set(s.taxonomy.parse_labels(got.labels.iloc[0])) == {s.categories[1], ("price", "too_expensive")}
+        press(driver, "s")  # skip
+        third = wait_for(driver, lambda d: text(d) not in (first, second) and text(d))
+        press(driver, "u")  # undo the skip: the second comment again
+        wait_for(driver, lambda d: text(d) == second)
+        assert len(saved(pool)) == 1
+        press(driver, "b")  # back to the first, its labels ticked
+        wait_for(driver, lambda d: text(d) == first)
+        assert len(driver.find_elements("css selector", "#cats li.on")) == 2
+        press(driver, "a")  # accept it again unchanged: forward to the second
+        wait_for(driver, lambda d: text(d) == second)
+        press(driver, "a")
+        wait_for(driver, lambda d: text(d) not in (first, second) and text(d))
+        assert third  # (the order after the undo may differ from before: the queue is live)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # a restart in the middle: a new server on the same files resumes after the two decided comments
+    server, url = serve(session(pool))
+    try:
+        driver.get(url + "/")
+        resumed = wait_for(driver, text)
+        assert resumed not in (first, second)
+        assert "2 labelled" in driver.find_element("id", "progress").text
+        press(driver, "s")
+        wait_for(driver, lambda d: text(d) != resumed)
+        assert saved(pool).status.tolist() == ["labelled", "labelled", "skipped"]
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()

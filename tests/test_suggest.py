@@ -1,0 +1,173 @@
+"""suggest and audit: what they pick, what they never pick, their files and their errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.jobs.audit import audit_file, suspicion_scores
+from feedback_classifier.jobs.labelbook import read_label_book, text_key
+from feedback_classifier.jobs.suggest import pick_diverse, suggest_file, uncertainty_scores
+from feedback_classifier.tableio import read_table
+
+TOPICS = {
+    "Delivery": ["the courier was late again", "parcel arrived two days late", "delivery took a week",
+                 "courier never showed up", "late delivery and no tracking", "my order came late"],
+    "Price": ["too expensive for what it is", "prices went up again", "cheaper elsewhere",
+              "the price is too high", "expensive shipping fee", "overpriced items"],
+    "Service > Staff": ["rude staff at the counter", "the cashier was rude", "staff ignored me",
+                        "unfriendly shop assistant", "staff were very helpful", "polite and kind staff"],
+}
+
+
+def labelled_rows():
+    return [(text, label) for label, texts in TOPICS.items() for text in texts]
+
+
+def pool_rows():
+    extra = ["courier lost my parcel", "price doubled overnight", "the staff shouted at me", "app crashes on login",
+             "I love the new design", "refund still not received", "late and expensive", "helpful staff, slow courier"]
+    return extra + [t for t, _ in labelled_rows()][:5]
+
+
+@pytest.fixture
+def files(tmp_path):
+    pd.DataFrame({"id": [f"p{i}" for i in range(len(pool_rows()))], "comment": pool_rows(),
+                  "region": "north"}).to_csv(tmp_path / "pool.csv", index=False)
+    rows = labelled_rows() * 2  # 36 rows: enough to train on
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "labels.csv", index=False)
+    return tmp_path
+
+
+def test_suggest_writes_pool_columns_and_never_a_labelled_comment(files):
+    r = suggest_file(files / "pool.csv", files / "batch.csv", text_col="comment", labelled=files / "labels.csv", n=6)
+    batch = read_table(files / "batch.csv")
+    assert list(batch.columns) == ["id", "comment", "region", "suggested_labels", "confidence"]
+    assert r.ranker == "trained" and r.suggested == len(batch) == 6
+    labelled = {text_key(t) for t, _ in labelled_rows()}
+    assert not labelled & {text_key(t) for t in batch.comment}
+    assert batch.confidence.astype(float).between(0, 1).all()
+
+
+def test_suggest_is_deterministic_for_a_seed(files):
+    for name in ("a.csv", "b.csv"):
+        suggest_file(files / "pool.csv", files / name, text_col="comment", labelled=files / "labels.csv", n=5, seed=3)
+    assert (files / "a.csv").read_bytes() == (files / "b.csv").read_bytes()
+
+
+def test_same_id_counts_as_labelled(files):
+    pd.DataFrame({"id": ["p0"], "comment": ["something else entirely"], "labels": ["Price"]}).to_csv(
+        files / "ids.csv", index=False)
+    suggest_file(files / "pool.csv", files / "batch.csv", text_col="comment", labelled=files / "ids.csv",
+                 n=50, id_col="id")
+    batch = read_table(files / "batch.csv")
+    assert "p0" not in set(batch.id) and len(batch) == len(pool_rows()) - 1
+
+
+def test_cold_start_uses_the_default_model_and_skips_empty_comments(tmp_path):
+    pd.DataFrame({"comment": ["The courier was late", None, "Too expensive", "Rude support agent"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    (tmp_path / "empty.csv").write_text("")
+    r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "empty.csv",
+                     n=10)
+    assert r.ranker == "model" and r.suggested == 3
+    assert read_table(tmp_path / "b.csv").suggested_labels.notna().any()
+
+
+def test_cold_start_on_a_taxonomy_without_model_uses_its_keywords(tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        "name: shop\nlanguages: [en]\ncategories:\n"
+        "  - id: price\n    names: {en: Price}\n    keywords: {en: [expensive]}\n"
+        "  - id: staff\n    names: {en: Staff}\n    keywords: {en: [rude]}\n", encoding="utf-8")
+    pd.DataFrame({"comment": ["so expensive", "rude people", "nice weather"]}).to_csv(tmp_path / "p.csv", index=False)
+    r = suggest_file(tmp_path / "p.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "none.csv",
+                     n=2, taxonomy=str(tmp_path / "t.yaml"))
+    batch = read_table(tmp_path / "b.csv")
+    assert r.ranker == "keywords"
+    assert set(batch.suggested_labels) == {"Price", "Staff"}
+
+
+def test_no_suggestion_is_a_near_duplicate_of_another_or_of_a_label():
+    texts = ["late courier!!", "Late courier", "late courier.", "rude staff", "prices are high"]
+    picked = pick_diverse(np.ones(len(texts)), texts, 5, ["Rude   STAFF"])
+    assert sorted(texts[i] for i in picked) == ["late courier!!", "prices are high"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=3, max_size=3), st.integers(0, 50), st.integers(1, 50))
+def test_more_labels_never_make_a_category_more_urgent(probs, few, more):
+    P, t = np.array([probs]), np.array([0.5, 0.3, 0.7])
+    low = uncertainty_scores(P, t, np.array([few] * 3))
+    high = uncertainty_scores(P, t, np.array([few + more] * 3))
+    assert 0 <= high[0] <= low[0] <= 1
+
+
+def test_unknown_label_in_the_labels_file_is_a_one_line_error(files):
+    pd.DataFrame({"comment": ["x"], "labels": ["Nonsense"]}).to_csv(files / "bad.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(files / "pool.csv"), "--text-col", "comment", "--labelled",
+                                      str(files / "bad.csv"), "--taxonomy", "cx-default", "--out",
+                                      str(files / "b.csv")])
+    assert result.exit_code == 1 and "bad.csv" in result.output and "row 1" in result.output
+    assert "Traceback" not in result.output and not (files / "b.csv").exists()
+
+
+def test_suggest_cli(files):
+    result = CliRunner().invoke(app, ["suggest", str(files / "pool.csv"), "--text-col", "comment", "--labelled",
+                                      str(files / "labels.csv"), "--n", "3", "--seed", "1", "--out",
+                                      str(files / "b.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Suggested 3 of 8 unlabelled comments" in result.output and len(read_table(files / "b.csv")) == 3
+
+
+def test_skipped_rows_are_not_labels_but_are_not_suggested_again(files):
+    df = pd.DataFrame(labelled_rows() * 2, columns=["comment", "labels"])
+    df["status"] = "labelled"
+    skip = pd.DataFrame({"comment": ["app crashes on login"], "labels": [None], "status": ["skipped"]})
+    pd.concat([df, skip]).to_csv(files / "labels.csv", index=False)
+    book, _ = read_label_book(files / "labels.csv", None, text_col="comment")
+    assert len(book) == len(df) and book.decided("App crashes on LOGIN")
+
+
+def test_suspicion_is_zero_when_the_model_agrees_and_grows_with_doubt():
+    Y = np.array([[1, 0], [1, 0], [0, 0]])
+    s = suspicion_scores(np.array([[1.0, 0.0], [0.6, 0.3], [0.0, 0.9]]), Y)
+    assert s[0] == 0 and 0 < s[1] < s[2]
+
+
+def audit_rows():
+    days = ["on monday", "on tuesday", "on friday", "at the weekend", "today", "again", "this time"]
+    return [(f"{text} {day}", label) for day in days for text, label in
+            [("the courier was late", "Delivery"), ("prices are too expensive", "Price"), ("rude staff", "Service > Staff")]]
+
+
+def test_audit_puts_the_changed_label_first(tmp_path):
+    rows = audit_rows()
+    rows[6] = (rows[6][0], "Price")  # a late courier labelled Price
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                      "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    out = read_table(tmp_path / "s.csv")
+    assert list(out.columns) == ["comment", "labels", "suspicion", "suggested_labels"] and len(out) == len(rows)
+    assert (out.comment.iloc[0], out.labels.iloc[0]) == (rows[6][0], "Price")
+    assert out.suggested_labels.iloc[0] == "Delivery"
+    assert out.suspicion.astype(float).is_monotonic_decreasing
+
+
+def test_audit_with_too_few_rows_is_a_one_line_error(tmp_path):
+    pd.DataFrame({"comment": ["a", "b"], "labels": ["X", "Y"]}).to_csv(tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--out",
+                                      str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and "at least 10 labelled rows" in result.output
+
+
+def test_audit_keeps_rows_whose_labels_are_empty(tmp_path):
+    rows = audit_rows() + [("nothing to say", None)]
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=3)
+    assert r.rows == len(rows) == len(read_table(tmp_path / "s.csv"))
