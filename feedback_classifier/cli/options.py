@@ -78,6 +78,11 @@ Jobs = Annotated[int, typer.Option(
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
+Mask = Annotated[bool, typer.Option(
+    "--mask/--no-mask", help="Mask e-mails, phone and card numbers and names ('my name is ...') in report quotes "
+                             "and team queues.")]
+MaskPii = Annotated[bool, typer.Option(
+    "--mask-pii", help="Also mask them in the enriched table (by default it keeps the comments as written).")]
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
 
 

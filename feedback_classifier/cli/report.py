@@ -31,6 +31,7 @@ def report_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    mask: opt.Mask = True,
 ) -> None:
     """Rebuild the self-contained HTML report from a classified file.
 
@@ -41,7 +42,7 @@ def report_command(
     result = report_file(
         data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
         higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
-        title=title, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
+        title=title, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, mask=mask,
     )
     for note in result.notes:
         typer.echo(note)

@@ -30,6 +30,7 @@ def route_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    mask: opt.Mask = True,
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -43,7 +44,7 @@ def route_command(
     result = route_file(
         data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
-        sheet=sheet, encoding=encoding, sep=sep,
+        sheet=sheet, encoding=encoding, sep=sep, mask=mask,
     )
     if result.classified_here:
         typer.echo(f"Classified {result.rows:,} rows.")

@@ -133,6 +133,8 @@ def analyze(
     chunksize: int = 50_000,
     jobs: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
+    mask: bool = True,
+    mask_pii: bool = False,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
@@ -143,7 +145,9 @@ def analyze(
     ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
     and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
-    estimated_total)`` is called after every chunk.
+    estimated_total)`` is called after every chunk. Report quotes and queues show personal data
+    masked unless ``mask=False``; the enriched table keeps the comments as written unless
+    ``mask_pii=True``.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
@@ -168,7 +172,8 @@ def analyze(
     except OSError as exc:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
-    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq)
+    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
+                        mask=mask, mask_pii=mask_pii)
     total = estimate_total_rows(data, fmt) if progress is not None else None
     try:
         opts = _Options(text_col, plan.lang, explain=explain)
@@ -176,7 +181,7 @@ def analyze(
         enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
         return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
                        table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
-                       enriched_path=enriched_path)
+                       enriched_path=enriched_path, mask=mask)
     finally:
         sinks.router.cleanup()
 
@@ -246,11 +251,12 @@ class _Sinks:
     router: Any
     keys: list[str]
     text_col: str
+    mask_pii: bool = False
     counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, comments, classified, needs review
 
     @classmethod
     def open(cls, plan: _Plan, spec: Any, *, data: Path, out: Path, text_col: str, score_col: str | None,
-             by: str | None, freq: str) -> "_Sinks":
+             by: str | None, freq: str, mask: bool = True, mask_pii: bool = False) -> "_Sinks":
         from feedback_classifier.insights import DriversAccumulator, StreamingRouter
         from feedback_classifier.render import QuotePool
 
@@ -259,8 +265,8 @@ class _Sinks:
                                  freq=freq)
         pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
         router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
-                                 lang=plan.lang, source=str(data), tmp_dir=out)
-        return cls(acc, pool, router, keys, text_col)
+                                 lang=plan.lang, source=str(data), tmp_dir=out, mask=mask)
+        return cls(acc, pool, router, keys, text_col, mask_pii)
 
     def consume(self, enriched_chunks: Iterator[tuple[pd.DataFrame, Any]], path: Path, fmt: str,
                 progress: Callable[[int, int | None], None] | None, total: int | None) -> Path:
@@ -269,6 +275,10 @@ class _Sinks:
 
         with TableWriter(path, fmt=fmt) as writer:
             for enriched, _ in enriched_chunks:
+                if self.mask_pii:
+                    from feedback_classifier.lang.pii import mask_pii_series
+
+                    enriched[self.text_col] = mask_pii_series(enriched[self.text_col])
                 writer.write(enriched)
                 self.add(enriched)
                 if progress is not None:
@@ -292,7 +302,7 @@ class _Sinks:
 
 
 def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
-            text_col, enriched_path) -> AnalyzeResult:
+            text_col, enriched_path, mask=True) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept."""
     from feedback_classifier.render import build_report, write_report
     from feedback_classifier.tableio import write_table
@@ -313,7 +323,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         reduced.rename(columns={_COMMENT_KEY: text_col, _REVIEW_KEY: "needs_review"}), tax, text_col=text_col,
         score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
-        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(),
+        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask,
     )
     report_path = write_report(page, out / "report.html")
 

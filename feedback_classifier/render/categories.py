@@ -93,8 +93,8 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
     detractors = ui_text(lang, f"detractors.{spec.score_type}")
     return (
         f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
-        f"{quotes_html(qinp, qfacts, bad, i, 'det', True)}"
-        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False)}</div>"
+        f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1)}"
+        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False, tone=1)}</div>"
     )
 
 

@@ -52,6 +52,7 @@ def build_report(
     examples: int = 3,
     weight: str | None = None,
     quotes: pd.DataFrame | None = None,
+    mask: bool = True,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
 
@@ -66,6 +67,8 @@ def build_report(
     without it the report skips the drivers and matrix sections. ``routing`` is a
     ``routing.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
     ``scores.ScoreSpec``. ``lang`` picks headings and category names (``en``/``ru``).
+    Quotes show e-mails, phone and card numbers and self-introduced names masked unless
+    ``mask=False``.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> df = pd.DataFrame({"comment": ["Courier <b>late</b>"], "nps": [3],
@@ -94,6 +97,7 @@ def build_report(
         examples=examples,
         weight=weight,
         quotes=quotes,
+        mask=mask,
     )
     return _page(inp, _sections(inp, build_facts(inp)))
 
