@@ -43,6 +43,7 @@ def analyze_command(
     evidence: opt.Evidence = True,
     mask: opt.Mask = True,
     mask_pii: opt.MaskPii = False,
+    audit_sample: opt.AuditSample = None,
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
 
@@ -61,6 +62,6 @@ def analyze_command(
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
             encoding=encoding, sep=sep, queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
             chunksize=chunksize, explain=evidence, progress=progress,
-            mask=mask, mask_pii=mask_pii,
+            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample,
         )
     analyze_summary(result)

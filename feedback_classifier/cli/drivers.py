@@ -47,6 +47,7 @@ def drivers_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
+    audit_sample: opt.AuditSample = None,
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -63,6 +64,7 @@ def drivers_command(
         categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
         confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
+        audit_sample=audit_sample,
     )
     drivers_summary(result.drivers, by=by, top=top, confidence=confidence)
     if result.paths:

@@ -83,6 +83,10 @@ Mask = Annotated[bool, typer.Option(
                              "and team queues.")]
 MaskPii = Annotated[bool, typer.Option(
     "--mask-pii", help="Also mask them in the enriched table (by default it keeps the comments as written).")]
+AuditSample = Annotated[Optional[Path], typer.Option(
+    "--audit-sample", help="Comments you labelled yourself (a 'labels' column with the true categories, plus the "
+                           "model's 'categories' or the comment column): the drivers get each category's precision "
+                           "and recall, and shares and impacts corrected for the model's errors.")]
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
 
 

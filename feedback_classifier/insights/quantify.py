@@ -165,7 +165,7 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
                     n_draws: int = 2000, seed: int = 0) -> pd.DataFrame:
     """The drivers table (``DriversResult.table``) with error-corrected columns added.
 
-    ``rates`` maps the table's ``category`` names to :class:`ErrorRates`; categories without
+    ``rates`` maps the table's ``category`` names (or ``(level, category)``) to :class:`ErrorRates`; categories without
     rates get empty cells. Added: ``precision``, ``recall``, ``share_adjusted`` (+ ``_low``,
     ``_high``: share of all ``n_rows`` rows truly mentioning it), ``impact_adjusted`` (+ ``_low``,
     ``_high``), ``often_missed`` (recall < 0.6: the raw impact is likely understated).
@@ -183,9 +183,10 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
                                                     "share_adjusted_high", "impact_adjusted", "impact_adjusted_low",
                                                     "impact_adjusted_high")}
     missed = np.zeros(len(out), dtype=bool)
-    for i, (name, k, impact, lo, hi) in enumerate(zip(out["category"], out["mentions"], out["impact"],
-                                                      out["impact_low"], out["impact_high"])):
-        r = rates.get(name)
+    levels = out["level"] if "level" in out.columns else [None] * len(out)
+    for i, (level, name, k, impact, lo, hi) in enumerate(zip(levels, out["category"], out["mentions"], out["impact"],
+                                                             out["impact_low"], out["impact_high"])):
+        r = rates.get((level, name), rates.get(name))
         if r is None or not n_rows:
             continue
         est = adjusted_share(float(k), n_rows, r, confidence=confidence, n_draws=n_draws,
@@ -214,3 +215,32 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
         out[name] = values
     out["often_missed"] = missed
     return out
+
+
+def correct_drivers_result(result, rates: dict, taxonomy, **kwargs):
+    """``result`` (a ``DriversResult``) with its table corrected by :func:`correct_drivers`;
+    ``rates`` maps taxonomy labels ``(parent, child or None)`` to :class:`ErrorRates`
+    (e.g. :func:`error_rates_from_labels` of an audited sample). A bare parent at the
+    ``category`` level ("tagged with the parent, none of its children") gets no rates.
+
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> df = pd.DataFrame({"nps": [2, 3, 9, 10] * 25, "categories": ["Price", "Price", "", ""] * 25})
+    >>> res = compute_drivers(df, score_col="nps", n_boot=100, taxonomy=load_taxonomy("cx-default"))
+    >>> res = correct_drivers_result(res, {("price", None): ErrorRates(40, 5, 20, 135)}, load_taxonomy("cx-default"))
+    >>> row = res.level("parent").set_index("category").loc["Price and value"]
+    >>> round(float(row["recall"]), 2), bool(row["often_missed"])
+    (0.67, False)
+    """
+    by_name = {}
+    for level, name in zip(result.table["level"], result.table["category"]):
+        try:
+            labels = taxonomy.parse_labels(name)
+        except Exception:  # a category name the taxonomy does not know: no rates for it
+            continue
+        if len(labels) == 1 and not (level == "category" and labels[0][1] is None) and labels[0] in rates:
+            by_name[(level, name)] = rates[labels[0]]
+    import dataclasses
+
+    table = correct_drivers(result.table, by_name, n_rows=result.overall.n_rows, **kwargs)
+    return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name)})

@@ -135,6 +135,7 @@ def analyze(
     progress: Callable[[int, int | None], None] | None = None,
     mask: bool = True,
     mask_pii: bool = False,
+    audit_sample: str | Path | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
@@ -147,7 +148,9 @@ def analyze(
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
     estimated_total)`` is called after every chunk. Report quotes and queues show personal data
     masked unless ``mask=False``; the enriched table keeps the comments as written unless
-    ``mask_pii=True``.
+    ``mask_pii=True``. ``audit_sample``: a table of comments the user labelled (see
+    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`); the drivers then carry
+    each category's precision and recall and shares and impacts corrected for the model's errors.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
@@ -165,6 +168,11 @@ def analyze(
     head, chunks = _read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col, keep=keep,
                  lang=lang, model=model, taxonomy=taxonomy)
+    rates = None
+    if audit_sample is not None:
+        from feedback_classifier.jobs.audit_sample import sample_error_rates
+
+        rates = sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     try:
@@ -181,7 +189,7 @@ def analyze(
         enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
         return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
                        table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
-                       enriched_path=enriched_path, mask=mask)
+                       enriched_path=enriched_path, mask=mask, rates=rates)
     finally:
         sinks.router.cleanup()
 
@@ -302,7 +310,7 @@ class _Sinks:
 
 
 def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
-            text_col, enriched_path, mask=True) -> AnalyzeResult:
+            text_col, enriched_path, mask=True, rates=None) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept."""
     from feedback_classifier.render import build_report, write_report
     from feedback_classifier.tableio import write_table
@@ -311,6 +319,10 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     reduced = sinks.acc.table()
     drivers = _drivers(sinks.acc, reduced, spec, score_col=score_col, by=by, period_col=period_col, min_n=min_n,
                        n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
+    if drivers is not None and rates:
+        from feedback_classifier.insights.quantify import correct_drivers_result
+
+        drivers = correct_drivers_result(drivers, rates, tax, seed=seed)
     drivers_path = None
     if drivers is not None:
         drivers_path = write_table(
