@@ -96,3 +96,64 @@ def test_adjusted_share_is_a_proportion_inside_its_interval(k, tp, fp, fn, tn):
     est = adjusted_share(k, 500, ErrorRates(tp, fp, fn, tn), n_draws=200)
     assert 0 <= est.low <= est.high <= 1
     assert 0 <= est.adjusted <= 1 or np.isnan(est.adjusted)
+
+
+def _survey(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 400
+    truth = rng.random(n) < 0.3
+    tags = np.where(truth, rng.random(n) < 0.5, rng.random(n) < 0.03)  # the model misses half the delivery talk
+    nps = np.where(truth, rng.integers(0, 7, n), rng.integers(5, 11, n))
+    df = pd.DataFrame({"comment": [f"c{i}" for i in range(n)], "nps": nps,
+                       "categories": np.where(tags, "Delivery and logistics", ""),
+                       "labels": np.where(truth, "Delivery and logistics", "")})
+    data = tmp_path / "classified.csv"
+    df.drop(columns="labels").to_csv(data, index=False)
+    df.iloc[:150].to_csv(tmp_path / "audit.csv", index=False)
+    return data, tmp_path / "audit.csv", truth
+
+
+def test_drivers_command_with_an_audited_sample(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    data, audit, truth = _survey(tmp_path)
+    out = tmp_path / "drivers.csv"
+    result = CliRunner().invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(out), "--min-n", "1",
+                                      "--audit-sample", str(audit)])
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(out).query("level == 'parent' and category == 'Delivery and logistics'").iloc[0]
+    assert row["recall"] < 0.6 and bool(row["often_missed"])
+    assert row["share"] < truth.mean() - 0.05  # raw share undercounts ...
+    assert row["share_adjusted_low"] <= truth.mean() <= row["share_adjusted_high"]  # ... the corrected one holds it
+    assert row["impact_adjusted"] < row["impact"] < 0  # and the impact was understated
+
+
+def test_report_shows_error_rates_and_the_often_missed_flag(tmp_path):
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.insights.quantify import correct_drivers_result
+    from feedback_classifier.jobs.audit_sample import sample_error_rates
+    from feedback_classifier.render import build_report
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    data, audit, _ = _survey(tmp_path)
+    df = pd.read_csv(data, keep_default_na=False)
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=100, min_n=1)
+    drivers = correct_drivers_result(drivers, sample_error_rates(audit, tax), tax)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
+    assert "often missed: impact likely understated" in page
+    assert "Model precision / recall" in page and "150 comments you labelled" in page
+    assert "Share of all responses" in page
+
+
+def test_audit_sample_without_labels_column_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    data, audit, _ = _survey(tmp_path)
+    pd.read_csv(audit).drop(columns="labels").to_csv(audit, index=False)
+    result = CliRunner().invoke(app, ["drivers", str(data), "--score-col", "nps", "--audit-sample", str(audit)])
+    assert result.exit_code != 0 and "labels" in result.output and "Traceback" not in result.output

@@ -243,4 +243,6 @@ def correct_drivers_result(result, rates: dict, taxonomy, **kwargs):
     import dataclasses
 
     table = correct_drivers(result.table, by_name, n_rows=result.overall.n_rows, **kwargs)
-    return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name)})
+    audit_rows = max((int(r.tp + r.fp + r.fn + r.tn) for r in rates.values()), default=0)
+    return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name),
+                                                               "audit_rows": audit_rows})

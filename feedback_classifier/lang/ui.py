@@ -47,6 +47,14 @@ UI: dict[str, dict[str, str]] = {
         "category": "Category",
         "mentions": "Mentions",
         "share": "Share",
+        "share_of_all": "Share of all responses",
+        "model_pr": "Model precision / recall",
+        "share_corrected": "Corrected share (95% CI)",
+        "impact_corrected": "Corrected impact (95% CI)",
+        "often_missed": "often missed: impact likely understated",
+        "error_note": "Corrected for the model's errors measured on {n} comments you labelled (--audit-sample): "
+                      "shares and impacts are adjusted for each category's precision and recall, and their "
+                      "intervals include that uncertainty.",
         "metric_with": "{metric} with",
         "metric_without": "{metric} without",
         "impact": "Impact, pts",
@@ -145,6 +153,14 @@ UI: dict[str, dict[str, str]] = {
         "category": "Категория",
         "mentions": "Упоминаний",
         "share": "Доля",
+        "share_of_all": "Доля всех ответов",
+        "model_pr": "Точность / полнота модели",
+        "share_corrected": "Доля с поправкой (95% ДИ)",
+        "impact_corrected": "Влияние с поправкой (95% ДИ)",
+        "often_missed": "модель часто пропускает: влияние, вероятно, занижено",
+        "error_note": "С поправкой на ошибки модели, измеренные на {n} размеченных вами комментариях (--audit-sample): "
+                      "доли и влияние скорректированы на точность и полноту каждой категории, интервалы учитывают "
+                      "эту неопределённость.",
         "metric_with": "{metric} с категорией",
         "metric_without": "{metric} без неё",
         "impact": "Влияние, п.",
