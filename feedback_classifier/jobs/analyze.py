@@ -146,15 +146,11 @@ def analyze(
     ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
     and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
-    estimated_total)`` is called after every chunk. Report quotes and queues show personal data
-    masked unless ``mask=False``; the enriched table keeps the comments as written unless
-    ``mask_pii=True``. ``audit_sample``: a table of comments the user labelled (see
-    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`); the drivers then carry
-    each category's precision and recall and shares and impacts corrected for the model's errors.
+    estimated_total)`` is called after every chunk. ``mask``/``mask_pii``: personal data in
+    quotes and queues / in the enriched table. ``audit_sample``: see :func:`_audit_rates`.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
-    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
-    ...               out_dir="out")  # doctest: +SKIP
+    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
@@ -168,11 +164,7 @@ def analyze(
     head, chunks = _read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col, keep=keep,
                  lang=lang, model=model, taxonomy=taxonomy)
-    rates = None
-    if audit_sample is not None:
-        from feedback_classifier.jobs.audit_sample import sample_error_rates
-
-        rates = sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
+    rates = _audit_rates(audit_sample, plan, text_col)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     try:
@@ -192,6 +184,17 @@ def analyze(
                        enriched_path=enriched_path, mask=mask, rates=rates)
     finally:
         sinks.router.cleanup()
+
+
+def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str) -> dict | None:
+    """Error rates from comments the user labelled (see
+    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`): the drivers then carry each
+    category's precision and recall, and shares and impacts corrected for the model's errors."""
+    if audit_sample is None:
+        return None
+    from feedback_classifier.jobs.audit_sample import sample_error_rates
+
+    return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:

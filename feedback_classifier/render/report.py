@@ -135,6 +135,9 @@ def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     body = "\n".join(
         f'<section id="{sid}">\n<h2>{esc(name)}</h2>\n{content}\n</section>' for sid, name, content in sections
     )
+    # every table scrolls inside its own box on a phone instead of widening the page
+    # (comment text is escaped, so these tags are the report's own)
+    body = body.replace("<table>", '<div class="tscroll"><table>').replace("</table>", "</table></div>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -161,8 +164,8 @@ def _routing(inp: ReportInputs) -> str:
     rows = []
     for record in inp.routing.summary.to_dict("records"):
         team = record["team"]
-        name = ui_text(lang, "review_queue") if team == "review" else team
-        cls = ' class="total"' if team == "review" else ""
+        name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(team, team)
+        cls = ' class="total"' if team in ("review", "junk") else ""
         rows.append(
             f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
             f"<td class=\"num\">{fmt_int(record['detractors'], lang)}</td><td class=\"num\">{fmt_int(record['review'], lang)}</td></tr>"
