@@ -161,7 +161,7 @@ def drivers_table(result, level: str, top: int) -> Table:
         ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""
         sure = math.isfinite(r.impact_low) and (r.impact_low > 0 or r.impact_high < 0)
         style = ("red" if spec.is_harmful(r.impact) else "green") if sure else None
-        row = [str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
+        row = ["" if str(r.rank) in ("<NA>", "nan") else str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
                f"[{style}]{f(r.impact, digits + 1)}{ci}[/]" if style else f"{f(r.impact, digits + 1)}{ci}"]
         if spec.has_detractors:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
