@@ -77,3 +77,29 @@ def test_route_masks_queues_and_lists_junk_apart():
     kept = route(df, tax, text_col="comment", score_col="nps", mask=False)
     assert kept.queues["Logistics"]["comment"].tolist() == [df["comment"][0]]
     assert df["comment"][0].endswith("89")  # the input table itself is never altered
+
+
+def test_first_build_of_the_default_model_is_announced(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.model import default
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    tax = load_taxonomy("cx-default")
+    texts = ["courier late", "too expensive", "courier was late again", "prices too expensive"] * 3
+    labels = [[("delivery", None)], [("price", None)]] * 6
+
+    def tiny_model():
+        return FeedbackClassifier(taxonomy=tax, analyzer=str.split, cv=2).fit(texts, labels), len(texts)
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(default, "train_default_model", tiny_model)
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["courier late", "asdf"]}).to_csv(data, index=False)
+    args = ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "out.csv"), "--quiet"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Building the bundled default model" in first.output
+    second = CliRunner().invoke(app, args)  # cached now: no message
+    assert second.exit_code == 0 and "Building" not in second.output

@@ -55,6 +55,14 @@ def _root(
 
     Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/
     """
+    from feedback_classifier.model.default import notify_on_build
+
+    notify_on_build(_building_default_model)
+
+
+def _building_default_model() -> None:
+    typer.echo("Building the bundled default model (first run only, about 20 s; later runs load it from the cache)...",
+               err=True)
 
 
 app.add_typer(taxonomy.app, name="taxonomy")
