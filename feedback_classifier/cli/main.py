@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from feedback_classifier import __version__
-from feedback_classifier.cli import analyze, classify, drivers, report, route, taxonomy, train
+from feedback_classifier.cli import analyze, classify, drivers, help_compat, report, route, taxonomy, train  # noqa: F401
 from feedback_classifier.cli.options import old_spellings
 from feedback_classifier.errors import FeedbackClassifierError
 
