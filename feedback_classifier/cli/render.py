@@ -55,7 +55,8 @@ def classify_summary(summary) -> None:
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
-        f"{summary.empty_comments:,} empty comments."
+        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} "
+        "(most comments are in it; use --lang to change)."
     )
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]

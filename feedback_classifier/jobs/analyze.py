@@ -35,6 +35,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights import detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
+from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
@@ -161,7 +162,7 @@ def analyze(
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
     chunks = iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
-    head, chunks = _read_head(chunks, text_col)
+    head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col, keep=keep,
                  lang=lang, model=model, taxonomy=taxonomy)
     rates = _audit_rates(audit_sample, plan, text_col)
@@ -177,7 +178,7 @@ def analyze(
     total = estimate_total_rows(data, fmt) if progress is not None else None
     try:
         opts = _Options(text_col, plan.lang, explain=explain)
-        enriched = classified_chunks(_chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
+        enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
         enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
         return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
                        table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
@@ -228,7 +229,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep:
         require_columns(columns, list(keep), source=str(data))
     clf, tax = load_model_and_taxonomy(model, taxonomy)
-    first = _head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
+    first = head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
     notes: list[str] = []
     if lang is None:
         lang = majority_language(first[text_col])
@@ -389,36 +390,3 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     if date_issues is not None and date_issues.n_invalid:
         notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
     return drivers
-
-
-_HEAD_COMMENTS = 2000  # language and date column are decided on the rows holding the first 2,000 comments
-
-
-def _read_head(chunks: Iterator[pd.DataFrame], text_col: str) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
-    """The first chunks, up to the one holding the 2,000th comment (or the whole file)."""
-    head: list[pd.DataFrame] = []
-    seen = 0
-    for chunk in chunks:
-        head.append(chunk)
-        if text_col in chunk.columns:
-            seen += int((chunk[text_col].astype("string").fillna("").str.strip() != "").sum())
-        else:
-            break  # the missing column is reported by the caller
-        if seen >= _HEAD_COMMENTS:
-            break
-    return head, chunks
-
-
-def _head_rows(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
-    """The rows up to the 2,000th comment: the same rows whatever the chunk size."""
-    has = (df[text_col].astype("string").fillna("").str.strip() != "").to_numpy()
-    positions = np.flatnonzero(has)
-    if len(positions) >= _HEAD_COMMENTS:
-        return df.iloc[: positions[_HEAD_COMMENTS - 1] + 1]
-    return df
-
-
-def _chain(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    while head:
-        yield head.pop(0)  # let go of each head chunk once it is processed
-    yield from rest

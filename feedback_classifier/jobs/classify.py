@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import _attach, _classify_texts, _ChunkResult, _Options
 
@@ -33,10 +34,21 @@ class ClassifySummary:
     elapsed: float
     jobs: int
     category_counts: dict[str, int] = field(default_factory=dict)  # display path -> rows, most frequent first
+    lang: str = "en"  # language of the category names written
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.elapsed if self.elapsed > 0 else float("inf")
+
+
+def _with_language(chunks: Iterator[pd.DataFrame], text_col: str, lang: str | None
+                   ) -> tuple[Iterator[pd.DataFrame], str]:
+    """The chunks (unchanged) and the language: ``lang``, else the first 2,000 comments' majority."""
+    if lang is not None:
+        return chunks, lang
+    head, rest = read_head(chunks, text_col)
+    lang = head_language(head, text_col) if head and text_col in head[0].columns else "en"
+    return chain(head, rest), lang
 
 
 def classify_file(
@@ -52,7 +64,7 @@ def classify_file(
     sep: str | None = None,
     chunksize: int = 50_000,
     jobs: int = 1,
-    lang: str = "en",
+    lang: str | None = None,
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
@@ -65,6 +77,8 @@ def classify_file(
     to each worker once) and written in input order: the output is byte-identical to
     ``jobs=1``. The output appears only when complete (atomic rename). ``progress`` is
     called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
+    ``lang`` None names the categories in the majority language of the first 2,000 comments
+    (as analyze, route and report decide it); ``summary.lang`` says which.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -81,12 +95,13 @@ def classify_file(
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
-    opts = _Options(text_col, lang, probabilities, explain, review_margin)
     total = estimate_total_rows(input, fmt) if progress is not None else None
 
     start = time.perf_counter()
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
     chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep)
+    chunks, lang = _with_language(chunks, text_col, lang)
+    opts = _Options(text_col, lang, probabilities, explain, review_margin)
     with TableWriter(output, fmt=out_fmt) as writer:
         for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
             writer.write(enriched)
@@ -112,6 +127,7 @@ def classify_file(
         elapsed=time.perf_counter() - start,
         jobs=jobs,
         category_counts=counts,
+        lang=lang,
     )
 
 
