@@ -54,7 +54,8 @@ significant, mentions_scored, low_n, note`` (one ``(intercept)`` row per level, 
 ``regression_fit``: ``level, n, terms, r_squared, cov_type``.
 ``segments`` (``by=``): ``segment, segment_rows, segment_scored, segment_metric`` + the table
 columns, per segment; ``result.segments_wide("impact")`` pivots it to one column per segment.
-``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric``
+``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric,
+period_ci_low, period_ci_high`` (t-interval of the period's metric)
 + ``level, category, parent, mentions, mentions_scored, share, metric_with, metric_without,
 impact, impact_low, impact_high, low_n``. Dates that cannot be read are reported in
 ``date_issues`` (rows kept everywhere else).
@@ -99,7 +100,8 @@ TREND_CATEGORY_COLUMNS = [
     "level", "category", "parent", "mentions", "mentions_scored", "share", "metric_with",
     "metric_without", "impact", "impact_low", "impact_high", "low_n",
 ]
-TREND_PERIOD_COLUMNS = ["period", "period_start", "period_rows", "period_scored", "period_metric"]
+TREND_PERIOD_COLUMNS = ["period", "period_start", "period_rows", "period_scored", "period_metric", "period_ci_low",
+                        "period_ci_high"]
 
 
 @dataclass
@@ -355,6 +357,9 @@ def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, table: pd
         st.insert(2, "period_rows", int(sub.rows.sum()))
         st.insert(3, "period_scored", int(n_sc))
         st.insert(4, "period_metric", sub.metric() if n_sc > 0 else np.nan)
+        low, high = sub.metric_interval(stats_args["confidence"])
+        st.insert(5, "period_ci_low", low)
+        st.insert(6, "period_ci_high", high)
         frames.append(st)
     trend = pd.concat(frames, ignore_index=True)
     rank = table.set_index(["level", "category"])["rank"].fillna(10**9)
