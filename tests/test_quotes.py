@@ -64,3 +64,10 @@ def test_personal_data_masked_in_quotes_unless_no_mask(tax):
                                         ("всё отлично", 1), ("Courier was late", -1), ("Order 15", 0)])
 def test_tone_sign(text, sign):
     assert (tone_score(text) > 0) - (tone_score(text) < 0) == sign
+
+
+def test_card_numbers_name_their_base(tax):
+    page = _page(tax, [("Courier late", 2), ("Courier great", 10), ("ok", 9)])
+    assert re.search(r"\(\d+(\.\d+)?% of comments\)", page)
+    assert re.search(r"\(overall −?\d", page)
+    assert "Owner: <b>Logistics</b>" in page
