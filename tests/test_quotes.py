@@ -70,4 +70,6 @@ def test_card_numbers_name_their_base(tax):
     page = _page(tax, [("Courier late", 2), ("Courier great", 10), ("ok", 9)])
     assert re.search(r"\(\d+(\.\d+)?% of comments\)", page)
     assert re.search(r"\(overall −?\d", page)
-    assert "Owner: <b>Logistics</b>" in page
+    assert "Owner: Logistics</span>" in page
+    ru = _page(tax, [("Курьер опоздал", 2), ("Курьер молодец", 10), ("ok", 9)], lang="ru")
+    assert "Ответственный: Логистика</span>" in ru and "Logistics" not in ru  # team names translated

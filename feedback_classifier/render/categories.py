@@ -58,7 +58,6 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
             stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, 1, lang, signed=True)}</b>")
-    stats.append(f"{esc(ui_text(lang, 'owner'))}: <b>{esc(inp.taxonomy.owner(facts.labels[i]))}</b>")
     return " · ".join(stats)
 
 
@@ -71,7 +70,7 @@ def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) 
     head = f"<tr><th>{esc(ui_text(lang, 'subcategory'))}</th><th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>"
     if facts.has_scores:
         head += f"<th class=\"num\">{esc(ui_text(lang, f'metric.{inp.spec.score_type}'))}</th>"
-    # the card names its owner; a column only when some subcategory goes to another team
+    # the card's badge names its owner; a column only when some subcategory goes to another team
     other_owner = any(tax.owner(facts.labels[j]) != tax.owner(label) for j in children)
     head += f"<th>{esc(ui_text(lang, 'owner'))}</th></tr>" if other_owner else "</tr>"
     body = []
@@ -80,7 +79,7 @@ def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) 
         if facts.has_scores:
             cells += f"<td class=\"num\">{fmt_num(facts.metric(facts.matrix[:, j]), inp.spec.value_digits, lang)}</td>"
         if other_owner:
-            cells += f"<td>{esc(tax.owner(facts.labels[j]))}</td>"
+            cells += f"<td>{esc(tax.team_name(tax.owner(facts.labels[j]), lang))}</td>"
         body.append(f"<tr>{cells}</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -115,7 +114,7 @@ def categories_section(inp: ReportInputs, facts: Facts) -> str:
         label = facts.labels[i]
         cards.append(
             f'<article class="card" id="cat-{esc(label[0])}"><h3>{esc(tax.display_name(label, lang))}</h3>'
-            f'<span class="badge">{esc(ui_text(lang, "owner"))}: {esc(tax.owner(label))}</span>'
+            f'<span class="badge">{esc(ui_text(lang, "owner"))}: {esc(tax.team_name(tax.owner(label), lang))}</span>'
             f'<div class="stats">{_stats(inp, facts, i, mentions, impacts)}</div>'
             f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
         )

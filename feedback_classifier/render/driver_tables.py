@@ -92,7 +92,7 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         low_n = ' <span class="badge">low n</span>' if bool(r.get("low_n", False)) else ""
         if bool(r.get("often_missed", False)):
             low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
-        owner = inp.taxonomy.owner(label) if label is not None else ""
+        owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"muted\">{esc(owner)}</td>"

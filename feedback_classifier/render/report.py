@@ -164,7 +164,8 @@ def _routing(inp: ReportInputs) -> str:
     rows = []
     for record in inp.routing.summary.to_dict("records"):
         team = record["team"]
-        name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(team, team)
+        name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(
+            team, inp.taxonomy.team_name(team, lang))
         cls = ' class="total"' if team in ("review", "junk") else ""
         rows.append(
             f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
