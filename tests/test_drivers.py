@@ -581,3 +581,14 @@ def test_bad_weights_are_refused_with_the_row():
     df = pd.DataFrame({"nps": ["9", "3"], "categories": ["Price", ""], "w": ["2", "1.5"]})
     with pytest.raises(ScoreError, match=r"Weight column 'w'.*row 2.*1\.5"):
         compute_drivers(df, score_col="nps", weight="w")
+
+
+def test_categories_nobody_mentioned_are_listed_last_without_a_rank():
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    df = pd.DataFrame({"nps": [0, 1, 9, 10, 8] * 8, "categories": ["Price", "Price", "", "Delivery", ""] * 8})
+    table = compute_drivers(df, score_col="nps", taxonomy=load_taxonomy("cx-default"), n_boot=0).level("parent")
+    mentioned = table[table["mentions"] > 0]
+    assert mentioned["rank"].tolist() == [1, 2]
+    assert table[table["mentions"] == 0]["rank"].isna().all()
+    assert list(table.index[: len(mentioned)]) == list(mentioned.index)  # unranked ones come after

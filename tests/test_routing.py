@@ -98,7 +98,8 @@ def test_summary_counts_per_team(tax):
     assert summary.loc["Pricing"].tolist() == [1, 1, 0]
     assert summary.loc["review"].tolist() == [2, 1, 2]
     assert summary.loc["Marketing"].tolist() == [0, 0, 0]
-    assert list(summary.index[:-1]) == tax.owners  # every team, taxonomy order, review last
+    assert list(summary.index[:-2]) == tax.owners  # every team, taxonomy order, then review and junk
+    assert list(summary.index[-2:]) == ["review", "junk"]
 
 
 def test_keep_columns_are_carried(tax):
@@ -149,7 +150,8 @@ def test_write_queues_one_file_per_team(tax, tmp_path, fmt):
     names = sorted(p.name for p in (tmp_path / "queues").iterdir())
     assert f"logistics.{fmt}" in names and f"loyalty-crm.{fmt}" in names
     assert f"review.{fmt}" in names and f"summary.{fmt}" in names
-    assert len(names) == len(tax.owners) + 2
+    assert f"junk.{fmt}" in names
+    assert len(names) == len(tax.owners) + 3
     back = read_table(paths["Billing"])
     assert back["response_id"].tolist() == ["r2"]
 

@@ -469,3 +469,20 @@ def test_cli_help_has_an_example(command):
     result = runner.invoke(app, ["taxonomy", command, "--help"])
     assert result.exit_code == 0
     assert "Example: feedback-classifier taxonomy " + command in result.output
+
+
+def test_team_names_per_language_and_their_problems():
+    from feedback_classifier.errors import TaxonomyError
+    from feedback_classifier.taxonomy import Taxonomy
+
+    base = {"name": "t", "languages": ["en", "ru"],
+            "categories": [{"id": "a", "names": {"en": "A", "ru": "А"}, "owner": "Ops"}]}
+    plain = Taxonomy.from_dict(base)
+    named = Taxonomy.from_dict({**base, "teams": {"Ops": {"ru": "Операции"}}})
+    assert named.team_name("Ops", "ru") == "Операции" and named.team_name("Ops", "en") == "Ops"
+    assert named.hash == plain.hash  # display names only: model files stay valid
+    assert Taxonomy.from_dict(named.to_dict()) == named
+    with pytest.raises(TaxonomyError, match="'de' is not one of the languages"):
+        Taxonomy.from_dict({**base, "teams": {"Ops": {"de": "Betrieb"}}})
+    with pytest.raises(TaxonomyError, match="teams"):
+        Taxonomy.from_dict({**base, "teams": ["Ops"]})

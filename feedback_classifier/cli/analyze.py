@@ -45,6 +45,9 @@ def analyze_command(
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
     evidence: opt.Evidence = True,
+    mask: opt.Mask = True,
+    mask_pii: opt.MaskPii = False,
+    audit_sample: opt.AuditSample = None,
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
 
@@ -66,5 +69,6 @@ def analyze_command(
             encoding_errors=opt.encoding_errors_choice(encoding_errors),
             queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
             chunksize=chunksize, explain=evidence, progress=progress,
+            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample,
         )
     analyze_summary(result, score_col=score_col)

@@ -31,8 +31,9 @@ def classify_command(
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
-    lang: Annotated[str, typer.Option("--lang", help="Language of the category names written, one of the model "
-                                                     "taxonomy's (en, ru for the bundled model).")] = "en",
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="Language of the category names written, one of the model taxonomy's (en, ru for the bundled "
+                       "model; default: the comments' majority language, as analyze, route and report pick it).")] = None,
     probabilities: Annotated[bool, typer.Option(
         "--probabilities", help="Add a 'p: <category>' column per category.")] = False,
     evidence: opt.Evidence = False,
@@ -61,7 +62,7 @@ def classify_command(
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
-    if lang not in languages:
+    if lang is not None and lang not in languages:
         raise typer.BadParameter(
             f"'{lang}' is not a language of the model's taxonomy ({', '.join(languages)})", param_hint="--lang"
         )
@@ -70,6 +71,8 @@ def classify_command(
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
+        # a dataset on a cluster is not read ahead for its language: English unless --lang says
+        settings["lang"] = lang or "en"
         summary = classify_parquet_dataset(data, out, scheduler=scheduler, workers=jobs, **settings)
     else:
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)

@@ -51,6 +51,7 @@ def drivers_command(
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    audit_sample: opt.AuditSample = None,
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -69,6 +70,7 @@ def drivers_command(
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
         confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+        audit_sample=audit_sample,
     )
     drivers_summary(result.drivers, by=by, top=top, confidence=confidence)
     if result.paths:

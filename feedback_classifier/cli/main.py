@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from feedback_classifier import __version__
-from feedback_classifier.cli import analyze, classify, drivers, label, report, route, taxonomy, train
+from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
 from feedback_classifier.cli.options import old_spellings
 from feedback_classifier.errors import FeedbackClassifierError
 
@@ -55,6 +55,14 @@ def _root(
 
     Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/
     """
+    from feedback_classifier.model.default import notify_on_build
+
+    notify_on_build(_building_default_model)
+
+
+def _building_default_model() -> None:
+    typer.echo("Building the bundled default model (first run only, about 20 s; later runs load it from the cache)...",
+               err=True)
 
 
 app.add_typer(taxonomy.app, name="taxonomy")

@@ -89,6 +89,15 @@ Jobs = Annotated[int, typer.Option(
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
+Mask = Annotated[bool, typer.Option(
+    "--mask/--no-mask", help="Mask e-mails, phone and card numbers and names ('my name is ...') in report quotes "
+                             "and team queues.")]
+MaskPii = Annotated[bool, typer.Option(
+    "--mask-pii", help="Also mask them in the enriched table (by default it keeps the comments as written).")]
+AuditSample = Annotated[Optional[Path], typer.Option(
+    "--audit-sample", help="Comments you labelled yourself (a 'labels' column with the true categories, plus the "
+                           "model's 'categories' or the comment column): the drivers get each category's precision "
+                           "and recall, and shares and impacts corrected for the model's errors.")]
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
 
 

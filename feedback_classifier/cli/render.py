@@ -57,7 +57,8 @@ def classify_summary(summary) -> None:
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
-        f"{summary.empty_comments:,} empty comments."
+        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} "
+        "(most comments are in it; use --lang to change)."
     )
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
@@ -167,7 +168,7 @@ def drivers_table(result, level: str, top: int) -> Table:
         ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""
         sure = math.isfinite(r.impact_low) and (r.impact_low > 0 or r.impact_high < 0)
         style = ("red" if spec.is_harmful(r.impact) else "green") if sure else None
-        row = [str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
+        row = ["" if str(r.rank) in ("<NA>", "nan") else str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
                f"[{style}]{f(r.impact, digits + 1)}{ci}[/]" if style else f"{f(r.impact, digits + 1)}{ci}"]
         if spec.has_detractors:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",

@@ -34,6 +34,7 @@ def route_command(
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    mask: opt.Mask = True,
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -48,7 +49,7 @@ def route_command(
     result = route_file(
         data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
-        sheet=sheet, encoding=encoding, sep=sep,
+        sheet=sheet, encoding=encoding, sep=sep, mask=mask,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
     )
     if result.classified_here:

@@ -54,7 +54,8 @@ significant, mentions_scored, low_n, note`` (one ``(intercept)`` row per level, 
 ``regression_fit``: ``level, n, terms, r_squared, cov_type``.
 ``segments`` (``by=``): ``segment, segment_rows, segment_scored, segment_metric`` + the table
 columns, per segment; ``result.segments_wide("impact")`` pivots it to one column per segment.
-``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric``
+``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric,
+period_ci_low, period_ci_high`` (t-interval of the period's metric)
 + ``level, category, parent, mentions, mentions_scored, share, metric_with, metric_without,
 impact, impact_low, impact_high, low_n``. Dates that cannot be read are reported in
 ``date_issues`` (rows kept everywhere else).
@@ -99,7 +100,8 @@ TREND_CATEGORY_COLUMNS = [
     "level", "category", "parent", "mentions", "mentions_scored", "share", "metric_with",
     "metric_without", "impact", "impact_low", "impact_high", "low_n",
 ]
-TREND_PERIOD_COLUMNS = ["period", "period_start", "period_rows", "period_scored", "period_metric"]
+TREND_PERIOD_COLUMNS = ["period", "period_start", "period_rows", "period_scored", "period_metric", "period_ci_low",
+                        "period_ci_high"]
 
 
 @dataclass
@@ -148,7 +150,7 @@ class DriversResult:
         wide.columns = [str(c) for c in wide.columns]
         wide = wide.reset_index()
         order = {lv: i for i, lv in enumerate(LEVELS)}
-        overall = self.table.set_index(["level", "category"])["rank"]
+        overall = self.table.set_index(["level", "category"])["rank"].fillna(10**9)
         wide["_o"] = [order.get(lv, 9) for lv in wide["level"]]
         wide["_r"] = [overall.get((lv, c), 10**9) for lv, c in zip(wide["level"], wide["category"])]
         return wide.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
@@ -180,17 +182,20 @@ class _Scored:
 
 
 def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec) -> pd.DataFrame:
-    """Name the rows and rank them within a level, most harmful impact first."""
+    """Name the rows and rank them within a level, most harmful impact first; categories nobody
+    mentioned are listed last, without a rank (there is nothing to rank them by)."""
     frame = stats_frame.copy()
     frame.insert(0, "level", cmat.levels)
     frame.insert(1, "category", cmat.names)
     frame.insert(2, "parent", cmat.parents)
     frame["_lvl"] = frame["level"].map({lv: i for i, lv in enumerate(LEVELS)})
     frame["_harm"] = frame["impact"] * spec.harm_sign
-    frame = frame.sort_values(["_lvl", "_harm", "mentions"], ascending=[True, False, False], na_position="last",
-                              kind="stable")
-    frame["rank"] = frame.groupby("_lvl").cumcount() + 1
-    return frame.drop(columns=["_lvl", "_harm"])[TABLE_COLUMNS].reset_index(drop=True)
+    frame["_none"] = frame["mentions"] <= 0
+    frame = frame.sort_values(["_lvl", "_none", "_harm", "mentions"], ascending=[True, True, False, False],
+                              na_position="last", kind="stable")
+    rank = frame.groupby("_lvl").cumcount() + 1
+    frame["rank"] = rank.astype("Int64").where(~frame["_none"])
+    return frame.drop(columns=["_lvl", "_harm", "_none"])[TABLE_COLUMNS].reset_index(drop=True)
 
 
 def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
@@ -352,9 +357,12 @@ def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, table: pd
         st.insert(2, "period_rows", int(sub.rows.sum()))
         st.insert(3, "period_scored", int(n_sc))
         st.insert(4, "period_metric", sub.metric() if n_sc > 0 else np.nan)
+        low, high = sub.metric_interval(stats_args["confidence"])
+        st.insert(5, "period_ci_low", low)
+        st.insert(6, "period_ci_high", high)
         frames.append(st)
     trend = pd.concat(frames, ignore_index=True)
-    rank = table.set_index(["level", "category"])["rank"]
+    rank = table.set_index(["level", "category"])["rank"].fillna(10**9)
     trend["_r"] = [rank.get((lv, c), 10**9) for lv, c in zip(trend["level"], trend["category"])]
     trend["_l"] = trend["level"].map({lv: i for i, lv in enumerate(LEVELS)})
     trend = trend.sort_values(["_l", "_r", "period"], kind="stable").drop(columns=["_l", "_r"])

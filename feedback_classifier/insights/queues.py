@@ -19,10 +19,12 @@ from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights.scores import ParsedScores, ScoreSpec
 
 REVIEW_QUEUE = "review"
+JUNK_QUEUE = "junk"
 SUMMARY_NAME = "summary"
 ROW_COLUMN = "row"
 _RESERVED_FILE_STEMS = {
     REVIEW_QUEUE,
+    JUNK_QUEUE,
     SUMMARY_NAME,
     # Windows device names cannot be file names, whatever the extension.
     "con", "prn", "aux", "nul",
@@ -85,16 +87,24 @@ def _as_bool(values: pd.Series) -> pd.Series:
 
 @dataclass
 class QueueRows:
-    """One table (or chunk) prepared for queues: the cells every queue row carries."""
+    """One table (or chunk) prepared for queues: the cells every queue row carries.
+
+    ``texts`` are masked (:func:`~feedback_classifier.lang.pii.mask_pii`) unless ``mask=False``;
+    ``junk`` flags answers without words (:func:`~feedback_classifier.lang.junk.is_junk`), which
+    go to their own list instead of the review queue."""
 
     df: pd.DataFrame
     row_numbers: np.ndarray
     texts: pd.Series
     confidence: np.ndarray
     needs_review: np.ndarray
+    junk: np.ndarray
 
     @classmethod
-    def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1) -> "QueueRows":
+    def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1, *, mask: bool = True) -> "QueueRows":
+        from feedback_classifier.lang.junk import is_junk
+        from feedback_classifier.lang.pii import mask_pii_series
+
         n = len(df)
         confidence = (
             pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
@@ -104,8 +114,15 @@ class QueueRows:
         needs_review = (
             _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, dtype=bool)
         )
-        return cls(df, np.arange(first_row, first_row + n), df[text_col].astype("string").fillna(""), confidence,
-                   needs_review)
+        texts = df[text_col].astype("string").fillna("")
+        junk = np.fromiter((is_junk(t) for t in texts), dtype=bool, count=n)
+        if mask:
+            texts = mask_pii_series(texts).astype("string")
+        return cls(df, np.arange(first_row, first_row + n), texts, confidence, needs_review, junk)
+
+    def review_positions(self) -> np.ndarray:
+        """Rows a human should check: flagged by the model and not junk."""
+        return np.flatnonzero(self.needs_review & ~self.junk)
 
     def frame(self, positions: np.ndarray, categories: list[str], *, keep: Sequence[str], text_col: str,
               score_col: str | None) -> pd.DataFrame:

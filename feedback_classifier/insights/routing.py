@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights.queues import (
+    JUNK_QUEUE,
     REVIEW_QUEUE,
     SUMMARY_NAME,
     QueueRows,
@@ -50,6 +51,7 @@ class RoutingResult:
     review: pd.DataFrame
     summary: pd.DataFrame
     file_stems: dict[str, str] = field(default_factory=dict)
+    junk: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def route(
@@ -62,13 +64,16 @@ def route(
     keep: Sequence[str] = (),
     lang: str = "en",
     source: str = "the table",
+    mask: bool = True,
 ) -> RoutingResult:
     """Split an enriched table (``classify.enrich`` output) into per-team queues.
 
     ``df`` needs ``text_col`` and ``categories`` (display paths joined by ``; `` in any
     language of the taxonomy); ``confidence`` and ``needs_review`` are used when present.
     ``keep`` names extra columns to carry into every queue (e.g. a response id).
-    Category names in the queues are written in ``lang``. ``score_type`` is a type name
+    Category names in the queues are written in ``lang``. Comments are shown with e-mails, phone
+    and card numbers and names masked unless ``mask=False``; junk answers (keyboard mashes,
+    digits only) are listed in ``junk`` instead of the review queue. ``score_type`` is a type name
     (``nps``, ``csat``, ``ces``, ``mean``) or a ``scores.ScoreSpec`` (for a custom scale or
     a lower-is-better CES); invalid score cells are kept and sort after the scored rows.
 
@@ -89,7 +94,7 @@ def route(
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     scores, detractor = _scores_and_detractors(df, score_col, spec)
     urgency = urgency_key(scores, spec)
-    rows = QueueRows.of(df, text_col)
+    rows = QueueRows.of(df, text_col, mask=mask)
     cells = df["categories"].astype("string").fillna("").tolist()
     parsed: dict[str, dict[str, str]] = {}
     team_rows = rows_by_team(cells, taxonomy, lang=lang, source=source, cache=parsed)
@@ -109,11 +114,17 @@ def route(
         queues[team] = build(positions, [names for _, names in entries])
         summary_rows.append({"team": team, "comments": len(positions), "detractors": int(detractor[positions].sum()),
                              "review": int(rows.needs_review[positions].sum())})
-    review_positions = np.flatnonzero(rows.needs_review)
+    review_positions = rows.review_positions()
     review = build(review_positions, review_categories(cells, review_positions, parsed))
     summary_rows.append({"team": REVIEW_QUEUE, "comments": len(review_positions),
                          "detractors": int(detractor[review_positions].sum()), "review": len(review_positions)})
-    return RoutingResult(queues=queues, review=review, summary=summary_frame(summary_rows), file_stems=file_stems(teams))
+    junk_positions = np.flatnonzero(rows.junk)
+    junk = build(junk_positions, review_categories(cells, junk_positions, parsed))
+    summary_rows.append({"team": JUNK_QUEUE, "comments": len(junk_positions),
+                         "detractors": int(detractor[junk_positions].sum()),
+                         "review": int(rows.needs_review[junk_positions].sum())})
+    return RoutingResult(queues=queues, review=review, summary=summary_frame(summary_rows), file_stems=file_stems(teams),
+                         junk=junk)
 
 
 def _scores_and_detractors(df: pd.DataFrame, score_col: str | None, spec: ScoreSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +139,7 @@ def _scores_and_detractors(df: pd.DataFrame, score_col: str | None, spec: ScoreS
 def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv") -> dict[str, Path]:
     """Write each team's queue, the review queue and the summary into ``out_dir``.
 
-    Files are ``<team-stem>.<fmt>``, ``review.<fmt>`` and ``summary.<fmt>``, each written
+    Files are ``<team-stem>.<fmt>``, ``review.<fmt>``, ``junk.<fmt>`` and ``summary.<fmt>``, each written
     atomically. Returns a mapping of queue name (team, ``review``, ``summary``) to path.
 
     >>> # write_queues(route(df, tax, text_col="comment"), "queues/", fmt="xlsx")
@@ -141,6 +152,8 @@ def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv"
         stem = result.file_stems.get(team) or safe_file_stem(team)
         paths[team] = write_table(queue, out / f"{stem}.{fmt}", fmt=fmt)
     paths[REVIEW_QUEUE] = write_table(result.review, out / f"{REVIEW_QUEUE}.{fmt}", fmt=fmt)
+    junk = result.junk if len(result.junk.columns) else result.review.iloc[:0]
+    paths[JUNK_QUEUE] = write_table(junk, out / f"{JUNK_QUEUE}.{fmt}", fmt=fmt)
     paths[SUMMARY_NAME] = write_table(result.summary, out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt)
     return {name: Path(path) for name, path in paths.items()}
 

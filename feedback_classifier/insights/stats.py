@@ -8,6 +8,7 @@ the definitions and why the bootstrap on these sums is exact.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,24 @@ class GroupSums:
     def metric(self) -> float:
         """The metric of the scored rows: every metric is the mean of y (see ``scores.py``)."""
         return float(self.s1.sum() / self.n.sum())
+
+    def metric_interval(self, confidence: float = 0.95) -> tuple[float, float]:
+        """t-interval of the metric (the mean of y) from the sums: NaN for fewer than 2 scores.
+
+        >>> g = GroupSums(np.zeros(1), np.array([4]), np.array([4]), np.array([10.0]), np.array([30.0]),
+        ...               np.zeros(1), None)
+        >>> [round(v, 3) for v in g.metric_interval()]
+        [0.446, 4.554]
+        """
+        from scipy import stats as sps
+
+        n, s1, s2 = float(self.n.sum()), float(self.s1.sum()), float(self.s2.sum())
+        if n < 2:
+            return float("nan"), float("nan")
+        mean = s1 / n
+        sd = math.sqrt(max(s2 - n * mean * mean, 0.0) / (n - 1))
+        half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+        return mean - half, mean + half
 
 
 def aggregate(

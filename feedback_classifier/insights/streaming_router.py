@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights.queues import (
+    JUNK_QUEUE,
     REVIEW_QUEUE,
     ROW_COLUMN,
     SUMMARY_NAME,
@@ -60,6 +61,7 @@ class StreamingRouter:
         lang: str = "en",
         source: str = "the table",
         tmp_dir: str | Path | None = None,
+        mask: bool = True,
     ):
         import tempfile
 
@@ -70,6 +72,7 @@ class StreamingRouter:
         self.keep = list(keep)
         self.lang = lang
         self.source = source
+        self.mask = mask
         self.rows = 0
         self._tmp = Path(tempfile.mkdtemp(prefix="fc-queues-", dir=tmp_dir))
         self._parsed: dict[str, dict[str, str]] = {}
@@ -92,13 +95,15 @@ class StreamingRouter:
         self.rows += n
         scores, det, comma = self._chunk_scores(df[self.score_col] if self.score_col else None, n)
         urgency = urgency_key(scores, self.spec)
-        rows = QueueRows.of(df, self.text_col, first_row=start + 1)
+        rows = QueueRows.of(df, self.text_col, first_row=start + 1, mask=self.mask)
         cells = df["categories"].astype("string").fillna("").tolist()
         team_rows = rows_by_team(cells, self.taxonomy, lang=self.lang, source=self.source, cache=self._parsed,
                                   first_row=start + 1)
         add_teams(self._teams, team_rows)
-        review_positions = np.flatnonzero(rows.needs_review)
+        review_positions = rows.review_positions()
         team_rows[REVIEW_QUEUE] = list(zip(review_positions, review_categories(cells, review_positions, self._parsed)))
+        junk_positions = np.flatnonzero(rows.junk)
+        team_rows[JUNK_QUEUE] = list(zip(junk_positions, review_categories(cells, junk_positions, self._parsed)))
 
         det_rank = np.where(det, 0, 1)
         score_bin = self._score_bins(urgency)
@@ -195,19 +200,19 @@ class StreamingRouter:
         paths: dict[str, Path] = {}
         counts: dict[str, dict[str, int]] = {}
         try:
-            for queue in [*self._teams, REVIEW_QUEUE]:
-                name = f"{REVIEW_QUEUE}.{fmt}" if queue == REVIEW_QUEUE else f"{stems[queue]}.{fmt}"
+            for queue in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]:
+                name = f"{queue}.{fmt}" if queue in (REVIEW_QUEUE, JUNK_QUEUE) else f"{stems[queue]}.{fmt}"
                 with TableWriter(out / name, fmt=fmt) as writer:
                     counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                 paths[queue] = out / name
-            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE]])
+            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]])
             with TableWriter(out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt) as writer:
                 writer.write(summary)
             paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
         result = RoutingResult(queues={t: empty.copy() for t in self._teams}, review=empty.copy(), summary=summary,
-                               file_stems=stems)
+                               file_stems=stems, junk=empty.copy())
         return result, {name: Path(p) for name, p in paths.items()}
 
     def _final_buckets(self, decimal: str, with_scores: bool) -> dict[str, dict[tuple, list[Path]]]:

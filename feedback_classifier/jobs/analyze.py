@@ -35,6 +35,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights import detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
+from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
@@ -135,6 +136,9 @@ def analyze(
     chunksize: int = 50_000,
     jobs: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
+    mask: bool = True,
+    mask_pii: bool = False,
+    audit_sample: str | Path | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
@@ -145,11 +149,11 @@ def analyze(
     ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
     and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
-    estimated_total)`` is called after every chunk.
+    estimated_total)`` is called after every chunk. ``mask``/``mask_pii``: personal data in
+    quotes and queues / in the enriched table. ``audit_sample``: see :func:`_audit_rates`.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
-    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps",
-    ...               out_dir="out")  # doctest: +SKIP
+    >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
@@ -163,9 +167,10 @@ def analyze(
                                           skip_rows=skip_rows, encoding_errors=encoding_errors))
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
                                                   for c in (text_col, score_col, by, period_col, *(keep or ())))
-    head, chunks = _read_head(chunks, text_col)
+    head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
+    rates = _audit_rates(audit_sample, plan, text_col)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     try:
@@ -173,17 +178,29 @@ def analyze(
     except OSError as exc:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
-    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq)
+    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
+                        mask=mask, mask_pii=mask_pii)
     total = estimate_total_rows(data, fmt) if progress is not None else None
     try:
         opts = _Options(text_col, plan.lang, explain=explain)
-        enriched = classified_chunks(_chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
+        enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
         enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
         return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
                        table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
-                       enriched_path=enriched_path)
+                       enriched_path=enriched_path, mask=mask, rates=rates)
     finally:
         sinks.router.cleanup()
+
+
+def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str) -> dict | None:
+    """Error rates from comments the user labelled (see
+    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`): the drivers then carry each
+    category's precision and recall, and shares and impacts corrected for the model's errors."""
+    if audit_sample is None:
+        return None
+    from feedback_classifier.jobs.audit_sample import sample_error_rates
+
+    return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
@@ -217,7 +234,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep:
         require_columns(columns, list(keep), source=str(data))
     clf, tax = load_model_and_taxonomy(model, taxonomy)
-    first = _head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
+    first = head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
     notes = [note for note in [export_note(head[0])] if note]  # header rows skipped: said, not silent
     if lang is None:
         lang = majority_language(first[text_col])
@@ -251,11 +268,12 @@ class _Sinks:
     router: Any
     keys: list[str]
     text_col: str
+    mask_pii: bool = False
     counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, comments, classified, needs review
 
     @classmethod
     def open(cls, plan: _Plan, spec: Any, *, data: Path, out: Path, text_col: str, score_col: str | None,
-             by: str | None, freq: str) -> "_Sinks":
+             by: str | None, freq: str, mask: bool = True, mask_pii: bool = False) -> "_Sinks":
         from feedback_classifier.insights import DriversAccumulator, StreamingRouter
         from feedback_classifier.render import QuotePool
 
@@ -264,8 +282,8 @@ class _Sinks:
                                  freq=freq)
         pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
         router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
-                                 lang=plan.lang, source=str(data), tmp_dir=out)
-        return cls(acc, pool, router, keys, text_col)
+                                 lang=plan.lang, source=str(data), tmp_dir=out, mask=mask)
+        return cls(acc, pool, router, keys, text_col, mask_pii)
 
     def consume(self, enriched_chunks: Iterator[tuple[pd.DataFrame, Any]], path: Path, fmt: str,
                 progress: Callable[[int, int | None], None] | None, total: int | None) -> Path:
@@ -274,6 +292,10 @@ class _Sinks:
 
         with TableWriter(path, fmt=fmt) as writer:
             for enriched, _ in enriched_chunks:
+                if self.mask_pii:
+                    from feedback_classifier.lang.pii import mask_pii_series
+
+                    enriched[self.text_col] = mask_pii_series(enriched[self.text_col])
                 writer.write(enriched)
                 self.add(enriched)
                 if progress is not None:
@@ -297,7 +319,7 @@ class _Sinks:
 
 
 def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
-            text_col, enriched_path) -> AnalyzeResult:
+            text_col, enriched_path, mask=True, rates=None) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept."""
     from feedback_classifier.render import build_report, write_report
     from feedback_classifier.tableio import write_table
@@ -306,6 +328,10 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     reduced = sinks.acc.table()
     drivers = _drivers(sinks.acc, reduced, spec, score_col=score_col, by=by, period_col=period_col, min_n=min_n,
                        n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
+    if drivers is not None and rates:
+        from feedback_classifier.insights.quantify import correct_drivers_result
+
+        drivers = correct_drivers_result(drivers, rates, tax, seed=seed)
     drivers_path = None
     if drivers is not None:
         drivers_path = write_table(
@@ -318,7 +344,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         reduced.rename(columns={_COMMENT_KEY: text_col, _REVIEW_KEY: "needs_review"}), tax, text_col=text_col,
         score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
-        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(),
+        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask,
     )
     report_path = write_report(page, out / "report.html")
 
@@ -369,36 +395,3 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     if date_issues is not None and date_issues.n_invalid:
         notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
     return drivers
-
-
-_HEAD_COMMENTS = 2000  # language and date column are decided on the rows holding the first 2,000 comments
-
-
-def _read_head(chunks: Iterator[pd.DataFrame], text_col: str) -> tuple[list[pd.DataFrame], Iterator[pd.DataFrame]]:
-    """The first chunks, up to the one holding the 2,000th comment (or the whole file)."""
-    head: list[pd.DataFrame] = []
-    seen = 0
-    for chunk in chunks:
-        head.append(chunk)
-        if text_col in chunk.columns:
-            seen += int((chunk[text_col].astype("string").fillna("").str.strip() != "").sum())
-        else:
-            break  # the missing column is reported by the caller
-        if seen >= _HEAD_COMMENTS:
-            break
-    return head, chunks
-
-
-def _head_rows(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
-    """The rows up to the 2,000th comment: the same rows whatever the chunk size."""
-    has = (df[text_col].astype("string").fillna("").str.strip() != "").to_numpy()
-    positions = np.flatnonzero(has)
-    if len(positions) >= _HEAD_COMMENTS:
-        return df.iloc[: positions[_HEAD_COMMENTS - 1] + 1]
-    return df
-
-
-def _chain(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    while head:
-        yield head.pop(0)  # let go of each head chunk once it is processed
-    yield from rest

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import _attach, _classify_texts, _ChunkResult, _Options
 
@@ -34,10 +35,21 @@ class ClassifySummary:
     jobs: int
     category_counts: dict[str, int] = field(default_factory=dict)  # display path -> rows, most frequent first
     notes: list[str] = field(default_factory=list)  # e.g. the header rows of a survey export that were skipped
+    lang: str = "en"  # language of the category names written
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.elapsed if self.elapsed > 0 else float("inf")
+
+
+def _with_language(chunks: Iterator[pd.DataFrame], text_col: str, lang: str | None
+                   ) -> tuple[Iterator[pd.DataFrame], str]:
+    """The chunks (unchanged) and the language: ``lang``, else the first 2,000 comments' majority."""
+    if lang is not None:
+        return chunks, lang
+    head, rest = read_head(chunks, text_col)
+    lang = head_language(head, text_col) if head and text_col in head[0].columns else "en"
+    return chain(head, rest), lang
 
 
 def classify_file(
@@ -55,7 +67,7 @@ def classify_file(
     encoding_errors: str = "strict",
     chunksize: int = 50_000,
     jobs: int = 1,
-    lang: str = "en",
+    lang: str | None = None,
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
@@ -68,6 +80,8 @@ def classify_file(
     to each worker once) and written in input order: the output is byte-identical to
     ``jobs=1``. The output appears only when complete (atomic rename). ``progress`` is
     called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
+    ``lang`` None names the categories in the majority language of the first 2,000 comments
+    (as analyze, route and report decide it); ``summary.lang`` says which.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -92,7 +106,9 @@ def classify_file(
     chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep,
                         skip_rows=skip_rows, encoding_errors=encoding_errors)
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
-    opts = _Options(resolve_column(first, text_col, source=input), lang, probabilities, explain, review_margin)
+    text_col = resolve_column(first, text_col, source=input)
+    chunks, lang = _with_language(chunks, text_col, lang)
+    opts = _Options(text_col, lang, probabilities, explain, review_margin)
     with TableWriter(output, fmt=out_fmt) as writer:
         for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
             writer.write(enriched)
@@ -119,6 +135,7 @@ def classify_file(
         jobs=jobs,
         category_counts=counts,
         notes=[note for note in [export_note(first)] if note],
+        lang=lang,
     )
 
 

@@ -50,13 +50,15 @@ def drivers_file(
     sep: str | None = None,
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
+    audit_sample: str | Path | None = None,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
     With ``text_col`` the comments are classified first (``model``, default: the bundled
     model). ``out`` ending in ``.md`` gets one Markdown document; a table format gets the
     impact table there and the regression, segments and trend next to it as
-    ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts.
+    ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts. ``audit_sample``
+    (comments the user labelled) adds precision, recall and error-corrected shares and impacts.
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -86,6 +88,14 @@ def drivers_file(
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
         confidence=confidence, taxonomy=taxonomy, source=str(data),
     )
+    if audit_sample is not None:
+        from feedback_classifier.insights.quantify import correct_drivers_result
+        from feedback_classifier.jobs.audit_sample import sample_error_rates
+        from feedback_classifier.taxonomy import load_taxonomy
+
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
+        result = correct_drivers_result(result, rates, tax, seed=seed)
     paths = _write_tables(result, out) if out is not None else []
     chart_paths = []
     if charts is not None:

@@ -45,12 +45,13 @@ def report_file(
     encoding_errors: str = "strict",
     min_n: int = 30,
     n_boot: int = 1000,
+    mask: bool = True,
 ) -> ReportFileResult:
     """Rebuild the HTML report from an enriched file (``classify``/``analyze`` output).
 
     Computes drivers (when there are valid scores) and the routing summary, then writes one
     self-contained HTML file. ``lang`` None picks the comments' majority language;
-    ``period_col`` None looks for a date column.
+    ``period_col`` None looks for a date column. ``mask`` False shows personal data in quotes.
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
@@ -92,11 +93,11 @@ def report_file(
         else:
             notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
-                    score_type=spec, lang=lang, source=str(data))
+                    score_type=spec, lang=lang, source=str(data), mask=mask)
     page = build_report(
         df, tax, text_col=text_col, score_col=score_col if drivers is not None else None, score_type=spec,
         lang=lang, drivers=drivers, routing=routing, by=by, period_col=period_col if drivers is not None else None,
-        source=str(data), title=title,
+        source=str(data), title=title, mask=mask,
     )
     path = write_report(page, out)
     return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)

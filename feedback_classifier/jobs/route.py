@@ -38,13 +38,14 @@ def route_file(
     sep: str | None = None,
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
+    mask: bool = True,
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
     An enriched file (one with a ``categories`` column, e.g. from ``classify``) needs no
     model; its taxonomy is ``taxonomy``, else the model's, else ``cx-default``. A plain export
     is classified with ``model`` (default: the bundled model). ``lang`` None picks the
-    comments' majority language.
+    comments' majority language. Queues show personal data masked unless ``mask=False``.
 
     >>> # route_file("survey_classified.csv", "queues/", text_col="comment", score_col="nps")
     """
@@ -71,6 +72,6 @@ def route_file(
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
-                   lang=lang, source=str(data))
+                   lang=lang, source=str(data), mask=mask)
     paths = write_queues(result, out_dir, fmt=fmt)
     return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)

@@ -84,7 +84,9 @@ def detect_language(text: Any) -> str:
 
 
 def majority_language(texts: Iterable[Any], *, sample: int = 2000, default: str = "en") -> str:
-    """The most common language (a code in :data:`LANGUAGES`) among the comments; ``default`` on a tie or none.
+    """The most common language (a code in :data:`LANGUAGES`) among the first ``sample`` comments;
+    ``default`` on a tie or none. The first comments, not a random sample: a streamed file knows
+    them before the rest, so every command decides the same way on the same data.
 
     >>> majority_language(["Курьер опоздал", "Всё отлично, спасибо", "Great service"])
     'ru'
@@ -93,8 +95,7 @@ def majority_language(texts: Iterable[Any], *, sample: int = 2000, default: str 
 
     series = pd.Series(texts, dtype="string").dropna().str.strip()
     series = series[series != ""]
-    if len(series) > sample:
-        series = series.sample(sample, random_state=0)
+    series = series.iloc[:sample]
     counts = Counter(detect_language(t) for t in series.tolist())
     counts.pop("und", None)
     if not counts:

@@ -36,6 +36,20 @@ DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1}
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
+_build_notices: list = []
+
+
+def notify_on_build(callback) -> None:
+    """Have ``callback()`` called just before the default model is trained (its first use with
+    these library versions, ~20 s; later runs load the cached file). The library never prints:
+    the command line registers a callback that says what is happening.
+
+    >>> notify_on_build(print); notify_on_build(print); _build_notices.count(print)
+    1
+    >>> _build_notices.remove(print)
+    """
+    if callback not in _build_notices:
+        _build_notices.append(callback)
 
 
 def cache_dir() -> Path:
@@ -139,6 +153,8 @@ def default_model():
             except ModelFileError:
                 model = None  # a stale or damaged cache entry: rebuild it
         if model is None:
+            for notice in list(_build_notices):
+                notice()
             model, n_rows = train_default_model()
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

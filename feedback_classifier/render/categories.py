@@ -46,13 +46,15 @@ def _card_order(inp: ReportInputs, facts: Facts, parents: list[int], mentions: n
 def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impacts: dict) -> str:
     lang, spec = inp.lang, inp.spec
     n_comments = max(facts.count(facts.has_comment), 1)
-    stats = [f"{esc(ui_text(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({fmt_pct(mentions[i] / n_comments, lang)})"]
+    share = ui_text(lang, "of_comments", pct=fmt_pct(mentions[i] / n_comments, lang))
+    stats = [f"{esc(ui_text(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({esc(share)})"]
     if facts.has_scores:
         overall = facts.metric(np.ones(facts.size, dtype=bool))
         m = facts.metric(facts.matrix[:, i])
         cls = ' class="neg"' if spec.is_harmful(m - overall) else ' class="pos"'
         digits, metric = spec.value_digits, ui_text(lang, f"metric.{spec.score_type}")
-        stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}</b> <span class=\"muted\">({fmt_num(overall, digits, lang)})</span>")
+        whole = ui_text(lang, "overall_value", value=fmt_num(overall, digits, lang))
+        stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}</b> <span class=\"muted\">({esc(whole)})</span>")
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
             stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, 1, lang, signed=True)}</b>")
@@ -68,15 +70,16 @@ def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) 
     head = f"<tr><th>{esc(ui_text(lang, 'subcategory'))}</th><th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>"
     if facts.has_scores:
         head += f"<th class=\"num\">{esc(ui_text(lang, f'metric.{inp.spec.score_type}'))}</th>"
-    head += f"<th>{esc(ui_text(lang, 'owner'))}</th></tr>"
+    # the card's badge names its owner; a column only when some subcategory goes to another team
+    other_owner = any(tax.owner(facts.labels[j]) != tax.owner(label) for j in children)
+    head += f"<th>{esc(ui_text(lang, 'owner'))}</th></tr>" if other_owner else "</tr>"
     body = []
     for j in children:
         cells = f"<td>{esc(tax.short_name(facts.labels[j], lang))}</td><td class=\"num\">{fmt_int(mentions[j], lang)}</td>"
         if facts.has_scores:
             cells += f"<td class=\"num\">{fmt_num(facts.metric(facts.matrix[:, j]), inp.spec.value_digits, lang)}</td>"
-        owner = tax.owner(facts.labels[j])
-        # a child's owner is shown only where it differs from the card's
-        cells += f"<td>{esc(owner) if owner != tax.owner(label) else ''}</td>"
+        if other_owner:
+            cells += f"<td>{esc(tax.team_name(tax.owner(facts.labels[j]), lang))}</td>"
         body.append(f"<tr>{cells}</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -93,8 +96,8 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
     detractors = ui_text(lang, f"detractors.{spec.score_type}")
     return (
         f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
-        f"{quotes_html(qinp, qfacts, bad, i, 'det', True)}"
-        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False)}</div>"
+        f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1)}"
+        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False, tone=1)}</div>"
     )
 
 
@@ -111,7 +114,7 @@ def categories_section(inp: ReportInputs, facts: Facts) -> str:
         label = facts.labels[i]
         cards.append(
             f'<article class="card" id="cat-{esc(label[0])}"><h3>{esc(tax.display_name(label, lang))}</h3>'
-            f'<span class="badge">{esc(ui_text(lang, "owner"))}: {esc(tax.owner(label))}</span>'
+            f'<span class="badge">{esc(ui_text(lang, "owner"))}: {esc(tax.team_name(tax.owner(label), lang))}</span>'
             f'<div class="stats">{_stats(inp, facts, i, mentions, impacts)}</div>'
             f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
         )

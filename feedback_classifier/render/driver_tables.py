@@ -77,10 +77,11 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
     labels = table_labels(inp, table)
     head = (
         f"<tr><th>#</th><th>{esc(ui_text(lang, 'category'))}</th><th>{esc(ui_text(lang, 'owner'))}</th>"
-        f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th><th class=\"num\">{esc(ui_text(lang, 'share'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th><th class=\"num\">{esc(ui_text(lang, 'share_of_all'))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_with', metric=metric))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_without', metric=metric))}</th>"
-        f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th></tr>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
+        + _error_head(inp, table) + "</tr>"
     )
     rows = []
     for position, ((_, r), label) in enumerate(zip(table.iterrows(), labels), start=1):
@@ -89,7 +90,9 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         if not math.isnan(low) and not math.isnan(high) and (low > 0 or high < 0):  # the sign is established
             cls = "neg" if spec.is_harmful(impact) else "pos"
         low_n = ' <span class="badge">low n</span>' if bool(r.get("low_n", False)) else ""
-        owner = inp.taxonomy.owner(label) if label is not None else ""
+        if bool(r.get("often_missed", False)):
+            low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
+        owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"muted\">{esc(owner)}</td>"
@@ -97,9 +100,39 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
             f"<td class=\"num\">{fmt_num(r['metric_with'], digits, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['metric_without'], digits, lang)}</td>"
             f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
-            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td></tr>"
+            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td>"
+            + _error_cells(inp, table, r) + "</tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _has_error_rates(table: pd.DataFrame) -> bool:
+    return "recall" in table.columns and bool(table["recall"].notna().any())
+
+
+def _error_head(inp: ReportInputs, table: pd.DataFrame) -> str:
+    """Headers of the error-corrected columns (only when an audited sample gave error rates)."""
+    if not _has_error_rates(table):
+        return ""
+    return "".join(f'<th class="num">{esc(ui_text(inp.lang, key))}</th>'
+                   for key in ("model_pr", "share_corrected", "impact_corrected"))
+
+
+def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
+    if not _has_error_rates(table):
+        return ""
+    lang = inp.lang
+    if math.isnan(float(r["recall"])):
+        return '<td class="num muted">—</td>' * 3
+    impact = (f"{fmt_num(r['impact_adjusted'], 1, lang, signed=True)} <span class=\"muted\">"
+              f"({fmt_num(r['impact_adjusted_low'], 1, lang)} … {fmt_num(r['impact_adjusted_high'], 1, lang)})</span>"
+              if not math.isnan(float(r["impact_adjusted"])) else "—")
+    return (
+        f"<td class=\"num\">{fmt_pct(r['precision'], lang)} / {fmt_pct(r['recall'], lang)}</td>"
+        f"<td class=\"num\">{fmt_pct(r['share_adjusted'], lang)} <span class=\"muted\">"
+        f"({fmt_pct(r['share_adjusted_low'], lang)} … {fmt_pct(r['share_adjusted_high'], lang)})</span></td>"
+        f"<td class=\"num\">{impact}</td>"
+    )
 
 
 def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: int = 10) -> str:
@@ -162,6 +195,9 @@ def drivers_sections(inp: ReportInputs) -> tuple[str, str]:
         return "", ""
     chart = _impact_chart(inp)
     parts = [f'<p class="lead">{esc(ui_text(lang, "drivers_lead", metric=metric))}</p>']
+    n_audit = drivers.settings.get("audit_rows")
+    if _has_error_rates(parent) and n_audit:
+        parts.append(f'<p class="muted">{esc(ui_text(lang, "error_note", n=fmt_int(n_audit, lang)))}</p>')
     if chart:
         parts.append(f'<div class="panel"><figure>{chart}</figure></div>')
     parts.append(f'<div class="panel">{_drivers_table_html(inp, parent, 15)}</div>')

@@ -37,6 +37,7 @@ class ReportInputs:
     weight: str | None = None  # df is a reduced table: a row stands for `weight` rows (see build_report)
     quotes: pd.DataFrame | None = None  # candidate rows for the quotes when df is reduced
     quote_view: Any = None  # (ReportInputs, Facts) of ``quotes``, built once
+    mask: bool = True  # quotes show personal data masked (lang.pii)
 
 
 @dataclass

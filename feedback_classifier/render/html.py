@@ -20,6 +20,7 @@ header.top{background:#1f2d44;color:#fff;padding:28px 0 22px}
 header.top h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
 header.top p{margin:0;color:#c9d3e3;font-size:13.5px}
 .wrap{max-width:1120px;margin:0 auto;padding:0 28px}
+@media (max-width:600px){.wrap{padding:0 12px}.panel{padding:12px}.card{padding:12px}header.top h1{font-size:21px}}
 nav.toc{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:2}
 nav.toc .wrap{display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:9px;padding-bottom:9px;font-size:13.5px}
 nav.toc a{color:var(--accent);text-decoration:none}
@@ -36,8 +37,10 @@ p.lead{color:var(--muted);margin:0 0 14px;max-width:860px;font-size:14px}
 .notice{border-left:4px solid var(--warn);background:#fff8e8;padding:10px 14px;border-radius:6px;margin:0 0 14px;font-size:14px}
 .grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
 @media (max-width:860px){.grid2{grid-template-columns:1fr}}
-figure{margin:0}
+figure{margin:0;overflow-x:auto}
 figure img{display:block;max-width:100%;height:auto;margin:0 auto}
+@media (max-width:700px){figure img{max-width:none;width:660px}}
+.tscroll{overflow-x:auto;max-width:100%}
 figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
@@ -50,7 +53,8 @@ tr.total td{font-weight:600}
 .badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:999px;background:#eef2f8;color:#394760;white-space:nowrap}
 .badge.sig{background:#fde8e6;color:var(--neg)}
 .badge.sigpos{background:#e3f4ea;color:var(--pos)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(480px,100%),1fr));gap:16px}
+.card,.panel,.kpi{min-width:0}
 @media (max-width:560px){.cards{grid-template-columns:1fr}}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;break-inside:avoid}
 .card h3{margin:0 0 2px;font-size:16.5px}
@@ -66,7 +70,21 @@ blockquote.pro{border-left-color:var(--pos)}
 blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2px}
 .bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
 footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
-@media print{nav.toc{display:none}body{background:#fff}.panel,.kpi,.card{border-color:#ccc}}
+@media print{
+@page{margin:12mm}
+nav.toc{display:none}
+body{background:#fff;font-size:11pt}
+header.top{background:#fff;color:#000;padding:0 0 8px;border-bottom:2px solid #000}
+header.top p{color:#333}
+.wrap{max-width:none;padding:0}
+.panel,.kpi,.card{border-color:#ccc;break-inside:avoid}
+section>h2,h3,h4{break-after:avoid}
+tr,blockquote,figure{break-inside:avoid}
+.tscroll,figure{overflow:visible}
+figure img{max-width:100%;width:auto}
+.cards{grid-template-columns:1fr}
+a{color:inherit;text-decoration:none}
+}
 """
 
 

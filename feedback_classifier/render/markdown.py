@@ -20,7 +20,7 @@ _TITLES = {"parent": "Parent categories", "category": "Categories"}
 
 def _md_table(frame: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
-        text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+        text = "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
         return text.replace("|", "\\|").replace("\n", " ")
 
     head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
@@ -38,7 +38,7 @@ def _fmt(v: Any, digits: int = 1) -> str:
 def _readable(table: pd.DataFrame, digits: int, impact_digits: int, has_det: bool) -> pd.DataFrame:
     out = pd.DataFrame(
         {
-            "rank": table["rank"].astype(int),
+            "rank": table["rank"].astype("Int64"),
             "category": table["category"],
             "mentions": table["mentions"].astype(int),
             "share %": [_fmt(100 * v) for v in table["share"]],

@@ -78,18 +78,22 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
     return "\n".join(parts)
 
 
-def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[int], lang: str, digits: int) -> str:
-    """A small line chart of the metric per period (hand-drawn SVG: crisp at any zoom).
+def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[int], lang: str, digits: int,
+              lows: Sequence[float] | None = None, highs: Sequence[float] | None = None) -> str:
+    """A small line chart of the metric per period with its 95% interval (whiskers) and the
+    number of scores under each point (hand-drawn SVG: crisp at any zoom).
 
-    >>> svg = trend_svg(["2024-01", "2024-02"], [10.0, -5.0], [40, 38], "en", 0)
-    >>> svg.startswith("<svg"), "<title>2024-02: −5 (n=38)</title>" in svg
-    (True, True)
+    >>> svg = trend_svg(["2024-01", "2024-02"], [10.0, -5.0], [40, 38], "en", 0, [0.0, -15.0], [20.0, 5.0])
+    >>> svg.startswith("<svg"), "<title>2024-02: −5 (95% CI −15 … 5, n=38)</title>" in svg, "n=40" in svg
+    (True, True, True)
     """
-    width, height, left, right, top, bottom = 720, 180, 44, 16, 18, 34
+    width, height, left, right, top, bottom = 720, 200, 44, 16, 18, 50
     xs_n = len(periods)
     vals = np.asarray(values, dtype=float)
-    finite = vals[np.isfinite(vals)]
-    if not len(finite):
+    lows_a = np.asarray(lows if lows is not None else vals, dtype=float)
+    highs_a = np.asarray(highs if highs is not None else vals, dtype=float)
+    finite = np.concatenate([a[np.isfinite(a)] for a in (vals, lows_a, highs_a)])
+    if not np.isfinite(vals).any():
         return ""
     lo, hi = float(finite.min()), float(finite.max())
     pad = max((hi - lo) * 0.15, 1.0)
@@ -117,16 +121,23 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
         path = " ".join(f"{'M' if k == 0 else 'L'}{px:.1f},{py:.1f}" for k, (px, py) in enumerate(points))
         parts.append(f'<path d="{path}" fill="none" stroke="#2f5fa8" stroke-width="2"/>')
     step = max(1, math.ceil(xs_n / 12))
-    for i, (period, v, n) in enumerate(zip(periods, vals, counts)):
+    for i, (period, v, n, a, b) in enumerate(zip(periods, vals, counts, lows_a, highs_a)):
         if i % step == 0 or i == xs_n - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" fill="#5b6675">{esc(period)}</text>')
-        if np.isfinite(v):
-            parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#2f5fa8"><title>{esc(period)}: '
-                f'{esc(fmt_num(v, digits, lang))} (n={int(n)})</title></circle>'
-            )
-            if xs_n <= 12:
-                parts.append(f'<text x="{x(i):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" fill="#1d2430">{esc(fmt_num(v, digits, lang))}</text>')
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 28}" text-anchor="middle" fill="#5b6675">{esc(period)}</text>')
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" fill="#5b6675">n={fmt_int(n, lang)}</text>')
+        if not np.isfinite(v):
+            continue
+        ci = ""
+        if np.isfinite(a) and np.isfinite(b) and lows is not None:
+            parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(a):.1f}" y2="{y(b):.1f}" stroke="#9fb3d1" '
+                         f'stroke-width="6" stroke-linecap="round"/>')
+            ci = f"95% CI {fmt_num(a, digits, lang)} … {fmt_num(b, digits, lang)}, "
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#2f5fa8"><title>{esc(period)}: '
+            f'{esc(fmt_num(v, digits, lang))} ({esc(ci)}n={int(n)})</title></circle>'
+        )
+        if xs_n <= 12:
+            parts.append(f'<text x="{x(i) + 7:.1f}" y="{y(v) - 6:.1f}" fill="#1d2430">{esc(fmt_num(v, digits, lang))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -136,22 +147,28 @@ def _trend(inp: ReportInputs) -> str:
     if trend is None or not len(trend) or not inp.period_col:
         return ""
     lang = inp.lang
-    per = trend.drop_duplicates("period")[["period", "period_rows", "period_scored", "period_metric"]]
+    per = trend.drop_duplicates("period")
+    if "period_ci_low" not in per.columns:  # a trend table from an older release
+        per = per.assign(period_ci_low=np.nan, period_ci_high=np.nan)
     if len(per) < 2:
         return ""
     digits = inp.spec.value_digits
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
-    svg = trend_svg(per["period"].astype(str).tolist(), per["period_metric"].tolist(), per["period_scored"].tolist(), lang, digits)
+    svg = trend_svg(per["period"].astype(str).tolist(), per["period_metric"].tolist(), per["period_scored"].tolist(), lang,
+                    digits, per["period_ci_low"].tolist(), per["period_ci_high"].tolist())
     if not svg:
         return ""
     title = ui_text(lang, "trend", period=inp.period_col)
     rows = "".join(
-        f"<tr><td>{esc(p)}</td><td class=\"num\">{fmt_int(n, lang)}</td><td class=\"num\">{fmt_num(m, digits, lang)}</td></tr>"
-        for p, n, m in zip(per["period"], per["period_scored"], per["period_metric"])
+        f"<tr><td>{esc(p)}</td><td class=\"num\">{fmt_int(n, lang)}</td><td class=\"num\">{fmt_num(m, digits, lang)}</td>"
+        f"<td class=\"num muted\">{fmt_num(a, digits, lang)} … {fmt_num(b, digits, lang)}</td></tr>"
+        for p, n, m, a, b in zip(per["period"], per["period_scored"], per["period_metric"], per["period_ci_low"],
+                                 per["period_ci_high"])
     )
     table = (
         f"<details><summary class=\"muted\">{esc(ui_text(lang, 'trend_table'))}</summary><table><tr><th>{esc(ui_text(lang, 'period'))}</th>"
-        f"<th class=\"num\">{esc(ui_text(lang, 'n_resp'))}</th><th class=\"num\">{esc(metric)}</th></tr>{rows}</table></details>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'n_resp'))}</th><th class=\"num\">{esc(metric)}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th></tr>{rows}</table></details>"
     )
     return (
         f'<div class="panel"><h3 style="margin:0 0 8px;font-size:15px">{esc(title)} · {esc(metric)}</h3>'

@@ -1,7 +1,16 @@
 """Which comments the report quotes, and the few rows of a streamed file that could be quoted.
 
-Quotes are picked in a fixed order (extreme scores first, then the comments most focused on one
-category, then the most confident, then the earliest row), so a row that is not among a chunk's
+Quotes under detractors are complaints and quotes under promoters are praise: a comment whose
+tone contradicts its score ("9 - but the courier was rude") is not quoted there. The tone is
+the table's ``category_sentiment`` for the card's category, else its ``sentiment`` column,
+else a small bilingual word check (:func:`~feedback_classifier.lang.tone.tone_score`).
+Comments that say the same thing (same words up to case, punctuation, order and endings) are
+quoted once. Quotes are shown with personal data masked unless the report is built with
+``mask=False``.
+
+Quotes are picked in a fixed order (clearest tone first, then extreme scores, then the comments
+most focused on one category, then the most confident, then the earliest row) and the
+tone and the duplicate key depend on the row alone, so a row that is not among a chunk's
 picks can never be among the whole file's: :class:`QuotePool` keeps only each chunk's
 candidates, and the quotes of a streamed file equal those of the whole table.
 """
@@ -10,12 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
+from feedback_classifier.lang.pii import mask_pii
+from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
 from feedback_classifier.render.html import esc, fmt_num, truncate
@@ -28,12 +40,90 @@ def _score_text(inp: ReportInputs, value: float) -> str:
     return f"{ui_text(inp.lang, 'score')} {fmt_num(value, 0 if inp.spec.integer_scale else 1, inp.lang)}"
 
 
-def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool) -> list[int]:
-    """Positions of up to ``inp.examples`` distinct comments from ``rows``: extreme scores first,
-    then the comments most focused on one category (fewest parents), then most confident, then
-    the earliest row."""
+_POLARITY = {"positive": 1, "negative": -1, "neutral": 0, "mixed": 0}
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+_CANDIDATES = 3  # distinct comments considered per quote slot before near-duplicates are dropped
+
+
+def near_duplicate(a: set[str], b: set[str]) -> bool:
+    """Whether two comments' word sets (see :func:`duplicate_key`) mostly repeat each other:
+    80% of the shorter one's words are in the other ("Returns are quick and easy" and
+    "Returns are quick and easy. Thanks!").
+
+    >>> near_duplicate(set(duplicate_key("Все вежливые и доброжелательные").split()),
+    ...                set(duplicate_key("Ну что сказать, все вежливые и доброжелательные!").split()))
+    True
+    >>> near_duplicate(set(duplicate_key("The cashier was lovely. Great job.").split()),
+    ...                set(duplicate_key("The cashier was lovely. The support agent was really helpful.").split()))
+    False
+    """
+    if not a or not b:
+        return a == b
+    return len(a & b) >= 0.8 * min(len(a), len(b))
+
+
+def duplicate_key(text: str) -> str:
+    """Comments with the same key say the same thing: the set of their words' first five
+    letters (case, punctuation, word order and endings ignored; ё = е).
+
+    >>> duplicate_key("Все вежливые и доброжелательные!") == duplicate_key("все вежливые, доброжелательные")
+    True
+    >>> duplicate_key("Fast delivery") == duplicate_key("Slow delivery")
+    False
+    """
+    words = {w[:5] for w in _WORDS.findall(str(text).casefold().replace("ё", "е")) if len(w) > 1 or w.isdigit()}
+    return " ".join(sorted(words))
+
+
+def _category_polarity(cell: Any, parent: str, taxonomy: Any) -> int | None:
+    """The polarity a ``category_sentiment`` cell gives the category ``parent`` (None: not given)."""
+    if not isinstance(cell, str):
+        return None
+    for entry in cell.split(";"):
+        name, _, value = entry.rpartition("=")
+        if value.strip().lower() not in _POLARITY or not name.strip():
+            continue
+        try:
+            labels = taxonomy.parse_labels(name)
+        except Exception:  # a name this taxonomy does not know: the entry says nothing here
+            continue
+        if labels and labels[0][0] == parent:
+            return _POLARITY[value.strip().lower()]
+    return None
+
+
+def row_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.ndarray:
+    """Tone of each row in ``rows`` (> 0 praise, < 0 complaint, 0 neither) about ``parent``."""
+    df = inp.df
+    texts = df[inp.text_col]
+    tones = np.zeros(len(rows))
+    for k, position in enumerate(rows):
+        tone = None
+        if parent is not None and "category_sentiment" in df.columns:
+            tone = _category_polarity(df["category_sentiment"].iloc[position], parent, inp.taxonomy)
+        if tone is None and "sentiment" in df.columns:
+            tone = _POLARITY.get(str(df["sentiment"].iloc[position]).strip().lower())
+        tones[k] = tone_score(texts.iloc[position]) if tone is None else tone
+    return tones
+
+
+def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
+                parent: str | None = None) -> list[int]:
+    """Positions of up to ``inp.examples`` comments from ``rows`` that say different things.
+
+    ``tone`` -1 keeps complaints and neutral comments (clearest complaints first), +1 praise
+    and neutral ones (clearest praise first), 0 any; then extreme scores first, then the
+    comments most focused on one category (fewest parents), then most confident, then the
+    earliest row."""
     if not len(rows):
         return []
+    if tone:
+        tones = row_tones(inp, rows, parent) * tone
+        rows, tones = rows[tones >= 0], tones[tones >= 0]
+        if not len(rows):
+            return []
+    else:
+        tones = np.zeros(len(rows))
     scores = facts.scores[rows] if facts.scores is not None else np.zeros(len(rows))
     # worst first = lowest first when higher is better; best first = the opposite
     if worst_first != inp.spec.higher_is_better:
@@ -41,33 +131,43 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
     parents = np.array([i for i, label in enumerate(facts.labels) if label[1] is None])
     focus = facts.matrix[np.ix_(rows, parents)].sum(axis=1)
     conf = np.nan_to_num(facts.confidence[rows], nan=0.0)
-    order = np.lexsort((rows, -conf, focus, np.nan_to_num(scores, nan=np.inf)))
+    order = np.lexsort((rows, -conf, focus, np.nan_to_num(scores, nan=np.inf), -np.minimum(tones, 2)))
     texts = inp.df[inp.text_col].astype("string").fillna("")
+    # The first few comments with distinct keys, then the first of them that do not repeat an
+    # earlier pick: both steps depend on the order alone, so streamed quotes stay exact.
     seen: set[str] = set()
-    picked = []
+    candidates: list[tuple[int, set[str]]] = []
     for position in rows[order]:
         text = truncate(texts.iloc[position])
-        key = text.casefold()
+        key = duplicate_key(text)
         if not text or key in seen:
             continue
         seen.add(key)
-        picked.append(int(position))
-        if len(picked) >= inp.examples:
+        candidates.append((int(position), set(key.split())))
+        if len(candidates) >= _CANDIDATES * inp.examples:
             break
-    return picked
+    picked: list[tuple[int, set[str]]] = []
+    for position, words in candidates:
+        if not any(near_duplicate(words, other) for _, other in picked):
+            picked.append((position, words))
+            if len(picked) >= inp.examples:
+                break
+    return [position for position, _ in picked]
 
 
-def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool) -> str:
+def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
+                tone: int = 0) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
-    blockquotes, each with its score and the subcategories of label ``column`` it mentions."""
-    picked = pick_quotes(inp, facts, rows, worst_first)
+    blockquotes, each with its score and the subcategories of label ``column`` it mentions;
+    personal data masked unless ``inp.mask`` is False."""
+    picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0])
     if not picked:
         return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
     texts = inp.df[inp.text_col].astype("string").fillna("")
     children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
     out = []
     for position in picked:
-        text = truncate(texts.iloc[position])
+        text = truncate(mask_pii(texts.iloc[position]) if inp.mask else texts.iloc[position])
         child_names = [
             inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children if facts.matrix[position, i]
         ]
@@ -98,7 +198,7 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
     (reduced again as chunks come: see :class:`QuotePool`).
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
-    >>> df = pd.DataFrame({"comment": ["late", "late", "rude", "slow"], "nps": [1, 2, 9, 5],
+    >>> df = pd.DataFrame({"comment": ["late", "late", "nice courier", "slow"], "nps": [1, 2, 9, 5],
     ...                    "categories": ["Delivery > Courier"] * 3 + ["Delivery > Delivery time"]})
     >>> quote_candidates(df, load_taxonomy("cx-default"), text_col="comment", score_col="nps", examples=1).tolist()
     [0, 2]
@@ -116,8 +216,8 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
             continue
         keep.update(pick_quotes(inp, facts, rows_in, True))
         if facts.scores is not None:
-            keep.update(pick_quotes(inp, facts, rows_in[facts.detractor[rows_in]], True))
-            keep.update(pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False))
+            keep.update(pick_quotes(inp, facts, rows_in[facts.detractor[rows_in]], True, -1, label[0]))
+            keep.update(pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False, 1, label[0]))
     return np.array(sorted(keep), dtype=np.int64)
 
 
@@ -137,7 +237,8 @@ class QuotePool:
     def __init__(self, taxonomy: Any, *, text_col: str, score_col: str | None = None, score_type: Any = "nps",
                  examples: int = 3, source: str = ""):
         self.taxonomy = taxonomy
-        self.columns = [c for c in dict.fromkeys([text_col, "categories", score_col, "confidence"]) if c]
+        self.columns = [c for c in dict.fromkeys([text_col, "categories", score_col, "confidence", "sentiment",
+                                                   "category_sentiment"]) if c]
         self.kwargs = dict(text_col=text_col, score_col=score_col, score_type=score_type, examples=examples,
                            source=source)
         self._pool: pd.DataFrame | None = None

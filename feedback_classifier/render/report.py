@@ -52,6 +52,7 @@ def build_report(
     examples: int = 3,
     weight: str | None = None,
     quotes: pd.DataFrame | None = None,
+    mask: bool = True,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
 
@@ -66,6 +67,8 @@ def build_report(
     without it the report skips the drivers and matrix sections. ``routing`` is a
     ``routing.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
     ``scores.ScoreSpec``. ``lang`` picks headings and category names (``en``/``ru``).
+    Quotes show e-mails, phone and card numbers and self-introduced names masked unless
+    ``mask=False``.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> df = pd.DataFrame({"comment": ["Courier <b>late</b>"], "nps": [3],
@@ -94,6 +97,7 @@ def build_report(
         examples=examples,
         weight=weight,
         quotes=quotes,
+        mask=mask,
     )
     return _page(inp, _sections(inp, build_facts(inp)))
 
@@ -131,6 +135,9 @@ def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     body = "\n".join(
         f'<section id="{sid}">\n<h2>{esc(name)}</h2>\n{content}\n</section>' for sid, name, content in sections
     )
+    # every table scrolls inside its own box on a phone instead of widening the page
+    # (comment text is escaped, so these tags are the report's own)
+    body = body.replace("<table>", '<div class="tscroll"><table>').replace("</table>", "</table></div>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -157,8 +164,9 @@ def _routing(inp: ReportInputs) -> str:
     rows = []
     for record in inp.routing.summary.to_dict("records"):
         team = record["team"]
-        name = ui_text(lang, "review_queue") if team == "review" else team
-        cls = ' class="total"' if team == "review" else ""
+        name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(
+            team, inp.taxonomy.team_name(team, lang))
+        cls = ' class="total"' if team in ("review", "junk") else ""
         rows.append(
             f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
             f"<td class=\"num\">{fmt_int(record['detractors'], lang)}</td><td class=\"num\">{fmt_int(record['review'], lang)}</td></tr>"

@@ -50,7 +50,7 @@ __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_defi
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
-_TOP_FIELDS = ("name", "version", "languages", "description", "categories")
+_TOP_FIELDS = ("name", "version", "languages", "description", "teams", "categories")
 _CATEGORY_FIELDS = ("id", "names", "description", "owner", "keywords", "children")
 
 
@@ -231,6 +231,7 @@ class Definition(NamedTuple):
     languages: tuple[str, ...]
     description: str
     categories: list[Category]
+    teams: dict = {}  # owner team -> {language: display name}
 
 
 def validate_definition(data: Any, source: str | None) -> Definition:
@@ -249,9 +250,10 @@ def validate_definition(data: Any, source: str | None) -> Definition:
     description = v.text(data, "description", required=False) or ""
     langs = v.languages(data)
     categories = v.categories(data, langs)
+    teams = v.teams(data, langs)
     if v.problems:
         _raise_problems(v.problems, source)
-    return Definition(name, version, langs, description, categories)  # type: ignore[arg-type]
+    return Definition(name, version, langs, description, categories, teams)  # type: ignore[arg-type]
 
 
 def _category_label(raw: Mapping, where: str, is_child: bool) -> str:
@@ -317,6 +319,26 @@ class _Validator:
                 field="version",
             )
         return version
+
+    def teams(self, data: Mapping, langs: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """``teams: {Logistics: {ru: Логистика}}``: owner teams' names per language (optional)."""
+        value = data.get("teams") or {}
+        where = dict(line=_line_of(data, "teams"), field="teams")
+        if not isinstance(value, Mapping):
+            self.add("must map each owner team to its names, e.g. {Logistics: {ru: Логистика}}", **where)
+            return {}
+        teams: dict[str, dict[str, str]] = {}
+        for team, names in value.items():
+            if not isinstance(names, Mapping) or not all(
+                    isinstance(k, str) and isinstance(n, str) and n.strip() for k, n in names.items()):
+                self.add(f"team '{team}': give its names as {{language: name}}, e.g. {{ru: Логистика}}", **where)
+                continue
+            unknown = [k for k in names if k not in langs]
+            if unknown:
+                self.add(f"team '{team}': '{unknown[0]}' is not one of the languages ({', '.join(langs)})", **where)
+                continue
+            teams[str(team)] = {k: " ".join(n.split()) for k, n in names.items()}
+        return teams
 
     def languages(self, data: Mapping) -> tuple[str, ...]:
         value = data.get("languages", ["en"])

@@ -58,7 +58,7 @@ class Taxonomy:
 
     __slots__ = (
         "_name", "_version", "_languages", "_description", "_categories", "_source",
-        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical", "_parse_cache",
+        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical", "_parse_cache", "_teams",
     )
 
     def __init__(
@@ -70,6 +70,7 @@ class Taxonomy:
         languages: Sequence[str] = ("en",),
         description: str = "",
         source: str | None = None,
+        teams: Mapping[str, Mapping[str, str]] | None = None,
     ):
         # Callers normally go through from_dict(), which validates; this builds the indexes.
         set_ = object.__setattr__
@@ -79,6 +80,7 @@ class Taxonomy:
         set_(self, "_description", description)
         set_(self, "_categories", tuple(categories))
         set_(self, "_source", source)
+        set_(self, "_teams", {team: dict(names) for team, names in (teams or {}).items()})
         by_label: dict[Label, tuple[Category, Category | None]] = {}
         parent_keys: dict[str, str] = {}
         child_keys: dict[str, dict[str, str]] = {}
@@ -99,7 +101,11 @@ class Taxonomy:
         set_(self, "_parse_cache", {})
         canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         set_(self, "_canonical", canonical)
-        set_(self, "_hash", hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+        # team display names do not change what a model learns: they stay out of the hash, so
+        # translating them keeps existing model files valid for the taxonomy
+        content = {k: v for k, v in self.to_dict().items() if k != "teams"}
+        content_json = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        set_(self, "_hash", hashlib.sha256(content_json.encode("utf-8")).hexdigest())
 
     def __setattr__(self, key, value):
         raise AttributeError("Taxonomy is immutable; build a new one with Taxonomy.from_dict()")
@@ -159,6 +165,7 @@ class Taxonomy:
             languages=definition.languages,
             description=definition.description,
             source=src,
+            teams=definition.teams,
         )
 
     @classmethod
@@ -176,6 +183,8 @@ class Taxonomy:
         d: dict[str, Any] = {"name": self._name, "version": self._version, "languages": list(self._languages)}
         if self._description:
             d["description"] = self._description
+        if self._teams:
+            d["teams"] = {team: dict(names) for team, names in self._teams.items()}
         d["categories"] = [c.to_dict() for c in self._categories]
         return d
 
@@ -304,6 +313,16 @@ class Taxonomy:
         """The category's one-line description ('' when none)."""
         parent, child = self._get(label)
         return (child or parent).description
+
+    def team_name(self, team: str, lang: str) -> str:
+        """An owner team's name in ``lang`` (the taxonomy's ``teams`` section), else as written.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("cx-default")
+        >>> tax.team_name("Logistics", "ru"), tax.team_name("Logistics", "en"), tax.team_name("Nobody", "ru")
+        ('Логистика', 'Logistics', 'Nobody')
+        """
+        return self._teams.get(team, {}).get(lang) or team
 
     def owner(self, label: Label) -> str:
         """The owning team; children inherit their parent's owner unless they set one.

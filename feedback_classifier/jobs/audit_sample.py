@@ -1,0 +1,49 @@
+"""Error rates of the classifier from a sample of comments the user labelled (an audit).
+
+The sample is any table with a ``labels`` column holding the true categories of each row
+(every row audited; an empty cell = no category) and either the model's ``categories`` for
+the same rows (a labelled copy of classify/analyze output) or the comments, which are then
+classified here. Its per-category error rates correct the drivers for the model's misses
+(:mod:`feedback_classifier.insights.quantify`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "labels", text_col: str | None = None,
+                       model: Any = None) -> dict:
+    """Per-label :class:`~feedback_classifier.insights.quantify.ErrorRates` from an audited sample.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> path = os.path.join(tempfile.mkdtemp(), "audit.csv")
+    >>> pd.DataFrame({"categories": ["Price", "", "Price"], "labels": ["Price", "Price", ""]}).to_csv(path, index=False)
+    >>> sample_error_rates(path, load_taxonomy("cx-default"))[("price", None)]
+    ErrorRates(tp=1, fp=1, fn=1, tn=0)
+    """
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.insights.quantify import error_rates_from_labels
+    from feedback_classifier.tableio import read_table, require_columns
+
+    df = read_table(path)
+    require_columns(df, [labels_col], source=str(path))
+    if not len(df):
+        raise InputFileError(f"{path}: the audited sample has no rows; label a few hundred comments.")
+    gold = [taxonomy.parse_labels(cell, row=i + 2, column=labels_col, source=str(path))
+            for i, cell in enumerate(df[labels_col].tolist())]
+    if "categories" in df.columns:
+        predicted = [taxonomy.parse_labels(cell, row=i + 2, column="categories", source=str(path))
+                     for i, cell in enumerate(df["categories"].tolist())]
+    else:
+        if text_col is None or text_col not in df.columns:
+            raise InputFileError(
+                f"{path}: the audited sample needs a 'categories' column (the model's output for those rows) "
+                f"or the comment column{f' {text_col!r}' if text_col else ''} to classify them.")
+        from feedback_classifier.model.default import load_model_and_taxonomy
+
+        clf, _ = load_model_and_taxonomy(model, taxonomy)
+        predicted = clf.predict_labels(df[text_col].fillna("").astype(str).tolist())
+    return error_rates_from_labels(gold, predicted)

@@ -1,0 +1,45 @@
+"""Junk answers: keyboard mashes ("asdf", "фыва", "qwerty"), digits or punctuation only.
+
+They are not feedback a human needs to read as a misclassification, so the router lists
+them apart from the review queue (they would otherwise sit among the model's real misses).
+"""
+
+from __future__ import annotations
+
+import re
+
+# runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
+_VOWELS = set("aeiouyаеёиоуыэюя")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _is_key_run(word: str) -> bool:
+    """A word of 3+ letters typed along one keyboard row (either direction)."""
+    if len(word) < 3:
+        return False
+    for row in _ROWS:
+        if word in row or word in row[::-1]:
+            return True
+    return False
+
+
+def is_junk(text: object) -> bool:
+    """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
+    or letters without a vowel (an empty answer is not junk: it is no answer).
+
+    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj")]
+    [True, True, True, True, True, True]
+    >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
+    [False, False, False, False, False, False, False]
+    """
+    if not isinstance(text, str) or not text.strip():
+        return False
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if not words:
+        return True  # digits, punctuation, emoji-free symbols only
+    letters = "".join(words)
+    if all(_is_key_run(w) for w in words):
+        return True
+    # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
+    return len(words) == 1 and len(letters) >= 5 and (not _VOWELS & set(letters) or len(set(letters)) == 1)

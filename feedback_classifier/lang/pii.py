@@ -1,0 +1,60 @@
+"""Personal data in comments: e-mail addresses, phone numbers, card-like numbers and names a
+respondent gives after "my name is" / "меня зовут" are replaced by placeholders.
+
+Report quotes and team queues are read by people who need the complaint, not the customer's
+contact details, so they are masked by default; the enriched table keeps the text as written
+(it is the user's own data) unless they ask for masking.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_MASK = "[email]"
+PHONE_MASK = "[phone]"
+CARD_MASK = "[card]"
+NAME_MASK = "[name]"
+
+# RFC 5322 allows !#$%&'*/=?^`{|}~ in the local part; the domain needs at least one dot
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# 13-19 digits in groups (spaces or dashes allowed): the length of payment card numbers
+_CARD = re.compile(r"(?<![\w])\d(?:[ -]?\d){12,18}(?![\w])")
+# an optional +, then 9-15 digits with the usual separators: long enough not to catch scores,
+# prices or order numbers of a few digits
+_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ ()\-.]{0,2}\d){8,14}(?![\w])")
+_NAME = re.compile(
+    r"(?P<cue>\b(?i:my name is|my name's|i am called|меня зовут|моё имя|мое имя)\s+)"
+    # a name is capitalised: "my name is not important" keeps its words
+    r"(?P<name>[A-ZА-ЯЁ][\w'-]*(?:\s+[A-ZА-ЯЁ][\w'-]*)?)",
+    re.UNICODE,
+)
+
+
+def mask_pii(text: str) -> str:
+    """``text`` with e-mails, phone numbers, card-like numbers and self-introduced names masked.
+
+    >>> mask_pii("Write to ivan.petrov@mail.ru or call +7 (912) 345-67-89")
+    'Write to [email] or call [phone]'
+    >>> mask_pii("Card 4276 1234 5678 9012 was charged twice")
+    'Card [card] was charged twice'
+    >>> mask_pii("Здравствуйте, меня зовут Анна Смирнова, заказ 12345 опоздал")
+    'Здравствуйте, меня зовут [name], заказ 12345 опоздал'
+    >>> mask_pii("My name is John and I rate it 9 of 10")
+    'My name is [name] and I rate it 9 of 10'
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _CARD.sub(CARD_MASK, text)
+    text = _PHONE.sub(PHONE_MASK, text)
+    return _NAME.sub(lambda m: m.group("cue") + NAME_MASK, text)
+
+
+def mask_pii_series(values):
+    """:func:`mask_pii` over a pandas Series of text (cells that are not text stay as they are).
+
+    >>> import pandas as pd
+    >>> mask_pii_series(pd.Series(["a@b.com", "fine"])).tolist()
+    ['[email]', 'fine']
+    """
+    return values.map(lambda v: mask_pii(v) if isinstance(v, str) else v)

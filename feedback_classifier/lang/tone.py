@@ -1,0 +1,61 @@
+"""A small bilingual tone check (praise vs complaint) for choosing report quotes.
+
+Not a sentiment model: a few dozen English and Russian word stems, each +1 or -1, flipped by
+a negator up to two words before ("not good", "не понравилось"). It only has to keep a
+complaint from being quoted as praise when the table has no ``sentiment`` column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feedback_classifier.lang.negation import NEGATORS
+
+# stems, matched at the start of a word: "excellen" covers excellent/excellence
+_POSITIVE = (
+    "good", "great", "excellen", "perfect", "love", "like", "nice", "fast", "quick", "friendl", "polite", "helpful",
+    "happy", "satisf", "recommend", "thank", "amazing", "awesome", "best", "easy", "convenient", "fine",
+    "хорош", "отличн", "прекрасн", "замечательн", "нрав", "понрав", "быстр", "вежлив", "доброжелат", "приятн",
+    "удобн", "спасиб", "рекоменд", "довол", "лучш", "супер", "класс", "молодц", "оператив", "аккуратн",
+)
+_NEGATIVE = (
+    "bad", "terrible", "awful", "horrible", "worst", "slow", "late", "rude", "broken", "damag", "never", "wrong",
+    "poor", "disappoint", "problem", "issue", "error", "bug", "crash", "expensive", "overpriced", "refund", "lost",
+    "missing", "complain", "hate", "unhelpful", "charged twice", "waste", "useless", "cold",
+    "плох", "ужас", "отврат", "медлен", "долг", "опозд", "груб", "сломан", "поврежд", "ошиб", "проблем", "дорог",
+    "потерял", "не приш", "не достав", "жалоб", "разочаров", "хуж", "бесполез", "холодн", "невежлив", "обман",
+    "задерж", "глюч", "вылет", "не работ",
+)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+_PHRASES = tuple(p for p in _NEGATIVE if " " in p)
+_NEG_WORDS = set(NEGATORS) | {"don't", "didn't", "doesn't", "isn't", "wasn't", "won't", "can't", "cannot"}
+
+
+def _polarity(word: str) -> int:
+    # negative stems first: "unhelpful" must not count as "helpful"
+    if any(word.startswith(stem) for stem in _NEGATIVE if " " not in stem):
+        return -1
+    if any(word.startswith(stem) for stem in _POSITIVE):
+        return 1
+    return 0
+
+
+def tone_score(text: object) -> int:
+    """Praise minus complaint words of ``text`` (negated words count the other way).
+
+    >>> [tone_score(t) for t in ("Great, fast delivery", "Not good at all", "Курьер опоздал, грубый")]
+    [2, -1, -2]
+    >>> [tone_score(t) for t in ("Всё понравилось, спасибо", "не понравилось", "order 15")]
+    [2, -1, 0]
+    """
+    if not isinstance(text, str):
+        return 0
+    lower = text.casefold()
+    score = -sum(lower.count(p) for p in _PHRASES)
+    words = _WORD.findall(lower)
+    for i, word in enumerate(words):
+        polarity = _polarity(word)
+        if polarity and any(w in _NEG_WORDS for w in words[max(0, i - 2):i]):
+            polarity = -polarity
+        score += polarity
+    return score

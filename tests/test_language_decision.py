@@ -1,0 +1,36 @@
+"""One language decision: without --lang, classify, route and analyze name categories in the
+same language (the majority of the first 2,000 comments)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.lang import majority_language
+
+
+def test_majority_language_reads_the_first_comments():
+    texts = ["Курьер опоздал"] * 3 + ["Great service"] * 5
+    assert majority_language(texts, sample=3) == "ru" and majority_language(texts) == "en"
+
+
+def test_same_category_names_in_classify_route_and_analyze(tmp_path):
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({
+        "comment": ["Курьер опоздал на два часа", "Слишком дорого", "The courier was late", "Доставка долгая"],
+        "nps": [2, 5, 3, 4],
+    }).to_csv(data, index=False)
+    runner = CliRunner()
+    out = tmp_path / "classified.csv"
+    assert runner.invoke(app, ["classify", str(data), "--text-col", "comment", "-o", str(out), "-q"]).exit_code == 0
+    classified = pd.read_csv(out, keep_default_na=False)["categories"]
+    result = runner.invoke(app, ["analyze", str(data), "--text-col", "comment", "--score-col", "nps",
+                                 "-o", str(tmp_path / "a"), "-q"])
+    assert result.exit_code == 0, result.output
+    analyzed = pd.read_csv(tmp_path / "a" / "survey.enriched.csv", keep_default_na=False)["categories"]
+    assert classified.tolist() == analyzed.tolist()
+    assert any("Доставка" in c for c in classified)  # Russian: most comments are
+    assert runner.invoke(app, ["route", str(data), "--text-col", "comment", "-o", str(tmp_path / "q")]).exit_code == 0
+    routed = pd.read_csv(tmp_path / "q" / "logistics.csv", keep_default_na=False)["categories"]
+    assert all("Доставка" in c for c in routed)

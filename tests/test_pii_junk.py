@@ -1,0 +1,105 @@
+"""Personal data masked in queues (not in the enriched table), junk answers listed apart from
+the review queue."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedback_classifier.insights.routing import route
+from feedback_classifier.lang.junk import is_junk
+from feedback_classifier.lang.pii import mask_pii
+from feedback_classifier.taxonomy import load_taxonomy
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("mail me at john.doe+x@example.co.uk please", "john.doe"),
+    ("позвоните 8 912 345-67-89 вечером", "345-67-89"),
+    ("call +44 20 7946 0958", "7946"),
+    ("card 4111-1111-1111-1111 charged", "1111"),
+    ("card 4111111111111111", "4111"),
+    ("my name is Peter Smith and the courier was late", "Peter"),
+    ("Меня зовут Ольга, курьер опоздал", "Ольга"),
+])
+def test_pii_is_masked(text, hidden):
+    assert hidden not in mask_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Order 12345 came late", "9 out of 10", "paid 1 500 руб", "Delivery in 2-3 days", "my name is not important",
+    "Курьер опоздал на 40 минут",
+])
+def test_ordinary_text_is_kept(text):
+    assert mask_pii(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Zs")), max_size=60))
+def test_text_without_digits_or_cues_is_unchanged(text):
+    # letters and spaces alone are never personal data unless a name cue precedes them
+    if "name" not in text.lower() and "зовут" not in text.lower() and "имя" not in text.lower():
+        assert mask_pii(text) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.emails())
+def test_any_email_is_masked(email):
+    assert "@" not in mask_pii(f"contact {email} now")
+
+
+@pytest.mark.parametrize("text", ["asdf", "123", "фыва", "qwerty", "...", "йцукен", "0000000", "ggggggg"])
+def test_junk(text):
+    assert is_junk(text)
+
+
+@pytest.mark.parametrize("text", ["ok", "Late again", "всё норм", "no", "5 stars", "", "   ", "спасибо"])
+def test_not_junk(text):
+    assert not is_junk(text)
+
+
+def test_route_masks_queues_and_lists_junk_apart():
+    tax = load_taxonomy("cx-default")
+    df = pd.DataFrame({
+        "comment": ["Courier late, call me +7 912 345 67 89", "asdf", "123", "what?"],
+        "nps": [2, 5, 5, 5],
+        "categories": ["Delivery and logistics > Courier", "", "", ""],
+        "confidence": [0.9, 0.1, 0.1, 0.1],
+        "needs_review": [False, True, True, True],
+    })
+    result = route(df, tax, text_col="comment", score_col="nps")
+    assert result.queues["Logistics"]["comment"].tolist() == ["Courier late, call me [phone]"]
+    assert result.review["comment"].tolist() == ["what?"]
+    assert sorted(result.junk["comment"].tolist()) == ["123", "asdf"]
+    summary = result.summary.set_index("team")
+    assert summary.loc["junk", "comments"] == 2 and summary.loc["review", "comments"] == 1
+    kept = route(df, tax, text_col="comment", score_col="nps", mask=False)
+    assert kept.queues["Logistics"]["comment"].tolist() == [df["comment"][0]]
+    assert df["comment"][0].endswith("89")  # the input table itself is never altered
+
+
+def test_first_build_of_the_default_model_is_announced(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.model import default
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    tax = load_taxonomy("cx-default")
+    texts = ["courier late", "too expensive", "courier was late again", "prices too expensive"] * 3
+    labels = [[("delivery", None)], [("price", None)]] * 6
+
+    def tiny_model():
+        return FeedbackClassifier(taxonomy=tax, analyzer=str.split, cv=2).fit(texts, labels), len(texts)
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(default, "train_default_model", tiny_model)
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["courier late", "asdf"]}).to_csv(data, index=False)
+    args = ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "out.csv"), "--quiet"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Building the bundled default model" in first.output
+    second = CliRunner().invoke(app, args)  # cached now: no message
+    assert second.exit_code == 0 and "Building" not in second.output

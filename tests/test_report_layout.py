@@ -1,0 +1,105 @@
+"""The report in a real browser at phone (390 px) and desktop (1280 px) widths: no horizontal
+overflow of the page (tables and charts scroll inside their own box), charts at a readable
+scale, and a clean print to PDF. Needs Debian chromium + chromedriver and selenium; skipped
+without them."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import tempfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback_classifier.insights.drivers import compute_drivers
+from feedback_classifier.insights.routing import route
+from feedback_classifier.render import build_report, write_report
+from feedback_classifier.taxonomy import load_taxonomy
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None or shutil.which("chromedriver") is None,
+    reason="chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e .[dev])")
+
+_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+          "--disable-background-networking --disable-component-update --disable-sync").split()
+_OVERFLOW = """
+const W = window.innerWidth, out = [];
+for (const el of document.querySelectorAll('body *')) {
+  const r = el.getBoundingClientRect();
+  if (r.right > W + 1 && !el.closest('.tscroll') && !el.closest('figure')) out.push(el.tagName + '.' + el.className);
+}
+return [document.documentElement.scrollWidth, W, out.slice(0, 5)];
+"""
+
+
+@pytest.fixture(scope="module")
+def report_path(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    n = 600
+    cats = rng.choice(["Delivery and logistics > Delivery time", "Price and value > Too expensive",
+                       "Service > Staff politeness; Delivery and logistics > Courier",
+                       "Website and app > Bugs and errors", ""], n)
+    long = "Заказ два раза переносили, деньги возвращают уже больше месяца, приложение зависает"
+    df = pd.DataFrame({
+        "submitted_at": pd.date_range("2024-01-01", periods=n, freq="12h").strftime("%Y-%m-%d"),
+        "region": rng.choice(["Северо-Западный федеральный округ", "Москва", "Казань"], n),
+        "nps": rng.integers(0, 11, n),
+        "comment": [f"{long} {i} " + "оченьдлинноесловобезпробелов" * (i % 3) for i in range(n)],
+        "categories": cats, "confidence": rng.random(n), "needs_review": rng.random(n) < 0.1,
+    })
+    tax = load_taxonomy("cx-default")
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="region", period_col="submitted_at", n_boot=50)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, by="region",
+                        period_col="submitted_at", lang="ru", routing=route(df, tax, text_col="comment", score_col="nps"))
+    return write_report(page, tmp_path_factory.mktemp("layout") / "report.html")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in _FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="fc-selenium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.binary_location = shutil.which("chromium")
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_horizontal_overflow_and_readable_charts(browser, report_path, width):
+    browser.set_window_size(width, 900)
+    browser.get(report_path.resolve().as_uri())
+    page_width, inner, overflowing = browser.execute_script(_OVERFLOW)
+    assert overflowing == [] and page_width <= inner, (page_width, inner, overflowing)
+    # charts keep at least 80% of their drawn size (labels stay legible), scrolling in their box if needed
+    sizes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure img')).map(i => [i.getBoundingClientRect().width, "
+        "i.naturalWidth])")
+    assert sizes and all(shown >= 0.8 * min(natural, 1100) for shown, natural in sizes), sizes
+    # the drivers table's last column can be reached: inside a scroll box, not cut off by the page
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.tscroll')).map(b => b.scrollWidth - b.clientWidth)")
+    assert boxes and all(extra >= 0 for extra in boxes)
+
+
+def test_prints_to_pdf(browser, report_path):
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    browser.set_window_size(1280, 900)
+    browser.get(report_path.resolve().as_uri())
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7
+    pdf = base64.b64decode(browser.print_page(options))
+    assert pdf[:5] == b"%PDF-"
+    assert browser.execute_script(
+        "for (const s of document.styleSheets) for (const r of s.cssRules)"
+        " if (r.media && r.media.mediaText === 'print') return true; return false")
