@@ -33,13 +33,14 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.insights import detect_period_column
+from feedback_classifier.insights import ScoreSpec, detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
 from feedback_classifier.render import translate_drivers_table
+from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table, peek_table, resolve_column
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -157,9 +158,6 @@ def analyze(
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
-    from feedback_classifier.insights import ScoreSpec
-    from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table, peek_table, resolve_column
-
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
@@ -173,11 +171,7 @@ def analyze(
     rates = _audit_rates(audit_sample, plan, text_col)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
-
+    _make_out_dir(out)
     sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                         mask=mask, mask_pii=mask_pii)
     total = estimate_total_rows(data, fmt) if progress is not None else None
@@ -190,6 +184,13 @@ def analyze(
                        enriched_path=enriched_path, mask=mask, rates=rates)
     finally:
         sinks.router.cleanup()
+
+
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
 
 def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str) -> dict | None:

@@ -118,25 +118,19 @@ def classify_file(
     if progress is not None:
         progress(tally.rows, tally.rows)
 
-    taxonomy = model.taxonomy_
-    counts = {
-        taxonomy.display_name(label, lang): int(c)
-        for label, c in sorted(zip(model.classes_, tally.label_counts), key=lambda lc: -lc[1])
-        if c > 0
-    }
     return ClassifySummary(
-        input=input,
-        output=output,
-        rows=tally.rows,
-        rows_with_categories=tally.with_categories,
-        needs_review=tally.needs_review,
-        empty_comments=tally.empty,
-        elapsed=time.perf_counter() - start,
-        jobs=jobs,
-        category_counts=counts,
-        notes=[note for note in [export_note(first)] if note],
-        lang=lang,
+        input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
+        needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
+        jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
+        notes=[note for note in [export_note(first)] if note], lang=lang,
     )
+
+
+def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[str, int]:
+    """Rows per predicted category (display path in ``lang``), most frequent first."""
+    taxonomy = model.taxonomy_
+    ranked = sorted(zip(model.classes_, label_counts), key=lambda lc: -lc[1])
+    return {taxonomy.display_name(label, lang): int(c) for label, c in ranked if c > 0}
 
 
 def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int) -> None:
