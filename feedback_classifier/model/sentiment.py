@@ -49,9 +49,11 @@ INTENSIFIERS = frozenset(
     "very really so too extremely absolutely totally incredibly super highly quite utterly "
     "очень слишком крайне совсем абсолютно супер невероятно ужасно просто реально вообще".split()
 )
-_CONTRAST_RE = "|".join(sorted(CONTRAST_WORDS - {"а", "yet"}, key=len, reverse=True))
-# A clause ends at punctuation or a dash, and starts again at a contrast word.
-_CLAUSE_RE = re.compile(rf"[.!?;,:()\n]+|\s[-–—]+\s|(?<!\w)(?=(?:{_CONTRAST_RE})(?!\w))", re.IGNORECASE)
+# A clause ends at punctuation or a dash (and starts again at a contrast word). The marker
+# is a made-up word the analyzer keeps as it is.
+_BOUNDARY_RE = re.compile(r"([.!?;,:()\n]+|\s[-–—]+\s)")
+_MARK = "xqx"
+_MARK_SUB = rf"\1 {_MARK} "
 _EMOJI_RE = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 
 
@@ -70,23 +72,22 @@ class AspectSentiment(BaseEstimator):
     class_weight : "balanced" or None
         Re-weighting of the polarities (neutral is rare in most data).
 
-    >>> texts = ["the food was great but the staff was rude", "rude staff", "great food",
-    ...          "the staff was friendly but the food was cold", "cold food", "friendly staff"] * 3
-    >>> cats = ["food", "staff", "food", "staff", "food", "staff"] * 3
-    >>> pols = ["positive", "negative", "positive", "positive", "negative", "positive"] * 3
-    >>> m = AspectSentiment(analyzer=str.split).fit(texts, cats, pols)
-    >>> m.predict(["the food was great but the staff was rude"] * 2, ["food", "staff"])
+    >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
+    ...          "friendly staff but cold food", "friendly staff but cold food"]
+    >>> cats = ["food", "staff", "staff", "food", "food", "staff", "staff", "food"]
+    >>> pols = ["positive", "negative", "negative", "positive", "negative", "positive", "positive", "negative"]
+    >>> m = AspectSentiment(analyzer=str.split, C=10).fit(texts * 3, cats * 3, pols * 3)
+    >>> m.predict(["great food but rude staff"] * 2, ["food", "staff"])
     ['positive', 'negative']
     """
 
     def __init__(self, analyzer=None, *, C: float = 1.0, local_weight: float = 1.0, cross_weight: float = 0.5,
-                 global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None):
+                 global_weight: float = 1.0, class_weight: str | None = None):
         self.analyzer = analyzer
         self.C = C
         self.local_weight = local_weight
         self.cross_weight = cross_weight
         self.global_weight = global_weight
-        self.char_weight = char_weight
         self.class_weight = class_weight
 
     # ---- text -> clauses
@@ -101,18 +102,26 @@ class AspectSentiment(BaseEstimator):
         return analyzer
 
     def _clauses(self, text: str) -> tuple[list[list[str]], list[str]]:
-        """``(tokens per clause, cue features of the comment)``."""
-        analyzer = self._analyzer()
-        pieces = [p for p in _CLAUSE_RE.split(text) if p and p.strip()]
-        clauses = [analyzer(p) for p in pieces] or [[]]
+        """``(tokens per clause, cue features of the comment)``, from one analyzer call: a
+        marker word after each clause boundary (the punctuation stays, so negation scope
+        still ends there) splits the tokens afterwards."""
+        tokens = self._analyzer()(_BOUNDARY_RE.sub(_MARK_SUB, text))
+        clauses: list[list[str]] = [[]]
+        for tok in tokens:
+            if tok == _MARK:
+                if clauses[-1]:
+                    clauses.append([])
+            else:
+                if tok in CONTRAST_WORDS and clauses[-1]:
+                    clauses.append([])
+                clauses[-1].append(tok)
+        if len(clauses) > 1 and not clauses[-1]:
+            clauses.pop()
         cues = []
-        cues.extend(_char_grams(text.lower()))
         if "!" in text:
             cues.append("!!" if "!!" in text else "!")
         if "?" in text:
             cues.append("?")
-        if _EMOJI_RE.search(text) is None and any(w.isupper() and len(w) > 2 for w in text.split()):
-            cues.append("CAPS")
         return clauses, cues
 
     # ---- fitting
@@ -179,11 +188,8 @@ class AspectSentiment(BaseEstimator):
         tokens = [t for clause in clauses for t in clause]
         local = [t for i in chosen for t in clauses[i]]
         out: dict[str, float] = {}
-        chars = [c for c in cues if c[0] == "#"]
-        cues = [c for c in cues if c[0] != "#"]
-        _block(out, "", chars, self.char_weight)
         _block(out, "g:", _grams(tokens) + cues, self.global_weight)
-        _block(out, "l:", _grams(local) + position + [c for c in cues if c != "CAPS"], self.local_weight)
+        _block(out, "l:", _grams(local) + position + cues, self.local_weight)
         cat = repr(category)
         _block(out, cat + "|", local + position, self.cross_weight)
         out["c=" + cat] = 1.0
@@ -205,14 +211,29 @@ class AspectSentiment(BaseEstimator):
     def predict_proba(self, texts: Sequence[str], categories: Sequence[Hashable]) -> np.ndarray:
         """Probabilities of ``classes_`` (negative, neutral, positive) per (text, category) pair."""
         check_is_fitted(self, "coef_")
-        cache: dict[str, tuple] = {}
-        feats = []
-        for t, c in zip(texts, categories):
-            analysed = cache.get(t)
-            if analysed is None:
-                analysed = cache[t] = self._clauses(t)
-            feats.append(self._features(analysed, c))
-        scores = self._matrix(feats) @ self.coef_.T + self.intercept_
+        # The same linear score as ``_features`` + ``_matrix`` would give, block by block: the
+        # global block once per distinct text, the local one once per distinct clause choice.
+        score_of = _BlockScorer(self.vocabulary_, self.coef_.T)
+        per_text: dict[str, tuple] = {}
+        per_local: dict[tuple, np.ndarray] = {}
+        scores = np.empty((len(texts), len(POLARITIES)))
+        for k, (t, c) in enumerate(zip(texts, categories)):
+            entry = per_text.get(t)
+            if entry is None:
+                clauses, cues = self._clauses(t)
+                tokens = [w for clause in clauses for w in clause]
+                entry = per_text[t] = (clauses, cues, score_of("g:", _grams(tokens) + cues, self.global_weight))
+            clauses, cues, g = entry
+            chosen, position = self._local(clauses, c)
+            key = (t, tuple(chosen), tuple(position))
+            local_score = per_local.get(key)
+            local = [w for i in chosen for w in clauses[i]]
+            if local_score is None:
+                local_score = per_local[key] = score_of("l:", _grams(local) + position + cues, self.local_weight)
+            cat = repr(c)
+            x = score_of(cat + "|", local + position, self.cross_weight) + score_of("c=" + cat, [""], 1.0)
+            scores[k] = g + local_score + x
+        scores += self.intercept_
         scores -= scores.max(axis=1, keepdims=True)
         e = np.exp(scores)
         return e / e.sum(axis=1, keepdims=True)
@@ -262,6 +283,24 @@ class AspectSentiment(BaseEstimator):
         return list(dict.fromkeys(words + extra))
 
 
+class _BlockScorer:
+    """The score contribution of one feature block (``_block``'s values times the weights)."""
+
+    def __init__(self, vocabulary: dict[str, int], weights_t: np.ndarray):
+        self.get = vocabulary.get
+        self.W = weights_t
+        self.zero = np.zeros(weights_t.shape[1])
+
+    def __call__(self, prefix: str, names: list[str], weight: float) -> np.ndarray:
+        if not names or weight <= 0:
+            return self.zero
+        get = self.get
+        ids = [j for j in (get(prefix + n) for n in names) if j is not None]
+        if not ids:
+            return self.zero
+        return self.W[ids].sum(axis=0) * (weight / math.sqrt(len(names)))
+
+
 def overall_polarity(polarities: Sequence[str]) -> str:
     """A comment's tone from its categories' polarities: ``mixed`` when it both praises
     and complains, else the one that occurs, else ``neutral``.
@@ -276,24 +315,6 @@ def overall_polarity(polarities: Sequence[str]) -> str:
         if kind in kinds:
             return kind
     return "neutral"
-
-
-_CHAR_CACHE: dict[str, list[str]] = {}
-_WORD_RE = re.compile(r"\w+|[^\w\s]")
-
-
-def _char_grams(text: str) -> list[str]:
-    """Character 2-5-grams of each word as written (``#`` marks them and the word edges)."""
-    out: list[str] = []
-    for word in _WORD_RE.findall(text):
-        grams = _CHAR_CACHE.get(word)
-        if grams is None:
-            w = f"<{word}>"
-            grams = [f"#{w[i:i + n]}" for n in range(2, 6) for i in range(len(w) - n + 1)]
-            if len(_CHAR_CACHE) < 500_000:
-                _CHAR_CACHE[word] = grams
-        out.extend(grams)
-    return out
 
 
 _NOT_WORDS = frozenset(("!", "!!", "?", "CAPS", "after_contrast", "before_contrast", "nolocal"))
@@ -315,12 +336,15 @@ def _grams(tokens: list[str]) -> list[str]:
 
 
 def _block(out: dict[str, float], prefix: str, names: list[str], weight: float) -> None:
+    """Add ``names`` as one block of length about ``weight`` (repeats add up; the norm
+    counts each occurrence once, which is exact when no name repeats)."""
     if not names or weight <= 0:
         return
-    counts = Counter(names)
-    norm = math.sqrt(sum(c * c for c in counts.values()))
-    for name, c in counts.items():
-        out[prefix + name] = out.get(prefix + name, 0.0) + weight * c / norm
+    v = weight / math.sqrt(len(names))
+    get = out.get
+    for name in names:
+        key = prefix + name
+        out[key] = get(key, 0.0) + v
 
 
 def _aspect_words(cache: dict, texts: Sequence[str], categories: Sequence[Hashable]) -> dict:
