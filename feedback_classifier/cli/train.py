@@ -32,6 +32,11 @@ def train_command(
              "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
              "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     )] = "none",
+    sentiment_col: Annotated[Optional[str], typer.Option(
+        "--sentiment-col",
+        help="Column of opinions like 'Price=negative; Service > Staff=positive' (positive, negative, neutral; "
+             "'conflict' counts as one positive and one negative opinion): the model also learns each category's "
+             "polarity. Without it, the bundled bilingual sentiment model judges polarities.")] = None,
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
@@ -43,7 +48,7 @@ def train_command(
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                        group_col=group_col, cv=cv, embeddings=embeddings)
+                        group_col=group_col, cv=cv, embeddings=embeddings, sentiment_col=sentiment_col)
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
@@ -53,6 +58,9 @@ def train_command(
         console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
         typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
                    f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+        if "polarity_accuracy" in r.extra:
+            typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
+                       f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
     typer.echo(f"Saved model to {result.path}")
 
 
@@ -61,6 +69,10 @@ def evaluate_command(
     model: Annotated[Path, typer.Option("--model", "-m", help="Model file from `train`.")],
     text_col: opt.TextCol = "text",
     labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the gold labels.")] = "labels",
+    sentiment_col: Annotated[Optional[str], typer.Option(
+        "--sentiment-col", help="Column of gold opinions like 'Price=negative' (default: 'polarities' when present): "
+                                "adds polarity accuracy given the gold categories and joint (category, polarity) "
+                                "micro-F1.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
 ) -> None:
     """Score a model on labelled comments: micro/macro F1, per-category table, confusions.
@@ -71,11 +83,15 @@ def evaluate_command(
 
     from feedback_classifier.jobs import evaluate_file
 
-    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col)
+    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     console.print(metrics_table(report, f"{report.n_rows:,} rows"))
+    if "polarity_accuracy" in report.extra:
+        x = report.extra
+        typer.echo(f"Polarity accuracy given the gold categories: {x['polarity_accuracy']:.3f} "
+                   f"({x['polarity_opinions']:,} opinions); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}")
     console.print(per_category_table(report))
     if len(report.confused_pairs):
         console.print(confusions_table(report))
