@@ -35,6 +35,10 @@ def classify_command(
     review_margin: Annotated[float, typer.Option(
         "--review-margin", min=0.0, max=1.0,
         help="Flag for review when a predicted category's probability is less than this above its threshold.")] = 0.05,
+    categories_col: Annotated[Optional[str], typer.Option(
+        "--categories-col",
+        help="Take the categories from this column (label syntax 'Service > Staff; Price', coded by hand or another "
+             "tool) instead of predicting them; adds only category_sentiment (in the column's order) and sentiment.")] = None,
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
@@ -43,7 +47,7 @@ def classify_command(
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")] = None,
 ) -> None:
-    """Add category columns (categories, parent_categories, confidence, needs_review) to every row of a survey export.
+    """Add category columns (categories, parent_categories, confidence, needs_review, category_sentiment, sentiment) to every row of a survey export.
 
     Every row and column is kept, in order. Files of any size are streamed in chunks.
 
@@ -63,6 +67,10 @@ def classify_command(
         )
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
+    if categories_col is not None:
+        settings["categories_col"] = categories_col
+        if engine == "dask":
+            raise typer.BadParameter("--categories-col needs --engine pandas", param_hint="--categories-col")
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 

@@ -323,3 +323,45 @@ def _spread_tones(tones, codes, is_comment) -> dict:
     from feedback_classifier.model.tones import spread_tones
 
     return spread_tones(tones, codes, is_comment)
+
+
+def _sentiment_of_given(frame: pd.DataFrame, model: Any, opts: _Options) -> _ChunkResult:
+    """The work for one chunk when the categories are given (``opts.given_col``): only the
+    sentiment columns, each category's polarity in the cell's order; nothing is predicted.
+    An unknown category raises ``LabelError`` naming its 1-based data row."""
+    texts = frame[opts.text_col].to_numpy(dtype=object)
+    cells = frame[opts.given_col].to_numpy(dtype=object)
+    taxonomy = model.taxonomy_
+    rows = _row_numbers(frame.index)
+    labels = [
+        taxonomy.parse_labels(cell, row=row, column=opts.given_col) if _is_comment(text) else []
+        for text, cell, row in zip(texts, cells, rows)
+    ]
+    is_comment = np.fromiter((_is_comment(v) for v in texts), dtype=bool, count=len(texts))
+    keys = [(t, tuple(labs)) for t, labs, ok in zip(texts, labels, is_comment) if ok]
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object)) if keys else (np.zeros(0, np.int64), [])
+    uniques = list(uniques)
+    from feedback_classifier.model.tones import comment_tones, sentiment_model_of
+
+    tones = comment_tones(sentiment_model_of(model), taxonomy, [u[0] for u in uniques],
+                          [list(u[1]) for u in uniques], lang=opts.lang)
+    position = {label: j for j, label in enumerate(model.classes_)}
+    counts = np.zeros(len(model.classes_), dtype=np.int64)
+    for labs in labels:
+        for lab in labs:
+            if lab in position:
+                counts[position[lab]] += 1
+    return _ChunkResult(
+        added=pd.DataFrame(_spread_tones(tones, np.asarray(codes), is_comment)),
+        label_counts=counts,
+        rows_with_categories=sum(1 for labs in labels if labs),
+        needs_review=0,
+        empty_comments=int(len(texts) - is_comment.sum()),
+    )
+
+
+def _row_numbers(index: pd.Index) -> list:
+    """1-based data row numbers of a chunk read by ``iter_table`` (its index counts rows from 0)."""
+    if pd.api.types.is_integer_dtype(index):
+        return [int(i) + 1 for i in index]
+    return list(range(1, len(index) + 1))
