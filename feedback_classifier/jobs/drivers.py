@@ -48,6 +48,7 @@ def drivers_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    polarity: str | None = None,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -55,6 +56,9 @@ def drivers_file(
     model). ``out`` ending in ``.md`` gets one Markdown document; a table format gets the
     impact table there and the regression, segments and trend next to it as
     ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts.
+    ``polarity`` ("negative", "positive" or "neutral") keeps only the mentions judged so in
+    the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
+    complaints alone).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -76,6 +80,8 @@ def drivers_file(
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_categories(df, categories_col, data)
+    if polarity is not None:
+        df, categories_col = _with_polarity(df, polarity, data)
     result = compute_drivers(
         df, score_col=score_col, score_type=score_type, categories_col=categories_col, by=by, period_col=period_col,
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
@@ -99,6 +105,22 @@ def _classify(df, data, text_col: str, model: Any):
     require_columns(df, [text_col], source=data)
     clf, tax = load_model_and_taxonomy(model, None)
     return enrich(df, clf, text_col), tax
+
+
+def _with_polarity(df, polarity: str, data):
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
+    from feedback_classifier.tableio import require_columns
+
+    try:
+        require_columns(df, [CATEGORY_SENTIMENT], source=data)
+    except MissingColumnError as exc:
+        raise MissingColumnError(
+            f"{exc} --polarity needs the polarity of each category: classify the comments with this version "
+            "(it adds category_sentiment), or pass --text-col COL to classify on the fly."
+        ) from None
+    column = f"categories ({polarity})"
+    df = df.assign(**{column: categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=str(data))})
+    return df, column
 
 
 def _require_categories(df, categories_col: str, data) -> None:

@@ -1,0 +1,49 @@
+"""Complaints and praise: the categories of each comment with a given polarity.
+
+Reads the ``category_sentiment`` column ``classify`` writes (``Delivery > Courier=negative;
+Price=positive``), so drivers and routing can work on complaints alone or praise alone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from feedback_classifier.errors import LabelError
+
+POLARITY_CHOICES = ("negative", "positive", "neutral")
+CATEGORY_SENTIMENT = "category_sentiment"
+
+
+def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = CATEGORY_SENTIMENT,
+                             source: str | None = None) -> pd.Series:
+    """Per row, the categories judged ``polarity`` (``; ``-joined, in their order; empty when none).
+
+    >>> s = pd.Series(["Delivery > Courier=negative; Price=positive", "", None, "Price=negative"])
+    >>> categories_with_polarity(s, "negative").tolist()
+    ['Delivery > Courier', '', '', 'Price']
+    """
+    if polarity not in POLARITY_CHOICES:
+        raise ValueError(f"polarity must be one of {', '.join(POLARITY_CHOICES)}, got {polarity!r}")
+    codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
+    kept = [_kept(cell, polarity, column, source, cells, codes, k) for k, cell in enumerate(uniques)]
+    lookup = pd.array(kept + [""], dtype="str")
+    return pd.Series(lookup[codes], index=cells.index, name=cells.name)
+
+
+def _kept(cell: str, polarity: str, column: str, source: str | None, cells, codes, k: int) -> str:
+    out = []
+    for item in str(cell).split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        name, eq, pol = item.rpartition("=")
+        if not eq or pol.strip() not in POLARITY_CHOICES:
+            row = int((codes == k).argmax()) + 1
+            where = f"{source}: " if source else ""
+            raise LabelError(
+                f"{where}row {row}, column {column!r}: {item!r} is not 'Category=polarity' "
+                f"(polarity one of {', '.join(POLARITY_CHOICES)}); re-run classify to rebuild the column."
+            )
+        if pol.strip() == polarity:
+            out.append(name.strip())
+    return "; ".join(out)
