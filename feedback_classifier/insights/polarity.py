@@ -47,3 +47,24 @@ def _kept(cell: str, polarity: str, column: str, source: str | None, cells, code
         if pol.strip() == polarity:
             out.append(name.strip())
     return "; ".join(out)
+
+
+def complaint_labels(cells: pd.Series, taxonomy, *, source: str | None = None) -> list[frozenset]:
+    """Per row, the taxonomy labels judged ``negative`` (complaints), read in any language.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> complaint_labels(pd.Series(["Price and value=negative; Service=positive", None]), load_taxonomy("cx-default"))
+    [frozenset({('price', None)}), frozenset()]
+    """
+    names = categories_with_polarity(cells, "negative", source=source)
+    cache: dict[str, frozenset] = {}
+    out = []
+    for i, cell in enumerate(names.tolist()):
+        labels = cache.get(cell)
+        if labels is None:
+            labels = cache[cell] = frozenset(
+                taxonomy.parse_label(n.strip(), row=i + 1, column=CATEGORY_SENTIMENT, source=source)
+                for n in cell.split(";") if n.strip()
+            )
+        out.append(labels)
+    return out

@@ -36,6 +36,7 @@ def route_file(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    complaints_only: bool = False,
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
@@ -66,6 +67,6 @@ def route_file(
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
-                   lang=lang, source=str(data))
+                   lang=lang, source=str(data), complaints_only=complaints_only)
     paths = write_queues(result, out_dir, fmt=fmt)
     return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)
