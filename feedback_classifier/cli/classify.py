@@ -39,6 +39,10 @@ def classify_command(
         "--categories-col",
         help="Take the categories from this column (label syntax 'Service > Staff; Price', coded by hand or another "
              "tool) instead of predicting them; adds only category_sentiment (in the column's order) and sentiment.")] = None,
+    sentiment: Annotated[bool, typer.Option(
+        "--sentiment/--no-sentiment",
+        help="Add category_sentiment (each category's polarity) and sentiment (the comment's: positive, negative, "
+             "neutral or mixed); --no-sentiment is several times faster.")] = True,
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
@@ -67,10 +71,7 @@ def classify_command(
         )
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
-    if categories_col is not None:
-        settings["categories_col"] = categories_col
-        if engine == "dask":
-            raise typer.BadParameter("--categories-col needs --engine pandas", param_hint="--categories-col")
+    settings.update(_sentiment_settings(sentiment, categories_col, engine))
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
@@ -81,3 +82,15 @@ def classify_command(
             summary = classify_file(data, out, fmt=in_fmt, out_fmt=out_fmt, sheet=sheet, encoding=encoding, sep=sep,
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)
+
+
+def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str) -> dict:
+    """``classify_file`` settings of --no-sentiment / --categories-col (pandas engine only)."""
+    if categories_col is not None and not sentiment:
+        raise typer.BadParameter("--categories-col only adds sentiment; drop --no-sentiment", param_hint="--no-sentiment")
+    settings = {"sentiment": False} if not sentiment else {}
+    if categories_col is not None:
+        settings["categories_col"] = categories_col
+    if settings and engine == "dask":
+        raise typer.BadParameter("needs --engine pandas", param_hint="--categories-col / --no-sentiment")
+    return settings
