@@ -150,3 +150,49 @@ def test_classify_with_an_unknown_given_category_names_the_row(tmp_path):
                                  "--out", str(tmp_path / "o.csv"), "--quiet"])
     assert result.exit_code == 1
     assert "row 2" in result.output and "Traceback" not in result.output
+
+
+def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    pd.DataFrame({"text": ["late courier", "too expensive"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--no-sentiment", "--out", str(dst)])
+    assert result.exit_code == 0, result.output
+    assert "sentiment" not in pd.read_csv(dst).columns and "category_sentiment" not in pd.read_csv(dst).columns
+
+
+def test_drivers_polarity_negative_counts_complaints_only(tmp_path):
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"nps": [1, 2, 9, 10, 3, 9],
+                  "categories": ["Price and value"] * 4 + ["", ""],
+                  "category_sentiment": ["Price and value=negative", "Price and value=negative",
+                                         "Price and value=positive", "Price and value=positive", "", ""]}).to_csv(
+        src, index=False)
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "negative", "--boot", "0",
+                                 "--min-n", "1", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "d.csv")
+    price = table[table["category"] == "Price and value"].iloc[0]
+    assert price["mentions"] == 2
+    missing = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "positive",
+                                  "--categories-col", "categories", "--boot", "0"])
+    assert missing.exit_code == 0
+    pd.DataFrame({"nps": [1], "categories": ["Price and value"]}).to_csv(tmp_path / "old.csv", index=False)
+    old = runner.invoke(app, ["drivers", str(tmp_path / "old.csv"), "--score-col", "nps", "--polarity", "negative"])
+    assert old.exit_code == 1 and "category_sentiment" in old.output
+
+
+def test_route_puts_complaints_first_and_complaints_only_leaves_praise_out(tmp_path):
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["cheap, love it", "way too expensive", "fair price"], "nps": [3, 9, 2],
+                  "categories": ["Price and value"] * 3, "confidence": [0.9] * 3, "needs_review": [False] * 3,
+                  "category_sentiment": ["Price and value=positive", "Price and value=negative",
+                                         "Price and value=positive"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    queue = pd.read_csv(tmp_path / "q" / "pricing.csv")
+    assert queue["comment"].tolist()[0] == "way too expensive" and queue["complaint"].tolist() == [True, False, False]
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--complaints-only", "--out-dir", str(tmp_path / "q2")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "q2" / "pricing.csv")["comment"].tolist() == ["way too expensive"]

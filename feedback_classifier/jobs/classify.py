@@ -73,10 +73,8 @@ def classify_file(
     to each worker once) and written in input order: the output is byte-identical to
     ``jobs=1``. The output appears only when complete (atomic rename). ``progress`` is
     called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
-    With ``categories_col`` the categories are read from that column (label syntax, coded by
-    hand or another tool) instead of predicted, and only ``category_sentiment`` (in the
-    column's order) and ``sentiment`` are added. ``sentiment=False`` leaves the two sentiment
-    columns out (several times faster).
+    ``categories_col``: categories read from that column (label syntax) instead of predicted;
+    only their sentiment is added. ``sentiment=False``: no sentiment columns (faster).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
