@@ -4,7 +4,7 @@ Models trained without ``--sentiment-col`` (the bundled default model included) 
 category's polarity with this one, trained at first use (well under a second) from
 ``data/sentiment_examples.csv``: hand-written English and Russian comments with the
 polarity of each ``cx-default`` category they mention (negation, contrast, sarcasm, emoji
-included). Its category-specific features only fire for ``cx-default`` categories; for
+included), with the taxonomy's keywords as each category's aspect words. Its category-specific features only fire for ``cx-default`` categories; for
 another taxonomy it still reads the comment's and each clause's tone.
 """
 
@@ -49,4 +49,21 @@ def _train():
             texts.append(text)
             labels.append(label)
             polarities.append(polarity)
-    return AspectSentiment().fit(texts, labels, polarities)
+    return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy)).fit(texts, labels, polarities)
+
+
+def taxonomy_aspect_words(taxonomy) -> dict:
+    """``{label: keywords}`` of every category (a parent also gets its children's): the words
+    that find the clauses about a category in a comment.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> "clean" in taxonomy_aspect_words(load_taxonomy("cx-default"))[("store", None)]
+    True
+    """
+    out: dict = {}
+    for label in taxonomy.labels:
+        words = list(taxonomy.keywords(label))
+        out.setdefault(label, []).extend(words)
+        if label[1] is not None:
+            out.setdefault((label[0], None), []).extend(words)
+    return out

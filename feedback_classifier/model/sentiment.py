@@ -71,6 +71,10 @@ class AspectSentiment(BaseEstimator):
         Lengths of the local, category x local and global feature blocks.
     class_weight : "balanced" or None
         Re-weighting of the polarities (neutral is rare in most data).
+    aspect_words : dict or None
+        ``{category: [word or phrase, ...]}`` known to signal a category (e.g. a taxonomy's
+        keywords), added to the aspect words learned from the training comments: with
+        little training data they find the clauses about a category the data cannot.
 
     >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
     ...          "friendly staff but cold food", "friendly staff but cold food"]
@@ -82,13 +86,14 @@ class AspectSentiment(BaseEstimator):
     """
 
     def __init__(self, analyzer=None, *, C: float = 1.0, local_weight: float = 1.0, cross_weight: float = 0.5,
-                 global_weight: float = 1.0, class_weight: str | None = None):
+                 global_weight: float = 1.0, class_weight: str | None = None, aspect_words: dict | None = None):
         self.analyzer = analyzer
         self.C = C
         self.local_weight = local_weight
         self.cross_weight = cross_weight
         self.global_weight = global_weight
         self.class_weight = class_weight
+        self.aspect_words = aspect_words
 
     # ---- text -> clauses
     def _analyzer(self):
@@ -140,6 +145,7 @@ class AspectSentiment(BaseEstimator):
             raise ValueError("Cannot fit on 0 opinions.")
         cache = {t: self._clauses(t) for t in dict.fromkeys(texts)}
         self.aspect_words_ = _aspect_words(cache, texts, categories)
+        self._add_known_aspect_words()
         self.categories_ = sorted({c for c in categories if c is not None}, key=repr)
         feats = [self._features(cache[t], c) for t, c in zip(texts, categories)]
         vocab: dict[str, int] = {}
@@ -162,6 +168,16 @@ class AspectSentiment(BaseEstimator):
         self.coef_[present] = rows
         self.intercept_[present] = icpt
         return self
+
+    def _add_known_aspect_words(self) -> None:
+        stop = _stop_words()
+        analyzer = self._analyzer()
+        for category, phrases in (self.aspect_words or {}).items():
+            words = self.aspect_words_.setdefault(category, {})
+            for phrase in phrases:
+                for tok in analyzer(phrase):
+                    if tok not in stop and "_" not in tok and tok not in CONTRAST_WORDS:
+                        words[tok] = max(words.get(tok, 0.0), _KNOWN_ASPECT_WORD)
 
     # ---- features
     def _local(self, clauses: list[list[str]], category) -> tuple[list[int], list[str]]:
@@ -317,6 +333,8 @@ def overall_polarity(polarities: Sequence[str]) -> str:
     return "neutral"
 
 
+# The aspect-word score of a word given in ``aspect_words`` (learned ones above ~2 are stronger).
+_KNOWN_ASPECT_WORD = 2.0
 _NOT_WORDS = frozenset(("!", "!!", "?", "CAPS", "after_contrast", "before_contrast", "nolocal"))
 
 
