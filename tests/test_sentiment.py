@@ -173,6 +173,11 @@ def test_drivers_polarity_negative_counts_complaints_only(tmp_path):
     table = pd.read_csv(tmp_path / "d.csv")
     price = table[table["category"] == "Price and value"].iloc[0]
     assert price["mentions"] == 2
+    split = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1",
+                                "--out", str(tmp_path / "all.csv")])
+    assert split.exit_code == 0, split.output
+    row = pd.read_csv(tmp_path / "all.csv").query("category == 'Price and value'").iloc[0]
+    assert (row["mentions"], row["complaints"], row["praise"]) == (4, 2, 2)
     missing = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "positive",
                                   "--categories-col", "categories", "--boot", "0"])
     assert missing.exit_code == 0

@@ -68,3 +68,28 @@ def complaint_labels(cells: pd.Series, taxonomy, *, source: str | None = None) -
             )
         out.append(labels)
     return out
+
+
+def add_polarity_counts(table: pd.DataFrame, cells: pd.Series, *, taxonomy=None, source: str | None = None) -> pd.DataFrame:
+    """``table`` (a drivers table: ``level``, ``category``) with ``complaints`` and ``praise``:
+    the rows whose mention of the category was judged negative / positive (a parent counts a
+    row once, whichever of its children were judged so).
+
+    >>> t = pd.DataFrame({"level": ["parent", "category"], "category": ["Price", "Delivery > Courier"]})
+    >>> s = pd.Series(["Price=negative; Delivery > Courier=positive", "Price=positive", "Price=negative"])
+    >>> add_polarity_counts(t, s)[["category", "complaints", "praise"]].values.tolist()
+    [['Price', 2, 1], ['Delivery > Courier', 0, 1]]
+    """
+    import numpy as np
+
+    from feedback_classifier.insights.matrix import category_matrix
+
+    out = table.copy()
+    for column, polarity in (("complaints", "negative"), ("praise", "positive")):
+        names = categories_with_polarity(cells, polarity, source=source)
+        m = category_matrix(names, taxonomy=taxonomy, column=CATEGORY_SENTIMENT, source=source)
+        rows_per_cell = np.bincount(m.row_cells, minlength=m.member.shape[0])
+        totals = np.asarray(m.member.T @ rows_per_cell).ravel()
+        count = {(lv, name): int(c) for lv, name, c in zip(m.levels, m.names, totals)}
+        out[column] = [count.get((lv, name), 0) for lv, name in zip(out["level"], out["category"])]
+    return out

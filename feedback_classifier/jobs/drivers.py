@@ -58,7 +58,8 @@ def drivers_file(
     ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts.
     ``polarity`` ("negative", "positive" or "neutral") keeps only the mentions judged so in
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
-    complaints alone).
+    complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
+    table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -87,6 +88,11 @@ def drivers_file(
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
         confidence=confidence, taxonomy=taxonomy, source=str(data),
     )
+    if polarity is None and "category_sentiment" in df.columns:
+        from feedback_classifier.insights.polarity import add_polarity_counts
+
+        # each category's mentions split into complaints and praise
+        result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
     paths = _write_tables(result, out) if out is not None else []
     chart_paths = []
     if charts is not None:
