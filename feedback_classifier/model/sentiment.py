@@ -95,6 +95,11 @@ class AspectSentiment(BaseEstimator):
         self.class_weight = class_weight
         self.aspect_words = aspect_words
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_prefix_tables", None)  # rebuilt from vocabulary_ at first use
+        return state
+
     # ---- text -> clauses
     def _analyzer(self):
         if self.analyzer is not None:
@@ -143,6 +148,7 @@ class AspectSentiment(BaseEstimator):
             raise ValueError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
         if not texts:
             raise ValueError("Cannot fit on 0 opinions.")
+        self.__dict__.pop("_prefix_tables", None)  # derived from the previous fit's vocabulary
         cache = {t: self._clauses(t) for t in dict.fromkeys(texts)}
         self.aspect_words_ = _aspect_words(cache, texts, categories)
         self._add_known_aspect_words()
@@ -229,7 +235,7 @@ class AspectSentiment(BaseEstimator):
         check_is_fitted(self, "coef_")
         # The same linear score as ``_features`` + ``_matrix`` would give, block by block: the
         # global block once per distinct text, the local one once per distinct clause choice.
-        score_of = _BlockScorer(self.vocabulary_, self.coef_.T)
+        score_of = _BlockScorer(self)
         per_text: dict[str, tuple] = {}
         per_local: dict[tuple, np.ndarray] = {}
         scores = np.empty((len(texts), len(POLARITIES)))
@@ -300,21 +306,42 @@ class AspectSentiment(BaseEstimator):
 
 
 class _BlockScorer:
-    """The score contribution of one feature block (``_block``'s values times the weights)."""
+    """The score contribution of one feature block (``_block``'s values times the weights).
 
-    def __init__(self, vocabulary: dict[str, int], weights_t: np.ndarray):
-        self.get = vocabulary.get
-        self.W = weights_t
-        self.zero = np.zeros(weights_t.shape[1])
+    Feature names are looked up without building ``prefix + name`` strings: the vocabulary
+    is split once per model into one dict per prefix (``g:``, ``l:``, ``c=``, ``<category>|``).
+    """
+
+    def __init__(self, model: "AspectSentiment"):
+        tables = getattr(model, "_prefix_tables", None)
+        if tables is None:
+            tables = model._prefix_tables = _split_vocabulary(model.vocabulary_)
+        self.tables = tables
+        self.W = model.coef_.T
+        self.zero = np.zeros(self.W.shape[1])
 
     def __call__(self, prefix: str, names: list[str], weight: float) -> np.ndarray:
-        if not names or weight <= 0:
+        table = self.tables.get(prefix)
+        if not names or weight <= 0 or table is None:
             return self.zero
-        get = self.get
-        ids = [j for j in (get(prefix + n) for n in names) if j is not None]
+        ids = [j for j in map(table.get, names) if j is not None]
         if not ids:
             return self.zero
         return self.W[ids].sum(axis=0) * (weight / math.sqrt(len(names)))
+
+
+def _split_vocabulary(vocabulary: dict[str, int]) -> dict[str, dict[str, int]]:
+    """``{prefix: {name: column}}`` of the feature names ``_features`` builds."""
+    tables: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, j in vocabulary.items():
+        if key.startswith(("g:", "l:")):
+            tables[key[:2]][key[2:]] = j
+        elif key.startswith("c="):
+            tables[key][""] = j
+        else:
+            prefix, _, name = key.partition("|")
+            tables[prefix + "|"][name] = j
+    return dict(tables)
 
 
 def overall_polarity(polarities: Sequence[str]) -> str:
