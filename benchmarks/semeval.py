@@ -158,7 +158,15 @@ def main(argv=None) -> int:
         help="Also run N cross-validations over random review-to-fold assignments (seeds 1..N) "
              "per model and print their mean, min and max micro-F1 (the fast English one ~15 s each).",
     )
+    parser.add_argument("--polarity", action="store_true",
+                        help="Run the polarity benchmark instead (benchmarks/semeval_polarity.py: accuracy given gold "
+                             "categories, held-out reviews, repeated grouped CV, a plain baseline in the same run).")
     args = parser.parse_args(argv)
+    if args.polarity:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import semeval_polarity
+
+        return semeval_polarity.main(["--lang", *args.lang, "--folds", str(args.folds)])
 
     taxonomy = load_taxonomy("semeval-restaurants")
     rows = []

@@ -127,7 +127,8 @@ def test_enrich_adds_columns_after_the_input_columns_and_keeps_rows():
         index=[10, 10, 5, 7],  # duplicated, unsorted index: kept as is
     )
     out = enrich(df, StandInModel(), "comment")
-    assert list(out.columns) == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review"]
+    assert list(out.columns) == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review",
+                                 "category_sentiment", "sentiment"]
     assert out.index.tolist() == [10, 10, 5, 7]
     pd.testing.assert_frame_equal(out[df.columns], df)
     assert out["categories"].tolist() == ["Delivery > Delivery time; Delivery > Courier", "", "", "Price > Too expensive"]
@@ -224,7 +225,8 @@ def test_probability_columns_one_per_category():
 
 
 def test_evidence_column_names_paths_and_words():
-    out = enrich(pd.DataFrame({"c": ["late courier", "nothing", ""]}), StandInModel(), "c", explain=True)
+    out = enrich(pd.DataFrame({"c": ["late courier", "nothing", ""]}), StandInModel(), "c", explain=True,
+                 sentiment=False)
     assert out["evidence"].tolist() == [
         "Delivery > Delivery time: late, courier | Delivery > Courier: late, courier",
         "",
@@ -284,7 +286,7 @@ def test_enrich_agrees_with_the_real_model(real_model):
 def test_evidence_column_is_the_models_explain(real_model):
     # enrich takes probabilities and evidence from one feature pass: same words as explain()
     texts = ["the courier came late", "очень дорого", "late delivery and expensive shipping", "nothing to say", ""]
-    out = enrich(pd.DataFrame({"t": texts}), real_model, "t", explain=True)
+    out = enrich(pd.DataFrame({"t": texts}), real_model, "t", explain=True, sentiment=False)
     expected = []
     for text in texts:
         evidence = real_model.explain([text])[0] if text else {}
@@ -325,7 +327,8 @@ def test_classify_file_csv_to_csv(tmp_path, real_model):
     assert isinstance(summary, ClassifySummary)
     assert summary.rows == 40 and summary.empty_comments == 10
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
-    assert out.columns.tolist() == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review"]
+    assert out.columns.tolist() == ["id", "comment", "nps", "categories", "parent_categories", "confidence", "needs_review",
+                                    "category_sentiment", "sentiment"]
     assert out["id"].tolist() == SURVEY["id"].tolist()  # order and leading zeros kept
     expected = enrich(SURVEY, real_model, "comment")
     assert out["categories"].tolist() == expected["categories"].tolist()

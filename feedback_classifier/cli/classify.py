@@ -40,6 +40,14 @@ def classify_command(
     review_margin: Annotated[float, typer.Option(
         "--review-margin", min=0.0, max=1.0,
         help="Flag for review when a predicted category's probability is less than this above its threshold.")] = 0.05,
+    categories_col: Annotated[Optional[str], typer.Option(
+        "--categories-col",
+        help="Take the categories from this column (label syntax 'Service > Staff; Price', coded by hand or another "
+             "tool) instead of predicting them; adds only category_sentiment (in the column's order) and sentiment.")] = None,
+    sentiment: Annotated[bool, typer.Option(
+        "--sentiment/--no-sentiment",
+        help="Add category_sentiment (each category's polarity) and sentiment (the comment's: positive, negative, "
+             "neutral or mixed); --no-sentiment is several times faster.")] = True,
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
@@ -48,7 +56,7 @@ def classify_command(
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")] = None,
 ) -> None:
-    """Add category columns (categories, parent_categories, confidence, needs_review) to every row of a survey export.
+    """Add category columns (categories, parent_categories, confidence, needs_review, category_sentiment, sentiment) to every row of a survey export.
 
     Every row and column is kept, in order. Files of any size are streamed in chunks.
 
@@ -68,6 +76,7 @@ def classify_command(
         )
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
+    settings.update(_sentiment_settings(sentiment, categories_col, engine))
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
@@ -81,3 +90,15 @@ def classify_command(
                                     skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)
+
+
+def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str) -> dict:
+    """``classify_file`` settings of --no-sentiment / --categories-col (pandas engine only)."""
+    if categories_col is not None and not sentiment:
+        raise typer.BadParameter("--categories-col only adds sentiment; drop --no-sentiment", param_hint="--no-sentiment")
+    settings = {"sentiment": False} if not sentiment else {}
+    if categories_col is not None:
+        settings["categories_col"] = categories_col
+    if settings and engine == "dask":
+        raise typer.BadParameter("needs --engine pandas", param_hint="--categories-col / --no-sentiment")
+    return settings

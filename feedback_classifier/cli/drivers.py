@@ -45,6 +45,9 @@ def drivers_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
     confidence: Annotated[float, typer.Option(
         "--confidence", min=0.5, max=0.999, help="Confidence level of the intervals.")] = 0.95,
+    polarity: Annotated[Optional[str], typer.Option(
+        "--polarity", help="Count only the mentions of this polarity (negative, positive, neutral) from the "
+                           "category_sentiment column: --polarity negative gives the impact of complaints alone.")] = None,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -61,6 +64,8 @@ def drivers_command(
 
     if out is not None and out.suffix.lower().lstrip(".") not in OUT_FORMATS:
         raise typer.BadParameter(f"'{out.name}': use a .csv, .xlsx, .parquet, .jsonl or .md file", param_hint="--out")
+    if polarity is not None:
+        opt.check_choice(polarity, ("negative", "positive", "neutral"), "a polarity", "--polarity")
     if model is not None and text_col is None:
         raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
     model = opt.model_for_job(model, trust_model, verify_key)
@@ -68,7 +73,7 @@ def drivers_command(
         data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
         categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
-        confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep,
+        confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, polarity=polarity,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
         audit_sample=audit_sample,
     )

@@ -28,6 +28,8 @@ def route_command(
     keep: Annotated[Optional[list[str]], typer.Option(
         "--keep", help="Column to carry into every queue (repeat, or comma-separate).")] = None,
     lang: opt.Lang = None,
+    complaints_only: Annotated[bool, typer.Option(
+        "--complaints-only", help="Queue complaints only (categories judged negative); leave praise out.")] = False,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -38,7 +40,7 @@ def route_command(
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
-    Queues are most urgent first: detractors, then lower score, then the most confident.
+    Queues are most urgent first: complaints, then detractors, then lower score, then the most confident.
 
     Example: feedback-classifier route survey.csv --text-col comment --score-col nps --out-dir queues/ --keep response_id
     """
@@ -49,7 +51,7 @@ def route_command(
     result = route_file(
         data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
-        sheet=sheet, encoding=encoding, sep=sep, mask=mask,
+        sheet=sheet, encoding=encoding, sep=sep, mask=mask, complaints_only=complaints_only,
         skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
     )
     if result.classified_here:

@@ -39,6 +39,11 @@ def train_command(
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    sentiment_col: Annotated[Optional[str], typer.Option(
+        "--sentiment-col",
+        help="Column of opinions like 'Price=negative; Service > Staff=positive' (positive, negative, neutral; "
+             "'conflict' counts as one positive and one negative opinion): the model also learns each category's "
+             "polarity. Without it, the bundled bilingual sentiment model judges polarities.")] = None,
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
@@ -51,7 +56,8 @@ def train_command(
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
-                        read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                        read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors),
+                        sentiment_col=sentiment_col)
     for note in result.notes:
         typer.echo(note, err=True)
     tax = result.model.taxonomy_
@@ -63,6 +69,9 @@ def train_command(
         console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
         typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
                    f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+        if "polarity_accuracy" in r.extra:
+            typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
+                       f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
     typer.echo(f"Saved model to {result.path}")
 
 
@@ -73,6 +82,10 @@ def evaluate_command(
     verify_key: opt.VerifyKey = None,
     text_col: opt.TextCol = "text",
     labels_col: Annotated[str, typer.Option("--labels-col", help="Column with the gold labels.")] = "labels",
+    sentiment_col: Annotated[Optional[str], typer.Option(
+        "--sentiment-col", help="Column of gold opinions like 'Price=negative' (default: 'polarities' when present): "
+                                "adds polarity accuracy given the gold categories and joint (category, polarity) "
+                                "micro-F1.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -89,12 +102,16 @@ def evaluate_command(
     from feedback_classifier.jobs import evaluate_file
 
     model = opt.model_for_job(model, trust_model, verify_key)
-    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col,
+    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
                            read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     console.print(metrics_table(report, f"{report.n_rows:,} rows"))
+    if "polarity_accuracy" in report.extra:
+        x = report.extra
+        typer.echo(f"Polarity accuracy given the gold categories: {x['polarity_accuracy']:.3f} "
+                   f"({x['polarity_opinions']:,} opinions); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}")
     console.print(per_category_table(report))
     if len(report.confused_pairs):
         console.print(confusions_table(report))

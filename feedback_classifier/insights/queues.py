@@ -191,14 +191,22 @@ def detractor_flags(parsed: ParsedScores) -> np.ndarray:
     return np.asarray(detractor, dtype=bool) & parsed.valid
 
 
-def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, detractor: np.ndarray) -> np.ndarray:
-    """Most urgent first: detractors, worse score, more confident classification, then row order.
+def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, detractor: np.ndarray,
+                complaint: np.ndarray | None = None) -> np.ndarray:
+    """Most urgent first: complaints (when known), detractors, worse score, more confident
+    classification, then row order.
 
     >>> queue_order(np.array([1, 2, 3]), np.array([0.9, 0.5, np.nan]), np.array([8.0, 2.0, 2.0]),
     ...             np.array([False, True, True])).tolist()
     [1, 2, 0]
+    >>> queue_order(np.array([1, 2, 3]), np.array([0.9, 0.5, np.nan]), np.array([8.0, 2.0, 2.0]),
+    ...             np.array([False, True, True]), complaint=np.array([True, False, False])).tolist()
+    [0, 1, 2]
     """
-    return np.lexsort((rows, -np.nan_to_num(confidence, nan=-1.0), np.nan_to_num(urgency, nan=np.inf), ~detractor))
+    keys = (rows, -np.nan_to_num(confidence, nan=-1.0), np.nan_to_num(urgency, nan=np.inf), ~detractor)
+    if complaint is not None:
+        keys += (~complaint,)
+    return np.lexsort(keys)
 
 
 def summary_frame(rows: list[dict]) -> pd.DataFrame:

@@ -6,8 +6,10 @@ seeing only its own categories. Comments the classifier is unsure about (or wher
 found nothing in a non-empty comment) also go to a ``review`` queue for a human; they
 stay in the team queues too, flagged, so no team loses sight of them.
 
-Queues are ordered most urgent first: detractors, then lower score, then the most
-confident classification, then the original row order.
+Queues are ordered most urgent first: complaints (when the table has ``category_sentiment``:
+a row whose categories owned by the team include one judged negative), then detractors, then
+lower score, then the most confident classification, then the original row order. With
+``complaints_only`` the team and review queues hold complaints alone: praise is left out.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def route(
     lang: str = "en",
     source: str = "the table",
     mask: bool = True,
+    complaints_only: bool = False,
 ) -> RoutingResult:
     """Split an enriched table (``classify.enrich`` output) into per-team queues.
 
@@ -100,10 +103,18 @@ def route(
     team_rows = rows_by_team(cells, taxonomy, lang=lang, source=source, cache=parsed)
     teams = owner_teams(taxonomy)
     add_teams(teams, team_rows)
+    complaint_of = _complaint_rule(df, taxonomy, source, complaints_only)
+    if complaint_of is not None:
+        team_rows = {team: [(p, names) for p, names in entries if complaint_of(p, names) or not complaints_only]
+                     for team, entries in team_rows.items()}
 
     def build(positions: np.ndarray, categories: list[str]) -> pd.DataFrame:
         frame = rows.frame(positions, categories, keep=keep, text_col=text_col, score_col=score_col)
-        order = queue_order(positions, rows.confidence[positions], urgency[positions], detractor[positions])
+        complaint = None
+        if complaint_of is not None:
+            complaint = np.array([complaint_of(p, names) for p, names in zip(positions, categories)], dtype=bool)
+            frame["complaint"] = complaint
+        order = queue_order(positions, rows.confidence[positions], urgency[positions], detractor[positions], complaint)
         return frame.iloc[order].reset_index(drop=True)
 
     queues: dict[str, pd.DataFrame] = {}
@@ -115,7 +126,11 @@ def route(
         summary_rows.append({"team": team, "comments": len(positions), "detractors": int(detractor[positions].sum()),
                              "review": int(rows.needs_review[positions].sum())})
     review_positions = rows.review_positions()
-    review = build(review_positions, review_categories(cells, review_positions, parsed))
+    review_names = review_categories(cells, review_positions, parsed)
+    if complaints_only:
+        kept = [k for k, (p, names) in enumerate(zip(review_positions, review_names)) if complaint_of(p, names)]
+        review_positions, review_names = review_positions[kept], [review_names[k] for k in kept]
+    review = build(review_positions, review_names)
     summary_rows.append({"team": REVIEW_QUEUE, "comments": len(review_positions),
                          "detractors": int(detractor[review_positions].sum()), "review": len(review_positions)})
     junk_positions = np.flatnonzero(rows.junk)
@@ -125,6 +140,35 @@ def route(
                          "review": int(rows.needs_review[junk_positions].sum())})
     return RoutingResult(queues=queues, review=review, summary=summary_frame(summary_rows), file_stems=file_stems(teams),
                          junk=junk)
+
+
+def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool):
+    """``(position, category names) -> is it a complaint`` from ``category_sentiment``, or None
+    when the table has no such column (``complaints_only`` then is a one-line error)."""
+    from feedback_classifier.errors import MissingColumnError
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, complaint_labels
+
+    if CATEGORY_SENTIMENT not in df.columns:
+        if complaints_only:
+            raise MissingColumnError(
+                f"{source}: --complaints-only needs the '{CATEGORY_SENTIMENT}' column; classify the file again "
+                "with this version (it adds the polarity of each category) or route the plain export."
+            )
+        return None
+    negative = complaint_labels(df[CATEGORY_SENTIMENT], taxonomy, source=source)
+    cache: dict[str, list] = {}
+
+    def complaint_of(position: int, names: str) -> bool:
+        if not negative[position]:
+            return False
+        labels = cache.get(names)
+        if labels is None:
+            labels = cache[names] = [taxonomy.parse_label(n.strip()) for n in str(names).split(";") if n.strip()]
+        # a parent in the queue stands for its children's complaints too
+        return any(lab in negative[position] or (lab[1] is None and any(n[0] == lab[0] for n in negative[position]))
+                   for lab in labels)
+
+    return complaint_of
 
 
 def _scores_and_detractors(df: pd.DataFrame, score_col: str | None, spec: ScoreSpec) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ from feedback_classifier.insights.queues import (
     summary_frame,
     urgency_key,
 )
-from feedback_classifier.insights.routing import RoutingResult
+from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
 from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
 
 _CONF_BINS = 8
@@ -76,7 +76,8 @@ class StreamingRouter:
         self.rows = 0
         self._tmp = Path(tempfile.mkdtemp(prefix="fc-queues-", dir=tmp_dir))
         self._parsed: dict[str, dict[str, str]] = {}
-        self._buckets: dict[tuple, Path] = {}  # (queue, det rank, score bin, conf bin, comma?) -> spill file
+        self._buckets: dict[tuple, Path] = {}  # (queue, complaint rank, det rank, score bin, conf bin, comma?) -> file
+        self._complaints: bool | None = None  # whether the chunks carry category_sentiment
         self._teams = owner_teams(taxonomy)
         self._has_dot = False
         self._columns: list[str] | None = None
@@ -112,16 +113,22 @@ class StreamingRouter:
                             np.clip(np.floor((1 - np.nan_to_num(confidence, nan=0.0)) * _CONF_BINS), 0, _CONF_BINS - 1))
         if not self.spec.integer_scale:  # a score bin holds several scores: they must sort before confidence
             conf_bin = np.zeros(n)
+        complaint_of = _complaint_rule(df, self.taxonomy, self.source, False)
+        self._complaints = complaint_of is not None
         for queue, entries in team_rows.items():
             if not entries:
                 continue
             positions = np.array([p for p, _ in entries], dtype=np.int64)
             frame = rows.frame(positions, [t for _, t in entries], keep=self.keep, text_col=self.text_col,
                                score_col=self.score_col)
-            keys = pd.DataFrame({"d": det_rank[positions], "s": score_bin[positions], "c": conf_bin[positions],
-                                 "m": comma[positions]})
+            complaint = np.zeros(len(positions), dtype=bool)
+            if complaint_of is not None:
+                complaint = np.array([complaint_of(p, t) for p, t in entries], dtype=bool)
+                frame["complaint"] = complaint
+            keys = pd.DataFrame({"k": np.where(complaint, 0, 1), "d": det_rank[positions], "s": score_bin[positions],
+                                 "c": conf_bin[positions], "m": comma[positions]})
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            for key, idx in keys.groupby(["d", "s", "c", "m"], sort=False).indices.items():
+            for key, idx in keys.groupby(["k", "d", "s", "c", "m"], sort=False).indices.items():
                 self._spill((queue, *key), table.take(idx))
 
     def _chunk_scores(self, raw: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,8 +226,8 @@ class StreamingRouter:
         """Spill files per queue and final sort key. Comma-decimal cells are invalid scores when
         the column turns out to use dots, so they move to the unscored bucket of their band."""
         final: dict[str, dict[tuple, list[Path]]] = {}
-        for (queue, d, s, c, m), path in self._buckets.items():
-            key = (1, 10**7, c) if ((m and decimal == ".") or not with_scores) else (d, s, c)
+        for (queue, k, d, s, c, m), path in self._buckets.items():
+            key = (k, 1, 10**7, c) if ((m and decimal == ".") or not with_scores) else (k, d, s, c)
             final.setdefault(queue, {}).setdefault(key, []).append(path)
         return final
 
@@ -228,8 +235,8 @@ class StreamingRouter:
         """A queue without rows, with the columns and types :func:`route` gives one."""
         columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
         columns += [self.text_col, "categories"] + ([score_col] if score_col else [])
-        columns += ["confidence", "needs_review"]
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c == "needs_review"
+        columns += ["confidence", "needs_review"] + (["complaint"] if self._complaints else [])
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c in ("needs_review", "complaint")
                                           else "int64" if c == ROW_COLUMN else object) for c in columns})
 
     def _write_queue(self, writer, buckets: dict[tuple, list[Path]], empty: pd.DataFrame, decimal: str,
@@ -270,8 +277,9 @@ class StreamingRouter:
             scores, det = parsed.values, detractor_flags(parsed)
         else:
             scores, det = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        complaint = frame["complaint"].to_numpy(dtype=bool) if "complaint" in frame.columns else None
         order = queue_order(frame[ROW_COLUMN].to_numpy(), frame["confidence"].to_numpy(dtype=float),
-                             urgency_key(scores, self.spec), det)
+                            urgency_key(scores, self.spec), det, complaint)
         return frame.iloc[order].reset_index(drop=True), det[order]
 
     def cleanup(self) -> None:

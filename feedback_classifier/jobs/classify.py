@@ -18,7 +18,13 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
-from feedback_classifier.model.enrichment import _attach, _classify_texts, _ChunkResult, _Options
+from feedback_classifier.model.enrichment import (
+    _attach,
+    _classify_texts,
+    _ChunkResult,
+    _Options,
+    _sentiment_of_given,
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ def classify_file(
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
+    categories_col: str | None = None,
+    sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
@@ -82,6 +90,8 @@ def classify_file(
     called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
     ``lang`` None names the categories in the majority language of the first 2,000 comments
     (as analyze, route and report decide it); ``summary.lang`` says which.
+    ``categories_col``: categories read from that column (label syntax) instead of predicted;
+    only their sentiment is added. ``sentiment=False``: no sentiment columns (faster).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -99,6 +109,8 @@ def classify_file(
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
+    if categories_col is not None and not sentiment:
+        raise ValueError("categories_col only adds sentiment: it cannot be combined with sentiment=False")
     total = estimate_total_rows(input, fmt) if progress is not None else None
 
     start = time.perf_counter()
@@ -108,7 +120,7 @@ def classify_file(
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
     text_col = resolve_column(first, text_col, source=input)
     chunks, lang = _with_language(chunks, text_col, lang)
-    opts = _Options(text_col, lang, probabilities, explain, review_margin)
+    opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
     with TableWriter(output, fmt=out_fmt) as writer:
         for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
             writer.write(enriched)
@@ -173,18 +185,19 @@ def classified_chunks(
     ...  for c, r in classified_chunks([chunk], default_model(), _Options("comment"))]
     [(['comment', 'categories'], 1)]
     """
-    checked = _checked(chunks, opts.text_col, source)
+    checked = _checked(chunks, [c for c in (opts.text_col, opts.given_col) if c], source)
     state = (model, opts)
-    for chunk, result in run_ordered(_classify_column, state, checked, jobs=jobs, payload=_text_column(opts.text_col)):
+    payload = _text_column(opts.text_col) if opts.given_col is None else _text_and_given(opts)
+    for chunk, result in run_ordered(_classify_column, state, checked, jobs=jobs, payload=payload):
         yield _attach(chunk, result.added, opts, copy=False), result
 
 
-def _checked(chunks: Iterable[pd.DataFrame], text_col: str, source: str) -> Iterator[pd.DataFrame]:
+def _checked(chunks: Iterable[pd.DataFrame], columns: list[str], source: str) -> Iterator[pd.DataFrame]:
     from feedback_classifier.tableio import require_columns
 
     for i, chunk in enumerate(chunks):
         if i == 0:
-            require_columns(chunk, [text_col], source=source)
+            require_columns(chunk, columns, source=source)
         yield chunk
 
 
@@ -193,6 +206,12 @@ def _text_column(text_col: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda chunk: chunk[text_col]
 
 
-def _classify_column(state: tuple[Any, _Options], column: pd.Series) -> _ChunkResult:
+def _text_and_given(opts: _Options) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda chunk: chunk[[opts.text_col, opts.given_col]]
+
+
+def _classify_column(state: tuple[Any, _Options], column: pd.Series | pd.DataFrame) -> _ChunkResult:
     model, opts = state
+    if opts.given_col is not None:
+        return _sentiment_of_given(column, model, opts)
     return _classify_texts(column, model, opts)

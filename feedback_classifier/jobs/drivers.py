@@ -51,6 +51,7 @@ def drivers_file(
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
     audit_sample: str | Path | None = None,
+    polarity: str | None = None,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -59,6 +60,10 @@ def drivers_file(
     impact table there and the regression, segments and trend next to it as
     ``<name>_regression.<ext>`` etc. ``top`` limits the categories in the charts. ``audit_sample``
     (comments the user labelled) adds precision, recall and error-corrected shares and impacts.
+    ``polarity`` ("negative", "positive" or "neutral") keeps only the mentions judged so in
+    the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
+    complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
+    table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -83,6 +88,8 @@ def drivers_file(
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_categories(df, categories_col, data)
+    if polarity is not None:
+        df, categories_col = _with_polarity(df, polarity, data)
     result = compute_drivers(
         df, score_col=score_col, score_type=score_type, categories_col=categories_col, by=by, period_col=period_col,
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
@@ -96,6 +103,11 @@ def drivers_file(
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
         rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
         result = correct_drivers_result(result, rates, tax, seed=seed)
+    if polarity is None and "category_sentiment" in df.columns:
+        from feedback_classifier.insights.polarity import add_polarity_counts
+
+        # each category's mentions split into complaints and praise
+        result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
     paths = _write_tables(result, out) if out is not None else []
     chart_paths = []
     if charts is not None:
@@ -114,6 +126,22 @@ def _classify(df, data, text_col: str, model: Any):
     require_columns(df, [text_col], source=data)
     clf, tax = load_model_and_taxonomy(model, None)
     return enrich(df, clf, text_col), tax
+
+
+def _with_polarity(df, polarity: str, data):
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
+    from feedback_classifier.tableio import require_columns
+
+    try:
+        require_columns(df, [CATEGORY_SENTIMENT], source=data)
+    except MissingColumnError as exc:
+        raise MissingColumnError(
+            f"{exc} --polarity needs the polarity of each category: classify the comments with this version "
+            "(it adds category_sentiment), or pass --text-col COL to classify on the fly."
+        ) from None
+    column = f"categories ({polarity})"
+    df = df.assign(**{column: categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=str(data))})
+    return df, column
 
 
 def _require_categories(df, categories_col: str, data) -> None:

@@ -39,6 +39,7 @@ def route_file(
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
     mask: bool = True,
+    complaints_only: bool = False,
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
@@ -72,6 +73,6 @@ def route_file(
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
-                   lang=lang, source=str(data), mask=mask)
+                   lang=lang, source=str(data), mask=mask, complaints_only=complaints_only)
     paths = write_queues(result, out_dir, fmt=fmt)
     return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)

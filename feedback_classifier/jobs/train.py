@@ -22,6 +22,10 @@ from feedback_classifier.tableio import read_table, require_columns, resolve_col
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
+# ``sentiment_col`` value meaning "the column named 'polarities' when the table has one"
+AUTO_SENTIMENT = "<auto>"
+
+
 @dataclass
 class LabelledData:
     """Texts and parsed labels read from a labelled table."""
@@ -31,6 +35,7 @@ class LabelledData:
     groups: list | None
     taxonomy: object
     taxonomy_inferred: bool
+    opinions: list[list] | None = None  # per row [(label, polarity), ...] when a sentiment column was read
 
 
 @dataclass
@@ -55,8 +60,10 @@ def read_labelled_table(
     taxonomy=None,
     group_col: str | None = None,
     read_options: dict | None = None,
+    sentiment_col: str | None = None,
 ) -> LabelledData:
-    """Read a labelled CSV/XLSX/... and parse its label cells.
+    """Read a labelled CSV/XLSX/... and parse its label cells (and opinion cells such as
+    ``Price=negative; Service > Staff=positive`` from ``sentiment_col``).
 
     ``taxonomy``: a ``Taxonomy``, a bundled name (``cx-default``) or a YAML path; when
     ``None`` it is inferred from the label cells. An unknown label raises ``LabelError``
@@ -64,8 +71,11 @@ def read_labelled_table(
     ``read_options`` go to ``read_table`` (``encoding``, ``sep``, ``sheet``, ``skip_rows``...).
     """
     df = read_table(data, **(read_options or {}))
-    text_col, labels_col, group_col = (resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col))
-    needed = [text_col, labels_col] + ([group_col] if group_col else [])
+    if sentiment_col == AUTO_SENTIMENT:
+        sentiment_col = "polarities" if "polarities" in df.columns else None
+    text_col, labels_col, group_col, sentiment_col = (
+        resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
+    needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
@@ -80,7 +90,15 @@ def read_labelled_table(
     groups = None
     if group_col:
         groups = ["" if _missing(g) else str(g) for g in df[group_col].tolist()]
-    return LabelledData(texts, labels, groups, taxonomy, inferred)
+    opinions = None
+    if sentiment_col:
+        from feedback_classifier.model.sentiment import parse_opinions
+
+        opinions = [
+            parse_opinions(taxonomy, cell, row=i + 1, column=sentiment_col, source=str(data))
+            for i, cell in enumerate(df[sentiment_col].tolist())
+        ]
+    return LabelledData(texts, labels, groups, taxonomy, inferred, opinions)
 
 
 def train_file(
@@ -96,6 +114,7 @@ def train_file(
     embeddings: str = "none",
     read_options: dict | None = None,
     sign_key: bytes | None = None,
+    sentiment_col: str | None = None,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -107,7 +126,10 @@ def train_file(
     predict without torch), ``"context"`` (the same vectors fitted to the training
     texts' contexts: more accurate, as fast to predict) or ``"minilm"`` (full sentence
     embeddings: a few hundred comments/s, the extra needed to predict too); see
-    ``embedding_params``.
+    ``embedding_params``. With ``sentiment_col`` (cells such as ``Price=negative;
+    Service > Staff=positive``) the model also learns each category's polarity
+    (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
+    cross-validated polarity accuracy given the gold categories.
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -120,6 +142,7 @@ def train_file(
     table = read_labelled_table(
         data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
         read_options=read_options,
+        sentiment_col=sentiment_col,
     )
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
@@ -132,6 +155,10 @@ def train_file(
     model = estimator.fit(table.texts, table.labels, groups=table.groups)
     fit_seconds = time.perf_counter() - start
     metrics = report.summary() if report is not None else {}
+    if table.opinions is not None:
+        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col))
+        if report is not None:
+            report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        _label_notes(table, labels_col))
@@ -145,16 +172,45 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     return []
 
 
+def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str) -> dict:
+    """Fit ``model.sentiment_`` on the table's opinions; its CV accuracy when ``cv >= 2``."""
+    from feedback_classifier.model.sentiment import AspectSentiment
+    from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
+
+    rows = [i for i, ops in enumerate(table.opinions) if ops]
+    if not rows:
+        raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
+    metrics = {}
+    if cv >= 2:
+        metrics = cross_validate_polarity(AspectSentiment, table.texts, table.opinions, groups=table.groups, cv=cv)
+    model.sentiment_ = AspectSentiment().fit(*_flat(table.texts, table.opinions, rows))
+    return metrics
+
+
 def evaluate_file(
-    data, model_path, *, text_col: str = "text", labels_col: str = "labels", read_options: dict | None = None
+    data, model_path, *, text_col: str = "text", labels_col: str = "labels", sentiment_col: str | None = None,
+    read_options: dict | None = None,
 ) -> EvaluationReport:
     """Score a saved model (a model file, or a fitted classifier) on a labelled table (labels parsed
-    with the model's taxonomy)."""
+    with the model's taxonomy).
+
+    With ``sentiment_col`` (or a column named ``polarities``) ``extra`` also holds the
+    polarity accuracy given the gold categories (SemEval-2016 slot 3: one judgement per
+    gold opinion) and the joint (category, polarity) micro-F1; see ``model/sentiment_eval.py``.
+    """
+    from feedback_classifier.model.enrichment import _collapse
+    from feedback_classifier.model.sentiment_eval import polarity_metrics
+    from feedback_classifier.model.tones import sentiment_model_of
+
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
-                                read_options=read_options)
+                                sentiment_col=sentiment_col or AUTO_SENTIMENT, read_options=read_options)
     predicted = model.predict_labels(table.texts)
-    return evaluate_predictions(table.labels, predicted, model.taxonomy_)
+    report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
+    if table.opinions is not None:
+        deepest = [_collapse(list(labs)) for labs in predicted]
+        report.extra.update(polarity_metrics(sentiment_model_of(model), table.texts, table.opinions, deepest))
+    return report
 
 
 def _missing(value) -> bool:

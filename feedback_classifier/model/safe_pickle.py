@@ -56,12 +56,14 @@ def _own_globals() -> dict[str, Any]:
     from feedback_classifier.model.embedders import MiniLMEmbedder
     from feedback_classifier.model.estimator import FeedbackClassifier
     from feedback_classifier.model.features import _TextFeatures
+    from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.static_vectors import StaticEmbedder
     from feedback_classifier.taxonomy.taxonomy import _rebuild
 
     return {
         "FeedbackClassifier": FeedbackClassifier,
         "_TextFeatures": _TextFeatures,
+        "AspectSentiment": AspectSentiment,
         "MiniLMEmbedder": MiniLMEmbedder,
         "StaticEmbedder": StaticEmbedder,
         "TextAnalyzer": TextAnalyzer,

@@ -1,0 +1,95 @@
+"""Complaints and praise: the categories of each comment with a given polarity.
+
+Reads the ``category_sentiment`` column ``classify`` writes (``Delivery > Courier=negative;
+Price=positive``), so drivers and routing can work on complaints alone or praise alone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from feedback_classifier.errors import LabelError
+
+POLARITY_CHOICES = ("negative", "positive", "neutral")
+CATEGORY_SENTIMENT = "category_sentiment"
+
+
+def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = CATEGORY_SENTIMENT,
+                             source: str | None = None) -> pd.Series:
+    """Per row, the categories judged ``polarity`` (``; ``-joined, in their order; empty when none).
+
+    >>> s = pd.Series(["Delivery > Courier=negative; Price=positive", "", None, "Price=negative"])
+    >>> categories_with_polarity(s, "negative").tolist()
+    ['Delivery > Courier', '', '', 'Price']
+    """
+    if polarity not in POLARITY_CHOICES:
+        raise ValueError(f"polarity must be one of {', '.join(POLARITY_CHOICES)}, got {polarity!r}")
+    codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
+    kept = [_kept(cell, polarity, column, source, cells, codes, k) for k, cell in enumerate(uniques)]
+    lookup = pd.array(kept + [""], dtype="str")
+    return pd.Series(lookup[codes], index=cells.index, name=cells.name)
+
+
+def _kept(cell: str, polarity: str, column: str, source: str | None, cells, codes, k: int) -> str:
+    out = []
+    for item in str(cell).split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        name, eq, pol = item.rpartition("=")
+        if not eq or pol.strip() not in POLARITY_CHOICES:
+            row = int((codes == k).argmax()) + 1
+            where = f"{source}: " if source else ""
+            raise LabelError(
+                f"{where}row {row}, column {column!r}: {item!r} is not 'Category=polarity' "
+                f"(polarity one of {', '.join(POLARITY_CHOICES)}); re-run classify to rebuild the column."
+            )
+        if pol.strip() == polarity:
+            out.append(name.strip())
+    return "; ".join(out)
+
+
+def complaint_labels(cells: pd.Series, taxonomy, *, source: str | None = None) -> list[frozenset]:
+    """Per row, the taxonomy labels judged ``negative`` (complaints), read in any language.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> complaint_labels(pd.Series(["Price and value=negative; Service=positive", None]), load_taxonomy("cx-default"))
+    [frozenset({('price', None)}), frozenset()]
+    """
+    names = categories_with_polarity(cells, "negative", source=source)
+    cache: dict[str, frozenset] = {}
+    out = []
+    for i, cell in enumerate(names.tolist()):
+        labels = cache.get(cell)
+        if labels is None:
+            labels = cache[cell] = frozenset(
+                taxonomy.parse_label(n.strip(), row=i + 1, column=CATEGORY_SENTIMENT, source=source)
+                for n in cell.split(";") if n.strip()
+            )
+        out.append(labels)
+    return out
+
+
+def add_polarity_counts(table: pd.DataFrame, cells: pd.Series, *, taxonomy=None, source: str | None = None) -> pd.DataFrame:
+    """``table`` (a drivers table: ``level``, ``category``) with ``complaints`` and ``praise``:
+    the rows whose mention of the category was judged negative / positive (a parent counts a
+    row once, whichever of its children were judged so).
+
+    >>> t = pd.DataFrame({"level": ["parent", "category"], "category": ["Price", "Delivery > Courier"]})
+    >>> s = pd.Series(["Price=negative; Delivery > Courier=positive", "Price=positive", "Price=negative"])
+    >>> add_polarity_counts(t, s)[["category", "complaints", "praise"]].values.tolist()
+    [['Price', 2, 1], ['Delivery > Courier', 0, 1]]
+    """
+    import numpy as np
+
+    from feedback_classifier.insights.matrix import category_matrix
+
+    out = table.copy()
+    for column, polarity in (("complaints", "negative"), ("praise", "positive")):
+        names = categories_with_polarity(cells, polarity, source=source)
+        m = category_matrix(names, taxonomy=taxonomy, column=CATEGORY_SENTIMENT, source=source)
+        rows_per_cell = np.bincount(m.row_cells, minlength=m.member.shape[0])
+        totals = np.asarray(m.member.T @ rows_per_cell).ravel()
+        count = {(lv, name): int(c) for lv, name, c in zip(m.levels, m.names, totals)}
+        out[column] = [count.get((lv, name), 0) for lv, name in zip(out["level"], out["category"])]
+    return out

@@ -1,0 +1,69 @@
+"""The bundled bilingual sentiment model: the polarity of each category when a model has none.
+
+Models trained without ``--sentiment-col`` (the bundled default model included) judge each
+category's polarity with this one, trained at first use (well under a second) from
+``data/sentiment_examples.csv``: hand-written English and Russian comments with the
+polarity of each ``cx-default`` category they mention (negation, contrast, sarcasm, emoji
+included), with the taxonomy's keywords as each category's aspect words. Its category-specific features only fire for ``cx-default`` categories; for
+another taxonomy it still reads the comment's and each clause's tone.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+SENTIMENT_EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_examples.csv"
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def default_sentiment_model():
+    """The bundled ``AspectSentiment`` (trained once per process).
+
+    >>> m = default_sentiment_model()
+    >>> m.predict(["Delivery was fast but the box was crushed"] * 2,
+    ...           [("delivery", "delivery_time"), ("delivery", "packaging")])
+    ['positive', 'negative']
+    """
+    with _lock:
+        model = _cache.get("model")
+        if model is None:
+            model = _cache["model"] = _train()
+        return model
+
+
+def _train():
+    import pandas as pd
+
+    from feedback_classifier.model.sentiment import AspectSentiment, parse_opinions
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy("cx-default")
+    df = pd.read_csv(SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False)
+    texts, labels, polarities = [], [], []
+    for i, (text, cell) in enumerate(zip(df["text"], df["polarities"])):
+        for label, polarity in parse_opinions(taxonomy, cell, row=i + 1, column="polarities",
+                                              source=str(SENTIMENT_EXAMPLES_FILE)):
+            texts.append(text)
+            labels.append(label)
+            polarities.append(polarity)
+    return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy)).fit(texts, labels, polarities)
+
+
+def taxonomy_aspect_words(taxonomy) -> dict:
+    """``{label: keywords}`` of every category (a parent also gets its children's): the words
+    that find the clauses about a category in a comment.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> "clean" in taxonomy_aspect_words(load_taxonomy("cx-default"))[("store", None)]
+    True
+    """
+    out: dict = {}
+    for label in taxonomy.labels:
+        words = list(taxonomy.keywords(label))
+        out.setdefault(label, []).extend(words)
+        if label[1] is not None:
+            out.setdefault((label[0], None), []).extend(words)
+    return out

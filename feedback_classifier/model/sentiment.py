@@ -1,0 +1,459 @@
+"""Polarity of each category mentioned in a comment: complaint, praise or neutral.
+
+``AspectSentiment`` judges one (comment, category) pair at a time, so a comment that
+praises the food and blames the service gets ``Food=positive; Service=negative``.
+The sentence's overall tone is the easy part; the points are in telling each
+category's own polarity, so the features are, per pair:
+
+* **global**: lemma unigrams + bigrams of the whole comment (the analyzer marks
+  negation: ``not_good``, ``не_вкусный``), plus ``!``/``?`` cues;
+* **local**: the same for the *clauses about the category*. A comment is split into
+  clauses at punctuation and at contrast words ("but", "however", "но", "зато"...);
+  each category has *aspect words* learned in ``fit`` (smoothed log-odds of a word in
+  comments with vs without the category), and the clauses holding the category's
+  strongest aspect word are its local context (the whole comment when none holds one).
+  Whether that clause follows or precedes a contrast word is a feature too;
+* **category-specific**: the local words crossed with the category ("small" is
+  praise for prices, a complaint about portions), and the category itself (its prior).
+
+Each block is L2-normalised and weighted; one multinomial logistic regression over
+``negative``, ``neutral``, ``positive`` decides. Prediction is a few dict look-ups per
+word and one sparse product: no torch.
+
+Labels are hashable category ids (the project uses ``(parent_id, child_id)`` tuples);
+``None`` stands for "the comment as a whole" (used for comments without a category).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+POLARITIES = ("negative", "neutral", "positive")
+#: ``conflict`` in a training or gold cell is read as two opinions, one positive and one negative.
+CONFLICT = "conflict"
+
+CONTRAST_WORDS = frozenset(
+    "but however although though whereas except yet but still nevertheless "
+    "но однако зато хотя правда впрочем а".split()
+)
+INTENSIFIERS = frozenset(
+    "very really so too extremely absolutely totally incredibly super highly quite utterly "
+    "очень слишком крайне совсем абсолютно супер невероятно ужасно просто реально вообще".split()
+)
+# A clause ends at punctuation or a dash (and starts again at a contrast word). The marker
+# is a made-up word the analyzer keeps as it is.
+_BOUNDARY_RE = re.compile(r"([.!?;,:()\n]+|\s[-–—]+\s)")
+_MARK = "xqx"
+_MARK_SUB = rf"\1 {_MARK} "
+_EMOJI_RE = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+class AspectSentiment(BaseEstimator):
+    """Polarity of each (comment, category) pair; see the module docstring.
+
+    Parameters
+    ----------
+    analyzer : callable or None
+        ``text -> list[str]`` tokens; ``None``: the project's ``TextAnalyzer`` (lemmas,
+        negation marked).
+    C : float
+        Inverse regularisation of the logistic regression.
+    local_weight, cross_weight, global_weight : float
+        Lengths of the local, category x local and global feature blocks.
+    class_weight : "balanced" or None
+        Re-weighting of the polarities (neutral is rare in most data).
+    aspect_words : dict or None
+        ``{category: [word or phrase, ...]}`` known to signal a category (e.g. a taxonomy's
+        keywords), added to the aspect words learned from the training comments: with
+        little training data they find the clauses about a category the data cannot.
+
+    >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
+    ...          "friendly staff but cold food", "friendly staff but cold food"]
+    >>> cats = ["food", "staff", "staff", "food", "food", "staff", "staff", "food"]
+    >>> pols = ["positive", "negative", "negative", "positive", "negative", "positive", "positive", "negative"]
+    >>> m = AspectSentiment(analyzer=str.split, C=10).fit(texts * 3, cats * 3, pols * 3)
+    >>> m.predict(["great food but rude staff"] * 2, ["food", "staff"])
+    ['positive', 'negative']
+    """
+
+    def __init__(self, analyzer=None, *, C: float = 1.0, local_weight: float = 1.0, cross_weight: float = 0.5,
+                 global_weight: float = 1.0, class_weight: str | None = None, aspect_words: dict | None = None):
+        self.analyzer = analyzer
+        self.C = C
+        self.local_weight = local_weight
+        self.cross_weight = cross_weight
+        self.global_weight = global_weight
+        self.class_weight = class_weight
+        self.aspect_words = aspect_words
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_prefix_tables", None)  # rebuilt from vocabulary_ at first use
+        return state
+
+    # ---- text -> clauses
+    def _analyzer(self):
+        if self.analyzer is not None:
+            return self.analyzer
+        from feedback_classifier.lang import TextAnalyzer
+
+        analyzer = getattr(self, "_default_analyzer", None)
+        if analyzer is None:
+            analyzer = self._default_analyzer = TextAnalyzer()
+        return analyzer
+
+    def _clauses(self, text: str) -> tuple[list[list[str]], list[str]]:
+        """``(tokens per clause, cue features of the comment)``, from one analyzer call: a
+        marker word after each clause boundary (the punctuation stays, so negation scope
+        still ends there) splits the tokens afterwards."""
+        tokens = self._analyzer()(_BOUNDARY_RE.sub(_MARK_SUB, text))
+        clauses: list[list[str]] = [[]]
+        for tok in tokens:
+            if tok == _MARK:
+                if clauses[-1]:
+                    clauses.append([])
+            else:
+                if tok in CONTRAST_WORDS and clauses[-1]:
+                    clauses.append([])
+                clauses[-1].append(tok)
+        if len(clauses) > 1 and not clauses[-1]:
+            clauses.pop()
+        cues = []
+        if "!" in text:
+            cues.append("!!" if "!!" in text else "!")
+        if "?" in text:
+            cues.append("?")
+        return clauses, cues
+
+    # ---- fitting
+    def fit(self, texts: Sequence[str], categories: Sequence[Hashable], polarities: Sequence[str]):
+        """Train on opinions: ``texts[i]`` says ``polarities[i]`` about ``categories[i]``.
+
+        A comment with several opinions appears once per opinion (the same category twice
+        with different polarities is fine: both are kept). Returns ``self``.
+        """
+        if not (len(texts) == len(categories) == len(polarities)):
+            raise ValueError("texts, categories and polarities must have the same length")
+        bad = sorted({p for p in polarities if p not in POLARITIES})
+        if bad:
+            raise ValueError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
+        if not texts:
+            raise ValueError("Cannot fit on 0 opinions.")
+        self.__dict__.pop("_prefix_tables", None)  # derived from the previous fit's vocabulary
+        cache = {t: self._clauses(t) for t in dict.fromkeys(texts)}
+        self.aspect_words_ = _aspect_words(cache, texts, categories)
+        self._add_known_aspect_words()
+        self.categories_ = sorted({c for c in categories if c is not None}, key=repr)
+        feats = [self._features(cache[t], c) for t, c in zip(texts, categories)]
+        vocab: dict[str, int] = {}
+        for f in feats:
+            for name in f:
+                vocab.setdefault(name, len(vocab))
+        self.vocabulary_ = vocab
+        X = self._matrix(feats)
+        y = np.array([POLARITIES.index(p) for p in polarities])
+        present = np.unique(y)
+        self.classes_ = np.array(POLARITIES)
+        self.coef_ = np.zeros((len(POLARITIES), X.shape[1]))
+        self.intercept_ = np.full(len(POLARITIES), -30.0)
+        if len(present) == 1:
+            self.intercept_[present[0]] = 0.0
+            return self
+        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000).fit(X, y)
+        rows = lr.coef_ if len(present) > 2 else np.vstack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
+        icpt = lr.intercept_ if len(present) > 2 else np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
+        self.coef_[present] = rows
+        self.intercept_[present] = icpt
+        return self
+
+    def _add_known_aspect_words(self) -> None:
+        stop = _stop_words()
+        analyzer = self._analyzer()
+        for category, phrases in (self.aspect_words or {}).items():
+            words = self.aspect_words_.setdefault(category, {})
+            for phrase in phrases:
+                for tok in analyzer(phrase):
+                    if tok not in stop and "_" not in tok and tok not in CONTRAST_WORDS:
+                        words[tok] = max(words.get(tok, 0.0), _KNOWN_ASPECT_WORD)
+
+    # ---- features
+    def _local(self, clauses: list[list[str]], category) -> tuple[list[int], list[str]]:
+        """Indices of the clauses about ``category`` and position cues."""
+        words = self.aspect_words_.get(category) if category is not None else None
+        if not words or len(clauses) == 1:
+            return list(range(len(clauses))), []
+        scores = [max((words.get(t, 0.0) for t in clause), default=0.0) for clause in clauses]
+        best = max(scores)
+        if best <= 0.0:
+            return list(range(len(clauses))), ["nolocal"]
+        chosen = [i for i, s in enumerate(scores) if s == best]
+        cues = []
+        first, last = chosen[0], chosen[-1]
+        if clauses[first] and clauses[first][0] in CONTRAST_WORDS:
+            cues.append("after_contrast")
+        if last + 1 < len(clauses) and clauses[last + 1] and clauses[last + 1][0] in CONTRAST_WORDS:
+            cues.append("before_contrast")
+        return chosen, cues
+
+    def _features(self, analysed, category) -> dict[str, float]:
+        clauses, cues = analysed
+        chosen, position = self._local(clauses, category)
+        tokens = [t for clause in clauses for t in clause]
+        local = [t for i in chosen for t in clauses[i]]
+        out: dict[str, float] = {}
+        _block(out, "g:", _grams(tokens) + cues, self.global_weight)
+        _block(out, "l:", _grams(local) + position + cues, self.local_weight)
+        cat = repr(category)
+        _block(out, cat + "|", local + position, self.cross_weight)
+        out["c=" + cat] = 1.0
+        return out
+
+    def _matrix(self, feats: list[dict[str, float]]) -> sp.csr_matrix:
+        vocab = self.vocabulary_
+        indptr, indices, values = [0], [], []
+        for f in feats:
+            for name, v in f.items():
+                j = vocab.get(name)
+                if j is not None:
+                    indices.append(j)
+                    values.append(v)
+            indptr.append(len(indices))
+        return sp.csr_matrix((values, indices, indptr), shape=(len(feats), len(vocab)))
+
+    # ---- prediction
+    def predict_proba(self, texts: Sequence[str], categories: Sequence[Hashable]) -> np.ndarray:
+        """Probabilities of ``classes_`` (negative, neutral, positive) per (text, category) pair."""
+        check_is_fitted(self, "coef_")
+        # The same linear score as ``_features`` + ``_matrix`` would give, block by block: the
+        # global block once per distinct text, the local one once per distinct clause choice.
+        score_of = _BlockScorer(self)
+        per_text: dict[str, tuple] = {}
+        per_local: dict[tuple, np.ndarray] = {}
+        scores = np.empty((len(texts), len(POLARITIES)))
+        for k, (t, c) in enumerate(zip(texts, categories)):
+            entry = per_text.get(t)
+            if entry is None:
+                clauses, cues = self._clauses(t)
+                tokens = [w for clause in clauses for w in clause]
+                entry = per_text[t] = (clauses, cues, score_of("g:", _grams(tokens) + cues, self.global_weight))
+            clauses, cues, g = entry
+            chosen, position = self._local(clauses, c)
+            key = (t, tuple(chosen), tuple(position))
+            local_score = per_local.get(key)
+            local = [w for i in chosen for w in clauses[i]]
+            if local_score is None:
+                local_score = per_local[key] = score_of("l:", _grams(local) + position + cues, self.local_weight)
+            cat = repr(c)
+            x = score_of(cat + "|", local + position, self.cross_weight) + score_of("c=" + cat, [""], 1.0)
+            scores[k] = g + local_score + x
+        scores += self.intercept_
+        scores -= scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
+        """The polarity of each (text, category) pair.
+
+        >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
+        >>> m.predict(["good", "bad"], ["x", "x"])
+        ['positive', 'negative']
+        """
+        proba = self.predict_proba(texts, categories)
+        return [POLARITIES[j] for j in proba.argmax(axis=1)]
+
+    def cues(self, text: str, category, polarity: str, top_k: int = 3) -> list[str]:
+        """The words behind ``polarity`` for ``category`` in ``text``: its strongest local
+        words (negated ones spelled "not good"), then the contrast word, intensifier or
+        emoji of its clauses.
+
+        >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
+        >>> m.cues("bad", "x", "negative")
+        ['bad']
+        """
+        check_is_fitted(self, "coef_")
+        analysed = self._clauses(text)
+        feats = self._features(analysed, category)
+        k = POLARITIES.index(polarity)
+        others = [j for j in range(len(POLARITIES)) if j != k]
+        weight = self.coef_[k] - self.coef_[others].mean(axis=0)
+        stop = _stop_words()
+        share: Counter = Counter()
+        for name, v in feats.items():
+            j = self.vocabulary_.get(name)
+            if j is None or not name.startswith("l:"):
+                continue
+            word = name[2:]
+            parts = word.split(" ")
+            if word in _NOT_WORDS or any(w in stop or w in CONTRAST_WORDS for w in parts) or (
+                len(parts) == 2 and parts[1].startswith(parts[0] + "_")  # "not not_late": "not late" says it
+            ):
+                continue
+            share[word] += v * weight[j]
+        words = [_spell(w) for w, s in share.most_common(top_k) if s > 0]
+        chosen, _ = self._local(analysed[0], category)
+        local = [t for i in chosen for t in analysed[0][i]]
+        extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or _EMOJI_RE.fullmatch(t)]
+        return list(dict.fromkeys(words + extra))
+
+
+class _BlockScorer:
+    """The score contribution of one feature block (``_block``'s values times the weights).
+
+    Feature names are looked up without building ``prefix + name`` strings: the vocabulary
+    is split once per model into one dict per prefix (``g:``, ``l:``, ``c=``, ``<category>|``).
+    """
+
+    def __init__(self, model: "AspectSentiment"):
+        tables = getattr(model, "_prefix_tables", None)
+        if tables is None:
+            tables = model._prefix_tables = _split_vocabulary(model.vocabulary_)
+        self.tables = tables
+        self.W = model.coef_.T
+        self.zero = np.zeros(self.W.shape[1])
+
+    def __call__(self, prefix: str, names: list[str], weight: float) -> np.ndarray:
+        table = self.tables.get(prefix)
+        if not names or weight <= 0 or table is None:
+            return self.zero
+        ids = [j for j in map(table.get, names) if j is not None]
+        if not ids:
+            return self.zero
+        return self.W[ids].sum(axis=0) * (weight / math.sqrt(len(names)))
+
+
+def _split_vocabulary(vocabulary: dict[str, int]) -> dict[str, dict[str, int]]:
+    """``{prefix: {name: column}}`` of the feature names ``_features`` builds."""
+    tables: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, j in vocabulary.items():
+        if key.startswith(("g:", "l:")):
+            tables[key[:2]][key[2:]] = j
+        elif key.startswith("c="):
+            tables[key][""] = j
+        else:
+            prefix, _, name = key.partition("|")
+            tables[prefix + "|"][name] = j
+    return dict(tables)
+
+
+def overall_polarity(polarities: Sequence[str]) -> str:
+    """A comment's tone from its categories' polarities: ``mixed`` when it both praises
+    and complains, else the one that occurs, else ``neutral``.
+
+    >>> overall_polarity(["positive", "negative"]), overall_polarity(["neutral", "negative"]), overall_polarity([])
+    ('mixed', 'negative', 'neutral')
+    """
+    kinds = set(polarities)
+    if {"positive", "negative"} <= kinds:
+        return "mixed"
+    for kind in ("negative", "positive"):
+        if kind in kinds:
+            return kind
+    return "neutral"
+
+
+# The aspect-word score of a word given in ``aspect_words`` (learned ones above ~2 are stronger).
+_KNOWN_ASPECT_WORD = 2.0
+_NOT_WORDS = frozenset(("!", "!!", "?", "CAPS", "after_contrast", "before_contrast", "nolocal"))
+
+
+def _stop_words() -> frozenset:
+    from feedback_classifier.lang.negation import stop_words
+
+    return stop_words()
+
+
+def _spell(token: str) -> str:
+    """``not_good`` -> ``not good``; ``не_вкусный`` -> ``не вкусный``; bigrams as phrases."""
+    return token.replace("_", " ")
+
+
+def _grams(tokens: list[str]) -> list[str]:
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def _block(out: dict[str, float], prefix: str, names: list[str], weight: float) -> None:
+    """Add ``names`` as one block of length about ``weight`` (repeats add up; the norm
+    counts each occurrence once, which is exact when no name repeats)."""
+    if not names or weight <= 0:
+        return
+    v = weight / math.sqrt(len(names))
+    get = out.get
+    for name in names:
+        key = prefix + name
+        out[key] = get(key, 0.0) + v
+
+
+def _aspect_words(cache: dict, texts: Sequence[str], categories: Sequence[Hashable]) -> dict:
+    """Per category, the words that signal it: smoothed log-odds of the word in comments
+    with the category against comments without it, kept when clearly positive."""
+    cats_of: dict[str, set] = defaultdict(set)
+    for t, c in zip(texts, categories):
+        if c is not None:
+            cats_of[t].add(c)
+    words_of = {t: set(w for clause in cache[t][0] for w in clause) for t in cache}
+    n = len(words_of)
+    df = Counter(w for ws in words_of.values() for w in ws)
+    out = {}
+    for cat in {c for cs in cats_of.values() for c in cs}:
+        with_cat = [t for t in words_of if cat in cats_of.get(t, ())]
+        n_c = len(with_cat)
+        dfc = Counter(w for t in with_cat for w in words_of[t])
+        scores = {}
+        for w, k in dfc.items():
+            if k < 2:
+                continue
+            inside = (k + 0.5) / (n_c + 1.0)
+            outside = (df[w] - k + 0.5) / (n - n_c + 1.0)
+            s = math.log(inside / outside)
+            if s > 1.0:
+                scores[w] = s
+        out[cat] = scores
+    return out
+
+
+def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, source: str | None = None) -> list:
+    """``[(label, polarity), ...]`` of a sentiment cell such as ``Price=negative; Service > Staff=positive``.
+
+    Every opinion is kept, in order, even the same category twice with different polarities;
+    ``conflict`` becomes two opinions, one positive and one negative. An unknown category or
+    polarity raises ``LabelError`` naming the row, column and fix.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> parse_opinions(load_taxonomy("cx-default"), "Price=negative; Service > Staff politeness=conflict")
+    [(('price', None), 'negative'), (('service', 'staff_politeness'), 'positive'), (('service', 'staff_politeness'), 'negative')]
+    """
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy.labels import cell_items, is_missing
+
+    if is_missing(cell):
+        return []
+    out = []
+    for item in cell_items(cell):
+        item = item.strip()
+        if not item:
+            continue
+        path, eq, polarity = item.rpartition("=")
+        polarity = polarity.strip().lower()
+        if not eq or polarity not in POLARITIES + (CONFLICT,):
+            where = f" in row {row}" if row is not None else ""
+            col = f", column {column!r}" if column else ""
+            src = f"{source}: " if source else ""
+            raise LabelError(
+                f"{src}Opinion {item!r}{where}{col} needs a polarity: write 'Category=positive' "
+                f"(one of {', '.join(POLARITIES + (CONFLICT,))})."
+            )
+        label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)
+        if polarity == CONFLICT:
+            out += [(label, "positive"), (label, "negative")]
+        else:
+            out.append((label, polarity))
+    return out

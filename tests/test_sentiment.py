@@ -1,0 +1,203 @@
+"""Sentiment per category: AspectSentiment, opinion cells, enrich's columns, train/evaluate/classify."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.errors import LabelError
+from feedback_classifier.model.default import default_model
+from feedback_classifier.model.enrichment import enrich
+from feedback_classifier.model.persist import load_model, read_model_metadata
+from feedback_classifier.model.sentiment import AspectSentiment, overall_polarity, parse_opinions
+from feedback_classifier.taxonomy import load_taxonomy
+
+runner = CliRunner()
+CX = load_taxonomy("cx-default")
+
+# (text, labels, opinions): each row praises or blames delivery and/or price, some both at once
+ROWS = [
+    ("the courier was late", "Delivery", "Delivery=negative"),
+    ("fast delivery, thank you", "Delivery", "Delivery=positive"),
+    ("delivery was quick", "Delivery", "Delivery=positive"),
+    ("slow delivery again", "Delivery", "Delivery=negative"),
+    ("too expensive", "Price", "Price=negative"),
+    ("great price", "Price", "Price=positive"),
+    ("cheap and good value", "Price", "Price=positive"),
+    ("prices are a rip off", "Price", "Price=negative"),
+    ("fast delivery but too expensive", "Delivery; Price", "Delivery=positive; Price=negative"),
+    ("great price but slow delivery", "Delivery; Price", "Price=positive; Delivery=negative"),
+]
+
+
+@pytest.fixture
+def opinions_csv(tmp_path):
+    path = tmp_path / "opinions.csv"
+    rows = [(t, lab, ops, f"r{i % 7}") for i, (t, lab, ops) in enumerate(ROWS * 4)]
+    pd.DataFrame(rows, columns=["comment", "labels", "polarities", "review"]).to_csv(path, index=False)
+    return path
+
+
+def test_each_category_of_a_mixed_comment_gets_its_own_polarity():
+    texts, cats, pols = [], [], []
+    for text, _, cell in ROWS * 3:
+        for item in cell.split("; "):
+            cat, pol = item.split("=")
+            texts.append(text)
+            cats.append(cat)
+            pols.append(pol)
+    model = AspectSentiment(C=10).fit(texts, cats, pols)
+    assert model.predict(["quick delivery but a rip off"] * 2, ["Delivery", "Price"]) == ["positive", "negative"]
+    assert model.predict(["nice price, but the courier was late"] * 2, ["Price", "Delivery"]) == [
+        "positive", "negative"]
+
+
+def test_opinion_cells_keep_every_opinion_and_read_conflict_as_both():
+    assert parse_opinions(CX, "Price=negative; Price=positive") == [(("price", None), "negative"),
+                                                                  (("price", None), "positive")]
+    assert parse_opinions(CX, "Delivery > Courier=CONFLICT") == [(("delivery", "courier"), "positive"),
+                                                                (("delivery", "courier"), "negative")]
+    assert parse_opinions(CX, float("nan")) == []
+
+
+@pytest.mark.parametrize("cell", ["Price", "Price=great", "Pryce=negative"])
+def test_a_bad_opinion_cell_is_a_one_line_error_naming_the_row(cell):
+    with pytest.raises(LabelError, match="row 4") as err:
+        parse_opinions(CX, cell, row=4, column="polarities")
+    assert "\n" not in str(err.value)
+
+
+@given(st.lists(st.sampled_from(["positive", "negative", "neutral"]), max_size=6))
+def test_overall_polarity_is_mixed_exactly_when_praise_and_complaint_meet(polarities):
+    overall = overall_polarity(polarities)
+    both = "positive" in polarities and "negative" in polarities
+    assert (overall == "mixed") == both
+    if not both:
+        assert overall in set(polarities) | {"neutral"}
+
+
+def test_enrich_gives_one_polarity_per_category_in_the_order_of_categories():
+    df = pd.DataFrame({"c": ["The courier was rude but delivery was fast", "Too expensive", "ok", None,
+                             "Поддержка не отвечает, а цены растут"]})
+    out = enrich(df, default_model(), "c")
+    for cats, tones, overall in zip(out["categories"], out["category_sentiment"], out["sentiment"]):
+        names = [x for x in cats.split("; ") if x]
+        judged = [x.rsplit("=", 1) for x in tones.split("; ") if x]
+        assert [name for name, _ in judged] == names
+        assert all(pol in ("positive", "negative", "neutral") for _, pol in judged)
+        if judged:
+            assert overall == overall_polarity([pol for _, pol in judged])
+    assert out["sentiment"].iloc[3] == "" and out["category_sentiment"].iloc[3] == ""
+    assert out["sentiment"].iloc[1] == "negative"
+
+
+def test_evidence_names_the_words_behind_a_polarity():
+    out = enrich(pd.DataFrame({"c": ["The courier was two days late"]}), default_model(), "c", explain=True)
+    assert "(negative" in out["evidence"].iloc[0]
+
+
+def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opinions_csv, tmp_path):
+    model_path = tmp_path / "m.fcmodel"
+    result = runner.invoke(app, ["train", str(opinions_csv), "--text-col", "comment", "--group-col", "review",
+                                 "--sentiment-col", "polarities", "--cv", "2", "--out", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "polarity accuracy" in result.output
+    assert 0.0 <= read_model_metadata(model_path)["metrics"]["polarity_accuracy"] <= 1.0
+    model = load_model(model_path)
+    assert model.sentiment_.predict(["fast delivery but too expensive"] * 2,
+                                    [("delivery", None), ("price", None)]) == ["positive", "negative"]
+    result = runner.invoke(app, ["evaluate", str(opinions_csv), "--model", str(model_path), "--text-col", "comment",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    report = json.loads(result.output)
+    assert report["polarity_opinions"] == 12 * 4
+    assert report["polarity_accuracy"] > 0.8 and 0.0 < report["joint_micro_f1"] <= 1.0
+
+
+def test_train_with_a_bad_sentiment_cell_fails_cleanly(tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"text": ["late", "cheap"] * 3, "labels": ["Delivery", "Price"] * 3,
+                  "polarities": ["Delivery=negative", "Price=good"] * 3}).to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--sentiment-col", "polarities", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "Traceback" not in result.output
+
+
+def test_classify_with_given_categories_adds_only_their_sentiment(tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    pd.DataFrame({"id": [1, 2, 3], "text": ["Fast delivery but the box was crushed", "", "Way too expensive"],
+                  "coded": ["Delivery > Packaging; Delivery > Delivery time", "Price", "Price"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded",
+                                 "--out", str(dst)])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert list(out.columns) == ["id", "text", "coded", "category_sentiment", "sentiment"]
+    first = [x.rsplit("=", 1)[0] for x in out["category_sentiment"][0].split("; ")]
+    assert first == ["Delivery and logistics > Packaging", "Delivery and logistics > Delivery time"]
+    assert out["category_sentiment"][1] == "" and out["sentiment"][2] == "negative"
+
+
+def test_classify_with_an_unknown_given_category_names_the_row(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["fine", "late"], "coded": ["Price", "Delivery > Curier"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded",
+                                 "--out", str(tmp_path / "o.csv"), "--quiet"])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "Traceback" not in result.output
+
+
+def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    pd.DataFrame({"text": ["late courier", "too expensive"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--no-sentiment", "--out", str(dst)])
+    assert result.exit_code == 0, result.output
+    assert "sentiment" not in pd.read_csv(dst).columns and "category_sentiment" not in pd.read_csv(dst).columns
+
+
+def test_drivers_polarity_negative_counts_complaints_only(tmp_path):
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"nps": [1, 2, 9, 10, 3, 9],
+                  "categories": ["Price and value"] * 4 + ["", ""],
+                  "category_sentiment": ["Price and value=negative", "Price and value=negative",
+                                         "Price and value=positive", "Price and value=positive", "", ""]}).to_csv(
+        src, index=False)
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "negative", "--boot", "0",
+                                 "--min-n", "1", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "d.csv")
+    price = table[table["category"] == "Price and value"].iloc[0]
+    assert price["mentions"] == 2
+    split = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1",
+                                "--out", str(tmp_path / "all.csv")])
+    assert split.exit_code == 0, split.output
+    row = pd.read_csv(tmp_path / "all.csv").query("category == 'Price and value'").iloc[0]
+    assert (row["mentions"], row["complaints"], row["praise"]) == (4, 2, 2)
+    missing = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "positive",
+                                  "--categories-col", "categories", "--boot", "0"])
+    assert missing.exit_code == 0
+    pd.DataFrame({"nps": [1], "categories": ["Price and value"]}).to_csv(tmp_path / "old.csv", index=False)
+    old = runner.invoke(app, ["drivers", str(tmp_path / "old.csv"), "--score-col", "nps", "--polarity", "negative"])
+    assert old.exit_code == 1 and "category_sentiment" in old.output
+
+
+def test_route_puts_complaints_first_and_complaints_only_leaves_praise_out(tmp_path):
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["cheap, love it", "way too expensive", "fair price"], "nps": [3, 9, 2],
+                  "categories": ["Price and value"] * 3, "confidence": [0.9] * 3, "needs_review": [False] * 3,
+                  "category_sentiment": ["Price and value=positive", "Price and value=negative",
+                                         "Price and value=positive"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    queue = pd.read_csv(tmp_path / "q" / "pricing.csv")
+    assert queue["comment"].tolist()[0] == "way too expensive" and queue["complaint"].tolist() == [True, False, False]
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--complaints-only", "--out-dir", str(tmp_path / "q2")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "q2" / "pricing.csv")["comment"].tolist() == ["way too expensive"]
