@@ -123,23 +123,29 @@ def route(
         entries = team_rows.get(team, [])
         positions = np.array([p for p, _ in entries], dtype=int)
         queues[team] = build(positions, [names for _, names in entries])
-        summary_rows.append({"team": team, "comments": len(positions), "detractors": int(detractor[positions].sum()),
-                             "review": int(rows.needs_review[positions].sum())})
+        summary_rows.append(_summary_row(team, positions, detractor, rows.needs_review[positions].sum()))
     review_positions = rows.review_positions()
     review_names = review_categories(cells, review_positions, parsed)
     if complaints_only:
-        kept = [k for k, (p, names) in enumerate(zip(review_positions, review_names)) if complaint_of(p, names)]
-        review_positions, review_names = review_positions[kept], [review_names[k] for k in kept]
+        review_positions, review_names = _complaints_in(review_positions, review_names, complaint_of)
     review = build(review_positions, review_names)
-    summary_rows.append({"team": REVIEW_QUEUE, "comments": len(review_positions),
-                         "detractors": int(detractor[review_positions].sum()), "review": len(review_positions)})
+    summary_rows.append(_summary_row(REVIEW_QUEUE, review_positions, detractor, len(review_positions)))
     junk_positions = np.flatnonzero(rows.junk)
     junk = build(junk_positions, review_categories(cells, junk_positions, parsed))
-    summary_rows.append({"team": JUNK_QUEUE, "comments": len(junk_positions),
-                         "detractors": int(detractor[junk_positions].sum()),
-                         "review": int(rows.needs_review[junk_positions].sum())})
+    summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, rows.needs_review[junk_positions].sum()))
     return RoutingResult(queues=queues, review=review, summary=summary_frame(summary_rows), file_stems=file_stems(teams),
                          junk=junk)
+
+
+def _summary_row(team: str, positions: np.ndarray, detractor: np.ndarray, review: int) -> dict:
+    return {"team": team, "comments": len(positions), "detractors": int(detractor[positions].sum()),
+            "review": int(review)}
+
+
+def _complaints_in(positions: np.ndarray, names: list[str], complaint_of) -> tuple[np.ndarray, list[str]]:
+    """The review rows that are complaints (``--complaints-only`` leaves praise out of every queue)."""
+    kept = [k for k, (p, n) in enumerate(zip(positions, names)) if complaint_of(p, n)]
+    return positions[kept], [names[k] for k in kept]
 
 
 def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool):

@@ -76,9 +76,7 @@ def drivers_file(
     from feedback_classifier.insights import compute_drivers
     from feedback_classifier.tableio import read_table, resolve_column
 
-    out = Path(out) if out is not None else None
-    if out is not None and not out.parent.is_dir():
-        raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
+    out = _checked_out(out)
     df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
                     encoding_errors=encoding_errors)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
@@ -95,19 +93,8 @@ def drivers_file(
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
         confidence=confidence, taxonomy=taxonomy, source=str(data),
     )
-    if audit_sample is not None:
-        from feedback_classifier.insights.quantify import correct_drivers_result
-        from feedback_classifier.jobs.audit_sample import sample_error_rates
-        from feedback_classifier.taxonomy import load_taxonomy
-
-        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
-        result = correct_drivers_result(result, rates, tax, seed=seed)
-    if polarity is None and "category_sentiment" in df.columns:
-        from feedback_classifier.insights.polarity import add_polarity_counts
-
-        # each category's mentions split into complaints and praise
-        result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
+    result = _annotate(result, df, data=data, taxonomy=taxonomy, text_col=text_col, model=model,
+                       audit_sample=audit_sample, polarity=polarity, seed=seed)
     paths = _write_tables(result, out) if out is not None else []
     chart_paths = []
     if charts is not None:
@@ -127,6 +114,31 @@ def _classify(df, data, text_col: str, model: Any):
     clf, tax = load_model_and_taxonomy(model, None)
     return enrich(df, clf, text_col), tax
 
+
+
+def _checked_out(out: str | Path | None) -> Path | None:
+    out = Path(out) if out is not None else None
+    if out is not None and not out.parent.is_dir():
+        raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
+    return out
+
+
+def _annotate(result, df, *, data, taxonomy, text_col, model, audit_sample, polarity, seed):
+    """The drivers result with error-corrected shares (``audit_sample``) and each category's
+    complaints and praise (from ``category_sentiment``, unless one polarity was kept)."""
+    if audit_sample is not None:
+        from feedback_classifier.insights.quantify import correct_drivers_result
+        from feedback_classifier.jobs.audit_sample import sample_error_rates
+        from feedback_classifier.taxonomy import load_taxonomy
+
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
+        result = correct_drivers_result(result, rates, tax, seed=seed)
+    if polarity is None and "category_sentiment" in df.columns:
+        from feedback_classifier.insights.polarity import add_polarity_counts
+
+        result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
+    return result
 
 def _with_polarity(df, polarity: str, data):
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
