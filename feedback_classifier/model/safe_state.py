@@ -47,10 +47,12 @@ def own_types() -> dict[str, type]:
     from feedback_classifier.model.embedders import MiniLMEmbedder
     from feedback_classifier.model.estimator import FeedbackClassifier
     from feedback_classifier.model.features import _TextFeatures
+    from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.static_vectors import StaticEmbedder
 
     return {
         "FeedbackClassifier": FeedbackClassifier,
+        "AspectSentiment": AspectSentiment,
         "_TextFeatures": _TextFeatures,
         "MiniLMEmbedder": MiniLMEmbedder,
         "StaticEmbedder": StaticEmbedder,
