@@ -111,7 +111,30 @@ def train_default_model():
         taxonomy.parse_labels(cell, row=i + 1, column="labels", source=str(EXAMPLES_FILE))
         for i, cell in enumerate(examples["labels"].tolist())
     ]
-    return FeedbackClassifier(taxonomy=taxonomy, **DEFAULT_MODEL_PARAMS).fit(texts, labels), len(texts)
+    extra_texts, extra_labels = taxonomy_knowledge(taxonomy)
+    model = FeedbackClassifier(taxonomy=taxonomy, **DEFAULT_MODEL_PARAMS).fit(texts + extra_texts, labels + extra_labels)
+    return with_keyword_rules(model), len(texts) + len(extra_texts)
+
+
+def taxonomy_knowledge(taxonomy) -> tuple[list[str], list[list]]:
+    """What the taxonomy itself teaches the default model, besides the bundled examples: each
+    category's keywords, names (both languages) and description as a short labelled example.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> texts, labels = taxonomy_knowledge(load_taxonomy(DEFAULT_TAXONOMY))
+    >>> len(texts) == len(labels) > 300
+    True
+    """
+    from feedback_classifier.model.weak import taxonomy_examples
+
+    return taxonomy_examples(taxonomy)
+
+
+def with_keyword_rules(model):
+    """Mark a model so that ``enrich`` also lets categories its taxonomy's keywords clearly name
+    through (model/segments.py), and return it."""
+    model.keyword_rules_ = True
+    return model
 
 
 def default_model():
@@ -135,7 +158,7 @@ def default_model():
         model = None
         if path.exists():
             try:
-                model = load_model(path)
+                model = with_keyword_rules(load_model(path))
             except ModelFileError:
                 model = None  # a stale or damaged cache entry: rebuild it
         if model is None:
