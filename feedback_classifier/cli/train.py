@@ -8,7 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
-from feedback_classifier.cli.render import confusions_table, console, metrics_table, per_category_table
+from feedback_classifier.cli.render import (
+    caught_table,
+    confusions_table,
+    console,
+    metrics_table,
+    per_category_table,
+)
 
 LabelledData = Annotated[Path, typer.Argument(help="Labelled table: CSV/TSV, XLSX, Parquet or JSONL.")]
 
@@ -32,13 +38,24 @@ def train_command(
              "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
              "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     )] = "none",
+    no_labels: Annotated[bool, typer.Option(
+        "--no-labels",
+        help="No labelled comments: learn from the --taxonomy's keywords, names and descriptions and from "
+             "the file's own comments (weak labels, then self-training); prints what each category caught.",
+    )] = False,
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
     Example: feedback-classifier train labelled.csv --text-col comment --labels-col labels --taxonomy cx-default --out models/cx.joblib
+
+    Without labels: feedback-classifier train comments.csv --text-col comment --taxonomy my.yaml --no-labels --out models/my.joblib
     """
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS
+
+    if no_labels:
+        _train_without_labels(data, out, text_col, taxonomy)
+        return
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
@@ -53,6 +70,21 @@ def train_command(
         console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
         typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
                    f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+    typer.echo(f"Saved model to {result.path}")
+
+
+def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Optional[str]) -> None:
+    from feedback_classifier.jobs import train_without_labels_file
+
+    if taxonomy is None:
+        raise typer.BadParameter("--no-labels needs --taxonomy: its keywords are what the model starts from",
+                                 param_hint="--taxonomy")
+    result = train_without_labels_file(data, out, text_col=text_col, taxonomy=taxonomy)
+    tax = result.model.taxonomy_
+    typer.echo(f"Trained without labels on {result.rows:,} comments in {result.fit_seconds:.1f} s; taxonomy "
+               f"'{tax.name}': {result.weak:,} comments labelled by keywords, {result.self_trained:,} more by "
+               "self-training. Not validated against labels: check the examples below.")
+    console.print(caught_table(result.caught, tax, result.rows))
     typer.echo(f"Saved model to {result.path}")
 
 

@@ -112,7 +112,7 @@ def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple]) -> lis
             j = position.get(label)
             if j is None:
                 continue
-            if label[1] is not None:
+            if label[1] is not None or label[0] not in children_of:
                 clear[j] = phrases
             else:
                 own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]

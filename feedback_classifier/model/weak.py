@@ -60,13 +60,16 @@ def weak_labels(matcher: KeywordMatcher, texts: Sequence[str]) -> list[list]:
     >>> weak_labels(m, ["the courier was rude", "nice weather"])
     [[('delivery', 'courier')], []]
     """
+    has_children = {label[0] for label in matcher.taxonomy.labels if label[1] is not None}
     out = []
     for hits in matcher.match(texts):
         children = [label for label in hits if label[1] is not None]
         with_child = {label[0] for label in children}
+        # a parent with children needs two of its own phrases (its words are the general ones)
         parents = [
             label for label, phrases in hits.items()
-            if label[1] is None and label[0] not in with_child and len(phrases) >= 2
+            if label[1] is None and label[0] not in with_child
+            and (len(phrases) >= 2 or label[0] not in has_children)
         ]
         out.append(sorted(children + parents, key=str))
     return out
@@ -123,3 +126,25 @@ def _without_keywords(matcher: KeywordMatcher, text: str) -> str:
     matched = {tok for phrases in matcher.match_tokens(matcher.analyzer(text)).values() for p in phrases
                for tok in matcher.analyzer(p)}
     return " ".join(w for w in text.split() if not set(matcher.analyzer(w)) & matched)
+
+
+def caught_by_category(model, texts: Sequence[str], examples: int = 2) -> list[tuple]:
+    """``[(label, comments caught, [example comments])]`` for every class of ``model``, as
+    ``enrich`` would tag ``texts`` (parts and keyword rules included), most caught first.
+
+    >>> from feedback_classifier.model.default import default_model
+    >>> rows = caught_by_category(default_model(), ["the courier was rude", "too expensive"])
+    >>> [(label, n) for label, n, _ in rows if label == ("delivery", "courier")]
+    [(('delivery', 'courier'), 1)]
+    """
+    from feedback_classifier.model.segments import combined_proba, uses_parts
+
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    parts = uses_parts(model)
+    P = combined_proba(model, texts, matcher=parts.matcher if parts else None)
+    fired = np.asarray(model.predict_from_proba(P), dtype=bool)
+    rows = []
+    for j, label in enumerate(model.classes_):
+        hit = np.flatnonzero(fired[:, j])
+        rows.append((label, len(hit), [texts[i] for i in hit[:examples]]))
+    return sorted(rows, key=lambda r: -r[1])
