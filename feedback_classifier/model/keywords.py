@@ -84,7 +84,7 @@ class KeywordMatcher:
 
         >>> from feedback_classifier.taxonomy import load_taxonomy
         >>> tax = load_taxonomy("cx-default")
-        >>> KeywordMatcher(tax).matrix(["too expensive"], tax.labels)[0].sum() > 0
+        >>> bool(KeywordMatcher(tax).matrix(["too expensive"], tax.labels)[0].sum() > 0)
         True
         """
         position = {label: j for j, label in enumerate(classes)}
