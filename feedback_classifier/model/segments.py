@@ -27,6 +27,8 @@ _SPLIT_RE = re.compile(
     re.IGNORECASE,
 )
 _MIN_WORDS = 2
+# A part's probabilities count at this share: a short part has less context than the whole.
+PART_WEIGHT = 1.0
 _QUOTE_CHARS = 60
 
 
@@ -78,7 +80,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         owners.extend([i] * len(parts))
     best_part = np.full(P.shape, -1, dtype=np.int64)
     if seg_texts:
-        Ps = np.asarray(model.predict_proba(seg_texts), dtype=float)
+        Ps = np.asarray(model.predict_proba(seg_texts), dtype=float) * PART_WEIGHT
         for k, i in enumerate(owners):
             better = Ps[k] > P[i]
             P[i, better] = Ps[k, better]
