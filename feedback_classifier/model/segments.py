@@ -15,6 +15,7 @@ labels): a category whose own keywords match gets at least its decision threshol
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts.
 _SPLIT_RE = re.compile(
-    r"(?<=[.!?…])\s+|[;\n\r]+\s*|\s*[,–—-]\s+(?=(?:but|however|also|plus|and also|and then|though|"
+    r"(?<=[.!?…])\s+|[;\n\r]+|[,–—-]\s+(?=(?:but|however|also|plus|and also|and then|though|"
     r"но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b)",
     re.IGNORECASE,
 )
@@ -67,8 +68,17 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     """
     texts = list(texts)
     explained = None
+    vocab_keywords = _vocabulary_keywords(model, matcher)
+    K = None
     if with_evidence:
         P, explained = model.predict_proba_and_explain(texts, top_k=top_k)
+        if vocab_keywords is not None:
+            K = vocab_keywords.clear(model.features_._parts(model._analyze(texts)).Xw)
+    elif vocab_keywords is not None:
+        # one analysis and feature pass for the probabilities and the keyword hits
+        parts = model.features_._parts(model._analyze(texts))
+        P = model._calibrate(np.asarray(model._scores(parts, texts), dtype=np.float64))
+        K = vocab_keywords.clear(parts.Xw)
     else:
         P = model.predict_proba(texts)
     P = np.array(P, dtype=float)
@@ -87,15 +97,16 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
             best_part[i, better] = k
     hits = None
     if matcher is not None:
-        thresholds = np.asarray(model.thresholds_, dtype=float)
-        hits = keyword_hits(matcher, texts, model.classes_)
-        K = np.zeros(P.shape, dtype=bool)
-        for i, by_label in enumerate(hits):
-            for j in by_label:
-                K[i, j] = True
-        P = np.where(K, np.maximum(P, thresholds), P)
+        if K is None:  # a model without a word vocabulary: match the texts themselves
+            hits = keyword_hits(matcher, texts, model.classes_)
+            K = np.zeros(P.shape, dtype=bool)
+            for i, by_label in enumerate(hits):
+                K[i, list(by_label)] = True
+        P = np.where(K, np.maximum(P, np.asarray(model.thresholds_, dtype=float)), P)
     if not with_evidence:
         return P
+    if matcher is not None and hits is None:
+        hits = keyword_hits(matcher, texts, model.classes_)
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
 
 
@@ -145,6 +156,23 @@ def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[di
                 words_by_label[label] = words
         out.append(words_by_label)
     return out
+
+
+_VOCAB_KEYWORDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _vocabulary_keywords(model, matcher):
+    """The matcher as feature sets of ``model``'s vocabulary (cached per model), or None."""
+    if matcher is None or not hasattr(getattr(model, "features_", None), "word_vocab_"):
+        return None
+    found = _VOCAB_KEYWORDS.get(model)
+    if found is None or found[0] is not matcher:
+        from feedback_classifier.model.keywords import VocabularyKeywords
+
+        features = model.features_
+        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_))
+        _VOCAB_KEYWORDS[model] = found
+    return found[1]
 
 
 class _Parts:
