@@ -50,7 +50,7 @@ def classify_command(
     Example: feedback-classifier classify survey.csv --text-col comment --out survey_classified.csv --jobs 2
     """
     from feedback_classifier.jobs import classify_file
-    from feedback_classifier.model.default import load_model_and_taxonomy
+    from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
     if scheduler is not None and engine != "dask":
@@ -73,3 +73,5 @@ def classify_command(
             summary = classify_file(data, out, fmt=in_fmt, out_fmt=out_fmt, sheet=sheet, encoding=encoding, sep=sep,
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)
+    if not quiet:
+        typer.echo(f"Model: {describe_model(model, clf)}")

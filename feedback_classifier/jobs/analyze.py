@@ -36,7 +36,7 @@ from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights import detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.lang import check_language, majority_language
-from feedback_classifier.model.default import load_model_and_taxonomy
+from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
 from feedback_classifier.render import translate_drivers_table
 
@@ -214,6 +214,8 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     first = _head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
     notes: list[str] = []
     clf, tax = _model_for(model, taxonomy, first[text_col], notes)
+    if not notes:
+        notes.append(f"Model: {describe_model(model, clf)}")
     if lang is None:
         lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
