@@ -55,6 +55,9 @@ def _root(
 
     Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/
     """
+    from feedback_classifier.model import default as default_model_module
+
+    default_model_module.build_notice = lambda message: typer.echo(message, err=True)
 
 
 app.add_typer(taxonomy.app, name="taxonomy")

@@ -18,7 +18,7 @@ import os
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from feedback_classifier.errors import ModelFileError
 
@@ -33,6 +33,10 @@ EXAMPLE_SURVEY_FILE = _PACKAGE_DIR / "data" / "example_survey.csv"
 # words seen once still matter (min_df=1), and their label co-occurrences are not those of real
 # multi-topic comments, which the stacking stage would learn (stacking=False).
 DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1}
+
+# Called with a one-line message before the default model is built (first use with these
+# versions: ~30 s). The library never prints; the CLI sets this to print to stderr.
+build_notice: Callable[[str], None] | None = None
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
@@ -162,6 +166,9 @@ def default_model():
             except ModelFileError:
                 model = None  # a stale or damaged cache entry: rebuild it
         if model is None:
+            if build_notice is not None:
+                build_notice(f"Building the bundled default model (first use with this version, about half a "
+                             f"minute; cached in {path.parent})...")
             model, n_rows = train_default_model()
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
