@@ -63,7 +63,7 @@ def classify_command(
     Example: feedback-classifier classify survey.csv --text-col comment --out survey_classified.csv --jobs 2
     """
     from feedback_classifier.jobs import classify_file
-    from feedback_classifier.model.default import load_model_and_taxonomy
+    from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
     if scheduler is not None and engine != "dask":
@@ -90,6 +90,8 @@ def classify_command(
                                     skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)
+    if not quiet:
+        typer.echo(f"Model: {describe_model(model, clf)}")
 
 
 def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str) -> dict:

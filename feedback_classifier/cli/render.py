@@ -208,3 +208,14 @@ def confusions_table(report) -> Table:
     for row in report.confused_pairs.itertuples(index=False):
         table.add_row(row.true, row.predicted, str(row.count))
     return table
+
+
+def caught_table(caught, tax, rows: int, lang: str = "en") -> Table:
+    """What a model trained without labels tags in its own training comments: count and examples."""
+    table = Table(title=f"Comments each category caught (of {rows:,})")
+    for name, justify in (("category", "left"), ("comments", "right"), ("share", "right"), ("examples", "left")):
+        table.add_column(name, justify=justify)
+    for label, n, examples in caught:
+        shown = " | ".join(e if len(e) <= 70 else e[:69] + "…" for e in examples)
+        table.add_row(tax.display_name(label, lang), f"{n:,}", f"{n / max(rows, 1):.1%}", shown or "-")
+    return table

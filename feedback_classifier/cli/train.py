@@ -8,7 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
-from feedback_classifier.cli.render import confusions_table, console, metrics_table, per_category_table
+from feedback_classifier.cli.render import (
+    caught_table,
+    confusions_table,
+    console,
+    metrics_table,
+    per_category_table,
+)
 
 LabelledData = Annotated[Path, typer.Argument(help="Labelled table: CSV/TSV, XLSX, Parquet or JSONL.")]
 
@@ -44,13 +50,24 @@ def train_command(
         help="Column of opinions like 'Price=negative; Service > Staff=positive' (positive, negative, neutral; "
              "'conflict' counts as one positive and one negative opinion): the model also learns each category's "
              "polarity. Without it, the bundled bilingual sentiment model judges polarities.")] = None,
+    no_labels: Annotated[bool, typer.Option(
+        "--no-labels",
+        help="No labelled comments: learn from the --taxonomy's keywords, names and descriptions and from "
+             "the file's own comments (weak labels, then self-training); prints what each category caught.",
+    )] = False,
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
     Example: feedback-classifier train labelled.csv --text-col comment --labels-col labels --taxonomy cx-default --out models/cx.joblib
+
+    Without labels: feedback-classifier train comments.csv --text-col comment --taxonomy my.yaml --no-labels --out models/my.joblib
     """
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS
+
+    if no_labels:
+        _train_without_labels(data, out, text_col, taxonomy)
+        return
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
@@ -72,6 +89,21 @@ def train_command(
         if "polarity_accuracy" in r.extra:
             typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
                        f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
+    typer.echo(f"Saved model to {result.path}")
+
+
+def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Optional[str]) -> None:
+    from feedback_classifier.jobs import train_without_labels_file
+
+    if taxonomy is None:
+        raise typer.BadParameter("--no-labels needs --taxonomy: its keywords are what the model starts from",
+                                 param_hint="--taxonomy")
+    result = train_without_labels_file(data, out, text_col=text_col, taxonomy=taxonomy)
+    tax = result.model.taxonomy_
+    typer.echo(f"Trained without labels on {result.rows:,} comments in {result.fit_seconds:.1f} s; taxonomy "
+               f"'{tax.name}': {result.weak:,} comments labelled by keywords, {result.self_trained:,} more by "
+               "self-training. Not validated against labels: check the examples below.")
+    console.print(caught_table(result.caught, tax, result.rows))
     typer.echo(f"Saved model to {result.path}")
 
 

@@ -6,10 +6,17 @@ from feedback_classifier.jobs.drivers import DriversFileResult, drivers_file
 from feedback_classifier.jobs.report import ReportFileResult, report_file
 from feedback_classifier.jobs.route import RouteFileResult, route_file
 from feedback_classifier.jobs.taxonomy import InferredTaxonomy, infer_taxonomy_file
-from feedback_classifier.jobs.train import TrainResult, evaluate_file, train_file
+from feedback_classifier.jobs.train import (
+    ColdStartResult,
+    TrainResult,
+    evaluate_file,
+    train_file,
+    train_without_labels_file,
+)
 
 __all__ = [
     "AnalyzeResult",
+    "ColdStartResult",
     "ClassifySummary",
     "DriversFileResult",
     "InferredTaxonomy",
@@ -24,4 +31,5 @@ __all__ = [
     "report_file",
     "route_file",
     "train_file",
+    "train_without_labels_file",
 ]

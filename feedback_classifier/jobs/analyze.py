@@ -37,7 +37,7 @@ from feedback_classifier.insights import ScoreSpec, detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
-from feedback_classifier.model.default import load_model_and_taxonomy
+from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
 from feedback_classifier.render import translate_drivers_table
 from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table, peek_table, resolve_column
@@ -234,9 +234,11 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     require_columns(columns, list(dict.fromkeys(needed)), source=str(data))
     if keep:
         require_columns(columns, list(keep), source=str(data))
-    clf, tax = load_model_and_taxonomy(model, taxonomy)
     first = head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
     notes = [note for note in [export_note(head[0])] if note]  # header rows skipped: said, not silent
+    clf, tax = _model_for(model, taxonomy, first[text_col], notes)
+    if not any(note.startswith(("Model:", "Trained")) for note in notes):
+        notes.append(f"Model: {describe_model(model, clf)}")
     if lang is None:
         lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
@@ -253,6 +255,26 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
     return _Plan(clf, tax, lang, period_col, list(keep), notes)
+
+
+def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str]):
+    """The classifier and taxonomy to run: a model given, the bundled default, or, for a taxonomy
+    of the user's without a model, one trained without labels on the first comments."""
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
+    from feedback_classifier.model.weak import fit_without_labels
+    from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+
+    if model is not None or taxonomy is None:
+        return load_model_and_taxonomy(model, taxonomy)
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    if tax.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
+        return load_model_and_taxonomy(None, tax)
+    texts = [t for t in comments.tolist() if isinstance(t, str) and t.strip()]
+    clf, info = fit_without_labels(tax, texts)
+    notes.append(f"Model: no --model for taxonomy '{tax.name}', so one was trained without labels on its keywords "
+                 f"and the first {len(texts):,} comments ({info['weak']:,} labelled by keywords); "
+                 "train one on labelled comments for better results")
+    return clf, tax
 
 
 _COMMENT_KEY, _REVIEW_KEY = "__has_comment__", "__needs_review__"

@@ -187,6 +187,49 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     return metrics
 
 
+@dataclass
+class ColdStartResult:
+    """What ``train_without_labels_file`` did: the model, where it went, what it caught."""
+
+    model: object
+    path: object
+    rows: int
+    weak: int
+    self_trained: int
+    caught: list
+    fit_seconds: float
+
+
+def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy) -> ColdStartResult:
+    """Train a model for ``taxonomy`` with no labelled comments (``train --no-labels``): weak
+    labels from its keywords on the file's comments, then self-training (``model.weak``).
+
+    ``caught`` lists per category how many of the file's comments it tags, with examples.
+
+    >>> import tempfile, pandas as pd
+    >>> d = tempfile.mkdtemp()
+    >>> pd.DataFrame({"comment": ["the courier was late", "prices are too high", "ok"] * 8}).to_csv(
+    ...     f"{d}/c.csv", index=False)
+    >>> r = train_without_labels_file(f"{d}/c.csv", f"{d}/m.joblib", text_col="comment", taxonomy="cx-default")
+    >>> r.rows, r.weak > 0, r.caught[0][1] > 0
+    (24, True, True)
+    """
+    from feedback_classifier.model.weak import caught_by_category, fit_without_labels
+
+    df = read_table(data)
+    require_columns(df, [text_col], source=str(data))
+    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    texts = [t for t in ("" if _missing(v) else str(v) for v in df[text_col].tolist()) if t.strip()]
+    if not texts:
+        raise LabelError(f"{data}: column '{text_col}' has no comments to learn from.")
+    start = time.perf_counter()
+    model, info = fit_without_labels(taxonomy, texts)
+    fit_seconds = time.perf_counter() - start
+    path = save_model(model, out, metrics={"trained_without_labels": 1.0}, training_rows=len(texts))
+    return ColdStartResult(model, path, len(texts), info["weak"], info["self_trained"],
+                           caught_by_category(model, texts), fit_seconds)
+
+
 def evaluate_file(
     data, model_path, *, text_col: str = "text", labels_col: str = "labels", sentiment_col: str | None = None,
     read_options: dict | None = None,

@@ -231,10 +231,19 @@ def _category_strings(model: Any, fired: np.ndarray, lang: str):
 def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False):
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
+    from feedback_classifier.model.segments import combined_proba, uses_parts
+
+    parts = uses_parts(model)
     probas, evidence = [], []
     for i in range(0, len(texts), _MODEL_BATCH):
         batch = texts[i : i + _MODEL_BATCH]
-        if with_evidence:
+        if parts:
+            # each sentence / clause of a long comment is scored too (model/segments.py)
+            result = combined_proba(model, batch, matcher=parts.matcher, with_evidence=with_evidence,
+                                    top_k=_EXPLAIN_TOP_K)
+            proba, explained = result if with_evidence else (result, [])
+            evidence.extend(explained)
+        elif with_evidence:
             proba, explained = model.predict_proba_and_explain(batch, top_k=_EXPLAIN_TOP_K)
             evidence.extend(explained)
         else:

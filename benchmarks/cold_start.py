@@ -1,0 +1,73 @@
+"""The cold start (``train --no-labels``) against the keyword matcher it starts from.
+
+Not a test: prints its numbers. Run from the repository root:
+
+    OMP_NUM_THREADS=1 python benchmarks/cold_start.py [--data ../shared/data] [--repeats 3]
+
+A user taxonomy with keywords (``taxonomies/semeval-restaurants.yaml``) and the SemEval-2016
+restaurant sentences (en, ru; see ../shared/README.md; research use, read from outside the
+project) with their labels hidden. Reviews are split in two at random (seeded, grouped by
+``review_id``): the model learns without labels from one half's sentences, and both it and the
+keyword matcher alone (the categories whose keywords clearly occur, ``model.weak.weak_labels``)
+are scored on the other half's true labels: micro-F1 over (sentence, category) pairs, full path
+and parent. Repeated over ``--repeats`` splits; mean and spread are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's package, not another installed copy
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
+from feedback_classifier.model.keywords import KeywordMatcher  # noqa: E402
+from feedback_classifier.model.segments import combined_proba  # noqa: E402
+from feedback_classifier.model.weak import fit_without_labels, weak_labels  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+
+
+def one_split(df: pd.DataFrame, tax, seed: int) -> dict[str, tuple[float, float]]:
+    reviews = df["review_id"].unique()
+    rng = np.random.default_rng(seed)
+    learn = set(rng.choice(reviews, size=len(reviews) // 2, replace=False))
+    train, test = df[df["review_id"].isin(learn)], df[~df["review_id"].isin(learn)]
+    gold = [tax.parse_labels(c) for c in test["labels"]]
+    texts = test["text"].tolist()
+    matcher = KeywordMatcher(tax)
+    kw = evaluate_predictions(gold, weak_labels(matcher, texts), tax)
+    model, _ = fit_without_labels(tax, train["text"].tolist())
+    fired = model.predict_from_proba(combined_proba(model, texts, matcher=matcher))
+    pred = [[model.classes_[j] for j in np.flatnonzero(row)] for row in fired]
+    cold = evaluate_predictions(gold, pred, tax)
+    return {"keywords only": (kw.path_micro_f1, kw.parent_micro_f1),
+            "--no-labels": (cold.path_micro_f1, cold.parent_micro_f1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    tax = load_taxonomy(ROOT / "taxonomies" / "semeval-restaurants.yaml")
+    for lang in ("en", "ru"):
+        df = pd.read_csv(args.data / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str).fillna("")
+        runs = [one_split(df, tax, seed) for seed in range(args.repeats)]
+        for name in ("keywords only", "--no-labels"):
+            path = np.array([r[name][0] for r in runs])
+            parent = np.array([r[name][1] for r in runs])
+            print(f"{lang}  {name:14} path micro-F1 {path.mean():.3f} (sd {path.std():.3f})   "
+                  f"parent micro-F1 {parent.mean():.3f} (sd {parent.std():.3f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The bundled default model and the keyword matcher on real, human-coded comments nobody on the project wrote.
+
+Not a test: prints its numbers. Run from the repository root:
+
+    OMP_NUM_THREADS=1 python benchmarks/real_comments.py                 # data from ../shared/data
+    OMP_NUM_THREADS=1 python benchmarks/real_comments.py --data DIR --split dev
+
+Data sets (read from outside the project, never committed; see ../shared/README.md):
+
+- Banking77 (Casanueva et al. 2020, PolyAI-LDN/task-specific-datasets, CC BY 4.0): English
+  messages to a bank's support, each coded with one of 77 intents. ``banking77/train.csv`` is
+  the dev split, ``test.csv`` the held-out split. ``BANKING77_TO_CX`` below maps the intents
+  whose cx-default parent is clear; the other intents (identity checks, top-up limits,
+  questions about countries, ...) are left out rather than forced into a parent.
+- SemEval-2016 Task 5 restaurants, English and Russian (Pontiki et al. 2016; research use):
+  review sentences coded with ENTITY > ATTRIBUTE aspects. A restaurant is a service
+  business, so ``SEMEVAL_TO_CX`` maps SERVICE to Service, every PRICES attribute to Price and
+  value, FOOD/DRINKS QUALITY to Product quality, AMBIENCE and LOCATION to Store. Reviews are
+  split in two by a hash of ``review_id``: even = dev, odd = held-out. This is the only set of
+  real Russian comments available to the project here (no Russian support-ticket or
+  app-review set with topics could be fetched), so Russian numbers come from restaurant reviews.
+
+Per set and predictor, on the comments with a mapped code ("complaints" for Banking77):
+coverage (share given any category), parent accuracy (share whose predicted parents include a
+true one) and precision (share of predicted parents that are true). Predictors, in the same
+run: the default model as ``classify``/``analyze`` run it (``enrich``), and the keyword
+matcher alone (every parent whose cx-default keywords or names occur).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import sys
+import zlib
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pandas as pd  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's package, not another installed copy
+
+BANKING77_TO_CX = {
+    "payment": [
+        "card_payment_not_recognised", "transaction_charged_twice", "declined_card_payment", "declined_transfer",
+        "failed_transfer", "top_up_failed", "pending_card_payment", "pending_transfer", "pending_top_up",
+        "card_not_working", "contactless_not_working", "virtual_card_not_working", "card_acceptance",
+        "apple_pay_or_google_pay", "extra_charge_on_statement", "direct_debit_payment_not_recognised",
+        "cash_withdrawal_not_recognised", "wrong_amount_of_cash_received", "declined_cash_withdrawal",
+        "top_up_reverted", "reverted_card_payment?", "balance_not_updated_after_bank_transfer",
+        "balance_not_updated_after_cheque_or_cash_deposit", "transfer_not_received_by_recipient",
+        "pending_cash_withdrawal", "supported_cards_and_currencies", "visa_or_mastercard",
+        "card_payment_wrong_exchange_rate", "wrong_exchange_rate_for_cash_withdrawal",
+    ],
+    "price": [
+        "card_payment_fee_charged", "cash_withdrawal_charge", "transfer_fee_charged", "top_up_by_card_charge",
+        "top_up_by_bank_transfer_charge", "exchange_charge",
+    ],
+    "returns": ["request_refund", "Refund_not_showing_up"],
+    "delivery": ["card_arrival", "card_delivery_estimate"],
+    "digital": ["passcode_forgotten", "pin_blocked", "edit_personal_details", "terminate_account"],
+}
+
+SEMEVAL_TO_CX = {
+    "SERVICE > GENERAL": "service",
+    "FOOD > PRICES": "price", "DRINKS > PRICES": "price", "RESTAURANT > PRICES": "price",
+    "FOOD > QUALITY": "product", "DRINKS > QUALITY": "product",
+    "AMBIENCE > GENERAL": "store", "LOCATION > GENERAL": "store",
+}
+
+
+def banking77(data: Path, split: str) -> pd.DataFrame:
+    df = pd.read_csv(data / "banking77" / ("train.csv" if split == "dev" else "test.csv"))
+    parent_of = {intent: parent for parent, intents in BANKING77_TO_CX.items() for intent in intents}
+    df["gold"] = [{parent_of[c]} if c in parent_of else set() for c in df["category"]]
+    return df[df["gold"].map(bool)][["text", "gold"]]
+
+
+def semeval(data: Path, lang: str, split: str) -> pd.DataFrame:
+    df = pd.read_csv(data / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str).fillna("")
+    odd = df["review_id"].map(lambda r: zlib.crc32(r.encode()) % 2 == 1)
+    df = df[odd if split == "heldout" else ~odd].copy()
+    df["gold"] = [{SEMEVAL_TO_CX[x] for x in cell.split("; ") if x in SEMEVAL_TO_CX} for cell in df["labels"]]
+    return df[df["gold"].map(bool)][["text", "gold"]]
+
+
+def scores(gold: list[set], predicted: list[set]) -> dict[str, float]:
+    n = len(gold)
+    covered = sum(bool(p) for p in predicted)
+    right = sum(bool(p & g) for p, g in zip(predicted, gold))
+    n_pred = sum(len(p) for p in predicted)
+    true_pred = sum(len(p & g) for p, g in zip(predicted, gold))
+    return {"coverage": covered / n, "accuracy": right / n, "precision": true_pred / max(n_pred, 1)}
+
+
+def default_model_parents(texts: list[str]) -> list[set]:
+    from feedback_classifier.model import default_model, enrich
+
+    model = default_model()
+    out = enrich(pd.DataFrame({"t": texts}), model, "t")
+    tax = model.taxonomy_
+    return [{label[0] for label in tax.parse_labels(cell)} for cell in out["parent_categories"]]
+
+
+def keyword_parents(texts: list[str]) -> list[set]:
+    from feedback_classifier.model.keywords import KeywordMatcher
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    matcher = KeywordMatcher(load_taxonomy("cx-default"))
+    return [{label[0] for label in hits} for hits in matcher.match(texts)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--split", choices=["dev", "heldout"], default="heldout")
+    args = parser.parse_args()
+    sets = {
+        "banking77 (en)": banking77(args.data, args.split),
+        "semeval restaurants (en)": semeval(args.data, "en", args.split),
+        "semeval restaurants (ru)": semeval(args.data, "ru", args.split),
+    }
+    start = time.perf_counter()
+    default_model_parents(["warm up"])
+    print(f"default model ready in {time.perf_counter() - start:.1f} s; split: {args.split}")
+    print(f"{'set':26} {'n':>5}  {'predictor':14} {'coverage':>8} {'accuracy':>8} {'precision':>9}")
+    for name, df in sets.items():
+        texts, gold = df["text"].astype(str).tolist(), df["gold"].tolist()
+        results = {"default model": scores(gold, default_model_parents(texts)),
+                   "keywords only": scores(gold, keyword_parents(texts))}
+        for predictor, s in results.items():
+            print(f"{name:26} {len(texts):5d}  {predictor:14} {s['coverage']:8.1%} {s['accuracy']:8.1%} "
+                  f"{s['precision']:9.1%}")
+        ratio = results["default model"]["accuracy"] / max(results["keywords only"]["accuracy"], 1e-9)
+        print(f"{'':26} {'':5}  accuracy ratio default / keywords: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""What a taxonomy's own words say about a comment: keyword and phrase matching on lemmas.
+
+A category's keywords (and its names, in every language) are analysed with the same
+``TextAnalyzer`` the classifier uses, so matching works on lemmas: "couriers were late"
+matches the keyword "courier", "не хватает деталей" matches "не хватать деталь". Negation is
+part of the tokens (``not_work``, ``не_работать``), so "works" does not match "does not
+work", while the keyword "does not work" does. A phrase matches when its tokens occur in
+order within a short window (a word or two may sit between them: "took forever to arrive").
+
+A keyword listed under a child also counts for its parent. :class:`KeywordMatcher` is used
+by the bundled default model (a comment the model is unsure about still gets the category
+its keywords clearly name) and by the cold start without labels (``model.weak``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from feedback_classifier.lang import TextAnalyzer
+
+# Extra tokens allowed inside a multi-word phrase match ("took [so] forever").
+_GAP = 2
+# Keywords that are one of these lemmas say nothing on their own (they are in phrases).
+_WEAK = frozenset({"be", "do", "have", "not", "the", "a", "to", "of", "and", "не", "и", "в", "на", "быть", "с"})
+
+
+class KeywordMatcher:
+    """Match a taxonomy's keywords and category names against comments.
+
+    ``match(texts)`` gives, per comment, ``{label: [matched phrases]}`` for every
+    category (parent or full path) whose keywords occur; ``matrix(texts, classes)`` the
+    number of distinct matched phrases per class.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> m = KeywordMatcher(load_taxonomy("cx-default"))
+    >>> hits = m.match(["The couriers were rude", "Курьер опоздал, заказ не пришёл"])
+    >>> ("delivery", "courier") in hits[0], ("delivery", "courier") in hits[1]
+    (True, True)
+    >>> ("product", "defects") in m.match(["It does not work at all"])[0]
+    True
+    """
+
+    def __init__(self, taxonomy, analyzer=None, *, names: bool = True):
+        self.taxonomy = taxonomy
+        self.analyzer = analyzer or TextAnalyzer()
+        # first token -> [(phrase tokens, label, phrase text)]
+        self._index: dict[str, list[tuple[tuple[str, ...], tuple, str]]] = defaultdict(list)
+        for label in taxonomy.labels:
+            for phrase in self._phrases(label, names):
+                tokens = tuple(self.analyzer(phrase))
+                if not tokens or (len(tokens) == 1 and tokens[0] in _WEAK):
+                    continue
+                if all(tokens != seen for seen, seen_label, _ in self._index[tokens[0]] if seen_label == label):
+                    self._index[tokens[0]].append((tokens, label, phrase))  # "Курьер" = "курьер"
+        self._index = dict(self._index)
+        self._firsts = frozenset(self._index)
+
+    def _phrases(self, label, names: bool) -> list[str]:
+        words = list(self.taxonomy.keywords(label))
+        if names:
+            for lang in self.taxonomy.languages:
+                words.append(self.taxonomy.short_name(label, lang))
+        return list(dict.fromkeys(w for w in words if w and w.strip()))
+
+    def match_tokens(self, tokens: Sequence[str]) -> dict[tuple, list[str]]:
+        """``{label: matched phrases}`` for one comment's analyzer tokens; a child's hit also
+        counts for its parent."""
+        hits: dict[tuple, list[str]] = {}
+        # most comments contain no keyword at all: one C-level set intersection says so
+        if self._firsts.isdisjoint(tokens):
+            return hits
+        index = self._index
+        for start, token in enumerate(tokens):
+            entries = index.get(token)
+            if entries is None:
+                continue
+            for phrase, label, text in entries:
+                if len(phrase) == 1 or _matches_at(tokens, start, phrase):
+                    for target in (label, (label[0], None)) if label[1] is not None else (label,):
+                        found = hits.setdefault(target, [])
+                        if text not in found:
+                            found.append(text)
+        return hits
+
+    def match(self, texts: Sequence[str]) -> list[dict[tuple, list[str]]]:
+        """Per comment, ``{label: matched phrases}`` (see the class example)."""
+        return [self.match_tokens(self.analyzer(t)) for t in texts]
+
+    def matrix(self, texts: Sequence[str], classes: Sequence[tuple]) -> np.ndarray:
+        """``(n_texts, n_classes)`` counts of distinct matched phrases per class.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("cx-default")
+        >>> bool(KeywordMatcher(tax).matrix(["too expensive"], tax.labels)[0].sum() > 0)
+        True
+        """
+        position = {label: j for j, label in enumerate(classes)}
+        out = np.zeros((len(texts), len(classes)), dtype=np.int32)
+        for i, hits in enumerate(self.match(texts)):
+            for label, phrases in hits.items():
+                j = position.get(label)
+                if j is not None:
+                    out[i, j] = len(phrases)
+        return out
+
+
+def _matches_at(tokens: Sequence[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """Do ``phrase``'s tokens follow ``tokens[start]`` in order, with at most ``_GAP`` others
+    between consecutive ones?"""
+    pos = start
+    for want in phrase[1:]:
+        for k in range(pos + 1, min(len(tokens), pos + 2 + _GAP)):
+            if tokens[k] == want:
+                pos = k
+                break
+        else:
+            return False
+    return True
+
+
+class VocabularyKeywords:
+    """A matcher's phrases as sets of a fitted model's word n-gram features, so the keyword hits
+    of a whole batch come from one sparse product over the features the model computes anyway
+    (no second analysis of the texts: prediction stays at tens of thousands of comments/s).
+
+    A one-word phrase is its unigram feature; a longer one is present when all its consecutive
+    word pairs are (bigram features, so no gap inside the phrase here). Phrases outside the
+    model's vocabulary are never hit: the bundled default model trains on every keyword.
+    ``clear(Xw)`` is the ``(n, n_classes)`` boolean matrix of categories the keywords clearly
+    name: a child's own phrase, a parent without children's phrase, or two phrases of a parent.
+    """
+
+    def __init__(self, matcher: KeywordMatcher, vocab: dict, n_features: int, classes: Sequence[tuple]):
+        import scipy.sparse as sp
+
+        position = {label: j for j, label in enumerate(classes)}
+        parents_with_children = {label[0] for label in classes if label[1] is not None}
+        rows, cols, sizes, phrase_class = [], [], [], []
+        for entries in matcher._index.values():
+            for tokens, label, _text in entries:
+                grams = tokens if len(tokens) == 1 else [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+                ids = {vocab.get(g) for g in grams}
+                if None in ids or label not in position:
+                    continue
+                rows.extend(ids)
+                cols.extend([len(sizes)] * len(ids))
+                sizes.append(len(ids))
+                phrase_class.append(position[label])
+        k = len(sizes)
+        self.Q = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_features, k))
+        self.sizes = np.asarray(sizes, dtype=np.float32)
+        self.L = sp.csr_matrix((np.ones(k, dtype=np.float32), (np.arange(k), phrase_class)),
+                               shape=(k, len(classes)))
+        self.need = np.array([2 if (label[1] is None and label[0] in parents_with_children) else 1
+                              for label in classes], dtype=np.float32)
+
+    def clear(self, Xw) -> np.ndarray:
+        """``(n_docs, n_classes)`` bool: the categories the keywords clearly name in each doc."""
+        import scipy.sparse as sp
+
+        B = sp.csr_matrix((np.ones(len(Xw.data), dtype=np.float32), Xw.indices, Xw.indptr), shape=Xw.shape)
+        counts = sp.csr_matrix(B @ self.Q)
+        counts.data = (counts.data >= self.sizes[counts.indices] - 0.5).astype(np.float32)
+        counts.eliminate_zeros()
+        return (counts @ self.L).toarray() >= self.need - 0.5

@@ -1,0 +1,208 @@
+"""Multi-topic comments: classify each sentence / clause as well as the whole comment.
+
+A long comment with several complaints ("The washing machine came a week late. The hotline
+kept me waiting 35 minutes. The refund is still missing after 3 weeks") dilutes each topic's
+words in one feature vector, so a model trained on short examples finds one topic at most.
+:func:`combined_proba` also scores every part of such a comment and keeps, per category, the
+highest probability of the whole and its parts, so a category any part names is kept; the
+evidence then names the part (``in "The refund is still missing..."``).
+
+A comment the model is unsure about can still get the category its taxonomy keywords clearly
+name (``keyword_floor``, used by the bundled default model and by models trained without
+labels): a category whose own keywords match gets at least its decision threshold.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+# Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
+# ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts.
+_SPLIT_RE = re.compile(
+    r"(?<=[.!?…])\s+|[;\n\r]+|[,–—-]\s+(?=(?:but|however|also|plus|and also|and then|though|"
+    r"но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b)",
+    re.IGNORECASE,
+)
+_MIN_WORDS = 2
+# A part's probabilities count at this share: a short part has less context than the whole.
+PART_WEIGHT = 1.0
+_QUOTE_CHARS = 60
+
+
+def split_segments(text: str) -> list[str]:
+    """The sentences / clauses of a comment that have at least two words; ``[]`` when the
+    comment is one part (nothing more to look at than the whole).
+
+    >>> split_segments("Delivery was late. Support never answered, but the refund came")
+    ['Delivery was late.', 'Support never answered', 'but the refund came']
+    >>> split_segments("Курьер опоздал, а ещё коробка мятая")
+    ['Курьер опоздал', 'а ещё коробка мятая']
+    >>> split_segments("All good!")
+    []
+    """
+    if not isinstance(text, str) or len(text) < 12:
+        return []
+    parts = [p.strip() for p in _SPLIT_RE.split(text)]
+    parts = [p for p in parts if p and len(p.split()) >= _MIN_WORDS]
+    return parts if len(parts) > 1 else []
+
+
+def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5):
+    """Probabilities of ``texts`` from the whole comments and their parts (and keywords).
+
+    Returns ``proba`` or, with ``with_evidence``, ``(proba, evidence)`` where evidence is the
+    model's explanation of the whole comment plus, for categories that a part or a keyword
+    raised, the words that did (``in "<part>"`` names the part).
+
+    >>> from feedback_classifier.model.default import default_model
+    >>> model = default_model()
+    >>> text = "The courier came a week late. The refund is still missing after 3 weeks"
+    >>> P = combined_proba(model, [text])
+    >>> fired = model.predict_from_proba(P)[0]
+    >>> {"delivery", "returns"} <= {model.classes_[j][0] for j in np.flatnonzero(fired)}
+    True
+    """
+    texts = list(texts)
+    explained = None
+    vocab_keywords = _vocabulary_keywords(model, matcher)
+    K = None
+    if with_evidence:
+        P, explained = model.predict_proba_and_explain(texts, top_k=top_k)
+        if vocab_keywords is not None:
+            K = vocab_keywords.clear(model.features_._parts(model._analyze(texts)).Xw)
+    elif vocab_keywords is not None:
+        # one analysis and feature pass for the probabilities and the keyword hits
+        parts = model.features_._parts(model._analyze(texts))
+        P = model._calibrate(np.asarray(model._scores(parts, texts), dtype=np.float64))
+        K = vocab_keywords.clear(parts.Xw)
+    else:
+        P = model.predict_proba(texts)
+    P = np.array(P, dtype=float)
+    whole = P.copy()
+    seg_texts, owners = [], []
+    for i, text in enumerate(texts):
+        parts = split_segments(text)
+        seg_texts.extend(parts)
+        owners.extend([i] * len(parts))
+    best_part = np.full(P.shape, -1, dtype=np.int64)
+    if seg_texts:
+        Ps = np.asarray(model.predict_proba(seg_texts), dtype=float) * PART_WEIGHT
+        for k, i in enumerate(owners):
+            better = Ps[k] > P[i]
+            P[i, better] = Ps[k, better]
+            best_part[i, better] = k
+    hits = None
+    if matcher is not None:
+        if K is None:  # a model without a word vocabulary: match the texts themselves
+            hits = keyword_hits(matcher, texts, model.classes_)
+            K = np.zeros(P.shape, dtype=bool)
+            for i, by_label in enumerate(hits):
+                K[i, list(by_label)] = True
+        P = np.where(K, np.maximum(P, np.asarray(model.thresholds_, dtype=float)), P)
+    if not with_evidence:
+        return P
+    if matcher is not None and hits is None:
+        hits = keyword_hits(matcher, texts, model.classes_)
+    return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
+
+
+def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple]) -> list[dict[int, list[str]]]:
+    """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
+    name them: a child's own phrase, or two distinct phrases of a parent."""
+    position = {label: j for j, label in enumerate(classes)}
+    children_of: dict[str, set] = {}
+    for label in classes:
+        if label[1] is not None:
+            children_of.setdefault(label[0], set()).add(label)
+    out = []
+    for by_label in matcher.match(texts):
+        clear = {}
+        for label, phrases in by_label.items():
+            j = position.get(label)
+            if j is None:
+                continue
+            if label[1] is not None or label[0] not in children_of:
+                clear[j] = phrases
+            else:
+                own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]
+                if len(own) >= 2:
+                    clear[j] = own
+        out.append(clear)
+    return out
+
+
+def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[dict]:
+    """The whole comment's evidence, plus the part or keywords behind each raised category."""
+    fired = np.asarray(model.predict_from_proba(P), dtype=bool)
+    out = []
+    for i in range(P.shape[0]):
+        words_by_label = dict(explained[i])
+        for j in np.flatnonzero(fired[i]):
+            label = model.classes_[j]
+            if P[i, j] <= whole[i, j] and words_by_label.get(label):
+                continue
+            words = list(words_by_label.get(label, []))
+            if hits is not None and j in hits[i]:
+                words = list(dict.fromkeys(words + [f'"{p}"' for p in hits[i][j]]))
+            if best_part[i, j] >= 0:
+                part = seg_texts[best_part[i, j]]
+                quote = part if len(part) <= _QUOTE_CHARS else part[: _QUOTE_CHARS - 1].rstrip() + "…"
+                words.append(f'in "{quote}"')
+            if words:
+                words_by_label[label] = words
+        out.append(words_by_label)
+    return out
+
+
+_VOCAB_KEYWORDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _vocabulary_keywords(model, matcher):
+    """The matcher as feature sets of ``model``'s vocabulary (cached per model), or None."""
+    if matcher is None or not hasattr(getattr(model, "features_", None), "word_vocab_"):
+        return None
+    found = _VOCAB_KEYWORDS.get(model)
+    if found is None or found[0] is not matcher:
+        from feedback_classifier.model.keywords import VocabularyKeywords
+
+        features = model.features_
+        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_))
+        _VOCAB_KEYWORDS[model] = found
+    return found[1]
+
+
+class _Parts:
+    """How ``enrich`` scores a model's comments: by parts, and with which keyword matcher."""
+
+    def __init__(self, matcher):
+        self.matcher = matcher
+
+
+_MATCHERS: dict[str, object] = {}
+
+
+def uses_parts(model) -> _Parts | None:
+    """``None`` for a model ``combined_proba`` cannot drive (no ``predict_proba_and_explain``,
+    thresholds and decoding rule); else how to score its comments. A model whose
+    ``keyword_rules_`` is true (the bundled default, models trained without labels) also gets
+    its taxonomy's keyword matcher.
+
+    >>> uses_parts(object()) is None
+    True
+    """
+    needed = ("predict_proba_and_explain", "predict_from_proba", "thresholds_", "taxonomy_")
+    if not all(hasattr(model, name) for name in needed):
+        return None
+    matcher = None
+    if getattr(model, "keyword_rules_", False):
+        from feedback_classifier.model.keywords import KeywordMatcher
+
+        taxonomy = model.taxonomy_
+        matcher = _MATCHERS.get(taxonomy.hash)
+        if matcher is None:
+            matcher = _MATCHERS[taxonomy.hash] = KeywordMatcher(taxonomy)
+    return _Parts(matcher)

@@ -1,0 +1,153 @@
+"""A classifier for a taxonomy without labelled comments: weak supervision, then self-training.
+
+1. **Weak labels.** The taxonomy's keywords and names (``model.keywords``) label the user's
+   own comments that clearly name a category: a child's own phrase, or two phrases of a parent.
+   The keyword phrases, the category names and descriptions themselves are added as short
+   examples, so a category no comment names yet is still learnable.
+2. **First model.** A ``FeedbackClassifier`` is trained on those weakly labelled comments (and
+   copies of them without the matched keywords), with no unmatched comments as negatives.
+3. **Self-training.** The first model labels every comment; a comment keeps its keyword
+   labels and gains the categories the model is confident about (probability at least
+   ``confidence``), and the final model is trained on that. It learns the words that occur
+   with the keywords in the user's own comments, which the keywords alone never match.
+
+The model's ``keyword_rules_`` is set: ``enrich`` also lets clear keyword matches through.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import numpy as np
+
+from feedback_classifier.model.estimator import FeedbackClassifier
+from feedback_classifier.model.keywords import KeywordMatcher
+
+# Unmatched comments in the first model's training, as "no category", per weakly labelled one.
+# None (0.0) was best on SemEval-2016 en/ru (split 0): many unmatched comments are about a
+# category in words its keywords miss, and as negatives they teach the model to ignore those.
+# The final model sees every comment, its "no category" ones included.
+_NEGATIVE_SHARE = 0.0
+CONFIDENCE = 0.8
+_SEED = 0
+
+
+def taxonomy_examples(taxonomy) -> tuple[list[str], list[list]]:
+    """Short examples the taxonomy itself gives: each keyword, name and description, labelled
+    with its category.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> texts, labels = taxonomy_examples(load_taxonomy("cx-default"))
+    >>> [labels[i] for i, t in enumerate(texts) if t == "courier"]
+    [[('delivery', None)], [('delivery', 'courier')]]
+    """
+    texts, labels = [], []
+    for label in taxonomy.labels:
+        phrases = list(taxonomy.keywords(label))
+        phrases += [taxonomy.short_name(label, lang) for lang in taxonomy.languages]
+        description = taxonomy.description_of(label)
+        if description:
+            phrases.append(description)
+        for phrase in dict.fromkeys(p.strip() for p in phrases if p and p.strip()):
+            texts.append(phrase)
+            labels.append([label])
+    return texts, labels
+
+
+def weak_labels(matcher: KeywordMatcher, texts: Sequence[str]) -> list[list]:
+    """Per comment, the categories its keywords clearly name (deepest labels, as ``y``).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> m = KeywordMatcher(load_taxonomy("cx-default"))
+    >>> weak_labels(m, ["the courier was late", "nice weather"])
+    [[('delivery', 'courier')], []]
+    """
+    has_children = {label[0] for label in matcher.taxonomy.labels if label[1] is not None}
+    out = []
+    for hits in matcher.match(texts):
+        children = [label for label in hits if label[1] is not None]
+        with_child = {label[0] for label in children}
+        # a parent with children needs two of its own phrases (its words are the general ones)
+        parents = [
+            label for label, phrases in hits.items()
+            if label[1] is None and label[0] not in with_child
+            and (len(phrases) >= 2 or label[0] not in has_children)
+        ]
+        out.append(sorted(children + parents, key=str))
+    return out
+
+
+def fit_without_labels(taxonomy, texts: Sequence[str], *, confidence: float = CONFIDENCE,
+                       params: dict | None = None) -> tuple[FeedbackClassifier, dict]:
+    """Train a classifier for ``taxonomy`` from its keywords and the unlabelled ``texts``.
+
+    Returns ``(model, info)``; ``info`` has ``weak`` (comments labelled by keywords),
+    ``self_trained`` (comments the first model added labels to) and ``examples`` (the
+    taxonomy's own phrases used).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> texts = ["the courier was late again", "courier lost my parcel", "prices are too high",
+    ...          "too expensive for what it is", "nice weather today", "ok"] * 4
+    >>> model, info = fit_without_labels(load_taxonomy("cx-default"), texts, params={"cv": 2})
+    >>> model.keyword_rules_, info["weak"] > 0
+    (True, True)
+    """
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    matcher = KeywordMatcher(taxonomy)
+    weak = weak_labels(matcher, texts)
+    ex_texts, ex_labels = taxonomy_examples(taxonomy)
+    labelled = [(t, y) for t, y in zip(texts, weak) if y]
+    unmatched = [t for t, y in zip(texts, weak) if not y]
+    rng = random.Random(_SEED)
+    rng.shuffle(unmatched)
+    negatives = unmatched[: int(len(labelled) * _NEGATIVE_SHARE)]
+    params = {"stacking": False, "min_df": 1, **(params or {})}
+    # The same comments without their matched keywords teach the words around them, which
+    # is what lets the model find comments that use none of the keywords.
+    masked = [(_without_keywords(matcher, t), y) for t, y in labelled]
+    masked = [(t, y) for t, y in masked if t.strip()]
+    first = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+        ex_texts + [t for t, _ in labelled + masked] + negatives,
+        ex_labels + [y for _, y in labelled + masked] + [[] for _ in negatives],
+    )
+    # Self-training: confident predictions on every comment join its keyword labels.
+    P = first.predict_proba(texts)
+    confident = first.predict_from_proba(np.where(P >= confidence, P, 0.0))
+    final_labels, added = [], 0
+    for i, y in enumerate(weak):
+        labels = set(y) | {first.classes_[j] for j in np.flatnonzero(confident[i]) if first.classes_[j][1]}
+        added += bool(labels - set(y))
+        final_labels.append(sorted(labels, key=str))
+    model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(ex_texts + texts, ex_labels + final_labels)
+    model.keyword_rules_ = True
+    return model, {"weak": len(labelled), "self_trained": added, "examples": len(ex_texts)}
+
+
+def _without_keywords(matcher: KeywordMatcher, text: str) -> str:
+    """``text`` without the words that any of its matched keyword phrases is made of."""
+    matched = {tok for phrases in matcher.match_tokens(matcher.analyzer(text)).values() for p in phrases
+               for tok in matcher.analyzer(p)}
+    return " ".join(w for w in text.split() if not set(matcher.analyzer(w)) & matched)
+
+
+def caught_by_category(model, texts: Sequence[str], examples: int = 2) -> list[tuple]:
+    """``[(label, comments caught, [example comments])]`` for every class of ``model``, as
+    ``enrich`` would tag ``texts`` (parts and keyword rules included), most caught first.
+
+    >>> from feedback_classifier.model.default import default_model
+    >>> rows = caught_by_category(default_model(), ["the courier was rude", "too expensive"])
+    >>> [(label, n) for label, n, _ in rows if label == ("delivery", "courier")]
+    [(('delivery', 'courier'), 1)]
+    """
+    from feedback_classifier.model.segments import combined_proba, uses_parts
+
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    parts = uses_parts(model)
+    P = combined_proba(model, texts, matcher=parts.matcher if parts else None)
+    fired = np.asarray(model.predict_from_proba(P), dtype=bool)
+    rows = []
+    for j, label in enumerate(model.classes_):
+        hit = np.flatnonzero(fired[:, j])
+        rows.append((label, len(hit), [texts[i] for i in hit[:examples]]))
+    return sorted(rows, key=lambda r: -r[1])
