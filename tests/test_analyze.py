@@ -294,6 +294,9 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
     assert res.enriched_path.read_bytes() == write_table(enriched, tmp_path / "mem.enriched.csv").read_bytes()
     drivers = compute_drivers(enriched, score_col="nps", by="region", period_col="submitted_at", n_boot=200,
                               taxonomy=tax, source=str(path))
+    from feedback_classifier.insights.polarity import add_polarity_counts
+
+    drivers.table = add_polarity_counts(drivers.table, enriched["category_sentiment"], taxonomy=tax)
     for name in ("table", "regression", "segments", "trend"):
         pd.testing.assert_frame_equal(getattr(res.drivers, name), getattr(drivers, name), check_exact=False,
                                       rtol=1e-9, atol=1e-9, obj=name)

@@ -80,16 +80,42 @@ def add_polarity_counts(table: pd.DataFrame, cells: pd.Series, *, taxonomy=None,
     >>> add_polarity_counts(t, s)[["category", "complaints", "praise"]].values.tolist()
     [['Price', 2, 1], ['Delivery > Courier', 0, 1]]
     """
-    import numpy as np
+    tally = PolarityTally(taxonomy=taxonomy, source=source)
+    tally.add(cells)
+    return tally.apply(table)
 
-    from feedback_classifier.insights.matrix import category_matrix
 
-    out = table.copy()
-    for column, polarity in (("complaints", "negative"), ("praise", "positive")):
-        names = categories_with_polarity(cells, polarity, source=source)
-        m = category_matrix(names, taxonomy=taxonomy, column=CATEGORY_SENTIMENT, source=source)
-        rows_per_cell = np.bincount(m.row_cells, minlength=m.member.shape[0])
-        totals = np.asarray(m.member.T @ rows_per_cell).ravel()
-        count = {(lv, name): int(c) for lv, name, c in zip(m.levels, m.names, totals)}
-        out[column] = [count.get((lv, name), 0) for lv, name in zip(out["level"], out["category"])]
-    return out
+class PolarityTally:
+    """Complaints and praise per category, counted chunk by chunk (``analyze`` streams them)."""
+
+    COLUMNS = {"complaints": "negative", "praise": "positive"}
+
+    def __init__(self, *, taxonomy=None, source: str | None = None):
+        from collections import Counter
+
+        self.taxonomy = taxonomy
+        self.source = source
+        self.counts = {column: Counter() for column in self.COLUMNS}
+        self.seen = False
+
+    def add(self, cells: pd.Series) -> None:
+        """Count one chunk of a ``category_sentiment`` column."""
+        import numpy as np
+
+        from feedback_classifier.insights.matrix import category_matrix
+
+        self.seen = True
+        for column, polarity in self.COLUMNS.items():
+            names = categories_with_polarity(cells, polarity, source=self.source)
+            m = category_matrix(names, taxonomy=self.taxonomy, column=CATEGORY_SENTIMENT, source=self.source)
+            rows_per_cell = np.bincount(m.row_cells, minlength=m.member.shape[0])
+            totals = np.asarray(m.member.T @ rows_per_cell).ravel()
+            for level, name, count in zip(m.levels, m.names, totals):
+                self.counts[column][(level, name)] += int(count)
+
+    def apply(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with a ``complaints`` and a ``praise`` column."""
+        out = table.copy()
+        for column, counts in self.counts.items():
+            out[column] = [counts.get((lv, name), 0) for lv, name in zip(out["level"], out["category"])]
+        return out

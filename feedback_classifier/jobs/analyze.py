@@ -293,6 +293,7 @@ class _Sinks:
     text_col: str
     mask_pii: bool = False
     counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, comments, classified, needs review
+    polarity: Any = None  # insights.PolarityTally: complaints and praise per category
 
     @classmethod
     def open(cls, plan: _Plan, spec: Any, *, data: Path, out: Path, text_col: str, score_col: str | None,
@@ -306,7 +307,10 @@ class _Sinks:
         pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
         router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
                                  lang=plan.lang, source=str(data), tmp_dir=out, mask=mask)
-        return cls(acc, pool, router, keys, text_col, mask_pii)
+        from feedback_classifier.insights.polarity import PolarityTally
+
+        return cls(acc, pool, router, keys, text_col, mask_pii,
+                   polarity=PolarityTally(taxonomy=plan.tax, source=str(data)))
 
     def consume(self, enriched_chunks: Iterator[tuple[pd.DataFrame, Any]], path: Path, fmt: str,
                 progress: Callable[[int, int | None], None] | None, total: int | None) -> Path:
@@ -337,6 +341,8 @@ class _Sinks:
         self.acc.add(pd.DataFrame(reduced, index=enriched.index))
         self.pool.add(enriched)
         self.router.add(enriched)
+        if "category_sentiment" in enriched.columns:
+            self.polarity.add(enriched["category_sentiment"])
         for i, n in enumerate((len(enriched), has_comment.sum(), (tagged & has_comment).sum(), review.sum())):
             self.counts[i] += int(n)
 
@@ -351,6 +357,8 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     reduced = sinks.acc.table()
     drivers = _drivers(sinks.acc, reduced, spec, score_col=score_col, by=by, period_col=period_col, min_n=min_n,
                        n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
+    if drivers is not None and sinks.polarity.seen:
+        drivers.table = sinks.polarity.apply(drivers.table)  # each category's complaints and praise
     if drivers is not None and rates:
         from feedback_classifier.insights.quantify import correct_drivers_result
 

@@ -90,6 +90,11 @@ def report_file(
                 higher_is_better=spec.higher_is_better, by=by, period_col=period_col, freq=freq,
                 min_n=min_n, n_boot=n_boot, taxonomy=tax, source=str(data),
             )
+            if "category_sentiment" in df.columns:
+                from feedback_classifier.insights.polarity import add_polarity_counts
+
+                drivers.table = add_polarity_counts(drivers.table, df["category_sentiment"], taxonomy=tax,
+                                                    source=str(data))
         else:
             notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,

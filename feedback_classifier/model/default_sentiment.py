@@ -2,7 +2,8 @@
 
 Models trained without ``--sentiment-col`` (the bundled default model included) judge each
 category's polarity with this one, trained at first use (well under a second) from
-``data/sentiment_examples.csv``: hand-written English and Russian comments with the
+``data/sentiment_examples.csv`` (plus the praise and complaint words of
+``data/sentiment_lexicon.csv``): hand-written English and Russian comments with the
 polarity of each ``cx-default`` category they mention (negation, contrast, sarcasm, emoji
 included), with the taxonomy's keywords as each category's aspect words. Its category-specific features only fire for ``cx-default`` categories; for
 another taxonomy it still reads the comment's and each clause's tone.
@@ -14,6 +15,9 @@ import threading
 from pathlib import Path
 
 SENTIMENT_EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_examples.csv"
+# Common praise and complaint words (en, ru, emoji), each a training example of its own about
+# no category: they widen the vocabulary the few hundred hand-written comments cover.
+SENTIMENT_LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_lexicon.csv"
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {}
@@ -49,6 +53,10 @@ def _train():
             texts.append(text)
             labels.append(label)
             polarities.append(polarity)
+    lexicon = pd.read_csv(SENTIMENT_LEXICON_FILE, dtype=str, keep_default_na=False)
+    texts += lexicon["word"].tolist()
+    labels += [None] * len(lexicon)
+    polarities += lexicon["polarity"].tolist()
     return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy)).fit(texts, labels, polarities)
 
 

@@ -75,9 +75,13 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
     if not len(table):
         return ""
     labels = table_labels(inp, table)
+    split = "complaints" in table.columns  # each category's mentions split into complaints and praise
+    split_head = (f"<th class=\"num\">{esc(ui_text(lang, 'complaints'))}</th>"
+                  f"<th class=\"num\">{esc(ui_text(lang, 'praise'))}</th>") if split else ""
     head = (
         f"<tr><th>#</th><th>{esc(ui_text(lang, 'category'))}</th><th>{esc(ui_text(lang, 'owner'))}</th>"
-        f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th><th class=\"num\">{esc(ui_text(lang, 'share_of_all'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>{split_head}"
+        f"<th class=\"num\">{esc(ui_text(lang, 'share_of_all'))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_with', metric=metric))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_without', metric=metric))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
@@ -96,7 +100,10 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"muted\">{esc(owner)}</td>"
-            f"<td class=\"num\">{fmt_int(r['mentions'], lang)}</td><td class=\"num\">{fmt_pct(r['share'], lang)}</td>"
+            f"<td class=\"num\">{fmt_int(r['mentions'], lang)}</td>"
+            + (f"<td class=\"num neg\">{fmt_int(r['complaints'], lang)}</td>"
+               f"<td class=\"num pos\">{fmt_int(r['praise'], lang)}</td>" if split else "")
+            + f"<td class=\"num\">{fmt_pct(r['share'], lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['metric_with'], digits, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['metric_without'], digits, lang)}</td>"
             f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
