@@ -55,7 +55,7 @@ def report_file(
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
-    from feedback_classifier.insights import ScoreSpec, detect_period_column, parse_scores, route
+    from feedback_classifier.insights import ScoreSpec, detect_period_column, route
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import read_table, require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
@@ -80,23 +80,8 @@ def report_file(
         period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
         if period_col:
             notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
-    drivers = None
-    if score_col:
-        if parse_scores(df[score_col], spec, column=score_col).valid.any():
-            from feedback_classifier.insights import compute_drivers
-
-            drivers = compute_drivers(
-                df, score_col=score_col, score_type=spec.score_type, scale=spec.scale,
-                higher_is_better=spec.higher_is_better, by=by, period_col=period_col, freq=freq,
-                min_n=min_n, n_boot=n_boot, taxonomy=tax, source=str(data),
-            )
-            if "category_sentiment" in df.columns:
-                from feedback_classifier.insights.polarity import add_polarity_counts
-
-                drivers.table = add_polarity_counts(drivers.table, df["category_sentiment"], taxonomy=tax,
-                                                    source=str(data))
-        else:
-            notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")
+    drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
+                       n_boot=n_boot, source=str(data), notes=notes)
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
                     score_type=spec, lang=lang, source=str(data), mask=mask)
     page = build_report(
@@ -106,3 +91,24 @@ def report_file(
     )
     path = write_report(page, out)
     return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)
+
+
+def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, source, notes):
+    """The drivers of a classified table (with complaints and praise when it has their column),
+    or None without valid scores (said in ``notes``)."""
+    from feedback_classifier.insights import compute_drivers, parse_scores
+
+    if not score_col:
+        return None
+    if not parse_scores(df[score_col], spec, column=score_col).valid.any():
+        notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")
+        return None
+    drivers = compute_drivers(
+        df, score_col=score_col, score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better,
+        by=by, period_col=period_col, freq=freq, min_n=min_n, n_boot=n_boot, taxonomy=tax, source=source,
+    )
+    if "category_sentiment" in df.columns:
+        from feedback_classifier.insights.polarity import add_polarity_counts
+
+        drivers.table = add_polarity_counts(drivers.table, df["category_sentiment"], taxonomy=tax, source=source)
+    return drivers
