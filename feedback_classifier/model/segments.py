@@ -166,7 +166,7 @@ def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[di
     return out
 
 
-_VOCAB_KEYWORDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_VOCAB_KEYWORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _vocabulary_keywords(model, matcher):
