@@ -26,14 +26,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's package, not another installed copy
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
-from feedback_classifier.model.keywords import KeywordMatcher  # noqa: E402
-from feedback_classifier.model.segments import combined_proba  # noqa: E402
-from feedback_classifier.model.weak import fit_without_labels, weak_labels  # noqa: E402
-from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from feedback_classifier.model.evaluation import evaluate_predictions
+from feedback_classifier.model.keywords import KeywordMatcher
+from feedback_classifier.model.segments import combined_proba
+from feedback_classifier.model.weak import fit_without_labels, weak_labels
+from feedback_classifier.taxonomy import load_taxonomy
 
 
 def one_split(df: pd.DataFrame, tax, seed: int) -> dict[str, tuple[float, float]]:

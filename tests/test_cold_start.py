@@ -40,6 +40,11 @@ categories:
     keywords:
       en: [price, expensive, overpriced]
       ru: [цена, дорого, дорогой]
+  - id: returns
+    names: {en: Returns, ru: Возвраты}
+    keywords:
+      en: [refund, return]
+      ru: [возврат]
 """
 
 COMMENTS = [
@@ -142,5 +147,7 @@ def test_analyze_with_taxonomy_and_no_model_trains_one(tmp_path):
                               "--taxonomy", str(tax), "--out-dir", str(tmp_path / "out"), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "trained without labels" in res.output
+    rare = [line for line in res.output.splitlines() if line.startswith("Rarely found")]
+    assert len(rare) == 1 and "Returns" in rare[0] and "Delivery" not in rare[0]
     enriched = pd.read_csv(tmp_path / "out" / "survey.enriched.csv")
     assert enriched["categories"].fillna("").str.contains("Delivery").any()

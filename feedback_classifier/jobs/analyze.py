@@ -355,6 +355,10 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
 
     tax, lang, notes, period_col = plan.tax, plan.lang, plan.notes, plan.period_col
     reduced = sinks.acc.table()
+    rare = _rarely_found(reduced, tax, lang, comments=sinks.counts[1], weight=sinks.acc.WEIGHT)
+    if rare:
+        notes.append(f"Rarely found (under {_RARE_SHARE:.1%} of comments; check them before trusting their numbers): "
+                     f"{', '.join(rare)}")
     drivers = _drivers(sinks.acc, reduced, spec, score_col=score_col, by=by, period_col=period_col, min_n=min_n,
                        n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
     if drivers is not None and sinks.polarity.seen:
@@ -398,6 +402,24 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         notes=notes,
         taxonomy=tax,
     )
+
+
+_RARE_SHARE = 0.005
+
+
+def _rarely_found(reduced: pd.DataFrame, tax: Any, lang: str, *, comments: int, weight: str) -> list[str]:
+    """The parents the model tagged on fewer than ``_RARE_SHARE`` of the comments: with a model not
+    trained on the user's labels, often categories it cannot see rather than ones nobody mentions."""
+    if not comments or "categories" not in reduced:
+        return []
+    counts = dict.fromkeys((p for p, _ in tax.parents), 0.0)
+    cells = reduced["categories"].astype("string").fillna("")
+    for cell, w in zip(cells.tolist(), reduced[weight].tolist()):
+        if not cell:
+            continue
+        for parent in {label[0] for label in tax.parse_labels(cell)}:
+            counts[parent] = counts.get(parent, 0.0) + w
+    return [tax.display_name((p, None), lang) for p, n in counts.items() if n < _RARE_SHARE * comments]
 
 
 def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, seed, tax, data, notes):

@@ -14,6 +14,7 @@ its keywords clearly name) and by the cold start without labels (``model.weak``)
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -141,7 +142,7 @@ class VocabularyKeywords:
         rows, cols, sizes, phrase_class = [], [], [], []
         for entries in matcher._index.values():
             for tokens, label, _text in entries:
-                grams = tokens if len(tokens) == 1 else [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+                grams = tokens if len(tokens) == 1 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
                 ids = {vocab.get(g) for g in grams}
                 if None in ids or label not in position:
                     continue
