@@ -47,6 +47,19 @@ def banking77():
     return tax, train.text.tolist(), y_train, test.text.tolist(), y_test
 
 
+def semeval(lang: str):
+    """SemEval-2016 restaurants: 25% of the reviews held out as the test set (sentences of a review stay together)."""
+    df = pd.read_csv(DATA / "semeval2016" / f"restaurants_{lang}_train.csv")
+    tax = infer_taxonomy(df.labels.dropna().tolist(), name=f"semeval-{lang}")
+    reviews = np.array(sorted(set(df.review_id.astype(str))))
+    test_reviews = set(np.random.default_rng(7).permutation(reviews)[: len(reviews) // 4])
+    is_test = df.review_id.astype(str).isin(test_reviews).to_numpy()
+    y = [tax.parse_labels(c) for c in df.labels]
+    texts = df.text.astype(str).tolist()
+    pick = lambda mask: ([t for t, m in zip(texts, mask) if m], [v for v, m in zip(y, mask) if m])  # noqa: E731
+    return (tax, *pick(~is_test), *pick(is_test))
+
+
 def micro_f1(tax, texts, labels, test_texts, test_labels, seed) -> float:
     clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
@@ -65,8 +78,8 @@ def active_run(tax, texts, labels, start: list[int], budget: int, seed: int) -> 
     return chosen
 
 
-def bench_suggest(seeds: int, tune: bool = False) -> None:
-    tax, texts, labels, test_texts, test_labels = banking77()
+def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77") -> None:
+    tax, texts, labels, test_texts, test_labels = banking77() if data == "banking77" else semeval(data.split("-")[1])
     if tune:  # choices are made on a split of train; the test split is only scored at the end
         cut = np.random.default_rng(99).permutation(len(texts))
         valid, keep = cut[:2000], cut[2000:]
@@ -90,7 +103,7 @@ def bench_suggest(seeds: int, tune: bool = False) -> None:
               + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(f)
     df = pd.DataFrame(rows)
-    print("Banking77 test micro-F1, mean ± sd over seeds:")
+    print(f"{data} test micro-F1, mean ± sd over seeds:")
     for col in df:
         print(f"  {col:12s} {df[col].mean():.3f} ± {df[col].std(ddof=1) if len(df) > 1 else 0:.3f}")
     ok = df.suggest_300.mean() >= df.random_600.mean()
@@ -205,9 +218,12 @@ def main() -> None:
     parser.add_argument("what", choices=["suggest", "audit", "speed"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tune", action="store_true", help="score on a split of train, not on test")
+    parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru"],
+                        help="suggest: the data set")
     args = parser.parse_args()
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed}[args.what](
-        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}))
+        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}),
+        **({"data": args.data} if args.what == "suggest" else {}))
 
 
 if __name__ == "__main__":
