@@ -83,14 +83,7 @@ def drivers_file(
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
         confidence=confidence, taxonomy=taxonomy, source=str(data),
     )
-    if audit_sample is not None:
-        from feedback_classifier.insights.quantify import correct_drivers_result
-        from feedback_classifier.jobs.audit_sample import sample_error_rates
-        from feedback_classifier.taxonomy import load_taxonomy
-
-        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
-        result = correct_drivers_result(result, rates, tax, seed=seed)
+    result = _corrected(result, audit_sample, taxonomy, text_col, model, seed)
     paths = _write_tables(result, out) if out is not None else []
     chart_paths = []
     if charts is not None:
@@ -98,6 +91,21 @@ def drivers_file(
 
         chart_paths = write_charts(result, charts, top=top)
     return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None)
+
+
+def _corrected(result, audit_sample, taxonomy, text_col, model, seed):
+    """The drivers corrected for the model's errors: from an audited sample, else from the error
+    rates a model file from `train` carries; unchanged without either."""
+    from feedback_classifier.insights.quantify import correct_drivers_result
+    from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+    if audit_sample is not None:
+        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
+    else:
+        rates = model_error_rates(model)
+    return correct_drivers_result(result, rates, tax, seed=seed) if rates else result
 
 
 def _classify(df, data, text_col: str, model: Any):

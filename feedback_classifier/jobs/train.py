@@ -124,6 +124,11 @@ def train_file(
     model = estimator.fit(table.texts, table.labels, groups=table.groups)
     fit_seconds = time.perf_counter() - start
     metrics = report.summary() if report is not None else {}
+    if report is not None and report.predictions is not None:
+        from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
+
+        # out-of-fold confusion counts per category: what analyze/drivers correct shares with
+        metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts))
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds)
 
