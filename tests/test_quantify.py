@@ -144,7 +144,7 @@ def test_report_shows_error_rates_and_the_often_missed_flag(tmp_path):
     drivers = correct_drivers_result(drivers, sample_error_rates(audit, tax), tax)
     page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
     assert "often missed: impact likely understated" in page
-    assert "Model precision / recall" in page and "150 comments you labelled" in page
+    assert "Model precision / recall" in page and "150 labelled comments" in page
     assert "Share of all responses" in page
 
 
@@ -157,3 +157,21 @@ def test_audit_sample_without_labels_column_is_a_one_line_error(tmp_path):
     pd.read_csv(audit).drop(columns="labels").to_csv(audit, index=False)
     result = CliRunner().invoke(app, ["drivers", str(data), "--score-col", "nps", "--audit-sample", str(audit)])
     assert result.exit_code != 0 and "labels" in result.output and "Traceback" not in result.output
+
+
+def test_a_trained_model_file_carries_its_cross_validated_error_rates(tmp_path):
+    from feedback_classifier.jobs import train_file
+    from feedback_classifier.jobs.audit_sample import model_error_rates
+
+    rng = np.random.default_rng(0)
+    late = ["courier late again", "delivery two hours late", "late parcel", "slow courier late"]
+    price = ["too expensive", "prices are high", "expensive delivery fee", "overpriced items"]
+    texts = [rng.choice(late) + f" {i}" for i in range(20)] + [rng.choice(price) + f" {i}" for i in range(20)]
+    labels = ["Delivery and logistics > Delivery time"] * 20 + ["Price and value > Too expensive"] * 20
+    data = tmp_path / "labelled.csv"
+    pd.DataFrame({"text": texts, "labels": labels}).to_csv(data, index=False)
+    model_path = tmp_path / "m.joblib"
+    train_file(data, model_path, taxonomy="cx-default", cv=3)
+    rates = model_error_rates(model_path)
+    delivery = rates[("delivery", None)]
+    assert delivery.tp + delivery.fn == 20 and delivery.tp + delivery.fp + delivery.fn + delivery.tn == 40

@@ -246,3 +246,23 @@ def correct_drivers_result(result, rates: dict, taxonomy, **kwargs):
     audit_rows = max((int(r.tp + r.fp + r.fn + r.tn) for r in rates.values()), default=0)
     return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name),
                                                                "audit_rows": audit_rows})
+
+
+def rates_to_metrics(rates: dict) -> dict[str, list[int]]:
+    """Error rates as plain data for a model file's header: ``"parent"`` or ``"parent/child"``
+    to ``[tp, fp, fn, tn]``.
+
+    >>> rates_from_metrics(rates_to_metrics({("a", "b"): ErrorRates(1, 2, 3, 4)}))
+    {('a', 'b'): ErrorRates(tp=1, fp=2, fn=3, tn=4)}
+    """
+    return {(p if c is None else f"{p}/{c}"): [int(r.tp), int(r.fp), int(r.fn), int(r.tn)]
+            for (p, c), r in rates.items()}
+
+
+def rates_from_metrics(counts: dict) -> dict:
+    """The inverse of :func:`rates_to_metrics`."""
+    out = {}
+    for key, (tp, fp, fn, tn) in counts.items():
+        parent, _, child = key.partition("/")
+        out[(parent, child or None)] = ErrorRates(tp=tp, fp=fp, fn=fn, tn=tn)
+    return out

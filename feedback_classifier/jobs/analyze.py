@@ -168,7 +168,7 @@ def analyze(
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
-    rates = _audit_rates(audit_sample, plan, text_col)
+    rates = _audit_rates(audit_sample, plan, text_col, model)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _make_out_dir(out)
@@ -193,14 +193,14 @@ def _make_out_dir(out: Path) -> None:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
 
-def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str) -> dict | None:
+def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str, model: Any) -> dict | None:
     """Error rates from comments the user labelled (see
     :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`): the drivers then carry each
     category's precision and recall, and shares and impacts corrected for the model's errors."""
-    if audit_sample is None:
-        return None
-    from feedback_classifier.jobs.audit_sample import sample_error_rates
+    from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
 
+    if audit_sample is None:  # a model file from `train` carries its cross-validated error rates
+        return model_error_rates(model)
     return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
 
 

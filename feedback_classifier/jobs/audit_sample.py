@@ -47,3 +47,15 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
         clf, _ = load_model_and_taxonomy(model, taxonomy)
         predicted = clf.predict_labels(df[text_col].fillna("").astype(str).tolist())
     return error_rates_from_labels(gold, predicted)
+
+
+def model_error_rates(model: Any) -> dict | None:
+    """Per-label error rates stored in a model file by ``train`` (its cross-validation's
+    out-of-fold predictions), or None (no file, or trained without cross-validation)."""
+    if model is None or hasattr(model, "predict_proba"):
+        return None
+    from feedback_classifier.insights.quantify import rates_from_metrics
+    from feedback_classifier.model.persist import read_model_metadata
+
+    counts = (read_model_metadata(model).get("metrics") or {}).get("category_errors")
+    return rates_from_metrics(counts) if counts else None

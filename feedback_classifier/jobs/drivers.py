@@ -104,6 +104,21 @@ def drivers_file(
     return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None)
 
 
+def _corrected(result, audit_sample, taxonomy, text_col, model, seed):
+    """The drivers corrected for the model's errors: from an audited sample, else from the error
+    rates a model file from `train` carries; unchanged without either."""
+    from feedback_classifier.insights.quantify import correct_drivers_result
+    from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+    if audit_sample is not None:
+        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
+    else:
+        rates = model_error_rates(model)
+    return correct_drivers_result(result, rates, tax, seed=seed) if rates else result
+
+
 def _classify(df, data, text_col: str, model: Any):
     from feedback_classifier.model.default import load_model_and_taxonomy
     # Looked up in its module at call time, so a test can stand in a stub classifier there.
@@ -124,21 +139,15 @@ def _checked_out(out: str | Path | None) -> Path | None:
 
 
 def _annotate(result, df, *, data, taxonomy, text_col, model, audit_sample, polarity, seed):
-    """The drivers result with error-corrected shares (``audit_sample``) and each category's
-    complaints and praise (from ``category_sentiment``, unless one polarity was kept)."""
-    if audit_sample is not None:
-        from feedback_classifier.insights.quantify import correct_drivers_result
-        from feedback_classifier.jobs.audit_sample import sample_error_rates
-        from feedback_classifier.taxonomy import load_taxonomy
-
-        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-        rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
-        result = correct_drivers_result(result, rates, tax, seed=seed)
+    """The drivers result corrected for the model's errors (see :func:`_corrected`) and with each
+    category's complaints and praise (from ``category_sentiment``, unless one polarity was kept)."""
+    result = _corrected(result, audit_sample, taxonomy, text_col, model, seed)
     if polarity is None and "category_sentiment" in df.columns:
         from feedback_classifier.insights.polarity import add_polarity_counts
 
         result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
     return result
+
 
 def _with_polarity(df, polarity: str, data):
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity

@@ -209,7 +209,7 @@ class LabelSession:
             ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed)
             with self.lock:
                 waiting = list(self.queue[1:])
-            old, self.ranker = self.ranker, ranker
+            self.ranker = ranker
             order = self._ranked(waiting, book.texts)
             with self.lock:
                 pending = set(self.queue[1:])

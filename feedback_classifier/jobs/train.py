@@ -159,6 +159,11 @@ def train_file(
         metrics.update(_train_sentiment(model, table, cv, data, sentiment_col))
         if report is not None:
             report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
+    if report is not None and report.predictions is not None:
+        from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
+
+        # out-of-fold confusion counts per category: what analyze/drivers correct shares with
+        metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        _label_notes(table, labels_col))

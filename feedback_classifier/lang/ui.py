@@ -56,7 +56,8 @@ UI: dict[str, dict[str, str]] = {
         "share_corrected": "Corrected share (95% CI)",
         "impact_corrected": "Corrected impact (95% CI)",
         "often_missed": "often missed: impact likely understated",
-        "error_note": "Corrected for the model's errors measured on {n} comments you labelled (--audit-sample): "
+        "error_note": "Corrected for the model's errors measured on {n} labelled comments it did not train on "
+                      "(your --audit-sample, or the model's cross-validation): "
                       "shares and impacts are adjusted for each category's precision and recall, and their "
                       "intervals include that uncertainty.",
         "metric_with": "{metric} with",
@@ -167,7 +168,8 @@ UI: dict[str, dict[str, str]] = {
         "share_corrected": "Доля с поправкой (95% ДИ)",
         "impact_corrected": "Влияние с поправкой (95% ДИ)",
         "often_missed": "модель часто пропускает: влияние, вероятно, занижено",
-        "error_note": "С поправкой на ошибки модели, измеренные на {n} размеченных вами комментариях (--audit-sample): "
+        "error_note": "С поправкой на ошибки модели, измеренные на {n} размеченных комментариях, на которых она не "
+                      "обучалась (ваша --audit-sample или кросс-валидация модели): "
                       "доли и влияние скорректированы на точность и полноту каждой категории, интервалы учитывают "
                       "эту неопределённость.",
         "metric_with": "{metric} с категорией",
