@@ -51,24 +51,12 @@ class ForbiddenGlobal(pickle.UnpicklingError):
 
 
 def _own_globals() -> dict[str, Any]:
-    """The project's picklable types, by the name they are stored under."""
-    from feedback_classifier.lang import TextAnalyzer
-    from feedback_classifier.model.embedders import MiniLMEmbedder
-    from feedback_classifier.model.estimator import FeedbackClassifier
-    from feedback_classifier.model.features import _TextFeatures
-    from feedback_classifier.model.sentiment import AspectSentiment
-    from feedback_classifier.model.static_vectors import StaticEmbedder
+    """The project's types an old pickled model may name: those a data-only model file may hold,
+    plus the taxonomy's pickle constructor."""
+    from feedback_classifier.model.safe_state import own_types
     from feedback_classifier.taxonomy.taxonomy import _rebuild
 
-    return {
-        "FeedbackClassifier": FeedbackClassifier,
-        "_TextFeatures": _TextFeatures,
-        "AspectSentiment": AspectSentiment,
-        "MiniLMEmbedder": MiniLMEmbedder,
-        "StaticEmbedder": StaticEmbedder,
-        "TextAnalyzer": TextAnalyzer,
-        "_rebuild": _rebuild,
-    }
+    return {**own_types(), "_rebuild": _rebuild}
 
 
 def find_allowed(module: str, name: str) -> Any:
