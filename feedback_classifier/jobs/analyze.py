@@ -237,8 +237,6 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     first = head_rows(pd.concat(head, ignore_index=True) if len(head) > 1 else head[0], text_col)
     notes = [note for note in [export_note(head[0])] if note]  # header rows skipped: said, not silent
     clf, tax = _model_for(model, taxonomy, first[text_col], notes)
-    if not any(note.startswith(("Model:", "Trained")) for note in notes):
-        notes.append(f"Model: {describe_model(model, clf)}")
     if lang is None:
         lang = majority_language(first[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
@@ -264,11 +262,11 @@ def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str])
     from feedback_classifier.model.weak import fit_without_labels
     from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
-    if model is not None or taxonomy is None:
-        return load_model_and_taxonomy(model, taxonomy)
-    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    if tax.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
-        return load_model_and_taxonomy(None, tax)
+    tax = None if taxonomy is None else taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    if model is not None or tax is None or tax.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
+        clf, tax = load_model_and_taxonomy(model, tax)
+        notes.append(f"Model: {describe_model(model, clf)}")
+        return clf, tax
     texts = [t for t in comments.tolist() if isinstance(t, str) and t.strip()]
     clf, info = fit_without_labels(tax, texts)
     notes.append(f"Model: no --model for taxonomy '{tax.name}', so one was trained without labels on its keywords "
