@@ -25,6 +25,7 @@ class Category:
     description: str = ""
     owner: str | None = None
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: tuple[str, ...] = ()
     children: tuple["Category", ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,6 +41,8 @@ class Category:
             d["owner"] = self.owner
         if any(self.keywords.values()):
             d["keywords"] = {lang: list(words) for lang, words in self.keywords.items()}
+        if self.aliases:
+            d["aliases"] = list(self.aliases)
         if self.children:
             d["children"] = [child.to_dict() for child in self.children]
         return d

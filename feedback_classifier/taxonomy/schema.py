@@ -12,6 +12,7 @@ A taxonomy is a YAML file of parent categories, each with optional children::
         description: ...          # optional, one line
         owner: Customer Support   # optional: the team that owns it (default "unassigned")
         keywords: {en: [support, operator], ru: [поддержка, оператор]}   # optional
+        aliases: [Customer care]  # optional: former names that label cells may still use
         children:                 # optional; children cannot have children
           - id: support_communication
             names: {en: Support communication, ru: Общение с поддержкой}
@@ -51,7 +52,7 @@ __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_defi
 _ID_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _TOP_FIELDS = ("name", "version", "languages", "description", "teams", "categories")
-_CATEGORY_FIELDS = ("id", "names", "description", "owner", "keywords", "children")
+_CATEGORY_FIELDS = ("id", "names", "description", "owner", "keywords", "aliases", "children")
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,7 @@ class _Validator:
         description = self.text(raw, "description", required=False, category=label) or ""
         owner = self.text(raw, "owner", required=False, category=label)
         keywords = self.keywords(raw, label, langs)
+        aliases = self.aliases(raw, label)
         children = self.children(raw, label, langs, is_child=is_child)
         if len(self.problems) > before:
             return None
@@ -412,6 +414,7 @@ class _Validator:
             description=description,
             owner=owner,
             keywords=MappingProxyType(keywords),
+            aliases=aliases,
             children=tuple(children),
         )
 
@@ -520,6 +523,15 @@ class _Validator:
             keywords[lang] = tuple(seen.values())
         return keywords
 
+    def aliases(self, raw: Mapping, label: str) -> tuple[str, ...]:
+        """Former names (a renamed category's old label cells keep parsing)."""
+        words = raw.get("aliases") or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            self.add("aliases must be a list of names, e.g. [Service]", line=_line_of(raw, "aliases"),
+                     category=label, field="aliases")
+            return ()
+        return tuple(dict.fromkeys(" ".join(w.split()) for w in words))
+
     def children(self, raw: Mapping, label: str, langs: tuple[str, ...], *, is_child: bool) -> list[Category]:
         raw_children = raw.get("children")
         if raw_children is None:
@@ -565,7 +577,7 @@ class _Validator:
             names = raw.get("names")
             texts = [cat_id] + (
                 [n for n in names.values() if isinstance(n, str)] if isinstance(names, Mapping) else []
-            )
+            ) + [a for a in (raw.get("aliases") or []) if isinstance(a, str)]
             for text in dict.fromkeys(texts):
                 key = match_key(text)
                 other = keys.get(key)

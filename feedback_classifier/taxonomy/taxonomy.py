@@ -86,12 +86,12 @@ class Taxonomy:
         child_keys: dict[str, dict[str, str]] = {}
         for parent in self._categories:
             by_label[(parent.id, None)] = (parent, None)
-            for text in (parent.id, *parent.names.values()):
+            for text in (parent.id, *parent.names.values(), *parent.aliases):
                 parent_keys.setdefault(match_key(text), parent.id)
             keys: dict[str, str] = {}
             for child in parent.children:
                 by_label[(parent.id, child.id)] = (parent, child)
-                for text in (child.id, *child.names.values()):
+                for text in (child.id, *child.names.values(), *child.aliases):
                     keys.setdefault(match_key(text), child.id)
             child_keys[parent.id] = keys
         set_(self, "_by_label", by_label)
