@@ -175,3 +175,46 @@ def test_a_trained_model_file_carries_its_cross_validated_error_rates(tmp_path):
     rates = model_error_rates(model_path)
     delivery = rates[("delivery", None)]
     assert delivery.tp + delivery.fn == 20 and delivery.tp + delivery.fp + delivery.fn + delivery.tn == 40
+
+
+def test_a_noisy_correction_is_shrunk_toward_raw_and_a_clear_one_kept():
+    # A rare category measured on few validation comments: the plain adjusted estimate moves
+    # far on little evidence; the reported one stays near raw. A well-measured one is kept.
+    noisy = adjusted_share(20, 1000, ErrorRates(tp=2, fp=6, fn=1, tn=391))
+    assert abs(noisy.adjusted - noisy.raw) < abs(noisy.acc - noisy.raw) / 2
+    clear = adjusted_share(160, 1000, ErrorRates(tp=600, fp=200, fn=400, tn=3800))
+    assert abs(clear.adjusted - clear.acc) < 0.01 and clear.adjusted > clear.raw + 0.03
+    assert noisy.low <= noisy.adjusted <= noisy.high
+
+
+def test_shrunk_shares_are_closer_to_the_truth_than_plain_adjusted_ones_on_rare_categories():
+    rng = np.random.default_rng(11)
+    err_acc, err_shrunk = [], []
+    for r in range(150):
+        truth, tags, rates = planted(rng, n_val=150, p=0.03, tpr=0.5, fpr=0.02)
+        est = adjusted_share(tags.sum(), len(tags), rates, n_draws=500, seed=r)
+        err_acc.append(abs(est.acc - truth.mean()))
+        err_shrunk.append(abs(est.adjusted - truth.mean()))
+    assert np.mean(err_shrunk) < np.mean(err_acc)
+
+
+def test_the_default_models_rough_error_rates_are_parents_only_and_named_in_the_report(tmp_path):
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.insights.quantify import correct_drivers_result
+    from feedback_classifier.jobs.audit_sample import default_error_rates
+    from feedback_classifier.render import build_report
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    rates, info = default_error_rates()
+    assert rates and all(child is None for _, child in rates) and all((parent, None) in tax.parents for parent, _ in rates)
+    data, _, _ = _survey(tmp_path)
+    df = pd.read_csv(data, keep_default_na=False)
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=50, min_n=1)
+    drivers = correct_drivers_result(drivers, rates, tax, source="default", rows=info["rows"])
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers,
+                        model_info={"kind": "default"})
+    assert "Precision and recall here are rough" in page and f"{info['rows']:,} real comments" in page
+    assert "Model: the bundled default model" in page
+    children = drivers.table[drivers.table["level"] == "category"]
+    assert children["recall"].isna().all()

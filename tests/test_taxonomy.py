@@ -486,3 +486,22 @@ def test_team_names_per_language_and_their_problems():
         Taxonomy.from_dict({**base, "teams": {"Ops": {"de": "Betrieb"}}})
     with pytest.raises(TaxonomyError, match="teams"):
         Taxonomy.from_dict({**base, "teams": ["Ops"]})
+
+
+def test_a_renamed_category_still_parses_its_former_names():
+    tax = load_taxonomy("cx-default")
+    assert tax.display_name(("service", None), "en") == "Customer service"
+    assert tax.display_name(("service", None), "ru") == "Обслуживание клиентов"
+    assert tax.parse_labels("Обслуживание > Общение с поддержкой; Service") == [
+        ("service", "support_communication"), ("service", None)]
+    assert Taxonomy.from_dict(tax.to_dict()) == tax  # aliases survive a model file's round trip
+
+
+def test_aliases_must_be_a_list_of_names_and_may_not_clash():
+    base = {"name": "t", "categories": [{"id": "a", "names": {"en": "A"}, "aliases": "B"}]}
+    with pytest.raises(TaxonomyError, match="aliases must be a list"):
+        Taxonomy.from_dict(base)
+    clash = {"name": "t", "categories": [{"id": "a", "names": {"en": "A"}, "aliases": ["B"]},
+                                         {"id": "b", "names": {"en": "Bee"}}]}
+    with pytest.raises(TaxonomyError, match="matches both"):
+        Taxonomy.from_dict(clash)

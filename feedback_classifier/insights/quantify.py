@@ -102,7 +102,8 @@ def _adjusted(q: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ShareEstimate:
-    """Raw (tagged) share with its binomial interval, and the error-corrected share with its."""
+    """Raw (tagged) share with its binomial interval, and the error-corrected share with its.
+    ``acc`` is the plain adjusted classify-and-count estimate before shrinkage."""
 
     raw: float
     raw_low: float
@@ -110,6 +111,30 @@ class ShareEstimate:
     adjusted: float
     low: float
     high: float
+    acc: float = float("nan")
+
+
+def shrunk_correction(raw: float, acc: float, correction_draws: np.ndarray) -> float:
+    """``raw`` moved toward the adjusted estimate ``acc`` by the share of the correction that
+    stands out of its own noise: weight ``d^2 / (d^2 + var)`` for a correction ``d = acc - raw``
+    whose bootstrap variance is ``var``.
+
+    Adjusted classify-and-count divides by ``tpr - fpr``; for a rare category both rates come
+    from a handful of validation comments, and the full correction then adds more error than
+    it removes (on SemEval it made the shares worse than raw). A large, well-measured
+    correction is kept almost whole; a small or noisy one mostly dropped.
+
+    >>> round(shrunk_correction(0.10, 0.20, np.array([0.09, 0.1, 0.11])), 3)  # clear: kept
+    0.199
+    >>> round(shrunk_correction(0.10, 0.12, np.array([-0.2, 0.0, 0.2])), 4)  # noisy: mostly dropped
+    0.1003
+    """
+    d = acc - raw
+    var = float(np.var(correction_draws)) if len(correction_draws) else 0.0
+    if not np.isfinite(d) or not np.isfinite(var):
+        return raw
+    weight = d * d / (d * d + var) if d * d + var > 0 else 1.0
+    return float(raw + weight * d)
 
 
 def wilson_interval(k: float, n: float, z: float = _Z95) -> tuple[float, float]:
@@ -131,8 +156,8 @@ def adjusted_share(k: float, n: float, rates: ErrorRates, *, confidence: float =
     """The share of ``n`` comments that truly mention a category the model tagged ``k`` times.
 
     >>> est = adjusted_share(160, 1000, ErrorRates(tp=120, fp=40, fn=80, tn=760))
-    >>> round(est.raw, 2), round(est.adjusted, 2), est.low < 0.2 < est.high
-    (0.16, 0.2, True)
+    >>> round(est.raw, 2), round(est.acc, 2), round(est.adjusted, 2), est.low < 0.2 < est.high
+    (0.16, 0.2, 0.19, True)
     """
     rng = np.random.default_rng(seed)
     q = k / n if n else float("nan")
@@ -140,10 +165,11 @@ def adjusted_share(k: float, n: float, rates: ErrorRates, *, confidence: float =
     q_draws = rng.binomial(int(round(n)), q, n_draws) / n if n else np.full(n_draws, np.nan)
     sims = _adjusted(q_draws, tpr, fpr)
     alpha = (1 - confidence) / 2
-    point = float(_adjusted(np.array([q]), np.array([rates.recall]), np.array([rates.fpr]))[0])
+    acc = float(_adjusted(np.array([q]), np.array([rates.recall]), np.array([rates.fpr]))[0])
+    point = shrunk_correction(q, acc, sims - q_draws)
     raw_low, raw_high = wilson_interval(k, n)
     low, high = np.quantile(sims, [alpha, 1 - alpha])
-    return ShareEstimate(q, raw_low, raw_high, point, float(low), float(high))
+    return ShareEstimate(q, raw_low, raw_high, point, float(min(low, point)), float(max(high, point)), acc)
 
 
 def impact_factor(p: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
@@ -174,7 +200,7 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
     ...                   "impact": [-4.0], "impact_low": [-6.0], "impact_high": [-2.0]})
     >>> out = correct_drivers(t, {"Delivery": ErrorRates(tp=120, fp=40, fn=80, tn=760)}, n_rows=1000)
     >>> round(float(out["share_adjusted"][0]), 2), bool(out["often_missed"][0]), float(out["impact_adjusted"][0]) < -4
-    (0.2, False, True)
+    (0.19, False, True)
     """
     rng = np.random.default_rng(seed)
     alpha = (1 - confidence) / 2
@@ -217,10 +243,12 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
     return out
 
 
-def correct_drivers_result(result, rates: dict, taxonomy, **kwargs):
+def correct_drivers_result(result, rates: dict, taxonomy, *, source: str = "", rows: int | None = None, **kwargs):
     """``result`` (a ``DriversResult``) with its table corrected by :func:`correct_drivers`;
     ``rates`` maps taxonomy labels ``(parent, child or None)`` to :class:`ErrorRates`
-    (e.g. :func:`error_rates_from_labels` of an audited sample). A bare parent at the
+    (e.g. :func:`error_rates_from_labels` of an audited sample); ``source`` (``audit``, ``cv`` or
+    ``default``) says where they come from and ``rows`` on how many comments (default: the
+    largest count in ``rates``), for the report's note. A bare parent at the
     ``category`` level ("tagged with the parent, none of its children") gets no rates.
 
     >>> from feedback_classifier.insights import compute_drivers
@@ -243,9 +271,10 @@ def correct_drivers_result(result, rates: dict, taxonomy, **kwargs):
     import dataclasses
 
     table = correct_drivers(result.table, by_name, n_rows=result.overall.n_rows, **kwargs)
-    audit_rows = max((int(r.tp + r.fp + r.fn + r.tn) for r in rates.values()), default=0)
+    audit_rows = rows if rows is not None else max((int(r.tp + r.fp + r.fn + r.tn) for r in rates.values()), default=0)
     return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name),
-                                                               "audit_rows": audit_rows})
+                                                               "audit_rows": audit_rows,
+                                                               "error_source": source})
 
 
 def rates_to_metrics(rates: dict) -> dict[str, list[int]]:

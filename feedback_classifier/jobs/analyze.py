@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import FeedbackClassifierError, InputFileError
 from feedback_classifier.insights import ScoreSpec, detect_period_column
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
@@ -168,7 +168,7 @@ def analyze(
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
-    rates = _audit_rates(audit_sample, plan, text_col, model)
+    rates, rates_source = _audit_rates(audit_sample, plan, text_col, model)
     in_fmt = detect_format(data, fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _make_out_dir(out)
@@ -181,7 +181,7 @@ def analyze(
         enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
         return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
                        table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
-                       enriched_path=enriched_path, mask=mask, rates=rates)
+                       enriched_path=enriched_path, mask=mask, rates=rates, rates_source=rates_source)
     finally:
         sinks.router.cleanup()
 
@@ -193,15 +193,36 @@ def _make_out_dir(out: Path) -> None:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
 
-def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str, model: Any) -> dict | None:
-    """Error rates from comments the user labelled (see
-    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`): the drivers then carry each
-    category's precision and recall, and shares and impacts corrected for the model's errors."""
-    from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
+def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str, model: Any) -> tuple[dict | None, dict]:
+    """Error rates and where they come from: comments the user labelled (``audit``, see
+    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`), a model file's
+    cross-validation (``cv``), or, for the bundled default model, rough rates measured on real
+    comments of other domains (``default``, with how many: ``rows``). The drivers then carry each category's precision
+    and recall, and shares and impacts corrected for the model's errors."""
+    from feedback_classifier.jobs.audit_sample import default_error_rates, model_error_rates, sample_error_rates
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
 
-    if audit_sample is None:  # a model file from `train` carries its cross-validated error rates
-        return model_error_rates(model)
-    return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf)
+    if audit_sample is not None:
+        return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf), {"source": "audit"}
+    if model is not None:  # a model file from `train` carries its cross-validated error rates
+        return model_error_rates(model), {"source": "cv"}
+    found = default_error_rates() if plan.tax.name == DEFAULT_TAXONOMY and _is_default(plan.clf) else None
+    if found is None:
+        return None, {}
+    rates, info = found
+    plan.notes.append(
+        f"Error rates: rough precision/recall of the bundled default model for {len(rates)} parent categories, "
+        f"measured on {info['rows']:,} real comments of other domains ({'; '.join(info['sets'])}); "
+        "subcategories and the other parents have none. Shares and impacts in drivers and the report are "
+        "corrected with them; label a few hundred of your comments and pass --audit-sample for figures that hold "
+        "on your data")
+    return rates, {"source": "default", "rows": info["rows"]}
+
+
+def _is_default(clf: Any) -> bool:
+    from feedback_classifier.model.default import default_model
+
+    return clf is default_model()
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
@@ -223,6 +244,7 @@ class _Plan:
     period_col: str | None
     keep: list[str]
     notes: list[str]
+    model_info: dict = field(default_factory=dict)
 
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
@@ -252,7 +274,25 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    return _Plan(clf, tax, lang, period_col, list(keep), notes)
+    return _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf))
+
+
+def _model_info(model: Any, clf: Any) -> dict:
+    """Which model runs and how it was validated, for the report (``build_report(model_info=)``)."""
+    if model is None:
+        return {"kind": "default" if _is_default(clf) else "weak"}
+    meta: dict = {}
+    if isinstance(model, (str, Path)):
+        from feedback_classifier.model.persist import read_model_metadata
+
+        try:
+            meta = read_model_metadata(model)
+        except FeedbackClassifierError:
+            meta = {}
+    metrics = meta.get("metrics") or {}
+    if metrics.get("trained_without_labels"):
+        return {"kind": "weak"}
+    return {"kind": "trained", "rows": meta.get("training_rows"), "f1": metrics.get("path_micro_f1")}
 
 
 def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str]):
@@ -346,7 +386,7 @@ class _Sinks:
 
 
 def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
-            text_col, enriched_path, mask=True, rates=None) -> AnalyzeResult:
+            text_col, enriched_path, mask=True, rates=None, rates_source=None) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept."""
     from feedback_classifier.render import build_report, write_report
     from feedback_classifier.tableio import write_table
@@ -354,6 +394,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     tax, lang, notes, period_col = plan.tax, plan.lang, plan.notes, plan.period_col
     reduced = sinks.acc.table()
     rare = _rarely_found(reduced, tax, lang, comments=sinks.counts[1], weight=sinks.acc.WEIGHT)
+    plan.model_info["rare"] = rare
     if rare:
         notes.append(f"Rarely found (under {_RARE_SHARE:.1%} of comments; check them before trusting their numbers): "
                      f"{', '.join(rare)}")
@@ -364,7 +405,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     if drivers is not None and rates:
         from feedback_classifier.insights.quantify import correct_drivers_result
 
-        drivers = correct_drivers_result(drivers, rates, tax, seed=seed)
+        drivers = correct_drivers_result(drivers, rates, tax, seed=seed, **(rates_source or {}))
     drivers_path = None
     if drivers is not None:
         drivers_path = write_table(
@@ -377,7 +418,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         reduced.rename(columns={_COMMENT_KEY: text_col, _REVIEW_KEY: "needs_review"}), tax, text_col=text_col,
         score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
-        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask,
+        title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask, model_info=plan.model_info,
     )
     report_path = write_report(page, out / "report.html")
 

@@ -59,3 +59,29 @@ def model_error_rates(model: Any) -> dict | None:
 
     counts = (read_model_metadata(model).get("metrics") or {}).get("category_errors")
     return rates_from_metrics(counts) if counts else None
+
+
+DEFAULT_RATES_FILE = Path(__file__).resolve().parents[1] / "data" / "default_error_rates.json"
+
+
+def default_error_rates(path: str | Path = DEFAULT_RATES_FILE) -> tuple[dict, dict] | None:
+    """Rough per-parent error rates of the bundled default model and what they were measured on
+    (``scripts/default_error_rates.py`` writes them from real human-coded comments of other
+    domains), or None when the file is missing. Children have no estimate.
+
+    >>> rates, info = default_error_rates()
+    >>> all(child is None for _, child in rates), info["rows"] > 0, len(info["sets"]) > 0
+    (True, True, True)
+    """
+    import json
+
+    from feedback_classifier.insights.quantify import ErrorRates
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    parents = doc.get("parents") or {}
+    rates = {(parent, None): ErrorRates(tp=c["tp"], fp=c["fp"], fn=c["fn"], tn=c["tn"]) for parent, c in parents.items()}
+    sets = doc.get("sets") or {}
+    return rates, {"sets": sorted(sets), "rows": sum(sets.values()), "parents": sorted(parents), "measured_on": doc.get("measured_on")}

@@ -60,6 +60,12 @@ UI: dict[str, dict[str, str]] = {
                       "(your --audit-sample, or the model's cross-validation): "
                       "shares and impacts are adjusted for each category's precision and recall, and their "
                       "intervals include that uncertainty.",
+        "error_note_default": "Precision and recall here are rough: the bundled default model was checked on {n} "
+                              "real comments from other sources (bank support messages, restaurant reviews) coded by "
+                              "people and mapped to these categories; only some parent categories have figures. "
+                              "Shares and impacts are corrected with them, their intervals include that uncertainty. "
+                              "For figures that hold on your comments, label a few hundred of them and pass "
+                              "--audit-sample.",
         "metric_with": "{metric} with",
         "metric_without": "{metric} without",
         "impact": "Impact, pts",
@@ -92,6 +98,17 @@ UI: dict[str, dict[str, str]] = {
         "junk_queue": "junk answers (no words: listed apart)",
         "method": "How to read this report",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
+        "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
+                         "descriptions), not trained on your labels. It misses many comments and sometimes picks the "
+                         "wrong category: treat category counts as rough, and train a model on a few hundred of "
+                         "your labelled comments for numbers that hold on your data.",
+        "model.weak": "Model: trained without labels, from the taxonomy's keywords and your own comments; not "
+                      "validated on labelled comments.",
+        "model.trained": "Model: trained on {n} labelled comments; cross-validated micro-F1 {f1}.",
+        "model.trained_no_cv": "Model: trained on {n} labelled comments; not cross-validated.",
+        "model.rare": "Rarely found (under 0.5% of comments; check them before trusting their numbers): {names}.",
+        "model.often_missed": "Often missed by the model (recall under 60%): {names}; their impact is likely "
+                              "understated.",
         "nav": "Contents",
         "score": "Score",
         "none": "—",
@@ -172,6 +189,12 @@ UI: dict[str, dict[str, str]] = {
                       "обучалась (ваша --audit-sample или кросс-валидация модели): "
                       "доли и влияние скорректированы на точность и полноту каждой категории, интервалы учитывают "
                       "эту неопределённость.",
+        "error_note_default": "Точность и полнота здесь приблизительные: встроенную модель проверили на {n} реальных "
+                              "комментариях из других источников (обращения в поддержку банка, отзывы о ресторанах), "
+                              "размеченных людьми и сопоставленных с этими категориями; оценки есть только у части "
+                              "основных категорий. Доли и влияние скорректированы по ним, интервалы учитывают эту "
+                              "неопределённость. Чтобы получить оценки на ваших данных, разметьте несколько сотен "
+                              "комментариев и передайте их через --audit-sample.",
         "metric_with": "{metric} с категорией",
         "metric_without": "{metric} без неё",
         "impact": "Влияние, п.",
@@ -204,6 +227,16 @@ UI: dict[str, dict[str, str]] = {
         "junk_queue": "пустые ответы (без слов: отдельно)",
         "method": "Как читать отчёт",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. {metric} считается только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — разница между {metric} всех ответов и {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
+        "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
+                         "описания таксономии), не обученная на ваших разметках. Она пропускает многие комментарии и "
+                         "иногда выбирает не ту категорию: считайте числа по категориям приблизительными и обучите "
+                         "модель на нескольких сотнях своих размеченных комментариев.",
+        "model.weak": "Модель: обучена без разметки, по ключевым словам таксономии и вашим комментариям; на "
+                      "размеченных данных не проверялась.",
+        "model.trained": "Модель: обучена на {n} размеченных комментариях; micro-F1 на кросс-валидации {f1}.",
+        "model.trained_no_cv": "Модель: обучена на {n} размеченных комментариях; кросс-валидация не проводилась.",
+        "model.rare": "Редко встречаются (меньше 0,5% комментариев; проверьте их, прежде чем доверять цифрам): {names}.",
+        "model.often_missed": "Модель часто пропускает (полнота ниже 60%): {names}; их влияние, вероятно, занижено.",
         "nav": "Содержание",
         "score": "Оценка",
         "none": "—",

@@ -204,7 +204,8 @@ def drivers_sections(inp: ReportInputs) -> tuple[str, str]:
     parts = [f'<p class="lead">{esc(ui_text(lang, "drivers_lead", metric=metric))}</p>']
     n_audit = drivers.settings.get("audit_rows")
     if _has_error_rates(parent) and n_audit:
-        parts.append(f'<p class="muted">{esc(ui_text(lang, "error_note", n=fmt_int(n_audit, lang)))}</p>')
+        key = "error_note_default" if drivers.settings.get("error_source") == "default" else "error_note"
+        parts.append(f'<p class="muted">{esc(ui_text(lang, key, n=fmt_int(n_audit, lang)))}</p>')
     if chart:
         parts.append(f'<div class="panel"><figure>{chart}</figure></div>')
     parts.append(f'<div class="panel">{_drivers_table_html(inp, parent, 15)}</div>')

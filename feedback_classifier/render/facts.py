@@ -38,6 +38,7 @@ class ReportInputs:
     quotes: pd.DataFrame | None = None  # candidate rows for the quotes when df is reduced
     quote_view: Any = None  # (ReportInputs, Facts) of ``quotes``, built once
     mask: bool = True  # quotes show personal data masked (lang.pii)
+    model_info: dict | None = None  # which model ran and how it was validated (see build_report)
 
 
 @dataclass

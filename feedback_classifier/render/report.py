@@ -29,7 +29,7 @@ from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.categories import categories_section
 from feedback_classifier.render.driver_tables import drivers_sections
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import CSS, esc, fmt_int
+from feedback_classifier.render.html import CSS, esc, fmt_int, fmt_num
 from feedback_classifier.render.overview import overview_section
 from feedback_classifier.render.segments import segments_section
 from feedback_classifier.tableio import require_columns, write_file_atomic
@@ -53,6 +53,7 @@ def build_report(
     weight: str | None = None,
     quotes: pd.DataFrame | None = None,
     mask: bool = True,
+    model_info: dict | None = None,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
 
@@ -68,7 +69,10 @@ def build_report(
     ``routing.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
     ``scores.ScoreSpec``. ``lang`` picks headings and category names (``en``/``ru``).
     Quotes show e-mails, phone and card numbers and self-introduced names masked unless
-    ``mask=False``.
+    ``mask=False``. ``model_info`` says in the method section which model ran:
+    ``{"kind": "default" | "weak" | "trained", "rows": labelled rows, "f1": CV micro-F1,
+    "rare": [parent names it rarely found]}``; categories flagged often missed come from
+    ``drivers``.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> df = pd.DataFrame({"comment": ["Courier <b>late</b>"], "nps": [3],
@@ -98,6 +102,7 @@ def build_report(
         weight=weight,
         quotes=quotes,
         mask=mask,
+        model_info=model_info,
     )
     return _page(inp, _sections(inp, build_facts(inp)))
 
@@ -180,8 +185,51 @@ def _routing(inp: ReportInputs) -> str:
 
 
 def _method(inp: ReportInputs) -> str:
-    metric = ui_text(inp.lang, f"metric.{inp.spec.score_type}")
-    return f'<p class="lead">{esc(ui_text(inp.lang, "method_text", metric=metric))}</p>'
+    lang = inp.lang
+    metric = ui_text(lang, f"metric.{inp.spec.score_type}")
+    parts = [f'<p class="lead">{esc(ui_text(lang, "method_text", metric=metric))}</p>']
+    parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
+    return "".join(parts)
+
+
+def model_lines(inp: ReportInputs) -> list[str]:
+    """Sentences on which model ran, how it was validated and which categories it rarely finds
+    or often misses (from ``model_info`` and the drivers' error rates).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> inp = ReportInputs(df=None, taxonomy=load_taxonomy("cx-default"), text_col="c",
+    ...                    model_info={"kind": "trained", "rows": 1200, "f1": 0.712, "rare": ["Loyalty"]})
+    >>> model_lines(inp)
+    ['Model: trained on 1,200 labelled comments; cross-validated micro-F1 0.71.', 'Rarely found (under 0.5% of comments; check them before trusting their numbers): Loyalty.']
+    """
+    info, lang = inp.model_info or {}, inp.lang
+    lines = []
+    kind = info.get("kind")
+    if kind == "trained":
+        f1 = info.get("f1")
+        key = "model.trained" if f1 is not None else "model.trained_no_cv"
+        lines.append(ui_text(lang, key, n=fmt_int(info.get("rows") or 0, lang), f1=fmt_num(f1, 2, lang)))
+    elif kind in ("default", "weak"):
+        lines.append(ui_text(lang, f"model.{kind}"))
+    if info.get("rare"):
+        lines.append(ui_text(lang, "model.rare", names=", ".join(info["rare"])))
+    table = getattr(inp.drivers, "table", None)
+    if table is not None and "often_missed" in table.columns:
+        missed = table[(table["level"] == "parent") & table["often_missed"].astype(bool)]
+        if len(missed):
+            names = [inp.taxonomy.display_name(label, lang) for label in _labels(inp, missed["category"])]
+            lines.append(ui_text(lang, "model.often_missed", names=", ".join(names)))
+    return lines
+
+
+def _labels(inp: ReportInputs, names) -> list:
+    out = []
+    for name in names:
+        try:
+            out += inp.taxonomy.parse_labels(name)[:1]
+        except Exception:  # a name the taxonomy does not know (a user's table): skip it
+            continue
+    return out
 
 
 def write_report(html_text: str, path: str | os.PathLike) -> Path:
