@@ -11,7 +11,13 @@
    absolute error of raw, plain adjusted (ACC) and corrected (ACC with its correction shrunk by
    its noise, what the tool reports) shares, over several random splits (the spread shown).
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/quantify.py [--lang en ru] [--splits 3]``
+3. The bundled example survey with the shipped rough error rates of the default model
+   (``feedback_classifier/data/default_error_rates.json``, measured on real comments of other
+   domains by ``scripts/default_error_rates.py``): per parent with rates, the survey's true share
+   (its generator's hidden labels), the raw share of the default model's tags and the corrected
+   one, as the README's first command reports them (``--survey``).
+
+Run: ``OMP_NUM_THREADS=1 python benchmarks/quantify.py [--lang en ru] [--splits 3] [--survey]``
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from feedback_classifier.insights.quantify import ErrorRates, adjusted_share, er
 
 def planted(reps: int = 300) -> None:
     print("planted data: n=2000 rows, 400 labelled for the error rates, 95% intervals")
-    print(f"{'p':>5} {'tpr':>5} {'fpr':>5} | {'raw share':>9} {'raw cover':>9} | {'adj cover':>9} {'adj width':>9}")
+    print(f"{'p':>5} {'tpr':>5} {'fpr':>5} | {'raw share':>9} {'raw cover':>9} | {'adj cover':>9} {'adj width':>9} | "
+          f"{'MAE raw':>7} {'ACC':>7} {'corr.':>7}")
     rng = np.random.default_rng(0)
     for p, tpr, fpr in [(0.2, 0.6, 0.05), (0.08, 0.5, 0.02), (0.35, 0.7, 0.1), (0.05, 0.9, 0.01), (0.2, 0.9, 0.02)]:
         raw_cov = adj_cov = 0
-        widths, raws = [], []
+        widths, raws, errors = [], [], []
         for r in range(reps):
             truth = rng.random(2000) < p
             tags = np.where(truth, rng.random(2000) < tpr, rng.random(2000) < fpr)
@@ -49,8 +56,9 @@ def planted(reps: int = 300) -> None:
             adj_cov += est.low <= truth.mean() <= est.high
             widths.append(est.high - est.low)
             raws.append(est.raw)
+            errors.append([abs(x - truth.mean()) for x in (est.raw, est.acc, est.adjusted)])
         print(f"{p:5.2f} {tpr:5.2f} {fpr:5.2f} | {np.mean(raws):9.3f} {raw_cov / reps:9.2f} | "
-              f"{adj_cov / reps:9.2f} {np.mean(widths):9.3f}")
+              f"{adj_cov / reps:9.2f} {np.mean(widths):9.3f} | " + " ".join(f"{e:7.4f}" for e in np.mean(errors, axis=0)))
 
 
 def semeval(lang: str, splits: int) -> None:
@@ -101,12 +109,49 @@ def semeval(lang: str, splits: int) -> None:
           f"interval coverage {np.mean(coverages):.2f} (min {min(coverages):.2f})")
 
 
+def survey() -> None:
+    import subprocess
+    import tempfile
+
+    from feedback_classifier.jobs.audit_sample import default_error_rates
+    from feedback_classifier.model import default_model, enrich
+    from feedback_classifier.tableio import read_table
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path, truth = Path(tmp) / "survey.csv", Path(tmp) / "truth.csv"
+        subprocess.run([sys.executable, str(root / "scripts" / "make_example_survey.py"), "--out", str(path),
+                        "--truth", str(truth)], check=True)
+        rows = read_table(path).merge(read_table(truth), on="response_id")
+    model = default_model()
+    tax = model.taxonomy_
+    enriched = enrich(rows[["comment"]].reset_index(drop=True), model, "comment")
+    gold = [{p for p, _ in tax.parse_labels(c)} for c in rows["true_labels"].fillna("")]
+    tagged = [{p for p, _ in tax.parse_labels(c)} for c in enriched["categories"]]
+    rates, info = default_error_rates()
+    n = len(rows)
+    print(f"\nexample survey ({n} rows), default model, shipped rough rates ({info['rows']:,} real comments)")
+    errors = []
+    for (parent, _), r in sorted(rates.items()):
+        truth_share = np.mean([parent in g for g in gold])
+        est = adjusted_share(sum(parent in t for t in tagged), n, r)
+        errors.append([abs(x - truth_share) for x in (est.raw, est.acc, est.adjusted)])
+        print(f"  {parent:<10} P={r.precision:.2f} R={r.recall:.2f}  true {truth_share:.3f}  raw {est.raw:.3f}  "
+              f"ACC {est.acc:.3f}  corrected {est.adjusted:.3f} [{est.low:.3f}, {est.high:.3f}]")
+    raw, acc, adj = np.mean(errors, axis=0)
+    print(f"  MAE raw {raw:.4f}  ACC {acc:.4f}  corrected {adj:.4f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", nargs="*", default=["en"])
     parser.add_argument("--splits", type=int, default=3)
     parser.add_argument("--reps", type=int, default=300)
+    parser.add_argument("--survey", action="store_true", help="only the example-survey check (3.)")
     args = parser.parse_args(argv)
+    if args.survey:
+        survey()
+        return 0
     planted(args.reps)
     for lang in args.lang:
         semeval(lang, args.splits)

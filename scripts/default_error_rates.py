@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}; "
           f"no estimate (no real set covers them): "
-          f"{', '.join(c.id for c in model.taxonomy_.categories if c.id not in parents)}; children: none")
+          f"{', '.join(p for p, _ in model.taxonomy_.parents if p not in parents)}; children: none")
     return 0
 
 

@@ -188,13 +188,15 @@ def impact_factor(p: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray
 
 
 def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence: float = 0.95,
-                    n_draws: int = 2000, seed: int = 0) -> pd.DataFrame:
+                    n_draws: int = 2000, seed: int = 0, correct: bool = True) -> pd.DataFrame:
     """The drivers table (``DriversResult.table``) with error-corrected columns added.
 
     ``rates`` maps the table's ``category`` names (or ``(level, category)``) to :class:`ErrorRates`; categories without
     rates get empty cells. Added: ``precision``, ``recall``, ``share_adjusted`` (+ ``_low``,
     ``_high``: share of all ``n_rows`` rows truly mentioning it), ``impact_adjusted`` (+ ``_low``,
     ``_high``), ``often_missed`` (recall < 0.6: the raw impact is likely understated).
+    ``correct=False`` adds precision, recall and the flag only (rates measured on other kinds of
+    comments describe the model roughly but do not carry over to a correction).
 
     >>> t = pd.DataFrame({"category": ["Delivery"], "mentions": [160], "share": [0.16],
     ...                   "impact": [-4.0], "impact_low": [-6.0], "impact_high": [-2.0]})
@@ -215,12 +217,14 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
         r = rates.get((level, name), rates.get(name))
         if r is None or not n_rows:
             continue
-        est = adjusted_share(float(k), n_rows, r, confidence=confidence, n_draws=n_draws,
-                             seed=int(rng.integers(2**31)))
+        est_seed = int(rng.integers(2**31))
         cols["precision"][i], cols["recall"][i] = r.precision, r.recall
+        missed[i] = bool(r.recall < OFTEN_MISSED_RECALL)
+        if not correct:
+            continue
+        est = adjusted_share(float(k), n_rows, r, confidence=confidence, n_draws=n_draws, seed=est_seed)
         cols["share_adjusted"][i], cols["share_adjusted_low"][i], cols["share_adjusted_high"][i] = (
             est.adjusted, est.low, est.high)
-        missed[i] = bool(r.recall < OFTEN_MISSED_RECALL)
         q = float(k) / n_rows
         if q <= 0 or not np.isfinite(impact):
             continue
@@ -270,7 +274,9 @@ def correct_drivers_result(result, rates: dict, taxonomy, *, source: str = "", r
             by_name[(level, name)] = rates[labels[0]]
     import dataclasses
 
-    table = correct_drivers(result.table, by_name, n_rows=result.overall.n_rows, **kwargs)
+    # rates from other kinds of comments (the default model's) do not carry over to a correction:
+    # on the example survey they made the shares ~15x less accurate (benchmarks/quantify.py --survey)
+    table = correct_drivers(result.table, by_name, n_rows=result.overall.n_rows, correct=source != "default", **kwargs)
     audit_rows = rows if rows is not None else max((int(r.tp + r.fp + r.fn + r.tn) for r in rates.values()), default=0)
     return dataclasses.replace(result, table=table, settings={**result.settings, "error_rates": len(by_name),
                                                                "audit_rows": audit_rows,

@@ -213,9 +213,9 @@ def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str, 
     plan.notes.append(
         f"Error rates: rough precision/recall of the bundled default model for {len(rates)} parent categories, "
         f"measured on {info['rows']:,} real comments of other domains ({'; '.join(info['sets'])}); "
-        "subcategories and the other parents have none. Shares and impacts in drivers and the report are "
-        "corrected with them; label a few hundred of your comments and pass --audit-sample for figures that hold "
-        "on your data")
+        "subcategories and the other parents have none. They flag often-missed categories but do not correct "
+        "shares and impacts (rates from other kinds of comments do not carry over); label a few hundred of your "
+        "comments and pass --audit-sample for figures and corrections that hold on your data")
     return rates, {"source": "default", "rows": info["rows"]}
 
 

@@ -62,10 +62,10 @@ UI: dict[str, dict[str, str]] = {
                       "intervals include that uncertainty.",
         "error_note_default": "Precision and recall here are rough: the bundled default model was checked on {n} "
                               "real comments from other sources (bank support messages, restaurant reviews) coded by "
-                              "people and mapped to these categories; only some parent categories have figures. "
-                              "Shares and impacts are corrected with them, their intervals include that uncertainty. "
-                              "For figures that hold on your comments, label a few hundred of them and pass "
-                              "--audit-sample.",
+                              "people and mapped to these categories; only some parent categories have figures. They "
+                              "are not used to correct shares and impacts, since error rates measured on other kinds "
+                              "of comments do not carry over. For figures that hold on your comments, and corrected "
+                              "shares and impacts, label a few hundred of them and pass --audit-sample.",
         "metric_with": "{metric} with",
         "metric_without": "{metric} without",
         "impact": "Impact, pts",
@@ -192,9 +192,9 @@ UI: dict[str, dict[str, str]] = {
         "error_note_default": "Точность и полнота здесь приблизительные: встроенную модель проверили на {n} реальных "
                               "комментариях из других источников (обращения в поддержку банка, отзывы о ресторанах), "
                               "размеченных людьми и сопоставленных с этими категориями; оценки есть только у части "
-                              "основных категорий. Доли и влияние скорректированы по ним, интервалы учитывают эту "
-                              "неопределённость. Чтобы получить оценки на ваших данных, разметьте несколько сотен "
-                              "комментариев и передайте их через --audit-sample.",
+                              "основных категорий. Доли и влияние по ним не корректируются: ошибки, измеренные на "
+                              "других комментариях, на ваши не переносятся. Чтобы получить оценки и поправки для ваших "
+                              "данных, разметьте несколько сотен комментариев и передайте их через --audit-sample.",
         "metric_with": "{metric} с категорией",
         "metric_without": "{metric} без неё",
         "impact": "Влияние, п.",

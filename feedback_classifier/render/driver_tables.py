@@ -117,26 +117,32 @@ def _has_error_rates(table: pd.DataFrame) -> bool:
     return "recall" in table.columns and bool(table["recall"].notna().any())
 
 
+def _corrected(table: pd.DataFrame) -> bool:
+    return "share_adjusted" in table.columns and bool(table["share_adjusted"].notna().any())
+
+
 def _error_head(inp: ReportInputs, table: pd.DataFrame) -> str:
-    """Headers of the error-corrected columns (only when an audited sample gave error rates)."""
+    """Headers of the model's precision/recall and, when they were corrected, the corrected columns."""
     if not _has_error_rates(table):
         return ""
-    return "".join(f'<th class="num">{esc(ui_text(inp.lang, key))}</th>'
-                   for key in ("model_pr", "share_corrected", "impact_corrected"))
+    keys = ("model_pr", "share_corrected", "impact_corrected") if _corrected(table) else ("model_pr",)
+    return "".join(f'<th class="num">{esc(ui_text(inp.lang, key))}</th>' for key in keys)
 
 
 def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
     if not _has_error_rates(table):
         return ""
-    lang = inp.lang
+    lang, n = inp.lang, 3 if _corrected(table) else 1
     if math.isnan(float(r["recall"])):
-        return '<td class="num muted">—</td>' * 3
+        return '<td class="num muted">—</td>' * n
+    pr = f"<td class=\"num\">{fmt_pct(r['precision'], lang)} / {fmt_pct(r['recall'], lang)}</td>"
+    if n == 1:
+        return pr
     impact = (f"{fmt_num(r['impact_adjusted'], 1, lang, signed=True)} <span class=\"muted\">"
               f"({fmt_num(r['impact_adjusted_low'], 1, lang)} … {fmt_num(r['impact_adjusted_high'], 1, lang)})</span>"
               if not math.isnan(float(r["impact_adjusted"])) else "—")
     return (
-        f"<td class=\"num\">{fmt_pct(r['precision'], lang)} / {fmt_pct(r['recall'], lang)}</td>"
-        f"<td class=\"num\">{fmt_pct(r['share_adjusted'], lang)} <span class=\"muted\">"
+        pr + f"<td class=\"num\">{fmt_pct(r['share_adjusted'], lang)} <span class=\"muted\">"
         f"({fmt_pct(r['share_adjusted_low'], lang)} … {fmt_pct(r['share_adjusted_high'], lang)})</span></td>"
         f"<td class=\"num\">{impact}</td>"
     )
