@@ -128,9 +128,11 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
         err = np.vstack([np.clip(impact - low, 0, None), np.clip(high - impact, 0, None)])
         ax.errorbar(impact[has_ci], y[has_ci], xerr=err[:, has_ci], fmt="none", ecolor="#333333",
                     elinewidth=1, capsize=3)
+    # n is the mentions count the drivers table and the cards show (the same number everywhere)
+    counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
     labels = [
         _short(str(name)) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
-        for name, n, small in zip(table["category"], table["mentions_scored"], low_n)
+        for name, n, small in zip(table["category"], counts, low_n)
     ]
     ax.set_yticks(y, labels)
     ax.axvline(0, color="#333333", linewidth=0.8)

@@ -93,7 +93,10 @@ def _category_polarity(cell: Any, parent: str, taxonomy: Any) -> int | None:
 
 
 def row_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.ndarray:
-    """Tone of each row in ``rows`` (> 0 praise, < 0 complaint, 0 neither) about ``parent``."""
+    """Tone of each row in ``rows`` (> 0 praise, < 0 complaint, 0 neither, NaN mixed) about ``parent``.
+
+    A tone from the table's sentiment columns that the word check contradicts ("Points burn
+    too fast. Fix it!" judged positive for "fast") counts as mixed: quoted under neither."""
     df = inp.df
     texts = df[inp.text_col]
     tones = np.zeros(len(rows))
@@ -103,7 +106,8 @@ def row_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.nda
             tone = _category_polarity(df["category_sentiment"].iloc[position], parent, inp.taxonomy)
         if tone is None and "sentiment" in df.columns:
             tone = _POLARITY.get(str(df["sentiment"].iloc[position]).strip().lower())
-        tones[k] = tone_score(texts.iloc[position]) if tone is None else tone
+        words = tone_score(texts.iloc[position])
+        tones[k] = words if tone is None else np.nan if tone * words < 0 else tone
     return tones
 
 
@@ -119,7 +123,8 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
         return []
     if tone:
         tones = row_tones(inp, rows, parent) * tone
-        rows, tones = rows[tones >= 0], tones[tones >= 0]
+        keep = tones >= 0  # NaN (mixed tone) fails it
+        rows, tones = rows[keep], tones[keep]
         if not len(rows):
             return []
     else:
