@@ -308,7 +308,8 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
     for queue, qpath in expected.items():
         assert res.queue_paths[queue].read_bytes() == qpath.read_bytes(), queue
     page = build_report(enriched, tax, text_col="comment", score_col="nps", drivers=drivers, routing=routing,
-                        by="region", period_col="submitted_at", source=str(path))
+                        by="region", period_col="submitted_at", source=str(path), model_info=res.model_info)
+    assert res.model_info["kind"] == "given"
     mem_report = write_report(page, tmp_path / "mem.html")
     assert _report_text(res.report_path) == _report_text(mem_report)
 

@@ -242,7 +242,8 @@ def correct_drivers(table: pd.DataFrame, rates: dict, *, n_rows: int, confidence
             cols["impact_adjusted"][i] = point_p * d / point_factor
             cols["impact_adjusted_low"][i], cols["impact_adjusted_high"][i] = np.quantile(sims, [alpha, 1 - alpha])
     for name, values in cols.items():
-        out[name] = values
+        if correct or name in ("precision", "recall"):
+            out[name] = values
     out["often_missed"] = missed
     return out
 

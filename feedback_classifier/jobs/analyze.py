@@ -70,6 +70,7 @@ class AnalyzeResult:
     drivers: Any = None
     notes: list[str] = field(default_factory=list)
     taxonomy: Any = None
+    model_info: dict = field(default_factory=dict)  # which model ran, as the report's method section says
 
     def category_name(self, name: str) -> str:
         """A drivers-table category name (English path) in the result's language."""
@@ -292,6 +293,8 @@ def _model_info(model: Any, clf: Any) -> dict:
     metrics = meta.get("metrics") or {}
     if metrics.get("trained_without_labels"):
         return {"kind": "weak"}
+    if not meta:
+        return {"kind": "given"}  # a fitted classifier passed in: how it was trained is not known here
     return {"kind": "trained", "rows": meta.get("training_rows"), "f1": metrics.get("path_micro_f1")}
 
 
@@ -376,7 +379,7 @@ class _Sinks:
             from feedback_classifier.lang.junk import is_junk
 
             texts = enriched[self.text_col].tolist()
-            review &= ~np.fromiter((bool(r) and is_junk(t) for r, t in zip(review, texts)), dtype=bool, count=len(texts))
+            review = review & ~np.fromiter((bool(r) and is_junk(t) for r, t in zip(review, texts)), dtype=bool, count=len(texts))
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
         reduced[_COMMENT_KEY] = has_comment
@@ -445,6 +448,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         drivers=drivers,
         notes=notes,
         taxonomy=tax,
+        model_info=plan.model_info,
     )
 
 

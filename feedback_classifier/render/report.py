@@ -70,7 +70,7 @@ def build_report(
     ``scores.ScoreSpec``. ``lang`` picks headings and category names (``en``/``ru``).
     Quotes show e-mails, phone and card numbers and self-introduced names masked unless
     ``mask=False``. ``model_info`` says in the method section which model ran:
-    ``{"kind": "default" | "weak" | "trained", "rows": labelled rows, "f1": CV micro-F1,
+    ``{"kind": "default" | "weak" | "trained" | "given", "rows": labelled rows, "f1": CV micro-F1,
     "rare": [parent names it rarely found]}``; categories flagged often missed come from
     ``drivers``.
 
@@ -211,7 +211,7 @@ def model_lines(inp: ReportInputs) -> list[str]:
         f1 = info.get("f1")
         key = "model.trained" if f1 is not None else "model.trained_no_cv"
         lines.append(ui_text(lang, key, n=fmt_int(info.get("rows") or 0, lang), f1=fmt_num(f1, 2, lang)))
-    elif kind in ("default", "weak"):
+    elif kind in ("default", "weak", "given"):
         lines.append(ui_text(lang, f"model.{kind}"))
     if info.get("rare"):
         lines.append(ui_text(lang, "model.rare", names=", ".join(info["rare"])))
