@@ -220,3 +220,17 @@ def test_the_default_models_rough_error_rates_are_parents_only_and_named_in_the_
     assert children["recall"].isna().all()
     # rates from other kinds of comments flag, but do not correct
     assert "share_adjusted" not in drivers.table and "Corrected share" not in page
+
+
+def test_classify_says_which_model_ran_and_which_parents_it_often_misses(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    data = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive"]}).to_csv(data, index=False)
+    result = CliRunner().invoke(app, ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Model: bundled default model" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Often missed (rough recall"))
+    assert "Price and value (" in line and "%" in line

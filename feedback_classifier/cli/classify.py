@@ -92,6 +92,18 @@ def classify_command(
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
+        _often_missed(model, tax)
+
+
+def _often_missed(model, tax) -> None:
+    """Which categories the model rarely finds (recall under 60%), and how that is known."""
+    from feedback_classifier.jobs.audit_sample import often_missed
+
+    names, source = often_missed(model if isinstance(model, (str, Path)) else None, tax)
+    if names:
+        where = ("rough recall on real comments of other domains; label some of yours and pass --audit-sample to "
+                 "analyze/drivers" if source == "default" else "cross-validated recall")
+        typer.echo(f"Often missed ({where}): {', '.join(names)}")
 
 
 def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str) -> dict:

@@ -85,3 +85,26 @@ def default_error_rates(path: str | Path = DEFAULT_RATES_FILE) -> tuple[dict, di
     rates = {(parent, None): ErrorRates(tp=c["tp"], fp=c["fp"], fn=c["fn"], tn=c["tn"]) for parent, c in parents.items()}
     sets = doc.get("sets") or {}
     return rates, {"sets": sorted(sets), "rows": sum(sets.values()), "parents": sorted(parents), "measured_on": doc.get("measured_on")}
+
+
+def often_missed(model: Any, taxonomy: Any, lang: str = "en") -> tuple[list[str], str]:
+    """The parents the model finds under 60% of the time, as "Name (recall)" texts, and where that
+    comes from (``"cv"``: a model file's cross-validation; ``"default"``: the bundled default
+    model's rough rates from other domains; ``""``: nothing known), for classify's summary.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> names, source = often_missed(None, load_taxonomy("cx-default"))
+    >>> source, all("%" in n for n in names)
+    ('default', True)
+    """
+    from feedback_classifier.insights.quantify import OFTEN_MISSED_RECALL
+
+    if model is None:
+        found = default_error_rates()
+        rates, source = (found[0] if found else None), "default"
+    else:
+        rates, source = model_error_rates(model), "cv"
+    if not rates:
+        return [], ""
+    low = [(label, r.recall) for label, r in rates.items() if label[1] is None and r.recall < OFTEN_MISSED_RECALL]
+    return [f"{taxonomy.display_name(label, lang)} ({recall:.0%})" for label, recall in sorted(low, key=lambda x: x[1])], source
