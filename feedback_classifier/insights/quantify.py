@@ -56,6 +56,14 @@ class ErrorRates:
     def fpr(self) -> float:
         return self.fp / (self.fp + self.tn) if self.fp + self.tn else float("nan")
 
+    def scaled(self, factor: float) -> "ErrorRates":
+        """The same rates resting on ``factor`` times as many comments (wider intervals when < 1).
+
+        >>> ErrorRates(10, 20, 30, 40).scaled(0.5)
+        ErrorRates(tp=5.0, fp=10.0, fn=15.0, tn=20.0)
+        """
+        return ErrorRates(self.tp * factor, self.fp * factor, self.fn * factor, self.tn * factor)
+
     def draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` draws of (tpr, fpr) from their Jeffreys Beta posteriors."""
         return (rng.beta(self.tp + 0.5, self.fn + 0.5, n), rng.beta(self.fp + 0.5, self.tn + 0.5, n))
@@ -166,7 +174,10 @@ def adjusted_share(k: float, n: float, rates: ErrorRates, *, confidence: float =
     sims = _adjusted(q_draws, tpr, fpr)
     alpha = (1 - confidence) / 2
     acc = float(_adjusted(np.array([q]), np.array([rates.recall]), np.array([rates.fpr]))[0])
-    point = shrunk_correction(q, acc, sims - q_draws)
+    # a tagged share below the false-positive rate (or above the recall) is one these rates cannot
+    # produce: they do not describe this model on these comments, so the raw share stands
+    consistent = rates.fpr <= q <= rates.recall
+    point = shrunk_correction(q, acc, sims - q_draws) if consistent else q
     raw_low, raw_high = wilson_interval(k, n)
     low, high = np.quantile(sims, [alpha, 1 - alpha])
     return ShareEstimate(q, raw_low, raw_high, point, float(min(low, point)), float(max(high, point)), acc)

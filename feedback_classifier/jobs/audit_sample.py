@@ -58,7 +58,15 @@ def model_error_rates(model: Any) -> dict | None:
     from feedback_classifier.model.persist import read_model_metadata
 
     counts = (read_model_metadata(model).get("metrics") or {}).get("category_errors")
-    return rates_from_metrics(counts) if counts else None
+    if not counts:
+        return None
+    # The counts come from the cross-validation's fold models, not from the model in the file; the
+    # file's model differs from them about as much as one fold model from another, so the rates
+    # are given the weight of one fold's comments (their intervals widen, the correction shrinks).
+    return {label: r.scaled(1 / CV_FOLDS) for label, r in rates_from_metrics(counts).items()}
+
+
+CV_FOLDS = 5  # train's default --cv
 
 
 DEFAULT_RATES_FILE = Path(__file__).resolve().parents[1] / "data" / "default_error_rates.json"
