@@ -124,25 +124,26 @@ class ShareEstimate:
 
 def shrunk_correction(raw: float, acc: float, correction_draws: np.ndarray) -> float:
     """``raw`` moved toward the adjusted estimate ``acc`` by the share of the correction that
-    stands out of its own noise: weight ``d^2 / (d^2 + var)`` for a correction ``d = acc - raw``
-    whose bootstrap variance is ``var``.
+    stands out of its own noise: weight ``max(0, 1 - var / d^2)`` (positive-part James-Stein)
+    for a correction ``d = acc - raw`` whose bootstrap variance is ``var``.
 
     Adjusted classify-and-count divides by ``tpr - fpr``; for a rare category both rates come
     from a handful of validation comments, and the full correction then adds more error than
     it removes (on SemEval it made the shares worse than raw). A large, well-measured
-    correction is kept almost whole; a small or noisy one mostly dropped.
+    correction is kept almost whole; one within about a standard deviation of zero is dropped
+    (``d^2`` itself overstates a correction by ``var`` on average, so the plain ``d^2 / (d^2 +
+    var)`` weight would keep too much of a noisy one).
 
     >>> round(shrunk_correction(0.10, 0.20, np.array([0.09, 0.1, 0.11])), 3)  # clear: kept
     0.199
-    >>> round(shrunk_correction(0.10, 0.12, np.array([-0.2, 0.0, 0.2])), 4)  # noisy: mostly dropped
-    0.1003
+    >>> round(shrunk_correction(0.10, 0.12, np.array([-0.2, 0.0, 0.2])), 4)  # noisy: dropped
+    0.1
     """
     d = acc - raw
     var = float(np.var(correction_draws)) if len(correction_draws) else 0.0
-    if not np.isfinite(d) or not np.isfinite(var):
+    if not np.isfinite(d) or not np.isfinite(var) or d == 0:
         return raw
-    weight = d * d / (d * d + var) if d * d + var > 0 else 1.0
-    return float(raw + weight * d)
+    return float(raw + max(0.0, 1.0 - var / (d * d)) * d)
 
 
 def wilson_interval(k: float, n: float, z: float = _Z95) -> tuple[float, float]:
