@@ -86,7 +86,7 @@ def test_review_queue_holds_exactly_the_uncertain_comments(tax):
     result = route(enriched(), tax, text_col="comment", score_col="nps")
     assert sorted(result.review["row"]) == [4, 6]
     assert result.review["row"].tolist() == [6, 4]  # the detractor first
-    assert result.review["categories"].tolist() == ["Service > Manager interaction", ""]
+    assert result.review["categories"].tolist() == ["Customer service > Manager interaction", ""]
 
 
 def test_summary_counts_per_team(tax):

@@ -324,7 +324,7 @@ def test_child_without_its_parent_and_three_levels_are_errors(cx):
 
 def test_format_labels(cx, semeval):
     assert cx.format_labels([("service", "support_communication"), ("price", None)]) == (
-        "Service > Support communication; Price and value"
+        "Customer service > Support communication; Price and value"
     )
     assert cx.format_labels([("delivery", "courier")], lang="ru") == "Доставка и логистика > Курьер"
     assert cx.format_labels([]) == ""
@@ -408,7 +408,7 @@ def test_cli_show_tree_with_ids_and_owners():
     result = runner.invoke(app, ["taxonomy", "show", "cx-default"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Service  [service]  owner: Customer Support" in out
+    assert "Customer service  [service]  owner: Customer Support" in out
     assert "Manager interaction  [manager_interaction]  owner: Sales" in out
     assert "Courier  [courier]" in out
     result = runner.invoke(app, ["taxonomy", "show", "semeval-restaurants", "--lang", "ru", "--keywords"])

@@ -293,7 +293,7 @@ class Taxonomy:
         >>> from feedback_classifier.taxonomy import load_taxonomy
         >>> tax = load_taxonomy("cx-default")
         >>> tax.display_name(("service", "support_communication"))
-        'Service > Support communication'
+        'Customer service > Support communication'
         >>> tax.display_name(("price", None), lang="ru")
         'Цена и выгода'
         """
@@ -424,7 +424,7 @@ class Taxonomy:
 
         >>> from feedback_classifier.taxonomy import load_taxonomy
         >>> load_taxonomy("cx-default").format_labels([("service", "support_communication"), ("price", None)])
-        'Service > Support communication; Price and value'
+        'Customer service > Support communication; Price and value'
         """
         return f"{LABEL_SEPARATOR} ".join(self._path(tuple(label), lang) for label in labels)  # type: ignore[arg-type]
 
