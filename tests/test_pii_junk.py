@@ -103,3 +103,23 @@ def test_first_build_of_the_default_model_is_announced(tmp_path, monkeypatch):
     assert "Building the bundled default model" in first.output
     second = CliRunner().invoke(app, args)  # cached now: no message
     assert second.exit_code == 0 and "Building" not in second.output
+
+
+def test_analyze_counts_junk_apart_from_the_comments_needing_review(tmp_path):
+    from feedback_classifier.jobs.analyze import analyze
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    tax = load_taxonomy("cx-default")
+    texts = ["courier late", "too expensive", "courier was late again", "prices too expensive"] * 3
+    labels = [[("delivery", None)], [("price", None)]] * 6
+    model = FeedbackClassifier(taxonomy=tax, cv=2, min_df=1).fit(texts, labels)
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["courier late", "asdf", "123", "what is this", "too expensive"] * 8,
+                  "nps": [2, 5, 5, 5, 9] * 8}).to_csv(data, index=False)
+    res = analyze(data, text_col="comment", score_col="nps", out_dir=tmp_path / "out", model=model, n_boot=50)
+    summary = res.routing.summary.set_index("team")
+    assert summary.loc["junk", "comments"] == 16
+    assert res.needs_review == summary.loc["review", "comments"]  # the tile and the review queue agree
+    # the routing table's last row is the junk list: it has no review count
+    junk_row = res.report_path.read_text(encoding="utf-8").split('<tr class="total">')[-1].split("</tr>")[0]
+    assert junk_row.endswith('<td class="num">—</td>')

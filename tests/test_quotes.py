@@ -73,3 +73,12 @@ def test_card_numbers_name_their_base(tax):
     assert "Owner: Logistics</span>" in page
     ru = _page(tax, [("Курьер опоздал", 2), ("Курьер молодец", 10), ("ok", 9)], lang="ru")
     assert "Ответственный: Логистика</span>" in ru and "Logistics" not in ru  # team names translated
+
+
+def test_a_sentiment_the_word_check_contradicts_is_quoted_under_neither_side(tax):
+    # the sentiment model read "быстро" (fast) as praise; the request to fix it says complaint
+    page = _page(tax, [("Баллы быстро сгорают. Исправьте!", 10), ("Курьер приехал вовремя", 9),
+                       ("Курьер опоздал", 1)],
+                 extra={"category_sentiment": [f"{CAT}=positive", f"{CAT}=positive", f"{CAT}=negative"]})
+    assert _quotes(page, "pro") == ["Курьер приехал вовремя"]
+    assert "Исправьте" not in page
