@@ -1,0 +1,169 @@
+"""`classify` speed on DISTINCT real comments (issue #17): no two comment texts are equal.
+
+Not a test: prints its numbers. Run from the repository root:
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/distinct_speed.py                 # 200,000 rows
+    OMP_NUM_THREADS=1 python benchmarks/distinct_speed.py --rows 50000 --runs profile  # stages only
+
+The file is built at run time from real sentences in ``../shared`` (never copied into the
+project): SemEval-2016 restaurant train sentences (en, ru; research use) and Banking77 train
+messages (en; CC BY 4.0). Each comment joins 1-3 random sentences of one language (60% en,
+40% ru); every sentence is varied (each word dropped with probability 0.12, a number inserted
+in a third of them) so that neither a per-text nor a per-sentence cache can hit, only
+per-word ones. The script checks that no two comment texts are equal. Columns: response_id,
+date, segment, nps, comment.
+
+Runs (each CLI run in its own child process, unmonitored, wall time):
+
+- ``pandas``: ``pd.read_csv`` + ``to_csv`` of the same file (the I/O floor);
+- ``jobs1`` / ``jobs2``: ``classify`` with the default settings (bundled default model,
+  sentiment on, comment parts scored), ``--jobs 1`` / ``--jobs 2``;
+- ``profile``: in this process, ``enrich`` on the first 20,000 comments with and without
+  sentiment, and cProfile's top functions (own time) of the sentiment run.
+
+Targets (2-core dev machine): >= 30,000 rows/s with --jobs 1, --jobs 2 >= 1.6x --jobs 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+SHARED = ROOT.parent / "shared" / "data"
+SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
+
+
+def _sentences() -> dict[str, list[str]]:
+    sem = SHARED / "semeval2016"
+    en = pd.read_csv(sem / "restaurants_en_train.csv")["text"].dropna().tolist()
+    en += pd.read_csv(SHARED / "banking77" / "train.csv")["text"].dropna().tolist()
+    ru = pd.read_csv(sem / "restaurants_ru_train.csv")["text"].dropna().tolist()
+    return {"en": [s.split() for s in en if s.strip()], "ru": [s.split() for s in ru if s.strip()]}
+
+
+def _vary(words: list[str], rng: np.random.Generator) -> str:
+    keep = [w for w, r in zip(words, rng.random(len(words))) if r >= 0.12] or words[:1]
+    if rng.random() < 0.33:
+        keep.insert(int(rng.integers(0, len(keep) + 1)), str(int(rng.integers(1, 500))))
+    return " ".join(keep)
+
+
+def generate(path: Path, rows: int, seed: int = 0) -> None:
+    """Write ``rows`` distinct comments (see the module docstring) with score/date/segment columns."""
+    pools = _sentences()
+    rng = np.random.default_rng(seed)
+    seen: set[str] = set()
+    comments: list[str] = []
+    while len(comments) < rows:
+        pool = pools["ru" if rng.random() < 0.4 else "en"]
+        text = " ".join(_vary(pool[int(i)], rng) for i in rng.integers(0, len(pool), int(rng.integers(1, 4))))
+        if text not in seen:
+            seen.add(text)
+            comments.append(text)
+    assert len(set(comments)) == rows, "comment texts must be distinct"
+    start_day = np.datetime64("2025-01-01")
+    pd.DataFrame({
+        "response_id": np.arange(rows) + 1_000_000,
+        "date": (start_day + rng.integers(0, 365, rows).astype("timedelta64[D]")).astype(str),
+        "segment": SEGMENTS[rng.integers(0, len(SEGMENTS), rows)],
+        "nps": rng.integers(0, 11, rows),
+        "comment": comments,
+    }).to_csv(path, index=False)
+
+
+def profile(data: Path, model_path: Path, n: int = 20_000, top: int = 25) -> None:
+    """In-process times of ``enrich`` on ``n`` distinct comments, and where the time goes."""
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.persist import load_model
+
+    model = load_model(model_path)
+    df = pd.read_csv(data, nrows=n)
+    assert df["comment"].is_unique
+    enrich(df.head(2000), model, "comment")  # warm-up: lazy tables, lemmatisers
+    for sentiment in (False, True):
+        t = time.perf_counter()
+        enrich(df, model, "comment", sentiment=sentiment)
+        dt = time.perf_counter() - t
+        print(f"  enrich in process, sentiment={sentiment!s:5}: {n / dt:>9,.0f} rows/s ({dt:.2f} s)")
+    prof = cProfile.Profile()
+    prof.enable()
+    enrich(df, model, "comment")
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(40)
+    print(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> None:
+    from throughput import PANDAS_FLOOR, measure, prepare_model
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--chunksize", type=int, default=50_000)
+    parser.add_argument("--runs", default="pandas,jobs1,jobs2,profile",
+                        help="comma-separated subset of pandas,jobs1,jobs2,profile")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    tmp = tempfile.TemporaryDirectory(prefix="fc-distinct-") if args.workdir is None else None
+    workdir = Path(tmp.name) if tmp else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"distinct_{args.rows}.csv"
+    if not data.exists():
+        t = time.perf_counter()
+        generate(data, args.rows)
+        print(f"generated {args.rows:,} distinct comments ({data.stat().st_size / 1e6:.0f} MB) "
+              f"in {time.perf_counter() - t:.1f} s")
+    model = workdir / "model.joblib"
+    if not model.exists():
+        model = prepare_model(workdir)
+    walls: dict[str, float] = {}
+    py = sys.executable
+    for run in runs:
+        if run == "profile":
+            profile(data, model)
+            continue
+        out = workdir / f"out_{run}.csv"
+        if run == "pandas":
+            cmd = [py, "-c", PANDAS_FLOOR, str(data), str(out)]
+        else:
+            cmd = [py, "-m", "feedback_classifier", "classify", str(data), "--text-col", "comment",
+                   "--out", str(out), "--model", str(model), "--jobs", run[4:], "--chunksize",
+                   str(args.chunksize), "--quiet"]
+        r = measure(cmd, monitor=False)
+        walls[run] = r["wall"]
+        print(f"{run:>7}: {r['wall']:7.1f} s wall, {r['cpu']:7.1f} s CPU  {args.rows / r['wall']:>9,.0f} rows/s",
+              flush=True)
+        out.unlink(missing_ok=True)
+    load = os.getloadavg()[0]
+    print(f"rows={args.rows:,} (all distinct) chunksize={args.chunksize:,} cpus={os.cpu_count()} load={load:.2f}")
+    if "jobs1" in walls:
+        print(f"  --jobs 1: {args.rows / walls['jobs1']:,.0f} rows/s end to end (target >= 30,000)")
+    if "jobs1" in walls and "jobs2" in walls:
+        print(f"  --jobs 2: {args.rows / walls['jobs2']:,.0f} rows/s, {walls['jobs1'] / walls['jobs2']:.2f}x "
+              f"--jobs 1 (target >= 1.6x)")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
