@@ -187,6 +187,12 @@ def classified_chunks(
     """
     checked = _checked(chunks, [c for c in (opts.text_col, opts.given_col) if c], source)
     state = (model, opts)
+    if jobs > 1 and (opts.sentiment or opts.given_col is not None):
+        # The bundled sentiment model is trained at first use, once per process: train it here,
+        # before the pool forks, so workers inherit it instead of each training its own.
+        from feedback_classifier.model.tones import sentiment_model_of
+
+        sentiment_model_of(model)
     payload = _text_column(opts.text_col) if opts.given_col is None else _text_and_given(opts)
     for chunk, result in run_ordered(_classify_column, state, checked, jobs=jobs, payload=payload):
         yield _attach(chunk, result.added, opts, copy=False), result
