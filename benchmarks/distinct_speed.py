@@ -18,8 +18,11 @@ Runs (each CLI run in its own child process, unmonitored, wall time):
 - ``pandas``: ``pd.read_csv`` + ``to_csv`` of the same file (the I/O floor);
 - ``jobs1`` / ``jobs2``: ``classify`` with the default settings (bundled default model,
   sentiment on, comment parts scored), ``--jobs 1`` / ``--jobs 2``;
-- ``profile``: in this process, ``enrich`` on the first 20,000 comments with and without
-  sentiment, and cProfile's top functions (own time) of the sentiment run.
+- ``stages``: in this process, CPU seconds of each step of ``classify`` on 20,000 comments
+  (reading, language, normalising, analysis, features, matmul, keyword floor, comment parts,
+  decoding, sentiment, writing), per-word caches warm, and the whole ``enrich`` cold and warm;
+- ``profile``: ``enrich`` on 20,000 comments with and without sentiment, and cProfile's top
+  functions.
 
 Targets (2-core dev machine): >= 30,000 rows/s with --jobs 1, --jobs 2 >= 1.6x --jobs 1.
 """
@@ -118,14 +121,81 @@ def profile(data: Path, model_path: Path, n: int = 20_000, top: int = 25) -> Non
     print(out.getvalue())
 
 
+def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
+    """CPU seconds of each step of ``classify`` on ``n`` distinct comments, per-word caches warm
+    (a long run's steady state), step by step as ``enrich`` runs them; and the cold cost."""
+    from feedback_classifier.jobs.head import head_language
+    from feedback_classifier.lang.normalization import premask
+    from feedback_classifier.model import segments
+    from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
+    from feedback_classifier.model.persist import load_model
+    from feedback_classifier.model.tones import comment_tones, sentiment_model_of
+    from feedback_classifier.tableio import TableWriter, iter_table
+
+    model = load_model(model_path)
+    sentiment = sentiment_model_of(model)
+    t = time.process_time()
+    frame = next(iter_table(data, chunksize=n))
+    read = time.process_time() - t
+    texts = frame["comment"].tolist()
+    cold = pd.read_csv(data, skiprows=range(1, 2 * n + 1), nrows=n)
+    t = time.process_time()
+    enrich(cold, model, "comment")
+    cold_s = time.process_time() - t
+    enrich(pd.read_csv(data, skiprows=range(1, n + 1), nrows=n), model, "comment")  # warm per-word caches
+    matcher = segments.uses_parts(model).matcher
+    keywords = segments._vocabulary_keywords(model, matcher)
+    f = model.features_
+    rows: list[tuple[str, float]] = [("read CSV chunk (iter_table)", read)]
+
+    def step(name, fn):
+        t0 = time.process_time()
+        out = fn()
+        rows.append((name, time.process_time() - t0))
+        return out
+
+    step("language of the first 2,000 (head)", lambda: head_language([frame.head(2000)], "comment"))
+    step("  normalise (premask)", lambda: [premask(x) for x in texts])
+    docs = step("analyse: normalise+tokenise+lemmatise+negation", lambda: model._analyze(texts))
+    tc = step("  word n-gram ids (_token_counts)", lambda: f._token_counts(docs))
+    parts = step("features: word + char blocks (_parts)", lambda: f._parts(docs))
+    del tc
+    P = step("matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(parts, texts), np.float64)))
+    step("keyword floor (vocabulary hits)", lambda: keywords.clear(parts.Xw))
+    seg = step("parts: split_segments", lambda: [segments.split_segments(x) for x in texts])
+    seg_texts = [x for s in seg for x in s]
+    sd = step("parts: analyse", lambda: model._analyze(seg_texts))
+    sp_ = step("parts: features", lambda: f._parts(sd))
+    step("parts: matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(sp_, seg_texts), np.float64)))
+    fired = step("decode (thresholds, child => parent)", lambda: _decide(model, P))
+    step("confidence + needs_review", lambda: _confidence_and_review(model, P, fired, 0.05))
+    classes = list(model.classes_)
+    labels = [_collapse([classes[j] for j in np.flatnonzero(r)]) for r in fired]
+    step("  sentiment: clauses (its own analysis)", lambda: [sentiment._clauses(x) for x in texts])
+    step("sentiment (comment_tones, all of it)", lambda: comment_tones(sentiment, model.taxonomy_, texts, labels))
+    out = enrich(frame, model, "comment")
+    with tempfile.TemporaryDirectory() as tmp:
+        with TableWriter(Path(tmp) / "out.csv") as w:
+            step("write CSV chunk (TableWriter)", lambda: w.write(out))
+    t = time.process_time()
+    enrich(frame, model, "comment")
+    total = time.process_time() - t
+    print(f"  {n:,} distinct comments, {len(seg_texts):,} parts of {sum(map(bool, seg)):,} multi-part comments, "
+          f"{sum(max(1, len(x)) for x in labels):,} (comment, category) sentiment pairs")
+    print(f"  enrich, whole (warm per-word caches): {total:6.2f} CPU-s = {n / total:,.0f} rows/CPU-s;"
+          f" cold (new words): {cold_s:.2f} CPU-s")
+    for name, sec in rows:
+        print(f"  {name:48s} {sec:6.2f} s  {1e6 * sec / n:7.1f} us/comment  {100 * sec / total:5.1f}% of enrich")
+
+
 def main(argv: list[str] | None = None) -> None:
     from throughput import PANDAS_FLOOR, prepare_model
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--chunksize", type=int, default=50_000)
-    parser.add_argument("--runs", default="pandas,jobs1,jobs2,profile",
-                        help="comma-separated subset of pandas,jobs1,jobs2,profile")
+    parser.add_argument("--runs", default="pandas,jobs1,jobs2,stages",
+                        help="comma-separated subset of pandas,jobs1,jobs2,profile,stages")
     parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout (e.g. the main branch) whose classify runs too, as jobs1@base / "
@@ -151,6 +221,9 @@ def main(argv: list[str] | None = None) -> None:
     for run in runs:
         if run == "profile":
             profile(data, model)
+            continue
+        if run == "stages":
+            stages(data, model)
             continue
         out = workdir / f"out_{run}.csv"
         root, env = ROOT, None
