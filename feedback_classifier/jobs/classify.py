@@ -198,9 +198,8 @@ def classified_chunks(
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
             yield _attach(chunk, result.added, opts, copy=False), result
         return
-    # Each chunk goes to the workers in one piece per worker: a file of three chunks keeps both
-    # of two workers busy to the end instead of leaving one idle for the last chunk, and the
-    # reading and writing of one chunk overlap with the work on the next.
+    # Each chunk goes to the workers in one piece per worker: with a file of three chunks both of
+    # two workers stay busy to the end instead of one idling while the other does the last chunk.
     done: list[_ChunkResult] = []
     pieces = _pieces(checked, jobs)
     for (chunk, start, stop, last), result in run_ordered(

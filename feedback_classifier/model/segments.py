@@ -124,7 +124,7 @@ def _score_parts(model, texts: Sequence[str], P: np.ndarray, with_evidence: bool
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[owners]
-    best = np.maximum.reduceat(Ps, starts, axis=0)
+    best = np.fmax.reduceat(Ps, starts, axis=0)  # fmax: a NaN part raises nothing, as a comparison would not
     better = best > P[owners]
     P[owners] = np.where(better, best, P[owners])
     if not with_evidence:
