@@ -374,6 +374,21 @@ def test_classify_file_parallel_output_is_byte_identical(tmp_path, real_model):
     assert (one.rows, one.needs_review, one.category_counts) == (two.rows, two.needs_review, two.category_counts)
 
 
+def test_chunks_cut_into_one_piece_per_worker_give_the_same_output(tmp_path, real_model, monkeypatch):
+    from feedback_classifier.jobs import classify as classify_module
+
+    src = _write_survey(tmp_path / "in.csv")
+    one = classify_file(src, tmp_path / "one.csv", model=real_model, text_col="comment", chunksize=7)
+    monkeypatch.setattr(classify_module, "_MIN_PIECE", 2)  # pieces of 3-4 rows: 2 per chunk, 1 for the last
+    two = classify_file(src, tmp_path / "two.csv", model=real_model, text_col="comment", chunksize=7, jobs=2)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    assert (one.rows, one.needs_review, one.rows_with_categories, one.category_counts) == (
+        two.rows, two.needs_review, two.rows_with_categories, two.category_counts)
+    frame = pd.DataFrame({"c": range(5)})
+    assert [(a, b, last) for _, a, b, last in classify_module._pieces([frame, frame.head(3)], 2)] == [
+        (0, 2, False), (2, 5, True), (0, 3, True)]
+
+
 def test_classify_file_refuses_to_overwrite_its_input(tmp_path, real_model):
     from feedback_classifier.errors import InputFileError
 

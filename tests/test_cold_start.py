@@ -90,6 +90,24 @@ def test_segments_are_pieces_of_the_comment(pieces):
         assert part in text and len(part.split()) >= 2
 
 
+def test_parts_raise_a_comment_to_its_best_part_and_name_the_first_one():
+    from feedback_classifier.model.segments import _score_parts
+
+    class Table:  # probabilities looked up per text: the whole and each part
+        table = {"Good food. Slow service. Slow service": [0.2, 0.5], "Good food.": [0.9, 0.1],
+                 "Slow service.": [0.1, 0.7], "Slow service": [0.1, 0.7], "one part": [0.3, 0.3]}
+
+        def predict_proba(self, texts):
+            return np.array([self.table[t] for t in texts])
+
+    texts = ["one part", "Good food. Slow service. Slow service"]
+    P = Table().predict_proba(texts)
+    parts, best = _score_parts(Table(), texts, P, with_evidence=True)
+    assert parts == ["Good food.", "Slow service.", "Slow service"]
+    assert P.tolist() == [[0.3, 0.3], [0.9, 0.7]]
+    assert best.tolist() == [[-1, -1], [0, 1]]  # ties between parts: the first one
+
+
 def test_multi_topic_complaint_gets_every_topic():
     from feedback_classifier.model.default import default_model
     from feedback_classifier.model.segments import uses_parts

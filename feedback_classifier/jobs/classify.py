@@ -187,9 +187,55 @@ def classified_chunks(
     """
     checked = _checked(chunks, [c for c in (opts.text_col, opts.given_col) if c], source)
     state = (model, opts)
+    if jobs > 1 and (opts.sentiment or opts.given_col is not None):
+        # The bundled sentiment model is trained at first use, once per process: train it here,
+        # before the pool forks, so workers inherit it instead of each training its own.
+        from feedback_classifier.model.tones import sentiment_model_of
+
+        sentiment_model_of(model)
     payload = _text_column(opts.text_col) if opts.given_col is None else _text_and_given(opts)
-    for chunk, result in run_ordered(_classify_column, state, checked, jobs=jobs, payload=payload):
-        yield _attach(chunk, result.added, opts, copy=False), result
+    if jobs == 1:
+        for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
+            yield _attach(chunk, result.added, opts, copy=False), result
+        return
+    # Each chunk goes to the workers in one piece per worker: with a file of three chunks both of
+    # two workers stay busy to the end instead of one idling while the other does the last chunk.
+    done: list[_ChunkResult] = []
+    pieces = _pieces(checked, jobs)
+    for (chunk, start, stop, last), result in run_ordered(
+        _classify_column, state, pieces, jobs=jobs, payload=lambda p: payload(p[0]).iloc[p[1] : p[2]]
+    ):
+        done.append(result)
+        if last:
+            merged = _merge(done)
+            done = []
+            yield _attach(chunk, merged.added, opts, copy=False), merged
+
+
+# A chunk is cut for the workers only into pieces at least this long (per-batch overheads).
+_MIN_PIECE = 2_000
+
+
+def _pieces(chunks: Iterable[pd.DataFrame], jobs: int) -> Iterator[tuple[pd.DataFrame, int, int, bool]]:
+    """``(chunk, start row, stop row, last piece of the chunk)``: ``jobs`` pieces per chunk."""
+    for chunk in chunks:
+        n = len(chunk)
+        cuts = np.linspace(0, n, max(1, min(jobs, n // _MIN_PIECE)) + 1).round().astype(int).tolist()
+        for k, (start, stop) in enumerate(zip(cuts, cuts[1:])):
+            yield chunk, start, stop, k == len(cuts) - 2
+
+
+def _merge(results: list[_ChunkResult]) -> _ChunkResult:
+    """The result of a chunk from the results of its pieces, in order."""
+    if len(results) == 1:
+        return results[0]
+    return _ChunkResult(
+        added=pd.concat([r.added for r in results], ignore_index=True),
+        label_counts=sum(r.label_counts for r in results),
+        rows_with_categories=sum(r.rows_with_categories for r in results),
+        needs_review=sum(r.needs_review for r in results),
+        empty_comments=sum(r.empty_comments for r in results),
+    )
 
 
 def _checked(chunks: Iterable[pd.DataFrame], columns: list[str], source: str) -> Iterator[pd.DataFrame]:

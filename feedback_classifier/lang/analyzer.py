@@ -251,7 +251,16 @@ class TextAnalyzer:
         prefix = None
         window = 0  # function words the pending negation may still pass over
         keep_neg = self.keep_negator
+        fast = self._fast
         for chunk in chunks:
+            if prefix is None:
+                # No negation pending: a chunk of the fast table (no negator, one output or
+                # none) is its output, whatever its entries' kinds.
+                single = fast.get(chunk)
+                if single is not None:
+                    if single:
+                        append(single)
+                    continue
             chunk_entries = known.get(chunk)
             if chunk_entries is None:
                 chunk_entries = self._chunk_entries(chunk, lang)

@@ -88,7 +88,9 @@ _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT_RE = re.compile(r"[0-9]")  # other digits still become _num_ via the tokenizer
 _HIGH_RE = re.compile("[\u200d-\U0010ffff]")
 _TLD_RE = re.compile(r"\.(?:com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|online|co)(?![\w-])")
-_EMOTICON_HINT_RE = re.compile(r"[:;=()]")
+# Every phone form of _PHONE_RE holds such a span (7+ digits, or "+" and 2+, with separators):
+# a cheap scan that spares the costly one on most comments with a number.
+_PHONE_HINT_RE = re.compile(r"\d[\d\s().+-]{5,}\d")
 # ":)" ";-)" "=)" and Russian-style "))" smile; ":(" "((" frown; ":D" grin.
 _EMOTICON_RE = re.compile(r"(?<![\w:;=])[:;=]-?(?:(\)+)|(\(+)|(d+)(?!\w))|(\){2,})|(\({2,})")
 _SQUEEZE_RE = re.compile(r"([^\W\d_])\1{2,}")
@@ -178,10 +180,11 @@ def premask(s: str) -> str:
         s = _EMAIL_RE.sub(" _email_ ", s)
     if "." in s and _TLD_RE.search(s):
         s = _DOMAIN_RE.sub(" _url_ ", s)
-    if _EMOTICON_HINT_RE.search(s):
+    if ":" in s or ";" in s or "=" in s or "))" in s or "((" in s:  # every emoticon has one
         s = _EMOTICON_RE.sub(_emoticon_to_emoji, s)
     if _DIGIT_RE.search(s):
-        s = _PHONE_RE.sub(" _phone_ ", s)
+        if _PHONE_HINT_RE.search(s):
+            s = _PHONE_RE.sub(" _phone_ ", s)
         s = _NUM_RE.sub(" _num_ ", s)
     return s
 

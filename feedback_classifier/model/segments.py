@@ -89,18 +89,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P = model.predict_proba(texts)
     P = np.array(P, dtype=float)
     whole = P.copy()
-    seg_texts, owners = [], []
-    for i, text in enumerate(texts):
-        parts = split_segments(text)
-        seg_texts.extend(parts)
-        owners.extend([i] * len(parts))
-    best_part = np.full(P.shape, -1, dtype=np.int64)
-    if seg_texts:
-        Ps = np.asarray(model.predict_proba(seg_texts), dtype=float) * PART_WEIGHT
-        for k, i in enumerate(owners):
-            better = Ps[k] > P[i]
-            P[i, better] = Ps[k, better]
-            best_part[i, better] = k
+    seg_texts, best_part = _score_parts(model, texts, P, with_evidence)
     hits = None
     if matcher is not None:
         if K is None:  # a model without a word vocabulary: match the texts themselves
@@ -116,6 +105,36 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     if matcher is not None and hits is None:
         hits = keyword_hits(matcher, texts, model.classes_)
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
+
+
+def _score_parts(model, texts: Sequence[str], P: np.ndarray, with_evidence: bool):
+    """Raise ``P`` in place to each comment's best part; return ``(parts, best part index per
+    (comment, class) or None)``: the first part reaching that best, -1 where the whole did."""
+    seg_texts: list[str] = []
+    counts = np.zeros(len(texts), dtype=np.int64)
+    extend = seg_texts.extend
+    for i, text in enumerate(texts):
+        parts = split_segments(text)
+        if parts:
+            extend(parts)
+            counts[i] = len(parts)
+    if not seg_texts:
+        return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
+    Ps = np.asarray(model.predict_proba(seg_texts), dtype=float) * PART_WEIGHT
+    # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
+    owners = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[owners]
+    best = np.fmax.reduceat(Ps, starts, axis=0)  # fmax: a NaN part raises nothing, as a comparison would not
+    better = best > P[owners]
+    P[owners] = np.where(better, best, P[owners])
+    if not with_evidence:
+        return seg_texts, None
+    group = np.repeat(np.arange(len(owners)), counts[owners])
+    k = np.arange(len(seg_texts))[:, None]
+    first = np.minimum.reduceat(np.where(Ps == best[group], k, len(seg_texts)), starts, axis=0)
+    best_part = np.full(P.shape, -1, dtype=np.int64)
+    best_part[owners] = np.where(better, first, -1)
+    return seg_texts, best_part
 
 
 def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple]) -> list[dict[int, list[str]]]:

@@ -1,0 +1,267 @@
+"""`classify` speed on DISTINCT real comments (issue #17): no two comment texts are equal.
+
+Not a test: prints its numbers. Run from the repository root:
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/distinct_speed.py                 # 200,000 rows
+    OMP_NUM_THREADS=1 python benchmarks/distinct_speed.py --rows 50000 --runs profile  # stages only
+
+The file is built at run time from real sentences in ``../shared`` (never copied into the
+project): SemEval-2016 restaurant train sentences (en, ru; research use) and Banking77 train
+messages (en; CC BY 4.0). Each comment joins 1-3 random sentences of one language (60% en,
+40% ru); every sentence is varied (each word dropped with probability 0.12, a number inserted
+in a third of them) so that neither a per-text nor a per-sentence cache can hit, only
+per-word ones. The script checks that no two comment texts are equal. Columns: response_id,
+date, segment, nps, comment.
+
+Runs (each CLI run in its own child process, unmonitored, wall time):
+
+- ``pandas``: ``pd.read_csv`` + ``to_csv`` of the same file (the I/O floor);
+- ``jobs1`` / ``jobs2``: ``classify`` with the default settings (bundled default model,
+  sentiment on, comment parts scored), ``--jobs 1`` / ``--jobs 2``;
+- ``stages``: in this process, CPU seconds of each step of ``classify`` on 20,000 comments
+  (reading, language, normalising, analysis, features, matmul, keyword floor, comment parts,
+  decoding, sentiment, writing), per-word caches warm, and the whole ``enrich`` cold and warm;
+- ``profile``: ``enrich`` on 20,000 comments with and without sentiment, and cProfile's top
+  functions.
+
+Targets (2-core dev machine): >= 30,000 rows/s with --jobs 1, --jobs 2 >= 1.6x --jobs 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+SHARED = ROOT.parent / "shared" / "data"
+SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
+
+
+def _sentences() -> dict[str, list[str]]:
+    sem = SHARED / "semeval2016"
+    en = pd.read_csv(sem / "restaurants_en_train.csv")["text"].dropna().tolist()
+    en += pd.read_csv(SHARED / "banking77" / "train.csv")["text"].dropna().tolist()
+    ru = pd.read_csv(sem / "restaurants_ru_train.csv")["text"].dropna().tolist()
+    return {"en": [s.split() for s in en if s.strip()], "ru": [s.split() for s in ru if s.strip()]}
+
+
+def _vary(words: list[str], rng: np.random.Generator) -> str:
+    keep = [w for w, r in zip(words, rng.random(len(words))) if r >= 0.12] or words[:1]
+    if rng.random() < 0.33:
+        keep.insert(int(rng.integers(0, len(keep) + 1)), str(int(rng.integers(1, 500))))
+    return " ".join(keep)
+
+
+def generate(path: Path, rows: int, seed: int = 0) -> None:
+    """Write ``rows`` distinct comments (see the module docstring) with score/date/segment columns."""
+    pools = _sentences()
+    rng = np.random.default_rng(seed)
+    seen: set[str] = set()
+    comments: list[str] = []
+    while len(comments) < rows:
+        pool = pools["ru" if rng.random() < 0.4 else "en"]
+        text = " ".join(_vary(pool[int(i)], rng) for i in rng.integers(0, len(pool), int(rng.integers(1, 4))))
+        if text not in seen:
+            seen.add(text)
+            comments.append(text)
+    assert len(set(comments)) == rows, "comment texts must be distinct"
+    start_day = np.datetime64("2025-01-01")
+    pd.DataFrame({
+        "response_id": np.arange(rows) + 1_000_000,
+        "date": (start_day + rng.integers(0, 365, rows).astype("timedelta64[D]")).astype(str),
+        "segment": SEGMENTS[rng.integers(0, len(SEGMENTS), rows)],
+        "nps": rng.integers(0, 11, rows),
+        "comment": comments,
+    }).to_csv(path, index=False)
+
+
+def profile(data: Path, model_path: Path, n: int = 20_000, top: int = 25) -> None:
+    """In-process times of ``enrich`` on ``n`` distinct comments, and where the time goes."""
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.persist import load_model
+
+    model = load_model(model_path)
+    df = pd.read_csv(data, nrows=n)
+    assert df["comment"].is_unique
+    # warm-up on other comments of the file: lazy tables, per-word caches as in a long run
+    enrich(pd.read_csv(data, skiprows=range(1, n + 1), nrows=n), model, "comment")
+    for sentiment in (False, True):
+        t, c = time.perf_counter(), time.process_time()
+        enrich(df, model, "comment", sentiment=sentiment)
+        dt, dc = time.perf_counter() - t, time.process_time() - c
+        # CPU time too: on a shared machine wall time also measures the neighbours
+        print(f"  enrich in process, sentiment={sentiment!s:5}: {n / dt:>9,.0f} rows/s wall, "
+              f"{n / dc:>9,.0f} rows/CPU-s")
+    prof = cProfile.Profile()
+    prof.enable()
+    enrich(df, model, "comment")
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(40)
+    print(out.getvalue())
+
+
+def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
+    """CPU seconds of each step of ``classify`` on ``n`` distinct comments, per-word caches warm
+    (a long run's steady state), step by step as ``enrich`` runs them; and the cold cost."""
+    from feedback_classifier.jobs.head import head_language
+    from feedback_classifier.lang.normalization import premask
+    from feedback_classifier.model import segments
+    from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
+    from feedback_classifier.model.persist import load_model
+    from feedback_classifier.model.tones import comment_tones, sentiment_model_of
+    from feedback_classifier.tableio import TableWriter, iter_table
+
+    model = load_model(model_path)
+    sentiment = sentiment_model_of(model)
+    t = time.process_time()
+    frame = next(iter_table(data, chunksize=n))
+    read = time.process_time() - t
+    texts = frame["comment"].tolist()
+    cold = pd.read_csv(data, skiprows=range(1, 2 * n + 1), nrows=n)
+    t = time.process_time()
+    enrich(cold, model, "comment")
+    cold_s = time.process_time() - t
+    enrich(pd.read_csv(data, skiprows=range(1, n + 1), nrows=n), model, "comment")  # warm per-word caches
+    matcher = segments.uses_parts(model).matcher
+    keywords = segments._vocabulary_keywords(model, matcher)
+    f = model.features_
+    rows: list[tuple[str, float]] = [("read CSV chunk (iter_table)", read)]
+
+    def step(name, fn):
+        t0 = time.process_time()
+        out = fn()
+        rows.append((name, time.process_time() - t0))
+        return out
+
+    step("language of the first 2,000 (head)", lambda: head_language([frame.head(2000)], "comment"))
+    step("  normalise (premask)", lambda: [premask(x) for x in texts])
+    docs = step("analyse: normalise+tokenise+lemmatise+negation", lambda: model._analyze(texts))
+    tc = step("  word n-gram ids (_token_counts)", lambda: f._token_counts(docs))
+    parts = step("features: word + char blocks (_parts)", lambda: f._parts(docs))
+    del tc
+    P = step("matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(parts, texts), np.float64)))
+    step("keyword floor (vocabulary hits)", lambda: keywords.clear(parts.Xw))
+    seg = step("parts: split_segments", lambda: [segments.split_segments(x) for x in texts])
+    seg_texts = [x for s in seg for x in s]
+    sd = step("parts: analyse", lambda: model._analyze(seg_texts))
+    sp_ = step("parts: features", lambda: f._parts(sd))
+    step("parts: matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(sp_, seg_texts), np.float64)))
+    fired = step("decode (thresholds, child => parent)", lambda: _decide(model, P))
+    step("confidence + needs_review", lambda: _confidence_and_review(model, P, fired, 0.05))
+    classes = list(model.classes_)
+    labels = [_collapse([classes[j] for j in np.flatnonzero(r)]) for r in fired]
+    step("  sentiment: clauses (its own analysis)", lambda: [sentiment._clauses(x) for x in texts])
+    step("sentiment (comment_tones, all of it)", lambda: comment_tones(sentiment, model.taxonomy_, texts, labels))
+    out = enrich(frame, model, "comment")
+    with tempfile.TemporaryDirectory() as tmp:
+        with TableWriter(Path(tmp) / "out.csv") as w:
+            step("write CSV chunk (TableWriter)", lambda: w.write(out))
+    t = time.process_time()
+    enrich(frame, model, "comment")
+    total = time.process_time() - t
+    print(f"  {n:,} distinct comments, {len(seg_texts):,} parts of {sum(map(bool, seg)):,} multi-part comments, "
+          f"{sum(max(1, len(x)) for x in labels):,} (comment, category) sentiment pairs")
+    print(f"  enrich, whole (warm per-word caches): {total:6.2f} CPU-s = {n / total:,.0f} rows/CPU-s;"
+          f" cold (new words): {cold_s:.2f} CPU-s")
+    for name, sec in rows:
+        print(f"  {name:48s} {sec:6.2f} s  {1e6 * sec / n:7.1f} us/comment  {100 * sec / total:5.1f}% of enrich")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from throughput import PANDAS_FLOOR, prepare_model
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--chunksize", type=int, default=50_000)
+    parser.add_argument("--runs", default="pandas,jobs1,jobs2,stages",
+                        help="comma-separated subset of pandas,jobs1,jobs2,profile,stages")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout (e.g. the main branch) whose classify runs too, as jobs1@base / "
+                             "jobs2@base, interleaved with this one's: speed as a ratio in the same run")
+    args = parser.parse_args(argv)
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    tmp = tempfile.TemporaryDirectory(prefix="fc-distinct-") if args.workdir is None else None
+    workdir = Path(tmp.name) if tmp else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"distinct_{args.rows}.csv"
+    if not data.exists():
+        t = time.perf_counter()
+        generate(data, args.rows)
+        print(f"generated {args.rows:,} distinct comments ({data.stat().st_size / 1e6:.0f} MB) "
+              f"in {time.perf_counter() - t:.1f} s")
+    model = workdir / "model.joblib"
+    if not model.exists():
+        model = prepare_model(workdir)
+    walls: dict[str, float] = {}
+    py = sys.executable
+    if args.baseline is not None:
+        runs = [r for run in runs for r in ([run, run + "@base"] if run.startswith("jobs") else [run])]
+    for run in runs:
+        if run == "profile":
+            profile(data, model)
+            continue
+        if run == "stages":
+            stages(data, model)
+            continue
+        out = workdir / f"out_{run}.csv"
+        root, env = ROOT, None
+        if run.endswith("@base"):
+            root = args.baseline.resolve()
+            env = {**os.environ, "PYTHONPATH": str(root)}
+        if run == "pandas":
+            cmd = [py, "-c", PANDAS_FLOOR, str(data), str(out)]
+        else:
+            cmd = [py, "-m", "feedback_classifier", "classify", str(data), "--text-col", "comment",
+                   "--out", str(out), "--model", str(model), "--jobs", run[4:].split("@")[0], "--chunksize",
+                   str(args.chunksize), "--quiet"]
+        start = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, cwd=root, env=env, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls[run] = time.perf_counter() - start
+        cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
+        print(f"{run:>10}: {walls[run]:7.1f} s wall, {cpu:7.1f} s CPU  {args.rows / walls[run]:>9,.0f} rows/s wall  "
+              f"{args.rows / cpu:>9,.0f} rows/CPU-s", flush=True)
+        if run.endswith("@base") and (workdir / f"out_{run[:-5]}.csv").exists():
+            same = (workdir / f"out_{run[:-5]}.csv").read_bytes() == out.read_bytes()
+            print(f"{'':>12}output identical to this checkout's: {same}")
+    for run in runs:
+        (workdir / f"out_{run}.csv").unlink(missing_ok=True)
+    load = os.getloadavg()[0]
+    print(f"rows={args.rows:,} (all distinct) chunksize={args.chunksize:,} cpus={os.cpu_count()} load={load:.2f}")
+    if "jobs1" in walls:
+        print(f"  --jobs 1: {args.rows / walls['jobs1']:,.0f} rows/s end to end (target >= 30,000)")
+    for run in ("jobs1", "jobs2"):
+        if run in walls and run + "@base" in walls:
+            print(f"  {run}: {walls[run + '@base'] / walls[run]:.2f}x the baseline checkout's speed")
+    if "jobs1" in walls and "jobs2" in walls:
+        print(f"  --jobs 2: {args.rows / walls['jobs2']:,.0f} rows/s, {walls['jobs1'] / walls['jobs2']:.2f}x "
+              f"--jobs 1 (target >= 1.6x)")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
