@@ -44,7 +44,9 @@ def opinions_csv(tmp_path):
 
 
 def test_each_category_of_a_mixed_comment_gets_its_own_polarity():
-    model = AspectSentiment(C=10).fit(*_opinions(ROWS * 3))
+    # The clause choice is under test; the character block reads the whole comment and needs
+    # more than these ten comments to help, so it is off here.
+    model = AspectSentiment(C=10, char_weight=0.0).fit(*_opinions(ROWS * 3))
     assert model.predict(["quick delivery but a rip off"] * 2, ["Delivery", "Price"]) == ["positive", "negative"]
     assert model.predict(["nice price, but the courier was late"] * 2, ["Price", "Delivery"]) == [
         "positive", "negative"]
@@ -78,7 +80,7 @@ def test_batch_scores_equal_the_named_features_of_fit(char_weight):
 
 
 def test_predict_pairs_gives_one_list_per_text_in_its_categories_order():
-    model = AspectSentiment(C=10).fit(*_opinions(ROWS * 3))
+    model = AspectSentiment(C=10, char_weight=0.0).fit(*_opinions(ROWS * 3))
     got = model.predict_pairs(["quick delivery but a rip off", "great price", "ok"],
                               [["Price", "Delivery"], ["Price"], []])
     assert got == [["negative", "positive"], ["positive"], []]
