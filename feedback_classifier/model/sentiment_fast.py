@@ -51,8 +51,9 @@ class PairScorer:
         self.model = model
         self.tables = split_vocabulary(model.vocabulary_)
         self.W = np.ascontiguousarray(model.coef_.T)
-        self.char_rows: dict[str, tuple[int, int]] = {}  # surface word -> (table row, n-gram count)
+        self.char_rows: dict[str, int] = {}  # surface word -> row of char_table
         self.char_table = np.zeros((0, self.W.shape[1]))
+        self.char_count = np.zeros(0)  # n-grams of each row's word
         # A comment of one clause has the same names in its global and local blocks (and the
         # same block length): one look-up of their weighted sum, in rows after W's, does both.
         g, loc = self.tables.get("g:", {}), self.tables.get("l:", {})
@@ -66,21 +67,23 @@ class PairScorer:
         self.whole = {n: len(self.W) + i for i, n in enumerate(names)}
         self.base = np.vstack([self.W, both.reshape(-1, self.W.shape[1])])
 
-    def _char_entries(self, surface: list[str], pending: list) -> tuple[list[int], int]:
-        """Table rows of the surface words (new ones computed into ``pending``) and the
-        number of n-grams they add up to."""
-        rows, total = [], 0
-        cache = self.char_rows
-        table = self.tables.get("G:", {})
-        for word in surface:
-            hit = cache.get(word)
-            if hit is None:
-                grams = char_grams(word)
-                hit = cache[word] = (len(self.char_table) + len(pending), len(grams))
-                pending.append([j for j in map(table.get, grams) if j is not None])
-            rows.append(hit[0])
-            total += hit[1]
-        return rows, total
+    def _char_rows(self, surface: list[str], pending: list) -> list[int]:
+        """Table rows of the surface words; a new word's n-gram columns go to ``pending``
+        (its row is filled after the loop) and its n-gram count to ``char_count``."""
+        rows = list(map(self.char_rows.get, surface))
+        if None in rows:
+            cache, table = self.char_rows, self.tables.get("G:", {})
+            for i, row in enumerate(rows):
+                if row is None:
+                    word = surface[i]
+                    row = cache.get(word)  # the same new word twice in one comment
+                    if row is None:
+                        grams = char_grams(word)
+                        row = cache[word] = len(self.char_table) + len(pending)
+                        pending.append([j for j in map(table.get, grams) if j is not None])
+                        self.new_counts.append(len(grams))
+                    rows[i] = row
+        return rows
 
     def scores(self, texts, categories) -> np.ndarray:
         """``(n_pairs, n_classes)`` decision scores (intercept included)."""
@@ -98,28 +101,35 @@ class PairScorer:
         if len(self.char_rows) >= _MAX_WORDS:  # between batches only: rows of this batch stay valid
             self.char_rows.clear()
             self.char_table = np.zeros((0, self.W.shape[1]))
+            self.char_count = np.zeros(0)
+        self.new_counts: list[int] = []
         m = self.model
         per_text: dict[str, int] = {}
         owner = np.empty(len(texts), dtype=np.int64)
-        text_block, pair_block = _Entries(), _Entries()
+        text_block, pair_block, char_block = _Entries(), _Entries(), _Entries()
         pending: list[list[int]] = []
         entries = []
         for k, (text, cat) in enumerate(zip(texts, categories)):
             t = per_text.get(text)
             if t is None:
                 t = per_text[text] = len(entries)
-                entries.append(self._text_entry(m, text, t, text_block, pending))
+                entries.append(self._text_entry(m, text, t, text_block, char_block, pending))
             owner[k] = t
             self._pair(m, entries[t], cat, k, pair_block)
         out = np.asarray(pair_block.matrix(len(texts), self.W.shape[0]) @ self.W)
+        per = np.asarray(text_block.matrix(len(entries), len(self.base)) @ self.base)
         if pending:  # the new words' n-gram sums, all in one product
             self.char_table = np.vstack([self.char_table, np.asarray(_rows_matrix(pending, self.W.shape[0]) @ self.W)])
-        # one table for the per-comment blocks: W, the one-clause sums, the surface words' n-grams
-        table = np.vstack([self.base, self.char_table])
-        per = np.asarray(text_block.matrix(len(entries), len(table)) @ table)
+            self.char_count = np.concatenate([self.char_count, self.new_counts])
+        if char_block.rows:
+            # the block's length: each comment's words' n-grams, counted in one product
+            C = char_block.matrix(len(entries), len(self.char_table))
+            total = np.asarray(C @ self.char_count)
+            scale = np.divide(m.char_weight, np.sqrt(total), out=np.zeros_like(total), where=total > 0)
+            per += np.asarray(C @ self.char_table) * scale[:, None]
         return out + per[owner] + m.intercept_
 
-    def _text_entry(self, m, text, t, text_block, pending):
+    def _text_entry(self, m, text, t, text_block, char_block, pending):
         """The global blocks of one distinct text (into ``text_block``)."""
         clauses, cues, surface = m._analyse(text)
         names = grams([w for c in clauses for w in c]) + cues
@@ -128,11 +138,8 @@ class PairScorer:
             text_block.add(t, self.whole, names, 1.0)
         else:
             text_block.add(t, self.tables.get("g:", {}), names, m.global_weight)
-        if m.char_weight > 0:
-            rows, n_grams = self._char_entries(surface, pending)
-            if n_grams:
-                offset = len(self.base)
-                text_block.add_rows(t, [offset + r for r in rows], m.char_weight / math.sqrt(n_grams))
+        if m.char_weight > 0 and surface:
+            char_block.add_rows(t, self._char_rows(surface, pending), 1.0)
         return clauses, cues, single, {}
 
     def _pair(self, m, entry, cat, k, block) -> None:
