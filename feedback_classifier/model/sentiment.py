@@ -9,8 +9,8 @@ category's own polarity, so the features are, per pair:
   negation: ``not_good``, ``не_вкусный``), plus ``!``/``?`` cues;
 * **characters**: 2- to 5-grams of the comment's words as written (``char_weight``):
   what lemmas fold away ("best", Russian endings, "!!!" glued to a word) and words the
-  training data never had in full. Worth +0.7 (en) / +0.2 (ru) points of repeated
-  grouped CV on SemEval-2016 (``benchmarks/semeval_polarity.py``);
+  training data never had in full. Worth +0.6 (en) / +0.3 (ru) points of repeated
+  grouped CV on SemEval-2016 at the same ``C`` (``benchmarks/semeval_polarity.py``);
 * **local**: the same for the *clauses about the category*. A comment is split into
   clauses at punctuation tokens and at contrast words ("but", "however", "но", "зато"...);
   each category has *aspect words* learned in ``fit`` (smoothed log-odds of a word in
