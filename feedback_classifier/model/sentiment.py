@@ -129,7 +129,7 @@ class AspectSentiment(BaseEstimator):
 
     def __getstate__(self):
         state = super().__getstate__()
-        for cache in ("_scorer", "_default_analyzer", "_prefix_tables"):
+        for cache in ("_scorer", "_punct_analyzer", "_default_analyzer", "_prefix_tables"):
             state.pop(cache, None)  # rebuilt at first use
         return state
 
@@ -139,10 +139,11 @@ class AspectSentiment(BaseEstimator):
             return self.analyzer
         from feedback_classifier.lang import TextAnalyzer
 
-        analyzer = getattr(self, "_default_analyzer", None)
+        # punctuation kept: it is where clauses end (files from before this stored an analyzer
+        # without it as ``_default_analyzer``: not used)
+        analyzer = getattr(self, "_punct_analyzer", None)
         if analyzer is None:
-            # punctuation kept: it is where clauses end
-            analyzer = self._default_analyzer = TextAnalyzer(keep_punct=True)
+            analyzer = self._punct_analyzer = TextAnalyzer(keep_punct=True)
         return analyzer
 
     def _analyse(self, text: str) -> tuple[list[list[str]], list[str], list[str]]:
