@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -43,17 +44,47 @@ def opinions_csv(tmp_path):
 
 
 def test_each_category_of_a_mixed_comment_gets_its_own_polarity():
+    # The clause choice is under test; the character block reads the whole comment and needs
+    # more than these ten comments to help, so it is off here.
+    model = AspectSentiment(C=10, char_weight=0.0).fit(*_opinions(ROWS * 3))
+    assert model.predict(["quick delivery but a rip off"] * 2, ["Delivery", "Price"]) == ["positive", "negative"]
+    assert model.predict(["nice price, but the courier was late"] * 2, ["Price", "Delivery"]) == [
+        "positive", "negative"]
+
+
+def _opinions(rows):
     texts, cats, pols = [], [], []
-    for text, _, cell in ROWS * 3:
+    for text, _, cell in rows:
         for item in cell.split("; "):
             cat, pol = item.split("=")
             texts.append(text)
             cats.append(cat)
             pols.append(pol)
-    model = AspectSentiment(C=10).fit(texts, cats, pols)
-    assert model.predict(["quick delivery but a rip off"] * 2, ["Delivery", "Price"]) == ["positive", "negative"]
-    assert model.predict(["nice price, but the courier was late"] * 2, ["Price", "Delivery"]) == [
-        "positive", "negative"]
+    return texts, cats, pols
+
+
+@pytest.mark.parametrize("char_weight", [0.0, 0.7])
+def test_batch_scores_equal_the_named_features_of_fit(char_weight):
+    # PairScorer predicts from caches; it must give exactly what the features fit on give,
+    # also for unseen words, repeated comments, unknown categories and the whole comment (None).
+    model = AspectSentiment(C=3, char_weight=char_weight).fit(*_opinions(ROWS * 2))
+    texts = ["fast delivery, but too expensive!!", "great price but slow delivery", "Курьер опоздал, но цена хорошая?",
+             "fast delivery, but too expensive!!", "nothing about it", "the price is fine"]
+    cats = ["Delivery", "Price", "Delivery", "Price", None, "Unknown"]
+    fast = model.predict_proba(texts, cats)
+    slow = model._matrix([model._features(model._analyse(t), c) for t, c in zip(texts, cats)]) @ model.coef_.T
+    slow = np.exp(slow + model.intercept_)
+    assert np.allclose(fast, slow / slow.sum(axis=1, keepdims=True))
+    # a second batch reuses the word caches and still agrees
+    assert np.allclose(model.predict_proba(texts[::-1], cats[::-1]), fast[::-1])
+
+
+def test_predict_pairs_gives_one_list_per_text_in_its_categories_order():
+    model = AspectSentiment(C=10, char_weight=0.0).fit(*_opinions(ROWS * 3))
+    got = model.predict_pairs(["quick delivery but a rip off", "great price", "ok"],
+                              [["Price", "Delivery"], ["Price"], []])
+    assert got == [["negative", "positive"], ["positive"], []]
+    assert model.predict_pairs([], []) == []
 
 
 def test_opinion_cells_keep_every_opinion_and_read_conflict_as_both():

@@ -57,16 +57,10 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
     """
     from feedback_classifier.model.sentiment import overall_polarity
 
-    pair_text, pair_label, owner = [], [], []
-    for i, (text, labs) in enumerate(zip(uniques, labels)):
-        for lab in labs or [None]:
-            pair_text.append(text)
-            pair_label.append(lab)
-            owner.append(i)
-    polarity = sentiment.predict(pair_text, pair_label) if pair_text else []
-    per_comment: list[list] = [[] for _ in uniques]
-    for i, lab, pol in zip(owner, pair_label, polarity):
-        per_comment[i].append((lab, pol))
+    # one batch for every pair of the chunk (a comment without labels is judged whole: None)
+    asked = [list(labs) if labs else [None] for labs in labels]
+    polarity = sentiment.predict_pairs(uniques, asked)
+    per_comment = [list(zip(labs, pols)) for labs, pols in zip(asked, polarity)]
     cells, overall, cues = [], [], []
     for i, pairs in enumerate(per_comment):
         judged = [(lab, pol) for lab, pol in pairs if lab is not None]
