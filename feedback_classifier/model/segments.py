@@ -116,7 +116,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P = np.where(K, np.maximum(P, thresholds), P)
         zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
-            P = zero_shot.lift(P, texts, thresholds, [model.analyzer_(t) for t in texts])
+            P = zero_shot.lift(P, texts, thresholds)
     if not with_evidence:
         return P
     if matcher is not None and hits is None:

@@ -205,12 +205,16 @@ class ZeroShot:
 
     def lift(self, P: np.ndarray, texts: Sequence[str], thresholds: np.ndarray, token_lists=None) -> np.ndarray:
         """``P`` with each comment's clearly nearest parent raised to its threshold."""
-        col, _ = self.nearest(texts, token_lists)
+        rows = np.arange(len(P))
         if self.fallback:  # only comments the model and the keywords gave no category
-            col = np.where((P >= thresholds).any(axis=1), -1, col)
-        rows = np.flatnonzero(col >= 0)
+            rows = np.flatnonzero(~(P >= thresholds).any(axis=1))
+            if token_lists is not None:
+                token_lists = [token_lists[i] for i in rows]
+            texts = [texts[i] for i in rows]
+        col, _ = self.nearest(texts, token_lists)
+        rows, col = rows[col >= 0], col[col >= 0]
         P = P.copy()
-        P[rows, col[rows]] = np.maximum(P[rows, col[rows]], thresholds[col[rows]])
+        P[rows, col] = np.maximum(P[rows, col], thresholds[col])
         return P
 
 
