@@ -31,6 +31,7 @@ import pandas as pd
 
 from feedback_classifier.model.evaluation import evaluate_predictions
 from feedback_classifier.model.keywords import KeywordMatcher
+from feedback_classifier.model import segments
 from feedback_classifier.model.segments import combined_proba
 from feedback_classifier.model.weak import fit_without_labels, weak_labels
 from feedback_classifier.taxonomy import load_taxonomy
@@ -46,11 +47,15 @@ def one_split(df: pd.DataFrame, tax, seed: int) -> dict[str, tuple[float, float]
     matcher = KeywordMatcher(tax)
     kw = evaluate_predictions(gold, weak_labels(matcher, texts), tax)
     model, _ = fit_without_labels(tax, train["text"].tolist())
-    fired = model.predict_from_proba(combined_proba(model, texts, matcher=matcher))
-    pred = [[model.classes_[j] for j in np.flatnonzero(row)] for row in fired]
-    cold = evaluate_predictions(gold, pred, tax)
-    return {"keywords only": (kw.path_micro_f1, kw.parent_micro_f1),
-            "--no-labels": (cold.path_micro_f1, cold.parent_micro_f1)}
+    out = {"keywords only": (kw.path_micro_f1, kw.parent_micro_f1)}
+    for name, zero_shot in (("--no-labels", True), ("  no word table", False)):
+        segments.USE_ZERO_SHOT = zero_shot
+        fired = model.predict_from_proba(combined_proba(model, texts, matcher=matcher))
+        pred = [[model.classes_[j] for j in np.flatnonzero(row)] for row in fired]
+        cold = evaluate_predictions(gold, pred, tax)
+        out[name] = (cold.path_micro_f1, cold.parent_micro_f1)
+    segments.USE_ZERO_SHOT = True
+    return out
 
 
 def main() -> None:
@@ -62,7 +67,7 @@ def main() -> None:
     for lang in ("en", "ru"):
         df = pd.read_csv(args.data / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str).fillna("")
         runs = [one_split(df, tax, seed) for seed in range(args.repeats)]
-        for name in ("keywords only", "--no-labels"):
+        for name in runs[0]:
             path = np.array([r[name][0] for r in runs])
             parent = np.array([r[name][1] for r in runs])
             print(f"{lang}  {name:14} path micro-F1 {path.mean():.3f} (sd {path.std():.3f})   "

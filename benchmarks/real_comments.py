@@ -146,7 +146,7 @@ def sweep(sets: dict[str, pd.DataFrame]) -> None:
         row, counts = [], {}
         for name, (P, S, gold) in cached.items():
             zs.prototypes.S = S
-            fired = model.predict_from_proba(zs.lift(P, [""] * len(P), thresholds, [[]] * len(P)))
+            fired = model.predict_from_proba(zs.lift(P, [str(i) for i in range(len(P))], thresholds))
             pred = [{model.classes_[j][0] for j in np.flatnonzero(r)} for r in fired]
             s = scores(gold, pred)
             row.append(f"{s['accuracy']:.3f}/{s['coverage']:.3f}/{s['precision']:.3f}" if any(gold)
@@ -168,7 +168,7 @@ class _Fixed:
         self.S = None
 
     def similarities(self, texts, token_lists=None):
-        return self.S
+        return self.S[[int(t) for t in texts]]  # the texts are row numbers here
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ class WordTable:
     """Lemma vectors and their SIF weights; ``embed(token_lists)`` gives unit document vectors.
 
     >>> table = WordTable(["late", "courier"], np.eye(2, dtype=np.float16), np.array([1e-5, 1e-5]))
-    >>> table.embed([["courier", "be", "late"], ["xyz"]]).round(2).tolist()
+    >>> table.embed([["courier", "be", "late"], ["xyz"]]).astype(float).round(2).tolist()
     [[0.71, 0.71], [0.0, 0.0]]
     """
 
@@ -117,7 +117,7 @@ class Prototypes:
     >>> tbl = WordTable(["late", "courier", "price", "expensive"], np.eye(4), np.full(4, 1e-5))
     >>> from feedback_classifier.lang import TextAnalyzer
     >>> protos = Prototypes(tbl, TextAnalyzer(), [["courier", "late"], ["price", "expensive"]])
-    >>> protos.similarities(["so expensive"]).round(2).tolist()
+    >>> protos.similarities(["so expensive"]).astype(float).round(2).tolist()
     [[0.0, 0.71]]
     """
 
@@ -175,46 +175,57 @@ def taxonomy_phrases(taxonomy, classes: Sequence[tuple], examples=None) -> list[
 ZERO_SHOT_MIN_SIM = 0.15
 ZERO_SHOT_MARGIN = 0.0
 ZERO_SHOT_FALLBACK = True
+# Also lift the chosen parent's nearest child: path micro-F1 of `train --no-labels`
+# (benchmarks/cold_start.py) and of the example survey, see the README.
+ZERO_SHOT_CHILD = True
 
 
 class ZeroShot:
-    """Lift the parent whose prototype a comment is clearly nearest to (``lift``), so a comment in
-    words no bundled example used still gets a category. Parents only: the lexical model and
-    the keywords decide the child.
+    """Lift the parent whose prototype a comment is clearly nearest to (``lift``), and that
+    parent's nearest child, so a comment in words no bundled example used still gets a category.
     """
 
     def __init__(self, prototypes: Prototypes, classes: Sequence[tuple], *,
                  min_sim: float = ZERO_SHOT_MIN_SIM, margin: float = ZERO_SHOT_MARGIN,
-                 fallback: bool = ZERO_SHOT_FALLBACK):
+                 fallback: bool = ZERO_SHOT_FALLBACK, child: bool = ZERO_SHOT_CHILD):
         self.prototypes = prototypes
         self.parent_cols = np.array([j for j, label in enumerate(classes) if label[1] is None], dtype=np.int64)
-        self.min_sim, self.margin, self.fallback = min_sim, margin, fallback
+        parent_col = {classes[j][0]: j for j in self.parent_cols}
+        # per class column: its parent's column (a parent: itself), to pick the nearest child
+        self.parent_of = np.array([parent_col.get(label[0], -1) for label in classes], dtype=np.int64)
+        self.is_child = np.array([label[1] is not None for label in classes], dtype=bool)
+        self.min_sim, self.margin, self.fallback, self.child = min_sim, margin, fallback, child
 
     def nearest(self, texts: Sequence[str], token_lists=None) -> tuple[np.ndarray, np.ndarray]:
-        """Per comment, the column of its nearest parent (``-1`` when none is clearly nearest,
-        or when "no category" is as near) and that cosine."""
+        """Per comment, the column of its nearest parent and of that parent's nearest child
+        (``-1``: none clearly nearest, "no category" as near, or a parent without children)."""
         S_all = self.prototypes.similarities(texts, token_lists)
         S = S_all[:, self.parent_cols]
+        none = np.full(len(S), -1)
         if S.shape[1] < 2:
-            return np.full(len(S), -1), np.zeros(len(S))
+            return none, none
         top2 = np.partition(S, -2, axis=1)[:, -2:]
         best, second = top2[:, 1], np.maximum(top2[:, 0], S_all[:, -1])  # last row: "no category"
-        col = self.parent_cols[S.argmax(axis=1)]
-        clear = (best >= self.min_sim) & (best - second >= self.margin)
-        return np.where(clear, col, -1), best
+        col = np.where((best >= self.min_sim) & (best - second >= self.margin), self.parent_cols[S.argmax(axis=1)], -1)
+        C = S_all[:, :-1].copy()
+        C[~(self.is_child[None, :] & (self.parent_of[None, :] == col[:, None]))] = -np.inf
+        child = np.where(np.isfinite(C.max(axis=1, initial=-np.inf)) & (col >= 0), C.argmax(axis=1), -1)
+        return col, child
 
     def lift(self, P: np.ndarray, texts: Sequence[str], thresholds: np.ndarray, token_lists=None) -> np.ndarray:
-        """``P`` with each comment's clearly nearest parent raised to its threshold."""
+        """``P`` with each comment's clearly nearest parent (and its nearest child) raised to
+        their thresholds."""
         rows = np.arange(len(P))
         if self.fallback:  # only comments the model and the keywords gave no category
             rows = np.flatnonzero(~(P >= thresholds).any(axis=1))
             if token_lists is not None:
                 token_lists = [token_lists[i] for i in rows]
             texts = [texts[i] for i in rows]
-        col, _ = self.nearest(texts, token_lists)
-        rows, col = rows[col >= 0], col[col >= 0]
+        col, child = self.nearest(texts, token_lists)
         P = P.copy()
-        P[rows, col] = np.maximum(P[rows, col], thresholds[col])
+        for cols in (col, child) if self.child else (col,):
+            r, c = rows[cols >= 0], cols[cols >= 0]
+            P[r, c] = np.maximum(P[r, c], thresholds[c])
         return P
 
 
