@@ -17,8 +17,20 @@ Data sets (read from outside the project, never committed; see ../shared/README.
   business, so ``SEMEVAL_TO_CX`` maps SERVICE to Service, every PRICES attribute to Price and
   value, FOOD/DRINKS QUALITY to Product quality, AMBIENCE and LOCATION to Store. Reviews are
   split in two by a hash of ``review_id``: even = dev, odd = held-out. This is the only set of
-  real Russian comments available to the project here (no Russian support-ticket or
-  app-review set with topics could be fetched), so Russian numbers come from restaurant reviews.
+  real Russian comments available to the project here, so Russian numbers come from restaurant
+  reviews. Searched again (2026-12-04) for a Russian set with human-coded topics and a usable
+  licence among public repositories reachable here: banki.ru review dumps (sentiment and star
+  ratings only, no topics), medical-institution reviews with aspect sentiment (hosted only on a
+  dataset hub this project cannot reach), a support-ticket set machine-translated from English
+  (not real Russian), LLM-generated complaint sets (not human-written) and a 29-row delivery-app
+  sample; none qualified.
+- SemEval sentences the annotators gave no category at all ("no-topic" rows): the share given
+  any category is the false-alarm rate, the price of coverage.
+
+Choosing settings: ``--sweep`` runs the zero-shot lift's grid (model/word_table.py) on the dev
+halves only and prints, per setting, each set's numbers and the mean micro-F1 over
+(comment, parent) with the no-topic rows as negatives; the held-out halves are for the final
+numbers only.
 
 Per set and predictor, on the comments with a mapped code ("complaints" for Banking77):
 coverage (share given any category), parent accuracy (share whose predicted parents include a
