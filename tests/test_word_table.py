@@ -77,3 +77,19 @@ def test_shipped_table_is_small_safe_and_bilingual():
     v = table.vectors
     # a Russian word sits nearer its English translation than an unrelated English word
     assert v[table.index["курьер"]] @ v[table.index["courier"]] > v[table.index["курьер"]] @ v[table.index["weather"]]
+
+
+@pytest.mark.skipif(word_table_path() is None, reason="this install ships no word table")
+def test_cold_start_weak_labels_from_prototypes_fill_only_comments_no_keyword_names():
+    from feedback_classifier.model.keywords import KeywordMatcher
+    from feedback_classifier.model.weak import _with_zero_shot_labels, weak_labels
+
+    tax = load_taxonomy("cx-default")
+    matcher = KeywordMatcher(tax)
+    texts = ["the courier was late", "my parcel never arrived", "thanks", "спасибо"]
+    weak = weak_labels(matcher, texts)
+    assert weak[1:] == [[], [], []]
+    out = _with_zero_shot_labels(tax, matcher, texts, weak, 0.2)
+    assert out[0] == weak[0]
+    assert [label[0] for label in out[1]] == ["delivery"]
+    assert out[2] == out[3] == []
