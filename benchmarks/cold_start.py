@@ -31,12 +31,16 @@ import pandas as pd
 
 from feedback_classifier.model.evaluation import evaluate_predictions
 from feedback_classifier.model.keywords import KeywordMatcher
+from feedback_classifier.model import segments
 from feedback_classifier.model.segments import combined_proba
 from feedback_classifier.model.weak import fit_without_labels, weak_labels
 from feedback_classifier.taxonomy import load_taxonomy
 
 
-def one_split(df: pd.DataFrame, tax, seed: int) -> dict[str, tuple[float, float]]:
+WEAK_DEFAULT = object()
+
+
+def one_split(df: pd.DataFrame, tax, seed: int, weak_min_sim=WEAK_DEFAULT) -> dict[str, tuple[float, float]]:
     reviews = df["review_id"].unique()
     rng = np.random.default_rng(seed)
     learn = set(rng.choice(reviews, size=len(reviews) // 2, replace=False))
@@ -45,24 +49,32 @@ def one_split(df: pd.DataFrame, tax, seed: int) -> dict[str, tuple[float, float]
     texts = test["text"].tolist()
     matcher = KeywordMatcher(tax)
     kw = evaluate_predictions(gold, weak_labels(matcher, texts), tax)
-    model, _ = fit_without_labels(tax, train["text"].tolist())
-    fired = model.predict_from_proba(combined_proba(model, texts, matcher=matcher))
-    pred = [[model.classes_[j] for j in np.flatnonzero(row)] for row in fired]
-    cold = evaluate_predictions(gold, pred, tax)
-    return {"keywords only": (kw.path_micro_f1, kw.parent_micro_f1),
-            "--no-labels": (cold.path_micro_f1, cold.parent_micro_f1)}
+    kwargs = {} if weak_min_sim is WEAK_DEFAULT else {"zero_shot_min_sim": weak_min_sim}
+    model, _ = fit_without_labels(tax, train["text"].tolist(), **kwargs)
+    out = {"keywords only": (kw.path_micro_f1, kw.parent_micro_f1)}
+    for name, zero_shot in (("--no-labels", True), ("  no word table", False)):
+        segments.USE_ZERO_SHOT = zero_shot
+        fired = model.predict_from_proba(combined_proba(model, texts, matcher=matcher))
+        pred = [[model.classes_[j] for j in np.flatnonzero(row)] for row in fired]
+        cold = evaluate_predictions(gold, pred, tax)
+        out[name] = (cold.path_micro_f1, cold.parent_micro_f1)
+    segments.USE_ZERO_SHOT = True
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--weak-min-sim", type=float, default=None,
+                        help="zero-shot weak labels at this similarity (default: the library's; <0: none)")
     args = parser.parse_args()
+    weak = WEAK_DEFAULT if args.weak_min_sim is None else (None if args.weak_min_sim < 0 else args.weak_min_sim)
     tax = load_taxonomy(ROOT / "taxonomies" / "semeval-restaurants.yaml")
     for lang in ("en", "ru"):
         df = pd.read_csv(args.data / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str).fillna("")
-        runs = [one_split(df, tax, seed) for seed in range(args.repeats)]
-        for name in ("keywords only", "--no-labels"):
+        runs = [one_split(df, tax, seed, weak) for seed in range(args.repeats)]
+        for name in runs[0]:
             path = np.array([r[name][0] for r in runs])
             parent = np.array([r[name][1] for r in runs])
             print(f"{lang}  {name:14} path micro-F1 {path.mean():.3f} (sd {path.std():.3f})   "

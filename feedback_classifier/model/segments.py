@@ -37,6 +37,9 @@ PART_WEIGHT = 1.0
 # precision, and +4 path micro-F1 on the survey; higher ratios lose accuracy for little precision.
 KEYWORD_MIN_RATIO = 0.2
 _QUOTE_CHARS = 60
+# Models with keyword rules also get the shipped word table's zero-shot evidence
+# (model/word_table.py); a switch so benchmarks can measure what it adds.
+USE_ZERO_SHOT = True
 
 
 def split_segments(text: str) -> list[str]:
@@ -100,6 +103,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         thresholds = np.asarray(model.thresholds_, dtype=float)
         K &= P >= KEYWORD_MIN_RATIO * thresholds
         P = np.where(K, np.maximum(P, thresholds), P)
+        zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
+        if zero_shot is not None:  # the parent a comment's words are clearly nearest to
+            P = zero_shot.lift(P, texts, thresholds)
     if not with_evidence:
         return P
     if matcher is not None and hits is None:
@@ -186,6 +192,19 @@ def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[di
 
 
 _VOCAB_KEYWORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ZERO_SHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _zero_shot(model):
+    """The shipped word table's zero-shot lift for a keyword-rules model (cached per model), or
+    None (no table in this install, or a model without an analyzer)."""
+    if not hasattr(model, "analyzer_"):
+        return None
+    if model not in _ZERO_SHOTS:
+        from feedback_classifier.model.word_table import zero_shot_for
+
+        _ZERO_SHOTS[model] = zero_shot_for(model)
+    return _ZERO_SHOTS[model]
 
 
 def _vocabulary_keywords(model, matcher):

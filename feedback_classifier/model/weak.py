@@ -30,6 +30,12 @@ from feedback_classifier.model.keywords import KeywordMatcher
 # The final model sees every comment, its "no category" ones included.
 _NEGATIVE_SHARE = 0.0
 CONFIDENCE = 0.8
+# Comments no keyword names get a weak label from the word table's prototypes when one parent
+# is this close and this far ahead of the others and of "no category" (None: keywords only).
+# Chosen with benchmarks/cold_start.py (2 repeated grouped splits, en + ru path micro-F1): None
+# 0.380 / 0.445, 0.3 0.366 / 0.455, 0.2 0.382 / 0.465.
+ZERO_SHOT_MIN_SIM = 0.2
+ZERO_SHOT_MARGIN = 0.05
 _SEED = 0
 
 
@@ -79,11 +85,12 @@ def weak_labels(matcher: KeywordMatcher, texts: Sequence[str]) -> list[list]:
 
 
 def fit_without_labels(taxonomy, texts: Sequence[str], *, confidence: float = CONFIDENCE,
-                       params: dict | None = None) -> tuple[FeedbackClassifier, dict]:
+                       params: dict | None = None,
+                       zero_shot_min_sim: float | None = ZERO_SHOT_MIN_SIM) -> tuple[FeedbackClassifier, dict]:
     """Train a classifier for ``taxonomy`` from its keywords and the unlabelled ``texts``.
 
     Returns ``(model, info)``; ``info`` has ``weak`` (comments labelled by keywords),
-    ``self_trained`` (comments the first model added labels to) and ``examples`` (the
+    ``zero_shot`` (comments labelled by the word table's prototypes), ``self_trained`` (comments the first model added labels to) and ``examples`` (the
     taxonomy's own phrases used).
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
@@ -96,6 +103,9 @@ def fit_without_labels(taxonomy, texts: Sequence[str], *, confidence: float = CO
     texts = [t for t in texts if isinstance(t, str) and t.strip()]
     matcher = KeywordMatcher(taxonomy)
     weak = weak_labels(matcher, texts)
+    n_keyword = sum(bool(y) for y in weak)
+    if zero_shot_min_sim is not None:
+        weak = _with_zero_shot_labels(taxonomy, matcher, texts, weak, zero_shot_min_sim)
     ex_texts, ex_labels = taxonomy_examples(taxonomy)
     labelled = [(t, y) for t, y in zip(texts, weak) if y]
     unmatched = [t for t, y in zip(texts, weak) if not y]
@@ -121,7 +131,30 @@ def fit_without_labels(taxonomy, texts: Sequence[str], *, confidence: float = CO
         final_labels.append(sorted(labels, key=str))
     model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(ex_texts + texts, ex_labels + final_labels)
     model.keyword_rules_ = True
-    return model, {"weak": len(labelled), "self_trained": added, "examples": len(ex_texts)}
+    return model, {"weak": n_keyword, "zero_shot": len(labelled) - n_keyword,
+                   "self_trained": added, "examples": len(ex_texts)}
+
+
+def _with_zero_shot_labels(taxonomy, matcher, texts, weak, min_sim: float) -> list[list]:
+    """``weak`` plus, for comments no keyword names, the category whose prototype (the shipped
+    word table, model/word_table.py) they are clearly nearest to: its nearest child if it has
+    children. Unchanged when this install has no word table."""
+    from feedback_classifier.model.word_table import Prototypes, ZeroShot, load_word_table, taxonomy_phrases
+    from feedback_classifier.model.word_table import NO_CATEGORY_PHRASES
+
+    table = load_word_table()
+    todo = [i for i, y in enumerate(weak) if not y]
+    if table is None or not todo:
+        return weak
+    classes = list(taxonomy.labels)
+    phrases = taxonomy_phrases(taxonomy, classes) + [list(NO_CATEGORY_PHRASES)]
+    zs = ZeroShot(Prototypes(table, matcher.analyzer, phrases), classes, min_sim=min_sim, margin=ZERO_SHOT_MARGIN)
+    col, child = zs.nearest([texts[i] for i in todo])
+    out = list(weak)
+    for i, p, c in zip(todo, col, child):
+        if p >= 0:
+            out[i] = [classes[c if c >= 0 else p]]
+    return out
 
 
 def _without_keywords(matcher: KeywordMatcher, text: str) -> str:
