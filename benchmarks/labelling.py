@@ -111,7 +111,7 @@ def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77") -> No
               + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(f)
     df = pd.DataFrame(rows)
-    print(f"{data} test micro-F1, mean ± sd over seeds:")
+    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, mean ± sd over seeds:")
     for col in df:
         print(f"  {col:12s} {df[col].mean():.3f} ± {df[col].std(ddof=1) if len(df) > 1 else 0:.3f}")
     ok = df.suggest_300.mean() >= df.random_600.mean()

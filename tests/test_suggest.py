@@ -155,21 +155,21 @@ def test_suspicion_is_zero_when_the_model_agrees_and_grows_with_doubt():
 
 
 def audit_rows():
-    days = ["on monday", "on tuesday", "on friday", "at the weekend", "today", "again", "this time"]
-    return [(f"{text} {day}", label) for day in days for text, label in
-            [("the courier was late", "Delivery"), ("prices are too expensive", "Price"), ("rude staff", "Service > Staff")]]
+    # varied wording: one sentence repeated with a day appended gave the out-of-fold model too
+    # little to tell the topics apart, so it doubted every label of a topic
+    return [(f"{text} {when}".strip(), label) for when in ("", "again", "today") for text, label in labelled_rows()]
 
 
 def test_audit_puts_the_changed_label_first(tmp_path):
     rows = audit_rows()
-    rows[6] = (rows[6][0], "Price")  # a late courier labelled Price
+    rows[1] = (rows[1][0], "Price")  # a late parcel labelled Price
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
                                       "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
     out = read_table(tmp_path / "s.csv")
     assert list(out.columns) == ["comment", "labels", "suspicion", "suggested_labels"] and len(out) == len(rows)
-    assert (out.comment.iloc[0], out.labels.iloc[0]) == (rows[6][0], "Price")
+    assert (out.comment.iloc[0], out.labels.iloc[0]) == (rows[1][0], "Price")
     assert out.suggested_labels.iloc[0] == "Delivery"
     assert out.suspicion.astype(float).is_monotonic_decreasing
 
