@@ -99,12 +99,27 @@ def test_no_suggestion_is_a_near_duplicate_of_another_or_of_a_label():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=3, max_size=3), st.integers(0, 50), st.integers(1, 50))
-def test_more_labels_never_make_a_category_more_urgent(probs, few, more):
-    P, t = np.array([probs]), np.array([0.5, 0.3, 0.7])
-    low = uncertainty_scores(P, t, np.array([few] * 3))
-    high = uncertainty_scores(P, t, np.array([few + more] * 3))
-    assert 0 <= high[0] <= low[0] <= 1
+@given(st.lists(st.floats(0.001, 1), min_size=3, max_size=3), st.floats(0.0, 1.0))
+def test_uncertainty_is_highest_for_a_tie_and_falls_as_one_category_wins(probs, lead):
+    classes = [("a", None), ("b", None), ("c", None)]
+    P = np.array([probs, [0.5, 0.5, 0.0], [0.5 + lead / 2, 0.5 - lead / 2, 0.0]])
+    s = uncertainty_scores(P, classes)
+    assert ((0 <= s) & (s <= 1 + 1e-9)).all()
+    assert s[0] <= s[1] + 1e-9 and s[2] <= s[1] + 1e-9
+    assert s[2] == pytest.approx(1 - lead)
+
+
+def test_uncertainty_looks_at_the_deepest_categories_only():
+    classes = [("service", None), ("service", "staff"), ("price", None)]
+    # parent and its child agree (they always do): the comment is sure, not torn between them
+    assert uncertainty_scores(np.array([[0.9, 0.9, 0.05]]), classes)[0] < 0.2
+
+
+def test_density_prefers_a_typical_comment_to_an_outlier():
+    typical = [f"card not arrived yet {w}" for w in ("today", "still", "again", "please", "help")]
+    texts = typical * 3 + ["my card has not arrived", "xylophone quartz jazz"]
+    picked = pick_diverse(np.ones(len(texts)), texts, 1, [])
+    assert texts[picked[0]] != "xylophone quartz jazz"
 
 
 def test_unknown_label_in_the_labels_file_is_a_one_line_error(files):
@@ -140,21 +155,21 @@ def test_suspicion_is_zero_when_the_model_agrees_and_grows_with_doubt():
 
 
 def audit_rows():
-    days = ["on monday", "on tuesday", "on friday", "at the weekend", "today", "again", "this time"]
-    return [(f"{text} {day}", label) for day in days for text, label in
-            [("the courier was late", "Delivery"), ("prices are too expensive", "Price"), ("rude staff", "Service > Staff")]]
+    # varied wording: one sentence repeated with a day appended gave the out-of-fold model too
+    # little to tell the topics apart, so it doubted every label of a topic
+    return [(f"{text} {when}".strip(), label) for when in ("", "again", "today") for text, label in labelled_rows()]
 
 
 def test_audit_puts_the_changed_label_first(tmp_path):
     rows = audit_rows()
-    rows[6] = (rows[6][0], "Price")  # a late courier labelled Price
+    rows[1] = (rows[1][0], "Price")  # a late parcel labelled Price
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
                                       "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
     out = read_table(tmp_path / "s.csv")
     assert list(out.columns) == ["comment", "labels", "suspicion", "suggested_labels"] and len(out) == len(rows)
-    assert (out.comment.iloc[0], out.labels.iloc[0]) == (rows[6][0], "Price")
+    assert (out.comment.iloc[0], out.labels.iloc[0]) == (rows[1][0], "Price")
     assert out.suggested_labels.iloc[0] == "Delivery"
     assert out.suspicion.astype(float).is_monotonic_decreasing
 
