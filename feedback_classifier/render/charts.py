@@ -39,6 +39,7 @@ HARM = "#c0392b"
 GOOD = "#27ae60"
 MUTED = "#9aa5b1"
 _MAX_LABEL = 42
+_NARROW_LABEL = 18  # a phone-width impact chart: the bars need half of ~3.6 inches
 _MATRIX_LABEL = 24  # characters per line of a priority-matrix label (two lines at most)
 
 
@@ -93,8 +94,11 @@ def _empty(fig: Figure, lang: str) -> Figure:
 
 
 def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: str | None = None,
-                 lang: str = "en") -> Figure:
+                 lang: str = "en", width: float = 8.0) -> Figure:
     """Horizontal bars of leave-out impact per category (most harmful on top) with CI whiskers.
+
+    ``width`` is in inches; under 5 the labels are cut shorter so the bars keep room (the
+    report's phone version of the chart).
 
     Categories under ``min_n`` scored mentions are drawn hatched and pale, and marked in the label.
     Every text of the chart (axis, notes, default title) is in ``lang`` ("en" or "ru").
@@ -103,10 +107,11 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     metric, spec, confidence, min_n = _context(result, lang)
     table = _rows(result, level)
     table = table.head(top).iloc[::-1]  # matplotlib draws the first bar at the bottom
-    fig = _new_figure(8.0, max(2.5, 0.38 * len(table) + 1.4))
+    fig = _new_figure(width, max(2.5, 0.38 * len(table) + 1.4))
     ax = fig.add_subplot()
     if table.empty:
         return _empty(fig, lang)
+    label_limit = _MAX_LABEL if width >= 5 else _NARROW_LABEL
     impact = table["impact"].to_numpy(dtype=float)
     low = table["impact_low"].to_numpy(dtype=float)
     high = table["impact_high"].to_numpy(dtype=float)
@@ -131,7 +136,7 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     # n is the mentions count the drivers table and the cards show (the same number everywhere)
     counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
     labels = [
-        _short(str(name)) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
+        _short(str(name), label_limit) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
         for name, n, small in zip(table["category"], counts, low_n)
     ]
     ax.set_yticks(y, labels)
@@ -140,14 +145,18 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     xlabel = ui_text(lang, "chart.impact_axis", metric=metric)
     if has_ci.any():
         xlabel += ui_text(lang, "chart.ci", confidence=_percent(confidence, lang))
-    ax.set_title(title or ui_text(lang, f"chart.impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric))
+    title = title or ui_text(lang, f"chart.impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric)
+    wrap = 200 if width >= 5 else int(width * 11)  # characters per line that fit the narrow drawing
+    ax.set_title(textwrap.fill(title, wrap))
     ax.grid(axis="x", alpha=0.3)
     notes = []
     if has_ci.any() and not clear[has_ci].all():
         notes.append(ui_text(lang, "chart.pale"))
     if low_n.any():
         notes.append(ui_text(lang, "chart.hatched", min_n=min_n))
-    ax.set_xlabel(xlabel + ("\n(" + "; ".join(notes) + ")" if notes else ""))
+    lines = [xlabel] + (["(" + "; ".join(notes) + ")"] if notes else [])
+    # narrow: right-aligned under the bars, so the text runs left over the labels' space
+    ax.set_xlabel("\n".join(textwrap.fill(line, wrap) for line in lines), loc="center" if width >= 5 else "right")
     return fig
 
 

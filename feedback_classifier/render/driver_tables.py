@@ -187,8 +187,12 @@ def _chart_result(inp: ReportInputs):
 def _impact_chart(inp: ReportInputs) -> str:
     title = ui_text(inp.lang, "drivers", metric=ui_text(inp.lang, f"metric.{inp.spec.score_type}"))
     # the chart's own title (in the report language) says more than the section heading
-    fig = charts.impact_chart(_chart_result(inp), level="parent", top=15, lang=inp.lang)
-    return chart_img(charts.figure_bytes(fig, "svg"), title)
+    result = _chart_result(inp)
+    wide = charts.impact_chart(result, level="parent", top=15, lang=inp.lang)
+    # A phone gets its own narrower drawing: the wide one scrolled in its box showed only labels.
+    narrow = charts.impact_chart(result, level="parent", top=15, lang=inp.lang, width=3.6)
+    return (f'<span class="chart-wide">{chart_img(charts.figure_bytes(wide, "svg"), title)}</span>'
+            f'<span class="chart-narrow">{chart_img(charts.figure_bytes(narrow, "svg"), title)}</span>')
 
 
 def _matrix_chart(inp: ReportInputs) -> str:

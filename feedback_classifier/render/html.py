@@ -40,6 +40,8 @@ p.lead{color:var(--muted);margin:0 0 14px;max-width:860px;font-size:14px}
 figure{margin:0;overflow-x:auto}
 figure img{display:block;max-width:100%;height:auto;margin:0 auto}
 @media (max-width:700px){figure img{max-width:none;width:660px}}
+.chart-narrow{display:none}
+@media screen and (max-width:700px){.chart-wide{display:none}.chart-narrow{display:block}.chart-narrow img{width:auto;max-width:100%}}
 .tscroll{overflow-x:auto;max-width:100%}
 figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
