@@ -348,9 +348,7 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
     well under a second instead of re-running 30k tokens through MiniLM (~27 s). The file
     is plain ``.npz`` (tokens as a unicode array, no pickle); one that cannot be read is
     distilled again and rewritten."""
-    from feedback_classifier.model.default import cache_dir
-
-    path = cache_dir() / f"minilm-token-table-{_model_hash()}.npz"
+    path = _cache_dir() / f"minilm-token-table-{_model_hash()}.npz"
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as data:
@@ -366,6 +364,17 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
     except OSError:
         pass  # a read-only cache costs the next process a distillation, nothing else
     return tokens, V
+
+
+def _cache_dir():
+    """The user cache directory, as ``model.default.cache_dir`` finds it (not imported
+    from there: the default model's module imports the model files', which import this)."""
+    from pathlib import Path
+
+    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
+        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "feedback-classifier"
 
 
 def _model_hash() -> str:
