@@ -211,7 +211,12 @@ class CVState:
 
 
 def cv_folds(state: CVState, cv: int, random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(train_idx, test_idx)`` per fold: grouped when ``state.groups`` is set."""
+    """``(train_idx, test_idx)`` per fold: grouped when ``state.groups`` is set.
+
+    >>> state = CVState(None, ["a", "b", "c", "d"], [[], [], [], []], np.array([1, 1, 2, 2]))
+    >>> sorted(sorted(test.tolist()) for _, test in cv_folds(state, cv=5))  # 2 groups: 2 folds
+    [[0, 1], [2, 3]]
+    """
     from sklearn.model_selection import GroupKFold, KFold
 
     n = len(state.texts)
@@ -231,7 +236,17 @@ def cv_folds(state: CVState, cv: int, random_state: int = 0) -> list[tuple[np.nd
 def fit_fold(state: CVState, fold) -> tuple[list, float]:
     """Fit a clone of the estimator on one fold's training rows: its predicted labels
     for the fold's test rows and the fit time in seconds (a module-level function, so
-    process-pool workers can run it)."""
+    process-pool workers can run it). ``score_folds`` turns the list of them into the report.
+
+    >>> from feedback_classifier.model.estimator import FeedbackClassifier
+    >>> texts = ["late courier", "rude staff", "courier late again", "staff rude again"] * 3
+    >>> y = [[("delivery", None)], [("service", None)]] * 6
+    >>> state = CVState(FeedbackClassifier(analyzer=str.split, cv=2), texts, y, None)
+    >>> folds = cv_folds(state, cv=3)
+    >>> report = score_folds(state, folds, [fit_fold(state, fold) for fold in folds])
+    >>> report.path_micro_f1, report.extra["cv_folds"]
+    (1.0, 3)
+    """
     import time
 
     from sklearn.base import clone
