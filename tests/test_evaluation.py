@@ -115,6 +115,21 @@ def test_train_command_writes_a_model_and_prints_metrics(labelled_csv, tmp_path)
     assert ("price", None) in model.taxonomy_.labels  # inferred taxonomy travels with the model
 
 
+def test_train_with_two_jobs_gives_the_same_model_and_metrics_as_one(labelled_csv, tmp_path):
+    out = {}
+    for jobs in (1, 2):
+        path = tmp_path / f"m{jobs}.json"
+        result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--group-col", "customer",
+                                     "--cv", "3", "--jobs", str(jobs), "--out", str(path)])
+        assert result.exit_code == 0, result.output
+        out[jobs] = (read_model_metadata(path)["metrics"], load_model(path))
+    (m1, model1), (m2, model2) = out[1], out[2]
+    assert m1["path_micro_f1"] == m2["path_micro_f1"] and m1["cv_folds"] == m2["cv_folds"] == 3
+    assert m1["path_micro_f1_fold_sd"] == m2["path_micro_f1_fold_sd"] >= 0.0
+    texts = [t for t, _ in ROWS]
+    assert (model1.predict_proba(texts) == model2.predict_proba(texts)).all()
+
+
 def test_train_with_a_bad_label_names_the_row(labelled_csv, tmp_path):
     tax = tmp_path / "tax.yaml"
     Taxonomy.from_dict({"name": "t", "categories": [

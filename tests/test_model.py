@@ -339,3 +339,18 @@ def test_probabilities_are_the_sigmoid_of_the_decision_function(fitted):
     child = np.array([c is not None for _, c in fitted.classes_])
     np.testing.assert_allclose(P[:, child], 1 / (1 + np.exp(-S[:, child])), rtol=1e-6)
     assert (P[:, ~child] >= 1 / (1 + np.exp(-S[:, ~child])) - 1e-12).all()
+
+
+def test_base_variants_fold_into_one_weight_matrix_and_are_checked():
+    from feedback_classifier.model.estimator import FeedbackClassifier as FC
+
+    texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
+    y = [[("service", "staff")], [("delivery", None)], [("service", "staff"), ("delivery", None)],
+         [("service", None)]] * 5
+    plain = FC(analyzer=str.split, cv=2).fit(texts, y)
+    for stacking in (True, False):
+        clf = FC(analyzer=str.split, cv=2, stacking=stacking, base_variants=({"nb_scaling": 0.0}, {"C": 0.5})).fit(texts, y)
+        assert clf.coef_.shape == plain.coef_.shape  # prediction cost unchanged
+        assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
+    with pytest.raises(ValueError, match="base_variants"):
+        FC(analyzer=str.split, cv=2, base_variants=({"min_df": 1},)).fit(texts, y)

@@ -269,3 +269,27 @@ def test_missing_wordfreq_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "wordfreq", None)
     with pytest.raises(MissingExtraError, match="pip install wordfreq"):
         StaticEmbedder(dims=9, frequencies="wordfreq")
+
+
+def test_the_distilled_table_is_cached_on_disk_under_the_model_hash(tmp_path, monkeypatch):
+    import feedback_classifier.model.static_vectors as sv
+
+    calls = []
+
+    def fake_distill(batch_size, threads):
+        calls.append(batch_size)
+        return ["[PAD]", "soup", "##s"], np.arange(3 * 384, dtype=np.float32).reshape(3, 384) / 7
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    monkeypatch.setattr(sv, "_distill", fake_distill)
+    monkeypatch.setattr(sv, "_model_hash", lambda: "abc123")
+    first = sv._cached_distill(8, 1)
+    second = sv._cached_distill(8, 1)  # another process would find the same file
+    assert calls == [8] and (tmp_path / "minilm-token-table-abc123.npz").exists()
+    assert second[0] == first[0] == ["[PAD]", "soup", "##s"]
+    assert np.array_equal(second[1], first[1])
+    monkeypatch.setattr(sv, "_model_hash", lambda: "other")  # other MiniLM files: distilled again
+    sv._cached_distill(8, 1)
+    assert calls == [8, 8]
+    (tmp_path / "minilm-token-table-other.npz").write_bytes(b"not a zip")  # damaged: rebuilt, not trusted
+    assert sv._cached_distill(8, 1)[0] == ["[PAD]", "soup", "##s"] and calls == [8, 8, 8]

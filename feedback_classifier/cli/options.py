@@ -86,6 +86,9 @@ QueueFormat = Annotated[Optional[str], typer.Option(
     "--format", help="Format of the queue files and the drivers table: csv, xlsx or jsonl.")]
 Jobs = Annotated[int, typer.Option(
     "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files).")]
+TrainJobs = Annotated[int, typer.Option(
+    "--jobs", "-j", min=1, help="Worker processes fitting the cross-validation folds and the final model side by "
+                                "side (use the number of cores; the model is the same for any value).")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]

@@ -50,6 +50,7 @@ def train_command(
         help="Column of opinions like 'Price=negative; Service > Staff=positive' (positive, negative, neutral; "
              "'conflict' counts as one positive and one negative opinion): the model also learns each category's "
              "polarity. Without it, the bundled bilingual sentiment model judges polarities.")] = None,
+    jobs: opt.TrainJobs = 1,
     no_labels: Annotated[bool, typer.Option(
         "--no-labels",
         help="No labelled comments: learn from the --taxonomy's keywords, names and descriptions and from "
@@ -74,7 +75,7 @@ def train_command(
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors),
-                        sentiment_col=sentiment_col)
+                        sentiment_col=sentiment_col, jobs=jobs)
     for note in result.notes:
         typer.echo(note, err=True)
     tax = result.model.taxonomy_

@@ -6,18 +6,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from feedback_classifier.errors import LabelError
+from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
     FeedbackClassifier,
-    cross_validate_model,
     embedding_params,
     evaluate_predictions,
     load_model,
     save_model,
 )
+from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import read_table, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
@@ -115,6 +119,7 @@ def train_file(
     read_options: dict | None = None,
     sign_key: bytes | None = None,
     sentiment_col: str | None = None,
+    jobs: int = 1,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -129,7 +134,9 @@ def train_file(
     ``embedding_params``. With ``sentiment_col`` (cells such as ``Price=negative;
     Service > Staff=positive``) the model also learns each category's polarity
     (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
-    cross-validated polarity accuracy given the gold categories.
+    cross-validated polarity accuracy given the gold categories. ``jobs`` worker
+    processes fit the cross-validation folds and the final model side by side (same
+    results as ``jobs=1``).
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -148,12 +155,7 @@ def train_file(
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     params = {**embedding_params(embeddings), **(params or {})}
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
-    report = None
-    if cv >= 2:
-        report = cross_validate_model(estimator, table.texts, table.labels, groups=table.groups, cv=cv)
-    start = time.perf_counter()
-    model = estimator.fit(table.texts, table.labels, groups=table.groups)
-    fit_seconds = time.perf_counter() - start
+    model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs)
     metrics = report.summary() if report is not None else {}
     if table.opinions is not None:
         metrics.update(_train_sentiment(model, table, cv, data, sentiment_col))
@@ -167,6 +169,38 @@ def train_file(
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        _label_notes(table, labels_col))
+
+
+def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int):
+    """``(model, fit_seconds, report)``: the model fitted on every row, and the
+    ``cv``-fold report (``None`` when ``cv < 2``), fitted in ``jobs`` processes."""
+    state = CVState(estimator, table.texts, table.labels,
+                    None if table.groups is None else np.asarray(table.groups))
+    folds = cv_folds(state, cv) if cv >= 2 else []
+    if getattr(estimator, "embedder", None) is not None and not hasattr(estimator.embedder, "adapted"):
+        jobs = 1  # a full sentence model (torch) is not worth copying into every worker
+    jobs = max(1, min(jobs, len(folds) + 1))
+    if jobs > 1:
+        # lemmatise every word once here: forked workers inherit the lemma caches
+        # instead of each filling its own
+        analyzer = estimator.analyzer if estimator.analyzer is not None else TextAnalyzer()
+        for text in table.texts:
+            analyzer(text)
+    # the full fit first: the longest task, so the folds fill the other workers around it
+    results = [r for _, r in run_ordered(_train_work, state, [None, *folds], jobs=jobs)]
+    model, fit_seconds = results[0]
+    report = score_folds(state, folds, results[1:]) if folds else None
+    return model, fit_seconds, report
+
+
+def _train_work(state: CVState, fold):
+    """One task of ``train``: a cross-validation fold, or (``fold is None``) the model
+    fitted on all rows with its fit time."""
+    if fold is not None:
+        return fit_fold(state, fold)
+    start = time.perf_counter()
+    model = clone(state.estimator).fit(state.texts, state.labels, groups=state.groups)
+    return model, time.perf_counter() - start
 
 
 def _label_notes(table: LabelledData, labels_col: str) -> list[str]:

@@ -49,14 +49,16 @@ class _Decoding:
         Without stacking it uses the class's own scores and, for a child, its parent's;
         with stacking every category's score (co-occurrence, confusable siblings).
         """
-        m = oof.shape[1]
-        cal = np.zeros((Y.shape[1], m + 1))
-        for j in range(Y.shape[1]):
+        m, k = oof.shape[1], Y.shape[1]
+        cal = np.zeros((k, m + 1))
+        for j in range(k):
             if self.stacking:
                 cols = np.arange(m)
                 C = self.stacking_C
             else:
-                cols = np.array([j, self.parent_index_[j]]) if self.is_child_[j] else np.array([j])
+                own = np.array([j, self.parent_index_[j]]) if self.is_child_[j] else np.array([j])
+                # the same columns of every base variant (blocks of k columns side by side)
+                cols = np.concatenate([own + r * k for r in range(m // k)])
                 C = 1e4
             w = _fit_calibrator(oof[:, cols], Y[:, j], C=C)
             cal[j, cols] = w[:-1]

@@ -176,12 +176,15 @@ def cross_validate_model(
     groups=None,
     cv: int = 5,
     random_state: int = 0,
+    fold_map=None,
 ) -> EvaluationReport:
     """Out-of-fold predictions of ``estimator`` (cloned per fold), scored.
 
     Folds are ``GroupKFold`` when ``groups`` are given (related comments stay in one
     fold), else shuffled ``KFold``. ``extra`` of the report holds ``cv_folds`` and the
-    mean fit time per fold in seconds.
+    mean fit time per fold in seconds. ``fold_map(work, state, folds)`` (default: a
+    plain loop) yields ``work(state, fold)`` for each fold in order; ``jobs.train``
+    passes the jobs' process-pool runner so folds fit in parallel.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> texts = ["late courier", "rude staff", "courier late again", "staff rude again"] * 3
@@ -190,42 +193,91 @@ def cross_validate_model(
     >>> r.extra["cv_folds"], r.n_rows
     (3, 12)
     """
+    state = CVState(estimator, list(texts), [list(lab) for lab in labels],
+                    None if groups is None else np.asarray(groups))
+    folds = cv_folds(state, cv, random_state)
+    fold_map = fold_map or (lambda work, st, items: (work(st, item) for item in items))
+    return score_folds(state, folds, list(fold_map(fit_fold, state, folds)))
+
+
+@dataclass
+class CVState:
+    """What every cross-validation fold needs (crosses to each worker process once)."""
+
+    estimator: object
+    texts: list
+    labels: list
+    groups: np.ndarray | None
+
+
+def cv_folds(state: CVState, cv: int, random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(train_idx, test_idx)`` per fold: grouped when ``state.groups`` is set.
+
+    >>> state = CVState(None, ["a", "b", "c", "d"], [[], [], [], []], np.array([1, 1, 2, 2]))
+    >>> sorted(sorted(test.tolist()) for _, test in cv_folds(state, cv=5))  # 2 groups: 2 folds
+    [[0, 1], [2, 3]]
+    """
+    from sklearn.model_selection import GroupKFold, KFold
+
+    n = len(state.texts)
+    if n != len(state.labels):
+        raise ValueError(f"{n} texts but {len(state.labels)} label lists.")
+    if state.groups is not None:
+        n_splits = min(cv, len(np.unique(state.groups)))
+        if n_splits < 2:
+            raise ValueError("Cross-validation needs at least 2 distinct groups.")
+        return list(GroupKFold(n_splits=n_splits).split(np.zeros(n), groups=state.groups))
+    n_splits = min(cv, n)
+    if n_splits < 2:
+        raise ValueError("Cross-validation needs at least 2 rows.")
+    return list(KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(np.zeros(n)))
+
+
+def fit_fold(state: CVState, fold) -> tuple[list, float]:
+    """Fit a clone of the estimator on one fold's training rows: its predicted labels
+    for the fold's test rows and the fit time in seconds (a module-level function, so
+    process-pool workers can run it). ``score_folds`` turns the list of them into the report.
+
+    >>> from feedback_classifier.model.estimator import FeedbackClassifier
+    >>> texts = ["late courier", "rude staff", "courier late again", "staff rude again"] * 3
+    >>> y = [[("delivery", None)], [("service", None)]] * 6
+    >>> state = CVState(FeedbackClassifier(analyzer=str.split, cv=2), texts, y, None)
+    >>> folds = cv_folds(state, cv=3)
+    >>> report = score_folds(state, folds, [fit_fold(state, fold) for fold in folds])
+    >>> report.path_micro_f1, report.extra["cv_folds"]
+    (1.0, 3)
+    """
     import time
 
     from sklearn.base import clone
-    from sklearn.model_selection import GroupKFold, KFold
 
-    texts = list(texts)
-    labels = [list(lab) for lab in labels]
-    n = len(texts)
-    if n != len(labels):
-        raise ValueError(f"{n} texts but {len(labels)} label lists.")
-    if groups is not None:
-        groups = np.asarray(groups)
-        n_splits = min(cv, len(np.unique(groups)))
-        if n_splits < 2:
-            raise ValueError("Cross-validation needs at least 2 distinct groups.")
-        splits = GroupKFold(n_splits=n_splits).split(np.zeros(n), groups=groups)
-    else:
-        n_splits = min(cv, n)
-        if n_splits < 2:
-            raise ValueError("Cross-validation needs at least 2 rows.")
-        splits = KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(np.zeros(n))
-    predicted: list[list[Label]] = [[] for _ in range(n)]
-    fit_seconds = []
-    for train_idx, test_idx in splits:
-        model = clone(estimator)
-        start = time.perf_counter()
-        model.fit(
-            [texts[i] for i in train_idx],
-            [labels[i] for i in train_idx],
-            groups=None if groups is None else groups[train_idx],
-        )
-        fit_seconds.append(time.perf_counter() - start)
-        for i, labs in zip(test_idx, model.predict_labels([texts[i] for i in test_idx])):
-            predicted[i] = labs
-    taxonomy = getattr(estimator, "taxonomy", None)
-    report = evaluate_predictions(labels, predicted, taxonomy)
-    report.extra.update({"cv_folds": n_splits, "fit_seconds_per_fold": float(np.mean(fit_seconds))})
+    train_idx, test_idx = fold
+    model = clone(state.estimator)
+    start = time.perf_counter()
+    model.fit(
+        [state.texts[i] for i in train_idx],
+        [state.labels[i] for i in train_idx],
+        groups=None if state.groups is None else state.groups[train_idx],
+    )
+    seconds = time.perf_counter() - start
+    return model.predict_labels([state.texts[i] for i in test_idx]), seconds
+
+
+def score_folds(state: CVState, folds, results) -> EvaluationReport:
+    """The report of out-of-fold predictions ``results`` (``fit_fold``'s, one per fold)."""
+    predicted: list[list[Label]] = [[] for _ in state.texts]
+    fold_f1 = []
+    for (_, test_idx), (labs, _) in zip(folds, results):
+        for i, lab in zip(test_idx, labs):
+            predicted[i] = lab
+        fold_f1.append(evaluate_predictions([state.labels[i] for i in test_idx], labs).path_micro_f1)
+    taxonomy = getattr(state.estimator, "taxonomy", None)
+    report = evaluate_predictions(state.labels, predicted, taxonomy)
+    report.extra.update({
+        "cv_folds": len(folds),
+        "fit_seconds_per_fold": float(np.mean([sec for _, sec in results])),
+        # how much the score moves between folds: the spread to quote next to it
+        "path_micro_f1_fold_sd": float(np.std(fold_f1, ddof=1)) if len(fold_f1) > 1 else 0.0,
+    })
     report.predictions = predicted
     return report
