@@ -171,7 +171,7 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     step("confidence + needs_review", lambda: _confidence_and_review(model, P, fired, 0.05))
     classes = list(model.classes_)
     labels = [_collapse([classes[j] for j in np.flatnonzero(r)]) for r in fired]
-    step("  sentiment: clauses (its own analysis)", lambda: [sentiment._clauses(x) for x in texts])
+    step("  sentiment: its own analysis (clauses)", lambda: [sentiment._analyse(x) for x in texts])
     step("sentiment (comment_tones, all of it)", lambda: comment_tones(sentiment, model.taxonomy_, texts, labels))
     out = enrich(frame, model, "comment")
     with tempfile.TemporaryDirectory() as tmp:
