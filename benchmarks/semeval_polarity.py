@@ -21,9 +21,11 @@ Protocol (numbers that must hold on data no decision looked at):
   the held-out 20%).
 
 The official SemEval-2016 test files are not in ``../shared`` (only the training splits
-are), so there is no test-split number here; point ``SEMEVAL2016_DIR`` at a folder that
-also holds ``restaurants_<lang>_test.csv`` (same columns) and ``--official-test`` trains the
-chosen setting on the whole training file and scores it once on the test file.
+are): make ``restaurants_<lang>_test.csv`` (same columns) with
+``benchmarks/semeval_test_data.py`` and point ``SEMEVAL2016_TEST_DIR`` at that folder (as
+for ``benchmarks/semeval.py``; without it the test file is looked for beside the training
+files). ``--official-test`` then trains the chosen setting on the whole training file and
+scores it once on the test file.
 
 Targets (issue 13): en >= 87, ru >= 81 polarity accuracy given gold categories.
 
@@ -153,7 +155,8 @@ def bundled_accuracy(texts, opinions, rows) -> float:
 
 
 def official_test(lang, taxonomy, setting) -> dict:
-    path = data_dir() / f"restaurants_{lang}_test.csv"
+    folder = os.environ.get("SEMEVAL2016_TEST_DIR")
+    path = (Path(folder) if folder else data_dir()) / f"restaurants_{lang}_test.csv"
     if not path.exists():
         print(f"[{lang}] no official test file at {path}: skipped", flush=True)
         return {}
