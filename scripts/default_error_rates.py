@@ -1,9 +1,12 @@
 """Measure the bundled default model's per-parent precision and recall on real, human-coded
 comments and write them to ``feedback_classifier/data/default_error_rates.json``.
 
-The report corrects category shares and impacts for the model's errors. For the bundled
-default model, cross-validation on its own hand-written examples would be optimistic (they
-are clean and were written for it), so its error rates are measured here instead, on public
+The report shows each category's precision and recall and flags the often-missed ones (with
+an audited sample or a trained model's cross-validation it also corrects shares and impacts;
+rates measured on other domains, as these are, are shown but never used to correct: on the
+example survey they made shares worse, see ``benchmarks/quantify.py --survey``). For the
+bundled default model, cross-validation on its own hand-written examples would be optimistic
+(they are clean and were written for it), so its error rates are measured here instead, on public
 comments nobody on the project wrote, coded by people, with each code mapped to the
 cx-default parent that should catch it (the mappings, sources and licences are in
 ``benchmarks/real_comments.py``):
