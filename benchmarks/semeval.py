@@ -153,32 +153,40 @@ def held_out_protocol(lang, taxonomy, params, repeats, folds):
     model = factory().fit(*sub(dev)[:2], groups=groups[dev])
     pred = model.predict_labels(sub(held)[0])
     gold = sub(held)[1]
-    rng = np.random.default_rng(0)
-    reviews = np.unique(groups[held])
-    rows_of = {r: np.flatnonzero(groups[held] == r) for r in reviews}
-    boot = []
-    for _ in range(200):
-        rows = np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
-        boot.append(100 * evaluate_predictions([gold[i] for i in rows], [pred[i] for i in rows]).path_micro_f1)
     row = {"lang": lang, "dev_sentences": len(dev), "held_sentences": len(held),
            "cv_mean": float(np.mean(cv)), "cv_sd": float(np.std(cv, ddof=1)) if len(cv) > 1 else 0.0,
            "held_out": 100 * evaluate_predictions(gold, pred, taxonomy).path_micro_f1,
-           "held_out_sd": float(np.std(boot, ddof=1))}
+           "held_out_sd": bootstrap_sd(gold, pred, groups[held])}
     test = official_test(lang, taxonomy)
     if test is not None:
         full = factory().fit(texts, labels, groups=groups)
-        row["official_test"] = 100 * evaluate_predictions(test[1], full.predict_labels(test[0]), taxonomy).path_micro_f1
+        test_pred = full.predict_labels(test[0])
+        row["official_test"] = 100 * evaluate_predictions(test[1], test_pred, taxonomy).path_micro_f1
+        row["official_test_sd"] = bootstrap_sd(test[1], test_pred, test[2])
     return row
 
 
+def bootstrap_sd(gold, pred, groups, n=200):
+    """sd of micro-F1 (x100) over ``n`` resamples of whole reviews (sentences of one review move together)."""
+    rng = np.random.default_rng(0)
+    reviews = np.unique(groups)
+    rows_of = {r: np.flatnonzero(groups == r) for r in reviews}
+    boot = []
+    for _ in range(n):
+        rows = np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
+        boot.append(100 * evaluate_predictions([gold[i] for i in rows], [pred[i] for i in rows]).path_micro_f1)
+    return float(np.std(boot, ddof=1))
+
+
 def official_test(lang, taxonomy):
-    """Texts and labels of the official test split, when ``$SEMEVAL2016_TEST_DIR`` has it."""
+    """Texts, labels and review ids of the official test split, when ``$SEMEVAL2016_TEST_DIR`` has it
+    (``benchmarks/semeval_test_data.py`` writes it from the gold XML)."""
     folder = os.environ.get("SEMEVAL2016_TEST_DIR")
     path = Path(folder) / f"restaurants_{lang}_test.csv" if folder else None
     if path is None or not path.exists():
         return None
     df = pd.read_csv(path, keep_default_na=False, dtype=str)
-    return df["text"].tolist(), [taxonomy.parse_labels(c) for c in df["labels"]]
+    return df["text"].tolist(), [taxonomy.parse_labels(c) for c in df["labels"]], df["review_id"].to_numpy()
 
 
 def train_times(lang):
@@ -214,7 +222,8 @@ def held_out_main(args) -> int:
         rows.append(row)
         print(f"[{lang}] repeated grouped CV on dev {row['cv_mean']:.2f} ± {row['cv_sd']:.2f} ({args.repeats} x "
               f"{args.folds}-fold), held-out reviews {row['held_out']:.2f} ± {row['held_out_sd']:.2f} (bootstrap)"
-              + (f", official test {row['official_test']:.2f}" if "official_test" in row else ", no official test split")
+              + (f", official test {row['official_test']:.2f} ± {row['official_test_sd']:.2f} (bootstrap)"
+                 if "official_test" in row else ", no official test split")
               + "".join(f", {k} {v:.1f}" for k, v in row.items() if k.startswith("train_")), flush=True)
     print()
     print(pd.DataFrame(rows).round(2).to_string(index=False))

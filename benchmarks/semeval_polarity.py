@@ -168,8 +168,24 @@ def official_test(lang, taxonomy, setting) -> dict:
     base = Baseline().fit(*_flat(texts, opinions, all_rows))
     score = {name: 100 * polarity_metrics(m, test["text"].tolist(), t_ops)["polarity_accuracy"]
              for name, m in (("test", ours), ("baseline_test", base))}
-    print(f"[{lang}] official test: AspectSentiment {score['test']:.2f}, baseline {score['baseline_test']:.2f}")
+    score["test_sd"] = review_bootstrap_sd(ours, test["text"].tolist(), t_ops, test["review_id"].tolist())
+    print(f"[{lang}] official test: AspectSentiment {score['test']:.2f} ± {score['test_sd']:.2f} (bootstrap over "
+          f"{test['review_id'].nunique()} reviews), baseline {score['baseline_test']:.2f}")
     return score
+
+
+def review_bootstrap_sd(model, texts, opinions, reviews, n=200) -> float:
+    """sd of polarity accuracy (x100) over ``n`` resamples of whole reviews: one prediction per opinion."""
+    pair_text = [t for t, ops in zip(texts, opinions) for _ in ops]
+    pair_label = [lab for ops in opinions for lab, _ in ops]
+    pair_review = np.array([r for r, ops in zip(reviews, opinions) for _ in ops])
+    hit = np.array(model.predict(pair_text, pair_label)) == np.array([pol for ops in opinions for _, pol in ops])
+    rows_of = {r: np.flatnonzero(pair_review == r) for r in np.unique(pair_review)}
+    keys = list(rows_of)
+    rng = np.random.default_rng(0)
+    boot = [100 * hit[np.concatenate([rows_of[keys[k]] for k in rng.integers(0, len(keys), len(keys))])].mean()
+            for _ in range(n)]
+    return float(np.std(boot, ddof=1))
 
 
 def main(argv=None) -> int:
