@@ -63,11 +63,11 @@ def _opinions(rows):
     return texts, cats, pols
 
 
-@pytest.mark.parametrize("char_weight", [0.0, 0.7])
-def test_batch_scores_equal_the_named_features_of_fit(char_weight):
+@pytest.mark.parametrize("char_weight, content_grams", [(0.0, False), (0.7, False), (0.7, True)])
+def test_batch_scores_equal_the_named_features_of_fit(char_weight, content_grams):
     # PairScorer predicts from caches; it must give exactly what the features fit on give,
     # also for unseen words, repeated comments, unknown categories and the whole comment (None).
-    model = AspectSentiment(C=3, char_weight=char_weight).fit(*_opinions(ROWS * 2))
+    model = AspectSentiment(C=3, char_weight=char_weight, content_grams=content_grams).fit(*_opinions(ROWS * 2))
     texts = ["fast delivery, but too expensive!!", "great price but slow delivery", "Курьер опоздал, но цена хорошая?",
              "fast delivery, but too expensive!!", "nothing about it", "the price is fine"]
     cats = ["Delivery", "Price", "Delivery", "Price", None, "Unknown"]
@@ -77,6 +77,19 @@ def test_batch_scores_equal_the_named_features_of_fit(char_weight):
     assert np.allclose(fast, slow / slow.sum(axis=1, keepdims=True))
     # a second batch reuses the word caches and still agrees
     assert np.allclose(model.predict_proba(texts[::-1], cats[::-1]), fast[::-1])
+
+
+def test_content_grams_leave_stop_words_out_of_the_word_ngrams_only():
+    model = AspectSentiment(analyzer=str.split, content_grams=True).fit(
+        ["the delivery was fast", "the delivery was slow but cheap"], ["Delivery"] * 2, ["positive", "negative"])
+    names = model._features(model._analyse("the delivery was never slow but cheap"), "Delivery")
+    assert "g:delivery" in names and "g:never" in names and "g:but" in names
+    assert "g:the" not in names and "g:was" not in names and "g:delivery never" in names
+    # the category x local block and the character n-grams still see every word
+    assert "'Delivery'|the" in names
+    plain = AspectSentiment(analyzer=str.split).fit(["the delivery was fast", "slow"], ["Delivery"] * 2,
+                                                     ["positive", "negative"])
+    assert "g:the" in plain._features(plain._analyse("the delivery"), "Delivery")
 
 
 def test_predict_pairs_gives_one_list_per_text_in_its_categories_order():

@@ -60,8 +60,11 @@ def _train():
     # Balanced: the hand-written comments are mostly complaints, and a comment with no known
     # word should not default to one (chosen on the development 80% of SemEval, see
     # benchmarks/semeval_polarity.py).
-    return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy), class_weight="balanced").fit(
-        texts, labels, polarities)
+    # Stop words out of the word n-grams: with a few hundred comments they carry whichever
+    # polarity used them more (chosen by macro recall on SemEval en + ru and the example survey's
+    # hidden truth, see benchmarks/bundled_sentiment.py).
+    return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy), class_weight="balanced",
+                           content_grams=True).fit(texts, labels, polarities)
 
 
 def taxonomy_aspect_words(taxonomy) -> dict:

@@ -98,6 +98,10 @@ class AspectSentiment(BaseEstimator):
         Lengths of the local, category x local and global feature blocks.
     class_weight : "balanced" or None
         Re-weighting of the polarities (neutral is rare in most data).
+    content_grams : bool
+        Word n-grams (global and local blocks) leave out stop words (not negators, contrast
+        words or "never"): with few training comments, "the", "в", "я" otherwise pick up the
+        polarity of whichever comments use them more and tilt every comment that has them.
     aspect_words : dict or None
         ``{category: [word or phrase, ...]}`` known to signal a category (e.g. a taxonomy's
         keywords), added to the aspect words learned from the training comments: with
@@ -114,8 +118,9 @@ class AspectSentiment(BaseEstimator):
 
     def __init__(self, analyzer=None, *, C: float = 10.0, local_weight: float = 1.0, cross_weight: float = 0.5,
                  global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None,
-                 aspect_words: dict | None = None):
+                 aspect_words: dict | None = None, content_grams: bool = False):
         self.analyzer = analyzer
+        self.content_grams = content_grams
         self.char_weight = char_weight
         self.C = C
         self.local_weight = local_weight
@@ -126,6 +131,7 @@ class AspectSentiment(BaseEstimator):
 
     # Model files saved before the character block existed load with it off, as they were fitted.
     char_weight = 0.0
+    content_grams = False
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -260,13 +266,20 @@ class AspectSentiment(BaseEstimator):
         tokens = [t for clause in clauses for t in clause]
         local = [t for i in chosen for t in clauses[i]]
         out: dict[str, float] = {}
-        _block(out, "g:", grams(tokens) + cues, self.global_weight)
+        _block(out, "g:", grams(self._gram_words(tokens)) + cues, self.global_weight)
         _block(out, "G:", [g for w in surface for g in char_grams(w)], self.char_weight)
-        _block(out, "l:", grams(local) + position + cues, self.local_weight)
+        _block(out, "l:", grams(self._gram_words(local)) + position + cues, self.local_weight)
         cat = repr(category)
         _block(out, cat + "|", local + position, self.cross_weight)
         out["c=" + cat] = 1.0
         return out
+
+    def _gram_words(self, tokens: list[str]) -> list[str]:
+        """The tokens the word n-grams are made of (``content_grams``)."""
+        if not self.content_grams:
+            return tokens
+        stop = _gram_stop_words()
+        return [t for t in tokens if t not in stop]
 
     def _matrix(self, feats: list[dict[str, float]]) -> sp.csr_matrix:
         vocab = self.vocabulary_
@@ -383,6 +396,16 @@ def _stop_words() -> frozenset:
     from feedback_classifier.lang.negation import stop_words
 
     return stop_words()
+
+
+_GRAM_STOP: frozenset | None = None
+
+
+def _gram_stop_words() -> frozenset:
+    global _GRAM_STOP
+    if _GRAM_STOP is None:
+        _GRAM_STOP = _stop_words() - CONTRAST_WORDS - {"never", "никогда", "no", "нет", "ни"}
+    return _GRAM_STOP
 
 
 def _spell(token: str) -> str:

@@ -132,7 +132,7 @@ class PairScorer:
     def _text_entry(self, m, text, t, text_block, char_block, pending):
         """The global blocks of one distinct text (into ``text_block``)."""
         clauses, cues, surface = m._analyse(text)
-        names = grams([w for c in clauses for w in c]) + cues
+        names = grams(m._gram_words([w for c in clauses for w in c])) + cues
         single = len(clauses) == 1
         if single:  # the local block too (see __init__); _pair leaves it out
             text_block.add(t, self.whole, names, 1.0)
@@ -150,7 +150,7 @@ class PairScorer:
         local = locals_.get(key)
         if local is None:
             words = [w for i in chosen for w in clauses[i]]
-            local = locals_[key] = (words + position, grams(words) + position + cues)
+            local = locals_[key] = (words + position, grams(m._gram_words(words)) + position + cues)
         words, names = local
         tables = self.tables
         if not single:
