@@ -123,3 +123,15 @@ def test_analyze_counts_junk_apart_from_the_comments_needing_review(tmp_path):
     # the routing table's last row is the junk list: it has no review count
     junk_row = res.report_path.read_text(encoding="utf-8").split('<tr class="total">')[-1].split("</tr>")[0]
     assert junk_row.endswith('<td class="num">—</td>')
+
+
+def test_junk_answers_get_no_category_from_the_default_model():
+    # the bundled default model had tagged "0" as a discount and "qwerty" as the store's atmosphere
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    frame = pd.DataFrame({"c": ["0", "qwerty", "'+", "фыва", "The courier was two days late"]})
+    out = enrich(frame, default_model(), "c")
+    assert out["categories"].tolist()[:4] == [""] * 4
+    assert "Delivery" in out["categories"].iloc[4]
+    assert len(out) == len(frame)

@@ -8,7 +8,8 @@ Added columns (in this order):
 
 - ``categories``: predicted display paths joined by ``; `` (``Delivery > Courier; Price``),
   the same syntax the training labels use, so the column can be fed back as labels;
-  a parent appears alone only when none of its children was predicted.
+  a parent appears alone only when none of its children was predicted. A junk answer (a key
+  mash, digits or punctuation only: ``lang.junk.is_junk``) gets none.
 - ``parent_categories``: the predicted parents (``Delivery; Price``).
 - ``confidence``: probability of the weakest predicted category; ``1 - max probability``
   when nothing fired; empty (NaN) for empty comments, where nothing was predicted.
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.lang.junk import is_junk
 
 EVIDENCE_COLUMN = "evidence"
 PROBABILITY_PREFIX = "p: "
@@ -190,7 +192,11 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
         proba, explained = _predict_proba_batched(model, uniques, with_evidence=True)
     else:
         proba = _predict_proba_batched(model, uniques)
-    return proba, _decide(model, proba), explained
+    fired = _decide(model, proba)
+    # A key mash or a bare number names no topic, whatever a model's intercepts say ("0" had
+    # been tagged as discounts); the router lists these answers apart as junk.
+    fired[[is_junk(text) for text in uniques]] = False
+    return proba, fired, explained
 
 
 def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, margin: float):
