@@ -313,7 +313,12 @@ def rates_to_metrics(rates: dict) -> dict[str, list[int]]:
 
 
 def rates_from_metrics(counts: dict) -> dict:
-    """The inverse of :func:`rates_to_metrics`."""
+    """The inverse of :func:`rates_to_metrics`.
+
+    >>> rates = rates_from_metrics({"delivery": (8, 2, 4, 86), "delivery/courier": (3, 1, 1, 95)})
+    >>> list(rates), rates[("delivery", None)].tp
+    ([('delivery', None), ('delivery', 'courier')], 8)
+    """
     out = {}
     for key, (tp, fp, fn, tn) in counts.items():
         parent, _, child = key.partition("/")

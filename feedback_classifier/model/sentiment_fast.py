@@ -25,7 +25,11 @@ import numpy as np
 import scipy.sparse as sp
 
 def grams(tokens: list[str]) -> list[str]:
-    """Unigrams and bigrams."""
+    """Unigrams and bigrams.
+
+    >>> grams(["not", "fast", "enough"])
+    ['not', 'fast', 'enough', 'not fast', 'fast enough']
+    """
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
@@ -197,7 +201,11 @@ class _Entries:
 
 
 def split_vocabulary(vocabulary: dict[str, int]) -> dict[str, dict[str, int]]:
-    """``{prefix: {name: column}}`` of the feature names ``AspectSentiment._features`` builds."""
+    """``{prefix: {name: column}}`` of the feature names ``AspectSentiment._features`` builds.
+
+    >>> split_vocabulary({"g:late": 0, "G:la": 1, "c='delivery'": 2, "'delivery'|late": 3})
+    {'g:': {'late': 0}, 'G:': {'la': 1}, "c='delivery'": {'': 2}, "'delivery'|": {'late': 3}}
+    """
     tables: dict[str, dict[str, int]] = defaultdict(dict)
     for key, j in vocabulary.items():
         if key.startswith(("g:", "l:", "G:")):
