@@ -26,8 +26,8 @@ held out and no tuning decision looks at it; the default model is scored by repe
 grouped 5-fold CV on the other 80% (``--repeats`` review-to-fold shuffles: mean and sd),
 then trained on that 80% and scored on the held-out reviews (spread: sd of micro-F1 over
 200 bootstrap resamples of the held-out reviews). When the official SemEval-2016 test
-splits are found (``$SEMEVAL2016_TEST_DIR/restaurants_{en,ru}_test.csv``, same columns as
-the training files) the model trained on the whole training file is scored on them too.
+splits are found (``restaurants_{en,ru}_test.csv`` in ``$SEMEVAL2016_TEST_DIR``, else beside the
+training files; same columns as the training files) the model trained on the whole training file is scored on them too.
 Then ``train`` itself (``jobs.train_file``: its 5-fold CV report and the final fit) is
 timed with ``--jobs 1`` and ``--jobs 2`` on the whole file: wall and CPU seconds.
 
@@ -58,14 +58,9 @@ from feedback_classifier.model.evaluation import cross_validate_model, evaluate_
 from feedback_classifier.model.embedders import embedding_params  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
 
 TARGETS = {"en": 72.0, "ru": 75.0}
-
-
-def data_dir() -> Path:
-    if os.environ.get("SEMEVAL2016_DIR"):
-        return Path(os.environ["SEMEVAL2016_DIR"])
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2016"
 
 
 def load(lang: str, taxonomy):
@@ -135,14 +130,6 @@ def embeddings_available() -> bool:
     return True
 
 
-def split_held_out(groups, seed=2016, share=0.2):
-    """``(dev, held)`` row indices: ``share`` of the reviews, drawn with ``seed``, held out."""
-    reviews = np.unique(groups)
-    held = set(np.random.default_rng(seed).choice(reviews, int(len(reviews) * share), replace=False))
-    mask = np.array([g in held for g in groups])
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
-
-
 def held_out_protocol(lang, taxonomy, params, repeats, folds):
     """Repeated grouped CV on the dev reviews, then dev -> held-out (bootstrap spread)."""
     texts, labels, groups = load(lang, taxonomy)
@@ -179,11 +166,9 @@ def bootstrap_sd(gold, pred, groups, n=200):
 
 
 def official_test(lang, taxonomy):
-    """Texts, labels and review ids of the official test split, when ``$SEMEVAL2016_TEST_DIR`` has it
-    (``benchmarks/semeval_test_data.py`` writes it from the gold XML)."""
-    folder = os.environ.get("SEMEVAL2016_TEST_DIR")
-    path = Path(folder) / f"restaurants_{lang}_test.csv" if folder else None
-    if path is None or not path.exists():
+    """Texts, labels and review ids of the official test split, when it is there (``official_test_path``)."""
+    path = official_test_path(lang)
+    if not path.exists():
         return None
     df = pd.read_csv(path, keep_default_na=False, dtype=str)
     return df["text"].tolist(), [taxonomy.parse_labels(c) for c in df["labels"]], df["review_id"].to_numpy()

@@ -49,16 +49,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from feedback_classifier.model.sentiment import AspectSentiment, parse_opinions  # noqa: E402
 from feedback_classifier.model.sentiment_eval import _flat, polarity_metrics  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
 
 TARGETS = {"en": 87.0, "ru": 81.0}
 # (C, char_weight) candidates: (1, 0) was the default before the character block; (10, 1) is the default now.
 CANDIDATES = ((1.0, 0.0), (5.0, 0.0), (5.0, 0.5), (10.0, 1.0))
-
-
-def data_dir() -> Path:
-    if os.environ.get("SEMEVAL2016_DIR"):
-        return Path(os.environ["SEMEVAL2016_DIR"])
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2016"
 
 
 def load(lang: str, taxonomy):
@@ -69,13 +64,6 @@ def load(lang: str, taxonomy):
     opinions = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(df["polarities"])]
     keep = [i for i, ops in enumerate(opinions) if ops]
     return [df["text"][i] for i in keep], [opinions[i] for i in keep], df["review_id"].to_numpy()[keep]
-
-
-def split_held_out(groups, seed=2016, share=0.2):
-    reviews = np.unique(groups)
-    held = set(np.random.default_rng(seed).choice(reviews, int(len(reviews) * share), replace=False))
-    mask = np.array([g in held for g in groups])
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
 def fold_ids(groups, folds, seed):
@@ -155,8 +143,7 @@ def bundled_accuracy(texts, opinions, rows) -> float:
 
 
 def official_test(lang, taxonomy, setting) -> dict:
-    folder = os.environ.get("SEMEVAL2016_TEST_DIR")
-    path = (Path(folder) if folder else data_dir()) / f"restaurants_{lang}_test.csv"
+    path = official_test_path(lang)
     if not path.exists():
         print(f"[{lang}] no official test file at {path}: skipped", flush=True)
         return {}

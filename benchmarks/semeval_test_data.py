@@ -26,7 +26,8 @@ Run::
     python benchmarks/semeval_test_data.py --en PATH/EN_REST_SB1_TEST.xml.gold \\
         --ru PATH/RU_REST_SB1_TEST.xml.gold [--out DIR]
 
-``--out`` defaults to ``$SEMEVAL2016_TEST_DIR`` or ``/work/wt/data/semeval2016_test``; the
+``--out`` defaults to ``$SEMEVAL2016_TEST_DIR`` (one of the two is needed; keep the files outside
+the project); the
 benchmarks read ``restaurants_<lang>_test.csv`` from there
 (``SEMEVAL2016_TEST_DIR=DIR python benchmarks/semeval.py --held-out`` and
 ``SEMEVAL2016_TEST_DIR=DIR python benchmarks/semeval_polarity.py --official-test``).
@@ -41,7 +42,6 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-DEFAULT_OUT = "/work/wt/data/semeval2016_test"
 COLUMNS = ("id", "review_id", "text", "labels", "polarities")
 
 
@@ -117,13 +117,16 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--en", type=Path, help="local path of EN_REST_SB1_TEST.xml.gold")
     parser.add_argument("--ru", type=Path, help="local path of RU_REST_SB1_TEST.xml.gold")
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("SEMEVAL2016_TEST_DIR") or DEFAULT_OUT),
-                        help="folder for restaurants_<lang>_test.csv (default $SEMEVAL2016_TEST_DIR or %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for restaurants_<lang>_test.csv (default: $SEMEVAL2016_TEST_DIR)")
     args = parser.parse_args(argv)
     sources = {lang: path for lang, path in (("en", args.en), ("ru", args.ru)) if path is not None}
     if not sources:
         parser.print_help()
         return 2
+    if args.out is None and not os.environ.get("SEMEVAL2016_TEST_DIR"):
+        parser.error("give --out DIR or set SEMEVAL2016_TEST_DIR")
+    args.out = args.out or Path(os.environ["SEMEVAL2016_TEST_DIR"])
     for lang, path in sources.items():
         if not path.is_file():
             print(f"{path}: no such file; see --help for where to get the gold XML", file=sys.stderr)
