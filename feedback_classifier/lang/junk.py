@@ -35,11 +35,15 @@ def is_junk(text: object) -> bool:
     """
     if not isinstance(text, str) or not text.strip():
         return False
-    words = [w.casefold() for w in _WORD.findall(text)]
-    if not words:
+    # Words are read lazily: ``enrich`` asks this of every comment, and a real one is settled
+    # by its first two words (a word that is no key run, and another word after it).
+    words = (m.group().casefold() for m in _WORD.finditer(text))
+    first = next(words, None)
+    if first is None:
         return True  # digits, punctuation, emoji-free symbols only
-    letters = "".join(words)
-    if all(_is_key_run(w) for w in words):
-        return True
+    if _is_key_run(first):
+        return all(_is_key_run(w) for w in words)
+    if next(words, None) is not None:
+        return False
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
-    return len(words) == 1 and len(letters) >= 5 and (not _VOWELS & set(letters) or len(set(letters)) == 1)
+    return len(first) >= 5 and (not _VOWELS & set(first) or len(set(first)) == 1)
