@@ -245,3 +245,15 @@ def test_route_puts_complaints_first_and_complaints_only_leaves_praise_out(tmp_p
                                  "--complaints-only", "--out-dir", str(tmp_path / "q2")])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "q2" / "pricing.csv")["comment"].tolist() == ["way too expensive"]
+
+
+def test_predict_pairs_analysed_takes_the_shared_analysis_and_gives_what_predict_pairs_gives():
+    from feedback_classifier.lang import TextAnalyzer
+
+    model = AspectSentiment(C=10, char_weight=0.7).fit(*_opinions(ROWS * 3))
+    texts = ["quick delivery but a rip off!!", "great price?", "ok", ""]
+    cats = [["Price", "Delivery"], ["Price", None], [], ["Delivery"]]
+    analyser = TextAnalyzer(keep_punct=True)
+    analysed = [analyser.analyze_with_surface(t) for t in texts]
+    assert model.predict_pairs_analysed(analysed, cats) == model.predict_pairs(texts, cats)
+    assert model.predict_pairs_analysed([], []) == []

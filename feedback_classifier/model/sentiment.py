@@ -84,6 +84,20 @@ def _kind(tok: str) -> int:
     return kind
 
 
+def _cues(words: Sequence[str]) -> list[str]:
+    """The ``!``/``!!``/``?`` cue features of a comment from its words.
+
+    >>> _cues(["late!!", "why?"]), _cues(["fine"])
+    (['!!', '?'], [])
+    """
+    cues = []
+    if any("!" in w for w in words):
+        cues.append("!!" if any("!!" in w for w in words) else "!")
+    if any("?" in w for w in words):
+        cues.append("?")
+    return cues
+
+
 class AspectSentiment(BaseEstimator):
     """Polarity of each (comment, category) pair; see the module docstring.
 
@@ -154,16 +168,28 @@ class AspectSentiment(BaseEstimator):
 
     def _analyse(self, text: str) -> tuple[list[list[str]], list[str], list[str]]:
         """``(tokens per clause, cue features, surface words)`` of one comment, from one
-        analyzer call. Surface words (as written, lower-cased) feed the character n-grams:
-        they keep what lemmas fold away (Russian endings, "best" vs "good")."""
+        analyzer call (see ``_from_analysis``)."""
         analyzer = self._analyzer()
         with_surface = getattr(analyzer, "analyze_with_surface", None)
-        if with_surface is not None:
-            tokens = with_surface(text)
-            surface = tokens.surface
-        else:
-            tokens = analyzer(text)
+        return self._from_analysis(with_surface(text) if with_surface is not None else analyzer(text))
+
+    @staticmethod
+    def _from_analysis(tokens) -> tuple[list[list[str]], list[str], list[str]]:
+        """``(tokens per clause, cue features, surface words)`` of one analysed comment:
+        what ``analyze_with_surface`` returns, or the plain analyzer's token list.
+
+        Surface words (as written, lower-cased) feed the character n-grams: they keep what
+        lemmas fold away (Russian endings, "best" vs "good"). The ``!``/``?`` cues are read
+        from the surface words (the whitespace chunks of the normalised comment, so "!!" in
+        a chunk is "!!" in the comment) or, without them, from the tokens: a caller that
+        already analysed the comment need not pass its text.
+        """
+        surface = getattr(tokens, "surface", None)
+        if surface is None:
+            cue_source = tokens
             surface = [t for t in tokens if t[:1] not in _BOUNDARY_CHARS]
+        else:
+            cue_source = surface
         clauses: list[list[str]] = [[]]
         clause = clauses[0]
         kinds = _KINDS
@@ -181,12 +207,7 @@ class AspectSentiment(BaseEstimator):
                     clause.append(tok)
         if len(clauses) > 1 and not clauses[-1]:
             clauses.pop()
-        cues = []
-        if "!" in text:
-            cues.append("!!" if "!!" in text else "!")
-        if "?" in text:
-            cues.append("?")
-        return clauses, cues, surface
+        return clauses, _cues(cue_source), surface
 
     # ---- fitting
     def fit(self, texts: Sequence[str], categories: Sequence[Hashable], polarities: Sequence[str]):
@@ -294,34 +315,65 @@ class AspectSentiment(BaseEstimator):
         return sp.csr_matrix((values, indices, indptr), shape=(len(feats), len(vocab)))
 
     # ---- prediction
-    def predict_proba(self, texts: Sequence[str], categories: Sequence[Hashable]) -> np.ndarray:
-        """Probabilities of ``classes_`` (negative, neutral, positive) per (text, category) pair."""
+    def _pair_scorer(self) -> PairScorer:
         check_is_fitted(self, "coef_")
         scorer = getattr(self, "_scorer", None)
         if scorer is None:
             scorer = self._scorer = PairScorer(self)
-        scores = scorer.scores(texts, categories)
-        scores -= scores.max(axis=1, keepdims=True)
-        e = np.exp(scores)
-        return e / e.sum(axis=1, keepdims=True)
+        return scorer
+
+    def _analyse_distinct(self, texts: Sequence[str]) -> tuple[list, np.ndarray]:
+        """The analyses of the distinct texts and, per text, the index of its analysis."""
+        index: dict[str, int] = {}
+        owner = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+        analyzer = self._analyzer()
+        analyse = getattr(analyzer, "analyze_with_surface", analyzer)
+        return [analyse(t) for t in index], owner
+
+    def predict_proba(self, texts: Sequence[str], categories: Sequence[Hashable]) -> np.ndarray:
+        """Probabilities of ``classes_`` (negative, neutral, positive) per (text, category) pair."""
+        scorer = self._pair_scorer()
+        analysed, owner = self._analyse_distinct(texts)
+        return _softmax(scorer.scores(analysed, owner, list(categories)))
 
     def predict_pairs(self, texts: Sequence[str], categories_per_text: Sequence[Sequence[Hashable]]) -> list[list[str]]:
         """The polarity of every category of every text, one list per text in its categories'
         order (an empty list stays empty): the batch form ``enrich`` uses, one sparse product
-        for all pairs.
+        for all pairs. The same as ``predict_pairs_analysed`` on the texts' analyses.
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
         >>> m.predict_pairs(["good", "bad", "good"], [["x"], ["x", None], []])
         [['positive'], ['negative', 'negative'], []]
         """
-        pair_text = [t for t, cats in zip(texts, categories_per_text) for _ in cats]
+        check_is_fitted(self, "coef_")
+        analysed, owner = self._analyse_distinct(texts)
+        return self._pairs(analysed, owner, categories_per_text)
+
+    def predict_pairs_analysed(self, analysed: Sequence, categories_per_text: Sequence[Sequence[Hashable]]
+                               ) -> list[list[str]]:
+        """``predict_pairs`` for comments already analysed: ``analysed[i]`` is exactly what
+        ``self._analyzer().analyze_with_surface(text_i)`` returns (for an analyzer without
+        ``analyze_with_surface``, what it returns for ``text_i``), so a caller that analyses
+        each comment once (``enrich``) shares that analysis. Identical results.
+
+        >>> from feedback_classifier.lang import TextAnalyzer
+        >>> m = AspectSentiment().fit(["good food", "bad food"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
+        >>> a = TextAnalyzer(keep_punct=True)
+        >>> m.predict_pairs_analysed([a.analyze_with_surface(t) for t in ["good!", "bad food"]], [["x"], ["x", None]])
+        [['positive'], ['negative', 'negative']]
+        """
+        check_is_fitted(self, "coef_")
+        return self._pairs(analysed, np.arange(len(analysed)), categories_per_text)
+
+    def _pairs(self, analysed: Sequence, owner: np.ndarray, categories_per_text) -> list[list[str]]:
+        sizes = np.fromiter(map(len, categories_per_text), dtype=np.int64, count=len(categories_per_text))
         pair_cat = [c for cats in categories_per_text for c in cats]
-        flat = self.predict(pair_text, pair_cat) if pair_text else []
-        out, k = [], 0
-        for cats in categories_per_text:
-            out.append(flat[k:k + len(cats)])
-            k += len(cats)
-        return out
+        if not pair_cat:
+            return [[] for _ in categories_per_text]
+        scores = self._pair_scorer().scores(analysed, np.repeat(owner, sizes), pair_cat)
+        names = np.array(POLARITIES, dtype=object)[_softmax(scores).argmax(axis=1)].tolist()
+        ends = np.cumsum(sizes).tolist()
+        return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.
@@ -369,6 +421,12 @@ class AspectSentiment(BaseEstimator):
         local = [t for i in chosen for t in analysed[0][i]]
         extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or _EMOJI_RE.fullmatch(t)]
         return list(dict.fromkeys(words + extra))
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(scores)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def overall_polarity(polarities: Sequence[str]) -> str:

@@ -89,38 +89,32 @@ class PairScorer:
                     rows[i] = row
         return rows
 
-    def scores(self, texts, categories) -> np.ndarray:
-        """``(n_pairs, n_classes)`` decision scores (intercept included)."""
+    def scores(self, analysed, owner, categories) -> np.ndarray:
+        """``(n_pairs, n_classes)`` decision scores (intercept included) of the pairs
+        ``(analysed[owner[k]], categories[k])``; ``analysed`` holds analyser outputs."""
         # The loop allocates many small lists and no cycles; with the large caches alive the
         # cyclic collector's passes would cost about a third of the time (measured).
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._scores(texts, categories)
+            return self._scores(analysed, owner, categories)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _scores(self, texts, categories) -> np.ndarray:
+    def _scores(self, analysed, owner, categories) -> np.ndarray:
         if len(self.char_rows) >= _MAX_WORDS:  # between batches only: rows of this batch stay valid
             self.char_rows.clear()
             self.char_table = np.zeros((0, self.W.shape[1]))
             self.char_count = np.zeros(0)
         self.new_counts: list[int] = []
         m = self.model
-        per_text: dict[str, int] = {}
-        owner = np.empty(len(texts), dtype=np.int64)
         text_block, pair_block, char_block = _Entries(), _Entries(), _Entries()
         pending: list[list[int]] = []
-        entries = []
-        for k, (text, cat) in enumerate(zip(texts, categories)):
-            t = per_text.get(text)
-            if t is None:
-                t = per_text[text] = len(entries)
-                entries.append(self._text_entry(m, text, t, text_block, char_block, pending))
-            owner[k] = t
+        entries = [self._text_entry(m, a, t, text_block, char_block, pending) for t, a in enumerate(analysed)]
+        for k, (t, cat) in enumerate(zip(owner.tolist(), categories)):
             self._pair(m, entries[t], cat, k, pair_block)
-        out = np.asarray(pair_block.matrix(len(texts), self.W.shape[0]) @ self.W)
+        out = np.asarray(pair_block.matrix(len(categories), self.W.shape[0]) @ self.W)
         per = np.asarray(text_block.matrix(len(entries), len(self.base)) @ self.base)
         if pending:  # the new words' n-gram sums, all in one product
             self.char_table = np.vstack([self.char_table, np.asarray(_rows_matrix(pending, self.W.shape[0]) @ self.W)])
@@ -133,9 +127,9 @@ class PairScorer:
             per += np.asarray(C @ self.char_table) * scale[:, None]
         return out + per[owner] + m.intercept_
 
-    def _text_entry(self, m, text, t, text_block, char_block, pending):
+    def _text_entry(self, m, analysed, t, text_block, char_block, pending):
         """The global blocks of one distinct text (into ``text_block``)."""
-        clauses, cues, surface = m._analyse(text)
+        clauses, cues, surface = m._from_analysis(analysed)
         names = grams(m._gram_words([w for c in clauses for w in c])) + cues
         single = len(clauses) == 1
         if single:  # the local block too (see __init__); _pair leaves it out
