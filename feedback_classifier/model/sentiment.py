@@ -45,39 +45,35 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from feedback_classifier.model.sentiment_fast import PairScorer, char_grams, grams
+from feedback_classifier.model.sentiment_fast import (
+    BOUNDARY_CHARS,
+    CONTRAST,
+    CONTRAST_WORDS,
+    EMOJI_RE,
+    END,
+    WORD,
+    PairScorer,
+    char_grams,
+    grams,
+    token_kind,
+)
 
 POLARITIES = ("negative", "neutral", "positive")
 #: ``conflict`` in a training or gold cell is read as two opinions, one positive and one negative.
 CONFLICT = "conflict"
 
-CONTRAST_WORDS = frozenset(
-    "but however although though whereas except yet but still nevertheless "
-    "но однако зато хотя правда впрочем а".split()
-)
 INTENSIFIERS = frozenset(
     "very really so too extremely absolutely totally incredibly super highly quite utterly "
     "очень слишком крайне совсем абсолютно супер невероятно ужасно просто реально вообще".split()
 )
-# A clause ends at a punctuation token (the analyzer keeps them) and starts again at a contrast word.
-_BOUNDARY_CHARS = frozenset(".!?;,:()-–—…")
-_EMOJI_RE = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
-# What a token does to the clauses (cached per distinct token): a word, a contrast word that
-# opens a clause, a clause end, or a symbol left out (quotes, brackets' kin).
-_WORD, _CONTRAST, _END, _SKIP = range(4)
+# What a token does to the clauses (cached per distinct token): see ``sentiment_fast.token_kind``.
 _KINDS: dict[str, int] = {}
+_BOUNDARY_CHARS = BOUNDARY_CHARS
+_EMOJI_RE = EMOJI_RE
 
 
 def _kind(tok: str) -> int:
-    first = tok[:1]
-    if not first or first in _BOUNDARY_CHARS:
-        kind = _END
-    elif tok in CONTRAST_WORDS:
-        kind = _CONTRAST
-    elif first.isalnum() or first == "_" or _EMOJI_RE.match(first):
-        kind = _WORD
-    else:
-        kind = _SKIP
+    kind = token_kind(tok)
     if len(_KINDS) >= 200_000:
         _KINDS.clear()
     _KINDS[tok] = kind
@@ -197,13 +193,13 @@ class AspectSentiment(BaseEstimator):
             kind = kinds.get(tok)
             if kind is None:
                 kind = _kind(tok)
-            if kind == _WORD:
+            if kind == WORD:
                 clause.append(tok)
-            elif kind == _CONTRAST or kind == _END:
+            elif kind == CONTRAST or kind == END:
                 if clause:
                     clause = []
                     clauses.append(clause)
-                if kind == _CONTRAST:
+                if kind == CONTRAST:
                     clause.append(tok)
         if len(clauses) > 1 and not clauses[-1]:
             clauses.pop()
