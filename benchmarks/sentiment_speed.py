@@ -12,13 +12,26 @@ sentiment over the other chunks. Printed: comments/s of each (best round, CPU ti
 process) and the ratio; the model's own caches stay as warm as they would be in a long
 ``classify`` run (words repeat across chunks, comments do not).
 
+``--scoring`` measures the sentiment model alone, as ``enrich`` calls it: CPU time per comment of
+``AspectSentiment.predict_pairs`` on batches of ``--batch`` distinct comments (their categories
+from the bundled default model; none: the comment judged whole), split into the comment's own
+analysis and the scoring given that analysis (``predict_pairs_analysed``, which ``enrich`` can
+feed with the analysis it already made). ``--baseline /work/main`` runs the same measurement on
+another checkout in the same run, interleaved round by round (a checkout without
+``predict_pairs_analysed`` gets "whole minus analysis" for the scoring, its analysis already
+warm on the comments: a lower bound of its cost). Every step meets each batch's new words
+first, as a long run does. Target: scoring <= 10 us per comment given the analysis.
+
 Run: ``OMP_NUM_THREADS=1 python benchmarks/sentiment_speed.py [--rounds 3] [--chunk 5000]``
+or ``OMP_NUM_THREADS=1 python benchmarks/sentiment_speed.py --scoring --baseline /work/main [--rounds 3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +41,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+if "--root" in sys.argv:  # a scoring worker of another checkout (``--baseline``)
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
+sys.path.insert(0, str(ROOT))
 from feedback_classifier.model.default import default_model  # noqa: E402
 from feedback_classifier.model.enrichment import enrich  # noqa: E402
 
@@ -52,11 +68,89 @@ def timed(model, chunks, sentiment: bool) -> float:
     return time.process_time() - start
 
 
+def scoring_worker(batch: int, warm: int, batches: int) -> None:
+    """One round of ``--scoring`` in this process: prints one JSON line of CPU seconds."""
+    from feedback_classifier.model.default_sentiment import default_sentiment_model
+
+    texts = comments()
+    model = default_model()
+    sentiment = default_sentiment_model()
+    analyzer = sentiment._analyzer()
+    chunks = [texts[:warm]] + [texts[warm + i * batch:warm + (i + 1) * batch] for i in range(batches)]
+    cats = [[labels or [None] for labels in model.predict_labels(chunk)] for chunk in chunks]
+    sentiment.predict_pairs(chunks[0], cats[0])  # trained, per-word caches warm
+    got = {"comments": 0, "pairs": 0, "analysis": 0.0, "whole": 0.0, "given": None}
+    given = getattr(sentiment, "predict_pairs_analysed", None)
+    for chunk, chunk_cats in zip(chunks[1:], cats[1:]):
+        # each step sees the chunk's new words first (as in a long run), so this checkout's
+        # predict_pairs is its analysis + predict_pairs_analysed (what it does); a baseline's
+        # predict_pairs runs after the analysis warmed the analyzer on the chunk: a lower bound
+        start = time.process_time()
+        analysed = [analyzer.analyze_with_surface(t) for t in chunk]
+        got["analysis"] += time.process_time() - start
+        if given is not None:
+            start = time.process_time()
+            polarities = given(analysed, chunk_cats)
+            got["given"] = (got["given"] or 0.0) + time.process_time() - start
+            got["whole"] = got["analysis"] + got["given"]
+            assert polarities == sentiment.predict_pairs(chunk, chunk_cats)
+        else:
+            start = time.process_time()
+            sentiment.predict_pairs(chunk, chunk_cats)
+            got["whole"] += time.process_time() - start
+        got["comments"] += len(chunk)
+        got["pairs"] += sum(map(len, chunk_cats))
+    print(json.dumps(got))
+
+
+def scoring(args) -> int:
+    roots = {"this": str(ROOT)}
+    if args.baseline is not None:
+        roots["baseline"] = str(args.baseline.resolve())
+    results: dict[str, list[dict]] = {name: [] for name in roots}
+    for _ in range(args.rounds):
+        for name, root in roots.items():  # interleaved: both see the same load on the machine
+            out = subprocess.run([sys.executable, __file__, "--scoring-worker", "--root", root, "--batch",
+                                  str(args.batch), "--warm", str(args.warm), "--batches", str(args.batches)],
+                                 check=True, capture_output=True, text=True).stdout
+            results[name].append(json.loads(out.strip().splitlines()[-1]))
+    first = results["this"][0]
+    print(f"{first['comments']:,} distinct comments in batches of {args.batch:,} ({first['pairs']:,} pairs) after "
+          f"{args.warm:,} warm-up comments; best of {args.rounds} rounds, CPU us per comment:")
+    best = {}
+    for name, rows in results.items():
+        n = rows[0]["comments"]
+        whole = min(r["whole"] for r in rows) / n * 1e6
+        analysis = min(r["analysis"] for r in rows) / n * 1e6
+        given = min(r["given"] for r in rows) / n * 1e6 if rows[0]["given"] is not None else whole - analysis
+        how = "predict_pairs_analysed" if rows[0]["given"] is not None else "whole minus analysis"
+        best[name] = whole, given
+        print(f"  {name:8s} ({roots[name]}): predict_pairs {whole:6.1f}; the analysis {analysis:5.1f}; "
+              f"scoring given the analysis {given:5.1f} ({how})")
+    if "baseline" in best:
+        (w, g), (bw, bg) = best["this"], best["baseline"]
+        print(f"  this / baseline: predict_pairs {w / bw:.2f}x the CPU time, scoring given the analysis {g / bg:.2f}x")
+    print(f"  target: scoring <= 10 us per comment given the analysis: {'met' if best['this'][1] <= 10 else 'not met'}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--scoring", action="store_true", help="time the sentiment model alone (see above)")
+    parser.add_argument("--baseline", type=Path, default=None, help="with --scoring: another checkout, same run")
+    parser.add_argument("--batch", type=int, default=8192)
+    parser.add_argument("--warm", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=2)
+    parser.add_argument("--scoring-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scoring_worker:
+        scoring_worker(args.batch, args.warm, args.batches)
+        return 0
+    if args.scoring:
+        return scoring(args)
     texts = comments()
     frames = [pd.DataFrame({"text": texts[i:i + args.chunk]}) for i in range(0, len(texts), args.chunk)]
     warm, rest = frames[0], frames[1:]

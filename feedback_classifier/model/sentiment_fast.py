@@ -27,6 +27,7 @@ from functools import lru_cache
 from itertools import chain, repeat
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 CONTRAST_WORDS = frozenset(
@@ -111,20 +112,19 @@ class _Column:
 
 
 class _KeyTable:
-    """Integer keys -> integer values (or floats), looked up as whole arrays."""
+    """Integer keys -> integer values (or floats), looked up as whole arrays (a hash
+    table: pandas' index engine, several times faster than a binary search here)."""
 
     def __init__(self, pairs: dict):
-        keys = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs))
-        values = np.array(list(pairs.values()))
-        order = np.argsort(keys)
-        self.keys = np.append(keys[order], np.iinfo(np.int64).max)  # a sentinel: positions stay valid
-        # a sentinel value too: ``values[pos]`` is defined for every position ``find`` gives
-        self.values = np.append(values[order] if len(values) else np.zeros(0, dtype=np.int64), 0)
+        self.index = pd.Index(np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs)))
+        values = np.array(list(pairs.values())) if pairs else np.zeros(0, dtype=np.int64)
+        # a last value for the position -1 of a missing key: ``values[pos]`` is always defined
+        self.values = np.append(values, 0)
 
     def find(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(hit mask, positions)`` of ``query`` in the table."""
-        pos = np.searchsorted(self.keys, query)
-        return self.keys[pos] == query, pos
+        pos = self.index.get_indexer(query)
+        return pos >= 0, pos
 
 
 def _key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -143,9 +143,12 @@ class PairScorer:
         self.W0 = np.vstack([W, np.zeros((1, W.shape[1]))])
         self.n_classes = W.shape[1]
         self.g, self.loc = tables.get("g:", {}), tables.get("l:", {})
+        self.char_grams = _CharGrams(tables.get("G:", {}))
+        self.n_fixed = None
         self._reset_words(first=True)
         self._tables_of_pairs()
-        self.cats: dict = {}  # category -> (aspect index, cross index, prior row)
+        self.cats: dict = {}  # category -> its row of category_info
+        self.category_info = np.zeros((0, 3), dtype=np.int64)
 
     # ---- per-word caches
     def _reset_words(self, first: bool = False) -> None:
@@ -180,9 +183,13 @@ class PairScorer:
         m, g, loc, zero = self.model, self.g, self.loc, self.zero
         self.kind.put(start, [token_kind(w) for w in words])
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
-        self.gcol.put(start, [g.get(w, zero) for w in words])
-        self.lcol.put(start, [loc.get(w, zero) for w in words])
         self.flags.put(start, [cue_flags(w) for w in words])
+        if self.n_fixed is None:  # the model's own words; a word seen later has no column
+            self.gcol.put(start, [g.get(w, zero) for w in words])
+            self.lcol.put(start, [loc.get(w, zero) for w in words])
+        else:
+            self.gcol.put(start, np.full(len(words), zero))
+            self.lcol.put(start, np.full(len(words), zero))
         return np.arange(start, len(ids), dtype=np.int64)
 
     def _token_ids(self, tokens: list[str]) -> np.ndarray:
@@ -204,12 +211,9 @@ class PairScorer:
             fresh = list(dict.fromkeys(words[i] for i in new.tolist()))
             for w in fresh:
                 self.surface_ids[w] = len(self.surface_ids)
-            table = self.tables.get("G:", {})
-            rows = [[j for j in map(table.get, char_grams(w)) if j is not None] for w in fresh]
-            sums = np.asarray(_rows_matrix(rows, self.zero) @ self.W0[:-1])
+            sums, counts, flags = self.char_grams.sums(fresh, self.W0)
             self.char_sum = np.vstack([self.char_sum, sums])
-            self.char_count = np.concatenate([self.char_count, [len(char_grams(w)) for w in fresh]])
-            flags = np.array([cue_flags(w) for w in fresh], dtype=np.int8)
+            self.char_count = np.concatenate([self.char_count, counts])
             self.surface_flags = np.concatenate([self.surface_flags, flags])
             out[new] = [get(words[i]) for i in new.tolist()]
         return out
@@ -242,14 +246,20 @@ class PairScorer:
                 cross.update({(c << 32) | ids[w]: j for w, j in table.items()})
         self.cross = _KeyTable(cross)
 
-    def _category(self, cat) -> tuple[int, int, int]:
-        info = self.cats.get(cat)
-        if info is None:
-            key = repr(cat)
-            aspect = self.aspect_index.get(cat, -1) if cat is not None else -1
-            prior = self.tables.get("c=" + key, {}).get("", self.zero)
-            info = self.cats[cat] = (aspect, self.cross_index.get(key + "|", -1), prior)
-        return info
+    def _category_rows(self, categories) -> np.ndarray:
+        """Rows of ``category_info`` (aspect index, cross index, prior row) per category."""
+        get = self.cats.get
+        rows = np.fromiter(map(get, categories, repeat(-1)), dtype=np.int64, count=len(categories))
+        if (rows < 0).any():
+            for cat in dict.fromkeys(c for c, r in zip(categories, rows.tolist()) if r < 0):
+                key = repr(cat)
+                aspect = self.aspect_index.get(cat, -1) if cat is not None else -1
+                prior = self.tables.get("c=" + key, {}).get("", self.zero)
+                self.cats[cat] = len(self.category_info)
+                info = [aspect, self.cross_index.get(key + "|", -1), prior]
+                self.category_info = np.vstack([self.category_info, np.array([info], dtype=np.int64)])
+            rows = np.fromiter(map(get, categories), dtype=np.int64, count=len(categories))
+        return rows
 
     # ---- scoring
     def scores(self, analysed, owner, categories) -> np.ndarray:
@@ -266,6 +276,61 @@ class PairScorer:
         finally:
             if was_enabled:
                 gc.enable()
+
+
+class _CharGrams:
+    """The character n-grams of many words at once (``char_grams``, each looked up in the
+    ``G:`` table) as integer keys: each character of the table's n-grams has a 12-bit code
+    (0 for any other character, so an n-gram holding one is never found), an n-gram the
+    codes of its characters and its length."""
+
+    BITS = 12
+
+    def __init__(self, table: dict[str, int]):
+        chars = sorted({ord(ch) for gram in table for ch in gram})
+        self.alphabet = np.array(chars, dtype=np.int64)
+        self.ok = len(chars) < (1 << self.BITS) and all(2 <= len(g) <= 5 for g in table)
+        self.table = table
+        keys = {}
+        if self.ok:
+            code = {c: i + 1 for i, c in enumerate(chars)}
+            for gram, j in table.items():
+                key = len(gram) << 60
+                for k, ch in enumerate(gram):
+                    key |= code[ord(ch)] << (self.BITS * k)
+                keys[key] = j
+        self.keys = _KeyTable(keys)
+
+    def sums(self, words: list[str], W0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per word: the summed ``W0`` rows of its n-grams in the table, its number of
+        n-grams, and its ``cue_flags``."""
+        lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        counts = sum(np.maximum(lens - n + 1, 0) for n in range(2, 6))
+        if not self.ok:  # a table this encoding cannot hold: one word at a time
+            rows = [[j for j in map(self.table.get, char_grams(w)) if j is not None] for w in words]
+            flags = np.array([cue_flags(w) for w in words], dtype=np.int8)
+            return np.asarray(_rows_matrix(rows, len(W0) - 1) @ W0[:-1]), counts, flags
+        text = "".join([f" {w} " for w in words])
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        where = np.minimum(np.searchsorted(self.alphabet, cp), max(len(self.alphabet) - 1, 0))
+        code = np.where(self.alphabet[where] == cp, where + 1, 0) if len(self.alphabet) else np.zeros_like(cp)
+        word = np.repeat(np.arange(len(words)), lens)
+        room = np.repeat(lens, lens) - (np.arange(len(cp)) - np.repeat(_starts(lens), lens))  # chars left
+        rows, owners = [], []
+        packed = code.copy()  # the n characters from each position on, 12 bits each
+        for n in range(2, 6):
+            packed[:-(n - 1)] |= code[n - 1:] << (self.BITS * (n - 1))
+            at = np.flatnonzero(room >= n)
+            hit, pos = self.keys.find(packed[at] | (n << 60))
+            rows.append(self.keys.values[pos[hit]])
+            owners.append(word[at[hit]])
+        sums = _seg_sum(W0, np.concatenate(rows), np.concatenate(owners), len(words))
+        bang, ask = cp == 33, cp == 63
+        double = np.zeros(len(cp), dtype=bool)
+        double[:-1] = bang[:-1] & bang[1:]
+        flags = ((np.bincount(word, bang, len(words)) > 0) | ((np.bincount(word, double, len(words)) > 0) << 1)
+                 | ((np.bincount(word, ask, len(words)) > 0) << 2))
+        return sums, counts, flags.astype(np.int8)
 
 
 def _categories(model) -> list:
@@ -301,7 +366,8 @@ class _Batch:
         self.n_pairs = len(owner)
         self._tokens(analysed)
         self._clauses()
-        info = np.array([scorer._category(c) for c in categories], dtype=np.int64).reshape(-1, 3)
+        rows = scorer._category_rows(categories)
+        info = scorer.category_info[rows]
         self.aspect, self.cross, self.prior = info[:, 0], info[:, 1], info[:, 2]
 
     def _tokens(self, analysed) -> None:
@@ -320,9 +386,10 @@ class _Batch:
             flags, flag_text = s.flags.data[tok], text_of
         else:
             flags, flag_text = s.surface_flags[surf], self.surf_text
-        cue = np.zeros(self.n, dtype=np.int8)
-        np.bitwise_or.at(cue, flag_text[flags != 0], flags[flags != 0])
-        self.cue = cue
+        on = flags != 0
+        flags, flag_text = flags[on], flag_text[on]
+        self.cue = sum(((np.bincount(flag_text, (flags & bit) != 0, self.n) > 0) * bit).astype(np.int8)
+                       for bit in (1, 2, 4))
         self.tok, self.text_of = tok, text_of
 
     def _clauses(self) -> None:
@@ -446,12 +513,12 @@ class _Batch:
             chosen = (c_score == best) | ~found
             local[np.flatnonzero(on)] = chosen[np.cumsum(new) - 1]
             flag[2, c_pair[p_new][~found[p_new]]] = True  # nolocal
-            big = np.iinfo(np.int64).max
             pick = chosen & found
-            first = np.full(self.n_pairs, big)
-            np.minimum.at(first, c_pair[pick], c_id[pick])
+            p_starts = np.flatnonzero(p_new)
+            first = np.full(self.n_pairs, np.iinfo(np.int64).max)
+            first[c_pair[p_starts]] = np.minimum.reduceat(np.where(pick, c_id, first[0]), p_starts)
             last = np.full(self.n_pairs, -1)
-            np.maximum.at(last, c_pair[pick], c_id[pick])
+            last[c_pair[p_starts]] = np.maximum.reduceat(np.where(pick, c_id, -1), p_starts)
             with_local = np.flatnonzero(last >= 0)
             flag[0, with_local] = self.clause_contrast[first[with_local]]
             nxt = last[with_local] + 1
