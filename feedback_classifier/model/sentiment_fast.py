@@ -342,7 +342,10 @@ def _seg_sum(W0: np.ndarray, rows: np.ndarray, seg: np.ndarray, n: int, weights=
     picked = W0[rows]
     if weights is not None:
         picked = picked * weights[:, None]
-    return np.stack([np.bincount(seg, weights=picked[:, k], minlength=n) for k in range(W0.shape[1])], axis=1)
+    out = np.empty((n, W0.shape[1]))
+    for k in range(W0.shape[1]):  # (an empty bincount would be of integers: assigned, not stacked)
+        out[:, k] = np.bincount(seg, weights=picked[:, k], minlength=n)
+    return out
 
 
 def _starts(n_per: np.ndarray) -> np.ndarray:

@@ -1,0 +1,122 @@
+"""The batch scorer (``sentiment_fast.PairScorer``) gives the scores of the named features
+``AspectSentiment`` is fitted on, for every kind of comment: real sentences, the bundled
+survey, and generated strings with emoji, mixed scripts, punctuation runs, contrast words
+and empty clauses; through both analyzer paths (``analyze_with_surface`` and a plain one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedback_classifier.model import sentiment_fast
+from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
+from feedback_classifier.model.default_sentiment import default_sentiment_model
+from feedback_classifier.model.sentiment import AspectSentiment
+from feedback_classifier.model.sentiment_fast import PairScorer
+from feedback_classifier.taxonomy import load_taxonomy
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+LABELS = [None, ("no", "such_category")] + list(load_taxonomy("cx-default").labels)
+
+# pieces the generated comments are made of: what splits clauses, what marks cues, what the
+# analyzer folds (negators, emoticons, numbers, URLs), and scripts it does not know
+PIECES = ["but", "но", "а", "however", "зато", "not", "не", "never", "very", "очень", "delivery", "доставка",
+          "courier", "курьер", "price", "цена", "late", "опоздал", "good", "хороший", "!", "!!", "?", "?!", "...",
+          ",", ";", "—", "(", ")", "'", '"', ":)", "))", "👍", "😡", "🙂🙂", "！", "？", "‼", "ö", "ß", "東京",
+          "cпасибо", "deliveryдоставка", "123", "8 800 555-35-35", "www.shop.ru/?q=1", "a@b.co", "_", "-", ""]
+
+
+def _slow_scores(model, analysed, texts_of_pairs, cats):
+    X = model._matrix([model._features(model._from_analysis(analysed[t]), c) for t, c in zip(texts_of_pairs, cats)])
+    return np.asarray(X @ model.coef_.T) + model.intercept_
+
+
+def _check(model, texts, cats_per_text, scorer=None):
+    """Fast and named-feature scores agree on every (text, category) pair."""
+    analyzer = model._analyzer()
+    analyse = getattr(analyzer, "analyze_with_surface", analyzer)
+    analysed = [analyse(t) for t in texts]
+    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats_per_text])
+    cats = [c for cs in cats_per_text for c in cs]
+    fast = (scorer or PairScorer(model)).scores(analysed, owner, cats)
+    slow = _slow_scores(model, analysed, owner, cats)
+    worst = np.abs(fast - slow).max(axis=1, initial=0.0)
+    assert worst.max(initial=0.0) < 1e-9, [(texts[owner[k]], cats[k]) for k in np.flatnonzero(worst >= 1e-9)[:3]]
+
+
+def _categories(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return [[LABELS[j] for j in rng.choice(len(LABELS), size=rng.integers(1, 4), replace=False)] for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return default_sentiment_model()
+
+
+@pytest.fixture(scope="module")
+def plain():
+    # a plain analyzer (no surface words): cues from its tokens, the character block from its words
+    texts = ["great food, but rude staff!", "the delivery was late", "cheap? yes", "courier polite"] * 3
+    cats = [("delivery", "courier"), ("price", None), None, ("delivery", "courier")] * 3
+    pols = ["negative", "negative", "positive", "positive"] * 3
+    aspect = {("delivery", "courier"): ["courier", "staff"], ("price", None): ["cheap"]}
+    return AspectSentiment(analyzer=str.split, C=3, char_weight=0.5, aspect_words=aspect).fit(texts, cats, pols)
+
+
+def test_the_bundled_survey_scores_equal_the_named_features(bundled):
+    texts = list(dict.fromkeys(pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str)["comment"].dropna()))
+    _check(bundled, texts, _categories(len(texts)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=14).map(" ".join)
+                | st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+                | st.text(max_size=30), min_size=1, max_size=12))
+def test_generated_comments_score_equal_the_named_features(bundled, plain, texts):
+    cats = _categories(len(texts), seed=len(texts))
+    _check(bundled, texts, cats)
+    _check(plain, texts, cats)
+
+
+def test_scores_stay_equal_when_the_word_caches_are_cleared_between_batches(bundled, monkeypatch):
+    monkeypatch.setattr(sentiment_fast, "_MAX_WORDS", 50)
+    scorer = PairScorer(bundled)
+    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok", ""]
+    for batch in (texts, texts[::-1], [t + " again" for t in texts]):
+        _check(bundled, batch, _categories(len(batch), seed=3), scorer)
+    assert len(scorer.word_ids) < scorer.n_fixed + 50
+
+
+def test_the_same_category_twice_and_a_comment_without_categories():
+    model = AspectSentiment(analyzer=str.split, C=3).fit(["good x", "bad x", "good y, but bad x"] * 2,
+                                                         ["x", "x", "y"] * 2, ["positive", "negative"] * 3)
+    _check(model, ["good y , but bad x", "x"], [["x", "x", "y"], []])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
+def test_real_sentences_score_equal_the_named_features(bundled):
+    # SemEval-2016 restaurants (en, ru) and Banking77: ~13,000 sentences nobody here wrote
+    texts = []
+    for lang in ("en", "ru"):
+        texts += pd.read_csv(SHARED / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str)["text"].tolist()
+    texts += pd.read_csv(SHARED / "banking77" / "test.csv", dtype=str)["text"].tolist()
+    texts = list(dict.fromkeys(t for t in texts if isinstance(t, str)))
+    scorer = PairScorer(bundled)
+    for start in range(0, len(texts), 4096):  # batches, as enrich sends them: the caches carry over
+        batch = texts[start:start + 4096]
+        _check(bundled, batch, _categories(len(batch), seed=start), scorer)
+
+
+def test_character_ngrams_one_word_at_a_time_give_the_same_scores(bundled):
+    # the path for a character table the 12-bit codes cannot hold
+    scorer = PairScorer(bundled)
+    scorer.char_grams.ok = False
+    texts = ["Курьер опоздал!!", "Fast delivery 👍 but the app crashes?", "東京 ok"]
+    _check(bundled, texts, _categories(len(texts)), scorer)
