@@ -41,9 +41,11 @@ def sentiment_model_of(model: Any):
 
 
 def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *, lang: str = "en",
-                  explain: bool = False) -> Tones:
+                  explain: bool = False, analysed: list | None = None) -> Tones:
     """Polarity of every (comment, label) pair in ``labels`` (one list per comment, in the
     order to write) and of each comment overall; a comment without labels is judged whole.
+    ``analysed``: the comments' analyses when the caller already has them (what
+    ``AspectSentiment.predict_pairs_analysed`` takes), so they are not analysed again.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> from feedback_classifier.model.default_sentiment import default_sentiment_model
@@ -55,20 +57,41 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
     >>> t.overall
     ['mixed', 'positive']
     """
-    from feedback_classifier.model.sentiment import overall_polarity
-
     # one batch for every pair of the chunk (a comment without labels is judged whole: None)
     asked = [list(labs) if labs else [None] for labs in labels]
-    polarity = sentiment.predict_pairs(uniques, asked)
-    per_comment = [list(zip(labs, pols)) for labs, pols in zip(asked, polarity)]
-    cells, overall, cues = [], [], []
-    for i, pairs in enumerate(per_comment):
-        judged = [(lab, pol) for lab, pol in pairs if lab is not None]
-        cells.append("; ".join(f"{taxonomy.display_name(lab, lang)}={pol}" for lab, pol in judged))
-        overall.append(overall_polarity([pol for _, pol in judged]) if judged else pairs[0][1])
-        if explain:
-            cues.append({lab: _cue_text(sentiment, uniques[i], lab, pol) for lab, pol in judged})
+    if analysed is not None:
+        polarity = sentiment.predict_pairs_analysed(analysed, asked)
+    else:
+        polarity = sentiment.predict_pairs(uniques, asked)
+    cells, overall = _cells(taxonomy, lang, asked, polarity)
+    cues = []
+    if explain:
+        for i, (labs, pols) in enumerate(zip(asked, polarity)):
+            cues.append({lab: _cue_text(sentiment, uniques[i], lab, pol) for lab, pol in zip(labs, pols)
+                         if lab is not None})
     return Tones(cells, overall, cues)
+
+
+def _cells(taxonomy, lang: str, asked: list[list], polarity: list[list[str]]) -> tuple[list[str], list[str]]:
+    """``category_sentiment`` cell and overall polarity of each comment, built once per
+    distinct (categories, polarities) pattern: a chunk repeats a few hundred of them."""
+    from feedback_classifier.model.sentiment import overall_polarity
+
+    done: dict[tuple, tuple[str, str]] = {}
+    names: dict = {}
+    out = []
+    for labs, pols in zip(asked, polarity):
+        key = (*labs, *pols)
+        got = done.get(key)
+        if got is None:
+            judged = [(lab, pol) for lab, pol in zip(labs, pols) if lab is not None]
+            for lab, _ in judged:
+                if lab not in names:
+                    names[lab] = taxonomy.display_name(lab, lang)
+            cell = "; ".join(f"{names[lab]}={pol}" for lab, pol in judged)
+            got = done[key] = (cell, overall_polarity([pol for _, pol in judged]) if judged else pols[0])
+        out.append(got)
+    return [c for c, _ in out], [o for _, o in out]
 
 
 def _cue_text(sentiment, text: str, label, polarity: str) -> str:
