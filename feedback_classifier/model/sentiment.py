@@ -55,6 +55,7 @@ from feedback_classifier.model.sentiment_fast import (
     PairScorer,
     char_grams,
     grams,
+    no_gc,
     token_kind,
 )
 
@@ -366,10 +367,11 @@ class AspectSentiment(BaseEstimator):
         pair_cat = [c for cats in categories_per_text for c in cats]
         if not pair_cat:
             return [[] for _ in categories_per_text]
-        scores = self._pair_scorer().scores(analysed, np.repeat(owner, sizes), pair_cat)
-        names = np.array(POLARITIES, dtype=object)[_softmax(scores).argmax(axis=1)].tolist()
-        ends = np.cumsum(sizes).tolist()
-        return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
+        with no_gc():  # the lists per text too (see ``no_gc``)
+            scores = self._pair_scorer().scores(analysed, np.repeat(owner, sizes), pair_cat)
+            names = np.array(POLARITIES, dtype=object)[_softmax(scores).argmax(axis=1)].tolist()
+            ends = np.cumsum(sizes).tolist()
+            return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.

@@ -21,8 +21,8 @@ equal on thousands of varied comments) without a Python step per comment or per 
 from __future__ import annotations
 
 import gc
-import math
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain, repeat
 
@@ -178,8 +178,7 @@ class PairScorer:
         """Ids of new tokens, their attributes filled in."""
         start = len(self.word_ids)
         ids = self.word_ids
-        for w in words:
-            ids[w] = len(ids)
+        ids.update(zip(words, range(start, start + len(words))))
         m, g, loc, zero = self.model, self.g, self.loc, self.zero
         self.kind.put(start, [token_kind(w) for w in words])
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
@@ -193,29 +192,26 @@ class PairScorer:
         return np.arange(start, len(ids), dtype=np.int64)
 
     def _token_ids(self, tokens: list[str]) -> np.ndarray:
-        get = self.word_ids.get
-        out = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        out = np.fromiter(map(self.word_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         new = np.flatnonzero(out < 0)
         if len(new):
-            words = list(dict.fromkeys(tokens[i] for i in new.tolist()))
-            self._add_words(words)
-            out[new] = [get(tokens[i]) for i in new.tolist()]
+            codes, fresh = _factorize([tokens[i] for i in new.tolist()])
+            out[new] = self._add_words(fresh)[codes]
         return out
 
     def _surface_ids(self, words: list[str]) -> np.ndarray:
         """Rows of the surface words in ``char_sum``; new words' n-gram sums in one product."""
-        get = self.surface_ids.get
-        out = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        out = np.fromiter(map(self.surface_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(out < 0)
         if len(new):
-            fresh = list(dict.fromkeys(words[i] for i in new.tolist()))
-            for w in fresh:
-                self.surface_ids[w] = len(self.surface_ids)
+            codes, fresh = _factorize([words[i] for i in new.tolist()])
+            start = len(self.surface_ids)
+            self.surface_ids.update(zip(fresh, range(start, start + len(fresh))))
+            out[new] = start + codes
             sums, counts, flags = self.char_grams.sums(fresh, self.W0)
             self.char_sum = np.vstack([self.char_sum, sums])
             self.char_count = np.concatenate([self.char_count, counts])
             self.surface_flags = np.concatenate([self.surface_flags, flags])
-            out[new] = [get(words[i]) for i in new.tolist()]
         return out
 
     def _tables_of_pairs(self) -> None:
@@ -265,17 +261,10 @@ class PairScorer:
     def scores(self, analysed, owner, categories) -> np.ndarray:
         """``(n_pairs, n_classes)`` decision scores (intercept included) of the pairs
         ``(analysed[owner[k]], categories[k])``; ``analysed`` holds analyser outputs."""
-        # The batch allocates a few large lists and no cycles; with the large caches alive
-        # the cyclic collector's passes would cost a good share of the time.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with no_gc():
             if len(self.word_ids) + len(self.surface_ids) >= _MAX_WORDS:  # between batches only
                 self._reset_words()
             return _Batch(self, analysed, np.asarray(owner, dtype=np.int64), categories).scores()
-        finally:
-            if was_enabled:
-                gc.enable()
 
 
 class _CharGrams:
@@ -331,6 +320,26 @@ class _CharGrams:
         flags = ((np.bincount(word, bang, len(words)) > 0) | ((np.bincount(word, double, len(words)) > 0) << 1)
                  | ((np.bincount(word, ask, len(words)) > 0) << 2))
         return sums, counts, flags.astype(np.int8)
+
+
+def _factorize(words: list[str]) -> tuple[np.ndarray, list[str]]:
+    """``(codes, distinct words)``: ``words[i] == distinct[codes[i]]``, first-seen order."""
+    codes, distinct = pd.factorize(np.array(words, dtype=object))
+    return codes.astype(np.int64), distinct.tolist()
+
+
+@contextmanager
+def no_gc():
+    """The cyclic garbage collector off for a batch: it allocates lists and no cycles, and
+    with a large heap alive (models, caches, the chunk's analyses) a full pass of the
+    collector triggered inside costs more than the batch's own work (measured)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _categories(model) -> list:
