@@ -24,9 +24,11 @@ Each block has length about its weight (divided by the square root of its number
 names); one multinomial logistic regression over ``negative``, ``neutral``, ``positive``
 decides. ``neutral`` is rare (4% of SemEval English opinions) and stays a class of its
 own; ``conflict`` in a training cell is two opinions, one positive and one negative.
-Prediction (``predict``, ``predict_pairs``) goes through ``sentiment_fast.PairScorer``:
-per-word caches and one sparse product per batch, the same scores as the named
-features ``fit`` uses; no torch.
+Prediction (``predict``, ``predict_pairs``, ``predict_pairs_analysed``) goes through
+``sentiment_fast.PairScorer``: per-word caches and flat arrays over the whole batch (no
+Python step per comment or per pair), the same scores as the named features ``fit`` uses;
+no torch. ``predict_pairs_analysed`` takes comments already analysed (``enrich`` analyses
+each comment once for every consumer).
 
 Labels are hashable category ids (the project uses ``(parent_id, child_id)`` tuples);
 ``None`` stands for "the comment as a whole" (used for comments without a category).
@@ -146,7 +148,7 @@ class AspectSentiment(BaseEstimator):
 
     def __getstate__(self):
         state = super().__getstate__()
-        for cache in ("_scorer", "_punct_analyzer", "_default_analyzer", "_prefix_tables"):
+        for cache in ("_scorer", "_punct_analyzer", "_default_analyzer", "_prefix_tables", "_cue_weights"):
             state.pop(cache, None)  # rebuilt at first use
         return state
 
@@ -220,7 +222,8 @@ class AspectSentiment(BaseEstimator):
             raise ValueError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
         if not texts:
             raise ValueError("Cannot fit on 0 opinions.")
-        self.__dict__.pop("_scorer", None)  # derived from the previous fit's vocabulary
+        for derived in ("_scorer", "_cue_weights"):  # from the previous fit's vocabulary
+            self.__dict__.pop(derived, None)
         cache = {t: self._analyse(t) for t in dict.fromkeys(texts)}
         self.aspect_words_ = _aspect_words(cache, texts, categories)
         self._add_known_aspect_words()
@@ -386,26 +389,31 @@ class AspectSentiment(BaseEstimator):
         proba = self.predict_proba(texts, categories)
         return [POLARITIES[j] for j in proba.argmax(axis=1)]
 
-    def cues(self, text: str, category, polarity: str, top_k: int = 3) -> list[str]:
+    def cues(self, text: str, category, polarity: str, top_k: int = 3, *, analysed=None) -> list[str]:
         """The words behind ``polarity`` for ``category`` in ``text``: its strongest local
         words (negated ones spelled "not good"), then the contrast word, intensifier or
-        emoji of its clauses.
+        emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
+        for ``predict_pairs_analysed``), so a comment with several categories is analysed once.
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
         >>> m.cues("bad", "x", "negative")
         ['bad']
         """
         check_is_fitted(self, "coef_")
-        analysed = self._analyse(text)
-        feats = self._features(analysed, category)
-        k = POLARITIES.index(polarity)
-        others = [j for j in range(len(POLARITIES)) if j != k]
-        weight = self.coef_[k] - self.coef_[others].mean(axis=0)
+        if analysed is None:
+            analyser = self._analyzer()
+            analysed = getattr(analyser, "analyze_with_surface", analyser)(text)
+        analysed = self._from_analysis(analysed)
+        chosen, position = self._local(analysed[0], category)
+        local = [t for i in chosen for t in analysed[0][i]]
+        feats: dict[str, float] = {}  # the local block of ``_features``: the only one read here
+        _block(feats, "l:", grams(self._gram_words(local)) + position + analysed[1], self.local_weight)
+        weight = self._cue_weight(POLARITIES.index(polarity))
         stop = _stop_words()
         share: Counter = Counter()
         for name, v in feats.items():
             j = self.vocabulary_.get(name)
-            if j is None or not name.startswith("l:"):
+            if j is None:
                 continue
             word = name[2:]
             parts = word.split(" ")
@@ -415,10 +423,17 @@ class AspectSentiment(BaseEstimator):
                 continue
             share[word] += v * weight[j]
         words = [_spell(w) for w, s in share.most_common(top_k) if s > 0]
-        chosen, _ = self._local(analysed[0], category)
-        local = [t for i in chosen for t in analysed[0][i]]
         extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or _EMOJI_RE.fullmatch(t)]
         return list(dict.fromkeys(words + extra))
+
+
+    def _cue_weight(self, k: int) -> np.ndarray:
+        """How much each feature speaks for polarity ``k`` against the others (per model)."""
+        cached = self.__dict__.setdefault("_cue_weights", {})
+        if k not in cached:
+            others = [j for j in range(len(POLARITIES)) if j != k]
+            cached[k] = self.coef_[k] - self.coef_[others].mean(axis=0)
+        return cached[k]
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

@@ -66,8 +66,14 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
     cells, overall = _cells(taxonomy, lang, asked, polarity)
     cues = []
     if explain:
+        analyser = sentiment._analyzer()
+        analyse = getattr(analyser, "analyze_with_surface", analyser)
         for i, (labs, pols) in enumerate(zip(asked, polarity)):
-            cues.append({lab: _cue_text(sentiment, uniques[i], lab, pol) for lab, pol in zip(labs, pols)
+            if labs[0] is None:  # judged whole: no label to explain
+                cues.append({})
+                continue
+            tokens = analysed[i] if analysed is not None else analyse(uniques[i])  # once per comment
+            cues.append({lab: _cue_text(sentiment, uniques[i], lab, pol, tokens) for lab, pol in zip(labs, pols)
                          if lab is not None})
     return Tones(cells, overall, cues)
 
@@ -94,8 +100,8 @@ def _cells(taxonomy, lang: str, asked: list[list], polarity: list[list[str]]) ->
     return [c for c, _ in out], [o for _, o in out]
 
 
-def _cue_text(sentiment, text: str, label, polarity: str) -> str:
-    words = sentiment.cues(text, label, polarity)
+def _cue_text(sentiment, text: str, label, polarity: str, analysed=None) -> str:
+    words = sentiment.cues(text, label, polarity, analysed=analysed)
     return f" ({polarity}: {', '.join(words)})" if words else f" ({polarity})"
 
 
