@@ -332,7 +332,9 @@ def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options):
     from feedback_classifier.model.tones import comment_tones, sentiment_model_of
 
     classes = list(model.classes_)
-    labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in fired]
+    patterns, pattern_of = _unique_rows(fired)  # once per category pattern, not per comment
+    per_pattern = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
+    labels = [per_pattern[k] for k in pattern_of.tolist()]
     return comment_tones(sentiment_model_of(model), model.taxonomy_, uniques, labels, lang=opts.lang,
                          explain=opts.explain)
 
