@@ -37,7 +37,6 @@ Labels are hashable category ids (the project uses ``(parent_id, child_id)`` tup
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 
