@@ -200,7 +200,7 @@ class PairScorer:
         return out
 
     def _surface_ids(self, words: list[str]) -> np.ndarray:
-        """Rows of the surface words in ``char_sum``; new words' n-gram sums in one product."""
+        """Rows of the surface words in ``char_sum``; the new words' rows computed at once (``_CharGrams``)."""
         out = np.fromiter(map(self.surface_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(out < 0)
         if len(new):

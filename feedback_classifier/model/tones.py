@@ -58,7 +58,8 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
     ['mixed', 'positive']
     """
     # one batch for every pair of the chunk (a comment without labels is judged whole: None)
-    asked = [list(labs) if labs else [None] for labs in labels]
+    whole = [None]  # shared (nothing changes these lists): no new list per comment
+    asked = [labs if len(labs) else whole for labs in labels]
     if analysed is not None:
         polarity = sentiment.predict_pairs_analysed(analysed, asked)
     else:
