@@ -181,6 +181,9 @@ class PairScorer:
         ids.update(zip(words, range(start, start + len(words))))
         m, g, loc, zero = self.model, self.g, self.loc, self.zero
         self.kind.put(start, [token_kind(w) for w in words])
+        if self.n_fixed is not None:  # a word seen later is in no key table
+            self.in_aspect.put(start, np.zeros(len(words), dtype=bool))
+            self.in_cross.put(start, np.zeros(len(words), dtype=bool))
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
         self.flags.put(start, [cue_flags(w) for w in words])
         if self.n_fixed is None:  # the model's own words; a word seen later has no column
@@ -241,6 +244,12 @@ class PairScorer:
                 c = self.cross_index[prefix] = len(self.cross_index)
                 cross.update({(c << 32) | ids[w]: j for w, j in table.items()})
         self.cross = _KeyTable(cross)
+        # which words can be found at all: most of a comment's words need no look-up
+        for name, keys in (("in_aspect", aspect), ("in_cross", cross)):
+            column = _Column(np.bool_, False)
+            column.put(0, np.zeros(len(ids), dtype=bool))
+            column.data[np.fromiter(keys, dtype=np.int64, count=len(keys)) & 0xFFFFFFFF] = True
+            setattr(self, name, column)
 
     def _category_rows(self, categories) -> np.ndarray:
         """Rows of ``category_info`` (aspect index, cross index, prior row) per category."""
@@ -486,8 +495,7 @@ class _Batch:
             total = ssum + pos_l + csum[owner]
             out += total * _block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
         if m.cross_weight > 0:
-            has = self.cross[e_pair] >= 0
-            pick = local & has
+            pick = local & (self.cross[e_pair] >= 0) & s.in_cross.data[self.wid[e_word]]
             hit, pos = s.cross.find(_key(self.cross[e_pair[pick]], self.wid[e_word[pick]]))
             xsum = _seg_sum(s.W0, s.cross.values[pos[hit]], e_pair[pick][hit], self.n_pairs)
             for k, word in enumerate(pos_ids):
@@ -509,8 +517,10 @@ class _Batch:
         if asked.any():
             on = asked[e_pair]
             qw, qp = e_word[on], e_pair[on]
-            hit, pos = s.aspect.find(_key(self.aspect[qp], self.wid[qw]))
-            score = np.where(hit, s.aspect.values[pos], 0.0)
+            score = np.zeros(len(qw))
+            maybe = np.flatnonzero(s.in_aspect.data[self.wid[qw]])
+            hit, pos = s.aspect.find(_key(self.aspect[qp[maybe]], self.wid[qw[maybe]]))
+            score[maybe[hit]] = s.aspect.values[pos[hit]]
             # one segment per (pair, clause): words are in order, clause ids increase
             clause = self.clause[qw]
             new = np.ones(len(qw), dtype=bool)
