@@ -20,10 +20,11 @@ from collections.abc import Sequence
 import numpy as np
 
 SINGLE_TOPIC_RATIO = 0.5
+SINGLE_TOPIC_CHILDREN = True
 
 
 def single_topic(P: np.ndarray, thresholds: np.ndarray, classes: Sequence[tuple], single: Sequence[bool],
-                 ratio: float = SINGLE_TOPIC_RATIO) -> np.ndarray:
+                 ratio: float = SINGLE_TOPIC_RATIO, children: bool = SINGLE_TOPIC_CHILDREN) -> np.ndarray:
     """``P`` with, in the ``single`` (one-clause) comments, every parent whose margin (its own or its
     best child's probability over threshold) is below ``ratio`` times the best parent's pushed under
     its threshold, its children with it.
@@ -47,6 +48,11 @@ def single_topic(P: np.ndarray, thresholds: np.ndarray, classes: Sequence[tuple]
     best = margin.max(axis=1, keepdims=True)
     weak = (margin < ratio * best) & (best >= 1.0)  # only where some parent fires at all
     drop = weak @ member.T  # (rows, classes): columns of the weaker parents
+    if children:  # and, under one parent, the weaker children ("delivery was 3 days late": time, not cost)
+        is_child = np.array([label[1] is not None for label in classes])
+        sibling_best = np.where(member[None, :, :] & is_child[None, :, None], R[:, :, None], 0.0).max(axis=1)
+        best_sibling = sibling_best @ member.T.astype(float)  # (rows, classes): best child of own parent
+        drop |= is_child[None, :] & (best_sibling >= 1.0) & (R < ratio * best_sibling)
     below = np.nextafter(thresholds, -np.inf)
     P[rows] = np.where(drop, np.minimum(P[rows], below), P[rows])
     return P
