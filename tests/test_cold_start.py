@@ -119,7 +119,7 @@ def test_multi_topic_complaint_gets_every_topic():
     P, evidence = combined_proba(model, [text], matcher=uses_parts(model).matcher, with_evidence=True)
     parents = {model.classes_[j][0] for j in np.flatnonzero(model.predict_from_proba(P)[0])}
     assert {"delivery", "service", "returns"} <= parents
-    assert len(parents) > len(whole)
+    assert parents >= whole  # the parts only add (the whole alone finds these three since the bigger example set)
     assert any('in "' in w for words in evidence[0].values() for w in words)  # the evidence names the part
 
 

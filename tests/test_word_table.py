@@ -93,3 +93,28 @@ def test_cold_start_weak_labels_from_prototypes_fill_only_comments_no_keyword_na
     assert out[0] == weak[0]
     assert [label[0] for label in out[1]] == ["delivery"]
     assert out[2] == out[3] == []
+
+
+def test_zero_shot_lifts_only_a_parent_the_model_gives_some_weight():
+    zs = _toy_zero_shot(min_sim=0.3, margin=0.0, agree=0.5)
+    thresholds = np.full(len(CLASSES), 0.5)
+    # both comments are nearest to delivery; only the second one's model probability agrees
+    P = np.array([[0.1, 0.1, 0.1, 0.1], [0.3, 0.1, 0.1, 0.1]])
+    out = zs.lift(P, ["the driver", "the driver"], thresholds)
+    assert out[0].tolist() == P[0].tolist()
+    assert out[1, 0] == 0.5
+
+
+@pytest.mark.skipif(word_table_path() is None, reason="this install ships no word table")
+def test_weak_labels_give_a_parent_the_keywords_name_its_nearest_child():
+    from feedback_classifier.model.keywords import KeywordMatcher
+    from feedback_classifier.model.weak import _with_zero_shot_labels, weak_labels
+
+    tax = load_taxonomy("cx-default")
+    matcher = KeywordMatcher(tax)
+    texts = ["the parcel came two weeks after the promised date", "lovely weather today"]
+    weak = weak_labels(matcher, texts)
+    assert weak[0] == []  # one phrase of a parent with children: not enough on its own
+    labels = _with_zero_shot_labels(tax, matcher, texts, weak, min_sim=0.9)
+    assert labels[0] and labels[0][0][0] == "delivery" and labels[0][0][1] is not None
+    assert labels[1] == []  # no keyword, and no parent that near: nothing

@@ -101,11 +101,16 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
             for i, by_label in enumerate(hits):
                 K[i, list(by_label)] = True
         thresholds = np.asarray(model.thresholds_, dtype=float)
-        K &= P >= KEYWORD_MIN_RATIO * thresholds
+        K &= P >= getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO) * thresholds
         P = np.where(K, np.maximum(P, thresholds), P)
         zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             P = zero_shot.lift(P, texts, thresholds)
+        if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
+            from feedback_classifier.model.focus import single_topic
+
+            one_part = [not split_segments(t) for t in texts]
+            P = single_topic(P, thresholds, model.classes_, one_part, model.single_topic_ratio_)
     if not with_evidence:
         return P
     if matcher is not None and hits is None:
