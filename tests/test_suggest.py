@@ -86,10 +86,11 @@ def test_cold_start_on_a_taxonomy_without_model_uses_its_keywords(tmp_path):
         "  - id: staff\n    names: {en: Staff}\n    keywords: {en: [rude]}\n", encoding="utf-8")
     pd.DataFrame({"comment": ["so expensive", "rude people", "nice weather"]}).to_csv(tmp_path / "p.csv", index=False)
     r = suggest_file(tmp_path / "p.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "none.csv",
-                     n=2, taxonomy=str(tmp_path / "t.yaml"))
+                     n=3, taxonomy=str(tmp_path / "t.yaml"))
     batch = read_table(tmp_path / "b.csv")
     assert r.ranker == "keywords"
-    assert set(batch.suggested_labels) == {"Price", "Staff"}
+    hints = dict(zip(batch.comment, batch.suggested_labels.fillna("")))
+    assert hints == {"so expensive": "Price", "rude people": "Staff", "nice weather": ""}
 
 
 def test_no_suggestion_is_a_near_duplicate_of_another_or_of_a_label():
