@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
@@ -249,19 +250,20 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
     embed = topic_space(cand_texts + anchors, seed)
     Zc = embed(cand_texts)
     order = _cluster_queues(Zc, embed(anchors) if anchors else np.zeros((0, Zc.shape[1])), scores[cand], n, seed)
-    V = similarity_vectors(cand_texts)
-    blocked = _near_labelled(V, similarity_vectors(labelled_texts)) if labelled_texts else np.zeros(len(cand), bool)
+    L = similarity_vectors(labelled_texts) if labelled_texts else None
     picked: list[int] = []
+    seen = None  # character vectors of the picks (near-duplicates are checked as candidates come up)
     while len(picked) < n and order:
         for queue in order:  # one per cluster per pass, as long as picks are wanted
-            while queue and blocked[queue[0]]:
-                queue.pop(0)
-            if queue and len(picked) < n:
+            while queue and len(picked) < n:
                 k = queue.pop(0)
-                picked.append(int(cand[k]))
-                blocked |= (V @ V[k].T).toarray().ravel() >= NEAR_DUPLICATE
+                v = similarity_vectors([cand_texts[k]])
+                if not any(M is not None and (M @ v.T).max() >= NEAR_DUPLICATE for M in (L, seen)):
+                    picked.append(k)
+                    seen = v if seen is None else sp.vstack([seen, v], format="csr")
+                    break
         order = [q for q in order if q]
-    return picked
+    return [int(cand[k]) for k in picked]
 
 
 def _cluster_queues(Zc: np.ndarray, Zl: np.ndarray, weight: np.ndarray, n: int, seed: int) -> list[list[int]]:
@@ -284,13 +286,6 @@ def _cluster_queues(Zc: np.ndarray, Zl: np.ndarray, weight: np.ndarray, n: int, 
         if len(members):
             queues.append([int(i) for i in members[np.argsort(-fit[members], kind="stable")]])
     return queues
-
-
-def _near_labelled(V, L) -> np.ndarray:
-    out = np.zeros(V.shape[0], dtype=bool)
-    for start in range(0, V.shape[0], 2000):
-        out[start:start + 2000] = (V[start:start + 2000] @ L.T).max(axis=1).toarray().ravel() >= NEAR_DUPLICATE
-    return out
 
 
 def rank_texts(ranker: Ranker, texts: list[str], n: int, labelled_texts: list[str], seed: int = 0):
