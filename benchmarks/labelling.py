@@ -1,6 +1,6 @@
 """Labelling loop benchmarks on real, human-coded public comments (Banking77, SemEval-2016).
 
-    python benchmarks/labelling.py suggest [--seeds 3]   # suggest's order vs random sampling
+    python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6]  # vs random
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
 
@@ -14,8 +14,12 @@ categories, grouped by review). Nothing here tunes anything: the test split is o
   what users get; one batch of 300 would waste what the first labels teach) up to 300. Random
   sampling draws 300 and 600. ``balanced_300`` is a reference, not a strategy: 300 random rows
   spread evenly over the true classes (it needs the answers), i.e. roughly the best a
-  class-balancing order could do. Micro-F1 on the test set with the same estimator.
-  Target: suggested-300 >= random-600.
+  class-balancing order could do. ``--oracle TRIES`` adds another upper bound: each round of 50
+  picks, out of suggest's batch and TRIES-1 random ones, the batch whose model scores best on the
+  test answers (peeking; no real order can do that). Micro-F1 on the test set, the same estimator
+  (``FeedbackClassifier`` defaults, as ``train``) for every row set. Target: suggested-300 >= random-600.
+  ``--tune`` scores on a split of the training data instead (SemEval: 25% of the non-test reviews,
+  grouped by review); that is where suggest's rule was chosen.
 * audit: 10% of the labels of a labelled sample are changed to another random category; the
   share of changed rows among ``audit``'s top 10% (random order: 10%), against a plain
   out-of-fold logistic regression (tf-idf) ranked by 1 - p(given label).
