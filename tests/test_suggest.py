@@ -187,3 +187,20 @@ def test_audit_keeps_rows_whose_labels_are_empty(tmp_path):
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=3)
     assert r.rows == len(rows) == len(read_table(tmp_path / "s.csv"))
+
+
+def test_a_batch_takes_one_comment_per_topic_nobody_has_labelled():
+    topics = {
+        "courier": ["the courier was late {}", "late courier again {}", "courier came late {}"],
+        "price": ["prices are too high {}", "too expensive prices {}", "high prices here {}"],
+        "app": ["the app keeps crashing {}", "app crashing on login {}", "crashing app again {}"],
+    }
+    texts, topic_of = [], []
+    for topic, forms in topics.items():
+        for form in forms:
+            for w in ("today", "sadly", "honestly"):
+                texts.append(form.format(w))
+                topic_of.append(topic)
+    labelled = ["courier late", "the courier was so late"]
+    picked = pick_diverse(np.ones(len(texts)), texts, 2, labelled, seed=0)
+    assert sorted(topic_of[i] for i in picked) == ["app", "price"]
