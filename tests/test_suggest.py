@@ -86,10 +86,11 @@ def test_cold_start_on_a_taxonomy_without_model_uses_its_keywords(tmp_path):
         "  - id: staff\n    names: {en: Staff}\n    keywords: {en: [rude]}\n", encoding="utf-8")
     pd.DataFrame({"comment": ["so expensive", "rude people", "nice weather"]}).to_csv(tmp_path / "p.csv", index=False)
     r = suggest_file(tmp_path / "p.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "none.csv",
-                     n=2, taxonomy=str(tmp_path / "t.yaml"))
+                     n=3, taxonomy=str(tmp_path / "t.yaml"))
     batch = read_table(tmp_path / "b.csv")
     assert r.ranker == "keywords"
-    assert set(batch.suggested_labels) == {"Price", "Staff"}
+    hints = dict(zip(batch.comment, batch.suggested_labels.fillna("")))
+    assert hints == {"so expensive": "Price", "rude people": "Staff", "nice weather": ""}
 
 
 def test_no_suggestion_is_a_near_duplicate_of_another_or_of_a_label():
@@ -186,3 +187,20 @@ def test_audit_keeps_rows_whose_labels_are_empty(tmp_path):
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=3)
     assert r.rows == len(rows) == len(read_table(tmp_path / "s.csv"))
+
+
+def test_a_batch_takes_one_comment_per_topic_nobody_has_labelled():
+    topics = {
+        "courier": ["the courier was late {}", "late courier again {}", "courier came late {}"],
+        "price": ["prices are too high {}", "too expensive prices {}", "high prices here {}"],
+        "app": ["the app keeps crashing {}", "app crashing on login {}", "crashing app again {}"],
+    }
+    texts, topic_of = [], []
+    for topic, forms in topics.items():
+        for form in forms:
+            for w in ("today", "sadly", "honestly"):
+                texts.append(form.format(w))
+                topic_of.append(topic)
+    labelled = ["courier late", "the courier was so late"]
+    picked = pick_diverse(np.ones(len(texts)), texts, 2, labelled, seed=0)
+    assert sorted(topic_of[i] for i in picked) == ["app", "price"]
