@@ -52,6 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.lang.batch import batch_analyzer_for
 from feedback_classifier.model.decoding import _Decoding
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures
@@ -230,6 +231,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         if surface is None:
             surface = getattr(self.features_, "char_surface_", False)
         analyzer = self.analyzer_
+        batch = batch_analyzer_for(analyzer)
+        if batch is not None:  # the same tokens, the batch analysed at once (lang/batch.py)
+            return batch.analyse(list(texts)).docs(punct=False, surface=surface)
         if surface:
             with_surface = analyzer.analyze_with_surface
             return [with_surface(t) for t in texts]
