@@ -410,6 +410,10 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         texts = self._texts(X, fitting=False)
         return self._scores(self.features_._parts(self._analyze(texts)), texts)
 
+    def _proba_of_docs(self, docs, texts: Sequence[str]) -> np.ndarray:
+        """``predict_proba`` of texts already analysed (``docs = self._analyze(texts)``)."""
+        return self._calibrate(np.asarray(self._scores(self.features_._parts(docs), texts), dtype=np.float64))
+
     def _scores(self, parts: _Parts, texts: Sequence[str]) -> np.ndarray:
         n_text = self.n_text_features_
         S = self.features_.scores_from_parts(parts, self.coef_[:n_text]) + self.intercept_

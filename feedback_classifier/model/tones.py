@@ -41,9 +41,11 @@ def sentiment_model_of(model: Any):
 
 
 def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *, lang: str = "en",
-                  explain: bool = False) -> Tones:
+                  explain: bool = False, analysed: list | None = None) -> Tones:
     """Polarity of every (comment, label) pair in ``labels`` (one list per comment, in the
     order to write) and of each comment overall; a comment without labels is judged whole.
+    ``analysed``: each comment as the sentiment model's analyzer reads it (``enrich`` has it from
+    the classifier's analysis), so the comments are not analysed again.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> from feedback_classifier.model.default_sentiment import default_sentiment_model
@@ -59,7 +61,10 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
 
     # one batch for every pair of the chunk (a comment without labels is judged whole: None)
     asked = [list(labs) if labs else [None] for labs in labels]
-    polarity = sentiment.predict_pairs(uniques, asked)
+    if analysed is not None:
+        polarity = sentiment.predict_pairs_analysed(analysed, asked)
+    else:
+        polarity = sentiment.predict_pairs(uniques, asked)
     per_comment = [list(zip(labs, pols)) for labs, pols in zip(asked, polarity)]
     cells, overall, cues = [], [], []
     for i, pairs in enumerate(per_comment):
