@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,7 +26,7 @@ from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lang, premask
 
-__all__ = ["Analysed", "BatchAnalyzer", "batch_analyzer_for"]
+__all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
 # Tables are dropped and rebuilt past this many distinct chunks (about 150 MB at the bound).
 _MAX_CHUNKS = 1_000_000
@@ -43,6 +44,28 @@ class Analysed(NamedTuple):
     strings: list
     chunks: list
     chunk_starts: np.ndarray
+    chunk_ids: np.ndarray  # each surface word's id in the analyzer's chunk table
+    source: Any  # the BatchAnalyzer (its ``token_id`` registers a token string)
+
+    def __len__(self) -> int:  # the number of comments (not of fields)
+        return len(self.starts) - 1
+
+    def slice(self, a: int, b: int) -> "Analysed":
+        """The analysis of comments ``a`` to ``b - 1``."""
+        s, e = int(self.starts[a]), int(self.starts[b])
+        cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
+        return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
+                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source)
+
+    def doc(self, i: int, punct: bool, surface: bool = True):
+        """Comment ``i``'s tokens, as one item of :meth:`docs`."""
+        s, e = int(self.starts[i]), int(self.starts[i + 1])
+        ids = self.ids[s:e] if punct else self.ids[s:e][~self.punct[s:e]]
+        strings = self.strings
+        tokens = [strings[k] for k in ids.tolist()]
+        if not surface:
+            return tokens
+        return Tokens.of(tokens, self.chunks[int(self.chunk_starts[i]) : int(self.chunk_starts[i + 1])])
 
     def docs(self, punct: bool, surface: bool = True) -> list:
         """Per comment, its tokens (with or without punctuation) as a :class:`Tokens` list
@@ -60,6 +83,45 @@ class Analysed(NamedTuple):
         chunks, cb = self.chunks, self.chunk_starts.tolist()
         of = Tokens.of
         return [of(flat[a:b], chunks[c:d]) for a, b, c, d in zip(bounds, bounds[1:], cb, cb[1:])]
+
+
+class LazyDocs(Sequence):
+    """``analysed.docs(punct, surface)`` built only when read: the classifier's features read
+    the flat arrays of ``analysed`` instead (``model/batch_features.py``), and the few
+    comments another step looks at one by one are built alone.
+
+    >>> docs = LazyDocs(BatchAnalyzer(TextAnalyzer()).analyse(["not good!", "slow"]), punct=False)
+    >>> len(docs), docs[0], docs[0].surface, list(docs[1:])
+    (2, ['not', 'not_good'], ['not', 'good!'], [['slow']])
+    """
+
+    def __init__(self, analysed: Analysed, punct: bool, surface: bool = True):
+        self.analysed, self.punct, self.surface = analysed, punct, surface
+        self._docs: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.analysed)
+
+    def _all(self) -> list:
+        if self._docs is None:
+            self._docs = self.analysed.docs(self.punct, self.surface)
+        return self._docs
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            a, b, step = i.indices(len(self))
+            if step != 1 or self._docs is not None:
+                return self._all()[i]
+            return LazyDocs(self.analysed.slice(a, max(a, b)), self.punct, self.surface)
+        if self._docs is not None:
+            return self._docs[i]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self.analysed.doc(i % n, self.punct, self.surface)
+
+    def __iter__(self):
+        return iter(self._all())
 
 
 def _lengths(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -125,6 +187,11 @@ class BatchAnalyzer:
         self._chunk_ids: dict[Any, int] = {}  # chunk (or (chunk, lang)) -> chunk id
         self._c_start, self._c_len, self._c_entries = _Column(), _Column(), _Column()
         self._negated: dict[int, int] = {}  # (lemma id, prefix) key -> token id of prefix + lemma
+
+    def token_id(self, token: str) -> int:
+        """The id of a token string (registered if new): feature tables key on these ids."""
+        with self._lock:
+            return self._id(token)
 
     def _id(self, token: str) -> int:
         found = self._ids.get(token)
@@ -196,16 +263,16 @@ class BatchAnalyzer:
         splits = [premask(t).split() for t in texts]
         chunks = list(itertools.chain.from_iterable(splits))
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
-        cids = list(map(self._chunk_ids.get, chunks))
-        if None in cids:
-            cids = [self._chunk(c, lang) if i is None else i for c, i in zip(chunks, cids)]
-        cids = np.asarray(cids, dtype=np.int64)
+        cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
+                           count=len(chunks))
+        for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
+            cids[k] = self._chunk(chunks[k], lang)
         # chunk -> its entries, flat
         c_len = self._c_len.array[cids]
         entries = self._c_entries.array[_ranges(self._c_start.array[cids], c_len)]
         entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
         ids, starts, punct = self._outputs(entries, entry_starts)
-        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts)
+        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self)
 
     def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
         """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""

@@ -245,6 +245,8 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
     from feedback_classifier.model.segments import combined_proba, uses_parts
 
+    from feedback_classifier.lang.batch import LazyDocs
+
     parts = uses_parts(model)
     batch_analyzer = _batch_analyzer(model) if parts else None
     probas, evidence = [], []
@@ -254,7 +256,7 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
             docs = None
             if batch_analyzer is not None:  # one analysis for the classifier and the sentiment model
                 analysis = batch_analyzer.analyse(batch)
-                docs = analysis.docs(punct=False, surface=getattr(model.features_, "char_surface_", False))
+                docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
                 if analysed is not None:
                     analysed.extend(analysis.docs(punct=True))
             # each sentence / clause of a long comment is scored too (model/segments.py)

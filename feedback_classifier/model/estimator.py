@@ -52,7 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from feedback_classifier.lang import TextAnalyzer
-from feedback_classifier.lang.batch import batch_analyzer_for
+from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
 from feedback_classifier.model.decoding import _Decoding
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures
@@ -233,7 +233,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         analyzer = self.analyzer_
         batch = batch_analyzer_for(analyzer)
         if batch is not None:  # the same tokens, the batch analysed at once (lang/batch.py)
-            return batch.analyse(list(texts)).docs(punct=False, surface=surface)
+            return LazyDocs(batch.analyse(list(texts)), punct=False, surface=surface)
         if surface:
             with_surface = analyzer.analyze_with_surface
             return [with_surface(t) for t in texts]
