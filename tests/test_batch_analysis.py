@@ -48,3 +48,13 @@ def test_batch_equals_per_comment_analyzer_random(texts):
 def test_shared_per_settings():
     assert batch_analyzer_for(TextAnalyzer()) is batch_analyzer_for(TextAnalyzer(keep_punct=True))
     assert batch_analyzer_for(TextAnalyzer()) is not batch_analyzer_for(TextAnalyzer(keep_negator=False))
+
+
+def test_same_after_reset(monkeypatch):
+    from feedback_classifier.lang import batch
+
+    monkeypatch.setattr(batch, "_MAX_CHUNKS", 3)
+    analyzer = BatchAnalyzer(TextAnalyzer())
+    for _ in range(3):
+        got = analyzer.analyse(CORPUS).docs(punct=False, surface=False)
+        assert got == [TextAnalyzer()(t) for t in CORPUS]

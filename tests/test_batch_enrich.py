@@ -72,3 +72,15 @@ def test_sentiment_gets_the_shared_analysis(monkeypatch):
         expected = want.analyze_with_surface(text)
         assert (list(got), got.surface) == (list(expected), expected.surface)
     assert set(out["sentiment"]) <= {"positive", "neutral", ""}
+
+
+def test_tables_rebuilt_after_the_analyzer_resets(monkeypatch):
+    """Past its bound the analyzer drops its tables (new token ids): the model's id-keyed
+    tables follow, and the results stay those of the per-comment path."""
+    from feedback_classifier.lang import batch
+
+    monkeypatch.setattr(batch, "_MAX_CHUNKS", 50)
+    df = pd.DataFrame({"comment": _texts(300, seed=7)})
+    slow = enrich(df, _per_text_model(), "comment", probabilities=True)
+    for _ in range(2):  # several resets (each model batch analyses more than 50 new chunks)
+        pd.testing.assert_frame_equal(enrich(df, default_model(), "comment", probabilities=True), slow)

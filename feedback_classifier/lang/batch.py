@@ -28,8 +28,8 @@ from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lan
 
 __all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
-# Tables are dropped and rebuilt past this many distinct chunks (about 150 MB at the bound).
-_MAX_CHUNKS = 1_000_000
+# Tables are dropped and rebuilt past this many distinct chunks (about 80 MB at the bound).
+_MAX_CHUNKS = 500_000
 _PREFIX_BITS = 4  # negation prefixes ("not_", "не_") are few: 4 bits of a pair key
 
 
