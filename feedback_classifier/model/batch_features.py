@@ -52,6 +52,7 @@ class _Tables:
         keys = np.asarray(keys, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         self.bigram_keys, self.bigram_feats = keys[order], np.asarray(feats, dtype=np.int64)[order]
+        self._firsts = self._seconds = np.zeros(0, dtype=bool)
         # per analyzer chunk id: its char vector's place in c_ids / c_vals (length -1: not yet)
         self.c_start = np.zeros(0, dtype=np.int64)
         self.c_len = np.zeros(0, dtype=np.int64)
@@ -80,6 +81,16 @@ class _Tables:
         Vc = sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
                            shape=(len(chunk_ids), features.n_features_))
         return Vc, self.c_sq[chunk_ids]
+
+    def bigram_sides(self, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per token id below ``n_tokens``: whether it is the first / the second token of a
+        known bigram."""
+        if len(self._firsts) < n_tokens:
+            self._firsts = np.zeros(n_tokens, dtype=bool)
+            self._seconds = np.zeros(n_tokens, dtype=bool)
+            self._firsts[self.bigram_keys >> _SHIFT] = True
+            self._seconds[self.bigram_keys & ((1 << _SHIFT) - 1)] = True
+        return self._firsts, self._seconds
 
     def unigrams(self, vocab: dict) -> np.ndarray:
         """Unigram feature id (or -1) of every token id the analyzer knows."""
@@ -155,16 +166,20 @@ def token_counts(features, analysed: Analysed) -> TokenCounts | None:
         return None
     with _lock:
         tables = _tables(features, analysed)
-        word_ids = tables.unigrams(features.word_vocab_)[local_ids]
+        unigram = tables.unigrams(features.word_vocab_)
+        word_ids = unigram[local_ids]
+        firsts, seconds = tables.bigram_sides(len(unigram))
     n = len(tok_len)
     if getattr(features, "word_ngrams", 1) >= 2 and len(ids) > 1:
         doc = np.repeat(np.arange(n), tok_len)
         same = doc[:-1] == doc[1:]  # a pair inside one comment
-        keys = ((ids[:-1] << _SHIFT) | ids[1:])[same]
+        # only pairs whose both tokens start / end some known bigram are looked up
+        at = np.flatnonzero(same & firsts[ids[:-1]] & seconds[ids[1:]])
+        keys = (ids[at] << _SHIFT) | ids[at + 1]
         pos = np.minimum(np.searchsorted(tables.bigram_keys, keys), max(len(tables.bigram_keys) - 1, 0))
         hit = tables.bigram_keys[pos] == keys if len(tables.bigram_keys) else np.zeros(len(keys), dtype=bool)
         bigram_idx = tables.bigram_feats[pos[hit]]
-        bi_len = np.bincount(doc[:-1][same][hit], minlength=n)
+        bi_len = np.bincount(doc[at[hit]], minlength=n)
     else:
         bigram_idx, bi_len = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
     return TokenCounts(tokens, tok_idx, tok_len, bigram_idx, bi_len, word_ids)
