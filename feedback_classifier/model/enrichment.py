@@ -31,6 +31,8 @@ Added columns (in this order):
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,8 +134,27 @@ def _is_comment(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+@contextmanager
+def _objects_frozen():
+    """Leave the objects alive now (the model, its tables, the per-word caches: hundreds of
+    thousands) out of the garbage collector's passes while a chunk is classified: the chunk
+    allocates many short-lived lists, and each full collection would walk them all again
+    (~10% of the CPU time of ``enrich`` on distinct comments). They return to the collector
+    after the chunk; collections of the chunk's own objects still run."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResult:
     """The work for one chunk: predictions for the distinct non-empty comments, spread to all rows."""
+    with _objects_frozen():
+        return _classify_values(column, model, opts)
+
+
+def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkResult:
     values = column.to_numpy(dtype=object)
     n = len(values)
     is_comment = np.fromiter((_is_comment(v) for v in values), dtype=bool, count=n)
