@@ -21,10 +21,24 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from feedback_classifier.lang.analyzer import _DROP, _NEG, _OTHER, _PUNCT, _SKIP, _WORD, TextAnalyzer, Tokens
+from feedback_classifier.lang.analyzer import (
+    _DROP,
+    _NEG,
+    _OTHER,
+    _PUNCT,
+    _SKIP,
+    _WORD,
+    TextAnalyzer,
+    Tokens,
+)
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
-from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lang, premask
+from feedback_classifier.lang.normalization import (
+    MIXED_RE,
+    TOKEN_RE,
+    check_lang,
+    premask,
+)
 
 __all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
@@ -47,10 +61,12 @@ class Analysed(NamedTuple):
     chunk_ids: np.ndarray  # each surface word's id in the analyzer's chunk table
     source: Any  # the BatchAnalyzer (its ``token_id`` registers a token string)
 
-    def __len__(self) -> int:  # the number of comments (not of fields)
+    @property
+    def n_docs(self) -> int:
+        """The number of comments."""
         return len(self.starts) - 1
 
-    def slice(self, a: int, b: int) -> "Analysed":
+    def slice(self, a: int, b: int) -> Analysed:
         """The analysis of comments ``a`` to ``b - 1``."""
         s, e = int(self.starts[a]), int(self.starts[b])
         cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
@@ -79,7 +95,7 @@ class Analysed(NamedTuple):
         flat = [strings[i] for i in ids.tolist()]
         bounds = starts.tolist()
         if not surface:
-            return [flat[a:b] for a, b in zip(bounds, bounds[1:])]
+            return [flat[a:b] for a, b in itertools.pairwise(bounds)]
         chunks, cb = self.chunks, self.chunk_starts.tolist()
         of = Tokens.of
         return [of(flat[a:b], chunks[c:d]) for a, b, c, d in zip(bounds, bounds[1:], cb, cb[1:])]
@@ -100,7 +116,7 @@ class LazyDocs(Sequence):
         self._docs: list | None = None
 
     def __len__(self) -> int:
-        return len(self.analysed)
+        return self.analysed.n_docs
 
     def _all(self) -> list:
         if self._docs is None:

@@ -264,9 +264,8 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     analysis for the sentiment model is appended to it, from the classifier's own analysis."""
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
-    from feedback_classifier.model.segments import combined_proba, uses_parts
-
     from feedback_classifier.lang.batch import LazyDocs
+    from feedback_classifier.model.segments import combined_proba, uses_parts
 
     parts = uses_parts(model)
     batch_analyzer = _batch_analyzer(model) if parts else None
