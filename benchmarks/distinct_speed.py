@@ -125,6 +125,7 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     """CPU seconds of each step of ``classify`` on ``n`` distinct comments, per-word caches warm
     (a long run's steady state), step by step as ``enrich`` runs them; and the cold cost."""
     from feedback_classifier.jobs.head import head_language
+    from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
     from feedback_classifier.lang.normalization import premask
     from feedback_classifier.model import segments
     from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
@@ -156,10 +157,10 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
 
     step("language of the first 2,000 (head)", lambda: head_language([frame.head(2000)], "comment"))
     step("  normalise (premask)", lambda: [premask(x) for x in texts])
-    docs = step("analyse: normalise+tokenise+lemmatise+negation", lambda: model._analyze(texts))
-    tc = step("  word n-gram ids (_token_counts)", lambda: f._token_counts(docs))
+    batch = batch_analyzer_for(model.analyzer_)
+    analysed = step("analyse: normalise+tokenise+lemmatise+negation", lambda: batch.analyse(texts))
+    docs = LazyDocs(analysed, punct=False, surface=f.char_surface_)
     parts = step("features: word + char blocks (_parts)", lambda: f._parts(docs))
-    del tc
     P = step("matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(parts, texts), np.float64)))
     step("keyword floor (vocabulary hits)", lambda: keywords.clear(parts.Xw))
     seg = step("parts: split_segments", lambda: [segments.split_segments(x) for x in texts])
@@ -172,6 +173,7 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     classes = list(model.classes_)
     labels = [_collapse([classes[j] for j in np.flatnonzero(r)]) for r in fired]
     step("  sentiment: its own analysis (clauses)", lambda: [sentiment._analyse(x) for x in texts])
+    step("  sentiment: its tokens from the shared analysis", lambda: analysed.docs(punct=True))
     step("sentiment (comment_tones, all of it)", lambda: comment_tones(sentiment, model.taxonomy_, texts, labels))
     out = enrich(frame, model, "comment")
     with tempfile.TemporaryDirectory() as tmp:

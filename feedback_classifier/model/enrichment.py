@@ -31,6 +31,8 @@ Added columns (in this order):
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,15 +134,34 @@ def _is_comment(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+@contextmanager
+def _objects_frozen():
+    """Leave the objects alive now (the model, its tables, the per-word caches: hundreds of
+    thousands) out of the garbage collector's passes while a chunk is classified: the chunk
+    allocates many short-lived lists, and each full collection would walk them all again
+    (~10% of the CPU time of ``enrich`` on distinct comments). They return to the collector
+    after the chunk; collections of the chunk's own objects still run."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResult:
     """The work for one chunk: predictions for the distinct non-empty comments, spread to all rows."""
+    with _objects_frozen():
+        return _classify_values(column, model, opts)
+
+
+def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkResult:
     values = column.to_numpy(dtype=object)
     n = len(values)
     is_comment = np.fromiter((_is_comment(v) for v in values), dtype=bool, count=n)
     # Survey exports repeat comments a lot ("ok", "good", copy-pasted templates): analyse each once.
     codes, uniques = pd.factorize(values[is_comment])
     uniques = list(uniques)
-    proba, fired, explained = _predict_uniques(model, uniques, opts)
+    proba, fired, explained, analysed = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
     u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
     pattern_of_unique, cat_lookup, parent_lookup = _category_strings(model, fired, opts.lang)
@@ -151,7 +172,7 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
     confidence[is_comment] = np.round(u_conf[codes], _DECIMALS)
     review = np.zeros(n, dtype=bool)
     review[is_comment] = u_review[codes]
-    tones = _tones(model, uniques, fired, opts) if opts.sentiment else None
+    tones = _tones(model, uniques, fired, opts, analysed) if opts.sentiment else None
 
     columns: dict[str, Any] = {
         "categories": pd.array(cat_lookup[row_pattern], dtype="str"),
@@ -181,22 +202,26 @@ def _classify_texts(column: pd.Series, model: Any, opts: _Options) -> _ChunkResu
 
 
 def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
-    """``(proba, fired, evidence)`` of the distinct comments; evidence is None unless the
-    model computed it along with the probabilities."""
+    """``(proba, fired, evidence, analysed)`` of the distinct comments; evidence is None unless
+    the model computed it along with the probabilities; analysed (None unless the sentiment
+    model reads it): each comment as the sentiment model's analyzer gives it."""
     if not uniques:
         k = len(model.classes_)
-        return np.zeros((0, k)), np.zeros((0, k), dtype=bool), None
+        return np.zeros((0, k)), np.zeros((0, k), dtype=bool), None, None
     explained = None
+    analysed = [] if opts.sentiment and _sentiment_reads_analysis(model) else None
     if opts.explain and hasattr(model, "predict_proba_and_explain"):
         # one analysis and feature pass gives both the probabilities and the evidence
-        proba, explained = _predict_proba_batched(model, uniques, with_evidence=True)
+        proba, explained = _predict_proba_batched(model, uniques, with_evidence=True, analysed=analysed)
     else:
-        proba = _predict_proba_batched(model, uniques)
+        proba = _predict_proba_batched(model, uniques, analysed=analysed)
+    if analysed is not None and len(analysed) != len(uniques):
+        analysed = None
     fired = _decide(model, proba)
     # A key mash or a bare number names no topic, whatever a model's intercepts say ("0" had
     # been tagged as discounts); the router lists these answers apart as junk.
     fired[[is_junk(text) for text in uniques]] = False
-    return proba, fired, explained
+    return proba, fired, explained, analysed
 
 
 def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, margin: float):
@@ -234,19 +259,29 @@ def _category_strings(model: Any, fired: np.ndarray, lang: str):
     return pattern_of_unique, cat_lookup, np.array(parent_strings + [""], dtype=object)
 
 
-def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False):
+def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False, analysed=None):
+    """Probabilities (and evidence) of ``texts``; with ``analysed`` (a list), each text's
+    analysis for the sentiment model is appended to it, from the classifier's own analysis."""
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
+    from feedback_classifier.lang.batch import LazyDocs
     from feedback_classifier.model.segments import combined_proba, uses_parts
 
     parts = uses_parts(model)
+    batch_analyzer = _batch_analyzer(model) if parts else None
     probas, evidence = [], []
     for i in range(0, len(texts), _MODEL_BATCH):
         batch = texts[i : i + _MODEL_BATCH]
         if parts:
+            docs = None
+            if batch_analyzer is not None:  # one analysis for the classifier and the sentiment model
+                analysis = batch_analyzer.analyse(batch)
+                docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
+                if analysed is not None:
+                    analysed.extend(analysis.docs(punct=True))
             # each sentence / clause of a long comment is scored too (model/segments.py)
             result = combined_proba(model, batch, matcher=parts.matcher, with_evidence=with_evidence,
-                                    top_k=_EXPLAIN_TOP_K)
+                                    top_k=_EXPLAIN_TOP_K, docs=docs)
             proba, explained = result if with_evidence else (result, [])
             evidence.extend(explained)
         elif with_evidence:
@@ -257,6 +292,29 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
         probas.append(np.asarray(proba, dtype=float))
     proba = probas[0] if len(probas) == 1 else np.vstack(probas)
     return (proba, evidence) if with_evidence else proba
+
+
+def _batch_analyzer(model: Any):
+    """The shared batch analyzer of a model that analyses with a ``TextAnalyzer``, else None."""
+    from feedback_classifier.lang.batch import batch_analyzer_for
+
+    if not hasattr(model, "_proba_of_docs"):
+        return None
+    return batch_analyzer_for(getattr(model, "analyzer_", None))
+
+
+def _sentiment_reads_analysis(model: Any) -> bool:
+    """Whether the sentiment model takes the comments as the classifier's batch analysis gives
+    them (its analyzer is the classifier's keeping punctuation) instead of analysing again."""
+    from feedback_classifier.lang.batch import batch_analyzer_for
+    from feedback_classifier.model.tones import sentiment_model_of
+
+    sentiment = sentiment_model_of(model)
+    if not hasattr(sentiment, "predict_pairs_analysed") or getattr(sentiment, "analyzer", None) is not None:
+        return False
+    own = sentiment._analyzer()
+    shared = batch_analyzer_for(own)
+    return own.keep_punct and shared is not None and shared is _batch_analyzer(model)
 
 
 def _decide(model: Any, proba: np.ndarray) -> np.ndarray:
@@ -327,8 +385,9 @@ def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=
     return strings[row_unique]
 
 
-def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options):
-    """Sentiment of the distinct comments' predicted categories (in the order of ``categories``)."""
+def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options, analysed=None):
+    """Sentiment of the distinct comments' predicted categories (in the order of ``categories``);
+    ``analysed``: the comments as the sentiment model's analyzer reads them, when at hand."""
     from feedback_classifier.model.tones import comment_tones, sentiment_model_of
 
     classes = list(model.classes_)
@@ -336,7 +395,7 @@ def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options):
     per_pattern = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
     labels = [per_pattern[k] for k in pattern_of.tolist()]
     return comment_tones(sentiment_model_of(model), model.taxonomy_, uniques, labels, lang=opts.lang,
-                         explain=opts.explain)
+                         explain=opts.explain, analysed=analysed)
 
 
 def _spread_tones(tones, codes, is_comment) -> dict:

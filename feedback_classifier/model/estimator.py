@@ -52,6 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
 from feedback_classifier.model.decoding import _Decoding
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures
@@ -230,6 +231,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         if surface is None:
             surface = getattr(self.features_, "char_surface_", False)
         analyzer = self.analyzer_
+        batch = batch_analyzer_for(analyzer)
+        if batch is not None:  # the same tokens, the batch analysed at once (lang/batch.py)
+            return LazyDocs(batch.analyse(list(texts)), punct=False, surface=surface)
         if surface:
             with_surface = analyzer.analyze_with_surface
             return [with_surface(t) for t in texts]
@@ -405,6 +409,10 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
         return self._scores(self.features_._parts(self._analyze(texts)), texts)
+
+    def _proba_of_docs(self, docs, texts: Sequence[str]) -> np.ndarray:
+        """``predict_proba`` of texts already analysed (``docs = self._analyze(texts)``)."""
+        return self._calibrate(np.asarray(self._scores(self.features_._parts(docs), texts), dtype=np.float64))
 
     def _scores(self, parts: _Parts, texts: Sequence[str]) -> np.ndarray:
         n_text = self.n_text_features_

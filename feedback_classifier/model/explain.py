@@ -59,7 +59,10 @@ class _Explaining:
         """
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
-        docs = self._analyze(texts)
+        return self._proba_and_evidence(texts, self._analyze(texts), top_k)
+
+    def _proba_and_evidence(self, texts, docs, top_k: int):
+        """``predict_proba_and_explain`` of texts already analysed (``docs = self._analyze(texts)``)."""
         P = np.zeros((len(texts), len(self.classes_)))
         evidence: list[dict[Label, list[str]]] = []
         for start in range(0, len(texts), _EXPLAIN_BATCH):

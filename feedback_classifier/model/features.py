@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from feedback_classifier.model import batch_features
+
 _CACHE_LIMIT = 300_000  # distinct tokens kept in the per-token feature cache
 
 
@@ -160,15 +162,22 @@ class _TextFeatures:
         quantity. ``V`` is the tokens' own char vectors (for explanations): ``Vc`` when
         the units are the tokens, else built only with ``token_chars``.
         """
-        local, C, B, tok_len = self._token_counts(docs)
+        analysed = batch_features.usable(self, docs)
+        counts = batch_features.token_counts(self, analysed) if analysed is not None else None
+        if counts is None:
+            local, C, B, tok_len = self._token_counts(docs)
+        else:  # a batch analysis: the same counts from its flat arrays
+            local, tok_len = counts.tokens, counts.tok_len
+            C = _count_matrix(counts.tok_idx, tok_len, len(local))
+            B = _count_matrix(counts.bigram_idx, counts.bi_len, self.n_features_)
         n_feat = self.n_features_
         surface = getattr(self, "char_surface_", False)
         # with surface char units only explanations need the tokens' own char n-grams
         own_chars = token_chars or not surface
         entries = [self._token_entry(t) for t in local] if own_chars else None
         if entries is None:
-            word_ids = np.fromiter(map(self.word_vocab_.get, local, itertools.repeat(-1)), dtype=np.int64,
-                                   count=len(local))
+            word_ids = counts.word_ids if counts is not None else np.fromiter(
+                map(self.word_vocab_.get, local, itertools.repeat(-1)), dtype=np.int64, count=len(local))
         else:
             word_ids = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(local))
         Xw = self._word_block(C, B, word_ids)
@@ -176,13 +185,12 @@ class _TextFeatures:
         if own_chars:
             Cw = sp.csr_matrix(sp.diags((1.0 / np.sqrt(np.maximum(tok_len, 1))).astype(np.float32)) @ C)
         if surface:
-            Cu, c_entries, c_len = self._surface_counts(docs)
-            Vc = _char_matrix(c_entries, n_feat)
+            Cu, Vc, sq, c_len = self._surface_counts(docs, analysed if counts is not None else None)
             V = _char_matrix(entries, n_feat) if token_chars else None
         else:
-            Cu, c_entries, c_len = C, entries, tok_len
+            Cu, sq, c_len = C, _squares(entries), tok_len
             Vc = V = _char_matrix(entries, n_feat)
-        Cc = self._char_weights(Cu, c_entries, c_len, Cw, shared=not surface)
+        Cc = self._char_weights(Cu, sq, c_len, Cw, shared=not surface)
         return _Parts(Xw, Cw, V, list(local), word_ids, Cc, Vc)
 
     def _token_counts(self, docs: Sequence[Sequence[str]]):
@@ -225,21 +233,26 @@ class _TextFeatures:
         Xw.data = (Xw.data / np.repeat(np.where(norms > 0, norms, 1.0), row_nnz)).astype(np.float32)
         return Xw
 
-    def _surface_counts(self, docs: Sequence[Sequence[str]]):
-        """``(Cu, entries, units per doc)`` of the surface words, the char units (a doc
-        without them falls back to its tokens)."""
+    def _surface_counts(self, docs: Sequence[Sequence[str]], analysed=None):
+        """``(Cu, Vc, squared norms of Vc's rows, units per doc)`` of the surface words, the
+        char units (a doc without them falls back to its tokens); from the arrays of
+        ``analysed`` when given."""
+        if analysed is not None:
+            c_idx, c_len, Vc, sq = batch_features.surface_chars(self, analysed)
+            return _count_matrix(c_idx, c_len, Vc.shape[0]), Vc, sq, c_len
         local_c = _indexer()
         unit_lists = [getattr(tokens, "surface", tokens) for tokens in docs]
         c_idx = list(map(local_c.__getitem__, itertools.chain.from_iterable(unit_lists)))
         c_len = np.fromiter(map(len, unit_lists), dtype=np.int64, count=len(docs))
         c_entries = [self._token_entry(t) for t in local_c]
-        return _count_matrix(c_idx, c_len, len(c_entries)), c_entries, c_len
+        Vc = _char_matrix(c_entries, self.n_features_)
+        return _count_matrix(c_idx, c_len, len(c_entries)), Vc, _squares(c_entries), c_len
 
-    def _char_weights(self, Cu, c_entries, c_len, Cw, *, shared: bool) -> sp.csr_matrix:
-        """``Cc``: each doc's weight of each char unit (see the class docstring). ``shared``:
-        ``Cu`` is also the word block's count matrix, so it is not scaled in place."""
+    def _char_weights(self, Cu, sq, c_len, Cw, *, shared: bool) -> sp.csr_matrix:
+        """``Cc``: each doc's weight of each char unit (see the class docstring; ``sq``: the
+        units' squared char-vector norms). ``shared``: ``Cu`` is also the word block's count
+        matrix, so it is not scaled in place."""
         if getattr(self, "char_norm", "token") == "doc":
-            sq = np.fromiter((e[3] for e in c_entries), dtype=np.float64, count=len(c_entries))
             total = Cu @ sq
             cweight = np.where(total > 0, self.char_weight / np.sqrt(np.where(total > 0, total, 1.0)), 0.0)
             Cc = Cu.copy() if shared else Cu
@@ -272,6 +285,11 @@ def _indexer() -> defaultdict:
     index: defaultdict = defaultdict()
     index.default_factory = index.__len__
     return index
+
+
+def _squares(entries) -> np.ndarray:
+    """The squared norms of token entries' char vectors."""
+    return np.fromiter((e[3] for e in entries), dtype=np.float64, count=len(entries))
 
 
 def _char_matrix(entries, n_feat: int) -> sp.csr_matrix:

@@ -60,12 +60,14 @@ def split_segments(text: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
-def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5):
+def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5,
+                   docs=None):
     """Probabilities of ``texts`` from the whole comments and their parts (and keywords).
 
     Returns ``proba`` or, with ``with_evidence``, ``(proba, evidence)`` where evidence is the
     model's explanation of the whole comment plus, for categories that a part or a keyword
-    raised, the words that did (``in "<part>"`` names the part).
+    raised, the words that did (``in "<part>"`` names the part). ``docs``: ``model._analyze(texts)``
+    when the caller has it (``enrich`` analyses once for the classifier and the sentiment model).
 
     >>> from feedback_classifier.model.default import default_model
     >>> model = default_model()
@@ -79,17 +81,21 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     explained = None
     vocab_keywords = _vocabulary_keywords(model, matcher)
     K = None
+    own = hasattr(model, "_proba_of_docs")  # a FeedbackClassifier: texts analysed once here
+    if docs is None and own:
+        docs = model._analyze(texts)
     if with_evidence:
-        P, explained = model.predict_proba_and_explain(texts, top_k=top_k)
+        P, explained = model._proba_and_evidence(texts, docs, top_k) if own else \
+            model.predict_proba_and_explain(texts, top_k=top_k)
         if vocab_keywords is not None:
-            K = vocab_keywords.clear(model.features_._parts(model._analyze(texts)).Xw)
+            K = vocab_keywords.clear(model.features_._parts(docs).Xw)
     elif vocab_keywords is not None:
-        # one analysis and feature pass for the probabilities and the keyword hits
-        parts = model.features_._parts(model._analyze(texts))
+        # one feature pass for the probabilities and the keyword hits
+        parts = model.features_._parts(docs)
         P = model._calibrate(np.asarray(model._scores(parts, texts), dtype=np.float64))
         K = vocab_keywords.clear(parts.Xw)
     else:
-        P = model.predict_proba(texts)
+        P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)
     P = np.array(P, dtype=float)
     whole = P.copy()
     seg_texts, best_part = _score_parts(model, texts, P, with_evidence)
@@ -105,7 +111,8 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P = np.where(K, np.maximum(P, thresholds), P)
         zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
-            P = zero_shot.lift(P, texts, thresholds)
+            same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
+            P = zero_shot.lift(P, texts, thresholds, token_lists=docs if same else None)
         if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
             from feedback_classifier.model.focus import single_topic
 
@@ -114,7 +121,8 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     if not with_evidence:
         return P
     if matcher is not None and hits is None:
-        hits = keyword_hits(matcher, texts, model.classes_)
+        same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
+        hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
 
 
@@ -148,16 +156,17 @@ def _score_parts(model, texts: Sequence[str], P: np.ndarray, with_evidence: bool
     return seg_texts, best_part
 
 
-def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple]) -> list[dict[int, list[str]]]:
+def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
     """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
-    name them: a child's own phrase, or two distinct phrases of a parent."""
+    name them: a child's own phrase, or two distinct phrases of a parent (``token_lists``: the
+    texts as the matcher's analyzer reads them, when the caller has them)."""
     position = {label: j for j, label in enumerate(classes)}
     children_of: dict[str, set] = {}
     for label in classes:
         if label[1] is not None:
             children_of.setdefault(label[0], set()).add(label)
     out = []
-    for by_label in matcher.match(texts):
+    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists):
         clear = {}
         for label, phrases in by_label.items():
             j = position.get(label)

@@ -1,0 +1,378 @@
+"""Analyse a whole batch of comments at once: flat token arrays instead of per-comment lists.
+
+:class:`BatchAnalyzer` gives, for a list of comments, exactly what
+``TextAnalyzer(keep_punct=True).analyze_with_surface`` gives for each (the stream the sentiment
+model reads) and, from the same pass, exactly what the plain ``TextAnalyzer()`` gives (the
+classifier's stream: the same tokens without punctuation). One analysis serves every consumer.
+
+Why a batch: the per-comment analyzer walks every token in Python to carry the negation state.
+Here the Python work is one dict look-up per whitespace chunk (``"good,"``, ``"заказ"``); the
+chunk's entries (lemma, negator, skippable word, punctuation) come from a per-chunk table, and
+negation scope, the negated tokens and the per-comment offsets are computed with numpy over the
+batch's flat arrays (cumulative maxima of negator and scope-ending positions).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from feedback_classifier.lang.analyzer import (
+    _DROP,
+    _NEG,
+    _OTHER,
+    _PUNCT,
+    _SKIP,
+    _WORD,
+    TextAnalyzer,
+    Tokens,
+)
+from feedback_classifier.lang.detect import to_text
+from feedback_classifier.lang.negation import NEG_WINDOW
+from feedback_classifier.lang.normalization import (
+    MIXED_RE,
+    TOKEN_RE,
+    check_lang,
+    premask,
+)
+
+__all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
+
+# Tables are dropped and rebuilt past this many distinct chunks (about 80 MB at the bound).
+_MAX_CHUNKS = 500_000
+_PREFIX_BITS = 4  # negation prefixes ("not_", "не_") are few: 4 bits of a pair key
+
+
+class Analysed(NamedTuple):
+    """A batch's analysis as flat arrays; ``ids[starts[i]:starts[i + 1]]`` are comment ``i``'s
+    token ids (punctuation kept), ``strings[id]`` their text, ``punct`` marks the punctuation
+    tokens, ``chunks[chunk_starts[i]:chunk_starts[i + 1]]`` are its surface words."""
+
+    ids: np.ndarray
+    starts: np.ndarray
+    punct: np.ndarray
+    strings: list
+    chunks: list
+    chunk_starts: np.ndarray
+    chunk_ids: np.ndarray  # each surface word's id in the analyzer's chunk table
+    source: Any  # the BatchAnalyzer (its ``token_id`` registers a token string)
+
+    @property
+    def n_docs(self) -> int:
+        """The number of comments."""
+        return len(self.starts) - 1
+
+    def slice(self, a: int, b: int) -> Analysed:
+        """The analysis of comments ``a`` to ``b - 1``."""
+        s, e = int(self.starts[a]), int(self.starts[b])
+        cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
+        return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
+                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source)
+
+    def doc(self, i: int, punct: bool, surface: bool = True):
+        """Comment ``i``'s tokens, as one item of :meth:`docs`."""
+        s, e = int(self.starts[i]), int(self.starts[i + 1])
+        ids = self.ids[s:e] if punct else self.ids[s:e][~self.punct[s:e]]
+        strings = self.strings
+        tokens = [strings[k] for k in ids.tolist()]
+        if not surface:
+            return tokens
+        return Tokens.of(tokens, self.chunks[int(self.chunk_starts[i]) : int(self.chunk_starts[i + 1])])
+
+    def docs(self, punct: bool, surface: bool = True) -> list:
+        """Per comment, its tokens (with or without punctuation) as a :class:`Tokens` list
+        carrying the surface words (a plain list without ``surface``)."""
+        ids, starts = self.ids, self.starts
+        if not punct:
+            keep = ~self.punct
+            ids = ids[keep]
+            starts = np.r_[0, np.cumsum(_lengths(keep, self.starts))]
+        strings = self.strings
+        flat = [strings[i] for i in ids.tolist()]
+        bounds = starts.tolist()
+        if not surface:
+            return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+        chunks, cb = self.chunks, self.chunk_starts.tolist()
+        of = Tokens.of
+        return [of(flat[a:b], chunks[c:d]) for a, b, c, d in zip(bounds, bounds[1:], cb, cb[1:])]
+
+
+class LazyDocs(Sequence):
+    """``analysed.docs(punct, surface)`` built only when read: the classifier's features read
+    the flat arrays of ``analysed`` instead (``model/batch_features.py``), and the few
+    comments another step looks at one by one are built alone.
+
+    >>> docs = LazyDocs(BatchAnalyzer(TextAnalyzer()).analyse(["not good!", "slow"]), punct=False)
+    >>> len(docs), docs[0], docs[0].surface, list(docs[1:])
+    (2, ['not', 'not_good'], ['not', 'good!'], [['slow']])
+    """
+
+    def __init__(self, analysed: Analysed, punct: bool, surface: bool = True):
+        self.analysed, self.punct, self.surface = analysed, punct, surface
+        self._docs: list | None = None
+
+    def __len__(self) -> int:
+        return self.analysed.n_docs
+
+    def _all(self) -> list:
+        if self._docs is None:
+            self._docs = self.analysed.docs(self.punct, self.surface)
+        return self._docs
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            a, b, step = i.indices(len(self))
+            if step != 1 or self._docs is not None:
+                return self._all()[i]
+            return LazyDocs(self.analysed.slice(a, max(a, b)), self.punct, self.surface)
+        if self._docs is not None:
+            return self._docs[i]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self.analysed.doc(i % n, self.punct, self.surface)
+
+    def __iter__(self):
+        return iter(self._all())
+
+
+def _lengths(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Number of true items of ``mask`` in each range ``[starts[i], starts[i + 1])``."""
+    cum = np.r_[0, np.cumsum(mask, dtype=np.int64)]
+    return cum[starts[1:]] - cum[starts[:-1]]
+
+
+class _Column:
+    """An append-only int64 array (amortised growth, no Python list to convert per batch)."""
+
+    def __init__(self):
+        self.data = np.zeros(1024, dtype=np.int64)
+        self.n = 0
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=np.int64)
+        need = self.n + len(values)
+        if need > len(self.data):
+            grown = np.zeros(max(need, 2 * len(self.data)), dtype=np.int64)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : need] = values
+        self.n = need
+
+    @property
+    def array(self) -> np.ndarray:
+        return self.data[: self.n]
+
+
+class BatchAnalyzer:
+    """The analysis of :class:`TextAnalyzer` for batches of comments (see the module docstring).
+
+    ``analyzer`` gives the settings (``lang``, ``keep_negator``, ``drop_stop_words``); its
+    ``keep_punct`` does not matter: both streams come out of :meth:`analyse`.
+
+    >>> b = BatchAnalyzer(TextAnalyzer())
+    >>> a = b.analyse(["The courier was NOT polite!", "", "Курьеры не доставили заказ"])
+    >>> [list(d) for d in a.docs(punct=True)]
+    [['the', 'courier', 'be', 'not', 'not_polite', '!'], [], ['курьер', 'не', 'не_доставить', 'заказ']]
+    >>> a.docs(punct=False)[0], a.docs(punct=False)[0].surface
+    (['the', 'courier', 'be', 'not', 'not_polite'], ['the', 'courier', 'was', 'not', 'polite!'])
+    """
+
+    def __init__(self, analyzer: TextAnalyzer):
+        params = analyzer.get_params()
+        params["keep_punct"] = True
+        self.lang = params["lang"]
+        self._entry_of = TextAnalyzer(**params)._entry  # what a token is, as the analyzer says
+        self._plain_entry_of = TextAnalyzer(**{**params, "keep_punct": False})._entry
+        self.keep_negator = params["keep_negator"]
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.strings: list[str] = []  # token id -> token
+        self._ids: dict[str, int] = {}
+        self._prefixes: list[int] = []  # negation prefix index -> its token id ("not_")
+        self._entries: dict[Any, int] = {}  # raw token (or (token, lang)) -> entry id
+        # per entry: kind, its outputs (start and length in _outs), negation prefix index, punctuation
+        self._kind, self._out_start, self._out_len = _Column(), _Column(), _Column()
+        self._prefix, self._punct, self._outs = _Column(), _Column(), _Column()
+        self._chunk_ids: dict[Any, int] = {}  # chunk (or (chunk, lang)) -> chunk id
+        self._c_start, self._c_len, self._c_entries = _Column(), _Column(), _Column()
+        self._negated: dict[int, int] = {}  # (lemma id, prefix) key -> token id of prefix + lemma
+
+    def token_id(self, token: str) -> int:
+        """The id of a token string (registered if new): feature tables key on these ids."""
+        with self._lock:
+            return self._id(token)
+
+    def _id(self, token: str) -> int:
+        found = self._ids.get(token)
+        if found is None:
+            found = self._ids[token] = len(self.strings)
+            self.strings.append(token)
+        return found
+
+    def _entry(self, raw: str, lang: str | None) -> int:
+        """The entry id of one token of a chunk (new ones classified as the analyzer does)."""
+        key = (raw, lang) if MIXED_RE.search(raw) else raw  # lang matters only for mixed scripts
+        found = self._entries.get(key)
+        if found is not None:
+            return found
+        entry = self._entry_of(raw, lang)
+        kind, outs, prefix, punct = entry[0], (), -1, 0
+        if kind == _WORD or kind == _OTHER:
+            outs = (entry[1],)
+            # the analyzer without punctuation drops it (before lemmatising: no second lemma)
+            punct = int(kind == _OTHER and self._plain_entry_of(raw, lang)[0] == _PUNCT)
+        elif kind == _SKIP:
+            outs = entry[1]
+        elif kind == _NEG:
+            outs = entry[1] if self.keep_negator else entry[1][:-1]
+            pid = self._id(entry[2])
+            if pid not in self._prefixes:
+                self._prefixes.append(pid)
+            prefix = self._prefixes.index(pid)
+            if prefix >= 1 << _PREFIX_BITS:
+                raise ValueError("too many negation prefixes")
+        elif kind != _DROP:
+            raise ValueError(f"unexpected analyzer entry {entry!r}")
+        found = self._entries[key] = self._kind.n
+        self._kind.extend([kind])
+        self._out_start.extend([self._outs.n])
+        self._out_len.extend([len(outs)])
+        self._outs.extend([self._id(t) for t in outs])
+        self._prefix.extend([prefix])
+        self._punct.extend([punct])
+        return found
+
+    def _chunk(self, chunk: str, lang: str | None) -> int:
+        """The chunk id of a whitespace chunk not in the table yet."""
+        found = self._chunk_ids.get(chunk)
+        if found is None:
+            found = self._chunk_ids.get((chunk, lang))
+        if found is not None:
+            return found
+        tokens = TOKEN_RE.findall(chunk)
+        entries = [self._entry(tok, lang) for tok in tokens]
+        key = (chunk, lang) if any(MIXED_RE.search(tok) for tok in tokens) else chunk
+        found = self._chunk_ids[key] = self._c_start.n
+        self._c_start.extend([self._c_entries.n])
+        self._c_len.extend([len(entries)])
+        self._c_entries.extend(entries)
+        return found
+
+    def analyse(self, texts: list, lang: str | None = None) -> Analysed:
+        """The analysis of ``texts`` (any values: non-strings are read as the analyzer does)."""
+        if lang is not None:
+            check_lang(lang)
+        with self._lock:  # the tables grow as new words come (threads may share an analyzer)
+            return self._analyse(texts, lang or self.lang)
+
+    def _analyse(self, texts: list, lang: str | None) -> Analysed:
+        if len(self._chunk_ids) > _MAX_CHUNKS:
+            self._reset()
+        texts = [t if t.__class__ is str else to_text(t) for t in texts]
+        splits = [premask(t).split() for t in texts]
+        chunks = list(itertools.chain.from_iterable(splits))
+        chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
+        cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
+                           count=len(chunks))
+        for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
+            cids[k] = self._chunk(chunks[k], lang)
+        # chunk -> its entries, flat
+        c_len = self._c_len.array[cids]
+        entries = self._c_entries.array[_ranges(self._c_start.array[cids], c_len)]
+        entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
+        ids, starts, punct = self._outputs(entries, entry_starts)
+        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self)
+
+    def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
+        """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
+        kind = self._kind.array[entries]
+        out_len = self._out_len.array[entries]
+        ids = self._outs.array[_ranges(self._out_start.array[entries], out_len)]
+        punct = np.repeat(self._punct.array[entries].astype(bool), out_len)
+        out_ends = np.cumsum(out_len)
+        starts = np.r_[0, out_ends][entry_starts]
+        negated, neg_at = _negated(kind, entry_starts)
+        if len(negated):
+            where = out_ends[negated] - 1  # a word entry has one output
+            keys = (ids[where] << _PREFIX_BITS) | self._prefix.array[entries[neg_at]]
+            ids[where] = self._negated_ids(keys)
+        return ids, starts, punct
+
+    def _negated_ids(self, keys: np.ndarray) -> np.ndarray:
+        """Token ids of ``prefix + lemma`` for ``(lemma id << bits) | prefix`` keys."""
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        table = self._negated
+        out = np.empty(len(uniq), dtype=np.int64)
+        for k, key in enumerate(uniq.tolist()):
+            found = table.get(key)
+            if found is None:
+                prefix = self.strings[self._prefixes[key & ((1 << _PREFIX_BITS) - 1)]]
+                found = table[key] = self._id(prefix + self.strings[key >> _PREFIX_BITS])
+            out[k] = found
+        return out[inverse.ravel()]
+
+
+_SHARED: dict[tuple, BatchAnalyzer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def batch_analyzer_for(analyzer: Any) -> BatchAnalyzer | None:
+    """The process's shared :class:`BatchAnalyzer` with ``analyzer``'s settings (one for the
+    classifier's and the sentiment model's analyzers when only ``keep_punct`` differs), or
+    None when ``analyzer`` is not a :class:`TextAnalyzer` (a user's own callable).
+
+    >>> batch_analyzer_for(TextAnalyzer()) is batch_analyzer_for(TextAnalyzer(keep_punct=True))
+    True
+    >>> batch_analyzer_for(str.split) is None
+    True
+    """
+    if type(analyzer) is not TextAnalyzer:
+        return None
+    key = tuple(sorted((k, v) for k, v in analyzer.get_params().items() if k != "keep_punct"))
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is None:
+            found = _SHARED[key] = BatchAnalyzer(analyzer)
+    return found
+
+
+def _negated(kind: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the word entries a negator marks and of the negator marking each.
+
+    As ``TextAnalyzer`` walks: a negator opens a scope that the next word takes; a word, a
+    clause word or punctuation (``_OTHER``) ends it; more than ``NEG_WINDOW`` skippable words
+    ("the", "very") end it too; a dropped stop word does nothing.
+    """
+    m = len(kind)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pos = np.arange(m, dtype=np.int64)
+    last_neg = np.maximum.accumulate(np.where(kind == _NEG, pos, -1))
+    is_word = kind == _WORD
+    ends = np.maximum.accumulate(np.where(is_word | (kind == _OTHER), pos, -1))
+    ends_before = np.r_[-1, ends[:-1]]
+    skips = np.cumsum(kind == _SKIP)
+    doc_start = np.repeat(doc_starts[:-1], np.diff(doc_starts))
+    safe = np.maximum(last_neg, 0)
+    hit = (is_word & (last_neg >= doc_start) & (ends_before < last_neg)
+           & (skips - skips[safe] <= NEG_WINDOW))
+    at = np.flatnonzero(hit)
+    return at, last_neg[at]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + offsets

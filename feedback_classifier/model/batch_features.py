@@ -1,0 +1,212 @@
+"""The classifier's token and bigram counts from a batch analysis's flat arrays.
+
+``_TextFeatures._parts`` (model/features.py) needs, per batch, the distinct tokens in order of
+first sight, each token's column, the known word bigrams of each comment and the surface words.
+From per-comment token lists that is a dict look-up per token and per bigram string
+(``" ".join`` of every adjacent pair). From a :class:`~feedback_classifier.lang.batch.Analysed`
+batch it is numpy over integer arrays: the tokens' ids are the analyzer's, a bigram is the pair
+key ``id1 << 32 | id2``, looked up with ``np.searchsorted`` in the model's bigrams keyed the same
+way. The counts are exactly those of the per-list path (same columns, same order).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from feedback_classifier.lang.batch import Analysed, LazyDocs
+
+_SHIFT = 32
+_lock = threading.RLock()  # the tables grow as new words come (threads may share a model)
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # features -> _Tables
+
+
+class TokenCounts(NamedTuple):
+    """What ``_TextFeatures._token_counts`` computes, as index arrays."""
+
+    tokens: list  # the distinct tokens, in order of first sight
+    tok_idx: np.ndarray  # each token's column (index into ``tokens``), comment after comment
+    tok_len: np.ndarray  # tokens per comment
+    bigram_idx: np.ndarray  # feature ids of the known bigrams, comment after comment
+    bi_len: np.ndarray  # known bigrams per comment
+    word_ids: np.ndarray  # each distinct token's unigram feature id, -1 if none
+
+
+class _Tables:
+    """A model's vocabulary keyed by one analyzer's token ids."""
+
+    def __init__(self, features, analysed: Analysed):
+        self.strings = analysed.strings  # identity: the analyzer's tables were not reset since
+        self.unigram = np.zeros(0, dtype=np.int64)
+        keys, feats = [], []
+        token_id = analysed.source.token_id
+        for gram, fid in features.word_vocab_.items():
+            if gram.count(" ") == 1:
+                a, b = gram.split(" ")
+                keys.append((token_id(a) << _SHIFT) | token_id(b))
+                feats.append(fid)
+        keys = np.asarray(keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.bigram_keys, self.bigram_feats = keys[order], np.asarray(feats, dtype=np.int64)[order]
+        self._firsts = self._seconds = np.zeros(0, dtype=bool)
+        # per analyzer chunk id: its char vector's place in c_ids / c_vals (length -1: not yet)
+        self.c_start = np.zeros(0, dtype=np.int64)
+        self.c_len = np.zeros(0, dtype=np.int64)
+        self.c_sq = np.zeros(0)
+        self.c_ids, self.c_vals = _Flat(np.int32), _Flat(np.float32)
+
+    def char_rows(self, features, chunk_ids: np.ndarray, first: np.ndarray, chunks: list):
+        """``(Vc, squared norms)`` of the chunks ``chunk_ids`` (``chunks[first[k]]`` is chunk
+        ``k``'s text), each chunk's entry computed once (``features._token_entry``)."""
+        if len(chunk_ids) and int(chunk_ids.max()) >= len(self.c_start):
+            grow = int(chunk_ids.max()) + 1 - len(self.c_start)
+            grow = max(grow, len(self.c_start))
+            self.c_start = np.r_[self.c_start, np.zeros(grow, dtype=np.int64)]
+            self.c_len = np.r_[self.c_len, np.full(grow, -1, dtype=np.int64)]
+            self.c_sq = np.r_[self.c_sq, np.zeros(grow)]
+        for k in np.flatnonzero(self.c_len[chunk_ids] < 0).tolist():
+            _, ids, vals, sq = features._token_entry(chunks[int(first[k])])
+            cid = int(chunk_ids[k])
+            self.c_start[cid] = self.c_ids.n
+            self.c_len[cid] = len(ids)
+            self.c_sq[cid] = sq
+            self.c_ids.extend(ids)
+            self.c_vals.extend(vals)
+        lens = self.c_len[chunk_ids]
+        at = _ranges(self.c_start[chunk_ids], lens)
+        Vc = sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
+                           shape=(len(chunk_ids), features.n_features_))
+        return Vc, self.c_sq[chunk_ids]
+
+    def bigram_sides(self, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per token id below ``n_tokens``: whether it is the first / the second token of a
+        known bigram."""
+        if len(self._firsts) < n_tokens:
+            self._firsts = np.zeros(n_tokens, dtype=bool)
+            self._seconds = np.zeros(n_tokens, dtype=bool)
+            self._firsts[self.bigram_keys >> _SHIFT] = True
+            self._seconds[self.bigram_keys & ((1 << _SHIFT) - 1)] = True
+        return self._firsts, self._seconds
+
+    def unigrams(self, vocab: dict) -> np.ndarray:
+        """Unigram feature id (or -1) of every token id the analyzer knows."""
+        known = len(self.unigram)
+        if len(self.strings) > known:
+            new = [vocab.get(t, -1) for t in self.strings[known:]]
+            self.unigram = np.concatenate([self.unigram, np.asarray(new, dtype=np.int64)])
+        return self.unigram
+
+
+class _Flat:
+    """An append-only numpy array (amortised growth)."""
+
+    def __init__(self, dtype):
+        self.data = np.zeros(4096, dtype=dtype)
+        self.n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        if need > len(self.data):
+            grown = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : need] = values
+        self.n = need
+
+    @property
+    def array(self) -> np.ndarray:
+        return self.data[: self.n]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+
+
+def _tables(features, analysed: Analysed) -> _Tables:
+    with _lock:
+        found = _TABLES.get(features)
+        if found is None or found.strings is not analysed.strings:
+            found = _TABLES[features] = _Tables(features, analysed)
+        return found
+
+
+def usable(features, docs) -> Analysed | None:
+    """The analysis behind ``docs`` when the counts can come from its arrays, else None: the
+    docs must be a batch analysis without punctuation, with surface words when the model takes
+    char n-grams from them, and the model's word n-grams at most bigrams."""
+    if not isinstance(docs, LazyDocs) or docs.punct or getattr(features, "word_ngrams", 1) > 2:
+        return None
+    if getattr(features, "char_surface_", False) and not docs.surface:
+        return None
+    return docs.analysed
+
+
+def token_counts(features, analysed: Analysed) -> TokenCounts | None:
+    """The counts of the analysis's tokens without punctuation (see the module docstring), or
+    None when a token holds a space (then a bigram string is ambiguous: the caller joins strings).
+    """
+    keep = ~analysed.punct
+    ids = analysed.ids[keep]
+    cum = np.r_[0, np.cumsum(keep, dtype=np.int64)]
+    bounds = cum[analysed.starts]
+    tok_len = np.diff(bounds)
+    local_ids, tok_idx, _ = _first_sight(ids)
+    strings = analysed.strings
+    tokens = [strings[i] for i in local_ids.tolist()]
+    if any(" " in t for t in tokens):
+        return None
+    with _lock:
+        tables = _tables(features, analysed)
+        unigram = tables.unigrams(features.word_vocab_)
+        word_ids = unigram[local_ids]
+        firsts, seconds = tables.bigram_sides(len(unigram))
+    n = len(tok_len)
+    if getattr(features, "word_ngrams", 1) >= 2 and len(ids) > 1:
+        doc = np.repeat(np.arange(n), tok_len)
+        same = doc[:-1] == doc[1:]  # a pair inside one comment
+        # only pairs whose both tokens start / end some known bigram are looked up
+        at = np.flatnonzero(same & firsts[ids[:-1]] & seconds[ids[1:]])
+        keys = (ids[at] << _SHIFT) | ids[at + 1]
+        pos = np.minimum(np.searchsorted(tables.bigram_keys, keys), max(len(tables.bigram_keys) - 1, 0))
+        hit = tables.bigram_keys[pos] == keys if len(tables.bigram_keys) else np.zeros(len(keys), dtype=bool)
+        bigram_idx = tables.bigram_feats[pos[hit]]
+        bi_len = np.bincount(doc[at[hit]], minlength=n)
+    else:
+        bigram_idx, bi_len = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    return TokenCounts(tokens, tok_idx, tok_len, bigram_idx, bi_len, word_ids)
+
+
+def surface_chars(features, analysed: Analysed) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray]:
+    """``(each surface word's index into the distinct ones, words per comment, the distinct
+    words' char vectors Vc, their squared norms)``: what ``_TextFeatures._surface_counts`` and
+    ``_char_matrix`` compute, with each word's char vector kept per analyzer chunk id."""
+    local_ids, idx, first = _first_sight(analysed.chunk_ids)
+    with _lock:
+        Vc, sq = _tables(features, analysed).char_rows(features, local_ids, first, analysed.chunks)
+    return idx, np.diff(analysed.chunk_starts), Vc, sq
+
+
+def _first_sight(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(distinct ids in order of first sight, each item's index into them, the position of
+    each distinct id's first occurrence)``: O(n) passes over a table as long as the largest id
+    (the analyzer's ids are dense), no sort."""
+    if len(ids) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    n = len(ids)
+    first = np.full(int(ids.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(n))
+    positions = np.flatnonzero(first[ids] == np.arange(n))
+    distinct = ids[positions]
+    rank = first  # reused: each distinct id's rank
+    rank[distinct] = np.arange(len(distinct))
+    return distinct, rank[ids], positions

@@ -1,0 +1,86 @@
+"""``enrich`` through the batch analysis (lang/batch.py, model/batch_features.py) gives exactly
+what the per-comment path gives: categories, confidence, needs_review, probabilities, evidence."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.model.default import default_model
+from feedback_classifier.model.enrichment import enrich
+
+WORDS = (
+    "the courier was late delivery took forever not never very good bad rude staff support refund app "
+    "crashes login price too expensive cheap box damaged missing part hotline waiting minutes weeks "
+    "курьер опоздал доставка не очень хорошо плохо грубый персонал поддержка возврат приложение "
+    "вылетает цена дорого дёшево коробка мятая нет деталь ждал минут недели но и а also but however "
+    "зато хотя Courier DELIVERY Ёлки isn't don't wasn't cannot www.shop.ru 8-800-555-35-35 :) (( 👍 № "
+).split()
+PUNCT = ["", "", "", ",", ".", "!", "?", "!!!", ";", " -", "...", "\n"]
+
+
+class _PerText(TextAnalyzer):
+    """The same analysis, but not a ``TextAnalyzer`` itself: the per-comment path."""
+
+
+def _texts(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        words = [str(rng.choice(WORDS)) + str(rng.choice(PUNCT)) for _ in range(int(rng.integers(1, 25)))]
+        out.append(" ".join(words))
+    return out + ["", "ok", "Не доставили. Никто не пришёл; поддержка молчит, но деньги вернули"]
+
+
+def _per_text_model():
+    model = copy.deepcopy(default_model())
+    model.analyzer_ = _PerText(**model.analyzer_.get_params())
+    return model
+
+
+@pytest.mark.parametrize("explain,n", [(False, 2000), (True, 150)])
+def test_batch_path_equals_per_text_path(explain, n):
+    df = pd.DataFrame({"comment": _texts(n, seed=n)})
+    fast = enrich(df, default_model(), "comment", probabilities=True, explain=explain)
+    slow = enrich(df, _per_text_model(), "comment", probabilities=True, explain=explain)
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_sentiment_gets_the_shared_analysis(monkeypatch):
+    """The interface to the sentiment scorer: ``predict_pairs_analysed(analysed, categories)``
+    gets, per distinct comment, exactly its ``_analyzer().analyze_with_surface(text)``."""
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    seen = {}
+
+    def predict_pairs_analysed(self, analysed, categories_per_text):
+        seen["analysed"] = analysed
+        return [[("positive" if c else "neutral") for c in cats] for cats in categories_per_text]
+
+    monkeypatch.setattr(AspectSentiment, "predict_pairs_analysed", predict_pairs_analysed, raising=False)
+    texts = _texts(200, seed=1)
+    df = pd.DataFrame({"comment": texts})
+    out = enrich(df, default_model(), "comment")
+    uniques = list(dict.fromkeys(t for t in texts if t.strip()))
+    want = TextAnalyzer(keep_punct=True)
+    assert len(seen["analysed"]) == len(uniques)
+    for text, got in zip(uniques, seen["analysed"]):
+        expected = want.analyze_with_surface(text)
+        assert (list(got), got.surface) == (list(expected), expected.surface)
+    assert set(out["sentiment"]) <= {"positive", "neutral", ""}
+
+
+def test_tables_rebuilt_after_the_analyzer_resets(monkeypatch):
+    """Past its bound the analyzer drops its tables (new token ids): the model's id-keyed
+    tables follow, and the results stay those of the per-comment path."""
+    from feedback_classifier.lang import batch
+
+    monkeypatch.setattr(batch, "_MAX_CHUNKS", 50)
+    df = pd.DataFrame({"comment": _texts(300, seed=7)})
+    slow = enrich(df, _per_text_model(), "comment", probabilities=True)
+    for _ in range(2):  # several resets (each model batch analyses more than 50 new chunks)
+        pd.testing.assert_frame_equal(enrich(df, default_model(), "comment", probabilities=True), slow)
