@@ -15,7 +15,9 @@ batch's flat arrays (cumulative maxima of negator and scope-ending positions).
 from __future__ import annotations
 
 import itertools
+import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -34,6 +36,9 @@ from feedback_classifier.lang.analyzer import (
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import (
+    _HIGH_RE,
+    _PHONE_HINT_RE,
+    _PRE_TRANSLATE_RE,
     MIXED_RE,
     TOKEN_RE,
     check_lang,
@@ -60,6 +65,9 @@ class Analysed(NamedTuple):
     chunk_starts: np.ndarray
     chunk_ids: np.ndarray  # each surface word's id in the analyzer's chunk table
     source: Any  # the BatchAnalyzer (its ``token_id`` registers a token string)
+    # per comment analysed piece by piece (``analyse(pieces=...)``): its pieces' chunk offsets
+    # ``[0, end of piece 0, end of piece 1, ...]`` relative to its first chunk, else None
+    marks: Any = None
 
     @property
     def n_docs(self) -> int:
@@ -71,7 +79,8 @@ class Analysed(NamedTuple):
         s, e = int(self.starts[a]), int(self.starts[b])
         cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
         return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
-                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source)
+                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
+                        None if self.marks is None else self.marks[a:b])
 
     def doc(self, i: int, punct: bool, surface: bool = True):
         """Comment ``i``'s tokens, as one item of :meth:`docs`."""
@@ -265,30 +274,86 @@ class BatchAnalyzer:
         self._c_entries.extend(entries)
         return found
 
-    def analyse(self, texts: list, lang: str | None = None) -> Analysed:
-        """The analysis of ``texts`` (any values: non-strings are read as the analyzer does)."""
+    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
+        """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
+
+        ``pieces`` (optional, one item per text): None, or the text's pieces between
+        whitespace-only separators (``text == p0 + sep0 + p1 + ...``); such a text is normalised
+        piece by piece where that provably gives its normalised text's words (see
+        :func:`_piecewise`), and ``marks`` then tells where each piece's words start, so that
+        the pieces' own analyses come from this one (:meth:`parts_of`).
+
+        >>> b = BatchAnalyzer(TextAnalyzer())
+        >>> a = b.analyse(["Late again. Rude staff", "Late again; rude"], pieces=[["Late again.", "Rude staff"], None])
+        >>> a.marks
+        [[0, 2, 4], None]
+        """
         if lang is not None:
             check_lang(lang)
         with self._lock:  # the tables grow as new words come (threads may share an analyzer)
-            return self._analyse(texts, lang or self.lang)
+            return self._analyse(texts, lang or self.lang, pieces)
 
-    def _analyse(self, texts: list, lang: str | None) -> Analysed:
+    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None) -> Analysed:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
-        splits = [premask(t).split() for t in texts]
+        marks = None
+        if pieces is None or lang != self.lang:  # parts are analysed in the default language
+            splits = [premask(t).split() for t in texts]
+        else:
+            splits, marks = _split_pieces(texts, pieces)
         chunks = list(itertools.chain.from_iterable(splits))
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
                            count=len(chunks))
         for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
             cids[k] = self._chunk(chunks[k], lang)
-        # chunk -> its entries, flat
+        return self._of_chunks(chunks, chunk_starts, cids, marks)
+
+    def _of_chunks(self, chunks: list, chunk_starts: np.ndarray, cids: np.ndarray, marks=None) -> Analysed:
+        """The analysis of comments made of the known chunks ``cids`` (texts ``chunks``)."""
         c_len = self._c_len.array[cids]
         entries = self._c_entries.array[_ranges(self._c_start.array[cids], c_len)]
         entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
         ids, starts, punct = self._outputs(entries, entry_starts)
-        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self)
+        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks)
+
+    def parts_of(self, analysed: Analysed, spans: np.ndarray, others: Analysed | None = None,
+                 other_at: np.ndarray | None = None) -> Analysed | None:
+        """The analysis of comments that are runs of ``analysed``'s surface words: row ``k`` of
+        ``spans`` is (first chunk, end chunk) over its flat ``chunks``. The analyser walks a
+        comment's chunks alone (negation never crosses comments), so this is exactly the
+        analysis of those texts (words from :meth:`analyse` with ``pieces``). ``others``: more
+        comments analysed separately, placed at rows ``other_at`` of the result. None when the
+        tables were rebuilt since (the ids no longer match).
+
+        >>> b = BatchAnalyzer(TextAnalyzer())
+        >>> a = b.analyse(["Not late. Good food"], pieces=[["Not late.", "Good food"]])
+        >>> [list(d) for d in b.parts_of(a, np.array([[0, 2], [2, 4]])).docs(punct=False)]
+        [['not', 'not_late'], ['good', 'food']]
+        """
+        spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        lens = spans[:, 1] - spans[:, 0]
+        at = _ranges(spans[:, 0], lens)
+        cids, chunks = analysed.chunk_ids[at], [analysed.chunks[k] for k in at.tolist()]
+        if others is not None and others.n_docs:
+            rows = np.zeros(len(spans) + others.n_docs, dtype=bool)
+            rows[other_at] = True
+            o_lens = np.diff(others.chunk_starts)
+            all_lens = np.zeros(len(rows), dtype=np.int64)
+            all_lens[~rows], all_lens[rows] = lens, o_lens
+            mine = np.repeat(~rows, all_lens)
+            merged = np.empty(len(mine), dtype=np.int64)
+            merged[mine], merged[~mine] = cids, others.chunk_ids
+            flat = iter(chunks), iter(others.chunks)
+            chunks = [next(flat[0]) if m else next(flat[1]) for m in mine.tolist()]
+            cids, lens = merged, all_lens
+            if others.strings is not analysed.strings:
+                return None
+        with self._lock:
+            if analysed.strings is not self.strings:
+                return None
+            return self._of_chunks(chunks, np.r_[0, np.cumsum(lens)], cids)
 
     def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
         """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
@@ -341,6 +406,44 @@ def batch_analyzer_for(analyzer: Any) -> BatchAnalyzer | None:
         if found is None:
             found = _SHARED[key] = BatchAnalyzer(analyzer)
     return found
+
+
+_OTHER_DIGIT_RE = re.compile(r"[^\D0-9]")  # a decimal digit other than 0-9
+
+
+def _piecewise(text: str) -> bool:
+    """Whether ``premask`` of ``text`` equals its pieces' ``premask`` joined by the (whitespace)
+    separators, for any pieces split at whitespace. Every step of ``premask`` is local to
+    whitespace-free runs (character maps, NFKC: whitespace never composes; masks whose matches
+    hold no whitespace and whose look-arounds treat whitespace as a string's edge; lower case:
+    the final sigma looks past no whitespace) except three, excluded here: the phone mask (a
+    phone number may hold spaces: no text where even the raw characters hint at one; masks and
+    case only break such runs), the digit guard of the number mask (``[0-9]``, while numbers are
+    any decimal digits: no other digits) and characters that NFKC, the invisible-character
+    removal or the emoji fold would change (they could join or make digits)."""
+    if not text.isascii():
+        if (_PRE_TRANSLATE_RE.search(text) or _HIGH_RE.search(text) or _OTHER_DIGIT_RE.search(text)
+                or not unicodedata.is_normalized("NFKC", text)):
+            return False
+    return _PHONE_HINT_RE.search(text) is None
+
+
+def _split_pieces(texts: list, pieces: list) -> tuple[list, list]:
+    """Each text's words after ``premask`` and, for texts normalised piece by piece, the word
+    offsets of the pieces (see :meth:`BatchAnalyzer.analyse`)."""
+    splits, marks = [], []
+    for text, own in zip(texts, pieces):
+        if own is None or not _piecewise(text):
+            splits.append(premask(text).split())
+            marks.append(None)
+            continue
+        words, bounds = [], [0]
+        for piece in own:
+            words += premask(piece).split()
+            bounds.append(len(words))
+        splits.append(words)
+        marks.append(bounds)
+    return splits, marks
 
 
 def _negated(kind: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -265,7 +265,7 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
     from feedback_classifier.lang.batch import LazyDocs
-    from feedback_classifier.model.segments import combined_proba, uses_parts
+    from feedback_classifier.model.segments import combined_proba, segment_texts, uses_parts
 
     parts = uses_parts(model)
     batch_analyzer = _batch_analyzer(model) if parts else None
@@ -273,15 +273,16 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     for i in range(0, len(texts), _MODEL_BATCH):
         batch = texts[i : i + _MODEL_BATCH]
         if parts:
-            docs = None
+            docs, segments = None, segment_texts(batch)
             if batch_analyzer is not None:  # one analysis for the classifier and the sentiment model
-                analysis = batch_analyzer.analyse(batch)
+                # and, piece by piece, for the comments' parts (model/segments.py)
+                analysis = batch_analyzer.analyse(batch, pieces=[s.pieces for s in segments])
                 docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
                 if analysed is not None:
                     analysed.extend(analysis.docs(punct=True))
             # each sentence / clause of a long comment is scored too (model/segments.py)
             result = combined_proba(model, batch, matcher=parts.matcher, with_evidence=with_evidence,
-                                    top_k=_EXPLAIN_TOP_K, docs=docs)
+                                    top_k=_EXPLAIN_TOP_K, docs=docs, segments=segments)
             proba, explained = result if with_evidence else (result, [])
             evidence.extend(explained)
         elif with_evidence:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,6 +29,9 @@ _SPLIT_RE = re.compile(
     r"но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b)",
     re.IGNORECASE,
 )
+# The same split, keeping the separators (a comment whose separators are all whitespace is
+# analysed piece by piece once, for itself and for its parts: lang/batch.py).
+_SPLIT_KEEP_RE = re.compile(f"({_SPLIT_RE.pattern})", re.IGNORECASE)
 _MIN_WORDS = 2
 # A part's probabilities count at this share: a short part has less context than the whole.
 PART_WEIGHT = 1.0
@@ -53,21 +57,58 @@ def split_segments(text: str) -> list[str]:
     >>> split_segments("All good!")
     []
     """
+    return _segments(text).parts
+
+
+class Segments(NamedTuple):
+    """A comment's parts (:func:`split_segments`), the pieces the split cut it into when all
+    separators are whitespace (``text == pieces[0] + sep + pieces[1] + ...``; else None), and
+    which pieces the parts are."""
+
+    parts: list
+    pieces: list | None
+    keep: list
+
+
+def segment_texts(texts: Sequence) -> list[Segments]:
+    """Each comment's :class:`Segments`: pass ``[s.pieces for s in ...]`` to the batch
+    analysis and the list to :func:`combined_proba`, so both split each comment once and the
+    parts' analysis comes from the comments' own.
+
+    >>> segment_texts(["Late again. Rude staff, but the food was good", "Fine"])
+    [Segments(parts=['Late again.', 'Rude staff', 'but the food was good'], pieces=None, keep=[0, 1, 2]), Segments(parts=[], pieces=None, keep=[])]
+    >>> segment_texts(["Late again. Rude staff"])[0].pieces
+    ['Late again.', 'Rude staff']
+    """
+    return [_segments(t) for t in texts]
+
+
+def _segments(text) -> Segments:
     if not isinstance(text, str) or len(text) < 12:
-        return []
-    parts = [p.strip() for p in _SPLIT_RE.split(text)]
-    parts = [p for p in parts if p and len(p.split()) >= _MIN_WORDS]
-    return parts if len(parts) > 1 else []
+        return Segments([], None, [])
+    bits = _SPLIT_KEEP_RE.split(text)
+    pieces = bits[0::2]
+    parts, keep = [], []
+    for k, piece in enumerate(pieces):
+        part = piece.strip()
+        if part and len(part.split()) >= _MIN_WORDS:
+            parts.append(part)
+            keep.append(k)
+    if len(parts) <= 1:
+        return Segments([], None, [])
+    return Segments(parts, pieces if all(sep.isspace() for sep in bits[1::2]) else None, keep)
 
 
 def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5,
-                   docs=None):
+                   docs=None, segments: list[Segments] | None = None):
     """Probabilities of ``texts`` from the whole comments and their parts (and keywords).
 
     Returns ``proba`` or, with ``with_evidence``, ``(proba, evidence)`` where evidence is the
     model's explanation of the whole comment plus, for categories that a part or a keyword
     raised, the words that did (``in "<part>"`` names the part). ``docs``: ``model._analyze(texts)``
-    when the caller has it (``enrich`` analyses once for the classifier and the sentiment model).
+    when the caller has it (``enrich`` analyses once for the classifier and the sentiment model);
+    ``segments``: :func:`segment_texts` of ``texts`` when the caller has it (``enrich`` passes its
+    pieces to that analysis, and the parts' analysis is then taken from it).
 
     >>> from feedback_classifier.model.default import default_model
     >>> model = default_model()
@@ -98,7 +139,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)
     P = np.array(P, dtype=float)
     whole = P.copy()
-    seg_texts, best_part = _score_parts(model, texts, P, with_evidence)
+    if segments is None:
+        segments = segment_texts(texts)
+    seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
         if K is None:  # a model without a word vocabulary: match the texts themselves
@@ -116,7 +159,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
             from feedback_classifier.model.focus import single_topic
 
-            one_part = [not split_segments(t) for t in texts]
+            one_part = [not s.parts for s in segments]
             P = single_topic(P, thresholds, model.classes_, one_part, model.single_topic_ratio_)
     if not with_evidence:
         return P
@@ -126,20 +169,19 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
 
 
-def _score_parts(model, texts: Sequence[str], P: np.ndarray, with_evidence: bool):
+def _score_parts(model, segments: list[Segments], P: np.ndarray, with_evidence: bool, docs=None):
     """Raise ``P`` in place to each comment's best part; return ``(parts, best part index per
     (comment, class) or None)``: the first part reaching that best, -1 where the whole did."""
     seg_texts: list[str] = []
-    counts = np.zeros(len(texts), dtype=np.int64)
+    counts = np.zeros(len(segments), dtype=np.int64)
     extend = seg_texts.extend
-    for i, text in enumerate(texts):
-        parts = split_segments(text)
-        if parts:
-            extend(parts)
-            counts[i] = len(parts)
+    for i, seg in enumerate(segments):
+        if seg.parts:
+            extend(seg.parts)
+            counts[i] = len(seg.parts)
     if not seg_texts:
         return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
-    Ps = np.asarray(model.predict_proba(seg_texts), dtype=float) * PART_WEIGHT
+    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float) * PART_WEIGHT
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[owners]
@@ -154,6 +196,37 @@ def _score_parts(model, texts: Sequence[str], P: np.ndarray, with_evidence: bool
     best_part = np.full(P.shape, -1, dtype=np.int64)
     best_part[owners] = np.where(better, first, -1)
     return seg_texts, best_part
+
+
+def _parts_proba(model, segments: list[Segments], seg_texts: list[str], docs) -> np.ndarray:
+    """``model.predict_proba(seg_texts)``; its analysis taken from the comments' own (``docs``)
+    for comments analysed piece by piece (``Analysed.marks``): a part's words are then a run of
+    its comment's words, and the analysis of a run is that of the part's text."""
+    from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+
+    analysed = getattr(docs, "analysed", None)
+    if (analysed is None or analysed.marks is None or docs.punct or not hasattr(model, "_proba_of_docs")
+            or docs.surface != getattr(model.features_, "char_surface_", False)
+            or batch_analyzer_for(model.analyzer_) is not analysed.source):
+        return model.predict_proba(seg_texts)
+    spans: list[tuple[int, int]] = []
+    other_texts: list[str] = []
+    other_at: list[int] = []
+    firsts = analysed.chunk_starts.tolist()
+    for seg, marks, first in zip(segments, analysed.marks, firsts):
+        if not seg.parts:
+            continue
+        if marks is None:  # analysed whole (its text may not split cleanly): its parts alone
+            other_at.extend(range(len(spans) + len(other_texts), len(spans) + len(other_texts) + len(seg.parts)))
+            other_texts.extend(seg.parts)
+        else:
+            spans.extend((first + marks[k], first + marks[k + 1]) for k in seg.keep)
+    source = analysed.source
+    others = source.analyse(other_texts) if other_texts else None
+    found = source.parts_of(analysed, np.array(spans, dtype=np.int64), others, np.array(other_at, dtype=np.int64))
+    if found is None:  # the analyzer's tables were rebuilt meanwhile
+        return model.predict_proba(seg_texts)
+    return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
 
 
 def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
