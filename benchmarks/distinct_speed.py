@@ -163,9 +163,14 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     parts = step("features: word + char blocks (_parts)", lambda: f._parts(docs))
     P = step("matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(parts, texts), np.float64)))
     step("keyword floor (vocabulary hits)", lambda: keywords.clear(parts.Xw))
-    seg = step("parts: split_segments", lambda: [segments.split_segments(x) for x in texts])
+    segs = step("parts: split (segment_texts, once per comment)", lambda: segments.segment_texts(texts))
+    seg = [s.parts for s in segs]
     seg_texts = [x for s in seg for x in s]
-    sd = step("parts: analyse", lambda: model._analyze(seg_texts))
+    step("  parts: their own analysis (before: model._analyze)", lambda: model._analyze(seg_texts))
+    pieces = [s.pieces for s in segs]
+    whole = step("analyse, multi-part comments piece by piece", lambda: batch.analyse(texts, pieces=pieces))
+    sd = step("parts: analysis from the comments' (parts_of)",
+              lambda: LazyDocs(_parts_analysis(batch, whole, segs), punct=False, surface=f.char_surface_))
     sp_ = step("parts: features", lambda: f._parts(sd))
     step("parts: matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(sp_, seg_texts), np.float64)))
     fired = step("decode (thresholds, child => parent)", lambda: _decide(model, P))
@@ -188,6 +193,20 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
           f" cold (new words): {cold_s:.2f} CPU-s")
     for name, sec in rows:
         print(f"  {name:48s} {sec:6.2f} s  {1e6 * sec / n:7.1f} us/comment  {100 * sec / total:5.1f}% of enrich")
+
+
+def _parts_analysis(batch, whole, segs):
+    """What ``model/segments.py`` does for the parts: runs of the comments' analysis, the parts
+    of comments analysed whole analysed alone."""
+    spans, other_texts, other_at = [], [], []
+    for seg, marks, first in zip(segs, whole.marks, whole.chunk_starts.tolist()):
+        if seg.parts and marks is None:
+            other_at.extend(range(len(spans) + len(other_texts), len(spans) + len(other_texts) + len(seg.parts)))
+            other_texts.extend(seg.parts)
+        elif seg.parts:
+            spans.extend((first + marks[k], first + marks[k + 1]) for k in seg.keep)
+    others = batch.analyse(other_texts) if other_texts else None
+    return batch.parts_of(whole, np.array(spans, dtype=np.int64), others, np.array(other_at, dtype=np.int64))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,9 +36,12 @@ from feedback_classifier.lang.analyzer import (
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import (
+    _DIGIT_RE,
     _HIGH_RE,
+    _NUM_RE,
     _PHONE_HINT_RE,
     _PRE_TRANSLATE_RE,
+    _TLD_RE,
     MIXED_RE,
     TOKEN_RE,
     check_lang,
@@ -277,14 +280,14 @@ class BatchAnalyzer:
     def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
-        ``pieces`` (optional, one item per text): None, or the text's pieces between
-        whitespace-only separators (``text == p0 + sep0 + p1 + ...``); such a text is normalised
-        piece by piece where that provably gives its normalised text's words (see
-        :func:`_piecewise`), and ``marks`` then tells where each piece's words start, so that
-        the pieces' own analyses come from this one (:meth:`parts_of`).
+        ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of the
+        text's pieces, with only whitespace outside them (the caller makes sure); such a text is normalised piece by
+        piece where that provably gives its normalised text's words (see :func:`_piecewise`),
+        and ``marks`` then tells where each piece's words start, so that the pieces' own
+        analyses come from this one (:meth:`parts_of`).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
-        >>> a = b.analyse(["Late again. Rude staff", "Late again; rude"], pieces=[["Late again.", "Rude staff"], None])
+        >>> a = b.analyse(["Late again. Rude staff", "Late again; rude"], pieces=[[(0, 11), (12, 22)], None])
         >>> a.marks
         [[0, 2, 4], None]
         """
@@ -328,28 +331,34 @@ class BatchAnalyzer:
         tables were rebuilt since (the ids no longer match).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
-        >>> a = b.analyse(["Not late. Good food"], pieces=[["Not late.", "Good food"]])
+        >>> a = b.analyse(["Not late. Good food"], pieces=[[(0, 9), (10, 19)]])
         >>> [list(d) for d in b.parts_of(a, np.array([[0, 2], [2, 4]])).docs(punct=False)]
         [['not', 'not_late'], ['good', 'food']]
         """
         spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
         lens = spans[:, 1] - spans[:, 0]
-        at = _ranges(spans[:, 0], lens)
-        cids, chunks = analysed.chunk_ids[at], [analysed.chunks[k] for k in at.tolist()]
-        if others is not None and others.n_docs:
+        cids = analysed.chunk_ids[_ranges(spans[:, 0], lens)]
+        whole = analysed.chunks
+        if others is None or not others.n_docs:
+            chunks = list(itertools.chain.from_iterable([whole[a:b] for a, b in spans.tolist()]))
+        else:
+            if others.strings is not analysed.strings:
+                return None
             rows = np.zeros(len(spans) + others.n_docs, dtype=bool)
             rows[other_at] = True
-            o_lens = np.diff(others.chunk_starts)
+            o_bounds = others.chunk_starts.tolist()
             all_lens = np.zeros(len(rows), dtype=np.int64)
-            all_lens[~rows], all_lens[rows] = lens, o_lens
+            all_lens[~rows], all_lens[rows] = lens, np.diff(others.chunk_starts)
             mine = np.repeat(~rows, all_lens)
             merged = np.empty(len(mine), dtype=np.int64)
             merged[mine], merged[~mine] = cids, others.chunk_ids
-            flat = iter(chunks), iter(others.chunks)
-            chunks = [next(flat[0]) if m else next(flat[1]) for m in mine.tolist()]
+            runs = iter(spans.tolist()), iter(zip(o_bounds, o_bounds[1:]))
+            pieces = []
+            for other in rows.tolist():
+                a, b = next(runs[1]) if other else next(runs[0])
+                pieces.append(others.chunks[a:b] if other else whole[a:b])
+            chunks = list(itertools.chain.from_iterable(pieces))
             cids, lens = merged, all_lens
-            if others.strings is not analysed.strings:
-                return None
         with self._lock:
             if analysed.strings is not self.strings:
                 return None
@@ -408,7 +417,10 @@ def batch_analyzer_for(analyzer: Any) -> BatchAnalyzer | None:
     return found
 
 
-_OTHER_DIGIT_RE = re.compile(r"[^\D0-9]")  # a decimal digit other than 0-9
+# Outside these (ASCII but the backtick, Latin-1 but the soft hyphen and the acute accent,
+# Latin but the modifier apostrophe, Greek, Cyrillic, dashes), characters premask may translate, fold or drop, or decimal
+# digits other than 0-9: such a text is not read piecewise (a cheap, conservative test).
+_NOT_LOCAL_RE = re.compile(r"[^\x00-\x5f\x61-\x7f\u00a0-\u00ac\u00ae-\u00b3\u00b5-\u02bb\u02bd-\u04ff\u2010-\u2015]")
 
 
 def _piecewise(text: str) -> bool:
@@ -416,34 +428,51 @@ def _piecewise(text: str) -> bool:
     separators, for any pieces split at whitespace. Every step of ``premask`` is local to
     whitespace-free runs (character maps, NFKC: whitespace never composes; masks whose matches
     hold no whitespace and whose look-arounds treat whitespace as a string's edge; lower case:
-    the final sigma looks past no whitespace) except three, excluded here: the phone mask (a
-    phone number may hold spaces: no text where even the raw characters hint at one; masks and
-    case only break such runs), the digit guard of the number mask (``[0-9]``, while numbers are
-    any decimal digits: no other digits) and characters that NFKC, the invisible-character
-    removal or the emoji fold would change (they could join or make digits)."""
-    if not text.isascii():
-        if (_PRE_TRANSLATE_RE.search(text) or _HIGH_RE.search(text) or _OTHER_DIGIT_RE.search(text)
-                or not unicodedata.is_normalized("NFKC", text)):
-            return False
-    return _PHONE_HINT_RE.search(text) is None
+    the final sigma looks past no whitespace; the emoji fold of a text with dashes changes
+    nothing) except three, excluded here: the phone mask (a phone number may hold spaces: no
+    text where even the raw characters hint at one; masks and case only break such runs), the
+    digit guard of the number mask (``[0-9]``, while numbers are any decimal digits: no other
+    digits) and characters that NFKC, the invisible-character removal or the emoji fold would
+    change (they could join or make digits)."""
+    if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
+        return False
+    return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
 def _split_pieces(texts: list, pieces: list) -> tuple[list, list]:
     """Each text's words after ``premask`` and, for texts normalised piece by piece, the word
     offsets of the pieces (see :meth:`BatchAnalyzer.analyse`)."""
     splits, marks = [], []
-    for text, own in zip(texts, pieces):
-        if own is None or not _piecewise(text):
+    for text, spans in zip(texts, pieces):
+        words = None if spans is None else _piece_words(text, spans)
+        if words is None:
             splits.append(premask(text).split())
             marks.append(None)
             continue
-        words, bounds = [], [0]
-        for piece in own:
-            words += premask(piece).split()
-            bounds.append(len(words))
-        splits.append(words)
-        marks.append(bounds)
+        splits.append(list(itertools.chain.from_iterable(words)))
+        marks.append([0, *itertools.accumulate(map(len, words))])
     return splits, marks
+
+
+def _piece_words(text: str, spans: list) -> list | None:
+    """The words of ``premask`` of each piece ``text[a:b]`` (``spans``: their ``(a, b)``; the
+    caller makes sure only whitespace is outside them), whose concatenation is the words of
+    ``premask(text)``; None when that is not provably so (:func:`_piecewise`)."""
+    if not _piecewise(text):
+        return None
+    # Common case: premask only lower-cases (and maybe masks numbers): one pass over the whole
+    # text, cut at the same offsets (each character maps to one, so offsets are kept).
+    s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
+    s = s.lower()
+    if "ё" in s:
+        s = s.replace("ё", "е")
+    if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
+            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))):
+        return [premask(text[a:b]).split() for a, b in spans]
+    if _DIGIT_RE.search(s):
+        sub = _NUM_RE.sub
+        return [sub(" _num_ ", s[a:b]).split() for a, b in spans]
+    return [s[a:b].split() for a, b in spans]
 
 
 def _negated(kind: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

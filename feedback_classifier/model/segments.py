@@ -61,9 +61,9 @@ def split_segments(text: str) -> list[str]:
 
 
 class Segments(NamedTuple):
-    """A comment's parts (:func:`split_segments`), the pieces the split cut it into when all
-    separators are whitespace (``text == pieces[0] + sep + pieces[1] + ...``; else None), and
-    which pieces the parts are."""
+    """A comment's parts (:func:`split_segments`), the ``(start, end)`` offsets of the pieces the
+    split cut it into when all separators are whitespace (else None), and which pieces the parts
+    are (a piece of one word is no part)."""
 
     parts: list
     pieces: list | None
@@ -78,7 +78,7 @@ def segment_texts(texts: Sequence) -> list[Segments]:
     >>> segment_texts(["Late again. Rude staff, but the food was good", "Fine"])
     [Segments(parts=['Late again.', 'Rude staff', 'but the food was good'], pieces=None, keep=[0, 1, 2]), Segments(parts=[], pieces=None, keep=[])]
     >>> segment_texts(["Late again. Rude staff"])[0].pieces
-    ['Late again.', 'Rude staff']
+    [(0, 11), (12, 22)]
     """
     return [_segments(t) for t in texts]
 
@@ -87,16 +87,21 @@ def _segments(text) -> Segments:
     if not isinstance(text, str) or len(text) < 12:
         return Segments([], None, [])
     bits = _SPLIT_KEEP_RE.split(text)
-    pieces = bits[0::2]
     parts, keep = [], []
-    for k, piece in enumerate(pieces):
+    for k, piece in enumerate(bits[0::2]):
         part = piece.strip()
         if part and len(part.split()) >= _MIN_WORDS:
             parts.append(part)
             keep.append(k)
     if len(parts) <= 1:
         return Segments([], None, [])
-    return Segments(parts, pieces if all(sep.isspace() for sep in bits[1::2]) else None, keep)
+    if not all(sep.isspace() for sep in bits[1::2]):
+        return Segments(parts, None, keep)
+    spans, at = [], 0
+    for k in range(0, len(bits), 2):
+        spans.append((at, at + len(bits[k])))
+        at += len(bits[k]) + (len(bits[k + 1]) if k + 1 < len(bits) else 0)
+    return Segments(parts, spans, keep)
 
 
 def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5,
