@@ -1,0 +1,84 @@
+"""Comment parts analysed from their comment's own analysis (model/segments.py, lang/batch.py):
+exactly the analysis, and the probabilities, of the parts' texts read alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+from feedback_classifier.model import segments as S
+from tests.test_batch_analysis import CORPUS
+
+HARD = [
+    "Call +7 912. 345 67 89 now please", "Cost 12. 345 678 90 fine ok", "Ёлки палки. Всё ПЛОХО!!! Не\nдоволен",
+    "ΣΑΣ ΟΔΟΣ. ΟΔΟΣ ΣΑΣ", "www.shop.ru is bad. Email me a@b.com ok", "Not\ngood at all really", "не\nпонравилось там",
+    "١٢٣ ok. 456 yes fine", "１２３ ok. ４５６ yes fine", "Wait… what happened. Rude staff", "It's fine :)  really. ok",
+    "a № 5 b. c d e", "Foo\u00a0bar. Baz qux\u3000quux", "Late!!  Rude staff;  bad food\n\nno refund ever",
+    "x \u0301y z. a b c", "don`t go. it’s bad ok", "not. good at all", "İstanbul trip. Was FINE", "12.5 kg. 3,000 rub ok",
+    "site.com. is down again. ok fine", "a:) b. c ;) d", "wasn't\ngood, but fine really", "x\u200b1 2. 3\u200b4 56 7",
+]
+SEPS = [". ", "! ", "\n", "? ", ".  ", " \n ", ".\r\n", "; ", ", but "]
+
+
+def _joined(rng, pool, n):
+    return [rng.choice(SEPS).join(rng.choice(pool) for _ in range(rng.integers(1, 4))) for _ in range(n)]
+
+
+def _check_analysis(texts):
+    """Piece by piece == whole; each part's run of it == the part's own analysis."""
+    batch = batch_analyzer_for(TextAnalyzer())
+    segs = S.segment_texts(texts)
+    whole, ref = batch.analyse(texts, pieces=[s.pieces for s in segs]), batch.analyse(texts)
+    assert [(list(d), d.surface) for d in whole.docs(punct=True)] == [(list(d), d.surface) for d in ref.docs(punct=True)]
+    spans, parts = [], []
+    for seg, marks, first in zip(segs, whole.marks, whole.chunk_starts.tolist()):
+        if marks is not None:
+            spans += [(first + marks[k], first + marks[k + 1]) for k in seg.keep]
+            parts += seg.parts
+    if parts:
+        got = batch.parts_of(whole, np.array(spans)).docs(punct=True)
+        want = batch.analyse(parts).docs(punct=True)
+        assert [(list(d), d.surface) for d in got] == [(list(d), d.surface) for d in want]
+    return len(parts)
+
+
+def test_piecewise_analysis_corpus():
+    pool = [t for t in CORPUS + HARD if isinstance(t, str)]
+    assert _check_analysis(_joined(np.random.default_rng(0), pool, 400)) > 100  # the shared path ran
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab нетnot,.!?;:)( 'ёЁΣ-_5٣１²…’`@+\u0301\u00a0👍\n\r")) |
+                        st.characters(), max_size=60), max_size=8))
+def test_piecewise_analysis_random(texts):
+    _check_analysis(texts)
+
+
+@pytest.fixture(scope="module")
+def model():
+    from feedback_classifier.model.default import default_model
+
+    return default_model()
+
+
+def test_parts_probabilities_identical(model):
+    from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
+
+    texts = pd.read_csv(EXAMPLE_SURVEY_FILE)["comment"].dropna().tolist()
+    texts += _joined(np.random.default_rng(1), texts + HARD, 300)
+    segs = S.segment_texts(texts)
+    batch = batch_analyzer_for(model.analyzer_)
+    analysed = batch.analyse(texts, pieces=[s.pieces for s in segs])
+    assert sum(m is not None for m in analysed.marks) > 100
+    docs = LazyDocs(analysed, punct=False, surface=model.features_.char_surface_)
+    seg_texts = [p for s in segs for p in s.parts]
+    assert np.array_equal(S._parts_proba(model, segs, seg_texts, docs), model.predict_proba(seg_texts))
+    matcher = S.uses_parts(model).matcher
+    got = S.combined_proba(model, texts, matcher=matcher, with_evidence=True, docs=docs, segments=segs)
+    want = S.combined_proba(model, texts, matcher=matcher, with_evidence=True)
+    assert np.array_equal(got[0], want[0]) and got[1] == want[1]
