@@ -82,3 +82,19 @@ def test_parts_probabilities_identical(model):
     got = S.combined_proba(model, texts, matcher=matcher, with_evidence=True, docs=docs, segments=segs)
     want = S.combined_proba(model, texts, matcher=matcher, with_evidence=True)
     assert np.array_equal(got[0], want[0]) and got[1] == want[1]
+
+
+# The split as first written (model/segments.py states the faster form matches the same).
+_PLAIN_SPLIT_RE = __import__("re").compile(
+    r"(?<=[.!?…])\s+|[;\n\r]+|[,–—-]\s+(?=(?:but|however|also|plus|and also|and then|though|"
+    r"но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b)",
+    __import__("re").IGNORECASE,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab .!?…;,–—-\n\r\t\u3000") + ["but", "Но", "а ещё", "к тому же", "also"])
+                | st.characters(), max_size=40).map("".join))
+def test_split_regex_as_first_written(text):
+    assert S._SPLIT_RE.split(text) == _PLAIN_SPLIT_RE.split(text)
+    assert S._SPLIT_KEEP_RE.split(text)[0::2] == _PLAIN_SPLIT_RE.split(text)
