@@ -83,8 +83,35 @@ def _morph():
 
 @lru_cache(maxsize=100_000)
 def _ru_lemma(word: str) -> str:
-    """pymorphy3's most likely normal form, with ё folded like the input."""
-    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+    """pymorphy3's most likely normal form, with ё folded like the input.
+
+    >>> _ru_lemma("курьеры"), _ru_lemma("стали")
+    ('курьер', 'стать')
+    """
+    return _most_likely_normal_form(_morph(), word).replace("ё", "е")
+
+
+def _most_likely_normal_form(morph, word: str) -> str:
+    """``morph.parse(word)[0].normal_form``, cheaper for a new word: ``parse`` ranks the
+    parses by P(tag | word), a look-up per parse (a third of its time); when every parse has
+    the same normal form the ranking cannot change it, and it is skipped. The loop is
+    ``MorphAnalyzer.parse``'s own (pymorphy3); without its ``_units``, ``parse`` itself."""
+    units = getattr(morph, "_units", None)
+    if units is None:  # pragma: no cover - another pymorphy3 layout
+        return morph.parse(word)[0].normal_form
+    parses: list = []
+    seen: set = set()
+    lower = word.lower()
+    for unit, is_terminal in units:
+        parses.extend(unit.parse(word, lower, seen))
+        if is_terminal and parses:
+            break
+    if not parses:  # pragma: no cover - pymorphy3 always guesses; keep its own error
+        return morph.parse(word)[0].normal_form
+    first = parses[0][2]
+    if morph.prob_estimator is None or all(p[2] == first for p in parses):
+        return first
+    return morph.prob_estimator.apply_to_parses(word, lower, parses)[0][2]
 
 
 def lemmatize_en(word: str) -> str:
