@@ -62,10 +62,9 @@ class _TextFeatures:
     def _char_grams(self, token: str) -> list[str]:
         lo, hi = self.char_ngrams
         padded = f"<{token}>"
-        grams = []
-        for n in range(lo, hi + 1):
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-        return grams
+        end = len(padded) + 1
+        # one comprehension, not a generator per n: this runs once per new word form
+        return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(end - n)]
 
     def _word_grams(self, tokens: Sequence[str]) -> list[str]:
         grams = list(tokens)
