@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback_classifier.errors import InputFileError, MissingColumnError
 from feedback_classifier.insights import DriversResult
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 # Table formats the drivers can be written as; "md" is one Markdown document with every part.
 OUT_FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl", "md")
@@ -44,12 +45,7 @@ def drivers_file(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
 ) -> DriversFileResult:
@@ -64,6 +60,7 @@ def drivers_file(
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
     complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
     table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -74,11 +71,10 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import read_table, resolve_column
+    from feedback_classifier.tableio import resolve_column
 
     out = _checked_out(out)
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                    encoding_errors=encoding_errors)
+    df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     if text_col is not None:
