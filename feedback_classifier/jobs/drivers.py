@@ -81,7 +81,9 @@ def drivers_file(
         df, model_taxonomy = _classify(df, data, text_col, model)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
-        _require_categories(df, categories_col, data)
+        _require_column(df, categories_col, data, fix=(
+            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
+            "to classify on the fly."))
     if polarity is not None:
         df, categories_col = _with_polarity(df, polarity, data)
     result = compute_drivers(
@@ -147,30 +149,23 @@ def _annotate(result, df, *, data, taxonomy, text_col, model, audit_sample, pola
 
 def _with_polarity(df, polarity: str, data):
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
-    from feedback_classifier.tableio import require_columns
 
-    try:
-        require_columns(df, [CATEGORY_SENTIMENT], source=data)
-    except MissingColumnError as exc:
-        raise MissingColumnError(
-            f"{exc} --polarity needs the polarity of each category: classify the comments with this version "
-            "(it adds category_sentiment), or pass --text-col COL to classify on the fly."
-        ) from None
+    _require_column(df, CATEGORY_SENTIMENT, data, fix=(
+        "--polarity needs the polarity of each category: classify the comments with this version "
+        "(it adds category_sentiment), or pass --text-col COL to classify on the fly."))
     column = f"categories ({polarity})"
     df = df.assign(**{column: categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=str(data))})
     return df, column
 
 
-def _require_categories(df, categories_col: str, data) -> None:
+def _require_column(df, column: str, data, *, fix: str) -> None:
+    """``require_columns``' one-line error, followed by ``fix``: how to get that column (it differs by column)."""
     from feedback_classifier.tableio import require_columns
 
     try:
-        require_columns(df, [categories_col], source=data)
+        require_columns(df, [column], source=data)
     except MissingColumnError as exc:
-        raise MissingColumnError(
-            f"{exc} Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
-            "to classify on the fly."
-        ) from None
+        raise MissingColumnError(f"{exc} {fix}") from None
 
 
 def _write_tables(result: DriversResult, out: Path) -> list[Path]:
