@@ -53,8 +53,10 @@ from threadpoolctl import threadpool_limits
 
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.model.decoding import _Decoding
+from feedback_classifier.model.dense_block import WordVectorBlock
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures
+from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
     _field,
     _labels_from_y,
@@ -124,6 +126,11 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         training texts by ``fit``; the fitted one is ``embedder_``.
     embedding_weight : float
         Scale of the embedding block relative to the unit-length tf-idf blocks.
+    word_vectors : float
+        Length of the word-table block (``dense_block.WordVectorBlock``: the SIF mean of the
+        comment's lemma vectors from the shipped en+ru word table) relative to the unit-length
+        word block; ``0`` leaves it out (as does an install without the table). It lends every
+        model the table's knowledge of words its training comments never used.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -157,6 +164,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         base_variants: tuple = (),
         embedder: Callable[[list[str]], np.ndarray] | None = None,
         embedding_weight: float = 1.0,
+        word_vectors: float = 1.0,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -176,6 +184,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.base_variants = base_variants
         self.embedder = embedder
         self.embedding_weight = embedding_weight
+        self.word_vectors = word_vectors
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -295,6 +304,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ).fit(docs)
         Xf = self.features_.transform(docs)
         self.n_text_features_ = Xf.shape[1]
+        self.dense_ = WordVectorBlock(self.word_vectors).fit() if self.word_vectors and word_table_path() else None
+        if self.dense_ is not None:
+            Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
         # the parameter stays as given
         adapt = getattr(self.embedder, "adapted", None)
@@ -404,11 +416,19 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ``(n_texts, n_classes)``."""
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
-        return self._scores(self.features_._parts(self._analyze(texts)), texts)
+        docs = self._analyze(texts)
+        return self._scores(self.features_._parts(docs), texts, docs)
 
-    def _scores(self, parts: _Parts, texts: Sequence[str]) -> np.ndarray:
+    def _scores(self, parts: _Parts, texts: Sequence[str], docs=None) -> np.ndarray:
+        """Decision scores; ``docs`` (the texts' analysis) saves analysing them again for the
+        word-table block."""
         n_text = self.n_text_features_
         S = self.features_.scores_from_parts(parts, self.coef_[:n_text]) + self.intercept_
+        dense = getattr(self, "dense_", None)
+        if dense is not None:
+            docs = docs if docs is not None else self._analyze(texts)
+            S += dense.transform(docs) @ self.coef_[n_text : n_text + dense.n_features]
+            n_text += dense.n_features
         if self.embedder_ is not None:
             S += self._embed(texts) @ self.coef_[n_text:]
         return S
@@ -463,6 +483,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         # models saved before these parameters existed: char n-grams of the tokens
         state.setdefault("char_source", "tokens")
         state.setdefault("char_weight", 1.0)
+        state.setdefault("word_vectors", 0.0)  # fitted before the word-table block
+        if "coef_" in state:
+            state.setdefault("dense_", None)
         if "coef_" in state:  # fitted before embedders could adapt to the training texts
             state.setdefault("embedder_", state.get("embedder"))
         super().__setstate__(state)

@@ -1,0 +1,80 @@
+"""Which FeedbackClassifier settings help on SemEval-2016 restaurants: dev reviews only.
+
+Every tuning decision of issue #17's accuracy work is made here, on the 80% of each
+training file's reviews that ``semeval_data.split_held_out`` leaves for development; the
+held-out 20% and the official test split are never read (``semeval.py --held-out`` reports
+them once settings are chosen). Each named setting is scored by repeated grouped 5-fold CV
+(``--repeats`` random review-to-fold assignments, seeds 1..N, the same for every setting)
+and compared with ``base`` (the settings given by ``--base``, default: the estimator's
+defaults) seed by seed: mean micro-F1, its sd over seeds, and the paired difference's mean
+and sd. A setting is kept only if it helps both languages.
+
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_levers.py --lang en ru
+--settings no_words words2 --repeats 3``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from semeval import load, shuffled_group_cv  # noqa: E402
+from semeval_data import split_held_out  # noqa: E402
+
+# each: the FeedbackClassifier parameters that differ from ``--base``
+SETTINGS = {
+    "base": {},
+    "no_words": {"word_vectors": 0.0},
+    "words05": {"word_vectors": 0.5},
+    "words2": {"word_vectors": 2.0},
+    "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
+    "C1": {"C": 1.0},
+    "C4": {"C": 4.0},
+    "no_stacking": {"stacking": False},
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
+    parser.add_argument("--settings", nargs="+", default=["no_words"], help=f"from {sorted(SETTINGS)}")
+    parser.add_argument("--base", default="{}", help="JSON of FeedbackClassifier parameters all settings share")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy("semeval-restaurants")
+    shared = json.loads(args.base)
+    for lang in args.lang:
+        texts, labels, groups = load(lang, taxonomy)
+        dev, _ = split_held_out(groups)  # the held-out reviews are never touched here
+        data = ([texts[i] for i in dev], [labels[i] for i in dev], groups[dev])
+        scores = {}
+        for name in ["base", *[s for s in args.settings if s != "base"]]:
+            params = {**shared, **SETTINGS[name]}
+            start = time.perf_counter()
+            with threadpool_limits(1):
+                scores[name] = np.array([
+                    100 * shuffled_group_cv(lambda: FeedbackClassifier(taxonomy=taxonomy, **params), *data,
+                                            taxonomy, args.folds, seed)
+                    for seed in range(1, args.repeats + 1)
+                ])
+            diff = scores[name] - scores["base"]
+            print(f"[{lang}] {name:14s} {scores[name].mean():6.2f} ± {scores[name].std(ddof=1):.2f}   "
+                  f"vs base {diff.mean():+.2f} ± {diff.std(ddof=1):.2f}   "
+                  f"({args.repeats} x {args.folds}-fold, {time.perf_counter() - start:.0f} s)  {params}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
