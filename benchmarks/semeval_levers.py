@@ -11,6 +11,12 @@ and sd. A setting is kept only if it helps both languages.
 
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_levers.py --lang en ru
 --settings no_words words2 --repeats 3``
+
+``--speed`` instead times ``predict_proba`` of the ``base`` model against each setting's,
+both trained on the dev reviews, on distinct texts (every dev and held-out sentence once,
+each word dropped with probability 0.12 in a second copy: no per-text cache can hit),
+fresh models from the model file format (caches cold) then warm, ``--runs`` interleaved
+runs: comments/s and the ratio to ``base`` in the same run.
 """
 
 from __future__ import annotations
@@ -38,11 +44,52 @@ SETTINGS = {
     "no_words": {"word_vectors": 0.0},
     "words05": {"word_vectors": 0.5},
     "words2": {"word_vectors": 2.0},
+    "words_max": {"word_vectors_pool": "mean+max"},
     "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
     "C1": {"C": 1.0},
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
 }
+
+
+def distinct_texts(texts, seed=0):
+    """The texts, plus a copy of each with every word dropped with probability 0.12."""
+    rng = np.random.default_rng(seed)
+    varied = [" ".join(w for w in t.split() if rng.random() > 0.12) for t in texts]
+    return list(dict.fromkeys([*texts, *varied]))
+
+
+def speed(lang, taxonomy, names, shared, runs):
+    """comments/s of predict_proba per setting (cold: a model just loaded; warm: again)."""
+    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+
+    texts, labels, groups = load(lang, taxonomy)
+    dev, _ = split_held_out(groups)
+    stream = distinct_texts(texts)
+    blobs = {}
+    for name in names:
+        params = {**shared, **SETTINGS[name]}
+        with threadpool_limits(1):
+            model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+                [texts[i] for i in dev], [labels[i] for i in dev], groups=groups[dev])
+        blobs[name] = state_to_bytes(model)
+    rates = {name: {"cold": [], "warm": []} for name in names}
+    for _ in range(runs):
+        for name in names:  # interleaved: load drift hits every setting alike
+            model = state_from_bytes(blobs[name])
+            model.predict_proba(["warm up"])
+            for kind in ("cold", "warm"):
+                start = time.perf_counter()
+                model.predict_proba(stream)
+                rates[name][kind].append(len(stream) / (time.perf_counter() - start))
+    for name in names:
+        line = []
+        for kind in ("cold", "warm"):
+            r = np.array(rates[name][kind])
+            ratio = r / np.array(rates["base"][kind])
+            line.append(f"{kind} {r.mean():,.0f}/s (x{ratio.mean():.3f}, {ratio.min():.3f}-{ratio.max():.3f})")
+        print(f"[{lang}] speed {name:14s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {runs} runs",
+              flush=True)
 
 
 def main(argv=None) -> int:
@@ -52,9 +99,15 @@ def main(argv=None) -> int:
     parser.add_argument("--base", default="{}", help="JSON of FeedbackClassifier parameters all settings share")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved timing runs with --speed")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     shared = json.loads(args.base)
+    if args.speed:
+        for lang in args.lang:
+            speed(lang, taxonomy, ["base", *[s for s in args.settings if s != "base"]], shared, args.runs)
+        return 0
     for lang in args.lang:
         texts, labels, groups = load(lang, taxonomy)
         dev, _ = split_held_out(groups)  # the held-out reviews are never touched here

@@ -38,8 +38,11 @@ class WordVectorBlock:
     [[1.41, 1.41, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]]
     """
 
-    def __init__(self, weight: float = 1.0):
+    def __init__(self, weight: float = 1.0, pool: str = "mean"):
+        if pool not in ("mean", "mean+max"):
+            raise ValueError(f"pool must be 'mean' or 'mean+max', got {pool!r}")
         self.weight = weight
+        self.pool = pool
 
     def fit(self, docs=None, table: WordTable | None = None) -> "WordVectorBlock":
         """Take the table's vectors and SIF weights (``docs`` are not needed: the table is fixed)."""
@@ -55,7 +58,7 @@ class WordVectorBlock:
 
     @property
     def n_features(self) -> int:
-        return int(self.vectors_.shape[1])
+        return int(self.vectors_.shape[1]) * (2 if self.pool == "mean+max" else 1)
 
     def _prepare(self) -> None:
         self._rows = {w: i for i, w in enumerate(self.words_)}
@@ -84,13 +87,27 @@ class WordVectorBlock:
         doc_of = np.repeat(np.arange(len(docs)), lens)[known]
         rows = rows[known]
         W = sp.csr_matrix((self.sif_[rows], (doc_of, rows)), shape=(len(docs), len(self.words_)))
-        E = np.asarray(W @ self._vectors32, dtype=np.float32)
-        norms = np.linalg.norm(E, axis=1, keepdims=True)
-        return E * (np.float32(self.weight) / np.where(norms > 0, norms, 1.0))
+        E = _unit(np.asarray(W @ self._vectors32, dtype=np.float32), self.weight)
+        if self.pool == "mean+max":
+            E = np.hstack([E, _unit(self._max_pool(rows, doc_of, len(docs)), self.weight)])
+        return E
+
+    def _max_pool(self, rows: np.ndarray, doc_of: np.ndarray, n_docs: int) -> np.ndarray:
+        """Each dimension's largest value over a doc's known words (zeros without any)."""
+        out = np.zeros((n_docs, self._vectors32.shape[1]), dtype=np.float32)
+        if len(rows):
+            starts = np.r_[0, np.flatnonzero(np.diff(doc_of)) + 1]
+            out[doc_of[starts]] = np.maximum.reduceat(self._vectors32[rows], starts, axis=0)
+        return out
 
     def __getstate__(self):
-        return {"weight": self.weight, "words_": self.words_, "vectors_": self.vectors_, "sif_": self.sif_}
+        return {"weight": self.weight, "pool": self.pool, "words_": self.words_, "vectors_": self.vectors_, "sif_": self.sif_}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._prepare()
+
+
+def _unit(E: np.ndarray, length: float) -> np.ndarray:
+    norms = np.linalg.norm(E, axis=1, keepdims=True)
+    return E * (np.float32(length) / np.where(norms > 0, norms, 1.0))

@@ -165,6 +165,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         embedder: Callable[[list[str]], np.ndarray] | None = None,
         embedding_weight: float = 1.0,
         word_vectors: float = 1.0,
+        word_vectors_pool: str = "mean",
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -185,6 +186,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.embedder = embedder
         self.embedding_weight = embedding_weight
         self.word_vectors = word_vectors
+        self.word_vectors_pool = word_vectors_pool
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -304,7 +306,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ).fit(docs)
         Xf = self.features_.transform(docs)
         self.n_text_features_ = Xf.shape[1]
-        self.dense_ = WordVectorBlock(self.word_vectors).fit() if self.word_vectors and word_table_path() else None
+        self.dense_ = WordVectorBlock(self.word_vectors, self.word_vectors_pool).fit() if self.word_vectors and word_table_path() else None
         if self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
