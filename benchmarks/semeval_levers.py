@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -45,11 +46,34 @@ SETTINGS = {
     "words05": {"word_vectors": 0.5},
     "words2": {"word_vectors": 2.0},
     "words_max": {"word_vectors_pool": "mean+max"},
+    "induce2": {"word_vectors_induce": 2},
+    "induce3_max": {"word_vectors_induce": 3, "word_vectors_pool": "mean+max"},
     "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
     "C1": {"C": 1.0},
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
 }
+
+
+def cv_score(params, data, taxonomy, folds, seed) -> float:
+    with threadpool_limits(1):
+        return 100 * shuffled_group_cv(lambda: FeedbackClassifier(taxonomy=taxonomy, **params), *data,
+                                       taxonomy, folds, seed)
+
+
+def cached(path, key, compute):
+    """``compute()``, remembered in the JSON file ``path`` (if given) under ``key``: the same
+    setting, seed and code need not be scored twice across runs (delete the file after a
+    code change)."""
+    if path is None:
+        return compute()
+    store = json.loads(path.read_text()) if path.exists() else {}
+    if repr(key) not in store:
+        store[repr(key)] = compute()
+        if path.exists():  # another run may have added entries meanwhile
+            store = {**json.loads(path.read_text()), repr(key): store[repr(key)]}
+        path.write_text(json.dumps(store, indent=0))
+    return store[repr(key)]
 
 
 def distinct_texts(texts, seed=0):
@@ -99,6 +123,8 @@ def main(argv=None) -> int:
     parser.add_argument("--base", default="{}", help="JSON of FeedbackClassifier parameters all settings share")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON file remembering scores per (language, setting, folds, seed)")
     parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
     parser.add_argument("--runs", type=int, default=3, help="interleaved timing runs with --speed")
     args = parser.parse_args(argv)
@@ -116,12 +142,11 @@ def main(argv=None) -> int:
         for name in ["base", *[s for s in args.settings if s != "base"]]:
             params = {**shared, **SETTINGS[name]}
             start = time.perf_counter()
-            with threadpool_limits(1):
-                scores[name] = np.array([
-                    100 * shuffled_group_cv(lambda: FeedbackClassifier(taxonomy=taxonomy, **params), *data,
-                                            taxonomy, args.folds, seed)
-                    for seed in range(1, args.repeats + 1)
-                ])
+            scores[name] = np.array([
+                cached(args.cache, (lang, repr(sorted(params.items())), args.folds, seed),
+                       lambda seed=seed: cv_score(params, data, taxonomy, args.folds, seed))
+                for seed in range(1, args.repeats + 1)
+            ])
             diff = scores[name] - scores["base"]
             print(f"[{lang}] {name:14s} {scores[name].mean():6.2f} ± {scores[name].std(ddof=1):.2f}   "
                   f"vs base {diff.mean():+.2f} ± {diff.std(ddof=1):.2f}   "

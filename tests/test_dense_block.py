@@ -72,3 +72,18 @@ def test_block_rows_are_unit_means_of_known_words_with_negations_folded():
 def test_unknown_pool_is_refused():
     with pytest.raises(ValueError, match="pool"):
         WordVectorBlock(pool="median")
+
+
+def test_induce_gives_missing_training_words_a_vector_from_their_contexts():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    vectors = rng.normal(size=(40, 4)).astype(np.float16)
+    table = WordTable(words, vectors, np.full(40, 1e-5))
+    # "zz" (not in the table) always appears with w1 and w2
+    docs = [["zz", "w1", "w2"]] * 3 + [[words[i], words[(i + 1) % 40]] for i in range(40)] * 2
+    block = WordVectorBlock(induce=2).fit(docs, table=table)
+    assert block.words_[-1] == "zz" and len(block.words_) == 41
+    zz = block.transform([["zz"]])[0]
+    assert np.linalg.norm(zz) == pytest.approx(1.0, abs=1e-3)
+    plain = WordVectorBlock().fit(docs, table=table)
+    assert not plain.transform([["zz"]]).any()  # without induce: unknown, a zero row

@@ -38,14 +38,16 @@ class WordVectorBlock:
     [[1.41, 1.41, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]]
     """
 
-    def __init__(self, weight: float = 1.0, pool: str = "mean"):
+    def __init__(self, weight: float = 1.0, pool: str = "mean", induce: int = 0):
         if pool not in ("mean", "mean+max"):
             raise ValueError(f"pool must be 'mean' or 'mean+max', got {pool!r}")
         self.weight = weight
         self.pool = pool
+        self.induce = induce
 
     def fit(self, docs=None, table: WordTable | None = None) -> "WordVectorBlock":
-        """Take the table's vectors and SIF weights (``docs`` are not needed: the table is fixed)."""
+        """Take the table's vectors and SIF weights; with ``induce`` > 0, also give the words of
+        ``docs`` missing from the table (in at least ``induce`` docs) a vector from their contexts."""
         table = table if table is not None else load_word_table()
         if table is None:
             raise ValueError("this install has no word table (models/word_table.npz)")
@@ -54,7 +56,43 @@ class WordVectorBlock:
         self.vectors_ = np.asarray(table.vectors, dtype=np.float16)
         self.sif_ = np.asarray(table.weights, dtype=np.float32)
         self._prepare()
+        if self.induce and docs:
+            self._induce(docs)
         return self
+
+    def _induce(self, docs) -> None:
+        """A la carte vectors (Khodak et al. 2018): a missing word's vector is ``A`` times the mean
+        of its contexts' table vectors, ``A`` fitted (ridge) so that it maps the table's own words'
+        context means to their vectors. Domain words a generic table lacks ("waiter", "официант")
+        then sit near the words they are used with; only the training texts are read, no labels."""
+        n_known = len(self.words_)
+        vocab: dict[str, int] = {}
+        pairs = []  # (doc, word id) of distinct words per doc
+        for d, tokens in enumerate(docs):
+            for tok in set(tokens):
+                row = self._row(tok)
+                key = self.words_[row] if row >= 0 else tok
+                pairs.append((d, vocab.setdefault(key, len(vocab))))
+        ctx = self._mean(docs, unit=False)  # (n_docs, dims) SIF sums of the table's words
+        d_idx, w_idx = np.array(pairs, dtype=np.int64).T if pairs else (np.zeros(0, int), np.zeros(0, int))
+        M = sp.csr_matrix((np.ones(len(pairs), np.float32), (w_idx, d_idx)), shape=(len(vocab), len(docs)))
+        df = np.asarray(M.sum(axis=1)).ravel()
+        U = np.asarray(M @ ctx) / np.maximum(df, 1)[:, None]
+        names = sorted(vocab, key=vocab.get)
+        rows = np.array([self._rows.get(w, -1) for w in names])
+        train = (rows >= 0) & (df >= self.induce)
+        new = (rows < 0) & (df >= self.induce) & np.array(["_" not in w for w in names])
+        if train.sum() < 2 * ctx.shape[1] or not new.any():
+            return
+        X, Y = U[train], self._vectors32[rows[train]]
+        A = np.linalg.solve(X.T @ X + np.eye(X.shape[1]) * len(X) * 1e-3, X.T @ Y)
+        V = _unit(U[new] @ A, 1.0)
+        self.words_ = self.words_ + [names[i] for i in np.flatnonzero(new)]
+        self.vectors_ = np.vstack([self.vectors_, V.astype(np.float16)])
+        # unseen in the table's corpus: rare, so a near-full SIF weight
+        self.sif_ = np.r_[self.sif_, np.full(int(new.sum()), self.sif_.max(), dtype=np.float32)]
+        self._prepare()
+        assert len(self.words_) == len(self.vectors_) >= n_known
 
     @property
     def n_features(self) -> int:
@@ -76,6 +114,9 @@ class WordVectorBlock:
 
     def transform(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
         """The block's rows for token lists (float32)."""
+        return self._mean(docs, unit=True)
+
+    def _mean(self, docs: Sequence[Sequence[str]], unit: bool) -> np.ndarray:
         cache, row_of = self._cache, self._row
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         rows = np.fromiter(
@@ -87,7 +128,10 @@ class WordVectorBlock:
         doc_of = np.repeat(np.arange(len(docs)), lens)[known]
         rows = rows[known]
         W = sp.csr_matrix((self.sif_[rows], (doc_of, rows)), shape=(len(docs), len(self.words_)))
-        E = _unit(np.asarray(W @ self._vectors32, dtype=np.float32), self.weight)
+        E = np.asarray(W @ self._vectors32, dtype=np.float32)
+        if not unit:
+            return E
+        E = _unit(E, self.weight)
         if self.pool == "mean+max":
             E = np.hstack([E, _unit(self._max_pool(rows, doc_of, len(docs)), self.weight)])
         return E
@@ -101,7 +145,7 @@ class WordVectorBlock:
         return out
 
     def __getstate__(self):
-        return {"weight": self.weight, "pool": self.pool, "words_": self.words_, "vectors_": self.vectors_, "sif_": self.sif_}
+        return {"weight": self.weight, "pool": self.pool, "induce": self.induce, "words_": self.words_, "vectors_": self.vectors_, "sif_": self.sif_}
 
     def __setstate__(self, state):
         self.__dict__.update(state)

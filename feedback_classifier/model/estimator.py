@@ -10,7 +10,9 @@ two-level taxonomy. How it decides, and why:
   forms keep what lemmatisation folds away (Russian case endings, aspect, diminutives,
   adverbs vs adjectives). Character n-grams are computed once per distinct word and
   cached, so prediction costs a few dict look-ups per word instead of sklearn's
-  per-document char analyzer.
+  per-document char analyzer. Next to them, by default, a small dense block
+  (``dense_block.WordVectorBlock``, ``word_vectors``): the SIF mean of the comment's lemma
+  vectors from the shipped en+ru word table, which knows words no training comment used.
 * **One linear model per category**, parents and full paths alike. A parent's positives
   are every comment labelled with the parent or any of its children, so parent-only
   training labels (``("price", None)``) are used, not dropped: positives for the
@@ -166,6 +168,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         embedding_weight: float = 1.0,
         word_vectors: float = 1.0,
         word_vectors_pool: str = "mean",
+        word_vectors_induce: int = 0,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -187,6 +190,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.embedding_weight = embedding_weight
         self.word_vectors = word_vectors
         self.word_vectors_pool = word_vectors_pool
+        self.word_vectors_induce = word_vectors_induce
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -306,7 +310,10 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ).fit(docs)
         Xf = self.features_.transform(docs)
         self.n_text_features_ = Xf.shape[1]
-        self.dense_ = WordVectorBlock(self.word_vectors, self.word_vectors_pool).fit() if self.word_vectors and word_table_path() else None
+        self.dense_ = None
+        if self.word_vectors and word_table_path() is not None:
+            block = WordVectorBlock(self.word_vectors, self.word_vectors_pool, self.word_vectors_induce)
+            self.dense_ = block.fit(docs)
         if self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
