@@ -145,9 +145,12 @@ class WordVectorBlock:
         return out
 
     def __getstate__(self):
-        return {"weight": self.weight, "pool": self.pool, "induce": self.induce, "words_": self.words_, "vectors_": self.vectors_, "sif_": self.sif_}
+        # the caches are rebuilt by _prepare; the table copy is what makes a model file self-contained
+        keys = ("weight", "pool", "induce", "words_", "vectors_", "sif_")
+        return {k: self.__dict__[k] for k in keys}
 
     def __setstate__(self, state):
+        state.setdefault("induce", 0)
         self.__dict__.update(state)
         self._prepare()
 
