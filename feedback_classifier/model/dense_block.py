@@ -16,6 +16,7 @@ sparse x dense product per batch: a few percent of the tf-idf model's time.
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -117,17 +118,24 @@ class WordVectorBlock:
         return self._mean(docs, unit=True)
 
     def _mean(self, docs: Sequence[Sequence[str]], unit: bool) -> np.ndarray:
-        cache, row_of = self._cache, self._row
+        # the batch's distinct tokens get an index each (one C-level dict look-up per token);
+        # only those are looked up in the table, through the per-token cache
+        local: defaultdict = defaultdict()
+        local.default_factory = local.__len__
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        rows = np.fromiter(
-            (r if r is not None else row_of(t) for t in itertools.chain.from_iterable(docs)
-             for r in (cache.get(t),)),
-            dtype=np.int64, count=int(lens.sum()),
-        )
+        idx = np.fromiter(map(local.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int64,
+                          count=int(lens.sum()))
+        cache, row_of = self._cache, self._row
+        distinct_rows = np.fromiter((cache[t] if t in cache else row_of(t) for t in local), dtype=np.int64,
+                                    count=len(local))
+        rows = distinct_rows[idx]
         known = rows >= 0
         doc_of = np.repeat(np.arange(len(docs)), lens)[known]
         rows = rows[known]
-        W = sp.csr_matrix((self.sif_[rows], (doc_of, rows)), shape=(len(docs), len(self.words_)))
+        # doc_of is sorted: the CSR arrays directly (a repeated word is two entries, which the
+        # product sums), no COO sort
+        indptr = np.r_[0, np.cumsum(np.bincount(doc_of, minlength=len(docs)))]
+        W = sp.csr_matrix((self.sif_[rows], rows, indptr), shape=(len(docs), len(self.words_)))
         E = np.asarray(W @ self._vectors32, dtype=np.float32)
         if not unit:
             return E
