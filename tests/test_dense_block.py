@@ -87,3 +87,12 @@ def test_induce_gives_missing_training_words_a_vector_from_their_contexts():
     assert np.linalg.norm(zz) == pytest.approx(1.0, abs=1e-3)
     plain = WordVectorBlock().fit(docs, table=table)
     assert not plain.transform([["zz"]]).any()  # without induce: unknown, a zero row
+
+
+@needs_table
+def test_scores_without_the_analysis_analyse_again_and_agree():
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2).fit(TEXTS, LABELS)
+    texts = ["courier late", "дорого и долго", ""]
+    docs = clf._analyze(texts)
+    parts = clf.features_._parts(docs)
+    np.testing.assert_array_equal(clf._scores(parts, texts), clf._scores(parts, texts, docs))

@@ -85,8 +85,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
             K = vocab_keywords.clear(model.features_._parts(model._analyze(texts)).Xw)
     elif vocab_keywords is not None:
         # one analysis and feature pass for the probabilities and the keyword hits
-        parts = model.features_._parts(model._analyze(texts))
-        P = model._calibrate(np.asarray(model._scores(parts, texts), dtype=np.float64))
+        docs = model._analyze(texts)
+        parts = model.features_._parts(docs)
+        P = model._calibrate(np.asarray(model._scores(parts, texts, docs), dtype=np.float64))
         K = vocab_keywords.clear(parts.Xw)
     else:
         P = model.predict_proba(texts)
