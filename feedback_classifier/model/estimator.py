@@ -231,6 +231,8 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
                 if not np.isfinite(arr).all():
                     raise ValueError("Input X contains NaN or infinity.")
             n_fields = arr.shape[1]
+            if n_fields == 0:  # no text at all (scikit-learn's wording)
+                raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
             if fitting:
                 self.n_features_in_ = n_fields
             elif getattr(self, "n_features_in_", None) not in (None, n_fields):
