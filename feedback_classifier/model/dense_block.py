@@ -16,7 +16,6 @@ sparse x dense product per batch: a few percent of the tf-idf model's time.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -102,33 +101,20 @@ class WordVectorBlock:
     def _prepare(self) -> None:
         self._rows = {w: i for i, w in enumerate(self.words_)}
         self._vectors32 = self.vectors_.astype(np.float32)
-        self._cache: dict[str, int] = {}
+        self._cache = _RowCache(self._rows)
 
     def _row(self, tok: str) -> int:
-        row = self._rows.get(tok, -1)
-        if row < 0 and "_" in tok:  # "not_tasty", "не_вкусный": the topic is the word's
-            row = self._rows.get(tok.split("_", 1)[1], -1)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[tok] = row
-        return row
+        return self._cache[tok]
 
     def transform(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
         """The block's rows for token lists (float32)."""
         return self._mean(docs, unit=True)
 
     def _mean(self, docs: Sequence[Sequence[str]], unit: bool) -> np.ndarray:
-        # the batch's distinct tokens get an index each (one C-level dict look-up per token);
-        # only those are looked up in the table, through the per-token cache
-        local: defaultdict = defaultdict()
-        local.default_factory = local.__len__
+        # one C-level dict look-up per token; a token not seen before is resolved by __missing__
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        idx = np.fromiter(map(local.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int64,
-                          count=int(lens.sum()))
-        cache, row_of = self._cache, self._row
-        distinct_rows = np.fromiter((cache[t] if t in cache else row_of(t) for t in local), dtype=np.int64,
-                                    count=len(local))
-        rows = distinct_rows[idx]
+        rows = np.fromiter(map(self._cache.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int64,
+                           count=int(lens.sum()))
         known = rows >= 0
         doc_of = np.repeat(np.arange(len(docs)), lens)[known]
         rows = rows[known]
@@ -161,6 +147,23 @@ class WordVectorBlock:
         state.setdefault("induce", 0)
         self.__dict__.update(state)
         self._prepare()
+
+
+class _RowCache(dict):
+    """token -> table row (-1: not in the table), filled at first sight of a token."""
+
+    def __init__(self, rows: dict[str, int]):
+        super().__init__()
+        self.rows = rows
+
+    def __missing__(self, tok: str) -> int:
+        row = self.rows.get(tok, -1)
+        if row < 0 and "_" in tok:  # "not_tasty", "не_вкусный": the topic is the word's
+            row = self.rows.get(tok.split("_", 1)[1], -1)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[tok] = row
+        return row
 
 
 def _unit(E: np.ndarray, length: float) -> np.ndarray:
