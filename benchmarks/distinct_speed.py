@@ -198,15 +198,13 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
 def _parts_analysis(batch, whole, segs):
     """What ``model/segments.py`` does for the parts: runs of the comments' analysis, the parts
     of comments analysed whole analysed alone."""
-    spans, other_texts, other_at = [], [], []
-    for seg, marks, first in zip(segs, whole.marks, whole.chunk_starts.tolist()):
-        if seg.parts and marks is None:
-            other_at.extend(range(len(spans) + len(other_texts), len(spans) + len(other_texts) + len(seg.parts)))
-            other_texts.extend(seg.parts)
-        elif seg.parts:
-            spans.extend((first + marks[k], first + marks[k + 1]) for k in seg.keep)
+    counts = np.array([len(s.parts) for s in segs], dtype=np.int64)
+    alone = np.flatnonzero((counts > 0) & (whole.pieces[1] == 0))
+    other_texts = [p for i in alone.tolist() for p in segs[i].parts]
+    firsts = np.cumsum(counts) - counts
+    other_at = np.concatenate([np.arange(firsts[i], firsts[i] + counts[i]) for i in alone] or [np.zeros(0, int)])
     others = batch.analyse(other_texts) if other_texts else None
-    return batch.parts_of(whole, np.array(spans, dtype=np.int64), others, np.array(other_at, dtype=np.int64))
+    return batch.parts_of(whole, others, other_at)
 
 
 def main(argv: list[str] | None = None) -> None:

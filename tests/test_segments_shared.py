@@ -35,13 +35,9 @@ def _check_analysis(texts):
     segs = S.segment_texts(texts)
     whole, ref = batch.analyse(texts, pieces=[s.pieces for s in segs]), batch.analyse(texts)
     assert [(list(d), d.surface) for d in whole.docs(punct=True)] == [(list(d), d.surface) for d in ref.docs(punct=True)]
-    spans, parts = [], []
-    for seg, marks, first in zip(segs, whole.marks, whole.chunk_starts.tolist()):
-        if marks is not None:
-            spans += [(first + marks[k], first + marks[k + 1]) for k in seg.keep]
-            parts += seg.parts
+    parts = [p for seg, n in zip(segs, whole.pieces[1].tolist()) if n for p in seg.parts]
     if parts:
-        got = batch.parts_of(whole, np.array(spans)).docs(punct=True)
+        got = batch.parts_of(whole).docs(punct=True)
         want = batch.analyse(parts).docs(punct=True)
         assert [(list(d), d.surface) for d in got] == [(list(d), d.surface) for d in want]
     return len(parts)
@@ -74,10 +70,11 @@ def test_parts_probabilities_identical(model):
     segs = S.segment_texts(texts)
     batch = batch_analyzer_for(model.analyzer_)
     analysed = batch.analyse(texts, pieces=[s.pieces for s in segs])
-    assert sum(m is not None for m in analysed.marks) > 100
+    assert (analysed.pieces[1] > 0).sum() > 100
     docs = LazyDocs(analysed, punct=False, surface=model.features_.char_surface_)
     seg_texts = [p for s in segs for p in s.parts]
-    assert np.array_equal(S._parts_proba(model, segs, seg_texts, docs), model.predict_proba(seg_texts))
+    counts = np.array([len(s.parts) for s in segs])
+    assert np.array_equal(S._parts_proba(model, segs, seg_texts, counts, docs), model.predict_proba(seg_texts))
     matcher = S.uses_parts(model).matcher
     got = S.combined_proba(model, texts, matcher=matcher, with_evidence=True, docs=docs, segments=segs)
     want = S.combined_proba(model, texts, matcher=matcher, with_evidence=True)

@@ -68,9 +68,10 @@ class Analysed(NamedTuple):
     chunk_starts: np.ndarray
     chunk_ids: np.ndarray  # each surface word's id in the analyzer's chunk table
     source: Any  # the BatchAnalyzer (its ``token_id`` registers a token string)
-    # per comment analysed piece by piece (``analyse(pieces=...)``): its pieces' chunk offsets
-    # ``[0, end of piece 0, end of piece 1, ...]`` relative to its first chunk, else None
-    marks: Any = None
+    # with ``analyse(pieces=...)``: ``(spans, counts)``, the given pieces' runs of ``chunks``
+    # (rows ``(first, end)``, comment after comment) and the number of them per comment (0 for a
+    # comment analysed whole: its pieces' words cannot be told from its own)
+    pieces: Any = None
 
     @property
     def n_docs(self) -> int:
@@ -83,7 +84,7 @@ class Analysed(NamedTuple):
         cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
         return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
                         self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
-                        None if self.marks is None else self.marks[a:b])
+                        _slice_pieces(self.pieces, a, b, cs))
 
     def doc(self, i: int, punct: bool, surface: bool = True):
         """Comment ``i``'s tokens, as one item of :meth:`docs`."""
@@ -280,16 +281,17 @@ class BatchAnalyzer:
     def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
-        ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of the
-        text's pieces, with only whitespace outside them (the caller makes sure); such a text is normalised piece by
-        piece where that provably gives its normalised text's words (see :func:`_piecewise`),
-        and ``marks`` then tells where each piece's words start, so that the pieces' own
-        analyses come from this one (:meth:`parts_of`).
+        ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of some
+        pieces of the text, in order, each starting and ending next to whitespace or the text's
+        edge (the caller makes sure); such a text is normalised piece by piece (and the text
+        between them) where that provably gives its normalised text's words (see
+        :func:`_piecewise`), and ``pieces`` of the result tells each piece's words, so that the
+        pieces' own analyses come from this one (:meth:`parts_of`).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
-        >>> a = b.analyse(["Late again. Rude staff", "Late again; rude"], pieces=[[(0, 11), (12, 22)], None])
-        >>> a.marks
-        [[0, 2, 4], None]
+        >>> a = b.analyse(["Late again. Ok. Rude staff", "Late again; rude"], pieces=[[(0, 11), (16, 26)], None])
+        >>> a.pieces[0].tolist(), a.pieces[1].tolist()
+        ([[0, 2], [3, 5]], [2, 0])
         """
         if lang is not None:
             check_lang(lang)
@@ -304,13 +306,17 @@ class BatchAnalyzer:
         if pieces is None or lang != self.lang:  # parts are analysed in the default language
             splits = [premask(t).split() for t in texts]
         else:
-            splits, marks = _split_pieces(texts, pieces)
+            splits, rel, counts = _split_pieces(texts, pieces)
         chunks = list(itertools.chain.from_iterable(splits))
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
                            count=len(chunks))
         for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
             cids[k] = self._chunk(chunks[k], lang)
+        if pieces is not None and lang == self.lang:
+            counts = np.asarray(counts, dtype=np.int64)
+            spans = np.asarray(rel, dtype=np.int64).reshape(-1, 2) + np.repeat(chunk_starts[:-1], counts)[:, None]
+            marks = (spans, counts)
         return self._of_chunks(chunks, chunk_starts, cids, marks)
 
     def _of_chunks(self, chunks: list, chunk_starts: np.ndarray, cids: np.ndarray, marks=None) -> Analysed:
@@ -321,48 +327,40 @@ class BatchAnalyzer:
         ids, starts, punct = self._outputs(entries, entry_starts)
         return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks)
 
-    def parts_of(self, analysed: Analysed, spans: np.ndarray, others: Analysed | None = None,
+    def parts_of(self, analysed: Analysed, others: Analysed | None = None,
                  other_at: np.ndarray | None = None) -> Analysed | None:
-        """The analysis of comments that are runs of ``analysed``'s surface words: row ``k`` of
-        ``spans`` is (first chunk, end chunk) over its flat ``chunks``. The analyser walks a
-        comment's chunks alone (negation never crosses comments), so this is exactly the
-        analysis of those texts (words from :meth:`analyse` with ``pieces``). ``others``: more
-        comments analysed separately, placed at rows ``other_at`` of the result. None when the
-        tables were rebuilt since (the ids no longer match).
+        """The analysis of the pieces given to :meth:`analyse` (``analysed.pieces``), each a run
+        of its comment's chunks. The analyser walks a comment's chunks alone (negation never
+        crosses comments), so this is exactly the analysis of the pieces' texts. ``others``:
+        more comments analysed separately, placed at rows ``other_at`` of the result. None when
+        the tables were rebuilt since (the ids no longer match).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
         >>> a = b.analyse(["Not late. Good food"], pieces=[[(0, 9), (10, 19)]])
-        >>> [list(d) for d in b.parts_of(a, np.array([[0, 2], [2, 4]])).docs(punct=False)]
+        >>> [list(d) for d in b.parts_of(a).docs(punct=False)]
         [['not', 'not_late'], ['good', 'food']]
         """
-        spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        spans = analysed.pieces[0]
         lens = spans[:, 1] - spans[:, 0]
-        cids = analysed.chunk_ids[_ranges(spans[:, 0], lens)]
-        whole = analysed.chunks
-        if others is None or not others.n_docs:
-            chunks = list(itertools.chain.from_iterable([whole[a:b] for a, b in spans.tolist()]))
-        else:
+        at = _ranges(spans[:, 0], lens)
+        pool, cids = analysed.chunks, analysed.chunk_ids[at]
+        if others is not None and others.n_docs:
             if others.strings is not analysed.strings:
                 return None
             rows = np.zeros(len(spans) + others.n_docs, dtype=bool)
             rows[other_at] = True
-            o_bounds = others.chunk_starts.tolist()
             all_lens = np.zeros(len(rows), dtype=np.int64)
             all_lens[~rows], all_lens[rows] = lens, np.diff(others.chunk_starts)
             mine = np.repeat(~rows, all_lens)
-            merged = np.empty(len(mine), dtype=np.int64)
-            merged[mine], merged[~mine] = cids, others.chunk_ids
-            runs = iter(spans.tolist()), iter(zip(o_bounds, o_bounds[1:]))
-            pieces = []
-            for other in rows.tolist():
-                a, b = next(runs[1]) if other else next(runs[0])
-                pieces.append(others.chunks[a:b] if other else whole[a:b])
-            chunks = list(itertools.chain.from_iterable(pieces))
-            cids, lens = merged, all_lens
+            merged_at, merged = np.empty(len(mine), dtype=np.int64), np.empty(len(mine), dtype=np.int64)
+            merged_at[mine], merged[mine] = at, cids
+            merged_at[~mine] = len(pool) + np.arange(len(others.chunks))
+            merged[~mine] = others.chunk_ids
+            pool, at, cids, lens = pool + others.chunks, merged_at, merged, all_lens
         with self._lock:
             if analysed.strings is not self.strings:
                 return None
-            return self._of_chunks(chunks, np.r_[0, np.cumsum(lens)], cids)
+            return self._of_chunks(_Chunks(pool, at), np.r_[0, np.cumsum(lens)], cids)
 
     def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
         """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
@@ -439,27 +437,38 @@ def _piecewise(text: str) -> bool:
     return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
-def _split_pieces(texts: list, pieces: list) -> tuple[list, list]:
-    """Each text's words after ``premask`` and, for texts normalised piece by piece, the word
-    offsets of the pieces (see :meth:`BatchAnalyzer.analyse`)."""
-    splits, marks = [], []
+def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
+    """Each text's words after ``premask``, the given pieces' word offsets (relative to the
+    text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
+    splits, rel, counts = [], [], []
     for text, spans in zip(texts, pieces):
         words = None if spans is None else _piece_words(text, spans)
         if words is None:
             splits.append(premask(text).split())
-            marks.append(None)
+            counts.append(0)
             continue
-        splits.append(list(itertools.chain.from_iterable(words)))
-        marks.append([0, *itertools.accumulate(map(len, words))])
-    return splits, marks
+        flat: list = []
+        for k, own in enumerate(words):
+            if k % 2:  # a piece (between the runs of text around the pieces)
+                rel.append(len(flat))
+                rel.append(len(flat) + len(own))
+            flat += own
+        splits.append(flat)
+        counts.append(len(spans))
+    return splits, rel, counts
 
 
 def _piece_words(text: str, spans: list) -> list | None:
-    """The words of ``premask`` of each piece ``text[a:b]`` (``spans``: their ``(a, b)``; the
-    caller makes sure only whitespace is outside them), whose concatenation is the words of
-    ``premask(text)``; None when that is not provably so (:func:`_piecewise`)."""
+    """The words of ``premask`` of the text before the first piece, the first piece, the text
+    up to the next piece, ... the text after the last one (``spans``: the pieces' ``(a, b)``),
+    whose concatenation is the words of ``premask(text)``; None when that is not provably so
+    (:func:`_piecewise`)."""
     if not _piecewise(text):
         return None
+    cuts = [0]
+    for a, b in spans:
+        cuts += (a, b)
+    cuts.append(len(text))
     # Common case: premask only lower-cases (and maybe masks numbers): one pass over the whole
     # text, cut at the same offsets (each character maps to one, so offsets are kept).
     s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
@@ -468,11 +477,37 @@ def _piece_words(text: str, spans: list) -> list | None:
         s = s.replace("ё", "е")
     if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
             or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))):
-        return [premask(text[a:b]).split() for a, b in spans]
+        return [premask(text[a:b]).split() for a, b in zip(cuts, cuts[1:])]
     if _DIGIT_RE.search(s):
         sub = _NUM_RE.sub
-        return [sub(" _num_ ", s[a:b]).split() for a, b in spans]
-    return [s[a:b].split() for a, b in spans]
+        return [sub(" _num_ ", s[a:b]).split() for a, b in zip(cuts, cuts[1:])]
+    return [s[a:b].split() for a, b in zip(cuts, cuts[1:])]
+
+
+class _Chunks(Sequence):
+    """``[pool[k] for k in at]``, read only where needed (the parts' words, read by index
+    mostly for their first sight; a list of them all would cost more than their analysis)."""
+
+    def __init__(self, pool: list, at: np.ndarray):
+        self.pool, self.at = pool, at
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            pool = self.pool
+            return [pool[k] for k in self.at[i].tolist()]
+        return self.pool[int(self.at[i])]
+
+
+def _slice_pieces(pieces, a: int, b: int, chunk_offset: int):
+    """``Analysed.pieces`` of comments ``a`` to ``b - 1``."""
+    if pieces is None:
+        return None
+    spans, counts = pieces
+    first = np.r_[0, np.cumsum(counts)]
+    return spans[first[a] : first[b]] - chunk_offset, counts[a:b]
 
 
 def _negated(kind: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

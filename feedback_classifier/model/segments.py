@@ -15,6 +15,7 @@ the model clearly disagrees (``KEYWORD_MIN_RATIO``).
 
 from __future__ import annotations
 
+import itertools
 import re
 import weakref
 from collections.abc import Sequence
@@ -63,9 +64,9 @@ def split_segments(text: str) -> list[str]:
 
 
 class Segments(NamedTuple):
-    """A comment's parts (:func:`split_segments`), the ``(start, end)`` offsets of the pieces the
-    split cut it into when all separators are whitespace (else None), and which pieces the parts
-    are (a piece of one word is no part)."""
+    """A comment's parts (:func:`split_segments`); when all separators are whitespace, the
+    ``(start, end)`` offsets of the parts in the comment, before stripping (else None); and
+    which of the split's pieces the parts are (a piece of one word is no part)."""
 
     parts: list
     pieces: list | None
@@ -79,8 +80,8 @@ def segment_texts(texts: Sequence) -> list[Segments]:
 
     >>> segment_texts(["Late again. Rude staff, but the food was good", "Fine"])
     [Segments(parts=['Late again.', 'Rude staff', 'but the food was good'], pieces=None, keep=[0, 1, 2]), Segments(parts=[], pieces=None, keep=[])]
-    >>> segment_texts(["Late again. Rude staff"])[0].pieces
-    [(0, 11), (12, 22)]
+    >>> segment_texts(["Late again. Ok. Rude staff"])[0].pieces
+    [(0, 11), (16, 26)]
     """
     return [_segments(t) for t in texts]
 
@@ -99,11 +100,8 @@ def _segments(text) -> Segments:
         return Segments([], None, [])
     if not all(sep.isspace() for sep in bits[1::2]):
         return Segments(parts, None, keep)
-    spans, at = [], 0
-    for k in range(0, len(bits), 2):
-        spans.append((at, at + len(bits[k])))
-        at += len(bits[k]) + (len(bits[k + 1]) if k + 1 < len(bits) else 0)
-    return Segments(parts, spans, keep)
+    starts = [0, *itertools.accumulate(map(len, bits))][0::2]
+    return Segments(parts, [(starts[k], starts[k] + len(bits[2 * k])) for k in keep], keep)
 
 
 def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5,
@@ -188,7 +186,7 @@ def _score_parts(model, segments: list[Segments], P: np.ndarray, with_evidence: 
             counts[i] = len(seg.parts)
     if not seg_texts:
         return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
-    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float) * PART_WEIGHT
+    Ps = np.asarray(_parts_proba(model, segments, seg_texts, counts, docs), dtype=float) * PART_WEIGHT
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[owners]
@@ -205,35 +203,36 @@ def _score_parts(model, segments: list[Segments], P: np.ndarray, with_evidence: 
     return seg_texts, best_part
 
 
-def _parts_proba(model, segments: list[Segments], seg_texts: list[str], docs) -> np.ndarray:
-    """``model.predict_proba(seg_texts)``; its analysis taken from the comments' own (``docs``)
-    for comments analysed piece by piece (``Analysed.marks``): a part's words are then a run of
-    its comment's words, and the analysis of a run is that of the part's text."""
+def _parts_proba(model, segments: list[Segments], seg_texts: list[str], counts: np.ndarray, docs) -> np.ndarray:
+    """``model.predict_proba(seg_texts)`` (``counts``: parts per comment); the analysis taken
+    from the comments' own (``docs``) for comments analysed piece by piece
+    (``Analysed.pieces``): a part's words are then a run of its comment's words, and the
+    analysis of a run is that of the part's text."""
     from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
 
     analysed = getattr(docs, "analysed", None)
-    if (analysed is None or analysed.marks is None or docs.punct or not hasattr(model, "_proba_of_docs")
+    if (analysed is None or analysed.pieces is None or docs.punct or not hasattr(model, "_proba_of_docs")
             or docs.surface != getattr(model.features_, "char_surface_", False)
             or batch_analyzer_for(model.analyzer_) is not analysed.source):
         return model.predict_proba(seg_texts)
-    spans: list[tuple[int, int]] = []
-    other_texts: list[str] = []
-    other_at: list[int] = []
-    firsts = analysed.chunk_starts.tolist()
-    for seg, marks, first in zip(segments, analysed.marks, firsts):
-        if not seg.parts:
-            continue
-        if marks is None:  # analysed whole (its text may not split cleanly): its parts alone
-            other_at.extend(range(len(spans) + len(other_texts), len(spans) + len(other_texts) + len(seg.parts)))
-            other_texts.extend(seg.parts)
-        else:
-            spans.extend((first + marks[k], first + marks[k + 1]) for k in seg.keep)
+    read = analysed.pieces[1]
+    if not np.array_equal(read[read > 0], counts[read > 0]):  # not this call's parts
+        return model.predict_proba(seg_texts)
+    alone = np.flatnonzero((counts > 0) & (read == 0))  # analysed whole: their parts alone
+    other_texts = [part for i in alone.tolist() for part in segments[i].parts]
     source = analysed.source
     others = source.analyse(other_texts) if other_texts else None
-    found = source.parts_of(analysed, np.array(spans, dtype=np.int64), others, np.array(other_at, dtype=np.int64))
+    other_at = _ranges((np.cumsum(counts) - counts)[alone], counts[alone])
+    found = source.parts_of(analysed, others, other_at)
     if found is None:  # the analyzer's tables were rebuilt meanwhile
         return model.predict_proba(seg_texts)
     return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
