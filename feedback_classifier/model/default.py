@@ -40,6 +40,7 @@ DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1}
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
 _build_notices: list = []
+_key_memo: list[str] = []
 
 
 def notify_on_build(callback) -> None:
@@ -80,8 +81,10 @@ def default_model_key() -> str:
     >>> len(default_model_key())
     16
     """
+    if _key_memo:  # the sources and versions it hashes do not change while a process runs
+        return _key_memo[0]
     from feedback_classifier import __version__
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy_path
 
     digest = hashlib.sha256()
     for part in (
@@ -92,16 +95,18 @@ def default_model_key() -> str:
         _version("joblib"),
         _version("pymorphy3"),
         _version("spacy-lookups-data"),
-        load_taxonomy(DEFAULT_TAXONOMY).hash,
     ):
         digest.update(part.encode() + b"\0")
+    # The taxonomy file's bytes, not its parsed hash: parsing the YAML costs ~0.1 s of every start.
+    digest.update(bundled_taxonomy_path(DEFAULT_TAXONOMY).read_bytes())
     digest.update(EXAMPLES_FILE.read_bytes())
     # The package version alone misses edits made in a source checkout, and a stale
     # model from older code can be incompatible with the current one.
     for package in ("model", "lang"):
         for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
             digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
+    _key_memo.append(digest.hexdigest()[:16])
+    return _key_memo[0]
 
 
 def default_model_path() -> Path:
@@ -178,7 +183,7 @@ def default_model():
     >>> ("delivery", "delivery_time") in clf.predict_labels(["The courier was two hours late"])[0]
     True
     """
-    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.errors import FeedbackClassifierError
     from feedback_classifier.model.persist import load_model, save_model
 
     path = default_model_path()
@@ -198,7 +203,7 @@ def default_model():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 save_model(model, path, training_rows=n_rows)
-            except OSError:
+            except (OSError, FeedbackClassifierError):
                 pass  # a read-only home still gets a working (uncached) model
         _loaded[str(path)] = model
         return model
