@@ -13,14 +13,12 @@ Cache location: ``$FEEDBACK_CLASSIFIER_CACHE`` if set, else
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import ModelFileError
+from feedback_classifier.model.cache import cache_dir  # noqa: F401 - public here since the first release
 
 DEFAULT_TAXONOMY = "cx-default"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -40,7 +38,6 @@ DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1}
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
 _build_notices: list = []
-_key_memo: list[str] = []
 
 
 def notify_on_build(callback) -> None:
@@ -56,57 +53,17 @@ def notify_on_build(callback) -> None:
         _build_notices.append(callback)
 
 
-def cache_dir() -> Path:
-    """Directory where the default model is cached.
-
-    >>> isinstance(cache_dir(), Path)
-    True
-    """
-    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
-        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "feedback-classifier"
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
 def default_model_key() -> str:
     """A short hash of everything the cached default model depends on.
 
     >>> len(default_model_key())
     16
     """
-    if _key_memo:  # the sources and versions it hashes do not change while a process runs
-        return _key_memo[0]
-    from feedback_classifier import __version__
+    from feedback_classifier.model.cache import table_key
     from feedback_classifier.taxonomy import bundled_taxonomy_path
 
-    digest = hashlib.sha256()
-    for part in (
-        __version__,
-        _version("scikit-learn"),
-        _version("numpy"),
-        _version("scipy"),
-        _version("joblib"),
-        _version("pymorphy3"),
-        _version("spacy-lookups-data"),
-    ):
-        digest.update(part.encode() + b"\0")
     # The taxonomy file's bytes, not its parsed hash: parsing the YAML costs ~0.1 s of every start.
-    digest.update(bundled_taxonomy_path(DEFAULT_TAXONOMY).read_bytes())
-    digest.update(EXAMPLES_FILE.read_bytes())
-    # The package version alone misses edits made in a source checkout, and a stale
-    # model from older code can be incompatible with the current one.
-    for package in ("model", "lang"):
-        for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
-            digest.update(source.read_bytes())
-    _key_memo.append(digest.hexdigest()[:16])
-    return _key_memo[0]
+    return table_key(bundled_taxonomy_path(DEFAULT_TAXONOMY).read_bytes(), EXAMPLES_FILE.read_bytes())
 
 
 def default_model_path() -> Path:

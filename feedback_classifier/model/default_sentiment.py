@@ -39,20 +39,18 @@ def default_sentiment_model():
 
 
 def sentiment_model_path() -> Path:
-    """Where the bundled sentiment model for this code and these versions is (or will be) cached:
-    next to the default model, keyed by the same sources plus the sentiment data files.
+    """Where the bundled sentiment model for this code and these versions is (or will be) cached,
+    keyed by the package's code (model/cache.py), the taxonomy and the sentiment data files.
 
     >>> sentiment_model_path().name.startswith("sentiment-")
     True
     """
-    import hashlib
+    from feedback_classifier.model.cache import cache_dir, table_key
+    from feedback_classifier.taxonomy import bundled_taxonomy_path
 
-    from feedback_classifier.model.default import cache_dir, default_model_key
-
-    digest = hashlib.sha256(default_model_key().encode())
-    for source in (SENTIMENT_EXAMPLES_FILE, SENTIMENT_LEXICON_FILE):
-        digest.update(source.read_bytes())
-    return cache_dir() / f"sentiment-{digest.hexdigest()[:16]}.npz"
+    key = table_key(*(path.read_bytes() for path in (bundled_taxonomy_path("cx-default"), SENTIMENT_EXAMPLES_FILE,
+                                                     SENTIMENT_LEXICON_FILE)))
+    return cache_dir() / f"sentiment-{key}.npz"
 
 
 def _cached_or_trained():
