@@ -20,8 +20,10 @@ import os
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _digest_memo: list[str] = []
@@ -87,13 +89,15 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     """The arrays ``build()`` returns, read from ``<cache>/<name>-<key>.npz`` when a process made
     them before; otherwise built and written there (atomically) for the next one.
 
-    >>> import tempfile; os.environ["FEEDBACK_CLASSIFIER_CACHE"] = tempfile.mkdtemp()
+    >>> import tempfile, numpy as np; os.environ["FEEDBACK_CLASSIFIER_CACHE"] = tempfile.mkdtemp()
     >>> cached_arrays("demo", "k1", lambda: {"x": np.arange(3)})["x"].tolist()
     [0, 1, 2]
     >>> cached_arrays("demo", "k1", lambda: {"x": np.zeros(1)})["x"].tolist()  # read back, not rebuilt
     [0, 1, 2]
     >>> del os.environ["FEEDBACK_CLASSIFIER_CACHE"]
     """
+    import numpy as np  # here: `--help` reaches this module (model/default.py) and needs no numpy
+
     path = cache_dir() / f"{name}-{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
