@@ -63,8 +63,10 @@ def code_digest() -> str:
     from feedback_classifier import __version__
 
     digest = hashlib.sha256()
-    for part in (__version__, *(_version(p) for p in ("scikit-learn", "numpy", "scipy", "joblib", "pymorphy3",
-                                                          "spacy-lookups-data"))):
+    # spaCy: its stop-word lists shape the sentiment model; the dictionaries: every Russian lemma
+    libraries = ("scikit-learn", "numpy", "scipy", "joblib", "pymorphy3", "pymorphy3-dicts-ru", "spacy",
+                 "spacy-lookups-data")
+    for part in (__version__, *(_version(p) for p in libraries)):
         digest.update(part.encode() + b"\0")
     for package in ("model", "lang"):
         for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
