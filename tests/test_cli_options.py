@@ -84,3 +84,29 @@ def test_an_unknown_language_is_a_usage_error_naming_the_choices(tmp_path):
     result = _run("route", tmp_path / "any.csv", "--text-col", "comment", "--out-dir", tmp_path, "--lang", "de")
     assert result.exit_code == 2
     assert "Unknown language 'de': use one of en, ru." in result.output
+
+
+def test_every_job_reading_a_users_table_takes_its_reading_options_as_one_read():
+    import inspect
+
+    from feedback_classifier import jobs
+    from feedback_classifier.tableio import ReadOptions
+
+    old = {"sheet", "encoding", "sep", "skip_rows", "encoding_errors", "read_options", "in_fmt"}
+    for name in ("analyze", "classify_file", "drivers_file", "report_file", "route_file", "train_file",
+                 "train_without_labels_file", "evaluate_file", "infer_taxonomy_file"):
+        params = inspect.signature(getattr(jobs, name)).parameters
+        assert params["read"].default == ReadOptions(), name
+        assert not old & set(params), (name, old & set(params))
+
+
+def test_the_reading_options_reach_the_job(tmp_path, as_default):
+    # no extension that tells, a delimiter sniffing does not try, one extra header row: each option must arrive
+    src = tmp_path / "survey.export"
+    src.write_text("comment~nps\nHow was it?~Score\n" + "".join(f"late courier {i}~{i % 11}\n" for i in range(20)),
+                   encoding="utf-8")
+    result = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "out.csv", "--input-format", "csv",
+                  "--sep", "~", "--skip-rows", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")
+    assert len(out) == 20 and out["comment"].iloc[0] == "late courier 0"

@@ -155,6 +155,18 @@ def test_train_no_labels_cli(tmp_path, shop_taxonomy):
     assert res.exit_code != 0 and "--taxonomy" in res.output and "Traceback" not in res.output
 
 
+def test_train_no_labels_reads_the_file_with_the_reading_options(tmp_path):
+    # --no-labels took --skip-rows/--sep/... but read the file without them until they became one `read=`
+    data = tmp_path / "comments.csv"
+    pd.DataFrame({"comment": ["What did you think of us?"] + COMMENTS}).to_csv(data, index=False)
+    tax = tmp_path / "shop.yaml"
+    tax.write_text(SHOP_YAML, encoding="utf-8")
+    res = runner.invoke(app, ["train", str(data), "--text-col", "comment", "--taxonomy", str(tax), "--no-labels",
+                              "--skip-rows", "1", "--out", str(tmp_path / "m.joblib")])
+    assert res.exit_code == 0, res.output
+    assert f"Trained without labels on {sum(bool(c.strip()) for c in COMMENTS):,} comments" in res.output
+
+
 def test_analyze_with_taxonomy_and_no_model_trains_one(tmp_path):
     data = tmp_path / "survey.csv"
     pd.DataFrame({"id": range(len(COMMENTS)), "comment": COMMENTS,

@@ -298,12 +298,16 @@ class KeywordEmbedder:
                          for t in texts], dtype=float)
 
 
-def test_embedder_block_is_used_and_survives_pickling():
+@pytest.mark.parametrize("word_vectors", [0.0, 1.0])
+def test_embedder_block_is_used_and_survives_pickling(word_vectors):
     import pickle
 
-    clf = FeedbackClassifier(taxonomy=TAX, cv=3, embedder=KeywordEmbedder()).fit(TEXTS, LABELS, groups=GROUPS)
-    assert clf.coef_.shape[0] == clf.n_text_features_ + 2
-    assert np.abs(clf.coef_[clf.n_text_features_:]).sum() > 0
+    clf = FeedbackClassifier(taxonomy=TAX, cv=3, embedder=KeywordEmbedder(), word_vectors=word_vectors)
+    clf.fit(TEXTS, LABELS, groups=GROUPS)
+    # the word-table block (when there is one) sits between the text features and the embedder's
+    n_dense = clf.dense_.n_features if clf.dense_ is not None else 0
+    assert clf.coef_.shape[0] == clf.n_text_features_ + n_dense + 2
+    assert np.abs(clf.coef_[-2:]).sum() > 0
     probe = ["my parcel came late", "far too expensive"]
     assert clf.predict_labels(probe) == [[("delivery", "late")], [("price", "expensive")]]
     again = pickle.loads(pickle.dumps(clf))

@@ -64,11 +64,9 @@ def analyze_command(
         result = analyze(
             data, text_col=text_col, out_dir=out_dir, score_col=score_col, model=model, taxonomy=taxonomy, by=by,
             period_col=period_col, freq=period, lang=lang, score_type=score_type, scale=scale,
-            higher_is_better=not lower_is_better, keep=opt.split_keep(keep), fmt=in_fmt, sheet=sheet,
-            encoding=encoding, sep=sep, skip_rows=skip_rows,
-            encoding_errors=opt.encoding_errors_choice(encoding_errors),
-            queue_format=out_fmt, title=title, min_n=min_n, jobs=jobs,
-            chunksize=chunksize, explain=evidence, progress=progress,
+            higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
+            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt), queue_format=out_fmt,
+            title=title, min_n=min_n, jobs=jobs, chunksize=chunksize, explain=evidence, progress=progress,
             mask=mask, mask_pii=mask_pii, audit_sample=audit_sample,
         )
     analyze_summary(result, score_col=score_col)

@@ -86,8 +86,8 @@ def classify_command(
     else:
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
         with progress_for(err_console, quiet=quiet, description="classifying", label="classified") as progress:
-            summary = classify_file(data, out, fmt=in_fmt, out_fmt=out_fmt, sheet=sheet, encoding=encoding, sep=sep,
-                                    skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+            summary = classify_file(data, out, out_fmt=out_fmt,
+                                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt),
                                     chunksize=chunksize, jobs=jobs, progress=progress, **settings)
     classify_summary(summary)
     if not quiet:

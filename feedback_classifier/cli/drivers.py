@@ -73,9 +73,8 @@ def drivers_command(
         data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
         categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
-        confidence=confidence, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, polarity=polarity,
-        skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
-        audit_sample=audit_sample,
+        confidence=confidence, polarity=polarity, audit_sample=audit_sample,
+        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     drivers_summary(result.drivers, by=by, top=top, confidence=confidence)
     if result.paths:

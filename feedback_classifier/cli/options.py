@@ -122,20 +122,18 @@ def model_for_job(model: Optional[Path], trust_model: bool, verify_key: Optional
 
 
 def read_options(sheet: Optional[str], encoding: Optional[str], sep: Optional[str], skip_rows: Optional[int],
-                 encoding_errors: str, input_format: Optional[str] = None) -> dict:
-    """The table-reading options of a command, as ``read_table`` takes them.
+                 encoding_errors: str, input_format: Optional[str] = None):
+    """The table-reading options of a command as the one value every job takes as ``read=``
+    (a :class:`~feedback_classifier.tableio.ReadOptions`), ``--encoding-errors`` checked.
 
     >>> read_options(None, "cp1251", ";", 2, "strict")
-    {'fmt': None, 'sheet': None, 'encoding': 'cp1251', 'sep': ';', 'skip_rows': 2, 'encoding_errors': 'strict'}
+    ReadOptions(fmt=None, sheet=None, encoding='cp1251', sep=';', skip_rows=2, encoding_errors='strict')
     """
-    return dict(fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                encoding_errors=encoding_errors_choice(encoding_errors))
+    from feedback_classifier.tableio import ReadOptions
 
-
-def encoding_errors_choice(value: str) -> str:
-    """``--encoding-errors`` checked: a usage error unless 'strict' or 'replace'."""
-    check_choice(value, ("strict", "replace"), "a way to handle encoding errors", "--encoding-errors")
-    return value
+    check_choice(encoding_errors, ("strict", "replace"), "a way to handle encoding errors", "--encoding-errors")
+    return ReadOptions(fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
+                       encoding_errors=encoding_errors)
 
 
 def signing_key(path: Optional[Path]) -> Optional[bytes]:

@@ -44,8 +44,7 @@ def report_command(
     result = report_file(
         data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
         higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
-        title=title, fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, mask=mask,
-        skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+        title=title, mask=mask, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     for note in result.notes:
         typer.echo(note)

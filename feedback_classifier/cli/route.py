@@ -50,9 +50,9 @@ def route_command(
     model = opt.model_for_job(model, trust_model, verify_key)
     result = route_file(
         data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
-        score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, in_fmt=input_format,
-        sheet=sheet, encoding=encoding, sep=sep, mask=mask, complaints_only=complaints_only,
-        skip_rows=skip_rows, encoding_errors=opt.encoding_errors_choice(encoding_errors),
+        score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
+        complaints_only=complaints_only,
+        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     if result.classified_here:
         typer.echo(f"Classified {result.rows:,} rows.")

@@ -79,7 +79,7 @@ def infer_command(
     if output.exists() and not force:
         raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
     result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner,
-                                 read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                                 read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     typer.echo(
         f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {result.rows} rows "
         f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"

@@ -66,15 +66,16 @@ def train_command(
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS
 
+    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors)
     if no_labels:
-        _train_without_labels(data, out, text_col, taxonomy)
+        _train_without_labels(data, out, text_col, taxonomy, read)
         return
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
-                        read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors),
+                        read=read,
                         sentiment_col=sentiment_col, jobs=jobs)
     for note in result.notes:
         typer.echo(note, err=True)
@@ -93,13 +94,13 @@ def train_command(
     typer.echo(f"Saved model to {result.path}")
 
 
-def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Optional[str]) -> None:
+def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Optional[str], read) -> None:
     from feedback_classifier.jobs import train_without_labels_file
 
     if taxonomy is None:
         raise typer.BadParameter("--no-labels needs --taxonomy: its keywords are what the model starts from",
                                  param_hint="--taxonomy")
-    result = train_without_labels_file(data, out, text_col=text_col, taxonomy=taxonomy)
+    result = train_without_labels_file(data, out, text_col=text_col, taxonomy=taxonomy, read=read)
     tax = result.model.taxonomy_
     typer.echo(f"Trained without labels on {result.rows:,} comments in {result.fit_seconds:.1f} s; taxonomy "
                f"'{tax.name}': {result.weak:,} comments labelled by keywords, {result.self_trained:,} more by "
@@ -136,7 +137,7 @@ def evaluate_command(
 
     model = opt.model_for_job(model, trust_model, verify_key)
     report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
-                           read_options=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

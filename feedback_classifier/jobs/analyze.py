@@ -40,7 +40,14 @@ from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
-from feedback_classifier.tableio import detect_format, estimate_total_rows, iter_table, peek_table, resolve_column
+from feedback_classifier.tableio import (
+    DEFAULT_READ,
+    ReadOptions,
+    detect_format,
+    estimate_total_rows,
+    peek_table,
+    resolve_column,
+)
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -123,12 +130,7 @@ def analyze(
     scale: Any = None,
     higher_is_better: bool = True,
     keep: Sequence[str] | None = None,
-    fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     queue_format: str | None = None,
     explain: bool = True,
     min_n: int = 30,
@@ -153,6 +155,7 @@ def analyze(
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
     estimated_total)`` is called after every chunk. ``mask``/``mask_pii``: personal data in
     quotes and queues / in the enriched table. ``audit_sample``: see :func:`_audit_rates`.
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP
@@ -162,20 +165,19 @@ def analyze(
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
-    first, chunks = peek_table(iter_table(data, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep,
-                                          skip_rows=skip_rows, encoding_errors=encoding_errors))
+    first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
                                                   for c in (text_col, score_col, by, period_col, *(keep or ())))
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
     rates, rates_source = _audit_rates(audit_sample, plan, text_col, model)
-    in_fmt = detect_format(data, fmt)
+    in_fmt = detect_format(data, read.fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _make_out_dir(out)
     sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                         mask=mask, mask_pii=mask_pii)
-    total = estimate_total_rows(data, fmt) if progress is not None else None
+    total = estimate_total_rows(data, read.fmt) if progress is not None else None
     try:
         opts = _Options(text_col, plan.lang, explain=explain)
         enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))

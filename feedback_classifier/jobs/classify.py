@@ -25,6 +25,7 @@ from feedback_classifier.model.enrichment import (
     _Options,
     _sentiment_of_given,
 )
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,8 @@ def classify_file(
     *,
     model: Any,
     text_col: str,
-    fmt: str | None = None,
     out_fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     chunksize: int = 50_000,
     jobs: int = 1,
     lang: str | None = None,
@@ -92,6 +88,8 @@ def classify_file(
     (as analyze, route and report decide it); ``summary.lang`` says which.
     ``categories_col``: categories read from that column (label syntax) instead of predicted;
     only their sentiment is added. ``sentiment=False``: no sentiment columns (faster).
+    ``read``: how to read ``input`` (format, sheet, encoding, delimiter, header rows);
+    ``out_fmt``: the output's format when its extension does not tell.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -104,19 +102,18 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note, iter_table
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
     from feedback_classifier.tableio import peek_table, resolve_column
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
     if categories_col is not None and not sentiment:
         raise ValueError("categories_col only adds sentiment: it cannot be combined with sentiment=False")
-    total = estimate_total_rows(input, fmt) if progress is not None else None
+    total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
     start = time.perf_counter()
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
-    chunks = iter_table(input, chunksize=chunksize, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep,
-                        skip_rows=skip_rows, encoding_errors=encoding_errors)
+    chunks = read.chunks(input, chunksize=chunksize)
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
     text_col = resolve_column(first, text_col, source=input)
     chunks, lang = _with_language(chunks, text_col, lang)

@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback_classifier.errors import InputFileError, MissingColumnError
 from feedback_classifier.insights import DriversResult
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 # Table formats the drivers can be written as; "md" is one Markdown document with every part.
 OUT_FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl", "md")
@@ -44,12 +45,7 @@ def drivers_file(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
 ) -> DriversFileResult:
@@ -64,6 +60,7 @@ def drivers_file(
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
     complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
     table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -74,18 +71,19 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import read_table, resolve_column
+    from feedback_classifier.tableio import resolve_column
 
     out = _checked_out(out)
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                    encoding_errors=encoding_errors)
+    df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     if text_col is not None:
         df, model_taxonomy = _classify(df, data, text_col, model)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
-        _require_categories(df, categories_col, data)
+        _require_column(df, categories_col, data, fix=(
+            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
+            "to classify on the fly."))
     if polarity is not None:
         df, categories_col = _with_polarity(df, polarity, data)
     result = compute_drivers(
@@ -151,30 +149,23 @@ def _annotate(result, df, *, data, taxonomy, text_col, model, audit_sample, pola
 
 def _with_polarity(df, polarity: str, data):
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
-    from feedback_classifier.tableio import require_columns
 
-    try:
-        require_columns(df, [CATEGORY_SENTIMENT], source=data)
-    except MissingColumnError as exc:
-        raise MissingColumnError(
-            f"{exc} --polarity needs the polarity of each category: classify the comments with this version "
-            "(it adds category_sentiment), or pass --text-col COL to classify on the fly."
-        ) from None
+    _require_column(df, CATEGORY_SENTIMENT, data, fix=(
+        "--polarity needs the polarity of each category: classify the comments with this version "
+        "(it adds category_sentiment), or pass --text-col COL to classify on the fly."))
     column = f"categories ({polarity})"
     df = df.assign(**{column: categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=str(data))})
     return df, column
 
 
-def _require_categories(df, categories_col: str, data) -> None:
+def _require_column(df, column: str, data, *, fix: str) -> None:
+    """``require_columns``' one-line error, followed by ``fix``: how to get that column (it differs by column)."""
     from feedback_classifier.tableio import require_columns
 
     try:
-        require_columns(df, [categories_col], source=data)
+        require_columns(df, [column], source=data)
     except MissingColumnError as exc:
-        raise MissingColumnError(
-            f"{exc} Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
-            "to classify on the fly."
-        ) from None
+        raise MissingColumnError(f"{exc} {fix}") from None
 
 
 def _write_tables(result: DriversResult, out: Path) -> list[Path]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.render import build_report, write_report
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 
 @dataclass
@@ -37,12 +38,7 @@ def report_file(
     freq: str = "month",
     lang: str | None = None,
     title: str | None = None,
-    fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     min_n: int = 30,
     n_boot: int = 1000,
     mask: bool = True,
@@ -52,17 +48,17 @@ def report_file(
     Computes drivers (when there are valid scores) and the routing summary, then writes one
     self-contained HTML file. ``lang`` None picks the comments' majority language;
     ``period_col`` None looks for a date column. ``mask`` False shows personal data in quotes.
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
     from feedback_classifier.insights import ScoreSpec, detect_period_column, route
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import read_table, require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
-    df = read_table(data, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                    encoding_errors=encoding_errors)
+    df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     if "categories" not in df.columns:

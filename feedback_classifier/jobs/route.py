@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from feedback_classifier.insights import RoutingResult, ScoreSpec, is_enriched, route, write_queues
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 
 @dataclass
@@ -32,12 +33,7 @@ def route_file(
     keep: Sequence[str] = (),
     lang: str | None = None,
     fmt: str = "csv",
-    in_fmt: str | None = None,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    skip_rows: int | None = None,
-    encoding_errors: str = "strict",
+    read: ReadOptions = DEFAULT_READ,
     mask: bool = True,
     complaints_only: bool = False,
 ) -> RouteFileResult:
@@ -47,16 +43,17 @@ def route_file(
     model; its taxonomy is ``taxonomy``, else the model's, else ``cx-default``. A plain export
     is classified with ``model`` (default: the bundled model). ``lang`` None picks the
     comments' majority language. Queues show personal data masked unless ``mask=False``.
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows); ``fmt``: the
+    queues' format.
 
     >>> # route_file("survey_classified.csv", "queues/", text_col="comment", score_col="nps")
     """
     from feedback_classifier.lang import majority_language
     from feedback_classifier.model.default import load_model_and_taxonomy
-    from feedback_classifier.tableio import read_table, require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
-    df = read_table(data, fmt=in_fmt, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                    encoding_errors=encoding_errors)
+    df = read.table(data)
     text_col, score_col = (resolve_column(df, c, source=data) for c in (text_col, score_col))
     keep = [resolve_column(df, c, source=data) for c in keep]
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
+
 
 @dataclass
 class InferredTaxonomy:
@@ -23,13 +25,13 @@ def infer_taxonomy_file(
     labels_col: str = "labels",
     name: str | None = None,
     owner: str | None = None,
-    read_options: dict | None = None,
+    read: ReadOptions = DEFAULT_READ,
 ) -> InferredTaxonomy:
     """Infer a taxonomy from the labels in ``data`` and write it to ``output`` (YAML).
 
     The file starts with a comment saying where it came from and what to edit next.
     ``name`` defaults to the output file's stem, ``owner`` to the "unassigned" team.
-    ``read_options`` go to ``read_table``.
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -39,11 +41,11 @@ def infer_taxonomy_file(
     >>> res.taxonomy.name, len(res.taxonomy.parents), res.rows
     ('mine', 2, 2)
     """
-    from feedback_classifier.tableio import read_table, require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns, resolve_column
     from feedback_classifier.taxonomy import DEFAULT_OWNER, infer_taxonomy
 
     data, output = Path(data), Path(output)
-    df = read_table(data, **(read_options or {}))  # encoding, sep, sheet, skip_rows... as read_table takes them
+    df = read.table(data)
     labels_col = resolve_column(df, labels_col, source=data)
     require_columns(df, labels_col, source=data)
     tax = infer_taxonomy(

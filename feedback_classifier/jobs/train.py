@@ -22,7 +22,7 @@ from feedback_classifier.model import (
     save_model,
 )
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
-from feedback_classifier.tableio import read_table, require_columns, resolve_column
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
@@ -63,7 +63,7 @@ def read_labelled_table(
     labels_col: str = "labels",
     taxonomy=None,
     group_col: str | None = None,
-    read_options: dict | None = None,
+    read: ReadOptions = DEFAULT_READ,
     sentiment_col: str | None = None,
 ) -> LabelledData:
     """Read a labelled CSV/XLSX/... and parse its label cells (and opinion cells such as
@@ -72,9 +72,9 @@ def read_labelled_table(
     ``taxonomy``: a ``Taxonomy``, a bundled name (``cx-default``) or a YAML path; when
     ``None`` it is inferred from the label cells. An unknown label raises ``LabelError``
     naming the 1-based data row, the column and the closest taxonomy paths.
-    ``read_options`` go to ``read_table`` (``encoding``, ``sep``, ``sheet``, ``skip_rows``...).
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet, header rows...).
     """
-    df = read_table(data, **(read_options or {}))
+    df = read.table(data)
     if sentiment_col == AUTO_SENTIMENT:
         sentiment_col = "polarities" if "polarities" in df.columns else None
     text_col, labels_col, group_col, sentiment_col = (
@@ -116,7 +116,7 @@ def train_file(
     cv: int = 5,
     params: dict | None = None,
     embeddings: str = "none",
-    read_options: dict | None = None,
+    read: ReadOptions = DEFAULT_READ,
     sign_key: bytes | None = None,
     sentiment_col: str | None = None,
     jobs: int = 1,
@@ -136,7 +136,7 @@ def train_file(
     (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
     cross-validated polarity accuracy given the gold categories. ``jobs`` worker
     processes fit the cross-validation folds and the final model side by side (same
-    results as ``jobs=1``).
+    results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -148,8 +148,7 @@ def train_file(
     """
     table = read_labelled_table(
         data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-        read_options=read_options,
-        sentiment_col=sentiment_col,
+        read=read, sentiment_col=sentiment_col,
     )
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
@@ -239,11 +238,13 @@ class ColdStartResult:
     fit_seconds: float
 
 
-def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy) -> ColdStartResult:
+def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
+                              read: ReadOptions = DEFAULT_READ) -> ColdStartResult:
     """Train a model for ``taxonomy`` with no labelled comments (``train --no-labels``): weak
     labels from its keywords on the file's comments, then self-training (``model.weak``).
 
     ``caught`` lists per category how many of the file's comments it tags, with examples.
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet, header rows...).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -255,7 +256,7 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy) ->
     """
     from feedback_classifier.model.weak import caught_by_category, fit_without_labels
 
-    df = read_table(data)
+    df = read.table(data)
     require_columns(df, [text_col], source=str(data))
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
     texts = [t for t in ("" if _missing(v) else str(v) for v in df[text_col].tolist()) if t.strip()]
@@ -271,7 +272,7 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy) ->
 
 def evaluate_file(
     data, model_path, *, text_col: str = "text", labels_col: str = "labels", sentiment_col: str | None = None,
-    read_options: dict | None = None,
+    read: ReadOptions = DEFAULT_READ,
 ) -> EvaluationReport:
     """Score a saved model (a model file, or a fitted classifier) on a labelled table (labels parsed
     with the model's taxonomy).
@@ -279,6 +280,7 @@ def evaluate_file(
     With ``sentiment_col`` (or a column named ``polarities``) ``extra`` also holds the
     polarity accuracy given the gold categories (SemEval-2016 slot 3: one judgement per
     gold opinion) and the joint (category, polarity) micro-F1; see ``model/sentiment_eval.py``.
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
     """
     from feedback_classifier.model.enrichment import _collapse
     from feedback_classifier.model.sentiment_eval import polarity_metrics
@@ -286,7 +288,7 @@ def evaluate_file(
 
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
-                                sentiment_col=sentiment_col or AUTO_SENTIMENT, read_options=read_options)
+                                sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
     predicted = model.predict_labels(table.texts)
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
     if table.opinions is not None:

@@ -10,7 +10,9 @@ two-level taxonomy. How it decides, and why:
   forms keep what lemmatisation folds away (Russian case endings, aspect, diminutives,
   adverbs vs adjectives). Character n-grams are computed once per distinct word and
   cached, so prediction costs a few dict look-ups per word instead of sklearn's
-  per-document char analyzer.
+  per-document char analyzer. Next to them, by default, a small dense block
+  (``dense_block.WordVectorBlock``, ``word_vectors``): the SIF mean of the comment's lemma
+  vectors from the shipped en+ru word table, which knows words no training comment used.
 * **One linear model per category**, parents and full paths alike. A parent's positives
   are every comment labelled with the parent or any of its children, so parent-only
   training labels (``("price", None)``) are used, not dropped: positives for the
@@ -52,8 +54,10 @@ from threadpoolctl import threadpool_limits
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
 from feedback_classifier.model.decoding import _Decoding
+from feedback_classifier.model.dense_block import WordVectorBlock
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures
+from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
     _field,
     _labels_from_y,
@@ -123,6 +127,20 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         training texts by ``fit``; the fitted one is ``embedder_``.
     embedding_weight : float
         Scale of the embedding block relative to the unit-length tf-idf blocks.
+    word_vectors : float
+        Length of the word-table block (``dense_block.WordVectorBlock``: the SIF mean of the
+        comment's lemma vectors from the shipped en+ru word table) relative to the unit-length
+        word block; ``0`` leaves it out (as does an install without the table). It lends every
+        model the table's knowledge of words its training comments never used. SemEval-2016
+        restaurants, repeated grouped CV on the dev reviews (``benchmarks/semeval_levers.py``):
+        en +0.50 ± 0.28, ru +0.56 ± 0.41 micro-F1 against ``0``; weights 0.5 and 2 were no better.
+    word_vectors_pool : "mean" or "mean+max"
+        ``"mean+max"`` adds each dimension's maximum over the comment's words (96 more columns):
+        en +0.40, ru -0.23 in the same CV, so not the default.
+    word_vectors_induce : int
+        When > 0, training words missing from the table and seen in at least this many training
+        comments get a vector from their contexts (``WordVectorBlock._induce``): en +0.26, ru -0.50
+        in the same CV, so off by default.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -156,6 +174,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         base_variants: tuple = (),
         embedder: Callable[[list[str]], np.ndarray] | None = None,
         embedding_weight: float = 1.0,
+        word_vectors: float = 1.0,
+        word_vectors_pool: str = "mean",
+        word_vectors_induce: int = 0,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -175,6 +196,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.base_variants = base_variants
         self.embedder = embedder
         self.embedding_weight = embedding_weight
+        self.word_vectors = word_vectors
+        self.word_vectors_pool = word_vectors_pool
+        self.word_vectors_induce = word_vectors_induce
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -206,6 +230,8 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
                 if not np.isfinite(arr).all():
                     raise ValueError("Input X contains NaN or infinity.")
             n_fields = arr.shape[1]
+            if n_fields == 0:  # no text at all (scikit-learn's wording)
+                raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
             if fitting:
                 self.n_features_in_ = n_fields
             elif getattr(self, "n_features_in_", None) not in (None, n_fields):
@@ -297,6 +323,12 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ).fit(docs)
         Xf = self.features_.transform(docs)
         self.n_text_features_ = Xf.shape[1]
+        self.dense_ = None
+        if self.word_vectors and word_table_path() is not None:
+            block = WordVectorBlock(self.word_vectors, self.word_vectors_pool, self.word_vectors_induce)
+            self.dense_ = block.fit(docs)
+        if self.dense_ is not None:
+            Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
         # the parameter stays as given
         adapt = getattr(self.embedder, "adapted", None)
@@ -412,15 +444,23 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         ``(n_texts, n_classes)``."""
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
-        return self._scores(self.features_._parts(self._analyze(texts)), texts)
+        docs = self._analyze(texts)
+        return self._scores(self.features_._parts(docs), texts, docs)
 
     def _proba_of_docs(self, docs, texts: Sequence[str]) -> np.ndarray:
         """``predict_proba`` of texts already analysed (``docs = self._analyze(texts)``)."""
-        return self._calibrate(np.asarray(self._scores(self.features_._parts(docs), texts), dtype=np.float64))
+        return self._calibrate(np.asarray(self._scores(self.features_._parts(docs), texts, docs), dtype=np.float64))
 
-    def _scores(self, parts: _Parts, texts: Sequence[str]) -> np.ndarray:
+    def _scores(self, parts: _Parts, texts: Sequence[str], docs=None) -> np.ndarray:
+        """Decision scores; ``docs`` (the texts' analysis) saves analysing them again for the
+        word-table block."""
         n_text = self.n_text_features_
         S = self.features_.scores_from_parts(parts, self.coef_[:n_text]) + self.intercept_
+        dense = getattr(self, "dense_", None)
+        if dense is not None:
+            docs = docs if docs is not None else self._analyze(texts)
+            S += dense.transform(docs) @ self.coef_[n_text : n_text + dense.n_features]
+            n_text += dense.n_features
         if self.embedder_ is not None:
             S += self._embed(texts) @ self.coef_[n_text:]
         return S
@@ -475,6 +515,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         # models saved before these parameters existed: char n-grams of the tokens
         state.setdefault("char_source", "tokens")
         state.setdefault("char_weight", 1.0)
+        state.setdefault("word_vectors", 0.0)  # fitted before the word-table block
+        if "coef_" in state:
+            state.setdefault("dense_", None)
         if "coef_" in state:  # fitted before embedders could adapt to the training texts
             state.setdefault("embedder_", state.get("embedder"))
         super().__setstate__(state)

@@ -68,7 +68,7 @@ class _Explaining:
         for start in range(0, len(texts), _EXPLAIN_BATCH):
             stop = start + _EXPLAIN_BATCH
             parts = self.features_._parts(docs[start:stop], token_chars=True)
-            Pb = self._calibrate(np.asarray(self._scores(parts, texts[start:stop]), dtype=np.float64))
+            Pb = self._calibrate(np.asarray(self._scores(parts, texts[start:stop], docs[start:stop]), dtype=np.float64))
             P[start:stop] = Pb
             evidence.extend(self._evidence(parts, self._path_matrix(self.predict_from_proba(Pb)), top_k))
         return P, evidence

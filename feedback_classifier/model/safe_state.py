@@ -49,6 +49,7 @@ class UnsafeState(ValueError):
 def own_types() -> dict[str, type]:
     """The project's classes a model may contain, by the name a file stores them under."""
     from feedback_classifier.lang import TextAnalyzer
+    from feedback_classifier.model.dense_block import WordVectorBlock
     from feedback_classifier.model.embedders import MiniLMEmbedder
     from feedback_classifier.model.estimator import FeedbackClassifier
     from feedback_classifier.model.features import _TextFeatures
@@ -62,6 +63,7 @@ def own_types() -> dict[str, type]:
         "MiniLMEmbedder": MiniLMEmbedder,
         "StaticEmbedder": StaticEmbedder,
         "TextAnalyzer": TextAnalyzer,
+        "WordVectorBlock": WordVectorBlock,
     }
 
 

@@ -92,7 +92,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     elif vocab_keywords is not None:
         # one feature pass for the probabilities and the keyword hits
         parts = model.features_._parts(docs)
-        P = model._calibrate(np.asarray(model._scores(parts, texts), dtype=np.float64))
+        P = model._calibrate(np.asarray(model._scores(parts, texts, docs), dtype=np.float64))
         K = vocab_keywords.clear(parts.Xw)
     else:
         P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)

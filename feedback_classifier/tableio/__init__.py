@@ -48,14 +48,16 @@ from feedback_classifier.tableio.encoding import detect_encoding, detect_separat
 from feedback_classifier.tableio.exports import export_note
 from feedback_classifier.tableio.formats import FORMATS, detect_format
 from feedback_classifier.tableio.formulas import neutralize_formulas
-from feedback_classifier.tableio.reading import iter_table, peek_table, read_table
+from feedback_classifier.tableio.reading import DEFAULT_READ, ReadOptions, iter_table, peek_table, read_table
 from feedback_classifier.tableio.rowcount import estimate_total_rows
 from feedback_classifier.tableio.writing import TableWriter, write_table
 from feedback_classifier.tableio.xlsxfile import EXCEL_MAX_DATA_ROWS
 
 __all__ = [
+    "DEFAULT_READ",
     "EXCEL_MAX_DATA_ROWS",
     "FORMATS",
+    "ReadOptions",
     "TableWriter",
     "detect_encoding",
     "detect_format",

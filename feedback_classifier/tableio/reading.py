@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from feedback_classifier.tableio.encoding import ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format
 
-__all__ = ["iter_table", "peek_table", "read_table"]
+__all__ = ["DEFAULT_READ", "ReadOptions", "iter_table", "peek_table", "read_table"]
 
 
 def _check_input(path: str | os.PathLike) -> Path:
@@ -115,6 +116,45 @@ def iter_table(
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a user's input table: the reader settings every job takes as one ``read=``.
+
+    The fields are :func:`read_table`'s: ``fmt`` (the format when the extension does not
+    tell), ``sheet``, ``encoding``, ``sep``, ``skip_rows`` and ``encoding_errors``. The CLI
+    builds one from its ``--input-format``/``--sheet``/``--encoding``/``--sep``/``--skip-rows``/
+    ``--encoding-errors`` options; a new reader setting is a new field here, and every job
+    that reads a user's table gets it. Frozen: one value can be shared and used as a default.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "survey.txt"
+    >>> _ = p.write_bytes("id|comment\\n1|Дорого\\n".encode("cp1251"))
+    >>> read = ReadOptions(fmt="csv", encoding="cp1251", sep="|")
+    >>> read.table(p)["comment"].tolist(), [len(c) for c in read.chunks(p, chunksize=1)]
+    (['Дорого'], [1])
+    """
+
+    fmt: str | None = None
+    sheet: str | int | None = None
+    encoding: str | None = None
+    sep: str | None = None
+    skip_rows: int | None = None
+    encoding_errors: str = "strict"
+
+    def table(self, path: str | os.PathLike) -> pd.DataFrame:
+        """The whole table at ``path``, read with these options (see :func:`read_table`)."""
+        return read_table(path, **asdict(self))
+
+    def chunks(self, path: str | os.PathLike, *, chunksize: int | None) -> Iterator[pd.DataFrame]:
+        """The table at ``path`` in chunks of ``chunksize`` rows (see :func:`iter_table`)."""
+        return iter_table(path, chunksize=chunksize, **asdict(self))
+
+
+#: The jobs' default ``read=``: everything told by the file itself (format from the extension,
+#: encoding and delimiter sniffed, survey-export header rows detected).
+DEFAULT_READ = ReadOptions()
 
 
 def peek_table(chunks: Iterator[pd.DataFrame]) -> tuple[pd.DataFrame, Iterator[pd.DataFrame]]:

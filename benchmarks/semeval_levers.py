@@ -1,0 +1,162 @@
+"""Which FeedbackClassifier settings help on SemEval-2016 restaurants: dev reviews only.
+
+Every tuning decision of issue #17's accuracy work is made here, on the 80% of each
+training file's reviews that ``semeval_data.split_held_out`` leaves for development; the
+held-out 20% and the official test split are never read (``semeval.py --held-out`` reports
+them once settings are chosen). Each named setting is scored by repeated grouped 5-fold CV
+(``--repeats`` random review-to-fold assignments, seeds 1..N, the same for every setting)
+and compared with ``base`` (the settings given by ``--base``, default: the estimator's
+defaults) seed by seed: mean micro-F1, its sd over seeds, and the paired difference's mean
+and sd. A setting is kept only if it helps both languages.
+
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_levers.py --lang en ru
+--settings no_words words2 --repeats 3``
+
+``--speed`` instead times ``predict_proba`` of the ``base`` model against each setting's,
+both trained on the dev reviews, on distinct texts (every dev and held-out sentence once,
+each word dropped with probability 0.12 in a second copy: no per-text cache can hit),
+fresh models from the model file format (caches cold) then warm, ``--runs`` interleaved
+runs, CPU time: the best comments/s and its ratio to ``base``'s best, and the median and
+range of the per-run ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from semeval import load, shuffled_group_cv  # noqa: E402
+from semeval_data import split_held_out  # noqa: E402
+
+# each: the FeedbackClassifier parameters that differ from ``--base``
+SETTINGS = {
+    "base": {},
+    "no_words": {"word_vectors": 0.0},
+    "words05": {"word_vectors": 0.5},
+    "words2": {"word_vectors": 2.0},
+    "words_max": {"word_vectors_pool": "mean+max"},
+    "induce2": {"word_vectors_induce": 2},
+    "induce3_max": {"word_vectors_induce": 3, "word_vectors_pool": "mean+max"},
+    "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
+    "C1": {"C": 1.0},
+    "C4": {"C": 4.0},
+    "no_stacking": {"stacking": False},
+}
+
+
+def cv_score(params, data, taxonomy, folds, seed) -> float:
+    with threadpool_limits(1):
+        return 100 * shuffled_group_cv(lambda: FeedbackClassifier(taxonomy=taxonomy, **params), *data,
+                                       taxonomy, folds, seed)
+
+
+def cached(path, key, compute):
+    """``compute()``, remembered in the JSON file ``path`` (if given) under ``key``: the same
+    setting, seed and code need not be scored twice across runs (delete the file after a
+    code change)."""
+    if path is None:
+        return compute()
+    store = json.loads(path.read_text()) if path.exists() else {}
+    if repr(key) not in store:
+        store[repr(key)] = compute()
+        if path.exists():  # another run may have added entries meanwhile
+            store = {**json.loads(path.read_text()), repr(key): store[repr(key)]}
+        path.write_text(json.dumps(store, indent=0))
+    return store[repr(key)]
+
+
+def distinct_texts(texts, seed=0):
+    """The texts, plus a copy of each with every word dropped with probability 0.12."""
+    rng = np.random.default_rng(seed)
+    varied = [" ".join(w for w in t.split() if rng.random() > 0.12) for t in texts]
+    return list(dict.fromkeys([*texts, *varied]))
+
+
+def speed(lang, taxonomy, names, shared, runs):
+    """comments/s of predict_proba per setting (cold: a model just loaded; warm: again)."""
+    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+
+    texts, labels, groups = load(lang, taxonomy)
+    dev, _ = split_held_out(groups)
+    stream = distinct_texts(texts)
+    blobs = {}
+    for name in names:
+        params = {**shared, **SETTINGS[name]}
+        with threadpool_limits(1):
+            model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+                [texts[i] for i in dev], [labels[i] for i in dev], groups=groups[dev])
+        blobs[name] = state_to_bytes(model)
+    rates = {name: {"cold": [], "warm": []} for name in names}
+    for _ in range(runs):
+        for name in names:  # interleaved: load drift hits every setting alike
+            model = state_from_bytes(blobs[name])
+            model.predict_proba(["warm up"])
+            for kind in ("cold", "warm"):
+                # CPU time of this process: other jobs on a shared machine count less than in wall time
+                start = time.process_time()
+                model.predict_proba(stream)
+                rates[name][kind].append(len(stream) / (time.process_time() - start))
+    for name in names:
+        line = []
+        for kind in ("cold", "warm"):
+            r = np.array(rates[name][kind])
+            ratio = r / np.array(rates["base"][kind])
+            best = r.max() / max(rates["base"][kind])
+            line.append(f"{kind} best {r.max():,.0f}/s (x{best:.3f}; per run x{np.median(ratio):.3f}, "
+                        f"{ratio.min():.3f}-{ratio.max():.3f})")
+        print(f"[{lang}] speed {name:14s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {runs} runs",
+              flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
+    parser.add_argument("--settings", nargs="+", default=["no_words"], help=f"from {sorted(SETTINGS)}")
+    parser.add_argument("--base", default="{}", help="JSON of FeedbackClassifier parameters all settings share")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON file remembering scores per (language, setting, folds, seed)")
+    parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved timing runs with --speed")
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy("semeval-restaurants")
+    shared = json.loads(args.base)
+    if args.speed:
+        for lang in args.lang:
+            speed(lang, taxonomy, ["base", *[s for s in args.settings if s != "base"]], shared, args.runs)
+        return 0
+    for lang in args.lang:
+        texts, labels, groups = load(lang, taxonomy)
+        dev, _ = split_held_out(groups)  # the held-out reviews are never touched here
+        data = ([texts[i] for i in dev], [labels[i] for i in dev], groups[dev])
+        scores = {}
+        for name in ["base", *[s for s in args.settings if s != "base"]]:
+            params = {**shared, **SETTINGS[name]}
+            start = time.perf_counter()
+            scores[name] = np.array([
+                cached(args.cache, (lang, repr(sorted(params.items())), args.folds, seed),
+                       lambda seed=seed: cv_score(params, data, taxonomy, args.folds, seed))
+                for seed in range(1, args.repeats + 1)
+            ])
+            diff = scores[name] - scores["base"]
+            print(f"[{lang}] {name:14s} {scores[name].mean():6.2f} ± {scores[name].std(ddof=1):.2f}   "
+                  f"vs base {diff.mean():+.2f} ± {diff.std(ddof=1):.2f}   "
+                  f"({args.repeats} x {args.folds}-fold, {time.perf_counter() - start:.0f} s)  {params}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
