@@ -56,7 +56,7 @@ def analyze_command(
 
     Example: feedback-classifier analyze survey.csv --text-col comment --score-col nps --out-dir out/ --by region
     """
-    from feedback_classifier.jobs import analyze
+    from feedback_classifier.jobs.analyze import analyze
 
     in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
     model = opt.model_for_job(model, trust_model, verify_key)

@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from feedback_classifier.insights import ScoreSpec
 
 # Piped or captured output (logs, CI, `| less`) would otherwise be squeezed into 80 columns,
 # which folds the ranked tables into unreadable cells; a terminal keeps its own width.
@@ -68,6 +67,8 @@ def classify_summary(summary) -> None:
 
 def metric_line(drivers) -> str:
     """``NPS 12 (95% CI 4 to 20, 2,256 scores)``."""
+    from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
+
     spec, overall = ScoreSpec.from_settings(drivers.settings), drivers.overall
     digits = spec.value_digits
     return (f"{overall.metric_name} {overall.metric:.{digits}f}{spec.unit} (95% CI {overall.ci_low:.{digits}f} to "
@@ -118,6 +119,8 @@ def routing_table(summary, title: str) -> Table:
 # ---- drivers
 def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> None:
     """The headline, both ranked tables, the significant regression terms and the data problems."""
+    from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
+
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
     digits = spec.impact_digits
     console.print(
@@ -146,6 +149,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> N
 
 def drivers_table(result, level: str, top: int) -> Table:
     """The ``top`` rows of one level's impact table; sure harms red, sure helps green."""
+    from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
+
     spec = ScoreSpec.from_settings(result.settings)
     digits = spec.impact_digits
     t = result.level(level)

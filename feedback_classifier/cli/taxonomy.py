@@ -9,7 +9,7 @@ import typer
 
 from feedback_classifier.cli import options as opt
 from feedback_classifier.cli.render import console, taxonomy_counts, taxonomy_tree
-from feedback_classifier.taxonomy import DEFAULT_OWNER, load_taxonomy
+from feedback_classifier.taxonomy import DEFAULT_OWNER
 
 app = typer.Typer(help="Validate, show and infer taxonomies.", no_args_is_help=True)
 
@@ -22,6 +22,8 @@ def validate_command(file: TaxonomyFile) -> None:
 
     Example: feedback-classifier taxonomy validate my-taxonomy.yaml
     """
+    from feedback_classifier.taxonomy import load_taxonomy  # pandas, YAML: not needed for --help
+
     tax = load_taxonomy(file)
     typer.echo(
         f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
@@ -39,6 +41,8 @@ def show_command(
 
     Example: feedback-classifier taxonomy show cx-default --lang ru
     """
+    from feedback_classifier.taxonomy import load_taxonomy  # pandas, YAML: not needed for --help
+
     tax = load_taxonomy(file)
     if lang not in tax.languages:
         raise typer.BadParameter(

@@ -1,21 +1,52 @@
 """Insights: scores, drivers (impact, regression, segments, trend) and routing decisions."""
 
-from feedback_classifier.insights.accumulator import DriversAccumulator
-from feedback_classifier.insights.drivers import DriversResult, compute_drivers
-from feedback_classifier.insights.issues import CountedIssues, ScoreIssues
-from feedback_classifier.insights.matrix import CategoryMatrix, category_matrix
-from feedback_classifier.insights.periods import detect_period_column
-from feedback_classifier.insights.routing import RoutingResult, is_enriched, route, write_queues
-from feedback_classifier.insights.scores import (
-    ScoreSpec,
-    mean_interval,
-    weighted_mean_interval,
-    nps_interval,
-    parse_scores,
-    summarize_scores,
-    wilson_interval,
-)
-from feedback_classifier.insights.streaming_router import StreamingRouter
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
+    from feedback_classifier.insights.accumulator import DriversAccumulator
+    from feedback_classifier.insights.drivers import DriversResult, compute_drivers
+    from feedback_classifier.insights.issues import CountedIssues, ScoreIssues
+    from feedback_classifier.insights.matrix import CategoryMatrix, category_matrix
+    from feedback_classifier.insights.periods import detect_period_column
+    from feedback_classifier.insights.routing import RoutingResult, is_enriched, route, write_queues
+    from feedback_classifier.insights.scores import (
+        ScoreSpec,
+        mean_interval,
+        weighted_mean_interval,
+        nps_interval,
+        parse_scores,
+        summarize_scores,
+        wilson_interval,
+    )
+    from feedback_classifier.insights.streaming_router import StreamingRouter
+
+# Which submodule defines each name. Importing them all here made every command pay for every
+# package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
+_LAZY = {
+    "DriversAccumulator": "accumulator",
+    "DriversResult": "drivers",
+    "compute_drivers": "drivers",
+    "CountedIssues": "issues",
+    "ScoreIssues": "issues",
+    "CategoryMatrix": "matrix",
+    "category_matrix": "matrix",
+    "detect_period_column": "periods",
+    "RoutingResult": "routing",
+    "is_enriched": "routing",
+    "route": "routing",
+    "write_queues": "routing",
+    "ScoreSpec": "scores",
+    "mean_interval": "scores",
+    "weighted_mean_interval": "scores",
+    "nps_interval": "scores",
+    "parse_scores": "scores",
+    "summarize_scores": "scores",
+    "wilson_interval": "scores",
+    "StreamingRouter": "streaming_router",
+}
 
 __all__ = [
     "CategoryMatrix",
@@ -39,3 +70,22 @@ __all__ = [
     "wilson_interval",
     "write_queues",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` on first use (PEP 562).
+
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> compute_drivers.__module__
+    'feedback_classifier.insights.drivers'
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -50,7 +50,6 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
@@ -363,6 +362,7 @@ def _examples(series: pd.Series, positions: np.ndarray, raw: tuple | None, limit
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ScoreError(f"Confidence must be between 0 and 1 (e.g. 0.95), got {confidence}.")
+    from scipy import stats  # here, not at the top: scipy.stats costs ~0.3 s of every start
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
@@ -420,6 +420,7 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     if n < 2:
         return (mean, math.nan, math.nan)
     _z(confidence)
+    from scipy import stats  # here, not at the top: scipy.stats costs ~0.3 s of every start
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
     return (mean, mean - half, mean + half)
 
@@ -440,6 +441,7 @@ def weighted_mean_interval(v: np.ndarray, w: np.ndarray, confidence: float = 0.9
     if total < 2:
         return (mean, math.nan, math.nan)
     sd = math.sqrt(float((w * (v - mean) ** 2).sum()) / (total - 1))
+    from scipy import stats  # here, not at the top: scipy.stats costs ~0.3 s of every start
     half = float(stats.t.ppf(0.5 + confidence / 2, total - 1) * sd / math.sqrt(total))
     return (mean, mean - half, mean + half)
 

@@ -1,18 +1,45 @@
 """Jobs: the file-in / file-out functions behind each command (read, compute, write atomically)."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from feedback_classifier.jobs.analyze import AnalyzeResult, analyze
-from feedback_classifier.jobs.classify import ClassifySummary, classify_file
-from feedback_classifier.jobs.drivers import DriversFileResult, drivers_file
-from feedback_classifier.jobs.report import ReportFileResult, report_file
-from feedback_classifier.jobs.route import RouteFileResult, route_file
-from feedback_classifier.jobs.taxonomy import InferredTaxonomy, infer_taxonomy_file
-from feedback_classifier.jobs.train import (
-    ColdStartResult,
-    TrainResult,
-    evaluate_file,
-    train_file,
-    train_without_labels_file,
-)
+
+if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
+    from feedback_classifier.jobs.classify import ClassifySummary, classify_file
+    from feedback_classifier.jobs.drivers import DriversFileResult, drivers_file
+    from feedback_classifier.jobs.report import ReportFileResult, report_file
+    from feedback_classifier.jobs.route import RouteFileResult, route_file
+    from feedback_classifier.jobs.taxonomy import InferredTaxonomy, infer_taxonomy_file
+    from feedback_classifier.jobs.train import (
+        ColdStartResult,
+        TrainResult,
+        evaluate_file,
+        train_file,
+        train_without_labels_file,
+    )
+
+# Which submodule defines each name. Importing them all here made every command pay for every
+# package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
+_LAZY = {
+    "ClassifySummary": "classify",
+    "classify_file": "classify",
+    "DriversFileResult": "drivers",
+    "drivers_file": "drivers",
+    "ReportFileResult": "report",
+    "report_file": "report",
+    "RouteFileResult": "route",
+    "route_file": "route",
+    "InferredTaxonomy": "taxonomy",
+    "infer_taxonomy_file": "taxonomy",
+    "ColdStartResult": "train",
+    "TrainResult": "train",
+    "evaluate_file": "train",
+    "train_file": "train",
+    "train_without_labels_file": "train",
+}
 
 __all__ = [
     "AnalyzeResult",
@@ -33,3 +60,22 @@ __all__ = [
     "train_file",
     "train_without_labels_file",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` on first use (PEP 562).
+
+    >>> from feedback_classifier.jobs import classify_file
+    >>> classify_file.__module__
+    'feedback_classifier.jobs.classify'
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

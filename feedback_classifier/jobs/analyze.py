@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError
-from feedback_classifier.insights import ScoreSpec, detect_period_column
+from feedback_classifier.insights.periods import detect_period_column
+from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 from feedback_classifier.model.enrichment import _Options
-from feedback_classifier.render import translate_drivers_table
 from feedback_classifier.tableio import (
     DEFAULT_READ,
     ReadOptions,
@@ -418,6 +418,8 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         drivers = correct_drivers_result(drivers, rates, tax, seed=seed, **(rates_source or {}))
     drivers_path = None
     if drivers is not None:
+        from feedback_classifier.render import translate_drivers_table  # matplotlib: only when drivers are written
+
         drivers_path = write_table(
             translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
         )

@@ -18,6 +18,8 @@ end the scope. Contractions emit their verb and ``not``: ``didn't arrive`` →
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from feedback_classifier.lang.registry import REGISTRY
 
 __all__ = ["NEGATORS", "STOP_WORDS", "stop_words"]
@@ -62,16 +64,14 @@ _STOP_WORDS: frozenset[str] | None = None
 
 
 def stop_words() -> frozenset[str]:
-    """spaCy's English and Russian stop words minus the negators (spaCy is imported at first call).
+    """spaCy's English and Russian stop words minus the negators (read at first call).
 
     >>> "the" in stop_words(), "не" in stop_words()
     (True, False)
     """
     global _STOP_WORDS
     if _STOP_WORDS is None:
-        from spacy.lang.en.stop_words import STOP_WORDS as en_stop
-        from spacy.lang.ru.stop_words import STOP_WORDS as ru_stop
-
+        en_stop, ru_stop = _spacy_stop_words("en"), _spacy_stop_words("ru")
         negators = set(NEGATORS) | {"cannot", "n't", "nothing", "none", "nobody"}
         words = {w.lower().replace("ё", "е") for w in (en_stop | ru_stop)}
         _STOP_WORDS = frozenset(words - negators)
@@ -82,3 +82,19 @@ def __getattr__(name: str):  # lazy module attribute: importing spaCy costs ~1 s
     if name == "STOP_WORDS":
         return stop_words()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _spacy_stop_words(code: str) -> set[str]:
+    """spaCy's stop-word list for ``code``, read from its own file without importing spaCy: the list
+    is a plain module, but ``import spacy.lang.en.stop_words`` runs spaCy's ``__init__`` (~0.6 s of
+    CPU on every command start)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("spaCy is required for its stop-word lists")
+    path = Path(list(spec.submodule_search_locations)[0]) / "lang" / code / "stop_words.py"
+    loader = importlib.util.spec_from_file_location(f"_feedback_classifier_stop_words_{code}", path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return set(module.STOP_WORDS)

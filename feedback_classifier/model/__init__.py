@@ -9,13 +9,38 @@ the optional embedding blocks; ``evaluation`` scores predictions; ``persist`` an
 model; ``enrichment`` adds the category columns to a table.
 """
 
-from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE, default_model
-from feedback_classifier.model.embedders import EMBEDDINGS, MiniLMEmbedder, embedding_params
-from feedback_classifier.model.enrichment import enrich
-from feedback_classifier.model.estimator import FeedbackClassifier
-from feedback_classifier.model.evaluation import EvaluationReport, cross_validate_model, evaluate_predictions
-from feedback_classifier.model.persist import load_model, read_model_metadata, save_model
-from feedback_classifier.model.static_vectors import StaticEmbedder
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
+    from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE, default_model
+    from feedback_classifier.model.embedders import EMBEDDINGS, MiniLMEmbedder, embedding_params
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.evaluation import EvaluationReport, cross_validate_model, evaluate_predictions
+    from feedback_classifier.model.persist import load_model, read_model_metadata, save_model
+    from feedback_classifier.model.static_vectors import StaticEmbedder
+
+# Which submodule defines each name. Importing them all here made every command pay for every
+# package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
+_LAZY = {
+    "EXAMPLE_SURVEY_FILE": "default",
+    "default_model": "default",
+    "EMBEDDINGS": "embedders",
+    "MiniLMEmbedder": "embedders",
+    "embedding_params": "embedders",
+    "enrich": "enrichment",
+    "FeedbackClassifier": "estimator",
+    "EvaluationReport": "evaluation",
+    "cross_validate_model": "evaluation",
+    "evaluate_predictions": "evaluation",
+    "load_model": "persist",
+    "read_model_metadata": "persist",
+    "save_model": "persist",
+    "StaticEmbedder": "static_vectors",
+}
 
 __all__ = [
     "EMBEDDINGS",
@@ -33,3 +58,22 @@ __all__ = [
     "read_model_metadata",
     "save_model",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` on first use (PEP 562).
+
+    >>> from feedback_classifier.model import enrich
+    >>> enrich.__module__
+    'feedback_classifier.model.enrichment'
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

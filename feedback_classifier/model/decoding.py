@@ -8,7 +8,6 @@ them for the estimator, reading its ``stacking`` parameters and its fitted
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from feedback_classifier.taxonomy import Label
 
@@ -28,6 +27,8 @@ def _fit_calibrator(scores: np.ndarray, y: np.ndarray, C: float = 1e4) -> np.nda
     Z = np.vstack([scores, scores])
     target = np.r_[np.ones(len(y)), np.zeros(len(y))]
     weight = np.r_[t, 1.0 - t]
+    from sklearn.linear_model import LogisticRegression  # fitting only: sklearn.linear_model costs every start ~0.1 s
+
     lr = LogisticRegression(C=C, solver="lbfgs", max_iter=500)
     lr.fit(Z, target, sample_weight=weight)
     return np.r_[lr.coef_.ravel(), lr.intercept_]

@@ -13,14 +13,12 @@ Cache location: ``$FEEDBACK_CLASSIFIER_CACHE`` if set, else
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import ModelFileError
+from feedback_classifier.model.cache import cache_dir  # noqa: F401 - public here since the first release
 
 DEFAULT_TAXONOMY = "cx-default"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -58,53 +56,17 @@ def notify_on_build(callback) -> None:
         _build_notices.append(callback)
 
 
-def cache_dir() -> Path:
-    """Directory where the default model is cached.
-
-    >>> isinstance(cache_dir(), Path)
-    True
-    """
-    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
-        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "feedback-classifier"
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
 def default_model_key() -> str:
     """A short hash of everything the cached default model depends on.
 
     >>> len(default_model_key())
     16
     """
-    from feedback_classifier import __version__
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.model.cache import table_key
+    from feedback_classifier.taxonomy import bundled_taxonomy_path
 
-    digest = hashlib.sha256()
-    for part in (
-        __version__,
-        _version("scikit-learn"),
-        _version("numpy"),
-        _version("scipy"),
-        _version("joblib"),
-        _version("pymorphy3"),
-        _version("spacy-lookups-data"),
-        load_taxonomy(DEFAULT_TAXONOMY).hash,
-    ):
-        digest.update(part.encode() + b"\0")
-    digest.update(EXAMPLES_FILE.read_bytes())
-    # The package version alone misses edits made in a source checkout, and a stale
-    # model from older code can be incompatible with the current one.
-    for package in ("model", "lang"):
-        for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
-            digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
+    # The taxonomy file's bytes, not its parsed hash: parsing the YAML costs ~0.1 s of every start.
+    return table_key(bundled_taxonomy_path(DEFAULT_TAXONOMY).read_bytes(), EXAMPLES_FILE.read_bytes())
 
 
 def default_model_path() -> Path:
@@ -181,7 +143,7 @@ def default_model():
     >>> ("delivery", "delivery_time") in clf.predict_labels(["The courier was two hours late"])[0]
     True
     """
-    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.errors import FeedbackClassifierError
     from feedback_classifier.model.persist import load_model, save_model
 
     path = default_model_path()
@@ -201,7 +163,7 @@ def default_model():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 save_model(model, path, training_rows=n_rows)
-            except OSError:
+            except (OSError, FeedbackClassifierError):
                 pass  # a read-only home still gets a working (uncached) model
         _loaded[str(path)] = model
         return model

@@ -34,8 +34,47 @@ def default_sentiment_model():
     with _lock:
         model = _cache.get("model")
         if model is None:
-            model = _cache["model"] = _train()
+            model = _cache["model"] = _cached_or_trained()
         return model
+
+
+def sentiment_model_path() -> Path:
+    """Where the bundled sentiment model for this code and these versions is (or will be) cached,
+    keyed by the package's code (model/cache.py), the taxonomy and the sentiment data files.
+
+    >>> sentiment_model_path().name.startswith("sentiment-")
+    True
+    """
+    from feedback_classifier.model.cache import cache_dir, table_key
+    from feedback_classifier.taxonomy import bundled_taxonomy_path
+
+    key = table_key(*(path.read_bytes() for path in (bundled_taxonomy_path("cx-default"), SENTIMENT_EXAMPLES_FILE,
+                                                     SENTIMENT_LEXICON_FILE)))
+    return cache_dir() / f"sentiment-{key}.npz"
+
+
+def _cached_or_trained():
+    """Training takes ~1 s of every command's start; the cached copy loads in a few ms. It is
+    stored as data (model/safe_state.py, never unpickled); a damaged file is retrained."""
+    from feedback_classifier.errors import FeedbackClassifierError
+    from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    path = sentiment_model_path()
+    try:
+        model = state_from_bytes(path.read_bytes())
+        if isinstance(model, AspectSentiment):
+            return model
+    except (OSError, UnsafeState, TypeError, KeyError, AttributeError):
+        pass  # missing, damaged or from an older class layout: train it again
+    model = _train()
+    try:
+        from feedback_classifier.tableio import write_file_atomic
+
+        write_file_atomic(path, state_to_bytes(model), make_parents=True)
+    except (OSError, UnsafeState, FeedbackClassifierError):
+        pass  # a read-only home still gets a working (uncached) model
+    return model
 
 
 def _train():

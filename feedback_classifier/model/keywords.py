@@ -49,15 +49,22 @@ class KeywordMatcher:
         self.analyzer = analyzer or TextAnalyzer()
         # first token -> [(phrase tokens, label, phrase text)]
         self._index: dict[str, list[tuple[tuple[str, ...], tuple, str]]] = defaultdict(list)
-        for label in taxonomy.labels:
+        for tokens, label, phrase in self._entries(names) if analyzer is not None else _cached_entries(self, names):
+            self._index[tokens[0]].append((tokens, label, phrase))
+        self._index = dict(self._index)
+        self._firsts = frozenset(self._index)
+
+    def _entries(self, names: bool) -> list[tuple[tuple[str, ...], tuple, str]]:
+        """Every (phrase tokens, label, phrase text), grouped by first token in first-seen order."""
+        index: dict[str, list] = defaultdict(list)
+        for label in self.taxonomy.labels:
             for phrase in self._phrases(label, names):
                 tokens = tuple(self.analyzer(phrase))
                 if not tokens or (len(tokens) == 1 and tokens[0] in _WEAK):
                     continue
-                if all(tokens != seen for seen, seen_label, _ in self._index[tokens[0]] if seen_label == label):
-                    self._index[tokens[0]].append((tokens, label, phrase))  # "Курьер" = "курьер"
-        self._index = dict(self._index)
-        self._firsts = frozenset(self._index)
+                if all(tokens != seen for seen, seen_label, _ in index[tokens[0]] if seen_label == label):
+                    index[tokens[0]].append((tokens, label, phrase))  # "Курьер" = "курьер"
+        return [entry for entries in index.values() for entry in entries]
 
     def _phrases(self, label, names: bool) -> list[str]:
         words = list(self.taxonomy.keywords(label))
@@ -167,3 +174,20 @@ class VocabularyKeywords:
         counts.data = (counts.data >= self.sizes[counts.indices] - 0.5).astype(np.float32)
         counts.eliminate_zeros()
         return (counts @ self.L).toarray() >= self.need - 0.5
+
+
+def _cached_entries(matcher: KeywordMatcher, names: bool) -> list[tuple[tuple[str, ...], tuple, str]]:
+    """``matcher._entries(names)`` for the default analyzer, cached on disk (model/cache.py):
+    lemmatising a taxonomy's ~800 keywords and names took ~0.3 s of every command's start. The
+    key holds the code (analyzer included) and the taxonomy's content hash."""
+    import json
+
+    from feedback_classifier.model.cache import cached_arrays, table_key
+
+    def build() -> dict[str, np.ndarray]:
+        rows = [[list(tokens), list(label), phrase] for tokens, label, phrase in matcher._entries(names)]
+        return {"entries": np.array([json.dumps(rows, ensure_ascii=False)])}
+
+    key = table_key("keywords", matcher.taxonomy.hash, str(names))
+    rows = json.loads(str(cached_arrays("keywords", key, build)["entries"][0]))
+    return [(tuple(tokens), tuple(label), phrase) for tokens, label, phrase in rows]

@@ -37,6 +37,11 @@ _MAX_UNPACKED_BYTES = 2 << 30
 _STATE_ENTRY = "state"
 
 
+#: JSON values that decode to themselves: a list or mapping of only these is returned as parsed, with
+#: no call per element (the model's vocabularies made ~95,000 calls, ~0.1 s of every start).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 class UnsafeState(ValueError):
     """A value cannot be stored in, or was refused while reading, a data-only model file."""
 
@@ -149,11 +154,15 @@ class _Decoder:
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
+            if all(type(v) in _SCALARS for v in node):  # fast path: the JSON list is already the value
+                return node
             return [self.decode(v, d) for v in node]
         if not isinstance(node, dict):
             raise UnsafeState(f"unexpected {type(node).__name__} in the model's data")
         tags = [k for k in node if k.startswith("$")]
         if not tags:
+            if all(type(v) in _SCALARS for v in node.values()):  # fast path: vocabularies (~12,000 words)
+                return node
             return {k: self.decode(v, d) for k, v in node.items()}
         tag = tags[0]
         body = node[tag]
@@ -163,6 +172,9 @@ class _Decoder:
             items = (self.decode(v, d) for v in _list(body))
             return set(items) if tag == "$set" else frozenset(items)
         if tag == "$items":
+            if all(type(p) is list and len(p) == 2 and type(p[0]) in _SCALARS and type(p[1]) in _SCALARS
+                   for p in _list(body)):  # fast path: the character n-gram vocabulary (~30,000 pairs)
+                return dict(body)
             return {self.decode(k, d): self.decode(v, d) for k, v in (_pair(p) for p in _list(body))}
         if tag == "$array":
             return self.array(body)

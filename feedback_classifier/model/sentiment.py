@@ -43,7 +43,6 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from feedback_classifier.model.sentiment_fast import (
@@ -242,6 +241,8 @@ class AspectSentiment(BaseEstimator):
         if len(present) == 1:
             self.intercept_[present[0]] = 0.0
             return self
+        from sklearn.linear_model import LogisticRegression  # fitting only: sklearn.linear_model costs every start ~0.1 s
+
         lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000).fit(X, y)
         rows = lr.coef_ if len(present) > 2 else np.vstack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
         icpt = lr.intercept_ if len(present) > 2 else np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])

@@ -132,6 +132,18 @@ class Prototypes:
         norms = np.linalg.norm(protos, axis=1, keepdims=True)
         self.vectors = protos / np.where(norms > 0, norms, 1.0)
 
+    @classmethod
+    def from_vectors(cls, table: WordTable, analyzer, vectors: np.ndarray) -> "Prototypes":
+        """Prototypes whose unit vectors were computed before (``Prototypes(...).vectors``).
+
+        >>> tbl = WordTable(["late", "price"], np.eye(2), np.full(2, 1e-5))
+        >>> Prototypes.from_vectors(tbl, str.split, np.eye(2)).similarities(["price"]).tolist()
+        [[0.0, 1.0]]
+        """
+        protos = cls.__new__(cls)
+        protos.table, protos.analyzer, protos.vectors = table, analyzer, vectors
+        return protos
+
     def similarities(self, texts: Sequence[str], token_lists=None) -> np.ndarray:
         """``(n_texts, n_classes)`` cosines of each comment with each class prototype."""
         if token_lists is None:
@@ -277,19 +289,40 @@ def zero_shot_for(model) -> ZeroShot | None:
         return None
     taxonomy, classes = model.taxonomy_, [tuple(c) for c in model.classes_]
     key = (taxonomy.hash, tuple(classes))
-    examples = _bundled_examples(taxonomy)
     with _lock:
         found = _ZERO_SHOT.get(key)
     if found is None:
         from feedback_classifier.lang import TextAnalyzer
 
-        phrases = taxonomy_phrases(taxonomy, classes, examples)
-        # one more prototype: comments about nothing ("thanks", "всё хорошо") compete with the parents
-        phrases.append(list(NO_CATEGORY_PHRASES) + [t for t, labels in examples or () if not labels])
-        found = ZeroShot(Prototypes(table, TextAnalyzer(), phrases), classes)
+        vectors = _prototype_vectors(table, taxonomy, classes)
+        found = ZeroShot(Prototypes.from_vectors(table, TextAnalyzer(), vectors), classes)
         with _lock:
             _ZERO_SHOT[key] = found
     return found
+
+
+def _prototype_vectors(table: WordTable, taxonomy, classes: list[tuple]) -> np.ndarray:
+    """The prototypes' vectors, cached on disk (model/cache.py): lemmatising the ~2,000 phrases and
+    examples behind them took ~0.7 s of every command's start. The key holds everything they are
+    made from: the code, the word table, the taxonomy and classes, and (whether the bundled
+    examples join, and which) the bundled taxonomy and examples files."""
+    from feedback_classifier.model.cache import cached_arrays, table_key
+    from feedback_classifier.taxonomy import bundled_taxonomy_path
+
+    def build() -> dict[str, np.ndarray]:
+        from feedback_classifier.lang import TextAnalyzer
+
+        examples = _bundled_examples(taxonomy)
+        phrases = taxonomy_phrases(taxonomy, classes, examples)
+        # one more prototype: comments about nothing ("thanks", "всё хорошо") compete with the parents
+        phrases.append(list(NO_CATEGORY_PHRASES) + [t for t, labels in examples or () if not labels])
+        return {"vectors": Prototypes(table, TextAnalyzer(), phrases).vectors}
+
+    path = word_table_path()
+    key = table_key(taxonomy.name, taxonomy.hash, repr(classes), repr(NO_CATEGORY_PHRASES), path.read_bytes(),
+                    path.with_suffix(".json").read_bytes(), bundled_taxonomy_path("cx-default").read_bytes(),
+                    (_PACKAGE_DIR / "data" / "cx_default_examples.csv").read_bytes())
+    return cached_arrays("zero-shot", key, build)["vectors"]
 
 
 def _bundled_examples(taxonomy) -> list | None:

@@ -6,10 +6,31 @@ comments to quote, ``html`` the escaping, number formats and CSS; ``charts`` dra
 charts.
 """
 
-from feedback_classifier.render.charts import chart_images, figure_bytes, impact_chart, priority_matrix, write_charts
-from feedback_classifier.render.driver_tables import translate_drivers_table
-from feedback_classifier.render.quotes import QuotePool, quote_candidates
-from feedback_classifier.render.report import build_report, write_report
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
+    from feedback_classifier.render.charts import chart_images, figure_bytes, impact_chart, priority_matrix, write_charts
+    from feedback_classifier.render.driver_tables import translate_drivers_table
+    from feedback_classifier.render.quotes import QuotePool, quote_candidates
+    from feedback_classifier.render.report import build_report, write_report
+
+# Which submodule defines each name. Importing them all here made every command pay for every
+# package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
+_LAZY = {
+    "chart_images": "charts",
+    "figure_bytes": "charts",
+    "impact_chart": "charts",
+    "priority_matrix": "charts",
+    "write_charts": "charts",
+    "translate_drivers_table": "driver_tables",
+    "QuotePool": "quotes",
+    "quote_candidates": "quotes",
+    "build_report": "report",
+    "write_report": "report",
+}
 
 __all__ = [
     "QuotePool",
@@ -23,3 +44,22 @@ __all__ = [
     "write_charts",
     "write_report",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` on first use (PEP 562).
+
+    >>> from feedback_classifier.render import build_report
+    >>> build_report.__module__
+    'feedback_classifier.render.report'
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

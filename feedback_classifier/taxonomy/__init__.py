@@ -1,5 +1,6 @@
 """Taxonomies: parent -> child categories, their names, keywords and owners; label syntax.
 
+>>> from feedback_classifier.taxonomy import load_taxonomy
 >>> tax = load_taxonomy("cx-default")
 >>> tax.parse_labels("Service > Support communication; price")
 [('service', 'support_communication'), ('price', None)]
@@ -7,12 +8,33 @@
 'Customer Support'
 """
 
-from feedback_classifier.taxonomy.bundled import bundled_taxonomy_names, bundled_taxonomy_path, load_taxonomy
-from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
-from feedback_classifier.taxonomy.infer import infer_taxonomy
-from feedback_classifier.taxonomy.labels import Label, slugify
-from feedback_classifier.taxonomy.schema import Problem
-from feedback_classifier.taxonomy.taxonomy import Taxonomy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
+    from feedback_classifier.taxonomy.bundled import bundled_taxonomy_names, bundled_taxonomy_path, load_taxonomy
+    from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
+    from feedback_classifier.taxonomy.infer import infer_taxonomy
+    from feedback_classifier.taxonomy.labels import Label, slugify
+    from feedback_classifier.taxonomy.schema import Problem
+    from feedback_classifier.taxonomy.taxonomy import Taxonomy
+
+# Which submodule defines each name. Importing them all here made every command pay for every
+# package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
+_LAZY = {
+    "bundled_taxonomy_names": "bundled",
+    "bundled_taxonomy_path": "bundled",
+    "load_taxonomy": "bundled",
+    "DEFAULT_OWNER": "category",
+    "Category": "category",
+    "infer_taxonomy": "infer",
+    "Label": "labels",
+    "slugify": "labels",
+    "Problem": "schema",
+    "Taxonomy": "taxonomy",
+}
 
 __all__ = [
     "DEFAULT_OWNER",
@@ -26,3 +48,22 @@ __all__ = [
     "load_taxonomy",
     "slugify",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` on first use (PEP 562).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> load_taxonomy.__module__
+    'feedback_classifier.taxonomy.bundled'
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

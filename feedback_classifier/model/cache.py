@@ -1,0 +1,117 @@
+"""The user cache directory and the tables derived once and reused by every later process.
+
+Several things a command needs at start are pure functions of the package's code, its library
+versions and bundled files: the default model, the bundled sentiment model, the zero-shot
+prototypes, the taxonomy keyword index. Deriving them costs seconds (mostly lemmatising phrases),
+loading them milliseconds. Each is stored under a key hashing everything it depends on
+(:func:`code_digest` plus its own inputs), as plain ``.npz`` arrays read with
+``allow_pickle=False``: a cache file holds data only, and a changed input is a new key, so a stale
+file is never read. An unreadable file is rebuilt; an unwritable cache only costs the next process
+the rebuild.
+
+Cache location: ``$FEEDBACK_CLASSIFIER_CACHE`` if set, else
+``$XDG_CACHE_HOME/feedback-classifier`` (default ``~/.cache/feedback-classifier``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+_digest_memo: list[str] = []
+
+
+def cache_dir() -> Path:
+    """Directory where the default model and derived tables are cached.
+
+    >>> isinstance(cache_dir(), Path)
+    True
+    """
+    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
+        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "feedback-classifier"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def code_digest() -> str:
+    """A hash of the package version, the libraries a model depends on and the source of
+    ``model/`` and ``lang/`` (computed once per process: none of them change while it runs).
+
+    The package version alone misses edits made in a source checkout, and a table made by
+    older code can differ from what the current code would make.
+
+    >>> len(code_digest())
+    64
+    """
+    if _digest_memo:
+        return _digest_memo[0]
+    from feedback_classifier import __version__
+
+    digest = hashlib.sha256()
+    # spaCy: its stop-word lists shape the sentiment model; the dictionaries: every Russian lemma
+    libraries = ("scikit-learn", "numpy", "scipy", "joblib", "pymorphy3", "pymorphy3-dicts-ru", "spacy",
+                 "spacy-lookups-data")
+    for part in (__version__, *(_version(p) for p in libraries)):
+        digest.update(part.encode() + b"\0")
+    for package in ("model", "lang"):
+        for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
+            digest.update(source.read_bytes())
+    _digest_memo.append(digest.hexdigest())
+    return _digest_memo[0]
+
+
+def table_key(*parts: str | bytes) -> str:
+    """A short hash of :func:`code_digest` and ``parts`` (texts, or file contents as bytes).
+
+    >>> table_key("a") == table_key("a") != table_key("b")
+    True
+    """
+    digest = hashlib.sha256(code_digest().encode())
+    for part in parts:
+        digest.update((part.encode() if isinstance(part, str) else part) + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays ``build()`` returns, read from ``<cache>/<name>-<key>.npz`` when a process made
+    them before; otherwise built and written there (atomically) for the next one.
+
+    >>> import tempfile, numpy as np; os.environ["FEEDBACK_CLASSIFIER_CACHE"] = tempfile.mkdtemp()
+    >>> cached_arrays("demo", "k1", lambda: {"x": np.arange(3)})["x"].tolist()
+    [0, 1, 2]
+    >>> cached_arrays("demo", "k1", lambda: {"x": np.zeros(1)})["x"].tolist()  # read back, not rebuilt
+    [0, 1, 2]
+    >>> del os.environ["FEEDBACK_CLASSIFIER_CACHE"]
+    """
+    import numpy as np  # here: `--help` reaches this module (model/default.py) and needs no numpy
+
+    path = cache_dir() / f"{name}-{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, KeyError, EOFError):
+        pass  # missing or damaged: build it again
+    arrays = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, **arrays)
+        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
+    except OSError:
+        pass  # a read-only cache costs the next process a rebuild, nothing else
+    return arrays

@@ -1,0 +1,96 @@
+"""Start-up stays light (issue #17): what a command imports, and the derived tables read back from the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules_after(code: str) -> set[str]:
+    """Top-level names in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    script = code + "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_data_libraries():
+    code = ("from typer.testing import CliRunner\nfrom feedback_classifier.cli import app\n"
+            "assert CliRunner().invoke(app, ['classify', '--help']).exit_code == 0")
+    loaded = _modules_after(code)
+    assert not loaded & {"pandas", "sklearn", "scipy", "matplotlib", "spacy"}, loaded
+
+
+def test_classify_path_imports_no_plotting_no_spacy():
+    code = ("import feedback_classifier.cli, feedback_classifier.jobs.classify\n"
+            "from feedback_classifier.model.default import default_model\n"
+            "from feedback_classifier.model.enrichment import enrich\nimport pandas as pd\n"
+            "enrich(pd.DataFrame({'c': ['Курьер опоздал', 'great app, but pricey']}), default_model(), 'c')")
+    loaded = _modules_after(code)
+    assert "matplotlib" not in loaded and "spacy" not in loaded, loaded & {"matplotlib", "spacy"}
+
+
+def test_lazy_package_names_resolve_and_unknown_names_fail():
+    import feedback_classifier.insights as insights
+    import feedback_classifier.jobs as jobs
+
+    assert insights.compute_drivers.__module__ == "feedback_classifier.insights.drivers"
+    assert callable(jobs.analyze) and jobs.analyze.__module__ == "feedback_classifier.jobs.analyze"
+    assert set(insights.__all__) <= set(dir(insights))
+    try:
+        insights.no_such_name
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("an unknown name resolved")
+
+
+def test_stop_words_read_without_importing_spacy_match_spacy():
+    from spacy.lang.en.stop_words import STOP_WORDS as en
+    from spacy.lang.ru.stop_words import STOP_WORDS as ru
+
+    from feedback_classifier.lang.negation import _spacy_stop_words
+
+    assert _spacy_stop_words("en") == set(en) and _spacy_stop_words("ru") == set(ru)
+
+
+def test_cached_sentiment_model_predicts_like_a_fresh_one(tmp_path, monkeypatch):
+    from feedback_classifier.model import default_sentiment
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    built = default_sentiment._cached_or_trained()  # trains and writes the cache
+    assert default_sentiment.sentiment_model_path().exists()
+    loaded = default_sentiment._cached_or_trained()  # reads it back
+    assert loaded is not built
+    texts = ["Delivery was fast but the box was crushed", "Курьер нахамил, но цены низкие"] * 2
+    labels = [("delivery", "delivery_time"), ("delivery", "packaging"), ("delivery", "courier"), ("price", None)]
+    assert np.array_equal(loaded.predict_proba(texts, labels), built.predict_proba(texts, labels))
+    default_sentiment.sentiment_model_path().write_bytes(b"not a model")
+    assert default_sentiment._cached_or_trained().predict(texts, labels) == built.predict(texts, labels)
+
+
+def test_cached_keyword_index_and_prototypes_equal_built_ones(tmp_path, monkeypatch):
+    from feedback_classifier.lang import TextAnalyzer
+    from feedback_classifier.model import word_table
+    from feedback_classifier.model.keywords import KeywordMatcher
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    tax = load_taxonomy("cx-default")
+    built = KeywordMatcher(tax, TextAnalyzer())  # an explicit analyzer: always built, never cached
+    first, again = KeywordMatcher(tax), KeywordMatcher(tax)  # the second reads the cache
+    assert list(tmp_path.glob("keywords-*.npz"))
+    assert first._index == built._index == again._index
+    table = word_table.load_word_table()
+    if table is not None:
+        classes = list(tax.labels)
+        fresh = word_table._prototype_vectors(table, tax, classes)
+        assert list(tmp_path.glob("zero-shot-*.npz"))
+        assert np.array_equal(word_table._prototype_vectors(table, tax, classes), fresh)
