@@ -96,3 +96,12 @@ _PLAIN_SPLIT_RE = __import__("re").compile(
 def test_split_regex_as_first_written(text):
     assert S._SPLIT_RE.split(text) == _PLAIN_SPLIT_RE.split(text)
     assert S._SPLIT_KEEP_RE.split(text)[0::2] == _PLAIN_SPLIT_RE.split(text)
+
+
+def test_slice_keeps_the_pieces():
+    texts = ["Late again. Rude staff", "ok", "Not late. Good food. Cold soup", "x; y z"]
+    batch = batch_analyzer_for(TextAnalyzer())
+    pieces = [s.pieces for s in S.segment_texts(texts)]
+    got = batch.analyse(texts, pieces=pieces).slice(1, 4).pieces
+    want = batch.analyse(texts[1:4], pieces=pieces[1:4]).pieces
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist() == [0, 3, 0]
