@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "feedback_classifier"
 # Lower layers never import higher ones; packages on the same layer do not import each other.
 LAYERS = {
     "errors": 0,
+    "_lazy": 0,
+    "_arrays": 0,
     "lang": 1,
     "tableio": 1,
     "taxonomy": 2,

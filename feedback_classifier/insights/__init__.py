@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from feedback_classifier._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
     from feedback_classifier.insights.accumulator import DriversAccumulator
@@ -15,10 +16,10 @@ if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time
     from feedback_classifier.insights.scores import (
         ScoreSpec,
         mean_interval,
-        weighted_mean_interval,
         nps_interval,
         parse_scores,
         summarize_scores,
+        weighted_mean_interval,
         wilson_interval,
     )
     from feedback_classifier.insights.streaming_router import StreamingRouter
@@ -62,30 +63,14 @@ __all__ = [
     "detect_period_column",
     "is_enriched",
     "mean_interval",
-    "weighted_mean_interval",
     "nps_interval",
     "parse_scores",
     "route",
     "summarize_scores",
+    "weighted_mean_interval",
     "wilson_interval",
     "write_queues",
 ]
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` on first use (PEP 562).
-
-    >>> from feedback_classifier.insights import compute_drivers
-    >>> compute_drivers.__module__
-    'feedback_classifier.insights.drivers'
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

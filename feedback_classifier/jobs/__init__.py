@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from feedback_classifier._lazy import lazy_attributes
 from feedback_classifier.jobs.analyze import AnalyzeResult, analyze
 
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
@@ -43,8 +43,8 @@ _LAZY = {
 
 __all__ = [
     "AnalyzeResult",
-    "ColdStartResult",
     "ClassifySummary",
+    "ColdStartResult",
     "DriversFileResult",
     "InferredTaxonomy",
     "ReportFileResult",
@@ -53,8 +53,8 @@ __all__ = [
     "analyze",
     "classify_file",
     "drivers_file",
-    "infer_taxonomy_file",
     "evaluate_file",
+    "infer_taxonomy_file",
     "report_file",
     "route_file",
     "train_file",
@@ -62,20 +62,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` on first use (PEP 562).
-
-    >>> from feedback_classifier.jobs import classify_file
-    >>> classify_file.__module__
-    'feedback_classifier.jobs.classify'
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from feedback_classifier._arrays import GrowingArray, ranges
 from feedback_classifier.lang.analyzer import (
     _DROP,
     _NEG,
@@ -37,10 +38,8 @@ from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import (
     _DIGIT_RE,
-    _HIGH_RE,
     _NUM_RE,
     _PHONE_HINT_RE,
-    _PRE_TRANSLATE_RE,
     _TLD_RE,
     MIXED_RE,
     TOKEN_RE,
@@ -159,28 +158,6 @@ def _lengths(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return cum[starts[1:]] - cum[starts[:-1]]
 
 
-class _Column:
-    """An append-only int64 array (amortised growth, no Python list to convert per batch)."""
-
-    def __init__(self):
-        self.data = np.zeros(1024, dtype=np.int64)
-        self.n = 0
-
-    def extend(self, values) -> None:
-        values = np.asarray(values, dtype=np.int64)
-        need = self.n + len(values)
-        if need > len(self.data):
-            grown = np.zeros(max(need, 2 * len(self.data)), dtype=np.int64)
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
-        self.data[self.n : need] = values
-        self.n = need
-
-    @property
-    def array(self) -> np.ndarray:
-        return self.data[: self.n]
-
-
 class BatchAnalyzer:
     """The analysis of :class:`TextAnalyzer` for batches of comments (see the module docstring).
 
@@ -211,10 +188,10 @@ class BatchAnalyzer:
         self._prefixes: list[int] = []  # negation prefix index -> its token id ("not_")
         self._entries: dict[Any, int] = {}  # raw token (or (token, lang)) -> entry id
         # per entry: kind, its outputs (start and length in _outs), negation prefix index, punctuation
-        self._kind, self._out_start, self._out_len = _Column(), _Column(), _Column()
-        self._prefix, self._punct, self._outs = _Column(), _Column(), _Column()
+        self._kind, self._out_start, self._out_len = GrowingArray(), GrowingArray(), GrowingArray()
+        self._prefix, self._punct, self._outs = GrowingArray(), GrowingArray(), GrowingArray()
         self._chunk_ids: dict[Any, int] = {}  # chunk (or (chunk, lang)) -> chunk id
-        self._c_start, self._c_len, self._c_entries = _Column(), _Column(), _Column()
+        self._c_start, self._c_len, self._c_entries = GrowingArray(), GrowingArray(), GrowingArray()
         self._negated: dict[int, int] = {}  # (lemma id, prefix) key -> token id of prefix + lemma
 
     def token_id(self, token: str) -> int:
@@ -322,7 +299,7 @@ class BatchAnalyzer:
     def _of_chunks(self, chunks: list, chunk_starts: np.ndarray, cids: np.ndarray, marks=None) -> Analysed:
         """The analysis of comments made of the known chunks ``cids`` (texts ``chunks``)."""
         c_len = self._c_len.array[cids]
-        entries = self._c_entries.array[_ranges(self._c_start.array[cids], c_len)]
+        entries = self._c_entries.array[ranges(self._c_start.array[cids], c_len)]
         entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
         ids, starts, punct = self._outputs(entries, entry_starts)
         return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks)
@@ -342,7 +319,7 @@ class BatchAnalyzer:
         """
         spans = analysed.pieces[0]
         lens = spans[:, 1] - spans[:, 0]
-        at = _ranges(spans[:, 0], lens)
+        at = ranges(spans[:, 0], lens)
         pool, cids = analysed.chunks, analysed.chunk_ids[at]
         if others is not None and others.n_docs:
             if others.strings is not analysed.strings:
@@ -366,7 +343,7 @@ class BatchAnalyzer:
         """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
         kind = self._kind.array[entries]
         out_len = self._out_len.array[entries]
-        ids = self._outs.array[_ranges(self._out_start.array[entries], out_len)]
+        ids = self._outs.array[ranges(self._out_start.array[entries], out_len)]
         punct = np.repeat(self._punct.array[entries].astype(bool), out_len)
         out_ends = np.cumsum(out_len)
         starts = np.r_[0, out_ends][entry_starts]
@@ -532,14 +509,3 @@ def _negated(kind: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.n
            & (skips - skips[safe] <= NEG_WINDOW))
     at = np.flatnonzero(hit)
     return at, last_neg[at]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
-    return np.arange(total, dtype=np.int64) + offsets

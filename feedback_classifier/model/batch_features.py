@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from feedback_classifier._arrays import GrowingArray, ranges
 from feedback_classifier.lang.batch import Analysed, LazyDocs
 
 _SHIFT = 32
@@ -57,7 +58,7 @@ class _Tables:
         self.c_start = np.zeros(0, dtype=np.int64)
         self.c_len = np.zeros(0, dtype=np.int64)
         self.c_sq = np.zeros(0)
-        self.c_ids, self.c_vals = _Flat(np.int32), _Flat(np.float32)
+        self.c_ids, self.c_vals = GrowingArray(np.int32), GrowingArray(np.float32)
 
     def char_rows(self, features, chunk_ids: np.ndarray, first: np.ndarray, chunks: list):
         """``(Vc, squared norms)`` of the chunks ``chunk_ids`` (``chunks[first[k]]`` is chunk
@@ -77,7 +78,7 @@ class _Tables:
             self.c_ids.extend(ids)
             self.c_vals.extend(vals)
         lens = self.c_len[chunk_ids]
-        at = _ranges(self.c_start[chunk_ids], lens)
+        at = ranges(self.c_start[chunk_ids], lens)
         Vc = sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
                            shape=(len(chunk_ids), features.n_features_))
         return Vc, self.c_sq[chunk_ids]
@@ -99,36 +100,6 @@ class _Tables:
             new = [vocab.get(t, -1) for t in self.strings[known:]]
             self.unigram = np.concatenate([self.unigram, np.asarray(new, dtype=np.int64)])
         return self.unigram
-
-
-class _Flat:
-    """An append-only numpy array (amortised growth)."""
-
-    def __init__(self, dtype):
-        self.data = np.zeros(4096, dtype=dtype)
-        self.n = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        need = self.n + len(values)
-        if need > len(self.data):
-            grown = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
-        self.data[self.n : need] = values
-        self.n = need
-
-    @property
-    def array(self) -> np.ndarray:
-        return self.data[: self.n]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def _tables(features, analysed: Analysed) -> _Tables:

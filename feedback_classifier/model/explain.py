@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
+from feedback_classifier._arrays import ranges
 from feedback_classifier.model.features import _Parts
 from feedback_classifier.taxonomy import Label
 
@@ -133,7 +134,6 @@ class _Explaining:
         return names
 
 
-
 class _Slots(NamedTuple):
     """The units evidence is credited to, per row of a batch: its distinct words, then its
     word n-gram phrases. Slot ids run over the whole batch, row after row."""
@@ -219,7 +219,7 @@ def _char_triples(parts: _Parts, rows: np.ndarray, slots: _Slots) -> _Triples:
     v_start = V.indptr[Ct.indices]
     v_len = V.indptr[Ct.indices + 1] - v_start
     tri_word = np.repeat(np.arange(Ct.nnz), v_len)
-    tri_feat = V.indices[_ranges(v_start, v_len)]
+    tri_feat = V.indices[ranges(v_start, v_len)]
     tri_row = slots.ct_row[tri_word]
     Xc = sp.csr_matrix(parts.Cc[rows] @ parts.Vc)  # the char block, as ``transform`` computes it
     xc_key = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(Xc.indptr)) * n_feat + Xc.indices
@@ -247,13 +247,13 @@ def _slot_sums(coef_flat, n_coef: int, pr, pair_label, slots: _Slots, tri: _Trip
     Xw, n_slot, slot_base = slots.Xw, slots.n_slot, slots.base
     pair_base = np.r_[0, np.cumsum(n_slot[pr])]
     w_start, w_len = Xw.indptr[pr], np.diff(Xw.indptr)[pr]
-    wi = _ranges(w_start, w_len)
+    wi = ranges(w_start, w_len)
     w_pair = np.repeat(np.arange(len(pr)), w_len)
     wc = coef_flat[np.repeat(pair_label * n_coef, w_len) + Xw.indices[wi]].astype(np.float64)
     wc *= Xw.data[wi]
     w_bin = pair_base[w_pair] + slots.w_slot[wi] - slot_base[pr[w_pair]]
     t_len = tri.ptr[pr + 1] - tri.ptr[pr]
-    ti = _ranges(tri.ptr[pr], t_len)
+    ti = ranges(tri.ptr[pr], t_len)
     tc = coef_flat[np.repeat(pair_label * n_coef, t_len) + tri.feat[ti]].astype(np.float64)
     tc *= tri.value[ti]
     tc /= tri.owners[ti]
@@ -287,17 +287,6 @@ def _stop_words() -> frozenset[str]:
     from feedback_classifier.lang import STOP_WORDS
 
     return frozenset(STOP_WORDS) | {"be", "have", "do", "быть", "not", "не"}
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 @lru_cache(maxsize=200_000)

@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from feedback_classifier._arrays import ranges
+
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts. Written as
 # ``(?<=[.!?…])\s+|[;\n\r]+|[,–—-]\s+(?=...)`` would match the same, but starting with one
@@ -222,17 +224,11 @@ def _parts_proba(model, segments: list[Segments], seg_texts: list[str], counts: 
     other_texts = [part for i in alone.tolist() for part in segments[i].parts]
     source = analysed.source
     others = source.analyse(other_texts) if other_texts else None
-    other_at = _ranges((np.cumsum(counts) - counts)[alone], counts[alone])
+    other_at = ranges((np.cumsum(counts) - counts)[alone], counts[alone])
     found = source.parts_of(analysed, others, other_at)
     if found is None:  # the analyzer's tables were rebuilt meanwhile
         return model.predict_proba(seg_texts)
     return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
-    ends = np.cumsum(lengths)
-    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:

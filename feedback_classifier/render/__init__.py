@@ -8,11 +8,18 @@ charts.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from feedback_classifier._lazy import lazy_attributes
+
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
-    from feedback_classifier.render.charts import chart_images, figure_bytes, impact_chart, priority_matrix, write_charts
+    from feedback_classifier.render.charts import (
+        chart_images,
+        figure_bytes,
+        impact_chart,
+        priority_matrix,
+        write_charts,
+    )
     from feedback_classifier.render.driver_tables import translate_drivers_table
     from feedback_classifier.render.quotes import QuotePool, quote_candidates
     from feedback_classifier.render.report import build_report, write_report
@@ -46,20 +53,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` on first use (PEP 562).
-
-    >>> from feedback_classifier.render import build_report
-    >>> build_report.__module__
-    'feedback_classifier.render.report'
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

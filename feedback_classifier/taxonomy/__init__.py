@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from feedback_classifier._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
     from feedback_classifier.taxonomy.bundled import bundled_taxonomy_names, bundled_taxonomy_path, load_taxonomy
@@ -50,20 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` on first use (PEP 562).
-
-    >>> from feedback_classifier.taxonomy import load_taxonomy
-    >>> load_taxonomy.__module__
-    'feedback_classifier.taxonomy.bundled'
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
