@@ -359,5 +359,5 @@ def _damaged_utf8(path: Path, gz: bool, errors: str) -> str:
     raise InputFileError(
         f"{path}: UTF-8 text with {total} invalid byte sequence{'s' * (total != 1)} (line {listed}), "
         "probably damaged characters; fix those lines, or pass --encoding-errors replace to read them as '\ufffd' "
-        "(library: encoding_errors='replace'), or --encoding if the file is in another encoding"
+        "(library: read=ReadOptions(encoding_errors='replace')), or --encoding if the file is in another encoding"
     )
