@@ -174,10 +174,15 @@ def main(argv=None) -> int:
     print(f"  without sentiment: {n / a:,.0f} comments/s ({a:.2f} s)")
     print(f"  with sentiment:    {n / b:,.0f} comments/s ({b:.2f} s)")
     print(f"  sentiment adds {100 * (b / a - 1):.1f}% to enrich time (budget <= 25%)")
+    from feedback_classifier.model import enrichment
     from feedback_classifier.model.tones import sentiment_model_of
 
+    shares = getattr(enrichment, "_sentiment_reads_analysis", None)  # absent in older checkouts (--root)
+    if shares is not None and shares(model):  # enrich already hands the classifier's analysis over
+        print("  the sentiment model reads the classifier's analysis: no second analysis of the comments")
+        return 0
     analyzer = sentiment_model_of(model)._analyzer()
-    if hasattr(analyzer, "analyze_with_surface"):  # what an analysis shared with the classifier saves
+    if hasattr(analyzer, "analyze_with_surface"):  # what an analysis shared with the classifier would save
         start = time.process_time()
         for chunk in rest:
             [analyzer.analyze_with_surface(t) for t in chunk["text"]]
