@@ -32,13 +32,13 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError, InputFileError
+from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights.periods import detect_period_column
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
-from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
+from feedback_classifier.model.default import describe_model, load_model_and_taxonomy, model_facts
 from feedback_classifier.model.enrichment import _Options
 from feedback_classifier.tableio import (
     DEFAULT_READ,
@@ -284,20 +284,10 @@ def _model_info(model: Any, clf: Any) -> dict:
     """Which model runs and how it was validated, for the report (``build_report(model_info=)``)."""
     if model is None:
         return {"kind": "default" if _is_default(clf) else "weak"}
-    meta: dict = {}
-    if isinstance(model, (str, Path)):
-        from feedback_classifier.model.persist import read_model_metadata
-
-        try:
-            meta = read_model_metadata(model)
-        except FeedbackClassifierError:
-            meta = {}
-    metrics = meta.get("metrics") or {}
-    if metrics.get("trained_without_labels"):
-        return {"kind": "weak"}
-    if not meta:
-        return {"kind": "given"}  # a fitted classifier passed in: how it was trained is not known here
-    return {"kind": "trained", "rows": meta.get("training_rows"), "f1": metrics.get("path_micro_f1")}
+    facts = model_facts(model, clf)
+    if facts["kind"] != "trained":
+        return {"kind": facts["kind"]}
+    return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1")}
 
 
 def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str]):

@@ -214,16 +214,17 @@ DEFAULT_MODEL_VALIDATION = ("example survey path micro-F1 0.82; real comments (h
                             "benchmarks/real_comments.py): see the README")
 
 
-def describe_model(model_arg, clf) -> str:
-    """One line saying which model runs and how it was validated, for classify/analyze output.
+def model_facts(model_arg, clf) -> dict:
+    """Which model runs, from the ``--model`` argument and the loaded classifier: ``kind`` is
+    ``default`` (the bundled model), ``weak`` (trained without labels), ``trained`` (a model file
+    with its metadata: ``rows``, ``metrics``) or ``given`` (a fitted classifier passed in, whose
+    training is not known here).
 
-    >>> describe_model(None, default_model()).startswith("bundled default model")
-    True
+    >>> model_facts(None, default_model())["kind"]
+    'default'
     """
     if model_arg is None and getattr(clf, "keyword_rules_", False) and clf.taxonomy_.name == DEFAULT_TAXONOMY:
-        return ("bundled default model (hand-written examples + the taxonomy's keywords and descriptions "
-                "+ a shipped en/ru word vector table; "
-                f"not trained on your labels; {DEFAULT_MODEL_VALIDATION})")
+        return {"kind": "default"}
     meta: dict = {}
     if isinstance(model_arg, (str, Path)):
         from feedback_classifier.model.persist import read_model_metadata
@@ -232,9 +233,28 @@ def describe_model(model_arg, clf) -> str:
             meta = read_model_metadata(model_arg)
         except ModelFileError:
             meta = {}
-    metrics, rows = meta.get("metrics") or {}, meta.get("training_rows")
+    metrics = meta.get("metrics") or {}
     if metrics.get("trained_without_labels") or (not meta and getattr(clf, "keyword_rules_", False)):
+        return {"kind": "weak"}
+    if not meta:
+        return {"kind": "given"}
+    return {"kind": "trained", "rows": meta.get("training_rows"), "metrics": metrics}
+
+
+def describe_model(model_arg, clf) -> str:
+    """One line saying which model runs and how it was validated, for classify/analyze output.
+
+    >>> describe_model(None, default_model()).startswith("bundled default model")
+    True
+    """
+    facts = model_facts(model_arg, clf)
+    if facts["kind"] == "default":
+        return ("bundled default model (hand-written examples + the taxonomy's keywords and descriptions "
+                "+ a shipped en/ru word vector table; "
+                f"not trained on your labels; {DEFAULT_MODEL_VALIDATION})")
+    if facts["kind"] == "weak":
         return "trained without labels (taxonomy keywords + self-training on unlabelled comments; not validated)"
+    metrics, rows = facts.get("metrics") or {}, facts.get("rows")
     rows_text = f"trained on {rows:,} labelled comments" if rows else "trained on labelled comments"
     if "path_micro_f1" in metrics:
         return f"{rows_text}, cross-validated micro-F1 {metrics['path_micro_f1']:.3f} (parent {metrics['parent_micro_f1']:.3f})"
