@@ -204,7 +204,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
 def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     """``(proba, fired, evidence, analysed)`` of the distinct comments; evidence is None unless
     the model computed it along with the probabilities; analysed (None unless the sentiment
-    model reads it): each comment as the sentiment model's analyzer gives it."""
+    model reads it): the classifier's batch analyses of the comments, in order."""
     if not uniques:
         k = len(model.classes_)
         return np.zeros((0, k)), np.zeros((0, k), dtype=bool), None, None
@@ -215,7 +215,7 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
         proba, explained = _predict_proba_batched(model, uniques, with_evidence=True, analysed=analysed)
     else:
         proba = _predict_proba_batched(model, uniques, analysed=analysed)
-    if analysed is not None and len(analysed) != len(uniques):
+    if analysed is not None and sum(a.n_docs for a in analysed) != len(uniques):
         analysed = None
     fired = _decide(model, proba)
     # A key mash or a bare number names no topic, whatever a model's intercepts say ("0" had
@@ -260,8 +260,8 @@ def _category_strings(model: Any, fired: np.ndarray, lang: str):
 
 
 def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False, analysed=None):
-    """Probabilities (and evidence) of ``texts``; with ``analysed`` (a list), each text's
-    analysis for the sentiment model is appended to it, from the classifier's own analysis."""
+    """Probabilities (and evidence) of ``texts``; with ``analysed`` (a list), each batch's
+    analysis (``lang.batch.Analysed``) is appended to it for the sentiment model."""
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
     from feedback_classifier.lang.batch import LazyDocs
@@ -278,8 +278,8 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
                 # and, piece by piece, for the comments' parts (model/segments.py)
                 analysis = batch_analyzer.analyse(batch, pieces=[s.pieces for s in segments])
                 docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
-                if analysed is not None:
-                    analysed.extend(analysis.docs(punct=True))
+                if analysed is not None:  # read as flat arrays by the sentiment scorer
+                    analysed.append(analysis)
             # each sentence / clause of a long comment is scored too (model/segments.py)
             result = combined_proba(model, batch, matcher=parts.matcher, with_evidence=with_evidence,
                                     top_k=_EXPLAIN_TOP_K, docs=docs, segments=segments)
@@ -388,15 +388,15 @@ def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=
 
 def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options, analysed=None):
     """Sentiment of the distinct comments' predicted categories (in the order of ``categories``);
-    ``analysed``: the comments as the sentiment model's analyzer reads them, when at hand."""
-    from feedback_classifier.model.tones import comment_tones, sentiment_model_of
+    ``analysed``: the classifier's batch analyses of the comments (``lang.batch.Analysed``, in
+    order), when at hand."""
+    from feedback_classifier.model.tones import pattern_tones, sentiment_model_of
 
     classes = list(model.classes_)
     patterns, pattern_of = _unique_rows(fired)  # once per category pattern, not per comment
     per_pattern = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
-    labels = [per_pattern[k] for k in pattern_of.tolist()]
-    return comment_tones(sentiment_model_of(model), model.taxonomy_, uniques, labels, lang=opts.lang,
-                         explain=opts.explain, analysed=analysed)
+    return pattern_tones(sentiment_model_of(model), model.taxonomy_, uniques, per_pattern, pattern_of,
+                         lang=opts.lang, explain=opts.explain, batches=analysed)
 
 
 def _spread_tones(tones, codes, is_comment) -> dict:

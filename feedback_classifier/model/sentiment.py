@@ -58,6 +58,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
+from feedback_classifier.model.sentiment_tables import expand, starts_of
 
 POLARITIES = ("negative", "neutral", "positive")
 #: ``conflict`` in a training or gold cell is read as two opinions, one positive and one negative.
@@ -375,6 +376,33 @@ class AspectSentiment(BaseEstimator):
             names = np.array(POLARITIES, dtype=object)[_softmax(scores).argmax(axis=1)].tolist()
             ends = np.cumsum(sizes).tolist()
             return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
+
+    def pattern_polarities(self, analysed, patterns: Sequence[Sequence[Hashable]], pattern_of, *,
+                           batches: bool = False, analysis_of=None) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, sizes)``: comment ``i``'s pairs are ``(its analysis, label)`` for each label
+        of ``patterns[pattern_of[i]]`` in order (a survey repeats a few hundred category
+        patterns: categories are looked up per pattern, pairs built in numpy); ``codes[k]``
+        indexes ``POLARITIES`` for pair ``k``, ``sizes[i]`` counts comment ``i``'s pairs.
+        ``analysed`` as for ``predict_pairs_analysed`` (with ``analysis_of[i]``: comment ``i``'s
+        item, default ``i``), or with ``batches`` the classifier's batch analyses
+        (``lang.batch.Analysed``) of the comments in order.
+
+        >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
+        >>> codes, sizes = m.pattern_polarities([["good"], ["bad"]], [["x"], ["x", None]], [0, 1])
+        >>> codes.tolist(), sizes.tolist()
+        ([2, 0, 0], [1, 2])
+        """
+        scorer = self._pair_scorer()
+        pattern_of = np.asarray(pattern_of, dtype=np.int64)
+        p_sizes = np.fromiter(map(len, patterns), dtype=np.int64, count=len(patterns))
+        p_rows = scorer.category_rows([c for labs in patterns for c in labs])
+        sizes = p_sizes[pattern_of]
+        if not sizes.sum():
+            return np.zeros(0, dtype=np.int64), sizes
+        rows = p_rows[expand(starts_of(p_sizes)[pattern_of], sizes)]
+        comment = np.arange(len(pattern_of)) if analysis_of is None else np.asarray(analysis_of, dtype=np.int64)
+        scores = scorer.scores(analysed, np.repeat(comment, sizes), rows=rows, batches=batches)
+        return _softmax(scores).argmax(axis=1), sizes
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.

@@ -23,12 +23,25 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
-from functools import lru_cache
 from itertools import chain, repeat
+from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
+
+from feedback_classifier.model.sentiment_tables import (
+    CharGrams,
+    Column,
+    KeyTable,
+    block_weight,
+    char_grams,
+    cue_flags,
+    expand,
+    factorize,
+    pair_key,
+    seg_sum,
+    split_vocabulary,
+    starts_of,
+)
 
 CONTRAST_WORDS = frozenset(
     "but however although though whereas except yet but still nevertheless "
@@ -70,65 +83,23 @@ def grams(tokens: list[str]) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
-@lru_cache(maxsize=100_000)
-def char_grams(word: str, low: int = 2, high: int = 5) -> tuple[str, ...]:
-    """Character 2- to 5-grams of a word padded with spaces (``char_wb``).
-
-    >>> char_grams("ok")
-    (' o', 'ok', 'k ', ' ok', 'ok ', ' ok ')
-    """
-    s = f" {word} "
-    return tuple(s[i:i + n] for n in range(low, high + 1) for i in range(len(s) - n + 1))
-
-
-def cue_flags(word: str) -> int:
-    """Bit 1: the word holds ``!``; bit 2: ``!!``; bit 4: ``?``.
-
-    >>> cue_flags("late!!"), cue_flags("why?"), cue_flags("ok")
-    (3, 4, 0)
-    """
-    return ("!" in word) | (("!!" in word) << 1) | (("?" in word) << 2)
-
-
 # Bound on the per-word caches: cleared (down to the model's own words) when full.
 _MAX_WORDS = 200_000
-_SHIFT = np.int64(32)  # integer keys of (a, b) id pairs: a << 32 | b
+__all__ = ["PairScorer", "char_grams", "cue_flags", "grams", "no_gc", "split_vocabulary", "token_kind"]
 
 
-class _Column:
-    """A growing 1-D numpy array (capacity doubles)."""
+class Flat(NamedTuple):
+    """A batch of analysed comments as flat arrays of the scorer's ids: ``tok`` (every token,
+    comment after comment), ``text_of`` (each token's comment), ``surf`` / ``surf_text`` (the
+    surface words' rows of ``char_sum`` and their comments) and ``cue`` (per comment, the
+    ``cue_flags`` bits of its words)."""
 
-    def __init__(self, dtype, fill=0):
-        self.data = np.full(1024, fill, dtype=dtype)
-        self.fill = fill
-
-    def put(self, start: int, values) -> None:
-        end = start + len(values)
-        if end > len(self.data):
-            grown = np.full(max(end, 2 * len(self.data)), self.fill, dtype=self.data.dtype)
-            grown[:len(self.data)] = self.data
-            self.data = grown
-        self.data[start:end] = values
-
-
-class _KeyTable:
-    """Integer keys -> integer values (or floats), looked up as whole arrays (a hash
-    table: pandas' index engine, several times faster than a binary search here)."""
-
-    def __init__(self, pairs: dict):
-        self.index = pd.Index(np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs)))
-        values = np.array(list(pairs.values())) if pairs else np.zeros(0, dtype=np.int64)
-        # a last value for the position -1 of a missing key: ``values[pos]`` is always defined
-        self.values = np.append(values, 0)
-
-    def find(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(hit mask, positions)`` of ``query`` in the table."""
-        pos = self.index.get_indexer(query)
-        return pos >= 0, pos
-
-
-def _key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a.astype(np.int64) << _SHIFT) | b.astype(np.int64)
+    tok: np.ndarray
+    text_of: np.ndarray
+    surf: np.ndarray
+    surf_text: np.ndarray
+    cue: np.ndarray
+    n: int
 
 
 class PairScorer:
@@ -143,7 +114,7 @@ class PairScorer:
         self.W0 = np.vstack([W, np.zeros((1, W.shape[1]))])
         self.n_classes = W.shape[1]
         self.g, self.loc = tables.get("g:", {}), tables.get("l:", {})
-        self.char_grams = _CharGrams(tables.get("G:", {}))
+        self.char_grams = CharGrams(tables.get("G:", {}))
         self.n_fixed = None
         self._reset_words(first=True)
         self._tables_of_pairs()
@@ -154,9 +125,9 @@ class PairScorer:
     def _reset_words(self, first: bool = False) -> None:
         if first:
             self.word_ids: dict[str, int] = {}
-            self.kind, self.keep = _Column(np.int8), _Column(np.bool_)
-            self.gcol, self.lcol = _Column(np.int64, self.zero), _Column(np.int64, self.zero)
-            self.flags = _Column(np.int8)
+            self.kind, self.keep = Column(np.int8), Column(np.bool_)
+            self.gcol, self.lcol = Column(np.int64, self.zero), Column(np.int64, self.zero)
+            self.flags = Column(np.int8)
             names = list(CUE_NAMES + POSITION_NAMES)
             for key in list(self.g) + list(self.loc):
                 names += key.split(" ")
@@ -173,6 +144,8 @@ class PairScorer:
         self.char_sum = np.zeros((0, self.n_classes))
         self.char_count = np.zeros(0)
         self.surface_flags = np.zeros(0, dtype=np.int8)
+        # batch analyses' token and surface-word ids -> the ids above (``_flat_of_batches``)
+        self._batch_strings = None
 
     def _add_words(self, words: list[str]) -> np.ndarray:
         """Ids of new tokens, their attributes filled in."""
@@ -198,16 +171,16 @@ class PairScorer:
         out = np.fromiter(map(self.word_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         new = np.flatnonzero(out < 0)
         if len(new):
-            codes, fresh = _factorize([tokens[i] for i in new.tolist()])
+            codes, fresh = factorize([tokens[i] for i in new.tolist()])
             out[new] = self._add_words(fresh)[codes]
         return out
 
     def _surface_ids(self, words: list[str]) -> np.ndarray:
-        """Rows of the surface words in ``char_sum``; the new words' rows computed at once (``_CharGrams``)."""
+        """Rows of the surface words in ``char_sum``; the new words' rows computed at once (``CharGrams``)."""
         out = np.fromiter(map(self.surface_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(out < 0)
         if len(new):
-            codes, fresh = _factorize([words[i] for i in new.tolist()])
+            codes, fresh = factorize([words[i] for i in new.tolist()])
             start = len(self.surface_ids)
             self.surface_ids.update(zip(fresh, range(start, start + len(fresh))))
             out[new] = start + codes
@@ -228,7 +201,7 @@ class PairScorer:
                 parts = name.split(" ")
                 if len(parts) == 2:
                     keys[(ids[parts[0]] << 32) | ids[parts[1]]] = j
-            bigrams[prefix] = _KeyTable(keys)
+            bigrams[prefix] = KeyTable(keys)
         self.g_bigrams, self.l_bigrams = bigrams["g"], bigrams["l"]
         self.aspect_index = {}
         aspect = {}
@@ -236,22 +209,22 @@ class PairScorer:
             if words:
                 a = self.aspect_index[cat] = len(self.aspect_index)
                 aspect.update({(a << 32) | ids[w]: s for w, s in words.items()})
-        self.aspect = _KeyTable(aspect)
+        self.aspect = KeyTable(aspect)
         self.cross_index = {}
         cross = {}
         for prefix, table in self.tables.items():
             if prefix.endswith("|") and not prefix.startswith("c="):
                 c = self.cross_index[prefix] = len(self.cross_index)
                 cross.update({(c << 32) | ids[w]: j for w, j in table.items()})
-        self.cross = _KeyTable(cross)
+        self.cross = KeyTable(cross)
         # which words can be found at all: most of a comment's words need no look-up
         for name, keys in (("in_aspect", aspect), ("in_cross", cross)):
-            column = _Column(np.bool_, False)
+            column = Column(np.bool_, False)
             column.put(0, np.zeros(len(ids), dtype=bool))
             column.data[np.fromiter(keys, dtype=np.int64, count=len(keys)) & 0xFFFFFFFF] = True
             setattr(self, name, column)
 
-    def _category_rows(self, categories) -> np.ndarray:
+    def category_rows(self, categories) -> np.ndarray:
         """Rows of ``category_info`` (aspect index, cross index, prior row) per category."""
         get = self.cats.get
         rows = np.fromiter(map(get, categories, repeat(-1)), dtype=np.int64, count=len(categories))
@@ -267,74 +240,87 @@ class PairScorer:
         return rows
 
     # ---- scoring
-    def scores(self, analysed, owner, categories) -> np.ndarray:
+    def scores(self, analysed, owner, categories=None, *, rows=None, batches: bool = False) -> np.ndarray:
         """``(n_pairs, n_classes)`` decision scores (intercept included) of the pairs
-        ``(analysed[owner[k]], categories[k])``; ``analysed`` holds analyser outputs."""
+        ``(analysed[owner[k]], categories[k])``; ``analysed`` holds analyser outputs, or with
+        ``batches`` is a list of batch analyses (``lang.batch.Analysed``, comment after comment).
+        ``rows``: the pairs' ``category_rows`` instead of their categories."""
         with no_gc():
             if len(self.word_ids) + len(self.surface_ids) >= _MAX_WORDS:  # between batches only
                 self._reset_words()
-            return _Batch(self, analysed, np.asarray(owner, dtype=np.int64), categories).scores()
+            flat = self._flat_of_batches(analysed) if batches else self._flat_of_docs(analysed)
+            if rows is None:
+                rows = self.category_rows(categories)
+            return _Batch(self, flat, np.asarray(owner, dtype=np.int64), rows).scores()
+
+    def _flat_of_docs(self, analysed) -> Flat:
+        """``Flat`` of one analysis per comment (``analyze_with_surface``'s or a plain token list)."""
+        n = len(analysed)
+        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=n)
+        tok = self._token_ids(list(chain.from_iterable(analysed)))
+        surfaces = [getattr(a, "surface", None) for a in analysed]
+        text_of = np.repeat(np.arange(n), lengths)
+        plain = None in surfaces
+        if plain:  # a plain analyzer: cues from the tokens, surface = its words
+            surfaces = [[t for t in a if t[:1] not in BOUNDARY_CHARS] for a in analysed]
+        surf_len = np.fromiter(map(len, surfaces), dtype=np.int64, count=n)
+        surf = self._surface_ids(list(chain.from_iterable(surfaces)))
+        surf_text = np.repeat(np.arange(n), surf_len)
+        if plain:
+            flags, flag_text = self.flags.data[tok], text_of
+        else:
+            flags, flag_text = self.surface_flags[surf], surf_text
+        return Flat(tok, text_of, surf, surf_text, _cue_bits(flags, flag_text, n), n)
+
+    def _flat_of_batches(self, batches) -> Flat:
+        """``Flat`` of batch analyses: their token and surface-word ids go through id maps
+        (a numpy look-up), so only ids never seen before reach the per-word dicts."""
+        toks, surfs, lengths, surf_lengths = [], [], [], []
+        for a in batches:
+            if a.strings is not self._batch_strings:  # another analyzer, or its tables were reset
+                self._batch_strings = a.strings
+                self._token_map, self._chunk_map = Column(np.int64, -1), Column(np.int64, -1)
+            toks.append(_mapped(self._token_map, a.ids, lambda at: self._token_ids([a.strings[i] for i in at])))
+            surfs.append(_mapped(self._chunk_map, a.chunk_ids, lambda at: self._surface_ids(
+                [a.chunks[i] for i in _first_positions(a.chunk_ids, at)])))
+            lengths.append(np.diff(a.starts))
+            surf_lengths.append(np.diff(a.chunk_starts))
+        n = int(sum(map(len, lengths)))
+        tok, surf = _concat(toks), _concat(surfs)
+        text_of = np.repeat(np.arange(n), _concat(lengths))
+        surf_text = np.repeat(np.arange(n), _concat(surf_lengths))
+        return Flat(tok, text_of, surf, surf_text, _cue_bits(self.surface_flags[surf], surf_text, n), n)
 
 
-class _CharGrams:
-    """The character n-grams of many words at once (``char_grams``, each looked up in the
-    ``G:`` table) as integer keys: each character of the table's n-grams has a 12-bit code
-    (0 for any other character, so an n-gram holding one is never found), an n-gram the
-    codes of its characters and its length."""
-
-    BITS = 12
-
-    def __init__(self, table: dict[str, int]):
-        chars = sorted({ord(ch) for gram in table for ch in gram})
-        self.alphabet = np.array(chars, dtype=np.int64)
-        self.ok = len(chars) < (1 << self.BITS) and all(2 <= len(g) <= 5 for g in table)
-        self.table = table
-        keys = {}
-        if self.ok:
-            code = {c: i + 1 for i, c in enumerate(chars)}
-            for gram, j in table.items():
-                key = len(gram) << 60
-                for k, ch in enumerate(gram):
-                    key |= code[ord(ch)] << (self.BITS * k)
-                keys[key] = j
-        self.keys = _KeyTable(keys)
-
-    def sums(self, words: list[str], W0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per word: the summed ``W0`` rows of its n-grams in the table, its number of
-        n-grams, and its ``cue_flags``."""
-        lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
-        counts = sum(np.maximum(lens - n + 1, 0) for n in range(2, 6))
-        if not self.ok:  # a table this encoding cannot hold: one word at a time
-            rows = [[j for j in map(self.table.get, char_grams(w)) if j is not None] for w in words]
-            flags = np.array([cue_flags(w) for w in words], dtype=np.int8)
-            return np.asarray(_rows_matrix(rows, len(W0) - 1) @ W0[:-1]), counts, flags
-        text = "".join([f" {w} " for w in words])
-        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-        where = np.minimum(np.searchsorted(self.alphabet, cp), max(len(self.alphabet) - 1, 0))
-        code = np.where(self.alphabet[where] == cp, where + 1, 0) if len(self.alphabet) else np.zeros_like(cp)
-        word = np.repeat(np.arange(len(words)), lens)
-        room = np.repeat(lens, lens) - (np.arange(len(cp)) - np.repeat(_starts(lens), lens))  # chars left
-        rows, owners = [], []
-        packed = code.copy()  # the n characters from each position on, 12 bits each
-        for n in range(2, 6):
-            packed[:-(n - 1)] |= code[n - 1:] << (self.BITS * (n - 1))
-            at = np.flatnonzero(room >= n)
-            hit, pos = self.keys.find(packed[at] | (n << 60))
-            rows.append(self.keys.values[pos[hit]])
-            owners.append(word[at[hit]])
-        sums = _seg_sum(W0, np.concatenate(rows), np.concatenate(owners), len(words))
-        bang, ask = cp == 33, cp == 63
-        double = np.zeros(len(cp), dtype=bool)
-        double[:-1] = bang[:-1] & bang[1:]
-        flags = ((np.bincount(word, bang, len(words)) > 0) | ((np.bincount(word, double, len(words)) > 0) << 1)
-                 | ((np.bincount(word, ask, len(words)) > 0) << 2))
-        return sums, counts, flags.astype(np.int8)
+def _concat(arrays: list) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
-def _factorize(words: list[str]) -> tuple[np.ndarray, list[str]]:
-    """``(codes, distinct words)``: ``words[i] == distinct[codes[i]]``, first-seen order."""
-    codes, distinct = pd.factorize(np.array(words, dtype=object))
-    return codes.astype(np.int64), distinct.tolist()
+def _mapped(table: Column, keys: np.ndarray, new_ids) -> np.ndarray:
+    """``table[keys]``, the keys never seen first given ids by ``new_ids(distinct new keys)``."""
+    keys = np.asarray(keys, dtype=np.int64)
+    if len(keys) and keys.max() >= len(table.data):
+        table.put(int(keys.max()), [-1])  # grows, filling with -1
+    out = table.data[keys]
+    new = out < 0
+    if new.any():
+        fresh = np.unique(keys[new])
+        table.data[fresh] = new_ids(fresh.tolist())
+        out = table.data[keys]
+    return out
+
+
+def _first_positions(keys: np.ndarray, wanted: list) -> list:
+    """For each of ``wanted`` (keys present in ``keys``), the first position holding it."""
+    order = np.argsort(keys, kind="stable")
+    return order[np.searchsorted(keys[order], wanted)].tolist()
+
+
+def _cue_bits(flags: np.ndarray, text_of: np.ndarray, n: int) -> np.ndarray:
+    """Per comment, the OR of its words' ``cue_flags``."""
+    on = flags != 0
+    flags, text_of = flags[on], text_of[on]
+    return sum(((np.bincount(text_of, (flags & bit) != 0, n) > 0) * bit).astype(np.int8) for bit in (1, 2, 4))
 
 
 @contextmanager
@@ -355,63 +341,18 @@ def _categories(model) -> list:
     return list(getattr(model, "categories_", [])) + [None]
 
 
-def _seg_sum(W0: np.ndarray, rows: np.ndarray, seg: np.ndarray, n: int, weights=None) -> np.ndarray:
-    """``(n, classes)``: per segment, the sum of ``W0[rows]`` (times ``weights``)."""
-    picked = W0[rows]
-    if weights is not None:
-        picked = picked * weights[:, None]
-    out = np.empty((n, W0.shape[1]))
-    for k in range(W0.shape[1]):  # (an empty bincount would be of integers: assigned, not stacked)
-        out[:, k] = np.bincount(seg, weights=picked[:, k], minlength=n)
-    return out
-
-
-def _starts(n_per: np.ndarray) -> np.ndarray:
-    return np.cumsum(n_per) - n_per
-
-
-def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(start, start + length)`` for every pair of the arrays."""
-    total = int(lengths.sum())
-    offsets = np.arange(total) - np.repeat(_starts(lengths), lengths)
-    return np.repeat(starts, lengths) + offsets
-
-
 class _Batch:
     """One batch of pairs, as flat arrays (see the module docstring)."""
 
-    def __init__(self, scorer: PairScorer, analysed, owner: np.ndarray, categories):
+    def __init__(self, scorer: PairScorer, flat: Flat, owner: np.ndarray, rows: np.ndarray):
         self.s, self.m = scorer, scorer.model
-        self.n = len(analysed)
+        self.n = flat.n
         self.owner = owner
         self.n_pairs = len(owner)
-        self._tokens(analysed)
+        self.tok, self.text_of, self.surf, self.surf_text, self.cue = flat[:5]
         self._clauses()
-        rows = scorer._category_rows(categories)
         info = scorer.category_info[rows]
         self.aspect, self.cross, self.prior = info[:, 0], info[:, 1], info[:, 2]
-
-    def _tokens(self, analysed) -> None:
-        s = self.s
-        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=self.n)
-        tok = s._token_ids(list(chain.from_iterable(analysed)))
-        surfaces = [getattr(a, "surface", None) for a in analysed]
-        text_of = np.repeat(np.arange(self.n), lengths)
-        plain = None in surfaces
-        if plain:  # a plain analyzer: cues from the tokens, surface = its words
-            surfaces = [[t for t in a if t[:1] not in BOUNDARY_CHARS] for a in analysed]
-        surf_len = np.fromiter(map(len, surfaces), dtype=np.int64, count=self.n)
-        surf = s._surface_ids(list(chain.from_iterable(surfaces)))
-        self.surf, self.surf_text = surf, np.repeat(np.arange(self.n), surf_len)
-        if plain:
-            flags, flag_text = s.flags.data[tok], text_of
-        else:
-            flags, flag_text = s.surface_flags[surf], self.surf_text
-        on = flags != 0
-        flags, flag_text = flags[on], flag_text[on]
-        self.cue = sum(((np.bincount(flag_text, (flags & bit) != 0, self.n) > 0) * bit).astype(np.int8)
-                       for bit in (1, 2, 4))
-        self.tok, self.text_of = tok, text_of
 
     def _clauses(self) -> None:
         """Words (tokens that go in a clause), their clause ids, and each clause's text."""
@@ -420,7 +361,7 @@ class _Batch:
         wpos = np.flatnonzero(kind <= CONTRAST)
         self.wid, self.wtext = self.tok[wpos], self.text_of[wpos]
         self.nw = np.bincount(self.wtext, minlength=self.n)
-        self.wstart = _starts(self.nw)
+        self.wstart = starts_of(self.nw)
         contrast = kind[wpos] == CONTRAST
         ends = np.cumsum(kind == END)[wpos]
         new = np.ones(len(wpos), dtype=bool)
@@ -428,18 +369,18 @@ class _Batch:
         self.clause = np.cumsum(new) - 1
         self.clause_contrast = contrast[new]
         self.n_clauses = np.bincount(self.wtext[new], minlength=self.n)
-        self.first_clause = _starts(self.n_clauses)
+        self.first_clause = starts_of(self.n_clauses)
 
     def _grams(self, ids: np.ndarray, seg: np.ndarray, n: int, local: bool) -> tuple[np.ndarray, np.ndarray]:
         """Per segment: the summed rows of the unigram and bigram names of its gram words
         (``ids`` in order, already filtered) and their number."""
         s = self.s
         cols = (s.lcol if local else s.gcol).data[ids]
-        out = _seg_sum(s.W0, cols, seg, n)
+        out = seg_sum(s.W0, cols, seg, n)
         same = seg[1:] == seg[:-1]
-        hit, pos = (s.l_bigrams if local else s.g_bigrams).find(_key(ids[:-1][same], ids[1:][same]))
+        hit, pos = (s.l_bigrams if local else s.g_bigrams).find(pair_key(ids[:-1][same], ids[1:][same]))
         if hit.any():
-            out += _seg_sum(s.W0, (s.l_bigrams if local else s.g_bigrams).values[pos[hit]], seg[1:][same][hit], n)
+            out += seg_sum(s.W0, (s.l_bigrams if local else s.g_bigrams).values[pos[hit]], seg[1:][same][hit], n)
         count = np.bincount(seg, minlength=n)
         return out, count + np.maximum(count - 1, 0)
 
@@ -461,11 +402,11 @@ class _Batch:
         csum, ccount = self._cue_sums(local=False)
         gcount = gcount + ccount
         if m.global_weight > 0:
-            per_text += (gsum + csum) * _block_weight(m.global_weight, gcount)[:, None]
+            per_text += (gsum + csum) * block_weight(m.global_weight, gcount)[:, None]
         if m.char_weight > 0 and len(self.surf):
             total = np.bincount(self.surf_text, weights=s.char_count[self.surf], minlength=self.n)
-            chars = _seg_sum(s.char_sum, self.surf, self.surf_text, self.n)
-            per_text += chars * _block_weight(m.char_weight, total)[:, None]
+            chars = seg_sum(s.char_sum, self.surf, self.surf_text, self.n)
+            per_text += chars * block_weight(m.char_weight, total)[:, None]
         out = per_text[self.owner] + s.W0[self.prior] + m.intercept_
         out += self._local_blocks(keep)
         return out
@@ -474,7 +415,7 @@ class _Batch:
         """The local and category x local blocks of every pair."""
         s, m, owner = self.s, self.m, self.owner
         # every pair's words, in order (the category x local block needs each one)
-        e_word = _expand(self.wstart[owner], self.nw[owner])
+        e_word = expand(self.wstart[owner], self.nw[owner])
         e_pair = np.repeat(np.arange(self.n_pairs), self.nw[owner])
         local, flag = self._choose(e_word, e_pair)
         npos = flag.sum(axis=0)
@@ -493,18 +434,18 @@ class _Batch:
                 psum, pcount = self._grams(self.wid[e_word[chosen]], e_pair[chosen], self.n_pairs, local=True)
                 ssum[part], scount[part] = psum[part], pcount[part]
             total = ssum + pos_l + csum[owner]
-            out += total * _block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
+            out += total * block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
         if m.cross_weight > 0:
             pick = local & (self.cross[e_pair] >= 0) & s.in_cross.data[self.wid[e_word]]
-            hit, pos = s.cross.find(_key(self.cross[e_pair[pick]], self.wid[e_word[pick]]))
-            xsum = _seg_sum(s.W0, s.cross.values[pos[hit]], e_pair[pick][hit], self.n_pairs)
+            hit, pos = s.cross.find(pair_key(self.cross[e_pair[pick]], self.wid[e_word[pick]]))
+            xsum = seg_sum(s.W0, s.cross.values[pos[hit]], e_pair[pick][hit], self.n_pairs)
             for k, word in enumerate(pos_ids):
                 on = flag[k] & (self.cross >= 0)
-                hit, pos = s.cross.find(_key(self.cross[on], np.full(on.sum(), word)))
+                hit, pos = s.cross.find(pair_key(self.cross[on], np.full(on.sum(), word)))
                 idx = np.flatnonzero(on)[hit]
                 xsum[idx] += s.W0[s.cross.values[pos[hit]]]
             count = np.bincount(e_pair[local], minlength=self.n_pairs) + npos
-            out += xsum * _block_weight(m.cross_weight, count)[:, None]
+            out += xsum * block_weight(m.cross_weight, count)[:, None]
         return out
 
     def _choose(self, e_word: np.ndarray, e_pair: np.ndarray):
@@ -519,7 +460,7 @@ class _Batch:
             qw, qp = e_word[on], e_pair[on]
             score = np.zeros(len(qw))
             maybe = np.flatnonzero(s.in_aspect.data[self.wid[qw]])
-            hit, pos = s.aspect.find(_key(self.aspect[qp[maybe]], self.wid[qw[maybe]]))
+            hit, pos = s.aspect.find(pair_key(self.aspect[qp[maybe]], self.wid[qw[maybe]]))
             score[maybe[hit]] = s.aspect.values[pos[hit]]
             # one segment per (pair, clause): words are in order, clause ids increase
             clause = self.clause[qw]
@@ -549,41 +490,3 @@ class _Batch:
         return local, flag
 
 
-def _block_weight(weight: float, count: np.ndarray) -> np.ndarray:
-    """``weight / sqrt(count)``; 0 for empty blocks."""
-    count = np.asarray(count, dtype=np.float64)
-    return np.divide(weight, np.sqrt(count), out=np.zeros_like(count), where=count > 0)
-
-
-def _rows_matrix(rows: list[list[int]], n_cols: int) -> sp.csr_matrix:
-    """A 0/1-count matrix with one row per list of column ids (repeats add up)."""
-    indptr = np.cumsum([0] + [len(r) for r in rows])
-    indices = np.fromiter((j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1]))
-    return sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_cols))
-
-
-def split_vocabulary(vocabulary: dict[str, int], categories=None) -> dict[str, dict[str, int]]:
-    """``{prefix: {name: column}}`` of the feature names ``AspectSentiment._features`` builds.
-
-    A category x word name is split after ``repr(category) + "|"`` for one of
-    ``categories`` when given (a category's repr may itself hold ``|``).
-
-    >>> split_vocabulary({"g:late": 0, "G:la": 1, "c='delivery'": 2, "'delivery'|late": 3})
-    {'g:': {'late': 0}, 'G:': {'la': 1}, "c='delivery'": {'': 2}, "'delivery'|": {'late': 3}}
-    """
-    prefixes = {repr(c) + "|" for c in categories} if categories is not None else None
-    priors = {"c=" + repr(c) for c in categories} if categories is not None else None
-    tables: dict[str, dict[str, int]] = {}
-    for key, j in vocabulary.items():
-        if key.startswith(("g:", "l:", "G:")):
-            tables.setdefault(key[:2], {})[key[2:]] = j
-        elif (key in priors) if priors is not None else key.startswith("c="):
-            tables.setdefault(key, {})[""] = j
-        else:
-            cut = key.find("|")
-            while prefixes is not None and cut >= 0 and key[:cut + 1] not in prefixes:
-                cut = key.find("|", cut + 1)
-            if cut < 0:
-                cut = key.find("|")
-            tables.setdefault(key[:cut + 1], {})[key[cut + 1:]] = j
-    return tables

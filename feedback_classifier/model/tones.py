@@ -57,48 +57,114 @@ def comment_tones(sentiment, taxonomy, uniques: list[str], labels: list[list], *
     >>> t.overall
     ['mixed', 'positive']
     """
-    # one batch for every pair of the chunk (a comment without labels is judged whole: None)
-    whole = [None]  # shared (nothing changes these lists): no new list per comment
-    asked = [labs if len(labs) else whole for labs in labels]
-    if analysed is not None:
-        polarity = sentiment.predict_pairs_analysed(analysed, asked)
+    index: dict[tuple, int] = {}
+    pattern_of = np.fromiter((index.setdefault(tuple(labs), len(index)) for labs in labels), dtype=np.int64,
+                             count=len(labels))
+    return pattern_tones(sentiment, taxonomy, uniques, [list(p) for p in index], pattern_of, lang=lang,
+                         explain=explain, analysed=analysed)
+
+
+def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list], pattern_of: np.ndarray, *,
+                  lang: str = "en", explain: bool = False, analysed: list | None = None, batches: list | None = None
+                  ) -> Tones:
+    """``comment_tones`` with comment ``i``'s labels given as ``patterns[pattern_of[i]]``
+    (what ``enrich`` has: a chunk repeats a few hundred category patterns, so labels and
+    cells are handled per pattern). ``batches``: the classifier's batch analyses of the
+    comments in order (``lang.batch.Analysed``), read as flat arrays.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> from feedback_classifier.model.default_sentiment import default_sentiment_model
+    >>> t = pattern_tones(default_sentiment_model(), load_taxonomy("cx-default"), ["Slow delivery", "great", "ok"],
+    ...                   [[("delivery", "delivery_time")], []], np.array([0, 1, 1]))
+    >>> t.cells, t.overall
+    (['Delivery and logistics > Delivery time=negative', '', ''], ['negative', 'positive', 'neutral'])
+    """
+    # a comment without labels is judged whole (None)
+    asked = [list(labs) if len(labs) else [None] for labs in patterns]
+    pattern_of = np.asarray(pattern_of, dtype=np.int64)
+    if batches is not None:
+        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True)
+    elif analysed is not None:
+        codes, sizes = sentiment.pattern_polarities(analysed, asked, pattern_of)
     else:
-        polarity = sentiment.predict_pairs(uniques, asked)
-    cells, overall = _cells(taxonomy, lang, asked, polarity)
-    cues = []
-    if explain:
-        analyser = sentiment._analyzer()
-        analyse = getattr(analyser, "analyze_with_surface", analyser)
-        for i, (labs, pols) in enumerate(zip(asked, polarity)):
-            if labs[0] is None:  # judged whole: no label to explain
-                cues.append({})
-                continue
-            tokens = analysed[i] if analysed is not None else analyse(uniques[i])  # once per comment
-            cues.append({lab: _cue_text(sentiment, uniques[i], lab, pol, tokens) for lab, pol in zip(labs, pols)
-                         if lab is not None})
+        docs, owner = sentiment._analyse_distinct(uniques)
+        codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner)
+    cells, overall = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
+    cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, cues)
 
 
-def _cells(taxonomy, lang: str, asked: list[list], polarity: list[list[str]]) -> tuple[list[str], list[str]]:
-    """``category_sentiment`` cell and overall polarity of each comment, built once per
-    distinct (categories, polarities) pattern: a chunk repeats a few hundred of them."""
-    from feedback_classifier.model.sentiment import overall_polarity
+def _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) -> list[dict]:
+    """Per comment, ``{label: evidence suffix}`` (``explain``)."""
+    from feedback_classifier.model.sentiment import POLARITIES
 
-    done: dict[tuple, tuple[str, str]] = {}
-    names: dict = {}
+    names = np.array(POLARITIES, dtype=object)[codes].tolist()
+    ends = np.cumsum(sizes).tolist()
+    docs = _BatchDocs(batches) if batches is not None else analysed
+    analyser = sentiment._analyzer()
+    analyse = getattr(analyser, "analyze_with_surface", analyser)
     out = []
-    for labs, pols in zip(asked, polarity):
-        key = (*labs, *pols)
-        got = done.get(key)
-        if got is None:
-            judged = [(lab, pol) for lab, pol in zip(labs, pols) if lab is not None]
-            for lab, _ in judged:
-                if lab not in names:
-                    names[lab] = taxonomy.display_name(lab, lang)
-            cell = "; ".join(f"{names[lab]}={pol}" for lab, pol in judged)
-            got = done[key] = (cell, overall_polarity([pol for _, pol in judged]) if judged else pols[0])
-        out.append(got)
-    return [c for c, _ in out], [o for _, o in out]
+    for i, (p, end, size) in enumerate(zip(pattern_of.tolist(), ends, sizes.tolist())):
+        labs = asked[p]
+        if labs[0] is None:  # judged whole: no label to explain
+            out.append({})
+            continue
+        tokens = docs[i] if docs is not None else analyse(uniques[i])  # once per comment
+        out.append({lab: _cue_text(sentiment, uniques[i], lab, pol, tokens)
+                    for lab, pol in zip(labs, names[end - size:end]) if lab is not None})
+    return out
+
+
+class _BatchDocs:
+    """Comment ``i``'s analysis (``Tokens`` with punctuation) out of a list of batch analyses."""
+
+    def __init__(self, batches: list):
+        self.batches = batches
+        self.ends = np.cumsum([a.n_docs for a in batches])
+
+    def __getitem__(self, i: int):
+        b = int(np.searchsorted(self.ends, i, side="right"))
+        first = int(self.ends[b - 1]) if b else 0
+        return self.batches[b].doc(i - first, punct=True)
+
+
+def _cells(taxonomy, lang: str, asked: list[list], pattern_of: np.ndarray, codes: np.ndarray, sizes: np.ndarray
+           ) -> tuple[list[str], list[str]]:
+    """``category_sentiment`` cell and overall polarity of each comment, built once per
+    distinct (category pattern, polarities) key: a chunk repeats a few hundred of them.
+    The key is the pattern and the polarity codes in base 3, computed in numpy."""
+    from feedback_classifier.model.sentiment import POLARITIES, overall_polarity
+
+    n = len(pattern_of)
+    if n == 0:
+        return [], []
+    width = int(sizes.max())
+    base = np.int64(3) ** np.arange(width, dtype=np.int64)
+    if width > 36 or len(asked) * 3.0 ** width >= 2.0 ** 62:  # keys too wide for int64: tuples
+        ends = np.cumsum(sizes).tolist()
+        keys = [(p, *codes[e - k:e].tolist()) for p, e, k in zip(pattern_of.tolist(), ends, sizes.tolist())]
+        distinct, inverse = {}, []
+        for key in keys:
+            inverse.append(distinct.setdefault(key, len(distinct)))
+        combos = [(key[0], list(key[1:])) for key in distinct]
+        inverse = np.array(inverse, dtype=np.int64)
+    else:
+        place = np.arange(len(codes)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # each pair's place in its comment
+        code = np.add.reduceat(codes.astype(np.int64) * base[place], np.cumsum(sizes) - sizes)
+        uniq, inverse = np.unique(pattern_of * (3 ** width) + code, return_inverse=True)
+        combos = [(int(u // 3 ** width), [int(u % 3 ** width) // 3 ** j % 3 for j in range(len(asked[u // 3 ** width]))])
+                  for u in uniq.tolist()]
+    names: dict = {}
+    cells, overall = [], []
+    for p, pols in combos:
+        judged = [(lab, POLARITIES[c]) for lab, c in zip(asked[p], pols) if lab is not None]
+        for lab, _ in judged:
+            if lab not in names:
+                names[lab] = taxonomy.display_name(lab, lang)
+        cells.append("; ".join(f"{names[lab]}={pol}" for lab, pol in judged))
+        overall.append(overall_polarity([pol for _, pol in judged]) if judged else POLARITIES[pols[0]])
+    inverse = np.asarray(inverse).ravel()
+    return (np.array(cells, dtype=object)[inverse].tolist(), np.array(overall, dtype=object)[inverse].tolist())
 
 
 def _cue_text(sentiment, text: str, label, polarity: str, analysed=None) -> str:
