@@ -51,27 +51,30 @@ def test_batch_path_equals_per_text_path(explain, n):
 
 
 def test_sentiment_gets_the_shared_analysis(monkeypatch):
-    """The interface to the sentiment scorer: ``predict_pairs_analysed(analysed, categories)``
-    gets, per distinct comment, exactly its ``_analyzer().analyze_with_surface(text)``."""
+    """The interface to the sentiment scorer: ``pattern_polarities(batches, ...)`` gets the
+    classifier's batch analyses, whose comments are, in order, exactly each distinct comment's
+    ``_analyzer().analyze_with_surface(text)``."""
     from feedback_classifier.model.sentiment import AspectSentiment
 
     seen = {}
+    real = AspectSentiment.pattern_polarities
 
-    def predict_pairs_analysed(self, analysed, categories_per_text):
-        seen["analysed"] = analysed
-        return [[("positive" if c else "neutral") for c in cats] for cats in categories_per_text]
+    def pattern_polarities(self, analysed, patterns, pattern_of, **kwargs):
+        seen["analysed"], seen["batches"] = analysed, kwargs.get("batches")
+        return real(self, analysed, patterns, pattern_of, **kwargs)
 
-    monkeypatch.setattr(AspectSentiment, "predict_pairs_analysed", predict_pairs_analysed, raising=False)
+    monkeypatch.setattr(AspectSentiment, "pattern_polarities", pattern_polarities)
     texts = _texts(200, seed=1)
-    df = pd.DataFrame({"comment": texts})
-    out = enrich(df, default_model(), "comment")
+    out = enrich(pd.DataFrame({"comment": texts}), default_model(), "comment")
     uniques = list(dict.fromkeys(t for t in texts if t.strip()))
     want = TextAnalyzer(keep_punct=True)
-    assert len(seen["analysed"]) == len(uniques)
-    for text, got in zip(uniques, seen["analysed"]):
+    assert seen["batches"] is True
+    got = [doc for batch in seen["analysed"] for doc in batch.docs(punct=True)]
+    assert len(got) == len(uniques)
+    for text, doc in zip(uniques, got):
         expected = want.analyze_with_surface(text)
-        assert (list(got), got.surface) == (list(expected), expected.surface)
-    assert set(out["sentiment"]) <= {"positive", "neutral", ""}
+        assert (list(doc), doc.surface) == (list(expected), expected.surface)
+    assert set(out["sentiment"]) <= {"positive", "negative", "neutral", "mixed", ""}
 
 
 def test_tables_rebuilt_after_the_analyzer_resets(monkeypatch):

@@ -49,6 +49,23 @@ def _check(model, texts, cats_per_text, scorer=None):
     assert worst.max(initial=0.0) < 1e-9, [(texts[owner[k]], cats[k]) for k in np.flatnonzero(worst >= 1e-9)[:3]]
 
 
+def _check_batches(model, texts, cats_per_text, scorer=None, size=5):
+    """Scores from batch analyses (``lang.batch.Analysed``, several per call, as ``enrich``
+    sends them) equal the named features' and the per-comment path's."""
+    from feedback_classifier.lang.batch import BatchAnalyzer
+
+    batcher = BatchAnalyzer(model._analyzer())
+    batches = [batcher.analyse(texts[i:i + size]) for i in range(0, len(texts), size)]
+    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats_per_text])
+    cats = [c for cs in cats_per_text for c in cs]
+    scorer = scorer or PairScorer(model)
+    fast = scorer.scores(batches, owner, cats, batches=True)
+    docs = [doc for b in batches for doc in b.docs(punct=True)]
+    np.testing.assert_array_equal(fast, PairScorer(model).scores(docs, owner, cats))
+    slow = _slow_scores(model, docs, owner, cats)
+    assert np.abs(fast - slow).max(initial=0.0) < 1e-9
+
+
 def _categories(n, seed=0):
     rng = np.random.default_rng(seed)
     return [[LABELS[j] for j in rng.choice(len(LABELS), size=rng.integers(1, 4), replace=False)] for _ in range(n)]
@@ -72,6 +89,7 @@ def plain():
 def test_the_bundled_survey_scores_equal_the_named_features(bundled):
     texts = list(dict.fromkeys(pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str)["comment"].dropna()))
     _check(bundled, texts, _categories(len(texts)))
+    _check_batches(bundled, texts, _categories(len(texts), seed=1), size=300)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -82,6 +100,7 @@ def test_generated_comments_score_equal_the_named_features(bundled, plain, texts
     cats = _categories(len(texts), seed=len(texts))
     _check(bundled, texts, cats)
     _check(plain, texts, cats)
+    _check_batches(bundled, texts, cats)
 
 
 def test_scores_stay_equal_when_the_word_caches_are_cleared_between_batches(bundled, monkeypatch):
@@ -91,6 +110,21 @@ def test_scores_stay_equal_when_the_word_caches_are_cleared_between_batches(bund
     for batch in (texts, texts[::-1], [t + " again" for t in texts]):
         _check(bundled, batch, _categories(len(batch), seed=3), scorer)
     assert len(scorer.word_ids) < scorer.n_fixed + 50
+    for batch in (texts, texts[::-1], [t + " again" for t in texts]):  # and the batch analyses' id maps
+        _check_batches(bundled, batch, _categories(len(batch), seed=4), scorer, size=2)
+    assert len(scorer.word_ids) < scorer.n_fixed + 50
+
+
+def test_batch_analyses_score_equal_after_the_analyzer_resets(bundled, monkeypatch):
+    # the analyzer drops its tables past its bound: token and chunk ids start again
+    from feedback_classifier.lang import batch
+
+    monkeypatch.setattr(batch, "_MAX_CHUNKS", 8)
+    scorer = PairScorer(bundled)
+    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok", "",
+             "не доставили заказ", "the refund never came"]
+    for seed in range(3):
+        _check_batches(bundled, texts[seed:] + texts[:seed], _categories(len(texts), seed=seed), scorer, size=2)
 
 
 def test_the_same_category_twice_and_a_comment_without_categories():
@@ -112,6 +146,10 @@ def test_real_sentences_score_equal_the_named_features(bundled):
     for start in range(0, len(texts), 4096):  # batches, as enrich sends them: the caches carry over
         batch = texts[start:start + 4096]
         _check(bundled, batch, _categories(len(batch), seed=start), scorer)
+    batch_scorer = PairScorer(bundled)
+    for start in range(0, len(texts), 4096):
+        batch = texts[start:start + 4096]
+        _check_batches(bundled, batch, _categories(len(batch), seed=start + 1), batch_scorer, size=1024)
 
 
 def test_character_ngrams_one_word_at_a_time_give_the_same_scores(bundled):
@@ -120,3 +158,34 @@ def test_character_ngrams_one_word_at_a_time_give_the_same_scores(bundled):
     scorer.char_grams.ok = False
     texts = ["Курьер опоздал!!", "Fast delivery 👍 but the app crashes?", "東京 ok"]
     _check(bundled, texts, _categories(len(texts)), scorer)
+
+
+def _naive_tones(model, taxonomy, texts, labels):
+    """``category_sentiment`` and ``sentiment`` spelled out pair by pair (``predict``)."""
+    from feedback_classifier.model.sentiment import overall_polarity
+
+    cells, overall = [], []
+    for text, labs in zip(texts, labels):
+        if not labs:
+            cells.append("")
+            overall.append(model.predict([text], [None])[0])
+            continue
+        pols = model.predict([text] * len(labs), labs)
+        cells.append("; ".join(f"{taxonomy.display_name(lab, 'en')}={p}" for lab, p in zip(labs, pols)))
+        overall.append(overall_polarity(pols))
+    return cells, overall
+
+
+@pytest.mark.parametrize("width", [3, 40])
+def test_tones_per_pattern_equal_the_pairs_one_by_one(bundled, width):
+    # width 40: polarity keys too wide for one integer (the tuple path); labels repeat
+    from feedback_classifier.model.tones import comment_tones
+
+    taxonomy = load_taxonomy("cx-default")
+    labels_pool = list(taxonomy.labels)
+    texts = list(dict.fromkeys(pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str)["comment"].dropna()))[:150]
+    rng = np.random.default_rng(width)
+    labels = [[labels_pool[j] for j in rng.choice(len(labels_pool), size=rng.integers(0, width))] for _ in texts]
+    labels[1::7] = [labels[0]] * len(labels[1::7])  # patterns shared by several comments
+    got = comment_tones(bundled, taxonomy, texts, labels)
+    assert (got.cells, got.overall) == _naive_tones(bundled, taxonomy, texts, labels)
