@@ -367,6 +367,8 @@ class _Batch:
         new = np.ones(len(wpos), dtype=bool)
         new[1:] = (self.wtext[1:] != self.wtext[:-1]) | contrast[1:] | (ends[1:] != ends[:-1])
         self.clause = np.cumsum(new) - 1
+        self.clause_start = np.flatnonzero(new)  # each clause's first word
+        self.clause_len = np.diff(np.append(self.clause_start, len(wpos)))
         self.clause_contrast = contrast[new]
         self.n_clauses = np.bincount(self.wtext[new], minlength=self.n)
         self.first_clause = starts_of(self.n_clauses)
@@ -412,81 +414,101 @@ class _Batch:
         return out
 
     def _local_blocks(self, keep: np.ndarray) -> np.ndarray:
-        """The local and category x local blocks of every pair."""
-        s, m, owner = self.s, self.m, self.owner
-        # every pair's words, in order (the category x local block needs each one)
-        e_word = expand(self.wstart[owner], self.nw[owner])
-        e_pair = np.repeat(np.arange(self.n_pairs), self.nw[owner])
-        local, flag = self._choose(e_word, e_pair)
+        """The local and category x local blocks of every pair. A pair's local words are its
+        comment's words but for the pairs ``_choose`` asks about: there they are the chosen
+        clauses' words, expanded only where needed (part-comment pairs' local n-grams, and
+        words in some category x word table)."""
+        s, m, owner, n_pairs = self.s, self.m, self.owner, self.n_pairs
+        asked = np.flatnonzero((self.aspect >= 0) & (self.n_clauses[owner] > 1))
+        qc, qp, chosen, flag = self._choose(asked)
         npos = flag.sum(axis=0)
+        n_local = self.nw[owner]
+        if len(asked):
+            got = np.bincount(qp[chosen], weights=self.clause_len[qc[chosen]], minlength=n_pairs)
+            n_local[asked] = got[asked].astype(np.int64)
+        part = np.zeros(n_pairs, dtype=bool)
+        part[qp[~chosen]] = True  # pairs whose local words are not all their comment's words
         pos_ids = [s.word_ids[name] for name in POSITION_NAMES]
-        out = np.zeros((self.n_pairs, s.n_classes))
+        out = np.zeros((n_pairs, s.n_classes))
         csum, ccount = self._cue_sums(local=True)
         if m.local_weight > 0:
-            whole = np.ones(self.n_pairs, dtype=bool)
-            whole[e_pair[~local]] = False  # a pair whose local words are all its comment's words
             lsum, lcount = self._grams(self.wid[keep], self.wtext[keep], self.n, local=True)
             pos_l = flag.T.astype(np.float64) @ s.W0[s.lcol.data[pos_ids]]
             ssum, scount = lsum[owner], lcount[owner]
-            part = ~whole
             if part.any():
-                chosen = local & keep[e_word] & part[e_pair]
-                psum, pcount = self._grams(self.wid[e_word[chosen]], e_pair[chosen], self.n_pairs, local=True)
+                sel = chosen & part[qp]
+                words = expand(self.clause_start[qc[sel]], self.clause_len[qc[sel]])
+                pair = np.repeat(qp[sel], self.clause_len[qc[sel]])
+                kept = keep[words]
+                psum, pcount = self._grams(self.wid[words[kept]], pair[kept], n_pairs, local=True)
                 ssum[part], scount[part] = psum[part], pcount[part]
             total = ssum + pos_l + csum[owner]
             out += total * block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
         if m.cross_weight > 0:
-            pick = local & (self.cross[e_pair] >= 0) & s.in_cross.data[self.wid[e_word]]
-            hit, pos = s.cross.find(pair_key(self.cross[e_pair[pick]], self.wid[e_word[pick]]))
-            xsum = seg_sum(s.W0, s.cross.values[pos[hit]], e_pair[pick][hit], self.n_pairs)
+            words, pair = self._cross_words(asked, qc, chosen)
+            hit, pos = s.cross.find(pair_key(self.cross[pair], self.wid[words]))
+            xsum = seg_sum(s.W0, s.cross.values[pos[hit]], pair[hit], n_pairs)
             for k, word in enumerate(pos_ids):
                 on = flag[k] & (self.cross >= 0)
                 hit, pos = s.cross.find(pair_key(self.cross[on], np.full(on.sum(), word)))
                 idx = np.flatnonzero(on)[hit]
                 xsum[idx] += s.W0[s.cross.values[pos[hit]]]
-            count = np.bincount(e_pair[local], minlength=self.n_pairs) + npos
-            out += xsum * block_weight(m.cross_weight, count)[:, None]
+            out += xsum * block_weight(m.cross_weight, n_local + npos)[:, None]
         return out
 
-    def _choose(self, e_word: np.ndarray, e_pair: np.ndarray):
-        """Which of each pair's words are local (``AspectSentiment._local``), and its
-        position cues: ``(local mask, (3, n_pairs) flags of POSITION_NAMES)``."""
+    def _words_of_pairs(self, pairs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(word positions, pair)`` of the words where ``mask`` holds, of each of ``pairs``'
+        comments, pair after pair, words in order."""
+        cand = np.flatnonzero(mask)
+        n_cand = np.bincount(self.wtext[cand], minlength=self.n)
+        per = n_cand[self.owner[pairs]]
+        return cand[expand(starts_of(n_cand)[self.owner[pairs]], per)], np.repeat(pairs, per)
+
+    def _clause_slot(self, first_slot: np.ndarray, pair: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """Each word's (pair, clause) position in ``_choose``'s arrays (``first_slot``: a pair's first)."""
+        return first_slot[pair] + self.clause[words] - self.first_clause[self.owner[pair]]
+
+    def _cross_words(self, asked: np.ndarray, qc: np.ndarray, chosen: np.ndarray):
+        """``(word positions, pair)`` of every pair's local words that some category x word
+        table holds, for the pairs with such a table."""
+        s = self.s
+        words, pair = self._words_of_pairs(np.flatnonzero(self.cross >= 0), s.in_cross.data[self.wid])
+        if len(asked):
+            slot = np.full(self.n_pairs, -1)
+            slot[asked] = starts_of(self.n_clauses[self.owner[asked]])
+            on = np.flatnonzero(slot[pair] >= 0)
+            ok = np.ones(len(words), dtype=bool)
+            ok[on] = chosen[self._clause_slot(slot, pair[on], words[on])]
+            words, pair = words[ok], pair[ok]
+        return words, pair
+
+    def _choose(self, asked: np.ndarray):
+        """The clauses about the category of each ``asked`` pair (``AspectSentiment._local``)
+        and the position cues of every pair: ``(clause ids, their pair, chosen mask, (3,
+        n_pairs) flags of POSITION_NAMES)``, one entry per clause of each asked pair."""
         s, owner = self.s, self.owner
-        local = np.ones(len(e_word), dtype=bool)
         flag = np.zeros((len(POSITION_NAMES), self.n_pairs), dtype=bool)
-        asked = (self.aspect >= 0) & (self.n_clauses[owner] > 1)
-        if asked.any():
-            on = asked[e_pair]
-            qw, qp = e_word[on], e_pair[on]
-            score = np.zeros(len(qw))
-            maybe = np.flatnonzero(s.in_aspect.data[self.wid[qw]])
-            hit, pos = s.aspect.find(pair_key(self.aspect[qp[maybe]], self.wid[qw[maybe]]))
-            score[maybe[hit]] = s.aspect.values[pos[hit]]
-            # one segment per (pair, clause): words are in order, clause ids increase
-            clause = self.clause[qw]
-            new = np.ones(len(qw), dtype=bool)
-            new[1:] = (qp[1:] != qp[:-1]) | (clause[1:] != clause[:-1])
-            starts = np.flatnonzero(new)
-            c_score = np.maximum.reduceat(score, starts)
-            c_pair, c_id = qp[starts], clause[starts]
-            p_new = np.ones(len(starts), dtype=bool)
-            p_new[1:] = c_pair[1:] != c_pair[:-1]
-            best = np.maximum.reduceat(c_score, np.flatnonzero(p_new))[np.cumsum(p_new) - 1]
-            found = best > 0
-            chosen = (c_score == best) | ~found
-            local[np.flatnonzero(on)] = chosen[np.cumsum(new) - 1]
-            flag[2, c_pair[p_new][~found[p_new]]] = True  # nolocal
-            pick = chosen & found
-            p_starts = np.flatnonzero(p_new)
-            first = np.full(self.n_pairs, np.iinfo(np.int64).max)
-            first[c_pair[p_starts]] = np.minimum.reduceat(np.where(pick, c_id, first[0]), p_starts)
-            last = np.full(self.n_pairs, -1)
-            last[c_pair[p_starts]] = np.maximum.reduceat(np.where(pick, c_id, -1), p_starts)
-            with_local = np.flatnonzero(last >= 0)
-            flag[0, with_local] = self.clause_contrast[first[with_local]]
-            nxt = last[with_local] + 1
-            inside = nxt < (self.first_clause + self.n_clauses)[owner[with_local]]
-            flag[1, with_local[inside]] = self.clause_contrast[nxt[inside]]
-        return local, flag
-
-
+        nc = self.n_clauses[owner[asked]]
+        qc, qp = expand(self.first_clause[owner[asked]], nc), np.repeat(asked, nc)
+        if not len(asked):
+            return qc, qp, np.ones(0, dtype=bool), flag
+        first_slot = np.full(self.n_pairs, -1)
+        first_slot[asked] = slots = starts_of(nc)
+        # each clause's score: its strongest aspect word (0 without one)
+        words, pair = self._words_of_pairs(asked, s.in_aspect.data[self.wid])
+        hit, pos = s.aspect.find(pair_key(self.aspect[pair], self.wid[words]))
+        c_score = np.zeros(len(qc))
+        np.maximum.at(c_score, self._clause_slot(first_slot, pair[hit], words[hit]), s.aspect.values[pos[hit]])
+        best = np.maximum.reduceat(c_score, slots)
+        found = best > 0
+        chosen = (c_score == np.repeat(best, nc)) | ~np.repeat(found, nc)
+        flag[2, asked[~found]] = True  # nolocal
+        pick = chosen & np.repeat(found, nc)
+        first = np.minimum.reduceat(np.where(pick, qc, np.iinfo(np.int64).max), slots)
+        last = np.maximum.reduceat(np.where(pick, qc, -1), slots)
+        with_local = last >= 0
+        flag[0, asked[with_local]] = self.clause_contrast[first[with_local]]
+        nxt = last[with_local] + 1
+        inside = nxt < (self.first_clause + self.n_clauses)[owner[asked[with_local]]]
+        flag[1, asked[with_local][inside]] = self.clause_contrast[nxt[inside]]
+        return qc, qp, chosen, flag
