@@ -91,7 +91,7 @@ __all__ = ["PairScorer", "char_grams", "cue_flags", "grams", "no_gc", "split_voc
 class Flat(NamedTuple):
     """A batch of analysed comments as flat arrays of the scorer's ids: ``tok`` (every token,
     comment after comment), ``text_of`` (each token's comment), ``surf`` / ``surf_text`` (the
-    surface words' rows of ``char_sum`` and their comments) and ``cue`` (per comment, the
+    surface words' columns of ``char_sumT`` and their comments) and ``cue`` (per comment, the
     ``cue_flags`` bits of its words)."""
 
     tok: np.ndarray
@@ -112,6 +112,7 @@ class PairScorer:
         W = np.ascontiguousarray(model.coef_.T)
         self.zero = len(W)  # the row of W0 that stands for "no column"
         self.W0 = np.vstack([W, np.zeros((1, W.shape[1]))])
+        self.W0T = np.ascontiguousarray(self.W0.T)  # what ``seg_sum`` gathers from
         self.n_classes = W.shape[1]
         self.g, self.loc = tables.get("g:", {}), tables.get("l:", {})
         self.char_grams = CharGrams(tables.get("G:", {}))
@@ -141,7 +142,7 @@ class PairScorer:
         else:  # keep the model's own words (their ids are in the key tables)
             self.word_ids = dict(zip(list(self.word_ids)[:self.n_fixed], range(self.n_fixed)))
         self.surface_ids: dict[str, int] = {}
-        self.char_sum = np.zeros((0, self.n_classes))
+        self.char_sumT = np.zeros((self.n_classes, 0))  # transposed (``seg_sum``)
         self.char_count = np.zeros(0)
         self.surface_flags = np.zeros(0, dtype=np.int8)
         # batch analyses' token and surface-word ids -> the ids above (``_flat_of_batches``)
@@ -176,7 +177,7 @@ class PairScorer:
         return out
 
     def _surface_ids(self, words: list[str]) -> np.ndarray:
-        """Rows of the surface words in ``char_sum``; the new words' rows computed at once (``CharGrams``)."""
+        """Columns of the surface words in ``char_sumT``; the new words' rows computed at once (``CharGrams``)."""
         out = np.fromiter(map(self.surface_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(out < 0)
         if len(new):
@@ -184,8 +185,8 @@ class PairScorer:
             start = len(self.surface_ids)
             self.surface_ids.update(zip(fresh, range(start, start + len(fresh))))
             out[new] = start + codes
-            sums, counts, flags = self.char_grams.sums(fresh, self.W0)
-            self.char_sum = np.vstack([self.char_sum, sums])
+            sums, counts, flags = self.char_grams.sums(fresh, self.W0T)
+            self.char_sumT = np.hstack([self.char_sumT, sums.T])
             self.char_count = np.concatenate([self.char_count, counts])
             self.surface_flags = np.concatenate([self.surface_flags, flags])
         return out
@@ -378,11 +379,11 @@ class _Batch:
         (``ids`` in order, already filtered) and their number."""
         s = self.s
         cols = (s.lcol if local else s.gcol).data[ids]
-        out = seg_sum(s.W0, cols, seg, n)
+        out = seg_sum(s.W0T, cols, seg, n)
         same = seg[1:] == seg[:-1]
         hit, pos = (s.l_bigrams if local else s.g_bigrams).find(pair_key(ids[:-1][same], ids[1:][same]))
         if hit.any():
-            out += seg_sum(s.W0, (s.l_bigrams if local else s.g_bigrams).values[pos[hit]], seg[1:][same][hit], n)
+            out += seg_sum(s.W0T, (s.l_bigrams if local else s.g_bigrams).values[pos[hit]], seg[1:][same][hit], n)
         count = np.bincount(seg, minlength=n)
         return out, count + np.maximum(count - 1, 0)
 
@@ -407,7 +408,7 @@ class _Batch:
             per_text += (gsum + csum) * block_weight(m.global_weight, gcount)[:, None]
         if m.char_weight > 0 and len(self.surf):
             total = np.bincount(self.surf_text, weights=s.char_count[self.surf], minlength=self.n)
-            chars = seg_sum(s.char_sum, self.surf, self.surf_text, self.n)
+            chars = seg_sum(s.char_sumT, self.surf, self.surf_text, self.n)
             per_text += chars * block_weight(m.char_weight, total)[:, None]
         out = per_text[self.owner] + s.W0[self.prior] + m.intercept_
         out += self._local_blocks(keep)
@@ -447,7 +448,7 @@ class _Batch:
         if m.cross_weight > 0:
             words, pair = self._cross_words(asked, qc, chosen)
             hit, pos = s.cross.find(pair_key(self.cross[pair], self.wid[words]))
-            xsum = seg_sum(s.W0, s.cross.values[pos[hit]], pair[hit], n_pairs)
+            xsum = seg_sum(s.W0T, s.cross.values[pos[hit]], pair[hit], n_pairs)
             for k, word in enumerate(pos_ids):
                 on = flag[k] & (self.cross >= 0)
                 hit, pos = s.cross.find(pair_key(self.cross[on], np.full(on.sum(), word)))

@@ -101,15 +101,15 @@ class CharGrams:
                 keys[key] = j
         self.keys = KeyTable(keys)
 
-    def sums(self, words: list[str], W0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per word: the summed ``W0`` rows of its n-grams in the table, its number of
+    def sums(self, words: list[str], W0T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per word: the summed coefficient rows (``W0T``: transposed) of its n-grams in the table, its number of
         n-grams, and its ``cue_flags``."""
         lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
         counts = sum(np.maximum(lens - n + 1, 0) for n in range(2, 6))
         if not self.ok:  # a table this encoding cannot hold: one word at a time
             rows = [[j for j in map(self.table.get, char_grams(w)) if j is not None] for w in words]
             flags = np.array([cue_flags(w) for w in words], dtype=np.int8)
-            return np.asarray(rows_matrix(rows, len(W0) - 1) @ W0[:-1]), counts, flags
+            return np.asarray(rows_matrix(rows, W0T.shape[1] - 1) @ W0T[:, :-1].T), counts, flags
         text = "".join([f" {w} " for w in words])
         cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         where = np.minimum(np.searchsorted(self.alphabet, cp), max(len(self.alphabet) - 1, 0))
@@ -124,7 +124,7 @@ class CharGrams:
             hit, pos = self.keys.find(packed[at] | (n << 60))
             rows.append(self.keys.values[pos[hit]])
             owners.append(word[at[hit]])
-        sums = seg_sum(W0, np.concatenate(rows), np.concatenate(owners), len(words))
+        sums = seg_sum(W0T, np.concatenate(rows), np.concatenate(owners), len(words))
         bang, ask = cp == 33, cp == 63
         double = np.zeros(len(cp), dtype=bool)
         double[:-1] = bang[:-1] & bang[1:]
@@ -143,18 +143,17 @@ def factorize(words: list[str]) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), distinct.tolist()
 
 
-def seg_sum(W0: np.ndarray, rows: np.ndarray, seg: np.ndarray, n: int, weights=None) -> np.ndarray:
-    """``(n, classes)``: per segment, the sum of ``W0[rows]`` (times ``weights``).
+def seg_sum(WT: np.ndarray, rows: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
+    """``(n, classes)``: per segment, the sum of the table rows ``rows``; ``WT`` is the table
+    transposed (one contiguous row per class: each class gathers its column contiguously,
+    2-3x faster than gathering whole rows and reading their strided columns).
 
     >>> seg_sum(np.eye(2), np.array([0, 1, 1]), np.array([0, 0, 1]), 2).tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    picked = W0[rows]
-    if weights is not None:
-        picked = picked * weights[:, None]
-    out = np.empty((n, W0.shape[1]))
-    for k in range(W0.shape[1]):  # (an empty bincount would be of integers: assigned, not stacked)
-        out[:, k] = np.bincount(seg, weights=picked[:, k], minlength=n)
+    out = np.empty((n, len(WT)))
+    for k in range(len(WT)):  # (an empty bincount would be of integers: assigned, not stacked)
+        out[:, k] = np.bincount(seg, weights=WT[k][rows], minlength=n)
     return out
 
 

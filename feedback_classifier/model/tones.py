@@ -74,10 +74,10 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> from feedback_classifier.model.default_sentiment import default_sentiment_model
-    >>> t = pattern_tones(default_sentiment_model(), load_taxonomy("cx-default"), ["Slow delivery", "great", "ok"],
+    >>> t = pattern_tones(default_sentiment_model(), load_taxonomy("cx-default"), ["Slow delivery", "great", "love it"],
     ...                   [[("delivery", "delivery_time")], []], np.array([0, 1, 1]))
     >>> t.cells, t.overall
-    (['Delivery and logistics > Delivery time=negative', '', ''], ['negative', 'positive', 'neutral'])
+    (['Delivery and logistics > Delivery time=negative', '', ''], ['negative', 'positive', 'positive'])
     """
     # a comment without labels is judged whole (None)
     asked = [list(labs) if len(labs) else [None] for labs in patterns]
