@@ -24,11 +24,12 @@ Each block has length about its weight (divided by the square root of its number
 names); one multinomial logistic regression over ``negative``, ``neutral``, ``positive``
 decides. ``neutral`` is rare (4% of SemEval English opinions) and stays a class of its
 own; ``conflict`` in a training cell is two opinions, one positive and one negative.
-Prediction (``predict``, ``predict_pairs``, ``predict_pairs_analysed``) goes through
-``sentiment_fast.PairScorer``: per-word caches and flat arrays over the whole batch (no
-Python step per comment or per pair), the same scores as the named features ``fit`` uses;
-no torch. ``predict_pairs_analysed`` takes comments already analysed (``enrich`` analyses
-each comment once for every consumer).
+Prediction (``predict``, ``predict_pairs``, ``predict_pairs_analysed``,
+``pattern_polarities``) goes through ``sentiment_fast.PairScorer``: per-word caches and
+flat arrays over the whole batch (no Python step per comment or per pair), the same scores
+as the named features ``fit`` uses; no torch. ``predict_pairs_analysed`` takes comments
+already analysed; ``pattern_polarities`` (what ``enrich`` calls) takes the classifier's
+batch analyses and each comment's categories as one of a few patterns.
 
 Labels are hashable category ids (the project uses ``(parent_id, child_id)`` tuples);
 ``None`` stands for "the comment as a whole" (used for comments without a category).

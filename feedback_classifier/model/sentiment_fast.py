@@ -9,11 +9,16 @@ equal on thousands of varied comments) without a Python step per comment or per 
   holds what the features need of it (its kind for clause splitting, its global and
   local columns, whether it is a stop word, its ``!``/``?`` marks, and the summed score
   of its character n-grams);
+* ``enrich`` hands over the classifier's batch analyses (``lang.batch.Analysed``): their
+  token and surface-word ids map to the cache's ids through numpy arrays, so only ids
+  never seen before are looked up as strings (per-comment token lists work too);
 * the whole batch is then one flat array of token ids; clause boundaries, the clauses
   about each category (a maximum of aspect-word scores per clause and per pair), the
-  contrast-word position cues, bigrams and block lengths are numpy operations on it,
-  and bigrams, aspect words and category x word columns are looked up as integer keys
-  in sorted arrays;
+  contrast-word position cues, bigrams and block lengths are numpy operations on it;
+  a pair's words are expanded only where its features need them (the clauses of pairs
+  whose comment has several, the words some category x word table holds), and bigrams,
+  aspect words and category x word columns are looked up as integer keys in hash tables
+  (``sentiment_tables.py``);
 * each block's weights go into per-segment sums of the coefficient rows
   (``np.bincount``): one pass per class for the whole batch.
 """
