@@ -86,12 +86,32 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
         codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True)
     elif analysed is not None:
         codes, sizes = sentiment.pattern_polarities(analysed, asked, pattern_of)
+    elif _batch_analyzer(sentiment) is not None:  # analysed as a batch: flat arrays, same tokens
+        batcher = _batch_analyzer(sentiment)
+        batches = [batcher.analyse(uniques[i:i + _BATCH]) for i in range(0, len(uniques), _BATCH)]
+        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True)
     else:
         docs, owner = sentiment._analyse_distinct(uniques)
         codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner)
     cells, overall = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
     cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, cues)
+
+
+# Comments per batch analysis when the comments come as texts (bounds the flat arrays' memory).
+_BATCH = 8192
+
+
+def _batch_analyzer(sentiment):
+    """The shared ``lang.batch.BatchAnalyzer`` giving exactly what the sentiment model's own
+    analyzer gives (``analyze_with_surface``, punctuation kept), or None for another analyzer."""
+    from feedback_classifier.lang import TextAnalyzer
+    from feedback_classifier.lang.batch import batch_analyzer_for
+
+    own = sentiment._analyzer()
+    if type(own) is not TextAnalyzer or not own.keep_punct:
+        return None
+    return batch_analyzer_for(own)
 
 
 def _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) -> list[dict]:
