@@ -151,29 +151,12 @@ class _BatchDocs:
 def _cells(taxonomy, lang: str, asked: list[list], pattern_of: np.ndarray, codes: np.ndarray, sizes: np.ndarray
            ) -> tuple[list[str], list[str]]:
     """``category_sentiment`` cell and overall polarity of each comment, built once per
-    distinct (category pattern, polarities) key: a chunk repeats a few hundred of them.
-    The key is the pattern and the polarity codes in base 3, computed in numpy."""
+    distinct (category pattern, polarities) key: a chunk repeats a few hundred of them."""
     from feedback_classifier.model.sentiment import POLARITIES, overall_polarity
 
-    n = len(pattern_of)
-    if n == 0:
+    if len(pattern_of) == 0:
         return [], []
-    width = int(sizes.max())
-    base = np.int64(3) ** np.arange(width, dtype=np.int64)
-    if width > 36 or len(asked) * 3.0 ** width >= 2.0 ** 62:  # keys too wide for int64: tuples
-        ends = np.cumsum(sizes).tolist()
-        keys = [(p, *codes[e - k:e].tolist()) for p, e, k in zip(pattern_of.tolist(), ends, sizes.tolist())]
-        distinct, inverse = {}, []
-        for key in keys:
-            inverse.append(distinct.setdefault(key, len(distinct)))
-        combos = [(key[0], list(key[1:])) for key in distinct]
-        inverse = np.array(inverse, dtype=np.int64)
-    else:
-        place = np.arange(len(codes)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # each pair's place in its comment
-        code = np.add.reduceat(codes.astype(np.int64) * base[place], np.cumsum(sizes) - sizes)
-        uniq, inverse = np.unique(pattern_of * (3 ** width) + code, return_inverse=True)
-        combos = [(int(u // 3 ** width), [int(u % 3 ** width) // 3 ** j % 3 for j in range(len(asked[u // 3 ** width]))])
-                  for u in uniq.tolist()]
+    combos, inverse = _distinct_keys(asked, pattern_of, codes, sizes)
     names: dict = {}
     cells, overall = [], []
     for p, pols in combos:
@@ -183,8 +166,30 @@ def _cells(taxonomy, lang: str, asked: list[list], pattern_of: np.ndarray, codes
                 names[lab] = taxonomy.display_name(lab, lang)
         cells.append("; ".join(f"{names[lab]}={pol}" for lab, pol in judged))
         overall.append(overall_polarity([pol for _, pol in judged]) if judged else POLARITIES[pols[0]])
-    inverse = np.asarray(inverse).ravel()
-    return (np.array(cells, dtype=object)[inverse].tolist(), np.array(overall, dtype=object)[inverse].tolist())
+    return np.array(cells, dtype=object)[inverse].tolist(), np.array(overall, dtype=object)[inverse].tolist()
+
+
+def _distinct_keys(asked: list[list], pattern_of: np.ndarray, codes: np.ndarray, sizes: np.ndarray):
+    """``([(pattern, polarity codes), ...], each comment's index in that list)``. The key is
+    one integer, the pattern then the codes in base 3, computed in numpy; tuples when a
+    comment has too many pairs for an int64."""
+    width = int(sizes.max())
+    starts = np.cumsum(sizes) - sizes
+    if width > 36 or len(asked) * 3.0 ** width >= 2.0 ** 62:
+        ends = (starts + sizes).tolist()
+        keys = [(p, *codes[e - k:e].tolist()) for p, e, k in zip(pattern_of.tolist(), ends, sizes.tolist())]
+        distinct: dict = {}
+        inverse = np.array([distinct.setdefault(key, len(distinct)) for key in keys], dtype=np.int64)
+        return [(key[0], list(key[1:])) for key in distinct], inverse
+    span = 3 ** width
+    place = np.arange(len(codes)) - np.repeat(starts, sizes)  # each pair's place in its comment
+    code = np.add.reduceat(codes.astype(np.int64) * 3 ** place, starts)
+    uniq, inverse = np.unique(pattern_of * span + code, return_inverse=True)
+    combos = []
+    for key in uniq.tolist():
+        p, code = divmod(key, span)
+        combos.append((p, [code // 3 ** j % 3 for j in range(len(asked[p]))]))
+    return combos, np.asarray(inverse).ravel()
 
 
 def _cue_text(sentiment, text: str, label, polarity: str, analysed=None) -> str:
