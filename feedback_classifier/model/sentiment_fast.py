@@ -379,18 +379,24 @@ class _Batch:
         self.n_clauses = np.bincount(self.wtext[new], minlength=self.n)
         self.first_clause = starts_of(self.n_clauses)
 
-    def _grams(self, ids: np.ndarray, seg: np.ndarray, n: int, local: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment: the summed rows of the unigram and bigram names of its gram words
-        (``ids`` in order, already filtered) and their number."""
+    def _grams(self, ids: np.ndarray, seg: np.ndarray, n: int, blocks: tuple[str, ...]
+               ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Per segment and per block (``"g"`` global, ``"l"`` local): the summed rows of the
+        unigram and bigram names of its gram words (``ids`` in order, already filtered); and
+        their number (the same in every block)."""
         s = self.s
-        cols = (s.lcol if local else s.gcol).data[ids]
-        out = seg_sum(s.W0T, cols, seg, n)
         same = seg[1:] == seg[:-1]
-        hit, pos = (s.l_bigrams if local else s.g_bigrams).find(pair_key(ids[:-1][same], ids[1:][same]))
-        if hit.any():
-            out += seg_sum(s.W0T, (s.l_bigrams if local else s.g_bigrams).values[pos[hit]], seg[1:][same][hit], n)
+        keys, key_seg = pair_key(ids[:-1][same], ids[1:][same]), seg[1:][same]
+        sums = []
+        for block in blocks:
+            col, bigrams = (s.lcol, s.l_bigrams) if block == "l" else (s.gcol, s.g_bigrams)
+            out = seg_sum(s.W0T, col.data[ids], seg, n)
+            hit, pos = bigrams.find(keys)
+            if hit.any():
+                out += seg_sum(s.W0T, bigrams.values[pos[hit]], key_seg[hit], n)
+            sums.append(out)
         count = np.bincount(seg, minlength=n)
-        return out, count + np.maximum(count - 1, 0)
+        return sums, count + np.maximum(count - 1, 0)
 
     def _cue_sums(self, local: bool) -> tuple[np.ndarray, np.ndarray]:
         """Per text: the summed rows of its ``!``/``?`` cue names and their number."""
@@ -406,7 +412,9 @@ class _Batch:
         s, m = self.s, self.m
         keep = s.keep.data[self.wid]
         per_text = np.zeros((self.n, s.n_classes))
-        gsum, gcount = self._grams(self.wid[keep], self.wtext[keep], self.n, local=False)
+        # the comment's global and local n-grams are the same words: one pass for both blocks
+        (gsum, lsum), gcount = self._grams(self.wid[keep], self.wtext[keep], self.n, ("g", "l"))
+        text_local = lsum, gcount
         csum, ccount = self._cue_sums(local=False)
         gcount = gcount + ccount
         if m.global_weight > 0:
@@ -416,14 +424,15 @@ class _Batch:
             chars = seg_sum(s.char_sumT, self.surf, self.surf_text, self.n)
             per_text += chars * block_weight(m.char_weight, total)[:, None]
         out = per_text[self.owner] + s.W0[self.prior] + m.intercept_
-        out += self._local_blocks(keep)
+        out += self._local_blocks(keep, text_local)
         return out
 
-    def _local_blocks(self, keep: np.ndarray) -> np.ndarray:
+    def _local_blocks(self, keep: np.ndarray, text_local: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """The local and category x local blocks of every pair. A pair's local words are its
         comment's words but for the pairs ``_choose`` asks about: there they are the chosen
         clauses' words, expanded only where needed (part-comment pairs' local n-grams, and
-        words in some category x word table)."""
+        words in some category x word table). ``text_local``: each comment's local n-gram sums
+        and counts."""
         s, m, owner, n_pairs = self.s, self.m, self.owner, self.n_pairs
         asked = np.flatnonzero((self.aspect >= 0) & (self.n_clauses[owner] > 1))
         qc, qp, chosen, flag = self._choose(asked)
@@ -438,7 +447,7 @@ class _Batch:
         out = np.zeros((n_pairs, s.n_classes))
         csum, ccount = self._cue_sums(local=True)
         if m.local_weight > 0:
-            lsum, lcount = self._grams(self.wid[keep], self.wtext[keep], self.n, local=True)
+            lsum, lcount = text_local  # each comment's local n-grams (``scores``)
             pos_l = flag.T.astype(np.float64) @ s.W0[s.lcol.data[pos_ids]]
             ssum, scount = lsum[owner], lcount[owner]
             if part.any():
@@ -446,7 +455,7 @@ class _Batch:
                 words = expand(self.clause_start[qc[sel]], self.clause_len[qc[sel]])
                 pair = np.repeat(qp[sel], self.clause_len[qc[sel]])
                 kept = keep[words]
-                psum, pcount = self._grams(self.wid[words[kept]], pair[kept], n_pairs, local=True)
+                (psum,), pcount = self._grams(self.wid[words[kept]], pair[kept], n_pairs, ("l",))
                 ssum[part], scount[part] = psum[part], pcount[part]
             total = ssum + pos_l + csum[owner]
             out += total * block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
