@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import ModelFileError
+from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
 from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
 from feedback_classifier.tableio import write_file_atomic
@@ -86,8 +87,6 @@ def save_model(
     >>> load_model(p).predict_labels(["late courier"]) == clf.predict_labels(["late courier"])
     True
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(clf, "classes_")
     path = Path(path)
     try:
