@@ -8,7 +8,9 @@ asks of an estimator (parameters read from ``__init__``'s signature by ``get_par
 ``__sklearn_tags__``), so ``clone``, grid searches and ``sklearn.utils.estimator_checks`` work
 as with ``sklearn.base.BaseEstimator`` (``tests/test_model.py`` runs those checks and compares
 with a ``BaseEstimator`` twin). scikit-learn itself is imported only by the methods that hand
-it scikit-learn objects: the tags, the notebook diagram, the not-fitted error.
+it scikit-learn objects or need its printers: the tags, ``repr`` and the notebook diagram (drawn
+by scikit-learn for a ``BaseEstimator`` twin, so they match exactly), the not-fitted error. Not
+provided: metadata routing's ``set_fit_request`` / ``get_metadata_routing`` (opt-in, unused here).
 """
 
 from __future__ import annotations
