@@ -14,12 +14,16 @@ trust on a shared machine, wall only on an idle one. Both checkouts share the us
 (``FEEDBACK_CLASSIFIER_CACHE`` if set) and a bytecode cache under the temp dir
 (``PYTHONPYCACHEPREFIX``: nothing is written into either checkout), as an installed package would
 have its ``.pyc`` files. The classify outputs of the two checkouts are compared byte for byte.
+``--imports N`` adds, per checkout, the N packages whose import costs the 10-row classify most
+(``-X importtime``, self time summed per top-level package, milliseconds; the tool's overhead
+inflates them), so what is left to cut is in the same output.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -54,10 +58,24 @@ def _run(checkout: Path, args: list[str], env: dict) -> tuple[float, float, floa
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024
 
 
+def _import_costs(checkout: Path, args: list[str], env: dict) -> dict[str, float]:
+    """Milliseconds of import (self time) per top-level package of one run, from ``-X importtime``."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "feedback_classifier", *args], cwd=checkout,
+                          env={**env, "PYTHONPATH": str(checkout)}, capture_output=True, text=True, check=True)
+    costs: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \| +(\S+)", line)
+        if match:
+            name = match.group(2).split(".")[0]
+            costs[name] = costs.get(name, 0.0) + int(match.group(1)) / 1000
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, default=Path("/work/wt/integ"), help="checkout to compare with")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--imports", type=int, default=0, help="list the N costliest imported packages of the classify")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fc-startup-"))
     tiny = work / "tiny.csv"
@@ -84,6 +102,10 @@ def main() -> None:
             print(f"{label:<18} {name:<9} {cpu:6.2f} {wall:7.2f} {rss:7.0f} {cpu / base_cpu:15.2f}x")
     same = (work / "this.csv").read_bytes() == (work / "baseline.csv").read_bytes()
     print(f"classify outputs identical: {same}")
+    for name, checkout in checkouts.items() if args.imports else ():
+        costs = _import_costs(checkout, _commands(tiny, work / f"{name}.csv")["classify 10 rows"], env)
+        top = sorted(costs.items(), key=lambda kv: -kv[1])[: args.imports]
+        print(f"{name} imports ({sum(costs.values()):.0f} ms in all): " + ", ".join(f"{k} {v:.0f}" for k, v in top))
 
 
 if __name__ == "__main__":

@@ -162,7 +162,8 @@ def default_model():
             model, n_rows = train_default_model()
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                save_model(model, path, training_rows=n_rows)
+                # uncompressed: ~9 MB instead of ~6, and ~35 ms less of every later start
+                save_model(model, path, training_rows=n_rows, compress=False)
             except (OSError, FeedbackClassifierError):
                 pass  # a read-only home still gets a working (uncached) model
         _loaded[str(path)] = model

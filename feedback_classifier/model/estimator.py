@@ -47,12 +47,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+from feedback_classifier.model.base import Estimator, check_is_fitted
 from feedback_classifier.model.decoding import _Decoding
 from feedback_classifier.model.dense_block import WordVectorBlock
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
@@ -68,7 +67,7 @@ from feedback_classifier.model.inputs import (
 from feedback_classifier.taxonomy import Label
 
 
-class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
+class FeedbackClassifier(_Decoding, _Explaining, Estimator):
     """Hierarchical multi-label classifier of comments into a two-level taxonomy.
 
     Parameters

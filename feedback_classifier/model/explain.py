@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils.validation import check_is_fitted
 
 from feedback_classifier._arrays import ranges
+from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.features import _Parts
 from feedback_classifier.taxonomy import Label
 

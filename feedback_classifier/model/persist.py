@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import ModelFileError
+from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
 from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
 from feedback_classifier.tableio import write_file_atomic
@@ -66,7 +67,8 @@ def _runtime_versions() -> dict[str, str | None]:
 
 
 def save_model(
-    clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None
+    clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None,
+    compress: bool = True,
 ) -> Path:
     """Write a fitted classifier to ``path`` atomically (temp file + rename).
 
@@ -74,7 +76,8 @@ def save_model(
     the header so ``read_model_metadata`` can show them without loading the model.
     ``sign_key`` adds an HMAC-SHA256 signature of the header (which holds the payload's
     SHA-256), checked by ``load_model(..., verify_key=)``: only holders of the key can make
-    a file that passes.
+    a file that passes. ``compress=False`` writes a larger file that loads faster (the
+    default model's cache, read by every command that uses it).
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -86,12 +89,10 @@ def save_model(
     >>> load_model(p).predict_labels(["late courier"]) == clf.predict_labels(["late courier"])
     True
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(clf, "classes_")
     path = Path(path)
     try:
-        payload = state_to_bytes(clf)
+        payload = state_to_bytes(clf, compress=compress)
     except UnsafeState as exc:
         raise ModelFileError(f"cannot save the model to {path}: {exc}") from None
     taxonomy = clf.taxonomy_

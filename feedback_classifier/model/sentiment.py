@@ -43,9 +43,8 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
+from feedback_classifier.model.base import Estimator, check_is_fitted
 from feedback_classifier.model.sentiment_fast import (
     BOUNDARY_CHARS,
     CONTRAST,
@@ -97,7 +96,7 @@ def _cues(words: Sequence[str]) -> list[str]:
     return cues
 
 
-class AspectSentiment(BaseEstimator):
+class AspectSentiment(Estimator):
     """Polarity of each (comment, category) pair; see the module docstring.
 
     Parameters
