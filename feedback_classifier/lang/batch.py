@@ -288,8 +288,13 @@ class BatchAnalyzer:
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
                            count=len(chunks))
-        for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
-            cids[k] = self._chunk(chunks[k], lang)
+        new = np.flatnonzero(cids < 0)
+        if len(new):  # new chunks (or lang-dependent ones): each distinct one registered once
+            fresh = [chunks[k] for k in new.tolist()]
+            ids = dict.fromkeys(fresh)  # first-sight order: ids come out as one by one
+            for chunk in ids:
+                ids[chunk] = self._chunk(chunk, lang)
+            cids[new] = np.fromiter(map(ids.__getitem__, fresh), dtype=np.int64, count=len(fresh))
         if pieces is not None and lang == self.lang:
             counts = np.asarray(counts, dtype=np.int64)
             spans = np.asarray(rel, dtype=np.int64).reshape(-1, 2) + np.repeat(chunk_starts[:-1], counts)[:, None]
