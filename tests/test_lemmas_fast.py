@@ -38,7 +38,7 @@ SHARED_RU = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval20
 
 def _check_words(words):
     morph = lemmas._morph()
-    fast = lemmas._fast_words(morph)
+    fast = lemmas._fast_words(morph._units[0][0])
     assert fast is not None  # dawg_python's layout: the inlined reader runs
     for w in words:
         assert fast.similar_items(w, morph.char_substitutes) == morph.dictionary.words.similar_items(

@@ -102,9 +102,9 @@ def _most_likely_normal_form(morph, word: str) -> str:
     parses: list = []
     seen: set = set()
     lower = word.lower()
-    words = _fast_words(morph)
     for unit, is_terminal in units:
-        if words is not None and unit.__class__.__name__ == "DictionaryAnalyzer":
+        words = _fast_words(unit) if unit.__class__.__name__ == "DictionaryAnalyzer" else None
+        if words is not None:
             parses.extend(_dictionary_parses(unit, words, lower, morph.char_substitutes))
         else:
             parses.extend(unit.parse(word, lower, seen))
@@ -158,16 +158,18 @@ _WORDS: dict = {}
 _MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
 
 
-def _fast_words(morph) -> _FastWords | None:
-    """The :class:`_FastWords` of ``morph``'s dictionary, None when its layout is not
-    dawg_python's (the C ``dawg`` extension, another version: pymorphy3's own calls then)."""
-    key = id(morph)
-    if key not in _WORDS:
+def _fast_words(unit) -> _FastWords | None:
+    """The :class:`_FastWords` of a ``DictionaryAnalyzer``'s words, None when their layout is
+    not dawg_python's (the C ``dawg`` extension, another version: pymorphy3's own calls then)."""
+    words = getattr(getattr(unit, "dict", None), "words", None)
+    found = _WORDS.get(id(words), False)
+    if found is False:
         try:
-            _WORDS[key] = _FastWords(morph.dictionary.words)
+            found = _FastWords(words)
         except (AttributeError, TypeError, ValueError):  # pragma: no cover - another layout
-            _WORDS[key] = None
-    return _WORDS[key]
+            found = None
+        _WORDS[id(words)] = found  # the dictionary lives as long as the process's analyzer
+    return found
 
 
 class _FastWords:
