@@ -231,7 +231,7 @@ class _FastWords:
         out = []
         for p in parses:
             index = 0
-            for label in f"{lower}:{p[1]}".encode("utf8"):
+            for label in f"{lower}:{p[1]}".encode():
                 base = units[index]
                 index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
                 if units[index] & _LABEL != label:
