@@ -22,7 +22,14 @@ Runs (each CLI run in its own child process, unmonitored, wall time):
   (reading, language, normalising, analysis, features, matmul, keyword floor, comment parts,
   decoding, sentiment, writing), per-word caches warm, and the whole ``enrich`` cold and warm;
 - ``profile``: ``enrich`` on 20,000 comments with and without sentiment, and cProfile's top
-  functions.
+  functions;
+- ``coldwarm``: the cost of never-seen words. In a fresh child process (after a 50-row warm-up
+  that builds the lazy tables), ``enrich`` of the first ``--rows`` comments (at most 100,000)
+  twice: the first pass meets every word form new, the second finds them in the per-word
+  caches; and the same for the classifier's analysis and features alone (``analyse`` with
+  the comments' pieces + ``_parts``, in the model's 8,192-comment batches). Prints both CPU
+  times, their difference per distinct new word form (lower-cased ``\\w+``) and the number
+  of distinct whitespace chunks. With ``--baseline`` the other checkout's child runs right after each.
 
 Targets (2-core dev machine): >= 30,000 rows/s with --jobs 1, --jobs 2 >= 1.6x --jobs 1.
 """
@@ -48,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# a coldwarm child measures another checkout's package (``--baseline``) with this script
+sys.path.insert(0, os.environ.get("FC_CODE_ROOT", str(ROOT)))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 SHARED = ROOT.parent / "shared" / "data"
 SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
@@ -195,6 +203,61 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
         print(f"  {name:48s} {sec:6.2f} s  {1e6 * sec / n:7.1f} us/comment  {100 * sec / total:5.1f}% of enrich")
 
 
+def coldwarm(data: Path, model_path: Path, rows: int, baseline: Path | None) -> None:
+    """Run the ``coldwarm`` children (module docstring), this checkout's and the baseline's
+    alternated, each in a fresh process so that the first pass is really cold."""
+    roots = [("this", ROOT)] + ([("base", baseline.resolve())] if baseline is not None else [])
+    for what in ("enrich", "analysis"):
+        for name, root in roots:
+            env = {**os.environ, "FC_CODE_ROOT": str(root), "PYTHONPATH": str(root)}
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--coldwarm-child", what, str(data),
+                   str(model_path), str(min(rows, 100_000))]
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+            print(f"  coldwarm {what:8s} @{name}: {out.strip()}", flush=True)
+
+
+def _coldwarm_child(what: str, data: Path, model_path: Path, n: int) -> None:
+    """One process: cold then warm CPU seconds of ``what`` on the first ``n`` comments."""
+    import re
+
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.persist import load_model
+
+    model = load_model(model_path)
+    df = pd.read_csv(data, nrows=n)
+    setup = pd.read_csv(data, skiprows=range(1, n + 1), nrows=50)
+    enrich(setup, model, "comment")  # lazy tables, the sentiment model: not the words' cost
+    forms = {w for t in df["comment"] for w in re.findall(r"\w+", t.lower())}
+    forms -= {w for t in setup["comment"] for w in re.findall(r"\w+", t.lower())}
+    chunks = {c for t in df["comment"] for c in t.lower().split()}
+    if what == "enrich":
+        def run():
+            enrich(df, model, "comment")
+    else:
+        from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+        from feedback_classifier.model.segments import segment_texts
+
+        texts = df["comment"].tolist()
+        batch = batch_analyzer_for(model.analyzer_)
+        surface = getattr(model.features_, "char_surface_", False)
+
+        def run():
+            for i in range(0, len(texts), 8192):
+                part = texts[i : i + 8192]
+                segs = segment_texts(part)
+                analysis = batch.analyse(part, pieces=[s.pieces for s in segs])
+                model.features_._parts(LazyDocs(analysis, punct=False, surface=surface))
+    times = []
+    for _ in range(2):
+        t = time.process_time()
+        run()
+        times.append(time.process_time() - t)
+    cold, warm = times
+    print(f"{n:,} comments: cold {cold:.2f} CPU-s, warm {warm:.2f} CPU-s, difference {cold - warm:.2f} s = "
+          f"{1e6 * (cold - warm) / max(len(forms), 1):.0f} us per new word form ({len(forms):,}; "
+          f"{len(chunks):,} distinct lower-cased chunks)")
+
+
 def _parts_analysis(batch, whole, segs):
     """What ``model/segments.py`` does for the parts: runs of the comments' analysis, the parts
     of comments analysed whole analysed alone."""
@@ -208,13 +271,17 @@ def _parts_analysis(batch, whole, segs):
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--coldwarm-child"]:
+        _coldwarm_child(argv[1], Path(argv[2]), Path(argv[3]), int(argv[4]))
+        return
     from throughput import PANDAS_FLOOR, prepare_model
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--chunksize", type=int, default=50_000)
     parser.add_argument("--runs", default="pandas,jobs1,jobs2,stages",
-                        help="comma-separated subset of pandas,jobs1,jobs2,profile,stages")
+                        help="comma-separated subset of pandas,jobs1,jobs2,profile,stages,coldwarm")
     parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a temp dir)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout (e.g. the main branch) whose classify runs too, as jobs1@base / "
@@ -243,6 +310,9 @@ def main(argv: list[str] | None = None) -> None:
             continue
         if run == "stages":
             stages(data, model)
+            continue
+        if run == "coldwarm":
+            coldwarm(data, model, args.rows, args.baseline)
             continue
         out = workdir / f"out_{run}.csv"
         root, env = ROOT, None

@@ -193,6 +193,7 @@ class BatchAnalyzer:
         self._chunk_ids: dict[Any, int] = {}  # chunk (or (chunk, lang)) -> chunk id
         self._c_start, self._c_len, self._c_entries = GrowingArray(), GrowingArray(), GrowingArray()
         self._negated: dict[int, int] = {}  # (lemma id, prefix) key -> token id of prefix + lemma
+        self._pending_outs: list[int] = []  # the outputs of a batch's new entries, before one extend
 
     def token_id(self, token: str) -> int:
         """The id of a token string (registered if new): feature tables key on these ids."""
@@ -206,8 +207,9 @@ class BatchAnalyzer:
             self.strings.append(token)
         return found
 
-    def _entry(self, raw: str, lang: str | None) -> int:
-        """The entry id of one token of a chunk (new ones classified as the analyzer does)."""
+    def _entry(self, raw: str, lang: str | None, rows: list) -> int:
+        """The entry id of one token of a chunk (new ones classified as the analyzer does, their
+        table rows appended to ``rows``: kind, outputs' start, their number, prefix, punctuation)."""
         key = (raw, lang) if MIXED_RE.search(raw) else raw  # lang matters only for mixed scripts
         found = self._entries.get(key)
         if found is not None:
@@ -230,30 +232,40 @@ class BatchAnalyzer:
                 raise ValueError("too many negation prefixes")
         elif kind != _DROP:
             raise ValueError(f"unexpected analyzer entry {entry!r}")
-        found = self._entries[key] = self._kind.n
-        self._kind.extend([kind])
-        self._out_start.extend([self._outs.n])
-        self._out_len.extend([len(outs)])
-        self._outs.extend([self._id(t) for t in outs])
-        self._prefix.extend([prefix])
-        self._punct.extend([punct])
+        found = self._entries[key] = self._kind.n + len(rows) // 5
+        rows += (kind, self._outs.n + len(self._pending_outs), len(outs), prefix, punct)
+        self._pending_outs += [self._id(t) for t in outs]
         return found
 
-    def _chunk(self, chunk: str, lang: str | None) -> int:
-        """The chunk id of a whitespace chunk not in the table yet."""
-        found = self._chunk_ids.get(chunk)
-        if found is None:
-            found = self._chunk_ids.get((chunk, lang))
-        if found is not None:
-            return found
-        tokens = TOKEN_RE.findall(chunk)
-        entries = [self._entry(tok, lang) for tok in tokens]
-        key = (chunk, lang) if any(MIXED_RE.search(tok) for tok in tokens) else chunk
-        found = self._chunk_ids[key] = self._c_start.n
-        self._c_start.extend([self._c_entries.n])
-        self._c_len.extend([len(entries)])
-        self._c_entries.extend(entries)
-        return found
+    def _chunks(self, chunks: list, lang: str | None) -> list:
+        """The chunk ids of whitespace chunks not in the table yet (distinct), registered with
+        their new entries in one extend of each table per batch."""
+        rows: list = []
+        self._pending_outs = []
+        starts, lens, flat, ids = [], [], [], []
+        n_chunks, n_entries = self._c_start.n, self._c_entries.n
+        for chunk in chunks:
+            found = self._chunk_ids.get(chunk)
+            if found is None:
+                found = self._chunk_ids.get((chunk, lang))
+            if found is None:
+                tokens = TOKEN_RE.findall(chunk)
+                entries = [self._entry(tok, lang, rows) for tok in tokens]
+                key = (chunk, lang) if any(MIXED_RE.search(tok) for tok in tokens) else chunk
+                found = self._chunk_ids[key] = n_chunks + len(starts)
+                starts.append(n_entries + len(flat))
+                lens.append(len(entries))
+                flat += entries
+            ids.append(found)
+        if rows:
+            table = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
+            for column, array in zip(table.T, (self._kind, self._out_start, self._out_len, self._prefix, self._punct)):
+                array.extend(column)
+            self._outs.extend(self._pending_outs)
+        self._c_start.extend(starts)
+        self._c_len.extend(lens)
+        self._c_entries.extend(flat)
+        return ids
 
     def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
@@ -288,8 +300,12 @@ class BatchAnalyzer:
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
                            count=len(chunks))
-        for k in np.flatnonzero(cids < 0).tolist():  # new chunks (or lang-dependent ones)
-            cids[k] = self._chunk(chunks[k], lang)
+        new = np.flatnonzero(cids < 0)
+        if len(new):  # new chunks (or lang-dependent ones): each distinct one registered once
+            fresh = [chunks[k] for k in new.tolist()]
+            distinct = list(dict.fromkeys(fresh))  # in order of first sight, as ids are given
+            ids = dict(zip(distinct, self._chunks(distinct, lang)))
+            cids[new] = np.fromiter(map(ids.__getitem__, fresh), dtype=np.int64, count=len(fresh))
         if pieces is not None and lang == self.lang:
             counts = np.asarray(counts, dtype=np.int64)
             spans = np.asarray(rel, dtype=np.int64).reshape(-1, 2) + np.repeat(chunk_starts[:-1], counts)[:, None]

@@ -103,7 +103,11 @@ def _most_likely_normal_form(morph, word: str) -> str:
     seen: set = set()
     lower = word.lower()
     for unit, is_terminal in units:
-        parses.extend(unit.parse(word, lower, seen))
+        words = _fast_words(unit) if unit.__class__.__name__ == "DictionaryAnalyzer" else None
+        if words is not None:
+            parses.extend(_dictionary_parses(unit, words, lower, morph.char_substitutes))
+        else:
+            parses.extend(unit.parse(word, lower, seen))
         if is_terminal and parses:
             break
     if not parses:  # pragma: no cover - pymorphy3 always guesses; keep its own error
@@ -111,7 +115,12 @@ def _most_likely_normal_form(morph, word: str) -> str:
     first = parses[0][2]
     if morph.prob_estimator is None or all(p[2] == first for p in parses):
         return first
-    return morph.prob_estimator.apply_to_parses(word, lower, parses)[0][2]
+    probs = _FastWords.probs(morph.prob_estimator, lower, parses)
+    if probs is None:  # pragma: no cover - another layout: pymorphy3's own ranking
+        return morph.prob_estimator.apply_to_parses(word, lower, parses)[0][2]
+    # apply_to_parses keeps the order when no P(t|w) is known, else sorts by it (stable, so
+    # the first of the most likely): max() picks that one
+    return first if sum(probs) == 0 else parses[max(range(len(probs)), key=probs.__getitem__)][2]
 
 
 def lemmatize_en(word: str) -> str:
@@ -135,3 +144,144 @@ def lemmatize(word: str) -> str:
     if is_latin(first):
         return lemmatize_en(word)
     return word
+
+
+def _dictionary_parses(unit, words: _FastWords, lower: str, substitutes) -> list:
+    """``DictionaryAnalyzer.parse`` of pymorphy3 (its own loop) over :class:`_FastWords`."""
+    d = unit.dict
+    return [(fixed, d.build_tag_info(para, idx), d.build_normal_form(para, idx, fixed), 1.0,
+             ((unit, fixed, para, idx),))
+            for fixed, found in words.similar_items(lower, substitutes) for para, idx in found]
+
+
+_WORDS: dict = {}
+_MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
+
+
+def _fast_words(unit) -> _FastWords | None:
+    """The :class:`_FastWords` of a ``DictionaryAnalyzer``'s words, None when their layout is
+    not dawg_python's (the C ``dawg`` extension, another version: pymorphy3's own calls then)."""
+    words = getattr(getattr(unit, "dict", None), "words", None)
+    found = _WORDS.get(id(words), False)
+    if found is False:
+        try:
+            found = _FastWords(words)
+        except (AttributeError, TypeError, ValueError):  # pragma: no cover - another layout
+            found = None
+        _WORDS[id(words)] = found  # the dictionary lives as long as the process's analyzer
+    return found
+
+
+class _FastWords:
+    """pymorphy3's word DAWG (a dawg_python ``RecordDAWG``) read exactly as dawg_python reads
+    it, the same walk in the same order, with its unit operations inlined: ``similar_items``
+    (a word and its ``е``/``ё`` variants, then each one's values through a completer) is most
+    of a new Russian word's cost, and dawg_python spends it on one call per byte and unit."""
+
+    def __init__(self, words):
+        import array
+
+        self.units, self.guide = words.dct._units, words.guide._units
+        if not (isinstance(self.units, array.array) and isinstance(self.guide, array.array) and len(self.guide)):
+            raise TypeError("not a dawg_python layout")
+        self.separator, self.struct = words._payload_separator, words._struct
+
+    def _follow(self, data: bytes, index: int) -> int | None:
+        units = self.units
+        for label in data:
+            base = units[index]
+            index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+            if units[index] & _LABEL != label:
+                return None
+        return index
+
+    def similar_items(self, key: str, replaces: dict) -> list:
+        """``RecordDAWG.similar_items(key, replaces)``."""
+        return self._similar("", key, 0, replaces)
+
+    def _similar(self, prefix: str, key: str, index: int, replaces: dict) -> list:
+        found: list = []
+        start = pos = len(prefix)
+        while pos < len(key):
+            step = key[pos].encode("utf8")
+            if step in replaces:
+                for b_char, u_char in replaces[step]:
+                    other = self._follow(b_char, index)
+                    if other:
+                        found += self._similar(prefix + key[start:pos] + u_char, key, other, replaces)
+            index = self._follow(step, index)
+            if not index:
+                break
+            pos += 1
+        else:
+            index = self._follow(self.separator, index)
+            if index:
+                found.insert(0, (prefix + key[start:], self._values(index)))
+        return found
+
+    @staticmethod
+    def probs(estimator, lower: str, parses: list) -> list | None:
+        """``[estimator.p_t_given_w.prob(lower, tag) for each parse]`` (an ``IntDAWG`` look-up of
+        ``word:tag``, its unit operations inlined), or None when the layout is not known."""
+        dawg = getattr(estimator, "p_t_given_w", None)
+        units = getattr(getattr(dawg, "dct", None), "_units", None)
+        multiplier = getattr(dawg, "MULTIPLIER", None)
+        if units is None or multiplier is None:  # pragma: no cover - another layout
+            return None
+        out = []
+        for p in parses:
+            index = 0
+            for label in f"{lower}:{p[1]}".encode():
+                base = units[index]
+                index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+                if units[index] & _LABEL != label:
+                    index = None
+                    break
+            value = 0
+            if index is not None and units[index] & 256:  # Dictionary.find
+                base = units[index]
+                value = units[(index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK)) & _MASK] & 0x7FFFFFFF
+            out.append(value / multiplier)
+        return out
+
+    def _values(self, index: int) -> list:
+        """The payloads under ``index`` (dawg_python's ``Completer`` walk), unpacked."""
+        from binascii import a2b_base64
+
+        units, guide, unpack = self.units, self.guide, self.struct.unpack
+        out: list = []
+        key = bytearray()
+        stack = [index]
+        last = 0
+        while stack:
+            index = stack[-1]
+            if last:
+                label = guide[index * 2]
+                if not label:
+                    while True:
+                        label = guide[index * 2 + 1]
+                        if key:
+                            key.pop()
+                        stack.pop()
+                        if not stack:
+                            return out
+                        index = stack[-1]
+                        if label:
+                            break
+                base = units[index]
+                index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+                if units[index] & _LABEL != label:
+                    return out
+                key.append(label)
+                stack.append(index)
+            while not units[index] & 256:  # no leaf yet: down the first children
+                label = guide[index * 2]
+                base = units[index]
+                index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+                if units[index] & _LABEL != label:
+                    return out
+                key.append(label)
+                stack.append(index)
+            last = index
+            out.append(unpack(a2b_base64(key)))
+        return out

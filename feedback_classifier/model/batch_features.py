@@ -11,6 +11,7 @@ way. The counts are exactly those of the per-list path (same columns, same order
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from typing import NamedTuple
@@ -62,19 +63,20 @@ class _Tables:
 
     def char_rows(self, features, chunk_ids: np.ndarray, first: np.ndarray, chunks: list):
         """``(Vc, squared norms)`` of the chunks ``chunk_ids`` (``chunks[first[k]]`` is chunk
-        ``k``'s text), each chunk's entry computed once (``features._token_entry``)."""
+        ``k``'s text), each chunk's vector computed once (:func:`char_entries`)."""
         if len(chunk_ids) and int(chunk_ids.max()) >= len(self.c_start):
             grow = int(chunk_ids.max()) + 1 - len(self.c_start)
             grow = max(grow, len(self.c_start))
             self.c_start = np.r_[self.c_start, np.zeros(grow, dtype=np.int64)]
             self.c_len = np.r_[self.c_len, np.full(grow, -1, dtype=np.int64)]
             self.c_sq = np.r_[self.c_sq, np.zeros(grow)]
-        for k in np.flatnonzero(self.c_len[chunk_ids] < 0).tolist():
-            _, ids, vals, sq = features._token_entry(chunks[int(first[k])])
-            cid = int(chunk_ids[k])
-            self.c_start[cid] = self.c_ids.n
-            self.c_len[cid] = len(ids)
-            self.c_sq[cid] = sq
+        new = np.flatnonzero(self.c_len[chunk_ids] < 0)
+        if len(new):  # the new words' char vectors, all at once
+            ids, vals, lens, sq = char_entries(features, [chunks[k] for k in first[new].tolist()])
+            cids = chunk_ids[new]
+            self.c_start[cids] = self.c_ids.n + np.r_[0, np.cumsum(lens)[:-1]]
+            self.c_len[cids] = lens
+            self.c_sq[cids] = sq
             self.c_ids.extend(ids)
             self.c_vals.extend(vals)
         lens = self.c_len[chunk_ids]
@@ -181,3 +183,108 @@ def _first_sight(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rank = first  # reused: each distinct id's rank
     rank[distinct] = np.arange(len(distinct))
     return distinct, rank[ids], positions
+
+
+class _GramKeys:
+    """A model's char n-grams as integer keys, so that the n-grams of many words are looked up
+    with one ``np.searchsorted`` per length: each character of the vocabulary's n-grams has a
+    ``BITS``-bit code (0 for any other character, so an n-gram holding one is never found), an
+    n-gram the codes of its characters and its length in the top bits."""
+
+    BITS = 12
+
+    def __init__(self, features):
+        self.lo, self.hi = features.char_ngrams
+        vocab = features.char_vocab_
+        chars = sorted({ord(ch) for gram in vocab for ch in gram})
+        self.ok = (self.hi * self.BITS <= 60 and len(chars) < (1 << self.BITS)
+                   and all(self.lo <= len(g) <= self.hi for g in vocab))
+        self.alphabet = np.array(chars, dtype=np.int64)
+        keys = np.zeros(len(vocab) if self.ok else 0, dtype=np.int64)
+        fids = np.zeros(len(keys), dtype=np.int64)
+        if self.ok:
+            code = {c: i + 1 for i, c in enumerate(chars)}
+            for k, (gram, fid) in enumerate(vocab.items()):
+                key = len(gram) << 60
+                for j, ch in enumerate(gram):
+                    key |= code[ord(ch)] << (self.BITS * j)
+                keys[k], fids[k] = key, fid
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.fids = keys[order], fids[order]
+
+    def grams(self, words: list) -> tuple[np.ndarray, np.ndarray]:
+        """``(word index, feature id)`` of every n-gram of the padded ``<word>`` in the vocabulary
+        (as ``_TextFeatures._char_grams`` lists them, repeats included, in no particular order)."""
+        lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        text = "".join([f"<{w}>" for w in words])
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        alphabet = self.alphabet
+        where = np.minimum(np.searchsorted(alphabet, cp), max(len(alphabet) - 1, 0))
+        code = np.where(alphabet[where] == cp, where + 1, 0) if len(alphabet) else np.zeros_like(cp)
+        word = np.repeat(np.arange(len(words)), lens)
+        room = np.repeat(np.cumsum(lens), lens) - np.arange(len(cp))  # characters left in the word
+        packed, owners, found = code.copy(), [], []
+        for n in range(1, self.hi + 1):
+            if n > 1:
+                packed[: -(n - 1)] |= code[n - 1 :] << (self.BITS * (n - 1))
+            if n < self.lo or not len(self.keys):
+                continue
+            at = np.flatnonzero(room >= n)
+            keys = packed[at] | (n << 60)
+            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = self.keys[pos] == keys
+            owners.append(word[at[hit]])
+            found.append(self.fids[pos[hit]])
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(owners), np.concatenate(found)
+
+
+_GRAM_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # features -> _GramKeys
+
+
+def char_entries(features, words: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(char feature ids, their weights, count per word, squared norm per word)`` of ``words``
+    (flat, word after word): each word's ``features._token_entry`` char part, element for
+    element, with the n-grams of all the words found at once (:class:`_GramKeys`) instead of a
+    Python set per word. Models whose n-grams the keys cannot hold go word by word.
+
+    >>> from feedback_classifier.model.features import _TextFeatures
+    >>> f = _TextFeatures(min_df=1).fit([["good", "food"], ["bad"]])
+    >>> ids, vals, lens, sq = char_entries(f, ["good", "goods", "xyz"])
+    >>> lens.tolist(), ids[14:24].tolist() == f._token_entry("goods")[1].tolist(), sq.tolist()[2]
+    ([14, 10, 0], True, 0.0)
+    """
+    n = len(words)
+    keys = None
+    if features.char_ngrams:
+        with _lock:
+            keys = _GRAM_KEYS.get(features)
+            if keys is None:
+                keys = _GRAM_KEYS[features] = _GramKeys(features)
+    if keys is None or not keys.ok:
+        entries = [features._token_entry(w) for w in words]
+        lens = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=n)
+        return (np.concatenate([np.zeros(0, np.int32)] + [e[1] for e in entries]),
+                np.concatenate([np.zeros(0, np.float32)] + [e[2] for e in entries]), lens,
+                np.fromiter((e[3] for e in entries), dtype=np.float64, count=n))
+    owners, fids = keys.grams(words)
+    width = np.int64(features.n_features_)
+    distinct = np.sort(owners * width + fids)  # word after word, ids ascending
+    distinct = distinct[np.r_[True, distinct[1:] != distinct[:-1]]] if len(distinct) else distinct
+    ids = (distinct % width).astype(np.int32)
+    lens = np.bincount(distinct // width, minlength=n).astype(np.int64)
+    idf, token_norm = features.idf_, features.char_norm == "token"
+    vals, sq = [], np.zeros(n)
+    for k, (a, b) in enumerate(itertools.pairwise(np.r_[0, np.cumsum(lens)].tolist())):
+        if a == b:
+            vals.append(idf[:0])
+            continue
+        # as _token_entry computes them (a fresh array, BLAS's dot): the same float32 sums
+        v = idf[ids[a:b]]
+        s = float(np.dot(v, v))
+        if token_norm:
+            v, s = (v / np.sqrt(s)).astype(np.float32), 1.0
+        vals.append(v)
+        sq[k] = s
+    return ids, np.concatenate([np.zeros(0, np.float32)] + vals), lens, sq
