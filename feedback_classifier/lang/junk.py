@@ -10,18 +10,20 @@ import re
 
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
+# every run of 3+ neighbouring keys, both directions: one set look-up per word
+_KEY_RUNS = frozenset(r[a:b] for row in _ROWS for r in (row, row[::-1])
+                      for a in range(len(r)) for b in range(a + 3, len(r) + 1))
 _VOWELS = set("aeiouyаеёиоуыэюя")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def _is_key_run(word: str) -> bool:
-    """A word of 3+ letters typed along one keyboard row (either direction)."""
-    if len(word) < 3:
-        return False
-    for row in _ROWS:
-        if word in row or word in row[::-1]:
-            return True
-    return False
+    """A word of 3+ letters typed along one keyboard row (either direction).
+
+    >>> [_is_key_run(w) for w in ("qwe", "ewq", "qw", "qwr", "лдж")]
+    [True, True, False, False, True]
+    """
+    return word in _KEY_RUNS
 
 
 def is_junk(text: object) -> bool:

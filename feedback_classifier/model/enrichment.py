@@ -220,7 +220,8 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     fired = _decide(model, proba)
     # A key mash or a bare number names no topic, whatever a model's intercepts say ("0" had
     # been tagged as discounts); the router lists these answers apart as junk.
-    fired[[is_junk(text) for text in uniques]] = False
+    # (asked only of comments something fired for: the answer cannot change the others)
+    fired[[i for i in np.flatnonzero(fired.any(axis=1)).tolist() if is_junk(uniques[i])]] = False
     return proba, fired, explained, analysed
 
 
@@ -265,7 +266,7 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     # The model's feature matrices for a whole 50k-row chunk peak at several hundred MB;
     # fixed-size batches bound that whatever --chunksize is, at no measurable speed cost.
     from feedback_classifier.lang.batch import LazyDocs
-    from feedback_classifier.model.segments import combined_proba, segment_texts, uses_parts
+    from feedback_classifier.model.segments import combined_proba, segment_batch, uses_parts
 
     parts = uses_parts(model)
     batch_analyzer = _batch_analyzer(model) if parts else None
@@ -273,10 +274,10 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
     for i in range(0, len(texts), _MODEL_BATCH):
         batch = texts[i : i + _MODEL_BATCH]
         if parts:
-            docs, segments = None, segment_texts(batch)
+            docs, segments = None, segment_batch(batch)
             if batch_analyzer is not None:  # one analysis for the classifier and the sentiment model
                 # and, piece by piece, for the comments' parts (model/segments.py)
-                analysis = batch_analyzer.analyse(batch, pieces=[s.pieces for s in segments])
+                analysis = batch_analyzer.analyse(batch, pieces=segments.pieces())
                 docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
                 if analysed is not None:
                     analysed.extend(analysis.docs(punct=True))
