@@ -156,31 +156,61 @@ class _PartTexts(Sequence):
 
 
 _JOIN = "\x00"  # no separator holds it, nor do the split's look-arounds read past it as text
-_WIDE = 0x3001  # no whitespace character lies at or above this code point
+_WIDE = 0x3001  # no whitespace or separator character lies at or above this code point
+# classes of a code point below _WIDE (all above: none): what str.isspace (and the regex's \s)
+# says is whitespace, and the characters a separator of _SPLIT_RE can start at or after
+_SPACE, _END, _LINE, _DASH = 1, 2, 4, 8
+_CLASSES: np.ndarray | None = None
+
+
+def _class_table() -> np.ndarray:
+    """Per code point below ``_WIDE`` (and one more entry, 0, for all above) its class bits."""
+    global _CLASSES
+    if _CLASSES is None:
+        table = np.zeros(_WIDE + 1, dtype=np.uint8)
+        table[:_WIDE] = [_SPACE if chr(c).isspace() else 0 for c in range(_WIDE)]
+        for chars, bit in ((".!?…", _END), (";\n\r", _LINE), (",–—-", _DASH)):
+            table[[ord(c) for c in chars]] |= bit
+        _CLASSES = table
+    return _CLASSES
 
 
 def _space_table() -> np.ndarray:
-    """Per code point below ``_WIDE`` (and one more entry, False, for all above): ``str.isspace``,
+    """Per code point below ``_WIDE`` (and one more, False, for all above): ``str.isspace``,
     what ``str.split`` and ``str.strip`` split and strip at."""
-    global _SPACES
-    if _SPACES is None:
-        _SPACES = np.array([chr(c).isspace() for c in range(_WIDE)] + [False])
-    return _SPACES
+    return (_class_table() & _SPACE).astype(bool)
 
 
-_SPACES: np.ndarray | None = None
+def _separators(joined: str, cls: np.ndarray) -> np.ndarray:
+    """``[start, end, start, end, ...]`` of the matches of ``_SPLIT_RE`` in ``joined``, as
+    ``finditer`` finds them: the regex is tried only where one can start (a space after a
+    sentence end, a ``;`` or line break, a comma or dash before a space), left to right, never
+    inside the previous match. Whether it matches at a position depends on the text alone, so
+    this skips only positions where the scan would find nothing."""
+    space = (cls & _SPACE).astype(bool)
+    can = (cls & _LINE).astype(bool)
+    can[1:] |= space[1:] & (cls[:-1] & _END).astype(bool)
+    can[:-1] |= (cls[:-1] & _DASH).astype(bool) & space[1:]
+    match, found, end = _SPLIT_RE.match, [], 0
+    for p in np.flatnonzero(can).tolist():
+        if p >= end:
+            m = match(joined, p)
+            if m is not None:
+                end = m.end()
+                found += (p, end)
+    return np.asarray(found, dtype=np.int64)
 
 
 def segment_batch(texts: Sequence) -> SegmentBatch:
-    """The parts of every comment (:func:`split_segments`) at once: one regex scan over the
-    batch joined, the pieces' word counts with numpy (per comment, Python runs only to cut a
-    part's text when it is read).
+    """The parts of every comment (:func:`split_segments`) at once: the batch joined, read as
+    code points with numpy (where a separator can start, the pieces' word counts), the regex
+    tried only at those places; per comment, Python runs only to cut a part's text when read.
 
-    >>> b = segment_batch(["Late again. Rude staff, but the food was good", "Fine", "A b; c d"])
+    >>> b = segment_batch(["Late again. Rude staff, but the food was good", "Fine", "Late again.  Rude staff"])
     >>> b.counts.tolist(), b.spans.tolist(), b.spaced.tolist()
-    ([3, 0, 2], [[0, 11], [12, 22], [24, 45], [0, 3], [4, 8]], [True, True, False])
+    ([3, 0, 2], [[0, 11], [12, 22], [24, 45], [0, 11], [13, 23]], [False, True, True])
     >>> b.parts(0), b.pieces()
-    (['Late again.', 'Rude staff', 'but the food was good'], [None, None, None])
+    (['Late again.', 'Rude staff', 'but the food was good'], [None, None, [[0, 11], [13, 23]]])
     """
     texts = list(texts)
     n = len(texts)
@@ -189,30 +219,28 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     starts = np.zeros(n, dtype=np.int64)
     starts[1:] = np.cumsum(lens[:-1] + 1)
     joined = _JOIN.join(usable)
-    found = np.fromiter(itertools.chain.from_iterable(m.span() for m in _SPLIT_RE.finditer(joined)), dtype=np.int64)
+    cls = _class_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+                                    _WIDE)]
+    found = _separators(joined, cls)
     spaced = np.ones(n, dtype=bool)
     if not len(found):
         none = np.zeros(0, dtype=np.int64)
         return SegmentBatch(texts, np.zeros(n, dtype=np.int64), np.zeros((0, 2), dtype=np.int64), none, spaced)
     ms, me = found[0::2], found[1::2]
     owner, pa, pb, pown = _pieces(ms, me, starts, starts + lens)
-    space = _space_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
-                                      _WIDE)]
-    word = ~space
-    # words of piece [a, b): a word starts at a (if no space) or after a space inside the piece
-    inner = np.zeros(len(word) + 1, dtype=np.int64)
-    np.cumsum(word[1:] & space[:-1], out=inner[2:])
+    space = (cls & _SPACE).astype(bool)
+    # words of piece [a, b): one starting at a (no space there), and those starting after a space inside it
+    after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
     nonempty = pb > pa
-    first = np.where(nonempty, word[np.minimum(pa, len(word) - 1)], False)
-    words = np.where(nonempty, inner[pb] - inner[np.minimum(pa + 1, pb)], 0) + first
-    kept = words >= 2
+    first = nonempty & ~space[np.minimum(pa, len(space) - 1)]
+    inside = np.searchsorted(after_space, pb) - np.searchsorted(after_space, np.minimum(pa + 1, pb))
+    kept = inside + first >= 2
     per = np.bincount(pown[kept], minlength=n)
     counts = np.where(per >= 2, per, 0)
     kept &= counts[pown] > 0
     # a separator holding anything but whitespace ("; ", ", but ") makes its comment not spaced
-    solid = np.zeros(len(word) + 1, dtype=np.int64)
-    np.cumsum(word, out=solid[1:])
-    spaced[owner[solid[me] > solid[ms]]] = False
+    sep_len = me - ms
+    spaced[np.repeat(owner, sep_len)[~space[ranges(ms, sep_len)]]] = False
     at = np.flatnonzero(kept)
     own = pown[at]
     piece_first = np.r_[0, np.flatnonzero(np.diff(pown)) + 1]  # each comment-with-matches' first piece
