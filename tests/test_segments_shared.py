@@ -180,4 +180,6 @@ def test_batch_split_real_sentences_joined():
     # SemEval-2016 en + ru and Banking77 sentences, alone and joined 1-3 per comment as in exports
     texts = _shared_texts()
     rng = np.random.default_rng(3)
-    _check_batch_split(texts + _joined(rng, texts, 6000) + [" ".join(rng.choice(texts, 3)) for _ in range(3000)])
+    pool = np.array(texts, dtype=object)
+    joined = [sep.join(pool[rng.integers(0, len(pool), rng.integers(1, 4))]) for sep in SEPS + [" "] for _ in range(800)]
+    _check_batch_split(texts + joined)
