@@ -183,3 +183,12 @@ def test_batch_split_real_sentences_joined():
     pool = np.array(texts, dtype=object)
     joined = [sep.join(pool[rng.integers(0, len(pool), rng.integers(1, 4))]) for sep in SEPS + [" "] for _ in range(800)]
     _check_batch_split(texts + joined)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
+def test_junk_test_on_real_sentences_as_first_written():
+    from feedback_classifier.lang.junk import is_junk
+    from tests.test_pii_junk import _first_is_junk
+
+    texts = _shared_texts() + [t.split()[0] for t in _shared_texts()[::7]]  # one-word answers too
+    assert [is_junk(t) for t in texts] == [_first_is_junk(t) for t in texts]

@@ -35,17 +35,17 @@ def is_junk(text: object) -> bool:
     >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
     [False, False, False, False, False, False, False]
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return False
-    # Words are read lazily: ``enrich`` asks this of every comment, and a real one is settled
-    # by its first two words (a word that is no key run, and another word after it).
-    words = (m.group().casefold() for m in _WORD.finditer(text))
-    first = next(words, None)
+    # ``enrich`` asks this of every comment: a real one is settled by its first two words (a
+    # word that is no key run, and another word after it), two regex searches.
+    first = _WORD.search(text)
     if first is None:
-        return True  # digits, punctuation, emoji-free symbols only
-    if _is_key_run(first):
-        return all(_is_key_run(w) for w in words)
-    if next(words, None) is not None:
+        return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
+    word = first.group().casefold()
+    if word in _KEY_RUNS:
+        return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end()))
+    if _WORD.search(text, first.end()) is not None:
         return False
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
-    return len(first) >= 5 and (not _VOWELS & set(first) or len(set(first)) == 1)
+    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
