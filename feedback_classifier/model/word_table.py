@@ -97,7 +97,7 @@ class WordTable:
         >>> from feedback_classifier.lang.batch import BatchAnalyzer
         >>> table = WordTable(["late", "courier"], np.eye(2, dtype=np.float16), np.array([1e-5, 1e-5]))
         >>> a = BatchAnalyzer(TextAnalyzer()).analyse(["x", "The courier, not late!"])
-        >>> table.embed_analysed(a, np.array([1])).round(2).tolist()
+        >>> table.embed_analysed(a, np.array([1])).astype(float).round(2).tolist()
         [[0.71, 0.71]]
         """
         starts = analysed.starts
