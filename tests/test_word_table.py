@@ -134,10 +134,11 @@ def _lift_one_text_at_a_time(zs, P, texts, thresholds, token_lists):
 
 
 def test_lift_from_the_batch_arrays_equals_token_lists():
+    import pandas as pd
+
     from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
     from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE, default_model
     from feedback_classifier.model.word_table import zero_shot_for
-    import pandas as pd
 
     model = default_model()
     zs = zero_shot_for(model)

@@ -15,7 +15,6 @@ the model clearly disagrees (``KEYWORD_MIN_RATIO``).
 
 from __future__ import annotations
 
-import itertools
 import re
 import weakref
 from collections.abc import Sequence
@@ -124,7 +123,7 @@ class SegmentBatch:
         idx = np.flatnonzero(on)
         return idx.tolist(), self.firsts[idx].tolist(), self.counts[idx].tolist()
 
-    def all_parts(self) -> "_PartTexts":
+    def all_parts(self) -> _PartTexts:
         """Every part's text, comment after comment (cut when read)."""
         return _PartTexts(self)
 
