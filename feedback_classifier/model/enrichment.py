@@ -185,8 +185,9 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     tones = _tones(model, uniques, fired, opts, analysed) if opts.sentiment else None
 
     columns: dict[str, Any] = {
-        "categories": pd.array(cat_lookup[row_pattern], dtype="str"),
-        "parent_categories": pd.array(parent_lookup[row_pattern], dtype="str"),
+        # each distinct string converted once, then spread (per row: ~0.6 us a column)
+        "categories": pd.array(cat_lookup, dtype="str").take(row_pattern),
+        "parent_categories": pd.array(parent_lookup, dtype="str").take(row_pattern),
         "confidence": confidence,
         "needs_review": review,
     }
@@ -197,9 +198,8 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         for j, label in enumerate(model.classes_):
             columns[PROBABILITY_PREFIX + model.taxonomy_.display_name(label, opts.lang)] = full[:, j]
     if opts.explain:
-        columns[EVIDENCE_COLUMN] = pd.array(
-            _evidence(model, uniques, any_fired, codes, n, is_comment, opts, explained, tones), dtype="str"
-        )
+        strings, row_unique = _evidence(model, uniques, any_fired, codes, n, is_comment, opts, explained, tones)
+        columns[EVIDENCE_COLUMN] = pd.array(strings, dtype="str").take(row_unique)
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
     return _ChunkResult(
@@ -371,9 +371,10 @@ def _format(taxonomy: Any, labels: list, lang: str) -> str:
     return taxonomy.format_labels(labels, lang=lang) if labels else ""
 
 
-def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=None, tones=None) -> np.ndarray:
-    """The evidence string of each row; ``explained``: the model's evidence of every
-    unique comment when it already computed it with the probabilities."""
+def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=None, tones=None):
+    """``(evidence string of each unique comment and a last empty one, each row's index into
+    them)``; ``explained``: the model's evidence of every unique comment when it already
+    computed it with the probabilities."""
     taxonomy = model.taxonomy_
     order = {label: i for i, label in enumerate(model.classes_)}
     names = {label: taxonomy.display_name(label, opts.lang) for label in model.classes_}
@@ -394,7 +395,7 @@ def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=
             strings[i] = " | ".join(parts)
     row_unique = np.full(n, len(uniques), dtype=np.int64)
     row_unique[has_comment] = codes
-    return strings[row_unique]
+    return strings, row_unique
 
 
 def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options, analysed=None):
