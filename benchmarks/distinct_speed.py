@@ -134,6 +134,7 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     (a long run's steady state), step by step as ``enrich`` runs them; and the cold cost."""
     from feedback_classifier.jobs.head import head_language
     from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+    from feedback_classifier.lang.junk import is_junk
     from feedback_classifier.lang.normalization import premask
     from feedback_classifier.model import segments
     from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
@@ -171,17 +172,21 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     parts = step("features: word + char blocks (_parts)", lambda: f._parts(docs))
     P = step("matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(parts, texts), np.float64)))
     step("keyword floor (vocabulary hits)", lambda: keywords.clear(parts.Xw))
-    segs = step("parts: split (segment_texts, once per comment)", lambda: segments.segment_texts(texts))
-    seg = [s.parts for s in segs]
-    seg_texts = [x for s in seg for x in s]
+    segs = step("parts: split (segment_batch, the batch at once)", lambda: segments.segment_batch(texts))
+    seg_texts = list(segs.all_parts())
     step("  parts: their own analysis (before: model._analyze)", lambda: model._analyze(seg_texts))
-    pieces = [s.pieces for s in segs]
+    pieces = step("  parts: offsets for the piecewise analysis", segs.pieces)
     whole = step("analyse, multi-part comments piece by piece", lambda: batch.analyse(texts, pieces=pieces))
     sd = step("parts: analysis from the comments' (parts_of)",
               lambda: LazyDocs(_parts_analysis(batch, whole, segs), punct=False, surface=f.char_surface_))
     sp_ = step("parts: features", lambda: f._parts(sd))
     step("parts: matmul + calibration", lambda: model._calibrate(np.asarray(model._scores(sp_, seg_texts), np.float64)))
+    zero_shot = segments._zero_shot(model)
+    thresholds = np.asarray(model.thresholds_, dtype=float)
+    step("zero-shot lift (comments nothing fired for)", lambda: zero_shot.lift(P, texts, thresholds, token_lists=docs))
     fired = step("decode (thresholds, child => parent)", lambda: _decide(model, P))
+    step("junk test (comments something fired for)",
+         lambda: [i for i in np.flatnonzero(fired.any(axis=1)).tolist() if is_junk(texts[i])])
     step("confidence + needs_review", lambda: _confidence_and_review(model, P, fired, 0.05))
     classes = list(model.classes_)
     labels = [_collapse([classes[j] for j in np.flatnonzero(r)]) for r in fired]
@@ -195,7 +200,7 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     t = time.process_time()
     enrich(frame, model, "comment")
     total = time.process_time() - t
-    print(f"  {n:,} distinct comments, {len(seg_texts):,} parts of {sum(map(bool, seg)):,} multi-part comments, "
+    print(f"  {n:,} distinct comments, {len(seg_texts):,} parts of {int((segs.counts > 0).sum()):,} multi-part comments, "
           f"{sum(max(1, len(x)) for x in labels):,} (comment, category) sentiment pairs")
     print(f"  enrich, whole (warm per-word caches): {total:6.2f} CPU-s = {n / total:,.0f} rows/CPU-s;"
           f" cold (new words): {cold_s:.2f} CPU-s")
@@ -261,9 +266,9 @@ def _coldwarm_child(what: str, data: Path, model_path: Path, n: int) -> None:
 def _parts_analysis(batch, whole, segs):
     """What ``model/segments.py`` does for the parts: runs of the comments' analysis, the parts
     of comments analysed whole analysed alone."""
-    counts = np.array([len(s.parts) for s in segs], dtype=np.int64)
+    counts = segs.counts
     alone = np.flatnonzero((counts > 0) & (whole.pieces[1] == 0))
-    other_texts = [p for i in alone.tolist() for p in segs[i].parts]
+    other_texts = [p for i in alone.tolist() for p in segs.parts(i)]
     firsts = np.cumsum(counts) - counts
     other_at = np.concatenate([np.arange(firsts[i], firsts[i] + counts[i]) for i in alone] or [np.zeros(0, int)])
     others = batch.analyse(other_texts) if other_texts else None

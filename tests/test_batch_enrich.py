@@ -87,3 +87,18 @@ def test_tables_rebuilt_after_the_analyzer_resets(monkeypatch):
     slow = enrich(df, _per_text_model(), "comment", probabilities=True)
     for _ in range(2):  # several resets (each model batch analyses more than 50 new chunks)
         pd.testing.assert_frame_equal(enrich(df, default_model(), "comment", probabilities=True), slow)
+
+
+def test_collector_settings_restored_after_a_chunk():
+    import gc
+
+    import pandas as pd
+
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import _CHUNK_GC_THRESHOLD, _objects_frozen, enrich
+
+    before = gc.get_threshold()
+    with _objects_frozen():
+        assert gc.get_threshold()[0] >= _CHUNK_GC_THRESHOLD and gc.get_freeze_count() > 0
+    enrich(pd.DataFrame({"c": ["Late delivery", "ok"]}), default_model(), "c")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -91,7 +91,7 @@ def test_segments_are_pieces_of_the_comment(pieces):
 
 
 def test_parts_raise_a_comment_to_its_best_part_and_name_the_first_one():
-    from feedback_classifier.model.segments import _score_parts, segment_texts
+    from feedback_classifier.model.segments import _score_parts, segment_batch
 
     class Table:  # probabilities looked up per text: the whole and each part
         table = {"Good food. Slow service. Slow service": [0.2, 0.5], "Good food.": [0.9, 0.1],
@@ -102,8 +102,8 @@ def test_parts_raise_a_comment_to_its_best_part_and_name_the_first_one():
 
     texts = ["one part", "Good food. Slow service. Slow service"]
     P = Table().predict_proba(texts)
-    parts, best = _score_parts(Table(), segment_texts(texts), P, with_evidence=True)
-    assert parts == ["Good food.", "Slow service.", "Slow service"]
+    parts, best = _score_parts(Table(), segment_batch(texts), P, with_evidence=True)
+    assert list(parts) == ["Good food.", "Slow service.", "Slow service"]
     assert P.tolist() == [[0.3, 0.3], [0.9, 0.7]]
     assert best.tolist() == [[-1, -1], [0, 1]]  # ties between parts: the first one
 

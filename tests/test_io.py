@@ -498,7 +498,9 @@ _CELL = st.one_of(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    rows=st.lists(st.tuples(_CELL, _CELL, st.floats(allow_infinity=False), st.integers(-10**12, 10**12), st.booleans()),
+    rows=st.lists(st.tuples(_CELL, _CELL, st.floats(allow_infinity=False) | st.sampled_from([0.0, -0.0, 0.5, 1e-05,
+                                                                                          float("nan"), 0.1234]),
+                            st.integers(-10**12, 10**12), st.booleans()),
                   min_size=1, max_size=12),
     sep=st.sampled_from([",", ";", "\t", "|"]),
 )

@@ -135,3 +135,33 @@ def test_junk_answers_get_no_category_from_the_default_model():
     assert out["categories"].tolist()[:4] == [""] * 4
     assert "Delivery" in out["categories"].iloc[4]
     assert len(out) == len(frame)
+
+
+def _first_is_junk(text) -> bool:
+    """``is_junk`` as first written (a generator of casefolded words, rows scanned per word)."""
+    import re
+
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
+
+    def key_run(word):
+        return len(word) >= 3 and any(word in row or word in row[::-1] for row in rows)
+
+    if not isinstance(text, str) or not text.strip():
+        return False
+    words = (m.group().casefold() for m in re.finditer(r"[^\W\d_]+", text))
+    first = next(words, None)
+    if first is None:
+        return True
+    if key_run(first):
+        return all(key_run(w) for w in words)
+    if next(words, None) is not None:
+        return False
+    return len(first) >= 5 and (not set("aeiouyаеёиоуыэюя") & set(first) or len(set(first)) == 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["qwe", "QWERTY", "ЙЦУК", "фыва", "ewq", "asdf", "the", "sdfgh", "ggggg", "Ёж",
+                                 "ß", "\u212a", "ok", "12", " ", "\t", "!", "_", "x", "ǅ"]), max_size=6).map("".join)
+       | st.text(max_size=20) | st.none() | st.integers())
+def test_is_junk_as_first_written(text):
+    assert is_junk(text) == _first_is_junk(text)

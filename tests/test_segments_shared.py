@@ -67,14 +67,14 @@ def test_parts_probabilities_identical(model):
 
     texts = pd.read_csv(EXAMPLE_SURVEY_FILE)["comment"].dropna().tolist()
     texts += _joined(np.random.default_rng(1), texts + HARD, 300)
-    segs = S.segment_texts(texts)
+    segs = S.segment_batch(texts)
     batch = batch_analyzer_for(model.analyzer_)
-    analysed = batch.analyse(texts, pieces=[s.pieces for s in segs])
+    analysed = batch.analyse(texts, pieces=segs.pieces())
     assert (analysed.pieces[1] > 0).sum() > 100
     docs = LazyDocs(analysed, punct=False, surface=model.features_.char_surface_)
-    seg_texts = [p for s in segs for p in s.parts]
-    counts = np.array([len(s.parts) for s in segs])
-    assert np.array_equal(S._parts_proba(model, segs, seg_texts, counts, docs), model.predict_proba(seg_texts))
+    seg_texts = [p for t in texts for p in _first_segments(t).parts]
+    assert list(segs.all_parts()) == seg_texts
+    assert np.array_equal(S._parts_proba(model, segs, segs.all_parts(), docs), model.predict_proba(seg_texts))
     matcher = S.uses_parts(model).matcher
     got = S.combined_proba(model, texts, matcher=matcher, with_evidence=True, docs=docs, segments=segs)
     want = S.combined_proba(model, texts, matcher=matcher, with_evidence=True)
@@ -95,13 +95,100 @@ _PLAIN_SPLIT_RE = __import__("re").compile(
 @example("Late.  \t Rude;\n; staff, but ok - и ещё x… y!\r\n\r\nz")
 def test_split_regex_as_first_written(text):
     assert S._SPLIT_RE.split(text) == _PLAIN_SPLIT_RE.split(text)
-    assert S._SPLIT_KEEP_RE.split(text)[0::2] == _PLAIN_SPLIT_RE.split(text)
+    assert _SPLIT_KEEP_RE.split(text)[0::2] == _PLAIN_SPLIT_RE.split(text)
+
+
+# The split one comment at a time, as written before segment_batch read the whole batch at once.
+_SPLIT_KEEP_RE = __import__("re").compile(f"({S._SPLIT_RE.pattern})", __import__("re").IGNORECASE)
+
+
+def _first_segments(text) -> S.Segments:
+    if not isinstance(text, str) or len(text) < 12:
+        return S.Segments([], None, [])
+    bits = _SPLIT_KEEP_RE.split(text)
+    parts, keep = [], []
+    for k, piece in enumerate(bits[0::2]):
+        part = piece.strip()
+        if part and len(part.split()) >= 2:
+            parts.append(part)
+            keep.append(k)
+    if len(parts) <= 1:
+        return S.Segments([], None, [])
+    if not all(sep.isspace() for sep in bits[1::2]):
+        return S.Segments(parts, None, keep)
+    starts = [0, *__import__("itertools").accumulate(map(len, bits))][0::2]
+    return S.Segments(parts, [(starts[k], starts[k] + len(bits[2 * k])) for k in keep], keep)
+
+
+def _check_batch_split(texts):
+    batch = S.segment_batch(texts)
+    want = [_first_segments(t) for t in texts]
+    assert S.segment_texts(texts) == want
+    assert batch.pieces() == [None if w.pieces is None else [list(p) for p in w.pieces] for w in want]
+    assert list(batch.all_parts()) == [p for w in want for p in w.parts]
+    assert (batch.counts == 0).tolist() == [not w.parts for w in want]
+
+
+_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def test_whitespace_table():
+    assert all(ord(c) < S._WIDE for c in _SPACES)  # the table covers every whitespace character
+    assert [chr(c) for c in np.flatnonzero(S._space_table())] == _SPACES
+    # the regex's \s is str.isspace: the split and the word counts agree on what a space is
+    assert [c for c in map(chr, range(0x3100)) if __import__("re").fullmatch(r"\s", c)] == _SPACES
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list("ab .!?…;,–—-\n\r\t\u3000\x00\x1c\u2028\ud800x") +
+                                         ["but", "Но", "а ещё", "к тому же", "also", " however", ", but ", ". "]),
+                         max_size=30).map("".join) | st.text(max_size=40) | st.none() | st.integers(), max_size=12))
+@example(["Late.  \t Rude;\n; staff, but ok - и ещё x… y!\r\n\r\nz", "a b. c d. e", "x y;z w;; q r"])
+def test_batch_split_as_one_at_a_time(texts):
+    _check_batch_split(texts)
+
+
+def test_batch_split_shared_texts():
+    pool = [t for t in CORPUS + HARD if isinstance(t, str)]
+    texts = pool + _joined(np.random.default_rng(2), pool, 2000)
+    _check_batch_split(texts)
+    assert sum(bool(_first_segments(t).parts) for t in texts) > 1000
 
 
 def test_slice_keeps_the_pieces():
     texts = ["Late again. Rude staff", "ok", "Not late. Good food. Cold soup", "x; y z"]
     batch = batch_analyzer_for(TextAnalyzer())
-    pieces = [s.pieces for s in S.segment_texts(texts)]
+    pieces = S.segment_batch(texts).pieces()
     got = batch.analyse(texts, pieces=pieces).slice(1, 4).pieces
     want = batch.analyse(texts[1:4], pieces=pieces[1:4]).pieces
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist() == [0, 3, 0]
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _shared_texts() -> list[str]:
+    texts = []
+    for lang in ("en", "ru"):
+        texts += pd.read_csv(SHARED / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str)["text"].tolist()
+    texts += pd.read_csv(SHARED / "banking77" / "test.csv", dtype=str)["text"].tolist()
+    return list(dict.fromkeys(t for t in texts if isinstance(t, str)))
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
+def test_batch_split_real_sentences_joined():
+    # SemEval-2016 en + ru and Banking77 sentences, alone and joined 1-3 per comment as in exports
+    texts = _shared_texts()
+    rng = np.random.default_rng(3)
+    pool = np.array(texts, dtype=object)
+    joined = [sep.join(pool[rng.integers(0, len(pool), rng.integers(1, 4))]) for sep in SEPS + [" "] for _ in range(800)]
+    _check_batch_split(texts + joined)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
+def test_junk_test_on_real_sentences_as_first_written():
+    from feedback_classifier.lang.junk import is_junk
+    from tests.test_pii_junk import _first_is_junk
+
+    texts = _shared_texts() + [t.split()[0] for t in _shared_texts()[::7]]  # one-word answers too
+    assert [is_junk(t) for t in texts] == [_first_is_junk(t) for t in texts]

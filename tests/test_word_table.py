@@ -118,3 +118,40 @@ def test_weak_labels_give_a_parent_the_keywords_name_its_nearest_child():
     labels = _with_zero_shot_labels(tax, matcher, texts, weak, min_sim=0.9)
     assert labels[0] and labels[0][0][0] == "delivery" and labels[0][0][1] is not None
     assert labels[1] == []  # no keyword, and no parent that near: nothing
+
+
+def _lift_one_text_at_a_time(zs, P, texts, thresholds, token_lists):
+    """The lift as first written: every comment nothing fired for embedded from its token list."""
+    rows = np.flatnonzero(~(P >= thresholds).any(axis=1))
+    cols = zs.parent_cols
+    allowed = P[rows][:, cols] >= zs.agree * thresholds[cols]
+    col, child = zs.nearest([texts[i] for i in rows], [list(token_lists[i]) for i in rows], allowed)
+    P = P.copy()
+    for c in (col, child):
+        r, c2 = rows[c >= 0], c[c >= 0]
+        P[r, c2] = np.maximum(P[r, c2], thresholds[c2])
+    return P
+
+
+def test_lift_from_the_batch_arrays_equals_token_lists():
+    import pandas as pd
+
+    from feedback_classifier.lang.batch import LazyDocs, batch_analyzer_for
+    from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE, default_model
+    from feedback_classifier.model.word_table import zero_shot_for
+
+    model = default_model()
+    zs = zero_shot_for(model)
+    if zs is None:
+        pytest.skip("no shipped word table")
+    texts = pd.read_csv(EXAMPLE_SURVEY_FILE)["comment"].dropna().tolist()
+    texts += ["not the courier", "НЕ курьер!!", "", "?!", "не_курьер zzz"] + [t[::-1] for t in texts[:200]]
+    docs = LazyDocs(batch_analyzer_for(model.analyzer_).analyse(texts), punct=False)
+    thresholds = np.asarray(model.thresholds_, dtype=float)
+    P = model.predict_proba(texts)
+    want = _lift_one_text_at_a_time(zs, P, texts, thresholds, docs)
+    assert (want != P).any()  # the lift changed some comments
+    assert np.array_equal(zs.lift(P, texts, thresholds, token_lists=docs), want)
+    assert np.array_equal(zs.lift(P, texts, thresholds, token_lists=list(docs)), want)
+    assert np.array_equal(zs.prototypes.table.embed(list(docs)),
+                          zs.prototypes.table.embed_analysed(docs.analysed, np.arange(len(texts))))

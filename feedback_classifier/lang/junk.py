@@ -10,18 +10,20 @@ import re
 
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
+# every run of 3+ neighbouring keys, both directions: one set look-up per word
+_KEY_RUNS = frozenset(r[a:b] for row in _ROWS for r in (row, row[::-1])
+                      for a in range(len(r)) for b in range(a + 3, len(r) + 1))
 _VOWELS = set("aeiouyаеёиоуыэюя")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def _is_key_run(word: str) -> bool:
-    """A word of 3+ letters typed along one keyboard row (either direction)."""
-    if len(word) < 3:
-        return False
-    for row in _ROWS:
-        if word in row or word in row[::-1]:
-            return True
-    return False
+    """A word of 3+ letters typed along one keyboard row (either direction).
+
+    >>> [_is_key_run(w) for w in ("qwe", "ewq", "qw", "qwr", "лдж")]
+    [True, True, False, False, True]
+    """
+    return word in _KEY_RUNS
 
 
 def is_junk(text: object) -> bool:
@@ -33,17 +35,17 @@ def is_junk(text: object) -> bool:
     >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
     [False, False, False, False, False, False, False]
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return False
-    # Words are read lazily: ``enrich`` asks this of every comment, and a real one is settled
-    # by its first two words (a word that is no key run, and another word after it).
-    words = (m.group().casefold() for m in _WORD.finditer(text))
-    first = next(words, None)
+    # ``enrich`` asks this of every comment: a real one is settled by its first two words (a
+    # word that is no key run, and another word after it), two regex searches.
+    first = _WORD.search(text)
     if first is None:
-        return True  # digits, punctuation, emoji-free symbols only
-    if _is_key_run(first):
-        return all(_is_key_run(w) for w in words)
-    if next(words, None) is not None:
+        return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
+    word = first.group().casefold()
+    if word in _KEY_RUNS:
+        return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end()))
+    if _WORD.search(text, first.end()) is not None:
         return False
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
-    return len(first) >= 5 and (not _VOWELS & set(first) or len(set(first)) == 1)
+    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)

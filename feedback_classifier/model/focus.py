@@ -44,15 +44,32 @@ def single_topic(P: np.ndarray, thresholds: np.ndarray, classes: Sequence[tuple]
     for j, label in enumerate(classes):
         member[j, parents.index(label[0])] = True
     R = P[rows] / np.maximum(thresholds, 1e-9)
-    margin = np.where(member[None, :, :], R[:, :, None], 0.0).max(axis=1)  # (rows, parents)
+    margin = _group_max(R, member)  # (rows, parents)
     best = margin.max(axis=1, keepdims=True)
     weak = (margin < ratio * best) & (best >= 1.0)  # only where some parent fires at all
     drop = weak @ member.T  # (rows, classes): columns of the weaker parents
     if children:  # and, under one parent, the weaker children ("delivery was 3 days late": time, not cost)
         is_child = np.array([label[1] is not None for label in classes])
-        sibling_best = np.where(member[None, :, :] & is_child[None, :, None], R[:, :, None], 0.0).max(axis=1)
+        sibling_best = _group_max(R, member & is_child[:, None])
         best_sibling = sibling_best @ member.T.astype(float)  # (rows, classes): best child of own parent
         drop |= is_child[None, :] & (best_sibling >= 1.0) & (R < ratio * best_sibling)
     below = np.nextafter(thresholds, -np.inf)
     P[rows] = np.where(drop, np.minimum(P[rows], below), P[rows])
     return P
+
+
+def _group_max(R: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """``np.where(member[None], R[:, :, None], 0.0).max(axis=1)``: per row and group (a column
+    of ``member``), the largest ``R`` of the group's columns, and 0.0 when some column is out of
+    the group; one reduction per group instead of a (rows, classes, groups) array.
+
+    >>> _group_max(np.array([[0.2, 1.5, 0.7]]), np.array([[True, False], [True, False], [False, True]]))
+    array([[1.5, 0.7]])
+    """
+    out = np.zeros((R.shape[0], member.shape[1]))
+    for k in range(member.shape[1]):
+        cols = np.flatnonzero(member[:, k])
+        if len(cols):
+            top = R[:, cols].max(axis=1)
+            out[:, k] = top if len(cols) == member.shape[0] else np.maximum(top, 0.0)
+    return out

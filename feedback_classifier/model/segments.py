@@ -15,7 +15,6 @@ the model clearly disagrees (``KEYWORD_MIN_RATIO``).
 
 from __future__ import annotations
 
-import itertools
 import re
 import weakref
 from collections.abc import Sequence
@@ -34,9 +33,6 @@ _SPLIT_RE = re.compile(
     r"and then|though|но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b))",
     re.IGNORECASE,
 )
-# The same split, keeping the separators (a comment whose separators are all whitespace is
-# analysed piece by piece once, for itself and for its parts: lang/batch.py).
-_SPLIT_KEEP_RE = re.compile(f"({_SPLIT_RE.pattern})", re.IGNORECASE)
 _MIN_WORDS = 2
 # A part's probabilities count at this share: a short part has less context than the whole.
 PART_WEIGHT = 1.0
@@ -62,7 +58,7 @@ def split_segments(text: str) -> list[str]:
     >>> split_segments("All good!")
     []
     """
-    return _segments(text).parts
+    return segment_batch([text]).parts(0)
 
 
 class Segments(NamedTuple):
@@ -76,45 +72,213 @@ class Segments(NamedTuple):
 
 
 def segment_texts(texts: Sequence) -> list[Segments]:
-    """Each comment's :class:`Segments`: pass ``[s.pieces for s in ...]`` to the batch
-    analysis and the list to :func:`combined_proba`, so both split each comment once and the
-    parts' analysis comes from the comments' own.
+    """Each comment's :class:`Segments` (:func:`segment_batch` gives the same as arrays).
 
     >>> segment_texts(["Late again. Rude staff, but the food was good", "Fine"])
     [Segments(parts=['Late again.', 'Rude staff', 'but the food was good'], pieces=None, keep=[0, 1, 2]), Segments(parts=[], pieces=None, keep=[])]
     >>> segment_texts(["Late again. Ok. Rude staff"])[0].pieces
     [(0, 11), (16, 26)]
     """
-    return [_segments(t) for t in texts]
+    batch = segment_batch(texts)
+    return [batch.segments(i) for i in range(len(batch.counts))]
 
 
-def _segments(text) -> Segments:
-    if not isinstance(text, str) or len(text) < 12:
-        return Segments([], None, [])
-    bits = _SPLIT_KEEP_RE.split(text)
-    parts, keep = [], []
-    for k, piece in enumerate(bits[0::2]):
-        part = piece.strip()
-        if part and len(part.split()) >= _MIN_WORDS:
-            parts.append(part)
-            keep.append(k)
-    if len(parts) <= 1:
-        return Segments([], None, [])
-    if not all(sep.isspace() for sep in bits[1::2]):
-        return Segments(parts, None, keep)
-    starts = [0, *itertools.accumulate(map(len, bits))][0::2]
-    return Segments(parts, [(starts[k], starts[k] + len(bits[2 * k])) for k in keep], keep)
+class SegmentBatch:
+    """The parts of a batch of comments as arrays (:func:`segment_batch`): ``counts[i]`` parts of
+    comment ``i`` (0: one part), the parts comment after comment as ``spans`` (offsets in their
+    comment, before stripping) and ``keep`` (which piece of the split each is), and ``spaced[i]``:
+    every separator of comment ``i`` is whitespace. A part's text is cut only when read."""
+
+    def __init__(self, texts: list, counts: np.ndarray, spans: np.ndarray, keep: np.ndarray, spaced: np.ndarray):
+        self.texts, self.counts, self.spans, self.keep, self.spaced = texts, counts, spans, keep, spaced
+        self.firsts = np.cumsum(counts) - counts  # each comment's first row of ``spans``
+
+    def parts(self, i: int) -> list[str]:
+        """Comment ``i``'s parts (stripped), ``[]`` when it is one part."""
+        a = int(self.firsts[i])
+        text = self.texts[i]
+        return [text[s:e].strip() for s, e in self.spans[a : a + int(self.counts[i])].tolist()]
+
+    def segments(self, i: int) -> Segments:
+        """Comment ``i`` as a :class:`Segments`."""
+        a, c = int(self.firsts[i]), int(self.counts[i])
+        if not c:
+            return Segments([], None, [])
+        pieces = [tuple(x) for x in self.spans[a : a + c].tolist()] if self.spaced[i] else None
+        return Segments(self.parts(i), pieces, self.keep[a : a + c].tolist())
+
+    def pieces(self) -> list:
+        """Per comment, the offsets of its parts when it has several and every separator is
+        whitespace (``BatchAnalyzer.analyse(pieces=...)`` then analyses it piece by piece), else None."""
+        out: list = [None] * len(self.counts)
+        spans = self.spans.tolist()
+        for i, a, c in zip(*self._multi(self.spaced)):
+            out[i] = spans[a : a + c]
+        return out
+
+    def _multi(self, mask=None):
+        """``(comments, their first row, their count)`` as lists, for comments of several parts
+        (and ``mask``)."""
+        on = self.counts > 0 if mask is None else (self.counts > 0) & mask
+        idx = np.flatnonzero(on)
+        return idx.tolist(), self.firsts[idx].tolist(), self.counts[idx].tolist()
+
+    def all_parts(self) -> _PartTexts:
+        """Every part's text, comment after comment (cut when read)."""
+        return _PartTexts(self)
+
+
+class _PartTexts(Sequence):
+    """The parts' texts of a :class:`SegmentBatch`, read lazily: the classifier reads the parts'
+    analysis, and only evidence quotes and models without a batch analysis read their texts."""
+
+    def __init__(self, batch: SegmentBatch):
+        self.batch = batch
+        self.owner = np.repeat(np.arange(len(batch.counts)), batch.counts)
+        self._all: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return list(self)[k]
+        b = self.batch
+        a, e = b.spans[k].tolist()
+        return b.texts[int(self.owner[k])][a:e].strip()
+
+    def __iter__(self):
+        if self._all is None:
+            texts = self.batch.texts
+            self._all = [texts[i][a:e].strip() for i, (a, e) in zip(self.owner.tolist(), self.batch.spans.tolist())]
+        return iter(self._all)
+
+
+_JOIN = "\x00"  # no separator holds it, nor do the split's look-arounds read past it as text
+_WIDE = 0x3001  # no whitespace or separator character lies at or above this code point
+# classes of a code point below _WIDE (all above: none): what str.isspace (and the regex's \s)
+# says is whitespace, and the characters a separator of _SPLIT_RE can start at or after
+_SPACE, _END, _LINE, _DASH = 1, 2, 4, 8
+_CLASSES: np.ndarray | None = None
+
+
+def _class_table() -> np.ndarray:
+    """Per code point below ``_WIDE`` (and one more entry, 0, for all above) its class bits."""
+    global _CLASSES
+    if _CLASSES is None:
+        table = np.zeros(_WIDE + 1, dtype=np.uint8)
+        table[:_WIDE] = [_SPACE if chr(c).isspace() else 0 for c in range(_WIDE)]
+        for chars, bit in ((".!?…", _END), (";\n\r", _LINE), (",–—-", _DASH)):
+            table[[ord(c) for c in chars]] |= bit
+        _CLASSES = table
+    return _CLASSES
+
+
+def _space_table() -> np.ndarray:
+    """Per code point below ``_WIDE`` (and one more, False, for all above): ``str.isspace``,
+    what ``str.split`` and ``str.strip`` split and strip at."""
+    return (_class_table() & _SPACE).astype(bool)
+
+
+def _separators(joined: str, cls: np.ndarray) -> np.ndarray:
+    """``[start, end, start, end, ...]`` of the matches of ``_SPLIT_RE`` in ``joined``, as
+    ``finditer`` finds them: the regex is tried only where one can start (a space after a
+    sentence end, a ``;`` or line break, a comma or dash before a space), left to right, never
+    inside the previous match. Whether it matches at a position depends on the text alone, so
+    this skips only positions where the scan would find nothing."""
+    space = (cls & _SPACE).astype(bool)
+    can = (cls & _LINE).astype(bool)
+    can[1:] |= space[1:] & (cls[:-1] & _END).astype(bool)
+    can[:-1] |= (cls[:-1] & _DASH).astype(bool) & space[1:]
+    match, found, end = _SPLIT_RE.match, [], 0
+    for p in np.flatnonzero(can).tolist():
+        if p >= end:
+            m = match(joined, p)
+            if m is not None:
+                end = m.end()
+                found += (p, end)
+    return np.asarray(found, dtype=np.int64)
+
+
+def segment_batch(texts: Sequence) -> SegmentBatch:
+    """The parts of every comment (:func:`split_segments`) at once: the batch joined, read as
+    code points with numpy (where a separator can start, the pieces' word counts), the regex
+    tried only at those places; per comment, Python runs only to cut a part's text when read.
+
+    >>> b = segment_batch(["Late again. Rude staff, but the food was good", "Fine", "Late again.  Rude staff"])
+    >>> b.counts.tolist(), b.spans.tolist(), b.spaced.tolist()
+    ([3, 0, 2], [[0, 11], [12, 22], [24, 45], [0, 11], [13, 23]], [False, True, True])
+    >>> b.parts(0), b.pieces()
+    (['Late again.', 'Rude staff', 'but the food was good'], [None, None, [[0, 11], [13, 23]]])
+    """
+    texts = list(texts)
+    n = len(texts)
+    usable = [t if isinstance(t, str) and len(t) >= 12 else "" for t in texts]
+    lens = np.fromiter(map(len, usable), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    starts[1:] = np.cumsum(lens[:-1] + 1)
+    joined = _JOIN.join(usable)
+    cls = _class_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+                                    _WIDE)]
+    found = _separators(joined, cls)
+    spaced = np.ones(n, dtype=bool)
+    if not len(found):
+        none = np.zeros(0, dtype=np.int64)
+        return SegmentBatch(texts, np.zeros(n, dtype=np.int64), np.zeros((0, 2), dtype=np.int64), none, spaced)
+    ms, me = found[0::2], found[1::2]
+    owner, pa, pb, pown = _pieces(ms, me, starts, starts + lens)
+    space = (cls & _SPACE).astype(bool)
+    # words of piece [a, b): one starting at a (no space there), and those starting after a space inside it
+    after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
+    nonempty = pb > pa
+    first = nonempty & ~space[np.minimum(pa, len(space) - 1)]
+    inside = np.searchsorted(after_space, pb) - np.searchsorted(after_space, np.minimum(pa + 1, pb))
+    kept = inside + first >= 2
+    per = np.bincount(pown[kept], minlength=n)
+    counts = np.where(per >= 2, per, 0)
+    kept &= counts[pown] > 0
+    # a separator holding anything but whitespace ("; ", ", but ") makes its comment not spaced
+    sep_len = me - ms
+    spaced[np.repeat(owner, sep_len)[~space[ranges(ms, sep_len)]]] = False
+    at = np.flatnonzero(kept)
+    own = pown[at]
+    piece_first = np.r_[0, np.flatnonzero(np.diff(pown)) + 1]  # each comment-with-matches' first piece
+    first_piece = np.zeros(n, dtype=np.int64)
+    first_piece[pown[piece_first]] = piece_first
+    spans = np.stack([pa[at] - starts[own], pb[at] - starts[own]], axis=1)
+    return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced)
+
+
+def _pieces(ms: np.ndarray, me: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+    """The separators' comments, and the pieces between them as ``(start, end, comment)`` arrays
+    (offsets in the joined batch), comment after comment: before each separator, then after the
+    last separator of each comment."""
+    owner = np.searchsorted(starts, ms, side="right") - 1
+    m = len(ms)
+    new = np.r_[True, owner[1:] != owner[:-1]]
+    last = np.r_[owner[1:] != owner[:-1], True]
+    prev_end = np.r_[0, me[:-1]]
+    prev_end[new] = starts[owner[new]]
+    done = np.cumsum(last) - last  # comments finished before separator k (each added a final piece)
+    at = np.arange(m) + done
+    lasts = np.flatnonzero(last)
+    final_at = lasts + done[lasts] + 1
+    total = m + len(lasts)
+    pa, pb, pown = (np.empty(total, dtype=np.int64) for _ in range(3))
+    pa[at], pb[at], pown[at] = prev_end, ms, owner
+    pa[final_at], pb[final_at], pown[final_at] = me[lasts], ends[owner[lasts]], owner[lasts]
+    return owner, pa, pb, pown
 
 
 def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: bool = False, top_k: int = 5,
-                   docs=None, segments: list[Segments] | None = None):
+                   docs=None, segments: SegmentBatch | None = None):
     """Probabilities of ``texts`` from the whole comments and their parts (and keywords).
 
     Returns ``proba`` or, with ``with_evidence``, ``(proba, evidence)`` where evidence is the
     model's explanation of the whole comment plus, for categories that a part or a keyword
     raised, the words that did (``in "<part>"`` names the part). ``docs``: ``model._analyze(texts)``
     when the caller has it (``enrich`` analyses once for the classifier and the sentiment model);
-    ``segments``: :func:`segment_texts` of ``texts`` when the caller has it (``enrich`` passes its
+    ``segments``: :func:`segment_batch` of ``texts`` when the caller has it (``enrich`` passes its
     pieces to that analysis, and the parts' analysis is then taken from it).
 
     >>> from feedback_classifier.model.default import default_model
@@ -147,7 +311,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     P = np.array(P, dtype=float)
     whole = P.copy()
     if segments is None:
-        segments = segment_texts(texts)
+        segments = segment_batch(texts)
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
@@ -166,8 +330,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
             from feedback_classifier.model.focus import single_topic
 
-            one_part = [not s.parts for s in segments]
-            P = single_topic(P, thresholds, model.classes_, one_part, model.single_topic_ratio_)
+            P = single_topic(P, thresholds, model.classes_, segments.counts == 0, model.single_topic_ratio_)
     if not with_evidence:
         return P
     if matcher is not None and hits is None:
@@ -176,22 +339,17 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
 
 
-def _score_parts(model, segments: list[Segments], P: np.ndarray, with_evidence: bool, docs=None):
+def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bool, docs=None):
     """Raise ``P`` in place to each comment's best part; return ``(parts, best part index per
     (comment, class) or None)``: the first part reaching that best, -1 where the whole did."""
-    seg_texts: list[str] = []
-    counts = np.zeros(len(segments), dtype=np.int64)
-    extend = seg_texts.extend
-    for i, seg in enumerate(segments):
-        if seg.parts:
-            extend(seg.parts)
-            counts[i] = len(seg.parts)
-    if not seg_texts:
+    counts = segments.counts
+    seg_texts = segments.all_parts()
+    if not len(seg_texts):
         return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
-    Ps = np.asarray(_parts_proba(model, segments, seg_texts, counts, docs), dtype=float) * PART_WEIGHT
+    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float) * PART_WEIGHT
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
-    starts = (np.cumsum(counts) - counts)[owners]
+    starts = segments.firsts[owners]
     best = np.fmax.reduceat(Ps, starts, axis=0)  # fmax: a NaN part raises nothing, as a comparison would not
     better = best > P[owners]
     P[owners] = np.where(better, best, P[owners])
@@ -205,8 +363,8 @@ def _score_parts(model, segments: list[Segments], P: np.ndarray, with_evidence: 
     return seg_texts, best_part
 
 
-def _parts_proba(model, segments: list[Segments], seg_texts: list[str], counts: np.ndarray, docs) -> np.ndarray:
-    """``model.predict_proba(seg_texts)`` (``counts``: parts per comment); the analysis taken
+def _parts_proba(model, segments: SegmentBatch, seg_texts: Sequence[str], docs) -> np.ndarray:
+    """``model.predict_proba(seg_texts)`` (the texts of ``segments``' parts); the analysis taken
     from the comments' own (``docs``) for comments analysed piece by piece
     (``Analysed.pieces``): a part's words are then a run of its comment's words, and the
     analysis of a run is that of the part's text."""
@@ -216,18 +374,19 @@ def _parts_proba(model, segments: list[Segments], seg_texts: list[str], counts: 
     if (analysed is None or analysed.pieces is None or docs.punct or not hasattr(model, "_proba_of_docs")
             or docs.surface != getattr(model.features_, "char_surface_", False)
             or batch_analyzer_for(model.analyzer_) is not analysed.source):
-        return model.predict_proba(seg_texts)
+        return model.predict_proba(list(seg_texts))
+    counts = segments.counts
     read = analysed.pieces[1]
     if not np.array_equal(read[read > 0], counts[read > 0]):  # not this call's parts
-        return model.predict_proba(seg_texts)
+        return model.predict_proba(list(seg_texts))
     alone = np.flatnonzero((counts > 0) & (read == 0))  # analysed whole: their parts alone
-    other_texts = [part for i in alone.tolist() for part in segments[i].parts]
+    other_texts = [part for i in alone.tolist() for part in segments.parts(i)]
     source = analysed.source
     others = source.analyse(other_texts) if other_texts else None
-    other_at = ranges((np.cumsum(counts) - counts)[alone], counts[alone])
+    other_at = ranges(segments.firsts[alone], counts[alone])
     found = source.parts_of(analysed, others, other_at)
     if found is None:  # the analyzer's tables were rebuilt meanwhile
-        return model.predict_proba(seg_texts)
+        return model.predict_proba(list(seg_texts))
     return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
 
 

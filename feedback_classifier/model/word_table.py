@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from feedback_classifier._arrays import ranges
+
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # Wheel layout first (models/ is force-included into the package), then a source checkout.
 _DIRS = (_PACKAGE_DIR / "models", _PACKAGE_DIR.parent / "models")
@@ -57,6 +59,7 @@ class WordTable:
         self.index = {w: i for i, w in enumerate(words)}
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.weights = (_SIF_A / (_SIF_A + np.asarray(freq, dtype=np.float64))).astype(np.float32)
+        self._id_rows: tuple | None = None  # (a batch analyzer's strings, their rows): _rows_of_ids
 
     @classmethod
     def load(cls, path: Path) -> "WordTable":
@@ -79,14 +82,53 @@ class WordTable:
 
     def embed(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """``(n, dims)`` unit SIF-weighted mean vectors; all zeros for a text with no known word."""
-        import scipy.sparse as sp
-
         indptr, indices = [0], []
         for tokens in token_lists:
             indices.extend(self.rows(tokens))
             indptr.append(len(indices))
-        idx = np.asarray(indices, dtype=np.int64)
-        W = sp.csr_matrix((self.weights[idx], idx, np.asarray(indptr)), shape=(len(token_lists), len(self.index)))
+        return self._mean_vectors(np.asarray(indices, dtype=np.int64), np.asarray(indptr))
+
+    def embed_analysed(self, analysed, docs: np.ndarray) -> np.ndarray:
+        """:meth:`embed` of comments ``docs`` of a batch analysis (``lang.batch.Analysed``), their
+        tokens without punctuation, read from its flat arrays: the same vectors, without building
+        a token list per comment.
+
+        >>> from feedback_classifier.lang import TextAnalyzer
+        >>> from feedback_classifier.lang.batch import BatchAnalyzer
+        >>> table = WordTable(["late", "courier"], np.eye(2, dtype=np.float16), np.array([1e-5, 1e-5]))
+        >>> a = BatchAnalyzer(TextAnalyzer()).analyse(["x", "The courier, not late!"])
+        >>> table.embed_analysed(a, np.array([1])).astype(float).round(2).tolist()
+        [[0.71, 0.71]]
+        """
+        starts = analysed.starts
+        lens = starts[docs + 1] - starts[docs]
+        at = ranges(starts[docs], lens)
+        words = ~analysed.punct[at]
+        rows = self._rows_of_ids(analysed.strings)[analysed.ids[at[words]]]
+        known = rows >= 0
+        owner = np.repeat(np.arange(len(docs)), lens)[words][known]
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(docs)), out=indptr[1:])
+        return self._mean_vectors(rows[known], indptr)
+
+    def _rows_of_ids(self, strings: list) -> np.ndarray:
+        """Per token id of a batch analyzer (``strings[id]`` its token), its table row or -1, as
+        :meth:`rows` reads it; extended as the analyzer registers new tokens."""
+        with _lock:
+            found = getattr(self, "_id_rows", None)
+            if found is None or found[0] is not strings:  # another analyzer, or its tables rebuilt
+                found = (strings, np.zeros(0, dtype=np.int64))
+            known = found[1]
+            if len(known) < len(strings):
+                new = [(r[0] if r else -1) for r in map(self.rows, ([t] for t in strings[len(known):]))]
+                found = (strings, np.concatenate([known, np.asarray(new, dtype=np.int64)]))
+            self._id_rows = found
+            return found[1]
+
+    def _mean_vectors(self, idx: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        import scipy.sparse as sp
+
+        W = sp.csr_matrix((self.weights[idx], idx, indptr), shape=(len(indptr) - 1, len(self.index)))
         E = np.asarray(W @ self.vectors, dtype=np.float32)
         norms = np.linalg.norm(E, axis=1, keepdims=True)
         return E / np.where(norms > 0, norms, 1.0)
@@ -144,8 +186,12 @@ class Prototypes:
         protos.table, protos.analyzer, protos.vectors = table, analyzer, vectors
         return protos
 
-    def similarities(self, texts: Sequence[str], token_lists=None) -> np.ndarray:
-        """``(n_texts, n_classes)`` cosines of each comment with each class prototype."""
+    def similarities(self, texts: Sequence[str], token_lists=None, docs: np.ndarray | None = None) -> np.ndarray:
+        """``(n_texts, n_classes)`` cosines of each comment with each class prototype; with
+        ``docs``, of comments ``docs`` of ``token_lists`` (a ``LazyDocs`` without punctuation:
+        read from its batch analysis) and ``texts`` unused."""
+        if docs is not None:
+            return self.table.embed_analysed(token_lists.analysed, docs) @ self.vectors.T
         if token_lists is None:
             token_lists = [self.analyzer(t) for t in texts]
         return self.table.embed(token_lists) @ self.vectors.T
@@ -222,11 +268,13 @@ class ZeroShot:
         self.min_sim, self.margin, self.fallback, self.child = min_sim, margin, fallback, child
         self.none_margin, self.agree = none_margin, agree
 
-    def nearest(self, texts: Sequence[str], token_lists=None, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(self, texts: Sequence[str], token_lists=None, allowed=None,
+                docs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per comment, the column of its nearest parent and of that parent's nearest child
         (``-1``: none clearly nearest, "no category" as near, or a parent without children).
-        ``allowed`` (comments x parents, bool) limits each comment's candidate parents."""
-        S_all = self.prototypes.similarities(texts, token_lists)
+        ``allowed`` (comments x parents, bool) limits each comment's candidate parents;
+        ``docs``: see :meth:`Prototypes.similarities`."""
+        S_all = self.prototypes.similarities(texts, token_lists, docs)
         S = S_all[:, self.parent_cols]
         none = np.full(len(S), -1)
         if S.shape[1] < 2:
@@ -249,14 +297,21 @@ class ZeroShot:
         rows = np.arange(len(P))
         if self.fallback:  # only comments the model and the keywords gave no category
             rows = np.flatnonzero(~(P >= thresholds).any(axis=1))
-            if token_lists is not None:
-                token_lists = [token_lists[i] for i in rows]
-            texts = [texts[i] for i in rows]
         allowed = None
         if self.agree > 0:
             cols = self.parent_cols
             allowed = P[rows][:, cols] >= self.agree * thresholds[cols]
-        col, child = self.nearest(texts, token_lists, allowed)
+            # a comment no parent is allowed for gets none: it need not be embedded
+            some = allowed.any(axis=1)
+            rows, allowed = rows[some], allowed[some]
+        docs = None
+        if getattr(token_lists, "punct", True) is False:  # a LazyDocs: read its flat arrays
+            docs = rows
+        elif token_lists is not None:
+            token_lists = [token_lists[i] for i in rows.tolist()]
+        if docs is None:
+            texts = [texts[i] for i in rows.tolist()]
+        col, child = self.nearest(texts, token_lists, allowed, docs)
         P = P.copy()
         for cols in (col, child) if self.child else (col,):
             r, c = rows[cols >= 0], cols[cols >= 0]
