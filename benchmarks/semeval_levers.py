@@ -53,6 +53,8 @@ SETTINGS = {
     "C1": {"C": 1.0},
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
+    "tprior0": {"threshold_prior": 0.0},  # thresholds not shrunk (main before issue #14's learner work)
+    "tprior10": {"threshold_prior": 10.0},
 }
 
 

@@ -177,6 +177,8 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         word_vectors: float = 1.0,
         word_vectors_pool: str = "mean",
         word_vectors_induce: int = 0,
+        threshold_prior: float = 10.0,
+        prototype_prior: float = 0.0,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -199,6 +201,8 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.word_vectors = word_vectors
         self.word_vectors_pool = word_vectors_pool
         self.word_vectors_induce = word_vectors_induce
+        self.threshold_prior = threshold_prior
+        self.prototype_prior = prototype_prior
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -357,7 +361,31 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
             # and thresholds were tuned on (a refit on all rows is more confident)
             W = np.mean([W for W, _ in fold_models], axis=0)
             b = np.mean([b for _, b in fold_models], axis=0)
+        prior = self._prototype_block(Xf.shape[1])
+        self.has_prior_ = prior is not None
+        if prior is not None:  # a fixed base model per class: the calibrators learn how far to trust it
+            W, b, oof = np.hstack([W, prior]), np.r_[b, np.zeros(prior.shape[1])], np.hstack([oof, Xf @ prior])
         return W, b, oof
+
+    def _prototype_block(self, n_features: int) -> np.ndarray | None:
+        """With ``prototype_prior``: ``(n_features, k)`` weights giving each comment's cosine with
+        each class's prototype in the word table (its taxonomy names, description and keywords),
+        so a class with a handful of labels starts from what its name says."""
+        if not self.prototype_prior or self.dense_ is None:
+            return None
+        tax = self.taxonomy_
+        phrases = []
+        for p, c in self.classes_:
+            names = [tax.short_name((p, None), lang) + (f" {tax.short_name((p, c), lang)}" if c else "")
+                     for lang in tax.languages]
+            texts = names + [tax.description_of((p, c))] + list(tax.keywords((p, c)))
+            phrases.append([self.analyzer_(t.replace("_", " ").casefold()) for t in texts if t])
+        cols = self.dense_.prototype_columns(phrases)
+        out = np.zeros((n_features, len(self.classes_)))
+        # cosines (0-1) on the scale of the base models' log-odds, so the stacked calibrators'
+        # shrinkage does not silence them
+        out[self.n_text_features_ : self.n_text_features_ + cols.shape[0]] = cols * float(self.prototype_prior)
+        return out
 
     def _variants(self) -> list[dict]:
         allowed = {"C", "nb_scaling", "class_weight"}
@@ -495,7 +523,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
                 f"P must have shape (n_texts, {len(self.classes_)}) (one column per class in classes_), "
                 f"got {P.shape}."
             )
-        return self._decode(P, self.child_completion_, self.fallback_ratio_)
+        return self._decode(P, self.child_completion_, self.fallback_ratio_, getattr(self, "extra_ratio_", 0.0))
 
     def predict(self, X) -> np.ndarray:
         """0/1 matrix over ``classes_``; a predicted child always has its parent set."""
