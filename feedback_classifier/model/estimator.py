@@ -178,7 +178,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         word_vectors_pool: str = "mean",
         word_vectors_induce: int = 0,
         threshold_prior: float = 10.0,
-        prototype_prior: float = 0.0,
+        prototype_prior: float = 30.0,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -523,7 +523,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
                 f"P must have shape (n_texts, {len(self.classes_)}) (one column per class in classes_), "
                 f"got {P.shape}."
             )
-        return self._decode(P, self.child_completion_, self.fallback_ratio_, getattr(self, "extra_ratio_", 0.0))
+        return self._decode(P, self.child_completion_, self.fallback_ratio_, self.extra_ratio_)
 
     def predict(self, X) -> np.ndarray:
         """0/1 matrix over ``classes_``; a predicted child always has its parent set."""
@@ -544,6 +544,10 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         state.setdefault("char_source", "tokens")
         state.setdefault("char_weight", 1.0)
         state.setdefault("word_vectors", 0.0)  # fitted before the word-table block
+        state.setdefault("threshold_prior", 0.0)  # fitted before thresholds were shrunk
+        state.setdefault("prototype_prior", 0.0)  # fitted before the prototype prior
+        if "coef_" in state:  # decoded before weak extra labels were dropped
+            state.setdefault("extra_ratio_", 0.0)
         if "coef_" in state:
             state.setdefault("dense_", None)
         if "coef_" in state:  # fitted before embedders could adapt to the training texts
