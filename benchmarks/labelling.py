@@ -3,6 +3,8 @@
     python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6]  # vs random
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
+    python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
+                                                         # the learner alone on random 300 / 600 labels
 
 Data: ``../shared/data`` (Banking77: customer messages to a bank, 77 intents coded by people,
 its own train/test split; SemEval-2016 restaurant review sentences, multi-label aspect
@@ -74,8 +76,8 @@ def semeval(lang: str, tune: bool = False):
     return (tax, *pick(~is_test), *pick(is_test))
 
 
-def micro_f1(tax, texts, labels, test_texts, test_labels, seed) -> float:
-    clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed).fit(texts, labels)
+def micro_f1(tax, texts, labels, test_texts, test_labels, seed, **params) -> float:
+    clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
 
 
@@ -111,7 +113,9 @@ def peek_oracle(tax, texts, labels, test_texts, test_labels, budget: int, seed: 
     return chosen
 
 
-def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0) -> None:
+def _data(data: str, tune: bool):
+    """``(taxonomy, texts, labels, test_texts, test_labels)``; with ``tune`` the test part is a
+    split of the training data (the test split is not read)."""
     if data != "banking77":  # tuning: a split of the training reviews (grouped), the test reviews unseen
         tax, texts, labels, test_texts, test_labels = semeval(data.split("-")[1], tune)
     else:
@@ -121,6 +125,37 @@ def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracl
         valid, keep = cut[: len(texts) // 5], cut[len(texts) // 5:]
         test_texts, test_labels = [texts[i] for i in valid], [labels[i] for i in valid]
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    return tax, texts, labels, test_texts, test_labels
+
+
+def bench_learner(seeds: int, tune: bool = False, data: str = "banking77", settings: str = "{}") -> None:
+    """The learner alone: micro-F1 of random 300 and 600 labels with the defaults and with
+    ``settings`` (JSON of FeedbackClassifier parameters), the same rows and seeds, paired."""
+    import json
+
+    tax, texts, labels, test_texts, test_labels = _data(data, tune)
+    params = json.loads(settings)
+    rows = []
+    for seed in range(seeds):
+        order = np.random.default_rng(seed).permutation(len(texts))
+        row = {}
+        for n in (300, 600):
+            pick = order[:n]
+            args = ([texts[i] for i in pick], [labels[i] for i in pick], test_texts, test_labels, seed)
+            row[f"default_{n}"] = micro_f1(tax, *args)
+            row[f"settings_{n}"] = micro_f1(tax, *args, **params)
+        print(f"seed {seed}: " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, settings {params}, mean ± sd over seeds:")
+    for n in (300, 600):
+        d = df[f"settings_{n}"] - df[f"default_{n}"]
+        print(f"  {n} labels: default {df[f'default_{n}'].mean():.3f}  settings {df[f'settings_{n}'].mean():.3f}  "
+              f"paired difference {d.mean():+.3f} ± {d.std(ddof=1) if len(d) > 1 else 0:.3f}")
+
+
+def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0) -> None:
+    tax, texts, labels, test_texts, test_labels = _data(data, tune)
     rows = []
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
@@ -270,7 +305,7 @@ def bench_speed(n_pool: int = 100_000, n_labels: int = 1000) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["suggest", "audit", "speed"])
+    parser.add_argument("what", choices=["suggest", "audit", "speed", "learner"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tune", action="store_true", help="score on a split of train, not on test")
     parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru"],
@@ -278,10 +313,13 @@ def main() -> None:
     parser.add_argument("--oracle", type=int, default=0, metavar="TRIES",
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
                              "by its test score (0 = off)")
+    parser.add_argument("--settings", default="{}", help="learner: JSON of FeedbackClassifier parameters "
+                        "compared with the defaults, e.g. '{\"prototype_prior\": 0}'")
     args = parser.parse_args()
-    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed}[args.what](
-        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}),
-        **({"data": args.data, "oracle": args.oracle} if args.what == "suggest" else {}))
+    extra = {"suggest": {"data": args.data, "oracle": args.oracle},
+             "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
+    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner}[args.what](
+        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}), **extra)
 
 
 if __name__ == "__main__":

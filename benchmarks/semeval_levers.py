@@ -53,6 +53,10 @@ SETTINGS = {
     "C1": {"C": 1.0},
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
+    "tprior0": {"threshold_prior": 0.0},  # thresholds not shrunk (main before issue #14's learner work)
+    "tprior10": {"threshold_prior": 10.0},
+    "proto0": {"prototype_prior": 0.0},  # no prototype prior (main before issue #14's learner work)
+    "proto10": {"prototype_prior": 10.0},
 }
 
 

@@ -37,7 +37,8 @@ def test_the_block_is_part_of_the_model_by_default_and_can_be_left_out():
 def test_words_no_training_comment_used_still_count():
     # "pricey", "cost", "дорого" are in no training comment: only the table links them to price
     probe = ["so pricey", "дорого"]
-    with_block = FeedbackClassifier(taxonomy=TAX, cv=2, word_vectors=2.0).fit(TEXTS, LABELS)
+    # (the prototype prior, which also reads the table, off: this is the block's own evidence)
+    with_block = FeedbackClassifier(taxonomy=TAX, cv=2, word_vectors=2.0, prototype_prior=0.0).fit(TEXTS, LABELS)
     without = FeedbackClassifier(taxonomy=TAX, cv=2, word_vectors=0.0).fit(TEXTS, LABELS)
     classes = with_block.classes_
     col = classes.index(("price", None))

@@ -41,6 +41,9 @@ def _micro_f1_matrix(G: np.ndarray, D: np.ndarray) -> float:
 
 
 
+_SEVERAL_SHARE = 0.05
+
+
 class _Decoding:
     """Calibration, threshold tuning and decoding of ``FeedbackClassifier``."""
 
@@ -51,10 +54,12 @@ class _Decoding:
         with stacking every category's score (co-occurrence, confusable siblings).
         """
         m, k = oof.shape[1], Y.shape[1]
+        # the prototype prior's block (the last k columns) is a class's own evidence only
+        n_base = m - k if getattr(self, "has_prior_", False) else m
         cal = np.zeros((k, m + 1))
         for j in range(k):
             if self.stacking:
-                cols = np.arange(m)
+                cols = np.r_[np.arange(n_base), np.arange(n_base, m)[j : j + 1]]
                 C = self.stacking_C
             else:
                 own = np.array([j, self.parent_index_[j]]) if self.is_child_[j] else np.array([j])
@@ -76,36 +81,65 @@ class _Decoding:
         """
         k = P.shape[1]
         grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+        extras = (0.0,) + ((0.3, 0.5, 0.7) if self._rarely_several(G) else ())
 
-        def score(t, completion, fallback):
+        def score(t, completion, fallback, extra=0.0):
             self.thresholds_ = t
-            D = self._decode(P, completion, fallback)
+            D = self._decode(P, completion, fallback, extra)
             return _micro_f1_matrix(G, self._path_matrix(D))
 
         common = np.array([score(np.full(k, g), 1.0, 1.0) for g in grid])
         plateau = grid[common >= common.max() - 1e-9]
-        t = np.full(k, float(np.median(plateau)))  # middle of the best range: safest cut
-        completion, fallback = 1.0, 1.0
+        shared = float(np.median(plateau))  # middle of the best range: safest cut
+        t = np.full(k, shared)
+        completion, fallback, extra = 1.0, 1.0, 0.0
         current = score(t, completion, fallback)
         for _ in range(2):
             for j in range(k):
                 for g in grid:
                     trial = t.copy()
                     trial[j] = g
-                    f = score(trial, completion, fallback)
+                    f = score(trial, completion, fallback, extra)
                     if f > current + 1e-4:
                         current, t = f, trial
-            for c in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.0):
-                for fb in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0):
-                    f = score(t, c, fb)
-                    if f > current + 1e-4:
-                        current, completion, fallback = f, c, fb
+            current, completion, fallback, extra = self._tune_ratios(score, t, (completion, fallback, extra), extras)
+        t = self._shrunk(t, shared, G)
+        current, completion, fallback, extra = self._tune_ratios(score, t, (completion, fallback, extra), extras)
         # categories never seen as positive can never be predicted
         t[~G.any(axis=0) & ~self._positive_seen_] = 1.0
         self.thresholds_ = t
         self.child_completion_ = completion
         self.fallback_ratio_ = fallback
+        self.extra_ratio_ = extra
         self.oof_path_f1_ = current
+
+    @staticmethod
+    def _tune_ratios(score, t, params, extras):
+        """``(f1, completion, fallback, extra)``: the best ratios for thresholds ``t``, from ``params``."""
+        best = (score(t, *params), *params)
+        for c in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.0):
+            for fb in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0):
+                for ex in extras:
+                    f = score(t, c, fb, ex)
+                    if f > best[0] + 1e-4:
+                        best = (f, c, fb, ex)
+        return best
+
+    def _rarely_several(self, G) -> bool:
+        """Whether at most ``_SEVERAL_SHARE`` of the labelled comments carry two or more deepest labels."""
+        return bool(len(G)) and float(np.mean(G.sum(axis=1) >= 2)) <= _SEVERAL_SHARE
+
+    def _shrunk(self, t, shared, G) -> np.ndarray:
+        """Each threshold pulled toward the shared one by its class's few positives: a threshold
+        tuned on 2-8 positives fits their noise (``threshold_prior`` pseudo-positives at ``shared``)."""
+        m = float(getattr(self, "threshold_prior", 0.0))
+        if m <= 0:
+            return t
+        n = G.sum(axis=0).astype(float)
+        parent_pos = np.zeros(len(t))
+        np.add.at(parent_pos, self.parent_index_, n)  # a parent's positives include its children's
+        n = np.where(self.is_child_, n, np.maximum(n, parent_pos))
+        return (n * t + m * shared) / (n + m)
 
     def _path_matrix(self, D: np.ndarray) -> np.ndarray:
         """Deepest-label indicator: children as predicted, parents only when no child is."""
@@ -126,7 +160,14 @@ class _Decoding:
                 P[:, j] = np.maximum(P[:, j], P[:, kids].max(axis=1))
         return P
 
-    def _decode(self, P, completion, fallback) -> np.ndarray:
+    def _leaf_columns(self) -> np.ndarray:
+        """Columns that can be a deepest label on their own: children, and parents with none."""
+        is_child = self.is_child_
+        has_kids = np.zeros(len(is_child), bool)
+        has_kids[self.parent_index_[is_child]] = True
+        return np.flatnonzero(is_child | ~has_kids)
+
+    def _decode(self, P, completion, fallback, extra=0.0) -> np.ndarray:
         """0/1 decisions from probabilities; child => parent always holds."""
         t = self.thresholds_
         is_child, parent = self.is_child_, self.parent_index_
@@ -134,7 +175,7 @@ class _Decoding:
         D[:, ~is_child] = False
         child_cols = np.flatnonzero(is_child)
         parent_cols = np.flatnonzero(~is_child)
-        ratio = np.where(is_child, P / np.maximum(t, 1e-9), 0.0)  # children's margin
+        ratio = P / np.maximum(t, 1e-9)  # margin to the threshold
         own_parent = P[:, parent_cols] >= t[parent_cols]
         for pj, fired in zip(parent_cols, own_parent.T):
             kids = child_cols[parent[child_cols] == pj]
@@ -145,14 +186,30 @@ class _Decoding:
                 best = kids[np.argmax(ratio[:, kids], axis=1)]
                 promote = alone & (ratio[np.arange(len(P)), best] >= completion)
                 D[np.flatnonzero(promote), best[promote]] = True
-        if fallback < 1.0 and len(child_cols):
+        leaves = self._leaf_columns()
+        if fallback < 1.0 and len(leaves):
+            # a flat taxonomy's leaves are parents: without them the rule never fired there
             empty = ~D.any(axis=1)
-            best = child_cols[np.argmax(ratio[:, child_cols], axis=1)]
+            best = leaves[np.argmax(ratio[:, leaves], axis=1)]
             take = empty & (ratio[np.arange(len(P)), best] >= fallback)
             rows = np.flatnonzero(take)
             D[rows, best[take]] = True
             D[rows, parent[best[take]]] = True
+        if extra > 0.0:
+            D = self._drop_weak_extras(D, P, extra)
         return D.astype(np.int8)
+
+    def _drop_weak_extras(self, D: np.ndarray, P: np.ndarray, extra: float) -> np.ndarray:
+        """Deepest labels below ``extra`` times the comment's likeliest one are dropped (their
+        parent with them unless another kept child needs it): where training comments rarely
+        carry two labels, a second weak one is more often wrong than right."""
+        path = self._path_matrix(D)
+        top = np.where(path, P, 0.0).max(axis=1, keepdims=True)
+        keep = path & (P >= extra * top)
+        out = keep.copy()
+        rows, cols = np.nonzero(keep & self.is_child_)
+        out[rows, self.parent_index_[cols]] = True
+        return out
 
     def _paths(self, row: np.ndarray) -> list[Label]:
         """Deepest labels of a 0/1 row: children, and parents with no child predicted."""

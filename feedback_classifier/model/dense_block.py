@@ -138,6 +138,27 @@ class WordVectorBlock:
             out[doc_of[starts]] = np.maximum.reduceat(self._vectors32[rows], starts, axis=0)
         return out
 
+    def prototype_columns(self, phrase_docs: Sequence[Sequence[Sequence[str]]]) -> np.ndarray:
+        """``(n_features, k)`` weights whose product with ``transform``'s rows is each comment's
+        cosine with each class's prototype: the unit mean of the class's phrases (token lists
+        ``phrase_docs[j]``) embedded alone, so a long keyword list does not drown the name. A class
+        with no phrase in the table gets a zero column.
+
+        >>> table = WordTable(["late", "courier", "tasty"], np.eye(3, dtype=np.float16), np.full(3, 1e-5))
+        >>> block = WordVectorBlock(weight=2.0).fit(table=table)
+        >>> cols = block.prototype_columns([[["late"], ["courier"]], [["tasty"]], [["xyz"]]])
+        >>> (block.transform([["courier", "be", "late"]]) @ cols).round(2).tolist()
+        [[1.0, 0.0, 0.0]]
+        """
+        dims = self._vectors32.shape[1]
+        out = np.zeros((self.n_features, len(phrase_docs)), dtype=np.float64)
+        for j, docs in enumerate(phrase_docs):
+            docs = [d for d in docs if d]
+            if docs:
+                out[:dims, j] = _unit(self._mean(docs, unit=False), 1.0).mean(axis=0)
+        out[:dims] = _unit(out[:dims].T, 1.0 / self.weight).T  # transform's rows have length weight
+        return out
+
     def __getstate__(self):
         # the caches are rebuilt by _prepare; the table copy is what makes a model file self-contained
         keys = ("weight", "pool", "induce", "words_", "vectors_", "sif_")
