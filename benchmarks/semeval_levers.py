@@ -62,6 +62,9 @@ SETTINGS = {
     "e5_d192": {"teacher": "e5", "teacher_dims": 192},
     "e5_w2": {"teacher": "e5", "word_vectors": 2.0},
     "e5_w05": {"teacher": "e5", "word_vectors": 0.5},
+    "e5_r01_keep": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True},
+    "e5_r01_keep_w2": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True, "word_vectors": 2.0},
+    "e5_r01_d48": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_dims": 48},
 }
 
 

@@ -62,12 +62,13 @@ class _Bag:
 
 
 def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int = 96, ridge: float = 0.03,
-                weight: float = 1.0) -> tuple[WordVectorBlock, np.ndarray]:
+                weight: float = 1.0, keep_table: bool = False) -> tuple[WordVectorBlock, np.ndarray]:
     """``(block, rows)``: the adapted block fitted on all ``docs`` and the training comments' rows,
     each from a block fitted without its fold of ``folds`` (``[(train_idx, test_idx), ...]``).
 
     ``T``: the teacher's vectors of the comments; ``ridge``: the pull toward the mapped shipped table
-    (relative to the mean diagonal of the comments' kernel).
+    (relative to the mean diagonal of the comments' kernel); ``keep_table``: the shipped table's
+    columns stay beside the fitted ones (one block, normalised as a whole).
 
     >>> rng = np.random.default_rng(0)
     >>> base = WordVectorBlock().fit(table=_demo_table())
@@ -90,6 +91,13 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
         V = _solve(bag, base, K, target, np.asarray(train_idx), lam)
         rows[test_idx] = bag.B[test_idx] @ V
     V = _solve(bag, base, K, target, np.arange(len(docs)), lam)
+    if keep_table:
+        W0 = np.zeros((len(bag.words), base.vectors_.shape[1]))
+        W0[: bag.n_table] = base._vectors32
+        # each part about unit length before the whole row is normalised
+        s0, s1 = _mean_norm(bag.B @ W0), _mean_norm(bag.B @ V)
+        rows = np.hstack([bag.B @ W0 / s0, rows / s1])
+        V = np.hstack([W0 / s0, V / s1])
     block = WordVectorBlock(weight=weight).from_arrays(bag.words, V.astype(np.float16), bag.sif)
     return block, _unit(rows, weight)
 
@@ -112,6 +120,10 @@ def _solve(bag: _Bag, base: WordVectorBlock, K: np.ndarray, target: np.ndarray, 
     alpha = cho_solve(cho_factor(K[np.ix_(idx, idx)] + lam * np.eye(len(idx))), residual)
     V += np.asarray(B.T @ alpha)
     return V
+
+
+def _mean_norm(E) -> float:
+    return float(np.mean(np.linalg.norm(np.asarray(E), axis=1))) or 1.0
 
 
 def _unit(E: np.ndarray, length: float) -> np.ndarray:

@@ -180,6 +180,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         teacher: str | None = None,
         teacher_dims: int = 96,
         teacher_ridge: float = 0.03,
+        teacher_keep_table: bool = False,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -205,6 +206,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.teacher = teacher
         self.teacher_dims = teacher_dims
         self.teacher_ridge = teacher_ridge
+        self.teacher_keep_table = teacher_keep_table
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -355,7 +357,8 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
             raise ValueError(f"teacher must be one of {TEACHERS} or None, got {self.teacher!r}.")
         T = teacher_vectors(texts)
         self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
-                                        dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors)
+                                        dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors,
+                                        keep_table=self.teacher_keep_table)
         return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):

@@ -28,6 +28,14 @@ _BATCH = 32
 _memo: dict[str, np.ndarray] = {}  # text key -> vector, shared by the folds of one process
 
 
+def forget_teacher_vectors() -> None:
+    """Drop the vectors kept in memory (the disk cache stays): the next call reads the cache again.
+
+    >>> forget_teacher_vectors()
+    """
+    _memo.clear()
+
+
 def text_key(text: str, version: str) -> str:
     """The cache key of ``text`` under the teacher's package ``version``.
 
