@@ -54,7 +54,7 @@ SETTINGS = {
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
     # issue #17: the word table fitted to multilingual-e5-small's reading of the training comments
-    "e5": {"teacher": "e5"},
+    "e5_r003": {"teacher": "e5", "teacher_ridge": 0.03},
     "e5_r001": {"teacher": "e5", "teacher_ridge": 0.01},
     "e5_r01": {"teacher": "e5", "teacher_ridge": 0.1},
     "e5_r03": {"teacher": "e5", "teacher_ridge": 0.3},
@@ -64,6 +64,8 @@ SETTINGS = {
     "e5_w05": {"teacher": "e5", "word_vectors": 0.5},
     "e5_r01_keep": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True},
     "e5_r01_keep_w2": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True, "word_vectors": 2.0},
+    "e5_r01_insample": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_cross_fit": False},
+    "e5_r02": {"teacher": "e5", "teacher_ridge": 0.2},
     "e5_r01_d48": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_dims": 48},
 }
 

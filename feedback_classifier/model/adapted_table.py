@@ -61,14 +61,15 @@ class _Bag:
         self.B = sp.diags(1.0 / np.where(sums > 0, sums, 1.0)) @ B  # SIF means
 
 
-def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int = 96, ridge: float = 0.03,
-                weight: float = 1.0, keep_table: bool = False) -> tuple[WordVectorBlock, np.ndarray]:
+def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int = 96, ridge: float = 0.1,
+                weight: float = 1.0, keep_table: bool = False, cross_fit: bool = True) -> tuple[WordVectorBlock, np.ndarray]:
     """``(block, rows)``: the adapted block fitted on all ``docs`` and the training comments' rows,
     each from a block fitted without its fold of ``folds`` (``[(train_idx, test_idx), ...]``).
 
     ``T``: the teacher's vectors of the comments; ``ridge``: the pull toward the mapped shipped table
     (relative to the mean diagonal of the comments' kernel); ``keep_table``: the shipped table's
-    columns stay beside the fitted ones (one block, normalised as a whole).
+    columns stay beside the fitted ones (one block, normalised as a whole); ``cross_fit=False``: the
+    training rows from the deployed block instead (fitted on them: too good, see the module docstring).
 
     >>> rng = np.random.default_rng(0)
     >>> base = WordVectorBlock().fit(table=_demo_table())
@@ -87,10 +88,12 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
     K = (bag.B @ bag.B.T).toarray()
     lam = ridge * float(np.mean(np.diag(K)))
     rows = np.zeros((len(docs), target.shape[1]), dtype=np.float32)
-    for train_idx, test_idx in folds:
+    for train_idx, test_idx in folds if cross_fit else ():
         V = _solve(bag, base, K, target, np.asarray(train_idx), lam)
         rows[test_idx] = bag.B[test_idx] @ V
     V = _solve(bag, base, K, target, np.arange(len(docs)), lam)
+    if not cross_fit:
+        rows = np.asarray(bag.B @ V, dtype=np.float32)
     if keep_table:
         W0 = np.zeros((len(bag.words), base.vectors_.shape[1]))
         W0[: bag.n_table] = base._vectors32

