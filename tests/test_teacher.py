@@ -42,7 +42,7 @@ def test_training_words_the_table_lacks_get_a_vector_near_their_teacher_directio
     base = WordVectorBlock().fit(table=table)
     docs = [["zorp", "good"], ["blick", "bad"], ["zorp", "very"], ["blick", "very"]] * 6
     T = np.array([[1.0, 0, 0.1 * i] if "zorp" in d else [0, 1.0, 0.1 * i] for i, d in enumerate(docs)])
-    block, rows = fit_adapted(base, docs, T, _folds(len(docs)), dims=2, ridge=0.03)
+    block, rows = fit_adapted(base, docs, T, _folds(len(docs)), dims=2, ridge=0.03, keep_table=False)
     assert {"zorp", "blick"} <= set(block.words_) and rows.shape == (len(docs), 2)
     new = block.transform([["zorp"], ["blick"]]).astype(float)
     assert new[0] @ new[1] < 0  # the two new words end up apart, as the teacher put their comments
@@ -64,8 +64,8 @@ def test_a_teacher_model_predicts_without_the_teacher_and_survives_its_file(tmp_
     monkeypatch.setattr(teacher, "teacher_vectors", fake_teacher)
     clf = FeedbackClassifier(taxonomy=TAX, cv=2, teacher="e5").fit(TEXTS, LABELS)
     plain = FeedbackClassifier(taxonomy=TAX, cv=2).fit(TEXTS, LABELS)
-    # the fake teacher has 8 dimensions, fewer than teacher_dims: the block keeps all 8
-    assert "courier" in clf.dense_.words_ and clf.dense_.n_features == 8
+    # the shipped table's columns, then the fake teacher's 8 (fewer than teacher_dims: all kept)
+    assert "courier" in clf.dense_.words_ and clf.dense_.n_features == plain.dense_.n_features + 8
     assert not np.allclose(clf.predict_proba(TEXTS), plain.predict_proba(TEXTS))
 
     def no_teacher(texts, progress=None):

@@ -62,7 +62,7 @@ class _Bag:
 
 
 def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int = 96, ridge: float = 0.1,
-                weight: float = 1.0, keep_table: bool = False, cross_fit: bool = True) -> tuple[WordVectorBlock, np.ndarray]:
+                weight: float = 1.0, keep_table: bool = True, cross_fit: bool = True) -> tuple[WordVectorBlock, np.ndarray]:
     """``(block, rows)``: the adapted block fitted on all ``docs`` and the training comments' rows,
     each from a block fitted without its fold of ``folds`` (``[(train_idx, test_idx), ...]``).
 
@@ -76,9 +76,9 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
     >>> docs = [["good", "food"], ["rude", "waiter"], ["good", "waiter"], ["tasty", "food"]] * 5
     >>> T = rng.normal(size=(20, 8)); T[1::4] += 3
     >>> folds = [(np.arange(20)[np.arange(20) % 2 != k], np.arange(20)[np.arange(20) % 2 == k]) for k in (0, 1)]
-    >>> block, rows = fit_adapted(base, docs, T, folds, dims=4)
+    >>> block, rows = fit_adapted(base, docs, T, folds, dims=4)  # 4 shipped columns + 4 fitted
     >>> rows.shape, block.n_features, "waiter" in block.words_
-    ((20, 4), 4, True)
+    ((20, 8), 8, True)
     """
     bag = _Bag(base, docs)
     T = np.asarray(T, dtype=np.float64)

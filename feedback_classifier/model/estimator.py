@@ -189,7 +189,7 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
         teacher: str | None = None,
         teacher_dims: int = 96,
         teacher_ridge: float = 0.1,
-        teacher_keep_table: bool = False,
+        teacher_keep_table: bool = True,
         teacher_cross_fit: bool = True,
         random_state: int = 0,
     ):
