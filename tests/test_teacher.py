@@ -79,6 +79,23 @@ def test_a_teacher_model_predicts_without_the_teacher_and_survives_its_file(tmp_
 
 
 @needs_table
+def test_on_a_large_file_the_teacher_reads_a_fixed_sample_and_every_row_is_still_cross_fitted(monkeypatch):
+    from feedback_classifier.model import adapted_table
+
+    read = []
+
+    def counting_teacher(texts, progress=None):
+        read.extend(texts)
+        return fake_teacher(texts)
+
+    monkeypatch.setattr(teacher, "teacher_vectors", counting_teacher)
+    monkeypatch.setattr(adapted_table, "TAUGHT_LIMIT", 10)
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, teacher="e5").fit(TEXTS, LABELS)
+    assert len(read) == 10 < len(TEXTS)
+    assert clf.predict_proba(["courier late"]).shape == (1, len(clf.classes_))
+
+
+@needs_table
 def test_an_unknown_teacher_is_refused():
     with pytest.raises(ValueError, match="teacher must be one of"):
         FeedbackClassifier(taxonomy=TAX, cv=2, teacher="bert").fit(TEXTS, LABELS)

@@ -155,10 +155,12 @@ def train_file(
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     params = {**embedding_params(embeddings), **(params or {})}
     if teacher != "none":
+        from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
 
         params["teacher"] = teacher
-        teacher_vectors(table.texts)  # once here: the folds (and forked workers) read them from memory
+        # once here: the folds (and forked workers) then find them in memory
+        teacher_vectors([table.texts[i] for i in taught_rows(len(table.texts))])
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
     model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs)
     metrics = report.summary() if report is not None else {}

@@ -61,15 +61,32 @@ class _Bag:
         self.B = sp.diags(1.0 / np.where(sums > 0, sums, 1.0)) @ B  # SIF means
 
 
+TAUGHT_LIMIT = 4000  # comments the teacher reads per fit: their kernel is a dense square (128 MB here)
+
+
+def taught_rows(n: int, limit: int | None = None) -> np.ndarray:
+    """Which of ``n`` training comments the teacher reads: all, or a fixed random ``limit`` of them.
+
+    >>> taught_rows(3).tolist(), len(taught_rows(10, limit=4)), taught_rows(10, 4).tolist() == taught_rows(10, 4).tolist()
+    ([0, 1, 2], 4, True)
+    """
+    limit = TAUGHT_LIMIT if limit is None else limit
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
+
+
 def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int = 96, ridge: float = 0.1,
-                weight: float = 1.0, keep_table: bool = True, cross_fit: bool = True) -> tuple[WordVectorBlock, np.ndarray]:
+                weight: float = 1.0, keep_table: bool = True, cross_fit: bool = True,
+                taught: np.ndarray | None = None) -> tuple[WordVectorBlock, np.ndarray]:
     """``(block, rows)``: the adapted block fitted on all ``docs`` and the training comments' rows,
     each from a block fitted without its fold of ``folds`` (``[(train_idx, test_idx), ...]``).
 
     ``T``: the teacher's vectors of the comments; ``ridge``: the pull toward the mapped shipped table
     (relative to the mean diagonal of the comments' kernel); ``keep_table``: the shipped table's
     columns stay beside the fitted ones (one block, normalised as a whole); ``cross_fit=False``: the
-    training rows from the deployed block instead (fitted on them: too good, see the module docstring).
+    training rows from the deployed block instead (fitted on them: too good, see the module docstring);
+    ``taught``: the comments ``T`` belongs to (``taught_rows``; default: all), the only ones fitted on.
 
     >>> rng = np.random.default_rng(0)
     >>> base = WordVectorBlock().fit(table=_demo_table())
@@ -85,13 +102,18 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
     mean = T.mean(axis=0)
     _, _, Vt = np.linalg.svd(T - mean, full_matrices=False)
     target = (T - mean) @ Vt[:dims].T
-    K = (bag.B @ bag.B.T).toarray()
+    taught = np.arange(len(docs)) if taught is None else np.asarray(taught)
+    Bt = bag.B[taught]
+    K = (Bt @ Bt.T).toarray()
     lam = ridge * float(np.mean(np.diag(K)))
+    position = np.full(len(docs), -1)
+    position[taught] = np.arange(len(taught))
     rows = np.zeros((len(docs), target.shape[1]), dtype=np.float32)
     for train_idx, test_idx in folds if cross_fit else ():
-        V = _solve(bag, base, K, target, np.asarray(train_idx), lam)
+        fold = position[np.asarray(train_idx)]
+        V = _solve(bag, base, Bt, K, target, fold[fold >= 0], lam)
         rows[test_idx] = bag.B[test_idx] @ V
-    V = _solve(bag, base, K, target, np.arange(len(docs)), lam)
+    V = _solve(bag, base, Bt, K, target, np.arange(len(taught)), lam)
     if not cross_fit:
         rows = np.asarray(bag.B @ V, dtype=np.float32)
     if keep_table:
@@ -105,7 +127,7 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
     return block, _unit(rows, weight)
 
 
-def _solve(bag: _Bag, base: WordVectorBlock, K: np.ndarray, target: np.ndarray, idx: np.ndarray,
+def _solve(bag: _Bag, base: WordVectorBlock, Bt, K: np.ndarray, target: np.ndarray, idx: np.ndarray,
            lam: float) -> np.ndarray:
     """Word vectors: the shipped table mapped into the target space (least squares over the
     comments ``idx``), plus the ridge correction that brings those comments' means to their targets
@@ -113,7 +135,7 @@ def _solve(bag: _Bag, base: WordVectorBlock, K: np.ndarray, target: np.ndarray, 
     words)."""
     from scipy.linalg import cho_factor, cho_solve
 
-    B = bag.B[idx]
+    B = Bt[idx]
     W0 = base._vectors32.astype(np.float64)
     X = B[:, : bag.n_table] @ W0
     A = np.linalg.solve(X.T @ X + np.eye(X.shape[1]) * 1e-3 * len(idx), X.T @ target[idx])

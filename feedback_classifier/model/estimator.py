@@ -361,15 +361,17 @@ class FeedbackClassifier(_Decoding, _Explaining, BaseEstimator):
     def _fit_teacher_block(self, texts, docs, groups) -> np.ndarray:
         """Replace the word-table block by one fitted to the teacher's vectors of ``texts``
         (``adapted_table.py``); the training rows, cross-fitted over the calibration folds."""
-        from feedback_classifier.model.adapted_table import fit_adapted
+        from feedback_classifier.model.adapted_table import fit_adapted, taught_rows
         from feedback_classifier.model.teacher import TEACHERS, teacher_vectors
 
         if self.teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS} or None, got {self.teacher!r}.")
-        T = teacher_vectors(texts)
+        taught = taught_rows(len(texts))
+        T = teacher_vectors([texts[i] for i in taught])
         self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
                                         dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors,
-                                        keep_table=self.teacher_keep_table, cross_fit=self.teacher_cross_fit)
+                                        keep_table=self.teacher_keep_table, cross_fit=self.teacher_cross_fit,
+                                        taught=taught)
         return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):
