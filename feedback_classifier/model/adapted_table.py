@@ -127,6 +127,21 @@ def fit_adapted(base: WordVectorBlock, docs, T: np.ndarray, folds, *, dims: int 
     return block, _unit(rows, weight)
 
 
+
+def fit_teacher_block(clf, texts, docs, folds) -> tuple[WordVectorBlock, np.ndarray]:
+    """``(block, training rows)``: the word-table block of the classifier ``clf`` (its
+    ``dense_``) refitted to its ``teacher``'s vectors of ``texts``, with ``clf``'s
+    ``teacher_*`` settings; the training rows cross-fitted over ``folds``."""
+    from feedback_classifier.model.teacher import TEACHERS, teacher_vectors
+
+    if clf.teacher not in TEACHERS:
+        raise ValueError(f"teacher must be one of {TEACHERS} or None, got {clf.teacher!r}.")
+    taught = taught_rows(len(texts))
+    T = teacher_vectors([texts[i] for i in taught])
+    return fit_adapted(clf.dense_, docs, T, folds, dims=clf.teacher_dims, ridge=clf.teacher_ridge,
+                       weight=clf.word_vectors, keep_table=clf.teacher_keep_table,
+                       cross_fit=clf.teacher_cross_fit, taught=taught)
+
 def _solve(bag: _Bag, base: WordVectorBlock, Bt, K: np.ndarray, target: np.ndarray, idx: np.ndarray,
            lam: float) -> np.ndarray:
     """Word vectors: the shipped table mapped into the target space (least squares over the

@@ -369,7 +369,10 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
             block = WordVectorBlock(self.word_vectors, self.word_vectors_pool, self.word_vectors_induce)
             self.dense_ = block.fit(docs)
         if self.dense_ is not None and self.teacher is not None:
-            Xf = sp.hstack([Xf, sp.csr_matrix(self._fit_teacher_block(texts, docs, groups))], format="csr")
+            from feedback_classifier.model.adapted_table import fit_teacher_block
+
+            self.dense_, rows = fit_teacher_block(self, texts, docs, self._folds(len(texts), groups))
+            Xf = sp.hstack([Xf, sp.csr_matrix(rows)], format="csr")
         elif self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
         # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
@@ -379,22 +382,6 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         if self.embedder_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self._embed(texts))], format="csr")
         return Xf
-
-    def _fit_teacher_block(self, texts, docs, groups) -> np.ndarray:
-        """Replace the word-table block by one fitted to the teacher's vectors of ``texts``
-        (``adapted_table.py``); the training rows, cross-fitted over the calibration folds."""
-        from feedback_classifier.model.adapted_table import fit_adapted, taught_rows
-        from feedback_classifier.model.teacher import TEACHERS, teacher_vectors
-
-        if self.teacher not in TEACHERS:
-            raise ValueError(f"teacher must be one of {TEACHERS} or None, got {self.teacher!r}.")
-        taught = taught_rows(len(texts))
-        T = teacher_vectors([texts[i] for i in taught])
-        self.dense_, rows = fit_adapted(self.dense_, docs, T, self._folds(len(texts), groups),
-                                        dims=self.teacher_dims, ridge=self.teacher_ridge, weight=self.word_vectors,
-                                        keep_table=self.teacher_keep_table, cross_fit=self.teacher_cross_fit,
-                                        taught=taught)
-        return rows
 
     def _fit_base_models(self, Xf: sp.csr_matrix, Y: np.ndarray, groups):
         """``(W, b, oof)``: the deployed base models' weights and intercepts, and the
