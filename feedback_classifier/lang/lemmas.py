@@ -88,7 +88,11 @@ def _ru_lemma(word: str) -> str:
     >>> _ru_lemma("курьеры"), _ru_lemma("стали")
     ('курьер', 'стать')
     """
-    return _most_likely_normal_form(_morph(), word).replace("ё", "е")
+    try:
+        lemma = _most_likely_normal_form(_morph(), word)
+    except ValueError:  # pymorphy3 asks unicodedata.name() of each letter; some have none
+        lemma = word  # ("а-𗀀": Tangut in Python 3.11), and one odd comment must not stop a file
+    return lemma.replace("ё", "е")
 
 
 def _most_likely_normal_form(morph, word: str) -> str:
