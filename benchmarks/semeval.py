@@ -153,15 +153,19 @@ def held_out_protocol(lang, taxonomy, params, repeats, folds):
     return row
 
 
-def bootstrap_sd(gold, pred, groups, n=200):
-    """sd of micro-F1 (x100) over ``n`` resamples of whole reviews (sentences of one review move together)."""
+def review_resamples(groups, n=200):
+    """Row indices of ``n`` bootstrap resamples of whole reviews (a review's sentences move together)."""
     rng = np.random.default_rng(0)
     reviews = np.unique(groups)
     rows_of = {r: np.flatnonzero(groups == r) for r in reviews}
-    boot = []
     for _ in range(n):
-        rows = np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
-        boot.append(100 * evaluate_predictions([gold[i] for i in rows], [pred[i] for i in rows]).path_micro_f1)
+        yield np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
+
+
+def bootstrap_sd(gold, pred, groups, n=200):
+    """sd of micro-F1 (x100) over ``n`` resamples of whole reviews (sentences of one review move together)."""
+    boot = [100 * evaluate_predictions([gold[i] for i in rows], [pred[i] for i in rows]).path_micro_f1
+            for rows in review_resamples(groups, n)]
     return float(np.std(boot, ddof=1))
 
 

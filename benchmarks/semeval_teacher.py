@@ -27,19 +27,15 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
-from semeval import load, official_test  # noqa: E402
+from semeval import load, official_test, review_resamples  # noqa: E402
 from semeval_data import split_held_out  # noqa: E402
 
 
 def paired(gold, preds, groups, n=200):
     """micro-F1 (x100) of each prediction list, and the difference's bootstrap sd over reviews."""
     scores = [100 * evaluate_predictions(gold, p).path_micro_f1 for p in preds]
-    rng = np.random.default_rng(0)
-    reviews = np.unique(groups)
-    rows_of = {r: np.flatnonzero(groups == r) for r in reviews}
     diffs = []
-    for _ in range(n):
-        rows = np.concatenate([rows_of[r] for r in rng.choice(reviews, len(reviews))])
+    for rows in review_resamples(groups, n):
         g = [gold[i] for i in rows]
         a, b = ([p[i] for i in rows] for p in preds)
         diffs.append(100 * (evaluate_predictions(g, b).path_micro_f1 - evaluate_predictions(g, a).path_micro_f1))
