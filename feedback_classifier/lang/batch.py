@@ -267,7 +267,8 @@ class BatchAnalyzer:
         self._c_entries.extend(flat)
         return ids
 
-    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
+    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None,
+                words: list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
         ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of some
@@ -275,19 +276,26 @@ class BatchAnalyzer:
         edge (the caller makes sure); such a text is normalised piece by piece (and the text
         between them) where that provably gives its normalised text's words (see
         :func:`_piecewise`), and ``pieces`` of the result tells each piece's words, so that the
-        pieces' own analyses come from this one (:meth:`parts_of`).
+        pieces' own analyses come from this one (:meth:`parts_of`). ``words`` (optional, with
+        ``pieces``): per text, the pieces' ``(first, end)`` runs of the raw text's
+        whitespace-separated words (``SegmentBatch.piece_words``); where normalising keeps those
+        words one to one (the common case), the text is then normalised whole, not piece by piece.
 
         >>> b = BatchAnalyzer(TextAnalyzer())
         >>> a = b.analyse(["Late again. Ok. Rude staff", "Late again; rude"], pieces=[[(0, 11), (16, 26)], None])
         >>> a.pieces[0].tolist(), a.pieces[1].tolist()
         ([[0, 2], [3, 5]], [2, 0])
+        >>> text = "Late again. Ok. Rude staff"
+        >>> b.analyse([text], pieces=[[(0, 11), (16, 26)]], words=[[(0, 2), (3, 5)]]).pieces[0].tolist()
+        [[0, 2], [3, 5]]
         """
         if lang is not None:
             check_lang(lang)
         with self._lock:  # the tables grow as new words come (threads may share an analyzer)
-            return self._analyse(texts, lang or self.lang, pieces)
+            return self._analyse(texts, lang or self.lang, pieces, words)
 
-    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None) -> Analysed:
+    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None,
+                 words: list | None = None) -> Analysed:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
@@ -295,7 +303,7 @@ class BatchAnalyzer:
         if pieces is None or lang != self.lang:  # parts are analysed in the default language
             splits = [premask(t).split() for t in texts]
         else:
-            splits, rel, counts = _split_pieces(texts, pieces)
+            splits, rel, counts = _split_pieces(texts, pieces, words)
         chunks = list(itertools.chain.from_iterable(splits))
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
@@ -430,11 +438,20 @@ def _piecewise(text: str) -> bool:
     return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
-def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
+def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) -> tuple[list, list, list]:
     """Each text's words after ``premask``, the given pieces' word offsets (relative to the
     text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
     splits, rel, counts = [], [], []
-    for text, spans in zip(texts, pieces):
+    extend = rel.extend
+    for text, spans, runs in zip(texts, pieces, piece_words or itertools.repeat(None)):
+        if runs is not None and spans is not None:
+            plain = _plain(text)
+            if plain is not None:  # its words are the raw text's, one to one: runs are theirs
+                splits.append(plain.split())
+                for run in runs:
+                    extend(run)
+                counts.append(len(runs))
+                continue
         words = None if spans is None else _piece_words(text, spans)
         if words is None:
             splits.append(premask(text).split())
@@ -449,6 +466,25 @@ def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
         splits.append(flat)
         counts.append(len(spans))
     return splits, rel, counts
+
+
+def _plain(text: str) -> str | None:
+    """``premask(text)`` when it only maps characters one to one (case, "ё", the backtick),
+    so that its whitespace is the text's and its words are the text's words one to one; else None.
+
+    >>> _plain("Ёлки, НЕТ"), _plain("DON`T"), _plain("Call 8 800"), _plain("ok :)")
+    ('елки, нет', "don't", None, None)
+    """
+    if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
+        return None  # premask may translate, fold or drop characters (see _piecewise)
+    s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
+    s = s.lower()
+    if "ё" in s:
+        s = s.replace("ё", "е")
+    if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
+            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s)) or _DIGIT_RE.search(s)):
+        return None  # a mask may replace, split or join words
+    return s
 
 
 def _piece_words(text: str, spans: list) -> list | None:
