@@ -21,6 +21,7 @@ HARD = [
     "a № 5 b. c d e", "Foo\u00a0bar. Baz qux\u3000quux", "Late!!  Rude staff;  bad food\n\nno refund ever",
     "x \u0301y z. a b c", "don`t go. it’s bad ok", "not. good at all", "İstanbul trip. Was FINE", "12.5 kg. 3,000 rub ok",
     "site.com. is down again. ok fine", "a:) b. c ;) d", "wasn't\ngood, but fine really", "x\u200b1 2. 3\u200b4 56 7",
+    "Came at 3pm. Left 5min later", "x1y2z. a 1.2. b 3,4,5", "ok 12. fine 7 days. 10/10 would (2) go", "а1б 2. в3 г",
 ]
 SEPS = [". ", "! ", "\n", "? ", ".  ", " \n ", ".\r\n", "; ", ", but "]
 
@@ -204,13 +205,14 @@ def test_piecewise_analysis_real_sentences_joined():
 @given(st.text(alphabet=st.sampled_from(list("aB нЕтNOT,.!?;:)( 'ёЁΣİ-_5٣１²…’`@+=́ 　👍\n\r\t")) |
                st.characters(), max_size=60))
 @example("Ёлки, DON`T go")
+@example("at 3pm, 1.2.3x 4")
 def test_plain_is_premask(text):
     from feedback_classifier.lang.batch import _plain
-    from feedback_classifier.lang.normalization import premask
+    from feedback_classifier.lang.normalization import _NUM_RE, premask
 
     plain = _plain(text)
-    if plain is not None:  # premask itself, its words the text's one to one
-        assert plain == premask(text) and len(plain.split()) == len(text.split())
+    if plain is not None:  # premask but the number mask, its words the text's one to one
+        assert _NUM_RE.sub(" _num_ ", plain) == premask(text)
         assert [len(w) for w in plain.split()] == [len(w) for w in text.split()]
 
 

@@ -14,6 +14,7 @@ batch's flat arrays (cumulative maxima of negator and scope-ending positions).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import threading
@@ -446,7 +447,10 @@ def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) ->
     for text, spans, runs in zip(texts, pieces, piece_words or itertools.repeat(None)):
         if runs is not None and spans is not None:
             plain = _plain(text)
-            if plain is not None:  # its words are the raw text's, one to one: runs are theirs
+            if plain is not None:  # its words are the raw text's (but for numbers' own): runs are theirs
+                if _DIGIT_RE.search(plain):
+                    runs = _past_numbers(plain, spans, runs)
+                    plain = _NUM_RE.sub(" _num_ ", plain)
                 splits.append(plain.split())
                 for run in runs:
                     extend(run)
@@ -469,11 +473,12 @@ def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) ->
 
 
 def _plain(text: str) -> str | None:
-    """``premask(text)`` when it only maps characters one to one (case, "ё", the backtick),
-    so that its whitespace is the text's and its words are the text's words one to one; else None.
+    """``premask(text)`` but the number mask when premask otherwise only maps characters one
+    to one (case, "ё", the backtick), so that its whitespace is the text's and its words are the
+    text's words one to one; else None (then also when a phone number may be masked).
 
-    >>> _plain("Ёлки, НЕТ"), _plain("DON`T"), _plain("Call 8 800"), _plain("ok :)")
-    ('елки, нет', "don't", None, None)
+    >>> _plain("Ёлки, НЕТ"), _plain("DON`T"), _plain("At 3pm"), _plain("Call 8 800 555"), _plain("ok :)")
+    ('елки, нет', "don't", 'at 3pm', None, None)
     """
     if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
         return None  # premask may translate, fold or drop characters (see _piecewise)
@@ -482,9 +487,32 @@ def _plain(text: str) -> str | None:
     if "ё" in s:
         s = s.replace("ё", "е")
     if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
-            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s)) or _DIGIT_RE.search(s)):
+            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))
+            or (_DIGIT_RE.search(s) and _PHONE_HINT_RE.search(s))):
         return None  # a mask may replace, split or join words
     return s
+
+
+def _past_numbers(s: str, spans: list, runs: list) -> list:
+    """The word ``runs`` of pieces ``spans`` of ``s`` once numbers are masked: a number glued
+    to other characters of its word splits it ("3pm" -> "_num_ pm": one more word per side;
+    numbers hold no whitespace, so two in a word have characters between them).
+
+    >>> _past_numbers("at 3pm ok. x 12.5kg", [(0, 10), (11, 19)], [(0, 3), (3, 5)])
+    [(0, 4), (4, 7)]
+    """
+    ends, added, n = [], [], len(s)
+    for m in _NUM_RE.finditer(s):
+        a, b = m.span()
+        more = (a > 0 and not s[a - 1].isspace()) + (b < n and not s[b].isspace())
+        if more:
+            ends.append(b)
+            added.append(more)
+    if not ends:
+        return runs
+    before = [0, *itertools.accumulate(added)]  # words added by the numbers ending up to a cut
+    return [(f + before[bisect.bisect_right(ends, a)], e + before[bisect.bisect_right(ends, b)])
+            for (a, b), (f, e) in zip(spans, runs)]
 
 
 def _piece_words(text: str, spans: list) -> list | None:
