@@ -443,7 +443,7 @@ def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) ->
     """Each text's words after ``premask``, the given pieces' word offsets (relative to the
     text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
     splits, rel, counts = [], [], []
-    extend = rel.extend
+    extend, chain = rel.extend, itertools.chain
     for text, spans, runs in zip(texts, pieces, piece_words or itertools.repeat(None)):
         if runs is not None and spans is not None:
             plain = _plain(text)
@@ -452,8 +452,7 @@ def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) ->
                     runs = _past_numbers(plain, spans, runs)
                     plain = _NUM_RE.sub(" _num_ ", plain)
                 splits.append(plain.split())
-                for run in runs:
-                    extend(run)
+                extend(chain(*runs))
                 counts.append(len(runs))
                 continue
         words = None if spans is None else _piece_words(text, spans)
