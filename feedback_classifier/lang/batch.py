@@ -14,7 +14,6 @@ batch's flat arrays (cumulative maxima of negator and scope-ending positions).
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import threading
@@ -268,8 +267,7 @@ class BatchAnalyzer:
         self._c_entries.extend(flat)
         return ids
 
-    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None,
-                words: list | None = None) -> Analysed:
+    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
         ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of some
@@ -277,26 +275,19 @@ class BatchAnalyzer:
         edge (the caller makes sure); such a text is normalised piece by piece (and the text
         between them) where that provably gives its normalised text's words (see
         :func:`_piecewise`), and ``pieces`` of the result tells each piece's words, so that the
-        pieces' own analyses come from this one (:meth:`parts_of`). ``words`` (optional, with
-        ``pieces``): per text, the pieces' ``(first, end)`` runs of the raw text's
-        whitespace-separated words (``SegmentBatch.piece_words``); where normalising keeps those
-        words one to one (the common case), the text is then normalised whole, not piece by piece.
+        pieces' own analyses come from this one (:meth:`parts_of`).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
         >>> a = b.analyse(["Late again. Ok. Rude staff", "Late again; rude"], pieces=[[(0, 11), (16, 26)], None])
         >>> a.pieces[0].tolist(), a.pieces[1].tolist()
         ([[0, 2], [3, 5]], [2, 0])
-        >>> text = "Late again. Ok. Rude staff"
-        >>> b.analyse([text], pieces=[[(0, 11), (16, 26)]], words=[[(0, 2), (3, 5)]]).pieces[0].tolist()
-        [[0, 2], [3, 5]]
         """
         if lang is not None:
             check_lang(lang)
         with self._lock:  # the tables grow as new words come (threads may share an analyzer)
-            return self._analyse(texts, lang or self.lang, pieces, words)
+            return self._analyse(texts, lang or self.lang, pieces)
 
-    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None,
-                 words: list | None = None) -> Analysed:
+    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None) -> Analysed:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
@@ -304,7 +295,7 @@ class BatchAnalyzer:
         if pieces is None or lang != self.lang:  # parts are analysed in the default language
             splits = [premask(t).split() for t in texts]
         else:
-            splits, rel, counts = _split_pieces(texts, pieces, words)
+            splits, rel, counts = _split_pieces(texts, pieces)
         chunks = list(itertools.chain.from_iterable(splits))
         chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
         cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
@@ -439,22 +430,11 @@ def _piecewise(text: str) -> bool:
     return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
-def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) -> tuple[list, list, list]:
+def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
     """Each text's words after ``premask``, the given pieces' word offsets (relative to the
     text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
     splits, rel, counts = [], [], []
-    extend, chain = rel.extend, itertools.chain
-    for text, spans, runs in zip(texts, pieces, piece_words or itertools.repeat(None)):
-        if runs is not None and spans is not None:
-            plain = _plain(text)
-            if plain is not None:  # its words are the raw text's (but for numbers' own): runs are theirs
-                if _DIGIT_RE.search(plain):
-                    runs = _past_numbers(plain, spans, runs)
-                    plain = _NUM_RE.sub(" _num_ ", plain)
-                splits.append(plain.split())
-                extend(chain(*runs))
-                counts.append(len(runs))
-                continue
+    for text, spans in zip(texts, pieces):
         words = None if spans is None else _piece_words(text, spans)
         if words is None:
             splits.append(premask(text).split())
@@ -469,49 +449,6 @@ def _split_pieces(texts: list, pieces: list, piece_words: list | None = None) ->
         splits.append(flat)
         counts.append(len(spans))
     return splits, rel, counts
-
-
-def _plain(text: str) -> str | None:
-    """``premask(text)`` but the number mask when premask otherwise only maps characters one
-    to one (case, "ё", the backtick), so that its whitespace is the text's and its words are the
-    text's words one to one; else None (then also when a phone number may be masked).
-
-    >>> _plain("Ёлки, НЕТ"), _plain("DON`T"), _plain("At 3pm"), _plain("Call 8 800 555"), _plain("ok :)")
-    ('елки, нет', "don't", 'at 3pm', None, None)
-    """
-    if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
-        return None  # premask may translate, fold or drop characters (see _piecewise)
-    s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
-    s = s.lower()
-    if "ё" in s:
-        s = s.replace("ё", "е")
-    if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
-            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))
-            or (_DIGIT_RE.search(s) and _PHONE_HINT_RE.search(s))):
-        return None  # a mask may replace, split or join words
-    return s
-
-
-def _past_numbers(s: str, spans: list, runs: list) -> list:
-    """The word ``runs`` of pieces ``spans`` of ``s`` once numbers are masked: a number glued
-    to other characters of its word splits it ("3pm" -> "_num_ pm": one more word per side;
-    numbers hold no whitespace, so two in a word have characters between them).
-
-    >>> _past_numbers("at 3pm ok. x 12.5kg", [(0, 10), (11, 19)], [(0, 3), (3, 5)])
-    [(0, 4), (4, 7)]
-    """
-    ends, added, n = [], [], len(s)
-    for m in _NUM_RE.finditer(s):
-        a, b = m.span()
-        more = (a > 0 and not s[a - 1].isspace()) + (b < n and not s[b].isspace())
-        if more:
-            ends.append(b)
-            added.append(more)
-    if not ends:
-        return runs
-    before = [0, *itertools.accumulate(added)]  # words added by the numbers ending up to a cut
-    return [(f + before[bisect.bisect_right(ends, a)], e + before[bisect.bisect_right(ends, b)])
-            for (a, b), (f, e) in zip(spans, runs)]
 
 
 def _piece_words(text: str, spans: list) -> list | None:

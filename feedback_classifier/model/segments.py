@@ -87,13 +87,10 @@ class SegmentBatch:
     """The parts of a batch of comments as arrays (:func:`segment_batch`): ``counts[i]`` parts of
     comment ``i`` (0: one part), the parts comment after comment as ``spans`` (offsets in their
     comment, before stripping) and ``keep`` (which piece of the split each is), and ``spaced[i]``:
-    every separator of comment ``i`` is whitespace; ``words``: each part's ``(first, end)`` run of
-    its comment's whitespace-separated words (rows as ``spans``). A part's text is cut only when read."""
+    every separator of comment ``i`` is whitespace. A part's text is cut only when read."""
 
-    def __init__(self, texts: list, counts: np.ndarray, spans: np.ndarray, keep: np.ndarray, spaced: np.ndarray,
-                 words: np.ndarray):
+    def __init__(self, texts: list, counts: np.ndarray, spans: np.ndarray, keep: np.ndarray, spaced: np.ndarray):
         self.texts, self.counts, self.spans, self.keep, self.spaced = texts, counts, spans, keep, spaced
-        self.words = words
         self.firsts = np.cumsum(counts) - counts  # each comment's first row of ``spans``
 
     def parts(self, i: int) -> list[str]:
@@ -113,23 +110,10 @@ class SegmentBatch:
     def pieces(self) -> list:
         """Per comment, the offsets of its parts when it has several and every separator is
         whitespace (``BatchAnalyzer.analyse(pieces=...)`` then analyses it piece by piece), else None."""
-        return self._per_comment(self.spans)
-
-    def piece_words(self) -> list:
-        """As :meth:`pieces`, the parts' runs of their comment's whitespace-separated words
-        (``BatchAnalyzer.analyse(words=...)``: where normalising keeps the words one to one,
-        the comment is analysed whole and these tell the parts' words).
-
-        >>> segment_batch(["Late again.  Rude  staff here", "Late; rude staff"]).piece_words()
-        [[[0, 2], [2, 5]], None]
-        """
-        return self._per_comment(self.words)
-
-    def _per_comment(self, rows: np.ndarray) -> list:
         out: list = [None] * len(self.counts)
-        rows = rows.tolist()
+        spans = self.spans.tolist()
         for i, a, c in zip(*self._multi(self.spaced)):
-            out[i] = rows[a : a + c]
+            out[i] = spans[a : a + c]
         return out
 
     def _multi(self, mask=None):
@@ -240,8 +224,7 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     spaced = np.ones(n, dtype=bool)
     if not len(found):
         none = np.zeros(0, dtype=np.int64)
-        empty = np.zeros((0, 2), dtype=np.int64)
-        return SegmentBatch(texts, np.zeros(n, dtype=np.int64), empty, none, spaced, empty)
+        return SegmentBatch(texts, np.zeros(n, dtype=np.int64), np.zeros((0, 2), dtype=np.int64), none, spaced)
     ms, me = found[0::2], found[1::2]
     owner, pa, pb, pown = _pieces(ms, me, starts, starts + lens)
     space = (cls & _SPACE).astype(bool)
@@ -263,12 +246,7 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     first_piece = np.zeros(n, dtype=np.int64)
     first_piece[pown[piece_first]] = piece_first
     spans = np.stack([pa[at] - starts[own], pb[at] - starts[own]], axis=1)
-    # each part's run of its comment's whitespace-separated words: words starting before its
-    # start / end (after a space, or at the comment's first character)
-    edge, home = np.stack([pa[at], pb[at]], axis=1), starts[own][:, None]
-    lead = (edge > home) & ~space[np.minimum(home, len(space) - 1)]
-    words = np.searchsorted(after_space, edge) - np.searchsorted(after_space, home) + lead
-    return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced, words)
+    return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced)
 
 
 def _pieces(ms: np.ndarray, me: np.ndarray, starts: np.ndarray, ends: np.ndarray):
