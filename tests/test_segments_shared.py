@@ -176,24 +176,25 @@ def _shared_texts() -> list[str]:
     return list(dict.fromkeys(t for t in texts if isinstance(t, str)))
 
 
+def _joined_each_separator(texts: list[str], seed: int, fewest: int, per_separator: int) -> list[str]:
+    """Comments of ``fewest``-3 random ``texts`` joined by each separator, as exports hold them."""
+    rng = np.random.default_rng(seed)
+    pool = np.array(texts, dtype=object)
+    return [sep.join(pool[rng.integers(0, len(pool), rng.integers(fewest, 4))])
+            for sep in SEPS + [" "] for _ in range(per_separator)]
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
 def test_batch_split_real_sentences_joined():
     # SemEval-2016 en + ru and Banking77 sentences, alone and joined 1-3 per comment as in exports
     texts = _shared_texts()
-    rng = np.random.default_rng(3)
-    pool = np.array(texts, dtype=object)
-    joined = [sep.join(pool[rng.integers(0, len(pool), rng.integers(1, 4))]) for sep in SEPS + [" "] for _ in range(800)]
-    _check_batch_split(texts + joined)
+    _check_batch_split(texts + _joined_each_separator(texts, seed=3, fewest=1, per_separator=800))
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
 def test_piecewise_analysis_real_sentences_joined():
     # as test_batch_split_real_sentences_joined: each part's run of its comment's analysis is its own
-    texts = _shared_texts()
-    rng = np.random.default_rng(4)
-    pool = np.array(texts, dtype=object)
-    joined = [sep.join(pool[rng.integers(0, len(pool), rng.integers(2, 4))]) for sep in SEPS + [" "] for _ in range(300)]
-    assert _check_analysis(joined) > 2000
+    assert _check_analysis(_joined_each_separator(_shared_texts(), seed=4, fewest=2, per_separator=300)) > 2000
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
