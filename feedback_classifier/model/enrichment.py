@@ -174,7 +174,12 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     proba, fired, explained, analysed = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
     u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
-    pattern_of_unique, cat_lookup, parent_lookup = _category_strings(model, fired, opts.lang)
+    # Many comments share the same category pattern: its labels, strings and sentiment pairs
+    # are worked out once per distinct 0/1 row, for the category columns and the tones alike.
+    patterns, pattern_of_unique = _unique_rows(fired)
+    classes = list(model.classes_)
+    pattern_labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
+    cat_lookup, parent_lookup = _category_strings(model, patterns, pattern_labels, opts.lang)
     # Row -> pattern index, with one extra "empty" pattern (the last) for non-comments.
     row_pattern = np.full(n, len(cat_lookup) - 1, dtype=np.int64)
     row_pattern[is_comment] = pattern_of_unique[codes]
@@ -182,7 +187,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     confidence[is_comment] = np.round(u_conf[codes], _DECIMALS)
     review = np.zeros(n, dtype=bool)
     review[is_comment] = u_review[codes]
-    tones = _tones(model, uniques, fired, opts, analysed) if opts.sentiment else None
+    tones = _tones(model, uniques, pattern_labels, pattern_of_unique, opts, analysed) if opts.sentiment else None
 
     columns: dict[str, Any] = {
         # each distinct string converted once, then spread (per row: ~0.6 us a column)
@@ -253,21 +258,18 @@ def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, mar
     return confidence, barely | ~any_fired
 
 
-def _category_strings(model: Any, fired: np.ndarray, lang: str):
-    """``(pattern of each distinct comment, categories per pattern, parents per pattern)``;
-    both lookups end with an empty string, the pattern of rows without a comment."""
-    # Many comments share the same category pattern: format each distinct 0/1 row once.
+def _category_strings(model: Any, patterns: np.ndarray, pattern_labels: list, lang: str):
+    """``(categories per pattern, parents per pattern)`` of the distinct 0/1 rows ``patterns``
+    (``pattern_labels``: their labels, parents dropped under a child); both lookups end with an
+    empty string, the pattern of rows without a comment."""
     classes = list(model.classes_)
     parents_idx = _parent_indices(classes)
-    patterns, pattern_of_unique = _unique_rows(fired)
     cat_strings, parent_strings = [], []
-    for pattern in patterns:
-        on = np.flatnonzero(pattern)
-        cat_strings.append(_format(model.taxonomy_, _collapse([classes[j] for j in on]), lang))
-        parents = sorted({parents_idx[j] for j in on})
+    for pattern, labels in zip(patterns, pattern_labels):
+        cat_strings.append(_format(model.taxonomy_, labels, lang))
+        parents = sorted({parents_idx[j] for j in np.flatnonzero(pattern)})
         parent_strings.append(_format(model.taxonomy_, [classes[p] for p in parents], lang))
-    cat_lookup = np.array(cat_strings + [""], dtype=object)
-    return pattern_of_unique, cat_lookup, np.array(parent_strings + [""], dtype=object)
+    return np.array(cat_strings + [""], dtype=object), np.array(parent_strings + [""], dtype=object)
 
 
 def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool = False, analysed=None):
@@ -398,16 +400,13 @@ def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=
     return strings, row_unique
 
 
-def _tones(model, uniques: list[str], fired: np.ndarray, opts: _Options, analysed=None):
-    """Sentiment of the distinct comments' predicted categories (in the order of ``categories``);
-    ``analysed``: the classifier's batch analyses of the comments (``lang.batch.Analysed``, in
-    order), when at hand."""
+def _tones(model, uniques: list[str], pattern_labels: list, pattern_of: np.ndarray, opts: _Options, analysed=None):
+    """Sentiment of the distinct comments' predicted categories (in the order of ``categories``):
+    comment ``i``'s are ``pattern_labels[pattern_of[i]]``; ``analysed``: the classifier's batch
+    analyses of the comments (``lang.batch.Analysed``, in order), when at hand."""
     from feedback_classifier.model.tones import pattern_tones, sentiment_model_of
 
-    classes = list(model.classes_)
-    patterns, pattern_of = _unique_rows(fired)  # once per category pattern, not per comment
-    per_pattern = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
-    return pattern_tones(sentiment_model_of(model), model.taxonomy_, uniques, per_pattern, pattern_of,
+    return pattern_tones(sentiment_model_of(model), model.taxonomy_, uniques, pattern_labels, pattern_of,
                          lang=opts.lang, explain=opts.explain, batches=analysed)
 
 
