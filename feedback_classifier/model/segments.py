@@ -112,16 +112,10 @@ class SegmentBatch:
         whitespace (``BatchAnalyzer.analyse(pieces=...)`` then analyses it piece by piece), else None."""
         out: list = [None] * len(self.counts)
         spans = self.spans.tolist()
-        for i, a, c in zip(*self._multi(self.spaced)):
+        idx = np.flatnonzero((self.counts > 0) & self.spaced)
+        for i, a, c in zip(idx.tolist(), self.firsts[idx].tolist(), self.counts[idx].tolist()):
             out[i] = spans[a : a + c]
         return out
-
-    def _multi(self, mask=None):
-        """``(comments, their first row, their count)`` as lists, for comments of several parts
-        (and ``mask``)."""
-        on = self.counts > 0 if mask is None else (self.counts > 0) & mask
-        idx = np.flatnonzero(on)
-        return idx.tolist(), self.firsts[idx].tolist(), self.counts[idx].tolist()
 
     def all_parts(self) -> _PartTexts:
         """Every part's text, comment after comment (cut when read)."""
@@ -174,19 +168,12 @@ def _class_table() -> np.ndarray:
     return _CLASSES
 
 
-def _space_table() -> np.ndarray:
-    """Per code point below ``_WIDE`` (and one more, False, for all above): ``str.isspace``,
-    what ``str.split`` and ``str.strip`` split and strip at."""
-    return (_class_table() & _SPACE).astype(bool)
-
-
-def _separators(joined: str, cls: np.ndarray) -> np.ndarray:
+def _separators(joined: str, cls: np.ndarray, space: np.ndarray) -> np.ndarray:
     """``[start, end, start, end, ...]`` of the matches of ``_SPLIT_RE`` in ``joined``, as
     ``finditer`` finds them: the regex is tried only where one can start (a space after a
     sentence end, a ``;`` or line break, a comma or dash before a space), left to right, never
     inside the previous match. Whether it matches at a position depends on the text alone, so
-    this skips only positions where the scan would find nothing."""
-    space = (cls & _SPACE).astype(bool)
+    this skips only positions where the scan would find nothing. ``space``: ``cls & _SPACE``."""
     can = (cls & _LINE).astype(bool)
     can[1:] |= space[1:] & (cls[:-1] & _END).astype(bool)
     can[:-1] |= (cls[:-1] & _DASH).astype(bool) & space[1:]
@@ -220,14 +207,14 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     joined = _JOIN.join(usable)
     cls = _class_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
                                     _WIDE)]
-    found = _separators(joined, cls)
+    space = (cls & _SPACE).astype(bool)  # str.isspace: where str.split and str.strip cut
+    found = _separators(joined, cls, space)
     spaced = np.ones(n, dtype=bool)
     if not len(found):
         none = np.zeros(0, dtype=np.int64)
         return SegmentBatch(texts, np.zeros(n, dtype=np.int64), np.zeros((0, 2), dtype=np.int64), none, spaced)
     ms, me = found[0::2], found[1::2]
     owner, pa, pb, pown = _pieces(ms, me, starts, starts + lens)
-    space = (cls & _SPACE).astype(bool)
     # words of piece [a, b): one starting at a (no space there), and those starting after a space inside it
     after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
     nonempty = pb > pa
