@@ -1,12 +1,16 @@
-"""Junk answers: keyboard mashes ("asdf", "фыва", "qwerty"), digits or punctuation only.
+"""Junk answers (keyboard mashes, digits or punctuation only) and answers that state no opinion.
 
-They are not feedback a human needs to read as a misclassification, so the router lists
-them apart from the review queue (they would otherwise sit among the model's real misses).
+Junk is not feedback a human needs to read as a misclassification, so the router lists
+it apart from the review queue (it would otherwise sit among the model's real misses).
+No-opinion answers ("n/a", "nothing to add", "нечего сказать", "-") are neutral, whatever
+the sentiment model makes of their words (``model/tones.py``).
 """
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
@@ -49,3 +53,63 @@ def is_junk(text: object) -> bool:
         return False
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
     return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
+
+
+# Answers that state no opinion, both languages (one per line: the list is data, not code).
+NO_OPINION_FILE = Path(__file__).resolve().parents[1] / "data" / "no_opinion_answers.csv"
+# Answers longer than this are never looked up: the longest listed answer is well under it.
+_LONGEST = 48
+# Punctuation, dashes and quotes an answer is compared without; brackets stay (")))", ":(" are tone).
+_FILLER_MARKS = re.compile(r"[\s.,;:!?…\-–—_*'\"«»“”„`]+")
+_ALNUM = re.compile(r"[^\W_]+(?: [^\W_]+)*", re.UNICODE)
+_answers: frozenset | None = None
+
+
+def answer_key(text: str) -> str:
+    """The form two spellings of one short answer share: case, "ё", punctuation, dashes and
+    spacing folded away.
+
+    >>> answer_key("  No  comment!! "), answer_key("Без комментариев..."), answer_key("Всё."), answer_key("—")
+    ('no comment', 'без комментариев', 'все', '')
+    """
+    return _FILLER_MARKS.sub(" ", text.casefold().replace("ё", "е")).strip()
+
+
+def no_opinion_answers() -> frozenset:
+    """The keys (``answer_key``) of the listed no-opinion answers (``data/no_opinion_answers.csv``).
+
+    >>> {"n/a", "нечего сказать", "ok"} <= no_opinion_answers()
+    True
+    """
+    global _answers
+    if _answers is None:
+        with NO_OPINION_FILE.open(encoding="utf-8", newline="") as f:
+            _answers = frozenset(answer_key(row["answer"]) for row in csv.DictReader(f))
+    return _answers
+
+
+def is_no_opinion(text: object) -> bool:
+    """Whether an answer states no opinion: a listed filler answer in any spelling
+    (``answer_key``), punctuation only, or a keyboard mash or number (``is_junk``). Emoji and
+    emoticons carry tone, so an answer with them is never one; nor is a blank one (no answer).
+
+    >>> [is_no_opinion(t) for t in ("N/A", "Nothing to add.", "нечего сказать!", "-", "asdf", "42")]
+    [True, True, True, True, True, True]
+    >>> [is_no_opinion(t) for t in ("👍", ":(", ")))", "all good", "всё ок", "no, the courier was late", "")]
+    [False, False, False, False, False, False, False]
+    """
+    if not isinstance(text, str) or len(text) > _LONGEST:
+        return False
+    key = answer_key(text)
+    if not key:
+        return bool(text.strip())
+    return key in no_opinion_answers() or (_ALNUM.fullmatch(key) is not None and is_junk(key))
+
+
+def no_opinion_mask(texts: list) -> "list[bool]":
+    """``is_no_opinion`` of each text (what ``enrich`` asks of a chunk's distinct comments).
+
+    >>> no_opinion_mask(["ok", "Great service", "Н/Д"])
+    [True, False, True]
+    """
+    return [len(t) <= _LONGEST and is_no_opinion(t) if isinstance(t, str) else False for t in texts]

@@ -74,10 +74,10 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> from feedback_classifier.model.default_sentiment import default_sentiment_model
-    >>> t = pattern_tones(default_sentiment_model(), load_taxonomy("cx-default"), ["Slow delivery", "great", "love it"],
+    >>> t = pattern_tones(default_sentiment_model(), load_taxonomy("cx-default"), ["Slow delivery", "great", "N/A"],
     ...                   [[("delivery", "delivery_time")], []], np.array([0, 1, 1]))
     >>> t.cells, t.overall
-    (['Delivery and logistics > Delivery time=negative', '', ''], ['negative', 'positive', 'positive'])
+    (['Delivery and logistics > Delivery time=negative', '', ''], ['negative', 'positive', 'neutral'])
     """
     # a comment without labels is judged whole (None)
     asked = [list(labs) if len(labs) else [None] for labs in patterns]
@@ -93,9 +93,29 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
     else:
         docs, owner = sentiment._analyse_distinct(uniques)
         codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner)
+    quiet = _no_opinion(uniques, sizes)
+    if quiet is not None:
+        codes = np.where(quiet, _NEUTRAL, codes)
     cells, overall = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
     cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, cues)
+
+
+_NEUTRAL = 1  # ``sentiment.POLARITIES.index("neutral")``
+
+
+def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
+    """Per pair, whether its comment states no opinion (``lang.junk.is_no_opinion``: "n/a",
+    "nothing", "-", "нечего сказать"), or None when no comment does. The sentiment model never
+    learned that such answers are neutral ("ok", "нет" read as complaints); a rule on the
+    text holds whatever model and analysis path scored them, and costs no accuracy on
+    comments that do state an opinion (benchmarks/no_opinion.py)."""
+    from feedback_classifier.lang.junk import no_opinion_mask
+
+    quiet = np.fromiter(no_opinion_mask(uniques), dtype=bool, count=len(uniques))
+    if not quiet.any():
+        return None
+    return np.repeat(quiet, sizes)
 
 
 # Comments per batch analysis when the comments come as texts (bounds the flat arrays' memory).
