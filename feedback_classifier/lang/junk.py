@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
@@ -62,7 +63,30 @@ _LONGEST = 48
 # Punctuation, dashes and quotes an answer is compared without; brackets stay (")))", ":(" are tone).
 _FILLER_MARKS = re.compile(r"[\s.,;:!?…\-–—_*'\"«»“”„`]+")
 _ALNUM = re.compile(r"[^\W_]+(?: [^\W_]+)*", re.UNICODE)
-_answers: frozenset | None = None
+_lists: "NoOpinionAnswers | None" = None
+
+
+class NoOpinionAnswers(NamedTuple):
+    """The listed no-opinion answers (``answer_key`` of each); the words an answer may be
+    made of (those of the answers marked ``combine``: "nothing else to add" is listed answers'
+    words in another order; "ok" is not combined: "all ok" is mild praise, "not ok" a
+    complaint); and of these the ones one of them must hold, the one-word answers ("nothing",
+    "нет": "thank you" alone is no such answer)."""
+
+    answers: frozenset
+    words: frozenset
+    core: frozenset
+
+    @classmethod
+    def of(cls, rows) -> "NoOpinionAnswers":
+        """The lists from ``(answer, combine)`` rows.
+
+        >>> NoOpinionAnswers.of([("Nothing to add", True), ("OK", False)]).answers == {"nothing to add", "ok"}
+        True
+        """
+        keyed = [(answer_key(answer), combine) for answer, combine in rows]
+        return cls(frozenset(key for key, _ in keyed), frozenset(w for key, combine in keyed if combine for w in key.split()),
+                   frozenset(key for key, combine in keyed if combine and key and " " not in key))
 
 
 def answer_key(text: str) -> str:
@@ -75,35 +99,43 @@ def answer_key(text: str) -> str:
     return _FILLER_MARKS.sub(" ", text.casefold().replace("ё", "е")).strip()
 
 
-def no_opinion_answers() -> frozenset:
-    """The keys (``answer_key``) of the listed no-opinion answers (``data/no_opinion_answers.csv``).
+def no_opinion_answers() -> NoOpinionAnswers:
+    """The listed no-opinion answers of both languages (``data/no_opinion_answers.csv``).
 
-    >>> {"n/a", "нечего сказать", "ok"} <= no_opinion_answers()
-    True
+    >>> lists = no_opinion_answers()
+    >>> {"n/a", "нечего сказать", "ok"} <= lists.answers, "nothing" in lists.words, "ok" in lists.words
+    (True, True, False)
+    >>> sorted(lists.core)[:4]
+    ['idk', 'n/a', 'na', 'nada']
     """
-    global _answers
-    if _answers is None:
+    global _lists
+    if _lists is None:
         with NO_OPINION_FILE.open(encoding="utf-8", newline="") as f:
-            _answers = frozenset(answer_key(row["answer"]) for row in csv.DictReader(f))
-    return _answers
+            _lists = NoOpinionAnswers.of((row["answer"], row["combine"] == "yes") for row in csv.DictReader(f))
+    return _lists
 
 
 def is_no_opinion(text: object) -> bool:
     """Whether an answer states no opinion: a listed filler answer in any spelling
-    (``answer_key``), punctuation only, or a keyboard mash or number (``is_junk``). Emoji and
+    (``answer_key``) or words of listed answers only ("nothing else to add", "нечего
+    добавить, спасибо"), punctuation only, or a keyboard mash or number (``is_junk``). Emoji and
     emoticons carry tone, so an answer with them is never one; nor is a blank one (no answer).
 
-    >>> [is_no_opinion(t) for t in ("N/A", "Nothing to add.", "нечего сказать!", "-", "asdf", "42")]
+    >>> [is_no_opinion(t) for t in ("N/A", "Nothing else to add.", "нечего сказать!", "-", "asdf", "42")]
     [True, True, True, True, True, True]
-    >>> [is_no_opinion(t) for t in ("👍", ":(", ")))", "all good", "всё ок", "no, the courier was late", "")]
-    [False, False, False, False, False, False, False]
+    >>> [is_no_opinion(t) for t in ("👍", ":(", ")))", "all good", "всё ок", "not ok", "Thanks!", "no, it was late", "")]
+    [False, False, False, False, False, False, False, False, False]
     """
     if not isinstance(text, str) or len(text) > _LONGEST:
         return False
     key = answer_key(text)
     if not key:
         return bool(text.strip())
-    return key in no_opinion_answers() or (_ALNUM.fullmatch(key) is not None and is_junk(key))
+    lists = no_opinion_answers()
+    words = key.split()
+    if key in lists.answers or (all(w in lists.words for w in words) and any(w in lists.core for w in words)):
+        return True
+    return _ALNUM.fullmatch(key) is not None and is_junk(key)
 
 
 def no_opinion_mask(texts: list) -> "list[bool]":
