@@ -6,11 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
 from feedback_classifier.lang.batch import BatchAnalyzer
-from feedback_classifier.lang.junk import NO_OPINION_FILE, answer_key, is_no_opinion, no_opinion_answers
+from feedback_classifier.lang.junk import (
+    NO_OPINION_FILE,
+    answer_key,
+    is_no_opinion,
+    no_opinion_answers,
+    no_opinion_mask,
+)
 from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
 from feedback_classifier.model.default_sentiment import default_sentiment_model
 from feedback_classifier.model.sentiment import POLARITIES, overall_polarity
@@ -48,6 +56,25 @@ def test_the_list_is_data_in_both_languages_without_duplicate_spellings():
     keys = [answer_key(a) for a in table["answer"] if answer_key(a)]
     assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
     assert "ok" not in no_opinion_answers().words  # "all ok" is mild praise, "not ok" a complaint
+
+
+PIECES = ["no", "No", "nothing", "NOTHING", "ok", "not", "to", "add", "нет", "Нет", "ничего", "всё", "все", "н/д",
+          "n/a", "qwerty", "фыва", "asdf", "ggggg", "10", "0", "great", "плохо", "👍", ":(", ")))", "-", "—", ".", "...",
+          ",", "!", "?", " ", "  ", "\n", "'", "Ё", "ё", "İ", "ß", "_", "/", "don't", "спасибо", "thanks"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map(" ".join)
+                | st.lists(st.sampled_from(PIECES), max_size=8).map("".join) | st.text(max_size=20), max_size=20))
+def test_the_fast_mask_equals_the_rule_one_answer_at_a_time(texts):
+    assert no_opinion_mask(texts) == [is_no_opinion(t) for t in texts]
+
+
+def test_the_fast_mask_equals_the_rule_on_real_comments():
+    survey = pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str, keep_default_na=False)["comment"].tolist()
+    texts = survey + FILLERS + OPINIONS + [t.upper() for t in FILLERS] + [t + "!!" for t in survey[:300]]
+    mask = no_opinion_mask(texts)
+    assert mask == [is_no_opinion(t) for t in texts] and 50 < sum(mask) < len(texts) / 5
 
 
 @pytest.fixture(scope="module")
