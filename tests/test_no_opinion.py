@@ -56,6 +56,7 @@ def test_the_list_is_data_in_both_languages_without_duplicate_spellings():
     keys = [answer_key(a) for a in table["answer"] if answer_key(a)]
     assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
     assert "ok" not in no_opinion_answers().words  # "all ok" is mild praise, "not ok" a complaint
+    assert [a for a in table["answer"] if not is_no_opinion(a)] == []
 
 
 PIECES = ["no", "No", "nothing", "NOTHING", "ok", "not", "to", "add", "нет", "Нет", "ничего", "всё", "все", "н/д",
