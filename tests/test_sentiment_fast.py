@@ -161,16 +161,19 @@ def test_character_ngrams_one_word_at_a_time_give_the_same_scores(bundled):
 
 
 def _naive_tones(model, taxonomy, texts, labels):
-    """``category_sentiment`` and ``sentiment`` spelled out pair by pair (``predict``)."""
+    """``category_sentiment`` and ``sentiment`` spelled out pair by pair (``predict``; an answer
+    that states no opinion, such as "Nothing to report.", neutral: ``lang.junk.is_no_opinion``)."""
+    from feedback_classifier.lang.junk import is_no_opinion
     from feedback_classifier.model.sentiment import overall_polarity
 
     cells, overall = [], []
     for text, labs in zip(texts, labels):
+        quiet = is_no_opinion(text)
         if not labs:
             cells.append("")
-            overall.append(model.predict([text], [None])[0])
+            overall.append("neutral" if quiet else model.predict([text], [None])[0])
             continue
-        pols = model.predict([text] * len(labs), labs)
+        pols = ["neutral"] * len(labs) if quiet else model.predict([text] * len(labs), labs)
         cells.append("; ".join(f"{taxonomy.display_name(lab, 'en')}={p}" for lab, p in zip(labs, pols)))
         overall.append(overall_polarity(pols))
     return cells, overall
