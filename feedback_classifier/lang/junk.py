@@ -65,7 +65,7 @@ _LONGEST = 40
 _MARKS = ".,;:!?…-–—_*'\"«»“”„`"
 _FILLER_MARKS = re.compile(r"[\s" + re.escape(_MARKS) + "]+")
 _ALNUM = re.compile(r"[^\W_]+(?: [^\W_]+)*", re.UNICODE)
-_lists: "NoOpinionAnswers | None" = None
+_lists: NoOpinionAnswers | None = None
 
 
 class NoOpinionAnswers(NamedTuple):
@@ -81,7 +81,7 @@ class NoOpinionAnswers(NamedTuple):
     starts: frozenset  # the first two words of every answer of two words or more
 
     @classmethod
-    def of(cls, rows) -> "NoOpinionAnswers":
+    def of(cls, rows) -> NoOpinionAnswers:
         """The lists from ``(answer, combine)`` rows.
 
         >>> NoOpinionAnswers.of([("Nothing to add", True), ("OK", False)]).answers == {"nothing to add", "ok"}
@@ -146,7 +146,7 @@ def is_no_opinion(text: object) -> bool:
     return _ALNUM.fullmatch(key) is not None and is_junk(key)
 
 
-def no_opinion_mask(texts: list) -> "list[bool]":
+def no_opinion_mask(texts: list) -> list[bool]:
     """``is_no_opinion`` of each text (what ``enrich`` asks of a chunk's distinct comments).
 
     >>> no_opinion_mask(["ok", "Great service", "Н/Д", "qwerty", "Nothing, thanks"])
