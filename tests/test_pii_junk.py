@@ -137,6 +137,17 @@ def test_junk_answers_get_no_category_from_the_default_model():
     assert len(out) == len(frame)
 
 
+def test_filler_answers_get_no_category_from_the_default_model():
+    # "Nothing to report" had been tagged support contact, "Ничего сказать не могу" account and login
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    texts = ["Nothing to report.", "Ничего сказать не могу", "нет", "n/a", "No complaints about the courier"]
+    out = enrich(pd.DataFrame({"c": texts}), default_model(), "c")
+    assert out["categories"].tolist()[:4] == [""] * 4
+    assert "Delivery" in out["categories"].iloc[4]  # not a listed answer: a topic is named
+
+
 def _first_is_junk(text) -> bool:
     """``is_junk`` as first written (a generator of casefolded words, rows scanned per word)."""
     import re
