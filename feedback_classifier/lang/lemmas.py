@@ -160,6 +160,7 @@ def _dictionary_parses(unit, words: _FastWords, lower: str, substitutes) -> list
 
 _WORDS: dict = {}
 _MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
+_MAX_MEMO = 200_000  # payload lists kept per node (cleared when full)
 
 
 def _fast_words(unit) -> _FastWords | None:
@@ -189,6 +190,14 @@ class _FastWords:
         if not (isinstance(self.units, array.array) and isinstance(self.guide, array.array) and len(self.guide)):
             raise TypeError("not a dawg_python layout")
         self.separator, self.struct = words._payload_separator, words._struct
+        # a followed byte (never 0 in UTF-8) could reach the root only if the root's label were
+        # it: dawg_python stops a walk there (index 0), the inlined runs would go on
+        if self.units[0] & _LABEL:
+            raise ValueError("a root unit with a label")
+        # the payloads under a node, per node index: a DAWG shares a suffix's node (the payload
+        # list of all the forms of a paradigm's cell is one node), the walk is a pure function
+        self._memo: dict[int, list] = {}
+        self._replaceable: dict = {}  # id(replaces) -> (replaces, its characters as str)
 
     def _follow(self, data: bytes, index: int) -> int | None:
         units = self.units
@@ -201,26 +210,45 @@ class _FastWords:
 
     def similar_items(self, key: str, replaces: dict) -> list:
         """``RecordDAWG.similar_items(key, replaces)``."""
-        return self._similar("", key, 0, replaces)
+        found = self._replaceable.get(id(replaces))
+        if found is None or found[0] is not replaces:
+            found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
+        chars = found[1]
+        return self._similar("", key, 0, replaces, [i for i, ch in enumerate(key) if ch in chars])
 
-    def _similar(self, prefix: str, key: str, index: int, replaces: dict) -> list:
+    def _similar(self, prefix: str, key: str, index: int, replaces: dict, at: list) -> list:
+        """dawg_python's walk: the characters between two replaceable ones (``at``: their
+        positions in ``key``) followed as one byte string, each replaceable one tried with its
+        replacements first (a branch), then as itself. A character whose walk ends at the root
+        (index 0) stops it, as in dawg_python; that cannot happen inside a run (``__init__``)."""
         found: list = []
+        units = self.units
         start = pos = len(prefix)
-        while pos < len(key):
-            step = key[pos].encode("utf8")
-            if step in replaces:
-                for b_char, u_char in replaces[step]:
-                    other = self._follow(b_char, index)
-                    if other:
-                        found += self._similar(prefix + key[start:pos] + u_char, key, other, replaces)
+        for nxt in [i for i in at if i >= pos] + [len(key)]:
+            for label in key[pos:nxt].encode("utf8"):
+                base = units[index]
+                index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+                if units[index] & _LABEL != label:
+                    return found
+            if nxt == len(key):
+                break
+            step = key[nxt].encode("utf8")
+            for b_char, u_char in replaces[step]:
+                other = self._follow(b_char, index)
+                if other:
+                    found += self._similar(prefix + key[start:nxt] + u_char, key, other, replaces, at)
             index = self._follow(step, index)
             if not index:
-                break
-            pos += 1
-        else:
-            index = self._follow(self.separator, index)
-            if index:
-                found.insert(0, (prefix + key[start:], self._values(index)))
+                return found
+            pos = nxt + 1
+        index = self._follow(self.separator, index)
+        if index:
+            values = self._memo.get(index)
+            if values is None:
+                if len(self._memo) >= _MAX_MEMO:
+                    self._memo.clear()
+                values = self._memo[index] = self._values(index)
+            found.insert(0, (prefix + key[start:], values))
         return found
 
     @staticmethod
