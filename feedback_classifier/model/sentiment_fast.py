@@ -316,9 +316,13 @@ def _mapped(table: Column, keys: np.ndarray, new_ids) -> np.ndarray:
     out = table.data[keys]
     new = np.flatnonzero(out < 0)
     if len(new):
-        # every occurrence of a new key is among ``new``: its first one there is its first in keys
-        fresh, first = np.unique(keys[new], return_index=True)
-        table.data[fresh] = new_ids(fresh.tolist(), new[first].tolist())
+        # every occurrence of a new key is among ``new``; the keys are dense ids (the table is
+        # as long as the largest), so each one's first position is a scatter, not a sort
+        fresh_keys = keys[new]
+        first = np.full(int(fresh_keys.max()) + 1, len(keys), dtype=np.int64)
+        np.minimum.at(first, fresh_keys, new)
+        fresh = np.flatnonzero(first < len(keys))  # ascending, as np.unique gives them
+        table.data[fresh] = new_ids(fresh.tolist(), first[fresh].tolist())
         out = table.data[keys]
     return out
 
