@@ -77,8 +77,25 @@ def _morph():
     if _MORPH is None:
         import pymorphy3
 
-        _MORPH = pymorphy3.MorphAnalyzer()
+        morph = pymorphy3.MorphAnalyzer()
+        _read_dawgs_fast(morph)
+        _MORPH = morph
     return _MORPH
+
+
+def _read_dawgs_fast(morph) -> None:
+    """Give this analyzer's word DAWG and suffix-prediction DAWGs the inlined reader's
+    ``similar_items`` (:class:`_FastWords`: dawg_python's walk, the same items in the same order).
+    The dictionary look-up below calls it directly; pymorphy3's other units call it too: a word
+    the dictionary does not hold (a typo, a rare name) is guessed by stripping prefixes and
+    looking the rest up, and by its ending in the prediction DAWGs, a dozen look-ups or more.
+    The objects are this process's own analyzer's (pymorphy3 loads a dictionary per analyzer)."""
+    dictionary = getattr(morph, "dictionary", None)
+    dawgs = [getattr(dictionary, "words", None)] + list(getattr(dictionary, "prediction_suffixes_dawgs", None) or [])
+    for dawg in dawgs:
+        fast = _fast_dawg(dawg)
+        if fast is not None:
+            dawg.similar_items = fast.similar_items
 
 
 @lru_cache(maxsize=100_000)
@@ -166,15 +183,20 @@ _MAX_MEMO = 200_000  # payload lists kept per node (cleared when full)
 def _fast_words(unit) -> _FastWords | None:
     """The :class:`_FastWords` of a ``DictionaryAnalyzer``'s words, None when their layout is
     not dawg_python's (the C ``dawg`` extension, another version: pymorphy3's own calls then)."""
-    words = getattr(getattr(unit, "dict", None), "words", None)
-    found = _WORDS.get(id(words), False)
-    if found is False:
+    return _fast_dawg(getattr(getattr(unit, "dict", None), "words", None))
+
+
+def _fast_dawg(dawg) -> _FastWords | None:
+    """The :class:`_FastWords` reader of a dawg_python ``RecordDAWG``, None for another layout."""
+    found = _WORDS.get(id(dawg))
+    if found is None or found[0] is not dawg:
         try:
-            found = _FastWords(words)
+            fast = _FastWords(dawg)
         except (AttributeError, TypeError, ValueError):  # pragma: no cover - another layout
-            found = None
-        _WORDS[id(words)] = found  # the dictionary lives as long as the process's analyzer
-    return found
+            fast = None
+        # the DAWG is kept with its reader: it lives as long as the process's analyzer anyway
+        found = _WORDS[id(dawg)] = (dawg, fast)
+    return found[1]
 
 
 class _FastWords:
@@ -214,7 +236,8 @@ class _FastWords:
         if found is None or found[0] is not replaces:
             found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
         chars = found[1]
-        return self._similar("", key, 0, replaces, [i for i, ch in enumerate(key) if ch in chars])
+        at = [i for i, ch in enumerate(key) if ch in chars] if any(ch in key for ch in chars) else []
+        return self._similar("", key, 0, replaces, at)
 
     def _similar(self, prefix: str, key: str, index: int, replaces: dict, at: list) -> list:
         """dawg_python's walk: the characters between two replaceable ones (``at``: their
@@ -224,7 +247,7 @@ class _FastWords:
         found: list = []
         units = self.units
         start = pos = len(prefix)
-        for nxt in [i for i in at if i >= pos] + [len(key)]:
+        for nxt in [i for i in at if i >= pos] + [len(key)] if at else (len(key),):
             for label in key[pos:nxt].encode("utf8"):
                 base = units[index]
                 index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
