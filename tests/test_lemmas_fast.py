@@ -125,10 +125,14 @@ def test_unknown_words_guessed_as_pymorphy3_guesses():
     _check_words(typos)
 
 
+def test_fast_dawg_reader_nul_and_replaceable_letters():
+    _check_words(["а\x00", "\x00", "е\x00е", "ее", "ёе", "еж", "ещё", "еще", "елка", "ёлка", "а-е"])
+
+
 def test_suffix_prediction_dawgs_read_as_dawg_python_reads_them():
     morph, plain = lemmas._morph(), _plain_morph()
     ends = sorted({w[-k:] for w in _survey_words()[::3] + _typos(_survey_words(), 600) for k in range(1, 6)})
-    ends += ["е", "ее", "ё", "ёе", "x", "-", ""]
+    ends += ["е", "ее", "ё", "ёе", "x", "-", "", "\x00", "е\x00"]
     for mine, theirs in zip(morph.dictionary.prediction_suffixes_dawgs, plain.dictionary.prediction_suffixes_dawgs,
                             strict=True):
         for end in ends:

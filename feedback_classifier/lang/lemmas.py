@@ -212,8 +212,8 @@ class _FastWords:
         if not (isinstance(self.units, array.array) and isinstance(self.guide, array.array) and len(self.guide)):
             raise TypeError("not a dawg_python layout")
         self.separator, self.struct = words._payload_separator, words._struct
-        # a followed byte (never 0 in UTF-8) could reach the root only if the root's label were
-        # it: dawg_python stops a walk there (index 0), the inlined runs would go on
+        # a followed byte could reach the root only if it were the root's label: dawg_python
+        # stops a walk there (index 0); the inlined runs of nonzero bytes would go on
         if self.units[0] & _LABEL:
             raise ValueError("a root unit with a label")
         # the payloads under a node, per node index: a DAWG shares a suffix's node (the payload
@@ -236,14 +236,17 @@ class _FastWords:
         if found is None or found[0] is not replaces:
             found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
         chars = found[1]
-        at = [i for i, ch in enumerate(key) if ch in chars] if any(ch in key for ch in chars) else []
+        # NUL is the one character whose byte (0) may lead to the root: it is followed alone
+        at = ([i for i, ch in enumerate(key) if ch in chars or ch == "\x00"]
+              if "\x00" in key or any(ch in key for ch in chars) else [])
         return self._similar("", key, 0, replaces, at)
 
     def _similar(self, prefix: str, key: str, index: int, replaces: dict, at: list) -> list:
         """dawg_python's walk: the characters between two replaceable ones (``at``: their
-        positions in ``key``) followed as one byte string, each replaceable one tried with its
-        replacements first (a branch), then as itself. A character whose walk ends at the root
-        (index 0) stops it, as in dawg_python; that cannot happen inside a run (``__init__``)."""
+        positions in ``key``, and those of NULs) followed as one byte string, each replaceable
+        one tried with its replacements first (a branch), then as itself. A character whose walk
+        ends at the root (index 0) stops it, as in dawg_python; inside a run that cannot happen
+        (a nonzero byte never matches the root's label, ``__init__``)."""
         found: list = []
         units = self.units
         start = pos = len(prefix)
@@ -256,7 +259,7 @@ class _FastWords:
             if nxt == len(key):
                 break
             step = key[nxt].encode("utf8")
-            for b_char, u_char in replaces[step]:
+            for b_char, u_char in replaces.get(step, ()):
                 other = self._follow(b_char, index)
                 if other:
                     found += self._similar(prefix + key[start:nxt] + u_char, key, other, replaces, at)
