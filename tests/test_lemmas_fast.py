@@ -36,15 +36,31 @@ def test_most_likely_normal_form_is_parse_first():
 SHARED_RU = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2016" / "restaurants_ru_train.csv"
 
 
+_PLAIN = []
+
+
+def _plain_morph():
+    """A pymorphy3 analyzer of its own (pymorphy3 loads a dictionary per analyzer), whose DAWGs
+    keep dawg_python's own ``similar_items``: the reference for the fast readers."""
+    if not _PLAIN:
+        import pymorphy3
+
+        _PLAIN.append(pymorphy3.MorphAnalyzer())
+    assert "similar_items" not in vars(_PLAIN[0].dictionary.words)
+    return _PLAIN[0]
+
+
 def _check_words(words):
-    morph = lemmas._morph()
+    morph, plain = lemmas._morph(), _plain_morph()
     fast = lemmas._fast_words(morph._units[0][0])
     assert fast is not None  # dawg_python's layout: the inlined reader runs
+    words_dawg = plain.dictionary.words
     for w in words:
-        assert fast.similar_items(w, morph.char_substitutes) == morph.dictionary.words.similar_items(
-            w, morph.char_substitutes), w
+        for _ in range(2):  # the second time from the payloads memoised per node
+            assert fast.similar_items(w, morph.char_substitutes) == type(words_dawg).similar_items(
+                words_dawg, w, plain.char_substitutes), w
         try:
-            expected = morph.parse(w)[0].normal_form
+            expected = plain.parse(w)[0].normal_form
         except ValueError:  # pymorphy3's own failure on a letter without a Unicode name
             with pytest.raises(ValueError):
                 lemmas._most_likely_normal_form(morph, w)
@@ -71,3 +87,54 @@ def test_fast_dawg_reader_random(word):
 def test_a_letter_without_a_unicode_name_does_not_stop_lemmatising():
     # pymorphy3 raised ValueError from unicodedata.name() here, and classify stopped on the file
     assert lemmas._ru_lemma("а-\U00017000") == "а-\U00017000"
+
+
+def test_the_process_analyzer_reads_its_dawgs_fast():
+    morph = lemmas._morph()
+    dawgs = [morph.dictionary.words] + list(morph.dictionary.prediction_suffixes_dawgs)
+    assert len(dawgs) > 1
+    for dawg in dawgs:
+        assert isinstance(vars(dawg)["similar_items"].__self__, lemmas._FastWords)
+
+
+def _typos(words, n=3000):
+    """Misspelt forms (one letter replaced, dropped or doubled) the dictionary mostly lacks:
+    pymorphy3 then guesses through its prefix and suffix-prediction units."""
+    import random
+
+    rng = random.Random(7)
+    letters = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    out = set()
+    for w in words:
+        if len(w) > 3 and len(out) < n:
+            i = rng.randrange(len(w))
+            out.add(rng.choice((w[:i] + rng.choice(letters) + w[i + 1:], w[:i] + w[i + 1:], w[:i] + w[i] + w[i:])))
+    return sorted(out)
+
+
+def _survey_words():
+    texts = pd.read_csv(EXAMPLE_SURVEY_FILE)["comment"].dropna().tolist()
+    if SHARED_RU.is_file():
+        texts += pd.read_csv(SHARED_RU)["text"].dropna().tolist()
+    return sorted({w for t in texts for w in re.findall(r"[а-яё]+", t.lower())})
+
+
+def test_unknown_words_guessed_as_pymorphy3_guesses():
+    typos = _typos(_survey_words())
+    assert len(typos) > 500
+    _check_words(typos)
+
+
+def test_fast_dawg_reader_nul_and_replaceable_letters():
+    _check_words(["а\x00", "\x00", "е\x00е", "ее", "ёе", "еж", "ещё", "еще", "елка", "ёлка", "а-е"])
+
+
+def test_suffix_prediction_dawgs_read_as_dawg_python_reads_them():
+    morph, plain = lemmas._morph(), _plain_morph()
+    ends = sorted({w[-k:] for w in _survey_words()[::3] + _typos(_survey_words(), 600) for k in range(1, 6)})
+    ends += ["е", "ее", "ё", "ёе", "x", "-", "", "\x00", "е\x00"]
+    for mine, theirs in zip(morph.dictionary.prediction_suffixes_dawgs, plain.dictionary.prediction_suffixes_dawgs,
+                            strict=True):
+        for end in ends:
+            assert mine.similar_items(end, morph.char_substitutes) == type(theirs).similar_items(
+                theirs, end, plain.char_substitutes), end

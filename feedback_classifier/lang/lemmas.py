@@ -77,8 +77,25 @@ def _morph():
     if _MORPH is None:
         import pymorphy3
 
-        _MORPH = pymorphy3.MorphAnalyzer()
+        morph = pymorphy3.MorphAnalyzer()
+        _read_dawgs_fast(morph)
+        _MORPH = morph
     return _MORPH
+
+
+def _read_dawgs_fast(morph) -> None:
+    """Give this analyzer's word DAWG and suffix-prediction DAWGs the inlined reader's
+    ``similar_items`` (:class:`_FastWords`: dawg_python's walk, the same items in the same order).
+    The dictionary look-up below calls it directly; pymorphy3's other units call it too: a word
+    the dictionary does not hold (a typo, a rare name) is guessed by stripping prefixes and
+    looking the rest up, and by its ending in the prediction DAWGs, a dozen look-ups or more.
+    The objects are this process's own analyzer's (pymorphy3 loads a dictionary per analyzer)."""
+    dictionary = getattr(morph, "dictionary", None)
+    dawgs = [getattr(dictionary, "words", None)] + list(getattr(dictionary, "prediction_suffixes_dawgs", None) or [])
+    for dawg in dawgs:
+        fast = _fast_dawg(dawg)
+        if fast is not None:
+            dawg.similar_items = fast.similar_items
 
 
 @lru_cache(maxsize=100_000)
@@ -160,20 +177,26 @@ def _dictionary_parses(unit, words: _FastWords, lower: str, substitutes) -> list
 
 _WORDS: dict = {}
 _MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
+_MAX_MEMO = 200_000  # payload lists kept per node (cleared when full)
 
 
 def _fast_words(unit) -> _FastWords | None:
     """The :class:`_FastWords` of a ``DictionaryAnalyzer``'s words, None when their layout is
     not dawg_python's (the C ``dawg`` extension, another version: pymorphy3's own calls then)."""
-    words = getattr(getattr(unit, "dict", None), "words", None)
-    found = _WORDS.get(id(words), False)
-    if found is False:
+    return _fast_dawg(getattr(getattr(unit, "dict", None), "words", None))
+
+
+def _fast_dawg(dawg) -> _FastWords | None:
+    """The :class:`_FastWords` reader of a dawg_python ``RecordDAWG``, None for another layout."""
+    found = _WORDS.get(id(dawg))
+    if found is None or found[0] is not dawg:
         try:
-            found = _FastWords(words)
+            fast = _FastWords(dawg)
         except (AttributeError, TypeError, ValueError):  # pragma: no cover - another layout
-            found = None
-        _WORDS[id(words)] = found  # the dictionary lives as long as the process's analyzer
-    return found
+            fast = None
+        # the DAWG is kept with its reader: it lives as long as the process's analyzer anyway
+        found = _WORDS[id(dawg)] = (dawg, fast)
+    return found[1]
 
 
 class _FastWords:
@@ -189,6 +212,14 @@ class _FastWords:
         if not (isinstance(self.units, array.array) and isinstance(self.guide, array.array) and len(self.guide)):
             raise TypeError("not a dawg_python layout")
         self.separator, self.struct = words._payload_separator, words._struct
+        # a followed byte could reach the root only if it were the root's label: dawg_python
+        # stops a walk there (index 0); the inlined runs of nonzero bytes would go on
+        if self.units[0] & _LABEL:
+            raise ValueError("a root unit with a label")
+        # the payloads under a node, per node index: a DAWG shares a suffix's node (the payload
+        # list of all the forms of a paradigm's cell is one node), the walk is a pure function
+        self._memo: dict[int, list] = {}
+        self._replaceable: dict = {}  # id(replaces) -> (replaces, its characters as str)
 
     def _follow(self, data: bytes, index: int) -> int | None:
         units = self.units
@@ -201,26 +232,49 @@ class _FastWords:
 
     def similar_items(self, key: str, replaces: dict) -> list:
         """``RecordDAWG.similar_items(key, replaces)``."""
-        return self._similar("", key, 0, replaces)
+        found = self._replaceable.get(id(replaces))
+        if found is None or found[0] is not replaces:
+            found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
+        chars = found[1]
+        # NUL is the one character whose byte (0) may lead to the root: it is followed alone
+        at = ([i for i, ch in enumerate(key) if ch in chars or ch == "\x00"]
+              if "\x00" in key or any(ch in key for ch in chars) else [])
+        return self._similar("", key, 0, replaces, at)
 
-    def _similar(self, prefix: str, key: str, index: int, replaces: dict) -> list:
+    def _similar(self, prefix: str, key: str, index: int, replaces: dict, at: list) -> list:
+        """dawg_python's walk: the characters between two replaceable ones (``at``: their
+        positions in ``key``, and those of NULs) followed as one byte string, each replaceable
+        one tried with its replacements first (a branch), then as itself. A character whose walk
+        ends at the root (index 0) stops it, as in dawg_python; inside a run that cannot happen
+        (a nonzero byte never matches the root's label, ``__init__``)."""
         found: list = []
+        units = self.units
         start = pos = len(prefix)
-        while pos < len(key):
-            step = key[pos].encode("utf8")
-            if step in replaces:
-                for b_char, u_char in replaces[step]:
-                    other = self._follow(b_char, index)
-                    if other:
-                        found += self._similar(prefix + key[start:pos] + u_char, key, other, replaces)
+        for nxt in [i for i in at if i >= pos] + [len(key)] if at else (len(key),):
+            for label in key[pos:nxt].encode("utf8"):
+                base = units[index]
+                index = (index ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+                if units[index] & _LABEL != label:
+                    return found
+            if nxt == len(key):
+                break
+            step = key[nxt].encode("utf8")
+            for b_char, u_char in replaces.get(step, ()):
+                other = self._follow(b_char, index)
+                if other:
+                    found += self._similar(prefix + key[start:nxt] + u_char, key, other, replaces, at)
             index = self._follow(step, index)
             if not index:
-                break
-            pos += 1
-        else:
-            index = self._follow(self.separator, index)
-            if index:
-                found.insert(0, (prefix + key[start:], self._values(index)))
+                return found
+            pos = nxt + 1
+        index = self._follow(self.separator, index)
+        if index:
+            values = self._memo.get(index)
+            if values is None:
+                if len(self._memo) >= _MAX_MEMO:
+                    self._memo.clear()
+                values = self._memo[index] = self._values(index)
+            found.insert(0, (prefix + key[start:], values))
         return found
 
     @staticmethod

@@ -286,9 +286,9 @@ class PairScorer:
             if a.strings is not self._batch_strings:  # another analyzer, or its tables were reset
                 self._batch_strings = a.strings
                 self._token_map, self._chunk_map = Column(np.int64, -1), Column(np.int64, -1)
-            toks.append(_mapped(self._token_map, a.ids, lambda at: self._token_ids([a.strings[i] for i in at])))
-            surfs.append(_mapped(self._chunk_map, a.chunk_ids, lambda at: self._surface_ids(
-                [a.chunks[i] for i in _first_positions(a.chunk_ids, at)])))
+            toks.append(_mapped(self._token_map, a.ids, lambda at, _: self._token_ids([a.strings[i] for i in at])))
+            surfs.append(_mapped(self._chunk_map, a.chunk_ids, lambda _, first: self._surface_ids(
+                [a.chunks[i] for i in first])))
             lengths.append(np.diff(a.starts))
             surf_lengths.append(np.diff(a.chunk_starts))
         n = int(sum(map(len, lengths)))
@@ -303,23 +303,28 @@ def _concat(arrays: list) -> np.ndarray:
 
 
 def _mapped(table: Column, keys: np.ndarray, new_ids) -> np.ndarray:
-    """``table[keys]``, the keys never seen first given ids by ``new_ids(distinct new keys)``."""
+    """``table[keys]``, the keys never seen first given ids by ``new_ids(distinct new keys, the
+    position in keys of each one's first occurrence)``.
+
+    >>> t = Column(np.int64, -1)
+    >>> _mapped(t, np.array([5, 3, 5]), lambda fresh, first: [10 * k + p for k, p in zip(fresh, first)]).tolist()
+    [50, 31, 50]
+    """
     keys = np.asarray(keys, dtype=np.int64)
     if len(keys) and keys.max() >= len(table.data):
         table.put(int(keys.max()), [-1])  # grows, filling with -1
     out = table.data[keys]
-    new = out < 0
-    if new.any():
-        fresh = np.unique(keys[new])
-        table.data[fresh] = new_ids(fresh.tolist())
+    new = np.flatnonzero(out < 0)
+    if len(new):
+        # every occurrence of a new key is among ``new``; the keys are dense ids (the table is
+        # as long as the largest), so each one's first position is a scatter, not a sort
+        fresh_keys = keys[new]
+        first = np.full(int(fresh_keys.max()) + 1, len(keys), dtype=np.int64)
+        np.minimum.at(first, fresh_keys, new)
+        fresh = np.flatnonzero(first < len(keys))  # ascending, as np.unique gives them
+        table.data[fresh] = new_ids(fresh.tolist(), first[fresh].tolist())
         out = table.data[keys]
     return out
-
-
-def _first_positions(keys: np.ndarray, wanted: list) -> list:
-    """For each of ``wanted`` (keys present in ``keys``), the first position holding it."""
-    order = np.argsort(keys, kind="stable")
-    return order[np.searchsorted(keys[order], wanted)].tolist()
 
 
 def _cue_bits(flags: np.ndarray, text_of: np.ndarray, n: int) -> np.ndarray:
