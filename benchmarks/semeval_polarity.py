@@ -53,8 +53,8 @@ from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
 
 TARGETS = {"en": 87.0, "ru": 81.0}
-# (C, char_weight, lexicon_weight) candidates: (1, 0, 0) was the default before the character block,
-# (10, 1, 0) before the lexicon features; (10, 1, 1) is the default now.
+# (C, char_weight, lexicon_weight) candidates: (10, 1, 0) was the default before the lexicon
+# features (and (1, 0, 0) before the character block); (10, 1, 1) is the default now.
 CANDIDATES = ((10.0, 1.0, 0.0), (5.0, 1.0, 1.0), (10.0, 1.0, 1.0), (10.0, 1.0, 2.0))
 
 
@@ -142,7 +142,7 @@ def choose(lang, texts, opinions, groups, dev, args):
               f"paired difference from the first {d.mean():+.2f} (min {d.min():+.2f}, max {d.max():+.2f})",
               flush=True)
         if s.mean() > best_mean:
-            best, best_mean, best_sd = (c, cw), s.mean(), s.std()
+            best, best_mean, best_sd = setting, s.mean(), s.std()
     return best, best_mean, best_sd
 
 
