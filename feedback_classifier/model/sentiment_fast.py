@@ -177,8 +177,8 @@ class PairScorer:
             self.in_cross.put(start, np.zeros(len(words), dtype=bool))
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
         self.flags.put(start, [cue_flags(w) for w in words])
-        lex, prefixes = self.lexicon, self.neg_prefixes
-        self.lean.put(start, [token_polarity(w, lex, prefixes) for w in words] if lex else np.zeros(len(words)))
+        if self.lexicon:  # (read only then)
+            self.lean.put(start, [token_polarity(w, self.lexicon, self.neg_prefixes) for w in words])
         if self.n_fixed is None:  # the model's own words; a word seen later has no column
             self.gcol.put(start, [g.get(w, zero) for w in words])
             self.lcol.put(start, [loc.get(w, zero) for w in words])
