@@ -282,3 +282,15 @@ def test_the_lexicon_lets_words_the_training_data_never_had_decide():
     assert model.predict(*unseen) == ["negative", "positive"]
     off = AspectSentiment(C=10, lexicon_weight=0.0, char_weight=0.0).fit(texts * 2, ["Food"] * 14, pols * 2)
     assert off.predict(*unseen) == ["neutral", "neutral"]
+
+
+def test_evidence_names_the_lexicon_words_of_the_polarity_in_the_category_clauses():
+    texts = ["the soup arrived", "we had soup", "good soup", "nice soup", "bad soup", "poor soup"] * 2
+    pols = ["neutral", "neutral", "positive", "positive", "negative", "negative"] * 2
+    model = AspectSentiment(C=10, lexicon_weight=2.0, char_weight=0.0).fit(texts, ["Food"] * 12, pols)
+    # "awful" and "excellent" were never in training: only the lexicon knows them
+    assert "awful" in model.cues("an awful meal", "Food", "negative")
+    cues = model.cues("the meal was not excellent", "Food", "negative")
+    assert "not excellent" in cues and "excellent" not in cues
+    off = AspectSentiment(C=10, lexicon_weight=0.0, char_weight=0.0).fit(texts, ["Food"] * 12, pols)
+    assert "awful" not in off.cues("an awful meal", "Food", "negative")

@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -429,8 +430,8 @@ class AspectSentiment(Estimator):
 
     def cues(self, text: str, category, polarity: str, top_k: int = 3, *, analysed=None) -> list[str]:
         """The words behind ``polarity`` for ``category`` in ``text``: its strongest local
-        words (negated ones spelled "not good"), then the contrast word, intensifier or
-        emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
+        words (negated ones spelled "not good") and lexicon words of that side, then the contrast
+        word, intensifier or emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
         for ``predict_pairs_analysed``), so a comment with several categories is analysed once.
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
@@ -461,6 +462,9 @@ class AspectSentiment(Estimator):
                 continue
             share[word] += v * weight[j]
         words = [_spell(w) for w, s in share.most_common(top_k) if s > 0]
+        if self.lexicon_ and polarity != "neutral":  # the lexicon's words of that side in the clauses
+            sign, prefixes = 1.0 if polarity == "positive" else -1.0, negation_prefixes()
+            words += [_spell(t) for t in local if token_polarity(t, self.lexicon_, prefixes) == sign][:top_k]
         extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or EMOJI_RE.fullmatch(t)]
         return list(dict.fromkeys(words + extra))
 
@@ -506,14 +510,9 @@ def _stop_words() -> frozenset:
     return stop_words()
 
 
-_GRAM_STOP: frozenset | None = None
-
-
+@lru_cache(maxsize=1)
 def _gram_stop_words() -> frozenset:
-    global _GRAM_STOP
-    if _GRAM_STOP is None:
-        _GRAM_STOP = _stop_words() - CONTRAST_WORDS - {"never", "никогда", "no", "нет", "ни"}
-    return _GRAM_STOP
+    return _stop_words() - CONTRAST_WORDS - {"never", "никогда", "no", "нет", "ни"}
 
 
 def _spell(token: str) -> str:
