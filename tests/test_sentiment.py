@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -257,3 +259,38 @@ def test_predict_pairs_analysed_takes_the_shared_analysis_and_gives_what_predict
     analysed = [analyser.analyze_with_surface(t) for t in texts]
     assert model.predict_pairs_analysed(analysed, cats) == model.predict_pairs(texts, cats)
     assert model.predict_pairs_analysed([], []) == []
+
+
+def test_the_lexicon_features_count_praise_and_complaint_words_per_clause_with_negation_flipped():
+    from feedback_classifier.model.sentiment_lexicon import LEXICON_NAMES
+
+    model = AspectSentiment(C=3, lexicon_weight=1.0).fit(*_opinions(ROWS * 2))
+    feats = model._features(model._analyse("the delivery was not good, but the price is great and fair"), "Price")
+    counts = {name: round(math.expm1(feats.get(name, 0.0)), 9) for name in LEXICON_NAMES}
+    # global: "great", "fair" praise, "not good" a complaint; the price's clause: the praise only
+    assert counts == {"P:g+": 2.0, "P:g-": 1.0, "P:l+": 2.0, "P:l-": 0.0}
+    off = AspectSentiment(C=3, lexicon_weight=0.0).fit(*_opinions(ROWS * 2))
+    assert off.lexicon_ is None and not any(n.startswith("P:") for n in off.vocabulary_)
+
+
+def test_the_lexicon_lets_words_the_training_data_never_had_decide():
+    # opinions that never say "awful" or "excellent": the lexicon knows them, the words alone do not
+    texts = ["the soup arrived", "we had soup", "the waiter came", "good soup", "nice soup", "bad soup", "poor soup"]
+    pols = ["neutral"] * 3 + ["positive"] * 2 + ["negative"] * 2
+    unseen = (["an awful meal", "an excellent meal"], ["Food", "Food"])
+    model = AspectSentiment(C=10, lexicon_weight=2.0, char_weight=0.0).fit(texts * 2, ["Food"] * 14, pols * 2)
+    assert model.predict(*unseen) == ["negative", "positive"]
+    off = AspectSentiment(C=10, lexicon_weight=0.0, char_weight=0.0).fit(texts * 2, ["Food"] * 14, pols * 2)
+    assert off.predict(*unseen) == ["neutral", "neutral"]
+
+
+def test_evidence_names_the_lexicon_words_of_the_polarity_in_the_category_clauses():
+    texts = ["the soup arrived", "we had soup", "good soup", "nice soup", "bad soup", "poor soup"] * 2
+    pols = ["neutral", "neutral", "positive", "positive", "negative", "negative"] * 2
+    model = AspectSentiment(C=10, lexicon_weight=2.0, char_weight=0.0).fit(texts, ["Food"] * 12, pols)
+    # "awful" and "excellent" were never in training: only the lexicon knows them
+    assert "awful" in model.cues("an awful meal", "Food", "negative")
+    cues = model.cues("the meal was not excellent", "Food", "negative")
+    assert "not excellent" in cues and "excellent" not in cues
+    off = AspectSentiment(C=10, lexicon_weight=0.0, char_weight=0.0).fit(texts, ["Food"] * 12, pols)
+    assert "awful" not in off.cues("an awful meal", "Food", "negative")

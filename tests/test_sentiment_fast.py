@@ -77,6 +77,20 @@ def bundled():
 
 
 @pytest.fixture(scope="module")
+def lexical():
+    # the bundled model's data with the lexicon features on (the bundled model itself has them off)
+    from feedback_classifier.model.default_sentiment import SENTIMENT_EXAMPLES_FILE, taxonomy_aspect_words
+    from feedback_classifier.model.sentiment import parse_opinions
+
+    taxonomy = load_taxonomy("cx-default")
+    df = pd.read_csv(SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False)
+    pairs = [(t, lab, pol) for t, cell in zip(df["text"], df["polarities"]) for lab, pol in parse_opinions(taxonomy, cell)]
+    model = AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy), lexicon_weight=1.3).fit(*zip(*pairs))
+    assert model.lexicon_ and any(name.startswith("P:") for name in model.vocabulary_)
+    return model
+
+
+@pytest.fixture(scope="module")
 def plain():
     # a plain analyzer (no surface words): cues from its tokens, the character block from its words
     texts = ["great food, but rude staff!", "the delivery was late", "cheap? yes", "courier polite"] * 3
@@ -86,32 +100,38 @@ def plain():
     return AspectSentiment(analyzer=str.split, C=3, char_weight=0.5, aspect_words=aspect).fit(texts, cats, pols)
 
 
-def test_the_bundled_survey_scores_equal_the_named_features(bundled):
+def test_the_bundled_survey_scores_equal_the_named_features(bundled, lexical):
     texts = list(dict.fromkeys(pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str)["comment"].dropna()))
-    _check(bundled, texts, _categories(len(texts)))
-    _check_batches(bundled, texts, _categories(len(texts), seed=1), size=300)
+    for model in (bundled, lexical):
+        _check(model, texts, _categories(len(texts)))
+        _check_batches(model, texts, _categories(len(texts), seed=1), size=300)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.sampled_from(PIECES), max_size=14).map(" ".join)
                 | st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
                 | st.text(max_size=30), min_size=1, max_size=12))
-def test_generated_comments_score_equal_the_named_features(bundled, plain, texts):
+def test_generated_comments_score_equal_the_named_features(bundled, plain, lexical, texts):
     cats = _categories(len(texts), seed=len(texts))
     _check(bundled, texts, cats)
     _check(plain, texts, cats)
+    _check(lexical, texts, cats)
     _check_batches(bundled, texts, cats)
+    _check_batches(lexical, texts, cats)
 
 
-def test_scores_stay_equal_when_the_word_caches_are_cleared_between_batches(bundled, monkeypatch):
+@pytest.mark.parametrize("which", ["bundled", "lexical"])
+def test_scores_stay_equal_when_the_word_caches_are_cleared_between_batches(which, request, monkeypatch):
+    model = request.getfixturevalue(which)
     monkeypatch.setattr(sentiment_fast, "_MAX_WORDS", 50)
-    scorer = PairScorer(bundled)
-    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok", ""]
+    scorer = PairScorer(model)
+    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok", "",
+             "not good, but the courier was never rude", "не вкусно и не дешево, зато быстро"]
     for batch in (texts, texts[::-1], [t + " again" for t in texts]):
-        _check(bundled, batch, _categories(len(batch), seed=3), scorer)
+        _check(model, batch, _categories(len(batch), seed=3), scorer)
     assert len(scorer.word_ids) < scorer.n_fixed + 50
     for batch in (texts, texts[::-1], [t + " again" for t in texts]):  # and the batch analyses' id maps
-        _check_batches(bundled, batch, _categories(len(batch), seed=4), scorer, size=2)
+        _check_batches(model, batch, _categories(len(batch), seed=4), scorer, size=2)
     assert len(scorer.word_ids) < scorer.n_fixed + 50
 
 
@@ -135,13 +155,15 @@ def test_the_same_category_twice_and_a_comment_without_categories():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared research data not available")
-def test_real_sentences_score_equal_the_named_features(bundled):
+@pytest.mark.parametrize("which", ["bundled", "lexical"])
+def test_real_sentences_score_equal_the_named_features(which, request):
     # SemEval-2016 restaurants (en, ru) and Banking77: ~13,000 sentences nobody here wrote
     texts = []
     for lang in ("en", "ru"):
         texts += pd.read_csv(SHARED / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str)["text"].tolist()
     texts += pd.read_csv(SHARED / "banking77" / "test.csv", dtype=str)["text"].tolist()
     texts = list(dict.fromkeys(t for t in texts if isinstance(t, str)))
+    bundled = request.getfixturevalue(which)
     scorer = PairScorer(bundled)
     for start in range(0, len(texts), 4096):  # batches, as enrich sends them: the caches carry over
         batch = texts[start:start + 4096]

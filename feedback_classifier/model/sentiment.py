@@ -18,7 +18,10 @@ category's own polarity, so the features are, per pair:
   strongest aspect word are its local context (the whole comment when none holds one).
   Whether that clause follows or precedes a contrast word is a feature too;
 * **category-specific**: the local words crossed with the category ("small" is
-  praise for prices, a complaint about portions), and the category itself (its prior).
+  praise for prices, a complaint about portions), and the category itself (its prior);
+* **lexicon** (``lexicon_weight``): counts of the bundled lexicon's praise and complaint
+  words in the whole comment and in the category's clauses, negated words flipped
+  (``sentiment_lexicon.py``): prior knowledge the training opinions need not teach.
 
 Each block has length about its weight (divided by the square root of its number of
 names); one multinomial logistic regression over ``negative``, ``neutral``, ``positive``
@@ -40,6 +43,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,6 +62,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
+from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
 
 POLARITIES = ("negative", "neutral", "positive")
@@ -70,8 +75,6 @@ INTENSIFIERS = frozenset(
 )
 # What a token does to the clauses (cached per distinct token): see ``sentiment_fast.token_kind``.
 _KINDS: dict[str, int] = {}
-_BOUNDARY_CHARS = BOUNDARY_CHARS
-_EMOJI_RE = EMOJI_RE
 
 
 def _kind(tok: str) -> int:
@@ -114,6 +117,8 @@ class AspectSentiment(Estimator):
         Word n-grams (global and local blocks) leave out stop words (not negators, contrast
         words or "never"): with few training comments, "the", "в", "я" otherwise pick up the
         polarity of whichever comments use them more and tilt every comment that has them.
+    lexicon_weight : float
+        Scale of the four lexicon features (0: none; ``sentiment_lexicon.py``).
     aspect_words : dict or None
         ``{category: [word or phrase, ...]}`` known to signal a category (e.g. a taxonomy's
         keywords), added to the aspect words learned from the training comments: with
@@ -130,8 +135,9 @@ class AspectSentiment(Estimator):
 
     def __init__(self, analyzer=None, *, C: float = 10.0, local_weight: float = 1.0, cross_weight: float = 0.5,
                  global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None,
-                 aspect_words: dict | None = None, content_grams: bool = False):
+                 aspect_words: dict | None = None, content_grams: bool = False, lexicon_weight: float = 1.0):
         self.analyzer = analyzer
+        self.lexicon_weight = lexicon_weight
         self.content_grams = content_grams
         self.char_weight = char_weight
         self.C = C
@@ -141,9 +147,10 @@ class AspectSentiment(Estimator):
         self.class_weight = class_weight
         self.aspect_words = aspect_words
 
-    # Model files saved before the character block existed load with it off, as they were fitted.
-    char_weight = 0.0
+    # Model files saved before the character block (the lexicon) existed load with it off, as fitted.
+    char_weight = lexicon_weight = 0.0
     content_grams = False
+    lexicon_ = None
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -185,7 +192,7 @@ class AspectSentiment(Estimator):
         surface = getattr(tokens, "surface", None)
         if surface is None:
             cue_source = tokens
-            surface = [t for t in tokens if t[:1] not in _BOUNDARY_CHARS]
+            surface = [t for t in tokens if t[:1] not in BOUNDARY_CHARS]
         else:
             cue_source = surface
         clauses: list[list[str]] = [[]]
@@ -227,6 +234,7 @@ class AspectSentiment(Estimator):
         self.aspect_words_ = _aspect_words(cache, texts, categories)
         self._add_known_aspect_words()
         self.categories_ = sorted({c for c in categories if c is not None}, key=repr)
+        self.lexicon_ = lexicon_table(self._analyzer()) if self.lexicon_weight > 0 else None
         feats = [self._features(cache[t], c) for t, c in zip(texts, categories)]
         vocab: dict[str, int] = {}
         for f in feats:
@@ -294,6 +302,9 @@ class AspectSentiment(Estimator):
         cat = repr(category)
         _block(out, cat + "|", local + position, self.cross_weight)
         out["c=" + cat] = 1.0
+        if self.lexicon_:
+            lex, prefixes = self.lexicon_, negation_prefixes()
+            lexicon_features(out, tokens, local, lambda t: token_polarity(t, lex, prefixes), self.lexicon_weight)
         return out
 
     def _gram_words(self, tokens: list[str]) -> list[str]:
@@ -419,8 +430,8 @@ class AspectSentiment(Estimator):
 
     def cues(self, text: str, category, polarity: str, top_k: int = 3, *, analysed=None) -> list[str]:
         """The words behind ``polarity`` for ``category`` in ``text``: its strongest local
-        words (negated ones spelled "not good"), then the contrast word, intensifier or
-        emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
+        words (negated ones spelled "not good") and lexicon words of that side, then the contrast
+        word, intensifier or emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
         for ``predict_pairs_analysed``), so a comment with several categories is analysed once.
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
@@ -451,9 +462,11 @@ class AspectSentiment(Estimator):
                 continue
             share[word] += v * weight[j]
         words = [_spell(w) for w, s in share.most_common(top_k) if s > 0]
-        extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or _EMOJI_RE.fullmatch(t)]
+        if self.lexicon_ and polarity != "neutral":  # the lexicon's words of that side in the clauses
+            sign, prefixes = 1.0 if polarity == "positive" else -1.0, negation_prefixes()
+            words += [_spell(t) for t in local if token_polarity(t, self.lexicon_, prefixes) == sign][:top_k]
+        extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or EMOJI_RE.fullmatch(t)]
         return list(dict.fromkeys(words + extra))
-
 
     def _cue_weight(self, k: int) -> np.ndarray:
         """How much each feature speaks for polarity ``k`` against the others (per model)."""
@@ -497,14 +510,9 @@ def _stop_words() -> frozenset:
     return stop_words()
 
 
-_GRAM_STOP: frozenset | None = None
-
-
+@lru_cache(maxsize=1)
 def _gram_stop_words() -> frozenset:
-    global _GRAM_STOP
-    if _GRAM_STOP is None:
-        _GRAM_STOP = _stop_words() - CONTRAST_WORDS - {"never", "никогда", "no", "нет", "ни"}
-    return _GRAM_STOP
+    return _stop_words() - CONTRAST_WORDS - {"never", "никогда", "no", "нет", "ни"}
 
 
 def _spell(token: str) -> str:

@@ -33,6 +33,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from feedback_classifier.model.sentiment_lexicon import (
+    LEXICON_NAMES,
+    negation_prefixes,
+    pair_lexicon_sums,
+    squash,
+    token_polarity,
+)
 from feedback_classifier.model.sentiment_tables import (
     CharGrams,
     Column,
@@ -121,6 +128,10 @@ class PairScorer:
         self.n_classes = W.shape[1]
         self.g, self.loc = tables.get("g:", {}), tables.get("l:", {})
         self.char_grams = CharGrams(tables.get("G:", {}))
+        # the lexicon features' columns (``sentiment_lexicon``) and the lexicon itself
+        self.lex_cols = np.array([model.vocabulary_.get(name, self.zero) for name in LEXICON_NAMES])
+        self.lexicon = (getattr(model, "lexicon_", None) or {}) if model.lexicon_weight > 0 else {}
+        self.neg_prefixes = negation_prefixes()
         self.n_fixed = None
         self._reset_words(first=True)
         self._tables_of_pairs()
@@ -134,6 +145,7 @@ class PairScorer:
             self.kind, self.keep = Column(np.int8), Column(np.bool_)
             self.gcol, self.lcol = Column(np.int64, self.zero), Column(np.int64, self.zero)
             self.flags = Column(np.int8)
+            self.lean = Column(np.float64)
             names = list(CUE_NAMES + POSITION_NAMES)
             for key in list(self.g) + list(self.loc):
                 names += key.split(" ")
@@ -165,6 +177,8 @@ class PairScorer:
             self.in_cross.put(start, np.zeros(len(words), dtype=bool))
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
         self.flags.put(start, [cue_flags(w) for w in words])
+        if self.lexicon:  # (read only then)
+            self.lean.put(start, [token_polarity(w, self.lexicon, self.neg_prefixes) for w in words])
         if self.n_fixed is None:  # the model's own words; a word seen later has no column
             self.gcol.put(start, [g.get(w, zero) for w in words])
             self.lcol.put(start, [loc.get(w, zero) for w in words])
@@ -474,6 +488,10 @@ class _Batch:
                 idx = np.flatnonzero(on)[hit]
                 xsum[idx] += s.W0[s.cross.values[pos[hit]]]
             out += xsum * block_weight(m.cross_weight, n_local + npos)[:, None]
+        if s.lexicon:
+            counts = pair_lexicon_sums(s.lean.data[self.wid], self.wtext, self.clause, self.n, len(self.clause_start),
+                                       owner, qc[chosen], qp[chosen], asked)
+            out += (m.lexicon_weight * squash(counts)) @ s.W0[s.lex_cols]
         return out
 
     def _words_of_pairs(self, pairs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
