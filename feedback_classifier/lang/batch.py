@@ -34,6 +34,7 @@ from feedback_classifier.lang.analyzer import (
     TextAnalyzer,
     Tokens,
 )
+from feedback_classifier.lang.chunking import split_batch
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import (
@@ -82,7 +83,7 @@ class Analysed(NamedTuple):
         s, e = int(self.starts[a]), int(self.starts[b])
         cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
         return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
-                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
+                        _window(self.chunks, cs, ce), self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
                         _slice_pieces(self.pieces, a, b, cs))
 
     def doc(self, i: int, punct: bool, surface: bool = True):
@@ -108,7 +109,7 @@ class Analysed(NamedTuple):
         bounds = starts.tolist()
         if not surface:
             return [flat[a:b] for a, b in itertools.pairwise(bounds)]
-        chunks, cb = self.chunks, self.chunk_starts.tolist()
+        chunks, cb = _as_list(self.chunks), self.chunk_starts.tolist()
         of = Tokens.of
         return [of(flat[a:b], chunks[c:d]) for a, b, c, d in zip(bounds, bounds[1:], cb, cb[1:])]
 
@@ -291,26 +292,19 @@ class BatchAnalyzer:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
-        marks = None
-        if pieces is None or lang != self.lang:  # parts are analysed in the default language
-            splits = [premask(t).split() for t in texts]
-        else:
-            splits, rel, counts = _split_pieces(texts, pieces)
-        chunks = list(itertools.chain.from_iterable(splits))
-        chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
-        cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
-                           count=len(chunks))
+        if lang != self.lang:  # parts are analysed in the default language
+            pieces = None
+        pool, at, chunk_starts, marks = _chunked(texts, pieces)
+        get = self._chunk_ids.get
+        pool_ids = np.fromiter(map(get, pool, itertools.repeat(-1)), dtype=np.int64, count=len(pool))
+        cids = pool_ids[at]
         new = np.flatnonzero(cids < 0)
         if len(new):  # new chunks (or lang-dependent ones): each distinct one registered once
-            fresh = [chunks[k] for k in new.tolist()]
+            fresh = [pool[k] for k in at[new].tolist()]
             distinct = list(dict.fromkeys(fresh))  # in order of first sight, as ids are given
             ids = dict(zip(distinct, self._chunks(distinct, lang)))
             cids[new] = np.fromiter(map(ids.__getitem__, fresh), dtype=np.int64, count=len(fresh))
-        if pieces is not None and lang == self.lang:
-            counts = np.asarray(counts, dtype=np.int64)
-            spans = np.asarray(rel, dtype=np.int64).reshape(-1, 2) + np.repeat(chunk_starts[:-1], counts)[:, None]
-            marks = (spans, counts)
-        return self._of_chunks(chunks, chunk_starts, cids, marks)
+        return self._of_chunks(_Chunks(pool, at), chunk_starts, cids, marks)
 
     def _of_chunks(self, chunks: list, chunk_starts: np.ndarray, cids: np.ndarray, marks=None) -> Analysed:
         """The analysis of comments made of the known chunks ``cids`` (texts ``chunks``)."""
@@ -336,7 +330,8 @@ class BatchAnalyzer:
         spans = analysed.pieces[0]
         lens = spans[:, 1] - spans[:, 0]
         at = ranges(spans[:, 0], lens)
-        pool, cids = analysed.chunks, analysed.chunk_ids[at]
+        pool, pool_at = _pool_at(analysed.chunks)
+        at, cids = pool_at[at], analysed.chunk_ids[at]
         if others is not None and others.n_docs:
             if others.strings is not analysed.strings:
                 return None
@@ -346,10 +341,11 @@ class BatchAnalyzer:
             all_lens[~rows], all_lens[rows] = lens, np.diff(others.chunk_starts)
             mine = np.repeat(~rows, all_lens)
             merged_at, merged = np.empty(len(mine), dtype=np.int64), np.empty(len(mine), dtype=np.int64)
+            other_pool, other_at_ = _pool_at(others.chunks)
             merged_at[mine], merged[mine] = at, cids
-            merged_at[~mine] = len(pool) + np.arange(len(others.chunks))
+            merged_at[~mine] = len(pool) + other_at_
             merged[~mine] = others.chunk_ids
-            pool, at, cids, lens = pool + others.chunks, merged_at, merged, all_lens
+            pool, at, cids, lens = pool + other_pool, merged_at, merged, all_lens
         with self._lock:
             if analysed.strings is not self.strings:
                 return None
@@ -430,6 +426,42 @@ def _piecewise(text: str) -> bool:
     return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
+def _chunked(texts: list, pieces: list | None):
+    """``(pool, at, chunk_starts, marks)``: the texts' chunks after ``premask`` as ``pool[at[k]]``,
+    each text's first chunk, and with ``pieces`` the ``(spans, counts)`` of ``Analysed.pieces``.
+    Admitted texts are split by Arrow's kernels (``lang/chunking.py``), the others here."""
+    fast = split_batch(texts, pieces)
+    n = len(texts)
+    slow = np.ones(n, dtype=bool)
+    slow[fast.fast] = False
+    slow_at = np.flatnonzero(slow)
+    if len(slow_at) and pieces is not None:
+        splits, rel, slow_pieces = _split_pieces([texts[i] for i in slow_at.tolist()],
+                                                 [pieces[i] for i in slow_at.tolist()])
+    else:
+        splits, rel, slow_pieces = [premask(texts[i]).split() for i in slow_at.tolist()], [], []
+    counts = np.zeros(n, dtype=np.int64)
+    counts[fast.fast] = fast.counts
+    counts[slow_at] = np.fromiter(map(len, splits), dtype=np.int64, count=len(splits))
+    chunk_starts = np.r_[0, np.cumsum(counts)]
+    pool = fast.pool
+    at = np.empty(int(chunk_starts[-1]), dtype=np.int64)
+    from_slow = np.repeat(slow, counts)
+    at[~from_slow] = fast.at
+    at[from_slow] = np.arange(len(pool), len(pool) + int(from_slow.sum()))
+    if len(slow_at):
+        pool = pool + list(itertools.chain.from_iterable(splits))
+    if pieces is None:
+        return pool, at, chunk_starts, None
+    per = np.zeros(n, dtype=np.int64)
+    per[fast.fast] = fast.piece_counts
+    per[slow_at] = slow_pieces
+    owners = np.r_[np.repeat(fast.fast, fast.piece_counts), np.repeat(slow_at, slow_pieces)]
+    order = np.argsort(owners, kind="stable")
+    rel = np.concatenate([fast.spans, np.asarray(rel, dtype=np.int64).reshape(-1, 2)])[order]
+    return pool, at, chunk_starts, (rel + chunk_starts[owners[order]][:, None], per)
+
+
 def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
     """Each text's words after ``premask``, the given pieces' word offsets (relative to the
     text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
@@ -478,8 +510,9 @@ def _piece_words(text: str, spans: list) -> list | None:
 
 
 class _Chunks(Sequence):
-    """``[pool[k] for k in at]``, read only where needed (the parts' words, read by index
-    mostly for their first sight; a list of them all would cost more than their analysis)."""
+    """``[pool[k] for k in at]``, read only where needed (the words of a batch, read by index
+    mostly for their first sight: ``pool`` holds each distinct word once, as Arrow's kernels give
+    them, and a list of them all would cost more than their analysis)."""
 
     def __init__(self, pool: list, at: np.ndarray):
         self.pool, self.at = pool, at
@@ -492,6 +525,28 @@ class _Chunks(Sequence):
             pool = self.pool
             return [pool[k] for k in self.at[i].tolist()]
         return self.pool[int(self.at[i])]
+
+    def __iter__(self):
+        return iter(_as_list(self))
+
+
+def _as_list(chunks) -> list:
+    """``chunks`` (a list or :class:`_Chunks`) as a list."""
+    if isinstance(chunks, _Chunks):
+        return list(map(chunks.pool.__getitem__, chunks.at.tolist()))
+    return chunks
+
+
+def _pool_at(chunks) -> tuple[list, np.ndarray]:
+    """``(pool, at)`` with ``chunks[k] == pool[at[k]]``."""
+    if isinstance(chunks, _Chunks):
+        return chunks.pool, chunks.at
+    return list(chunks), np.arange(len(chunks), dtype=np.int64)
+
+
+def _window(chunks, a: int, b: int):
+    """``chunks[a:b]``, without building the list for :class:`_Chunks`."""
+    return _Chunks(chunks.pool, chunks.at[a:b]) if isinstance(chunks, _Chunks) else chunks[a:b]
 
 
 def _slice_pieces(pieces, a: int, b: int, chunk_offset: int):

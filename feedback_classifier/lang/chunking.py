@@ -1,0 +1,200 @@
+"""The whitespace chunks of normalised comments, a whole batch at once with Arrow's kernels.
+
+``BatchAnalyzer`` needs, per comment, ``premask(text).split()``: the chunks it looks up in its
+per-chunk table. In Python that is a ``premask`` call (several guards and ``lower``) and a
+``str.split`` per comment, one string object per word. Most comments need nothing of
+``premask`` but lower case, ``ё`` → ``е`` and the number mask: for those (the *admitted*
+comments, see :data:`_ADMITTED`) Arrow's C kernels lower-case the batch, mask numbers, split at
+whitespace and dictionary-encode the chunks, so that only a batch's distinct chunks become
+Python strings. The other comments keep the Python path (the caller's).
+
+A comment is admitted when every character is in :data:`_ADMITTED` and its lower-cased text
+holds none of ``))``, ``((``, ``:)``, ``;-(``, ``=d`` (what every emoticon starts with),
+``://``, ``www.``, ``ftp``, a dot before a top-level domain, or a phone-like digit run. An
+admitted character is one on which ``premask`` of the character alone is its lower case with
+``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps and composes with
+nothing before it (no marks, no second halves of canonical pairs), and that is none of
+premask's translated or invisible characters, ``@``, the backtick, a digit but ``0-9``,
+whitespace but ASCII's (``str.split`` also splits at ``\\x1c``-``\\x1f``, ``\\x85``, NBSP...)
+or ``Σ`` (its lower case depends on the next letter). On such a text every step of
+``premask`` but lower case, ``ё`` and the number mask is the identity, lower case maps
+character by character, and the number mask (``\\d`` is ``[0-9]`` there) never crosses
+whitespace: so the text's chunks are those of its pieces cut at whitespace, which is how
+comment parts get their runs of chunks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["Chunked", "split_batch"]
+
+# Code point ranges (hex, inclusive) of the admitted characters (module docstring); a test
+# recomputes them from the conditions over U+0000-U+052F, U+2010-U+205F, U+20A0-U+20CF,
+# U+2100-U+2BFF and U+1F000-U+1FAFF (tests/test_chunking.py).
+_ADMITTED = (
+    "9-d 20-3f 41-5f 61-7e a1-a7 a9 ab-ac ae b0-b1 b6-b7 bb bf-12f 131 134-13e 141-148 "
+    "14a-17e 180-1c3 1cd-1f0 1f4-2af 2b9-2bb 2bd-2d7 2de-2df 2e5-2ff 370-373 375-377 37b-37d 37f "
+    "386 388-38a 38c 38e-3a1 3a4-3cf 3d7-3ef 3f3 3f6-3f8 3fa-482 48a-52f 2010 2012-2016 201a-2023 "
+    "2027 2030-2032 2035 2038-203b 203d 203f-2046 204a-2056 2058-205e 20a0-20a7 20a9-20c0 2104 "
+    "2108 2114 2117-2118 211e-211f 2123 2125 2127 2129 212e 2132 213a 2141-2144 214a-214f "
+    "2183-2184 218a-218b 2190-222b 222e 2231-2328 232b-2426 2440-244a 2500-2775 2794-2a0b "
+    "2a0d-2a73 2a77-2adb 2add-2b73 2b76-2b95 2b97-2bff 1f000-1f02b 1f030-1f093 1f0a0-1f0ae "
+    "1f0b1-1f0bf 1f0c1-1f0cf 1f0d1-1f0f5 1f10d-1f10f 1f12f 1f150-1f169 1f16d-1f18f 1f191-1f1ad "
+    "1f1e6-1f1ff 1f260-1f265 1f300-1f3fa 1f400-1f6d7 1f6dd-1f6ec 1f6f0-1f6fc 1f700-1f773 "
+    "1f780-1f7d8 1f7e0-1f7eb 1f7f0 1f800-1f80b 1f810-1f847 1f850-1f859 1f860-1f887 1f890-1f8ad "
+    "1f8b0-1f8b1 1f900-1fa53 1fa60-1fa6d 1fa70-1fa74 1fa78-1fa7c 1fa80-1fa86 1fa90-1faac "
+    "1fab0-1faba 1fac0-1fac5 1fad0-1fad9 1fae0-1fae7 1faf0-1faf6"
+)
+_TLDS = "com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|online|co"
+# On the lower-cased text: what premask would mask or map beyond lower case. A superset of its
+# own tests (no look-arounds; the phone hint's \s is ASCII whitespace here), so a text that
+# passes needs none of those steps.
+_LOWER_BAD_RE = (r"[:;=]-?[()d]|\)\)|\(\(|://|www\.|ftp|\.(?:" + _TLDS + r")|[0-9][0-9\t\n\x0b\x0c\r ().+-]{5,}[0-9]")
+_NUM_RE = r"[0-9]+(?:[.,][0-9]+)*"  # normalization._NUM_RE where the only digits are 0-9
+
+
+def admitted_ranges() -> list[tuple[int, int]]:
+    """The admitted code point ranges, ``(first, last)``.
+
+    >>> admitted_ranges()[:3]
+    [(9, 13), (32, 57), (60, 60)]
+    """
+    out = []
+    for item in _ADMITTED.split():
+        a, _, b = item.partition("-")
+        out.append((int(a, 16), int(b or a, 16)))
+    return out
+
+
+class _Kernels:
+    """The regex patterns and the check, made once per process, that Arrow lower-cases every
+    admitted character as Python does (else the fast path stays off)."""
+
+    _lock = threading.Lock()
+    _made: _Kernels | None = None
+
+    def __init__(self):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.pa, self.pc = pa, pc
+        ranges = admitted_ranges()
+        cls = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+        self.bad = "[^" + cls + "]"
+        chars = "".join(chr(c) for a, b in ranges for c in range(a, b + 1))
+        self.usable = pc.utf8_lower(pa.array([chars])).to_pylist()[0] == chars.lower()
+
+    @classmethod
+    def get(cls) -> _Kernels:
+        with cls._lock:
+            if cls._made is None:
+                cls._made = cls()
+            return cls._made
+
+
+class Chunked(NamedTuple):
+    """:func:`split_batch`'s result: the admitted texts ``fast`` (indices), their chunks as
+    ``pool[at[k]]`` (``pool``: the distinct chunks), ``counts[j]`` chunks of text ``fast[j]``;
+    with pieces, ``spans`` (rows ``(first, end)``, relative to the text's first chunk) are the
+    pieces' runs of chunks and ``piece_counts[j]`` their number per admitted text."""
+
+    fast: np.ndarray
+    pool: list
+    at: np.ndarray
+    counts: np.ndarray
+    spans: np.ndarray
+    piece_counts: np.ndarray
+
+
+def _none() -> Chunked:
+    empty = np.zeros(0, dtype=np.int64)
+    return Chunked(empty, [], empty, empty, np.zeros((0, 2), dtype=np.int64), empty)
+
+
+def split_batch(texts: list, pieces: list | None = None) -> Chunked:
+    """``premask(text).split()`` of the admitted ``texts`` (strings; module docstring), and the
+    runs of those chunks that the given pieces hold (``pieces``: per text None or its pieces'
+    ``(start, end)`` offsets, each next to whitespace or an edge, as ``BatchAnalyzer.analyse``
+    takes them).
+
+    >>> c = split_batch(["Ёлки, 3 DAYS late. Rude", "a:) b", ""], [[(0, 18), (19, 23)], None, None])
+    >>> c.fast.tolist(), [c.pool[k] for k in c.at], c.counts.tolist()
+    ([0, 2], ['елки,', '_num_', 'days', 'late.', 'rude'], [5, 0])
+    >>> c.spans.tolist(), c.piece_counts.tolist()
+    ([[0, 4], [4, 5]], [2, 0])
+    """
+    k = _Kernels.get()
+    if not texts or not k.usable:
+        return _none()
+    pa, pc = k.pa, k.pc
+    try:
+        arr = pa.array(texts, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError):  # lone surrogates: the Python path reads them
+        return _none()
+    low = pc.replace_substring(pc.utf8_lower(arr), "ё", "е")
+    bad = pc.or_(pc.match_substring_regex(arr, k.bad), pc.match_substring_regex(low, _LOWER_BAD_RE))
+    fast = np.flatnonzero(~np.asarray(bad, dtype=bool))
+    if not len(fast):
+        return _none()
+    if len(fast) < len(texts):
+        low = low.take(pa.array(fast))
+    counts, cuts = _cuts(pieces, fast)
+    offsets = np.frombuffer(low.buffers()[1], dtype=np.int64)[low.offset : low.offset + len(low) + 1]
+    bounds, first_unit = _unit_bounds(low, offsets, counts, cuts)
+    units = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), low.buffers()[2])
+    lists = pc.ascii_split_whitespace(pc.replace_substring_regex(units, _NUM_RE, " _num_ "))
+    flat = lists.flatten()
+    words = np.asarray(lists.offsets, dtype=np.int64)
+    lens = np.asarray(pc.binary_length(flat))
+    if len(lens) and not lens.all():  # empty units and whitespace at a unit's edge give ""
+        kept = lens > 0
+        words = np.r_[0, np.cumsum(kept)][words]
+        flat = flat.filter(pa.array(kept))
+    encoded = flat.dictionary_encode()
+    at = np.asarray(encoded.indices, dtype=np.int64)
+    text_words = words[first_unit]
+    spans = np.zeros((0, 2), dtype=np.int64)
+    if len(cuts):
+        owner = np.repeat(np.arange(len(fast)), counts)
+        unit = first_unit[:-1][owner] + 1 + 2 * (np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts))
+        spans = np.stack([words[unit], words[unit + 1]], axis=1) - text_words[:-1][owner, None]
+    return Chunked(fast, encoded.dictionary.to_pylist(), at, np.diff(text_words), spans, counts)
+
+
+def _cuts(pieces: list | None, fast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per admitted text its number of pieces, and all the pieces' offsets flat (two each)."""
+    if pieces is None:
+        return np.zeros(len(fast), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    mine = [pieces[i] for i in fast.tolist()]
+    counts = np.fromiter((0 if p is None else len(p) for p in mine), dtype=np.int64, count=len(mine))
+    flat = itertools.chain.from_iterable(itertools.chain.from_iterable(p for p in mine if p))
+    return counts, np.fromiter(flat, dtype=np.int64, count=2 * int(counts.sum()))
+
+
+def _unit_bounds(low, offsets: np.ndarray, counts: np.ndarray, cuts: np.ndarray):
+    """Byte offsets of the units (each text cut at its pieces' offsets: before the first piece,
+    the piece, up to the next, ..., after the last) and each text's first unit (and the end)."""
+    n = len(offsets) - 1
+    first_unit = np.arange(n + 1, dtype=np.int64)
+    first_unit[1:] += 2 * np.cumsum(counts)
+    if not len(cuts):
+        return offsets.copy(), first_unit
+    owner = np.repeat(np.arange(n), 2 * counts)
+    data = np.frombuffer(low.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) and data.max() >= 0x80:  # code point offsets -> byte offsets
+        starts = np.r_[np.flatnonzero((data & 0xC0) != 0x80) + offsets[0], offsets[-1]]
+        base = np.searchsorted(starts, offsets[:-1])
+        at = starts[base[owner] + cuts]
+    else:
+        at = offsets[:-1][owner] + cuts
+    bounds = np.empty(first_unit[-1] + 1, dtype=np.int64)
+    is_cut = np.ones(len(bounds), dtype=bool)
+    is_cut[first_unit] = False
+    bounds[first_unit] = offsets
+    bounds[is_cut] = at
+    return bounds, first_unit
