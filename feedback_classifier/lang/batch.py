@@ -34,7 +34,7 @@ from feedback_classifier.lang.analyzer import (
     TextAnalyzer,
     Tokens,
 )
-from feedback_classifier.lang.chunking import split_batch
+from feedback_classifier.lang.chunking import Pieces, split_batch
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import (
@@ -268,11 +268,11 @@ class BatchAnalyzer:
         self._c_entries.extend(flat)
         return ids
 
-    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
+    def analyse(self, texts: list, lang: str | None = None, pieces: Pieces | list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
-        ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of some
-        pieces of the text, in order, each starting and ending next to whitespace or the text's
+        ``pieces`` (optional, one item per text, or the same as :class:`~.chunking.Pieces`
+        arrays): None, or the ``(start, end)`` offsets of some pieces of the text, in order, each starting and ending next to whitespace or the text's
         edge (the caller makes sure); such a text is normalised piece by piece (and the text
         between them) where that provably gives its normalised text's words (see
         :func:`_piecewise`), and ``pieces`` of the result tells each piece's words, so that the
@@ -288,7 +288,7 @@ class BatchAnalyzer:
         with self._lock:  # the tables grow as new words come (threads may share an analyzer)
             return self._analyse(texts, lang or self.lang, pieces)
 
-    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None) -> Analysed:
+    def _analyse(self, texts: list, lang: str | None, pieces: Pieces | list | None = None) -> Analysed:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
@@ -426,18 +426,19 @@ def _piecewise(text: str) -> bool:
     return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
 
 
-def _chunked(texts: list, pieces: list | None):
+def _chunked(texts: list, pieces: Pieces | list | None):
     """``(pool, at, chunk_starts, marks)``: the texts' chunks after ``premask`` as ``pool[at[k]]``,
     each text's first chunk, and with ``pieces`` the ``(spans, counts)`` of ``Analysed.pieces``.
     Admitted texts are split by Arrow's kernels (``lang/chunking.py``), the others here."""
+    if pieces is not None and not isinstance(pieces, Pieces):
+        pieces = Pieces.of(pieces)
     fast = split_batch(texts, pieces)
     n = len(texts)
     slow = np.ones(n, dtype=bool)
     slow[fast.fast] = False
     slow_at = np.flatnonzero(slow)
     if len(slow_at) and pieces is not None:
-        splits, rel, slow_pieces = _split_pieces([texts[i] for i in slow_at.tolist()],
-                                                 [pieces[i] for i in slow_at.tolist()])
+        splits, rel, slow_pieces = _split_pieces([texts[i] for i in slow_at.tolist()], pieces.take(slow_at).lists())
     else:
         splits, rel, slow_pieces = [premask(texts[i]).split() for i in slow_at.tolist()], [], []
     counts = np.zeros(n, dtype=np.int64)

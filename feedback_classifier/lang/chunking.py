@@ -8,8 +8,8 @@ comments, see :data:`_ADMITTED`) Arrow's C kernels lower-case the batch, mask nu
 whitespace and dictionary-encode the chunks, so that only a batch's distinct chunks become
 Python strings. The other comments keep the Python path (the caller's).
 
-A comment is admitted when every character is in :data:`_ADMITTED` and its lower-cased text
-holds none of ``))``, ``((``, ``:)``, ``;-(``, ``=d`` (what every emoticon starts with),
+A comment is admitted when every character is in :data:`_ADMITTED` and its text, read
+case-blind, holds none of ``))``, ``((``, ``:)``, ``;-(``, ``=d`` (what every emoticon starts with),
 ``://``, ``www.``, ``ftp``, a dot before a top-level domain, or a phone-like digit run. An
 admitted character is one on which ``premask`` of the character alone is its lower case with
 ``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps and composes with
@@ -31,7 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Chunked", "split_batch"]
+from feedback_classifier._arrays import ranges
+
+__all__ = ["Chunked", "Pieces", "split_batch"]
 
 # Code point ranges (hex, inclusive) of the admitted characters (module docstring); a test
 # recomputes them from the conditions over U+0000-U+052F, U+2010-U+205F, U+20A0-U+20CF,
@@ -51,10 +53,12 @@ _ADMITTED = (
     "1fab0-1faba 1fac0-1fac5 1fad0-1fad9 1fae0-1fae7 1faf0-1faf6"
 )
 _TLDS = "com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|online|co"
-# On the lower-cased text: what premask would mask or map beyond lower case. A superset of its
-# own tests (no look-arounds; the phone hint's \s is ASCII whitespace here), so a text that
-# passes needs none of those steps.
-_LOWER_BAD_RE = (r"[:;=]-?[()d]|\)\)|\(\(|://|www\.|ftp|\.(?:" + _TLDS + r")|[0-9][0-9\t\n\x0b\x0c\r ().+-]{5,}[0-9]")
+# What premask would mask or map beyond lower case, read case-blind on the text as it comes (the
+# admitted characters whose lower case is a letter of these are that letter's two cases): a
+# superset of premask's own tests (no look-arounds; the phone hint's \s is ASCII whitespace
+# here), so a text that passes needs none of those steps.
+_LOWER_BAD_RE = (r"(?i:[:;=]-?[()d]|\)\)|\(\(|://|www\.|ftp|\.(?:" + _TLDS
+                 + r")|[0-9][0-9\t\n\x0b\x0c\r ().+-]{5,}[0-9])")
 _NUM_RE = r"[0-9]+(?:[.,][0-9]+)*"  # normalization._NUM_RE where the only digits are 0-9
 
 
@@ -62,7 +66,7 @@ def admitted_ranges() -> list[tuple[int, int]]:
     """The admitted code point ranges, ``(first, last)``.
 
     >>> admitted_ranges()[:3]
-    [(9, 13), (32, 57), (60, 60)]
+    [(9, 13), (32, 63), (65, 95)]
     """
     out = []
     for item in _ADMITTED.split():
@@ -85,7 +89,7 @@ class _Kernels:
         self.pa, self.pc = pa, pc
         ranges = admitted_ranges()
         cls = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
-        self.bad = "[^" + cls + "]"
+        self.bad = "[^" + cls + "]|" + _LOWER_BAD_RE
         chars = "".join(chr(c) for a, b in ranges for c in range(a, b + 1))
         self.usable = pc.utf8_lower(pa.array([chars])).to_pylist()[0] == chars.lower()
 
@@ -116,11 +120,11 @@ def _none() -> Chunked:
     return Chunked(empty, [], empty, empty, np.zeros((0, 2), dtype=np.int64), empty)
 
 
-def split_batch(texts: list, pieces: list | None = None) -> Chunked:
+def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
     """``premask(text).split()`` of the admitted ``texts`` (strings; module docstring), and the
-    runs of those chunks that the given pieces hold (``pieces``: per text None or its pieces'
-    ``(start, end)`` offsets, each next to whitespace or an edge, as ``BatchAnalyzer.analyse``
-    takes them).
+    runs of those chunks that the given pieces hold (``pieces``: the ``(start, end)`` offsets of
+    some pieces of the texts, each next to whitespace or an edge, as ``BatchAnalyzer.analyse``
+    takes them: :class:`Pieces` or per text None or a list of pairs).
 
     >>> c = split_batch(["Ёлки, 3 DAYS late. Rude", "a:) b", ""], [[(0, 18), (19, 23)], None, None])
     >>> c.fast.tolist(), [c.pool[k] for k in c.at], c.counts.tolist()
@@ -136,27 +140,26 @@ def split_batch(texts: list, pieces: list | None = None) -> Chunked:
         arr = pa.array(texts, type=pa.large_string())
     except (pa.ArrowException, UnicodeError):  # lone surrogates: the Python path reads them
         return _none()
-    low = pc.replace_substring(pc.utf8_lower(arr), "ё", "е")
-    bad = pc.or_(pc.match_substring_regex(arr, k.bad), pc.match_substring_regex(low, _LOWER_BAD_RE))
-    fast = np.flatnonzero(~np.asarray(bad, dtype=bool))
+    fast = np.flatnonzero(~np.asarray(pc.match_substring_regex(arr, k.bad), dtype=bool))
     if not len(fast):
         return _none()
     if len(fast) < len(texts):
-        low = low.take(pa.array(fast))
-    counts, cuts = _cuts(pieces, fast)
+        arr = arr.take(pa.array(fast))
+    low = pc.replace_substring(pc.utf8_lower(arr), "ё", "е")
+    counts, cuts = _cuts(pieces if pieces is None or isinstance(pieces, Pieces) else Pieces.of(pieces), fast)
     offsets = np.frombuffer(low.buffers()[1], dtype=np.int64)[low.offset : low.offset + len(low) + 1]
     bounds, first_unit = _unit_bounds(low, offsets, counts, cuts)
     units = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), low.buffers()[2])
     lists = pc.ascii_split_whitespace(pc.replace_substring_regex(units, _NUM_RE, " _num_ "))
     flat = lists.flatten()
     words = np.asarray(lists.offsets, dtype=np.int64)
-    lens = np.asarray(pc.binary_length(flat))
+    encoded = flat.dictionary_encode()
+    at = np.asarray(encoded.indices, dtype=np.int64)
+    lens = np.asarray(pc.binary_length(encoded.dictionary))[at]
     if len(lens) and not lens.all():  # empty units and whitespace at a unit's edge give ""
         kept = lens > 0
         words = np.r_[0, np.cumsum(kept)][words]
-        flat = flat.filter(pa.array(kept))
-    encoded = flat.dictionary_encode()
-    at = np.asarray(encoded.indices, dtype=np.int64)
+        at = at[kept]
     text_words = words[first_unit]
     spans = np.zeros((0, 2), dtype=np.int64)
     if len(cuts):
@@ -166,14 +169,42 @@ def split_batch(texts: list, pieces: list | None = None) -> Chunked:
     return Chunked(fast, encoded.dictionary.to_pylist(), at, np.diff(text_words), spans, counts)
 
 
-def _cuts(pieces: list | None, fast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class Pieces(NamedTuple):
+    """Pieces of a batch's texts as arrays (what ``BatchAnalyzer.analyse`` also takes as a list):
+    ``counts[i]`` pieces of text ``i`` (0: none given) and their ``(start, end)`` rows in
+    ``spans``, text after text.
+
+    >>> Pieces.of([[(0, 4), (5, 9)], None]).counts.tolist(), Pieces.of([None, [[1, 2]]]).lists()
+    ([2, 0], [None, [[1, 2]]])
+    """
+
+    counts: np.ndarray
+    spans: np.ndarray
+
+    @classmethod
+    def of(cls, pieces: list) -> Pieces:
+        """The arrays of a list of per-text pieces (None or ``(start, end)`` pairs)."""
+        counts = np.fromiter((0 if p is None else len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+        flat = itertools.chain.from_iterable(itertools.chain.from_iterable(p for p in pieces if p))
+        return cls(counts, np.fromiter(flat, dtype=np.int64, count=2 * int(counts.sum())).reshape(-1, 2))
+
+    def take(self, rows: np.ndarray) -> Pieces:
+        """The pieces of texts ``rows``."""
+        first = np.cumsum(self.counts) - self.counts
+        return Pieces(self.counts[rows], self.spans[ranges(first[rows], self.counts[rows])])
+
+    def lists(self) -> list:
+        """Per text None or its pieces as ``[start, end]`` lists."""
+        spans, bounds = self.spans.tolist(), np.r_[0, np.cumsum(self.counts)].tolist()
+        return [spans[a:b] or None for a, b in zip(bounds, bounds[1:])]
+
+
+def _cuts(pieces: Pieces | None, fast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per admitted text its number of pieces, and all the pieces' offsets flat (two each)."""
     if pieces is None:
         return np.zeros(len(fast), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    mine = [pieces[i] for i in fast.tolist()]
-    counts = np.fromiter((0 if p is None else len(p) for p in mine), dtype=np.int64, count=len(mine))
-    flat = itertools.chain.from_iterable(itertools.chain.from_iterable(p for p in mine if p))
-    return counts, np.fromiter(flat, dtype=np.int64, count=2 * int(counts.sum()))
+    mine = pieces.take(fast)
+    return mine.counts, mine.spans.ravel()
 
 
 def _unit_bounds(low, offsets: np.ndarray, counts: np.ndarray, cuts: np.ndarray):

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from feedback_classifier._arrays import ranges
+from feedback_classifier.lang.chunking import Pieces
 
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts. Written as
@@ -116,6 +117,16 @@ class SegmentBatch:
         for i, a, c in zip(idx.tolist(), self.firsts[idx].tolist(), self.counts[idx].tolist()):
             out[i] = spans[a : a + c]
         return out
+
+    def piece_arrays(self) -> Pieces:
+        """:meth:`pieces` as arrays (what ``BatchAnalyzer.analyse(pieces=...)`` reads).
+
+        >>> segment_batch(["Late again. Ok. Rude staff", "x; y z"]).piece_arrays().counts.tolist()
+        [2, 0]
+        """
+        use = (self.counts > 0) & self.spaced
+        counts = np.where(use, self.counts, 0)
+        return Pieces(counts, self.spans[ranges(self.firsts[use], counts[use])])
 
     def all_parts(self) -> _PartTexts:
         """Every part's text, comment after comment (cut when read)."""
