@@ -503,7 +503,9 @@ def _piece_words(text: str, spans: list) -> list | None:
         s = s.replace("ё", "е")
     if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
             or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))):
-        return [premask(text[a:b]).split() for a, b in zip(cuts, cuts[1:])]
+        # the text between two pieces is mostly the separator alone: whitespace, no words
+        return [premask(text[a:b]).split() if a < b and not text[a:b].isspace() else []
+                for a, b in zip(cuts, cuts[1:])]
     if _DIGIT_RE.search(s):
         sub = _NUM_RE.sub
         return [sub(" _num_ ", s[a:b]).split() for a, b in zip(cuts, cuts[1:])]
