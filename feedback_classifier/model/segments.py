@@ -257,8 +257,8 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     starts = np.zeros(n, dtype=np.int64)
     starts[1:] = np.cumsum(lens[:-1] + 1)
     joined = _JOIN.join(usable)
-    cls = _class_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
-                                    _WIDE)]
+    # (code points past the table's last entry, 0 for all at or above _WIDE, read that entry)
+    cls = _class_table().take(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), mode="clip")
     space = (cls & _SPACE).astype(bool)  # str.isspace: where str.split and str.strip cut
     after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
     found = _separators(joined, cls, space, after_space)
