@@ -145,28 +145,47 @@ def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
         return _none()
     if len(fast) < len(texts):
         arr = arr.take(pa.array(fast))
-    low = pc.replace_substring(pc.utf8_lower(arr), "ё", "е")
     counts, cuts = _cuts(pieces if pieces is None or isinstance(pieces, Pieces) else Pieces.of(pieces), fast)
-    offsets = np.frombuffer(low.buffers()[1], dtype=np.int64)[low.offset : low.offset + len(low) + 1]
-    bounds, first_unit = _unit_bounds(low, offsets, counts, cuts)
-    units = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), low.buffers()[2])
-    lists = pc.ascii_split_whitespace(pc.replace_substring_regex(units, _NUM_RE, " _num_ "))
-    flat = lists.flatten()
-    words = np.asarray(lists.offsets, dtype=np.int64)
-    encoded = flat.dictionary_encode()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    bounds, first_unit = _unit_bounds(arr, offsets, counts, cuts)
+    units = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), arr.buffers()[2])
+    lists = pc.ascii_split_whitespace(units)
+    encoded = lists.flatten().dictionary_encode()
+    # lower case, ё and the number mask are local to a chunk: done once per distinct chunk
+    pool, start, length = _normalised(k, encoded.dictionary)
     at = np.asarray(encoded.indices, dtype=np.int64)
-    lens = np.asarray(pc.binary_length(encoded.dictionary))[at]
-    if len(lens) and not lens.all():  # empty units and whitespace at a unit's edge give ""
-        kept = lens > 0
-        words = np.r_[0, np.cumsum(kept)][words]
-        at = at[kept]
+    lens = length[at]
+    words = np.r_[0, np.cumsum(lens)][np.asarray(lists.offsets, dtype=np.int64)]
+    at = start[at] if (lens == 1).all() else ranges(start[at], lens)
     text_words = words[first_unit]
     spans = np.zeros((0, 2), dtype=np.int64)
     if len(cuts):
         owner = np.repeat(np.arange(len(fast)), counts)
         unit = first_unit[:-1][owner] + 1 + 2 * (np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts))
         spans = np.stack([words[unit], words[unit + 1]], axis=1) - text_words[:-1][owner, None]
-    return Chunked(fast, encoded.dictionary.to_pylist(), at, np.diff(text_words), spans, counts)
+    return Chunked(fast, pool, at, np.diff(text_words), spans, counts)
+
+
+def _normalised(k: _Kernels, raw) -> tuple[list, np.ndarray, np.ndarray]:
+    """``(pool, start, length)``: distinct raw chunk ``e`` is, normalised, the chunks
+    ``pool[start[e]:start[e] + length[e]]`` (none for an empty one, several where the number
+    mask splits it: ``"5kg"`` is ``_num_``, ``kg``)."""
+    pa, pc = k.pa, k.pc
+    low = pc.replace_substring(pc.utf8_lower(raw), "ё", "е")
+    start = np.arange(len(low), dtype=np.int64)
+    length = (np.asarray(pc.binary_length(low)) > 0).astype(np.int64)
+    digit = np.asarray(pc.match_substring_regex(low, "[0-9]"), dtype=bool)
+    pool = low.to_pylist()
+    if digit.any():
+        masked = pc.ascii_split_whitespace(pc.replace_substring_regex(low.filter(pa.array(digit)), _NUM_RE, " _num_ "))
+        flat = masked.flatten()
+        kept = np.asarray(pc.binary_length(flat)) > 0
+        cum = np.r_[0, np.cumsum(kept)]
+        bounds = cum[np.asarray(masked.offsets, dtype=np.int64)]
+        start[digit] = len(pool) + bounds[:-1]
+        length[digit] = np.diff(bounds)
+        pool += flat.filter(pa.array(kept)).to_pylist()
+    return pool, start, length
 
 
 class Pieces(NamedTuple):
