@@ -229,3 +229,18 @@ def test_junk_test_on_real_sentences_as_first_written():
 
     texts = _shared_texts() + [t.split()[0] for t in _shared_texts()[::7]]  # one-word answers too
     assert [is_junk(t) for t in texts] == [_first_is_junk(t) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=30), st.integers(0, 2**32 - 1))
+@example([70, 2, 1], 0)
+def test_segment_reduce_as_reduceat(lengths, seed):
+    rng = np.random.default_rng(seed)
+    lengths = np.asarray(lengths)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    values = rng.random((int(lengths.sum()), 5))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[rng.random(values.shape) < 0.1] = 0.5  # ties
+    for ufunc, v in ((np.fmax, values), (np.minimum, rng.integers(0, 4, values.shape))):
+        assert np.array_equal(S._segment_reduce(ufunc, v, starts, lengths), ufunc.reduceat(v, starts, axis=0),
+                              equal_nan=v.dtype.kind == "f")
