@@ -11,11 +11,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feedback_classifier.lang import chunking as C
-from feedback_classifier.lang.batch import _chunked
+from feedback_classifier.lang.chunking import chunked as _chunked
 from feedback_classifier.lang.normalization import _PRE_TRANSLATE, premask
 from feedback_classifier.model import segments as S
 from tests.test_batch_analysis import CORPUS
-from tests.test_segments_shared import HARD, SHARED, _joined, _joined_each_separator, _shared_texts
+from tests.test_segments_shared import (
+    HARD,
+    SHARED,
+    _joined,
+    _joined_each_separator,
+    _shared_texts,
+)
 
 _CANDIDATES = [(0x0, 0x52F), (0x2010, 0x205F), (0x20A0, 0x20CF), (0x2100, 0x2BFF), (0x1F000, 0x1FAFF)]
 

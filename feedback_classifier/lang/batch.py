@@ -15,9 +15,7 @@ batch's flat arrays (cumulative maxima of negator and scope-ending positions).
 from __future__ import annotations
 
 import itertools
-import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -34,19 +32,10 @@ from feedback_classifier.lang.analyzer import (
     TextAnalyzer,
     Tokens,
 )
-from feedback_classifier.lang.chunking import Pieces, split_batch
+from feedback_classifier.lang.chunking import Pieces, chunked
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
-from feedback_classifier.lang.normalization import (
-    _DIGIT_RE,
-    _NUM_RE,
-    _PHONE_HINT_RE,
-    _TLD_RE,
-    MIXED_RE,
-    TOKEN_RE,
-    check_lang,
-    premask,
-)
+from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lang
 
 __all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
@@ -294,7 +283,7 @@ class BatchAnalyzer:
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
         if lang != self.lang:  # parts are analysed in the default language
             pieces = None
-        pool, at, chunk_starts, marks = _chunked(texts, pieces)
+        pool, at, chunk_starts, marks = chunked(texts, pieces)
         get = self._chunk_ids.get
         pool_ids = np.fromiter(map(get, pool, itertools.repeat(-1)), dtype=np.int64, count=len(pool))
         cids = pool_ids[at]
@@ -402,114 +391,6 @@ def batch_analyzer_for(analyzer: Any) -> BatchAnalyzer | None:
         if found is None:
             found = _SHARED[key] = BatchAnalyzer(analyzer)
     return found
-
-
-# Outside these (ASCII but the backtick, Latin-1 but the soft hyphen and the acute accent,
-# Latin but the modifier apostrophe, Greek, Cyrillic, dashes), characters premask may translate, fold or drop, or decimal
-# digits other than 0-9: such a text is not read piecewise (a cheap, conservative test).
-_NOT_LOCAL_RE = re.compile(r"[^\x00-\x5f\x61-\x7f\u00a0-\u00ac\u00ae-\u00b3\u00b5-\u02bb\u02bd-\u04ff\u2010-\u2015]")
-
-
-def _piecewise(text: str) -> bool:
-    """Whether ``premask`` of ``text`` equals its pieces' ``premask`` joined by the (whitespace)
-    separators, for any pieces split at whitespace. Every step of ``premask`` is local to
-    whitespace-free runs (character maps, NFKC: whitespace never composes; masks whose matches
-    hold no whitespace and whose look-arounds treat whitespace as a string's edge; lower case:
-    the final sigma looks past no whitespace; the emoji fold of a text with dashes changes
-    nothing) except three, excluded here: the phone mask (a phone number may hold spaces: no
-    text where even the raw characters hint at one; masks and case only break such runs), the
-    digit guard of the number mask (``[0-9]``, while numbers are any decimal digits: no other
-    digits) and characters that NFKC, the invisible-character removal or the emoji fold would
-    change (they could join or make digits)."""
-    if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
-        return False
-    return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
-
-
-def _chunked(texts: list, pieces: Pieces | list | None):
-    """``(pool, at, chunk_starts, marks)``: the texts' chunks after ``premask`` as ``pool[at[k]]``,
-    each text's first chunk, and with ``pieces`` the ``(spans, counts)`` of ``Analysed.pieces``.
-    Admitted texts are split by Arrow's kernels (``lang/chunking.py``), the others here."""
-    if pieces is not None and not isinstance(pieces, Pieces):
-        pieces = Pieces.of(pieces)
-    fast = split_batch(texts, pieces)
-    n = len(texts)
-    slow = np.ones(n, dtype=bool)
-    slow[fast.fast] = False
-    slow_at = np.flatnonzero(slow)
-    if len(slow_at) and pieces is not None:
-        splits, rel, slow_pieces = _split_pieces([texts[i] for i in slow_at.tolist()], pieces.take(slow_at).lists())
-    else:
-        splits, rel, slow_pieces = [premask(texts[i]).split() for i in slow_at.tolist()], [], []
-    counts = np.zeros(n, dtype=np.int64)
-    counts[fast.fast] = fast.counts
-    counts[slow_at] = np.fromiter(map(len, splits), dtype=np.int64, count=len(splits))
-    chunk_starts = np.r_[0, np.cumsum(counts)]
-    pool = fast.pool
-    at = np.empty(int(chunk_starts[-1]), dtype=np.int64)
-    from_slow = np.repeat(slow, counts)
-    at[~from_slow] = fast.at
-    at[from_slow] = np.arange(len(pool), len(pool) + int(from_slow.sum()))
-    if len(slow_at):
-        pool = pool + list(itertools.chain.from_iterable(splits))
-    if pieces is None:
-        return pool, at, chunk_starts, None
-    per = np.zeros(n, dtype=np.int64)
-    per[fast.fast] = fast.piece_counts
-    per[slow_at] = slow_pieces
-    owners = np.r_[np.repeat(fast.fast, fast.piece_counts), np.repeat(slow_at, slow_pieces)]
-    order = np.argsort(owners, kind="stable")
-    rel = np.concatenate([fast.spans, np.asarray(rel, dtype=np.int64).reshape(-1, 2)])[order]
-    return pool, at, chunk_starts, (rel + chunk_starts[owners[order]][:, None], per)
-
-
-def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
-    """Each text's words after ``premask``, the given pieces' word offsets (relative to the
-    text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
-    splits, rel, counts = [], [], []
-    for text, spans in zip(texts, pieces):
-        words = None if spans is None else _piece_words(text, spans)
-        if words is None:
-            splits.append(premask(text).split())
-            counts.append(0)
-            continue
-        flat: list = []
-        for k, own in enumerate(words):
-            if k % 2:  # a piece (between the runs of text around the pieces)
-                rel.append(len(flat))
-                rel.append(len(flat) + len(own))
-            flat += own
-        splits.append(flat)
-        counts.append(len(spans))
-    return splits, rel, counts
-
-
-def _piece_words(text: str, spans: list) -> list | None:
-    """The words of ``premask`` of the text before the first piece, the first piece, the text
-    up to the next piece, ... the text after the last one (``spans``: the pieces' ``(a, b)``),
-    whose concatenation is the words of ``premask(text)``; None when that is not provably so
-    (:func:`_piecewise`)."""
-    if not _piecewise(text):
-        return None
-    cuts = [0]
-    for a, b in spans:
-        cuts += (a, b)
-    cuts.append(len(text))
-    # Common case: premask only lower-cases (and maybe masks numbers): one pass over the whole
-    # text, cut at the same offsets (each character maps to one, so offsets are kept).
-    s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
-    s = s.lower()
-    if "ё" in s:
-        s = s.replace("ё", "е")
-    if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
-            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))):
-        # the text between two pieces is mostly the separator alone: whitespace, no words
-        return [premask(text[a:b]).split() if a < b and not text[a:b].isspace() else []
-                for a, b in zip(cuts, cuts[1:])]
-    if _DIGIT_RE.search(s):
-        sub = _NUM_RE.sub
-        return [sub(" _num_ ", s[a:b]).split() for a, b in zip(cuts, cuts[1:])]
-    return [s[a:b].split() for a, b in zip(cuts, cuts[1:])]
 
 
 class _Chunks(Sequence):
