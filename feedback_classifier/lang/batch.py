@@ -61,6 +61,7 @@ class Analysed(NamedTuple):
     # (rows ``(first, end)``, comment after comment) and the number of them per comment (0 for a
     # comment analysed whole: its pieces' words cannot be told from its own)
     pieces: Any = None
+    trace: Any = None  # with pieces: a _Trace, to cut the pieces' analyses out of this one
 
     @property
     def n_docs(self) -> int:
@@ -299,61 +300,70 @@ class BatchAnalyzer:
         """The analysis of comments made of the known chunks ``cids`` (texts ``chunks``)."""
         c_len = self._c_len.array[cids]
         entries = self._c_entries.array[ranges(self._c_start.array[cids], c_len)]
-        entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
-        ids, starts, punct = self._outputs(entries, entry_starts)
-        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks)
+        entry_at = np.r_[0, np.cumsum(c_len)]
+        ids, starts, punct, trace = self._outputs(entries, entry_at[chunk_starts])
+        trace = None if marks is None else _Trace(entry_at, *trace)
+        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks, trace)
 
     def parts_of(self, analysed: Analysed, others: Analysed | None = None,
                  other_at: np.ndarray | None = None) -> Analysed | None:
         """The analysis of the pieces given to :meth:`analyse` (``analysed.pieces``), each a run
         of its comment's chunks. The analyser walks a comment's chunks alone (negation never
-        crosses comments), so this is exactly the analysis of the pieces' texts. ``others``:
-        more comments analysed separately, placed at rows ``other_at`` of the result. None when
-        the tables were rebuilt since (the ids no longer match).
+        crosses comments), so this is exactly the analysis of the pieces' texts: cut out of
+        ``analysed`` (:func:`_cut_outputs`). ``others``: more comments analysed separately,
+        placed at rows ``other_at`` of the result. None when the tables were rebuilt since (the
+        ids no longer match).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
-        >>> a = b.analyse(["Not late. Good food"], pieces=[[(0, 9), (10, 19)]])
+        >>> a = b.analyse(["Not late. Good food", "Not\\ngood at all"], pieces=[[(0, 9), (10, 19)], [(0, 3), (4, 15)]])
         >>> [list(d) for d in b.parts_of(a).docs(punct=False)]
-        [['not', 'not_late'], ['good', 'food']]
+        [['not', 'not_late'], ['good', 'food'], ['not'], ['good', 'at', 'all']]
         """
         spans = analysed.pieces[0]
         lens = spans[:, 1] - spans[:, 0]
         at = ranges(spans[:, 0], lens)
         pool, pool_at = _pool_at(analysed.chunks)
         at, cids = pool_at[at], analysed.chunk_ids[at]
+        cut = None if analysed.trace is None else _cut_outputs(analysed, spans)
         if others is not None and others.n_docs:
             if others.strings is not analysed.strings:
                 return None
             rows = np.zeros(len(spans) + others.n_docs, dtype=bool)
             rows[other_at] = True
-            all_lens = np.zeros(len(rows), dtype=np.int64)
-            all_lens[~rows], all_lens[rows] = lens, np.diff(others.chunk_starts)
-            mine = np.repeat(~rows, all_lens)
-            merged_at, merged = np.empty(len(mine), dtype=np.int64), np.empty(len(mine), dtype=np.int64)
-            other_pool, other_at_ = _pool_at(others.chunks)
-            merged_at[mine], merged[mine] = at, cids
-            merged_at[~mine] = len(pool) + other_at_
-            merged[~mine] = others.chunk_ids
-            pool, at, cids, lens = pool + other_pool, merged_at, merged, all_lens
+            other_pool, other_pool_at = _pool_at(others.chunks)
+            at, _ = _merge_rows(rows, lens, at, np.diff(others.chunk_starts), len(pool) + other_pool_at)
+            cids, lens = _merge_rows(rows, lens, cids, np.diff(others.chunk_starts), others.chunk_ids)
+            pool = pool + other_pool
+            if cut is not None:
+                ids, out_lens = _merge_rows(rows, cut[1], cut[0], np.diff(others.starts), others.ids)
+                punct, _ = _merge_rows(rows, cut[1], cut[2], np.diff(others.starts), others.punct)
+                cut = ids, out_lens, punct
         with self._lock:
             if analysed.strings is not self.strings:
                 return None
-            return self._of_chunks(_Chunks(pool, at), np.r_[0, np.cumsum(lens)], cids)
+            if cut is None:
+                return self._of_chunks(_Chunks(pool, at), np.r_[0, np.cumsum(lens)], cids)
+            ids, out_lens, punct = cut
+            return Analysed(ids, np.r_[0, np.cumsum(out_lens)], punct, self.strings, _Chunks(pool, at),
+                            np.r_[0, np.cumsum(lens)], cids, self)
 
     def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
-        """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
+        """``(token ids, per-comment offsets, punctuation marks, (each entry's first output,
+        the negated outputs, their ids before negation, their negators' entries))`` of the
+        comments' entries."""
         kind = self._kind.array[entries]
         out_len = self._out_len.array[entries]
         ids = self._outs.array[ranges(self._out_start.array[entries], out_len)]
         punct = np.repeat(self._punct.array[entries].astype(bool), out_len)
-        out_ends = np.cumsum(out_len)
-        starts = np.r_[0, out_ends][entry_starts]
+        out_at = np.r_[0, np.cumsum(out_len)]
+        starts = out_at[entry_starts]
         negated, neg_at = _negated(kind, entry_starts)
+        where = out_at[negated + 1] - 1  # a word entry has one output
+        plain = ids[where]
         if len(negated):
-            where = out_ends[negated] - 1  # a word entry has one output
-            keys = (ids[where] << _PREFIX_BITS) | self._prefix.array[entries[neg_at]]
+            keys = (plain << _PREFIX_BITS) | self._prefix.array[entries[neg_at]]
             ids[where] = self._negated_ids(keys)
-        return ids, starts, punct
+        return ids, starts, punct, (out_at, where, plain, neg_at)
 
     def _negated_ids(self, keys: np.ndarray) -> np.ndarray:
         """Token ids of ``prefix + lemma`` for ``(lemma id << bits) | prefix`` keys."""
@@ -431,6 +441,49 @@ def _pool_at(chunks) -> tuple[list, np.ndarray]:
 def _window(chunks, a: int, b: int):
     """``chunks[a:b]``, without building the list for :class:`_Chunks`."""
     return _Chunks(chunks.pool, chunks.at[a:b]) if isinstance(chunks, _Chunks) else chunks[a:b]
+
+
+class _Trace(NamedTuple):
+    """Where each chunk's entries (``entry_at``, one more at the end) and each entry's outputs
+    (``out_at``) start in an analysis, and its negated outputs: their positions, their ids
+    before negation and the entries of their negators."""
+
+    entry_at: np.ndarray
+    out_at: np.ndarray
+    negated: np.ndarray
+    plain: np.ndarray
+    negator: np.ndarray
+
+
+def _cut_outputs(analysed: Analysed, spans: np.ndarray):
+    """``(token ids, their number per piece, punctuation marks)`` of the pieces (runs of
+    chunks ``spans``) of ``analysed``: its outputs over each piece's entries, except that a
+    word negated by a negator before its piece is not negated in the piece alone. Within a
+    piece nothing else differs: a word's negation depends only on what lies between it and the
+    last negator before it."""
+    tr = analysed.trace
+    first, end = tr.entry_at[spans[:, 0]], tr.entry_at[spans[:, 1]]
+    o0, o1 = tr.out_at[first], tr.out_at[end]
+    lens = o1 - o0
+    take = ranges(o0, lens)
+    ids, punct = analysed.ids[take], analysed.punct[take]
+    if len(tr.negated) and len(spans):
+        k = np.maximum(np.searchsorted(o0, tr.negated, side="right") - 1, 0)  # the piece holding it, if any
+        fix = (o0[k] <= tr.negated) & (tr.negated < o1[k]) & (tr.negator < first[k])
+        ids[(np.cumsum(lens) - lens)[k[fix]] + tr.negated[fix] - o0[k[fix]]] = tr.plain[fix]
+    return ids, lens, punct
+
+
+def _merge_rows(rows: np.ndarray, lens: np.ndarray, values: np.ndarray, other_lens: np.ndarray,
+                other_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``lens[i]`` values each and rows of ``other_lens[j]`` each, the latter placed
+    where ``rows`` is true: ``(the values in row order, the number per row)``."""
+    all_lens = np.zeros(len(rows), dtype=np.int64)
+    all_lens[~rows], all_lens[rows] = lens, other_lens
+    mine = np.repeat(~rows, all_lens)
+    out = np.empty(len(mine), dtype=values.dtype)
+    out[mine], out[~mine] = values, other_values
+    return out, all_lens
 
 
 def _slice_pieces(pieces, a: int, b: int, chunk_offset: int):
