@@ -9,18 +9,18 @@ whitespace and dictionary-encode the chunks, so that only a batch's distinct chu
 Python strings. The other comments keep the Python path (the caller's).
 
 A comment is admitted when every character is in :data:`_ADMITTED` and its text, read
-case-blind, holds none of ``))``, ``((``, ``:)``, ``;-(``, ``=d`` (what every emoticon starts with),
-``://``, ``www.``, ``ftp``, a dot before a top-level domain, or a phone-like digit run. An
-admitted character is one on which ``premask`` of the character alone is its lower case with
-``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps and composes with
+case-blind, holds none of ``:)``, ``;-(``, ``=d`` (how every emoticon but the ``))`` and ``((``
+smileys starts), ``://``, ``www.``, ``ftp``, a dot before a top-level domain, or a phone-like
+digit run. An admitted character is one on which ``premask`` of the character alone is its
+lower case with ``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps and composes with
 nothing before it (no marks, no second halves of canonical pairs), and that is none of
 premask's translated or invisible characters, ``@``, the backtick, a digit but ``0-9``,
 whitespace but ASCII's (``str.split`` also splits at ``\\x1c``-``\\x1f``, ``\\x85``, NBSP...)
 or ``Σ`` (its lower case depends on the next letter). On such a text every step of
-``premask`` but lower case, ``ё`` and the number mask is the identity, lower case maps
-character by character, and the number mask (``\\d`` is ``[0-9]`` there) never crosses
-whitespace: so the text's chunks are those of its pieces cut at whitespace, which is how
-comment parts get their runs of chunks.
+``premask`` but lower case, ``ё``, the smileys and the number mask is the identity, lower
+case maps character by character, and the smileys and the number mask (``\\d`` is ``[0-9]``
+there) never cross whitespace: so they are done once per distinct chunk, and a text's chunks
+are those of its pieces cut at whitespace, which is how comment parts get their runs of chunks.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ _TLDS = "com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|onl
 # admitted characters whose lower case is a letter of these are that letter's two cases): a
 # superset of premask's own tests (no look-arounds; the phone hint's \s is ASCII whitespace
 # here), so a text that passes needs none of those steps.
-_LOWER_BAD_RE = (r"(?i:[:;=]-?[()d]|\)\)|\(\(|://|www\.|ftp|\.(?:" + _TLDS
+_LOWER_BAD_RE = (r"(?i:[:;=]-?[()d]|://|www\.|ftp|\.(?:" + _TLDS
                  + r")|[0-9][0-9\t\n\x0b\x0c\r ().+-]{5,}[0-9])")
 _NUM_RE = r"[0-9]+(?:[.,][0-9]+)*"  # _PY_NUM_RE where the only digits are 0-9
 
@@ -181,18 +181,24 @@ def _normalised(k: _Kernels, raw) -> tuple[list, np.ndarray, np.ndarray]:
     mask splits it: ``"5kg"`` is ``_num_``, ``kg``)."""
     pa, pc = k.pa, k.pc
     low = pc.replace_substring(pc.utf8_lower(raw), "ё", "е")
+    if pc.any(pc.match_substring_regex(low, r"\)\)|\(\(")).as_py():
+        # the Russian-style smileys "))" / "((", the only emoticons an admitted text can hold:
+        # runs never cross whitespace, and they do not meet the number mask
+        low = pc.replace_substring_regex(low, r"\){2,}", " \U0001F642 ")
+        low = pc.replace_substring_regex(low, r"\({2,}", " \U0001F641 ")
     start = np.arange(len(low), dtype=np.int64)
     length = (np.asarray(pc.binary_length(low)) > 0).astype(np.int64)
-    digit = np.asarray(pc.match_substring_regex(low, "[0-9]"), dtype=bool)
+    # a number to mask or a smiley replaced: the chunk splits
+    resplit = np.asarray(pc.match_substring_regex(low, "[0-9 ]"), dtype=bool)
     pool = low.to_pylist()
-    if digit.any():
-        masked = pc.ascii_split_whitespace(pc.replace_substring_regex(low.filter(pa.array(digit)), _NUM_RE, " _num_ "))
+    if resplit.any():
+        masked = pc.ascii_split_whitespace(pc.replace_substring_regex(low.filter(pa.array(resplit)), _NUM_RE, " _num_ "))
         flat = masked.flatten()
         kept = np.asarray(pc.binary_length(flat)) > 0
         cum = np.r_[0, np.cumsum(kept)]
         bounds = cum[np.asarray(masked.offsets, dtype=np.int64)]
-        start[digit] = len(pool) + bounds[:-1]
-        length[digit] = np.diff(bounds)
+        start[resplit] = len(pool) + bounds[:-1]
+        length[resplit] = np.diff(bounds)
         pool += flat.filter(pa.array(kept)).to_pylist()
     return pool, start, length
 
