@@ -102,7 +102,7 @@ _PLAIN = list("ab нетNOTЁё,.!?)(-_'ς5 \n\t\x0b") + ["12.5", "3,000", "2 3 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(_ODD), max_size=40).map("".join) | st.text(max_size=40)
                 | st.lists(st.sampled_from(_PLAIN), max_size=40).map("".join), max_size=10))
-@example(["Ок))) 5((( хорошо. ну)) ( a ) 7))8", "x:) y)) z", "Ёлки 12 ПАЛКИ. Ok 3.5 kg  \t x",
+@example(["Ок))) 5((( хорошо. ну)) ( a ) 7))8", "x:) y)) z", ":) ;-( =D :( a:) :DD 5:) =)2 :dx ;d. (:", "Ёлки 12 ПАЛКИ. Ok 3.5 kg  \t x",
           "ΣΑΣ ΟΔΟΣ. ok fine", "Ⱥb c. d e", "a\x1cb c. d e f"])
 def test_chunks_of_random_texts(texts):
     _check(texts)

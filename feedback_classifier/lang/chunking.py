@@ -9,18 +9,19 @@ whitespace and dictionary-encode the chunks, so that only a batch's distinct chu
 Python strings. The other comments keep the Python path (the caller's).
 
 A comment is admitted when every character is in :data:`_ADMITTED` and its text, read
-case-blind, holds none of ``:)``, ``;-(``, ``=d`` (how every emoticon but the ``))`` and ``((``
-smileys starts), ``://``, ``www.``, ``ftp``, a dot before a top-level domain, or a phone-like
+case-blind, holds no ``://``, ``www.``, ``ftp``, dot before a top-level domain or phone-like
 digit run. An admitted character is one on which ``premask`` of the character alone is its
-lower case with ``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps and composes with
-nothing before it (no marks, no second halves of canonical pairs), and that is none of
+lower case with ``ё`` → ``е``, Arrow's ``utf8_lower`` equals ``str.lower``, that NFKC keeps
+and composes with nothing before it (no marks, no second halves of canonical pairs), none of
 premask's translated or invisible characters, ``@``, the backtick, a digit but ``0-9``,
 whitespace but ASCII's (``str.split`` also splits at ``\\x1c``-``\\x1f``, ``\\x85``, NBSP...)
 or ``Σ`` (its lower case depends on the next letter). On such a text every step of
-``premask`` but lower case, ``ё``, the smileys and the number mask is the identity, lower
-case maps character by character, and the smileys and the number mask (``\\d`` is ``[0-9]``
-there) never cross whitespace: so they are done once per distinct chunk, and a text's chunks
-are those of its pieces cut at whitespace, which is how comment parts get their runs of chunks.
+``premask`` but lower case, ``ё``, the emoticons and the number mask is the identity, lower
+case maps character by character, and the emoticons and the number mask (``\\d`` is
+``[0-9]`` there; the emoticons' look-arounds read whitespace as an edge) never cross
+whitespace: so they are done once per distinct chunk (emoticons by premask's own regex, in
+Python: few chunks hold one), and a text's chunks are those of its pieces cut at whitespace,
+which is how comment parts get their runs of chunks.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ import numpy as np
 from feedback_classifier._arrays import ranges
 from feedback_classifier.lang.normalization import (
     _DIGIT_RE,
+    _EMOTICON_RE,
     _PHONE_HINT_RE,
     _TLD_RE,
+    _emoticon_to_emoji,
     premask,
 )
 from feedback_classifier.lang.normalization import _NUM_RE as _PY_NUM_RE
@@ -66,9 +69,11 @@ _TLDS = "com|ru|net|org|io|info|biz|su|рф|ua|by|kz|uk|de|me|app|shop|store|onl
 # admitted characters whose lower case is a letter of these are that letter's two cases): a
 # superset of premask's own tests (no look-arounds; the phone hint's \s is ASCII whitespace
 # here), so a text that passes needs none of those steps.
-_LOWER_BAD_RE = (r"(?i:[:;=]-?[()d]|://|www\.|ftp|\.(?:" + _TLDS
+_LOWER_BAD_RE = (r"(?i:://|www\.|ftp|\.(?:" + _TLDS
                  + r")|[0-9][0-9\t\n\x0b\x0c\r ().+-]{5,}[0-9])")
 _NUM_RE = r"[0-9]+(?:[.,][0-9]+)*"  # _PY_NUM_RE where the only digits are 0-9
+# A chunk that may hold an emoticon (each one holds this): normalised by premask's own regex.
+_EMOTICON_HINT = r"[:;=]-?[()d]|\)\)|\(\("
 
 
 def admitted_ranges() -> list[tuple[int, int]]:
@@ -135,9 +140,11 @@ def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
     some pieces of the texts, each next to whitespace or an edge, as ``BatchAnalyzer.analyse``
     takes them: :class:`Pieces` or per text None or a list of pairs).
 
-    >>> c = split_batch(["Ёлки, 3 DAYS late. Rude", "a:) b", ""], [[(0, 18), (19, 23)], None, None])
+    >>> c = split_batch(["Ёлки, 3 DAYS late. Rude", "Ok:) www.shop.ru", ""], [[(0, 18), (19, 23)], None, None])
     >>> c.fast.tolist(), [c.pool[k] for k in c.at], c.counts.tolist()
     ([0, 2], ['елки,', '_num_', 'days', 'late.', 'rude'], [5, 0])
+    >>> [split_batch(["ok:) да))) 5"]).pool[k] for k in split_batch(["ok:) да))) 5"]).at]
+    ['ok:)', 'да', '🙂', '_num_']
     >>> c.spans.tolist(), c.piece_counts.tolist()
     ([[0, 4], [4, 5]], [2, 0])
     """
@@ -178,28 +185,28 @@ def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
 def _normalised(k: _Kernels, raw) -> tuple[list, np.ndarray, np.ndarray]:
     """``(pool, start, length)``: distinct raw chunk ``e`` is, normalised, the chunks
     ``pool[start[e]:start[e] + length[e]]`` (none for an empty one, several where the number
-    mask splits it: ``"5kg"`` is ``_num_``, ``kg``)."""
+    mask or an emoticon splits it: ``"5kg"`` is ``_num_``, ``kg``)."""
     pa, pc = k.pa, k.pc
     low = pc.replace_substring(pc.utf8_lower(raw), "ё", "е")
-    if pc.any(pc.match_substring_regex(low, r"\)\)|\(\(")).as_py():
-        # the Russian-style smileys "))" / "((", the only emoticons an admitted text can hold:
-        # runs never cross whitespace, and they do not meet the number mask
-        low = pc.replace_substring_regex(low, r"\){2,}", " \U0001F642 ")
-        low = pc.replace_substring_regex(low, r"\({2,}", " \U0001F641 ")
     start = np.arange(len(low), dtype=np.int64)
     length = (np.asarray(pc.binary_length(low)) > 0).astype(np.int64)
-    # a number to mask or a smiley replaced: the chunk splits
-    resplit = np.asarray(pc.match_substring_regex(low, "[0-9 ]"), dtype=bool)
+    emoticon = np.asarray(pc.match_substring_regex(low, _EMOTICON_HINT), dtype=bool)
+    digit = np.asarray(pc.match_substring_regex(low, "[0-9]"), dtype=bool) & ~emoticon
     pool = low.to_pylist()
-    if resplit.any():
-        masked = pc.ascii_split_whitespace(pc.replace_substring_regex(low.filter(pa.array(resplit)), _NUM_RE, " _num_ "))
+    if digit.any():
+        masked = pc.ascii_split_whitespace(pc.replace_substring_regex(low.filter(pa.array(digit)), _NUM_RE, " _num_ "))
         flat = masked.flatten()
         kept = np.asarray(pc.binary_length(flat)) > 0
         cum = np.r_[0, np.cumsum(kept)]
         bounds = cum[np.asarray(masked.offsets, dtype=np.int64)]
-        start[resplit] = len(pool) + bounds[:-1]
-        length[resplit] = np.diff(bounds)
+        start[digit] = len(pool) + bounds[:-1]
+        length[digit] = np.diff(bounds)
         pool += flat.filter(pa.array(kept)).to_pylist()
+    for e in np.flatnonzero(emoticon).tolist():  # few distinct chunks: premask's own steps
+        words = _EMOTICON_RE.sub(_emoticon_to_emoji, pool[e])
+        words = _PY_NUM_RE.sub(" _num_ ", words).split() if _DIGIT_RE.search(words) else words.split()
+        start[e], length[e] = len(pool), len(words)
+        pool += words
     return pool, start, length
 
 
