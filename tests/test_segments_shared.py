@@ -140,6 +140,31 @@ def test_whitespace_table():
     assert [c for c in map(chr, range(0x3100)) if __import__("re").fullmatch(r"\s", c)] == _SPACES
 
 
+def test_topic_letters_table():
+    # the first letters of the words after a comma or dash, as the regex's IGNORECASE reads them
+    words = S._SPLIT_RE.pattern.split("(?=(?:")[1].split(")")[0].split("|")
+    first = __import__("re").compile("[" + "".join(w[0] for w in words) + "]", __import__("re").I).match
+    table = S._class_table()
+    assert [c for c in range(S._WIDE) if table[c] & S._TOPIC] == [c for c in range(S._WIDE) if first(chr(c))]
+    assert not any(first(chr(c)) for c in range(S._WIDE, 0x110000))
+    assert not table[S._WIDE]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab .!?…;,–—-\n\r\t\u3000\x00\x1c\u2028xBHК") +
+                                ["but", "Но", "а ещё", "к тому же", "also", "ALSO", " however", ", but ", ". ", ";\n;"]),
+                max_size=50).map("".join) | st.text(max_size=50))
+@example(". \n;x;;\n\r- but. ;\n ,  Однако;")
+def test_separators_as_finditer(text):
+    joined = text.replace("\x00", "") + "\x00" + text
+    u = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = S._class_table()[np.minimum(u, S._WIDE)]
+    space = (cls & S._SPACE).astype(bool)
+    starts = np.flatnonzero(space[:-1] & ~space[1:]) + 1
+    want = [x for m in S._SPLIT_RE.finditer(joined) for x in m.span()]
+    assert S._separators(joined, cls, space, starts).tolist() == want
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(list("ab .!?…;,–—-\n\r\t\u3000\x00\x1c\u2028\ud800x") +
                                          ["but", "Но", "а ещё", "к тому же", "also", " however", ", but ", ". "]),
@@ -204,3 +229,18 @@ def test_junk_test_on_real_sentences_as_first_written():
 
     texts = _shared_texts() + [t.split()[0] for t in _shared_texts()[::7]]  # one-word answers too
     assert [is_junk(t) for t in texts] == [_first_is_junk(t) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=30), st.integers(0, 2**32 - 1))
+@example([70, 2, 1], 0)
+def test_segment_reduce_as_reduceat(lengths, seed):
+    rng = np.random.default_rng(seed)
+    lengths = np.asarray(lengths)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    values = rng.random((int(lengths.sum()), 5))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[rng.random(values.shape) < 0.1] = 0.5  # ties
+    for ufunc, v in ((np.fmax, values), (np.minimum, rng.integers(0, 4, values.shape))):
+        assert np.array_equal(S._segment_reduce(ufunc, v, starts, lengths), ufunc.reduceat(v, starts, axis=0),
+                              equal_nan=v.dtype.kind == "f")

@@ -15,9 +15,7 @@ batch's flat arrays (cumulative maxima of negator and scope-ending positions).
 from __future__ import annotations
 
 import itertools
-import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -34,18 +32,10 @@ from feedback_classifier.lang.analyzer import (
     TextAnalyzer,
     Tokens,
 )
+from feedback_classifier.lang.chunking import Pieces, chunked
 from feedback_classifier.lang.detect import to_text
 from feedback_classifier.lang.negation import NEG_WINDOW
-from feedback_classifier.lang.normalization import (
-    _DIGIT_RE,
-    _NUM_RE,
-    _PHONE_HINT_RE,
-    _TLD_RE,
-    MIXED_RE,
-    TOKEN_RE,
-    check_lang,
-    premask,
-)
+from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lang
 
 __all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
@@ -71,6 +61,7 @@ class Analysed(NamedTuple):
     # (rows ``(first, end)``, comment after comment) and the number of them per comment (0 for a
     # comment analysed whole: its pieces' words cannot be told from its own)
     pieces: Any = None
+    trace: Any = None  # with pieces: a _Trace, to cut the pieces' analyses out of this one
 
     @property
     def n_docs(self) -> int:
@@ -82,7 +73,7 @@ class Analysed(NamedTuple):
         s, e = int(self.starts[a]), int(self.starts[b])
         cs, ce = int(self.chunk_starts[a]), int(self.chunk_starts[b])
         return Analysed(self.ids[s:e], self.starts[a : b + 1] - s, self.punct[s:e], self.strings,
-                        self.chunks[cs:ce], self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
+                        _window(self.chunks, cs, ce), self.chunk_starts[a : b + 1] - cs, self.chunk_ids[cs:ce], self.source,
                         _slice_pieces(self.pieces, a, b, cs))
 
     def doc(self, i: int, punct: bool, surface: bool = True):
@@ -108,7 +99,7 @@ class Analysed(NamedTuple):
         bounds = starts.tolist()
         if not surface:
             return [flat[a:b] for a, b in itertools.pairwise(bounds)]
-        chunks, cb = self.chunks, self.chunk_starts.tolist()
+        chunks, cb = _as_list(self.chunks), self.chunk_starts.tolist()
         of = Tokens.of
         return [of(flat[a:b], chunks[c:d]) for a, b, c, d in zip(bounds, bounds[1:], cb, cb[1:])]
 
@@ -267,11 +258,11 @@ class BatchAnalyzer:
         self._c_entries.extend(flat)
         return ids
 
-    def analyse(self, texts: list, lang: str | None = None, pieces: list | None = None) -> Analysed:
+    def analyse(self, texts: list, lang: str | None = None, pieces: Pieces | list | None = None) -> Analysed:
         """The analysis of ``texts`` (any values: non-strings are read as the analyzer does).
 
-        ``pieces`` (optional, one item per text): None, or the ``(start, end)`` offsets of some
-        pieces of the text, in order, each starting and ending next to whitespace or the text's
+        ``pieces`` (optional, one item per text, or the same as :class:`~.chunking.Pieces`
+        arrays): None, or the ``(start, end)`` offsets of some pieces of the text, in order, each starting and ending next to whitespace or the text's
         edge (the caller makes sure); such a text is normalised piece by piece (and the text
         between them) where that provably gives its normalised text's words (see
         :func:`_piecewise`), and ``pieces`` of the result tells each piece's words, so that the
@@ -287,88 +278,92 @@ class BatchAnalyzer:
         with self._lock:  # the tables grow as new words come (threads may share an analyzer)
             return self._analyse(texts, lang or self.lang, pieces)
 
-    def _analyse(self, texts: list, lang: str | None, pieces: list | None = None) -> Analysed:
+    def _analyse(self, texts: list, lang: str | None, pieces: Pieces | list | None = None) -> Analysed:
         if len(self._chunk_ids) > _MAX_CHUNKS:
             self._reset()
         texts = [t if t.__class__ is str else to_text(t) for t in texts]
-        marks = None
-        if pieces is None or lang != self.lang:  # parts are analysed in the default language
-            splits = [premask(t).split() for t in texts]
-        else:
-            splits, rel, counts = _split_pieces(texts, pieces)
-        chunks = list(itertools.chain.from_iterable(splits))
-        chunk_starts = np.r_[0, np.cumsum(np.fromiter(map(len, splits), dtype=np.int64, count=len(splits)))]
-        cids = np.fromiter(map(self._chunk_ids.get, chunks, itertools.repeat(-1)), dtype=np.int64,
-                           count=len(chunks))
+        if lang != self.lang:  # parts are analysed in the default language
+            pieces = None
+        pool, at, chunk_starts, marks = chunked(texts, pieces)
+        get = self._chunk_ids.get
+        pool_ids = np.fromiter(map(get, pool, itertools.repeat(-1)), dtype=np.int64, count=len(pool))
+        cids = pool_ids[at]
         new = np.flatnonzero(cids < 0)
         if len(new):  # new chunks (or lang-dependent ones): each distinct one registered once
-            fresh = [chunks[k] for k in new.tolist()]
+            fresh = [pool[k] for k in at[new].tolist()]
             distinct = list(dict.fromkeys(fresh))  # in order of first sight, as ids are given
             ids = dict(zip(distinct, self._chunks(distinct, lang)))
             cids[new] = np.fromiter(map(ids.__getitem__, fresh), dtype=np.int64, count=len(fresh))
-        if pieces is not None and lang == self.lang:
-            counts = np.asarray(counts, dtype=np.int64)
-            spans = np.asarray(rel, dtype=np.int64).reshape(-1, 2) + np.repeat(chunk_starts[:-1], counts)[:, None]
-            marks = (spans, counts)
-        return self._of_chunks(chunks, chunk_starts, cids, marks)
+        return self._of_chunks(_Chunks(pool, at), chunk_starts, cids, marks)
 
     def _of_chunks(self, chunks: list, chunk_starts: np.ndarray, cids: np.ndarray, marks=None) -> Analysed:
         """The analysis of comments made of the known chunks ``cids`` (texts ``chunks``)."""
         c_len = self._c_len.array[cids]
         entries = self._c_entries.array[ranges(self._c_start.array[cids], c_len)]
-        entry_starts = np.r_[0, np.cumsum(c_len)][chunk_starts]
-        ids, starts, punct = self._outputs(entries, entry_starts)
-        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks)
+        entry_at = np.r_[0, np.cumsum(c_len)]
+        ids, starts, punct, trace = self._outputs(entries, entry_at[chunk_starts])
+        trace = None if marks is None else _Trace(entry_at, *trace)
+        return Analysed(ids, starts, punct, self.strings, chunks, chunk_starts, cids, self, marks, trace)
 
     def parts_of(self, analysed: Analysed, others: Analysed | None = None,
                  other_at: np.ndarray | None = None) -> Analysed | None:
         """The analysis of the pieces given to :meth:`analyse` (``analysed.pieces``), each a run
         of its comment's chunks. The analyser walks a comment's chunks alone (negation never
-        crosses comments), so this is exactly the analysis of the pieces' texts. ``others``:
-        more comments analysed separately, placed at rows ``other_at`` of the result. None when
-        the tables were rebuilt since (the ids no longer match).
+        crosses comments), so this is exactly the analysis of the pieces' texts: cut out of
+        ``analysed`` (:func:`_cut_outputs`). ``others``: more comments analysed separately,
+        placed at rows ``other_at`` of the result. None when the tables were rebuilt since (the
+        ids no longer match).
 
         >>> b = BatchAnalyzer(TextAnalyzer())
-        >>> a = b.analyse(["Not late. Good food"], pieces=[[(0, 9), (10, 19)]])
+        >>> a = b.analyse(["Not late. Good food", "Not\\ngood at all"], pieces=[[(0, 9), (10, 19)], [(0, 3), (4, 15)]])
         >>> [list(d) for d in b.parts_of(a).docs(punct=False)]
-        [['not', 'not_late'], ['good', 'food']]
+        [['not', 'not_late'], ['good', 'food'], ['not'], ['good', 'at', 'all']]
         """
         spans = analysed.pieces[0]
         lens = spans[:, 1] - spans[:, 0]
         at = ranges(spans[:, 0], lens)
-        pool, cids = analysed.chunks, analysed.chunk_ids[at]
+        pool, pool_at = _pool_at(analysed.chunks)
+        at, cids = pool_at[at], analysed.chunk_ids[at]
+        cut = None if analysed.trace is None else _cut_outputs(analysed, spans)
         if others is not None and others.n_docs:
             if others.strings is not analysed.strings:
                 return None
             rows = np.zeros(len(spans) + others.n_docs, dtype=bool)
             rows[other_at] = True
-            all_lens = np.zeros(len(rows), dtype=np.int64)
-            all_lens[~rows], all_lens[rows] = lens, np.diff(others.chunk_starts)
-            mine = np.repeat(~rows, all_lens)
-            merged_at, merged = np.empty(len(mine), dtype=np.int64), np.empty(len(mine), dtype=np.int64)
-            merged_at[mine], merged[mine] = at, cids
-            merged_at[~mine] = len(pool) + np.arange(len(others.chunks))
-            merged[~mine] = others.chunk_ids
-            pool, at, cids, lens = pool + others.chunks, merged_at, merged, all_lens
+            other_pool, other_pool_at = _pool_at(others.chunks)
+            at, _ = _merge_rows(rows, lens, at, np.diff(others.chunk_starts), len(pool) + other_pool_at)
+            cids, lens = _merge_rows(rows, lens, cids, np.diff(others.chunk_starts), others.chunk_ids)
+            pool = pool + other_pool
+            if cut is not None:
+                ids, out_lens = _merge_rows(rows, cut[1], cut[0], np.diff(others.starts), others.ids)
+                punct, _ = _merge_rows(rows, cut[1], cut[2], np.diff(others.starts), others.punct)
+                cut = ids, out_lens, punct
         with self._lock:
             if analysed.strings is not self.strings:
                 return None
-            return self._of_chunks(_Chunks(pool, at), np.r_[0, np.cumsum(lens)], cids)
+            if cut is None:
+                return self._of_chunks(_Chunks(pool, at), np.r_[0, np.cumsum(lens)], cids)
+            ids, out_lens, punct = cut
+            return Analysed(ids, np.r_[0, np.cumsum(out_lens)], punct, self.strings, _Chunks(pool, at),
+                            np.r_[0, np.cumsum(lens)], cids, self)
 
     def _outputs(self, entries: np.ndarray, entry_starts: np.ndarray):
-        """``(token ids, per-comment offsets, punctuation marks)`` of the comments' entries."""
+        """``(token ids, per-comment offsets, punctuation marks, (each entry's first output,
+        the negated outputs, their ids before negation, their negators' entries))`` of the
+        comments' entries."""
         kind = self._kind.array[entries]
         out_len = self._out_len.array[entries]
         ids = self._outs.array[ranges(self._out_start.array[entries], out_len)]
         punct = np.repeat(self._punct.array[entries].astype(bool), out_len)
-        out_ends = np.cumsum(out_len)
-        starts = np.r_[0, out_ends][entry_starts]
+        out_at = np.r_[0, np.cumsum(out_len)]
+        starts = out_at[entry_starts]
         negated, neg_at = _negated(kind, entry_starts)
+        where = out_at[negated + 1] - 1  # a word entry has one output
+        plain = ids[where]
         if len(negated):
-            where = out_ends[negated] - 1  # a word entry has one output
-            keys = (ids[where] << _PREFIX_BITS) | self._prefix.array[entries[neg_at]]
+            keys = (plain << _PREFIX_BITS) | self._prefix.array[entries[neg_at]]
             ids[where] = self._negated_ids(keys)
-        return ids, starts, punct
+        return ids, starts, punct, (out_at, where, plain, neg_at)
 
     def _negated_ids(self, keys: np.ndarray) -> np.ndarray:
         """Token ids of ``prefix + lemma`` for ``(lemma id << bits) | prefix`` keys."""
@@ -408,78 +403,10 @@ def batch_analyzer_for(analyzer: Any) -> BatchAnalyzer | None:
     return found
 
 
-# Outside these (ASCII but the backtick, Latin-1 but the soft hyphen and the acute accent,
-# Latin but the modifier apostrophe, Greek, Cyrillic, dashes), characters premask may translate, fold or drop, or decimal
-# digits other than 0-9: such a text is not read piecewise (a cheap, conservative test).
-_NOT_LOCAL_RE = re.compile(r"[^\x00-\x5f\x61-\x7f\u00a0-\u00ac\u00ae-\u00b3\u00b5-\u02bb\u02bd-\u04ff\u2010-\u2015]")
-
-
-def _piecewise(text: str) -> bool:
-    """Whether ``premask`` of ``text`` equals its pieces' ``premask`` joined by the (whitespace)
-    separators, for any pieces split at whitespace. Every step of ``premask`` is local to
-    whitespace-free runs (character maps, NFKC: whitespace never composes; masks whose matches
-    hold no whitespace and whose look-arounds treat whitespace as a string's edge; lower case:
-    the final sigma looks past no whitespace; the emoji fold of a text with dashes changes
-    nothing) except three, excluded here: the phone mask (a phone number may hold spaces: no
-    text where even the raw characters hint at one; masks and case only break such runs), the
-    digit guard of the number mask (``[0-9]``, while numbers are any decimal digits: no other
-    digits) and characters that NFKC, the invisible-character removal or the emoji fold would
-    change (they could join or make digits)."""
-    if not text.isascii() and (_NOT_LOCAL_RE.search(text) or not unicodedata.is_normalized("NFKC", text)):
-        return False
-    return _DIGIT_RE.search(text) is None or _PHONE_HINT_RE.search(text) is None
-
-
-def _split_pieces(texts: list, pieces: list) -> tuple[list, list, list]:
-    """Each text's words after ``premask``, the given pieces' word offsets (relative to the
-    text's first word, flat) and their number per text (see :meth:`BatchAnalyzer.analyse`)."""
-    splits, rel, counts = [], [], []
-    for text, spans in zip(texts, pieces):
-        words = None if spans is None else _piece_words(text, spans)
-        if words is None:
-            splits.append(premask(text).split())
-            counts.append(0)
-            continue
-        flat: list = []
-        for k, own in enumerate(words):
-            if k % 2:  # a piece (between the runs of text around the pieces)
-                rel.append(len(flat))
-                rel.append(len(flat) + len(own))
-            flat += own
-        splits.append(flat)
-        counts.append(len(spans))
-    return splits, rel, counts
-
-
-def _piece_words(text: str, spans: list) -> list | None:
-    """The words of ``premask`` of the text before the first piece, the first piece, the text
-    up to the next piece, ... the text after the last one (``spans``: the pieces' ``(a, b)``),
-    whose concatenation is the words of ``premask(text)``; None when that is not provably so
-    (:func:`_piecewise`)."""
-    if not _piecewise(text):
-        return None
-    cuts = [0]
-    for a, b in spans:
-        cuts += (a, b)
-    cuts.append(len(text))
-    # Common case: premask only lower-cases (and maybe masks numbers): one pass over the whole
-    # text, cut at the same offsets (each character maps to one, so offsets are kept).
-    s = text.replace("`", "'") if "`" in text else text  # only an ASCII text gets here with one
-    s = s.lower()
-    if "ё" in s:
-        s = s.replace("ё", "е")
-    if (len(s) != len(text) or "://" in s or "www." in s or "ftp" in s or "@" in s or ":" in s or ";" in s
-            or "=" in s or "))" in s or "((" in s or ("." in s and _TLD_RE.search(s))):
-        return [premask(text[a:b]).split() for a, b in zip(cuts, cuts[1:])]
-    if _DIGIT_RE.search(s):
-        sub = _NUM_RE.sub
-        return [sub(" _num_ ", s[a:b]).split() for a, b in zip(cuts, cuts[1:])]
-    return [s[a:b].split() for a, b in zip(cuts, cuts[1:])]
-
-
 class _Chunks(Sequence):
-    """``[pool[k] for k in at]``, read only where needed (the parts' words, read by index
-    mostly for their first sight; a list of them all would cost more than their analysis)."""
+    """``[pool[k] for k in at]``, read only where needed (the words of a batch, read by index
+    mostly for their first sight: ``pool`` holds each distinct word once, as Arrow's kernels give
+    them, and a list of them all would cost more than their analysis)."""
 
     def __init__(self, pool: list, at: np.ndarray):
         self.pool, self.at = pool, at
@@ -492,6 +419,71 @@ class _Chunks(Sequence):
             pool = self.pool
             return [pool[k] for k in self.at[i].tolist()]
         return self.pool[int(self.at[i])]
+
+    def __iter__(self):
+        return iter(_as_list(self))
+
+
+def _as_list(chunks) -> list:
+    """``chunks`` (a list or :class:`_Chunks`) as a list."""
+    if isinstance(chunks, _Chunks):
+        return list(map(chunks.pool.__getitem__, chunks.at.tolist()))
+    return chunks
+
+
+def _pool_at(chunks) -> tuple[list, np.ndarray]:
+    """``(pool, at)`` with ``chunks[k] == pool[at[k]]``."""
+    if isinstance(chunks, _Chunks):
+        return chunks.pool, chunks.at
+    return list(chunks), np.arange(len(chunks), dtype=np.int64)
+
+
+def _window(chunks, a: int, b: int):
+    """``chunks[a:b]``, without building the list for :class:`_Chunks`."""
+    return _Chunks(chunks.pool, chunks.at[a:b]) if isinstance(chunks, _Chunks) else chunks[a:b]
+
+
+class _Trace(NamedTuple):
+    """Where each chunk's entries (``entry_at``, one more at the end) and each entry's outputs
+    (``out_at``) start in an analysis, and its negated outputs: their positions, their ids
+    before negation and the entries of their negators."""
+
+    entry_at: np.ndarray
+    out_at: np.ndarray
+    negated: np.ndarray
+    plain: np.ndarray
+    negator: np.ndarray
+
+
+def _cut_outputs(analysed: Analysed, spans: np.ndarray):
+    """``(token ids, their number per piece, punctuation marks)`` of the pieces (runs of
+    chunks ``spans``) of ``analysed``: its outputs over each piece's entries, except that a
+    word negated by a negator before its piece is not negated in the piece alone. Within a
+    piece nothing else differs: a word's negation depends only on what lies between it and the
+    last negator before it."""
+    tr = analysed.trace
+    first, end = tr.entry_at[spans[:, 0]], tr.entry_at[spans[:, 1]]
+    o0, o1 = tr.out_at[first], tr.out_at[end]
+    lens = o1 - o0
+    take = ranges(o0, lens)
+    ids, punct = analysed.ids[take], analysed.punct[take]
+    if len(tr.negated) and len(spans):
+        k = np.maximum(np.searchsorted(o0, tr.negated, side="right") - 1, 0)  # the piece holding it, if any
+        fix = (o0[k] <= tr.negated) & (tr.negated < o1[k]) & (tr.negator < first[k])
+        ids[(np.cumsum(lens) - lens)[k[fix]] + tr.negated[fix] - o0[k[fix]]] = tr.plain[fix]
+    return ids, lens, punct
+
+
+def _merge_rows(rows: np.ndarray, lens: np.ndarray, values: np.ndarray, other_lens: np.ndarray,
+                other_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``lens[i]`` values each and rows of ``other_lens[j]`` each, the latter placed
+    where ``rows`` is true: ``(the values in row order, the number per row)``."""
+    all_lens = np.zeros(len(rows), dtype=np.int64)
+    all_lens[~rows], all_lens[rows] = lens, other_lens
+    mine = np.repeat(~rows, all_lens)
+    out = np.empty(len(mine), dtype=values.dtype)
+    out[mine], out[~mine] = values, other_values
+    return out, all_lens
 
 
 def _slice_pieces(pieces, a: int, b: int, chunk_offset: int):

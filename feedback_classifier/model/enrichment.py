@@ -291,7 +291,7 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
             docs, segments = None, segment_batch(batch)
             if batch_analyzer is not None:  # one analysis for the classifier and the sentiment model
                 # and, piece by piece, for the comments' parts (model/segments.py)
-                analysis = batch_analyzer.analyse(batch, pieces=segments.pieces())
+                analysis = batch_analyzer.analyse(batch, pieces=segments.piece_arrays())
                 docs = LazyDocs(analysis, punct=False, surface=getattr(model.features_, "char_surface_", False))
                 if analysed is not None:  # read as flat arrays by the sentiment scorer
                     analysed.append(analysis)

@@ -23,14 +23,17 @@ from typing import NamedTuple
 import numpy as np
 
 from feedback_classifier._arrays import ranges
+from feedback_classifier.lang.chunking import Pieces
 
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts. Written as
 # ``(?<=[.!?…])\s+|[;\n\r]+|[,–—-]\s+(?=...)`` would match the same, but starting with one
 # character class lets the regex engine skip to candidate characters: 2.5x faster.
+# The words after a comma or dash that start a new part (a contrast or an addition).
+_NEXT_TOPIC = ("but", "however", "also", "plus", "and also", "and then", "though", "но", "однако", "зато",
+               "а также", "а ещё", "а еще", "и ещё", "и еще", "плюс", "хотя", "к тому же")
 _SPLIT_RE = re.compile(
-    r"[\s;,–—-](?:(?<=[.!?…]\s)\s*|(?<=[;\n\r])[;\n\r]*|(?<=[,–—-])\s+(?=(?:but|however|also|plus|and also|"
-    r"and then|though|но|однако|зато|а также|а ещё|а еще|и ещё|и еще|плюс|хотя|к тому же)\b))",
+    r"[\s;,–—-](?:(?<=[.!?…]\s)\s*|(?<=[;\n\r])[;\n\r]*|(?<=[,–—-])\s+(?=(?:" + "|".join(_NEXT_TOPIC) + r")\b))",
     re.IGNORECASE,
 )
 _MIN_WORDS = 2
@@ -117,6 +120,16 @@ class SegmentBatch:
             out[i] = spans[a : a + c]
         return out
 
+    def piece_arrays(self) -> Pieces:
+        """:meth:`pieces` as arrays (what ``BatchAnalyzer.analyse(pieces=...)`` reads).
+
+        >>> segment_batch(["Late again. Ok. Rude staff", "x; y z"]).piece_arrays().counts.tolist()
+        [2, 0]
+        """
+        use = (self.counts > 0) & self.spaced
+        counts = np.where(use, self.counts, 0)
+        return Pieces(counts, self.spans[ranges(self.firsts[use], counts[use])])
+
     def all_parts(self) -> _PartTexts:
         """Every part's text, comment after comment (cut when read)."""
         return _PartTexts(self)
@@ -152,7 +165,7 @@ _JOIN = "\x00"  # no separator holds it, nor do the split's look-arounds read pa
 _WIDE = 0x3001  # no whitespace or separator character lies at or above this code point
 # classes of a code point below _WIDE (all above: none): what str.isspace (and the regex's \s)
 # says is whitespace, and the characters a separator of _SPLIT_RE can start at or after
-_SPACE, _END, _LINE, _DASH = 1, 2, 4, 8
+_SPACE, _END, _LINE, _DASH, _TOPIC = 1, 2, 4, 8, 16  # _TOPIC: a first letter of _NEXT_TOPIC, any case
 _CLASSES: np.ndarray | None = None
 
 
@@ -164,27 +177,66 @@ def _class_table() -> np.ndarray:
         table[:_WIDE] = [_SPACE if chr(c).isspace() else 0 for c in range(_WIDE)]
         for chars, bit in ((".!?…", _END), (";\n\r", _LINE), (",–—-", _DASH)):
             table[[ord(c) for c in chars]] |= bit
+        first = re.compile("[" + "".join({w[0] for w in _NEXT_TOPIC}) + "]", re.IGNORECASE).match
+        table[[c for c in range(_WIDE) if first(chr(c))]] |= _TOPIC
         _CLASSES = table
     return _CLASSES
 
 
-def _separators(joined: str, cls: np.ndarray, space: np.ndarray) -> np.ndarray:
+def _separators(joined: str, cls: np.ndarray, space: np.ndarray, word_starts: np.ndarray) -> np.ndarray:
     """``[start, end, start, end, ...]`` of the matches of ``_SPLIT_RE`` in ``joined``, as
-    ``finditer`` finds them: the regex is tried only where one can start (a space after a
-    sentence end, a ``;`` or line break, a comma or dash before a space), left to right, never
-    inside the previous match. Whether it matches at a position depends on the text alone, so
-    this skips only positions where the scan would find nothing. ``space``: ``cls & _SPACE``."""
-    can = (cls & _LINE).astype(bool)
-    can[1:] |= space[1:] & (cls[:-1] & _END).astype(bool)
-    can[:-1] |= (cls[:-1] & _DASH).astype(bool) & space[1:]
-    match, found, end = _SPLIT_RE.match, [], 0
-    for p in np.flatnonzero(can).tolist():
-        if p >= end:
-            m = match(joined, p)
-            if m is not None:
-                end = m.end()
-                found += (p, end)
-    return np.asarray(found, dtype=np.int64)
+    ``finditer`` finds them, from the class bits (``space``: ``cls & _SPACE``; ``word_starts``:
+    each non-space after a space). Where a match can start, and what it is:
+
+    - a space after a sentence end: the whole run of whitespace (the first alternative, which
+      cannot fail); no other match holds such a place (its previous character would be a
+      space, a line mark or a dash);
+    - a comma or dash before a space: the regex decides (it looks for the words after), tried
+      only where the run of whitespace ends before one of their first letters; no other match
+      holds a comma or dash;
+    - ``;`` or a line break: the run of those marks, unless an earlier match holds it: one of
+      the above, or the run of marks it belongs to (then the previous character is a mark that
+      no match of the above holds).
+    """
+    n = len(cls)
+    marks = (cls & _LINE).astype(bool)
+    after_end = np.zeros(n, dtype=bool)
+    after_end[1:] = (cls[:-1] & _END).astype(bool)
+    at_end = np.flatnonzero(space & after_end)
+    starts, ends = [at_end], [_run_end(word_starts, at_end, n)]
+    dash = np.flatnonzero((cls[:-1] & _DASH).astype(bool) & space[1:])
+    # (a run of whitespace to the very end is followed by no word: read its last space instead)
+    dash = dash[(cls[_run_end(word_starts, dash + 1, n - 1)] & _TOPIC).astype(bool)]
+    match, found = _SPLIT_RE.match, []
+    for p in dash.tolist():
+        m = match(joined, p)
+        if m is not None:
+            found += (p, m.end())
+    starts.append(np.asarray(found[0::2], dtype=np.int64))
+    ends.append(np.asarray(found[1::2], dtype=np.int64))
+    line = np.flatnonzero(marks & ~(space & after_end))
+    if len(line):
+        s, e = np.concatenate(starts), np.concatenate(ends)
+        order = np.argsort(s, kind="stable")
+        s, e = s[order], e[order]
+        k = np.searchsorted(s, line, side="right") - 1
+        line = line[(k < 0) | (np.r_[e, 0][k] <= line)]  # not held by a match above
+        first = np.ones(len(line), dtype=bool)
+        first[1:] = line[1:] != line[:-1] + 1
+        line = line[first]  # the first of a run of marks
+        marks_end = np.flatnonzero(marks[:-1] & ~marks[1:]) + 1
+        starts.append(line)
+        ends.append(_run_end(marks_end, line, n))
+    s, e = np.concatenate(starts), np.concatenate(ends)
+    order = np.argsort(s, kind="stable")
+    return np.stack([s[order], e[order]], axis=1).ravel()
+
+
+def _run_end(run_ends: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
+    """For positions ``at`` inside runs, where their run ends (``run_ends``: sorted, each the
+    first position after a run; ``n`` past the last one)."""
+    k = np.searchsorted(run_ends, at, side="right")
+    return np.r_[run_ends, n][k]
 
 
 def segment_batch(texts: Sequence) -> SegmentBatch:
@@ -205,10 +257,11 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     starts = np.zeros(n, dtype=np.int64)
     starts[1:] = np.cumsum(lens[:-1] + 1)
     joined = _JOIN.join(usable)
-    cls = _class_table()[np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
-                                    _WIDE)]
+    # (code points past the table's last entry, 0 for all at or above _WIDE, read that entry)
+    cls = _class_table().take(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), mode="clip")
     space = (cls & _SPACE).astype(bool)  # str.isspace: where str.split and str.strip cut
-    found = _separators(joined, cls, space)
+    after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
+    found = _separators(joined, cls, space, after_space)
     spaced = np.ones(n, dtype=bool)
     if not len(found):
         none = np.zeros(0, dtype=np.int64)
@@ -216,7 +269,6 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     ms, me = found[0::2], found[1::2]
     owner, pa, pb, pown = _pieces(ms, me, starts, starts + lens)
     # words of piece [a, b): one starting at a (no space there), and those starting after a space inside it
-    after_space = np.flatnonzero(space[:-1] & ~space[1:]) + 1
     nonempty = pb > pa
     first = nonempty & ~space[np.minimum(pa, len(space) - 1)]
     inside = np.searchsorted(after_space, pb) - np.searchsorted(after_space, np.minimum(pa + 1, pb))
@@ -337,17 +389,40 @@ def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bo
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
     starts = segments.firsts[owners]
-    best = np.fmax.reduceat(Ps, starts, axis=0)  # fmax: a NaN part raises nothing, as a comparison would not
+    parts = counts[owners]
+    best = _segment_reduce(np.fmax, Ps, starts, parts)  # fmax: a NaN part raises nothing, as a comparison would not
     better = best > P[owners]
     P[owners] = np.where(better, best, P[owners])
     if not with_evidence:
         return seg_texts, None
-    group = np.repeat(np.arange(len(owners)), counts[owners])
+    group = np.repeat(np.arange(len(owners)), parts)
     k = np.arange(len(seg_texts))[:, None]
-    first = np.minimum.reduceat(np.where(Ps == best[group], k, len(seg_texts)), starts, axis=0)
+    first = _segment_reduce(np.minimum, np.where(Ps == best[group], k, len(seg_texts)), starts, parts)
     best_part = np.full(P.shape, -1, dtype=np.int64)
     best_part[owners] = np.where(better, first, -1)
     return seg_texts, best_part
+
+
+# Beyond this many parts in a comment, one reduceat call instead of a pass per part.
+_MAX_PART_PASSES = 64
+
+
+def _segment_reduce(ufunc, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``ufunc.reduceat(values, starts, axis=0)`` for consecutive runs of ``lengths`` (>= 1) rows:
+    the runs' first rows, then each with its second row, ... (the same operations in the same
+    order). ``reduceat`` over rows of a 2-D array costs a call per run and column: ~5x slower
+    on 2-3 parts per comment.
+
+    >>> _segment_reduce(np.maximum, np.array([[1, 5], [3, 2], [4, 4]]), np.array([0, 2]), np.array([2, 1])).tolist()
+    [[3, 5], [4, 4]]
+    """
+    if not len(starts) or int(lengths.max()) > _MAX_PART_PASSES:
+        return ufunc.reduceat(values, starts, axis=0)
+    out = values[starts]
+    for k in range(1, int(lengths.max())):
+        longer = np.flatnonzero(lengths > k)
+        out[longer] = ufunc(out[longer], values[starts[longer] + k])
+    return out
 
 
 def _parts_proba(model, segments: SegmentBatch, seg_texts: Sequence[str], docs) -> np.ndarray:
