@@ -74,7 +74,7 @@ class MiniLMEmbedder:
         return np.stack([cache[t] for t in texts])
 
 
-EMBEDDINGS = ("none", "static", "context", "minilm")
+EMBEDDINGS = ("none", "static", "context", "minilm", "finetune")
 
 
 def embedding_params(name: str) -> dict:
@@ -96,4 +96,8 @@ def embedding_params(name: str) -> dict:
         return {"embedder": StaticEmbedder(dims=128, context=True), "embedding_weight": 1.5}
     if name == "minilm":
         return {"embedder": MiniLMEmbedder()}
+    if name == "finetune":
+        from feedback_classifier.model.finetune import FineTunedEmbedder
+
+        return {"embedder": FineTunedEmbedder(), "embedding_weight": 1.0}
     raise ValueError(f"embeddings must be one of {', '.join(EMBEDDINGS)}, not {name!r}")
