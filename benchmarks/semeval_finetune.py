@@ -1,24 +1,27 @@
-"""``train --embeddings finetune`` on SemEval-2016 restaurants (English): choose on dev reviews, score once.
+"""``train --embeddings finetune`` on SemEval-2016 restaurants (English): chosen on dev reviews, scored once.
 
-Fine-tunes are the cost (~35 ms of CPU per sentence and epoch on one core), so each stage fine-tunes
-once for ``--epochs`` epochs and keeps the class probabilities after every epoch (the learning rate is
-constant after warm-up, so the network after epoch ``e`` is the one an ``e``-epoch run gives); the
-stacked tf-idf model is then fitted for every (epochs, weight) from those, cached in ``--cache``.
+Fine-tunes are the cost (~35 ms of CPU per sentence and epoch on one core), so ``--stage fit`` runs
+exactly the fine-tunes ``FeedbackClassifier(embedder=FineTunedEmbedder()).fit`` runs on the dev 80% of
+the reviews (``semeval_data.split_held_out``): one per inner ``GroupKFold`` fold (out-of-fold
+probabilities for the training rows) and one on all dev rows (probabilities of the held-out reviews and
+of the official test split in ``$SEMEVAL2016_TEST_DIR``), ``--epochs`` epochs each, keeping the
+probabilities after every epoch (the learning rate is constant after warm-up, so the network after
+epoch ``e`` is the one an ``e``-epoch run gives); they are cached in ``--cache``.
 
-``--stage dev``: the dev 80% of the reviews (``semeval_data.split_held_out``), shuffled review-to-fold
-5-fold CV (seed ``--seed``): one fine-tune per fold, its out-of-fold probabilities after each epoch.
-Scored: the default model and the default model + those probabilities as the embedder block at each
-weight, on the same folds (the stacker's training rows carry out-of-fold probabilities from the outer
-folds' fine-tunes: an approximation of the inner cross-fitting ``fit`` does, which costs 5x more).
+Without ``--choose``: repeated shuffled grouped 5-fold CV on the dev reviews only (``--repeats``
+review-to-fold shuffles) of the default model and of the default model + those out-of-fold
+probabilities as the embedder block, for each epoch count and ``--weights``: mean ± sd and the paired
+difference (the stacker's training rows carry probabilities from networks that saw the scored fold,
+as in usual stacking; the scored rows' never saw them).
 
-``--stage heldout`` / ``--stage official``: exactly what ``FeedbackClassifier(embedder=FineTunedEmbedder())``
-does on the dev reviews / the whole training file (inner ``GroupKFold`` out-of-fold fine-tunes for the
-training rows, one fine-tune on all rows for the scored ones), scored on the held-out reviews / the
-official test split (``$SEMEVAL2016_TEST_DIR``) only at ``--choose EPOCHS WEIGHT`` (taken from the dev
-stage), with the default model trained on the same rows in the same run, ± sd over 200 bootstrap
-resamples of reviews.
+``--choose EPOCHS WEIGHT`` (taken from that CV): the stacked model and the default one, both trained on
+the dev reviews, scored once on the held-out reviews and the official test split, ± sd over 200
+bootstrap resamples of reviews. For time, the official test is scored by the models trained on the
+dev 80%, not on the whole training file.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/semeval_finetune.py --stage dev --seed 1`` (needs the extra).
+Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_finetune.py --stage fit
+[--choose 3 1]`` (needs the 'embeddings' extra). ``--stage dev`` is the same CV with its own outer-fold
+fine-tunes (5 more).
 """
 
 from __future__ import annotations
@@ -124,20 +127,19 @@ def stage_dev(args, taxonomy):
 
 def stage_scored(args, taxonomy):
     texts, labels, groups = load("en", taxonomy)
-    if args.stage == "heldout":
-        dev, held = split_held_out(groups)
-        test = ([texts[i] for i in held], [labels[i] for i in held], groups[held])
-        texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
-    else:
-        test = official_test("en", taxonomy)
-        if test is None:
-            sys.exit("no official test split: set SEMEVAL2016_TEST_DIR")
+    dev, held = split_held_out(groups)
+    scored = {"heldout": ([texts[i] for i in held], [labels[i] for i in held], groups[held])}
+    official = official_test("en", taxonomy)
+    if official is not None:
+        scored["official"] = official
+    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
-    cache = Path(args.cache) / f"{args.stage}.npz"
+    cache = Path(args.cache) / "dev_fit.npz"
+    score_texts = [t for test in scored.values() for t in test[0]]
     if not cache.exists():
         start = time.process_time()
-        jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), list(test[0]))]
+        jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
         probs = run_fine_tunes(texts, Y, jobs, args.epochs)
         oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
         for (tr, te), p in zip(inner, probs):
@@ -145,22 +147,51 @@ def stage_scored(args, taxonomy):
         np.savez(cache, oof=oof, test=probs[-1], cpu=time.process_time() - start)
     data = np.load(cache)
     if args.choose is None:
-        print(f"[{args.stage}] fine-tunes cached in {cache}; score with --choose EPOCHS WEIGHT")
+        dev_cv(args, taxonomy, texts, labels, groups, data["oof"])
         return
     e, w = int(args.choose[0]), float(args.choose[1])
-    table = Lookup(list(texts) + list(test[0]), np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
+    table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
     for name, params in (("default", {}), (f"finetune e{e} w{w}", {"embedder": table, "embedding_weight": w})):
         m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
-        pred = m.predict_labels(list(test[0]))
-        f1 = 100 * evaluate_predictions(test[1], pred, taxonomy).path_micro_f1
-        print(f"[{args.stage}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred, test[2]):.2f}", flush=True)
-    print(f"[{args.stage}] fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs): "
+        for split, test in scored.items():
+            pred = m.predict_labels(list(test[0]))
+            f1 = 100 * evaluate_predictions(test[1], pred, taxonomy).path_micro_f1
+            print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred, test[2]):.2f}", flush=True)
+    print(f"fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs, {len(texts)} dev sentences): "
           f"{float(data['cpu']):.0f} s CPU")
+
+
+def dev_cv(args, taxonomy, texts, labels, groups, oof):
+    """Repeated shuffled grouped 5-fold CV on the dev reviews of the default model and of the stacked one at
+    each (epochs, weight), from the fine-tunes' out-of-fold probabilities (the held-out reviews unread)."""
+    scores = {}
+    for seed in range(1, args.repeats + 1):
+        unique = np.unique(groups)
+        fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
+        fold = np.array([fold_of[g] for g in groups])
+        for e in [0] + list(range(1, oof.shape[0] + 1)):
+            for w in ([0] if e == 0 else args.weights):
+                pred = [[] for _ in texts]
+                for k in range(5):
+                    tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+                    params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
+                    m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+                        [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
+                    for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
+                        pred[i] = lab
+                f1 = 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+                scores.setdefault((e, w), []).append(f1)
+                print(f"[dev seed {seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
+    for (e, w), f1s in scores.items():
+        diff = np.array(f1s) - np.array(scores[(0, 0)])
+        print(f"[dev] epochs {e} weight {w}: {np.mean(f1s):.2f} ± {np.std(f1s, ddof=1) if len(f1s) > 1 else 0:.2f}"
+              f" (paired difference to the default model {diff.mean():+.2f})")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=["dev", "heldout", "official"], required=True)
+    parser.add_argument("--stage", choices=["dev", "fit"], required=True)
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
