@@ -28,7 +28,8 @@ then trained on that 80% and scored on the held-out reviews (spread: sd of micro
 200 bootstrap resamples of the held-out reviews). When the official SemEval-2016 test
 splits are found (``restaurants_{en,ru}_test.csv`` in ``$SEMEVAL2016_TEST_DIR``, else beside the
 training files; same columns as the training files) the model trained on the whole training file is scored on them too.
-Then ``train`` itself (``jobs.train_file``: its 5-fold CV report and the final fit) is
+``--embeddings NAME`` runs it for the model ``train --embeddings NAME`` makes (``finetune``: see
+``semeval_finetune.py``, which runs its fine-tunes once for every step). Then ``train`` itself (``jobs.train_file``: its 5-fold CV report and the final fit) is
 timed with ``--jobs 1`` and ``--jobs 2`` on the whole file: wall and CPU seconds.
 
 ``--shuffles N`` adds N cross-validations over random review-to-fold assignments per
