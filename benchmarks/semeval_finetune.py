@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from semeval import bootstrap_sd, load, official_test  # noqa: E402
+from semeval import bootstrap_sd, load, official_test, review_resamples  # noqa: E402
 from semeval_data import split_held_out  # noqa: E402
 
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
@@ -151,12 +151,21 @@ def stage_scored(args, taxonomy):
         return
     e, w = int(args.choose[0]), float(args.choose[1])
     table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
+    preds = {}
     for name, params in (("default", {}), (f"finetune e{e} w{w}", {"embedder": table, "embedding_weight": w})):
         m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
         for split, test in scored.items():
-            pred = m.predict_labels(list(test[0]))
-            f1 = 100 * evaluate_predictions(test[1], pred, taxonomy).path_micro_f1
-            print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred, test[2]):.2f}", flush=True)
+            pred = preds.setdefault(split, [])
+            pred.append(m.predict_labels(list(test[0])))
+            f1 = 100 * evaluate_predictions(test[1], pred[-1], taxonomy).path_micro_f1
+            print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred[-1], test[2]):.2f}", flush=True)
+    for split, test in scored.items():
+        gold, (base, tuned) = test[1], preds[split]
+        diff = [100 * (evaluate_predictions([gold[i] for i in rows], [tuned[i] for i in rows]).path_micro_f1
+                       - evaluate_predictions([gold[i] for i in rows], [base[i] for i in rows]).path_micro_f1)
+                for rows in review_resamples(test[2])]
+        print(f"[{split}] paired difference finetune - default: {np.mean(diff):+.2f} ± {np.std(diff, ddof=1):.2f} "
+              "(200 bootstrap resamples of reviews, both models resampled together)", flush=True)
     print(f"fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs, {len(texts)} dev sentences): "
           f"{float(data['cpu']):.0f} s CPU")
 
