@@ -17,7 +17,8 @@ as in usual stacking; the scored rows' never saw them).
 ``--choose EPOCHS WEIGHT`` (taken from that CV): the stacked model and the default one, both trained on
 the dev reviews, scored once on the held-out reviews and the official test split, ± sd over 200
 bootstrap resamples of reviews. For time, the official test is scored by the models trained on the
-dev 80%, not on the whole training file.
+dev 80%, not on the whole training file; ``--stage full --choose E W`` does the latter (6 more fine-tunes
+on the whole training file), scored on the official test split only.
 
 Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_finetune.py --stage fit
 [--choose 3 1]`` (needs the 'embeddings' extra). ``--stage dev`` is the same CV with its own outer-fold
@@ -63,8 +64,7 @@ def run_fine_tunes(train_texts, Y, jobs, epochs):
 
     import torch
 
-    torch.set_num_threads(1)
-    params = FineTunedEmbedder(epochs=epochs)._params()
+    params = FineTunedEmbedder(epochs=epochs, threads=int(os.environ.get("TORCH_THREADS", "1")))._params()
     out = []
     for k, (idx, score_texts) in enumerate(jobs):
         per_epoch = []
@@ -132,10 +132,13 @@ def stage_scored(args, taxonomy):
     official = official_test("en", taxonomy)
     if official is not None:
         scored["official"] = official
+    if args.stage == "full":  # trained on the whole training file, scored on the official test only
+        scored.pop("heldout")
+        dev = np.arange(len(texts))
     texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
-    cache = Path(args.cache) / "dev_fit.npz"
+    cache = Path(args.cache) / f"{'dev_' if args.stage == 'fit' else ''}{args.stage}.npz"
     score_texts = [t for test in scored.values() for t in test[0]]
     if not cache.exists():
         start = time.process_time()
@@ -199,7 +202,7 @@ def dev_cv(args, taxonomy, texts, labels, groups, oof):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=["dev", "fit"], required=True)
+    parser.add_argument("--stage", choices=["dev", "fit", "full"], required=True)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=3)
