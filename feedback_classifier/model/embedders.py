@@ -74,7 +74,7 @@ class MiniLMEmbedder:
         return np.stack([cache[t] for t in texts])
 
 
-EMBEDDINGS = ("none", "static", "context", "minilm")
+EMBEDDINGS = ("none", "static", "context", "minilm", "finetune")
 
 
 def embedding_params(name: str) -> dict:
@@ -83,7 +83,9 @@ def embedding_params(name: str) -> dict:
     ``"static"``: MiniLM token vectors distilled once; ``"context"``: the same, fitted to
     the training texts' contexts (MiniLM reads them at fit time; 128 dimensions, weight
     1.5, the best of the settings measured on SemEval-2016 English); both predict
-    without torch. ``"minilm"``: full sentence embeddings, needed to predict too.
+    without torch. ``"minilm"``: full sentence embeddings, needed to predict too. ``"finetune"``:
+    MiniLM fine-tuned on the labels (``finetune.py``; 3 epochs, block weight 2, chosen by repeated
+    grouped CV on the SemEval-2016 English dev reviews); needed to predict too.
 
     >>> embedding_params("none")
     {}
@@ -96,4 +98,8 @@ def embedding_params(name: str) -> dict:
         return {"embedder": StaticEmbedder(dims=128, context=True), "embedding_weight": 1.5}
     if name == "minilm":
         return {"embedder": MiniLMEmbedder()}
+    if name == "finetune":
+        from feedback_classifier.model.finetune import FineTunedEmbedder
+
+        return {"embedder": FineTunedEmbedder(), "embedding_weight": 2.0}
     raise ValueError(f"embeddings must be one of {', '.join(EMBEDDINGS)}, not {name!r}")

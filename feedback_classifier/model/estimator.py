@@ -344,7 +344,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.is_child_ = np.array([c is not None for _, c in classes])
         Y = _target_matrix(label_lists, classes)
         self._positive_seen_ = Y.astype(bool).any(axis=0)
-        Xf = self._fit_features(texts, groups)
+        Xf = self._fit_features(texts, groups, Y)
         W, b, oof = self._fit_base_models(Xf, Y, groups)
         cal = self._fit_calibrators(oof, Y)
         # calibrators are linear in the base scores, which are linear in the features:
@@ -355,7 +355,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.intercept_ = b @ A + cal[:, -1]
         self._tune_decoding(self._calibrate(oof @ A + cal[:, -1]), _path_target_matrix(label_lists, classes))
 
-    def _fit_features(self, texts: list[str], groups=None) -> sp.csr_matrix:
+    def _fit_features(self, texts: list[str], groups=None, Y=None) -> sp.csr_matrix:
         """Fit the features (and an adaptable embedder) on ``texts``; their feature matrix."""
         docs = self._analyze(texts, surface=self._wants_surface())
         self.features_ = _TextFeatures(
@@ -375,8 +375,12 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
             Xf = sp.hstack([Xf, sp.csr_matrix(rows)], format="csr")
         elif self.dense_ is not None:
             Xf = sp.hstack([Xf, sp.csr_matrix(self.dense_.transform(docs))], format="csr")
-        # an embedder may fit itself to the training texts (StaticEmbedder(context=True));
-        # the parameter stays as given
+        # an embedder may fit itself to the training texts (StaticEmbedder(context=True)) or learn from
+        # the labels (FineTunedEmbedder: training rows cross-fitted); the parameter stays as given
+        learn = getattr(self.embedder, "fitted_to_labels", None)
+        if learn is not None and Y is not None:
+            self.embedder_, rows = learn(texts, Y, self._folds(len(texts), groups))
+            return sp.hstack([Xf, sp.csr_matrix(rows * np.float32(self.embedding_weight))], format="csr")
         adapt = getattr(self.embedder, "adapted", None)
         self.embedder_ = adapt(texts) if adapt is not None else self.embedder
         if self.embedder_ is not None:
@@ -590,8 +594,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         state.setdefault("prototype_prior", 0.0)  # fitted before the prototype prior
         if "coef_" in state:  # decoded before weak extra labels were dropped
             state.setdefault("extra_ratio_", 0.0)
-        if "coef_" in state:
+        if "coef_" in state:  # fitted before the word-table block / embedders adapting to the training texts
             state.setdefault("dense_", None)
-        if "coef_" in state:  # fitted before embedders could adapt to the training texts
             state.setdefault("embedder_", state.get("embedder"))
         super().__setstate__(state)

