@@ -86,6 +86,19 @@ def classes_and_matrix(taxonomy, texts, labels, groups):
     return classes, _target_matrix(label_lists, classes).astype(np.float32)
 
 
+
+def _folds_f1(texts, labels, groups, taxonomy, folds, params) -> float:
+    """Micro-F1 (paths) of ``FeedbackClassifier(**params)`` fitted on each fold's training rows
+    and scored on its test rows (``folds``: ``(train, test)`` index arrays)."""
+    pred = [[] for _ in texts]
+    for tr, te in folds:
+        m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+            [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
+        for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
+            pred[i] = lab
+    return 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+
+
 def stage_dev(args, taxonomy):
     texts, labels, groups = load("en", taxonomy)
     dev, _ = split_held_out(groups)
@@ -106,14 +119,8 @@ def stage_dev(args, taxonomy):
     rows = []
     for e in [0] + list(range(1, oof.shape[0] + 1)):
         for w in ([0] if e == 0 else args.weights):
-            pred = [[] for _ in texts]
-            for tr, te in folds:
-                params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
-                m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
-                    [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
-                for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
-                    pred[i] = lab
-            f1 = 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+            params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
+            f1 = _folds_f1(texts, labels, groups, taxonomy, folds, params)
             rows.append((e, w, f1))
             print(f"[dev seed {args.seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
         if e:
@@ -183,15 +190,9 @@ def dev_cv(args, taxonomy, texts, labels, groups, oof):
         fold = np.array([fold_of[g] for g in groups])
         for e in [0] + list(range(1, oof.shape[0] + 1)):
             for w in ([0] if e == 0 else args.weights):
-                pred = [[] for _ in texts]
-                for k in range(5):
-                    tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-                    params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
-                    m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
-                        [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
-                    for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
-                        pred[i] = lab
-                f1 = 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+                params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
+                splits = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+                f1 = _folds_f1(texts, labels, groups, taxonomy, splits, params)
                 scores.setdefault((e, w), []).append(f1)
                 print(f"[dev seed {seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
     for (e, w), f1s in scores.items():
