@@ -120,12 +120,17 @@ def test_tiny_fine_tune_trains_and_classifies_through_the_cli(monkeypatch, tmp_p
     assert len(pd.read_csv(out)) == 3
 
 
-def test_fine_tuned_model_predicts_the_same_after_save_and_load(tmp_path):
+@pytest.fixture(scope="module")
+def fitted_model():
     _needs_extra()
     texts, labels = [t for t, _ in ROWS], [lab for _, lab in ROWS]
     y = [[("delivery", None)] if lab == "Delivery" else [("price", None)] if lab == "Price"
          else [("service", "staff")] for lab in labels]
-    model = FeedbackClassifier(cv=2, embedder=FineTunedEmbedder(epochs=1, threads=1)).fit(texts, y)
+    return FeedbackClassifier(cv=2, embedder=FineTunedEmbedder(epochs=1, threads=1)).fit(texts, y)
+
+
+def test_fine_tuned_model_predicts_the_same_after_save_and_load(fitted_model, tmp_path):
+    model = fitted_model
     new = ["The courier lost my parcel", "Prices are too high", "Rude staff at the desk"]
     before = model.predict_proba(new)
     save_model(model, tmp_path / "m.json")
@@ -133,3 +138,26 @@ def test_fine_tuned_model_predicts_the_same_after_save_and_load(tmp_path):
     assert loaded.embedder_._net is None  # rebuilt from the file's arrays, not carried over
     np.testing.assert_array_equal(loaded.predict_proba(new), before)
     assert loaded.predict_labels(new) == model.predict_labels(new)
+
+
+def test_the_model_file_stores_the_network_as_float16(fitted_model, tmp_path):
+    weights = fitted_model.embedder_.fitted_
+    assert len(weights) > 100 and {w.dtype for w in weights.values()} == {np.dtype(np.float16)}
+    path = save_model(fitted_model, tmp_path / "m.json")
+    n_weights = sum(w.size for w in weights.values())  # ~22.7 million
+    assert path.stat().st_size < 2.2 * n_weights  # float32 arrays would need 4 bytes each
+    stored = load_model(path).embedder_.fitted_
+    assert {w.dtype for w in stored.values()} == {np.dtype(np.float16)}
+    assert all(np.array_equal(stored[k], weights[k]) for k in weights)
+
+
+def test_the_fine_tuned_network_already_holds_the_weights_it_returns():
+    _needs_extra()
+    import torch
+
+    texts, Y = [t for t, _ in ROWS[:20]], np.eye(2, dtype=np.float32)[[i // 10 for i in range(20)]]
+    seen = []
+    weights = finetune.fine_tune(texts, Y, epochs=1, lr=8e-5, head_lr=2e-3, max_length=16, batch_size=8, threads=1,
+                                 on_epoch=lambda e, net: seen.append(finetune.predict(net, texts, 16, 8, torch)))
+    rebuilt = finetune._Network.from_weights(weights, 1)
+    np.testing.assert_array_equal(finetune.predict(rebuilt, texts, 16, 8, torch), seen[-1])
