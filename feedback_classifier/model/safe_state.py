@@ -33,7 +33,8 @@ __all__ = ["UnsafeState", "own_types", "state_from_bytes", "state_to_bytes"]
 
 #: Deeper than any model; stops a crafted file from exhausting the stack.
 _MAX_DEPTH = 64
-#: Far above any model (the largest, with static vectors, is ~20 MB); stops a zip bomb.
+#: Far above any model (the largest, `--embeddings finetune` with its network as float16, is ~45 MB);
+#: stops a zip bomb.
 _MAX_UNPACKED_BYTES = 2 << 30
 _STATE_ENTRY = "state"
 
