@@ -40,7 +40,29 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
             listed = "(none)"
         suggestion = _closest(str(name), names)
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        hint += _sheet_hint(source, str(name))
         raise MissingColumnError(f"{src}: no column {name!r}; the file has columns: {listed}.{hint}")
+
+
+def _sheet_hint(source: Any, name: str) -> str:
+    """Where else a workbook has the column: exports often open with a summary sheet, and the
+    first sheet is the one read unless --sheet says otherwise."""
+    from pathlib import Path
+
+    from feedback_classifier.tableio.xlsxfile import sheets_with_column
+
+    try:
+        path = Path(str(source))
+        if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+            return ""
+        sheets = sheets_with_column(path, name)
+    except Exception:  # only a hint: a workbook that cannot be re-read must not hide the error itself
+        return ""
+    if not sheets:
+        return ""
+    listed = ", ".join(repr(s) for s in sheets)
+    has = f"Sheet {listed} has" if len(sheets) == 1 else f"Sheets {listed} have"
+    return f" {has} it: pass --sheet {sheets[0]!r} (library: ReadOptions(sheet=...))."
 
 
 def _closest(name: str, names: list[str]) -> str | None:

@@ -64,6 +64,20 @@ def _open_workbook(path: Path):
         ) from None
 
 
+def sheets_with_column(path: Path, name: str) -> list[str]:
+    """The sheets of a workbook whose first row has a cell ``name`` (for a missing-column hint)."""
+    wb = _open_workbook(path)
+    try:
+        found = []
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            if any(c is not None and str(c).strip() == name for c in first):
+                found.append(ws.title)
+        return found
+    finally:
+        wb.close()
+
+
 def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFrame:
     wb = _open_workbook(path)
     try:
