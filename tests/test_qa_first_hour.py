@@ -41,3 +41,13 @@ def test_xlsx_column_on_another_sheet_names_the_sheet(tmp_path: Path):
     line = _error_line(result)
     assert "'comment'" in line and "Responses" in line and "--sheet" in line
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_unknown_label_in_categories_col_names_the_file(tmp_path: Path):
+    path = tmp_path / "coded.csv"
+    coded = SURVEY.assign(codes=["Delivery and logistics", "Nonexistent > Cat", "", ""])
+    coded.to_csv(path, index=False)
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--categories-col", "codes",
+                                 "--out", str(tmp_path / "out.csv")])
+    line = _error_line(result)
+    assert str(path) in line and "row 2" in line and "'codes'" in line and "Nonexistent > Cat" in line
