@@ -51,3 +51,11 @@ def test_unknown_label_in_categories_col_names_the_file(tmp_path: Path):
                                  "--out", str(tmp_path / "out.csv")])
     line = _error_line(result)
     assert str(path) in line and "row 2" in line and "'codes'" in line and "Nonexistent > Cat" in line
+
+
+def test_drivers_without_a_valid_score_names_the_file(tmp_path: Path):
+    path = tmp_path / "classified.csv"
+    SURVEY.assign(nps=["great", "bad", "ok", "fine"], categories=["Price and value", "", "", ""]).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    line = _error_line(result)
+    assert str(path) in line and "'nps'" in line and "'great'" in line
