@@ -59,3 +59,20 @@ def test_drivers_without_a_valid_score_names_the_file(tmp_path: Path):
     result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
     line = _error_line(result)
     assert str(path) in line and "'nps'" in line and "'great'" in line
+
+
+def test_no_opinion_answers_are_not_sent_to_review(tmp_path: Path):
+    # "n/a" and "нет" state no opinion: the model gives them no category on purpose, so a human
+    # has nothing to check; they are listed with the junk answers, not in the review queue.
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(comment=["The courier was late", "n/a", "нет", "Nothing to add"]).to_csv(path, index=False)
+    out = tmp_path / "queues"
+    result = runner.invoke(app, ["route", str(path), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--keep", "id"])
+    assert result.exit_code == 0, result.output
+    review = pd.read_csv(out / "review.csv", dtype=str, keep_default_na=False)
+    junk = pd.read_csv(out / "junk.csv", dtype=str, keep_default_na=False)
+    assert set(review["id"]) & {"r2", "r3", "r4"} == set()
+    assert {"r2", "r3", "r4"} <= set(junk["id"])
+    summary = pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False).set_index("team")
+    assert summary.loc["review", "comments"] == str(len(review))

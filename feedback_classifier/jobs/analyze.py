@@ -368,10 +368,11 @@ class _Sinks:
         review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
                   else np.zeros(len(enriched), dtype=bool))
         if review.any():  # junk answers go to their own list, not to review: the counts agree with the queues
-            from feedback_classifier.lang.junk import is_junk
+            from feedback_classifier.lang.junk import is_junk, is_no_opinion
 
             texts = enriched[self.text_col].tolist()
-            review = review & ~np.fromiter((bool(r) and is_junk(t) for r, t in zip(review, texts)), dtype=bool, count=len(texts))
+            review = review & ~np.fromiter((bool(r) and (is_junk(t) or is_no_opinion(t)) for r, t in zip(review, texts)),
+                                           dtype=bool, count=len(texts))
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
         reduced[_COMMENT_KEY] = has_comment
