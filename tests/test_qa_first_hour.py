@@ -6,6 +6,9 @@ README states for it (a one-line error naming the file, row, column, value and t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +28,8 @@ def _error_line(result) -> str:
     """The one error line of a failed command (and that it is the only line: no traceback)."""
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
+    # the progress bar's last state is on stderr too
+    lines = [line for line in result.output.splitlines() if line.strip() and not line.startswith("classified ")]
     assert len(lines) == 1, result.output
     return lines[0]
 
@@ -76,3 +80,20 @@ def test_no_opinion_answers_are_not_sent_to_review(tmp_path: Path):
     assert {"r2", "r3", "r4"} <= set(junk["id"])
     summary = pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False).set_index("team")
     assert summary.loc["review", "comments"] == str(len(review))
+
+
+def test_xlsx_output_with_an_oversized_cell_is_one_line_naming_row_and_column(tmp_path: Path):
+    # Excel holds 32,767 characters per cell; a pasted e-mail thread can be longer. The error came
+    # right, but openpyxl's half-written sheet then printed a traceback when it was collected
+    # (at exit: only a real process shows it).
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(comment=["fine", "late courier " * 3000, "ok", "bad"]).to_csv(path, index=False)
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--out", str(out)])
+    line = _error_line(result)
+    assert "row 2" in line and "'comment'" in line and ".csv" in line
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-m", "feedback_classifier", "classify", str(path), "--text-col", "comment",
+                           "--no-sentiment", "--out", str(out)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
