@@ -97,3 +97,15 @@ def test_xlsx_output_with_an_oversized_cell_is_one_line_naming_row_and_column(tm
                            "--no-sentiment", "--out", str(out)], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_suggest_labels_file_with_another_text_column_says_how_to_fix(tmp_path: Path):
+    # suggest has no option for the labels file's own text column: it must use the pool's name.
+    pool = tmp_path / "pool.csv"
+    SURVEY.to_csv(pool, index=False)
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"text": ["Courier late"], "labels": ["Delivery and logistics"]}).to_csv(labels, index=False)
+    result = runner.invoke(app, ["suggest", str(pool), "--text-col", "comment", "--labelled", str(labels),
+                                 "--labels-col", "labels", "--n", "2", "--out", str(tmp_path / "batch.csv")])
+    line = _error_line(result)
+    assert str(labels) in line and "'comment'" in line and "rename" in line and "--text-col" in line
