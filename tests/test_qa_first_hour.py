@@ -109,3 +109,13 @@ def test_suggest_labels_file_with_another_text_column_says_how_to_fix(tmp_path: 
                                  "--labels-col", "labels", "--n", "2", "--out", str(tmp_path / "batch.csv")])
     line = _error_line(result)
     assert str(labels) in line and "'comment'" in line and "rename" in line and "--text-col" in line
+
+
+def test_unquoted_delimiter_in_a_comment_says_to_quote_it(tmp_path: Path):
+    # the usual cause of "Expected 3 fields, saw 4" is a comment with a comma written without quotes
+    path = tmp_path / "survey.csv"
+    path.write_text("id,comment,nps\n1,Courier late,3\n2,Too expensive, really,5\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment",
+                                 "--out", str(tmp_path / "out.csv")])
+    line = _error_line(result)
+    assert str(path) in line and "line 3" in line and "quotes" in line
