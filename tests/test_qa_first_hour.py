@@ -119,3 +119,14 @@ def test_unquoted_delimiter_in_a_comment_says_to_quote_it(tmp_path: Path):
                                  "--out", str(tmp_path / "out.csv")])
     line = _error_line(result)
     assert str(path) in line and "line 3" in line and "quotes" in line
+
+
+def test_drivers_missing_score_column_lists_the_files_own_columns(tmp_path: Path):
+    # with --text-col the comments are classified first; the error listed the added columns as
+    # if the file had them
+    path = tmp_path / "survey.csv"
+    SURVEY[["id", "comment"]].to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--text-col", "comment", "--score-col", "nps",
+                                 "--out", str(tmp_path / "d.csv")])
+    line = _error_line(result)
+    assert "'nps'" in line and "'comment'" in line and "categories" not in line
