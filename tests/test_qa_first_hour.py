@@ -130,3 +130,11 @@ def test_drivers_missing_score_column_lists_the_files_own_columns(tmp_path: Path
                                  "--out", str(tmp_path / "d.csv")])
     line = _error_line(result)
     assert "'nps'" in line and "'comment'" in line and "categories" not in line
+
+
+def test_drivers_on_a_header_only_file_says_it_has_no_rows(tmp_path: Path):
+    path = tmp_path / "classified.csv"
+    path.write_text("comment,nps,categories\n", encoding="utf-8")
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    line = _error_line(result)
+    assert str(path) in line and "no data rows" in line and "all 0 rows" not in line
