@@ -138,3 +138,13 @@ def test_drivers_on_a_header_only_file_says_it_has_no_rows(tmp_path: Path):
     result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
     line = _error_line(result)
     assert str(path) in line and "no data rows" in line and "all 0 rows" not in line
+
+
+def test_a_file_with_only_a_bom_or_blank_lines_is_called_empty(tmp_path: Path):
+    # Excel's "CSV UTF-8" of an empty sheet is just the byte-order mark
+    path = tmp_path / "survey.csv"
+    path.write_bytes(b"\xef\xbb\xbf\r\n")
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment",
+                                 "--out", str(tmp_path / "out.csv")])
+    line = _error_line(result)
+    assert str(path) in line and "empty" in line and "(none)" not in line

@@ -29,6 +29,11 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
     wanted = [needed] if isinstance(needed, str) else list(needed)
     present = set(columns)
     src = str(source) if source is not None else "the table"
+    if not columns and wanted:
+        raise MissingColumnError(
+            f"{src}: no column {wanted[0]!r}: the file is empty (no header line, no rows); "
+            "export the survey again, or check the path"
+        )
     for name in wanted:
         if name in present:
             continue
@@ -36,8 +41,6 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
         listed = ", ".join(repr(n) for n in names[:40])
         if len(names) > 40:
             listed += f", ... ({len(names) - 40} more)"
-        if not names:
-            listed = "(none)"
         suggestion = _closest(str(name), names)
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         hint += _sheet_hint(source, str(name))
