@@ -148,3 +148,13 @@ def test_a_file_with_only_a_bom_or_blank_lines_is_called_empty(tmp_path: Path):
                                  "--out", str(tmp_path / "out.csv")])
     line = _error_line(result)
     assert str(path) in line and "empty" in line and "(none)" not in line
+
+
+def test_route_reports_scores_it_cannot_read(tmp_path: Path):
+    # queues order detractors first: a score that is not one is left out of that silently before
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(nps=["3", "abc", "11", "10"]).to_csv(path, index=False)
+    result = runner.invoke(app, ["route", str(path), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "queues")])
+    assert result.exit_code == 0, result.output
+    assert "'abc'" in result.output and "'11'" in result.output and "row 2" in result.output
