@@ -158,3 +158,13 @@ def test_route_reports_scores_it_cannot_read(tmp_path: Path):
                                  "--out-dir", str(tmp_path / "queues")])
     assert result.exit_code == 0, result.output
     assert "'abc'" in result.output and "'11'" in result.output and "row 2" in result.output
+
+
+def test_out_naming_a_directory_says_to_name_a_file(tmp_path: Path):
+    path = tmp_path / "survey.csv"
+    SURVEY.to_csv(path, index=False)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--out", str(out_dir)])
+    line = _error_line(result)
+    assert "is a directory" in line and str(out_dir / "survey.csv") in line
