@@ -168,3 +168,12 @@ def test_out_naming_a_directory_says_to_name_a_file(tmp_path: Path):
     result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--out", str(out_dir)])
     line = _error_line(result)
     assert "is a directory" in line and str(out_dir / "survey.csv") in line
+
+
+def test_analyze_names_the_score_values_it_cannot_read(tmp_path: Path):
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(nps=["great", "bad", "ok", "fine"]).to_csv(path, index=False)
+    result = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "'great'" in result.output and "'bad'" in result.output
