@@ -57,4 +57,7 @@ def route_command(
     if result.classified_here:
         typer.echo(f"Classified {result.rows:,} rows.")
     console.print(routing_table(result.routing.summary, f"Routing of {result.rows:,} rows"))
+    if result.score_issues is not None and result.score_issues.n_invalid:
+        # such rows are routed all the same, but not ordered as detractors
+        typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered as detractors.")
     typer.echo(f"Wrote {len(result.paths)} files to {out_dir} (summary: {result.paths['summary'].name})")

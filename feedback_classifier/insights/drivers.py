@@ -209,13 +209,18 @@ def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, 
 
 
 def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None,
-           confidence: float) -> tuple[ParsedScores, ScoreSummary]:
-    """The parsed score column (bad values counted with their weights) and the overall metric."""
+           confidence: float, source: str | None = None) -> tuple[ParsedScores, ScoreSummary]:
+    """The parsed score column (bad values counted with their weights) and the overall metric;
+    a column without one valid score is an error naming ``source``."""
     parsed = parse_scores(values, spec, column=column)
-    if w is None:
-        return parsed, summarize_scores(parsed, confidence)
-    parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
-    return parsed, summarize_scores(parsed, confidence, weights=w)
+    if w is not None:
+        parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
+    try:
+        return parsed, summarize_scores(parsed, confidence, weights=w)
+    except ScoreError as exc:
+        if source is None:
+            raise
+        raise ScoreError(f"{source}: {exc}") from None
 
 
 def _scored_rows(parsed: ParsedScores, cmat: CategoryMatrix, w: np.ndarray | None) -> tuple[_Scored, str]:
@@ -275,7 +280,7 @@ def compute_drivers(
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
-    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence)
+    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source)
     cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
     scored, bootstrap_kind = _scored_rows(parsed, cmat, w)
 

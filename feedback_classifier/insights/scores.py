@@ -503,6 +503,9 @@ def summarize_scores(
     keep = parsed.valid & (w > 0)
     v, wv = parsed.values[keep], w[keep]
     n = int(wv.sum())
+    if n == 0 and len(parsed.values) == 0:
+        raise ScoreError(f"Column '{parsed.issues.column}': the table has no data rows (only a header); "
+                         "export the survey again with its responses.")
     if n == 0:
         raise ScoreError(
             f"Column '{parsed.issues.column}' has no valid {spec.score_type.upper()} score "

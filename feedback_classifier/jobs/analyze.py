@@ -368,10 +368,11 @@ class _Sinks:
         review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
                   else np.zeros(len(enriched), dtype=bool))
         if review.any():  # junk answers go to their own list, not to review: the counts agree with the queues
-            from feedback_classifier.lang.junk import is_junk
+            from feedback_classifier.lang.junk import is_junk, is_no_opinion
 
             texts = enriched[self.text_col].tolist()
-            review = review & ~np.fromiter((bool(r) and is_junk(t) for r, t in zip(review, texts)), dtype=bool, count=len(texts))
+            review = review & ~np.fromiter((bool(r) and (is_junk(t) or is_no_opinion(t)) for r, t in zip(review, texts)),
+                                           dtype=bool, count=len(texts))
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
         reduced[_COMMENT_KEY] = has_comment
@@ -470,10 +471,14 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
 
     if not score_col:
         return None
-    valid = parse_scores(reduced[score_col], spec, column=score_col).valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+    parsed = parse_scores(reduced[score_col], spec, column=score_col)
+    valid = parsed.valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+    # the reduced table has lost the rows' numbers, not their values: show a few of those
+    bad = [repr(e) for kind, examples in parsed.issues.examples.items() if kind != "missing" for e in examples][:5]
+    values = f", e.g. {', '.join(bad)}" if bad else ""
     if not valid.any():
         notes.append(
-            f"No valid {spec.score_type.upper()} scores in '{score_col}': drivers skipped "
+            f"No valid {spec.score_type.upper()} scores in '{score_col}'{values}: drivers skipped "
             "(check --score-col and --score-type)"
         )
         return None
@@ -483,7 +488,7 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     )
     if drivers.score_issues.n_invalid:
         notes.append(
-            f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}' "
+            f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}'{values} "
             "(kept, left out of score statistics)"
         )
     date_issues = getattr(drivers, "date_issues", None)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import (
@@ -118,12 +118,16 @@ def classify_file(
     text_col = resolve_column(first, text_col, source=input)
     chunks, lang = _with_language(chunks, text_col, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
-    with TableWriter(output, fmt=out_fmt) as writer:
-        for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
-            writer.write(enriched)
-            tally.add(len(enriched), result)
-            if progress is not None:
-                progress(tally.rows, max(total, tally.rows) if total is not None else None)
+    try:
+        with TableWriter(output, fmt=out_fmt) as writer:
+            for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
+                writer.write(enriched)
+                tally.add(len(enriched), result)
+                if progress is not None:
+                    progress(tally.rows, max(total, tally.rows) if total is not None else None)
+    except LabelError as exc:
+        # a bad cell of --categories-col: the enrichment sees one chunk, not which file it came from
+        raise LabelError(f"{input}: {exc}") from None
     if progress is not None:
         progress(tally.rows, tally.rows)
 

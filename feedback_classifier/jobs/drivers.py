@@ -71,13 +71,15 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import resolve_column
+    from feedback_classifier.tableio import require_columns, resolve_column
 
     out = _checked_out(out)
     df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     if text_col is not None:
+        # checked before classifying: the error lists the file's own columns, not the added ones
+        require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
         df, model_taxonomy = _classify(df, data, text_col, model)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:

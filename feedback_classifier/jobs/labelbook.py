@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import LabelError
+from feedback_classifier.errors import LabelError, MissingColumnError
 from feedback_classifier.tableio import read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
 
@@ -87,7 +87,14 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     if not path.exists() or path.stat().st_size == 0:
         return LabelBook(pd.DataFrame(columns=[text_col, labels_col])), resolve_taxonomy(taxonomy)
     df = read_table(path)
-    require_columns(df, [text_col, labels_col] + ([id_col] if id_col else []), source=str(path))
+    try:
+        require_columns(df, [text_col, labels_col] + ([id_col] if id_col else []), source=str(path))
+    except MissingColumnError as exc:
+        # no option names the labels file's own columns: it shares the pool's names
+        raise MissingColumnError(
+            f"{exc} The labels file uses the pool's column names (--text-col, --labels-col, --id-col): "
+            "rename its column, or pass the name both files use."
+        ) from None
     status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
     cells = df[labels_col].tolist()
     taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path))

@@ -19,6 +19,8 @@ class RouteFileResult:
     rows: int
     classified_here: bool
     lang: str
+    #: the score column's missing and invalid values (``ScoreIssues``; None without a score column)
+    score_issues: Any = None
 
 
 def route_file(
@@ -72,4 +74,11 @@ def route_file(
     result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
                    lang=lang, source=str(data), mask=mask, complaints_only=complaints_only)
     paths = write_queues(result, out_dir, fmt=fmt)
-    return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang)
+    issues = None
+    if score_col:
+        from feedback_classifier.insights import parse_scores
+
+        spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+        issues = parse_scores(df[score_col], spec, column=score_col).issues
+    return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang,
+                           score_issues=issues)

@@ -29,6 +29,11 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
     wanted = [needed] if isinstance(needed, str) else list(needed)
     present = set(columns)
     src = str(source) if source is not None else "the table"
+    if not columns and wanted:
+        raise MissingColumnError(
+            f"{src}: no column {wanted[0]!r}: the file is empty (no header line, no rows); "
+            "export the survey again, or check the path"
+        )
     for name in wanted:
         if name in present:
             continue
@@ -36,11 +41,31 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
         listed = ", ".join(repr(n) for n in names[:40])
         if len(names) > 40:
             listed += f", ... ({len(names) - 40} more)"
-        if not names:
-            listed = "(none)"
         suggestion = _closest(str(name), names)
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        hint += _sheet_hint(source, str(name))
         raise MissingColumnError(f"{src}: no column {name!r}; the file has columns: {listed}.{hint}")
+
+
+def _sheet_hint(source: Any, name: str) -> str:
+    """Where else a workbook has the column: exports often open with a summary sheet, and the
+    first sheet is the one read unless --sheet says otherwise."""
+    from pathlib import Path
+
+    from feedback_classifier.tableio.xlsxfile import sheets_with_column
+
+    try:
+        path = Path(str(source))
+        if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+            return ""
+        sheets = sheets_with_column(path, name)
+    except Exception:  # only a hint: a workbook that cannot be re-read must not hide the error itself
+        return ""
+    if not sheets:
+        return ""
+    listed = ", ".join(repr(s) for s in sheets)
+    has = f"Sheet {listed} has" if len(sheets) == 1 else f"Sheets {listed} have"
+    return f" {has} it: pass --sheet {sheets[0]!r} (library: ReadOptions(sheet=...))."
 
 
 def _closest(name: str, names: list[str]) -> str | None:

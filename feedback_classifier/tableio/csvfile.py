@@ -140,6 +140,9 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
     except pd.errors.EmptyDataError:
         yield pd.DataFrame()
     except pd.errors.ParserError as exc:
+        if "fields in line" in str(exc):
+            # more cells than the header: nearly always a comment holding the delimiter unquoted
+            hint += ", or put each cell that holds the delimiter in double quotes"
         raise InputFileError(f"{path}: malformed CSV: {_one_line(exc)} {hint}") from None
     except UnicodeDecodeError as exc:
         where = ""

@@ -110,6 +110,8 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
         return canonical
     ext, gz = _split_gz(path)
     canonical = _BY_EXTENSION.get(ext)
+    if canonical is None and not ext and path.is_dir():
+        raise InputFileError(f"{path}: is a directory; name a file in it, e.g. {path / 'survey.csv'}")
     if canonical is None:
         what = f"'{ext}'" if ext else "(no extension)"
         extra = " (old .xls workbooks: save them as .xlsx in Excel first)" if ext == ".xls" else ""

@@ -64,6 +64,20 @@ def _open_workbook(path: Path):
         ) from None
 
 
+def sheets_with_column(path: Path, name: str) -> list[str]:
+    """The sheets of a workbook whose first row has a cell ``name`` (for a missing-column hint)."""
+    wb = _open_workbook(path)
+    try:
+        found = []
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            if any(c is not None and str(c).strip() == name for c in first):
+                found.append(ws.title)
+        return found
+    finally:
+        wb.close()
+
+
 def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFrame:
     wb = _open_workbook(path)
     try:
@@ -173,6 +187,7 @@ class XlsxSink:
                 f"{self.path}: {self._rows + len(chunk):,} rows do not fit in an Excel sheet "
                 f"(max {EXCEL_MAX_DATA_ROWS:,} data rows); write .csv or .parquet instead"
             )
+        _check_cell_sizes(chunk, self._rows, self.path)
         self._buffer.append(chunk)
         self._rows += len(chunk)
 
@@ -184,15 +199,38 @@ class XlsxSink:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=self.sheet_name)
         ws.append([scalar_text(c) for c in (self._columns or [])])
-        for chunk in self._buffer:
-            safe = neutralize_formulas(chunk)
-            for row in safe.itertuples(index=False, name=None):
-                ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row])
+        try:
+            for chunk in self._buffer:
+                safe = neutralize_formulas(chunk)
+                for row in safe.itertuples(index=False, name=None):
+                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row])
+        except BaseException:
+            # finish the half-written sheet now: collected later, it writes to a closed file and
+            # prints a traceback under the one-line error
+            ws.close()
+            raise
         wb.save(self._tmp)
 
     def abort(self) -> None:
         """Drop the buffered rows."""
         self._buffer = []
+
+
+def _check_cell_sizes(chunk: pd.DataFrame, rows_before: int, path: Path) -> None:
+    """Raise ``InputFileError`` naming the first text cell longer than an Excel cell holds
+    (1-based data row of the output, column), before any of the workbook is written."""
+    for col in chunk.columns:
+        values = chunk[col]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+        over = np.flatnonzero(lengths > _EXCEL_MAX_CELL_CHARS)
+        if len(over):
+            i = int(over[0])
+            raise InputFileError(
+                f"{path}: row {rows_before + i + 1:,}, column {scalar_text(col)!r}: a cell has {int(lengths[i]):,} "
+                f"characters, more than Excel's {_EXCEL_MAX_CELL_CHARS:,}; write .csv or .parquet instead"
+            )
 
 
 _XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
