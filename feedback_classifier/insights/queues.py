@@ -90,9 +90,9 @@ class QueueRows:
     """One table (or chunk) prepared for queues: the cells every queue row carries.
 
     ``texts`` are masked (:func:`~feedback_classifier.lang.pii.mask_pii`) unless ``mask=False``;
-    ``junk`` flags answers without words (:func:`~feedback_classifier.lang.junk.is_junk`) and
-    answers stating no opinion ("n/a", "нет": :func:`~feedback_classifier.lang.junk.is_no_opinion`),
-    which go to their own list instead of the review queue."""
+    ``junk`` flags answers without words and answers stating no opinion ("asdf", "n/a", "нет":
+    :func:`~feedback_classifier.lang.junk.names_nothing`), which go to their own list instead of
+    the review queue (the model gives them no category on purpose: nothing for a human to review)."""
 
     df: pd.DataFrame
     row_numbers: np.ndarray
@@ -103,7 +103,7 @@ class QueueRows:
 
     @classmethod
     def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1, *, mask: bool = True) -> "QueueRows":
-        from feedback_classifier.lang.junk import is_junk, no_opinion_mask
+        from feedback_classifier.lang.junk import names_nothing
         from feedback_classifier.lang.pii import mask_pii_series
 
         n = len(df)
@@ -116,9 +116,7 @@ class QueueRows:
             _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, dtype=bool)
         )
         texts = df[text_col].astype("string").fillna("")
-        junk = np.fromiter((is_junk(t) for t in texts), dtype=bool, count=n)
-        # the model gives a no-opinion answer no category on purpose: nothing for a human to review
-        junk |= np.asarray(no_opinion_mask(texts.tolist()), dtype=bool).reshape(n)
+        junk = np.array(names_nothing(texts.tolist()), dtype=bool).reshape(n)
         if mask:
             texts = mask_pii_series(texts).astype("string")
         return cls(df, np.arange(first_row, first_row + n), texts, confidence, needs_review, junk)

@@ -365,14 +365,14 @@ class _Sinks:
 
     def add(self, enriched: pd.DataFrame) -> None:
         has_comment = (enriched[self.text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
-        review = (enriched["needs_review"].astype(bool).to_numpy() if "needs_review" in enriched
+        review = (enriched["needs_review"].astype(bool).to_numpy(copy=True) if "needs_review" in enriched
                   else np.zeros(len(enriched), dtype=bool))
         if review.any():  # junk answers go to their own list, not to review: the counts agree with the queues
-            from feedback_classifier.lang.junk import is_junk, is_no_opinion
+            from feedback_classifier.lang.junk import names_nothing
 
-            texts = enriched[self.text_col].tolist()
-            review = review & ~np.fromiter((bool(r) and (is_junk(t) or is_no_opinion(t)) for r, t in zip(review, texts)),
-                                           dtype=bool, count=len(texts))
+            asked = np.flatnonzero(review)
+            texts = enriched[self.text_col].to_numpy(dtype=object)[asked].tolist()
+            review[asked[np.array(names_nothing(texts), dtype=bool)]] = False
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
         reduced[_COMMENT_KEY] = has_comment

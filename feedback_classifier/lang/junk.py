@@ -155,6 +155,17 @@ def no_opinion_mask(texts: list) -> list[bool]:
     return [isinstance(t, str) and len(t) <= _LONGEST and _may_be_no_opinion(t) and is_no_opinion(t) for t in texts]
 
 
+def names_nothing(texts: list) -> list[bool]:
+    """Per text, whether it is junk (``is_junk``) or states no opinion (``is_no_opinion``): an
+    answer that names no topic, so it gets no category and no place in the review queue (the
+    router lists it apart).
+
+    >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None])
+    [True, True, True, False, False]
+    """
+    return [junk or quiet for junk, quiet in zip(map(is_junk, texts), no_opinion_mask(texts))]
+
+
 def _may_be_no_opinion(text: str) -> bool:
     """False only where ``is_no_opinion`` is False, at a fraction of its cost (``enrich`` asks
     it of every short comment; no regex): two words of letters first that start no listed

@@ -14,10 +14,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from feedback_classifier.model.sentiment_lexicon import LEXICON_FILE
+
 SENTIMENT_EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_examples.csv"
 # Common praise and complaint words (en, ru, emoji), each a training example of its own about
 # no category: they widen the vocabulary the few hundred hand-written comments cover.
-SENTIMENT_LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_lexicon.csv"
+SENTIMENT_LEXICON_FILE = LEXICON_FILE
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {}

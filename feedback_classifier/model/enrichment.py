@@ -9,8 +9,8 @@ Added columns (in this order):
 - ``categories``: predicted display paths joined by ``; `` (``Delivery > Courier; Price``),
   the same syntax the training labels use, so the column can be fed back as labels;
   a parent appears alone only when none of its children was predicted. An answer that states
-  no opinion (a key mash, digits or punctuation only: ``lang.junk.is_junk``; "n/a", "nothing
-  to add", "нечего сказать": ``lang.junk.is_no_opinion``) gets none.
+  no opinion (a key mash, digits or punctuation only, "n/a", "nothing to add", "нечего
+  сказать": ``lang.junk.names_nothing``) gets none.
 - ``parent_categories``: the predicted parents (``Delivery; Price``).
 - ``confidence``: probability of the weakest predicted category; ``1 - max probability``
   when nothing fired; empty (NaN) for empty comments, where nothing was predicted.
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.lang.junk import is_junk, is_no_opinion
+from feedback_classifier.lang.junk import names_nothing
 
 EVIDENCE_COLUMN = "evidence"
 PROBABILITY_PREFIX = "p: "
@@ -238,7 +238,8 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     # say ("0" had been tagged as discounts, "Nothing to report" as support contact); the router
     # lists key mashes apart as junk. (asked only of comments something fired for: the answer
     # cannot change the others)
-    fired[[i for i in np.flatnonzero(fired.any(axis=1)).tolist() if is_junk(uniques[i]) or is_no_opinion(uniques[i])]] = False
+    asked = np.flatnonzero(fired.any(axis=1))
+    fired[asked[np.array(names_nothing([uniques[i] for i in asked.tolist()]), dtype=bool)]] = False
     return proba, fired, explained, analysed
 
 

@@ -24,6 +24,7 @@ sums for a whole batch of pairs from flat arrays (``sentiment_fast.PairScorer``)
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "sentiment_lexicon
 _SIGN = {"positive": 1.0, "negative": -1.0}
 
 
+@lru_cache(maxsize=1)
 def negation_prefixes() -> tuple[str, ...]:
     """The prefixes the analyzer puts on a negated word, every language's.
 

@@ -95,13 +95,12 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
         codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner)
     quiet = _no_opinion(uniques, sizes)
     if quiet is not None:
-        codes = np.where(quiet, _NEUTRAL, codes)
+        from feedback_classifier.model.sentiment import POLARITIES
+
+        codes = np.where(quiet, POLARITIES.index("neutral"), codes)
     cells, overall = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
     cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, cues)
-
-
-_NEUTRAL = 1  # ``sentiment.POLARITIES.index("neutral")``
 
 
 def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
