@@ -55,6 +55,9 @@ class _Tables:
         keys = np.asarray(keys, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         self.bigram_keys, self.bigram_feats = keys[order], np.asarray(feats, dtype=np.int64)[order]
+        # distinct keys: a hash index (pandas') finds a batch's ~100k pairs ~6x faster than a
+        # binary search over the sorted keys
+        self.bigram_index = pd.Index(self.bigram_keys)
         self._firsts = self._seconds = np.zeros(0, dtype=bool)
         # per analyzer chunk id: its char vector's place in c_ids / c_vals (length -1: not yet)
         self.c_start = np.zeros(0, dtype=np.int64)
@@ -150,8 +153,8 @@ def token_counts(features, analysed: Analysed) -> TokenCounts | None:
         # only pairs whose both tokens start / end some known bigram are looked up
         at = np.flatnonzero(same & firsts[ids[:-1]] & seconds[ids[1:]])
         keys = (ids[at] << _SHIFT) | ids[at + 1]
-        pos = np.minimum(np.searchsorted(tables.bigram_keys, keys), max(len(tables.bigram_keys) - 1, 0))
-        hit = tables.bigram_keys[pos] == keys if len(tables.bigram_keys) else np.zeros(len(keys), dtype=bool)
+        pos = tables.bigram_index.get_indexer(keys)
+        hit = pos >= 0
         bigram_idx = tables.bigram_feats[pos[hit]]
         bi_len = np.bincount(doc[at[hit]], minlength=n)
     else:

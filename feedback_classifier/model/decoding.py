@@ -13,7 +13,18 @@ from feedback_classifier.taxonomy import Label
 
 
 def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+    """``1 / (1 + exp(-clip(z, -40, 40)))``, the same operations in one buffer (no temporaries).
+
+    >>> _sigmoid(np.array([0.0, 100.0])).tolist()
+    [0.5, 1.0]
+    """
+    out = np.clip(z, -40, 40)
+    if not isinstance(out, np.ndarray) or out.dtype.kind != "f":
+        return 1.0 / (1.0 + np.exp(-out))
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
 
 
 def _fit_calibrator(scores: np.ndarray, y: np.ndarray, C: float = 1e4) -> np.ndarray:
@@ -42,6 +53,19 @@ def _micro_f1_matrix(G: np.ndarray, D: np.ndarray) -> float:
 
 
 _SEVERAL_SHARE = 0.05
+
+
+def _best_ratio(P: np.ndarray, scale: np.ndarray, rows: np.ndarray, cols: np.ndarray, at_least: float):
+    """``(rows, columns)``: of ``rows``, those whose largest ratio ``P / scale`` over ``cols``
+    (the first column reaching it) is at least ``at_least``, and that column.
+
+    >>> _best_ratio(np.array([[0.2, 0.6], [0.1, 0.1]]), np.array([0.5, 0.5]), np.array([0, 1]), np.array([0, 1]), 1.0)
+    (array([0]), array([1]))
+    """
+    ratio = P[np.ix_(rows, cols)] / scale[cols]
+    pick = np.argmax(ratio, axis=1) if len(cols) else np.zeros(len(rows), dtype=np.int64)
+    ok = ratio[np.arange(len(rows)), pick] >= at_least
+    return rows[ok], cols[pick[ok]]
 
 
 class _Decoding:
@@ -153,11 +177,12 @@ class _Decoding:
 
     def _calibrate(self, logits: np.ndarray) -> np.ndarray:
         P = _sigmoid(logits)
-        # a parent is at least as likely as its most likely child
+        # a parent is at least as likely as its most likely child (a column at a time, in place:
+        # gathering each parent's children's columns cost 2x the sigmoid; max is exact in any order)
         for j in np.flatnonzero(~self.is_child_):
-            kids = np.flatnonzero(self.is_child_ & (self.parent_index_ == j))
-            if len(kids):
-                P[:, j] = np.maximum(P[:, j], P[:, kids].max(axis=1))
+            column = P[:, j]
+            for kid in np.flatnonzero(self.is_child_ & (self.parent_index_ == j)).tolist():
+                np.maximum(column, P[:, kid], out=column)
         return P
 
     def _leaf_columns(self) -> np.ndarray:
@@ -175,26 +200,22 @@ class _Decoding:
         D[:, ~is_child] = False
         child_cols = np.flatnonzero(is_child)
         parent_cols = np.flatnonzero(~is_child)
-        ratio = P / np.maximum(t, 1e-9)  # margin to the threshold
+        scale = np.maximum(t, 1e-9)  # ratio P / scale: the margin to the threshold
         own_parent = P[:, parent_cols] >= t[parent_cols]
         for pj, fired in zip(parent_cols, own_parent.T):
             kids = child_cols[parent[child_cols] == pj]
             has_child = D[:, kids].any(axis=1) if len(kids) else np.zeros(len(P), bool)
             D[:, pj] = fired | has_child
             if len(kids) and completion < 1.0:
-                alone = fired & ~has_child
-                best = kids[np.argmax(ratio[:, kids], axis=1)]
-                promote = alone & (ratio[np.arange(len(P)), best] >= completion)
-                D[np.flatnonzero(promote), best[promote]] = True
+                # only a parent alone can promote a child: the ratios of those rows only
+                rows, best = _best_ratio(P, scale, np.flatnonzero(fired & ~has_child), kids, completion)
+                D[rows, best] = True
         leaves = self._leaf_columns()
         if fallback < 1.0 and len(leaves):
             # a flat taxonomy's leaves are parents: without them the rule never fired there
-            empty = ~D.any(axis=1)
-            best = leaves[np.argmax(ratio[:, leaves], axis=1)]
-            take = empty & (ratio[np.arange(len(P)), best] >= fallback)
-            rows = np.flatnonzero(take)
-            D[rows, best[take]] = True
-            D[rows, parent[best[take]]] = True
+            rows, best = _best_ratio(P, scale, np.flatnonzero(~D.any(axis=1)), leaves, fallback)
+            D[rows, best] = True
+            D[rows, parent[best]] = True
         if extra > 0.0:
             D = self._drop_weak_extras(D, P, extra)
         return D.astype(np.int8)
