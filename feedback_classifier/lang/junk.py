@@ -20,6 +20,8 @@ _KEY_RUNS = frozenset(r[a:b] for row in _ROWS for r in (row, row[::-1])
                       for a in range(len(r)) for b in range(a + 3, len(r) + 1))
 _VOWELS = set("aeiouyаеёиоуыэюя")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# the first word and, if any, the first letter after it: what decides most answers, in one search
+_FIRST_WORD = re.compile(r"([^\W\d_]+)(?:[\W\d_]*([^\W\d_]))?", re.UNICODE)
 
 
 def _is_key_run(word: str) -> bool:
@@ -43,14 +45,14 @@ def is_junk(text: object) -> bool:
     if not isinstance(text, str):
         return False
     # ``enrich`` asks this of every comment: a real one is settled by its first two words (a
-    # word that is no key run, and another word after it), two regex searches.
-    first = _WORD.search(text)
+    # word that is no key run, and a letter after it), one regex search.
+    first = _FIRST_WORD.search(text)
     if first is None:
         return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
-    word = first.group().casefold()
+    word = first.group(1).casefold()
     if word in _KEY_RUNS:
-        return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end()))
-    if _WORD.search(text, first.end()) is not None:
+        return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end(1)))
+    if first.group(2) is not None:
         return False
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
     return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
@@ -168,21 +170,23 @@ def names_nothing(texts: list) -> list[bool]:
 
 # a comment's first two words are read within this many characters (the rest is never copied)
 _HEAD = 48
+# marks a first word may end with ("Food," "late."): none is a word character
+_TRAIL = ".,!?;:…"
 
 
 def _names_nothing(text: object) -> bool:
-    """``is_junk(text) or is_no_opinion(text)``, at a fraction of their cost on a real comment
-    (``enrich`` asks it of every comment something fired for): two words of letters first, the
-    first no key run, are no junk (what ``is_junk``'s regexes would find: its first match is the
-    first word, and a second one follows); and an answer longer than ``_LONGEST`` states no
-    opinion only if it is junk."""
+    """``is_junk(text) or is_no_opinion(text)``; most comments are settled without a regex: a
+    first word of letters (but the marks ``_TRAIL`` after it) that is no key run, and a second
+    word starting with a letter, is what ``is_junk``'s search would find first, and then a
+    letter after it: no junk. An answer longer than ``_LONGEST`` then states no opinion either."""
     if not isinstance(text, str):
         return False
     words = text[:_HEAD].split(None, 2)
-    if len(words) < 2 or not (words[0].isalpha() and words[1].isalpha()) or words[0].casefold() in _KEY_RUNS:
-        if is_junk(text):
-            return True
-    return len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text)
+    if len(words) >= 2 and words[1][:1].isalpha():
+        core = words[0].rstrip(_TRAIL)
+        if core.isalpha() and core.casefold() not in _KEY_RUNS:
+            return len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text)
+    return is_junk(text) or (len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text))
 
 
 def _may_be_no_opinion(text: str) -> bool:

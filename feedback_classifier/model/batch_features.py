@@ -31,12 +31,19 @@ _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # features -> 
 class TokenCounts(NamedTuple):
     """What ``_TextFeatures._token_counts`` computes, as index arrays."""
 
-    tokens: list  # the distinct tokens, in order of first sight
+    local_ids: np.ndarray  # the distinct tokens' ids, in order of first sight
+    strings: list  # the analyzer's token strings (by id)
     tok_idx: np.ndarray  # each token's column (index into ``tokens``), comment after comment
     tok_len: np.ndarray  # tokens per comment
     bigram_idx: np.ndarray  # feature ids of the known bigrams, comment after comment
     bi_len: np.ndarray  # known bigrams per comment
     word_ids: np.ndarray  # each distinct token's unigram feature id, -1 if none
+
+    @property
+    def tokens(self) -> list:
+        """The distinct tokens, in order of first sight (built when read: explanations only)."""
+        strings = self.strings
+        return [strings[i] for i in self.local_ids.tolist()]
 
 
 class _Tables:
@@ -45,6 +52,7 @@ class _Tables:
     def __init__(self, features, analysed: Analysed):
         self.strings = analysed.strings  # identity: the analyzer's tables were not reset since
         self.unigram = np.zeros(0, dtype=np.int64)
+        self.spaced = np.zeros(0, dtype=bool)  # per token id: the token holds a space
         keys, feats = [], []
         token_id = analysed.source.token_id
         for gram, fid in features.word_vocab_.items():
@@ -64,10 +72,18 @@ class _Tables:
         self.c_len = np.zeros(0, dtype=np.int64)
         self.c_sq = np.zeros(0)
         self.c_ids, self.c_vals = GrowingArray(np.int32), GrowingArray(np.float32)
+        # per chunk id its char vector times a model's coefficients (``word_scores``)
+        self._scores, self._scored = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
+        self._score_key, self._score_rows = None, -1
 
     def char_rows(self, features, chunk_ids: np.ndarray, first: np.ndarray, chunks: list):
         """``(Vc, squared norms)`` of the chunks ``chunk_ids`` (``chunks[first[k]]`` is chunk
         ``k``'s text), each chunk's vector computed once (:func:`char_entries`)."""
+        self._vectors(features, chunk_ids, first, chunks)
+        return self._rows(features, chunk_ids), self.c_sq[chunk_ids]
+
+    def _vectors(self, features, chunk_ids: np.ndarray, first: np.ndarray, chunks: list) -> None:
+        """Compute the char vectors of the distinct ``chunk_ids`` not seen yet (see :meth:`char_rows`)."""
         if len(chunk_ids) and int(chunk_ids.max()) >= len(self.c_start):
             grow = int(chunk_ids.max()) + 1 - len(self.c_start)
             grow = max(grow, len(self.c_start))
@@ -83,11 +99,38 @@ class _Tables:
             self.c_sq[cids] = sq
             self.c_ids.extend(ids)
             self.c_vals.extend(vals)
+
+    def _rows(self, features, chunk_ids: np.ndarray) -> sp.csr_matrix:
+        """The char vectors of ``chunk_ids`` (computed already), one row each."""
         lens = self.c_len[chunk_ids]
         at = ranges(self.c_start[chunk_ids], lens)
-        Vc = sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
-                           shape=(len(chunk_ids), features.n_features_))
-        return Vc, self.c_sq[chunk_ids]
+        return sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
+                             shape=(len(chunk_ids), features.n_features_))
+
+    def word_scores(self, features, analysed: Analysed, W: np.ndarray, key) -> np.ndarray:
+        """``Vc @ W`` of every chunk id the analyzer knows (rows of chunks not met yet: 0), each
+        chunk's row computed once while ``key`` and ``W``'s shape stay the same: the rows of
+        the chunks of ``analysed`` are filled in first."""
+        cids = analysed.chunk_ids
+        if len(cids):  # the vectors of chunks seen for the first time
+            missing = np.flatnonzero(self.c_len[cids] < 0) if int(cids.max()) < len(self.c_len) else np.arange(len(cids))
+            if len(missing):
+                distinct, at = np.unique(cids[missing], return_index=True)
+                self._vectors(features, distinct, missing[at], analysed.chunks)
+        scores = self._scores
+        if self._score_key is not key or scores.shape[1:] != W.shape[1:] or self._score_rows != W.shape[0]:
+            scores = np.zeros((len(self.c_len), W.shape[1]), dtype=np.result_type(features.idf_, W))
+            self._scored = np.zeros(len(self.c_len), dtype=bool)
+            self._score_key, self._score_rows = key, W.shape[0]
+        elif len(scores) < len(self.c_len):
+            scores = np.r_[scores, np.zeros((len(self.c_len) - len(scores), scores.shape[1]), dtype=scores.dtype)]
+            self._scored = np.r_[self._scored, np.zeros(len(self.c_len) - len(self._scored), dtype=bool)]
+        new = np.unique(cids[~self._scored[cids]])
+        if len(new):
+            scores[new] = np.asarray(self._rows(features, new) @ W)
+            self._scored[new] = True
+        self._scores = scores
+        return scores
 
     def bigram_sides(self, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
         """Per token id below ``n_tokens``: whether it is the first / the second token of a
@@ -103,8 +146,10 @@ class _Tables:
         """Unigram feature id (or -1) of every token id the analyzer knows."""
         known = len(self.unigram)
         if len(self.strings) > known:
-            new = [vocab.get(t, -1) for t in self.strings[known:]]
+            fresh = self.strings[known:]
+            new = [vocab.get(t, -1) for t in fresh]
             self.unigram = np.concatenate([self.unigram, np.asarray(new, dtype=np.int64)])
+            self.spaced = np.concatenate([self.spaced, np.fromiter((" " in t for t in fresh), dtype=bool, count=len(fresh))])
         return self.unigram
 
 
@@ -137,13 +182,11 @@ def token_counts(features, analysed: Analysed) -> TokenCounts | None:
     bounds = cum[analysed.starts]
     tok_len = np.diff(bounds)
     local_ids, tok_idx, _ = _first_sight(ids)
-    strings = analysed.strings
-    tokens = [strings[i] for i in local_ids.tolist()]
-    if any(" " in t for t in tokens):
-        return None
     with _lock:
         tables = _tables(features, analysed)
         unigram = tables.unigrams(features.word_vocab_)
+        if tables.spaced[local_ids].any():
+            return None
         word_ids = unigram[local_ids]
         firsts, seconds = tables.bigram_sides(len(unigram))
     n = len(tok_len)
@@ -159,7 +202,7 @@ def token_counts(features, analysed: Analysed) -> TokenCounts | None:
         bi_len = np.bincount(doc[at[hit]], minlength=n)
     else:
         bigram_idx, bi_len = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    return TokenCounts(tokens, tok_idx, tok_len, bigram_idx, bi_len, word_ids)
+    return TokenCounts(local_ids, analysed.strings, tok_idx, tok_len, bigram_idx, bi_len, word_ids)
 
 
 def surface_chars(features, analysed: Analysed) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray]:
@@ -170,6 +213,43 @@ def surface_chars(features, analysed: Analysed) -> tuple[np.ndarray, np.ndarray,
     with _lock:
         Vc, sq = _tables(features, analysed).char_rows(features, local_ids, first, analysed.chunks)
     return idx, np.diff(analysed.chunk_starts), Vc, sq
+
+
+class SurfaceChars:
+    """The char block of a batch analysis's comments (docs x features: each comment's surface
+    words' char vectors, weighted as ``_TextFeatures._char_weights`` does with
+    ``char_norm="doc"``), kept factored per analyzer chunk id. Its part of a linear score is the
+    comments' weighted sums of their words' kept scores (:meth:`scores`): the same sums in the
+    same order as ``Cc @ (Vc @ W)`` over the batch's distinct words, without building ``Vc`` or
+    multiplying it again for words met in earlier batches."""
+
+    def __init__(self, features, analysed: Analysed):
+        self.features, self.analysed = features, analysed
+
+    def local(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """``(Cc, Vc)`` over the batch's distinct words, as ``_TextFeatures._parts`` gives them."""
+        f = self.features
+        c_idx, c_len, Vc, sq = surface_chars(f, self.analysed)
+        return f._char_weights(_ones(c_idx, c_len, Vc.shape[0]), sq, c_len, None, shared=False), Vc
+
+    def scores(self, W: np.ndarray, key) -> np.ndarray:
+        """``Cc @ (Vc @ W)`` (see the class docstring; ``key``: as ``scores_from_parts`` takes it)."""
+        f, analysed = self.features, self.analysed
+        with _lock:
+            tables = _tables(f, analysed)
+            table = tables.word_scores(f, analysed, W, key)
+            c_len = np.diff(analysed.chunk_starts)
+            Cu = _ones(analysed.chunk_ids, c_len, len(table))
+            sq = tables.c_sq[: len(table)]
+        Cc = f._char_weights(Cu, sq, c_len, None, shared=False)
+        return np.asarray(Cc @ table)
+
+
+def _ones(indices: np.ndarray, lengths: np.ndarray, n_cols: int) -> sp.csr_matrix:
+    """Rows of ones: row ``r`` holds the next ``lengths[r]`` of ``indices`` (as
+    ``features._count_matrix``)."""
+    return sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                          np.r_[0, np.cumsum(lengths)]), shape=(len(lengths), n_cols))
 
 
 def _first_sight(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

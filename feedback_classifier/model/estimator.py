@@ -529,7 +529,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         """Decision scores; ``docs`` (the texts' analysis) saves analysing them again for the
         word-table block."""
         n_text = self.n_text_features_
-        S = self.features_.scores_from_parts(parts, self.coef_[:n_text]) + self.intercept_
+        S = self.features_.scores_from_parts(parts, self.coef_[:n_text], key=self.coef_) + self.intercept_
         dense = getattr(self, "dense_", None)
         if dense is not None:
             docs = docs if docs is not None else self._analyze(texts)

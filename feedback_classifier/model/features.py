@@ -11,8 +11,6 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -21,16 +19,41 @@ from feedback_classifier.model import batch_features
 _CACHE_LIMIT = 300_000  # distinct tokens kept in the per-token feature cache
 
 
-class _Parts(NamedTuple):
-    """A batch's features in factored form (see ``_TextFeatures._parts``)."""
+class _Parts:
+    """A batch's features in factored form (see ``_TextFeatures._parts``). ``Cc`` and ``Vc`` may
+    be left to ``chars`` (a :class:`~.batch_features.SurfaceChars`), built only when read: a
+    linear score's char part comes from per-word scores kept across batches instead."""
 
-    Xw: sp.csr_matrix  # docs x features, word n-gram columns only
-    Cw: sp.csr_matrix | None  # docs x distinct tokens of the batch (None when V is)
-    V: sp.csr_matrix | None  # distinct tokens x features: their char n-grams (None unless asked for)
-    tokens: list[str]  # the distinct tokens, in column order of Cw
-    word_ids: np.ndarray  # each distinct token's unigram feature id, -1 if not in the vocabulary
-    Cc: sp.csr_matrix  # docs x distinct char units (the tokens, or their surface forms), weighted
-    Vc: sp.csr_matrix  # distinct char units x features: the char block is ``Cc @ Vc``
+    __slots__ = ("Xw", "Cw", "V", "_tokens", "word_ids", "_Cc", "_Vc", "chars")
+
+    def __init__(self, Xw, Cw, V, tokens, word_ids, Cc=None, Vc=None, chars=None):
+        self.Xw: sp.csr_matrix = Xw  # docs x features, word n-gram columns only
+        self.Cw: sp.csr_matrix | None = Cw  # docs x distinct tokens of the batch (None when V is)
+        self.V: sp.csr_matrix | None = V  # distinct tokens x features: their char n-grams (None unless asked for)
+        self._tokens = tokens  # the distinct tokens, in column order of Cw (a list or _Tokens)
+        self.word_ids: np.ndarray = word_ids  # each distinct token's unigram feature id, -1 if not in the vocabulary
+        self._Cc, self._Vc, self.chars = Cc, Vc, chars
+
+    @property
+    def tokens(self) -> list[str]:
+        """The distinct tokens, in column order of ``Cw`` (a list made when first read)."""
+        if not isinstance(self._tokens, list):
+            self._tokens = list(self._tokens)
+        return self._tokens
+
+    @property
+    def Cc(self) -> sp.csr_matrix:
+        """Docs x distinct char units (the tokens, or their surface forms), weighted."""
+        if self._Cc is None:
+            self._Cc, self._Vc = self.chars.local()
+        return self._Cc
+
+    @property
+    def Vc(self) -> sp.csr_matrix:
+        """Distinct char units x features: the char block is ``Cc @ Vc``."""
+        if self._Vc is None:
+            self._Cc, self._Vc = self.chars.local()
+        return self._Vc
 
 
 class _TextFeatures:
@@ -166,14 +189,14 @@ class _TextFeatures:
         if counts is None:
             local, C, B, tok_len = self._token_counts(docs)
         else:  # a batch analysis: the same counts from its flat arrays
-            local, tok_len = counts.tokens, counts.tok_len
+            local, tok_len = _Tokens(counts), counts.tok_len
             C = _count_matrix(counts.tok_idx, tok_len, len(local))
             B = _count_matrix(counts.bigram_idx, counts.bi_len, self.n_features_)
         n_feat = self.n_features_
         surface = getattr(self, "char_surface_", False)
         # with surface char units only explanations need the tokens' own char n-grams
         own_chars = token_chars or not surface
-        entries = [self._token_entry(t) for t in local] if own_chars else None
+        entries = [self._token_entry(t) for t in list(local)] if own_chars else None
         if entries is None:
             word_ids = counts.word_ids if counts is not None else np.fromiter(
                 map(self.word_vocab_.get, local, itertools.repeat(-1)), dtype=np.int64, count=len(local))
@@ -183,6 +206,10 @@ class _TextFeatures:
         Cw = None
         if own_chars:
             Cw = sp.csr_matrix(sp.diags((1.0 / np.sqrt(np.maximum(tok_len, 1))).astype(np.float32)) @ C)
+        if surface and counts is not None and getattr(self, "char_norm", "token") == "doc":
+            # the char block stays factored per word (built if read): scores read kept word scores
+            V = _char_matrix(entries, n_feat) if token_chars else None
+            return _Parts(Xw, Cw, V, local, word_ids, chars=batch_features.SurfaceChars(self, analysed))
         if surface:
             Cu, Vc, sq, c_len = self._surface_counts(docs, analysed if counts is not None else None)
             V = _char_matrix(entries, n_feat) if token_chars else None
@@ -190,7 +217,7 @@ class _TextFeatures:
             Cu, sq, c_len = C, _squares(entries), tok_len
             Vc = V = _char_matrix(entries, n_feat)
         Cc = self._char_weights(Cu, sq, c_len, Cw, shared=not surface)
-        return _Parts(Xw, Cw, V, list(local), word_ids, Cc, Vc)
+        return _Parts(Xw, Cw, V, local, word_ids, Cc, Vc)
 
     def _token_counts(self, docs: Sequence[Sequence[str]]):
         """``(tokens, C, B, tokens per doc)``: the batch's distinct tokens in order of first
@@ -275,8 +302,27 @@ class _TextFeatures:
         return self.scores_from_parts(self._parts(docs), W)
 
     @staticmethod
-    def scores_from_parts(parts: _Parts, W: np.ndarray) -> np.ndarray:
+    def scores_from_parts(parts: _Parts, W: np.ndarray, key=None) -> np.ndarray:
+        """``Xw @ W + Cc @ (Vc @ W)``; ``key``: an object that stays the same while ``W`` does
+        (the model's coefficient array), so that the words' char scores ``Vc @ W`` are kept
+        from batch to batch (the same numbers: each row of a product is its own sum)."""
+        if parts.chars is not None and parts._Cc is None and key is not None:
+            return np.asarray(parts.Xw @ W) + parts.chars.scores(W, key)
         return np.asarray(parts.Xw @ W) + np.asarray(parts.Cc @ np.asarray(parts.Vc @ W))
+
+
+class _Tokens:
+    """The distinct tokens of a batch analysis's counts (``batch_features.TokenCounts``),
+    made into strings only when read (explanations): ``len`` needs none."""
+
+    def __init__(self, counts):
+        self.counts = counts
+
+    def __len__(self) -> int:
+        return len(self.counts.local_ids)
+
+    def __iter__(self):
+        return iter(self.counts.tokens)
 
 
 def _indexer() -> defaultdict:
