@@ -33,6 +33,7 @@ Added columns (in this order):
 from __future__ import annotations
 
 import gc
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -183,9 +184,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     # Many comments share the same category pattern: its labels, strings and sentiment pairs
     # are worked out once per distinct 0/1 row, for the category columns and the tones alike.
     patterns, pattern_of_unique = _unique_rows(fired)
-    classes = list(model.classes_)
-    pattern_labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
-    cat_lookup, parent_lookup = _category_strings(model, patterns, pattern_labels, opts.lang)
+    pattern_labels, cat_lookup, parent_lookup = _pattern_strings(model, patterns, opts.lang)
     # Row -> pattern index, with one extra "empty" pattern (the last) for non-comments.
     row_pattern = np.full(n, len(cat_lookup) - 1, dtype=np.int64)
     row_pattern[is_comment] = pattern_of_unique[codes]
@@ -264,6 +263,51 @@ def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, mar
             deepest[:, p] &= ~fired[:, j]
     barely = (np.where(deepest, proba - thresholds, np.inf) < margin - 1e-12).any(axis=1)
     return confidence, barely | ~any_fired
+
+
+# Per model, the labels and strings of the 0/1 patterns met so far (``_pattern_strings``): a long
+# run's chunks share most of them (~1,200 distinct patterns per 20,000 distinct comments).
+_PATTERNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PATTERN_LIMIT = 100_000
+
+
+def _pattern_strings(model: Any, patterns: np.ndarray, lang: str) -> tuple[list, np.ndarray, np.ndarray]:
+    """``(labels, categories lookup, parents lookup)`` of the distinct 0/1 rows ``patterns``: each
+    row's labels (parents dropped under a child) and :func:`_category_strings`' lookups, patterns
+    met in earlier chunks taken from a per-model cache (what is computed is the same).
+
+    >>> from feedback_classifier.model.default import default_model
+    >>> model = default_model()
+    >>> row = np.zeros((1, len(model.classes_)), dtype=bool)
+    >>> row[0, :2] = True
+    >>> labels, categories, parents = _pattern_strings(model, row, "en")
+    >>> labels == [[model.classes_[1]]], categories[-1], parents[0] == model.taxonomy_.display_name(model.classes_[0])
+    (True, '', True)
+    """
+    classes = list(model.classes_)
+    try:
+        known = _PATTERNS.get(model)
+    except TypeError:  # a model without weak references: nothing kept
+        known = None
+    if known is None or known[0] != classes or known[1] is not model.taxonomy_:
+        known = (classes, model.taxonomy_, {})
+        try:
+            _PATTERNS[model] = known
+        except TypeError:
+            pass
+    cache = known[2]
+    if len(cache) > _PATTERN_LIMIT:
+        cache.clear()
+    keys = [(lang, row.tobytes()) for row in np.packbits(patterns, axis=1)]
+    found = [cache.get(key) for key in keys]
+    todo = [k for k, hit in enumerate(found) if hit is None]
+    if todo:
+        new_labels = [_collapse([classes[j] for j in np.flatnonzero(patterns[k])]) for k in todo]
+        cats, parents = _category_strings(model, patterns[todo], new_labels, lang)
+        for k, labels, cat, parent in zip(todo, new_labels, cats.tolist(), parents.tolist()):
+            found[k] = cache[keys[k]] = (labels, cat, parent)
+    return ([hit[0] for hit in found], np.array([hit[1] for hit in found] + [""], dtype=object),
+            np.array([hit[2] for hit in found] + [""], dtype=object))
 
 
 def _category_strings(model: Any, patterns: np.ndarray, pattern_labels: list, lang: str):
