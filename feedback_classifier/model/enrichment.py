@@ -258,10 +258,13 @@ def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, mar
     # probability being near (or under) the parent threshold says nothing about doubt. Checking
     # rejected labels too flagged ~70% of a real survey (with 48 categories one is always near).
     deepest = fired.copy()
-    for j, p in enumerate(_parent_indices(list(model.classes_))):
-        if p != j:
-            deepest[:, p] &= ~fired[:, j]
-    barely = (np.where(deepest, proba - thresholds, np.inf) < margin - 1e-12).any(axis=1)
+    pairs = [(j, p) for j, p in enumerate(_parent_indices(list(model.classes_))) if p != j]
+    for start in range(0, len(deepest), 4096):  # column by column over blocks that stay in the cache
+        block, fired_block = deepest[start : start + 4096], fired[start : start + 4096]
+        for j, p in pairs:
+            block[:, p] &= ~fired_block[:, j]
+    # (a label not kept as deepest is never "barely": what np.where(deepest, margin, inf) < ... says)
+    barely = (deepest & (proba - thresholds < margin - 1e-12)).any(axis=1)
     return confidence, barely | ~any_fired
 
 

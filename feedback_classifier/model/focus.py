@@ -43,18 +43,23 @@ def single_topic(P: np.ndarray, thresholds: np.ndarray, classes: Sequence[tuple]
     member = np.zeros((len(classes), len(parents)), dtype=bool)  # class column -> its parent
     for j, label in enumerate(classes):
         member[j, parents.index(label[0])] = True
-    R = P[rows] / np.maximum(thresholds, 1e-9)
+    own = member.argmax(axis=1)  # each class's parent: member.T's rows pick it alone
+    Pr = P[rows]
+    R = Pr / np.maximum(thresholds, 1e-9)
     margin = _group_max(R, member)  # (rows, parents)
     best = margin.max(axis=1, keepdims=True)
     weak = (margin < ratio * best) & (best >= 1.0)  # only where some parent fires at all
-    drop = weak @ member.T  # (rows, classes): columns of the weaker parents
+    drop = weak[:, own]  # (rows, classes): columns of the weaker parents (weak @ member.T)
     if children:  # and, under one parent, the weaker children ("delivery was 3 days late": time, not cost)
         is_child = np.array([label[1] is not None for label in classes])
         sibling_best = _group_max(R, member & is_child[:, None])
-        best_sibling = sibling_best @ member.T.astype(float)  # (rows, classes): best child of own parent
+        # (rows, classes): best child of own parent (sibling_best @ member.T, exactly: x * 1 + 0 * y
+        # ... is x while every y is finite)
+        finite = np.isfinite(sibling_best).all()
+        best_sibling = sibling_best[:, own] if finite else sibling_best @ member.T.astype(float)
         drop |= is_child[None, :] & (best_sibling >= 1.0) & (R < ratio * best_sibling)
     below = np.nextafter(thresholds, -np.inf)
-    P[rows] = np.where(drop, np.minimum(P[rows], below), P[rows])
+    P[rows] = np.where(drop, np.minimum(Pr, below), Pr)
     return P
 
 
@@ -68,8 +73,11 @@ def _group_max(R: np.ndarray, member: np.ndarray) -> np.ndarray:
     """
     out = np.zeros((R.shape[0], member.shape[1]))
     for k in range(member.shape[1]):
-        cols = np.flatnonzero(member[:, k])
-        if len(cols):
-            top = R[:, cols].max(axis=1)
+        cols = np.flatnonzero(member[:, k]).tolist()
+        if cols:
+            # column by column (a max over a few columns of each row is a slow reduction)
+            top = R[:, cols[0]].copy()
+            for c in cols[1:]:
+                np.maximum(top, R[:, c], out=top)
             out[:, k] = top if len(cols) == member.shape[0] else np.maximum(top, 0.0)
     return out
