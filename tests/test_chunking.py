@@ -65,8 +65,12 @@ def test_admitted_ranges_follow_from_the_conditions():
 
 def _check(texts: list, pieces: list | None = None) -> int:
     """The chunks (Arrow's for admitted texts, else Python's) equal ``premask(text).split()``; each
-    piece's run equals ``premask(piece).split()``. Returns how many texts Arrow's kernels split."""
-    pool, at, starts, marks = _chunked(texts, pieces)
+    piece's run equals ``premask(piece).split()`` (``pieces``: lists, or ``Pieces`` arrays, which
+    may carry the pieces' words). Returns how many texts Arrow's kernels split."""
+    given = pieces
+    if isinstance(pieces, C.Pieces):
+        pieces = pieces.lists()
+    pool, at, starts, marks = _chunked(texts, given)
     chunks = [pool[k] for k in at.tolist()]
     assert [chunks[a:b] for a, b in zip(starts.tolist(), starts[1:].tolist())] == [premask(t).split() for t in texts]
     if pieces is not None:
@@ -77,11 +81,18 @@ def _check(texts: list, pieces: list | None = None) -> int:
             assert c in (0, len(own or ()))
             for (a, b), (s, e) in zip(own or (), spans[first[i] : first[i] + c].tolist()):
                 assert chunks[s:e] == premask(text[a:b]).split()
-    return len(C.split_batch(texts, pieces).fast)
+    return len(C.split_batch(texts, given).fast)
 
 
 def _pieces_of(texts):
     return S.segment_batch(texts).pieces()
+
+
+def _piece_arrays_of(texts):
+    """The pieces as ``enrich`` passes them: arrays carrying each piece's words."""
+    pieces = S.segment_batch(texts).piece_arrays()
+    assert pieces.words is not None or not len(pieces.spans)
+    return pieces
 
 
 def test_chunks_of_fixed_hard_texts():
@@ -89,6 +100,7 @@ def test_chunks_of_fixed_hard_texts():
     texts = pool + _joined(np.random.default_rng(5), pool, 400)
     assert _check(texts) > 150
     assert _check(texts, _pieces_of(texts)) > 150
+    assert _check(texts, _piece_arrays_of(texts)) > 150
     assert _check(texts[:40]) and _check([]) == 0
 
 
@@ -107,6 +119,7 @@ _PLAIN = list("ab нетNOTЁё,.!?)(-_'ς5 \n\t\x0b") + ["12.5", "3,000", "2 3 
 def test_chunks_of_random_texts(texts):
     _check(texts)
     _check(texts, _pieces_of(texts))
+    _check(texts, _piece_arrays_of(texts))
 
 
 def test_surrogates_take_the_python_path():
@@ -122,3 +135,4 @@ def test_chunks_of_real_sentences_alone_and_joined():
     assert _check(texts) > 0.85 * len(texts)
     joined = _joined_each_separator(texts, seed=6, fewest=1, per_separator=400)
     assert _check(joined, _pieces_of(joined)) > 0.8 * len(joined)
+    assert _check(joined, _piece_arrays_of(joined)) > 0.8 * len(joined)

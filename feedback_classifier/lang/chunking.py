@@ -161,7 +161,12 @@ def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
         return _none()
     if len(fast) < len(texts):
         arr = arr.take(pa.array(fast))
-    counts, cuts = _cuts(pieces if pieces is None or isinstance(pieces, Pieces) else Pieces.of(pieces), fast)
+    pieces = pieces if pieces is None or isinstance(pieces, Pieces) else Pieces.of(pieces)
+    if pieces is not None and pieces.words is not None and len(pieces.spans):
+        found = _by_words(k, arr, fast, pieces.take(fast))
+        if found is not None:
+            return found
+    counts, cuts = _cuts(pieces, fast)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     bounds, first_unit = _unit_bounds(arr, offsets, counts, cuts)
     units = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), arr.buffers()[2])
@@ -180,6 +185,32 @@ def split_batch(texts: list, pieces: Pieces | list | None = None) -> Chunked:
         unit = first_unit[:-1][owner] + 1 + 2 * (np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts))
         spans = np.stack([words[unit], words[unit + 1]], axis=1) - text_words[:-1][owner, None]
     return Chunked(fast, pool, at, np.diff(text_words), spans, counts)
+
+
+def _by_words(k: _Kernels, arr, fast: np.ndarray, pieces: Pieces) -> Chunked | None:
+    """:func:`split_batch` of the admitted texts ``arr`` when the pieces' words are known
+    (``Pieces.words``): each text split whole, a piece's run of chunks read from its words'
+    (admitted text has only ASCII whitespace, where both str.split and Arrow cut). None if a
+    piece's words run past its text's."""
+    pc = k.pc
+    lists = pc.ascii_split_whitespace(arr)
+    first = np.asarray(lists.offsets, dtype=np.int64)  # each text's first raw chunk
+    owner = np.repeat(np.arange(len(fast)), pieces.counts)
+    encoded = lists.flatten().dictionary_encode()
+    at = np.asarray(encoded.indices, dtype=np.int64)
+    # Arrow gives an empty first chunk for a text starting with whitespace (str.split none)
+    empty = np.asarray(pc.binary_length(encoded.dictionary)) == 0
+    lead = empty[at[np.minimum(first[:-1], max(len(at) - 1, 0))]] if len(at) else np.zeros(len(fast), dtype=bool)
+    words = pieces.words + lead[owner][:, None]
+    if len(owner) and (words[:, 1] > (first[1:] - first[:-1])[owner]).any():
+        return None
+    pool, start, length = _normalised(k, encoded.dictionary)
+    lens = length[at]
+    chunk_at = np.r_[0, np.cumsum(lens)]  # raw chunk -> its first chunk after normalising
+    at = start[at] if (lens == 1).all() else ranges(start[at], lens)
+    text_words = chunk_at[first]
+    spans = chunk_at[first[owner][:, None] + words] - text_words[owner][:, None]
+    return Chunked(fast, pool, at, np.diff(text_words), spans.reshape(-1, 2), pieces.counts)
 
 
 def _normalised(k: _Kernels, raw) -> tuple[list, np.ndarray, np.ndarray]:
@@ -221,6 +252,9 @@ class Pieces(NamedTuple):
 
     counts: np.ndarray
     spans: np.ndarray
+    # optional: per piece its whitespace-separated words (first, end), counted from its text's
+    # first, as str.split of the raw text counts them (what the caller found with the offsets)
+    words: np.ndarray | None = None
 
     @classmethod
     def of(cls, pieces: list) -> Pieces:
@@ -232,7 +266,8 @@ class Pieces(NamedTuple):
     def take(self, rows: np.ndarray) -> Pieces:
         """The pieces of texts ``rows``."""
         first = np.cumsum(self.counts) - self.counts
-        return Pieces(self.counts[rows], self.spans[ranges(first[rows], self.counts[rows])])
+        at = ranges(first[rows], self.counts[rows])
+        return Pieces(self.counts[rows], self.spans[at], None if self.words is None else self.words[at])
 
     def lists(self) -> list:
         """Per text None or its pieces as ``[start, end]`` lists."""

@@ -92,8 +92,11 @@ class SegmentBatch:
     comment, before stripping) and ``keep`` (which piece of the split each is), and ``spaced[i]``:
     every separator of comment ``i`` is whitespace. A part's text is cut only when read."""
 
-    def __init__(self, texts: list, counts: np.ndarray, spans: np.ndarray, keep: np.ndarray, spaced: np.ndarray):
+    def __init__(self, texts: list, counts: np.ndarray, spans: np.ndarray, keep: np.ndarray, spaced: np.ndarray,
+                 words: np.ndarray | None = None):
         self.texts, self.counts, self.spans, self.keep, self.spaced = texts, counts, spans, keep, spaced
+        # per part, its whitespace-separated words (first, end), counted from its comment's first
+        self.words = words
         self.firsts = np.cumsum(counts) - counts  # each comment's first row of ``spans``
 
     def parts(self, i: int) -> list[str]:
@@ -128,7 +131,8 @@ class SegmentBatch:
         """
         use = (self.counts > 0) & self.spaced
         counts = np.where(use, self.counts, 0)
-        return Pieces(counts, self.spans[ranges(self.firsts[use], counts[use])])
+        rows = ranges(self.firsts[use], counts[use])
+        return Pieces(counts, self.spans[rows], None if self.words is None else self.words[rows])
 
     def all_parts(self) -> _PartTexts:
         """Every part's text, comment after comment (cut when read)."""
@@ -285,7 +289,13 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     first_piece = np.zeros(n, dtype=np.int64)
     first_piece[pown[piece_first]] = piece_first
     spans = np.stack([pa[at] - starts[own], pb[at] - starts[own]], axis=1)
-    return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced)
+    # each part's words (first, end) in its comment: those starting before its ends (a word starts
+    # at the comment's first character, or after a space); what str.split of the comment counts
+    text_first = ~space[np.minimum(starts[own], len(space) - 1)]
+    before = np.searchsorted(after_space, starts[own], side="right")
+    words = np.stack([np.searchsorted(after_space, pa[at]) - before + (text_first & (pa[at] > starts[own])),
+                      np.searchsorted(after_space, pb[at]) - before + (text_first & (pb[at] > starts[own]))], axis=1)
+    return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced, words)
 
 
 def _pieces(ms: np.ndarray, me: np.ndarray, starts: np.ndarray, ends: np.ndarray):
