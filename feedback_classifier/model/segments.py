@@ -342,6 +342,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     explained = None
     vocab_keywords = _vocabulary_keywords(model, matcher)
     K = None
+    fresh = False
     own = hasattr(model, "_proba_of_docs")  # a FeedbackClassifier: texts analysed once here
     if docs is None and own:
         docs = model._analyze(texts)
@@ -355,10 +356,11 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         parts = model.features_._parts(docs)
         P = model._calibrate(np.asarray(model._scores(parts, texts, docs), dtype=np.float64))
         K = vocab_keywords.clear(parts.Xw)
+        fresh = True  # a new array of this call's: raised in place below without a copy
     else:
         P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)
-    P = np.array(P, dtype=float)
-    whole = P.copy()
+    P = P if fresh and isinstance(P, np.ndarray) and P.dtype == float else np.array(P, dtype=float)
+    whole = P.copy() if with_evidence else None
     if segments is None:
         segments = segment_batch(texts)
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
