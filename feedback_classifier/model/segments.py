@@ -397,7 +397,9 @@ def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bo
     seg_texts = segments.all_parts()
     if not len(seg_texts):
         return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
-    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float) * PART_WEIGHT
+    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float)
+    if PART_WEIGHT != 1.0:  # (x * 1.0 is x: no copy of the parts' matrix for nothing)
+        Ps = Ps * PART_WEIGHT
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.
     owners = np.flatnonzero(counts)
     starts = segments.firsts[owners]
