@@ -70,42 +70,51 @@ class KeyTable:
 
 
 class PairTable:
-    """``(a, b)`` id pairs -> values, looked up as whole arrays of ``a`` and ``b`` ids (both
-    ``>= -1``; -1 is never found). Each side's ids are numbered densely and a matrix holds
-    the positions: a few gathers instead of hashing ``a << 32 | b`` keys (the category x word
-    and bigram tables of a model have a few hundred to a few thousand ids a side).
+    """``(a, b)`` id pairs -> values, looked up as whole arrays of ``a`` and ``b`` ids (``>= 0``).
+    Each side's ids are numbered densely and a matrix holds the positions: three gathers
+    instead of hashing ``a << 32 | b`` keys (a model's category x word and bigram tables have
+    a few hundred to a few thousand ids a side; past ``_DENSE_MAX`` cells, hashed keys).
 
     >>> t = PairTable({(3, 7): 10, (5, 7): 20})
-    >>> hit, pos = t.find(np.array([3, 5, 3, -1, 99]), np.array([7, 7, 8, 7, 7]))
+    >>> hit, pos = t.find(np.array([3, 5, 3, 0, 99]), np.array([7, 7, 8, 7, 7]))
     >>> hit.tolist(), t.values[pos[hit]].tolist()
     ([True, True, False, False, False], [10, 20])
     """
+
+    _DENSE_MAX = 1 << 26
 
     def __init__(self, pairs: dict, values=None):
         n = len(pairs)
         a = np.fromiter((k[0] for k in pairs), dtype=np.int64, count=n)
         b = np.fromiter((k[1] for k in pairs), dtype=np.int64, count=n)
-        ua, ra = np.unique(a, return_inverse=True)
-        ub, rb = np.unique(b, return_inverse=True)
-        # id + 1 -> its row (column); id -1 and ids past the end -> the last, empty one
-        self.rows = np.full(int(a.max(initial=-1)) + 3, len(ua), dtype=np.int64)
-        self.rows[ua + 1] = np.arange(len(ua))
-        self.cols = np.full(int(b.max(initial=-1)) + 3, len(ub), dtype=np.int64)
-        self.cols[ub + 1] = np.arange(len(ub))
-        self.pos = np.full((len(ua) + 1, len(ub) + 1), -1, dtype=np.int64)
-        self.pos[ra.ravel(), rb.ravel()] = np.arange(n)
         values = np.array(list(pairs.values())) if values is None else np.asarray(values)
         if not n:
             values = np.zeros((0,) + values.shape[1:], dtype=np.int64)
         # a last value for the position -1 of a missing pair: ``values[pos]`` is always defined
         self.values = np.concatenate([values, np.zeros((1,) + values.shape[1:], dtype=values.dtype)])
+        ua, ra = np.unique(a, return_inverse=True)
+        ub, rb = np.unique(b, return_inverse=True)
+        self.keys = None
+        if (len(ua) + 1) * (len(ub) + 1) > self._DENSE_MAX:
+            self.keys = KeyTable(dict(zip(((a << 32) | b).tolist(), range(n))))
+            return
+        # id -> its row (column); ids past the last one -> the last row (column), which is empty
+        self.n_cols = len(ub) + 1
+        self.rows = np.full(int(a.max(initial=-1)) + 2, len(ua), dtype=np.int32)
+        self.rows[ua] = np.arange(len(ua))
+        self.cols = np.full(int(b.max(initial=-1)) + 2, len(ub), dtype=np.int32)
+        self.cols[ub] = np.arange(len(ub))
+        self.pos = np.full((len(ua) + 1) * self.n_cols, -1, dtype=np.int32)
+        self.pos[ra.ravel() * self.n_cols + rb.ravel()] = np.arange(n)
 
     def find(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(hit mask, positions)`` of the pairs ``(a[k], b[k])`` in the table."""
-        last_row, last_col = len(self.rows) - 1, len(self.cols) - 1
-        r = self.rows.take(np.minimum(a + 1, last_row))
-        c = self.cols.take(np.minimum(b + 1, last_col))
-        pos = self.pos[r, c]
+        if self.keys is not None:
+            return self.keys.find((np.asarray(a, dtype=np.int64) << 32) | b)
+        cell = self.rows.take(a, mode="clip")
+        cell *= self.n_cols
+        cell += self.cols.take(b, mode="clip")
+        pos = self.pos.take(cell)
         return pos >= 0, pos
 
 

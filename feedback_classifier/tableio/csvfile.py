@@ -96,7 +96,19 @@ def iter_csv(
     )
     if as_text:
         kwargs["dtype"] = str
+    if as_text and _arrow_reads(path, encoding, sep, skip_lines):
+        from feedback_classifier.tableio.arrowcsv import arrow_frames
+
+        frames = arrow_frames(path, sep, chunksize, lambda: _guarded_csv(path, encoding, sep, chunksize, kwargs))
+        return _with_header(frames, header)
     return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header)
+
+
+def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
+    """Whether Arrow's reader may read the file (``tableio.arrowcsv``): UTF-8, not gzipped, a
+    one-character delimiter other than the quote, no Excel ``sep=`` line."""
+    return (codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") and not is_gzip(path) and len(sep) == 1
+            and sep not in '"\r\n' and not skip_lines)
 
 
 def _with_header(frames: Iterator[pd.DataFrame], header: list[str]) -> Iterator[pd.DataFrame]:
