@@ -342,8 +342,8 @@ def _mapped(table: Column, keys: np.ndarray, new_ids) -> np.ndarray:
 
 def _cue_bits(flags: np.ndarray, text_of: np.ndarray, n: int) -> np.ndarray:
     """Per comment, the OR of its words' ``cue_flags``."""
-    on = flags != 0
-    flags, text_of = flags[on], text_of[on]
+    on = np.flatnonzero(flags)
+    flags, text_of = flags.take(on), text_of.take(on)
     return sum(((np.bincount(text_of, (flags & bit) != 0, n) > 0) * bit).astype(np.int8) for bit in (1, 2, 4))
 
 
@@ -393,8 +393,8 @@ class _Batch:
         self.clause = np.cumsum(new) - 1
         self.clause_start = np.flatnonzero(new)  # each clause's first word
         self.clause_len = np.diff(np.append(self.clause_start, len(wpos)))
-        self.clause_contrast = contrast[new]
-        self.n_clauses = np.bincount(self.wtext[new], minlength=self.n)
+        self.clause_contrast = contrast.take(self.clause_start)
+        self.n_clauses = np.bincount(self.wtext.take(self.clause_start), minlength=self.n)
         self.first_clause = starts_of(self.n_clauses)
 
     def _grams(self, ids: np.ndarray, seg: np.ndarray, n: int, blocks: tuple[str, ...]
@@ -404,8 +404,8 @@ class _Batch:
         their number (the same in every block)."""
         s = self.s
         same = np.flatnonzero(seg[1:] == seg[:-1])
-        hit, pos = s.bigrams.find(ids[same], ids[same + 1])
-        found, key_seg = s.bigrams.values[pos[hit]], seg[same + 1][hit]
+        where, pos = s.bigrams.hits(ids.take(same), ids.take(same + 1))
+        found, key_seg = s.bigrams.values[pos], seg.take(same.take(where) + 1)
         sums = []
         for block in blocks:
             k, col = (1, s.lcol) if block == "l" else (0, s.gcol)
@@ -432,7 +432,8 @@ class _Batch:
         keep = s.keep.data[self.wid]
         per_text = np.zeros((self.n, s.n_classes))
         # the comment's global and local n-grams are the same words: one pass for both blocks
-        (gsum, lsum), gcount = self._grams(self.wid[keep], self.wtext[keep], self.n, ("g", "l"))
+        kept = np.flatnonzero(keep)
+        (gsum, lsum), gcount = self._grams(self.wid.take(kept), self.wtext.take(kept), self.n, ("g", "l"))
         text_local = lsum, gcount
         csum, ccount = self._cue_sums(local=False)
         gcount = gcount + ccount
@@ -473,8 +474,8 @@ class _Batch:
                 sel = chosen & part[qp]
                 words = expand(self.clause_start[qc[sel]], self.clause_len[qc[sel]])
                 pair = np.repeat(qp[sel], self.clause_len[qc[sel]])
-                kept = keep[words]
-                (psum,), pcount = self._grams(self.wid[words[kept]], pair[kept], n_pairs, ("l",))
+                kept = np.flatnonzero(keep.take(words))
+                (psum,), pcount = self._grams(self.wid.take(words.take(kept)), pair.take(kept), n_pairs, ("l",))
                 ssum[part], scount[part] = psum[part], pcount[part]
             total = ssum + pos_l + csum[owner]
             out += total * block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
@@ -511,15 +512,16 @@ class _Batch:
         against the chosen clauses: far fewer words are found than asked.)"""
         s = self.s
         words, pair = self._words_of_pairs(np.flatnonzero(self.cross >= 0), s.in_cross.data[self.wid])
-        hit, pos = s.cross.find(self.cross[pair], self.wid[words])
-        words, pair, pos = words[hit], pair[hit], pos[hit]
+        where, pos = s.cross.hits(self.cross.take(pair), self.wid.take(words))
+        words, pair = words.take(where), pair.take(where)
         if len(asked):
             slot = np.full(self.n_pairs, -1)
             slot[asked] = starts_of(self.n_clauses[self.owner[asked]])
             on = np.flatnonzero(slot[pair] >= 0)
             ok = np.ones(len(words), dtype=bool)
             ok[on] = chosen[self._clause_slot(slot, pair[on], words[on])]
-            pair, pos = pair[ok], pos[ok]
+            ok = np.flatnonzero(ok)
+            pair, pos = pair.take(ok), pos.take(ok)
         return pair, pos
 
     def _choose(self, asked: np.ndarray):
@@ -536,9 +538,9 @@ class _Batch:
         first_slot[asked] = slots = starts_of(nc)
         # each clause's score: its strongest aspect word (0 without one)
         words, pair = self._words_of_pairs(asked, s.in_aspect.data[self.wid])
-        hit, pos = s.aspect.find(self.aspect[pair], self.wid[words])
+        where, pos = s.aspect.hits(self.aspect.take(pair), self.wid.take(words))
         c_score = np.zeros(len(qc))
-        np.maximum.at(c_score, self._clause_slot(first_slot, pair[hit], words[hit]), s.aspect.values[pos[hit]])
+        np.maximum.at(c_score, self._clause_slot(first_slot, pair.take(where), words.take(where)), s.aspect.values[pos])
         best = np.maximum.reduceat(c_score, slots)
         found = best > 0
         chosen = (c_score == np.repeat(best, nc)) | ~np.repeat(found, nc)
