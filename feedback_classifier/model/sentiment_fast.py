@@ -221,7 +221,7 @@ class PairScorer:
                 parts = name.split(" ")
                 if len(parts) == 2:
                     bigrams.setdefault((ids[parts[0]], ids[parts[1]]), [self.zero, self.zero])[k] = j
-        self.bigrams = PairTable(bigrams)
+        self.bigrams = PairTable(bigrams, np.array(list(bigrams.values()), dtype=np.int64).reshape(-1, 2))
         self.aspect_index = {}
         aspect = {}
         for cat, words in (self.model.aspect_words_ or {}).items():
