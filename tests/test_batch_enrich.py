@@ -102,3 +102,25 @@ def test_collector_settings_restored_after_a_chunk():
         assert gc.get_threshold()[0] >= _CHUNK_GC_THRESHOLD and gc.get_freeze_count() > 0
     enrich(pd.DataFrame({"c": ["Late delivery", "ok"]}), default_model(), "c")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_category_strings_equal_the_label_by_label_formatting():
+    # the per-pattern strings of enrich, built label path by label path and parents at once,
+    # equal formatting each pattern's labels and sorted parents on its own
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import _category_strings, _collapse, _parent_indices
+
+    model = default_model()
+    classes = list(model.classes_)
+    rng = np.random.default_rng(7)
+    patterns = rng.random((300, len(classes))) < rng.choice([0.02, 0.1, 0.4], size=(300, 1))
+    patterns[:3] = False  # comments without a category
+    labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
+    parents_idx = _parent_indices(classes)
+    for lang in ("en", "ru"):
+        cats, parents = _category_strings(model, patterns, labels, lang)
+        fmt = model.taxonomy_.format_labels
+        assert cats.tolist() == [fmt(labs, lang=lang) if labs else "" for labs in labels] + [""]
+        assert parents.tolist() == [
+            fmt([classes[p] for p in sorted({parents_idx[j] for j in np.flatnonzero(row)})], lang=lang)
+            for row in patterns] + [""]

@@ -4,6 +4,8 @@ same language (the majority of the first 2,000 comments)."""
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
@@ -34,3 +36,12 @@ def test_same_category_names_in_classify_route_and_analyze(tmp_path):
     assert runner.invoke(app, ["route", str(data), "--text-col", "comment", "-o", str(tmp_path / "q")]).exit_code == 0
     routed = pd.read_csv(tmp_path / "q" / "logistics.csv", keep_default_na=False)["categories"]
     assert all("Доставка" in c for c in routed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("aZ @`[{ÀÿĀɏɐЀӿԀжЖ1!é\u0301\ud800😀ǅİ")) | st.characters(),
+                        max_size=12), max_size=20))
+def test_the_batch_language_count_is_detect_language_text_by_text(texts):
+    from feedback_classifier.lang.detect import _languages, detect_language
+
+    assert _languages(texts) == [detect_language(t) for t in texts]

@@ -214,3 +214,20 @@ def test_tones_per_pattern_equal_the_pairs_one_by_one(bundled, width):
     labels[1::7] = [labels[0]] * len(labels[1::7])  # patterns shared by several comments
     got = comment_tones(bundled, taxonomy, texts, labels)
     assert (got.cells, got.overall) == _naive_tones(bundled, taxonomy, texts, labels)
+
+
+def test_scores_are_the_same_with_hashed_pair_tables(bundled, monkeypatch):
+    # tables too large for a dense matrix of positions fall back to hashed keys: same scores
+    from feedback_classifier.model import sentiment_tables
+
+    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok",
+             "not good, but the courier was never rude", "не вкусно и не дешево, зато быстро"]
+    cats = _categories(len(texts), seed=5)
+    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats])
+    analyse = bundled._analyzer().analyze_with_surface
+    analysed = [analyse(t) for t in texts]
+    dense = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
+    monkeypatch.setattr(sentiment_tables.PairTable, "_DENSE_MAX", 1)
+    hashed = PairScorer(bundled)
+    assert hashed.cross.keys is not None and hashed.aspect.keys is not None
+    np.testing.assert_array_equal(hashed.scores(analysed, owner, [c for cs in cats for c in cs]), dense)

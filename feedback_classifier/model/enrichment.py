@@ -318,13 +318,24 @@ def _category_strings(model: Any, patterns: np.ndarray, pattern_labels: list, la
     """``(categories per pattern, parents per pattern)`` of the distinct 0/1 rows ``patterns``
     (``pattern_labels``: their labels, parents dropped under a child); both lookups end with an
     empty string, the pattern of rows without a comment."""
+    from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR
+
     classes = list(model.classes_)
     parents_idx = _parent_indices(classes)
-    cat_strings, parent_strings = [], []
-    for pattern, labels in zip(patterns, pattern_labels):
-        cat_strings.append(_format(model.taxonomy_, labels, lang))
-        parents = sorted({parents_idx[j] for j in np.flatnonzero(pattern)})
-        parent_strings.append(_format(model.taxonomy_, [classes[p] for p in parents], lang))
+    # each label's path once (``format_labels`` joins them), the parents of all patterns at once
+    paths: dict = {}
+    for label in classes:
+        paths.setdefault(label, _format(model.taxonomy_, [label], lang))
+    join = f"{LABEL_SEPARATOR} ".join
+    cat_strings = [join([paths[lab] if lab in paths else _format(model.taxonomy_, [lab], lang) for lab in labels])
+                   for labels in pattern_labels]
+    has_parent = np.zeros((len(patterns), len(classes)), dtype=bool)
+    rows, cols = np.nonzero(patterns)
+    has_parent[rows, np.asarray(parents_idx, dtype=np.int64)[cols]] = True
+    rows, cols = np.nonzero(has_parent)  # row by row, parents in class order (as sorted before)
+    parent_paths = np.array([paths[c] for c in classes], dtype=object)[cols].tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=len(patterns))).tolist()
+    parent_strings = [join(parent_paths[a:b]) for a, b in zip([0] + ends[:-1], ends)]
     return np.array(cat_strings + [""], dtype=object), np.array(parent_strings + [""], dtype=object)
 
 

@@ -43,13 +43,12 @@ from feedback_classifier.model.sentiment_lexicon import (
 from feedback_classifier.model.sentiment_tables import (
     CharGrams,
     Column,
-    KeyTable,
     block_weight,
     char_grams,
     cue_flags,
     expand,
     factorize,
-    pair_key,
+    PairTable,
     seg_sum,
     split_vocabulary,
     starts_of,
@@ -214,34 +213,34 @@ class PairScorer:
         """Key tables of bigrams, aspect words and category x word columns (ids of the
         model's own words, which stay fixed)."""
         ids = self.word_ids
-        bigrams = {}
-        for prefix, table in (("g", self.g), ("l", self.loc)):
-            keys = {}
+        # one table of both blocks' bigrams: a (word, word) pair is looked up once, each block
+        # reading its own column (``self.zero``: not a bigram of that block)
+        bigrams: dict = {}
+        for k, table in enumerate((self.g, self.loc)):
             for name, j in table.items():
                 parts = name.split(" ")
                 if len(parts) == 2:
-                    keys[(ids[parts[0]] << 32) | ids[parts[1]]] = j
-            bigrams[prefix] = KeyTable(keys)
-        self.g_bigrams, self.l_bigrams = bigrams["g"], bigrams["l"]
+                    bigrams.setdefault((ids[parts[0]], ids[parts[1]]), [self.zero, self.zero])[k] = j
+        self.bigrams = PairTable(bigrams, np.array(list(bigrams.values()), dtype=np.int64).reshape(-1, 2))
         self.aspect_index = {}
         aspect = {}
         for cat, words in (self.model.aspect_words_ or {}).items():
             if words:
                 a = self.aspect_index[cat] = len(self.aspect_index)
-                aspect.update({(a << 32) | ids[w]: s for w, s in words.items()})
-        self.aspect = KeyTable(aspect)
+                aspect.update({(a, ids[w]): s for w, s in words.items()})
+        self.aspect = PairTable(aspect)
         self.cross_index = {}
         cross = {}
         for prefix, table in self.tables.items():
             if prefix.endswith("|") and not prefix.startswith("c="):
                 c = self.cross_index[prefix] = len(self.cross_index)
-                cross.update({(c << 32) | ids[w]: j for w, j in table.items()})
-        self.cross = KeyTable(cross)
+                cross.update({(c, ids[w]): j for w, j in table.items()})
+        self.cross = PairTable(cross)
         # which words can be found at all: most of a comment's words need no look-up
         for name, keys in (("in_aspect", aspect), ("in_cross", cross)):
             column = Column(np.bool_, False)
             column.put(0, np.zeros(len(ids), dtype=bool))
-            column.data[np.fromiter(keys, dtype=np.int64, count=len(keys)) & 0xFFFFFFFF] = True
+            column.data[np.fromiter((w for _, w in keys), dtype=np.int64, count=len(keys))] = True
             setattr(self, name, column)
 
     def category_rows(self, categories) -> np.ndarray:
@@ -343,8 +342,8 @@ def _mapped(table: Column, keys: np.ndarray, new_ids) -> np.ndarray:
 
 def _cue_bits(flags: np.ndarray, text_of: np.ndarray, n: int) -> np.ndarray:
     """Per comment, the OR of its words' ``cue_flags``."""
-    on = flags != 0
-    flags, text_of = flags[on], text_of[on]
+    on = np.flatnonzero(flags)
+    flags, text_of = flags.take(on), text_of.take(on)
     return sum(((np.bincount(text_of, (flags & bit) != 0, n) > 0) * bit).astype(np.int8) for bit in (1, 2, 4))
 
 
@@ -394,8 +393,8 @@ class _Batch:
         self.clause = np.cumsum(new) - 1
         self.clause_start = np.flatnonzero(new)  # each clause's first word
         self.clause_len = np.diff(np.append(self.clause_start, len(wpos)))
-        self.clause_contrast = contrast[new]
-        self.n_clauses = np.bincount(self.wtext[new], minlength=self.n)
+        self.clause_contrast = contrast.take(self.clause_start)
+        self.n_clauses = np.bincount(self.wtext.take(self.clause_start), minlength=self.n)
         self.first_clause = starts_of(self.n_clauses)
 
     def _grams(self, ids: np.ndarray, seg: np.ndarray, n: int, blocks: tuple[str, ...]
@@ -404,15 +403,16 @@ class _Batch:
         unigram and bigram names of its gram words (``ids`` in order, already filtered); and
         their number (the same in every block)."""
         s = self.s
-        same = seg[1:] == seg[:-1]
-        keys, key_seg = pair_key(ids[:-1][same], ids[1:][same]), seg[1:][same]
+        same = np.flatnonzero(seg[1:] == seg[:-1])
+        where, pos = s.bigrams.hits(ids.take(same), ids.take(same + 1))
+        found, key_seg = s.bigrams.values[pos], seg.take(same.take(where) + 1)
         sums = []
         for block in blocks:
-            col, bigrams = (s.lcol, s.l_bigrams) if block == "l" else (s.gcol, s.g_bigrams)
+            k, col = (1, s.lcol) if block == "l" else (0, s.gcol)
             out = seg_sum(s.W0T, col.data[ids], seg, n)
-            hit, pos = bigrams.find(keys)
-            if hit.any():
-                out += seg_sum(s.W0T, bigrams.values[pos[hit]], key_seg[hit], n)
+            on = found[:, k] != s.zero  # the bigrams of this block
+            if on.any():
+                out += seg_sum(s.W0T, found[on, k], key_seg[on], n)
             sums.append(out)
         count = np.bincount(seg, minlength=n)
         return sums, count + np.maximum(count - 1, 0)
@@ -432,7 +432,8 @@ class _Batch:
         keep = s.keep.data[self.wid]
         per_text = np.zeros((self.n, s.n_classes))
         # the comment's global and local n-grams are the same words: one pass for both blocks
-        (gsum, lsum), gcount = self._grams(self.wid[keep], self.wtext[keep], self.n, ("g", "l"))
+        kept = np.flatnonzero(keep)
+        (gsum, lsum), gcount = self._grams(self.wid.take(kept), self.wtext.take(kept), self.n, ("g", "l"))
         text_local = lsum, gcount
         csum, ccount = self._cue_sums(local=False)
         gcount = gcount + ccount
@@ -473,18 +474,17 @@ class _Batch:
                 sel = chosen & part[qp]
                 words = expand(self.clause_start[qc[sel]], self.clause_len[qc[sel]])
                 pair = np.repeat(qp[sel], self.clause_len[qc[sel]])
-                kept = keep[words]
-                (psum,), pcount = self._grams(self.wid[words[kept]], pair[kept], n_pairs, ("l",))
+                kept = np.flatnonzero(keep.take(words))
+                (psum,), pcount = self._grams(self.wid.take(words.take(kept)), pair.take(kept), n_pairs, ("l",))
                 ssum[part], scount[part] = psum[part], pcount[part]
             total = ssum + pos_l + csum[owner]
             out += total * block_weight(m.local_weight, scount + npos + ccount[owner])[:, None]
         if m.cross_weight > 0:
-            words, pair = self._cross_words(asked, qc, chosen)
-            hit, pos = s.cross.find(pair_key(self.cross[pair], self.wid[words]))
-            xsum = seg_sum(s.W0T, s.cross.values[pos[hit]], pair[hit], n_pairs)
+            pair, pos = self._cross_hits(asked, qc, chosen)
+            xsum = seg_sum(s.W0T, s.cross.values[pos], pair, n_pairs)
             for k, word in enumerate(pos_ids):
                 on = flag[k] & (self.cross >= 0)
-                hit, pos = s.cross.find(pair_key(self.cross[on], np.full(on.sum(), word)))
+                hit, pos = s.cross.find(self.cross[on], np.full(on.sum(), word))
                 idx = np.flatnonzero(on)[hit]
                 xsum[idx] += s.W0[s.cross.values[pos[hit]]]
             out += xsum * block_weight(m.cross_weight, n_local + npos)[:, None]
@@ -506,19 +506,23 @@ class _Batch:
         """Each word's (pair, clause) position in ``_choose``'s arrays (``first_slot``: a pair's first)."""
         return first_slot[pair] + self.clause[words] - self.first_clause[self.owner[pair]]
 
-    def _cross_words(self, asked: np.ndarray, qc: np.ndarray, chosen: np.ndarray):
-        """``(word positions, pair)`` of every pair's local words that some category x word
-        table holds, for the pairs with such a table."""
+    def _cross_hits(self, asked: np.ndarray, qc: np.ndarray, chosen: np.ndarray):
+        """``(pair, position in the cross table)`` of every pair's local words that its category
+        x word table holds, pair after pair, words in order. (Looked up first, then checked
+        against the chosen clauses: far fewer words are found than asked.)"""
         s = self.s
         words, pair = self._words_of_pairs(np.flatnonzero(self.cross >= 0), s.in_cross.data[self.wid])
+        where, pos = s.cross.hits(self.cross.take(pair), self.wid.take(words))
+        words, pair = words.take(where), pair.take(where)
         if len(asked):
             slot = np.full(self.n_pairs, -1)
             slot[asked] = starts_of(self.n_clauses[self.owner[asked]])
             on = np.flatnonzero(slot[pair] >= 0)
             ok = np.ones(len(words), dtype=bool)
             ok[on] = chosen[self._clause_slot(slot, pair[on], words[on])]
-            words, pair = words[ok], pair[ok]
-        return words, pair
+            ok = np.flatnonzero(ok)
+            pair, pos = pair.take(ok), pos.take(ok)
+        return pair, pos
 
     def _choose(self, asked: np.ndarray):
         """The clauses about the category of each ``asked`` pair (``AspectSentiment._local``)
@@ -534,9 +538,9 @@ class _Batch:
         first_slot[asked] = slots = starts_of(nc)
         # each clause's score: its strongest aspect word (0 without one)
         words, pair = self._words_of_pairs(asked, s.in_aspect.data[self.wid])
-        hit, pos = s.aspect.find(pair_key(self.aspect[pair], self.wid[words]))
+        where, pos = s.aspect.hits(self.aspect.take(pair), self.wid.take(words))
         c_score = np.zeros(len(qc))
-        np.maximum.at(c_score, self._clause_slot(first_slot, pair[hit], words[hit]), s.aspect.values[pos[hit]])
+        np.maximum.at(c_score, self._clause_slot(first_slot, pair.take(where), words.take(where)), s.aspect.values[pos])
         best = np.maximum.reduceat(c_score, slots)
         found = best > 0
         chosen = (c_score == np.repeat(best, nc)) | ~np.repeat(found, nc)

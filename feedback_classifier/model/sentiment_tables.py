@@ -34,7 +34,7 @@ def cue_flags(word: str) -> int:
     return ("!" in word) | (("!!" in word) << 1) | (("?" in word) << 2)
 
 
-SHIFT = np.int64(32)  # integer keys of (a, b) id pairs: a << 32 | b
+
 
 
 class Column:
@@ -69,13 +69,65 @@ class KeyTable:
         return pos >= 0, pos
 
 
-def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Integer keys of id pairs: ``a << 32 | b``.
+class PairTable:
+    """``(a, b)`` id pairs -> values, looked up as whole arrays of ``a`` and ``b`` ids (``>= 0``).
+    Each side's ids are numbered densely and a matrix holds the positions: three gathers
+    instead of hashing ``a << 32 | b`` keys (a model's category x word and bigram tables have
+    a few hundred to a few thousand ids a side; past ``_DENSE_MAX`` cells, hashed keys).
 
-    >>> pair_key(np.array([1]), np.array([2])).tolist()
-    [4294967298]
+    >>> t = PairTable({(3, 7): 10, (5, 7): 20})
+    >>> hit, pos = t.find(np.array([3, 5, 3, 0, 99]), np.array([7, 7, 8, 7, 7]))
+    >>> hit.tolist(), t.values[pos[hit]].tolist()
+    ([True, True, False, False, False], [10, 20])
     """
-    return (a.astype(np.int64) << SHIFT) | b.astype(np.int64)
+
+    _DENSE_MAX = 1 << 26
+
+    def __init__(self, pairs: dict, values=None):
+        n = len(pairs)
+        a = np.fromiter((k[0] for k in pairs), dtype=np.int64, count=n)
+        b = np.fromiter((k[1] for k in pairs), dtype=np.int64, count=n)
+        values = np.array(list(pairs.values())) if values is None else np.asarray(values)
+        if not n:
+            values = np.zeros((0,) + values.shape[1:], dtype=np.int64)
+        # a last value for the position -1 of a missing pair: ``values[pos]`` is always defined
+        self.values = np.concatenate([values, np.zeros((1,) + values.shape[1:], dtype=values.dtype)])
+        ua, ra = np.unique(a, return_inverse=True)
+        ub, rb = np.unique(b, return_inverse=True)
+        self.keys = None
+        if (len(ua) + 1) * (len(ub) + 1) > self._DENSE_MAX:
+            self.keys = KeyTable(dict(zip(((a << 32) | b).tolist(), range(n))))
+            return
+        # id -> its row (column); ids past the last one -> the last row (column), which is empty
+        self.n_cols = len(ub) + 1
+        self.rows = np.full(int(a.max(initial=-1)) + 2, len(ua), dtype=np.int32)
+        self.rows[ua] = np.arange(len(ua))
+        self.cols = np.full(int(b.max(initial=-1)) + 2, len(ub), dtype=np.int32)
+        self.cols[ub] = np.arange(len(ub))
+        self.pos = np.full((len(ua) + 1) * self.n_cols, -1, dtype=np.int32)
+        self.pos[ra.ravel() * self.n_cols + rb.ravel()] = np.arange(n)
+
+    def find(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(hit mask, positions)`` of the pairs ``(a[k], b[k])`` in the table."""
+        if self.keys is not None:
+            return self.keys.find((np.asarray(a, dtype=np.int64) << 32) | b)
+        cell = self.rows.take(a, mode="clip")
+        cell *= self.n_cols
+        cell += self.cols.take(b, mode="clip")
+        pos = self.pos.take(cell)
+        return pos >= 0, pos
+
+    def hits(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices k of the pairs found, their positions)``: ``find`` for callers that keep
+        only the pairs found (an index array and ``take``: a boolean mask over a large array
+        selects several times slower).
+
+        >>> PairTable({(3, 7): 10}).hits(np.array([0, 3]), np.array([7, 7]))[0].tolist()
+        [1]
+        """
+        hit, pos = self.find(a, b)
+        where = np.flatnonzero(hit)
+        return where, pos.take(where)
 
 
 class CharGrams:
@@ -172,9 +224,10 @@ def expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     >>> expand(np.array([10, 3]), np.array([2, 1])).tolist()
     [10, 11, 3]
     """
-    total = int(lengths.sum())
-    offsets = np.arange(total) - np.repeat(starts_of(lengths), lengths)
-    return np.repeat(starts, lengths) + offsets
+    # (each run's start minus where it lands, repeated, plus the landing places)
+    out = np.repeat(np.asarray(starts, dtype=np.int64) - starts_of(lengths), lengths)
+    out += np.arange(len(out))
+    return out
 
 
 def block_weight(weight: float, count: np.ndarray) -> np.ndarray:

@@ -25,6 +25,54 @@ def _needs_quote(v: Any) -> bool:
     return isinstance(v, str) and bool(_FORMULA_START.match(v)) and not _SAFE_NUMBER.match(v)
 
 
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in _FORMULA_CHARS]] = True
+
+
+def _starts_with_formula_char(s: pd.Series) -> np.ndarray:
+    """Per cell of a text column, whether it starts with one of ``_FORMULA_CHARS`` (missing:
+    False). An Arrow-backed column is read in place: each cell's first byte, found through
+    the offsets (the characters are ASCII, so a first byte is one only as a first character).
+
+    >>> _starts_with_formula_char(pd.Series(["=1", "", None, "ok", "-", "é"], dtype="str")).tolist()
+    [True, False, False, False, True, False]
+    """
+    if getattr(s.dtype, "storage", None) != "pyarrow":
+        return s.str[:1].isin(list(_FORMULA_CHARS)).to_numpy(dtype=bool, na_value=False)
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    parts = []
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        starts, filled = offsets[:-1], offsets[1:] > offsets[:-1]
+        if chunk.null_count:  # (a missing cell's bytes, if any, are not its text)
+            filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        if data_buf is None or not filled.any():
+            parts.append(np.zeros(len(chunk), dtype=bool))
+            continue
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        first = data[np.where(filled, starts, 0)]
+        parts.append(filled & _FORMULA_BYTES[first])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _prefixed(s: pd.Series, mask: np.ndarray, values: list[str]) -> pd.Series:
+    """An Arrow-backed text column with ``values`` (the cells where ``mask`` holds) prefixed by
+    ``'``: one Arrow kernel (pandas' masked assignment costs ~8 ms per 50,000 rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    fixed = pa.array(["'" + v for v in values], type=arr.type)
+    return pd.Series(type(s.array)(pc.replace_with_mask(arr, pa.array(mask), fixed), dtype=s.dtype),
+                     index=s.index, name=s.name)
+
+
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``df`` whose text cells a spreadsheet would run as a formula start with ``'``.
 
@@ -36,7 +84,8 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     >>> neutralize_formulas(df)["c"].tolist()
     ['\\'=HYPERLINK("http://x")', '-5', "'- slow", 'ok']
     """
-    out = df.copy()
+    # (a shallow copy: copy-on-write keeps ``df`` as it was when a column is replaced below)
+    out = df.copy(deep=False)
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
         if not (is_text_dtype(s.dtype) or s.dtype == object):
@@ -44,7 +93,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
         if is_text_dtype(s.dtype):
             # Cheap vectorised pre-filter on the first character; the exact rule runs
             # only on the few candidates.
-            candidates = s.str[:1].isin(list(_FORMULA_CHARS)).to_numpy(dtype=bool, na_value=False)
+            candidates = _starts_with_formula_char(s)
             if not candidates.any():
                 continue
             mask = candidates.copy()
@@ -54,7 +103,9 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
         else:
             mask = np.fromiter((_needs_quote(v) for v in s.tolist()), dtype=bool, count=len(s))
         if mask.any():
-            if is_text_dtype(s.dtype):
+            if getattr(s.dtype, "storage", None) == "pyarrow":
+                new = _prefixed(s, mask, [v for v, m in zip(values, mask[idx]) if m])
+            elif is_text_dtype(s.dtype):
                 new = s.copy()
                 new[mask] = "'" + s[mask]
             else:
