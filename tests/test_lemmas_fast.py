@@ -138,3 +138,19 @@ def test_suffix_prediction_dawgs_read_as_dawg_python_reads_them():
         for end in ends:
             assert mine.similar_items(end, morph.char_substitutes) == type(theirs).similar_items(
                 theirs, end, plain.char_substitutes), end
+
+
+def test_english_lemma_table_read_back_from_the_cache_equals_the_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    source = lemmas._lookup_path("en", "lemma_lookup")
+    want = lemmas._lower_case_keys(lemmas._read_json(source))
+    assert want["deliveries"] == "delivery" and len(want) > 10_000
+    built = lemmas._cached_table(source, lambda: lemmas._lower_case_keys(lemmas._read_json(source)))
+    (cached,) = tmp_path.glob("lemmas-*.marshal")
+    assert built == want
+    assert lemmas._cached_table(source, lambda: {"not": "read"}) == want  # from the file, not rebuilt
+    cached.write_bytes(b"\x00 damaged")
+    assert lemmas._cached_table(source, lambda: {"re": "built"}) == {"re": "built"}
+    cached.write_bytes(__import__("marshal").dumps({"a": 1}))  # not a str -> str table: rebuilt
+    assert lemmas._cached_table(source, lambda: {"re": "built"}) == {"re": "built"}
+    assert lemmas._cached_table(source, lambda: {"not": "read"}) == {"re": "built"}

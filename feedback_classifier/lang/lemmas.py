@@ -30,7 +30,8 @@ def _en_lemmas() -> dict[str, str]:
     global _EN_LEMMAS
     if _EN_LEMMAS is None:
         try:
-            data = _read_lookup_json("en", "lemma_lookup")
+            path = _lookup_path("en", "lemma_lookup")
+            lemmas = _cached_table(path, lambda: _lower_case_keys(_read_json(path)))
         except (ImportError, AttributeError, KeyError, OSError, ValueError):  # pragma: no cover
             # the data package changed its layout: fall back to spaCy's own API
             from spacy.lookups import load_lookups
@@ -38,26 +39,78 @@ def _en_lemmas() -> dict[str, str]:
             table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
             _EN_LEMMAS = _TableDict(table)
         else:
-            # Keys are case-sensitive ("Deliveries" is rare); our text is lower case,
-            # so an exact lower-case key wins over a lower-cased capitalised one.
-            lemmas = {k.lower(): v.lower() for k, v in data.items() if k and k != k.lower()}
-            lemmas.update({k: v.lower() for k, v in data.items() if k and k == k.lower()})
             _EN_LEMMAS = lemmas
     return _EN_LEMMAS
 
 
-def _read_lookup_json(lang: str, table: str) -> dict[str, str]:
-    import gzip
-    import json
+def _lower_case_keys(data: dict[str, str]) -> dict[str, str]:
+    # Keys are case-sensitive ("Deliveries" is rare); our text is lower case,
+    # so an exact lower-case key wins over a lower-cased capitalised one.
+    lemmas = {k.lower(): v.lower() for k, v in data.items() if k and k != k.lower()}
+    lemmas.update({k: v.lower() for k, v in data.items() if k and k == k.lower()})
+    return lemmas
 
+
+def _lookup_path(lang: str, table: str):
+    """The JSON file of a spacy-lookups-data table (``.json`` or ``.json.gz``)."""
     import spacy_lookups_data
 
     path = getattr(spacy_lookups_data, lang)[table]
-    if path.exists():
-        with open(path, encoding="utf8") as fh:
-            return json.load(fh)
-    with gzip.open(f"{path}.gz", "rt", encoding="utf8") as fh:
+    return path if path.exists() else path.with_name(path.name + ".gz")
+
+
+def _read_json(path) -> dict[str, str]:
+    import gzip
+    import json
+
+    with (gzip.open(path, "rt", encoding="utf8") if path.suffix == ".gz" else open(path, encoding="utf8")) as fh:
         return json.load(fh)
+
+
+def _cached_table(source, build) -> dict[str, str]:
+    """``build()``, a str -> str dict derived from the file ``source``, kept in the user cache as a
+    ``marshal`` file (read in a third of the time of parsing the JSON and lower-casing it, at every
+    process's first English word). The file's name hashes the source's path, size and time, this
+    module's code and the Python version (``marshal``'s format is Python's own); an unreadable or
+    odd file is rebuilt, an unwritable cache only costs the next process the build."""
+    import hashlib
+    import marshal
+    import os
+    import sys
+
+    stat = os.stat(source)
+    key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version}|{marshal.version}".encode())
+    key.update(open(__file__, "rb").read())
+    path = _cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
+    try:
+        with open(path, "rb") as fh:
+            table = marshal.loads(fh.read())  # data only: marshal builds objects, it runs nothing
+        if type(table) is dict and all(type(k) is str and type(v) is str for k, v in table.items()):
+            return table
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # missing or damaged: built again
+    table = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as fh:
+            marshal.dump(table, fh)
+        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
+    except OSError:
+        pass
+    return table
+
+
+def _cache_dir():
+    """The user cache directory, as ``model.cache.cache_dir`` finds it (``lang`` is below
+    ``model``: it cannot import it)."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
+        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "feedback-classifier"
 
 
 class _TableDict(dict):
