@@ -55,10 +55,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("FC_CODE_ROOT", str(ROOT)))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # the package before numpy, as in the command line's process: it sets numpy's start-up options
-import feedback_classifier  # noqa: E402, F401, I001
+import feedback_classifier  # noqa: F401
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+# isort: split
+import numpy as np
+import pandas as pd
+
 SHARED = ROOT.parent / "shared" / "data"
 SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
 
@@ -138,7 +140,12 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     from feedback_classifier.lang.junk import is_junk
     from feedback_classifier.lang.normalization import premask
     from feedback_classifier.model import segments
-    from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
+    from feedback_classifier.model.enrichment import (
+        _collapse,
+        _confidence_and_review,
+        _decide,
+        enrich,
+    )
     from feedback_classifier.model.persist import load_model
     from feedback_classifier.model.tones import comment_tones, sentiment_model_of
     from feedback_classifier.tableio import TableWriter, iter_table
@@ -224,9 +231,8 @@ def coldwarm(data: Path, model_path: Path, rows: int, baseline: Path | None) -> 
 
 def _coldwarm_child(what: str, data: Path, model_path: Path, n: int) -> None:
     """One process: cold then warm CPU seconds of ``what`` on the first ``n`` comments."""
-    import re
-
     import importlib
+    import re
 
     from feedback_classifier.model.enrichment import enrich
     from feedback_classifier.model.persist import load_model

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from feedback_classifier.lang.detect import is_cyrillic, is_latin
 
-__all__ = ["lemmatize", "lemmatize_en"]
+__all__ = ["forget_prefetched", "lemmatize", "lemmatize_en", "prefetch_lemmas"]
 
 _EN_LEMMAS: dict[str, str] | None = None
 _MORPH = None
@@ -80,7 +80,8 @@ def _cached_table(source, build) -> dict[str, str]:
 
     stat = os.stat(source)
     key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version}|{marshal.version}".encode())
-    key.update(open(__file__, "rb").read())
+    with open(__file__, "rb") as fh:
+        key.update(fh.read())  # this module's code: how the table is derived
     path = _cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
     try:
         with open(path, "rb") as fh:
@@ -228,6 +229,43 @@ def _dictionary_parses(unit, words: _FastWords, lower: str, substitutes) -> list
             for fixed, found in words.similar_items(lower, substitutes) for para, idx in found]
 
 
+def _variants(key: str, at: list, subs: dict) -> list:
+    """``key`` and its variants with characters at positions ``at`` replaced (``subs``: each
+    replaceable character's replacements), in the order dawg_python's ``similar_items`` visits
+    them: the key, then per position, in order, the variants replaced there (recursively).
+
+    >>> _variants("еле", [0, 2], {"е": ["ё"]})
+    ['еле', 'ёле', 'ёлё', 'елё']
+    """
+    out = [key]
+    for n, p in enumerate(at):
+        for u in subs[key[p]]:
+            out += _variants(key[:p] + u + key[p + 1 :], at[n + 1 :], subs)
+    return out
+
+
+def prefetch_lemmas(words: list) -> None:
+    """Look the Russian ``words`` (lower case) up in pymorphy3's dictionary all at once, for the
+    :func:`lemmatize` calls that follow (:func:`forget_prefetched` after them): a batch's new
+    words cost a numpy pass instead of a Python walk each. Nothing changes but the speed."""
+    ru = [w for w in words if w and is_cyrillic(w[0])]
+    if not ru:
+        return
+    morph = _morph()
+    for unit, _ in getattr(morph, "_units", ()):
+        if unit.__class__.__name__ == "DictionaryAnalyzer":
+            fast = _fast_words(unit)
+            if fast is not None:
+                fast.prefetch(ru, morph.char_substitutes)
+
+
+def forget_prefetched() -> None:
+    """Drop what :func:`prefetch_lemmas` looked up and no lemma asked for."""
+    for _, fast in _WORDS.values():
+        if fast is not None:
+            fast.forget()
+
+
 _WORDS: dict = {}
 _MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
 _MAX_MEMO = 200_000  # payload lists kept per node (cleared when full)
@@ -273,6 +311,74 @@ class _FastWords:
         # list of all the forms of a paradigm's cell is one node), the walk is a pure function
         self._memo: dict[int, list] = {}
         self._replaceable: dict = {}  # id(replaces) -> (replaces, its characters as str)
+        self._ahead: dict = {}  # key -> (replaces, similar_items' result): see prefetch
+
+    def _chars(self, replaces: dict) -> frozenset:
+        found = self._replaceable.get(id(replaces))
+        if found is None or found[0] is not replaces:
+            found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
+        return found[1]
+
+    def prefetch(self, keys: list, replaces: dict) -> None:
+        """:meth:`similar_items` of many keys at once, kept for their next call (:meth:`forget`
+        drops what was not asked for). A key's result is the items of the key and of its variants
+        (each replaceable character also tried replaced) that the DAWG holds, in dawg_python's
+        order: the key itself, then per replaceable position, in order, the variants replaced
+        there (recursively, at later positions). All variants' bytes are walked together, a numpy
+        step per byte instead of Python operations per byte and word; the payloads under each
+        found node are read as :meth:`similar_items` reads them. Keys holding a NUL (whose walk
+        may stop at the root) and replacements of another length are left to :meth:`similar_items`."""
+        import numpy as np
+
+        subs: dict[str, list] = {}
+        for k, pairs in replaces.items():
+            ch = k.decode("utf8")
+            if len(ch) != 1 or any(len(u) != 1 or b != u.encode("utf8") for b, u in pairs):
+                return
+            subs[ch] = [u for _, u in pairs]
+        variants, owners = [], []
+        for key in dict.fromkeys(keys):
+            if key and "\x00" not in key and key not in self._ahead:
+                at = [i for i, ch in enumerate(key) if ch in subs] if any(ch in key for ch in subs) else []
+                found = _variants(key, at, subs)
+                variants += found
+                owners += [key] * len(found)
+        if not variants:
+            return
+        data = [v.encode("utf8") + self.separator for v in variants]
+        lens = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
+        flat = np.frombuffer(b"".join(data), dtype=np.uint8).astype(np.int64)
+        starts = np.cumsum(lens) - lens
+        units = np.frombuffer(self.units, dtype=np.uint32)
+        index = np.zeros(len(data), dtype=np.int64)
+        live, walked = np.arange(len(data)), []
+        for j in range(int(lens.max())):
+            end = lens[live] == j
+            walked.append(live[end])  # all its bytes followed
+            live = live[~end]
+            label = flat[starts[live] + j]
+            base = units[index[live]].astype(np.int64)
+            nxt = (index[live] ^ (((base >> 10) << ((base & _EXT) >> 6)) & _MASK) ^ label) & _MASK
+            ok = (units[nxt].astype(np.int64) & _LABEL) == label
+            index[live[ok]] = nxt[ok]
+            live = live[ok]
+        live = np.sort(np.concatenate(walked + [live]))  # in the variants' order
+        results: dict[str, list] = {key: [] for key in dict.fromkeys(owners)}
+        memo = self._memo
+        for k in live.tolist():
+            node = int(index[k])
+            values = memo.get(node)
+            if values is None:
+                if len(memo) >= _MAX_MEMO:
+                    memo.clear()
+                values = memo[node] = self._values(node)
+            results[owners[k]].append((variants[k], values))
+        for key, items in results.items():
+            self._ahead[key] = (replaces, items)
+
+    def forget(self) -> None:
+        """Drop the prefetched results not asked for."""
+        self._ahead.clear()
 
     def _follow(self, data: bytes, index: int) -> int | None:
         units = self.units
@@ -285,10 +391,10 @@ class _FastWords:
 
     def similar_items(self, key: str, replaces: dict) -> list:
         """``RecordDAWG.similar_items(key, replaces)``."""
-        found = self._replaceable.get(id(replaces))
-        if found is None or found[0] is not replaces:
-            found = self._replaceable[id(replaces)] = (replaces, frozenset(k.decode("utf8") for k in replaces))
-        chars = found[1]
+        ahead = self._ahead.pop(key, None)
+        if ahead is not None and ahead[0] is replaces:
+            return ahead[1]
+        chars = self._chars(replaces)
         # NUL is the one character whose byte (0) may lead to the root: it is followed alone
         at = ([i for i, ch in enumerate(key) if ch in chars or ch == "\x00"]
               if "\x00" in key or any(ch in key for ch in chars) else [])
