@@ -50,14 +50,17 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 # a coldwarm child measures another checkout's package (``--baseline``) with this script
 sys.path.insert(0, os.environ.get("FC_CODE_ROOT", str(ROOT)))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the package before numpy, as in the command line's process: it sets numpy's start-up options
+import feedback_classifier  # noqa: F401
+
+# isort: split
+import numpy as np
+import pandas as pd
+
 SHARED = ROOT.parent / "shared" / "data"
 SEGMENTS = np.array(["retail", "online", "b2b", "marketplace"])
 
@@ -137,7 +140,12 @@ def stages(data: Path, model_path: Path, n: int = 20_000) -> None:
     from feedback_classifier.lang.junk import is_junk
     from feedback_classifier.lang.normalization import premask
     from feedback_classifier.model import segments
-    from feedback_classifier.model.enrichment import _collapse, _confidence_and_review, _decide, enrich
+    from feedback_classifier.model.enrichment import (
+        _collapse,
+        _confidence_and_review,
+        _decide,
+        enrich,
+    )
     from feedback_classifier.model.persist import load_model
     from feedback_classifier.model.tones import comment_tones, sentiment_model_of
     from feedback_classifier.tableio import TableWriter, iter_table
@@ -223,14 +231,21 @@ def coldwarm(data: Path, model_path: Path, rows: int, baseline: Path | None) -> 
 
 def _coldwarm_child(what: str, data: Path, model_path: Path, n: int) -> None:
     """One process: cold then warm CPU seconds of ``what`` on the first ``n`` comments."""
+    import importlib
     import re
 
     from feedback_classifier.model.enrichment import enrich
     from feedback_classifier.model.persist import load_model
 
+    # the process set up as the checkout's command line sets up its own (allocator settings)
+    getattr(importlib.import_module("feedback_classifier.cli.main"), "_reuse_freed_memory", lambda: None)()
     model = load_model(model_path)
     df = pd.read_csv(data, nrows=n)
     setup = pd.read_csv(data, skiprows=range(1, n + 1), nrows=50)
+    if len(setup) < 50:  # a file of just n rows: other comments (without them the lazy tables
+        # and the lemmatisers' dictionaries would load inside the cold pass and count as words)
+        survey = pd.read_csv(ROOT / "feedback_classifier" / "data" / "example_survey.csv", usecols=["comment"])
+        setup = survey.dropna().head(50)
     enrich(setup, model, "comment")  # lazy tables, the sentiment model: not the words' cost
     forms = {w for t in df["comment"] for w in re.findall(r"\w+", t.lower())}
     forms -= {w for t in setup["comment"] for w in re.findall(r"\w+", t.lower())}

@@ -138,3 +138,61 @@ def test_suffix_prediction_dawgs_read_as_dawg_python_reads_them():
         for end in ends:
             assert mine.similar_items(end, morph.char_substitutes) == type(theirs).similar_items(
                 theirs, end, plain.char_substitutes), end
+
+
+def test_english_lemma_table_read_back_from_the_cache_equals_the_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    source = lemmas._lookup_path("en", "lemma_lookup")
+    want = lemmas._lower_case_keys(lemmas._read_json(source))
+    assert want["deliveries"] == "delivery" and len(want) > 10_000
+    built = lemmas._cached_table(source, lambda: lemmas._lower_case_keys(lemmas._read_json(source)))
+    (cached,) = tmp_path.glob("lemmas-*.marshal")
+    assert built == want
+    assert lemmas._cached_table(source, lambda: {"not": "read"}) == want  # from the file, not rebuilt
+    cached.write_bytes(b"\x00 damaged")
+    assert lemmas._cached_table(source, lambda: {"re": "built"}) == {"re": "built"}
+    cached.write_bytes(__import__("marshal").dumps({"a": 1}))  # not a str -> str table: rebuilt
+    assert lemmas._cached_table(source, lambda: {"re": "built"}) == {"re": "built"}
+    assert lemmas._cached_table(source, lambda: {"not": "read"}) == {"re": "built"}
+
+
+def _check_prefetched(words):
+    """A batch's words looked up at once (``prefetch``) give what one look-up per word gives."""
+    morph, plain = lemmas._morph(), _plain_morph()
+    fast = lemmas._fast_words(morph._units[0][0])
+    words_dawg = plain.dictionary.words
+    want = [type(words_dawg).similar_items(words_dawg, w, plain.char_substitutes) for w in words]
+    for memo in ("cold", "warm"):
+        if memo == "cold":
+            fast._memo.clear()
+        fast.prefetch(words, morph.char_substitutes)
+        assert [fast.similar_items(w, morph.char_substitutes) for w in words] == want
+        fast.forget()
+        assert not fast._ahead
+    fast.prefetch(words, {})  # other replacements: the prefetched results are not theirs
+    assert [fast.similar_items(w, morph.char_substitutes) for w in words] == want
+    fast.forget()
+
+
+def test_prefetched_lookups_equal_one_by_one_on_real_and_odd_words():
+    words = _survey_words() + _typos(_survey_words(), 1000)
+    words += ["а\x00", "е\x00е", "ее", "ёе", "еж", "ещё", "еще", "елка", "ёлка", "а-е", "еееее", "x", "е", "ё", ""]
+    assert len(words) > 1500
+    _check_prefetched(words + words[:50])  # repeated words too
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("аеёиокнлстмрвдя-")), min_size=1, max_size=12), max_size=6))
+def test_prefetched_lookups_random(words):
+    _check_prefetched([w.lower() for w in words])
+
+
+def test_prefetch_lemmas_changes_no_lemma():
+    words = _survey_words()[:3000] + _typos(_survey_words(), 300)
+    lemmas._ru_lemma.cache_clear()
+    one_by_one = [lemmas.lemmatize(w) for w in words]
+    lemmas._ru_lemma.cache_clear()
+    lemmas.prefetch_lemmas(words + ["good", "", "123"])
+    assert [lemmas.lemmatize(w) for w in words] == one_by_one
+    lemmas.forget_prefetched()
+    assert not lemmas._fast_words(lemmas._morph()._units[0][0])._ahead

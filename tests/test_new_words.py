@@ -88,3 +88,40 @@ def test_batch_analysis_of_new_words_real_texts(texts):
         want = [(list(d), d.surface) for d in map(punct.analyze_with_surface, part)]
         assert got == want
         assert analysed.docs(punct=False, surface=False) == [plain(t) for t in part]
+
+
+def _gram_keys_one_by_one(features, bits: int = 12):
+    """``_GramKeys``' tables as its first version built them: a Python loop over each n-gram's characters."""
+    lo, hi = features.char_ngrams
+    vocab = features.char_vocab_
+    chars = sorted({ord(ch) for gram in vocab for ch in gram})
+    ok = hi * bits <= 60 and len(chars) < (1 << bits) and all(lo <= len(g) <= hi for g in vocab)
+    keys, fids = [], []
+    if ok:
+        code = {c: i + 1 for i, c in enumerate(chars)}
+        for gram, fid in vocab.items():
+            key = len(gram) << 60
+            for j, ch in enumerate(gram):
+                key |= code[ord(ch)] << (bits * j)
+            keys.append(key)
+            fids.append(fid)
+    return ok, chars, keys, fids
+
+
+@pytest.mark.parametrize("settings_", ["default", "fitted", "too_long", "odd_chars"])
+def test_gram_keys_built_at_once_equal_the_loop(settings_):
+    from feedback_classifier.model.batch_features import _GramKeys
+    from feedback_classifier.model.default import default_model
+
+    if settings_ == "default":
+        features = default_model().features_
+    else:
+        docs = [["good", "food"], ["bad", "ёж"], ["x\u0301y", "𝔘nicode", "a-b"]]
+        ngrams = {"fitted": (2, 4), "too_long": (2, 6), "odd_chars": (1, 3)}[settings_]
+        features = _TextFeatures(min_df=1, char_ngrams=ngrams).fit(docs)
+    keys = _GramKeys(features)
+    ok, chars, want_keys, want_fids = _gram_keys_one_by_one(features)
+    assert keys.ok == ok and keys.alphabet.tolist() == chars
+    if ok:
+        assert keys.index.tolist() == want_keys and keys.fids.tolist() == want_fids
+    assert settings_ != "too_long" or not ok  # 6 characters of 12 bits do not fit in 60

@@ -34,6 +34,7 @@ from feedback_classifier.lang.analyzer import (
 )
 from feedback_classifier.lang.chunking import Pieces, chunked
 from feedback_classifier.lang.detect import to_text
+from feedback_classifier.lang.lemmas import forget_prefetched, prefetch_lemmas
 from feedback_classifier.lang.negation import NEG_WINDOW
 from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lang
 
@@ -233,21 +234,28 @@ class BatchAnalyzer:
         their new entries in one extend of each table per batch."""
         rows: list = []
         self._pending_outs = []
-        starts, lens, flat, ids = [], [], [], []
+        starts, lens, flat = [], [], []
         n_chunks, n_entries = self._c_start.n, self._c_entries.n
-        for chunk in chunks:
-            found = self._chunk_ids.get(chunk)
+        get = self._chunk_ids.get
+        ids = [get(chunk) for chunk in chunks]
+        new = [k for k, found in enumerate(ids) if found is None and get((chunks[k], lang)) is None]
+        for k, found in enumerate(ids):
             if found is None:
-                found = self._chunk_ids.get((chunk, lang))
-            if found is None:
-                tokens = TOKEN_RE.findall(chunk)
-                entries = [self._entry(tok, lang, rows) for tok in tokens]
-                key = (chunk, lang) if any(MIXED_RE.search(tok) for tok in tokens) else chunk
-                found = self._chunk_ids[key] = n_chunks + len(starts)
+                ids[k] = get((chunks[k], lang))
+        tokens = [TOKEN_RE.findall(chunks[k]) for k in new]
+        # the new words' dictionary look-ups at once (the chunks are distinct: registering one
+        # cannot change another's look-up, so they are registered in order after it)
+        prefetch_lemmas([tok for toks in tokens for tok in toks if tok not in self._entries])
+        try:
+            for k, toks in zip(new, tokens):
+                entries = [self._entry(tok, lang, rows) for tok in toks]
+                key = (chunks[k], lang) if any(MIXED_RE.search(tok) for tok in toks) else chunks[k]
+                ids[k] = self._chunk_ids[key] = n_chunks + len(starts)
                 starts.append(n_entries + len(flat))
                 lens.append(len(entries))
                 flat += entries
-            ids.append(found)
+        finally:
+            forget_prefetched()
         if rows:
             table = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
             for column, array in zip(table.T, (self._kind, self._out_start, self._out_len, self._prefix, self._punct)):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -42,10 +44,46 @@ def cache_dir() -> Path:
 
 
 def _version(package: str) -> str:
+    """``package``'s installed version: from its ``<name>-<version>.dist-info`` directory's
+    name when there is one (``metadata.version`` parses the whole METADATA file with the email
+    parser, ~1 ms a package at every start), else as ``metadata.version`` finds it.
+
+    >>> _version("numpy") == metadata.version("numpy"), _version("no-such-package")
+    (True, 'none')
+    """
+    found = _dist_info_versions().get(_normalised(package))
+    if found is not None:
+        return found
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "none"
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+_dist_memo: list[dict[str, str]] = []
+
+
+def _dist_info_versions() -> dict[str, str]:
+    """Normalised project name -> version of the ``*.dist-info`` directories on ``sys.path``, the
+    first one of a name winning as in ``importlib.metadata`` (which searches the same path)."""
+    if not _dist_memo:
+        versions: dict[str, str] = {}
+        for entry in sys.path:
+            try:
+                names = os.listdir(entry or ".")
+            except OSError:
+                continue
+            for name in names:
+                stem = name[: -len(".dist-info")]
+                if name.endswith(".dist-info") and stem.count("-") == 1:
+                    project, version = stem.split("-")
+                    versions.setdefault(_normalised(project), version)
+        _dist_memo.append(versions)
+    return _dist_memo[0]
 
 
 def code_digest() -> str:
