@@ -398,7 +398,6 @@ class _Batch:
         wpos = np.flatnonzero(kind <= CONTRAST)
         self.wid, self.wtext = self.tok[wpos], self.text_of[wpos]
         self.nw = np.bincount(self.wtext, minlength=self.n)
-        self.wstart = starts_of(self.nw)
         contrast = kind[wpos] == CONTRAST
         ends = np.cumsum(kind == END)[wpos]
         new = np.ones(len(wpos), dtype=bool)
