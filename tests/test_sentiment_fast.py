@@ -231,3 +231,18 @@ def test_scores_are_the_same_with_hashed_pair_tables(bundled, monkeypatch):
     hashed = PairScorer(bundled)
     assert hashed.cross.keys is not None and hashed.aspect.keys is not None
     np.testing.assert_array_equal(hashed.scores(analysed, owner, [c for cs in cats for c in cs]), dense)
+
+
+def test_scores_are_the_same_when_categories_share_a_table_bit(bundled, monkeypatch):
+    # past 62 categories the per-word table bits are shared: the filter lets more words
+    # through (here all categories share one bit), the scores do not change
+    texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?",
+             "not good, but the courier was never rude", "не вкусно и не дешево, зато быстро"]
+    cats = _categories(len(texts), seed=6)
+    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats])
+    analyse = bundled._analyzer().analyze_with_surface
+    analysed = [analyse(t) for t in texts]
+    own = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
+    monkeypatch.setattr(sentiment_fast, "category_bit", lambda c: np.ones(len(c), dtype=np.int64))
+    shared = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
+    np.testing.assert_array_equal(shared, own)

@@ -172,8 +172,8 @@ class PairScorer:
         m, g, loc, zero = self.model, self.g, self.loc, self.zero
         self.kind.put(start, [token_kind(w) for w in words])
         if self.n_fixed is not None:  # a word seen later is in no key table
-            self.in_aspect.put(start, np.zeros(len(words), dtype=bool))
-            self.in_cross.put(start, np.zeros(len(words), dtype=bool))
+            self.aspect_bits.put(start, np.zeros(len(words), dtype=np.int64))
+            self.cross_bits.put(start, np.zeros(len(words), dtype=np.int64))
         self.keep.put(start, [bool(m._gram_words([w])) for w in words])
         self.flags.put(start, [cue_flags(w) for w in words])
         if self.lexicon:  # (read only then)
@@ -236,11 +236,14 @@ class PairScorer:
                 c = self.cross_index[prefix] = len(self.cross_index)
                 cross.update({(c, ids[w]): j for w, j in table.items()})
         self.cross = PairTable(cross)
-        # which words can be found at all: most of a comment's words need no look-up
-        for name, keys in (("in_aspect", aspect), ("in_cross", cross)):
-            column = Column(np.bool_, False)
-            column.put(0, np.zeros(len(ids), dtype=bool))
-            column.data[np.fromiter((w for _, w in keys), dtype=np.int64, count=len(keys))] = True
+        # which categories' tables hold each word (bit ``category_bit(c)``): a comment's words
+        # are looked up only where a table of one of its pairs' categories holds them
+        for name, keys in (("aspect_bits", aspect), ("cross_bits", cross)):
+            column = Column(np.int64, 0)
+            column.put(0, np.zeros(len(ids), dtype=np.int64))
+            cats = np.fromiter((c for c, _ in keys), dtype=np.int64, count=len(keys))
+            np.bitwise_or.at(column.data, np.fromiter((w for _, w in keys), dtype=np.int64, count=len(keys)),
+                             category_bit(cats))
             setattr(self, name, column)
 
     def category_rows(self, categories) -> np.ndarray:
@@ -309,6 +312,16 @@ class PairScorer:
         text_of = np.repeat(np.arange(n), _concat(lengths))
         surf_text = np.repeat(np.arange(n), _concat(surf_lengths))
         return Flat(tok, text_of, surf, surf_text, _cue_bits(self.surface_flags[surf], surf_text, n), n)
+
+
+def category_bit(categories: np.ndarray) -> np.ndarray:
+    """The bit of each category index in a word's ``aspect_bits`` / ``cross_bits`` (indices past
+    62 share the last bit: a filter may let more words through, never fewer).
+
+    >>> category_bit(np.array([0, 3, 70])).tolist()
+    [1, 8, 4611686018427387904]
+    """
+    return np.left_shift(np.int64(1), np.minimum(categories, 62).astype(np.int64))
 
 
 def _concat(arrays: list) -> np.ndarray:
@@ -385,7 +398,6 @@ class _Batch:
         wpos = np.flatnonzero(kind <= CONTRAST)
         self.wid, self.wtext = self.tok[wpos], self.text_of[wpos]
         self.nw = np.bincount(self.wtext, minlength=self.n)
-        self.wstart = starts_of(self.nw)
         contrast = kind[wpos] == CONTRAST
         ends = np.cumsum(kind == END)[wpos]
         new = np.ones(len(wpos), dtype=bool)
@@ -494,10 +506,15 @@ class _Batch:
             out += (m.lexicon_weight * squash(counts)) @ s.W0[s.lex_cols]
         return out
 
-    def _words_of_pairs(self, pairs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(word positions, pair)`` of the words where ``mask`` holds, of each of ``pairs``'
-        comments, pair after pair, words in order."""
-        cand = np.flatnonzero(mask)
+    def _words_of_pairs(self, pairs: np.ndarray, word_bits: np.ndarray, categories: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """``(word positions, pair)`` of the words of each of ``pairs``' comments that a table of
+        one of the comment's ``pairs``' categories holds (``word_bits``: per word id, the
+        ``category_bit`` of each table holding it; ``categories``: the pairs' categories), pair
+        after pair, words in order: every word the pair's own table holds, and a few more."""
+        text_bits = np.zeros(self.n, dtype=np.int64)
+        np.bitwise_or.at(text_bits, self.owner[pairs], category_bit(categories))
+        cand = np.flatnonzero(word_bits.take(self.wid) & text_bits.take(self.wtext))
         n_cand = np.bincount(self.wtext[cand], minlength=self.n)
         per = n_cand[self.owner[pairs]]
         return cand[expand(starts_of(n_cand)[self.owner[pairs]], per)], np.repeat(pairs, per)
@@ -511,7 +528,8 @@ class _Batch:
         x word table holds, pair after pair, words in order. (Looked up first, then checked
         against the chosen clauses: far fewer words are found than asked.)"""
         s = self.s
-        words, pair = self._words_of_pairs(np.flatnonzero(self.cross >= 0), s.in_cross.data[self.wid])
+        pairs = np.flatnonzero(self.cross >= 0)
+        words, pair = self._words_of_pairs(pairs, s.cross_bits.data, self.cross[pairs])
         where, pos = s.cross.hits(self.cross.take(pair), self.wid.take(words))
         words, pair = words.take(where), pair.take(where)
         if len(asked):
@@ -537,7 +555,7 @@ class _Batch:
         first_slot = np.full(self.n_pairs, -1)
         first_slot[asked] = slots = starts_of(nc)
         # each clause's score: its strongest aspect word (0 without one)
-        words, pair = self._words_of_pairs(asked, s.in_aspect.data[self.wid])
+        words, pair = self._words_of_pairs(asked, s.aspect_bits.data, self.aspect[asked])
         where, pos = s.aspect.hits(self.aspect.take(pair), self.wid.take(words))
         c_score = np.zeros(len(qc))
         np.maximum.at(c_score, self._clause_slot(first_slot, pair.take(where), words.take(where)), s.aspect.values[pos])
