@@ -113,7 +113,9 @@ class _Tables:
         the chunks of ``analysed`` are filled in first."""
         cids = analysed.chunk_ids
         if len(cids):  # the vectors of chunks seen for the first time
-            missing = np.flatnonzero(self.c_len[cids] < 0) if int(cids.max()) < len(self.c_len) else np.arange(len(cids))
+            known = len(self.c_len)
+            missing = np.flatnonzero((cids >= known) | (self.c_len[np.minimum(cids, max(known - 1, 0))] < 0)) \
+                if known else np.arange(len(cids))
             if len(missing):
                 distinct, at = np.unique(cids[missing], return_index=True)
                 self._vectors(features, distinct, missing[at], analysed.chunks)
