@@ -107,6 +107,19 @@ def test_char_scores_kept_across_batches_equal_each_batchs_product(model):
         assert kept.dtype == plain.dtype and np.array_equal(kept, plain)
 
 
+def test_char_scores_past_the_kept_limit_are_multiplied_again(model, monkeypatch):
+    from feedback_classifier.model import batch_features
+
+    features = model.features_
+    W = model.coef_[: model.n_text_features_]
+    parts = features._parts(LazyDocs(batch_analyzer_for(model.analyzer_).analyse(_comments(50)), punct=False))
+    kept = features.scores_from_parts(parts, W, key=model.coef_)
+    monkeypatch.setattr(batch_features, "_SCORE_LIMIT", 10)
+    assert parts.chars.scores(W, model.coef_) is None
+    again = features._parts(LazyDocs(batch_analyzer_for(model.analyzer_).analyse(_comments(50)), punct=False))
+    assert np.array_equal(features.scores_from_parts(again, W, key=model.coef_), kept)
+
+
 def test_enrich_does_not_depend_on_the_batch_size_or_kept_patterns(model, monkeypatch):
     texts = _comments(400) + ["", None, "N/A", "asdf", "Курьер опоздал, но деньги вернули; спасибо"]
     df = pd.DataFrame({"comment": texts})
