@@ -129,3 +129,13 @@ def test_enrich_does_not_depend_on_the_batch_size_or_kept_patterns(model, monkey
     assert enrich(df, model, "comment", probabilities=True).equals(whole)
     assert len(enrichment._PATTERNS[model][2]) > 10
     assert enrich(df, model, "comment", probabilities=True).equals(whole)  # patterns from the cache
+
+
+def test_parts_words_are_what_str_split_counts_before_their_ends():
+    from feedback_classifier.model.segments import segment_batch
+
+    texts = _comments(300) + ["  Late again.  Rude staff  ", "   .\r\nx1y2z. a 1.2. b 3,4,5", "a b. c d.\n\ne f g"]
+    pieces = segment_batch(texts).piece_arrays()
+    expected = [(len(text[:a].split()), len(text[:b].split()))
+                for text, own in zip(texts, pieces.lists()) for a, b in own or ()]
+    assert len(expected) > 100 and [tuple(w) for w in pieces.words.tolist()] == expected
