@@ -375,7 +375,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
                 K[i, list(by_label)] = True
         thresholds = np.asarray(model.thresholds_, dtype=float)
         K &= P >= getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO) * thresholds
-        P = np.where(K, np.maximum(P, thresholds), P)
+        np.maximum(P, thresholds, out=P, where=K)  # (P is this call's own array: raised in place)
         zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
