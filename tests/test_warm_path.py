@@ -107,6 +107,19 @@ def test_char_scores_kept_across_batches_equal_each_batchs_product(model):
         assert kept.dtype == plain.dtype and np.array_equal(kept, plain)
 
 
+def test_char_scores_past_the_kept_limit_are_multiplied_again(model, monkeypatch):
+    from feedback_classifier.model import batch_features
+
+    features = model.features_
+    W = model.coef_[: model.n_text_features_]
+    parts = features._parts(LazyDocs(batch_analyzer_for(model.analyzer_).analyse(_comments(50)), punct=False))
+    kept = features.scores_from_parts(parts, W, key=model.coef_)
+    monkeypatch.setattr(batch_features, "_SCORE_LIMIT", 10)
+    assert parts.chars.scores(W, model.coef_) is None
+    again = features._parts(LazyDocs(batch_analyzer_for(model.analyzer_).analyse(_comments(50)), punct=False))
+    assert np.array_equal(features.scores_from_parts(again, W, key=model.coef_), kept)
+
+
 def test_enrich_does_not_depend_on_the_batch_size_or_kept_patterns(model, monkeypatch):
     texts = _comments(400) + ["", None, "N/A", "asdf", "Курьер опоздал, но деньги вернули; спасибо"]
     df = pd.DataFrame({"comment": texts})
@@ -116,3 +129,13 @@ def test_enrich_does_not_depend_on_the_batch_size_or_kept_patterns(model, monkey
     assert enrich(df, model, "comment", probabilities=True).equals(whole)
     assert len(enrichment._PATTERNS[model][2]) > 10
     assert enrich(df, model, "comment", probabilities=True).equals(whole)  # patterns from the cache
+
+
+def test_parts_words_are_what_str_split_counts_before_their_ends():
+    from feedback_classifier.model.segments import segment_batch
+
+    texts = _comments(300) + ["  Late again.  Rude staff  ", "   .\r\nx1y2z. a 1.2. b 3,4,5", "a b. c d.\n\ne f g"]
+    pieces = segment_batch(texts).piece_arrays()
+    expected = [(len(text[:a].split()), len(text[:b].split()))
+                for text, own in zip(texts, pieces.lists()) for a, b in own or ()]
+    assert len(expected) > 100 and [tuple(w) for w in pieces.words.tolist()] == expected

@@ -40,7 +40,8 @@ from feedback_classifier.lang.normalization import MIXED_RE, TOKEN_RE, check_lan
 
 __all__ = ["Analysed", "BatchAnalyzer", "LazyDocs", "batch_analyzer_for"]
 
-# Tables are dropped and rebuilt past this many distinct chunks (about 80 MB at the bound).
+# Tables are dropped and rebuilt past this many distinct chunks (about 80 MB at the bound; the
+# classifier keeps its words' char scores for the first 250,000: ~48 MB, model/batch_features.py).
 _MAX_CHUNKS = 500_000
 _PREFIX_BITS = 4  # negation prefixes ("not_", "не_") are few: 4 bits of a pair key
 

@@ -24,6 +24,9 @@ from feedback_classifier._arrays import GrowingArray, ranges
 from feedback_classifier.lang.batch import Analysed, LazyDocs
 
 _SHIFT = 32
+# Chunk ids whose char scores are kept (a row of the model's classes each, float32: ~48 MB for
+# 48 classes at the bound); past it, each batch multiplies its own words' vectors again.
+_SCORE_LIMIT = 250_000
 _lock = threading.RLock()  # the tables grow as new words come (threads may share a model)
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # features -> _Tables
 
@@ -107,16 +110,21 @@ class _Tables:
         return sp.csr_matrix((self.c_vals.array[at], self.c_ids.array[at], np.r_[0, np.cumsum(lens)]),
                              shape=(len(chunk_ids), features.n_features_))
 
-    def word_scores(self, features, analysed: Analysed, W: np.ndarray, key) -> np.ndarray:
+    def word_scores(self, features, analysed: Analysed, W: np.ndarray, key) -> np.ndarray | None:
         """``Vc @ W`` of every chunk id the analyzer knows (rows of chunks not met yet: 0), each
         chunk's row computed once while ``key`` and ``W``'s shape stay the same: the rows of
-        the chunks of ``analysed`` are filled in first."""
+        the chunks of ``analysed`` are filled in first. None past ``_SCORE_LIMIT`` chunk ids."""
         cids = analysed.chunk_ids
         if len(cids):  # the vectors of chunks seen for the first time
-            missing = np.flatnonzero(self.c_len[cids] < 0) if int(cids.max()) < len(self.c_len) else np.arange(len(cids))
+            known = len(self.c_len)
+            missing = np.flatnonzero((cids >= known) | (self.c_len[np.minimum(cids, max(known - 1, 0))] < 0)) \
+                if known else np.arange(len(cids))
             if len(missing):
                 distinct, at = np.unique(cids[missing], return_index=True)
                 self._vectors(features, distinct, missing[at], analysed.chunks)
+        if len(self.c_len) > _SCORE_LIMIT:  # too many words to keep a row each: the caller multiplies
+            self._scores, self._scored, self._score_key = np.zeros((0, 0), dtype=np.float32), np.zeros(0, bool), None
+            return None
         scores = self._scores
         if self._score_key is not key or scores.shape[1:] != W.shape[1:] or self._score_rows != W.shape[0]:
             scores = np.zeros((len(self.c_len), W.shape[1]), dtype=np.result_type(features.idf_, W))
@@ -232,12 +240,15 @@ class SurfaceChars:
         c_idx, c_len, Vc, sq = surface_chars(f, self.analysed)
         return f._char_weights(_ones(c_idx, c_len, Vc.shape[0]), sq, c_len, None, shared=False), Vc
 
-    def scores(self, W: np.ndarray, key) -> np.ndarray:
-        """``Cc @ (Vc @ W)`` (see the class docstring; ``key``: as ``scores_from_parts`` takes it)."""
+    def scores(self, W: np.ndarray, key) -> np.ndarray | None:
+        """``Cc @ (Vc @ W)`` (see the class docstring; ``key``: as ``scores_from_parts`` takes
+        it); None when the analyzer knows too many words to keep their scores."""
         f, analysed = self.features, self.analysed
         with _lock:
             tables = _tables(f, analysed)
             table = tables.word_scores(f, analysed, W, key)
+            if table is None:
+                return None
             c_len = np.diff(analysed.chunk_starts)
             Cu = _ones(analysed.chunk_ids, c_len, len(table))
             sq = tables.c_sq[: len(table)]

@@ -306,9 +306,12 @@ class _TextFeatures:
         """``Xw @ W + Cc @ (Vc @ W)``; ``key``: an object that stays the same while ``W`` does
         (the model's coefficient array), so that the words' char scores ``Vc @ W`` are kept
         from batch to batch (the same numbers: each row of a product is its own sum)."""
+        chars = None
         if parts.chars is not None and parts._Cc is None and key is not None:
-            return np.asarray(parts.Xw @ W) + parts.chars.scores(W, key)
-        return np.asarray(parts.Xw @ W) + np.asarray(parts.Cc @ np.asarray(parts.Vc @ W))
+            chars = parts.chars.scores(W, key)
+        if chars is None:
+            chars = np.asarray(parts.Cc @ np.asarray(parts.Vc @ W))
+        return np.asarray(parts.Xw @ W) + chars
 
 
 class _Tokens:

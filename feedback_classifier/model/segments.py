@@ -96,6 +96,7 @@ class SegmentBatch:
                  words: np.ndarray | None = None):
         self.texts, self.counts, self.spans, self.keep, self.spaced = texts, counts, spans, keep, spaced
         # per part, its whitespace-separated words (first, end), counted from its comment's first
+        # (read for the comments whose separators are all whitespace: ``piece_arrays``)
         self.words = words
         self.firsts = np.cumsum(counts) - counts  # each comment's first row of ``spans``
 
@@ -289,12 +290,13 @@ def segment_batch(texts: Sequence) -> SegmentBatch:
     first_piece = np.zeros(n, dtype=np.int64)
     first_piece[pown[piece_first]] = piece_first
     spans = np.stack([pa[at] - starts[own], pb[at] - starts[own]], axis=1)
-    # each part's words (first, end) in its comment: those starting before its ends (a word starts
-    # at the comment's first character, or after a space); what str.split of the comment counts
-    text_first = ~space[np.minimum(starts[own], len(space) - 1)]
-    before = np.searchsorted(after_space, starts[own], side="right")
-    words = np.stack([np.searchsorted(after_space, pa[at]) - before + (text_first & (pa[at] > starts[own])),
-                      np.searchsorted(after_space, pb[at]) - before + (text_first & (pb[at] > starts[own]))], axis=1)
+    # each part's words (first, end) in its comment, as str.split of the comment counts them: the
+    # words of the pieces before it (a comment's pieces and separators cover it, and a comment
+    # whose separators are all whitespace, the only ones read piecewise, has no word in those)
+    per_piece = (inside + first).astype(np.int64)
+    before = np.cumsum(per_piece) - per_piece
+    before -= before[first_piece[pown]]
+    words = np.stack([before[at], before[at] + per_piece[at]], axis=1)
     return SegmentBatch(texts, counts, spans, at - first_piece[own], spaced, words)
 
 
@@ -373,7 +375,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
                 K[i, list(by_label)] = True
         thresholds = np.asarray(model.thresholds_, dtype=float)
         K &= P >= getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO) * thresholds
-        P = np.where(K, np.maximum(P, thresholds), P)
+        np.maximum(P, thresholds, out=P, where=K)  # (P is this call's own array: raised in place)
         zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
