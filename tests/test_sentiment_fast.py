@@ -222,15 +222,19 @@ def test_scores_are_the_same_with_hashed_pair_tables(bundled, monkeypatch):
 
     texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?", "ok",
              "not good, but the courier was never rude", "не вкусно и не дешево, зато быстро"]
-    cats = _categories(len(texts), seed=5)
-    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats])
-    analyse = bundled._analyzer().analyze_with_surface
-    analysed = [analyse(t) for t in texts]
-    dense = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
+    dense = _pair_scores(bundled, texts, seed=5)
     monkeypatch.setattr(sentiment_tables.PairTable, "_DENSE_MAX", 1)
     hashed = PairScorer(bundled)
     assert hashed.cross.keys is not None and hashed.aspect.keys is not None
-    np.testing.assert_array_equal(hashed.scores(analysed, owner, [c for cs in cats for c in cs]), dense)
+    np.testing.assert_array_equal(_pair_scores(bundled, texts, seed=5), dense)
+
+
+def _pair_scores(bundled, texts, seed):
+    """PairScorer's scores of random categories of each text (the same categories for a seed)."""
+    cats = _categories(len(texts), seed=seed)
+    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats])
+    analyse = bundled._analyzer().analyze_with_surface
+    return PairScorer(bundled).scores([analyse(t) for t in texts], owner, [c for cs in cats for c in cs])
 
 
 def test_scores_are_the_same_when_categories_share_a_table_bit(bundled, monkeypatch):
@@ -238,11 +242,6 @@ def test_scores_are_the_same_when_categories_share_a_table_bit(bundled, monkeypa
     # through (here all categories share one bit), the scores do not change
     texts = ["Курьер опоздал, но цена хорошая!!", "Fast delivery 👍 but the app crashes?",
              "not good, but the courier was never rude", "не вкусно и не дешево, зато быстро"]
-    cats = _categories(len(texts), seed=6)
-    owner = np.repeat(np.arange(len(texts)), [len(c) for c in cats])
-    analyse = bundled._analyzer().analyze_with_surface
-    analysed = [analyse(t) for t in texts]
-    own = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
+    own = _pair_scores(bundled, texts, seed=6)
     monkeypatch.setattr(sentiment_fast, "category_bit", lambda c: np.ones(len(c), dtype=np.int64))
-    shared = PairScorer(bundled).scores(analysed, owner, [c for cs in cats for c in cs])
-    np.testing.assert_array_equal(shared, own)
+    np.testing.assert_array_equal(_pair_scores(bundled, texts, seed=6), own)
