@@ -15,5 +15,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # compaction) in system time: ~0.8 CPU-s of a 100,000-comment classify's first chunk. Read by
 # numpy when it is imported (after this package, as the command line does it), else no effect.
 _os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+# Arrow's default allocator (mimalloc) keeps the pages of freed CSV blocks and output buffers
+# in its own pools, out of reach of the rest of the process: ~80 MB more peak memory per
+# process on a 1M-row classify than glibc's malloc, for no measurable speed (docs/scaling.md).
+# Read when pyarrow first allocates; a pool the user chose wins.
+_os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 __version__ = "0.1.0"
