@@ -54,8 +54,10 @@ _EXPLAIN_TOP_K = 5
 # batch's work is per distinct word (its analysis, char vectors, first sight): the bigger the
 # batch, the fewer distinct words per comment. 8,192 -> 25,000 (a 50,000-row chunk in two):
 # -5 us per distinct comment warm (~15% of enrich), peak memory of enrich on 50,000 comments
-# 510 -> 517 MB; a whole chunk at once (50,000) peaked at 572 MB for 0.5 us more.
-_MODEL_BATCH = 32_768
+# 510 -> 517 MB; a whole chunk at once (50,000) peaked at 572 MB for 0.5 us more. 32,768 ->
+# 16,384 (a chunk in four): 1M distinct comments, --jobs 2 peak RSS summed 1,233-1,244 ->
+# 1,162-1,179 MiB (each worker ~35 MiB less) for ~1.5% more CPU (docs/scaling.md).
+_MODEL_BATCH = 16_384
 
 
 @dataclass(frozen=True)
