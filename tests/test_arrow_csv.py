@@ -84,6 +84,16 @@ def test_a_cell_longer_than_a_block_is_read_by_pandas(tmp_path, monkeypatch):
     _same(path, monkeypatch)
 
 
+def test_a_comment_longer_than_the_default_block_reads_the_same(tmp_path, monkeypatch):
+    # blocks are small (256 kB, for memory): a long pasted comment past a few chunks hands the
+    # rest of the file to pandas, no row lost or repeated
+    long_cell = "слово, word " * (arrowcsv.BLOCK_SIZE // 10)
+    rows = [f'{i},"short {i}"' for i in range(20)] + [f'20,"{long_cell}"'] + [f"{i},x" for i in range(21, 30)]
+    path = tmp_path / "t.csv"
+    path.write_text("id,comment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    _same(path, monkeypatch, chunksizes=(7,))
+
+
 def test_arrow_reads_a_plain_survey_export(tmp_path, monkeypatch):
     # the fast path is taken (not a silent fallback every time): pandas' reader is not called
     path = tmp_path / "t.csv"
