@@ -33,6 +33,12 @@ def _same(path: Path, monkeypatch, chunksizes=(None, 1, 3)) -> None:
     for chunksize in chunksizes:
         fast, fast_error = _read(path, chunksize, True, monkeypatch)
         slow, slow_error = _read(path, chunksize, False, monkeypatch)
+        if chunksize and fast_error is None and slow_error and "Buffer overflow caught" in slow_error:
+            # pandas' C parser fails some small-chunk reads of files it reads whole (a pandas
+            # bug, e.g. b"a,b\n\r," in chunks of 1); Arrow reads them as pandas reads them whole
+            whole, _ = _read(path, None, False, monkeypatch)
+            pd.testing.assert_frame_equal(pd.concat(fast, ignore_index=True), pd.concat(whole, ignore_index=True))
+            continue
         assert fast_error == slow_error, path.read_bytes()
         if slow is None:
             continue
@@ -62,6 +68,7 @@ def test_generated_files_read_the_same_with_arrow_and_pandas(tmp_path, monkeypat
     b'a,b\n',  # no rows
     b'a,b',
     b'a,b\r1,2\r3,"x\ry"\r',
+    b'a,b\n\r,',  # pandas' chunked read fails (its whole read does not): Arrow reads it whole
 ])
 def test_edge_files_read_the_same(tmp_path, monkeypatch, raw):
     path = tmp_path / "t.csv"
