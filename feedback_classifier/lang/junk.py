@@ -154,7 +154,7 @@ def no_opinion_mask(texts: list) -> list[bool]:
     >>> no_opinion_mask(["ok", "Great service", "Н/Д", "qwerty", "Nothing, thanks"])
     [True, False, True, True, True]
     """
-    return [isinstance(t, str) and len(t) <= _LONGEST and _may_be_no_opinion(t) and is_no_opinion(t) for t in texts]
+    return [isinstance(t, str) and _states_no_opinion(t) for t in texts]
 
 
 def names_nothing(texts: list) -> list[bool]:
@@ -185,8 +185,13 @@ def _names_nothing(text: object) -> bool:
     if len(words) >= 2 and words[1][:1].isalpha():
         core = words[0].rstrip(_TRAIL)
         if core.isalpha() and core.casefold() not in _KEY_RUNS:
-            return len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text)
-    return is_junk(text) or (len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text))
+            return _states_no_opinion(text)
+    return is_junk(text) or _states_no_opinion(text)
+
+
+def _states_no_opinion(text: str) -> bool:
+    """``is_no_opinion(text)``, the cheap tests first (length, then the first two words)."""
+    return len(text) <= _LONGEST and _may_be_no_opinion(text) and is_no_opinion(text)
 
 
 def _may_be_no_opinion(text: str) -> bool:

@@ -33,7 +33,6 @@ Added columns (in this order):
 from __future__ import annotations
 
 import gc
-import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -271,16 +270,9 @@ def _confidence_and_review(model: Any, proba: np.ndarray, fired: np.ndarray, mar
     return confidence, barely | ~any_fired
 
 
-# Per model, the labels and strings of the 0/1 patterns met so far (``_pattern_strings``): a long
-# run's chunks share most of them (~1,200 distinct patterns per 20,000 distinct comments).
-_PATTERNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_PATTERN_LIMIT = 100_000
-
-
 def _pattern_strings(model: Any, patterns: np.ndarray, lang: str) -> tuple[list, np.ndarray, np.ndarray]:
     """``(labels, categories lookup, parents lookup)`` of the distinct 0/1 rows ``patterns``: each
-    row's labels (parents dropped under a child) and :func:`_category_strings`' lookups, patterns
-    met in earlier chunks taken from a per-model cache (what is computed is the same).
+    row's labels (parents dropped under a child) and :func:`_category_strings`' lookups.
 
     >>> from feedback_classifier.model.default import default_model
     >>> model = default_model()
@@ -291,29 +283,8 @@ def _pattern_strings(model: Any, patterns: np.ndarray, lang: str) -> tuple[list,
     (True, '', True)
     """
     classes = list(model.classes_)
-    try:
-        known = _PATTERNS.get(model)
-    except TypeError:  # a model without weak references: nothing kept
-        known = None
-    if known is None or known[0] != classes or known[1] is not model.taxonomy_:
-        known = (classes, model.taxonomy_, {})
-        try:
-            _PATTERNS[model] = known
-        except TypeError:
-            pass
-    cache = known[2]
-    if len(cache) > _PATTERN_LIMIT:
-        cache.clear()
-    keys = [(lang, row.tobytes()) for row in np.packbits(patterns, axis=1)]
-    found = [cache.get(key) for key in keys]
-    todo = [k for k, hit in enumerate(found) if hit is None]
-    if todo:
-        new_labels = [_collapse([classes[j] for j in np.flatnonzero(patterns[k])]) for k in todo]
-        cats, parents = _category_strings(model, patterns[todo], new_labels, lang)
-        for k, labels, cat, parent in zip(todo, new_labels, cats.tolist(), parents.tolist()):
-            found[k] = cache[keys[k]] = (labels, cat, parent)
-    return ([hit[0] for hit in found], np.array([hit[1] for hit in found] + [""], dtype=object),
-            np.array([hit[2] for hit in found] + [""], dtype=object))
+    labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
+    return (labels, *_category_strings(model, patterns, labels, lang))
 
 
 def _category_strings(model: Any, patterns: np.ndarray, pattern_labels: list, lang: str):
