@@ -15,6 +15,7 @@ LAYERS = {
     "errors": 0,
     "_lazy": 0,
     "_arrays": 0,
+    "_paths": 0,
     "lang": 1,
     "tableio": 1,
     "taxonomy": 2,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from feedback_classifier._paths import cache_dir
 from feedback_classifier.lang.detect import is_cyrillic, is_latin
 
 __all__ = ["forget_prefetched", "lemmatize", "lemmatize_en", "prefetch_lemmas"]
@@ -82,7 +83,7 @@ def _cached_table(source, build) -> dict[str, str]:
     key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version}|{marshal.version}".encode())
     with open(__file__, "rb") as fh:
         key.update(fh.read())  # this module's code: how the table is derived
-    path = _cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
+    path = cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
     try:
         with open(path, "rb") as fh:
             table = marshal.loads(fh.read())  # data only: marshal builds objects, it runs nothing
@@ -100,18 +101,6 @@ def _cached_table(source, build) -> dict[str, str]:
     except OSError:
         pass
     return table
-
-
-def _cache_dir():
-    """The user cache directory, as ``model.cache.cache_dir`` finds it (``lang`` is below
-    ``model``: it cannot import it)."""
-    import os
-    from pathlib import Path
-
-    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
-        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "feedback-classifier"
 
 
 class _TableDict(dict):

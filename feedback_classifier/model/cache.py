@@ -15,6 +15,7 @@ Cache location: ``$FEEDBACK_CLASSIFIER_CACHE`` if set, else
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -24,23 +25,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from feedback_classifier._paths import cache_dir
+
 if TYPE_CHECKING:
     import numpy as np
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _digest_memo: list[str] = []
-
-
-def cache_dir() -> Path:
-    """Directory where the default model and derived tables are cached.
-
-    >>> isinstance(cache_dir(), Path)
-    True
-    """
-    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
-        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "feedback-classifier"
 
 
 def _version(package: str) -> str:
@@ -64,26 +55,22 @@ def _normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-_dist_memo: list[dict[str, str]] = []
-
-
+@functools.cache
 def _dist_info_versions() -> dict[str, str]:
     """Normalised project name -> version of the ``*.dist-info`` directories on ``sys.path``, the
     first one of a name winning as in ``importlib.metadata`` (which searches the same path)."""
-    if not _dist_memo:
-        versions: dict[str, str] = {}
-        for entry in sys.path:
-            try:
-                names = os.listdir(entry or ".")
-            except OSError:
-                continue
-            for name in names:
-                stem = name[: -len(".dist-info")]
-                if name.endswith(".dist-info") and stem.count("-") == 1:
-                    project, version = stem.split("-")
-                    versions.setdefault(_normalised(project), version)
-        _dist_memo.append(versions)
-    return _dist_memo[0]
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem = name[: -len(".dist-info")]
+            if name.endswith(".dist-info") and stem.count("-") == 1:
+                project, version = stem.split("-")
+                versions.setdefault(_normalised(project), version)
+    return versions
 
 
 def code_digest() -> str:
