@@ -2,11 +2,13 @@
 
 Each command parses its options, calls one job and renders the result. Only
 ``FeedbackClassifierError`` (a user mistake) is turned into a one-line message with exit
-code 1; anything else is a bug and keeps its traceback.
+code 1, and a usage mistake (unknown option, missing argument, bad choice) into a one-line
+message with exit code 2; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -16,6 +18,9 @@ from feedback_classifier import __version__
 from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
 from feedback_classifier.cli.options import old_spellings
 from feedback_classifier.errors import FeedbackClassifierError
+
+# click's exceptions, wherever this typer takes click from (its own copy since typer 0.2x)
+_click_errors = sys.modules[typer.BadParameter.__module__]
 
 
 class _UserErrorsAsMessages(TyperGroup):
@@ -28,6 +33,42 @@ class _UserErrorsAsMessages(TyperGroup):
         except FeedbackClassifierError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Run the app; a usage mistake is one plain ``Error: ...`` line on stderr, exit code 2.
+
+        typer draws usage errors as a boxed panel under the usage line (four to six lines, box
+        characters that break in a Windows console or a log file): here they read like every
+        other error of the tool, with where to find the help.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            # not standalone, click returns an Exit's code (typer.Exit(1), --help's 0) instead of exiting
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _click_errors.ClickException as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                typer.echo(usage_error_line(exc), err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_line(exc: Exception) -> str:
+    """One line for a click/typer usage error: the message and where the help is.
+
+    >>> ctx = typer.Context(typer.core.TyperCommand("classify"), info_name="feedback-classifier classify")
+    >>> usage_error_line(_click_errors.NoSuchOption("--foo", ctx=ctx))
+    "Error: No such option: --foo. Try 'feedback-classifier classify --help'."
+    """
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        end = "" if message.endswith((".", "?", "!")) else "."
+        message += f"{end} Try '{ctx.command_path} {ctx.help_option_names[0]}'."
+    return f"Error: {message}"
 
 
 app = typer.Typer(

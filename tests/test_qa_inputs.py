@@ -1,0 +1,77 @@
+"""A user's first hour with hostile-but-realistic inputs and command lines: the QA defects.
+
+Each test runs a command through CliRunner and checks that nothing is silent and nothing is a
+traceback or a boxed panel: one plain line naming the file, row, column, value and the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+SURVEY = pd.DataFrame({
+    "id": ["r1", "r2", "r3", "r4"],
+    "comment": ["The courier was late", "Too expensive", "Support never answers", "Great app, love it"],
+    "nps": [3, 2, 4, 10],
+})
+
+
+def _lines(result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.strip() and not line.startswith("classified ")]
+
+
+# --------------------------------------------------------------------------- usage errors
+
+COMMANDS = [
+    ["classify"], ["analyze"], ["route"], ["report"], ["drivers"], ["train"], ["evaluate"], ["suggest"],
+    ["label"], ["audit"], ["taxonomy", "validate"], ["taxonomy", "show"], ["taxonomy", "infer"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_an_unknown_option_is_one_plain_line_with_exit_code_2(command):
+    result = runner.invoke(app, [*command, "--no-such-option"])
+    assert result.exit_code == 2
+    lines = _lines(result)
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: No such option: --no-such-option")
+    assert f"{' '.join(command)} --help'" in lines[0]
+    assert not set("╭╮╰╯│─") & set(result.output)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_missing_argument_is_one_plain_line_with_exit_code_2(command):
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    lines = _lines(result)
+    assert len(lines) == 1 and lines[0].startswith("Error: Missing "), result.output
+    assert not set("╭╮╰╯│─") & set(result.output)
+
+
+def test_an_unknown_command_and_a_bad_choice_are_one_plain_line(tmp_path: Path):
+    unknown = runner.invoke(app, ["clasify", "x.csv"])
+    assert unknown.exit_code == 2 and _lines(unknown) == [
+        "Error: No such command 'clasify'. Did you mean 'classify'? Try 'feedback-classifier --help'."]
+    path = tmp_path / "survey.csv"
+    SURVEY.to_csv(path, index=False)
+    bad = runner.invoke(app, ["route", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "q"),
+                              "--encoding-errors", "ignore"])
+    assert bad.exit_code == 2
+    lines = _lines(bad)
+    assert len(lines) == 1 and "'ignore'" in lines[0] and "--encoding-errors" in lines[0], bad.output
+    assert lines[0].startswith("Error: ") and lines[0].endswith("Try 'feedback-classifier route --help'.")
+    engine = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(tmp_path / "o.csv"),
+                                 "--engine", "spark"])
+    assert engine.exit_code == 2 and len(_lines(engine)) == 1 and "'spark' is not an engine" in engine.output
+
+
+def test_help_and_no_arguments_still_show_the_help():
+    assert runner.invoke(app, ["classify", "--help"]).exit_code == 0
+    bare = runner.invoke(app, [])
+    assert bare.exit_code == 2 and "Usage" in bare.output and "Error" not in bare.output
