@@ -1,5 +1,9 @@
 """Domain errors: user mistakes the CLI turns into a one-line message and exit code 1.
 
+And one warning, :class:`InputWarning`: the input was read, but in a way the user must hear
+about (the CLI prints each as a ``Warning: ...`` line; library callers get a Python warning
+they can record, filter or turn into an error).
+
 Each error subclasses a built-in so library users can catch it the usual way
 (``ValueError``, ``LookupError``...), and ``FeedbackClassifierError`` so the CLI can
 tell a user mistake from a bug. Messages say what is wrong, where (file, row,
@@ -38,6 +42,10 @@ class ScoreError(FeedbackClassifierError, ValueError):
     """Score settings are invalid (e.g. unknown score type, bad scale)."""
 
 
-
 class MissingExtraError(FeedbackClassifierError, ImportError):
     """An optional engine was asked for but its packages are not installed."""
+
+
+class InputWarning(UserWarning):
+    """The input was read, but not exactly as written (e.g. rows with fewer cells than the header):
+    one line naming the file, the rows and what was done, for the user to check."""

@@ -19,6 +19,9 @@ from feedback_classifier.insights import compute_drivers
 from feedback_classifier.tableio import read_table
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
+# generated files with short rows: the warning they give is tested in test_qa_inputs.py
+pytestmark = pytest.mark.filterwarnings("ignore::feedback_classifier.errors.InputWarning")
+
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CX = load_taxonomy("cx-default")
 

@@ -75,3 +75,42 @@ def test_help_and_no_arguments_still_show_the_help():
     assert runner.invoke(app, ["classify", "--help"]).exit_code == 0
     bare = runner.invoke(app, [])
     assert bare.exit_code == 2 and "Usage" in bare.output and "Error" not in bare.output
+
+
+# --------------------------------------------------------------------------- short CSV rows
+
+@pytest.mark.parametrize("encoding,sep", [("utf-8", ","), ("cp1251", ";")])
+def test_rows_with_fewer_cells_than_the_header_are_kept_and_said(tmp_path: Path, encoding, sep):
+    # some exporters trim a row's trailing empty cells: the row is kept, and the user is told
+    path = tmp_path / "survey.csv"
+    rows = ["id,comment,nps,region", "1,Курьер опоздал,3,north", "2,Too expensive", "3,Support never answers,4,",
+            "4,\"Great app,\nlove it\",10,south", "5,ok", "", "7,fine,9,west"]
+    path.write_bytes("\r\n".join(rows).replace(",", sep).encode(encoding) + b"\r\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    warning = [line for line in _lines(result) if line.startswith("Warning:")]
+    assert warning == [f"Warning: {path}: 2 rows have fewer cells than the header (first: row 2); "
+                       "their missing cells were read as empty"]
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert written["id"].tolist() == ["1", "2", "3", "4", "5", "", "7"]
+    assert written["nps"].tolist()[:2] == ["3", ""]
+
+
+def test_a_well_formed_file_with_empty_last_cells_gives_no_warning(tmp_path: Path):
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(region=["north", "", "", None]).to_csv(path, index=False, sep=";", encoding="cp1251")
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+
+
+def test_a_short_row_warning_comes_before_the_error_line(tmp_path: Path):
+    path = tmp_path / "survey.csv"
+    path.write_text("id,comment,nps\n1,late,3\n2,ok\n", encoding="utf-8")
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 1
+    lines = _lines(result)
+    assert lines[0].startswith(f"Warning: {path}: 1 row has fewer cells than the header (row 2); its missing")
+    assert lines[-1].startswith("Error: ") and len(lines) == 2

@@ -9,6 +9,7 @@ message with exit code 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated, Optional
 
 import typer
@@ -17,7 +18,7 @@ from typer.core import TyperGroup
 from feedback_classifier import __version__
 from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
 from feedback_classifier.cli.options import old_spellings
-from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.errors import FeedbackClassifierError, InputWarning
 
 # click's exceptions, wherever this typer takes click from (its own copy since typer 0.2x)
 _click_errors = sys.modules[typer.BadParameter.__module__]
@@ -28,11 +29,14 @@ class _UserErrorsAsMessages(TyperGroup):
     ``Error: ...`` on stderr with exit code 1, so CliRunner tests and real shells see the same thing."""
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except FeedbackClassifierError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        with _InputWarnings() as said:
+            try:
+                result = super().invoke(ctx)
+            except FeedbackClassifierError as exc:
+                said.flush()
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
+        return result
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run the app; a usage mistake is one plain ``Error: ...`` line on stderr, exit code 2.
@@ -54,6 +58,38 @@ class _UserErrorsAsMessages(TyperGroup):
             typer.echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+class _InputWarnings:
+    """Collects the library's ``InputWarning``s while a command runs and prints each once as a
+    ``Warning: ...`` line on stderr when it ends (before its error line, if it fails): printed
+    as they come they would tear the progress bar, and a streamed file can raise one per chunk."""
+
+    def __enter__(self):
+        self.lines: list[str] = []
+        self._context = warnings.catch_warnings()
+        self._context.__enter__()
+        warnings.simplefilter("always", InputWarning)  # every one reaches us; repeats are dropped below
+        shown = warnings.showwarning
+
+        def collect(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, InputWarning):
+                self.lines.append(str(message))
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = collect
+        return self
+
+    def flush(self) -> None:
+        for line in dict.fromkeys(self.lines):
+            typer.echo(f"Warning: {line}", err=True)
+        self.lines = []
+
+    def __exit__(self, *exc_info):
+        self._context.__exit__(*exc_info)
+        self.flush()
+        return False
 
 
 def usage_error_line(exc: Exception) -> str:

@@ -10,8 +10,8 @@ row not yet yielded (``arrow_frames``' ``fallback``), so the rows, their values 
 are pandas' own:
 
 * a row with more or fewer cells than the header, a line of spaces, bytes that are not UTF-8,
-  a cell longer than a block: Arrow raises, pandas decides (fills in missing cells, names
-  the line);
+  a cell longer than a block: Arrow raises, pandas decides (fills in missing cells, which
+  ``csvfile`` then warns of; names the line);
 * a quoted cell still open at the end of the file (pandas: "EOF inside string"; Arrow keeps
   it): a sentinel row is read after the file's last byte, and is only whole when no quote
   was left open;

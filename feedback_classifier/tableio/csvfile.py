@@ -1,7 +1,9 @@
 """CSV and TSV: the reader (sniffed encoding and delimiter, every cell text) and the writer.
 
 A CSV is read with pandas' C parser, every cell as text and only an empty cell as missing;
-blank lines become all-missing rows. It is written UTF-8 with a BOM by default, because
+blank lines become all-missing rows. A row with fewer cells than the header is kept, its
+missing cells empty, and an ``InputWarning`` says how many such rows there are (exports
+that trim trailing empty cells write them; a wrong delimiter guess shows up this way too). It is written UTF-8 with a BOM by default, because
 without the BOM Excel opens a UTF-8 CSV as cp1251/cp1252 and Cyrillic turns into mojibake.
 """
 
@@ -10,8 +12,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import gzip
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.encoding import (
     check_guess,
     decode_sample,
@@ -132,7 +136,7 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
             frames = [pd.read_csv(path, **kwargs)]
         else:
             frames = None
-        seen = False
+        seen = maybe_short = False
         with contextlib.ExitStack() as stack:
             if frames is None:
                 frames = stack.enter_context(pd.read_csv(path, chunksize=chunksize, **kwargs))
@@ -146,9 +150,14 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
                 if not seen and len(df.columns) and str(df.columns[0]).startswith("\ufeff"):
                     df = df.rename(columns={df.columns[0]: str(df.columns[0]).lstrip("\ufeff")})
                 seen = True
+                # pandas fills a short row's missing cells silently; only a row whose last cell is
+                # empty can be one, so the file is re-read for them only then
+                maybe_short = maybe_short or (df.shape[1] > 1 and bool(df.iloc[:, -1].isna().any()))
                 yield df
         if not seen:
             yield pd.DataFrame()
+        elif maybe_short:
+            _warn_short_rows(path, encoding, sep, kwargs)
     except pd.errors.EmptyDataError:
         yield pd.DataFrame()
     except pd.errors.ParserError as exc:
@@ -168,6 +177,44 @@ def _guarded_csv(path, encoding, sep, chunksize, kwargs) -> Iterator[pd.DataFram
         ) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
+
+
+def _warn_short_rows(path: Path, encoding: str, sep: str, kwargs: dict[str, Any]) -> None:
+    """An ``InputWarning`` naming how many rows have fewer cells than the header, and the first."""
+    count, first = short_rows(path, encoding, sep, skip_lines=kwargs["skiprows"], errors=kwargs["encoding_errors"])
+    if count:
+        rows = f"{count:,} rows have" if count > 1 else "1 row has"
+        where = f"first: row {first:,}" if count > 1 else f"row {first:,}"
+        their = "their" if count > 1 else "its"
+        warnings.warn(InputWarning(
+            f"{path}: {rows} fewer cells than the header ({where}); {their} missing cells were read as empty"
+        ), stacklevel=2)
+
+
+def short_rows(path: Path, encoding: str, sep: str, *, skip_lines: int = 0, errors: str = "strict"
+               ) -> tuple[int, int | None]:
+    """(how many data rows have fewer cells than the header, the 1-based number of the first).
+
+    A blank line is not counted: it is read as an empty row on purpose (see the module doc).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text('id,comment,nps\\n1,"late,\\nagain",3\\n2,ok\\n\\n4\\n5,,\\n', encoding="utf-8")
+    >>> short_rows(p, "utf-8", ",")
+    (2, 2)
+    """
+    opener = gzip.open if is_gzip(path) else open
+    count, first = 0, None
+    with opener(path, "rt", encoding=encoding, errors=errors, newline="") as f:
+        reader = csv.reader(f, delimiter=sep, quotechar='"', strict=False)
+        for _ in range(skip_lines):
+            next(reader, None)
+        width = len(next(reader, ()))
+        for row, n in enumerate(map(len, reader), start=1):
+            if 0 < n < width:
+                count += 1
+                first = first or row
+    return count, first
 
 
 def _one_line(exc: Exception) -> str:
