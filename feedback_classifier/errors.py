@@ -48,4 +48,12 @@ class MissingExtraError(FeedbackClassifierError, ImportError):
 
 class InputWarning(UserWarning):
     """The input was read, but not exactly as written (e.g. rows with fewer cells than the header):
-    one line naming the file, the rows and what was done, for the user to check."""
+    one line naming the file, the rows and what was done, for the user to check.
+
+    ``topic`` names what it is about; an error raised with the same ``topic`` attribute says it
+    more precisely, and the CLI then prints the error alone.
+    """
+
+    def __init__(self, message: str, *, topic: str | None = None):
+        super().__init__(message)
+        self.topic = topic

@@ -114,3 +114,85 @@ def test_a_short_row_warning_comes_before_the_error_line(tmp_path: Path):
     lines = _lines(result)
     assert lines[0].startswith(f"Warning: {path}: 1 row has fewer cells than the header (row 2); its missing")
     assert lines[-1].startswith("Error: ") and len(lines) == 2
+
+
+# --------------------------------------------------------------------------- XLSX formulas without results
+
+def _formula_workbook(path: Path, *, stored: dict[str, str] | None = None) -> Path:
+    """A workbook as a script writes it (openpyxl: formulas, no results); ``stored`` puts results
+    in, cell by cell, as Excel would save them (``{"D2": "6"}``; ``""`` an empty text result)."""
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Responses"
+    ws.append(["id", "comment", "nps", "total"])
+    ws.append(["r1", "The courier was late", 3, "=C2*2"])
+    ws.append(["r2", '=CONCAT("Too ","expensive")', "=4+5", "=C3*2"])
+    ws.append(["r3", "Support never answers", 4, "=C4*2"])
+    wb.save(path)
+    if stored:
+        with zipfile.ZipFile(path) as zf:
+            parts = {name: zf.read(name) for name in zf.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        for ref, value in stored.items():
+            head, _, tail = xml.partition(f'<c r="{ref}">')
+            formula, _, rest = tail.partition("<v />")
+            kind = ' t="str"' if not value.replace(".", "").isdigit() else ""
+            xml = f'{head}<c r="{ref}"{kind}>{formula}<v>{value}</v>{rest}'
+        parts["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+    return path
+
+
+def test_a_formula_without_a_stored_result_in_the_text_column_is_one_error_line(tmp_path: Path):
+    path = _formula_workbook(tmp_path / "survey.xlsx")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--out", str(out)])
+    assert result.exit_code == 1
+    assert _lines(result) == [
+        f"Error: {path}, sheet 'Responses', cell B3, column 'comment': the formula =CONCAT(\"Too \",\"expensive\") has "
+        "no stored result, so its value cannot be read; open and save the file in Excel or LibreOffice so the "
+        "results are stored, or export to CSV"], result.output
+    assert not out.exists()
+
+
+def test_a_formula_without_a_result_in_the_score_column_stops_drivers(tmp_path: Path):
+    path = _formula_workbook(tmp_path / "survey.xlsx")
+    result = runner.invoke(app, ["drivers", str(path), "--text-col", "id", "--score-col", "nps",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 1
+    [error] = _lines(result)  # the warning about the sheet's formulas would say the same again
+    assert error.startswith(f"Error: {path}, sheet 'Responses', cell C3, column 'nps': the formula =4+5 has no")
+    assert "open and save the file in Excel or LibreOffice" in error
+
+
+def test_formulas_without_results_in_other_columns_are_kept_as_text_and_said(tmp_path: Path):
+    path = _formula_workbook(tmp_path / "survey.xlsx", stored={"B3": "Too expensive", "C3": "9"})
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [line for line in _lines(result) if line.startswith("Warning")] == [
+        f"Warning: {path}, sheet 'Responses': 3 formula cells have no stored result and were read as their formula "
+        "text: column 'total' (first: cell D2, =C2*2); open and save the file in Excel or LibreOffice so the results "
+        "are stored, or export to CSV"]
+    written = pd.read_json(out, lines=True, dtype=False)
+    assert written["total"].tolist() == ["=C2*2", "=C3*2", "=C4*2"]
+    assert written["comment"][1] == "Too expensive" and str(written["nps"][1]) == "9"
+
+
+def test_a_workbook_saved_with_its_results_reads_them_without_a_word(tmp_path: Path):
+    # an empty text result (=IF(...,"",...)) is a result too
+    path = _formula_workbook(tmp_path / "survey.xlsx", stored={"B3": "Too expensive", "C3": "9", "D2": "6",
+                                                               "D3": "", "D4": "8"})
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert written["total"].tolist() == ["6", "", "8"]

@@ -33,7 +33,7 @@ class _UserErrorsAsMessages(TyperGroup):
             try:
                 result = super().invoke(ctx)
             except FeedbackClassifierError as exc:
-                said.flush()
+                said.flush(but=getattr(exc, "topic", None))
                 typer.echo(f"Error: {exc}", err=True)
                 raise typer.Exit(1) from None
         return result
@@ -66,7 +66,7 @@ class _InputWarnings:
     as they come they would tear the progress bar, and a streamed file can raise one per chunk."""
 
     def __enter__(self):
-        self.lines: list[str] = []
+        self.lines: list[tuple[str, str | None]] = []
         self._context = warnings.catch_warnings()
         self._context.__enter__()
         warnings.simplefilter("always", InputWarning)  # every one reaches us; repeats are dropped below
@@ -74,16 +74,18 @@ class _InputWarnings:
 
         def collect(message, category, filename, lineno, file=None, line=None):
             if issubclass(category, InputWarning):
-                self.lines.append(str(message))
+                self.lines.append((str(message), getattr(message, "topic", None)))
             else:
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = collect
         return self
 
-    def flush(self) -> None:
-        for line in dict.fromkeys(self.lines):
-            typer.echo(f"Warning: {line}", err=True)
+    def flush(self, *, but: str | None = None) -> None:
+        """Print the warnings so far, each once, but those about ``but`` (the error says it)."""
+        for line, topic in dict.fromkeys(self.lines):
+            if topic is None or topic != but:
+                typer.echo(f"Warning: {line}", err=True)
         self.lines = []
 
     def __exit__(self, *exc_info):

@@ -18,6 +18,11 @@ DataFrames. The rules it keeps:
 * CSV and XLSX cannot tell an empty string from a missing cell, so ``""`` reads
   back as missing; Parquet and JSONL keep ``""`` and missing apart. XLSX (XML)
   also stores a carriage return inside a cell as a plain line feed.
+* **Nothing is changed silently**: a CSV row with fewer cells than the header is
+  kept (its missing cells empty) and an ``errors.InputWarning`` says how many
+  and which is first; an XLSX formula without a stored result (a workbook
+  written by a script, never opened in a spreadsheet) reads as its formula
+  text with a warning, and a command needing its column stops with the fix.
 * **Encoding and delimiter are sniffed** for CSV-like files (BOM, then strict
   UTF-8, then a restricted charset-normalizer guess with cp1251 as the Cyrillic
   fallback; delimiter among ``,`` ``;`` tab ``|``). ``encoding=`` / ``sep=``

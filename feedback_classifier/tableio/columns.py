@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_classifier.errors import MissingColumnError
+from feedback_classifier.errors import InputFileError, MissingColumnError
 
 __all__ = ["require_columns", "resolve_column"]
 
@@ -29,6 +29,9 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
     wanted = [needed] if isinstance(needed, str) else list(needed)
     present = set(columns)
     src = str(source) if source is not None else "the table"
+    if isinstance(df_or_columns, pd.DataFrame):
+        for name in wanted:
+            check_formulas(df_or_columns, name, src)
     if not columns and wanted:
         raise MissingColumnError(
             f"{src}: no column {wanted[0]!r}: the file is empty (no header line, no rows); "
@@ -106,6 +109,7 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
             "pass one of those names, or rename the columns in the file so each name is used once"
         )
     if name in df.columns:
+        check_formulas(df, name, src)
         return name
     key = name.casefold().strip()
     labels = df.attrs.get("column_labels") or {}
@@ -115,4 +119,33 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
             f"{src}: {name!r} is the question of {len(matches)} columns ({', '.join(repr(m) for m in matches)}); "
             "pass one of those column names"
         )
+    if matches:
+        check_formulas(df, matches[0], src)
     return matches[0] if matches else name
+
+
+def check_formulas(df: pd.DataFrame, name: str, source: Any) -> None:
+    """Raise :class:`InputFileError` if column ``name`` has XLSX formula cells without a stored
+    result (the reader keeps them in ``df.attrs["uncomputed_formulas"]``): a command cannot use
+    a value the file does not hold.
+
+    >>> df = pd.DataFrame(columns=["nps"])
+    >>> df.attrs.update(sheet="Responses", uncomputed_formulas={"nps": (4, "C2", "=A2*2")})
+    >>> check_formulas(df, "nps", "survey.xlsx")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: survey.xlsx, sheet 'Responses', cell C2, column 'nps': the formula =A2*2 has no stored result (nor have 3 more cells of the column), so its value cannot be read; open and save the file in Excel or LibreOffice so the results are stored, or export to CSV
+    """
+    found = (df.attrs.get("uncomputed_formulas") or {}).get(name)
+    if not found:
+        return
+    from feedback_classifier.tableio.xlsxformulas import FIX, formulas_topic
+
+    count, ref, formula = found
+    more = f" (nor have {count - 1:,} more cells of the column)" if count > 1 else ""
+    error = InputFileError(
+        f"{source}, sheet {df.attrs.get('sheet')!r}, cell {ref}, column {name!r}: the formula {formula} has no "
+        f"stored result{more}, so its value cannot be read; {FIX}"
+    )
+    error.topic = formulas_topic(source, df.attrs.get("sheet"))
+    raise error

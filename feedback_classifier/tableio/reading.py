@@ -196,6 +196,10 @@ def _without_header_rows(
         )
     attrs = {"export_platform": layout.platform, "header_rows_skipped": layout.skip,
              "column_labels": layout.labels, "duplicate_columns": _duplicates(first.columns, header)}
+    formulas = head[0].attrs.get("uncomputed_formulas")
+    if formulas:  # XLSX formula cells without a stored result, by column (xlsxformulas)
+        attrs.update(sheet=head[0].attrs.get("sheet"),
+                     uncomputed_formulas={layout.rename.get(k, k): v for k, v in formulas.items()})
     first = first.iloc[layout.skip:]
     step = chunksize or max(len(first), 1)
     for start in range(0, max(len(first), 1), step):  # an empty table still yields its columns

@@ -2,7 +2,9 @@
 
 Rows after the last non-empty row of a sheet are dropped: Excel leaves formatted-but-empty
 rows there and they are not data (empty rows between data rows are kept). Formula cells
-read as their cached value. XML stores a carriage return inside a cell as a line feed.
+read as their stored result; a formula without one (a workbook written by a script and never
+opened in a spreadsheet) reads as its formula text, with an ``InputWarning``, and a command that
+needs its column stops (``xlsxformulas``). XML stores a carriage return inside a cell as a line feed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as _dt
 import difflib
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.cells import scalar_text
+from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
 from feedback_classifier.tableio.formulas import neutralize_formulas
 
 __all__ = ["EXCEL_MAX_DATA_ROWS"]
@@ -39,15 +43,37 @@ def iter_xlsx(
 ) -> Iterator[pd.DataFrame]:
     """Chunks of one sheet of a workbook, read whole first (``encoding``/``encoding_errors``/``sep`` do not apply)."""
     df = _read_xlsx(path, sheet, as_text)
-    return _slices(df, chunksize)
+    return _slices(df, chunksize, path)
 
 
-def _slices(df: pd.DataFrame, chunksize: int | None) -> Iterator[pd.DataFrame]:
+def _slices(df: pd.DataFrame, chunksize: int | None, path: Path) -> Iterator[pd.DataFrame]:
     if chunksize is None or len(df) <= chunksize:
         yield df
-        return
-    for start in range(0, len(df), chunksize):
-        yield df.iloc[start : start + chunksize].copy()
+    else:
+        for start in range(0, len(df), chunksize):
+            yield df.iloc[start : start + chunksize].copy()
+    # said once the whole sheet is read; a command that stops on such a column says it in its error
+    note = formulas_note(df, path)
+    if note:
+        warnings.warn(InputWarning(note, topic=formulas_topic(path, df.attrs.get("sheet"))), stacklevel=2)
+
+
+def formulas_note(df: pd.DataFrame, path: Path) -> str | None:
+    """The warning for formula cells read as their formula text (``df.attrs``), or None.
+
+    >>> df = pd.DataFrame(columns=["total"])
+    >>> df.attrs.update(sheet="S", uncomputed_formulas={"total": (3, "D2", "=B2+C2")})
+    >>> formulas_note(df, "a.xlsx")
+    "a.xlsx, sheet 'S': 3 formula cells have no stored result and were read as their formula text: column 'total' (first: cell D2, =B2+C2); open and save the file in Excel or LibreOffice so the results are stored, or export to CSV"
+    """
+    found = df.attrs.get("uncomputed_formulas") or {}
+    if not found:
+        return None
+    total = sum(n for n, _, _ in found.values())
+    cells = f"{total:,} formula cells have" if total > 1 else "1 formula cell has"
+    where = "; ".join(f"column {name!r} (first: cell {ref}, {formula})" for name, (_, ref, formula) in found.items())
+    return (f"{path}, sheet {df.attrs.get('sheet')!r}: {cells} no stored result and were read as their formula "
+            f"text: {where}; {FIX}")
 
 
 def _open_workbook(path: Path):
@@ -108,9 +134,34 @@ def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFra
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise InputFileError(f"{path}: corrupt sheet data ({exc}); re-save the workbook in Excel") from None
+        title, part = ws.title, getattr(ws, "_worksheet_path", None)  # openpyxl's read-only sheets know their part
     finally:
         wb.close()
-    return _rows_to_frame(rows, as_text)
+    formulas = _formula_texts(rows, uncomputed_formulas(path, part))
+    df = _rows_to_frame(rows, as_text)
+    df.attrs["sheet"] = title
+    if formulas:
+        names = list(df.columns)
+        df.attrs["uncomputed_formulas"] = {
+            names[col]: (len(cells), *cells[0]) for col, cells in sorted(formulas.items()) if col < len(names)}
+    return df
+
+
+def _formula_texts(rows: list[list], cells: list[tuple[int, int, str]]) -> dict[int, list[tuple[str, str]]]:
+    """Puts each formula without a stored result into its cell as text (it read as empty);
+    returns the data cells so filled by 0-based column: ``[(cell name, formula), ...]``."""
+    filled: dict[int, list[tuple[str, str]]] = {}
+    for row, col, formula in cells:
+        if row > len(rows):
+            continue
+        cells_of_row = rows[row - 1]
+        if len(cells_of_row) < col:
+            cells_of_row.extend([None] * (col - len(cells_of_row)))
+        if cells_of_row[col - 1] is None:
+            cells_of_row[col - 1] = formula
+            if row > 1:  # the header's own cells name the columns
+                filled.setdefault(col - 1, []).append((cell_ref(row, col), formula))
+    return filled
 
 
 def _rows_to_frame(rows: list[list], as_text: bool) -> pd.DataFrame:
