@@ -196,3 +196,46 @@ def test_a_workbook_saved_with_its_results_reads_them_without_a_word(tmp_path: P
     assert result.exit_code == 0 and "Warning" not in result.output, result.output
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert written["total"].tolist() == ["6", "", "8"]
+
+
+# --------------------------------------------------------------------------- score type vs the values
+
+def _scored(tmp_path: Path, scores: list[int]) -> Path:
+    path = tmp_path / "classified.csv"
+    n = len(scores)
+    pd.DataFrame({"comment": (["The courier was late", "Too expensive", "Great app"] * n)[:n], "nps": scores,
+                  "categories": (["Delivery and logistics", "Price and value", ""] * n)[:n]}).to_csv(path, index=False)
+    return path
+
+
+def test_csat_on_0_to_10_scores_suggests_nps(tmp_path: Path):
+    path = _scored(tmp_path, [0, 3, 5, 7, 8, 9, 10, 4, 2, 6] * 4)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--score-type", "csat",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "The values run 0-10, like 0-10 NPS: pass --score-type nps" in flat
+
+
+def test_ces_without_one_valid_score_says_the_values_look_like_nps(tmp_path: Path):
+    path = _scored(tmp_path, [8, 9, 10, 9] * 5)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--score-type", "ces",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 1
+    [line] = _lines(result)
+    assert line.startswith("Error: ") and "has no valid CES score" in line
+    assert "The values run 8-10, like 0-10 NPS: pass --score-type nps" in line
+
+
+def test_analyze_and_route_say_which_score_type_fits(tmp_path: Path):
+    path = _scored(tmp_path, [0, 3, 5, 7, 8, 9, 10, 4, 2, 6] * 4)
+    analyzed = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--score-col", "nps",
+                                   "--score-type", "csat", "--out-dir", str(tmp_path / "out"), "--quiet"])
+    assert analyzed.exit_code == 0, analyzed.output
+    assert "like 0-10 NPS: pass --score-type nps" in " ".join(analyzed.output.split())
+    nps_on_100 = _scored(tmp_path, [0, 50, 100, 75] * 5)
+    routed = runner.invoke(app, ["route", str(nps_on_100), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q")])
+    assert routed.exit_code == 0, routed.output
+    assert "not NPS's 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100" in " ".join(
+        routed.output.split())

@@ -29,6 +29,7 @@ class ScoreIssues:
     problem_rows: dict[str, np.ndarray] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     what: str = "score"
+    hint: str = ""  # what to pass instead, when the values fit another score type or scale (ScoreSpec.scale_hint)
 
     @property
     def n_invalid(self) -> int:
@@ -88,7 +89,7 @@ class ScoreIssues:
         return (
             f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
             f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
-            "(rows kept): " + "; ".join(parts) + "."
+            "(rows kept): " + "; ".join(parts) + "." + (f" {self.hint}" if self.hint else "")
         )
 
 
@@ -111,7 +112,7 @@ class CountedIssues(ScoreIssues):
         totals = {kind: int(w[rows - 1].sum()) for kind, rows in issues.problem_rows.items()}
         empty = {kind: np.empty(0, dtype=np.int64) for kind in issues.problem_rows}
         return cls(column=issues.column, n_rows=int(w.sum()), problem_rows=empty, examples=dict(issues.examples),
-                   what=issues.what, totals=totals)
+                   what=issues.what, hint=issues.hint, totals=totals)
 
     @property
     def n_invalid(self) -> int:
@@ -155,5 +156,5 @@ class CountedIssues(ScoreIssues):
         return (
             f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
             f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
-            "(rows kept): " + "; ".join(parts) + "."
+            "(rows kept): " + "; ".join(parts) + "." + (f" {self.hint}" if self.hint else "")
         )

@@ -214,6 +214,26 @@ class ScoreSpec:
     def detractor_name(self) -> str:
         return {"nps": "detractors", "csat": "dissatisfied", "ces": "high effort", "mean": "-"}[self.score_type]
 
+    def scale_hint(self, low: float, high: float, whole: bool) -> str:
+        """What to pass when scores fall outside the scale: the numbers read run ``low``-``high``
+        (``whole``: all whole numbers). Each score type's reading of a foreign range lives here.
+
+        >>> ScoreSpec.make("csat").scale_hint(0, 10, True)
+        'The values run 0-10, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is CSAT on 0-10).'
+        >>> ScoreSpec.make("csat").scale_hint(1, 7, True)
+        'The values run 1-7: if that is the scale, pass --scale 1-7.'
+        >>> ScoreSpec.make("nps").scale_hint(0, 100, True)
+        'The values run 0-100, not NPS\'s 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100.'
+        """
+        values = f"{low:g}-{high:g}"
+        if self.score_type == "nps":
+            return (f"The values run {values}, not NPS's 0-10: for another scale pass --score-type csat, ces or mean "
+                    f"with --scale {values}.")
+        if whole and 0 <= low and high <= 10 and (high >= 9 or low == 0):
+            return (f"The values run {values}, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is "
+                    f"{self.score_type.upper()} on 0-10).")
+        return f"The values run {values}: if that is the scale, pass --scale {values}."
+
     def top_box_values(self) -> list[float]:
         """The two best scale points (CSAT/CES)."""
         low, high = self.scale  # type: ignore[misc]
@@ -319,10 +339,14 @@ def parse_scores(
         raw_for_examples = (codes, uniques_list)
 
     ok = kinds_per_row < 0
+    hint = ""
     if spec.scale is not None:
         low, high = spec.scale
         out = ok & ((x < low) | (x > high))
         kinds_per_row[out] = ISSUE_KINDS.index("out_of_range")
+        if out.any():  # a wrong --score-type or --scale puts many values out: say which fits
+            numbers = x[ok]
+            hint = spec.scale_hint(float(numbers.min()), float(numbers.max()), bool((numbers == np.round(numbers)).all()))
         ok &= ~out
     if spec.integer_scale:
         frac = ok & (x != np.round(x))
@@ -342,7 +366,7 @@ def parse_scores(
         problem_rows = {kind: np.empty(0, dtype=np.int64) for kind in ISSUE_KINDS}
     for kind in ISSUE_KINDS:
         problem_rows.setdefault(kind, np.empty(0, dtype=np.int64))
-    issues = ScoreIssues(column=column, n_rows=n, problem_rows=problem_rows, examples=examples)
+    issues = ScoreIssues(column=column, n_rows=n, problem_rows=problem_rows, examples=examples, hint=hint)
     return ParsedScores(values=x, valid=ok, issues=issues, spec=spec)
 
 

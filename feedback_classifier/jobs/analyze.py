@@ -479,7 +479,7 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     if not valid.any():
         notes.append(
             f"No valid {spec.score_type.upper()} scores in '{score_col}'{values}: drivers skipped "
-            "(check --score-col and --score-type)"
+            "(check --score-col and --score-type)" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
         )
         return None
     drivers = acc.compute(
@@ -489,7 +489,7 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     if drivers.score_issues.n_invalid:
         notes.append(
             f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}'{values} "
-            "(kept, left out of score statistics)"
+            "(kept, left out of score statistics)" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
         )
     date_issues = getattr(drivers, "date_issues", None)
     if date_issues is not None and date_issues.n_invalid:
