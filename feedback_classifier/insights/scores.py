@@ -223,7 +223,7 @@ class ScoreSpec:
         >>> ScoreSpec.make("csat").scale_hint(1, 7, True)
         'The values run 1-7: if that is the scale, pass --scale 1-7.'
         >>> ScoreSpec.make("nps").scale_hint(0, 100, True)
-        'The values run 0-100, not NPS\'s 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100.'
+        "The values run 0-100, not NPS's 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100."
         """
         values = f"{low:g}-{high:g}"
         if self.score_type == "nps":
