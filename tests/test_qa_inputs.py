@@ -239,3 +239,60 @@ def test_analyze_and_route_say_which_score_type_fits(tmp_path: Path):
     assert routed.exit_code == 0, routed.output
     assert "not NPS's 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100" in " ".join(
         routed.output.split())
+
+
+# --------------------------------------------------------------------------- repeated, empty and clashing names
+
+def _repeated_names(tmp_path: Path) -> Path:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,comment,Q,Q,,nps\n1,The courier was late,a,b,x,3\n2,Too expensive,c,d,y,9\n", encoding="utf-8")
+    return path
+
+
+def _classify_to(path: Path, out: Path, *extra: str):
+    return runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                               "--out", str(out), *extra])
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_csv_and_xlsx_outputs_keep_the_inputs_repeated_and_empty_column_names(tmp_path: Path, jobs):
+    import openpyxl
+
+    path = _repeated_names(tmp_path)
+    result = _classify_to(path, tmp_path / "out.csv", "--jobs", jobs)
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    header = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("id,comment,Q,Q,,nps,categories,")
+    assert _classify_to(path, tmp_path / "out.xlsx").exit_code == 0
+    first = [c.value for c in next(openpyxl.load_workbook(tmp_path / "out.xlsx").active.iter_rows())]
+    assert first[:7] == ["id", "comment", "Q", "Q", None, "nps", "categories"]
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "parquet"])
+def test_jsonl_and_parquet_restore_empty_names_and_say_which_repeated_ones_they_cannot(tmp_path: Path, ext):
+    from feedback_classifier.tableio import read_table
+
+    path = _repeated_names(tmp_path)
+    out = tmp_path / f"out.{ext}"
+    result = _classify_to(path, out)
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in _lines(result) if line.startswith("Warning")]
+    assert warning.startswith(f"Warning: {out}: ") and "cannot hold one column name twice" in warning
+    assert "'Q.1' (named 'Q' in the input)" in warning and ".csv or .xlsx" in warning
+    written = read_table(out)
+    assert list(written.columns)[:6] == ["id", "comment", "Q", "Q.1", "", "nps"]
+    assert written["Q.1"].tolist() == ["b", "d"] and written[""].tolist() == ["x", "y"]
+
+
+def test_input_columns_named_like_the_added_ones_are_replaced_and_said(tmp_path: Path):
+    path = tmp_path / "survey.csv"
+    SURVEY.assign(categories=["mine"] * 4, sentiment=["pos"] * 4).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in _lines(result) if line.startswith("Warning")]
+    assert warning == (f"Warning: {path}: the input already has column(s) 'categories', 'sentiment', which classify "
+                       "writes; the output has the new values in them (rename those columns in the input to keep both, "
+                       "or pass --categories-col categories to keep its categories)")
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(written.columns).count("categories") == 1 and "mine" not in set(written["categories"])

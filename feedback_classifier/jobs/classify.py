@@ -197,7 +197,7 @@ def classified_chunks(
     payload = _text_column(opts.text_col) if opts.given_col is None else _text_and_given(opts)
     if jobs == 1:
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
-            yield _attach(chunk, result.added, opts, copy=False), result
+            yield _attached(chunk, result.added, opts, source), result
         return
     # Each chunk goes to the workers in one piece per worker: with a file of three chunks both of
     # two workers stay busy to the end instead of one idling while the other does the last chunk.
@@ -210,7 +210,28 @@ def classified_chunks(
         if last:
             merged = _merge(done)
             done = []
-            yield _attach(chunk, merged.added, opts, copy=False), merged
+            yield _attached(chunk, merged.added, opts, source), merged
+
+
+def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: str) -> pd.DataFrame:
+    """The chunk with the added columns; its ``attrs`` kept (the input's own column names, for
+    the writer). Columns of the input that classify writes are replaced, and that is said (the
+    same warning for every chunk: Python's warnings and the CLI show it once)."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    attrs = chunk.attrs
+    clash = [c for c in added.columns if c in chunk.columns]
+    if clash:
+        warnings.warn(InputWarning(
+            f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which classify writes; "
+            "the output has the new values in them (rename those columns in the input to keep both"
+            + (", or pass --categories-col categories to keep its categories" if "categories" in clash else "")
+            + ")"), stacklevel=2)
+    out = _attach(chunk, added, opts, copy=False)
+    out.attrs = attrs
+    return out
 
 
 # A chunk is cut for the workers only into pieces at least this long (per-batch overheads).

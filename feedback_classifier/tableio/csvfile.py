@@ -325,6 +325,7 @@ class CsvSink:
         self.sep = sep
         self._fh = open_text_output(tmp, encoding, gz)
         self._header_done = False
+        self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk`` (the header too, the first time)."""
@@ -332,7 +333,8 @@ class CsvSink:
         if not self._header_done:
             # the csv module is what pandas uses too: same header quoting either way
             header = io.StringIO()
-            csv.writer(header, delimiter=self.sep, lineterminator=_CSV_EOL).writerow([str(c) for c in chunk.columns])
+            names = self.header_names if self.header_names is not None else chunk.columns
+            csv.writer(header, delimiter=self.sep, lineterminator=_CSV_EOL).writerow([str(c) for c in names])
             self._fh.write(header.getvalue())
         data = _csv_body(chunk, self.sep)
         if data is None:

@@ -196,6 +196,9 @@ def _without_header_rows(
         )
     attrs = {"export_platform": layout.platform, "header_rows_skipped": layout.skip,
              "column_labels": layout.labels, "duplicate_columns": _duplicates(first.columns, header)}
+    renamed = _renamed(first.columns, header, layout.rename)
+    if renamed:  # the names as the file has them, for the writers (tableio.writing)
+        attrs["original_names"] = renamed
     formulas = head[0].attrs.get("uncomputed_formulas")
     if formulas:  # XLSX formula cells without a stored result, by column (xlsxformulas)
         attrs.update(sheet=head[0].attrs.get("sheet"),
@@ -223,6 +226,19 @@ def _duplicates(columns, header: list[str] | None) -> dict[str, list[str]]:
     for raw, name in zip(header, columns, strict=True):
         groups.setdefault(str(raw).lstrip("\ufeff"), []).append(str(name))
     return {raw: names for raw, names in groups.items() if len(names) > 1 and raw}
+
+
+def _renamed(columns, header: list[str] | None, layout_rename: dict) -> dict[str, str]:
+    """The columns the reader had to rename (a repeated name ``x.1``, an empty one ``Unnamed: 2``),
+    each with its name in the file.
+
+    >>> _renamed(["Q", "Q.1", "Unnamed: 2"], ["Q", "Q", ""], {})
+    {'Q.1': 'Q', 'Unnamed: 2': ''}
+    """
+    if not header or len(header) != len(columns):
+        return {}
+    return {str(name): str(raw).lstrip("\ufeff") for raw, name in zip(header, columns, strict=True)
+            if str(raw).lstrip("\ufeff") != str(name) and name not in layout_rename}
 
 
 def _renumber(gen: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

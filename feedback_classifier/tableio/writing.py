@@ -2,22 +2,33 @@
 
 Each format's writer ("sink") is in its own module and found through the registry in
 ``formats``; this module adds what every format shares: atomic replacement of the target,
-the same columns in every chunk, and the row count.
+the same columns in every chunk, the row count, and the input's own column names.
+
+A table read from a file whose header repeats a name or leaves one empty has columns the
+reader renamed (``Q.1``, ``Unnamed: 4``: a DataFrame needs distinct names); its
+``attrs["original_names"]`` keeps the names as written, and the writers put those back in the
+output's header. CSV, TSV and XLSX hold any header. JSON Lines and Parquet get the empty names
+back, but cannot hold one name twice (a JSON object keeps the last of two equal keys, and
+pandas/Arrow refuse them): there the repeated names stay as read (``Q.1``) and an
+``InputWarning`` says so.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
 __all__ = ["TableWriter", "write_table"]
+
+_FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 
 
 def write_table(
@@ -91,6 +102,7 @@ class TableWriter:
         self.sep = normalize_sep(sep, self.path) or self._spec.sep
         self.sheet_name = sheet_name
         self.columns: list | None = None
+        self._renames: dict = {}
         self.rows_written = 0
         self._target: AtomicTarget | None = None
         self._sink = None
@@ -120,7 +132,12 @@ class TableWriter:
     def write(self, chunk: pd.DataFrame) -> None:
         """Append ``chunk`` (a DataFrame) to the output."""
         self._open()
+        first = self.columns is None
         chunk = self._align(chunk)
+        if first:
+            self._restore_names(chunk.attrs.get("original_names") or {})
+        if self._renames:
+            chunk = chunk.rename(columns=self._renames)
         try:
             self._sink.write(chunk)
         except OSError as exc:  # a full disk or a revoked permission: the user's to fix, in one line
@@ -148,6 +165,27 @@ class TableWriter:
                 "(read the input whole, or make sure the first rows have every key)"
             )
         return chunk.reindex(columns=self.columns)
+
+    def _restore_names(self, original: dict[str, str]) -> None:
+        """The input's own column names for the output's header (see the module doc)."""
+        self._renames: dict = {}
+        if not original:
+            return
+        names = [original.get(str(c), c) for c in self.columns]
+        if hasattr(self._sink, "header_names"):  # a sink whose header holds any names (CSV, XLSX)
+            self._sink.header_names = names
+            return
+        counts: dict = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        self._renames = {c: n for c, n in zip(self.columns, names, strict=True) if n != c and counts[n] == 1}
+        kept = [c for c, n in zip(self.columns, names, strict=True) if n != c and counts[n] > 1]
+        if kept:
+            listed = ", ".join(f"{c!r} (named {original[str(c)]!r} in the input)" for c in kept)
+            warnings.warn(InputWarning(
+                f"{self.path}: {_FORMAT_NAMES.get(self.fmt, self.fmt)} cannot hold one column name twice, so these columns keep the "
+                f"names they were read with: {listed}; write .csv or .xlsx to keep the input's header as it was"
+            ), stacklevel=3)
 
     def close(self) -> Path:
         """Finish the file and move it into place (called by ``with``)."""

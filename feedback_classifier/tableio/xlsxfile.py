@@ -223,6 +223,7 @@ class XlsxSink:
         self._columns: list | None = None
         self._rows = 0
         self._buffer: list[pd.DataFrame] = []
+        self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Buffer ``chunk``, or raise ``InputFileError`` if the sheet would outgrow Excel's limits."""
@@ -249,7 +250,8 @@ class XlsxSink:
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=self.sheet_name)
-        ws.append([scalar_text(c) for c in (self._columns or [])])
+        names = self.header_names if self.header_names is not None else (self._columns or [])
+        ws.append([scalar_text(c) for c in names])
         try:
             for chunk in self._buffer:
                 safe = neutralize_formulas(chunk)
