@@ -296,3 +296,25 @@ def test_input_columns_named_like_the_added_ones_are_replaced_and_said(tmp_path:
                        "or pass --categories-col categories to keep its categories)")
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns).count("categories") == 1 and "mine" not in set(written["categories"])
+
+
+# --------------------------------------------------------------------------- first-hour pass: other commands
+
+def test_a_sheet_with_merged_group_headers_above_the_names_says_where_the_names_are(tmp_path: Path):
+    import openpyxl
+
+    path = tmp_path / "export.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Respondent", None, "Scores"])
+    ws.merge_cells("A1:B1")
+    ws.append(["id", "comment", "nps"])
+    for row in SURVEY.itertuples(index=False):
+        ws.append(list(row))
+    wb.save(path)
+    for args in (["route", str(path), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(tmp_path / "q")],
+                 ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        [line] = _lines(result)
+        assert "Row 1 under the header holds" in line and "one row lower" in line and "delete the row above" in line

@@ -46,8 +46,28 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
             listed += f", ... ({len(names) - 40} more)"
         suggestion = _closest(str(name), names)
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        if isinstance(df_or_columns, pd.DataFrame):
+            hint += _names_below_hint(df_or_columns, str(name))
         hint += _sheet_hint(source, str(name))
         raise MissingColumnError(f"{src}: no column {name!r}; the file has columns: {listed}.{hint}")
+
+
+def _names_below_hint(df: pd.DataFrame, name: str, rows: int = 5) -> str:
+    """Where the first rows hold ``name`` as a cell: the column names are lower down, under a
+    title or a row of merged group headers (a spreadsheet's first row is read as the names).
+
+    >>> df = pd.DataFrame({"Respondent": ["id", "r1"], "Unnamed: 1": ["comment", "Late"]})
+    >>> _names_below_hint(df, "comment")
+    " Row 1 under the header holds 'comment': the column names seem to be one row lower, under a title or merged group headers; delete the row above them in the file and save it again."
+    """
+    key = name.casefold().strip()
+    for i in range(min(rows, len(df))):
+        if any(isinstance(v, str) and v.casefold().strip() == key for v in df.iloc[i].tolist()):
+            lower = "one row lower" if i == 0 else f"{i + 1} rows lower"
+            above = "the row" if i == 0 else f"the {i + 1} rows"
+            return (f" Row {i + 1} under the header holds {name!r}: the column names seem to be {lower}, under a "
+                    f"title or merged group headers; delete {above} above them in the file and save it again.")
+    return ""
 
 
 def _sheet_hint(source: Any, name: str) -> str:
@@ -121,7 +141,10 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
         )
     if matches:
         check_formulas(df, matches[0], src)
-    return matches[0] if matches else name
+        return matches[0]
+    if name not in df.columns and _names_below_hint(df, name):
+        require_columns(df, [name], source=source)  # the names are lower down: its error says where
+    return name
 
 
 def check_formulas(df: pd.DataFrame, name: str, source: Any) -> None:
