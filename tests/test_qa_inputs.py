@@ -318,3 +318,31 @@ def test_a_sheet_with_merged_group_headers_above_the_names_says_where_the_names_
         assert result.exit_code == 1
         [line] = _lines(result)
         assert "Row 1 under the header holds" in line and "one row lower" in line and "delete the row above" in line
+
+
+def test_suggest_label_and_audit_take_the_reading_options_their_errors_point_to(tmp_path: Path):
+    # the missing-column error says "pass --sheet 'Responses'": the labelling commands had no --sheet
+    from feedback_classifier.jobs.label_app import LabelSession
+    from feedback_classifier.tableio import ReadOptions
+
+    path = tmp_path / "export.xlsx"
+    labelled = SURVEY.assign(labels=["Delivery and logistics", "Price and value", "Customer service", ""] * 1)
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"survey": ["Q3 CX"]}).to_excel(writer, sheet_name="Info", index=False)
+        pd.concat([labelled] * 3, ignore_index=True).to_excel(writer, sheet_name="Responses", index=False)
+    missing = runner.invoke(app, ["suggest", str(path), "--text-col", "comment", "--out", str(tmp_path / "b.csv")])
+    assert missing.exit_code == 1 and "pass --sheet 'Responses'" in missing.output
+    suggested = runner.invoke(app, ["suggest", str(path), "--text-col", "comment", "--n", "2", "--sheet", "Responses",
+                                    "--out", str(tmp_path / "b.csv")])
+    assert suggested.exit_code == 0, suggested.output
+    audited = runner.invoke(app, ["audit", str(path), "--text-col", "comment", "--folds", "2", "--sheet", "Responses",
+                                  "--out", str(tmp_path / "a.csv")])
+    assert audited.exit_code == 0, audited.output
+    assert len(pd.read_csv(tmp_path / "a.csv")) == 12
+    semicolons = tmp_path / "pool.txt"
+    semicolons.write_bytes("id~comment\r\n1~Курьер опоздал\r\n2~Дорого\r\n".encode("cp1251"))
+    session = LabelSession(semicolons, tmp_path / "labels.csv", text_col="comment",
+                           read=ReadOptions(fmt="csv", encoding="cp1251", sep="~"))
+    assert session.texts == ["Курьер опоздал", "Дорого"]
+    helps = [runner.invoke(app, [command, "--help"]).output for command in ("suggest", "label", "audit")]
+    assert all("--encoding" in h and "--sep" in h and "--sheet" in h and "--input-format" in h for h in helps)

@@ -30,6 +30,12 @@ def suggest_command(
     taxonomy: opt.Taxonomy = None,
     seed: Seed = 0,
     id_col: IdCol = None,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """The next comments worth labelling: uncertain, rare categories first, no near-duplicates.
 
@@ -38,7 +44,8 @@ def suggest_command(
     from feedback_classifier.jobs.suggest import suggest_file
 
     r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n, model=model,
-                     taxonomy=taxonomy, seed=seed, id_col=id_col)
+                     taxonomy=taxonomy, seed=seed, id_col=id_col,
+                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
 
@@ -59,6 +66,12 @@ def label_command(
         "--review", help="Go through POOL in its own order with its labels pre-ticked (e.g. audit's suspects.csv).")
     ] = False,
     seed: Seed = 0,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Label comments in your browser, one at a time, keyboard only; Ctrl+C to stop, rerun to resume.
 
@@ -67,7 +80,8 @@ def label_command(
     from feedback_classifier.jobs.label_app import LabelSession, make_server
 
     session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, model=model,
-                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed)
+                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
+                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     server = make_server(session, port)
     typer.echo(f"Labelling {len(session.queue):,} comments into {labels}: open http://127.0.0.1:{server.server_port}/ "
                "(Ctrl+C stops; every decision is already saved)")
@@ -91,6 +105,12 @@ def audit_command(
         "--group-col", help="Column of ids (e.g. review) whose rows stay in one fold.")] = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Out-of-fold models to fit.")] = 5,
     seed: Seed = 0,
+    input_format: opt.InputFormat = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    sep: opt.Sep = None,
+    skip_rows: opt.SkipRows = None,
+    encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Rank labelled rows by how likely their labels are wrong (out-of-fold model).
 
@@ -99,7 +119,8 @@ def audit_command(
     from feedback_classifier.jobs.audit import audit_file
 
     r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-                   folds=folds, seed=seed)
+                   folds=folds, seed=seed,
+                   read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
     typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
     typer.echo(f"Review them: feedback-classifier label {r.path} --text-col {text_col} --labels {data} --review")

@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from feedback_classifier.errors import LabelError
 from feedback_classifier.jobs.train import read_labelled_table
 from feedback_classifier.model import FeedbackClassifier
-from feedback_classifier.tableio import read_table, write_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, write_table
 
 SUSPICION_COL = "suspicion"
 SUGGESTED_COL = "suggested_labels"
@@ -115,10 +115,11 @@ class AuditResult:
 
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
-               group_col: str | None = None, folds: int = 5, seed: int = 0) -> AuditResult:
+               group_col: str | None = None, folds: int = 5, seed: int = 0,
+               read: ReadOptions = DEFAULT_READ) -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
-    model would label the row).
+    model would label the row). ``read``: how to read ``data`` (format, sheet, encoding...).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -129,7 +130,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     ['rude staff', 'Delivery', 'Service']
     """
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                                group_col=group_col)
+                                group_col=group_col, read=read)
     n = len(table.texts)
     if n < 2 * folds or not any(table.labels):
         raise LabelError(f"{data}: audit needs at least {2 * folds} labelled rows for {folds} folds, "
@@ -137,7 +138,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     P, D, classes, decode = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                         groups=table.groups, seed=seed)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
-    df = read_table(data)
+    df = read.table(data)
     df[SUSPICION_COL] = np.round(score, 4)
     df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row)) for row in D]
     order = np.argsort(-score, kind="stable")

@@ -24,6 +24,7 @@ from feedback_classifier.jobs.labelbook import (
 )
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts
 from feedback_classifier.render.label_page import label_page
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 REVIEWED = "reviewed"
 _KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
@@ -35,10 +36,10 @@ class LabelSession:
 
     def __init__(self, pool, labels_path, *, text_col: str, labels_col: str = "labels", taxonomy=None,
                  id_col: str | None = None, model=None, retrain_every: int = 20, review: bool = False,
-                 seed: int = 0):
+                 seed: int = 0, read: ReadOptions = DEFAULT_READ):
         self.labels_path, self.text_col, self.labels_col, self.id_col = labels_path, text_col, labels_col, id_col
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
-        self.pool = open_pool(pool, text_col, id_col)
+        self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
         self.ranker = build_ranker(book, tax, model=model, seed=seed)

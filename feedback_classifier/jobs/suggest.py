@@ -57,7 +57,7 @@ from feedback_classifier.errors import InputFileError
 from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, text_key
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
-from feedback_classifier.tableio import read_table, require_columns, write_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
 MIN_TRAIN_ROWS = 20
@@ -314,9 +314,9 @@ class SuggestResult:
     ranker: str
 
 
-def open_pool(pool, text_col: str, id_col: str | None = None) -> pd.DataFrame:
-    """The pool table, with its text (and id) column checked."""
-    df = read_table(pool)
+def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions = DEFAULT_READ) -> pd.DataFrame:
+    """The pool table, read with ``read``, with its text (and id) column checked."""
+    df = read.table(pool)
     require_columns(df, [text_col] + ([id_col] if id_col else []), source=str(pool))
     return df
 
@@ -337,9 +337,11 @@ def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str
 
 
 def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "labels", n: int = 50,
-                 model=None, taxonomy=None, seed: int = 0, id_col: str | None = None) -> SuggestResult:
+                 model=None, taxonomy=None, seed: int = 0, id_col: str | None = None,
+                 read: ReadOptions = DEFAULT_READ) -> SuggestResult:
     """Write the ``n`` pool comments worth labelling next to ``out``: every pool column plus
     ``suggested_labels`` (label syntax) and ``confidence``, in the order to label them.
+    ``read``: how to read ``pool`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -351,7 +353,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     """
     if n < 1:
         raise InputFileError(f"--n must be at least 1, got {n}.")
-    df = open_pool(pool, text_col, id_col)
+    df = open_pool(pool, text_col, id_col, read)
     book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col) \
         if labelled is not None else (LabelBook(pd.DataFrame()), None)
     if tax is None and taxonomy is not None:
