@@ -346,3 +346,16 @@ def test_suggest_label_and_audit_take_the_reading_options_their_errors_point_to(
     assert session.texts == ["Курьер опоздал", "Дорого"]
     helps = [runner.invoke(app, [command, "--help"]).output for command in ("suggest", "label", "audit")]
     assert all("--encoding" in h and "--sep" in h and "--sheet" in h and "--input-format" in h for h in helps)
+
+
+def test_scale_ends_exported_with_their_labels_are_read_as_their_numbers(tmp_path: Path):
+    # "choice text" exports label the ends of the NPS scale: left out, they dropped every 0 and 10
+    path = tmp_path / "classified.csv"
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive", "Great app", "Support slow"] * 10,
+                  "nps": ["0 - Not at all likely", "7", "10 - Extremely likely", "9"] * 10,
+                  "categories": ["Delivery and logistics", "Price and value", "", "Customer service"] * 10,
+                  }).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "all 40 rows have a valid score" in flat and "NPS 25.0" in flat

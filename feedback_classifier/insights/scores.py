@@ -39,6 +39,11 @@ impact in ``drivers.py`` work the same way for all score types.
 [4]
 >>> round(summarize_scores(parsed).metric, 1)   # 2 promoters, 1 passive, 1 detractor of 4
 25.0
+
+Survey platforms may export the choice text of the scale's ends: its number is the answer.
+
+>>> parse_scores(["10 - Extremely likely", "0 = Not at all likely", "8-9", "5 stars"], spec).values.tolist()
+[10.0, 0.0, nan, 5.0]
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", 
 # How parse_scores tells a decimal comma ("8,5") from a dot decimal ("8.5"); streaming readers share it.
 COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
 DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+# A scale point with its label, as survey platforms export the choice text: "10 - Extremely likely",
+# "0 = Not at all likely", "5 (Very satisfied)", "10 – Обязательно" (spaces already removed): the
+# number is the answer. A digit right after the separator ("8-9") is a range, not a label.
+_LABELLED_POINT = re.compile(r"^([+-]?\d+)(?:[-–—:=(])?(?=[^\W\d_])")
 _SCALE_RE = re.compile(
     r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:-|–|—|\.\.|:|to)\s*([+-]?\d+(?:[.,]\d+)?)\s*$", re.IGNORECASE
 )
@@ -293,7 +302,10 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     try:
         value = float(text)
     except ValueError:
-        return math.nan, "non_numeric"
+        labelled = _LABELLED_POINT.match(text)
+        if not labelled:
+            return math.nan, "non_numeric"
+        value = float(labelled.group(1))
     return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
 
 
