@@ -359,3 +359,23 @@ def test_scale_ends_exported_with_their_labels_are_read_as_their_numbers(tmp_pat
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
     assert "all 40 rows have a valid score" in flat and "NPS 25.0" in flat
+
+
+def test_formulas_without_results_are_found_in_a_sheet_written_with_a_namespace_prefix(tmp_path: Path):
+    # some .NET writers spell every element <x:c>, <x:f>, <x:v>
+    import re
+    import zipfile
+
+    from feedback_classifier.tableio.xlsxformulas import uncomputed_formulas
+
+    path = _formula_workbook(tmp_path / "survey.xlsx", stored={"D2": "6"})
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(r"<(/?)(?!\?)([a-zA-Z]+)", r"<\1x:\2", xml).replace('xmlns="', 'xmlns:x="')
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    assert uncomputed_formulas(path, "xl/worksheets/sheet1.xml") == [
+        (3, 2, '=CONCAT("Too ","expensive")'), (3, 3, "=4+5"), (3, 4, "=C3*2"), (4, 4, "=C4*2")]
