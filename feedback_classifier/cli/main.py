@@ -26,7 +26,8 @@ _click_errors = sys.modules[typer.BadParameter.__module__]
 
 class _UserErrorsAsMessages(TyperGroup):
     """Turns a FeedbackClassifierError raised by any (sub)command into a one-line
-    ``Error: ...`` on stderr with exit code 1, so CliRunner tests and real shells see the same thing."""
+    ``Error: ...`` on stderr with exit code 1, and the library's ``InputWarning``s into
+    ``Warning: ...`` lines, so CliRunner tests and real shells see the same thing."""
 
     def invoke(self, ctx):
         with _InputWarnings() as said:
