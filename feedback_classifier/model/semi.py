@@ -23,7 +23,7 @@ from feedback_classifier.model.estimator import FeedbackClassifier
 
 
 def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
-                  min_confidence: float = 0.0) -> tuple[list[int], list[list]]:
+                  min_confidence: float = 0.0, firm: bool = False) -> tuple[list[int], list[list]]:
     """``(rows, labels)``: up to ``budget`` rows of ``pool`` with the deepest labels ``clf``
     predicts for them, the same number per predicted category (the surest first).
 
@@ -42,7 +42,10 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
     conf = np.where(has, np.where(D, P, np.inf).min(axis=1), 0.0)
     # the likeliest predicted class stands for the comment's category when counting quotas
     primary = np.where(D, P, -np.inf).argmax(axis=1)
-    ok = np.flatnonzero(has & (conf >= min_confidence))
+    keep = has & (conf >= min_confidence)
+    if firm:  # every predicted category past its own threshold, none by the fallback rule
+        keep &= ~(D & (P < np.asarray(clf.thresholds_))).any(axis=1)
+    ok = np.flatnonzero(keep)
     queues = {c: ok[primary[ok] == c] for c in np.unique(primary[ok])}
     queues = {c: q[np.argsort(-conf[q], kind="stable")] for c, q in queues.items()}
     rows: list[int] = []
@@ -56,7 +59,7 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
 
 def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequence[str], *,
                      share: float = 1.0, min_confidence: float = 0.0, rounds: int = 1,
-                     **params) -> FeedbackClassifier:
+                     pool_share: float = 1.0, firm: bool = False, **params) -> FeedbackClassifier:
     """A ``FeedbackClassifier(**params)`` trained on ``texts``/``labels`` and then, ``rounds``
     times, on them plus ``share`` x len(texts) pseudo-labelled ``pool`` comments (see
     ``pseudo_labels``). The pool may hold the labelled texts; they are never pseudo-labelled.
@@ -73,7 +76,8 @@ def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequenc
     known = set(texts)
     rest = [t for t in dict.fromkeys(pool) if t not in known]
     for _ in range(rounds):
-        rows, pseudo = pseudo_labels(clf, rest, int(round(share * len(texts))), min_confidence)
+        budget = int(round(min(share * len(texts), pool_share * len(rest))))
+        rows, pseudo = pseudo_labels(clf, rest, budget, min_confidence, firm)
         if not rows:
             break
         clf = FeedbackClassifier(**params).fit(texts + [rest[i] for i in rows], labels + pseudo)
