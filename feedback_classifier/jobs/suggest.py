@@ -3,9 +3,13 @@
 How the order is chosen, and why:
 
 * **A model of the labels so far.** With at least ``MIN_TRAIN_ROWS`` labelled rows a
-  ``FeedbackClassifier`` is trained on them; before that (a cold start) the given model or the
-  bundled default is used, and for a taxonomy without a model its keywords (a category whose
-  keyword appears in the comment is "likely").
+  ``FeedbackClassifier`` is trained on them and self-trained on the pool's unlabelled comments
+  (``train_loop_model``: up to two confident pseudo-labels per label, the same number per
+  category, while real + pseudo rows stay within ``_SEMI_MAX_ROWS``): a few hundred labels are
+  few per category, and the pool shows the words that go with each category in the user's own
+  comments. Before that (a cold start) the given model or the bundled default is used, and for a
+  taxonomy without a model its keywords (a category whose keyword appears in the comment is
+  "likely").
 * **Uncertainty**: the margin between the two likeliest deepest categories (probabilities
   rescaled to sum to one per comment). Not closeness to each category's own threshold: with
   many categories and few labels, most thresholds sit near zero and that picked comments the
