@@ -157,6 +157,7 @@ def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: l
     >>> clf.predict_labels(["the courier was late again"])
     [[('delivery', 'courier')]]
     """
+    pool = [t for t in pool if t.strip()]  # (the label app passes every pool row, empty ones too)
     if len(pool) > _SEMI_POOL:
         keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:_SEMI_POOL])
         pool = [pool[i] for i in keep]
