@@ -1,6 +1,6 @@
 """Labelling loop benchmarks on real, human-coded public comments (Banking77, SemEval-2016).
 
-    python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6]  # vs random
+    python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6] [--learners plain,semi]
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
     python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
@@ -20,6 +20,9 @@ categories, grouped by review). Nothing here tunes anything: the test split is o
   picks, out of suggest's batch and TRIES-1 random ones, the batch whose model scores best on the
   test answers (peeking; no real order can do that). Micro-F1 on the test set, the same estimator
   (``FeedbackClassifier`` defaults, as ``train``) for every row set. Target: suggested-300 >= random-600.
+  ``--learners plain,semi`` (the default): the whole comparison once with that plain learner and once
+  with the loop's self-trained one (``suggest.train_loop_model``, fed the unlabelled pool), which then
+  also drives suggest's rounds; ``semi:random_600_uncapped`` lifts its cap on real + pseudo rows.
   ``--tune`` scores on a split of the training data instead (SemEval: 25% of the non-test reviews,
   grouped by review); that is where suggest's rule was chosen.
 * audit: 10% of the labels of a labelled sample are changed to another random category; the
