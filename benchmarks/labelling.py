@@ -1,6 +1,6 @@
 """Labelling loop benchmarks on real, human-coded public comments (Banking77, SemEval-2016).
 
-    python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6]  # vs random
+    python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6] [--learners plain,semi]
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
     python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
@@ -20,6 +20,9 @@ categories, grouped by review). Nothing here tunes anything: the test split is o
   picks, out of suggest's batch and TRIES-1 random ones, the batch whose model scores best on the
   test answers (peeking; no real order can do that). Micro-F1 on the test set, the same estimator
   (``FeedbackClassifier`` defaults, as ``train``) for every row set. Target: suggested-300 >= random-600.
+  ``--learners plain,semi`` (the default): the whole comparison once with that plain learner and once
+  with the loop's self-trained one (``suggest.train_loop_model``, fed the unlabelled pool), which then
+  also drives suggest's rounds; ``semi:random_600_uncapped`` lifts its cap on real + pseudo rows.
   ``--tune`` scores on a split of the training data instead (SemEval: 25% of the non-test reviews,
   grouped by review); that is where suggest's rule was chosen.
 * audit: 10% of the labels of a labelled sample are changed to another random category; the
@@ -42,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
 from feedback_classifier.jobs.labelbook import LabelBook  # noqa: E402
-from feedback_classifier.jobs.suggest import build_ranker, rank_texts  # noqa: E402
+from feedback_classifier.jobs.suggest import build_ranker, rank_texts, train_loop_model  # noqa: E402
 from feedback_classifier.model import FeedbackClassifier, evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import infer_taxonomy  # noqa: E402
 
@@ -76,18 +79,24 @@ def semeval(lang: str, tune: bool = False):
     return (tax, *pick(~is_test), *pick(is_test))
 
 
-def micro_f1(tax, texts, labels, test_texts, test_labels, seed, **params) -> float:
-    clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
+def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_rows=None, **params) -> float:
+    """Test micro-F1 of the plain learner (``FeedbackClassifier``, as ``train``) or, given the
+    ``pool``'s texts, of the labelling loop's self-trained one (``suggest.train_loop_model``;
+    ``max_rows`` overrides its cap on real + pseudo-labelled rows)."""
+    if pool is not None:
+        clf = train_loop_model(texts, labels, tax, pool, seed=seed, **({"max_rows": max_rows} if max_rows else {}))
+    else:
+        clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
 
 
-def active_run(tax, texts, labels, start: list[int], budget: int, seed: int) -> list[int]:
+def active_run(tax, texts, labels, start: list[int], budget: int, seed: int, semi: bool = False) -> list[int]:
     chosen = list(start)  # empty: a cold start
     while len(chosen) < budget:
         book = LabelBook(pd.DataFrame(), [texts[i] for i in chosen], [labels[i] for i in chosen])
-        ranker = build_ranker(book, tax, seed=seed)
         taken = set(chosen)
         rest = [i for i in range(len(texts)) if i not in taken]
+        ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None)
         picked, _ = rank_texts(ranker, [texts[i] for i in rest], min(BATCH, budget - len(chosen)),
                                book.texts, seed=seed)
         chosen += [rest[i] for i in picked]
@@ -154,38 +163,43 @@ def bench_learner(seeds: int, tune: bool = False, data: str = "banking77", setti
               f"paired difference {d.mean():+.3f} ± {d.std(ddof=1) if len(d) > 1 else 0:.3f}")
 
 
-def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0) -> None:
+def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0,
+                  learners: str = "plain,semi") -> None:
+    """Each learner (``plain``: ``train``'s classifier; ``semi``: the loop's self-trained one, fed
+    the pool) drives suggest's rounds and scores every arm, all in the same run and seeds."""
     tax, texts, labels, test_texts, test_labels = _data(data, tune)
     rows = []
     for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(texts))
-        start = time.perf_counter()
-        active = active_run(tax, texts, labels, [], 300, seed)
-        balanced = _balanced(labels, order, 300)
-        f = {
-            "suggest_300": micro_f1(tax, [texts[i] for i in active], [labels[i] for i in active],
-                                    test_texts, test_labels, seed),
-            "random_300": micro_f1(tax, [texts[i] for i in order[:300]], [labels[i] for i in order[:300]],
-                                   test_texts, test_labels, seed),
-            "random_600": micro_f1(tax, [texts[i] for i in order[:600]], [labels[i] for i in order[:600]],
-                                   test_texts, test_labels, seed),
-            "balanced_300": micro_f1(tax, [texts[i] for i in balanced], [labels[i] for i in balanced],
-                                     test_texts, test_labels, seed),
-        }
-        if oracle:
-            peek = peek_oracle(tax, texts, labels, test_texts, test_labels, 300, seed, oracle)
-            f["peek_oracle_300"] = micro_f1(tax, [texts[i] for i in peek], [labels[i] for i in peek],
-                                            test_texts, test_labels, seed)
-        print(f"seed {seed}: " + "  ".join(f"{k} {v:.3f}" for k, v in f.items())
-              + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+        order = np.random.default_rng(seed).permutation(len(texts))
+        f = {}
+        for learner in learners.split(","):
+            start = time.perf_counter()
+            semi = learner == "semi"
+            pool = texts if semi else None
+            score = lambda rows: micro_f1(tax, [texts[i] for i in rows], [labels[i] for i in rows],  # noqa: E731
+                                          test_texts, test_labels, seed, pool=pool)
+            f[f"{learner}:suggest_300"] = score(active_run(tax, texts, labels, [], 300, seed, semi))
+            f[f"{learner}:random_300"] = score(order[:300])
+            f[f"{learner}:random_600"] = score(order[:600])
+            f[f"{learner}:balanced_300"] = score(_balanced(labels, order, 300))
+            if semi:  # the cap on real + pseudo rows (for speed) gives 600 labels fewer pseudo-labels
+                f["semi:random_600_uncapped"] = micro_f1(tax, [texts[i] for i in order[:600]],
+                                                         [labels[i] for i in order[:600]], test_texts,
+                                                         test_labels, seed, pool=pool, max_rows=1800)
+            if oracle and not semi:
+                peek = peek_oracle(tax, texts, labels, test_texts, test_labels, 300, seed, oracle)
+                f["peek_oracle_300"] = score(peek)
+            print(f"seed {seed} {learner}: " + "  ".join(f"{k.split(':')[-1]} {v:.3f}" for k, v in f.items()
+                                                         if k.startswith(learner))
+                  + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(f)
     df = pd.DataFrame(rows)
-    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, mean ± sd over seeds:")
+    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, mean ± sd over {seeds} seeds:")
     for col in df:
-        print(f"  {col:12s} {df[col].mean():.3f} ± {df[col].std(ddof=1) if len(df) > 1 else 0:.3f}")
-    ok = df.suggest_300.mean() >= df.random_600.mean()
-    print(f"target suggested-300 >= random-600: {'met' if ok else 'NOT met'}")
+        print(f"  {col:20s} {df[col].mean():.3f} ± {df[col].std(ddof=1) if len(df) > 1 else 0:.3f}")
+    for learner in learners.split(","):
+        ok = df[f"{learner}:suggest_300"].mean() >= df[f"{learner}:random_600"].mean()
+        print(f"{learner}: target suggested-300 >= random-600: {'met' if ok else 'NOT met'}")
 
 
 def _balanced(labels, order, budget: int) -> list[int]:
@@ -313,10 +327,12 @@ def main() -> None:
     parser.add_argument("--oracle", type=int, default=0, metavar="TRIES",
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
                              "by its test score (0 = off)")
+    parser.add_argument("--learners", default="plain,semi",
+                        help="suggest: the learners compared (plain = train's classifier, semi = the loop's self-trained one)")
     parser.add_argument("--settings", default="{}", help="learner: JSON of FeedbackClassifier parameters "
                         "compared with the defaults, e.g. '{\"prototype_prior\": 0}'")
     args = parser.parse_args()
-    extra = {"suggest": {"data": args.data, "oracle": args.oracle},
+    extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners},
              "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner}[args.what](
         *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}), **extra)

@@ -204,3 +204,20 @@ def test_a_batch_takes_one_comment_per_topic_nobody_has_labelled():
     labelled = ["courier late", "the courier was so late"]
     picked = pick_diverse(np.ones(len(texts)), texts, 2, labelled, seed=0)
     assert sorted(topic_of[i] for i in picked) == ["app", "price"]
+
+
+def test_the_loop_model_self_trains_on_the_pool_until_labels_are_many():
+    from feedback_classifier.jobs import suggest
+    from feedback_classifier.model import FeedbackClassifier
+    from feedback_classifier.taxonomy import infer_taxonomy
+
+    rows = labelled_rows() * 2
+    texts, cells = [t for t, _ in rows], [c for _, c in rows]
+    tax = infer_taxonomy(sorted(set(cells)), name="t")
+    y = [tax.parse_labels(c) for c in cells]
+    pool = pool_rows() + ["courier late with my box", "the box courier was late", "staff rude at the box counter"]
+    plain = FeedbackClassifier(taxonomy=tax, cv=3, random_state=0).fit(texts, y)
+    semi = suggest.train_loop_model(texts, y, tax, pool)
+    assert not np.array_equal(plain.coef_, semi.coef_)
+    capped = suggest.train_loop_model(texts, y, tax, pool, max_rows=len(texts))  # labels fill the cap: none pseudo
+    assert np.array_equal(plain.coef_, capped.coef_)

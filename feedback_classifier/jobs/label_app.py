@@ -42,7 +42,7 @@ class LabelSession:
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
-        self.ranker = build_ranker(book, tax, model=model, seed=seed)
+        self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
@@ -207,7 +207,7 @@ class LabelSession:
         try:
             book, _ = read_label_book(self.labels_path, self.taxonomy, text_col=self.text_col,
                                       labels_col=self.labels_col, id_col=self.id_col)
-            ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed)
+            ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed, pool=self.texts)
             with self.lock:
                 waiting = list(self.queue[1:])
             self.ranker = ranker
