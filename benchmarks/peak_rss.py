@@ -2,7 +2,8 @@
 
 Not a test: prints its numbers. Samples every 0.1 s (so a spike shorter than that can be
 missed; ``/usr/bin/time -f %M`` gives the exact peak RSS of the largest single process). Run from
-anywhere; ``--root`` picks the checkout whose package the command imports:
+anywhere; ``--root`` picks the checkout whose package the command imports (the command runs
+in that directory, so give it absolute paths):
 
     python benchmarks/peak_rss.py --root . -- python -m feedback_classifier classify \\
         big.csv --text-col comment --out /tmp/out.csv --jobs 2
@@ -51,7 +52,8 @@ def measure(command: list[str], root: str) -> dict:
     env = dict(os.environ, PYTHONPATH=os.path.abspath(root), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # run in the root: ``python -m`` puts the working directory before PYTHONPATH
+    proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root_proc = psutil.Process(proc.pid)
     peak = {"rss": 0, "pss": 0}
     each: dict[int, dict[str, int]] = {}
