@@ -72,17 +72,18 @@ def measure(command: list[str], root: str) -> dict:
             mine["pss"] = max(mine["pss"], pss[pid])
         time.sleep(0.1)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {**peak, "each": list(each.values()), "wall": time.perf_counter() - started, "cpu": cpu,
-            "exit": proc.returncode}
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    return {**peak, "each": list(each.values()), "wall": time.perf_counter() - started, "user": user,
+            "system": system, "exit": proc.returncode}
 
 
 def report(name: str, r: dict) -> str:
-    """One line: both sums, each process's peaks, wall and CPU seconds (MiB throughout)."""
+    """One line: both sums, each process's peaks (MiB), wall and CPU seconds of the whole tree."""
     rss = " + ".join(f"{p['rss'] >> 20}" for p in r["each"])
     pss = " + ".join(f"{p['pss'] >> 20}" for p in r["each"])
     return (f"{name}: peak PSS {r['pss'] >> 20} MiB summed ({pss} per process), peak RSS {r['rss'] >> 20} MiB "
-            f"summed ({rss}), {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, exit {r['exit']}")
+            f"summed ({rss}), {r['wall']:.1f} s wall, {r['user'] + r['system']:.1f} s CPU ({r['user']:.1f} user + "
+            f"{r['system']:.1f} system), exit {r['exit']}")
 
 
 def _out_path(command: list[str]) -> str | None:

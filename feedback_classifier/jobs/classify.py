@@ -19,6 +19,7 @@ from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import (
+    _MODEL_BATCH,
     _attach,
     _classify_texts,
     _ChunkResult,
@@ -199,8 +200,8 @@ def classified_chunks(
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
             yield _attach(chunk, result.added, opts, copy=False), result
         return
-    # Each chunk goes to the workers in one piece per worker: with a file of three chunks both of
-    # two workers stay busy to the end instead of one idling while the other does the last chunk.
+    # Each chunk goes to the workers in at least one piece per worker: with a file of three chunks
+    # both of two workers stay busy to the end instead of one idling while the other does the last.
     done: list[_ChunkResult] = []
     pieces = _pieces(checked, jobs)
     for (chunk, start, stop, last), result in run_ordered(
@@ -215,13 +216,23 @@ def classified_chunks(
 
 # A chunk is cut for the workers only into pieces at least this long (per-batch overheads).
 _MIN_PIECE = 2_000
+# ... and at most this long: a worker holds a whole piece's analyses (for the sentiment scorer)
+# and temporaries, so a piece of one model batch bounds a worker's memory whatever --chunksize is.
+_MAX_PIECE = _MODEL_BATCH
 
 
 def _pieces(chunks: Iterable[pd.DataFrame], jobs: int) -> Iterator[tuple[pd.DataFrame, int, int, bool]]:
-    """``(chunk, start row, stop row, last piece of the chunk)``: ``jobs`` pieces per chunk."""
+    """``(chunk, start row, stop row, last piece of the chunk)``: at least ``jobs`` pieces per
+    chunk, none over ``_MAX_PIECE`` rows (nor under ``_MIN_PIECE`` unless the chunk is).
+
+    >>> frame = pd.DataFrame({"c": range(50_000)})
+    >>> [(a, b, last) for _, a, b, last in _pieces([frame], 2)]
+    [(0, 12500, False), (12500, 25000, False), (25000, 37500, False), (37500, 50000, True)]
+    """
     for chunk in chunks:
         n = len(chunk)
-        cuts = np.linspace(0, n, max(1, min(jobs, n // _MIN_PIECE)) + 1).round().astype(int).tolist()
+        count = max(1, min(max(jobs, -(-n // _MAX_PIECE)), n // _MIN_PIECE))
+        cuts = np.linspace(0, n, count + 1).round().astype(int).tolist()
         for k, (start, stop) in enumerate(zip(cuts, cuts[1:])):
             yield chunk, start, stop, k == len(cuts) - 2
 
