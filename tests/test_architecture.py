@@ -16,7 +16,6 @@ LAYERS = {
     "_lazy": 0,
     "_arrays": 0,
     "_paths": 0,
-    "_malloc": 0,
     "lang": 1,
     "tableio": 1,
     "taxonomy": 2,

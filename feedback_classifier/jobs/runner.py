@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from feedback_classifier._malloc import keep_freed_memory, keeping, returning_freed_memory
-
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -48,23 +46,19 @@ def run_ordered(
     # Two items per worker in flight keeps every worker busy while the main process reads and
     # writes, and bounds memory: at most 2*jobs items (and their results) are held at once.
     max_in_flight = 2 * jobs
-    # The workers classify, batch after batch: they keep freed memory for the next batch if this
-    # process was set to (the command line). This process only reads, ships and writes chunks;
-    # kept, its freed blocks fragment the heap, which grows with the file (~250 MiB on 1M rows).
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(state, keeping()))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(state,))
     pending: deque = deque()
-    with returning_freed_memory():
-        try:
-            for item in items:
-                pending.append((item, pool.submit(_run, work, payload(item))))
-                if len(pending) >= max_in_flight:
-                    done, future = pending.popleft()
-                    yield done, future.result()
-            while pending:
+    try:
+        for item in items:
+            pending.append((item, pool.submit(_run, work, payload(item))))
+            if len(pending) >= max_in_flight:
                 done, future = pending.popleft()
                 yield done, future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _identity(item: Any) -> Any:
@@ -74,10 +68,8 @@ def _identity(item: Any) -> Any:
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _init_worker(state: Any, keep_freed: bool) -> None:
+def _init_worker(state: Any) -> None:
     _WORKER_STATE["state"] = state
-    if keep_freed:
-        keep_freed_memory()
 
 
 def _run(work: Callable[[Any, Any], Any], payload: Any) -> Any:
