@@ -389,6 +389,33 @@ def test_chunks_cut_into_one_piece_per_worker_give_the_same_output(tmp_path, rea
         (0, 2, False), (2, 5, True), (0, 3, True)]
 
 
+def test_pieces_are_at_most_one_model_batch_and_give_the_same_output(tmp_path, real_model, monkeypatch):
+    from feedback_classifier.jobs import classify as classify_module
+
+    src = _write_survey(tmp_path / "in.csv")
+    classify_file(src, tmp_path / "one.csv", model=real_model, text_col="comment", chunksize=7)
+    monkeypatch.setattr(classify_module, "_MIN_PIECE", 1)
+    monkeypatch.setattr(classify_module, "_MAX_PIECE", 3)  # a 7-row chunk: 3 pieces for 2 workers
+    classify_file(src, tmp_path / "two.csv", model=real_model, text_col="comment", chunksize=7, jobs=2)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    frame = pd.DataFrame({"c": range(7)})
+    assert [(a, b, last) for _, a, b, last in classify_module._pieces([frame], 2)] == [
+        (0, 2, False), (2, 5, False), (5, 7, True)]
+
+
+def test_the_main_process_classifies_the_first_rows_before_the_workers_fork(monkeypatch):
+    from feedback_classifier.jobs import classify as classify_module
+
+    seen = []
+    monkeypatch.setattr(classify_module, "_classify_column", lambda state, column: seen.append(column.tolist()))
+    monkeypatch.setattr(classify_module, "_WARM_ROWS", 2)
+    a, b = pd.DataFrame({"comment": ["x", "y", "z"]}), pd.DataFrame({"comment": ["w"]})
+    out = list(classify_module._warmed(iter([a, b]), None, lambda chunk: chunk["comment"]))
+    assert len(out) == 2 and out[0] is a and out[1] is b  # the chunks themselves, all of them
+    assert seen == [["x", "y"]]  # only the first rows of the first chunk, once
+    assert list(classify_module._warmed(iter([]), None, lambda chunk: chunk["comment"])) == [] and len(seen) == 1
+
+
 def test_classify_file_refuses_to_overwrite_its_input(tmp_path, real_model):
     from feedback_classifier.errors import InputFileError
 

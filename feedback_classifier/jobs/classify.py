@@ -19,6 +19,7 @@ from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model.enrichment import (
+    _MODEL_BATCH,
     _attach,
     _classify_texts,
     _ChunkResult,
@@ -188,19 +189,15 @@ def classified_chunks(
     """
     checked = _checked(chunks, [c for c in (opts.text_col, opts.given_col) if c], source)
     state = (model, opts)
-    if jobs > 1 and (opts.sentiment or opts.given_col is not None):
-        # The bundled sentiment model is trained at first use, once per process: train it here,
-        # before the pool forks, so workers inherit it instead of each training its own.
-        from feedback_classifier.model.tones import sentiment_model_of
-
-        sentiment_model_of(model)
     payload = _text_column(opts.text_col) if opts.given_col is None else _text_and_given(opts)
+    if jobs > 1:
+        checked = _warmed(checked, state, payload)
     if jobs == 1:
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
             yield _attached(chunk, result.added, opts, source), result
         return
-    # Each chunk goes to the workers in one piece per worker: with a file of three chunks both of
-    # two workers stay busy to the end instead of one idling while the other does the last chunk.
+    # Each chunk goes to the workers in at least one piece per worker: with a file of three chunks
+    # both of two workers stay busy to the end instead of one idling while the other does the last.
     done: list[_ChunkResult] = []
     pieces = _pieces(checked, jobs)
     for (chunk, start, stop, last), result in run_ordered(
@@ -234,15 +231,45 @@ def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: 
     return out
 
 
+# Rows of the first chunk the main process classifies (and drops) before the workers fork.
+_WARM_ROWS = 2_000
+
+
+def _warmed(chunks: Iterator[pd.DataFrame], state: tuple[Any, _Options], payload: Callable[[pd.DataFrame], Any]
+            ) -> Iterator[pd.DataFrame]:
+    """The chunks, unchanged, after the first ``_WARM_ROWS`` rows were classified here.
+
+    What a process builds at its first rows (the bundled sentiment model, the lemmatisers'
+    dictionaries, the keyword and word-vector tables, the commonest words' caches: ~0.2 CPU-s
+    and ~50 MiB) is then built once, before the pool forks, and the workers share its pages
+    instead of each building its own. The results are dropped: caches change speed, not output.
+    """
+    first = next(chunks, None)
+    if first is None:
+        return iter(())
+    _classify_column(state, payload(first).iloc[:_WARM_ROWS])
+    return chain([first], chunks)
+
+
 # A chunk is cut for the workers only into pieces at least this long (per-batch overheads).
 _MIN_PIECE = 2_000
+# ... and at most this long: a worker holds a whole piece's analyses (for the sentiment scorer)
+# and temporaries, so a piece of one model batch bounds a worker's memory whatever --chunksize is.
+_MAX_PIECE = _MODEL_BATCH
 
 
 def _pieces(chunks: Iterable[pd.DataFrame], jobs: int) -> Iterator[tuple[pd.DataFrame, int, int, bool]]:
-    """``(chunk, start row, stop row, last piece of the chunk)``: ``jobs`` pieces per chunk."""
+    """``(chunk, start row, stop row, last piece of the chunk)``: at least ``jobs`` pieces per
+    chunk, none over ``_MAX_PIECE`` rows (nor under ``_MIN_PIECE`` unless the chunk is).
+
+    >>> frame = pd.DataFrame({"c": range(50_000)})
+    >>> [(a, b, last) for _, a, b, last in _pieces([frame], 2)]
+    [(0, 12500, False), (12500, 25000, False), (25000, 37500, False), (37500, 50000, True)]
+    """
     for chunk in chunks:
         n = len(chunk)
-        cuts = np.linspace(0, n, max(1, min(jobs, n // _MIN_PIECE)) + 1).round().astype(int).tolist()
+        count = max(1, min(max(jobs, -(-n // _MAX_PIECE)), n // _MIN_PIECE))
+        cuts = np.linspace(0, n, count + 1).round().astype(int).tolist()
         for k, (start, stop) in enumerate(zip(cuts, cuts[1:])):
             yield chunk, start, stop, k == len(cuts) - 2
 
