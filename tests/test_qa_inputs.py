@@ -227,6 +227,14 @@ def test_ces_without_one_valid_score_says_the_values_look_like_nps(tmp_path: Pat
     assert "The values run 8-10, like 0-10 NPS: pass --score-type nps" in line
 
 
+def test_a_few_stray_scores_get_no_scale_hint(tmp_path: Path):
+    # 2 typos ('11', '-1') among 60 NPS scores are typos, not a sign of another scale
+    path = _scored(tmp_path, [0, 3, 5, 7, 8, 9, 10, 4, 2, 6] * 6 + [11, -1])
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "60 valid scores of 62 rows" in flat and "The values run" not in flat
+
 def test_analyze_and_route_say_which_score_type_fits(tmp_path: Path):
     path = _scored(tmp_path, [0, 3, 5, 7, 8, 9, 10, 4, 2, 6] * 4)
     analyzed = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--score-col", "nps",

@@ -275,6 +275,9 @@ class ScoreSpec:
         return s <= low + 1 if self.higher_is_better else s >= high - 1
 
 
+_HINT_SHARE = 0.1  # share of the readable scores out of range from which the scale looks wrong
+
+
 @dataclass
 class ParsedScores:
     """A parsed score column: ``values`` (float, NaN where invalid), ``valid`` mask, ``issues``."""
@@ -356,8 +359,10 @@ def parse_scores(
         low, high = spec.scale
         out = ok & ((x < low) | (x > high))
         kinds_per_row[out] = ISSUE_KINDS.index("out_of_range")
-        if out.any():  # a wrong --score-type or --scale puts many values out: say which fits
-            numbers = x[ok]
+        numbers = x[ok]
+        # a wrong --score-type or --scale puts many values out: say which fits. A few strays
+        # ('11', '-1' typed by hand) are typos, and a scale stretched to hold them would be wrong
+        if out.any() and out.sum() >= _HINT_SHARE * numbers.size:
             hint = spec.scale_hint(float(numbers.min()), float(numbers.max()), bool((numbers == np.round(numbers)).all()))
         ok &= ~out
     if spec.integer_scale:
