@@ -85,6 +85,7 @@ _EPS = 1e-6
 SEMI_SHARE = 2.0
 _SEMI_MAX_ROWS = 1000
 _SEMI_POOL = 20000
+RARE_BONUS = 0.0
 
 
 @dataclass
@@ -227,13 +228,23 @@ def uncertainty_scores(P: np.ndarray, classes: list) -> np.ndarray:
     return 1.0 - np.abs(top2[:, 1] - top2[:, 0])
 
 
-def worth_scores(ranker: Ranker, P: np.ndarray) -> np.ndarray:
+def worth_scores(ranker: Ranker, P: np.ndarray, rare: float | None = None) -> np.ndarray:
     """What a label on each comment is worth before density and diversity: the model's
-    uncertainty; in keyword mode (no model yet) 1, or up to 2 for a keyword hit on a
-    category with few labels."""
+    uncertainty, times ``1 + rare x`` the rarity of its likely categories (``1 / sqrt(1 +
+    labels so far)`` of each deepest category, averaged with the model's rescaled
+    probabilities as weights); in keyword mode (no model yet) 1, or up to 2 for a keyword hit
+    on a category with few labels."""
     if ranker.model is None:
         return 1.0 + ((P > 0.5) / np.sqrt(1.0 + ranker.counts)).max(axis=1, initial=0.0)
-    return uncertainty_scores(P, ranker.classes)
+    rare = RARE_BONUS if rare is None else rare
+    worth = uncertainty_scores(P, ranker.classes)
+    if rare <= 0 or not len(P):
+        return worth
+    with_children = {p for p, c in ranker.classes if c is not None}
+    leaves = [j for j, (p, c) in enumerate(ranker.classes) if c is not None or p not in with_children]
+    Q = np.asarray(P, dtype=float)[:, leaves]
+    Q = Q / np.maximum(Q.sum(axis=1, keepdims=True), _EPS)
+    return worth * (1.0 + rare * (Q @ (1.0 / np.sqrt(1.0 + ranker.counts[leaves]))))
 
 
 _PUNCT = re.compile(r"[^\w\s]+")
