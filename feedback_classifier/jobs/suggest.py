@@ -86,6 +86,7 @@ SEMI_SHARE = 2.0
 _SEMI_MAX_ROWS = 1000
 _SEMI_POOL = 20000
 RARE_BONUS = 0.0
+CENTRAL = 1.0
 
 
 @dataclass
@@ -343,7 +344,8 @@ def _cluster_queues(Zc: np.ndarray, Zl: np.ndarray, weight: np.ndarray, n: int, 
     in_cand, in_lab = km.labels_[:len(Zc)], km.labels_[len(Zc):]
     covered = np.bincount(in_lab, minlength=k)
     size = np.bincount(in_cand, minlength=k)
-    fit = np.einsum("ij,ij->i", Zc, km.cluster_centers_[in_cand]) * np.clip(weight, _EPS, None)
+    cos = np.einsum("ij,ij->i", Zc, km.cluster_centers_[in_cand])
+    fit = np.sign(cos) * np.abs(cos) ** CENTRAL * np.clip(weight, _EPS, None)
     best = np.zeros(k)
     np.maximum.at(best, in_cand, np.clip(weight, _EPS, None))
     queues = []
