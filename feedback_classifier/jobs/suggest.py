@@ -18,8 +18,8 @@ How the order is chosen, and why:
 * **Cluster rounds** (``pick_diverse``): the candidates (the pool's 8,000 most uncertain) and
   the labelled comments are clustered together by k-means in a cheap topic space (word tf-idf
   reduced by SVD, label-blind) into (labelled + n) clusters. Clusters with no labelled comment
-  come first, larger first, and each gives one comment: uncertainty x (cosine to its centre)
-  ** ``CENTRAL`` (0.5: near the centre, but the uncertainty counts more than with 1). So a batch covers n topics nobody has labelled, with a typical comment of
+  come first, larger first, and each gives one comment: the one nearest its centre, weighted
+  by uncertainty. So a batch covers n topics nobody has labelled, with a typical comment of
   each (what many people say teaches more than an outlier when labels are few), and the
   uncertainty picks which typical one. A cold start is the same with equal weights: the
   medoids of the pool's main topics. Never a near-duplicate (character 3-5-grams, at least
@@ -41,10 +41,7 @@ How the order is chosen, and why:
   0.670 / 0.674; this order gives 0.505 / 0.615 / 0.612 on it, still level with random 300. The
   self-trained loop model (same run, 3 seeds) helps this order more than random sampling:
   suggested 300 0.570 / 0.637 / 0.657, random 300 0.549 / 0.635 / 0.639, random 600 0.673 /
-  0.675 / 0.671: the gap to random 600 shrinks to 0.103 / 0.038 / 0.014. With that learner,
-  tried on tuning splits (paired vs this order): a bonus for candidates whose likely categories
-  have few labels (x (1 + b x mean 1/sqrt(1 + labels))): b = 0.3 / 1 / 3 cost Banking77 0.021 /
-  0.019 / 0.005; a centre weight ** 3 (more typical picks) -0.005 / +0.010 / -0.001; ** 0.5 kept.
+  0.675 / 0.671: the gap to random 600 shrinks to 0.103 / 0.038 / 0.014.
 * Deterministic: ``seed`` sets the clustering, ties go to the earlier comment.
 """
 
@@ -88,11 +85,6 @@ _EPS = 1e-6
 SEMI_SHARE = 2.0
 _SEMI_MAX_ROWS = 1000
 _SEMI_POOL = 20000
-# a cluster's pick: uncertainty x cosine to the centre ** CENTRAL. Tuning splits, self-trained loop
-# model, suggested 300, paired vs 1.0: 0.5 +0.001 ± 0.011 / +0.007 ± 0.018 / +0.013 ± 0.015 (Banking77
-# 6 seeds / SemEval en, ru 9 seeds); 3.0 -0.005 / +0.010 / -0.001: with pseudo-labels, a slightly less
-# typical, more uncertain comment of the cluster teaches more than its medoid
-CENTRAL = 0.5
 
 
 @dataclass
@@ -295,7 +287,7 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
     The candidates (the ``_MAX_CANDIDATES`` best ``scores``) and the labelled comments are
     clustered together in the topic space into (labelled + ``n``) clusters (k-means); clusters
     holding no labelled comment come first (the larger, times their best score, first), and each gives the candidate
-    nearest its centre weighted by its score (``scores`` × cosine to the centre ** ``CENTRAL``). Never a
+    nearest its centre weighted by its score (``scores`` × cosine to the centre). Never a
     near-duplicate (character 3-5-grams) of a labelled text or of another pick; ties go to
     the earlier text, ``seed`` sets the clustering.
 
@@ -340,8 +332,7 @@ def _cluster_queues(Zc: np.ndarray, Zl: np.ndarray, weight: np.ndarray, n: int, 
     in_cand, in_lab = km.labels_[:len(Zc)], km.labels_[len(Zc):]
     covered = np.bincount(in_lab, minlength=k)
     size = np.bincount(in_cand, minlength=k)
-    cos = np.einsum("ij,ij->i", Zc, km.cluster_centers_[in_cand])
-    fit = np.sign(cos) * np.abs(cos) ** CENTRAL * np.clip(weight, _EPS, None)
+    fit = np.einsum("ij,ij->i", Zc, km.cluster_centers_[in_cand]) * np.clip(weight, _EPS, None)
     best = np.zeros(k)
     np.maximum.at(best, in_cand, np.clip(weight, _EPS, None))
     queues = []
