@@ -142,7 +142,7 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if matches:
         check_formulas(df, matches[0], src)
         return matches[0]
-    if name not in df.columns and _names_below_hint(df, name):
+    if _names_below_hint(df, name):
         require_columns(df, [name], source=source)  # the names are lower down: its error says where
     return name
 

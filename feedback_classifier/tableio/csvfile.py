@@ -3,8 +3,9 @@
 A CSV is read with pandas' C parser, every cell as text and only an empty cell as missing;
 blank lines become all-missing rows. A row with fewer cells than the header is kept, its
 missing cells empty, and an ``InputWarning`` says how many such rows there are (exports
-that trim trailing empty cells write them; a wrong delimiter guess shows up this way too). It is written UTF-8 with a BOM by default, because
-without the BOM Excel opens a UTF-8 CSV as cp1251/cp1252 and Cyrillic turns into mojibake.
+that trim trailing empty cells write them; a wrong delimiter guess shows up this way too).
+It is written UTF-8 with a BOM by default, because without the BOM Excel opens a UTF-8 CSV
+as cp1251/cp1252 and Cyrillic turns into mojibake.
 """
 
 from __future__ import annotations

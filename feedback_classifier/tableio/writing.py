@@ -168,7 +168,7 @@ class TableWriter:
 
     def _restore_names(self, original: dict[str, str]) -> None:
         """The input's own column names for the output's header (see the module doc)."""
-        self._renames: dict = {}
+        self._renames = {}
         if not original:
             return
         names = [original.get(str(c), c) for c in self.columns]
