@@ -186,6 +186,38 @@ def test_formulas_without_results_in_other_columns_are_kept_as_text_and_said(tmp
     assert written["comment"][1] == "Too expensive" and str(written["nps"][1]) == "9"
 
 
+def _without_recalculation_mark(path: Path) -> Path:
+    """The workbook as Excel saves it: no request to recalculate every formula on opening."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_an_xlsxwriter_placeholder_zero_is_not_read_as_a_score(tmp_path: Path):
+    # XlsxWriter stores 0 as every formula's result and asks for a recalculation on opening
+    path = _formula_workbook(tmp_path / "survey.xlsx", stored={"B3": "Too expensive", "C3": "0", "D2": "0",
+                                                               "D3": "0", "D4": "0"})
+    result = runner.invoke(app, ["drivers", str(path), "--text-col", "id", "--score-col", "nps",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 1
+    [error] = _lines(result)
+    assert error.startswith(f"Error: {path}, sheet 'Responses', cell C3, column 'nps': the formula =4+5 has no")
+    # saved by Excel (no recalculation mark), the same 0 is a computed result
+    _without_recalculation_mark(path)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert written["nps"][1] == "0" and written["total"].tolist() == ["0", "0", "0"]
+
+
 def test_a_workbook_saved_with_its_results_reads_them_without_a_word(tmp_path: Path):
     # an empty text result (=IF(...,"",...)) is a result too
     path = _formula_workbook(tmp_path / "survey.xlsx", stored={"B3": "Too expensive", "C3": "9", "D2": "6",

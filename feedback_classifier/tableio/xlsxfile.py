@@ -148,8 +148,8 @@ def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFra
 
 
 def _formula_texts(rows: list[list], cells: list[tuple[int, int, str]]) -> dict[int, list[tuple[str, str]]]:
-    """Puts each formula without a stored result into its cell as text (it read as empty);
-    returns the data cells so filled by 0-based column: ``[(cell name, formula), ...]``."""
+    """Puts each formula without a stored result into its cell as text (it read as empty, or as
+    XlsxWriter's placeholder 0); returns the data cells so filled by 0-based column: ``[(cell name, formula), ...]``."""
     filled: dict[int, list[tuple[str, str]]] = {}
     for row, col, formula in cells:
         if row > len(rows):
@@ -157,7 +157,7 @@ def _formula_texts(rows: list[list], cells: list[tuple[int, int, str]]) -> dict[
         cells_of_row = rows[row - 1]
         if len(cells_of_row) < col:
             cells_of_row.extend([None] * (col - len(cells_of_row)))
-        if cells_of_row[col - 1] is None:
+        if cells_of_row[col - 1] in (None, 0):
             cells_of_row[col - 1] = formula
             if row > 1:  # the header's own cells name the columns
                 filled.setdefault(col - 1, []).append((cell_ref(row, col), formula))

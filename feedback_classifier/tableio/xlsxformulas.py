@@ -5,7 +5,10 @@ LibreOffice has them. One written by a script (openpyxl, pandas' ``to_excel`` of
 with ``=``) and never opened in a spreadsheet has the formulas only, and those cells would read as
 empty: the user's value lost without a word. This module finds them (the sheet's XML: a formula
 with no value, or an empty one that is not a text result), so the reader keeps the formula text
-instead and says so, and a command that needs such a column stops with the fix.
+instead and says so, and a command that needs such a column stops with the fix. XlsxWriter (pandas'
+other Excel engine) stores ``0`` as every formula's result instead, and marks the workbook for a full
+recalculation on opening (``fullCalcOnLoad``): in such a workbook a stored ``0`` is taken for that
+placeholder, since reading it as the value would put a made-up zero into a score column.
 
 A cheap byte search over the sheet settles that most sheets (no formulas, or formulas with
 results) have none; only a sheet where it matches is parsed cell by cell.
@@ -27,6 +30,11 @@ FIX = "open and save the file in Excel or LibreOffice so the results are stored,
 _MAYBE = re.compile(
     rb"<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
+# the same with XlsxWriter's placeholder result, looked for only in a workbook marked for recalculation
+_PLACEHOLDER = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*<(?:\w+:)?v>0</(?:\w+:)?v>\s*</(?:\w+:)?c>"
+)
+_CALC_ON_LOAD = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 _BLOCK = 1 << 20
 _OVERLAP = 1 << 16  # longer than any formula element (Excel: 8,192 characters)
 
@@ -46,15 +54,23 @@ def uncomputed_formulas(path: Path, part: str | None) -> list[tuple[int, int, st
         return []
     try:
         with zipfile.ZipFile(path) as zf:
-            if not _may_have(zf, part):
+            placeholders = _recalculates_on_load(zf)
+            if not _may_have(zf, part, placeholders):
                 return []
             with zf.open(part) as f:
-                return _scan(f)
+                return _scan(f, placeholders)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
         return []  # the reader itself has read the sheet; a part it cannot find here has no say
 
 
-def _may_have(zf: zipfile.ZipFile, part: str) -> bool:
+def _recalculates_on_load(zf: zipfile.ZipFile) -> bool:
+    try:
+        return bool(_CALC_ON_LOAD.search(zf.read("xl/workbook.xml")))
+    except KeyError:
+        return False
+
+
+def _may_have(zf: zipfile.ZipFile, part: str, placeholders: bool) -> bool:
     tail, tags = b"", None
     with zf.open(part) as f:
         while block := f.read(_BLOCK):
@@ -62,13 +78,14 @@ def _may_have(zf: zipfile.ZipFile, part: str) -> bool:
             if tags is None:  # elements are written "<f>", or "<x:f>" where the document uses a prefix
                 tags = (b":f>", b":f ", b":f/") if b":worksheet" in block[:4096] else (b"<f",)
             # most sheets have no formula element at all: a fast substring search settles it
-            if any(tag in text for tag in tags) and _MAYBE.search(text):
+            if any(tag in text for tag in tags) and (
+                    _MAYBE.search(text) or (placeholders and _PLACEHOLDER.search(text))):
                 return True
             tail = block[-_OVERLAP:]
     return False
 
 
-def _scan(f) -> list[tuple[int, int, str]]:
+def _scan(f, placeholders: bool) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     shared: dict[str, tuple[str, str]] = {}  # a shared formula's id -> (its text, the cell it is written in)
     row = col = 0
@@ -88,7 +105,10 @@ def _scan(f) -> list[tuple[int, int, str]]:
         if formula is None:
             continue
         value = _child(el, "v")
-        if (value is not None and value.text) or el.get("t") in ("str", "inlineStr"):
+        stored = value is not None and value.text
+        if placeholders and stored == "0" and el.get("t") in (None, "n"):
+            stored = None  # XlsxWriter's stand-in for a result nothing has computed
+        if stored or el.get("t") in ("str", "inlineStr"):
             continue  # a result is stored (an empty text result is a result)
         found.append((row, col, _text(formula, shared, ref or cell_ref(row, col))))
     return found
