@@ -83,6 +83,7 @@ _EPS = 1e-6
 # it sees (1,000 labels and 200 pseudo-labels: suggest on a 100k pool took 1.7x as long), and the
 # most pool comments scored for them (a seeded sample beyond that)
 SEMI_SHARE = 2.0
+SEMI_SMOOTH = 0.0
 _SEMI_MAX_ROWS = 1000
 _SEMI_POOL = 20000
 
@@ -119,7 +120,7 @@ class Ranker:
 
 
 def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0,
-                 pool: list[str] | None = None) -> Ranker:
+                 pool: list[str] | None = None, loop: dict | None = None) -> Ranker:
     """The ranker for this many labels: trained on ``book`` when it has ``MIN_TRAIN_ROWS``
     labelled rows, else ``model`` (a path or fitted classifier), else the bundled default model
     (for ``cx-default``), else ``taxonomy``'s keywords. Given the ``pool``'s unlabelled comments,
@@ -132,7 +133,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     'model'
     """
     if len(book) >= MIN_TRAIN_ROWS and taxonomy is not None and any(book.labels):
-        clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed)
+        clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed, **(loop or {}))
         return _ranker(taxonomy, clf, book, "trained")
     if model is not None or taxonomy is None or taxonomy.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
         clf, tax = load_model_and_taxonomy(model, taxonomy)
@@ -142,7 +143,8 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
 
 
 def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: list[str], *, seed: int = 0,
-                     max_rows: int = _SEMI_MAX_ROWS):
+                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE, smooth: float = SEMI_SMOOTH,
+                     neighbours: int = 10):
     """The labelling loop's model: a ``FeedbackClassifier`` trained on the labels, then once
     more with ``SEMI_SHARE`` x as many of the ``pool``'s comments pseudo-labelled by it (fewer
     beyond ``max_rows`` rows in all, none from there on), the same number per category, the
@@ -164,9 +166,9 @@ def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: l
     if len(pool) > _SEMI_POOL:
         keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:_SEMI_POOL])
         pool = [pool[i] for i in keep]
-    share = min(SEMI_SHARE, max(0, max_rows - len(texts)) / max(len(texts), 1))
-    return fit_self_trained(texts, labels, pool, share=share, firm=True, taxonomy=taxonomy, cv=3,
-                            random_state=seed)
+    share = min(share, max(0, max_rows - len(texts)) / max(len(texts), 1))
+    return fit_self_trained(texts, labels, pool, share=share, firm=True, smooth=smooth, neighbours=neighbours,
+                            taxonomy=taxonomy, cv=3, random_state=seed)
 
 
 def _ranker(taxonomy, clf, book, kind) -> Ranker:
