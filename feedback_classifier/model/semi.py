@@ -26,10 +26,12 @@ _CHUNK = 2048  # rows of the similarity matrix computed at once
 
 
 def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
-                  firm: bool = False, P: np.ndarray | None = None) -> tuple[list[int], list[list]]:
+                  firm: bool = False, P: np.ndarray | None = None,
+                  check: np.ndarray | None = None) -> tuple[list[int], list[list]]:
     """``(rows, labels)``: up to ``budget`` rows of ``pool`` with the deepest labels ``clf``
     predicts for them, the same number per predicted category (the surest first). ``P``: the
-    pool's probabilities to decide on instead of ``clf.predict_proba(pool)`` (``smoothed_proba``).
+    pool's probabilities to decide on instead of ``clf.predict_proba(pool)`` (``smoothed_proba``);
+    ``check``: other probabilities of the pool, only rows where they decide the same labels are taken.
 
     >>> texts = ["rude staff", "slow delivery", "rude waiter", "late courier"] * 5
     >>> y = [[("service", None)], [("delivery", None)]] * 10
@@ -49,6 +51,8 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
     keep = has
     if firm:  # every predicted category past its own threshold, none by the fallback rule
         keep = has & ~(D & (P < np.asarray(clf.thresholds_))).any(axis=1)
+    if check is not None:
+        keep = keep & (clf.predict_from_proba(np.asarray(check, dtype=float)).astype(bool) == D).all(axis=1)
     ok = np.flatnonzero(keep)
     queues = {c: ok[primary[ok] == c] for c in np.unique(primary[ok])}
     queues = {c: q[np.argsort(-conf[q], kind="stable")] for c, q in queues.items()}
@@ -119,8 +123,17 @@ def _label_matrix(clf: FeedbackClassifier, labels: Sequence[list]) -> np.ndarray
     return Y
 
 
+def _topics(texts: list[str]) -> np.ndarray:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2).fit_transform(texts)
+    Z = TruncatedSVD(min(100, X.shape[1] - 1), random_state=0).fit_transform(X).astype(np.float32)
+    return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+
 def _pool_proba(clf: FeedbackClassifier, texts: list[str], labels: list, rest: list[str],
-                smooth: float, neighbours: int) -> np.ndarray:
+                smooth: float, neighbours: int, topics: bool = False) -> np.ndarray:
     """The pool's probabilities, spread over the word-table neighbour graph of labelled + pool
     comments when ``smooth`` > 0 and the model has the word-table block."""
     docs = clf._analyze(rest)
@@ -130,12 +143,14 @@ def _pool_proba(clf: FeedbackClassifier, texts: list[str], labels: list, rest: l
         return P
     Z = np.vstack([dense.transform(clf._analyze(texts)), dense.transform(docs)]).astype(np.float32)
     Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+    if topics:
+        Z = np.hstack([Z, _topics(list(texts) + list(rest))]) / np.sqrt(2.0)
     return smoothed_proba(P, _label_matrix(clf, labels), neighbour_graph(Z, neighbours), smooth)
 
 
 def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequence[str], *,
                      share: float = 1.0, firm: bool = False, smooth: float = 0.0, neighbours: int = 10,
-                     **params) -> FeedbackClassifier:
+                     agree: bool = False, topics: bool = False, **params) -> FeedbackClassifier:
     """A ``FeedbackClassifier(**params)`` trained on ``texts``/``labels`` and then once more on
     them plus ``share`` x len(texts) pseudo-labelled ``pool`` comments (see ``pseudo_labels``).
     The pool may hold the labelled texts; they are never pseudo-labelled. (Tried on the tuning
@@ -154,8 +169,11 @@ def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequenc
     known = set(texts)
     rest = [t for t in dict.fromkeys(pool) if t not in known]
     budget = int(round(min(share * len(texts), len(rest))))
-    P = _pool_proba(clf, texts, labels, rest, smooth, neighbours) if budget >= 1 and rest else None
-    rows, pseudo = pseudo_labels(clf, rest, budget, firm, P)
+    P = _pool_proba(clf, texts, labels, rest, smooth, neighbours, topics) if budget >= 1 and rest else None
+    check = None
+    if agree and P is not None:  # the model's own decisions, kept where the smoothed ones agree
+        P, check = clf.predict_proba(rest), P
+    rows, pseudo = pseudo_labels(clf, rest, budget, firm, P, check)
     if not rows:
         return clf
     return FeedbackClassifier(**params).fit(texts + [rest[i] for i in rows], labels + pseudo)
