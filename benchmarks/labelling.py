@@ -86,7 +86,7 @@ def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_r
     ``max_rows`` overrides its cap on real + pseudo-labelled rows)."""
     if pool is not None:
         clf = train_loop_model(texts, labels, tax, pool, seed=seed, **({"max_rows": max_rows} if max_rows else {}),
-                               **{k: v for k, v in (loop or {}).items() if k != "cold"})
+                               **(loop or {}))
     else:
         clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
@@ -99,10 +99,9 @@ def active_run(tax, texts, labels, start: list[int], budget: int, seed: int, sem
         book = LabelBook(pd.DataFrame(), [texts[i] for i in chosen], [labels[i] for i in chosen])
         taken = set(chosen)
         rest = [i for i in range(len(texts)) if i not in taken]
-        ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None,
-                              loop={k: v for k, v in (loop or {}).items() if k != "cold"})
+        ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None, loop=loop)
         picked, _ = rank_texts(ranker, [texts[i] for i in rest], min(BATCH, budget - len(chosen)),
-                               book.texts, seed=seed, **{k: v for k, v in (loop or {}).items() if k == "cold"})
+                               book.texts, seed=seed)
         chosen += [rest[i] for i in picked]
     return chosen
 

@@ -65,7 +65,6 @@ from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, text_
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
-from feedback_classifier.model.word_table import Prototypes, load_word_table, taxonomy_phrases
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
@@ -84,8 +83,6 @@ _EPS = 1e-6
 # it sees (1,000 labels and 200 pseudo-labels: suggest on a 100k pool took 1.7x as long), and the
 # most pool comments scored for them (a seeded sample beyond that)
 SEMI_SHARE = 2.0
-SEMI_SMOOTH = 0.0
-COLD_START = "clusters"
 _SEMI_MAX_ROWS = 1000
 _SEMI_POOL = 20000
 
@@ -126,7 +123,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     """The ranker for this many labels: trained on ``book`` when it has ``MIN_TRAIN_ROWS``
     labelled rows, else ``model`` (a path or fitted classifier), else the bundled default model
     (for ``cx-default``), else ``taxonomy``'s keywords. Given the ``pool``'s unlabelled comments,
-    the trained model is self-trained on them too (``train_loop_model``).
+    the trained model is self-trained on them too (``train_loop_model``, ``loop``: its keywords).
 
     >>> from feedback_classifier.jobs.labelbook import LabelBook
     >>> import pandas as pd
@@ -145,8 +142,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
 
 
 def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: list[str], *, seed: int = 0,
-                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE, smooth: float = SEMI_SMOOTH,
-                     neighbours: int = 10, agree: bool = False, topics: bool = False):
+                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE):
     """The labelling loop's model: a ``FeedbackClassifier`` trained on the labels, then once
     more with ``SEMI_SHARE`` x as many of the ``pool``'s comments pseudo-labelled by it (fewer
     beyond ``max_rows`` rows in all, none from there on), the same number per category, the
@@ -169,8 +165,8 @@ def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: l
         keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:_SEMI_POOL])
         pool = [pool[i] for i in keep]
     share = min(share, max(0, max_rows - len(texts)) / max(len(texts), 1))
-    return fit_self_trained(texts, labels, pool, share=share, firm=True, smooth=smooth, neighbours=neighbours, agree=agree, topics=topics,
-                            taxonomy=taxonomy, cv=3, random_state=seed)
+    return fit_self_trained(texts, labels, pool, share=share, firm=True, taxonomy=taxonomy, cv=3,
+                            random_state=seed)
 
 
 def _ranker(taxonomy, clf, book, kind) -> Ranker:
@@ -347,52 +343,10 @@ def _cluster_queues(Zc: np.ndarray, Zl: np.ndarray, weight: np.ndarray, n: int, 
     return queues
 
 
-def prototype_picks(taxonomy: Taxonomy, texts: list[str], n: int, seed: int = 0) -> list[int]:
-    """Up to ``n`` indices into ``texts``: for each deepest category of ``taxonomy`` (the most
-    clear-cut first), the comment nearest what the taxonomy says about it (names, description,
-    keywords) in the shipped word table, never one near-duplicating another pick. A cold start
-    that covers the categories instead of the pool's biggest topics; ``[]`` without a word table.
-
-    >>> tax = load_taxonomy("cx-default")
-    >>> texts = ["the courier was late", "rude staff at the desk", "prices are too high"]
-    >>> sorted(prototype_picks(tax, texts, 3))
-    [0, 1, 2]
-    """
-    table = load_word_table()
-    if table is None or n < 1 or not texts:
-        return []
-    from feedback_classifier.lang import TextAnalyzer
-
-    leaves = _deepest(list(taxonomy.labels))
-    phrases = [[t.replace("_", " ") for t in ps] for ps in taxonomy_phrases(taxonomy, leaves)]
-    sample = np.sort(np.random.default_rng(seed).permutation(len(texts))[:_SEMI_POOL])
-    analyzer = TextAnalyzer()
-    S = Prototypes(table, analyzer, phrases).similarities([texts[i] for i in sample])
-    best = S.max(axis=0)
-    picked: list[int] = []
-    seen = None
-    for j in np.argsort(-best, kind="stable"):
-        if len(picked) >= n or best[j] <= 0:
-            break
-        for k in np.argsort(-S[:, j], kind="stable")[:_CANDIDATES_PER_PICK]:
-            v = similarity_vectors([texts[sample[k]]])
-            if seen is None or (seen @ v.T).max() < NEAR_DUPLICATE:
-                picked.append(int(sample[k]))
-                seen = v if seen is None else sp.vstack([seen, v], format="csr")
-                break
-    return picked
-
-
-def rank_texts(ranker: Ranker, texts: list[str], n: int, labelled_texts: list[str], seed: int = 0,
-               cold: str = COLD_START):
-    """``(indices, P)``: the ``n`` texts worth labelling next, best first, and all texts' probabilities.
-    In keyword mode with ``cold="prototypes"``, ``prototype_picks`` come first."""
+def rank_texts(ranker: Ranker, texts: list[str], n: int, labelled_texts: list[str], seed: int = 0):
+    """``(indices, P)``: the ``n`` texts worth labelling next, best first, and all texts' probabilities."""
     P = ranker.probabilities(texts) if texts else np.zeros((0, len(ranker.classes)))
-    first = prototype_picks(ranker.taxonomy, texts, n, seed) if ranker.kind == "keywords" and cold == "prototypes" \
-        else []
-    rest = pick_diverse(worth_scores(ranker, P), texts, n - len(first), labelled_texts + [texts[i] for i in first],
-                        seed=seed)
-    return first + [i for i in rest if i not in set(first)], P
+    return pick_diverse(worth_scores(ranker, P), texts, n, labelled_texts, seed=seed), P
 
 
 @dataclass

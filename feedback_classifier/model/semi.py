@@ -18,20 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from feedback_classifier.model.estimator import FeedbackClassifier
 
-_CHUNK = 2048  # rows of the similarity matrix computed at once
-
 
 def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
-                  firm: bool = False, P: np.ndarray | None = None,
-                  check: np.ndarray | None = None) -> tuple[list[int], list[list]]:
+                  firm: bool = False) -> tuple[list[int], list[list]]:
     """``(rows, labels)``: up to ``budget`` rows of ``pool`` with the deepest labels ``clf``
-    predicts for them, the same number per predicted category (the surest first). ``P``: the
-    pool's probabilities to decide on instead of ``clf.predict_proba(pool)`` (``smoothed_proba``);
-    ``check``: other probabilities of the pool, only rows where they decide the same labels are taken.
+    predicts for them, the same number per predicted category (the surest first).
 
     >>> texts = ["rude staff", "slow delivery", "rude waiter", "late courier"] * 5
     >>> y = [[("service", None)], [("delivery", None)]] * 10
@@ -42,7 +36,7 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
     """
     if budget < 1 or not len(pool):
         return [], []
-    P = clf.predict_proba(list(pool)) if P is None else np.asarray(P, dtype=float)
+    P = clf.predict_proba(list(pool))
     D = clf.predict_from_proba(P).astype(bool)
     has = D.any(axis=1)
     conf = np.where(has, np.where(D, P, np.inf).min(axis=1), 0.0)
@@ -51,8 +45,6 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
     keep = has
     if firm:  # every predicted category past its own threshold, none by the fallback rule
         keep = has & ~(D & (P < np.asarray(clf.thresholds_))).any(axis=1)
-    if check is not None:
-        keep = keep & (clf.predict_from_proba(np.asarray(check, dtype=float)).astype(bool) == D).all(axis=1)
     ok = np.flatnonzero(keep)
     queues = {c: ok[primary[ok] == c] for c in np.unique(primary[ok])}
     queues = {c: q[np.argsort(-conf[q], kind="stable")] for c, q in queues.items()}
@@ -65,92 +57,8 @@ def pseudo_labels(clf: FeedbackClassifier, pool: Sequence[str], budget: int,
     return rows, [clf._paths(D[i]) for i in rows]
 
 
-def neighbour_graph(Z: np.ndarray, k: int = 10) -> sp.csr_matrix:
-    """Row-normalised ``(n, n)`` weights of each row's ``k`` nearest other rows of ``Z`` (unit
-    rows; cosine weights, negatives dropped). A row with no positive neighbour has none.
-
-    >>> Z = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0]])
-    >>> neighbour_graph(Z, k=1).toarray().round(2).tolist()
-    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
-    """
-    n = len(Z)
-    k = max(0, min(k, n - 1))
-    rows, cols, vals = [], [], []
-    for start in range(0, n if k else 0, _CHUNK):
-        S = Z[start:start + _CHUNK] @ Z.T
-        S[np.arange(len(S)), np.arange(start, start + len(S))] = -np.inf  # not its own neighbour
-        top = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        rows.append(np.repeat(np.arange(start, start + len(S)), k))
-        cols.append(top.ravel())
-        vals.append(np.take_along_axis(S, top, axis=1).ravel())
-    if not rows:
-        return sp.csr_matrix((n, n))
-    W = sp.csr_matrix((np.clip(np.concatenate(vals), 0, None), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(n, n))
-    W.eliminate_zeros()
-    return sp.diags(1.0 / np.maximum(np.asarray(W.sum(axis=1)).ravel(), 1e-12)) @ W
-
-
-def smoothed_proba(P: np.ndarray, Y: np.ndarray, W: sp.csr_matrix, alpha: float = 0.5,
-                   steps: int = 10) -> np.ndarray:
-    """The pool's probabilities ``P`` spread over the neighbour graph ``W`` (Zhou et al. 2004's
-    label spreading, the model's own probabilities as the prior): ``W``'s first ``len(Y)`` rows
-    are the labelled comments, clamped to their labels ``Y``, the rest the pool, each pool
-    row ``(1 - alpha) x`` its own probabilities ``+ alpha x`` its neighbours' mean, ``steps``
-    times. A comment the model is unsure of takes what its labelled or confident neighbours say.
-
-    >>> W = neighbour_graph(np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0]]), k=1)
-    >>> smoothed_proba(np.array([[0.2], [0.9]]), np.array([[1.0]]), W).round(2).tolist()
-    [[0.6], [0.75]]
-    """
-    m = len(Y)
-    F = np.vstack([Y, P]).astype(float)
-    Wp = W[m:]
-    for _ in range(steps):
-        F[m:] = (1 - alpha) * P + alpha * (Wp @ F)
-    return F[m:]
-
-
-def _label_matrix(clf: FeedbackClassifier, labels: Sequence[list]) -> np.ndarray:
-    """0/1 rows over ``clf.classes_``: each label and its parent."""
-    index = {c: j for j, c in enumerate(clf.classes_)}
-    Y = np.zeros((len(labels), len(index)))
-    for i, labs in enumerate(labels):
-        for p, c in labs:
-            for lab in ((p, c), (p, None)):
-                if lab in index:
-                    Y[i, index[lab]] = 1.0
-    return Y
-
-
-def _topics(texts: list[str]) -> np.ndarray:
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2).fit_transform(texts)
-    Z = TruncatedSVD(min(100, X.shape[1] - 1), random_state=0).fit_transform(X).astype(np.float32)
-    return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
-
-
-def _pool_proba(clf: FeedbackClassifier, texts: list[str], labels: list, rest: list[str],
-                smooth: float, neighbours: int, topics: bool = False) -> np.ndarray:
-    """The pool's probabilities, spread over the word-table neighbour graph of labelled + pool
-    comments when ``smooth`` > 0 and the model has the word-table block."""
-    docs = clf._analyze(rest)
-    P = clf._proba_of_docs(docs, rest)
-    dense = getattr(clf, "dense_", None)
-    if not smooth or dense is None:
-        return P
-    Z = np.vstack([dense.transform(clf._analyze(texts)), dense.transform(docs)]).astype(np.float32)
-    Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
-    if topics:
-        Z = np.hstack([Z, _topics(list(texts) + list(rest))]) / np.sqrt(2.0)
-    return smoothed_proba(P, _label_matrix(clf, labels), neighbour_graph(Z, neighbours), smooth)
-
-
 def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequence[str], *,
-                     share: float = 1.0, firm: bool = False, smooth: float = 0.0, neighbours: int = 10,
-                     agree: bool = False, topics: bool = False, **params) -> FeedbackClassifier:
+                     share: float = 1.0, firm: bool = False, **params) -> FeedbackClassifier:
     """A ``FeedbackClassifier(**params)`` trained on ``texts``/``labels`` and then once more on
     them plus ``share`` x len(texts) pseudo-labelled ``pool`` comments (see ``pseudo_labels``).
     The pool may hold the labelled texts; they are never pseudo-labelled. (Tried on the tuning
@@ -168,12 +76,7 @@ def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequenc
     clf = FeedbackClassifier(**params).fit(texts, labels)
     known = set(texts)
     rest = [t for t in dict.fromkeys(pool) if t not in known]
-    budget = int(round(min(share * len(texts), len(rest))))
-    P = _pool_proba(clf, texts, labels, rest, smooth, neighbours, topics) if budget >= 1 and rest else None
-    check = None
-    if agree and P is not None:  # the model's own decisions, kept where the smoothed ones agree
-        P, check = clf.predict_proba(rest), P
-    rows, pseudo = pseudo_labels(clf, rest, budget, firm, P, check)
+    rows, pseudo = pseudo_labels(clf, rest, int(round(min(share * len(texts), len(rest)))), firm)
     if not rows:
         return clf
     return FeedbackClassifier(**params).fit(texts + [rest[i] for i in rows], labels + pseudo)
