@@ -3,6 +3,9 @@
     python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6] [--learners plain,semi]
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
+    python benchmarks/labelling.py retrain               # CPU of the loop's retrain vs a plain fit
+    python benchmarks/labelling.py suggest --tune --learners semi,variant --variant '{"share": 4}' --quick
+                                                         # the loop's model with other settings, paired
     python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
                                                          # the learner alone on random 300 / 600 labels
 
@@ -332,9 +335,29 @@ def bench_speed(n_pool: int = 100_000, n_labels: int = 1000) -> None:
           f"target < 100 ms: {'met' if np.median(ms) < 100 else 'NOT met'}")
 
 
+def bench_retrain(sizes: str = "100,300,600,1000", n_pool: int = 20_000) -> None:
+    """CPU seconds of the loop's retrain (``train_loop_model``, self-trained on a pool of ``n_pool``
+    distinct comments) against ``train``'s plain fit on the same labels, Banking77."""
+    tax, texts, labels, test_texts, _ = banking77()
+    rng = np.random.default_rng(0)
+    every = texts + test_texts
+    a, b = rng.integers(len(every), size=(2, n_pool))
+    pool = [f"{every[i]} {every[j]}" for i, j in zip(a, b)]  # distinct comments, as bench_speed's pool
+    for n in map(int, sizes.split(",")):
+        pick = rng.choice(len(texts), n, replace=False)
+        t, y = [texts[i] for i in pick], [labels[i] for i in pick]
+        c0 = time.process_time()
+        FeedbackClassifier(taxonomy=tax, cv=3, random_state=0).fit(t, y)
+        c1 = time.process_time()
+        train_loop_model(t, y, tax, pool)
+        c2 = time.process_time()
+        print(f"{n} labels: plain fit {c1 - c0:.1f} s CPU, loop model (self-trained on a {n_pool:,} pool) "
+              f"{c2 - c1:.1f} s CPU, {(c2 - c1) / (c1 - c0):.1f}x", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["suggest", "audit", "speed", "learner"])
+    parser.add_argument("what", choices=["suggest", "audit", "speed", "learner", "retrain"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tune", action="store_true", help="score on a split of train, not on test")
     parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru"],
@@ -343,7 +366,8 @@ def main() -> None:
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
                              "by its test score (0 = off)")
     parser.add_argument("--learners", default="plain,semi",
-                        help="suggest: the learners compared (plain = train's classifier, semi = the loop's self-trained one)")
+                        help="suggest: the learners compared (plain = train's classifier, semi = the loop's "
+                             "self-trained one, variant = the loop's with --variant's settings)")
     parser.add_argument("--settings", default="{}", help="learner: JSON of FeedbackClassifier parameters "
                         "compared with the defaults, e.g. '{\"prototype_prior\": 0}'")
     parser.add_argument("--variant", default="{}", help="suggest: JSON of train_loop_model keywords for the "
@@ -354,8 +378,10 @@ def main() -> None:
     extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners,
                          "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed},
              "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
-    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner}[args.what](
-        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}), **extra)
+    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
+     "retrain": bench_retrain}[args.what](
+        *([args.seeds] if args.what not in ("speed", "retrain") else []),
+        **({"tune": True} if args.tune else {}), **extra)
 
 
 if __name__ == "__main__":
