@@ -42,15 +42,15 @@ How the order is chosen, and why:
   self-trained loop model (same run, 3 seeds) helps this order more than random sampling:
   suggested 300 0.570 / 0.637 / 0.657, random 300 0.549 / 0.635 / 0.639, random 600 0.673 /
   0.675 / 0.671: the gap to random 600 shrinks to 0.103 / 0.038 / 0.014.
-  Tried with it and dropped (tuning splits, paired with this loop in the same seeds; suggested
-  300 / random 300 / random 600, Banking77 2 seeds, SemEval 3): the pool's probabilities
-  spread over a 10-nearest-neighbour graph of labelled + pool comments in the word-table space
-  (label spreading, alpha 0.5) before the pseudo-labels are picked: Banking77 -0.010 / +0.013 /
-  -0.007, en -0.003 / -0.008 / -0.008, ru +0.007 / +0.002 / -0.001; the graph also over word
-  tf-idf LSA (Banking77 1 seed -0.030 / +0.023 / -0.003, en -0.006 / -0.005 / 0.000); 4
-  pseudo-labels per label up to 1,500 rows: Banking77 -0.016 / -0.004 / +0.002; a cold start
-  taking the comment nearest each category's name in the word table first: Banking77 (1 seed)
-  -0.020, en -0.013, ru +0.003 on suggested 300.
+  Tried with it and dropped (tuning splits, paired with this loop in the same seeds, 3 unless
+  said; suggested 300 / random 300 / random 600): the pool's probabilities spread over a
+  10-nearest-neighbour graph of labelled + pool comments in the word-table space (label
+  spreading, alpha 0.5) before the pseudo-labels are picked: Banking77 -0.018 / +0.011 / -0.008,
+  en -0.003 / -0.008 / -0.008, ru +0.007 / +0.002 / -0.001 (it helps random labels, not these);
+  the graph also over word tf-idf LSA: Banking77 (1 seed) -0.030 / +0.023 / -0.003, en -0.006 /
+  -0.005 / 0.000; 4 pseudo-labels per label up to 1,500 rows: Banking77 (2 seeds) -0.016 /
+  -0.004 / +0.002; a cold start taking first the comment nearest each category's name in the
+  word table: suggested 300 Banking77 (1 seed) -0.020, en -0.012, ru +0.003.
 * Deterministic: ``seed`` sets the clustering, ties go to the earlier comment.
 """
 
