@@ -3,6 +3,9 @@
     python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6] [--learners plain,semi]
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
+    python benchmarks/labelling.py retrain               # CPU of the loop's retrain vs a plain fit
+    python benchmarks/labelling.py suggest --tune --learners semi,variant --variant '{"share": 4}' --quick
+                                                         # the loop's model with other settings, paired
     python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
                                                          # the learner alone on random 300 / 600 labels
 
@@ -79,24 +82,27 @@ def semeval(lang: str, tune: bool = False):
     return (tax, *pick(~is_test), *pick(is_test))
 
 
-def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_rows=None, **params) -> float:
+def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_rows=None, loop=None,
+             **params) -> float:
     """Test micro-F1 of the plain learner (``FeedbackClassifier``, as ``train``) or, given the
     ``pool``'s texts, of the labelling loop's self-trained one (``suggest.train_loop_model``;
     ``max_rows`` overrides its cap on real + pseudo-labelled rows)."""
     if pool is not None:
-        clf = train_loop_model(texts, labels, tax, pool, seed=seed, **({"max_rows": max_rows} if max_rows else {}))
+        clf = train_loop_model(texts, labels, tax, pool, seed=seed, **({"max_rows": max_rows} if max_rows else {}),
+                               **(loop or {}))
     else:
         clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
 
 
-def active_run(tax, texts, labels, start: list[int], budget: int, seed: int, semi: bool = False) -> list[int]:
+def active_run(tax, texts, labels, start: list[int], budget: int, seed: int, semi: bool = False,
+               loop: dict | None = None) -> list[int]:
     chosen = list(start)  # empty: a cold start
     while len(chosen) < budget:
         book = LabelBook(pd.DataFrame(), [texts[i] for i in chosen], [labels[i] for i in chosen])
         taken = set(chosen)
         rest = [i for i in range(len(texts)) if i not in taken]
-        ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None)
+        ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None, loop=loop)
         picked, _ = rank_texts(ranker, [texts[i] for i in rest], min(BATCH, budget - len(chosen)),
                                book.texts, seed=seed)
         chosen += [rest[i] for i in picked]
@@ -164,25 +170,32 @@ def bench_learner(seeds: int, tune: bool = False, data: str = "banking77", setti
 
 
 def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0,
-                  learners: str = "plain,semi") -> None:
+                  learners: str = "plain,semi", variant: str = "{}", quick: bool = False,
+                  first_seed: int = 0) -> None:
     """Each learner (``plain``: ``train``'s classifier; ``semi``: the loop's self-trained one, fed
-    the pool) drives suggest's rounds and scores every arm, all in the same run and seeds."""
+    the pool; ``variant``: the loop's model with ``variant``'s settings, JSON of
+    ``train_loop_model`` keywords) drives suggest's rounds and scores every arm, all in the same
+    run and seeds. ``quick``: only suggested 300, random 300 and random 600."""
+    import json
+
     tax, texts, labels, test_texts, test_labels = _data(data, tune)
     rows = []
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         order = np.random.default_rng(seed).permutation(len(texts))
         f = {}
         for learner in learners.split(","):
             start = time.perf_counter()
-            semi = learner == "semi"
+            semi = learner in ("semi", "variant")
             pool = texts if semi else None
+            loop = json.loads(variant) if learner == "variant" else None
             score = lambda rows: micro_f1(tax, [texts[i] for i in rows], [labels[i] for i in rows],  # noqa: E731
-                                          test_texts, test_labels, seed, pool=pool)
-            f[f"{learner}:suggest_300"] = score(active_run(tax, texts, labels, [], 300, seed, semi))
+                                          test_texts, test_labels, seed, pool=pool, loop=loop)
+            f[f"{learner}:suggest_300"] = score(active_run(tax, texts, labels, [], 300, seed, semi, loop))
             f[f"{learner}:random_300"] = score(order[:300])
             f[f"{learner}:random_600"] = score(order[:600])
-            f[f"{learner}:balanced_300"] = score(_balanced(labels, order, 300))
-            if semi:  # the cap on real + pseudo rows (for speed) gives 600 labels fewer pseudo-labels
+            if not quick:
+                f[f"{learner}:balanced_300"] = score(_balanced(labels, order, 300))
+            if learner == "semi" and not quick:  # the cap on real + pseudo rows (for speed) gives 600 labels fewer
                 f["semi:random_600_uncapped"] = micro_f1(tax, [texts[i] for i in order[:600]],
                                                          [labels[i] for i in order[:600]], test_texts,
                                                          test_labels, seed, pool=pool, max_rows=1800)
@@ -194,9 +207,14 @@ def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracl
                   + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(f)
     df = pd.DataFrame(rows)
-    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, mean ± sd over {seeds} seeds:")
+    print(f"{data} {'tuning split of train' if tune else 'test'} micro-F1, mean ± sd over {seeds} seeds"
+          + (f", variant {variant}" if "variant" in learners else "") + ":")
     for col in df:
         print(f"  {col:20s} {df[col].mean():.3f} ± {df[col].std(ddof=1) if len(df) > 1 else 0:.3f}")
+    if "variant" in learners.split(",") and "semi" in learners.split(","):
+        for arm in ("suggest_300", "random_300", "random_600"):
+            d = df[f"variant:{arm}"] - df[f"semi:{arm}"]
+            print(f"  variant - semi, {arm}: {d.mean():+.3f} ± {d.std(ddof=1) if len(d) > 1 else 0:.3f}")
     for learner in learners.split(","):
         ok = df[f"{learner}:suggest_300"].mean() >= df[f"{learner}:random_600"].mean()
         print(f"{learner}: target suggested-300 >= random-600: {'met' if ok else 'NOT met'}")
@@ -317,9 +335,29 @@ def bench_speed(n_pool: int = 100_000, n_labels: int = 1000) -> None:
           f"target < 100 ms: {'met' if np.median(ms) < 100 else 'NOT met'}")
 
 
+def bench_retrain(sizes: str = "100,300,600,1000", n_pool: int = 20_000) -> None:
+    """CPU seconds of the loop's retrain (``train_loop_model``, self-trained on a pool of ``n_pool``
+    distinct comments) against ``train``'s plain fit on the same labels, Banking77."""
+    tax, texts, labels, test_texts, _ = banking77()
+    rng = np.random.default_rng(0)
+    every = texts + test_texts
+    a, b = rng.integers(len(every), size=(2, n_pool))
+    pool = [f"{every[i]} {every[j]}" for i, j in zip(a, b)]  # distinct comments, as bench_speed's pool
+    for n in map(int, sizes.split(",")):
+        pick = rng.choice(len(texts), n, replace=False)
+        t, y = [texts[i] for i in pick], [labels[i] for i in pick]
+        c0 = time.process_time()
+        FeedbackClassifier(taxonomy=tax, cv=3, random_state=0).fit(t, y)
+        c1 = time.process_time()
+        train_loop_model(t, y, tax, pool)
+        c2 = time.process_time()
+        print(f"{n} labels: plain fit {c1 - c0:.1f} s CPU, loop model (self-trained on a {n_pool:,} pool) "
+              f"{c2 - c1:.1f} s CPU, {(c2 - c1) / (c1 - c0):.1f}x", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["suggest", "audit", "speed", "learner"])
+    parser.add_argument("what", choices=["suggest", "audit", "speed", "learner", "retrain"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tune", action="store_true", help="score on a split of train, not on test")
     parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru"],
@@ -328,14 +366,22 @@ def main() -> None:
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
                              "by its test score (0 = off)")
     parser.add_argument("--learners", default="plain,semi",
-                        help="suggest: the learners compared (plain = train's classifier, semi = the loop's self-trained one)")
+                        help="suggest: the learners compared (plain = train's classifier, semi = the loop's "
+                             "self-trained one, variant = the loop's with --variant's settings)")
     parser.add_argument("--settings", default="{}", help="learner: JSON of FeedbackClassifier parameters "
                         "compared with the defaults, e.g. '{\"prototype_prior\": 0}'")
+    parser.add_argument("--variant", default="{}", help="suggest: JSON of train_loop_model keywords for the "
+                        "'variant' learner, e.g. '{\"smooth\": 0.5}'")
+    parser.add_argument("--quick", action="store_true", help="suggest: only suggested 300, random 300 and 600")
+    parser.add_argument("--first-seed", type=int, default=0, help="suggest: the first seed")
     args = parser.parse_args()
-    extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners},
+    extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners,
+                         "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed},
              "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
-    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner}[args.what](
-        *([args.seeds] if args.what != "speed" else []), **({"tune": True} if args.tune else {}), **extra)
+    {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
+     "retrain": bench_retrain}[args.what](
+        *([args.seeds] if args.what not in ("speed", "retrain") else []),
+        **({"tune": True} if args.tune else {}), **extra)
 
 
 if __name__ == "__main__":

@@ -221,3 +221,5 @@ def test_the_loop_model_self_trains_on_the_pool_until_labels_are_many():
     assert not np.array_equal(plain.coef_, semi.coef_)
     capped = suggest.train_loop_model(texts, y, tax, pool, max_rows=len(texts))  # labels fill the cap: none pseudo
     assert np.array_equal(plain.coef_, capped.coef_)
+    no_share = suggest.train_loop_model(texts, y, tax, pool, share=0.0)  # no pseudo-labels asked for
+    assert np.array_equal(plain.coef_, no_share.coef_)

@@ -42,6 +42,15 @@ How the order is chosen, and why:
   self-trained loop model (same run, 3 seeds) helps this order more than random sampling:
   suggested 300 0.570 / 0.637 / 0.657, random 300 0.549 / 0.635 / 0.639, random 600 0.673 /
   0.675 / 0.671: the gap to random 600 shrinks to 0.103 / 0.038 / 0.014.
+  Tried with it and dropped (tuning splits, paired with this loop in the same seeds, 3 unless
+  said; suggested 300 / random 300 / random 600): the pool's probabilities spread over a
+  10-nearest-neighbour graph of labelled + pool comments in the word-table space (label
+  spreading, alpha 0.5) before the pseudo-labels are picked: Banking77 -0.018 / +0.011 / -0.008,
+  en -0.003 / -0.008 / -0.008, ru +0.007 / +0.002 / -0.001 (it helps random labels, not these);
+  the graph also over word tf-idf LSA: Banking77 (1 seed) -0.030 / +0.023 / -0.003, en -0.006 /
+  -0.005 / 0.000; 4 pseudo-labels per label up to 1,500 rows: Banking77 (2 seeds) -0.016 /
+  -0.004 / +0.002; a cold start taking first the comment nearest each category's name in the
+  word table: suggested 300 Banking77 (1 seed) -0.020, en -0.012, ru +0.003.
 * Deterministic: ``seed`` sets the clustering, ties go to the earlier comment.
 """
 
@@ -119,11 +128,11 @@ class Ranker:
 
 
 def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0,
-                 pool: list[str] | None = None) -> Ranker:
+                 pool: list[str] | None = None, loop: dict | None = None) -> Ranker:
     """The ranker for this many labels: trained on ``book`` when it has ``MIN_TRAIN_ROWS``
     labelled rows, else ``model`` (a path or fitted classifier), else the bundled default model
     (for ``cx-default``), else ``taxonomy``'s keywords. Given the ``pool``'s unlabelled comments,
-    the trained model is self-trained on them too (``train_loop_model``).
+    the trained model is self-trained on them too (``train_loop_model``, ``loop``: its keywords).
 
     >>> from feedback_classifier.jobs.labelbook import LabelBook
     >>> import pandas as pd
@@ -132,7 +141,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     'model'
     """
     if len(book) >= MIN_TRAIN_ROWS and taxonomy is not None and any(book.labels):
-        clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed)
+        clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed, **(loop or {}))
         return _ranker(taxonomy, clf, book, "trained")
     if model is not None or taxonomy is None or taxonomy.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
         clf, tax = load_model_and_taxonomy(model, taxonomy)
@@ -142,7 +151,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
 
 
 def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: list[str], *, seed: int = 0,
-                     max_rows: int = _SEMI_MAX_ROWS):
+                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE):
     """The labelling loop's model: a ``FeedbackClassifier`` trained on the labels, then once
     more with ``SEMI_SHARE`` x as many of the ``pool``'s comments pseudo-labelled by it (fewer
     beyond ``max_rows`` rows in all, none from there on), the same number per category, the
@@ -164,7 +173,7 @@ def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: l
     if len(pool) > _SEMI_POOL:
         keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:_SEMI_POOL])
         pool = [pool[i] for i in keep]
-    share = min(SEMI_SHARE, max(0, max_rows - len(texts)) / max(len(texts), 1))
+    share = min(share, max(0, max_rows - len(texts)) / max(len(texts), 1))
     return fit_self_trained(texts, labels, pool, share=share, firm=True, taxonomy=taxonomy, cv=3,
                             random_state=seed)
 

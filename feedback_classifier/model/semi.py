@@ -63,7 +63,8 @@ def fit_self_trained(texts: Sequence[str], labels: Sequence[list], pool: Sequenc
     them plus ``share`` x len(texts) pseudo-labelled ``pool`` comments (see ``pseudo_labels``).
     The pool may hold the labelled texts; they are never pseudo-labelled. (Tried on the tuning
     splits and dropped, each weaker on at least one data set: a minimum confidence of 0.5 or 0.7,
-    two rounds, at most 20% of the pool.)
+    two rounds, at most 20% of the pool; deciding the pseudo-labels on the pool's probabilities
+    smoothed over a k-nearest-neighbour graph (label spreading), see ``jobs/suggest.py``.)
 
     >>> texts = ["rude staff", "slow delivery", "rude waiter", "late courier"] * 5
     >>> y = [[("service", None)], [("delivery", None)]] * 10
