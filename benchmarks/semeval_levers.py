@@ -51,6 +51,12 @@ SETTINGS = {
     "induce3_max": {"word_vectors_induce": 3, "word_vectors_pool": "mean+max"},
     "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
     "C1": {"C": 1.0},
+    # issue #17: per-category regularisation without an inner search: a softer model beside each
+    # category's (the stacked calibrators weigh the two per category), or a stronger / weaker NB
+    # scaling (a larger exponent is a softer per-category feature selection)
+    "C05_variant": {"base_variants": ({"C": 0.5},)},
+    "nb05": {"nb_scaling": 0.5},
+    "nb15": {"nb_scaling": 1.5},
     "C05_variant": {"base_variants": ({"C": 0.5},)},  # issue #17: a softer model beside each category's
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
