@@ -57,6 +57,7 @@ SETTINGS = {
     "C05_variant": {"base_variants": ({"C": 0.5},)},
     "nb05": {"nb_scaling": 0.5},
     "nb15": {"nb_scaling": 1.5},
+    "unweighted": {"class_weight": None},
     "C05_variant": {"base_variants": ({"C": 0.5},)},  # issue #17: a softer model beside each category's
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
