@@ -40,7 +40,7 @@ from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 from semeval import load, shuffled_group_cv  # noqa: E402
 from semeval_data import split_held_out  # noqa: E402
 
-# each: the FeedbackClassifier parameters that differ from ``--base``
+# each: the FeedbackClassifier parameters that differ from ``--base`` (``_class``: another model class)
 SETTINGS = {
     "base": {},
     "no_words": {"word_vectors": 0.0},
