@@ -40,7 +40,7 @@ from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 from semeval import load, shuffled_group_cv  # noqa: E402
 from semeval_data import split_held_out  # noqa: E402
 
-# each: the FeedbackClassifier parameters that differ from ``--base``
+# each: the FeedbackClassifier parameters that differ from ``--base`` (``_class``: another model class)
 SETTINGS = {
     "base": {},
     "no_words": {"word_vectors": 0.0},
@@ -51,6 +51,14 @@ SETTINGS = {
     "induce3_max": {"word_vectors_induce": 3, "word_vectors_pool": "mean+max"},
     "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
     "C1": {"C": 1.0},
+    # issue #17: per-category regularisation without an inner search: a softer model beside each
+    # category's (the stacked calibrators weigh the two per category), or a stronger / weaker NB
+    # scaling (a larger exponent is a softer per-category feature selection)
+    "C05_variant": {"base_variants": ({"C": 0.5},)},
+    "nb05": {"nb_scaling": 0.5},
+    "nb15": {"nb_scaling": 1.5},
+    "unweighted": {"class_weight": None},
+    "C05_variant": {"base_variants": ({"C": 0.5},)},  # issue #17: a softer model beside each category's
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
     "tprior0": {"threshold_prior": 0.0},  # thresholds not shrunk (main before issue #14's learner work)
@@ -87,15 +95,62 @@ class TeacherSentences:
         return "TeacherSentences()"
 
 
+class PooledTargets(FeedbackClassifier):
+    """Issue #17's label-structure levers, measured here and not adopted (see the README's lever row):
+    more base models whose out-of-fold scores go into the stacked calibrators beside the categories'
+    own, each a logistic regression like theirs on a target pooled from the labels, so they fold into
+    the one deployed weight matrix and prediction costs the same. ``pool`` names them:
+    ``"attributes"``: per child id that several parents share (SemEval's QUALITY under FOOD and
+    DRINKS, PRICES under three), "any of them" (a rare pair borrows its attribute's positives);
+    ``"any"``: "any category at all" (a gate against the sentences with none).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> m = PooledTargets(load_taxonomy("semeval-restaurants"), pool=("attributes", "any"))
+    >>> m.classes_ = m.taxonomy.labels
+    >>> [len(cols) for cols in m._pools()]
+    [4, 3, 2, 2, 18]
+    """
+
+    def __init__(self, taxonomy=None, *, pool=("attributes",), **params):
+        super().__init__(taxonomy, **params)
+        self.pool = pool
+
+    def _pools(self) -> list[list[int]]:
+        out = []
+        if "attributes" in self.pool:
+            by_child = {}
+            for j, (_, child) in enumerate(self.classes_):
+                if child is not None:
+                    by_child.setdefault(child, []).append(j)
+            out += [cols for _, cols in sorted(by_child.items()) if len(cols) >= 2]
+        if "any" in self.pool:
+            out.append(list(range(len(self.classes_))))
+        return out
+
+    def _fit_variants(self, X, Y, variants):
+        W, b = super()._fit_variants(X, Y, variants)
+        pooled = np.column_stack([Y[:, cols].any(axis=1) for cols in self._pools()]).astype(Y.dtype)
+        W2, b2 = self._fit_linear(X, pooled)
+        return np.hstack([W, W2]), np.r_[b, b2]
+
+
+SETTINGS["pool_attributes"] = {"_class": PooledTargets, "pool": ("attributes",)}
+SETTINGS["pool_any"] = {"_class": PooledTargets, "pool": ("any",)}
+SETTINGS["pool_both"] = {"_class": PooledTargets, "pool": ("attributes", "any")}
 SETTINGS["e5_sentences"] = {"embedder": TeacherSentences()}
 SETTINGS["e5_sentences_w3"] = {"embedder": TeacherSentences(), "embedding_weight": 3.0}
 SETTINGS["e5_sentences_w6"] = {"embedder": TeacherSentences(), "embedding_weight": 6.0}
 
 
+def build(taxonomy, params):
+    """The model a setting names: ``FeedbackClassifier``, or the class under its ``_class`` key."""
+    params = dict(params)
+    return params.pop("_class", FeedbackClassifier)(taxonomy=taxonomy, **params)
+
+
 def cv_score(params, data, taxonomy, folds, seed) -> float:
     with threadpool_limits(1):
-        return 100 * shuffled_group_cv(lambda: FeedbackClassifier(taxonomy=taxonomy, **params), *data,
-                                       taxonomy, folds, seed)
+        return 100 * shuffled_group_cv(lambda: build(taxonomy, params), *data, taxonomy, folds, seed)
 
 
 def cached(path, key, compute):
@@ -131,7 +186,7 @@ def speed(lang, taxonomy, names, shared, runs):
     for name in names:
         params = {**shared, **SETTINGS[name]}
         with threadpool_limits(1):
-            model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
+            model = build(taxonomy, params).fit(
                 [texts[i] for i in dev], [labels[i] for i in dev], groups=groups[dev])
         blobs[name] = state_to_bytes(model)
     rates = {name: {"cold": [], "warm": []} for name in names}

@@ -410,3 +410,23 @@ def test_base_variants_fold_into_one_weight_matrix_and_are_checked():
         assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
     with pytest.raises(ValueError, match="base_variants"):
         FC(analyzer=str.split, cv=2, base_variants=({"min_df": 1},)).fit(texts, y)
+
+
+def test_a_subclass_may_add_base_models_of_its_own_targets():
+    # benchmarks/semeval_levers.py's PooledTargets adds base models this way: the out-of-fold
+    # matrix takes as many columns as the fits return, and they still fold into one weight matrix
+    from feedback_classifier.model.estimator import FeedbackClassifier as FC
+
+    class AnyCategory(FC):
+        def _fit_variants(self, X, Y, variants):
+            W, b = super()._fit_variants(X, Y, variants)
+            W2, b2 = self._fit_linear(X, Y.any(axis=1, keepdims=True).astype(Y.dtype))
+            return np.hstack([W, W2]), np.r_[b, b2]
+
+    texts = ["rude staff", "slow delivery", "rude and slow", "nice staff", "hello there"] * 5
+    y = [[("service", "staff")], [("delivery", None)], [("service", "staff"), ("delivery", None)],
+         [("service", None)], []] * 5
+    plain = FC(analyzer=str.split, cv=2).fit(texts, y)
+    clf = AnyCategory(analyzer=str.split, cv=2).fit(texts, y)
+    assert clf.coef_.shape == plain.coef_.shape
+    assert clf.predict_labels(["rude staff", "slow delivery"]) == [[("service", "staff")], [("delivery", None)]]

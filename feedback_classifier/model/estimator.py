@@ -394,10 +394,10 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         n = Xf.shape[0]
         folds = self._folds(n, groups)
         variants = [{}, *self._variants()]
-        oof = np.zeros((n, Y.shape[1] * len(variants)))
-        fold_models = []
+        oof, fold_models = None, []
         for train_idx, test_idx in folds:
             W, b = self._fit_variants(Xf[train_idx], Y[train_idx], variants)
+            oof = np.zeros((n, W.shape[1])) if oof is None else oof  # a subclass may add base models
             oof[test_idx] = Xf[test_idx] @ W + b
             fold_models.append((W, b))
         if self.refit or len(folds) < 2:
