@@ -49,12 +49,14 @@ def test_any_email_is_masked(email):
     assert "@" not in mask_pii(f"contact {email} now")
 
 
-@pytest.mark.parametrize("text", ["asdf", "123", "фыва", "qwerty", "...", "йцукен", "0000000", "ggggggg"])
+@pytest.mark.parametrize("text", ["asdf", "123", "фыва", "qwerty", "...", "йцукен", "0000000", "ggggggg",
+                                  "1e5", "1.23E+05", "2,5e-3"])
 def test_junk(text):
     assert is_junk(text)
 
 
-@pytest.mark.parametrize("text", ["ok", "Late again", "всё норм", "no", "5 stars", "", "   ", "спасибо"])
+@pytest.mark.parametrize("text", ["ok", "Late again", "всё норм", "no", "5 stars", "", "   ", "спасибо", "A+",
+                                  "E-mail", "1e5 stars"])
 def test_not_junk(text):
     assert not is_junk(text)
 

@@ -22,6 +22,8 @@ _VOWELS = set("aeiouyаеёиоуыэюя")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # the first word and, if any, the first letter after it: what decides most answers, in one search
 _FIRST_WORD = re.compile(r"([^\W\d_]+)(?:[\W\d_]*([^\W\d_]))?", re.UNICODE)
+# a number as a spreadsheet shows a big one ("1.23E+05"): its "e" is no word
+_E_NUMBER = re.compile(r"\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*")
 
 
 def _is_key_run(word: str) -> bool:
@@ -37,8 +39,8 @@ def is_junk(text: object) -> bool:
     """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
     or letters without a vowel (an empty answer is not junk: it is no answer).
 
-    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj")]
-    [True, True, True, True, True, True]
+    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05")]
+    [True, True, True, True, True, True, True]
     >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
     [False, False, False, False, False, False, False]
     """
@@ -50,6 +52,8 @@ def is_junk(text: object) -> bool:
     if first is None:
         return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
     word = first.group(1).casefold()
+    if word == "e" and _E_NUMBER.fullmatch(text):
+        return True
     if word in _KEY_RUNS:
         return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end(1)))
     if first.group(2) is not None:
