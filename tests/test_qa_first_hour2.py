@@ -62,3 +62,35 @@ def test_jsonl_and_parquet_outputs_keep_the_inputs_numbers_booleans_and_nested_v
     assert back["id"].tolist() == [1, 2] and back["vip"].tolist() == [True, False]
     assert back["nps"].iloc[0] == 9.5 and pd.isna(back["nps"].iloc[1])
     assert back["at"].tolist() == list(pd.to_datetime(["2026-12-05 10:00", "2026-12-06 00:00"]))
+
+
+def _error_line(result) -> str:
+    """The one error line of a failed command (no traceback)."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # CliRunner keeps an uncaught error here
+    lines = [line for line in result.output.splitlines() if line.strip() and not line.startswith("Warning:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_train_on_one_labelled_row_or_one_group_is_one_error_line_with_the_fix(tmp_path: Path):
+    # A first try on a tiny file: cross-validation could not split it and the user got a traceback.
+    one = tmp_path / "one.csv"
+    pd.DataFrame({"text": ["The courier was late"], "labels": ["Delivery"]}).to_csv(one, index=False)
+    result = runner.invoke(app, ["train", str(one), "--text-col", "text", "--labels-col", "labels",
+                                 "--out", str(tmp_path / "m.fcmodel")])
+    line = _error_line(result)
+    assert str(one) in line and "2 rows" in line and "--cv 0" in line
+    assert not (tmp_path / "m.fcmodel").exists()
+    result = runner.invoke(app, ["train", str(one), "--text-col", "text", "--labels-col", "labels", "--cv", "0",
+                                 "--out", str(tmp_path / "m.fcmodel")])
+    assert result.exit_code == 0, result.output
+
+    grouped = tmp_path / "grouped.csv"
+    pd.DataFrame({"text": ["The courier was late", "Too expensive", "Rude staff"],
+                  "labels": ["Delivery", "Price", "Service"], "customer": ["c1"] * 3}).to_csv(grouped, index=False)
+    result = runner.invoke(app, ["train", str(grouped), "--text-col", "text", "--labels-col", "labels",
+                                 "--group-col", "customer", "--out", str(tmp_path / "g.fcmodel")])
+    line = _error_line(result)
+    assert str(grouped) in line and "'customer'" in line and "'c1'" in line and "--group-col" in line
