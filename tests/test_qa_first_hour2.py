@@ -94,3 +94,22 @@ def test_train_on_one_labelled_row_or_one_group_is_one_error_line_with_the_fix(t
                                  "--group-col", "customer", "--out", str(tmp_path / "g.fcmodel")])
     line = _error_line(result)
     assert str(grouped) in line and "'customer'" in line and "'c1'" in line and "--group-col" in line
+
+
+def test_excel_serial_dates_in_a_csv_are_read_as_dates_for_the_trend(tmp_path: Path):
+    # A date column saved to CSV without its date format holds Excel's day numbers (46000 =
+    # 2025-12-09); they were all "not a date", so the trend of such a file was empty.
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({
+        "answered": ["46000", "46001.5", "05.01.2026", "2026-01-20", "12345", "soon"],
+        "nps": [3, 9, 10, 2, 8, 7],
+        "categories": ["Delivery and logistics", "", "Price and value", "", "", ""],
+    }).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--period-col", "answered",
+                                 "--out", str(tmp_path / "drivers.csv")])
+    assert result.exit_code == 0, result.output
+    trend = pd.read_csv(tmp_path / "drivers_trend.csv").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2025-12", "2026-01"]
+    assert trend["period_rows"].tolist() == [2, 2]
+    # a number far from today's dates is still not taken for one, and is said with its row
+    assert "2 not a date (rows 5, 6: '12345', 'soon')" in " ".join(result.output.split())

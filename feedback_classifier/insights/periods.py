@@ -78,7 +78,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
     Distinct values are parsed once: ISO dates first (offsets converted to UTC), then pandas'
-    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024).
+    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024),
+    then Excel serial day numbers (``46000``, a date cell saved without its format).
     Returns (codes, period list, issues).
 
     >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
@@ -109,6 +110,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = pd.DatetimeIndex(parsed)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
+        parsed = _excel_serials(texts, parsed)
         empty = np.array([t == "" for t in texts], dtype=bool)
         u_missing = np.append(empty, True)
         u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
@@ -132,6 +134,30 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         what="date",
     )
     return out, list(puniques), issues
+
+
+# Excel stores a date as days since 1899-12-30; a date column saved as CSV without its date format
+# (or a General-formatted cell) holds that number. 25569..73050 is 1970-01-01..2099-12-31: whole
+# numbers outside it are not taken for dates.
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_EXCEL_DAYS = (25569, 73050)
+
+
+def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``parsed`` with the unread cells that are Excel serial day numbers (``46000`` = 2025-12-09) read.
+
+    >>> texts = pd.Index(["46000", "46000.75", "12345", "soon"], dtype=object)
+    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 4))]
+    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', 'NaT', 'NaT']
+    """
+    serial = np.array([bool(_EXCEL_SERIAL.match(t)) for t in texts], dtype=bool) & np.asarray(parsed.isna())
+    if not serial.any():
+        return parsed
+    days = np.array([float(t) for t in texts[serial]])
+    days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
+    out = parsed.to_series().reset_index(drop=True)
+    out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")
+    return pd.DatetimeIndex(out)
 
 
 def _dayfirst(texts: pd.Index) -> bool:
