@@ -113,3 +113,25 @@ def test_excel_serial_dates_in_a_csv_are_read_as_dates_for_the_trend(tmp_path: P
     assert trend["period_rows"].tolist() == [2, 2]
     # a number far from today's dates is still not taken for one, and is said with its row
     assert "2 not a date (rows 5, 6: '12345', 'soon')" in " ".join(result.output.split())
+
+
+def test_an_nps_interval_always_holds_the_nps_it_is_given_with(tmp_path: Path):
+    # The adjusted-Wald centre is pulled toward 0: one detractor printed "NPS -100.0 (95% CI -98.5
+    # to 48.5)", and a one-row segment of the report the same: an interval that misses its own number.
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"categories": ["Delivery and logistics", "Price and value", ""], "nps": [3, 10, 9],
+                  "region": ["Samara", "Kazan", "Kazan"]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--by", "region",
+                                 "--out", str(tmp_path / "drivers.csv")])
+    assert result.exit_code == 0, result.output
+    one = tmp_path / "one.csv"
+    pd.read_csv(path).head(1).to_csv(one, index=False)
+    result = runner.invoke(app, ["drivers", str(one), "--score-col", "nps", "--out", str(tmp_path / "d1.csv")])
+    assert result.exit_code == 0, result.output
+    assert "NPS -100.0 (95% CI -100.0 to 48.5)" in result.output
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(path), "--text-col", "categories", "--score-col", "nps",
+                                 "--by", "region", "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    html = report.read_text(encoding="utf-8")
+    assert "−100 … 48" in html  # Samara: one detractor
