@@ -135,3 +135,19 @@ def test_an_nps_interval_always_holds_the_nps_it_is_given_with(tmp_path: Path):
     assert result.exit_code == 0, result.output
     html = report.read_text(encoding="utf-8")
     assert "−100 … 48" in html  # Samara: one detractor
+
+
+def test_evaluate_on_a_column_without_labels_says_so_instead_of_scoring_zero(tmp_path: Path):
+    # A wrong --labels-col (or a holdout not labelled yet) printed micro-F1 0.000 for every level:
+    # a model that looks useless, when there was nothing to compare it with.
+    labelled = tmp_path / "labelled.csv"
+    pd.DataFrame({"text": ["The courier was late", "Too expensive", "late again", "so pricey"],
+                  "labels": ["Delivery", "Price", "Delivery", "Price"], "notes": ""}).to_csv(labelled, index=False)
+    model = tmp_path / "m.fcmodel"
+    result = runner.invoke(app, ["train", str(labelled), "--text-col", "text", "--labels-col", "labels",
+                                 "--cv", "0", "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["evaluate", str(labelled), "--model", str(model), "--text-col", "text",
+                                 "--labels-col", "notes"])
+    line = _error_line(result)
+    assert str(labelled) in line and "'notes'" in line and "--labels-col" in line

@@ -331,6 +331,11 @@ def evaluate_file(
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
                                 sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
+    if not any(table.labels):  # every F1 would be 0 (nothing to find): a wrong column, not a bad model
+        raise LabelError(
+            f"{data}: column '{labels_col}' has no labels in any of its {len(table.labels):,} rows, so there is "
+            "nothing to score the model against; pass the column with your categories as --labels-col"
+        )
     predicted = model.predict_labels(table.texts)
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
     if table.opinions is not None:
