@@ -151,3 +151,24 @@ def test_evaluate_on_a_column_without_labels_says_so_instead_of_scoring_zero(tmp
                                  "--labels-col", "notes"])
     line = _error_line(result)
     assert str(labelled) in line and "'notes'" in line and "--labels-col" in line
+
+
+def test_xlsx_output_keeps_the_inputs_date_and_boolean_cells(tmp_path: Path):
+    # Read as text, an Excel date came back as the text '2026-12-05 10:30:00' (Excel's date filters and
+    # sorting no longer see a date) and TRUE as the text 'True'.
+    import datetime as dt
+
+    from openpyxl import Workbook, load_workbook
+
+    path = tmp_path / "export.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["answered", "vip", "nps", "comment"])
+    ws.append([dt.datetime(2026, 12, 5, 10, 30), True, 9, "The courier was late"])
+    ws.append([dt.datetime(2026, 12, 6), False, 3, "Too expensive"])
+    wb.save(path)
+    out = tmp_path / "classified.xlsx"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out).active.iter_rows(min_row=2, max_col=3, values_only=True))
+    assert rows == [(dt.datetime(2026, 12, 5, 10, 30), True, 9), (dt.datetime(2026, 12, 6), False, 3)]

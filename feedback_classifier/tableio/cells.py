@@ -2,9 +2,10 @@
 
 Reading with ``as_text=True`` (the default) turns every cell into text this way, so ids like
 ``007`` stay text and numbers read the same from every format. A typed format's reader keeps
-each non-text column's type in ``attrs["native_types"]`` (``json_kinds``, ``arrow_kinds``), and
-the JSON Lines and Parquet writers give the column its type back (``restore_types``): an export
-written back should not turn ``"nps": 9`` into ``"nps": "9"`` or ``true`` into ``"True"``.
+each non-text column's type in ``attrs["native_types"]`` (``json_kinds``, ``arrow_kinds``,
+``cell_kinds``), and the JSON Lines, Parquet and XLSX writers give the column its type back
+(``restore_types``): an export written back should not turn ``"nps": 9`` into ``"nps": "9"``,
+``true`` into ``"True"`` or an Excel date into text.
 """
 
 from __future__ import annotations
@@ -96,6 +97,24 @@ def json_kinds(records: list[dict]) -> dict[str, str]:
     return {k: next(iter(kinds)) for k, kinds in seen.items() if len(kinds) == 1 and "text" not in kinds}
 
 
+def cell_kinds(columns: dict, names: list) -> dict[str, str]:
+    """The type of each sheet column whose non-empty cells are all booleans (``bool``) or all
+    dates (``datetime``): the ones an XLSX output would otherwise get back as text.
+
+    >>> import datetime as dt
+    >>> cell_kinds({0: [True, None], 1: [dt.datetime(2026, 1, 5), dt.date(2026, 1, 6)], 2: [1, "a"]}, ["a", "b", "c"])
+    {'a': 'bool', 'b': 'datetime'}
+    """
+    kinds = {}
+    for i, name in enumerate(names):
+        values = [v for v in columns.get(i, ()) if v is not None and v != ""]
+        if values and all(isinstance(v, bool) for v in values):
+            kinds[name] = "bool"
+        elif values and all(isinstance(v, (_dt.datetime, _dt.date)) for v in values):
+            kinds[name] = "datetime"
+    return kinds
+
+
 def arrow_kinds(schema) -> dict[str, str]:
     """The Arrow type (its name, as attrs must be JSON: Parquet output stores them) of each column
     of a Parquet schema that is not text.
@@ -129,7 +148,7 @@ def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
     cell that does not read back as that type (a user's edit, a replaced column) stays text.
 
     >>> df = pd.DataFrame({"nps": ["9", None], "ok": ["True", "False"], "m": ['{"a": 1}', None]}, dtype="str")
-    >>> out = restore_types(df, {"nps": "number", "ok": "bool", "m": "json"})
+    >>> out = restore_types(df, {"nps": "number", "ok": "bool", "m": "json"})   # JSON Lines (json_kinds)
     >>> out.to_json(orient="records")
     '[{"nps":9,"ok":true,"m":{"a":1}},{"nps":null,"ok":false,"m":null}]'
     """
@@ -165,6 +184,8 @@ def _typed(s: pd.Series, kind: Any) -> pd.Series | None:
             values = [None if pd.isna(t) else {"True": True, "False": False}[t] for t in texts]
         elif kind == "json":
             values = [None if pd.isna(t) else json.loads(t) for t in texts]
+        elif kind == "datetime":
+            return pd.Series(pd.to_datetime(s.astype(object), format="ISO8601"), index=s.index, name=s.name)
         else:
             import pyarrow as pa
 

@@ -11,8 +11,8 @@ output's header. CSV, TSV and XLSX hold any header. JSON Lines and Parquet get t
 back, but cannot hold one name twice (a JSON object keeps the last of two equal keys, and
 pandas/Arrow refuse them): there the repeated names stay as read (``Q.1``) and an
 ``InputWarning`` says so. Likewise ``attrs["native_types"]`` (a JSON Lines or Parquet input's
-numbers, booleans, dates, nested values, read as text) gives those columns their types back
-in JSON Lines and Parquet output.
+numbers, booleans, dates, nested values, an XLSX input's booleans and dates, read as text)
+gives those columns their types back in JSON Lines, Parquet and XLSX output.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = ["TableWriter", "write_table"]
 
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 # Formats whose cells have types: a column read from a typed input gets its type back there.
-_TYPED_FORMATS = ("jsonl", "parquet")
+_TYPED_FORMATS = ("jsonl", "parquet", "xlsx")
 
 
 def write_table(
