@@ -172,3 +172,21 @@ def test_xlsx_output_keeps_the_inputs_date_and_boolean_cells(tmp_path: Path):
     assert result.exit_code == 0, result.output
     rows = list(load_workbook(out).active.iter_rows(min_row=2, max_col=3, values_only=True))
     assert rows == [(dt.datetime(2026, 12, 5, 10, 30), True, 9), (dt.datetime(2026, 12, 6), False, 3)]
+
+
+def test_a_date_named_column_with_a_few_odd_dates_still_gives_the_trend(tmp_path: Path):
+    # One odd cell in eight ('46000', a date Excel saved without its format) made the 'дата' column
+    # "not dates" (90% needed), and the report's trend disappeared without a word.
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({
+        "дата": ["05.11.2026", "06.11.2026", "2026-11-20", "46000", "01.12.2026", "03.12.2026", "2026-12-05", "7.12.2026"],
+        "nps": [9, 3, 10, 6, 8, 2, 10, 9],
+        "categories": ["Delivery and logistics", "Price and value", "", "", "Delivery and logistics", "", "", ""],
+    }).to_csv(path, index=False)
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(path), "--text-col", "categories", "--score-col", "nps",
+                                 "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "Trend: using 'дата' as the date column" in result.output
+    html = report.read_text(encoding="utf-8")
+    assert "2026-11" in html and "2026-12" in html

@@ -29,14 +29,20 @@ _NON_ISO_TIME = re.compile(
 )
 
 
+_NAMED_SHARE = 0.5
+
+
 def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
-    """A column that holds response dates: a date-like name *and* values that read as dates,
-    or, failing that, any text column whose values are mostly dates. None when there is none.
+    """A column that holds response dates: a date-like name *and* at least half of its values
+    shaped and read as dates, or, failing that, any text column whose values are 90% dates.
+    None when there is none.
 
     >>> detect_period_column(pd.DataFrame({"id": [1, 2], "submitted_at": ["2024-01-05", "2024-02-11"]}))
     'submitted_at'
+    >>> detect_period_column(pd.DataFrame({"дата": ["05.12.2026", "2026-12-06", "46000", "?"]}))
+    'дата'
     """
-    def looks_like_dates(column: str) -> bool:
+    def looks_like_dates(column: str, share: float) -> bool:
         values = df[column]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             return True
@@ -47,16 +53,18 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         if not len(text):
             return False
         shaped = text.str.match(_DATE_VALUE).mean()
-        if shaped < 0.9:
+        if shaped < share:
             return False
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
-        return bool(parsed.notna().mean() >= 0.9)
+        codes, _, _ = parse_periods(text.reset_index(drop=True), "month")
+        return bool((codes >= 0).mean() >= share)
 
     candidates = [c for c in df.columns if c not in set(exclude)]
     named = [c for c in candidates if _DATE_NAME.search(str(c))]
     for column in named + [c for c in candidates if c not in named]:
         try:
-            if looks_like_dates(column):
+            # a date-like name already says what the column is: half its values reading as dates
+            # will do (the rest are reported with their rows); any other column needs 90%
+            if looks_like_dates(column, _NAMED_SHARE if column in named else 0.9):
                 return column
         except (TypeError, ValueError):
             continue
