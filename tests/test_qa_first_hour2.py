@@ -190,3 +190,32 @@ def test_a_date_named_column_with_a_few_odd_dates_still_gives_the_trend(tmp_path
     assert "Trend: using 'дата' as the date column" in result.output
     html = report.read_text(encoding="utf-8")
     assert "2026-11" in html and "2026-12" in html
+
+
+def test_a_damaged_model_file_is_one_error_line(tmp_path: Path):
+    # A flipped byte in an array's .npy header made numpy's three-line message part of the error:
+    # a "one-line" error over three lines (tests/test_fuzz.py found it with a saved example).
+    import hashlib
+    import json
+
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.persist import MAGIC, read_model_metadata, save_model
+    from feedback_classifier.taxonomy import Taxonomy
+
+    tax = Taxonomy.from_dict({"name": "fuzz", "categories": [{"id": "delivery", "names": {"en": "Delivery"}},
+                                                             {"id": "price", "names": {"en": "Price"}}]})
+    texts = ["late courier", "parcel late again", "too expensive", "price is high"] * 3
+    labels = [[("delivery", None)], [("delivery", None)], [("price", None)], [("price", None)]] * 3
+    saved = save_model(FeedbackClassifier(taxonomy=tax, cv=2).fit(texts, labels), tmp_path / "m.fcmodel")
+    payload = bytearray(saved.read_bytes().split(b"\n", 2)[2])
+    payload[167] ^= 1
+    header = read_model_metadata(saved)
+    header.update(payload_bytes=len(payload), payload_sha256=hashlib.sha256(payload).hexdigest())
+    forged = tmp_path / "forged.fcmodel"
+    forged.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + bytes(payload))
+    survey = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["late courier"]}).to_csv(survey, index=False)
+    result = runner.invoke(app, ["classify", str(survey), "--text-col", "comment", "--model", str(forged),
+                                 "--out", str(tmp_path / "out.csv")])
+    line = _error_line(result)
+    assert str(forged) in line and "refused" in line
