@@ -35,7 +35,17 @@ class MissingColumnError(FeedbackClassifierError, LookupError):
 
 
 class ModelFileError(FeedbackClassifierError, ValueError):
-    """A model file is corrupt, not ours, incompatible, or made for another taxonomy."""
+    r"""A model file is corrupt, not ours, incompatible, or made for another taxonomy.
+
+    One line even when it quotes a library's own message about the damaged data (numpy's about
+    an ``.npy`` header spans three lines):
+
+    >>> str(ModelFileError("m.fcmodel was refused (Header is large.\nTo allow loading, adjust it.)"))
+    'm.fcmodel was refused (Header is large. To allow loading, adjust it.)'
+    """
+
+    def __str__(self) -> str:
+        return " ".join(line.strip() for line in super().__str__().splitlines() if line.strip())
 
 
 class ScoreError(FeedbackClassifierError, ValueError):

@@ -55,7 +55,7 @@ significant, mentions_scored, low_n, note`` (one ``(intercept)`` row per level, 
 ``segments`` (``by=``): ``segment, segment_rows, segment_scored, segment_metric`` + the table
 columns, per segment; ``result.segments_wide("impact")`` pivots it to one column per segment.
 ``trend`` (``period_col=``): ``period, period_start, period_rows, period_scored, period_metric,
-period_ci_low, period_ci_high`` (t-interval of the period's metric)
+period_ci_low, period_ci_high`` (the headline's interval method on the period's scores)
 + ``level, category, parent, mentions, mentions_scored, share, metric_with, metric_without,
 impact, impact_low, impact_high, low_n``. Dates that cannot be read are reported in
 ``date_issues`` (rows kept everywhere else).
@@ -295,7 +295,8 @@ def compute_drivers(
     segments = None if by is None else _segments(df[by], scored, spec, rngs[1], stats_args)
     trend = date_issues = None
     if period_col is not None:
-        trend, date_issues = _trend(df[period_col], period_col, freq, scored, table, rngs[2], stats_args)
+        trend, date_issues = _trend(df[period_col], period_col, freq, scored, spec, table, rngs[2],
+                                     stats_args)
 
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
     uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
@@ -337,7 +338,7 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
     return pd.concat(frames, ignore_index=True)
 
 
-def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, table: pd.DataFrame,
+def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, spec: ScoreSpec, table: pd.DataFrame,
            rng: np.random.Generator, stats_args: dict) -> tuple[pd.DataFrame, ScoreIssues]:
     """Per-period statistics in the order of the overall ranking, and the dates that could not be read."""
     cmat = scored.cmat
@@ -362,7 +363,7 @@ def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, table: pd
         st.insert(2, "period_rows", int(sub.rows.sum()))
         st.insert(3, "period_scored", int(n_sc))
         st.insert(4, "period_metric", sub.metric() if n_sc > 0 else np.nan)
-        low, high = sub.metric_interval(stats_args["confidence"])
+        low, high = sub.metric_interval(spec, stats_args["confidence"])
         st.insert(5, "period_ci_low", low)
         st.insert(6, "period_ci_high", high)
         frames.append(st)

@@ -29,14 +29,20 @@ _NON_ISO_TIME = re.compile(
 )
 
 
+_NAMED_SHARE = 0.5
+
+
 def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sample: int = 500) -> str | None:
-    """A column that holds response dates: a date-like name *and* values that read as dates,
-    or, failing that, any text column whose values are mostly dates. None when there is none.
+    """A column that holds response dates: a date-like name *and* at least half of its values
+    shaped and read as dates, or, failing that, any text column whose values are 90% dates.
+    None when there is none.
 
     >>> detect_period_column(pd.DataFrame({"id": [1, 2], "submitted_at": ["2024-01-05", "2024-02-11"]}))
     'submitted_at'
+    >>> detect_period_column(pd.DataFrame({"дата": ["05.12.2026", "2026-12-06", "46000", "?"]}))
+    'дата'
     """
-    def looks_like_dates(column: str) -> bool:
+    def looks_like_dates(column: str, share: float) -> bool:
         values = df[column]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             return True
@@ -47,16 +53,18 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         if not len(text):
             return False
         shaped = text.str.match(_DATE_VALUE).mean()
-        if shaped < 0.9:
+        if shaped < share:
             return False
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
-        return bool(parsed.notna().mean() >= 0.9)
+        codes, _, _ = parse_periods(text.reset_index(drop=True), "month")
+        return bool((codes >= 0).mean() >= share)
 
     candidates = [c for c in df.columns if c not in set(exclude)]
     named = [c for c in candidates if _DATE_NAME.search(str(c))]
     for column in named + [c for c in candidates if c not in named]:
         try:
-            if looks_like_dates(column):
+            # a date-like name already says what the column is: half its values reading as dates
+            # will do (the rest are reported with their rows); any other column needs 90%
+            if looks_like_dates(column, _NAMED_SHARE if column in named else 0.9):
                 return column
         except (TypeError, ValueError):
             continue
@@ -78,7 +86,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
     Distinct values are parsed once: ISO dates first (offsets converted to UTC), then pandas'
-    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024).
+    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024),
+    then Excel serial day numbers (``46000``, a date cell saved without its format).
     Returns (codes, period list, issues).
 
     >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
@@ -109,6 +118,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = pd.DatetimeIndex(parsed)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
+        parsed = _excel_serials(texts, parsed)
         empty = np.array([t == "" for t in texts], dtype=bool)
         u_missing = np.append(empty, True)
         u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
@@ -132,6 +142,30 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         what="date",
     )
     return out, list(puniques), issues
+
+
+# Excel stores a date as days since 1899-12-30; a date column saved as CSV without its date format
+# (or a General-formatted cell) holds that number. 25569..73050 is 1970-01-01..2099-12-31: whole
+# numbers outside it are not taken for dates.
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_EXCEL_DAYS = (25569, 73050)
+
+
+def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``parsed`` with the unread cells that are Excel serial day numbers (``46000`` = 2025-12-09) read.
+
+    >>> texts = pd.Index(["46000", "46000.75", "12345", "soon"], dtype=object)
+    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 4))]
+    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', 'NaT', 'NaT']
+    """
+    serial = np.array([bool(_EXCEL_SERIAL.match(t)) for t in texts], dtype=bool) & np.asarray(parsed.isna())
+    if not serial.any():
+        return parsed
+    days = np.array([float(t) for t in texts[serial]])
+    days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
+    out = parsed.to_series().reset_index(drop=True)
+    out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")
+    return pd.DatetimeIndex(out)
 
 
 def _dayfirst(texts: pd.Index) -> bool:

@@ -412,10 +412,14 @@ def nps_interval(promoters: int, passives: int, detractors: int, confidence: flo
 
     The interval adds 3/4 of a respondent to promoters and to detractors (n + 3 overall) and
     uses the trinomial variance of p - d; it has close to nominal coverage even for small n
-    and extreme scores. Returns ``(nps, low, high)``, clipped to -100..100.
+    and extreme scores. Returns ``(nps, low, high)``, clipped to -100..100 and widened to hold
+    the NPS itself: the shifted centre leaves it out for a few extreme scores (one detractor:
+    -100 with -98..48), which reads as a wrong number.
 
     >>> [round(v, 1) for v in nps_interval(50, 30, 20)]   # n = 100
     [30.0, 14.1, 44.2]
+    >>> [round(v, 1) for v in nps_interval(0, 0, 1)]
+    [-100.0, -100.0, 48.5]
     """
     n = promoters + passives + detractors
     if n == 0:
@@ -427,7 +431,7 @@ def nps_interval(promoters: int, passives: int, detractors: int, confidence: flo
     d = (detractors + 0.75) / n_adj
     centre = p - d
     se = math.sqrt(max(p + d - centre**2, 0.0) / n_adj)
-    return (nps, max(-100.0, 100 * (centre - z * se)), min(100.0, 100 * (centre + z * se)))
+    return (nps, min(nps, max(-100.0, 100 * (centre - z * se))), max(nps, min(100.0, 100 * (centre + z * se))))
 
 
 def wilson_interval(k: float, n: float, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from feedback_classifier.insights.scores import ScoreSpec
 
 # Up to this many distinct y values the bootstrap draws exact multinomial cells; beyond it the
 # (rows x values) counts would cost more than the normal approximation of cell sums.
@@ -56,23 +60,47 @@ class GroupSums:
         """The metric of the scored rows: every metric is the mean of y (see ``scores.py``)."""
         return float(self.s1.sum() / self.n.sum())
 
-    def metric_interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """t-interval of the metric (the mean of y) from the sums: NaN for fewer than 2 scores.
+    def metric_interval(self, spec: ScoreSpec, confidence: float = 0.95) -> tuple[float, float]:
+        """The metric's interval by the method of the headline and the segments (``summarize_scores``):
+        NPS adjusted-Wald, CSAT Wilson, a mean's t-interval within the scale; NaN without scores.
 
+        A plain t-interval of NPS's +100/0/-100 values runs far past -100..100 for a few scores
+        (three gave -320 to 254), and is a zero-width 100 to 100 for two promoters.
+
+        >>> from feedback_classifier.insights.scores import ScoreSpec
+        >>> g = GroupSums(np.zeros(1), np.array([3]), np.array([3]), np.array([-100.0]), np.array([30000.0]),
+        ...               np.zeros(1), None)   # one promoter, two detractors
+        >>> [round(v, 1) for v in g.metric_interval(ScoreSpec.make("nps"))]
+        [-84.7, 51.3]
         >>> g = GroupSums(np.zeros(1), np.array([4]), np.array([4]), np.array([10.0]), np.array([30.0]),
         ...               np.zeros(1), None)
-        >>> [round(v, 3) for v in g.metric_interval()]
+        >>> [round(v, 3) for v in g.metric_interval(ScoreSpec.make("mean"))]
         [0.446, 4.554]
         """
-        from scipy import stats as sps
+        from feedback_classifier.insights.scores import nps_interval, wilson_interval
 
         n, s1, s2 = float(self.n.sum()), float(self.s1.sum()), float(self.s2.sum())
+        if n <= 0:
+            return float("nan"), float("nan")
+        if spec.score_type == "nps":  # y is +100/0/-100: s1 counts promoters - detractors, s2 both
+            both, diff = s2 / 10_000.0, s1 / 100.0
+            pro, det = round((both + diff) / 2), round((both - diff) / 2)
+            _, low, high = nps_interval(pro, round(n) - pro - det, det, confidence)
+            return low, high
+        if spec.score_type == "csat":  # y is 100 for the top box, else 0
+            _, low, high = wilson_interval(s1 / 100.0, n, confidence)
+            return 100 * low, 100 * high
+        from scipy import stats as sps
+
         if n < 2:
             return float("nan"), float("nan")
         mean = s1 / n
         sd = math.sqrt(max(s2 - n * mean * mean, 0.0) / (n - 1))
         half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-        return mean - half, mean + half
+        low, high = mean - half, mean + half
+        if spec.scale is not None:
+            low, high = max(low, spec.scale[0]), min(high, spec.scale[1])
+        return low, high
 
 
 def aggregate(

@@ -153,6 +153,8 @@ def train_file(
     )
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
+    if cv >= 2:
+        _check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
     if teacher != "none":
         from feedback_classifier.model.adapted_table import taught_rows
@@ -176,6 +178,22 @@ def train_file(
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        _label_notes(table, labels_col))
+
+
+def _check_folds(table: LabelledData, data, text_col: str, group_col: str | None) -> None:
+    """A ``LabelError`` when the rows cannot be split into two cross-validation folds (a one-row file,
+    one value in the group column): said with the file, the column and the fix, not a traceback."""
+    n = len(table.texts)
+    if n < 2:
+        raise LabelError(
+            f"{data}: cross-validation needs at least 2 rows in '{text_col}', the file has {n}; label more rows, "
+            "or pass --cv 0 to train without measuring the model"
+        )
+    if table.groups is not None and len(set(table.groups)) < 2:
+        raise LabelError(
+            f"{data}: cross-validation grouped by '{group_col}' needs at least 2 distinct values in it, every row "
+            f"has {table.groups[0]!r}; leave out --group-col, or pass --cv 0 to train without measuring the model"
+        )
 
 
 def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int):
@@ -313,6 +331,11 @@ def evaluate_file(
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
                                 sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
+    if not any(table.labels):  # every F1 would be 0 (nothing to find): a wrong column, not a bad model
+        raise LabelError(
+            f"{data}: column '{labels_col}' has no labels in any of its {len(table.labels):,} rows, so there is "
+            "nothing to score the model against; pass the column with your categories as --labels-col"
+        )
     predicted = model.predict_labels(table.texts)
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
     if table.opinions is not None:

@@ -1,7 +1,11 @@
 """Cells as text: how a value of any format's native type reads as the text a user would type.
 
 Reading with ``as_text=True`` (the default) turns every cell into text this way, so ids like
-``007`` stay text and numbers read the same from every format.
+``007`` stay text and numbers read the same from every format. A typed format's reader keeps
+each non-text column's type in ``attrs["native_types"]`` (``json_kinds``, ``arrow_kinds``,
+``cell_kinds``), and the JSON Lines, Parquet and XLSX writers give the column its type back
+(``restore_types``): an export written back should not turn ``"nps": 9`` into ``"nps": "9"``,
+``true`` into ``"True"`` or an Excel date into text.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -72,3 +77,121 @@ def frame_to_text(df: pd.DataFrame) -> pd.DataFrame:
     res = pd.DataFrame(out, index=df.index)
     res.columns = df.columns
     return res
+
+
+def json_kinds(records: list[dict]) -> dict[str, str]:
+    """The JSON type of each key whose non-null values all have one non-string type:
+    ``number``, ``bool`` or ``json`` (an object or an array). Keys mixing types are left out.
+
+    >>> json_kinds([{"a": 9, "b": True, "c": {"x": 1}, "d": "9"}, {"a": 1.5, "b": None, "c": [1], "d": 3}])
+    {'a': 'number', 'b': 'bool', 'c': 'json'}
+    """
+    seen: dict[str, set] = {}
+    for rec in records:
+        for k, v in rec.items():
+            if v is None:
+                continue
+            kind = ("bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float))
+                    else "json" if isinstance(v, (dict, list)) else "text")
+            seen.setdefault(k, set()).add(kind)
+    return {k: next(iter(kinds)) for k, kinds in seen.items() if len(kinds) == 1 and "text" not in kinds}
+
+
+def cell_kinds(columns: dict, names: list) -> dict[str, str]:
+    """The type of each sheet column whose non-empty cells are all booleans (``bool``) or all
+    dates (``datetime``): the ones an XLSX output would otherwise get back as text.
+
+    >>> import datetime as dt
+    >>> cell_kinds({0: [True, None], 1: [dt.datetime(2026, 1, 5), dt.date(2026, 1, 6)], 2: [1, "a"]}, ["a", "b", "c"])
+    {'a': 'bool', 'b': 'datetime'}
+    """
+    kinds = {}
+    for i, name in enumerate(names):
+        values = [v for v in columns.get(i, ()) if v is not None and v != ""]
+        if values and all(isinstance(v, bool) for v in values):
+            kinds[name] = "bool"
+        elif values and all(isinstance(v, (_dt.datetime, _dt.date)) for v in values):
+            kinds[name] = "datetime"
+    return kinds
+
+
+def arrow_kinds(schema) -> dict[str, str]:
+    """The Arrow type (its name, as attrs must be JSON: Parquet output stores them) of each column
+    of a Parquet schema that is not text.
+
+    >>> import pyarrow as pa
+    >>> arrow_kinds(pa.schema([("id", pa.int64()), ("at", pa.timestamp("us", "UTC")), ("comment", pa.string())]))
+    {'id': 'int64', 'at': 'timestamp[us, tz=UTC]'}
+    """
+    import pyarrow as pa
+
+    return {f.name: str(f.type) for f in schema
+            if not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_null(f.type))}
+
+
+_TIMESTAMP = re.compile(r"timestamp\[(s|ms|us|ns)(?:, tz=(.+))?\]")
+
+
+def _arrow_type(name: str):
+    """The Arrow type named ``name`` (``arrow_kinds``); ValueError for one it cannot name back
+    (lists, structs, decimals stay text)."""
+    import pyarrow as pa
+
+    match = _TIMESTAMP.fullmatch(name)
+    if match:
+        return pa.timestamp(match.group(1), match.group(2))
+    return pa.type_for_alias(name)
+
+
+def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
+    """``df`` with each text column of ``kinds`` converted back to its type; a column with a
+    cell that does not read back as that type (a user's edit, a replaced column) stays text.
+
+    >>> df = pd.DataFrame({"nps": ["9", None], "ok": ["True", "False"], "m": ['{"a": 1}', None]}, dtype="str")
+    >>> out = restore_types(df, {"nps": "number", "ok": "bool", "m": "json"})   # JSON Lines (json_kinds)
+    >>> out.to_json(orient="records")
+    '[{"nps":9,"ok":true,"m":{"a":1}},{"nps":null,"ok":false,"m":null}]'
+    """
+    out = None
+    for i, col in enumerate(df.columns):
+        kind = kinds.get(col)
+        s = df.iloc[:, i]
+        if kind is None or not is_text_dtype(s.dtype):
+            continue
+        typed = _typed(s, kind)
+        if typed is not None:
+            out = df.copy() if out is None else out
+            out.isetitem(i, typed)
+    return df if out is None else out
+
+
+def _nullable_int(arrow_type):
+    """pandas' nullable integer dtype for an Arrow integer type (``Int8``, ``UInt32``...), else None."""
+    name = str(arrow_type)
+    if name.startswith(("int", "uint")):
+        return pd.api.types.pandas_dtype("UInt" + name[4:] if name.startswith("u") else "Int" + name[3:])
+    return None
+
+
+def _typed(s: pd.Series, kind: Any) -> pd.Series | None:
+    texts = s.tolist()
+    try:
+        if kind == "number":
+            values = [None if pd.isna(t) else json.loads(t) for t in texts]
+            if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+                return None
+        elif kind == "bool":
+            values = [None if pd.isna(t) else {"True": True, "False": False}[t] for t in texts]
+        elif kind == "json":
+            values = [None if pd.isna(t) else json.loads(t) for t in texts]
+        elif kind == "datetime":
+            return pd.Series(pd.to_datetime(s.astype(object), format="ISO8601"), index=s.index, name=s.name)
+        else:
+            import pyarrow as pa
+
+            typed = pa.array(texts, pa.string(), from_pandas=True).cast(_arrow_type(kind))
+            typed = typed.to_pandas(types_mapper=_nullable_int)  # whole numbers with gaps stay whole
+            return typed.set_axis(s.index).rename(s.name)
+    except (ValueError, KeyError, TypeError, ArithmeticError, NotImplementedError):  # Arrow's cast errors too
+        return None
+    return pd.Series(values, index=s.index, dtype=object, name=s.name)

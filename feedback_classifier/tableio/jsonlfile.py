@@ -1,7 +1,8 @@
 """JSON Lines: one JSON object per line (a JSON array of objects reads too), and the writer.
 
 Only blank lines are skipped; columns are the union of the keys in order of first appearance.
-Unlike CSV, JSONL keeps ``""`` and a missing value apart.
+Unlike CSV, JSONL keeps ``""`` and a missing value apart; read as text, a key's numbers,
+booleans or nested values are noted in ``attrs["native_types"]`` for the writers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.cells import scalar_text
+from feedback_classifier.tableio.cells import json_kinds, scalar_text
 from feedback_classifier.tableio.encoding import (
     check_guess,
     decode_sample,
@@ -50,7 +51,9 @@ def _records_frame(records: list[dict], columns: dict, as_text: bool) -> pd.Data
     for i, rec in enumerate(records):
         for k, v in rec.items():
             data[k][i] = v if type(v) is str else scalar_text(v)
-    return pd.DataFrame({c: pd.Series(vals, dtype="str") for c, vals in data.items()}, columns=cols)
+    df = pd.DataFrame({c: pd.Series(vals, dtype="str") for c, vals in data.items()}, columns=cols)
+    df.attrs["native_types"] = json_kinds(records)
+    return df
 
 
 def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:

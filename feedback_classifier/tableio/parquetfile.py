@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.cells import frame_to_text
+from feedback_classifier.tableio.cells import arrow_kinds, frame_to_text
 
 
 def iter_parquet(
@@ -46,12 +46,19 @@ def _parquet_batches(path, pf, chunksize, as_text) -> Iterator[pd.DataFrame]:
         for table in tables:
             df = table.to_pandas()
             emitted = True
-            yield frame_to_text(df) if as_text else df
+            yield _as_text(df, pf) if as_text else df
     except (pa.ArrowException, OSError) as exc:
         raise InputFileError(f"{path}: corrupt Parquet data ({exc}); re-export the file") from None
     if not emitted:
         df = pf.schema_arrow.empty_table().to_pandas()
-        yield frame_to_text(df) if as_text else df
+        yield _as_text(df, pf) if as_text else df
+
+
+def _as_text(df: pd.DataFrame, pf) -> pd.DataFrame:
+    """Every cell as text, each column's Parquet type kept for the writers (``cells.restore_types``)."""
+    out = frame_to_text(df)
+    out.attrs["native_types"] = arrow_kinds(pf.schema_arrow)
+    return out
 
 
 class ParquetSink:

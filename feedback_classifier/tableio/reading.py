@@ -199,6 +199,9 @@ def _without_header_rows(
     renamed = _renamed(first.columns, header, layout.rename)
     if renamed:  # the names as the file has them, for the writers (tableio.writing)
         attrs["original_names"] = renamed
+    native = head[0].attrs.get("native_types")
+    if native:  # a typed format's non-text columns, for the writers (cells.restore_types)
+        attrs["native_types"] = {layout.rename.get(k, k): v for k, v in native.items()}
     formulas = head[0].attrs.get("uncomputed_formulas")
     if formulas:  # XLSX formula cells without a stored result, by column (xlsxformulas)
         attrs.update(sheet=head[0].attrs.get("sheet"),

@@ -10,7 +10,9 @@ reader renamed (``Q.1``, ``Unnamed: 4``: a DataFrame needs distinct names); its
 output's header. CSV, TSV and XLSX hold any header. JSON Lines and Parquet get the empty names
 back, but cannot hold one name twice (a JSON object keeps the last of two equal keys, and
 pandas/Arrow refuse them): there the repeated names stay as read (``Q.1``) and an
-``InputWarning`` says so.
+``InputWarning`` says so. Likewise ``attrs["native_types"]`` (a JSON Lines or Parquet input's
+numbers, booleans, dates, nested values, an XLSX input's booleans and dates, read as text)
+gives those columns their types back in JSON Lines, Parquet and XLSX output.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
+from feedback_classifier.tableio.cells import restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
 __all__ = ["TableWriter", "write_table"]
 
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
+# Formats whose cells have types: a column read from a typed input gets its type back there.
+_TYPED_FORMATS = ("jsonl", "parquet", "xlsx")
 
 
 def write_table(
@@ -103,6 +108,7 @@ class TableWriter:
         self.sheet_name = sheet_name
         self.columns: list | None = None
         self._renames: dict = {}
+        self._native: dict = {}
         self.rows_written = 0
         self._target: AtomicTarget | None = None
         self._sink = None
@@ -136,6 +142,10 @@ class TableWriter:
         chunk = self._align(chunk)
         if first:
             self._restore_names(chunk.attrs.get("original_names") or {})
+            if self.fmt in _TYPED_FORMATS:
+                self._native = chunk.attrs.get("native_types") or {}
+        if self._native:
+            chunk = restore_types(chunk, self._native)
         if self._renames:
             chunk = chunk.rename(columns=self._renames)
         try:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
-from feedback_classifier.tableio.cells import scalar_text
+from feedback_classifier.tableio.cells import cell_kinds, scalar_text
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
 from feedback_classifier.tableio.formulas import neutralize_formulas
 
@@ -189,6 +189,8 @@ def _rows_to_frame(rows: list[list], as_text: bool) -> pd.DataFrame:
     df = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
     df.columns = names
     df.attrs["header"] = [h or "" for h in header]
+    if as_text:  # the writers give these columns their type back (cells.restore_types)
+        df.attrs["native_types"] = cell_kinds(dict(enumerate(columns)), names)
     return df
 
 
