@@ -60,9 +60,17 @@ def _classify(name: str, data: bytes | str, *extra: str, encoding: str = "utf-8"
     return build
 
 
+def _read_out(tmp: Path) -> pd.DataFrame:
+    """The classified CSV, read with its separator: a ';' or '|' separated input keeps its own."""
+    path = tmp / "out" / "classified.csv"
+    header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+    sep = max((",", ";", "|"), key=header.count)
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+
+
 def _rows_out(n: int, column: str = "comment", first: str | None = None):
     def check(tmp: Path, output: str) -> None:
-        df = pd.read_csv(tmp / "out" / "classified.csv", dtype=str, keep_default_na=False)
+        df = _read_out(tmp)
         assert len(df) == n, output
         assert "categories" in df.columns
         if first is not None:

@@ -93,7 +93,7 @@ def test_rows_with_fewer_cells_than_the_header_are_kept_and_said(tmp_path: Path,
     warning = [line for line in _lines(result) if line.startswith("Warning:")]
     assert warning == [f"Warning: {path}: 2 rows have fewer cells than the header (first: row 2); "
                        "their missing cells were read as empty"]
-    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    written = pd.read_csv(out, sep=sep, dtype=str, keep_default_na=False)  # the input's separator is kept
     assert written["id"].tolist() == ["1", "2", "3", "4", "5", "", "7"]
     assert written["nps"].tolist()[:2] == ["3", ""]
 
@@ -419,3 +419,25 @@ def test_formulas_without_results_are_found_in_a_sheet_written_with_a_namespace_
             zf.writestr(name, data)
     assert uncomputed_formulas(path, "xl/worksheets/sheet1.xml") == [
         (3, 2, '=CONCAT("Too ","expensive")'), (3, 3, "=4+5"), (3, 4, "=C3*2"), (4, 4, "=C4*2")]
+
+
+# --------------------------------------------------------------------------- the input's separator kept
+
+@pytest.mark.parametrize("sep, kept", [(";", ";"), ("|", "|"), (",", ","), ("\t", ",")])
+def test_a_csv_copy_keeps_a_semicolon_or_pipe_separator(tmp_path: Path, sep: str, kept: str):
+    # Excel splits a CSV at the locale's list separator (';' in Russia): a ';' export that came
+    # back ',' separated would open as one column
+    text = sep.join(["id", "comment", "nps"]) + "\n" + sep.join(["1", '"Курьер опоздал, грубил"', "3"]) + "\n"
+    src = tmp_path / "survey.csv"
+    src.write_bytes(text.encode("cp1251"))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(kept)[:4] == ["id", "comment", "nps", "categories"]
+    written = pd.read_csv(out, sep=kept, dtype=str)
+    assert written["comment"].tolist() == ["Курьер опоздал, грубил"] and written["nps"].tolist() == ["3"]
+    # other formats, and other tables than the input's copy, are as before
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--quiet",
+                                 "--out", str(tmp_path / "out.tsv")])
+    assert (tmp_path / "out.tsv").read_text(encoding="utf-8-sig").startswith("id\tcomment\tnps\t")

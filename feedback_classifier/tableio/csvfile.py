@@ -105,8 +105,8 @@ def iter_csv(
         from feedback_classifier.tableio.arrowcsv import arrow_frames
 
         frames = arrow_frames(path, sep, chunksize, lambda: _guarded_csv(path, encoding, sep, chunksize, kwargs))
-        return _with_header(frames, header)
-    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header)
+        return _with_header(frames, header, sep)
+    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header, sep)
 
 
 def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
@@ -116,8 +116,9 @@ def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
             and sep not in '"\r\n' and not skip_lines)
 
 
-def _with_header(frames: Iterator[pd.DataFrame], header: list[str]) -> Iterator[pd.DataFrame]:
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str) -> Iterator[pd.DataFrame]:
     for df in frames:
+        df.attrs["sep"] = sep  # a CSV copy of the file keeps it (tableio.writing)
         if len(header) == len(df.columns):
             df.attrs["header"] = header
         yield df

@@ -199,6 +199,8 @@ def _without_header_rows(
     renamed = _renamed(first.columns, header, layout.rename)
     if renamed:  # the names as the file has them, for the writers (tableio.writing)
         attrs["original_names"] = renamed
+    if head[0].attrs.get("sep"):  # a delimited file's separator, for a CSV copy of it (tableio.writing)
+        attrs["input_sep"] = head[0].attrs["sep"]
     native = head[0].attrs.get("native_types")
     if native:  # a typed format's non-text columns, for the writers (cells.restore_types)
         attrs["native_types"] = {layout.rename.get(k, k): v for k, v in native.items()}

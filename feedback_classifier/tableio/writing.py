@@ -12,7 +12,10 @@ back, but cannot hold one name twice (a JSON object keeps the last of two equal 
 pandas/Arrow refuse them): there the repeated names stay as read (``Q.1``) and an
 ``InputWarning`` says so. Likewise ``attrs["native_types"]`` (a JSON Lines or Parquet input's
 numbers, booleans, dates, nested values, an XLSX input's booleans and dates, read as text)
-gives those columns their types back in JSON Lines, Parquet and XLSX output.
+gives those columns their types back in JSON Lines, Parquet and XLSX output, and
+``attrs["input_sep"]`` a CSV copy of a ``;`` or ``|`` separated file its separator: Excel
+splits a CSV at the list separator of the user's locale (``;`` in most of Europe and Russia),
+so a file that came as ``;`` and went back as ``,`` would open as one column.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ __all__ = ["TableWriter", "write_table"]
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 # Formats whose cells have types: a column read from a typed input gets its type back there.
 _TYPED_FORMATS = ("jsonl", "parquet", "xlsx")
+# Input separators a CSV output keeps when no separator is asked for (a tab goes to .tsv, not .csv).
+_KEPT_SEPS = (";", "|")
 
 
 def write_table(
@@ -105,6 +110,7 @@ class TableWriter:
             raise InputFileError(f"{self.path}: gzip output is supported for {'/'.join(GZIP_FORMATS)} only")
         self.encoding = encoding or self._spec.encoding
         self.sep = normalize_sep(sep, self.path) or self._spec.sep
+        self._sep_given = sep is not None
         self.sheet_name = sheet_name
         self.columns: list | None = None
         self._renames: dict = {}
@@ -130,7 +136,13 @@ class TableWriter:
             return
         if self._closed:
             raise ValueError("TableWriter is closed")
-        self._target = AtomicTarget(self.path)
+        self._target = AtomicTarget(self.path)  # early, so an unwritable path fails before any work
+
+    def _start_sink(self, attrs: dict) -> None:
+        """The format's sink, made with the first chunk in hand (its separator may come from the input)."""
+        kept = attrs.get("input_sep")
+        if self.fmt == "csv" and not self._sep_given and kept in _KEPT_SEPS:
+            self.sep = kept
         self._sink = self._spec.sink(
             self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=self.sheet_name
         )
@@ -138,6 +150,8 @@ class TableWriter:
     def write(self, chunk: pd.DataFrame) -> None:
         """Append ``chunk`` (a DataFrame) to the output."""
         self._open()
+        if self._sink is None:
+            self._start_sink(chunk.attrs)
         first = self.columns is None
         chunk = self._align(chunk)
         if first:
@@ -202,6 +216,8 @@ class TableWriter:
         if self._closed:
             return self.path
         self._open()
+        if self._sink is None:  # nothing was written: an empty file of the format
+            self._start_sink({})
         try:
             self._sink.close()
             self._target.commit()
