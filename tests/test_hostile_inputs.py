@@ -200,6 +200,8 @@ def _analyze(data: str, *extra: str, score_col: str = "nps"):
 SCORES = [
     Case("junk-scores-kept-and-counted", _analyze(CSV_HEAD + "1,late,abc\n2,great,10\n3,rude,11\n4,ok,-1\n"),
          check=_said("3 rows have no valid score in 'nps'")),
+    Case("one-junk-score-in-the-singular", _analyze(CSV_HEAD + "1,late,abc\n2,great,10\n3,rude,2\n"),
+         check=_said("1 row has no valid score in 'nps'")),
     Case("all-scores-missing", _analyze(CSV_HEAD + "1,late,\n2,great,\n"), check=_said("no valid scores in 'nps'")),
     Case("score-column-missing", _analyze(GOOD, score_col="score"), error="no column 'score'"),
     Case("decimal-comma-scores", _analyze("id;comment;nps\n1;late;3,0\n2;great;9,0\n", "--score-type", "mean",

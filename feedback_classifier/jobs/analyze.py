@@ -488,10 +488,18 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     )
     if drivers.score_issues.n_invalid:
         notes.append(
-            f"{drivers.score_issues.n_invalid:,} rows have no valid score in '{score_col}'{values} "
+            f"{_rows_have(drivers.score_issues.n_invalid)} no valid score in '{score_col}'{values} "
             "(kept, left out of score statistics)" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
         )
     date_issues = getattr(drivers, "date_issues", None)
     if date_issues is not None and date_issues.n_invalid:
-        notes.append(f"{date_issues.n_invalid:,} rows have no readable date in '{period_col}' (left out of the trend)")
+        notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}' (left out of the trend)")
     return drivers
+
+
+def _rows_have(n: int) -> str:
+    """
+    >>> _rows_have(1), _rows_have(1200)
+    ('1 row has', '1,200 rows have')
+    """
+    return f"{n:,} row has" if n == 1 else f"{n:,} rows have"
