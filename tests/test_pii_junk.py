@@ -151,7 +151,8 @@ def test_filler_answers_get_no_category_from_the_default_model():
 
 
 def _first_is_junk(text) -> bool:
-    """``is_junk`` as first written (a generator of casefolded words, rows scanned per word)."""
+    """``is_junk`` as first written (a generator of casefolded words, rows scanned per word), and
+    since then a number in E notation ("1.23E+05") is junk too."""
     import re
 
     rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
@@ -161,6 +162,8 @@ def _first_is_junk(text) -> bool:
 
     if not isinstance(text, str) or not text.strip():
         return False
+    if re.fullmatch(r"\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*", text):
+        return True
     words = (m.group().casefold() for m in re.finditer(r"[^\W\d_]+", text))
     first = next(words, None)
     if first is None:
