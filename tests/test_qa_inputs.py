@@ -441,3 +441,17 @@ def test_a_csv_copy_keeps_a_semicolon_or_pipe_separator(tmp_path: Path, sep: str
     result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--quiet",
                                  "--out", str(tmp_path / "out.tsv")])
     assert (tmp_path / "out.tsv").read_text(encoding="utf-8-sig").startswith("id\tcomment\tnps\t")
+
+
+def test_an_empty_text_column_says_which_columns_hold_text(tmp_path: Path):
+    # the usual cause of "0 with categories, every comment empty" is the wrong --text-col
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"id": ["1", "2", "3"], "Q1": ["", "", ""],
+                  "Q2": ["The courier was two hours late", "Too expensive for what it is", "Support never answers"],
+                  "nps": ["3", "6", "2"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Q1", "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("Every row's 'Q1' is empty, so nothing was classified: is --text-col the column with the answers? "
+            "Columns with text: 'Q2'") in _lines(result), result.output
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Q2", "--out", str(tmp_path / "out.csv")])
+    assert "is empty" not in result.output

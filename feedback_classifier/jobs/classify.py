@@ -136,8 +136,19 @@ def classify_file(
         input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
-        notes=[note for note in [export_note(first)] if note], lang=lang,
+        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally)] if note], lang=lang,
     )
+
+
+def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally) -> str | None:
+    """What to say when every comment is empty: the usual cause is the wrong ``--text-col``."""
+    from feedback_classifier.tableio.columns import text_columns
+
+    if not tally.rows or tally.empty < tally.rows:
+        return None
+    others = text_columns(first, besides=text_col)
+    return (f"Every row's '{text_col}' is empty, so nothing was classified: is --text-col the column with the "
+            "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
 
 
 def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[str, int]:

@@ -172,3 +172,22 @@ def check_formulas(df: pd.DataFrame, name: str, source: Any) -> None:
     )
     error.topic = formulas_topic(source, df.attrs.get("sheet"))
     raise error
+
+
+def text_columns(df: pd.DataFrame, *, besides: str | None = None, limit: int = 3) -> list[str]:
+    """Columns of ``df`` that hold free text (most cells have letters, 15+ characters on average),
+    longest first: what to suggest when the chosen text column turns out empty.
+
+    >>> df = pd.DataFrame({"id": ["1", "2"], "q1": ["", ""], "why": ["The courier was late", "Too expensive here"]})
+    >>> text_columns(df, besides="q1")
+    ['why']
+    """
+    found = []
+    for col in df.columns:
+        if col == besides or not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
+            continue
+        cells = df[col].dropna().astype(str).str.strip()
+        wordy = cells.str.contains(r"[^\W\d_]", regex=True)
+        if len(cells) and wordy.mean() >= 0.5 and cells[wordy].str.len().mean() >= 15:
+            found.append((cells[wordy].str.len().mean(), str(col)))
+    return [col for _, col in sorted(found, key=lambda t: -t[0])[:limit]]
