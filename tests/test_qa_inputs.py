@@ -455,3 +455,8 @@ def test_an_empty_text_column_says_which_columns_hold_text(tmp_path: Path):
             "Columns with text: 'Q2'") in _lines(result), result.output
     result = runner.invoke(app, ["classify", str(src), "--text-col", "Q2", "--out", str(tmp_path / "out.csv")])
     assert "is empty" not in result.output
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "Q1", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert ("Every row's 'Q1' is empty, so nothing was classified: is --text-col the column with the answers? "
+            "Columns with text: 'Q2'") in _lines(result), result.output

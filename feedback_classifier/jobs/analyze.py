@@ -248,11 +248,13 @@ class _Plan:
     keep: list[str]
     notes: list[str]
     model_info: dict = field(default_factory=dict)
+    empty_note: str | None = None  # said at the end if the text column is empty in the whole file
 
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
           period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any) -> _Plan:
     from feedback_classifier.tableio import export_note, require_columns
+    from feedback_classifier.tableio.columns import empty_text_note
 
     columns = list(head[0].columns)
     needed = [text_col] + [c for c in (score_col, by, period_col) if c]
@@ -277,7 +279,10 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    return _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf))
+    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf))
+    if not first[text_col].fillna("").astype(str).str.strip().any():  # the first rows hint at the wrong column
+        plan.empty_note = empty_text_note(first, text_col)
+    return plan
 
 
 def _model_info(model: Any, clf: Any) -> dict:
@@ -393,6 +398,8 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     from feedback_classifier.tableio import write_table
 
     tax, lang, notes, period_col = plan.tax, plan.lang, plan.notes, plan.period_col
+    if plan.empty_note and sinks.counts[0] and not sinks.counts[1]:
+        notes.append(plan.empty_note)
     reduced = sinks.acc.table()
     rare = _rarely_found(reduced, tax, lang, comments=sinks.counts[1], weight=sinks.acc.WEIGHT)
     plan.model_info["rare"] = rare

@@ -141,14 +141,9 @@ def classify_file(
 
 
 def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally) -> str | None:
-    """What to say when every comment is empty: the usual cause is the wrong ``--text-col``."""
-    from feedback_classifier.tableio.columns import text_columns
+    from feedback_classifier.tableio.columns import empty_text_note
 
-    if not tally.rows or tally.empty < tally.rows:
-        return None
-    others = text_columns(first, besides=text_col)
-    return (f"Every row's '{text_col}' is empty, so nothing was classified: is --text-col the column with the "
-            "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
+    return empty_text_note(first, text_col) if tally.rows and tally.empty == tally.rows else None
 
 
 def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[str, int]:

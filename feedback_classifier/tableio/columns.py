@@ -191,3 +191,15 @@ def text_columns(df: pd.DataFrame, *, besides: str | None = None, limit: int = 3
         if len(cells) and wordy.mean() >= 0.5 and cells[wordy].str.len().mean() >= 15:
             found.append((cells[wordy].str.len().mean(), str(col)))
     return [col for _, col in sorted(found, key=lambda t: -t[0])[:limit]]
+
+
+def empty_text_note(df: pd.DataFrame, text_col: str) -> str:
+    """What to tell a user whose text column is empty in every row: the usual cause is the
+    wrong ``--text-col``, so name the columns of ``df`` (the first rows) that hold text.
+
+    >>> empty_text_note(pd.DataFrame({"Q1": ["", ""], "Q2": ["The courier was late", "Too expensive here"]}), "Q1")
+    "Every row's 'Q1' is empty, so nothing was classified: is --text-col the column with the answers? Columns with text: 'Q2'"
+    """
+    others = text_columns(df, besides=text_col)
+    return (f"Every row's '{text_col}' is empty, so nothing was classified: is --text-col the column with the "
+            "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
