@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -100,11 +100,15 @@ class QueueRows:
     confidence: np.ndarray
     needs_review: np.ndarray
     junk: np.ndarray
+    #: the input's separator and column types (``tableio.input_layout``): a queue of a ``;`` export
+    #: is a ``;`` file, a JSON Lines export's scores and ids stay numbers
+    layout: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1, *, mask: bool = True) -> "QueueRows":
         from feedback_classifier.lang.junk import names_nothing
         from feedback_classifier.lang.pii import mask_pii_series
+        from feedback_classifier.tableio import input_layout
 
         n = len(df)
         confidence = (
@@ -119,7 +123,8 @@ class QueueRows:
         junk = np.array(names_nothing(texts.tolist()), dtype=bool).reshape(n)
         if mask:
             texts = mask_pii_series(texts).astype("string")
-        return cls(df, np.arange(first_row, first_row + n), texts, confidence, needs_review, junk)
+        return cls(df, np.arange(first_row, first_row + n), texts, confidence, needs_review, junk,
+                   input_layout(df.attrs))
 
     def review_positions(self) -> np.ndarray:
         """Rows a human should check: flagged by the model and not junk."""
@@ -138,6 +143,7 @@ class QueueRows:
             frame[score_col] = self.df[score_col].iloc[positions].to_numpy()
         frame["confidence"] = self.confidence[positions]
         frame["needs_review"] = self.needs_review[positions]
+        frame.attrs.update(self.layout)
         return frame
 
 
@@ -210,8 +216,12 @@ def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, d
     return np.lexsort(keys)
 
 
-def summary_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["team", "comments", "detractors", "review"])
+def summary_frame(rows: list[dict], layout: dict | None = None) -> pd.DataFrame:
+    """The per-queue counts; ``layout``: the input's (only its separator applies: these columns are not the input's)."""
+    frame = pd.DataFrame(rows, columns=["team", "comments", "detractors", "review"])
+    if layout and layout.get("input_sep"):
+        frame.attrs["input_sep"] = layout["input_sep"]
+    return frame
 
 
 def file_stems(teams: list[str]) -> dict[str, str]:

@@ -81,6 +81,7 @@ class StreamingRouter:
         self._teams = owner_teams(taxonomy)
         self._has_dot = False
         self._columns: list[str] | None = None
+        self._layout: dict = {}  # the input's separator and column types, for the queue files
 
     # -- streaming
     def add(self, df: pd.DataFrame) -> None:
@@ -97,6 +98,8 @@ class StreamingRouter:
         scores, det, comma = self._chunk_scores(df[self.score_col] if self.score_col else None, n)
         urgency = urgency_key(scores, self.spec)
         rows = QueueRows.of(df, self.text_col, first_row=start + 1, mask=self.mask)
+        if not start:
+            self._layout = rows.layout
         cells = df["categories"].astype("string").fillna("").tolist()
         team_rows = rows_by_team(cells, self.taxonomy, lang=self.lang, source=self.source, cache=self._parsed,
                                   first_row=start + 1)
@@ -212,7 +215,8 @@ class StreamingRouter:
                 with TableWriter(out / name, fmt=fmt) as writer:
                     counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                 paths[queue] = out / name
-            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]])
+            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
+                                    self._layout)
             with TableWriter(out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt) as writer:
                 writer.write(summary)
             paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
@@ -236,8 +240,10 @@ class StreamingRouter:
         columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
         columns += [self.text_col, "categories"] + ([score_col] if score_col else [])
         columns += ["confidence", "needs_review"] + (["complaint"] if self._complaints else [])
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c in ("needs_review", "complaint")
-                                          else "int64" if c == ROW_COLUMN else object) for c in columns})
+        empty = pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c in ("needs_review", "complaint")
+                                           else "int64" if c == ROW_COLUMN else object) for c in columns})
+        empty.attrs.update(self._layout)
+        return empty
 
     def _write_queue(self, writer, buckets: dict[tuple, list[Path]], empty: pd.DataFrame, decimal: str,
                      score_col: str | None) -> dict[str, int]:
@@ -264,6 +270,7 @@ class StreamingRouter:
             if self.score_col and not score_col:
                 frame = frame.drop(columns=[self.score_col])
             frame, det = self._sorted(frame, decimal, score_col)
+            frame.attrs.update(self._layout)  # lost in the spill files
             tally["comments"] += len(frame)
             tally["detractors"] += int(det.sum())
             tally["review"] += int(frame["needs_review"].sum())

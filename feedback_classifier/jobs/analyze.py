@@ -249,11 +249,12 @@ class _Plan:
     notes: list[str]
     model_info: dict = field(default_factory=dict)
     empty_note: str | None = None  # said at the end if the text column is empty in the whole file
+    layout: dict = field(default_factory=dict)  # the input's separator: drivers.csv of a ';' export is ';' too
 
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
           period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any) -> _Plan:
-    from feedback_classifier.tableio import export_note, require_columns
+    from feedback_classifier.tableio import export_note, input_layout, require_columns
     from feedback_classifier.tableio.columns import empty_text_note
 
     columns = list(head[0].columns)
@@ -279,7 +280,8 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf))
+    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf),
+                 layout=input_layout(head[0].attrs, types=False))
     if not first[text_col].fillna("").astype(str).str.strip().any():  # the first rows hint at the wrong column
         plan.empty_note = empty_text_note(first, text_col)
     return plan
@@ -418,9 +420,9 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
     if drivers is not None:
         from feedback_classifier.render import translate_drivers_table  # matplotlib: only when drivers are written
 
-        drivers_path = write_table(
-            translate_drivers_table(drivers.table, tax, lang), out / f"drivers.{table_fmt}", fmt=table_fmt
-        )
+        table = translate_drivers_table(drivers.table, tax, lang)
+        table.attrs.update(plan.layout)
+        drivers_path = write_table(table, out / f"drivers.{table_fmt}", fmt=table_fmt)
 
     routing, queue_paths = sinks.router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
 

@@ -75,6 +75,7 @@ def drivers_file(
 
     out = _checked_out(out)
     df = read.table(data)
+    attrs = dict(df.attrs)  # the input's separator, for the output tables
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     if text_col is not None:
@@ -95,7 +96,7 @@ def drivers_file(
     )
     result = _annotate(result, df, data=data, taxonomy=taxonomy, text_col=text_col, model=model,
                        audit_sample=audit_sample, polarity=polarity, seed=seed)
-    paths = _write_tables(result, out) if out is not None else []
+    paths = _write_tables(result, out, attrs) if out is not None else []
     chart_paths = []
     if charts is not None:
         from feedback_classifier.render import write_charts
@@ -170,16 +171,21 @@ def _require_column(df, column: str, data, *, fix: str) -> None:
         raise MissingColumnError(f"{exc} {fix}") from None
 
 
-def _write_tables(result: DriversResult, out: Path) -> list[Path]:
+def _write_tables(result: DriversResult, out: Path, attrs: dict) -> list[Path]:
+    """The drivers tables at ``out`` and beside it; a CSV keeps the separator of the input (``attrs``)."""
     from feedback_classifier.render.markdown import drivers_markdown
-    from feedback_classifier.tableio import write_file_atomic, write_table
+    from feedback_classifier.tableio import input_layout, write_file_atomic, write_table
 
     if out.suffix.lower() == ".md":
         write_file_atomic(out, drivers_markdown(result), make_parents=True)
         return [out]
     parts = {"regression": result.regression, "segments": result.segments, "trend": result.trend}
-    written = [write_table(result.table, out)]
-    written += [write_table(table, _sibling(out, part)) for part, table in parts.items() if table is not None]
+    layout = input_layout(attrs, types=False)
+    written = []
+    for path, table in [(out, result.table), *((_sibling(out, p), t) for p, t in parts.items() if t is not None)]:
+        table = table.copy()
+        table.attrs.update(layout)
+        written.append(write_table(table, path))
     return [Path(p) for p in written]
 
 

@@ -66,7 +66,9 @@ def route_file(
         from feedback_classifier.model import enrich
 
         clf, tax = load_model_and_taxonomy(model, taxonomy)
+        attrs = df.attrs
         df = enrich(df, clf, text_col, lang=lang)
+        df.attrs = {**attrs, **df.attrs}  # the input's separator and types, for the queue files
     elif model is not None:  # only for its taxonomy: the categories are already there
         _, tax = load_model_and_taxonomy(model, taxonomy)
     else:

@@ -55,7 +55,7 @@ from feedback_classifier.tableio.formats import FORMATS, detect_format
 from feedback_classifier.tableio.formulas import neutralize_formulas
 from feedback_classifier.tableio.reading import DEFAULT_READ, ReadOptions, iter_table, peek_table, read_table
 from feedback_classifier.tableio.rowcount import estimate_total_rows
-from feedback_classifier.tableio.writing import TableWriter, write_table
+from feedback_classifier.tableio.writing import TableWriter, input_layout, write_table
 from feedback_classifier.tableio.xlsxfile import EXCEL_MAX_DATA_ROWS
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "detect_separator",
     "estimate_total_rows",
     "export_note",
+    "input_layout",
     "iter_table",
     "neutralize_formulas",
     "peek_table",

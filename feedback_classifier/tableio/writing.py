@@ -32,13 +32,30 @@ from feedback_classifier.tableio.cells import restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
-__all__ = ["TableWriter", "write_table"]
+__all__ = ["TableWriter", "input_layout", "write_table"]
 
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 # Formats whose cells have types: a column read from a typed input gets its type back there.
 _TYPED_FORMATS = ("jsonl", "parquet", "xlsx")
 # Input separators a CSV output keeps when no separator is asked for (a tab goes to .tsv, not .csv).
 _KEPT_SEPS = (";", "|")
+
+
+def input_layout(attrs: dict, *, types: bool = True) -> dict:
+    """The attrs of a table read from a file that tell a writer how to write what comes of it:
+    the input's CSV separator and (with ``types``) its columns' native types (see the module doc).
+
+    A table made from the input (a team queue, the drivers, a summary) has lost the input's attrs;
+    giving it these makes a ``;`` export's queues ``;`` files too, and a JSON Lines export's queue
+    numbers numbers. Without ``types`` only the separator: a table whose columns are not the input's.
+
+    >>> input_layout({"input_sep": ";", "native_types": {"nps": "number"}, "sheet": "S"})
+    {'input_sep': ';', 'native_types': {'nps': 'number'}}
+    >>> input_layout({"input_sep": ";", "native_types": {"nps": "number"}}, types=False)
+    {'input_sep': ';'}
+    """
+    keys = ("input_sep", "native_types") if types else ("input_sep",)
+    return {k: attrs[k] for k in keys if attrs.get(k)}
 
 
 def write_table(

@@ -1,0 +1,99 @@
+"""A support lead's and a nightly batch job's first week: defects found by opening the team queues
+in Excel in a Russian locale and by running the commands on a new export every day.
+
+Each test runs a command through CliRunner on a tiny file written here and fails on the code
+before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+
+ROWS = [
+    ("101", "Курьер опоздал на два часа, ужасно", "2", "Москва"),
+    ("102", "Списали деньги дважды, верните", "1", "Казань"),
+    ("103", "Отличная поддержка, быстро ответили", "10", "Москва"),
+    ("104", "Дорого, но качество хорошее", "7", "Казань"),
+]
+
+
+def _semicolon_export(tmp_path: Path) -> Path:
+    """A survey export as Excel in a Russian locale saves it: ';' separated, cp1251."""
+    path = tmp_path / "выгрузка.csv"
+    lines = ["id;comment;nps;region"] + [";".join(row) for row in ROWS]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    return path
+
+
+def _jsonl_export(tmp_path: Path) -> Path:
+    """A JSON Lines export with numeric ids and scores and a nested object per row."""
+    path = tmp_path / "export.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for rid, text, nps, region in ROWS:
+            fh.write(json.dumps({"id": int(rid), "comment": text, "nps": int(nps), "meta": {"region": region}},
+                                ensure_ascii=False) + "\n")
+    return path
+
+
+def _header(path: Path) -> str:
+    return path.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+# --------------------------------------------------------------------------- queues follow the input's layout
+
+@pytest.mark.parametrize("command", ["route", "analyze"])
+def test_queues_and_summary_of_a_semicolon_export_are_semicolon_files(tmp_path: Path, command: str):
+    # Excel in a Russian locale splits a CSV at ';': the enriched copy kept the export's ';' but the
+    # team queues and the summary a support lead opens were ',' files, one column each
+    src = _semicolon_export(tmp_path)
+    out = tmp_path / "out"
+    args = ([command, str(src), "--text-col", "comment", "--score-col", "nps", "--keep", "id", "--out-dir", str(out)]
+            + (["--quiet"] if command == "analyze" else []))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    queues = out if command == "route" else out / "queues"
+    files = sorted(queues.glob("*.csv"))
+    assert len(files) >= 4
+    for path in files:
+        assert ";" in _header(path) and "," not in _header(path), (path.name, _header(path))
+    summary = pd.read_csv(queues / "summary.csv", sep=";", encoding="utf-8-sig")
+    assert list(summary.columns) == ["team", "comments", "detractors", "review"]
+    billing = pd.read_csv(queues / "billing.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert billing["id"].tolist() == ["102"] and billing["comment"].tolist() == ["Списали деньги дважды, верните"]
+    if command == "analyze":
+        assert _header(out / "drivers.csv").startswith("level;rank;category;")
+
+
+def test_drivers_tables_of_a_semicolon_export_are_semicolon_files(tmp_path: Path):
+    src = _semicolon_export(tmp_path)
+    out = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(src), "--text-col", "comment", "--score-col", "nps", "--by", "region",
+                                 "--min-n", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for path in [out, tmp_path / "drivers_segments.csv", tmp_path / "drivers_regression.csv"]:
+        assert path.exists() and _header(path).count(";") >= 3 and "," not in _header(path), _header(path)
+
+
+@pytest.mark.parametrize("command", ["route", "analyze"])
+def test_jsonl_queues_keep_the_exports_numbers_and_nested_values(tmp_path: Path, command: str):
+    # the enriched JSON Lines kept "nps": 2 and "id": 101; the queues wrote "nps": "2", "id": "101"
+    # and the nested object as a string of JSON, which a script reading the queue cannot compare
+    src = _jsonl_export(tmp_path)
+    out = tmp_path / "out"
+    args = [command, str(src), "--text-col", "comment", "--score-col", "nps", "--keep", "id,meta",
+            "--out-dir", str(out)] + (["--quiet"] if command == "analyze" else ["--format", "jsonl"])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    queues = out if command == "route" else out / "queues"
+    rows = [json.loads(line) for line in (queues / "billing.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["nps"], r["meta"]) for r in rows] == [(102, 1, {"region": "Казань"})]
+    assert isinstance(rows[0]["confidence"], float) and rows[0]["needs_review"] in (True, False)
