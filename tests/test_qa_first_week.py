@@ -97,3 +97,41 @@ def test_jsonl_queues_keep_the_exports_numbers_and_nested_values(tmp_path: Path,
     rows = [json.loads(line) for line in (queues / "billing.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["nps"], r["meta"]) for r in rows] == [(102, 1, {"region": "Казань"})]
     assert isinstance(rows[0]["confidence"], float) and rows[0]["needs_review"] in (True, False)
+
+
+# --------------------------------------------------------------------------- values inside JSON objects
+
+def test_by_and_keep_reach_a_value_inside_a_json_object(tmp_path: Path):
+    # {"meta": {"region": "EU"}}: `--by meta.region` was "no column 'meta.region'", and `--by meta`
+    # compared segments named by the whole object's JSON text
+    src = _jsonl_export(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--by",
+                                 "meta.region", "--min-n", "1", "--chunksize", "3", "--out-dir", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    billing = [json.loads(line) for line in (out / "queues" / "billing.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["meta.region"] for r in billing] == ["Казань"]
+    # the enriched copy has the export's keys only: the object stays one object
+    enriched = [json.loads(line) for line in (out / "export.enriched.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["meta"] for r in enriched] == [{"region": row[3]} for row in ROWS]
+    assert not any("meta.region" in r for r in enriched)
+    drivers = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(src), "--text-col", "comment", "--score-col", "nps", "--by",
+                                 "meta.region", "--min-n", "1", "--out", str(drivers)])
+    assert result.exit_code == 0, result.output
+    segments = pd.read_csv(tmp_path / "drivers_segments.csv", encoding="utf-8-sig")
+    assert set(segments["segment"]) == {"Москва", "Казань"}
+
+
+def test_a_key_inside_an_object_first_seen_in_a_later_chunk_leaves_the_copy_as_it_was(tmp_path: Path):
+    src = tmp_path / "export.jsonl"
+    records = [{"id": 1, "comment": "Курьер опоздал", "meta": {"a": 0}}, {"id": 2, "comment": "Дорого", "meta": {"a": 1}},
+               {"id": 3, "comment": "Грубый оператор", "meta": {"a": 2, "b": {"c": True}}}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--chunksize", "1", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [{k: r[k] for k in ("id", "comment", "meta")} for r in written] == records
+    assert all(set(r) == set(written[0]) for r in written) and "meta.a" not in written[0]

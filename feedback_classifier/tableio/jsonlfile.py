@@ -3,6 +3,12 @@
 Only blank lines are skipped; columns are the union of the keys in order of first appearance.
 Unlike CSV, JSONL keeps ``""`` and a missing value apart; read as text, a key's numbers,
 booleans or nested values are noted in ``attrs["native_types"]`` for the writers.
+
+A key holding objects (``{"meta": {"region": "EU"}}``) is read whole, as its JSON text, and each
+value inside it is also a column of its own named by its path (``meta.region``), so
+``--by meta.region`` or ``--keep meta.region`` work as on a flat file. Those columns are listed
+in ``attrs["nested_fields"]`` and the writers leave them out: a copy of the file has the
+input's keys only.
 """
 
 from __future__ import annotations
@@ -43,22 +49,53 @@ def iter_jsonl(
     return _iter_json_lines(path, gz, encoding, chunksize, as_text, encoding_errors)
 
 
-def _records_frame(records: list[dict], columns: dict, as_text: bool) -> pd.DataFrame:
+def _leaves(prefix: str, obj: dict) -> Iterator[tuple[str, Any]]:
+    """The values inside a JSON object, each with its dotted path.
+
+    >>> list(_leaves("meta", {"region": "EU", "geo": {"city": "Riga"}, "tags": [1]}))
+    [('meta.region', 'EU'), ('meta.geo.city', 'Riga'), ('meta.tags', [1])]
+    """
+    for key, value in obj.items():
+        path = f"{prefix}.{key}"
+        if isinstance(value, dict) and value:
+            yield from _leaves(path, value)
+        else:
+            yield path, value
+
+
+def _records_frame(records: list[dict], columns: dict, as_text: bool, nested: dict | None = None) -> pd.DataFrame:
+    """The records as a frame of text; ``nested`` (the paths inside objects seen so far, kept across
+    chunks so every chunk has the same columns) grows by this chunk's."""
     cols = list(columns)
     if not as_text:
         return pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
+    nested = {} if nested is None else nested
     data = {c: [None] * len(records) for c in cols}
+    inner: list[dict] = []  # each record's values inside objects, by path
     for i, rec in enumerate(records):
+        flat = {}
         for k, v in rec.items():
             data[k][i] = v if type(v) is str else scalar_text(v)
-    df = pd.DataFrame({c: pd.Series(vals, dtype="str") for c, vals in data.items()}, columns=cols)
-    df.attrs["native_types"] = json_kinds(records)
+            if type(v) is dict:
+                flat.update((path, leaf) for path, leaf in _leaves(k, v) if path not in columns)
+        if flat:
+            nested.update(dict.fromkeys(flat))
+            inner.append(flat)
+            for path, leaf in flat.items():
+                data.setdefault(path, [None] * len(records))[i] = leaf if type(leaf) is str else scalar_text(leaf)
+    fields = [p for p in nested if p not in columns]
+    df = pd.DataFrame({c: pd.Series(data.get(c, [None] * len(records)), dtype="str") for c in cols + fields},
+                      columns=cols + fields)
+    df.attrs["native_types"] = {**json_kinds(inner), **json_kinds(records)}
+    if fields:
+        df.attrs["nested_fields"] = fields
     return df
 
 
 def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:
     opener = gzip.open if gz else open
     columns: dict = {}
+    nested: dict = {}
     records: list[dict] = []
     emitted = False
     try:
@@ -85,7 +122,7 @@ def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator
                         columns[k] = None
                 records.append(obj)
                 if chunksize is not None and len(records) >= chunksize:
-                    yield _records_frame(records, columns, as_text)
+                    yield _records_frame(records, columns, as_text, nested)
                     emitted = True
                     records = []
     except UnicodeDecodeError as exc:
@@ -95,7 +132,7 @@ def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator
     except (OSError, EOFError) as exc:
         raise InputFileError(f"{path}: cannot read the file ({exc}); check it is complete and not corrupt") from None
     if records or not emitted:
-        yield _records_frame(records, columns, as_text)
+        yield _records_frame(records, columns, as_text, nested)
 
 
 def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:
@@ -117,8 +154,9 @@ def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator
         for k in rec:
             columns.setdefault(k, None)
     step = chunksize or max(len(data), 1)
+    nested: dict = {}
     for start in range(0, max(len(data), 1), step):
-        yield _records_frame(data[start : start + step], columns, as_text)
+        yield _records_frame(data[start : start + step], columns, as_text, nested)
 
 
 class JsonlSink:

@@ -204,6 +204,9 @@ def _without_header_rows(
     native = head[0].attrs.get("native_types")
     if native:  # a typed format's non-text columns, for the writers (cells.restore_types)
         attrs["native_types"] = {layout.rename.get(k, k): v for k, v in native.items()}
+    nested = head[-1].attrs.get("nested_fields")
+    if nested:  # columns of the values inside JSON objects, which the writers leave out
+        attrs["nested_fields"] = nested
     formulas = head[0].attrs.get("uncomputed_formulas")
     if formulas:  # XLSX formula cells without a stored result, by column (xlsxformulas)
         attrs.update(sheet=head[0].attrs.get("sheet"),
@@ -217,9 +220,13 @@ def _without_header_rows(
 
 
 def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict) -> pd.DataFrame:
+    # the values inside JSON objects seen so far (jsonlfile): a later chunk may have found more
+    nested = list(dict.fromkeys([*attrs.get("nested_fields", ()), *df.attrs.get("nested_fields", ())]))
     if layout.rename:
         df = df.rename(columns=layout.rename)
     df.attrs = dict(attrs)
+    if nested:
+        df.attrs["nested_fields"] = nested
     return df
 
 

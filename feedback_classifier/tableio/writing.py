@@ -169,6 +169,9 @@ class TableWriter:
         self._open()
         if self._sink is None:
             self._start_sink(chunk.attrs)
+        nested = [c for c in chunk.attrs.get("nested_fields", ()) if c in chunk.columns]
+        if nested:  # a JSON object's values read as columns too: the output has the input's keys only
+            chunk = chunk.drop(columns=nested)
         first = self.columns is None
         chunk = self._align(chunk)
         if first:
