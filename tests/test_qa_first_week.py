@@ -135,3 +135,35 @@ def test_a_key_inside_an_object_first_seen_in_a_later_chunk_leaves_the_copy_as_i
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [{k: r[k] for k in ("id", "comment", "meta")} for r in written] == records
     assert all(set(r) == set(written[0]) for r in written) and "meta.a" not in written[0]
+
+
+# --------------------------------------------------------------------------- an extension that lies
+
+def test_a_workbook_saved_as_csv_is_read_as_a_workbook_and_said(tmp_path: Path):
+    # a survey tool's "CSV download" that is really XLSX, or a workbook renamed by hand: it was
+    # "looks like a binary file ... export the survey as CSV or XLSX", though it is an XLSX
+    src = tmp_path / "export.csv"
+    pd.DataFrame({"id": ["1", "2"], "comment": ["Курьер опоздал", "Дорого"], "nps": [2, 6]}).to_excel(
+        tmp_path / "real.xlsx", index=False)
+    src.write_bytes((tmp_path / "real.xlsx").read_bytes())
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "is an XLSX workbook, not CSV text as its name says; read as XLSX (rename it to .xlsx)" in result.output
+    written = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert written["comment"].tolist() == ["Курьер опоздал", "Дорого"] and written["nps"].tolist() == ["2", "6"]
+
+
+def test_csv_text_saved_as_xlsx_is_read_as_csv_and_an_old_xls_names_the_fix(tmp_path: Path):
+    src = tmp_path / "export.xlsx"
+    src.write_bytes("id;comment;nps\n1;Курьер опоздал;2\n".encode("cp1251"))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "is CSV text, not an XLSX workbook" in result.output
+    assert pd.read_csv(out, sep=";", dtype=str, encoding="utf-8-sig")["comment"].tolist() == ["Курьер опоздал"]
+    old = tmp_path / "old.csv"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    result = runner.invoke(app, ["classify", str(old), "--text-col", "comment", "--quiet", "--out", str(out)])
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        f"Error: {old}: is an old Excel 97-2003 (.xls) workbook; open it in Excel and save it as .xlsx (or export CSV)"]

@@ -20,7 +20,7 @@ from feedback_classifier.tableio.jsonlfile import JsonlSink, iter_jsonl
 from feedback_classifier.tableio.parquetfile import ParquetSink, iter_parquet
 from feedback_classifier.tableio.xlsxfile import XlsxSink, iter_xlsx
 
-__all__ = ["FORMATS", "GZIP_FORMATS", "REGISTRY", "TableFormat", "detect_format"]
+__all__ = ["FORMATS", "GZIP_FORMATS", "REGISTRY", "TableFormat", "detect_format", "format_by_content"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,63 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
             f"decompress the {canonical} file first"
         )
     return canonical
+
+
+_ZIP, _OLE2, _PARQUET = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PAR1"
+_TEXT_FORMATS = ("csv", "tsv", "jsonl")
+
+
+def format_by_content(path: Path, kind: str) -> str:
+    """The format of the file at ``path`` whose extension says ``kind``, by its first bytes: a
+    workbook or a Parquet file named ``.csv`` (a download saved under the wrong name, an export
+    tool's "CSV" that is really XLSX) is read as what it is, with an ``InputWarning`` saying so;
+    an ``.xlsx`` holding text is read as CSV. An old ``.xls`` workbook under any name is an error
+    naming the fix, as is a workbook named ``.xlsx`` that is neither.
+
+    >>> import tempfile, pathlib, warnings
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.xlsx"
+    >>> _ = p.write_text("id,comment\\n1,Late\\n")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     format_by_content(p, "xlsx"), str(caught[0].message)  # doctest: +ELLIPSIS
+    ('csv', '...export.xlsx: is CSV text, not an XLSX workbook as its name says; read as CSV (rename it to .csv)')
+    """
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    if path.name.lower().endswith(".gz") or kind not in (*_TEXT_FORMATS, "xlsx"):
+        return kind
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:  # the reader says what is wrong with the file
+        return kind
+    if head.startswith(_OLE2):
+        raise InputFileError(f"{path}: is an old Excel 97-2003 (.xls) workbook; open it in Excel and save it as "
+                             ".xlsx (or export CSV)")
+    actual = kind
+    if kind in _TEXT_FORMATS and head.startswith(_ZIP) and _is_workbook(path):
+        actual = "xlsx"
+    elif kind in _TEXT_FORMATS and head.startswith(_PARQUET):
+        actual = "parquet"
+    elif kind == "xlsx" and head and not head.startswith(_ZIP) and b"\x00" not in head and not head.startswith(b"<"):
+        actual = "csv"
+    if actual != kind:
+        names = {"csv": "CSV text", "tsv": "TSV text", "jsonl": "JSON Lines", "xlsx": "an XLSX workbook",
+                 "parquet": "a Parquet file"}
+        ext = REGISTRY[actual].extensions[0]
+        warnings.warn(InputWarning(
+            f"{path}: is {names[actual]}, not {names[kind]} as its name says; read as "
+            f"{actual.upper() if actual != 'parquet' else 'Parquet'} (rename it to {ext})"), stacklevel=3)
+    return actual
+
+
+def _is_workbook(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False

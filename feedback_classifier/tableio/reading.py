@@ -17,7 +17,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.tableio.encoding import ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
-from feedback_classifier.tableio.formats import REGISTRY, detect_format
+from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
 
 __all__ = ["DEFAULT_READ", "ReadOptions", "iter_table", "peek_table", "read_table"]
 
@@ -110,6 +110,8 @@ def iter_table(
         )
     path = _check_input(path)
     kind = detect_format(path, fmt)
+    if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
+        kind = format_by_content(path, kind)
     spec = REGISTRY[kind]
     if sheet is not None and not spec.has_sheets:
         raise InputFileError(f"{path}: sheet= applies to XLSX files only, this is a {kind} file")

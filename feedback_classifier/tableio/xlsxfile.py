@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import io
 import math
 import re
 import warnings
@@ -81,8 +82,10 @@ def _open_workbook(path: Path):
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        # data_only: formula cells give their cached value, never the formula text.
-        return load_workbook(path, read_only=True, data_only=True)
+        # openpyxl refuses a workbook by its name alone: one named .csv (tableio.formats.format_by_content)
+        # is handed over as bytes. data_only: formula cells give their cached value, never the formula text.
+        source = path if Path(path).suffix.lower() in (".xlsx", ".xlsm") else io.BytesIO(Path(path).read_bytes())
+        return load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         raise InputFileError(
             f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc}); "
