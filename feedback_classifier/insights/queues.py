@@ -231,6 +231,18 @@ def file_stems(teams: list[str]) -> dict[str, str]:
     return stems
 
 
+def queue_file_names(teams: list[str], fmt: str) -> dict[str, str]:
+    """The file name of each team's queue, of the review and junk lists and of the summary.
+
+    >>> queue_file_names(["Logistics", "Служба поддержки/"], "csv")
+    {'Logistics': 'logistics.csv', 'Служба поддержки/': 'служба-поддержки.csv', 'review': 'review.csv', 'junk': 'junk.csv', 'summary': 'summary.csv'}
+    """
+    stems = file_stems(teams)
+    names = {team: f"{stems[team]}.{fmt}" for team in teams}
+    names.update({queue: f"{queue}.{fmt}" for queue in (REVIEW_QUEUE, JUNK_QUEUE, SUMMARY_NAME)})
+    return names
+
+
 def output_dir(out_dir: str | Path, fmt: str) -> tuple[str, Path]:
     """The normalised queue format and the created output folder."""
     fmt = fmt.lower().lstrip(".")

@@ -174,6 +174,7 @@ def analyze(
     rates, rates_source = _audit_rates(audit_sample, plan, text_col, model)
     in_fmt = detect_format(data, read.fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
     _make_out_dir(out)
     sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                         mask=mask, mask_pii=mask_pii)
@@ -187,6 +188,18 @@ def analyze(
                        enriched_path=enriched_path, mask=mask, rates=rates, rates_source=rates_source)
     finally:
         sinks.router.cleanup()
+
+
+def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt: str) -> None:
+    """A one-line error before any work when an output would replace the input (an export named
+    drivers.csv in the output folder, or in its queues/ folder named like a team's queue)."""
+    from feedback_classifier.insights.queues import owner_teams, queue_file_names
+    from feedback_classifier.tableio import refuse_overwriting_input
+
+    queues = queue_file_names(owner_teams(tax), table_fmt.lower()).values()
+    outputs = [out / _enriched_name(data, in_fmt), out / f"drivers.{table_fmt}", out / "report.html",
+               *(out / "queues" / name for name in queues)]
+    refuse_overwriting_input(outputs, data, fix="choose another --out-dir, or rename the input.")
 
 
 def _make_out_dir(out: Path) -> None:

@@ -73,7 +73,7 @@ def drivers_file(
     from feedback_classifier.insights import compute_drivers
     from feedback_classifier.tableio import require_columns, resolve_column
 
-    out = _checked_out(out)
+    out = _checked_out(out, data)
     df = read.table(data)
     attrs = dict(df.attrs)  # the input's separator, for the output tables
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
@@ -132,10 +132,15 @@ def _classify(df, data, text_col: str, model: Any):
 
 
 
-def _checked_out(out: str | Path | None) -> Path | None:
+def _checked_out(out: str | Path | None, data: str | Path) -> Path | None:
+    """``out`` as a path, once it is known to be writable without replacing the input ``data``."""
+    from feedback_classifier.tableio import refuse_overwriting_input
+
     out = Path(out) if out is not None else None
     if out is not None and not out.parent.is_dir():
         raise InputFileError(f"{out}: output directory {out.parent} does not exist; create it first.")
+    if out is not None:
+        refuse_overwriting_input(_output_paths(out), data, fix="choose another --out path.")
     return out
 
 
@@ -187,6 +192,13 @@ def _write_tables(result: DriversResult, out: Path, attrs: dict) -> list[Path]:
         table.attrs.update(layout)
         written.append(write_table(table, path))
     return [Path(p) for p in written]
+
+
+def _output_paths(out: Path) -> list[Path]:
+    """Every file ``_write_tables`` may write for ``out``."""
+    if out.suffix.lower() == ".md":
+        return [out]
+    return [out, *(_sibling(out, part) for part in ("regression", "segments", "trend"))]
 
 
 def _sibling(out: Path, part: str) -> Path:

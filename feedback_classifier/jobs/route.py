@@ -75,6 +75,11 @@ def route_file(
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
                    lang=lang, source=str(data), mask=mask, complaints_only=complaints_only)
+    from feedback_classifier.insights.queues import queue_file_names
+    from feedback_classifier.tableio import refuse_overwriting_input
+
+    names = queue_file_names(list(result.queues), fmt.lower().lstrip("."))
+    refuse_overwriting_input([Path(out_dir) / n for n in names.values()], data, fix="choose another --out-dir.")
     paths = write_queues(result, out_dir, fmt=fmt)
     issues = None
     if score_col:

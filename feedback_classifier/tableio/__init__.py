@@ -47,7 +47,7 @@ points; ``encoding`` sniffs encodings and delimiters; ``cells`` turns values int
 checks required columns.
 """
 
-from feedback_classifier.tableio.atomic import write_file_atomic
+from feedback_classifier.tableio.atomic import refuse_overwriting_input, write_file_atomic
 from feedback_classifier.tableio.columns import require_columns, resolve_column
 from feedback_classifier.tableio.encoding import detect_encoding, detect_separator
 from feedback_classifier.tableio.exports import export_note
@@ -74,6 +74,7 @@ __all__ = [
     "neutralize_formulas",
     "peek_table",
     "read_table",
+    "refuse_overwriting_input",
     "require_columns",
     "resolve_column",
     "write_file_atomic",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "unwritable_error", "write_file_atomic"]
+__all__ = ["AtomicTarget", "refuse_overwriting_input", "unwritable_error", "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, saved at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
@@ -61,6 +61,28 @@ class AtomicTarget:
             self.tmp.unlink()
         except FileNotFoundError:
             pass
+
+
+def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) -> None:
+    """An ``InputFileError`` when one of ``outputs`` is the input file ``source``, by any path to it:
+    the input would be replaced by a table made from it, and a rerun would read that instead.
+
+    >>> import tempfile, os
+    >>> src = Path(tempfile.mkdtemp()) / "survey.csv"; _ = src.write_text("id\\n1\\n")
+    >>> refuse_overwriting_input([src.parent / "drivers.csv"], src, fix="choose another --out")
+    >>> refuse_overwriting_input([src.parent / "." / "survey.csv"], src, fix="choose another --out")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: ...survey.csv: the output would overwrite the input file; choose another --out
+    """
+    source = Path(source)
+    for out in outputs:
+        try:
+            same = os.path.samefile(out, source)
+        except OSError:  # one of them does not exist: nothing to overwrite
+            same = False
+        if same:
+            raise InputFileError(f"{out}: the output would overwrite the input file; {fix}")
 
 
 def unwritable_error(path: Path, exc: OSError) -> InputFileError:
