@@ -192,3 +192,27 @@ def test_an_output_that_would_replace_the_input_is_one_error_and_the_input_is_ke
                                     + {"drivers": "choose another --out path.", "route": "choose another --out-dir.",
                                        "analyze": "choose another --out-dir, or rename the input."}[command]]
     assert src.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- a nightly run killed outright
+
+def test_the_queue_spill_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path: Path):
+    # `kill -9` (or a power cut) during analyze left out/fc-queues-*/ with the spilled queue rows
+    # (comments, ids) in the output folder for good; the temp files of the outputs were already
+    # removed by a later run once stale (tableio/atomic.py)
+    import os
+
+    src = _semicolon_export(tmp_path)
+    out = tmp_path / "out"
+    dead = out / "fc-queues-k1ll3d"
+    dead.mkdir(parents=True)
+    (dead / "b00000.arrows").write_bytes(b"spilled comments")
+    for path in (dead / "b00000.arrows", dead):
+        os.utime(path, (0, 0))
+    live = out / "fc-queues-l1v3"
+    live.mkdir()
+    (live / "b00000.arrows").write_bytes(b"a run writing now")
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--out-dir", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert not dead.exists() and live.exists()
+    assert sorted(p.name for p in out.iterdir()) == ["fc-queues-l1v3", "queues", "report.html", "выгрузка.enriched.csv"]

@@ -28,6 +28,7 @@ from feedback_classifier.insights.queues import (
 from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
 from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
 
+_SPILL_PREFIX = "fc-queues-"
 _CONF_BINS = 8
 _FLUSH_ROWS = 50_000  # rows sorted and written at once when finishing a queue
 
@@ -65,6 +66,8 @@ class StreamingRouter:
     ):
         import tempfile
 
+        if tmp_dir is not None:
+            _remove_stale_spills(Path(tmp_dir))
         self.taxonomy = taxonomy
         self.text_col = text_col
         self.score_col = score_col
@@ -74,7 +77,7 @@ class StreamingRouter:
         self.source = source
         self.mask = mask
         self.rows = 0
-        self._tmp = Path(tempfile.mkdtemp(prefix="fc-queues-", dir=tmp_dir))
+        self._tmp = Path(tempfile.mkdtemp(prefix=_SPILL_PREFIX, dir=tmp_dir))
         self._parsed: dict[str, dict[str, str]] = {}
         self._buckets: dict[tuple, Path] = {}  # (queue, complaint rank, det rank, score bin, conf bin, comma?) -> file
         self._complaints: bool | None = None  # whether the chunks carry category_sentiment
@@ -294,3 +297,33 @@ class StreamingRouter:
         import shutil
 
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _remove_stale_spills(folder: Path) -> None:
+    """Remove the spill folders of earlier runs killed before they could (``kill -9``, power loss): left in
+    an output folder they would stay there for good, with comments in them. A live run writes into its
+    folder all the time; one untouched for as long as ``tableio.atomic`` waits for its temp files is dead.
+
+    >>> import os, tempfile
+    >>> d = Path(tempfile.mkdtemp()); old = d / f"{_SPILL_PREFIX}abc"; old.mkdir(); _ = (old / "b0.arrows").write_bytes(b"x")
+    >>> for p in (old / "b0.arrows", old): os.utime(p, (0, 0))
+    >>> _remove_stale_spills(d); old.exists()
+    False
+    """
+    import shutil
+    import time
+
+    from feedback_classifier.tableio.atomic import STALE_TEMP_SECONDS
+
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    try:
+        leftovers = [p for p in folder.glob(f"{_SPILL_PREFIX}*") if p.is_dir()]
+    except OSError:
+        return
+    for leftover in leftovers:
+        try:
+            newest = max([leftover.stat().st_mtime, *(f.stat().st_mtime for f in leftover.iterdir())])
+        except OSError:  # gone already, or not ours to look into: this run does not depend on it
+            continue
+        if newest < cutoff:
+            shutil.rmtree(leftover, ignore_errors=True)
