@@ -216,3 +216,20 @@ def test_the_queue_spill_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_p
     assert result.exit_code == 0, result.output
     assert not dead.exists() and live.exists()
     assert sorted(p.name for p in out.iterdir()) == ["fc-queues-l1v3", "queues", "report.html", "выгрузка.enriched.csv"]
+
+
+# --------------------------------------------------------------------------- idempotent reruns
+
+def test_a_rerun_on_the_same_export_writes_the_same_bytes(tmp_path: Path):
+    # the report's charts had random SVG element ids: every nightly rerun wrote a different
+    # report.html for the same data, so "did anything change?" could not be told by a checksum
+    src = _semicolon_export(tmp_path)
+    outs = [tmp_path / "run1", tmp_path / "run2"]
+    for out in outs:
+        result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--min-n", "1",
+                                     "--out-dir", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert "data:image/svg+xml" in (outs[0] / "report.html").read_text(encoding="utf-8")  # it has charts
+    changed = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
+    assert changed == []

@@ -321,13 +321,22 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     return fig
 
 
+#: Salt of the SVG element ids (matplotlib's ``svg.hashsalt``): ids from the drawing, not at random.
+SVG_SALT = "feedback-classifier"
+
+
 def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 120) -> bytes | str:
-    """PNG bytes (``fmt="png"``) or SVG text (``fmt="svg"``) of a figure."""
+    """PNG bytes (``fmt="png"``) or SVG text (``fmt="svg"``) of a figure; the same figure gives the
+    same bytes every time (a nightly report that did not change is the same file)."""
     fmt = fmt.lower()
     if fmt not in ("png", "svg"):
         raise ValueError(f"Unsupported chart format {fmt!r}: use 'png' or 'svg'.")
+    import matplotlib
+
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
+    # SVG element ids are random unless salted: the same data would give a different report each run
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
     data = buf.getvalue()
     return data.decode("utf-8") if fmt == "svg" else data
 

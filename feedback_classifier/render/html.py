@@ -180,8 +180,11 @@ def chart_img(chart: Any, alt: str) -> str:
 
         import matplotlib.pyplot as plt
 
+        from feedback_classifier.render.charts import SVG_SALT
+
         buffer = _io.BytesIO()
-        chart.savefig(buffer, format="svg", bbox_inches="tight")
+        with plt.rc_context({"svg.hashsalt": SVG_SALT}):  # ids from the drawing: the same chart, the same text
+            chart.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(chart)
         return svg_img(buffer.getvalue(), alt)
     raise TypeError(f"Cannot embed a chart of type {type(chart).__name__}")
