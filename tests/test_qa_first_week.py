@@ -233,3 +233,28 @@ def test_a_rerun_on_the_same_export_writes_the_same_bytes(tmp_path: Path):
     assert "data:image/svg+xml" in (outs[0] / "report.html").read_text(encoding="utf-8")  # it has charts
     changed = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
     assert changed == []
+
+
+# --------------------------------------------------------------------------- complaints only
+
+def test_complaints_only_on_a_file_classified_without_sentiment_names_the_option_to_drop(tmp_path: Path):
+    # the error said "classify the file again with this version", but it was classified with this
+    # version, with --no-sentiment: doing as told gave the same error again
+    src = _semicolon_export(tmp_path)
+    classified = tmp_path / "classified.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(classified)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["route", str(classified), "--text-col", "comment", "--complaints-only",
+                                 "--out-dir", str(tmp_path / "queues")])
+    assert result.exit_code == 1
+    assert _error_lines(result) == [
+        f"Error: {classified}: --complaints-only needs the 'category_sentiment' column, the polarity of each "
+        "category; route the plain export (it is classified with polarity), or classify the file again without "
+        "--no-sentiment (a file from an older version has no polarity either)."]
+    # what it says works
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--complaints-only",
+                                 "--out-dir", str(tmp_path / "queues")])
+    assert result.exit_code == 0, result.output
+    billing = pd.read_csv(tmp_path / "queues" / "billing.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert billing["comment"].tolist() == ["Списали деньги дважды, верните"] and billing["complaint"].tolist() == ["True"]

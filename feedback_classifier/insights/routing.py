@@ -157,8 +157,9 @@ def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bo
     if CATEGORY_SENTIMENT not in df.columns:
         if complaints_only:
             raise MissingColumnError(
-                f"{source}: --complaints-only needs the '{CATEGORY_SENTIMENT}' column; classify the file again "
-                "with this version (it adds the polarity of each category) or route the plain export."
+                f"{source}: --complaints-only needs the '{CATEGORY_SENTIMENT}' column, the polarity of each category; "
+                "route the plain export (it is classified with polarity), or classify the file again without "
+                "--no-sentiment (a file from an older version has no polarity either)."
             )
         return None
     negative = complaint_labels(df[CATEGORY_SENTIMENT], taxonomy, source=source)
