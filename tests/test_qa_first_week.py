@@ -258,3 +258,24 @@ def test_complaints_only_on_a_file_classified_without_sentiment_names_the_option
     assert result.exit_code == 0, result.output
     billing = pd.read_csv(tmp_path / "queues" / "billing.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert billing["comment"].tolist() == ["Списали деньги дважды, верните"] and billing["complaint"].tolist() == ["True"]
+
+
+# --------------------------------------------------------------------------- a kept column named like a queue column
+
+@pytest.mark.parametrize("command", ["route", "analyze"])
+def test_kept_columns_named_like_the_queues_own_keep_their_values(tmp_path: Path, command: str):
+    # an export's own `row` and `complaint` columns, kept with --keep, were overwritten by the queue's
+    # row number and complaint flag: the ticket id and the complaint text were gone from the queue
+    src = tmp_path / "export.csv"
+    src.write_text("row;comment;nps;complaint\nA-17;Курьер опоздал на два часа, ужасно;2;жалоба на курьера\n"
+                   "B-18;Списали деньги дважды, верните;1;жалоба на оплату\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, [command, str(src), "--text-col", "comment", "--score-col", "nps", "--keep",
+                                 "row,complaint", "--out-dir", str(out)] + (["--quiet"] if command == "analyze" else []))
+    assert result.exit_code == 0, result.output
+    assert ("Warning: " f"{src}: the queues have columns of their own named like kept columns of the input, so these "
+            "are kept as: 'row' as 'row (input)', 'complaint' as 'complaint (input)'") in result.output
+    queue = pd.read_csv((out if command == "route" else out / "queues") / "billing.csv", sep=";",
+                        encoding="utf-8-sig", dtype=str)
+    assert queue[["row", "row (input)", "complaint (input)", "complaint"]].values.tolist() == [
+        ["2", "B-18", "жалоба на оплату", "True"]]

@@ -22,6 +22,8 @@ REVIEW_QUEUE = "review"
 JUNK_QUEUE = "junk"
 SUMMARY_NAME = "summary"
 ROW_COLUMN = "row"
+#: The columns a queue adds next to the kept ones (with the text and the score).
+QUEUE_COLUMNS = (ROW_COLUMN, "categories", "confidence", "needs_review", "complaint")
 _RESERVED_FILE_STEMS = {
     REVIEW_QUEUE,
     JUNK_QUEUE,
@@ -58,6 +60,29 @@ def safe_file_stem(name: str, taken: Iterable[str] = ()) -> str:
     while candidate in taken:
         candidate, n = f"{stem}-{n}", n + 1
     return candidate
+
+
+def kept_name(column: str) -> str:
+    """The name a kept input column has in the queues: its own, unless the queue adds a column of
+    that name (an export's own ``row`` or ``complaint``), which would replace its values.
+
+    >>> kept_name("response_id"), kept_name("complaint")
+    ('response_id', 'complaint (input)')
+    """
+    return f"{column} (input)" if column in QUEUE_COLUMNS else column
+
+
+def warn_renamed_keep(keep: Sequence[str], source: str) -> None:
+    """An ``InputWarning`` naming the kept columns :func:`kept_name` renames."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    renamed = [c for c in keep if kept_name(c) != c]
+    if renamed:
+        listed = ", ".join(f"{c!r} as {kept_name(c)!r}" for c in renamed)
+        warnings.warn(InputWarning(f"{source}: the queues have columns of their own named like kept columns of the "
+                                   f"input, so these are kept as: {listed}"), stacklevel=3)
 
 
 def _team_labels(labels, taxonomy) -> dict[str, list]:
@@ -136,7 +161,7 @@ class QueueRows:
         frame = pd.DataFrame({ROW_COLUMN: self.row_numbers[positions]})
         for column in keep:
             if column not in (text_col, score_col):
-                frame[column] = self.df[column].iloc[positions].to_numpy()
+                frame[kept_name(column)] = self.df[column].iloc[positions].to_numpy()
         frame[text_col] = self.texts.iloc[positions].to_numpy()
         frame["categories"] = pd.array(categories, dtype="string")
         if score_col:  # the cell as the user wrote it ("9", not 9.0); sorting uses the parsed value

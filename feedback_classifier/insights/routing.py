@@ -37,6 +37,7 @@ from feedback_classifier.insights.queues import (
     safe_file_stem,
     summary_frame,
     urgency_key,
+    warn_renamed_keep,
 )
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
 
@@ -93,6 +94,7 @@ def route(
 
     needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
     require_columns(df, list(dict.fromkeys(needed)), source=source)
+    warn_renamed_keep([c for c in keep if c not in (text_col, score_col)], source)
 
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     scores, detractor = _scores_and_detractors(df, score_col, spec)

@@ -17,6 +17,7 @@ from feedback_classifier.insights.queues import (
     add_teams,
     detractor_flags,
     file_stems,
+    kept_name,
     output_dir,
     owner_teams,
     queue_order,
@@ -24,6 +25,7 @@ from feedback_classifier.insights.queues import (
     rows_by_team,
     summary_frame,
     urgency_key,
+    warn_renamed_keep,
 )
 from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
 from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
@@ -73,6 +75,7 @@ class StreamingRouter:
         self.score_col = score_col
         self.spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
         self.keep = list(keep)
+        warn_renamed_keep([c for c in self.keep if c not in (text_col, score_col)], source)
         self.lang = lang
         self.source = source
         self.mask = mask
@@ -240,7 +243,7 @@ class StreamingRouter:
 
     def _empty_queue(self, score_col: str | None) -> pd.DataFrame:
         """A queue without rows, with the columns and types :func:`route` gives one."""
-        columns = [ROW_COLUMN] + [c for c in self.keep if c not in (self.text_col, self.score_col)]
+        columns = [ROW_COLUMN] + [kept_name(c) for c in self.keep if c not in (self.text_col, self.score_col)]
         columns += [self.text_col, "categories"] + ([score_col] if score_col else [])
         columns += ["confidence", "needs_review"] + (["complaint"] if self._complaints else [])
         empty = pd.DataFrame({c: pd.Series(dtype=float if c == "confidence" else bool if c in ("needs_review", "complaint")
