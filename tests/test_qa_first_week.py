@@ -279,3 +279,23 @@ def test_kept_columns_named_like_the_queues_own_keep_their_values(tmp_path: Path
                         encoding="utf-8-sig", dtype=str)
     assert queue[["row", "row (input)", "complaint (input)", "complaint"]].values.tolist() == [
         ["2", "B-18", "жалоба на оплату", "True"]]
+
+
+# --------------------------------------------------------------------------- an export's own 'categories' column
+
+def test_route_on_an_export_with_its_own_categories_column_says_how_to_have_it_classified(tmp_path: Path):
+    # a helpdesk export's own 'categories' (its tags) made route skip classifying and stop at the first
+    # tag that is not a category of the taxonomy, with "fix the cell or add it to the taxonomy"
+    src = tmp_path / "tickets.csv"
+    src.write_text("id;comment;categories\n1;Курьер опоздал на два часа;Доставка\n", encoding="utf-8")
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 1
+    (line,) = _error_lines(result)
+    assert line.startswith(f"Error: Unknown label 'Доставка' in row 1, column 'categories' of {src}")
+    assert line.endswith("This 'categories' column is not from classify (the file has no 'needs_review'), yet route "
+                         "takes it as the comments' categories: to have the comments classified instead, rename that "
+                         "column in the file.")
+    # a file from classify with a label the taxonomy lacks keeps the plain message
+    src.write_text("id;comment;categories;needs_review\n1;Курьер опоздал;Доставка;False\n", encoding="utf-8")
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 1 and "rename that column" not in result.output

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from feedback_classifier.errors import LabelError
 from feedback_classifier.insights import RoutingResult, ScoreSpec, is_enriched, route, write_queues
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
@@ -73,8 +74,16 @@ def route_file(
         _, tax = load_model_and_taxonomy(model, taxonomy)
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-    result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
-                   lang=lang, source=str(data), mask=mask, complaints_only=complaints_only)
+    try:
+        result = route(df, tax, text_col=text_col, score_col=score_col, score_type=score_type, keep=keep,
+                       lang=lang, source=str(data), mask=mask, complaints_only=complaints_only)
+    except LabelError as exc:
+        if classified_here or "needs_review" in df.columns:
+            raise
+        # an export's own 'categories' (tags of a helpdesk, a survey tool's topics) is read as classify's
+        raise LabelError(f"{exc} This 'categories' column is not from classify (the file has no 'needs_review'), "
+                         "yet route takes it as the comments' categories: to have the comments classified "
+                         "instead, rename that column in the file.") from None
     from feedback_classifier.insights.queues import queue_file_names
     from feedback_classifier.tableio import refuse_overwriting_input
 
