@@ -175,22 +175,23 @@ def _error_lines(result) -> list[str]:
     return [line for line in result.output.strip().splitlines() if not line.startswith("Warning: ")]
 
 
-@pytest.mark.parametrize("command", ["drivers", "route", "analyze"])
+@pytest.mark.parametrize("command", ["drivers", "route", "analyze", "report"])
 def test_an_output_that_would_replace_the_input_is_one_error_and_the_input_is_kept(tmp_path: Path, command: str):
     # `drivers export.csv --out export.csv`, an export named summary.csv routed into its own folder,
     # one named drivers.csv analysed into its own folder: the export was replaced by a table made
     # from it without a word (classify already refused its own --out)
-    name = {"drivers": "export.csv", "route": "summary.csv", "analyze": "drivers.csv"}[command]
+    name = {"drivers": "export.csv", "route": "summary.csv", "analyze": "drivers.csv", "report": "export.csv"}[command]
     src = tmp_path / name
     src.write_bytes(_semicolon_export(tmp_path).read_bytes())
     before = src.read_bytes()
     where = {"drivers": ["--out", str(src)], "route": ["--out-dir", str(tmp_path)],
-             "analyze": ["--out-dir", str(tmp_path), "--quiet"]}[command]
+             "analyze": ["--out-dir", str(tmp_path), "--quiet"], "report": ["--out", str(src)]}[command]
     result = runner.invoke(app, [command, str(src), "--text-col", "comment", "--score-col", "nps", *where])
     assert result.exit_code == 1, result.output
     assert _error_lines(result) == [f"Error: {src}: the output would overwrite the input file; "
                                     + {"drivers": "choose another --out path.", "route": "choose another --out-dir.",
-                                       "analyze": "choose another --out-dir, or rename the input."}[command]]
+                                       "analyze": "choose another --out-dir, or rename the input.",
+                                       "report": "choose another --out path."}[command]]
     assert src.read_bytes() == before
 
 

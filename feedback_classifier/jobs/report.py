@@ -54,10 +54,11 @@ def report_file(
     """
     from feedback_classifier.insights import ScoreSpec, detect_period_column, route
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import require_columns, resolve_column
+    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
+    refuse_overwriting_input([Path(out)], data, fix="choose another --out path.")
     df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
