@@ -300,3 +300,39 @@ def test_route_on_an_export_with_its_own_categories_column_says_how_to_have_it_c
     src.write_text("id;comment;categories;needs_review\n1;Курьер опоздал;Доставка;False\n", encoding="utf-8")
     result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--out-dir", str(tmp_path / "q")])
     assert result.exit_code == 1 and "rename that column" not in result.output
+
+
+# --------------------------------------------------------------------------- a run stopped half-way
+
+@pytest.mark.parametrize("command", ["route", "analyze"])
+def test_a_run_stopped_while_writing_the_queues_leaves_yesterdays_queues_whole(tmp_path: Path, command: str,
+                                                                               monkeypatch):
+    # Ctrl-C (or a full disk) while the queues were written left the first teams' queues from today
+    # and the rest from yesterday, each file whole (atomic) but the set mixed, and nothing said so
+    from feedback_classifier.tableio import writing
+
+    src = _semicolon_export(tmp_path)
+    out = tmp_path / "out"
+    args = [command, str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(out)]
+    args += ["--quiet"] if command == "analyze" else []
+    assert runner.invoke(app, args).exit_code == 0
+    queues = out if command == "route" else out / "queues"
+    yesterday = {p.name: p.read_bytes() for p in queues.iterdir()}
+    src.write_bytes(src.read_bytes().replace("Курьер опоздал".encode("cp1251"), "Курьер снова опоздал".encode("cp1251")))
+    close, closed = writing.TableWriter.close, []
+
+    def interrupted(self):
+        if self.path.name in yesterday:  # a queue file (written to a staging folder, or in place before)
+            if len(closed) == 5:
+                raise KeyboardInterrupt
+            closed.append(self.path)
+        return close(self)
+
+    monkeypatch.setattr(writing.TableWriter, "close", interrupted)
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code != 0
+    assert {p.name: p.read_bytes() for p in queues.iterdir()} == yesterday
+    monkeypatch.undo()
+    assert runner.invoke(app, args).exit_code == 0
+    assert "Курьер снова опоздал" in (queues / "logistics.csv").read_text(encoding="utf-8-sig")
+    assert sorted(p.name for p in queues.iterdir()) == sorted(yesterday)

@@ -192,23 +192,26 @@ def _scores_and_detractors(df: pd.DataFrame, score_col: str | None, spec: ScoreS
 def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv") -> dict[str, Path]:
     """Write each team's queue, the review queue and the summary into ``out_dir``.
 
-    Files are ``<team-stem>.<fmt>``, ``review.<fmt>``, ``junk.<fmt>`` and ``summary.<fmt>``, each written
-    atomically. Returns a mapping of queue name (team, ``review``, ``summary``) to path.
+    Files are ``<team-stem>.<fmt>``, ``review.<fmt>``, ``junk.<fmt>`` and ``summary.<fmt>``, replacing
+    the ones there all together or not at all (``tableio.atomic.StagedFiles``). Returns a mapping of
+    queue name (team, ``review``, ``summary``) to path.
 
     >>> # write_queues(route(df, tax, text_col="comment"), "queues/", fmt="xlsx")
     """
     from feedback_classifier.tableio import write_table
+    from feedback_classifier.tableio.atomic import StagedFiles
 
     fmt, out = output_dir(out_dir, fmt)
-    paths: dict[str, Path] = {}
-    for team, queue in result.queues.items():
-        stem = result.file_stems.get(team) or safe_file_stem(team)
-        paths[team] = write_table(queue, out / f"{stem}.{fmt}", fmt=fmt)
-    paths[REVIEW_QUEUE] = write_table(result.review, out / f"{REVIEW_QUEUE}.{fmt}", fmt=fmt)
     junk = result.junk if len(result.junk.columns) else result.review.iloc[:0]
-    paths[JUNK_QUEUE] = write_table(junk, out / f"{JUNK_QUEUE}.{fmt}", fmt=fmt)
-    paths[SUMMARY_NAME] = write_table(result.summary, out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt)
-    return {name: Path(path) for name, path in paths.items()}
+    tables = [(team, result.file_stems.get(team) or safe_file_stem(team), queue) for team, queue in result.queues.items()]
+    tables += [(REVIEW_QUEUE, REVIEW_QUEUE, result.review), (JUNK_QUEUE, JUNK_QUEUE, junk),
+               (SUMMARY_NAME, SUMMARY_NAME, result.summary)]
+    paths: dict[str, Path] = {}
+    with StagedFiles(out) as stage:  # all of today's queues, or yesterday's untouched
+        for name, stem, table in tables:
+            write_table(table, stage.path(f"{stem}.{fmt}"), fmt=fmt)
+            paths[name] = out / f"{stem}.{fmt}"
+    return paths
 
 
 def is_enriched(columns: Iterable[str]) -> bool:

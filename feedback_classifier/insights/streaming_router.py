@@ -68,8 +68,10 @@ class StreamingRouter:
     ):
         import tempfile
 
-        if tmp_dir is not None:
-            _remove_stale_spills(Path(tmp_dir))
+        if tmp_dir is not None:  # the spill folders of runs killed outright: they hold comments and ids
+            from feedback_classifier.tableio.atomic import remove_stale_leftovers
+
+            remove_stale_leftovers(Path(tmp_dir), _SPILL_PREFIX)
         self.taxonomy = taxonomy
         self.text_col = text_col
         self.score_col = score_col
@@ -206,6 +208,7 @@ class StreamingRouter:
         import shutil
 
         from feedback_classifier.tableio import TableWriter
+        from feedback_classifier.tableio.atomic import StagedFiles
 
         fmt, out = output_dir(out_dir, fmt)
         decimal = "." if self._has_dot else ","
@@ -216,16 +219,17 @@ class StreamingRouter:
         paths: dict[str, Path] = {}
         counts: dict[str, dict[str, int]] = {}
         try:
-            for queue in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]:
-                name = f"{queue}.{fmt}" if queue in (REVIEW_QUEUE, JUNK_QUEUE) else f"{stems[queue]}.{fmt}"
-                with TableWriter(out / name, fmt=fmt) as writer:
-                    counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
-                paths[queue] = out / name
-            summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
-                                    self._layout)
-            with TableWriter(out / f"{SUMMARY_NAME}.{fmt}", fmt=fmt) as writer:
-                writer.write(summary)
-            paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
+            with StagedFiles(out) as stage:  # all of today's queues, or yesterday's untouched
+                for queue in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]:
+                    name = f"{queue}.{fmt}" if queue in (REVIEW_QUEUE, JUNK_QUEUE) else f"{stems[queue]}.{fmt}"
+                    with TableWriter(stage.path(name), fmt=fmt) as writer:
+                        counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
+                    paths[queue] = out / name
+                summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
+                                        self._layout)
+                with TableWriter(stage.path(f"{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
+                    writer.write(summary)
+                paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
         result = RoutingResult(queues={t: empty.copy() for t in self._teams}, review=empty.copy(), summary=summary,
@@ -301,32 +305,3 @@ class StreamingRouter:
 
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-
-def _remove_stale_spills(folder: Path) -> None:
-    """Remove the spill folders of earlier runs killed before they could (``kill -9``, power loss): left in
-    an output folder they would stay there for good, with comments in them. A live run writes into its
-    folder all the time; one untouched for as long as ``tableio.atomic`` waits for its temp files is dead.
-
-    >>> import os, tempfile
-    >>> d = Path(tempfile.mkdtemp()); old = d / f"{_SPILL_PREFIX}abc"; old.mkdir(); _ = (old / "b0.arrows").write_bytes(b"x")
-    >>> for p in (old / "b0.arrows", old): os.utime(p, (0, 0))
-    >>> _remove_stale_spills(d); old.exists()
-    False
-    """
-    import shutil
-    import time
-
-    from feedback_classifier.tableio.atomic import STALE_TEMP_SECONDS
-
-    cutoff = time.time() - STALE_TEMP_SECONDS
-    try:
-        leftovers = [p for p in folder.glob(f"{_SPILL_PREFIX}*") if p.is_dir()]
-    except OSError:
-        return
-    for leftover in leftovers:
-        try:
-            newest = max([leftover.stat().st_mtime, *(f.stat().st_mtime for f in leftover.iterdir())])
-        except OSError:  # gone already, or not ours to look into: this run does not depend on it
-            continue
-        if newest < cutoff:
-            shutil.rmtree(leftover, ignore_errors=True)

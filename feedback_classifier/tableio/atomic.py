@@ -9,13 +9,15 @@ once they are old enough that no live writer can own them.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "refuse_overwriting_input", "unwritable_error", "write_file_atomic"]
+__all__ = ["AtomicTarget", "StagedFiles", "refuse_overwriting_input", "remove_stale_leftovers", "unwritable_error",
+           "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, saved at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
@@ -63,6 +65,77 @@ class AtomicTarget:
             pass
 
 
+class StagedFiles:
+    """A set of files that replace their namesakes in ``folder`` together, or not at all.
+
+    Each file is written into a hidden folder inside ``folder`` (``path(name)`` gives where);
+    when the ``with`` block ends without an exception they are all moved into place, one rename
+    each; otherwise they are removed and ``folder`` is as it was. Team queues are one such set:
+    a run stopped half-way (Ctrl-C, a full disk) must not leave some queues from today and the
+    rest from yesterday. A replaced file keeps its permissions.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "a.csv").write_text("old")
+    >>> try:
+    ...     with StagedFiles(folder) as stage:
+    ...         _ = stage.path("a.csv").write_text("new"); raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> (folder / "a.csv").read_text(), sorted(p.name for p in folder.iterdir())
+    ('old', ['a.csv'])
+    >>> with StagedFiles(folder) as stage:
+    ...     _ = stage.path("a.csv").write_text("new"); _ = stage.path("b.csv").write_text("new")
+    >>> (folder / "a.csv").read_text(), sorted(p.name for p in folder.iterdir())
+    ('new', ['a.csv', 'b.csv'])
+    """
+
+    PREFIX = ".staged-"
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        _remove_stale_temps(self.folder, "", prefix=self.PREFIX)
+        try:
+            self.stage = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=self.folder))
+        except OSError as exc:
+            raise unwritable_error(self.folder, exc) from None
+        self._names: list[str] = []
+
+    def path(self, name: str) -> Path:
+        """Where to write the file that becomes ``folder / name``."""
+        self._names.append(name)
+        return self.stage / name
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def commit(self) -> None:
+        """Move every staged file into place."""
+        try:
+            for name in self._names:
+                target, staged = self.folder / name, self.stage / name
+                if target.is_dir():
+                    raise InputFileError(f"{target}: is a directory; remove it or write somewhere else")
+                try:
+                    os.chmod(staged, target.stat().st_mode & 0o777)
+                except FileNotFoundError:
+                    pass
+                os.replace(staged, target)
+        except OSError as exc:
+            raise unwritable_error(self.folder / name, exc) from None
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove what is still staged."""
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
 def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) -> None:
     """An ``InputFileError`` when one of ``outputs`` is the input file ``source``, by any path to it:
     the input would be replaced by a table made from it, and a rerun would read that instead.
@@ -94,8 +167,9 @@ def unwritable_error(path: Path, exc: OSError) -> InputFileError:
     )
 
 
-def _remove_stale_temps(folder: Path, name: str) -> None:
-    """Remove temp files of earlier writes of ``name`` that were killed before they could clean up.
+def _remove_stale_temps(folder: Path, name: str, *, prefix: str = ".") -> None:
+    """Remove temp files (and staging folders, :class:`StagedFiles`) of earlier writes of ``name`` that
+    were killed before they could clean up.
 
     >>> import tempfile, os
     >>> d = Path(tempfile.mkdtemp()); old = d / ".out.csv.abc123.tmp"; _ = old.write_text("half")
@@ -104,15 +178,25 @@ def _remove_stale_temps(folder: Path, name: str) -> None:
     """
     cutoff = time.time() - STALE_TEMP_SECONDS
     try:
-        leftovers = list(folder.glob(f".{name}.*.tmp"))
+        leftovers = list(folder.glob(f"{prefix}{name}.*.tmp" if name else f"{prefix}*"))
     except OSError:
         return
     for leftover in leftovers:
         try:
-            if leftover.stat().st_mtime < cutoff:
+            if leftover.is_dir():
+                newest = max([leftover.stat().st_mtime, *(f.stat().st_mtime for f in leftover.iterdir())])
+                if newest < cutoff:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
         except OSError:  # gone already, or not ours to remove: the new write does not depend on it
             pass
+
+
+def remove_stale_leftovers(folder: Path, prefix: str) -> None:
+    """Remove the files and folders named ``prefix...`` in ``folder`` that nothing has written to for
+    :data:`STALE_TEMP_SECONDS`: the scratch space of runs killed before they could remove it."""
+    _remove_stale_temps(folder, "", prefix=prefix)
 
 
 def write_file_atomic(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> Path:
