@@ -336,3 +336,32 @@ def test_a_run_stopped_while_writing_the_queues_leaves_yesterdays_queues_whole(t
     assert runner.invoke(app, args).exit_code == 0
     assert "Курьер снова опоздал" in (queues / "logistics.csv").read_text(encoding="utf-8-sig")
     assert sorted(p.name for p in queues.iterdir()) == sorted(yesterday)
+
+
+# --------------------------------------------------------------------------- numbers Excel in a ';' locale reads as numbers
+
+def test_a_semicolon_exports_outputs_have_decimal_commas_and_read_back(tmp_path: Path):
+    # Excel in a Russian locale read confidence '0.9718' as text and a lift of '1.12' as the date
+    # 1 December: the ';' files kept the locale's separator but not its decimal comma
+    src = _semicolon_export(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--min-n", "1",
+                                 "--out-dir", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    enriched = pd.read_csv(out / "выгрузка.enriched.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert enriched["confidence"].str.fullmatch(r"[01](,\d+)?").all(), enriched["confidence"].tolist()
+    assert enriched["nps"].tolist() == [row[2] for row in ROWS]  # the input's own cells as they were
+    drivers = pd.read_csv(out / "drivers.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert drivers["share"].str.contains(",").any() and not drivers["share"].str.contains(r"\.").any()
+    # the enriched file routed again reads its own confidence: the same queues in the same order
+    result = runner.invoke(app, ["route", str(out / "выгрузка.enriched.csv"), "--text-col", "comment", "--score-col",
+                                 "nps", "--keep", "id", "--out-dir", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    for name in ("billing.csv", "logistics.csv", "review.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / "queues" / name).read_bytes(), name
+    # a ',' export's outputs keep the decimal point
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,comment\n1,Курьер опоздал на два часа\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(plain), "--text-col", "comment", "--quiet",
+                                 "--out", str(tmp_path / "plain_out.csv")])
+    assert pd.read_csv(tmp_path / "plain_out.csv", dtype=str)["confidence"].str.fullmatch(r"[01](\.\d+)?").all()

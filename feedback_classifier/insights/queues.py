@@ -134,10 +134,11 @@ class QueueRows:
         from feedback_classifier.lang.junk import names_nothing
         from feedback_classifier.lang.pii import mask_pii_series
         from feedback_classifier.tableio import input_layout
+        from feedback_classifier.tableio.cells import numbers
 
         n = len(df)
         confidence = (
-            pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
+            numbers(df["confidence"])  # a ';' file's decimal comma too
             if "confidence" in df.columns
             else np.full(n, np.nan)
         )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import category_matrix, parse_scores
+from feedback_classifier.tableio.cells import numbers
 
 
 @dataclass
@@ -137,7 +138,7 @@ def build_facts(inp: ReportInputs) -> Facts:
         else np.zeros((n, len(tax.labels)), dtype=bool)
     )
     confidence = (
-        pd.to_numeric(df["confidence"], errors="coerce").to_numpy(dtype=float)
+        numbers(df["confidence"])  # a ';' file's decimal comma too
         if "confidence" in df.columns
         else np.full(n, np.nan)
     )

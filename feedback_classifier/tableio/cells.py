@@ -60,6 +60,19 @@ def scalar_text(v: Any) -> str | None:
     return str(v)
 
 
+def numbers(values: pd.Series) -> np.ndarray:
+    """A column of numbers as float64 (NaN where a cell is not a number), read with either decimal
+    mark: a CSV written for Excel in a ``;`` locale (``tableio.writing``) has ``0,97`` where another has ``0.97``.
+
+    >>> numbers(pd.Series(["0,97", " 0.5", "", None, "x"], dtype="str")).tolist()
+    [0.97, 0.5, nan, nan, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def is_text_dtype(dtype) -> bool:
     return isinstance(dtype, pd.StringDtype)
 

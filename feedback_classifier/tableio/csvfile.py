@@ -235,7 +235,7 @@ def _one_line(exc: Exception) -> str:
 _CSV_EOL = "\r\n"
 
 
-def _csv_body(df: pd.DataFrame, sep: str):
+def _csv_body(df: pd.DataFrame, sep: str, decimal: str = "."):
     """The CSV rows of ``df`` as UTF-8 bytes (a bytes-like Arrow buffer), exactly as ``df.to_csv(header=False, index=False,
     lineterminator="\\r\\n")`` writes them, or None when a column type is not handled here.
 
@@ -243,7 +243,8 @@ def _csv_body(df: pd.DataFrame, sep: str):
     streaming a survey export through ``classify`` (4 s per million rows, most of the main
     process's share under ``--jobs 2``); Arrow's compute kernels build the same bytes
     ~20x faster. Quoting follows the csv module's QUOTE_MINIMAL: a cell is quoted when it
-    holds the separator, a quote or a line break, with quotes doubled.
+    holds the separator, a quote or a line break, with quotes doubled. Float columns get
+    ``decimal`` as their decimal mark (``to_csv(decimal=...)``).
 
     >>> bytes(_csv_body(pd.DataFrame({"a": pd.array(["x", 'say "hi", ok', None], dtype="str"), "b": [1.5, float("nan"), 2.0]}), ","))
     b'x,1.5\\r\\n"say ""hi"", ok",\\r\\n,2.0\\r\\n'
@@ -289,6 +290,8 @@ def _csv_body(df: pd.DataFrame, sep: str):
                 bits, inverse = np.unique(values.view(f"i{values.dtype.itemsize}"), return_inverse=True)
                 values = bits.view(values.dtype)
             text = values.astype(str).astype(object)
+            if decimal != ".":
+                text = np.array([t.replace(".", decimal) for t in text], dtype=object)
             text[np.isnan(values)] = ""
             arr = pa.array(text, type=pa.large_string())
             if inverse is not None:
@@ -328,6 +331,7 @@ class CsvSink:
         self._fh = open_text_output(tmp, encoding, gz)
         self._header_done = False
         self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
+        self.decimal = "."  # the decimal mark of float columns (TableWriter: ',' in a ';' file)
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk`` (the header too, the first time)."""
@@ -338,9 +342,10 @@ class CsvSink:
             names = self.header_names if self.header_names is not None else chunk.columns
             csv.writer(header, delimiter=self.sep, lineterminator=_CSV_EOL).writerow([str(c) for c in names])
             self._fh.write(header.getvalue())
-        data = _csv_body(chunk, self.sep)
+        data = _csv_body(chunk, self.sep, self.decimal)
         if data is None:
-            chunk.to_csv(self._fh, index=False, header=False, sep=self.sep, lineterminator=_CSV_EOL)
+            chunk.to_csv(self._fh, index=False, header=False, sep=self.sep, lineterminator=_CSV_EOL,
+                         decimal=self.decimal)
         elif codecs.lookup(self.encoding).name in ("utf-8", "utf-8-sig"):  # the BOM went out with the header
             self._fh.flush()
             self._fh.buffer.write(data)

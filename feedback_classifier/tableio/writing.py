@@ -15,7 +15,9 @@ numbers, booleans, dates, nested values, an XLSX input's booleans and dates, rea
 gives those columns their types back in JSON Lines, Parquet and XLSX output, and
 ``attrs["input_sep"]`` a CSV copy of a ``;`` or ``|`` separated file its separator: Excel
 splits a CSV at the list separator of the user's locale (``;`` in most of Europe and Russia),
-so a file that came as ``;`` and went back as ``,`` would open as one column.
+so a file that came as ``;`` and went back as ``,`` would open as one column. A ``;`` file's
+float columns (confidence, probabilities, the drivers' figures) get that locale's decimal comma
+too; the input's own cells are written as they were read.
 """
 
 from __future__ import annotations
@@ -163,6 +165,10 @@ class TableWriter:
         self._sink = self._spec.sink(
             self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=self.sheet_name
         )
+        if self.fmt == "csv" and not self._sep_given and kept == ";" and hasattr(self._sink, "decimal"):
+            # Excel where ';' separates a CSV (Russia, most of Europe) reads '0.97' as text and '1.12' as
+            # a date: the same dialect's decimal comma makes the numbers numbers
+            self._sink.decimal = ","
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append ``chunk`` (a DataFrame) to the output."""
