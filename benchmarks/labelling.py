@@ -96,14 +96,14 @@ def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_r
 
 
 def active_run(tax, texts, labels, start: list[int], budget: int, seed: int, semi: bool = False,
-               loop: dict | None = None) -> list[int]:
+               loop: dict | None = None, batch: int = BATCH) -> list[int]:
     chosen = list(start)  # empty: a cold start
     while len(chosen) < budget:
         book = LabelBook(pd.DataFrame(), [texts[i] for i in chosen], [labels[i] for i in chosen])
         taken = set(chosen)
         rest = [i for i in range(len(texts)) if i not in taken]
         ranker = build_ranker(book, tax, seed=seed, pool=[texts[i] for i in rest] if semi else None, loop=loop)
-        picked, _ = rank_texts(ranker, [texts[i] for i in rest], min(BATCH, budget - len(chosen)),
+        picked, _ = rank_texts(ranker, [texts[i] for i in rest], min(batch, budget - len(chosen)),
                                book.texts, seed=seed)
         chosen += [rest[i] for i in picked]
     return chosen
@@ -171,11 +171,12 @@ def bench_learner(seeds: int, tune: bool = False, data: str = "banking77", setti
 
 def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0,
                   learners: str = "plain,semi", variant: str = "{}", quick: bool = False,
-                  first_seed: int = 0) -> None:
+                  first_seed: int = 0, batches: str = "50") -> None:
     """Each learner (``plain``: ``train``'s classifier; ``semi``: the loop's self-trained one, fed
     the pool; ``variant``: the loop's model with ``variant``'s settings, JSON of
     ``train_loop_model`` keywords) drives suggest's rounds and scores every arm, all in the same
-    run and seeds. ``quick``: only suggested 300, random 300 and random 600."""
+    run and seeds. ``quick``: only suggested 300, random 300 and random 600. ``batches``: the round
+    sizes of suggest's arms (``20,50``: the label app's default retraining every 20 labels too)."""
     import json
 
     tax, texts, labels, test_texts, test_labels = _data(data, tune)
@@ -190,7 +191,9 @@ def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracl
             loop = json.loads(variant) if learner == "variant" else None
             score = lambda rows: micro_f1(tax, [texts[i] for i in rows], [labels[i] for i in rows],  # noqa: E731
                                           test_texts, test_labels, seed, pool=pool, loop=loop)
-            f[f"{learner}:suggest_300"] = score(active_run(tax, texts, labels, [], 300, seed, semi, loop))
+            for b in map(int, batches.split(",")):
+                f[f"{learner}:suggest_300" + ("" if b == BATCH else f"_b{b}")] = score(
+                    active_run(tax, texts, labels, [], 300, seed, semi, loop, batch=b))
             f[f"{learner}:random_300"] = score(order[:300])
             f[f"{learner}:random_600"] = score(order[:600])
             if not quick:
@@ -374,9 +377,11 @@ def main() -> None:
                         "'variant' learner, e.g. '{\"smooth\": 0.5}'")
     parser.add_argument("--quick", action="store_true", help="suggest: only suggested 300, random 300 and 600")
     parser.add_argument("--first-seed", type=int, default=0, help="suggest: the first seed")
+    parser.add_argument("--batches", default="50", help="suggest: round sizes of suggest's arms, e.g. 20,50")
     args = parser.parse_args()
     extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners,
-                         "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed},
+                         "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed,
+                         "batches": args.batches},
              "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
      "retrain": bench_retrain}[args.what](
