@@ -106,6 +106,7 @@ VARIANTS = {
     "logit-ctx": ("ctx", "logits", "sif"),
     "logit-ctx-mean": ("ctx", "logits", "mean"),
     "both-ctx": ("ctx", "both", "sif"),
+    "shipped": ("ctx", "logits", "sif"),  # logit-ctx through FineTunedTableEmbedder (float16 table)
 }
 
 
@@ -139,6 +140,7 @@ class TableBlock:
         self.parts = parts
 
     def __call__(self, texts):
+        texts = list(texts)
         out = []
         for k, part in enumerate(self.parts):
             E = part(list(texts))
@@ -148,6 +150,27 @@ class TableBlock:
                 E = 1.0 / (1.0 + np.exp(-(mean + self.bias)))
             out.append(E)
         return np.hstack(out).astype(np.float32)
+
+
+def shipped(arrays):
+    """``logit-ctx`` as ``train --embeddings finetune-table`` builds and stores it (``FineTunedTableEmbedder``:
+    the table rounded to float16; the benchmark's in-context sums are float32 vectors, the shipped float16)."""
+    from feedback_classifier.model.finetune_table import _SIF, FineTunedTableEmbedder
+    from feedback_classifier.model.static_vectors import _in_context, _probabilities
+
+    tokens = [str(t) for t in arrays["tokens"]]
+    V = arrays["alone"].astype(np.float64)
+    sums, counts = np.zeros_like(V), np.zeros(len(V))
+    sums[arrays["seen"]] = arrays["sums"]
+    counts[arrays["seen"]] = arrays["counts"]
+    logits = _in_context(V, sums, counts) @ arrays["head_w"].T.astype(np.float64)
+    sif = _SIF / (_SIF + _probabilities("wordfreq", tuple(tokens)))
+    return FineTunedTableEmbedder.from_logits(tokens, logits, sif, arrays["head_b"])
+
+
+def block(variant, arrays):
+    """The embedder of ``variant`` over one network's arrays."""
+    return shipped(arrays) if variant == "shipped" else TableBlock(arrays, variant)
 
 
 def stage_rows(args, taxonomy):
@@ -178,10 +201,10 @@ def oof_rows(variant, texts, inner, nets, score_texts):
     """Training rows from the inner networks that did not see them; scored rows from the full one."""
     rows = None
     for (tr, te), arrays in zip(inner, nets):
-        block = TableBlock(arrays, variant)(texts[i] for i in te) if variant != "finetune" else arrays["probs"]
-        rows = np.zeros((len(texts), block.shape[1]), np.float32) if rows is None else rows
-        rows[te] = block
-    scored = TableBlock(nets[-1], variant)(score_texts) if variant != "finetune" else nets[-1]["probs"]
+        part = block(variant, arrays)([texts[i] for i in te]) if variant != "finetune" else arrays["probs"]
+        rows = np.zeros((len(texts), part.shape[1]), np.float32) if rows is None else rows
+        rows[te] = part
+    scored = block(variant, nets[-1])(score_texts) if variant != "finetune" else nets[-1]["probs"]
     return rows, scored
 
 
@@ -236,6 +259,47 @@ def scored_once(args, taxonomy, texts, labels, groups, scored, score_texts, inne
     print(f"{len(nets)} networks: fine-tunes {sum(cpu[0]):.0f} s CPU, piece tables {sum(cpu[1]):.0f} s CPU")
 
 
+def speed(args, taxonomy, texts, labels, groups, inner, nets):
+    """CPU comments/s of ``predict_proba`` on distinct texts (``semeval_levers.distinct_texts``): the default
+    model, ``context`` and ``finetune-table`` (as shipped), each trained on the stage's rows, loaded from
+    the model file format, ``--runs`` interleaved runs, cold (just loaded) and warm."""
+    from semeval_levers import distinct_texts
+
+    from feedback_classifier.model.embedders import embedding_params
+    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+
+    stream = distinct_texts(texts)
+    rows, _ = oof_rows("shipped", texts, inner, nets, [])
+    deployed = shipped(nets[-1])
+    blobs = {}
+    for name, params in (("default", {}), ("context", embedding_params("context")),
+                         ("finetune-table", {"embedder": Lookup(texts, rows), "embedding_weight": args.speed_weight})):
+        model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
+        if name == "finetune-table":  # the deployed table in place of the training rows' look-up
+            from feedback_classifier.model.finetune_table import FineTunedTableEmbedder
+
+            model.embedder, model.embedder_ = FineTunedTableEmbedder(), deployed
+        blobs[name] = state_to_bytes(model)
+    rates = {name: {"cold": [], "warm": []} for name in blobs}
+    for _ in range(args.runs):
+        for name, blob in blobs.items():  # interleaved: load drift hits every model alike
+            model = state_from_bytes(blob)
+            model.predict_proba(["warm up"])
+            for kind in ("cold", "warm"):
+                start = time.process_time()
+                model.predict_proba(stream)
+                rates[name][kind].append(len(stream) / (time.process_time() - start))
+    for name in blobs:
+        line = []
+        for kind in ("cold", "warm"):
+            r = np.array(rates[name][kind])
+            ratio = r / np.array(rates["default"][kind])
+            line.append(f"{kind} best {r.max():,.0f}/s (x{r.max() / max(rates['default'][kind]):.3f}; per run "
+                        f"x{np.median(ratio):.3f}, {ratio.min():.3f}-{ratio.max():.3f})")
+        print(f"speed {name:15s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {args.runs} runs",
+              flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=["fit", "full"], required=True)
@@ -244,6 +308,9 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("VARIANT", "WEIGHT"))
+    parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
+    parser.add_argument("--speed-weight", type=float, default=2.0)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--networks-only", action="store_true", help="fine-tune and cache, nothing else")
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))
     args = parser.parse_args(argv)
@@ -254,7 +321,9 @@ def main(argv=None) -> int:
         texts, labels, groups, scored, score_texts, inner, nets = stage_rows(args, taxonomy)
         if args.networks_only:
             return 0
-        if args.choose is None:
+        if args.speed:
+            speed(args, taxonomy, texts, labels, groups, inner, nets)
+        elif args.choose is None:
             dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts)
         else:
             scored_once(args, taxonomy, texts, labels, groups, scored, score_texts, inner, nets)
