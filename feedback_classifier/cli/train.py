@@ -36,9 +36,9 @@ def train_command(
         "--embeddings",
         help="Add English MiniLM vectors (needs the 'embeddings' extra to train): 'static' = distilled token vectors, "
              "fast, predicts without the extra; 'context' = the same fitted to the training comments' contexts; 'minilm' "
-             "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
-             "(most accurate; 6 fine-tunes, minutes per 1,000 comments; needs the extra to predict, ~100 comments/s); "
-             "'finetune-table' = the same fine-tunes distilled into a word-piece table, predicts without the extra.",
+             "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels (most "
+             "accurate; 6 fine-tunes, minutes per 1,000 comments; the extra to predict, ~100 comments/s); 'finetune-table' "
+             "= those fine-tunes distilled into a word-piece table, predicts without the extra at 'static' speed.",
     )] = "none",
     teacher: Annotated[str, typer.Option(
         "--teacher",
