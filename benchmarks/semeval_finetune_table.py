@@ -190,6 +190,8 @@ def stage_rows(args, taxonomy):
     score_texts = [t for test in scored.values() for t in test[0]]
     jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
     paths = [Path(args.cache) / f"{args.stage}_net{k}.npz" for k in range(len(jobs))]
+    if args.choose is None and not (args.speed or args.networks_only):  # dev CV: the inner networks only
+        jobs, paths = jobs[:-1], paths[:-1]
     for (idx, score), path in zip(jobs, paths):
         if not path.exists():
             network_arrays(texts, Y, idx, score, args.epochs, path)
@@ -204,13 +206,15 @@ def oof_rows(variant, texts, inner, nets, score_texts):
         part = block(variant, arrays)([texts[i] for i in te]) if variant != "finetune" else arrays["probs"]
         rows = np.zeros((len(texts), part.shape[1]), np.float32) if rows is None else rows
         rows[te] = part
+    if score_texts is None:
+        return rows, None
     scored = block(variant, nets[-1])(score_texts) if variant != "finetune" else nets[-1]["probs"]
     return rows, scored
 
 
 def dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts):
     scores = {}
-    blocks = {v: oof_rows(v, texts, inner, nets, score_texts)[0] for v in args.variants}
+    blocks = {v: oof_rows(v, texts, inner, nets, None)[0] for v in args.variants}
     for seed in range(1, args.repeats + 1):
         unique = np.unique(groups)
         fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
@@ -269,7 +273,7 @@ def speed(args, taxonomy, texts, labels, groups, inner, nets):
     from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
 
     stream = distinct_texts(texts)
-    rows, _ = oof_rows("shipped", texts, inner, nets, [])
+    rows, _ = oof_rows("shipped", texts, inner, nets, None)
     deployed = shipped(nets[-1])
     blobs = {}
     for name, params in (("default", {}), ("context", embedding_params("context")),
