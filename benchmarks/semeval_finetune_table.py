@@ -106,6 +106,8 @@ VARIANTS = {
     "logit-ctx": ("ctx", "logits", "sif"),
     "logit-ctx-mean": ("ctx", "logits", "mean"),
     "both-ctx": ("ctx", "both", "sif"),
+    "logit-ctx-lse1": ("ctx", "logits", "lse1"),  # log of the SIF mean of exp(logit): a soft max over words
+    "logit-ctx-lse3": ("ctx", "logits", "lse3"),
     "shipped": ("ctx", "logits", "sif"),  # logit-ctx through FineTunedTableEmbedder (float16 table)
 }
 
@@ -132,7 +134,11 @@ class TableBlock:
         self.logits = content in ("logits", "both")
         if self.logits:
             L = V @ arrays["head_w"].T.astype(np.float64)  # the head's bias added after pooling
-            w = (sif / (sif + _probabilities("wordfreq", tuple(tokens)))) if pooling == "sif" else np.ones(len(V))
+            w = (sif / (sif + _probabilities("wordfreq", tuple(tokens)))) if pooling != "mean" else np.ones(len(V))
+            self.alpha = float(pooling[3:]) if pooling.startswith("lse") else 0.0
+            if self.alpha:
+                self.top = L.max(axis=0)
+                L = np.exp(self.alpha * (L - self.top))
             # the weight column makes the pooled row's weighted mean a ratio (_pool's L2 norm cancels)
             table = np.hstack([L * w[:, None], w[:, None]]).astype(np.float32)
             parts.append(StaticEmbedder.from_table(tokens, table))
@@ -147,6 +153,8 @@ class TableBlock:
             if self.logits and k == len(self.parts) - 1:
                 den = E[:, -1:]
                 mean = np.divide(E[:, :-1], den, out=np.zeros_like(E[:, :-1]), where=den > 0)
+                if self.alpha:
+                    mean = np.where(den > 0, np.log(np.maximum(mean, 1e-30)) / self.alpha + self.top, 0.0)
                 E = 1.0 / (1.0 + np.exp(-(mean + self.bias)))
             out.append(E)
         return np.hstack(out).astype(np.float32)
