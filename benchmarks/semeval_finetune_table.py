@@ -220,6 +220,24 @@ def oof_rows(variant, texts, inner, nets, score_texts):
     return rows, scored
 
 
+class WithContext:
+    """``train --embeddings context`` (its table fitted to each fit's training texts, weight 1.5) with a
+    fixed block next to it at weight ``weight`` (``--with-context``: does the table add to ``context``?)."""
+
+    def __init__(self, lookup, weight, context=None):
+        self.lookup, self.weight, self.context = lookup, weight, context
+
+    def adapted(self, texts):
+        from feedback_classifier.model.embedders import embedding_params
+
+        context = (self.context or embedding_params("context")["embedder"]).adapted(texts)
+        return WithContext(self.lookup, self.weight, context)
+
+    def __call__(self, texts):
+        texts = list(texts)
+        return np.hstack([self.context(texts), self.lookup(texts) * np.float32(self.weight / 1.5)])
+
+
 def dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts):
     scores = {}
     blocks = {v: oof_rows(v, texts, inner, nets, None)[0] for v in args.variants}
@@ -229,8 +247,16 @@ def dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts):
         fold = np.array([fold_of[g] for g in groups])
         splits = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
         configs = [("default", 0)] + [(v, w) for v in args.variants for w in args.weights]
+        if args.with_context:
+            from feedback_classifier.model.embedders import embedding_params
+
+            configs.insert(1, ("context", 1.5))
         for v, w in configs:
             params = {} if v == "default" else {"embedder": Lookup(texts, blocks[v]), "embedding_weight": w}
+            if v == "context":
+                params = embedding_params("context")
+            elif args.with_context and v != "default":
+                params = {"embedder": WithContext(Lookup(texts, blocks[v]), w), "embedding_weight": 1.5}
             f1 = _folds_f1(texts, labels, groups, taxonomy, splits, params)
             scores.setdefault((v, w), []).append(f1)
             print(f"[dev seed {seed}] {v} weight {w}: micro-F1 {f1:.2f}", flush=True)
@@ -320,6 +346,8 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("VARIANT", "WEIGHT"))
+    parser.add_argument("--with-context", action="store_true",
+                        help="dev CV of each variant next to the 'context' block, against 'context' alone")
     parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
     parser.add_argument("--speed-weight", type=float, default=2.0)
     parser.add_argument("--runs", type=int, default=3)
