@@ -252,10 +252,11 @@ def dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts):
 
             configs.insert(1, ("context", 1.5))
         for v, w in configs:
-            params = {} if v == "default" else {"embedder": Lookup(texts, blocks[v]), "embedding_weight": w}
-            if v == "context":
-                params = embedding_params("context")
-            elif args.with_context and v != "default":
+            if v in ("default", "context"):
+                params = {} if v == "default" else embedding_params("context")
+            elif not args.with_context:
+                params = {"embedder": Lookup(texts, blocks[v]), "embedding_weight": w}
+            else:
                 params = {"embedder": WithContext(Lookup(texts, blocks[v]), w), "embedding_weight": 1.5}
             f1 = _folds_f1(texts, labels, groups, taxonomy, splits, params)
             scores.setdefault((v, w), []).append(f1)
