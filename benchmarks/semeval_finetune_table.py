@@ -24,6 +24,9 @@ default model and of each variant × ``--weights``, paired to the default model 
 ``finetune`` block and the chosen table, trained on the stage's rows and scored once on the held-out
 reviews (``fit`` only) and the official test split, ± bootstrap sd over reviews and paired differences.
 
+``--speed``: CPU comments/s of ``predict_proba`` with the ``--speed-variant`` table block against the
+default model, interleaved runs on distinct texts.
+
 Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_finetune_table.py --stage fit
 --cache DIR [--choose VARIANT WEIGHT]`` (needs the 'embeddings' extra).
 """
@@ -108,7 +111,6 @@ VARIANTS = {
     "both-ctx": ("ctx", "both", "sif"),
     "logit-ctx-lse1": ("ctx", "logits", "lse1"),  # log of the SIF mean of exp(logit): a soft max over words
     "logit-ctx-lse3": ("ctx", "logits", "lse3"),
-    "shipped": ("ctx", "logits", "sif"),  # logit-ctx through FineTunedTableEmbedder (float16 table)
 }
 
 
@@ -160,25 +162,9 @@ class TableBlock:
         return np.hstack(out).astype(np.float32)
 
 
-def shipped(arrays):
-    """``logit-ctx`` as ``train --embeddings finetune-table`` builds and stores it (``FineTunedTableEmbedder``:
-    the table rounded to float16; the benchmark's in-context sums are float32 vectors, the shipped float16)."""
-    from feedback_classifier.model.finetune_table import _SIF, FineTunedTableEmbedder
-    from feedback_classifier.model.static_vectors import _in_context, _probabilities
-
-    tokens = [str(t) for t in arrays["tokens"]]
-    V = arrays["alone"].astype(np.float64)
-    sums, counts = np.zeros_like(V), np.zeros(len(V))
-    sums[arrays["seen"]] = arrays["sums"]
-    counts[arrays["seen"]] = arrays["counts"]
-    logits = _in_context(V, sums, counts) @ arrays["head_w"].T.astype(np.float64)
-    sif = _SIF / (_SIF + _probabilities("wordfreq", tuple(tokens)))
-    return FineTunedTableEmbedder.from_logits(tokens, logits, sif, arrays["head_b"])
-
-
 def block(variant, arrays):
     """The embedder of ``variant`` over one network's arrays."""
-    return shipped(arrays) if variant == "shipped" else TableBlock(arrays, variant)
+    return TableBlock(arrays, variant)
 
 
 def stage_rows(args, taxonomy):
@@ -300,42 +286,36 @@ def scored_once(args, taxonomy, texts, labels, groups, scored, score_texts, inne
 
 def speed(args, taxonomy, texts, labels, groups, inner, nets):
     """CPU comments/s of ``predict_proba`` on distinct texts (``semeval_levers.distinct_texts``): the default
-    model, ``context`` and ``finetune-table`` (as shipped), each trained on the stage's rows, loaded from
-    the model file format, ``--runs`` interleaved runs, cold (just loaded) and warm."""
+    model and the one with the ``--speed-variant`` table block (at ``--speed-weight``; the deployed
+    network's table in place of the training rows' look-up), each trained on the stage's rows, ``--runs``
+    interleaved runs of a fresh copy (first call: per-word caches cold; second: warm)."""
+    import copy
+
     from semeval_levers import distinct_texts
 
-    from feedback_classifier.model.embedders import embedding_params
-    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
-
     stream = distinct_texts(texts)
-    rows, _ = oof_rows("shipped", texts, inner, nets, None)
-    deployed = shipped(nets[-1])
-    blobs = {}
-    for name, params in (("default", {}), ("context", embedding_params("context")),
-                         ("finetune-table", {"embedder": Lookup(texts, rows), "embedding_weight": args.speed_weight})):
-        model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
-        if name == "finetune-table":  # the deployed table in place of the training rows' look-up
-            from feedback_classifier.model.finetune_table import FineTunedTableEmbedder
-
-            model.embedder, model.embedder_ = FineTunedTableEmbedder(), deployed
-        blobs[name] = state_to_bytes(model)
-    rates = {name: {"cold": [], "warm": []} for name in blobs}
+    rows, _ = oof_rows(args.speed_variant, texts, inner, nets, None)
+    fitted = {"default": FeedbackClassifier(taxonomy=taxonomy).fit(texts, labels, groups=groups)}
+    model = FeedbackClassifier(taxonomy=taxonomy, embedder=Lookup(texts, rows), embedding_weight=args.speed_weight)
+    fitted["table"] = model.fit(texts, labels, groups=groups)
+    rates = {name: {"cold": [], "warm": []} for name in fitted}
     for _ in range(args.runs):
-        for name, blob in blobs.items():  # interleaved: load drift hits every model alike
-            model = state_from_bytes(blob)
-            model.predict_proba(["warm up"])
+        for name, fit in fitted.items():  # interleaved: load drift hits both models alike
+            model = copy.deepcopy(fit)
+            if name == "table":
+                model.embedder_ = block(args.speed_variant, nets[-1])
             for kind in ("cold", "warm"):
                 start = time.process_time()
                 model.predict_proba(stream)
                 rates[name][kind].append(len(stream) / (time.process_time() - start))
-    for name in blobs:
+    for name in fitted:
         line = []
         for kind in ("cold", "warm"):
             r = np.array(rates[name][kind])
             ratio = r / np.array(rates["default"][kind])
             line.append(f"{kind} best {r.max():,.0f}/s (x{r.max() / max(rates['default'][kind]):.3f}; per run "
                         f"x{np.median(ratio):.3f}, {ratio.min():.3f}-{ratio.max():.3f})")
-        print(f"speed {name:15s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {args.runs} runs",
+        print(f"speed {name:8s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {args.runs} runs",
               flush=True)
 
 
@@ -351,6 +331,7 @@ def main(argv=None) -> int:
                         help="dev CV of each variant next to the 'context' block, against 'context' alone")
     parser.add_argument("--speed", action="store_true", help="time predict_proba instead of scoring")
     parser.add_argument("--speed-weight", type=float, default=2.0)
+    parser.add_argument("--speed-variant", default="logit-alone", choices=list(VARIANTS))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--networks-only", action="store_true", help="fine-tune and cache, nothing else")
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))

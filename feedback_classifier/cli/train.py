@@ -34,10 +34,10 @@ def train_command(
         "--cv", min=0, help="Cross-validation folds for the reported metrics (0 or 1: skip).")] = 5,
     embeddings: Annotated[str, typer.Option(
         "--embeddings",
-        help="English MiniLM vectors (the 'embeddings' extra to train): 'static' = distilled token vectors, fast, no extra "
-             "to predict; 'context' = those fitted to the training comments' contexts; 'minilm' = sentence model, slow, extra "
-             "to predict; 'finetune' = MiniLM fine-tuned on the labels (most accurate; 6 fine-tunes, minutes per 1,000 "
-             "comments; extra to predict, ~100 comments/s); 'finetune-table' = those distilled to a word-piece table, no extra.",
+        help="Add English MiniLM vectors (needs the 'embeddings' extra to train): 'static' = distilled token vectors, "
+             "fast, predicts without the extra; 'context' = the same fitted to the training comments' contexts; 'minilm' "
+             "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
+             "(most accurate; 6 fine-tunes, minutes per 1,000 comments; needs the extra to predict, ~100 comments/s).",
     )] = "none",
     teacher: Annotated[str, typer.Option(
         "--teacher",

@@ -74,7 +74,7 @@ class MiniLMEmbedder:
         return np.stack([cache[t] for t in texts])
 
 
-EMBEDDINGS = ("none", "static", "context", "minilm", "finetune", "finetune-table")
+EMBEDDINGS = ("none", "static", "context", "minilm", "finetune")
 
 
 def embedding_params(name: str) -> dict:
@@ -85,9 +85,7 @@ def embedding_params(name: str) -> dict:
     1.5, the best of the settings measured on SemEval-2016 English); both predict
     without torch. ``"minilm"``: full sentence embeddings, needed to predict too. ``"finetune"``:
     MiniLM fine-tuned on the labels (``finetune.py``; 3 epochs, block weight 2, chosen by repeated
-    grouped CV on the SemEval-2016 English dev reviews); needed to predict too. ``"finetune-table"``: the
-    same fine-tunes distilled into a word-piece table of per-class logits (``finetune_table.py``), no
-    torch to predict.
+    grouped CV on the SemEval-2016 English dev reviews); needed to predict too.
 
     >>> embedding_params("none")
     {}
@@ -104,8 +102,4 @@ def embedding_params(name: str) -> dict:
         from feedback_classifier.model.finetune import FineTunedEmbedder
 
         return {"embedder": FineTunedEmbedder(), "embedding_weight": 2.0}
-    if name == "finetune-table":
-        from feedback_classifier.model.finetune_table import FineTunedTableEmbedder
-
-        return {"embedder": FineTunedTableEmbedder(), "embedding_weight": 2.0}
     raise ValueError(f"embeddings must be one of {', '.join(EMBEDDINGS)}, not {name!r}")

@@ -56,7 +56,6 @@ _OWN_TYPES = {
     "MiniLMEmbedder": "feedback_classifier.model.embedders",
     "StaticEmbedder": "feedback_classifier.model.static_vectors",
     "FineTunedEmbedder": "feedback_classifier.model.finetune",
-    "FineTunedTableEmbedder": "feedback_classifier.model.finetune_table",
     "TextAnalyzer": "feedback_classifier.lang",
     "WordVectorBlock": "feedback_classifier.model.dense_block",
 }

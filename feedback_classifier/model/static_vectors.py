@@ -458,10 +458,9 @@ def forget_read_texts() -> None:
     _read_tokens = 0
 
 
-def _read_in_context(texts: list[str], threads, batch_size: int, network=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each text's wordpiece ids and MiniLM last-layer output vectors (float16); ``network``:
-    ``(torch, tokenizer, encoder)`` to read with instead of the bundled MiniLM (a fine-tuned one)."""
-    torch, tokenizer, model = network or _minilm()
+def _read_in_context(texts: list[str], threads, batch_size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each text's wordpiece ids and MiniLM last-layer output vectors (float16)."""
+    torch, tokenizer, model = _minilm()
     special = list(tokenizer.all_special_ids)
     ordered = sorted(texts, key=len)  # similar lengths per batch: little padding
     out = {}
@@ -498,10 +497,9 @@ def _in_context(V: np.ndarray, sums: np.ndarray, counts: np.ndarray, ridge: floa
     return out
 
 
-def _distill(batch_size, threads, network=None) -> tuple[list[str], np.ndarray]:
-    """Every wordpiece token run alone through MiniLM (``[CLS] token [SEP]``, mean pooled); ``network``
-    as in ``_read_in_context``."""
-    torch, tokenizer, model = network or _minilm()
+def _distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
+    """Every wordpiece token run alone through MiniLM (``[CLS] token [SEP]``, mean pooled)."""
+    torch, tokenizer, model = _minilm()
     vocab = tokenizer.get_vocab()
     tokens = sorted(vocab, key=vocab.get)
     if [vocab[t] for t in tokens] != list(range(len(tokens))):
