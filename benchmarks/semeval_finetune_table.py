@@ -259,10 +259,15 @@ def scored_once(args, taxonomy, texts, labels, groups, scored, score_texts, inne
 
     variant, weight = args.choose[0], float(args.choose[1])
     models = {"default": {}, "context": embedding_params("context")}
-    for v, w in (("finetune", 2.0), (variant, weight)):
+    chosen = f"{variant} w{weight}"
+    for v, w in (("finetune", 2.0), (variant, weight)) if not args.with_context else ((variant, weight),):
         rows, score_rows = oof_rows(v, texts, inner, nets, score_texts)
         models[f"{v} w{w}"] = {"embedder": Lookup(texts + score_texts, np.concatenate([rows, score_rows])),
                                "embedding_weight": w}
+    if args.with_context:  # the table next to the context block instead of alone (finetune: see the plain run)
+        chosen = f"context + {chosen}"
+        models[chosen] = {"embedder": WithContext(models.pop(f"{variant} w{weight}")["embedder"], weight),
+                          "embedding_weight": 1.5}
     preds = {}
     for name, params in models.items():
         m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
@@ -271,7 +276,6 @@ def scored_once(args, taxonomy, texts, labels, groups, scored, score_texts, inne
             preds.setdefault(split, {})[name] = pred
             f1 = 100 * evaluate_predictions(test[1], pred, taxonomy).path_micro_f1
             print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred, test[2]):.2f}", flush=True)
-    chosen = f"{variant} w{weight}"
     for split, test in scored.items():
         gold = test[1]
         for other in ("default", "context"):
