@@ -137,6 +137,27 @@ def test_a_key_inside_an_object_first_seen_in_a_later_chunk_leaves_the_copy_as_i
     assert all(set(r) == set(written[0]) for r in written) and "meta.a" not in written[0]
 
 
+def test_a_top_level_key_first_used_in_a_later_chunk_is_kept_in_a_json_lines_copy(tmp_path: Path):
+    # an export's optional field ("region") that its first rows leave out: the copy used to stop at
+    # the chunk that first had it; one object per line can take a key more
+    src = tmp_path / "export.jsonl"  # past the rows read first to look at the columns (a few thousand)
+    records = [{"id": i, "comment": "Курьер опоздал" if i % 2 else "Дорого"} for i in range(3000)]
+    records[-1].update(region="EU", nps=4)
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--chunksize", "1000", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in written] == list(range(3000)) and "region" not in written[0]
+    assert written[-1]["region"] == "EU" and written[-1]["nps"] == 4  # a number stays a number
+    csv_out = tmp_path / "out.csv"  # a CSV header is written once: still the one-line error, nothing left
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--chunksize", "1000", "--quiet",
+                                 "--out", str(csv_out)])
+    assert result.exit_code == 1 and "a later chunk has column(s) 'region'" in result.output
+    assert not csv_out.exists()
+
+
 # --------------------------------------------------------------------------- an extension that lies
 
 def test_a_workbook_saved_as_csv_is_read_as_a_workbook_and_said(tmp_path: Path):

@@ -217,18 +217,25 @@ def _without_header_rows(
     step = chunksize or max(len(first), 1)
     for start in range(0, max(len(first), 1), step):  # an empty table still yields its columns
         yield _tidy(first.iloc[start : start + step].copy(), layout, attrs)
+    known = set(first.columns)
     for df in gen:
-        yield _tidy(df, layout, attrs)
+        yield _tidy(df, layout, attrs, known)
 
 
-def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict) -> pd.DataFrame:
+def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict, known: set | None = None) -> pd.DataFrame:
     # the values inside JSON objects seen so far (jsonlfile): a later chunk may have found more
     nested = list(dict.fromkeys([*attrs.get("nested_fields", ()), *df.attrs.get("nested_fields", ())]))
+    own = df.attrs.get("native_types") or {}
     if layout.rename:
         df = df.rename(columns=layout.rename)
     df.attrs = dict(attrs)
     if nested:
         df.attrs["nested_fields"] = nested
+    # a key first used after the first chunk (an optional JSON field) is typed by the chunk that has
+    # it; the first chunk's columns keep the first chunk's types, so no column changes type half-way
+    late = {layout.rename.get(k, k): v for k, v in own.items() if layout.rename.get(k, k) not in (known or ())}
+    if late:
+        df.attrs["native_types"] = {**attrs.get("native_types", {}), **late}
     return df
 
 

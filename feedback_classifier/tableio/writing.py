@@ -33,6 +33,7 @@ from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
 from feedback_classifier.tableio.cells import restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
+from feedback_classifier.tableio.jsonlfile import JsonlSink
 
 __all__ = ["TableWriter", "input_layout", "write_table"]
 
@@ -183,7 +184,7 @@ class TableWriter:
         if first:
             self._restore_names(chunk.attrs.get("original_names") or {})
             if self.fmt in _TYPED_FORMATS:
-                self._native = chunk.attrs.get("native_types") or {}
+                self._native = dict(chunk.attrs.get("native_types") or {})
         if self._native:
             chunk = restore_types(chunk, self._native)
         if self._renames:
@@ -207,12 +208,19 @@ class TableWriter:
         if list(chunk.columns) == self.columns:
             return chunk
         extra = [c for c in chunk.columns if c not in self.columns]
+        if extra and isinstance(self._sink, JsonlSink):
+            # one object per line: a key an export first uses after the first chunk (an optional
+            # field) is only a key more on those lines, as it was in the input
+            self.columns += extra
+            kinds = chunk.attrs.get("native_types") or {}
+            self._native.update({c: kinds[c] for c in extra if c in kinds and self.fmt in _TYPED_FORMATS})
+            return chunk.reindex(columns=self.columns)
         if extra:
             self.abort()
             raise InputFileError(
                 f"{self.path}: a later chunk has column(s) {', '.join(map(repr, extra))} that the first chunk "
-                "did not have; a streamed table needs the same columns in every chunk "
-                "(read the input whole, or make sure the first rows have every key)"
+                "did not have, and this format's columns are fixed by then: write a .jsonl copy, or pass a "
+                "--chunksize above the file's row count so it is read in one piece"
             )
         return chunk.reindex(columns=self.columns)
 
