@@ -132,17 +132,24 @@ def stage_dev(args, taxonomy):
     return rows
 
 
-def stage_scored(args, taxonomy):
+def stage_split(args, taxonomy):
+    """The stage's training rows (texts, labels, groups) and its scored splits by name: ``fit`` trains on
+    the dev reviews and scores the held-out ones and the official test; ``full`` trains on the whole
+    training file and scores the official test only."""
     texts, labels, groups = load("en", taxonomy)
     dev, held = split_held_out(groups)
     scored = {"heldout": ([texts[i] for i in held], [labels[i] for i in held], groups[held])}
     official = official_test("en", taxonomy)
     if official is not None:
         scored["official"] = official
-    if args.stage == "full":  # trained on the whole training file, scored on the official test only
+    if args.stage == "full":
         scored.pop("heldout")
         dev = np.arange(len(texts))
-    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
+    return [texts[i] for i in dev], [labels[i] for i in dev], groups[dev], scored
+
+
+def stage_scored(args, taxonomy):
+    texts, labels, groups, scored = stage_split(args, taxonomy)
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
     cache = Path(args.cache) / f"{'dev_' if args.stage == 'fit' else ''}{args.stage}.npz"

@@ -46,9 +46,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from semeval import bootstrap_sd, load, official_test, review_resamples  # noqa: E402
-from semeval_data import split_held_out  # noqa: E402
-from semeval_finetune import Lookup, _folds_f1, classes_and_matrix  # noqa: E402
+from semeval import bootstrap_sd, review_resamples  # noqa: E402
+from semeval_finetune import Lookup, _folds_f1, classes_and_matrix, stage_split  # noqa: E402
 
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
@@ -169,16 +168,7 @@ def block(variant, arrays):
 
 def stage_rows(args, taxonomy):
     """The stage's training rows, the scored splits and the cached networks' arrays."""
-    texts, labels, groups = load("en", taxonomy)
-    dev, held = split_held_out(groups)
-    scored = {"heldout": ([texts[i] for i in held], [labels[i] for i in held], groups[held])}
-    official = official_test("en", taxonomy)
-    if official is not None:
-        scored["official"] = official
-    if args.stage == "full":
-        scored.pop("heldout")
-        dev = np.arange(len(texts))
-    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
+    texts, labels, groups, scored = stage_split(args, taxonomy)
     _, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
     score_texts = [t for test in scored.values() for t in test[0]]

@@ -33,7 +33,6 @@ from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
 from feedback_classifier.tableio.cells import restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
-from feedback_classifier.tableio.jsonlfile import JsonlSink
 
 __all__ = ["TableWriter", "input_layout", "write_table"]
 
@@ -208,9 +207,9 @@ class TableWriter:
         if list(chunk.columns) == self.columns:
             return chunk
         extra = [c for c in chunk.columns if c not in self.columns]
-        if extra and isinstance(self._sink, JsonlSink):
-            # one object per line: a key an export first uses after the first chunk (an optional
-            # field) is only a key more on those lines, as it was in the input
+        if extra and getattr(self._sink, "takes_new_columns", False):
+            # a key an export first uses after the first chunk (an optional field) is only a key
+            # more on those lines, as it was in the input
             self.columns += extra
             kinds = chunk.attrs.get("native_types") or {}
             self._native.update({c: kinds[c] for c in extra if c in kinds and self.fmt in _TYPED_FORMATS})
