@@ -89,6 +89,17 @@ Jobs = Annotated[int, typer.Option(
 TrainJobs = Annotated[int, typer.Option(
     "--jobs", "-j", min=1, help="Worker processes fitting the cross-validation folds and the final model side by "
                                 "side (use the number of cores; the model is the same for any value).")]
+Teacher = Annotated[str, typer.Option(
+    "--teacher",
+    help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "
+         "(needs the 'teacher' extra to train, nothing extra to predict; en and ru; its vectors are cached). "
+         "'minilm': MiniLM fine-tuned on the labels labels the comments of --unlabelled, and the model learns "
+         "from those too (English; needs the 'embeddings' extra to train, nothing extra to predict).")]
+Unlabelled = Annotated[Optional[Path], typer.Option(
+    "--unlabelled", help="With --teacher minilm: a table of your unlabelled comments (the same kind as the labelled "
+                         "ones; up to 40,000 are read, a fixed random sample of more).")]
+UnlabelledTextCol = Annotated[Optional[str], typer.Option(
+    "--unlabelled-text-col", help="The comment column of --unlabelled (default: --text-col).")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]

@@ -39,11 +39,9 @@ def train_command(
              "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
              "(most accurate; 6 fine-tunes, minutes per 1,000 comments; needs the extra to predict, ~100 comments/s).",
     )] = "none",
-    teacher: Annotated[str, typer.Option(
-        "--teacher",
-        help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "
-             "(needs the 'teacher' extra to train, nothing extra to predict; en and ru; its vectors are cached).",
-    )] = "none",
+    teacher: opt.Teacher = "none",
+    unlabelled: opt.Unlabelled = None,
+    unlabelled_text_col: opt.UnlabelledTextCol = None,
     sign_key: Annotated[Optional[Path], typer.Option(
         "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
     sheet: opt.Sheet = None,
@@ -79,26 +77,49 @@ def train_command(
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
-    if teacher not in ("none", "e5"):
-        raise typer.BadParameter(f"'{teacher}' is not one of none, e5", param_hint="--teacher")
+    _check_teacher(teacher, unlabelled, embeddings)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
-                        read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher)
+                        read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,
+                        unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col)
     for note in result.notes:
         typer.echo(note, err=True)
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
-    typer.echo(f"Trained on {result.rows:,} rows in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
+    taught = f" + {result.taught:,} unlabelled comments labelled by the teacher" if result.taught else ""
+    typer.echo(f"Trained on {result.rows:,} rows{taught} in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
                f"{len(result.model.classes_)} categories.")
     if result.cv_report is not None:
-        r = result.cv_report
-        console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
-        typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
-                   f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
-        if "polarity_accuracy" in r.extra:
-            typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
-                       f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
+        _print_cv_report(result.cv_report)
     typer.echo(f"Saved model to {result.path}")
+
+
+def _print_cv_report(r) -> None:
+    console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
+    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
+               f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+    if r.extra.get("teacher_saw_scored_rows"):
+        typer.echo("These numbers are optimistic: the teacher that labelled the unlabelled comments learned from "
+                   "every labelled row, the scored folds' too. Judge the model on comments it never saw "
+                   "(`evaluate`).")
+    if "polarity_accuracy" in r.extra:
+        typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
+                   f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
+
+
+def _check_teacher(teacher: str, unlabelled: Optional[Path], embeddings: str) -> None:
+    if teacher not in ("none", "e5", "minilm"):
+        raise typer.BadParameter(f"'{teacher}' is not one of none, e5, minilm", param_hint="--teacher")
+    if teacher == "minilm" and unlabelled is None:
+        raise typer.BadParameter("--teacher minilm needs --unlabelled FILE: your unlabelled comments, which it labels "
+                                 "for the model to learn from", param_hint="--unlabelled")
+    if unlabelled is not None and teacher != "minilm":
+        raise typer.BadParameter("--unlabelled is read by --teacher minilm; add it, or leave --unlabelled out "
+                                 "(a model labelling comments for itself only repeats what it knows)",
+                                 param_hint="--unlabelled")
+    if teacher == "minilm" and embeddings in ("minilm", "finetune"):
+        raise typer.BadParameter(f"--teacher minilm trains a model that predicts without torch; --embeddings "
+                                 f"{embeddings} would need it again: leave one out", param_hint="--embeddings")
 
 
 def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Optional[str], read) -> None:

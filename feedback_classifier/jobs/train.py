@@ -54,6 +54,8 @@ class TrainResult:
     fit_seconds: float
     #: What the user should know about the training data (e.g. only one category labelled).
     notes: list[str] = field(default_factory=list)
+    #: Unlabelled comments a teacher labelled for the model to learn from too (``--teacher minilm``).
+    taught: int = 0
 
 
 def read_labelled_table(
@@ -121,6 +123,8 @@ def train_file(
     sentiment_col: str | None = None,
     jobs: int = 1,
     teacher: str = "none",
+    unlabelled=None,
+    unlabelled_text_col: str | None = None,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -156,16 +160,12 @@ def train_file(
     if cv >= 2:
         _check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
-    if teacher != "none":
-        from feedback_classifier.model.adapted_table import taught_rows
-        from feedback_classifier.model.teacher import teacher_vectors
-
-        params["teacher"] = teacher
-        # once here: the folds (and forked workers) then find them in memory
-        teacher_vectors([table.texts[i] for i in taught_rows(len(table.texts))])
+    taught = _prepare_teacher(teacher, params, table, unlabelled, unlabelled_text_col or text_col, read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
-    model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs)
+    model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught)
     metrics = report.summary() if report is not None else {}
+    if taught is not None:
+        metrics["unlabelled_comments"] = float(len(taught[0]))
     if table.opinions is not None:
         metrics.update(_train_sentiment(model, table, cv, data, sentiment_col))
         if report is not None:
@@ -177,7 +177,7 @@ def train_file(
         metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       _label_notes(table, labels_col))
+                       _label_notes(table, labels_col), 0 if taught is None else len(taught[0]))
 
 
 def _check_folds(table: LabelledData, data, text_col: str, group_col: str | None) -> None:
@@ -196,11 +196,59 @@ def _check_folds(table: LabelledData, data, text_col: str, group_col: str | None
         )
 
 
-def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int):
+def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
+                     read: ReadOptions) -> tuple[list, list] | None:
+    """``--teacher``: ``"e5"`` adds itself to the estimator's ``params`` (its vectors read here once:
+    the folds and forked workers then find them in memory); ``"minilm"`` returns the comments it
+    taught and their labels (``_taught_comments``)."""
+    if teacher == "e5":
+        from feedback_classifier.model.adapted_table import taught_rows
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        params["teacher"] = teacher
+        teacher_vectors([table.texts[i] for i in taught_rows(len(table.texts))])
+    if teacher != "minilm":
+        return None
+    if "embedder" in params and not hasattr(params["embedder"], "adapted"):
+        raise ValueError("--teacher minilm trains a model that predicts without torch; --embeddings minilm or "
+                         "finetune would need it again")
+    return _taught_comments(table, unlabelled, text_col, read)
+
+
+def _taught_comments(table: LabelledData, data, text_col: str, read: ReadOptions) -> tuple[list, list]:
+    """``(comments, labels)``: the unlabelled table's comments (``distil.unlabelled_sample``) with the
+    labels MiniLM fine-tuned on ``table`` gives them (``train --teacher minilm``)."""
+    from feedback_classifier.model.distil import teacher_labels, unlabelled_sample
+
+    if data is None:
+        raise LabelError("--teacher minilm needs --unlabelled FILE: the comments it labels for the model to learn from")
+    comments = unlabelled_sample(_read_comments(data, text_col, read), table.texts)
+    if not comments:
+        raise LabelError(f"{data}: column '{text_col}' has no comments that are not in the labelled file; "
+                         "give a file of your unlabelled comments to --unlabelled")
+    teacher = FeedbackClassifier(taxonomy=table.taxonomy, **embedding_params("finetune"))
+    groups = None if table.groups is None else np.asarray(table.groups)
+    labels, _ = teacher_labels(teacher, table.texts, table.labels, groups, comments)
+    return comments, labels
+
+
+def _read_comments(data, text_col: str, read: ReadOptions) -> list[str]:
+    """The non-blank cells of ``text_col`` in the table ``data`` (``LabelError`` when there are none)."""
+    df = read.table(data)
+    text_col = resolve_column(df, text_col, source=data)
+    require_columns(df, [text_col], source=str(data))
+    texts = [t for t in ("" if _missing(v) else str(v) for v in df[text_col].tolist()) if t.strip()]
+    if not texts:
+        raise LabelError(f"{data}: column '{text_col}' has no comments to learn from.")
+    return texts
+
+
+def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, taught=None):
     """``(model, fit_seconds, report)``: the model fitted on every row, and the
-    ``cv``-fold report (``None`` when ``cv < 2``), fitted in ``jobs`` processes."""
+    ``cv``-fold report (``None`` when ``cv < 2``), fitted in ``jobs`` processes; ``taught``
+    (``(comments, labels)``) is added to every fit's rows and scored by no fold."""
     state = CVState(estimator, table.texts, table.labels,
-                    None if table.groups is None else np.asarray(table.groups))
+                    None if table.groups is None else np.asarray(table.groups), taught)
     folds = cv_folds(state, cv) if cv >= 2 else []
     if hasattr(getattr(estimator, "embedder", None), "fitted_to_labels"):
         return _fit_reusing_fine_tunes(state, folds)
@@ -211,12 +259,14 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int):
         # lemmatise every word once here: forked workers inherit the lemma caches
         # instead of each filling its own
         analyzer = estimator.analyzer if estimator.analyzer is not None else TextAnalyzer()
-        for text in table.texts:
+        for text in state.training_rows()[0]:
             analyzer(text)
     # the full fit first: the longest task, so the folds fill the other workers around it
     results = [r for _, r in run_ordered(_train_work, state, [None, *folds], jobs=jobs)]
     model, fit_seconds = results[0]
     report = score_folds(state, folds, results[1:]) if folds else None
+    if report is not None and taught is not None:  # the teacher saw every labelled row, the scored ones too
+        report.extra["teacher_saw_scored_rows"] = True
     return model, fit_seconds, report
 
 
@@ -240,7 +290,8 @@ def _train_work(state: CVState, fold):
     if fold is not None:
         return fit_fold(state, fold)
     start = time.perf_counter()
-    model = clone(state.estimator).fit(state.texts, state.labels, groups=state.groups)
+    texts, labels, groups = state.training_rows()
+    model = clone(state.estimator).fit(texts, labels, groups=groups)
     return model, time.perf_counter() - start
 
 
@@ -298,12 +349,8 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
     """
     from feedback_classifier.model.weak import caught_by_category, fit_without_labels
 
-    df = read.table(data)
-    require_columns(df, [text_col], source=str(data))
+    texts = _read_comments(data, text_col, read)
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    texts = [t for t in ("" if _missing(v) else str(v) for v in df[text_col].tolist()) if t.strip()]
-    if not texts:
-        raise LabelError(f"{data}: column '{text_col}' has no comments to learn from.")
     start = time.perf_counter()
     model, info = fit_without_labels(taxonomy, texts)
     fit_seconds = time.perf_counter() - start

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from feedback_classifier.model.distil import taught_groups
 from feedback_classifier.taxonomy import Label
 
 
@@ -208,6 +209,24 @@ class CVState:
     texts: list
     labels: list
     groups: np.ndarray | None
+    #: ``(texts, labels)`` every fit also trains on and no fold scores: comments a teacher labelled
+    #: (``model/distil.py``)
+    taught: tuple | None = None
+
+    def training_rows(self, idx=None) -> tuple[list, list, np.ndarray | None]:
+        """``(texts, labels, groups)`` a fit on rows ``idx`` (all when ``None``) trains on: those
+        rows, then the taught comments, each in its own group.
+
+        >>> s = CVState(None, ["a", "b"], [[1], [2]], np.array(["r", "s"]), taught=(["c"], [[3]]))
+        >>> s.training_rows(np.array([1]))
+        (['b', 'c'], [[2], [3]], array(['s', 'unlabelled:0'], dtype=object))
+        """
+        idx = range(len(self.texts)) if idx is None else idx
+        texts, labels = [self.texts[i] for i in idx], [self.labels[i] for i in idx]
+        groups = None if self.groups is None else self.groups[np.asarray(idx, dtype=int)]
+        if self.taught is None:
+            return texts, labels, groups
+        return texts + list(self.taught[0]), labels + list(self.taught[1]), taught_groups(groups, len(self.taught[0]))
 
 
 def cv_folds(state: CVState, cv: int, random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -254,11 +273,8 @@ def fit_fold(state: CVState, fold) -> tuple[list, float]:
     train_idx, test_idx = fold
     model = clone(state.estimator)
     start = time.perf_counter()
-    model.fit(
-        [state.texts[i] for i in train_idx],
-        [state.labels[i] for i in train_idx],
-        groups=None if state.groups is None else state.groups[train_idx],
-    )
+    texts, labels, groups = state.training_rows(train_idx)
+    model.fit(texts, labels, groups=groups)
     seconds = time.perf_counter() - start
     return model.predict_labels([state.texts[i] for i in test_idx]), seconds
 
