@@ -14,6 +14,10 @@ trains on the whole training file and scores the official test split. Each split
 default model, the teacher and the student, ± sd over 200 bootstrap resamples of reviews, and the
 paired difference student - default (both resampled together).
 
+``--speed N``: ``predict_proba`` CPU throughput of the student against the default model on distinct
+texts (``semeval_levers.distinct_texts``: every training sentence and a copy with words dropped), each
+model loaded fresh from the model file format (cold), then again (warm), N interleaved runs.
+
 The teacher's labels of the pool are cached in ``--cache`` (its 6 fine-tunes and its reading of the
 pool are most of the time: ~25 min of CPU for the whole file and ~39,000 sentences).
 
@@ -72,6 +76,7 @@ def main(argv=None) -> int:
     ap.add_argument("--stage", choices=["fit", "full"], default="full")
     ap.add_argument("--unlabelled", required=True, help="CSV of unlabelled sentences (column 'text').")
     ap.add_argument("--cache", default=".distil_cache")
+    ap.add_argument("--speed", type=int, default=0, metavar="RUNS")
     args = ap.parse_args(argv)
     Path(args.cache).mkdir(parents=True, exist_ok=True)
     taxonomy = load_taxonomy("semeval-restaurants")
@@ -99,7 +104,33 @@ def main(argv=None) -> int:
                 for r in review_resamples(s_groups)]
         print(f"[{args.stage}/{split}] paired student - default: {np.mean(diff):+.2f} ± {np.std(diff, ddof=1):.2f} "
               "(200 bootstrap resamples of reviews)", flush=True)
+    if args.speed:
+        speed({"default": default, "student": student}, texts, args.speed)
     return 0
+
+
+def speed(models: dict, texts, runs: int) -> None:
+    """Best CPU comments/s of each model's ``predict_proba``, cold (just loaded) and warm, interleaved runs."""
+    from semeval_levers import distinct_texts
+
+    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+
+    stream = distinct_texts(texts)
+    blobs = {name: state_to_bytes(m) for name, m in models.items()}
+    rates = {(name, kind): [] for name in models for kind in ("cold", "warm")}
+    for _ in range(runs):
+        for name, blob in blobs.items():
+            model = state_from_bytes(blob)
+            model.predict_proba(["warm up"])
+            for kind in ("cold", "warm"):
+                start = time.process_time()
+                model.predict_proba(stream)
+                rates[name, kind].append(len(stream) / (time.process_time() - start))
+    for kind in ("cold", "warm"):
+        best = {name: max(rates[name, kind]) for name in models}
+        print(f"predict_proba {kind}, {len(stream):,} distinct texts, best of {runs}: "
+              + ", ".join(f"{n} {r:,.0f}/s" for n, r in best.items())
+              + f"; student / default {best['student'] / best['default']:.2f}", flush=True)
 
 
 if __name__ == "__main__":
