@@ -14,6 +14,13 @@ trains on the whole training file and scores the official test split. Each split
 default model, the teacher and the student, ± sd over 200 bootstrap resamples of reviews, and the
 paired difference student - default (both resampled together).
 
+``--polarity``: the same for the polarity of each category (``train --sentiment-col polarities --teacher
+minilm``): the pair teacher (MiniLM fine-tuned on the stage's labelled opinions, ``distil.taught_opinions``)
+judges each category the category teacher gave a pool sentence, and ``AspectSentiment`` trains on the
+labelled opinions plus those; polarity accuracy given the gold categories (SemEval slot 3) of the default
+polarity model and the student, paired. Its rows are the sentences with opinions, split by
+``split_held_out`` of their own reviews (as ``semeval_polarity.py`` does).
+
 ``--speed N``: ``predict_proba`` CPU throughput of the student against the default model on distinct
 texts (``semeval_levers.distinct_texts``: every training sentence and a copy with words dropped), each
 model loaded fresh from the model file format (cold), then again (warm), N interleaved runs.
@@ -77,12 +84,15 @@ def main(argv=None) -> int:
     ap.add_argument("--unlabelled", required=True, help="CSV of unlabelled sentences (column 'text').")
     ap.add_argument("--cache", default=".distil_cache")
     ap.add_argument("--speed", type=int, default=0, metavar="RUNS")
+    ap.add_argument("--polarity", action="store_true")
     args = ap.parse_args(argv)
     Path(args.cache).mkdir(parents=True, exist_ok=True)
     taxonomy = load_taxonomy("semeval-restaurants")
     texts, labels, groups, scored = stage_split(args, taxonomy)
     t = taught(args, taxonomy, texts, labels, groups, scored)
     comments, pseudo = t["comments"], _as_labels(t["labels"])
+    if args.polarity:
+        return polarity(args, taxonomy, comments, pseudo)
     print(f"teacher: 6 fine-tunes on {len(texts):,} sentences + reading {len(comments):,} unlabelled ones: "
           f"{t['cpu']:.0f} s CPU; {sum(map(bool, pseudo)):,} of them given a category", flush=True)
     start = time.process_time()
@@ -106,6 +116,50 @@ def main(argv=None) -> int:
               "(200 bootstrap resamples of reviews)", flush=True)
     if args.speed:
         speed({"default": default, "student": student}, texts, args.speed)
+    return 0
+
+
+def polarity(args, taxonomy, comments, pseudo) -> int:
+    """Polarity accuracy given gold categories of the default polarity model and the taught one."""
+    from semeval import official_test_path
+    from semeval_data import split_held_out
+    from semeval_polarity import load as load_opinions
+
+    from feedback_classifier.model.distil import taught_opinions
+    from feedback_classifier.model.sentiment import AspectSentiment, parse_opinions
+    from feedback_classifier.model.sentiment_eval import _flat
+
+    texts, opinions, groups = load_opinions("en", taxonomy)
+    dev, held = split_held_out(groups)
+    scored = {"heldout": ([texts[i] for i in held], [opinions[i] for i in held], groups[held])}
+    if args.stage == "full":
+        dev, scored = np.arange(len(texts)), {}
+    path = official_test_path("en")
+    if path.exists():
+        test = pd.read_csv(path, keep_default_na=False, dtype=str)
+        ops = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
+        keep = [i for i, o in enumerate(ops) if o]
+        scored["official"] = ([test["text"][i] for i in keep], [ops[i] for i in keep], test["review_id"].to_numpy()[keep])
+    gold = _flat(texts, opinions, dev)
+    start = time.process_time()
+    extra = taught_opinions(*gold, comments, pseudo, name=taxonomy.display_name)
+    print(f"pair teacher: fine-tune on {len(gold[0]):,} opinions + {len(extra[0]):,} taught pairs judged: "
+          f"{time.process_time() - start:.0f} s CPU", flush=True)
+    models = {"default": AspectSentiment().fit(*gold),
+              "student": AspectSentiment().fit(*(a + b for a, b in zip(gold, extra)))}
+    for split, (s_texts, s_ops, s_groups) in scored.items():
+        st, sc, sp = _flat(s_texts, s_ops, range(len(s_texts)))
+        review = np.array([g for g, o in zip(s_groups, s_ops) for _ in o])
+        hit = {name: np.array(m.predict(st, sc)) == np.array(sp) for name, m in models.items()}
+        rows_of = [np.flatnonzero(review == r) for r in np.unique(review)]
+        rng = np.random.default_rng(0)
+        boots = [np.concatenate([rows_of[j] for j in rng.integers(0, len(rows_of), len(rows_of))]) for _ in range(200)]
+        for name, h in hit.items():
+            print(f"[{args.stage}/{split}] polarity {name}: {100 * h.mean():.2f} ± "
+                  f"{np.std([100 * h[b].mean() for b in boots], ddof=1):.2f} ({len(h):,} opinions)", flush=True)
+        diff = [100 * (hit["student"][b].mean() - hit["default"][b].mean()) for b in boots]
+        print(f"[{args.stage}/{split}] polarity paired student - default: {np.mean(diff):+.2f} ± "
+              f"{np.std(diff, ddof=1):.2f}", flush=True)
     return 0
 
 

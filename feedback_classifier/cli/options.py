@@ -94,7 +94,8 @@ Teacher = Annotated[str, typer.Option(
     help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "
          "(needs the 'teacher' extra to train, nothing extra to predict; en and ru; its vectors are cached). "
          "'minilm': MiniLM fine-tuned on the labels labels the comments of --unlabelled, and the model learns "
-         "from those too (English; needs the 'embeddings' extra to train, nothing extra to predict).")]
+         "from those too (with --sentiment-col, their categories' polarities as well; English; needs the 'embeddings' "
+         "extra to train, nothing extra to predict).")]
 Unlabelled = Annotated[Optional[Path], typer.Option(
     "--unlabelled", help="With --teacher minilm: a table of your unlabelled comments (the same kind as the labelled "
                          "ones; up to 40,000 are read, a fixed random sample of more).")]

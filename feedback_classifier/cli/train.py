@@ -98,13 +98,13 @@ def _print_cv_report(r) -> None:
     console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
     typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
                f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
-    if r.extra.get("teacher_saw_scored_rows"):
-        typer.echo("These numbers are optimistic: the teacher that labelled the unlabelled comments learned from "
-                   "every labelled row, the scored folds' too. Judge the model on comments it never saw "
-                   "(`evaluate`).")
     if "polarity_accuracy" in r.extra:
         typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
                    f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
+    if r.extra.get("teacher_saw_scored_rows"):
+        typer.echo("These numbers are optimistic: the teachers that labelled the unlabelled comments learned from "
+                   "every labelled row, the scored folds' too. Judge the model on comments it never saw "
+                   "(`evaluate`).")
 
 
 def _check_teacher(teacher: str, unlabelled: Optional[Path], embeddings: str) -> None:
