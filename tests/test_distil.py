@@ -73,6 +73,7 @@ def test_the_model_learns_what_the_teacher_read_in_the_unlabelled_comments(files
     assert before != [[("service", None)]] and model.predict_labels(["surly manager"]) == [[("service", None)]]
     # 60 distinct new comments: the blank one and the one already labelled are not read
     assert "+ 60 unlabelled comments labelled by the teacher" in taught.output
+    assert "(with the teachers and the report: " in taught.output  # not only the last fit's seconds
     assert "optimistic" in taught.output  # the report says the teacher saw the scored folds
     assert type(model) is FeedbackClassifier  # the student, which predicts without the teacher
 

@@ -87,8 +87,9 @@ def train_command(
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     taught = f" + {result.taught:,} unlabelled comments labelled by the teacher" if result.taught else ""
-    typer.echo(f"Trained on {result.rows:,} rows{taught} in {result.fit_seconds:.1f} s; taxonomy '{tax.name}' ({how}), "
-               f"{len(result.model.classes_)} categories.")
+    took = f" (with the teachers and the report: {result.total_seconds:.0f} s)" if result.taught else ""
+    typer.echo(f"Trained on {result.rows:,} rows{taught} in {result.fit_seconds:.1f} s{took}; taxonomy '{tax.name}' "
+               f"({how}), {len(result.model.classes_)} categories.")
     if result.cv_report is not None:
         _print_cv_report(result.cv_report)
     typer.echo(f"Saved model to {result.path}")

@@ -56,6 +56,8 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
     #: Unlabelled comments a teacher labelled for the model to learn from too (``--teacher minilm``).
     taught: int = 0
+    #: The whole of ``train_file``, reading, teachers and cross-validation included.
+    total_seconds: float = 0.0
 
 
 def read_labelled_table(
@@ -151,6 +153,7 @@ def train_file(
     >>> r.rows, r.taxonomy_inferred, r.model.predict_labels(["rude staff"])
     (12, True, [[('service', 'staff')]])
     """
+    began = time.perf_counter()
     table = read_labelled_table(
         data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
         read=read, sentiment_col=sentiment_col,
@@ -177,7 +180,8 @@ def train_file(
         metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       _label_notes(table, labels_col), 0 if taught is None else len(taught[0]))
+                       _label_notes(table, labels_col), 0 if taught is None else len(taught[0]),
+                       time.perf_counter() - began)
 
 
 def _check_folds(table: LabelledData, data, text_col: str, group_col: str | None) -> None:
