@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from feedback_classifier.cli.main import app
 from feedback_classifier.jobs import train as train_job
 from feedback_classifier.model import FeedbackClassifier, load_model
+from feedback_classifier.model.default import describe_model
 from feedback_classifier.model.distil import unlabelled_sample
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold
 
@@ -76,6 +77,8 @@ def test_the_model_learns_what_the_teacher_read_in_the_unlabelled_comments(files
     assert "(with the teachers and the report: " in taught.output  # not only the last fit's seconds
     assert "optimistic" in taught.output  # the report says the teacher saw the scored folds
     assert type(model) is FeedbackClassifier  # the student, which predicts without the teacher
+    # classify / analyze name the model the same way
+    assert "+ 60 labelled by a teacher (cross-validation optimistic)" in describe_model(files / "m.joblib", model)
 
 
 def test_taught_comments_train_every_fold_and_are_never_scored():

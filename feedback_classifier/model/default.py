@@ -257,6 +257,8 @@ def describe_model(model_arg, clf) -> str:
         return "trained without labels (taxonomy keywords + self-training on unlabelled comments; not validated)"
     metrics, rows = facts.get("metrics") or {}, facts.get("rows")
     rows_text = f"trained on {rows:,} labelled comments" if rows else "trained on labelled comments"
+    if metrics.get("unlabelled_comments"):  # train --teacher minilm: its CV folds were taught by a teacher that saw them
+        rows_text += f" + {int(metrics['unlabelled_comments']):,} labelled by a teacher (cross-validation optimistic)"
     if "path_micro_f1" in metrics:
         return f"{rows_text}, cross-validated micro-F1 {metrics['path_micro_f1']:.3f} (parent {metrics['parent_micro_f1']:.3f})"
     return f"{rows_text}, not cross-validated"
