@@ -79,6 +79,12 @@ def test_the_model_learns_what_the_teacher_read_in_the_unlabelled_comments(files
     assert type(model) is FeedbackClassifier  # the student, which predicts without the teacher
     # classify / analyze name the model the same way
     assert "+ 60 labelled by a teacher (cross-validation optimistic)" in describe_model(files / "m.joblib", model)
+    from feedback_classifier.jobs.analyze import _model_info
+    from feedback_classifier.render.report import ReportInputs, model_lines
+
+    info = _model_info(files / "m.joblib", model)
+    lines = model_lines(ReportInputs(df=None, taxonomy=model.taxonomy_, text_col="comment", model_info=info))
+    assert info["taught"] == 60 and "the cross-validated figure is optimistic" in lines[1]  # the report says so too
 
 
 def test_taught_comments_train_every_fold_and_are_never_scored():

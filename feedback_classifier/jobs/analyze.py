@@ -307,7 +307,8 @@ def _model_info(model: Any, clf: Any) -> dict:
     facts = model_facts(model, clf)
     if facts["kind"] != "trained":
         return {"kind": facts["kind"]}
-    return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1")}
+    return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1"),
+            "taught": int(facts["metrics"].get("unlabelled_comments") or 0)}
 
 
 def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str]):

@@ -107,6 +107,8 @@ UI: dict[str, dict[str, str]] = {
         "model.trained": "Model: trained on {n} labelled comments; cross-validated micro-F1 {f1}.",
         "model.given": "Model: a classifier passed in by the calling program (how it was trained is not known here).",
         "model.trained_no_cv": "Model: trained on {n} labelled comments; not cross-validated.",
+        "model.taught": "It also learned from {n} unlabelled comments labelled by a teacher that saw every labelled "
+                        "one, so the cross-validated figure is optimistic.",
         "model.rare": "Rarely found (under 0.5% of comments; check them before trusting their numbers): {names}.",
         "model.often_missed": "Often missed by the model (recall under 60%): {names}; their impact is likely "
                               "understated.",
@@ -237,6 +239,8 @@ UI: dict[str, dict[str, str]] = {
         "model.trained": "Модель: обучена на {n} размеченных комментариях; micro-F1 на кросс-валидации {f1}.",
         "model.given": "Модель: классификатор, переданный вызывающей программой (как он обучен, здесь неизвестно).",
         "model.trained_no_cv": "Модель: обучена на {n} размеченных комментариях; кросс-валидация не проводилась.",
+        "model.taught": "Она также училась на {n} неразмеченных комментариях, размеченных моделью-учителем, которая "
+                        "видела все размеченные, поэтому оценка кросс-валидации завышена.",
         "model.rare": "Редко встречаются (меньше 0,5% комментариев; проверьте их, прежде чем доверять цифрам): {names}.",
         "model.often_missed": "Модель часто пропускает (полнота ниже 60%): {names}; их влияние, вероятно, занижено.",
         "nav": "Содержание",

@@ -203,6 +203,9 @@ def model_lines(inp: ReportInputs) -> list[str]:
     ...                    model_info={"kind": "trained", "rows": 1200, "f1": 0.712, "rare": ["Loyalty"]})
     >>> model_lines(inp)
     ['Model: trained on 1,200 labelled comments; cross-validated micro-F1 0.71.', 'Rarely found (under 0.5% of comments; check them before trusting their numbers): Loyalty.']
+    >>> inp.model_info["taught"] = 30000
+    >>> model_lines(inp)[1]
+    'It also learned from 30,000 unlabelled comments labelled by a teacher that saw every labelled one, so the cross-validated figure is optimistic.'
     """
     info, lang = inp.model_info or {}, inp.lang
     lines = []
@@ -211,6 +214,8 @@ def model_lines(inp: ReportInputs) -> list[str]:
         f1 = info.get("f1")
         key = "model.trained" if f1 is not None else "model.trained_no_cv"
         lines.append(ui_text(lang, key, n=fmt_int(info.get("rows") or 0, lang), f1=fmt_num(f1, 2, lang)))
+        if info.get("taught"):  # train --teacher minilm: its folds were taught by a teacher that saw them
+            lines.append(ui_text(lang, "model.taught", n=fmt_int(info["taught"], lang)))
     elif kind in ("default", "weak", "given"):
         lines.append(ui_text(lang, f"model.{kind}"))
     if info.get("rare"):
