@@ -21,6 +21,12 @@ labelled opinions plus those; polarity accuracy given the gold categories (SemEv
 polarity model and the student, paired. Its rows are the sentences with opinions, split by
 ``split_held_out`` of their own reviews (as ``semeval_polarity.py`` does).
 
+``--polarity-cv FOLD ...`` (``--stage fit`` only): those folds of the grouped 5-fold CV (review-to-fold
+seed 1, as ``semeval_polarity.py``'s first repeat) of the dev reviews' opinions, a pair teacher fine-tuned
+per fold on its training opinions (the pool's categories come from the stage's category teacher, which
+saw every dev row: it only decides which pairs are judged); one JSON line per fold (opinions, default and
+student accuracy), so folds can run in parallel processes.
+
 ``--speed N``: ``predict_proba`` CPU throughput of the student against the default model on distinct
 texts (``semeval_levers.distinct_texts``: every training sentence and a copy with words dropped), each
 model loaded fresh from the model file format (cold), then again (warm), N interleaved runs.
@@ -85,12 +91,15 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", default=".distil_cache")
     ap.add_argument("--speed", type=int, default=0, metavar="RUNS")
     ap.add_argument("--polarity", action="store_true")
+    ap.add_argument("--polarity-cv", type=int, nargs="+", metavar="FOLD")
     args = ap.parse_args(argv)
     Path(args.cache).mkdir(parents=True, exist_ok=True)
     taxonomy = load_taxonomy("semeval-restaurants")
     texts, labels, groups, scored = stage_split(args, taxonomy)
     t = taught(args, taxonomy, texts, labels, groups, scored)
     comments, pseudo = t["comments"], _as_labels(t["labels"])
+    if args.polarity_cv:
+        return polarity_cv(args, taxonomy, comments, pseudo)
     if args.polarity:
         return polarity(args, taxonomy, comments, pseudo)
     print(f"teacher: 6 fine-tunes on {len(texts):,} sentences + reading {len(comments):,} unlabelled ones: "
@@ -160,6 +169,30 @@ def polarity(args, taxonomy, comments, pseudo) -> int:
         diff = [100 * (hit["student"][b].mean() - hit["default"][b].mean()) for b in boots]
         print(f"[{args.stage}/{split}] polarity paired student - default: {np.mean(diff):+.2f} ± "
               f"{np.std(diff, ddof=1):.2f}", flush=True)
+    return 0
+
+
+def polarity_cv(args, taxonomy, comments, pseudo) -> int:
+    """Per requested fold: the default polarity model's and the taught one's accuracy (JSON lines)."""
+    from semeval_data import split_held_out
+    from semeval_polarity import accuracy, fold_ids
+    from semeval_polarity import load as load_opinions
+
+    from feedback_classifier.model.distil import taught_opinions, with_opinions
+    from feedback_classifier.model.sentiment import AspectSentiment
+    from feedback_classifier.model.sentiment_eval import _flat
+
+    if args.stage != "fit":
+        raise SystemExit("--polarity-cv runs on the dev reviews: use --stage fit")
+    texts, opinions, groups = load_opinions("en", taxonomy)
+    dev, _ = split_held_out(groups)
+    fold = fold_ids(groups[dev], 5, 1)
+    for k in args.polarity_cv:
+        train, test = dev[fold != k], dev[fold == k]
+        extra = taught_opinions(*_flat(texts, opinions, train), comments, pseudo, name=taxonomy.display_name)
+        print(json.dumps({"fold": k, "opinions": sum(len(opinions[i]) for i in test),
+                          "default": accuracy(AspectSentiment, texts, opinions, train, test),
+                          "student": accuracy(with_opinions(*extra), texts, opinions, train, test)}), flush=True)
     return 0
 
 
