@@ -197,27 +197,17 @@ def polarity_cv(args, taxonomy, comments, pseudo) -> int:
 
 
 def speed(models: dict, texts, runs: int) -> None:
-    """Best CPU comments/s of each model's ``predict_proba``, cold (just loaded) and warm, interleaved runs."""
-    from semeval_levers import distinct_texts
+    """CPU comments/s of each model's ``predict_proba``, cold (just loaded) and warm, interleaved runs."""
+    from semeval_levers import _loaded, distinct_texts, interleaved_rates, rate_line
 
-    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+    from feedback_classifier.model.safe_state import state_to_bytes
 
     stream = distinct_texts(texts)
     blobs = {name: state_to_bytes(m) for name, m in models.items()}
-    rates = {(name, kind): [] for name in models for kind in ("cold", "warm")}
-    for _ in range(runs):
-        for name, blob in blobs.items():
-            model = state_from_bytes(blob)
-            model.predict_proba(["warm up"])
-            for kind in ("cold", "warm"):
-                start = time.process_time()
-                model.predict_proba(stream)
-                rates[name, kind].append(len(stream) / (time.process_time() - start))
-    for kind in ("cold", "warm"):
-        best = {name: max(rates[name, kind]) for name in models}
-        print(f"predict_proba {kind}, {len(stream):,} distinct texts, best of {runs}: "
-              + ", ".join(f"{n} {r:,.0f}/s" for n, r in best.items())
-              + f"; student / default {best['student'] / best['default']:.2f}", flush=True)
+    rates = interleaved_rates({name: lambda blob=blob: _loaded(blob) for name, blob in blobs.items()}, stream, runs)
+    for name in models:
+        print(f"speed {name:8s} " + rate_line(rates, name, "default") + f"   {len(stream):,} distinct texts, "
+              f"{runs} runs", flush=True)
 
 
 if __name__ == "__main__":

@@ -285,32 +285,24 @@ def speed(args, taxonomy, texts, labels, groups, inner, nets):
     interleaved runs of a fresh copy (first call: per-word caches cold; second: warm)."""
     import copy
 
-    from semeval_levers import distinct_texts
+    from semeval_levers import distinct_texts, interleaved_rates, rate_line
 
     stream = distinct_texts(texts)
     rows, _ = oof_rows(args.speed_variant, texts, inner, nets, None)
     fitted = {"default": FeedbackClassifier(taxonomy=taxonomy).fit(texts, labels, groups=groups)}
     model = FeedbackClassifier(taxonomy=taxonomy, embedder=Lookup(texts, rows), embedding_weight=args.speed_weight)
     fitted["table"] = model.fit(texts, labels, groups=groups)
-    rates = {name: {"cold": [], "warm": []} for name in fitted}
-    for _ in range(args.runs):
-        for name, fit in fitted.items():  # interleaved: load drift hits both models alike
-            model = copy.deepcopy(fit)
-            if name == "table":
-                model.embedder_ = block(args.speed_variant, nets[-1])
-            for kind in ("cold", "warm"):
-                start = time.process_time()
-                model.predict_proba(stream)
-                rates[name][kind].append(len(stream) / (time.process_time() - start))
+
+    def fresh(name):
+        model = copy.deepcopy(fitted[name])
+        if name == "table":
+            model.embedder_ = block(args.speed_variant, nets[-1])
+        return model
+
+    rates = interleaved_rates({name: lambda name=name: fresh(name) for name in fitted}, stream, args.runs)
     for name in fitted:
-        line = []
-        for kind in ("cold", "warm"):
-            r = np.array(rates[name][kind])
-            ratio = r / np.array(rates["default"][kind])
-            line.append(f"{kind} best {r.max():,.0f}/s (x{r.max() / max(rates['default'][kind]):.3f}; per run "
-                        f"x{np.median(ratio):.3f}, {ratio.min():.3f}-{ratio.max():.3f})")
-        print(f"speed {name:8s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {args.runs} runs",
-              flush=True)
+        print(f"speed {name:8s} " + rate_line(rates, name, "default") + f"   {len(stream)} distinct texts, "
+              f"{args.runs} runs", flush=True)
 
 
 def main(argv=None) -> int:

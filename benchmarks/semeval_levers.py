@@ -177,7 +177,7 @@ def distinct_texts(texts, seed=0):
 
 def speed(lang, taxonomy, names, shared, runs):
     """comments/s of predict_proba per setting (cold: a model just loaded; warm: again)."""
-    from feedback_classifier.model.safe_state import state_from_bytes, state_to_bytes
+    from feedback_classifier.model.safe_state import state_to_bytes
 
     texts, labels, groups = load(lang, taxonomy)
     dev, _ = split_held_out(groups)
@@ -189,26 +189,46 @@ def speed(lang, taxonomy, names, shared, runs):
             model = build(taxonomy, params).fit(
                 [texts[i] for i in dev], [labels[i] for i in dev], groups=groups[dev])
         blobs[name] = state_to_bytes(model)
-    rates = {name: {"cold": [], "warm": []} for name in names}
+    rates = interleaved_rates({name: lambda blob=blobs[name]: _loaded(blob) for name in names}, stream, runs)
+    for name in names:
+        print(f"[{lang}] speed {name:14s} " + rate_line(rates, name, "base") + f"   {len(stream)} distinct texts, "
+              f"{runs} runs", flush=True)
+
+
+def _loaded(blob):
+    from feedback_classifier.model.safe_state import state_from_bytes
+
+    model = state_from_bytes(blob)
+    model.predict_proba(["warm up"])
+    return model
+
+
+def interleaved_rates(fresh: dict, stream, runs: int) -> dict:
+    """``{name: {"cold": [...], "warm": [...]}}``: comments/s of ``predict_proba`` over ``stream`` in CPU
+    time (other jobs on a shared machine count less than in wall time) of the model ``fresh[name]()``
+    gives (per-word caches cold), then of it again (warm); ``runs`` rounds, the models interleaved
+    so load drift hits them alike."""
+    rates = {name: {"cold": [], "warm": []} for name in fresh}
     for _ in range(runs):
-        for name in names:  # interleaved: load drift hits every setting alike
-            model = state_from_bytes(blobs[name])
-            model.predict_proba(["warm up"])
+        for name, make in fresh.items():
+            model = make()
             for kind in ("cold", "warm"):
-                # CPU time of this process: other jobs on a shared machine count less than in wall time
                 start = time.process_time()
                 model.predict_proba(stream)
                 rates[name][kind].append(len(stream) / (time.process_time() - start))
-    for name in names:
-        line = []
-        for kind in ("cold", "warm"):
-            r = np.array(rates[name][kind])
-            ratio = r / np.array(rates["base"][kind])
-            best = r.max() / max(rates["base"][kind])
-            line.append(f"{kind} best {r.max():,.0f}/s (x{best:.3f}; per run x{np.median(ratio):.3f}, "
-                        f"{ratio.min():.3f}-{ratio.max():.3f})")
-        print(f"[{lang}] speed {name:14s} " + "   ".join(line) + f"   {len(stream)} distinct texts, {runs} runs",
-              flush=True)
+    return rates
+
+
+def rate_line(rates: dict, name: str, base: str) -> str:
+    """``name``'s best cold and warm rates, their ratio to ``base``'s best, and the median and range
+    of the per-run ratios."""
+    line = []
+    for kind in ("cold", "warm"):
+        r = np.array(rates[name][kind])
+        ratio = r / np.array(rates[base][kind])
+        line.append(f"{kind} best {r.max():,.0f}/s (x{r.max() / max(rates[base][kind]):.3f}; per run "
+                    f"x{np.median(ratio):.3f}, {ratio.min():.3f}-{ratio.max():.3f})")
+    return "   ".join(line)
 
 
 def main(argv=None) -> int:

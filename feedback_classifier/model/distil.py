@@ -98,13 +98,11 @@ def pair_inputs(texts: Sequence[str], names: Sequence[str]) -> list[str]:
 
 
 def taught_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequence[str],
-                    comments: Sequence[str], comment_labels: Sequence[list], name, fine_tune=None):
+                    comments: Sequence[str], comment_labels: Sequence[list], name):
     """``(texts, categories, polarities)``: each category the category teacher gave a taught comment,
     with the polarity a MiniLM pair classifier fine-tuned on the labelled opinions (``texts``,
     ``categories``, ``polarities``, as ``AspectSentiment.fit`` takes them) gives it. ``name(category)``
-    is what the teacher reads for a category; ``fine_tune(inputs, Y, score_inputs)`` (tests replace
-    it) returns the fine-tuned network's polarity scores of ``score_inputs``, columns in
-    ``POLARITIES`` order. Needs the 'embeddings' extra."""
+    is what the teacher reads for a category. Needs the 'embeddings' extra."""
     from feedback_classifier.model.sentiment import POLARITIES
 
     pairs = [(c, lab) for c, labs in zip(comments, comment_labels) for lab in labs]
@@ -115,11 +113,13 @@ def taught_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequ
     Y = np.zeros((len(index), len(POLARITIES)), dtype=np.float32)
     Y[of, [POLARITIES.index(p) for p in polarities]] = 1.0  # disagreeing opinions of one pair: two ones
     train = pair_inputs([t for t, _ in index], [name(c) for _, c in index])
-    scores = (fine_tune or _pair_fine_tune)(train, Y, pair_inputs([c for c, _ in pairs], [name(lab) for _, lab in pairs]))
+    scores = _pair_fine_tune(train, Y, pair_inputs([c for c, _ in pairs], [name(lab) for _, lab in pairs]))
     return [c for c, _ in pairs], [lab for _, lab in pairs], [POLARITIES[j] for j in np.argmax(scores, axis=1)]
 
 
 def _pair_fine_tune(inputs: list[str], Y: np.ndarray, score_inputs: list[str]) -> np.ndarray:
+    """The polarity scores (columns in ``POLARITIES`` order) of ``score_inputs`` by a pair classifier
+    fine-tuned on ``inputs`` and their polarity matrix ``Y``."""
     from feedback_classifier.model.finetune import _import_extra, fine_tune, predict
 
     torch = _import_extra()[0]
