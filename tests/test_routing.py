@@ -91,7 +91,7 @@ def test_review_queue_holds_exactly_the_uncertain_comments(tax):
 
 def test_summary_counts_per_team(tax):
     result = route(enriched(), tax, text_col="comment", score_col="nps")
-    summary = result.summary.set_index("team")
+    summary = result.summary.set_index("team")[["comments", "detractors", "review"]]
     assert summary.loc["Logistics"].tolist() == [4, 2, 0]  # comments, detractors, review
     assert summary.loc["Billing"].tolist() == [1, 1, 0]
     assert summary.loc["Sales"].tolist() == [1, 1, 1]
@@ -100,6 +100,38 @@ def test_summary_counts_per_team(tax):
     assert summary.loc["Marketing"].tolist() == [0, 0, 0]
     assert list(summary.index[:-2]) == tax.owners  # every team, taxonomy order, then review and junk
     assert list(summary.index[-2:]) == ["review", "junk"]
+
+
+def test_summary_names_each_queue_in_the_chosen_language_and_keeps_its_key(tax, tmp_path):
+    # the key (the taxonomy's owner name, as the queue files are named) stays the same in every
+    # language for scripts that join on it; a Russian reader gets the teams' Russian names
+    result = route(enriched(), tax, text_col="comment", score_col="nps", lang="ru")
+    names = dict(zip(result.summary["team"], result.summary["name"]))
+    assert names["Logistics"] == "Логистика" and names["Customer Support"] == "Служба поддержки"
+    assert names["review"] == "на проверку" and names["junk"] == "пустые ответы"
+    english = route(enriched(), tax, text_col="comment", score_col="nps")
+    assert english.summary["name"].tolist() == english.summary["team"].tolist()
+    router = StreamingRouter(tax, text_col="comment", score_col="nps", lang="ru", tmp_dir=tmp_path)
+    router.add(enriched())
+    streamed, _ = router.finish(tmp_path / "q", fmt="csv")
+    pd.testing.assert_frame_equal(streamed.summary, result.summary)
+
+
+def test_route_command_writes_russian_team_names_under_lang_ru(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = tmp_path / "in.csv"
+    enriched().to_csv(src, index=False)
+    result = CliRunner().invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                      "--lang", "ru", "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Логистика" in result.output and "Product team" not in result.output
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig")
+    assert list(summary.columns) == ["team", "name", "comments", "detractors", "review"]
+    assert summary.set_index("team").loc["Logistics", "name"] == "Логистика"
+    assert (tmp_path / "out" / "logistics.csv").exists()  # file names keep the owner's name
 
 
 def test_keep_columns_are_carried(tax):

@@ -111,7 +111,7 @@ def routing_table(summary, title: str) -> Table:
         table.add_column(name, justify=justify)
     for record in summary.to_dict("records"):
         style = "bold" if record["team"] == "review" else None
-        table.add_row(str(record["team"]), f"{record['comments']:,}", f"{record['detractors']:,}",
+        table.add_row(str(record["name"]), f"{record['comments']:,}", f"{record['detractors']:,}",
                       f"{record['review']:,}", style=style)
     return table
 

@@ -96,6 +96,8 @@ UI: dict[str, dict[str, str]] = {
         "review": "Review",
         "review_queue": "review queue",
         "junk_queue": "junk answers (no words: listed apart)",
+        "queue.review": "review",
+        "queue.junk": "junk",
         "method": "How to read this report",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
         "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
@@ -228,6 +230,8 @@ UI: dict[str, dict[str, str]] = {
         "review": "На проверку",
         "review_queue": "очередь на проверку",
         "junk_queue": "пустые ответы (без слов: отдельно)",
+        "queue.review": "на проверку",
+        "queue.junk": "пустые ответы",
         "method": "Как читать отчёт",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. {metric} считается только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — разница между {metric} всех ответов и {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
