@@ -330,11 +330,34 @@ def test_streamed_parquet_casts_later_chunks_to_the_first_schema(tmp_path):
     assert df["categories"].fillna("").tolist() == ["", "", "Price", "", ""]
 
 
-def test_streamed_chunk_with_a_new_column_is_refused(tmp_path):
-    with pytest.raises(InputFileError, match=r"'extra'"):
+@pytest.mark.parametrize("name", ["s.csv", "s.csv.gz", "s.xlsx", "s.parquet"])
+def test_streamed_chunks_with_new_columns_widen_every_format(tmp_path, name):
+    # a JSON key first used late: the columns grow twice; rows before keep their cells, the new
+    # columns are empty there; a cell with the separator, a quote or a line break survives the rewrite
+    tricky = ["x;y,z", "line\nbreak\nagain", '"quoted"', "", "Ёлка"]
+    with TableWriter(tmp_path / name, sep=";" if name.startswith("s.csv") else None) as w:
+        w.write(pd.DataFrame({"a": tricky}))
+        w.write(pd.DataFrame({"a": ["2"], "b": ["x"]}))
+        w.write(pd.DataFrame({"a": ["3"], "b": ["y"], "c": ["z"]}))
+        w.write(pd.DataFrame({"a": ["4"]}))
+    back = read_table(tmp_path / name, as_text=True).fillna("")
+    assert list(back.columns) == ["a", "b", "c"]
+    assert back["a"].tolist() == [*tricky, "2", "3", "4"]
+    assert back["b"].tolist() == [""] * 5 + ["x", "y", ""] and back["c"].tolist() == [""] * 6 + ["z", ""]
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no segment left behind
+    if name == "s.csv":
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(codecs.BOM_UTF8) and data.count(codecs.BOM_UTF8) == 1
+        assert data.splitlines()[0] == codecs.BOM_UTF8 + b"a;b;c"
+
+
+def test_a_failed_widened_csv_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
         with TableWriter(tmp_path / "s.csv") as w:
             w.write(pd.DataFrame({"a": ["1"]}))
             w.write(pd.DataFrame({"a": ["2"], "extra": ["x"]}))
+            raise RuntimeError("the job failed")
+    assert list(tmp_path.iterdir()) == []
     assert os.listdir(tmp_path) == []
 
 

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
+from feedback_classifier.tableio import read_table
 
 runner = CliRunner()
 
@@ -151,11 +152,30 @@ def test_a_top_level_key_first_used_in_a_later_chunk_is_kept_in_a_json_lines_cop
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in written] == list(range(3000)) and "region" not in written[0]
     assert written[-1]["region"] == "EU" and written[-1]["nps"] == 4  # a number stays a number
-    csv_out = tmp_path / "out.csv"  # a CSV header is written once: still the one-line error, nothing left
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.csv.gz", "out.xlsx", "out.parquet"])
+def test_a_top_level_key_first_used_in_a_later_chunk_is_kept_in_a_fixed_column_copy(tmp_path: Path, name):
+    # CSV, Excel and Parquet fix their columns with the first rows; the copy used to stop with "a later
+    # chunk has column(s) 'region'": now the column is added, empty in the rows before it was used
+    src = tmp_path / "export.jsonl"
+    records = [{"id": i, "comment": 'Курьер опоздал, "снова"\nи грубил' if i % 2 else "Дорого; очень"}
+               for i in range(3000)]
+    records[1500]["region"] = "EU"
+    records[-1].update(region="US", nps=4)
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / name
     result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--chunksize", "1000", "--quiet",
-                                 "--out", str(csv_out)])
-    assert result.exit_code == 1 and "a later chunk has column(s) 'region'" in result.output
-    assert not csv_out.exists()
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = read_table(out, as_text=True)
+    assert len(written) == 3000 and written["id"].tolist() == [str(i) for i in range(3000)]
+    assert written["comment"].tolist() == [r["comment"] for r in records]
+    assert list(written.columns[-2:]) == ["region", "nps"]
+    region = written["region"].fillna("").tolist()
+    assert region[1500] == "EU" and region[-1] == "US" and set(region[:1500]) == {""}
+    assert written["nps"].fillna("").tolist()[-1] in ("4", "4.0") and written["categories"].notna().all()
+    assert {p.name for p in tmp_path.iterdir()} == {src.name, name}  # no segment or temp file left
 
 
 # --------------------------------------------------------------------------- an extension that lies

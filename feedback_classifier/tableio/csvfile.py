@@ -16,6 +16,7 @@ import csv
 import gzip
 import io
 import re
+import shutil
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -323,19 +324,32 @@ def _holds_any(arr, chars: list[str]) -> bool:
 
 
 class CsvSink:
-    """Appends chunks to a CSV/TSV file: the header with the first chunk, formula-like text neutralised."""
+    """Appends chunks to a CSV/TSV file: the header with the first chunk, formula-like text neutralised.
+
+    A chunk with more columns than the header (a JSON key first used late in the input) starts a new
+    segment file; at close the header gets every column and the earlier rows are padded with empty
+    cells, so the rows written before stay as they were and no column is lost.
+    """
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self.encoding = encoding
         self.sep = sep
+        self._tmp, self._gz = tmp, gz
         self._fh = open_text_output(tmp, encoding, gz)
         self._header_done = False
+        self._width = 0
+        self._names: list = []
+        self._segments: list[tuple[Path, int]] = []  # (file, columns) of the rows before a widening
         self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
         self.decimal = "."  # the decimal mark of float columns (TableWriter: ',' in a ';' file)
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk`` (the header too, the first time)."""
         chunk = neutralize_formulas(chunk)
+        names = list(self.header_names if self.header_names is not None else chunk.columns)
+        if self._header_done and chunk.shape[1] > self._width:
+            self._widen()
+        self._width, self._names = chunk.shape[1], names
         if not self._header_done:
             # the csv module is what pandas uses too: same header quoting either way
             header = io.StringIO()
@@ -353,11 +367,62 @@ class CsvSink:
             self._fh.write(data.to_pybytes().decode("utf-8"))
         self._header_done = True
 
-    def close(self) -> None:
-        """Flush and close the file."""
+    def _widen(self) -> None:
+        """Close the rows written so far as a segment and go on in a new one (plain text, no BOM)."""
         self._fh.close()
+        segment = self._tmp.with_name(f"{self._tmp.name}.part{len(self._segments)}")
+        if not self._segments:
+            self._tmp.replace(segment)  # the header and the first rows, as they were written
+        else:
+            self._current.replace(segment)
+        self._segments.append((segment, self._width))
+        self._current = self._tmp.with_name(f"{self._tmp.name}.part-next")
+        self._fh = open(self._current, "w", encoding=_plain(self.encoding), newline="")
+
+    def close(self) -> None:
+        """Flush and close the file (joining the segments when the columns grew)."""
+        self._fh.close()
+        if not self._segments:
+            return
+        limit = csv.field_size_limit(2**31 - 1)  # a long comment is one cell, however long
+        try:
+            with open_text_output(self._tmp, self.encoding, self._gz) as out:
+                writer = csv.writer(out, delimiter=self.sep, lineterminator=_CSV_EOL)
+                writer.writerow([str(c) for c in self._names])
+                for k, (segment, _width) in enumerate(self._segments):
+                    encoding = self.encoding if k == 0 else _plain(self.encoding)
+                    with _open_segment(segment, encoding, self._gz and k == 0) as fh:
+                        rows = csv.reader(fh, delimiter=self.sep)
+                        if k == 0:
+                            next(rows, None)  # the first, shorter header
+                        pad = [""] * len(self._names)
+                        for row in rows:
+                            writer.writerow(row + pad[len(row):])
+                with open(self._current, encoding=_plain(self.encoding), newline="") as fh:
+                    shutil.copyfileobj(fh, out)
+        finally:
+            csv.field_size_limit(limit)
+            self._remove_segments()
+
+    def _remove_segments(self) -> None:
+        for segment, _ in self._segments:
+            segment.unlink(missing_ok=True)
+        if self._segments:
+            self._current.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Release the file without caring whether it is complete."""
         with contextlib.suppress(Exception):  # the temp file is being thrown away anyway
             self._fh.close()
+        self._remove_segments()
+
+
+def _plain(encoding: str) -> str:
+    """The encoding of a segment after the first: a BOM only starts the whole file."""
+    return "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
+
+def _open_segment(path: Path, encoding: str, gz: bool):
+    if gz:
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
+    return open(path, encoding=encoding, newline="")

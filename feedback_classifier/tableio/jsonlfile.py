@@ -162,9 +162,6 @@ def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator
 class JsonlSink:
     """Appends chunks to a JSON Lines file, one object per row."""
 
-    #: one object per line: a later chunk may bring keys the first did not have (``TableWriter``)
-    takes_new_columns = True
-
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self._fh = open_text_output(tmp, encoding, gz)
 

@@ -62,7 +62,11 @@ def _as_text(df: pd.DataFrame, pf) -> pd.DataFrame:
 
 
 class ParquetSink:
-    """Writes chunks as row groups of one Parquet file with the first chunk's schema."""
+    """Writes chunks as row groups of one Parquet file with the first chunk's schema.
+
+    A chunk with columns the schema lacks (a JSON key first used late) widens it: the row groups
+    written so far are copied into a new file with those columns null, then writing goes on.
+    """
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self._tmp = tmp
@@ -95,6 +99,8 @@ class ParquetSink:
             table = table.cast(self._pq_schema)
             self._pq_writer = pq.ParquetWriter(self._tmp, self._pq_schema)
         else:
+            if len(table.schema) > len(self._pq_schema):
+                self._widen(table.schema)
             try:
                 table = table.cast(self._pq_schema)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
@@ -103,6 +109,30 @@ class ParquetSink:
                     "make the column types consistent (e.g. read with as_text=True)"
                 ) from None
         self._pq_writer.write_table(table)
+
+    def _widen(self, schema) -> None:
+        """Re-open the file with ``schema``'s extra columns added (null in the rows already written)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        extra = [pa.field(f.name, pa.large_string()) if pa.types.is_null(f.type) else f
+                 for f in schema if f.name not in self._pq_schema.names]
+        wider = pa.schema([*self._pq_schema, *extra], metadata=schema.metadata)
+        self._pq_writer.close()
+        before = self._tmp.with_name(f"{self._tmp.name}.narrow")
+        self._tmp.replace(before)
+        try:
+            self._pq_writer = pq.ParquetWriter(self._tmp, wider)
+            old = pq.ParquetFile(before)
+            for i in range(old.num_row_groups):
+                group = old.read_row_group(i)
+                for f in extra:
+                    group = group.append_column(f, pa.nulls(len(group), f.type))
+                self._pq_writer.write_table(group.cast(wider))
+            old.close()
+        finally:
+            before.unlink(missing_ok=True)
+        self._pq_schema = wider
 
     def close(self) -> None:
         """Finish the file (an empty table when nothing was written)."""

@@ -95,8 +95,9 @@ class TableWriter:
 
     Use as a context manager: the target appears (or is replaced) only when the
     ``with`` block ends without an exception; otherwise the temp file is removed
-    and an existing file at ``path`` is untouched. Every chunk must have the
-    first chunk's columns (order may differ; missing ones are written empty).
+    and an existing file at ``path`` is untouched. A chunk may order the columns
+    differently, lack some (written empty) or bring new ones (added at the end, empty in the
+    rows before: a JSON key first used late).
     CSV/TSV/JSONL chunks are appended as they come; Parquet uses the first
     chunk's schema (all-null columns in it are typed as text) and casts later
     chunks to it; XLSX is buffered and written at close, and refuses more than
@@ -207,20 +208,14 @@ class TableWriter:
         if list(chunk.columns) == self.columns:
             return chunk
         extra = [c for c in chunk.columns if c not in self.columns]
-        if extra and getattr(self._sink, "takes_new_columns", False):
-            # a key an export first uses after the first chunk (an optional field) is only a key
-            # more on those lines, as it was in the input
+        if extra:
+            # a key an export first uses after the first chunk (an optional field): every sink adds the
+            # column, empty in the rows before (CSV and Parquet rewrite those rows once at that point)
             self.columns += extra
+            if getattr(self._sink, "header_names", None) is not None:
+                self._sink.header_names = [*self._sink.header_names, *map(str, extra)]
             kinds = chunk.attrs.get("native_types") or {}
             self._native.update({c: kinds[c] for c in extra if c in kinds and self.fmt in _TYPED_FORMATS})
-            return chunk.reindex(columns=self.columns)
-        if extra:
-            self.abort()
-            raise InputFileError(
-                f"{self.path}: a later chunk has column(s) {', '.join(map(repr, extra))} that the first chunk "
-                "did not have, and this format's columns are fixed by then: write a .jsonl copy, or pass a "
-                "--chunksize above the file's row count so it is read in one piece"
-            )
         return chunk.reindex(columns=self.columns)
 
     def _restore_names(self, original: dict[str, str]) -> None:

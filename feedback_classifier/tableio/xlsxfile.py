@@ -219,7 +219,11 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 class XlsxSink:
-    """Buffers chunks and writes one sheet at close; refuses what does not fit in a sheet."""
+    """Buffers chunks and writes one sheet at close; refuses what does not fit in a sheet.
+
+    A chunk may bring columns the first did not have (a JSON key first used late): the sheet gets
+    them all, empty in the rows before.
+    """
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self._tmp = tmp
@@ -232,7 +236,7 @@ class XlsxSink:
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Buffer ``chunk``, or raise ``InputFileError`` if the sheet would outgrow Excel's limits."""
-        if self._columns is None:
+        if self._columns is None or chunk.shape[1] > len(self._columns):
             self._columns = list(chunk.columns)
         if chunk.shape[1] > _EXCEL_MAX_COLUMNS:
             raise InputFileError(
@@ -260,8 +264,9 @@ class XlsxSink:
         try:
             for chunk in self._buffer:
                 safe = neutralize_formulas(chunk)
+                pad = (None,) * (len(self._columns or ()) - safe.shape[1])
                 for row in safe.itertuples(index=False, name=None):
-                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row])
+                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row + pad])
         except BaseException:
             # finish the half-written sheet now: collected later, it writes to a closed file and
             # prints a traceback under the one-line error
