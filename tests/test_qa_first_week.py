@@ -406,3 +406,35 @@ def test_a_semicolon_exports_outputs_have_decimal_commas_and_read_back(tmp_path:
     result = runner.invoke(app, ["classify", str(plain), "--text-col", "comment", "--quiet",
                                  "--out", str(tmp_path / "plain_out.csv")])
     assert pd.read_csv(tmp_path / "plain_out.csv", dtype=str)["confidence"].str.fullmatch(r"[01](\.\d+)?").all()
+
+
+# --------------------------------------------------------------------------- an output that is the input
+
+@pytest.mark.parametrize("command", [
+    ["train", "{f}", "--out", "{f}", "--cv", "2"],
+    ["train", "{f}", "--no-labels", "--taxonomy", "cx-default", "--out", "{f}"],
+    ["suggest", "{f}", "--text-col", "text", "--n", "2", "--out", "{f}"],
+    ["suggest", "{other}", "--text-col", "text", "--labelled", "{f}", "--n", "2", "--out", "{f}"],
+    ["audit", "{f}", "--out", "{f}"],
+])
+def test_train_suggest_and_audit_refuse_to_write_over_their_input(tmp_path: Path, command):
+    # train saved its model over the labelled CSV, suggest its batch over the labels or the pool, audit
+    # its suspects over the labels: the user's own file was gone, and each said it had succeeded
+    f, other = tmp_path / "labels.csv", tmp_path / "pool.csv"
+    for path in (f, other):
+        pd.DataFrame({"text": ["late courier", "rude staff", "too expensive"] * 4,
+                      "labels": ["Delivery", "Service", "Price"] * 4}).to_csv(path, index=False)
+    before = f.read_bytes()
+    result = runner.invoke(app, [a.format(f=f, other=other) for a in command])
+    assert result.exit_code == 1 and "would overwrite the input file" in result.output, result.output
+    assert f.read_bytes() == before
+
+
+def test_the_label_app_refuses_labels_written_into_its_pool(tmp_path: Path):
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"comment": ["late courier", "rude staff"], "region": ["EU", "US"]}).to_csv(pool, index=False)
+    with pytest.raises(InputFileError, match="give --labels a file of its own"):
+        LabelSession(pool, tmp_path / "." / "pool.csv", text_col="comment", taxonomy="cx-default")

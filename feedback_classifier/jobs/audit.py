@@ -23,6 +23,7 @@ from feedback_classifier.errors import LabelError
 from feedback_classifier.jobs.train import read_labelled_table
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, write_table
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 
 SUSPICION_COL = "suspicion"
 SUGGESTED_COL = "suggested_labels"
@@ -129,6 +130,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     >>> read_table(f"{d}/s.csv").iloc[0][["comment", "labels", "suggested_labels"]].tolist()
     ['rude staff', 'Delivery', 'Service']
     """
+    refuse_overwriting_inputs([Path(out)], [data], fix="choose another --out path for the suspects.")
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                 group_col=group_col, read=read)
     n = len(table.texts)

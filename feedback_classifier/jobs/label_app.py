@@ -15,6 +15,7 @@ import json
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from feedback_classifier.jobs.labelbook import (
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 
 REVIEWED = "reviewed"
 _KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
@@ -39,6 +41,8 @@ class LabelSession:
                  seed: int = 0, read: ReadOptions = DEFAULT_READ):
         self.labels_path, self.text_col, self.labels_col, self.id_col = labels_path, text_col, labels_col, id_col
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
+        # the labels table is rewritten on every decision: it must not be the pool it is made from
+        refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)

@@ -75,6 +75,7 @@ from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 
 MIN_TRAIN_ROWS = 20
@@ -409,6 +410,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     """
     if n < 1:
         raise InputFileError(f"--n must be at least 1, got {n}.")
+    refuse_overwriting_inputs([Path(out)], [pool, labelled], fix="choose another --out path for the batch.")
     df = open_pool(pool, text_col, id_col, read)
     book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col) \
         if labelled is not None else (LabelBook(pd.DataFrame()), None)

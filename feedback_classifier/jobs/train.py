@@ -23,6 +23,7 @@ from feedback_classifier.model import (
 )
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
@@ -154,6 +155,7 @@ def train_file(
     (12, True, [[('service', 'staff')]])
     """
     began = time.perf_counter()
+    refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
     table = read_labelled_table(
         data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
         read=read, sentiment_col=sentiment_col,
@@ -361,6 +363,7 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
     """
     from feedback_classifier.model.weak import caught_by_category, fit_without_labels
 
+    refuse_overwriting_inputs([Path(out)], [data], fix="choose another --out path for the model.")
     texts = _read_comments(data, text_col, read)
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
     start = time.perf_counter()

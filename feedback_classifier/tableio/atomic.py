@@ -158,6 +158,13 @@ def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) ->
             raise InputFileError(f"{out}: the output would overwrite the input file; {fix}")
 
 
+def refuse_overwriting_inputs(outputs, sources, *, fix: str) -> None:
+    """:func:`refuse_overwriting_input` for every one of ``sources`` that is a path (None or a table skipped)."""
+    for source in sources:
+        if isinstance(source, (str, os.PathLike)):
+            refuse_overwriting_input(outputs, source, fix=fix)
+
+
 def unwritable_error(path: Path, exc: OSError) -> InputFileError:
     """A one-line message for an output that the system refuses (permissions, read-only, full disk)."""
     reason = exc.strerror or type(exc).__name__
