@@ -351,6 +351,27 @@ def test_streamed_chunks_with_new_columns_widen_every_format(tmp_path, name):
         assert data.splitlines()[0] == codecs.BOM_UTF8 + b"a;b;c"
 
 
+def test_parquet_keeps_object_fields_and_decimals_that_first_appear_late(tmp_path):
+    # a JSON object's field first used in a later chunk was dropped without a word (the struct type was
+    # the first chunk's), and whole numbers that later had decimals stopped the copy with a message that
+    # named no column
+    target = tmp_path / "s.parquet"
+    with TableWriter(target) as w:
+        w.write(pd.DataFrame({"meta": [{"region": "EU"}], "amount": [1], "note": [None]}))
+        w.write(pd.DataFrame({"meta": [{"region": "US", "tier": "gold"}], "amount": [2.5], "note": [None]}))
+        w.write(pd.DataFrame({"meta": [None], "amount": [None], "note": ["x"]}))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(target).to_pylist()
+    assert [r["meta"] for r in table] == [{"region": "EU", "tier": None}, {"region": "US", "tier": "gold"}, None]
+    assert [r["amount"] for r in table] == [1.0, 2.5, None] and [r["note"] for r in table] == [None, None, "x"]
+    with pytest.raises(InputFileError, match=r"column 'amount' holds .* values in a later part"):
+        with TableWriter(tmp_path / "t.parquet") as w:
+            w.write(pd.DataFrame({"amount": [1]}))
+            w.write(pd.DataFrame({"amount": [[1, 2]]}))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet"]
+
+
 def test_a_failed_widened_csv_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         with TableWriter(tmp_path / "s.csv") as w:

@@ -61,11 +61,22 @@ def _as_text(df: pd.DataFrame, pf) -> pd.DataFrame:
     return out
 
 
+def _mergeable(a, b) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.unify_schemas([pa.schema([("x", a)]), pa.schema([("x", b)])], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
 class ParquetSink:
     """Writes chunks as row groups of one Parquet file with the first chunk's schema.
 
-    A chunk with columns the schema lacks (a JSON key first used late) widens it: the row groups
-    written so far are copied into a new file with those columns null, then writing goes on.
+    A chunk the schema cannot hold as it is (a JSON key or object field first used late, whole numbers
+    that later have decimals) widens it: the row groups written so far are copied into a new file with
+    the new columns and fields null, then writing goes on.
     """
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
@@ -99,25 +110,40 @@ class ParquetSink:
             table = table.cast(self._pq_schema)
             self._pq_writer = pq.ParquetWriter(self._tmp, self._pq_schema)
         else:
-            if len(table.schema) > len(self._pq_schema):
-                self._widen(table.schema)
-            try:
-                table = table.cast(self._pq_schema)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-                raise InputFileError(
-                    f"{self.path}: a later chunk does not fit the Parquet schema of the first chunk ({exc}); "
-                    "make the column types consistent (e.g. read with as_text=True)"
-                ) from None
+            wider = self._unified(table)
+            if not wider.equals(self._pq_schema):
+                self._widen(wider)
+            table = table.cast(self._pq_schema)
         self._pq_writer.write_table(table)
 
-    def _widen(self, schema) -> None:
-        """Re-open the file with ``schema``'s extra columns added (null in the rows already written)."""
+    def _unified(self, table):
+        """The file's schema grown to hold ``table`` too: new columns at the end (empty ones as text),
+        struct fields a later JSON object adds, an integer column that turns fractional as float."""
+        import pyarrow as pa
+
+        old = dict(zip(self._pq_schema.names, self._pq_schema.types))
+        # a column with no value in this chunk (all None or NaN) says nothing of its type: the file's,
+        # or text when it is new
+        fields = [pa.field(f.name, old.get(f.name, pa.large_string())) if col.null_count == len(col) else f
+                  for f, col in zip(table.schema, table.columns)]
+        try:
+            wider = pa.unify_schemas([self._pq_schema, pa.schema(fields)], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            name, kind = next(((f.name, f.type) for f in fields if f.name in old and not _mergeable(old[f.name], f.type)),
+                              ("?", "?"))
+            raise InputFileError(
+                f"{self.path}: column '{name}' holds {kind} values in a later part of the input but "
+                f"{old.get(name, '?')} before, and a Parquet column has one type; write a .csv or .jsonl copy, "
+                "or make the column's values one type in the input"
+            ) from None
+        return wider.with_metadata(table.schema.metadata)
+
+    def _widen(self, wider) -> None:
+        """Re-open the file with the ``wider`` schema, copying the row groups written so far into it
+        (new columns and struct fields null there)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        extra = [pa.field(f.name, pa.large_string()) if pa.types.is_null(f.type) else f
-                 for f in schema if f.name not in self._pq_schema.names]
-        wider = pa.schema([*self._pq_schema, *extra], metadata=schema.metadata)
         self._pq_writer.close()
         before = self._tmp.with_name(f"{self._tmp.name}.narrow")
         self._tmp.replace(before)
@@ -126,9 +152,10 @@ class ParquetSink:
             old = pq.ParquetFile(before)
             for i in range(old.num_row_groups):
                 group = old.read_row_group(i)
-                for f in extra:
-                    group = group.append_column(f, pa.nulls(len(group), f.type))
-                self._pq_writer.write_table(group.cast(wider))
+                for field in wider:
+                    if field.name not in group.column_names:
+                        group = group.append_column(field, pa.nulls(len(group), field.type))
+                self._pq_writer.write_table(group.select(wider.names).cast(wider))
             old.close()
         finally:
             before.unlink(missing_ok=True)
