@@ -99,6 +99,9 @@ ENCODINGS = [
          check=_rows_out(2, first="Курьер опоздал на два часа")),
     Case("utf8-bad-byte-near-top", _classify("s.csv", RU.encode()[:30] + b"\xff" + RU.encode()[31:]),
          error=r"UTF-8 text with 1 invalid byte sequence \(line 2\).*--encoding-errors replace"),
+    Case("utf8-bom-bad-byte-near-top",  # the BOM says UTF-8: not "pass encoding='cp1251'", no line
+         _classify("s.csv", b"\xef\xbb\xbf" + RU.encode()[:30] + b"\xff" + RU.encode()[31:]),
+         error=r"UTF-8 text with an invalid byte sequence \(line 2\).*--encoding-errors replace"),
     Case("utf8-bad-byte-replaced", _classify("s.csv", RU.encode()[:30] + b"\xff" + RU.encode()[31:],
                                              "--encoding-errors", "replace"), check=_rows_out(2)),
     Case("unknown-encoding-name", _classify("s.csv", GOOD, "--encoding", "klingon"), error="unknown encoding"),

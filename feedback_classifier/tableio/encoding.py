@@ -192,9 +192,17 @@ def decode_sample(sample: bytes, encoding: str, path: Path, errors: str = "stric
     try:
         return codecs.getincrementaldecoder(encoding)(errors).decode(sample, final=False)
     except UnicodeDecodeError as exc:
+        line = sample[:exc.start].count(b"\n") + 1
+        if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") and mostly_utf8(sample[:-4]):  # a few bad bytes
+            raise InputFileError(
+                f"{path}: UTF-8 text with an invalid byte sequence (line {line}), probably damaged characters; fix "
+                "that line, or pass --encoding-errors replace to read them as '\ufffd' (library: "
+                "read=ReadOptions(encoding_errors='replace')), or --encoding if the file is in another encoding"
+            ) from None
+        others = " or ".join(repr(e) for e in ("utf-8", "cp1251") if codecs.lookup(e).name != codecs.lookup(encoding).name)
         raise InputFileError(
-            f"{path}: cannot decode the file as {encoding} ({exc.reason} at byte {exc.start}); "
-            f"pass the right encoding=, e.g. encoding='cp1251' or 'utf-8' (CLI: --encoding)"
+            f"{path}: cannot decode the file as {encoding} ({exc.reason}, line {line}); pass the right encoding with "
+            f"--encoding, e.g. {others} (library: encoding=)"
         ) from None
     except LookupError:
         raise InputFileError(f"{path}: unknown encoding {encoding!r}; use a name like 'utf-8' or 'cp1251'") from None
