@@ -327,3 +327,24 @@ def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_defa
     assert plain.exit_code == 0, plain.output
     assert "evidence" in read_table(tmp_path / "a" / "survey.enriched.csv").columns
     assert "evidence" not in read_table(tmp_path / "c" / "survey.enriched.csv").columns
+
+
+def test_a_failed_run_leaves_the_previous_outputs_all_as_they_were(tmp_path):
+    # a nightly run that stopped at its queues (a comment too long for an Excel cell) had already replaced
+    # the enriched file and drivers: today's beside yesterday's queues and report, and the message named
+    # a hidden staging folder
+    src, out = tmp_path / "nightly.csv", tmp_path / "out"
+    df = survey(60)
+    df.to_csv(src, index=False)
+    args = ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(out),
+            "--format", "xlsx", "--quiet"]
+    assert runner.invoke(app, args).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert {"report.html", "drivers.xlsx", "nightly.enriched.csv"} <= {str(p) for p in before}
+    df.loc[3, "comment"] = "очень долго ждали курьера " * 1500  # > 32,767 characters
+    df.to_csv(src, index=False)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "32,767" in result.output, result.output
+    assert ".staged-" not in result.output and str(out / "queues") in result.output.replace("\n", "")
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # nothing replaced, nothing left behind

@@ -284,12 +284,14 @@ def queue_file_names(teams: list[str], fmt: str) -> dict[str, str]:
     return names
 
 
-def output_dir(out_dir: str | Path, fmt: str) -> tuple[str, Path]:
-    """The normalised queue format and the created output folder."""
+def output_dir(out_dir: str | Path, fmt: str, *, create: bool = True) -> tuple[str, Path]:
+    """The normalised queue format and the output folder (created unless ``create`` is False)."""
     fmt = fmt.lower().lstrip(".")
     if fmt not in {"csv", "xlsx", "jsonl"}:
         raise InputFileError(f"Unknown queue format {fmt!r}: use csv, xlsx or jsonl.")
     out = Path(out_dir)
+    if not create:
+        return fmt, out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -197,20 +197,23 @@ class StreamingRouter:
         return tables
 
     # -- the end
-    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True
+    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True, stage=None
                ) -> tuple[RoutingResult, dict[str, Path]]:
         """Write all queues and the summary into ``out_dir`` (as :func:`write_queues` names them);
         returns a RoutingResult whose ``queues``/``review`` are empty frames with the queue columns
         (the rows are in the files) and the paths. Temporary files are removed.
 
         ``with_scores=False`` writes the queues as if no score column had been given (for a
-        score column without a single valid score, as ``analyze`` does)."""
+        score column without a single valid score, as ``analyze`` does). ``stage``: a
+        ``tableio.atomic.StagedFiles`` of a folder holding ``out_dir`` that commits the queues with
+        the caller's other outputs (``analyze``); else the queues are a staged set of their own."""
         import shutil
+        from contextlib import nullcontext
 
         from feedback_classifier.tableio import TableWriter
         from feedback_classifier.tableio.atomic import StagedFiles
 
-        fmt, out = output_dir(out_dir, fmt)
+        fmt, out = output_dir(out_dir, fmt, create=stage is None)
         decimal = "." if self._has_dot else ","
         score_col = self.score_col if with_scores else None
         final = self._final_buckets(decimal, with_scores)
@@ -219,15 +222,17 @@ class StreamingRouter:
         paths: dict[str, Path] = {}
         counts: dict[str, dict[str, int]] = {}
         try:
-            with StagedFiles(out) as stage:  # all of today's queues, or yesterday's untouched
+            # all of today's queues, or yesterday's untouched
+            with nullcontext(stage) if stage is not None else StagedFiles(out) as staged:
+                inside = "" if staged.folder == out else f"{out.relative_to(staged.folder)}/"
                 for queue in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]:
                     name = f"{queue}.{fmt}" if queue in (REVIEW_QUEUE, JUNK_QUEUE) else f"{stems[queue]}.{fmt}"
-                    with TableWriter(stage.path(name), fmt=fmt) as writer:
+                    with TableWriter(staged.path(inside + name), fmt=fmt) as writer:
                         counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                     paths[queue] = out / name
                 summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
                                         self.taxonomy, self.lang, self._layout)
-                with TableWriter(stage.path(f"{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
+                with TableWriter(staged.path(f"{inside}{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
                     writer.write(summary)
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
         finally:

@@ -48,6 +48,7 @@ from feedback_classifier.tableio import (
     peek_table,
     resolve_column,
 )
+from feedback_classifier.tableio.atomic import StagedFiles
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -180,12 +181,15 @@ def analyze(
                         mask=mask, mask_pii=mask_pii)
     total = estimate_total_rows(data, read.fmt) if progress is not None else None
     try:
-        opts = _Options(text_col, plan.lang, explain=explain)
-        enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
-        enriched_path = sinks.consume(enriched, out / _enriched_name(data, in_fmt), in_fmt, progress, total)
-        return _finish(sinks, out=out, data=data, plan=plan, spec=spec, score_col=score_col, by=by,
-                       table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title, text_col=text_col,
-                       enriched_path=enriched_path, mask=mask, rates=rates, rates_source=rates_source)
+        # every output replaces yesterday's together or not at all: a nightly run that fails half-way
+        # must not leave today's enriched file and drivers beside yesterday's queues and report
+        with StagedFiles(out) as stage:
+            opts = _Options(text_col, plan.lang, explain=explain)
+            enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
+            enriched_path = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
+            return _finish(sinks, stage, enriched_path=stage.shown(enriched_path), data=data, plan=plan, spec=spec, score_col=score_col, by=by,
+                           table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title,
+                           text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
     finally:
         sinks.router.cleanup()
 
@@ -407,9 +411,10 @@ class _Sinks:
             self.counts[i] += int(n)
 
 
-def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot, seed, title,
-            text_col, enriched_path, mask=True, rates=None, rates_source=None) -> AnalyzeResult:
-    """After the pass over the file: drivers, queues and report from what the pass kept."""
+def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot,
+            seed, title, text_col, mask=True, rates=None, rates_source=None) -> AnalyzeResult:
+    """After the pass over the file: drivers, queues and report from what the pass kept, all written
+    into ``stage`` (the output folder's, committed by the caller)."""
     from feedback_classifier.render import build_report, write_report
     from feedback_classifier.tableio import write_table
 
@@ -436,9 +441,11 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
 
         table = translate_drivers_table(drivers.table, tax, lang)
         table.attrs.update(plan.layout)
-        drivers_path = write_table(table, out / f"drivers.{table_fmt}", fmt=table_fmt)
+        drivers_path = stage.shown(write_table(table, stage.path(f"drivers.{table_fmt}"), fmt=table_fmt))
 
-    routing, queue_paths = sinks.router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None)
+    out = stage.folder
+    routing, queue_paths = sinks.router.finish(out / "queues", fmt=table_fmt, with_scores=drivers is not None,
+                                               stage=stage)
 
     page = build_report(
         reduced.rename(columns={_COMMENT_KEY: text_col, _REVIEW_KEY: "needs_review"}), tax, text_col=text_col,
@@ -446,7 +453,7 @@ def _finish(sinks: _Sinks, *, out, data, plan: _Plan, spec, score_col, by, table
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
         title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask, model_info=plan.model_info,
     )
-    report_path = write_report(page, out / "report.html")
+    report_path = stage.shown(write_report(page, stage.path("report.html")))
 
     rows, comments, classified, needs_review = sinks.counts
     return AnalyzeResult(

@@ -101,9 +101,18 @@ class StagedFiles:
         self._names: list[str] = []
 
     def path(self, name: str) -> Path:
-        """Where to write the file that becomes ``folder / name``."""
+        """Where to write the file that becomes ``folder / name`` (``name`` may be in a subfolder)."""
         self._names.append(name)
-        return self.stage / name
+        staged = self.stage / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        return staged
+
+    def shown(self, path: str | os.PathLike) -> Path:
+        """Where a staged ``path`` goes (a path outside the stage: as it is), for messages and results."""
+        try:
+            return self.folder / Path(path).relative_to(self.stage)
+        except ValueError:
+            return Path(path)
 
     def __enter__(self) -> StagedFiles:
         return self
@@ -111,14 +120,17 @@ class StagedFiles:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.commit()
-        else:
-            self.discard()
+            return
+        self.discard()
+        if isinstance(exc, InputFileError):  # a message names the file the user will have, not the stage
+            exc.args = tuple(str(a).replace(f"{self.stage}{os.sep}", f"{self.folder}{os.sep}") for a in exc.args)
 
     def commit(self) -> None:
         """Move every staged file into place."""
         try:
             for name in self._names:
                 target, staged = self.folder / name, self.stage / name
+                target.parent.mkdir(parents=True, exist_ok=True)
                 if target.is_dir():
                     raise InputFileError(f"{target}: is a directory; remove it or write somewhere else")
                 try:
