@@ -104,6 +104,10 @@ ENCODINGS = [
          error=r"UTF-8 text with an invalid byte sequence \(line 2\).*--encoding-errors replace"),
     Case("utf8-bad-byte-replaced", _classify("s.csv", RU.encode()[:30] + b"\xff" + RU.encode()[31:],
                                              "--encoding-errors", "replace"), check=_rows_out(2)),
+    Case("cp1252-western-text",  # every Western letter is a Cyrillic one in cp1251: "Zьrich", "spдt"
+         _classify("s.csv", "id,comment\n" + "".join(f"{i},Lieferung kam zu spät aus Zürich im café\n" for i in range(30)),
+                   encoding="cp1252"),
+         check=_rows_out(30, first="Lieferung kam zu spät aus Zürich im café")),
     Case("unknown-encoding-name", _classify("s.csv", GOOD, "--encoding", "klingon"), error="unknown encoding"),
     Case("wrong-encoding-given", _classify("s.csv", RU, "--encoding", "utf-8", encoding="cp1251"),
          error="cannot decode the file as utf-8"),

@@ -121,12 +121,30 @@ def _bomless_utf16(sample: bytes) -> str | None:
 
 
 def _looks_cyrillic(sample: bytes, encoding: str) -> bool:
+    """Whether ``sample`` read as ``encoding`` is Cyrillic text: most non-ASCII letters Cyrillic, in
+    words of their own. Western text read as cp1251 is Cyrillic letter for letter too ("Zürich" is
+    "Zьrich", "café" is "cafй") but each such letter sits inside a Latin word.
+
+    >>> _looks_cyrillic("Курьер опоздал, Zürich".encode("cp1251", errors="replace"), "cp1251")
+    True
+    >>> _looks_cyrillic("Lieferung kam zu spät, Zürich, café".encode("cp1252"), "cp1251")
+    False
+    """
     text = sample.decode(encoding, errors="replace")
     non_ascii = [c for c in text if ord(c) > 127]
     if not non_ascii:
         return False
     cyr = sum(1 for c in non_ascii if "\u0400" <= c <= "\u04ff")
-    return cyr / len(non_ascii) >= 0.8
+    if cyr / len(non_ascii) < 0.8:
+        return False
+    words = [w for w in _LETTERS.findall(text) if _CYRILLIC.search(w)]
+    mixed = sum(1 for w in words if _LATIN.search(w))
+    return mixed * 2 < len(words)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
 
 
 def detect_separator(text: str) -> str:
