@@ -339,7 +339,7 @@ class CsvSink:
         self._header_done = False
         self._width = 0
         self._names: list = []
-        self._segments: list[tuple[Path, int]] = []  # (file, columns) of the rows before a widening
+        self._segments: list[Path] = []  # the rows before each widening, as written
         self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
         self.decimal = "."  # the decimal mark of float columns (TableWriter: ',' in a ';' file)
 
@@ -375,7 +375,7 @@ class CsvSink:
             self._tmp.replace(segment)  # the header and the first rows, as they were written
         else:
             self._current.replace(segment)
-        self._segments.append((segment, self._width))
+        self._segments.append(segment)
         self._current = self._tmp.with_name(f"{self._tmp.name}.part-next")
         self._fh = open(self._current, "w", encoding=_plain(self.encoding), newline="")
 
@@ -389,7 +389,7 @@ class CsvSink:
             with open_text_output(self._tmp, self.encoding, self._gz) as out:
                 writer = csv.writer(out, delimiter=self.sep, lineterminator=_CSV_EOL)
                 writer.writerow([str(c) for c in self._names])
-                for k, (segment, _width) in enumerate(self._segments):
+                for k, segment in enumerate(self._segments):
                     encoding = self.encoding if k == 0 else _plain(self.encoding)
                     with _open_segment(segment, encoding, self._gz and k == 0) as fh:
                         rows = csv.reader(fh, delimiter=self.sep)
@@ -405,7 +405,7 @@ class CsvSink:
             self._remove_segments()
 
     def _remove_segments(self) -> None:
-        for segment, _ in self._segments:
+        for segment in self._segments:
             segment.unlink(missing_ok=True)
         if self._segments:
             self._current.unlink(missing_ok=True)
