@@ -46,6 +46,7 @@ from feedback_classifier.tableio import (
     detect_format,
     estimate_total_rows,
     peek_table,
+    require_distinct_roles,
     resolve_column,
 )
 
@@ -168,6 +169,8 @@ def analyze(
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
                                                   for c in (text_col, score_col, by, period_col, *(keep or ())))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
+                           source=data)
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)

@@ -71,13 +71,16 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns, require_distinct_roles, resolve_column
 
     out = _checked_out(out, data)
     df = read.table(data)
     attrs = dict(df.attrs)  # the input's separator, for the output tables
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
+    # with --text-col the categories come from classifying it, not from --categories-col
+    require_distinct_roles({"--text-col": text_col, "--categories-col": None if text_col else categories_col,
+                            "--score-col": score_col, "--by": by, "--period-col": period_col}, source=data)
     if text_col is not None:
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
