@@ -22,6 +22,7 @@ class DriversFileResult:
     paths: list[Path] = field(default_factory=list)  # tables (or the Markdown document), main table first
     chart_paths: list[Path] = field(default_factory=list)
     classified_here: bool = False
+    notes: list[str] = field(default_factory=list)  # one-line facts for the user (a detected date column)
 
 
 def drivers_file(
@@ -60,7 +61,8 @@ def drivers_file(
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
     complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
     table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
-    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+    ``period_col`` None looks for a date column (e.g. ``submitted_at``), as ``analyze`` does, and
+    says so in ``notes``. ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -71,6 +73,7 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.tableio import require_columns, require_distinct_roles, resolve_column
 
     out = _checked_out(out, data)
@@ -81,6 +84,9 @@ def drivers_file(
     # with --text-col the categories come from classifying it, not from --categories-col
     require_distinct_roles({"--text-col": text_col, "--categories-col": None if text_col else categories_col,
                             "--score-col": score_col, "--by": by, "--period-col": period_col}, source=data)
+    notes: list[str] = []
+    period_col = period_column_or_detected(df, period_col, exclude=[text_col, categories_col, score_col, by],
+                                           notes=notes)
     if text_col is not None:
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
@@ -105,7 +111,7 @@ def drivers_file(
         from feedback_classifier.render import write_charts
 
         chart_paths = write_charts(result, charts, top=top)
-    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None)
+    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None, notes=notes)
 
 
 def _corrected(result, audit_sample, taxonomy, text_col, model, seed):

@@ -52,7 +52,8 @@ def report_file(
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
-    from feedback_classifier.insights import ScoreSpec, detect_period_column, route
+    from feedback_classifier.insights import ScoreSpec, route
+    from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input, require_columns, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
@@ -73,10 +74,8 @@ def report_file(
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
-    if period_col is None and score_col:
-        period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
-        if period_col:
-            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    if score_col:
+        period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes)
     drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
                        n_boot=n_boot, source=str(data), notes=notes)
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
