@@ -48,7 +48,7 @@ def test_by_and_period_col_on_one_column_says_why(tmp_path, as_default):
     assert "the trend already follows that column period by period" in result.stderr
 
 
-def test_drivers_route_and_classify_share_the_check(tmp_path, as_default):
+def test_drivers_route_classify_and_report_share_the_check(tmp_path, as_default):
     src = tmp_path / "survey.csv"
     data = survey(40)
     data.assign(categories="").to_csv(src, index=False)
@@ -61,6 +61,10 @@ def test_drivers_route_and_classify_share_the_check(tmp_path, as_default):
     _one_line_error(_run("classify", src, "--text-col", "comment", "--categories-col", "comment",
                          "--out", tmp_path / "c.csv", "--quiet"), "--text-col", "--categories-col", "comment")
     assert not (tmp_path / "c.csv").exists()
+    _one_line_error(_run("report", src, "--text-col", "comment", "--score-col", "nps", "--by", "submitted_at",
+                         "--period-col", "submitted_at", "--out", tmp_path / "r.html"), "--by", "--period-col",
+                    "submitted_at")
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_label_port_out_of_range_is_a_usage_error(tmp_path):

@@ -55,7 +55,8 @@ def report_file(
     from feedback_classifier.insights import ScoreSpec, route
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, resolve_column
+    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
+    from feedback_classifier.tableio import resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
@@ -63,6 +64,8 @@ def report_file(
     df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
+                           source=data)
     if "categories" not in df.columns:
         raise InputFileError(
             f"{data}: has no 'categories' column, so it is not classified yet; run "
