@@ -537,3 +537,17 @@ def test_log_lines_are_plain_and_the_final_count_is_printed_once():
     assert lines[0].startswith("classified 10 / ~40 rows (") and "ETA" in lines[0]
     assert lines[1].startswith("classified 40 / ~40 rows (")
     assert "\x1b" not in buf.getvalue() and "\r" not in buf.getvalue()
+
+
+def test_cli_classify_names_often_missed_categories_in_the_chosen_language(tmp_path):
+    from feedback_classifier.jobs.audit_sample import often_missed
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    ru, en = often_missed(None, tax, "ru")[0], often_missed(None, tax, "en")[0]
+    assert ru and ru != en  # the bundled rates name some parents, and the taxonomy has Russian names for them
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "comment", "--lang", "ru", "--out", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Often missed"))
+    assert line.endswith(": " + ", ".join(ru)), line

@@ -124,6 +124,20 @@ def test_cli_engine_dask(tmp_path):
     assert len(pd.read_parquet(tmp_path / "out")) == 40
 
 
+def test_cli_engine_dask_speaks_the_chosen_language(tmp_path):
+    # its summary said "Category names in en" and the often-missed names were English under --lang ru
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = _parquet_dataset(tmp_path / "in")
+    result = CliRunner().invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "out"),
+                                      "--engine", "dask", "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "Category names in ru" in result.stdout
+    assert "Often missed" in result.stdout and "Price and value" not in result.stdout
+
+
 def test_importing_the_package_does_not_import_dask():
     code = (
         "import sys, feedback_classifier, feedback_classifier.jobs.classify, feedback_classifier.cli; "

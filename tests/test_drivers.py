@@ -592,3 +592,17 @@ def test_categories_nobody_mentioned_are_listed_last_without_a_rank():
     assert mentioned["rank"].tolist() == [1, 2]
     assert table[table["mentions"] == 0]["rank"].isna().all()
     assert list(table.index[: len(mentioned)]) == list(mentioned.index)  # unranked ones come after
+
+
+def test_drivers_detects_the_date_column_like_analyze(tmp_path):
+    # its --period-col help says "default: detected"; it used to leave the trend out unless given
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({"submitted_at": ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-17", "2024-03-01", "2024-03-09"],
+                  "nps": [2, 9, 3, 10, 1, 9],
+                  "categories": ["Price", "", "Price", "", "Price", ""]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1",
+                                 "--out", str(tmp_path / "drivers.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: using 'submitted_at' as the date column (set --period-col to change)" in result.stdout
+    assert (tmp_path / "drivers_trend.csv").exists()
+    assert sorted(pd.read_csv(tmp_path / "drivers_trend.csv")["period"].unique()) == ["2024-01", "2024-02", "2024-03"]

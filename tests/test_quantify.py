@@ -159,6 +159,29 @@ def test_audit_sample_without_labels_column_is_a_one_line_error(tmp_path):
     assert result.exit_code != 0 and "labels" in result.output and "Traceback" not in result.output
 
 
+def test_a_bad_label_in_the_audited_sample_is_reported_in_its_data_row(tmp_path):
+    # rows count from 1 at the first data row, as train, audit and the score warnings say (it said one row further)
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.jobs.audit_sample import sample_error_rates
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    data, audit, _ = _survey(tmp_path)
+    sample = pd.read_csv(audit, keep_default_na=False)
+    sample.loc[5, "labels"] = "Цена > Дорого"  # data row 6
+    sample.to_csv(audit, index=False)
+    result = CliRunner().invoke(app, ["drivers", str(data), "--score-col", "nps", "--audit-sample", str(audit)])
+    assert result.exit_code == 1, result.output
+    assert "Unknown label 'Цена > Дорого' in row 6, column 'labels'" in result.stderr
+    sample.loc[5, "labels"] = ""
+    sample.loc[2, "categories"] = "Nonsense"  # data row 3 of the model's column
+    sample.to_csv(audit, index=False)
+    with pytest.raises(LabelError, match="in row 3, column 'categories'"):
+        sample_error_rates(audit, load_taxonomy("cx-default"))
+
+
 def test_a_trained_model_file_carries_its_cross_validated_error_rates(tmp_path):
     from feedback_classifier.jobs import train_file
     from feedback_classifier.jobs.audit_sample import model_error_rates

@@ -92,14 +92,15 @@ def classify_command(
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
-        _often_missed(model, tax)
+        _often_missed(model, tax, summary.lang)
 
 
-def _often_missed(model, tax) -> None:
-    """Which categories the model rarely finds (recall under 60%), and how that is known."""
+def _often_missed(model, tax, lang: str) -> None:
+    """Which categories the model rarely finds (recall under 60%), named in ``lang`` like the
+    rest of the output, and how that is known."""
     from feedback_classifier.jobs.audit_sample import often_missed
 
-    names, source = often_missed(model if isinstance(model, (str, Path)) else None, tax)
+    names, source = often_missed(model if isinstance(model, (str, Path)) else None, tax, lang)
     if names:
         where = ("rough recall on real comments of other domains; label some of yours and pass --audit-sample to "
                  "analyze/drivers" if source == "default" else "cross-validated recall")

@@ -76,6 +76,8 @@ def drivers_command(
         confidence=confidence, polarity=polarity, audit_sample=audit_sample,
         read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
+    for note in result.notes:
+        typer.echo(note)
     drivers_summary(result.drivers, by=by, top=top, confidence=confidence)
     if result.paths:
         typer.echo("Wrote " + ", ".join(str(p) for p in result.paths))

@@ -59,7 +59,7 @@ def label_command(
     taxonomy: opt.Taxonomy = None,
     model: opt.Model = None,
     id_col: IdCol = None,
-    port: Annotated[int, typer.Option("--port", min=0, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     retrain_every: Annotated[int, typer.Option(
         "--retrain-every", min=1, help="Retrain the suggestions in the background after this many labels.")] = 20,
     review: Annotated[bool, typer.Option(

@@ -71,6 +71,25 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
     return None
 
 
+def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclude: Sequence[str | None],
+                              notes: list[str]) -> str | None:
+    """``period_col`` when given, else the date column :func:`detect_period_column` finds among
+    the columns not in ``exclude`` (None entries are skipped), said in ``notes``: a trend over
+    a column the user did not name must not come as a surprise.
+
+    >>> notes = []
+    >>> df = pd.DataFrame({"nps": [9, 3], "submitted_at": ["2024-01-05", "2024-02-11"]})
+    >>> period_column_or_detected(df, None, exclude=["nps", None], notes=notes), notes
+    ('submitted_at', ["Trend: using 'submitted_at' as the date column (set --period-col to change)"])
+    """
+    if period_col is not None:
+        return period_col
+    found = detect_period_column(df, exclude=[c for c in exclude if c is not None])
+    if found is not None:
+        notes.append(f"Trend: using '{found}' as the date column (set --period-col to change)")
+    return found
+
+
 def check_freq(freq: str) -> str:
     """``freq`` when it names a period length (a key of ``FREQS``), else a ``ScoreError`` naming them.
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.insights.periods import detect_period_column
+from feedback_classifier.insights.periods import period_column_or_detected
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
@@ -46,6 +46,7 @@ from feedback_classifier.tableio import (
     detect_format,
     estimate_total_rows,
     peek_table,
+    require_distinct_roles,
     resolve_column,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
@@ -169,6 +170,8 @@ def analyze(
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
                                                   for c in (text_col, score_col, by, period_col, *(keep or ())))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
+                           source=data)
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
@@ -290,10 +293,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
-    if period_col is None:
-        period_col = detect_period_column(first, exclude=[c for c in (text_col, score_col, by) if c])
-        if period_col:
-            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes)
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]

@@ -32,10 +32,11 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
     require_columns(df, [labels_col], source=str(path))
     if not len(df):
         raise InputFileError(f"{path}: the audited sample has no rows; label a few hundred comments.")
-    gold = [taxonomy.parse_labels(cell, row=i + 2, column=labels_col, source=str(path))
+    # rows counted as train, audit and the score warnings count them: the first data row is row 1
+    gold = [taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path))
             for i, cell in enumerate(df[labels_col].tolist())]
     if "categories" in df.columns:
-        predicted = [taxonomy.parse_labels(cell, row=i + 2, column="categories", source=str(path))
+        predicted = [taxonomy.parse_labels(cell, row=i + 1, column="categories", source=str(path))
                      for i, cell in enumerate(df["categories"].tolist())]
     else:
         if text_col is None or text_col not in df.columns:

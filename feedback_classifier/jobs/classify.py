@@ -104,7 +104,7 @@ def classify_file(
     ['id', 'comment', 'categories']
     """
     from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
-    from feedback_classifier.tableio import peek_table, resolve_column
+    from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize)
@@ -117,6 +117,7 @@ def classify_file(
     chunks = read.chunks(input, chunksize=chunksize)
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
     text_col = resolve_column(first, text_col, source=input)
+    require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
     chunks, lang = _with_language(chunks, text_col, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
     try:

@@ -181,7 +181,7 @@ def classify_parquet_dataset(
         client.close()
         if cluster is not None:
             cluster.close()
-    return _summary(input, output, stats_df, elapsed, workers)
+    return _summary(input, output, stats_df, elapsed, workers, lang)
 
 
 _STATS_META = pd.DataFrame(
@@ -210,7 +210,8 @@ def _partition_stats(part: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _summary(input: Path, output: Path, stats: pd.DataFrame, elapsed: float, workers: int) -> ClassifySummary:
+def _summary(input: Path, output: Path, stats: pd.DataFrame, elapsed: float, workers: int,
+             lang: str) -> ClassifySummary:
     counts: Counter = Counter()
     for c in stats["counts"]:
         counts.update(c)
@@ -224,6 +225,7 @@ def _summary(input: Path, output: Path, stats: pd.DataFrame, elapsed: float, wor
         elapsed=elapsed,
         jobs=workers,
         category_counts=dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+        lang=lang,
     )
 
 

@@ -22,6 +22,7 @@ class DriversFileResult:
     paths: list[Path] = field(default_factory=list)  # tables (or the Markdown document), main table first
     chart_paths: list[Path] = field(default_factory=list)
     classified_here: bool = False
+    notes: list[str] = field(default_factory=list)  # one-line facts for the user (a detected date column)
 
 
 def drivers_file(
@@ -60,6 +61,7 @@ def drivers_file(
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
     complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
     table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
+    ``period_col`` None looks for a date column as ``analyze`` does (said in ``notes``).
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import os, tempfile, pandas as pd
@@ -71,13 +73,13 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.insights import compute_drivers
-    from feedback_classifier.tableio import require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns
 
     out = _checked_out(out, data)
     df = read.table(data)
     attrs = dict(df.attrs)  # the input's separator, for the output tables
-    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
-                                           for c in (text_col, score_col, by, period_col))
+    text_col, score_col, by, period_col, notes = _columns(df, data, text_col=text_col, categories_col=categories_col,
+                                                          score_col=score_col, by=by, period_col=period_col)
     if text_col is not None:
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
@@ -102,7 +104,25 @@ def drivers_file(
         from feedback_classifier.render import write_charts
 
         chart_paths = write_charts(result, charts, top=top)
-    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None)
+    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None, notes=notes)
+
+
+def _columns(df, data, *, text_col, categories_col, score_col, by, period_col):
+    """(text, score, segment, date) columns as the options name them in ``df`` (by name or question
+    text), once no two options name the same column, and notes for the user: the date column is
+    detected when not given, and said."""
+    from feedback_classifier.insights.periods import period_column_or_detected
+    from feedback_classifier.tableio import require_distinct_roles, resolve_column
+
+    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
+                                           for c in (text_col, score_col, by, period_col))
+    # with --text-col the categories come from classifying it, not from --categories-col
+    require_distinct_roles({"--text-col": text_col, "--categories-col": None if text_col else categories_col,
+                            "--score-col": score_col, "--by": by, "--period-col": period_col}, source=data)
+    notes: list[str] = []
+    period_col = period_column_or_detected(df, period_col, exclude=[text_col, categories_col, score_col, by],
+                                           notes=notes)
+    return text_col, score_col, by, period_col, notes
 
 
 def _corrected(result, audit_sample, taxonomy, text_col, model, seed):

@@ -52,9 +52,11 @@ def report_file(
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
-    from feedback_classifier.insights import ScoreSpec, detect_period_column, route
+    from feedback_classifier.insights import ScoreSpec, route
+    from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, resolve_column
+    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
+    from feedback_classifier.tableio import resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
@@ -62,6 +64,8 @@ def report_file(
     df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
+                           source=data)
     if "categories" not in df.columns:
         raise InputFileError(
             f"{data}: has no 'categories' column, so it is not classified yet; run "
@@ -73,10 +77,8 @@ def report_file(
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
-    if period_col is None and score_col:
-        period_col = detect_period_column(df, exclude=[c for c in (text_col, score_col, by) if c])
-        if period_col:
-            notes.append(f"Trend: using '{period_col}' as the date column (set --period-col to change)")
+    if score_col:
+        period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes)
     drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
                        n_boot=n_boot, source=str(data), notes=notes)
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,

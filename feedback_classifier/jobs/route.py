@@ -53,11 +53,12 @@ def route_file(
     """
     from feedback_classifier.lang import majority_language
     from feedback_classifier.model.default import load_model_and_taxonomy
-    from feedback_classifier.tableio import require_columns, resolve_column
+    from feedback_classifier.tableio import require_columns, require_distinct_roles, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
 
     df = read.table(data)
     text_col, score_col = (resolve_column(df, c, source=data) for c in (text_col, score_col))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col}, source=data)
     keep = [resolve_column(df, c, source=data) for c in keep]
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
     if lang is None:

@@ -48,7 +48,7 @@ checks required columns.
 """
 
 from feedback_classifier.tableio.atomic import refuse_overwriting_input, write_file_atomic
-from feedback_classifier.tableio.columns import require_columns, resolve_column
+from feedback_classifier.tableio.columns import require_columns, require_distinct_roles, resolve_column
 from feedback_classifier.tableio.encoding import detect_encoding, detect_separator
 from feedback_classifier.tableio.exports import export_note
 from feedback_classifier.tableio.formats import FORMATS, detect_format
@@ -76,6 +76,7 @@ __all__ = [
     "read_table",
     "refuse_overwriting_input",
     "require_columns",
+    "require_distinct_roles",
     "resolve_column",
     "write_file_atomic",
     "write_table",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, MissingColumnError
 
-__all__ = ["require_columns", "resolve_column"]
+__all__ = ["require_columns", "require_distinct_roles", "resolve_column"]
 
 
 def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterable[str], *, source: Any) -> None:
@@ -99,6 +99,40 @@ def _closest(name: str, names: list[str]) -> str | None:
     folded = {n.casefold().strip(): n for n in names}
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
     return folded[close[0]] if close else None
+
+
+# Why a pair of roles cannot share a column, where the one-line "pick another" needs a reason.
+_ROLE_CLASH = {
+    frozenset(("--by", "--period-col")): "the trend already follows that column period by period: "
+                                         "give --by a segment column such as region",
+}
+
+
+def require_distinct_roles(roles: dict[str, str | None], *, source: Any) -> None:
+    """Raise :class:`InputFileError` when two options (``roles``: option -> resolved column,
+    None when not given) name the same column.
+
+    Every pair is nonsense or breaks a command: comments as scores or dates, a segment per
+    comment or per score value (where the score cannot move), or a segment per raw timestamp
+    next to a trend over the same column's periods.
+
+    >>> require_distinct_roles({"--text-col": "comment", "--score-col": "nps", "--by": None}, source="x.csv")
+    >>> require_distinct_roles({"--text-col": "nps", "--score-col": "nps"}, source="x.csv")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: x.csv: --text-col and --score-col both name the column 'nps'; a column can play one of these roles only: pick another for one of them
+    """
+    seen: dict[str, str] = {}
+    for option, column in roles.items():
+        if column is None:
+            continue
+        if column in seen:
+            pair = (seen[column], option)
+            why = _ROLE_CLASH.get(frozenset(pair), "a column can play one of these roles only: pick another for one "
+                                                    "of them")
+            src = str(source) if source is not None else "the table"
+            raise InputFileError(f"{src}: {pair[0]} and {pair[1]} both name the column {column!r}; {why}")
+        seen[column] = option
 
 
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
