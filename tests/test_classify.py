@@ -447,6 +447,27 @@ def test_cli_classify_with_the_default_model(tmp_path):
     assert (out["categories"] != "").sum() > 0
 
 
+def test_cli_classify_xlsx_to_xlsx_keeps_text_cells_as_text_and_the_sheet_name(tmp_path):
+    # a sheet whose cells are all stored as text: the output had 10001 as a number, the phone with a
+    # literal ' (CSV's formula mark) and a sheet named 'Sheet1'
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook()
+    wb.active.title = "Ответы"
+    for row in [("zip", "phone", "comment"), ("10001", "+44 20 7946 0958", "Great price"),
+                ("00123", "=1+2", "Курьер опоздал на два часа")]:
+        wb.active.append(row)
+    wb.save(tmp_path / "in.xlsx")
+    result = _cli(tmp_path / "in.xlsx", "--text-col", "comment", "--out", tmp_path / "out.xlsx", "--quiet")
+    assert result.exit_code == 0, result.output
+    out = load_workbook(tmp_path / "out.xlsx")
+    assert out.sheetnames == ["Ответы"]
+    rows = [[(c.value, c.data_type) for c in row[:3]] for row in out.active.iter_rows(min_row=2)]
+    assert rows == [[("10001", "s"), ("+44 20 7946 0958", "s"), ("Great price", "s")],
+                    [("00123", "s"), ("=1+2", "s"), ("Курьер опоздал на два часа", "s")]]
+    assert isinstance(out.active["D2"].value, str) and out.active["F2"].data_type == "n"  # categories; confidence
+
+
 def test_cli_classify_quiet_has_no_progress_lines(tmp_path):
     src = _write_survey(tmp_path / "in.csv")
     loud = _cli(src, "--text-col", "comment", "--out", tmp_path / "a.csv")

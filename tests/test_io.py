@@ -386,18 +386,20 @@ DANGEROUS = ["=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx"])
-def test_csv_and_xlsx_neutralise_formula_cells(tmp_path, ext):
-    df = pd.DataFrame({"comment": DANGEROUS + ["-5", "-", "fine"], "delta": [-5, 1, 2, 3, 4, 5, 6, 7, 8]})
+def test_csv_neutralises_formula_cells_and_xlsx_writes_them_as_text_cells(tmp_path, ext):
+    df = pd.DataFrame({"comment": DANGEROUS + ["-5", "-", "fine", "#N/A"], "delta": range(-5, 5)})
     back = read_table(write_table(df, tmp_path / f"out.{ext}"))
-    expected = ["'" + v for v in DANGEROUS] + ["-5", "-", "fine"]
-    if ext == "xlsx":  # XML turns a stored CR into LF (documented)
-        expected = [v.replace("\r", "\n") for v in expected]
+    if ext == "csv":  # a spreadsheet opening a CSV runs '=...': marked with a '
+        expected = ["'" + v for v in DANGEROUS] + ["-5", "-", "fine", "#N/A"]
+    else:  # an XLSX text cell never runs: the text is kept; XML turns a stored CR into LF (documented)
+        expected = [v.replace("\r", "\n") for v in DANGEROUS] + ["-5", "-", "fine", "#N/A"]
     assert back["comment"].tolist() == expected
     assert back["delta"].tolist()[0] == "-5"
     if ext == "xlsx":
         from openpyxl import load_workbook
 
         ws = load_workbook(tmp_path / "out.xlsx").active
+        assert [c.data_type for c in ws["A"][1:7]] + [ws["A10"].data_type] == ["s"] * 7  # no formula, no error cell
         assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
         assert ws["B2"].value == -5 and ws["A8"].value == -5  # numbers stay numbers
 
@@ -670,3 +672,22 @@ def test_an_empty_file_says_it_is_empty(tmp_path, name):
     path.write_bytes(b"")
     with pytest.raises(InputFileError, match=r"the file is empty \(0 bytes\)"):
         read_table(path)
+
+
+def test_xlsx_copy_of_a_sheet_keeps_its_text_cells_and_sheet_name(tmp_path):
+    # every cell stored as text: a zip code and a score that read as numbers, a phone starting with '+'
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ответы"
+    for row in [("zip", "phone", "nps", "n"), ("00123", "+7 912 345-67-89", "3", 1), ("10001", "+44 20 7946 0958", "10", 2)]:
+        ws.append(row)
+    wb.save(tmp_path / "in.xlsx")
+    df = read_table(tmp_path / "in.xlsx")
+    df["added"] = ["9", "1.5"]  # a column of this run's: no type recorded, plain numbers become numbers as before
+    out = load_workbook(write_table(df, tmp_path / "out.xlsx"))
+    assert out.sheetnames == ["Ответы"]
+    cells = [[(c.value, c.data_type) for c in row] for row in out.active.iter_rows(min_row=2)]
+    assert cells == [[("00123", "s"), ("+7 912 345-67-89", "s"), ("3", "s"), (1, "n"), (9, "n")],
+                     [("10001", "s"), ("+44 20 7946 0958", "s"), ("10", "s"), (2, "n"), (1.5, "n")]]

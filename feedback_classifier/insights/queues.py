@@ -102,6 +102,28 @@ def _team_labels(labels, taxonomy) -> dict[str, list]:
     return by_team
 
 
+def review_flags(df: pd.DataFrame, text_col: str | None) -> np.ndarray:
+    """Per row, whether it belongs in the review queue: ``needs_review`` and not junk.
+
+    Junk answers (:func:`~feedback_classifier.lang.junk.names_nothing`) are flagged by the model
+    but listed apart, so every count of "need review" (queues, report, ``analyze``) is this one.
+    ``text_col`` None skips the junk test (a reduced table whose flags already leave junk out).
+
+    >>> review_flags(pd.DataFrame({"c": ["asdf", "Late?", "ok"], "needs_review": ["True", "true", "False"]}), "c")
+    array([False,  True, False])
+    """
+    if "needs_review" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    review = _as_bool(df["needs_review"]).to_numpy(dtype=bool, copy=True)
+    if text_col is not None and review.any():
+        from feedback_classifier.lang.junk import names_nothing
+
+        asked = np.flatnonzero(review)
+        texts = df[text_col].iloc[asked].astype("string").fillna("").tolist()
+        review[asked[np.array(names_nothing(texts), dtype=bool)]] = False
+    return review
+
+
 def _as_bool(values: pd.Series) -> pd.Series:
     """needs_review read back from CSV/JSONL comes as text; accept the usual spellings."""
     if values.dtype == bool:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights.periods import period_column_or_detected
+from feedback_classifier.insights.queues import review_flags
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
@@ -390,14 +391,8 @@ class _Sinks:
 
     def add(self, enriched: pd.DataFrame) -> None:
         has_comment = (enriched[self.text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)
-        review = (enriched["needs_review"].astype(bool).to_numpy(copy=True) if "needs_review" in enriched
-                  else np.zeros(len(enriched), dtype=bool))
-        if review.any():  # junk answers go to their own list, not to review: the counts agree with the queues
-            from feedback_classifier.lang.junk import names_nothing
-
-            asked = np.flatnonzero(review)
-            texts = enriched[self.text_col].to_numpy(dtype=object)[asked].tolist()
-            review[asked[np.array(names_nothing(texts), dtype=bool)]] = False
+        # junk answers go to their own list, not to review: the counts agree with the queues
+        review = review_flags(enriched, self.text_col)
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
         reduced[_COMMENT_KEY] = has_comment

@@ -209,7 +209,8 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         for j, label in enumerate(model.classes_):
             columns[PROBABILITY_PREFIX + model.taxonomy_.display_name(label, opts.lang)] = full[:, j]
     if opts.explain:
-        strings, row_unique = _evidence(model, uniques, any_fired, codes, n, is_comment, opts, explained, tones)
+        labels_of = [pattern_labels[k] for k in pattern_of_unique.tolist()]
+        strings, row_unique = _evidence(model, uniques, labels_of, codes, n, is_comment, opts, explained, tones)
         columns[EVIDENCE_COLUMN] = pd.array(strings, dtype="str").take(row_unique)
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
@@ -415,31 +416,55 @@ def _format(taxonomy: Any, labels: list, lang: str) -> str:
     return taxonomy.format_labels(labels, lang=lang) if labels else ""
 
 
-def _evidence(model, uniques, any_fired, codes, n, has_comment, opts, explained=None, tones=None):
+def _evidence(model, uniques, labels_of, codes, n, has_comment, opts, explained=None, tones=None):
     """``(evidence string of each unique comment and a last empty one, each row's index into
-    them)``; ``explained``: the model's evidence of every unique comment when it already
+    them)``; ``labels_of``: each unique comment's labels as ``categories`` lists them, the labels
+    explained; ``explained``: the model's evidence of every unique comment when it already
     computed it with the probabilities."""
     taxonomy = model.taxonomy_
     order = {label: i for i, label in enumerate(model.classes_)}
     names = {label: taxonomy.display_name(label, opts.lang) for label in model.classes_}
     strings = np.full(len(uniques) + 1, "", dtype=object)  # last slot: rows without a comment
-    todo = np.flatnonzero(any_fired)
+    todo = np.flatnonzero([bool(labels) for labels in labels_of])
     if len(todo):
+        texts = [uniques[i] for i in todo]
         if explained is None:
-            explained_todo = model.explain([uniques[i] for i in todo], top_k=_EXPLAIN_TOP_K)
+            explained_todo = model.explain(texts, top_k=_EXPLAIN_TOP_K)
         else:
             explained_todo = [explained[i] for i in todo]
+        explained_todo = _of_predicted(model, texts, [labels_of[i] for i in todo], explained_todo)
         for i, words_by_label in zip(todo, explained_todo):
             why = tones.cues[i] if tones is not None else {}
             parts = [
                 f"{names.get(label) or taxonomy.display_name(label, opts.lang)}: {', '.join(words)}{why.get(label, '')}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
-                if words
             ]
             strings[i] = " | ".join(parts)
     row_unique = np.full(n, len(uniques), dtype=np.int64)
     row_unique[has_comment] = codes
     return strings, row_unique
+
+
+def _of_predicted(model, texts: list, labels: list, explained: list) -> list[dict]:
+    """Each comment's evidence of its predicted ``labels`` and of no other label (entries with words).
+
+    The model's explanation may come from another decision than the final one: the whole
+    comment's, where its parts, keywords, the single-topic rule or a no-opinion answer decided
+    otherwise, and a part-raised parent under a predicted child. Predicted labels it left out are
+    explained here (``explain_labels``, one feature pass over those comments alone) when the model can.
+    """
+    kept = [{label: words[label] for label in wanted if words.get(label)} for wanted, words in zip(labels, explained)]
+    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted if label not in kept[k]]
+    if not missing or not hasattr(model, "explain_labels"):
+        return kept
+    rows = sorted({k for k, _ in missing})
+    at, column = {k: r for r, k in enumerate(rows)}, {label: j for j, label in enumerate(model.classes_)}
+    asked = np.zeros((len(rows), len(model.classes_)), dtype=bool)
+    for k, label in missing:
+        asked[at[k], column[label]] = True
+    for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=_EXPLAIN_TOP_K)):
+        kept[k].update((label, words) for label, words in words_by_label.items() if words)
+    return kept
 
 
 def _tones(model, uniques: list[str], pattern_labels: list, pattern_of: np.ndarray, opts: _Options, analysed=None):

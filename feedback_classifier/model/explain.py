@@ -62,6 +62,31 @@ class _Explaining:
         texts = self._texts(X, fitting=False)
         return self._proba_and_evidence(texts, self._analyze(texts), top_k)
 
+    def explain_labels(self, X, labels, top_k: int = 5) -> list[dict[Label, list[str]]]:
+        """Words/phrases of each text behind the labels set in ``labels`` (rows = texts, columns =
+        ``classes_``), whichever labels the model alone would predict: ``enrich`` decides with the
+        comment's parts and keywords too, and explains the labels it decided. Same terms and order
+        as :meth:`explain`; an entry for every label asked, empty when no word argues for it.
+
+        >>> from feedback_classifier.model.estimator import FeedbackClassifier
+        >>> texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
+        >>> y = [[("service", "staff")], [("delivery", None)],
+        ...      [("service", "staff"), ("delivery", None)], [("service", None)]] * 5
+        >>> clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(texts, y)
+        >>> asked = np.array([[label == ("delivery", None) for label in clf.classes_]])
+        >>> clf.explain_labels(["rude and slow"], asked, top_k=1)
+        [{('delivery', None): ['slow']}]
+        """
+        check_is_fitted(self, "coef_")
+        texts = self._texts(X, fitting=False)
+        docs = self._analyze(texts)
+        M = np.asarray(labels, dtype=bool)
+        evidence: list[dict[Label, list[str]]] = []
+        for start in range(0, len(texts), _EXPLAIN_BATCH):
+            stop = start + _EXPLAIN_BATCH
+            evidence.extend(self._evidence(self.features_._parts(docs[start:stop], token_chars=True), M[start:stop], top_k))
+        return evidence
+
     def _proba_and_evidence(self, texts, docs, top_k: int):
         """``predict_proba_and_explain`` of texts already analysed (``docs = self._analyze(texts)``)."""
         P = np.zeros((len(texts), len(self.classes_)))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import category_matrix, parse_scores
+from feedback_classifier.insights.queues import review_flags
 from feedback_classifier.tableio.cells import numbers
 
 
@@ -117,16 +118,6 @@ def _is_comment(values: pd.Series) -> np.ndarray:
     return (text != "").to_numpy(dtype=bool)
 
 
-def _needs_review(df: pd.DataFrame) -> np.ndarray:
-    if "needs_review" not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    values = df["needs_review"]
-    if values.dtype == bool:
-        return values.to_numpy()
-    text = values.astype("string").str.strip().str.lower()
-    return text.isin(["true", "1", "yes", "y", "t", "1.0"]).fillna(False).to_numpy(dtype=bool)
-
-
 def build_facts(inp: ReportInputs) -> Facts:
     """The per-row facts of ``inp.df`` (weighted by ``inp.weight`` when the table is reduced)."""
     df, tax = inp.df, inp.taxonomy
@@ -156,7 +147,8 @@ def build_facts(inp: ReportInputs) -> Facts:
     return Facts(
         n=n if w is None else int(w.sum()),
         has_comment=_is_comment(df[inp.text_col]) if w is None else df[inp.text_col].to_numpy(dtype=bool),
-        review=_needs_review(df),
+        # junk answers are listed apart from the review queue (the routing table's count too)
+        review=review_flags(df, inp.text_col if w is None else None),
         labels=list(tax.labels),
         matrix=matrix,
         scores=scores,

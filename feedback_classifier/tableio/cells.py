@@ -5,7 +5,8 @@ Reading with ``as_text=True`` (the default) turns every cell into text this way,
 each non-text column's type in ``attrs["native_types"]`` (``json_kinds``, ``arrow_kinds``,
 ``cell_kinds``), and the JSON Lines, Parquet and XLSX writers give the column its type back
 (``restore_types``): an export written back should not turn ``"nps": 9`` into ``"nps": "9"``,
-``true`` into ``"True"`` or an Excel date into text.
+``true`` into ``"True"`` or an Excel date into text; and an XLSX column stored as text keeps its text
+cells in XLSX output, where text that looks like a number would otherwise be written as one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+
+#: ``native_types`` kind of a sheet column whose cells were all stored as text: it stays text.
+TEXT_KIND = "text"
 
 
 def scalar_text(v: Any) -> str | None:
@@ -111,12 +116,14 @@ def json_kinds(records: list[dict]) -> dict[str, str]:
 
 
 def cell_kinds(columns: dict, names: list) -> dict[str, str]:
-    """The type of each sheet column whose non-empty cells are all booleans (``bool``) or all
-    dates (``datetime``): the ones an XLSX output would otherwise get back as text.
+    """The type of each sheet column whose non-empty cells are all booleans (``bool``), all
+    dates (``datetime``) or all text (``text``): the ones an XLSX output would otherwise get back
+    as text, or (text that looks like a number: a zip code ``10001`` stored as text) as numbers.
 
     >>> import datetime as dt
-    >>> cell_kinds({0: [True, None], 1: [dt.datetime(2026, 1, 5), dt.date(2026, 1, 6)], 2: [1, "a"]}, ["a", "b", "c"])
-    {'a': 'bool', 'b': 'datetime'}
+    >>> cols = {0: [True, None], 1: [dt.datetime(2026, 1, 5), dt.date(2026, 1, 6)], 2: [1, "a"], 3: ["10001", ""]}
+    >>> cell_kinds(cols, ["a", "b", "c", "zip"])
+    {'a': 'bool', 'b': 'datetime', 'zip': 'text'}
     """
     kinds = {}
     for i, name in enumerate(names):
@@ -125,6 +132,8 @@ def cell_kinds(columns: dict, names: list) -> dict[str, str]:
             kinds[name] = "bool"
         elif values and all(isinstance(v, (_dt.datetime, _dt.date)) for v in values):
             kinds[name] = "datetime"
+        elif values and all(isinstance(v, str) for v in values):
+            kinds[name] = TEXT_KIND
     return kinds
 
 
@@ -169,7 +178,7 @@ def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
     for i, col in enumerate(df.columns):
         kind = kinds.get(col)
         s = df.iloc[:, i]
-        if kind is None or not is_text_dtype(s.dtype):
+        if kind in (None, TEXT_KIND) or not is_text_dtype(s.dtype):
             continue
         typed = _typed(s, kind)
         if typed is not None:

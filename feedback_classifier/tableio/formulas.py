@@ -1,7 +1,9 @@
 """Formula safety: text cells a spreadsheet would run as a formula get a leading ``'``.
 
-CSV and XLSX output goes through :func:`neutralize_formulas`; Parquet and JSONL keep text
-exactly, since nothing opens them as a spreadsheet.
+CSV output goes through :func:`neutralize_formulas`: a spreadsheet opening a CSV runs a cell
+starting with ``=``. XLSX output needs no mark: its text cells are written typed as text
+(``xlsxfile``), and a spreadsheet never runs a text cell, so their text is kept exactly, as in
+Parquet and JSONL, which nothing opens as a spreadsheet.
 """
 
 from __future__ import annotations

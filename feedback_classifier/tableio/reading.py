@@ -209,10 +209,11 @@ def _without_header_rows(
     nested = head[-1].attrs.get("nested_fields")
     if nested:  # columns of the values inside JSON objects, which the writers leave out
         attrs["nested_fields"] = nested
+    if head[0].attrs.get("sheet"):  # a workbook's sheet: an XLSX copy keeps its name (tableio.writing)
+        attrs["sheet"] = head[0].attrs["sheet"]
     formulas = head[0].attrs.get("uncomputed_formulas")
     if formulas:  # XLSX formula cells without a stored result, by column (xlsxformulas)
-        attrs.update(sheet=head[0].attrs.get("sheet"),
-                     uncomputed_formulas={layout.rename.get(k, k): v for k, v in formulas.items()})
+        attrs["uncomputed_formulas"] = {layout.rename.get(k, k): v for k, v in formulas.items()}
     first = first.iloc[layout.skip:]
     step = chunksize or max(len(first), 1)
     for start in range(0, max(len(first), 1), step):  # an empty table still yields its columns

@@ -30,7 +30,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
-from feedback_classifier.tableio.cells import restore_types
+from feedback_classifier.tableio.cells import TEXT_KIND, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
@@ -67,16 +67,20 @@ def write_table(
     fmt: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,
-    sheet_name: str = "Sheet1",
+    sheet_name: str | None = None,
 ) -> Path:
     """Write ``df`` to ``path`` atomically, keeping every column and the row order.
 
     The format comes from the extension (or ``fmt``). CSV is UTF-8 with a BOM and
     ``,`` unless ``encoding``/``sep`` say otherwise (``sep=";"`` suits Russian
-    Excel); TSV uses tab. CSV/XLSX neutralise formula-like text cells (see
-    :func:`neutralize_formulas`); in XLSX a text cell that is a plain number
+    Excel); TSV uses tab. CSV neutralises formula-like text cells (see
+    :func:`neutralize_formulas`); XLSX writes text as text cells, which never run as
+    a formula, so they are kept as they are. In XLSX a text cell that is a plain number
     (``"9"``, ``"-1.5"``) is written as a number when reading it back gives the
-    same text, so ids like ``"007"`` stay text. Returns the path written.
+    same text, so ids like ``"007"`` stay text, unless the column came from a sheet that
+    stored it as text (``attrs["native_types"]``). The sheet is ``sheet_name``, else the
+    input's (``attrs["sheet"]``) when ``df`` was read from a workbook, else ``Sheet1``.
+    Returns the path written.
 
     >>> import codecs, tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
@@ -120,7 +124,7 @@ class TableWriter:
         *,
         encoding: str | None = None,
         sep: str | None = None,
-        sheet_name: str = "Sheet1",
+        sheet_name: str | None = None,
     ):
         self.path = Path(path)
         self.fmt = detect_format(self.path, fmt)
@@ -163,8 +167,10 @@ class TableWriter:
         kept = attrs.get("input_sep")
         if self.fmt == "csv" and not self._sep_given and kept in _KEPT_SEPS:
             self.sep = kept
+        # a workbook's copy keeps its sheet's name ("Ответы", not "Sheet1")
+        sheet_name = self.sheet_name or attrs.get("sheet") or "Sheet1"
         self._sink = self._spec.sink(
-            self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=self.sheet_name
+            self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=str(sheet_name)
         )
         if self.fmt == "csv" and not self._sep_given and kept == ";" and hasattr(self._sink, "decimal"):
             # Excel where ';' separates a CSV (Russia, most of Europe) reads '0.97' as text and '1.12' as
@@ -187,6 +193,8 @@ class TableWriter:
                 self._native = dict(chunk.attrs.get("native_types") or {})
         if self._native:
             chunk = restore_types(chunk, self._native)
+            if hasattr(self._sink, "text_columns"):  # an XLSX sheet's text columns stay text cells
+                self._sink.text_columns = {c for c, kind in self._native.items() if kind == TEXT_KIND}
         if self._renames:
             chunk = chunk.rename(columns=self._renames)
         try:

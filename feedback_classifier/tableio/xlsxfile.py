@@ -26,7 +26,6 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.cells import cell_kinds, scalar_text
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
-from feedback_classifier.tableio.formulas import neutralize_formulas
 
 __all__ = ["EXCEL_MAX_DATA_ROWS"]
 
@@ -222,7 +221,10 @@ class XlsxSink:
     """Buffers chunks and writes one sheet at close; refuses what does not fit in a sheet.
 
     A chunk may bring columns the first did not have (a JSON key first used late): the sheet gets
-    them all, empty in the rows before.
+    them all, empty in the rows before. Text is written as text cells, which a spreadsheet shows
+    and never runs, so a formula-like text (``=1+2``, ``+44 20 7946 0958``) is kept as it is (a
+    CSV output gets a ``'`` before it instead: ``neutralize_formulas``); ``text_columns`` (set by
+    ``TableWriter`` from the input sheet's types) name the columns whose number-like text stays text.
     """
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
@@ -233,6 +235,7 @@ class XlsxSink:
         self._rows = 0
         self._buffer: list[pd.DataFrame] = []
         self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
+        self.text_columns: set = set()
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Buffer ``chunk``, or raise ``InputFileError`` if the sheet would outgrow Excel's limits."""
@@ -263,10 +266,11 @@ class XlsxSink:
         ws.append([scalar_text(c) for c in names])
         try:
             for chunk in self._buffer:
-                safe = neutralize_formulas(chunk)
-                pad = (None,) * (len(self._columns or ()) - safe.shape[1])
-                for row in safe.itertuples(index=False, name=None):
-                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path) for v in row + pad])
+                pad = (None,) * (len(self._columns or ()) - chunk.shape[1])
+                text = [c in self.text_columns for c in chunk.columns] + [False] * len(pad)
+                for row in chunk.itertuples(index=False, name=None):
+                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path, ws, as_text=t)
+                               for v, t in zip(row + pad, text)])
         except BaseException:
             # finish the half-written sheet now: collected later, it writes to a closed file and
             # prints a traceback under the one-line error
@@ -299,11 +303,13 @@ def _check_cell_sizes(chunk: pd.DataFrame, rows_before: int, path: Path) -> None
 _XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
-def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path) -> Any:
+def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path, ws: Any = None, *, as_text: bool = False) -> Any:
+    """The value (or cell of ``ws``) to write for ``v``; ``as_text``: a text stays text even when it
+    reads as a number."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, str):
-        if _XLSX_NUMBER.match(v):
+        if not as_text and _XLSX_NUMBER.match(v):
             num: float | int = int(v) if "." not in v else float(v)
             if scalar_text(num) == v:
                 return num
@@ -313,7 +319,7 @@ def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path) -> Any:
                 "write .csv or .parquet instead"
             )
         # openpyxl refuses control characters; a visible replacement beats a crash.
-        return illegal.sub("\ufffd", v)
+        return _text_cell(illegal.sub("\ufffd", v), ws)
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, np.integer)):
@@ -327,4 +333,26 @@ def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path) -> Any:
     if isinstance(v, (_dt.date, _dt.time, _dt.datetime)):
         return v
     text = scalar_text(v)
-    return None if text is None else illegal.sub("\ufffd", text)
+    return None if text is None else _text_cell(illegal.sub("\ufffd", text), ws)
+
+
+# the texts openpyxl writes as error cells (openpyxl.cell.cell.ERROR_CODES; not imported at start-up)
+_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+def _text_cell(text: str, ws: Any) -> Any:
+    """``text`` as openpyxl writes a text cell; a cell typed as text where openpyxl would make
+    ``=...`` a formula or ``#N/A`` an error cell.
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook(write_only=True).create_sheet()
+    >>> _text_cell("fine", ws), _text_cell("=1+2", ws).data_type, _text_cell("#N/A", ws).data_type
+    ('fine', 's', 's')
+    """
+    if ws is None or not ((len(text) > 1 and text[0] == "=") or text in _ERROR_TEXTS):
+        return text
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    return cell

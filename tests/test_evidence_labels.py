@@ -1,0 +1,57 @@
+"""The ``evidence`` column explains exactly the labels in ``categories``: an entry for every
+predicted label that has words behind it, none for a label that is not predicted (a parent under
+a predicted child included: ``categories`` lists the deepest labels, and so does the evidence).
+
+The bundled model decides with the whole comment, its parts, taxonomy keywords and a
+single-topic rule; its explanation of the whole comment alone had named other labels
+("The cashier was lovely!": Store staff predicted, evidence for Staff politeness too)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedback_classifier.model.default import default_model
+from feedback_classifier.model.enrichment import enrich
+from feedback_classifier.tableio import read_table
+
+SURVEY = read_table(__import__("feedback_classifier").__path__[0] + "/data/example_survey.csv")
+COMMENTS = [c for c in SURVEY["comment"].dropna().astype(str).unique().tolist() if c.strip()]
+# sentences of the survey's comments, recombined below into new multi-topic comments
+FRAGMENTS = sorted({s.strip(" .!?") for c in COMMENTS for s in c.replace("!", ".").replace("?", ".").split(".")
+                    if len(s.split()) >= 2 and "|" not in s and ": " not in s})
+
+
+def _labels(model, cell: str) -> list:
+    return [model.taxonomy_.parse_label(name.strip()) for name in cell.split(";") if name.strip()]
+
+
+def _violations(model, texts: list[str]) -> list[str]:
+    out = enrich(pd.DataFrame({"c": texts}), model, "c", lang="en", explain=True, sentiment=False)
+    found = []
+    for text, cats, evidence in zip(texts, out["categories"], out["evidence"]):
+        predicted = _labels(model, cats)
+        explained = [model.taxonomy_.parse_label(entry.split(": ", 1)[0]) for entry in evidence.split(" | ")
+                     if entry] if evidence else []
+        if [lab for lab in explained if lab not in predicted] or len(set(explained)) != len(explained):
+            found.append(f"{text!r}: categories {cats!r}, evidence {evidence!r}")
+        for label in predicted:
+            if label in explained:
+                continue
+            asked = np.array([[c == label for c in model.classes_]])
+            if model.explain_labels([text], asked)[0][label]:  # words argue for it: its entry is missing
+                found.append(f"{text!r}: no evidence for {label} though words support it")
+    return found
+
+
+def test_evidence_of_every_survey_comment_names_exactly_its_categories():
+    model = default_model()
+    assert _violations(model, COMMENTS) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(". ".join), min_size=1, max_size=12))
+def test_evidence_of_recombined_comments_names_exactly_their_categories(texts):
+    assert _violations(default_model(), texts) == []
