@@ -303,9 +303,9 @@ def _check_cell_sizes(chunk: pd.DataFrame, rows_before: int, path: Path) -> None
 _XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
-def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path, ws: Any = None, *, as_text: bool = False) -> Any:
-    """The value (or cell of ``ws``) to write for ``v``; ``as_text``: a text stays text even when it
-    reads as a number."""
+def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path, ws: Any, *, as_text: bool = False) -> Any:
+    """The value (or cell of the write-only sheet ``ws``) to write for ``v``; ``as_text``: a text stays
+    text even when it reads as a number."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, str):
@@ -349,7 +349,7 @@ def _text_cell(text: str, ws: Any) -> Any:
     >>> _text_cell("fine", ws), _text_cell("=1+2", ws).data_type, _text_cell("#N/A", ws).data_type
     ('fine', 's', 's')
     """
-    if ws is None or not ((len(text) > 1 and text[0] == "=") or text in _ERROR_TEXTS):
+    if not ((len(text) > 1 and text[0] == "=") or text in _ERROR_TEXTS):
         return text
     from openpyxl.cell import WriteOnlyCell
 
