@@ -265,3 +265,15 @@ def test_keyboard_only_labelling_with_a_restart_in_the_middle(pool, width):
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+def test_a_restart_after_a_few_labels_keeps_the_categories_and_the_model(pool):
+    first = session(pool).state()
+    s = session(pool)
+    for _ in range(3):
+        item = s.state()["item"]
+        s.decide(item["row"], item["ticked"] or [0])
+    again = session(pool).state()  # too few labels to train on: the bundled model, its categories
+    assert (again["model"], again["categories"]) == (first["model"], first["categories"]) == (
+        "default model", first["categories"])
+    assert again["labelled"] == 3

@@ -223,3 +223,31 @@ def test_the_loop_model_self_trains_on_the_pool_until_labels_are_many():
     assert np.array_equal(plain.coef_, capped.coef_)
     no_share = suggest.train_loop_model(texts, y, tax, pool, share=0.0)  # no pseudo-labels asked for
     assert np.array_equal(plain.coef_, no_share.coef_)
+
+
+def test_a_few_labels_of_the_bundled_taxonomy_keep_the_bundled_model_ranking(tmp_path):
+    # three labels are too few to train on: inferring a taxonomy from them (no keywords, no model)
+    # made every suggestion empty; the bundled model must still rank, as with no labels at all
+    pd.DataFrame({"comment": pool_rows()}).to_csv(tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Courier was rude", "Too expensive", "App crashes"],
+                  "labels": ["Delivery and logistics > Courier", "Price and value > Too expensive",
+                             "Website and app > Bugs and errors"]}).to_csv(tmp_path / "few.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--labelled",
+                                      str(tmp_path / "few.csv"), "--n", "5", "--out", str(tmp_path / "b.csv")])
+    assert result.exit_code == 0, result.output
+    assert "3 labelled; ranked by the given or bundled model" in result.output
+    assert read_table(tmp_path / "b.csv").suggested_labels.notna().any()
+
+
+def test_labels_of_a_given_model_are_read_with_its_taxonomy(tmp_path):
+    from feedback_classifier.jobs.train import train_file
+
+    rows = [("no parking spaces", "Parking"), ("coffee was cold", "Coffee")] * 6
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    train_file(tmp_path / "l.csv", tmp_path / "m.joblib", text_col="comment", cv=0)
+    pd.DataFrame({"comment": ["parking is full", "cold coffee again", "the coffee is bitter"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["parking is full"], "labels": ["Parking"]}).to_csv(tmp_path / "few.csv", index=False)
+    r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "few.csv",
+                     model=tmp_path / "m.joblib", n=5)
+    assert (r.ranker, r.labelled, r.suggested) == ("model", 1, 2)

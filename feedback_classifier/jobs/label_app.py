@@ -23,7 +23,7 @@ from feedback_classifier.errors import FeedbackClassifierError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
 )
-from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts
+from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
@@ -45,7 +45,9 @@ class LabelSession:
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
-        book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
+        book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
+                                            id_col=id_col)
+        self.model = model  # (loaded once: the retrains use it too)
         self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)

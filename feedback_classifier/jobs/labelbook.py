@@ -59,23 +59,41 @@ class LabelBook:
         return text_key(text) in self.text_keys or (row_id is not None and str(row_id) in self.ids)
 
 
-def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels") -> Taxonomy | None:
-    """The taxonomy given (``Taxonomy``, bundled name or YAML path), else inferred from non-empty
-    label ``cells``, else ``None``."""
+def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels",
+                     known: Taxonomy | None = None) -> Taxonomy | None:
+    """The taxonomy given (``Taxonomy``, bundled name or YAML path), else ``known`` when every
+    non-empty label cell parses with it, else one inferred from those ``cells``, else ``None``.
+
+    ``known`` is the taxonomy the loop starts from (the bundled cx-default): a few of its labels
+    must keep its categories and model, not turn into a keyword-less taxonomy of their own.
+
+    >>> resolve_taxonomy(None, ["Price"], known=load_taxonomy("cx-default")).name
+    'cx-default'
+    >>> resolve_taxonomy(None, ["Price", "Parking"], known=load_taxonomy("cx-default")).name
+    'labels'
+    """
     if taxonomy is not None:
         return taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
     cells = [c for c in (cells or []) if isinstance(c, str) and c.strip()]
     if not cells:
         return None
+    if known is not None:
+        try:
+            for cell in cells:
+                known.parse_labels(cell)
+            return known
+        except LabelError:
+            pass  # labels of the user's own categories
     return infer_taxonomy(cells, name="labels", column="labels", source=source)
 
 
 def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_col: str = "labels",
-                    id_col: str | None = None) -> tuple[LabelBook, Taxonomy | None]:
+                    id_col: str | None = None, known: Taxonomy | None = None) -> tuple[LabelBook, Taxonomy | None]:
     """Read a labels file; a missing or empty file is an empty book (a cold start).
 
-    With ``taxonomy=None`` the taxonomy is inferred from the label cells (``None`` if there are
-    none). A label the taxonomy lacks is a ``LabelError`` naming row and column.
+    With ``taxonomy=None`` the taxonomy is ``known`` if every label is one of its categories,
+    else inferred from the label cells (``None`` if there are none; ``resolve_taxonomy``).
+    A label the taxonomy lacks is a ``LabelError`` naming row and column.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "labels.csv")
@@ -97,7 +115,8 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         ) from None
     status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
     cells = df[labels_col].tolist()
-    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path))
+    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path),
+                                known=known)
     book = LabelBook(df.reset_index(drop=True))
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))
