@@ -251,3 +251,43 @@ def test_labels_of_a_given_model_are_read_with_its_taxonomy(tmp_path):
     r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "few.csv",
                      model=tmp_path / "m.joblib", n=5)
     assert (r.ranker, r.labelled, r.suggested) == ("model", 1, 2)
+
+
+def test_rows_skipped_in_the_label_app_are_not_no_category_examples(tmp_path):
+    # a skipped comment was never labelled: train, evaluate, audit and taxonomy infer leave it out and say so
+    df = pd.DataFrame(audit_rows(), columns=["comment", "labels"]).assign(status="labelled")
+    skipped = pd.DataFrame({"comment": ["no idea what this is", "later maybe"], "labels": [None, None],
+                            "status": ["skipped", "skipped"]})
+    pd.concat([df.iloc[:3], skipped, df.iloc[3:]]).to_csv(tmp_path / "l.csv", index=False)
+    runner, n = CliRunner(), len(df)
+    trained = runner.invoke(app, ["train", str(tmp_path / "l.csv"), "--text-col", "comment", "--cv", "0",
+                                  "--out", str(tmp_path / "m.joblib")])
+    assert trained.exit_code == 0, trained.output
+    assert f"Trained on {n} rows" in trained.output and "Left out 2 rows" in trained.output
+    evaluated = runner.invoke(app, ["evaluate", str(tmp_path / "l.csv"), "--model", str(tmp_path / "m.joblib"),
+                                    "--text-col", "comment", "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert f'"rows": {n},' in evaluated.output and "Left out 2 rows" in evaluated.output
+    audited = runner.invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                  "--out", str(tmp_path / "s.csv")])
+    assert audited.exit_code == 0, audited.output
+    assert f"Audited {n} rows" in audited.output and "Left out 2 rows" in audited.output
+    suspects = read_table(tmp_path / "s.csv")
+    assert len(suspects) == n and "skipped" not in set(suspects.status)
+    inferred = runner.invoke(app, ["taxonomy", "infer", str(tmp_path / "l.csv"), "-o", str(tmp_path / "t.yaml")])
+    assert inferred.exit_code == 0, inferred.output
+    assert f"from {n} rows" in inferred.output and "Left out 2 rows" in inferred.output
+
+
+def test_an_error_in_a_labels_file_with_skipped_rows_names_the_file_row():
+    import tempfile
+    from pathlib import Path
+
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    path = Path(tempfile.mkdtemp()) / "l.csv"
+    pd.DataFrame({"comment": ["a", "b", "c"], "labels": [None, "Price", "Nonsense"],
+                  "status": ["skipped", "labelled", "labelled"]}).to_csv(path, index=False)
+    with pytest.raises(LabelError, match="row 3"):
+        read_labelled_table(path, text_col="comment", taxonomy="cx-default")

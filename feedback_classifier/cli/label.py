@@ -117,10 +117,13 @@ def audit_command(
     Example: feedback-classifier audit labels.csv --text-col comment --labels-col labels --out suspects.csv
     """
     from feedback_classifier.jobs.audit import audit_file
+    from feedback_classifier.jobs.labelbook import skipped_note
 
     r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                    folds=folds, seed=seed,
                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+    if r.skipped:
+        typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
     typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
     typer.echo(f"Review them: feedback-classifier label {r.path} --text-col {text_col} --labels {data} --review")

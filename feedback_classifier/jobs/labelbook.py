@@ -131,6 +131,30 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     return book, taxonomy
 
 
+def leave_out_skipped(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``(rows, skipped)``: the rows of a labels table that hold a decision (index kept) and how
+    many the label app marked ``skipped`` were left out. A skipped comment was never labelled:
+    its empty labels cell is no example of "no category" for train, evaluate, audit or taxonomy
+    infer (``suggest`` and ``label`` still count it as decided, ``read_label_book``).
+
+    >>> df = pd.DataFrame({"labels": ["Price", None, None], "status": ["labelled", "skipped", None]})
+    >>> rows, skipped = leave_out_skipped(df)
+    >>> rows.index.tolist(), skipped
+    ([0, 2], 1)
+    """
+    if STATUS_COL not in df:
+        return df, 0
+    marked = (df[STATUS_COL].astype(str).str.strip() == SKIPPED).to_numpy()
+    return (df[~marked], int(marked.sum())) if marked.any() else (df, 0)
+
+
+def skipped_note(path, skipped: int) -> str:
+    """What a command says about the skipped rows ``leave_out_skipped`` left out of ``path``."""
+    rows = "row" if skipped == 1 else "rows"
+    return (f"Left out {skipped:,} {rows} of {path} whose '{STATUS_COL}' is '{SKIPPED}': comments skipped in the "
+            "label app were not labelled, so they are not examples of 'no category'.")
+
+
 def write_label_frame(df: pd.DataFrame, path) -> Path:
     """Write the whole labels table atomically (a crash leaves the old file or the new one)."""
     return write_table(df, path)
