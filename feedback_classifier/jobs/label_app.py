@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.errors import FeedbackClassifierError, LabelError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
 )
@@ -137,7 +137,13 @@ class LabelSession:
 
     # ---- decisions
     def decide(self, row: int, labels: list[int] | None) -> dict:
-        """Record ``labels`` (indices into the categories) for pool ``row``, or a skip (``None``)."""
+        """Record ``labels`` (indices into the categories) for pool ``row``, or a skip (``None``).
+        An index naming no category is a ``LabelError`` and nothing is recorded."""
+        n = len(self.categories)
+        bad = [j for j in labels or [] if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < n]
+        if bad:  # (a negative index would silently name a category from the end)
+            raise LabelError(f"category {bad[0]!r} is not one of the {n} categories: give their indices, "
+                             f"0 to {n - 1}.")
         with self.lock:
             if row != self.current():
                 return self._stale()
@@ -241,8 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, data: dict) -> None:
-        self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+    def _json(self, data: dict, code: int = 200) -> None:
+        self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8", code)
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         if self.path == "/":
@@ -253,20 +259,41 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(b"not found", "text/plain", 404)
 
     def do_POST(self):  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            return self._send(b"bad json", "text/plain", 400)
         s = self.session
         actions = {
-            "/api/decide": lambda: s.decide(int(body["row"]), None if body.get("skip") else list(body["labels"])),
-            "/api/undo": s.undo,
-            "/api/back": s.go_back,
+            "/api/decide": lambda body: s.decide(*_decision(body)),
+            "/api/undo": lambda body: s.undo(),
+            "/api/back": lambda body: s.go_back(),
         }
         if self.path not in actions:
             return self._send(b"not found", "text/plain", 404)
-        self._json(actions[self.path]())
+        # a bad request gets a 400 saying why, and the server keeps serving
+        try:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        except ValueError as exc:
+            return self._json({"error": f"the request body is not JSON: {exc}"}, 400)
+        try:
+            state = actions[self.path](body)
+        except FeedbackClassifierError as exc:
+            return self._json({"error": str(exc)}, 400)
+        self._json(state)
+
+
+_DECISION = '{"row": <row>, "labels": [<category index>, ...]} or {"row": <row>, "skip": true}'
+
+
+def _decision(body) -> tuple[int, list[int] | None]:
+    """``(row, labels)`` of a ``/api/decide`` body (``labels`` ``None`` for a skip); a ``LabelError``
+    saying what is expected when it is malformed."""
+    row = body.get("row") if isinstance(body, dict) else None
+    if isinstance(row, bool) or not isinstance(row, int):
+        raise LabelError(f"/api/decide needs {_DECISION}; got {json.dumps(body)[:200]}")
+    if body.get("skip"):
+        return row, None
+    labels = body.get("labels")
+    if not isinstance(labels, list):
+        raise LabelError(f"/api/decide needs {_DECISION}; 'labels' is {json.dumps(labels)[:200]}")
+    return row, labels
 
 
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
