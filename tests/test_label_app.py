@@ -265,3 +265,39 @@ def test_keyboard_only_labelling_with_a_restart_in_the_middle(pool, width):
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+def test_a_restart_after_a_few_labels_keeps_the_categories_and_the_model(pool):
+    first = session(pool).state()
+    s = session(pool)
+    for _ in range(3):
+        item = s.state()["item"]
+        s.decide(item["row"], item["ticked"] or [0])
+    again = session(pool).state()  # too few labels to train on: the bundled model, its categories
+    assert (again["model"], again["categories"]) == (first["model"], first["categories"]) == (
+        "default model", first["categories"])
+    assert again["labelled"] == 3
+
+
+def test_a_bad_decision_request_gets_a_400_saying_why_and_the_server_keeps_serving(pool):
+    import urllib.error
+
+    s = session(pool)
+    server, url = serve(s)
+    row = s.state()["item"]["row"]
+    try:
+        for body in ({"row": row, "labels": [99]}, {"row": row, "labels": [-1]}, {"labels": [0]},
+                     {"row": row}, {"row": "x", "labels": [0]}, [1, 2], "not json"):
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            req = urllib.request.Request(url + "/api/decide", data, {"Content-Type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(req, timeout=10)
+            assert err.value.code == 400, body
+            reply = err.value.read().decode()
+            assert "\n" not in reply and json.loads(reply)["error"], body
+        assert not (pool / "labels.csv").exists()  # nothing written
+        state = json.loads(urllib.request.urlopen(url + "/api/state", timeout=10).read())
+        assert state["item"]["row"] == row and state["labelled"] == 0
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -223,3 +223,108 @@ def test_the_loop_model_self_trains_on_the_pool_until_labels_are_many():
     assert np.array_equal(plain.coef_, capped.coef_)
     no_share = suggest.train_loop_model(texts, y, tax, pool, share=0.0)  # no pseudo-labels asked for
     assert np.array_equal(plain.coef_, no_share.coef_)
+
+
+def test_a_few_labels_of_the_bundled_taxonomy_keep_the_bundled_model_ranking(tmp_path):
+    # three labels are too few to train on: inferring a taxonomy from them (no keywords, no model)
+    # made every suggestion empty; the bundled model must still rank, as with no labels at all
+    pd.DataFrame({"comment": pool_rows()}).to_csv(tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Courier was rude", "Too expensive", "App crashes"],
+                  "labels": ["Delivery and logistics > Courier", "Price and value > Too expensive",
+                             "Website and app > Bugs and errors"]}).to_csv(tmp_path / "few.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--labelled",
+                                      str(tmp_path / "few.csv"), "--n", "5", "--out", str(tmp_path / "b.csv")])
+    assert result.exit_code == 0, result.output
+    assert "3 labelled; ranked by the given or bundled model" in result.output
+    assert read_table(tmp_path / "b.csv").suggested_labels.notna().any()
+
+
+def test_labels_of_a_given_model_are_read_with_its_taxonomy(tmp_path):
+    from feedback_classifier.jobs.train import train_file
+
+    rows = [("no parking spaces", "Parking"), ("coffee was cold", "Coffee")] * 6
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    train_file(tmp_path / "l.csv", tmp_path / "m.joblib", text_col="comment", cv=0)
+    pd.DataFrame({"comment": ["parking is full", "cold coffee again", "the coffee is bitter"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["parking is full"], "labels": ["Parking"]}).to_csv(tmp_path / "few.csv", index=False)
+    r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "few.csv",
+                     model=tmp_path / "m.joblib", n=5)
+    assert (r.ranker, r.labelled, r.suggested) == ("model", 1, 2)
+
+
+def test_rows_skipped_in_the_label_app_are_not_no_category_examples(tmp_path):
+    # a skipped comment was never labelled: train, evaluate, audit and taxonomy infer leave it out and say so
+    df = pd.DataFrame(audit_rows(), columns=["comment", "labels"]).assign(status="labelled")
+    skipped = pd.DataFrame({"comment": ["no idea what this is", "later maybe"], "labels": [None, None],
+                            "status": ["skipped", "skipped"]})
+    pd.concat([df.iloc[:3], skipped, df.iloc[3:]]).to_csv(tmp_path / "l.csv", index=False)
+    runner, n = CliRunner(), len(df)
+    trained = runner.invoke(app, ["train", str(tmp_path / "l.csv"), "--text-col", "comment", "--cv", "0",
+                                  "--out", str(tmp_path / "m.joblib")])
+    assert trained.exit_code == 0, trained.output
+    assert f"Trained on {n} rows" in trained.output and "Left out 2 rows" in trained.output
+    evaluated = runner.invoke(app, ["evaluate", str(tmp_path / "l.csv"), "--model", str(tmp_path / "m.joblib"),
+                                    "--text-col", "comment", "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert f'"rows": {n},' in evaluated.output and "Left out 2 rows" in evaluated.output
+    audited = runner.invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                  "--out", str(tmp_path / "s.csv")])
+    assert audited.exit_code == 0, audited.output
+    assert f"Audited {n} rows" in audited.output and "Left out 2 rows" in audited.output
+    suspects = read_table(tmp_path / "s.csv")
+    assert len(suspects) == n and "skipped" not in set(suspects.status)
+    inferred = runner.invoke(app, ["taxonomy", "infer", str(tmp_path / "l.csv"), "-o", str(tmp_path / "t.yaml")])
+    assert inferred.exit_code == 0, inferred.output
+    assert f"from {n} rows" in inferred.output and "Left out 2 rows" in inferred.output
+
+
+def test_an_error_in_a_labels_file_with_skipped_rows_names_the_file_row():
+    import tempfile
+    from pathlib import Path
+
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    path = Path(tempfile.mkdtemp()) / "l.csv"
+    pd.DataFrame({"comment": ["a", "b", "c"], "labels": [None, "Price", "Nonsense"],
+                  "status": ["skipped", "labelled", "labelled"]}).to_csv(path, index=False)
+    with pytest.raises(LabelError, match="row 3"):
+        read_labelled_table(path, text_col="comment", taxonomy="cx-default")
+
+
+def test_audits_review_command_repeats_the_taxonomy_and_columns_it_ran_with(tmp_path, monkeypatch):
+    import shlex
+
+    import feedback_classifier.jobs.label_app as label_app
+
+    folder = tmp_path / "my labels"
+    folder.mkdir()
+    (folder / "t.yaml").write_text(
+        "name: shop\nlanguages: [en]\ncategories:\n  - id: delivery\n    names: {en: Delivery}\n"
+        "  - id: price\n    names: {en: Price}\n  - id: parking\n    names: {en: Parking}\n"
+        "  - id: service\n    names: {en: Service}\n    children:\n      - id: staff\n        names: {en: Staff}\n",
+        encoding="utf-8")
+    pd.DataFrame(audit_rows(), columns=["comment", "tags"]).to_csv(folder / "l.csv", index=False)
+    audited = CliRunner().invoke(app, ["audit", str(folder / "l.csv"), "--text-col", "comment", "--labels-col",
+                                       "tags", "--taxonomy", str(folder / "t.yaml"), "--folds", "3",
+                                       "--out", str(folder / "s.csv")])
+    assert audited.exit_code == 0, audited.output
+    command = shlex.split(audited.output.split("Review them: ", 1)[1].strip())
+    assert command[:2] == ["feedback-classifier", "label"] and command[-1] == "--review"
+    opened = []
+
+    class Interrupted:
+        server_port = 9
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(label_app, "make_server", lambda session, port: opened.append(session) or Interrupted())
+    reviewed = CliRunner().invoke(app, command[1:])  # the printed command, as a shell would split it
+    assert reviewed.exit_code == 0, reviewed.output
+    assert opened[0].taxonomy.name == "shop" and opened[0].labels_col == "tags"
+    assert opened[0].state()["item"]["ticked"]  # the suspect's own labels, read from the right column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -117,10 +118,17 @@ def audit_command(
     Example: feedback-classifier audit labels.csv --text-col comment --labels-col labels --out suspects.csv
     """
     from feedback_classifier.jobs.audit import audit_file
+    from feedback_classifier.jobs.labelbook import skipped_note
 
     r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                    folds=folds, seed=seed,
                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+    if r.skipped:
+        typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
     typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
-    typer.echo(f"Review them: feedback-classifier label {r.path} --text-col {text_col} --labels {data} --review")
+    # the label app must read the labels as the audit did: the same columns and taxonomy
+    review = ["feedback-classifier", "label", str(r.path), "--text-col", text_col, "--labels", str(data)]
+    review += ["--labels-col", labels_col] if labels_col != "labels" else []
+    review += ["--taxonomy", str(taxonomy)] if taxonomy is not None else []
+    typer.echo(f"Review them: {shlex.join(review + ['--review'])}")

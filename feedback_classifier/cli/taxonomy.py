@@ -80,6 +80,10 @@ def infer_command(
         raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
     result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner,
                                  read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+    if result.skipped:
+        from feedback_classifier.jobs.labelbook import skipped_note
+
+        typer.echo(skipped_note(data, result.skipped), err=True)
     typer.echo(
         f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {result.rows} rows "
         f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"

@@ -167,6 +167,10 @@ def evaluate_command(
     model = opt.model_for_job(model, trust_model, verify_key)
     report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
                            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+    if report.extra.get("skipped_rows"):
+        from feedback_classifier.jobs.labelbook import skipped_note
+
+        typer.echo(skipped_note(data, report.extra["skipped_rows"]), err=True)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -113,6 +113,7 @@ class AuditResult:
     rows: int
     folds: int
     top: list  # (row number, suspicion) of the most suspicious rows
+    skipped: int = 0  # rows the label app marked skipped, left out
 
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
@@ -140,10 +141,11 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     P, D, classes, decode = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                         groups=table.groups, seed=seed)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
-    df = read.table(data)
+    df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
     df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row)) for row in D]
     order = np.argsort(-score, kind="stable")
+    rows = table.frame.index  # the file's row positions: skipped rows are not in the table
     df = df.iloc[order].reset_index(drop=True)
     path = write_table(df, out)
-    return AuditResult(Path(path), n, folds, [(int(i) + 1, float(score[i])) for i in order[:5]])
+    return AuditResult(Path(path), n, folds, [(int(rows[i]) + 1, float(score[i])) for i in order[:5]], table.skipped)

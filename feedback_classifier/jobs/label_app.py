@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError
+from feedback_classifier.errors import FeedbackClassifierError, LabelError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
 )
-from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts
+from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
@@ -45,7 +45,9 @@ class LabelSession:
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
-        book, tax = read_label_book(labels_path, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col)
+        book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
+                                            id_col=id_col)
+        self.model = model  # (loaded once: the retrains use it too)
         self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
@@ -135,7 +137,13 @@ class LabelSession:
 
     # ---- decisions
     def decide(self, row: int, labels: list[int] | None) -> dict:
-        """Record ``labels`` (indices into the categories) for pool ``row``, or a skip (``None``)."""
+        """Record ``labels`` (indices into the categories) for pool ``row``, or a skip (``None``).
+        An index naming no category is a ``LabelError`` and nothing is recorded."""
+        n = len(self.categories)
+        bad = [j for j in labels or [] if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < n]
+        if bad:  # (a negative index would silently name a category from the end)
+            raise LabelError(f"category {bad[0]!r} is not one of the {n} categories: give their indices, "
+                             f"0 to {n - 1}.")
         with self.lock:
             if row != self.current():
                 return self._stale()
@@ -239,8 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, data: dict) -> None:
-        self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+    def _json(self, data: dict, code: int = 200) -> None:
+        self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8", code)
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         if self.path == "/":
@@ -251,20 +259,41 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(b"not found", "text/plain", 404)
 
     def do_POST(self):  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            return self._send(b"bad json", "text/plain", 400)
         s = self.session
         actions = {
-            "/api/decide": lambda: s.decide(int(body["row"]), None if body.get("skip") else list(body["labels"])),
-            "/api/undo": s.undo,
-            "/api/back": s.go_back,
+            "/api/decide": lambda body: s.decide(*_decision(body)),
+            "/api/undo": lambda body: s.undo(),
+            "/api/back": lambda body: s.go_back(),
         }
         if self.path not in actions:
             return self._send(b"not found", "text/plain", 404)
-        self._json(actions[self.path]())
+        # a bad request gets a 400 saying why, and the server keeps serving
+        try:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        except ValueError as exc:
+            return self._json({"error": f"the request body is not JSON: {exc}"}, 400)
+        try:
+            state = actions[self.path](body)
+        except FeedbackClassifierError as exc:
+            return self._json({"error": str(exc)}, 400)
+        self._json(state)
+
+
+_DECISION = '{"row": <row>, "labels": [<category index>, ...]} or {"row": <row>, "skip": true}'
+
+
+def _decision(body) -> tuple[int, list[int] | None]:
+    """``(row, labels)`` of a ``/api/decide`` body (``labels`` ``None`` for a skip); a ``LabelError``
+    saying what is expected when it is malformed."""
+    row = body.get("row") if isinstance(body, dict) else None
+    if isinstance(row, bool) or not isinstance(row, int):
+        raise LabelError(f"/api/decide needs {_DECISION}; got {json.dumps(body)[:200]}")
+    if body.get("skip"):
+        return row, None
+    labels = body.get("labels")
+    if not isinstance(labels, list):
+        raise LabelError(f"/api/decide needs {_DECISION}; 'labels' is {json.dumps(labels)[:200]}")
+    return row, labels
 
 
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:

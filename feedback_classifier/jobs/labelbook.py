@@ -59,23 +59,41 @@ class LabelBook:
         return text_key(text) in self.text_keys or (row_id is not None and str(row_id) in self.ids)
 
 
-def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels") -> Taxonomy | None:
-    """The taxonomy given (``Taxonomy``, bundled name or YAML path), else inferred from non-empty
-    label ``cells``, else ``None``."""
+def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels",
+                     known: Taxonomy | None = None) -> Taxonomy | None:
+    """The taxonomy given (``Taxonomy``, bundled name or YAML path), else ``known`` when every
+    non-empty label cell parses with it, else one inferred from those ``cells``, else ``None``.
+
+    ``known`` is the taxonomy the loop starts from (the bundled cx-default): a few of its labels
+    must keep its categories and model, not turn into a keyword-less taxonomy of their own.
+
+    >>> resolve_taxonomy(None, ["Price"], known=load_taxonomy("cx-default")).name
+    'cx-default'
+    >>> resolve_taxonomy(None, ["Price", "Parking"], known=load_taxonomy("cx-default")).name
+    'labels'
+    """
     if taxonomy is not None:
         return taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
     cells = [c for c in (cells or []) if isinstance(c, str) and c.strip()]
     if not cells:
         return None
+    if known is not None:
+        try:
+            for cell in cells:
+                known.parse_labels(cell)
+            return known
+        except LabelError:
+            pass  # labels of the user's own categories
     return infer_taxonomy(cells, name="labels", column="labels", source=source)
 
 
 def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_col: str = "labels",
-                    id_col: str | None = None) -> tuple[LabelBook, Taxonomy | None]:
+                    id_col: str | None = None, known: Taxonomy | None = None) -> tuple[LabelBook, Taxonomy | None]:
     """Read a labels file; a missing or empty file is an empty book (a cold start).
 
-    With ``taxonomy=None`` the taxonomy is inferred from the label cells (``None`` if there are
-    none). A label the taxonomy lacks is a ``LabelError`` naming row and column.
+    With ``taxonomy=None`` the taxonomy is ``known`` if every label is one of its categories,
+    else inferred from the label cells (``None`` if there are none; ``resolve_taxonomy``).
+    A label the taxonomy lacks is a ``LabelError`` naming row and column.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "labels.csv")
@@ -97,7 +115,8 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         ) from None
     status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
     cells = df[labels_col].tolist()
-    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path))
+    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path),
+                                known=known)
     book = LabelBook(df.reset_index(drop=True))
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))
@@ -110,6 +129,30 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         book.texts.append("" if pd.isna(text) else str(text))
         book.labels.append(taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path)))
     return book, taxonomy
+
+
+def leave_out_skipped(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``(rows, skipped)``: the rows of a labels table that hold a decision (index kept) and how
+    many the label app marked ``skipped`` were left out. A skipped comment was never labelled:
+    its empty labels cell is no example of "no category" for train, evaluate, audit or taxonomy
+    infer (``suggest`` and ``label`` still count it as decided, ``read_label_book``).
+
+    >>> df = pd.DataFrame({"labels": ["Price", None, None], "status": ["labelled", "skipped", None]})
+    >>> rows, skipped = leave_out_skipped(df)
+    >>> rows.index.tolist(), skipped
+    ([0, 2], 1)
+    """
+    if STATUS_COL not in df:
+        return df, 0
+    marked = (df[STATUS_COL].astype(str).str.strip() == SKIPPED).to_numpy()
+    return (df[~marked], int(marked.sum())) if marked.any() else (df, 0)
+
+
+def skipped_note(path, skipped: int) -> str:
+    """What a command says about the skipped rows ``leave_out_skipped`` left out of ``path``."""
+    rows = "row" if skipped == 1 else "rows"
+    return (f"Left out {skipped:,} {rows} of {path} whose '{STATUS_COL}' is '{SKIPPED}': comments skipped in the "
+            "label app were not labelled, so they are not examples of 'no category'.")
 
 
 def write_label_frame(df: pd.DataFrame, path) -> Path:

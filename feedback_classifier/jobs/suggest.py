@@ -70,7 +70,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, text_key
+from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, resolve_taxonomy, text_key
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
@@ -126,6 +126,26 @@ class Ranker:
             labels = [_deepest([self.classes[j] for j in np.flatnonzero(row)]) for row in D]
         conf = np.where(D.any(axis=1), np.where(D, P, np.inf).min(axis=1), 1 - P.max(axis=1, initial=0.0))
         return labels, conf
+
+
+def read_loop_labels(labelled, taxonomy=None, model=None, *, text_col: str, labels_col: str = "labels",
+                     id_col: str | None = None) -> tuple[LabelBook, Taxonomy | None, object]:
+    """``(book, taxonomy, model)`` of the labelling loop (``suggest``, ``label``): the labels file
+    (``None``: no labels yet) read with the taxonomy given, else the model's (``model`` is then
+    returned loaded), else the bundled cx-default when every label is one of its categories, else
+    one inferred from the labels; ``None`` when there is neither a taxonomy nor a label.
+
+    The loop starts from the bundled model's taxonomy, so its first labels must not swap it for
+    a taxonomy inferred from them (fewer categories, no keywords, no model to rank with).
+    """
+    if taxonomy is None and model is not None:
+        model, taxonomy = load_model_and_taxonomy(model, None)
+    if labelled is None:
+        return LabelBook(pd.DataFrame()), resolve_taxonomy(taxonomy), model
+    known = load_taxonomy(DEFAULT_TAXONOMY) if taxonomy is None else None
+    book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col,
+                                known=known)
+    return book, tax, model
 
 
 def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0,
@@ -412,10 +432,8 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
         raise InputFileError(f"--n must be at least 1, got {n}.")
     refuse_overwriting_inputs([Path(out)], [pool, labelled], fix="choose another --out path for the batch.")
     df = open_pool(pool, text_col, id_col, read)
-    book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col) \
-        if labelled is not None else (LabelBook(pd.DataFrame()), None)
-    if tax is None and taxonomy is not None:
-        tax = load_taxonomy(taxonomy)
+    book, tax, model = read_loop_labels(labelled, taxonomy, model, text_col=text_col, labels_col=labels_col,
+                                        id_col=id_col)
     rows = candidate_rows(df, book, text_col, id_col)
     column = df[text_col].tolist()  # (a list: element access on a Series is slow)
     texts = [str(column[i]) for i in rows]

@@ -16,6 +16,7 @@ class InferredTaxonomy:
     taxonomy: Any
     path: Path
     rows: int
+    skipped: int = 0  # rows the label app marked skipped, left out
 
 
 def infer_taxonomy_file(
@@ -31,7 +32,8 @@ def infer_taxonomy_file(
 
     The file starts with a comment saying where it came from and what to edit next.
     ``name`` defaults to the output file's stem, ``owner`` to the "unassigned" team.
-    ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet...). Rows the label app marked
+    ``skipped`` are left out (``leave_out_skipped``).
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -41,15 +43,18 @@ def infer_taxonomy_file(
     >>> res.taxonomy.name, len(res.taxonomy.parents), res.rows
     ('mine', 2, 2)
     """
+    from feedback_classifier.jobs.labelbook import leave_out_skipped
     from feedback_classifier.tableio import require_columns, resolve_column
     from feedback_classifier.taxonomy import DEFAULT_OWNER, infer_taxonomy
 
     data, output = Path(data), Path(output)
-    df = read.table(data)
+    df = read.table(data).reset_index(drop=True)
     labels_col = resolve_column(df, labels_col, source=data)
     require_columns(df, labels_col, source=data)
+    kept, skipped = leave_out_skipped(df)
+    cells = df[labels_col].where(df.index.isin(kept.index))  # blanked, not dropped: errors name the file's rows
     tax = infer_taxonomy(
-        df[labels_col], name=name or output.stem, owner=owner or DEFAULT_OWNER, column=labels_col, source=str(data),
+        cells, name=name or output.stem, owner=owner or DEFAULT_OWNER, column=labels_col, source=str(data),
         first_row=1,
     )
     tax.dump(
@@ -60,4 +65,4 @@ def infer_taxonomy_file(
             f"then check it with `feedback-classifier taxonomy validate {output.name}`."
         ),
     )
-    return InferredTaxonomy(tax, output, len(df))
+    return InferredTaxonomy(tax, output, len(kept), skipped)

@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 from feedback_classifier.errors import LabelError
 from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.jobs.labelbook import leave_out_skipped, skipped_note
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
@@ -41,6 +42,10 @@ class LabelledData:
     taxonomy: object
     taxonomy_inferred: bool
     opinions: list[list] | None = None  # per row [(label, polarity), ...] when a sentiment column was read
+    #: The rows read, every column; the index is each row's position in the file.
+    frame: pd.DataFrame | None = None
+    #: Rows left out because the label app marked them skipped (``labelbook.leave_out_skipped``).
+    skipped: int = 0
 
 
 @dataclass
@@ -77,9 +82,10 @@ def read_labelled_table(
     ``taxonomy``: a ``Taxonomy``, a bundled name (``cx-default``) or a YAML path; when
     ``None`` it is inferred from the label cells. An unknown label raises ``LabelError``
     naming the 1-based data row, the column and the closest taxonomy paths.
-    ``read`` says how to read ``data`` (encoding, delimiter, sheet, header rows...).
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet, header rows...). Rows the
+    label app marked ``skipped`` (a ``status`` column) are left out: they were never labelled.
     """
-    df = read.table(data)
+    df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True))
     if sentiment_col == AUTO_SENTIMENT:
         sentiment_col = "polarities" if "polarities" in df.columns else None
     text_col, labels_col, group_col, sentiment_col = (
@@ -93,7 +99,7 @@ def read_labelled_table(
     elif not isinstance(taxonomy, Taxonomy):
         taxonomy = load_taxonomy(taxonomy)
     labels = [
-        taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in enumerate(cells)
+        taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in zip(df.index, cells)
     ]
     texts = ["" if _missing(t) else str(t) for t in df[text_col].tolist()]
     groups = None
@@ -105,9 +111,9 @@ def read_labelled_table(
 
         opinions = [
             parse_opinions(taxonomy, cell, row=i + 1, column=sentiment_col, source=str(data))
-            for i, cell in enumerate(df[sentiment_col].tolist())
+            for i, cell in zip(df.index, df[sentiment_col].tolist())
         ]
-    return LabelledData(texts, labels, groups, taxonomy, inferred, opinions)
+    return LabelledData(texts, labels, groups, taxonomy, inferred, opinions, df, skipped)
 
 
 def train_file(
@@ -181,8 +187,9 @@ def train_file(
         # out-of-fold confusion counts per category: what analyze/drivers correct shares with
         metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
+    notes = [skipped_note(data, table.skipped)] if table.skipped else []
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       _label_notes(table, labels_col), 0 if taught is None else len(taught[0]),
+                       notes + _label_notes(table, labels_col), 0 if taught is None else len(taught[0]),
                        time.perf_counter() - began)
 
 
@@ -400,6 +407,8 @@ def evaluate_file(
         )
     predicted = model.predict_labels(table.texts)
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
+    if table.skipped:
+        report.extra["skipped_rows"] = table.skipped
     if table.opinions is not None:
         deepest = [_collapse(list(labs)) for labs in predicted]
         report.extra.update(polarity_metrics(sentiment_model_of(model), table.texts, table.opinions, deepest))
