@@ -69,10 +69,11 @@ def test_same_id_counts_as_labelled(files):
     assert "p0" not in set(batch.id) and len(batch) == len(pool_rows()) - 1
 
 
-def test_cold_start_uses_the_default_model_and_skips_empty_comments(tmp_path):
+@pytest.mark.parametrize("empty", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"])  # Excel's "empty" CSV is its BOM
+def test_cold_start_uses_the_default_model_and_skips_empty_comments(tmp_path, empty):
     pd.DataFrame({"comment": ["The courier was late", None, "Too expensive", "Rude support agent"]}).to_csv(
         tmp_path / "pool.csv", index=False)
-    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "empty.csv").write_bytes(empty)
     r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "empty.csv",
                      n=10)
     assert r.ranker == "model" and r.suggested == 3
