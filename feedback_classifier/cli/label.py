@@ -123,4 +123,6 @@ def audit_command(
                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
     typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
+    if r.note:
+        typer.echo(r.note)
     typer.echo(f"Review them: feedback-classifier label {r.path} --text-col {text_col} --labels {data} --review")
