@@ -106,7 +106,29 @@ def read_labelled_table(
             parse_opinions(taxonomy, cell, row=i + 1, column=sentiment_col, source=str(data))
             for i, cell in enumerate(df[sentiment_col].tolist())
         ]
+        _warn_unlabelled_opinions(labels, opinions, taxonomy, data, labels_col, sentiment_col)
     return LabelledData(texts, labels, groups, taxonomy, inferred, opinions)
+
+
+def _warn_unlabelled_opinions(labels: list, opinions: list, taxonomy, data, labels_col: str,
+                              sentiment_col: str) -> None:
+    """An ``InputWarning`` when opinions name a category their row's labels lack (how many rows,
+    the first row and category). Polarity is scored given the gold categories, and such an opinion
+    is learned and scored all the same: a typo'd category or a label left out changes the score
+    silently. A parent is in the labels when one of its children is."""
+    bad = []
+    for i, (labs, ops) in enumerate(zip(labels, opinions)):
+        given = set(labs) | {(p, None) for p, _ in labs}
+        missing = [label for label, _ in ops if label not in given]
+        if missing:
+            bad.append((i + 1, missing[0]))
+    if bad:
+        row, label = bad[0]
+        rows = f"{len(bad):,} rows have" if len(bad) > 1 else "1 row has"
+        warnings.warn(InputWarning(
+            f"{data}: {rows} an opinion in '{sentiment_col}' about a category not in its '{labels_col}' (first: row "
+            f"{row}, {taxonomy.format_labels([label])!r}); the opinion is still learned and scored, so add the "
+            f"category to '{labels_col}' or remove the opinion"), stacklevel=3)
 
 
 def train_file(
