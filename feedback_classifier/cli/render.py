@@ -53,11 +53,11 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
 def classify_summary(summary) -> None:
     for note in getattr(summary, "notes", ()):
         typer.echo(note)
+    why = "--lang" if getattr(summary, "lang_given", False) else "most comments are in it; use --lang to change"
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
-        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} "
-        "(most comments are in it; use --lang to change)."
+        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
