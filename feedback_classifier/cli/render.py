@@ -27,7 +27,7 @@ def taxonomy_counts(tax) -> str:
 
 
 def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
-    """The taxonomy as a tree: names in ``lang``, ids, owner teams where they change."""
+    """The taxonomy as a tree: names in ``lang``, ids, owner teams (named in ``lang``) where they change."""
     tree = Tree(Text.assemble((tax.name, "bold"), f"  version {tax.version}: {taxonomy_counts(tax)}"))
 
     def node(label, *, show_owner: bool) -> Text:
@@ -36,7 +36,7 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
             (f"  [{label[1] or label[0]}]", "dim"),
         )
         if show_owner:
-            text.append(f"  owner: {tax.owner(label)}", style="cyan")
+            text.append(f"  owner: {tax.team_name(tax.owner(label), lang)}", style="cyan")
         if keywords and tax.keywords(label, lang):
             text.append(f"\n{', '.join(tax.keywords(label, lang))}", style="dim italic")
         return text
