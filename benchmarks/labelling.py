@@ -276,7 +276,7 @@ def bench_audit(seeds: int, tune: bool = False, n: int = 3000) -> None:
         t = [texts[i] for i in sample]
         y, flag = _noisy([labels[i] for i in sample], classes, 0.10, rng)
         start = time.perf_counter()
-        P, _, cls, _ = out_of_fold(t, y, tax, folds=5, seed=seed)
+        P, _, cls, _, _ = out_of_fold(t, y, tax, folds=5, seed=seed)
         ours = _top_share(suspicion_scores(P, label_matrix(y, cls), cls), flag)
         lr = _top_share(_lr_baseline(t, y, classes, seed), flag)
         print(f"seed {seed}: audit top-10% holds {ours:.1%} of changed labels; plain OOF LR {lr:.1%} "

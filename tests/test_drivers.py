@@ -408,6 +408,23 @@ def test_cli_drivers_writes_csv_md_and_charts(survey_csv, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
 
 
+def test_cli_drivers_by_a_segment_prints_each_segments_first_driver_and_names_only_files_written(
+        survey_csv, tmp_path):
+    # without --out it pointed to "the output file" for impact per segment, and wrote none
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "nps", "--boot", "50", "--by", "region"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Segments by 'region': 2" in out and "first driver" in out
+    assert "│ N " in result.output and "│ S " in result.output and "Area 0" in out
+    assert "output file" not in out and "add --out drivers.csv to write it (to drivers_segments.csv)" in out
+    assert not list(tmp_path.glob("*_segments*"))
+    result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "nps", "--boot", "50", "--by", "region",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert f"see{tmp_path / 'd_segments.csv'}." in "".join(result.output.split())  # rich may wrap the path
+    assert (tmp_path / "d_segments.csv").exists()
+
+
 def test_cli_drivers_bad_score_column_exits_1_listing_the_columns(survey_csv):
     result = runner.invoke(app, ["drivers", str(survey_csv), "--score-col", "score"])
     assert result.exit_code == 1

@@ -38,6 +38,18 @@ def test_same_category_names_in_classify_route_and_analyze(tmp_path):
     assert all("Доставка" in c for c in routed)
 
 
+def test_classify_says_the_language_came_from_lang_when_it_did(tmp_path):
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive", "Rude staff"]}).to_csv(data, index=False)
+    runner = CliRunner()
+    forced = runner.invoke(app, ["classify", str(data), "--text-col", "comment", "--lang", "ru",
+                                 "-o", str(tmp_path / "ru.csv")])
+    assert forced.exit_code == 0, forced.output
+    assert "Category names in ru (--lang)." in forced.output and "most comments" not in forced.output
+    found = runner.invoke(app, ["classify", str(data), "--text-col", "comment", "-o", str(tmp_path / "en.csv")])
+    assert "Category names in en (most comments are in it; use --lang to change)." in found.output
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(list("aZ @`[{ÀÿĀɏɐЀӿԀжЖ1!é\u0301\ud800😀ǅİ")) | st.characters(),
                         max_size=12), max_size=20))

@@ -175,6 +175,26 @@ def test_train_with_a_bad_sentiment_cell_fails_cleanly(tmp_path):
     assert "row 2" in result.output and "Traceback" not in result.output
 
 
+def test_an_opinion_about_a_category_not_in_the_rows_labels_is_a_warning_naming_row_and_category(
+        opinions_csv, tmp_path):
+    # polarity is scored given the gold categories: an opinion outside them changed the score unsaid
+    df = pd.read_csv(opinions_csv)
+    df.loc[[3, 5], "polarities"] = df.loc[[3, 5], "polarities"] + "; Price=negative"
+    df.loc[[3, 5], "labels"] = "Delivery"
+    df.to_csv(tmp_path / "extra.csv", index=False)
+    said = "2 rows have an opinion in 'polarities' about a category not in its 'labels' (first: row 4, 'Price')"
+    model_path = tmp_path / "m.fcmodel"
+    result = runner.invoke(app, ["train", str(tmp_path / "extra.csv"), "--text-col", "comment", "--sentiment-col",
+                                 "polarities", "--cv", "2", "--out", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert said in " ".join(result.output.split())
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "extra.csv"), "--model", str(model_path), "--text-col",
+                                 "comment"])
+    assert result.exit_code == 0 and said in " ".join(result.output.split())
+    result = runner.invoke(app, ["evaluate", str(opinions_csv), "--model", str(model_path), "--text-col", "comment"])
+    assert result.exit_code == 0 and "not in its 'labels'" not in result.output
+
+
 def test_classify_with_given_categories_adds_only_their_sentiment(tmp_path):
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
     pd.DataFrame({"id": [1, 2, 3], "text": ["Fast delivery but the box was crushed", "", "Way too expensive"],

@@ -69,10 +69,11 @@ def test_same_id_counts_as_labelled(files):
     assert "p0" not in set(batch.id) and len(batch) == len(pool_rows()) - 1
 
 
-def test_cold_start_uses_the_default_model_and_skips_empty_comments(tmp_path):
+@pytest.mark.parametrize("empty", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"])  # Excel's "empty" CSV is its BOM
+def test_cold_start_uses_the_default_model_and_skips_empty_comments(tmp_path, empty):
     pd.DataFrame({"comment": ["The courier was late", None, "Too expensive", "Rude support agent"]}).to_csv(
         tmp_path / "pool.csv", index=False)
-    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "empty.csv").write_bytes(empty)
     r = suggest_file(tmp_path / "pool.csv", tmp_path / "b.csv", text_col="comment", labelled=tmp_path / "empty.csv",
                      n=10)
     assert r.ranker == "model" and r.suggested == 3
@@ -187,6 +188,36 @@ def test_audit_keeps_rows_whose_labels_are_empty(tmp_path):
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=3)
     assert r.rows == len(rows) == len(read_table(tmp_path / "s.csv"))
+
+
+def test_audit_groups_its_folds_as_train_does_with_fewer_groups_than_folds(tmp_path):
+    # 3 customers, --folds 5: audit fell back to 5 ungrouped folds without a word
+    rows = audit_rows()
+    pd.DataFrame({"comment": [t for t, _ in rows], "labels": [lab for _, lab in rows],
+                  "customer": [f"c{i % 3}" for i in range(len(rows))]}).to_csv(tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--group-col",
+                                      "customer", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert "with 3 out-of-fold models" in result.output
+    assert "Only 3 distinct values in 'customer': 3 folds instead of 5" in result.output
+    r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=5)
+    assert (r.folds, r.note) == (5, None)
+
+
+def test_rows_without_a_group_id_are_each_a_group_of_their_own_and_said(tmp_path):
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    pd.DataFrame({"comment": ["late", "rude", "pricey", "slow"], "labels": ["Delivery", "Service", "Price", "Delivery"],
+                  "review": ["r1", None, "r1", " "]}).to_csv(tmp_path / "l.csv", index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = read_labelled_table(tmp_path / "l.csv", text_col="comment", group_col="review")
+    said = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+    assert len(said) == 1 and "2 rows have no id in 'review' (first: row 2)" in said[0]
+    assert table.groups[0] == table.groups[2] and len(set(table.groups)) == 3
 
 
 def test_a_batch_takes_one_comment_per_topic_nobody_has_labelled():

@@ -417,6 +417,18 @@ def test_cli_show_tree_with_ids_and_owners():
     assert "вкусный" in result.output
 
 
+def test_cli_show_defaults_to_the_taxonomys_first_language_and_names_teams_in_the_chosen_one(tmp_path):
+    path = tmp_path / "ru.yaml"
+    path.write_text("name: ru-only\nlanguages: [ru]\ncategories:\n"
+                    "  - {id: dostavka, names: {ru: Доставка}, owner: Логистика}\n", encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "show", str(path)])  # no --lang: was "'en' is not a language"
+    assert result.exit_code == 0, result.output
+    assert "Доставка  [dostavka]  owner: Логистика" in result.output
+    result = runner.invoke(app, ["taxonomy", "show", "cx-default", "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "[product]  owner: Команда продукта" in result.output and "Product team" not in result.output
+
+
 def test_cli_show_rejects_a_language_the_taxonomy_lacks():
     result = runner.invoke(app, ["taxonomy", "show", "cx-default", "--lang", "de"])
     assert result.exit_code == 2

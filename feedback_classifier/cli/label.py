@@ -127,6 +127,8 @@ def audit_command(
         typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
     typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
+    if r.note:
+        typer.echo(r.note)
     # the label app must read the labels as the audit did: the same columns and taxonomy
     review = ["feedback-classifier", "label", str(r.path), "--text-col", text_col, "--labels", str(data)]
     review += ["--labels-col", labels_col] if labels_col != "labels" else []

@@ -27,7 +27,7 @@ def taxonomy_counts(tax) -> str:
 
 
 def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
-    """The taxonomy as a tree: names in ``lang``, ids, owner teams where they change."""
+    """The taxonomy as a tree: names in ``lang``, ids, owner teams (named in ``lang``) where they change."""
     tree = Tree(Text.assemble((tax.name, "bold"), f"  version {tax.version}: {taxonomy_counts(tax)}"))
 
     def node(label, *, show_owner: bool) -> Text:
@@ -36,7 +36,7 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
             (f"  [{label[1] or label[0]}]", "dim"),
         )
         if show_owner:
-            text.append(f"  owner: {tax.owner(label)}", style="cyan")
+            text.append(f"  owner: {tax.team_name(tax.owner(label), lang)}", style="cyan")
         if keywords and tax.keywords(label, lang):
             text.append(f"\n{', '.join(tax.keywords(label, lang))}", style="dim italic")
         return text
@@ -53,11 +53,11 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
 def classify_summary(summary) -> None:
     for note in getattr(summary, "notes", ()):
         typer.echo(note)
+    why = "--lang" if getattr(summary, "lang_given", False) else "most comments are in it; use --lang to change"
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
-        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} "
-        "(most comments are in it; use --lang to change)."
+        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
@@ -117,8 +117,9 @@ def routing_table(summary, title: str) -> Table:
 
 
 # ---- drivers
-def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> None:
-    """The headline, both ranked tables, the significant regression terms and the data problems."""
+def drivers_summary(result, *, by: str | None, top: int, confidence: float, segments_file=None) -> None:
+    """The headline, both ranked tables, the significant regression terms, the data problems and
+    each segment's first driver (every category per segment: ``segments_file``, when written)."""
     from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
 
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
@@ -143,8 +144,40 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float) -> N
         if issues is not None:
             console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
     if result.segments is not None:
-        console.print(f"Segments by '{by}': {result.segments['segment'].nunique()} "
-                      "(see the output file for impact per segment).")
+        console.print(segments_table(result, by, top))
+        where = (f"see {segments_file}" if segments_file is not None
+                 else "add --out drivers.csv to write it (to drivers_segments.csv)")
+        console.print(f"Every category's impact per segment: {where}.")
+
+
+def segments_table(result, by: str | None, top: int) -> Table:
+    """The ``top`` largest segments, each with its first-ranked parent category (its first driver)."""
+    from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
+
+    spec = ScoreSpec.from_settings(result.settings)
+    digits = spec.impact_digits
+    seg = result.segments
+    sizes = seg.drop_duplicates("segment").sort_values("segment_rows", ascending=False, kind="stable")
+    firsts = seg[(seg["level"] == "parent") & (seg["rank"] == 1)].drop_duplicates("segment").set_index("segment")
+    table = Table(title=f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and their first "
+                        "driver", title_justify="left")
+    for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
+                          ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right")):
+        table.add_column(name, justify=justify)
+
+    def f(v, d=digits + 1):
+        return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
+
+    for r in sizes.head(top).itertuples(index=False):
+        row = [str(r.segment), f"{r.segment_rows:,}", f(r.segment_metric, spec.value_digits)]
+        if r.segment in firsts.index:
+            d = firsts.loc[r.segment]
+            ci = f" [{f(d.impact_low)}, {f(d.impact_high)}]" if math.isfinite(d.impact_low) else ""
+            row += [str(d.category), f"{int(d.mentions):,}", f"{f(d.impact)}{ci}"]
+        else:
+            row += ["", "", ""]
+        table.add_row(*row)
+    return table
 
 
 def drivers_table(result, level: str, top: int) -> Table:

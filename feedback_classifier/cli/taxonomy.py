@@ -34,7 +34,8 @@ def validate_command(file: TaxonomyFile) -> None:
 @app.command("show")
 def show_command(
     file: TaxonomyFile,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the names, one of the taxonomy's.")] = "en",
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="Language of the names and teams, one of the taxonomy's (default: its first).")] = None,
     keywords: Annotated[bool, typer.Option("--keywords", help="Also list each category's keywords.")] = False,
 ) -> None:
     """Print the taxonomy as a tree with ids and owner teams.
@@ -44,6 +45,7 @@ def show_command(
     from feedback_classifier.taxonomy import load_taxonomy  # pandas, YAML: not needed for --help
 
     tax = load_taxonomy(file)
+    lang = lang or tax.languages[0]  # a taxonomy in Russian only has no English names to show
     if lang not in tax.languages:
         raise typer.BadParameter(
             f"'{lang}' is not a language of taxonomy '{tax.name}' ({', '.join(tax.languages)})",

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold
 
 from feedback_classifier.errors import LabelError
-from feedback_classifier.jobs.train import read_labelled_table
+from feedback_classifier.jobs.train import check_folds, fold_note, read_labelled_table
 from feedback_classifier.model import FeedbackClassifier
+from feedback_classifier.model.evaluation import CVState, cv_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 
@@ -85,13 +85,12 @@ def suspicion_scores(P: np.ndarray, Y: np.ndarray, classes: list | None = None) 
 
 
 def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 5, groups=None, seed: int = 0):
-    """``(P, decisions, classes)``: every row's probabilities and decisions from a model fitted
-    on the other folds."""
+    """``(P, decisions, classes, decode, folds fitted)``: every row's probabilities and decisions
+    from a model fitted on the other folds (grouped by ``groups`` as ``train`` groups them: fewer
+    folds than asked when there are fewer groups)."""
     n = len(texts)
-    if groups is not None and len(set(groups)) >= folds:
-        splits = GroupKFold(n_splits=folds).split(np.zeros(n), groups=groups)
-    else:
-        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n))
+    # train's rule: grouped, at most one fold per group; else shuffled
+    splits = cv_folds(CVState(None, texts, labels, None if groups is None else np.asarray(groups)), folds, seed)
     P = D = classes = None
     for train_idx, test_idx in splits:
         clf = FeedbackClassifier(taxonomy=taxonomy, cv=3, random_state=seed)
@@ -102,7 +101,7 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
             P, D = np.zeros((n, len(classes))), np.zeros((n, len(classes)), dtype=np.int8)
         P[test_idx], D[test_idx] = Pf, clf.predict_from_proba(Pf)
         decode = clf._paths
-    return P, D, classes, decode
+    return P, D, classes, decode, len(splits)
 
 
 @dataclass
@@ -111,9 +110,11 @@ class AuditResult:
 
     path: Path
     rows: int
-    folds: int
+    folds: int  # out-of-fold models fitted
     top: list  # (row number, suspicion) of the most suspicious rows
     skipped: int = 0  # rows the label app marked skipped, left out
+    #: Why fewer folds than asked were fitted (fewer groups than folds), for the user; else None.
+    note: str | None = None
 
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
@@ -138,8 +139,9 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     if n < 2 * folds or not any(table.labels):
         raise LabelError(f"{data}: audit needs at least {2 * folds} labelled rows for {folds} folds, "
                          f"got {n}; label more rows or pass a smaller --folds.")
-    P, D, classes, decode = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
-                                        groups=table.groups, seed=seed)
+    check_folds(table, data, text_col, group_col, instead="label more rows")
+    P, D, classes, decode, fitted = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
+                                                groups=table.groups, seed=seed)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
@@ -148,4 +150,5 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     rows = table.frame.index  # the file's row positions: skipped rows are not in the table
     df = df.iloc[order].reset_index(drop=True)
     path = write_table(df, out)
-    return AuditResult(Path(path), n, folds, [(int(rows[i]) + 1, float(score[i])) for i in order[:5]], table.skipped)
+    return AuditResult(Path(path), n, fitted, [(int(rows[i]) + 1, float(score[i])) for i in order[:5]],
+                       skipped=table.skipped, note=fold_note(fitted, folds, group_col))

@@ -44,6 +44,7 @@ class ClassifySummary:
     category_counts: dict[str, int] = field(default_factory=dict)  # display path -> rows, most frequent first
     notes: list[str] = field(default_factory=list)  # e.g. the header rows of a survey export that were skipped
     lang: str = "en"  # language of the category names written
+    lang_given: bool = False  # ``lang`` was the caller's (``--lang``), not the comments' majority
 
     @property
     def rows_per_second(self) -> float:
@@ -118,6 +119,7 @@ def classify_file(
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
     text_col = resolve_column(first, text_col, source=input)
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
+    lang_given = lang is not None
     chunks, lang = _with_language(chunks, text_col, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
     try:
@@ -138,6 +140,7 @@ def classify_file(
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
         notes=[note for note in [export_note(first), _empty_note(first, text_col, tally)] if note], lang=lang,
+        lang_given=lang_given,
     )
 
 

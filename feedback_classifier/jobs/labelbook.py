@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import LabelError, MissingColumnError
-from feedback_classifier.tableio import read_table, require_columns, write_table
+from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
 
 STATUS_COL = "status"
@@ -102,7 +102,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     (0, None)
     """
     path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists() or is_empty_file(path):
         return LabelBook(pd.DataFrame(columns=[text_col, labels_col])), resolve_taxonomy(taxonomy)
     df = read_table(path)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from feedback_classifier.errors import LabelError
+from feedback_classifier.errors import InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.jobs.labelbook import leave_out_skipped, skipped_note
 from feedback_classifier.jobs.runner import run_ordered
@@ -102,9 +103,7 @@ def read_labelled_table(
         taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in zip(df.index, cells)
     ]
     texts = ["" if _missing(t) else str(t) for t in df[text_col].tolist()]
-    groups = None
-    if group_col:
-        groups = ["" if _missing(g) else str(g) for g in df[group_col].tolist()]
+    groups = None if not group_col else _group_ids(df[group_col].tolist(), data, group_col)
     opinions = None
     if sentiment_col:
         from feedback_classifier.model.sentiment import parse_opinions
@@ -113,7 +112,29 @@ def read_labelled_table(
             parse_opinions(taxonomy, cell, row=i + 1, column=sentiment_col, source=str(data))
             for i, cell in zip(df.index, df[sentiment_col].tolist())
         ]
+        _warn_unlabelled_opinions(labels, opinions, taxonomy, data, labels_col, sentiment_col)
     return LabelledData(texts, labels, groups, taxonomy, inferred, opinions, df, skipped)
+
+
+def _warn_unlabelled_opinions(labels: list, opinions: list, taxonomy, data, labels_col: str,
+                              sentiment_col: str) -> None:
+    """An ``InputWarning`` when opinions name a category their row's labels lack (how many rows,
+    the first row and category). Polarity is scored given the gold categories, and such an opinion
+    is learned and scored all the same: a typo'd category or a label left out changes the score
+    silently. A parent is in the labels when one of its children is."""
+    bad = []
+    for i, (labs, ops) in enumerate(zip(labels, opinions)):
+        given = set(labs) | {(p, None) for p, _ in labs}
+        missing = [label for label, _ in ops if label not in given]
+        if missing:
+            bad.append((i + 1, missing[0]))
+    if bad:
+        row, label = bad[0]
+        rows = f"{len(bad):,} rows have" if len(bad) > 1 else "1 row has"
+        warnings.warn(InputWarning(
+            f"{data}: {rows} an opinion in '{sentiment_col}' about a category not in its '{labels_col}' (first: row "
+            f"{row}, {taxonomy.format_labels([label])!r}); the opinion is still learned and scored, so add the "
+            f"category to '{labels_col}' or remove the opinion"), stacklevel=3)
 
 
 def train_file(
@@ -169,7 +190,7 @@ def train_file(
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     if cv >= 2:
-        _check_folds(table, data, text_col, group_col)
+        check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
     taught = _prepare_teacher(teacher, params, table, unlabelled, unlabelled_text_col or text_col, read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
@@ -189,24 +210,54 @@ def train_file(
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     notes = [skipped_note(data, table.skipped)] if table.skipped else []
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       notes + _label_notes(table, labels_col), 0 if taught is None else len(taught[0]),
+                       notes + _label_notes(table, labels_col) + _fold_notes(report, cv, group_col),
+                       0 if taught is None else len(taught[0]),
                        time.perf_counter() - began)
 
 
-def _check_folds(table: LabelledData, data, text_col: str, group_col: str | None) -> None:
+def _group_ids(cells: list, data, group_col: str) -> list[str]:
+    """The fold group of every row: its id in ``group_col``; a row without one is a group of its
+    own (one blank id shared by them all would put every such row in one fold), said in an
+    ``InputWarning`` with how many rows and the first."""
+    blank = [i for i, g in enumerate(cells) if _missing(g) or not str(g).strip()]
+    if blank:
+        rows = f"{len(blank):,} rows have" if len(blank) > 1 else "1 row has"
+        warnings.warn(InputWarning(
+            f"{data}: {rows} no id in '{group_col}' (first: row {blank[0] + 1}); each of them is a group of its "
+            "own in the cross-validation folds"), stacklevel=3)
+    own = set(blank)  # the NUL keeps their groups apart from every id a table can hold
+    return [f"\0row {i + 1}" if i in own else str(g) for i, g in enumerate(cells)]
+
+
+def check_folds(table: LabelledData, data, text_col: str, group_col: str | None, *,
+                instead: str = "pass --cv 0 to train without measuring the model") -> None:
     """A ``LabelError`` when the rows cannot be split into two cross-validation folds (a one-row file,
-    one value in the group column): said with the file, the column and the fix, not a traceback."""
+    one value in the group column): said with the file, the column and the fix (``instead``: the
+    command's way to do without folds), not a traceback."""
     n = len(table.texts)
     if n < 2:
         raise LabelError(
             f"{data}: cross-validation needs at least 2 rows in '{text_col}', the file has {n}; label more rows, "
-            "or pass --cv 0 to train without measuring the model"
+            f"or {instead}"
         )
     if table.groups is not None and len(set(table.groups)) < 2:
         raise LabelError(
             f"{data}: cross-validation grouped by '{group_col}' needs at least 2 distinct values in it, every row "
-            f"has {table.groups[0]!r}; leave out --group-col, or pass --cv 0 to train without measuring the model"
+            f"has {table.groups[0]!r}; leave out --group-col, or {instead}"
         )
+
+
+def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
+    """What to tell the user when grouped cross-validation fits fewer folds than asked (a
+    group never spans folds, so there are at most as many folds as groups); ``None`` otherwise.
+
+    >>> fold_note(3, 5, "review")
+    "Only 3 distinct values in 'review': 3 folds instead of 5 (a group's rows stay in one fold)."
+    """
+    if not group_col or used >= asked:
+        return None
+    return (f"Only {used} distinct values in '{group_col}': {used} folds instead of {asked} "
+            "(a group's rows stay in one fold).")
 
 
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
@@ -306,6 +357,11 @@ def _train_work(state: CVState, fold):
     texts, labels, groups = state.training_rows()
     model = clone(state.estimator).fit(texts, labels, groups=groups)
     return model, time.perf_counter() - start
+
+
+def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None) -> list[str]:
+    note = fold_note(report.extra["cv_folds"], cv, group_col) if report is not None else None
+    return [note] if note else []
 
 
 def _label_notes(table: LabelledData, labels_col: str) -> list[str]:

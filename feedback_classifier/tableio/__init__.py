@@ -53,7 +53,14 @@ from feedback_classifier.tableio.encoding import detect_encoding, detect_separat
 from feedback_classifier.tableio.exports import export_note
 from feedback_classifier.tableio.formats import FORMATS, detect_format
 from feedback_classifier.tableio.formulas import neutralize_formulas
-from feedback_classifier.tableio.reading import DEFAULT_READ, ReadOptions, iter_table, peek_table, read_table
+from feedback_classifier.tableio.reading import (
+    DEFAULT_READ,
+    ReadOptions,
+    is_empty_file,
+    iter_table,
+    peek_table,
+    read_table,
+)
 from feedback_classifier.tableio.rowcount import estimate_total_rows
 from feedback_classifier.tableio.writing import TableWriter, input_layout, write_table
 from feedback_classifier.tableio.xlsxfile import EXCEL_MAX_DATA_ROWS
@@ -70,6 +77,7 @@ __all__ = [
     "estimate_total_rows",
     "export_note",
     "input_layout",
+    "is_empty_file",
     "iter_table",
     "neutralize_formulas",
     "peek_table",

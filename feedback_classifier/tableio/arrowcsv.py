@@ -133,9 +133,14 @@ def _batches(path: Path, sep: str):
 def _header(path: Path, sep: str) -> list[str]:
     """The column names as Arrow reads them; distinct and non-empty, or pandas reads the file
     (it renames a repeated name ``x.1`` and an empty one ``Unnamed: 2``)."""
+    import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    with path.open("rb") as f:
+    # Arrow's own file, not a Python one: the reader reads ahead on a thread of its own, and is
+    # left before the end here (or fails at once on a file with no header); a read of a Python
+    # file still in flight then waits for the GIL, and at interpreter exit that thread hung the
+    # process or aborted it ("terminate called without an active exception")
+    with pa.OSFile(str(path), "rb") as f:
         reader = pcsv.open_csv(
             f, read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 16),
             parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False))

@@ -6,6 +6,7 @@ Each format's reader is in its own module (``csvfile``, ``jsonlfile``, ``parquet
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 from collections.abc import Iterator
@@ -19,7 +20,33 @@ from feedback_classifier.tableio.encoding import ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
 
-__all__ = ["DEFAULT_READ", "ReadOptions", "iter_table", "peek_table", "read_table"]
+__all__ = ["DEFAULT_READ", "ReadOptions", "is_empty_file", "iter_table", "peek_table", "read_table"]
+
+# A file longer than this is not looked at for being blank (a blank one is a few bytes).
+_BLANK_LIMIT = 1 << 16
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def is_empty_file(path: str | os.PathLike) -> bool:
+    """Whether the file at ``path`` holds no data: 0 bytes, or only a byte-order mark and
+    whitespace (Excel saves an empty sheet as a 3-byte UTF-8 BOM). Every reader treats such a
+    file as a 0-byte one; Arrow's CSV reader must never see it (a reader failing on an empty
+    body leaves a read of the file in flight: the process could hang or abort at exit).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "e.csv"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf\\r\\n ")
+    >>> is_empty_file(p), is_empty_file(p.with_name("missing.csv"))
+    (True, False)
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size > _BLANK_LIMIT:
+        return False
+    data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return not data[len(bom):].decode(encoding, errors="replace").strip()
+    return not data.strip()
 
 
 def _check_input(path: str | os.PathLike) -> Path:
@@ -28,8 +55,9 @@ def _check_input(path: str | os.PathLike) -> Path:
         raise InputFileError(f"{path}: file not found; check the path (current directory: {Path.cwd()})")
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory, not a table file; pass the path of a file inside it")
-    if path.stat().st_size == 0:
-        raise InputFileError(f"{path}: the file is empty (0 bytes); export the survey again, or check the path")
+    if is_empty_file(path):
+        what = "0 bytes" if path.stat().st_size == 0 else "only a byte-order mark or whitespace, no data"
+        raise InputFileError(f"{path}: the file is empty ({what}); export the survey again, or check the path")
     return path
 
 
