@@ -117,22 +117,11 @@ def test_http_api_and_page(pool):
         server.server_close()
 
 
-def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, monkeypatch):
+def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, label_sessions):
     from typer.testing import CliRunner
 
-    import feedback_classifier.jobs.label_app as label_app
     from feedback_classifier.cli import app
 
-    class Interrupted:
-        server_port = 9
-
-        def serve_forever(self):
-            raise KeyboardInterrupt
-
-        def server_close(self):
-            pass
-
-    monkeypatch.setattr(label_app, "make_server", lambda session, port: Interrupted())
     result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
                                       str(pool / "labels.csv"), "--retrain-every", "5"])
     assert result.exit_code == 0, result.output

@@ -324,10 +324,8 @@ def test_an_error_in_a_labels_file_with_skipped_rows_names_the_file_row():
         read_labelled_table(path, text_col="comment", taxonomy="cx-default")
 
 
-def test_audits_review_command_repeats_the_taxonomy_and_columns_it_ran_with(tmp_path, monkeypatch):
+def test_audits_review_command_repeats_the_taxonomy_and_columns_it_ran_with(tmp_path, label_sessions):
     import shlex
-
-    import feedback_classifier.jobs.label_app as label_app
 
     folder = tmp_path / "my labels"
     folder.mkdir()
@@ -343,19 +341,7 @@ def test_audits_review_command_repeats_the_taxonomy_and_columns_it_ran_with(tmp_
     assert audited.exit_code == 0, audited.output
     command = shlex.split(audited.output.split("Review them: ", 1)[1].strip())
     assert command[:2] == ["feedback-classifier", "label"] and command[-1] == "--review"
-    opened = []
-
-    class Interrupted:
-        server_port = 9
-
-        def serve_forever(self):
-            raise KeyboardInterrupt
-
-        def server_close(self):
-            pass
-
-    monkeypatch.setattr(label_app, "make_server", lambda session, port: opened.append(session) or Interrupted())
     reviewed = CliRunner().invoke(app, command[1:])  # the printed command, as a shell would split it
     assert reviewed.exit_code == 0, reviewed.output
-    assert opened[0].taxonomy.name == "shop" and opened[0].labels_col == "tags"
-    assert opened[0].state()["item"]["ticked"]  # the suspect's own labels, read from the right column
+    assert label_sessions[0].taxonomy.name == "shop" and label_sessions[0].labels_col == "tags"
+    assert label_sessions[0].state()["item"]["ticked"]  # the suspect's own labels, read from the right column
