@@ -177,7 +177,7 @@ def _check_prefetched(words):
 def test_prefetched_lookups_equal_one_by_one_on_real_and_odd_words():
     words = _survey_words() + _typos(_survey_words(), 1000)
     words += ["а\x00", "е\x00е", "ее", "ёе", "еж", "ещё", "еще", "елка", "ёлка", "а-е", "еееее", "x", "е", "ё", ""]
-    assert len(words) > 1500
+    assert len(words) > (1500 if SHARED_RU.is_file() else 1000)  # ../shared adds the SemEval words
     _check_prefetched(words + words[:50])  # repeated words too
 
 
