@@ -345,3 +345,18 @@ def test_audits_review_command_repeats_the_taxonomy_and_columns_it_ran_with(tmp_
     assert reviewed.exit_code == 0, reviewed.output
     assert label_sessions[0].taxonomy.name == "shop" and label_sessions[0].labels_col == "tags"
     assert label_sessions[0].state()["item"]["ticked"]  # the suspect's own labels, read from the right column
+
+
+def test_answers_that_name_no_topic_are_suggested_last(tmp_path):
+    # fillers, digits and keyboard mashes name no topic: no category of theirs to learn
+    fillers = ["Нечего добавить", "Nothing to add.", "n/a", "0", "asdfgh"]
+    topical = ["The courier was three hours late", "Списали деньги дважды", "The app crashes at checkout"]
+    pd.DataFrame({"comment": fillers + topical}).to_csv(tmp_path / "pool.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--n", "5",
+                                      "--out", str(tmp_path / "b.csv")])
+    assert result.exit_code == 0, result.output
+    assert sorted(pd.read_csv(tmp_path / "b.csv")["comment"]) == sorted(topical)
+    pd.DataFrame({"comment": fillers}).to_csv(tmp_path / "only.csv", index=False)  # nothing else: still offered
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "only.csv"), "--text-col", "comment", "--n", "2",
+                                      "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "o.csv")) == 2, result.output

@@ -400,17 +400,23 @@ def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions 
 
 def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str | None) -> list[int]:
     """Rows of the pool that may be suggested: a non-empty comment, not in the labels file (by
-    text or id), the first of any exact repeats."""
+    text or id), the first of any exact repeats; answers that name no topic ("nothing to add",
+    "0", a keyboard mash) only when the pool has nothing else: no category is theirs to learn,
+    and the router lists them apart anyway."""
+    from feedback_classifier.lang.junk import names_nothing
+
     seen = set()
     rows = []
     ids = df[id_col].tolist() if id_col else [None] * len(df)
-    for i, (text, row_id) in enumerate(zip(df[text_col].tolist(), ids)):
+    texts = df[text_col].tolist()
+    for i, (text, row_id) in enumerate(zip(texts, ids)):
         key = text_key(text)
         if not key or key in seen or book.decided(text, None if pd.isna(row_id) else row_id):
             continue
         seen.add(key)
         rows.append(i)
-    return rows
+    topical = [i for i, nothing in zip(rows, names_nothing([str(texts[i]) for i in rows])) if not nothing]
+    return topical or rows
 
 
 def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "labels", n: int = 50,
