@@ -164,7 +164,7 @@ def test_russian_category_cells_are_understood(tax):
 def test_without_scores_order_is_by_confidence(tax):
     result = route(enriched(), tax, text_col="comment")
     assert result.queues["Logistics"]["row"].tolist() == [5, 1, 7, 2]
-    assert result.summary.set_index("team").loc["Logistics", "detractors"] == 0
+    assert pd.isna(result.summary.set_index("team").loc["Logistics", "detractors"])  # unknown, not 0
 
 
 def test_needs_review_read_back_from_text(tax):
@@ -254,3 +254,13 @@ def test_streaming_router_without_scores_and_empty_teams(tax, tmp_path):
     _, paths = router.finish(tmp_path / "stream", fmt="csv")
     for name, path in expected.items():
         assert paths[name].read_bytes() == path.read_bytes(), name
+
+
+def test_without_scores_detractors_are_unknown_not_zero(tax, tmp_path):
+    # every team showed 0 detractors when the export had no score column
+    result = route(enriched(), tax, text_col="comment")
+    assert result.summary["detractors"].isna().all() and result.summary["comments"].sum() > 0
+    paths = write_queues(result, tmp_path, fmt="csv")
+    assert pd.read_csv(paths["summary"], encoding="utf-8-sig")["detractors"].isna().all()
+    scored = route(enriched(), tax, text_col="comment", score_col="nps")
+    assert scored.summary["detractors"].notna().all()

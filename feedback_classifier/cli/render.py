@@ -106,12 +106,15 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
 
 
 def routing_table(summary, title: str) -> Table:
+    import pandas as pd  # not needed for --help
+
     table = Table(title=title, title_justify="left")
     for name, justify in (("team", "left"), ("comments", "right"), ("detractors", "right"), ("review", "right")):
         table.add_column(name, justify=justify)
     for record in summary.to_dict("records"):
         style = "bold" if record["team"] == "review" else None
-        table.add_row(str(record["name"]), f"{record['comments']:,}", f"{record['detractors']:,}",
+        detractors = "—" if pd.isna(record["detractors"]) else f"{record['detractors']:,}"  # no scores: unknown
+        table.add_row(str(record["name"]), f"{record['comments']:,}", detractors,
                       f"{record['review']:,}", style=style)
     return table
 

@@ -264,11 +264,13 @@ def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, d
     return np.lexsort(keys)
 
 
-def summary_frame(rows: list[dict], taxonomy, lang: str, layout: dict | None = None) -> pd.DataFrame:
+def summary_frame(rows: list[dict], taxonomy, lang: str, layout: dict | None = None, *,
+                  scored: bool = True) -> pd.DataFrame:
     """The per-queue counts; ``layout``: the input's (only its separator applies: these columns are not the input's).
 
     ``team`` is the queue's key (the owner as the taxonomy writes it, ``review`` or ``junk``: the same in
     every language, for scripts that join on it); ``name`` is what a reader of ``lang`` calls it.
+    Without scores (``scored=False``) ``detractors`` is empty: unknown, not zero.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> frame = summary_frame([{"team": "Logistics", "comments": 2, "detractors": 1, "review": 0},
@@ -282,6 +284,8 @@ def summary_frame(rows: list[dict], taxonomy, lang: str, layout: dict | None = N
     frame = pd.DataFrame(rows, columns=["team", "comments", "detractors", "review"])
     special = {queue: ui_text(lang, f"queue.{queue}") for queue in (REVIEW_QUEUE, JUNK_QUEUE)}
     frame.insert(1, "name", [special.get(t) or taxonomy.team_name(t, lang) for t in frame["team"]])
+    if not scored:
+        frame["detractors"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     if layout and layout.get("input_sep"):
         frame.attrs["input_sep"] = layout["input_sep"]
     return frame

@@ -135,8 +135,8 @@ def route(
     junk_positions = np.flatnonzero(rows.junk)
     junk = build(junk_positions, review_categories(cells, junk_positions, parsed))
     summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, rows.needs_review[junk_positions].sum()))
-    return RoutingResult(queues=queues, review=review, summary=summary_frame(summary_rows, taxonomy, lang, rows.layout),
-                         file_stems=file_stems(teams), junk=junk)
+    summary = summary_frame(summary_rows, taxonomy, lang, rows.layout, scored=score_col is not None)
+    return RoutingResult(queues=queues, review=review, summary=summary, file_stems=file_stems(teams), junk=junk)
 
 
 def _summary_row(team: str, positions: np.ndarray, detractor: np.ndarray, review: int) -> dict:

@@ -231,7 +231,7 @@ class StreamingRouter:
                         counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                     paths[queue] = out / name
                 summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
-                                        self.taxonomy, self.lang, self._layout)
+                                        self.taxonomy, self.lang, self._layout, scored=score_col is not None)
                 with TableWriter(staged.path(f"{inside}{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
                     writer.write(summary)
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"

@@ -158,8 +158,9 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
         return ""
     labels = table_labels(inp, reg)
     head = (
-        f"<tr><th>{esc(ui_text(lang, 'category'))}</th><th class=\"num\">coef</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
-        f"<th class=\"num\">p (BH)</th><th>{esc(ui_text(lang, 'significant'))}</th></tr>"
+        f"<tr><th>{esc(ui_text(lang, 'category'))}</th><th class=\"num\">{esc(ui_text(lang, 'reg.coef'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'reg.p'))}</th><th>{esc(ui_text(lang, 'significant'))}</th></tr>"
     )
     rows = []
     for (_, r), label in zip(reg.iterrows(), labels):

@@ -174,7 +174,7 @@ def _routing(inp: ReportInputs) -> str:
         cls = ' class="total"' if team in ("review", "junk") else ""
         rows.append(
             f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
-            f"<td class=\"num\">{fmt_int(record['detractors'], lang)}</td>"
+            f"<td class=\"num\">{'—' if pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)}</td>"
             # junk is set apart from review, whatever the model's flag on it said
             f"<td class=\"num\">{'—' if team == 'junk' else fmt_int(record['review'], lang)}</td></tr>"
         )
