@@ -78,13 +78,15 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
     split = "complaints" in table.columns  # each category's mentions split into complaints and praise
     split_head = (f"<th class=\"num\">{esc(ui_text(lang, 'complaints'))}</th>"
                   f"<th class=\"num\">{esc(ui_text(lang, 'praise'))}</th>") if split else ""
+    # the impact and its interval first: on a laptop or a phone the rest scrolls sideways, the headline must not
     head = (
-        f"<tr><th>#</th><th>{esc(ui_text(lang, 'category'))}</th><th>{esc(ui_text(lang, 'owner'))}</th>"
+        f"<tr><th>#</th><th>{esc(ui_text(lang, 'category'))}</th>"
+        f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>{split_head}"
         f"<th class=\"num\">{esc(ui_text(lang, 'share_of_all'))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_with', metric=metric))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'metric_without', metric=metric))}</th>"
-        f"<th class=\"num\">{esc(ui_text(lang, 'impact'))}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
+        f"<th>{esc(ui_text(lang, 'owner'))}</th>"
         + _error_head(inp, table) + "</tr>"
     )
     rows = []
@@ -99,15 +101,15 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
-            f"<td class=\"muted\">{esc(owner)}</td>"
+            f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
+            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td>"
             f"<td class=\"num\">{fmt_int(r['mentions'], lang)}</td>"
             + (f"<td class=\"num neg\">{fmt_int(r['complaints'], lang)}</td>"
                f"<td class=\"num pos\">{fmt_int(r['praise'], lang)}</td>" if split else "")
             + f"<td class=\"num\">{fmt_pct(r['share'], lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['metric_with'], digits, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['metric_without'], digits, lang)}</td>"
-            f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
-            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td>"
+            f"<td class=\"muted\">{esc(owner)}</td>"
             + _error_cells(inp, table, r) + "</tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
