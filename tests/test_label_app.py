@@ -290,3 +290,129 @@ def test_a_bad_decision_request_gets_a_400_saying_why_and_the_server_keeps_servi
     finally:
         server.shutdown()
         server.server_close()
+
+
+def post(url: str, path: str, body: dict):
+    """``(status, reply)`` of a JSON POST, an HTTP error's status and reply included."""
+    import urllib.error
+
+    req = urllib.request.Request(url + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_a_write_that_fails_is_a_500_naming_the_file_and_changes_nothing(pool, monkeypatch):
+    import feedback_classifier.jobs.label_app as label_app
+    from feedback_classifier.tableio.atomic import unwritable_error
+
+    s = session(pool)
+    server, url = serve(s)
+    try:
+        first = s.state()["item"]
+        assert post(url, "/api/decide", {"row": first["row"], "labels": [0]})[0] == 200
+        before, on_disk = s.state(), (pool / "labels.csv").read_bytes()
+
+        def refuse(frame, path):
+            raise unwritable_error(path, PermissionError(13, "Permission denied"))
+
+        monkeypatch.setattr(label_app, "write_label_frame", refuse)
+        row = before["item"]["row"]
+        for path, body in (("/api/decide", {"row": row, "labels": [1]}), ("/api/decide", {"row": row, "skip": True}),
+                           ("/api/undo", {})):
+            code, reply = post(url, path, body)
+            assert code == 500 and "\n" not in reply, (path, body, reply)
+            error = json.loads(reply)["error"]
+            assert "labels.csv" in error and "Permission denied" in error and "nothing was changed" in error
+            assert s.state() == before, (path, body)  # the comment, counts, queue and undo all as they were
+        assert (pool / "labels.csv").read_bytes() == on_disk
+        monkeypatch.undo()  # the folder is writable again: the same decision goes through
+        after = json.loads(post(url, "/api/decide", {"row": row, "labels": [1]})[1])
+        assert after["labelled"] == 2 and after["remaining"] == before["remaining"] - 1
+        assert saved(pool).comment.tolist() == [first["text"], before["item"]["text"]]
+        assert json.loads(post(url, "/api/undo", {})[1])["item"]["row"] == row  # undo takes back the second
+        assert saved(pool).comment.tolist() == [first["text"]]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_stopped_counts_the_labels_in_the_file_not_the_ones_that_failed_to_save(pool, monkeypatch):
+    from typer.testing import CliRunner
+
+    import feedback_classifier.jobs.label_app as label_app
+    from feedback_classifier.cli import app
+    from feedback_classifier.errors import FeedbackClassifierError
+
+    class DecideThenStop:  # the QA run: one decision saved, the labels folder replaced by a file, one more
+        server_port = 9
+
+        def __init__(self, session):
+            self.session = session
+
+        def serve_forever(self):
+            s = self.session
+            s.decide(s.state()["item"]["row"], [0])
+            shutil.rmtree(pool / "lab")
+            (pool / "lab").write_text("x")
+            with pytest.raises(FeedbackClassifierError, match="lab"):
+                s.decide(s.state()["item"]["row"], [0])
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(label_app, "make_server", lambda session, port: DecideThenStop(session))
+    (pool / "lab").mkdir()
+    labels = pool / "lab" / "labels.csv"
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(labels)])
+    assert result.exit_code == 0, result.output
+    assert f"Stopped. 0 labelled rows: {labels} does not exist" in result.output
+
+
+@browser_only
+def test_the_page_says_not_saved_and_keeps_the_comment_when_the_write_or_the_server_fails(tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    pd.DataFrame({"comment": COMMENTS}).to_csv(tmp_path / "pool.csv", index=False)
+    (tmp_path / "lab").mkdir()
+    s = LabelSession(tmp_path / "pool.csv", tmp_path / "lab" / "labels.csv", text_col="comment")
+    server, url = serve(s)
+    driver = chrome(390, 844)
+    text = lambda d: d.find_element("id", "text").text  # noqa: E731
+    error = lambda d: d.find_element("id", "error")  # noqa: E731
+    try:
+        driver.get(url + "/")
+        first = wait_for(driver, text)
+        assert not error(driver).is_displayed()
+        press(driver, Keys.ENTER)
+        second = wait_for(driver, lambda d: text(d) != first and text(d))
+        shutil.rmtree(tmp_path / "lab")  # the labels folder replaced by a file: the next write fails
+        (tmp_path / "lab").write_text("x")
+        press(driver, Keys.ENTER)
+        shown = wait_for(driver, lambda d: error(d).is_displayed() and error(d).text)
+        assert shown.startswith("Not saved: ") and "labels.csv" in shown
+        assert text(driver) == second and "1 labelled" in driver.find_element("id", "progress").text
+        press(driver, "s")  # still failing: still the same comment, still the message
+        time.sleep(0.5)
+        assert text(driver) == second and error(driver).is_displayed()
+        (tmp_path / "lab").unlink()  # fixed: the same key goes on, the message goes away
+        (tmp_path / "lab").mkdir()
+        press(driver, Keys.ENTER)
+        third = wait_for(driver, lambda d: text(d) not in (first, second) and text(d))
+        assert not error(driver).is_displayed()
+        assert read_table(tmp_path / "lab" / "labels.csv").comment.tolist() == [first, second]  # the whole table again
+        server.shutdown()
+        server.server_close()
+        press(driver, Keys.ENTER)  # the server stopped (Ctrl+C): say so, keep the comment
+        shown = wait_for(driver, lambda d: error(d).is_displayed() and error(d).text)
+        assert shown.startswith("The labelling server is not running") and text(driver) == third
+        errors = [e["message"] for e in driver.get_log("browser") if "favicon" in e["message"]]
+        assert not errors  # the page asks for no favicon
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()

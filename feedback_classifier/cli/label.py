@@ -92,7 +92,9 @@ def label_command(
         pass
     finally:
         server.server_close()
-    typer.echo(f"Stopped. {session.state()['labelled']:,} labelled rows in {labels}")
+    saved = session.saved_labelled()  # the file, not the session: a failed write must not be counted
+    typer.echo(f"Stopped. {saved:,} labelled rows in {labels}" if saved is not None
+               else f"Stopped. 0 labelled rows: {labels} does not exist")
 
 
 def audit_command(

@@ -2,7 +2,8 @@
 
 One comment at a time, its suggested categories pre-ticked. Every decision rewrites the
 labels file atomically before the answer goes back to the browser, so a crash or Ctrl-C
-loses nothing and a restart resumes with the first comment not yet decided. Every
+loses nothing and a restart resumes with the first comment not yet decided; a decision whose
+write fails is not recorded at all (the server answers 500 naming the file). Every
 ``retrain_every`` labels a background thread retrains ``suggest``'s model on the labels so far
 and reorders the comments still waiting (the current one stays). With ``review=True`` the pool
 is a file to go through in its own order (``audit``'s suspects): pre-ticked are the labels
@@ -13,24 +14,30 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError, LabelError
+from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, SKIPPED, STATUS_COL, TIME_COL, read_label_book, text_key, write_label_frame,
+    LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, read_label_book, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
 from feedback_classifier.render.label_page import label_page
-from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
-from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, is_empty_file, read_table
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 
 REVIEWED = "reviewed"
 _KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
+
+
+class NotSavedError(InputFileError):
+    """The labels file could not be written (folder gone, permissions, full disk): the decision,
+    undo or skip that asked for it is not recorded, and the session is exactly as it was before."""
 
 
 class LabelSession:
@@ -147,21 +154,21 @@ class LabelSession:
         with self.lock:
             if row != self.current():
                 return self._stale()
-            found = self._find(row)
-            previous = None if found is None else self.frame.iloc[found].to_dict()
-            record = self._record(row, labels)
-            if found is None:
-                self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
-            else:
-                for k, v in record.items():
-                    self.frame.loc[found, k] = v
-            write_label_frame(self.frame, self.labels_path)
-            if self.back:
-                self.back -= 1
-            else:
-                self.queue.pop(0)
-                self.history.append((row, previous))
-                self.since_retrain += labels is not None
+            with self._saving():
+                found = self._find(row)
+                previous = None if found is None else self.frame.iloc[found].to_dict()
+                record = self._record(row, labels)
+                if found is None:
+                    self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+                else:
+                    for k, v in record.items():
+                        self.frame.loc[found, k] = v
+                if self.back:
+                    self.back -= 1
+                else:
+                    self.queue.pop(0)
+                    self.history.append((row, previous))
+                    self.since_retrain += labels is not None
             start = self.since_retrain >= self.retrain_every and not self.retraining and not self.review
         if start:
             self.start_retrain()
@@ -179,6 +186,31 @@ class LabelSession:
             record[self.id_col] = self.pool[self.id_col].iloc[row]
         return record
 
+    @contextmanager
+    def _saving(self):
+        """Change the labels table in the ``with`` block, then write it. When anything fails the
+        session is put back as it was (table, history, queue, going back): the page and the file must
+        not disagree about what is decided. A failed write is a ``NotSavedError`` naming the file."""
+        before = self.frame.copy(), list(self.history), list(self.queue), self.back, self.since_retrain
+        try:
+            yield
+            try:
+                write_label_frame(self.frame, self.labels_path)
+            except (InputFileError, OSError) as exc:
+                reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
+                raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None
+        except BaseException:
+            self.frame, self.history, self.queue, self.back, self.since_retrain = before
+            raise
+
+    def saved_labelled(self) -> int | None:
+        """How many labelled (not skipped) rows the labels file holds now; ``None`` when there is no
+        such file (never written, or removed while the app ran)."""
+        path = Path(self.labels_path)
+        if not path.is_file():
+            return None
+        return 0 if is_empty_file(path) else len(leave_out_skipped(read_table(path))[0])
+
     def _stale(self) -> dict:
         state = self.state()
         state["stale"] = True  # another tab moved on: the page redraws what is current
@@ -188,16 +220,16 @@ class LabelSession:
         """Take back the last decision: the labels file forgets it and its comment is shown again."""
         with self.lock:
             if self.history:
-                row, previous = self.history.pop()
-                found = self._find(row)
-                if previous is None and found is not None:
-                    self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
-                elif previous is not None:
-                    for k, v in previous.items():
-                        self.frame.loc[found, k] = v
-                write_label_frame(self.frame, self.labels_path)
-                self.queue.insert(0, row)
-                self.back = 0
+                with self._saving():
+                    row, previous = self.history.pop()
+                    found = self._find(row)
+                    if previous is None and found is not None:
+                        self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
+                    elif previous is not None:
+                        for k, v in previous.items():
+                            self.frame.loc[found, k] = v
+                    self.queue.insert(0, row)
+                    self.back = 0
         return self.state()
 
     def go_back(self) -> dict:
@@ -274,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json({"error": f"the request body is not JSON: {exc}"}, 400)
         try:
             state = actions[self.path](body)
+        except NotSavedError as exc:  # the server's failure, not the request's: nothing changed, say why
+            return self._json({"error": str(exc)}, 500)
         except FeedbackClassifierError as exc:
             return self._json({"error": str(exc)}, 400)
         self._json(state)

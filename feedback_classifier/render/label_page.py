@@ -1,7 +1,9 @@
 """The label app's single page: HTML, CSS and JavaScript inline, no external resources.
 
 The page asks the local server for the state (``/api/state``) and posts decisions; every
-piece of comment text is put into the page with ``textContent``, never as HTML. Keyboard:
+piece of comment text is put into the page with ``textContent``, never as HTML. A request that
+fails (the server's error, or no server at all) leaves the comment on screen and a message above
+it until the next request succeeds; an error is never drawn as state. Keyboard:
 Enter or ``a`` accepts the ticked categories; a number toggles that category (two digits
 typed quickly for 10 and above); ``/`` then a name filters the categories, Enter toggles the
 first match; ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back.
@@ -28,12 +30,19 @@ margin-top:10px}button{font-size:15px;padding:8px 14px;border-radius:6px;border:
 background:#fff;cursor:pointer}button.primary{background:#2f5fa8;color:#fff;border-color:#2f5fa8}button.primary kbd{color:#1d2430}
 kbd{font:12px ui-monospace,monospace;background:#eef1f5;border:1px solid #ccd3dd;border-radius:4px;padding:0 4px}
 #keys{font-size:13px;color:#5b6675;margin-top:10px}#done{display:none;font-size:18px}
+#error{background:#fdecea;color:#8a1c12;border:1px solid #f0b4ad;border-radius:6px;padding:8px 10px;margin:0 0 10px;
+font-weight:600;overflow-wrap:anywhere}#error[hidden]{display:none}
 """
 
 _JS = r"""
 const $=id=>document.getElementById(id);let S=null,ticked=new Set(),digits="",digitTimer=null,busy=false;
-async function call(path,body){busy=true;try{const r=await fetch(path,body===undefined?{}:{method:"POST",
-headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});draw(await r.json());}finally{busy=false;}}
+async function call(path,body){busy=true;try{let r,s=null;try{r=await fetch(path,body===undefined?{}:{method:"POST",
+headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});}catch(e){return fail(DOWN);}
+try{s=await r.json();}catch(e){}if(!r.ok||!s||s.error||!s.categories)
+return fail((body===undefined?"Could not load: ":"Not saved: ")+(s&&s.error||`the server answered ${r.status}`));
+$("error").hidden=true;draw(s);}finally{busy=false;}}
+const DOWN="The labelling server is not running: restart the command to go on; your earlier decisions are saved.";
+function fail(msg){const e=$("error");e.textContent=msg;e.hidden=false;}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
 $("progress").textContent=`${s.labelled} labelled · ${s.skipped} skipped · ${s.remaining} to go`+
 (s.back?` · going back (${s.back})`:"")+(s.retraining?" · retraining…":"")+` · suggestions: ${s.model}`+
@@ -77,9 +86,11 @@ def label_page(title: str) -> str:
     """
     t = html.escape(title)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>Label · {t}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
+<title>Label · {t}</title>
 <style>{_CSS}</style></head><body><header><h1>Label · {t}</h1><span id="progress">loading…</span></header>
-<main><section class="card"><div id="work"><p id="text"></p><p id="chosen"></p><p id="hint"></p><div class="buttons">
+<main><section class="card"><p id="error" role="alert" hidden></p>
+<div id="work"><p id="text"></p><p id="chosen"></p><p id="hint"></p><div class="buttons">
 <button id="accept" class="primary">Accept <kbd>Enter</kbd></button><button id="skip">Skip <kbd>s</kbd></button>
 <button id="undo">Undo <kbd>u</kbd></button><button id="back">Back <kbd>b</kbd></button></div>
 <p id="keys"><kbd>1</kbd>…<kbd>99</kbd> toggle a category · <kbd>/</kbd> type a name, <kbd>Enter</kbd> toggles the first
