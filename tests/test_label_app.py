@@ -416,3 +416,16 @@ def test_the_page_says_not_saved_and_keeps_the_comment_when_the_write_or_the_ser
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_any(tmp_path):
+    # a Russian pool showed English category names only, and typing "доставка" found nothing
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа", "Цены опять выросли", "Грубый кассир"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    cats = session(tmp_path).state()["categories"]
+    delivery = next(c for c in cats if not c["child"] and "доставка" in c["name"].lower())
+    assert "delivery" in delivery["search"] and "доставка" in delivery["search"]
+    assert session(tmp_path, lang="en").state()["categories"][0]["name"] == "Product quality"
+    from feedback_classifier.render.label_page import label_page
+
+    assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names

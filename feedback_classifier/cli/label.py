@@ -67,6 +67,7 @@ def label_command(
         "--review", help="Go through POOL in its own order with its labels pre-ticked (e.g. audit's suspects.csv).")
     ] = False,
     seed: Seed = 0,
+    lang: opt.Lang = None,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -81,7 +82,7 @@ def label_command(
     from feedback_classifier.jobs.label_app import LabelSession, make_server
 
     session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, model=model,
-                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
+                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed, lang=lang,
                            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     server = make_server(session, port)
     typer.echo(f"Labelling {len(session.queue):,} comments into {labels}: open http://127.0.0.1:{server.server_port}/ "

@@ -40,12 +40,20 @@ class NotSavedError(InputFileError):
     undo or skip that asked for it is not recorded, and the session is exactly as it was before."""
 
 
+def _shown_language(texts: list[str], taxonomy) -> str:
+    """The comments' majority language when the taxonomy has names in it, else its first language."""
+    from feedback_classifier.lang import majority_language
+
+    lang = majority_language(texts)
+    return lang if lang in taxonomy.languages else taxonomy.languages[0]
+
+
 class LabelSession:
     """The state of one labelling session: pool, labels table, queue, history. Thread-safe."""
 
     def __init__(self, pool, labels_path, *, text_col: str, labels_col: str = "labels", taxonomy=None,
                  id_col: str | None = None, model=None, retrain_every: int = 20, review: bool = False,
-                 seed: int = 0, read: ReadOptions = DEFAULT_READ):
+                 seed: int = 0, read: ReadOptions = DEFAULT_READ, lang: str | None = None):
         self.labels_path, self.text_col, self.labels_col, self.id_col = labels_path, text_col, labels_col, id_col
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
         # the labels table is rewritten on every decision: it must not be the pool it is made from
@@ -58,6 +66,8 @@ class LabelSession:
         self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
+        # category names in the comments' language (as every command decides it), found by a name in any
+        self.lang = lang or _shown_language(self.texts, self.taxonomy)
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
         self.lock = threading.RLock()
         self.history: list[tuple[int, dict | None]] = []
@@ -137,10 +147,14 @@ class LabelSession:
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
                 "model": _KINDS[self.ranker.kind], "review": self.review, "can_undo": bool(self.history),
-                "categories": [{"name": self.taxonomy.short_name(c) if c[1] else self.taxonomy.display_name(c),
-                                "child": c[1] is not None}
+                "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
+                                "search": " ".join(dict.fromkeys(self._name(c, code) for code in
+                                                                 self.taxonomy.languages)).lower()}
                                for c in self.categories],
             }
+
+    def _name(self, label, lang: str) -> str:
+        return self.taxonomy.short_name(label, lang) if label[1] else self.taxonomy.display_name(label, lang)
 
     # ---- decisions
     def decide(self, row: int, labels: list[int] | None) -> dict:

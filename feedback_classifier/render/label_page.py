@@ -49,7 +49,7 @@ $("progress").textContent=`${s.labelled} labelled · ${s.skipped} skipped · ${s
 (s.retrains?` (retrained ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
 $("text").dataset.row=it.row;$("hint").textContent=it.hint?"Suggested: "+it.hint:"";ticked=new Set(it.ticked);
 const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
-const li=document.createElement("li");li.dataset.i=i;if(c.child)li.className="child";const n=document.createElement("span");
+const li=document.createElement("li");li.dataset.i=i;li.dataset.search=c.search||c.name.toLowerCase();if(c.child)li.className="child";const n=document.createElement("span");
 n.className="n";n.textContent=i+1;const name=document.createElement("span");name.className="name";name.textContent=c.name;
 const cnt=document.createElement("span");cnt.className="c";li.append(n,name,cnt);li.onclick=()=>toggle(i);ul.append(li);});}
 [...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
@@ -62,7 +62,7 @@ function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true
 function undo(){if(!busy)call("/api/undo",{});}function back(){if(!busy)call("/api/back",{});}
 function flushDigits(){if(digits)toggle(parseInt(digits,10)-1);digits="";clearTimeout(digitTimer);}
 function matches(){const q=$("filter").value.trim().toLowerCase();return [...$("cats").children].filter(li=>{
-const ok=!q||li.querySelector(".name").textContent.toLowerCase().includes(q);li.classList.toggle("hidden",!ok);return ok;});}
+const ok=!q||li.dataset.search.includes(q);li.classList.toggle("hidden",!ok);return ok;});}
 $("filter").addEventListener("input",matches);
 $("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches();
 if(m.length)toggle(parseInt(m[0].dataset.i,10));$("filter").value="";matches();$("filter").blur();}
