@@ -372,3 +372,15 @@ def test_report_rebuilt_from_the_enriched_file_counts_review_as_analyze(tmp_path
     analyzed = _need_review_tile((out / "report.html").read_text(encoding="utf-8"))
     rebuilt = _need_review_tile((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert analyzed == rebuilt == review
+
+
+def test_without_a_score_column_the_report_says_so_and_shows_no_detractor_counts(tmp_path):
+    # every team showed 0 detractors, and "How to read this report" explained NPS, impact and significance
+    survey().drop(columns=["nps"]).to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--out-dir", str(out),
+                                 "--lang", "en", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "no score column" in page and "Benjamini" not in page
+    assert read_table(out / "queues" / "summary.csv")["detractors"].isna().all()

@@ -99,6 +99,7 @@ UI: dict[str, dict[str, str]] = {
         "queue.review": "review",
         "queue.junk": "junk",
         "method": "How to read this report",
+        "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of all responses, with Wilson confidence intervals. The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
         "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
                          "descriptions), not trained on your labels. It misses many comments and sometimes picks the "
@@ -235,6 +236,7 @@ UI: dict[str, dict[str, str]] = {
         "queue.review": "на проверку",
         "queue.junk": "пустые ответы",
         "method": "Как читать отчёт",
+        "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от всех ответов, с доверительными интервалами Уилсона. В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. {metric} считается только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — разница между {metric} всех ответов и {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
                          "описания таксономии), не обученная на ваших разметках. Она пропускает многие комментарии и "

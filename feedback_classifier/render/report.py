@@ -189,7 +189,9 @@ def _routing(inp: ReportInputs) -> str:
 def _method(inp: ReportInputs) -> str:
     lang = inp.lang
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
-    parts = [f'<p class="lead">{esc(ui_text(lang, "method_text", metric=metric))}</p>']
+    # without scores the page has no score, impact or significance to explain
+    key = "method_text" if inp.score_col and inp.drivers is not None else "method_text_unscored"
+    parts = [f'<p class="lead">{esc(ui_text(lang, key, metric=metric))}</p>']
     parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
     return "".join(parts)
 
