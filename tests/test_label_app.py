@@ -426,6 +426,15 @@ def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_an
     delivery = next(c for c in cats if not c["child"] and "доставка" in c["name"].lower())
     assert "delivery" in delivery["search"] and "доставка" in delivery["search"]
     assert session(tmp_path, lang="en").state()["categories"][0]["name"] == "Product quality"
+    s = session(tmp_path)
+    assert s.lang == "ru" and s.state()["model"] == "модель по умолчанию"  # the page's own words follow too
+    server, url = serve(s)
+    try:
+        page = urllib.request.urlopen(url, timeout=30).read().decode("utf-8")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'lang="ru"' in page and "Принять" in page and "Accept" not in page
     from feedback_classifier.render.label_page import label_page
 
     assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names

@@ -26,12 +26,12 @@ from feedback_classifier.jobs.labelbook import (
     LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, read_label_book, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
+from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 
 REVIEWED = "reviewed"
-_KINDS = {"trained": "trained on your labels", "model": "default model", "keywords": "taxonomy keywords"}
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 
 
@@ -146,7 +146,7 @@ class LabelSession:
                 "item": item, "back": self.back, "remaining": len(self.queue),
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
-                "model": _KINDS[self.ranker.kind], "review": self.review, "can_undo": bool(self.history),
+                "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.history),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
                                 "search": " ".join(dict.fromkeys(self._name(c, code) for code in
                                                                  self.taxonomy.languages)).lower()}
@@ -347,7 +347,7 @@ def _decision(body) -> tuple[int, list[int] | None]:
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
     ``serve_forever()`` on it. Only this machine can reach it."""
-    handler = type("Handler", (_Handler,), {"session": session, "page": label_page(session.taxonomy.name).encode()})
+    handler = type("Handler", (_Handler,), {"session": session, "page": label_page(session.taxonomy.name, session.lang).encode()})
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:

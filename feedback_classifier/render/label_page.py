@@ -39,15 +39,15 @@ const $=id=>document.getElementById(id);let S=null,ticked=new Set(),digits="",di
 async function call(path,body){busy=true;try{let r,s=null;try{r=await fetch(path,body===undefined?{}:{method:"POST",
 headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});}catch(e){return fail(DOWN);}
 try{s=await r.json();}catch(e){}if(!r.ok||!s||s.error||!s.categories)
-return fail((body===undefined?"Could not load: ":"Not saved: ")+(s&&s.error||`the server answered ${r.status}`));
+return fail((body===undefined?T.could_not_load:T.not_saved)+(s&&s.error||`${T.answered} ${r.status}`));
 $("error").hidden=true;draw(s);}finally{busy=false;}}
-const DOWN="The labelling server is not running: restart the command to go on; your earlier decisions are saved.";
+const DOWN=T.down;
 function fail(msg){const e=$("error");e.textContent=msg;e.hidden=false;}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
-$("progress").textContent=`${s.labelled} labelled · ${s.skipped} skipped · ${s.remaining} to go`+
-(s.back?` · going back (${s.back})`:"")+(s.retraining?" · retraining…":"")+` · suggestions: ${s.model}`+
-(s.retrains?` (retrained ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
-$("text").dataset.row=it.row;$("hint").textContent=it.hint?"Suggested: "+it.hint:"";ticked=new Set(it.ticked);
+$("progress").textContent=`${s.labelled} ${T.labelled} · ${s.skipped} ${T.skipped} · ${s.remaining} ${T.to_go}`+
+(s.back?` · ${T.going_back} (${s.back})`:"")+(s.retraining?` · ${T.retraining}`:"")+` · ${T.suggestions}: ${s.model}`+
+(s.retrains?` (${T.retrained} ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
+$("text").dataset.row=it.row;$("hint").textContent=it.hint?T.suggested+it.hint:"";ticked=new Set(it.ticked);
 const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
 const li=document.createElement("li");li.dataset.i=i;li.dataset.search=c.search||c.name.toLowerCase();if(c.child)li.className="child";const n=document.createElement("span");
 n.className="n";n.textContent=i+1;const name=document.createElement("span");name.className="name";name.textContent=c.name;
@@ -55,7 +55,7 @@ const cnt=document.createElement("span");cnt.className="c";li.append(n,name,cnt)
 [...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
 function paint(){[...$("cats").children].forEach((li,i)=>li.classList.toggle("on",ticked.has(i)));
 const names=[...ticked].sort((a,b)=>a-b).map(i=>`${i+1} ${S.categories[i].name}`);
-$("chosen").textContent=names.length?"Ticked: "+names.join(" · "):"Ticked: nothing (no category)";}
+$("chosen").textContent=names.length?T.ticked+names.join(" · "):T.ticked_none;}
 function toggle(i){if(i<0||!S||i>=S.categories.length)return;ticked.has(i)?ticked.delete(i):ticked.add(i);paint();}
 function accept(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,labels:[...ticked]});}
 function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true});}
@@ -77,24 +77,39 @@ $("accept").onclick=accept;$("skip").onclick=skip;$("undo").onclick=undo;$("back
 """
 
 
-def label_page(title: str) -> str:
-    """The whole page as one HTML string (``title``: the taxonomy's name, escaped).
+def label_page(title: str, lang: str = "en") -> str:
+    """The whole page as one HTML string (``title``: the taxonomy's name, escaped), its words in ``lang``.
 
     >>> page = label_page("cx <default>")
     >>> "cx &lt;default&gt;" in page, "http" in page.split("<script>")[0]
     (True, False)
+    >>> "Принять" in label_page("cx", "ru")
+    True
     """
+    import json
+
+    from feedback_classifier.lang.ui import ui_text
+
+    def say(key: str, **values: str) -> str:
+        return ui_text(lang, f"label.{key}", **values)
+
+    words = ("could_not_load", "not_saved", "down", "answered", "labelled", "skipped", "to_go", "going_back",
+             "retraining", "suggestions", "retrained", "suggested", "ticked", "ticked_none")
+    # "</" cannot end the script early: the words are JSON with "<" escaped
+    table = json.dumps({w: say(w) for w in words}, ensure_ascii=False).replace("<", "\\u003c")
+    kbd = {k: f"<kbd>{html.escape(v)}</kbd>" for k, v in
+           {"slash": "/", "enter": "Enter", "a": "a", "s": "s", "u": "u", "b": "b", "left": "←"}.items()}
     t = html.escape(title)
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    e = {k: html.escape(say(k)) for k in ("title", "loading", "accept", "skip", "undo", "back", "done", "filter")}
+    return f"""<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
-<title>Label · {t}</title>
-<style>{_CSS}</style></head><body><header><h1>Label · {t}</h1><span id="progress">loading…</span></header>
+<title>{e["title"]} · {t}</title>
+<style>{_CSS}</style></head><body><header><h1>{e["title"]} · {t}</h1><span id="progress">{e["loading"]}</span></header>
 <main><section class="card"><p id="error" role="alert" hidden></p>
 <div id="work"><p id="text"></p><p id="chosen"></p><p id="hint"></p><div class="buttons">
-<button id="accept" class="primary">Accept <kbd>Enter</kbd></button><button id="skip">Skip <kbd>s</kbd></button>
-<button id="undo">Undo <kbd>u</kbd></button><button id="back">Back <kbd>b</kbd></button></div>
-<p id="keys"><kbd>1</kbd>…<kbd>99</kbd> toggle a category · <kbd>/</kbd> type a name, <kbd>Enter</kbd> toggles the first
-match · <kbd>Enter</kbd>/<kbd>a</kbd> accept · <kbd>s</kbd> skip · <kbd>u</kbd> undo · <kbd>b</kbd>/<kbd>←</kbd> back</p></div>
-<p id="done">All comments are decided. Labels are saved; close this tab and press Ctrl+C in the terminal.</p></section>
-<section class="card"><input id="filter" placeholder="/ type a category name" autocomplete="off">
-<ul id="cats"></ul></section></main><script>{_JS}</script></body></html>"""
+<button id="accept" class="primary">{e["accept"]} <kbd>Enter</kbd></button><button id="skip">{e["skip"]} <kbd>s</kbd></button>
+<button id="undo">{e["undo"]} <kbd>u</kbd></button><button id="back">{e["back"]} <kbd>b</kbd></button></div>
+<p id="keys"><kbd>1</kbd>…<kbd>99</kbd> {say("keys", **kbd)}</p></div>
+<p id="done">{e["done"]}</p></section>
+<section class="card"><input id="filter" placeholder="{e["filter"]}" autocomplete="off">
+<ul id="cats"></ul></section></main><script>const T={table};{_JS}</script></body></html>"""
