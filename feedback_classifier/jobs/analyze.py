@@ -190,10 +190,10 @@ def analyze(
         with StagedFiles(out) as stage:
             opts = _Options(text_col, plan.lang, explain=explain)
             enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
-            enriched_path = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
-            return _finish(sinks, stage, enriched_path=stage.shown(enriched_path), data=data, plan=plan, spec=spec, score_col=score_col, by=by,
-                           table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed, title=title,
-                           text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
+            written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
+            return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
+                           score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
+                           title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
     finally:
         sinks.router.cleanup()
 
@@ -406,8 +406,8 @@ class _Sinks:
             self.counts[i] += int(n)
 
 
-def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, plan: _Plan, spec, score_col, by, table_fmt, min_n, n_boot,
-            seed, title, text_col, mask=True, rates=None, rates_source=None) -> AnalyzeResult:
+def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, plan: _Plan, spec, score_col, by,
+            table_fmt, min_n, n_boot, seed, title, text_col, mask=True, rates=None, rates_source=None) -> AnalyzeResult:
     """After the pass over the file: drivers, queues and report from what the pass kept, all written
     into ``stage`` (the output folder's, committed by the caller)."""
     from feedback_classifier.render import build_report, write_report

@@ -108,8 +108,7 @@ def classify_file(
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column
 
     input, output = Path(input), Path(output)
-    _check_settings(input, output, jobs=jobs, chunksize=chunksize, adds_only_sentiment=categories_col is not None,
-                    sentiment=sentiment)
+    _check_settings(input, output, jobs=jobs, chunksize=chunksize, categories_col=categories_col, sentiment=sentiment)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
     start = time.perf_counter()
@@ -156,9 +155,9 @@ def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[st
     return {taxonomy.display_name(label, lang): int(c) for label, c in ranked if c > 0}
 
 
-def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int, adds_only_sentiment: bool = False,
+def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int, categories_col: str | None = None,
                     sentiment: bool = True) -> None:
-    if adds_only_sentiment and not sentiment:
+    if categories_col is not None and not sentiment:
         raise ValueError("categories_col only adds sentiment: it cannot be combined with sentiment=False")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")

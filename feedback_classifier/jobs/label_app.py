@@ -347,7 +347,8 @@ def _decision(body) -> tuple[int, list[int] | None]:
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
     ``serve_forever()`` on it. Only this machine can reach it."""
-    handler = type("Handler", (_Handler,), {"session": session, "page": label_page(session.taxonomy.name, session.lang).encode()})
+    page = label_page(session.taxonomy.name, session.lang).encode()
+    handler = type("Handler", (_Handler,), {"session": session, "page": page})
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:

@@ -112,18 +112,18 @@ def read_labelled_table(
             parse_opinions(taxonomy, cell, row=i + 1, column=sentiment_col, source=str(data))
             for i, cell in zip(df.index, df[sentiment_col].tolist())
         ]
-        _warn_unlabelled_opinions(labels, opinions, taxonomy, data, labels_col, sentiment_col)
+        _warn_unlabelled_opinions(labels, opinions, df.index, taxonomy, data, labels_col, sentiment_col)
     return LabelledData(texts, labels, groups, taxonomy, inferred, opinions, df, skipped)
 
 
-def _warn_unlabelled_opinions(labels: list, opinions: list, taxonomy, data, labels_col: str,
+def _warn_unlabelled_opinions(labels: list, opinions: list, rows, taxonomy, data, labels_col: str,
                               sentiment_col: str) -> None:
     """An ``InputWarning`` when opinions name a category their row's labels lack (how many rows,
     the first row and category). Polarity is scored given the gold categories, and such an opinion
     is learned and scored all the same: a typo'd category or a label left out changes the score
     silently. A parent is in the labels when one of its children is."""
     bad = []
-    for i, (labs, ops) in enumerate(zip(labels, opinions)):
+    for i, labs, ops in zip(rows, labels, opinions):  # i: the row's position in the file
         given = set(labs) | {(p, None) for p, _ in labs}
         missing = [label for label, _ in ops if label not in given]
         if missing:

@@ -51,7 +51,7 @@ def normalize_sep(sep: str | None, path: Path) -> str | None:
     return sep
 
 
-_BOMS = (
+BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -79,7 +79,7 @@ def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
     >>> detect_encoding(codecs.BOM_UTF8 + b"id")
     'utf-8-sig'
     """
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if sample.startswith(bom):
             return name
     guess = _bomless_utf16(sample)

@@ -6,7 +6,6 @@ Each format's reader is in its own module (``csvfile``, ``jsonlfile``, ``parquet
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import os
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.encoding import ENCODING_ERRORS
+from feedback_classifier.tableio.encoding import BOMS, ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
 
@@ -24,7 +23,6 @@ __all__ = ["DEFAULT_READ", "ReadOptions", "is_empty_file", "iter_table", "peek_t
 
 # A file longer than this is not looked at for being blank (a blank one is a few bytes).
 _BLANK_LIMIT = 1 << 16
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def is_empty_file(path: str | os.PathLike) -> bool:
@@ -43,9 +41,9 @@ def is_empty_file(path: str | os.PathLike) -> bool:
     if not path.is_file() or path.stat().st_size > _BLANK_LIMIT:
         return False
     data = path.read_bytes()
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return not data[len(bom):].decode(encoding, errors="replace").strip()
+    for bom, encoding in BOMS:
+        if data.startswith(bom):  # (each of these codecs reads its BOM and drops it)
+            return not data.decode(encoding, errors="replace").strip()
     return not data.strip()
 
 
