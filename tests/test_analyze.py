@@ -384,3 +384,34 @@ def test_without_a_score_column_the_report_says_so_and_shows_no_detractor_counts
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "no score column" in page and "Benjamini" not in page
     assert read_table(out / "queues" / "summary.csv")["detractors"].isna().all()
+
+
+def test_report_with_the_model_file_says_how_it_was_validated_as_analyze_does(tmp_path, as_default):
+    # report rebuilt from an enriched file knew nothing of the model: no method line, no error rates
+    labelled = pd.DataFrame({"comment": [t for t, _ in TRAIN] * 3,
+                             "labels": ["; ".join(f"{p} > {c}" if c else p for p, c in y) for _, y in TRAIN] * 3})
+    labelled.to_csv(tmp_path / "labelled.csv", index=False)
+    model = tmp_path / "m.json"
+    result = runner.invoke(app, ["train", str(tmp_path / "labelled.csv"), "--text-col", "comment",
+                                 "--taxonomy", "cx-default", "--cv", "3", "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    survey().to_csv(tmp_path / "s.csv", index=False)
+    cols = ["--text-col", "comment", "--score-col", "nps", "--lang", "en"]
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--out-dir", str(tmp_path / "out"),
+                                 "--model", str(model), *cols])
+    assert result.exit_code == 0, result.output
+    enriched = tmp_path / "out" / "s.enriched.csv"
+    result = runner.invoke(app, ["report", str(enriched), "--out", str(tmp_path / "r.html"), "--model", str(model),
+                                 *cols])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"Model: trained on {len(labelled)} labelled comments; cross-validated micro-F1" in page
+    assert "bundled default model" not in page and "assumed" not in result.output
+    # the drivers table carries the model's cross-validated recall, as analyze's does
+    recall = re.findall(r"recall", (tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    assert recall and len(re.findall(r"recall", page)) == len(recall)
+    # without --model the bundled default model is assumed, and the command says so
+    result = runner.invoke(app, ["report", str(enriched), "--out", str(tmp_path / "r2.html"), *cols])
+    assert result.exit_code == 0, result.output
+    assert "assumed" in result.output and "--model" in result.output
+    assert "Model: the bundled default model" in (tmp_path / "r2.html").read_text(encoding="utf-8")

@@ -79,7 +79,7 @@ def test_the_model_learns_what_the_teacher_read_in_the_unlabelled_comments(files
     assert type(model) is FeedbackClassifier  # the student, which predicts without the teacher
     # classify / analyze name the model the same way
     assert "+ 60 labelled by a teacher (cross-validation optimistic)" in describe_model(files / "m.joblib", model)
-    from feedback_classifier.jobs.analyze import _model_info
+    from feedback_classifier.model.default import model_info as _model_info
     from feedback_classifier.render.report import ReportInputs, model_lines
 
     info = _model_info(files / "m.joblib", model)

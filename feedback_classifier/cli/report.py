@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -17,8 +17,14 @@ def report_command(
     text_col: opt.TextCol,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     score_col: opt.ScoreCol = None,
-    taxonomy: Annotated[str, typer.Option(
-        "--taxonomy", "-t", help="Taxonomy the file was classified with.")] = "cx-default",
+    taxonomy: Annotated[Optional[str], typer.Option(
+        "--taxonomy", "-t", help="Taxonomy the file was classified with (default: the model's, else cx-default).")] = None,
+    model: Annotated[Optional[Path], typer.Option(
+        "--model", "-m", help="Model file that classified the file: the report says how it was validated and "
+                              "corrects the drivers for its cross-validated errors, as analyze does.")] = None,
+    trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
+    audit_sample: opt.AuditSample = None,
     by: opt.By = None,
     period_col: opt.PeriodCol = None,
     period: opt.Period = "month",
@@ -43,6 +49,7 @@ def report_command(
 
     result = report_file(
         data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
+        model=opt.model_for_job(model, trust_model, verify_key), audit_sample=audit_sample,
         higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
         title=title, mask=mask, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )

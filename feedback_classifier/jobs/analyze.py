@@ -39,7 +39,8 @@ from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
 from feedback_classifier.lang import check_language, majority_language
-from feedback_classifier.model.default import describe_model, load_model_and_taxonomy, model_facts
+from feedback_classifier.jobs.audit_sample import error_rates_for
+from feedback_classifier.model.default import describe_model, load_model_and_taxonomy, model_info
 from feedback_classifier.model.enrichment import _Options
 from feedback_classifier.tableio import (
     DEFAULT_READ,
@@ -157,7 +158,7 @@ def analyze(
     and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
     module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
     estimated_total)`` is called after every chunk. ``mask``/``mask_pii``: personal data in
-    quotes and queues / in the enriched table. ``audit_sample``: see :func:`_audit_rates`.
+    quotes and queues / in the enriched table. ``audit_sample``: see ``error_rates_for``.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
@@ -176,7 +177,8 @@ def analyze(
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
-    rates, rates_source = _audit_rates(audit_sample, plan, text_col, model)
+    rates, rates_source = error_rates_for(audit_sample, plan.tax, text_col=text_col, model=model, clf=plan.clf,
+                                          bundled=plan.model_info.get("kind") == "default", notes=plan.notes)
     in_fmt = detect_format(data, read.fmt)
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
@@ -215,38 +217,6 @@ def _make_out_dir(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
-
-
-def _audit_rates(audit_sample: str | Path | None, plan: "_Plan", text_col: str, model: Any) -> tuple[dict | None, dict]:
-    """Error rates and where they come from: comments the user labelled (``audit``, see
-    :func:`~feedback_classifier.jobs.audit_sample.sample_error_rates`), a model file's
-    cross-validation (``cv``), or, for the bundled default model, rough rates measured on real
-    comments of other domains (``default``, with how many: ``rows``). The drivers then carry each category's precision
-    and recall, and shares and impacts corrected for the model's errors."""
-    from feedback_classifier.jobs.audit_sample import default_error_rates, model_error_rates, sample_error_rates
-    from feedback_classifier.model.default import DEFAULT_TAXONOMY
-
-    if audit_sample is not None:
-        return sample_error_rates(audit_sample, plan.tax, text_col=text_col, model=plan.clf), {"source": "audit"}
-    if model is not None:  # a model file from `train` carries its cross-validated error rates
-        return model_error_rates(model), {"source": "cv"}
-    found = default_error_rates() if plan.tax.name == DEFAULT_TAXONOMY and _is_default(plan.clf) else None
-    if found is None:
-        return None, {}
-    rates, info = found
-    plan.notes.append(
-        f"Error rates: rough precision/recall of the bundled default model for {len(rates)} parent categories, "
-        f"measured on {info['rows']:,} real comments of other domains ({'; '.join(info['sets'])}); "
-        "subcategories and the other parents have none. They flag often-missed categories but do not correct "
-        "shares and impacts (rates from other kinds of comments do not carry over); label a few hundred of your "
-        "comments and pass --audit-sample for figures and corrections that hold on your data")
-    return rates, {"source": "default", "rows": info["rows"]}
-
-
-def _is_default(clf: Any) -> bool:
-    from feedback_classifier.model.default import default_model
-
-    return clf is default_model()
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
@@ -298,22 +268,11 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, _model_info(model, clf),
+    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, model_info(model, clf),
                  layout=input_layout(head[0].attrs, types=False))
     if not first[text_col].fillna("").astype(str).str.strip().any():  # the first rows hint at the wrong column
         plan.empty_note = empty_text_note(first, text_col)
     return plan
-
-
-def _model_info(model: Any, clf: Any) -> dict:
-    """Which model runs and how it was validated, for the report (``build_report(model_info=)``)."""
-    if model is None:
-        return {"kind": "default" if _is_default(clf) else "weak"}
-    facts = model_facts(model, clf)
-    if facts["kind"] != "trained":
-        return {"kind": facts["kind"]}
-    return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1"),
-            "taught": int(facts["metrics"].get("unlabelled_comments") or 0)}
 
 
 def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str]):

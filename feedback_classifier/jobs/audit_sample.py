@@ -117,3 +117,38 @@ def often_missed(model: Any, taxonomy: Any, lang: str = "en") -> tuple[list[str]
         return [], ""
     low = [(label, r.recall) for label, r in rates.items() if label[1] is None and r.recall < OFTEN_MISSED_RECALL]
     return [f"{taxonomy.display_name(label, lang)} ({recall:.0%})" for label, recall in sorted(low, key=lambda x: x[1])], source
+
+
+def error_rates_for(audit_sample: str | Path | None, taxonomy: Any, *, text_col: str | None, model: Any = None,
+                    clf: Any = None, bundled: bool = False, notes: list[str] | None = None) -> tuple[dict | None, dict]:
+    """The classifier's error rates for the drivers and where they come from, as ``analyze`` and
+    ``report`` use them: comments the user labelled (``audit``, :func:`sample_error_rates`; the
+    sample's comments are classified with ``clf`` or ``model`` when it has no ``categories``), a
+    model file's cross-validation (``cv``), or, when the bundled default model classified the
+    comments (``bundled``), its rough rates measured on real comments of other domains
+    (``default``, with how many: ``rows``; said in ``notes``). ``(None, {})`` when none is known.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> rates, source = error_rates_for(None, load_taxonomy("cx-default"), text_col="comment", bundled=True)
+    >>> source["source"], source["rows"] > 0
+    ('default', True)
+    >>> error_rates_for(None, load_taxonomy("cx-default"), text_col="comment")
+    (None, {})
+    """
+    if audit_sample is not None:
+        rates = sample_error_rates(audit_sample, taxonomy, text_col=text_col, model=clf if clf is not None else model)
+        return rates, {"source": "audit"}
+    if model is not None:  # a model file from `train` carries its cross-validated error rates
+        return model_error_rates(model), {"source": "cv"}
+    found = default_error_rates() if bundled else None
+    if found is None:
+        return None, {}
+    rates, info = found
+    if notes is not None:
+        notes.append(
+            f"Error rates: rough precision/recall of the bundled default model for {len(rates)} parent categories, "
+            f"measured on {info['rows']:,} real comments of other domains ({'; '.join(info['sets'])}); "
+            "subcategories and the other parents have none. They flag often-missed categories but do not correct "
+            "shares and impacts (rates from other kinds of comments do not carry over); label a few hundred of your "
+            "comments and pass --audit-sample for figures and corrections that hold on your data")
+    return rates, {"source": "default", "rows": info["rows"]}

@@ -29,7 +29,9 @@ def report_file(
     *,
     text_col: str,
     score_col: str | None = None,
-    taxonomy: Any = "cx-default",
+    taxonomy: Any = None,
+    model: Any = None,
+    audit_sample: str | Path | None = None,
     score_type: str = "nps",
     scale: Any = None,
     higher_is_better: bool = True,
@@ -49,6 +51,13 @@ def report_file(
     self-contained HTML file. ``lang`` None picks the comments' majority language;
     ``period_col`` None looks for a date column. ``mask`` False shows personal data in quotes.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+
+    ``model``: the model file that classified ``data``; its taxonomy is used, its
+    cross-validated error rates correct the drivers and the method section says how it was
+    validated, as ``analyze`` does. Without one the taxonomy is ``taxonomy`` (default
+    ``cx-default``), and with the ``cx-default`` taxonomy the bundled default model is assumed
+    (said in ``notes``). ``audit_sample``: comments the user labelled, see
+    :func:`~feedback_classifier.jobs.audit_sample.error_rates_for`.
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
@@ -72,8 +81,8 @@ def report_file(
             "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`."
         )
     require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
-    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     notes: list[str] = []
+    tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
@@ -81,15 +90,40 @@ def report_file(
         period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes)
     drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
                        n_boot=n_boot, source=str(data), notes=notes)
+    if drivers is not None and rates[0]:
+        from feedback_classifier.insights.quantify import correct_drivers_result
+
+        drivers = correct_drivers_result(drivers, rates[0], tax, **rates[1])
     routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
                     score_type=spec, lang=lang, source=str(data), mask=mask)
     page = build_report(
         df, tax, text_col=text_col, score_col=score_col if drivers is not None else None, score_type=spec,
         lang=lang, drivers=drivers, routing=routing, by=by, period_col=period_col if drivers is not None else None,
-        source=str(data), title=title, mask=mask,
+        source=str(data), title=title, mask=mask, model_info=info,
     )
     path = write_report(page, out)
     return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)
+
+
+def _model_facts(model, taxonomy, audit_sample, text_col, notes):
+    """The taxonomy, the report's ``model_info`` and the error rates (with their source) of the
+    model that classified the file: ``model`` when given, else the bundled default model when the
+    taxonomy is ``cx-default`` (assumed, and said in ``notes``), else none known."""
+    from feedback_classifier.jobs.audit_sample import error_rates_for
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy, model_info
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    if model is not None:
+        clf, tax = load_model_and_taxonomy(model, taxonomy)
+        info = model_info(model, clf)
+        return tax, info, error_rates_for(audit_sample, tax, text_col=text_col, model=model, clf=clf, notes=notes)
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
+    bundled = tax.hash == load_taxonomy(DEFAULT_TAXONOMY).hash
+    if bundled:
+        notes.append("Model: the bundled default model is assumed to have classified the file (give --model M "
+                     "if another model did)")
+    info = {"kind": "default"} if bundled else {}
+    return tax, info, error_rates_for(audit_sample, tax, text_col=text_col, bundled=bundled, notes=notes)
 
 
 def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, source, notes):
