@@ -415,3 +415,29 @@ def test_report_with_the_model_file_says_how_it_was_validated_as_analyze_does(tm
     assert result.exit_code == 0, result.output
     assert "assumed" in result.output and "--model" in result.output
     assert "Model: the bundled default model" in (tmp_path / "r2.html").read_text(encoding="utf-8")
+
+
+def test_a_json_key_first_used_after_the_first_chunk_can_be_named_by_by_and_keep(tmp_path, as_default):
+    # exports leave a key out while it is empty: 'region' appears only in the second half of the file,
+    # after the first chunk, which is where analyze checked the names it was given
+    import json
+
+    df = survey()
+    lines = [{k: v for k, v in row.items() if not (k == "region" and i < 40)}
+             for i, row in enumerate(df.to_dict("records"))]
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r, default=int) + "\n" for r in lines), encoding="utf-8")
+    cols = ["--text-col", "comment", "--score-col", "nps", "--lang", "en", "--chunksize", "16"]
+    result = runner.invoke(app, ["analyze", str(path), "--out-dir", str(tmp_path / "out"), "--by", "region",
+                                 "--keep", "region", *cols])
+    assert result.exit_code == 0, result.output
+    enriched = read_table(tmp_path / "out" / "s.enriched.jsonl")
+    assert len(enriched) == len(df) and enriched["region"].isna().sum() == 40
+    assert enriched["region"].tolist()[40:] == df["region"].tolist()[40:]
+    queue = read_table(tmp_path / "out" / "queues" / "review.jsonl")
+    assert "region" in queue.columns
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="segments"' in page and "North" in page
+    # a name the file never uses is still the one-line error
+    result = runner.invoke(app, ["analyze", str(path), "--out-dir", str(tmp_path / "o2"), "--by", "regoin", *cols])
+    assert result.exit_code == 1 and "no column 'regoin'" in result.output

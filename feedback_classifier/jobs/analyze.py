@@ -50,6 +50,7 @@ from feedback_classifier.tableio import (
     peek_table,
     require_distinct_roles,
     resolve_column,
+    with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
 
@@ -169,9 +170,9 @@ def analyze(
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
-    first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
-    text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data)
-                                                  for c in (text_col, score_col, by, period_col, *(keep or ())))
+    names = [text_col, score_col, by, period_col, *(keep or ())]
+    first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data, names, read)
+    text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data) for c in names)
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
                            source=data)
     head, chunks = read_head(chunks, text_col)

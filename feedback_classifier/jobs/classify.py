@@ -105,7 +105,7 @@ def classify_file(
     ['id', 'comment', 'categories']
     """
     from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
-    from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column
+    from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
 
     input, output = Path(input), Path(output)
     _check_settings(input, output, jobs=jobs, chunksize=chunksize, categories_col=categories_col, sentiment=sentiment)
@@ -115,6 +115,7 @@ def classify_file(
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
     chunks = read.chunks(input, chunksize=chunksize)
     first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
+    first, chunks = with_late_keys(first, chunks, input, [text_col, categories_col], read)
     text_col = resolve_column(first, text_col, source=input)
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
     lang_given = lang is not None

@@ -60,6 +60,7 @@ from feedback_classifier.tableio.reading import (
     iter_table,
     peek_table,
     read_table,
+    with_late_keys,
 )
 from feedback_classifier.tableio.rowcount import estimate_total_rows
 from feedback_classifier.tableio.writing import TableWriter, input_layout, write_table
@@ -81,6 +82,7 @@ __all__ = [
     "iter_table",
     "neutralize_formulas",
     "peek_table",
+    "with_late_keys",
     "read_table",
     "refuse_overwriting_input",
     "require_columns",

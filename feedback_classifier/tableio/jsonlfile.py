@@ -49,6 +49,38 @@ def iter_jsonl(
     return _iter_json_lines(path, gz, encoding, chunksize, as_text, encoding_errors)
 
 
+def keys_in_file(path: Path, names: list[str], encoding: str | None = None) -> list[str]:
+    r"""Those of ``names`` that the JSON file ``path`` uses as a key somewhere (a byte scan, at disk
+    speed, so a key first used after the first chunk can be told from a misspelt column name).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "late.jsonl"
+    >>> _ = p.write_text('{"comment": "hi"}\n{"comment": "ok", "region": "EU"}\n', encoding="utf-8")
+    >>> keys_in_file(p, ["region", "regoin"])
+    ['region']
+    """
+    import re
+
+    enc = encoding or "utf-8"
+    wanted = {}
+    for name in names:
+        forms = {json.dumps(name, ensure_ascii=False), json.dumps(name)}
+        wanted[name] = re.compile(b"|".join(re.escape(f.encode(enc, errors="ignore")) + rb"\s*:" for f in forms))
+    found: set = set()
+    overlap = max((len(json.dumps(n).encode(enc, errors="ignore")) for n in names), default=0) + 64
+    opener = gzip.open if is_gzip(path) else open
+    tail = b""
+    with opener(path, "rb") as fh:
+        while len(found) < len(wanted):
+            block = fh.read(1 << 24)
+            if not block:
+                break
+            text = tail + block
+            found.update(n for n, rx in wanted.items() if n not in found and rx.search(text))
+            tail = text[-overlap:]
+    return [n for n in names if n in found]
+
+
 def _leaves(prefix: str, obj: dict) -> Iterator[tuple[str, Any]]:
     """The values inside a JSON object, each with its dotted path.
 

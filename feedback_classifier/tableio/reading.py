@@ -200,6 +200,43 @@ def peek_table(chunks: Iterator[pd.DataFrame]) -> tuple[pd.DataFrame, Iterator[p
     return first, itertools.chain([first], chunks)
 
 
+def with_late_keys(first: pd.DataFrame, chunks: Iterator[pd.DataFrame], path: str | os.PathLike,
+                   names: list, read: "ReadOptions") -> tuple[pd.DataFrame, Iterator[pd.DataFrame]]:
+    r"""``peek_table``'s (first chunk, chunks) with every column in ``names`` that a JSON file only
+    uses after its first chunk (a key that exports leave out while it is empty, or a question
+    added later) added to the chunks before it as an empty column: JSON's missing value, as the
+    reader gives every chunk after the key's first use. Other names and formats are unchanged,
+    so a misspelt name still gets ``require_columns``' error.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "late.jsonl"
+    >>> _ = p.write_text('{"c": "a"}\n{"c": "b"}\n{"c": "d", "region": "EU"}\n', encoding="utf-8")
+    >>> first, chunks = peek_table(iter_table(p, chunksize=2))
+    >>> first, chunks = with_late_keys(first, chunks, p, ["c", "region", "typo"], DEFAULT_READ)
+    >>> [c["region"].fillna("-").tolist() for c in chunks]
+    [['-', '-'], ['EU']]
+    """
+    from feedback_classifier.tableio.formats import detect_format
+
+    missing = [n for n in dict.fromkeys(names) if n and n not in first.columns]
+    if not missing or detect_format(path, read.fmt) != "jsonl":
+        return first, chunks
+    from feedback_classifier.tableio.jsonlfile import keys_in_file
+
+    late = keys_in_file(Path(path), missing, read.encoding)
+    if not late:
+        return first, chunks
+
+    def widened(chunk: pd.DataFrame) -> pd.DataFrame:
+        absent = [n for n in late if n not in chunk.columns]
+        if absent:
+            chunk = chunk.assign(**{n: pd.Series([None] * len(chunk), index=chunk.index, dtype=object) for n in absent})
+        return chunk
+
+    first = widened(first)
+    return first, (widened(c) for c in chunks)
+
+
 def _without_header_rows(
     gen: Iterator[pd.DataFrame], path: Path, skip_rows: int | None, chunksize: int | None, *, detect: bool
 ) -> Iterator[pd.DataFrame]:
