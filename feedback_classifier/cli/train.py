@@ -44,6 +44,7 @@ def train_command(
     unlabelled_text_col: opt.UnlabelledTextCol = None,
     sign_key: Annotated[Optional[Path], typer.Option(
         "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
+    input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -70,7 +71,7 @@ def train_command(
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS
 
-    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors)
+    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format)
     if no_labels:
         _train_without_labels(data, out, text_col, taxonomy, read)
         return
@@ -150,6 +151,7 @@ def evaluate_command(
                                 "adds polarity accuracy given the gold categories and joint (category, polarity) "
                                 "micro-F1.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
+    input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -166,7 +168,7 @@ def evaluate_command(
 
     model = opt.model_for_job(model, trust_model, verify_key)
     report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
-                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if report.extra.get("skipped_rows"):
         from feedback_classifier.jobs.labelbook import skipped_note
 

@@ -177,7 +177,7 @@ def analyze(
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
     rates, rates_source = _audit_rates(audit_sample, plan, text_col, model)
-    in_fmt = detect_format(data, read.fmt)
+    in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
     _make_out_dir(out)

@@ -135,7 +135,7 @@ def iter_table(
             "(CLI: --encoding-errors)"
         )
     path = _check_input(path)
-    kind = detect_format(path, fmt)
+    kind = detect_format(path, fmt, option="--input-format")
     if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
         kind = format_by_content(path, kind)
     spec = REGISTRY[kind]
