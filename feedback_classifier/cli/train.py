@@ -98,7 +98,9 @@ def train_command(
 
 def _print_cv_report(r) -> None:
     console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
-    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
+    x = r.extra
+    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path; sd {x['path_micro_f1_fold_sd']:.3f} over "
+               f"the {x['cv_folds']} folds), {r.parent_micro_f1:.3f} (parent; sd {x['parent_micro_f1_fold_sd']:.3f}); "
                f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
     if "polarity_accuracy" in r.extra:
         typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
