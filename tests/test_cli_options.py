@@ -152,3 +152,22 @@ def test_an_unknown_output_extension_names_format_and_an_unknown_input_one_input
     src.rename(tmp_path / "survey.dat")
     inp = _run("classify", tmp_path / "survey.dat", "--text-col", "comment", "--out", tmp_path / "o.csv", "--quiet")
     assert inp.exit_code == 1 and "(CLI: --input-format)" in inp.output, inp.output
+
+
+def test_an_unknown_period_or_score_type_is_a_usage_error_in_every_command(tmp_path):
+    # the README: a bad choice is one `Error: ...` line saying where the help is, exit code 2; these were
+    # exit 1 after reading the file (analyze, drivers, route), or ignored (report --period)
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({"comment": ["late"] * 4, "categories": ["Delivery"] * 4, "nps": [1, 9, 10, 3]}).to_csv(src, index=False)
+    common = {"analyze": ["--text-col", "comment", "--out-dir", tmp_path / "a"],
+              "drivers": ["--score-col", "nps"],
+              "report": ["--text-col", "comment", "--out", tmp_path / "r.html"],
+              "route": ["--text-col", "comment", "--out-dir", tmp_path / "q", "--score-col", "nps"]}
+    for command, args in common.items():
+        options = [("--score-type", "foo")] + ([("--period", "fortnight")] if command != "route" else [])
+        for option, value in options:
+            result = _run(command, src, *args, option, value)
+            assert result.exit_code == 2, (command, option, result.output)
+            assert f"Invalid value for {option}: '{value}' is not a" in result.output
+            assert f"{command} --help" in result.output
+    assert not (tmp_path / "r.html").exists()
