@@ -93,12 +93,20 @@ Taxonomy = Annotated[Optional[str], typer.Option(
 Lang = Annotated[Optional[str], typer.Option(
     "--lang", callback=_language,
     help=f"Language of category names and the report: {_LANGS} (default: the comments' majority language).")]
+QueueLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the category and team names in the queues: {_LANGS} (default: the comments' majority "
+         "language).")]
+PageLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the page and its category names: {_LANGS} (default: the comments' majority language).")]
 Evidence = Annotated[bool, typer.Option(
     "--evidence/--no-evidence", help="Add an 'evidence' column: the words behind each category.")]
 
 # ---- output and running
 QueueFormat = Annotated[Optional[str], typer.Option(
     "--format", help="Format of the queue files and the drivers table: csv, xlsx or jsonl.")]
+RouteFormat = Annotated[str, typer.Option("--format", help="Format of the queue files: csv, xlsx or jsonl.")]
 Jobs = Annotated[int, typer.Option(
     "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files).")]
 TrainJobs = Annotated[int, typer.Option(
