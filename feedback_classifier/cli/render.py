@@ -101,7 +101,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     typer.echo(f"Enriched table: {result.enriched_path}")
     if result.drivers_path:
         typer.echo(f"Drivers table:  {result.drivers_path}")
-    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({len(result.routing.queues)} teams + review + summary)")
+    teams = len(result.routing.queues)
+    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({teams} teams + review + junk + summary)")
     typer.echo(f"Report:         {result.report_path}")
 
 
