@@ -132,8 +132,10 @@ class ParquetSink:
         typed_now = {f.name for f, col in zip(table.schema, table.columns)
                      if f.name in self._untyped and col.null_count < len(col)}
         base = self._pq_schema
-        for name in typed_now:
-            base = base.set(base.get_field_index(name), table.schema.field(name))
+        for name in typed_now:  # text stays the large_string an empty first chunk gave it
+            found = table.schema.field(name)
+            if not pa.types.is_string(found.type):
+                base = base.set(base.get_field_index(name), found)
         self._untyped -= typed_now
         try:
             wider = pa.unify_schemas([base, pa.schema(fields)], promote_options="permissive")
