@@ -164,6 +164,10 @@ def test_cli_analyze(tmp_path, survey_csv, as_default):
     assert "Trend: using 'submitted_at'" in result.output
     assert str(out / "report.html") in result.output
     assert len(read_table(next(out.glob("*.enriched.csv")))) == 80
+    # the queue files it lists are the ones written (junk.csv was left out of the line)
+    written = {p.stem for p in (out / "queues").iterdir()}
+    assert {"review", "junk", "summary"} <= written
+    assert f"({len(written) - 3} teams + review + junk + summary)" in result.output
 
 
 def test_cli_analyze_russian(tmp_path, survey_csv, as_default):

@@ -110,3 +110,64 @@ def test_the_reading_options_reach_the_job(tmp_path, as_default):
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")
     assert len(out) == 20 and out["comment"].iloc[0] == "late courier 0"
+
+
+def test_every_command_reading_a_users_table_takes_input_format():
+    # the README: "--input-format the input's" in every command; train, evaluate and taxonomy infer lacked it
+    import typer.main
+
+    root = typer.main.get_command(app)
+    for path in (["classify"], ["analyze"], ["route"], ["report"], ["drivers"], ["train"], ["evaluate"],
+                 ["suggest"], ["label"], ["audit"], ["taxonomy", "infer"]):
+        command = root
+        for name in path:
+            command = command.commands[name]
+        assert "--input-format" in {o for p in command.params for o in p.opts}, path
+
+
+def test_train_evaluate_and_infer_read_a_file_whose_extension_does_not_tell(tmp_path):
+    from test_analyze import TRAIN
+
+    src = tmp_path / "labelled.export"
+    rows = [(t, "; ".join(f"{p} > {c}" for p, c in y)) for t, y in TRAIN] * 2
+    pd.DataFrame(rows, columns=["text", "labels"]).to_csv(src, index=False)
+    model = tmp_path / "m.joblib"
+    unknown = _run("train", src, "--out", model, "--taxonomy", "cx-default", "--cv", "0")
+    assert unknown.exit_code == 1 and "(CLI: --input-format)" in unknown.output, unknown.output
+    trained = _run("train", src, "--out", model, "--taxonomy", "cx-default", "--cv", "0", "--input-format", "csv")
+    assert trained.exit_code == 0, trained.output
+    scored = _run("evaluate", src, "--model", model, "--input-format", "csv", "--json")
+    assert scored.exit_code == 0, scored.output
+    assert '"rows": 36' in scored.stdout
+    inferred = _run("taxonomy", "infer", src, "-o", tmp_path / "t.yaml", "--input-format", "csv")
+    assert inferred.exit_code == 0, inferred.output
+    assert (tmp_path / "t.yaml").exists()
+
+
+def test_an_unknown_output_extension_names_format_and_an_unknown_input_one_input_format(tmp_path, as_default):
+    src = tmp_path / "survey.csv"
+    survey(10).to_csv(src, index=False)
+    out = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "out.dat", "--quiet")
+    assert out.exit_code == 1 and "(CLI: --format)" in out.output, out.output
+    src.rename(tmp_path / "survey.dat")
+    inp = _run("classify", tmp_path / "survey.dat", "--text-col", "comment", "--out", tmp_path / "o.csv", "--quiet")
+    assert inp.exit_code == 1 and "(CLI: --input-format)" in inp.output, inp.output
+
+
+def test_an_unknown_period_or_score_type_is_a_usage_error_in_every_command(tmp_path):
+    # the README: a bad choice is one `Error: ...` line saying where the help is, exit code 2; these were
+    # exit 1 after reading the file (analyze, drivers, route), or ignored (report --period)
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({"comment": ["late"] * 4, "categories": ["Delivery"] * 4, "nps": [1, 9, 10, 3]}).to_csv(src, index=False)
+    common = {"analyze": ["--text-col", "comment", "--out-dir", tmp_path / "a"],
+              "drivers": ["--score-col", "nps"],
+              "report": ["--text-col", "comment", "--out", tmp_path / "r.html"],
+              "route": ["--text-col", "comment", "--out-dir", tmp_path / "q", "--score-col", "nps"]}
+    for command, args in common.items():
+        options = [("--score-type", "foo")] + ([("--period", "fortnight")] if command != "route" else [])
+        for option, value in options:
+            result = _run(command, src, *args, option, value)
+            assert result.exit_code == 2, (command, option, result.output)
+            assert f"Invalid value for {option}: '{value}' is not a" in result.output
+            assert f"{command} --help" in result.output
+    assert not (tmp_path / "r.html").exists()

@@ -122,6 +122,9 @@ def test_cli_engine_dask(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Classified 40 rows" in result.output
     assert len(pd.read_parquet(tmp_path / "out")) == 40
+    # English by default, not read from the comments: the summary said "most comments are in it"
+    assert "Category names in en (the default: the Dask engine does not read" in result.stdout
+    assert "most comments are in it" not in result.stdout
 
 
 def test_cli_engine_dask_speaks_the_chosen_language(tmp_path):

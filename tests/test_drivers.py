@@ -623,3 +623,16 @@ def test_drivers_detects_the_date_column_like_analyze(tmp_path):
     assert "Trend: using 'submitted_at' as the date column (set --period-col to change)" in result.stdout
     assert (tmp_path / "drivers_trend.csv").exists()
     assert sorted(pd.read_csv(tmp_path / "drivers_trend.csv")["period"].unique()) == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_a_category_every_scored_row_mentions_gets_no_interval_and_no_numpy_warning():
+    # a tiny file where every comment names one category: its bootstrap has no "without" side, and
+    # numpy's "All-NaN slice encountered" leaked onto the terminal of `analyze`
+    import warnings
+
+    df = pd.DataFrame({"nps": [1, 2, 9, 10], "categories": ["Delivery"] * 3 + ["Delivery; Price"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compute_drivers(df, score_col="nps", n_boot=50, min_n=1)
+    rows = result.table[result.table["category"] == "Delivery"]
+    assert len(rows) and rows["impact_low"].isna().all() and rows["impact_high"].isna().all()

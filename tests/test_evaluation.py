@@ -115,6 +115,17 @@ def test_train_command_writes_a_model_and_prints_metrics(labelled_csv, tmp_path)
     assert ("price", None) in model.taxonomy_.labels  # inferred taxonomy travels with the model
 
 
+def test_train_prints_the_spread_of_its_metrics_over_the_folds(labelled_csv, tmp_path):
+    # the README: train prints cross-validated metrics "with their spread over the folds"
+    result = runner.invoke(app, ["train", str(labelled_csv), "--text-col", "comment", "--group-col", "customer",
+                                 "--cv", "3", "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    meta = read_model_metadata(tmp_path / "m.joblib")["metrics"]
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Cross-validated micro-F1"))
+    assert f"(full path; sd {meta['path_micro_f1_fold_sd']:.3f} over the 3 folds)" in line, line
+    assert f"(parent; sd {meta['parent_micro_f1_fold_sd']:.3f})" in line, line
+
+
 def test_train_with_two_jobs_gives_the_same_model_and_metrics_as_one(labelled_csv, tmp_path):
     out = {}
     for jobs in (1, 2):

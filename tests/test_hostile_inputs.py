@@ -44,6 +44,8 @@ class Case:
     check: Callable[[Path, str], None] | None = None
     #: The error lists several problems, one "  - ..." line each (taxonomy validation reports them all at once).
     listing: bool = False
+    #: 1 for a mistake in the input, 2 for one on the command line (a bad choice of an option).
+    code: int = 1
 
 
 def _write(tmp: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> str:
@@ -214,7 +216,7 @@ SCORES = [
     Case("decimal-comma-scores", _analyze("id;comment;nps\n1;late;3,0\n2;great;9,0\n", "--score-type", "mean",
                                           "--scale", "0-10"), check=_said("Rows: 2")),
     Case("bad-scale", _analyze(GOOD, "--score-type", "csat", "--scale", "5-1"), error="scale"),
-    Case("unknown-score-type", _analyze(GOOD, "--score-type", "happiness"), error="happiness"),
+    Case("unknown-score-type", _analyze(GOOD, "--score-type", "happiness"), error="happiness", code=2),
 ]
 
 # ---- taxonomies
@@ -435,7 +437,7 @@ def test_hostile_input(case: Case, tmp_path, monkeypatch):
     if case.error is None:
         assert result.exit_code == 0, output
     else:
-        assert result.exit_code == 1, output
+        assert result.exit_code == case.code, output
         lines = output.strip().splitlines()
         errors = [i for i, line in enumerate(lines) if line.startswith("Error: ")]
         assert len(errors) == 1, output

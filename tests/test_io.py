@@ -739,3 +739,38 @@ def test_xlsx_copy_of_a_sheet_keeps_its_text_cells_and_sheet_name(tmp_path):
     cells = [[(c.value, c.data_type) for c in row] for row in out.active.iter_rows(min_row=2)]
     assert cells == [[("00123", "s"), ("+7 912 345-67-89", "s"), ("3", "s"), (1, "n"), (9, "n")],
                      [("10001", "s"), ("+44 20 7946 0958", "s"), ("10", "s"), (2, "n"), (1.5, "n")]]
+
+
+@pytest.mark.parametrize("out_name", ["out.jsonl", "out.parquet"])
+def test_a_json_field_without_a_value_in_the_first_rows_keeps_its_type_however_the_file_is_chunked(
+        tmp_path, out_name):
+    # 'score' and 'meta' have their first values in row 3: read in chunks of 2 (or past the first rows
+    # read), a JSON Lines copy wrote 7 as "7" and the object as a JSON string, and a Parquet copy
+    # stopped on the type (text so far); read whole, both kept their types
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id":1,"comment":"late delivery"}\n{"id":2,"comment":"rude staff"}\n'
+                   '{"id":3,"comment":"too expensive","score":7,"meta":{"a":1}}\n'
+                   '{"id":4,"comment":"ok","score":8.5}\n', encoding="utf-8")
+    outs = []
+    for chunks in ("2", "50000"):
+        out = tmp_path / chunks / out_name
+        out.parent.mkdir()
+        result = CliRunner().invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out),
+                                          "--chunksize", chunks, "--quiet", "--no-sentiment"])
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    if out_name.endswith(".jsonl"):
+        rows = [[json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()] for p in outs]
+        assert [r["score"] for r in rows[0]] == [None, None, 7, 8.5] == [r["score"] for r in rows[1]]
+        assert [r["meta"] for r in rows[0]] == [None, None, {"a": 1}, None] == [r["meta"] for r in rows[1]]
+    else:
+        import pyarrow.parquet as pq
+
+        schemas = [pq.read_schema(p) for p in outs]
+        assert schemas[0].field("score").type == schemas[1].field("score").type
+        assert schemas[0].field("meta").type == schemas[1].field("meta").type
+        assert pq.read_table(outs[0]).column("score").to_pylist() == [None, None, 7, 8.5]

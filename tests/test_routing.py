@@ -11,6 +11,7 @@ from feedback_classifier.insights.queues import safe_file_stem
 from feedback_classifier.insights.routing import route, write_queues
 from feedback_classifier.insights.streaming_router import StreamingRouter
 from feedback_classifier.taxonomy import load_taxonomy
+from test_analyze import tiny_model  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +265,25 @@ def test_without_scores_detractors_are_unknown_not_zero(tax, tmp_path):
     assert pd.read_csv(paths["summary"], encoding="utf-8-sig")["detractors"].isna().all()
     scored = route(enriched(), tax, text_col="comment", score_col="nps")
     assert scored.summary["detractors"].notna().all()
+
+
+def test_route_keeps_the_inputs_own_confidence_under_its_input_name_when_it_classifies(tmp_path, tiny_model):
+    # the README: a kept column named like one the queues add is kept as `confidence (input)`; when
+    # route classified the file, that column showed the model's confidence, the input's values lost
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs import route_file
+
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"row": [7, 8], "comment": ["The courier was late again", "Prices are too high"],
+                  "confidence": ["high", "low"], "nps": [2, 9]}).to_csv(src, index=False)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        result = route_file(src, tmp_path / "q", text_col="comment", score_col="nps", model=tiny_model,
+                            keep=["row", "confidence"])
+    queue = pd.read_csv(result.paths["Logistics"], encoding="utf-8-sig")
+    assert queue["confidence (input)"].tolist() == ["high"] and queue["row (input)"].tolist() == [7]
+    assert pd.api.types.is_float_dtype(queue["confidence"])  # the model's, under the queue's own name
+    renamed = [str(w.message) for w in said if issubclass(w.category, InputWarning) and "(input)" in str(w.message)]
+    assert len(renamed) == 1 and "'confidence' as 'confidence (input)'" in renamed[0], renamed

@@ -33,7 +33,8 @@ def classify_command(
     encoding_errors: opt.EncodingErrors = "strict",
     lang: Annotated[Optional[str], typer.Option(
         "--lang", help="Language of the category names written, one of the model taxonomy's (en, ru for the bundled "
-                       "model; default: the comments' majority language, as analyze, route and report pick it).")] = None,
+                       "model; default: the comments' majority language, as analyze, route and report pick it; "
+                       "English with --engine dask).")] = None,
     probabilities: Annotated[bool, typer.Option(
         "--probabilities", help="Add a 'p: <category>' column per category.")] = False,
     evidence: opt.Evidence = False,
@@ -47,7 +48,7 @@ def classify_command(
     sentiment: Annotated[bool, typer.Option(
         "--sentiment/--no-sentiment",
         help="Add category_sentiment (each category's polarity) and sentiment (the comment's: positive, negative, "
-             "neutral or mixed); --no-sentiment is several times faster.")] = True,
+             "neutral or mixed); --no-sentiment saves the ~15% of the time they take.")] = True,
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
@@ -81,7 +82,6 @@ def classify_command(
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
         # a dataset on a cluster is not read ahead for its language: English unless --lang says
-        settings["lang"] = lang or "en"
         summary = classify_parquet_dataset(data, out, scheduler=scheduler, workers=jobs, **settings)
     else:
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)

@@ -67,7 +67,7 @@ def label_command(
         "--review", help="Go through POOL in its own order with its labels pre-ticked (e.g. audit's suspects.csv).")
     ] = False,
     seed: Seed = 0,
-    lang: opt.Lang = None,
+    lang: opt.PageLang = None,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,

@@ -51,13 +51,28 @@ ScoreCol = Annotated[Optional[str], typer.Option(
 By = Annotated[Optional[str], typer.Option("--by", help="Segment column to compare (e.g. region, channel).")]
 PeriodCol = Annotated[Optional[str], typer.Option(
     "--period-col", help="Date column for the trend (default: detected, e.g. submitted_at).")]
-Period = Annotated[str, typer.Option("--period", help="Trend period: week, month, quarter or year.")]
+def _period(value: str) -> str:
+    """A usage error (exit 2) for a period the library does not know, before any file is read."""
+    from feedback_classifier.insights.periods import FREQS
+
+    check_choice(value, tuple(FREQS), "a trend period", "--period")
+    return value
+
+
+def _score_type(value: str) -> str:
+    from feedback_classifier.insights.scores import SCORE_TYPES
+
+    check_choice(str(value).strip().lower(), SCORE_TYPES, "a score type", "--score-type")
+    return value
+
+
+Period = Annotated[str, typer.Option("--period", callback=_period, help="Trend period: week, month, quarter or year.")]
 Keep = Annotated[Optional[list[str]], typer.Option(
     "--keep", help="Column to carry into the team queues (repeat, or comma-separate). Default: id-like columns.")]
 
 # ---- scores
 ScoreType = Annotated[str, typer.Option(
-    "--score-type", help="Score type: nps (0-10), csat (top-2-box %, 1-5 by default), ces (mean, 1-7 by default) "
+    "--score-type", callback=_score_type, help="Score type: nps (0-10), csat (top-2-box %, 1-5 by default), ces (mean, 1-7 by default) "
                          "or mean.")]
 Scale = Annotated[Optional[str], typer.Option("--scale", help="Score scale LOW-HIGH for csat/ces/mean, e.g. 1-5.")]
 LowerIsBetter = Annotated[bool, typer.Option(
@@ -78,12 +93,20 @@ Taxonomy = Annotated[Optional[str], typer.Option(
 Lang = Annotated[Optional[str], typer.Option(
     "--lang", callback=_language,
     help=f"Language of category names and the report: {_LANGS} (default: the comments' majority language).")]
+QueueLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the category and team names in the queues: {_LANGS} (default: the comments' majority "
+         "language).")]
+PageLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the page and its category names: {_LANGS} (default: the comments' majority language).")]
 Evidence = Annotated[bool, typer.Option(
     "--evidence/--no-evidence", help="Add an 'evidence' column: the words behind each category.")]
 
 # ---- output and running
 QueueFormat = Annotated[Optional[str], typer.Option(
     "--format", help="Format of the queue files and the drivers table: csv, xlsx or jsonl.")]
+RouteFormat = Annotated[str, typer.Option("--format", help="Format of the queue files: csv, xlsx or jsonl.")]
 Jobs = Annotated[int, typer.Option(
     "--jobs", "-j", min=1, help="Worker processes for classifying (use the number of cores for big files).")]
 TrainJobs = Annotated[int, typer.Option(

@@ -53,7 +53,12 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
 def classify_summary(summary) -> None:
     for note in getattr(summary, "notes", ()):
         typer.echo(note)
-    why = "--lang" if getattr(summary, "lang_given", False) else "most comments are in it; use --lang to change"
+    if getattr(summary, "lang_given", False):
+        why = "--lang"
+    elif getattr(summary, "lang_default", False):
+        why = "the default: the Dask engine does not read the comments ahead for their language; use --lang to change"
+    else:
+        why = "most comments are in it; use --lang to change"
     typer.echo(
         f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
         f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
@@ -101,7 +106,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     typer.echo(f"Enriched table: {result.enriched_path}")
     if result.drivers_path:
         typer.echo(f"Drivers table:  {result.drivers_path}")
-    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({len(result.routing.queues)} teams + review + summary)")
+    teams = len(result.routing.queues)
+    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({teams} teams + review + junk + summary)")
     typer.echo(f"Report:         {result.report_path}")
 
 

@@ -24,10 +24,10 @@ def route_command(
     score_col: Annotated[Optional[str], typer.Option(
         "--score-col", help="Score column: detractors first, then lower scores.")] = None,
     score_type: opt.ScoreType = "nps",
-    fmt: opt.QueueFormat = "csv",
+    fmt: opt.RouteFormat = "csv",
     keep: Annotated[Optional[list[str]], typer.Option(
         "--keep", help="Column to carry into every queue (repeat, or comma-separate).")] = None,
-    lang: opt.Lang = None,
+    lang: opt.QueueLang = None,
     complaints_only: Annotated[bool, typer.Option(
         "--complaints-only", help="Queue complaints only (categories judged negative); leave praise out.")] = False,
     input_format: opt.InputFormat = None,

@@ -64,6 +64,7 @@ def infer_command(
         "--name", help="Taxonomy name (default: the output file's stem).")] = None,
     owner: Annotated[str, typer.Option("--owner", help="Owner team given to every parent.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
+    input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -81,7 +82,7 @@ def infer_command(
     if output.exists() and not force:
         raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
     result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner,
-                                 read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                                 read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if result.skipped:
         from feedback_classifier.jobs.labelbook import skipped_note
 

@@ -44,6 +44,7 @@ def train_command(
     unlabelled_text_col: opt.UnlabelledTextCol = None,
     sign_key: Annotated[Optional[Path], typer.Option(
         "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
+    input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -70,7 +71,7 @@ def train_command(
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS
 
-    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors)
+    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format)
     if no_labels:
         _train_without_labels(data, out, text_col, taxonomy, read)
         return
@@ -97,7 +98,9 @@ def train_command(
 
 def _print_cv_report(r) -> None:
     console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
-    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path), {r.parent_micro_f1:.3f} (parent); "
+    x = r.extra
+    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path; sd {x['path_micro_f1_fold_sd']:.3f} over "
+               f"the {x['cv_folds']} folds), {r.parent_micro_f1:.3f} (parent; sd {x['parent_micro_f1_fold_sd']:.3f}); "
                f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
     if "polarity_accuracy" in r.extra:
         typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
@@ -150,6 +153,7 @@ def evaluate_command(
                                 "adds polarity accuracy given the gold categories and joint (category, polarity) "
                                 "micro-F1.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
+    input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -166,7 +170,7 @@ def evaluate_command(
 
     model = opt.model_for_job(model, trust_model, verify_key)
     report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
-                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors))
+                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if report.extra.get("skipped_rows"):
         from feedback_classifier.jobs.labelbook import skipped_note
 

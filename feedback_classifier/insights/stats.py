@@ -9,6 +9,7 @@ the definitions and why the bootstrap on these sums is exact.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -265,6 +266,9 @@ def _percentiles(reps: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray
     if ok.all():
         q = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=0)
     else:
-        with np.errstate(invalid="ignore"):
+        # a category in every scored row has no "without" side: its column is all NaN, and so is
+        # its interval; numpy says so with a RuntimeWarning the user would see as noise
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             q = np.nanquantile(np.where(ok, reps, np.nan), [alpha / 2, 1 - alpha / 2], axis=0)
     return q[0], q[1]

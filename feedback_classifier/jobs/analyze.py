@@ -180,7 +180,7 @@ def analyze(
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
     rates, rates_source = error_rates_for(audit_sample, plan.tax, text_col=text_col, model=model, clf=plan.clf,
                                           bundled=plan.model_info.get("kind") == "default", notes=plan.notes)
-    in_fmt = detect_format(data, read.fmt)
+    in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
     _make_out_dir(out)

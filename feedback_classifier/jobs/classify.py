@@ -45,6 +45,7 @@ class ClassifySummary:
     notes: list[str] = field(default_factory=list)  # e.g. the header rows of a survey export that were skipped
     lang: str = "en"  # language of the category names written
     lang_given: bool = False  # ``lang`` was the caller's (``--lang``), not the comments' majority
+    lang_default: bool = False  # ``lang`` is English by default, not the comments' (the Dask engine reads no head)
 
     @property
     def rows_per_second(self) -> float:

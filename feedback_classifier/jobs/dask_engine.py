@@ -16,6 +16,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def classify_parquet_dataset(
     *,
     model: Any,
     text_col: str,
-    lang: str = "en",
+    lang: str | None = None,
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
@@ -127,7 +128,8 @@ def classify_parquet_dataset(
     feedback-classifier installed and must see the input and output paths (shared disk or
     object store). Without one, a local cluster of ``workers`` processes (threads when 1)
     runs for the call. Input partitions become output part files in the same order; the
-    output directory appears only when complete.
+    output directory appears only when complete. A dataset on a cluster is not read ahead for
+    its comments' language: category names are in ``lang``, English when None (``summary.lang_default``).
 
     >>> import tempfile, os, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -140,6 +142,8 @@ def classify_parquet_dataset(
     """
     dask, dd = _import_dask()
     distributed = _import_distributed()
+    lang_default = lang is None
+    lang = lang or "en"
     input, output = Path(input), Path(output)
     if scheduler is None and not input.exists():
         raise InputFileError(f"{input}: no such file or directory; give a Parquet file or a directory of Parquet files.")
@@ -181,7 +185,8 @@ def classify_parquet_dataset(
         client.close()
         if cluster is not None:
             cluster.close()
-    return _summary(input, output, stats_df, elapsed, workers, lang)
+    return replace(_summary(input, output, stats_df, elapsed, workers, lang), lang_given=not lang_default,
+                   lang_default=lang_default)
 
 
 _STATS_META = pd.DataFrame(

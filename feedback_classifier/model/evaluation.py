@@ -282,11 +282,13 @@ def fit_fold(state: CVState, fold) -> tuple[list, float]:
 def score_folds(state: CVState, folds, results) -> EvaluationReport:
     """The report of out-of-fold predictions ``results`` (``fit_fold``'s, one per fold)."""
     predicted: list[list[Label]] = [[] for _ in state.texts]
-    fold_f1 = []
+    fold_f1, fold_parent_f1 = [], []
     for (_, test_idx), (labs, _) in zip(folds, results):
         for i, lab in zip(test_idx, labs):
             predicted[i] = lab
-        fold_f1.append(evaluate_predictions([state.labels[i] for i in test_idx], labs).path_micro_f1)
+        fold = evaluate_predictions([state.labels[i] for i in test_idx], labs)
+        fold_f1.append(fold.path_micro_f1)
+        fold_parent_f1.append(fold.parent_micro_f1)
     taxonomy = getattr(state.estimator, "taxonomy", None)
     report = evaluate_predictions(state.labels, predicted, taxonomy)
     report.extra.update({
@@ -294,6 +296,7 @@ def score_folds(state: CVState, folds, results) -> EvaluationReport:
         "fit_seconds_per_fold": float(np.mean([sec for _, sec in results])),
         # how much the score moves between folds: the spread to quote next to it
         "path_micro_f1_fold_sd": float(np.std(fold_f1, ddof=1)) if len(fold_f1) > 1 else 0.0,
+        "parent_micro_f1_fold_sd": float(np.std(fold_parent_f1, ddof=1)) if len(fold_parent_f1) > 1 else 0.0,
     })
     report.predictions = predicted
     return report

@@ -72,7 +72,7 @@ _SUPPORTED_HINT = (
     + " ".join(_BY_EXTENSION)
     + " (and "
     + "/".join(f"{ext}.gz" for f in REGISTRY.values() if f.gzip_ok for ext in f.extensions[:1])
-    + "); pass fmt= (CLI: --format) to choose the format explicitly"
+    + "); pass fmt= (CLI: {option}) to choose the format explicitly"
 )
 
 
@@ -83,11 +83,13 @@ def _split_gz(path: Path) -> tuple[str, bool]:
     return path.suffix.lower(), False
 
 
-def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+def detect_format(path: str | os.PathLike, fmt: str | None = None, *, option: str = "--format") -> str:
     """Return the table format of ``path``: one of ``csv tsv xlsx parquet jsonl``.
 
     The format comes from the extension (``.csv.gz`` counts as ``csv``) unless
     ``fmt`` names it explicitly (aliases such as ``excel``, ``pq``, ``ndjson`` work).
+    ``option`` is the command-line option that sets it, named in the error for an unknown
+    extension: ``--format`` for an output, ``--input-format`` for an input.
 
     >>> detect_format("survey.CSV")
     'csv'
@@ -99,6 +101,10 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     Traceback (most recent call last):
     ...
     feedback_classifier.errors.InputFileError: old.xls: unknown table format '.xls'...
+    >>> detect_format("export.dat", option="--input-format")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: export.dat: ...; pass fmt= (CLI: --input-format) to choose the format explicitly
     """
     path = Path(path)
     if fmt is not None:
@@ -115,7 +121,7 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     if canonical is None:
         what = f"'{ext}'" if ext else "(no extension)"
         extra = " (old .xls workbooks: save them as .xlsx in Excel first)" if ext == ".xls" else ""
-        raise InputFileError(f"{path}: unknown table format {what}{extra}; {_SUPPORTED_HINT}")
+        raise InputFileError(f"{path}: unknown table format {what}{extra}; {_SUPPORTED_HINT.format(option=option)}")
     if gz and not REGISTRY[canonical].gzip_ok:
         raise InputFileError(
             f"{path}: gzip is supported for {'/'.join(GZIP_FORMATS)} only; "

@@ -84,6 +84,7 @@ class ParquetSink:
         self.path = path
         self._pq_writer = None
         self._pq_schema = None
+        self._untyped: set[str] = set()  # columns with no value so far: written as text, any type later
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append ``chunk`` as a row group, cast to the schema of the first chunk."""
@@ -107,18 +108,20 @@ class ParquetSink:
                 pa.field(f.name, pa.large_string()) if pa.types.is_null(f.type) else f for f in table.schema
             ]
             self._pq_schema = pa.schema(fields, metadata=table.schema.metadata)
+            self._untyped = {f.name for f in table.schema if pa.types.is_null(f.type)}
             table = table.cast(self._pq_schema)
             self._pq_writer = pq.ParquetWriter(self._tmp, self._pq_schema)
         else:
-            wider = self._unified(table)
+            wider, typed_now = self._unified(table)
             if not wider.equals(self._pq_schema):
-                self._widen(wider)
+                self._widen(wider, typed_now)
             table = table.cast(self._pq_schema)
         self._pq_writer.write_table(table)
 
     def _unified(self, table):
         """The file's schema grown to hold ``table`` too: new columns at the end (empty ones as text),
-        struct fields a later JSON object adds, an integer column that turns fractional as float."""
+        struct fields a later JSON object adds, an integer column that turns fractional as float, a
+        column without a value so far typed by the first chunk with one; and the names of those."""
         import pyarrow as pa
 
         old = dict(zip(self._pq_schema.names, self._pq_schema.types))
@@ -126,8 +129,16 @@ class ParquetSink:
         # or text when it is new
         fields = [pa.field(f.name, old.get(f.name, pa.large_string())) if col.null_count == len(col) else f
                   for f, col in zip(table.schema, table.columns)]
+        typed_now = {f.name for f, col in zip(table.schema, table.columns)
+                     if f.name in self._untyped and col.null_count < len(col)}
+        base = self._pq_schema
+        for name in typed_now:  # text stays the large_string an empty first chunk gave it
+            found = table.schema.field(name)
+            if not pa.types.is_string(found.type):
+                base = base.set(base.get_field_index(name), found)
+        self._untyped -= typed_now
         try:
-            wider = pa.unify_schemas([self._pq_schema, pa.schema(fields)], promote_options="permissive")
+            wider = pa.unify_schemas([base, pa.schema(fields)], promote_options="permissive")
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             name, kind = next(((f.name, f.type) for f in fields if f.name in old and not _mergeable(old[f.name], f.type)),
                               ("?", "?"))
@@ -136,9 +147,9 @@ class ParquetSink:
                 f"{old.get(name, '?')} before, and a Parquet column has one type; write a .csv or .jsonl copy, "
                 "or make the column's values one type in the input"
             ) from None
-        return wider.with_metadata(table.schema.metadata)
+        return wider.with_metadata(table.schema.metadata), typed_now
 
-    def _widen(self, wider) -> None:
+    def _widen(self, wider, typed_now=frozenset()) -> None:
         """Re-open the file with the ``wider`` schema, copying the row groups written so far into it
         (new columns and struct fields null there)."""
         import pyarrow as pa
@@ -155,6 +166,9 @@ class ParquetSink:
                 for field in wider:
                     if field.name not in group.column_names:
                         group = group.append_column(field, pa.nulls(len(group), field.type))
+                    elif field.name in typed_now:  # no value there: nulls of the type found later
+                        group = group.set_column(group.column_names.index(field.name), field,
+                                                 pa.nulls(len(group), field.type))
                 self._pq_writer.write_table(group.select(wider.names).cast(wider))
             old.close()
         finally:

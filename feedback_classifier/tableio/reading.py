@@ -135,7 +135,7 @@ def iter_table(
             "(CLI: --encoding-errors)"
         )
     path = _check_input(path)
-    kind = detect_format(path, fmt)
+    kind = detect_format(path, fmt, option="--input-format")
     if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
         kind = format_by_content(path, kind)
     spec = REGISTRY[kind]
@@ -266,8 +266,10 @@ def _without_header_rows(
         attrs["original_names"] = renamed
     if head[0].attrs.get("sep"):  # a delimited file's separator, for a CSV copy of it (tableio.writing)
         attrs["input_sep"] = head[0].attrs["sep"]
-    native = head[0].attrs.get("native_types")
-    if native:  # a typed format's non-text columns, for the writers (cells.restore_types)
+    # a typed format's non-text columns, for the writers (cells.restore_types); a column without a
+    # value in the first piece read is typed by the first piece that has one
+    native = {k: v for h in reversed(head) for k, v in (h.attrs.get("native_types") or {}).items()}
+    if native:
         attrs["native_types"] = {layout.rename.get(k, k): v for k, v in native.items()}
     nested = head[-1].attrs.get("nested_fields")
     if nested:  # columns of the values inside JSON objects, which the writers leave out
@@ -296,8 +298,11 @@ def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict, known: set | None
     if nested:
         df.attrs["nested_fields"] = nested
     # a key first used after the first chunk (an optional JSON field) is typed by the chunk that has
-    # it; the first chunk's columns keep the first chunk's types, so no column changes type half-way
-    late = {layout.rename.get(k, k): v for k, v in own.items() if layout.rename.get(k, k) not in (known or ())}
+    # it, and so is a column the first chunk has without a value (no type yet); the first chunk's
+    # typed columns keep the first chunk's types, so no column changes type half-way
+    typed = attrs.get("native_types") or {}
+    late = {layout.rename.get(k, k): v for k, v in own.items()
+            if known is not None and (layout.rename.get(k, k) not in known or layout.rename.get(k, k) not in typed)}
     if late:
         df.attrs["native_types"] = {**attrs.get("native_types", {}), **late}
     return df

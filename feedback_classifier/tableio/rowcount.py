@@ -30,7 +30,7 @@ def estimate_total_rows(path: str | Path, fmt: str | None = None) -> int | None:
 
     path = Path(path)
     try:
-        kind = detect_format(path, fmt)
+        kind = detect_format(path, fmt, option="--input-format")
         if kind == "parquet":
             return _parquet_rows(path)
         if kind == "xlsx":

@@ -191,6 +191,11 @@ class TableWriter:
             self._restore_names(chunk.attrs.get("original_names") or {})
             if self.fmt in _TYPED_FORMATS:
                 self._native = dict(chunk.attrs.get("native_types") or {})
+        elif self.fmt == "jsonl":
+            # a column the first chunk had no value in (an optional JSON field) takes the type of the
+            # chunk that has one: each line is its own object (a Parquet schema is fixed by then)
+            kinds = chunk.attrs.get("native_types") or {}
+            self._native.update({c: k for c, k in kinds.items() if c not in self._native and c in chunk.columns})
         if self._native:
             chunk = restore_types(chunk, self._native)
             if hasattr(self._sink, "text_columns"):  # an XLSX sheet's text columns stay text cells
