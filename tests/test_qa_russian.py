@@ -63,3 +63,18 @@ def test_russian_report_has_no_english_badge_and_names_columns_grammatically(tmp
     assert "мало данных" in text and 'title="меньше 30 упоминаний с оценкой' in page
     assert "Сегменты: Регион" in text and "Сегменты по Регион" not in text
     assert "Динамика: Дата" in text and "Динамика по Дата" not in text
+
+
+def test_russian_dates_written_out_are_the_trend(tmp_path):
+    """'5 декабря 2026' / '05 дек. 2026 г.' were not dates: the column was not detected, and named with
+    --period-col every row was 'not a date' and the trend was empty."""
+    months = ["октября", "нояб.", "Декабря"]
+    dates = [f"{1 + i % 28} {months[i % 3]} 2026{' г.' if i % 2 else ''}" for i in range(21)]
+    src = _enriched_export(tmp_path, 21, dates)
+    out = tmp_path / "драйверы.csv"
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "Оценка NPS", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "using 'Дата' as the date column" in result.output
+    assert "all 21 rows have a valid date" in result.output
+    trend = (tmp_path / "драйверы_trend.csv").read_text(encoding="utf-8-sig")
+    assert {"2026-10", "2026-11", "2026-12"} <= {line.split(";")[0] for line in trend.splitlines()[1:]}
