@@ -78,3 +78,15 @@ def test_russian_dates_written_out_are_the_trend(tmp_path):
     assert "all 21 rows have a valid date" in result.output
     trend = (tmp_path / "драйверы_trend.csv").read_text(encoding="utf-8-sig")
     assert {"2026-10", "2026-11", "2026-12"} <= {line.split(";")[0] for line in trend.splitlines()[1:]}
+
+
+def test_russian_evidence_spells_negation_in_russian(tmp_path):
+    """--evidence quoted 'not привезти' for 'не привезли': the negation marker was always English."""
+    src = tmp_path / "отзывы.csv"
+    src.write_text("Комментарий\nЗаказ так и не привезли\nКурьер не позвонил и не приехал\n", encoding="utf-8")
+    out = tmp_path / "с_категориями.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Комментарий", "--evidence", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    evidence = out.read_text(encoding="utf-8-sig")
+    assert "не привезти" in evidence and "не позвонить" in evidence
+    assert "not " not in evidence
