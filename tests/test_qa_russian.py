@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
@@ -90,3 +91,50 @@ def test_russian_evidence_spells_negation_in_russian(tmp_path):
     evidence = out.read_text(encoding="utf-8-sig")
     assert "не привезти" in evidence and "не позвонить" in evidence
     assert "not " not in evidence
+
+
+POOL = ["Курьер опоздал на три часа", "Цены кусаются, всё дорого", "Приложение вылетает при оплате",
+        "Оператор поддержки грубил", "Доставка пришла раньше срока", "Списали деньги дважды"]
+
+
+def _pool(tmp_path: Path) -> Path:
+    path = tmp_path / "пул.csv"
+    path.write_bytes(("Комментарий\r\n" + "\r\n".join(POOL) + "\r\n").encode("cp1251"))
+    return path
+
+
+def test_label_page_writes_the_labels_in_the_language_it_shows(tmp_path):
+    """The label page showed Russian category names and wrote the ticked ones to labels.csv in English."""
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    session = LabelSession(_pool(tmp_path), tmp_path / "метки.csv", text_col="Комментарий")
+    assert session.lang == "ru"
+    state = session.state()
+    courier = next(i for i, c in enumerate(state["categories"]) if c["name"] == "Курьер")
+    session.decide(state["item"]["row"], [courier])
+    written = (tmp_path / "метки.csv").read_text(encoding="utf-8-sig")
+    assert "Доставка и логистика > Курьер" in written and "Delivery" not in written
+    assert LabelSession(_pool(tmp_path), tmp_path / "метки2.csv", text_col="Комментарий", lang="en").lang == "en"
+
+
+def test_suggest_and_audit_name_categories_in_the_comments_language(tmp_path):
+    """suggest's and audit's suggested_labels were English names for a Russian pool (no --lang either)."""
+    batch = tmp_path / "пачка.csv"
+    result = runner.invoke(app, ["suggest", str(_pool(tmp_path)), "--text-col", "Комментарий", "--n", "3",
+                                 "--out", str(batch)])
+    assert result.exit_code == 0, result.output
+    suggested = pd.read_csv(batch, encoding="utf-8-sig")["suggested_labels"].dropna().tolist()
+    assert suggested and all(re.fullmatch(r"[А-Яа-яЁё ;>/,-]+", cell) for cell in suggested), suggested
+    labelled = tmp_path / "размечено.csv"
+    rows = [("Курьер опоздал", "Доставка и логистика > Курьер"), ("Цены высокие", "Цена и выгода")] * 6
+    labelled.write_text("Комментарий;Метки\n" + "\n".join(f"{t};{lab}" for t, lab in rows) + "\n", encoding="utf-8")
+    suspects = tmp_path / "подозрительные.csv"
+    result = runner.invoke(app, ["audit", str(labelled), "--text-col", "Комментарий", "--labels-col", "Метки",
+                                 "--folds", "2", "--out", str(suspects), "--taxonomy", "cx-default"])
+    assert result.exit_code == 0, result.output
+    text = suspects.read_text(encoding="utf-8-sig")
+    assert "Цена и выгода" in text.split("\n", 1)[1] and "Price" not in text
+    result = runner.invoke(app, ["audit", str(labelled), "--text-col", "Комментарий", "--labels-col", "Метки",
+                                 "--folds", "2", "--out", str(suspects), "--taxonomy", "cx-default", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Price and value" in suspects.read_text(encoding="utf-8-sig")
