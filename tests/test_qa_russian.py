@@ -138,3 +138,40 @@ def test_suggest_and_audit_name_categories_in_the_comments_language(tmp_path):
                                  "--folds", "2", "--out", str(suspects), "--taxonomy", "cx-default", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "Price and value" in suspects.read_text(encoding="utf-8-sig")
+
+
+def test_drivers_speaks_the_comments_language(tmp_path):
+    """drivers --text-col named the categories of Russian comments in English (every other command
+    picks Russian), its charts were English beside Russian category names, and it had no --lang."""
+    from feedback_classifier.render import charts
+
+    src = tmp_path / "выгрузка.csv"
+    rows = [f"{i};{i % 11};{POOL[i % len(POOL)]}" for i in range(24)]
+    src.write_bytes(("Ид;Оценка NPS;Комментарий\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1251"))
+    out = tmp_path / "драйверы.csv"
+    result = runner.invoke(app, ["drivers", str(src), "--text-col", "Комментарий", "--score-col", "Оценка NPS",
+                                 "--out", str(out), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Category names in ru" in result.output
+    table = pd.read_csv(out, sep=";", encoding="utf-8-sig")
+    assert "Доставка и логистика" in set(table["category"]) and "Delivery and logistics" not in set(table["category"])
+    result = runner.invoke(app, ["drivers", str(src), "--text-col", "Комментарий", "--score-col", "Оценка NPS",
+                                 "--out", str(out), "--boot", "0", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Delivery and logistics" in set(pd.read_csv(out, sep=";", encoding="utf-8-sig")["category"])
+
+    seen = []
+    real = charts.chart_images
+
+    def spy(result, **kw):
+        seen.append(kw.get("lang"))
+        return real(result, **kw)
+
+    charts.chart_images = spy
+    try:
+        result = runner.invoke(app, ["drivers", str(_enriched_export(tmp_path, 21)), "--score-col", "Оценка NPS",
+                                     "--charts", str(tmp_path / "графики"), "--boot", "0"])
+    finally:
+        charts.chart_images = real
+    assert result.exit_code == 0, result.output
+    assert seen == ["ru"]
