@@ -32,7 +32,7 @@ def _enriched_export(tmp_path: Path, n: int = 21, dates: list[str] | None = None
 
 
 def _visible_text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     page = re.sub(r'src="data:[^"]*"', "", page)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 

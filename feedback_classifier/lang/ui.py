@@ -17,7 +17,8 @@ True
 from __future__ import annotations
 
 import string
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from feedback_classifier.lang.registry import check_language
 

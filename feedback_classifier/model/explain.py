@@ -9,7 +9,6 @@ whole batch with array operations instead of a loop per comment.
 from __future__ import annotations
 
 import re
-
 from functools import lru_cache
 from typing import NamedTuple
 
