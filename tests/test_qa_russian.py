@@ -175,3 +175,27 @@ def test_drivers_speaks_the_comments_language(tmp_path):
         charts.chart_images = real
     assert result.exit_code == 0, result.output
     assert seen == ["ru"]
+
+
+def test_label_page_keeps_a_semicolon_labels_file_semicolon(tmp_path):
+    """The first decision rewrote a ';' labels file made in Russian Excel (and started a new one for a ';'
+    pool) with ',' separators: Excel in a Russian locale then opened it as one column."""
+    from feedback_classifier.jobs.label_app import LabelSession
+    from feedback_classifier.jobs.labelbook import read_label_book
+
+    labels = tmp_path / "метки.csv"
+    labels.write_bytes(f"Комментарий;labels\r\n{POOL[0]};Доставка и логистика > Курьер\r\n".encode("cp1251"))
+    for path in (labels, tmp_path / "новые.csv"):
+        session = LabelSession(_semicolon_pool(tmp_path), path, text_col="Комментарий")
+        state = session.state()
+        session.decide(state["item"]["row"], state["item"]["ticked"])
+        header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("Комментарий;labels;status"), header
+        assert len(read_label_book(path, None, text_col="Комментарий")[0].frame) == (2 if path == labels else 1)
+
+
+def _semicolon_pool(tmp_path: Path) -> Path:
+    path = tmp_path / "пул2.csv"
+    path.write_bytes(("Ид;Комментарий\r\n" + "\r\n".join(f"{i};{t}" for i, t in enumerate(POOL)) + "\r\n")
+                     .encode("cp1251"))
+    return path

@@ -29,7 +29,7 @@ from feedback_classifier.jobs.labelbook import (
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.label_page import label_page
-from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, is_empty_file, read_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 
 REVIEWED = "reviewed"
@@ -62,6 +62,8 @@ class LabelSession:
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang)
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
+        self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
         self.lock = threading.RLock()
         self.history: list[tuple[int, dict | None]] = []
         self.back = 0
@@ -202,7 +204,9 @@ class LabelSession:
         try:
             yield
             try:
-                write_label_frame(self.frame, self.labels_path)
+                frame = self.frame.copy()
+                frame.attrs.update(self.layout)
+                write_label_frame(frame, self.labels_path)
             except (InputFileError, OSError) as exc:
                 reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
                 raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None

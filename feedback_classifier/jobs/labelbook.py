@@ -172,7 +172,9 @@ def skipped_note(path, skipped: int) -> str:
 
 
 def write_label_frame(df: pd.DataFrame, path) -> Path:
-    """Write the whole labels table atomically (a crash leaves the old file or the new one)."""
+    """Write the whole labels table atomically (a crash leaves the old file or the new one), as
+    its attrs say (``tableio.input_layout``: a ``;`` separated file stays one, so Excel in a
+    Russian or European locale still opens it in columns)."""
     return write_table(df, path)
 
 
