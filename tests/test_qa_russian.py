@@ -199,3 +199,47 @@ def _semicolon_pool(tmp_path: Path) -> Path:
     path.write_bytes(("Ид;Комментарий\r\n" + "\r\n".join(f"{i};{t}" for i, t in enumerate(POOL)) + "\r\n")
                      .encode("cp1251"))
     return path
+
+
+TAXONOMY = """
+name: две-темы
+version: 1
+languages: [en, ru]
+categories:
+  - id: delivery
+    names: {en: Delivery, ru: Доставка}
+    owner: Logistics
+    keywords: {en: [delivery, courier], ru: [доставка, курьер, опоздать]}
+    children:
+      - id: courier
+        names: {en: Courier, ru: Курьер}
+        keywords: {en: [courier], ru: [курьер]}
+  - id: price
+    names: {en: Price and value, ru: Цена и выгода}
+    owner: Pricing
+    keywords: {en: [price, expensive], ru: [цена, дорого, дорогой]}
+"""
+
+
+def test_train_without_labels_and_evaluate_name_categories_in_the_comments_language(tmp_path):
+    """train --no-labels listed what each category caught, and evaluate its per-category table and
+    confusions, in English for Russian comments (evaluate had no --lang)."""
+    taxonomy = tmp_path / "таксономия.yaml"
+    taxonomy.write_text(TAXONOMY, encoding="utf-8")
+    comments = tmp_path / "комментарии.csv"
+    comments.write_bytes(("Комментарий\r\n" + "\r\n".join(POOL * 4) + "\r\n").encode("cp1251"))
+    model = tmp_path / "модель.joblib"
+    result = runner.invoke(app, ["train", str(comments), "--text-col", "Комментарий", "--taxonomy", str(taxonomy),
+                                 "--no-labels", "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "Доставка" in result.output and "Delivery" not in result.output
+    gold = tmp_path / "эталон.csv"
+    rows = [("Курьер опоздал на час", "Доставка > Курьер"), ("Очень дорого", "Цена и выгода")] * 3
+    gold.write_text("Комментарий;Метки\n" + "\n".join(f"{t};{lab}" for t, lab in rows) + "\n", encoding="utf-8")
+    args = ["evaluate", str(gold), "--model", str(model), "--text-col", "Комментарий", "--labels-col", "Метки"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Цена и выгода" in result.output and "Price and value" not in result.output
+    result = runner.invoke(app, [*args, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Price and value" in result.output
