@@ -243,3 +243,17 @@ def test_train_without_labels_and_evaluate_name_categories_in_the_comments_langu
     result = runner.invoke(app, [*args, "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "Price and value" in result.output
+
+
+def test_report_of_a_mean_score_without_a_scale(tmp_path):
+    """report/analyze --score-type mean without --scale stopped with a TypeError traceback (the
+    satisfied customers' quotes looked for the top two points of a scale a mean score does not have)."""
+    src = tmp_path / "оценки.csv"
+    src.write_text("Комментарий;Оценка;categories\nКурьер опоздал;1,5;Доставка и логистика\n"
+                   "Отличные цены;4,5;Цена и выгода\nВсё хорошо;5;Цена и выгода\n", encoding="utf-8")
+    out = tmp_path / "отчёт.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "Комментарий", "--score-col", "Оценка",
+                                 "--score-type", "mean", "--out", str(out), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    text = _visible_text(out.read_text(encoding="utf-8"))
+    assert "Примеры Отличные цены" in text
