@@ -257,3 +257,20 @@ def test_report_of_a_mean_score_without_a_scale(tmp_path):
     assert result.exit_code == 0, result.output
     text = _visible_text(out.read_text(encoding="utf-8"))
     assert "Примеры Отличные цены" in text
+
+
+def test_russian_report_declines_the_mean_score_right(tmp_path):
+    """A mean score read 'Что влияет на средняя оценка', 'изменился бы средняя оценка' and 'разница между
+    средняя оценка всех ответов и средняя оценка ответов...': a feminine noun in the nominative where
+    NPS, which does not decline, stood."""
+    src = tmp_path / "оценки.csv"
+    rows = [f"Комментарий {i};{1 + i % 5};{CATS[i % 3]}" for i in range(30)]
+    src.write_text("Комментарий;Оценка;categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "отчёт.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "Комментарий", "--score-col", "Оценка",
+                                 "--score-type", "mean", "--out", str(out), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    text = _visible_text(out.read_text(encoding="utf-8"))
+    assert "средняя оценка" not in text
+    assert "Что влияет на средний балл" in text and "изменился бы средний балл" in text
+    assert "Влияние — это средний балл всех ответов минус средний балл ответов без этой категории" in text
