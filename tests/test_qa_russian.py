@@ -274,3 +274,21 @@ def test_russian_report_declines_the_mean_score_right(tmp_path):
     assert "средняя оценка" not in text
     assert "Что влияет на средний балл" in text and "изменился бы средний балл" in text
     assert "Влияние — это средний балл всех ответов минус средний балл ответов без этой категории" in text
+
+
+def test_mean_score_queues_have_no_detractor_count(tmp_path):
+    """A mean score has no detractors, yet the routing summary (report, summary.csv, terminal) said
+    'Критики 0' for every team, as if none of their customers were unhappy."""
+    src = tmp_path / "оценки.csv"
+    rows = [f"Комментарий {i};{1 + i % 5};{CATS[i % 3]}" for i in range(12)]
+    src.write_text("Комментарий;Оценка;categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["route", str(src), "--text-col", "Комментарий", "--score-col", "Оценка",
+                                 "--score-type", "mean", "--out-dir", str(tmp_path / "очереди"), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "очереди" / "summary.csv", sep=";", encoding="utf-8-sig")
+    assert summary["detractors"].isna().all(), summary
+    out = tmp_path / "отчёт.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "Комментарий", "--score-col", "Оценка",
+                                 "--score-type", "mean", "--out", str(out), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Логистика</td><td class=\"num\">4</td><td class=\"num\">—</td>", out.read_text("utf-8"))
