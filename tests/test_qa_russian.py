@@ -292,3 +292,15 @@ def test_mean_score_queues_have_no_detractor_count(tmp_path):
                                  "--score-type", "mean", "--out", str(out), "--lang", "ru"])
     assert result.exit_code == 0, result.output
     assert re.search(r"Логистика</td><td class=\"num\">4</td><td class=\"num\">—</td>", out.read_text("utf-8"))
+
+
+def test_numeric_russian_dates_with_the_year_word_are_dates(tmp_path):
+    """'05.12.2026 г.' and 'пн, 7 декабря 2026' (as 1C and Russian Excel locales write them) were 'not a date'."""
+    dates = [["05.10.2026 г.", "пн, 9 ноября 2026", "07.12.26г"][i % 3] for i in range(21)]
+    out = tmp_path / "драйверы.csv"
+    result = runner.invoke(app, ["drivers", str(_enriched_export(tmp_path, 21, dates)), "--score-col", "Оценка NPS",
+                                 "--out", str(out), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    assert "all 21 rows have a valid date" in result.output
+    trend = (tmp_path / "драйверы_trend.csv").read_text(encoding="utf-8-sig")
+    assert {"2026-10", "2026-11", "2026-12"} <= {line.split(";")[0] for line in trend.splitlines()[1:]}
