@@ -31,6 +31,7 @@ def suggest_command(
     taxonomy: opt.Taxonomy = None,
     seed: Seed = 0,
     id_col: IdCol = None,
+    lang: opt.Lang = None,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -45,7 +46,7 @@ def suggest_command(
     from feedback_classifier.jobs.suggest import suggest_file
 
     r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n, model=model,
-                     taxonomy=taxonomy, seed=seed, id_col=id_col,
+                     taxonomy=taxonomy, seed=seed, id_col=id_col, lang=lang,
                      read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
@@ -109,6 +110,7 @@ def audit_command(
         "--group-col", help="Column of ids (e.g. review) whose rows stay in one fold.")] = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Out-of-fold models to fit.")] = 5,
     seed: Seed = 0,
+    lang: opt.Lang = None,
     input_format: opt.InputFormat = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
@@ -124,7 +126,7 @@ def audit_command(
     from feedback_classifier.jobs.labelbook import skipped_note
 
     r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-                   folds=folds, seed=seed,
+                   folds=folds, seed=seed, lang=lang,
                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)

@@ -137,7 +137,7 @@ def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Option
     typer.echo(f"Trained without labels on {result.rows:,} comments in {result.fit_seconds:.1f} s; taxonomy "
                f"'{tax.name}': {result.weak:,} comments labelled by keywords, {result.self_trained:,} more by "
                "self-training. Not validated against labels: check the examples below.")
-    console.print(caught_table(result.caught, tax, result.rows))
+    console.print(caught_table(result.caught, tax, result.rows, result.lang))
     typer.echo(f"Saved model to {result.path}")
 
 
@@ -154,6 +154,7 @@ def evaluate_command(
                                 "micro-F1.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
     input_format: opt.InputFormat = None,
+    lang: opt.Lang = None,
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
@@ -169,7 +170,7 @@ def evaluate_command(
     from feedback_classifier.jobs import evaluate_file
 
     model = opt.model_for_job(model, trust_model, verify_key)
-    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col,
+    report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col, lang=lang,
                            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if report.extra.get("skipped_rows"):
         from feedback_classifier.jobs.labelbook import skipped_note

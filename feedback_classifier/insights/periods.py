@@ -24,6 +24,19 @@ _DATE_NAME = re.compile(
     re.IGNORECASE,
 )
 _DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})")
+# Russian dates written out: "5 декабря 2026", "05 дек. 2026 г.", "5 декабря 2026 года, 14:30", "декабрь 2026"
+_RU_MONTHS = {"янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9,
+              "окт": 10, "ноя": 11, "дек": 12}
+_RU_WEEKDAY = r"(?:(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\.?,?\s+)?"
+_RU_TIME = r",?(?:\s+(?:в\s+)?(\d{1,2}:\d{2}(?::\d{2})?))?\s*$"
+_RU_DATE = re.compile(
+    r"^\s*" + _RU_WEEKDAY + r"(?:(\d{1,2})\s+)?(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)[а-яё]*\.?,?\s+"
+    r"(\d{4})(?:\s*(?:г\.?|года?))?" + _RU_TIME,
+    re.IGNORECASE,
+)
+# "05.12.2026 г.": the year word says the day comes first, whatever the column's other dates do
+_RU_NUMERIC_DATE = re.compile(r"^\s*" + _RU_WEEKDAY + r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\s*(?:г\.?|года?)"
+                              + _RU_TIME, re.IGNORECASE)
 _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
 )
@@ -52,7 +65,7 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         text = text[text != ""].head(sample)
         if not len(text):
             return False
-        shaped = text.str.match(_DATE_VALUE).mean()
+        shaped = (text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)).mean()
         if shaped < share:
             return False
         codes, _, _ = parse_periods(text.reset_index(drop=True), "month")
@@ -104,8 +117,8 @@ def check_freq(freq: str) -> str:
 def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
-    Distinct values are parsed once: ISO dates first (offsets converted to UTC), then pandas'
-    per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024),
+    Distinct values are parsed once: ISO dates first (offsets converted to UTC), then Russian
+    dates written out (``5 декабря 2026``, ``дек. 2026``), then pandas' per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024),
     then Excel serial day numbers (``46000``, a date cell saved without its format).
     Returns (codes, period list, issues).
 
@@ -126,6 +139,9 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         # utc=True so that a mix of offsets ("...Z", "+03:00") and naive stamps is allowed
         parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
         retry = parsed.isna() & (texts != "")
+        if retry.any():
+            parsed = _russian_dates(texts, parsed)
+            retry = parsed.isna() & (texts != "")
         if retry.any():
             with np.errstate(all="ignore"):
                 with warnings.catch_warnings():
@@ -184,6 +200,35 @@ def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
     days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
     out = parsed.to_series().reset_index(drop=True)
     out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")
+    return pd.DatetimeIndex(out)
+
+
+def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``parsed`` with the unread cells that are Russian dates written out read (a month without a
+    day is its first day).
+
+    >>> texts = pd.Index(["5 декабря 2026", "05 Дек. 2026 г.", "1 мая 2026 года, 14:30", "Март 2026", "5 дек"])
+    >>> [str(t)[:16] for t in _russian_dates(texts, pd.DatetimeIndex([pd.NaT] * 5))]
+    ['2026-12-05 00:00', '2026-12-05 00:00', '2026-05-01 14:30', '2026-03-01 00:00', 'NaT']
+    >>> texts = pd.Index(["пн, 7 декабря 2026", "05.12.2026 г.", "5.12.26г", "31.02.2026 г."])
+    >>> [str(t)[:10] for t in _russian_dates(texts, pd.DatetimeIndex([pd.NaT] * 4))]
+    ['2026-12-07', '2026-12-05', '2026-12-05', 'NaT']
+    """
+    todo = np.flatnonzero(np.asarray(parsed.isna()))
+    iso = {}
+    for i in todo:
+        match = _RU_DATE.match(texts[i])
+        if match:
+            day, month, year, time = match.groups()
+            iso[i] = f"{year}-{_RU_MONTHS[month.lower()]:02d}-{int(day or 1):02d} {time or '00:00'}"
+        elif match := _RU_NUMERIC_DATE.match(texts[i]):
+            day, month, year, time = match.groups()
+            year = int(year) + (2000 if len(year) == 2 else 0)
+            iso[i] = f"{year}-{int(month):02d}-{int(day):02d} {time or '00:00'}"
+    if not iso:
+        return parsed
+    out = parsed.to_series().reset_index(drop=True)
+    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format="mixed")
     return pd.DatetimeIndex(out)
 
 

@@ -264,6 +264,12 @@ def queue_order(rows: np.ndarray, confidence: np.ndarray, urgency: np.ndarray, d
     return np.lexsort(keys)
 
 
+def counts_detractors(score_col: str | None, spec) -> bool:
+    """Whether the queues' detractors can be counted: there are scores, and of a kind that has
+    detractors (a plain mean score has none: its count is unknown, as without scores, not zero)."""
+    return score_col is not None and spec.score_type != "mean"
+
+
 def summary_frame(rows: list[dict], taxonomy, lang: str, layout: dict | None = None, *,
                   scored: bool = True) -> pd.DataFrame:
     """The per-queue counts; ``layout``: the input's (only its separator applies: these columns are not the input's).

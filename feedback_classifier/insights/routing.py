@@ -27,6 +27,7 @@ from feedback_classifier.insights.queues import (
     SUMMARY_NAME,
     QueueRows,
     add_teams,
+    counts_detractors,
     detractor_flags,
     file_stems,
     output_dir,
@@ -135,7 +136,7 @@ def route(
     junk_positions = np.flatnonzero(rows.junk)
     junk = build(junk_positions, review_categories(cells, junk_positions, parsed))
     summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, rows.needs_review[junk_positions].sum()))
-    summary = summary_frame(summary_rows, taxonomy, lang, rows.layout, scored=score_col is not None)
+    summary = summary_frame(summary_rows, taxonomy, lang, rows.layout, scored=counts_detractors(score_col, spec))
     return RoutingResult(queues=queues, review=review, summary=summary, file_stems=file_stems(teams), junk=junk)
 
 

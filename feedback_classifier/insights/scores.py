@@ -261,7 +261,8 @@ class ScoreSpec:
         s = np.asarray(scores, dtype=float)
         if self.score_type == "nps":
             return s >= 9
-        low, high = self.scale  # type: ignore[misc]
+        # a mean score without a scale: the two best values seen (the report's satisfied customers)
+        low, high = self.scale or (np.nanmin(s, initial=np.inf), np.nanmax(s, initial=-np.inf))
         return s >= high - 1 if self.higher_is_better else s <= low + 1
 
     def detractor(self, scores: np.ndarray) -> np.ndarray | None:

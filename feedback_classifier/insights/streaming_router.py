@@ -15,6 +15,7 @@ from feedback_classifier.insights.queues import (
     SUMMARY_NAME,
     QueueRows,
     add_teams,
+    counts_detractors,
     detractor_flags,
     file_stems,
     kept_name,
@@ -231,7 +232,8 @@ class StreamingRouter:
                         counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                     paths[queue] = out / name
                 summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
-                                        self.taxonomy, self.lang, self._layout, scored=score_col is not None)
+                                        self.taxonomy, self.lang, self._layout,
+                                        scored=counts_detractors(score_col, self.spec))
                 with TableWriter(staged.path(f"{inside}{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
                     writer.write(summary)
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"

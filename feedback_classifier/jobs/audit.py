@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from feedback_classifier.errors import LabelError
+from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.train import check_folds, fold_note, read_labelled_table
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.evaluation import CVState, cv_folds
@@ -119,10 +120,10 @@ class AuditResult:
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
                group_col: str | None = None, folds: int = 5, seed: int = 0,
-               read: ReadOptions = DEFAULT_READ) -> AuditResult:
+               read: ReadOptions = DEFAULT_READ, lang: str | None = None) -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
-    model would label the row). ``read``: how to read ``data`` (format, sheet, encoding...).
+    model would label the row; names in ``lang``, default the comments' majority language). ``read``: how to read ``data`` (format, sheet, encoding...).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -145,7 +146,8 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
-    df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row)) for row in D]
+    lang = names_language(table.texts, table.taxonomy, lang)
+    df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row), lang=lang) for row in D]
     order = np.argsort(-score, kind="stable")
     rows = table.frame.index  # the file's row positions: skipped rows are not in the table
     df = df.iloc[order].reset_index(drop=True)

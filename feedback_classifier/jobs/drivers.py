@@ -49,6 +49,7 @@ def drivers_file(
     read: ReadOptions = DEFAULT_READ,
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
+    lang: str | None = None,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -61,7 +62,9 @@ def drivers_file(
     the ``category_sentiment`` column (``drivers --polarity negative``: the impact of
     complaints alone). Otherwise, when the table has ``category_sentiment``, the drivers
     table gets ``complaints`` and ``praise``: each category's mentions judged negative / positive.
-    ``period_col`` None looks for a date column as ``analyze`` does (said in ``notes``).
+    ``period_col`` None looks for a date column as ``analyze`` does (said in ``notes``). ``lang``
+    (default: the comments' majority language, or without ``text_col`` the category names') names
+    the categories classified here and writes the charts.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import os, tempfile, pandas as pd
@@ -72,7 +75,6 @@ def drivers_file(
     >>> [p.name for p in res.paths], res.drivers.overall.metric_name
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
-    from feedback_classifier.insights import compute_drivers
     from feedback_classifier.tableio import require_columns
 
     out = _checked_out(out, data)
@@ -83,12 +85,27 @@ def drivers_file(
     if text_col is not None:
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
-        df, model_taxonomy = _classify(df, data, text_col, model)
+        lang = _language(df, text_col, lang, notes)
+        df, model_taxonomy = _classify(df, data, text_col, model, lang)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_column(df, categories_col, data, fix=(
             "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
             "to classify on the fly."))
+        lang = _language(df, categories_col, lang, None)
+    return _finish(df, data, out, attrs, notes, lang=lang, score_col=score_col, score_type=score_type,
+                   categories_col=categories_col, by=by, period_col=period_col, freq=freq, min_n=min_n, scale=scale,
+                   higher_is_better=higher_is_better, n_boot=n_boot, seed=seed, confidence=confidence,
+                   taxonomy=taxonomy, text_col=text_col, model=model, audit_sample=audit_sample,
+                   polarity=polarity, charts=charts, top=top)
+
+
+def _finish(df, data, out, attrs, notes, *, lang, score_col, score_type, categories_col, by, period_col, freq, min_n,
+            scale, higher_is_better, n_boot, seed, confidence, taxonomy, text_col, model, audit_sample, polarity,
+            charts, top) -> DriversFileResult:
+    """:func:`drivers_file` once the table is read and classified: the drivers, their tables and charts."""
+    from feedback_classifier.insights import compute_drivers
+
     if polarity is not None:
         df, categories_col = _with_polarity(df, polarity, data)
     result = compute_drivers(
@@ -98,12 +115,13 @@ def drivers_file(
     )
     result = _annotate(result, df, data=data, taxonomy=taxonomy, text_col=text_col, model=model,
                        audit_sample=audit_sample, polarity=polarity, seed=seed)
+    result = _named_in(result, taxonomy, lang)
     paths = _write_tables(result, out, attrs) if out is not None else []
     chart_paths = []
     if charts is not None:
         from feedback_classifier.render import write_charts
 
-        chart_paths = write_charts(result, charts, top=top)
+        chart_paths = write_charts(result, charts, top=top, lang=lang)
     return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None, notes=notes)
 
 
@@ -140,7 +158,36 @@ def _corrected(result, audit_sample, taxonomy, text_col, model, seed):
     return correct_drivers_result(result, rates, tax, seed=seed) if rates else result
 
 
-def _classify(df, data, text_col: str, model: Any):
+def _language(df, column: str, lang: str | None, notes: list[str] | None) -> str:
+    """``lang``, else the majority language of ``column`` (the comments, or the category names
+    classify wrote in theirs), said in ``notes`` when given."""
+    from feedback_classifier.lang import majority_language
+
+    if lang is not None:
+        return lang
+    lang = majority_language(df[column])
+    if notes is not None:
+        notes.append(f"Category names in {lang} (most comments are in it; use --lang to change)")
+    return lang
+
+
+def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:
+    """``result`` with the taxonomy's category names in ``lang`` in every table (the terminal, the
+    files and the charts show them); as it was without a taxonomy (the names are the file's own)."""
+    if taxonomy is None or lang == "en":
+        return result
+    from feedback_classifier.render import translate_drivers_table
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
+    for part in ("table", "regression", "segments", "trend"):
+        table = getattr(result, part, None)
+        if table is not None:
+            setattr(result, part, translate_drivers_table(table, tax, lang))
+    return result
+
+
+def _classify(df, data, text_col: str, model: Any, lang: str = "en"):
     from feedback_classifier.model.default import load_model_and_taxonomy
     # Looked up in its module at call time, so a test can stand in a stub classifier there.
     from feedback_classifier.model.enrichment import enrich
@@ -148,7 +195,7 @@ def _classify(df, data, text_col: str, model: Any):
 
     require_columns(df, [text_col], source=data)
     clf, tax = load_model_and_taxonomy(model, None)
-    return enrich(df, clf, text_col), tax
+    return enrich(df, clf, text_col, lang=lang), tax
 
 
 

@@ -23,12 +23,13 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, read_label_book, text_key, write_label_frame,
+    LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, text_key,
+    write_label_frame,
 )
 from feedback_classifier.jobs.suggest import build_ranker, candidate_rows, open_pool, rank_texts, read_loop_labels
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.label_page import label_page
-from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, is_empty_file, read_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 
 REVIEWED = "reviewed"
@@ -38,14 +39,6 @@ _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the 
 class NotSavedError(InputFileError):
     """The labels file could not be written (folder gone, permissions, full disk): the decision,
     undo or skip that asked for it is not recorded, and the session is exactly as it was before."""
-
-
-def _shown_language(texts: list[str], taxonomy) -> str:
-    """The comments' majority language when the taxonomy has names in it, else its first language."""
-    from feedback_classifier.lang import majority_language
-
-    lang = majority_language(texts)
-    return lang if lang in taxonomy.languages else taxonomy.languages[0]
 
 
 class LabelSession:
@@ -67,8 +60,10 @@ class LabelSession:
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
         # category names in the comments' language (as every command decides it), found by a name in any
-        self.lang = lang or _shown_language(self.texts, self.taxonomy)
+        self.lang = names_language(self.texts, self.taxonomy, lang)
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
+        self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
         self.lock = threading.RLock()
         self.history: list[tuple[int, dict | None]] = []
         self.back = 0
@@ -193,7 +188,7 @@ class LabelSession:
         children = {p for p, c in labs if c is not None}
         labs = [(p, c) for p, c in labs if c is not None or p not in children]  # a child implies its parent
         record = {self.text_col: self.texts[row],
-                  self.labels_col: self.taxonomy.format_labels(labs) if labs else "",
+                  self.labels_col: self.taxonomy.format_labels(labs, lang=self.lang) if labs else "",
                   STATUS_COL: SKIPPED if labels is None else (REVIEWED if self.review else LABELLED),
                   TIME_COL: datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if self.id_col:
@@ -209,7 +204,9 @@ class LabelSession:
         try:
             yield
             try:
-                write_label_frame(self.frame, self.labels_path)
+                frame = self.frame.copy()
+                frame.attrs.update(self.layout)
+                write_label_frame(frame, self.labels_path)
             except (InputFileError, OSError) as exc:
                 reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
                 raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None

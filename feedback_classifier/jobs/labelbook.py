@@ -18,6 +18,22 @@ from feedback_classifier.errors import LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
 
+
+def names_language(texts, taxonomy, lang: str | None = None) -> str:
+    """The language the labelling loop names categories in (the label page, the labels it writes,
+    ``suggested_labels``): ``lang`` when given, else the comments' majority language when the
+    taxonomy has names in it (every command decides it the same way), else its first language.
+
+    >>> names_language(["Курьер опоздал", "Всё отлично"], load_taxonomy("cx-default"))
+    'ru'
+    """
+    from feedback_classifier.lang import majority_language
+
+    if lang:
+        return lang
+    found = majority_language(texts)
+    return found if found in taxonomy.languages else taxonomy.languages[0]
+
 STATUS_COL = "status"
 TIME_COL = "labelled_at"
 SKIPPED = "skipped"
@@ -156,7 +172,9 @@ def skipped_note(path, skipped: int) -> str:
 
 
 def write_label_frame(df: pd.DataFrame, path) -> Path:
-    """Write the whole labels table atomically (a crash leaves the old file or the new one)."""
+    """Write the whole labels table atomically (a crash leaves the old file or the new one), as
+    its attrs say (``tableio.input_layout``: a ``;`` separated file stays one, so Excel in a
+    Russian or European locale still opens it in columns)."""
     return write_table(df, path)
 
 

@@ -70,7 +70,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.jobs.labelbook import LabelBook, read_label_book, resolve_taxonomy, text_key
+from feedback_classifier.jobs.labelbook import LabelBook, names_language, read_label_book, resolve_taxonomy, text_key
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
@@ -421,9 +421,10 @@ def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str
 
 def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "labels", n: int = 50,
                  model=None, taxonomy=None, seed: int = 0, id_col: str | None = None,
-                 read: ReadOptions = DEFAULT_READ) -> SuggestResult:
+                 read: ReadOptions = DEFAULT_READ, lang: str | None = None) -> SuggestResult:
     """Write the ``n`` pool comments worth labelling next to ``out``: every pool column plus
-    ``suggested_labels`` (label syntax) and ``confidence``, in the order to label them.
+    ``suggested_labels`` (label syntax; names in ``lang``, default the pool's majority language) and
+    ``confidence``, in the order to label them.
     ``read``: how to read ``pool`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import tempfile, os
@@ -447,7 +448,8 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     picked, P = rank_texts(ranker, texts, n, book.texts, seed=seed)
     labels, conf = ranker.labels_and_confidence(P[picked]) if picked else ([], np.zeros(0))
     batch = df.iloc[[rows[i] for i in picked]].reset_index(drop=True)
-    batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab) for lab in labels]
+    lang = names_language(column, ranker.taxonomy, lang)
+    batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab, lang=lang) for lab in labels]
     batch["confidence"] = np.round(conf, 4)
     path = write_table(batch, out)
     return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), ranker.kind)

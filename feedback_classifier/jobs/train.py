@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from feedback_classifier.errors import InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
-from feedback_classifier.jobs.labelbook import leave_out_skipped, skipped_note
+from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note
 from feedback_classifier.jobs.runner import run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
@@ -406,6 +406,7 @@ class ColdStartResult:
     self_trained: int
     caught: list
     fit_seconds: float
+    lang: str = "en"  # the comments' language: the one to name the categories in
 
 
 def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
@@ -434,15 +435,15 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
     fit_seconds = time.perf_counter() - start
     path = save_model(model, out, metrics={"trained_without_labels": 1.0}, training_rows=len(texts))
     return ColdStartResult(model, path, len(texts), info["weak"], info["self_trained"],
-                           caught_by_category(model, texts), fit_seconds)
+                           caught_by_category(model, texts), fit_seconds, names_language(texts, taxonomy))
 
 
 def evaluate_file(
     data, model_path, *, text_col: str = "text", labels_col: str = "labels", sentiment_col: str | None = None,
-    read: ReadOptions = DEFAULT_READ,
+    read: ReadOptions = DEFAULT_READ, lang: str | None = None,
 ) -> EvaluationReport:
     """Score a saved model (a model file, or a fitted classifier) on a labelled table (labels parsed
-    with the model's taxonomy).
+    with the model's taxonomy; categories named in ``lang``, default the comments' majority language).
 
     With ``sentiment_col`` (or a column named ``polarities``) ``extra`` also holds the
     polarity accuracy given the gold categories (SemEval-2016 slot 3: one judgement per
@@ -462,7 +463,8 @@ def evaluate_file(
             "nothing to score the model against; pass the column with your categories as --labels-col"
         )
     predicted = model.predict_labels(table.texts)
-    report = evaluate_predictions(table.labels, predicted, model.taxonomy_)
+    report = evaluate_predictions(table.labels, predicted, model.taxonomy_,
+                                  lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:
         report.extra["skipped_rows"] = table.skipped
     if table.opinions is not None:

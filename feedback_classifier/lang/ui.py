@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+import string
+from collections.abc import Sequence
 from typing import Any
 
 from feedback_classifier.lang.registry import check_language
@@ -30,22 +32,24 @@ UI: dict[str, dict[str, str]] = {
         "responses": "Responses",
         "with_comment": "{n} with a comment",
         "classified": "Comments classified",
-        "classified_note": "{n} of {total} comments got at least one category",
+        "classified_note": "{n} of {total} {total:comment|comments} got at least one category",
         "needs_review": "Need review",
         "needs_review_note": "low confidence or nothing detected",
         "ci": "95% CI {low} to {high}",
-        "scored_note": "{n} valid scores",
-        "invalid_scores": "{n} score cells were empty or invalid and are left out of score statistics.",
+        "scored_note": "{n} valid {n:score|scores}",
+        "invalid_scores": "{n} score {n:cell was|cells were} empty or invalid and {n:is|are} left out of score statistics.",
         "trend": "Trend by {period}",
         "trend_table": "Trend table",
         "period": "Period",
         "no_scores": "No valid scores in this data: the report shows what customers talk about, not what drives the score. Give a score column (--score-col) to see drivers.",
         "no_categories": "No categories were found in these comments. Check that the text column holds the comments and the model fits the taxonomy and language.",
-        "tiny": "Only {n} scored responses: intervals are wide and most differences are not significant. Treat the numbers as directions, not findings.",
+        "tiny": "Only {n} scored {n:response|responses}: intervals are wide and most differences are not significant. Treat the numbers as directions, not findings.",
         "drivers": "What drives {metric}",
         "drivers_lead": "Impact = how many points {metric} would change if the comments about a category were not there (negative = the category pulls the score down). Whiskers and ranges are 95% confidence intervals.",
         "category": "Category",
         "mentions": "Mentions",
+        "low_n": "low n",
+        "low_n_title": "fewer than {min_n} scored {min_n:mention|mentions}: a rough figure",
         "complaints": "Complaints",
         "praise": "Praise",
         "share": "Share",
@@ -56,12 +60,12 @@ UI: dict[str, dict[str, str]] = {
         "share_corrected": "Corrected share (95% CI)",
         "impact_corrected": "Corrected impact (95% CI)",
         "often_missed": "often missed: impact likely understated",
-        "error_note": "Corrected for the model's errors measured on {n} labelled comments it did not train on "
+        "error_note": "Corrected for the model's errors measured on {n} labelled {n:comment|comments} it did not train on "
                       "(your --audit-sample, or the model's cross-validation): "
                       "shares and impacts are adjusted for each category's precision and recall, and their "
                       "intervals include that uncertainty.",
         "error_note_default": "Precision and recall here are rough: the bundled default model was checked on {n} "
-                              "real comments from other sources (bank support messages, restaurant reviews) coded by "
+                              "real {n:comment|comments} from other sources (bank support messages, restaurant reviews) coded by "
                               "people and mapped to these categories; only some parent categories have figures. They "
                               "are not used to correct shares and impacts, since error rates measured on other kinds "
                               "of comments do not carry over. For figures that hold on your comments, and corrected "
@@ -107,10 +111,10 @@ UI: dict[str, dict[str, str]] = {
                          "your labelled comments for numbers that hold on your data.",
         "model.weak": "Model: trained without labels, from the taxonomy's keywords and your own comments; not "
                       "validated on labelled comments.",
-        "model.trained": "Model: trained on {n} labelled comments; cross-validated micro-F1 {f1}.",
+        "model.trained": "Model: trained on {n} labelled {n:comment|comments}; cross-validated micro-F1 {f1}.",
         "model.given": "Model: a classifier passed in by the calling program (how it was trained is not known here).",
-        "model.trained_no_cv": "Model: trained on {n} labelled comments; not cross-validated.",
-        "model.taught": "It also learned from {n} unlabelled comments labelled by a teacher that saw every labelled "
+        "model.trained_no_cv": "Model: trained on {n} labelled {n:comment|comments}; not cross-validated.",
+        "model.taught": "It also learned from {n} unlabelled {n:comment|comments} labelled by a teacher that saw every labelled "
                         "one, so the cross-validated figure is optimistic.",
         "model.rare": "Rarely found (under 0.5% of comments; check them before trusting their numbers): {names}.",
         "model.often_missed": "Often missed by the model (recall under 60%): {names}; their impact is likely "
@@ -139,7 +143,7 @@ UI: dict[str, dict[str, str]] = {
         "chart.impact_title_parent": "What moves {metric}: leave-out impact by parent category",
         "chart.impact_title_category": "What moves {metric}: leave-out impact by category",
         "chart.pale": "pale: interval includes 0",
-        "chart.hatched": "hatched: fewer than {min_n} scored mentions",
+        "chart.hatched": "hatched: fewer than {min_n} scored {min_n:mention|mentions}",
         "chart.share_axis": "Share of all responses mentioning it, %",
         "reg.coef": "coef.",
         "reg.p": "p (BH)",
@@ -149,9 +153,9 @@ UI: dict[str, dict[str, str]] = {
         "chart.matrix_title_category": "Priority matrix: categories",
         "chart.harmful": "pulls {metric} down",
         "chart.helpful": "lifts {metric}",
-        "chart.low_n": "fewer than {min_n} scored mentions",
+        "chart.low_n": "fewer than {min_n} scored {min_n:mention|mentions}",
         "chart.median": "median share",
-        "chart.unlabelled": "{k} of {n} points unlabelled (see the drivers table)",
+        "chart.unlabelled": "{k} of {n} {n:point|points} unlabelled (see the drivers table)",
         # the metric on a chart axis, with what it counts
         "chart.metric.nps": "NPS",
         "chart.metric.csat": "CSAT (% top-2-box)",
@@ -193,22 +197,24 @@ UI: dict[str, dict[str, str]] = {
         "responses": "Ответов",
         "with_comment": "{n} с комментарием",
         "classified": "Комментарии с категориями",
-        "classified_note": "{n} из {total} комментариев получили хотя бы одну категорию",
+        "classified_note": "{n} из {total} {total:комментария|комментариев|комментариев} {n:получил|получили|получили} хотя бы одну категорию",
         "needs_review": "Нужна проверка",
         "needs_review_note": "низкая уверенность или ничего не найдено",
         "ci": "95% ДИ от {low} до {high}",
-        "scored_note": "{n} корректных оценок",
-        "invalid_scores": "{n} ячеек с оценкой пусты или некорректны и не учитываются в расчёте оценки.",
-        "trend": "Динамика по {period}",
+        "scored_note": "{n} {n:корректная оценка|корректные оценки|корректных оценок}",
+        "invalid_scores": "{n} {n:ячейка|ячейки|ячеек} с оценкой {n:пуста или некорректна и не учитывается|пусты или некорректны и не учитываются|пусты или некорректны и не учитываются} в расчёте оценки.",
+        "trend": "Динамика: {period}",
         "trend_table": "Таблица динамики",
         "period": "Период",
         "no_scores": "В данных нет корректных оценок: отчёт показывает, о чём пишут клиенты, но не что влияет на оценку. Укажите колонку с оценкой (--score-col), чтобы увидеть драйверы.",
         "no_categories": "В комментариях не найдено ни одной категории. Проверьте, что текстовая колонка содержит комментарии, а модель подходит к таксономии и языку.",
-        "tiny": "Всего {n} ответов с оценкой: интервалы широкие, большинство различий незначимы. Считайте цифры ориентиром, а не выводом.",
+        "tiny": "Всего {n} {n:ответ|ответа|ответов} с оценкой: интервалы широкие, большинство различий незначимы. Считайте цифры ориентиром, а не выводом.",
         "drivers": "Что влияет на {metric}",
         "drivers_lead": "Влияние — на сколько пунктов изменился бы {metric}, если бы комментариев этой категории не было (минус — категория тянет оценку вниз). Усы и диапазоны — 95% доверительные интервалы.",
         "category": "Категория",
         "mentions": "Упоминаний",
+        "low_n": "мало данных",
+        "low_n_title": "меньше {min_n} {min_n:упоминания|упоминаний|упоминаний} с оценкой: цифра приблизительная",
         "complaints": "Жалоб",
         "praise": "Похвал",
         "share": "Доля",
@@ -219,12 +225,12 @@ UI: dict[str, dict[str, str]] = {
         "share_corrected": "Доля с поправкой (95% ДИ)",
         "impact_corrected": "Влияние с поправкой (95% ДИ)",
         "often_missed": "модель часто пропускает: влияние, вероятно, занижено",
-        "error_note": "С поправкой на ошибки модели, измеренные на {n} размеченных комментариях, на которых она не "
+        "error_note": "С поправкой на ошибки модели, измеренные на {n} {n:размеченном комментарии, на котором|размеченных комментариях, на которых|размеченных комментариях, на которых} она не "
                       "обучалась (ваша --audit-sample или кросс-валидация модели): "
                       "доли и влияние скорректированы на точность и полноту каждой категории, интервалы учитывают "
                       "эту неопределённость.",
-        "error_note_default": "Точность и полнота здесь приблизительные: встроенную модель проверили на {n} реальных "
-                              "комментариях из других источников (обращения в поддержку банка, отзывы о ресторанах), "
+        "error_note_default": "Точность и полнота здесь приблизительные: встроенную модель проверили на {n} "
+                              "{n:реальном комментарии|реальных комментариях|реальных комментариях} из других источников (обращения в поддержку банка, отзывы о ресторанах), "
                               "размеченных людьми и сопоставленных с этими категориями; оценки есть только у части "
                               "основных категорий. Доли и влияние по ним не корректируются: ошибки, измеренные на "
                               "других комментариях, на ваши не переносятся. Чтобы получить оценки и поправки для ваших "
@@ -249,7 +255,7 @@ UI: dict[str, dict[str, str]] = {
         "examples": "Примеры",
         "no_examples": "Нет комментариев в этой группе.",
         "subcategory": "Подкатегория",
-        "segments": "Сегменты по {by}",
+        "segments": "Сегменты: {by}",
         "segment": "Сегмент",
         "top_issue": "Чаще всего",
         "routing": "Маршрутизация",
@@ -263,18 +269,18 @@ UI: dict[str, dict[str, str]] = {
         "queue.junk": "пустые ответы",
         "method": "Как читать отчёт",
         "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от всех ответов, с доверительными интервалами Уилсона. В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
-        "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. {metric} считается только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — разница между {metric} всех ответов и {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
+        "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
                          "описания таксономии), не обученная на ваших разметках. Она пропускает многие комментарии и "
                          "иногда выбирает не ту категорию: считайте числа по категориям приблизительными и обучите "
                          "модель на нескольких сотнях своих размеченных комментариев.",
         "model.weak": "Модель: обучена без разметки, по ключевым словам таксономии и вашим комментариям; на "
                       "размеченных данных не проверялась.",
-        "model.trained": "Модель: обучена на {n} размеченных комментариях; micro-F1 на кросс-валидации {f1}.",
+        "model.trained": "Модель: обучена на {n} {n:размеченном комментарии|размеченных комментариях|размеченных комментариях}; micro-F1 на кросс-валидации {f1}.",
         "model.given": "Модель: классификатор, переданный вызывающей программой (как он обучен, здесь неизвестно).",
-        "model.trained_no_cv": "Модель: обучена на {n} размеченных комментариях; кросс-валидация не проводилась.",
-        "model.taught": "Она также училась на {n} неразмеченных комментариях, размеченных моделью-учителем, которая "
-                        "видела все размеченные, поэтому оценка кросс-валидации завышена.",
+        "model.trained_no_cv": "Модель: обучена на {n} {n:размеченном комментарии|размеченных комментариях|размеченных комментариях}; кросс-валидация не проводилась.",
+        "model.taught": "Она также училась на {n} {n:неразмеченном комментарии, размеченном|неразмеченных комментариях, размеченных|неразмеченных комментариях, размеченных} "
+                        "моделью-учителем, которая видела все размеченные, поэтому оценка кросс-валидации завышена.",
         "model.rare": "Редко встречаются (меньше 0,5% комментариев; проверьте их, прежде чем доверять цифрам): {names}.",
         "model.often_missed": "Модель часто пропускает (полнота ниже 60%): {names}; их влияние, вероятно, занижено.",
         "nav": "Содержание",
@@ -286,7 +292,7 @@ UI: dict[str, dict[str, str]] = {
         "metric.nps": "NPS",
         "metric.csat": "CSAT",
         "metric.ces": "CES",
-        "metric.mean": "средняя оценка",
+        "metric.mean": "средний балл",
         # who the unhappy respondents are, per score type (``mean`` has none: the NPS word stands in)
         "detractors.nps": "критики",
         "detractors.csat": "недовольные клиенты",
@@ -301,7 +307,7 @@ UI: dict[str, dict[str, str]] = {
         "chart.impact_title_parent": "Что влияет на {metric}: влияние родительских категорий",
         "chart.impact_title_category": "Что влияет на {metric}: влияние категорий",
         "chart.pale": "бледные: интервал включает 0",
-        "chart.hatched": "штриховка: меньше {min_n} упоминаний с оценкой",
+        "chart.hatched": "штриховка: меньше {min_n} {min_n:упоминания|упоминаний|упоминаний} с оценкой",
         "chart.share_axis": "Доля всех ответов с упоминанием, %",
         "reg.coef": "коэф.",
         "reg.p": "p (БХ)",
@@ -311,14 +317,14 @@ UI: dict[str, dict[str, str]] = {
         "chart.matrix_title_category": "Матрица приоритетов: категории",
         "chart.harmful": "снижает {metric}",
         "chart.helpful": "повышает {metric}",
-        "chart.low_n": "меньше {min_n} упоминаний с оценкой",
+        "chart.low_n": "меньше {min_n} {min_n:упоминания|упоминаний|упоминаний} с оценкой",
         "chart.median": "медианная доля",
-        "chart.unlabelled": "без подписи {k} из {n} точек (см. таблицу драйверов)",
+        "chart.unlabelled": "без подписи {k} из {n} {n:точки|точек|точек} (см. таблицу драйверов)",
         # the metric on a chart axis, with what it counts
         "chart.metric.nps": "NPS",
         "chart.metric.csat": "CSAT (% топ-2)",
         "chart.metric.ces": "CES (среднее)",
-        "chart.metric.mean": "средняя оценка",
+        "chart.metric.mean": "средний балл",
         "label.title": "Разметка",
         "label.loading": "загрузка…",
         "label.accept": "Принять",
@@ -352,10 +358,53 @@ UI: dict[str, dict[str, str]] = {
 def ui_text(lang: str, key: str, **values: Any) -> str:
     """The string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``.
 
+    ``{n:form|forms}`` is the word form that goes with the count ``n`` (``fmt_int``'s text will
+    do): English one|other, Russian one|few|many (1 оценка, 2 оценки, 5 оценок, 21 оценка).
     An unknown language is ``check_language``'s one-line error.
 
     >>> ui_text("ru", "with_comment", n="12")
     '12 с комментарием'
+    >>> [ui_text("ru", "scored_note", n=n) for n in ("1", "3", "11", "21", "1 234")]
+    ['1 корректная оценка', '3 корректные оценки', '11 корректных оценок', '21 корректная оценка', '1 234 корректные оценки']
+    >>> ui_text("en", "scored_note", n="1"), ui_text("en", "scored_note", n="1,001")
+    ('1 valid score', '1,001 valid scores')
     """
     text = UI[check_language(lang)][key]
-    return text.format(**values) if values else text
+    return _PluralFormatter(lang).format(text, **values) if values else text
+
+
+def plural_form(lang: str, count: Any, forms: Sequence[str]) -> str:
+    """The one of ``forms`` that goes with ``count``: English (one, other), Russian (one, few,
+    many). ``count`` may be a number or a number as the report writes it (``1 234``, ``1,5``);
+    a fraction takes Russian's "few" form (1,5 оценки), anything unreadable the last form.
+
+    >>> [plural_form("ru", n, ["день", "дня", "дней"]) for n in (1, 2, 5, 12, 22, 101, "1,5", "—")]
+    ['день', 'дня', 'дней', 'дней', 'дня', 'день', 'дня', 'дней']
+    """
+    text = str(count).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    decimal = "," if lang == "ru" else "."
+    if lang != "ru":
+        text = text.replace(",", "")
+    whole, _, fraction = text.partition(decimal)
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        return forms[-1]
+    n, fractional = int(whole), bool(fraction.strip("0"))
+    if lang == "ru" and len(forms) == 3:
+        if fractional:
+            return forms[1]
+        if n % 10 == 1 and n % 100 != 11:
+            return forms[0]
+        return forms[1] if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else forms[2]
+    return forms[0] if n == 1 and not fractional else forms[-1]
+
+
+class _PluralFormatter(string.Formatter):
+    """``str.format`` where a format spec with ``|`` picks the word form for the field's count."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "|" in format_spec:
+            return plural_form(self.lang, value, format_spec.split("|"))
+        return super().format_field(value, format_spec)

@@ -97,9 +97,10 @@ def _level_stats(gold: list[set], pred: list[set]):
 
 
 def evaluate_predictions(
-    y_true: Sequence[Sequence[Label]], y_pred: Sequence[Sequence[Label]], taxonomy=None, *, top_confusions: int = 10
+    y_true: Sequence[Sequence[Label]], y_pred: Sequence[Sequence[Label]], taxonomy=None, *, top_confusions: int = 10,
+    lang: str = "en",
 ) -> EvaluationReport:
-    """Score predicted label lists against gold label lists.
+    """Score predicted label lists against gold label lists (categories named in ``lang``).
 
     >>> gold = [[("food", "quality")], [("service", None)], []]
     >>> pred = [[("food", "quality"), ("service", None)], [("service", "staff")], []]
@@ -120,7 +121,7 @@ def evaluate_predictions(
 
     def name(label: Label) -> str:
         if taxonomy is not None and label in order:
-            return taxonomy.display_name(label)
+            return taxonomy.display_name(label, lang)
         return label[0] if label[1] is None else f"{label[0]} > {label[1]}"
 
     def sort_key(label: Label):

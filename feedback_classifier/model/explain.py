@@ -8,6 +8,7 @@ whole batch with array operations instead of a loop per comment.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -316,12 +317,17 @@ def _stop_words() -> frozenset[str]:
 
 @lru_cache(maxsize=200_000)
 def _readable(term: str) -> str:
-    """A feature term as a user reads it: negation markers spelled out."""
+    """A feature term as a user reads it: negation markers spelled out in the word's language.
+
+    >>> _readable("not_привезти заказ"), _readable("не_good"), _readable("NOT_late")
+    ('не привезти заказ', 'not good', 'not late')
+    """
     words = []
     for w in term.split(" "):
         for marker in ("NOT_", "not_", "НЕ_", "не_"):
             if w.startswith(marker) and len(w) > len(marker):
-                w = "not " + w[len(marker) :]
+                rest = w[len(marker) :]
+                w = ("не " if re.search("[а-яё]", rest, re.IGNORECASE) else "not ") + rest
                 break
         words.append(w)
     return " ".join(words)

@@ -89,13 +89,16 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         f"<th>{esc(ui_text(lang, 'owner'))}</th>"
         + _error_head(inp, table) + "</tr>"
     )
+    min_n = int(getattr(inp.drivers, "settings", {}).get("min_n", 30))
+    low_n_badge = (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
+                   f'{esc(ui_text(lang, "low_n"))}</span>')
     rows = []
     for position, ((_, r), label) in enumerate(zip(table.iterrows(), labels), start=1):
         impact, low, high = float(r["impact"]), float(r["impact_low"]), float(r["impact_high"])
         cls = ""
         if not math.isnan(low) and not math.isnan(high) and (low > 0 or high < 0):  # the sign is established
             cls = "neg" if spec.is_harmful(impact) else "pos"
-        low_n = ' <span class="badge">low n</span>' if bool(r.get("low_n", False)) else ""
+        low_n = low_n_badge if bool(r.get("low_n", False)) else ""
         if bool(r.get("often_missed", False)):
             low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
         owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
