@@ -23,3 +23,39 @@ def test_drivers_of_a_category_every_row_mentions_warn_nothing():
     assert np.isnan(price["impact"]) and np.isnan(price["impact_low"]) and np.isnan(price["impact_high"])
     delivery = result.level("parent").set_index("category").loc["Delivery"]
     assert delivery["impact_low"] <= delivery["impact"] <= delivery["impact_high"]
+
+
+def test_enrich_route_and_classify_file_read_the_language_as_analyze_does(tmp_path):
+    # lang="RU" (or "de") gave English category names without a word; analyze and report refuse
+    # an unknown language and read any case
+    from feedback_classifier.insights.routing import route
+    from feedback_classifier.jobs.classify import classify_file
+    from feedback_classifier.lang.registry import UnknownLanguageError
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    model = default_model()
+    df = pd.DataFrame({"comment": ["The courier was late"], "nps": [2]})
+    assert enrich(df, model, "comment", lang="RU")["categories"].iloc[0].startswith("Доставка")
+    with pytest.raises(UnknownLanguageError, match="Unknown language 'de': use one of en, ru"):
+        enrich(df, model, "comment", lang="de")
+    enriched = enrich(df, model, "comment")
+    summary = route(enriched, load_taxonomy("cx-default"), text_col="comment", lang=" Ru ").summary
+    assert "Логистика" in summary["name"].tolist()
+    with pytest.raises(UnknownLanguageError):
+        route(enriched, load_taxonomy("cx-default"), text_col="comment", lang="english")
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    done = classify_file(src, tmp_path / "out.csv", model=model, text_col="comment", lang="RU")
+    assert done.lang == "ru"
+    assert pd.read_csv(tmp_path / "out.csv")["categories"].iloc[0].startswith("Доставка")
+
+
+def test_enrich_given_a_series_says_it_takes_a_dataframe():
+    # the Series' values were listed as "the table's columns" in a MissingColumnError
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    with pytest.raises(TypeError, match=r"enrich takes a DataFrame .* got Series"):
+        enrich(pd.Series(["The courier was late", "ok"]), default_model(), "comment")

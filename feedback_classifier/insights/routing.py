@@ -40,6 +40,7 @@ from feedback_classifier.insights.queues import (
     warn_renamed_keep,
 )
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+from feedback_classifier.lang.registry import check_language
 
 @dataclass
 class RoutingResult:
@@ -72,14 +73,13 @@ def route(
 ) -> RoutingResult:
     """Split an enriched table (``classify.enrich`` output) into per-team queues.
 
-    ``df`` needs ``text_col`` and ``categories`` (display paths joined by ``; `` in any
-    language of the taxonomy); ``confidence`` and ``needs_review`` are used when present.
-    ``keep`` names extra columns to carry into every queue (e.g. a response id).
-    Category names in the queues are written in ``lang``. Comments are shown with e-mails, phone
-    and card numbers and names masked unless ``mask=False``; junk answers (keyboard mashes,
-    digits only) are listed in ``junk`` instead of the review queue. ``score_type`` is a type name
-    (``nps``, ``csat``, ``ces``, ``mean``) or a ``scores.ScoreSpec`` (for a custom scale or
-    a lower-is-better CES); invalid score cells are kept and sort after the scored rows.
+    ``df`` needs ``text_col`` and ``categories`` (display paths joined by ``; `` in any language of the
+    taxonomy); ``confidence`` and ``needs_review`` are used when present. ``keep`` names extra columns to
+    carry into every queue (e.g. a response id). Category names in the queues are written in ``lang``
+    ("en" or "ru"). Comments are shown with e-mails, phone and card numbers and names masked unless
+    ``mask=False``; junk answers (keyboard mashes, digits only) are listed in ``junk`` instead of the
+    review queue. ``score_type`` is a type name (``nps``, ``csat``, ``ces``, ``mean``) or a ``ScoreSpec``
+    (a custom scale or a lower-is-better CES); invalid score cells are kept and sort after the scored rows.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> tax = load_taxonomy("cx-default")
@@ -92,6 +92,7 @@ def route(
     """
     from feedback_classifier.tableio import require_columns
 
+    lang = check_language(lang)  # "RU" gave English names without a word
     needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
     require_columns(df, list(dict.fromkeys(needed)), source=source)
     warn_renamed_keep([c for c in keep if c not in (text_col, score_col)], source)

@@ -120,6 +120,7 @@ def classify_file(
     lang_given = lang is not None
     chunks, lang = _with_language(chunks, text_col, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
+    lang = opts.lang  # normalised ("RU" -> "ru")
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
             for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):

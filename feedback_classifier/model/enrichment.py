@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.lang.registry import check_language
 from feedback_classifier.lang.junk import names_nothing
 
 EVIDENCE_COLUMN = "evidence"
@@ -68,6 +69,10 @@ class _Options:
     review_margin: float = 0.05
     given_col: str | None = None  # categories taken from this column instead of predicted
     sentiment: bool = True  # add category_sentiment and sentiment
+
+    def __post_init__(self):
+        # "RU" or a typo gave English category names without a word (analyze and report refused them)
+        object.__setattr__(self, "lang", check_language(self.lang))
 
 
 @dataclass
@@ -115,6 +120,11 @@ def enrich(
     """
     from feedback_classifier.tableio import require_columns
 
+    if not isinstance(df, pd.DataFrame):  # a Series' values were listed as "the table's columns"
+        raise TypeError(
+            f"enrich takes a DataFrame and the name of its comment column, got {type(df).__name__}; "
+            "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
+        )
     require_columns(df, [text_col], source="the table")
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     result = _classify_texts(df[text_col], model, opts)
