@@ -59,3 +59,22 @@ def test_enrich_given_a_series_says_it_takes_a_dataframe():
 
     with pytest.raises(TypeError, match=r"enrich takes a DataFrame .* got Series"):
         enrich(pd.Series(["The courier was late", "ok"]), default_model(), "comment")
+
+
+def test_aspect_sentiment_takes_arrays_and_series_and_refuses_misaligned_input():
+    # fit on numpy arrays or Series: "The truth value of an array ... is ambiguous"; predict with a
+    # single string, or fewer categories than texts: IndexError "boolean index did not match"
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    texts = pd.Series(["good food", "bad food"] * 3, index=range(10, 16))
+    m = AspectSentiment().fit(texts, np.array(["x"] * 6), pd.Series(["positive", "negative"] * 3, index=range(6)))
+    assert m.predict(np.array(["good food", "bad food"]), pd.Series(["x", "x"], index=[7, 3])) == [
+        "positive", "negative"]
+    with pytest.raises(TypeError, match=r"texts must be a list .* not a single string: pass \['good food'\]"):
+        m.predict("good food", ["x"])
+    with pytest.raises(ValueError, match="texts and categories must have one entry per comment, got 2 and 1"):
+        m.predict(["good food", "bad food"], ["x"])
+    with pytest.raises(ValueError, match="texts and categories_per_text must have one entry per comment"):
+        m.predict_pairs(["good food", "bad food"], [["x"]])
+    with pytest.raises(ValueError, match="texts, categories and polarities must have one entry per comment, got 2, 2 and 1"):
+        AspectSentiment().fit(["good", "bad"], ["x", "x"], ["positive"])

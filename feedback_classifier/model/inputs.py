@@ -49,6 +49,29 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
     return out, None
 
 
+def _aligned(**columns) -> list[list]:
+    """Each argument as a list, one entry per comment: a single string (whose characters were taken
+    for comments) and arguments of different lengths (an ``IndexError`` from deep inside) are refused.
+
+    >>> _aligned(texts=("good", "bad"), categories=["x", "y"])
+    [['good', 'bad'], ['x', 'y']]
+    >>> _aligned(texts=["good", "bad"], categories=["x"])
+    Traceback (most recent call last):
+    ...
+    ValueError: texts and categories must have one entry per comment, got 2 and 1.
+    """
+    out = []
+    for name, values in columns.items():
+        if isinstance(values, str):
+            raise TypeError(f"{name} must be a list with one entry per comment, not a single string: pass [{values!r}].")
+        out.append(list(values))
+    if len({len(values) for values in out}) > 1:
+        names, sizes = list(columns), [str(len(values)) for values in out]
+        raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have one entry per comment, got "
+                         f"{', '.join(sizes[:-1])} and {sizes[-1]}.")
+    return out
+
+
 def _flat_taxonomy(labels: Iterable[Label]):
     """A taxonomy made from the label pairs seen in training (no names, keywords, owners)."""
     parents: dict[str, list[str]] = {}
