@@ -78,3 +78,17 @@ def test_aspect_sentiment_takes_arrays_and_series_and_refuses_misaligned_input()
         m.predict_pairs(["good food", "bad food"], [["x"]])
     with pytest.raises(ValueError, match="texts, categories and polarities must have one entry per comment, got 2, 2 and 1"):
         AspectSentiment().fit(["good", "bad"], ["x", "x"], ["positive"])
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "jsonl", "parquet"])
+def test_write_table_of_a_frame_with_a_repeated_column_name_says_so(tmp_path, ext):
+    # XLSX failed with "AttributeError: 'DataFrame' object has no attribute 'dtype'", JSON Lines and
+    # Parquet with pandas' / Arrow's ValueError; CSV writes such a header as it is
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.tableio import read_table, write_table
+
+    df = pd.DataFrame([["x", 1, 2]], columns=["comment", "score", "score"])
+    with pytest.raises(InputFileError, match=r"more than one column named 'score'; .* rename them"):
+        write_table(df, tmp_path / f"out.{ext}")
+    assert not list(tmp_path.iterdir())  # no output and no temp file left
+    assert read_table(write_table(df, tmp_path / "out.csv")).columns.tolist() == ["comment", "score", "score.1"]
