@@ -92,3 +92,22 @@ def test_write_table_of_a_frame_with_a_repeated_column_name_says_so(tmp_path, ex
         write_table(df, tmp_path / f"out.{ext}")
     assert not list(tmp_path.iterdir())  # no output and no temp file left
     assert read_table(write_table(df, tmp_path / "out.csv")).columns.tolist() == ["comment", "score", "score.1"]
+
+
+def test_fit_and_cross_validation_take_groups_with_missing_ids():
+    # a review id column with gaps, as pandas gives it: None raised "TypeError: '<' not supported between
+    # instances of 'NoneType' and 'NoneType'", NaN scikit-learn's "Input groups contains NaN"; each such
+    # row is a group of its own, as `train --group-col` makes it
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.evaluation import cross_validate_model
+
+    texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
+    y = [[("service", "staff")], [("delivery", None)], [("service", "staff"), ("delivery", None)],
+         [("service", None)]] * 5
+    reviews = pd.Series([f"r{i // 2}" for i in range(20)], index=range(100, 120)).astype(object)
+    reviews.iloc[[0, 5, 6]] = None
+    for groups in (reviews, reviews.fillna(np.nan).to_numpy(), [None] * 20):
+        clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(texts, y, groups=groups)
+        assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
+    report = cross_validate_model(FeedbackClassifier(analyzer=str.split, cv=2), texts, y, groups=reviews, cv=3)
+    assert report.n_rows == 20 and report.extra["cv_folds"] == 3

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.model.distil import taught_groups
+from feedback_classifier.model.inputs import _group_ids
 from feedback_classifier.taxonomy import Label
 
 
@@ -194,8 +195,7 @@ def cross_validate_model(
     >>> r.extra["cv_folds"], r.n_rows
     (3, 12)
     """
-    state = CVState(estimator, list(texts), [list(lab) for lab in labels],
-                    None if groups is None else np.asarray(groups))
+    state = CVState(estimator, list(texts), [list(lab) for lab in labels], _group_ids(groups))
     folds = cv_folds(state, cv, random_state)
     fold_map = fold_map or (lambda work, st, items: (work(st, item) for item in items))
     return score_folds(state, folds, list(fold_map(fit_fold, state, folds)))

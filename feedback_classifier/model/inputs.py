@@ -72,6 +72,27 @@ def _aligned(**columns) -> list[list]:
     return out
 
 
+def _group_ids(groups) -> np.ndarray | None:
+    """``groups`` as an array for the folds; a row without an id (None, NaN) is a group of its own, as
+    ``train --group-col`` makes it (scikit-learn's ``GroupKFold`` raised "Input groups contains NaN",
+    or a ``TypeError`` comparing ``None`` with ``None``).
+
+    >>> _group_ids(["r1", None, "r1", float("nan")]).tolist()
+    ['r1', '\\x00row 2', 'r1', '\\x00row 4']
+    >>> _group_ids([3, 3, 4]).tolist()
+    [3, 3, 4]
+    """
+    if groups is None:
+        return None
+    values = list(groups)
+    missing = {i for i, g in enumerate(values)
+               if g is None or g is pd.NA or g is pd.NaT or (isinstance(g, float) and math.isnan(g))}
+    if not missing:
+        return np.asarray(groups)
+    # the NUL keeps these groups apart from every id a table can hold
+    return np.array([f"\0row {i + 1}" if i in missing else str(g) for i, g in enumerate(values)])
+
+
 def _flat_taxonomy(labels: Iterable[Label]):
     """A taxonomy made from the label pairs seen in training (no names, keywords, owners)."""
     parents: dict[str, list[str]] = {}
