@@ -111,3 +111,17 @@ def test_fit_and_cross_validation_take_groups_with_missing_ids():
         assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
     report = cross_validate_model(FeedbackClassifier(analyzer=str.split, cv=2), texts, y, groups=reviews, cv=3)
     assert report.n_rows == 20 and report.extra["cv_folds"] == 3
+
+
+def test_explain_labels_refuses_a_label_matrix_of_another_shape():
+    # two texts and a one-row matrix gave one explanation, silently
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
+    y = [[("service", "staff")], [("delivery", None)], [("service", "staff"), ("delivery", None)],
+         [("service", None)]] * 5
+    clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(texts, y)
+    asked = np.ones((1, len(clf.classes_)), dtype=bool)
+    with pytest.raises(ValueError, match=r"labels must have shape \(2, 3\) .* got \(1, 3\)"):
+        clf.explain_labels(["rude staff", "slow delivery"], asked)
+    assert len(clf.explain_labels(["rude staff", "slow delivery"], np.vstack([asked, asked]))) == 2
