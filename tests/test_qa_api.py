@@ -125,3 +125,18 @@ def test_explain_labels_refuses_a_label_matrix_of_another_shape():
     with pytest.raises(ValueError, match=r"labels must have shape \(2, 3\) .* got \(1, 3\)"):
         clf.explain_labels(["rude staff", "slow delivery"], asked)
     assert len(clf.explain_labels(["rude staff", "slow delivery"], np.vstack([asked, asked]))) == 2
+
+
+def test_drivers_result_level_and_segments_wide_refuse_a_typo():
+    # level("child") gave an empty table, silently; segments_wide("impct") a bare KeyError
+    df = pd.DataFrame({"nps": [10, 2, 9, 1], "categories": ["", "Price > Too expensive", "", "Price"],
+                       "region": ["N", "N", "S", "S"]})
+    result = compute_drivers(df, score_col="nps", by="region", n_boot=0, min_n=1)
+    with pytest.raises(ValueError, match="Unknown level 'child': use one of 'parent', 'category'"):
+        result.level("child")
+    with pytest.raises(ValueError, match="Unknown level 'children'"):
+        result.segments_wide("impact", level="children")
+    with pytest.raises(ValueError, match="Unknown value 'impct'"):
+        result.segments_wide("impct")
+    assert result.level("category")["category"].tolist() == ["Price > Too expensive", "Price"]
+    assert result.segments_wide("share", level="parent").columns.tolist() == ["level", "category", "N", "S"]

@@ -130,8 +130,15 @@ class DriversResult:
         return ScoreSpec.from_settings(self.settings)
 
     def level(self, level: str = "parent") -> pd.DataFrame:
-        """The ranked table of one level."""
-        return self.table[self.table["level"] == level].reset_index(drop=True)
+        """The ranked table of one level: ``"parent"`` or ``"category"`` (every category, children too).
+
+        >>> df = pd.DataFrame({"nps": [10, 2], "categories": ["", "Price > Too expensive"]})
+        >>> compute_drivers(df, score_col="nps", n_boot=0).level("child")
+        Traceback (most recent call last):
+        ...
+        ValueError: Unknown level 'child': use one of 'parent', 'category'.
+        """
+        return self.table[self.table["level"] == _checked_level(level)].reset_index(drop=True)
 
     def segments_wide(self, value: str = "impact", level: str | None = None) -> pd.DataFrame | None:
         """One row per category, one column per segment, cells = ``value`` (e.g. impact, share).
@@ -143,7 +150,10 @@ class DriversResult:
         """
         if self.segments is None:
             return None
-        seg = self.segments if level is None else self.segments[self.segments["level"] == level]
+        if value not in self.segments.columns or value in ("level", "category", "segment"):
+            # a typo raised a bare KeyError
+            raise ValueError(f"Unknown value {value!r}: use a column of the segments table, e.g. 'impact', 'share'.")
+        seg = self.segments if level is None else self.segments[self.segments["level"] == _checked_level(level)]
         segments = list(dict.fromkeys(seg["segment"]))
         wide = seg.set_index(["level", "category", "segment"])[value].unstack("segment")
         wide = wide[segments]
@@ -154,6 +164,13 @@ class DriversResult:
         wide["_o"] = [order.get(lv, 9) for lv in wide["level"]]
         wide["_r"] = [overall.get((lv, c), 10**9) for lv, c in zip(wide["level"], wide["category"])]
         return wide.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
+
+def _checked_level(level: str) -> str:
+    """``level`` when it is a level of the tables (a typo gave an empty table, silently)."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown level {level!r}: use one of {', '.join(map(repr, LEVELS))}.")
+    return level
+
 
 @dataclass
 class _Scored:
