@@ -140,3 +140,22 @@ def test_drivers_result_level_and_segments_wide_refuse_a_typo():
         result.segments_wide("impct")
     assert result.level("category")["category"].tolist() == ["Price > Too expensive", "Price"]
     assert result.segments_wide("share", level="parent").columns.tolist() == ["level", "category", "N", "S"]
+
+
+def test_taxonomy_says_what_is_wrong_with_a_label_that_is_not_a_pair_or_not_text():
+    # tax.display_name("food") said "'food' is not a category ... Closest: 'food'"; parse_label(None)
+    # raised AttributeError; infer_taxonomy("Food > Taste") read the string's characters as cells
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy import infer_taxonomy, load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    with pytest.raises(LabelError, match=r"'price' is text, not a label: .* such as \('price', None\)"):
+        tax.display_name("price")
+    with pytest.raises(LabelError, match=r"'Price' is text, not a label: .* such as \('parent_id', None\)"):
+        tax.short_name("Price")
+    with pytest.raises(LabelError, match="Malformed label 'None' in row 3: it is not text"):
+        tax.parse_label(None, row=3)
+    assert tax.children("price")[0] == ("price", "too_expensive")
+    with pytest.raises(TypeError, match=r"not one string: pass \['Food > Taste'\]"):
+        infer_taxonomy("Food > Taste")
+    assert infer_taxonomy(["Food > Taste"]).labels == [("food", None), ("food", "taste")]

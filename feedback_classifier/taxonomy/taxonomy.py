@@ -268,6 +268,12 @@ class Taxonomy:
         return (parent.id, None)
 
     def _get(self, label: Label) -> tuple[Category, Category | None]:
+        if isinstance(label, str):  # "'food' is not a category ... Closest: 'food'" did not say what was wrong
+            example = (label, None) if (label, None) in self._by_label else ("parent_id", None)
+            raise LabelError(
+                f"{label!r} is text, not a label: labels are (parent_id, child_id or None) pairs such as "
+                f"{example!r}; Taxonomy.parse_label reads a name or 'Parent > Child' path."
+            )
         try:
             return self._by_label[tuple(label)]  # type: ignore[index]
         except (KeyError, TypeError):
@@ -360,6 +366,8 @@ class Taxonomy:
         >>> load_taxonomy("cx-default").parse_label("ДОСТАВКА И ЛОГИСТИКА >  курьер")
         ('delivery', 'courier')
         """
+        if not isinstance(text, str):  # None raised AttributeError: 'NoneType' object has no attribute 'split'
+            self._label_error(repr(text), row, column, source, "is not text (parse_labels reads any cell)")
         parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
         if len(parts) > 2:
             self._label_error(
