@@ -159,3 +159,18 @@ def test_taxonomy_says_what_is_wrong_with_a_label_that_is_not_a_pair_or_not_text
     with pytest.raises(TypeError, match=r"not one string: pass \['Food > Taste'\]"):
         infer_taxonomy("Food > Taste")
     assert infer_taxonomy(["Food > Taste"]).labels == [("food", None), ("food", "taste")]
+
+
+def test_save_model_of_a_sentiment_model_says_what_it_saves(tmp_path):
+    # AttributeError: 'AspectSentiment' object has no attribute 'taxonomy_'
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.persist import load_model, save_model
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    sentiment = AspectSentiment().fit(["good food", "bad food"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
+    with pytest.raises(TypeError, match="save_model saves a FeedbackClassifier .* got AspectSentiment"):
+        save_model(sentiment, tmp_path / "s.fcmodel")
+    clf = FeedbackClassifier(cv=2).fit(["good food", "rude staff"] * 4, [[("food", None)], [("staff", None)]] * 4)
+    clf.sentiment_ = sentiment  # the way the message gives
+    loaded = load_model(save_model(clf, tmp_path / "m.fcmodel"))
+    assert loaded.sentiment_.predict(["bad food"], ["x"]) == ["negative"]
