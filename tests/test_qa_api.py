@@ -174,3 +174,22 @@ def test_save_model_of_a_sentiment_model_says_what_it_saves(tmp_path):
     clf.sentiment_ = sentiment  # the way the message gives
     loaded = load_model(save_model(clf, tmp_path / "m.fcmodel"))
     assert loaded.sentiment_.predict(["bad food"], ["x"]) == ["negative"]
+
+
+def test_classify_file_takes_a_model_path_or_none_as_analyze_does(tmp_path):
+    # model=None or a model file's path raised AttributeError: 'str' object has no attribute 'classes_'
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.jobs.classify import classify_file
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.persist import save_model
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": ["The courier was late", "rude staff"]}).to_csv(src, index=False)
+    classify_file(src, tmp_path / "default.csv", text_col="comment", sentiment=False)
+    assert pd.read_csv(tmp_path / "default.csv")["categories"].iloc[0].startswith("Delivery and logistics")
+    clf = FeedbackClassifier(cv=2).fit(["late courier", "rude staff"] * 4, [[("delivery", None)], [("staff", None)]] * 4)
+    path = save_model(clf, tmp_path / "m.fcmodel")
+    classify_file(src, tmp_path / "own.csv", model=str(path), text_col="comment", sentiment=False)
+    assert pd.read_csv(tmp_path / "own.csv")["categories"].tolist() == ["delivery", "staff"]
+    with pytest.raises(ModelFileError, match="model file not found"):
+        classify_file(src, tmp_path / "x.csv", model=tmp_path / "missing.fcmodel", text_col="comment")
