@@ -193,3 +193,28 @@ def test_classify_file_takes_a_model_path_or_none_as_analyze_does(tmp_path):
     assert pd.read_csv(tmp_path / "own.csv")["categories"].tolist() == ["delivery", "staff"]
     with pytest.raises(ModelFileError, match="model file not found"):
         classify_file(src, tmp_path / "x.csv", model=tmp_path / "missing.fcmodel", text_col="comment")
+
+
+def test_evaluate_predictions_says_to_pass_predict_labels_not_predict():
+    # clf.predict(X)'s 0/1 matrix raised "cannot unpack non-iterable numpy.int64 object", label cells
+    # "too many values to unpack (expected 2)"
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.evaluation import evaluate_predictions
+
+    gold = [[("food", None)], [("service", "staff")]]
+    with pytest.raises(LabelError, match=r"y_pred row 1: np.int64\(1\) is not a .* pass predict_labels\(X\)"):
+        evaluate_predictions(gold, np.array([[1, 0], [0, 1]]))
+    with pytest.raises(LabelError, match="y_true row 1: 'Food' is not a"):
+        evaluate_predictions([["Food"], []], gold)
+    assert evaluate_predictions(gold, [[("food", None)], None]).path_micro_f1 == pytest.approx(2 / 3)
+
+
+def test_drivers_accumulator_names_a_column_a_chunk_lacks():
+    # a bare KeyError: 'nps'
+    from feedback_classifier.errors import MissingColumnError
+    from feedback_classifier.insights.accumulator import DriversAccumulator
+
+    acc = DriversAccumulator(["categories", "nps"], score_col="nps")
+    acc.add(pd.DataFrame({"categories": ["Price"], "nps": ["3"]}))
+    with pytest.raises(MissingColumnError, match="no column 'nps'; the file has columns: 'categories', 'NPS'"):
+        acc.add(pd.DataFrame({"categories": ["Price"], "NPS": ["3"]}))
