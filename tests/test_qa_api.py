@@ -218,3 +218,15 @@ def test_drivers_accumulator_names_a_column_a_chunk_lacks():
     acc.add(pd.DataFrame({"categories": ["Price"], "nps": ["3"]}))
     with pytest.raises(MissingColumnError, match="no column 'nps'; the file has columns: 'categories', 'NPS'"):
         acc.add(pd.DataFrame({"categories": ["Price"], "NPS": ["3"]}))
+
+
+def test_fit_on_a_labels_column_of_cells_says_to_parse_them():
+    # fit(df.text, df.labels) made one flat class per distinct cell ('class_food_taste_service'), silently
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    df = pd.DataFrame({"text": ["tasty food", "rude staff"] * 4, "labels": ["Food > Taste; Service", "Service"] * 4})
+    with pytest.raises(LabelError, match=r"Row 1: y holds the label cell 'Food > Taste; Service'; parse label cells"):
+        FeedbackClassifier(cv=2).fit(df["text"], df["labels"])
+    flat = FeedbackClassifier(analyzer=str.split, cv=2).fit(df["text"], ["food", "service"] * 4)  # class values
+    assert flat.classes_ == [("food", None), ("service", None)]

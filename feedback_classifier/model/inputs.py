@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from feedback_classifier.errors import LabelError
 from feedback_classifier.taxonomy import Label, Taxonomy, slugify
+from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR
 
 
 def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
@@ -36,6 +37,12 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
         elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
             if isinstance(item, (float, np.floating)) and math.isnan(item):
                 raise ValueError(f"y contains NaN at row {i}.")
+            if isinstance(item, str) and (PATH_SEPARATOR in item or LABEL_SEPARATOR in item):
+                # a labels column passed as y became one flat class per distinct cell, silently
+                raise LabelError(
+                    f"Row {i + 1}: y holds the label cell {item!r}; parse label cells first: "
+                    "[taxonomy.parse_labels(cell) for cell in cells] (infer_taxonomy(cells) makes a taxonomy)."
+                )
             item = [(_class_id(item), None)]
         labels = []
         for lab in item:
