@@ -230,3 +230,17 @@ def test_fit_on_a_labels_column_of_cells_says_to_parse_them():
         FeedbackClassifier(cv=2).fit(df["text"], df["labels"])
     flat = FeedbackClassifier(analyzer=str.split, cv=2).fit(df["text"], ["food", "service"] * 4)  # class values
     assert flat.classes_ == [("food", None), ("service", None)]
+
+
+def test_route_takes_a_taxonomy_name_and_one_keep_column_as_a_string():
+    # route(df, "cx-default") raised AttributeError: 'str' object has no attribute 'parse_labels' (compute_drivers
+    # takes a name); keep="id" looked for columns 'i' and 'd'; load_taxonomy(None) a TypeError about os.fspath
+    from feedback_classifier.insights.routing import route
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    df = pd.DataFrame({"id": ["r1"], "comment": ["Late and charged twice"], "nps": [2],
+                       "categories": ["Delivery and logistics > Delivery time; Payment and billing > Billing errors"]})
+    result = route(df, "cx-default", text_col="comment", score_col="nps", keep="id")
+    assert result.queues["Logistics"]["id"].tolist() == ["r1"]
+    with pytest.raises(TypeError, match="load_taxonomy takes a bundled name .* got NoneType"):
+        load_taxonomy(None)
