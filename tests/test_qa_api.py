@@ -244,3 +244,16 @@ def test_route_takes_a_taxonomy_name_and_one_keep_column_as_a_string():
     assert result.queues["Logistics"]["id"].tolist() == ["r1"]
     with pytest.raises(TypeError, match="load_taxonomy takes a bundled name .* got NoneType"):
         load_taxonomy(None)
+
+
+def test_route_file_and_analyze_take_one_keep_column_as_a_string(tmp_path):
+    # keep="region": "no column 'r'"
+    from feedback_classifier.jobs import analyze, route_file
+
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"region": ["N", "S"], "nps": [2, 9], "comment": ["The courier was late", "Too expensive"]}).to_csv(
+        src, index=False)
+    routed = route_file(src, text_col="comment", score_col="nps", out_dir=tmp_path / "q", keep="region")
+    assert "region" in pd.read_csv(routed.paths["Logistics"], encoding="utf-8-sig").columns
+    analyze(src, text_col="comment", score_col="nps", out_dir=tmp_path / "out", n_boot=10, keep="region")
+    assert "region" in pd.read_csv(tmp_path / "out" / "queues" / "logistics.csv", encoding="utf-8-sig").columns

@@ -166,6 +166,7 @@ def analyze(
     PosixPath('out/report.html')
     """
     data, out = Path(data), Path(out_dir)
+    keep = [keep] if isinstance(keep, str) else keep  # one column's letters were looked up as columns
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
