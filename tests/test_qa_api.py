@@ -257,3 +257,13 @@ def test_route_file_and_analyze_take_one_keep_column_as_a_string(tmp_path):
     assert "region" in pd.read_csv(routed.paths["Logistics"], encoding="utf-8-sig").columns
     analyze(src, text_col="comment", score_col="nps", out_dir=tmp_path / "out", n_boot=10, keep="region")
     assert "region" in pd.read_csv(tmp_path / "out" / "queues" / "logistics.csv", encoding="utf-8-sig").columns
+
+
+@pytest.mark.parametrize("margin", [-1, 5, float("nan")])
+def test_enrich_refuses_a_review_margin_outside_0_to_1(margin):
+    # -1 flagged no comment for review, 5 every one, without a word (the CLI refuses them)
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    with pytest.raises(ValueError, match="review_margin must be between 0 and 1"):
+        enrich(pd.DataFrame({"comment": ["The courier was late"]}), default_model(), "comment", review_margin=margin)

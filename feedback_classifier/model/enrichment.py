@@ -73,6 +73,8 @@ class _Options:
     def __post_init__(self):
         # "RU" or a typo gave English category names without a word (analyze and report refused them)
         object.__setattr__(self, "lang", check_language(self.lang))
+        if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
+            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got {self.review_margin!r}")
 
 
 @dataclass
