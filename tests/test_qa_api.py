@@ -267,3 +267,15 @@ def test_enrich_refuses_a_review_margin_outside_0_to_1(margin):
 
     with pytest.raises(ValueError, match="review_margin must be between 0 and 1"):
         enrich(pd.DataFrame({"comment": ["The courier was late"]}), default_model(), "comment", review_margin=margin)
+
+
+def test_text_analyzer_refuses_an_unknown_language_and_one_string_for_many():
+    # TextAnalyzer(lang="de") analysed every comment without a word; analyze_texts("ok") gave [['o'], ['k']]
+    from feedback_classifier.lang import TextAnalyzer, analyze_texts
+
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        TextAnalyzer(lang="de")
+    with pytest.raises(TypeError, match=r"not one string: pass \['no issues'\]"):
+        analyze_texts("no issues")
+    assert analyze_texts(("no issues",)) == [["no", "not_issue"]]
+    assert TextAnalyzer(lang="ru")("не вкусно") == ["не", "не_вкусно"]
