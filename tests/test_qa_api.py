@@ -279,3 +279,21 @@ def test_text_analyzer_refuses_an_unknown_language_and_one_string_for_many():
         analyze_texts("no issues")
     assert analyze_texts(("no issues",)) == [["no", "not_issue"]]
     assert TextAnalyzer(lang="ru")("не вкусно") == ["не", "не_вкусно"]
+
+
+def test_a_repeated_column_name_or_one_column_in_two_roles_is_one_line():
+    # a DataFrame naming 'nps' twice: pandas' "Cannot construct a Series from a DataFrame" (compute_drivers),
+    # "Buffer has wrong number of dimensions" (enrich); by=categories_col ran with a segment per category cell
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    twice = pd.DataFrame([[9, "Price", 3]], columns=["nps", "categories", "nps"])
+    with pytest.raises(InputFileError, match="more than one column is named 'nps'; rename the copies"):
+        compute_drivers(twice, score_col="nps")
+    with pytest.raises(InputFileError, match="more than one column is named 'comment'"):
+        enrich(pd.DataFrame([["late courier", "x"]], columns=["comment", "comment"]), default_model(), "comment")
+    df = pd.DataFrame({"nps": [9, 3], "categories": ["Price", ""], "n": [1, 2]})
+    with pytest.raises(InputFileError, match="categories_col and by both name the column 'categories'"):
+        compute_drivers(df, score_col="nps", by="categories")
+    assert len(compute_drivers(df.rename(columns={"n": "nps2"}), score_col="nps", min_n=1, n_boot=0).table) == 2

@@ -225,6 +225,15 @@ def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, 
     check_freq(freq)
 
 
+def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) -> None:
+    """Each column a role names is in ``df``, once, and no two roles share one (``by`` the categories
+    column gave a segment per category cell, ``score_col`` it the scores as categories)."""
+    from feedback_classifier.tableio import require_columns, require_distinct_roles
+
+    require_columns(df, [c for c in roles.values() if c is not None], source=source or "the table")
+    require_distinct_roles(roles, source=source)
+
+
 def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None,
            confidence: float, source: str | None = None) -> tuple[ParsedScores, ScoreSummary]:
     """The parsed score column (bad values counted with their weights) and the overall metric;
@@ -289,11 +298,9 @@ def compute_drivers(
     >>> res.level("parent")[["category", "mentions", "metric_with", "metric_without", "impact"]].values.tolist()
     [['Price', 2, -100.0, 100.0, -100.0]]
     """
-    from feedback_classifier.tableio import require_columns
-
     _check_arguments(confidence, cov_type, min_n, n_boot, freq)
-    needed = [score_col, categories_col] + [c for c in (by, period_col, weight) if c is not None]
-    require_columns(df, needed, source=source or "the table")
+    _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
+                   weight=weight)
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
