@@ -297,3 +297,17 @@ def test_a_repeated_column_name_or_one_column_in_two_roles_is_one_line():
     with pytest.raises(InputFileError, match="categories_col and by both name the column 'categories'"):
         compute_drivers(df, score_col="nps", by="categories")
     assert len(compute_drivers(df.rename(columns={"n": "nps2"}), score_col="nps", min_n=1, n_boot=0).table) == 2
+
+
+def test_enrich_keeps_what_read_table_noted_so_write_table_writes_the_input_back_as_it_was(tmp_path):
+    # enrich dropped df.attrs: a ';' export came back ',' separated (one column in Russian Excel) and a
+    # repeated header name as the reader's 'Q1.1', unlike classify_file's output
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.tableio import read_table, write_table
+
+    src = tmp_path / "export.csv"
+    src.write_bytes("id;Q1;Q1;nps\n1;Курьер опоздал;x;3\n".encode("cp1251"))
+    out = enrich(read_table(src), default_model(), "Q1", lang="ru")
+    header = write_table(out, tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("id;Q1;Q1;nps;categories;")

@@ -147,6 +147,8 @@ def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool
     if new.shape[1]:
         new.index = out.index  # positional: the input index may be anything, even duplicated
         out = pd.concat([out, new], axis=1)
+        # concat drops them: write_table(enrich(read_table(f))) lost the input's ';', header and types
+        out.attrs = dict(df.attrs)
     return out
 
 
