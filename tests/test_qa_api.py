@@ -311,3 +311,11 @@ def test_enrich_keeps_what_read_table_noted_so_write_table_writes_the_input_back
     out = enrich(read_table(src), default_model(), "Q1", lang="ru")
     header = write_table(out, tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("id;Q1;Q1;nps;categories;")
+
+
+def test_route_file_reports_the_language_it_used(tmp_path):
+    from feedback_classifier.jobs import route_file
+
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"nps": [2], "comment": ["The courier was late"]}).to_csv(src, index=False)
+    assert route_file(src, text_col="comment", out_dir=tmp_path / "q", lang="RU").lang == "ru"  # was 'RU'
