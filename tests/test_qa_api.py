@@ -52,6 +52,23 @@ def test_enrich_route_and_classify_file_read_the_language_as_analyze_does(tmp_pa
     assert pd.read_csv(tmp_path / "out.csv")["categories"].iloc[0].startswith("Доставка")
 
 
+def test_a_taxonomy_with_a_language_of_its_own_still_writes_its_names_in_it():
+    # the language check above accepts the model taxonomy's own languages (classify --lang de does)
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.taxonomy import Taxonomy
+
+    tax = Taxonomy.from_dict({"name": "de", "languages": ["en", "de"], "categories": [
+        {"id": "delivery", "names": {"en": "Delivery", "de": "Lieferung"}},
+        {"id": "staff", "names": {"en": "Staff", "de": "Personal"}}]})
+    clf = FeedbackClassifier(tax, analyzer=str.split, cv=2).fit(
+        ["late courier", "rude staff"] * 4, [[("delivery", None)], [("staff", None)]] * 4)
+    out = enrich(pd.DataFrame({"comment": ["late courier"]}), clf, "comment", lang="DE", sentiment=False)
+    assert out["categories"].tolist() == ["Lieferung"]
+    with pytest.raises(ValueError, match="Unknown language 'fr': use one of en, de, ru"):
+        enrich(pd.DataFrame({"comment": ["late courier"]}), clf, "comment", lang="fr", sentiment=False)
+
+
 def test_enrich_given_a_series_says_it_takes_a_dataframe():
     # the Series' values were listed as "the table's columns" in a MissingColumnError
     from feedback_classifier.model.default import default_model
@@ -319,3 +336,13 @@ def test_route_file_reports_the_language_it_used(tmp_path):
     src = tmp_path / "survey.csv"
     pd.DataFrame({"nps": [2], "comment": ["The courier was late"]}).to_csv(src, index=False)
     assert route_file(src, text_col="comment", out_dir=tmp_path / "q", lang="RU").lang == "ru"  # was 'RU'
+
+
+def test_classifier_takes_a_taxonomy_name():
+    # FeedbackClassifier("cx-default") raised AttributeError: 'str' object has no attribute 'labels' in fit
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    clf = FeedbackClassifier("cx-default", analyzer=str.split, cv=2)
+    clf.fit(["rude staff", "slow delivery"] * 4, [[("service", "staff_politeness")], [("delivery", None)]] * 4)
+    assert clf.taxonomy == "cx-default" and clf.taxonomy_.name == "cx-default"  # the parameter stays as given
+    assert clf.predict_labels(["rude staff"]) == [[("service", "staff_politeness")]]

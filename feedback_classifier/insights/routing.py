@@ -148,7 +148,7 @@ def _checked(df: pd.DataFrame, taxonomy, text_col: str, score_col: str | None, k
     needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
     require_columns(df, list(dict.fromkeys(needed)), source=source)
     warn_renamed_keep([c for c in keep if c not in (text_col, score_col)], source)
-    return taxonomy, keep, check_language(lang)
+    return taxonomy, keep, check_language(lang)  # the queues' headings: English or Russian
 
 
 def _summary_row(team: str, positions: np.ndarray, detractor: np.ndarray, review: int) -> dict:

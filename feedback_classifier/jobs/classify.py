@@ -25,6 +25,7 @@ from feedback_classifier.model.enrichment import (
     _ChunkResult,
     _Options,
     _sentiment_of_given,
+    names_language,
 )
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
@@ -119,8 +120,8 @@ def classify_file(
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
     lang_given = lang is not None
     chunks, lang = _with_language(chunks, text_col, lang)
+    lang = names_language(model, lang)  # "RU" -> "ru"
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
-    lang = opts.lang  # normalised ("RU" -> "ru")
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
             for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):

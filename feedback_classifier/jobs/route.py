@@ -51,7 +51,7 @@ def route_file(
 
     >>> # route_file("survey_classified.csv", "queues/", text_col="comment", score_col="nps")
     """
-    from feedback_classifier.lang import check_language, majority_language
+    from feedback_classifier.lang import majority_language
     from feedback_classifier.model.default import load_model_and_taxonomy
     from feedback_classifier.tableio import require_columns, require_distinct_roles, resolve_column
     from feedback_classifier.taxonomy import load_taxonomy
@@ -61,7 +61,7 @@ def route_file(
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col}, source=data)
     keep = [resolve_column(df, c, source=data) for c in ([keep] if isinstance(keep, str) else keep)]
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
-    lang = majority_language(df[text_col]) if lang is None else check_language(lang)
+    lang = majority_language(df[text_col]) if lang is None else str(lang).strip().lower()  # checked by enrich, route
     classified_here = not is_enriched(df.columns)
     if classified_here:
         from feedback_classifier.model import enrich

@@ -71,10 +71,9 @@ class _Options:
     sentiment: bool = True  # add category_sentiment and sentiment
 
     def __post_init__(self):
-        # "RU" or a typo gave English category names without a word (analyze and report refused them)
-        object.__setattr__(self, "lang", check_language(self.lang))
         if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
-            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got {self.review_margin!r}")
+            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got "
+                             f"{self.review_margin!r}")
 
 
 @dataclass
@@ -128,9 +127,17 @@ def enrich(
             "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
         )
     require_columns(df, [text_col], source="the table")
+    lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     result = _classify_texts(df[text_col], model, opts)
     return _attach(df, result.added, opts)
+
+
+def names_language(model: Any, lang: str) -> str:
+    """``lang`` for the category names ``model`` writes, normalised: "RU" or a typo gave English names
+    without a word. One of its taxonomy's languages or one the tool reads (see ``Taxonomy.names_language``)."""
+    taxonomy = getattr(model, "taxonomy_", None)
+    return taxonomy.names_language(lang) if taxonomy is not None else check_language(lang)
 
 
 def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool = True) -> pd.DataFrame:

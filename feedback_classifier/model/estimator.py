@@ -80,8 +80,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
 
     Parameters
     ----------
-    taxonomy : Taxonomy or None
-        Categories to predict. ``None``: built from the labels seen in training.
+    taxonomy : Taxonomy, str or None
+        Categories to predict (a bundled name or YAML path is loaded by ``fit``). ``None``: built from the labels.
     analyzer : callable or None
         ``text -> list[str]`` tokens; ``None`` uses ``text.TextAnalyzer()`` (lemmas with
         negation marking, English and Russian).

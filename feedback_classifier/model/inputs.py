@@ -70,7 +70,8 @@ def _aligned(**columns) -> list[list]:
     out = []
     for name, values in columns.items():
         if isinstance(values, str):
-            raise TypeError(f"{name} must be a list with one entry per comment, not a single string: pass [{values!r}].")
+            raise TypeError(f"{name} must be a list with one entry per comment, not a single string: "
+                            f"pass [{values!r}].")
         out.append(list(values))
     if len({len(values) for values in out}) > 1:
         names, sizes = list(columns), [str(len(values)) for values in out]
@@ -175,6 +176,10 @@ def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_co
             pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
         taxonomy = _flat_taxonomy(pairs)
         return taxonomy, list(taxonomy.labels)
+    if not isinstance(taxonomy, Taxonomy):  # a bundled name or a YAML path, as compute_drivers and route take it
+        from feedback_classifier.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy(taxonomy)
     known = set(taxonomy.labels)
     for i, labs in enumerate(label_lists):
         for lab in labs:

@@ -220,6 +220,27 @@ class Taxonomy:
     def description(self) -> str:
         return self._description
 
+    def names_language(self, lang: str) -> str:
+        """``lang`` for category names, normalised (``"RU"`` -> ``"ru"``): one of the taxonomy's languages,
+        or one the tool reads (names fall back to the first language); else ``UnknownLanguageError``
+        (an unknown code gave the first language's names without a word).
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").names_language(" RU ")
+        'ru'
+        >>> load_taxonomy("cx-default").names_language("de")
+        Traceback (most recent call last):
+        ...
+        feedback_classifier.lang.registry.UnknownLanguageError: Unknown language 'de': use one of en, ru.
+        """
+        from feedback_classifier.lang.registry import LANGUAGES, UnknownLanguageError
+
+        norm = str(lang).strip().lower()
+        known = tuple(dict.fromkeys((*self._languages, *LANGUAGES)))
+        if norm not in known:
+            raise UnknownLanguageError(f"Unknown language '{lang}': use one of {', '.join(known)}.")
+        return norm
+
     @property
     def source(self) -> str | None:
         """The file it was loaded from, if any."""
