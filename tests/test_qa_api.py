@@ -40,6 +40,8 @@ def test_enrich_route_and_classify_file_read_the_language_as_analyze_does(tmp_pa
     assert enrich(df, model, "comment", lang="RU")["categories"].iloc[0].startswith("Доставка")
     with pytest.raises(UnknownLanguageError, match="Unknown language 'de': use one of en, ru"):
         enrich(df, model, "comment", lang="de")
+    russian = pd.DataFrame({"comment": ["Курьер опоздал", "Доставка долгая", "Late"]})
+    assert enrich(russian, model, "comment", lang=None)["categories"].iloc[0].startswith("Доставка")  # as classify
     enriched = enrich(df, model, "comment")
     summary = route(enriched, load_taxonomy("cx-default"), text_col="comment", lang=" Ru ").summary
     assert "Логистика" in summary["name"].tolist()

@@ -90,7 +90,7 @@ def enrich(
     model: Any,
     text_col: str,
     *,
-    lang: str = "en",
+    lang: str | None = "en",
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
@@ -101,7 +101,7 @@ def enrich(
     Every input row and column is kept, in order; empty, missing or non-text comment cells
     get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
     ``lang`` is the language of the category names written ("en" or "ru"), not of the comments,
-    which may be mixed. A column of ``df`` that has the name of an added column is overwritten
+    which may be mixed; None: the comments' majority language, as ``classify_file`` decides it. A column of ``df`` that has the name of an added column is overwritten
     in place (re-classifying an enriched file replaces the old results). ``sentiment=False``
     leaves out ``category_sentiment`` and ``sentiment`` (several times faster).
 
@@ -127,6 +127,10 @@ def enrich(
             "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
         )
     require_columns(df, [text_col], source="the table")
+    if lang is None:  # gave the first language's names ("Unknown language 'None'" after the check below)
+        from feedback_classifier.lang import majority_language
+
+        lang = majority_language(df[text_col])
     lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     result = _classify_texts(df[text_col], model, opts)
