@@ -348,3 +348,15 @@ def test_classifier_takes_a_taxonomy_name():
     clf.fit(["rude staff", "slow delivery"] * 4, [[("service", "staff_politeness")], [("delivery", None)]] * 4)
     assert clf.taxonomy == "cx-default" and clf.taxonomy_.name == "cx-default"  # the parameter stays as given
     assert clf.predict_labels(["rude staff"]) == [[("service", "staff_politeness")]]
+
+
+def test_train_file_refuses_an_unknown_teacher(tmp_path):
+    # teacher="bert" trained and saved a model without any teacher, without a word
+    from feedback_classifier.jobs import train_file
+
+    src = tmp_path / "labels.csv"
+    pd.DataFrame({"text": ["rude staff", "slow delivery"] * 4, "labels": ["Service", "Delivery"] * 4}).to_csv(
+        src, index=False)
+    with pytest.raises(ValueError, match="teacher must be one of none, e5, minilm, not 'bert'"):
+        train_file(src, tmp_path / "m.fcmodel", cv=0, teacher="bert")
+    assert not (tmp_path / "m.fcmodel").exists()

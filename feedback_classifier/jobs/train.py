@@ -260,11 +260,16 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
             "(a group's rows stay in one fold).")
 
 
+_TEACHERS = ("none", "e5", "minilm")
+
+
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
                      read: ReadOptions) -> tuple[list, list] | None:
     """``--teacher``: ``"e5"`` adds itself to the estimator's ``params`` (its vectors read here once:
     the folds and forked workers then find them in memory); ``"minilm"`` returns the comments it
     taught and their labels (``_taught_comments``)."""
+    if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
+        raise ValueError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
