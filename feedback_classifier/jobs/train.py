@@ -270,6 +270,8 @@ def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled
     taught and their labels (``_taught_comments``)."""
     if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
         raise ValueError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
+    if unlabelled is not None and teacher != "minilm":  # its comments were never read, without a word
+        raise ValueError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
