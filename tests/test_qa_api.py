@@ -362,3 +362,12 @@ def test_train_file_refuses_an_unknown_teacher(tmp_path):
     with pytest.raises(ValueError, match="unlabelled comments are read by teacher='minilm' only"):
         train_file(src, tmp_path / "m.fcmodel", cv=0, unlabelled=src)  # the comments were never read
     assert not (tmp_path / "m.fcmodel").exists()
+
+
+def test_a_missing_label_list_is_named_by_its_row_as_other_label_errors_are():
+    # "y contains NaN at row 0": 0-based, unlike "Row 1: label ..." and every other message
+    from feedback_classifier.model.estimator import FeedbackClassifier
+
+    y = pd.Series([["x"], np.nan], index=[10, 11]).map(lambda v: [("x", None)] if isinstance(v, list) else v)
+    with pytest.raises(ValueError, match=r"Row 2: y contains NaN; give \[\] for a text without labels"):
+        FeedbackClassifier(analyzer=str.split, cv=2).fit(["good", "bad"], y)

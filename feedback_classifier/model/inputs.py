@@ -36,7 +36,8 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
             item = [item]  # a single label
         elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
             if isinstance(item, (float, np.floating)) and math.isnan(item):
-                raise ValueError(f"y contains NaN at row {i}.")
+                # 0-based, as no other message counts rows; and no way out was given
+                raise ValueError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
             if isinstance(item, str) and (PATH_SEPARATOR in item or LABEL_SEPARATOR in item):
                 # a labels column passed as y became one flat class per distinct cell, silently
                 raise LabelError(
