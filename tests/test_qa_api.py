@@ -371,3 +371,15 @@ def test_a_missing_label_list_is_named_by_its_row_as_other_label_errors_are():
     y = pd.Series([["x"], np.nan], index=[10, 11]).map(lambda v: [("x", None)] if isinstance(v, list) else v)
     with pytest.raises(ValueError, match=r"Row 2: y contains NaN; give \[\] for a text without labels"):
         FeedbackClassifier(analyzer=str.split, cv=2).fit(["good", "bad"], y)
+
+
+def test_train_names_the_row_of_a_malformed_label(tmp_path):
+    # "Malformed label 'Food > > Taste' in row 1" for the file's second data row: infer_taxonomy counted from 0
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = tmp_path / "labels.csv"
+    src.write_text("text,labels\ntasty,Food\nbland,Food > > Taste\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(src), "--out", str(tmp_path / "m.fcmodel")])
+    assert result.exit_code == 1 and "Malformed label 'Food > > Taste' in row 2, column 'labels'" in result.output

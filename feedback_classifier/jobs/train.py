@@ -96,7 +96,8 @@ def read_labelled_table(
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:
-        taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data))
+        # first_row: the file's data rows count from 1 (it named the row above a malformed label)
+        taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data), first_row=1)
     elif not isinstance(taxonomy, Taxonomy):
         taxonomy = load_taxonomy(taxonomy)
     labels = [
