@@ -383,3 +383,18 @@ def test_train_names_the_row_of_a_malformed_label(tmp_path):
     src.write_text("text,labels\ntasty,Food\nbland,Food > > Taste\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["train", str(src), "--out", str(tmp_path / "m.fcmodel")])
     assert result.exit_code == 1 and "Malformed label 'Food > > Taste' in row 2, column 'labels'" in result.output
+
+
+def test_suggest_names_the_row_of_a_malformed_label_as_the_labels_file_counts_it(tmp_path):
+    # "in row 1" for the third data row: empty and skipped rows were dropped and the rest counted from 0
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,labels,status\ntasty,Food,labelled\nmeh,Food,skipped\nbland,A > B > C,labelled\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(app, ["suggest", str(labels), "--text-col", "text", "--labelled", str(labels),
+                                      "--labels-col", "labels", "--n", "1", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1, result.output
+    assert "Malformed label 'A > B > C' in row 3, column 'labels'" in result.output
