@@ -77,6 +77,9 @@ class DriversAccumulator:
 
     def add(self, chunk: pd.DataFrame) -> None:
         """Fold one chunk in (chunks in file order: row numbers count on from the last chunk)."""
+        from feedback_classifier.tableio import require_columns
+
+        require_columns(list(chunk.columns), self.columns, source="the chunk")  # was a bare KeyError
         n = len(chunk)
         coded = {}
         for column in self.columns:

@@ -130,8 +130,15 @@ class DriversResult:
         return ScoreSpec.from_settings(self.settings)
 
     def level(self, level: str = "parent") -> pd.DataFrame:
-        """The ranked table of one level."""
-        return self.table[self.table["level"] == level].reset_index(drop=True)
+        """The ranked table of one level: ``"parent"`` or ``"category"`` (every category, children too).
+
+        >>> df = pd.DataFrame({"nps": [10, 2], "categories": ["", "Price > Too expensive"]})
+        >>> compute_drivers(df, score_col="nps", n_boot=0).level("child")
+        Traceback (most recent call last):
+        ...
+        ValueError: Unknown level 'child': use one of 'parent', 'category'.
+        """
+        return self.table[self.table["level"] == _checked_level(level)].reset_index(drop=True)
 
     def segments_wide(self, value: str = "impact", level: str | None = None) -> pd.DataFrame | None:
         """One row per category, one column per segment, cells = ``value`` (e.g. impact, share).
@@ -143,7 +150,10 @@ class DriversResult:
         """
         if self.segments is None:
             return None
-        seg = self.segments if level is None else self.segments[self.segments["level"] == level]
+        if value not in self.segments.columns or value in ("level", "category", "segment"):
+            # a typo raised a bare KeyError
+            raise ValueError(f"Unknown value {value!r}: use a column of the segments table, e.g. 'impact', 'share'.")
+        seg = self.segments if level is None else self.segments[self.segments["level"] == _checked_level(level)]
         segments = list(dict.fromkeys(seg["segment"]))
         wide = seg.set_index(["level", "category", "segment"])[value].unstack("segment")
         wide = wide[segments]
@@ -154,6 +164,13 @@ class DriversResult:
         wide["_o"] = [order.get(lv, 9) for lv in wide["level"]]
         wide["_r"] = [overall.get((lv, c), 10**9) for lv, c in zip(wide["level"], wide["category"])]
         return wide.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
+
+def _checked_level(level: str) -> str:
+    """``level`` when it is a level of the tables (a typo gave an empty table, silently)."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown level {level!r}: use one of {', '.join(map(repr, LEVELS))}.")
+    return level
+
 
 @dataclass
 class _Scored:
@@ -206,6 +223,15 @@ def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, 
     if min_n < 0 or n_boot < 0:
         raise ScoreError("min_n and n_boot must be zero or positive.")
     check_freq(freq)
+
+
+def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) -> None:
+    """Each column a role names is in ``df``, once, and no two roles share one (``by`` the categories
+    column gave a segment per category cell, ``score_col`` it the scores as categories)."""
+    from feedback_classifier.tableio import require_columns, require_distinct_roles
+
+    require_columns(df, [c for c in roles.values() if c is not None], source=source or "the table")
+    require_distinct_roles(roles, source=source)
 
 
 def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None,
@@ -272,11 +298,9 @@ def compute_drivers(
     >>> res.level("parent")[["category", "mentions", "metric_with", "metric_without", "impact"]].values.tolist()
     [['Price', 2, -100.0, 100.0, -100.0]]
     """
-    from feedback_classifier.tableio import require_columns
-
     _check_arguments(confidence, cov_type, min_n, n_boot, freq)
-    needed = [score_col, categories_col] + [c for c in (by, period_col, weight) if c is not None]
-    require_columns(df, needed, source=source or "the table")
+    _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
+                   weight=weight)
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)

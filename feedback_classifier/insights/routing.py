@@ -41,6 +41,7 @@ from feedback_classifier.insights.queues import (
     warn_renamed_keep,
 )
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+from feedback_classifier.lang.registry import check_language
 
 @dataclass
 class RoutingResult:
@@ -73,14 +74,14 @@ def route(
 ) -> RoutingResult:
     """Split an enriched table (``classify.enrich`` output) into per-team queues.
 
-    ``df`` needs ``text_col`` and ``categories`` (display paths joined by ``; `` in any
-    language of the taxonomy); ``confidence`` and ``needs_review`` are used when present.
-    ``keep`` names extra columns to carry into every queue (e.g. a response id).
-    Category names in the queues are written in ``lang``. Comments are shown with e-mails, phone
-    and card numbers and names masked unless ``mask=False``; junk answers (keyboard mashes,
-    digits only) are listed in ``junk`` instead of the review queue. ``score_type`` is a type name
-    (``nps``, ``csat``, ``ces``, ``mean``) or a ``scores.ScoreSpec`` (for a custom scale or
-    a lower-is-better CES); invalid score cells are kept and sort after the scored rows.
+    ``taxonomy``: a ``Taxonomy``, a bundled name or a YAML path. ``df`` needs ``text_col`` and ``categories``
+    (display paths joined by ``; `` in any language of the taxonomy); ``confidence`` and ``needs_review``
+    are used when present. ``keep`` names extra columns to carry into every queue (e.g. a response id).
+    Category names in the queues are written in ``lang`` ("en" or "ru"). Comments are shown with e-mails,
+    phone and card numbers and names masked unless ``mask=False``; junk answers (keyboard mashes, digits
+    only) are listed in ``junk`` instead of the review queue. ``score_type``: ``nps``, ``csat``, ``ces``,
+    ``mean`` or a ``ScoreSpec`` (a custom scale or a lower-is-better CES); invalid score cells are kept
+    and sort after the scored rows.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> tax = load_taxonomy("cx-default")
@@ -91,12 +92,7 @@ def route(
     >>> len(result.queues["Logistics"]), len(result.queues["Billing"])
     (1, 1)
     """
-    from feedback_classifier.tableio import require_columns
-
-    needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
-    require_columns(df, list(dict.fromkeys(needed)), source=source)
-    warn_renamed_keep([c for c in keep if c not in (text_col, score_col)], source)
-
+    taxonomy, keep, lang = _checked(df, taxonomy, text_col, score_col, keep, lang, source)
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     scores, detractor = _scores_and_detractors(df, score_col, spec)
     urgency = urgency_key(scores, spec)
@@ -138,6 +134,22 @@ def route(
     summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, rows.needs_review[junk_positions].sum()))
     summary = summary_frame(summary_rows, taxonomy, lang, rows.layout, scored=counts_detractors(score_col, spec))
     return RoutingResult(queues=queues, review=review, summary=summary, file_stems=file_stems(teams), junk=junk)
+
+
+def _checked(df: pd.DataFrame, taxonomy, text_col: str, score_col: str | None, keep, lang: str, source: str):
+    """``(taxonomy, keep, lang)`` as ``route`` uses them, once the columns are checked. A taxonomy's name or
+    path is loaded (it raised AttributeError: 'str' object has no attribute 'parse_labels'), one ``keep``
+    column may be given as a string (its letters were taken for column names), "RU" is "ru" (it gave
+    English names without a word)."""
+    from feedback_classifier.tableio import require_columns
+    from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+
+    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    keep = [keep] if isinstance(keep, str) else list(keep)
+    needed = [text_col, "categories", *([score_col] if score_col else []), *keep]
+    require_columns(df, list(dict.fromkeys(needed)), source=source)
+    warn_renamed_keep([c for c in keep if c not in (text_col, score_col)], source)
+    return taxonomy, keep, check_language(lang)  # the queues' headings: English or Russian
 
 
 def _summary_row(team: str, positions: np.ndarray, detractor: np.ndarray, review: int) -> dict:

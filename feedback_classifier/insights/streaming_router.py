@@ -30,6 +30,7 @@ from feedback_classifier.insights.queues import (
 )
 from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
 from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
+from feedback_classifier.lang.registry import check_language
 
 _SPILL_PREFIX = "fc-queues-"
 _CONF_BINS = 8
@@ -49,9 +50,14 @@ class StreamingRouter:
     identical to ``write_queues(route(whole_table, ...))``; the score cells are parsed at the
     end, when the whole column's decimal mark is known (``9,0`` vs ``8.5``).
 
-    >>> # router = StreamingRouter(tax, text_col="comment", score_col="nps", tmp_dir=tmp)
-    >>> # for chunk in enriched_chunks: router.add(chunk)
-    >>> # result, paths = router.finish("out/queues", fmt="csv")
+    >>> import tempfile
+    >>> router = StreamingRouter("cx-default", text_col="comment", score_col="nps", keep="id", lang="ru")
+    >>> for chunk in [pd.DataFrame({"id": ["r1"], "comment": ["Late again"], "nps": [2],
+    ...                             "categories": ["Delivery and logistics > Delivery time"]})]:
+    ...     router.add(chunk)
+    >>> result, paths = router.finish(tempfile.mkdtemp(), fmt="csv")
+    >>> pd.read_csv(paths["Logistics"], encoding="utf-8-sig")[["id", "categories"]].values.tolist()
+    [['r1', 'Доставка и логистика > Сроки доставки']]
     """
 
     def __init__(
@@ -73,13 +79,16 @@ class StreamingRouter:
             from feedback_classifier.tableio.atomic import remove_stale_leftovers
 
             remove_stale_leftovers(Path(tmp_dir), _SPILL_PREFIX)
-        self.taxonomy = taxonomy
+        from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+
+        # as route takes them: a taxonomy's name or path, one keep column as a string, "RU"
+        self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
         self.text_col = text_col
         self.score_col = score_col
         self.spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
-        self.keep = list(keep)
+        self.keep = [keep] if isinstance(keep, str) else list(keep)
         warn_renamed_keep([c for c in self.keep if c not in (text_col, score_col)], source)
-        self.lang = lang
+        self.lang = check_language(lang)
         self.source = source
         self.mask = mask
         self.rows = 0
@@ -87,7 +96,7 @@ class StreamingRouter:
         self._parsed: dict[str, dict[str, str]] = {}
         self._buckets: dict[tuple, Path] = {}  # (queue, complaint rank, det rank, score bin, conf bin, comma?) -> file
         self._complaints: bool | None = None  # whether the chunks carry category_sentiment
-        self._teams = owner_teams(taxonomy)
+        self._teams = owner_teams(self.taxonomy)
         self._has_dot = False
         self._columns: list[str] | None = None
         self._layout: dict = {}  # the input's separator and column types, for the queue files

@@ -168,6 +168,7 @@ def analyze(
     PosixPath('out/report.html')
     """
     data, out = Path(data), Path(out_dir)
+    keep = [keep] if isinstance(keep, str) else keep  # one column's letters were looked up as columns
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
     names = [text_col, score_col, by, period_col, *(keep or ())]

@@ -25,6 +25,7 @@ from feedback_classifier.model.enrichment import (
     _ChunkResult,
     _Options,
     _sentiment_of_given,
+    names_language,
 )
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
@@ -66,7 +67,7 @@ def classify_file(
     input: str | Path,
     output: str | Path,
     *,
-    model: Any,
+    model: Any = None,
     text_col: str,
     out_fmt: str | None = None,
     read: ReadOptions = DEFAULT_READ,
@@ -82,17 +83,16 @@ def classify_file(
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
-    Reads ``chunksize`` rows at a time, so memory stays bounded whatever the file size.
-    With ``jobs > 1`` chunks are classified in that many worker processes (the model is sent
-    to each worker once) and written in input order: the output is byte-identical to
-    ``jobs=1``. The output appears only when complete (atomic rename). ``progress`` is
-    called after each written chunk as ``progress(rows_done, estimated_total_or_None)``.
-    ``lang`` None names the categories in the majority language of the first 2,000 comments
-    (as analyze, route and report decide it); ``summary.lang`` says which.
-    ``categories_col``: categories read from that column (label syntax) instead of predicted;
-    only their sentiment is added. ``sentiment=False``: no sentiment columns (faster).
-    ``read``: how to read ``input`` (format, sheet, encoding, delimiter, header rows);
-    ``out_fmt``: the output's format when its extension does not tell.
+    Reads ``chunksize`` rows at a time, so memory stays bounded whatever the file size. With ``jobs > 1``
+    chunks are classified in that many worker processes (the model is sent to each worker once) and written
+    in input order: the output is byte-identical to ``jobs=1``. The output appears only when complete
+    (atomic rename). ``progress`` is called after each written chunk as ``progress(rows_done, total_or_None)``.
+    ``lang`` None names the categories in the majority language of the first 2,000 comments (as analyze,
+    route and report decide it); ``summary.lang`` says which. ``categories_col``: categories read from
+    that column (label syntax) instead of predicted; only their sentiment is added. ``sentiment=False``:
+    no sentiment columns (faster). ``read``: how to read ``input`` (format, sheet, encoding, delimiter,
+    header rows); ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
+    classifier, a model file's path, or None for the bundled default model (as ``analyze`` takes it).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -109,7 +109,8 @@ def classify_file(
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
 
     input, output = Path(input), Path(output)
-    _check_settings(input, output, jobs=jobs, chunksize=chunksize, categories_col=categories_col, sentiment=sentiment)
+    model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
+                              sentiment=sentiment)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
     start = time.perf_counter()
@@ -121,6 +122,7 @@ def classify_file(
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
     lang_given = lang is not None
     chunks, lang = _with_language(chunks, text_col, lang)
+    lang = names_language(model, lang)  # "RU" -> "ru"
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
@@ -157,8 +159,13 @@ def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[st
     return {taxonomy.display_name(label, lang): int(c) for label, c in ranked if c > 0}
 
 
-def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int, categories_col: str | None = None,
-                    sentiment: bool = True) -> None:
+def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunksize: int,
+                      categories_col: str | None = None, sentiment: bool = True) -> Any:
+    """The fitted classifier ``model`` names (a model file's path, None: the bundled default; as analyze and
+    route_file take it: a path raised AttributeError 'str' object has no attribute 'classes_'), once the
+    settings are checked."""
+    from feedback_classifier.model.default import load_model_and_taxonomy
+
     if categories_col is not None and not sentiment:
         raise ValueError("categories_col only adds sentiment: it cannot be combined with sentiment=False")
     if jobs < 1:
@@ -167,6 +174,7 @@ def _check_settings(input: Path, output: Path, *, jobs: int, chunksize: int, cat
         raise ValueError(f"chunksize must be at least 1, got {chunksize}")
     if output.exists() and input.exists() and output.resolve() == input.resolve():
         raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
+    return load_model_and_taxonomy(model, None)[0]
 
 
 @dataclass

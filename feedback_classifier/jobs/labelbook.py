@@ -90,8 +90,9 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
     """
     if taxonomy is not None:
         return taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    cells = [c for c in (cells or []) if isinstance(c, str) and c.strip()]
-    if not cells:
+    # one per row of the file (``None`` where it has no label), so an error names the row as the file counts it
+    cells = [c if isinstance(c, str) and c.strip() else None for c in (cells or [])]
+    if not any(cells):
         return None
     if known is not None:
         try:
@@ -100,7 +101,7 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
             return known
         except LabelError:
             pass  # labels of the user's own categories
-    return infer_taxonomy(cells, name="labels", column="labels", source=source)
+    return infer_taxonomy(cells, name="labels", column="labels", source=source, first_row=1)
 
 
 def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_col: str = "labels",
@@ -131,8 +132,9 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         ) from None
     status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
     cells = df[labels_col].tolist()
-    taxonomy = resolve_taxonomy(taxonomy, [c for c, s in zip(cells, status) if s != SKIPPED], source=str(path),
-                                known=known)
+    # skipped rows blanked, not dropped: a malformed label is named by its row in the file
+    taxonomy = resolve_taxonomy(taxonomy, [None if s == SKIPPED else c for c, s in zip(cells, status)],
+                                source=str(path), known=known)
     book = LabelBook(df.reset_index(drop=True))
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))

@@ -59,10 +59,9 @@ def route_file(
     df = read.table(data)
     text_col, score_col = (resolve_column(df, c, source=data) for c in (text_col, score_col))
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col}, source=data)
-    keep = [resolve_column(df, c, source=data) for c in keep]
+    keep = [resolve_column(df, c, source=data) for c in ([keep] if isinstance(keep, str) else keep)]
     require_columns(df, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
-    if lang is None:
-        lang = majority_language(df[text_col])
+    lang = majority_language(df[text_col]) if lang is None else str(lang).strip().lower()  # checked by enrich, route
     classified_here = not is_enriched(df.columns)
     if classified_here:
         from feedback_classifier.model import enrich

@@ -96,7 +96,8 @@ def read_labelled_table(
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:
-        taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data))
+        # first_row: the file's data rows count from 1 (it named the row above a malformed label)
+        taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data), first_row=1)
     elif not isinstance(taxonomy, Taxonomy):
         taxonomy = load_taxonomy(taxonomy)
     labels = [
@@ -260,11 +261,18 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
             "(a group's rows stay in one fold).")
 
 
+_TEACHERS = ("none", "e5", "minilm")
+
+
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
                      read: ReadOptions) -> tuple[list, list] | None:
     """``--teacher``: ``"e5"`` adds itself to the estimator's ``params`` (its vectors read here once:
     the folds and forked workers then find them in memory); ``"minilm"`` returns the comments it
     taught and their labels (``_taught_comments``)."""
+    if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
+        raise ValueError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
+    if unlabelled is not None and teacher != "minilm":  # its comments were never read, without a word
+        raise ValueError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors

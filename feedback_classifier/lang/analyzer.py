@@ -76,6 +76,7 @@ class TextAnalyzer:
         keep_punct: bool = False,
         max_cache: int = 100_000,
     ):
+        check_lang(lang)  # TextAnalyzer(lang="de") analysed every comment by script, without a word
         self.lang = lang
         self.keep_negator = keep_negator
         self.drop_stop_words = drop_stop_words
@@ -295,6 +296,8 @@ class TextAnalyzer:
 
     def analyze_many(self, texts: Iterable[Any], langs: Iterable[str | None] | None = None) -> list[list[str]]:
         """Analyse many comments; ``langs`` gives one language (or None) per text."""
+        if isinstance(texts, str):  # its characters were analysed as comments
+            raise TypeError(f"texts must be a list of comments, not one string: pass [{texts[:40]!r}].")
         if langs is None:
             return [self(t) for t in texts]
         texts = list(texts)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.lang.registry import check_language
 from feedback_classifier.lang.junk import names_nothing
 
 EVIDENCE_COLUMN = "evidence"
@@ -69,6 +70,11 @@ class _Options:
     given_col: str | None = None  # categories taken from this column instead of predicted
     sentiment: bool = True  # add category_sentiment and sentiment
 
+    def __post_init__(self):
+        if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
+            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got "
+                             f"{self.review_margin!r}")
+
 
 @dataclass
 class _ChunkResult:
@@ -84,7 +90,7 @@ def enrich(
     model: Any,
     text_col: str,
     *,
-    lang: str = "en",
+    lang: str | None = "en",
     probabilities: bool = False,
     explain: bool = False,
     review_margin: float = 0.05,
@@ -95,7 +101,7 @@ def enrich(
     Every input row and column is kept, in order; empty, missing or non-text comment cells
     get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
     ``lang`` is the language of the category names written ("en" or "ru"), not of the comments,
-    which may be mixed. A column of ``df`` that has the name of an added column is overwritten
+    which may be mixed; None: the comments' majority language, as ``classify_file`` decides it. A column of ``df`` that has the name of an added column is overwritten
     in place (re-classifying an enriched file replaces the old results). ``sentiment=False``
     leaves out ``category_sentiment`` and ``sentiment`` (~15% less time).
 
@@ -115,10 +121,27 @@ def enrich(
     """
     from feedback_classifier.tableio import require_columns
 
+    if not isinstance(df, pd.DataFrame):  # a Series' values were listed as "the table's columns"
+        raise TypeError(
+            f"enrich takes a DataFrame and the name of its comment column, got {type(df).__name__}; "
+            "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
+        )
     require_columns(df, [text_col], source="the table")
+    if lang is None:  # gave the first language's names ("Unknown language 'None'" after the check below)
+        from feedback_classifier.lang import majority_language
+
+        lang = majority_language(df[text_col])
+    lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     result = _classify_texts(df[text_col], model, opts)
     return _attach(df, result.added, opts)
+
+
+def names_language(model: Any, lang: str) -> str:
+    """``lang`` for the category names ``model`` writes, normalised: "RU" or a typo gave English names
+    without a word. One of its taxonomy's languages or one the tool reads (see ``Taxonomy.names_language``)."""
+    taxonomy = getattr(model, "taxonomy_", None)
+    return taxonomy.names_language(lang) if taxonomy is not None else check_language(lang)
 
 
 def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool = True) -> pd.DataFrame:
@@ -135,6 +158,8 @@ def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool
     if new.shape[1]:
         new.index = out.index  # positional: the input index may be anything, even duplicated
         out = pd.concat([out, new], axis=1)
+        # concat drops them: write_table(enrich(read_table(f))) lost the input's ';', header and types
+        out.attrs = dict(df.attrs)
     return out
 
 

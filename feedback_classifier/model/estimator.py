@@ -66,6 +66,7 @@ from feedback_classifier.model.features import _Parts, _TextFeatures
 from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
     _field,
+    _group_ids,
     _labels_from_y,
     _path_target_matrix,
     _target_matrix,
@@ -79,8 +80,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
 
     Parameters
     ----------
-    taxonomy : Taxonomy or None
-        Categories to predict. ``None``: built from the labels seen in training.
+    taxonomy : Taxonomy, str or None
+        Categories to predict (a bundled name or YAML path is loaded by ``fit``). ``None``: built from the labels.
     analyzer : callable or None
         ``text -> list[str]`` tokens; ``None`` uses ``text.TextAnalyzer()`` (lemmas with
         negation marking, English and Russian).
@@ -314,9 +315,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
     def fit(self, X, y, groups=None):
         """Train on ``X`` (texts) and ``y`` (a list of label lists per text).
 
-        ``groups`` (e.g. a review or customer id per text) keeps related texts in the
-        same internal cross-validation fold. Returns ``self``.
-        """
+        ``groups`` (e.g. a review or customer id per text) keeps related texts in the same internal
+        cross-validation fold (a text without one, None or NaN, is a group of its own). Returns ``self``."""
         if y is None:
             raise ValueError(
                 "FeedbackClassifier requires y to be passed, but the target y is None: give one list "
@@ -332,7 +332,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
                 "they must have one entry per text."
             )
         with threadpool_limits(1):
-            self._fit(texts, label_lists, indicator_columns, groups)
+            self._fit(texts, label_lists, indicator_columns, _group_ids(groups))
         return self
 
     def _fit(self, texts, label_lists, indicator_columns, groups):

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from feedback_classifier.errors import LabelError
 from feedback_classifier.model.distil import taught_groups
+from feedback_classifier.model.inputs import _group_ids
 from feedback_classifier.taxonomy import Label
 
 
@@ -96,6 +98,28 @@ def _level_stats(gold: list[set], pred: list[set]):
     return micro, macro, per
 
 
+def _label_rows(rows, name: str) -> list[list[Label]]:
+    """``rows`` as lists of ``(parent_id, child_id or None)`` labels. ``predict``'s 0/1 matrix or label
+    strings raised "cannot unpack non-iterable numpy.int64 object" / "too many values to unpack".
+
+    >>> _label_rows(np.array([[1, 0]]), "y_pred")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.LabelError: y_pred row 1: np.int64(1) is not a (parent_id, child_id or None) label; pass predict_labels(X) (not predict(X)), or parse label cells with Taxonomy.parse_labels.
+    """
+    out = []
+    for i, row in enumerate(rows):
+        labels = [] if row is None else list(row)
+        for label in labels:
+            if not (isinstance(label, tuple) and len(label) == 2 and isinstance(label[0], str)):
+                raise LabelError(
+                    f"{name} row {i + 1}: {label!r} is not a (parent_id, child_id or None) label; pass "
+                    "predict_labels(X) (not predict(X)), or parse label cells with Taxonomy.parse_labels."
+                )
+        out.append(labels)
+    return out
+
+
 def evaluate_predictions(
     y_true: Sequence[Sequence[Label]], y_pred: Sequence[Sequence[Label]], taxonomy=None, *, top_confusions: int = 10,
     lang: str = "en",
@@ -108,6 +132,7 @@ def evaluate_predictions(
     >>> round(r.parent_micro_f1, 3), round(r.path_micro_f1, 3)
     (0.8, 0.4)
     """
+    y_true, y_pred = _label_rows(y_true, "y_true"), _label_rows(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}.")
     gold_paths = [_deepest(g) for g in y_true]
@@ -195,8 +220,7 @@ def cross_validate_model(
     >>> r.extra["cv_folds"], r.n_rows
     (3, 12)
     """
-    state = CVState(estimator, list(texts), [list(lab) for lab in labels],
-                    None if groups is None else np.asarray(groups))
+    state = CVState(estimator, list(texts), [list(lab) for lab in labels], _group_ids(groups))
     folds = cv_folds(state, cv, random_state)
     fold_map = fold_map or (lambda work, st, items: (work(st, item) for item in items))
     return score_folds(state, folds, list(fold_map(fit_fold, state, folds)))

@@ -82,6 +82,9 @@ class _Explaining:
         texts = self._texts(X, fitting=False)
         docs = self._analyze(texts)
         M = np.asarray(labels, dtype=bool)
+        if M.shape != (len(texts), len(self.classes_)):  # a short matrix cut the answer short, silently
+            raise ValueError(f"labels must have shape ({len(texts)}, {len(self.classes_)}) (a row per text, a column "
+                             f"per class in classes_), got {M.shape}.")
         evidence: list[dict[Label, list[str]]] = []
         for start in range(0, len(texts), _EXPLAIN_BATCH):
             stop = start + _EXPLAIN_BATCH

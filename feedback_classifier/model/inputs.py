@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from feedback_classifier.errors import LabelError
 from feedback_classifier.taxonomy import Label, Taxonomy, slugify
+from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR
 
 
 def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
@@ -35,7 +36,14 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
             item = [item]  # a single label
         elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
             if isinstance(item, (float, np.floating)) and math.isnan(item):
-                raise ValueError(f"y contains NaN at row {i}.")
+                # 0-based, as no other message counts rows; and no way out was given
+                raise ValueError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
+            if isinstance(item, str) and (PATH_SEPARATOR in item or LABEL_SEPARATOR in item):
+                # a labels column passed as y became one flat class per distinct cell, silently
+                raise LabelError(
+                    f"Row {i + 1}: y holds the label cell {item!r}; parse label cells first: "
+                    "[taxonomy.parse_labels(cell) for cell in cells] (infer_taxonomy(cells) makes a taxonomy)."
+                )
             item = [(_class_id(item), None)]
         labels = []
         for lab in item:
@@ -47,6 +55,51 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
             labels.append((lab[0], lab[1]))
         out.append(labels)
     return out, None
+
+
+def _aligned(**columns) -> list[list]:
+    """Each argument as a list, one entry per comment: a single string (whose characters were taken
+    for comments) and arguments of different lengths (an ``IndexError`` from deep inside) are refused.
+
+    >>> _aligned(texts=("good", "bad"), categories=["x", "y"])
+    [['good', 'bad'], ['x', 'y']]
+    >>> _aligned(texts=["good", "bad"], categories=["x"])
+    Traceback (most recent call last):
+    ...
+    ValueError: texts and categories must have one entry per comment, got 2 and 1.
+    """
+    out = []
+    for name, values in columns.items():
+        if isinstance(values, str):
+            raise TypeError(f"{name} must be a list with one entry per comment, not a single string: "
+                            f"pass [{values!r}].")
+        out.append(list(values))
+    if len({len(values) for values in out}) > 1:
+        names, sizes = list(columns), [str(len(values)) for values in out]
+        raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have one entry per comment, got "
+                         f"{', '.join(sizes[:-1])} and {sizes[-1]}.")
+    return out
+
+
+def _group_ids(groups) -> np.ndarray | None:
+    """``groups`` as an array for the folds; a row without an id (None, NaN) is a group of its own, as
+    ``train --group-col`` makes it (scikit-learn's ``GroupKFold`` raised "Input groups contains NaN",
+    or a ``TypeError`` comparing ``None`` with ``None``).
+
+    >>> _group_ids(["r1", None, "r1", float("nan")]).tolist()
+    ['r1', '\\x00row 2', 'r1', '\\x00row 4']
+    >>> _group_ids([3, 3, 4]).tolist()
+    [3, 3, 4]
+    """
+    if groups is None:
+        return None
+    values = list(groups)
+    missing = {i for i, g in enumerate(values)
+               if g is None or g is pd.NA or g is pd.NaT or (isinstance(g, float) and math.isnan(g))}
+    if not missing:
+        return np.asarray(groups)
+    # the NUL keeps these groups apart from every id a table can hold
+    return np.array([f"\0row {i + 1}" if i in missing else str(g) for i, g in enumerate(values)])
 
 
 def _flat_taxonomy(labels: Iterable[Label]):
@@ -124,6 +177,10 @@ def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_co
             pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
         taxonomy = _flat_taxonomy(pairs)
         return taxonomy, list(taxonomy.labels)
+    if not isinstance(taxonomy, Taxonomy):  # a bundled name or a YAML path, as compute_drivers and route take it
+        from feedback_classifier.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy(taxonomy)
     known = set(taxonomy.labels)
     for i, labs in enumerate(label_lists):
         for lab in labs:

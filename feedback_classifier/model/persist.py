@@ -89,6 +89,9 @@ def save_model(
     >>> load_model(p).predict_labels(["late courier"]) == clf.predict_labels(["late courier"])
     True
     """
+    if not callable(getattr(clf, "predict_labels", None)):  # an AspectSentiment raised "no attribute 'taxonomy_'"
+        raise TypeError(f"save_model saves a FeedbackClassifier (its categories and taxonomy), got "
+                        f"{type(clf).__name__}; to keep an AspectSentiment, set it as a fitted classifier's sentiment_ and save that.")
     check_is_fitted(clf, "classes_")
     path = Path(path)
     try:

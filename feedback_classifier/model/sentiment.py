@@ -49,6 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from feedback_classifier.model.base import Estimator, check_is_fitted
+from feedback_classifier.model.inputs import _aligned
 from feedback_classifier.model.sentiment_fast import (
     BOUNDARY_CHARS,
     CONTRAST,
@@ -218,11 +219,9 @@ class AspectSentiment(Estimator):
     def fit(self, texts: Sequence[str], categories: Sequence[Hashable], polarities: Sequence[str]):
         """Train on opinions: ``texts[i]`` says ``polarities[i]`` about ``categories[i]``.
 
-        A comment with several opinions appears once per opinion (the same category twice
-        with different polarities is fine: both are kept). Returns ``self``.
-        """
-        if not (len(texts) == len(categories) == len(polarities)):
-            raise ValueError("texts, categories and polarities must have the same length")
+        A comment with several opinions appears once per opinion (the same category twice with
+        different polarities is fine: both are kept); lists, arrays or Series. Returns ``self``."""
+        texts, categories, polarities = _aligned(texts=texts, categories=categories, polarities=polarities)
         bad = sorted({p for p in polarities if p not in POLARITIES})
         if bad:
             raise ValueError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
@@ -345,8 +344,9 @@ class AspectSentiment(Estimator):
     def predict_proba(self, texts: Sequence[str], categories: Sequence[Hashable]) -> np.ndarray:
         """Probabilities of ``classes_`` (negative, neutral, positive) per (text, category) pair."""
         scorer = self._pair_scorer()
+        texts, categories = _aligned(texts=texts, categories=categories)
         analysed, owner = self._analyse_distinct(texts)
-        return _softmax(scorer.scores(analysed, owner, list(categories)))
+        return _softmax(scorer.scores(analysed, owner, categories))
 
     def predict_pairs(self, texts: Sequence[str], categories_per_text: Sequence[Sequence[Hashable]]) -> list[list[str]]:
         """The polarity of every category of every text, one list per text in its categories'
@@ -358,6 +358,7 @@ class AspectSentiment(Estimator):
         [['positive'], ['negative', 'negative'], []]
         """
         check_is_fitted(self, "coef_")
+        texts, categories_per_text = _aligned(texts=texts, categories_per_text=categories_per_text)
         analysed, owner = self._analyse_distinct(texts)
         return self._pairs(analysed, owner, categories_per_text)
 

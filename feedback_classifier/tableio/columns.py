@@ -39,6 +39,13 @@ def require_columns(df_or_columns: pd.DataFrame | Iterable, needed: str | Iterab
         )
     for name in wanted:
         if name in present:
+            if not isinstance(df_or_columns, pd.DataFrame) or df_or_columns.columns.is_unique:
+                continue
+            if columns.count(name) > 1:  # df[name] is then a DataFrame: pandas' own errors
+                raise InputFileError(
+                    f"{src}: more than one column is named {name!r}; rename the copies (df.columns = [...]) so "
+                    "that one column has that name"
+                )
             continue
         names = [str(c) for c in columns]
         listed = ", ".join(repr(n) for n in names[:40])

@@ -94,6 +94,19 @@ def write_table(
     return Path(path)
 
 
+def _check_distinct_names(columns: pd.Index, path: Path, fmt: str) -> None:
+    """A frame with a repeated column name goes to CSV as it is; XLSX, JSON Lines and Parquet writers
+    failed on it with pandas' or Arrow's own error (an ``AttributeError`` for XLSX)."""
+    if fmt == "csv" or columns.is_unique:
+        return
+    repeated = list(dict.fromkeys(columns[columns.duplicated()]))
+    raise InputFileError(
+        f"{path}: the table has more than one column named {', '.join(map(repr, repeated))}; "
+        f"{_FORMAT_NAMES.get(fmt, fmt.upper())} output needs distinct names: rename them "
+        "(df.columns = [...]) or write .csv, which keeps the header as it is"
+    )
+
+
 class TableWriter:
     """Stream DataFrame chunks into one table file, atomically.
 
@@ -216,6 +229,7 @@ class TableWriter:
         if not isinstance(chunk, pd.DataFrame):
             raise TypeError(f"TableWriter.write expects a DataFrame, got {type(chunk).__name__}")
         if self.columns is None:
+            _check_distinct_names(chunk.columns, self.path, self.fmt)
             self.columns = list(chunk.columns)
             return chunk
         if list(chunk.columns) == self.columns:

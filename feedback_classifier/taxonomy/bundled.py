@@ -70,6 +70,9 @@ def load_taxonomy(name_or_path: "str | os.PathLike | Taxonomy") -> Taxonomy:
     """
     if isinstance(name_or_path, Taxonomy):
         return name_or_path
+    if not isinstance(name_or_path, (str, os.PathLike)):  # None: "expected str, bytes or os.PathLike object"
+        raise TypeError(f"load_taxonomy takes a bundled name ({', '.join(bundled_taxonomy_names())}), a YAML "
+                        f"path or a Taxonomy, got {type(name_or_path).__name__}.")
     text = os.fspath(name_or_path)
     path = Path(text)
     looks_like_path = isinstance(name_or_path, os.PathLike) or path.suffix in (".yaml", ".yml") or (

@@ -47,6 +47,8 @@ def infer_taxonomy(
     >>> tax.display_name(("food", "quality"), lang="ru")
     'FOOD > QUALITY'
     """
+    if isinstance(cells, str):  # its characters were read as cells: "Malformed label '>' in row 5"
+        raise TypeError(f"infer_taxonomy takes a list or column of label cells, not one string: pass [{cells!r}].")
     parents, children = _count_spellings(cells, column, source, first_row)
     if not parents:
         where = f" in column '{column}'" if column else ""

@@ -220,6 +220,27 @@ class Taxonomy:
     def description(self) -> str:
         return self._description
 
+    def names_language(self, lang: str) -> str:
+        """``lang`` for category names, normalised (``"RU"`` -> ``"ru"``): one of the taxonomy's languages,
+        or one the tool reads (names fall back to the first language); else ``UnknownLanguageError``
+        (an unknown code gave the first language's names without a word).
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> load_taxonomy("cx-default").names_language(" RU ")
+        'ru'
+        >>> load_taxonomy("cx-default").names_language("de")
+        Traceback (most recent call last):
+        ...
+        feedback_classifier.lang.registry.UnknownLanguageError: Unknown language 'de': use one of en, ru.
+        """
+        from feedback_classifier.lang.registry import LANGUAGES, UnknownLanguageError
+
+        norm = str(lang).strip().lower()
+        known = tuple(dict.fromkeys((*self._languages, *LANGUAGES)))
+        if norm not in known:
+            raise UnknownLanguageError(f"Unknown language '{lang}': use one of {', '.join(known)}.")
+        return norm
+
     @property
     def source(self) -> str | None:
         """The file it was loaded from, if any."""
@@ -268,6 +289,12 @@ class Taxonomy:
         return (parent.id, None)
 
     def _get(self, label: Label) -> tuple[Category, Category | None]:
+        if isinstance(label, str):  # "'food' is not a category ... Closest: 'food'" did not say what was wrong
+            example = (label, None) if (label, None) in self._by_label else ("parent_id", None)
+            raise LabelError(
+                f"{label!r} is text, not a label: labels are (parent_id, child_id or None) pairs such as "
+                f"{example!r}; Taxonomy.parse_label reads a name or 'Parent > Child' path."
+            )
         try:
             return self._by_label[tuple(label)]  # type: ignore[index]
         except (KeyError, TypeError):
@@ -360,6 +387,8 @@ class Taxonomy:
         >>> load_taxonomy("cx-default").parse_label("ДОСТАВКА И ЛОГИСТИКА >  курьер")
         ('delivery', 'courier')
         """
+        if not isinstance(text, str):  # None raised AttributeError: 'NoneType' object has no attribute 'split'
+            self._label_error(repr(text), row, column, source, "is not text (parse_labels reads any cell)")
         parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
         if len(parts) > 2:
             self._label_error(
