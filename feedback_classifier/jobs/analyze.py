@@ -168,10 +168,9 @@ def analyze(
     PosixPath('out/report.html')
     """
     data, out = Path(data), Path(out_dir)
-    keep = [keep] if isinstance(keep, str) else keep  # one column's letters were looked up as columns
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
-    names = [text_col, score_col, by, period_col, *(keep or ())]
+    names = [text_col, score_col, by, period_col, *([keep] if isinstance(keep, str) else keep or ())]  # "id": 1 col
     first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data, names, read)
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data) for c in names)
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},

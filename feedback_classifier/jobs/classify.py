@@ -105,8 +105,8 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
-    from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note, peek_table
+    from feedback_classifier.tableio import require_distinct_roles, resolve_column, with_late_keys
 
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
@@ -115,9 +115,8 @@ def classify_file(
 
     start = time.perf_counter()
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
-    chunks = read.chunks(input, chunksize=chunksize)
-    first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
-    first, chunks = with_late_keys(first, chunks, input, [text_col, categories_col], read)
+    first, chunks = with_late_keys(*peek_table(read.chunks(input, chunksize=chunksize)), input,
+                                   [text_col, categories_col], read)  # a late JSON key; a question as name
     text_col = resolve_column(first, text_col, source=input)
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
     lang_given = lang is not None
