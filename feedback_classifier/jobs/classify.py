@@ -115,8 +115,7 @@ def classify_file(
 
     start = time.perf_counter()
     tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
-    chunks = read.chunks(input, chunksize=chunksize)
-    first, chunks = peek_table(chunks)  # a survey export's column may be named by its question
+    first, chunks = peek_table(read.chunks(input, chunksize=chunksize))  # a column may be named by its question
     first, chunks = with_late_keys(first, chunks, input, [text_col, categories_col], read)
     text_col = resolve_column(first, text_col, source=input)
     require_distinct_roles({"--text-col": text_col, "--categories-col": categories_col}, source=input)
