@@ -168,8 +168,8 @@ def segments_table(result, by: str | None, top: int) -> Table:
     seg = result.segments
     sizes = seg.drop_duplicates("segment").sort_values("segment_rows", ascending=False, kind="stable")
     firsts = seg[(seg["level"] == "parent") & (seg["rank"] == 1)].drop_duplicates("segment").set_index("segment")
-    table = Table(title=f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and their first "
-                        "driver", title_justify="left")
+    table = Table(title=result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and "
+                                      "their first driver"), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
                           ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)
@@ -198,8 +198,8 @@ def drivers_table(result, level: str, top: int) -> Table:
     t = result.level(level)
     shown = t.head(top)
     what = "Parent categories" if level == "parent" else "Categories"
-    table = Table(title=f"{what}: impact on {result.overall.metric_name} (top {len(shown)} of {len(t)})",
-                  title_justify="left")
+    table = Table(title=result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} of "
+                  f"{len(t)})", title_justify="left")
     for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
                           ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)

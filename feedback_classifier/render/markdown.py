@@ -64,7 +64,7 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     o = result.overall
     conf = f"{s['confidence']:.0%}"
     unit = result.spec.unit
-    lines = [f"# Drivers of {o.metric_name}", ""]
+    lines = [f"# {result.titled(f'Drivers of {o.metric_name}')}", ""]
     lines.append(
         f"**{o.metric_name} {_fmt(o.metric, digits)}{unit}** ({conf} CI {_fmt(o.ci_low, digits)} to "
         f"{_fmt(o.ci_high, digits)}) from {o.n_scored:,} valid scores in column `{s['score_col']}` "
