@@ -38,6 +38,7 @@ from feedback_classifier.insights.queues import kept_as_read, review_flags, with
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
+from feedback_classifier.jobs.runner import check_workers
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.jobs.audit_sample import error_rates_for
 from feedback_classifier.model.default import describe_model, load_model_and_taxonomy, model_info
@@ -223,10 +224,7 @@ def _make_out_dir(out: Path) -> None:
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
     if lang is not None:
         check_language(lang)
-    if chunksize < 1:
-        raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
-    if jobs < 1:
-        raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
+    check_workers(jobs, chunksize)
 
 
 @dataclass

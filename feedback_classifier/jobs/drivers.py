@@ -78,6 +78,10 @@ def drivers_file(
     from feedback_classifier.tableio import require_columns
 
     out = _checked_out(out, data)
+    if polarity is not None:  # before reading the file
+        from feedback_classifier.insights.polarity import check_polarity
+
+        check_polarity(polarity)
     df = read.table(data)
     attrs = dict(df.attrs)  # the input's separator, for the output tables
     text_col, score_col, by, period_col, notes = _columns(df, data, text_col=text_col, categories_col=categories_col,
