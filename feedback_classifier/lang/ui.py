@@ -380,6 +380,16 @@ def ui_text(lang: str, key: str, **values: Any) -> str:
     return _PluralFormatter(lang).format(text, **values) if values else text
 
 
+def count_noun(n: Any, one: str, other: str | None = None) -> str:
+    """``n`` (thousands separated) and the English noun form that goes with it, for the console's
+    count phrases: 1 takes the singular (it printed "1 mentions"); ``other`` defaults to ``one + "s"``.
+
+    >>> count_noun(1, "mention"), count_noun(1200, "row"), count_noun(0, "category", "categories")
+    ('1 mention', '1,200 rows', '0 categories')
+    """
+    return f"{n:,} {plural_form('en', n, [one, other or one + 's'])}"
+
+
 def plural_form(lang: str, count: Any, forms: Sequence[str]) -> str:
     """The one of ``forms`` that goes with ``count``: English (one, other), Russian (one, few,
     many). ``count`` may be a number or a number as the report writes it (``1 234``, ``1,5``);
