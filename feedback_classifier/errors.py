@@ -24,7 +24,8 @@ class LabelError(FeedbackClassifierError, ValueError):
 
 
 class InputFileError(FeedbackClassifierError, ValueError):
-    """An input table cannot be read: missing file, unknown format, bad encoding."""
+    """An input table cannot be read (missing file, unknown format, bad encoding), or a setting of
+    the job reading it is invalid (``jobs=0``, an unknown ``polarity``): every job says it so."""
 
 
 class MissingColumnError(FeedbackClassifierError, LookupError):

@@ -445,3 +445,31 @@ def test_a_json_key_first_used_after_the_first_chunk_can_be_named_by_by_and_keep
     # a name the file never uses is still the one-line error
     result = runner.invoke(app, ["analyze", str(path), "--out-dir", str(tmp_path / "o2"), "--by", "regoin", *cols])
     assert result.exit_code == 1 and "no column 'regoin'" in result.output
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_analyze_keeps_the_inputs_own_confidence_under_its_input_name(tmp_path, tiny_model, jobs):
+    # analyze --keep confidence: the queues' 'confidence (input)' showed the model's confidence (the
+    # classifier replaces the input's column in each chunk), the input's own values lost without a word
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs import analyze
+
+    src = tmp_path / "survey.csv"
+    df = survey(40)
+    df["confidence"] = ["high", "low"] * 20
+    df["needs_review"] = ["yes"] * 40
+    df.to_csv(src, index=False)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        res = analyze(src, text_col="comment", score_col="nps", out_dir=tmp_path / "out", model=tiny_model,
+                      keep=["response_id", "confidence", "needs_review"], chunksize=7, jobs=jobs, n_boot=10)
+    queues = pd.concat([pd.read_csv(p, encoding="utf-8-sig") for t, p in res.queue_paths.items()
+                        if t != "summary" and pd.read_csv(p, encoding="utf-8-sig").size], ignore_index=True)
+    by_id = dict(zip(df["response_id"], df["confidence"]))
+    assert len(queues) and queues["confidence (input)"].tolist() == queues["response_id"].map(by_id).tolist()
+    assert set(queues["needs_review (input)"]) == {"yes"}
+    assert pd.api.types.is_float_dtype(queues["confidence"])  # the model's, under the queue's own name
+    renamed = [str(w.message) for w in said if issubclass(w.category, InputWarning) and "(input)" in str(w.message)]
+    assert len(renamed) == 1 and "'confidence' as 'confidence (input)'" in renamed[0], renamed

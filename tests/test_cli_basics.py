@@ -15,3 +15,47 @@ def test_version_prints_package_version():
 def test_no_arguments_shows_help():
     result = runner.invoke(app, [])
     assert "Usage" in result.output
+
+
+def test_console_counts_of_one_take_the_singular(tmp_path):
+    # "1 mentions", "1 rows without any category", "Wrote 1 charts": count phrases printed the plural for 1
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.cli.render import analyze_summary, taxonomy_counts
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"nps": [1, 10], "categories": ["Price", ""]}).to_csv(src, index=False)
+    md = tmp_path / "d.md"
+    result = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1",
+                                      "--out", str(md)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "from 2 valid scores of 2 rows; 1 row without any category." in result.output
+    assert "(2 rows; 1 row without any category)" in md.read_text(encoding="utf-8")
+    assert "Column 'nps': all 2 rows have a valid score." in result.output
+
+    class Result:  # what analyze_summary reads of an AnalyzeResult
+        notes, rows, comments, classified, needs_review = [], 1, 1, 1, 0
+        drivers = compute_drivers(pd.DataFrame({"nps": [1, 10], "categories": ["Price", ""]}), score_col="nps",
+                                  n_boot=0, min_n=1)
+        enriched_path = report_path = drivers_path = out_dir = tmp_path
+        routing = type("R", (), {"queues": {"Pricing": None}})()
+
+        def top_negative_drivers(self, n):
+            return self.drivers.level("parent").head(n)
+
+        def category_name(self, name):
+            return name
+
+    import contextlib
+    import io
+
+    out = io.StringIO()  # analyze_summary echoes its lines
+    with contextlib.redirect_stdout(out):
+        analyze_summary(Result())
+    printed = out.getvalue()
+    assert "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
+    assert taxonomy_counts(load_taxonomy("cx-default")).endswith("children")

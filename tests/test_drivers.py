@@ -636,3 +636,39 @@ def test_a_category_every_scored_row_mentions_gets_no_interval_and_no_numpy_warn
         result = compute_drivers(df, score_col="nps", n_boot=50, min_n=1)
     rows = result.table[result.table["category"] == "Delivery"]
     assert len(rows) and rows["impact_low"].isna().all() and rows["impact_high"].isna().all()
+
+
+def test_drivers_of_one_polarity_say_so_in_every_output(tmp_path):
+    # drivers --polarity negative counted complaints only, but the terminal tables, the .md document,
+    # the table files and the charts were titled as if every mention had been counted
+    from feedback_classifier.render.charts import impact_chart, priority_matrix
+
+    src = tmp_path / "classified.csv"
+    sentiment = ["Price=negative", "Price=negative", "Price=positive", "Delivery=negative", "", "Delivery=positive"]
+    pd.DataFrame({"nps": [1, 2, 9, 3, 8, 10], "categories": [c.split("=")[0] for c in sentiment],
+                  "category_sentiment": sentiment, "region": ["N", "S"] * 3}).to_csv(src, index=False)
+    md = tmp_path / "d.md"
+    result = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "negative",
+                                      "--boot", "0", "--min-n", "1", "--by", "region", "--out", str(md)],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Parent categories: impact on NPS: complaints only" in result.output
+    assert "Categories: impact on NPS: complaints only" in result.output
+    assert "and their first driver: complaints only" in " ".join(result.output.split())  # a wrapped title
+    assert md.read_text(encoding="utf-8").splitlines()[0] == "# Drivers of NPS: complaints only"
+    result = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "positive",
+                                      "--boot", "0", "--min-n", "1", "--by", "region", "--out",
+                                      str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    for name in ("d.csv", "d_regression.csv", "d_segments.csv"):
+        table = pd.read_csv(tmp_path / name)
+        assert table.columns[0] == "counted" and set(table["counted"]) == {"praise only"}, name
+
+    from feedback_classifier.jobs.drivers import drivers_file
+
+    res = drivers_file(src, score_col="nps", polarity="negative", n_boot=0, min_n=1).drivers
+    assert impact_chart(res).axes[0].get_title().endswith(": complaints only")
+    assert priority_matrix(res, lang="ru").axes[0].get_title().endswith(": только жалобы")
+    plain = drivers_file(src, score_col="nps", n_boot=0, min_n=1).drivers
+    assert ":" not in impact_chart(plain).axes[0].get_title().split("What moves NPS:")[-1]
+    assert drivers_markdown(plain).splitlines()[0] == "# Drivers of NPS"

@@ -127,7 +127,7 @@ def test_cli_classify_a_qualtrics_export_by_question_text(tmp_path):
     result = runner.invoke(app, ["classify", str(EXPORTS / "qualtrics_sample.csv"), "--text-col",
                                  "This is a free text question.", "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
-    assert "Classified 1 rows" in result.output
+    assert "Classified 1 row " in result.output
     assert "Read as a Qualtrics export (2 header rows skipped)" in result.output  # said, not silent
     assert pd.read_csv(out)["Q2"].tolist() == ["Hello World!"]
 
@@ -147,7 +147,7 @@ def test_cli_skip_rows_and_a_bad_value(tmp_path):
     path.write_text("id,comment\nID,Your comment\n1,late courier\n", encoding="utf-8")
     ok = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--skip-rows", "1",
                              "--out", str(tmp_path / "o.csv"), "-q"])
-    assert ok.exit_code == 0 and "Classified 1 rows" in ok.output
+    assert ok.exit_code == 0 and "Classified 1 row " in ok.output
     assert "Skipped 1 header row under the column names" in ok.output
     bad = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--skip-rows", "-1",
                               "--out", str(tmp_path / "o.csv")])

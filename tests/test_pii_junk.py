@@ -181,3 +181,25 @@ def _first_is_junk(text) -> bool:
        | st.text(max_size=20) | st.none() | st.integers())
 def test_is_junk_as_first_written(text):
     assert is_junk(text) == _first_is_junk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "заказ №123456789 так и не пришёл", "Order #123456789 arrived broken", "номер заказа: 123456789",
+    "order number 123456789 is missing", "трек-номер 800123456789", "Заказ 123456789 опоздал",
+])
+def test_order_numbers_are_not_phones(text):
+    # an order number is nobody's personal data and support needs it: it was masked as [phone]
+    assert mask_pii(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("Заказ №123456789, звоните +7 912 345-67-89", "Заказ №123456789, звоните [phone]"),
+    ("order #123456789, call me on 8 (912) 345-67-89", "order #123456789, call me on [phone]"),
+    ("Order 123456789: my phone +44 20 7946 0958", "Order 123456789: my phone [phone]"),
+    ("мой заказ 123, телефон 89123456789", "мой заказ 123, телефон [phone]"),
+    ("тел. № 89123456789", "тел. № [phone]"),
+    ("заказ: +7 912 345 67 89", "заказ: [phone]"),
+    ("заказ № 4111 1111 1111 1111", "заказ № [card]"),
+])
+def test_phones_beside_order_numbers_are_still_masked(text, masked):
+    assert mask_pii(text) == masked

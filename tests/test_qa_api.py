@@ -398,3 +398,42 @@ def test_suggest_names_the_row_of_a_malformed_label_as_the_labels_file_counts_it
                                       "--labels-col", "labels", "--n", "1", "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 1, result.output
     assert "Malformed label 'A > B > C' in row 3, column 'labels'" in result.output
+
+
+def test_library_settings_mistakes_raise_the_projects_one_line_errors_as_analyze_does(tmp_path):
+    # classify_file(jobs=0) and drivers_file(polarity="neg") raised plain ValueError (analyze raises
+    # InputFileError for the same mistakes), train_file(jobs=0) was accepted, parse_scores(None) returned
+    # no rows, train_file(sign_key="str") trained and then raised hmac's TypeError
+    from feedback_classifier.errors import FeedbackClassifierError, InputFileError, ModelFileError, ScoreError
+    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+    from feedback_classifier.jobs import analyze
+    from feedback_classifier.jobs.classify import classify_file
+    from feedback_classifier.jobs.drivers import drivers_file
+    from feedback_classifier.jobs.train import train_file
+
+    src, labelled = tmp_path / "s.csv", tmp_path / "l.csv"
+    pd.DataFrame({"comment": ["late courier", "rude staff"], "nps": [1, 9],
+                  "categories": ["Delivery", ""], "category_sentiment": ["Delivery=negative", ""]}).to_csv(src, index=False)
+    pd.DataFrame({"text": ["late courier", "rude staff"] * 6,
+                  "labels": ["Delivery", "Service > Staff"] * 6}).to_csv(labelled, index=False)
+    mistakes = [
+        (lambda: analyze(src, text_col="comment", out_dir=tmp_path / "o", jobs=0), InputFileError, "--jobs must be"),
+        (lambda: classify_file(src, tmp_path / "c.csv", text_col="comment", jobs=0), InputFileError, "--jobs must be"),
+        (lambda: classify_file(src, tmp_path / "c.csv", text_col="comment", chunksize=0), InputFileError,
+         "--chunksize must be"),
+        (lambda: classify_file(src, tmp_path / "c.csv", text_col="comment", categories_col="categories",
+                               sentiment=False), InputFileError, "only adds sentiment"),
+        (lambda: drivers_file(src, score_col="nps", polarity="neg"), InputFileError,
+         "--polarity must be one of negative, positive, neutral, got 'neg'"),
+        (lambda: train_file(labelled, tmp_path / "m.fcmodel", cv=0, jobs=0), InputFileError, "--jobs must be"),
+        (lambda: train_file(labelled, tmp_path / "m.fcmodel", cv=0, teacher="bert"), InputFileError, "teacher must"),
+        (lambda: train_file(labelled, tmp_path / "m.fcmodel", cv=0, sign_key="keys/model.key"), ModelFileError,
+         "the signing key must be bytes, got a str"),
+        (lambda: parse_scores(None, ScoreSpec.make("nps"), column="nps"), ScoreError, "Column 'nps': no scores given"),
+    ]
+    for call, error, fragment in mistakes:
+        with pytest.raises(error, match=fragment) as caught:
+            call()
+        assert isinstance(caught.value, (FeedbackClassifierError, ValueError)) and "\n" not in str(caught.value)
+    assert not (tmp_path / "m.fcmodel").exists()  # refused before training, not after
+    assert parse_scores([], ScoreSpec.make("nps")).issues.n_rows == 0  # an empty column is still no rows

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import drivers_summary
 
 OLD_SPELLINGS = {"--freq": "--period"}
@@ -84,4 +85,4 @@ def drivers_command(
     if result.paths:
         typer.echo("Wrote " + ", ".join(str(p) for p in result.paths))
     if charts is not None:
-        typer.echo(f"Wrote {len(result.chart_paths)} charts to {charts}")
+        typer.echo(f"Wrote {count_noun(len(result.chart_paths), 'chart')} to {charts}")

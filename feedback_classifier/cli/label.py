@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 
 Pool = Annotated[Path, typer.Argument(help="Comments to label: CSV/TSV, XLSX, Parquet or JSONL.")]
 IdCol = Annotated[Optional[str], typer.Option(
@@ -86,7 +87,7 @@ def label_command(
                            id_col=id_col, retrain_every=retrain_every, review=review, seed=seed, lang=lang,
                            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     server = make_server(session, port)
-    typer.echo(f"Labelling {len(session.queue):,} comments into {labels}: open http://127.0.0.1:{server.server_port}/ "
+    typer.echo(f"Labelling {count_noun(len(session.queue), 'comment')} into {labels}: open http://127.0.0.1:{server.server_port}/ "
                "(Ctrl+C stops; every decision is already saved)")
     try:
         server.serve_forever()
@@ -95,7 +96,7 @@ def label_command(
     finally:
         server.server_close()
     saved = session.saved_labelled()  # the file, not the session: a failed write must not be counted
-    typer.echo(f"Stopped. {saved:,} labelled rows in {labels}" if saved is not None
+    typer.echo(f"Stopped. {count_noun(saved, 'labelled row')} in {labels}" if saved is not None
                else f"Stopped. 0 labelled rows: {labels} does not exist")
 
 
@@ -131,7 +132,7 @@ def audit_command(
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)
-    typer.echo(f"Audited {r.rows:,} rows with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
+    typer.echo(f"Audited {count_noun(r.rows, 'row')} with {r.folds} out-of-fold models; most suspicious: {top}. Wrote {r.path}")
     if r.note:
         typer.echo(r.note)
     # the label app must read the labels as the audit did: the same columns and taxonomy

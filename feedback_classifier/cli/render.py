@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from feedback_classifier.lang.ui import count_noun
+
 
 # Piped or captured output (logs, CI, `| less`) would otherwise be squeezed into 80 columns,
 # which folds the ranked tables into unreadable cells; a terminal keeps its own width.
@@ -23,7 +25,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else _PIPED
 def taxonomy_counts(tax) -> str:
     """``3 parents, 12 children``."""
     n_parents = len(tax.parents)
-    return f"{n_parents} parents, {len(tax) - n_parents} children"
+    return f"{count_noun(n_parents, 'parent')}, {count_noun(len(tax) - n_parents, 'child', 'children')}"
 
 
 def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
@@ -60,9 +62,9 @@ def classify_summary(summary) -> None:
     else:
         why = "most comments are in it; use --lang to change"
     typer.echo(
-        f"Classified {summary.rows:,} rows in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
-        f"{summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
-        f"{summary.empty_comments:,} empty comments. Category names in {getattr(summary, 'lang', 'en')} ({why})."
+        f"Classified {count_noun(summary.rows, 'row')} in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} "
+        f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
+        f"{count_noun(summary.empty_comments, 'empty comment')}. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
@@ -77,7 +79,7 @@ def metric_line(drivers) -> str:
     spec, overall = ScoreSpec.from_settings(drivers.settings), drivers.overall
     digits = spec.value_digits
     return (f"{overall.metric_name} {overall.metric:.{digits}f}{spec.unit} (95% CI {overall.ci_low:.{digits}f} to "
-            f"{overall.ci_high:.{digits}f}, {overall.n_scored:,} scores)")
+            f"{overall.ci_high:.{digits}f}, {count_noun(overall.n_scored, 'score')})")
 
 
 def analyze_summary(result, *, score_col: str | None = None) -> None:
@@ -99,7 +101,7 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
             typer.echo(f"  {i}. {name}: {row['impact']:+.1f} pts (95% CI {row['impact_low']:+.1f} to "
-                       f"{row['impact_high']:+.1f}), {row['mentions']:,} mentions")
+                       f"{row['impact_high']:+.1f}), {count_noun(row['mentions'], 'mention')}")
     elif result.drivers is not None:
         typer.echo("Top negative drivers: none found")
     typer.echo("")
@@ -107,7 +109,7 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     if result.drivers_path:
         typer.echo(f"Drivers table:  {result.drivers_path}")
     teams = len(result.routing.queues)
-    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({teams} teams + review + junk + summary)")
+    typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({count_noun(teams, 'team')} + review + junk + summary)")
     typer.echo(f"Report:         {result.report_path}")
 
 
@@ -135,8 +137,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     digits = spec.impact_digits
     console.print(
         f"[bold]{o.metric_name} {o.metric:.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:.{digits}f} to "
-        f"{o.ci_high:.{digits}f}) from {o.n_scored:,} valid scores of {o.n_rows:,} rows; "
-        f"{result.uncategorised:,} rows without any category."
+        f"{o.ci_high:.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
+        f"{count_noun(result.uncategorised, 'row')} without any category."
     )
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
@@ -168,8 +170,8 @@ def segments_table(result, by: str | None, top: int) -> Table:
     seg = result.segments
     sizes = seg.drop_duplicates("segment").sort_values("segment_rows", ascending=False, kind="stable")
     firsts = seg[(seg["level"] == "parent") & (seg["rank"] == 1)].drop_duplicates("segment").set_index("segment")
-    table = Table(title=f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and their first "
-                        "driver", title_justify="left")
+    table = Table(title=result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and "
+                                      "their first driver"), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
                           ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)
@@ -198,8 +200,8 @@ def drivers_table(result, level: str, top: int) -> Table:
     t = result.level(level)
     shown = t.head(top)
     what = "Parent categories" if level == "parent" else "Categories"
-    table = Table(title=f"{what}: impact on {result.overall.metric_name} (top {len(shown)} of {len(t)})",
-                  title_justify="left")
+    table = Table(title=result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} of "
+                  f"{len(t)})", title_justify="left")
     for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
                           ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import metric_line
 
 
@@ -57,4 +58,4 @@ def report_command(
         typer.echo(note)
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
-    typer.echo(f"Wrote {result.path} ({result.rows:,} rows)")
+    typer.echo(f"Wrote {result.path} ({count_noun(result.rows, 'row')})")

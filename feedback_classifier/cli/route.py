@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import console, routing_table
 
 
@@ -55,9 +56,9 @@ def route_command(
         read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     if result.classified_here:
-        typer.echo(f"Classified {result.rows:,} rows.")
-    console.print(routing_table(result.routing.summary, f"Routing of {result.rows:,} rows"))
+        typer.echo(f"Classified {count_noun(result.rows, 'row')}.")
+    console.print(routing_table(result.routing.summary, f"Routing of {count_noun(result.rows, 'row')}"))
     if result.score_issues is not None and result.score_issues.n_invalid:
         # such rows are routed all the same, but not ordered as detractors
         typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered as detractors.")
-    typer.echo(f"Wrote {len(result.paths)} files to {out_dir} (summary: {result.paths['summary'].name})")
+    typer.echo(f"Wrote {count_noun(len(result.paths), 'file')} to {out_dir} (summary: {result.paths['summary'].name})")

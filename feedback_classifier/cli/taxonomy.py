@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import console, taxonomy_counts, taxonomy_tree
 from feedback_classifier.taxonomy import DEFAULT_OWNER
 
@@ -88,6 +89,6 @@ def infer_command(
 
         typer.echo(skipped_note(data, result.skipped), err=True)
     typer.echo(
-        f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {result.rows} rows "
+        f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {count_noun(result.rows, 'row')} "
         f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import (
     caught_table,
     confusions_table,
@@ -87,10 +88,10 @@ def train_command(
         typer.echo(note, err=True)
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
-    taught = f" + {result.taught:,} unlabelled comments labelled by the teacher" if result.taught else ""
+    taught = f" + {count_noun(result.taught, 'unlabelled comment')} labelled by the teacher" if result.taught else ""
     took = f" (with the teachers and the report: {result.total_seconds:.0f} s)" if result.taught else ""
-    typer.echo(f"Trained on {result.rows:,} rows{taught} in {result.fit_seconds:.1f} s{took}; taxonomy '{tax.name}' "
-               f"({how}), {len(result.model.classes_)} categories.")
+    typer.echo(f"Trained on {count_noun(result.rows, 'row')}{taught} in {result.fit_seconds:.1f} s{took}; taxonomy '{tax.name}' "
+               f"({how}), {count_noun(len(result.model.classes_), 'category', 'categories')}.")
     if result.cv_report is not None:
         _print_cv_report(result.cv_report)
     typer.echo(f"Saved model to {result.path}")
@@ -104,7 +105,7 @@ def _print_cv_report(r) -> None:
                f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
     if "polarity_accuracy" in r.extra:
         typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
-                   f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {r.extra['polarity_opinions']:,} opinions)")
+                   f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {count_noun(r.extra['polarity_opinions'], 'opinion')})")
     if r.extra.get("teacher_saw_scored_rows"):
         typer.echo("These numbers are optimistic: the teachers that labelled the unlabelled comments learned from "
                    "every labelled row, the scored folds' too. Judge the model on comments it never saw "
@@ -134,8 +135,8 @@ def _train_without_labels(data: Path, out: Path, text_col: str, taxonomy: Option
                                  param_hint="--taxonomy")
     result = train_without_labels_file(data, out, text_col=text_col, taxonomy=taxonomy, read=read)
     tax = result.model.taxonomy_
-    typer.echo(f"Trained without labels on {result.rows:,} comments in {result.fit_seconds:.1f} s; taxonomy "
-               f"'{tax.name}': {result.weak:,} comments labelled by keywords, {result.self_trained:,} more by "
+    typer.echo(f"Trained without labels on {count_noun(result.rows, 'comment')} in {result.fit_seconds:.1f} s; "
+               f"taxonomy '{tax.name}': {count_noun(result.weak, 'comment')} labelled by keywords, {result.self_trained:,} more by "
                "self-training. Not validated against labels: check the examples below.")
     console.print(caught_table(result.caught, tax, result.rows, result.lang))
     typer.echo(f"Saved model to {result.path}")
@@ -179,11 +180,11 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    console.print(metrics_table(report, f"{report.n_rows:,} rows"))
+    console.print(metrics_table(report, count_noun(report.n_rows, "row")))
     if "polarity_accuracy" in report.extra:
         x = report.extra
         typer.echo(f"Polarity accuracy given the gold categories: {x['polarity_accuracy']:.3f} "
-                   f"({x['polarity_opinions']:,} opinions); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}")
+                   f"({count_noun(x['polarity_opinions'], 'opinion')}); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}")
     console.print(per_category_table(report))
     if len(report.confused_pairs):
         console.print(confusions_table(report))

@@ -129,6 +129,28 @@ class DriversResult:
         """
         return ScoreSpec.from_settings(self.settings)
 
+    def titled(self, title: str, lang: str = "en") -> str:
+        """``title`` saying which mentions were counted when only one polarity was
+        (``settings["polarity"]``, ``drivers --polarity negative``): "complaints only".
+
+        >>> df = pd.DataFrame({"nps": [10, 2], "categories": ["", "Price"]})
+        >>> result = compute_drivers(df, score_col="nps", n_boot=0)
+        >>> result.titled("Drivers of NPS")
+        'Drivers of NPS'
+        >>> result.settings["polarity"] = "negative"
+        >>> result.titled("Drivers of NPS"), result.titled("Что влияет на NPS", "ru")
+        ('Drivers of NPS: complaints only', 'Что влияет на NPS: только жалобы')
+        """
+        counted = self.counted(lang)
+        return f"{title}: {counted}" if counted else title
+
+    def counted(self, lang: str = "en") -> str | None:
+        """Which mentions were counted ("complaints only"), or None when all were."""
+        from feedback_classifier.lang.ui import ui_text
+
+        polarity = self.settings.get("polarity")
+        return ui_text(lang, f"polarity.{polarity}") if polarity else None
+
     def level(self, level: str = "parent") -> pd.DataFrame:
         """The ranked table of one level: ``"parent"`` or ``"category"`` (every category, children too).
 

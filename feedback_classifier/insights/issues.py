@@ -76,7 +76,7 @@ class ScoreIssues:
         "Column 'nps': 1 of 3 rows have a valid score; 2 left out of score statistics (rows kept): 1 missing (row 3); 1 not a number (row 2: 'x')."
         """
         if self.n_invalid == 0:
-            return f"Column '{self.column}': all {self.n_rows:,} rows have a valid {self.what}."
+            return _all_valid(self.column, self.n_rows, self.what)
         parts = []
         for kind, rows in self.problem_rows.items():
             if len(rows) == 0:
@@ -139,7 +139,7 @@ class CountedIssues(ScoreIssues):
 
     def summary(self, max_rows: int = 10) -> str:
         if self.n_invalid == 0:
-            return f"Column '{self.column}': all {self.n_rows:,} rows have a valid {self.what}."
+            return _all_valid(self.column, self.n_rows, self.what)
         parts = []
         for kind, n in self.totals.items():
             if not n:
@@ -158,3 +158,12 @@ class CountedIssues(ScoreIssues):
             f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
             "(rows kept): " + "; ".join(parts) + "." + (f" {self.hint}" if self.hint else "")
         )
+
+
+def _all_valid(column: str, n_rows: int, what: str) -> str:
+    """
+    >>> _all_valid("nps", 1, "score"), _all_valid("nps", 1200, "score")
+    ("Column 'nps': its one row has a valid score.", "Column 'nps': all 1,200 rows have a valid score.")
+    """
+    rows = "its one row has" if n_rows == 1 else f"all {n_rows:,} rows have"  # "all 1 rows have"
+    return f"Column '{column}': {rows} a valid {what}."

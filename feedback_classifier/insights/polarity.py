@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from feedback_classifier.errors import LabelError
+from feedback_classifier.errors import InputFileError, LabelError
 
 POLARITY_CHOICES = ("negative", "positive", "neutral")
 CATEGORY_SENTIMENT = "category_sentiment"
+
+
+def check_polarity(polarity: str) -> str:
+    """``polarity`` once it is one of ``POLARITY_CHOICES``; else the one-line ``InputFileError``
+    the other settings give (it was a plain ValueError).
+
+    >>> check_polarity("neg")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: --polarity must be one of negative, positive, neutral, got 'neg'.
+    """
+    if polarity not in POLARITY_CHOICES:
+        raise InputFileError(f"--polarity must be one of {', '.join(POLARITY_CHOICES)}, got {polarity!r}.")
+    return polarity
 
 
 def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = CATEGORY_SENTIMENT,
@@ -22,8 +36,7 @@ def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = C
     >>> categories_with_polarity(s, "negative").tolist()
     ['Delivery > Courier', '', '', 'Price']
     """
-    if polarity not in POLARITY_CHOICES:
-        raise ValueError(f"polarity must be one of {', '.join(POLARITY_CHOICES)}, got {polarity!r}")
+    check_polarity(polarity)
     codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
     kept = [_kept(cell, polarity, column, source, cells, codes, k) for k, cell in enumerate(uniques)]
     lookup = pd.array(kept + [""], dtype="str")

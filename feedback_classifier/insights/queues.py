@@ -85,6 +85,31 @@ def warn_renamed_keep(keep: Sequence[str], source: str) -> None:
                                    f"input, so these are kept as: {listed}"), stacklevel=3)
 
 
+def kept_as_read(columns: Sequence[str], keep: Sequence[str], *, exclude: Sequence[str], source: str):
+    """``(renamed, keep)``: the kept columns the queues rename (``confidence`` as ``confidence
+    (input)``) that the input has and a classifier run would replace (``confidence``,
+    ``needs_review``), and ``keep`` naming their copies instead. Copy them with
+    :func:`with_input_copies` before classifying: the queues then show the input's values under the
+    ``(input)`` name, as the renaming promises, not the model's. Said once.
+
+    >>> kept_as_read(["id", "comment"], ["id"], exclude=("comment",), source="f.csv")
+    ([], ['id'])
+    """
+    renamed = [c for c in keep if c not in exclude and kept_name(c) != c and kept_name(c) not in columns]
+    if renamed:
+        warn_renamed_keep(renamed, source)
+    return renamed, [kept_name(c) if c in renamed else c for c in keep]
+
+
+def with_input_copies(df: pd.DataFrame, renamed: Sequence[str]) -> pd.DataFrame:
+    """``df`` with each of ``renamed`` copied under its :func:`kept_name` (see :func:`kept_as_read`).
+
+    >>> list(with_input_copies(pd.DataFrame({"confidence": ["high"]}), ["confidence"]).columns)
+    ['confidence', 'confidence (input)']
+    """
+    return df.assign(**{kept_name(c): df[c] for c in renamed}) if len(renamed) else df
+
+
 def _team_labels(labels, taxonomy) -> dict[str, list]:
     """Group one comment's labels by owning team, most specific label only.
 

@@ -5,9 +5,8 @@ A score column is read leniently but never silently: ``9``, ``9.0``, ``"9"``, ``
 scale or (for rating scales) not a whole number is *reported* with its row numbers and left out
 of score statistics. The row itself is kept: its comment still counts as a mention.
 
-Row numbers count data rows from 1 (row 1 = the first row under the header), the same
-convention as the rest of the package; in a spreadsheet with one header line that is
-spreadsheet row N + 1.
+Row numbers count data rows from 1 (row 1 = the first row under the header), the same convention as the rest of
+the package; in a spreadsheet with one header line that is spreadsheet row N + 1.
 
 Score types and what each one measures (``ScoreSpec``):
 
@@ -329,6 +328,8 @@ def parse_scores(
     >>> p.values.tolist(), p.issues.counts()["out_of_range"]
     ([nan, nan, 4.0], 2)
     """
+    if not isinstance(values, pd.Series) and not pd.api.types.is_list_like(values):  # None parsed as no rows
+        raise ScoreError(f"Column {column!r}: no scores given ({values!r}); pass its values (a Series, list or array).")
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     n = len(series)
     kinds_per_row: np.ndarray  # int8 code per row: -1 ok, else index into ISSUE_KINDS
@@ -347,9 +348,7 @@ def parse_scores(
             decimal = "." if has_dot else ","
         parsed = [_parse_unique(u, decimal) for u in uniques_list]
         u_values = np.array([p[0] for p in parsed] + [np.nan], dtype=float)
-        u_kinds = np.array(
-            [-1 if p[1] is None else ISSUE_KINDS.index(p[1]) for p in parsed] + [0], dtype=np.int8
-        )
+        u_kinds = np.array([-1 if p[1] is None else ISSUE_KINDS.index(p[1]) for p in parsed] + [0], dtype=np.int8)
         x = u_values[codes]  # code -1 (missing) picks the trailing NaN / "missing"
         kinds_per_row = u_kinds[codes]
         raw_for_examples = (codes, uniques_list)

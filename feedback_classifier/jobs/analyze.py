@@ -34,10 +34,11 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.insights.periods import period_column_or_detected
-from feedback_classifier.insights.queues import review_flags
+from feedback_classifier.insights.queues import kept_as_read, review_flags, with_input_copies
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
+from feedback_classifier.jobs.runner import check_workers
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.jobs.audit_sample import error_rates_for
 from feedback_classifier.model.default import describe_model, load_model_and_taxonomy, model_info
@@ -188,11 +189,10 @@ def analyze(
                         mask=mask, mask_pii=mask_pii)
     total = estimate_total_rows(data, read.fmt) if progress is not None else None
     try:
-        # every output replaces yesterday's together or not at all: a nightly run that fails half-way
-        # must not leave today's enriched file and drivers beside yesterday's queues and report
+        # all outputs replace yesterday's together or none do (no half-way run beside yesterday's queues)
         with StagedFiles(out) as stage:
-            opts = _Options(text_col, plan.lang, explain=explain)
-            enriched = classified_chunks(chain(head, chunks), plan.clf, opts, jobs=jobs, source=str(data))
+            enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)), plan.clf,
+                                         _Options(text_col, plan.lang, explain=explain), jobs=jobs, source=str(data))
             written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
             return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
                            score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
@@ -223,10 +223,7 @@ def _make_out_dir(out: Path) -> None:
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
     if lang is not None:
         check_language(lang)
-    if chunksize < 1:
-        raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
-    if jobs < 1:
-        raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
+    check_workers(jobs, chunksize)
 
 
 @dataclass
@@ -242,6 +239,7 @@ class _Plan:
     model_info: dict = field(default_factory=dict)
     empty_note: str | None = None  # said at the end if the text column is empty in the whole file
     layout: dict = field(default_factory=dict)  # the input's separator: drivers.csv of a ';' export is ';' too
+    copied: list = field(default_factory=list)  # kept columns copied under their '(input)' name (kept_as_read)
 
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
@@ -269,8 +267,10 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
-    plan = _Plan(clf, tax, lang, period_col, list(keep), notes, model_info(model, clf),
-                 layout=input_layout(head[0].attrs, types=False))
+    # the input's own confidence/needs_review, kept under their '(input)' names: classifying replaces them
+    copied, keep = kept_as_read(columns, list(keep), exclude=(text_col, score_col), source=str(data))
+    plan = _Plan(clf, tax, lang, period_col, keep, notes, model_info(model, clf),
+                 layout=input_layout(head[0].attrs, types=False), copied=copied)
     if not first[text_col].fillna("").astype(str).str.strip().any():  # the first rows hint at the wrong column
         plan.empty_note = empty_text_note(first, text_col)
     return plan

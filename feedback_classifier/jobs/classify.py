@@ -17,7 +17,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.jobs.head import chain, head_language, read_head
-from feedback_classifier.jobs.runner import run_ordered
+from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model.enrichment import (
     _MODEL_BATCH,
     _attach,
@@ -166,11 +166,8 @@ def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunk
     from feedback_classifier.model.default import load_model_and_taxonomy
 
     if categories_col is not None and not sentiment:
-        raise ValueError("categories_col only adds sentiment: it cannot be combined with sentiment=False")
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
-    if chunksize < 1:
-        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
+        raise InputFileError("--categories-col only adds sentiment: it cannot be combined with --no-sentiment.")
+    check_workers(jobs, chunksize)
     if output.exists() and input.exists() and output.resolve() == input.resolve():
         raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
     return load_model_and_taxonomy(model, None)[0]

@@ -78,6 +78,10 @@ def drivers_file(
     from feedback_classifier.tableio import require_columns
 
     out = _checked_out(out, data)
+    if polarity is not None:  # before reading the file
+        from feedback_classifier.insights.polarity import check_polarity
+
+        check_polarity(polarity)
     df = read.table(data)
     attrs = dict(df.attrs)  # the input's separator, for the output tables
     text_col, score_col, by, period_col, notes = _columns(df, data, text_col=text_col, categories_col=categories_col,
@@ -113,6 +117,8 @@ def _finish(df, data, out, attrs, notes, *, lang, score_col, score_type, categor
         freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
         confidence=confidence, taxonomy=taxonomy, source=str(data),
     )
+    if polarity is not None:  # said in every output's title (DriversResult.titled) and table files
+        result.settings["polarity"] = polarity
     result = _annotate(result, df, data=data, taxonomy=taxonomy, text_col=text_col, model=model,
                        audit_sample=audit_sample, polarity=polarity, seed=seed)
     result = _named_in(result, taxonomy, lang)
@@ -256,6 +262,8 @@ def _write_tables(result: DriversResult, out: Path, attrs: dict) -> list[Path]:
     written = []
     for path, table in [(out, result.table), *((_sibling(out, p), t) for p, t in parts.items() if t is not None)]:
         table = table.copy()
+        if result.counted():  # the file says which mentions it counted, as the titles do
+            table.insert(0, "counted", result.counted())
         table.attrs.update(layout)
         written.append(write_table(table, path))
     return [Path(p) for p in written]

@@ -68,7 +68,11 @@ def route_file(
 
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         attrs = df.attrs
-        df, keep = _kept_as_read(df, keep, exclude=(text_col, score_col), source=str(data))
+        from feedback_classifier.insights.queues import kept_as_read, with_input_copies
+
+        # the input's own confidence/needs_review, kept under their '(input)' names: enrich replaces them
+        renamed, keep = kept_as_read(df.columns, keep, exclude=(text_col, score_col), source=str(data))
+        df = with_input_copies(df, renamed)
         df = enrich(df, clf, text_col, lang=lang)
         df.attrs = {**attrs, **df.attrs}  # the input's separator and types, for the queue files
     elif model is not None:  # only for its taxonomy: the categories are already there
@@ -100,17 +104,3 @@ def route_file(
     return RouteFileResult(routing=result, paths=paths, rows=len(df), classified_here=classified_here, lang=lang,
                            score_issues=issues)
 
-
-def _kept_as_read(df, keep: list[str], *, exclude, source: str):
-    """``(df, keep)`` with each kept column the queues rename (``confidence`` as ``confidence (input)``)
-    copied under that name before classifying, which replaces an input's ``confidence`` and
-    ``needs_review``: the queues then show the input's values under the ``(input)`` name, as the
-    renaming promises, instead of the model's. Said once, as :func:`route` says it."""
-    from feedback_classifier.insights.queues import kept_name, warn_renamed_keep
-
-    renamed = [c for c in keep if c not in exclude and kept_name(c) != c and kept_name(c) not in df.columns]
-    if not renamed:
-        return df, keep
-    warn_renamed_keep(renamed, source)
-    df = df.assign(**{kept_name(c): df[c] for c in renamed})
-    return df, [kept_name(c) if c in renamed else c for c in keep]

@@ -13,6 +13,23 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
+
+
+def check_workers(jobs: int, chunksize: int | None = None) -> None:
+    """The one-line ``InputFileError`` of every job for ``jobs`` (and ``chunksize``) under 1,
+    before any work (``jobs=0`` was ValueError in one job, accepted in another).
+
+    >>> check_workers(0)
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: --jobs must be at least 1, got 0.
+    """
+    from feedback_classifier.errors import InputFileError
+
+    if chunksize is not None and chunksize < 1:
+        raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
+    if jobs < 1:
+        raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
 Result = TypeVar("Result")
 
 

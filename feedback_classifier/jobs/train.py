@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from feedback_classifier.errors import InputWarning, LabelError
+from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note
-from feedback_classifier.jobs.runner import run_ordered
+from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
     FeedbackClassifier,
@@ -23,6 +23,7 @@ from feedback_classifier.model import (
     load_model,
     save_model,
 )
+from feedback_classifier.model.persist import check_key
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
@@ -183,6 +184,9 @@ def train_file(
     (12, True, [[('service', 'staff')]])
     """
     began = time.perf_counter()
+    check_workers(jobs)
+    if sign_key is not None:
+        check_key(sign_key)  # before the training, not after it
     refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
     table = read_labelled_table(
         data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
@@ -270,9 +274,9 @@ def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled
     the folds and forked workers then find them in memory); ``"minilm"`` returns the comments it
     taught and their labels (``_taught_comments``)."""
     if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
-        raise ValueError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
+        raise InputFileError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
     if unlabelled is not None and teacher != "minilm":  # its comments were never read, without a word
-        raise ValueError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
+        raise InputFileError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
@@ -282,7 +286,7 @@ def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled
     if teacher != "minilm":
         return None
     if "embedder" in params and not hasattr(params["embedder"], "adapted"):
-        raise ValueError("--teacher minilm trains a model that predicts without torch; --embeddings minilm or "
+        raise InputFileError("--teacher minilm trains a model that predicts without torch; --embeddings minilm or "
                          "finetune would need it again")
     return _taught_comments(table, unlabelled, text_col, read)
 

@@ -22,6 +22,18 @@ _CARD = re.compile(r"(?<![\w])\d(?:[ -]?\d){12,18}(?![\w])")
 # an optional +, then 9-15 digits with the usual separators: long enough not to catch scores,
 # prices or order numbers of a few digits
 _PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ ()\-.]{0,2}\d){8,14}(?![\w])")
+# What an order, parcel or ticket number follows ("заказ №123456789", "order #123456789", "номер
+# заказа: 123456789", "tracking number 123456789"): support needs it and it is nobody's personal
+# data, so a number right after it is not a phone. A bare "№"/"#" counts too, unless a phone word
+# comes before it ("тел. № ..."). Card-like numbers stay masked whatever precedes them.
+_ORDER_CUE = re.compile(
+    r"(?:(?P<word>\b(?i:orders?|invoice|ticket|tracking|parcel|shipment|package|reference|ref|booking|"
+    r"заказ\w*|сч[её]т\w*|трек\w*|накладн\w*|посылк\w*|отправлени\w*|обращени\w*|заявк\w*|брон\w*)"
+    r"(?:[\s:.-]+(?i:number|num|no|nr|id|code|код|номер|ном))?\.?)[\s:]*(?:[№#]\s*)?"
+    r"|(?P<sign>[№#])\s*)$",
+    re.UNICODE,
+)
+_PHONE_WORD = re.compile(r"(?i:tel|phone|mobile|call|тел\w*|моб\w*|звон\w*|номер телефона)\W*$", re.UNICODE)
 _NAME = re.compile(
     r"(?P<cue>\b(?i:my name is|my name's|i am called|меня зовут|моё имя|мое имя)\s+)"
     # a name is capitalised: "my name is not important" keeps its words
@@ -41,13 +53,32 @@ def mask_pii(text: str) -> str:
     'Здравствуйте, меня зовут [name], заказ 12345 опоздал'
     >>> mask_pii("My name is John and I rate it 9 of 10")
     'My name is [name] and I rate it 9 of 10'
+    >>> mask_pii("Заказ №123456789 не пришёл, звоните 8 (912) 345-67-89")
+    'Заказ №123456789 не пришёл, звоните [phone]'
     """
     if not isinstance(text, str) or not text:
         return text
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _CARD.sub(CARD_MASK, text)
-    text = _PHONE.sub(PHONE_MASK, text)
+    text = _PHONE.sub(lambda m: m.group() if _is_order_number(text, m) else PHONE_MASK, text)
     return _NAME.sub(lambda m: m.group("cue") + NAME_MASK, text)
+
+
+def _is_order_number(text: str, number: re.Match) -> bool:
+    """Whether ``number`` (a ``_PHONE`` match in ``text``) follows an order/parcel/ticket cue
+    (``_ORDER_CUE``) and is not written as a phone is (``+7 ...``, ``(912)``).
+
+    >>> [_is_order_number(t, _PHONE.search(t)) for t in ("заказ №123456789", "Order #123456789", "тел. № 123456789",
+    ...                                                  "call 123456789", "заказ: +7 912 345 67 89")]
+    [True, True, False, False, False]
+    """
+    if "+" in number.group() or "(" in number.group():
+        return False
+    before = text[max(0, number.start() - 40):number.start()]
+    cue = _ORDER_CUE.search(before)
+    if cue is None:
+        return False
+    return cue.group("word") is not None or not _PHONE_WORD.search(before[: cue.start()])
 
 
 def mask_pii_series(values):

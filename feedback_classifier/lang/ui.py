@@ -161,6 +161,10 @@ UI: dict[str, dict[str, str]] = {
         "chart.metric.csat": "CSAT (% top-2-box)",
         "chart.metric.ces": "CES (mean)",
         "chart.metric.mean": "mean score",
+        # drivers --polarity: the titles say which mentions were counted
+        "polarity.negative": "complaints only",
+        "polarity.positive": "praise only",
+        "polarity.neutral": "neutral mentions only",
         "label.title": "Label",
         "label.loading": "loading…",
         "label.accept": "Accept",
@@ -325,6 +329,9 @@ UI: dict[str, dict[str, str]] = {
         "chart.metric.csat": "CSAT (% топ-2)",
         "chart.metric.ces": "CES (среднее)",
         "chart.metric.mean": "средний балл",
+        "polarity.negative": "только жалобы",
+        "polarity.positive": "только похвала",
+        "polarity.neutral": "только нейтральные упоминания",
         "label.title": "Разметка",
         "label.loading": "загрузка…",
         "label.accept": "Принять",
@@ -371,6 +378,16 @@ def ui_text(lang: str, key: str, **values: Any) -> str:
     """
     text = UI[check_language(lang)][key]
     return _PluralFormatter(lang).format(text, **values) if values else text
+
+
+def count_noun(n: Any, one: str, other: str | None = None) -> str:
+    """``n`` (thousands separated) and the English noun form that goes with it, for the console's
+    count phrases: 1 takes the singular (it printed "1 mentions"); ``other`` defaults to ``one + "s"``.
+
+    >>> count_noun(1, "mention"), count_noun(1200, "row"), count_noun(0, "category", "categories")
+    ('1 mention', '1,200 rows', '0 categories')
+    """
+    return f"{n:,} {plural_form('en', n, [one, other or one + 's'])}"
 
 
 def plural_form(lang: str, count: Any, forms: Sequence[str]) -> str:

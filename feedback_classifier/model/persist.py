@@ -121,9 +121,23 @@ def save_model(
     return path
 
 
-def _signature(header: dict, key: bytes) -> str:
+def check_key(key: Any) -> bytes:
+    """``key`` once it is a usable signing key: bytes, not empty (a path or text raised hmac's TypeError).
+
+    >>> check_key("keys/model.key")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    feedback_classifier.errors.ModelFileError: the signing key must be bytes, got a str ...
+    """
+    if not isinstance(key, (bytes, bytearray)):
+        raise ModelFileError(f"the signing key must be bytes, got a {type(key).__name__}; read a key file with "
+                             "read_key(path) (the CLI's --sign-key/--verify-key KEYFILE do)")
     if not key:
         raise ModelFileError("the signing key is empty; use a key file with at least 16 random bytes")
+    return bytes(key)
+
+
+def _signature(header: dict, key: bytes) -> str:
+    key = check_key(key)
     unsigned = {k: v for k, v in header.items() if k != "signature"}
     text = json.dumps(unsigned, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
     return "hmac-sha256:" + hmac.new(key, text, hashlib.sha256).hexdigest()

@@ -73,6 +73,11 @@ def _context(result: Any, lang: str = "en") -> tuple[str, ScoreSpec, float, int]
     return metric, spec, float(settings.get("confidence", 0.95)), int(settings.get("min_n", 30))
 
 
+def _titled(result: Any, title: str, lang: str) -> str:
+    """A default title saying which mentions were counted (``DriversResult.titled``)."""
+    return result.titled(title, lang) if hasattr(result, "titled") else title
+
+
 def _rows(result: Any, level: str) -> pd.DataFrame:
     """The drivers rows of ``level`` from a DriversResult or its ``table`` DataFrame."""
     if isinstance(result, pd.DataFrame):  # a DataFrame's "level" column would shadow .level()
@@ -145,7 +150,8 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     xlabel = ui_text(lang, "chart.impact_axis", metric=metric)
     if has_ci.any():
         xlabel += ui_text(lang, "chart.ci", confidence=_percent(confidence, lang))
-    title = title or ui_text(lang, f"chart.impact_title_{'parent' if level == 'parent' else 'category'}", metric=metric)
+    key = f"chart.impact_title_{'parent' if level == 'parent' else 'category'}"
+    title = title or _titled(result, ui_text(lang, key, metric=metric), lang)
     wrap = 200 if width >= 5 else int(width * 11)  # characters per line that fit the narrow drawing
     ax.set_title(textwrap.fill(title, wrap))
     ax.grid(axis="x", alpha=0.3)
@@ -281,7 +287,8 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     corner = "chart.fix_first_bottom" if spec.is_harmful(-1.0) else "chart.fix_first_top"
     ax.set_xlabel(ui_text(lang, "chart.share_axis") + "\n(" + ui_text(lang, corner) + ")")
     ax.set_ylabel(ui_text(lang, "chart.impact_axis", metric=metric))
-    ax.set_title(title or ui_text(lang, f"chart.matrix_title_{'parent' if level == 'parent' else 'category'}"))
+    key = f"chart.matrix_title_{'parent' if level == 'parent' else 'category'}"
+    ax.set_title(title or _titled(result, ui_text(lang, key), lang))
     ax.grid(alpha=0.3)
     # A legend for the colours (and the median line) below the plot, where it can cover nothing.
     handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from feedback_classifier.insights.drivers import DriversResult
 from feedback_classifier.insights.matrix import LEVELS
+from feedback_classifier.lang.ui import count_noun
 
 _TITLES = {"parent": "Parent categories", "category": "Categories"}
 
@@ -64,11 +65,11 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     o = result.overall
     conf = f"{s['confidence']:.0%}"
     unit = result.spec.unit
-    lines = [f"# Drivers of {o.metric_name}", ""]
+    lines = [f"# {result.titled(f'Drivers of {o.metric_name}')}", ""]
     lines.append(
         f"**{o.metric_name} {_fmt(o.metric, digits)}{unit}** ({conf} CI {_fmt(o.ci_low, digits)} to "
-        f"{_fmt(o.ci_high, digits)}) from {o.n_scored:,} valid scores in column `{s['score_col']}` "
-        f"({o.n_rows:,} rows; {result.uncategorised:,} rows without any category)."
+        f"{_fmt(o.ci_high, digits)}) from {count_noun(o.n_scored, 'valid score')} in column `{s['score_col']}` "
+        f"({count_noun(o.n_rows, 'row')}; {count_noun(result.uncategorised, 'row')} without any category)."
     )
     if o.promoters is not None:
         lines.append(f"Promoters {o.promoters:,}, passives {o.passives:,}, detractors {o.detractors:,}.")
