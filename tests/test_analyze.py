@@ -445,3 +445,14 @@ def test_a_json_key_first_used_after_the_first_chunk_can_be_named_by_by_and_keep
     # a name the file never uses is still the one-line error
     result = runner.invoke(app, ["analyze", str(path), "--out-dir", str(tmp_path / "o2"), "--by", "regoin", *cols])
     assert result.exit_code == 1 and "no column 'regoin'" in result.output
+
+
+def test_report_gives_the_models_cross_validated_micro_f1_as_train_prints_it():
+    # train and analyze printed "cross-validated micro-F1 0.703", the report's method section "0.70"
+    from feedback_classifier.render.report import ReportInputs, model_lines
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    for lang, expected in (("en", "micro-F1 0.703."), ("ru", "micro-F1 на кросс-валидации 0,703.")):
+        inp = ReportInputs(df=None, taxonomy=load_taxonomy("cx-default"), text_col="c", lang=lang,
+                           model_info={"kind": "trained", "rows": 2000, "f1": 0.7032474804031354})
+        assert expected in model_lines(inp)[0]
