@@ -456,3 +456,16 @@ def test_report_gives_the_models_cross_validated_micro_f1_as_train_prints_it():
         inp = ReportInputs(df=None, taxonomy=load_taxonomy("cx-default"), text_col="c", lang=lang,
                            model_info={"kind": "trained", "rows": 2000, "f1": 0.7032474804031354})
         assert expected in model_lines(inp)[0]
+
+
+def test_analyze_prints_ces_impacts_with_the_decimals_of_the_drivers_table(tmp_path, as_default):
+    # "Delivery and logistics: -0.5 pts" for a CES impact drivers.csv had as -0.45
+    df = pd.DataFrame({"comment": ["Courier late"] * 20 + ["great thanks"] * 20, "ces": [4, 5] * 10 + [5] * 20})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "ces",
+                                 "--score-type", "ces", "--out-dir", str(tmp_path / "out"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    drivers = read_table(tmp_path / "out" / "drivers.csv")
+    row = drivers[(drivers["level"] == "parent") & (drivers["category"] == "Delivery and logistics")].iloc[0]
+    assert float(row["impact"]) == pytest.approx(-0.25)
+    assert f"Delivery and logistics: {float(row['impact']):+.2f} pts" in result.output, result.output

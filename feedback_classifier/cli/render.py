@@ -95,11 +95,14 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo("Score: none (give --score-col to see drivers)")
     top = result.top_negative_drivers(3)
     if len(top):
+        from feedback_classifier.insights import ScoreSpec
+
+        d = ScoreSpec.from_settings(result.drivers.settings).impact_digits  # CES -0.12, not -0.1
         typer.echo("Top negative drivers:")
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
-            typer.echo(f"  {i}. {name}: {row['impact']:+.1f} pts (95% CI {row['impact_low']:+.1f} to "
-                       f"{row['impact_high']:+.1f}), {row['mentions']:,} mentions")
+            typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
+                       f"{row['impact_high']:+.{d}f}), {row['mentions']:,} mentions")
     elif result.drivers is not None:
         typer.echo("Top negative drivers: none found")
     typer.echo("")

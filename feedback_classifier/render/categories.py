@@ -57,7 +57,7 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
         stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}</b> <span class=\"muted\">({esc(whole)})</span>")
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
-            stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, 1, lang, signed=True)}</b>")
+            stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b>")
     return " · ".join(stats)
 
 
