@@ -204,3 +204,13 @@ def test_ces_impacts_keep_the_decimals_the_drivers_table_gives_them(tax):
     assert "−0.50" in drivers_section
     cards = page[page.index('id="categories"'):]
     assert "<b>−0.50</b>" in cards
+
+
+def test_csat_cards_give_the_metric_with_its_percent_sign_as_the_overview_tile_does(tax):
+    df = pd.DataFrame({"comment": ["late"] * 4 + ["ok"] * 6, "csat": [1, 5, 1, 1, 5, 5, 4, 5, 2, 5],
+                       "categories": ["Delivery and logistics"] * 4 + [""] * 6})
+    drivers = compute_drivers(df, score_col="csat", score_type="csat", taxonomy=tax, n_boot=20, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="csat", score_type="csat", drivers=drivers)
+    overview, cards = page[:page.index('id="drivers"')], page[page.index('id="categories"'):]
+    assert ">60%<" in overview  # 6 of 10 in the top two boxes
+    assert "25%</b>" in cards and "overall 60%" in cards  # was "25" (overall 60)
