@@ -469,3 +469,19 @@ def test_analyze_prints_ces_impacts_with_the_decimals_of_the_drivers_table(tmp_p
     row = drivers[(drivers["level"] == "parent") & (drivers["category"] == "Delivery and logistics")].iloc[0]
     assert float(row["impact"]) == pytest.approx(-0.25)
     assert f"Delivery and logistics: {float(row['impact']):+.2f} pts" in result.output, result.output
+
+
+def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_add_up(tmp_path, as_default):
+    # "Rows: 2,400 (... 405 need review)" while the enriched needs_review column had 488 True rows:
+    # the 83 junk answers are flagged there but listed apart (queues/junk.csv)
+    df = pd.DataFrame({"comment": ["Courier late", "asdf", "фыва", "great thanks", "Слишком дорого"] * 4,
+                       "nps": [3, 5, 6, 10, 2] * 4})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    flagged = int(read_table(next(out.glob("*.enriched.csv")))["needs_review"].astype(str).eq("True").sum())
+    review, junk = len(read_table(out / "queues" / "review.csv")), len(read_table(out / "queues" / "junk.csv"))
+    assert junk == 8 and flagged == review + junk
+    assert f"{review:,} need review, {junk:,} junk answers listed apart)" in result.output, result.output

@@ -85,8 +85,13 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo(note)
     typer.echo("")
     share = f"{result.classified / result.comments:.0%}" if result.comments else "n/a"
+    # junk answers are flagged needs_review in the enriched table but listed apart: both counts, so
+    # the column's True rows add up (405 + 83 = 488 on the example survey)
+    summary = result.routing.summary
+    junk = int(summary.loc[summary["team"] == "junk", "comments"].sum()) if "team" in summary.columns else 0
+    junk_note = f", {junk:,} junk answers listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
-               f"{result.needs_review:,} need review)")
+               f"{result.needs_review:,} need review{junk_note})")
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
