@@ -473,3 +473,43 @@ def test_analyze_keeps_the_inputs_own_confidence_under_its_input_name(tmp_path, 
     assert pd.api.types.is_float_dtype(queues["confidence"])  # the model's, under the queue's own name
     renamed = [str(w.message) for w in said if issubclass(w.category, InputWarning) and "(input)" in str(w.message)]
     assert len(renamed) == 1 and "'confidence' as 'confidence (input)'" in renamed[0], renamed
+
+
+def test_report_gives_the_models_cross_validated_micro_f1_as_train_prints_it():
+    # train and analyze printed "cross-validated micro-F1 0.703", the report's method section "0.70"
+    from feedback_classifier.render.report import ReportInputs, model_lines
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    for lang, expected in (("en", "micro-F1 0.703."), ("ru", "micro-F1 на кросс-валидации 0,703.")):
+        inp = ReportInputs(df=None, taxonomy=load_taxonomy("cx-default"), text_col="c", lang=lang,
+                           model_info={"kind": "trained", "rows": 2000, "f1": 0.7032474804031354})
+        assert expected in model_lines(inp)[0]
+
+
+def test_analyze_prints_ces_impacts_with_the_decimals_of_the_drivers_table(tmp_path, as_default):
+    # "Delivery and logistics: -0.5 pts" for a CES impact drivers.csv had as -0.45
+    df = pd.DataFrame({"comment": ["Courier late"] * 20 + ["great thanks"] * 20, "ces": [4, 5] * 10 + [5] * 20})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "ces",
+                                 "--score-type", "ces", "--out-dir", str(tmp_path / "out"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    drivers = read_table(tmp_path / "out" / "drivers.csv")
+    row = drivers[(drivers["level"] == "parent") & (drivers["category"] == "Delivery and logistics")].iloc[0]
+    assert float(row["impact"]) == pytest.approx(-0.25)
+    assert f"Delivery and logistics: {float(row['impact']):+.2f} pts" in result.output, result.output
+
+
+def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_add_up(tmp_path, as_default):
+    # "Rows: 2,400 (... 405 need review)" while the enriched needs_review column had 488 True rows:
+    # the 83 junk answers are flagged there but listed apart (queues/junk.csv)
+    df = pd.DataFrame({"comment": ["Courier late", "asdf", "фыва", "great thanks", "Слишком дорого"] * 4,
+                       "nps": [3, 5, 6, 10, 2] * 4})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    flagged = int(read_table(next(out.glob("*.enriched.csv")))["needs_review"].astype(str).eq("True").sum())
+    review, junk = len(read_table(out / "queues" / "review.csv")), len(read_table(out / "queues" / "junk.csv"))
+    assert junk == 8 and flagged == review + junk
+    assert f"{review:,} need review, {junk:,} junk answers listed apart)" in result.output, result.output

@@ -672,3 +672,31 @@ def test_drivers_of_one_polarity_say_so_in_every_output(tmp_path):
     plain = drivers_file(src, score_col="nps", n_boot=0, min_n=1).drivers
     assert ":" not in impact_chart(plain).axes[0].get_title().split("What moves NPS:")[-1]
     assert drivers_markdown(plain).splitlines()[0] == "# Drivers of NPS"
+
+
+def test_the_same_respondents_get_the_same_impact_interval_wherever_they_appear(tmp_path):
+    # Delivery and its only named child Courier cover the same 14 rows: the table showed
+    # -30.83 [-63.33, 0.79] for one and [-62.73, -1.67] for the other, and `report` on the same
+    # file (the whole taxonomy's categories as columns) gave a third interval
+    rows = ([("Delivery and logistics > Courier", s) for s in (0, 1, 2, 3, 4, 5, 6, 7, 9, 10)]
+            + [("Price and value > Too expensive", s) for s in (10, 10, 10, 9, 8, 7, 6, 0)]
+            + [("", s) for s in (10, 10, 10, 10, 9, 8, 7, 5)])
+    df = pd.DataFrame({"categories": [c for c, _ in rows], "nps": [s for _, s in rows],
+                       "region": ["N", "S"] * (len(rows) // 2)})
+    path = tmp_path / "coded.csv"
+    df.to_csv(path, index=False)
+    tables = []
+    for extra in ([], ["--taxonomy", "cx-default"]):
+        out = tmp_path / f"d{len(extra)}.csv"
+        result = CliRunner().invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1", "--by", "region",
+                                          "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        tables.append(pd.read_csv(out).set_index(["level", "category"]))
+    cols = ["impact", "impact_low", "impact_high"]
+    first = tables[0][cols]
+    pd.testing.assert_frame_equal(first, tables[1].loc[first.index, cols])
+    parent, child = first.loc[("parent", "Delivery and logistics")], first.loc[("category", "Delivery and logistics > Courier")]
+    assert parent.tolist() == child.tolist() and parent["impact_low"] < parent["impact"] < parent["impact_high"]
+    seg = pd.read_csv(tmp_path / "d0_segments.csv").set_index(["segment", "level", "category"])
+    assert (seg.loc[("N", "parent", "Delivery and logistics"), cols].tolist()
+            == seg.loc[("N", "category", "Delivery and logistics > Courier"), cols].tolist())

@@ -225,3 +225,27 @@ def test_train_with_static_embeddings_predicts_after_reload(labelled_csv, tmp_pa
     assert type(model.embedder_).__name__ == "StaticEmbedder"
     assert model.embedder_.adapted_to_ == (None if embeddings == "static" else len({t for t, _ in ROWS if t.strip()}))
     assert model.predict_labels(["the courier was rude"]) == [[("delivery", "courier")]]
+
+
+def test_evaluate_scores_the_categories_classify_gives_the_same_comments(labelled_csv, trained, tmp_path):
+    # evaluate scored the whole text only, classify (and analyze) score each sentence too: on
+    # SemEval reviews evaluate said path micro-F1 0.925, the classified file's categories gave 0.914
+    texts = ["The parcel arrived two weeks late. I waited at home all day for nothing, it was a long wait. "
+             "Way too expensive!", "Overpriced. The courier was rude and the box was crushed by him.",
+             "Thank you, all good. Delivery was late again.", "prices are too high"]
+    gold = ["Delivery > Late; Price", "Price; Delivery > Courier", "Delivery > Late", "Price"]
+    path = tmp_path / "holdout.csv"
+    pd.DataFrame({"comment": texts, "labels": gold}).to_csv(path, index=False)
+    result = runner.invoke(app, ["evaluate", str(path), "--model", str(trained), "--text-col", "comment", "--json"])
+    assert result.exit_code == 0, result.output
+    reported = json.loads(result.output)
+    result = runner.invoke(app, ["classify", str(path), "--model", str(trained), "--text-col", "comment",
+                                 "--out", str(tmp_path / "c.csv"), "--no-sentiment"])
+    assert result.exit_code == 0, result.output
+    model = load_model(trained)
+    classified = pd.read_csv(tmp_path / "c.csv", keep_default_na=False)["categories"]
+    by_hand = evaluate_predictions([model.taxonomy_.parse_labels(g) for g in gold],
+                                   [model.taxonomy_.parse_labels(c) for c in classified])
+    assert model.predict_labels(texts) != [model.taxonomy_.parse_labels(c) for c in classified]  # the case at hand
+    assert reported["path_micro_f1"] == pytest.approx(by_hand.path_micro_f1)
+    assert reported["parent_micro_f1"] == pytest.approx(by_hand.parent_micro_f1)

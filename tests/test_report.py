@@ -175,3 +175,42 @@ def test_report_renders_in_chromium(tmp_path, tax):
                             screenshot=shot)
     assert problems == []
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_segment_shares_say_they_are_of_the_segments_comments(tax):
+    # "Most mentioned: Delivery 32%" stood beside "Responses 221", while drivers_segments.csv's share
+    # (mentions / responses) said 29%: the page's percentages are of the comments, and now say so
+    df = pd.DataFrame({"comment": ["late", "late", "", ""], "nps": [0, 1, 9, 10], "region": ["N"] * 4,
+                       "categories": ["Delivery and logistics > Delivery time"] * 2 + ["", ""]})
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="region", n_boot=20, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, by="region")
+    section = page[page.index('id="segments"'):]
+    assert "Most mentioned (% of the segment&#x27;s comments)" in section or \
+        "Most mentioned (% of the segment's comments)" in section
+    assert "Delivery and logistics 100%" in section  # 2 of its 2 comments (2 of 4 responses)
+    assert float(drivers.segments.query("level == 'parent'")["share"].iloc[0]) == 0.5
+
+
+def test_ces_impacts_keep_the_decimals_the_drivers_table_gives_them(tax):
+    # every impact was printed with one decimal: on a 1-7 CES an impact of -0.25 read "-0.3" (and
+    # -0.04 "0.0") while drivers said -0.250; ScoreSpec.impact_digits says CES impacts take two
+    df = pd.DataFrame({"comment": ["late"] * 4 + ["ok"] * 4, "ces": [4, 4, 4, 4, 5, 5, 5, 5],
+                       "categories": ["Delivery and logistics"] * 4 + [""] * 4, "region": ["N", "S"] * 4})
+    drivers = compute_drivers(df, score_col="ces", score_type="ces", taxonomy=tax, by="region", n_boot=50, min_n=1)
+    impact = float(drivers.level("parent").set_index("category").loc["Delivery and logistics", "impact"])
+    assert impact == pytest.approx(-0.5)
+    page = build_report(df, tax, text_col="comment", score_col="ces", score_type="ces", drivers=drivers, by="region")
+    drivers_section = page[page.index('id="drivers"'):page.index('id="matrix"')]
+    assert "−0.50" in drivers_section
+    cards = page[page.index('id="categories"'):]
+    assert "<b>−0.50</b>" in cards
+
+
+def test_csat_cards_give_the_metric_with_its_percent_sign_as_the_overview_tile_does(tax):
+    df = pd.DataFrame({"comment": ["late"] * 4 + ["ok"] * 6, "csat": [1, 5, 1, 1, 5, 5, 4, 5, 2, 5],
+                       "categories": ["Delivery and logistics"] * 4 + [""] * 6})
+    drivers = compute_drivers(df, score_col="csat", score_type="csat", taxonomy=tax, n_boot=20, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="csat", score_type="csat", drivers=drivers)
+    overview, cards = page[:page.index('id="drivers"')], page[page.index('id="categories"'):]
+    assert ">60%<" in overview  # 6 of 10 in the top two boxes
+    assert "25%</b>" in cards and "overall 60%" in cards  # was "25" (overall 60)

@@ -87,8 +87,13 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo(note)
     typer.echo("")
     share = f"{result.classified / result.comments:.0%}" if result.comments else "n/a"
+    # junk answers are flagged needs_review in the enriched table but listed apart: both counts, so
+    # the column's True rows add up (405 + 83 = 488 on the example survey)
+    summary = result.routing.summary
+    junk = int(summary.loc[summary["team"] == "junk", "comments"].sum()) if "team" in summary.columns else 0
+    junk_note = f", {junk:,} junk answers listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
-               f"{result.needs_review:,} need review)")
+               f"{result.needs_review:,} need review{junk_note})")
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
@@ -97,11 +102,14 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo("Score: none (give --score-col to see drivers)")
     top = result.top_negative_drivers(3)
     if len(top):
+        from feedback_classifier.insights import ScoreSpec
+
+        d = ScoreSpec.from_settings(result.drivers.settings).impact_digits  # CES -0.12, not -0.1
         typer.echo("Top negative drivers:")
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
-            typer.echo(f"  {i}. {name}: {row['impact']:+.1f} pts (95% CI {row['impact_low']:+.1f} to "
-                       f"{row['impact_high']:+.1f}), {count_noun(row['mentions'], 'mention')}")
+            typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
+                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}")
     elif result.drivers is not None:
         typer.echo("Top negative drivers: none found")
     typer.echo("")

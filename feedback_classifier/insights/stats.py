@@ -8,6 +8,7 @@ the definitions and why the bootstrap on these sums is exact.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -212,7 +213,13 @@ def _bootstrap(
     agg: GroupSums, mt: sparse.csr_matrix, values: np.ndarray | None, n1: np.ndarray, s1_with: np.ndarray,
     N: float, S: float, n_boot: int, rng: np.random.Generator, confidence: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval of the leave-out impact for every column at once."""
+    """Percentile bootstrap interval of the leave-out impact for every column.
+
+    Each column's replicates are drawn from a generator seeded by ``rng`` and the column's own
+    sufficient statistics, so two columns of the same respondents (a parent and its only child
+    named) get the same interval, whatever the table's other columns (a drivers table with or
+    without the whole taxonomy's categories, analyze's and report's alike).
+    """
     C = mt.shape[0]
     low = np.full(C, np.nan)
     high = np.full(C, np.nan)
@@ -220,22 +227,19 @@ def _bootstrap(
         return low, high
     alpha = 1 - confidence
     n_int = int(round(N))
+    base = int(rng.integers(2**63))
     if agg.counts is not None and values is not None:
         with_counts = mt @ agg.counts  # (C, K)
         total = agg.counts.sum(axis=0)  # (K,)
-        cells = np.concatenate([with_counts, total[None, :] - with_counts], axis=1)
-        cells = np.clip(cells, 0, None)
-        probs = cells / cells.sum(axis=1, keepdims=True)
+        cells = np.clip(np.concatenate([with_counts, total[None, :] - with_counts], axis=1), 0, None)
         K = len(values)
-        chunk = max(1, int(4_000_000 // max(1, n_boot * 2 * K)))
-        for start in range(0, C, chunk):
-            stop = min(C, start + chunk)
-            draws = rng.multinomial(n_int, probs[start:stop], size=(n_boot, stop - start)).astype(float)
-            sum_all = draws[..., :K] @ values + draws[..., K:] @ values
-            n_wo = draws[..., K:].sum(axis=-1)
+
+        def replicates(c: int, gen: np.random.Generator) -> np.ndarray:
+            draws = gen.multinomial(n_int, cells[c] / cells[c].sum(), size=n_boot).astype(float)
             with np.errstate(invalid="ignore", divide="ignore"):
-                reps = sum_all / n_int - (draws[..., K:] @ values) / n_wo
-            low[start:stop], high[start:stop] = _percentiles(reps, alpha)
+                return (draws @ np.concatenate([values, values])) / n_int - (draws[:, K:] @ values) / draws[:, K:].sum(1)
+
+        keys = cells
     else:
         # Continuous y: the split of respondents is exact (binomial); each cell's sum is drawn
         # from a normal with the cell's mean and variance (CLT approximation).
@@ -247,13 +251,25 @@ def _bootstrap(
             mu0 = np.where(n0 > 0, (S - s1_with) / n0, 0.0)
             var1 = np.clip(np.where(n1 > 0, s2_with / n1 - mu1**2, 0.0), 0, None)
             var0 = np.clip(np.where(n0 > 0, (S2 - s2_with) / n0 - mu0**2, 0.0), 0, None)
-        b1 = rng.binomial(n_int, np.clip(n1 / N, 0, 1), size=(n_boot, C)).astype(float)
-        b0 = n_int - b1
-        sum1 = b1 * mu1 + np.sqrt(b1 * var1) * rng.standard_normal((n_boot, C))
-        sum0 = b0 * mu0 + np.sqrt(b0 * var0) * rng.standard_normal((n_boot, C))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            reps = (sum1 + sum0) / n_int - sum0 / b0
-        low, high = _percentiles(reps, alpha)
+
+        def replicates(c: int, gen: np.random.Generator) -> np.ndarray:
+            b1 = gen.binomial(n_int, min(max(n1[c] / N, 0.0), 1.0), size=n_boot).astype(float)
+            b0 = n_int - b1
+            sum1 = b1 * mu1[c] + np.sqrt(b1 * var1[c]) * gen.standard_normal(n_boot)
+            sum0 = b0 * mu0[c] + np.sqrt(b0 * var0[c]) * gen.standard_normal(n_boot)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return (sum1 + sum0) / n_int - sum0 / b0
+
+        keys = np.column_stack([n1, s1_with, s2_with])
+    done: dict[bytes, tuple[float, float]] = {}
+    for c in range(C):
+        key = np.ascontiguousarray(keys[c], dtype=float).tobytes()
+        if key not in done:
+            digest = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+            reps = replicates(c, np.random.default_rng([base, digest]))
+            lo, hi = _percentiles(reps[:, None], alpha)
+            done[key] = (float(lo[0]), float(hi[0]))
+        low[c], high[c] = done[key]
     none = n1 == 0
     low[none] = 0.0
     high[none] = 0.0

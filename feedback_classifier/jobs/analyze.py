@@ -152,16 +152,14 @@ def analyze(
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
-    ``model``: a model file (or fitted classifier); None uses the bundled default model
-    with the ``cx-default`` taxonomy. ``lang`` (``en``/``ru``) sets category names and report
-    headings; None picks the majority language of the first 2,000 comments. ``period_col``
-    None looks for a date column (e.g. ``submitted_at``) in the same first rows and says so in
-    ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns
-    and the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the
-    module docstring), classified in ``jobs`` worker processes when > 1; ``progress(rows_done,
-    estimated_total)`` is called after every chunk. ``mask``/``mask_pii``: personal data in
-    quotes and queues / in the enriched table. ``audit_sample``: see ``error_rates_for``.
-    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+    ``model``: a model file (or fitted classifier); None uses the bundled default model with the ``cx-default``
+    taxonomy. ``lang`` (``en``/``ru``) sets category names and report headings; None picks the majority language of
+    the first 2,000 comments. ``period_col`` None looks for a date column (e.g. ``submitted_at``) in the same first
+    rows and says so in ``notes``. ``keep`` lists columns to carry into the queues; None carries id-like columns and
+    the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the module docstring),
+    classified in ``jobs`` worker processes when > 1; ``progress(rows_done, estimated_total)`` is called after every
+    chunk. ``mask``/``mask_pii``: personal data in quotes and queues / in the enriched table. ``audit_sample``: see
+    ``error_rates_for``. ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP

@@ -462,7 +462,7 @@ def evaluate_file(
     gold opinion) and the joint (category, polarity) micro-F1; see ``model/sentiment_eval.py``.
     ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
     """
-    from feedback_classifier.model.enrichment import _collapse
+    from feedback_classifier.model.enrichment import _collapse, predict_as_classified
     from feedback_classifier.model.sentiment_eval import polarity_metrics
     from feedback_classifier.model.tones import sentiment_model_of
 
@@ -474,7 +474,9 @@ def evaluate_file(
             f"{data}: column '{labels_col}' has no labels in any of its {len(table.labels):,} rows, so there is "
             "nothing to score the model against; pass the column with your categories as --labels-col"
         )
-    predicted = model.predict_labels(table.texts)
+    # scored as `classify` tags the comments (their parts too), not on the whole text alone
+    predicted = predict_as_classified(model, list(table.texts)) if hasattr(model, "classes_") else \
+        model.predict_labels(table.texts)
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_,
                                   lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:

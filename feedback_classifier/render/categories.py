@@ -53,11 +53,13 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
         m = facts.metric(facts.matrix[:, i])
         cls = ' class="neg"' if spec.is_harmful(m - overall) else ' class="pos"'
         digits, metric = spec.value_digits, ui_text(lang, f"metric.{spec.score_type}")
-        whole = ui_text(lang, "overall_value", value=fmt_num(overall, digits, lang))
-        stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}</b> <span class=\"muted\">({esc(whole)})</span>")
+        # with the metric's unit, as the overview tile gives it (CSAT 30%, not 30)
+        whole = ui_text(lang, "overall_value", value=fmt_num(overall, digits, lang) + spec.unit)
+        stats.append(f"{esc(metric)}: <b{cls}>{fmt_num(m, digits, lang)}{spec.unit}</b> "
+                     f"<span class=\"muted\">({esc(whole)})</span>")
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
-            stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, 1, lang, signed=True)}</b>")
+            stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b>")
     return " · ".join(stats)
 
 

@@ -104,8 +104,8 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
-            f"<td class=\"num {cls}\"><b>{fmt_num(impact, 1, lang, signed=True)}</b></td>"
-            f"<td class=\"num muted\">{fmt_num(low, 1, lang)} … {fmt_num(high, 1, lang)}</td>"
+            f"<td class=\"num {cls}\"><b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b></td>"
+            f"<td class=\"num muted\">{fmt_num(low, spec.impact_digits, lang)} … {fmt_num(high, spec.impact_digits, lang)}</td>"
             f"<td class=\"num\">{fmt_int(r['mentions'], lang)}</td>"
             + (f"<td class=\"num neg\">{fmt_int(r['complaints'], lang)}</td>"
                f"<td class=\"num pos\">{fmt_int(r['praise'], lang)}</td>" if split else "")
@@ -143,8 +143,9 @@ def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
     pr = f"<td class=\"num\">{fmt_pct(r['precision'], lang)} / {fmt_pct(r['recall'], lang)}</td>"
     if n == 1:
         return pr
-    impact = (f"{fmt_num(r['impact_adjusted'], 1, lang, signed=True)} <span class=\"muted\">"
-              f"({fmt_num(r['impact_adjusted_low'], 1, lang)} … {fmt_num(r['impact_adjusted_high'], 1, lang)})</span>"
+    d = inp.spec.impact_digits  # CES +0.12, NPS -6.9: as the drivers table and the terminal give them
+    impact = (f"{fmt_num(r['impact_adjusted'], d, lang, signed=True)} <span class=\"muted\">"
+              f"({fmt_num(r['impact_adjusted_low'], d, lang)} … {fmt_num(r['impact_adjusted_high'], d, lang)})</span>"
               if not math.isnan(float(r["impact_adjusted"])) else "—")
     return (
         pr + f"<td class=\"num\">{fmt_pct(r['share_adjusted'], lang)} <span class=\"muted\">"
@@ -167,7 +168,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
         f"<th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
         f"<th class=\"num\">{esc(ui_text(lang, 'reg.p'))}</th><th>{esc(ui_text(lang, 'significant'))}</th></tr>"
     )
-    rows = []
+    rows, d = [], inp.spec.impact_digits
     for (_, r), label in zip(reg.iterrows(), labels):
         sig = bool(r["significant"])
         badge = (
@@ -176,8 +177,8 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
             else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
         )
         rows.append(
-            f"<tr><td>{esc(display(inp, label, r['category']))}</td><td class=\"num\">{fmt_num(r['coef'], 1, lang, signed=True)}</td>"
-            f"<td class=\"num muted\">{fmt_num(r['ci_low'], 1, lang)} … {fmt_num(r['ci_high'], 1, lang)}</td>"
+            f"<tr><td>{esc(display(inp, label, r['category']))}</td><td class=\"num\">{fmt_num(r['coef'], d, lang, signed=True)}</td>"
+            f"<td class=\"num muted\">{fmt_num(r['ci_low'], d, lang)} … {fmt_num(r['ci_high'], d, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['p_adjusted'], 3, lang)}</td><td>{badge}</td></tr>"
         )
     return f"<h3>{esc(ui_text(lang, 'regression'))}</h3><table>{head}{''.join(rows)}</table>"

@@ -204,7 +204,7 @@ def model_lines(inp: ReportInputs) -> list[str]:
     >>> inp = ReportInputs(df=None, taxonomy=load_taxonomy("cx-default"), text_col="c",
     ...                    model_info={"kind": "trained", "rows": 1200, "f1": 0.712, "rare": ["Loyalty"]})
     >>> model_lines(inp)
-    ['Model: trained on 1,200 labelled comments; cross-validated micro-F1 0.71.', 'Rarely found (under 0.5% of comments; check them before trusting their numbers): Loyalty.']
+    ['Model: trained on 1,200 labelled comments; cross-validated micro-F1 0.712.', 'Rarely found (under 0.5% of comments; check them before trusting their numbers): Loyalty.']
     >>> inp.model_info["taught"] = 30000
     >>> model_lines(inp)[1]
     'It also learned from 30,000 unlabelled comments labelled by a teacher that saw every labelled one, so the cross-validated figure is optimistic.'
@@ -213,9 +213,10 @@ def model_lines(inp: ReportInputs) -> list[str]:
     lines = []
     kind = info.get("kind")
     if kind == "trained":
+        # three decimals, as `train`, `evaluate` and analyze's "Model:" line print it (0.70 read as another figure)
         f1 = info.get("f1")
         key = "model.trained" if f1 is not None else "model.trained_no_cv"
-        lines.append(ui_text(lang, key, n=fmt_int(info.get("rows") or 0, lang), f1=fmt_num(f1, 2, lang)))
+        lines.append(ui_text(lang, key, n=fmt_int(info.get("rows") or 0, lang), f1=fmt_num(f1, 3, lang)))
         if info.get("taught"):  # train --teacher minilm: its folds were taught by a teacher that saw them
             lines.append(ui_text(lang, "model.taught", n=fmt_int(info["taught"], lang)))
     elif kind in ("default", "weak", "given"):

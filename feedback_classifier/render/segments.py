@@ -109,6 +109,6 @@ def _segment_drivers(inp: ReportInputs) -> str:
                 strength = min(abs(v) / 15.0, 1.0) * 0.55
                 colour = "194,59,50" if inp.spec.is_harmful(v) else "31,138,76"
                 shade = f' style="background:rgba({colour},{strength:.2f})"'
-            cells.append(f'<td class="num"{shade}>{fmt_num(v, 1, lang, signed=True)}</td>')
+            cells.append(f'<td class="num"{shade}>{fmt_num(v, inp.spec.impact_digits, lang, signed=True)}</td>')
         rows.append(f"<tr><td>{esc(display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
     return f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table></div>'
