@@ -42,7 +42,8 @@ def test_console_counts_of_one_take_the_singular(tmp_path):
         drivers = compute_drivers(pd.DataFrame({"nps": [1, 10], "categories": ["Price", ""]}), score_col="nps",
                                   n_boot=0, min_n=1)
         enriched_path = report_path = drivers_path = out_dir = tmp_path
-        routing = type("R", (), {"queues": {"Pricing": None}})()
+        routing = type("R", (), {"queues": {"Pricing": None},
+                                 "summary": pd.DataFrame({"team": ["junk"], "comments": [1]})})()
 
         def top_negative_drivers(self, n):
             return self.drivers.level("parent").head(n)
@@ -57,5 +58,5 @@ def test_console_counts_of_one_take_the_singular(tmp_path):
     with contextlib.redirect_stdout(out):
         analyze_summary(Result())
     printed = out.getvalue()
-    assert "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
+    assert "1 junk answer listed apart" in printed and "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
     assert taxonomy_counts(load_taxonomy("cx-default")).endswith("children")

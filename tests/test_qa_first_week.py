@@ -262,9 +262,11 @@ def test_the_queue_spill_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_p
 
 # --------------------------------------------------------------------------- idempotent reruns
 
-def test_a_rerun_on_the_same_export_writes_the_same_bytes(tmp_path: Path):
+def test_a_rerun_on_the_same_export_writes_the_same_bytes(tmp_path: Path, monkeypatch):
     # the report's charts had random SVG element ids: every nightly rerun wrote a different
-    # report.html for the same data, so "did anything change?" could not be told by a checksum
+    # report.html for the same data, so "did anything change?" could not be told by a checksum;
+    # its generation time is pinned by $SOURCE_DATE_EPOCH (the runs could straddle a minute)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764892800")
     src = _semicolon_export(tmp_path)
     outs = [tmp_path / "run1", tmp_path / "run2"]
     for out in outs:

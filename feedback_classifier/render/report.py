@@ -130,10 +130,27 @@ def _sections(inp: ReportInputs, facts: Facts) -> list[tuple[str, str, str]]:
     return sections
 
 
+def _generated_at() -> _dt.datetime:
+    """Now, or ``$SOURCE_DATE_EPOCH`` (UTC seconds, the reproducible-builds convention) when set:
+    a nightly job that wants the same bytes for the same data pins it, and a checksum then tells
+    whether anything changed.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"; _generated_at().year; del os.environ["SOURCE_DATE_EPOCH"]
+    1970
+    """
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
+    return _dt.datetime.now()
+
+
 def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     lang = inp.lang
     title = inp.title or ui_text(lang, "title")
-    date = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    date = _generated_at().strftime("%Y-%m-%d %H:%M")
     subtitle = ui_text(lang, "generated", date=date, source=Path(inp.source).name if inp.source else "DataFrame")
     subtitle += f" · {ui_text(lang, 'taxonomy')}: {inp.taxonomy.name}"
     nav = "".join(f'<a href="#{sid}">{esc(name)}</a>' for sid, name, _ in sections)
