@@ -23,8 +23,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from semeval import load, official_test  # noqa: E402
-from semeval_data import split_held_out  # noqa: E402
+from semeval import unseen_sets  # noqa: E402
 
 from feedback_classifier.model.enrichment import predict_as_classified  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
@@ -48,13 +47,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     for lang in args.lang:
-        texts, labels, groups = load(lang, taxonomy)
-        sub = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx], groups[idx])  # noqa: E731
-        dev, held = split_held_out(groups)
-        compare(f"{lang} held-out reviews", taxonomy, sub(dev), sub(held))
-        test = official_test(lang, taxonomy)
-        if test is not None:
-            compare(f"{lang} official test", taxonomy, (texts, labels, groups), test)
+        for name, train, test in unseen_sets(lang, taxonomy):
+            compare(f"{lang} {name}", taxonomy, train, test)
     return 0
 
 

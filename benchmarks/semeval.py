@@ -179,6 +179,19 @@ def official_test(lang, taxonomy):
     return df["text"].tolist(), [taxonomy.parse_labels(c) for c in df["labels"]], df["review_id"].to_numpy()
 
 
+def unseen_sets(lang, taxonomy):
+    """``(name, train, test)`` for the reviews no decision looked at: the held-out 20% (trained on
+    the dev 80%), then the official test split when it is there (trained on the whole file); each
+    of ``train``/``test`` is (texts, labels, review ids)."""
+    texts, labels, groups = load(lang, taxonomy)
+    sub = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx], groups[idx])  # noqa: E731
+    dev, held = split_held_out(groups)
+    yield "held-out reviews", sub(dev), sub(held)
+    test = official_test(lang, taxonomy)
+    if test is not None:
+        yield "official test", (texts, labels, groups), test
+
+
 def train_times(lang, teacher="none"):
     """Wall and CPU seconds of ``train_file`` (5-fold CV report + final fit) per --jobs (with a
     teacher: its vectors read back from the disk cache, as a second ``train`` on the file does)."""

@@ -27,8 +27,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
-from semeval import load, official_test, review_resamples  # noqa: E402
-from semeval_data import split_held_out  # noqa: E402
+from semeval import review_resamples, unseen_sets  # noqa: E402
 
 
 def paired(gold, preds, groups, n=200):
@@ -58,13 +57,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     for lang in args.lang:
-        texts, labels, groups = load(lang, taxonomy)
-        dev, held = split_held_out(groups)
-        sub = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx], groups[idx])  # noqa: E731
-        print(f"[{lang}] held-out reviews: {compare(lang, taxonomy, sub(dev), sub(held))}", flush=True)
-        test = official_test(lang, taxonomy)
-        if test is not None:
-            print(f"[{lang}] official test: {compare(lang, taxonomy, (texts, labels, groups), test)}", flush=True)
+        for name, train, test in unseen_sets(lang, taxonomy):
+            print(f"[{lang}] {name}: {compare(lang, taxonomy, train, test)}", flush=True)
     return 0
 
 
