@@ -214,3 +214,16 @@ def test_csat_cards_give_the_metric_with_its_percent_sign_as_the_overview_tile_d
     overview, cards = page[:page.index('id="drivers"')], page[page.index('id="categories"'):]
     assert ">60%<" in overview  # 6 of 10 in the top two boxes
     assert "25%</b>" in cards and "overall 60%" in cards  # was "25" (overall 60)
+
+
+def test_a_parent_mentioned_without_a_child_names_its_owner_in_the_subcategory_table(tax):
+    # the row "Price and value" (the parent tagged, none of its children) had an empty owner cell,
+    # though routing sends those comments to the parent's team
+    df = enriched()
+    df.loc[df.index % 3 == 0, "categories"] = "Price and value"
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, lang="en")
+    rows = [r for r in re.findall(r"<tr><td class=\"muted\">\d+</td>.*?</tr>", page)
+            if re.search(r"<td>Price and value</td>", r)]
+    assert len(rows) == 2, rows  # the parents' table and the subcategories' table
+    assert all('<td class="muted">Pricing</td>' in r for r in rows), rows

@@ -62,6 +62,17 @@ def table_labels(inp: ReportInputs, table: pd.DataFrame) -> list:
     return out
 
 
+def _owner(inp: ReportInputs, label, name) -> str:
+    """The team owning a row's category; a bare parent at level ``category`` ("the parent without any
+    child", no label of its own) is its parent's team, where routing sends those comments."""
+    if label is None:
+        try:
+            label = inp.taxonomy.parse_label(str(name))
+        except Exception:  # a name from another taxonomy: no owner known
+            return ""
+    return inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
+
+
 def display(inp: ReportInputs, label, fallback: str) -> str:
     """A label's name in the report language, or ``fallback`` for a row without a label."""
     return inp.taxonomy.display_name(label, inp.lang) if label is not None else str(fallback)
@@ -101,7 +112,7 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         low_n = low_n_badge if bool(r.get("low_n", False)) else ""
         if bool(r.get("often_missed", False)):
             low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
-        owner = inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
+        owner = _owner(inp, label, r["category"])
         rows.append(
             f"<tr><td class=\"muted\">{position}</td><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"num {cls}\"><b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b></td>"
