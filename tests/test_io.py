@@ -774,3 +774,18 @@ def test_a_json_field_without_a_value_in_the_first_rows_keeps_its_type_however_t
         assert schemas[0].field("score").type == schemas[1].field("score").type
         assert schemas[0].field("meta").type == schemas[1].field("meta").type
         assert pq.read_table(outs[0]).column("score").to_pylist() == [None, None, 7, 8.5]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_column_names_from_the_input_are_guarded_like_its_cells(tmp_path, ext):
+    names = ["=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-5", "comment"]
+    df = pd.DataFrame([["x"] * len(names)], columns=names)
+    out = write_table(df, tmp_path / f"out.{ext}")
+    if ext == "csv":
+        header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("\"'=HYPERLINK(\"\"http://evil\"\")\",'+cmd|' /C calc'!A0,'@SUM(A1),-5,comment")
+    else:
+        from openpyxl import load_workbook
+
+        ws = load_workbook(out).active
+        assert [c.value for c in ws[1]] == names and all(c.data_type == "s" for c in ws[1])

@@ -263,7 +263,8 @@ class XlsxSink:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=self.sheet_name)
         names = self.header_names if self.header_names is not None else (self._columns or [])
-        ws.append([scalar_text(c) for c in names])
+        # header cells come from the input too: text cells, never a formula (``=...``) or an error
+        ws.append([_xlsx_cell(scalar_text(c), ILLEGAL_CHARACTERS_RE, self.path, ws, as_text=True) for c in names])
         try:
             for chunk in self._buffer:
                 pad = (None,) * (len(self._columns or ()) - chunk.shape[1])
