@@ -789,3 +789,38 @@ def test_column_names_from_the_input_are_guarded_like_its_cells(tmp_path, ext):
 
         ws = load_workbook(out).active
         assert [c.value for c in ws[1]] == names and all(c.data_type == "s" for c in ws[1])
+
+
+def _bomb_xlsx(path, rows: int) -> None:
+    """A workbook whose sheet repeats one row ``rows`` times: a few kB naming a lot of XML."""
+    import zipfile
+
+    base = path.with_name("base.xlsx")
+    pd.DataFrame({"comment": ["late"]}).to_excel(base, index=False)
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info, zin.read(info))
+                continue
+            head = zin.read(info).decode().split("<sheetData>")[0]
+            row = b'<row><c t="inlineStr"><is><t>late delivery again</t></is></c></row>'
+            with zout.open(info.filename, "w") as f:
+                f.write((head + '<sheetData><row><c t="inlineStr"><is><t>comment</t></is></c></row>').encode())
+                for _ in range(rows // 1000):
+                    f.write(row * 1000)
+                f.write(b"</sheetData></worksheet>")
+
+
+def test_a_zip_bomb_workbook_is_one_error_before_it_fills_the_memory(tmp_path, monkeypatch):
+    from feedback_classifier.tableio import xlsxfile
+
+    path = tmp_path / "bomb.xlsx"
+    _bomb_xlsx(path, 20_000)  # 1.3 MB of XML in ~10 kB
+    monkeypatch.setattr(xlsxfile, "_BOMB_BYTES", 2**20)  # (the real limit, 256 MB, scaled down)
+    with pytest.raises(InputFileError, match=r"sheet1\.xml would unpack to .*zip bomb"):
+        read_table(path)
+    # a sheet longer than Excel's is stopped as it is read, whatever its packing
+    monkeypatch.setattr(xlsxfile, "_BOMB_BYTES", 2**40)
+    monkeypatch.setattr(xlsxfile, "EXCEL_MAX_DATA_ROWS", 5_000)
+    with pytest.raises(InputFileError, match=r"more than 5,001 rows, more than an Excel sheet holds"):
+        read_table(path)
