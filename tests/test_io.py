@@ -824,3 +824,10 @@ def test_a_zip_bomb_workbook_is_one_error_before_it_fills_the_memory(tmp_path, m
     monkeypatch.setattr(xlsxfile, "EXCEL_MAX_DATA_ROWS", 5_000)
     with pytest.raises(InputFileError, match=r"more than 5,001 rows, more than an Excel sheet holds"):
         read_table(path)
+
+
+def test_a_categorical_text_column_is_guarded_in_csv_like_any_text(tmp_path):
+    df = pd.DataFrame({"region": pd.Categorical(['=HYPERLINK("http://evil")', "EU", '=HYPERLINK("http://evil")']),
+                       "n": [1, 2, 3]})
+    back = read_table(write_table(df, tmp_path / "out.csv"))
+    assert back["region"].tolist() == ["'=HYPERLINK(\"http://evil\")", "EU", "'=HYPERLINK(\"http://evil\")"]

@@ -95,11 +95,17 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     >>> df = pd.DataFrame({"c": ["=HYPERLINK(\\"http://x\\")", "-5", "- slow", "ok"], "n": [-1, 2, 3, 4]})
     >>> neutralize_formulas(df)["c"].tolist()
     ['\\'=HYPERLINK("http://x")', '-5', "'- slow", 'ok']
+    >>> neutralize_formulas(pd.DataFrame({"k": pd.Categorical(["=1+2", "ok", "=1+2"])}))["k"].tolist()
+    ["'=1+2", 'ok', "'=1+2"]
     """
     # (a shallow copy: copy-on-write keeps ``df`` as it was when a column is replaced below)
     out = df.copy(deep=False)
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            if not any(_needs_quote(c) for c in s.cat.categories):
+                continue
+            s = s.astype(object)  # (its cells are checked below; the written text is the same)
         if not (is_text_dtype(s.dtype) or s.dtype == object):
             continue
         if is_text_dtype(s.dtype):
