@@ -60,3 +60,20 @@ def test_console_counts_of_one_take_the_singular(tmp_path):
     printed = out.getvalue()
     assert "1 junk answer listed apart" in printed and "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
     assert taxonomy_counts(load_taxonomy("cx-default")).endswith("children")
+
+
+def test_the_drivers_markdown_shows_segment_names_and_titles_as_text_never_html_or_links(tmp_path):
+    import pandas as pd
+
+    src = tmp_path / "c.csv"
+    evil = ["<img src=x onerror=alert(1)>", "[click](javascript:alert(2))"]
+    pd.DataFrame({"nps": [1, 10, 5, 9] * 10, "categories": ["Price", "", "Delivery", "Price"] * 10,
+                  "<b>region</b>": evil * 20}).to_csv(src, index=False)
+    md = tmp_path / "d.md"
+    result = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--by", "<b>region</b>", "--boot", "0",
+                                      "--min-n", "1", "--out", str(md)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = md.read_text(encoding="utf-8")
+    assert "<img" not in text and "<b>" not in text and "](javascript:" not in text.replace("\\](", "")
+    assert "&lt;img src=x onerror=alert(1)>" in text and "\\[click\\](javascript:alert(2))" in text
+    assert "## Impact by &lt;b>region&lt;/b> (parent categories)" in text

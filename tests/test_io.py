@@ -774,3 +774,60 @@ def test_a_json_field_without_a_value_in_the_first_rows_keeps_its_type_however_t
         assert schemas[0].field("score").type == schemas[1].field("score").type
         assert schemas[0].field("meta").type == schemas[1].field("meta").type
         assert pq.read_table(outs[0]).column("score").to_pylist() == [None, None, 7, 8.5]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_column_names_from_the_input_are_guarded_like_its_cells(tmp_path, ext):
+    names = ["=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-5", "comment"]
+    df = pd.DataFrame([["x"] * len(names)], columns=names)
+    out = write_table(df, tmp_path / f"out.{ext}")
+    if ext == "csv":
+        header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("\"'=HYPERLINK(\"\"http://evil\"\")\",'+cmd|' /C calc'!A0,'@SUM(A1),-5,comment")
+    else:
+        from openpyxl import load_workbook
+
+        ws = load_workbook(out).active
+        assert [c.value for c in ws[1]] == names and all(c.data_type == "s" for c in ws[1])
+
+
+def _bomb_xlsx(path, rows: int) -> None:
+    """A workbook whose sheet repeats one row ``rows`` times: a few kB naming a lot of XML."""
+    import zipfile
+
+    base = path.with_name("base.xlsx")
+    pd.DataFrame({"comment": ["late"]}).to_excel(base, index=False)
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info, zin.read(info))
+                continue
+            head = zin.read(info).decode().split("<sheetData>")[0]
+            row = b'<row><c t="inlineStr"><is><t>late delivery again</t></is></c></row>'
+            with zout.open(info.filename, "w") as f:
+                f.write((head + '<sheetData><row><c t="inlineStr"><is><t>comment</t></is></c></row>').encode())
+                for _ in range(rows // 1000):
+                    f.write(row * 1000)
+                f.write(b"</sheetData></worksheet>")
+
+
+def test_a_zip_bomb_workbook_is_one_error_before_it_fills_the_memory(tmp_path, monkeypatch):
+    from feedback_classifier.tableio import xlsxfile
+
+    path = tmp_path / "bomb.xlsx"
+    _bomb_xlsx(path, 20_000)  # 1.3 MB of XML in ~10 kB
+    monkeypatch.setattr(xlsxfile, "_BOMB_BYTES", 2**20)  # (the real limit, 256 MB, scaled down)
+    with pytest.raises(InputFileError, match=r"sheet1\.xml would unpack to .*zip bomb"):
+        read_table(path)
+    # a sheet longer than Excel's is stopped as it is read, whatever its packing
+    monkeypatch.setattr(xlsxfile, "_BOMB_BYTES", 2**40)
+    monkeypatch.setattr(xlsxfile, "EXCEL_MAX_DATA_ROWS", 5_000)
+    with pytest.raises(InputFileError, match=r"more than 5,001 rows, more than an Excel sheet holds"):
+        read_table(path)
+
+
+def test_a_categorical_text_column_is_guarded_in_csv_like_any_text(tmp_path):
+    df = pd.DataFrame({"region": pd.Categorical(['=HYPERLINK("http://evil")', "EU", '=HYPERLINK("http://evil")']),
+                       "n": [1, 2, 3]})
+    back = read_table(write_table(df, tmp_path / "out.csv"))
+    assert back["region"].tolist() == ["'=HYPERLINK(\"http://evil\")", "EU", "'=HYPERLINK(\"http://evil\")"]

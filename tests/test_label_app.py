@@ -438,3 +438,62 @@ def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_an
     from feedback_classifier.render.label_page import label_page
 
     assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names
+
+
+def raw(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """``(status, reply)`` of a request with exactly these headers (a browser's Host, Origin...)."""
+    import http.client
+
+    host, port = url.rsplit("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        if body is not None and "Content-Length" not in (headers or {}):
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        reply = conn.getresponse()
+        return reply.status, reply.read().decode()
+    finally:
+        conn.close()
+
+
+def test_other_web_pages_can_neither_read_the_comments_nor_write_labels(pool):
+    s = session(pool)
+    server, url = serve(s)
+    here = url.rsplit("//", 1)[1]
+    try:
+        row = s.current()
+        decision = json.dumps({"row": row, "labels": [0]}).encode()
+        # DNS rebinding: a page at evil.example:port that now resolves to 127.0.0.1
+        for path in ("/", "/api/state"):
+            status, reply = raw(url, "GET", path, headers={"Host": f"evil.example:{server.server_port}"})
+            assert status == 403 and COMMENTS[0] not in reply
+        assert raw(url, "POST", "/api/decide", decision, {"Host": "evil.example", "Content-Type": "application/json"})[0] == 403
+        # CSRF: a form or a no-preflight fetch from another site (text/plain, form types)
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+            status, _ = raw(url, "POST", "/api/decide", decision,
+                            {"Host": here, "Origin": "https://evil.example", "Content-Type": ctype})
+            assert status == 403
+            status, _ = raw(url, "POST", "/api/decide", decision, {"Host": here, "Content-Type": ctype})
+            assert status == 403
+        status, _ = raw(url, "POST", "/api/decide", decision,
+                        {"Host": here, "Origin": "https://evil.example", "Content-Type": "application/json"})
+        assert status == 403
+        assert s.current() == row and not (pool / "labels.csv").exists()
+        # a huge or negative Content-Length is refused unread
+        for length in (str(10**9), "-1"):
+            status, _ = raw(url, "POST", "/api/decide", b"", {"Host": here, "Content-Type": "application/json",
+                                                               "Content-Length": length})
+            assert status == 413
+        # the app's own page (same origin, JSON) still writes, by either local name
+        status, reply = raw(url, "POST", "/api/decide", decision,
+                            {"Host": f"localhost:{server.server_port}", "Origin": f"http://localhost:{server.server_port}",
+                             "Content-Type": "application/json; charset=utf-8"})
+        assert status == 200 and json.loads(reply)["labelled"] == 1
+        status, reply = raw(url, "GET", "/", headers={"Host": here})
+        assert status == 200 and "<script>" in reply
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -363,3 +363,11 @@ def test_a_payload_that_would_unpack_to_gigabytes_is_refused(clf, tmp_path, monk
     monkeypatch.setattr(safe_state, "_MAX_UNPACKED_BYTES", 1000)  # as a zip bomb would exceed the real limit
     with pytest.raises(ModelFileError, match="would unpack to"):
         load_model(path)
+
+
+@pytest.mark.parametrize("size", [10**13, 2**62, "3", -1, True, None, 1.5])
+def test_a_header_claiming_a_huge_or_odd_payload_size_is_one_error_not_an_allocation(tmp_path, size):
+    path = tmp_path / "m.joblib"
+    _write(path, {"format_version": 2, "payload_bytes": size, "payload_sha256": "0" * 64}, b"abc")
+    with pytest.raises(ModelFileError, match="m.joblib"):
+        load_model(path)

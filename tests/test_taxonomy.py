@@ -517,3 +517,34 @@ def test_aliases_must_be_a_list_of_names_and_may_not_clash():
                                          {"id": "b", "names": {"en": "Bee"}}]}
     with pytest.raises(TaxonomyError, match="matches both"):
         Taxonomy.from_dict(clash)
+
+
+def _billion_laughs(levels: int = 11) -> str:
+    lines = ["name: bomb", "languages: [en]", "x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines + [f"categories:\n  - id: a\n    names: {{en: A}}\n    description: *x{levels}\n"])
+
+
+@pytest.mark.parametrize("text, said", [
+    (_billion_laughs(), "expand to more than 1,000,000 values"),  # was minutes and gigabytes
+    ("name: deep\nlanguages: [en]\ncategories: " + "[" * 50000 + "]" * 50000, "nests more than 100 levels"),
+    ("name: deep\nlanguages: [en]\ncategories:\n" + "".join("  " * i + "-\n" for i in range(3000)), "nests too deep"),
+])
+def test_a_taxonomy_whose_yaml_expands_to_billions_or_nests_too_deep_is_one_error(tmp_path, text, said):
+    import time
+
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    with pytest.raises(TaxonomyError, match=said):
+        load_taxonomy(path)
+    assert time.perf_counter() - start < 10
+
+
+def test_a_wrong_value_in_a_taxonomy_is_shown_cut_short(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(_billion_laughs(4).replace("description: *x4", "names: {en: *x4}").replace(
+        "    names: {en: A}\n", ""), encoding="utf-8")
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    assert all(len(line) < 400 for line in str(err.value).splitlines())  # was 9**4 values in full

@@ -34,6 +34,7 @@ from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwrit
 
 REVIEWED = "reviewed"
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
+_MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
 
 
 class NotSavedError(InputFileError):
@@ -287,13 +288,40 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")  # no other page may frame the app and click for the user
+        self.send_header("Content-Security-Policy", "frame-ancestors 'none'")
         self.end_headers()
         self.wfile.write(body)
 
     def _json(self, data: dict, code: int = 200) -> None:
         self._send(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8", code)
 
+    def _refused(self, *, write: bool) -> str | None:
+        """Why a request must not be served, or ``None``. Bound to 127.0.0.1 is not enough: any web
+        page the user has open can send requests there. A Host that is not this server's address is
+        a DNS-rebinding page reading the comments; a write from another Origin, or not sent as
+        ``application/json`` (which a cross-site page cannot send without a preflight this server
+        never grants), is a page labelling behind the user's back."""
+        port = self.server.server_address[1]
+        hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost")}
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host not in hosts:
+            return f"Host {host[:100]!r} is not this app's address: open http://127.0.0.1:{port}/"
+        if not write:
+            return None
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.strip().lower() != f"http://{host}":
+            return f"a request from {origin[:100]!r} may not change the labels"
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            return "a change must be sent as Content-Type: application/json"
+        return None
+
     def do_GET(self):  # noqa: N802 - http.server's naming
+        refused = self._refused(write=False)
+        if refused:
+            return self._send(refused.encode(), "text/plain; charset=utf-8", 403)
         if self.path == "/":
             self._send(self.page, "text/html; charset=utf-8")
         elif self.path == "/api/state":
@@ -308,11 +336,23 @@ class _Handler(BaseHTTPRequestHandler):
             "/api/undo": lambda body: s.undo(),
             "/api/back": lambda body: s.go_back(),
         }
+        refused = self._refused(write=True)
+        if refused:
+            self.close_connection = True  # (its body is not read)
+            return self._json({"error": refused}, 403)
         if self.path not in actions:
             return self._send(b"not found", "text/plain", 404)
         # a bad request gets a 400 saying why, and the server keeps serving
         try:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_BODY:  # (a negative length would read until the client hangs up)
+            self.close_connection = True
+            return self._json({"error": f"the request body must be 0 to {_MAX_BODY} bytes with its "
+                                        f"Content-Length; got {self.headers.get('Content-Length')!r}"}, 413)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
         except ValueError as exc:
             return self._json({"error": f"the request body is not JSON: {exc}"}, 400)
         try:

@@ -25,6 +25,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -304,14 +305,17 @@ def load_model(
     """
     path = Path(path)
     with _open_model_file(path) as fh:
-        header, _ = _read_header(fh, path)
+        header, start = _read_header(fh, path)
         if verify_key is not None:
             _check_signature(header, path, verify_key)
         check_model_metadata(
             header, path, taxonomy=taxonomy, allow_version_mismatch=allow_version_mismatch, trusted=trusted
         )
         expected = header.get("payload_bytes")
-        payload = fh.read(expected + 1 if isinstance(expected, int) and expected >= 0 else -1)
+        if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+            raise _not_ours(path, f"its header gives the model data's size as {str(expected)[:40]!r}, not a byte count")
+        # never more than the file holds: a header claiming terabytes must not be allocated
+        payload = fh.read(min(expected, max(os.fstat(fh.fileno()).st_size - start, 0)) + 1)
     if len(payload) != expected:
         raise ModelFileError(
             f"{path} is truncated or corrupt: the model data is {len(payload)} bytes, the header says "

@@ -19,10 +19,20 @@ from feedback_classifier.lang.ui import count_noun
 _TITLES = {"parent": "Parent categories", "category": "Categories"}
 
 
+def _md(text: Any) -> str:
+    """Text from the data (a segment, a category, a title) as Markdown shows it and never runs: no
+    HTML tag (``<`` as ``&lt;``), no link (``[``/``]`` escaped), one line.
+
+    >>> _md("<img src=x onerror=alert(1)> [x](javascript:alert(2))")
+    '&lt;img src=x onerror=alert(1)> \\\\[x\\\\](javascript:alert(2))'
+    """
+    return " ".join(str(text).replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]").splitlines())
+
+
 def _md_table(frame: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
         text = "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
-        return text.replace("|", "\\|").replace("\n", " ")
+        return _md(text).replace("|", "\\|")
 
     head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns) + "|"
@@ -65,7 +75,7 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     o = result.overall
     conf = f"{s['confidence']:.0%}"
     unit = result.spec.unit
-    lines = [f"# {result.titled(f'Drivers of {o.metric_name}')}", ""]
+    lines = [f"# {_md(result.titled(f'Drivers of {o.metric_name}'))}", ""]
     lines.append(
         f"**{o.metric_name} {_fmt(o.metric, digits)}{unit}** ({conf} CI {_fmt(o.ci_low, digits)} to "
         f"{_fmt(o.ci_high, digits)}) from {count_noun(o.n_scored, 'valid score')} in column `{s['score_col']}` "
@@ -155,7 +165,7 @@ def drivers_markdown(result: DriversResult, *, top: int | None = None) -> str:
         wide = result.segments_wide("impact", level="parent")
         for c in wide.columns[2:]:
             wide[c] = [_fmt(v, impact_digits) for v in wide[c]]
-        lines += ["", f"## Impact by {result.settings['by']} (parent categories)", "",
+        lines += ["", f"## Impact by {_md(result.settings['by'])} (parent categories)", "",
                   _md_table(wide.drop(columns="level"))]
     if result.trend is not None and len(result.trend):
         lines += _trend_section(result, digits, impact_digits)

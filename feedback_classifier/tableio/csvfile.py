@@ -38,7 +38,7 @@ from feedback_classifier.tableio.encoding import (
     invalid_utf8_lines,
     read_sample,
 )
-from feedback_classifier.tableio.formulas import neutralize_formulas
+from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names
 
 # --------------------------------------------------------------------------- reading
 
@@ -354,7 +354,7 @@ class CsvSink:
             # the csv module is what pandas uses too: same header quoting either way
             header = io.StringIO()
             names = self.header_names if self.header_names is not None else chunk.columns
-            csv.writer(header, delimiter=self.sep, lineterminator=_CSV_EOL).writerow([str(c) for c in names])
+            csv.writer(header, delimiter=self.sep, lineterminator=_CSV_EOL).writerow(neutralize_names(names))
             self._fh.write(header.getvalue())
         data = _csv_body(chunk, self.sep, self.decimal)
         if data is None:
@@ -388,7 +388,7 @@ class CsvSink:
         try:
             with open_text_output(self._tmp, self.encoding, self._gz) as out:
                 writer = csv.writer(out, delimiter=self.sep, lineterminator=_CSV_EOL)
-                writer.writerow([str(c) for c in self._names])
+                writer.writerow(neutralize_names(self._names))
                 for k, segment in enumerate(self._segments):
                     encoding = self.encoding if k == 0 else _plain(self.encoding)
                     with _open_segment(segment, encoding, self._gz and k == 0) as fh:

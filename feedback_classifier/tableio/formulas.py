@@ -16,7 +16,7 @@ import pandas as pd
 
 from feedback_classifier.tableio.cells import is_text_dtype
 
-__all__ = ["neutralize_formulas"]
+__all__ = ["neutralize_formulas", "neutralize_names"]
 
 _FORMULA_CHARS = "=+-@\t\r"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -25,6 +25,16 @@ _SAFE_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$|^-+$")
 
 def _needs_quote(v: Any) -> bool:
     return isinstance(v, str) and bool(_FORMULA_START.match(v)) and not _SAFE_NUMBER.match(v)
+
+
+def neutralize_names(names) -> list[str]:
+    """A CSV header's cells (column names, which come from the input too) with the same guard as
+    the text cells under them.
+
+    >>> neutralize_names(["id", '=HYPERLINK("http://x")', "-5", 3])
+    ['id', '\\'=HYPERLINK("http://x")', '-5', '3']
+    """
+    return ["'" + str(c) if _needs_quote(str(c)) else str(c) for c in names]
 
 
 _FORMULA_BYTES = np.zeros(256, dtype=bool)
@@ -85,11 +95,17 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     >>> df = pd.DataFrame({"c": ["=HYPERLINK(\\"http://x\\")", "-5", "- slow", "ok"], "n": [-1, 2, 3, 4]})
     >>> neutralize_formulas(df)["c"].tolist()
     ['\\'=HYPERLINK("http://x")', '-5', "'- slow", 'ok']
+    >>> neutralize_formulas(pd.DataFrame({"k": pd.Categorical(["=1+2", "ok", "=1+2"])}))["k"].tolist()
+    ["'=1+2", 'ok', "'=1+2"]
     """
     # (a shallow copy: copy-on-write keeps ``df`` as it was when a column is replaced below)
     out = df.copy(deep=False)
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            if not any(_needs_quote(c) for c in s.cat.categories):
+                continue
+            s = s.astype(object)  # (its cells are checked below; the written text is the same)
         if not (is_text_dtype(s.dtype) or s.dtype == object):
             continue
         if is_text_dtype(s.dtype):

@@ -76,6 +76,26 @@ def formulas_note(df: pd.DataFrame, path: Path) -> str | None:
             f"text: {where}; {FIX}")
 
 
+#: a workbook part bigger than this unpacked, and packed more than ``_BOMB_RATIO`` times, is refused
+_BOMB_BYTES = 256 * 2**20
+_BOMB_RATIO = 100
+
+
+def _refuse_zip_bomb(source, path: Path) -> None:
+    """Raise ``InputFileError`` when a part of the workbook would unpack to far more than any
+    spreadsheet packs to (a few kB naming gigabytes of rows): its sheet is read whole, so it would
+    fill the memory. The sizes are the archive's own (zipfile never unpacks past them)."""
+    with zipfile.ZipFile(source) as zf:
+        for info in zf.infolist():
+            if info.file_size > _BOMB_BYTES and info.file_size > _BOMB_RATIO * max(info.compress_size, 1):
+                raise InputFileError(
+                    f"{path}: its part {info.filename} would unpack to {info.file_size / 2**20:,.0f} MB from "
+                    f"{info.compress_size / 2**10:,.0f} kB, more than {_BOMB_RATIO} times, which no real workbook "
+                    "does (a zip bomb?); if the file is genuine, export it as CSV and read that")
+    if hasattr(source, "seek"):
+        source.seek(0)
+
+
 def _open_workbook(path: Path):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -84,7 +104,10 @@ def _open_workbook(path: Path):
         # openpyxl refuses a workbook by its name alone: one named .csv (tableio.formats.format_by_content)
         # is handed over as bytes. data_only: formula cells give their cached value, never the formula text.
         source = path if Path(path).suffix.lower() in (".xlsx", ".xlsm") else io.BytesIO(Path(path).read_bytes())
+        _refuse_zip_bomb(source, path)
         return load_workbook(source, read_only=True, data_only=True)
+    except InputFileError:
+        raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         raise InputFileError(
             f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc}); "
@@ -133,7 +156,15 @@ def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFra
             # Some writers store a wrong sheet size, and read-only mode trusts it: too
             # small cuts data off silently, too large pads phantom rows. Re-measure.
             ws.reset_dimensions()
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            rows = []
+            for r in ws.iter_rows(values_only=True):
+                rows.append(list(r))
+                if len(rows) > EXCEL_MAX_DATA_ROWS + 1:  # (the sheet is read whole: stop before the memory fills)
+                    raise InputFileError(
+                        f"{path}, sheet {ws.title!r}: more than {EXCEL_MAX_DATA_ROWS + 1:,} rows, more than an Excel "
+                        "sheet holds (a damaged or forged file?); export it as CSV and read that")
+        except InputFileError:
+            raise
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise InputFileError(f"{path}: corrupt sheet data ({exc}); re-save the workbook in Excel") from None
         title, part = ws.title, getattr(ws, "_worksheet_path", None)  # openpyxl's read-only sheets know their part
@@ -263,7 +294,8 @@ class XlsxSink:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=self.sheet_name)
         names = self.header_names if self.header_names is not None else (self._columns or [])
-        ws.append([scalar_text(c) for c in names])
+        # header cells come from the input too: text cells, never a formula (``=...``) or an error
+        ws.append([_xlsx_cell(scalar_text(c), ILLEGAL_CHARACTERS_RE, self.path, ws, as_text=True) for c in names])
         try:
             for chunk in self._buffer:
                 pad = (None,) * (len(self._columns or ()) - chunk.shape[1])

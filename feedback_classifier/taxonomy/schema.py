@@ -46,6 +46,7 @@ import yaml
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
+from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown
 
 __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_definition"]
 
@@ -160,7 +161,9 @@ def read_definition(path: str | os.PathLike) -> Any:
             f"Taxonomy file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         ) from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return load_bounded(text, _LineLoader)  # (a SafeLoader subclass)
+    except ValueError as exc:  # aliases that expand to billions of values, or nesting too deep
+        _raise_problems([Problem(f"refused: {exc}", str(path))], str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -299,7 +302,7 @@ class _Validator:
                 self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=key)
             return None
         if not isinstance(value, str) or not value.strip():
-            kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+            kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {shown(value)}"
             self.add(
                 f"must be non-empty text, got {kind}; put it in quotes if YAML reads it as a number or yes/no",
                 line=_line_of(mapping, key),
@@ -392,7 +395,7 @@ class _Validator:
         """The category, or None when it has a problem (``validate_definition`` then raises them all)."""
         if not isinstance(raw, Mapping):
             self.add(
-                f"each category must be a mapping with id, names, ...; got {type(raw).__name__} {raw!r}",
+                f"each category must be a mapping with id, names, ...; got {type(raw).__name__} {shown(raw)}",
                 category=where,
             )
             return None
@@ -424,7 +427,7 @@ class _Validator:
             self.add("missing id", line=_line_of(raw), category=label, field="id")
         elif not isinstance(cat_id, str):
             self.add(
-                f"id must be text, got {type(cat_id).__name__} {cat_id!r}; quote it",
+                f"id must be text, got {type(cat_id).__name__} {shown(cat_id)}; quote it",
                 line=_line_of(raw, "id"),
                 category=label,
                 field="id",

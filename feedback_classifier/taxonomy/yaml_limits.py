@@ -1,0 +1,96 @@
+"""Limits on a taxonomy file's YAML before it is built into Python values.
+
+A few lines of YAML can name a structure of billions of values through its aliases (``&a`` /
+``*a``, the "billion laughs"): PyYAML shares the aliased values, but everything that walks
+them (validation, the error messages' text) takes exponential time and memory. And a deeply
+nested ``[[[[...]]]]`` exhausts PyYAML's recursion. Both are refused here, with one line.
+
+>>> import yaml
+>>> bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\\n" + "".join(
+...     f"b{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 10)}]\\n" for i in range(6))
+>>> load_bounded(bomb, yaml.SafeLoader)
+Traceback (most recent call last):
+...
+ValueError: its aliases (&name / *name) expand to more than 1,000,000 values; write the repeated parts out, or fewer of them
+>>> load_bounded("a: [1, 2]", yaml.SafeLoader)
+{'a': [1, 2]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+#: values a taxonomy may expand to (the bundled ones have a few thousand)
+MAX_VALUES = 1_000_000
+#: nesting a taxonomy may have (it needs about 8 levels)
+MAX_DEPTH = 100
+
+
+def _too_deep(text: str) -> bool:
+    """Whether YAML ``text`` opens more than ``MAX_DEPTH`` flow collections (``[``/``{``) at once:
+    a cheap over-estimate done before parsing (deep block nesting is caught as it recurses)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest > MAX_DEPTH
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` stands for with every alias written out (each node counted once
+    per place it appears), computed without expanding them; stops early past ``MAX_VALUES``."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        kids = [] if isinstance(node, yaml.ScalarNode) else (
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value))
+        if done or not kids:
+            sizes[id(node)] = min(1 + sum(sizes[id(k)] for k in kids), MAX_VALUES + 1)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
+
+
+def load_bounded(text: str, loader_class: type) -> Any:
+    """``yaml.load(text, Loader=loader_class)`` (a SafeLoader), refusing with a ``ValueError``
+    saying why a document that nests deeper than ``MAX_DEPTH`` or expands past ``MAX_VALUES``."""
+    if _too_deep(text):
+        raise ValueError(f"it nests more than {MAX_DEPTH} levels deep; a taxonomy needs a few")
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()  # (a RecursionError in here too)
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_VALUES:
+            raise ValueError(f"its aliases (&name / *name) expand to more than {MAX_VALUES:,} values; "
+                             "write the repeated parts out, or fewer of them")
+        return loader.construct_document(node)
+    except RecursionError:
+        raise ValueError("it nests too deep to read; a taxonomy needs a few levels") from None
+    finally:
+        loader.dispose()
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for an error message about a value of any size.
+
+    >>> shown(list(range(100)), 20), shown(list(range(100)))
+    ('[0, 1, 2, 3, 4, 5, …', '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...]')
+    """
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlist = r.maxdict = r.maxtuple = r.maxset = 10
+    r.maxstring = r.maxother = limit
+    r.maxlevel = 3  # (a deep or aliased structure is never walked whole)
+    text = r.repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
