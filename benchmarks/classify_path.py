@@ -13,7 +13,6 @@ Run: ``OMP_NUM_THREADS=1 SEMEVAL2016_TEST_DIR=DIR python benchmarks/classify_pat
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -23,33 +22,25 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from semeval import unseen_sets  # noqa: E402
+from semeval import main_over_unseen  # noqa: E402
 
 from feedback_classifier.model.enrichment import predict_as_classified  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
-from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 
 
-def compare(name, taxonomy, train, test) -> None:
+def compare(lang, taxonomy, train, test) -> str:
     model = FeedbackClassifier(taxonomy=taxonomy).fit(train[0], train[1], groups=train[2])
     whole = model.predict_labels(test[0])
     classified = predict_as_classified(model, test[0])
     f1 = [100 * evaluate_predictions(test[1], p, taxonomy).path_micro_f1 for p in (whole, classified)]
     differ = sum(a != b for a, b in zip(whole, classified))
-    print(f"{name}: predict_labels {f1[0]:.2f}, as classified {f1[1]:.2f} "
-          f"({differ} of {len(test[0])} comments tagged differently)", flush=True)
+    return (f"predict_labels {f1[0]:.2f}, as classified {f1[1]:.2f} "
+            f"({differ} of {len(test[0])} comments tagged differently)")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
-    args = parser.parse_args(argv)
-    taxonomy = load_taxonomy("semeval-restaurants")
-    for lang in args.lang:
-        for name, train, test in unseen_sets(lang, taxonomy):
-            compare(f"{lang} {name}", taxonomy, train, test)
-    return 0
+    return main_over_unseen(__doc__, compare, argv)
 
 
 if __name__ == "__main__":

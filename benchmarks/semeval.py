@@ -192,6 +192,19 @@ def unseen_sets(lang, taxonomy):
         yield "official test", (texts, labels, groups), test
 
 
+def main_over_unseen(doc: str, compare, argv=None) -> int:
+    """A benchmark's ``main``: one line ``compare(lang, taxonomy, train, test)`` per ``unseen_sets``
+    split of each ``--lang``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy("semeval-restaurants")
+    for lang in args.lang:
+        for name, train, test in unseen_sets(lang, taxonomy):
+            print(f"[{lang}] {name}: {compare(lang, taxonomy, train, test)}", flush=True)
+    return 0
+
+
 def train_times(lang, teacher="none"):
     """Wall and CPU seconds of ``train_file`` (5-fold CV report + final fit) per --jobs (with a
     teacher: its vectors read back from the disk cache, as a second ``train`` on the file does)."""

@@ -14,7 +14,6 @@ Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_teacher.py --lan
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -26,8 +25,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
-from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
-from semeval import review_resamples, unseen_sets  # noqa: E402
+from semeval import main_over_unseen, review_resamples  # noqa: E402
 
 
 def paired(gold, preds, groups, n=200):
@@ -52,14 +50,7 @@ def compare(lang, taxonomy, train, test):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", nargs="+", default=["en", "ru"])
-    args = parser.parse_args(argv)
-    taxonomy = load_taxonomy("semeval-restaurants")
-    for lang in args.lang:
-        for name, train, test in unseen_sets(lang, taxonomy):
-            print(f"[{lang}] {name}: {compare(lang, taxonomy, train, test)}", flush=True)
-    return 0
+    return main_over_unseen(__doc__, compare, argv)
 
 
 if __name__ == "__main__":
