@@ -494,6 +494,14 @@ def test_other_web_pages_can_neither_read_the_comments_nor_write_labels(pool):
         assert status == 200 and json.loads(reply)["labelled"] == 1
         status, reply = raw(url, "GET", "/", headers={"Host": here})
         assert status == 200 and "<script>" in reply
+        # through an SSH tunnel (ssh -L 9000:127.0.0.1:PORT) the browser says localhost:9000
+        status, reply = raw(url, "GET", "/api/state", headers={"Host": "localhost:9000"})
+        assert status == 200 and json.loads(reply)["labelled"] == 1
+        tunnel = {"Host": "localhost:9000", "Origin": "http://localhost:9000", "Content-Type": "application/json"}
+        status, _ = raw(url, "POST", "/api/decide", decision, tunnel)
+        assert status == 200
+        for rebinding in ("localhost.evil.example:9000", "127.0.0.1.evil.example", "evil.example:localhost"):
+            assert raw(url, "GET", "/api/state", headers={"Host": rebinding})[0] == 403
     finally:
         server.shutdown()
         server.server_close()

@@ -35,6 +35,8 @@ from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwrit
 REVIEWED = "reviewed"
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
+# the names a browser on this machine (or through a tunnel to it) uses for the app
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
 class NotSavedError(InputFileError):
@@ -302,11 +304,12 @@ class _Handler(BaseHTTPRequestHandler):
         page the user has open can send requests there. A Host that is not this server's address is
         a DNS-rebinding page reading the comments; a write from another Origin, or not sent as
         ``application/json`` (which a cross-site page cannot send without a preflight this server
-        never grants), is a page labelling behind the user's back."""
+        never grants), is a page labelling behind the user's back. Any port is fine: an SSH tunnel
+        (``ssh -L 9000:127.0.0.1:8765``) reaches the app as ``localhost:9000``, and a rebinding page
+        cannot make its own name a loopback one."""
         port = self.server.server_address[1]
-        hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost")}
         host = (self.headers.get("Host") or "").strip().lower()
-        if host not in hosts:
+        if host.rpartition(":")[0] not in _LOOPBACK_NAMES and host not in _LOOPBACK_NAMES:
             return f"Host {host[:100]!r} is not this app's address: open http://127.0.0.1:{port}/"
         if not write:
             return None
