@@ -287,8 +287,7 @@ def predict_as_classified(model: Any, texts: list[str]) -> list[list]:
     keep = [i for i, t in enumerate(texts) if _is_comment(t)]
     codes, uniques = pd.factorize(pd.Series([texts[i] for i in keep], dtype=object))
     _, fired, _, _ = _predict_uniques(model, list(uniques), _Options(text_col="", sentiment=False))
-    classes = list(model.classes_)
-    labels_of = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in fired]
+    labels_of = _row_labels(model, fired)
     out: list[list] = [[] for _ in texts]
     for i, code in zip(keep, codes.tolist()):
         out[i] = list(labels_of[code])
@@ -328,9 +327,14 @@ def _pattern_strings(model: Any, patterns: np.ndarray, lang: str) -> tuple[list,
     >>> labels == [[model.classes_[1]]], categories[-1], parents[0] == model.taxonomy_.display_name(model.classes_[0])
     (True, '', True)
     """
-    classes = list(model.classes_)
-    labels = [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in patterns]
+    labels = _row_labels(model, patterns)
     return (labels, *_category_strings(model, patterns, labels, lang))
+
+
+def _row_labels(model: Any, rows: np.ndarray) -> list[list]:
+    """Each 0/1 row's labels over ``model.classes_``, a parent dropped under its child."""
+    classes = list(model.classes_)
+    return [_collapse([classes[j] for j in np.flatnonzero(row)]) for row in rows]
 
 
 def _category_strings(model: Any, patterns: np.ndarray, pattern_labels: list, lang: str):

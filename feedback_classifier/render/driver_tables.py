@@ -52,24 +52,25 @@ def table_labels(inp: ReportInputs, table: pd.DataFrame) -> list:
     """
     out = []
     for level, name in zip(table["level"], table["category"]):
-        try:
-            label = inp.taxonomy.parse_label(str(name))
-        except Exception:  # a name from another taxonomy: show it, but it has no label
-            label = None
+        label = _parsed(inp, name)
         if label is not None and level == "category" and label[1] is None:
             label = None
         out.append(label)
     return out
 
 
+def _parsed(inp: ReportInputs, name):
+    """The taxonomy label a table row names, or None for a name from another taxonomy."""
+    try:
+        return inp.taxonomy.parse_label(str(name))
+    except Exception:  # shown as written, without a label
+        return None
+
+
 def _owner(inp: ReportInputs, label, name) -> str:
     """The team owning a row's category; a bare parent at level ``category`` ("the parent without any
     child", no label of its own) is its parent's team, where routing sends those comments."""
-    if label is None:
-        try:
-            label = inp.taxonomy.parse_label(str(name))
-        except Exception:  # a name from another taxonomy: no owner known
-            return ""
+    label = label if label is not None else _parsed(inp, name)
     return inp.taxonomy.team_name(inp.taxonomy.owner(label), inp.lang) if label is not None else ""
 
 
