@@ -25,6 +25,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import math
 import os
 from importlib import metadata
 from pathlib import Path
@@ -34,6 +35,7 @@ from feedback_classifier.errors import ModelFileError
 from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
 from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
+from feedback_classifier.model.state_check import BadState, check_fitted
 from feedback_classifier.tableio import write_file_atomic
 
 MAGIC = b"FEEDBACK-CLASSIFIER-MODEL\n"
@@ -208,7 +210,40 @@ def _read_header(fh, path: Path) -> tuple[dict, int]:
         raise _not_ours(path, "the header is corrupt") from None
     if not isinstance(header, dict) or "format_version" not in header:
         raise _not_ours(path, "the header is corrupt")
+    _check_header_facts(header, path)
     return header, len(MAGIC) + len(line)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _check_header_facts(header: dict, path: Path) -> None:
+    """The header's facts that commands show (training rows, cross-validated metrics, per-category error
+    counts) have the types ``train`` writes: a hand-edited header is one error here, not a traceback
+    where ``classify`` prints them."""
+    rows = header.get("training_rows")
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+        raise _edited(path, f"training_rows is {str(rows)[:40]!r}, not a count of rows")
+    metrics = header.get("metrics")
+    if metrics is None:
+        return
+    if not isinstance(metrics, dict):
+        raise _edited(path, f"metrics is a {type(metrics).__name__}, not a mapping")
+    for name, value in metrics.items():
+        if name == "category_errors":
+            if not isinstance(value, dict) or not all(
+                    isinstance(counts, list) and len(counts) == 4
+                    and all(type(n) is int and n >= 0 for n in counts) for counts in value.values()):
+                raise _edited(path, "metrics.category_errors must map categories to 4 counts (tp, fp, fn, tn)")
+        elif not _is_number(value):
+            raise _edited(path, f"metrics.{name} is {str(value)[:40]!r}, not a number")
+
+
+def _edited(path: Path, why: str) -> ModelFileError:
+    return ModelFileError(
+        f"{path} is damaged or was edited: {why}; copy the file again or retrain with `feedback-classifier train ...`."
+    )
 
 
 def read_model_metadata(path) -> dict:
@@ -342,6 +377,10 @@ def load_model(
 
     if not isinstance(model, FeedbackClassifier):
         raise _not_ours(path, f"it holds a {type(model).__name__}, not a FeedbackClassifier")
+    try:
+        check_fitted(model)
+    except BadState as exc:
+        raise _edited(path, str(exc)) from None
     return model
 
 
