@@ -284,6 +284,7 @@ def _without_header_rows(
     for start in range(0, max(len(first), 1), step):  # an empty table still yields its columns
         yield _tidy(first.iloc[start : start + step].copy(), layout, attrs)
     known = set(first.columns)
+    head = first = None  # (the first chunk is not held while the rest are read)
     for df in gen:
         yield _tidy(df, layout, attrs, known)
 

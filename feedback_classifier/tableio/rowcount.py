@@ -49,9 +49,9 @@ def _parquet_rows(path: Path) -> int:
 
 
 def _xlsx_rows(path: Path) -> int | None:
-    from openpyxl import load_workbook
+    from feedback_classifier.tableio.xlsxstrings import open_workbook_read_only
 
-    wb = load_workbook(path, read_only=True)
+    wb = open_workbook_read_only(path, strings=False)  # (openpyxl's own would read every text of the workbook)
     try:
         ws = wb.worksheets[0]
         rows = ws.max_row

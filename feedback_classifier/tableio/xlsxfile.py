@@ -1,4 +1,4 @@
-"""XLSX workbooks: one sheet read whole, and the writer (buffered, saved at close).
+"""XLSX workbooks: one sheet read in chunks as its XML is parsed, and the writer (buffered, saved at close).
 
 Rows after the last non-empty row of a sheet are dropped: Excel leaves formatted-but-empty
 rows there and they are not data (empty rows between data rows are kept). Formula cells
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import io
+import itertools
 import math
 import re
 import warnings
@@ -36,26 +37,39 @@ _EXCEL_MAX_COLUMNS = 16_384
 
 # --------------------------------------------------------------------------- reading
 
+#: Rows whose cells are Python objects at a time (a chunk is made of frames of this many rows, its
+#: text columns compact): the objects of 50,000 rows of comments left ~100 MB of RSS behind.
+_BLOCK_ROWS = 8_192
+
 
 def iter_xlsx(
     path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool,
     encoding_errors: str = "strict",
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of one sheet of a workbook, read whole first (``encoding``/``encoding_errors``/``sep`` do not apply)."""
-    df = _read_xlsx(path, sheet, as_text)
-    return _slices(df, chunksize, path)
+    """Chunks of at most ``chunksize`` data rows of one sheet, made as openpyxl parses the sheet, so
+    memory holds one chunk (and the workbook's shared strings), not the sheet; ``chunksize=None``: the
+    whole sheet as one frame. ``encoding``/``encoding_errors``/``sep`` do not apply. An unreadable
+    workbook or an unknown sheet raises here; a damaged sheet raises while iterating.
 
-
-def _slices(df: pd.DataFrame, chunksize: int | None, path: Path) -> Iterator[pd.DataFrame]:
-    if chunksize is None or len(df) <= chunksize:
-        yield df
-    else:
-        for start in range(0, len(df), chunksize):
-            yield df.iloc[start : start + chunksize].copy()
-    # said once the whole sheet is read; a command that stops on such a column says it in its error
-    note = formulas_note(df, path)
-    if note:
-        warnings.warn(InputWarning(note, topic=formulas_topic(path, df.attrs.get("sheet"))), stacklevel=2)
+    >>> import tempfile, openpyxl
+    >>> p = Path(tempfile.mkdtemp()) / "s.xlsx"
+    >>> wb = openpyxl.Workbook()
+    >>> for row in (["id", "nps"], ["007", 9], [], ["008", None], [], [None, None]): wb.active.append(row)
+    >>> wb.save(p)
+    >>> [c["id"].tolist() for c in iter_xlsx(p, "xlsx", 2, sheet=None, encoding=None, sep=None, as_text=True)]
+    [['007', nan], ['008']]
+    """
+    wb = _open_workbook(path)
+    try:
+        ws = _pick_sheet(wb, path, sheet)
+        # Some writers store a wrong sheet size, and read-only mode trusts it: too
+        # small cuts data off silently, too large pads phantom rows. Re-measure.
+        ws.reset_dimensions()
+        formulas = uncomputed_formulas(path, getattr(ws, "_worksheet_path", None))  # (read-only sheets know their part)
+    except BaseException:
+        _close(wb)
+        raise
+    return _frames(wb, ws, path, chunksize, as_text, formulas)
 
 
 def formulas_note(df: pd.DataFrame, path: Path) -> str | None:
@@ -83,8 +97,9 @@ _BOMB_RATIO = 100
 
 def _refuse_zip_bomb(source, path: Path) -> None:
     """Raise ``InputFileError`` when a part of the workbook would unpack to far more than any
-    spreadsheet packs to (a few kB naming gigabytes of rows): its sheet is read whole, so it would
-    fill the memory. The sizes are the archive's own (zipfile never unpacks past them)."""
+    spreadsheet packs to (a few kB naming gigabytes of rows): openpyxl reads the shared strings whole,
+    so they would fill the memory, and a sheet would take hours to stream. The sizes are the
+    archive's own (zipfile never unpacks past them)."""
     with zipfile.ZipFile(source) as zf:
         for info in zf.infolist():
             if info.file_size > _BOMB_BYTES and info.file_size > _BOMB_RATIO * max(info.compress_size, 1):
@@ -97,15 +112,16 @@ def _refuse_zip_bomb(source, path: Path) -> None:
 
 
 def _open_workbook(path: Path):
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
+
+    from feedback_classifier.tableio.xlsxstrings import open_workbook_read_only
 
     try:
         # openpyxl refuses a workbook by its name alone: one named .csv (tableio.formats.format_by_content)
         # is handed over as bytes. data_only: formula cells give their cached value, never the formula text.
         source = path if Path(path).suffix.lower() in (".xlsx", ".xlsm") else io.BytesIO(Path(path).read_bytes())
         _refuse_zip_bomb(source, path)
-        return load_workbook(source, read_only=True, data_only=True)
+        return open_workbook_read_only(source)  # (its texts in a temporary file: xlsxstrings)
     except InputFileError:
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
@@ -113,6 +129,14 @@ def _open_workbook(path: Path):
             f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc}); "
             "open it in Excel and save it as .xlsx again, or export CSV"
         ) from None
+
+
+def _close(wb) -> None:
+    """Close the workbook and remove its shared strings' temporary file."""
+    wb.close()
+    strings = getattr(wb, "shared_strings", None)
+    if hasattr(strings, "close"):
+        strings.close()
 
 
 def sheets_with_column(path: Path, name: str) -> list[str]:
@@ -126,104 +150,212 @@ def sheets_with_column(path: Path, name: str) -> list[str]:
                 found.append(ws.title)
         return found
     finally:
-        wb.close()
+        _close(wb)
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, as_text: bool) -> pd.DataFrame:
-    wb = _open_workbook(path)
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                raise InputFileError(
-                    f"{path}: no sheet number {sheet} (0-based); the workbook has {len(names)} sheet(s): "
-                    + ", ".join(repr(n) for n in names)
-                )
-            ws = wb[names[sheet]]
-        elif sheet in names:
-            ws = wb[sheet]
-        else:
-            close = difflib.get_close_matches(str(sheet), names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+def _pick_sheet(wb, path: Path, sheet: str | int | None):
+    names = wb.sheetnames
+    if sheet is None:
+        return wb.worksheets[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
             raise InputFileError(
-                f"{path}: no sheet named {sheet!r}; the workbook has sheets: "
+                f"{path}: no sheet number {sheet} (0-based); the workbook has {len(names)} sheet(s): "
                 + ", ".join(repr(n) for n in names)
-                + f".{hint} Pass one of them with sheet= (CLI: --sheet)"
             )
+        return wb[names[sheet]]
+    if sheet in names:
+        return wb[sheet]
+    close = difflib.get_close_matches(str(sheet), names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise InputFileError(
+        f"{path}: no sheet named {sheet!r}; the workbook has sheets: "
+        + ", ".join(repr(n) for n in names)
+        + f".{hint} Pass one of them with sheet= (CLI: --sheet)"
+    )
+
+
+def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
+            formulas: list[tuple[int, int, str]]) -> Iterator[pd.DataFrame]:
+    """The sheet's frames: the header row names the columns; rows after the last one with a value
+    are left out (see the module doc); every other row is kept, empty ones too."""
+    try:
+        rows = _kept_rows(_sheet_rows(ws, path, formulas))
+        header = next(rows, None)
+        if header is None:  # an empty sheet
+            df = pd.DataFrame()
+            df.attrs["sheet"] = ws.title
+            yield df
+            return
+        sheet = _SheetColumns(header, formulas, ws.title)
+        yielded = False
+        for df in _chunks(rows, chunksize, sheet, as_text):
+            yielded = True
+            yield df
+        if not yielded:  # a header alone: the columns, no rows
+            yield sheet.frame([], as_text)
+        # said once the whole sheet is read; a command that stops on such a column says it in its error
+        whole = pd.DataFrame()
+        whole.attrs.update(sheet.attrs())
+        note = formulas_note(whole, path)
+        if note:
+            warnings.warn(InputWarning(note, topic=formulas_topic(path, ws.title)), stacklevel=2)
+    finally:
+        _close(wb)
+
+
+def _sheet_rows(ws, path: Path, formulas: list[tuple[int, int, str]]) -> Iterator[tuple | list]:
+    """Every row of the sheet, formula cells without a stored result holding their formula."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for row, col, formula in formulas:
+        by_row.setdefault(row, []).append((col, formula))
+    cells = ws.iter_rows(values_only=True)
+    n = 0
+    while True:
         try:
-            # Some writers store a wrong sheet size, and read-only mode trusts it: too
-            # small cuts data off silently, too large pads phantom rows. Re-measure.
-            ws.reset_dimensions()
-            rows = []
-            for r in ws.iter_rows(values_only=True):
-                rows.append(list(r))
-                if len(rows) > EXCEL_MAX_DATA_ROWS + 1:  # (the sheet is read whole: stop before the memory fills)
-                    raise InputFileError(
-                        f"{path}, sheet {ws.title!r}: more than {EXCEL_MAX_DATA_ROWS + 1:,} rows, more than an Excel "
-                        "sheet holds (a damaged or forged file?); export it as CSV and read that")
-        except InputFileError:
-            raise
+            r = next(cells, None)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise InputFileError(f"{path}: corrupt sheet data ({exc}); re-save the workbook in Excel") from None
-        title, part = ws.title, getattr(ws, "_worksheet_path", None)  # openpyxl's read-only sheets know their part
-    finally:
-        wb.close()
-    formulas = _formula_texts(rows, uncomputed_formulas(path, part))
-    df = _rows_to_frame(rows, as_text)
-    df.attrs["sheet"] = title
-    if formulas:
-        names = list(df.columns)
-        df.attrs["uncomputed_formulas"] = {
-            names[col]: (len(cells), *cells[0]) for col, cells in sorted(formulas.items()) if col < len(names)}
-    return df
+        if r is None:
+            return
+        n += 1
+        if n > EXCEL_MAX_DATA_ROWS + 1:  # no sheet is longer: a forged one would never end
+            raise InputFileError(
+                f"{path}, sheet {ws.title!r}: more than {EXCEL_MAX_DATA_ROWS + 1:,} rows, more than an Excel "
+                "sheet holds (a damaged or forged file?); export it as CSV and read that")
+        row = list(r) if n in by_row else r
+        for col, formula in by_row.get(n, ()):
+            if len(row) < col:
+                row.extend([None] * (col - len(row)))
+            if row[col - 1] in (None, 0):  # it read as empty, or as XlsxWriter's placeholder 0
+                row[col - 1] = formula
+        yield row
 
 
-def _formula_texts(rows: list[list], cells: list[tuple[int, int, str]]) -> dict[int, list[tuple[str, str]]]:
-    """Puts each formula without a stored result into its cell as text (it read as empty, or as
-    XlsxWriter's placeholder 0); returns the data cells so filled by 0-based column: ``[(cell name, formula), ...]``."""
-    filled: dict[int, list[tuple[str, str]]] = {}
-    for row, col, formula in cells:
-        if row > len(rows):
+def _kept_rows(rows: Iterator[list]) -> Iterator[list]:
+    """The rows up to the last one with a value: a run of empty rows is held back (as ``()`` when
+    every cell is None, a few bytes each) until a row with a value follows it."""
+    held: list = []
+    for r in rows:
+        if all(v is None or v == "" for v in r):
+            held.append(r if "" in r else ())
             continue
-        cells_of_row = rows[row - 1]
-        if len(cells_of_row) < col:
-            cells_of_row.extend([None] * (col - len(cells_of_row)))
-        if cells_of_row[col - 1] in (None, 0):
-            cells_of_row[col - 1] = formula
+        if held:
+            yield from held
+            held = []
+        yield r
+
+
+def _chunks(rows: Iterator, chunksize: int | None, sheet: _SheetColumns, as_text: bool) -> Iterator[pd.DataFrame]:
+    """Frames of ``chunksize`` rows (None: all), each made from blocks of ``_BLOCK_ROWS`` rows: a row's
+    cells are Python objects only until its block is a frame, whatever the chunk size."""
+    while True:
+        blocks: list[pd.DataFrame] | None = []
+        want = chunksize or math.inf
+        while want:
+            batch: list | None = list(itertools.islice(rows, min(want, _BLOCK_ROWS)))
+            if not batch:
+                break
+            want -= len(batch)
+            blocks.append(sheet.frame(batch, as_text))
+        if not blocks:
+            return
+        df = _joined(blocks, sheet, as_text)
+        blocks = batch = None  # (not held while the chunk is worked on)
+        yield df
+
+
+class _SheetColumns:
+    """A sheet's columns as its rows come: the header row's and every row's cells up to the last one
+    with a value, named by the header row (``Unnamed: 3`` where it is empty, ``Q.1`` where it repeats).
+    A row read later with a value further right adds columns, empty in the chunks before, as a JSON
+    key first used late does (``TableWriter`` adds them); a sheet read in one chunk has them all."""
+
+    def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str):
+        self._header = header
+        self._title = title
+        # formula cells become their formula text, so their columns are the sheet's from the start
+        self.width = max([_last_value(header), *(col for _, col, _ in formulas)])
+        filled: dict[int, list[tuple[str, str]]] = {}
+        for row, col, formula in formulas:
             if row > 1:  # the header's own cells name the columns
                 filled.setdefault(col - 1, []).append((cell_ref(row, col), formula))
-    return filled
+        self._formulas = filled
+        self._name()
+
+    def _name(self) -> None:
+        texts = [scalar_text(v) for v in self._header[: self.width]]
+        texts += [None] * (self.width - len(texts))
+        self.names = _unique_names([h if h not in (None, "") else f"Unnamed: {i}" for i, h in enumerate(texts)])
+        self._texts = [h or "" for h in texts]
+
+    def attrs(self) -> dict:
+        """The sheet's name, header row as written and formula cells without a stored result by column."""
+        attrs: dict = {"sheet": self._title, "header": list(self._texts)}
+        if self._formulas:
+            attrs["uncomputed_formulas"] = {
+                self.names[col]: (len(cells), *cells[0]) for col, cells in sorted(self._formulas.items())}
+        return attrs
+
+    def frame(self, rows: list, as_text: bool) -> pd.DataFrame:
+        """``rows`` as a frame: text columns (``as_text``, their cells' types in ``attrs["native_types"]``)
+        or each column's inferred type."""
+        width = max([self.width, *(_last_value(r) for r in rows if len(r) > self.width)])
+        if width > self.width:
+            self.width = width
+            self._name()
+        body = [r[:width] if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
+        columns = list(zip(*body)) if body else [()] * width
+        data = {}
+        for i, col in enumerate(columns):
+            if as_text:
+                data[i] = pd.Series([scalar_text(v) for v in col], dtype="str")
+            else:
+                data[i] = pd.Series(list(col), dtype=object).infer_objects()
+        df = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+        df.columns = self.names
+        df.attrs.update(self.attrs())
+        if as_text:  # the writers give these columns their type back (cells.restore_types)
+            df.attrs["native_types"] = cell_kinds(dict(enumerate(columns)), self.names)
+        return df
 
 
-def _rows_to_frame(rows: list[list], as_text: bool) -> pd.DataFrame:
-    # Excel keeps formatted-but-empty rows/columns at the end of a sheet; they are not data.
-    while rows and all(v is None or v == "" for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        return pd.DataFrame()
-    width = max(len(r) for r in rows)
-    for r in rows:
-        if len(r) < width:
-            r.extend([None] * (width - len(r)))
-    while width > 0 and all(r[width - 1] is None for r in rows):
-        width -= 1
-    header = [scalar_text(v) for v in rows[0][:width]]
-    names = _unique_names([h if h not in (None, "") else f"Unnamed: {i}" for i, h in enumerate(header)])
-    body = [r[:width] for r in rows[1:]]
-    columns = list(zip(*body)) if body else [()] * width
-    data = {}
-    for i, col in enumerate(columns):
-        if as_text:
-            data[i] = pd.Series([scalar_text(v) for v in col], dtype="str")
-        else:
-            data[i] = pd.Series(list(col), dtype=object).infer_objects()
-    df = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
-    df.columns = names
-    df.attrs["header"] = [h or "" for h in header]
-    if as_text:  # the writers give these columns their type back (cells.restore_types)
-        df.attrs["native_types"] = cell_kinds(dict(enumerate(columns)), names)
+def _last_value(row) -> int:
+    """How many cells of ``row`` there are up to its last one that is not None.
+
+    >>> _last_value(["a", None, "", None]), _last_value(())
+    (3, 0)
+    """
+    n = len(row)
+    while n and row[n - 1] is None:
+        n -= 1
+    return n
+
+
+def _joined(frames: list[pd.DataFrame], sheet: _SheetColumns, as_text: bool) -> pd.DataFrame:
+    """The blocks of a chunk (or of the whole sheet) as one frame, typed as if made at once: a column is typed
+    (``native_types``) when every block with a value in it agrees, and a block without a column
+    read further down has it empty."""
+    if len(frames) <= 1:
+        return frames[0] if frames else sheet.frame([], as_text)
+    votes: dict[str, set] = {}
+    for i, df in enumerate(frames):
+        own = df.attrs.get("native_types") or {}
+        for name in df.columns:
+            if name in own or (as_text and (df[name].fillna("") != "").any()):
+                votes.setdefault(name, set()).add(own.get(name))
+        missing = [n for n in sheet.names if n not in df.columns]
+        if missing:
+            frames[i] = df.assign(**{n: pd.Series([None] * len(df), dtype="str" if as_text else object)
+                                     for n in missing})[sheet.names]
+    df = pd.concat(frames, ignore_index=True)
+    if not as_text:  # a column typed differently by two blocks: typed as a whole, as in one block
+        for i, name in enumerate(df.columns):
+            if len({f[name].dtype for f in frames}) > 1:
+                df.isetitem(i, pd.Series(df[name].tolist(), dtype=object).infer_objects())
+    df.attrs = sheet.attrs()
+    if as_text:
+        df.attrs["native_types"] = {n: next(iter(k)) for n, k in votes.items() if len(k) == 1 and None not in k}
     return df
 
 
