@@ -161,7 +161,33 @@ app.command("audit")(label.audit_command)
 def main() -> None:
     """Console-script entry point."""
     _reuse_freed_memory()
-    app()
+    _stop_cleanly_on_sigterm()
+    try:
+        app()
+    except Terminated:
+        typer.echo("Stopped by SIGTERM; outputs not yet written were left as they were.", err=True)
+        raise
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread when the process gets SIGTERM; exit code 143 (128 + 15), as a shell reports it."""
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into an exception, so the clean-up that Ctrl-C already gets runs for it too.
+
+    SIGTERM is how cron wrappers (``timeout``), Airflow, systemd and Kubernetes stop a job. Its
+    default action ends the process on the spot: no ``finally`` runs, so the output's temp file,
+    the staged queues and the spill folder stayed next to the outputs, and ``--jobs`` workers
+    waited for work forever, orphaned. Raised here, the pool is shut down and every temp removed.
+    """
+    import signal
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        raise Terminated(128 + signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _reuse_freed_memory() -> None:

@@ -86,7 +86,33 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _init_worker(state: Any) -> None:
+    _die_with_parent()
     _WORKER_STATE["state"] = state
+
+
+def _die_with_parent() -> None:
+    """Make this worker end when the process that started it does (Linux), and take SIGTERM's default.
+
+    A worker waits on the pool's queue for its next chunk: when the parent was killed outright
+    (SIGKILL, the OOM killer) nothing ever told it to stop, and it waited forever. The parent's
+    SIGTERM handler (the CLI turns SIGTERM into a clean stop) is inherited by a forked worker;
+    a worker has nothing to clean up, so SIGTERM ends it at once, as it did before.
+    """
+    import multiprocessing
+    import os
+    import signal
+
+    parent = multiprocessing.parent_process()  # the pid it was started by, even if that has died since
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1  # linux/prctl.h
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's shutdown is what stops workers there
+        return
+    if parent is not None and os.getppid() != parent.pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run(work: Callable[[Any, Any], Any], payload: Any) -> Any:
