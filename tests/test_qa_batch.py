@@ -175,3 +175,26 @@ def test_a_killed_runs_leftovers_go_at_the_next_run_not_six_hours_later(tmp_path
         os.close(lock)
     assert [p.name for p in dead if p.exists()] == []
     assert live.exists()
+
+
+def test_a_malformed_source_date_epoch_is_one_line_before_any_work(tmp_path):
+    """SOURCE_DATE_EPOCH='abc' failed in numpy.f2py (imported by scipy) with a traceback once the
+    model loaded, or was ignored by the report, which then never had the same bytes twice."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(_survey(tmp_path)), "--text-col", "comment", "--out-dir", str(out),
+                                 "-q"], env={"SOURCE_DATE_EPOCH": "2026-12-05"})
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: SOURCE_DATE_EPOCH='2026-12-05' is not a time in whole seconds since 1970-01-01 UTC; "
+        "set it to e.g. the output of `date +%s`, or unset it"]
+    assert not out.exists()
+
+
+def test_a_blank_source_date_epoch_means_unset():
+    """`SOURCE_DATE_EPOCH=` (blank) made every command fail importing scipy: numpy.f2py runs int('')."""
+    env = dict(_env(), SOURCE_DATE_EPOCH="")
+    proc = subprocess.run([sys.executable, "-c", "import feedback_classifier, numpy.f2py, os; "
+                           "print(os.environ.get('SOURCE_DATE_EPOCH'))"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "None"

@@ -137,7 +137,31 @@ def _root(
     """
     from feedback_classifier.model.default import notify_on_build
 
+    _check_source_date_epoch()
     notify_on_build(_building_default_model)
+
+
+def _check_source_date_epoch() -> None:
+    """A ``SOURCE_DATE_EPOCH`` that is not whole seconds is an error before any work: numpy (through
+    scipy) failed on it with a traceback once the model loaded, and the report would have ignored it
+    and stamped the time of the run, so a nightly checksum comparison always saw a change.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "yesterday"
+    >>> _check_source_date_epoch()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: SOURCE_DATE_EPOCH='yesterday' is not a time in whole seconds ...
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1764892800"; _check_source_date_epoch(); del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    import os
+
+    from feedback_classifier.errors import InputFileError
+
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is not None and value.strip() and not value.strip().isdigit():
+        raise InputFileError(f"SOURCE_DATE_EPOCH={value!r} is not a time in whole seconds since 1970-01-01 UTC; "
+                             "set it to e.g. the output of `date +%s`, or unset it")
 
 
 def _building_default_model() -> None:
