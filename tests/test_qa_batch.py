@@ -198,3 +198,16 @@ def test_a_blank_source_date_epoch_means_unset():
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "None"
+
+
+def _killed_worker(state, payload):
+    os._exit(137)  # as the out-of-memory killer ends a process: no exception, no clean-up
+
+
+def test_a_worker_killed_mid_run_is_one_line_not_a_traceback(tmp_path):
+    """A --jobs worker killed by the OOM killer ended the command with BrokenProcessPool's traceback."""
+    from feedback_classifier.errors import FeedbackClassifierError
+    from feedback_classifier.jobs.runner import run_ordered
+
+    with pytest.raises(FeedbackClassifierError, match="worker process of --jobs 2 ended abruptly.*fewer --jobs"):
+        list(run_ordered(_killed_worker, None, range(4), jobs=2))

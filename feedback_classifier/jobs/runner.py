@@ -70,12 +70,27 @@ def run_ordered(
             pending.append((item, pool.submit(_run, work, payload(item))))
             if len(pending) >= max_in_flight:
                 done, future = pending.popleft()
-                yield done, future.result()
+                yield done, _result(future, jobs)
         while pending:
             done, future = pending.popleft()
-            yield done, future.result()
+            yield done, _result(future, jobs)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future, jobs: int) -> Any:
+    """``future.result()``; a worker killed under it (the OOM killer, a ``kill``) is a one-line
+    ``WorkerError`` instead of ``BrokenProcessPool``'s traceback, saying what to change."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        from feedback_classifier.errors import WorkerError
+
+        raise WorkerError(
+            f"a worker process of --jobs {jobs} ended abruptly (killed, most often for lack of memory); outputs "
+            "not yet written were left as they were. Rerun with fewer --jobs or a smaller --chunksize") from None
 
 
 def _identity(item: Any) -> Any:
