@@ -227,3 +227,17 @@ def test_a_default_model_that_cannot_be_cached_is_said(tmp_path, monkeypatch):
     monkeypatch.setattr(default_module, "_loaded", {})
     with pytest.warns(InputWarning, match="could not be cached in .*not-a-folder.*FEEDBACK_CLASSIFIER_CACHE"):
         assert default_module.default_model() is model
+
+
+def test_charts_path_that_is_a_file_is_one_line_before_any_output(tmp_path):
+    """`drivers --charts X` with X a file was a FileExistsError traceback, after the drivers table
+    had already replaced yesterday's."""
+    data = tmp_path / "classified.csv"
+    data.write_text("nps,categories\n2,Price and value\n9,\n1,Price and value\n10,\n", encoding="utf-8")
+    out = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(out),
+                                 "--charts", str(data), "--min-n", "1"])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "--charts needs a folder" in result.output
+    assert not out.exists()

@@ -78,6 +78,10 @@ def drivers_file(
     from feedback_classifier.tableio import require_columns
 
     out = _checked_out(out, data)
+    if charts is not None:  # before the work, as --out is
+        from feedback_classifier.render.charts import charts_folder
+
+        charts_folder(charts)
     if polarity is not None:  # before reading the file
         from feedback_classifier.insights.polarity import check_polarity
 
