@@ -76,7 +76,7 @@ def test_sigterm_mid_run_removes_the_temp_file_and_ends_the_workers(tmp_path):
             target.discard()
             raise
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), timeout=60)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), timeout=60, check=False)
     assert proc.returncode == 143, proc.stderr
     workers = [int(p) for p in proc.stdout.split()]
     assert len(workers) == 2
@@ -129,7 +129,7 @@ def test_out_dash_is_refused_instead_of_writing_a_file_named_dash(tmp_path, monk
 
 def test_full_disk_while_spilling_the_queues_is_a_one_line_error(tmp_path, monkeypatch):
     """analyze spills the team queues to disk as it reads; a full disk there was an OSError traceback."""
-    import feedback_classifier.insights.streaming_router as streaming_router
+    from feedback_classifier.insights import streaming_router
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -184,18 +184,18 @@ def test_a_malformed_source_date_epoch_is_one_line_before_any_work(tmp_path):
     result = runner.invoke(app, ["analyze", str(_survey(tmp_path)), "--text-col", "comment", "--out-dir", str(out),
                                  "-q"], env={"SOURCE_DATE_EPOCH": "2026-12-05"})
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
+    assert result.output.strip().splitlines() == [(
         "Error: SOURCE_DATE_EPOCH='2026-12-05' is not a time in whole seconds since 1970-01-01 UTC; "
-        "set it to e.g. the output of `date +%s`, or unset it"]
+        "set it to e.g. the output of `date +%s`, or unset it")]
     assert not out.exists()
 
 
 def test_a_blank_source_date_epoch_means_unset():
     """`SOURCE_DATE_EPOCH=` (blank) made every command fail importing scipy: numpy.f2py runs int('')."""
     env = dict(_env(), SOURCE_DATE_EPOCH="")
-    proc = subprocess.run([sys.executable, "-c", "import feedback_classifier, numpy.f2py, os; "
-                           "print(os.environ.get('SOURCE_DATE_EPOCH'))"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    code = "import feedback_classifier, numpy.f2py, os; print(os.environ.get('SOURCE_DATE_EPOCH'))"
+    proc = subprocess.run([sys.executable, "-c", code],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "None"
 

@@ -82,8 +82,8 @@ def train_default_model():
 
     >>> clf, n_rows = train_default_model()  # doctest: +SKIP
     """
-    from feedback_classifier.tableio import read_table
     from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.tableio import read_table
     from feedback_classifier.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
@@ -173,11 +173,10 @@ def default_model():
 def _warn_uncached(path: Path, exc: Exception) -> None:
     """Say that the default model could not be cached: a nightly job with a read-only home or cache
     folder otherwise paid the ~20 s training on every run, told each time it was the first."""
+    import re
     import warnings
 
     from feedback_classifier.errors import InputWarning
-
-    import re
 
     # save_model's own error names the file and suggests other paths; the cause in its brackets is enough here
     said = re.search(r"cannot write the output there \(([^)]*)\)", str(exc))
