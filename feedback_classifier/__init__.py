@@ -20,5 +20,9 @@ _os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 # process on a 1M-row classify than glibc's malloc, for no measurable speed (docs/scaling.md).
 # Read when pyarrow first allocates; a pool the user chose wins.
 _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# A blank SOURCE_DATE_EPOCH (`SOURCE_DATE_EPOCH=` in a cron file or CI step) made numpy.f2py, which
+# scipy imports, fail with int(''): a traceback from every command. Blank means unset, as the report reads it.
+if "SOURCE_DATE_EPOCH" in _os.environ and not _os.environ["SOURCE_DATE_EPOCH"].strip():
+    del _os.environ["SOURCE_DATE_EPOCH"]
 
 __version__ = "0.1.0"

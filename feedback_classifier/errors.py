@@ -57,6 +57,11 @@ class MissingExtraError(FeedbackClassifierError, ImportError):
     """An optional engine was asked for but its packages are not installed."""
 
 
+class WorkerError(FeedbackClassifierError, RuntimeError):
+    """A ``--jobs`` worker process ended abruptly (killed, most often by the out-of-memory killer):
+    the machine's limits, not the input or a bug; fewer workers or smaller chunks fit them."""
+
+
 class InputWarning(UserWarning):
     """The input was read, but not exactly as written (e.g. rows with fewer cells than the header):
     one line naming the file, the rows and what was done, for the user to check.

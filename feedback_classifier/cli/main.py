@@ -137,7 +137,31 @@ def _root(
     """
     from feedback_classifier.model.default import notify_on_build
 
+    _check_source_date_epoch()
     notify_on_build(_building_default_model)
+
+
+def _check_source_date_epoch() -> None:
+    """A ``SOURCE_DATE_EPOCH`` that is not whole seconds is an error before any work: numpy (through
+    scipy) failed on it with a traceback once the model loaded, and the report would have ignored it
+    and stamped the time of the run, so a nightly checksum comparison always saw a change.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "yesterday"
+    >>> _check_source_date_epoch()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: SOURCE_DATE_EPOCH='yesterday' is not a time in whole seconds ...
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1764892800"; _check_source_date_epoch(); del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    import os
+
+    from feedback_classifier.errors import InputFileError
+
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is not None and value.strip() and not value.strip().isdigit():
+        raise InputFileError(f"SOURCE_DATE_EPOCH={value!r} is not a time in whole seconds since 1970-01-01 UTC; "
+                             "set it to e.g. the output of `date +%s`, or unset it")
 
 
 def _building_default_model() -> None:
@@ -161,7 +185,33 @@ app.command("audit")(label.audit_command)
 def main() -> None:
     """Console-script entry point."""
     _reuse_freed_memory()
-    app()
+    _stop_cleanly_on_sigterm()
+    try:
+        app()
+    except Terminated:
+        typer.echo("Stopped by SIGTERM; outputs not yet written were left as they were.", err=True)
+        raise
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread when the process gets SIGTERM; exit code 143 (128 + 15), as a shell reports it."""
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into an exception, so the clean-up that Ctrl-C already gets runs for it too.
+
+    SIGTERM is how cron wrappers (``timeout``), Airflow, systemd and Kubernetes stop a job. Its
+    default action ends the process on the spot: no ``finally`` runs, so the output's temp file,
+    the staged queues and the spill folder stayed next to the outputs, and ``--jobs`` workers
+    waited for work forever, orphaned. Raised here, the pool is shut down and every temp removed.
+    """
+    import signal
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        raise Terminated(128 + signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _reuse_freed_memory() -> None:

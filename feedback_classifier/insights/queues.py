@@ -349,6 +349,9 @@ def output_dir(out_dir: str | Path, fmt: str, *, create: bool = True) -> tuple[s
     out = Path(out_dir)
     if not create:
         return fmt, out
+    from feedback_classifier.tableio.atomic import refuse_standard_output
+
+    refuse_standard_output(out, "--out-dir")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

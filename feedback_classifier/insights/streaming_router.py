@@ -93,6 +93,9 @@ class StreamingRouter:
         self.mask = mask
         self.rows = 0
         self._tmp = Path(tempfile.mkdtemp(prefix=_SPILL_PREFIX, dir=tmp_dir))
+        from feedback_classifier.tableio.atomic import hold_lock
+
+        self._lock = hold_lock(self._tmp)  # a later run removes the folder only if this process is gone
         self._parsed: dict[str, dict[str, str]] = {}
         self._buckets: dict[tuple, Path] = {}  # (queue, complaint rank, det rank, score bin, conf bin, comma?) -> file
         self._complaints: bool | None = None  # whether the chunks carry category_sentiment
@@ -188,9 +191,14 @@ class StreamingRouter:
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
         data = sink.getvalue()
-        with open(path, "ab") as fh:  # opened per write: thousands of buckets never hold file handles
-            fh.write(len(data).to_bytes(8, "little"))
-            fh.write(data)
+        try:
+            with open(path, "ab") as fh:  # opened per write: thousands of buckets never hold file handles
+                fh.write(len(data).to_bytes(8, "little"))
+                fh.write(data)
+        except OSError as exc:  # a full disk or a quota is the user's to fix, not a traceback
+            from feedback_classifier.tableio.atomic import unwritable_error
+
+            raise unwritable_error(self._tmp.parent, exc) from None
 
     def _read(self, path: Path) -> list:
         """The Arrow tables spilled into one bucket file."""
@@ -217,7 +225,6 @@ class StreamingRouter:
         score column without a single valid score, as ``analyze`` does). ``stage``: a
         ``tableio.atomic.StagedFiles`` of a folder holding ``out_dir`` that commits the queues with
         the caller's other outputs (``analyze``); else the queues are a staged set of their own."""
-        import shutil
         from contextlib import nullcontext
 
         from feedback_classifier.tableio import TableWriter
@@ -247,7 +254,7 @@ class StreamingRouter:
                     writer.write(summary)
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
         finally:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            self.cleanup()
         result = RoutingResult(queues={t: empty.copy() for t in self._teams}, review=empty.copy(), summary=summary,
                                file_stems=stems, junk=empty.copy())
         return result, {name: Path(p) for name, p in paths.items()}
@@ -319,5 +326,8 @@ class StreamingRouter:
         """Remove the temporary files (``finish`` does it too)."""
         import shutil
 
+        from feedback_classifier.tableio.atomic import release_lock
+
         shutil.rmtree(self._tmp, ignore_errors=True)
+        self._lock = release_lock(self._lock)
 

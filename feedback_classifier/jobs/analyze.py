@@ -212,6 +212,9 @@ def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt:
 
 
 def _make_out_dir(out: Path) -> None:
+    from feedback_classifier.tableio.atomic import refuse_standard_output
+
+    refuse_standard_output(out, "--out-dir")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

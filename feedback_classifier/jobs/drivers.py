@@ -77,7 +77,7 @@ def drivers_file(
     """
     from feedback_classifier.tableio import require_columns
 
-    out = _checked_out(out, data)
+    out = _checked_out(out, data, charts)
     if polarity is not None:  # before reading the file
         from feedback_classifier.insights.polarity import check_polarity
 
@@ -205,9 +205,15 @@ def _classify(df, data, text_col: str, model: Any, lang: str = "en"):
 
 
 
-def _checked_out(out: str | Path | None, data: str | Path) -> Path | None:
-    """``out`` as a path, once it is known to be writable without replacing the input ``data``."""
+def _checked_out(out: str | Path | None, data: str | Path, charts: str | Path | None = None) -> Path | None:
+    """``out`` as a path, once it is known to be writable without replacing the input ``data``;
+    the ``charts`` folder made (a file there is an error before any work, not after the table is written)."""
     from feedback_classifier.tableio import refuse_overwriting_input
+
+    if charts is not None:
+        from feedback_classifier.render.charts import charts_folder
+
+        charts_folder(charts)
 
     out = Path(out) if out is not None else None
     if out is not None and not out.parent.is_dir():

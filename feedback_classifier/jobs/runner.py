@@ -70,12 +70,27 @@ def run_ordered(
             pending.append((item, pool.submit(_run, work, payload(item))))
             if len(pending) >= max_in_flight:
                 done, future = pending.popleft()
-                yield done, future.result()
+                yield done, _result(future, jobs)
         while pending:
             done, future = pending.popleft()
-            yield done, future.result()
+            yield done, _result(future, jobs)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future, jobs: int) -> Any:
+    """``future.result()``; a worker killed under it (the OOM killer, a ``kill``) is a one-line
+    ``WorkerError`` instead of ``BrokenProcessPool``'s traceback, saying what to change."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        from feedback_classifier.errors import WorkerError
+
+        raise WorkerError(
+            f"a worker process of --jobs {jobs} ended abruptly (killed, most often for lack of memory); outputs "
+            "not yet written were left as they were. Rerun with fewer --jobs or a smaller --chunksize") from None
 
 
 def _identity(item: Any) -> Any:
@@ -86,7 +101,33 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _init_worker(state: Any) -> None:
+    _die_with_parent()
     _WORKER_STATE["state"] = state
+
+
+def _die_with_parent() -> None:
+    """Make this worker end when the process that started it does (Linux), and take SIGTERM's default.
+
+    A worker waits on the pool's queue for its next chunk: when the parent was killed outright
+    (SIGKILL, the OOM killer) nothing ever told it to stop, and it waited forever. The parent's
+    SIGTERM handler (the CLI turns SIGTERM into a clean stop) is inherited by a forked worker;
+    a worker has nothing to clean up, so SIGTERM ends it at once, as it did before.
+    """
+    import multiprocessing
+    import os
+    import signal
+
+    parent = multiprocessing.parent_process()  # the pid it was started by, even if that has died since
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1  # linux/prctl.h
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's shutdown is what stops workers there
+        return
+    if parent is not None and os.getppid() != parent.pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run(work: Callable[[Any, Any], Any], payload: Any) -> Any:

@@ -82,8 +82,8 @@ def train_default_model():
 
     >>> clf, n_rows = train_default_model()  # doctest: +SKIP
     """
-    from feedback_classifier.tableio import read_table
     from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.tableio import read_table
     from feedback_classifier.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
@@ -164,10 +164,26 @@ def default_model():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # uncompressed: ~9 MB instead of ~6, and ~35 ms less of every later start
                 save_model(model, path, training_rows=n_rows, compress=False)
-            except (OSError, FeedbackClassifierError):
-                pass  # a read-only home still gets a working (uncached) model
+            except (OSError, FeedbackClassifierError) as exc:  # a read-only home still gets a working model
+                _warn_uncached(path, exc)
         _loaded[str(path)] = model
         return model
+
+
+def _warn_uncached(path: Path, exc: Exception) -> None:
+    """Say that the default model could not be cached: a nightly job with a read-only home or cache
+    folder otherwise paid the ~20 s training on every run, told each time it was the first."""
+    import re
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    # save_model's own error names the file and suggests other paths; the cause in its brackets is enough here
+    said = re.search(r"cannot write the output there \(([^)]*)\)", str(exc))
+    reason = getattr(exc, "strerror", None) or (said.group(1) if said else str(exc))
+    warnings.warn(InputWarning(
+        f"the bundled default model could not be cached in {path.parent} ({reason}), so every run trains it "
+        "again (~20 s); set FEEDBACK_CLASSIFIER_CACHE to a writable folder"), stacklevel=3)
 
 
 def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):

@@ -362,11 +362,34 @@ def chart_images(result: Any, *, fmt: str = "png", levels: tuple[str, ...] = ("p
     return images
 
 
+def charts_folder(directory: str | os.PathLike) -> Path:
+    """``directory``, created if needed; a path that is a file or cannot be made is an ``InputFileError``
+    (it was a ``FileExistsError`` traceback, after the drivers table had been written).
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "survey.csv"; _ = f.write_text("id")
+    >>> charts_folder(f)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: ...survey.csv: --charts needs a folder, and this is a file; ...
+    """
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.tableio.atomic import unwritable_error
+
+    out_dir = Path(directory)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputFileError(f"{out_dir}: --charts needs a folder, and this is a file; give a folder such as charts/")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unwritable_error(out_dir, exc) from None
+    return out_dir
+
+
 def write_charts(result: Any, directory: str | os.PathLike, *, fmt: str = "png", top: int = 15,
                  lang: str = "en") -> list[Path]:
     """Write the drivers charts into ``directory`` (created if needed), each file atomically."""
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = charts_folder(directory)
     written = []
     for stem, data in chart_images(result, fmt=fmt, top=top, lang=lang).items():
         target = out_dir / f"{stem}.{fmt}"

@@ -2,8 +2,9 @@
 
 On failure the temp file is removed and an old file at the target is left untouched, so a
 crash or a full disk never leaves a half-written output behind. A run killed outright (``kill -9``,
-power loss) cannot remove its temp file; the next write to the same target removes such leftovers
-once they are old enough that no live writer can own them.
+power loss) cannot remove its temp file; the next write to the same target removes such leftovers:
+at once where file locks tell (a live writer holds a lock on its temp file or folder, see
+:func:`hold_lock`), else once they are old enough that no live writer can own them.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "StagedFiles", "refuse_overwriting_input", "remove_stale_leftovers", "unwritable_error",
-           "write_file_atomic"]
+__all__ = ["AtomicTarget", "StagedFiles", "hold_lock", "refuse_overwriting_input", "refuse_standard_output",
+           "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, saved at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
 STALE_TEMP_SECONDS = 6 * 3600
+# Where locks tell, a leftover nobody holds is removed once this old: the only unlocked temp of a live
+# writer is one it has made and not yet locked, a moment's window, and a retried nightly job reruns sooner than 6 h.
+UNLOCKED_TEMP_SECONDS = 60
 
 
 def _current_umask() -> int:
@@ -35,6 +39,7 @@ class AtomicTarget:
 
     def __init__(self, path: Path):
         self.path = path
+        refuse_standard_output(path)
         parent = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise InputFileError(f"{path}: is a directory; give a file name for the output")
@@ -47,6 +52,7 @@ class AtomicTarget:
             raise unwritable_error(path, exc) from None
         os.close(fd)
         self.tmp = Path(tmp)
+        self._lock = hold_lock(self.tmp)
 
     def commit(self) -> None:
         try:
@@ -57,12 +63,14 @@ class AtomicTarget:
         with open(self.tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(self.tmp, self.path)
+        self._lock = release_lock(self._lock)
 
     def discard(self) -> None:
         try:
             self.tmp.unlink()
         except FileNotFoundError:
             pass
+        self._lock = release_lock(self._lock)
 
 
 class StagedFiles:
@@ -98,6 +106,7 @@ class StagedFiles:
             self.stage = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=self.folder))
         except OSError as exc:
             raise unwritable_error(self.folder, exc) from None
+        self._lock = hold_lock(self.stage)
         self._names: list[str] = []
 
     def path(self, name: str) -> Path:
@@ -146,6 +155,84 @@ class StagedFiles:
     def discard(self) -> None:
         """Remove what is still staged."""
         shutil.rmtree(self.stage, ignore_errors=True)
+        self._lock = release_lock(self._lock)
+
+
+def hold_lock(path: Path) -> int | None:
+    """An open descriptor of ``path`` (a file or a folder) holding an exclusive ``flock`` on it, which
+    tells later runs that this temp belongs to a live writer; the lock ends with the process, however
+    it ends. None where there are no such locks (Windows) or the file system refuses them.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); fd = hold_lock(d)
+    >>> _held_by_live_writer(d) == (fd is not None)
+    True
+    >>> release_lock(fd); _held_by_live_writer(d)
+    False
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def release_lock(fd: int | None) -> None:
+    """Close a descriptor from :func:`hold_lock` (None: nothing to do). Returns None, for
+    ``self._lock = release_lock(self._lock)``: closed twice, the number could be another file's by then."""
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _held_by_live_writer(path: Path) -> bool | None:
+    """True when a process holds :func:`hold_lock`'s lock on ``path``, False when none does, None when
+    locks cannot tell (no ``fcntl``, a file system without them)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return False
+
+
+def refuse_standard_output(path: str | os.PathLike, what: str = "--out") -> None:
+    """An ``InputFileError`` for the output path ``-``: by Unix habit it means standard output, but
+    the outputs are files written atomically, and ``- --format csv`` wrote a file named ``-`` while
+    the pipe after the command read the summary lines as if they were the table.
+
+    >>> refuse_standard_output("-")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: -: writing to standard output is not supported; give --out a path ...
+    >>> refuse_standard_output("./-")  # a file really named '-', spelt so on purpose
+    """
+    if str(path) == "-":
+        example = "out/" if what == "--out-dir" else "out.csv"
+        raise InputFileError(f"-: writing to standard output is not supported; give {what} a path "
+                             f"(e.g. {example}) and read the files after the command ends")
 
 
 def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) -> None:
@@ -195,13 +282,18 @@ def _remove_stale_temps(folder: Path, name: str, *, prefix: str = ".") -> None:
     >>> os.utime(old, (0, 0)); _remove_stale_temps(d, "out.csv"); old.exists()
     False
     """
-    cutoff = time.time() - STALE_TEMP_SECONDS
+    now = time.time()
     try:
         leftovers = list(folder.glob(f"{prefix}{name}.*.tmp" if name else f"{prefix}*"))
     except OSError:
         return
     for leftover in leftovers:
         try:
+            live = _held_by_live_writer(leftover)
+            if live:
+                continue
+            # nobody holds it: a killed run's, once past the moment between a temp's creation and its lock
+            cutoff = now - (UNLOCKED_TEMP_SECONDS if live is False else STALE_TEMP_SECONDS)
             if leftover.is_dir():
                 newest = max([leftover.stat().st_mtime, *(f.stat().st_mtime for f in leftover.iterdir())])
                 if newest < cutoff:
