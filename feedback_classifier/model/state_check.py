@@ -102,6 +102,11 @@ def _label(value: Any) -> bool:
             and (value[1] is None or type(value[1]) is str))
 
 
+def _sentiment_category(value: Any) -> bool:
+    # AspectSentiment fitted through the library takes any category value; a name is the common other one
+    return _label(value) or type(value) is str
+
+
 def check_fitted(model: Any) -> None:
     """Raise :class:`BadState` unless ``model`` (a loaded ``FeedbackClassifier``) holds what prediction needs."""
     classes = _get(model, "classes_", "")
@@ -233,10 +238,10 @@ def _check_sentiment(model: Any, where: str) -> None:
     _array(model, "intercept_", where, "f", (len(classes),), finite=True)
     _vocabulary(model, "vocabulary_", where, 0, coef.shape[1])
     categories = _instance(model, "categories_", where, list)
-    if not all(map(_label, categories)):
-        raise BadState(f"{where}categories_ must be a list of (category, subcategory or null) pairs")
+    if not all(map(_sentiment_category, categories)):
+        raise BadState(f"{where}categories_ must be a list of (category, subcategory or null) pairs or names")
     aspects = _instance(model, "aspect_words_", where, dict)
-    if not all(_label(c) and isinstance(w, dict) and all(type(x) is str and isinstance(v, (int, float))
+    if not all(_sentiment_category(c) and isinstance(w, dict) and all(type(x) is str and isinstance(v, (int, float))
                                                           and not isinstance(v, bool) for x, v in w.items())
                for c, w in aspects.items()):
         raise BadState(f"{where}aspect_words_ must map categories to {{word: weight}}")
