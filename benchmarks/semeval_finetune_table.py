@@ -61,7 +61,7 @@ def network_arrays(texts, Y, idx, score_texts, epochs, path):
     from feedback_classifier.model.finetune import FineTunedEmbedder, fine_tune, predict
     from feedback_classifier.model.static_vectors import _torch_threads
 
-    params = FineTunedEmbedder(epochs=epochs, threads=1)._params()
+    params = FineTunedEmbedder(epochs=epochs, threads=1, backbone="minilm")._params()
     start = time.process_time()
     nets = []
     weights = fine_tune([texts[i] for i in idx], Y[idx], **params,

@@ -56,6 +56,26 @@ def test_training_rows_get_probabilities_from_fine_tunes_that_never_saw_them(mon
     assert "_oof" not in fitted.__getstate__()  # the training rows never go into a model file
 
 
+def test_backbone_follows_the_comments_language_and_the_fitted_copy_keeps_it(monkeypatch):
+    seen = []
+    monkeypatch.setattr(finetune, "fine_tune", lambda texts, Y, **kw: seen.append(kw) or _fake_fine_tune(texts, Y))
+    monkeypatch.setattr(FineTunedEmbedder, "_probabilities", lambda self, texts: np.zeros((len(texts), 2), np.float32))
+    Y = np.zeros((4, 2), dtype=np.float32)
+    russian = ["Курьер опоздал", "Грубый персонал", "Дорого", "Late again"]
+    fitted, _ = FineTunedEmbedder().fitted_to_labels(russian, Y, [])
+    assert fitted.backbone == "e5" and seen[-1]["backbone"] == "e5" and seen[-1]["epochs"] == finetune.EPOCHS["e5"]
+    english = ["Late again", "Rude staff", "Too dear", "Cold food", "Slow app", "Дорого"]
+    fitted, _ = FineTunedEmbedder().fitted_to_labels(english, np.zeros((6, 2), np.float32), [])
+    assert fitted.backbone == "minilm" and seen[-1]["epochs"] == 3  # one Russian comment in six: English
+    fitted, _ = FineTunedEmbedder(backbone="minilm", epochs=2).fitted_to_labels(russian, Y, [])
+    assert (fitted.backbone, seen[-1]["epochs"]) == ("minilm", 2)  # given settings stand
+    old = FineTunedEmbedder()
+    state = old.__getstate__()
+    del state["backbone"]
+    old.__setstate__(state)  # a model file from before the e5 backbone
+    assert old.backbone == "minilm"
+
+
 def test_classifier_stacks_the_fine_tune_and_reports_from_its_out_of_fold_rows(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(finetune, "fine_tune", lambda texts, Y, **kw: calls.append(len(texts)) or
