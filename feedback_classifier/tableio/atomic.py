@@ -170,20 +170,7 @@ def hold_lock(path: Path) -> int | None:
     >>> release_lock(fd); _held_by_live_writer(d)
     False
     """
-    try:
-        import fcntl
-    except ImportError:
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
+    return _flock(path, exclusive=True)[0]
 
 
 def release_lock(fd: int | None) -> None:
@@ -199,23 +186,30 @@ def release_lock(fd: int | None) -> None:
 def _held_by_live_writer(path: Path) -> bool | None:
     """True when a process holds :func:`hold_lock`'s lock on ``path``, False when none does, None when
     locks cannot tell (no ``fcntl``, a file system without them)."""
+    fd, outcome = _flock(path, exclusive=False)
+    if fd is not None:
+        os.close(fd)
+    return None if outcome is None else not outcome
+
+
+def _flock(path: Path, *, exclusive: bool) -> tuple[int | None, bool | None]:
+    """``(descriptor, outcome)`` of a non-blocking ``flock`` on ``path``: ``(fd, True)`` locked (the
+    caller owns ``fd``), ``(None, False)`` another process holds a conflicting lock, ``(None, None)``
+    locks cannot tell (no ``fcntl``, a file system without them, ``path`` gone)."""
     try:
         import fcntl
     except ImportError:
-        return None
+        return None, None
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return None
+        return None, None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return None
-    finally:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except OSError as exc:
         os.close(fd)
-    return False
+        return None, (False if isinstance(exc, BlockingIOError) else None)
+    return fd, True
 
 
 def refuse_standard_output(path: str | os.PathLike, what: str = "--out") -> None:
