@@ -20,7 +20,7 @@ from feedback_classifier.errors import InputFileError
 __all__ = ["AtomicTarget", "StagedFiles", "hold_lock", "refuse_overwriting_input", "refuse_standard_output",
            "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
 
-# A live writer touches its temp file as it writes; XLSX, saved at close, is the slowest to do so
+# A live writer touches its temp file as it writes; XLSX, packed at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
 STALE_TEMP_SECONDS = 6 * 3600
 # Where locks tell, a leftover nobody holds is removed once this old: the only unlocked temp of a live

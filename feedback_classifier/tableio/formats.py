@@ -18,7 +18,8 @@ from feedback_classifier.errors import InputFileError
 from feedback_classifier.tableio.csvfile import CsvSink, iter_csv
 from feedback_classifier.tableio.jsonlfile import JsonlSink, iter_jsonl
 from feedback_classifier.tableio.parquetfile import ParquetSink, iter_parquet
-from feedback_classifier.tableio.xlsxfile import XlsxSink, iter_xlsx
+from feedback_classifier.tableio.xlsxfile import iter_xlsx
+from feedback_classifier.tableio.xlsxsink import XlsxSink
 
 __all__ = ["FORMATS", "GZIP_FORMATS", "REGISTRY", "TableFormat", "detect_format", "format_by_content"]
 

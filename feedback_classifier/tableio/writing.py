@@ -117,8 +117,8 @@ class TableWriter:
     rows before: a JSON key first used late).
     CSV/TSV/JSONL chunks are appended as they come; Parquet uses the first
     chunk's schema (all-null columns in it are typed as text) and casts later
-    chunks to it; XLSX is buffered and written at close, and refuses more than
-    :data:`EXCEL_MAX_DATA_ROWS` rows.
+    chunks to it; XLSX rows go to disk as they come too (the workbook is packed at close), and XLSX
+    refuses more than :data:`EXCEL_MAX_DATA_ROWS` rows.
 
     >>> import tempfile, pathlib
     >>> from feedback_classifier.tableio import read_table

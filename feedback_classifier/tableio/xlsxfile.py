@@ -1,4 +1,4 @@
-"""XLSX workbooks: one sheet read in chunks as its XML is parsed, and the writer (buffered, saved at close).
+"""XLSX workbooks: one sheet read in chunks as its XML is parsed (the writer is ``xlsxsink``).
 
 Rows after the last non-empty row of a sheet are dropped: Excel leaves formatted-but-empty
 rows there and they are not data (empty rows between data rows are kept). Formula cells
@@ -9,19 +9,16 @@ needs its column stops (``xlsxformulas``). XML stores a carriage return inside a
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import io
 import itertools
 import math
-import re
 import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
@@ -32,8 +29,6 @@ __all__ = ["EXCEL_MAX_DATA_ROWS"]
 
 #: Excel sheets have 1,048,576 rows; one is the header.
 EXCEL_MAX_DATA_ROWS = 1_048_575
-_EXCEL_MAX_CELL_CHARS = 32_767
-_EXCEL_MAX_COLUMNS = 16_384
 
 # --------------------------------------------------------------------------- reading
 
@@ -375,148 +370,3 @@ def _unique_names(names: list[str]) -> list[str]:
             seen[n] = 0
             out.append(n)
     return out
-
-
-# --------------------------------------------------------------------------- writing
-
-
-class XlsxSink:
-    """Buffers chunks and writes one sheet at close; refuses what does not fit in a sheet.
-
-    A chunk may bring columns the first did not have (a JSON key first used late): the sheet gets
-    them all, empty in the rows before. Text is written as text cells, which a spreadsheet shows
-    and never runs, so a formula-like text (``=1+2``, ``+44 20 7946 0958``) is kept as it is (a
-    CSV output gets a ``'`` before it instead: ``neutralize_formulas``); ``text_columns`` (set by
-    ``TableWriter`` from the input sheet's types) name the columns whose number-like text stays text.
-    """
-
-    def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
-        self._tmp = tmp
-        self.path = path
-        self.sheet_name = sheet_name
-        self._columns: list | None = None
-        self._rows = 0
-        self._buffer: list[pd.DataFrame] = []
-        self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
-        self.text_columns: set = set()
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        """Buffer ``chunk``, or raise ``InputFileError`` if the sheet would outgrow Excel's limits."""
-        if self._columns is None or chunk.shape[1] > len(self._columns):
-            self._columns = list(chunk.columns)
-        if chunk.shape[1] > _EXCEL_MAX_COLUMNS:
-            raise InputFileError(
-                f"{self.path}: {chunk.shape[1]:,} columns do not fit in an Excel sheet "
-                f"(max {_EXCEL_MAX_COLUMNS:,}); write .csv or .parquet instead"
-            )
-        if self._rows + len(chunk) > EXCEL_MAX_DATA_ROWS:
-            raise InputFileError(
-                f"{self.path}: {self._rows + len(chunk):,} rows do not fit in an Excel sheet "
-                f"(max {EXCEL_MAX_DATA_ROWS:,} data rows); write .csv or .parquet instead"
-            )
-        _check_cell_sizes(chunk, self._rows, self.path)
-        self._buffer.append(chunk)
-        self._rows += len(chunk)
-
-    def close(self) -> None:
-        """Write the workbook with every buffered row."""
-        from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=self.sheet_name)
-        names = self.header_names if self.header_names is not None else (self._columns or [])
-        # header cells come from the input too: text cells, never a formula (``=...``) or an error
-        ws.append([_xlsx_cell(scalar_text(c), ILLEGAL_CHARACTERS_RE, self.path, ws, as_text=True) for c in names])
-        try:
-            for chunk in self._buffer:
-                pad = (None,) * (len(self._columns or ()) - chunk.shape[1])
-                text = [c in self.text_columns for c in chunk.columns] + [False] * len(pad)
-                for row in chunk.itertuples(index=False, name=None):
-                    ws.append([_xlsx_cell(v, ILLEGAL_CHARACTERS_RE, self.path, ws, as_text=t)
-                               for v, t in zip(row + pad, text)])
-        except BaseException:
-            # finish the half-written sheet now: collected later, it writes to a closed file and
-            # prints a traceback under the one-line error
-            ws.close()
-            raise
-        wb.save(self._tmp)
-
-    def abort(self) -> None:
-        """Drop the buffered rows."""
-        self._buffer = []
-
-
-def _check_cell_sizes(chunk: pd.DataFrame, rows_before: int, path: Path) -> None:
-    """Raise ``InputFileError`` naming the first text cell longer than an Excel cell holds
-    (1-based data row of the output, column), before any of the workbook is written."""
-    for col in chunk.columns:
-        values = chunk[col]
-        if values.dtype != object and not pd.api.types.is_string_dtype(values):
-            continue
-        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
-        over = np.flatnonzero(lengths > _EXCEL_MAX_CELL_CHARS)
-        if len(over):
-            i = int(over[0])
-            raise InputFileError(
-                f"{path}: row {rows_before + i + 1:,}, column {scalar_text(col)!r}: a cell has {int(lengths[i]):,} "
-                f"characters, more than Excel's {_EXCEL_MAX_CELL_CHARS:,}; write .csv or .parquet instead"
-            )
-
-
-_XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
-
-
-def _xlsx_cell(v: Any, illegal: re.Pattern, path: Path, ws: Any, *, as_text: bool = False) -> Any:
-    """The value (or cell of the write-only sheet ``ws``) to write for ``v``; ``as_text``: a text stays
-    text even when it reads as a number."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, str):
-        if not as_text and _XLSX_NUMBER.match(v):
-            num: float | int = int(v) if "." not in v else float(v)
-            if scalar_text(num) == v:
-                return num
-        if len(v) > _EXCEL_MAX_CELL_CHARS:
-            raise InputFileError(
-                f"{path}: a cell has {len(v):,} characters, more than Excel's {_EXCEL_MAX_CELL_CHARS:,}; "
-                "write .csv or .parquet instead"
-            )
-        # openpyxl refuses control characters; a visible replacement beats a crash.
-        return _text_cell(illegal.sub("\ufffd", v), ws)
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else (v.tz_localize(None) if v.tzinfo else v).to_pydatetime()
-    if isinstance(v, _dt.datetime) and v.tzinfo is not None:
-        return v.replace(tzinfo=None)
-    if isinstance(v, (_dt.date, _dt.time, _dt.datetime)):
-        return v
-    text = scalar_text(v)
-    return None if text is None else _text_cell(illegal.sub("\ufffd", text), ws)
-
-
-# the texts openpyxl writes as error cells (openpyxl.cell.cell.ERROR_CODES; not imported at start-up)
-_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-
-
-def _text_cell(text: str, ws: Any) -> Any:
-    """``text`` as openpyxl writes a text cell; a cell typed as text where openpyxl would make
-    ``=...`` a formula or ``#N/A`` an error cell.
-
-    >>> from openpyxl import Workbook
-    >>> ws = Workbook(write_only=True).create_sheet()
-    >>> _text_cell("fine", ws), _text_cell("=1+2", ws).data_type, _text_cell("#N/A", ws).data_type
-    ('fine', 's', 's')
-    """
-    if not ((len(text) > 1 and text[0] == "=") or text in _ERROR_TEXTS):
-        return text
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, text)
-    cell.data_type = "s"
-    return cell
