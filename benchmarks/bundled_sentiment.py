@@ -6,7 +6,20 @@ only, so two sets nobody tunes it on judge a change to those examples:
 * every positive and negative opinion of the shared SemEval-2016 restaurant files (en, ru;
   real reviews the bundled model never saw), given the gold category;
 * the hidden truth of the bundled example survey (``scripts/make_example_survey.py``,
-  regenerated into a temporary folder), given the true categories.
+  regenerated into a temporary folder), given the true categories;
+* optionally, real customer messages about service companies, judged whole (no category):
+  ``--airline Tweets.csv`` (Twitter US Airline Sentiment, Figure Eight / Kaggle, CC BY-NC-SA 4.0;
+  14,640 tweets at US airlines, each judged positive / negative / neutral by crowd workers; rows
+  with ``airline_sentiment_confidence`` < 0.6 left out; one copy is in the GitHub repository
+  AyushDhatwalia/Twitter-Airline-Sentiment) and ``--sentirueval DIR`` (SentiRuEval-2016's gold
+  test files ``banks_test_etalon.xml`` and ``tkk_test_etalon.xml``: Russian tweets about banks
+  and telecom operators, each company named in a tweet judged -1 / 0 / 1 by the organisers; from
+  the GitHub repository mokoron/sentirueval, no licence stated: read where you put it, never
+  copied here; tweets whose companies are judged differently left out). Each is split in two
+  halves by a hash of the tweet id: ``--half dev`` (default) for looking at errors and choosing,
+  ``--half heldout`` scored once for a change chosen on the dev halves. Also printed for them:
+  how the model calls the tweets judged neutral (it has no neutral of its own beyond the
+  no-opinion answers, so they show where it leans on text with no opinion).
 
 Printed per set: recall of positive and of negative opinions, their mean (macro recall: a
 change that only moves the model's default towards one polarity trades one for the other
@@ -15,12 +28,14 @@ the model ranks, whatever its default). ``--extra FILE`` also trains on candidat
 rows (same columns as ``data/sentiment_examples.csv``) and prints both models in the same
 run. Keep a candidate only if macro recall rises on SemEval en AND ru AND the survey.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bundled_sentiment.py [--extra benchmarks/sentiment_candidates.csv]``
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bundled_sentiment.py [--extra benchmarks/sentiment_candidates.csv]
+[--airline Tweets.csv] [--sentirueval DIR] [--half dev|heldout]``
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -83,6 +98,59 @@ def survey_pairs(tmp: Path):
     return texts, labels, np.array(gold)
 
 
+def airline_tweets(path: Path) -> pd.DataFrame:
+    """``id``, ``text``, ``gold`` of the Twitter US Airline Sentiment file (confident rows)."""
+    df = pd.read_csv(path, dtype={"tweet_id": str})
+    df = df[df["airline_sentiment_confidence"] >= 0.6]
+    return pd.DataFrame({"id": df["tweet_id"], "text": df["text"], "gold": df["airline_sentiment"]})
+
+
+def sentirueval_tweets(path: Path) -> pd.DataFrame:
+    """``id``, ``text``, ``gold`` of a SentiRuEval-2016 gold file: tweets whose named companies
+    all have one judgement (-1 / 0 / 1)."""
+    import xml.etree.ElementTree as ET
+
+    gold_of = {"1": "positive", "-1": "negative", "0": "neutral"}
+    rows = []
+    for table in ET.parse(path).getroot().iter("table"):
+        cells = {c.get("name"): (c.text or "").strip() for c in table.findall("column")}
+        judged = {v for k, v in cells.items() if k not in ("id", "twitid", "date", "text") and v not in ("NULL", "")}
+        if len(judged) == 1:
+            rows.append({"id": cells["twitid"], "text": cells["text"], "gold": gold_of[judged.pop()]})
+    return pd.DataFrame(rows)
+
+
+def half(df: pd.DataFrame, which: str) -> pd.DataFrame:
+    """One of two fixed halves by a hash of the tweet id (duplicate texts kept once)."""
+    df = df.drop_duplicates("text")
+    bit = df["id"].map(lambda s: int(hashlib.md5(str(s).encode()).hexdigest(), 16) % 2)
+    return df[bit == (0 if which == "dev" else 1)]
+
+
+def whole_comment_sets(args) -> dict:
+    """``{name: (texts, categories, gold)}`` of the opinionated tweets, plus the neutral ones'
+    texts under ``name + " neutral"`` (categories None: each tweet judged whole)."""
+    frames = {}
+    if args.airline is not None:
+        frames["airline-en"] = airline_tweets(args.airline)
+    if args.sentirueval is not None:
+        for name, file in (("banks-ru", "banks_test_etalon.xml"), ("telecom-ru", "tkk_test_etalon.xml")):
+            frames[name] = sentirueval_tweets(args.sentirueval / file)
+    out = {}
+    for name, df in frames.items():
+        df = half(df, args.half)
+        opinion = df[df["gold"] != "neutral"]
+        out[f"{name} ({args.half})"] = (opinion["text"].tolist(), [None] * len(opinion), opinion["gold"].to_numpy())
+        out[f"{name} neutral"] = df.loc[df["gold"] == "neutral", "text"].tolist()
+    return out
+
+
+def leaning(model, texts) -> str:
+    """How the model calls texts judged neutral: its share of each polarity."""
+    pred = np.array(model.classes_)[model.predict_proba(texts, [None] * len(texts)).argmax(axis=1)]
+    return " ".join(f"{p} {np.mean(pred == p):.3f}" for p in ("negative", "positive", "neutral")) + f" (n {len(texts)})"
+
+
 def scores(model, texts, labels, gold) -> dict:
     from sklearn.metrics import roc_auc_score
 
@@ -101,18 +169,26 @@ def scores(model, texts, labels, gold) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--extra", type=Path, default=None, help="candidate example rows to add (CSV)")
+    ap.add_argument("--airline", type=Path, default=None, help="Twitter US Airline Sentiment's Tweets.csv")
+    ap.add_argument("--sentirueval", type=Path, default=None,
+                    help="folder with SentiRuEval-2016's banks_test_etalon.xml and tkk_test_etalon.xml")
+    ap.add_argument("--half", choices=("dev", "heldout"), default="dev", help="which half of the tweet sets")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         sets = {f"semeval-{lang}": semeval_pairs(lang) for lang in ("en", "ru")}
         sets["survey"] = survey_pairs(tmp)
+        sets.update(whole_comment_sets(args))
         models = {"bundled": train(None, tmp)}
         if args.extra is not None:
             models[f"+{args.extra.name}"] = train(args.extra, tmp)
         for name, data in sets.items():
             for tag, model in models.items():
+                if name.endswith(" neutral"):
+                    print(f"{name:20s} {tag:32s} called {leaning(model, data)}", flush=True)
+                    continue
                 s = scores(model, *data)
-                print(f"{name:11s} {tag:32s} pos {s['pos']:.3f} neg {s['neg']:.3f} macro {s['macro']:.3f} "
+                print(f"{name:20s} {tag:32s} pos {s['pos']:.3f} neg {s['neg']:.3f} macro {s['macro']:.3f} "
                       f"auc {s['auc']:.3f} ({s['n']})", flush=True)
     return 0
 
