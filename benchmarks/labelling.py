@@ -1,6 +1,7 @@
-"""Labelling loop benchmarks on real, human-coded public comments (Banking77, SemEval-2016).
+"""Labelling loop benchmarks on real, human-coded public comments (Banking77, SemEval-2016, airline complaints).
 
     python benchmarks/labelling.py suggest [--seeds 3] [--data semeval-en] [--oracle 6] [--learners plain,semi]
+    AIRLINE_TWEETS=Tweets.csv python benchmarks/labelling.py suggest --data airline   # see airline()
     python benchmarks/labelling.py audit [--seeds 3]     # audit finds changed labels
     python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
     python benchmarks/labelling.py retrain               # CPU of the loop's retrain vs a plain fit
@@ -82,6 +83,30 @@ def semeval(lang: str, tune: bool = False):
     return (tax, *pick(~is_test), *pick(is_test))
 
 
+def airline(tune: bool = False):
+    """Twitter US Airline Sentiment's complaints (``$AIRLINE_TWEETS``: its ``Tweets.csv``; Figure
+    Eight / Kaggle, CC BY-NC-SA 4.0; a copy in the GitHub repository AyushDhatwalia/Twitter-Airline-Sentiment):
+    the negative tweets whose reason crowd workers coded with confidence >= 0.6 (9 reasons, e.g.
+    "Late Flight", "Lost Luggage"; "Can't Tell" left out), one text once; 25% by a hash of the
+    tweet id as the test set (``tune``: those dropped, 25% of the rest scores instead)."""
+    import hashlib
+    import os
+
+    df = pd.read_csv(os.environ["AIRLINE_TWEETS"], dtype={"tweet_id": str})
+    df = df[(df.airline_sentiment == "negative") & (df.negativereason_confidence >= 0.6)
+            & (df.negativereason != "Can't Tell")].drop_duplicates("text")
+    tax = infer_taxonomy(sorted(set(df.negativereason)), name="airline-complaints")
+    bucket = df.tweet_id.map(lambda s: int(hashlib.md5(s.encode()).hexdigest(), 16) % 16).to_numpy()
+    is_test = bucket < 4
+    if tune:
+        df, bucket = df[~is_test], bucket[~is_test]
+        is_test = bucket < 7  # 3 of the other 12 buckets: a quarter of them
+    y = [tax.parse_labels(c) for c in df.negativereason]
+    texts = df.text.astype(str).tolist()
+    pick = lambda mask: ([t for t, m in zip(texts, mask) if m], [v for v, m in zip(y, mask) if m])  # noqa: E731
+    return (tax, *pick(~is_test), *pick(is_test))
+
+
 def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_rows=None, loop=None,
              **params) -> float:
     """Test micro-F1 of the plain learner (``FeedbackClassifier``, as ``train``) or, given the
@@ -131,6 +156,8 @@ def peek_oracle(tax, texts, labels, test_texts, test_labels, budget: int, seed: 
 def _data(data: str, tune: bool):
     """``(taxonomy, texts, labels, test_texts, test_labels)``; with ``tune`` the test part is a
     split of the training data (the test split is not read)."""
+    if data == "airline":
+        return airline(tune)
     if data != "banking77":  # tuning: a split of the training reviews (grouped), the test reviews unseen
         tax, texts, labels, test_texts, test_labels = semeval(data.split("-")[1], tune)
     else:
@@ -363,7 +390,7 @@ def main() -> None:
     parser.add_argument("what", choices=["suggest", "audit", "speed", "learner", "retrain"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tune", action="store_true", help="score on a split of train, not on test")
-    parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru"],
+    parser.add_argument("--data", default="banking77", choices=["banking77", "semeval-en", "semeval-ru", "airline"],
                         help="suggest: the data set")
     parser.add_argument("--oracle", type=int, default=0, metavar="TRIES",
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
