@@ -107,13 +107,10 @@ def column_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.
     df = inp.df
     out = np.full(len(rows), np.nan)
     if parent is not None and "category_sentiment" in df.columns:
-        seen: dict = {}
-        for k, cell in enumerate(df["category_sentiment"].iloc[rows].tolist()):
-            key = cell if isinstance(cell, str) else None
-            if key not in seen:
-                seen[key] = _category_polarity(cell, parent, inp.taxonomy)
-            if seen[key] is not None:
-                out[k] = seen[key]
+        codes, cells = pd.factorize(df["category_sentiment"].iloc[rows], use_na_sentinel=True)
+        polarity = [_category_polarity(cell, parent, inp.taxonomy) for cell in cells]
+        per_cell = np.array([np.nan if p is None else p for p in polarity] + [np.nan])  # [-1]: a missing cell
+        out = per_cell[codes]
     if "sentiment" in df.columns:
         todo = np.flatnonzero(np.isnan(out))
         if len(todo):
