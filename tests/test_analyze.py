@@ -318,6 +318,28 @@ def test_streamed_analyze_equals_the_in_memory_pipeline(tmp_path, tiny_model):
     assert _report_text(res.report_path) == _report_text(mem_report)
 
 
+def test_streamed_analyze_without_scores_equals_the_in_memory_report(tmp_path, tiny_model):
+    # no score column: the cards count complaints and praise and quote them apart, streamed or not
+    from feedback_classifier.jobs.analyze import analyze
+    from feedback_classifier.insights.routing import route
+    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.render.report import build_report, write_report
+
+    path = tmp_path / "survey.csv"
+    _messy_survey().drop(columns="nps").to_csv(path, index=False)
+    res = analyze(path, text_col="comment", out_dir=tmp_path / "s", model=tiny_model, chunksize=9)
+    tax = load_taxonomy("cx-default")
+    enriched = enrich(read_table(path), tiny_model, "comment", lang="en", explain=True)
+    routing = route(enriched, tax, text_col="comment", keep=[c for c in enriched.columns if c in
+                                                              ("response_id", "region", "submitted_at")],
+                    source=str(path))
+    page = build_report(enriched, tax, text_col="comment", routing=routing, source=str(path),
+                        model_info=res.model_info)
+    streamed = _report_text(res.report_path)
+    assert "Complaints:" in streamed and "<h4>Praise</h4>" in streamed
+    assert streamed == _report_text(write_report(page, tmp_path / "mem.html"))
+
+
 def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_default):
     base = ["analyze", str(survey_csv), "--text-col", "comment", "--score-col", "nps", "--chunksize", "30"]
     result = runner.invoke(app, base + ["--out-dir", str(tmp_path / "a")])

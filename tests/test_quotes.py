@@ -82,3 +82,20 @@ def test_a_sentiment_the_word_check_contradicts_is_quoted_under_neither_side(tax
                  extra={"category_sentiment": [f"{CAT}=positive", f"{CAT}=positive", f"{CAT}=negative"]})
     assert _quotes(page, "pro") == ["Курьер приехал вовремя"]
     assert "Исправьте" not in page
+
+
+def test_without_scores_cards_count_and_quote_complaints_and_praise_apart(tax):
+    df = pd.DataFrame({"comment": ["Courier late again", "Courier lovely", "Courier rude", "Courier fine"],
+                       "categories": CAT, "confidence": 0.9, "needs_review": False,
+                       "category_sentiment": [f"{CAT}=negative", f"{CAT}=positive", f"{CAT}=negative", f"{CAT}=neutral"]})
+    page = build_report(df, tax, text_col="comment")
+    assert '<span>Complaints: <b class="neg">2</b> · Praise: <b class="pos">1</b></span>' in page  # the parent
+    assert '<td>Courier</td><td class="num">4</td><td class="num neg">2</td><td class="num pos">1</td>' in page
+    assert "<h4>Complaints</h4>" in page and "<h4>Praise</h4>" in page and "<h4>Examples</h4>" not in page
+    # a neutral mention may stand under either heading; a judged one only under its own
+    assert set(_quotes(page, "det")) - {"Courier fine"} == {"Courier late again", "Courier rude"}
+    assert set(_quotes(page, "pro")) - {"Courier fine"} == {"Courier lovely"}
+    ru = build_report(df, tax, text_col="comment", lang="ru")
+    assert "<h4>Жалобы</h4>" in ru and 'Жалоб: <b class="neg">2</b>' in ru
+    plain = build_report(df.drop(columns="category_sentiment"), tax, text_col="comment")
+    assert "<h4>Examples</h4>" in plain and "Complaints" not in plain  # no judged tone: as before

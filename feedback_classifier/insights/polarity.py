@@ -126,6 +126,26 @@ class PolarityTally:
             for level, name, count in zip(m.levels, m.names, totals):
                 self.counts[column][(level, name)] += int(count)
 
+    def by_label(self) -> dict:
+        """``{taxonomy label: (complaints, praise)}`` of every category counted (needs the
+        ``taxonomy``); a parent counts a row once, whichever of its children were judged so.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tally = PolarityTally(taxonomy=load_taxonomy("cx-default"))
+        >>> tally.add(pd.Series(["Delivery > Courier=negative; Price=positive", "Delivery > Courier=negative"]))
+        >>> counts = tally.by_label()
+        >>> counts[("delivery", None)], counts[("delivery", "courier")], counts[("price", None)]
+        ((2, 0), (2, 0), (0, 1))
+        """
+        out: dict = {}
+        for k, counts in enumerate(self.counts.values()):
+            for (level, name), n in counts.items():
+                label = self.taxonomy.parse_label(name)
+                if level == "category" and label[1] is None:
+                    continue  # "the parent without any child": the parent's own row counts it
+                out.setdefault(label, [0, 0])[k] += n
+        return {label: tuple(pair) for label, pair in out.items()}
+
     def apply(self, table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with a ``complaints`` and a ``praise`` column."""
         out = table.copy()

@@ -408,6 +408,7 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
         score_col=score_col if drivers is not None else None, score_type=spec, lang=lang, drivers=drivers,
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
         title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask, model_info=plan.model_info,
+        tones=sinks.polarity.by_label() if sinks.polarity.seen else None,
     )
     report_path = stage.shown(write_report(page, stage.path("report.html")))
 

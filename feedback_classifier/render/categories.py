@@ -1,5 +1,6 @@
-"""The report's category cards: how often each category comes up, its score, its subcategories
-and what customers wrote (from detractors and from promoters / satisfied customers)."""
+"""The report's category cards: how often each category comes up, its complaints and praise, its
+score, its subcategories and what customers wrote (from detractors and from promoters / satisfied
+customers; without scores, complaints and praise as the comments' tone was judged)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
     n_comments = max(facts.count(facts.has_comment), 1)
     share = ui_text(lang, "of_comments", pct=fmt_pct(mentions[i] / n_comments, lang))
     stats = [f"{esc(ui_text(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({esc(share)})"]
+    tones = (inp.tones or {}).get(facts.labels[i])
+    if tones is not None:
+        stats.append(f"{esc(ui_text(lang, 'complaints'))}: <b class=\"neg\">{fmt_int(tones[0], lang)}</b> · "
+                     f"{esc(ui_text(lang, 'praise'))}: <b class=\"pos\">{fmt_int(tones[1], lang)}</b>")
     if facts.has_scores:
         overall = facts.metric(np.ones(facts.size, dtype=bool))
         m = facts.metric(facts.matrix[:, i])
@@ -60,7 +65,8 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
             stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b>")
-    return " · ".join(stats)
+    # one flex item per stat: a stat never breaks across lines (the gap between items separates them)
+    return "".join(f"<span>{stat}</span>" for stat in stats)
 
 
 def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) -> str:
@@ -70,6 +76,9 @@ def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) 
         return ""
     children.sort(key=lambda j: -mentions[j])
     head = f"<tr><th>{esc(ui_text(lang, 'subcategory'))}</th><th class=\"num\">{esc(ui_text(lang, 'mentions'))}</th>"
+    tones = inp.tones or {}
+    if tones:  # each subcategory's complaints and praise
+        head += "".join(f"<th class=\"num\">{esc(ui_text(lang, key))}</th>" for key in ("complaints", "praise"))
     if facts.has_scores:
         head += f"<th class=\"num\">{esc(ui_text(lang, f'metric.{inp.spec.score_type}'))}</th>"
     # the card's badge names its owner; a column only when some subcategory goes to another team
@@ -78,6 +87,10 @@ def _child_table(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray) 
     body = []
     for j in children:
         cells = f"<td>{esc(tax.short_name(facts.labels[j], lang))}</td><td class=\"num\">{fmt_int(mentions[j], lang)}</td>"
+        if tones:
+            counts = tones.get(facts.labels[j], (0, 0))
+            cells += (f"<td class=\"num neg\">{fmt_int(counts[0], lang)}</td>"
+                      f"<td class=\"num pos\">{fmt_int(counts[1], lang)}</td>")
         if facts.has_scores:
             cells += f"<td class=\"num\">{fmt_num(facts.metric(facts.matrix[:, j]), inp.spec.value_digits, lang)}</td>"
         if other_owner:
@@ -91,7 +104,14 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
     qinp, qfacts = quote_source(inp, facts)
     rows_in = np.flatnonzero(qfacts.matrix[:, i])
     if not (facts.has_scores and spec.has_detractors):
-        return f'<div class="quotes"><h4>{esc(ui_text(lang, "examples"))}</h4>{quotes_html(qinp, qfacts, rows_in, i, "", True)}</div>'
+        if inp.tones is None:  # no judged tone to split by
+            return (f'<div class="quotes"><h4>{esc(ui_text(lang, "examples"))}</h4>'
+                    f'{quotes_html(qinp, qfacts, rows_in, i, "", True)}</div>')
+        # no scores to split by: complaints and praise by the comments' own tone
+        return (f'<div class="quotes"><h4>{esc(ui_text(lang, "quotes_complaints"))}</h4>'
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'det', True, tone=-1)}"
+                f'<h4>{esc(ui_text(lang, "quotes_praise"))}</h4>'
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'pro', False, tone=1)}</div>")
     bad = rows_in[qfacts.detractor[rows_in]]
     good = rows_in[qfacts.top_box[rows_in]]
     good_title = ui_text(lang, "from_promoters") if spec.score_type == "nps" else ui_text(lang, "from_top_box")

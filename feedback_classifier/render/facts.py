@@ -41,6 +41,7 @@ class ReportInputs:
     quote_view: Any = None  # (ReportInputs, Facts) of ``quotes``, built once
     mask: bool = True  # quotes show personal data masked (lang.pii)
     model_info: dict | None = None  # which model ran and how it was validated (see build_report)
+    tones: dict | None = None  # {label: (complaints, praise)} from ``category_sentiment`` (see build_report)
 
 
 @dataclass

@@ -54,6 +54,7 @@ def build_report(
     quotes: pd.DataFrame | None = None,
     mask: bool = True,
     model_info: dict | None = None,
+    tones: dict | None = None,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
 
@@ -73,6 +74,10 @@ def build_report(
     ``{"kind": "default" | "weak" | "trained" | "given", "rows": labelled rows, "f1": CV micro-F1,
     "rare": [parent names it rarely found]}``; categories flagged often missed come from
     ``drivers``.
+    ``tones``: ``{label: (complaints, praise)}``, each category's mentions judged negative /
+    positive (``insights.PolarityTally.by_label``); by default counted from ``df``'s
+    ``category_sentiment`` column when ``df`` is the whole table. The category cards show them,
+    and without scores to split quotes by, they quote complaints and praise apart.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> df = pd.DataFrame({"comment": ["Courier <b>late</b>"], "nps": [3],
@@ -103,8 +108,20 @@ def build_report(
         quotes=quotes,
         mask=mask,
         model_info=model_info,
+        tones=tones if tones is not None or weight else _tones_of(df, taxonomy, source),
     )
     return _page(inp, _sections(inp, build_facts(inp)))
+
+
+def _tones_of(df: pd.DataFrame, taxonomy: Any, source: str) -> dict | None:
+    """Complaints and praise per category from the table's ``category_sentiment`` (None without it)."""
+    if "category_sentiment" not in df.columns:
+        return None
+    from feedback_classifier.insights.polarity import PolarityTally
+
+    tally = PolarityTally(taxonomy=taxonomy, source=source or None)
+    tally.add(df["category_sentiment"])
+    return tally.by_label()
 
 
 def _sections(inp: ReportInputs, facts: Facts) -> list[tuple[str, str, str]]:
