@@ -134,9 +134,10 @@ def check_fitted(model: Any) -> None:
     dense = _instance(model, "dense_", "", WordVectorBlock, optional=True)
     rows = n_text + (_check_dense(dense) if dense is not None else 0)
     coef = _array(model, "coef_", "", "f", (None, k), finite=True)
-    embedder = _check_embedder(model)
-    if coef.shape[0] != rows and not (embedder is not None and coef.shape[0] > rows):
-        raise BadState(f"coef_ has {coef.shape[0]} rows, but the model's features make {rows}")
+    embedded = _check_embedder(model)
+    if coef.shape[0] != rows + embedded:
+        of_embedder = f" ({embedded} of them embedder_'s columns)" if model.embedder_ is not None else ""
+        raise BadState(f"coef_ has {coef.shape[0]} rows, but the model's features make {rows + embedded}{of_embedder}")
     _check_analyzer(_get(model, "analyzer_", ""), "analyzer_.")
     for name in ("keyword_min_ratio_", "single_topic_ratio_"):
         if hasattr(model, name):
@@ -205,17 +206,15 @@ def _check_dense(dense: Any) -> int:
     return int(vectors.shape[1]) * (2 if pool == "mean+max" else 1)
 
 
-def _check_embedder(model: Any) -> Any:
-    from feedback_classifier.model.safe_state import own_type
+def _check_embedder(model: Any) -> int:
+    """The number of columns the model's stored embedder adds (0 without one); see ``embedder_check``."""
+    from feedback_classifier.model.embedder_check import check_embedder
 
     embedder = _get(model, "embedder_", "")
     if embedder is None:
-        return None
-    kinds = tuple(own_type(n) for n in ("StaticEmbedder", "MiniLMEmbedder", "FineTunedEmbedder"))
-    if not isinstance(embedder, kinds):
-        raise BadState(f"embedder_ must be one of the library's embedders or null, got {type(embedder).__name__}")
+        return 0
     _number(model, "embedding_weight", "")
-    return embedder
+    return check_embedder(embedder, "embedder_.")
 
 
 def _check_analyzer(analyzer: Any, where: str) -> None:
