@@ -274,8 +274,9 @@ def crash_kind(exc: BaseException) -> str:
     return f"{type(exc).__name__} in {where}"
 
 
-def check_library(path: Path, seconds: int = 20) -> str | None:
-    """None when the edited file loads and predicts or is refused in one line naming it; else the crash."""
+def check_library(path: Path, seconds: int = 20, finite: bool = False) -> str | None:
+    """None when the edited file loads and predicts or is refused in one line naming it; else the crash
+    (``finite``: NaN or infinite probabilities count as one, \"nan output\")."""
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(seconds)
     try:
@@ -283,6 +284,8 @@ def check_library(path: Path, seconds: int = 20) -> str | None:
         labels = model.predict_labels(TEXTS)
         proba = model.predict_proba(TEXTS)
         assert len(labels) == len(TEXTS) and proba.shape == (len(TEXTS), len(model.classes_))
+        if finite and not np.isfinite(proba).all():
+            return "nan output"
     except FeedbackClassifierError as exc:
         message = str(exc)
         if "\n" in message.strip() or str(path) not in message:

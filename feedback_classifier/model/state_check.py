@@ -15,71 +15,27 @@ feedback_classifier.model.state_check.BadState: classes_ is missing
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from feedback_classifier.model.state_values import (  # noqa: F401
+    _KIND_NAMES,
+    BadState,
+    _array,
+    _choice,
+    _get,
+    _instance,
+    _number,
+)
+
 __all__ = ["BadState", "check_fitted"]
 
-_MISSING = object()
 #: Longest word n-gram and char n-gram a model may use; far above any trained one (2 and 5), low enough
 #: that a hand-edited length cannot make prediction loop for ever.
 _MAX_WORD_NGRAM = 10
 _MAX_CHAR_NGRAM = 30
 _POLARITIES = frozenset({"negative", "neutral", "positive", "conflict"})
-_KIND_NAMES = {"f": "floats", "b": "booleans", "iu": "integers", "U": "strings"}
-
-
-class BadState(ValueError):
-    """A loaded model's fitted state is not what prediction needs (says which value and why)."""
-
-
-def _get(obj: Any, name: str, where: str) -> Any:
-    value = getattr(obj, name, _MISSING)
-    if value is _MISSING:
-        raise BadState(f"{where}{name} is missing")
-    return value
-
-
-def _array(obj: Any, name: str, where: str, kind: str, shape: tuple, finite: bool = False) -> np.ndarray:
-    """``obj.name`` as an array of ``kind`` (numpy kind letters) with ``shape`` (``None``: any length)."""
-    value = _get(obj, name, where)
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in kind:
-        got = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
-        raise BadState(f"{where}{name} must be an array of {_KIND_NAMES.get(kind, kind)}, got {got}")
-    if value.ndim != len(shape) or any(want is not None and got != want for got, want in zip(value.shape, shape)):
-        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-        raise BadState(f"{where}{name} has shape {value.shape}, expected {want}")
-    if finite and value.dtype.kind == "f" and not np.isfinite(value).all():
-        raise BadState(f"{where}{name} holds NaN or infinite values")
-    return value
-
-
-def _number(obj: Any, name: str, where: str, lo: float = -math.inf, hi: float = math.inf,
-            integer: bool = False) -> Any:
-    value = _get(obj, name, where)
-    numeric = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numeric) or not lo <= value <= hi
-            or not math.isfinite(value)):
-        span = f" between {lo} and {hi}" if math.isfinite(lo) or math.isfinite(hi) else ""
-        raise BadState(f"{where}{name} must be {'a whole' if integer else 'a finite'} number{span}, got {value!r:.40}")
-    return value
-
-
-def _choice(obj: Any, name: str, where: str, options: tuple) -> Any:
-    value = _get(obj, name, where)
-    if not any(value is o or type(value) is type(o) and value == o for o in options):
-        raise BadState(f"{where}{name} must be one of {', '.join(map(repr, options))}, got {value!r:.40}")
-    return value
-
-
-def _instance(obj: Any, name: str, where: str, cls: type | tuple, optional: bool = False) -> Any:
-    value = _get(obj, name, where)
-    if (value is None and optional) or isinstance(value, cls):
-        return value
-    names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
-    raise BadState(f"{where}{name} must be {names}{' or null' if optional else ''}, got {type(value).__name__}")
 
 
 def _vocabulary(obj: Any, name: str, where: str, lo: int, hi: int) -> dict:
@@ -134,9 +90,10 @@ def check_fitted(model: Any) -> None:
     dense = _instance(model, "dense_", "", WordVectorBlock, optional=True)
     rows = n_text + (_check_dense(dense) if dense is not None else 0)
     coef = _array(model, "coef_", "", "f", (None, k), finite=True)
-    embedder = _check_embedder(model)
-    if coef.shape[0] != rows and not (embedder is not None and coef.shape[0] > rows):
-        raise BadState(f"coef_ has {coef.shape[0]} rows, but the model's features make {rows}")
+    embedded = _check_embedder(model)
+    if coef.shape[0] != rows + embedded:
+        of_embedder = f" ({embedded} of them embedder_'s columns)" if model.embedder_ is not None else ""
+        raise BadState(f"coef_ has {coef.shape[0]} rows, but the model's features make {rows + embedded}{of_embedder}")
     _check_analyzer(_get(model, "analyzer_", ""), "analyzer_.")
     for name in ("keyword_min_ratio_", "single_topic_ratio_"):
         if hasattr(model, name):
@@ -205,17 +162,15 @@ def _check_dense(dense: Any) -> int:
     return int(vectors.shape[1]) * (2 if pool == "mean+max" else 1)
 
 
-def _check_embedder(model: Any) -> Any:
-    from feedback_classifier.model.safe_state import own_type
+def _check_embedder(model: Any) -> int:
+    """The number of columns the model's stored embedder adds (0 without one); see ``embedder_check``."""
+    from feedback_classifier.model.embedder_check import check_embedder
 
     embedder = _get(model, "embedder_", "")
     if embedder is None:
-        return None
-    kinds = tuple(own_type(n) for n in ("StaticEmbedder", "MiniLMEmbedder", "FineTunedEmbedder"))
-    if not isinstance(embedder, kinds):
-        raise BadState(f"embedder_ must be one of the library's embedders or null, got {type(embedder).__name__}")
+        return 0
     _number(model, "embedding_weight", "")
-    return embedder
+    return check_embedder(embedder, "embedder_.")
 
 
 def _check_analyzer(analyzer: Any, where: str) -> None:

@@ -211,12 +211,15 @@ class StaticEmbedder:
         state.setdefault("context", False)  # pickled before context existed
         state.setdefault("context_texts", 10_000)
         state.setdefault("adapted_to_", None)
-        tokens, table = state.pop("tokens_"), state.pop("table_")
+        tokens, table = state.pop("tokens_", None), state.pop("table_", None)
         self.__dict__.update(state)
         if table is None:
             self._set_table(None, None)
-        else:
+        elif (isinstance(table, np.ndarray) and table.dtype.kind == "f" and type(tokens) is list
+              and all(type(t) is str for t in tokens)):
             self._set_table(tokens, np.ascontiguousarray(table, dtype=np.float32))
+        else:  # not what save_model stores (a hand edit): kept as read, for load_model's check to name
+            self.tokens_, self.table_ = tokens, table
 
     def __repr__(self) -> str:
         context = f", context=True, context_texts={self.context_texts}" if self.context else ""
