@@ -99,3 +99,16 @@ def test_without_scores_cards_count_and_quote_complaints_and_praise_apart(tax):
     assert "<h4>Жалобы</h4>" in ru and 'Жалоб: <b class="neg">2</b>' in ru
     plain = build_report(df.drop(columns="category_sentiment"), tax, text_col="comment")
     assert "<h4>Examples</h4>" in plain and "Complaints" not in plain  # no judged tone: as before
+
+
+def test_without_scores_a_quote_s_words_must_back_its_judged_tone(tax):
+    # no score backs a tone-only quote: sarcasm judged praise, and a question judged a complaint, stay out
+    df = pd.DataFrame({"comment": ["Courier: thank you for wasting my time", "Courier was lovely and polite",
+                                   "Where is the courier now?", "Courier was rude"],
+                       "categories": CAT, "confidence": 0.9, "needs_review": False,
+                       "category_sentiment": [f"{CAT}=positive", f"{CAT}=positive", f"{CAT}=negative",
+                                              f"{CAT}=negative"]})
+    page = build_report(df, tax, text_col="comment")
+    assert _quotes(page, "pro") == ["Courier was lovely and polite"]
+    assert _quotes(page, "det") == ["Courier was rude"]
+    assert 'Complaints: <b class="neg">2</b> · Praise: <b class="pos">2</b>' in page  # the counts are the model's

@@ -18,16 +18,22 @@ _POSITIVE = (
     "happy", "satisf", "recommend", "thank", "amazing", "awesome", "best", "easy", "convenient", "fine",
     "хорош", "отличн", "прекрасн", "замечательн", "нрав", "понрав", "быстр", "вежлив", "доброжелат", "приятн",
     "удобн", "спасиб", "рекоменд", "довол", "лучш", "супер", "класс", "молодц", "оператив", "аккуратн",
+    "wonderful", "fantastic", "appreciat", "impress", "outstanding", "superb", "delight",
+    "благодар", "восторг", "шикарн", "великолепн", "чудесн",
 )
 _NEGATIVE = (
     "bad", "terrible", "awful", "horrible", "worst", "slow", "late", "rude", "broken", "damag", "never", "wrong",
     "poor", "disappoint", "problem", "issue", "error", "bug", "crash", "expensive", "overpriced", "refund", "lost",
-    "missing", "complain", "hate", "unhelpful", "charged twice", "waste", "useless", "cold",
+    "missing", "complain", "hate", "unhelpful", "charged twice", "wast", "useless", "cold",
     "плох", "ужас", "отврат", "медлен", "долг", "опозд", "груб", "сломан", "поврежд", "ошиб", "проблем", "дорог",
     "потерял", "не приш", "не достав", "жалоб", "разочаров", "хуж", "бесполез", "холодн", "невежлив", "обман",
     "задерж", "глюч", "вылет", "не работ",
     # requests to put something right and things that vanish are complaints ("Баллы сгорают. Исправьте!")
     "fix", "expire", "исправ", "сгор", "пропада",
+    # common service complaints the stems above missed (a delayed or cancelled order, a stuck customer)
+    "delay", "cancel", "stuck", "strand", "dirty", "nasty", "frustrat", "annoy", "ridiculous", "unacceptable",
+    "pathetic", "glitch", "disgust", "atrocious",
+    "отмени", "отмена", "отменен", "отменён", "застрял", "грязн", "бесит", "раздраж", "возмут", "безобраз", "кошмар",
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _PHRASES = tuple(p for p in _NEGATIVE if " " in p)

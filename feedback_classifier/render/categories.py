@@ -107,11 +107,11 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
         if inp.tones is None:  # no judged tone to split by
             return (f'<div class="quotes"><h4>{esc(ui_text(lang, "examples"))}</h4>'
                     f'{quotes_html(qinp, qfacts, rows_in, i, "", True)}</div>')
-        # no scores to split by: complaints and praise by the comments' own tone
+        # no scores to split by: complaints and praise by the comments' judged tone, where their words agree
         return (f'<div class="quotes"><h4>{esc(ui_text(lang, "quotes_complaints"))}</h4>'
-                f"{quotes_html(qinp, qfacts, rows_in, i, 'det', True, tone=-1)}"
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'det', True, tone=-1, agree=True)}"
                 f'<h4>{esc(ui_text(lang, "quotes_praise"))}</h4>'
-                f"{quotes_html(qinp, qfacts, rows_in, i, 'pro', False, tone=1)}</div>")
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'pro', False, tone=1, agree=True)}</div>")
     bad = rows_in[qfacts.detractor[rows_in]]
     good = rows_in[qfacts.top_box[rows_in]]
     good_title = ui_text(lang, "from_promoters") if spec.score_type == "nps" else ui_text(lang, "from_top_box")

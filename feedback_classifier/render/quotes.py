@@ -119,14 +119,17 @@ def column_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.
     return out
 
 
-def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None,
+           agree: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, tones, to_check)`` of the rows that may be quoted as ``tone`` (-1 complaints, +1 praise):
     those the sentiment columns give that tone or none (0), or, where they say nothing, whose word
     check (:func:`~feedback_classifier.lang.tone.tone_score`) does not lean the other way; ``tones``
     (>= 0) ranks them, clearest first. ``to_check``: the rows whose column tone is still to be
     checked against their words (a contradiction, "Points burn too fast. Fix it!" judged positive
-    for "fast", is mixed: quoted under neither) — lazily, as the quotes are picked, because the
-    word check costs ~0.15 ms a comment and only the first few rows in order are ever read."""
+    for "fast", is mixed: quoted under neither) — lazily, as the quotes are picked, because only
+    the first few rows in order are ever read. ``agree``: only rows of that very tone whose words
+    lean that way too (a sarcastic "Thank you for wasting my time" judged praise is not quoted
+    as praise)."""
     tones = column_tones(inp, rows, parent)
     silent = np.flatnonzero(np.isnan(tones))
     if len(silent):
@@ -135,23 +138,24 @@ def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None) -
     to_check = np.ones(len(rows), dtype=bool)
     to_check[silent] = False
     tones = tones * tone
-    keep = tones >= 0
+    keep = tones > 0 if agree else tones >= 0
     to_check &= tones != 0  # a neutral column tone cannot contradict the words
     return rows[keep], tones[keep], to_check[keep]
 
 
 def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
-                parent: str | None = None) -> list[int]:
+                parent: str | None = None, agree: bool = False) -> list[int]:
     """Positions of up to ``inp.examples`` comments from ``rows`` that say different things.
 
     ``tone`` -1 keeps complaints and neutral comments (clearest complaints first), +1 praise
     and neutral ones (clearest praise first), 0 any; then extreme scores first, then the
     comments most focused on one category (fewest parents), then most confident, then the
-    earliest row."""
+    earliest row. ``agree`` (with a ``tone``): only comments judged that tone whose words say
+    so too, for quotes with no score to back their tone."""
     if not len(rows):
         return []
     if tone:
-        rows, tones, to_check = _toned(inp, rows, tone, parent)
+        rows, tones, to_check = _toned(inp, rows, tone, parent, agree)
         if not len(rows):
             return []
     else:
@@ -175,8 +179,8 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
         key = duplicate_key(text)
         if not text or key in seen:
             continue
-        if to_check[k] and tone_score(texts.iloc[position]) * tone < 0:
-            continue  # the words contradict the column's tone: mixed, quoted under neither
+        if to_check[k] and tone_score(texts.iloc[position]) * tone < (1 if agree else 0):
+            continue  # the words contradict the column's tone (mixed: quoted under neither), or do not back it
         seen.add(key)
         candidates.append((int(position), set(key.split())))
         if len(candidates) >= _CANDIDATES * inp.examples:
@@ -191,11 +195,11 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
 
 
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
-                tone: int = 0) -> str:
+                tone: int = 0, agree: bool = False) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
     blockquotes, each with its score and the subcategories of label ``column`` it mentions;
     personal data masked unless ``inp.mask`` is False."""
-    picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0])
+    picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree)
     if not picked:
         return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
     texts = inp.df[inp.text_col].astype("string").fillna("")
@@ -256,8 +260,8 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
             keep.update(pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False, 1, label[0]))
         # complaints and praise by tone alone: what a card shows without scores to split by (a
         # score column may turn out to hold no valid score only at the end of a streamed file)
-        keep.update(pick_quotes(inp, facts, rows_in, True, -1, label[0]))
-        keep.update(pick_quotes(inp, facts, rows_in, False, 1, label[0]))
+        keep.update(pick_quotes(inp, facts, rows_in, True, -1, label[0], agree=True))
+        keep.update(pick_quotes(inp, facts, rows_in, False, 1, label[0], agree=True))
     return np.array(sorted(keep), dtype=np.int64)
 
 
