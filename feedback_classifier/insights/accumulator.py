@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.insights.drivers import DriversResult, compute_drivers
 from feedback_classifier.insights.issues import CountedIssues
 from feedback_classifier.insights.periods import canonical_dates, check_freq, parse_periods
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+
+if TYPE_CHECKING:
+    from feedback_classifier.insights.drivers import DriversResult
 
 ISSUE_ROWS_KEPT = 50  # first row numbers kept per kind of bad score/date (messages show at most 20)
 
@@ -62,6 +64,7 @@ class DriversAccumulator:
         self._first_rows: dict[str, dict[int, np.ndarray]] = {
             c: {} for c in (score_col, period_col) if c is not None
         }
+        self._cell_rows: list[int] = []  # first row of each distinct categories cell, for bad names
 
     def _codes(self, column: str, values: pd.Series) -> np.ndarray:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -87,7 +90,11 @@ class DriversAccumulator:
             if column == self.period_col:
                 values = canonical_dates(values, self.freq)
             self._dtypes.setdefault(column, values.dtype)
+            known = len(self._uniques[column])
             coded[column] = self._codes(column, values)
+            if column == self.categories_col:
+                new, first = np.unique(coded[column], return_index=True)
+                self._cell_rows += (self.rows + 1 + first[new >= known]).tolist()
         for column, seen in self._first_rows.items():
             codes = coded[column]
             rows = pd.Series(np.arange(self.rows + 1, self.rows + n + 1, dtype=np.int64))
@@ -142,17 +149,46 @@ class DriversAccumulator:
     def compute(self, **kwargs: Any) -> DriversResult:
         """``compute_drivers`` on the reduced table (same keyword arguments, ``score_col`` etc.
         as given to the accumulator); bad scores/dates carry their first row numbers."""
-        common = dict(weight=self.WEIGHT, score_col=self.score_col, categories_col=self.categories_col, freq=self.freq)
-        result = compute_drivers(self.table("main"), **common, **kwargs)
-        result.score_issues = self._with_rows(result.score_issues, self.score_col, result.spec)
+        # imported here: the drivers bring scipy.stats (~0.5 s), which `route` (score issues only) never needs
+        from feedback_classifier.insights.drivers import compute_drivers
+
+        common = dict(weight=self.WEIGHT, score_col=self.score_col, categories_col=self.categories_col, freq=self.freq,
+                      issue_rows=lambda issues, spec: self._with_rows(issues, self.score_col, spec))
+        result = compute_drivers(self.table("main"), **common, **kwargs, row_numbers=self._row_numbers("main"))
         if self.period_col is not None:
             by_free = {k: v for k, v in kwargs.items() if k != "by"}
-            trend = compute_drivers(self.table("trend"), period_col=self.period_col, **common, **by_free)
+            trend = compute_drivers(self.table("trend"), period_col=self.period_col, **common, **by_free,
+                                    row_numbers=self._row_numbers("trend"))
             result.trend = trend.trend
             result.date_issues = self._with_rows(trend.date_issues, self.period_col)
             result.settings["period_col"] = self.period_col
         result.settings["weight"] = None
         return result
+
+    def score_issues(self, spec: ScoreSpec) -> CountedIssues:
+        """The missing and invalid cells of the score column, counted, with their first row numbers
+        (as ``parse_scores`` on the whole column reports them; ``route`` says them).
+
+        >>> acc = DriversAccumulator(["nps"], score_col="nps")
+        >>> acc.add(pd.DataFrame({"nps": ["9", "x", ""]}))
+        >>> acc.add(pd.DataFrame({"nps": ["x"]}))
+        >>> acc.score_issues(ScoreSpec.make("nps")).summary()
+        "Column 'nps': 1 of 4 rows have a valid score; 3 left out of score statistics (rows kept): 1 missing (row 3); 2 not a number (rows 2, 4: 'x')."
+        """
+        table = self.table()
+        issues = parse_scores(table[self.score_col], spec, column=self.score_col).issues
+        issues = CountedIssues.from_weighted(issues, table[self.WEIGHT].to_numpy(dtype=float))
+        return self._with_rows(issues, self.score_col, spec)
+
+    def _row_numbers(self, name: str) -> np.ndarray | None:
+        """The file's first row of the categories cell of each row of a reduced table: a bad
+        category name's error names the first row holding it, as on the whole table."""
+        groups = self._groups.get(name)
+        if groups is None or self.categories_col not in self.columns:
+            return None
+        codes = groups[self.categories_col].to_numpy()
+        rows = np.array(self._cell_rows + [0], dtype=np.int64)  # a missing cell (-1) names no category
+        return rows[np.where(codes < 0, -1, codes)]
 
     def _with_rows(self, issues: CountedIssues, column: str, spec: ScoreSpec | None = None) -> CountedIssues:
         """``issues`` with the first row numbers of each kind: scores when ``spec`` is given, else dates."""

@@ -257,12 +257,15 @@ def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) ->
 
 
 def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None,
-           confidence: float, source: str | None = None) -> tuple[ParsedScores, ScoreSummary]:
-    """The parsed score column (bad values counted with their weights) and the overall metric;
-    a column without one valid score is an error naming ``source``."""
+           confidence: float, source: str | None = None, issue_rows=None) -> tuple[ParsedScores, ScoreSummary]:
+    """The parsed score column (bad values counted with their weights, their row numbers given by
+    ``issue_rows`` when the rows are a reduced table's) and the overall metric; a column without
+    one valid score is an error naming ``source`` and those rows."""
     parsed = parse_scores(values, spec, column=column)
     if w is not None:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
+    if issue_rows is not None:
+        parsed.issues = issue_rows(parsed.issues, spec)
     try:
         return parsed, summarize_scores(parsed, confidence, weights=w)
     except ScoreError as exc:
@@ -300,6 +303,7 @@ def compute_drivers(
     cov_type: str = "HC3",
     source: str | None = None,
     weight: str | None = None,
+    row_numbers: np.ndarray | None = None, issue_rows: Any = None,
 ) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
 
@@ -313,7 +317,8 @@ def compute_drivers(
     sharing categories, score, segment and period are interchangeable for all of them), so a
     big file can be reduced to ``groupby([...]).size()`` first (see :class:`DriversAccumulator`).
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
-    row numbers only where known.
+    row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
+    names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -326,8 +331,9 @@ def compute_drivers(
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
-    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source)
-    cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source)
+    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source, issue_rows)
+    cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source,
+                           row_numbers=row_numbers)
     scored, bootstrap_kind = _scored_rows(parsed, cmat, w)
 
     # One independent stream each for the table, segments and trend: adding a cut never

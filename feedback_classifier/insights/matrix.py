@@ -54,11 +54,13 @@ class _Pieces:
     piece_cell: np.ndarray  # cell of each piece
     piece_item: np.ndarray  # item of each piece
     items: list[str]
+    row_numbers: np.ndarray | None = None  # the file's row number of each row (a reduced table's rows)
 
     def first_row(self, item_index: int) -> int:
         """The first table row (from 1) holding an item, for error messages."""
         cell = self.piece_cell[np.flatnonzero(self.piece_item == item_index)[0]]
-        return int(np.flatnonzero(self.row_cells == cell)[0]) + 1
+        position = int(np.flatnonzero(self.row_cells == cell)[0])
+        return position + 1 if self.row_numbers is None else int(self.row_numbers[position])
 
 
 @dataclass
@@ -181,9 +183,15 @@ def _free_columns(items: list[str], first_row: Callable[[int], int], column: str
 
 
 def category_matrix(
-    values: pd.Series | list, *, taxonomy: Any = None, column: str = "categories", source: str | None = None
+    values: pd.Series | list, *, taxonomy: Any = None, column: str = "categories", source: str | None = None,
+    row_numbers: np.ndarray | None = None,
 ) -> CategoryMatrix:
     """Parse a categories column into parent- and path-level indicators.
+
+    ``row_numbers``: the file's row number of each value, for error messages (default 1, 2, ...):
+    a chunk's rows count on from the chunks before it, a reduced table's row stands for the first
+    row of its cell. The first row holding a bad name is named as long as ``row_numbers`` grow
+    with the position of each distinct cell's first row (as they do in both).
 
     Each distinct cell is parsed once, so a million rows with a few thousand distinct
     category combinations parse in well under a second.
@@ -196,6 +204,7 @@ def category_matrix(
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     pieces = _split(series)
+    pieces.row_numbers = row_numbers
     if taxonomy is not None:
         cols = _taxonomy_columns(taxonomy, pieces.items, pieces.first_row, column, source)
     else:

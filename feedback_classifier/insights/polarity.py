@@ -6,6 +6,7 @@ Price=positive``), so drivers and routing can work on complaints alone or praise
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, LabelError
@@ -29,8 +30,10 @@ def check_polarity(polarity: str) -> str:
 
 
 def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = CATEGORY_SENTIMENT,
-                             source: str | None = None) -> pd.Series:
+                             source: str | None = None, first_row: int = 1, row_numbers=None) -> pd.Series:
     """Per row, the categories judged ``polarity`` (``; ``-joined, in their order; empty when none).
+    ``first_row``: the file's row number of the first cell (a chunk's), for error messages;
+    ``row_numbers``: each cell's, when they are not consecutive (distinct cells).
 
     >>> s = pd.Series(["Delivery > Courier=negative; Price=positive", "", None, "Price=negative"])
     >>> categories_with_polarity(s, "negative").tolist()
@@ -38,12 +41,13 @@ def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = C
     """
     check_polarity(polarity)
     codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
-    kept = [_kept(cell, polarity, column, source, cells, codes, k) for k, cell in enumerate(uniques)]
+    rows = np.arange(first_row, first_row + len(codes)) if row_numbers is None else np.asarray(row_numbers)
+    kept = [_kept(cell, polarity, column, source, codes, k, rows) for k, cell in enumerate(uniques)]
     lookup = pd.array(kept + [""], dtype="str")
     return pd.Series(lookup[codes], index=cells.index, name=cells.name)
 
 
-def _kept(cell: str, polarity: str, column: str, source: str | None, cells, codes, k: int) -> str:
+def _kept(cell: str, polarity: str, column: str, source: str | None, codes, k: int, rows: np.ndarray) -> str:
     out = []
     for item in str(cell).split(";"):
         item = item.strip()
@@ -51,7 +55,7 @@ def _kept(cell: str, polarity: str, column: str, source: str | None, cells, code
             continue
         name, eq, pol = item.rpartition("=")
         if not eq or pol.strip() not in POLARITY_CHOICES:
-            row = int((codes == k).argmax()) + 1
+            row = int(rows[int((codes == k).argmax())])
             where = f"{source}: " if source else ""
             raise LabelError(
                 f"{where}row {row}, column {column!r}: {item!r} is not 'Category=polarity' "
@@ -62,21 +66,22 @@ def _kept(cell: str, polarity: str, column: str, source: str | None, cells, code
     return "; ".join(out)
 
 
-def complaint_labels(cells: pd.Series, taxonomy, *, source: str | None = None) -> list[frozenset]:
-    """Per row, the taxonomy labels judged ``negative`` (complaints), read in any language.
+def complaint_labels(cells: pd.Series, taxonomy, *, source: str | None = None, first_row: int = 1) -> list[frozenset]:
+    """Per row, the taxonomy labels judged ``negative`` (complaints), read in any language;
+    ``first_row`` as in :func:`categories_with_polarity`.
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> complaint_labels(pd.Series(["Price and value=negative; Service=positive", None]), load_taxonomy("cx-default"))
     [frozenset({('price', None)}), frozenset()]
     """
-    names = categories_with_polarity(cells, "negative", source=source)
+    names = categories_with_polarity(cells, "negative", source=source, first_row=first_row)
     cache: dict[str, frozenset] = {}
     out = []
     for i, cell in enumerate(names.tolist()):
         labels = cache.get(cell)
         if labels is None:
             labels = cache[cell] = frozenset(
-                taxonomy.parse_label(n.strip(), row=i + 1, column=CATEGORY_SENTIMENT, source=source)
+                taxonomy.parse_label(n.strip(), row=i + first_row, column=CATEGORY_SENTIMENT, source=source)
                 for n in cell.split(";") if n.strip()
             )
         out.append(labels)
@@ -99,32 +104,69 @@ def add_polarity_counts(table: pd.DataFrame, cells: pd.Series, *, taxonomy=None,
 
 
 class PolarityTally:
-    """Complaints and praise per category, counted chunk by chunk (``analyze`` streams them)."""
+    """Complaints and praise per category, counted chunk by chunk (``analyze`` and ``drivers`` stream them).
+
+    A chunk only counts its distinct cells (and keeps the first row of each); they are parsed once,
+    when the counts are first asked for: an export repeats the same few thousand cells, and
+    parsing them again in every chunk cost more than reading the file. A bad cell is an error
+    then, naming its first row as on the whole column.
+
+    >>> tally = PolarityTally()
+    >>> tally.add(pd.Series(["Price=negative", "Price=positive"]))
+    >>> tally.add(pd.Series(["Price=negative"]), first_row=3)
+    >>> dict(tally.counts["complaints"]), dict(tally.counts["praise"])
+    ({('parent', 'Price'): 2, ('category', 'Price'): 2}, {('parent', 'Price'): 1, ('category', 'Price'): 1})
+    """
 
     COLUMNS = {"complaints": "negative", "praise": "positive"}
 
     def __init__(self, *, taxonomy=None, source: str | None = None):
-        from collections import Counter
-
         self.taxonomy = taxonomy
         self.source = source
-        self.counts = {column: Counter() for column in self.COLUMNS}
         self.seen = False
+        self._cells: dict = {}  # distinct cell -> [rows holding it, its first row]
+        self._counts: dict | None = None
 
-    def add(self, cells: pd.Series) -> None:
-        """Count one chunk of a ``category_sentiment`` column."""
-        import numpy as np
+    def add(self, cells: pd.Series, first_row: int = 1) -> None:
+        """Count one chunk of a ``category_sentiment`` column whose first cell is the file's row ``first_row``."""
+        self.seen = True
+        self._counts = None
+        codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
+        rows = np.bincount(codes, minlength=len(uniques))
+        _, firsts = np.unique(codes, return_index=True)
+        for cell, n, first in zip(uniques.tolist(), rows.tolist(), firsts.tolist()):
+            have = self._cells.get(cell)
+            if have is None:
+                self._cells[cell] = [n, first_row + first]
+            else:
+                have[0] += n
+
+    @property
+    def counts(self) -> dict:
+        """``{"complaints": Counter, "praise": Counter}`` of rows per ``(level, category)``."""
+        if self._counts is None:
+            self._counts = self._tally()
+        return self._counts
+
+    def _tally(self) -> dict:
+        from collections import Counter
 
         from feedback_classifier.insights.matrix import category_matrix
 
-        self.seen = True
+        cells = pd.Series(list(self._cells), dtype=object)  # in the order of their first rows
+        weights = np.array([n for n, _ in self._cells.values()], dtype=np.int64)
+        firsts = np.array([first for _, first in self._cells.values()], dtype=np.int64)
+        counts = {}
         for column, polarity in self.COLUMNS.items():
-            names = categories_with_polarity(cells, polarity, source=self.source)
-            m = category_matrix(names, taxonomy=self.taxonomy, column=CATEGORY_SENTIMENT, source=self.source)
-            rows_per_cell = np.bincount(m.row_cells, minlength=m.member.shape[0])
+            names = categories_with_polarity(cells, polarity, source=self.source, row_numbers=firsts)
+            m = category_matrix(names, taxonomy=self.taxonomy, column=CATEGORY_SENTIMENT, source=self.source,
+                                row_numbers=firsts)
+            rows_per_cell = np.bincount(m.row_cells, weights=weights, minlength=m.member.shape[0])
             totals = np.asarray(m.member.T @ rows_per_cell).ravel()
+            counts[column] = Counter()
             for level, name, count in zip(m.levels, m.names, totals):
-                self.counts[column][(level, name)] += int(count)
+                counts[column][(level, name)] += int(round(count))
+        return counts
 
     def by_label(self) -> dict:
         """``{taxonomy label: (complaints, praise)}`` of every category counted (needs the

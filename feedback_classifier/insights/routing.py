@@ -163,9 +163,10 @@ def _complaints_in(positions: np.ndarray, names: list[str], complaint_of) -> tup
     return positions[kept], [names[k] for k in kept]
 
 
-def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool):
+def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool, first_row: int = 1):
     """``(position, category names) -> is it a complaint`` from ``category_sentiment``, or None
-    when the table has no such column (``complaints_only`` then is a one-line error)."""
+    when the table has no such column (``complaints_only`` then is a one-line error). ``first_row``:
+    the file's row number of ``df``'s first row (a chunk's), for error messages."""
     from feedback_classifier.errors import MissingColumnError
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, complaint_labels
 
@@ -177,7 +178,7 @@ def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bo
                 "--no-sentiment (a file from an older version has no polarity either)."
             )
         return None
-    negative = complaint_labels(df[CATEGORY_SENTIMENT], taxonomy, source=source)
+    negative = complaint_labels(df[CATEGORY_SENTIMENT], taxonomy, source=source, first_row=first_row)
     cache: dict[str, list] = {}
 
     def complaint_of(position: int, names: str) -> bool:

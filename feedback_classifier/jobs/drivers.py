@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from feedback_classifier.errors import InputFileError, MissingColumnError
 from feedback_classifier.insights import DriversResult
@@ -50,6 +50,7 @@ def drivers_file(
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
     lang: str | None = None,
+    chunksize: int = 50_000,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -67,6 +68,12 @@ def drivers_file(
     the categories classified here and writes the charts.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
+    The file is read once, ``chunksize`` rows at a time (each classified with ``text_col``), into a
+    ``DriversAccumulator`` (one row per distinct categories, score, segment and period) and a
+    ``PolarityTally``, as ``analyze`` does: memory does not grow with the rows, and the result is the
+    whole table's, whatever ``chunksize``. Language and date column are decided on the rows holding
+    the first 2,000 comments (or category cells). ``audit_sample`` is a file of its own, read whole.
+
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
     >>> src = os.path.join(d, "classified.csv")
@@ -75,76 +82,131 @@ def drivers_file(
     >>> [p.name for p in res.paths], res.drivers.overall.metric_name
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
-    from feedback_classifier.tableio import require_columns
+    from feedback_classifier.jobs.runner import check_workers
+
+    from feedback_classifier.insights.scores import ScoreSpec
 
     out = _checked_out(out, data, charts)
+    check_workers(1, chunksize)
+    ScoreSpec.make(score_type, scale, higher_is_better)  # a wrong --score-type/--scale before the pass, not after
     if polarity is not None:  # before reading the file
         from feedback_classifier.insights.polarity import check_polarity
 
         check_polarity(polarity)
-    df = read.table(data)
-    attrs = dict(df.attrs)  # the input's separator, for the output tables
-    text_col, score_col, by, period_col, notes = _columns(df, data, text_col=text_col, categories_col=categories_col,
-                                                          score_col=score_col, by=by, period_col=period_col)
-    if text_col is not None:
-        # checked before classifying: the error lists the file's own columns, not the added ones
-        require_columns(df, [c for c in (score_col, by, period_col) if c is not None], source=data)
-        lang = _language(df, text_col, lang, notes)
-        df, model_taxonomy = _classify(df, data, text_col, model, lang)
-        categories_col, taxonomy = "categories", taxonomy or model_taxonomy
-    else:
-        _require_column(df, categories_col, data, fix=(
-            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
-            "to classify on the fly."))
-        lang = _language(df, categories_col, lang, None)
-    return _finish(df, data, out, attrs, notes, lang=lang, score_col=score_col, score_type=score_type,
-                   categories_col=categories_col, by=by, period_col=period_col, freq=freq, min_n=min_n, scale=scale,
-                   higher_is_better=higher_is_better, n_boot=n_boot, seed=seed, confidence=confidence,
-                   taxonomy=taxonomy, text_col=text_col, model=model, audit_sample=audit_sample,
-                   polarity=polarity, charts=charts, top=top)
-
-
-def _finish(df, data, out, attrs, notes, *, lang, score_col, score_type, categories_col, by, period_col, freq, min_n,
-            scale, higher_is_better, n_boot, seed, confidence, taxonomy, text_col, model, audit_sample, polarity,
-            charts, top) -> DriversFileResult:
-    """:func:`drivers_file` once the table is read and classified: the drivers, their tables and charts."""
-    from feedback_classifier.insights import compute_drivers
-
-    if polarity is not None:
-        df, categories_col = _with_polarity(df, polarity, data)
-    result = compute_drivers(
-        df, score_col=score_col, score_type=score_type, categories_col=categories_col, by=by, period_col=period_col,
-        freq=freq, min_n=min_n, scale=scale, higher_is_better=higher_is_better, n_boot=n_boot, seed=seed,
-        confidence=confidence, taxonomy=taxonomy, source=str(data),
-    )
+    plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
+                 period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity)
+    acc, tally = _accumulate(plan, data, freq=freq, polarity=polarity)
+    result = acc.compute(score_type=score_type, scale=scale, higher_is_better=higher_is_better, by=plan.by,
+                         min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, taxonomy=plan.taxonomy,
+                         source=str(data))
     if polarity is not None:  # said in every output's title (DriversResult.titled) and table files
         result.settings["polarity"] = polarity
-    result = _annotate(result, df, data=data, taxonomy=taxonomy, text_col=text_col, model=model,
-                       audit_sample=audit_sample, polarity=polarity, seed=seed)
-    result = _named_in(result, taxonomy, lang)
-    paths = _write_tables(result, out, attrs) if out is not None else []
+    result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed)
+    if tally is not None and tally.seen:  # each category's complaints and praise
+        result.table = tally.apply(result.table)
+    return _written(_named_in(result, plan.taxonomy, plan.lang), plan, out=out, charts=charts, top=top)
+
+
+def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
+    """The drivers tables at ``out`` and the charts in ``charts`` (each when given)."""
+    paths = _write_tables(result, out, plan.attrs) if out is not None else []
     chart_paths = []
     if charts is not None:
         from feedback_classifier.render import write_charts
 
-        chart_paths = write_charts(result, charts, top=top, lang=lang)
-    return DriversFileResult(result, paths, chart_paths, classified_here=text_col is not None, notes=notes)
+        chart_paths = write_charts(result, charts, top=top, lang=plan.lang)
+    return DriversFileResult(result, paths, chart_paths, classified_here=plan.text_col is not None, notes=plan.notes)
 
 
-def _columns(df, data, *, text_col, categories_col, score_col, by, period_col):
-    """(text, score, segment, date) columns as the options name them in ``df`` (by name or question
+@dataclass
+class _Plan:
+    """What the first chunks decide (columns, language, model) and the chunks to fold in."""
+
+    chunks: Iterator[Any]  # DataFrames
+    attrs: dict  # the input's separator, for the output tables
+    text_col: str | None
+    categories_col: str
+    score_col: str
+    by: str | None
+    period_col: str | None
+    lang: str
+    taxonomy: Any
+    notes: list[str]
+
+
+def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, period_col, lang, model, taxonomy,
+          polarity) -> _Plan:
+    """The columns, language and model from the first chunks, checked before the rest is read;
+    the chunks (classified on the fly with ``text_col``)."""
+    import pandas as pd
+
+    from feedback_classifier.jobs.head import chain, head_rows, read_head
+    from feedback_classifier.tableio import peek_table, require_columns, with_late_keys
+
+    names = [text_col, score_col, by, period_col, None if text_col else categories_col]
+    first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data, names, read)
+    counted = text_col if text_col is not None else categories_col  # the head: rows of its first 2,000 cells
+    head, chunks = read_head(chunks, counted)
+    whole = pd.concat(head, ignore_index=True) if len(head) > 1 else head[0]
+    head_frame = head_rows(whole, counted) if counted in whole.columns else whole
+    text_col, score_col, by, period_col, notes = _columns(first, head_frame, data, text_col=text_col,
+                                                          categories_col=categories_col, score_col=score_col, by=by,
+                                                          period_col=period_col)
+    rows = chain(head, chunks)
+    if text_col is not None:
+        # checked before classifying: the error lists the file's own columns, not the added ones
+        require_columns(first, [c for c in (score_col, by, period_col) if c is not None], source=data)
+        lang = _language(head_frame, text_col, lang, notes)
+        rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang)
+        categories_col, taxonomy = "categories", taxonomy or model_taxonomy
+    else:
+        _require_column(first, categories_col, data, fix=(
+            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
+            "to classify on the fly."))
+        lang = _language(head_frame, categories_col, lang, None)
+        if polarity is not None:
+            _require_polarity(first, data)
+        _check_roles(first, data, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col)
+    return _Plan(rows, dict(first.attrs), text_col, categories_col, score_col, by, period_col, lang, taxonomy, notes)
+
+
+def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
+    """Every chunk folded into a ``DriversAccumulator`` (one row per distinct categories, score,
+    segment and period) and, unless one polarity is counted, a ``PolarityTally`` (complaints and
+    praise per category, when the table has ``category_sentiment``)."""
+    from feedback_classifier.insights import DriversAccumulator
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, PolarityTally, categories_with_polarity
+
+    counted = plan.categories_col if polarity is None else f"categories ({polarity})"
+    keys = [counted] + [c for c in (plan.score_col, plan.by, plan.period_col) if c is not None]
+    acc = DriversAccumulator(keys, score_col=plan.score_col, period_col=plan.period_col, freq=freq,
+                             categories_col=counted)
+    tally = PolarityTally(taxonomy=plan.taxonomy, source=str(data)) if polarity is None else None
+    for chunk in plan.chunks:
+        first_row = acc.rows + 1
+        if polarity is not None:
+            chunk[counted] = categories_with_polarity(chunk[CATEGORY_SENTIMENT], polarity, source=str(data),
+                                                      first_row=first_row)
+        elif CATEGORY_SENTIMENT in chunk.columns:
+            tally.add(chunk[CATEGORY_SENTIMENT], first_row=first_row)
+        acc.add(chunk)
+    return acc, tally
+
+
+def _columns(first, head, data, *, text_col, categories_col, score_col, by, period_col):
+    """(text, score, segment, date) columns as the options name them in ``first`` (by name or question
     text), once no two options name the same column, and notes for the user: the date column is
-    detected when not given, and said."""
+    detected in the ``head`` rows when not given, and said."""
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.tableio import require_distinct_roles, resolve_column
 
-    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
+    text_col, score_col, by, period_col = (resolve_column(first, c, source=data)
                                            for c in (text_col, score_col, by, period_col))
     # with --text-col the categories come from classifying it, not from --categories-col
     require_distinct_roles({"--text-col": text_col, "--categories-col": None if text_col else categories_col,
                             "--score-col": score_col, "--by": by, "--period-col": period_col}, source=data)
     notes: list[str] = []
-    period_col = period_column_or_detected(df, period_col, exclude=[text_col, categories_col, score_col, by],
+    period_col = period_column_or_detected(head, period_col, exclude=[text_col, categories_col, score_col, by],
                                            notes=notes)
     return text_col, score_col, by, period_col, notes
 
@@ -193,16 +255,16 @@ def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:
     return result
 
 
-def _classify(df, data, text_col: str, model: Any, lang: str = "en"):
+def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en"):
+    """The chunks with classify's columns added, one at a time, and the model's taxonomy."""
     from feedback_classifier.model.default import load_model_and_taxonomy
     # Looked up in its module at call time, so a test can stand in a stub classifier there.
-    from feedback_classifier.model.enrichment import enrich
+    from feedback_classifier.model import enrichment
     from feedback_classifier.tableio import require_columns
 
-    require_columns(df, [text_col], source=data)
+    require_columns(first, [text_col], source=data)
     clf, tax = load_model_and_taxonomy(model, None)
-    return enrich(df, clf, text_col, lang=lang), tax
-
+    return (enrichment.enrich(chunk, clf, text_col, lang=lang) for chunk in chunks), tax
 
 
 def _checked_out(out: str | Path | None, data: str | Path, charts: str | Path | None = None) -> Path | None:
@@ -223,26 +285,19 @@ def _checked_out(out: str | Path | None, data: str | Path, charts: str | Path | 
     return out
 
 
-def _annotate(result, df, *, data, taxonomy, text_col, model, audit_sample, polarity, seed):
-    """The drivers result corrected for the model's errors (see :func:`_corrected`) and with each
-    category's complaints and praise (from ``category_sentiment``, unless one polarity was kept)."""
-    result = _corrected(result, audit_sample, taxonomy, text_col, model, seed)
-    if polarity is None and "category_sentiment" in df.columns:
-        from feedback_classifier.insights.polarity import add_polarity_counts
+def _require_polarity(first, data) -> None:
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT
 
-        result.table = add_polarity_counts(result.table, df["category_sentiment"], taxonomy=taxonomy, source=str(data))
-    return result
-
-
-def _with_polarity(df, polarity: str, data):
-    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity
-
-    _require_column(df, CATEGORY_SENTIMENT, data, fix=(
+    _require_column(first, CATEGORY_SENTIMENT, data, fix=(
         "--polarity needs the polarity of each category: classify the comments with this version "
         "(it adds category_sentiment), or pass --text-col COL to classify on the fly."))
-    column = f"categories ({polarity})"
-    df = df.assign(**{column: categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=str(data))})
-    return df, column
+
+
+def _check_roles(first, data, **roles: str | None) -> None:
+    """The score, segment and date columns are in the file (``compute_drivers``' check, before the pass)."""
+    from feedback_classifier.tableio import require_columns
+
+    require_columns(first, [c for c in roles.values() if c is not None], source=str(data))
 
 
 def _require_column(df, column: str, data, *, fix: str) -> None:
