@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from feedback_classifier.cli import options as opt
+from feedback_classifier.errors import InputWarning
 from feedback_classifier.lang.ui import count_noun
 
 Pool = Annotated[Path, typer.Argument(help="Comments to label: CSV/TSV, XLSX, Parquet or JSONL.")]
@@ -83,9 +85,18 @@ def label_command(
     """
     from feedback_classifier.jobs.label_app import LabelSession, make_server
 
-    session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, model=model,
-                           id_col=id_col, retrain_every=retrain_every, review=review, seed=seed, lang=lang,
-                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
+                               model=model, id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
+                               lang=lang, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors,
+                                                                input_format))
+    # said now, not when the app stops (as other commands' warnings are): the user labels meanwhile
+    for w in caught:
+        if issubclass(w.category, InputWarning):
+            typer.echo(f"Warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     server = make_server(session, port)
     typer.echo(f"Labelling {count_noun(len(session.queue), 'comment')} into {labels}: open http://127.0.0.1:{server.server_port}/ "
                "(Ctrl+C stops; every decision is already saved)")

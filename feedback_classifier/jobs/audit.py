@@ -140,6 +140,12 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     if n < 2 * folds or not any(table.labels):
         raise LabelError(f"{data}: audit needs at least {2 * folds} labelled rows for {folds} folds, "
                          f"got {n}; label more rows or pass a smaller --folds.")
+    kinds = {tuple(sorted(labels)) for labels in table.labels}
+    if len(kinds) < 2:  # every out-of-fold model would say the same: every suspicion 0, nothing found
+        only = table.taxonomy.format_labels(list(kinds.pop()))
+        raise LabelError(f"{data}: every labelled row in column '{labels_col}' has the same labels ('{only}'), so "
+                         "audit has nothing to compare them with; label comments of other categories (or with "
+                         "none) first.")
     check_folds(table, data, text_col, group_col, instead="label more rows")
     P, D, classes, decode, fitted = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                                 groups=table.groups, seed=seed)

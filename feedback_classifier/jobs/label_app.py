@@ -68,6 +68,7 @@ class LabelSession:
         # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
         self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
         self.lock = threading.RLock()
+        self.seen = _signature(labels_path)  # the file as this session last read or wrote it
         self.history: list[tuple[int, dict | None]] = []
         self.back = 0
         self.since_retrain = 0
@@ -164,6 +165,7 @@ class LabelSession:
             raise LabelError(f"category {bad[0]!r} is not one of the {n} categories: give their indices, "
                              f"0 to {n - 1}.")
         with self.lock:
+            self._reload_if_changed()
             if row != self.current():
                 return self._stale()
             with self._saving():
@@ -210,12 +212,34 @@ class LabelSession:
                 frame = self.frame.copy()
                 frame.attrs.update(self.layout)
                 write_label_frame(frame, self.labels_path)
+                self.seen = _signature(self.labels_path)
             except (InputFileError, OSError) as exc:
                 reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
                 raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None
         except BaseException:
             self.frame, self.history, self.queue, self.back, self.since_retrain = before
             raise
+
+    def _reload_if_changed(self) -> None:
+        """Read the labels file again when something else wrote it since this session did (edited
+        by hand or in Excel, or a second label app on it): every write rewrites the whole table, so
+        writing the session's copy would silently undo those changes. Comments decided there leave
+        the queue. A file that no longer reads (a typo in a label, a renamed column) is a
+        ``NotSavedError`` naming row and column: the session keeps its own copy until it is fixed."""
+        now = _signature(self.labels_path)
+        if now is None or now == self.seen:
+            return  # (a file removed meanwhile is written again from the session's copy: no label lost)
+        try:
+            book, _ = read_label_book(self.labels_path, self.taxonomy, text_col=self.text_col,
+                                      labels_col=self.labels_col, id_col=self.id_col)
+        except FeedbackClassifierError as exc:
+            raise NotSavedError(f"{str(exc).rstrip('.')} ({self.labels_path} was changed while the app ran: "
+                                "fix it there, then try again; nothing was saved).") from None
+        self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.seen = now
+        if not self.review:  # (the one shown too: another app decided it, so this one's answer is stale)
+            self.queue = [r for r in self.queue if not book.decided(
+                self.texts[r], self.pool[self.id_col].iloc[r] if self.id_col else None)]
 
     def saved_labelled(self) -> int | None:
         """How many labelled (not skipped) rows the labels file holds now; ``None`` when there is no
@@ -233,6 +257,7 @@ class LabelSession:
     def undo(self) -> dict:
         """Take back the last decision: the labels file forgets it and its comment is shown again."""
         with self.lock:
+            self._reload_if_changed()
             if self.history:
                 with self._saving():
                     row, previous = self.history.pop()
@@ -276,6 +301,16 @@ class LabelSession:
                 self.retrains += 1
         finally:
             self.retraining = False
+
+
+def _signature(path) -> tuple | None:
+    """What changes when a file is rewritten (a rename gives a new inode, an edit a new time or
+    size); ``None`` when there is no file."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 class _Handler(BaseHTTPRequestHandler):

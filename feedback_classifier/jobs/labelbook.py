@@ -9,12 +9,14 @@ this module, so "already labelled" means the same thing everywhere.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import LabelError, MissingColumnError
+from feedback_classifier.errors import InputWarning, LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
 
@@ -75,13 +77,48 @@ class LabelBook:
         return text_key(text) in self.text_keys or (row_id is not None and str(row_id) in self.ids)
 
 
+def require_unique_ids(df: pd.DataFrame, text_col: str, id_col: str, source) -> None:
+    """A ``LabelError`` when ``id_col`` gives one id to different comments: a comment decided under
+    that id would count every other one as decided too, and they would silently never be shown
+    (a spreadsheet that rounded long ids to ``5.70306E+17`` does this). Exact repeats of one
+    comment under one id are fine.
+
+    >>> df = pd.DataFrame({"id": ["5.7E+17", "5.7E+17", "b"], "text": ["Late", "Rude", "Late"]})
+    >>> require_unique_ids(df, "text", "id", "pool.csv")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.LabelError: pool.csv: column 'id' gives one id to different comments ('5.7E+17' at rows 1 and 2; 1 id repeats), so labelling one would mark the others labelled too. Pass an --id-col with one id per comment, or leave --id-col out to match comments by text (ids shown like 5.70306E+17 were rounded by a spreadsheet: export them as text).
+    """
+    ids = df[id_col]
+    have = ids.notna().to_numpy() & (ids.astype(str).str.strip() != "").to_numpy()
+    if not have.any():
+        return
+    keys = pd.DataFrame({"id": ids[have].astype(str).to_numpy(), "key": df[text_col][have].map(text_key).to_numpy(),
+                         "row": np.flatnonzero(have) + 1})
+    distinct = keys.drop_duplicates(["id", "key"])
+    clashing = distinct[distinct.duplicated("id", keep=False)]
+    if clashing.empty:
+        return
+    first = clashing.iloc[0]["id"]
+    rows = clashing[clashing["id"] == first]["row"].tolist()[:2]
+    count = clashing["id"].nunique()
+    raise LabelError(
+        f"{source}: column '{id_col}' gives one id to different comments ('{first}' at rows {rows[0]} and "
+        f"{rows[1]}; {count:,} {'id repeats' if count == 1 else 'ids repeat'}), so labelling one would mark the "
+        "others labelled too. Pass an --id-col with one id per comment, or leave --id-col out to match comments "
+        "by text (ids shown like 5.70306E+17 were rounded by a spreadsheet: export them as text).")
+
+
 def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labels",
-                     known: Taxonomy | None = None) -> Taxonomy | None:
+                     known: Taxonomy | None = None, column: str = "labels") -> Taxonomy | None:
     """The taxonomy given (``Taxonomy``, bundled name or YAML path), else ``known`` when every
     non-empty label cell parses with it, else one inferred from those ``cells``, else ``None``.
 
     ``known`` is the taxonomy the loop starts from (the bundled cx-default): a few of its labels
-    must keep its categories and model, not turn into a keyword-less taxonomy of their own.
+    must keep its categories and model, not turn into a keyword-less taxonomy of their own. When
+    some labels are its categories and one is a near miss of one (a typo: ``Prise``), an
+    ``InputWarning`` names that cell: the switch to the labels' own categories changes the ranking
+    and the label page.
 
     >>> resolve_taxonomy(None, ["Price"], known=load_taxonomy("cx-default")).name
     'cx-default'
@@ -95,13 +132,72 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
     if not any(cells):
         return None
     if known is not None:
+        parsed = 0
         try:
-            for cell in cells:
-                known.parse_labels(cell)
+            for i, cell in enumerate(cells):
+                known.parse_labels(cell, row=i + 1, column=column, source=source)
+                parsed += cell is not None
             return known
+        except LabelError as exc:  # labels of the user's own categories, or a typo in one of known's
+            if parsed and _near_miss(known, cells[i]):
+                warnings.warn(InputWarning(
+                    f"{str(exc).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
+                    f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
+                    "--taxonomy."))
+    return infer_taxonomy(cells, name="labels", column=column, source=source, first_row=1)
+
+
+def warn_two_spellings(cells, *, source, column: str = "labels") -> None:
+    """An ``InputWarning`` when a labels file names one category of the bundled cx-default two
+    ways (``Delivery`` typed by hand, ``Delivery and logistics`` written by the label app) and is
+    about to be read without ``--taxonomy``: a taxonomy inferred from the cells would make them
+    two categories and split their examples. ``suggest`` and ``label`` read such a file as
+    cx-default; ``train``, ``evaluate`` and ``audit`` need ``--taxonomy cx-default`` for that.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_two_spellings(["Delivery", "Delivery and logistics", "Price"], source="labels.csv")
+    >>> "'Delivery' and 'Delivery and logistics'" in str(w[0].message)
+    True
+    """
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
+    from feedback_classifier.taxonomy.labels import cell_items
+
+    known = load_taxonomy(DEFAULT_TAXONOMY)
+    spellings: dict = {}
+    for cell in dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()):
+        for item in cell_items(cell):
+            try:
+                label = known.parse_label(item.strip())
+            except LabelError:
+                return  # the user's own categories: nothing of cx-default's to split
+            spellings.setdefault(label, {}).setdefault(item.strip().casefold(), item.strip())
+    split = [list(names.values()) for names in spellings.values() if len(names) > 1]
+    if split:
+        warnings.warn(InputWarning(
+            f"{source}: '{split[0][0]}' and '{split[0][1]}' in column '{column}' name the same {DEFAULT_TAXONOMY} "
+            f"category ({len(split)} such), but read without --taxonomy they are two categories and their rows are "
+            f"split: pass --taxonomy {DEFAULT_TAXONOMY} (as suggest and label read this file), or write one name."))
+
+
+def _near_miss(known: Taxonomy, cell: str) -> bool:
+    """Whether a label of ``cell`` that ``known`` lacks looks like a typo of one of its category names
+    (``Prise``: ``Price``), not a category of the user's own (``Service > Staff``)."""
+    import difflib
+
+    from feedback_classifier.taxonomy.labels import cell_items
+
+    names = {n.casefold() for lab in known.labels for code in known.languages
+             for n in (known.display_name(lab, code), known.short_name(lab, code), lab[1] or lab[0])}
+    for item in cell_items(cell):
+        try:
+            known.parse_label(item.strip())
         except LabelError:
-            pass  # labels of the user's own categories
-    return infer_taxonomy(cells, name="labels", column="labels", source=source, first_row=1)
+            last = item.split(">")[-1].strip().casefold()
+            if difflib.get_close_matches(last, names, n=1, cutoff=0.8):
+                return True
+    return False
 
 
 def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_col: str = "labels",
@@ -134,7 +230,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     cells = df[labels_col].tolist()
     # skipped rows blanked, not dropped: a malformed label is named by its row in the file
     taxonomy = resolve_taxonomy(taxonomy, [None if s == SKIPPED else c for c, s in zip(cells, status)],
-                                source=str(path), known=known)
+                                source=str(path), known=known, column=labels_col)
     book = LabelBook(df.reset_index(drop=True))
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))

@@ -70,7 +70,9 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.jobs.labelbook import LabelBook, names_language, read_label_book, resolve_taxonomy, text_key
+from feedback_classifier.jobs.labelbook import (
+    LabelBook, names_language, read_label_book, require_unique_ids, resolve_taxonomy, text_key,
+)
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
@@ -418,6 +420,8 @@ def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions 
     """The pool table, read with ``read``, with its text (and id) column checked."""
     df = read.table(pool)
     require_columns(df, [text_col] + ([id_col] if id_col else []), source=str(pool))
+    if id_col:
+        require_unique_ids(df, text_col, id_col, pool)
     return df
 
 

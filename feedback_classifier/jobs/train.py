@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
-from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note
+from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note, warn_two_spellings
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
@@ -97,6 +97,7 @@ def read_labelled_table(
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:
+        warn_two_spellings(cells, source=data, column=labels_col)
         # first_row: the file's data rows count from 1 (it named the row above a malformed label)
         taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data), first_row=1)
     elif not isinstance(taxonomy, Taxonomy):
