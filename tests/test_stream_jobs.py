@@ -219,3 +219,32 @@ def test_route_errors_name_the_files_rows_in_a_later_chunk(tmp_path):
     df.to_csv(src, index=False)
     with pytest.raises(LabelError, match=r"row 18\b.*not from classify"):
         route_file(src, tmp_path / "q", text_col="comment", chunksize=3)
+
+
+def test_cli_chunksize_reaches_drivers_and_route(tmp_path):
+    # --chunksize, as analyze and classify have it: memory follows it, the outputs do not
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    src = tmp_path / "export.csv"
+    _export(60).to_csv(src, index=False)
+    runner = CliRunner()
+    outs = {}
+    for size in ("7", "1000"):
+        d = tmp_path / size
+        d.mkdir()
+        drivers = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--boot", "20", "--min-n", "1",
+                                      "--out", str(d / "drivers.csv"), "--chunksize", size])
+        assert drivers.exit_code == 0, drivers.output
+        route = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                    "--out-dir", str(d / "queues"), "--chunksize", size])
+        assert route.exit_code == 0, route.output
+        outs[size] = d
+    assert (outs["7"] / "drivers.csv").read_bytes() == (outs["1000"] / "drivers.csv").read_bytes()
+    names = sorted(p.name for p in (outs["7"] / "queues").iterdir())
+    assert names == sorted(p.name for p in (outs["1000"] / "queues").iterdir())
+    for name in names:
+        assert (outs["7"] / "queues" / name).read_bytes() == (outs["1000"] / "queues" / name).read_bytes(), name
+    bad = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--chunksize", "0"])
+    assert bad.exit_code != 0 and "--chunksize" in bad.output

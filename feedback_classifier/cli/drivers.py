@@ -57,6 +57,7 @@ def drivers_command(
     encoding_errors: opt.EncodingErrors = "strict",
     audit_sample: opt.AuditSample = None,
     lang: opt.Lang = None,
+    chunksize: opt.Chunksize = 50_000,
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -75,7 +76,7 @@ def drivers_command(
         data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
         categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
         text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
-        confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang,
+        confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang, chunksize=chunksize,
         read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     for note in result.notes:

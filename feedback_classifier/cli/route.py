@@ -38,6 +38,7 @@ def route_command(
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
+    chunksize: opt.Chunksize = 100_000,
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -52,7 +53,7 @@ def route_command(
     result = route_file(
         data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
         score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
-        complaints_only=complaints_only,
+        complaints_only=complaints_only, chunksize=chunksize,
         read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
     )
     if result.classified_here:
