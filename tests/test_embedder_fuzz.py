@@ -25,6 +25,7 @@ from tests.test_model_fuzz import (
     TRAIN_ROWS,
     check_cli,
     check_library,
+    run_fuzz,
     split_model,
     write_model,
 )
@@ -176,21 +177,12 @@ def mutate_embedder(rng: random.Random, header: dict, tree, arrays: dict):
 
 def run_embedder_fuzz(model: Path, tmp: Path, *, seed: int, count: int, cli_every: int = 0) -> dict[str, list[str]]:
     """``count`` seeded edits inside ``model``'s embedder; the crashes found, each kind with its edits."""
-    header, tree, arrays = split_model(model)
-    data = tmp / "survey.csv"
-    data.write_text("text\nlate courier\nrude staff\n\n", encoding="utf-8")
-    rng = random.Random(seed)
-    crashes: dict[str, list[str]] = {}
-    for i in range(count):
+
+    def edit(rng, header, tree, arrays):
         t, a, what = mutate_embedder(rng, header, tree, arrays)
-        path = write_model(tmp / f"edited{i % 2}.fcmodel", header, t, a)
-        found = check_library(path, finite=True)
-        if found is None and cli_every and i % cli_every == 0:
-            found = check_cli(path, data, tmp / "out.csv")
-            found = found and "cli: " + found
-        if found is not None:
-            crashes.setdefault(found, []).append(what)
-    return crashes
+        return header, t, a, {}, what
+
+    return run_fuzz(model, tmp, seed=seed, count=count, cli_every=cli_every, edit=edit, finite=True)
 
 
 def test_an_unedited_embedded_model_passes_the_harness(embedded, tmp_path):

@@ -320,17 +320,20 @@ def check_cli(path: Path, data: Path, out: Path) -> str | None:
     return crash_kind(result.exception) if result.exception else f"exit {result.exit_code}"
 
 
-def run_fuzz(trained: Path, tmp: Path, *, seed: int, count: int, cli_every: int = 0) -> dict[str, list[str]]:
-    """``count`` seeded edits of ``trained``; the crashes found, each kind with the edits that caused it."""
+def run_fuzz(trained: Path, tmp: Path, *, seed: int, count: int, cli_every: int = 0, edit=None,
+             finite: bool = False) -> dict[str, list[str]]:
+    """``count`` seeded edits of ``trained``; the crashes found, each kind with the edits that caused it.
+    ``edit``: ``(rng, header, tree, arrays) -> (header, tree, arrays, write options, what)`` (default
+    :func:`mutate`); ``finite``: NaN probabilities count as a crash (see :func:`check_library`)."""
     header, tree, arrays = split_model(trained)
     data = tmp / "survey.csv"
     data.write_text("text\nlate courier\nrude staff\n\n", encoding="utf-8")
     rng = random.Random(seed)
     crashes: dict[str, list[str]] = {}
     for i in range(count):
-        h, t, a, options, what = mutate(rng, header, tree, arrays)
+        h, t, a, options, what = (edit or mutate)(rng, header, tree, arrays)
         path = write_model(tmp / f"edited{i % 2}.fcmodel", h, t, a, **options)
-        found = check_library(path)
+        found = check_library(path, finite=finite)
         if found is None and cli_every and i % cli_every == 0:
             found = check_cli(path, data, tmp / "out.csv")
             found = found and "cli: " + found
