@@ -32,7 +32,7 @@ def _oracle_value(v, ws, as_text):
     if isinstance(v, str):
         if not as_text and _NUMBER.match(v):
             num = int(v) if "." not in v else float(v)
-            if scalar_text(num) == v and f"{num:.16g}" == v:  # (the second test: main wrote 17 digits as 16)
+            if scalar_text(num) == v and float(f"{num:.16g}") == num:  # (main wrote 17 digits as 16)
                 return num
         text = _ILLEGAL.sub("\ufffd", v)
     elif isinstance(v, (bool, np.bool_)):
@@ -81,7 +81,7 @@ _texts = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
     st.text(st.sampled_from(" \t\r\n\x0b\x1f\x85\xa0\u2028\u3000a&<>\"'=#"), max_size=8),
     st.from_regex(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?", fullmatch=True),
-    st.sampled_from(["=1+2", "#N/A", "#REF!", "-0", "1.50", "007", "12.000000000000002"]),
+    st.sampled_from(["=1+2", "#N/A", "#REF!", "-0", "1.50", "007", "12.000000000000002", "9.45"]),
     st.text(st.sampled_from("ab &\x01"), min_size=200, max_size=3_000),
 )
 _datetimes = st.datetimes(dt.datetime(1700, 1, 1), dt.datetime(2250, 12, 31))
@@ -130,7 +130,7 @@ def test_rows_are_the_xml_openpyxl_wrote_cell_by_cell(case):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.none(), _texts), min_size=1, max_size=30), st.booleans())
-@example(["12.000000000000002", "0.30000000000000004"], False)
+@example(["12.000000000000002", "9.45", "0.1"], False)
 def test_texts_read_back_as_written(tmp_path_factory, texts, as_text):
     """Control characters read back as U+FFFD, a carriage return as a line feed (XML), a plain number's text as
     itself; nothing else changes, whatever the text. (main wrote "12.000000000000002" as the number 12: a

@@ -38,6 +38,7 @@ EXCEL_MAX_CELL_CHARS = 32_767
 
 # what openpyxl refuses in a text (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE): a visible replacement beats a crash
 _ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+_SPECIAL = _ILLEGAL[:-1] + "&<>]"  # (and what XML escapes)
 # and, in the per-cell path only (Arrow holds no such text), half a UTF-16 pair, which no XML may hold (main
 # wrote it as a character reference: a workbook no reader opens)
 _ILLEGAL_RE = re.compile(_ILLEGAL[:-1] + "\ud800-\udfff]")
@@ -181,13 +182,15 @@ def _datetime_bodies(s: pd.Series) -> tuple[pa.Array, dict[str, int]]:
 
 def _text_bodies(values: pa.Array, as_text: bool) -> pa.Array:
     """Text cells (and, unless ``as_text``, number cells for plain-number texts)."""
-    if pc.any(pc.match_substring_regex(values, _ILLEGAL)).as_py():
-        values = pc.replace_substring_regex(values, _ILLEGAL, "\ufffd")
-    preserve = pc.and_(pc.match_substring_regex(values, _ENDS_IN_SPACE),
-                       pc.invert(pc.match_substring_regex(values, _ALL_SPACE)))
+    special = pc.fill_null(pc.match_substring_regex(values, _SPECIAL), False)
     escaped = values
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        escaped = pc.replace_substring(escaped, char, entity)
+    if pc.any(special).as_py():  # (the few texts with a control character, '&', '<' or '>': changed alone)
+        subset = pc.replace_substring_regex(pc.filter(values, special), _ILLEGAL, "\ufffd")
+        values = pc.replace_with_mask(values, special, subset)
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            subset = pc.replace_substring(subset, char, entity)
+        escaped = pc.replace_with_mask(values, special, subset)
+    preserve = _edge_spaces(values)
     head = _if_else(preserve, ' t="inlineStr"><is><t xml:space="preserve">', ' t="inlineStr"><is><t>')
     bodies = _join(head, escaped, "</t></is></c>", "")
     bodies = _if_else(pc.equal(values, ""), _EMPTY_TEXT, bodies)
@@ -210,16 +213,54 @@ def _text_bodies(values: pa.Array, as_text: bool) -> pa.Array:
     return _if_else(pc.is_valid(numbers), _number_bodies(numbers), bodies)
 
 
-def _number_text(v: str) -> str | None:
-    """The number cell's value of a plain-number text, or None when it stays text: it would not read back as
-    the same text ("-0", "1.50"; "12.000000000000002" has 17 digits, and a cell holds openpyxl's 16: "12").
+# the bytes a str.strip() whitespace character starts with (UTF-8): the ASCII ones and the leads of the others
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[ord(c) for c in map(chr, range(128)) if c.isspace()]] = True
+_SPACE_LEAD = _ASCII_SPACE.copy()
+_SPACE_LEAD[[c.encode()[0] for c in map(chr, range(128, 0x3001)) if c.isspace()]] = True
+_MULTI_LEADS = sorted({c.encode()[0] for c in map(chr, range(128, 0x3001)) if c.isspace()})
 
-    >>> _number_text("12"), _number_text("-0"), _number_text("1.5"), _number_text("1.50"), _number_text("12.000000000000002")
-    ('12', None, '1.5', None, None)
+
+def _edge_spaces(values: pa.Array) -> pa.Array:
+    """Whether each text has whitespace (``str.strip()``'s) at an end and is not all whitespace: openpyxl's
+    ``xml:space="preserve"``. The bytes at each end, read from the array's buffers, rule out most texts; the
+    regular expressions decide the rest.
+
+    >>> _edge_spaces(pa.array(["a ", " ", "b", "\u3000c", "d\xa0", "", None], pa.large_string())).to_pylist()
+    [True, False, False, True, True, False, False]
+    """
+    n = len(values)
+    data = values.buffers()[2]
+    if n == 0 or data is None or data.size == 0:
+        return pa.array(np.zeros(n, dtype=bool))
+    b = np.frombuffer(data, dtype=np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset:values.offset + n + 1]
+    start, end = offsets[:-1], offsets[1:]
+    last = b[np.maximum(end - 1, 0)]
+    # (a short text's "bytes before its end" may be another text's: that only makes it a candidate)
+    maybe = (end > start) & (_SPACE_LEAD[b[np.minimum(start, len(b) - 1)]] | _ASCII_SPACE[last]
+                             | np.isin(b[np.maximum(end - 2, 0)], _MULTI_LEADS)
+                             | np.isin(b[np.maximum(end - 3, 0)], _MULTI_LEADS))
+    found = np.flatnonzero(maybe)
+    out = np.zeros(n, dtype=bool)
+    if len(found):
+        sub = values.take(pa.array(found))
+        exact = pc.and_(pc.match_substring_regex(sub, _ENDS_IN_SPACE), pc.invert(pc.match_substring_regex(sub, _ALL_SPACE)))
+        out[found] = pc.fill_null(exact, False).to_numpy(zero_copy_only=False)
+    return pa.array(out)
+
+
+def _number_text(v: str) -> str | None:
+    """The number cell's value of a plain-number text (openpyxl's 16 digits), or None when it stays text: it
+    would not read back as the same text ("-0", "1.50"; "12.000000000000002" needs 17 digits: its cell would
+    read back as 12).
+
+    >>> [_number_text(v) for v in ("12", "-0", "1.5", "1.50", "9.45", "12.000000000000002")]
+    ['12', None, '1.5', None, '9.449999999999999', None]
     """
     num: float | int = int(v) if "." not in v else float(v)
     written = _G16 % num
-    return written if scalar_text(num) == v and written == v else None
+    return written if scalar_text(num) == v and float(written) == num else None
 
 
 def _cell_bodies(values: list, as_text: bool, path: Path) -> tuple[pa.Array, dict[str, int]]:

@@ -141,10 +141,12 @@ class _SheetFile:
 
     def append(self, chunk: pd.DataFrame, text: list[bool]) -> None:
         """Append ``chunk``'s rows (``text``: the columns whose text stays text; a column past the chunk's has
-        no cells). The chunk's XML is made whole before any of it is written: a cell that fails leaves no row."""
-        xml = rows_xml(chunk, self.rows + 2, text, self.path, self._style_of)
-        _write_strings(self._out, xml)
-        self.rows += len(chunk)
+        no cells), :data:`SLICE_ROWS` at a time. A cell that fails (a nested value's text too long for a cell)
+        raises with rows of the chunk written: ``TableWriter`` then removes the sheet and its output."""
+        for start in range(0, len(chunk), SLICE_ROWS):
+            xml = rows_xml(chunk.iloc[start:start + SLICE_ROWS], self.rows + 2, text, self.path, self._style_of)
+            _write_strings(self._out, xml)
+            self.rows += min(SLICE_ROWS, len(chunk) - start)
 
     def _style_of(self, kind: str) -> int:
         """The workbook's style id of a date kind's number format, registered as openpyxl does at the first
@@ -187,6 +189,10 @@ class _SheetFile:
             ALL_TEMP_FILES.remove(str(self.file))
         self._lock = release_lock(self._lock)
 
+
+#: rows made into XML at a time: each column's cells, the rows and their parts are a few copies of the slice's
+#: text (a whole 50,000-row chunk at once: +35-80 MiB peak PSS for `classify` to XLSX on 300,000 rows)
+SLICE_ROWS = 8_192
 
 _DATE_SAMPLES = {"datetime": _dt.datetime(2000, 1, 1), "date": _dt.date(2000, 1, 1), "time": _dt.time()}
 
