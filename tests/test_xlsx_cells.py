@@ -164,3 +164,18 @@ def test_half_a_surrogate_pair_reads_back_as_a_replacement(tmp_path):
     with TableWriter(tmp_path / "o.xlsx") as w:
         w.write(df)
     assert read_table(tmp_path / "o.xlsx")["a"].tolist() == ["x\ufffdy", "ok"]
+
+
+def test_the_workbook_copied_for_a_late_header_is_owner_only(tmp_path, monkeypatch):
+    """A late column's header is put in a copy of the saved workbook: that copy holds every comment, so it is
+    0600 like the output's temp file and the sheet's (main left it to the umask: 0644)."""
+    from feedback_classifier.tableio import xlsxsink
+
+    modes = []
+    real = xlsxsink._put_header
+    monkeypatch.setattr(xlsxsink, "_put_header", lambda src, *a: (modes.append(src.stat().st_mode & 0o777), real(src, *a)))
+    with TableWriter(tmp_path / "o.xlsx") as w:
+        w.write(pd.DataFrame({"a": ["x"]}))
+        w.write(pd.DataFrame({"a": ["y"], "late": ["z"]}))
+    assert modes == [0o600]
+    assert list(read_table(tmp_path / "o.xlsx").columns) == ["a", "late"]

@@ -170,6 +170,7 @@ class _SheetFile:
                 return
             part = self.file.with_suffix(".part.tmp")
             try:
+                os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # (every comment: owner-only)
                 _save_workbook(self._wb, self.ws, self.file, part)
                 _put_header(part, target, self.ws.path.lstrip("/"), row)
             finally:
