@@ -112,3 +112,19 @@ def test_without_scores_a_quote_s_words_must_back_its_judged_tone(tax):
     assert _quotes(page, "pro") == ["Courier was lovely and polite"]
     assert _quotes(page, "det") == ["Courier was rude"]
     assert 'Complaints: <b class="neg">2</b> · Praise: <b class="pos">2</b>' in page  # the counts are the model's
+
+
+@pytest.mark.parametrize("nps", [["n/a"] * 8, [str(i) for i in (0, 3, 9, 10, 5, 1, 8, 10)]])
+def test_streamed_quote_candidates_equal_the_whole_table_s_with_or_without_valid_scores(tax, nps):
+    from feedback_classifier.render.quotes import QuotePool, quote_candidates
+
+    sentiment = ["negative", "positive", "negative", "positive", "neutral", "negative", "positive", "negative"]
+    df = pd.DataFrame({"comment": ["Courier late", "Courier lovely", "Courier rude again", "Courier great",
+                                   "Courier came", "Courier lost it", "Courier kind and fast", "Courier slow"],
+                       "categories": CAT, "nps": nps, "confidence": 0.9,
+                       "category_sentiment": [f"{CAT}={s}" for s in sentiment]})
+    pool = QuotePool(tax, text_col="comment", score_col="nps", examples=1)
+    for start in range(0, len(df), 3):
+        pool.add(df.iloc[start:start + 3])
+    whole = quote_candidates(df, tax, text_col="comment", score_col="nps", examples=1)
+    assert set(whole) <= set(pool.frame().index)

@@ -39,6 +39,7 @@ class ReportInputs:
     weight: str | None = None  # df is a reduced table: a row stands for `weight` rows (see build_report)
     quotes: pd.DataFrame | None = None  # candidate rows for the quotes when df is reduced
     quote_view: Any = None  # (ReportInputs, Facts) of ``quotes``, built once
+    quote_texts: Any = None  # ``df[text_col]`` as strings, "" for missing: read by every quote pick, made once
     mask: bool = True  # quotes show personal data masked (lang.pii)
     model_info: dict | None = None  # which model ran and how it was validated (see build_report)
     tones: dict | None = None  # {label: (complaints, praise)} from ``category_sentiment`` (see build_report)

@@ -168,7 +168,7 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
     focus = facts.matrix[np.ix_(rows, parents)].sum(axis=1)
     conf = np.nan_to_num(facts.confidence[rows], nan=0.0)
     order = np.lexsort((rows, -conf, focus, np.nan_to_num(scores, nan=np.inf), -np.minimum(tones, 2)))
-    texts = inp.df[inp.text_col].astype("string").fillna("")
+    texts = _texts(inp)
     # The first few comments with distinct keys, then the first of them that do not repeat an
     # earlier pick: both steps depend on the order alone, so streamed quotes stay exact.
     seen: set[str] = set()
@@ -194,6 +194,14 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
     return [position for position, _ in picked]
 
 
+def _texts(inp: ReportInputs) -> pd.Series:
+    """The comments as strings ("" where missing), made once per table: each card's each kind of
+    quote reads them."""
+    if inp.quote_texts is None:
+        inp.quote_texts = inp.df[inp.text_col].astype("string").fillna("")
+    return inp.quote_texts
+
+
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
                 tone: int = 0, agree: bool = False) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
@@ -202,7 +210,7 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
     picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree)
     if not picked:
         return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
-    texts = inp.df[inp.text_col].astype("string").fillna("")
+    texts = _texts(inp)
     children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
     out = []
     for position in picked:
@@ -258,10 +266,11 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
         if facts.scores is not None:
             keep.update(pick_quotes(inp, facts, rows_in[facts.detractor[rows_in]], True, -1, label[0]))
             keep.update(pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False, 1, label[0]))
-        # complaints and praise by tone alone: what a card shows without scores to split by (a
-        # score column may turn out to hold no valid score only at the end of a streamed file)
-        keep.update(pick_quotes(inp, facts, rows_in, True, -1, label[0], agree=True))
-        keep.update(pick_quotes(inp, facts, rows_in, False, 1, label[0], agree=True))
+        if not (facts.has_scores and spec.has_detractors):
+            # complaints and praise by tone alone: what a card shows without scores to split by. Exact
+            # when streamed: a file whose report has no detractors has none in any chunk or pool either
+            keep.update(pick_quotes(inp, facts, rows_in, True, -1, label[0], agree=True))
+            keep.update(pick_quotes(inp, facts, rows_in, False, 1, label[0], agree=True))
     return np.array(sorted(keep), dtype=np.int64)
 
 
