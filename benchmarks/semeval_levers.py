@@ -142,6 +142,24 @@ SETTINGS["e5_sentences_w3"] = {"embedder": TeacherSentences(), "embedding_weight
 SETTINGS["e5_sentences_w6"] = {"embedder": TeacherSentences(), "embedding_weight": 6.0}
 
 
+def _minilm():
+    """One shared ``MiniLMEmbedder`` (its per-text cache serves every fold and weight); built on
+    first use so the script runs without the embeddings extra for other settings."""
+    from feedback_classifier.model.embedders import MiniLMEmbedder
+
+    return _minilm.__dict__.setdefault("embedder", MiniLMEmbedder())
+
+
+class _LazyMiniLM:
+    def __call__(self, texts):
+        return _minilm()(texts)
+
+
+# ``train --embeddings minilm``'s sentence vectors at block weights 1 (shipped), 2, 3, 6
+for _w in (1, 2, 3, 6):
+    SETTINGS[f"minilm_w{_w}"] = {"embedder": _LazyMiniLM(), "embedding_weight": float(_w)}
+
+
 def build(taxonomy, params):
     """The model a setting names: ``FeedbackClassifier``, or the class under its ``_class`` key."""
     params = dict(params)
