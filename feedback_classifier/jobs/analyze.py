@@ -348,6 +348,8 @@ class _Sinks:
                 if progress is not None:
                     rows = self.counts[0]
                     progress(rows, max(total, rows) if total is not None else None)
+            if progress is not None:  # the exact count: the last chunk's line may show the size estimate
+                progress(self.counts[0], self.counts[0])
             return Path(writer.path)
 
     def add(self, enriched: pd.DataFrame) -> None:
