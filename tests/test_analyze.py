@@ -371,6 +371,17 @@ def test_analyze_progress_ends_with_the_exact_row_count(tmp_path, survey_csv, ti
     assert calls[-1] == (80, 80)
 
 
+def test_cli_analyze_without_a_score_promises_no_trend(tmp_path, survey_csv, as_default):
+    # tweets with a date column and no score: the console said "Trend: using 'date' as the date column",
+    # and the report had no trend anywhere (the trend is the score's)
+    result = runner.invoke(app, ["analyze", str(survey_csv), "--text-col", "comment", "--out-dir",
+                                 str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Trend:" not in result.output
+    assert "Dates: 'submitted_at' is the date column, kept in the team queues (no trend without a score" in result.output
+    assert "submitted_at" in read_table(tmp_path / "out" / "queues" / "review.csv").columns
+
+
 def test_a_failed_run_leaves_the_previous_outputs_all_as_they_were(tmp_path):
     # a nightly run that stopped at its queues (a comment too long for an Excel cell) had already replaced
     # the enriched file and drivers: today's beside yesterday's queues and report, and the message named
