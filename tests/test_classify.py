@@ -234,6 +234,20 @@ def test_evidence_column_names_paths_and_words():
     ]
 
 
+def test_evidence_shows_masked_parts_as_words_not_placeholder_tokens():
+    # tweets' evidence read "Скидки и акции: _num_, _url_, кемерово" (644 of 3,719 SentiRuEval evidence cells):
+    # the analyser's tokens for a link or a number, not words of the comment
+    class Masked(StandInModel):
+        def explain(self, texts, top_k=5):
+            return [{label: words + ["_url_", "_num_ days"] for label, words in ev.items()}
+                    for ev in super().explain(texts, top_k)]
+
+    frame = pd.DataFrame({"c": ["late courier http://t.co/x 5 days"]})
+    en = enrich(frame, Masked(), "c", explain=True, sentiment=False)["evidence"].iloc[0]
+    assert en.startswith("Delivery > Delivery time: late, courier, [link], [number] days | ")
+    assert "_url_" not in en and "_num_" not in en
+
+
 # ---------------------------------------------------------------- invariants (hypothesis)
 
 _cells = st.one_of(
