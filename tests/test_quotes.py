@@ -60,6 +60,14 @@ def test_personal_data_masked_in_quotes_unless_no_mask(tax):
     assert "jo@example.com" in _page(tax, rows, mask=False)
 
 
+def test_html_escaped_exports_are_quoted_as_written(tax):
+    # SentiRuEval tweets come HTML-escaped (64 of 5,560: "&lt;=", "--&gt;", once twice "&amp;raquo;");
+    # the report escaped them again and showed "&lt;= В том же кабинете..." to the reader
+    rows = [("&lt;= Courier was late &amp; rude, &amp;raquo;AT&T&amp;laquo; &notes;", 1)]
+    quote = _quotes(_page(tax, rows), "det")[0]
+    assert quote == "&lt;= Courier was late &amp; rude, »AT&amp;T« &amp;notes;"  # read once, escaped once
+
+
 @pytest.mark.parametrize("text, sign", [("not bad at all", 1), ("didn't like it", -1), ("не понравилось", -1),
                                         ("всё отлично", 1), ("Courier was late", -1), ("Order 15", 0)])
 def test_tone_sign(text, sign):
