@@ -68,6 +68,20 @@ def test_html_escaped_exports_are_quoted_as_written(tax):
     assert quote == "&lt;= Courier was late &amp; rude, »AT&amp;T« &amp;notes;"  # read once, escaped once
 
 
+def test_complaint_counts_of_the_bundled_sentiment_model_carry_a_caveat(tax):
+    # 72% of SentiRuEval's neutral tweets were counted as complaints ("Жалоб: 980" on one card) and the
+    # report said nothing of it; a model trained with --sentiment-col, or no sentiment column, has no caveat
+    rows = [("Курьер опоздал", 2), ("Курьер молодец", 10)]
+    extra = {"category_sentiment": [f"{CAT}=negative", f"{CAT}=positive"]}
+    caveat = "Жалобы и похвалу определяет встроенная модель тональности"
+    assert caveat in _page(tax, rows, lang="ru", extra=extra, model_info={"kind": "default"})
+    assert "Complaints and praise come from the bundled sentiment model" in _page(
+        tax, rows, extra=extra, model_info={"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": True})
+    own = {"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": False}
+    assert caveat not in _page(tax, rows, lang="ru", extra=extra, model_info=own)
+    assert caveat not in _page(tax, rows, lang="ru", model_info={"kind": "default"})  # no counts shown
+
+
 @pytest.mark.parametrize("text, sign", [("not bad at all", 1), ("didn't like it", -1), ("не понравилось", -1),
                                         ("всё отлично", 1), ("Courier was late", -1), ("Order 15", 0)])
 def test_tone_sign(text, sign):
