@@ -344,7 +344,7 @@ def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_defa
     base = ["analyze", str(survey_csv), "--text-col", "comment", "--score-col", "nps", "--chunksize", "30"]
     result = runner.invoke(app, base + ["--out-dir", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
-    assert re.search(r"analyzed 80 / ~80 rows \([\d,]+ rows/s\)", result.output)  # not a terminal: plain lines
+    assert re.search(r"analyzed 80 / 80 rows \([\d,]+ rows/s\)", result.output)  # not a terminal: plain lines
     quiet = runner.invoke(app, base + ["--out-dir", str(tmp_path / "b"), "--quiet", "--jobs", "2"])
     assert quiet.exit_code == 0, quiet.output
     assert "rows/s" not in quiet.output and "Rows: 80" in quiet.output
@@ -353,6 +353,33 @@ def test_cli_analyze_progress_lines_jobs_and_quiet(tmp_path, survey_csv, as_defa
     assert plain.exit_code == 0, plain.output
     assert "evidence" in read_table(tmp_path / "a" / "survey.enriched.csv").columns
     assert "evidence" not in read_table(tmp_path / "c" / "survey.enriched.csv").columns
+
+
+def test_analyze_progress_ends_with_the_exact_row_count(tmp_path, survey_csv, tiny_model, monkeypatch):
+    # 5,560 tweets ended on "analyzed 5,560 / ~6,114 rows (..., ETA 0:02)": the size estimate, read as rows
+    # lost; classify already made a last call with the exact count, analyze made none
+    import sys
+
+    from feedback_classifier.jobs.analyze import analyze
+
+    job = sys.modules["feedback_classifier.jobs.analyze"]  # the package's ``analyze`` is the function
+    monkeypatch.setattr(job, "estimate_total_rows", lambda *a, **k: 88)  # a guess from the file's size
+
+    calls = []
+    analyze(survey_csv, text_col="comment", out_dir=tmp_path / "out", model=tiny_model, chunksize=30,
+            progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (80, 80)
+
+
+def test_cli_analyze_without_a_score_promises_no_trend(tmp_path, survey_csv, as_default):
+    # tweets with a date column and no score: the console said "Trend: using 'date' as the date column",
+    # and the report had no trend anywhere (the trend is the score's)
+    result = runner.invoke(app, ["analyze", str(survey_csv), "--text-col", "comment", "--out-dir",
+                                 str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Trend:" not in result.output
+    assert "Dates: 'submitted_at' is the date column, kept in the team queues (no trend without a score" in result.output
+    assert "submitted_at" in read_table(tmp_path / "out" / "queues" / "review.csv").columns
 
 
 def test_a_failed_run_leaves_the_previous_outputs_all_as_they_were(tmp_path):

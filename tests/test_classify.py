@@ -234,6 +234,20 @@ def test_evidence_column_names_paths_and_words():
     ]
 
 
+def test_evidence_shows_masked_parts_as_words_not_placeholder_tokens():
+    # tweets' evidence read "Скидки и акции: _num_, _url_, кемерово" (644 of 3,719 SentiRuEval evidence cells):
+    # the analyser's tokens for a link or a number, not words of the comment
+    class Masked(StandInModel):
+        def explain(self, texts, top_k=5):
+            return [{label: words + ["_url_", "_num_ days"] for label, words in ev.items()}
+                    for ev in super().explain(texts, top_k)]
+
+    frame = pd.DataFrame({"c": ["late courier http://t.co/x 5 days"]})
+    en = enrich(frame, Masked(), "c", explain=True, sentiment=False)["evidence"].iloc[0]
+    assert en.startswith("Delivery > Delivery time: late, courier, [link], [number] days | ")
+    assert "_url_" not in en and "_num_" not in en
+
+
 # ---------------------------------------------------------------- invariants (hypothesis)
 
 _cells = st.one_of(
@@ -473,7 +487,7 @@ def test_cli_classify_quiet_has_no_progress_lines(tmp_path):
     loud = _cli(src, "--text-col", "comment", "--out", tmp_path / "a.csv")
     quiet = _cli(src, "--text-col", "comment", "--out", tmp_path / "b.csv", "--quiet")
     assert loud.exit_code == quiet.exit_code == 0
-    assert "classified 40 / ~" in loud.stderr  # plain progress line: stderr is not a terminal
+    assert "classified 40 / 40 rows" in loud.stderr  # plain progress line: stderr is not a terminal
     assert quiet.stderr == ""
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
@@ -556,8 +570,25 @@ def test_log_lines_are_plain_and_the_final_count_is_printed_once():
     lines = buf.getvalue().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("classified 10 / ~40 rows (") and "ETA" in lines[0]
-    assert lines[1].startswith("classified 40 / ~40 rows (")
+    assert lines[1].startswith("classified 40 / 40 rows (")  # finished: the count is exact, no "~"
     assert "\x1b" not in buf.getvalue() and "\r" not in buf.getvalue()
+
+
+def test_log_lines_end_with_the_exact_count_when_the_estimate_was_too_high():
+    # a CSV's size estimate was 6,114 rows for 5,560 tweets: the last line said "5,560 / ~6,114", which
+    # reads as 554 rows lost; the library's final call (done == total) now prints the exact count
+    import io
+
+    from feedback_classifier.cli.progress import LogLineProgress
+
+    buf = io.StringIO()
+    log = LogLineProgress(stream=buf, interval=0)
+    log(5560, 6114)
+    log(5560, 5560)
+    log(5560, 5560)  # said once
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("classified 5,560 / ~6,114 rows")
+    assert lines[1].startswith("classified 5,560 / 5,560 rows (") and "ETA" not in lines[1]
 
 
 def test_cli_classify_names_often_missed_categories_in_the_chosen_language(tmp_path):

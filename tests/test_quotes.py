@@ -60,6 +60,28 @@ def test_personal_data_masked_in_quotes_unless_no_mask(tax):
     assert "jo@example.com" in _page(tax, rows, mask=False)
 
 
+def test_html_escaped_exports_are_quoted_as_written(tax):
+    # SentiRuEval tweets come HTML-escaped (64 of 5,560: "&lt;=", "--&gt;", once twice "&amp;raquo;");
+    # the report escaped them again and showed "&lt;= В том же кабинете..." to the reader
+    rows = [("&lt;= Courier was late &amp; rude, &amp;raquo;AT&T&amp;laquo; &notes;", 1)]
+    quote = _quotes(_page(tax, rows), "det")[0]
+    assert quote == "&lt;= Courier was late &amp; rude, »AT&amp;T« &amp;notes;"  # read once, escaped once
+
+
+def test_complaint_counts_of_the_bundled_sentiment_model_carry_a_caveat(tax):
+    # 72% of SentiRuEval's neutral tweets were counted as complaints ("Жалоб: 980" on one card) and the
+    # report said nothing of it; a model trained with --sentiment-col, or no sentiment column, has no caveat
+    rows = [("Курьер опоздал", 2), ("Курьер молодец", 10)]
+    extra = {"category_sentiment": [f"{CAT}=negative", f"{CAT}=positive"]}
+    caveat = "Жалобы и похвалу определяет встроенная модель тональности"
+    assert caveat in _page(tax, rows, lang="ru", extra=extra, model_info={"kind": "default"})
+    assert "Complaints and praise come from the bundled sentiment model" in _page(
+        tax, rows, extra=extra, model_info={"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": True})
+    own = {"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": False}
+    assert caveat not in _page(tax, rows, lang="ru", extra=extra, model_info=own)
+    assert caveat not in _page(tax, rows, lang="ru", model_info={"kind": "default"})  # no counts shown
+
+
 @pytest.mark.parametrize("text, sign", [("not bad at all", 1), ("didn't like it", -1), ("не понравилось", -1),
                                         ("всё отлично", 1), ("Courier was late", -1), ("Order 15", 0)])
 def test_tone_sign(text, sign):

@@ -69,6 +69,22 @@ def full_page(tax) -> str:
                         by="region", period_col="submitted_at", source="survey.csv")
 
 
+def _routing_table(page: str) -> str:
+    return page[page.index('<section id="routing">'):].split("</table>")[0]
+
+
+def test_routing_table_has_a_detractors_column_only_with_a_score(tax, full_page):
+    # SentiRuEval tweets (no score): the Russian report's routing table had a "Критики" column of dashes
+    assert "<th class=\"num\">Detractors</th>" in _routing_table(full_page)
+    df = enriched().drop(columns=["nps"])
+    page = build_report(df, tax, text_col="comment", routing=route(df, tax, text_col="comment"), lang="ru")
+    table = _routing_table(page)
+    assert "Критики" not in table and "<th class=\"num\">На проверку</th>" in table
+    assert all(row.count("<td") == 3 for row in table.split("<tr")[2:])  # team, comments, review
+    # the junk row read "пустые ответы (без слов: отдельно)", "empty answers (without words: separately)"
+    assert "<td>пустые ответы (без содержания, отдельный список)</td>" in table
+
+
 def test_report_has_every_section(full_page):
     for section in ("overview", "drivers", "matrix", "categories", "segments", "routing", "method"):
         assert f'<section id="{section}">' in full_page

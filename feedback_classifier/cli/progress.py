@@ -56,16 +56,20 @@ class LogLineProgress:
         self._start = time.perf_counter()
         self._last = -math.inf
         self._last_rows = -1  # the final "done" call repeats the last chunk's count: print it once
+        self._last_finished = False
 
     def __call__(self, rows_done: int, rows_total: int | None) -> None:
         now = time.perf_counter()
         finished = rows_total is not None and rows_done >= rows_total
-        if rows_done == self._last_rows or (now - self._last < self.interval and not finished):
+        # the last chunk's line may still show the size estimate ("5,560 / ~6,114"), which reads as
+        # rows lost: the final call then prints the exact count once more
+        repeat = rows_done == self._last_rows and not (finished and not self._last_finished)
+        if repeat or (now - self._last < self.interval and not finished):
             return
-        self._last, self._last_rows = now, rows_done
+        self._last, self._last_rows, self._last_finished = now, rows_done, finished
         elapsed = max(now - self._start, 1e-9)
         rate = rows_done / elapsed
-        total = f" / ~{rows_total:,}" if rows_total else ""
+        total = "" if not rows_total else f" / {rows_total:,}" if finished else f" / ~{rows_total:,}"
         eta = ""
         if rows_total and rate > 0 and rows_total > rows_done:
             eta = f", ETA {_format_seconds((rows_total - rows_done) / rate)}"

@@ -85,21 +85,28 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
 
 
 def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclude: Sequence[str | None],
-                              notes: list[str]) -> str | None:
+                              notes: list[str], scored: bool = True) -> str | None:
     """``period_col`` when given, else the date column :func:`detect_period_column` finds among
     the columns not in ``exclude`` (None entries are skipped), said in ``notes``: a trend over
-    a column the user did not name must not come as a surprise.
+    a column the user did not name must not come as a surprise. The trend is the score's, so
+    without a score (``scored`` False) the note promises none.
 
     >>> notes = []
     >>> df = pd.DataFrame({"nps": [9, 3], "submitted_at": ["2024-01-05", "2024-02-11"]})
     >>> period_column_or_detected(df, None, exclude=["nps", None], notes=notes), notes
     ('submitted_at', ["Trend: using 'submitted_at' as the date column (set --period-col to change)"])
+    >>> notes = []
+    >>> period_column_or_detected(df, None, exclude=[None], notes=notes, scored=False), notes
+    ('submitted_at', ["Dates: 'submitted_at' is the date column, kept in the team queues (no trend without a score: give --score-col; set --period-col to change)"])
     """
     if period_col is not None:
         return period_col
     found = detect_period_column(df, exclude=[c for c in exclude if c is not None])
-    if found is not None:
+    if found is not None and scored:
         notes.append(f"Trend: using '{found}' as the date column (set --period-col to change)")
+    elif found is not None:
+        notes.append(f"Dates: '{found}' is the date column, kept in the team queues "
+                     "(no trend without a score: give --score-col; set --period-col to change)")
     return found
 
 

@@ -264,7 +264,8 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
-    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes)
+    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes,
+                                           scored=score_col is not None)
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
@@ -348,6 +349,8 @@ class _Sinks:
                 if progress is not None:
                     rows = self.counts[0]
                     progress(rows, max(total, rows) if total is not None else None)
+            if progress is not None:  # the exact count: the last chunk's line may show the size estimate
+                progress(self.counts[0], self.counts[0])
             return Path(writer.path)
 
     def add(self, enriched: pd.DataFrame) -> None:

@@ -3,7 +3,7 @@
 Adding a language means adding its strings here under its code, plus its entry in
 ``lang.registry``. Keys are flat; a prefix says where a string goes: none for the HTML report,
 ``metric.`` / ``detractors.`` for per-score-type names in the report, ``chart.`` for the
-drivers charts.
+drivers charts, ``evidence.`` for classify's evidence column.
 
 >>> ui_text("en", "ci", low="1", high="5")
 '95% CI 1 to 5'
@@ -104,6 +104,11 @@ UI: dict[str, dict[str, str]] = {
         "junk_queue": "junk answers (no words: listed apart)",
         "queue.review": "review",
         "queue.junk": "junk",
+        # the evidence column: what the masked parts of a comment (normalization's placeholders) show as
+        "evidence.url": "[link]",
+        "evidence.num": "[number]",
+        "evidence.email": "[email]",
+        "evidence.phone": "[phone]",
         "method": "How to read this report",
         "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of all responses, with Wilson confidence intervals. The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
@@ -121,6 +126,10 @@ UI: dict[str, dict[str, str]] = {
         "model.rare": "Rarely found (under 0.5% of comments; check them before trusting their numbers): {names}.",
         "model.often_missed": "Often missed by the model (recall under 60%): {names}; their impact is likely "
                               "understated.",
+        "model.sentiment_bundled": "Complaints and praise come from the bundled sentiment model, not trained on your "
+                                   "comments: it reads many comments with no opinion (news, ads, questions) as complaints "
+                                   "(72–81% of such Russian tweets about banks and telecom operators), so read the quotes "
+                                   "before trusting those counts. A model trained with --sentiment-col on your labels does better.",
         "nav": "Contents",
         "score": "Score",
         "none": "—",
@@ -272,9 +281,13 @@ UI: dict[str, dict[str, str]] = {
         "comments": "Комментариев",
         "review": "На проверку",
         "review_queue": "очередь на проверку",
-        "junk_queue": "пустые ответы (без слов: отдельно)",
+        "junk_queue": "пустые ответы (без содержания, отдельный список)",
         "queue.review": "на проверку",
         "queue.junk": "пустые ответы",
+        "evidence.url": "[ссылка]",
+        "evidence.num": "[число]",
+        "evidence.email": "[e-mail]",
+        "evidence.phone": "[телефон]",
         "method": "Как читать отчёт",
         "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от всех ответов, с доверительными интервалами Уилсона. В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
@@ -291,6 +304,11 @@ UI: dict[str, dict[str, str]] = {
                         "моделью-учителем, которая видела все размеченные, поэтому оценка кросс-валидации завышена.",
         "model.rare": "Редко встречаются (меньше 0,5% комментариев; проверьте их, прежде чем доверять цифрам): {names}.",
         "model.often_missed": "Модель часто пропускает (полнота ниже 60%): {names}; их влияние, вероятно, занижено.",
+        "model.sentiment_bundled": "Жалобы и похвалу определяет встроенная модель тональности, не обученная на ваших "
+                                   "комментариях: многие тексты без мнения (новости, реклама, вопросы) она считает жалобами "
+                                   "(72–81% таких русских твитов о банках и операторах связи), поэтому прочтите цитаты, "
+                                   "прежде чем доверять этим числам. Модель, обученная с --sentiment-col на вашей разметке, "
+                                   "ошибается реже.",
         "nav": "Содержание",
         "score": "Оценка",
         "none": "—",

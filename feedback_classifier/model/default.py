@@ -261,7 +261,8 @@ def model_facts(model_arg, clf) -> dict:
 def model_info(model_arg, clf) -> dict:
     """Which model runs and how it was validated, as the report's method section says it
     (``build_report(model_info=)``): ``kind`` as in :func:`model_facts`, and for a trained model
-    its ``rows``, cross-validated path micro-F1 (``f1``) and unlabelled comments it was ``taught``.
+    its ``rows``, cross-validated path micro-F1 (``f1``), unlabelled comments it was ``taught`` and
+    whether its sentiment is the bundled model's (``bundled_sentiment``: trained without ``--sentiment-col``).
 
     >>> model_info(None, default_model())
     {'kind': 'default'}
@@ -272,7 +273,8 @@ def model_info(model_arg, clf) -> dict:
     if facts["kind"] != "trained":
         return {"kind": facts["kind"]}
     return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1"),
-            "taught": int(facts["metrics"].get("unlabelled_comments") or 0)}
+            "taught": int(facts["metrics"].get("unlabelled_comments") or 0),
+            "bundled_sentiment": getattr(clf, "sentiment_", None) is None}  # trained without --sentiment-col
 
 
 def describe_model(model_arg, clf) -> str:

@@ -200,22 +200,27 @@ def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
 
 def _routing(inp: ReportInputs) -> str:
     lang = inp.lang
+    summary = inp.routing.summary
+    # without a score every team's detractors are unknown: a column of dashes headed "Detractors" says nothing
+    scored = bool(summary["detractors"].notna().any())
     rows = []
-    for record in inp.routing.summary.to_dict("records"):
+    for record in summary.to_dict("records"):
         team = record["team"]
         name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(
             team, inp.taxonomy.team_name(team, lang))
         cls = ' class="total"' if team in ("review", "junk") else ""
+        detractors = '—' if pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)
         rows.append(
             f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
-            f"<td class=\"num\">{'—' if pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)}</td>"
+            + (f"<td class=\"num\">{detractors}</td>" if scored else "")
             # junk is set apart from review, whatever the model's flag on it said
-            f"<td class=\"num\">{'—' if team == 'junk' else fmt_int(record['review'], lang)}</td></tr>"
+            + f"<td class=\"num\">{'—' if team == 'junk' else fmt_int(record['review'], lang)}</td></tr>"
         )
     detractors = ui_text(lang, f"detractors.{inp.spec.score_type}").capitalize()
     head = (
         f"<tr><th>{esc(ui_text(lang, 'team'))}</th><th class=\"num\">{esc(ui_text(lang, 'comments'))}</th>"
-        f"<th class=\"num\">{esc(detractors)}</th><th class=\"num\">{esc(ui_text(lang, 'review'))}</th></tr>"
+        + (f"<th class=\"num\">{esc(detractors)}</th>" if scored else "")
+        + f"<th class=\"num\">{esc(ui_text(lang, 'review'))}</th></tr>"
     )
     return f'<p class="lead">{esc(ui_text(lang, "routing_lead"))}</p><div class="panel"><table>{head}{"".join(rows)}</table></div>'
 
@@ -257,6 +262,9 @@ def model_lines(inp: ReportInputs) -> list[str]:
         lines.append(ui_text(lang, f"model.{kind}"))
     if info.get("rare"):
         lines.append(ui_text(lang, "model.rare", names=", ".join(info["rare"])))
+    # the cards count complaints and praise: say how far the bundled sentiment model's counts go
+    if inp.tones is not None and info.get("bundled_sentiment", kind in ("default", "weak")):
+        lines.append(ui_text(lang, "model.sentiment_bundled"))
     table = getattr(inp.drivers, "table", None)
     if table is not None and "often_missed" in table.columns:
         missed = table[(table["level"] == "parent") & table["often_missed"].astype(bool)]
