@@ -562,3 +562,17 @@ def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_a
     review, junk = len(read_table(out / "queues" / "review.csv")), len(read_table(out / "queues" / "junk.csv"))
     assert junk == 8 and flagged == review + junk
     assert f"{review:,} need review, {junk:,} junk answers listed apart)" in result.output, result.output
+
+
+def test_analyze_and_classify_say_what_to_do_when_most_comments_need_review(tmp_path, as_default):
+    # 4,620 of 5,560 bank/telecom tweets needed review with the bundled model, and nothing said what to do
+    topical = ["Courier late", "Слишком дорого"]
+    off_topic = [f"We talked about the weather in town number {i}" for i in range(6)]
+    for name, comments, hint in (("on.csv", topical * 5, False), ("off.csv", off_topic + topical, True)):
+        pd.DataFrame({"comment": comments}).to_csv(tmp_path / name, index=False)
+        for command in (["analyze", "--out-dir", str(tmp_path / f"{name}.out")],
+                        ["classify", "--out", str(tmp_path / f"{name}.classified.csv")]):
+            result = runner.invoke(app, [command[0], str(tmp_path / name), "--text-col", "comment", *command[1:]])
+            assert result.exit_code == 0, result.output
+            assert ("Most comments need review" in result.output) == hint, result.output
+    assert "feedback-classifier suggest" in result.output

@@ -141,6 +141,15 @@ def test_report_with_no_categories(tax):
     assert "No categories were found" in page
 
 
+def test_report_says_what_to_do_when_most_comments_need_review(tax):
+    df = enriched(40)
+    assert "Most comments need review" not in build_report(df, tax, text_col="comment", score_col="nps")
+    df["needs_review"] = np.arange(len(df)) < 30  # 75% of the comments: a queue nobody can work through
+    page = build_report(df, tax, text_col="comment", score_col="nps")
+    assert "Most comments need review (75%)" in page and "feedback-classifier suggest" in page
+    assert "Большинству комментариев нужна проверка (75" in build_report(df, tax, text_col="comment", lang="ru")
+
+
 def test_report_on_tiny_data(tax):
     df = enriched(3)
     drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20, min_n=1)

@@ -66,10 +66,21 @@ def classify_summary(summary) -> None:
         f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
         f"{count_noun(summary.empty_comments, 'empty comment')}. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
+    review_hint(summary.needs_review, summary.rows - summary.empty_comments)
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
         typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))
     typer.echo(f"Wrote {summary.output}")
+
+
+def review_hint(needs_review: int, comments: int) -> None:
+    """Say what to do when most comments need review (``insights.queues.mostly_review``)."""
+    from feedback_classifier.insights.queues import mostly_review
+
+    if mostly_review(needs_review, comments):
+        typer.echo(f"Most comments need review ({needs_review / comments:.0%}): the model is unsure on this kind of "
+                   "comment. Label a few hundred of them (feedback-classifier suggest, then label) and train a model "
+                   "on your labels (feedback-classifier train).")
 
 
 def metric_line(drivers) -> str:
@@ -94,6 +105,7 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     junk_note = f", {count_noun(junk, 'junk answer')} listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
                f"{result.needs_review:,} need review{junk_note})")
+    review_hint(result.needs_review, result.comments)
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found

@@ -127,6 +127,21 @@ def _team_labels(labels, taxonomy) -> dict[str, list]:
     return by_team
 
 
+# Above this share of the comments, the review queue is no queue: the model is unsure on most of
+# this kind of comment (5,560 Russian bank/telecom tweets with the bundled model: 83%), and the
+# way out is labels of the user's own, which the commands then say.
+MOSTLY_REVIEW = 0.5
+
+
+def mostly_review(needs_review: int, comments: int) -> bool:
+    """Whether more than ``MOSTLY_REVIEW`` of the non-empty comments need review.
+
+    >>> mostly_review(4620, 5560), mostly_review(405, 2256), mostly_review(0, 0)
+    (True, False, False)
+    """
+    return comments > 0 and needs_review > MOSTLY_REVIEW * comments
+
+
 def review_flags(df: pd.DataFrame, text_col: str | None) -> np.ndarray:
     """Per row, whether it belongs in the review queue: ``needs_review`` and not junk.
 

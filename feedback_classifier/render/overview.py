@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from feedback_classifier.insights.issues import CountedIssues
+from feedback_classifier.insights.queues import mostly_review
 from feedback_classifier.insights.scores import parse_scores, summarize_scores
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs
@@ -70,6 +71,9 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
         notices.append(ui_text(lang, "tiny", n=fmt_int(facts.count(facts.valid), lang)))
     if n_comments and not n_classified:
         notices.append(ui_text(lang, "no_categories"))
+    elif mostly_review(facts.count(facts.review), n_comments):  # the tile's count, junk left out
+        share = fmt_pct(facts.count(facts.review) / n_comments, lang)
+        notices.append(ui_text(lang, "mostly_review", share=share))
     parts = [_tiles(inp, facts, n_comments, n_classified)]
     parts += [f'<p class="notice">{esc(text)}</p>' for text in notices]
     trend = _trend(inp)
