@@ -34,6 +34,10 @@ _NEGATIVE = (
     "delay", "cancel", "stuck", "strand", "dirty", "nasty", "frustrat", "annoy", "ridiculous", "unacceptable",
     "pathetic", "glitch", "disgust", "atrocious",
     "отмени", "отмена", "отменен", "отменён", "застрял", "грязн", "бесит", "раздраж", "возмут", "безобраз", "кошмар",
+    # colloquial complaints of real tweets that were quoted as praise («валить со сраного МТС… Хороший и
+    # дешевый 4g»: "хорош" outweighed them); none starts a praise word ("сран" is not "страна", "сразу")
+    "scam", "fraud", "sucks", "shame", "сран", "говн", "отстой", "задолба", "надоел", "позор", "хамств", "хамск",
+    "хамил", "хамят", "хамит", "мошенн", "украл", "обокрал", "лохотрон",
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _PHRASES = tuple(p for p in _NEGATIVE if " " in p)
@@ -61,6 +65,8 @@ def tone_score(text: object) -> int:
     [2, -1, -2]
     >>> [tone_score(t) for t in ("Всё понравилось, спасибо", "не понравилось", "order 15")]
     [2, -1, 0]
+    >>> tone_score("Собираюсь валить со сраного МТС, сраный номер. Что нужно - хороший 4g")
+    -1
     """
     if not isinstance(text, str):
         return 0
