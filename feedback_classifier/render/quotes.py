@@ -30,7 +30,7 @@ from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import esc, fmt_num, truncate
+from feedback_classifier.render.html import decode_entities, esc, fmt_num, truncate
 
 
 def _score_text(inp: ReportInputs, value: float) -> str:
@@ -214,7 +214,8 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
     children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
     out = []
     for position in picked:
-        text = truncate(mask_pii(texts.iloc[position]) if inp.mask else texts.iloc[position])
+        text = decode_entities(texts.iloc[position])  # before masking: "&#64;" must not hide an e-mail's "@"
+        text = truncate(mask_pii(text) if inp.mask else text)
         child_names = [
             inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children if facts.matrix[position, i]
         ]
