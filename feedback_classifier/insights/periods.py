@@ -103,6 +103,17 @@ def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclu
     return found
 
 
+def no_trend_note(period_col: str) -> str:
+    """What a date column named with ``--period-col`` does in a run without scores: nothing, since
+    the trend is the score over time. Said, so the option is not dropped without a word.
+
+    >>> no_trend_note("created")
+    "Trend: none without a score column (--period-col 'created' is not used; give --score-col for the score over time)"
+    """
+    return (f"Trend: none without a score column (--period-col '{period_col}' is not used; "
+            "give --score-col for the score over time)")
+
+
 def check_freq(freq: str) -> str:
     """``freq`` when it names a period length (a key of ``FREQS``), else a ``ScoreError`` naming them.
 
