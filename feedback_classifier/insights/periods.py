@@ -41,6 +41,24 @@ _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
 )
 
+# "24-02-2015 11.35": Excel in locales whose time separator is "." (Finnish, Danish, Italian...)
+# writes times so, which no parser reads; the time becomes "11:35" before the per-value parser
+_DOT_TIME = re.compile(
+    r"^(\s*(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}))[ T]+(\d{1,2})\.(\d{2})(?:\.(\d{2}))?\s*$"
+)
+
+
+def _colon_time(text: str) -> str:
+    """
+    >>> _colon_time("24-02-2015 11.35"), _colon_time("05.12.2026 9.05.59"), _colon_time("05.12.2026")
+    ('24-02-2015 11:35', '05.12.2026 9:05:59', '05.12.2026')
+    """
+    match = _DOT_TIME.match(text)
+    if not match:
+        return text
+    day, hours, minutes, seconds = match.groups()
+    return f"{day.strip()} {hours}:{minutes}" + (f":{seconds}" if seconds else "")
+
 
 _NAMED_SHARE = 0.5
 
@@ -146,7 +164,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         bad = np.zeros(n, dtype=bool)
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+        texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
         # utc=True so that a mix of offsets ("...Z", "+03:00") and naive stamps is allowed
         parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
         retry = parsed.isna() & (texts != "")
@@ -285,7 +303,7 @@ def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if not len(uniques):
         return series
-    texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+    texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
     parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
     out = np.array(list(uniques), dtype=object)
     ok = np.asarray(parsed.notna())
