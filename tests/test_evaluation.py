@@ -1,6 +1,7 @@
 """Metrics on a hand-computed example, cross-validation, and the train/evaluate commands."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -107,6 +108,8 @@ def test_train_command_writes_a_model_and_prints_metrics(labelled_csv, tmp_path)
                                  "--group-col", "customer", "--cv", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "micro-F1" in result.output and "macro-F1" in result.output
+    # "Trained on 7,320 rows in 18.7 s" after a 93 s wait (airline tweets): the time is the final fit's alone
+    assert re.search(r"in \d+\.\d s \(with the cross-validation: \d+ s\)", result.output), result.output
     assert f"Saved model to {out}" in result.output.replace("\n", "")
     meta = read_model_metadata(out)
     assert meta["training_rows"] == len(ROWS) * 3 and "path_micro_f1" in meta["metrics"]

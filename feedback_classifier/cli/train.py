@@ -93,6 +93,8 @@ def train_command(
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     taught = f" + {count_noun(result.taught, 'unlabelled comment')} labelled by the teacher" if result.taught else ""
     took = f" (with the teachers and the report: {result.total_seconds:.0f} s)" if result.taught else ""
+    if not took and result.cv_report is not None:  # the final fit alone is a fraction of the wait
+        took = f" (with the cross-validation: {result.total_seconds:.0f} s)"
     typer.echo(f"Trained on {count_noun(result.rows, 'row')}{taught} in {result.fit_seconds:.1f} s{took}; taxonomy '{tax.name}' "
                f"({how}), {count_noun(len(result.model.classes_), 'category', 'categories')}.")
     if result.cv_report is not None:
