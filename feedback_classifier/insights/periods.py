@@ -103,10 +103,11 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
 
 
 def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclude: Sequence[str | None],
-                              notes: list[str]) -> str | None:
+                              notes: list[str], scored: bool = True) -> str | None:
     """``period_col`` when given, else the date column :func:`detect_period_column` finds among
     the columns not in ``exclude`` (None entries are skipped), said in ``notes``: a trend over
-    a column the user did not name must not come as a surprise.
+    a column the user did not name must not come as a surprise. ``scored`` False (no score column,
+    so no trend): a found column is not announced, a named one is said not to be used.
 
     >>> notes = []
     >>> df = pd.DataFrame({"nps": [9, 3], "submitted_at": ["2024-01-05", "2024-02-11"]})
@@ -114,9 +115,11 @@ def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclu
     ('submitted_at', ["Trend: using 'submitted_at' as the date column (set --period-col to change)"])
     """
     if period_col is not None:
+        if not scored:  # the trend is the score over time: a named column must not be dropped silently
+            notes.append(no_trend_note(period_col))
         return period_col
     found = detect_period_column(df, exclude=[c for c in exclude if c is not None])
-    if found is not None:
+    if found is not None and scored:  # without scores no trend is drawn: nothing to announce
         notes.append(f"Trend: using '{found}' as the date column (set --period-col to change)")
     return found
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.insights.periods import no_trend_note, period_column_or_detected
+from feedback_classifier.insights.periods import period_column_or_detected
 from feedback_classifier.insights.queues import kept_as_read, review_flags, with_input_copies
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
@@ -264,12 +264,8 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
-    named_period = period_col
-    # without scores there is no trend: a found date column is only kept in the queues, not announced
-    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by],
-                                           notes=notes if score_col else [])
-    if not score_col and named_period is not None:
-        notes.append(no_trend_note(named_period))
+    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes,
+                                           scored=bool(score_col))
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]

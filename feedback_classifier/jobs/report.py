@@ -62,7 +62,7 @@ def report_file(
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
     from feedback_classifier.insights import ScoreSpec, route
-    from feedback_classifier.insights.periods import no_trend_note, period_column_or_detected
+    from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
     from feedback_classifier.tableio import resolve_column
@@ -86,10 +86,8 @@ def report_file(
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
-    if score_col:
-        period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes)
-    elif period_col is not None:
-        notes.append(no_trend_note(period_col))
+    period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes,
+                                           scored=bool(score_col))
     drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
                        n_boot=n_boot, source=str(data), notes=notes)
     if drivers is not None and rates[0]:
