@@ -293,3 +293,20 @@ def test_train_and_evaluate_on_a_one_level_taxonomy_say_each_figure_once(labelle
                                  "--labels-col", "labels"])
     assert result.exit_code == 0, result.output
     assert "full path" not in result.output and "│ path" not in result.output and "│ parent" not in result.output
+
+
+def test_train_reads_html_escaped_comments_as_classify_does(labelled_csv, tmp_path):
+    # classify reads "&amp;" as "&": a model trained on the escaped text learned a word "amp" and
+    # clauses cut at its ";" that it never meets when it predicts
+    from feedback_classifier.jobs.train import train_file
+
+    plain = pd.read_csv(labelled_csv)
+    plain["comment"] = plain["comment"].str.replace(" and ", " & ").str.replace(", ", " & ")
+    escaped = plain.assign(comment=plain["comment"].str.replace("&", "&amp;"))
+    assert (plain["comment"] != escaped["comment"]).sum() >= 6
+    probas = []
+    for name, frame in (("plain", plain), ("escaped", escaped)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        model = train_file(tmp_path / f"{name}.csv", tmp_path / f"{name}.joblib", text_col="comment", cv=0).model
+        probas.append(model.predict_proba(["late parcel & rude courier", "thank you & all good"]))
+    assert (probas[0] == probas[1]).all()

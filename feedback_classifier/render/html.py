@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
 from typing import Any
 
 CSS = """
@@ -189,23 +188,6 @@ def chart_img(chart: Any, alt: str) -> str:
         plt.close(chart)
         return svg_img(buffer.getvalue(), alt)
     raise TypeError(f"Cannot embed a chart of type {type(chart).__name__}")
-
-
-# a whole entity only (named, decimal or hex, ending in ";"): "R&D" and "&notice" are text, not entities
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-
-
-def decode_entities(text: str) -> str:
-    """``text`` with its HTML entities read as the characters they stand for.
-
-    Comments exported from web pages and APIs (tweets, help-desk tickets) often come HTML-escaped
-    (``lost &amp; found``, ``&lt;3``); the report escapes what it shows, so left as they are they
-    would read ``&amp;`` on the page. Only whole entities are decoded.
-
-    >>> decode_entities("lost &amp; found &lt;3 &#8212; R&D &notice")
-    'lost & found <3 \u2014 R&D &notice'
-    """
-    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text) if "&" in text else text
 
 
 def truncate(text: str, limit: int = 280) -> str:

@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
+from feedback_classifier.lang.normalization import decode_entities
 from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import decode_entities, esc, fmt_num, truncate
+from feedback_classifier.render.html import esc, fmt_num, truncate
 
 
 def _score_text(inp: ReportInputs, value: float) -> str:
