@@ -153,6 +153,24 @@ def test_majority_language_and_period_detection():
     assert detect_period_column(df[["nps", "note"]]) is None
 
 
+def test_cli_analyze_and_report_without_scores_promise_no_trend(tmp_path, survey_csv, as_default):
+    # the trend is the score over time: without a score column the report has none, yet analyze said
+    # "Trend: using 'submitted_at' as the date column", and a --period-col the user named (Twitter
+    # airline tweets' tweet_created) was dropped without a word, in analyze and in report alike
+    base = ["--text-col", "comment", "--lang", "en"]
+    result = runner.invoke(app, ["analyze", str(survey_csv), *base, "--out-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: using" not in result.output and "Trend" not in (tmp_path / "a" / "report.html").read_text()
+    named = ["--period-col", "submitted_at"]
+    result = runner.invoke(app, ["analyze", str(survey_csv), *base, *named, "--out-dir", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: none without a score column (--period-col 'submitted_at' is not used" in result.output
+    enriched = next((tmp_path / "b").glob("*.enriched.csv"))
+    result = runner.invoke(app, ["report", str(enriched), *base, *named, "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: none without a score column (--period-col 'submitted_at' is not used" in result.output
+
+
 def test_cli_analyze(tmp_path, survey_csv, as_default):
     out = tmp_path / "out"
     result = runner.invoke(app, ["analyze", str(survey_csv), "--text-col", "comment", "--score-col", "nps",
@@ -378,7 +396,6 @@ def test_cli_analyze_without_a_score_promises_no_trend(tmp_path, survey_csv, as_
                                  str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "Trend:" not in result.output
-    assert "Dates: 'submitted_at' is the date column, kept in the team queues (no trend without a score" in result.output
     assert "submitted_at" in read_table(tmp_path / "out" / "queues" / "review.csv").columns
 
 

@@ -720,3 +720,18 @@ def test_impact_intervals_do_not_depend_on_row_order(score_type):
     for x, y in ((a.table, b.table), (a.segments, b.segments)):
         keys = [c for c in ("segment", "level", "category") if c in x.columns]
         pd.testing.assert_frame_equal(x.set_index(keys).sort_index()[cols], y.set_index(keys).sort_index()[cols])
+
+
+def test_dates_with_a_dotted_time_read_and_their_column_is_found():
+    # Excel in locales whose time separator is "." (Finnish, Danish, Italian...) writes "24-02-2015 11.35";
+    # the Twitter US Airline export's tweet_created is all like that: no date read, no trend, no column found
+    from feedback_classifier.insights.periods import detect_period_column, parse_periods
+
+    values = pd.Series(["24-02-2015 11.35", "16-02-2015 23.36", "05.12.2026 9.05.59", "2015-03-01 07.10", "11.35"])
+    codes, periods, issues = parse_periods(values, "month")
+    assert [str(p) for p in periods] == ["2015-02", "2015-03", "2026-12"]
+    assert codes.tolist() == [0, 0, 2, 1, -1] and issues.examples["unparseable"] == ["11.35"]
+    frame = pd.DataFrame({"text": ["a", "b"], "tweet_created": ["24-02-2015 11.35", "16-02-2015 23.36"]})
+    assert detect_period_column(frame) == "tweet_created"
+    # a streamed run keeps one date per day, not one per minute, as for "24-02-2015 11:35"
+    assert canonical_dates(values, "month").tolist() == ["24-02-2015", "16-02-2015", "05.12.2026", "2015-03-01", "11.35"]

@@ -1,6 +1,7 @@
 """Metrics on a hand-computed example, cross-validation, and the train/evaluate commands."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -107,6 +108,8 @@ def test_train_command_writes_a_model_and_prints_metrics(labelled_csv, tmp_path)
                                  "--group-col", "customer", "--cv", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "micro-F1" in result.output and "macro-F1" in result.output
+    # "Trained on 7,320 rows in 18.7 s" after a 93 s wait (airline tweets): the time is the final fit's alone
+    assert re.search(r"in \d+\.\d s \(with the cross-validation: \d+ s\)", result.output), result.output
     assert f"Saved model to {out}" in result.output.replace("\n", "")
     meta = read_model_metadata(out)
     assert meta["training_rows"] == len(ROWS) * 3 and "path_micro_f1" in meta["metrics"]
@@ -249,3 +252,61 @@ def test_evaluate_scores_the_categories_classify_gives_the_same_comments(labelle
     assert model.predict_labels(texts) != [model.taxonomy_.parse_labels(c) for c in classified]  # the case at hand
     assert reported["path_micro_f1"] == pytest.approx(by_hand.path_micro_f1)
     assert reported["parent_micro_f1"] == pytest.approx(by_hand.parent_micro_f1)
+
+
+def test_one_level_taxonomy_shows_each_category_once():
+    # a flat taxonomy (the airline tweets' 10 complaint reasons) has every path equal to its parent:
+    # evaluate listed each category twice (level "parent", then "path", same numbers) and two
+    # identical rows of micro/macro-F1
+    from rich.console import Console
+
+    from feedback_classifier.cli.render import metrics_table, per_category_table
+
+    late, lost = ("late", None), ("lost", None)
+    report = evaluate_predictions([[late], [lost], [late], []], [[late], [late], [late], [lost]])
+
+    def shown(table) -> str:
+        console = Console(record=True, width=120)
+        console.print(table)
+        return console.export_text()
+
+    per = shown(per_category_table(report))
+    assert per.count("late") == 1 and per.count("lost") == 1 and "path" not in per
+    metrics = shown(metrics_table(report, "4 rows"))
+    assert "full path" not in metrics and metrics.count("0.") == 2
+    # two levels still show both (and a parent alone is its own path row)
+    two = evaluate_predictions(GOLD, PRED)
+    assert "full path" in shown(metrics_table(two, "4 rows")) and "path" in shown(per_category_table(two))
+
+
+def test_train_and_evaluate_on_a_one_level_taxonomy_say_each_figure_once(labelled_csv, tmp_path):
+    flat = pd.read_csv(labelled_csv)
+    flat["labels"] = flat["labels"].fillna("").str.split(" > ").str[0]
+    path, out = tmp_path / "flat.csv", tmp_path / "m.joblib"
+    flat.to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--text-col", "comment", "--labels-col", "labels",
+                                 "--group-col", "customer", "--cv", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "full path" not in result.output and "(parent" not in result.output
+    assert "category (one level)" in result.output and "Cross-validated micro-F1: " in result.output
+    result = runner.invoke(app, ["evaluate", str(path), "--model", str(out), "--text-col", "comment",
+                                 "--labels-col", "labels"])
+    assert result.exit_code == 0, result.output
+    assert "full path" not in result.output and "│ path" not in result.output and "│ parent" not in result.output
+
+
+def test_train_reads_html_escaped_comments_as_classify_does(labelled_csv, tmp_path):
+    # classify reads "&amp;" as "&": a model trained on the escaped text learned a word "amp" and
+    # clauses cut at its ";" that it never meets when it predicts
+    from feedback_classifier.jobs.train import train_file
+
+    plain = pd.read_csv(labelled_csv)
+    plain["comment"] = plain["comment"].str.replace(" and ", " & ").str.replace(", ", " & ")
+    escaped = plain.assign(comment=plain["comment"].str.replace("&", "&amp;"))
+    assert (plain["comment"] != escaped["comment"]).sum() >= 6
+    probas = []
+    for name, frame in (("plain", plain), ("escaped", escaped)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        model = train_file(tmp_path / f"{name}.csv", tmp_path / f"{name}.joblib", text_col="comment", cv=0).model
+        probas.append(model.predict_proba(["late parcel & rude courier", "thank you & all good"]))
+    assert (probas[0] == probas[1]).all()

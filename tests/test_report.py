@@ -252,3 +252,25 @@ def test_a_parent_mentioned_without_a_child_names_its_owner_in_the_subcategory_t
             if re.search(r"<td>Price and value</td>", r)]
     assert len(rows) == 2, rows  # the parents' table and the subcategories' table
     assert all('<td class="muted">Pricing</td>' in r for r in rows), rows
+
+
+def test_quotes_show_html_entities_of_web_exports_as_the_characters_they_stand_for(tax):
+    # tweets and help-desk exports hold "&amp;" for "&" and "&lt;3" for "<3": escaped once more, the quotes
+    # read "lost &amp; found" on the page (720 of 14,640 Twitter airline tweets); a bare "&" stays as written
+    df = enriched(30)
+    df["comment"] = "Lost &amp; found never called &#8212; &lt;3 R&D &notice"
+    page = build_report(df, tax, text_col="comment")
+    assert "Lost &amp; found never called \u2014 &lt;3 R&amp;D &amp;notice" in page
+    assert "&amp;amp;" not in page and "&amp;lt;" not in page and "&amp;#8212;" not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_report_without_scores_promises_no_score_and_no_intervals(tax, lang):
+    # an unscored report (Twitter airline tweets) said each card shows the category's score and that
+    # shares come with Wilson intervals: it shows neither, and shares are of the comments
+    df = enriched(40).drop(columns="nps")
+    df.loc[:4, "comment"] = ""
+    page = build_report(df, tax, text_col="comment", lang=lang)
+    for claim in ("its score", "Wilson", "её оценка", "Уилсона", "of all responses", "от всех ответов"):
+        assert claim not in page
+    assert ("of the comments" if lang == "en" else "от комментариев") in page

@@ -248,24 +248,40 @@ def drivers_table(result, level: str, top: int) -> Table:
 
 
 # ---- train / evaluate
+def one_level(report) -> bool:
+    """True when no label, given or predicted, has a child (a flat taxonomy): every path is then its
+    parent, and the parent and path levels are the same numbers twice."""
+    per = report.per_category
+    parents, paths = (per[per["level"] == level].drop(columns="level").reset_index(drop=True)
+                      for level in ("parent", "path"))
+    return paths.equals(parents)
+
+
 def metrics_table(report, title: str) -> Table:
     table = Table(title=title)
     table.add_column("level")
     table.add_column("micro-F1", justify="right")
     table.add_column("macro-F1", justify="right")
+    if one_level(report):
+        table.add_row("category (one level)", f"{report.path_micro_f1:.3f}", f"{report.path_macro_f1:.3f}")
+        return table
     table.add_row("parent", f"{report.parent_micro_f1:.3f}", f"{report.parent_macro_f1:.3f}")
     table.add_row("full path", f"{report.path_micro_f1:.3f}", f"{report.path_macro_f1:.3f}")
     return table
 
 
 def per_category_table(report) -> Table:
+    flat = one_level(report)
     table = Table(title="Per category")
     for name, justify in (("category", "left"), ("level", "left"), ("precision", "right"),
                           ("recall", "right"), ("F1", "right"), ("support", "right"), ("predicted", "right")):
-        table.add_column(name, justify=justify)
+        if not (flat and name == "level"):
+            table.add_column(name, justify=justify)
     for row in report.per_category.itertuples(index=False):
-        table.add_row(row.category, row.level, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
-                      str(row.support), str(row.predicted))
+        if flat and row.level == "path":  # the parent row already says it
+            continue
+        cells = [f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", str(row.support), str(row.predicted)]
+        table.add_row(row.category, *([] if flat else [row.level]), *cells)
     return table
 
 

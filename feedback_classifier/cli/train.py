@@ -14,6 +14,7 @@ from feedback_classifier.cli.render import (
     confusions_table,
     console,
     metrics_table,
+    one_level,
     per_category_table,
 )
 
@@ -92,6 +93,8 @@ def train_command(
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     taught = f" + {count_noun(result.taught, 'unlabelled comment')} labelled by the teacher" if result.taught else ""
     took = f" (with the teachers and the report: {result.total_seconds:.0f} s)" if result.taught else ""
+    if not took and result.cv_report is not None:  # the final fit alone is a fraction of the wait
+        took = f" (with the cross-validation: {result.total_seconds:.0f} s)"
     typer.echo(f"Trained on {count_noun(result.rows, 'row')}{taught} in {result.fit_seconds:.1f} s{took}; taxonomy '{tax.name}' "
                f"({how}), {count_noun(len(result.model.classes_), 'category', 'categories')}.")
     if result.cv_report is not None:
@@ -102,9 +105,14 @@ def train_command(
 def _print_cv_report(r) -> None:
     console.print(metrics_table(r, f"{r.extra['cv_folds']}-fold cross-validated metrics"))
     x = r.extra
-    typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path; sd {x['path_micro_f1_fold_sd']:.3f} over "
-               f"the {x['cv_folds']} folds), {r.parent_micro_f1:.3f} (parent; sd {x['parent_micro_f1_fold_sd']:.3f}); "
-               f"macro-F1: {r.path_macro_f1:.3f} (full path), {r.parent_macro_f1:.3f} (parent)")
+    if one_level(r):  # parent and full path are the same figures: said once
+        typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (sd {x['path_micro_f1_fold_sd']:.3f} over the "
+                   f"{x['cv_folds']} folds); macro-F1: {r.path_macro_f1:.3f}")
+    else:
+        typer.echo(f"Cross-validated micro-F1: {r.path_micro_f1:.3f} (full path; sd {x['path_micro_f1_fold_sd']:.3f} "
+                   f"over the {x['cv_folds']} folds), {r.parent_micro_f1:.3f} (parent; sd "
+                   f"{x['parent_micro_f1_fold_sd']:.3f}); macro-F1: {r.path_macro_f1:.3f} (full path), "
+                   f"{r.parent_macro_f1:.3f} (parent)")
     if "polarity_accuracy" in r.extra:
         typer.echo(f"Cross-validated polarity accuracy given the gold categories: {r.extra['polarity_accuracy']:.3f} "
                    f"(sd {r.extra['polarity_accuracy_sd']:.3f} over folds, {count_noun(r.extra['polarity_opinions'], 'opinion')})")

@@ -41,6 +41,24 @@ _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
 )
 
+# "24-02-2015 11.35": Excel in locales whose time separator is "." (Finnish, Danish, Italian...)
+# writes times so, which no parser reads; the time becomes "11:35" before the per-value parser
+_DOT_TIME = re.compile(
+    r"^(\s*(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}))[ T]+(\d{1,2})\.(\d{2})(?:\.(\d{2}))?\s*$"
+)
+
+
+def _colon_time(text: str) -> str:
+    """
+    >>> _colon_time("24-02-2015 11.35"), _colon_time("05.12.2026 9.05.59"), _colon_time("05.12.2026")
+    ('24-02-2015 11:35', '05.12.2026 9:05:59', '05.12.2026')
+    """
+    match = _DOT_TIME.match(text)
+    if not match:
+        return text
+    day, hours, minutes, seconds = match.groups()
+    return f"{day.strip()} {hours}:{minutes}" + (f":{seconds}" if seconds else "")
+
 
 _NAMED_SHARE = 0.5
 
@@ -88,8 +106,8 @@ def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclu
                               notes: list[str], scored: bool = True) -> str | None:
     """``period_col`` when given, else the date column :func:`detect_period_column` finds among
     the columns not in ``exclude`` (None entries are skipped), said in ``notes``: a trend over
-    a column the user did not name must not come as a surprise. The trend is the score's, so
-    without a score (``scored`` False) the note promises none.
+    a column the user did not name must not come as a surprise. ``scored`` False (no score column,
+    so no trend): a found column is not announced, a named one is said not to be used.
 
     >>> notes = []
     >>> df = pd.DataFrame({"nps": [9, 3], "submitted_at": ["2024-01-05", "2024-02-11"]})
@@ -97,17 +115,27 @@ def period_column_or_detected(df: pd.DataFrame, period_col: str | None, *, exclu
     ('submitted_at', ["Trend: using 'submitted_at' as the date column (set --period-col to change)"])
     >>> notes = []
     >>> period_column_or_detected(df, None, exclude=[None], notes=notes, scored=False), notes
-    ('submitted_at', ["Dates: 'submitted_at' is the date column, kept in the team queues (no trend without a score: give --score-col; set --period-col to change)"])
+    ('submitted_at', [])
     """
     if period_col is not None:
+        if not scored:  # the trend is the score over time: a named column must not be dropped silently
+            notes.append(no_trend_note(period_col))
         return period_col
     found = detect_period_column(df, exclude=[c for c in exclude if c is not None])
-    if found is not None and scored:
+    if found is not None and scored:  # without scores no trend is drawn: nothing to announce
         notes.append(f"Trend: using '{found}' as the date column (set --period-col to change)")
-    elif found is not None:
-        notes.append(f"Dates: '{found}' is the date column, kept in the team queues "
-                     "(no trend without a score: give --score-col; set --period-col to change)")
     return found
+
+
+def no_trend_note(period_col: str) -> str:
+    """What a date column named with ``--period-col`` does in a run without scores: nothing, since
+    the trend is the score over time. Said, so the option is not dropped without a word.
+
+    >>> no_trend_note("created")
+    "Trend: none without a score column (--period-col 'created' is not used; give --score-col for the score over time)"
+    """
+    return (f"Trend: none without a score column (--period-col '{period_col}' is not used; "
+            "give --score-col for the score over time)")
 
 
 def check_freq(freq: str) -> str:
@@ -142,7 +170,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         bad = np.zeros(n, dtype=bool)
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+        texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
         # utc=True so that a mix of offsets ("...Z", "+03:00") and naive stamps is allowed
         parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
         retry = parsed.isna() & (texts != "")
@@ -281,7 +309,7 @@ def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if not len(uniques):
         return series
-    texts = pd.Index([str(u).strip() for u in uniques], dtype=object)
+    texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
     parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
     out = np.array(list(uniques), dtype=object)
     ok = np.asarray(parsed.notna())

@@ -265,7 +265,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
     period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes,
-                                           scored=score_col is not None)
+                                           scored=bool(score_col))
     if keep is None:
         keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]

@@ -86,8 +86,8 @@ def report_file(
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
-    if score_col:
-        period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes)
+    period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes,
+                                           scored=bool(score_col))
     drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
                        n_boot=n_boot, source=str(data), notes=notes)
     if drivers is not None and rates[0]:

@@ -13,6 +13,7 @@ from sklearn.base import clone
 
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
+from feedback_classifier.lang.normalization import decode_entities
 from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note, warn_two_spellings
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
@@ -86,6 +87,7 @@ def read_labelled_table(
     naming the 1-based data row, the column and the closest taxonomy paths.
     ``read`` says how to read ``data`` (encoding, delimiter, sheet, header rows...). Rows the
     label app marked ``skipped`` (a ``status`` column) are left out: they were never labelled.
+    ``texts`` have their HTML entities decoded (``&amp;`` -> ``&``), as ``classify`` reads comments.
     """
     df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True))
     if sentiment_col == AUTO_SENTIMENT:
@@ -105,7 +107,8 @@ def read_labelled_table(
     labels = [
         taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in zip(df.index, cells)
     ]
-    texts = ["" if _missing(t) else str(t) for t in df[text_col].tolist()]
+    # read as classify reads them: "&amp;" in a web export is "&" (the frame keeps the cells as written)
+    texts = ["" if _missing(t) else decode_entities(str(t)) for t in df[text_col].tolist()]
     groups = None if not group_col else _group_ids(df[group_col].tolist(), data, group_col)
     opinions = None
     if sentiment_col:

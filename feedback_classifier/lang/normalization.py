@@ -22,20 +22,53 @@ The later steps (lemmatising, negation marking) are in ``lemmas`` and ``analyzer
 
 from __future__ import annotations
 
+import html
 import re
+from html.entities import html5
 import unicodedata
 from typing import Any
 
 from feedback_classifier.lang.detect import is_cyrillic, to_text
 from feedback_classifier.lang.registry import LANGUAGES
 
-__all__ = ["PLACEHOLDERS", "check_lang", "normalize", "tokenize"]
+__all__ = ["PLACEHOLDERS", "check_lang", "decode_entities", "normalize", "tokenize"]
 
 # "und" is what detect_language says of text without letters; callers may pass it back.
 _LANG_ARGS = (*LANGUAGES, "und")
 
 #: Tokens that stand for masked spans; each survives :func:`tokenize` as one token.
 PLACEHOLDERS = ("_url_", "_email_", "_phone_", "_num_")
+
+# a whole entity only (named, decimal or hex, ending in ";"): "R&D" and "&notice" are text, not entities
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_entities(text: str) -> str:
+    """``text`` with its HTML entities read as the characters they stand for.
+
+    Comments exported from web pages and APIs (tweets, help-desk tickets) often come HTML-escaped
+    (``lost &amp; found``, ``&lt;3``; some twice: ``&amp;raquo;``); the report escapes what it
+    shows, so left as they are they would read ``&amp;`` on the page, and the classifier would
+    split ``&amp;`` at its ``;`` into two clauses around a word ``amp``. Only whole entities are
+    decoded, twice at most.
+
+    >>> decode_entities("lost &amp; found &lt;3 &#8212; &amp;raquo; R&D &notice &notes;")
+    'lost & found <3 \u2014 \xbb R&D &notice &notes;'
+    """
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = _ENTITY.sub(_entity, text)
+    return text
+
+
+def _entity(match: re.Match) -> str:
+    ref = match.group(0)
+    if ref[1] == "#":
+        return html.unescape(ref)
+    # the whole name or nothing: html.unescape reads "&notes;" as "¬es;" (the legacy "&not")
+    return html5.get(ref[1:], ref)
+
 
 # Regular expressions (compiled once; order of application matters, see normalize)
 

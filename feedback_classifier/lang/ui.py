@@ -85,6 +85,7 @@ UI: dict[str, dict[str, str]] = {
         "regression": "Key-driver regression",
         "categories": "Categories",
         "categories_lead": "Each card shows how often a category comes up, its score, and what customers actually wrote.",
+        "categories_lead_unscored": "Each card shows how often a category comes up and what customers actually wrote.",
         "from_detractors": "From {detractors}",
         "from_promoters": "From promoters",
         "from_top_box": "From satisfied customers",
@@ -111,7 +112,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.email": "[email]",
         "evidence.phone": "[phone]",
         "method": "How to read this report",
-        "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of all responses, with Wilson confidence intervals. The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
+        "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of the comments (answers with text). The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
         "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
                          "descriptions), not trained on your labels. It misses many comments and sometimes picks the "
@@ -266,6 +267,7 @@ UI: dict[str, dict[str, str]] = {
         "regression": "Регрессия ключевых драйверов",
         "categories": "Категории",
         "categories_lead": "Для каждой категории: как часто о ней пишут, её оценка и что именно написали клиенты.",
+        "categories_lead_unscored": "Для каждой категории: как часто о ней пишут и что именно написали клиенты.",
         "from_detractors": "Пишут {detractors}",
         "from_promoters": "Пишут промоутеры",
         "from_top_box": "Пишут довольные клиенты",
@@ -291,7 +293,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.email": "[e-mail]",
         "evidence.phone": "[телефон]",
         "method": "Как читать отчёт",
-        "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от всех ответов, с доверительными интервалами Уилсона. В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
+        "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от комментариев (ответов с текстом). В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
                          "описания таксономии), не обученная на ваших разметках. Она пропускает многие комментарии и "

@@ -140,4 +140,5 @@ def categories_section(inp: ReportInputs, facts: Facts) -> str:
             f'<div class="stats">{_stats(inp, facts, i, mentions, impacts)}</div>'
             f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
         )
-    return f'<p class="lead">{esc(ui_text(lang, "categories_lead"))}</p><div class="cards">{"".join(cards)}</div>'
+    lead = ui_text(lang, "categories_lead" if facts.has_scores else "categories_lead_unscored")
+    return f'<p class="lead">{esc(lead)}</p><div class="cards">{"".join(cards)}</div>'

@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
-from html.entities import html5
 from typing import Any
 
 CSS = """
@@ -190,33 +188,6 @@ def chart_img(chart: Any, alt: str) -> str:
         plt.close(chart)
         return svg_img(buffer.getvalue(), alt)
     raise TypeError(f"Cannot embed a chart of type {type(chart).__name__}")
-
-
-_CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-
-
-def unescape_entities(text: str) -> str:
-    """``text`` with HTML character references (``&lt;``, ``&amp;``, ``&#171;``) read, for quoting:
-    tweets and web-form exports come HTML-escaped, and the report escapes again, so a quote showed
-    ``&lt;=``. Twice at most (some exports escape twice: ``&amp;raquo;``); only references closed by
-    ``;``, so ``AT&T`` or ``&not`` in a comment stay as written.
-
-    >>> unescape_entities("&lt;= оплата &amp;raquo; AT&T &notes; &not")
-    '<= оплата » AT&T &notes; &not'
-    """
-    for _ in range(2):
-        if "&" not in text:
-            break
-        text = _CHAR_REF.sub(_read_reference, text)
-    return text
-
-
-def _read_reference(match: re.Match) -> str:
-    ref = match.group(0)
-    if ref[1] == "#":
-        return html.unescape(ref)
-    # the whole name or nothing: html.unescape reads "&notes;" as "¬es;" (the legacy "&not")
-    return html5.get(ref[1:], ref)
 
 
 def truncate(text: str, limit: int = 280) -> str:

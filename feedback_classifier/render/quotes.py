@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
+from feedback_classifier.lang.normalization import decode_entities
 from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import esc, fmt_num, truncate, unescape_entities
+from feedback_classifier.render.html import esc, fmt_num, truncate
 
 
 def _score_text(inp: ReportInputs, value: float) -> str:
@@ -214,7 +215,7 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
     children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
     out = []
     for position in picked:
-        text = unescape_entities(texts.iloc[position])
+        text = decode_entities(texts.iloc[position])  # before masking: "&#64;" must not hide an e-mail's "@"
         text = truncate(mask_pii(text) if inp.mask else text)
         child_names = [
             inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children if facts.matrix[position, i]
