@@ -54,6 +54,7 @@ from feedback_classifier.tableio import (
     with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
+from feedback_classifier.tableio.formulas import guarded_note
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -192,6 +193,7 @@ def analyze(
             enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)), plan.clf,
                                          _Options(text_col, plan.lang, explain=explain), jobs=jobs, source=str(data))
             written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
+            plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
             return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
                            score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
                            title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
@@ -315,6 +317,7 @@ class _Sinks:
     mask_pii: bool = False
     counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, comments, classified, needs review
     polarity: Any = None  # insights.PolarityTally: complaints and praise per category
+    guarded_cells: int = 0  # enriched CSV cells the formula guard changed
 
     @classmethod
     def open(cls, plan: _Plan, spec: Any, *, data: Path, out: Path, text_col: str, score_col: str | None,
@@ -351,7 +354,8 @@ class _Sinks:
                     progress(rows, max(total, rows) if total is not None else None)
             if progress is not None:  # the exact count: the last chunk's line may show the size estimate
                 progress(self.counts[0], self.counts[0])
-            return Path(writer.path)
+        self.guarded_cells = writer.guarded_cells
+        return Path(writer.path)
 
     def add(self, enriched: pd.DataFrame) -> None:
         has_comment = (enriched[self.text_col].astype("string").fillna("").str.strip() != "").to_numpy(bool)

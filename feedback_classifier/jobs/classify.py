@@ -106,6 +106,7 @@ def classify_file(
     ['id', 'comment', 'categories']
     """
     from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
+    from feedback_classifier.tableio.formulas import guarded_note
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
@@ -129,6 +130,7 @@ def classify_file(
                 tally.add(len(enriched), result)
                 if progress is not None:
                     progress(tally.rows, max(total, tally.rows) if total is not None else None)
+        guarded = guarded_note(writer.guarded_cells, output)
     except LabelError as exc:
         # a bad cell of --categories-col: the enrichment sees one chunk, not which file it came from
         raise LabelError(f"{input}: {exc}") from None
@@ -139,7 +141,7 @@ def classify_file(
         input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
-        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally)] if note], lang=lang,
+        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally), guarded] if note], lang=lang,
         lang_given=lang_given,
     )
 

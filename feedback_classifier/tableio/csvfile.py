@@ -342,10 +342,11 @@ class CsvSink:
         self._segments: list[Path] = []  # the rows before each widening, as written
         self.header_names: list | None = None  # the header when it differs from the columns (TableWriter)
         self.decimal = "."  # the decimal mark of float columns (TableWriter: ',' in a ';' file)
+        self.guarded: list[int] = []  # per chunk, the cells the formula guard changed
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk`` (the header too, the first time)."""
-        chunk = neutralize_formulas(chunk)
+        chunk = neutralize_formulas(chunk, self.guarded)
         names = list(self.header_names if self.header_names is not None else chunk.columns)
         if self._header_done and chunk.shape[1] > self._width:
             self._widen()

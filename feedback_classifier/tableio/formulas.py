@@ -16,7 +16,7 @@ import pandas as pd
 
 from feedback_classifier.tableio.cells import is_text_dtype
 
-__all__ = ["neutralize_formulas", "neutralize_names"]
+__all__ = ["guarded_note", "neutralize_formulas", "neutralize_names"]
 
 _FORMULA_CHARS = "=+-@\t\r"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -85,8 +85,10 @@ def _prefixed(s: pd.Series, mask: np.ndarray, values: list[str]) -> pd.Series:
                      index=s.index, name=s.name)
 
 
-def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``df`` whose text cells a spreadsheet would run as a formula start with ``'``.
+def neutralize_formulas(df: pd.DataFrame, counts: list[int] | None = None) -> pd.DataFrame:
+    """Return a copy of ``df`` whose text cells a spreadsheet would run as a formula start with ``'``;
+    ``counts``, when given, gets the number of cells changed appended (the CLI says it: a changed cell
+    must not go unsaid).
 
     Only text cells change: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
     CR gets a leading apostrophe, unless it is a plain number (``-5``, ``+7``) or
@@ -95,11 +97,13 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     >>> df = pd.DataFrame({"c": ["=HYPERLINK(\\"http://x\\")", "-5", "- slow", "ok"], "n": [-1, 2, 3, 4]})
     >>> neutralize_formulas(df)["c"].tolist()
     ['\\'=HYPERLINK("http://x")', '-5', "'- slow", 'ok']
-    >>> neutralize_formulas(pd.DataFrame({"k": pd.Categorical(["=1+2", "ok", "=1+2"])}))["k"].tolist()
-    ["'=1+2", 'ok', "'=1+2"]
+    >>> counts = []
+    >>> neutralize_formulas(pd.DataFrame({"k": pd.Categorical(["=1+2", "ok", "=1+2"])}), counts)["k"].tolist(), counts
+    (["'=1+2", 'ok', "'=1+2"], [2])
     """
     # (a shallow copy: copy-on-write keeps ``df`` as it was when a column is replaced below)
     out = df.copy(deep=False)
+    changed = 0
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -121,6 +125,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
         else:
             mask = np.fromiter((_needs_quote(v) for v in s.tolist()), dtype=bool, count=len(s))
         if mask.any():
+            changed += int(mask.sum())
             if getattr(s.dtype, "storage", None) == "pyarrow":
                 new = _prefixed(s, mask, [v for v, m in zip(values, mask[idx]) if m])
             elif is_text_dtype(s.dtype):
@@ -130,4 +135,20 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
                 new = s.copy()
                 new[mask] = ["'" + v for v in s[mask].tolist()]
             out.isetitem(i, new)
+    if counts is not None:
+        counts.append(changed)
     return out
+
+
+def guarded_note(cells: int, path) -> str | None:
+    """What the CLI says when a CSV output's cells got the formula guard's ``'``.
+
+    >>> guarded_note(14171, "out.csv")
+    "out.csv: 14,171 text cells start with =, +, -, @, tab or CR, so they got a leading ' that keeps spreadsheets from running them as formulas (an XLSX, Parquet or JSON Lines output keeps them as written)"
+    >>> guarded_note(0, "out.csv") is None
+    True
+    """
+    if not cells:
+        return None
+    return (f"{path}: {cells:,} text cells start with =, +, -, @, tab or CR, so they got a leading ' that keeps "
+            "spreadsheets from running them as formulas (an XLSX, Parquet or JSON Lines output keeps them as written)")

@@ -266,6 +266,11 @@ class TableWriter:
                 f"names they were read with: {listed}; write .csv or .xlsx to keep the input's header as it was"
             ), stacklevel=3)
 
+    @property
+    def guarded_cells(self) -> int:
+        """Text cells a CSV output's formula guard changed so far (``formulas.guarded_note`` says it)."""
+        return sum(getattr(self._sink, "guarded", ()))
+
     def close(self) -> Path:
         """Finish the file and move it into place (called by ``with``)."""
         if self._closed:
