@@ -38,6 +38,7 @@ _NEGATIVE = (
     # дешевый 4g»: "хорош" outweighed them); none starts a praise word ("сран" is not "страна", "сразу")
     "scam", "fraud", "sucks", "shame", "сран", "говн", "отстой", "задолба", "надоел", "позор", "хамств", "хамск",
     "хамил", "хамят", "хамит", "мошенн", "украл", "обокрал", "лохотрон",
+    "for nothing", "за ничего",  # "thanks for nothing"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _PHRASES = tuple(p for p in _NEGATIVE if " " in p)
@@ -45,6 +46,7 @@ _NEG_WORDS = set(NEGATORS) | {"don't", "didn't", "doesn't", "isn't", "wasn't", "
 
 
 _NEG_STEMS = tuple(p for p in _NEGATIVE if " " not in p)
+_THANKS = ("thank", "спасиб", "благодар")
 
 
 @lru_cache(maxsize=65536)
@@ -67,15 +69,24 @@ def tone_score(text: object) -> int:
     [2, -1, 0]
     >>> tone_score("Собираюсь валить со сраного МТС, сраный номер. Что нужно - хороший 4g")
     -1
+    >>> [tone_score(t) for t in ("Thanks for nothing", "Thank you for wasting my time", "Спасибо, всё быстро")]
+    [-1, -1, 2]
     """
     if not isinstance(text, str):
         return 0
     lower = text.casefold()
-    score = -sum(lower.count(p) for p in _PHRASES)
+    negative = sum(lower.count(p) for p in _PHRASES)
+    positive = thanks = 0
     words = _WORD.findall(lower)
     for i, word in enumerate(words):
         polarity = _polarity(word)
         if polarity and any(w in _NEG_WORDS for w in words[max(0, i - 2):i]):
             polarity = -polarity
-        score += polarity
-    return score
+        if polarity > 0:
+            positive += 1
+            thanks += word.startswith(_THANKS)
+        elif polarity < 0:
+            negative += 1
+    # beside a complaint, thanks are sarcasm or politeness, not praise ("Thank you for wasting my time",
+    # "Great, another delay. Thanks a lot": quoted as praise from airline tweets)
+    return positive - (thanks if negative else 0) - negative
