@@ -48,13 +48,13 @@ from feedback_classifier.tableio import (
     ReadOptions,
     detect_format,
     estimate_total_rows,
+    guarded_note,
     peek_table,
     require_distinct_roles,
     resolve_column,
     with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
-from feedback_classifier.tableio.formulas import guarded_note
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)

@@ -105,8 +105,7 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note
-    from feedback_classifier.tableio.formulas import guarded_note
+    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note, guarded_note
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,

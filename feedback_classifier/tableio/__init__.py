@@ -52,7 +52,7 @@ from feedback_classifier.tableio.columns import require_columns, require_distinc
 from feedback_classifier.tableio.encoding import detect_encoding, detect_separator
 from feedback_classifier.tableio.exports import export_note
 from feedback_classifier.tableio.formats import FORMATS, detect_format
-from feedback_classifier.tableio.formulas import neutralize_formulas
+from feedback_classifier.tableio.formulas import guarded_note, neutralize_formulas
 from feedback_classifier.tableio.reading import (
     DEFAULT_READ,
     ReadOptions,
@@ -80,6 +80,7 @@ __all__ = [
     "input_layout",
     "is_empty_file",
     "iter_table",
+    "guarded_note",
     "neutralize_formulas",
     "peek_table",
     "with_late_keys",
