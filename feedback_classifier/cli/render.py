@@ -161,7 +161,7 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         console.print("Key-driver regression (parent level): no category significant after Benjamini-Hochberg.")
     for issues in (result.score_issues, result.date_issues):
         if issues is not None:
-            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
+            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid or issues.hint else None, markup=False)
     if result.segments is not None:
         console.print(segments_table(result, by, top))
         where = (f"see {segments_file}" if segments_file is not None

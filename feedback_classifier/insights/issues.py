@@ -76,7 +76,7 @@ class ScoreIssues:
         "Column 'nps': 1 of 3 rows have a valid score; 2 left out of score statistics (rows kept): 1 missing (row 3); 1 not a number (row 2: 'x')."
         """
         if self.n_invalid == 0:
-            return _all_valid(self.column, self.n_rows, self.what)
+            return _all_valid(self.column, self.n_rows, self.what) + (f" {self.hint}" if self.hint else "")
         parts = []
         for kind, rows in self.problem_rows.items():
             if len(rows) == 0:
@@ -139,7 +139,7 @@ class CountedIssues(ScoreIssues):
 
     def summary(self, max_rows: int = 10) -> str:
         if self.n_invalid == 0:
-            return _all_valid(self.column, self.n_rows, self.what)
+            return _all_valid(self.column, self.n_rows, self.what) + (f" {self.hint}" if self.hint else "")
         parts = []
         for kind, n in self.totals.items():
             if not n:

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from feedback_classifier.insights.issues import CountedIssues
+from feedback_classifier.insights.scale_check import all_detractors_hint
 from feedback_classifier.insights.scores import parse_scores, summarize_scores
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs
@@ -66,6 +67,10 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
         notices.append(ui_text(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))
     if not inp.score_col:
         notices.append(ui_text(lang, "no_scores"))
+    if facts.has_scores and all_detractors_hint(inp.spec, facts.scores[facts.valid], weights=(
+            None if facts.w is None else facts.w[facts.valid])):
+        valid = facts.scores[facts.valid]
+        notices.append(ui_text(lang, "nps_scale", low=fmt_num(valid.min(), 0, lang), high=fmt_num(valid.max(), 0, lang)))
     if facts.has_scores and facts.count(facts.valid) < 100:
         notices.append(ui_text(lang, "tiny", n=fmt_int(facts.count(facts.valid), lang)))
     if n_comments and not n_classified:

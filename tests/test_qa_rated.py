@@ -1,0 +1,79 @@
+"""A CX analyst's first runs on real rated reviews (Zomato Hyderabad, TripAdvisor.ru): star ratings,
+an old-Mac CSV, segments with a hundred reviews each. Each test is a problem those runs showed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.tableio.encoding import detect_separator
+from feedback_classifier.tableio.reading import read_table
+
+runner = CliRunner()
+
+
+def _flat(output: str) -> str:
+    return " ".join(output.split())
+
+
+# ---- a CSV with old-Mac line ends ("\r" only; Excel for Mac's "CSV" before 2016, the Zomato file)
+
+def test_a_csv_with_carriage_return_line_ends_finds_its_comma_separator():
+    text = 'Restaurant,Review,Rating\r"Paradise","good food\nslow service",4\rEat.fit,ok,5\r'
+    assert detect_separator(text) == ","
+
+
+def test_a_csv_with_carriage_return_line_ends_reads_its_columns(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b'Restaurant,Review,Rating\r"Paradise","good food\nslow service",4\rEat.fit,ok,5\r')
+    df = read_table(path)
+    assert list(df.columns) == ["Restaurant", "Review", "Rating"]
+    assert df["Review"].tolist() == ["good food\nslow service", "ok"]
+
+
+# ---- a 1-5 star rating read as NPS (the default score type): every score a detractor
+
+def _rated(tmp_path: Path, stars: list[int]) -> Path:
+    path = tmp_path / "classified.csv"
+    n = len(stars)
+    pd.DataFrame({"comment": (["The courier was late", "Too expensive", "Great app"] * n)[:n], "Rating": stars,
+                  "categories": (["Delivery and logistics", "Price and value", ""] * n)[:n]}).to_csv(path, index=False)
+    return path
+
+
+def test_drivers_on_star_ratings_read_as_nps_says_to_pass_csat(tmp_path: Path):
+    path = _rated(tmp_path, [1, 2, 3, 4, 5, 5, 4, 5] * 5)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "Rating", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    flat = _flat(result.output)
+    assert "all 40 rows have a valid score" in flat
+    assert "run 1-5: on NPS's 0-10 every one is a detractor" in flat and "pass --score-type csat" in flat
+
+
+def test_real_nps_scores_and_csat_get_no_such_hint(tmp_path: Path):
+    nps = _rated(tmp_path, [0, 6, 7, 9, 10, 3, 8, 10] * 5)
+    result = runner.invoke(app, ["drivers", str(nps), "--score-col", "Rating", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0 and "every one is a detractor" not in _flat(result.output)
+    stars = _rated(tmp_path, [1, 2, 3, 4, 5] * 8)
+    result = runner.invoke(app, ["drivers", str(stars), "--score-col", "Rating", "--score-type", "csat",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0 and "every one is a detractor" not in _flat(result.output)
+
+
+def test_analyze_on_star_ratings_read_as_nps_says_so_in_the_console_and_the_report(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    rng = np.random.default_rng(3)
+    comments = ["The courier was late", "Too expensive", "Great food, friendly staff", "Cold food, rude waiter"]
+    pd.DataFrame({"Review": [comments[i % 4] + f" #{i}" for i in range(60)],
+                  "Rating": rng.integers(1, 6, 60)}).to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(path), "--text-col", "Review", "--score-col", "Rating",
+                                 "--out-dir", str(out), "--quiet", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "run 1-5: on NPS's 0-10 every one is a detractor" in _flat(result.output)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "on the 0-10 NPS scale each one is a detractor" in page
