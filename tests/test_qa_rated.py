@@ -77,3 +77,50 @@ def test_analyze_on_star_ratings_read_as_nps_says_so_in_the_console_and_the_repo
     assert "run 1-5: on NPS's 0-10 every one is a detractor" in _flat(result.output)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "on the 0-10 NPS scale each one is a detractor" in page
+
+
+# ---- segments of a hundred reviews: a category mentioned a few times is no segment's "first driver"
+
+def _segmented(tmp_path: Path) -> Path:
+    """Segment N: 6 mentions of Price (all 1 star: the most harmful impact, but under --min-n) and
+    40 of Delivery (4 of them 1 star); segment S: the same shape, so both have a clear answer."""
+    rows = []
+    for seg in ("N", "S"):
+        rows += [(seg, "Too expensive", "Price and value", 1)] * 6
+        rows += [(seg, "Courier late", "Delivery and logistics", 1)] * 4
+        rows += [(seg, "Courier ok", "Delivery and logistics", 5)] * 36
+        rows += [(seg, "Fine", "", 5)] * 74
+    path = tmp_path / "classified.csv"
+    pd.DataFrame(rows, columns=["region", "comment", "categories", "stars"]).to_csv(path, index=False)
+    return path
+
+
+def test_a_segments_first_driver_has_enough_mentions(tmp_path: Path):
+    from rich.console import Console
+
+    from feedback_classifier.cli.render import segments_table
+    from feedback_classifier.insights import compute_drivers
+
+    df = pd.read_csv(_segmented(tmp_path), keep_default_na=False)
+    result = compute_drivers(df, score_col="stars", score_type="csat", by="region", n_boot=200, min_n=30)
+    parents = result.segments[(result.segments["level"] == "parent") & (result.segments["segment"] == "N")]
+    assert parents.sort_values("rank")["category"].iloc[0] == "Price and value"  # ranked first, on 6 mentions
+    console = Console(width=250, record=True)
+    console.print(segments_table(result, "region", 15))
+    lines = [line for line in console.export_text().splitlines() if line.startswith("│ N ")]
+    assert len(lines) == 1 and "Delivery and logistics" in lines[0] and "Price and value" not in lines[0]
+
+
+def test_the_reports_segment_grid_greys_impacts_on_few_mentions(tmp_path: Path):
+    import re
+
+    path = _segmented(tmp_path)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(path), "--text-col", "comment", "--score-col", "stars",
+                                 "--score-type", "csat", "--by", "region", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    grid = page[page.index("<h3>Impact, pts</h3>"):]
+    price = re.search(r"<tr><td>Price and value</td>(.*?)</tr>", grid).group(1)
+    assert "background" not in price and price.count('class="num muted"') == 2
+    assert "Shaded: at least 30 scored mentions in the segment" in grid
