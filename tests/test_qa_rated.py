@@ -124,3 +124,30 @@ def test_the_reports_segment_grid_greys_impacts_on_few_mentions(tmp_path: Path):
     price = re.search(r"<tr><td>Price and value</td>(.*?)</tr>", grid).group(1)
     assert "background" not in price and price.count('class="num muted"') == 2
     assert "Shaded: at least 30 scored mentions in the segment" in grid
+
+
+# ---- TripAdvisor.ru dates come with their label: "Отзыв написан 6 ноября 2019 г."
+
+def test_russian_dates_after_a_label_are_read_and_their_column_found():
+    from feedback_classifier.insights.periods import detect_period_column, parse_periods
+
+    written = pd.Series(["Отзыв написан 6 ноября 2019 г. ", "Отзыв написан 30 мая 2019 г.", "Отзыв написан неделю назад"])
+    codes, periods, issues = parse_periods(written, "month")
+    assert [str(periods[c]) if c >= 0 else None for c in codes] == ["2019-11", "2019-05", None]
+    assert issues.counts()["unparseable"] == 1
+    visited = pd.Series(["Дата посещения: ноябрь 2019 г.", "Дата посещения: май 2019 г."])
+    assert [str(p) for p in parse_periods(visited, "month")[1]] == ["2019-05", "2019-11"]
+    df = pd.DataFrame({"review_body": ["Вкусно", "Долго ждали", "Дорого"], "date": written})
+    assert detect_period_column(df, exclude=["review_body"]) == "date"
+
+
+def test_analyze_names_the_unreadable_dates_it_left_out(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    dates = ["Отзыв написан 6 ноября 2019 г.", "Отзыв написан 2 октября 2019 г.", "Отзыв написан вчера"] * 4
+    pd.DataFrame({"review_body": ["Вкусно и быстро", "Долго ждали официанта", "Дорого"] * 4, "stars": [5, 2, 3] * 4,
+                  "date": dates}).to_csv(path, index=False)
+    result = runner.invoke(app, ["analyze", str(path), "--text-col", "review_body", "--score-col", "stars",
+                                 "--score-type", "csat", "--period-col", "date", "--out-dir", str(tmp_path / "out"),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "4 rows have no readable date in 'date', e.g. 'Отзыв написан вчера' (left out of the trend)" in _flat(result.output)

@@ -485,7 +485,9 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
         notes.append(parsed.issues.hint)
     date_issues = getattr(drivers, "date_issues", None)
     if date_issues is not None and date_issues.n_invalid:
-        notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}' (left out of the trend)")
+        seen = ", ".join(repr(e) for e in date_issues.examples.get("unparseable", [])[:3])
+        notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}'"
+                     + (f", e.g. {seen}" if seen else "") + " (left out of the trend)")
     return drivers
 
 
