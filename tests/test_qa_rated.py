@@ -151,3 +151,35 @@ def test_analyze_names_the_unreadable_dates_it_left_out(tmp_path: Path):
                                  "--quiet"])
     assert result.exit_code == 0, result.output
     assert "4 rows have no readable date in 'date', e.g. 'Отзыв написан вчера' (left out of the trend)" in _flat(result.output)
+
+
+# ---- the impact chart's title and notes fit the picture (a CSAT title is longer than NPS's)
+
+def _csat_drivers():
+    from feedback_classifier.insights import compute_drivers
+
+    rng = np.random.default_rng(0)
+    cats = ["Delivery and logistics", "Price and value", "Customer service", "Communication and marketing", ""]
+    df = pd.DataFrame({"categories": [cats[i % 5] for i in range(300)], "stars": rng.integers(1, 6, 300)})
+    df.loc[:9, "categories"] = "Returns and refunds"  # a category under --min-n: the hatched note too
+    return compute_drivers(df, score_col="stars", score_type="csat", n_boot=100)
+
+
+def test_the_impact_charts_texts_stay_inside_the_picture():
+    from matplotlib.text import Text
+
+    from feedback_classifier.render.charts import impact_chart
+
+    result = _csat_drivers()
+    for lang in ("en", "ru"):
+        for width in (8.0, 3.6):
+            fig = impact_chart(result, level="parent", lang=lang, width=width)
+            fig.draw_without_rendering()
+            renderer = fig.canvas.get_renderer()
+            box = fig.bbox
+            ticks = set(fig.axes[0].get_xticklabels())  # ticks past the view limits are kept but not drawn
+            for text in fig.findobj(Text):
+                if not (text.get_visible() and text.get_text().strip()) or text in ticks:
+                    continue
+                extent = text.get_window_extent(renderer)
+                assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, (lang, width, text.get_text())
