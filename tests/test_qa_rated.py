@@ -183,3 +183,19 @@ def test_the_impact_charts_texts_stay_inside_the_picture():
                     continue
                 extent = text.get_window_extent(renderer)
                 assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, (lang, width, text.get_text())
+
+
+# ---- a trend of 74 months (TripAdvisor.ru has reviews in 74 of 2013-06 .. 2019-11): the last month's label over its neighbour's
+
+def test_the_trends_period_labels_do_not_overlap():
+    import re
+
+    from feedback_classifier.render.overview import trend_svg
+
+    periods = [str(p) for p in pd.period_range("2013-06", periods=74, freq="M")]  # 74 months with reviews
+    n = len(periods)
+    svg = trend_svg(periods, [90.0] * n, [50] * n, "en", 0, [80.0] * n, [95.0] * n)
+    xs = [float(x) for x, label in re.findall(r'<text x="([\d.]+)" y="172"[^>]*>([^<]+)</text>', svg)
+          if re.fullmatch(r"\d{4}-\d{2}", label)]
+    assert len(xs) >= 6 and xs[-1] > 650  # the last month keeps its label
+    assert min(b - a for a, b in zip(xs, xs[1:])) >= 50, xs  # a label is ~45 px wide at 11 px

@@ -127,7 +127,8 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
         parts.append(f'<path d="{path}" fill="none" stroke="#2f5fa8" stroke-width="2"/>')
     step = max(1, math.ceil(xs_n / 12))
     for i, (period, v, n, a, b) in enumerate(zip(periods, vals, counts, lows_a, highs_a)):
-        if i % step == 0 or i == xs_n - 1:
+        # the last period always; a regular one only a full step before it, or the two labels overlap
+        if i == xs_n - 1 or (i % step == 0 and xs_n - 1 - i >= step):
             parts.append(f'<text x="{x(i):.1f}" y="{height - 28}" text-anchor="middle" fill="#5b6675">{esc(period)}</text>')
             parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" fill="#5b6675">n={fmt_int(n, lang)}</text>')
         if not np.isfinite(v):
