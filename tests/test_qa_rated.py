@@ -199,3 +199,21 @@ def test_the_trends_period_labels_do_not_overlap():
           if re.fullmatch(r"\d{4}-\d{2}", label)]
     assert len(xs) >= 6 and xs[-1] > 650  # the last month keeps its label
     assert min(b - a for a, b in zip(xs, xs[1:])) >= 50, xs  # a label is ~45 px wide at 11 px
+
+
+# ---- Zomato's half stars (3.5, 4.5: 144 of 10,000 reviews) on CSAT: left out, and said how to keep them
+
+def test_half_stars_on_csat_say_how_to_keep_them(tmp_path: Path):
+    path = _rated(tmp_path, [1, 2, 3, 4, 5, 5, 4, 5] * 5)
+    df = pd.read_csv(path)
+    df["Rating"] = df["Rating"].astype(object)
+    df.loc[[3, 7], "Rating"] = ["3.5", "4.5"]
+    df.to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "Rating", "--score-type", "csat",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    flat = _flat(result.output)
+    assert "2 not a whole number (rows 4, 8: '3.5', '4.5')" in flat
+    assert "if the scale has half points, pass --score-type mean --scale 1-5 to keep them" in flat
+    nps = runner.invoke(app, ["drivers", str(path), "--score-col", "Rating", "--out", str(tmp_path / "d.csv")])
+    assert "half points" not in _flat(nps.output)

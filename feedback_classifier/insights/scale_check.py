@@ -35,3 +35,21 @@ def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", wei
     return (f"The valid scores in '{column}' run {low:g}-{high:g}: on NPS's 0-10 every one is a detractor "
             f"(NPS -100, no drivers). If it is a rating such as 1-5 stars, pass --score-type csat{scale} "
             "(or --score-type mean).")
+
+
+def half_point_hint(spec: Any, fractional: np.ndarray) -> str:
+    """What to pass when a CSAT or CES column holds scores between its points (``fractional``):
+    review sites' half stars (3.5) are left out of a top-2-box, which is right for a survey's
+    typo but loses every half-star review of a site's export. Empty for NPS (0-10 has no half
+    points) and when there are none.
+
+    >>> from feedback_classifier.insights.scores import ScoreSpec
+    >>> half_point_hint(ScoreSpec.make("csat"), np.array([3.5, 4.5]))
+    "Scores between the scale's points (3.5, 4.5) are not CSAT answers; if the scale has half points, pass --score-type mean --scale 1-5 to keep them (the mean rating)."
+    """
+    if spec.score_type not in ("csat", "ces") or not len(fractional):
+        return ""
+    seen = ", ".join(f"{v:g}" for v in list(dict.fromkeys(np.asarray(fractional, dtype=float).tolist()))[:3])
+    low, high = spec.scale
+    return (f"Scores between the scale's points ({seen}) are not {spec.score_type.upper()} answers; if the scale has "
+            f"half points, pass --score-type mean --scale {low:g}-{high:g} to keep them (the mean rating).")

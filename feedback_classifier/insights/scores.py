@@ -57,7 +57,7 @@ import pandas as pd
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
-from feedback_classifier.insights.scale_check import all_detractors_hint
+from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -368,7 +368,7 @@ def parse_scores(
         ok &= ~out
     if spec.integer_scale:
         frac = ok & (x != np.round(x))
-        kinds_per_row[frac] = ISSUE_KINDS.index("not_integer")
+        kinds_per_row[frac], hint = ISSUE_KINDS.index("not_integer"), hint or half_point_hint(spec, x[frac])
         ok &= ~frac
     x = np.where(ok, x, np.nan)
     hint = hint or all_detractors_hint(spec, x[ok], column)
