@@ -217,3 +217,17 @@ def test_half_stars_on_csat_say_how_to_keep_them(tmp_path: Path):
     assert "if the scale has half points, pass --score-type mean --scale 1-5 to keep them" in flat
     nps = runner.invoke(app, ["drivers", str(path), "--score-col", "Rating", "--out", str(tmp_path / "d.csv")])
     assert "half points" not in _flat(nps.output)
+
+
+# ---- the regression's coefficients (Zomato CSAT: Returns and refunds -39.1 next to an impact of -0.6)
+
+def test_the_reports_regression_says_what_its_coefficient_is(tmp_path: Path):
+    path = _segmented(tmp_path)
+    for lang, words in (("en", "coef. = how many points CSAT differs for respondents who mention the category"),
+                        ("ru", "коэф. — на сколько пунктов CSAT у упомянувших категорию")):
+        out = tmp_path / f"report_{lang}.html"
+        result = runner.invoke(app, ["report", str(path), "--text-col", "comment", "--score-col", "stars",
+                                     "--score-type", "csat", "--out", str(out), "--lang", lang])
+        assert result.exit_code == 0, result.output
+        page = out.read_text(encoding="utf-8")
+        assert words in page and page.index(words) > page.index('<h3>')
