@@ -231,3 +231,19 @@ def test_the_reports_regression_says_what_its_coefficient_is(tmp_path: Path):
         assert result.exit_code == 0, result.output
         page = out.read_text(encoding="utf-8")
         assert words in page and page.index(words) > page.index('<h3>')
+
+
+# ---- analyze's score note: which rows to fix ('Like' in row 7602 of Zomato's file), as drivers says it
+
+def test_analyzes_score_note_names_each_problem_with_its_rows(tmp_path: Path):
+    path = tmp_path / "reviews.csv"
+    stars = ["5", "4", "Like", "3.5", "", "1"] * 6
+    pd.DataFrame({"Review": [f"Food was good, service slow #{i}" for i in range(36)], "Rating": stars}).to_csv(
+        path, index=False)
+    result = runner.invoke(app, ["analyze", str(path), "--text-col", "Review", "--score-col", "Rating",
+                                 "--score-type", "csat", "--out-dir", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    flat = _flat(result.output)
+    assert "18 rows have no valid score in 'Rating' (kept, left out of score statistics): 6 missing (rows 5, 11," in flat
+    assert "6 not a number (rows 3, 9, 15, 21, 27, ...: 'Like')" in flat
+    assert "6 not a whole number (rows 4, 10, 16, 22, 28, ...: '3.5')" in flat

@@ -476,10 +476,13 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
         score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
         min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
     )
-    if drivers.score_issues.n_invalid:
+    issues = drivers.score_issues
+    if issues.n_invalid:
+        # each kind with its first rows and values, as `drivers` says it: 'Like' in row 7602 is fixable
+        details = f": {issues.details(5)}" if hasattr(issues, "details") else values
         notes.append(
-            f"{_rows_have(drivers.score_issues.n_invalid)} no valid score in '{score_col}'{values} "
-            "(kept, left out of score statistics)" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
+            f"{_rows_have(issues.n_invalid)} no valid score in '{score_col}' (kept, left out of score statistics)"
+            f"{details}" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
         )
     elif parsed.issues.hint:  # every score valid, yet of another score type (a 1-5 rating read as NPS)
         notes.append(parsed.issues.hint)
