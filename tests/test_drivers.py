@@ -667,10 +667,10 @@ def test_drivers_of_one_polarity_say_so_in_every_output(tmp_path):
     from feedback_classifier.jobs.drivers import drivers_file
 
     res = drivers_file(src, score_col="nps", polarity="negative", n_boot=0, min_n=1).drivers
-    assert impact_chart(res).axes[0].get_title().endswith(": complaints only")
+    assert impact_chart(res).get_suptitle().replace("\n", " ").endswith(": complaints only")
     assert priority_matrix(res, lang="ru").axes[0].get_title().endswith(": только жалобы")
     plain = drivers_file(src, score_col="nps", n_boot=0, min_n=1).drivers
-    assert ":" not in impact_chart(plain).axes[0].get_title().split("What moves NPS:")[-1]
+    assert ":" not in impact_chart(plain).get_suptitle().split("What moves NPS:")[-1]
     assert drivers_markdown(plain).splitlines()[0] == "# Drivers of NPS"
 
 

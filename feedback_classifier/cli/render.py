@@ -173,7 +173,7 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         console.print("Key-driver regression (parent level): no category significant after Benjamini-Hochberg.")
     for issues in (result.score_issues, result.date_issues):
         if issues is not None:
-            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid else None, markup=False)
+            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid or issues.hint else None, markup=False)
     if result.segments is not None:
         console.print(segments_table(result, by, top))
         where = (f"see {segments_file}" if segments_file is not None
@@ -182,33 +182,49 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
 
 
 def segments_table(result, by: str | None, top: int) -> Table:
-    """The ``top`` largest segments, each with its first-ranked parent category (its first driver)."""
+    """The ``top`` largest segments, each with its first driver: the first-ranked parent category
+    that pulls the segment's score down with at least ``min_n`` scored mentions there. A segment of
+    a hundred reviews otherwise showed a category mentioned twice as its first driver."""
     from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
 
     spec = ScoreSpec.from_settings(result.settings)
     digits = spec.impact_digits
     seg = result.segments
     sizes = seg.drop_duplicates("segment").sort_values("segment_rows", ascending=False, kind="stable")
-    firsts = seg[(seg["level"] == "parent") & (seg["rank"] == 1)].drop_duplicates("segment").set_index("segment")
+    parents = seg[seg["level"] == "parent"].sort_values("rank", kind="stable")
     table = Table(title=result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and "
                                       "their first driver"), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
-                          ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right")):
+                          ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right"),
+                          ("note", "left")):
         table.add_column(name, justify=justify)
 
     def f(v, d=digits + 1):
         return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
 
+    min_n = result.settings.get("min_n", 30)
+    firsts = {name: _first_driver(rows, spec, min_n) for name, rows in parents.groupby("segment", sort=False)}
     for r in sizes.head(top).itertuples(index=False):
         row = [str(r.segment), f"{r.segment_rows:,}", f(r.segment_metric, spec.value_digits)]
-        if r.segment in firsts.index:
-            d = firsts.loc[r.segment]
+        d, note = firsts.get(r.segment, (None, ""))
+        if d is not None:
             ci = f" [{f(d.impact_low)}, {f(d.impact_high)}]" if math.isfinite(d.impact_low) else ""
-            row += [str(d.category), f"{int(d.mentions):,}", f"{f(d.impact)}{ci}"]
+            row += [str(d.category), f"{int(d.mentions):,}", f"{f(d.impact)}{ci}", note]
         else:
-            row += ["", "", ""]
+            row += ["", "", "", note]
         table.add_row(*row)
     return table
+
+
+def _first_driver(rows, spec, min_n) -> tuple:
+    """(the segment's first driver or None, a note on how to read it) from its parent rows by rank."""
+    harmful = rows[spec.is_harmful(rows["impact"].to_numpy(dtype=float))]
+    enough = harmful[~harmful["low_n"].astype(bool)]
+    if not len(enough):
+        return None, f"none with {min_n}+ scored mentions pulls it down"
+    d = next(enough.itertuples(index=False))
+    spans_zero = math.isfinite(d.impact_low) and d.impact_low <= 0 <= d.impact_high
+    return d, "CI includes 0" if spans_zero else ""
 
 
 def drivers_table(result, level: str, top: int) -> Table:

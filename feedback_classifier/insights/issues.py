@@ -76,7 +76,7 @@ class ScoreIssues:
         "Column 'nps': 1 of 3 rows have a valid score; 2 left out of score statistics (rows kept): 1 missing (row 3); 1 not a number (row 2: 'x')."
         """
         if self.n_invalid == 0:
-            return _all_valid(self.column, self.n_rows, self.what)
+            return _all_valid(self.column, self.n_rows, self.what) + (f" {self.hint}" if self.hint else "")
         parts = []
         for kind, rows in self.problem_rows.items():
             if len(rows) == 0:
@@ -139,7 +139,16 @@ class CountedIssues(ScoreIssues):
 
     def summary(self, max_rows: int = 10) -> str:
         if self.n_invalid == 0:
-            return _all_valid(self.column, self.n_rows, self.what)
+            return _all_valid(self.column, self.n_rows, self.what) + (f" {self.hint}" if self.hint else "")
+        return (
+            f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
+            f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
+            "(rows kept): " + self.details(max_rows) + "." + (f" {self.hint}" if self.hint else "")
+        )
+
+    def details(self, max_rows: int = 10) -> str:
+        """Each kind of problem with its count, first rows and values, e.g.
+        ``1 not a number (row 7602: 'Like'); 144 not a whole number (rows 976, ...: '3.5')``."""
         parts = []
         for kind, n in self.totals.items():
             if not n:
@@ -153,11 +162,7 @@ class CountedIssues(ScoreIssues):
             else:
                 text = f" ({example_text})" if example_text else ""
             parts.append(f"{n:,} {ISSUE_LABELS.get(kind, kind)}{text}")
-        return (
-            f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
-            f"{self.n_invalid:,} left out of {'the trend' if self.what == 'date' else 'score statistics'} "
-            "(rows kept): " + "; ".join(parts) + "." + (f" {self.hint}" if self.hint else "")
-        )
+        return "; ".join(parts)
 
 
 def _all_valid(column: str, n_rows: int, what: str) -> str:

@@ -28,14 +28,16 @@ _DATE_VALUE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d
 _RU_MONTHS = {"янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9,
               "окт": 10, "ноя": 11, "дек": 12}
 _RU_WEEKDAY = r"(?:(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\.?,?\s+)?"
+# a label before the date, as review sites export it: "Отзыв написан 6 ноября 2019 г.", "Дата посещения: ноябрь 2019 г."
+_RU_LABEL = r"(?:[а-яё]+:?\s+){0,3}?"
 _RU_TIME = r",?(?:\s+(?:в\s+)?(\d{1,2}:\d{2}(?::\d{2})?))?\s*$"
 _RU_DATE = re.compile(
-    r"^\s*" + _RU_WEEKDAY + r"(?:(\d{1,2})\s+)?(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)[а-яё]*\.?,?\s+"
+    r"^\s*" + _RU_LABEL + _RU_WEEKDAY + r"(?:(\d{1,2})\s+)?(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)[а-яё]*\.?,?\s+"
     r"(\d{4})(?:\s*(?:г\.?|года?))?" + _RU_TIME,
     re.IGNORECASE,
 )
 # "05.12.2026 г.": the year word says the day comes first, whatever the column's other dates do
-_RU_NUMERIC_DATE = re.compile(r"^\s*" + _RU_WEEKDAY + r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\s*(?:г\.?|года?)"
+_RU_NUMERIC_DATE = re.compile(r"^\s*" + _RU_LABEL + _RU_WEEKDAY + r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\s*(?:г\.?|года?)"
                               + _RU_TIME, re.IGNORECASE)
 _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
@@ -248,6 +250,9 @@ def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
     >>> texts = pd.Index(["пн, 7 декабря 2026", "05.12.2026 г.", "5.12.26г", "31.02.2026 г."])
     >>> [str(t)[:10] for t in _russian_dates(texts, pd.DatetimeIndex([pd.NaT] * 4))]
     ['2026-12-07', '2026-12-05', '2026-12-05', 'NaT']
+    >>> texts = pd.Index(["Отзыв написан 6 ноября 2019 г. ", "Дата посещения: ноябрь 2019 г.", "Отзыв написан вчера"])
+    >>> [str(t)[:10] for t in _russian_dates(texts, pd.DatetimeIndex([pd.NaT] * 3))]
+    ['2019-11-06', '2019-11-01', 'NaT']
     """
     todo = np.flatnonzero(np.asarray(parsed.isna()))
     iso = {}

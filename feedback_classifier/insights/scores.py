@@ -57,6 +57,7 @@ import pandas as pd
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
+from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -367,9 +368,10 @@ def parse_scores(
         ok &= ~out
     if spec.integer_scale:
         frac = ok & (x != np.round(x))
-        kinds_per_row[frac] = ISSUE_KINDS.index("not_integer")
+        kinds_per_row[frac], hint = ISSUE_KINDS.index("not_integer"), hint or half_point_hint(spec, x[frac])
         ok &= ~frac
     x = np.where(ok, x, np.nan)
+    hint = hint or all_detractors_hint(spec, x[ok], column)
 
     problem_rows: dict[str, np.ndarray] = {}
     examples: dict[str, list[str]] = {}
@@ -379,8 +381,6 @@ def parse_scores(
             problem_rows[kind] = positions + 1
             if len(positions) and kind != "missing":
                 examples[kind] = _examples(series, positions, raw_for_examples)
-    else:
-        problem_rows = {kind: np.empty(0, dtype=np.int64) for kind in ISSUE_KINDS}
     for kind in ISSUE_KINDS:
         problem_rows.setdefault(kind, np.empty(0, dtype=np.int64))
     issues = ScoreIssues(column=column, n_rows=n, problem_rows=problem_rows, examples=examples, hint=hint)

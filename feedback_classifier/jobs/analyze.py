@@ -462,11 +462,14 @@ def _rarely_found(reduced: pd.DataFrame, tax: Any, lang: str, *, comments: int, 
 def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, seed, tax, data, notes):
     """The drivers from the accumulated table, or None without usable scores (said in ``notes``)."""
     from feedback_classifier.insights import parse_scores
+    from feedback_classifier.insights.scale_check import all_detractors_hint
 
     if not score_col:
         return None
     parsed = parse_scores(reduced[score_col], spec, column=score_col)
     valid = parsed.valid & (reduced[acc.WEIGHT] > 0).to_numpy()
+    parsed.issues.hint = parsed.issues.hint or all_detractors_hint(  # each row of the reduced table is many
+        spec, parsed.values[valid], score_col, reduced[acc.WEIGHT].to_numpy()[valid])
     # the reduced table has lost the rows' numbers, not their values: show a few of those
     bad = [repr(e) for kind, examples in parsed.issues.examples.items() if kind != "missing" for e in examples][:5]
     values = f", e.g. {', '.join(bad)}" if bad else ""
@@ -480,14 +483,21 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
         score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better, by=by,
         min_n=min_n, n_boot=n_boot, seed=seed, taxonomy=tax, source=str(data),
     )
-    if drivers.score_issues.n_invalid:
+    issues = drivers.score_issues
+    if issues.n_invalid:
+        # each kind with its first rows and values, as `drivers` says it: 'Like' in row 7602 is fixable
+        details = f": {issues.details(5)}" if hasattr(issues, "details") else values
         notes.append(
-            f"{_rows_have(drivers.score_issues.n_invalid)} no valid score in '{score_col}'{values} "
-            "(kept, left out of score statistics)" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
+            f"{_rows_have(issues.n_invalid)} no valid score in '{score_col}' (kept, left out of score statistics)"
+            f"{details}" + (f". {parsed.issues.hint}" if parsed.issues.hint else "")
         )
+    elif parsed.issues.hint:  # every score valid, yet of another score type (a 1-5 rating read as NPS)
+        notes.append(parsed.issues.hint)
     date_issues = getattr(drivers, "date_issues", None)
     if date_issues is not None and date_issues.n_invalid:
-        notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}' (left out of the trend)")
+        seen = ", ".join(repr(e) for e in date_issues.examples.get("unparseable", [])[:3])
+        notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}'"
+                     + (f", e.g. {seen}" if seen else "") + " (left out of the trend)")
     return drivers
 
 

@@ -152,8 +152,10 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
         xlabel += ui_text(lang, "chart.ci", confidence=_percent(confidence, lang))
     key = f"chart.impact_title_{'parent' if level == 'parent' else 'category'}"
     title = title or _titled(result, ui_text(lang, key, metric=metric), lang)
-    wrap = 200 if width >= 5 else int(width * 11)  # characters per line that fit the narrow drawing
-    ax.set_title(textwrap.fill(title, wrap))
+    wrap = int(width * 11)  # characters per line of the notes that fit the drawing's width
+    # over the whole figure, not the axes: the category labels take half the width, and a title
+    # centred on the bars alone ran off the picture's right edge ("... by parent cat")
+    fig.suptitle(textwrap.fill(title, int(width * 8.5)), fontsize=ax.title.get_fontsize())
     ax.grid(axis="x", alpha=0.3)
     notes = []
     if has_ci.any() and not clear[has_ci].all():
@@ -161,8 +163,11 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     if low_n.any():
         notes.append(ui_text(lang, "chart.hatched", min_n=min_n))
     lines = [xlabel] + (["(" + "; ".join(notes) + ")"] if notes else [])
-    # narrow: right-aligned under the bars, so the text runs left over the labels' space
-    ax.set_xlabel("\n".join(textwrap.fill(line, wrap) for line in lines), loc="center" if width >= 5 else "right")
+    text = "\n".join(textwrap.fill(line, wrap) for line in lines)
+    if width >= 5:
+        fig.supxlabel(text, fontsize=ax.xaxis.label.get_fontsize())
+    else:  # narrow: right-aligned under the bars, so the text runs left over the labels' space
+        ax.set_xlabel(text, loc="right")
     return fig
 
 

@@ -193,7 +193,10 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
             f"<td class=\"num muted\">{fmt_num(r['ci_low'], d, lang)} … {fmt_num(r['ci_high'], d, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['p_adjusted'], 3, lang)}</td><td>{badge}</td></tr>"
         )
-    return f"<h3>{esc(ui_text(lang, 'regression'))}</h3><table>{head}{''.join(rows)}</table>"
+    # the coefficients (-39 for a category whose impact is -0.6) read as a contradiction without this
+    lead = ui_text(lang, "regression_lead", metric=ui_text(lang, f"metric.{inp.spec.score_type}"))
+    return (f"<h3>{esc(ui_text(lang, 'regression'))}</h3><p class=\"muted\">{esc(lead)}</p>"
+            f"<table>{head}{''.join(rows)}</table>")
 
 
 def _chart_result(inp: ReportInputs):

@@ -9,6 +9,7 @@ import numpy as np
 
 from feedback_classifier.insights.issues import CountedIssues
 from feedback_classifier.insights.queues import mostly_review
+from feedback_classifier.insights.scale_check import all_detractors_hint
 from feedback_classifier.insights.scores import parse_scores, summarize_scores
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs
@@ -67,6 +68,10 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
         notices.append(ui_text(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))
     if not inp.score_col:
         notices.append(ui_text(lang, "no_scores"))
+    if facts.has_scores and all_detractors_hint(inp.spec, facts.scores[facts.valid], weights=(
+            None if facts.w is None else facts.w[facts.valid])):
+        valid = facts.scores[facts.valid]
+        notices.append(ui_text(lang, "nps_scale", low=fmt_num(valid.min(), 0, lang), high=fmt_num(valid.max(), 0, lang)))
     if facts.has_scores and facts.count(facts.valid) < 100:
         notices.append(ui_text(lang, "tiny", n=fmt_int(facts.count(facts.valid), lang)))
     if n_comments and not n_classified:
@@ -126,7 +131,8 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
         parts.append(f'<path d="{path}" fill="none" stroke="#2f5fa8" stroke-width="2"/>')
     step = max(1, math.ceil(xs_n / 12))
     for i, (period, v, n, a, b) in enumerate(zip(periods, vals, counts, lows_a, highs_a)):
-        if i % step == 0 or i == xs_n - 1:
+        # the last period always; a regular one only a full step before it, or the two labels overlap
+        if i == xs_n - 1 or (i % step == 0 and xs_n - 1 - i >= step):
             parts.append(f'<text x="{x(i):.1f}" y="{height - 28}" text-anchor="middle" fill="#5b6675">{esc(period)}</text>')
             parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" fill="#5b6675">n={fmt_int(n, lang)}</text>')
         if not np.isfinite(v):

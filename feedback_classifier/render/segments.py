@@ -97,18 +97,36 @@ def _segment_drivers(inp: ReportInputs) -> str:
     segments = [c for c in wide.columns if c not in ("level", "category")][:15]
     if not len(wide) or not segments:
         return ""
+    clear = _clear_cells(drivers, wide, segments)
     labels = table_labels(inp, wide)
     head = f"<tr><th>{esc(ui_text(lang, 'category'))}</th>" + "".join(f'<th class="num">{esc(s)}</th>' for s in segments) + "</tr>"
     rows = []
-    for (_, r), label in zip(wide.iterrows(), labels):
+    for i, ((_, r), label) in enumerate(zip(wide.iterrows(), labels)):
         cells = []
-        for s in segments:
+        for j, s in enumerate(segments):
             v = float(r[s])
-            shade = ""
-            if np.isfinite(v) and v != 0:
+            shade = ' class="num muted"'
+            if np.isfinite(v) and v != 0 and clear[i, j]:
                 strength = min(abs(v) / 15.0, 1.0) * 0.55
                 colour = "194,59,50" if inp.spec.is_harmful(v) else "31,138,76"
-                shade = f' style="background:rgba({colour},{strength:.2f})"'
-            cells.append(f'<td class="num"{shade}>{fmt_num(v, inp.spec.impact_digits, lang, signed=True)}</td>')
+                shade = f' class="num" style="background:rgba({colour},{strength:.2f})"'
+            cells.append(f'<td{shade}>{fmt_num(v, inp.spec.impact_digits, lang, signed=True)}</td>')
         rows.append(f"<tr><td>{esc(display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
-    return f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table></div>'
+    note = ui_text(lang, "segment_grid_note", n=fmt_int(drivers.settings.get("min_n", 30), lang))
+    return (f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table>'
+            f'<p class="muted">{esc(note)}</p></div>')
+
+
+def _clear_cells(drivers, wide: pd.DataFrame, segments: list[str]) -> np.ndarray:
+    """Which cells of the grid are findings: enough scored mentions in the segment and an interval
+    that excludes 0. With a hundred reviews per segment most impacts rest on a few mentions; shading
+    those like the rest read as differences between segments that the data cannot show."""
+    keys = wide.set_index(["level", "category"]).index
+
+    def grid(value: str) -> np.ndarray:
+        table = drivers.segments_wide(value, level="parent").set_index(["level", "category"])
+        return table.reindex(keys)[segments].to_numpy(dtype=float)
+
+    low, high, low_n = grid("impact_low"), grid("impact_high"), grid("low_n")
+    with np.errstate(invalid="ignore"):
+        return (low_n == 0) & ((low > 0) | (high < 0))

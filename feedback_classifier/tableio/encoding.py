@@ -170,7 +170,7 @@ def detect_separator(text: str) -> str:
     best_sep = None
     for priority, sep in enumerate(_SEP_CANDIDATES):
         try:
-            rows = list(csv.reader(io.StringIO(sample), delimiter=sep, quotechar='"', strict=False))
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=sep, quotechar='"', strict=False))
         except csv.Error:
             continue
         rows = [r for r in rows if r]

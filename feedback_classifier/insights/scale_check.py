@@ -1,0 +1,55 @@
+"""Score columns whose values say the score type is wrong even though every value is in range.
+
+A 1-5 star rating read as NPS (the default score type) fits inside 0-10, so nothing is out of
+range; but every score is a detractor, NPS is -100 and no category can move it. That is said
+with what to pass instead, never silently reported as NPS -100.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_MISMATCH_MIN = 30  # valid scores from which "every one is a detractor" means a wrong score type, not a bad month
+
+
+def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", weights: np.ndarray | None = None) -> str:
+    """What to pass when every valid score of an NPS column (``spec``: a ``ScoreSpec``) is a
+    detractor (0-6); empty otherwise. ``weights``: the rows each value stands for (a reduced table).
+
+    >>> from feedback_classifier.insights.scores import ScoreSpec
+    >>> all_detractors_hint(ScoreSpec.make("nps"), np.array([1.0, 5.0] * 20), "Rating")[:71]
+    "The valid scores in 'Rating' run 1-5: on NPS's 0-10 every one is a detr"
+    >>> all_detractors_hint(ScoreSpec.make("nps"), np.array([1.0, 9.0] * 20)), all_detractors_hint(ScoreSpec.make("csat"), np.ones(40))
+    ('', '')
+    >>> bool(all_detractors_hint(ScoreSpec.make("nps"), np.array([1.0, 5.0]), weights=np.array([20, 20])))
+    True
+    """
+    valid = np.asarray(valid, dtype=float)
+    n = valid.size if weights is None else float(np.sum(weights))
+    if spec.score_type != "nps" or not valid.size or n < _MISMATCH_MIN or valid.max() > 6:
+        return ""
+    low, high = float(valid.min()), float(valid.max())
+    scale = "" if low >= 1 and high <= 5 else f" --scale {low:g}-{high:g}"
+    return (f"The valid scores in '{column}' run {low:g}-{high:g}: on NPS's 0-10 every one is a detractor "
+            f"(NPS -100, no drivers). If it is a rating such as 1-5 stars, pass --score-type csat{scale} "
+            "(or --score-type mean).")
+
+
+def half_point_hint(spec: Any, fractional: np.ndarray) -> str:
+    """What to pass when a CSAT or CES column holds scores between its points (``fractional``):
+    review sites' half stars (3.5) are left out of a top-2-box, which is right for a survey's
+    typo but loses every half-star review of a site's export. Empty for NPS (0-10 has no half
+    points) and when there are none.
+
+    >>> from feedback_classifier.insights.scores import ScoreSpec
+    >>> half_point_hint(ScoreSpec.make("csat"), np.array([3.5, 4.5]))
+    "Scores between the scale's points (3.5, 4.5) are not CSAT answers; if the scale has half points, pass --score-type mean --scale 1-5 to keep them (the mean rating)."
+    """
+    if spec.score_type not in ("csat", "ces") or not len(fractional):
+        return ""
+    seen = ", ".join(f"{v:g}" for v in list(dict.fromkeys(np.asarray(fractional, dtype=float).tolist()))[:3])
+    low, high = spec.scale
+    return (f"Scores between the scale's points ({seen}) are not {spec.score_type.upper()} answers; if the scale has "
+            f"half points, pass --score-type mean --scale {low:g}-{high:g} to keep them (the mean rating).")
