@@ -460,3 +460,14 @@ def test_an_empty_text_column_says_which_columns_hold_text(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert ("Every row's 'Q1' is empty, so nothing was classified: is --text-col the column with the answers? "
             "Columns with text: 'Q2'") in _lines(result), result.output
+
+
+def test_the_drivers_table_names_csat_and_ces_bottom_boxes_not_detractors(tmp_path: Path):
+    # a 1-5 rating's drivers table said "detr. rate": detractors are NPS's word
+    path = _scored(tmp_path, [1, 2, 3, 4, 5] * 12)
+    for score_type, header in (("csat", "dissat. rate"), ("ces", "high-effort rate"), ("nps", "detr. rate")):
+        args = ["--score-type", score_type, "--scale", "1-5"] if score_type != "nps" else []
+        result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", *args, "--out",
+                                     str(tmp_path / f"{score_type}.csv")], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert header in result.output and (score_type == "nps" or "detr." not in result.output), result.output

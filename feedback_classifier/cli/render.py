@@ -242,7 +242,9 @@ def drivers_table(result, level: str, top: int) -> Table:
                           ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)
     if spec.has_detractors:
-        table.add_column("detr. rate", justify="right")
+        # CSAT's and CES's bottom boxes are not "detractors" (an NPS word)
+        table.add_column({"csat": "dissat. rate", "ces": "high-effort rate"}.get(spec.score_type, "detr. rate"),
+                         justify="right")
         table.add_column("lift", justify="right")
     table.add_column("note")
 
