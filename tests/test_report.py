@@ -274,3 +274,18 @@ def test_report_without_scores_promises_no_score_and_no_intervals(tax, lang):
     for claim in ("its score", "Wilson", "её оценка", "Уилсона", "of all responses", "от всех ответов"):
         assert claim not in page
     assert ("of the comments" if lang == "en" else "от комментариев") in page
+
+
+def test_cards_give_the_impact_of_a_categorys_complaints_alone(tax):
+    # Zomato's "Product quality" lifted the rating as a whole (+1.8: mostly praise) while its complaints
+    # alone pulled it down (drivers --polarity negative: -8.1); the report showed only the first
+    cats = ["Delivery and logistics", "Delivery and logistics", "", ""]
+    df = pd.DataFrame({"comment": ["late again", "fast delivery", "fine", "ok then"], "nps": [0, 10, 10, 8],
+                       "categories": cats, "needs_review": False,
+                       "category_sentiment": ["Delivery and logistics=negative", "Delivery and logistics=positive",
+                                              "", ""]})
+    page = build_report(df, tax, text_col="comment", score_col="nps", lang="en")
+    # NPS of all 25; without the one complaint (10, 10, 8) 66.7: the complaint's impact is -41.7
+    assert "Impact of complaints, pts: <b>−41.7</b>" in page
+    assert "Impact of complaints" not in build_report(df.drop(columns="category_sentiment"), tax, text_col="comment",
+                                                      score_col="nps", lang="en")

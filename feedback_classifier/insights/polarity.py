@@ -13,6 +13,8 @@ from feedback_classifier.errors import InputFileError, LabelError
 
 POLARITY_CHOICES = ("negative", "positive", "neutral")
 CATEGORY_SENTIMENT = "category_sentiment"
+# the categories a row complains about, as drivers --polarity negative names its counted column
+COMPLAINTS_COLUMN = "categories (negative)"
 
 
 def check_polarity(polarity: str) -> str:

@@ -55,6 +55,7 @@ from feedback_classifier.tableio import (
     with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
+from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -326,8 +327,10 @@ class _Sinks:
         from feedback_classifier.render import QuotePool
 
         keys = ["categories"] + [c for c in (score_col, by, plan.period_col) if c]
-        acc = DriversAccumulator(keys + [_COMMENT_KEY, _REVIEW_KEY], score_col=score_col, period_col=plan.period_col,
-                                 freq=freq)
+        # with scores, the report's cards give each category's complaints' impact: which categories were complaints
+        extra = [COMPLAINTS_COLUMN] if score_col else []
+        acc = DriversAccumulator(keys + extra + [_COMMENT_KEY, _REVIEW_KEY], score_col=score_col,
+                                 period_col=plan.period_col, freq=freq)
         pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
         router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
                                  lang=plan.lang, source=str(data), tmp_dir=out, mask=mask)
@@ -363,6 +366,9 @@ class _Sinks:
         review = review_flags(enriched, self.text_col)
         tagged = (enriched["categories"].astype("string").fillna("").str.strip() != "").to_numpy(bool)
         reduced = {c: enriched[c] for c in self.keys}
+        if COMPLAINTS_COLUMN in self.acc.columns:
+            reduced[COMPLAINTS_COLUMN] = (categories_with_polarity(enriched[CATEGORY_SENTIMENT], "negative")
+                                          if CATEGORY_SENTIMENT in enriched.columns else "")
         reduced[_COMMENT_KEY] = has_comment
         reduced[_REVIEW_KEY] = review
         self.acc.add(pd.DataFrame(reduced, index=enriched.index))

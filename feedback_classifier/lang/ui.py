@@ -75,6 +75,7 @@ UI: dict[str, dict[str, str]] = {
         "metric_with": "{metric} with",
         "metric_without": "{metric} without",
         "impact": "Impact, pts",
+        "impact_complaints": "Impact of complaints, pts",
         "segment_grid_note": "Shaded: at least {n} scored mentions in the segment and a 95% interval that excludes 0. Grey: fewer mentions or an interval that includes 0, so the segment's figure may be noise.",
         "impact_ci": "95% CI",
         "significant": "Significant",
@@ -116,7 +117,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.phone": "[phone]",
         "method": "How to read this report",
         "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of the comments (answers with text). The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
-        "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category. Significance is after a Benjamini-Hochberg correction across categories.",
+        "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category; the impact of complaints counts only the mentions judged complaints. Significance is after a Benjamini-Hochberg correction across categories.",
         "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
                          "descriptions), not trained on your labels. It misses many comments and sometimes picks the "
                          "wrong category: treat category counts as rough, and train a model on a few hundred of "
@@ -260,6 +261,7 @@ UI: dict[str, dict[str, str]] = {
         "metric_with": "{metric} с категорией",
         "metric_without": "{metric} без неё",
         "impact": "Влияние, п.",
+        "impact_complaints": "Влияние жалоб, п.",
         "segment_grid_note": "Цветом выделено, где в сегменте не меньше {n} упоминаний с оценкой и 95% интервал не включает 0. Серым — меньше упоминаний или интервал включает 0: такое значение может быть шумом.",
         "impact_ci": "95% ДИ",
         "significant": "Значимо",
@@ -300,7 +302,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.phone": "[телефон]",
         "method": "Как читать отчёт",
         "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от комментариев (ответов с текстом). В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
-        "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
+        "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории; влияние жалоб считает только упоминания, оценённые как жалобы. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "
                          "описания таксономии), не обученная на ваших разметках. Она пропускает многие комментарии и "
                          "иногда выбирает не ту категорию: считайте числа по категориям приблизительными и обучите "

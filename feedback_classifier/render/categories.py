@@ -65,6 +65,11 @@ def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impact
         impact = impacts.get(facts.labels[i], math.nan)
         if not math.isnan(impact):
             stats.append(f"{esc(ui_text(lang, 'impact'))}: <b>{fmt_num(impact, spec.impact_digits, lang, signed=True)}</b>")
+        if facts.complaints is not None and facts.count(facts.complaints[:, i] & facts.valid):
+            # a mostly praised category lifts the score as a whole; its complaints alone may still pull it down
+            without = facts.metric(~facts.complaints[:, i])
+            stats.append(f"{esc(ui_text(lang, 'impact_complaints'))}: "
+                         f"<b>{fmt_num(overall - without, spec.impact_digits, lang, signed=True)}</b>")
     # one flex item per stat: a stat never breaks across lines (the gap between items separates them)
     return "".join(f"<span>{stat}</span>" for stat in stats)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import category_matrix, parse_scores
+from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 from feedback_classifier.insights.queues import review_flags
 from feedback_classifier.tableio.cells import numbers
 
@@ -62,6 +63,7 @@ class Facts:
     confidence: np.ndarray
     n_invalid: int
     w: np.ndarray | None = None  # frequency weights of a reduced table; None = one row each
+    complaints: np.ndarray | None = None  # like ``matrix``, the mentions judged complaints (None: not known)
 
     @property
     def size(self) -> int:
@@ -161,4 +163,18 @@ def build_facts(inp: ReportInputs) -> Facts:
         confidence=confidence,
         n_invalid=n_invalid,
         w=w,
+        complaints=_complaints(inp) if inp.score_col else None,
     )
+
+
+def _complaints(inp: ReportInputs) -> np.ndarray | None:
+    """Rows x labels, the mentions judged complaints: from a reduced table's ``COMPLAINTS_COLUMN``
+    (analyze keeps it) or a whole table's ``category_sentiment``; None when neither is there."""
+    df, source = inp.df, inp.source or "the table"
+    if COMPLAINTS_COLUMN in df.columns:
+        cells = df[COMPLAINTS_COLUMN]
+    elif CATEGORY_SENTIMENT in df.columns and inp.weight is None:
+        cells = categories_with_polarity(df[CATEGORY_SENTIMENT], "negative", source=source, first_row=2)
+    else:
+        return None
+    return label_matrix(cells, inp.taxonomy, source=source)
