@@ -831,3 +831,18 @@ def test_a_categorical_text_column_is_guarded_in_csv_like_any_text(tmp_path):
                        "n": [1, 2, 3]})
     back = read_table(write_table(df, tmp_path / "out.csv"))
     assert back["region"].tolist() == ["'=HYPERLINK(\"http://evil\")", "EU", "'=HYPERLINK(\"http://evil\")"]
+
+
+def test_western_text_whose_odd_bytes_read_as_cyrillic_shreds_is_not_read_as_russian(tmp_path):
+    # Zomato's 10,000 English reviews (UTF-8 emoji mangled into a single-byte code page) were read as cp1251:
+    # 1,262 reviews got Cyrillic shreds ("I‰ЫЄve", "ЩчЌ") in the quotes and the language counts
+    shreds = [bytes([0xD9, 0xF7, 0x8C]), bytes([0xFC, 0x8F]), bytes([0xDB, 0xAA]), bytes([0x9D, 0x8C])]
+    rows = [b"Place %d,The food was great I%sve been here twice %s loved it,5" % (i, shreds[i % 4], shreds[i % 4])
+            for i in range(40)]
+    (tmp_path / "reviews.csv").write_bytes(b"\r\n".join([b"Restaurant,Review,Rating", *rows]) + b"\r\n")
+    assert detect_encoding((tmp_path / "reviews.csv").read_bytes()) == "mac_roman"  # 0x8F is undefined in cp1252
+    review = read_table(tmp_path / "reviews.csv")["Review"]
+    assert len(review) == 40 and not review.str.contains("[\u0400-\u04ff]").any()
+    # Russian and Ukrainian in cp1251 stay Cyrillic, short answers included
+    for text in ("Курьер опоздал;5\nВсё хорошо;10\n", "Да;Нет\nДа;Да\n", "Привіт, їжа була смачна, дякую\n"):
+        assert detect_encoding(text.encode("cp1251")) == "cp1251"

@@ -99,10 +99,25 @@ def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
     ).best()
     enc = best.encoding if best is not None else None
     if enc in _CYRILLIC_CODEPAGES:
-        return enc
+        # a Cyrillic code page that reads as letter shreds is a Western file (mangled emoji and all)
+        return enc if _looks_cyrillic(sample, enc) else _western(sample)
     if enc is not None and not _looks_cyrillic(sample, "cp1251"):
         return enc
     return "cp1251"
+
+
+def _western(sample: bytes) -> str:
+    """cp1252 when ``sample`` reads in it; else Mac Roman, which reads every byte (a file with bytes
+    cp1252 leaves undefined, such as 0x8D and 0x8F, is not cp1252; classic Mac exports are Mac Roman).
+
+    >>> _western("café".encode("cp1252")), _western(bytes([0x49, 0x8D, 0x8F]))
+    ('cp1252', 'mac_roman')
+    """
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "mac_roman"
 
 
 def _bomless_utf16(sample: bytes) -> str | None:
@@ -129,6 +144,9 @@ def _looks_cyrillic(sample: bytes, encoding: str) -> bool:
     True
     >>> _looks_cyrillic("Lieferung kam zu spät, Zürich, café".encode("cp1252"), "cp1251")
     False
+    >>> shreds = b"ok " + bytes([0xD9, 0xF7, 0x8C]) + b"; " + bytes([0xFC, 0x8F])  # "ok ЩчЌ; ьЏ"
+    >>> _looks_cyrillic("Да;Нет;Да".encode("cp1251"), "cp1251"), _looks_cyrillic(shreds, "cp1251")
+    (True, False)
     """
     text = sample.decode(encoding, errors="replace")
     non_ascii = [c for c in text if ord(c) > 127]
@@ -139,10 +157,15 @@ def _looks_cyrillic(sample: bytes, encoding: str) -> bool:
         return False
     words = [w for w in _LETTERS.findall(text) if _CYRILLIC.search(w)]
     mixed = sum(1 for w in words if _LATIN.search(w))
-    return mixed * 2 < len(words)
+    # Russian needs only А-я and Ёё; bytes that are not Russian text read as cp1251 give shreds of other
+    # Cyrillic alphabets' letters ("ЩчЌ", "ьЏ", "ЫЄ": Zomato's reviews, UTF-8 emoji mangled into a
+    # single-byte code page, 33% such letters, were read as Russian; Ukrainian text has ~7%)
+    foreign = sum(1 for c in non_ascii if "\u0400" <= c <= "\u04ff" and not ("А" <= c <= "я" or c in "Ёё"))
+    return mixed * 2 < len(words) and foreign <= _FOREIGN_CYRILLIC * cyr
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_FOREIGN_CYRILLIC = 0.2  # share of a sample's Cyrillic letters outside Russian's alphabet above which it is shreds
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
 
