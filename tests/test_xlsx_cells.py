@@ -38,7 +38,9 @@ def _oracle_value(v, ws, as_text):
     elif isinstance(v, (bool, np.bool_)):
         return bool(v)
     elif isinstance(v, (int, np.integer)):
-        return int(v)
+        if int(float(f"{int(v):.16g}")) == int(v):
+            return int(v)
+        text = str(int(v))  # (openpyxl would write it as the nearest double: another number)
     elif isinstance(v, (float, np.floating)):
         return None if math.isnan(v) else float(v)
     elif isinstance(v, pd.Timestamp):
@@ -179,3 +181,11 @@ def test_the_workbook_copied_for_a_late_header_is_owner_only(tmp_path, monkeypat
         w.write(pd.DataFrame({"a": ["y"], "late": ["z"]}))
     assert modes == [0o600]
     assert list(read_table(tmp_path / "o.xlsx").columns) == ["a", "late"]
+
+
+def test_integers_no_double_holds_are_written_as_their_digits():
+    # a number cell is read back as a double: 2**53 + 1 or a 17-digit order id would come back changed
+    df = pd.DataFrame({"id": np.array([9007199254740993, 12345678901234567, 10**17, 42], dtype=np.int64)})
+    xml = _our_rows(df, [False])
+    assert "<t>9007199254740993</t>" in xml and "<t>12345678901234567</t>" in xml
+    assert "<v>1e+17</v>" in xml and "<v>42</v>" in xml

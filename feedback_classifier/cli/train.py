@@ -39,9 +39,9 @@ def train_command(
         help="Add English MiniLM vectors (needs the 'embeddings' extra to train): 'static' = distilled token vectors, "
              "fast, predicts without the extra; 'context' = the same fitted to the training comments' contexts; 'minilm' "
              "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
-             "(most accurate; 6 fine-tunes, minutes per 1,000 comments; needs the extra to predict, ~100 comments/s); "
-             "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra; "
-             "about 3x slower to train).",
+             "(most accurate; 6 fine-tunes, minutes per 1,000 comments; predicts without torch, ~100 comments/s); "
+             "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra, "
+             "to predict too; about 3x slower to train and predict).",
     )] = "none",
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,

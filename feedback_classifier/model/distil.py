@@ -1,7 +1,7 @@
 """A fast model taught by a slow one, through the user's own unlabelled comments.
 
 ``train --teacher minilm --unlabelled comments.csv``: MiniLM fine-tuned on the labels (the
-``--embeddings finetune`` model, the most accurate one, which needs torch to predict) labels the
+``--embeddings finetune`` model, the most accurate one, and the slowest: a network per comment) labels the
 user's unlabelled comments, and the saved model, the usual tf-idf one, is trained on the labelled
 comments plus those. It predicts as fast as a model trained on the labels alone, without torch,
 and it has seen the words and phrasings of thousands more comments, read by a model that knows

