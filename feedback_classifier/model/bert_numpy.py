@@ -97,6 +97,11 @@ class BertForward:
             pre = f"encoder.layer.{n}."
             # stored as torch's (out, in); kept as (in, out) so that x @ w needs no transpose
             linear = [(f32(pre + name + ".weight").T.copy(), f32(pre + name + ".bias")) for name in _LINEARS]
+            # query, key and value in one product; the query pre-scaled by 1/sqrt(head width)
+            scale = np.float32(1 / np.sqrt(linear[0][0].shape[1] // heads))
+            qkv = (np.hstack([linear[0][0] * scale, linear[1][0], linear[2][0]]),
+                   np.concatenate([linear[0][1] * scale, linear[1][1], linear[2][1]]))
+            linear = [qkv, *linear[3:]]
             norms = [(f32(pre + name + ".LayerNorm.weight"), f32(pre + name + ".LayerNorm.bias"))
                      for name in (_OUT[:-1], "output")]
             self.layers.append((linear, norms))
@@ -107,14 +112,16 @@ class BertForward:
     def _attention(self, x: np.ndarray, linear: list, bias: np.ndarray) -> np.ndarray:
         b, length, hidden = x.shape
         d = hidden // self.heads
-        flat = x.reshape(-1, hidden)
-        q, k, v = ((flat @ w + c).reshape(b, length, self.heads, d).transpose(0, 2, 1, 3) for w, c in linear[:3])
-        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1 / np.sqrt(d)) + bias
+        w, c = linear[0]
+        qkv = (x.reshape(-1, hidden) @ w + c).reshape(b, length, 3, self.heads, d).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv  # each (batch, heads, length, head width)
+        scores = q @ k.transpose(0, 1, 3, 2)
+        scores += bias
         scores -= scores.max(-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, hidden)
-        w, c = linear[3]
+        w, c = linear[1]
         return (context @ w + c).reshape(b, length, hidden)
 
     def pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -126,7 +133,7 @@ class BertForward:
         bias = ((1.0 - maskf) * np.float32(np.finfo(np.float32).min))[:, None, None, :]
         for linear, (norm_a, norm_o) in self.layers:
             x = _layer_norm(x + self._attention(x, linear, bias), *norm_a, self.eps)
-            (wi, ci), (wo, co) = linear[4], linear[5]
+            (wi, ci), (wo, co) = linear[2], linear[3]
             inner = x.reshape(-1, x.shape[-1]) @ wi
             inner += ci
             x = _layer_norm(x + (_gelu(inner) @ wo + co).reshape(x.shape), *norm_o, self.eps)
