@@ -109,3 +109,16 @@ def test_predicting_without_the_backbones_package_says_what_to_install(monkeypat
     with pytest.raises(MissingExtraError, match=hint):
         emb(["the soup was cold"])
     e5_network._parsed.cache_clear()
+
+
+def test_loading_the_networks_draws_no_progress_bars():
+    pytest.importorskip("torch", reason="the 'embeddings' extra (torch) is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.utils import logging
+
+    from feedback_classifier.model import finetune, static_vectors
+
+    for import_extra in (finetune._import_extra, static_vectors._import_extra):
+        logging.enable_progress_bar()
+        import_extra()
+        assert not logging.is_progress_bar_enabled()  # else "Loading weights" bars on train's terminal

@@ -249,6 +249,9 @@ def _import_extra(backbone: str = "minilm"):
             "This model uses a sentence model fine-tuned on its labels (train --embeddings finetune), which needs "
             f"the 'embeddings' extra (missing: {exc.name or exc}); install it with: {_INSTALL_HINT}."
         ) from None
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()  # a "Loading weights" bar per fine-tune on the command's terminal
     return torch, get_model_path, AutoConfig, AutoModel, AutoTokenizer
 
 

@@ -316,6 +316,9 @@ def _import_extra():
             f"(missing: {exc.name or exc}); install it with: {_INSTALL_HINT}, or build one with "
             "StaticEmbedder.from_table(tokens, table)."
         ) from None
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()  # a "Loading weights" bar on the command's terminal
     return torch, get_model_path, AutoModel, AutoTokenizer
 
 
