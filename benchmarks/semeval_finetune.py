@@ -223,6 +223,9 @@ def _numpy_rows(args, cache: Path, score_texts: list[str], torch_rows: np.ndarra
 
     if int(args.choose[0]) != args.epochs:
         raise SystemExit("--numpy needs --choose with the last epoch (the weights kept are the last epoch's)")
+    if not _weights_file(cache).exists():
+        raise SystemExit(f"--numpy: {_weights_file(cache)} is missing (a cache from before --numpy); "
+                         "delete the cache and run the fine-tunes again")
     weights = dict(np.load(_weights_file(cache)))
     start = time.process_time()
     rows = _Predictor(weights, args.backbone)(score_texts, FineTunedEmbedder().max_length)
