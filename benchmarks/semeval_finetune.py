@@ -24,10 +24,11 @@ Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_fine
 [--choose 3 1]`` (needs the 'embeddings' extra). ``--stage dev`` is the same CV with its own outer-fold
 fine-tunes (5 more).
 
-``$TORCH_THREADS`` (default 1) sets torch's threads. With one, the fine-tunes are deterministic: a rerun
-gives the same probabilities bit for bit. With more, torch sums in another order and each run is a
-different draw: on Russian a rerun moved the held-out score by 1.5 points while the dev CV barely moved
-(README). The held-out score rests on one network; compare settings on the CV.
+``$TORCH_THREADS`` (default 1) sets torch's threads. Reruns with the same thread count give the same
+probabilities bit for bit. A different count makes torch sum in another order, so the fine-tunes differ
+and each count is its own draw. On Russian, a 1-thread rerun of a 2-thread run moved the held-out score by
+1.5 points while the dev CV barely moved (README). The held-out score rests on one network, so compare
+settings on the CV.
 """
 
 from __future__ import annotations
