@@ -296,9 +296,9 @@ def dev_cv(args, taxonomy, texts, labels, groups, oof):
     """Repeated shuffled grouped 5-fold CV on the dev reviews of the default model and of the stacked one at
     each (epochs, weight), from the fine-tunes' out-of-fold probabilities (the held-out reviews unread)."""
     scores = {}
-    for seed in range(1, args.repeats + 1):
+    for seed in range(args.first_seed, args.first_seed + args.repeats):
         splits = cv_splits(groups, seed, getattr(args, "plus", None))
-        for e in [0] + list(range(1, oof.shape[0] + 1)):
+        for e in [0] + (args.cv_epochs or list(range(1, oof.shape[0] + 1))):
             for w in ([0] if e == 0 else args.weights):
                 params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
                 f1 = _folds_f1(texts, labels, groups, taxonomy, splits, params)
@@ -315,7 +315,10 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", choices=["dev", "fit", "full"], required=True)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="The CV's review-to-fold shuffles are seeds first-seed .. first-seed + repeats - 1.")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--cv-epochs", type=int, nargs="+", help="The CV scores only these epoch counts.")
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("EPOCHS", "WEIGHT"))
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))
