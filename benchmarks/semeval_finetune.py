@@ -21,7 +21,9 @@ dev 80%, not on the whole training file; ``--stage full --choose E W`` does the 
 on the whole training file), scored on the official test split only.
 
 Run: ``SEMEVAL2016_TEST_DIR=DIR OMP_NUM_THREADS=1 python benchmarks/semeval_finetune.py --stage fit
-[--choose 3 1]`` (needs the 'embeddings' extra). ``--stage dev`` is the same CV with its own outer-fold
+[--choose 3 1]`` (needs the 'embeddings' extra). ``--plus en`` (with ``--lang ru``) trains on one mixed file:
+the Russian dev reviews plus the whole English training file; the CV and the held-out part score Russian rows
+only. ``--fine-tunes`` splits the fine-tunes between processes. ``--stage dev`` is the same CV with its own outer-fold
 fine-tunes (5 more).
 
 ``$TORCH_THREADS`` (default 1) sets torch's threads. Reruns with the same thread count give the same
@@ -97,20 +99,20 @@ def classes_and_matrix(taxonomy, texts, labels, groups):
 
 def _folds_f1(texts, labels, groups, taxonomy, folds, params) -> float:
     """Micro-F1 (paths) of ``FeedbackClassifier(**params)`` fitted on each fold's training rows
-    and scored on its test rows (``folds``: ``(train, test)`` index arrays)."""
-    pred = [[] for _ in texts]
+    and scored on its test rows (``folds``: ``(train, test)`` index arrays; rows in no test fold are not scored)."""
+    pred = {}
     for tr, te in folds:
         m = FeedbackClassifier(taxonomy=taxonomy, **params).fit(
             [texts[i] for i in tr], [labels[i] for i in tr], groups=groups[tr])
-        for i, lab in zip(te, m.predict_labels([texts[i] for i in te])):
-            pred[i] = lab
-    return 100 * evaluate_predictions(labels, pred, taxonomy).path_micro_f1
+        pred.update(zip(te, m.predict_labels([texts[i] for i in te])))
+    return 100 * evaluate_predictions([labels[i] for i in pred], list(pred.values()), taxonomy).path_micro_f1
 
 
 def _tag(args) -> str:
     """Cache-file prefix: English MiniLM runs keep their old names."""
     lang, backbone = getattr(args, "lang", "en"), getattr(args, "backbone", "minilm")
-    return "" if (lang, backbone) == ("en", "minilm") else f"{lang}_{backbone}_"
+    plus = f"plus{args.plus}_" if getattr(args, "plus", None) else ""
+    return "" if (lang, backbone, plus) == ("en", "minilm", "") else f"{lang}_{plus}{backbone}_"
 
 
 def stage_dev(args, taxonomy):
@@ -161,7 +163,12 @@ def stage_split(args, taxonomy):
     if args.stage == "full":
         scored.pop("heldout")
         dev = np.arange(len(texts))
-    return [texts[i] for i in dev], [labels[i] for i in dev], groups[dev], scored
+    texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev].astype(str)
+    if getattr(args, "plus", None):  # one mixed-language training file, as a user with both would give train
+        more = load(args.plus, taxonomy)
+        texts, labels = texts + more[0], labels + more[1]
+        groups = np.concatenate([groups, np.array([f"{args.plus}:{g}" for g in more[2]])])
+    return texts, labels, groups, scored
 
 
 def stage_scored(args, taxonomy):
@@ -172,15 +179,9 @@ def stage_scored(args, taxonomy):
     pool_tag = f"_pool{len(pool)}" if pool else ""
     cache = Path(args.cache) / f"{_tag(args)}{'dev_' if args.stage == 'fit' else ''}{args.stage}{pool_tag}.npz"
     score_texts = [t for test in scored.values() for t in test[0]] + pool
-    if not cache.exists():
-        start = time.process_time()
-        jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
-        probs, weights = run_fine_tunes(texts, Y, jobs, args.epochs, args.backbone)
-        oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
-        for (tr, te), p in zip(inner, probs):
-            oof[:, te] = p
-        np.savez(cache, oof=oof, test=probs[-1], cpu=time.process_time() - start)
-        np.savez(_weights_file(cache), **weights)  # the deployed network, for --numpy
+    if not cache.exists() and not fit_cache(args, texts, Y, inner, score_texts, cache):
+        print("these fine-tunes are cached; run the others (--fine-tunes) to go on")
+        return
     data = np.load(cache)
     if args.choose is None:
         dev_cv(args, taxonomy, texts, labels, groups, data["oof"])
@@ -218,6 +219,29 @@ def stage_scored(args, taxonomy):
           f"{float(data['cpu']):.0f} s CPU")
 
 
+def fit_cache(args, texts, Y, inner, score_texts, cache: Path) -> bool:
+    """Runs the stage's fine-tunes, one per inner fold and one on all rows, each into its own file, and
+    assembles ``cache`` from them once all are there (then True). ``--fine-tunes K ...`` runs only those
+    (0-4: the inner folds, 5: all rows), so that they can run in parallel processes."""
+    jobs = [(tr, [texts[i] for i in te]) for tr, te in inner] + [(np.arange(len(texts)), score_texts)]
+    part = [cache.with_name(f"{cache.stem}_job{k}.npz") for k in range(len(jobs))]
+    for k in args.fine_tunes if args.fine_tunes is not None else range(len(jobs)):
+        if not part[k].exists():
+            start = time.process_time()
+            (probs,), weights = run_fine_tunes(texts, Y, [jobs[k]], args.epochs, args.backbone)
+            np.savez(part[k], probs=probs, cpu=time.process_time() - start)
+            if k == len(jobs) - 1:
+                np.savez(_weights_file(cache), **weights)  # the deployed network, for --numpy
+    if not all(f.exists() for f in part):
+        return False
+    parts = [np.load(f) for f in part]
+    oof = np.zeros((args.epochs, len(texts), Y.shape[1]), np.float32)
+    for (tr, te), p in zip(inner, parts):
+        oof[:, te] = p["probs"]
+    np.savez(cache, oof=oof, test=parts[-1]["probs"], cpu=sum(float(p["cpu"]) for p in parts))
+    return True
+
+
 def _weights_file(cache: Path) -> Path:
     return cache.with_name(cache.stem + "_weights.npz")
 
@@ -252,18 +276,31 @@ def _pool(args, labelled) -> list[str]:
     return unlabelled_sample(pd.read_csv(args.pool, keep_default_na=False, dtype=str)["text"].tolist(), labelled)
 
 
+def cv_splits(groups, seed: int, plus: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped 5-fold ``(train, test)`` splits, reviews shuffled to folds by ``seed``. Rows of ``--plus``
+    (groups ``"en:…"``) are in every training split and no test split.
+
+    >>> g = np.array(["1", "1", "2", "3", "4", "5", "en:9"])
+    >>> splits = cv_splits(g, 1, "en")
+    >>> all(6 in tr and 6 not in te for tr, te in splits), sorted(np.concatenate([te for _, te in splits]).tolist())
+    (True, [0, 1, 2, 3, 4, 5])
+    """
+    other = np.char.startswith(groups.astype(str), f"{plus}:") if plus else np.zeros(len(groups), bool)
+    unique = np.unique(groups[~other])
+    fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
+    fold = np.array([fold_of.get(g, -1) for g in groups])
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+
+
 def dev_cv(args, taxonomy, texts, labels, groups, oof):
     """Repeated shuffled grouped 5-fold CV on the dev reviews of the default model and of the stacked one at
     each (epochs, weight), from the fine-tunes' out-of-fold probabilities (the held-out reviews unread)."""
     scores = {}
-    for seed in range(1, args.repeats + 1):
-        unique = np.unique(groups)
-        fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
-        fold = np.array([fold_of[g] for g in groups])
-        for e in [0] + list(range(1, oof.shape[0] + 1)):
+    for seed in range(args.first_seed, args.first_seed + args.repeats):
+        splits = cv_splits(groups, seed, getattr(args, "plus", None))
+        for e in [0] + (args.cv_epochs or list(range(1, oof.shape[0] + 1))):
             for w in ([0] if e == 0 else args.weights):
                 params = {} if e == 0 else {"embedder": Lookup(texts, oof[e - 1]), "embedding_weight": w}
-                splits = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
                 f1 = _folds_f1(texts, labels, groups, taxonomy, splits, params)
                 scores.setdefault((e, w), []).append(f1)
                 print(f"[dev seed {seed}] epochs {e} weight {w}: micro-F1 {f1:.2f}", flush=True)
@@ -278,14 +315,22 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", choices=["dev", "fit", "full"], required=True)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="The CV's review-to-fold shuffles are seeds first-seed .. first-seed + repeats - 1.")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--cv-epochs", type=int, nargs="+", help="The CV scores only these epoch counts.")
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     parser.add_argument("--choose", nargs=2, default=None, metavar=("EPOCHS", "WEIGHT"))
     parser.add_argument("--cache", default=os.environ.get("TMPDIR", "/tmp"))
     parser.add_argument("--lang", default="en", choices=["en", "ru"])
+    parser.add_argument("--plus", choices=["en", "ru"], help="Also train on this language's whole training file "
+                        "(one mixed file; the CV and the held-out reviews score --lang's rows only).")
     parser.add_argument("--pool", help="CSV of unlabelled sentences (column 'text'): the stacked model labels "
                         "them and --choose also scores the default model trained on the labels plus those "
                         "(what train --teacher saves)")
+    parser.add_argument("--fine-tunes", type=int, nargs="+", choices=range(6), metavar="K",
+                        help="Run only these of the stage's fine-tunes (0-4: the inner folds, 5: all rows), e.g. "
+                        "'0 1 5' and '2 3 4' in two processes; the one that finds all six cached goes on.")
     parser.add_argument("--numpy", action="store_true",
                         help="With --choose: score with the deployed network run in numpy, as a saved model predicts.")
     parser.add_argument("--backbone", default="minilm", choices=["minilm", "e5"],
