@@ -59,7 +59,7 @@ from feedback_classifier.model.evaluation import cross_validate_model, evaluate_
 from feedback_classifier.model.embedders import EMBEDDINGS, embedding_params  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
-from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
+from semeval_data import data_dir, fold_ids, split_held_out, official_test_path  # noqa: E402
 
 TARGETS = {"en": 72.0, "ru": 75.0}
 
@@ -107,9 +107,7 @@ def baseline_cv(texts, labels, groups, taxonomy, folds):
 def shuffled_group_cv(model_factory, texts, labels, groups, taxonomy, folds, seed):
     """Micro-F1 of CV over a random assignment of whole reviews to folds (GroupKFold's
     assignment is one fixed split: this shows how much a score owes to it)."""
-    unique = np.unique(groups)
-    fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % folds))
-    fold = np.array([fold_of[g] for g in groups])
+    fold = fold_ids(groups, folds, seed)
     predicted = [[] for _ in texts]
     for k in range(folds):
         train_idx, test_idx = np.flatnonzero(fold != k), np.flatnonzero(fold == k)

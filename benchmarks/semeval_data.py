@@ -37,3 +37,18 @@ def split_held_out(groups, seed: int = 2016, share: float = 0.2):
     held = set(np.random.default_rng(seed).choice(reviews, int(len(reviews) * share), replace=False))
     mask = np.array([g in held for g in groups])
     return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def fold_ids(groups, folds: int, seed: int, scored=None) -> np.ndarray:
+    """Each row's fold when whole reviews are shuffled to ``folds`` folds by ``seed``. Rows outside the
+    boolean mask ``scored`` get -1: in every training split, in no test split.
+
+    >>> fold_ids(np.array(["a", "a", "b", "c"]), 3, 1).tolist()
+    [0, 0, 1, 2]
+    >>> fold_ids(np.array(["a", "a", "b", "c"]), 3, 1, scored=np.array([True, True, True, False])).tolist()
+    [0, 0, 1, -1]
+    """
+    scored = np.ones(len(groups), bool) if scored is None else scored
+    unique = np.unique(groups[scored])
+    fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % folds))
+    return np.array([fold_of[g] if s else -1 for g, s in zip(groups, scored)])

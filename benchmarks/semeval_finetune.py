@@ -49,7 +49,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from semeval import bootstrap_sd, load, official_test, review_resamples  # noqa: E402
-from semeval_data import split_held_out  # noqa: E402
+from semeval_data import fold_ids, split_held_out  # noqa: E402
 
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
@@ -119,10 +119,7 @@ def stage_dev(args, taxonomy):
     texts, labels, groups = load(args.lang, taxonomy)
     dev, _ = split_held_out(groups)
     texts, labels, groups = [texts[i] for i in dev], [labels[i] for i in dev], groups[dev]
-    unique = np.unique(groups)
-    fold_of = dict(zip(np.random.default_rng(args.seed).permutation(unique), np.arange(len(unique)) % 5))
-    fold = np.array([fold_of[g] for g in groups])
-    folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+    folds = cv_splits(groups, args.seed)
     classes, Y = classes_and_matrix(taxonomy, texts, labels, groups)
     cache = Path(args.cache) / f"{_tag(args)}dev_seed{args.seed}.npz"
     if not cache.exists():
@@ -285,10 +282,8 @@ def cv_splits(groups, seed: int, plus: str | None = None) -> list[tuple[np.ndarr
     >>> all(6 in tr and 6 not in te for tr, te in splits), sorted(np.concatenate([te for _, te in splits]).tolist())
     (True, [0, 1, 2, 3, 4, 5])
     """
-    other = np.char.startswith(groups.astype(str), f"{plus}:") if plus else np.zeros(len(groups), bool)
-    unique = np.unique(groups[~other])
-    fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
-    fold = np.array([fold_of.get(g, -1) for g in groups])
+    scored = ~np.char.startswith(groups.astype(str), f"{plus}:") if plus else None
+    fold = fold_ids(groups, 5, seed, scored)
     return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
 
 

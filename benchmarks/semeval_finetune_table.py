@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from semeval import bootstrap_sd, review_resamples  # noqa: E402
-from semeval_finetune import Lookup, _folds_f1, classes_and_matrix, stage_split  # noqa: E402
+from semeval_finetune import Lookup, _folds_f1, classes_and_matrix, cv_splits, stage_split  # noqa: E402
 
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
@@ -218,10 +218,7 @@ def dev_cv(args, taxonomy, texts, labels, groups, inner, nets, score_texts):
     scores = {}
     blocks = {v: oof_rows(v, texts, inner, nets, None)[0] for v in args.variants}
     for seed in range(1, args.repeats + 1):
-        unique = np.unique(groups)
-        fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % 5))
-        fold = np.array([fold_of[g] for g in groups])
-        splits = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+        splits = cv_splits(groups, seed)
         configs = [("default", 0)] + [(v, w) for v in args.variants for w in args.weights]
         if args.with_context:
             from feedback_classifier.model.embedders import embedding_params

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from feedback_classifier.model.sentiment import AspectSentiment, parse_opinions  # noqa: E402
 from feedback_classifier.model.sentiment_eval import _flat, polarity_metrics  # noqa: E402
 from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
-from semeval_data import data_dir, split_held_out, official_test_path  # noqa: E402
+from semeval_data import data_dir, fold_ids, split_held_out, official_test_path  # noqa: E402
 
 TARGETS = {"en": 87.0, "ru": 81.0}
 # (C, char_weight, lexicon_weight) candidates: (10, 1, 0) was the default before the lexicon
@@ -71,12 +71,6 @@ def load(lang: str, taxonomy):
     opinions = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(df["polarities"])]
     keep = [i for i, ops in enumerate(opinions) if ops]
     return [df["text"][i] for i in keep], [opinions[i] for i in keep], df["review_id"].to_numpy()[keep]
-
-
-def fold_ids(groups, folds, seed):
-    unique = np.unique(groups)
-    fold_of = dict(zip(np.random.default_rng(seed).permutation(unique), np.arange(len(unique)) % folds))
-    return np.array([fold_of[g] for g in groups])
 
 
 class Baseline:

@@ -184,4 +184,3 @@ def test_the_fine_tuned_network_already_holds_the_weights_it_returns():
                                  on_epoch=lambda e, net: seen.append(finetune.predict(net, texts, 16, 8, torch)))
     rebuilt = finetune._Network.from_weights(weights, 1)
     np.testing.assert_array_equal(finetune.predict(rebuilt, texts, 16, 8, torch), seen[-1])
-
