@@ -22,7 +22,8 @@ two-level taxonomy. How it decides, and why:
   (``GroupKFold`` when ``groups`` are given, so sentences of one review never leak
   between folds) are mapped to probabilities by logistic (Platt) scaling. A child's
   calibrator also sees its parent's score: the parent model has more positives and
-  works as a soft gate (with ``stacking``, every category's score). The deployed
+  works as a soft gate (with ``stacking``, every category's score); a category with few
+  positives leans on one calibrator pooled over all (``calibration_pool``). The deployed
   weights are the average of the fold models (not a refit on all rows, whose scores
   are more confident than the ones calibration and thresholds were tuned on), and the
   linear calibrators are folded into them: prediction is one sparse product.
