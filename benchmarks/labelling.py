@@ -198,12 +198,14 @@ def bench_learner(seeds: int, tune: bool = False, data: str = "banking77", setti
 
 def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracle: int = 0,
                   learners: str = "plain,semi", variant: str = "{}", quick: bool = False,
-                  first_seed: int = 0, batches: str = "50") -> None:
+                  first_seed: int = 0, batches: str = "50", ranker: str = "{}") -> None:
     """Each learner (``plain``: ``train``'s classifier; ``semi``: the loop's self-trained one, fed
     the pool; ``variant``: the loop's model with ``variant``'s settings, JSON of
     ``train_loop_model`` keywords) drives suggest's rounds and scores every arm, all in the same
     run and seeds. ``quick``: only suggested 300, random 300 and random 600. ``batches``: the round
-    sizes of suggest's arms (``20,50``: the label app's default retraining every 20 labels too)."""
+    sizes of suggest's arms (``20,50``: the label app's default retraining every 20 labels too).
+    ``ranker``: JSON of ``train_loop_model`` keywords for the model that ranks suggest's rounds
+    only (the arms are still scored by the learner's own model)."""
     import json
 
     tax, texts, labels, test_texts, test_labels = _data(data, tune)
@@ -220,7 +222,8 @@ def bench_suggest(seeds: int, tune: bool = False, data: str = "banking77", oracl
                                           test_texts, test_labels, seed, pool=pool, loop=loop)
             for b in map(int, batches.split(",")):
                 f[f"{learner}:suggest_300" + ("" if b == BATCH else f"_b{b}")] = score(
-                    active_run(tax, texts, labels, [], 300, seed, semi, loop, batch=b))
+                    active_run(tax, texts, labels, [], 300, seed, semi, {**(loop or {}), **json.loads(ranker)},
+                               batch=b))
             f[f"{learner}:random_300"] = score(order[:300])
             f[f"{learner}:random_600"] = score(order[:600])
             if not quick:
@@ -395,6 +398,8 @@ def main() -> None:
     parser.add_argument("--oracle", type=int, default=0, metavar="TRIES",
                         help="suggest: also an upper bound that picks each batch of 50 (suggest's + TRIES-1 random) "
                              "by its test score (0 = off)")
+    parser.add_argument("--ranker", default="{}", help="suggest: JSON of train_loop_model keywords for the "
+                        "model that ranks the rounds only, e.g. '{\"calibration_pool\": 0}'")
     parser.add_argument("--learners", default="plain,semi",
                         help="suggest: the learners compared (plain = train's classifier, semi = the loop's "
                              "self-trained one, variant = the loop's with --variant's settings)")
@@ -408,7 +413,7 @@ def main() -> None:
     args = parser.parse_args()
     extra = {"suggest": {"data": args.data, "oracle": args.oracle, "learners": args.learners,
                          "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed,
-                         "batches": args.batches},
+                         "batches": args.batches, "ranker": args.ranker},
              "learner": {"data": args.data, "settings": args.settings}}.get(args.what, {})
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
      "retrain": bench_retrain}[args.what](

@@ -73,9 +73,32 @@ def test_prototype_prior_scores_a_comment_by_its_categorys_name_and_keywords(fla
 
 def test_old_model_state_loads_with_the_new_priors_off(flat):
     state = flat.__getstate__()
-    for key in ("threshold_prior", "prototype_prior", "extra_ratio_"):
+    for key in ("threshold_prior", "prototype_prior", "extra_ratio_", "calibration_pool"):
         state.pop(key)
     old = FeedbackClassifier.__new__(FeedbackClassifier)
     old.__setstate__(state)
-    assert (old.threshold_prior, old.prototype_prior, old.extra_ratio_) == (0.0, 0.0, 0.0)
+    assert (old.threshold_prior, old.prototype_prior, old.extra_ratio_, old.calibration_pool) == (0.0, 0.0, 0.0, 0.0)
     assert old.predict(["slow courier"]).tolist() == flat.predict(["slow courier"]).tolist()
+
+
+# many categories, a handful of labels each, as a labelling loop's first few hundred: the words
+# of each category appear in its labelled comments only
+MANY = [(f"w{c}a w{c}b w{c}{i} filler", f"c{c}") for c in range(12) for i in range(3 if c % 2 else 5)]
+
+
+def _many(pool: float) -> FeedbackClassifier:
+    tax = Taxonomy.from_dict({"name": "many", "categories": [{"id": f"c{c}", "names": {"en": f"Topic {c}"}} for c in range(12)]})
+    return FeedbackClassifier(taxonomy=tax, cv=3, analyzer=str.split, word_vectors=0.0,
+                              calibration_pool=pool).fit([t for t, _ in MANY], [[(c, None)] for _, c in MANY])
+
+
+def test_few_label_categories_keep_comparable_scores_with_pooled_calibration():
+    # with calibrators of their own, categories with 3 labels and those with 5 are scored on
+    # different scales; a new comment with one category's words must still rank it first
+    tests = [f"w{c}a w{c}b" for c in range(12)]
+    truth = np.arange(12)
+    pooled, own = _many(20.0), _many(0.0)
+    assert (pooled.predict_proba(tests).argmax(axis=1) == truth).all()
+    spread = lambda m: np.ptp(m.predict_proba(tests).max(axis=1))  # noqa: E731
+    assert spread(pooled) < spread(own)
+

@@ -178,13 +178,13 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
 
 
 def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: list[str], *, seed: int = 0,
-                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE):
+                     max_rows: int = _SEMI_MAX_ROWS, share: float = SEMI_SHARE, **params):
     """The labelling loop's model: a ``FeedbackClassifier`` trained on the labels, then once
     more with ``SEMI_SHARE`` x as many of the ``pool``'s comments pseudo-labelled by it (fewer
     beyond ``max_rows`` rows in all, none from there on), the same number per category, the
     surest first, only where every predicted category passes its own threshold (``model.semi``;
     at most ``_SEMI_POOL`` pool comments, a seeded sample, are scored). With no pool it is the
-    plain classifier ``train`` fits.
+    plain classifier ``train`` fits. ``params``: other ``FeedbackClassifier`` parameters.
 
     Measured with benchmarks/labelling.py (tuning splits of the training data, random labels,
     3 seeds): see the README's labelling rows; the gain is largest with the fewest labels.
@@ -202,7 +202,7 @@ def train_loop_model(texts: list[str], labels: list, taxonomy: Taxonomy, pool: l
         pool = [pool[i] for i in keep]
     share = min(share, max(0, max_rows - len(texts)) / max(len(texts), 1))
     return fit_self_trained(texts, labels, pool, share=share, firm=True, taxonomy=taxonomy, cv=3,
-                            random_state=seed)
+                            random_state=seed, **params)
 
 
 def _ranker(taxonomy, clf, book, kind) -> Ranker:

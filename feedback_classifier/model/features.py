@@ -360,3 +360,20 @@ def _count_matrix(indices, lengths: np.ndarray, n_cols: int) -> sp.csr_matrix:
         (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32), np.r_[0, np.cumsum(lengths)]),
         shape=(len(lengths), n_cols),
     )
+
+
+def nb_ratios(X, Y) -> np.ndarray:
+    """Per class, each feature's log ratio of its (smoothed) document frequency among
+    the positives to that among the negatives, shape ``(n_classes, n_features)``:
+    one sparse product for all classes instead of two column sums per class.
+
+    >>> R = nb_ratios(sp.csr_matrix([[1.0, 0.0], [0.0, 1.0]]), np.array([[1], [0]]))
+    >>> bool(R[0, 0] > 0 > R[0, 1])
+    True
+    """
+    present = X.copy()
+    present.data[:] = 1.0
+    Yf = np.asarray(Y, dtype=np.float64)
+    pos = np.asarray(present.T @ Yf).T + 1.0
+    neg = np.asarray(present.sum(axis=0)).ravel()[None, :] - pos + 2.0
+    return np.log((pos / pos.sum(axis=1, keepdims=True)) / (neg / neg.sum(axis=1, keepdims=True)))
