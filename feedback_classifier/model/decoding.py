@@ -69,26 +69,24 @@ def _best_ratio(P: np.ndarray, scale: np.ndarray, rows: np.ndarray, cols: np.nda
     return rows[ok], cols[pick[ok]]
 
 
-def pooled_calibrators(cal: np.ndarray, oof: np.ndarray, Y: np.ndarray, pool: float) -> np.ndarray:
+def pooled_calibrators(cal: np.ndarray, oof: np.ndarray, Y: np.ndarray, pool: float, own: list) -> np.ndarray:
     """``cal`` (rows: classes; columns: base scores + intercept) shrunk toward one calibrator
-    fitted on every class's own scores pooled (one column per block of ``k`` base scores), by
-    ``n / (n + pool)``, ``n`` the class's positives.
+    fitted on every class's own scores pooled (``own[j]``: class j's columns, as many for every
+    class), by ``n / (n + pool)``, ``n`` the class's positives.
 
     Why: a Platt calibrator fitted on a class's 3-5 positives puts its scores on a scale of its
     own, so with many categories and few labels the likeliest category is no longer the one the
-    base models score highest (Banking77, 300 labels: the argmax of the centroid scores 0.80, of
+    base models score highest (Banking77, 300 typical labels: the argmax of the centroid scores 0.80, of
     their per-class calibrated probabilities 0.63). With many positives a class keeps its own.
 
     >>> oof = np.array([[2.0, -2.0], [-2.0, 2.0], [1.0, -1.0], [-1.0, 1.0]])
     >>> Y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
     >>> cal = np.array([[5.0, 0.0, 0.0], [0.0, 0.5, 0.0]])
-    >>> P = pooled_calibrators(cal, oof, Y, 1e6)
+    >>> P = pooled_calibrators(cal, oof, Y, 1e6, [np.array([0]), np.array([1])])
     >>> bool(abs(P[0, 0] - P[1, 1]) < 1e-3), bool(P[0, 1] == P[1, 0] == 0.0)
     (True, True)
     """
     k = Y.shape[1]
-    blocks = oof.shape[1] // k
-    own = [np.arange(blocks) * k + j for j in range(k)]
     pooled = _fit_calibrator(np.vstack([oof[:, c] for c in own]), np.concatenate([Y[:, j] for j in range(k)]))
     n = Y.sum(axis=0).astype(float)
     keep = (n / (n + pool))[:, None]
@@ -150,7 +148,11 @@ class _Decoding:
             cal[j, cols] = w[:-1]
             cal[j, -1] = w[-1]
         pool = float(getattr(self, "calibration_pool", 0.0))
-        return pooled_calibrators(cal, oof, Y, pool) if pool > 0 else cal
+        if pool <= 0:
+            return cal
+        # a class's own columns: its score in each block of k base scores, and its prior's
+        own = [np.r_[np.arange(n_base // k) * k + j, [n_base + j] if n_base < m else []].astype(int) for j in range(k)]
+        return pooled_calibrators(cal, oof, Y, pool, own)
 
     def _tune_decoding(self, P, G):
         """Thresholds and decoding ratios maximising path-level micro-F1 out of fold.
