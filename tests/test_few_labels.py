@@ -102,3 +102,18 @@ def test_few_label_categories_keep_comparable_scores_with_pooled_calibration():
     spread = lambda m: np.ptp(m.predict_proba(tests).max(axis=1))  # noqa: E731
     assert spread(pooled) < spread(own)
 
+
+
+def test_pooled_calibrators_leave_well_labelled_classes_alone_and_sample_big_files(monkeypatch):
+    from feedback_classifier.model import decoding
+
+    rng = np.random.default_rng(0)
+    Y = (rng.random((400, 2)) < 0.5).astype(int)
+    oof = rng.normal(size=(400, 2)) + 2 * Y
+    cal = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])
+    own = [np.array([0]), np.array([1])]
+    # ~200 positives each: at pool 1 a class keeps > 99% of its own calibrator, so nothing is fitted
+    assert decoding.pooled_calibrators(cal, oof, Y, 1.0, own) is cal
+    monkeypatch.setattr(decoding, "_POOL_PAIRS", 100)  # a file too big to pool whole: a sample of rows
+    out = decoding.pooled_calibrators(cal, oof, Y, 1000.0, own)
+    assert np.isfinite(out).all() and out[0, 1] == out[1, 0] == 0.0 and out[0, 0] > 0

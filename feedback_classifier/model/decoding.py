@@ -69,6 +69,9 @@ def _best_ratio(P: np.ndarray, scale: np.ndarray, rows: np.ndarray, cols: np.nda
     return rows[ok], cols[pick[ok]]
 
 
+_POOL_PAIRS = 1_000_000  # (row, class) pairs the pooled calibrator is fitted on, at most
+
+
 def pooled_calibrators(cal: np.ndarray, oof: np.ndarray, Y: np.ndarray, pool: float, own: list) -> np.ndarray:
     """``cal`` (rows: classes; columns: base scores + intercept) shrunk toward one calibrator
     fitted on every class's own scores pooled (``own[j]``: class j's columns, as many for every
@@ -87,9 +90,15 @@ def pooled_calibrators(cal: np.ndarray, oof: np.ndarray, Y: np.ndarray, pool: fl
     (True, True)
     """
     k = Y.shape[1]
-    pooled = _fit_calibrator(np.vstack([oof[:, c] for c in own]), np.concatenate([Y[:, j] for j in range(k)]))
     n = Y.sum(axis=0).astype(float)
     keep = (n / (n + pool))[:, None]
+    if keep.min() > 0.99:  # every class has its own calibrator's worth of positives
+        return cal
+    rows = np.arange(len(Y))
+    if len(rows) * k > _POOL_PAIRS:  # three numbers to fit: a seeded sample of the rows does
+        rows = np.sort(np.random.default_rng(0).choice(len(rows), _POOL_PAIRS // k, replace=False))
+    pooled = _fit_calibrator(np.vstack([oof[np.ix_(rows, c)] for c in own]),
+                             np.concatenate([Y[rows, j] for j in range(k)]))
     shared = np.zeros_like(cal)
     for j in range(k):
         shared[j, own[j]] = pooled[:-1]
