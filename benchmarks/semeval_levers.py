@@ -51,6 +51,7 @@ SETTINGS = {
     "induce3_max": {"word_vectors_induce": 3, "word_vectors_pool": "mean+max"},
     "nb0_variant": {"base_variants": ({"nb_scaling": 0.0},)},
     "C1": {"C": 1.0},
+    "calibration_pool0": {"calibration_pool": 0.0},  # issue 14: the calibrators before pooling
     # issue #17: per-category regularisation without an inner search: a softer model beside each
     # category's (the stacked calibrators weigh the two per category), or a stronger / weaker NB
     # scaling (a larger exponent is a softer per-category feature selection)

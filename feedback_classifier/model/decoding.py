@@ -119,14 +119,15 @@ def mean_fold_model(fold_models: list, fitted_only: bool = False) -> tuple[np.nd
     >>> [m.tolist() for m in mean_fold_model([(W1, np.zeros(2)), (W2, np.array([-10.0, 1.0]))], True)]
     [[[1.0, 3.0]], [0.0, 0.5]]
     """
-    Ws = np.array([W for W, _ in fold_models])
     bs = np.array([b for _, b in fold_models])
-    if not fitted_only:
-        return Ws.mean(axis=0), bs.mean(axis=0)
-    use = np.abs(Ws).sum(axis=1) > 0  # (folds, columns)
-    use = np.where(use.any(axis=0), use, True)
+    # (folds, columns); one fold's weights at a time: a weight matrix can be features x categories large
+    use = np.array([(W != 0).any(axis=0) for W, _ in fold_models]) if fitted_only else np.ones(bs.shape, bool)
+    use |= ~use.any(axis=0)
     count = use.sum(axis=0)
-    return (Ws * use[:, None, :]).sum(axis=0) / count, (bs * use).sum(axis=0) / count
+    if count.min() == len(fold_models):  # every fold fitted every column: the plain mean
+        return np.mean([W for W, _ in fold_models], axis=0), bs.mean(axis=0)
+    W = sum(W * u for (W, _), u in zip(fold_models, use)) / count
+    return W, (bs * use).sum(axis=0) / count
 
 
 class _Decoding:
