@@ -67,6 +67,8 @@ class TrainResult:
     taught: int = 0
     #: The whole of ``train_file``, reading, teachers and cross-validation included.
     total_seconds: float = 0.0
+    #: The tone words learned from scored comments (``--unlabelled-score-col``; ``jobs.tone.ToneWords``).
+    tone: object = None
 
 
 def read_labelled_table(
@@ -161,6 +163,10 @@ def train_file(
     teacher: str = "none",
     unlabelled=None,
     unlabelled_text_col: str | None = None,
+    unlabelled_score_col: str | None = None,
+    score_type: str = "nps",
+    scale: str | None = None,
+    higher_is_better: bool = True,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -175,7 +181,9 @@ def train_file(
     ``embedding_params``. With ``sentiment_col`` (cells such as ``Price=negative;
     Service > Staff=positive``) the model also learns each category's polarity
     (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
-    cross-validated polarity accuracy given the gold categories. ``jobs`` worker
+    cross-validated polarity accuracy given the gold categories; ``unlabelled_score_col`` (the
+    scores of ``unlabelled``'s comments, read as ``score_type``/``scale``/``higher_is_better``)
+    adds the tone words of those comments to it (``jobs.tone``). ``jobs`` worker
     processes fit the cross-validation folds and the final model side by side (same
     results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
@@ -201,14 +209,18 @@ def train_file(
     if cv >= 2:
         check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
-    taught = _prepare_teacher(teacher, params, table, unlabelled, unlabelled_text_col or text_col, read)
+    tone = _prepare_tone(table, unlabelled, unlabelled_text_col or text_col, unlabelled_score_col,
+                         (score_type, scale, higher_is_better), read)
+    # the scores read the unlabelled comments already; the teacher reads them only when asked to
+    read_by_teacher = unlabelled if tone is None or teacher == "minilm" else None
+    taught = _prepare_teacher(teacher, params, table, read_by_teacher, unlabelled_text_col or text_col, read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
     model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught)
     metrics = report.summary() if report is not None else {}
     if taught is not None:
         metrics["unlabelled_comments"] = float(len(taught[0]))
     if table.opinions is not None:
-        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught))
+        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught, tone))
         if report is not None:
             report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
     if report is not None and report.predictions is not None:
@@ -217,11 +229,11 @@ def train_file(
         # out-of-fold confusion counts per category: what analyze/drivers correct shares with
         metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
-    notes = [skipped_note(data, table.skipped)] if table.skipped else []
+    notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        notes + _label_notes(table, labels_col) + _fold_notes(report, cv, group_col),
                        0 if taught is None else len(taught[0]),
-                       time.perf_counter() - began)
+                       time.perf_counter() - began, tone)
 
 
 def _group_ids(cells: list, data, group_col: str) -> list[str]:
@@ -272,6 +284,23 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
 _TEACHERS = ("none", "e5", "minilm")
 
 
+def _prepare_tone(table: LabelledData, unlabelled, text_col: str, score_col: str | None, score: tuple,
+                  read: ReadOptions):
+    """The tone words of ``unlabelled``'s scored comments (``jobs.tone``), or None without ``score_col``."""
+    if score_col is None:
+        return None
+    if unlabelled is None:
+        raise InputFileError("unlabelled_score_col is the score column of the unlabelled comments: pass --unlabelled FILE")
+    if table.opinions is None:
+        raise LabelError("--unlabelled-score-col teaches the polarity model, which learns from --sentiment-col: "
+                         "add --sentiment-col with your labelled opinions, or leave --unlabelled-score-col out")
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+
+    return tone_words_from_file(unlabelled, text_col, score_col, ScoreSpec.make(*score), labelled=table.texts,
+                                read=read)
+
+
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
                      read: ReadOptions) -> tuple[list, list] | None:
     """``--teacher``: ``"e5"`` adds itself to the estimator's ``params`` (its vectors read here once:
@@ -280,7 +309,8 @@ def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled
     if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
         raise InputFileError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
     if unlabelled is not None and teacher != "minilm":  # its comments were never read, without a word
-        raise InputFileError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
+        raise InputFileError("unlabelled comments are read by teacher='minilm' or with unlabelled_score_col; pass one, "
+                             "or leave unlabelled out")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
@@ -388,9 +418,11 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     return []
 
 
-def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None) -> dict:
+def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None, tone=None) -> dict:
     """Fit ``model.sentiment_`` on the table's opinions (and, with ``taught`` comments, on the opinions
-    the pair teacher gives their categories: ``distil.taught_opinions``); its CV accuracy when ``cv >= 2``."""
+    the pair teacher gives their categories: ``distil.taught_opinions``; with ``tone``, a
+    ``jobs.tone.ToneWords``, with its words); its CV accuracy when ``cv >= 2``."""
+    from functools import partial
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
 
@@ -398,16 +430,19 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     if not rows:
         raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
     gold = _flat(table.texts, table.opinions, rows)
-    make, extra = AspectSentiment, ([], [], [])
+    params = {} if tone is None else {"tone_words": tone.words}
+    make, extra = partial(AspectSentiment, **params), ([], [], [])
     if taught is not None:
         from feedback_classifier.model.distil import taught_opinions, with_opinions
 
         extra = taught_opinions(*gold, *taught, name=table.taxonomy.display_name)
-        make = with_opinions(*extra)
+        make = with_opinions(*extra, **params)
     metrics = {}
     if cv >= 2:
         metrics = cross_validate_polarity(make, table.texts, table.opinions, groups=table.groups, cv=cv)
-    model.sentiment_ = AspectSentiment().fit(*(a + b for a, b in zip(gold, extra)))
+    if tone is not None:
+        metrics.update(tone_comments_good=float(tone.good), tone_comments_bad=float(tone.bad))
+    model.sentiment_ = AspectSentiment(**params).fit(*(a + b for a, b in zip(gold, extra)))
     return metrics
 
 
