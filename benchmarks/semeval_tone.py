@@ -16,8 +16,13 @@ Protocol: the default ``AspectSentiment`` against the same with the tone words, 
 
 each with the sd of the paired difference over 200 bootstrap resamples of whole reviews.
 
+``--bundled`` also scores what a model trained without ``--sentiment-col`` carries: the bundled
+sentiment model against the same taught the tone words (``default_sentiment.bundled_sentiment``),
+on every opinion of the training file and the official test file (neither model saw a SemEval
+label, so nothing is held out), with the recall of positive and of negative opinions.
+
 Run: ``OMP_NUM_THREADS=1 python benchmarks/semeval_tone.py --scored DIR [--lang en ru] [--repeats 3]
-[--official-test]`` (DIR: ``restaurant_pool.py``'s ``--out``).
+[--official-test] [--bundled]`` (DIR: ``restaurant_pool.py``'s ``--out``).
 """
 
 from __future__ import annotations
@@ -70,16 +75,44 @@ def report(name: str, r: dict) -> None:
           f"paired {r['diff']:+.2f} ± {r['sd']:.2f}", flush=True)
 
 
-def run(lang: str, args, taxonomy) -> None:
-    texts, opinions, groups = load(lang, taxonomy)
+def tone_of(lang: str, args, texts, content_grams: bool = False):
     began = time.process_time()
     tone = tone_words_from_file(args.scored / f"{lang}_restaurant_sentences.csv", "text", args.score_col,
-                                ScoreSpec.make(args.score_type), labelled=texts, read=DEFAULT_READ)
+                                ScoreSpec.make(args.score_type), labelled=texts, read=DEFAULT_READ,
+                                content_grams=content_grams)
     print(f"[{lang}] {len(tone.words):,} tone words from {tone.good:,} comments at the good end and {tone.bad:,} at "
           f"the bad end ({tone.middle:,} in the middle left out) in {time.process_time() - began:.1f} CPU-s",
           flush=True)
     for note in tone.notes:
         print(f"  note: {note}", flush=True)
+    return tone
+
+
+def bundled(lang: str, args, taxonomy) -> None:
+    """The bundled sentiment model as is and taught the tone words, on every opinion it never saw."""
+    from feedback_classifier.model.default_sentiment import bundled_sentiment
+
+    texts, opinions, groups = load(lang, taxonomy)
+    tone = tone_of(lang, args, texts, content_grams=True)
+    models = [bundled_sentiment(), bundled_sentiment(tone_words=tone.words)]
+    sets = [("training file, all opinions", texts, opinions, groups)]
+    path = official_test_path(lang)
+    if args.official_test and path.exists():
+        test = pd.read_csv(path, keep_default_na=False, dtype=str)
+        sets.append(("official test", test["text"].tolist(), [
+            parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])],
+            test["review_id"].to_numpy()))
+    for name, t, ops, reviews in sets:
+        hits = paired_hits(models, t, ops)
+        gold = np.array([pol for o in ops for _, pol in o])
+        report(f"bundled model, {name} ({len(gold):,} opinions)", once(*hits, list(reviews), ops))
+        recall = [f"{p} {100 * h[gold == p].mean():.1f}" for h in hits for p in ("positive", "negative")]
+        print(f"    recall: default {recall[0]} / {recall[1]}; with tone words {recall[2]} / {recall[3]}", flush=True)
+
+
+def run(lang: str, args, taxonomy) -> None:
+    texts, opinions, groups = load(lang, taxonomy)
+    tone = tone_of(lang, args, texts)
     dev, held = split_held_out(groups)
     with_tone = lambda: AspectSentiment(tone_words=tone.words)  # noqa: E731
     base = repeated_cv(AspectSentiment, texts, opinions, groups, dev, 5, args.repeats)
@@ -117,9 +150,12 @@ def main(argv=None) -> int:
     parser.add_argument("--score-type", default="csat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--official-test", action="store_true")
+    parser.add_argument("--bundled", action="store_true", help="also the bundled sentiment model with tone words")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     for lang in args.lang:
+        if args.bundled:
+            bundled(lang, args, taxonomy)
         run(lang, args, taxonomy)
     return 0
 

@@ -110,10 +110,27 @@ def test_train_learns_tone_words_from_the_unlabelled_scores(files):
                                     [("service", None), ("delivery", None)]) == ["negative", "positive"]
 
 
+def test_without_opinions_the_scores_teach_the_bundled_sentiment_model_the_model_carries(files):
+    from feedback_classifier.model.default import model_info
+    from feedback_classifier.model.tones import sentiment_model_of
+
+    pd.DataFrame({"text": [f"plimp, {w} {i}" for i, w in enumerate(["rude", "late", "broken"] * 10)]
+                  + [f"blorf, {w} {i}" for i, w in enumerate(["friendly", "fast", "great"] * 10)],
+                  "nps": [2] * 30 + [10] * 30}).to_csv(files / "survey.csv", index=False)
+    pairs = (["plimp", "blorf"], [None, None])
+    result = _train(files, "--unlabelled", str(files / "survey.csv"), "--unlabelled-text-col", "text",
+                    "--unlabelled-score-col", "nps")
+    assert result.exit_code == 0, result.output
+    assert "from 30 comments at the bad end of 'nps' and 30 at the good end" in result.output
+    model = load_model(files / "m.fcm")
+    assert sentiment_model_of(object()).predict(*pairs) == ["positive", "negative"]  # made-up words: by their letters
+    assert sentiment_model_of(model).predict(*pairs) == ["negative", "positive"]
+    info = model_info(files / "m.fcm", model)
+    assert info["bundled_sentiment"] and info["sentiment_from_scores"]  # the report says where its counts come from
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--sentiment-col", "polarities", "--unlabelled-score-col", "nps"], "is a column of --unlabelled FILE"),
-    (["--unlabelled", "{survey}", "--unlabelled-text-col", "text", "--unlabelled-score-col", "nps"],
-     "add --sentiment-col"),
     (["--sentiment-col", "polarities", "--unlabelled", "{survey}", "--unlabelled-text-col", "text",
       "--unlabelled-score-col", "nps", "--score-type", "mean"], "has no good and bad end"),
     (["--sentiment-col", "polarities", "--unlabelled", "{survey}", "--unlabelled-text-col", "text",

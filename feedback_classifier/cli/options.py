@@ -127,10 +127,11 @@ UnlabelledTextCol = Annotated[Optional[str], typer.Option(
     "--unlabelled-text-col", help="The comment column of --unlabelled (default: --text-col).")]
 UnlabelledScoreCol = Annotated[Optional[str], typer.Option(
     "--unlabelled-score-col",
-    help="With --sentiment-col: the score column of --unlabelled (NPS by default; --score-type, --scale, "
-         "--lower-is-better as for drivers). Its comments at the bad and the good end of the scale (NPS 0-6 and "
-         "9-10, a CSAT's or CES's bottom and top two boxes) teach the polarity model the words of complaint and "
-         "praise of your domain; no teacher or extra needed, nothing changes at prediction.")]
+    help="The score column of --unlabelled (NPS by default; --score-type, --scale, --lower-is-better as for "
+         "drivers). Its comments at the bad and the good end of the scale (NPS 0-6 and 9-10, a CSAT's or CES's bottom "
+         "and top two boxes) teach the polarity model (--sentiment-col's, or without it the bundled one the model "
+         "then carries) the words of complaint and praise of your domain; no teacher or extra needed, prediction "
+         "as fast.")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]

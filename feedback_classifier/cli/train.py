@@ -93,12 +93,16 @@ def train_command(
                         unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col,
                         unlabelled_score_col=unlabelled_score_col, score_type=score_type, scale=scale,
                         higher_is_better=not lower_is_better)
+    _print_trained(result, unlabelled_score_col)
+
+
+def _print_trained(result, score_col: Optional[str]) -> None:
     for note in result.notes:
         typer.echo(note, err=True)
     if result.tone is not None:
         t = result.tone
         typer.echo(f"Tone words: {len(t.words):,} from {count_noun(t.bad, 'comment')} at the bad end of "
-                   f"'{unlabelled_score_col}' and {t.good:,} at the good end ({t.middle:,} in between left out).")
+                   f"'{score_col}' and {t.good:,} at the good end ({t.middle:,} in between left out).")
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     taught = f" + {count_noun(result.taught, 'unlabelled comment')} labelled by the teacher" if result.taught else ""

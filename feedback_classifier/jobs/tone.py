@@ -40,11 +40,12 @@ class ToneWords:
 
 
 def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=(), read: ReadOptions,
-                         limit: int = TONE_MAX, seed: int = 0) -> ToneWords:
+                         content_grams: bool = False, limit: int = TONE_MAX, seed: int = 0) -> ToneWords:
     """The tone words of the comments in ``data`` (``text_col``) with their scores (``score_col``,
     read as ``spec``, an ``insights.ScoreSpec`` with a bad and a good end). Comments in ``labelled``
     are left out (their own opinions teach the model), and so are blank comments and rows without
-    a valid score (said in ``notes``).
+    a valid score (said in ``notes``). ``content_grams``: the polarity model's setting of that name
+    (its n-grams leave stop words out; the bundled sentiment model's), which the words must share.
 
     >>> import tempfile, pandas as pd
     >>> from feedback_classifier.insights import ScoreSpec
@@ -77,7 +78,7 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
             f"{data}: '{score_col}' has {n_good:,} comments at the good end of the scale and {n_bad:,} at the bad end "
             f"({spec.score_type.upper()}); tone words need at least {TONE_MIN_END} at each. Check --unlabelled-score-col "
             "and --score-type, or leave --unlabelled-score-col out.")
-    probe = AspectSentiment()
+    probe = AspectSentiment(content_grams=content_grams)
     words = fit_tone_words([probe.global_block(texts[i]) for i in ends], good[ends], C=TONE_C)
     return ToneWords(words, n_good, n_bad, int((keep & ~good & ~bad).sum()), notes)
 

@@ -200,20 +200,15 @@ def train_file(
     if sign_key is not None:
         check_key(sign_key)  # before the training, not after it
     refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
-    table = read_labelled_table(
-        data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-        read=read, sentiment_col=sentiment_col,
-    )
+    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
+                                group_col=group_col, read=read, sentiment_col=sentiment_col)
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     if cv >= 2:
         check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
-    tone = _prepare_tone(table, unlabelled, unlabelled_text_col or text_col, unlabelled_score_col,
-                         (score_type, scale, higher_is_better), read)
-    # the scores read the unlabelled comments already; the teacher reads them only when asked to
-    read_by_teacher = unlabelled if tone is None or teacher == "minilm" else None
-    taught = _prepare_teacher(teacher, params, table, read_by_teacher, unlabelled_text_col or text_col, read)
+    tone, taught = _from_unlabelled(teacher, params, table, unlabelled, unlabelled_text_col or text_col,
+                                    unlabelled_score_col, (score_type, scale, higher_is_better), read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
     model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught)
     metrics = report.summary() if report is not None else {}
@@ -223,11 +218,9 @@ def train_file(
         metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught, tone))
         if report is not None:
             report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
-    if report is not None and report.predictions is not None:
-        from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
-
-        # out-of-fold confusion counts per category: what analyze/drivers correct shares with
-        metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
+    elif tone is not None:
+        metrics.update(_bundled_with_tone(model, tone))
+    metrics.update(_category_errors(table, report))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
@@ -284,6 +277,26 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
 _TEACHERS = ("none", "e5", "minilm")
 
 
+def _category_errors(table: LabelledData, report) -> dict:
+    """The out-of-fold confusion counts per category (``{"category_errors": ...}``; none without a
+    cross-validation): what ``analyze`` and ``drivers`` correct shares with."""
+    if report is None or report.predictions is None:
+        return {}
+    from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
+
+    return {"category_errors": rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))}
+
+
+def _from_unlabelled(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
+                     score_col: str | None, score: tuple, read: ReadOptions):
+    """``(tone, taught)``: what the unlabelled comments teach, through their scores (``_prepare_tone``)
+    and through a teacher (``_prepare_teacher``); each None when not asked for."""
+    tone = _prepare_tone(table, unlabelled, text_col, score_col, score, read)
+    # the scores read the unlabelled comments already; the teacher reads them only when asked to
+    read_by_teacher = unlabelled if tone is None or teacher == "minilm" else None
+    return tone, _prepare_teacher(teacher, params, table, read_by_teacher, text_col, read)
+
+
 def _prepare_tone(table: LabelledData, unlabelled, text_col: str, score_col: str | None, score: tuple,
                   read: ReadOptions):
     """The tone words of ``unlabelled``'s scored comments (``jobs.tone``), or None without ``score_col``."""
@@ -291,14 +304,21 @@ def _prepare_tone(table: LabelledData, unlabelled, text_col: str, score_col: str
         return None
     if unlabelled is None:
         raise InputFileError("unlabelled_score_col is the score column of the unlabelled comments: pass --unlabelled FILE")
-    if table.opinions is None:
-        raise LabelError("--unlabelled-score-col teaches the polarity model, which learns from --sentiment-col: "
-                         "add --sentiment-col with your labelled opinions, or leave --unlabelled-score-col out")
     from feedback_classifier.insights import ScoreSpec
     from feedback_classifier.jobs.tone import tone_words_from_file
 
+    # without opinions of its own the model carries the bundled sentiment model, whose n-grams leave stop words out
     return tone_words_from_file(unlabelled, text_col, score_col, ScoreSpec.make(*score), labelled=table.texts,
-                                read=read)
+                                read=read, content_grams=table.opinions is None)
+
+
+def _bundled_with_tone(model, tone) -> dict:
+    """Without ``--sentiment-col``: ``model.sentiment_`` is the bundled sentiment model taught the tone
+    words of the scored comments (``default_sentiment.bundled_sentiment``), not the bundled one itself."""
+    from feedback_classifier.model.default_sentiment import bundled_sentiment
+
+    model.sentiment_ = bundled_sentiment(tone_words=tone.words)
+    return {"tone_comments_good": float(tone.good), "tone_comments_bad": float(tone.bad), "sentiment_from_scores": 1.0}
 
 
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
