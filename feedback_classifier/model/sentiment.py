@@ -63,7 +63,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
-from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, fold_tone
+from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
 
@@ -339,16 +339,7 @@ class AspectSentiment(Estimator):
         return [t for t in tokens if t not in stop]
 
     def _matrix(self, feats: list[dict[str, float]]) -> sp.csr_matrix:
-        vocab = self.vocabulary_
-        indptr, indices, values = [0], [], []
-        for f in feats:
-            for name, v in f.items():
-                j = vocab.get(name)
-                if j is not None:
-                    indices.append(j)
-                    values.append(v)
-            indptr.append(len(indices))
-        return sp.csr_matrix((values, indices, indptr), shape=(len(feats), len(vocab)))
+        return feature_matrix(feats, self.vocabulary_)
 
     # ---- prediction
     def _pair_scorer(self) -> PairScorer:

@@ -76,24 +76,35 @@ def fit_tone_words(blocks: Sequence[dict], positive: Sequence[bool], *, C: float
     (True, True)
     """
     from sklearn.linear_model import LogisticRegression
-    import scipy.sparse as sp
 
     y = np.asarray(positive, dtype=bool)
     if y.all() or not y.any():
         raise ValueError("tone words need comments at both ends of the score scale")
     counts = Counter(k for b in blocks for k in b if k.startswith("g:"))
     vocab = {k: j for j, k in enumerate(k for k, c in counts.items() if c >= min_count)}
+    X = feature_matrix(blocks, vocab)
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(X, y)
+    return {k[2:]: float(w) for k, w in zip(vocab, lr.coef_[0]) if w != 0.0}
+
+
+def feature_matrix(feats: Sequence[dict], vocabulary: dict[str, int]):
+    """The sparse matrix of named features (``feats[i]``: row ``i``'s ``{name: value}``), one column
+    per ``vocabulary`` name; names it lacks are left out.
+
+    >>> feature_matrix([{"a": 1.0, "zz": 2.0}, {"b": 0.5}], {"a": 0, "b": 1}).toarray().tolist()
+    [[1.0, 0.0], [0.0, 0.5]]
+    """
+    import scipy.sparse as sp
+
     indptr, indices, values = [0], [], []
-    for b in blocks:
-        for k, v in b.items():
-            j = vocab.get(k)
+    for f in feats:
+        for name, v in f.items():
+            j = vocabulary.get(name)
             if j is not None:
                 indices.append(j)
                 values.append(v)
         indptr.append(len(indices))
-    X = sp.csr_matrix((values, indices, indptr), shape=(len(blocks), len(vocab)))
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(X, y)
-    return {k[2:]: float(w) for k, w in zip(vocab, lr.coef_[0]) if w != 0.0}
+    return sp.csr_matrix((values, indices, indptr), shape=(len(feats), len(vocabulary)))
 
 
 def add_tone(feats: Sequence[dict], tone_words: dict[str, float]) -> None:
