@@ -183,7 +183,8 @@ def train_file(
     (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
     cross-validated polarity accuracy given the gold categories; ``unlabelled_score_col`` (the
     scores of ``unlabelled``'s comments, read as ``score_type``/``scale``/``higher_is_better``)
-    adds the tone words of those comments to it (``jobs.tone``). ``jobs`` worker
+    teaches it the tone words of those comments (``jobs.tone``), or without ``sentiment_col`` the
+    bundled sentiment model, which the model then carries. ``jobs`` worker
     processes fit the cross-validation folds and the final model side by side (same
     results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
