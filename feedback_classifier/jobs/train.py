@@ -170,23 +170,17 @@ def train_file(
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
-    ``cv`` folds (grouped by ``group_col`` when given) measure the model before the
-    final fit on all rows; ``cv < 2`` skips the measurement. The taxonomy (given or
-    inferred) and the metrics are stored in the model file's header. ``embeddings``
-    adds English vectors from MiniLM to the features (needs the ``embeddings`` extra to
-    train): ``"static"`` (token vectors distilled once, stored in the model, fast to
-    predict without torch), ``"context"`` (the same vectors fitted to the training
-    texts' contexts: more accurate, as fast to predict) or ``"minilm"`` (full sentence
-    embeddings: a few hundred comments/s, the extra needed to predict too); see
-    ``embedding_params``. With ``sentiment_col`` (cells such as ``Price=negative;
-    Service > Staff=positive``) the model also learns each category's polarity
-    (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
-    cross-validated polarity accuracy given the gold categories; ``unlabelled_score_col`` (the
-    scores of ``unlabelled``'s comments, read as ``score_type``/``scale``/``higher_is_better``)
-    teaches it the tone words of those comments (``jobs.tone``), or without ``sentiment_col`` the
-    bundled sentiment model, which the model then carries. ``jobs`` worker
-    processes fit the cross-validation folds and the final model side by side (same
-    results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
+    ``cv`` folds (grouped by ``group_col`` when given) measure the model before the final fit on
+    all rows (``cv < 2``: no measurement). The taxonomy (given or inferred) and the metrics go in the
+    model file's header. ``embeddings`` adds English MiniLM vectors (``embedding_params``; the
+    ``embeddings`` extra to train). With ``sentiment_col`` (cells such as ``Price=negative;
+    Service > Staff=positive``) the model also learns each category's polarity (``model.sentiment_``,
+    an ``AspectSentiment``) and the metrics include its cross-validated polarity accuracy given the
+    gold categories. ``unlabelled_score_col`` (the scores of ``unlabelled``'s comments, read as
+    ``score_type``/``scale``/``higher_is_better``) teaches that model the comments' tone words
+    (``jobs.tone``), or without ``sentiment_col`` the bundled one, which the model then carries.
+    ``jobs`` worker processes fit the folds and the final model side by side (the same results as
+    ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
