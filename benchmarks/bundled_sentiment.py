@@ -59,7 +59,7 @@ from feedback_classifier.taxonomy import load_taxonomy  # noqa: E402
 def train(extra: Path | None, tmp: Path):
     """The bundled model, trained on the bundled examples plus ``extra``'s rows."""
     if extra is None:
-        return default_sentiment._train()
+        return default_sentiment.bundled_sentiment()
     rows = pd.concat([pd.read_csv(default_sentiment.SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False),
                       pd.read_csv(extra, dtype=str, keep_default_na=False)])
     path = tmp / "examples.csv"
@@ -67,7 +67,7 @@ def train(extra: Path | None, tmp: Path):
     saved = default_sentiment.SENTIMENT_EXAMPLES_FILE
     default_sentiment.SENTIMENT_EXAMPLES_FILE = path
     try:
-        return default_sentiment._train()
+        return default_sentiment.bundled_sentiment()
     finally:
         default_sentiment.SENTIMENT_EXAMPLES_FILE = saved
 

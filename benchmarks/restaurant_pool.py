@@ -27,7 +27,10 @@ Russian (``ru_restaurant_sentences.csv``):
   apply to the text.
 
 Output columns: ``text`` (one sentence), ``review`` (``<source>:<row>``, for TripAdvisor
-``ta_ru:<blob7>:<row>``; group by it) and ``source``. Sentences have 4-60 tokens and the language's
+``ta_ru:<blob7>:<row>``; group by it), ``source`` and ``rating``: its review's rating, 1-5 (Zomato's
+``Rating``, TripAdvisor's ``stars_amount``; empty for the Yelp sentences and Zomato's one "Like"),
+what ``train --unlabelled-score-col rating --score-type csat`` learns tone words from
+(``benchmarks/semeval_tone.py``). Sentences have 4-60 tokens and the language's
 script (EN > 90% Latin letters, RU > 70% Cyrillic); exact duplicates (case- and whitespace-insensitive)
 are dropped across all sources of a language, the first kept. Sentences matching a SemEval-2016
 restaurant sentence (train EN+RU from ``semeval_data.data_dir()``, official test CSV/XML from
@@ -79,8 +82,8 @@ def loose(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def read_zomato(path: Path) -> list[tuple[str, str]]:
-    """``(review id, text)`` of the non-empty reviews; the id is the 0-based data row."""
+def read_zomato(path: Path) -> list[tuple[str, str, str]]:
+    """``(review id, text, rating)`` of the non-empty reviews; the id is the 0-based data row."""
     # The file is cp1252 with CR row ends and LF inside reviews; some bytes are not cp1252 at all,
     # so they become U+FFFD (cleaned later) rather than failing the whole file.
     rows = csv.DictReader(io.StringIO(path.read_bytes().decode("cp1252", errors="replace"), newline=""))
@@ -95,18 +98,18 @@ def read_zomato(path: Path) -> list[tuple[str, str]]:
             text = text.encode("cp1252").decode("utf-8")
         except UnicodeError:
             pass
-        reviews.append((f"zomato_hyd:{i}", text))
+        reviews.append((f"zomato_hyd:{i}", text, row["Rating"] or ""))
     return reviews
 
 
-def read_yelp_uci(path: Path) -> list[tuple[str, str]]:
-    """``(review id, sentence)`` per line of ``sentence<TAB>label``; the label is not used."""
+def read_yelp_uci(path: Path) -> list[tuple[str, str, str]]:
+    """``(review id, sentence, "")`` per line of ``sentence<TAB>label``; the label is not used."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [(f"yelp_uci:{i}", line.rsplit("\t", 1)[0]) for i, line in enumerate(lines) if line.strip()]
+    return [(f"yelp_uci:{i}", line.rsplit("\t", 1)[0], "") for i, line in enumerate(lines) if line.strip()]
 
 
-def read_tripadvisor(paths: list[Path]) -> tuple[list[tuple[str, str]], int]:
-    """``(review id, body)`` of every review body not seen in an earlier file, and the rows read.
+def read_tripadvisor(paths: list[Path]) -> tuple[list[tuple[str, str, str]], int]:
+    """``(review id, body, stars)`` of every review body not seen in an earlier file, and the rows read.
 
     The id names the file by its git blob hash (what ``git show <commit>:reviews.json`` gives), so it
     says which version of ``reviews.json`` the row came from without relying on the local file name.
@@ -122,7 +125,7 @@ def read_tripadvisor(paths: list[Path]) -> tuple[list[tuple[str, str]], int]:
             if not body or norm(body) in seen:
                 continue
             seen.add(norm(body))
-            reviews.append((f"ta_ru:{blob}:{i}", body))
+            reviews.append((f"ta_ru:{blob}:{i}", body, str(rec.get("stars_amount") or "")))
     return reviews, read
 
 
@@ -201,7 +204,7 @@ def semeval_texts(test_dir: Path | None) -> list[str]:
 
 
 def build_pool(lang: str, sources: dict, semeval: list[str]) -> tuple[list, dict]:
-    """The pool's rows ``(text, review, source)`` and per-source counts.
+    """The pool's rows ``(text, review, source, rating)`` and per-source counts.
 
     ``sources`` maps a source name to ``(reviews, cleaner)``; sources are read in order, and a
     sentence already in the pool (from any source) is a duplicate.
@@ -213,7 +216,7 @@ def build_pool(lang: str, sources: dict, semeval: list[str]) -> tuple[list, dict
     for source, (reviews, cleaner) in sources.items():
         counts = dict.fromkeys(COUNTS, 0)
         counts["reviews"] = len(reviews)
-        for review, text in reviews:
+        for review, text, rating in reviews:
             for sentence in sentences(cleaner(text)):
                 counts["sentences"] += 1
                 key = norm(sentence)
@@ -230,7 +233,7 @@ def build_pool(lang: str, sources: dict, semeval: list[str]) -> tuple[list, dict
                 else:
                     drop = "kept"
                     seen.add(key)
-                    rows.append((sentence, review, source))
+                    rows.append((sentence, review, source, rating))
                 counts[drop] += 1
         stats[source] = counts
     return rows, stats
@@ -239,7 +242,7 @@ def build_pool(lang: str, sources: dict, semeval: list[str]) -> tuple[list, dict
 def write_pool(path: Path, rows: list) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["text", "review", "source"])
+        writer.writerow(["text", "review", "source", "rating"])
         writer.writerows(rows)
 
 

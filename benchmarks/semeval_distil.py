@@ -25,7 +25,9 @@ polarity model and the student, paired. Its rows are the sentences with opinions
 seed 1, as ``semeval_polarity.py``'s first repeat) of the dev reviews' opinions, a pair teacher fine-tuned
 per fold on its training opinions (the pool's categories come from the stage's category teacher, which
 saw every dev row: it only decides which pairs are judged); one JSON line per fold (opinions, default and
-student accuracy), so folds can run in parallel processes.
+student accuracy), so folds can run in parallel processes. ``--tone FILE`` adds the student with the tone
+words of FILE's scored sentences too (``train --teacher minilm --unlabelled-score-col rating``: FILE is
+``restaurant_pool.py``'s pool with its ``rating`` column, read as CSAT; ``semeval_tone.py``).
 
 ``--speed N``: ``predict_proba`` CPU throughput of the student against the default model on distinct
 texts (``semeval_levers.distinct_texts``: every training sentence and a copy with words dropped), each
@@ -92,6 +94,8 @@ def main(argv=None) -> int:
     ap.add_argument("--speed", type=int, default=0, metavar="RUNS")
     ap.add_argument("--polarity", action="store_true")
     ap.add_argument("--polarity-cv", type=int, nargs="+", metavar="FOLD")
+    ap.add_argument("--tone", type=Path, default=None, help="with --polarity-cv: also the student with the tone "
+                    "words of this pool's rated sentences")
     args = ap.parse_args(argv)
     Path(args.cache).mkdir(parents=True, exist_ok=True)
     taxonomy = load_taxonomy("semeval-restaurants")
@@ -187,13 +191,27 @@ def polarity_cv(args, taxonomy, comments, pseudo) -> int:
     texts, opinions, groups = load_opinions("en", taxonomy)
     dev, _ = split_held_out(groups)
     fold = fold_ids(groups[dev], 5, 1)
+    tone = None if args.tone is None else _tone_words(args.tone, texts)
     for k in args.polarity_cv:
         train, test = dev[fold != k], dev[fold == k]
         extra = taught_opinions(*_flat(texts, opinions, train), comments, pseudo, name=taxonomy.display_name)
-        print(json.dumps({"fold": k, "opinions": sum(len(opinions[i]) for i in test),
-                          "default": accuracy(AspectSentiment, texts, opinions, train, test),
-                          "student": accuracy(with_opinions(*extra), texts, opinions, train, test)}), flush=True)
+        row = {"fold": k, "opinions": sum(len(opinions[i]) for i in test),
+               "default": accuracy(AspectSentiment, texts, opinions, train, test),
+               "student": accuracy(with_opinions(*extra), texts, opinions, train, test)}
+        if tone is not None:
+            row["student_tone"] = accuracy(with_opinions(*extra, tone_words=tone), texts, opinions, train, test)
+            row["tone"] = accuracy(lambda: AspectSentiment(tone_words=tone), texts, opinions, train, test)
+        print(json.dumps(row), flush=True)
     return 0
+
+
+def _tone_words(path: Path, labelled) -> dict:
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+    from feedback_classifier.tableio import DEFAULT_READ
+
+    return tone_words_from_file(path, "text", "rating", ScoreSpec.make("csat"), labelled=labelled,
+                                read=DEFAULT_READ).words
 
 
 def speed(models: dict, texts, runs: int) -> None:

@@ -359,7 +359,7 @@ def test_train_file_refuses_an_unknown_teacher(tmp_path):
         src, index=False)
     with pytest.raises(ValueError, match="teacher must be one of none, e5, minilm, not 'bert'"):
         train_file(src, tmp_path / "m.fcmodel", cv=0, teacher="bert")
-    with pytest.raises(ValueError, match="unlabelled comments are read by teacher='minilm' only"):
+    with pytest.raises(ValueError, match="unlabelled comments are read by teacher='minilm' or with unlabelled_score_col"):
         train_file(src, tmp_path / "m.fcmodel", cv=0, unlabelled=src)  # the comments were never read
     assert not (tmp_path / "m.fcmodel").exists()
 

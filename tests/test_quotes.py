@@ -77,6 +77,10 @@ def test_complaint_counts_of_the_bundled_sentiment_model_carry_a_caveat(tax):
     assert caveat in _page(tax, rows, lang="ru", extra=extra, model_info={"kind": "default"})
     assert "Complaints and praise come from the bundled sentiment model" in _page(
         tax, rows, extra=extra, model_info={"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": True})
+    taught = {"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": True, "sentiment_from_scores": True}
+    page = _page(tax, rows, extra=extra, model_info=taught)  # train --unlabelled-score-col without --sentiment-col
+    assert "bundled sentiment model taught the words of your comments" in page
+    assert "not trained on your comments" not in page
     own = {"kind": "trained", "rows": 500, "f1": 0.7, "bundled_sentiment": False}
     assert caveat not in _page(tax, rows, lang="ru", extra=extra, model_info=own)
     assert caveat not in _page(tax, rows, lang="ru", model_info={"kind": "default"})  # no counts shown

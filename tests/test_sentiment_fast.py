@@ -87,6 +87,22 @@ def lexical():
     pairs = [(t, lab, pol) for t, cell in zip(df["text"], df["polarities"]) for lab, pol in parse_opinions(taxonomy, cell)]
     model = AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy), lexicon_weight=1.3).fit(*zip(*pairs))
     assert model.lexicon_ and any(name.startswith("P:") for name in model.vocabulary_)
+    model.fit_pairs_ = list(zip(*pairs))
+    return model
+
+
+@pytest.fixture(scope="module")
+def toned(lexical):
+    # tone words from the bundled survey's NPS (train --unlabelled-score-col), folded into the n-gram weights
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+    from feedback_classifier.tableio import DEFAULT_READ
+
+    tone = tone_words_from_file(EXAMPLE_SURVEY_FILE, "comment", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ)
+    pairs = lexical.fit_pairs_
+    model = AspectSentiment(aspect_words=lexical.aspect_words, lexicon_weight=1.3, tone_words=tone.words).fit(*pairs)
+    assert not any(name.startswith("T:") for name in model.vocabulary_)
+    assert len(model.vocabulary_) > len(lexical.vocabulary_)  # tone words the opinions never had
     return model
 
 
@@ -100,9 +116,9 @@ def plain():
     return AspectSentiment(analyzer=str.split, C=3, char_weight=0.5, aspect_words=aspect).fit(texts, cats, pols)
 
 
-def test_the_bundled_survey_scores_equal_the_named_features(bundled, lexical):
+def test_the_bundled_survey_scores_equal_the_named_features(bundled, lexical, toned):
     texts = list(dict.fromkeys(pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str)["comment"].dropna()))
-    for model in (bundled, lexical):
+    for model in (bundled, lexical, toned):
         _check(model, texts, _categories(len(texts)))
         _check_batches(model, texts, _categories(len(texts), seed=1), size=300)
 

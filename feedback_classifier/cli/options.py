@@ -120,10 +120,18 @@ Teacher = Annotated[str, typer.Option(
          "from those too (with --sentiment-col, their categories' polarities as well; English; needs the 'embeddings' "
          "extra to train, nothing extra to predict).")]
 Unlabelled = Annotated[Optional[Path], typer.Option(
-    "--unlabelled", help="With --teacher minilm: a table of your unlabelled comments (the same kind as the labelled "
-                         "ones; up to 40,000 are read, a fixed random sample of more).")]
+    "--unlabelled", help="With --teacher minilm or --unlabelled-score-col: a table of your unlabelled comments (the "
+                         "same kind as the labelled ones; up to 40,000 are read by the teacher, 100,000 for the "
+                         "scores, a fixed random sample of more).")]
 UnlabelledTextCol = Annotated[Optional[str], typer.Option(
     "--unlabelled-text-col", help="The comment column of --unlabelled (default: --text-col).")]
+UnlabelledScoreCol = Annotated[Optional[str], typer.Option(
+    "--unlabelled-score-col",
+    help="The score column of --unlabelled (NPS by default; --score-type, --scale, --lower-is-better as for "
+         "drivers). Its comments at the bad and the good end of the scale (NPS 0-6 and 9-10, a CSAT's or CES's bottom "
+         "and top two boxes) teach the polarity model (--sentiment-col's, or without it the bundled one the model "
+         "then carries) the words of complaint and praise of your domain; no teacher or extra needed, prediction "
+         "as fast.")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]

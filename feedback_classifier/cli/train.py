@@ -46,6 +46,10 @@ def train_command(
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,
     unlabelled_text_col: opt.UnlabelledTextCol = None,
+    unlabelled_score_col: opt.UnlabelledScoreCol = None,
+    score_type: opt.ScoreType = "nps",
+    scale: opt.Scale = None,
+    lower_is_better: opt.LowerIsBetter = False,
     sign_key: Annotated[Optional[Path], typer.Option(
         "--sign-key", help="Key file (16+ random bytes) to sign the model with; load it with --verify-key.")] = None,
     input_format: opt.InputFormat = None,
@@ -82,13 +86,23 @@ def train_command(
 
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
-    _check_teacher(teacher, unlabelled, embeddings)
+    _check_teacher(teacher, unlabelled, embeddings, unlabelled_score_col)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,
-                        unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col)
+                        unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col,
+                        unlabelled_score_col=unlabelled_score_col, score_type=score_type, scale=scale,
+                        higher_is_better=not lower_is_better)
+    _print_trained(result, unlabelled_score_col)
+
+
+def _print_trained(result, score_col: Optional[str]) -> None:
     for note in result.notes:
         typer.echo(note, err=True)
+    if result.tone is not None:
+        t = result.tone
+        typer.echo(f"Tone words: {len(t.words):,} from {count_noun(t.bad, 'comment')} at the bad end of "
+                   f"'{score_col}' and {t.good:,} at the good end ({t.middle:,} in between left out).")
     tax = result.model.taxonomy_
     how = "inferred from the labels" if result.taxonomy_inferred else "given"
     taught = f" + {count_noun(result.taught, 'unlabelled comment')} labelled by the teacher" if result.taught else ""
@@ -122,16 +136,19 @@ def _print_cv_report(r) -> None:
                    "(`evaluate`).")
 
 
-def _check_teacher(teacher: str, unlabelled: Optional[Path], embeddings: str) -> None:
+def _check_teacher(teacher: str, unlabelled: Optional[Path], embeddings: str, score_col: Optional[str]) -> None:
     if teacher not in ("none", "e5", "minilm"):
         raise typer.BadParameter(f"'{teacher}' is not one of none, e5, minilm", param_hint="--teacher")
     if teacher == "minilm" and unlabelled is None:
         raise typer.BadParameter("--teacher minilm needs --unlabelled FILE: your unlabelled comments, which it labels "
                                  "for the model to learn from", param_hint="--unlabelled")
-    if unlabelled is not None and teacher != "minilm":
-        raise typer.BadParameter("--unlabelled is read by --teacher minilm; add it, or leave --unlabelled out "
-                                 "(a model labelling comments for itself only repeats what it knows)",
-                                 param_hint="--unlabelled")
+    if unlabelled is not None and teacher != "minilm" and score_col is None:
+        raise typer.BadParameter("--unlabelled is read by --teacher minilm or with --unlabelled-score-col; add one, "
+                                 "or leave --unlabelled out (a model labelling comments for itself only repeats "
+                                 "what it knows)", param_hint="--unlabelled")
+    if score_col is not None and unlabelled is None:
+        raise typer.BadParameter("--unlabelled-score-col is a column of --unlabelled FILE: add it",
+                                 param_hint="--unlabelled-score-col")
     if teacher == "minilm" and embeddings in ("minilm", "finetune"):
         raise typer.BadParameter(f"--teacher minilm trains a model that predicts without torch; --embeddings "
                                  f"{embeddings} would need it again: leave one out", param_hint="--embeddings")

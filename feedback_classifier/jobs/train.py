@@ -67,6 +67,8 @@ class TrainResult:
     taught: int = 0
     #: The whole of ``train_file``, reading, teachers and cross-validation included.
     total_seconds: float = 0.0
+    #: The tone words learned from scored comments (``--unlabelled-score-col``; ``jobs.tone.ToneWords``).
+    tone: object = None
 
 
 def read_labelled_table(
@@ -161,23 +163,24 @@ def train_file(
     teacher: str = "none",
     unlabelled=None,
     unlabelled_text_col: str | None = None,
+    unlabelled_score_col: str | None = None,
+    score_type: str = "nps",
+    scale: str | None = None,
+    higher_is_better: bool = True,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
-    ``cv`` folds (grouped by ``group_col`` when given) measure the model before the
-    final fit on all rows; ``cv < 2`` skips the measurement. The taxonomy (given or
-    inferred) and the metrics are stored in the model file's header. ``embeddings``
-    adds English vectors from MiniLM to the features (needs the ``embeddings`` extra to
-    train): ``"static"`` (token vectors distilled once, stored in the model, fast to
-    predict without torch), ``"context"`` (the same vectors fitted to the training
-    texts' contexts: more accurate, as fast to predict) or ``"minilm"`` (full sentence
-    embeddings: a few hundred comments/s, the extra needed to predict too); see
-    ``embedding_params``. With ``sentiment_col`` (cells such as ``Price=negative;
-    Service > Staff=positive``) the model also learns each category's polarity
-    (``model.sentiment_``, an ``AspectSentiment``) and the metrics include its
-    cross-validated polarity accuracy given the gold categories. ``jobs`` worker
-    processes fit the cross-validation folds and the final model side by side (same
-    results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
+    ``cv`` folds (grouped by ``group_col`` when given) measure the model before the final fit on
+    all rows (``cv < 2``: no measurement). The taxonomy (given or inferred) and the metrics go in the
+    model file's header. ``embeddings`` adds English MiniLM vectors (``embedding_params``; the
+    ``embeddings`` extra to train). With ``sentiment_col`` (cells such as ``Price=negative;
+    Service > Staff=positive``) the model also learns each category's polarity (``model.sentiment_``,
+    an ``AspectSentiment``) and the metrics include its cross-validated polarity accuracy given the
+    gold categories. ``unlabelled_score_col`` (the scores of ``unlabelled``'s comments, read as
+    ``score_type``/``scale``/``higher_is_better``) teaches that model the comments' tone words
+    (``jobs.tone``), or without ``sentiment_col`` the bundled one, which the model then carries.
+    ``jobs`` worker processes fit the folds and the final model side by side (the same results as
+    ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -192,36 +195,33 @@ def train_file(
     if sign_key is not None:
         check_key(sign_key)  # before the training, not after it
     refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
-    table = read_labelled_table(
-        data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-        read=read, sentiment_col=sentiment_col,
-    )
+    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
+                                group_col=group_col, read=read, sentiment_col=sentiment_col)
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
     if cv >= 2:
         check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
-    taught = _prepare_teacher(teacher, params, table, unlabelled, unlabelled_text_col or text_col, read)
+    tone, taught = _from_unlabelled(teacher, params, table, unlabelled, unlabelled_text_col or text_col,
+                                    unlabelled_score_col, (score_type, scale, higher_is_better), read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
     model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught)
     metrics = report.summary() if report is not None else {}
     if taught is not None:
         metrics["unlabelled_comments"] = float(len(taught[0]))
     if table.opinions is not None:
-        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught))
+        metrics.update(_train_sentiment(model, table, cv, data, sentiment_col, taught, tone))
         if report is not None:
             report.extra.update({k: v for k, v in metrics.items() if k.startswith("polarity")})
-    if report is not None and report.predictions is not None:
-        from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
-
-        # out-of-fold confusion counts per category: what analyze/drivers correct shares with
-        metrics["category_errors"] = rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))
+    elif tone is not None:
+        metrics.update(_bundled_with_tone(model, tone))
+    metrics.update(_category_errors(table, report))
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
-    notes = [skipped_note(data, table.skipped)] if table.skipped else []
+    notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        notes + _label_notes(table, labels_col) + _fold_notes(report, cv, group_col),
                        0 if taught is None else len(taught[0]),
-                       time.perf_counter() - began)
+                       time.perf_counter() - began, tone)
 
 
 def _group_ids(cells: list, data, group_col: str) -> list[str]:
@@ -272,6 +272,50 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
 _TEACHERS = ("none", "e5", "minilm")
 
 
+def _category_errors(table: LabelledData, report) -> dict:
+    """The out-of-fold confusion counts per category (``{"category_errors": ...}``; none without a
+    cross-validation): what ``analyze`` and ``drivers`` correct shares with."""
+    if report is None or report.predictions is None:
+        return {}
+    from feedback_classifier.insights.quantify import error_rates_from_labels, rates_to_metrics
+
+    return {"category_errors": rates_to_metrics(error_rates_from_labels(table.labels, report.predictions))}
+
+
+def _from_unlabelled(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
+                     score_col: str | None, score: tuple, read: ReadOptions):
+    """``(tone, taught)``: what the unlabelled comments teach, through their scores (``_prepare_tone``)
+    and through a teacher (``_prepare_teacher``); each None when not asked for."""
+    tone = _prepare_tone(table, unlabelled, text_col, score_col, score, read)
+    # the scores read the unlabelled comments already; the teacher reads them only when asked to
+    read_by_teacher = unlabelled if tone is None or teacher == "minilm" else None
+    return tone, _prepare_teacher(teacher, params, table, read_by_teacher, text_col, read)
+
+
+def _prepare_tone(table: LabelledData, unlabelled, text_col: str, score_col: str | None, score: tuple,
+                  read: ReadOptions):
+    """The tone words of ``unlabelled``'s scored comments (``jobs.tone``), or None without ``score_col``."""
+    if score_col is None:
+        return None
+    if unlabelled is None:
+        raise InputFileError("unlabelled_score_col is the score column of the unlabelled comments: pass --unlabelled FILE")
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+
+    # without opinions of its own the model carries the bundled sentiment model, whose n-grams leave stop words out
+    return tone_words_from_file(unlabelled, text_col, score_col, ScoreSpec.make(*score), labelled=table.texts,
+                                read=read, content_grams=table.opinions is None)
+
+
+def _bundled_with_tone(model, tone) -> dict:
+    """Without ``--sentiment-col``: ``model.sentiment_`` is the bundled sentiment model taught the tone
+    words of the scored comments (``default_sentiment.bundled_sentiment``), not the bundled one itself."""
+    from feedback_classifier.model.default_sentiment import bundled_sentiment
+
+    model.sentiment_ = bundled_sentiment(tone_words=tone.words)
+    return {"tone_comments_good": float(tone.good), "tone_comments_bad": float(tone.bad), "sentiment_from_scores": 1.0}
+
+
 def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled, text_col: str,
                      read: ReadOptions) -> tuple[list, list] | None:
     """``--teacher``: ``"e5"`` adds itself to the estimator's ``params`` (its vectors read here once:
@@ -280,7 +324,8 @@ def _prepare_teacher(teacher: str, params: dict, table: LabelledData, unlabelled
     if teacher not in _TEACHERS:  # "bert" trained a model without any teacher, without a word
         raise InputFileError(f"teacher must be one of {', '.join(_TEACHERS)}, not {teacher!r}")
     if unlabelled is not None and teacher != "minilm":  # its comments were never read, without a word
-        raise InputFileError("unlabelled comments are read by teacher='minilm' only; pass it, or leave unlabelled out")
+        raise InputFileError("unlabelled comments are read by teacher='minilm' or with unlabelled_score_col; pass one, "
+                             "or leave unlabelled out")
     if teacher == "e5":
         from feedback_classifier.model.adapted_table import taught_rows
         from feedback_classifier.model.teacher import teacher_vectors
@@ -388,9 +433,11 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     return []
 
 
-def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None) -> dict:
+def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None, tone=None) -> dict:
     """Fit ``model.sentiment_`` on the table's opinions (and, with ``taught`` comments, on the opinions
-    the pair teacher gives their categories: ``distil.taught_opinions``); its CV accuracy when ``cv >= 2``."""
+    the pair teacher gives their categories: ``distil.taught_opinions``; with ``tone``, a
+    ``jobs.tone.ToneWords``, with its words); its CV accuracy when ``cv >= 2``."""
+    from functools import partial
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
 
@@ -398,16 +445,19 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     if not rows:
         raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
     gold = _flat(table.texts, table.opinions, rows)
-    make, extra = AspectSentiment, ([], [], [])
+    params = {} if tone is None else {"tone_words": tone.words}
+    make, extra = partial(AspectSentiment, **params), ([], [], [])
     if taught is not None:
         from feedback_classifier.model.distil import taught_opinions, with_opinions
 
         extra = taught_opinions(*gold, *taught, name=table.taxonomy.display_name)
-        make = with_opinions(*extra)
+        make = with_opinions(*extra, **params)
     metrics = {}
     if cv >= 2:
         metrics = cross_validate_polarity(make, table.texts, table.opinions, groups=table.groups, cv=cv)
-    model.sentiment_ = AspectSentiment().fit(*(a + b for a, b in zip(gold, extra)))
+    if tone is not None:
+        metrics.update(tone_comments_good=float(tone.good), tone_comments_bad=float(tone.bad))
+    model.sentiment_ = AspectSentiment(**params).fit(*(a + b for a, b in zip(gold, extra)))
     return metrics
 
 

@@ -132,6 +132,10 @@ UI: dict[str, dict[str, str]] = {
         "model.rare": "Rarely found (under 0.5% of comments; check them before trusting their numbers): {names}.",
         "model.often_missed": "Often missed by the model (recall under 60%): {names}; their impact is likely "
                               "understated.",
+        "model.sentiment_scores": "Complaints and praise come from the bundled sentiment model taught the words of your "
+                                  "comments' scores (--unlabelled-score-col), not trained on labelled opinions: it may read "
+                                  "comments with no opinion (news, ads, questions) as complaints, so read the quotes before "
+                                  "trusting those counts. A model trained with --sentiment-col on your labels does better.",
         "model.sentiment_bundled": "Complaints and praise come from the bundled sentiment model, not trained on your "
                                    "comments: it reads many comments with no opinion (news, ads, questions) as complaints "
                                    "(72–81% of such Russian tweets about banks and telecom operators), so read the quotes "
@@ -316,6 +320,11 @@ UI: dict[str, dict[str, str]] = {
                         "моделью-учителем, которая видела все размеченные, поэтому оценка кросс-валидации завышена.",
         "model.rare": "Редко встречаются (меньше 0,5% комментариев; проверьте их, прежде чем доверять цифрам): {names}.",
         "model.often_missed": "Модель часто пропускает (полнота ниже 60%): {names}; их влияние, вероятно, занижено.",
+        "model.sentiment_scores": "Жалобы и похвалу определяет встроенная модель тональности, которую слова ваших "
+                                  "комментариев научили по их оценкам (--unlabelled-score-col), а не обученная на "
+                                  "размеченных мнениях: тексты без мнения (новости, реклама, вопросы) она может считать "
+                                  "жалобами, поэтому прочтите цитаты, прежде чем доверять этим числам. Модель, обученная "
+                                  "с --sentiment-col на вашей разметке, работает лучше.",
         "model.sentiment_bundled": "Жалобы и похвалу определяет встроенная модель тональности, не обученная на ваших "
                                    "комментариях: многие тексты без мнения (новости, реклама, вопросы) она считает жалобами "
                                    "(72–81% таких русских твитов о банках и операторах связи), поэтому прочтите цитаты, "

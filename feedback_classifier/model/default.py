@@ -262,7 +262,8 @@ def model_info(model_arg, clf) -> dict:
     """Which model runs and how it was validated, as the report's method section says it
     (``build_report(model_info=)``): ``kind`` as in :func:`model_facts`, and for a trained model
     its ``rows``, cross-validated path micro-F1 (``f1``), unlabelled comments it was ``taught`` and
-    whether its sentiment is the bundled model's (``bundled_sentiment``: trained without ``--sentiment-col``).
+    whether its sentiment is the bundled model's (``bundled_sentiment``: trained without ``--sentiment-col``;
+    ``sentiment_from_scores``: taught the tone words of scored comments, ``--unlabelled-score-col``).
 
     >>> model_info(None, default_model())
     {'kind': 'default'}
@@ -274,7 +275,10 @@ def model_info(model_arg, clf) -> dict:
         return {"kind": facts["kind"]}
     return {"kind": "trained", "rows": facts["rows"], "f1": facts["metrics"].get("path_micro_f1"),
             "taught": int(facts["metrics"].get("unlabelled_comments") or 0),
-            "bundled_sentiment": getattr(clf, "sentiment_", None) is None}  # trained without --sentiment-col
+            # trained without --sentiment-col: the bundled sentiment model, as is or taught by scores
+            "bundled_sentiment": getattr(clf, "sentiment_", None) is None
+            or bool(facts["metrics"].get("sentiment_from_scores")),
+            "sentiment_from_scores": bool(facts["metrics"].get("sentiment_from_scores"))}
 
 
 def describe_model(model_arg, clf) -> str:

@@ -69,7 +69,7 @@ def _cached_or_trained():
             return model
     except (OSError, UnsafeState, TypeError, KeyError, AttributeError):
         pass  # missing, damaged or from an older class layout: train it again
-    model = _train()
+    model = bundled_sentiment()
     try:
         from feedback_classifier.tableio import write_file_atomic
 
@@ -79,7 +79,20 @@ def _cached_or_trained():
     return model
 
 
-def _train():
+def bundled_sentiment(tone_words: dict | None = None):
+    """The bundled sentiment model trained afresh: with ``tone_words`` (``sentiment_fit``; fitted on
+    ``AspectSentiment(content_grams=True).global_block``, this model's global block), the same examples
+    taught a domain's words of praise and complaint by its scored comments (``train
+    --unlabelled-score-col`` without ``--sentiment-col``).
+
+    >>> import pandas as pd
+    >>> bundled_sentiment().predict(["plimp", "blorf"], [None, None])  # made-up words: read by their letters
+    ['positive', 'negative']
+    >>> lexicon = pd.read_csv(SENTIMENT_LEXICON_FILE)  # tone words that agree with the examples, and the two
+    >>> tone = dict(zip(lexicon["word"], lexicon["polarity"].map({"positive": 1.0, "negative": -1.0}).fillna(0.0)))
+    >>> bundled_sentiment(tone_words={**tone, "plimp": -1.0, "blorf": 1.0}).predict(["plimp", "blorf"], [None, None])
+    ['negative', 'positive']
+    """
     import pandas as pd
 
     from feedback_classifier.model.sentiment import AspectSentiment, parse_opinions
@@ -106,7 +119,7 @@ def _train():
     # hidden truth, see benchmarks/bundled_sentiment.py).
     # No lexicon features: the lexicon's words are this model's own training examples already.
     return AspectSentiment(aspect_words=taxonomy_aspect_words(taxonomy), class_weight="balanced",
-                           content_grams=True, lexicon_weight=0.0).fit(texts, labels, polarities)
+                           content_grams=True, lexicon_weight=0.0, tone_words=tone_words).fit(texts, labels, polarities)
 
 
 def taxonomy_aspect_words(taxonomy) -> dict:

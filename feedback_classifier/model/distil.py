@@ -129,9 +129,9 @@ def _pair_fine_tune(inputs: list[str], Y: np.ndarray, score_inputs: list[str]) -
     return out[-1]
 
 
-def with_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequence[str]):
-    """A ``make`` for ``sentiment_eval.cross_validate_polarity``: every fold's ``AspectSentiment`` also
-    trains on these (taught) opinions.
+def with_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequence[str], **params):
+    """A ``make`` for ``sentiment_eval.cross_validate_polarity``: every fold's ``AspectSentiment``
+    (``params``: its settings) also trains on these (taught) opinions.
 
     >>> make = with_opinions(["bad food"], ["food"], ["negative"])
     >>> make().fit(["good food"], ["food"], ["positive"]).predict(["bad food"], ["food"])
@@ -141,7 +141,7 @@ def with_opinions(texts: Sequence[str], categories: Sequence, polarities: Sequen
 
     class _Taught:
         def fit(self, t, c, p):
-            return AspectSentiment().fit(list(t) + list(texts), list(c) + list(categories),
+            return AspectSentiment(**params).fit(list(t) + list(texts), list(c) + list(categories),
                                          list(p) + list(polarities))
 
     return _Taught

@@ -41,7 +41,7 @@ Labels are hashable category ids (the project uses ``(parent_id, child_id)`` tup
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 
@@ -63,6 +63,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
+from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
 
@@ -124,6 +125,10 @@ class AspectSentiment(Estimator):
         ``{category: [word or phrase, ...]}`` known to signal a category (e.g. a taxonomy's
         keywords), added to the aspect words learned from the training comments: with
         little training data they find the clauses about a category the data cannot.
+    tone_words : dict or None
+        ``{n-gram: weight}`` learned from comments with scores (``sentiment_fit.fit_tone_words``
+        on ``global_block``): two more features, folded into the n-gram weights after the fit.
+        Not kept in a saved model, whose weights already hold them.
 
     >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
     ...          "friendly staff but cold food", "friendly staff but cold food"]
@@ -136,8 +141,10 @@ class AspectSentiment(Estimator):
 
     def __init__(self, analyzer=None, *, C: float = 10.0, local_weight: float = 1.0, cross_weight: float = 0.5,
                  global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None,
-                 aspect_words: dict | None = None, content_grams: bool = False, lexicon_weight: float = 1.0):
+                 aspect_words: dict | None = None, content_grams: bool = False, lexicon_weight: float = 1.0,
+                 tone_words: dict | None = None):
         self.analyzer = analyzer
+        self.tone_words = tone_words
         self.lexicon_weight = lexicon_weight
         self.content_grams = content_grams
         self.char_weight = char_weight
@@ -152,11 +159,13 @@ class AspectSentiment(Estimator):
     char_weight = lexicon_weight = 0.0
     content_grams = False
     lexicon_ = None
+    tone_words = None
 
     def __getstate__(self):
         state = super().__getstate__()
         for cache in ("_scorer", "_punct_analyzer", "_default_analyzer", "_prefix_tables", "_cue_weights"):
             state.pop(cache, None)  # rebuilt at first use
+        state.pop("tone_words", None)  # folded into coef_ by fit; tens of thousands of n-grams
         return state
 
     # ---- text -> clauses
@@ -230,11 +239,13 @@ class AspectSentiment(Estimator):
         for derived in ("_scorer", "_cue_weights"):  # from the previous fit's vocabulary
             self.__dict__.pop(derived, None)
         cache = {t: self._analyse(t) for t in dict.fromkeys(texts)}
-        self.aspect_words_ = _aspect_words(cache, texts, categories)
+        self.aspect_words_ = aspect_words(cache, texts, categories)
         self._add_known_aspect_words()
         self.categories_ = sorted({c for c in categories if c is not None}, key=repr)
         self.lexicon_ = lexicon_table(self._analyzer()) if self.lexicon_weight > 0 else None
         feats = [self._features(cache[t], c) for t, c in zip(texts, categories)]
+        if self.tone_words:
+            add_tone(feats, self.tone_words)
         vocab: dict[str, int] = {}
         for f in feats:
             for name in f:
@@ -256,6 +267,8 @@ class AspectSentiment(Estimator):
         icpt = lr.intercept_ if len(present) > 2 else np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
         self.coef_[present] = rows
         self.intercept_[present] = icpt
+        if self.tone_words:  # the tone features fold into the n-gram weights: prediction is unchanged
+            self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
         return self
 
     def _add_known_aspect_words(self) -> None:
@@ -306,6 +319,18 @@ class AspectSentiment(Estimator):
             lexicon_features(out, tokens, local, lambda t: token_polarity(t, lex, prefixes), self.lexicon_weight)
         return out
 
+    def global_block(self, text: str) -> dict[str, float]:
+        """The global n-gram block of a comment's features (``g:`` names), what ``tone_words`` are
+        fitted on.
+
+        >>> AspectSentiment(analyzer=str.split).global_block("not bad")
+        {'g:not': 0.5773502691896258, 'g:bad': 0.5773502691896258, 'g:not bad': 0.5773502691896258}
+        """
+        clauses, cues, _ = self._analyse(text)
+        out: dict[str, float] = {}
+        _block(out, "g:", grams(self._gram_words([t for clause in clauses for t in clause])) + cues, self.global_weight)
+        return out
+
     def _gram_words(self, tokens: list[str]) -> list[str]:
         """The tokens the word n-grams are made of (``content_grams``)."""
         if not self.content_grams:
@@ -314,16 +339,7 @@ class AspectSentiment(Estimator):
         return [t for t in tokens if t not in stop]
 
     def _matrix(self, feats: list[dict[str, float]]) -> sp.csr_matrix:
-        vocab = self.vocabulary_
-        indptr, indices, values = [0], [], []
-        for f in feats:
-            for name, v in f.items():
-                j = vocab.get(name)
-                if j is not None:
-                    indices.append(j)
-                    values.append(v)
-            indptr.append(len(indices))
-        return sp.csr_matrix((values, indices, indptr), shape=(len(feats), len(vocab)))
+        return feature_matrix(feats, self.vocabulary_)
 
     # ---- prediction
     def _pair_scorer(self) -> PairScorer:
@@ -531,34 +547,6 @@ def _block(out: dict[str, float], prefix: str, names: list[str], weight: float) 
     for name in names:
         key = prefix + name
         out[key] = get(key, 0.0) + v
-
-
-def _aspect_words(cache: dict, texts: Sequence[str], categories: Sequence[Hashable]) -> dict:
-    """Per category, the words that signal it: smoothed log-odds of the word in comments
-    with the category against comments without it, kept when clearly positive."""
-    cats_of: dict[str, set] = defaultdict(set)
-    for t, c in zip(texts, categories):
-        if c is not None:
-            cats_of[t].add(c)
-    words_of = {t: set(w for clause in cache[t][0] for w in clause) for t in cache}
-    n = len(words_of)
-    df = Counter(w for ws in words_of.values() for w in ws)
-    out = {}
-    for cat in {c for cs in cats_of.values() for c in cs}:
-        with_cat = [t for t in words_of if cat in cats_of.get(t, ())]
-        n_c = len(with_cat)
-        dfc = Counter(w for t in with_cat for w in words_of[t])
-        scores = {}
-        for w, k in dfc.items():
-            if k < 2:
-                continue
-            inside = (k + 0.5) / (n_c + 1.0)
-            outside = (df[w] - k + 0.5) / (n - n_c + 1.0)
-            s = math.log(inside / outside)
-            if s > 1.0:
-                scores[w] = s
-        out[cat] = scores
-    return out
 
 
 def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, source: str | None = None) -> list:
