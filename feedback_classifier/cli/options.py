@@ -131,7 +131,8 @@ UnlabelledScoreCol = Annotated[Optional[str], typer.Option(
          "drivers). Its comments at the bad and the good end of the scale (NPS 0-6 and 9-10, a CSAT's or CES's bottom "
          "and top two boxes) teach the polarity model (--sentiment-col's, or without it the bundled one the model "
          "then carries) the words of complaint and praise of your domain; no teacher or extra needed, prediction "
-         "as fast.")]
+         "as fast. The comments it learns from lean toward their own score: an earlier export than the one you "
+         "analyse teaches best.")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
