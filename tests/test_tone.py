@@ -5,6 +5,8 @@ a saved model predicts the same, and the command's errors."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feedback_classifier.cli.main import app
@@ -14,7 +16,7 @@ from feedback_classifier.jobs.tone import tone_words_from_file
 from feedback_classifier.model import load_model, save_model
 from feedback_classifier.model import sentiment as sentiment_module
 from feedback_classifier.model.sentiment import AspectSentiment, _softmax
-from feedback_classifier.model.sentiment_fit import add_tone
+from feedback_classifier.model.sentiment_fit import add_tone, feature_matrix, fold_tone
 from feedback_classifier.tableio import DEFAULT_READ
 
 runner = CliRunner()
@@ -148,3 +150,26 @@ def test_too_few_comments_at_one_end_is_an_error_naming_the_file_and_column(file
     SCORED.assign(nps=[9] * 60 + [8, 3, None]).to_csv(files / "survey.csv", index=False)
     with pytest.raises(LabelError, match=r"survey\.csv: 'nps' has 60 comments at the good end .* and 0 at the bad"):
         _tone(files)
+
+
+_WORDS = ["good", "bad", "late", "not fast", "!", "staff", "zorky"]
+_NAMES = [p + w for p in ("g:", "l:") for w in _WORDS] + ["c='x'", "G:ab", "P:g+"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(feats=st.lists(st.dictionaries(st.sampled_from(_NAMES), st.floats(-2, 2), max_size=8), min_size=1, max_size=6),
+       tone=st.dictionaries(st.sampled_from(_WORDS), st.floats(-3, 3).filter(lambda v: v != 0.0), min_size=1),
+       known=st.lists(st.sampled_from(_NAMES), unique=True), seed=st.integers(0, 1000))
+def test_folding_keeps_every_pairs_scores(feats, tone, known, seed):
+    # whatever the vocabulary already holds, folding the tone columns into the n-gram weights leaves
+    # each pair's scores (and so its polarity) as the fit made them
+    feats = [dict(f) for f in feats]
+    add_tone(feats, tone)
+    vocabulary = {name: j for j, name in enumerate(known + ["T:g", "T:l"])}
+    coef = np.random.default_rng(seed).normal(size=(3, len(vocabulary)))
+    before = feature_matrix(feats, vocabulary) @ coef.T
+    # n-grams the vocabulary lacked counted only through the tone columns; after folding they are columns
+    folded_vocab, folded = fold_tone(vocabulary, coef, tone)
+    plain = [{k: v for k, v in f.items() if not k.startswith("T:")} for f in feats]  # what prediction sees
+    after = feature_matrix(plain, folded_vocab) @ folded.T
+    np.testing.assert_allclose(after, before, atol=1e-9)
