@@ -173,3 +173,11 @@ def test_folding_keeps_every_pairs_scores(feats, tone, known, seed):
     plain = [{k: v for k, v in f.items() if not k.startswith("T:")} for f in feats]  # what prediction sees
     after = feature_matrix(plain, folded_vocab) @ folded.T
     np.testing.assert_allclose(after, before, atol=1e-9)
+
+
+def test_opinions_of_one_polarity_fold_no_tone_words_in(files):
+    texts, cats, _ = _opinions()
+    plain = AspectSentiment().fit(texts, cats, ["negative"] * len(texts))
+    model = AspectSentiment(tone_words=_tone(files).words).fit(texts, cats, ["negative"] * len(texts))
+    assert model.vocabulary_ == plain.vocabulary_  # no tone column, no tone word: nothing weighs them
+    assert model.predict(["quimble staff", "zorky courier"], [("service", None), None]) == ["negative"] * 2

@@ -259,14 +259,14 @@ class AspectSentiment(Estimator):
         self.intercept_ = np.full(len(POLARITIES), -30.0)
         if len(present) == 1:
             self.intercept_[present[0]] = 0.0
-            return self
-        from sklearn.linear_model import LogisticRegression  # fitting only: sklearn.linear_model costs every start ~0.1 s
+        else:
+            from sklearn.linear_model import LogisticRegression  # fitting only: it costs every start ~0.1 s
 
-        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000).fit(X, y)
-        rows = lr.coef_ if len(present) > 2 else np.vstack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
-        icpt = lr.intercept_ if len(present) > 2 else np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
-        self.coef_[present] = rows
-        self.intercept_[present] = icpt
+            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000).fit(X, y)
+            rows = lr.coef_ if len(present) > 2 else np.vstack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
+            icpt = lr.intercept_ if len(present) > 2 else np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
+            self.coef_[present] = rows
+            self.intercept_[present] = icpt
         if self.tone_words:  # the tone features fold into the n-gram weights: prediction is unchanged
             self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
         return self

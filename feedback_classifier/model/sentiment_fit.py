@@ -140,8 +140,10 @@ def fold_tone(vocabulary: dict[str, int], coef: np.ndarray, tone_words: dict[str
     >>> sorted(v.items(), key=lambda kv: kv[1]), c.tolist()
     ([('g:food', 0), ('c=x', 1), ('g:great', 2)], [[-1.0, 0.0, 1.0]])
     """
+    # a tone column no class weighs (one polarity in the training data) adds no n-grams
     tone_cols = {name: vocabulary[name] for _, name in _TONE_BLOCKS if name in vocabulary}
-    keep = [j for k, j in sorted(vocabulary.items(), key=lambda kv: kv[1]) if k not in tone_cols]
+    tone_cols = {name: j for name, j in tone_cols.items() if np.any(coef[:, j])}
+    keep = [j for k, j in sorted(vocabulary.items(), key=lambda kv: kv[1]) if k not in TONE_NAMES]
     names = {j: k for k, j in vocabulary.items()}
     out_vocab = {names[j]: i for i, j in enumerate(keep)}
     added = []
