@@ -181,3 +181,11 @@ def test_opinions_of_one_polarity_fold_no_tone_words_in(files):
     model = AspectSentiment(tone_words=_tone(files).words).fit(texts, cats, ["negative"] * len(texts))
     assert model.vocabulary_ == plain.vocabulary_  # no tone column, no tone word: nothing weighs them
     assert model.predict(["quimble staff", "zorky courier"], [("service", None), None]) == ["negative"] * 2
+
+
+def test_the_labelled_file_as_its_own_scored_file_says_why_nothing_is_left(files):
+    LABELLED.assign(nps=[9, 2] * 9 + [10, 1] * 9).to_csv(files / "labelled.csv", index=False)
+    result = _train(files, "--sentiment-col", "polarities", "--unlabelled", str(files / "labelled.csv"),
+                    "--unlabelled-score-col", "nps")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "0 comments at the good end" in result.output and "leaving out the 36 that are in the labelled file" in result.output

@@ -66,7 +66,8 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
                          "pass --score-type nps, csat or ces (with --scale and --lower-is-better as needed).")
     texts, values, notes = _scored_rows(data, text_col, score_col, spec, read, parse_scores)
     seen = set(labelled)
-    keep = np.array([bool(t.strip()) and t not in seen for t in texts], dtype=bool) & ~np.isnan(values)
+    known = np.array([t in seen for t in texts], dtype=bool)
+    keep = np.array([bool(t.strip()) for t in texts], dtype=bool) & ~known & ~np.isnan(values)
     good = spec.top_box(values) & keep
     bad = spec.detractor(values) & keep
     ends = np.flatnonzero(good | bad)
@@ -74,10 +75,12 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
         ends = np.sort(np.random.default_rng(seed).choice(ends, limit, replace=False))
     n_good, n_bad = int(good[ends].sum()), int(bad[ends].sum())
     if min(n_good, n_bad) < TONE_MIN_END:
+        # the labelled comments' scores would tell the cross-validation's scored folds their polarity
+        left = f", leaving out the {int(known.sum()):,} that are in the labelled file" if known.any() else ""
         raise LabelError(
             f"{data}: '{score_col}' has {n_good:,} comments at the good end of the scale and {n_bad:,} at the bad end "
-            f"({spec.score_type.upper()}); tone words need at least {TONE_MIN_END} at each. Check --unlabelled-score-col "
-            "and --score-type, or leave --unlabelled-score-col out.")
+            f"({spec.score_type.upper()}{left}); tone words need at least {TONE_MIN_END} at each. Check "
+            "--unlabelled-score-col and --score-type, or leave --unlabelled-score-col out.")
     probe = AspectSentiment(content_grams=content_grams)
     words = fit_tone_words([probe.global_block(texts[i]) for i in ends], good[ends], C=TONE_C)
     return ToneWords(words, n_good, n_bad, int((keep & ~good & ~bad).sum()), notes)
