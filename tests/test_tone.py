@@ -189,3 +189,19 @@ def test_the_labelled_file_as_its_own_scored_file_says_why_nothing_is_left(files
                     "--unlabelled-score-col", "nps")
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "0 comments at the good end" in result.output and "leaving out the 36 that are in the labelled file" in result.output
+
+
+def test_a_file_read_in_chunks_gives_the_same_words_rows_and_note(files, monkeypatch):
+    from feedback_classifier.jobs import tone as tone_job
+
+    SCORED.assign(nps=[1] * 30 + [10] * 29 + ["x", 8, 3, None]).to_csv(files / "survey.csv", index=False)
+    whole = _tone(files)
+    monkeypatch.setattr(tone_job, "_CHUNK", 7)
+    chunked = _tone(files)
+    assert chunked.words == whole.words and (chunked.good, chunked.bad, chunked.middle) == (29, 30, 1)
+    assert chunked.notes == whole.notes and "(row 60: 'x')" in chunked.notes[0] and "(row 63)" in chunked.notes[0]
+    assert "(row )" not in chunked.notes[0]  # kinds no row has are not listed
+    monkeypatch.setattr(tone_job, "TONE_MIN_END", 10)
+    sample = tone_words_from_file(files / "survey.csv", "text", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ,
+                                  limit=40)
+    assert sample.good + sample.bad == 40  # a seeded sample of the rows at the ends, whatever the chunks

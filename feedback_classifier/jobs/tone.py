@@ -16,6 +16,7 @@ import numpy as np
 
 from feedback_classifier.errors import LabelError
 from feedback_classifier.tableio import ReadOptions, require_columns, resolve_column
+from feedback_classifier.tableio.reading import peek_table
 from feedback_classifier.taxonomy.labels import is_missing
 
 #: Scored comments read at most (a fixed random sample of more): the fit's cost grows with them,
@@ -23,6 +24,8 @@ from feedback_classifier.taxonomy.labels import is_missing
 TONE_MAX = 100_000
 #: Fewer comments at either end teach no words worth the name.
 TONE_MIN_END = 20
+#: Rows read at a time.
+_CHUNK = 50_000
 #: Inverse regularisation of the tone regression, set before any benchmark run and kept
 #: (SemEval English dev CV, C 1 / 4 / 16 / 64: +0.6 / +1.1 / +1.0 / +1.0 on the first two shuffles).
 TONE_C = 4.0
@@ -57,58 +60,94 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
     >>> t.good, t.bad, t.words["great"] > 0 > t.words["awful"], len(t.notes)
     (20, 20, True, 1)
     """
-    from feedback_classifier.insights import parse_scores
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_fit import fit_tone_words
 
     if not spec.has_detractors:
         raise LabelError(f"--score-type {spec.score_type} has no good and bad end to learn tone from: "
                          "pass --score-type nps, csat or ces (with --scale and --lower-is-better as needed).")
-    texts, values, notes = _scored_rows(data, text_col, score_col, spec, read, parse_scores)
-    seen = set(labelled)
-    known = np.array([t in seen for t in texts], dtype=bool)
-    keep = np.array([bool(t.strip()) for t in texts], dtype=bool) & ~known & ~np.isnan(values)
-    good = spec.top_box(values) & keep
-    bad = spec.detractor(values) & keep
-    ends = np.flatnonzero(good | bad)
-    if len(ends) > limit:
-        ends = np.sort(np.random.default_rng(seed).choice(ends, limit, replace=False))
-    n_good, n_bad = int(good[ends].sum()), int(bad[ends].sum())
+    rows = _ScoredRows(limit, seed)
+    for chunk, text_col_, score_col_ in _chunks(data, text_col, score_col, read):
+        rows.add(chunk[text_col_].tolist(), chunk[score_col_], spec, set(labelled))
+    texts, good = rows.sample()
+    n_good, n_bad = int(good.sum()), int((~good).sum())
     if min(n_good, n_bad) < TONE_MIN_END:
         # the labelled comments' scores would tell the cross-validation's scored folds their polarity
-        left = f", leaving out the {int(known.sum()):,} that are in the labelled file" if known.any() else ""
+        left = f", leaving out the {rows.known:,} that are in the labelled file" if rows.known else ""
         raise LabelError(
             f"{data}: '{score_col}' has {n_good:,} comments at the good end of the scale and {n_bad:,} at the bad end "
             f"({spec.score_type.upper()}{left}); tone words need at least {TONE_MIN_END} at each. Check "
             "--unlabelled-score-col and --score-type, or leave --unlabelled-score-col out.")
     probe = AspectSentiment(content_grams=content_grams)
-    words = fit_tone_words([probe.global_block(texts[i]) for i in ends], good[ends], C=TONE_C)
-    return ToneWords(words, n_good, n_bad, int((keep & ~good & ~bad).sum()), notes)
+    words = fit_tone_words([probe.global_block(t) for t in texts], good, C=TONE_C)
+    return ToneWords(words, n_good, n_bad, rows.middle, rows.note(data, score_col, spec))
 
 
-def _scored_rows(data, text_col: str, score_col: str, spec, read: ReadOptions, parse_scores):
-    """``(texts, scores, notes)`` of every row of ``data`` (NaN where the score is not valid)."""
-    df = read.table(data)
-    text_col, score_col = (resolve_column(df, c, source=data) for c in (text_col, score_col))
-    require_columns(df, [text_col, score_col], source=str(data))
-    texts = ["" if is_missing(v) else str(v) for v in df[text_col].tolist()]
-    parsed = parse_scores(df[score_col], spec, column=score_col)
-    return texts, np.where(parsed.valid, parsed.values, np.nan), _invalid_note(data, parsed.issues, spec)
+def _chunks(data, text_col: str, score_col: str, read: ReadOptions):
+    """``(chunk, text column, score column)`` of ``data`` read ``_CHUNK`` rows at a time: a big export's
+    other columns are never held whole."""
+    first, chunks = peek_table(read.chunks(data, chunksize=_CHUNK))
+    text_col, score_col = (resolve_column(first, c, source=data) for c in (text_col, score_col))
+    require_columns(first, [text_col, score_col], source=str(data))
+    for chunk in chunks:
+        yield chunk, text_col, score_col
 
 
-def _invalid_note(data, issues, spec) -> list[str]:
-    """One line on the rows whose score could not be read, by kind, with their first rows and values."""
-    from feedback_classifier.insights.issues import ISSUE_LABELS
+class _ScoredRows:
+    """The comments at the two ends of the scale, streamed: at most ``limit`` of them, a seeded random
+    sample of the rows (kept in file order), and what the rows without a valid score were."""
 
-    if not issues.n_invalid:
-        return []
-    parts = []
-    for kind, rows in issues.problem_rows.items():
-        if len(rows):
-            seen = [repr(e) for e in issues.examples.get(kind, [])[:3]] if kind != "missing" else []
-            shown = ", ".join(str(r) for r in rows[:3]) + (", ..." if len(rows) > 3 else "")
-            parts.append(f"{len(rows):,} {ISSUE_LABELS.get(kind, kind)} (row{'s' if len(rows) > 1 else ''} {shown}"
+    def __init__(self, limit: int, seed: int):
+        self.limit, self.rng = limit, np.random.default_rng(seed)
+        self.texts, self.good, self.keys = [], np.zeros(0, bool), np.zeros(0)
+        self.rows = self.middle = self.known = 0
+        self.counts, self.first, self.examples = {}, {}, {}
+
+    def add(self, texts: list, scores, spec, labelled: set) -> None:
+        from feedback_classifier.insights import parse_scores
+
+        parsed = parse_scores(scores, spec, column=str(scores.name))
+        for kind, rows in parsed.issues.problem_rows.items():
+            if not len(rows):
+                continue
+            self.counts[kind] = self.counts.get(kind, 0) + len(rows)
+            self.first.setdefault(kind, []).extend((rows[: 3] + self.rows).tolist())
+            self.examples.setdefault(kind, []).extend(parsed.issues.examples.get(kind, []))
+        texts = ["" if is_missing(t) else str(t) for t in texts]
+        known = np.array([t in labelled for t in texts], dtype=bool)
+        keep = np.array([bool(t.strip()) for t in texts], dtype=bool) & ~known & parsed.valid
+        values = np.where(parsed.valid, parsed.values, np.nan)
+        good, bad = spec.top_box(values) & keep, spec.detractor(values) & keep
+        ends = np.flatnonzero(good | bad)
+        self.rows, self.known = self.rows + len(texts), self.known + int(known.sum())
+        self.middle += int((keep & ~good & ~bad).sum())
+        self.texts += [texts[i] for i in ends]
+        self.good = np.concatenate([self.good, good[ends]])
+        self.keys = np.concatenate([self.keys, self.rng.random(len(ends))])
+        if len(self.keys) > 2 * self.limit:  # memory stays ~2 x limit comments, whatever the file
+            self._keep(np.sort(np.argsort(self.keys, kind="stable")[: self.limit]))
+
+    def _keep(self, idx: np.ndarray) -> None:
+        self.texts = [self.texts[i] for i in idx]
+        self.good, self.keys = self.good[idx], self.keys[idx]
+
+    def sample(self) -> tuple[list, np.ndarray]:
+        """``(texts, at the good end)`` of the kept comments (the rest are at the bad end)."""
+        if len(self.keys) > self.limit:
+            self._keep(np.sort(np.argsort(self.keys, kind="stable")[: self.limit]))
+        return self.texts, self.good
+
+    def note(self, data, column: str, spec) -> list[str]:
+        """One line on the rows whose score could not be read, by kind, with their first rows and values."""
+        from feedback_classifier.insights.issues import ISSUE_LABELS
+
+        if not self.counts:
+            return []
+        parts = []
+        for kind, n in self.counts.items():
+            seen = list(dict.fromkeys(repr(e) for e in self.examples[kind]))[:3] if kind != "missing" else []
+            shown = ", ".join(str(r) for r in self.first[kind][:3]) + (", ..." if n > 3 else "")
+            parts.append(f"{n:,} {ISSUE_LABELS.get(kind, kind)} (row{'s' if n > 1 else ''} {shown}"
                          + (f": {', '.join(seen)}" if seen else "") + ")")
-    return [f"{data}: {issues.n_invalid:,} of {issues.n_rows:,} rows have no valid {spec.score_type.upper()} score in "
-            f"'{issues.column}', left out of the tone words: " + "; ".join(parts) + "."]
-
+        return [f"{data}: {sum(self.counts.values()):,} of {self.rows:,} rows have no valid {spec.score_type.upper()} "
+                f"score in '{column}', left out of the tone words: " + "; ".join(parts) + "."]
