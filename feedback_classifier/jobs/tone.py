@@ -2,10 +2,10 @@
 
 A survey export holds each comment beside its score. Detractors' comments complain and
 promoters' praise far more often than not, so thousands of scored comments teach the
-polarity model (the user's, or without polarity labels the bundled one) which words praise and
-which complain in the user's own domain, with no labelling (``model.sentiment_fit``). Only the two ends of the scale are read: NPS 0-6
-against 9-10, a CSAT's or CES's bottom two boxes against its top two (``ScoreSpec``);
-passives and the middle of the scale are left out.
+polarity model (the user's, or without polarity labels the bundled one) which words praise
+and which complain in the user's own domain, with no labelling (``model.sentiment_fit``).
+Only the two ends of the scale are read: NPS 0-6 against 9-10, a CSAT's or CES's bottom two
+boxes against its top two (``ScoreSpec``); passives and the middle of the scale are left out.
 """
 
 from __future__ import annotations
