@@ -28,8 +28,14 @@ the model ranks, whatever its default). ``--extra FILE`` also trains on candidat
 rows (same columns as ``data/sentiment_examples.csv``) and prints both models in the same
 run. Keep a candidate only if macro recall rises on SemEval en AND ru AND the survey.
 
+``--tone-halves``: how far tone words (``train --unlabelled-score-col``) lean a comment toward its
+writer's score. The bundled model is taught the NPS of one random half of the example survey's
+comments (``default_sentiment.bundled_sentiment(tone_words)``) and scored on the hidden truth of
+each half, by whether an opinion agrees with its writer's score (promoters' praise, detractors'
+complaints) or goes against it (promoters' complaints, detractors' praise); both halves in turn.
+
 Run: ``OMP_NUM_THREADS=1 python benchmarks/bundled_sentiment.py [--extra benchmarks/sentiment_candidates.csv]
-[--airline Tweets.csv] [--sentirueval DIR] [--half dev|heldout]``
+[--airline Tweets.csv] [--sentirueval DIR] [--half dev|heldout] [--tone-halves]``
 """
 
 from __future__ import annotations
@@ -166,6 +172,40 @@ def scores(model, texts, labels, gold) -> dict:
     return out
 
 
+def tone_halves(tmp: Path) -> None:
+    """The bundled model taught one half's NPS, scored on each half by agreement with the writer's score."""
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+    from feedback_classifier.tableio import DEFAULT_READ
+
+    texts, labels, gold = survey_pairs(tmp)
+    survey = pd.read_csv(tmp / "survey.csv")
+    nps = dict(zip(survey["comment"], pd.to_numeric(survey["nps"], errors="coerce")))
+    half = dict(zip(survey["comment"], np.random.default_rng(0).integers(0, 2, len(survey))))
+    score = np.array([nps.get(t, np.nan) for t in texts])
+    groups = {"promoters' complaints": (score >= 9) & (gold == "negative"),
+              "detractors' praise": (score <= 6) & (gold == "positive"),
+              "promoters' praise": (score >= 9) & (gold == "positive"),
+              "detractors' complaints": (score <= 6) & (gold == "negative")}
+    plain = default_sentiment.bundled_sentiment()
+    for taught_half in (0, 1):
+        survey[survey["comment"].map(half) == taught_half].to_csv(tmp / "half.csv", index=False)
+        tone = tone_words_from_file(tmp / "half.csv", "comment", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ,
+                                    content_grams=True)
+        taught = default_sentiment.bundled_sentiment(tone_words=tone.words)
+        for where in ("taught half", "other half"):
+            rows = np.array([(half.get(t) == taught_half) == (where == "taught half") for t in texts])
+            for tag, model in (("bundled", plain), ("taught", taught)):
+                pred = np.array(model.predict([texts[i] for i in np.flatnonzero(rows)],
+                                              [labels[i] for i in np.flatnonzero(rows)]))
+                g = gold[rows]
+                macro = np.mean([(pred[g == p] == p).mean() for p in ("positive", "negative")])
+                parts = [f"{name} {100 * (pred[m[rows]] == g[m[rows]]).mean():.1f} ({int(m[rows].sum())})"
+                         for name, m in groups.items()]
+                print(f"half {taught_half} taught, {where:11s} {tag:8s} macro {100 * macro:.1f} | " + " | ".join(parts),
+                      flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--extra", type=Path, default=None, help="candidate example rows to add (CSV)")
@@ -173,9 +213,13 @@ def main(argv=None) -> int:
     ap.add_argument("--sentirueval", type=Path, default=None,
                     help="folder with SentiRuEval-2016's banks_test_etalon.xml and tkk_test_etalon.xml")
     ap.add_argument("--half", choices=("dev", "heldout"), default="dev", help="which half of the tweet sets")
+    ap.add_argument("--tone-halves", action="store_true", help="only: how far tone words lean toward the score")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.tone_halves:
+            tone_halves(tmp)
+            return 0
         sets = {f"semeval-{lang}": semeval_pairs(lang) for lang in ("en", "ru")}
         sets["survey"] = survey_pairs(tmp)
         sets.update(whole_comment_sets(args))
