@@ -176,3 +176,24 @@ def test_the_polarity_model_learns_the_pair_teachers_reading_of_the_unlabelled_c
     assert polarity_of_surly() == ["positive"]  # every labelled service opinion is praise
     assert polarity_of_surly("--teacher", "minilm", "--unlabelled", str(files / "pool.csv"),
                              "--unlabelled-text-col", "text") == ["negative"]
+
+
+def test_the_pair_teacher_and_the_scores_teach_one_polarity_model_together(files, fake_minilm, monkeypatch):
+    # --teacher minilm and --unlabelled-score-col read the same file: the taught opinions and the tone
+    # words both reach the saved polarity model
+    from feedback_classifier.model import distil
+
+    monkeypatch.setattr(distil, "_pair_fine_tune", lambda inputs, Y, score_inputs: np.array(
+        [[1.0, 0.0, 0.0] if "surly" in s else [0.0, 0.0, 1.0] for s in score_inputs]))
+    LABELLED.assign(polarities=["Delivery=negative", "Delivery=positive"] * 9
+                    + ["Service=negative", "Service=positive"] * 9).to_csv(files / "labelled.csv", index=False)
+    pd.DataFrame({"text": [f"surly staff at the desk {i}" for i in range(40)]
+                  + [f"plimp, late courier {i}" for i in range(30)] + [f"blorf, fast courier {i}" for i in range(30)],
+                  "nps": [5] * 40 + [1] * 30 + [10] * 30}).to_csv(files / "pool.csv", index=False)
+    result = _train(files, "--sentiment-col", "polarities", "--teacher", "minilm", "--unlabelled",
+                    str(files / "pool.csv"), "--unlabelled-text-col", "text", "--unlabelled-score-col", "nps")
+    assert result.exit_code == 0, result.output
+    assert "from 30 comments at the bad end of 'nps' and 30 at the good end (40 in between" in result.output
+    assert "labelled by the teacher" in result.output
+    model = load_model(files / "m.joblib")
+    assert model.sentiment_.predict(["surly staff at the desk"], [("service", None)]) == ["negative"]  # the teacher's
