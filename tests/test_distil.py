@@ -189,7 +189,7 @@ def test_the_pair_teacher_and_the_scores_teach_one_polarity_model_together(files
                     + ["Service=negative", "Service=positive"] * 9).to_csv(files / "labelled.csv", index=False)
     pd.DataFrame({"text": [f"surly staff at the desk {i}" for i in range(40)]
                   + [f"plimp, late courier {i}" for i in range(30)] + [f"blorf, fast courier {i}" for i in range(30)],
-                  "nps": [5] * 40 + [1] * 30 + [10] * 30}).to_csv(files / "pool.csv", index=False)
+                  "nps": [8] * 40 + [1] * 30 + [10] * 30}).to_csv(files / "pool.csv", index=False)
     result = _train(files, "--sentiment-col", "polarities", "--teacher", "minilm", "--unlabelled",
                     str(files / "pool.csv"), "--unlabelled-text-col", "text", "--unlabelled-score-col", "nps")
     assert result.exit_code == 0, result.output
