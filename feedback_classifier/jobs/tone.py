@@ -66,9 +66,9 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
     if not spec.has_detractors:
         raise LabelError(f"--score-type {spec.score_type} has no good and bad end to learn tone from: "
                          "pass --score-type nps, csat or ces (with --scale and --lower-is-better as needed).")
-    rows = _ScoredRows(limit, seed)
+    rows, labelled = _ScoredRows(limit, seed), set(labelled)
     for chunk, text_col_, score_col_ in _chunks(data, text_col, score_col, read):
-        rows.add(chunk[text_col_].tolist(), chunk[score_col_], spec, set(labelled))
+        rows.add(chunk[text_col_].tolist(), chunk[score_col_], spec, labelled)
     texts, good = rows.sample()
     n_good, n_bad = int(good.sum()), int((~good).sum())
     if min(n_good, n_bad) < TONE_MIN_END:
@@ -101,7 +101,7 @@ class _ScoredRows:
         self.limit, self.rng = limit, np.random.default_rng(seed)
         self.texts, self.good, self.keys = [], np.zeros(0, bool), np.zeros(0)
         self.rows = self.middle = self.known = 0
-        self.counts, self.first, self.examples = {}, {}, {}
+        self.counts, self.first, self.examples = {}, {}, {}  # per kind of bad score: as CountedIssues holds them
 
     def add(self, texts: list, scores, spec, labelled: set) -> None:
         from feedback_classifier.insights import parse_scores
@@ -111,8 +111,10 @@ class _ScoredRows:
             if not len(rows):
                 continue
             self.counts[kind] = self.counts.get(kind, 0) + len(rows)
-            self.first.setdefault(kind, []).extend((rows[: 3] + self.rows).tolist())
-            self.examples.setdefault(kind, []).extend(parsed.issues.examples.get(kind, []))
+            first = self.first.setdefault(kind, [])
+            first += (rows[: 3 - len(first)] + self.rows).tolist()
+            seen = self.examples.setdefault(kind, [])
+            seen += [e for e in parsed.issues.examples.get(kind, []) if e not in seen][: 3 - len(seen)]
         texts = ["" if is_missing(t) else str(t) for t in texts]
         known = np.array([t in labelled for t in texts], dtype=bool)
         keep = np.array([bool(t.strip()) for t in texts], dtype=bool) & ~known & parsed.valid
@@ -125,29 +127,27 @@ class _ScoredRows:
         self.good = np.concatenate([self.good, good[ends]])
         self.keys = np.concatenate([self.keys, self.rng.random(len(ends))])
         if len(self.keys) > 2 * self.limit:  # memory stays ~2 x limit comments, whatever the file
-            self._keep(np.sort(np.argsort(self.keys, kind="stable")[: self.limit]))
+            self._trim()
 
-    def _keep(self, idx: np.ndarray) -> None:
+    def _trim(self) -> None:
+        """Keep the ``limit`` rows of smallest key, in file order."""
+        idx = np.sort(np.argsort(self.keys, kind="stable")[: self.limit])
         self.texts = [self.texts[i] for i in idx]
         self.good, self.keys = self.good[idx], self.keys[idx]
 
     def sample(self) -> tuple[list, np.ndarray]:
         """``(texts, at the good end)`` of the kept comments (the rest are at the bad end)."""
         if len(self.keys) > self.limit:
-            self._keep(np.sort(np.argsort(self.keys, kind="stable")[: self.limit]))
+            self._trim()
         return self.texts, self.good
 
     def note(self, data, column: str, spec) -> list[str]:
         """One line on the rows whose score could not be read, by kind, with their first rows and values."""
-        from feedback_classifier.insights.issues import ISSUE_LABELS
+        from feedback_classifier.insights.issues import CountedIssues
 
         if not self.counts:
             return []
-        parts = []
-        for kind, n in self.counts.items():
-            seen = list(dict.fromkeys(repr(e) for e in self.examples[kind]))[:3] if kind != "missing" else []
-            shown = ", ".join(str(r) for r in self.first[kind][:3]) + (", ..." if n > 3 else "")
-            parts.append(f"{n:,} {ISSUE_LABELS.get(kind, kind)} (row{'s' if n > 1 else ''} {shown}"
-                         + (f": {', '.join(seen)}" if seen else "") + ")")
-        return [f"{data}: {sum(self.counts.values()):,} of {self.rows:,} rows have no valid {spec.score_type.upper()} "
-                f"score in '{column}', left out of the tone words: " + "; ".join(parts) + "."]
+        issues = CountedIssues(column, self.rows, {k: np.array(r) for k, r in self.first.items()}, self.examples,
+                               totals=self.counts)
+        return [f"{data}: {issues.n_invalid:,} of {self.rows:,} rows have no valid {spec.score_type.upper()} "
+                f"score in '{column}', left out of the tone words: {issues.details(3)}."]

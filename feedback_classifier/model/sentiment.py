@@ -308,7 +308,7 @@ class AspectSentiment(Estimator):
         tokens = [t for clause in clauses for t in clause]
         local = [t for i in chosen for t in clauses[i]]
         out: dict[str, float] = {}
-        _block(out, "g:", grams(self._gram_words(tokens)) + cues, self.global_weight)
+        self._global(out, tokens, cues)
         _block(out, "G:", [g for w in surface for g in char_grams(w)], self.char_weight)
         _block(out, "l:", grams(self._gram_words(local)) + position + cues, self.local_weight)
         cat = repr(category)
@@ -328,8 +328,12 @@ class AspectSentiment(Estimator):
         """
         clauses, cues, _ = self._analyse(text)
         out: dict[str, float] = {}
-        _block(out, "g:", grams(self._gram_words([t for clause in clauses for t in clause])) + cues, self.global_weight)
+        self._global(out, [t for clause in clauses for t in clause], cues)
         return out
+
+    def _global(self, out: dict, tokens: list[str], cues: list[str]) -> None:
+        # one definition for the features and the tone words: folding them is exact only while they agree
+        _block(out, "g:", grams(self._gram_words(tokens)) + cues, self.global_weight)
 
     def _gram_words(self, tokens: list[str]) -> list[str]:
         """The tokens the word n-grams are made of (``content_grams``)."""
