@@ -348,24 +348,36 @@ def bench_speed(n_pool: int = 100_000, n_labels: int = 1000) -> None:
           f"(read, train, score, pick, write; ranker: {r.ranker}); target < 30 s: {'met' if took < 30 else 'NOT met'}")
 
     start = time.perf_counter()
-    session = LabelSession(work / "pool.csv", work / "labels.csv", text_col="comment", retrain_every=10**9)
-    print(f"label app start-up on the same files: {time.perf_counter() - start:.1f} s")
+    LabelSession(work / "pool.csv", work / "labels.csv", text_col="comment", retrain_every=10**9)
+    ranked = time.perf_counter() - start
+    start = time.perf_counter()
+    session = LabelSession(work / "pool.csv", work / "labels.csv", text_col="comment", retrain_every=10**9,
+                           background=True)  # as `label` opens it
+    opened = time.perf_counter() - start
     server = make_server(session, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     state = json.loads(urllib.request.urlopen(url + "/api/state").read())
-    times = []
-    for _ in range(30):
-        body = json.dumps({"row": state["item"]["row"], "labels": state["item"]["ticked"]}).encode()
-        req = urllib.request.Request(url + "/api/decide", body, {"Content-Type": "application/json"})
-        t0 = time.perf_counter()
-        state = json.loads(urllib.request.urlopen(req).read())
-        times.append(time.perf_counter() - t0)
+    times = {"while the suggestions are prepared": [], "after": []}
+    for phase, runs in times.items():
+        if phase == "after":
+            session.wait_ready()
+            ready = time.perf_counter() - start
+        for _ in range(10 if phase != "after" else 30):
+            body = json.dumps({"row": state["item"]["row"], "labels": state["item"]["ticked"]}).encode()
+            req = urllib.request.Request(url + "/api/decide", body, {"Content-Type": "application/json"})
+            t0 = time.perf_counter()
+            state = json.loads(urllib.request.urlopen(req).read())
+            runs.append(time.perf_counter() - t0)
     server.shutdown()
-    ms = np.array(times) * 1000
-    print(f"label app: decision saved + next comment over HTTP: median {np.median(ms):.0f} ms, "
-          f"max {ms.max():.0f} ms over 30 decisions ({n_labels:,}+ rows in the labels file); "
-          f"target < 100 ms: {'met' if np.median(ms) < 100 else 'NOT met'}")
+    print(f"label app start-up on the same files: first comment ready after {opened:.1f} s, as `label` opens it "
+          f"(its suggestions after {ready:.1f} s, built in the background); "
+          f"a session that ranks before it opens: {ranked:.1f} s")
+    for phase, runs in times.items():
+        ms = np.array(runs) * 1000
+        print(f"label app: decision saved + next comment over HTTP, {phase}: median {np.median(ms):.0f} ms, "
+              f"max {ms.max():.0f} ms over {len(ms)} decisions ({n_labels:,}+ rows in the labels file); "
+              f"target < 100 ms: {'met' if np.median(ms) < 100 else 'NOT met'}")
 
 
 def bench_retrain(sizes: str = "100,300,600,1000", n_pool: int = 20_000) -> None:

@@ -82,6 +82,32 @@ def test_retraining_reorders_the_queue_in_the_background(pool):
     assert sorted(s.queue) == sorted(set(s.queue))
 
 
+def test_a_background_session_shows_a_comment_before_its_suggestions_are_ready(pool, monkeypatch):
+    import feedback_classifier.jobs.label_app as label_app
+
+    pd.DataFrame({"comment": [f"late courier {i}" for i in range(25)],
+                  "labels": ["Delivery and logistics"] * 25}).to_csv(pool / "labels.csv", index=False)
+    gate, built = threading.Event(), label_app.build_ranker
+    monkeypatch.setattr(label_app, "build_ranker", lambda *a, **k: gate.wait(30) and built(*a, **k))
+    s = session(pool, background=True)  # returns while the model trains: the page can be served at once
+    first = s.state()
+    assert first["preparing"] and first["retraining"] and first["item"]["row"] == 0
+    assert first["model"] == "taxonomy keywords" and not s.wait_ready(0.01)
+    gate.set()
+    assert s.wait_ready(30)
+    ready = s.state()
+    assert not ready["preparing"] and not ready["retraining"] and ready["retrains"] == 0
+    assert ready["model"] == "trained on your labels" and ready["item"]["row"] == 0  # the comment shown stays
+    assert sorted(s.queue) == list(range(len(COMMENTS)))
+
+
+def test_review_mode_ignores_background(tmp_path):
+    pd.DataFrame({"comment": COMMENTS[:2], "labels": ["Price and value", "Delivery and logistics"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True, background=True)
+    assert not s.state()["preparing"] and s.wait_ready(0) and s.state()["item"]["text"] == COMMENTS[0]
+
+
 def test_review_mode_goes_through_the_file_in_order_with_its_labels_ticked(tmp_path):
     pd.DataFrame({"comment": COMMENTS[:2], "labels": ["Price and value", "Delivery and logistics"],
                   "suggested_labels": ["Delivery and logistics", "Price and value"]}).to_csv(
@@ -127,6 +153,28 @@ def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, label_se
     assert result.exit_code == 0, result.output
     assert f"Labelling {len(COMMENTS)} comments" in result.output and "http://127.0.0.1:9/" in result.output
     assert "Stopped. 0 labelled rows" in result.output
+
+
+def test_label_command_says_when_suggestions_come_later(pool, label_sessions, monkeypatch):
+    from typer.testing import CliRunner
+
+    import feedback_classifier.cli.label as label_cli
+    import feedback_classifier.jobs.label_app as label_app
+    from feedback_classifier.cli import app
+
+    gate, built = threading.Event(), label_app.build_ranker
+    monkeypatch.setattr(label_app, "build_ranker", lambda *a, **k: gate.wait(30) and built(*a, **k))
+    monkeypatch.setattr(label_cli, "_READY_WAIT", 0.01)
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(pool / "labels.csv")])
+    gate.set()
+    assert result.exit_code == 0, result.output
+    assert "Suggestions are being prepared in the background" in result.output
+    assert label_sessions[0].wait_ready(30) and label_sessions[0].state()["model"] == "default model"
+    monkeypatch.setattr(label_cli, "_READY_WAIT", 30.0)
+    quick = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                     str(pool / "labels.csv")])
+    assert "prepared in the background" not in quick.output  # ready within the wait: nothing to say
 
 
 def test_a_port_in_use_is_a_one_line_error(pool):
@@ -503,5 +551,34 @@ def test_other_web_pages_can_neither_read_the_comments_nor_write_labels(pool):
         for rebinding in ("localhost.evil.example:9000", "127.0.0.1.evil.example", "evil.example:localhost"):
             assert raw(url, "GET", "/api/state", headers={"Host": rebinding})[0] == 403
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+@browser_only
+def test_the_page_labels_while_its_suggestions_are_prepared(pool, monkeypatch):
+    import feedback_classifier.jobs.label_app as label_app
+
+    gate, built = threading.Event(), label_app.build_ranker
+    monkeypatch.setattr(label_app, "build_ranker", lambda *a, **k: gate.wait(30) and built(*a, **k))
+    s = session(pool, background=True)
+    server, url = serve(s)
+    driver = chrome(390, 900)
+    try:
+        driver.get(url + "/")
+        text = lambda d: d.find_element("id", "text").text  # noqa: E731
+        progress = lambda d: d.find_element("id", "progress").text  # noqa: E731
+        first = wait_for(driver, text)
+        assert first == COMMENTS[0] and "preparing suggestions…" in progress(driver)
+        assert "taxonomy keywords" in progress(driver)
+        press(driver, "a")  # labelling goes on meanwhile
+        second = wait_for(driver, lambda d: text(d) != first and text(d))
+        gate.set()
+        assert s.wait_ready(30)
+        press(driver, "a")
+        wait_for(driver, lambda d: text(d) not in (first, second) and "default model" in progress(d))
+        assert "preparing" not in progress(driver) and len(saved(pool)) == 2
+    finally:
+        driver.quit()
         server.shutdown()
         server.server_close()

@@ -18,6 +18,7 @@ IdCol = Annotated[Optional[str], typer.Option(
     "--id-col", help="Column of comment ids: a pool row whose id is in the labels file counts as labelled.")]
 _RANKERS = {"trained": "a model trained on your labels", "model": "the given or bundled model",
             "keywords": "the taxonomy's keywords (cold start)"}
+_READY_WAIT = 3.0  # seconds the first suggestions are waited for before the page is served
 Seed = Annotated[int, typer.Option("--seed", help="Seed for tie-breaking and folds (same seed, same result).")]
 
 
@@ -90,7 +91,7 @@ def label_command(
         session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                model=model, id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
                                lang=lang, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors,
-                                                                input_format))
+                                                                input_format), background=True)
     # said now, not when the app stops (as other commands' warnings are): the user labels meanwhile
     for w in caught:
         if issubclass(w.category, InputWarning):
@@ -98,8 +99,13 @@ def label_command(
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     server = make_server(session, port)
+    # a small pool's suggestions are ready in a moment; a big one's train while the first comments are labelled
+    ready = session.wait_ready(_READY_WAIT)
     typer.echo(f"Labelling {count_noun(len(session.queue), 'comment')} into {labels}: open http://127.0.0.1:{server.server_port}/ "
                "(Ctrl+C stops; every decision is already saved)")
+    if not ready:
+        typer.echo("Suggestions are being prepared in the background; until then comments come in the file's "
+                   "order, ticked by the taxonomy's keywords.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -173,6 +173,18 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     if model is not None or taxonomy is None or taxonomy.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         return _ranker(tax, clf, book, "model")
+    return keyword_ranker(taxonomy, book)
+
+
+def keyword_ranker(taxonomy: Taxonomy, book: LabelBook) -> Ranker:
+    """The ranker of ``taxonomy``'s keywords: no model, nothing to train or load.
+
+    >>> from feedback_classifier.jobs.labelbook import LabelBook
+    >>> import pandas as pd
+    >>> r = keyword_ranker(load_taxonomy("cx-default"), LabelBook(pd.DataFrame()))
+    >>> r.kind, r.labels_and_confidence(r.probabilities(["the courier was late"]))[0][0][0][0]
+    ('keywords', 'delivery')
+    """
     classes = list(taxonomy.labels)
     return Ranker(taxonomy, None, classes, np.full(len(classes), 0.5), _counts(classes, book), "keywords")
 

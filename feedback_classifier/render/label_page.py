@@ -45,7 +45,7 @@ const DOWN=T.down;
 function fail(msg){const e=$("error");e.textContent=msg;e.hidden=false;}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
 $("progress").textContent=`${s.labelled} ${T.labelled} · ${s.skipped} ${T.skipped} · ${s.remaining} ${T.to_go}`+
-(s.back?` · ${T.going_back} (${s.back})`:"")+(s.retraining?` · ${T.retraining}`:"")+` · ${T.suggestions}: ${s.model}`+
+(s.back?` · ${T.going_back} (${s.back})`:"")+(s.retraining?` · ${s.preparing?T.preparing:T.retraining}`:"")+` · ${T.suggestions}: ${s.model}`+
 (s.retrains?` (${T.retrained} ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
 $("text").dataset.row=it.row;$("hint").textContent=it.hint?T.suggested+it.hint:"";ticked=new Set(it.ticked);
 const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
@@ -94,7 +94,7 @@ def label_page(title: str, lang: str = "en") -> str:
         return ui_text(lang, f"label.{key}", **values)
 
     words = ("could_not_load", "not_saved", "down", "answered", "labelled", "skipped", "to_go", "going_back",
-             "retraining", "suggestions", "retrained", "suggested", "ticked", "ticked_none")
+             "retraining", "preparing", "suggestions", "retrained", "suggested", "ticked", "ticked_none")
     # "</" cannot end the script early: the words are JSON with "<" escaped
     table = json.dumps({w: say(w) for w in words}, ensure_ascii=False).replace("<", "\\u003c")
     kbd = {k: f"<kbd>{html.escape(v)}</kbd>" for k, v in
