@@ -198,7 +198,7 @@ def test_audit_groups_its_folds_as_train_does_with_fewer_groups_than_folds(tmp_p
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--group-col",
                                       "customer", "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
-    assert "with 3 out-of-fold models" in result.output
+    assert "with 3 out-of-fold models" in result.output  # 3 groups in 3 folds: one way to shuffle them
     assert "Only 3 distinct values in 'customer': 3 folds instead of 5" in result.output
     r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=5)
     assert (r.folds, r.note) == (5, None)
