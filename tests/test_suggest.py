@@ -190,6 +190,44 @@ def test_audit_keeps_rows_whose_labels_are_empty(tmp_path):
     assert r.rows == len(rows) == len(read_table(tmp_path / "s.csv"))
 
 
+def test_audit_averages_shuffles_of_the_folds_and_any_jobs_give_the_same_suspects(tmp_path):
+    from feedback_classifier.jobs.audit import out_of_fold
+
+    rows = audit_rows()
+    rows[1] = (rows[1][0], "Price")
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    run = lambda *extra: CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment",  # noqa: E731
+                                                  "--folds", "3", *extra])
+    one = run("--out", str(tmp_path / "one.csv"), "--jobs", "1")
+    two = run("--out", str(tmp_path / "two.csv"), "--jobs", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    assert "with 3 x 3 out-of-fold models" in one.output
+    assert read_table(tmp_path / "one.csv").equals(read_table(tmp_path / "two.csv"))
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    table = read_labelled_table(tmp_path / "l.csv", text_col="comment", labels_col="labels")
+    single = out_of_fold(table.texts, table.labels, table.taxonomy, folds=3, seed=0, repeats=1)
+    three = out_of_fold(table.texts, table.labels, table.taxonomy, folds=3, seed=0, repeats=3)
+    assert (single[4:], three[4:]) == ((3, 1), (3, 3))
+    assert not np.allclose(three[0], single[0])  # the other shuffles' folds add their models' views
+    assert run("--out", str(tmp_path / "x.csv"), "--repeats", "0").exit_code == 2
+
+
+def test_grouped_shuffles_keep_each_group_in_one_fold():
+    from feedback_classifier.jobs.audit import _shuffled_folds
+    from feedback_classifier.model.evaluation import CVState
+
+    groups = np.repeat(np.arange(12), [1, 5, 2, 2, 3, 1, 4, 2, 2, 1, 3, 2])
+    state = CVState(None, ["x"] * len(groups), [[]] * len(groups), groups)
+    splits = [_shuffled_folds(state, 4, 0, r) for r in range(3)]
+    for split in splits:
+        assert len(split) == 4 and sorted(np.concatenate([test for _, test in split]).tolist()) == list(range(len(groups)))
+        for train, test in split:
+            assert not set(groups[train]) & set(groups[test])
+            assert len(test) > 0
+    assert len({frozenset(tuple(t) for _, t in split) for split in splits}) == 3  # three different splits
+
+
 def test_audit_groups_its_folds_as_train_does_with_fewer_groups_than_folds(tmp_path):
     # 3 customers, --folds 5: audit fell back to 5 ungrouped folds without a word
     rows = audit_rows()
@@ -198,7 +236,7 @@ def test_audit_groups_its_folds_as_train_does_with_fewer_groups_than_folds(tmp_p
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--group-col",
                                       "customer", "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
-    assert "with 3 out-of-fold models" in result.output
+    assert "with 3 out-of-fold models" in result.output  # 3 groups in 3 folds: one way to shuffle them
     assert "Only 3 distinct values in 'customer': 3 folds instead of 5" in result.output
     r = audit_file(tmp_path / "l.csv", tmp_path / "s.csv", text_col="comment", folds=5)
     assert (r.folds, r.note) == (5, None)

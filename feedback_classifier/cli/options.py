@@ -112,6 +112,9 @@ Jobs = Annotated[int, typer.Option(
 TrainJobs = Annotated[int, typer.Option(
     "--jobs", "-j", min=1, help="Worker processes fitting the cross-validation folds and the final model side by "
                                 "side (use the number of cores; the model is the same for any value).")]
+AuditJobs = Annotated[int, typer.Option(
+    "--jobs", "-j", min=1, help="Worker processes fitting the out-of-fold models side by side (use the number of "
+                                "cores; the suspects are the same for any value).")]
 Teacher = Annotated[str, typer.Option(
     "--teacher",
     help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "

@@ -381,11 +381,7 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, 
         jobs = 1  # a full sentence model (torch) is not worth copying into every worker
     jobs = max(1, min(jobs, len(folds) + 1))
     if jobs > 1:
-        # lemmatise every word once here: forked workers inherit the lemma caches
-        # instead of each filling its own
-        analyzer = estimator.analyzer if estimator.analyzer is not None else TextAnalyzer()
-        for text in state.training_rows()[0]:
-            analyzer(text)
+        warm_analyzer(estimator.analyzer, state.training_rows()[0])
     # the full fit first: the longest task, so the folds fill the other workers around it
     results = [r for _, r in run_ordered(_train_work, state, [None, *folds], jobs=jobs)]
     model, fit_seconds = results[0]
@@ -393,6 +389,14 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, 
     if report is not None and taught is not None:  # the teacher saw every labelled row, the scored ones too
         report.extra["teacher_saw_scored_rows"] = True
     return model, fit_seconds, report
+
+
+def warm_analyzer(analyzer, texts) -> None:
+    """Lemmatise every word of ``texts`` once, with ``analyzer`` (None: the default one), before
+    worker processes fork: they inherit the lemma caches instead of each filling its own."""
+    analyzer = analyzer if analyzer is not None else TextAnalyzer()
+    for text in texts:
+        analyzer(text)
 
 
 def _fit_reusing_fine_tunes(state: CVState, folds):
