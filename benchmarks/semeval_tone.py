@@ -108,6 +108,11 @@ def bundled(lang: str, args, taxonomy) -> None:
         report(f"bundled model, {name} ({len(gold):,} opinions)", once(*hits, list(reviews), ops))
         recall = [f"{p} {100 * h[gold == p].mean():.1f}" for h in hits for p in ("positive", "negative")]
         print(f"    recall: default {recall[0]} / {recall[1]}; with tone words {recall[2]} / {recall[3]}", flush=True)
+        pairs = [(text, label) for text, o in zip(t, ops) for label, _ in o]
+        called = [100 * np.mean(np.array(m.predict([a for a, _ in pairs], [b for _, b in pairs])) == "negative")
+                  for m in models]
+        print(f"    opinions called complaints: default {called[0]:.1f}%, with tone words {called[1]:.1f}%, "
+              f"gold {100 * np.mean(gold == 'negative'):.1f}%", flush=True)
 
 
 def run(lang: str, args, taxonomy) -> None:
