@@ -213,6 +213,19 @@ def test_audit_averages_shuffles_of_the_folds_and_any_jobs_give_the_same_suspect
     assert run("--out", str(tmp_path / "x.csv"), "--repeats", "0").exit_code == 2
 
 
+def test_audit_says_how_far_it_is_unless_quiet(tmp_path):
+    import re
+
+    pd.DataFrame(audit_rows(), columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    args = ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3", "--repeats", "2"]
+    loud = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a.csv")])
+    quiet = CliRunner().invoke(app, args + ["--out", str(tmp_path / "b.csv"), "--quiet"])
+    assert loud.exit_code == 0 and quiet.exit_code == 0, loud.output + quiet.output
+    rows = len(audit_rows())
+    assert re.search(rf"audited {rows} / {rows} rows \(", loud.output)  # not a terminal: plain lines, the last exact
+    assert "audited" not in quiet.output and "Audited" in quiet.output
+
+
 def test_grouped_shuffles_keep_each_group_in_one_fold():
     from feedback_classifier.jobs.audit import _shuffled_folds
     from feedback_classifier.model.evaluation import CVState

@@ -132,6 +132,7 @@ def audit_command(
                                  "full out-of-fold run; 1 is fastest, 3 finds a point or two more wrong labels).")
     ] = 3,
     jobs: opt.AuditJobs = 1,
+    quiet: opt.Quiet = False,
     seed: Seed = 0,
     lang: opt.Lang = None,
     input_format: opt.InputFormat = None,
@@ -145,12 +146,16 @@ def audit_command(
 
     Example: feedback-classifier audit labels.csv --text-col comment --labels-col labels --out suspects.csv
     """
+    from feedback_classifier.cli.progress import progress_for
+    from feedback_classifier.cli.render import err_console
     from feedback_classifier.jobs.audit import audit_file
     from feedback_classifier.jobs.labelbook import skipped_note
 
-    r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
-                   folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang,
-                   read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+    # minutes for thousands of rows and many categories: say how far it is
+    with progress_for(err_console, quiet=quiet, description="auditing", label="audited") as progress:
+        r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
+                       folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang, progress=progress,
+                       read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)

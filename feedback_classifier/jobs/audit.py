@@ -95,12 +95,13 @@ def suspicion_scores(P: np.ndarray, Y: np.ndarray, classes: list | None = None) 
 
 
 def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 5, groups=None, seed: int = 0,
-                repeats: int = 1, jobs: int = 1):
+                repeats: int = 1, jobs: int = 1, progress=None):
     """``(P, decisions, classes, decode, folds, shuffles)``: every row's probabilities from models
     fitted on the other folds (grouped by ``groups`` as ``train`` groups them: fewer folds than
     asked when there are fewer groups), averaged over ``repeats`` shuffles of the rows into folds
     (fewer when the groups can be split only one way), and its decisions, those most of the
     shuffles' models make. ``jobs`` processes fit the folds side by side (the same result as one).
+    ``progress(rows, total)`` is called as the fits end, with the rows' share of the work done.
 
     >>> texts = ["late courier", "rude staff", "courier never came", "staff shouted"] * 3
     >>> labels = [[("delivery", None)], [("service", None)]] * 6
@@ -120,8 +121,10 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
     if jobs > 1:
         warm_analyzer(None, texts)
     P = votes = classes = None
-    for (_, test_idx), (classes, Pf, Df) in run_ordered(_fold_work, (texts, labels, taxonomy, seed), splits,
-                                                         jobs=max(1, min(jobs, len(splits)))):
+    fits = run_ordered(_fold_work, (texts, labels, taxonomy, seed), splits, jobs=max(1, min(jobs, len(splits))))
+    for done, ((_, test_idx), (classes, Pf, Df)) in enumerate(fits, 1):
+        if progress is not None:
+            progress(len(texts) * done // len(splits), len(texts))
         if P is None:
             P, votes = np.zeros((len(texts), len(classes))), np.zeros((len(texts), len(classes)), dtype=np.int32)
         P[test_idx] += Pf
@@ -185,12 +188,12 @@ class AuditResult:
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
                group_col: str | None = None, folds: int = 5, seed: int = 0, repeats: int = REPEATS, jobs: int = 1,
-               read: ReadOptions = DEFAULT_READ, lang: str | None = None) -> AuditResult:
+               read: ReadOptions = DEFAULT_READ, lang: str | None = None, progress=None) -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
     model would label the row; names in ``lang``, default the comments' majority language), from
     ``repeats`` shuffles of the rows into ``folds`` folds, fitted in ``jobs`` processes (``out_of_fold``).
-    ``read``: how to read ``data`` (format, sheet, encoding...).
+    ``read``: how to read ``data`` (format, sheet, encoding...); ``progress`` as ``out_of_fold``'s.
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -218,7 +221,8 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
                          "none) first.")
     check_folds(table, data, text_col, group_col, instead="label more rows")
     P, D, classes, decode, fitted, shuffled = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
-                                                groups=table.groups, seed=seed, repeats=repeats, jobs=jobs)
+                                                groups=table.groups, seed=seed, repeats=repeats, jobs=jobs,
+                                                progress=progress)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
