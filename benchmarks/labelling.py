@@ -317,19 +317,21 @@ def _lr_baseline(texts, y, classes, seed) -> np.ndarray:
 
 
 def bench_audit(seeds: int, tune: bool = False, n: int = 3000, data: str = "banking77", repeats: str = "1,3",
-                held_out: bool = False) -> None:
+                held_out: bool = False, embeddings: str = "none") -> None:
     """Samples of ``n`` rows of the training split (``tune``: of its tuning part) with 10% of the
     labelled rows' labels changed (``_noisy``): the share of the changed rows among ``audit``'s top
     10% with each number of fold shuffles in ``repeats``, and of a plain OOF logistic regression,
     on the same samples. ``held_out``: the samples are drawn from the test split instead, which no
-    choice looked at."""
-    from feedback_classifier.jobs.audit import label_matrix, out_of_fold, suspicion_scores
+    choice looked at. ``embeddings="minilm"``: also the last number of shuffles with MiniLM sentence
+    vectors beside the model (``audit --embeddings minilm``; the ``embeddings`` extra)."""
+    from feedback_classifier.jobs.audit import _embedder, label_matrix, out_of_fold, suspicion_scores
 
     tax, texts, labels, test_texts, test_labels = _data(data, tune)
     if held_out:
         texts, labels = test_texts, test_labels
     classes = list(tax.labels)
     counts = [int(r) for r in repeats.split(",")]
+    runs = [(r, None) for r in counts] + ([(counts[-1], _embedder(embeddings))] if embeddings != "none" else [])
     rows = []
     for seed in range(seeds):
         rng = np.random.default_rng(100 + seed)
@@ -337,11 +339,12 @@ def bench_audit(seeds: int, tune: bool = False, n: int = 3000, data: str = "bank
         t = [texts[i] for i in sample]
         y, flag = _noisy([labels[i] for i in sample], classes, 0.10, rng)
         row = []
-        for r in counts:
+        for r, embedder in runs:
             start = time.process_time()
-            P, _, cls, _, _, _ = out_of_fold(t, y, tax, folds=5, seed=seed, repeats=r)
+            P, _, cls, _, _, _ = out_of_fold(t, y, tax, folds=5, seed=seed, repeats=r, embedder=embedder)
             row.append(_top_share(suspicion_scores(P, label_matrix(y, cls), cls), flag))
-            print(f"seed {seed}, {r} shuffle(s): audit top-10% holds {row[-1]:.1%} of changed labels "
+            what = f"{r} shuffle(s)" + (f" + {embeddings}" if embedder is not None else "")
+            print(f"seed {seed}, {what}: audit top-10% holds {row[-1]:.1%} of changed labels "
                   f"({time.process_time() - start:.0f} CPU-s)", flush=True)
         row.append(_top_share(_lr_baseline(t, y, classes, seed), flag))
         print(f"seed {seed}: plain OOF LR {row[-1]:.1%}", flush=True)
@@ -354,6 +357,10 @@ def bench_audit(seeds: int, tune: bool = False, n: int = 3000, data: str = "bank
     for j, r in enumerate(counts):
         paired = f", paired to 1 shuffle {100 * (a[:, j] - a[:, 0]).mean():+.1f} points" if j and counts[0] == 1 else ""
         print(f"  audit, {r} shuffle(s) of the folds: {a[:, j].mean():.1%} ± {sd[j]:.1%}{paired}")
+    if len(runs) > len(counts):
+        j = len(counts)
+        print(f"  audit --embeddings {embeddings}, {counts[-1]} shuffle(s): {a[:, j].mean():.1%} ± {sd[j]:.1%}, paired to "
+              f"the same without {100 * (a[:, j] - a[:, j - 1]).mean():+.1f} points")
     print(f"  plain OOF LR 1-p(given): {a[:, -1].mean():.1%} ± {sd[-1]:.1%}")
     print(f"target >= 70% (audit as shipped, {counts[-1]} shuffles): {'met' if a[:, len(counts) - 1].mean() >= 0.70 else 'NOT met'}")
 
@@ -459,6 +466,7 @@ def main() -> None:
                         "'variant' learner, e.g. '{\"smooth\": 0.5}'")
     parser.add_argument("--quick", action="store_true", help="suggest: only suggested 300, random 300 and 600")
     parser.add_argument("--first-seed", type=int, default=0, help="suggest: the first seed")
+    parser.add_argument("--embeddings", default="none", help="audit: also with these sentence vectors (minilm)")
     parser.add_argument("--held-out", action="store_true", help="audit: samples from the test split")
     parser.add_argument("--audit-repeats", default="1,3", help="audit: numbers of fold shuffles to compare")
     parser.add_argument("--batches", default="50", help="suggest: round sizes of suggest's arms, e.g. 20,50")
@@ -467,7 +475,8 @@ def main() -> None:
                          "variant": args.variant, "quick": args.quick, "first_seed": args.first_seed,
                          "batches": args.batches, "ranker": args.ranker},
              "learner": {"data": args.data, "settings": args.settings},
-             "audit": {"data": args.data, "repeats": args.audit_repeats, "held_out": args.held_out}}.get(args.what, {})
+             "audit": {"data": args.data, "repeats": args.audit_repeats, "held_out": args.held_out,
+                       "embeddings": args.embeddings}}.get(args.what, {})
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
      "retrain": bench_retrain}[args.what](
         *([args.seeds] if args.what not in ("speed", "retrain") else []),

@@ -226,6 +226,51 @@ def test_audit_says_how_far_it_is_unless_quiet(tmp_path):
     assert "audited" not in quiet.output and "Audited" in quiet.output
 
 
+def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatch):
+    import importlib.util
+
+    import feedback_classifier.jobs.audit as audit
+
+    rows = audit_rows()
+    rows[1] = (rows[1][0], "Price")
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    args = ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3", "--repeats", "1"]
+    bad = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "bert"])
+    assert bad.exit_code == 1 and "--embeddings must be one of none, minilm" in bad.output
+    if importlib.util.find_spec("sentence_transformers") is None:  # the extra is not installed: said in one line
+        missing = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "minilm"])
+        assert missing.exit_code == 1 and "needs the 'embeddings' extra" in missing.output
+        assert "Traceback" not in missing.output and not (tmp_path / "x.csv").exists()
+    # a stand-in for MiniLM: bag-of-words vectors
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    calls = []
+    vec = HashingVectorizer(n_features=64, alternate_sign=False)
+    monkeypatch.setattr(audit, "_embedder", lambda name: (lambda texts: calls.append(len(texts)) or
+                                                          vec.transform(texts).toarray()) if name == "minilm" else None)
+    plain = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a.csv")])
+    both = CliRunner().invoke(app, args + ["--out", str(tmp_path / "b.csv"), "--embeddings", "minilm"])
+    assert plain.exit_code == 0 and both.exit_code == 0, plain.output + both.output
+    assert calls == [len(rows)]  # every comment embedded once, not per fold
+    a, b = read_table(tmp_path / "a.csv"), read_table(tmp_path / "b.csv")
+    assert b.comment.iloc[0] == rows[1][0] and sorted(a.comment) == sorted(b.comment)
+    assert not np.allclose(a.set_index("comment").suspicion.sort_index().astype(float),
+                           b.set_index("comment").suspicion.sort_index().astype(float))
+    assert a.set_index("comment").suggested_labels.sort_index().equals(b.set_index("comment").suggested_labels.sort_index())
+
+
+def test_vector_fold_gives_rare_categories_their_training_share():
+    from feedback_classifier.jobs.audit import _vector_fold
+
+    classes = [("a", None), ("a", "x"), ("a", "y"), ("b", None)]
+    labels = [[("a", "x")], [("a", "x"), ("b", None)], [("b", None)], [("a", "y")], [("a", "x")], [("b", None)], []]
+    v = np.eye(7)[:, :4] + 0.1
+    P = _vector_fold(v, labels, classes, np.arange(6), np.array([6]))
+    assert P.shape == (1, 4) and P[0, 0] == 0.0  # a parent with children: its children speak for it
+    assert P[0, 2] == 1 / 6  # one "a > y" in six training rows: too few to fit, its share
+    assert 0.0 < P[0, 1] < 1.0 and 0.0 < P[0, 3] < 1.0
+
+
 def test_grouped_shuffles_keep_each_group_in_one_fold():
     from feedback_classifier.jobs.audit import _shuffled_folds
     from feedback_classifier.model.evaluation import CVState

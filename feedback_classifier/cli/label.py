@@ -132,6 +132,10 @@ def audit_command(
                                  "full out-of-fold run; 1 is fastest, 3 finds a point or two more wrong labels).")
     ] = 3,
     jobs: opt.AuditJobs = 1,
+    embeddings: Annotated[str, typer.Option(
+        "--embeddings", help="'minilm': English MiniLM sentence vectors rank the rows too, beside the model (needs the "
+                             "'embeddings' extra; found 3 to 4 points more of planted wrong labels on English sets).")
+    ] = "none",
     quiet: opt.Quiet = False,
     seed: Seed = 0,
     lang: opt.Lang = None,
@@ -155,6 +159,7 @@ def audit_command(
     with progress_for(err_console, quiet=quiet, description="auditing", label="audited") as progress:
         r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                        folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang, progress=progress,
+                       embeddings=embeddings,
                        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)

