@@ -4,7 +4,7 @@
     AIRLINE_TWEETS=Tweets.csv python benchmarks/labelling.py suggest --data airline   # see airline()
     python benchmarks/labelling.py audit [--seeds 3] [--data airline] [--tune] [--audit-repeats 1,3]
                                                          # audit finds changed labels
-    python benchmarks/labelling.py speed                 # suggest on a 100,000-comment pool
+    python benchmarks/labelling.py speed [--n-labels 500]   # suggest and the label app on a 100,000-comment pool
     python benchmarks/labelling.py retrain               # CPU of the loop's retrain vs a plain fit
     python benchmarks/labelling.py suggest --tune --learners semi,variant --variant '{"share": 4}' --quick
                                                          # the loop's model with other settings, paired
@@ -468,6 +468,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0, help="suggest: the first seed")
     parser.add_argument("--embeddings", default="none", help="audit: also with these sentence vectors (minilm)")
     parser.add_argument("--held-out", action="store_true", help="audit: samples from the test split")
+    parser.add_argument("--n-labels", type=int, default=1000, help="speed: labelled rows beside the 100,000-comment pool")
     parser.add_argument("--audit-repeats", default="1,3", help="audit: numbers of fold shuffles to compare")
     parser.add_argument("--batches", default="50", help="suggest: round sizes of suggest's arms, e.g. 20,50")
     args = parser.parse_args()
@@ -476,7 +477,8 @@ def main() -> None:
                          "batches": args.batches, "ranker": args.ranker},
              "learner": {"data": args.data, "settings": args.settings},
              "audit": {"data": args.data, "repeats": args.audit_repeats, "held_out": args.held_out,
-                       "embeddings": args.embeddings}}.get(args.what, {})
+                       "embeddings": args.embeddings},
+             "speed": {"n_labels": args.n_labels}}.get(args.what, {})
     {"suggest": bench_suggest, "audit": bench_audit, "speed": bench_speed, "learner": bench_learner,
      "retrain": bench_retrain}[args.what](
         *([args.seeds] if args.what not in ("speed", "retrain") else []),
