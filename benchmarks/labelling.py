@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
 from feedback_classifier.jobs.labelbook import LabelBook  # noqa: E402
-from feedback_classifier.jobs.suggest import build_ranker, rank_texts, train_loop_model  # noqa: E402
+from feedback_classifier.jobs.suggest import build_ranker, deepest_labels, rank_texts, train_loop_model  # noqa: E402
 from feedback_classifier.model import FeedbackClassifier, evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import infer_taxonomy  # noqa: E402
 
@@ -275,7 +275,7 @@ def _noisy(labels, classes, rate, rng):
     y = [list(lab) for lab in labels]
     labelled = np.flatnonzero([bool(lab) for lab in y])
     changed = rng.choice(labelled, int(round(rate * len(y))), replace=False)
-    leaves = [c for c in classes if c[1] is not None or not any(k[0] == c[0] and k[1] for k in classes)]
+    leaves = deepest_labels(classes)
     for i in changed:
         j = rng.integers(len(y[i])) if len(y[i]) > 1 else 0  # (no draw for one label: the old samples)
         others = [c for c in leaves if c not in y[i]]

@@ -22,6 +22,7 @@ import numpy as np
 from feedback_classifier.errors import LabelError
 from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.runner import check_workers, run_ordered
+from feedback_classifier.jobs.suggest import deepest_labels
 from feedback_classifier.jobs.train import check_folds, fold_note, read_labelled_table, warm_analyzer
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.evaluation import CVState, cv_folds
@@ -164,7 +165,7 @@ def out_of_fold(texts: list[str], labels: list[list], taxonomy, *, folds: int = 
         votes[test_idx] += Df
     # a child's votes are its parent's votes too, so the majority keeps every child's parent
     n = len(shuffles)
-    return P / n, (2 * votes > n).astype(np.int8), classes, partial(_deepest, classes), len(shuffles[0]), n
+    return P / n, (2 * votes > n).astype(np.int8), classes, partial(_decode, classes), len(shuffles[0]), n
 
 
 def _shuffled_folds(state: CVState, folds: int, seed: int, repeat: int) -> list:
@@ -214,8 +215,8 @@ def _vector_fold(vectors: np.ndarray, C: float, labels: list[list], classes: lis
     """
     from sklearn.linear_model import LogisticRegression
 
-    with_child = {p for p, c in classes if c is not None}
-    leaves = [j for j, (p, c) in enumerate(classes) if c is not None or p not in with_child]
+    deepest = set(deepest_labels(classes))
+    leaves = [j for j, c in enumerate(classes) if c in deepest]
     Y = label_matrix([labels[i] for i in train_idx], classes)[:, leaves]
     X, out = vectors[train_idx], np.zeros((len(test_idx), len(classes)))
     if (Y.sum(axis=1) == 1).all() and len(np.unique(Y.argmax(axis=1))) > 1:
@@ -231,15 +232,9 @@ def _vector_fold(vectors: np.ndarray, C: float, labels: list[list], classes: lis
     return out
 
 
-def _deepest(classes: list, row: np.ndarray) -> list:
-    """The deepest labels of a 0/1 row over ``classes``: children, and parents with no child on.
-
-    >>> _deepest([("a", None), ("a", "x"), ("b", None)], np.array([1, 1, 1]))
-    [('a', 'x'), ('b', None)]
-    """
-    on = [classes[j] for j in np.flatnonzero(row)]
-    with_child = {p for p, c in on if c is not None}
-    return [(p, c) for p, c in on if c is not None or p not in with_child]
+def _decode(classes: list, row: np.ndarray) -> list:
+    """The deepest labels of a 0/1 row over ``classes``."""
+    return deepest_labels([classes[j] for j in np.flatnonzero(row)])
 
 
 @dataclass

@@ -129,7 +129,7 @@ class Ranker:
             labels = [self.model._paths(row) for row in D]
         else:
             D = P >= self.thresholds
-            labels = [_deepest([self.classes[j] for j in np.flatnonzero(row)]) for row in D]
+            labels = [deepest_labels([self.classes[j] for j in np.flatnonzero(row)]) for row in D]
         conf = np.where(D.any(axis=1), np.where(D, P, np.inf).min(axis=1), 1 - P.max(axis=1, initial=0.0))
         return labels, conf
 
@@ -244,7 +244,12 @@ def _keyword_probabilities(taxonomy: Taxonomy, classes: list, texts: list[str]) 
     return P
 
 
-def _deepest(labels: list) -> list:
+def deepest_labels(labels: list) -> list:
+    """The deepest of ``labels``: children, and parents none of whose children is among them.
+
+    >>> deepest_labels([("a", None), ("a", "x"), ("b", None)])
+    [('a', 'x'), ('b', None)]
+    """
     children_of = {p for p, c in labels if c is not None}
     return [(p, c) for p, c in labels if c is not None or p not in children_of]
 
