@@ -362,7 +362,9 @@ def bench_audit(seeds: int, tune: bool = False, n: int = 3000, data: str = "bank
         print(f"  audit --embeddings {embeddings}, {counts[-1]} shuffle(s): {a[:, j].mean():.1%} ± {sd[j]:.1%}, paired to "
               f"the same without {100 * (a[:, j] - a[:, j - 1]).mean():+.1f} points")
     print(f"  plain OOF LR 1-p(given): {a[:, -1].mean():.1%} ± {sd[-1]:.1%}")
-    print(f"target >= 70% (audit as shipped, {counts[-1]} shuffles): {'met' if a[:, len(counts) - 1].mean() >= 0.70 else 'NOT met'}")
+    for j, what in enumerate(["--embeddings none"] + ([f"--embeddings {embeddings}"] if len(runs) > len(counts) else [])):
+        share = a[:, len(counts) - 1 + j].mean()  # (audit's default, auto, is e5 when the teacher extra is installed)
+        print(f"target >= 70% (audit {what}, {counts[-1]} shuffles): {'met' if share >= 0.70 else 'NOT met'}")
 
 
 def bench_speed(n_pool: int = 100_000, n_labels: int = 1000) -> None:
@@ -466,7 +468,7 @@ def main() -> None:
                         "'variant' learner, e.g. '{\"smooth\": 0.5}'")
     parser.add_argument("--quick", action="store_true", help="suggest: only suggested 300, random 300 and 600")
     parser.add_argument("--first-seed", type=int, default=0, help="suggest: the first seed")
-    parser.add_argument("--embeddings", default="none", help="audit: also with these sentence vectors (minilm)")
+    parser.add_argument("--embeddings", default="none", help="audit: also with these sentence vectors (e5 or minilm)")
     parser.add_argument("--held-out", action="store_true", help="audit: samples from the test split")
     parser.add_argument("--n-labels", type=int, default=1000, help="speed: labelled rows beside the 100,000-comment pool")
     parser.add_argument("--audit-repeats", default="1,3", help="audit: numbers of fold shuffles to compare")

