@@ -158,14 +158,17 @@ def audit_command(
     from feedback_classifier.jobs.labelbook import skipped_note
 
     used = resolve_embeddings(embeddings)  # a missing extra stops here, before minutes of fits
-    if used != "none" and not quiet:
-        typer.echo(f"Reading the comments' {used} sentence vectors first (cached for the next run; "
-                   "--embeddings none skips them).", err=True)
+
+    def reading(rows: int) -> None:
+        if not quiet:
+            typer.echo(f"Reading the {used} sentence vectors of {count_noun(rows, 'comment')} first (~30 per second, "
+                       "cached for the next run; --embeddings none skips them).", err=True)
+
     # minutes for thousands of rows and many categories: say how far it is
     with progress_for(err_console, quiet=quiet, description="auditing", label="audited") as progress:
         r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                        folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang, progress=progress,
-                       embeddings=used,
+                       embeddings=used, reading=reading,
                        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)

@@ -277,7 +277,7 @@ class AuditResult:
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
                group_col: str | None = None, folds: int = 5, seed: int = 0, repeats: int = REPEATS, jobs: int = 1,
                read: ReadOptions = DEFAULT_READ, lang: str | None = None, progress=None,
-               embeddings: str = AUTO) -> AuditResult:
+               embeddings: str = AUTO, reading=None) -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
     model would label the row; names in ``lang``, default the comments' majority language), from
@@ -286,7 +286,8 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     ``embeddings``: ``"minilm"`` (English MiniLM sentence vectors, the ``embeddings`` extra) or
     ``"e5"`` (multilingual-e5-small's, English and Russian, the ``teacher`` extra) inform the
     ranking too (``out_of_fold``'s ``embedder``); ``"auto"``: e5 when its extra is installed, else
-    none (``resolve_embeddings``; the result says which).
+    none (``resolve_embeddings``; the result says which); ``reading(rows)`` is called once the
+    input is checked, just before the vectors are read (they take a while the first time).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -314,6 +315,8 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
                          "audit has nothing to compare them with; label comments of other categories (or with "
                          "none) first.")
     check_folds(table, data, text_col, group_col, instead="label more rows")
+    if embeddings != "none" and reading is not None:
+        reading(n)
     P, D, classes, decode, fitted, shuffled = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                                 groups=table.groups, seed=seed, repeats=repeats, jobs=jobs,
                                                 progress=progress, embedder=_embedder(embeddings))
