@@ -20,6 +20,11 @@ only, so two sets nobody tunes it on judge a change to those examples:
   ``--half heldout`` scored once for a change chosen on the dev halves. Also printed for them:
   how the model calls the tweets judged neutral (it has no neutral of its own beyond the
   no-opinion answers, so they show where it leans on text with no opinion).
+* optionally, ``--uci DIR``: the UCI "Sentiment Labelled Sentences" (Kotzias et al., KDD 2015;
+  CC BY 4.0; ``amazon_cells_labelled.txt``, ``yelp_labelled.txt``, ``imdb_labelled.txt``, 500
+  positive and 500 negative English review sentences each, ``sentence<TAB>0|1``; a copy is in the
+  GitHub repository Nanofication/TWC-Naive-Bayes, the last two under ``Datasets/``), judged
+  whole and halved as the tweets are (by a hash of the line number).
 
 Printed per set: recall of positive and of negative opinions, their mean (macro recall: a
 change that only moves the model's default towards one polarity trades one for the other
@@ -35,7 +40,7 @@ each half, by whether an opinion agrees with its writer's score (promoters' prai
 complaints) or goes against it (promoters' complaints, detractors' praise); both halves in turn.
 
 Run: ``OMP_NUM_THREADS=1 python benchmarks/bundled_sentiment.py [--extra benchmarks/sentiment_candidates.csv]
-[--airline Tweets.csv] [--sentirueval DIR] [--half dev|heldout] [--tone-halves]``
+[--airline Tweets.csv] [--sentirueval DIR] [--uci DIR] [--half dev|heldout] [--tone-halves]``
 """
 
 from __future__ import annotations
@@ -126,6 +131,13 @@ def sentirueval_tweets(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def uci_sentences(path: Path) -> pd.DataFrame:
+    """``id`` (the line number), ``text``, ``gold`` of one UCI Sentiment Labelled Sentences file."""
+    rows = [line.rsplit("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    return pd.DataFrame({"id": [str(i) for i in range(1, len(rows) + 1)], "text": [r[0].strip() for r in rows],
+                         "gold": ["positive" if r[1].strip() == "1" else "negative" for r in rows]})
+
+
 def half(df: pd.DataFrame, which: str) -> pd.DataFrame:
     """One of two fixed halves by a hash of the tweet id (duplicate texts kept once)."""
     df = df.drop_duplicates("text")
@@ -142,12 +154,16 @@ def whole_comment_sets(args) -> dict:
     if args.sentirueval is not None:
         for name, file in (("banks-ru", "banks_test_etalon.xml"), ("telecom-ru", "tkk_test_etalon.xml")):
             frames[name] = sentirueval_tweets(args.sentirueval / file)
+    if args.uci is not None:
+        for name in ("amazon", "yelp", "imdb"):
+            frames[f"uci-{name}"] = uci_sentences(args.uci / f"{name}{'_cells' if name == 'amazon' else ''}_labelled.txt")
     out = {}
     for name, df in frames.items():
         df = half(df, args.half)
         opinion = df[df["gold"] != "neutral"]
         out[f"{name} ({args.half})"] = (opinion["text"].tolist(), [None] * len(opinion), opinion["gold"].to_numpy())
-        out[f"{name} neutral"] = df.loc[df["gold"] == "neutral", "text"].tolist()
+        if (df["gold"] == "neutral").any():
+            out[f"{name} neutral"] = df.loc[df["gold"] == "neutral", "text"].tolist()
     return out
 
 
@@ -212,7 +228,9 @@ def main(argv=None) -> int:
     ap.add_argument("--airline", type=Path, default=None, help="Twitter US Airline Sentiment's Tweets.csv")
     ap.add_argument("--sentirueval", type=Path, default=None,
                     help="folder with SentiRuEval-2016's banks_test_etalon.xml and tkk_test_etalon.xml")
-    ap.add_argument("--half", choices=("dev", "heldout"), default="dev", help="which half of the tweet sets")
+    ap.add_argument("--uci", type=Path, default=None,
+                    help="folder with the UCI Sentiment Labelled Sentences (amazon_cells_, yelp_, imdb_labelled.txt)")
+    ap.add_argument("--half", choices=("dev", "heldout"), default="dev", help="which half of the tweet and UCI sets")
     ap.add_argument("--tone-halves", action="store_true", help="only: how far tone words lean toward the score")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
