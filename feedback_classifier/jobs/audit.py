@@ -90,6 +90,20 @@ def _embedder(name: str):
     return MiniLMEmbedder(), C
 
 
+def _read_vectors(vectors_of, counts: bool, progress, texts: list[str]) -> np.ndarray:
+    """``vectors_of(texts)`` with ``progress(rows, total)`` at the start and the end, and between as
+    e5 reads them (``counts``: ``teacher_vectors`` counts the texts it has to read, the cached ones
+    done from the start)."""
+    n = len(texts)
+    progress(0, n)
+    if counts:
+        vectors = vectors_of(texts, progress=lambda done, total: progress(max(0, min(n, n - total + done)), n))
+    else:
+        vectors = vectors_of(texts)
+    progress(n, n)
+    return vectors
+
+
 def label_matrix(labels: list[list], classes: list) -> np.ndarray:
     """0/1 matrix over ``classes``; a child label sets its parent too.
 
@@ -277,7 +291,7 @@ class AuditResult:
 def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels", taxonomy=None,
                group_col: str | None = None, folds: int = 5, seed: int = 0, repeats: int = REPEATS, jobs: int = 1,
                read: ReadOptions = DEFAULT_READ, lang: str | None = None, progress=None,
-               embeddings: str = AUTO, reading=None) -> AuditResult:
+               embeddings: str = AUTO, vector_progress=None) -> AuditResult:
     """Write the labelled rows of ``data`` to ``out`` ranked by ``suspicion`` (highest first),
     with every input column plus ``suspicion`` and ``suggested_labels`` (what the out-of-fold
     model would label the row; names in ``lang``, default the comments' majority language), from
@@ -286,8 +300,9 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     ``embeddings``: ``"minilm"`` (English MiniLM sentence vectors, the ``embeddings`` extra) or
     ``"e5"`` (multilingual-e5-small's, English and Russian, the ``teacher`` extra) inform the
     ranking too (``out_of_fold``'s ``embedder``); ``"auto"``: e5 when its extra is installed, else
-    none (``resolve_embeddings``; the result says which); ``reading(rows)`` is called once the
-    input is checked, just before the vectors are read (they take a while the first time).
+    none (``resolve_embeddings``; the result says which). ``vector_progress(rows, total)`` is called
+    as the vectors are read, once the input is checked and before any fit (they take a while the
+    first time; from the cache, at once).
 
     >>> import tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -315,11 +330,12 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
                          "audit has nothing to compare them with; label comments of other categories (or with "
                          "none) first.")
     check_folds(table, data, text_col, group_col, instead="label more rows")
-    if embeddings != "none" and reading is not None:
-        reading(n)
+    embedder = _embedder(embeddings)
+    if embedder is not None and vector_progress is not None:
+        embedder = (partial(_read_vectors, embedder[0], embeddings == "e5", vector_progress), embedder[1])
     P, D, classes, decode, fitted, shuffled = out_of_fold(table.texts, table.labels, table.taxonomy, folds=folds,
                                                 groups=table.groups, seed=seed, repeats=repeats, jobs=jobs,
-                                                progress=progress, embedder=_embedder(embeddings))
+                                                progress=progress, embedder=embedder)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
