@@ -86,3 +86,18 @@ def test_e5_reads_praise_and_complaints_of_a_real_file(tmp_path):
     assert result.exit_code == 0, result.output
     out = read_table(tmp_path / "o.csv")
     assert (out["sentiment"].head(30) == "positive").all() and (out["sentiment"].iloc[30:60] == "negative").all()
+
+
+def test_a_model_with_its_own_polarity_model_is_not_taught(tmp_path):
+    import copy
+
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.jobs.classify import classify_file
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.default_sentiment import default_sentiment_model
+
+    own = copy.copy(default_model())
+    own.sentiment_ = default_sentiment_model()  # as train --sentiment-col leaves it
+    with pytest.raises(InputFileError, match="has a polarity model of its own"):
+        classify_file(_comments(tmp_path), tmp_path / "o.csv", model=own, text_col="comment", tone_teacher="e5")
+    assert not (tmp_path / "o.csv").exists()
