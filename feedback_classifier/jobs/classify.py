@@ -80,24 +80,17 @@ def classify_file(
     categories_col: str | None = None,
     sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
-    tone_teacher: str = "none",
-    tone_progress: Callable[[int, int | None], None] | None = None,
+    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
-    Reads ``chunksize`` rows at a time, so memory stays bounded whatever the file size. With ``jobs > 1``
-    chunks are classified in that many worker processes (the model is sent to each worker once) and written
-    in input order: the output is byte-identical to ``jobs=1``. The output appears only when complete
-    (atomic rename). ``progress`` is called after each written chunk as ``progress(rows_done, total_or_None)``.
-    ``lang`` None names the categories in the majority language of the first 2,000 comments (as analyze,
-    route and report decide it); ``summary.lang`` says which. ``categories_col``: categories read from
-    that column (label syntax) instead of predicted; only their sentiment is added. ``sentiment=False``:
-    no sentiment columns (faster). ``read``: how to read ``input`` (format, sheet, encoding, delimiter,
-    header rows); ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
-    classifier, a model file's path, or None for the bundled default model (as ``analyze`` takes it).
-    ``tone_teacher="e5"``: the bundled sentiment model is first taught the tone words of a sample of the
-    file's comments as e5 reads them (``jobs.tone.e5_tone_from_file``; ``tone_progress`` as it reads;
-    the ``teacher`` extra), for a model without a polarity model of its own.
+    Reads ``chunksize`` rows at a time (bounded memory). ``jobs > 1`` worker processes (the model sent to each
+    once) give output byte-identical to ``jobs=1``, written only when complete (atomic rename). ``progress(rows_done,
+    total_or_None)`` after each written chunk. ``lang`` None: the majority language of the first 2,000 comments (as
+    analyze, route and report decide it; ``summary.lang`` says which). ``categories_col``: categories read from that
+    column (label syntax), only their sentiment added. ``sentiment=False``: no sentiment columns (faster). ``read``:
+    how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
+    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``_tone_taught`` first.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -155,7 +148,9 @@ def classify_file(
 def _tone_taught(model: Any, input: Path, text_col: str, read: ReadOptions, teacher: str, sentiment: bool,
                  progress) -> tuple[Any, str | None]:
     """``(model, note)``: with ``teacher="e5"`` a copy of ``model`` carrying the bundled sentiment model
-    taught the tone words of ``input``'s comments as e5 reads them, and a line saying so."""
+    taught the tone words of a sample of ``input``'s comments as e5 reads them (``jobs.tone.e5_tone_from_file``;
+    ``progress`` as it reads; the ``teacher`` extra), and a line saying so. Only for a model without a
+    polarity model of its own."""
     import copy
 
     if teacher == "none":
