@@ -25,7 +25,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,39 +32,16 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bundled_sentiment as B  # noqa: E402
 from feedback_classifier.jobs.tone import TONE_C  # noqa: E402
 from feedback_classifier.model import default_sentiment as D  # noqa: E402
-from feedback_classifier.model.sentiment import AspectSentiment  # noqa: E402
-from feedback_classifier.model.sentiment_fit import fit_tone_words  # noqa: E402
-from feedback_classifier.model.teacher import teacher_vectors  # noqa: E402
+from feedback_classifier.model.e5_tone import e5_positive, e5_tone_words  # noqa: E402
 
 
-def e5_reader():
-    """``texts -> p(positive)``: a logistic regression on e5 vectors of the bundled examples with one
-    polarity and the lexicon's words."""
-    from sklearn.linear_model import LogisticRegression
-
-    examples = pd.read_csv(D.SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False)
-    lexicon = pd.read_csv(D.SENTIMENT_LEXICON_FILE, dtype=str, keep_default_na=False)
-    texts, polarities = [], []
-    for text, cell in zip(examples["text"], examples["polarities"]):
-        found = {part.rsplit("=", 1)[1].strip() for part in cell.split(";")}
-        if found in ({"positive"}, {"negative"}):
-            texts.append(text)
-            polarities.append(found.pop())
-    texts += lexicon["word"].tolist()
-    polarities += lexicon["polarity"].tolist()
-    lr = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(teacher_vectors(texts), polarities)
-    column = list(lr.classes_).index("positive")
-    return lambda batch: lr.predict_proba(teacher_vectors(batch))[:, column]
-
-
-def taught_by(read, texts: list[str], n: int):
-    """The bundled model taught the tone words of up to ``n`` of ``texts`` as ``read`` calls them."""
+def taught_by(texts: list[str], n: int):
+    """The bundled model taught the tone words of up to ``n`` of ``texts`` as e5 calls them (what
+    ``classify --tone-teacher e5`` does with a file's comments)."""
     pool = list(dict.fromkeys(texts))
     sample = [pool[i] for i in np.random.default_rng(0).permutation(len(pool))[:n]]
-    positive = read(sample) > 0.5
-    probe = AspectSentiment(content_grams=True)  # the bundled model's n-grams
-    words = fit_tone_words([probe.global_block(t) for t in sample], positive, C=TONE_C)
-    return D.bundled_sentiment(tone_words=words), len(sample), float(positive.mean())
+    words, good, bad = e5_tone_words(sample, TONE_C)
+    return D.bundled_sentiment(tone_words=words), len(sample), good / (good + bad)
 
 
 def main(argv=None) -> int:
@@ -76,7 +52,7 @@ def main(argv=None) -> int:
     ap.add_argument("--half", choices=("dev", "heldout"), default="dev", help="which half of the tweet and UCI sets")
     ap.add_argument("--n", type=int, default=2000, help="comments e5 reads per set")
     args = ap.parse_args(argv)
-    read, bundled = e5_reader(), D.bundled_sentiment()
+    bundled = D.bundled_sentiment()
     with tempfile.TemporaryDirectory() as tmp:
         sets = {f"semeval-{lang}": B.semeval_pairs(lang) for lang in ("en", "ru")}
         sets["survey"] = B.survey_pairs(Path(tmp))
@@ -84,10 +60,10 @@ def main(argv=None) -> int:
     sets.update({k: v for k, v in whole.items() if not k.endswith(" neutral")})
     for name, (texts, labels, gold) in sets.items():
         # e5 reads the set's comments as a file holds them: the tweets judged neutral too
-        taught, n, share = taught_by(read, texts + whole.get(name.split(" (")[0] + " neutral", []), args.n)
+        taught, n, share = taught_by(texts + whole.get(name.split(" (")[0] + " neutral", []), args.n)
         rows = [("bundled", B.scores(bundled, texts, labels, gold)), ("taught by e5", B.scores(taught, texts, labels, gold))]
         if all(label is None for label in labels):  # judged whole: e5's own calls are comparable
-            p = read(texts)
+            p = e5_positive(texts)
             pos, neg = gold == "positive", gold == "negative"
             from sklearn.metrics import roc_auc_score
 

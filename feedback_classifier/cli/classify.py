@@ -52,6 +52,7 @@ def classify_command(
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
+    tone_teacher: opt.ToneTeacher = "none",
     engine: Annotated[str, typer.Option(
         "--engine", help="pandas (files, streaming) or dask (Parquet datasets, clusters).")] = "pandas",
     scheduler: Annotated[Optional[str], typer.Option(
@@ -72,12 +73,11 @@ def classify_command(
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang is not None and lang not in languages:
-        raise typer.BadParameter(
-            f"'{lang}' is not a language of the model's taxonomy ({', '.join(languages)})", param_hint="--lang"
-        )
+        raise typer.BadParameter(f"'{lang}' is not a language of the model's taxonomy ({', '.join(languages)})",
+                                 param_hint="--lang")
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
-    settings.update(_sentiment_settings(sentiment, categories_col, engine))
+    settings.update(_sentiment_settings(sentiment, categories_col, engine, tone_teacher))
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
@@ -86,9 +86,10 @@ def classify_command(
     else:
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
         with progress_for(err_console, quiet=quiet, description="classifying", label="classified") as progress:
+            reading = progress.stage("reading with e5", "read with e5") if progress and "tone_teacher" in settings else None
             summary = classify_file(data, out, out_fmt=out_fmt,
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt),
-                                    chunksize=chunksize, jobs=jobs, progress=progress, **settings)
+                                    chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading, **settings)
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
@@ -107,13 +108,15 @@ def _often_missed(model, tax, lang: str) -> None:
         typer.echo(f"Often missed ({where}): {', '.join(names)}")
 
 
-def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str) -> dict:
-    """``classify_file`` settings of --no-sentiment / --categories-col (pandas engine only)."""
+def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str, tone_teacher: str) -> dict:
+    """``classify_file`` settings of --no-sentiment / --categories-col / --tone-teacher (pandas engine only)."""
     if categories_col is not None and not sentiment:
         raise typer.BadParameter("--categories-col only adds sentiment; drop --no-sentiment", param_hint="--no-sentiment")
     settings = {"sentiment": False} if not sentiment else {}
     if categories_col is not None:
         settings["categories_col"] = categories_col
+    if tone_teacher != "none":
+        settings["tone_teacher"] = tone_teacher
     if settings and engine == "dask":
-        raise typer.BadParameter("needs --engine pandas", param_hint="--categories-col / --no-sentiment")
+        raise typer.BadParameter("needs --engine pandas", param_hint="--categories-col / --no-sentiment / --tone-teacher")
     return settings

