@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-#: Comments e5 reads (a seeded sample of more): about a minute, once per file.
+#: Comments e5 reads (a seeded sample of more): 1-2 minutes, once per file.
 E5_TONE_SAMPLE = 2_000
 #: Fewer comments called positive or negative teach no words worth the name (as for scores).
 _MIN_END = 20
