@@ -101,3 +101,27 @@ def test_a_model_with_its_own_polarity_model_is_not_taught(tmp_path):
     with pytest.raises(InputFileError, match="has a polarity model of its own"):
         classify_file(_comments(tmp_path), tmp_path / "o.csv", model=own, text_col="comment", tone_teacher="e5")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_analyze_teaches_too_and_its_report_says_so(tmp_path, monkeypatch):
+    import feedback_classifier.model.e5_tone as e5_tone
+    from feedback_classifier.model.default_sentiment import SENTIMENT_LEXICON_FILE
+
+    path = _comments(tmp_path)
+    lexicon = pd.read_csv(SENTIMENT_LEXICON_FILE)
+    words = dict(zip(lexicon["word"], lexicon["polarity"].map({"positive": 1.0, "negative": -1.0})))
+    monkeypatch.setattr("feedback_classifier.jobs.tone._check_e5", lambda: None)
+    monkeypatch.setattr(e5_tone, "e5_tone_words", lambda texts, C, progress=None: ({**words, "plimp": -1.0,
+                                                                                       "blorf": 1.0}, 30, 30))
+    plain = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "a")])
+    taught = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "b"),
+                                 "--tone-teacher", "e5"])
+    assert plain.exit_code == 0 and taught.exit_code == 0, plain.output + taught.output
+    assert "as e5 read them" in taught.output and "as e5 read them" not in plain.output
+    report = (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
+    assert "--tone-teacher e5" in report and "--tone-teacher e5" not in (tmp_path / "a" / "report.html").read_text(
+        encoding="utf-8")
+    enriched = {p.name: read_table(p) for p in (tmp_path / "b").glob("*.enriched.*")}
+    (out,) = enriched.values()
+    last = dict(zip(out["comment"], out["sentiment"]))
+    assert (last["plimp"], last["blorf"]) == ("negative", "positive") and len(out) == 63

@@ -48,6 +48,7 @@ def analyze_command(
     mask: opt.Mask = True,
     mask_pii: opt.MaskPii = False,
     audit_sample: opt.AuditSample = None,
+    tone_teacher: opt.ToneTeacher = "none",
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
 
@@ -67,6 +68,7 @@ def analyze_command(
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt), queue_format=out_fmt,
             title=title, min_n=min_n, jobs=jobs, chunksize=chunksize, explain=evidence, progress=progress,
-            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample,
+            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample, tone_teacher=tone_teacher,
+            tone_progress=progress.stage("reading with e5", "read with e5") if progress and tone_teacher != "none" else None,
         )
     analyze_summary(result, score_col=score_col)

@@ -37,6 +37,7 @@ from feedback_classifier.insights.queues import kept_as_read, review_flags, with
 from feedback_classifier.insights.scores import ScoreSpec
 from feedback_classifier.jobs.classify import classified_chunks
 from feedback_classifier.jobs.head import chain, head_rows, read_head
+from feedback_classifier.jobs.tone import taught_by_e5
 from feedback_classifier.jobs.runner import check_workers
 from feedback_classifier.lang import check_language, majority_language
 from feedback_classifier.jobs.audit_sample import error_rates_for
@@ -150,6 +151,7 @@ def analyze(
     mask: bool = True,
     mask_pii: bool = False,
     audit_sample: str | Path | None = None,
+    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
@@ -160,7 +162,7 @@ def analyze(
     the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the module docstring),
     classified in ``jobs`` worker processes when > 1; ``progress(rows_done, estimated_total)`` is called after every
     chunk. ``mask``/``mask_pii``: personal data in quotes and queues / in the enriched table. ``audit_sample``: see
-    ``error_rates_for``. ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+    ``error_rates_for``. ``read``: how to read ``data`` (format, sheet, encoding...). ``tone_teacher``: ``taught_by_e5``.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP
@@ -178,6 +180,7 @@ def analyze(
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
+    _teach_tone(plan, data, text_col, read, tone_teacher, tone_progress)
     rates, rates_source = error_rates_for(audit_sample, plan.tax, text_col=text_col, model=model, clf=plan.clf,
                                           bundled=plan.model_info.get("kind") == "default", notes=plan.notes)
     in_fmt = detect_format(data, read.fmt, option="--input-format")
@@ -199,6 +202,15 @@ def analyze(
                            title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
     finally:
         sinks.router.cleanup()
+
+
+def _teach_tone(plan: _Plan, data: Path, text_col: str, read: ReadOptions, teacher: str, progress) -> None:
+    """With ``teacher="e5"``, the plan's classifier carries the bundled sentiment model taught the file's tone
+    words (``taught_by_e5``), and its notes and the report's model facts say so."""
+    plan.clf, note = taught_by_e5(plan.clf, data, text_col, read, teacher, True, progress)
+    if note is not None:
+        plan.notes.append(note)
+        plan.model_info.update(bundled_sentiment=True, sentiment_from_e5=True)
 
 
 def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt: str) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import check_workers, run_ordered
+from feedback_classifier.jobs.tone import taught_by_e5
 from feedback_classifier.model.enrichment import (
     _MODEL_BATCH,
     _attach,
@@ -90,7 +91,7 @@ def classify_file(
     analyze, route and report decide it; ``summary.lang`` says which). ``categories_col``: categories read from that
     column (label syntax), only their sentiment added. ``sentiment=False``: no sentiment columns (faster). ``read``:
     how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
-    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``_tone_taught`` first.
+    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``jobs.tone.taught_by_e5`` first.
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -108,7 +109,7 @@ def classify_file(
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
                               sentiment=sentiment)
-    model, tone_note = _tone_taught(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
+    model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
     start = time.perf_counter()
@@ -143,34 +144,6 @@ def classify_file(
         lang=lang,
         lang_given=lang_given,
     )
-
-
-def _tone_taught(model: Any, input: Path, text_col: str, read: ReadOptions, teacher: str, sentiment: bool,
-                 progress) -> tuple[Any, str | None]:
-    """``(model, note)``: with ``teacher="e5"`` a copy of ``model`` carrying the bundled sentiment model
-    taught the tone words of a sample of ``input``'s comments as e5 reads them (``jobs.tone.e5_tone_from_file``;
-    ``progress`` as it reads; the ``teacher`` extra), and a line saying so. Only for a model without a
-    polarity model of its own."""
-    import copy
-
-    if teacher == "none":
-        return model, None
-    if teacher != "e5":
-        raise InputFileError(f"--tone-teacher must be none or e5, got {teacher!r}.")
-    if not sentiment:
-        raise InputFileError("--tone-teacher teaches the sentiment model: it cannot be combined with --no-sentiment.")
-    if getattr(model, "sentiment_", None) is not None:
-        raise InputFileError("the model has a polarity model of its own (trained with --sentiment-col or taught by "
-                             "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
-    from feedback_classifier.jobs.tone import e5_tone_from_file
-    from feedback_classifier.model.default_sentiment import bundled_sentiment
-
-    tone = e5_tone_from_file(input, text_col, read=read, progress=progress)
-    taught = copy.copy(model)
-    taught.sentiment_ = bundled_sentiment(tone_words=tone.words)
-    return taught, (f"Sentiment: the bundled model was taught the words of praise and complaint of "
-                    f"{tone.good + tone.bad:,} of these comments, as e5 read them ({tone.good:,} praise, "
-                    f"{tone.bad:,} complaints).")
 
 
 def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally) -> str | None:

