@@ -83,14 +83,41 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
     return ToneWords(words, n_good, n_bad, rows.middle, rows.note(data, score_col, spec))
 
 
-def _chunks(data, text_col: str, score_col: str, read: ReadOptions):
+def _chunks(data, text_col: str, score_col: str | None, read: ReadOptions):
     """``(chunk, text column, score column)`` of ``data`` read ``_CHUNK`` rows at a time: a big export's
-    other columns are never held whole."""
+    other columns are never held whole (no score column: None)."""
     first, chunks = peek_table(read.chunks(data, chunksize=_CHUNK))
-    text_col, score_col = (resolve_column(first, c, source=data) for c in (text_col, score_col))
-    require_columns(first, [text_col, score_col], source=str(data))
+    text_col, score_col = (None if c is None else resolve_column(first, c, source=data) for c in (text_col, score_col))
+    require_columns(first, [c for c in (text_col, score_col) if c is not None], source=str(data))
     for chunk in chunks:
         yield chunk, text_col, score_col
+
+
+class _Sample:
+    """A seeded random sample of at most ``limit`` of a stream's comments, kept in file order, each with a
+    flag; memory stays ~2 x ``limit`` comments, whatever the file."""
+
+    def __init__(self, limit: int, seed: int):
+        self.limit, self.rng = limit, np.random.default_rng(seed)
+        self.texts, self.flags, self.keys = [], np.zeros(0, bool), np.zeros(0)
+
+    def add(self, texts: list, flags: np.ndarray) -> None:
+        self.texts += texts
+        self.flags = np.concatenate([self.flags, flags])
+        self.keys = np.concatenate([self.keys, self.rng.random(len(texts))])
+        if len(self.keys) > 2 * self.limit:
+            self._trim()
+
+    def _trim(self) -> None:
+        """Keep the ``limit`` comments of smallest key, in file order."""
+        idx = np.sort(np.argsort(self.keys, kind="stable")[: self.limit])
+        self.texts = [self.texts[i] for i in idx]
+        self.flags, self.keys = self.flags[idx], self.keys[idx]
+
+    def sample(self) -> tuple[list, np.ndarray]:
+        if len(self.keys) > self.limit:
+            self._trim()
+        return self.texts, self.flags
 
 
 class _ScoredRows:
@@ -98,8 +125,7 @@ class _ScoredRows:
     sample of the rows (kept in file order), and what the rows without a valid score were."""
 
     def __init__(self, limit: int, seed: int):
-        self.limit, self.rng = limit, np.random.default_rng(seed)
-        self.texts, self.good, self.keys = [], np.zeros(0, bool), np.zeros(0)
+        self.kept = _Sample(limit, seed)
         self.rows = self.middle = self.known = 0
         self.counts, self.first, self.examples = {}, {}, {}  # per kind of bad score: as CountedIssues holds them
 
@@ -123,23 +149,11 @@ class _ScoredRows:
         ends = np.flatnonzero(good | bad)
         self.rows, self.known = self.rows + len(texts), self.known + int(known.sum())
         self.middle += int((keep & ~good & ~bad).sum())
-        self.texts += [texts[i] for i in ends]
-        self.good = np.concatenate([self.good, good[ends]])
-        self.keys = np.concatenate([self.keys, self.rng.random(len(ends))])
-        if len(self.keys) > 2 * self.limit:  # memory stays ~2 x limit comments, whatever the file
-            self._trim()
-
-    def _trim(self) -> None:
-        """Keep the ``limit`` rows of smallest key, in file order."""
-        idx = np.sort(np.argsort(self.keys, kind="stable")[: self.limit])
-        self.texts = [self.texts[i] for i in idx]
-        self.good, self.keys = self.good[idx], self.keys[idx]
+        self.kept.add([texts[i] for i in ends], good[ends])
 
     def sample(self) -> tuple[list, np.ndarray]:
         """``(texts, at the good end)`` of the kept comments (the rest are at the bad end)."""
-        if len(self.keys) > self.limit:
-            self._trim()
-        return self.texts, self.good
+        return self.kept.sample()
 
     def note(self, data, column: str, spec) -> list[str]:
         """One line on the rows whose score could not be read, by kind, with their first rows and values."""
@@ -162,20 +176,11 @@ def e5_tone_from_file(data, text_col: str, *, read: ReadOptions, limit: int | No
     from feedback_classifier.model.e5_tone import E5_TONE_SAMPLE, e5_tone_words
 
     _check_e5()
-    limit = E5_TONE_SAMPLE if limit is None else limit
-    rng, texts, keys = np.random.default_rng(seed), [], np.zeros(0)
-    first, chunks = peek_table(read.chunks(data, chunksize=_CHUNK))
-    text_col = resolve_column(first, text_col, source=data)
-    require_columns(first, [text_col], source=str(data))
-    for chunk in chunks:
+    kept = _Sample(E5_TONE_SAMPLE if limit is None else limit, seed)
+    for chunk, text_col, _ in _chunks(data, text_col, None, read):
         found = [str(t) for t in chunk[text_col].tolist() if not is_missing(t) and str(t).strip()]
-        texts += found
-        keys = np.concatenate([keys, rng.random(len(found))])
-        if len(keys) > 2 * limit:  # memory stays ~2 x limit comments, whatever the file
-            keep = np.sort(np.argsort(keys, kind="stable")[:limit])
-            texts, keys = [texts[i] for i in keep], keys[keep]
-    keep = np.sort(np.argsort(keys, kind="stable")[:limit])
-    texts = list(dict.fromkeys(texts[i] for i in keep))
+        kept.add(found, np.zeros(len(found), bool))
+    texts = list(dict.fromkeys(kept.sample()[0]))
     try:
         words, good, bad = e5_tone_words(texts, TONE_C, progress=progress)
     except ValueError as exc:

@@ -28,20 +28,16 @@ _reader: list = []
 
 
 def _examples() -> tuple[list[str], list[str]]:
-    """The bundled examples with a single polarity, and the lexicon's words, with their polarities."""
-    import pandas as pd
+    """The bundled model's training texts whose opinions all have one polarity, positive or negative
+    (``default_sentiment.bundled_opinions``: the examples, then the lexicon's words), with it."""
+    from feedback_classifier.model.default_sentiment import bundled_opinions
 
-    from feedback_classifier.model.default_sentiment import SENTIMENT_EXAMPLES_FILE, SENTIMENT_LEXICON_FILE
-
-    examples = pd.read_csv(SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False)
-    lexicon = pd.read_csv(SENTIMENT_LEXICON_FILE, dtype=str, keep_default_na=False)
-    texts, polarities = [], []
-    for text, cell in zip(examples["text"], examples["polarities"]):
-        found = {part.rsplit("=", 1)[1].strip() for part in cell.split(";")}
-        if found in ({"positive"}, {"negative"}):
-            texts.append(text)
-            polarities.append(found.pop())
-    return texts + lexicon["word"].tolist(), polarities + lexicon["polarity"].tolist()
+    texts, _, polarities = bundled_opinions()
+    found: dict[str, set] = {}
+    for text, polarity in zip(texts, polarities):
+        found.setdefault(text, set()).add(polarity)
+    single = [(text, p.pop()) for text, p in found.items() if p in ({"positive"}, {"negative"})]
+    return [t for t, _ in single], [p for _, p in single]
 
 
 def e5_positive(texts: Sequence[str], progress=None) -> np.ndarray:
