@@ -102,7 +102,8 @@ def run_child(args: list[str]) -> None:
 def measure(path: Path, rows: int, out_dir: Path, jobs: int, chunksize: int, evidence: bool) -> dict:
     cli = [sys.executable, "-m", "feedback_classifier", "analyze", str(path), "--text-col", "comment",
            "--score-col", "nps", "--by", "region", "--out-dir", str(out_dir), "--quiet",
-           "--jobs", str(jobs), "--chunksize", str(chunksize), "--evidence" if evidence else "--no-evidence"]
+           "--jobs", str(jobs), "--chunksize", str(chunksize), "--evidence" if evidence else "--no-evidence",
+           "--tone-teacher", "none"]  # e5's reading (auto with the extra) is a fixed cost, not one that grows with rows
     wrapper = subprocess.run([sys.executable, __file__, "--child", json.dumps(cli)], capture_output=True, text=True,
                              check=True)
     result = json.loads(wrapper.stdout.strip().splitlines()[-1])

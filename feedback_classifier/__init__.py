@@ -7,7 +7,9 @@ points drive NPS/CSAT/CES, route comments to owning teams and report.
 import os as _os
 
 # Unpinned BLAS/OpenMP thread pools made lbfgs training 10-80x slower on small
-# machines; respect the user's choice when they set one.
+# machines; respect the user's choice when they set one. What they set (None: nothing) is kept for
+# the one pool that is worth widening, e5's own (model/teacher.py).
+USER_OMP_THREADS = _os.environ.get("OMP_NUM_THREADS")
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_var, "1")
 # numpy asks the kernel for 2 MB pages for every array of 4 MB or more; a batch's temporaries

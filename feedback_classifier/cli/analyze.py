@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from feedback_classifier.cli import options as opt
-from feedback_classifier.cli.progress import progress_for
-from feedback_classifier.cli.render import analyze_summary, err_console
+from feedback_classifier.cli.progress import lazy_stage, progress_for
+from feedback_classifier.cli.render import analyze_summary, err_console, tone_tip
 
 OLD_SPELLINGS = {"--queue-format": "--format"}
 
@@ -48,7 +48,7 @@ def analyze_command(
     mask: opt.Mask = True,
     mask_pii: opt.MaskPii = False,
     audit_sample: opt.AuditSample = None,
-    tone_teacher: opt.ToneTeacher = "none",
+    tone_teacher: opt.ToneTeacher = "auto",
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
 
@@ -69,6 +69,7 @@ def analyze_command(
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt), queue_format=out_fmt,
             title=title, min_n=min_n, jobs=jobs, chunksize=chunksize, explain=evidence, progress=progress,
             mask=mask, mask_pii=mask_pii, audit_sample=audit_sample, tone_teacher=tone_teacher,
-            tone_progress=progress.stage("reading with e5", "read with e5") if progress and tone_teacher != "none" else None,
+            tone_progress=lazy_stage(progress, "reading with e5", "read with e5"),
         )
     analyze_summary(result, score_col=score_col)
+    tone_tip(tone_teacher, result.model_info)

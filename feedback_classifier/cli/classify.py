@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from feedback_classifier.cli import options as opt
-from feedback_classifier.cli.progress import progress_for
+from feedback_classifier.cli.progress import lazy_stage, progress_for
 from feedback_classifier.cli.render import classify_summary, err_console
 
 OLD_SPELLINGS = {"--explain": "--evidence", "--out-format": "--format"}
@@ -86,7 +86,7 @@ def classify_command(
     else:
         in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
         with progress_for(err_console, quiet=quiet, description="classifying", label="classified") as progress:
-            reading = progress.stage("reading with e5", "read with e5") if progress and "tone_teacher" in settings else None
+            reading = lazy_stage(progress, "reading with e5", "read with e5")
             summary = classify_file(data, out, out_fmt=out_fmt,
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt),
                                     chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading, **settings)

@@ -146,3 +146,27 @@ def _format_seconds(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def lazy_stage(progress, description: str, label: str) -> Callable[[int, int | None], None] | None:
+    """``progress.stage(description, label)``, made at its first call: a stage the job may skip (e5's
+    reading under ``--tone-teacher auto``) shows no empty bar or line. None without ``progress``.
+
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> update = lazy_stage(LogLineProgress(stream=buf, interval=0), "reading", "read")
+    >>> buf.getvalue()
+    ''
+    >>> update(3, 3); buf.getvalue().startswith("read 3 / 3 rows")
+    True
+    """
+    if progress is None:
+        return None
+    made: list = []
+
+    def update(rows_done: int, rows_total: int | None) -> None:
+        if not made:
+            made.append(progress.stage(description, label))
+        made[0](rows_done, rows_total)
+
+    return update

