@@ -73,7 +73,7 @@ def e5_tone_words(texts: Sequence[str], C: float, progress=None) -> tuple[dict, 
 
     What is cached is the result, one small file per set of ``texts`` (``<cache>/e5-tone-<key>.npz``, the
     key a hash of them, ``C``, the code, e5's version and the bundled examples): a second run on the same
-    file reads nothing with e5, and a nightly job on a new file each day adds ~100 KB, not the 1.5 MB of
+    file reads nothing with e5, and a nightly job on a new file each day adds ~200 KB, not the 1.5 MB of
     its 2,000 vectors, which every later process would load.
     """
     from feedback_classifier.model.cache import cached_arrays, table_key
