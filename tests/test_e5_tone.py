@@ -237,3 +237,43 @@ def test_tone_words_are_cached_as_a_result_and_the_files_vectors_are_not(tmp_pat
         with np.load(shard) as data:
             stored |= set(data["keys"].tolist())
     assert not stored & {teacher.text_key(t, "0.test") for t in texts}  # ... and kept no vector of the file's texts
+
+
+@pytest.mark.parametrize("command", ["route", "drivers"])
+def test_route_and_drivers_teach_a_plain_export_as_analyze_does(tmp_path, monkeypatch, command):
+    import feedback_classifier.model.e5_tone as e5_tone
+
+    read = []
+    monkeypatch.setattr("feedback_classifier.jobs.tone._check_e5", lambda: None)
+    monkeypatch.setattr(e5_tone, "e5_tone_words", lambda texts, C, progress=None: read.append(len(texts)) or (
+        {"plimp": -1.0, "blorf": 1.0}, 30, 30))
+    path = _comments(tmp_path)
+    frame = pd.read_csv(path)
+    frame["nps"] = [10] * 30 + [0] * 33
+    frame.to_csv(path, index=False)
+
+    def run(source, *extra):
+        out = (["--out-dir", str(tmp_path / f"q{len(read)}")] if command == "route"
+               else ["--score-col", "nps", "--boot", "0", "--min-n", "1"])
+        return runner.invoke(app, [command, str(source), "--text-col", "comment", *out, *extra])
+
+    taught, plain = run(path), run(path, "--tone-teacher", "none")
+    assert taught.exit_code == 0 and plain.exit_code == 0, taught.output + plain.output
+    assert "as e5 read them" in taught.output and "as e5 read them" not in plain.output and read == [62]
+    classified = tmp_path / "classified.csv"  # an enriched file: nothing is classified, so nothing is taught
+    assert runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(classified)]).exit_code == 0
+    again = runner.invoke(app, [command, str(classified), *(["--text-col", "comment", "--out-dir", str(tmp_path / "q")]
+                                                            if command == "route" else ["--score-col", "nps", "--boot", "0"])])
+    assert again.exit_code == 0, again.output
+    assert "as e5 read them" not in again.output and read == [62]
+
+
+def test_route_without_e5_gives_the_tip_only_when_it_classifies(tmp_path, monkeypatch):
+    monkeypatch.setattr("feedback_classifier.jobs.tone.e5_installed", lambda: False)
+    path = _comments(tmp_path)
+    plain = runner.invoke(app, ["route", str(path), "--text-col", "comment", "--out-dir", str(tmp_path / "q")])
+    assert plain.exit_code == 0 and plain.output.count("Tip: with the 'teacher' extra") == 1, plain.output
+    classified = tmp_path / "classified.csv"
+    runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(classified)])
+    enriched = runner.invoke(app, ["route", str(classified), "--text-col", "comment", "--out-dir", str(tmp_path / "q2")])
+    assert enriched.exit_code == 0 and "Tip:" not in enriched.output

@@ -9,7 +9,8 @@ import typer
 
 from feedback_classifier.cli import options as opt
 from feedback_classifier.lang.ui import count_noun
-from feedback_classifier.cli.render import drivers_summary
+from feedback_classifier.cli.progress import lazy_progress
+from feedback_classifier.cli.render import drivers_summary, err_console, tone_tip
 
 OLD_SPELLINGS = {"--freq": "--period"}
 
@@ -58,6 +59,7 @@ def drivers_command(
     audit_sample: opt.AuditSample = None,
     lang: opt.Lang = None,
     chunksize: opt.Chunksize = 50_000,
+    tone_teacher: opt.ToneTeacher = "auto",
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -72,13 +74,15 @@ def drivers_command(
     if model is not None and text_col is None:
         raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
     model = opt.model_for_job(model, trust_model, verify_key)
-    result = drivers_file(
-        data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
-        categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
-        text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
-        confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang, chunksize=chunksize,
-        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
-    )
+    with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
+        result = drivers_file(
+            data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
+            categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
+            text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
+            confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang, chunksize=chunksize,
+            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+            tone_teacher=tone_teacher, tone_progress=reading,
+        )
     for note in result.notes:
         typer.echo(note)
     segments_file = next((p for p in result.paths if p.stem.endswith("_segments") or p.suffix == ".md"), None)
@@ -87,3 +91,4 @@ def drivers_command(
         typer.echo("Wrote " + ", ".join(str(p) for p in result.paths))
     if charts is not None:
         typer.echo(f"Wrote {count_noun(len(result.chart_paths), 'chart')} to {charts}")
+    tone_tip(tone_teacher, {"kind": "default"} if text_col is not None and model is None else {})

@@ -11,7 +11,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TextIO
 
 
@@ -170,3 +170,26 @@ def lazy_stage(progress, description: str, label: str) -> Callable[[int, int | N
         made[0](rows_done, rows_total)
 
     return update
+
+
+@contextmanager
+def lazy_progress(console, *, description: str, label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """``progress_for``'s callback for a stage a job may skip (e5's reading under ``--tone-teacher auto``,
+    for a command without a progress display of its own): the bar or the lines start at its first call,
+    so a skipped stage shows nothing.
+
+    >>> from rich.console import Console
+    >>> with lazy_progress(Console(file=open("/dev/null", "w")), description="reading", label="read") as update:
+    ...     callable(update)
+    True
+    """
+    with ExitStack() as stack:
+        made: list = []
+
+        def update(rows_done: int, rows_total: int | None) -> None:
+            if not made:
+                made.append(stack.enter_context(progress_for(console, quiet=False, description=description,
+                                                             label=label)))
+            made[0](rows_done, rows_total)
+
+        yield update

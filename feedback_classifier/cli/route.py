@@ -9,7 +9,8 @@ import typer
 
 from feedback_classifier.cli import options as opt
 from feedback_classifier.lang.ui import count_noun
-from feedback_classifier.cli.render import console, routing_table
+from feedback_classifier.cli.progress import lazy_progress
+from feedback_classifier.cli.render import console, err_console, routing_table, tone_tip
 
 
 def route_command(
@@ -39,6 +40,7 @@ def route_command(
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
     chunksize: opt.Chunksize = 100_000,
+    tone_teacher: opt.ToneTeacher = "auto",
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -50,12 +52,15 @@ def route_command(
 
     opt.check_choice(fmt, opt.QUEUE_FORMATS, "a queue format", "--format")
     model = opt.model_for_job(model, trust_model, verify_key)
-    result = route_file(
-        data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
-        score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
-        complaints_only=complaints_only, chunksize=chunksize,
-        read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
-    )
+    with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
+        result = route_file(
+            data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
+            score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
+            complaints_only=complaints_only, chunksize=chunksize, tone_teacher=tone_teacher, tone_progress=reading,
+            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+        )
+    for note in result.notes:
+        typer.echo(note)
     if result.classified_here:
         typer.echo(f"Classified {count_noun(result.rows, 'row')}.")
     console.print(routing_table(result.routing.summary, f"Routing of {count_noun(result.rows, 'row')}"))
@@ -63,3 +68,4 @@ def route_command(
         # such rows are routed all the same, but not ordered as detractors
         typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered as detractors.")
     typer.echo(f"Wrote {count_noun(len(result.paths), 'file')} to {out_dir} (summary: {result.paths['summary'].name})")
+    tone_tip(tone_teacher, {"kind": "default"} if result.classified_here and model is None else {})

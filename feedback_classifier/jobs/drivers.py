@@ -49,8 +49,7 @@ def drivers_file(
     read: ReadOptions = DEFAULT_READ,
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
-    lang: str | None = None,
-    chunksize: int = 50_000,
+    lang: str | None = None, chunksize: int = 50_000, tone_teacher: str = "auto", tone_progress: Any = None,
 ) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
@@ -66,7 +65,7 @@ def drivers_file(
     ``period_col`` None looks for a date column as ``analyze`` does (said in ``notes``). ``lang``
     (default: the comments' majority language, or without ``text_col`` the category names') names
     the categories classified here and writes the charts.
-    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+    ``read``: how to read ``data``. ``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s (as ``analyze``).
 
     The file is read once, ``chunksize`` rows at a time (each classified with ``text_col``), into a
     ``DriversAccumulator`` (one row per distinct categories, score, segment and period) and a
@@ -82,9 +81,8 @@ def drivers_file(
     >>> [p.name for p in res.paths], res.drivers.overall.metric_name
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
-    from feedback_classifier.jobs.runner import check_workers
-
     from feedback_classifier.insights.scores import ScoreSpec
+    from feedback_classifier.jobs.runner import check_workers
 
     out = _checked_out(out, data, charts)
     check_workers(1, chunksize)
@@ -94,7 +92,8 @@ def drivers_file(
 
         check_polarity(polarity)
     plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
-                 period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity)
+                 period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity,
+                 tone=(tone_teacher, tone_progress))
     acc, tally = _accumulate(plan, data, freq=freq, polarity=polarity)
     result = acc.compute(score_type=score_type, scale=scale, higher_is_better=higher_is_better, by=plan.by,
                          min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, taxonomy=plan.taxonomy,
@@ -135,9 +134,9 @@ class _Plan:
 
 
 def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, period_col, lang, model, taxonomy,
-          polarity) -> _Plan:
+          polarity, tone=("none", None)) -> _Plan:
     """The columns, language and model from the first chunks, checked before the rest is read;
-    the chunks (classified on the fly with ``text_col``)."""
+    the chunks (classified on the fly with ``text_col``, the sentiment taught as ``tone`` says)."""
     import pandas as pd
 
     from feedback_classifier.jobs.head import chain, head_rows, read_head
@@ -157,7 +156,8 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(first, [c for c in (score_col, by, period_col) if c is not None], source=data)
         lang = _language(head_frame, text_col, lang, notes)
-        rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang)
+        rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang, read=read, tone=tone,
+                                         notes=notes)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_column(first, categories_col, data, fix=(
@@ -255,8 +255,11 @@ def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:
     return result
 
 
-def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en"):
-    """The chunks with classify's columns added, one at a time, and the model's taxonomy."""
+def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en", *, read: ReadOptions = DEFAULT_READ,
+              tone=("none", None), notes: list | None = None):
+    """The chunks with classify's columns added, one at a time, and the model's taxonomy; the model's
+    sentiment taught first as ``tone`` (``(teacher, progress)``) says, with its line in ``notes``."""
+    from feedback_classifier.jobs.tone import taught_by_e5
     from feedback_classifier.model.default import load_model_and_taxonomy
     # Looked up in its module at call time, so a test can stand in a stub classifier there.
     from feedback_classifier.model import enrichment
@@ -264,6 +267,9 @@ def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en"):
 
     require_columns(first, [text_col], source=data)
     clf, tax = load_model_and_taxonomy(model, None)
+    clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
+    if note is not None and notes is not None:
+        notes.append(note)
     return (enrichment.enrich(chunk, clf, text_col, lang=lang) for chunk in chunks), tax
 
 

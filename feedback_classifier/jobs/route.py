@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -22,6 +22,8 @@ class RouteFileResult:
     lang: str
     #: the score column's missing and invalid values (``ScoreIssues``; None without a score column)
     score_issues: Any = None
+    #: one-line facts worth telling the user (the sentiment model taught the file's tone words)
+    notes: list = field(default_factory=list)
 
 
 def route_file(
@@ -40,6 +42,7 @@ def route_file(
     mask: bool = True,
     complaints_only: bool = False,
     chunksize: int = 100_000,
+    tone_teacher: str = "auto", tone_progress: Any = None,
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
@@ -48,7 +51,9 @@ def route_file(
     is classified with ``model`` (default: the bundled model). ``lang`` None picks the majority
     language of the first 2,000 comments. Queues show personal data masked unless ``mask=False``.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows); ``fmt``: the
-    queues' format.
+    queues' format. A plain export's comments are judged by the bundled sentiment model taught their tone
+    words first, as ``analyze`` does (``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s;
+    said in ``notes``): complaints lead the queues.
 
     The file is read once, ``chunksize`` rows at a time (each classified when the file is not
     enriched), and spilled into the queues by a ``StreamingRouter``, as ``analyze`` does: memory
@@ -68,7 +73,7 @@ def route_file(
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     fmt, out = output_dir(out_dir, fmt, create=False)  # a wrong format before the file is read
     plan = _plan(data, read, chunksize, text_col=text_col, score_col=score_col, keep=keep, lang=lang, model=model,
-                 taxonomy=taxonomy)
+                 taxonomy=taxonomy, tone=(tone_teacher, tone_progress))
     out = output_dir(out, fmt)[1]  # the spill files go there: the same disk as the queues
     router = StreamingRouter(plan.tax, text_col=plan.text_col, score_col=plan.score_col, score_type=spec,
                              keep=plan.keep, lang=plan.lang, source=str(data), tmp_dir=out, mask=mask,
@@ -86,7 +91,7 @@ def route_file(
         router.cleanup()
     issues = scores.score_issues(spec) if scores is not None else None
     return RouteFileResult(routing=result, paths=paths, rows=router.rows, classified_here=plan.classified_here,
-                           lang=plan.lang, score_issues=issues)
+                           lang=plan.lang, score_issues=issues, notes=plan.notes)
 
 
 @dataclass
@@ -101,11 +106,13 @@ class _Plan:
     tax: Any
     classified_here: bool
     has_review: bool  # the file's own needs_review: its 'categories' come from classify
+    notes: list = field(default_factory=list)
 
 
-def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxonomy) -> _Plan:
+def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxonomy, tone=("none", None)) -> _Plan:
     """The columns, language and taxonomy from the first chunks, checked before the rest is read;
-    the chunks, classified one at a time unless the file is enriched."""
+    the chunks, classified one at a time unless the file is enriched (the sentiment taught as ``tone``,
+    ``(teacher, progress)``, says)."""
     from feedback_classifier.jobs.head import chain, head_language, read_head
     from feedback_classifier.model.default import load_model_and_taxonomy
     from feedback_classifier.tableio import (peek_table, require_columns, require_distinct_roles, resolve_column,
@@ -122,11 +129,14 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     head, chunks = read_head(chunks, text_col)
     lang = head_language(head, text_col) if lang is None else str(lang).strip().lower()  # checked by the router
     chunks = chain(head, chunks)
-    classified_here = not is_enriched(first.columns)
+    classified_here, notes = not is_enriched(first.columns), []
     if classified_here:
         from feedback_classifier.insights.queues import kept_as_read
+        from feedback_classifier.jobs.tone import taught_by_e5
 
         clf, tax = load_model_and_taxonomy(model, taxonomy)
+        clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
+        notes += [note] if note else []
         # the input's own confidence/needs_review, kept under their '(input)' names: enrich replaces them
         renamed, keep = kept_as_read(first.columns, keep, exclude=(text_col, score_col), source=str(data))
         chunks = (_classified(chunk, renamed, clf, text_col, lang) for chunk in chunks)
@@ -134,7 +144,7 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         _, tax = load_model_and_taxonomy(model, taxonomy)
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-    return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns)
+    return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes)
 
 
 def _classified(chunk, renamed, clf, text_col: str, lang: str):
