@@ -72,4 +72,6 @@ def analyze_command(
             tone_progress=lazy_stage(progress, "reading with e5", "read with e5"),
         )
     analyze_summary(result, score_col=score_col)
-    tone_tip(tone_teacher, result.model_info)
+    info = result.model_info  # the bundled sentiment model, as it is (not taught by scores)
+    tone_tip(tone_teacher, info.get("kind") == "default"
+             or bool(info.get("bundled_sentiment") and not info.get("sentiment_from_scores")))

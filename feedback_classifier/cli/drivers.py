@@ -91,4 +91,4 @@ def drivers_command(
         typer.echo("Wrote " + ", ".join(str(p) for p in result.paths))
     if charts is not None:
         typer.echo(f"Wrote {count_noun(len(result.chart_paths), 'chart')} to {charts}")
-    tone_tip(tone_teacher, {"kind": "default"} if text_col is not None and model is None else {})
+    tone_tip(tone_teacher, text_col is not None and model is None)  # the default model: the bundled sentiment model

@@ -160,16 +160,7 @@ def lazy_stage(progress, description: str, label: str) -> Callable[[int, int | N
     >>> update(3, 3); buf.getvalue().startswith("read 3 / 3 rows")
     True
     """
-    if progress is None:
-        return None
-    made: list = []
-
-    def update(rows_done: int, rows_total: int | None) -> None:
-        if not made:
-            made.append(progress.stage(description, label))
-        made[0](rows_done, rows_total)
-
-    return update
+    return None if progress is None else _made_at_first_call(lambda: progress.stage(description, label))
 
 
 @contextmanager
@@ -184,12 +175,17 @@ def lazy_progress(console, *, description: str, label: str) -> Iterator[Callable
     True
     """
     with ExitStack() as stack:
-        made: list = []
+        yield _made_at_first_call(lambda: stack.enter_context(
+            progress_for(console, quiet=False, description=description, label=label)))
 
-        def update(rows_done: int, rows_total: int | None) -> None:
-            if not made:
-                made.append(stack.enter_context(progress_for(console, quiet=False, description=description,
-                                                             label=label)))
-            made[0](rows_done, rows_total)
 
-        yield update
+def _made_at_first_call(make: Callable[[], Callable[[int, int | None], None]]) -> Callable[[int, int | None], None]:
+    """A progress callback that makes the real one (``make()``) when it is first called, then passes every call on."""
+    made: list = []
+
+    def update(rows_done: int, rows_total: int | None) -> None:
+        if not made:
+            made.append(make())
+        made[0](rows_done, rows_total)
+
+    return update

