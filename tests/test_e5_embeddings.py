@@ -63,9 +63,12 @@ def test_the_vectors_of_classified_comments_are_kept_nowhere(tmp_path, fake_e5):
     shards = set((tmp_path / "cache").rglob("*.npz"))
     assert shards  # the training comments are cached: a retrain reads none of them again
     clf.predict_proba(["a new comment about a late parcel"])
-    clf.predict_proba(["a new comment about a late parcel"])
-    assert fake_e5.count("a new comment about a late parcel") == 2  # read each time, as asked
+    clf.predict_proba(["a new comment about a late parcel"])  # (classify's evidence asks again)
+    assert fake_e5.count("a new comment about a late parcel") == 1
     assert set((tmp_path / "cache").rglob("*.npz")) == shards and len(teacher._memo) == len(set(TEXTS))
+    save_model(clf, tmp_path / "m.fcmodel")  # what the model kept of its last calls is not in its file
+    load_model(tmp_path / "m.fcmodel").predict_proba(["a new comment about a late parcel"])
+    assert fake_e5.count("a new comment about a late parcel") == 2
     before = len(fake_e5)
     FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
     assert len(fake_e5) == before

@@ -77,6 +77,7 @@ class MiniLMEmbedder:
 #: The e5 block's weight beside the tf-idf columns (``train --embeddings e5``): see the README's row on
 #: ``benchmarks/labelling.py learner`` and ``semeval_levers.py`` for how it was chosen.
 E5_WEIGHT = 6.0
+_RECENT = 60_000  # comments whose vectors an E5Embedder keeps from its last calls (~46 MB)
 
 
 class E5Embedder:
@@ -120,7 +121,17 @@ class E5Embedder:
         return self
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        return self._read(texts, store=False)
+        # classify asks again for a few of a chunk's comments (those its evidence is built for): the
+        # last chunks' vectors are kept in this object, up to _RECENT comments
+        recent = self.__dict__.setdefault("_recent", {})
+        todo = list(dict.fromkeys(t for t in texts if t not in recent))
+        if todo:
+            if len(recent) + len(todo) > _RECENT:
+                recent.clear()
+            recent.update(zip(todo, self._read(todo, store=False).astype(np.float16)))
+        if not len(texts):
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([recent[t] for t in texts]).astype(np.float32)
 
     def _read(self, texts: list[str], store: bool) -> np.ndarray:
         from feedback_classifier.model.teacher import teacher_vectors
