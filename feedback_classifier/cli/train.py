@@ -79,7 +79,7 @@ def train_command(
     Without labels: feedback-classifier train comments.csv --text-col comment --taxonomy my.yaml --no-labels --out models/my.joblib
     """
     from feedback_classifier.jobs import train_file
-    from feedback_classifier.model import EMBEDDINGS
+    from feedback_classifier.model import EMBEDDINGS, require_e5
 
     read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format)
     if no_labels:
@@ -89,6 +89,10 @@ def train_command(
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     _check_teacher(teacher, unlabelled, embeddings, unlabelled_score_col)
+    if embeddings == "e5":
+        require_e5()  # (before the line saying what it will read)
+        typer.echo("e5 reads every training comment first (~30 a second on two cores; cached for the next train), and "
+                   "the model reads every comment it classifies the same way.", err=True)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,

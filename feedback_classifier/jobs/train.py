@@ -205,6 +205,7 @@ def train_file(
     params = {**embedding_params(embeddings), **(params or {})}
     if embeddings == "e5":  # a missing package is a one-line error now, not after the reading
         require_e5()
+        params["embedder"].adapted(table.texts)  # read once here, not by each fold's process (--jobs)
     tone, taught = _from_unlabelled(teacher, params, table, unlabelled, unlabelled_text_col or text_col,
                                     unlabelled_score_col, (score_type, scale, higher_is_better), read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
