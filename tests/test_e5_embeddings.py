@@ -129,3 +129,16 @@ def test_the_real_e5_tells_english_and_russian_topics_apart(tmp_path, monkeypatc
     late, price = clf.classes_.index(("delivery", "late")), clf.classes_.index(("price", None))
     assert P[0, late] > P[1, late] and P[1, price] > P[0, price]  # Russian, never seen in training
     teacher.release_teacher()
+
+
+def test_classify_has_e5_read_each_comment_once_not_each_of_its_sentences(tmp_path, fake_e5):
+    # classify also scores a long comment's sentences on their own (model/segments.py): e5 read them all
+    # again, halving its speed; each part is now read as its comment (as right or more on SemEval)
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    from feedback_classifier.model.enrichment import predict_as_classified
+
+    comment = "The parcel came late again. And the price is far too high for me."
+    fake_e5.clear()
+    labels = predict_as_classified(clf, [comment, "all good here"])
+    assert sorted(fake_e5) == sorted([comment, "all good here"])
+    assert len(labels) == 2
