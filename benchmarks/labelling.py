@@ -10,6 +10,8 @@
                                                          # the loop's model with other settings, paired
     python benchmarks/labelling.py learner --tune [--data semeval-en] [--settings '{"prototype_prior": 0}']
                                                          # the learner alone on random 300 / 600 labels
+    python benchmarks/labelling.py learner --data airline --settings '{"embeddings": "e5"}'
+                                                         # ... and train --embeddings e5 against it
 
 Data: ``../shared/data`` (Banking77: customer messages to a bank, 77 intents coded by people,
 its own train/test split; SemEval-2016 restaurant review sentences, multi-label aspect
@@ -54,7 +56,7 @@ DATA = ROOT.parent / "shared" / "data"
 
 from feedback_classifier.jobs.labelbook import LabelBook  # noqa: E402
 from feedback_classifier.jobs.suggest import build_ranker, deepest_labels, rank_texts, train_loop_model  # noqa: E402
-from feedback_classifier.model import FeedbackClassifier, evaluate_predictions  # noqa: E402
+from feedback_classifier.model import FeedbackClassifier, embedding_params, evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import infer_taxonomy  # noqa: E402
 
 BATCH = 50
@@ -120,6 +122,8 @@ def micro_f1(tax, texts, labels, test_texts, test_labels, seed, pool=None, max_r
         clf = train_loop_model(texts, labels, tax, pool, seed=seed, **({"max_rows": max_rows} if max_rows else {}),
                                **(loop or {}))
     else:
+        if "embeddings" in params:  # (``--settings '{"embeddings": "e5"}'``: what ``train --embeddings e5`` adds)
+            params = {**embedding_params(params["embeddings"]), **{k: v for k, v in params.items() if k != "embeddings"}}
         clf = FeedbackClassifier(taxonomy=tax, cv=3, random_state=seed, **params).fit(texts, labels)
     return evaluate_predictions(test_labels, clf.predict_labels(test_texts), tax).path_micro_f1
 
@@ -463,7 +467,8 @@ def main() -> None:
                         help="suggest: the learners compared (plain = train's classifier, semi = the loop's "
                              "self-trained one, variant = the loop's with --variant's settings)")
     parser.add_argument("--settings", default="{}", help="learner: JSON of FeedbackClassifier parameters "
-                        "compared with the defaults, e.g. '{\"prototype_prior\": 0}'")
+                        "compared with the defaults, e.g. '{\"prototype_prior\": 0}'; \"embeddings\": NAME adds "
+                        "what train --embeddings NAME does")
     parser.add_argument("--variant", default="{}", help="suggest: JSON of train_loop_model keywords for the "
                         "'variant' learner, e.g. '{\"smooth\": 0.5}'")
     parser.add_argument("--quick", action="store_true", help="suggest: only suggested 300, random 300 and 600")

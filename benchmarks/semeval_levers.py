@@ -141,6 +141,8 @@ SETTINGS["pool_both"] = {"_class": PooledTargets, "pool": ("attributes", "any")}
 SETTINGS["e5_sentences"] = {"embedder": TeacherSentences()}
 SETTINGS["e5_sentences_w3"] = {"embedder": TeacherSentences(), "embedding_weight": 3.0}
 SETTINGS["e5_sentences_w6"] = {"embedder": TeacherSentences(), "embedding_weight": 6.0}
+SETTINGS["e5_sentences_w12"] = {"embedder": TeacherSentences(), "embedding_weight": 12.0}
+SETTINGS["e5_sentences_w24"] = {"embedder": TeacherSentences(), "embedding_weight": 24.0}
 
 
 def _minilm():

