@@ -59,8 +59,9 @@ CANDIDATES = ((10.0, 1.0, 0.0), (5.0, 1.0, 1.0), (10.0, 1.0, 1.0), (10.0, 1.0, 2
 
 
 def make_model(setting):
-    """A fresh ``AspectSentiment`` of one ``CANDIDATES`` setting."""
-    return AspectSentiment(C=setting[0], char_weight=setting[1], lexicon_weight=setting[2])
+    """A fresh ``AspectSentiment`` of one ``CANDIDATES`` setting (a fourth value: its ``sentence_weight``)."""
+    return AspectSentiment(C=setting[0], char_weight=setting[1], lexicon_weight=setting[2],
+                           sentence_weight=setting[3] if len(setting) > 3 else 0.0)
 
 
 def load(lang: str, taxonomy):
@@ -166,12 +167,39 @@ def official_test(lang, taxonomy, setting) -> dict:
     return score
 
 
-def review_bootstrap_sd(model, texts, opinions, reviews, n=200) -> float:
-    """sd of polarity accuracy (x100) over ``n`` resamples of whole reviews: one prediction per opinion."""
+def paired_to_words_only(lang, taxonomy, texts, opinions, groups, dev, held, setting, args) -> dict:
+    """``setting`` (with a ``sentence_weight``) against the same without it: repeated grouped CV on
+    ``dev`` and the held-out reviews (and the official test with ``--official-test``), paired."""
+    words = setting[:3]
+    cv = repeated_cv(lambda: make_model(words), texts, opinions, groups, dev, args.folds, args.repeats)
+    out = {"words_only_cv": cv.mean()}
+    sets = [("held_out", dev, [texts[i] for i in held], [opinions[i] for i in held], groups[held])]
+    path = official_test_path(lang)
+    if args.official_test and path.exists():
+        test = pd.read_csv(path, keep_default_na=False, dtype=str)
+        t_ops = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
+        sets.append(("official", np.arange(len(texts)), test["text"].tolist(), t_ops, test["review_id"].tolist()))
+    for name, rows, t, ops, reviews in sets:
+        a, b = (make_model(s).fit(*_flat(texts, opinions, rows)) for s in (setting, words))
+        acc = [100 * polarity_metrics(m, t, ops)["polarity_accuracy"] for m in (a, b)]
+        sd = review_bootstrap_sd(a, t, ops, reviews, minus=b)
+        out.update({f"{name}_with_e5": acc[0], f"{name}_words_only": acc[1], f"{name}_paired_sd": sd})
+        print(f"[{lang}] {name}: with e5 {acc[0]:.2f}, words only {acc[1]:.2f}, paired {acc[0] - acc[1]:+.2f} ± {sd:.2f}",
+              flush=True)
+    print(f"[{lang}] repeated grouped CV words only {cv.mean():.2f}", flush=True)
+    return out
+
+
+def review_bootstrap_sd(model, texts, opinions, reviews, n=200, minus=None) -> float:
+    """sd of polarity accuracy (x100) over ``n`` resamples of whole reviews: one prediction per opinion
+    (``minus``: of the paired difference from that model, both resampled together)."""
     pair_text = [t for t, ops in zip(texts, opinions) for _ in ops]
     pair_label = [lab for ops in opinions for lab, _ in ops]
     pair_review = np.array([r for r, ops in zip(reviews, opinions) for _ in ops])
-    hit = np.array(model.predict(pair_text, pair_label)) == np.array([pol for ops in opinions for _, pol in ops])
+    truth = np.array([pol for ops in opinions for _, pol in ops])
+    hit = (np.array(model.predict(pair_text, pair_label)) == truth).astype(float)
+    if minus is not None:
+        hit -= np.array(minus.predict(pair_text, pair_label)) == truth
     rows_of = {r: np.flatnonzero(pair_review == r) for r in np.unique(pair_review)}
     keys = list(rows_of)
     rng = np.random.default_rng(0)
@@ -186,7 +214,13 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--official-test", action="store_true", help="also train on train, score on the test file")
+    parser.add_argument("--sentence-weight", type=float, default=0.0,
+                        help="the shipped setting with this sentence_weight (e5's reading of each comment, as "
+                             "train --embeddings e5 makes) instead of the candidates, paired to it without")
     args = parser.parse_args(argv)
+    if args.sentence_weight:
+        global CANDIDATES
+        CANDIDATES = ((10.0, 1.0, 1.0, args.sentence_weight),)
     taxonomy = load_taxonomy("semeval-restaurants")
     rows = []
     for lang in args.lang:
@@ -203,6 +237,8 @@ def main(argv=None) -> int:
                "cv_mean": best, "cv_sd": sd, "baseline_cv": b.mean(), "held_out": ours,
                "baseline_held_out": base, "bundled_held_out": bundled,
                "bundled_all": bundled_accuracy(texts, opinions, np.arange(len(texts))), "target": TARGETS[lang]}
+        if args.sentence_weight:
+            row.update(paired_to_words_only(lang, taxonomy, texts, opinions, groups, dev, held, setting, args))
         if args.official_test:
             row.update(official_test(lang, taxonomy, setting))
         rows.append(row)

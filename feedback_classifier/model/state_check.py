@@ -207,4 +207,8 @@ def _check_sentiment(model: Any, where: str) -> None:
     _instance(model, "analyzer", where, own_type("TextAnalyzer"), optional=True)
     for name in ("lexicon_weight", "char_weight", "local_weight", "cross_weight", "global_weight"):
         _number(model, name, where)
+    _number(model, "sentence_weight", where, 0.0, 1.0)
+    if _get(model, "sentence_coef_", where) is not None:  # the e5 part (model/sentence_tone.py)
+        _array(model, "sentence_coef_", where, "f", (len(classes), 384), finite=True)
+        _array(model, "sentence_intercept_", where, "f", (len(classes),), finite=True)
     _choice(model, "content_grams", where, (True, False))

@@ -26,6 +26,9 @@ from feedback_classifier.model.cache import cache_dir
 TEACHERS = ("e5",)
 _BATCH = 32
 _memo: dict[str, np.ndarray] = {}  # text key -> vector, shared by the folds of one process
+#: text -> vector of the comments a model with e5 (``E5Embedder``) read last, kept nowhere else: the
+#: category model and the sentiment model of one classify share them (bounded by ``E5Embedder``)
+recent: dict[str, np.ndarray] = {}
 _engine: list = []  # the loaded e5 model, one per process (release_teacher frees it)
 
 
@@ -35,6 +38,7 @@ def forget_teacher_vectors() -> None:
     >>> forget_teacher_vectors()
     """
     _memo.clear()
+    recent.clear()
 
 
 def text_key(text: str, version: str) -> str:

@@ -101,17 +101,18 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
     # a comment without labels is judged whole (None)
     asked = [list(labs) if len(labs) else [None] for labs in patterns]
     pattern_of = np.asarray(pattern_of, dtype=np.int64)
+    # (the texts: a model that also reads the comments with e5 needs them, model/sentence_tone.py)
     if batches is not None:
-        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True)
+        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True, texts=uniques)
     elif analysed is not None:
-        codes, sizes = sentiment.pattern_polarities(analysed, asked, pattern_of)
+        codes, sizes = sentiment.pattern_polarities(analysed, asked, pattern_of, texts=uniques)
     elif _batch_analyzer(sentiment) is not None:  # analysed as a batch: flat arrays, same tokens
         batcher = _batch_analyzer(sentiment)
         batches = [batcher.analyse(uniques[i:i + _BATCH]) for i in range(0, len(uniques), _BATCH)]
-        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True)
+        codes, sizes = sentiment.pattern_polarities(batches, asked, pattern_of, batches=True, texts=uniques)
     else:
         docs, owner = sentiment._analyse_distinct(uniques)
-        codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner)
+        codes, sizes = sentiment.pattern_polarities(docs, asked, pattern_of, analysis_of=owner, texts=uniques)
     quiet = _no_opinion(uniques, sizes)
     if quiet is not None:
         from feedback_classifier.model.sentiment import POLARITIES
