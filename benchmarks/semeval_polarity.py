@@ -148,14 +148,22 @@ def bundled_accuracy(texts, opinions, rows) -> float:
                                   [opinions[i] for i in rows])["polarity_accuracy"]
 
 
-def official_test(lang, taxonomy, setting) -> dict:
+def load_official(lang, taxonomy):
+    """The official test file's ``(table, opinions per sentence)``, or None (said) when it is not there."""
     path = official_test_path(lang)
     if not path.exists():
         print(f"[{lang}] no official test file at {path}: skipped", flush=True)
+        return None
+    test = pd.read_csv(path, keep_default_na=False, dtype=str)
+    return test, [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
+
+
+def official_test(lang, taxonomy, setting) -> dict:
+    found = load_official(lang, taxonomy)
+    if found is None:
         return {}
     texts, opinions, _ = load(lang, taxonomy)
-    test = pd.read_csv(path, keep_default_na=False, dtype=str)
-    t_ops = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
+    test, t_ops = found
     all_rows = np.arange(len(texts))
     ours = make_model(setting).fit(*_flat(texts, opinions, all_rows))
     base = Baseline().fit(*_flat(texts, opinions, all_rows))
@@ -174,10 +182,9 @@ def paired_to_words_only(lang, taxonomy, texts, opinions, groups, dev, held, set
     cv = repeated_cv(lambda: make_model(words), texts, opinions, groups, dev, args.folds, args.repeats)
     out = {"words_only_cv": cv.mean()}
     sets = [("held_out", dev, [texts[i] for i in held], [opinions[i] for i in held], groups[held])]
-    path = official_test_path(lang)
-    if args.official_test and path.exists():
-        test = pd.read_csv(path, keep_default_na=False, dtype=str)
-        t_ops = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
+    found = load_official(lang, taxonomy) if args.official_test else None
+    if found is not None:
+        test, t_ops = found
         sets.append(("official", np.arange(len(texts)), test["text"].tolist(), t_ops, test["review_id"].tolist()))
     for name, rows, t, ops, reviews in sets:
         a, b = (make_model(s).fit(*_flat(texts, opinions, rows)) for s in (setting, words))

@@ -30,12 +30,11 @@ def fit_sentence_tone(texts: Sequence[str], y: np.ndarray, n_classes: int) -> tu
     disk like any training comment's). A polarity no opinion has gets an intercept of -30."""
     from sklearn.linear_model import LogisticRegression
 
-    from feedback_classifier.model.embedders import E5Embedder
+    from feedback_classifier.model.embedders import require_e5
+    from feedback_classifier.model.teacher import teacher_vectors
 
-    distinct = list(dict.fromkeys(texts))
-    V = E5Embedder().adapted(distinct)(distinct)
-    row = {t: i for i, t in enumerate(distinct)}
-    X = V[[row[t] for t in texts]]
+    require_e5()
+    X = teacher_vectors(texts)  # (a repeated text is read once)
     present = np.unique(y)
     coef = np.zeros((n_classes, X.shape[1]), dtype=np.float32)
     intercept = np.full(n_classes, -30.0)
@@ -46,19 +45,12 @@ def fit_sentence_tone(texts: Sequence[str], y: np.ndarray, n_classes: int) -> tu
     return coef, intercept
 
 
-def blend(P: np.ndarray, texts: Sequence[str] | None, owner: np.ndarray, model) -> np.ndarray:
-    """``P`` (pairs x polarities, from words) blended with the e5 part of ``model`` (an
-    ``AspectSentiment`` with ``sentence_coef_``): pair ``k`` is about ``texts[owner[k]]``."""
+def sentence_scores(texts: Sequence[str] | None, model) -> np.ndarray:
+    """The e5 part's scores (texts x polarities) of ``model`` (an ``AspectSentiment`` with
+    ``sentence_coef_``), from the vectors the category model read (``E5Embedder``'s recent ones)."""
     if texts is None:
         raise ValueError("this sentiment model also reads each comment with e5 (train --embeddings e5): "
                          "pass the comments' texts")
     from feedback_classifier.model.embedders import E5Embedder
 
-    distinct = list(texts)
-    V = E5Embedder()(distinct) if distinct else np.zeros((0, model.sentence_coef_.shape[1]), np.float32)
-    S = V @ model.sentence_coef_.T + model.sentence_intercept_
-    S -= S.max(axis=1, keepdims=True)
-    Q = np.exp(S)
-    Q /= Q.sum(axis=1, keepdims=True)
-    w = float(model.sentence_weight)
-    return (1.0 - w) * P + w * Q[np.asarray(owner, dtype=np.int64)]
+    return E5Embedder()(list(texts)) @ model.sentence_coef_.T + model.sentence_intercept_

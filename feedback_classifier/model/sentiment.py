@@ -63,7 +63,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
-from feedback_classifier.model.sentence_tone import blend, fit_sentence_tone
+from feedback_classifier.model.sentence_tone import fit_sentence_tone, sentence_scores
 from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
@@ -280,11 +280,16 @@ class AspectSentiment(Estimator):
             self.sentence_coef_, self.sentence_intercept_ = fit_sentence_tone(texts, y, len(POLARITIES))
         return self
 
-    def _proba(self, scores: np.ndarray, texts, owner: np.ndarray) -> np.ndarray:
+    def _proba(self, scores: np.ndarray, texts, owner) -> np.ndarray:
         """The pairs' probabilities: from their scores, blended with e5's reading of pair ``k``'s
-        comment ``texts[owner[k]]`` when the model has that part (``sentence_tone.py``)."""
+        comment ``texts[owner[k]]`` when the model has that part (``sentence_tone.py``; ``owner``
+        may be a function giving it, computed only then)."""
         P = _softmax(scores)
-        return P if self.sentence_coef_ is None else blend(P, texts, owner, self)
+        if self.sentence_coef_ is None:
+            return P
+        w = float(self.sentence_weight)
+        pairs = np.asarray(owner() if callable(owner) else owner, dtype=np.int64)
+        return (1.0 - w) * P + w * _softmax(sentence_scores(texts, self))[pairs]
 
     def _add_known_aspect_words(self) -> None:
         stop = _stop_words()
@@ -453,7 +458,8 @@ class AspectSentiment(Estimator):
         rows = p_rows[expand(starts_of(p_sizes)[pattern_of], sizes)]
         comment = np.arange(len(pattern_of)) if analysis_of is None else np.asarray(analysis_of, dtype=np.int64)
         scores = scorer.scores(analysed, np.repeat(comment, sizes), rows=rows, batches=batches)
-        return self._proba(scores, texts, np.repeat(np.arange(len(pattern_of)), sizes)).argmax(axis=1), sizes
+        owner = lambda: np.repeat(np.arange(len(pattern_of)), sizes)  # noqa: E731 (pair -> comment, if asked)
+        return self._proba(scores, texts, owner).argmax(axis=1), sizes
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.
