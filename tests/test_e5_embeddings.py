@@ -205,7 +205,7 @@ def test_train_e5_with_opinions_saves_a_polarity_model_that_reads_e5_and_classif
                                   "--embeddings", "e5", "--cv", "2", "--out", str(model)])
     assert trained.exit_code == 0, trained.output
     loaded = load_model(model)
-    assert loaded.sentiment_.sentence_coef_.shape == (3, 384) and loaded.sentiment_.sentence_weight == 0.6
+    assert loaded.sentiment_.sentence_coef_.shape == (3, 768) and loaded.sentiment_.sentence_weight == 0.6
     pool = tmp_path / "new.csv"
     pd.DataFrame({"text": ["gorgeous staff indeed", "appalling soup indeed"]}).to_csv(pool, index=False)
     out = tmp_path / "out.csv"
