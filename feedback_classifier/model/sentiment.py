@@ -277,9 +277,10 @@ class AspectSentiment(Estimator):
             self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
         self.sentence_coef_ = self.sentence_intercept_ = None
         if self.sentence_weight > 0 and len(present) > 1:
-            distinct, owner = np.unique(texts, return_inverse=True)
+            index: dict[str, int] = {}
+            owner = [index.setdefault(t, len(index)) for t in texts]
             self.sentence_coef_, self.sentence_intercept_ = fit_sentence_tone(
-                texts, y, len(POLARITIES), category_texts(self, distinct, owner, categories))
+                texts, y, len(POLARITIES), category_texts(self, list(index), owner, categories))
         return self
 
     def _proba(self, scores: np.ndarray, texts, owner, categories) -> np.ndarray:
@@ -430,7 +431,8 @@ class AspectSentiment(Estimator):
         with no_gc():  # the lists per text too (see ``no_gc``)
             pair_owner = np.repeat(owner, sizes)
             scores = self._pair_scorer().scores(analysed, pair_owner, pair_cat)
-            names = np.array(POLARITIES, dtype=object)[self._proba(scores, texts, pair_owner, pair_cat).argmax(axis=1)].tolist()
+            codes = self._proba(scores, texts, pair_owner, pair_cat).argmax(axis=1)
+            names = np.array(POLARITIES, dtype=object)[codes].tolist()
             ends = np.cumsum(sizes).tolist()
             return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
 
