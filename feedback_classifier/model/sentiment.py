@@ -63,7 +63,7 @@ from feedback_classifier.model.sentiment_fast import (
     no_gc,
     token_kind,
 )
-from feedback_classifier.model.sentence_tone import fit_sentence_tone, sentence_scores
+from feedback_classifier.model.sentence_tone import category_texts, fit_sentence_tone, sentence_scores
 from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
@@ -277,19 +277,23 @@ class AspectSentiment(Estimator):
             self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
         self.sentence_coef_ = self.sentence_intercept_ = None
         if self.sentence_weight > 0 and len(present) > 1:
-            self.sentence_coef_, self.sentence_intercept_ = fit_sentence_tone(texts, y, len(POLARITIES))
+            index: dict[str, int] = {}
+            owner = [index.setdefault(t, len(index)) for t in texts]
+            self.sentence_coef_, self.sentence_intercept_ = fit_sentence_tone(
+                texts, y, len(POLARITIES), category_texts(self, list(index), owner, categories))
         return self
 
-    def _proba(self, scores: np.ndarray, texts, owner) -> np.ndarray:
+    def _proba(self, scores: np.ndarray, texts, owner, categories) -> np.ndarray:
         """The pairs' probabilities: from their scores, blended with e5's reading of pair ``k``'s
-        comment ``texts[owner[k]]`` when the model has that part (``sentence_tone.py``; ``owner``
-        may be a function giving it, computed only then)."""
+        comment ``texts[owner[k]]`` (and its clauses about ``categories[k]``) when the model has that
+        part (``sentence_tone.py``; ``owner`` and ``categories`` may be functions giving them, called
+        only then)."""
         P = _softmax(scores)
         if self.sentence_coef_ is None:
             return P
         w = float(self.sentence_weight)
         pairs = np.asarray(owner() if callable(owner) else owner, dtype=np.int64)
-        return (1.0 - w) * P + w * _softmax(sentence_scores(texts, self))[pairs]
+        return (1.0 - w) * P + w * _softmax(sentence_scores(texts, self, pairs, categories))
 
     def _add_known_aspect_words(self) -> None:
         stop = _stop_words()
@@ -386,7 +390,7 @@ class AspectSentiment(Estimator):
         scorer = self._pair_scorer()
         texts, categories = _aligned(texts=texts, categories=categories)
         analysed, owner = self._analyse_distinct(texts)
-        return self._proba(scorer.scores(analysed, owner, categories), list(dict.fromkeys(texts)), owner)
+        return self._proba(scorer.scores(analysed, owner, categories), list(dict.fromkeys(texts)), owner, categories)
 
     def predict_pairs(self, texts: Sequence[str], categories_per_text: Sequence[Sequence[Hashable]]) -> list[list[str]]:
         """The polarity of every category of every text, one list per text in its categories'
@@ -427,7 +431,8 @@ class AspectSentiment(Estimator):
         with no_gc():  # the lists per text too (see ``no_gc``)
             pair_owner = np.repeat(owner, sizes)
             scores = self._pair_scorer().scores(analysed, pair_owner, pair_cat)
-            names = np.array(POLARITIES, dtype=object)[self._proba(scores, texts, pair_owner).argmax(axis=1)].tolist()
+            codes = self._proba(scores, texts, pair_owner, pair_cat).argmax(axis=1)
+            names = np.array(POLARITIES, dtype=object)[codes].tolist()
             ends = np.cumsum(sizes).tolist()
             return [names[end - size:end] for end, size in zip(ends, sizes.tolist())]
 
@@ -459,7 +464,8 @@ class AspectSentiment(Estimator):
         comment = np.arange(len(pattern_of)) if analysis_of is None else np.asarray(analysis_of, dtype=np.int64)
         scores = scorer.scores(analysed, np.repeat(comment, sizes), rows=rows, batches=batches)
         owner = lambda: np.repeat(np.arange(len(pattern_of)), sizes)  # noqa: E731 (pair -> comment, if asked)
-        return self._proba(scores, texts, owner).argmax(axis=1), sizes
+        pair_cat = lambda: [c for p in pattern_of.tolist() for c in patterns[p]]  # noqa: E731 (and its category)
+        return self._proba(scores, texts, owner, pair_cat).argmax(axis=1), sizes
 
     def predict(self, texts: Sequence[str], categories: Sequence[Hashable]) -> list[str]:
         """The polarity of each (text, category) pair.
