@@ -9,6 +9,8 @@ import types
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feedback_classifier.cli.main import app
@@ -252,3 +254,15 @@ def test_a_stored_sentence_part_of_the_wrong_shape_is_refused(tone_e5, tmp_path)
     clf.sentiment_.sentence_coef_ = np.ascontiguousarray(clf.sentiment_.sentence_coef_[:, :384])  # (before stop 42)
     save_model(clf, tmp_path / "old.fcmodel")
     assert load_model(tmp_path / "old.fcmodel").sentiment_.sentence_coef_.shape == (3, 384)
+
+
+@given(st.lists(st.sampled_from(["good", "Еда", " ", "but", "но", "а", "though", ",", ".", "!?", "-", " - ", "–", "…"]),
+                max_size=20).map("".join))
+def test_written_clauses_keep_every_letter_of_the_comment_in_order(text):
+    from feedback_classifier.model.sentence_tone import written_clauses
+
+    clauses = written_clauses(text)
+    letters = lambda s: [c for c in s if c.isalnum()]  # noqa: E731
+    assert letters("".join(clauses)) == letters(text)
+    # a comment with no letters is its own one clause; otherwise each clause has some
+    assert clauses == [text] if not letters(text) else all(map(letters, clauses))
