@@ -79,6 +79,7 @@ from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+from feedback_classifier.taxonomy.labels import deepest_labels  # noqa: F401 (audit and benchmarks import it here)
 
 MIN_TRAIN_ROWS = 20
 NEAR_DUPLICATE = 0.9
@@ -242,16 +243,6 @@ def _keyword_probabilities(taxonomy: Taxonomy, classes: list, texts: list[str]) 
             if any(w and w in low for w in kws):
                 P[i, j] = 0.6
     return P
-
-
-def deepest_labels(labels: list) -> list:
-    """The deepest of ``labels``: children, and parents none of whose children is among them.
-
-    >>> deepest_labels([("a", None), ("a", "x"), ("b", None)])
-    [('a', 'x'), ('b', None)]
-    """
-    children_of = {p for p, c in labels if c is not None}
-    return [(p, c) for p, c in labels if c is not None or p not in children_of]
 
 
 def uncertainty_scores(P: np.ndarray, classes: list) -> np.ndarray:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable, Sequence
 import numpy as np
 
 from feedback_classifier.model.sentiment_fast import CONTRAST_WORDS
+from feedback_classifier.taxonomy.labels import deepest_labels
 
 #: The e5 part's share of each pair's probabilities, and its regression's C (module docstring).
 SENTENCE_WEIGHT = 0.6
@@ -52,13 +53,6 @@ def written_clauses(text: str) -> list[str]:
     return [p for p in (c.strip() for c in _CLAUSE_END.split(text) if c) if any(ch.isalnum() for ch in p)] or [text]
 
 
-def _aspect_count(categories) -> int:
-    """Distinct categories, a parent not counted beside one of its children (``(parent, None)``)."""
-    cats = {c for c in categories if c is not None}
-    parents = {c[0] for c in cats if isinstance(c, tuple) and len(c) == 2 and c[1] is not None}
-    return sum(not (isinstance(c, tuple) and len(c) == 2 and c[1] is None and c[0] in parents) for c in cats)
-
-
 def category_texts(model, texts: Sequence[str], owner: Sequence[int], categories: Sequence[Hashable]) -> list[str]:
     """What e5 reads for each pair ``k`` (comment ``texts[owner[k]]``, category ``categories[k]``) beside
     the comment: in a comment with several categories among its pairs, the clauses ``model`` (a fitted
@@ -75,7 +69,9 @@ def category_texts(model, texts: Sequence[str], owner: Sequence[int], categories
     per_comment: dict[int, list] = {}
     for o, c in zip(owner.tolist(), categories):
         per_comment.setdefault(o, []).append(c)
-    several = {o for o, cats in per_comment.items() if _aspect_count(cats) > 1}
+    # (a parent beside one of its own children is one category)
+    several = {o for o, cats in per_comment.items()
+               if len(deepest_labels([c for c in dict.fromkeys(cats) if c is not None])) > 1}
     clauses: dict[int, tuple[list[str], list[list[str]]]] = {}
     out = []
     for o, c in zip(owner.tolist(), categories):

@@ -210,8 +210,10 @@ def _check_sentiment(model: Any, where: str) -> None:
     _number(model, "sentence_weight", where, 0.0, 1.0)
     if _get(model, "sentence_coef_", where) is not None:  # the e5 part (model/sentence_tone.py)
         # the comment's e5 columns, then (models since stop 42) its category's clauses'
+        from feedback_classifier.model.sentence_tone import E5_DIM
+
         shape = getattr(_get(model, "sentence_coef_", where), "shape", ())
-        wide = len(shape) == 2 and shape[1] == 2 * 384
-        _array(model, "sentence_coef_", where, "f", (len(classes), 2 * 384 if wide else 384), finite=True)
+        wide = len(shape) == 2 and shape[1] == 2 * E5_DIM
+        _array(model, "sentence_coef_", where, "f", (len(classes), 2 * E5_DIM if wide else E5_DIM), finite=True)
         _array(model, "sentence_intercept_", where, "f", (len(classes),), finite=True)
     _choice(model, "content_grams", where, (True, False))

@@ -22,10 +22,28 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "cell_items", "is_missing", "match_key", "slugify"]
+__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "cell_items", "deepest_labels", "is_missing", "match_key",
+           "slugify"]
 
 Label = tuple[str, str | None]
 """A category: ``(parent_id, child_id)``, or ``(parent_id, None)`` for a parent alone."""
+
+
+
+def deepest_labels(labels: list) -> list:
+    """The deepest of ``labels``: children, and parents none of whose children is among them (anything
+    that is not a ``(parent, child)`` pair, such as a plain name, is kept).
+
+    >>> deepest_labels([("a", None), ("a", "x"), ("b", None)])
+    [('a', 'x'), ('b', None)]
+    """
+    with_child = {lab[0] for lab in labels if _is_pair(lab) and lab[1] is not None}
+    return [lab for lab in labels if not (_is_pair(lab) and lab[1] is None and lab[0] in with_child)]
+
+
+def _is_pair(label: Any) -> bool:
+    return isinstance(label, tuple) and len(label) == 2
+
 
 LABEL_SEPARATOR = ";"
 PATH_SEPARATOR = ">"
