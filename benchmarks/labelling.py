@@ -55,7 +55,8 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
 from feedback_classifier.jobs.labelbook import LabelBook  # noqa: E402
-from feedback_classifier.jobs.suggest import build_ranker, deepest_labels, rank_texts, train_loop_model  # noqa: E402
+from feedback_classifier.jobs.suggest import build_ranker, rank_texts, train_loop_model  # noqa: E402
+from feedback_classifier.taxonomy.labels import deepest_labels  # noqa: E402
 from feedback_classifier.model import FeedbackClassifier, embedding_params, evaluate_predictions  # noqa: E402
 from feedback_classifier.taxonomy import infer_taxonomy  # noqa: E402
 

@@ -79,7 +79,7 @@ from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
-from feedback_classifier.taxonomy.labels import deepest_labels  # noqa: F401 (audit and benchmarks import it here)
+from feedback_classifier.taxonomy.labels import deepest_labels
 
 MIN_TRAIN_ROWS = 20
 NEAR_DUPLICATE = 0.9

@@ -29,7 +29,6 @@ Label = tuple[str, str | None]
 """A category: ``(parent_id, child_id)``, or ``(parent_id, None)`` for a parent alone."""
 
 
-
 def deepest_labels(labels: list) -> list:
     """The deepest of ``labels``: children, and parents none of whose children is among them (anything
     that is not a ``(parent, child)`` pair, such as a plain name, is kept).
