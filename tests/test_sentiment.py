@@ -218,6 +218,17 @@ def test_classify_with_an_unknown_given_category_names_the_row(tmp_path):
     assert "row 2" in result.output and "Traceback" not in result.output
 
 
+
+@pytest.mark.parametrize("flag", ["--evidence", "--probabilities"])
+def test_given_categories_refuse_options_they_would_drop(tmp_path, flag):
+    # they describe predicted categories; with given ones they were silently left out
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["late"], "coded": ["Delivery"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded", flag,
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code != 0 and flag in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
 def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
     pd.DataFrame({"text": ["late courier", "too expensive"]}).to_csv(src, index=False)

@@ -108,7 +108,8 @@ def classify_file(
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
-                              sentiment=sentiment)
+                              sentiment=sentiment,
+                              predicted_only={"--probabilities": probabilities, "--evidence": explain})
     model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
@@ -160,7 +161,8 @@ def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[st
 
 
 def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunksize: int,
-                      categories_col: str | None = None, sentiment: bool = True) -> Any:
+                      categories_col: str | None = None, sentiment: bool = True,
+                      predicted_only: dict[str, bool] | None = None) -> Any:
     """The fitted classifier ``model`` names (a model file's path, None: the bundled default; as analyze and
     route_file take it: a path raised AttributeError 'str' object has no attribute 'classes_'), once the
     settings are checked."""
@@ -168,6 +170,10 @@ def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunk
 
     if categories_col is not None and not sentiment:
         raise InputFileError("--categories-col only adds sentiment: it cannot be combined with --no-sentiment.")
+    asked = [flag for flag, on in (predicted_only or {}).items() if on]
+    if categories_col is not None and asked:
+        raise InputFileError(f"--categories-col only adds sentiment: {asked[0]} describes predicted categories; "
+                             f"drop {asked[0]}, or drop --categories-col to predict them.")
     check_workers(jobs, chunksize)
     if output.exists() and input.exists() and output.resolve() == input.resolve():
         raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
