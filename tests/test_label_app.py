@@ -121,6 +121,30 @@ def test_review_mode_goes_through_the_file_in_order_with_its_labels_ticked(tmp_p
     assert session(tmp_path, review=True).state()["item"]["text"] == COMMENTS[1]
 
 
+
+def test_review_skip_keeps_the_label_and_undo_puts_the_row_back_exactly(tmp_path):
+    # audit's suspects reviewed against the labels file they came from (no status columns yet):
+    # skipping one used to blank its label and mark it skipped, so train and audit left it out, and
+    # undoing an answer left 'reviewed' and a time on a row never reviewed
+    labels = pd.DataFrame({"comment": COMMENTS[:3], "labels": ["Price and value", "Delivery and logistics",
+                                                                "Customer service"]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    labels.iloc[[1, 0]].assign(suspicion=[0.9, 0.8]).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True)
+    assert s.state()["item"]["text"] == COMMENTS[1]
+    s.decide(s.state()["item"]["row"], None)  # skip: nothing to change
+    assert saved(tmp_path)[["comment", "labels"]].equals(labels)
+    assert "status" not in saved(tmp_path) or saved(tmp_path)["status"].isna().all()
+    assert s.state()["item"]["text"] == COMMENTS[0]
+    s.undo()  # the skip taken back: the skipped comment is shown again
+    item = s.state()["item"]
+    assert item["text"] == COMMENTS[1]
+    s.decide(item["row"], [s.categories.index(("price", None))])
+    assert saved(tmp_path)["labels"].tolist()[1] == "Price and value"
+    s.undo()
+    after = saved(tmp_path)
+    assert after[["comment", "labels"]].equals(labels) and after.drop(columns=["comment", "labels"]).isna().all().all()
+
 def serve(s: LabelSession):
     server = make_server(s, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -108,8 +108,7 @@ def classify_file(
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
-                              sentiment=sentiment,
-                              predicted_only={"--probabilities": probabilities, "--evidence": explain})
+                              sentiment=sentiment, described=(probabilities, explain))
     model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
@@ -162,7 +161,7 @@ def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[st
 
 def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunksize: int,
                       categories_col: str | None = None, sentiment: bool = True,
-                      predicted_only: dict[str, bool] | None = None) -> Any:
+                      described: tuple[bool, bool] = (False, False)) -> Any:
     """The fitted classifier ``model`` names (a model file's path, None: the bundled default; as analyze and
     route_file take it: a path raised AttributeError 'str' object has no attribute 'classes_'), once the
     settings are checked."""
@@ -170,7 +169,8 @@ def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunk
 
     if categories_col is not None and not sentiment:
         raise InputFileError("--categories-col only adds sentiment: it cannot be combined with --no-sentiment.")
-    asked = [flag for flag, on in (predicted_only or {}).items() if on]
+    # --probabilities and --evidence (``described``) describe predicted categories
+    asked = [flag for flag, on in zip(("--probabilities", "--evidence"), described) if on]
     if categories_col is not None and asked:
         raise InputFileError(f"--categories-col only adds sentiment: {asked[0]} describes predicted categories; "
                              f"drop {asked[0]}, or drop --categories-col to predict them.")

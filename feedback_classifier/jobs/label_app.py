@@ -40,6 +40,7 @@ from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwrit
 from feedback_classifier.taxonomy import load_taxonomy
 
 REVIEWED = "reviewed"
+_UNCHANGED: dict = {}  # (history: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
 # the names a browser on this machine (or through a tunnel to it) uses for the app
@@ -187,12 +188,15 @@ class LabelSession:
             with self._saving():
                 found = self._find(row)
                 previous = None if found is None else self.frame.iloc[found].to_dict()
-                record = self._record(row, labels)
-                if found is None:
-                    self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+                if labels is None and self.review:
+                    previous = _UNCHANGED  # skipping a row under review leaves its labels as they are
                 else:
-                    for k, v in record.items():
-                        self.frame.loc[found, k] = v
+                    record = self._record(row, labels)
+                    if found is None:
+                        self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+                    else:
+                        for k, v in record.items():
+                            self.frame.loc[found, k] = v
                 if self.back:
                     self.back -= 1
                 else:
@@ -280,9 +284,10 @@ class LabelSession:
                     found = self._find(row)
                     if previous is None and found is not None:
                         self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
-                    elif previous is not None:
-                        for k, v in previous.items():
-                            self.frame.loc[found, k] = v
+                    elif previous is not None and previous is not _UNCHANGED:
+                        # the row exactly as it was: a column the decision added (status, time) empty again
+                        for k in self.frame.columns:
+                            self.frame.loc[found, k] = previous.get(k)
                     self.queue.insert(0, row)
                     self.back = 0
         return self.state()
