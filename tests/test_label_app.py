@@ -512,6 +512,20 @@ def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_an
     assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names
 
 
+
+def test_a_subcategory_whose_name_repeats_is_found_and_shown_by_its_path(tmp_path):
+    # SemEval's taxonomy has four GENERALs: typing "restaurant general" found none, and the ticked
+    # line said "2 GENERAL" without its parent
+    pd.DataFrame({"comment": ["Great place", "Rude waiter"]}).to_csv(tmp_path / "pool.csv", index=False)
+    cats = session(tmp_path, taxonomy="semeval-restaurants").state()["categories"]
+    found = [c["path"] for c in cats if "restaurant general" in c["search"]]
+    assert found == ["Restaurant > General"]
+    assert sum("general" in c["search"] for c in cats) == 4
+    from feedback_classifier.render.label_page import label_page
+
+    page = label_page("t")
+    assert 'replace(/>/g," ")' in page and "S.categories[i].path" in page
+
 def raw(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     """``(status, reply)`` of a request with exactly these headers (a browser's Host, Origin...)."""
     import http.client

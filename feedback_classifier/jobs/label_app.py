@@ -164,10 +164,16 @@ class LabelSession:
                 "preparing": self.preparing,
                 "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.history),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
-                                "search": " ".join(dict.fromkeys(self._name(c, code) for code in
-                                                                 self.taxonomy.languages)).lower()}
+                                "path": self.taxonomy.display_name(c, self.lang), "search": self._search(c)}
                                for c in self.categories],
             }
+
+    def _search(self, label) -> str:
+        """What the page's filter finds a category by: its name and its path ("restaurant general": a
+        subcategory's name alone repeats under several parents) in every language of the taxonomy."""
+        names = (n for code in self.taxonomy.languages
+                 for n in (self._name(label, code), self.taxonomy.display_name(label, code).replace(" > ", " ")))
+        return " | ".join(dict.fromkeys(names)).lower()
 
     def _name(self, label, lang: str) -> str:
         return self.taxonomy.short_name(label, lang) if label[1] else self.taxonomy.display_name(label, lang)
