@@ -526,6 +526,19 @@ def test_a_subcategory_whose_name_repeats_is_found_and_shown_by_its_path(tmp_pat
     page = label_page("t")
     assert 'replace(/>/g," ")' in page and "S.categories[i].path" in page
 
+
+def test_a_labels_file_keeps_the_language_its_labels_are_written_in(tmp_path):
+    # run first with --lang en, then without it on a Russian pool: Russian names were written beside
+    # the English ones, two spellings of one category that train and audit then warn about
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа", "Цены опять выросли", "Грубый кассир"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа"], "labels": ["Delivery and logistics"],
+                  "status": ["labelled"]}).to_csv(tmp_path / "labels.csv", index=False)
+    s = session(tmp_path)
+    assert s.lang == "en"
+    s.decide(s.state()["item"]["row"], [s.categories.index(("price", None))])
+    assert saved(tmp_path)["labels"].tolist()[1] == "Price and value"
+
 def raw(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     """``(status, reply)`` of a request with exactly these headers (a browser's Host, Origin...)."""
     import http.client

@@ -334,7 +334,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
     df[SUSPICION_COL] = np.round(score, 4)
-    lang = names_language(table.texts, table.taxonomy, lang)
+    lang = names_language(table.texts, table.taxonomy, lang, labelled=table.frame[labels_col])
     df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row), lang=lang) for row in D]
     order = np.argsort(-score, kind="stable")
     rows = table.frame.index  # the file's row positions: skipped rows are not in the table

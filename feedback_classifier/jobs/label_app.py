@@ -77,7 +77,7 @@ class LabelSession:
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
         # category names in the comments' language (as every command decides it), found by a name in any
-        self.lang = names_language(self.texts, self.taxonomy, lang)
+        self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
         # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
         self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)

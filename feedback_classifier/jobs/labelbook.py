@@ -10,6 +10,7 @@ this module, so "already labelled" means the same thing everywhere.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,22 +20,46 @@ import pandas as pd
 from feedback_classifier.errors import InputWarning, LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
+from feedback_classifier.taxonomy.labels import cell_items
 
 
-def names_language(texts, taxonomy, lang: str | None = None) -> str:
+def names_language(texts, taxonomy, lang: str | None = None, labelled=()) -> str:
     """The language the labelling loop names categories in (the label page, the labels it writes,
-    ``suggested_labels``): ``lang`` when given, else the comments' majority language when the
-    taxonomy has names in it (every command decides it the same way), else its first language.
+    ``suggested_labels``): ``lang`` when given, else the one the ``labelled`` cells (a labels
+    file's) are written in, so that a file keeps one spelling of each category, else the comments'
+    majority language when the taxonomy has names in it (every command decides it the same way),
+    else its first language.
 
-    >>> names_language(["Курьер опоздал", "Всё отлично"], load_taxonomy("cx-default"))
+    >>> cx = load_taxonomy("cx-default")
+    >>> names_language(["Курьер опоздал", "Всё отлично"], cx)
     'ru'
+    >>> names_language(["Курьер опоздал", "Всё отлично"], cx, labelled=["Price and value", "", "Delivery"])
+    'en'
     """
     from feedback_classifier.lang import majority_language
 
     if lang:
         return lang
+    written = _written_language(labelled, taxonomy)
+    if written:
+        return written
     found = majority_language(texts)
     return found if found in taxonomy.languages else taxonomy.languages[0]
+
+
+def _written_language(cells, taxonomy, limit: int = 200) -> str | None:
+    """The language whose display names most of the first ``limit`` labels in ``cells`` are written in."""
+    votes: Counter = Counter()
+    for cell in [c for c in cells if isinstance(c, str) and c.strip()][:limit]:
+        for item in cell_items(cell):
+            written = " ".join(item.split()).casefold()
+            try:
+                label = taxonomy.parse_label(written)
+            except LabelError:
+                continue
+            votes.update(code for code in taxonomy.languages
+                         if taxonomy.display_name(label, code).casefold() == written)
+    return votes.most_common(1)[0][0] if votes else None
 
 STATUS_COL = "status"
 TIME_COL = "labelled_at"

@@ -483,7 +483,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     picked, P = rank_texts(ranker, texts, n, book.texts, seed=seed)
     labels, conf = ranker.labels_and_confidence(P[picked]) if picked else ([], np.zeros(0))
     batch = df.iloc[[rows[i] for i in picked]].reset_index(drop=True)
-    lang = names_language(column, ranker.taxonomy, lang)
+    lang = names_language(column, ranker.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
     batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab, lang=lang) for lab in labels]
     batch["confidence"] = np.round(conf, 4)
     path = write_table(batch, out)
