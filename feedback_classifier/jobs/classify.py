@@ -238,18 +238,12 @@ def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: 
     """The chunk with the added columns; its ``attrs`` kept (the input's own column names, for
     the writer). Columns of the input that classify writes are replaced, and that is said (the
     same warning for every chunk: Python's warnings and the CLI show it once)."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.tableio.columns import warn_replaced
 
     attrs = chunk.attrs
-    clash = [c for c in added.columns if c in chunk.columns]
-    if clash:
-        warnings.warn(InputWarning(
-            f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which classify writes; "
-            "the output has the new values in them (rename those columns in the input to keep both"
-            + (", or pass --categories-col categories to keep its categories" if "categories" in clash else "")
-            + ")"), stacklevel=2)
+    warn_replaced(chunk.columns, added.columns, source=source, command="classify",
+                  fix=", or pass --categories-col categories to keep its categories"
+                  if "categories" in chunk.columns and "categories" in added.columns else "")
     out = _attach(chunk, added, opts, copy=False)
     out.attrs = attrs
     return out
