@@ -26,8 +26,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, text_key,
-    write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
+    text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -39,7 +39,6 @@ from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout,
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 from feedback_classifier.taxonomy import load_taxonomy
 
-REVIEWED = "reviewed"
 _UNCHANGED: dict = {}  # (history: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
@@ -103,9 +102,7 @@ class LabelSession:
         return pd.DataFrame(columns=cols, dtype=object)
 
     def _status(self) -> list[str]:
-        if STATUS_COL not in self.frame:
-            return [LABELLED] * len(self.frame)
-        return [LABELLED if pd.isna(s) else str(s) for s in self.frame[STATUS_COL]]
+        return statuses(self.frame)
 
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
