@@ -158,18 +158,23 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
     if not any(cells):
         return None
     if known is not None:
-        parsed = 0
-        try:
-            for i, cell in enumerate(cells):
-                known.parse_labels(cell, row=i + 1, column=column, source=source)
-                parsed += cell is not None
+        errors = {}  # the first row of each distinct cell known cannot read, and why
+        for i, cell in enumerate(cells):
+            if cell is not None and cell not in errors:
+                try:
+                    known.parse_labels(cell, row=i + 1, column=column, source=source)
+                    errors[cell] = None
+                except LabelError as exc:  # labels of the user's own categories, or a typo in one of known's
+                    errors[cell] = exc
+        if not any(errors.values()):
             return known
-        except LabelError as exc:  # labels of the user's own categories, or a typo in one of known's
-            if parsed and _near_miss(known, cells[i]):
-                warnings.warn(InputWarning(
-                    f"{str(exc).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
-                    f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
-                    "--taxonomy."))
+        # the first typo, wherever it is: a category of the user's own before it must not hide it
+        typo = next((exc for cell, exc in errors.items() if exc is not None and _near_miss(known, cell)), None)
+        if typo is not None and None in errors.values():
+            warnings.warn(InputWarning(
+                f"{str(typo).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
+                f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
+                "--taxonomy."))
     return infer_taxonomy(cells, name="labels", column=column, source=source, first_row=1)
 
 
