@@ -121,6 +121,30 @@ def test_review_mode_goes_through_the_file_in_order_with_its_labels_ticked(tmp_p
     assert session(tmp_path, review=True).state()["item"]["text"] == COMMENTS[1]
 
 
+
+def test_review_skip_keeps_the_label_and_undo_puts_the_row_back_exactly(tmp_path):
+    # audit's suspects reviewed against the labels file they came from (no status columns yet):
+    # skipping one used to blank its label and mark it skipped, so train and audit left it out, and
+    # undoing an answer left 'reviewed' and a time on a row never reviewed
+    labels = pd.DataFrame({"comment": COMMENTS[:3], "labels": ["Price and value", "Delivery and logistics",
+                                                                "Customer service"]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    labels.iloc[[1, 0]].assign(suspicion=[0.9, 0.8]).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True)
+    assert s.state()["item"]["text"] == COMMENTS[1]
+    s.decide(s.state()["item"]["row"], None)  # skip: nothing to change
+    assert saved(tmp_path)[["comment", "labels"]].equals(labels)
+    assert "status" not in saved(tmp_path) or saved(tmp_path)["status"].isna().all()
+    assert s.state()["item"]["text"] == COMMENTS[0]
+    s.undo()  # the skip taken back: the skipped comment is shown again
+    item = s.state()["item"]
+    assert item["text"] == COMMENTS[1]
+    s.decide(item["row"], [s.categories.index(("price", None))])
+    assert saved(tmp_path)["labels"].tolist()[1] == "Price and value"
+    s.undo()
+    after = saved(tmp_path)
+    assert after[["comment", "labels"]].equals(labels) and after.drop(columns=["comment", "labels"]).isna().all().all()
+
 def serve(s: LabelSession):
     server = make_server(s, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -487,6 +511,33 @@ def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_an
 
     assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names
 
+
+
+def test_a_subcategory_whose_name_repeats_is_found_and_shown_by_its_path(tmp_path):
+    # SemEval's taxonomy has four GENERALs: typing "restaurant general" found none, and the ticked
+    # line said "2 GENERAL" without its parent
+    pd.DataFrame({"comment": ["Great place", "Rude waiter"]}).to_csv(tmp_path / "pool.csv", index=False)
+    cats = session(tmp_path, taxonomy="semeval-restaurants").state()["categories"]
+    found = [c["path"] for c in cats if "restaurant general" in c["search"]]
+    assert found == ["Restaurant > General"]
+    assert sum("general" in c["search"] for c in cats) == 4
+    from feedback_classifier.render.label_page import label_page
+
+    page = label_page("t")
+    assert 'replace(/>/g," ")' in page and "S.categories[i].path" in page
+
+
+def test_a_labels_file_keeps_the_language_its_labels_are_written_in(tmp_path):
+    # run first with --lang en, then without it on a Russian pool: Russian names were written beside
+    # the English ones, two spellings of one category that train and audit then warn about
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа", "Цены опять выросли", "Грубый кассир"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа"], "labels": ["Delivery and logistics"],
+                  "status": ["labelled"]}).to_csv(tmp_path / "labels.csv", index=False)
+    s = session(tmp_path)
+    assert s.lang == "en"
+    s.decide(s.state()["item"]["row"], [s.categories.index(("price", None))])
+    assert saved(tmp_path)["labels"].tolist()[1] == "Price and value"
 
 def raw(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     """``(status, reply)`` of a request with exactly these headers (a browser's Host, Origin...)."""

@@ -121,6 +121,12 @@ def test_a_typo_in_a_bundled_category_name_is_a_warning_naming_the_cell(tmp_path
     warning = [line for line in result.output.splitlines() if line.startswith("Warning:")]
     assert len(warning) == 1 and "'Prise' in row 2, column 'labels'" in warning[0]
     assert "'Price and value'" in warning[0] and "--taxonomy" in warning[0]
+    # a category of the user's own in an earlier row hid it
+    pd.DataFrame({"comment": ["the bag was lost", "beam me up", "too expensive"],
+                  "labels": ["Delivery", "Teleportation", "Prise"]}).to_csv(tmp_path / "labels.csv", index=False)
+    result = runner.invoke(app, ["suggest", str(pool), "--text-col", "comment", "--labelled",
+                                 str(tmp_path / "labels.csv"), "--n", "2", "--out", str(tmp_path / "b.csv")])
+    assert result.exit_code == 0 and "'Prise' in row 3, column 'labels'" in result.output
 
 
 def test_label_says_its_warnings_before_it_serves_not_when_it_stops(tmp_path, label_sessions):

@@ -218,6 +218,17 @@ def test_classify_with_an_unknown_given_category_names_the_row(tmp_path):
     assert "row 2" in result.output and "Traceback" not in result.output
 
 
+
+@pytest.mark.parametrize("flag", ["--evidence", "--probabilities"])
+def test_given_categories_refuse_options_they_would_drop(tmp_path, flag):
+    # they describe predicted categories; with given ones they were silently left out
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["late"], "coded": ["Delivery"]}).to_csv(src, index=False)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded", flag,
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code != 0 and flag in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
 def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
     pd.DataFrame({"text": ["late courier", "too expensive"]}).to_csv(src, index=False)
@@ -314,3 +325,28 @@ def test_evidence_names_the_lexicon_words_of_the_polarity_in_the_category_clause
     assert "not excellent" in cues and "excellent" not in cues
     off = AspectSentiment(C=10, lexicon_weight=0.0, char_weight=0.0).fit(texts, ["Food"] * 12, pols)
     assert "awful" not in off.cues("an awful meal", "Food", "negative")
+
+
+def test_a_parent_no_opinion_named_is_judged_as_its_children():
+    # Trained on subcategories only, a model still has to judge a parent given by hand (classify
+    # --categories-col) or predicted alone: it takes its children's prior, weighted by their opinions,
+    # and their aspect words, so "Service" leans as its children do instead of ignoring the category.
+    service_slow, service_rude, food = ("service", "speed"), ("service", "politeness"), ("food", "quality")
+    rows = ([("slow service", service_slow, "negative")] * 4 + [("rude waiter", service_rude, "negative")] * 4
+            + [("quick service", service_slow, "positive"), ("tasty food", food, "positive")]
+            + [("fresh food", food, "positive")] * 6)
+    texts, cats, pols = map(list, zip(*rows))
+    model = AspectSentiment(C=10, char_weight=0.0).fit(texts * 3, cats * 3, pols * 3)
+    assert ("service", None) in model.categories_ and ("food", None) in model.categories_
+    assert model.predict(["we came on tuesday"] * 2, [("service", None), ("food", None)]) == ["negative", "positive"]
+    # a parent's words are its children's: the clause about the waiter is the one judged
+    assert model.predict(["fresh food, but a rude waiter"], [("service", None)]) == ["negative"]
+    assert ("service", None) not in AspectSentiment(C=10, parent_priors=False).fit(texts, cats, pols).categories_
+    # the fast batch path agrees with the named features of fit
+    pairs = model.predict_pairs(["we came on tuesday", "fresh food, but a rude waiter"],
+                                [[("service", None), ("food", None)], [("service", None), ("food", None)]])
+    assert pairs == [["negative", "positive"], ["negative", "positive"]]
+    # a parent named in the training data keeps its own columns
+    named = AspectSentiment(C=10, char_weight=0.0).fit(texts + ["awful service"], cats + [("service", None)],
+                                                       pols + ["negative"])
+    assert named.categories_.count(("service", None)) == 1

@@ -518,3 +518,37 @@ def test_a_cold_start_does_not_offer_what_the_bundled_model_is_sure_names_no_cat
     P = default_model().predict_proba(picks)
     sure_none = (P.max(axis=1) < 0.15) & ~default_model().predict_from_proba(P).astype(bool).any(axis=1)
     assert not sure_none.any(), [t for t, s in zip(picks, sure_none) if s]
+
+
+def test_suggest_and_audit_say_when_they_replace_an_input_column(files, tmp_path):
+    # the pool's own 'confidence' and the labels' own 'suspicion' were overwritten without a word
+    pool = read_table(files / "pool.csv").assign(confidence="user value")
+    pool.to_csv(files / "pool_c.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(files / "pool_c.csv"), "--text-col", "comment", "--labelled",
+                                      str(files / "labels.csv"), "--n", "3", "--out", str(files / "b.csv")])
+    assert result.exit_code == 0, result.output
+    assert "already has column(s) 'confidence', which suggest writes" in result.output
+    pd.DataFrame(audit_rows(), columns=["comment", "labels"]).assign(suspicion="mine").to_csv(
+        tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                      "--repeats", "1", "--embeddings", "none", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert "already has column(s) 'suspicion', which audit writes" in result.output
+
+
+def test_audit_leaves_out_rows_without_a_comment_and_reads_statuses_as_the_app_writes_them(tmp_path):
+    # an empty comment was audited (suspicion 0.97 and a suggested label); 'Skipped ' typed by hand
+    # counted as a labelled "no category" row; 'done' went unsaid
+    rows = audit_rows()
+    df = pd.DataFrame(rows, columns=["comment", "labels"]).assign(status="labelled")
+    df.loc[3, "comment"] = "  "
+    df.loc[5, ["labels", "status"]] = ["", "Skipped "]
+    df.loc[7, "status"] = "done"
+    df.to_csv(tmp_path / "l.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "l.csv"), "--text-col", "comment", "--folds", "3",
+                                      "--repeats", "1", "--embeddings", "none", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert "1 row has labels but no comment in 'comment' (first: row 4)" in result.output
+    assert "'status' the label app does not write (first: row 8, 'done')" in result.output
+    out = read_table(tmp_path / "s.csv")
+    assert len(out) == len(rows) - 2 and not out.comment.str.strip().eq("").any()

@@ -548,3 +548,22 @@ def test_a_wrong_value_in_a_taxonomy_is_shown_cut_short(tmp_path):
     with pytest.raises(TaxonomyError) as err:
         load_taxonomy(path)
     assert all(len(line) < 400 for line in str(err.value).splitlines())  # was 9**4 values in full
+
+
+def test_label_mistakes_get_the_fix_in_their_message():
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.opinions import parse_opinions
+
+    tax = load_taxonomy("cx-default")
+    # a comma between two labels read as a third level
+    with pytest.raises(LabelError, match="separate labels with ';'"):
+        tax.parse_labels("Service > Staff politeness, Price > Too expensive", row=3, column="codes")
+    # a subcategory's name alone: the full path is suggested
+    with pytest.raises(LabelError, match="Closest known: 'Доставка и логистика > Курьер'"):
+        tax.parse_labels("Курьер", row=2, column="codes")
+    with pytest.raises(LabelError, match="Closest known: 'Delivery and logistics > Courier'"):
+        tax.parse_labels("courier", row=2, column="codes")
+    # an opinion with no category before '='
+    with pytest.raises(LabelError, match="names no category before '='") as caught:
+        parse_opinions(tax, "Price=negative; =positive", row=5, column="polarities")
+    assert "row 5" in str(caught.value) and "\n" not in str(caught.value)

@@ -27,6 +27,7 @@ from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.evaluation import CVState, cv_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy.labels import deepest_labels
 
 SUSPICION_COL = "suspicion"
@@ -333,8 +334,9 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
                                                 progress=progress, embedder=embedder)
     score = suspicion_scores(P, label_matrix(table.labels, classes), classes)
     df = table.frame.copy()
+    warn_replaced(df.columns, [SUSPICION_COL, SUGGESTED_COL], source=data, command="audit")
     df[SUSPICION_COL] = np.round(score, 4)
-    lang = names_language(table.texts, table.taxonomy, lang)
+    lang = names_language(table.texts, table.taxonomy, lang, labelled=table.frame[labels_col])
     df[SUGGESTED_COL] = [table.taxonomy.format_labels(decode(row), lang=lang) for row in D]
     order = np.argsort(-score, kind="stable")
     rows = table.frame.index  # the file's row positions: skipped rows are not in the table

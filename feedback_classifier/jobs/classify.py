@@ -108,7 +108,7 @@ def classify_file(
     from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
-                              sentiment=sentiment)
+                              sentiment=sentiment, described=(probabilities, explain))
     model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
 
@@ -160,7 +160,8 @@ def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[st
 
 
 def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunksize: int,
-                      categories_col: str | None = None, sentiment: bool = True) -> Any:
+                      categories_col: str | None = None, sentiment: bool = True,
+                      described: tuple[bool, bool] = (False, False)) -> Any:
     """The fitted classifier ``model`` names (a model file's path, None: the bundled default; as analyze and
     route_file take it: a path raised AttributeError 'str' object has no attribute 'classes_'), once the
     settings are checked."""
@@ -168,6 +169,11 @@ def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunk
 
     if categories_col is not None and not sentiment:
         raise InputFileError("--categories-col only adds sentiment: it cannot be combined with --no-sentiment.")
+    # --probabilities and --evidence (``described``) describe predicted categories
+    asked = [flag for flag, on in zip(("--probabilities", "--evidence"), described) if on]
+    if categories_col is not None and asked:
+        raise InputFileError(f"--categories-col only adds sentiment: {asked[0]} describes predicted categories; "
+                             f"drop {asked[0]}, or drop --categories-col to predict them.")
     check_workers(jobs, chunksize)
     if output.exists() and input.exists() and output.resolve() == input.resolve():
         raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
@@ -232,18 +238,12 @@ def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: 
     """The chunk with the added columns; its ``attrs`` kept (the input's own column names, for
     the writer). Columns of the input that classify writes are replaced, and that is said (the
     same warning for every chunk: Python's warnings and the CLI show it once)."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.tableio.columns import warn_replaced
 
     attrs = chunk.attrs
-    clash = [c for c in added.columns if c in chunk.columns]
-    if clash:
-        warnings.warn(InputWarning(
-            f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which classify writes; "
-            "the output has the new values in them (rename those columns in the input to keep both"
-            + (", or pass --categories-col categories to keep its categories" if "categories" in clash else "")
-            + ")"), stacklevel=2)
+    warn_replaced(chunk.columns, added.columns, source=source, command="classify",
+                  fix=", or pass --categories-col categories to keep its categories"
+                  if "categories" in chunk.columns and "categories" in added.columns else "")
     out = _attach(chunk, added, opts, copy=False)
     out.attrs = attrs
     return out

@@ -26,8 +26,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, text_key,
-    write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
+    text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -39,7 +39,7 @@ from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout,
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 from feedback_classifier.taxonomy import load_taxonomy
 
-REVIEWED = "reviewed"
+_UNCHANGED: dict = {}  # (history: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
 # the names a browser on this machine (or through a tunnel to it) uses for the app
@@ -76,7 +76,7 @@ class LabelSession:
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
         # category names in the comments' language (as every command decides it), found by a name in any
-        self.lang = names_language(self.texts, self.taxonomy, lang)
+        self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
         # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
         self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
@@ -102,9 +102,7 @@ class LabelSession:
         return pd.DataFrame(columns=cols, dtype=object)
 
     def _status(self) -> list[str]:
-        if STATUS_COL not in self.frame:
-            return [LABELLED] * len(self.frame)
-        return [LABELLED if pd.isna(s) else str(s) for s in self.frame[STATUS_COL]]
+        return statuses(self.frame)
 
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
@@ -163,10 +161,16 @@ class LabelSession:
                 "preparing": self.preparing,
                 "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.history),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
-                                "search": " ".join(dict.fromkeys(self._name(c, code) for code in
-                                                                 self.taxonomy.languages)).lower()}
+                                "path": self.taxonomy.display_name(c, self.lang), "search": self._search(c)}
                                for c in self.categories],
             }
+
+    def _search(self, label) -> str:
+        """What the page's filter finds a category by: its name and its path ("restaurant general": a
+        subcategory's name alone repeats under several parents) in every language of the taxonomy."""
+        names = (n for code in self.taxonomy.languages
+                 for n in (self._name(label, code), self.taxonomy.display_name(label, code).replace(" > ", " ")))
+        return " | ".join(dict.fromkeys(names)).lower()
 
     def _name(self, label, lang: str) -> str:
         return self.taxonomy.short_name(label, lang) if label[1] else self.taxonomy.display_name(label, lang)
@@ -187,12 +191,15 @@ class LabelSession:
             with self._saving():
                 found = self._find(row)
                 previous = None if found is None else self.frame.iloc[found].to_dict()
-                record = self._record(row, labels)
-                if found is None:
-                    self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+                if labels is None and self.review:
+                    previous = _UNCHANGED  # skipping a row under review leaves its labels as they are
                 else:
-                    for k, v in record.items():
-                        self.frame.loc[found, k] = v
+                    record = self._record(row, labels)
+                    if found is None:
+                        self.frame = pd.concat([self.frame, pd.DataFrame([record], dtype=object)], ignore_index=True)
+                    else:
+                        for k, v in record.items():
+                            self.frame.loc[found, k] = v
                 if self.back:
                     self.back -= 1
                 else:
@@ -280,9 +287,10 @@ class LabelSession:
                     found = self._find(row)
                     if previous is None and found is not None:
                         self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
-                    elif previous is not None:
-                        for k, v in previous.items():
-                            self.frame.loc[found, k] = v
+                    elif previous is not None and previous is not _UNCHANGED:
+                        # the row exactly as it was: a column the decision added (status, time) empty again
+                        for k in self.frame.columns:
+                            self.frame.loc[found, k] = previous.get(k)
                     self.queue.insert(0, row)
                     self.back = 0
         return self.state()

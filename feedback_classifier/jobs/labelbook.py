@@ -10,6 +10,7 @@ this module, so "already labelled" means the same thing everywhere.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,27 +20,52 @@ import pandas as pd
 from feedback_classifier.errors import InputWarning, LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
+from feedback_classifier.taxonomy.labels import cell_items
 
 
-def names_language(texts, taxonomy, lang: str | None = None) -> str:
+def names_language(texts, taxonomy, lang: str | None = None, labelled=()) -> str:
     """The language the labelling loop names categories in (the label page, the labels it writes,
-    ``suggested_labels``): ``lang`` when given, else the comments' majority language when the
-    taxonomy has names in it (every command decides it the same way), else its first language.
+    ``suggested_labels``): ``lang`` when given, else the one the ``labelled`` cells (a labels
+    file's) are written in, so that a file keeps one spelling of each category, else the comments'
+    majority language when the taxonomy has names in it (every command decides it the same way),
+    else its first language.
 
-    >>> names_language(["Курьер опоздал", "Всё отлично"], load_taxonomy("cx-default"))
+    >>> cx = load_taxonomy("cx-default")
+    >>> names_language(["Курьер опоздал", "Всё отлично"], cx)
     'ru'
+    >>> names_language(["Курьер опоздал", "Всё отлично"], cx, labelled=["Price and value", "", "Delivery"])
+    'en'
     """
     from feedback_classifier.lang import majority_language
 
     if lang:
         return lang
+    written = _written_language(labelled, taxonomy)
+    if written:
+        return written
     found = majority_language(texts)
     return found if found in taxonomy.languages else taxonomy.languages[0]
+
+
+def _written_language(cells, taxonomy, limit: int = 200) -> str | None:
+    """The language whose display names most of the first ``limit`` labels in ``cells`` are written in."""
+    votes: Counter = Counter()
+    for cell in [c for c in cells if isinstance(c, str) and c.strip()][:limit]:
+        for item in cell_items(cell):
+            written = " ".join(item.split()).casefold()
+            try:
+                label = taxonomy.parse_label(written)
+            except LabelError:
+                continue
+            votes.update(code for code in taxonomy.languages
+                         if taxonomy.display_name(label, code).casefold() == written)
+    return votes.most_common(1)[0][0] if votes else None
 
 STATUS_COL = "status"
 TIME_COL = "labelled_at"
 SKIPPED = "skipped"
 LABELLED = "labelled"
+REVIEWED = "reviewed"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -132,18 +158,23 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
     if not any(cells):
         return None
     if known is not None:
-        parsed = 0
-        try:
-            for i, cell in enumerate(cells):
-                known.parse_labels(cell, row=i + 1, column=column, source=source)
-                parsed += cell is not None
+        errors = {}  # the first row of each distinct cell known cannot read, and why
+        for i, cell in enumerate(cells):
+            if cell is not None and cell not in errors:
+                try:
+                    known.parse_labels(cell, row=i + 1, column=column, source=source)
+                    errors[cell] = None
+                except LabelError as exc:  # labels of the user's own categories, or a typo in one of known's
+                    errors[cell] = exc
+        if not any(errors.values()):
             return known
-        except LabelError as exc:  # labels of the user's own categories, or a typo in one of known's
-            if parsed and _near_miss(known, cells[i]):
-                warnings.warn(InputWarning(
-                    f"{str(exc).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
-                    f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
-                    "--taxonomy."))
+        # the first typo, wherever it is: a category of the user's own before it must not hide it
+        typo = next((exc for cell, exc in errors.items() if exc is not None and _near_miss(known, cell)), None)
+        if typo is not None and None in errors.values():
+            warnings.warn(InputWarning(
+                f"{str(typo).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
+                f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
+                "--taxonomy."))
     return infer_taxonomy(cells, name="labels", column=column, source=source, first_row=1)
 
 
@@ -226,26 +257,27 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
             f"{exc} The labels file uses the pool's column names (--text-col, --labels-col, --id-col): "
             "rename its column, or pass the name both files use."
         ) from None
-    status = df[STATUS_COL].fillna(LABELLED).astype(str) if STATUS_COL in df else pd.Series(LABELLED, df.index)
+    status = statuses(df, source=path)
     cells = df[labels_col].tolist()
     # skipped rows blanked, not dropped: a malformed label is named by its row in the file
     taxonomy = resolve_taxonomy(taxonomy, [None if s == SKIPPED else c for c, s in zip(cells, status)],
                                 source=str(path), known=known, column=labels_col)
     book = LabelBook(df.reset_index(drop=True))
+    blank = set(np.flatnonzero(_blank_texts(df, text_col, path)).tolist())
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))
         if id_col and not pd.isna(df[id_col].iloc[i]):
             book.ids.add(str(df[id_col].iloc[i]))
         if st == SKIPPED:
             continue
-        if taxonomy is None:  # only empty cells so far: "no category" rows, nothing to learn yet
+        if taxonomy is None or i in blank:  # only empty cells so far ("no category" rows), or no comment
             continue
         book.texts.append("" if pd.isna(text) else str(text))
         book.labels.append(taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path)))
     return book, taxonomy
 
 
-def leave_out_skipped(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def leave_out_skipped(df: pd.DataFrame, source=None) -> tuple[pd.DataFrame, int]:
     """``(rows, skipped)``: the rows of a labels table that hold a decision (index kept) and how
     many the label app marked ``skipped`` were left out. A skipped comment was never labelled:
     its empty labels cell is no example of "no category" for train, evaluate, audit or taxonomy
@@ -258,8 +290,63 @@ def leave_out_skipped(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """
     if STATUS_COL not in df:
         return df, 0
-    marked = (df[STATUS_COL].astype(str).str.strip() == SKIPPED).to_numpy()
+    marked = np.array(statuses(df, source=source)) == SKIPPED
     return (df[~marked], int(marked.sum())) if marked.any() else (df, 0)
+
+
+def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
+    """Each row's decision as the label app writes it (``labelled``, ``skipped``, ``reviewed``), read
+    without case or surrounding spaces; a blank cell, or no status column, is ``labelled``. Any other
+    value is read as ``labelled``, and with ``source`` said (an ``InputWarning`` naming its row).
+
+    >>> statuses(pd.DataFrame({"status": [" Skipped ", None, "REVIEWED"]}))
+    ['skipped', 'labelled', 'reviewed']
+    """
+    if STATUS_COL not in df:
+        return [LABELLED] * len(df)
+    out = [LABELLED if pd.isna(s) or not str(s).strip() else str(s).strip().lower() for s in df[STATUS_COL]]
+    odd = [k for k, s in enumerate(out) if s not in (LABELLED, SKIPPED, REVIEWED)]
+    if odd and source is not None:
+        warnings.warn(InputWarning(
+            f"{source}: {_rows(len(odd))} a '{STATUS_COL}' the label app does not write (first: row "
+            f"{_row_of(df, odd[0])}, {df[STATUS_COL].iloc[odd[0]]!r}), read as {LABELLED}: write {LABELLED}, "
+            f"{REVIEWED} or {SKIPPED}"), stacklevel=3)
+    for k in odd:
+        out[k] = LABELLED
+    return out
+
+
+def leave_out_blank(df: pd.DataFrame, text_col: str, source) -> pd.DataFrame:
+    """The rows of a labels table that have a comment (index kept); the others are said (an
+    ``InputWarning`` naming the first) and left out: an empty comment teaches nothing, and audit
+    would rank it.
+
+    >>> leave_out_blank(pd.DataFrame({"t": ["late", " ", None]}), "t", None).index.tolist()
+    [0]
+    """
+    blank = _blank_texts(df, text_col, source)
+    return df[~blank] if blank.any() else df
+
+
+def _blank_texts(df: pd.DataFrame, text_col: str, source) -> np.ndarray:
+    col = df[text_col]
+    blank = (col.isna() | col.astype(str).str.strip().eq("")).to_numpy()
+    if blank.any() and source is not None:
+        first = int(np.flatnonzero(blank)[0])
+        warnings.warn(InputWarning(
+            f"{source}: {_rows(int(blank.sum()))} labels but no comment in '{text_col}' (first: row "
+            f"{_row_of(df, first)}); left out: fill the comment in or delete the row"), stacklevel=4)
+    return blank
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} rows have" if n > 1 else "1 row has"
+
+
+def _row_of(df: pd.DataFrame, position: int) -> int:
+    """The 1-based file row of ``df``'s row at ``position`` (its index counts the file's rows from 0)."""
+    index = df.index[position]
+    return int(index) + 1 if isinstance(index, (int, np.integer)) else position + 1
 
 
 def skipped_note(path, skipped: int) -> str:

@@ -78,6 +78,7 @@ from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_t
 from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
 from feedback_classifier.taxonomy.labels import deepest_labels
 
@@ -483,7 +484,8 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     picked, P = rank_texts(ranker, texts, n, book.texts, seed=seed)
     labels, conf = ranker.labels_and_confidence(P[picked]) if picked else ([], np.zeros(0))
     batch = df.iloc[[rows[i] for i in picked]].reset_index(drop=True)
-    lang = names_language(column, ranker.taxonomy, lang)
+    lang = names_language(column, ranker.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
+    warn_replaced(batch.columns, ["suggested_labels", "confidence"], source=pool, command="suggest")
     batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab, lang=lang) for lab in labels]
     batch["confidence"] = np.round(conf, 4)
     path = write_table(batch, out)

@@ -14,7 +14,9 @@ from sklearn.base import clone
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.normalization import decode_entities
-from feedback_classifier.jobs.labelbook import leave_out_skipped, names_language, skipped_note, warn_two_spellings
+from feedback_classifier.jobs.labelbook import (
+    leave_out_blank, leave_out_skipped, names_language, skipped_note, warn_two_spellings,
+)
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
     EvaluationReport,
@@ -92,13 +94,14 @@ def read_labelled_table(
     label app marked ``skipped`` (a ``status`` column) are left out: they were never labelled.
     ``texts`` have their HTML entities decoded (``&amp;`` -> ``&``), as ``classify`` reads comments.
     """
-    df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True))
+    df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True), source=data)
     if sentiment_col == AUTO_SENTIMENT:
         sentiment_col = "polarities" if "polarities" in df.columns else None
     text_col, labels_col, group_col, sentiment_col = (
         resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
     needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
+    df = leave_out_blank(df, text_col, data)
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:

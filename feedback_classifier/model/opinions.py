@@ -30,14 +30,13 @@ def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, sourc
             continue
         path, eq, polarity = item.rpartition("=")
         polarity = polarity.strip().lower()
+        where = (f"{source}: " if source else "") + f"Opinion {item!r}" + (
+            f" in row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
         if not eq or polarity not in POLARITIES + (CONFLICT,):
-            where = f" in row {row}" if row is not None else ""
-            col = f", column {column!r}" if column else ""
-            src = f"{source}: " if source else ""
-            raise LabelError(
-                f"{src}Opinion {item!r}{where}{col} needs a polarity: write 'Category=positive' "
-                f"(one of {', '.join(POLARITIES + (CONFLICT,))})."
-            )
+            raise LabelError(f"{where} needs a polarity: write 'Category=positive' "
+                             f"(one of {', '.join(POLARITIES + (CONFLICT,))}).")
+        if not path.strip():
+            raise LabelError(f"{where} names no category before '=': write 'Category=positive'.")
         label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)
         if polarity == CONFLICT:
             out += [(label, "positive"), (label, "negative")]

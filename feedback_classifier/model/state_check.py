@@ -217,3 +217,4 @@ def _check_sentiment(model: Any, where: str) -> None:
         _array(model, "sentence_coef_", where, "f", (len(classes), 2 * E5_DIM if wide else E5_DIM), finite=True)
         _array(model, "sentence_intercept_", where, "f", (len(classes),), finite=True)
     _choice(model, "content_grams", where, (True, False))
+    _choice(model, "parent_priors", where, (True, False))

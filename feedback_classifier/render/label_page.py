@@ -54,14 +54,14 @@ n.className="n";n.textContent=i+1;const name=document.createElement("span");name
 const cnt=document.createElement("span");cnt.className="c";li.append(n,name,cnt);li.onclick=()=>toggle(i);ul.append(li);});}
 [...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
 function paint(){[...$("cats").children].forEach((li,i)=>li.classList.toggle("on",ticked.has(i)));
-const names=[...ticked].sort((a,b)=>a-b).map(i=>`${i+1} ${S.categories[i].name}`);
+const names=[...ticked].sort((a,b)=>a-b).map(i=>`${i+1} ${S.categories[i].path||S.categories[i].name}`);
 $("chosen").textContent=names.length?T.ticked+names.join(" · "):T.ticked_none;}
 function toggle(i){if(i<0||!S||i>=S.categories.length)return;ticked.has(i)?ticked.delete(i):ticked.add(i);paint();}
 function accept(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,labels:[...ticked]});}
 function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true});}
 function undo(){if(!busy)call("/api/undo",{});}function back(){if(!busy)call("/api/back",{});}
 function flushDigits(){if(digits)toggle(parseInt(digits,10)-1);digits="";clearTimeout(digitTimer);}
-function matches(){const q=$("filter").value.trim().toLowerCase();return [...$("cats").children].filter(li=>{
+function matches(){const q=$("filter").value.replace(/>/g," ").replace(/\s+/g," ").trim().toLowerCase();return [...$("cats").children].filter(li=>{
 const ok=!q||li.dataset.search.includes(q);li.classList.toggle("hidden",!ok);return ok;});}
 $("filter").addEventListener("input",matches);
 $("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches();

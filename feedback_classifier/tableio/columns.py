@@ -244,3 +244,26 @@ def empty_text_note(df: pd.DataFrame, text_col: str) -> str:
     others = text_columns(df, besides=text_col)
     return (f"Every row's '{text_col}' is empty, so nothing was classified: is --text-col the column with the "
             "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
+
+
+def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: Any, command: str, fix: str = "") -> None:
+    """An ``InputWarning`` when an input already has columns ``command`` writes: the output holds
+    the new values in them, which would otherwise go unsaid.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_replaced(["id", "confidence"], ["suggested_labels", "confidence"], source="pool.csv", command="suggest")
+    >>> print(caught[0].message)
+    pool.csv: the input already has column(s) 'confidence', which suggest writes; the output has the new values in them (rename those columns in the input to keep both)
+    """
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    clash = [c for c in written if c in set(existing)]
+    if clash:
+        warnings.warn(InputWarning(
+            f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which {command} writes; "
+            f"the output has the new values in them (rename those columns in the input to keep both{fix})"),
+            stacklevel=3)

@@ -391,10 +391,11 @@ class Taxonomy:
             self._label_error(repr(text), row, column, source, "is not text (parse_labels reads any cell)")
         parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
         if len(parts) > 2:
-            self._label_error(
-                text, row, column, source,
-                f"has {len(parts)} levels but taxonomies have two (Parent > Child)",
-            )
+            # "A > B, C > D" is two labels joined the wrong way more often than a deeper path
+            joined = next((sep for sep in (",", "|", "/") if sep in text), None)
+            hint = f"; separate labels with ';', not '{joined}'" if joined else ""
+            self._label_error(text, row, column, source,
+                              f"has {len(parts)} levels but taxonomies have two (Parent > Child){hint}")
         if not parts[0]:
             self._label_error(text, row, column, source, "has no parent before '>'")
         parent_id = self._parent_keys.get(match_key(parts[0]))
@@ -500,6 +501,8 @@ class Taxonomy:
             ]:
                 key = " > ".join(match_key(t) for t in texts if t)
                 candidates.setdefault(key, shown)
+                if texts[1]:  # a subcategory named alone ("Courier") is suggested its path
+                    candidates.setdefault(match_key(texts[1]), shown)
         matches = difflib.get_close_matches(query, list(candidates), n=n * 4, cutoff=0.4)
         return list(dict.fromkeys(candidates[m] for m in matches))[:n]
 
