@@ -86,7 +86,6 @@ from feedback_classifier.insights.issues import CountedIssues, ScoreIssues
 from feedback_classifier.insights.matrix import LEVELS, CategoryMatrix, category_matrix
 from feedback_classifier.insights.periods import check_freq, parse_periods, period_label
 from feedback_classifier.insights.regression import COV_TYPES, key_driver_regression
-from feedback_classifier.insights.scale_check import all_detractors_hint
 from feedback_classifier.insights.scores import ParsedScores, ScoreSpec, ScoreSummary, parse_scores, summarize_scores
 from feedback_classifier.insights.stats import GroupSums, aggregate, category_stats, score_values
 
@@ -262,11 +261,9 @@ def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None
     """The parsed score column (bad values counted with their weights, their row numbers given by
     ``issue_rows`` when the rows are a reduced table's) and the overall metric; a column without
     one valid score is an error naming ``source`` and those rows."""
-    parsed = parse_scores(values, spec, column=column)
+    parsed = parse_scores(values, spec, column=column, weights=w)
     if w is not None:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
-        parsed.issues.hint = parsed.issues.hint or all_detractors_hint(
-            spec, parsed.values[parsed.valid], column, w[parsed.valid])
     if issue_rows is not None:
         parsed.issues = issue_rows(parsed.issues, spec)
     try:
