@@ -313,14 +313,10 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
 
 
-def parse_scores(
-    values: Any, spec: ScoreSpec, *, column: str = "score", decimal: str | None = None,
-    weights: np.ndarray | None = None,
-) -> ParsedScores:
-    """Parse a score column into floats; bad values are reported, not dropped.
-
-    ``weights``: the rows each value stands for (a reduced table's distinct values): what to pass
-    instead of the score type is said when many *rows* are out of the scale, not many distinct values.
+def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal: str | None = None,
+                 weights: np.ndarray | None = None) -> ParsedScores:
+    """Parse a score column into floats; bad values are reported, not dropped. ``weights``: the rows
+    each value stands for (a reduced table's), which the hints of another scale weigh.
 
     ``decimal``: ``","`` or ``"."``; by default a comma is read as the decimal mark
     (``"8,0"``) unless the column also holds dot decimals (``"8.5"``), in which case the
