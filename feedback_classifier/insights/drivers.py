@@ -129,6 +129,17 @@ class DriversResult:
         """
         return ScoreSpec.from_settings(self.settings)
 
+    @property
+    def uncategorised_lack(self) -> str:
+        """What the ``uncategorised`` rows lack: any category, or with ``drivers --polarity`` (whose
+        categories are mentions of one polarity) such a mention.
+
+        >>> DriversResult(None, None, None, None, None, None, {"polarity": "positive"}).uncategorised_lack
+        'without praise'
+        """
+        return {"negative": "without a complaint", "positive": "without praise",
+                "neutral": "without a neutral mention"}.get(self.settings.get("polarity"), "without any category")
+
     def titled(self, title: str, lang: str = "en") -> str:
         """``title`` saying which mentions were counted when only one polarity was
         (``settings["polarity"]``, ``drivers --polarity negative``): "complaints only".
@@ -220,15 +231,17 @@ class _Scored:
                          n_values, extra=extra, w=None if self.w is None else self.w[keep])
 
 
-def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec) -> pd.DataFrame:
-    """Name the rows and rank them within a level, most harmful impact first; categories nobody
-    mentioned are listed last, without a rank (there is nothing to rank them by)."""
+def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec,
+                  praise: bool = False) -> pd.DataFrame:
+    """Name the rows and rank them within a level, most harmful impact first (``praise``: most
+    helpful first); categories nobody mentioned are listed last, without a rank (there is nothing
+    to rank them by)."""
     frame = stats_frame.copy()
     frame.insert(0, "level", cmat.levels)
     frame.insert(1, "category", cmat.names)
     frame.insert(2, "parent", cmat.parents)
     frame["_lvl"] = frame["level"].map({lv: i for i, lv in enumerate(LEVELS)})
-    frame["_harm"] = frame["impact"] * spec.harm_sign
+    frame["_harm"] = frame["impact"] * spec.harm_sign * (-1 if praise else 1)
     frame["_none"] = frame["mentions"] <= 0
     frame = frame.sort_values(["_lvl", "_none", "_harm", "mentions"], ascending=[True, True, False, False],
                               na_position="last", kind="stable")
@@ -303,7 +316,7 @@ def compute_drivers(
     cov_type: str = "HC3",
     source: str | None = None,
     weight: str | None = None,
-    row_numbers: np.ndarray | None = None, issue_rows: Any = None,
+    row_numbers: np.ndarray | None = None, issue_rows: Any = None, polarity: str | None = None,
 ) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
 
@@ -319,6 +332,8 @@ def compute_drivers(
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
+    ``polarity``: the categories are the comments' mentions of that polarity only (``drivers --polarity``;
+    said in ``settings``); with ``positive`` (praise) the tables rank the most helpful impact first.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -341,10 +356,12 @@ def compute_drivers(
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)]
     stats_args = dict(has_det=spec.has_detractors, min_n=min_n, n_boot=n_boot, confidence=confidence)
     agg, _ = scored.sums()
-    table = _finish_table(category_stats(agg, cmat.member, scored.values, rng=rngs[0], **stats_args), cmat, spec)
+    praise = polarity == "positive"
+    table = _finish_table(category_stats(agg, cmat.member, scored.values, rng=rngs[0], **stats_args), cmat, spec,
+                          praise)
     regression, regression_fit = key_driver_regression(agg, cmat, cov_type=cov_type, confidence=confidence,
                                                        min_n=min_n)
-    segments = None if by is None else _segments(df[by], scored, spec, rngs[1], stats_args)
+    segments = None if by is None else _segments(df[by], scored, spec, rngs[1], stats_args, praise)
     trend = date_issues = None
     if period_col is not None:
         trend, date_issues = _trend(df[period_col], period_col, freq, scored, spec, table, rngs[2],
@@ -359,6 +376,8 @@ def compute_drivers(
         "confidence": confidence, "cov_type": cov_type, "bootstrap": bootstrap_kind,
         "taxonomy": getattr(taxonomy, "name", taxonomy), "weight": weight,
     }
+    if polarity is not None:  # said in every output's title (DriversResult.titled) and table files
+        settings["polarity"] = polarity
     return DriversResult(
         overall=overall, table=table, regression=regression, segments=segments, trend=trend,
         score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
@@ -367,7 +386,7 @@ def compute_drivers(
 
 
 def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.random.Generator,
-              stats_args: dict) -> pd.DataFrame:
+              stats_args: dict, praise: bool = False) -> pd.DataFrame:
     """The drivers table of every segment, largest segment first; blank cells form their own."""
     cmat = scored.cmat
     seg_codes, seg_uniques = pd.factorize(values.astype("string").str.strip().replace("", pd.NA),
@@ -380,7 +399,8 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
     frames = []
     for s in order:
         sub = seg_agg.subset(seg_of_group == s)
-        st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec)
+        st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec,
+                           praise)
         n_sc = sub.n.sum()
         st.insert(0, "segment", labels[s])
         st.insert(1, "segment_rows", int(sub.rows.sum()))
