@@ -250,6 +250,16 @@ def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSp
     return frame.drop(columns=["_lvl", "_harm", "_none"])[TABLE_COLUMNS].reset_index(drop=True)
 
 
+def _settings(spec: ScoreSpec, *, polarity: str | None, **given: Any) -> dict[str, Any]:
+    """``DriversResult.settings``: how the result was computed (``polarity`` only when given: every
+    output's title and table file then say which mentions were counted, ``DriversResult.titled``)."""
+    settings = {"score_col": given.pop("score_col"), "score_type": spec.score_type, "scale": spec.scale,
+                "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, **given}
+    if polarity is not None:
+        settings["polarity"] = polarity
+    return settings
+
+
 def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
     if not 0 < confidence < 1:
         raise ScoreError(f"Confidence must be between 0 and 1 (e.g. 0.95), got {confidence}.")
@@ -332,8 +342,7 @@ def compute_drivers(
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
-    ``polarity``: the categories are the comments' mentions of that polarity only (``drivers --polarity``;
-    said in ``settings``); with ``positive`` (praise) the tables rank the most helpful impact first.
+    ``polarity``: the categories count mentions of it only (``drivers --polarity``); praise ranks most helpful first.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -369,15 +378,10 @@ def compute_drivers(
 
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
     uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
-    settings = {
-        "score_col": score_col, "score_type": spec.score_type, "scale": spec.scale,
-        "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, "categories_col": categories_col,
-        "by": by, "period_col": period_col, "freq": freq, "min_n": min_n, "n_boot": n_boot, "seed": seed,
-        "confidence": confidence, "cov_type": cov_type, "bootstrap": bootstrap_kind,
-        "taxonomy": getattr(taxonomy, "name", taxonomy), "weight": weight,
-    }
-    if polarity is not None:  # said in every output's title (DriversResult.titled) and table files
-        settings["polarity"] = polarity
+    settings = _settings(spec, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
+                         freq=freq, min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, cov_type=cov_type,
+                         bootstrap=bootstrap_kind, taxonomy=getattr(taxonomy, "name", taxonomy), weight=weight,
+                         polarity=polarity)
     return DriversResult(
         overall=overall, table=table, regression=regression, segments=segments, trend=trend,
         score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
