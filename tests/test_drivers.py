@@ -735,3 +735,28 @@ def test_dates_with_a_dotted_time_read_and_their_column_is_found():
     assert detect_period_column(frame) == "tweet_created"
     # a streamed run keeps one date per day, not one per minute, as for "24-02-2015 11:35"
     assert canonical_dates(values, "month").tolist() == ["24-02-2015", "16-02-2015", "05.12.2026", "2015-03-01", "11.35"]
+
+
+def test_praise_drivers_rank_the_most_helpful_first(tmp_path):
+    # drivers --polarity positive ranked praise as complaints are ranked, lowest impact first: the strongest
+    # praise driver came last (cut from the top-N tables), no segment had a "first driver", and the
+    # rows without praise were called rows "without any category"
+    src = tmp_path / "classified.csv"
+    sentiment = (["Delivery=positive"] * 6 + ["Price=positive"] * 3 + ["Price=negative"] * 3
+                 + ["Delivery=negative"] * 3 + [""] * 6)
+    nps = [10, 9, 10, 9, 10, 10] + [6, 7, 5] + [2, 3, 1] + [4, 3, 2] + [5, 6, 7, 8, 4, 5]
+    pd.DataFrame({"nps": nps, "categories": [c.split("=")[0] for c in sentiment], "category_sentiment": sentiment,
+                  "region": ["N", "S", "N"] * 7}).to_csv(src, index=False)
+    from feedback_classifier.jobs.drivers import drivers_file
+
+    praise = drivers_file(src, score_col="nps", polarity="positive", n_boot=0, min_n=1, by="region").drivers
+    parents = praise.level("parent")
+    assert parents["category"].tolist()[:2] == ["Delivery", "Price"] and parents["impact"].is_monotonic_decreasing
+    complaints = drivers_file(src, score_col="nps", polarity="negative", n_boot=0, min_n=1).drivers.level("parent")
+    assert complaints["impact"].is_monotonic_increasing  # (complaints: the most harmful first, as before)
+    result = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "positive",
+                                      "--boot", "0", "--min-n", "1", "--by", "region"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "pulls it" not in result.output and "rows without praise" in result.output
+    segment_rows = [line for line in result.output.splitlines() if line.strip().startswith(("│ N ", "│ S "))]
+    assert segment_rows and all("Delivery" in line for line in segment_rows)

@@ -471,3 +471,18 @@ def test_the_drivers_table_names_csat_and_ces_bottom_boxes_not_detractors(tmp_pa
                                      str(tmp_path / f"{score_type}.csv")], terminal_width=200)
         assert result.exit_code == 0, result.output
         assert header in result.output and (score_type == "nps" or "detr." not in result.output), result.output
+
+
+def test_a_few_stray_scores_in_a_reduced_table_get_no_other_scale_hint():
+    # route reads scores as a table of distinct values with the rows each stands for: two typed '11'
+    # among 298 valid NPS answers were 1 value in 11, and it said "pass --scale 2-11"
+    import numpy as np
+
+    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+
+    values = pd.Series([str(v) for v in range(2, 12)])  # 2..10, then the stray 11
+    few = parse_scores(values, ScoreSpec.make("nps"), column="nps", weights=np.append(np.full(9, 33.0), 2.0))
+    assert few.issues.counts()["out_of_range"] == 1 and not few.issues.hint
+    many = parse_scores(values, ScoreSpec.make("nps"), column="nps", weights=np.append(np.full(9, 3.0), 20.0))
+    assert "pass --score-type csat, ces or mean" in many.issues.hint
+    assert "pass --score-type csat" in parse_scores(values, ScoreSpec.make("nps"), column="nps").issues.hint

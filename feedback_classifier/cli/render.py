@@ -169,7 +169,7 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     console.print(
         f"[bold]{o.metric_name} {o.metric:.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:.{digits}f} to "
         f"{o.ci_high:.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
-        f"{count_noun(result.uncategorised, 'row')} without any category."
+        f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
@@ -214,7 +214,8 @@ def segments_table(result, by: str | None, top: int) -> Table:
         return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
 
     min_n = result.settings.get("min_n", 30)
-    firsts = {name: _first_driver(rows, spec, min_n) for name, rows in parents.groupby("segment", sort=False)}
+    praise = result.settings.get("polarity") == "positive"
+    firsts = {name: _first_driver(rows, spec, min_n, praise) for name, rows in parents.groupby("segment", sort=False)}
     for r in sizes.head(top).itertuples(index=False):
         row = [str(r.segment), f"{r.segment_rows:,}", f(r.segment_metric, spec.value_digits)]
         d, note = firsts.get(r.segment, (None, ""))
@@ -227,12 +228,14 @@ def segments_table(result, by: str | None, top: int) -> Table:
     return table
 
 
-def _first_driver(rows, spec, min_n) -> tuple:
-    """(the segment's first driver or None, a note on how to read it) from its parent rows by rank."""
-    harmful = rows[spec.is_harmful(rows["impact"].to_numpy(dtype=float))]
-    enough = harmful[~harmful["low_n"].astype(bool)]
+def _first_driver(rows, spec, min_n, praise: bool = False) -> tuple:
+    """(the segment's first driver or None, a note on how to read it) from its parent rows by rank:
+    the first that pulls the score down, or with ``praise`` (``drivers --polarity positive``) up."""
+    impact = rows["impact"].to_numpy(dtype=float)
+    pulling = rows[impact * spec.harm_sign < 0] if praise else rows[spec.is_harmful(impact)]
+    enough = pulling[~pulling["low_n"].astype(bool)]
     if not len(enough):
-        return None, f"none with {min_n}+ scored mentions pulls it down"
+        return None, f"none with {min_n}+ scored mentions pulls it {'up' if praise else 'down'}"
     d = next(enough.itertuples(index=False))
     spans_zero = math.isfinite(d.impact_low) and d.impact_low <= 0 <= d.impact_high
     return d, "CI includes 0" if spans_zero else ""

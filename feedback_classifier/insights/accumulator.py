@@ -176,8 +176,9 @@ class DriversAccumulator:
         "Column 'nps': 1 of 4 rows have a valid score; 3 left out of score statistics (rows kept): 1 missing (row 3); 2 not a number (rows 2, 4: 'x')."
         """
         table = self.table()
-        issues = parse_scores(table[self.score_col], spec, column=self.score_col).issues
-        issues = CountedIssues.from_weighted(issues, table[self.WEIGHT].to_numpy(dtype=float))
+        w = table[self.WEIGHT].to_numpy(dtype=float)
+        issues = CountedIssues.from_weighted(parse_scores(table[self.score_col], spec, column=self.score_col,
+                                                          weights=w).issues, w)
         return self._with_rows(issues, self.score_col, spec)
 
     def _row_numbers(self, name: str) -> np.ndarray | None:

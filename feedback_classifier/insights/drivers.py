@@ -86,7 +86,6 @@ from feedback_classifier.insights.issues import CountedIssues, ScoreIssues
 from feedback_classifier.insights.matrix import LEVELS, CategoryMatrix, category_matrix
 from feedback_classifier.insights.periods import check_freq, parse_periods, period_label
 from feedback_classifier.insights.regression import COV_TYPES, key_driver_regression
-from feedback_classifier.insights.scale_check import all_detractors_hint
 from feedback_classifier.insights.scores import ParsedScores, ScoreSpec, ScoreSummary, parse_scores, summarize_scores
 from feedback_classifier.insights.stats import GroupSums, aggregate, category_stats, score_values
 
@@ -129,6 +128,17 @@ class DriversResult:
         2
         """
         return ScoreSpec.from_settings(self.settings)
+
+    @property
+    def uncategorised_lack(self) -> str:
+        """What the ``uncategorised`` rows lack: any category, or with ``drivers --polarity`` (whose
+        categories are mentions of one polarity) such a mention.
+
+        >>> DriversResult(None, None, None, None, None, None, {"polarity": "positive"}).uncategorised_lack
+        'without praise'
+        """
+        return {"negative": "without a complaint", "positive": "without praise",
+                "neutral": "without a neutral mention"}.get(self.settings.get("polarity"), "without any category")
 
     def titled(self, title: str, lang: str = "en") -> str:
         """``title`` saying which mentions were counted when only one polarity was
@@ -221,21 +231,33 @@ class _Scored:
                          n_values, extra=extra, w=None if self.w is None else self.w[keep])
 
 
-def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec) -> pd.DataFrame:
-    """Name the rows and rank them within a level, most harmful impact first; categories nobody
-    mentioned are listed last, without a rank (there is nothing to rank them by)."""
+def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec,
+                  praise: bool = False) -> pd.DataFrame:
+    """Name the rows and rank them within a level, most harmful impact first (``praise``: most
+    helpful first); categories nobody mentioned are listed last, without a rank (there is nothing
+    to rank them by)."""
     frame = stats_frame.copy()
     frame.insert(0, "level", cmat.levels)
     frame.insert(1, "category", cmat.names)
     frame.insert(2, "parent", cmat.parents)
     frame["_lvl"] = frame["level"].map({lv: i for i, lv in enumerate(LEVELS)})
-    frame["_harm"] = frame["impact"] * spec.harm_sign
+    frame["_harm"] = frame["impact"] * spec.harm_sign * (-1 if praise else 1)
     frame["_none"] = frame["mentions"] <= 0
     frame = frame.sort_values(["_lvl", "_none", "_harm", "mentions"], ascending=[True, True, False, False],
                               na_position="last", kind="stable")
     rank = frame.groupby("_lvl").cumcount() + 1
     frame["rank"] = rank.astype("Int64").where(~frame["_none"])
     return frame.drop(columns=["_lvl", "_harm", "_none"])[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def _settings(spec: ScoreSpec, *, polarity: str | None, **given: Any) -> dict[str, Any]:
+    """``DriversResult.settings``: how the result was computed (``polarity`` only when given: every
+    output's title and table file then say which mentions were counted, ``DriversResult.titled``)."""
+    settings = {"score_col": given.pop("score_col"), "score_type": spec.score_type, "scale": spec.scale,
+                "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, **given}
+    if polarity is not None:
+        settings["polarity"] = polarity
+    return settings
 
 
 def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
@@ -262,11 +284,9 @@ def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None
     """The parsed score column (bad values counted with their weights, their row numbers given by
     ``issue_rows`` when the rows are a reduced table's) and the overall metric; a column without
     one valid score is an error naming ``source`` and those rows."""
-    parsed = parse_scores(values, spec, column=column)
+    parsed = parse_scores(values, spec, column=column, weights=w)
     if w is not None:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
-        parsed.issues.hint = parsed.issues.hint or all_detractors_hint(
-            spec, parsed.values[parsed.valid], column, w[parsed.valid])
     if issue_rows is not None:
         parsed.issues = issue_rows(parsed.issues, spec)
     try:
@@ -306,7 +326,7 @@ def compute_drivers(
     cov_type: str = "HC3",
     source: str | None = None,
     weight: str | None = None,
-    row_numbers: np.ndarray | None = None, issue_rows: Any = None,
+    row_numbers: np.ndarray | None = None, issue_rows: Any = None, polarity: str | None = None,
 ) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
 
@@ -322,6 +342,7 @@ def compute_drivers(
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
+    ``polarity``: the categories count mentions of it only (``drivers --polarity``); praise ranks most helpful first.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -344,10 +365,12 @@ def compute_drivers(
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)]
     stats_args = dict(has_det=spec.has_detractors, min_n=min_n, n_boot=n_boot, confidence=confidence)
     agg, _ = scored.sums()
-    table = _finish_table(category_stats(agg, cmat.member, scored.values, rng=rngs[0], **stats_args), cmat, spec)
+    praise = polarity == "positive"
+    table = _finish_table(category_stats(agg, cmat.member, scored.values, rng=rngs[0], **stats_args), cmat, spec,
+                          praise)
     regression, regression_fit = key_driver_regression(agg, cmat, cov_type=cov_type, confidence=confidence,
                                                        min_n=min_n)
-    segments = None if by is None else _segments(df[by], scored, spec, rngs[1], stats_args)
+    segments = None if by is None else _segments(df[by], scored, spec, rngs[1], stats_args, praise)
     trend = date_issues = None
     if period_col is not None:
         trend, date_issues = _trend(df[period_col], period_col, freq, scored, spec, table, rngs[2],
@@ -355,13 +378,10 @@ def compute_drivers(
 
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
     uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
-    settings = {
-        "score_col": score_col, "score_type": spec.score_type, "scale": spec.scale,
-        "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, "categories_col": categories_col,
-        "by": by, "period_col": period_col, "freq": freq, "min_n": min_n, "n_boot": n_boot, "seed": seed,
-        "confidence": confidence, "cov_type": cov_type, "bootstrap": bootstrap_kind,
-        "taxonomy": getattr(taxonomy, "name", taxonomy), "weight": weight,
-    }
+    settings = _settings(spec, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
+                         freq=freq, min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, cov_type=cov_type,
+                         bootstrap=bootstrap_kind, taxonomy=getattr(taxonomy, "name", taxonomy), weight=weight,
+                         polarity=polarity)
     return DriversResult(
         overall=overall, table=table, regression=regression, segments=segments, trend=trend,
         score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
@@ -370,7 +390,7 @@ def compute_drivers(
 
 
 def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.random.Generator,
-              stats_args: dict) -> pd.DataFrame:
+              stats_args: dict, praise: bool = False) -> pd.DataFrame:
     """The drivers table of every segment, largest segment first; blank cells form their own."""
     cmat = scored.cmat
     seg_codes, seg_uniques = pd.factorize(values.astype("string").str.strip().replace("", pd.NA),
@@ -383,7 +403,8 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
     frames = []
     for s in order:
         sub = seg_agg.subset(seg_of_group == s)
-        st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec)
+        st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec,
+                           praise)
         n_sc = sub.n.sum()
         st.insert(0, "segment", labels[s])
         st.insert(1, "segment_rows", int(sub.rows.sum()))

@@ -27,6 +27,10 @@ def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", wei
     True
     """
     valid = np.asarray(valid, dtype=float)
+    if weights is not None:  # (a value no row has says nothing)
+        weights = np.asarray(weights, dtype=float)
+        valid = valid[weights > 0]
+        weights = weights[weights > 0]
     n = valid.size if weights is None else float(np.sum(weights))
     if spec.score_type != "nps" or not valid.size or n < _MISMATCH_MIN or valid.max() > 6:
         return ""

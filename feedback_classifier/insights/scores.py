@@ -313,10 +313,10 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
 
 
-def parse_scores(
-    values: Any, spec: ScoreSpec, *, column: str = "score", decimal: str | None = None
-) -> ParsedScores:
-    """Parse a score column into floats; bad values are reported, not dropped.
+def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal: str | None = None,
+                 weights: np.ndarray | None = None) -> ParsedScores:
+    """Parse a score column into floats; bad values are reported, not dropped. ``weights``: the rows
+    each value stands for (a reduced table's), which the hints of another scale weigh.
 
     ``decimal``: ``","`` or ``"."``; by default a comma is read as the decimal mark
     (``"8,0"``) unless the column also holds dot decimals (``"8.5"``), in which case the
@@ -363,7 +363,8 @@ def parse_scores(
         numbers = x[ok]
         # a wrong --score-type or --scale puts many values out: say which fits. A few strays
         # ('11', '-1' typed by hand) are typos, and a scale stretched to hold them would be wrong
-        if out.any() and out.sum() >= _HINT_SHARE * numbers.size:
+        w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        if out.any() and w[out].sum() >= _HINT_SHARE * w[ok].sum():
             hint = spec.scale_hint(float(numbers.min()), float(numbers.max()), bool((numbers == np.round(numbers)).all()))
         ok &= ~out
     if spec.integer_scale:
@@ -371,7 +372,7 @@ def parse_scores(
         kinds_per_row[frac], hint = ISSUE_KINDS.index("not_integer"), hint or half_point_hint(spec, x[frac])
         ok &= ~frac
     x = np.where(ok, x, np.nan)
-    hint = hint or all_detractors_hint(spec, x[ok], column)
+    hint = hint or all_detractors_hint(spec, x[ok], column, None if weights is None else np.asarray(weights)[ok])
 
     problem_rows: dict[str, np.ndarray] = {}
     examples: dict[str, list[str]] = {}

@@ -481,14 +481,13 @@ def _rarely_found(reduced: pd.DataFrame, tax: Any, lang: str, *, comments: int, 
 def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, seed, tax, data, notes):
     """The drivers from the accumulated table, or None without usable scores (said in ``notes``)."""
     from feedback_classifier.insights import parse_scores
-    from feedback_classifier.insights.scale_check import all_detractors_hint
 
     if not score_col:
         return None
-    parsed = parse_scores(reduced[score_col], spec, column=score_col)
+    # each row of the reduced table is many: its hints weigh them
+    parsed = parse_scores(reduced[score_col], spec, column=score_col,
+                          weights=reduced[acc.WEIGHT].to_numpy(dtype=float))
     valid = parsed.valid & (reduced[acc.WEIGHT] > 0).to_numpy()
-    parsed.issues.hint = parsed.issues.hint or all_detractors_hint(  # each row of the reduced table is many
-        spec, parsed.values[valid], score_col, reduced[acc.WEIGHT].to_numpy()[valid])
     # the reduced table has lost the rows' numbers, not their values: show a few of those
     bad = [repr(e) for kind, examples in parsed.issues.examples.items() if kind != "missing" for e in examples][:5]
     values = f", e.g. {', '.join(bad)}" if bad else ""

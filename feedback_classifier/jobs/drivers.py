@@ -97,9 +97,7 @@ def drivers_file(
     acc, tally = _accumulate(plan, data, freq=freq, polarity=polarity)
     result = acc.compute(score_type=score_type, scale=scale, higher_is_better=higher_is_better, by=plan.by,
                          min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, taxonomy=plan.taxonomy,
-                         source=str(data))
-    if polarity is not None:  # said in every output's title (DriversResult.titled) and table files
-        result.settings["polarity"] = polarity
+                         source=str(data), polarity=polarity)
     result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed)
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table)

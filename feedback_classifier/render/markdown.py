@@ -79,7 +79,7 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     lines.append(
         f"**{o.metric_name} {_fmt(o.metric, digits)}{unit}** ({conf} CI {_fmt(o.ci_low, digits)} to "
         f"{_fmt(o.ci_high, digits)}) from {count_noun(o.n_scored, 'valid score')} in column `{s['score_col']}` "
-        f"({count_noun(o.n_rows, 'row')}; {count_noun(result.uncategorised, 'row')} without any category)."
+        f"({count_noun(o.n_rows, 'row')}; {count_noun(result.uncategorised, 'row')} {result.uncategorised_lack})."
     )
     if o.promoters is not None:
         lines.append(f"Promoters {o.promoters:,}, passives {o.passives:,}, detractors {o.detractors:,}.")

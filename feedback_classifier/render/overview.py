@@ -23,7 +23,8 @@ def _overall(inp: ReportInputs, facts: Facts):
         return overall
     if not facts.has_scores:
         return None
-    parsed = parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col)
+    parsed = parse_scores(inp.df[inp.score_col], inp.spec, column=inp.score_col,
+                          weights=None if facts.w is None else facts.w.astype(float))
     if facts.w is not None:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, facts.w.astype(float))
         return summarize_scores(parsed, 0.95, weights=facts.w.astype(float))
