@@ -355,7 +355,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         raw_for_examples = (codes, uniques_list)
 
     ok = kinds_per_row < 0
-    hint = ""
+    hint, weights = "", None if weights is None else np.asarray(weights, dtype=float)
     if spec.scale is not None:
         low, high = spec.scale
         out = ok & ((x < low) | (x > high))
@@ -363,7 +363,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         numbers = x[ok]
         # a wrong --score-type or --scale puts many values out: say which fits. A few strays
         # ('11', '-1' typed by hand) are typos, and a scale stretched to hold them would be wrong
-        w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        w = np.ones(len(x)) if weights is None else weights
         if out.any() and w[out].sum() >= _HINT_SHARE * w[ok].sum():
             hint = spec.scale_hint(float(numbers.min()), float(numbers.max()), bool((numbers == np.round(numbers)).all()))
         ok &= ~out
@@ -372,7 +372,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         kinds_per_row[frac], hint = ISSUE_KINDS.index("not_integer"), hint or half_point_hint(spec, x[frac])
         ok &= ~frac
     x = np.where(ok, x, np.nan)
-    hint = hint or all_detractors_hint(spec, x[ok], column, None if weights is None else np.asarray(weights)[ok])
+    hint = hint or all_detractors_hint(spec, x[ok], column, None if weights is None else weights[ok])
 
     problem_rows: dict[str, np.ndarray] = {}
     examples: dict[str, list[str]] = {}

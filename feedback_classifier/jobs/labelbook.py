@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def names_language(texts, taxonomy, lang: str | None = None, labelled=()) -> str
 def _written_language(cells, taxonomy, limit: int = 200) -> str | None:
     """The language whose display names most of the first ``limit`` labels in ``cells`` are written in."""
     votes: Counter = Counter()
-    for cell in [c for c in cells if isinstance(c, str) and c.strip()][:limit]:
+    for cell in islice((c for c in cells if isinstance(c, str) and c.strip()), limit):
         for item in cell_items(cell):
             written = " ".join(item.split()).casefold()
             try:

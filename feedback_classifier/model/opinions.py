@@ -30,16 +30,21 @@ def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, sourc
             continue
         path, eq, polarity = item.rpartition("=")
         polarity = polarity.strip().lower()
-        where = (f"{source}: " if source else "") + f"Opinion {item!r}" + (
-            f" in row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
         if not eq or polarity not in POLARITIES + (CONFLICT,):
-            raise LabelError(f"{where} needs a polarity: write 'Category=positive' "
+            raise LabelError(f"{_where(item, row, column, source)} needs a polarity: write 'Category=positive' "
                              f"(one of {', '.join(POLARITIES + (CONFLICT,))}).")
         if not path.strip():
-            raise LabelError(f"{where} names no category before '=': write 'Category=positive'.")
+            raise LabelError(f"{_where(item, row, column, source)} names no category before '=': "
+                             "write 'Category=positive'.")
         label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)
         if polarity == CONFLICT:
             out += [(label, "positive"), (label, "negative")]
         else:
             out.append((label, polarity))
     return out
+
+
+def _where(item: str, row, column: str | None, source: str | None) -> str:
+    """An opinion as an error names it: its file, the opinion, its row and column (when known)."""
+    return ((f"{source}: " if source else "") + f"Opinion {item!r}" + (f" in row {row}" if row is not None else "")
+            + (f", column {column!r}" if column else ""))
