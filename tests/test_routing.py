@@ -287,3 +287,16 @@ def test_route_keeps_the_inputs_own_confidence_under_its_input_name_when_it_clas
     assert pd.api.types.is_float_dtype(queue["confidence"])  # the model's, under the queue's own name
     renamed = [str(w.message) for w in said if issubclass(w.category, InputWarning) and "(input)" in str(w.message)]
     assert len(renamed) == 1 and "'confidence' as 'confidence (input)'" in renamed[0], renamed
+
+
+def test_junk_answers_are_not_counted_as_to_review(tax, tmp_path):
+    # junk answers go to their own list, never to the review queue, whatever the model flagged:
+    # the summary's review count said 83 for the example survey's junk while the report said "—"
+    df = enriched()
+    df.loc[3, ["comment", "categories", "needs_review"]] = ["asdfghjkl", "", True]
+    summary = route(df, tax, text_col="comment", score_col="nps").summary.set_index("team")
+    assert summary.loc["junk", ["comments", "review"]].tolist() == [1, 0]
+    router = StreamingRouter(tax, text_col="comment", score_col="nps", tmp_dir=tmp_path)
+    router.add(df)
+    streamed = router.finish(tmp_path / "out", fmt="csv")[0].summary.set_index("team")
+    assert streamed.loc["junk", ["comments", "review"]].tolist() == [1, 0]

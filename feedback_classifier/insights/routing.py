@@ -131,7 +131,8 @@ def route(
     summary_rows.append(_summary_row(REVIEW_QUEUE, review_positions, detractor, len(review_positions)))
     junk_positions = np.flatnonzero(rows.junk)
     junk = build(junk_positions, review_categories(cells, junk_positions, parsed))
-    summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, rows.needs_review[junk_positions].sum()))
+    # junk answers are listed apart from the review queue, so none of them is counted as to review
+    summary_rows.append(_summary_row(JUNK_QUEUE, junk_positions, detractor, 0))
     summary = summary_frame(summary_rows, taxonomy, lang, rows.layout, scored=counts_detractors(score_col, spec))
     return RoutingResult(queues=queues, review=review, summary=summary, file_stems=file_stems(teams), junk=junk)
 

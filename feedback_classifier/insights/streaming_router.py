@@ -265,6 +265,7 @@ class StreamingRouter:
                     with TableWriter(staged.path(inside + name), fmt=fmt) as writer:
                         counts[queue] = self._write_queue(writer, final.get(queue, {}), empty, decimal, score_col)
                     paths[queue] = out / name
+                counts[JUNK_QUEUE]["review"] = 0  # listed apart from the review queue, as route() counts it
                 summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
                                         self.taxonomy, self.lang, self._layout,
                                         scored=counts_detractors(score_col, self.spec))
