@@ -760,3 +760,25 @@ def test_praise_drivers_rank_the_most_helpful_first(tmp_path):
     assert "pulls it" not in result.output and "rows without praise" in result.output
     segment_rows = [line for line in result.output.splitlines() if line.strip().startswith(("│ N ", "│ S "))]
     assert segment_rows and all("Delivery" in line for line in segment_rows)
+
+
+def test_drivers_lang_names_a_classified_file_s_categories_without_taxonomy(tmp_path):
+    # --lang was ignored unless --taxonomy was given too: tables and charts kept the file's language
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"nps": [1, 10, 3, 9] * 5, "categories": ["Price and value", "Service", "Цена и выгода", ""] * 5}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "d.csv"
+    base = ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, base + ["--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    names = set(pd.read_csv(out)["category"])
+    assert {"Цена и выгода", "Обслуживание клиентов"} <= names and "Price and value" not in names
+    result = CliRunner().invoke(app, base + ["--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert {"Price and value", "Customer service"} <= set(pd.read_csv(out)["category"])
+    # names the bundled taxonomy does not know stay as written, and the note says what --lang needs
+    pd.DataFrame({"nps": [1, 10] * 5, "categories": ["Billing woes", "Price and value"] * 5}).to_csv(src, index=False)
+    result = CliRunner().invoke(app, base + ["--lang", "ru"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_csv(out)["category"]) == {"Billing woes", "Price and value"}
+    assert "pass --taxonomy" in result.output
