@@ -760,3 +760,46 @@ def test_praise_drivers_rank_the_most_helpful_first(tmp_path):
     assert "pulls it" not in result.output and "rows without praise" in result.output
     segment_rows = [line for line in result.output.splitlines() if line.strip().startswith(("│ N ", "│ S "))]
     assert segment_rows and all("Delivery" in line for line in segment_rows)
+
+
+def test_drivers_lang_names_a_classified_file_s_categories_without_taxonomy(tmp_path):
+    # --lang was ignored unless --taxonomy was given too: tables and charts kept the file's language
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"nps": [1, 10, 3, 9] * 5, "categories": ["Price and value", "Service", "Цена и выгода", ""] * 5}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "d.csv"
+    base = ["drivers", str(src), "--score-col", "nps", "--boot", "0", "--min-n", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, base + ["--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    names = set(pd.read_csv(out)["category"])
+    assert {"Цена и выгода", "Обслуживание клиентов"} <= names and "Price and value" not in names
+    result = CliRunner().invoke(app, base + ["--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert {"Price and value", "Customer service"} <= set(pd.read_csv(out)["category"])
+    # names the bundled taxonomy does not know stay as written, and the note says what --lang needs
+    pd.DataFrame({"nps": [1, 10] * 5, "categories": ["Billing woes", "Price and value"] * 5}).to_csv(src, index=False)
+    result = CliRunner().invoke(app, base + ["--lang", "ru"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_csv(out)["category"]) == {"Billing woes", "Price and value"}
+    assert "pass --taxonomy" in result.output
+
+
+@pytest.mark.parametrize("command", ["drivers", "report"])
+def test_a_column_of_few_scores_is_an_error_not_a_confident_metric(tmp_path, command):
+    # --score-col comment gave "NPS -9.1 from 11 valid scores of 2,400 rows" and impacts of 0.00;
+    # an NPS column read as a 1-5 CSAT dropped 90% of the scores with no word in the console
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"comment": [f"comment {i}" for i in range(62)], "note": [f"n{i}" for i in range(60)] + ["5", "9"],
+                       "nps": rng.integers(0, 11, 62), "categories": ["Price", "Service"] * 31})
+    df.to_csv(src := tmp_path / "c.csv", index=False)
+    out = ["--out", str(tmp_path / ("d.csv" if command == "drivers" else "r.html"))]
+    extra = ["--boot", "0"] if command == "drivers" else ["--text-col", "comment"]
+    result = CliRunner().invoke(app, [command, str(src), "--score-col", "note", *extra, *out], terminal_width=300)
+    assert result.exit_code == 1, result.output
+    assert "only 2 of 62 non-empty cells are valid NPS scores" in result.output and "Traceback" not in result.output
+    df["nps"] = [0, 6, 7, 8, 9, 10, 10, 9] * 7 + [3, 4, 5, 6, 9, 10]  # mostly 6-10, as NPS answers run
+    df.to_csv(src, index=False)
+    result = CliRunner().invoke(app, [command, str(src), "--score-col", "nps", "--score-type", "csat", *extra, *out],
+                                terminal_width=300)
+    assert result.exit_code == 1, result.output
+    assert "valid CSAT scores" in result.output and "--score-type" in result.output

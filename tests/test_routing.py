@@ -300,3 +300,22 @@ def test_junk_answers_are_not_counted_as_to_review(tax, tmp_path):
     router.add(df)
     streamed = router.finish(tmp_path / "out", fmt="csv")[0].summary.set_index("team")
     assert streamed.loc["junk", ["comments", "review"]].tolist() == [1, 0]
+
+
+def test_route_command_orders_a_ces_where_lower_is_better(tmp_path):
+    # a CES where 7 = most effort: the hardest experiences lead each queue, as analyze orders them
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    df = enriched().assign(ces=[1, 7, 2, 4, 6, 7, 3])
+    df["categories"] = "Delivery and logistics > Courier"
+    df.to_csv(src := tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "ces",
+                                      "--score-type", "ces", "--scale", "1-7", "--lower-is-better",
+                                      "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    queue = pd.read_csv(tmp_path / "out" / "logistics.csv", encoding="utf-8-sig")
+    assert queue["ces"].tolist()[:2] == [7, 7] and queue["ces"].tolist()[-1] == 1
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("team")
+    assert summary.loc["Logistics", "detractors"] == 3  # 6 and 7 are the bottom box of a 1-7 CES read this way

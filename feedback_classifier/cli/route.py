@@ -26,6 +26,8 @@ def route_command(
     score_col: Annotated[Optional[str], typer.Option(
         "--score-col", help="Score column: detractors first, then lower scores.")] = None,
     score_type: opt.ScoreType = "nps",
+    scale: opt.Scale = None,
+    lower_is_better: opt.LowerIsBetter = False,
     fmt: opt.RouteFormat = "csv",
     keep: Annotated[Optional[list[str]], typer.Option(
         "--keep", help="Column to carry into every queue (repeat, or comma-separate).")] = None,
@@ -55,7 +57,7 @@ def route_command(
     with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
         result = route_file(
             data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
-            score_type=score_type, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
+            score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
             complaints_only=complaints_only, chunksize=chunksize, tone_teacher=tone_teacher, tone_progress=reading,
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
         )

@@ -57,7 +57,7 @@ import pandas as pd
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
-from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint
+from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint, mostly_invalid
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -553,10 +553,10 @@ def summarize_scores(
         raise ScoreError(f"Column '{parsed.issues.column}': the table has no data rows (only a header); "
                          "export the survey again with its responses.")
     if n == 0:
-        raise ScoreError(
-            f"Column '{parsed.issues.column}' has no valid {spec.score_type.upper()} score "
-            f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale."
-        )
+        raise ScoreError(f"Column '{parsed.issues.column}' has no valid {spec.score_type.upper()} score "
+                         f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale.")
+    if message := mostly_invalid(parsed.issues, spec.score_type):
+        raise ScoreError(message)
     if weights is None:
         mean, mean_low, mean_high = mean_interval(v, confidence)
     else:

@@ -101,7 +101,8 @@ def drivers_file(
     result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed)
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table)
-    return _written(_named_in(result, plan.taxonomy, plan.lang), plan, out=out, charts=charts, top=top)
+    naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
+    return _written(_named_in(result, naming, plan.lang), plan, out=out, charts=charts, top=top)
 
 
 def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
@@ -237,10 +238,30 @@ def _language(df, column: str, lang: str | None, notes: list[str] | None) -> str
     return lang
 
 
+def _bundled_names(result: DriversResult, notes: list[str]) -> Any:
+    """The bundled taxonomy when it knows every category name of a classified file read without
+    ``--taxonomy`` (the bundled model's output, in any language), so that ``--lang`` can name them;
+    else None, with a note that ``--lang`` needs the file's taxonomy to rename its categories."""
+    from feedback_classifier.errors import FeedbackClassifierError
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("cx-default")
+    names = set(result.table["category"]) | set(result.table["parent"]) if len(result.table) else set()
+    try:
+        for name in names:
+            if isinstance(name, str) and name:
+                tax.parse_label(name)
+    except FeedbackClassifierError:
+        notes.append("Category names as the file writes them: pass --taxonomy (the file's taxonomy) for --lang "
+                     "to name them in another language.")
+        return None
+    return tax
+
+
 def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:
     """``result`` with the taxonomy's category names in ``lang`` in every table (the terminal, the
     files and the charts show them); as it was without a taxonomy (the names are the file's own)."""
-    if taxonomy is None or lang == "en":
+    if taxonomy is None:
         return result
     from feedback_classifier.render import translate_drivers_table
     from feedback_classifier.taxonomy import load_taxonomy

@@ -35,6 +35,8 @@ def route_file(
     taxonomy: Any = None,
     score_col: str | None = None,
     score_type: str | ScoreSpec = "nps",
+    scale: Any = None,
+    higher_is_better: bool = True,
     keep: Sequence[str] = (),
     lang: str | None = None,
     fmt: str = "csv",
@@ -50,6 +52,8 @@ def route_file(
     model; its taxonomy is ``taxonomy``, else the model's, else ``cx-default``. A plain export
     is classified with ``model`` (default: the bundled model). ``lang`` None picks the majority
     language of the first 2,000 comments. Queues show personal data masked unless ``mask=False``.
+    ``score_type``, ``scale``, ``higher_is_better``: the score, as ``analyze`` reads it (a CES where 7 is
+    the most effort: ``higher_is_better=False``, its worst scores first).
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows); ``fmt``: the
     queues' format. A plain export's comments are judged by the bundled sentiment model taught their tone
     words first, as ``analyze`` does (``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s;
@@ -70,7 +74,7 @@ def route_file(
     from feedback_classifier.jobs.runner import check_workers
 
     check_workers(1, chunksize)
-    spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+    spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type, scale, higher_is_better)
     fmt, out = output_dir(out_dir, fmt, create=False)  # a wrong format before the file is read
     plan = _plan(data, read, chunksize, text_col=text_col, score_col=score_col, keep=keep, lang=lang, model=model,
                  taxonomy=taxonomy, tone=(tone_teacher, tone_progress))

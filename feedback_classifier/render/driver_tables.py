@@ -22,8 +22,11 @@ def translate_drivers_table(table: pd.DataFrame, taxonomy: Any, lang: str) -> pd
     >>> table = pd.DataFrame({"category": ["Price and value", "(missing)"], "parent": ["Price and value", ""]})
     >>> translate_drivers_table(table, load_taxonomy("cx-default"), "ru")["category"].tolist()
     ['Цена и выгода', '(missing)']
+    >>> translate_drivers_table(pd.DataFrame({"category": ["Цена и выгода"]}), load_taxonomy("cx-default"), "en")
+              category
+    0  Price and value
     """
-    if lang == "en" or not len(table):
+    if not len(table):
         return table
     out = table.copy()
     cache: dict[str, str] = {}
