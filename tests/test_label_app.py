@@ -633,3 +633,38 @@ def test_the_page_labels_while_its_suggestions_are_prepared(pool, monkeypatch):
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+@browser_only
+def test_shortcuts_follow_the_key_s_place_in_any_layout_and_ignore_ctrl(pool):
+    # on a Russian layout the a/s keys type ф/ы: the shortcuts did nothing; Ctrl+A (select all) accepted
+    s = session(pool)
+    server, url = serve(s)
+    driver = chrome(1280, 900)
+
+    def key(text: str, code: str, modifiers: int = 0):
+        for kind in ("keyDown", "keyUp"):
+            driver.execute_cdp_cmd("Input.dispatchKeyEvent", {"type": kind, "key": text, "code": code,
+                                                              "modifiers": modifiers})
+        time.sleep(0.1)
+
+    try:
+        driver.get(url + "/")
+        text = lambda d: d.find_element("id", "text").text  # noqa: E731
+        first = wait_for(driver, text)
+        key("a", "KeyA", modifiers=2)  # Ctrl+A
+        key("s", "KeyS", modifiers=4)  # Cmd+S
+        time.sleep(0.3)
+        assert text(driver) == first
+        assert not (pool / "labels.csv").exists() or saved(pool).empty
+        key("ф", "KeyA")  # a on a Russian layout: accept
+        second = wait_for(driver, lambda d: text(d) != first and text(d))
+        key("ы", "KeyS")  # s: skip
+        wait_for(driver, lambda d: text(d) not in (first, second) and text(d))
+        key("г", "KeyU")  # u: undo the skip
+        wait_for(driver, lambda d: text(d) == second)
+        assert saved(pool).comment.tolist() == [first]
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()

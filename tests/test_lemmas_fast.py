@@ -196,3 +196,21 @@ def test_prefetch_lemmas_changes_no_lemma():
     assert [lemmas.lemmatize(w) for w in words] == one_by_one
     lemmas.forget_prefetched()
     assert not lemmas._fast_words(lemmas._morph()._units[0][0])._ahead
+
+
+def test_a_stretched_word_costs_nothing(tmp_path):
+    # «Супееее...ер» with 24 е: the batch look-up listed every е/ё spelling (2^24) and ran out of memory in
+    # classify, suggest and label. In a child process with 1.5 GB of address space, as a guard.
+    import subprocess
+    import sys
+
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))\n"
+        "from feedback_classifier.lang import lemmas\n"
+        "words = ['суп' + 'е' * 24 + 'р', 'н' + 'е' * 30 + 'т', 'ещё']\n"
+        "lemmas.prefetch_lemmas(words)\n"
+        "print([lemmas.lemmatize(w) for w in words])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "'ещё'" in done.stdout or "'еще'" in done.stdout

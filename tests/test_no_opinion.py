@@ -35,11 +35,12 @@ FILLERS = ["ok", "OK.", "Okay!", "nothing", "Nothing.", "NOTHING to add", "nothi
            "...", "n/a", "N/A", "na", "no", "No!", "none", "No comment", "no comments.", "idk", "Not sure",
            "нет", "Нет.", "НЕТ!", "н/д", "Н/Д", "нечего сказать", "Нечего добавить", "без комментариев",
            "Без коментариев", "ничего", "Ничё", "всё", "Всё.", "нет, спасибо", "Не знаю", "затрудняюсь ответить",
+           "Больше комментариев нет.", "Больше нечего добавить", "Добавить нечего", "Больше ничего",
            "asdf", "фыва", "42"]
 # opinions, however short, and answers whose tone is in an emoji or emoticon
 OPINIONS = ["too expensive", "not ok", "all good", "всё ок", "Всё отлично", "no, the courier was late",
             "Нет, доставка опоздала", "nothing works", "ничего не работает", "👍", "😡", ":(", ")))", "Thanks!",
-            "слишком дорого", "great"]
+            "слишком дорого", "great", "Курьер больше не приходил", "Больше всего понравилась доставка"]
 
 
 def test_filler_answers_in_any_spelling_state_no_opinion_and_opinions_do_not():

@@ -256,6 +256,9 @@ def forget_prefetched() -> None:
 
 
 _WORDS: dict = {}
+# Replaceable letters (е) from which a word is left to the pruned walk of similar_items: prefetch lists
+# every spelling, 2^k of them (no Russian word has more than 8 е; a stretched "Нееее...т" has dozens)
+_MAX_REPLACEABLE = 8
 _MASK, _EXT, _LABEL = 0xFFFFFFFF, 1 << 9, (1 << 31) | 0xFF
 _MAX_MEMO = 200_000  # payload lists kept per node (cleared when full)
 
@@ -329,6 +332,8 @@ class _FastWords:
         for key in dict.fromkeys(keys):
             if key and "\x00" not in key and key not in self._ahead:
                 at = [i for i, ch in enumerate(key) if ch in subs] if any(ch in key for ch in subs) else []
+                if len(at) > _MAX_REPLACEABLE:
+                    continue  # 2^k spellings ("Супеееее...ер"): similar_items's walk prunes them instead
                 found = _variants(key, at, subs)
                 variants += found
                 owners += [key] * len(found)

@@ -6,7 +6,9 @@ fails (the server's error, or no server at all) leaves the comment on screen and
 it until the next request succeeds; an error is never drawn as state. Keyboard:
 Enter or ``a`` accepts the ticked categories; a number toggles that category (two digits
 typed quickly for 10 and above); ``/`` then a name filters the categories, Enter toggles the
-first match; ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back.
+first match; ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back. Letters are
+read by the key's place (``e.code``), so they work in any layout (``ф`` on a Russian one is ``a``);
+with Ctrl, Cmd or Alt held they are the browser's (Ctrl+A selects), never a decision.
 """
 
 from __future__ import annotations
@@ -67,11 +69,14 @@ $("filter").addEventListener("input",matches);
 $("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches();
 if(m.length)toggle(parseInt(m[0].dataset.i,10));$("filter").value="";matches();$("filter").blur();}
 else if(e.key==="Escape"){$("filter").value="";matches();$("filter").blur();}e.stopPropagation();});
-document.addEventListener("keydown",e=>{if(e.target===$("filter"))return;const k=e.key;
+document.addEventListener("keydown",e=>{if(e.target===$("filter"))return;
+if((e.ctrlKey||e.metaKey)&&!e.altKey&&e.code==="KeyZ"){e.preventDefault();undo();return;}
+if(e.ctrlKey||e.metaKey||e.altKey)return;
+const k=/^Key[A-Z]$/.test(e.code)?e.code.slice(3).toLowerCase():e.code==="Slash"?"/":e.key;
 if(/^[0-9]$/.test(k)){digits+=k;clearTimeout(digitTimer);if(S&&parseInt(digits+"0",10)>S.categories.length)flushDigits();
 else digitTimer=setTimeout(flushDigits,700);e.preventDefault();return;}flushDigits();
 if(k==="Enter"||k==="a"){e.preventDefault();accept();}else if(k==="s"){skip();}
-else if(k==="u"||(k==="z"&&(e.ctrlKey||e.metaKey))){e.preventDefault();undo();}
+else if(k==="u"){e.preventDefault();undo();}
 else if(k==="b"||k==="ArrowLeft"){back();}else if(k==="/"){e.preventDefault();$("filter").focus();}});
 $("accept").onclick=accept;$("skip").onclick=skip;$("undo").onclick=undo;$("back").onclick=back;call("/api/state");
 """
