@@ -224,6 +224,18 @@ def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, label_se
     assert "Stopped. 0 labelled rows" in result.output
 
 
+def test_a_labels_file_in_a_missing_folder_is_a_one_line_error_at_start(pool):
+    # it started normally and failed at the first decision
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(pool / "nope" / "labels.csv")])
+    assert result.exit_code == 1 and "does not exist; create it" in result.output, result.output
+    assert "Traceback" not in result.output and "Labelling" not in result.output
+
+
 def test_label_command_says_when_suggestions_come_later(pool, label_sessions, monkeypatch):
     from typer.testing import CliRunner
 

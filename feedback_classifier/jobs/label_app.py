@@ -62,6 +62,7 @@ class LabelSession:
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
         # the labels table is rewritten on every decision: it must not be the pool it is made from
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
+        _check_writable(Path(labels_path))  # now, not at the first decision
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
@@ -350,6 +351,17 @@ class LabelSession:
                 self.retrains += not self.preparing
         finally:
             self.retraining = self.preparing = False
+
+
+def _check_writable(path: Path) -> None:
+    """A one-line error when the labels file could not be written: its folder missing or read-only."""
+    import os
+
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise InputFileError(f"{path}: the folder {folder} does not exist; create it, or choose another --labels path.")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise unwritable_error(path, PermissionError(13, "Permission denied"))
 
 
 def _signature(path) -> tuple | None:
