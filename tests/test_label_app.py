@@ -60,8 +60,53 @@ def test_undo_forgets_the_decision_and_back_shows_it_again(pool):
     after = s.decide(first["row"], [4])  # relabel while going back: replaces, then forward again
     assert len(saved(pool)) == 1 and after["back"] == 0
     assert saved(pool).labels.iloc[0] == s.taxonomy.format_labels([s.categories[4]])
+    undone = s.undo()  # takes back the relabel: the first label again, shown where it was
+    assert undone["item"]["row"] == first["row"] and undone["back"] == 1 and undone["item"]["ticked"] == [3]
+    assert saved(pool).labels.iloc[0] == s.taxonomy.format_labels([s.categories[3]])
+    undone = s.undo()  # then the decision itself
+    assert undone["item"]["row"] == first["row"] and undone["back"] == 0 and saved(pool).empty
+    assert not undone["can_undo"]
+
+
+def test_undo_after_going_back_takes_back_the_latest_change_not_the_latest_comment(pool):
+    # decide A, B, C; go back twice; relabel B: undo deleted C's row and kept B's change
+    s = session(pool)
+    rows = []
+    for j in range(3):
+        rows.append(s.state()["item"]["row"])
+        s.decide(rows[-1], [j])
+    s.go_back()
+    assert s.go_back()["item"]["row"] == rows[1]
+    s.decide(rows[1], [5])
     undone = s.undo()
-    assert undone["item"]["row"] == first["row"] and saved(pool).empty
+    assert undone["item"]["row"] == rows[1] and undone["item"]["ticked"] == [1]
+    assert len(saved(pool)) == 3
+    assert saved(pool).labels.tolist() == [s.taxonomy.format_labels([s.categories[j]]) for j in range(3)]
+    assert s.undo()["item"]["row"] == rows[2] and len(saved(pool)) == 2  # then C, the last comment decided
+
+
+def test_a_comment_put_back_by_undo_during_a_retrain_stays_in_the_queue(pool, monkeypatch):
+    # the retrain rebuilt the queue from the rows waiting when it started: an undo meanwhile lost one
+    s = session(pool)
+    started, finish = threading.Event(), threading.Event()
+    ranked = s._ranked
+
+    def slow_ranked(rows, texts):
+        started.set()
+        finish.wait(10)
+        return ranked(rows, texts)
+
+    first = s.state()["item"]["row"]
+    s.decide(first, [0])
+    n = s.state()["remaining"]
+    monkeypatch.setattr(s, "_ranked", slow_ranked)
+    thread = s.start_retrain()
+    assert started.wait(10)
+    s.undo()  # the first comment back in front: the one shown before moves to the second place
+    finish.set()
+    thread.join(10)
+    assert s.state()["remaining"] == n + 1
+    assert len(s.queue) == len(set(s.queue)) and first in s.queue
 
 
 def test_a_decision_for_a_comment_no_longer_shown_changes_nothing(pool):
@@ -177,6 +222,18 @@ def test_label_command_serves_until_ctrl_c_and_says_what_is_saved(pool, label_se
     assert result.exit_code == 0, result.output
     assert f"Labelling {len(COMMENTS)} comments" in result.output and "http://127.0.0.1:9/" in result.output
     assert "Stopped. 0 labelled rows" in result.output
+
+
+def test_a_labels_file_in_a_missing_folder_is_a_one_line_error_at_start(pool):
+    # it started normally and failed at the first decision
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, ["label", str(pool / "pool.csv"), "--text-col", "comment", "--labels",
+                                      str(pool / "nope" / "labels.csv")])
+    assert result.exit_code == 1 and "does not exist; create it" in result.output, result.output
+    assert "Traceback" not in result.output and "Labelling" not in result.output
 
 
 def test_label_command_says_when_suggestions_come_later(pool, label_sessions, monkeypatch):

@@ -39,7 +39,7 @@ from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout,
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 from feedback_classifier.taxonomy import load_taxonomy
 
-_UNCHANGED: dict = {}  # (history: a decision that changed nothing in the labels table)
+_UNCHANGED: dict = {}  # (undo: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
 # the names a browser on this machine (or through a tunnel to it) uses for the app
@@ -62,6 +62,7 @@ class LabelSession:
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
         # the labels table is rewritten on every decision: it must not be the pool it is made from
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
+        _check_writable(Path(labels_path))  # now, not at the first decision
         self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
@@ -82,7 +83,10 @@ class LabelSession:
         self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
         self.lock = threading.RLock()
         self.seen = _signature(labels_path)  # the file as this session last read or wrote it
-        self.history: list[tuple[int, dict | None]] = []
+        self.history: list[int] = []  # the rows decided, in order, for going back
+        # every decision to undo, last first: ("decide", row, previous) moved on; ("edit", row, previous,
+        # back) changed a comment shown by going back (undo restores it and shows it again)
+        self.actions: list[tuple] = []
         self.back = 0
         self.since_retrain = 0
         self.retraining = False
@@ -119,7 +123,7 @@ class LabelSession:
     # ---- what the page shows
     def current(self) -> int | None:
         if self.back:
-            return self.history[-self.back][0]
+            return self.history[-self.back]
         return self.queue[0] if self.queue else None
 
     def _ticked(self, row: int) -> tuple[list[int], str]:
@@ -159,7 +163,7 @@ class LabelSession:
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
                 "preparing": self.preparing,
-                "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.history),
+                "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.actions),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
                                 "path": self.taxonomy.display_name(c, self.lang), "search": self._search(c)}
                                for c in self.categories],
@@ -201,10 +205,12 @@ class LabelSession:
                         for k, v in record.items():
                             self.frame.loc[found, k] = v
                 if self.back:
+                    self.actions.append(("edit", row, previous, self.back))
                     self.back -= 1
                 else:
                     self.queue.pop(0)
-                    self.history.append((row, previous))
+                    self.history.append(row)
+                    self.actions.append(("decide", row, previous))
                     self.since_retrain += labels is not None
             start = self.since_retrain >= self.retrain_every and not self.retraining and not self.review
         if start:
@@ -228,7 +234,8 @@ class LabelSession:
         """Change the labels table in the ``with`` block, then write it. When anything fails the
         session is put back as it was (table, history, queue, going back): the page and the file must
         not disagree about what is decided. A failed write is a ``NotSavedError`` naming the file."""
-        before = self.frame.copy(), list(self.history), list(self.queue), self.back, self.since_retrain
+        before = (self.frame.copy(), list(self.history), list(self.actions), list(self.queue), self.back,
+                  self.since_retrain)
         try:
             yield
             try:
@@ -240,7 +247,7 @@ class LabelSession:
                 reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
                 raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None
         except BaseException:
-            self.frame, self.history, self.queue, self.back, self.since_retrain = before
+            self.frame, self.history, self.actions, self.queue, self.back, self.since_retrain = before
             raise
 
     def _reload_if_changed(self) -> None:
@@ -278,22 +285,31 @@ class LabelSession:
         return state
 
     def undo(self) -> dict:
-        """Take back the last decision: the labels file forgets it and its comment is shown again."""
+        """Take back the last decision, a change made by going back included: the labels file forgets
+        it and its comment is shown again."""
         with self.lock:
             self._reload_if_changed()
-            if self.history:
+            if self.actions:
                 with self._saving():
-                    row, previous = self.history.pop()
-                    found = self._find(row)
-                    if previous is None and found is not None:
-                        self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
-                    elif previous is not None and previous is not _UNCHANGED:
-                        # the row exactly as it was: a column the decision added (status, time) empty again
-                        for k in self.frame.columns:
-                            self.frame.loc[found, k] = previous.get(k)
-                    self.queue.insert(0, row)
-                    self.back = 0
+                    kind, row, previous, *back = self.actions.pop()
+                    self._restore(row, previous)
+                    if kind == "edit":  # shown again where it was
+                        self.back = min(back[0], len(self.history))
+                    else:
+                        self.history.pop()
+                        self.queue.insert(0, row)
+                        self.back = 0
         return self.state()
+
+    def _restore(self, row: int, previous: dict | None) -> None:
+        """Put ``row``'s labels-table row back as ``previous`` (None: it had none)."""
+        found = self._find(row)
+        if previous is None and found is not None:
+            self.frame = self.frame.drop(index=self.frame.index[found]).reset_index(drop=True)
+        elif previous is not None and previous is not _UNCHANGED:
+            # the row exactly as it was: a column the decision added (status, time) empty again
+            for k in self.frame.columns:
+                self.frame.loc[found, k] = previous.get(k)
 
     def go_back(self) -> dict:
         """Show the previous decided comment again (its labels ticked) without changing anything."""
@@ -328,11 +344,24 @@ class LabelSession:
             self.ranker = ranker
             order = self._ranked(waiting, book.texts)
             with self.lock:
-                pending = set(self.queue[1:])
-                self.queue = self.queue[:1] + [r for r in order if r in pending]
+                # rows put back meanwhile (an undo) keep their place ahead of the ranked ones
+                pending, ranked = set(self.queue[1:]), set(waiting)
+                self.queue = (self.queue[:1] + [r for r in self.queue[1:] if r not in ranked]
+                              + [r for r in order if r in pending])
                 self.retrains += not self.preparing
         finally:
             self.retraining = self.preparing = False
+
+
+def _check_writable(path: Path) -> None:
+    """A one-line error when the labels file could not be written: its folder missing or read-only."""
+    import os
+
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise InputFileError(f"{path}: the folder {folder} does not exist; create it, or choose another --labels path.")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise unwritable_error(path, PermissionError(13, "Permission denied"))
 
 
 def _signature(path) -> tuple | None:
