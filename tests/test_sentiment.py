@@ -166,6 +166,20 @@ def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opi
     assert report["polarity_accuracy"] > 0.8 and 0.0 < report["joint_micro_f1"] <= 1.0
 
 
+def test_train_on_opinions_of_one_side_only_says_so(tmp_path):
+    # a complaints-only coded file gave a model that calls everything negative, with CV accuracy 1.000
+    path = tmp_path / "neg.csv"
+    pd.DataFrame({"text": ["late again", "too pricey", "rude staff", "fine"] * 3,
+                  "labels": ["Delivery", "Price", "Service", "Price"] * 3,
+                  "polarities": ["Delivery=negative", "Price=negative", "Service=negative", "Price=neutral"] * 3}
+                 ).to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--sentiment-col", "polarities", "--cv", "2",
+                                 "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is negative and neutral" in result.output and "train without --sentiment-col" in result.output
+    assert not (tmp_path / "m").exists()
+
+
 def test_train_with_a_bad_sentiment_cell_fails_cleanly(tmp_path):
     path = tmp_path / "bad.csv"
     pd.DataFrame({"text": ["late", "cheap"] * 3, "labels": ["Delivery", "Price"] * 3,

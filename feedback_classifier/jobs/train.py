@@ -458,6 +458,11 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     if not rows:
         raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
     gold = _flat(table.texts, table.opinions, rows)
+    if len(set(gold[2]) - {"neutral"}) < 2:  # a model of one side calls every mention that side, and CV says 100%
+        seen = " and ".join(sorted(set(gold[2])))
+        raise LabelError(f"{data}: every opinion in column '{sentiment_col}' is {seen}: a polarity model needs "
+                         "complaints and praise; label some of the other side, or train without --sentiment-col "
+                         "(the bundled sentiment model then judges them).")
     params = {} if tone is None else {"tone_words": tone.words}
     if isinstance(model.embedder_, E5Embedder):  # its e5 vectors are read anyway: the polarities use them too
         params["sentence_weight"] = SENTENCE_WEIGHT
