@@ -166,6 +166,37 @@ def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opi
     assert report["polarity_accuracy"] > 0.8 and 0.0 < report["joint_micro_f1"] <= 1.0
 
 
+def test_evaluate_scores_joint_f1_on_the_rows_coded_for_polarity(opinions_csv, tmp_path):
+    # a labelled row with an empty polarity cell counted its right categories as wrong (category, polarity)
+    # pairs; a polarity column with no opinions printed "nan" and wrote NaN into --json, which is not JSON
+    import json
+
+    model_path = tmp_path / "m.fcmodel"
+    assert runner.invoke(app, ["train", str(opinions_csv), "--text-col", "comment", "--sentiment-col", "polarities",
+                               "--cv", "2", "--out", str(model_path)]).exit_code == 0
+    df = pd.read_csv(opinions_csv, keep_default_na=False)
+    full = json.loads(runner.invoke(app, ["evaluate", str(opinions_csv), "--model", str(model_path),
+                                          "--text-col", "comment", "--json"]).output)
+    part = df.copy()
+    part.loc[part.index[-12:], "polarities"] = ""  # the last 12 rows labelled, not coded for polarity
+    part.to_csv(src := tmp_path / "part.csv", index=False)
+    coded = df.iloc[:-12]
+    coded.to_csv(tmp_path / "coded.csv", index=False)
+    run = lambda path: runner.invoke(app, ["evaluate", str(path), "--model", str(model_path),  # noqa: E731
+                                           "--text-col", "comment", "--json"])
+    got, want = json.loads(run(src).output), json.loads(run(tmp_path / "coded.csv").output)
+    assert got["joint_micro_f1"] == want["joint_micro_f1"] and got["polarity_opinions"] == want["polarity_opinions"]
+    assert got["polarity_uncoded_rows"] == 12 and full["joint_micro_f1"] > 0
+    shown = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment"])
+    assert "12 labelled rows with no polarities left out" in shown.output
+    df.assign(polarities="").to_csv(src, index=False)
+    found = run(src)  # found by its name and empty: no polarity metrics, valid JSON
+    assert found.exit_code == 0 and "polarity_accuracy" not in json.loads(found.output)
+    named = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment",
+                                "--sentiment-col", "polarities"])
+    assert named.exit_code == 1 and "has no opinions" in named.output and "Traceback" not in named.output
+
+
 def test_train_on_opinions_of_one_side_only_says_so(tmp_path):
     # a complaints-only coded file gave a model that calls everything negative, with CV accuracy 1.000
     path = tmp_path / "neg.csv"

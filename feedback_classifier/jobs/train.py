@@ -555,9 +555,19 @@ def evaluate_file(
                                   lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:
         report.extra["skipped_rows"] = table.skipped
-    if table.opinions is not None:
-        deepest = [_collapse(list(labs)) for labs in predicted]
-        report.extra.update(polarity_metrics(sentiment_model_of(model), table.texts, table.opinions, deepest))
+    if table.opinions is not None and not any(table.opinions):
+        if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
+            raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative', "
+                             "or drop --sentiment-col.")
+    elif table.opinions is not None:
+        # a labelled row whose polarity cell is empty was not coded for polarity: the joint F1 would count
+        # every category predicted there as a wrong (category, polarity) pair
+        coded = [i for i, (labs, ops) in enumerate(zip(table.labels, table.opinions)) if ops or not labs]
+        deepest = [_collapse(list(predicted[i])) for i in coded]
+        report.extra.update(polarity_metrics(sentiment_model_of(model), [table.texts[i] for i in coded],
+                                             [table.opinions[i] for i in coded], deepest))
+        if len(coded) < len(table.labels):
+            report.extra["polarity_uncoded_rows"] = len(table.labels) - len(coded)
     return report
 
 
