@@ -197,6 +197,25 @@ def test_evaluate_scores_joint_f1_on_the_rows_coded_for_polarity(opinions_csv, t
     assert named.exit_code == 1 and "has no opinions" in named.output and "Traceback" not in named.output
 
 
+def test_train_says_what_it_leaves_unused_a_polarities_column_and_the_bundled_taxonomy(tmp_path):
+    # the label app's labels file trained into an inferred taxonomy without a word (route then had one team,
+    # "unassigned"); a polarities column was ignored without --sentiment-col, which evaluate reads by default
+    path = tmp_path / "labels.csv"
+    pd.DataFrame({"comment": ["late again", "too pricey", "rude staff", "fast courier"] * 4,
+                  "labels": ["Delivery and logistics > Delivery time", "Price and value > Too expensive",
+                             "Customer service > Staff politeness", "Delivery and logistics > Courier"] * 4,
+                  "polarities": ["Delivery and logistics > Delivery time=negative", "", "", ""] * 4}
+                 ).to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--text-col", "comment", "--cv", "2",
+                                 "--out", str(tmp_path / "m")], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "pass --sentiment-col polarities" in result.output
+    assert "pass --taxonomy cx-default to keep its teams" in result.output
+    result = runner.invoke(app, ["train", str(path), "--text-col", "comment", "--cv", "2", "--taxonomy", "cx-default",
+                                 "--out", str(tmp_path / "m")], terminal_width=300)
+    assert result.exit_code == 0 and "--taxonomy cx-default to keep" not in result.output
+
+
 def test_train_on_opinions_of_one_side_only_says_so(tmp_path):
     # a complaints-only coded file gave a model that calls everything negative, with CV accuracy 1.000
     path = tmp_path / "neg.csv"
