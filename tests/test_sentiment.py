@@ -146,6 +146,14 @@ def test_evidence_names_the_words_behind_a_polarity():
     assert "(negative" in out["evidence"].iloc[0]
 
 
+def test_evidence_cites_an_emoji_only_for_the_polarity_it_leans_to():
+    # "Support :(" judged positive cited the frown as a reason for praise
+    m = AspectSentiment(analyzer=str.split).fit(["good 😊", "bad 😡", "fine 😊", "awful 😡"] * 3, ["x"] * 12,
+                                                ["positive", "negative"] * 6)
+    assert "😡" in m.cues("bad 😡", "x", "negative") and "😡" not in m.cues("good 😡", "x", "positive")
+    assert "😊" in m.cues("good 😊", "x", "positive")
+
+
 def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opinions_csv, tmp_path):
     model_path = tmp_path / "m.fcmodel"
     result = runner.invoke(app, ["train", str(opinions_csv), "--text-col", "comment", "--group-col", "review",
