@@ -101,7 +101,7 @@ def read_labelled_table(
         resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
     needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
-    df = leave_out_blank(df, text_col, data)
+    df = leave_out_blank(df, text_col, data, labels_col)
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:
