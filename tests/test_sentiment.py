@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -422,3 +423,19 @@ def test_a_parent_no_opinion_named_is_judged_as_its_children():
     named = AspectSentiment(C=10, char_weight=0.0).fit(texts + ["awful service"], cats + [("service", None)],
                                                        pols + ["negative"])
     assert named.categories_.count(("service", None)) == 1
+
+
+@pytest.mark.parametrize("cell,said", [
+    ("Price=neg", "'neg' is not a polarity: did you mean 'negative'?"),
+    ("Price=mixed", "did you mean 'conflict'?"),
+    ("Price=positive.", "did you mean 'positive'?"),
+    ("Price", "needs a polarity"),
+    ("Price=negative；Delivery=positive", "separate labels with ';', not '；'"),
+])
+def test_a_mistyped_opinion_says_what_was_meant(cell, said):
+    # "=neg", "=mixed", "=positive." all said "needs a polarity"; a full-width ； said only "3 levels"
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    with pytest.raises(LabelError, match=re.escape(said)):
+        parse_opinions(load_taxonomy("cx-default"), cell, row=2, column="polarities")
