@@ -430,7 +430,7 @@ def test_a_parent_no_opinion_named_is_judged_as_its_children():
     ("Price=mixed", "did you mean 'conflict'?"),
     ("Price=positive.", "did you mean 'positive'?"),
     ("Price", "needs a polarity"),
-    ("Price=negative；Delivery=positive", "separate labels with ';', not '；'"),
+    ("Price=negative；Delivery=positive", "holds more than one opinion: separate them with ';', not '；'"),
 ])
 def test_a_mistyped_opinion_says_what_was_meant(cell, said):
     # "=neg", "=mixed", "=positive." all said "needs a polarity"; a full-width ； said only "3 levels"
