@@ -299,8 +299,9 @@ def test_given_categories_refuse_options_they_would_drop(tmp_path, flag):
     pd.DataFrame({"text": ["late"], "coded": ["Delivery"]}).to_csv(src, index=False)
     result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded", flag,
                                  "--out", str(tmp_path / "o.csv")])
-    assert result.exit_code != 0 and flag in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and flag in result.output and "Traceback" not in result.output  # a usage error
     assert not (tmp_path / "o.csv").exists()
+
 
 def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
