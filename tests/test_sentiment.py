@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,14 @@ def test_evidence_names_the_words_behind_a_polarity():
     assert "(negative" in out["evidence"].iloc[0]
 
 
+def test_evidence_cites_an_emoji_only_for_the_polarity_it_leans_to():
+    # "Support :(" judged positive cited the frown as a reason for praise
+    m = AspectSentiment(analyzer=str.split).fit(["good 😊", "bad 😡", "fine 😊", "awful 😡"] * 3, ["x"] * 12,
+                                                ["positive", "negative"] * 6)
+    assert "😡" in m.cues("bad 😡", "x", "negative") and "😡" not in m.cues("good 😡", "x", "positive")
+    assert "😊" in m.cues("good 😊", "x", "positive")
+
+
 def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opinions_csv, tmp_path):
     model_path = tmp_path / "m.fcmodel"
     result = runner.invoke(app, ["train", str(opinions_csv), "--text-col", "comment", "--group-col", "review",
@@ -164,6 +173,70 @@ def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opi
     report = json.loads(result.output)
     assert report["polarity_opinions"] == 12 * 4
     assert report["polarity_accuracy"] > 0.8 and 0.0 < report["joint_micro_f1"] <= 1.0
+
+
+def test_evaluate_scores_joint_f1_on_the_rows_coded_for_polarity(opinions_csv, tmp_path):
+    # a labelled row with an empty polarity cell counted its right categories as wrong (category, polarity)
+    # pairs; a polarity column with no opinions printed "nan" and wrote NaN into --json, which is not JSON
+    import json
+
+    model_path = tmp_path / "m.fcmodel"
+    assert runner.invoke(app, ["train", str(opinions_csv), "--text-col", "comment", "--sentiment-col", "polarities",
+                               "--cv", "2", "--out", str(model_path)]).exit_code == 0
+    df = pd.read_csv(opinions_csv, keep_default_na=False)
+    full = json.loads(runner.invoke(app, ["evaluate", str(opinions_csv), "--model", str(model_path),
+                                          "--text-col", "comment", "--json"]).output)
+    part = df.copy()
+    part.loc[part.index[-12:], "polarities"] = ""  # the last 12 rows labelled, not coded for polarity
+    part.to_csv(src := tmp_path / "part.csv", index=False)
+    coded = df.iloc[:-12]
+    coded.to_csv(tmp_path / "coded.csv", index=False)
+    run = lambda path: runner.invoke(app, ["evaluate", str(path), "--model", str(model_path),  # noqa: E731
+                                           "--text-col", "comment", "--json"])
+    got, want = json.loads(run(src).output), json.loads(run(tmp_path / "coded.csv").output)
+    assert got["joint_micro_f1"] == want["joint_micro_f1"] and got["polarity_opinions"] == want["polarity_opinions"]
+    assert got["polarity_uncoded_rows"] == 12 and full["joint_micro_f1"] > 0
+    shown = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment"])
+    assert "12 labelled rows with no polarities left out" in shown.output
+    df.assign(polarities="").to_csv(src, index=False)
+    found = run(src)  # found by its name and empty: no polarity metrics, valid JSON
+    assert found.exit_code == 0 and "polarity_accuracy" not in json.loads(found.output)
+    named = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment",
+                                "--sentiment-col", "polarities"])
+    assert named.exit_code == 1 and "has no opinions" in named.output and "Traceback" not in named.output
+
+
+def test_train_says_what_it_leaves_unused_a_polarities_column_and_the_bundled_taxonomy(tmp_path):
+    # the label app's labels file trained into an inferred taxonomy without a word (route then had one team,
+    # "unassigned"); a polarities column was ignored without --sentiment-col, which evaluate reads by default
+    path = tmp_path / "labels.csv"
+    pd.DataFrame({"comment": ["late again", "too pricey", "rude staff", "fast courier"] * 4,
+                  "labels": ["Delivery and logistics > Delivery time", "Price and value > Too expensive",
+                             "Customer service > Staff politeness", "Delivery and logistics > Courier"] * 4,
+                  "polarities": ["Delivery and logistics > Delivery time=negative", "", "", ""] * 4}
+                 ).to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--text-col", "comment", "--cv", "2",
+                                 "--out", str(tmp_path / "m")], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "pass --sentiment-col polarities" in result.output
+    assert "pass --taxonomy cx-default to keep its teams" in result.output
+    result = runner.invoke(app, ["train", str(path), "--text-col", "comment", "--cv", "2", "--taxonomy", "cx-default",
+                                 "--out", str(tmp_path / "m")], terminal_width=300)
+    assert result.exit_code == 0 and "--taxonomy cx-default to keep" not in result.output
+
+
+def test_train_on_opinions_of_one_side_only_says_so(tmp_path):
+    # a complaints-only coded file gave a model that calls everything negative, with CV accuracy 1.000
+    path = tmp_path / "neg.csv"
+    pd.DataFrame({"text": ["late again", "too pricey", "rude staff", "fine"] * 3,
+                  "labels": ["Delivery", "Price", "Service", "Price"] * 3,
+                  "polarities": ["Delivery=negative", "Price=negative", "Service=negative", "Price=neutral"] * 3}
+                 ).to_csv(path, index=False)
+    result = runner.invoke(app, ["train", str(path), "--sentiment-col", "polarities", "--cv", "2",
+                                 "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is negative and neutral" in result.output and "train without --sentiment-col" in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_train_with_a_bad_sentiment_cell_fails_cleanly(tmp_path):
@@ -226,8 +299,9 @@ def test_given_categories_refuse_options_they_would_drop(tmp_path, flag):
     pd.DataFrame({"text": ["late"], "coded": ["Delivery"]}).to_csv(src, index=False)
     result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "coded", flag,
                                  "--out", str(tmp_path / "o.csv")])
-    assert result.exit_code != 0 and flag in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and flag in result.output and "Traceback" not in result.output  # a usage error
     assert not (tmp_path / "o.csv").exists()
+
 
 def test_no_sentiment_leaves_the_sentiment_columns_out(tmp_path):
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
@@ -350,3 +424,19 @@ def test_a_parent_no_opinion_named_is_judged_as_its_children():
     named = AspectSentiment(C=10, char_weight=0.0).fit(texts + ["awful service"], cats + [("service", None)],
                                                        pols + ["negative"])
     assert named.categories_.count(("service", None)) == 1
+
+
+@pytest.mark.parametrize("cell,said", [
+    ("Price=neg", "'neg' is not a polarity: did you mean 'negative'?"),
+    ("Price=mixed", "did you mean 'conflict'?"),
+    ("Price=positive.", "did you mean 'positive'?"),
+    ("Price", "needs a polarity"),
+    ("Price=negative；Delivery=positive", "holds more than one opinion: separate them with ';', not '；'"),
+])
+def test_a_mistyped_opinion_says_what_was_meant(cell, said):
+    # "=neg", "=mixed", "=positive." all said "needs a polarity"; a full-width ； said only "3 levels"
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    with pytest.raises(LabelError, match=re.escape(said)):
+        parse_opinions(load_taxonomy("cx-default"), cell, row=2, column="polarities")

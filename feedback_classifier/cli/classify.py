@@ -77,7 +77,8 @@ def classify_command(
                                  param_hint="--lang")
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
-    settings.update(_sentiment_settings(sentiment, categories_col, engine, tone_teacher))
+    described = "--probabilities" if probabilities else "--evidence" if evidence else None
+    settings.update(_sentiment_settings(sentiment, categories_col, engine, tone_teacher, described))
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
@@ -108,10 +109,15 @@ def _often_missed(model, tax, lang: str) -> None:
         typer.echo(f"Often missed ({where}): {', '.join(names)}")
 
 
-def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str, tone_teacher: str) -> dict:
-    """``classify_file`` settings of --no-sentiment / --categories-col / --tone-teacher (pandas engine only)."""
+def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str, tone_teacher: str,
+                        described: str | None = None) -> dict:
+    """``classify_file`` settings of --no-sentiment / --categories-col / --tone-teacher (pandas engine only);
+    ``described``: the option asking for a description of predicted categories (--evidence...), if any."""
     if categories_col is not None and not sentiment:
         raise typer.BadParameter("--categories-col only adds sentiment; drop --no-sentiment", param_hint="--no-sentiment")
+    if categories_col is not None and described:  # a usage error (exit 2), as --no-sentiment's
+        raise typer.BadParameter(f"--categories-col only adds sentiment: {described} describes predicted categories; "
+                                 f"drop {described}, or drop --categories-col to predict them", param_hint=described)
     settings = {"sentiment": False} if not sentiment else {}
     if categories_col is not None:
         settings["categories_col"] = categories_col

@@ -218,7 +218,9 @@ def evaluate_command(
     if "polarity_accuracy" in report.extra:
         x = report.extra
         typer.echo(f"Polarity accuracy given the gold categories: {x['polarity_accuracy']:.3f} "
-                   f"({count_noun(x['polarity_opinions'], 'opinion')}); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}")
+                   f"({count_noun(x['polarity_opinions'], 'opinion')}); joint (category, polarity) micro-F1: {x['joint_micro_f1']:.3f}"
+                   + (f" ({count_noun(x['polarity_uncoded_rows'], 'labelled row')} with no polarities left out)"
+                      if x.get("polarity_uncoded_rows") else ""))
     console.print(per_category_table(report))
     if len(report.confused_pairs):
         console.print(confusions_table(report))

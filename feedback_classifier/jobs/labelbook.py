@@ -264,7 +264,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     taxonomy = resolve_taxonomy(taxonomy, [None if s == SKIPPED else c for c, s in zip(cells, status)],
                                 source=str(path), known=known, column=labels_col)
     book = LabelBook(df.reset_index(drop=True))
-    blank = set(np.flatnonzero(_blank_texts(df, text_col, path)).tolist())
+    blank = set(np.flatnonzero(_blank_texts(df, text_col, path, labels_col)).tolist())
     for i, (text, cell, st) in enumerate(zip(df[text_col].tolist(), cells, status)):
         book.text_keys.add(text_key(text))
         if id_col and not pd.isna(df[id_col].iloc[i]):
@@ -317,7 +317,7 @@ def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
     return out
 
 
-def leave_out_blank(df: pd.DataFrame, text_col: str, source) -> pd.DataFrame:
+def leave_out_blank(df: pd.DataFrame, text_col: str, source, labels_col: str | None = None) -> pd.DataFrame:
     """The rows of a labels table that have a comment (index kept); the others are said (an
     ``InputWarning`` naming the first) and left out: an empty comment teaches nothing, and audit
     would rank it.
@@ -325,18 +325,31 @@ def leave_out_blank(df: pd.DataFrame, text_col: str, source) -> pd.DataFrame:
     >>> leave_out_blank(pd.DataFrame({"t": ["late", " ", None]}), "t", None).index.tolist()
     [0]
     """
-    blank = _blank_texts(df, text_col, source)
+    blank = _blank_texts(df, text_col, source, labels_col)
     return df[~blank] if blank.any() else df
 
 
-def _blank_texts(df: pd.DataFrame, text_col: str, source) -> np.ndarray:
-    col = df[text_col]
-    blank = (col.isna() | col.astype(str).str.strip().eq("")).to_numpy()
-    if blank.any() and source is not None:
-        first = int(np.flatnonzero(blank)[0])
+def _blank(values: pd.Series) -> np.ndarray:
+    return (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+
+
+def _blank_texts(df: pd.DataFrame, text_col: str, source, labels_col: str | None = None) -> np.ndarray:
+    """Which rows have no comment; said in an ``InputWarning`` naming the first of them that has a label
+    (rows with neither, an export's empty lines, are said apart: nothing of theirs is lost)."""
+    blank = _blank(df[text_col])
+    if not blank.any() or source is None:
+        return blank
+    labelled = blank & ~_blank(df[labels_col]) if labels_col in df.columns else blank
+    if labelled.any():
         warnings.warn(InputWarning(
-            f"{source}: {_rows(int(blank.sum()))} labels but no comment in '{text_col}' (first: row "
-            f"{_row_of(df, first)}); left out: fill the comment in or delete the row"), stacklevel=4)
+            f"{source}: {_rows(int(labelled.sum()))} labels but no comment in '{text_col}' (first: row "
+            f"{_row_of(df, int(np.flatnonzero(labelled)[0]))}); left out: fill the comment in or delete the row"),
+            stacklevel=4)
+    if (blank & ~labelled).any():
+        n = int((blank & ~labelled).sum())
+        warnings.warn(InputWarning(
+            f"{source}: {n:,} {'rows have' if n > 1 else 'row has'} neither a comment nor a label (first: row "
+            f"{_row_of(df, int(np.flatnonzero(blank & ~labelled)[0]))}); left out"), stacklevel=4)
     return blank
 
 

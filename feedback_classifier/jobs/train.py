@@ -101,7 +101,7 @@ def read_labelled_table(
         resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
     needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
-    df = leave_out_blank(df, text_col, data)
+    df = leave_out_blank(df, text_col, data, labels_col)
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
     if taxonomy is None:
@@ -203,6 +203,8 @@ def train_file(
                                 group_col=group_col, read=read, sentiment_col=sentiment_col)
     if not any(table.labels):
         raise LabelError(f"{data}: column '{labels_col}' has no labels; label some rows to train on.")
+    if table.opinions is not None:
+        _check_opinions(table.opinions, data, sentiment_col)  # before the training, not after it
     if cv >= 2:
         check_folds(table, data, text_col, group_col)
     params = {**embedding_params(embeddings), **(params or {})}
@@ -437,11 +439,38 @@ def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None)
 
 
 def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
+    from feedback_classifier.jobs.labelbook import resolve_taxonomy
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
+
+    notes = []
     parents = {label[0] for row in table.labels for label in row}
     if len(parents) == 1:
-        return [f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so the "
-                "model can only tell that category from none; label examples of the other categories too."]
-    return []
+        notes.append(f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so "
+                     "the model can only tell that category from none; label examples of the other categories too.")
+    frame = table.frame if table.frame is not None else pd.DataFrame()
+    polarities = frame["polarities"].astype("string").str.strip().fillna("") if "polarities" in frame else None
+    if table.opinions is None and polarities is not None and polarities.ne("").any():
+        notes.append("Column 'polarities' was not read: pass --sentiment-col polarities to learn each category's "
+                     "polarity from it (evaluate scores against it by default).")
+    if table.taxonomy_inferred and labels_col in frame.columns:
+        bundled = load_taxonomy(DEFAULT_TAXONOMY)  # the label app's and suggest's taxonomy when none is given
+        if resolve_taxonomy(None, frame[labels_col].tolist(), known=bundled) is bundled:
+            notes.append(f"Every label in '{labels_col}' is a {DEFAULT_TAXONOMY} category (as the label app writes "
+                         f"them): pass --taxonomy {DEFAULT_TAXONOMY} to keep its teams, keywords and names in both "
+                         "languages; the taxonomy inferred from the labels has none of them.")
+    return notes
+
+
+def _check_opinions(opinions: list, data, sentiment_col: str) -> None:
+    """A ``LabelError`` when the opinions cannot teach polarities: none, or all of one side (a model of
+    complaints alone calls every mention a complaint, and its CV accuracy is 100%)."""
+    sides = {polarity for ops in opinions for _, polarity in ops}
+    if not sides:
+        raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
+    if len(sides - {"neutral"}) < 2:
+        raise LabelError(f"{data}: every opinion in column '{sentiment_col}' is {' and '.join(sorted(sides))}: a "
+                         "polarity model needs complaints and praise; label some of the other side, or train "
+                         "without --sentiment-col (the bundled sentiment model then judges them).")
 
 
 def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: str, taught=None, tone=None) -> dict:
@@ -454,10 +483,7 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
     from feedback_classifier.model.sentiment import AspectSentiment
     from feedback_classifier.model.sentiment_eval import _flat, cross_validate_polarity
 
-    rows = [i for i, ops in enumerate(table.opinions) if ops]
-    if not rows:
-        raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
-    gold = _flat(table.texts, table.opinions, rows)
+    gold = _flat(table.texts, table.opinions, [i for i, ops in enumerate(table.opinions) if ops])
     params = {} if tone is None else {"tone_words": tone.words}
     if isinstance(model.embedder_, E5Embedder):  # its e5 vectors are read anyway: the polarities use them too
         params["sentence_weight"] = SENTENCE_WEIGHT
@@ -550,9 +576,19 @@ def evaluate_file(
                                   lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:
         report.extra["skipped_rows"] = table.skipped
-    if table.opinions is not None:
-        deepest = [_collapse(list(labs)) for labs in predicted]
-        report.extra.update(polarity_metrics(sentiment_model_of(model), table.texts, table.opinions, deepest))
+    if table.opinions is not None and not any(table.opinions):
+        if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
+            raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative', "
+                             "or drop --sentiment-col.")
+    elif table.opinions is not None:
+        # a labelled row whose polarity cell is empty was not coded for polarity: the joint F1 would count
+        # every category predicted there as a wrong (category, polarity) pair
+        coded = [i for i, (labs, ops) in enumerate(zip(table.labels, table.opinions)) if ops or not labs]
+        deepest = [_collapse(list(predicted[i])) for i in coded]
+        report.extra.update(polarity_metrics(sentiment_model_of(model), [table.texts[i] for i in coded],
+                                             [table.opinions[i] for i in coded], deepest))
+        if len(coded) < len(table.labels):
+            report.extra["polarity_uncoded_rows"] = len(table.labels) - len(coded)
     return report
 
 

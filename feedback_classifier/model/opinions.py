@@ -31,17 +31,44 @@ def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, sourc
         path, eq, polarity = item.rpartition("=")
         polarity = polarity.strip().lower()
         if not eq or polarity not in POLARITIES + (CONFLICT,):
-            raise LabelError(f"{_where(item, row, column, source)} needs a polarity: write 'Category=positive' "
-                             f"(one of {', '.join(POLARITIES + (CONFLICT,))}).")
+            raise LabelError(_polarity_error(item, polarity if eq else None, row, column, source))
         if not path.strip():
             raise LabelError(f"{_where(item, row, column, source)} names no category before '=': "
                              "write 'Category=positive'.")
+        if "=" in path:  # two opinions glued by something other than ';' ("A=positive, B=negative", "；")
+            glue = next((sep for sep in (",", "|", "/", "；", "，") if sep in path), None)
+            raise LabelError(f"{_where(item, row, column, source)} holds more than one opinion: separate them with "
+                             f"';'" + (f", not '{glue}'." if glue else "."))
         label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)
         if polarity == CONFLICT:
             out += [(label, "positive"), (label, "negative")]
         else:
             out.append((label, polarity))
     return out
+
+
+def _polarity_error(item: str, polarity: str | None, row, column, source) -> str:
+    """What is wrong with an opinion's polarity (``None``: it has no ``=``), and the closest one.
+
+    >>> _polarity_error("Price=neg", "neg", 2, "polarities", None)
+    "Opinion 'Price=neg' in row 2, column 'polarities': 'neg' is not a polarity: did you mean 'negative'? Write one of negative, neutral, positive, conflict."
+    """
+    import difflib
+
+    known = POLARITIES + (CONFLICT,)
+    choices = ", ".join(known)
+    if not polarity:
+        return f"{_where(item, row, column, source)} needs a polarity: write 'Category=positive' (one of {choices})."
+    bare = polarity.strip(".!,; ")
+    guess = ([_SYNONYMS[bare]] if bare in _SYNONYMS else [k for k in known if bare and k.startswith(bare[:3])]
+             or difflib.get_close_matches(bare, known, 1))
+    hint = f": did you mean '{guess[0]}'?" if guess else "."
+    return f"{_where(item, row, column, source)}: '{polarity}' is not a polarity{hint} Write one of {choices}."
+
+
+# words people write for a polarity, to the one they mean
+_SYNONYMS = {"mixed": CONFLICT, "good": "positive", "bad": "negative", "praise": "positive",
+             "complaint": "negative", "pos": "positive", "neg": "negative", "neu": "neutral"}
 
 
 def _where(item: str, row, column: str | None, source: str | None) -> str:

@@ -492,7 +492,7 @@ class AspectSentiment(Estimator):
     def cues(self, text: str, category, polarity: str, top_k: int = 3, *, analysed=None) -> list[str]:
         """The words behind ``polarity`` for ``category`` in ``text``: its strongest local
         words (negated ones spelled "not good") and lexicon words of that side, then the contrast
-        word, intensifier or emoji of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
+        word, intensifier or emoji (one the model weighs toward ``polarity``) of its clauses. ``analysed``: ``text``'s analysis when the caller has it (as
         for ``predict_pairs_analysed``), so a comment with several categories is analysed once.
 
         >>> m = AspectSentiment(analyzer=str.split).fit(["good", "bad"] * 3, ["x"] * 6, ["positive", "negative"] * 3)
@@ -526,7 +526,11 @@ class AspectSentiment(Estimator):
         if self.lexicon_ and polarity != "neutral":  # the lexicon's words of that side in the clauses
             sign, prefixes = 1.0 if polarity == "positive" else -1.0, negation_prefixes()
             words += [_spell(t) for t in local if token_polarity(t, self.lexicon_, prefixes) == sign][:top_k]
-        extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or EMOJI_RE.fullmatch(t)]
+        def leans(t: str) -> bool:  # an emoji is cited only when the model weighs it toward ``polarity``
+            j = self.vocabulary_.get("l:" + t)  # ("Support :(" judged positive must not cite the frown)
+            return j is not None and weight[j] > 0
+
+        extra = [t for t in local if t in CONTRAST_WORDS or t in INTENSIFIERS or (EMOJI_RE.fullmatch(t) and leans(t))]
         return list(dict.fromkeys(words + extra))
 
     def _cue_weight(self, k: int) -> np.ndarray:

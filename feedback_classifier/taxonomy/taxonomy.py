@@ -392,7 +392,7 @@ class Taxonomy:
         parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
         if len(parts) > 2:
             # "A > B, C > D" is two labels joined the wrong way more often than a deeper path
-            joined = next((sep for sep in (",", "|", "/") if sep in text), None)
+            joined = next((sep for sep in (",", "|", "/", "；", "，") if sep in text), None)  # (full-width ones too)
             hint = f"; separate labels with ';', not '{joined}'" if joined else ""
             self._label_error(text, row, column, source,
                               f"has {len(parts)} levels but taxonomies have two (Parent > Child){hint}")
