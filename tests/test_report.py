@@ -240,6 +240,18 @@ def test_segment_grid_shows_every_mentioned_parent_for_the_table_s_segments_and_
     assert "—" in grid  # a shop of 3 answers does not mention most categories
 
 
+def test_key_driver_regression_rows_on_few_mentions_are_marked_low_n(tax):
+    # on 20 answers the regression's intervals ran past ±100 points with no mark; the CSV said low_n
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"comment": ["x"] * 20, "nps": rng.integers(0, 11, 20),
+                       "categories": ["Price and value", "Customer service", "Delivery and logistics", ""] * 5})
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20)
+    assert drivers.regression.query("category != '(intercept)'")["low_n"].all()
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
+    regression = page[page.index("Key-driver regression"):].split("</table>")[0]
+    assert regression.count('class="badge" title="fewer than 30 scored mentions') >= 3
+
+
 def test_ces_impacts_keep_the_decimals_the_drivers_table_gives_them(tax):
     # every impact was printed with one decimal: on a 1-7 CES an impact of -0.25 read "-0.3" (and
     # -0.04 "0.0") while drivers said -0.250; ScoreSpec.impact_digits says CES impacts take two
