@@ -803,3 +803,18 @@ def test_a_column_of_few_scores_is_an_error_not_a_confident_metric(tmp_path, com
                                 terminal_width=300)
     assert result.exit_code == 1, result.output
     assert "valid CSAT scores" in result.output and "--score-type" in result.output
+
+
+def test_the_trend_shows_a_month_without_answers_as_a_gap():
+    # months with no answers were left out, and the report's line joined February to April as if adjacent
+    df = pd.DataFrame({"nps": np.random.default_rng(0).integers(0, 11, 120), "categories": ["Price", "Service", ""] * 40,
+                       "d": ["2024-01-05"] * 40 + ["2024-02-05"] * 40 + ["2024-05-05"] * 40})
+    trend = compute_drivers(df, score_col="nps", period_col="d", n_boot=20, min_n=1).trend
+    per = trend.drop_duplicates("period").set_index("period")
+    assert per.index.tolist() == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
+    assert per.loc["2024-03", "period_rows"] == 0 and np.isnan(per.loc["2024-03", "period_metric"])
+    empty = trend[trend["period"] == "2024-04"]
+    assert empty["mentions"].eq(0).all() and empty["impact"].isna().all()  # no score: no impact, not 0
+    # a stray date years away does not list empty decades
+    df.loc[0, "d"] = "1999-01-01"
+    assert compute_drivers(df, score_col="nps", period_col="d", n_boot=0, min_n=1).trend["period"].nunique() == 4

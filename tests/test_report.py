@@ -216,6 +216,42 @@ def test_segment_shares_say_they_are_of_the_segments_comments(tax):
     assert float(drivers.segments.query("level == 'parent'")["share"].iloc[0]) == 0.5
 
 
+def test_segment_grid_shows_every_mentioned_parent_for_the_table_s_segments_and_flags_tiny_ones(tax):
+    # the grid showed the first 8 parents only (hiding the two that lift the score), had columns for shops the
+    # table above pooled as "other", printed "0.0" where a shop never mentioned a category, and a shop of 3
+    # answers showed NPS -100 with no mark
+    rng = np.random.default_rng(0)
+    parents = [tax.display_name(label) for label in tax.labels if label[1] is None]
+    n = 600
+    shop = ["Main"] * 540 + [f"Shop{i:02d}" for i in range(20) for _ in range(3)]
+    df = pd.DataFrame({"comment": ["x"] * n, "nps": rng.integers(0, 11, n), "shop": shop,
+                       "categories": [parents[i % len(parents)] for i in range(n)]})
+    df.loc[df["shop"] == "Shop00", "nps"] = 0
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="shop", n_boot=20, min_n=30)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers, by="shop")
+    section = page[page.index('id="segments"'):]
+    table, grid = section.split("</table>")[:2]
+    shown = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">\d", table)
+    columns = re.findall(r'<th class="num">([^<]+)</th>', grid)
+    assert columns == [s for s in shown if s in set(shop)]  # the table's segments, in its order
+    assert len(re.findall(r"<tr><td>", grid)) == len(parents)  # every parent is mentioned: all shown
+    assert "Shop00" in shown and re.search(r"<td>Shop00</td><td class=\"num\">3</td><td class=\"num\">−100 <span "
+                                           r"class=\"badge\"", table)
+    assert "—" in grid  # a shop of 3 answers does not mention most categories
+
+
+def test_key_driver_regression_rows_on_few_mentions_are_marked_low_n(tax):
+    # on 20 answers the regression's intervals ran past ±100 points with no mark; the CSV said low_n
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"comment": ["x"] * 20, "nps": rng.integers(0, 11, 20),
+                       "categories": ["Price and value", "Customer service", "Delivery and logistics", ""] * 5})
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20)
+    assert drivers.regression.query("category != '(intercept)'")["low_n"].all()
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
+    regression = page[page.index("Key-driver regression"):].split("</table>")[0]
+    assert regression.count('class="badge" title="fewer than 30 scored mentions') >= 3
+
+
 def test_ces_impacts_keep_the_decimals_the_drivers_table_gives_them(tax):
     # every impact was printed with one decimal: on a 1-7 CES an impact of -0.25 read "-0.3" (and
     # -0.04 "0.0") while drivers said -0.250; ScoreSpec.impact_digits says CES impacts take two

@@ -157,11 +157,12 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     Distinct values are parsed once: ISO dates first (offsets converted to UTC), then Russian
     dates written out (``5 декабря 2026``, ``дек. 2026``), then pandas' per-value ``mixed`` parser, day-first when the column's dd/mm dates say so (31.03.2024),
     then Excel serial day numbers (``46000``, a date cell saved without its format).
-    Returns (codes, period list, issues).
+    Returns (codes, period list, issues); the list has every period from the first to the last
+    (the empty ones too, unless the span is far wider than the periods with data: ``_with_gaps``).
 
-    >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-02-01", "soon", None]), "month")
+    >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-03-01", "soon", None]), "month")
     >>> codes.tolist(), [str(p) for p in periods], issues.counts()
-    ([0, 1, -1, -1], ['2024-01', '2024-02'], {'missing': 1, 'unparseable': 1})
+    ([0, 2, -1, -1], ['2024-01', '2024-02', '2024-03'], {'missing': 1, 'unparseable': 1})
     """
     check_freq(freq)
     series = values if isinstance(values, pd.Series) else pd.Series(values)
@@ -204,8 +205,9 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     periods = stamps.to_period(FREQS[freq])
     ok = ~(missing | bad)
     pcodes, puniques = pd.factorize(periods[ok], sort=True)
+    puniques = _with_gaps(puniques)
     out = np.full(n, -1, dtype=np.int64)
-    out[ok] = pcodes
+    out[ok] = puniques.get_indexer(periods[ok])
     issues = ScoreIssues(
         column=column,
         n_rows=n,
@@ -214,6 +216,23 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         what="date",
     )
     return out, list(puniques), issues
+
+
+_GAPS_MAX = 3  # periods in the whole span per period with data, up to which the empty ones are listed
+
+
+def _with_gaps(present: pd.PeriodIndex) -> pd.PeriodIndex:
+    """Every period from the first to the last, the empty ones too (a trend with a month without
+    answers must show the gap, not join its neighbours as if adjacent); as they are when the span
+    is far wider than the periods with data (a stray date years away: it would list empty decades).
+
+    >>> [str(p) for p in _with_gaps(pd.PeriodIndex(["2024-01", "2024-03"], freq="M"))]
+    ['2024-01', '2024-02', '2024-03']
+    """
+    if len(present) < 2:
+        return present
+    span = pd.period_range(present[0], present[-1], freq=present.freq)
+    return span if len(span) <= _GAPS_MAX * len(present) else present
 
 
 # Excel stores a date as days since 1899-12-30; a date column saved as CSV without its date format

@@ -180,7 +180,8 @@ def category_stats(
         metric_without = np.where(n0 > 0, (S - s1_with) / n0, np.nan)
         metric_all = S / N if N > 0 else np.nan
         impact = metric_all - metric_without
-        impact = np.where(n1 == 0, 0.0, impact)  # nobody mentions it: leaving it out changes nothing
+        # nobody mentions it: leaving it out changes nothing (and with no score at all, there is nothing to change)
+        impact = np.where(n1 == 0, 0.0 if N > 0 else np.nan, impact)
         share = mentions / total_rows if total_rows > 0 else np.full(len(mentions), np.nan)
         if has_det:
             rate_with = np.where(n1 > 0, d_with / n1, np.nan)

@@ -104,9 +104,7 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         f"<th>{esc(ui_text(lang, 'owner'))}</th>"
         + _error_head(inp, table) + "</tr>"
     )
-    min_n = int(getattr(inp.drivers, "settings", {}).get("min_n", 30))
-    low_n_badge = (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
-                   f'{esc(ui_text(lang, "low_n"))}</span>')
+    low_n_badge = _low_n_badge(inp)
     rows = []
     for position, ((_, r), label) in enumerate(zip(table.iterrows(), labels), start=1):
         impact, low, high = float(r["impact"]), float(r["impact_low"]), float(r["impact_high"])
@@ -169,6 +167,13 @@ def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
     )
 
 
+def _low_n_badge(inp: ReportInputs) -> str:
+    """The "low n" mark of a figure resting on fewer scored mentions than the drivers' ``min_n``."""
+    lang, min_n = inp.lang, int(getattr(inp.drivers, "settings", {}).get("min_n", 30))
+    return (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
+            f'{esc(ui_text(lang, "low_n"))}</span>')
+
+
 def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: int = 10) -> str:
     if regression is None or not len(regression):
         return ""
@@ -191,8 +196,10 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
             if sig
             else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
         )
+        low_n = _low_n_badge(inp) if bool(r.get("low_n", False)) else ""  # (the CSV said so; the page did not)
         rows.append(
-            f"<tr><td>{esc(display(inp, label, r['category']))}</td><td class=\"num\">{fmt_num(r['coef'], d, lang, signed=True)}</td>"
+            f"<tr><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
+            f"<td class=\"num\">{fmt_num(r['coef'], d, lang, signed=True)}</td>"
             f"<td class=\"num muted\">{fmt_num(r['ci_low'], d, lang)} … {fmt_num(r['ci_high'], d, lang)}</td>"
             f"<td class=\"num\">{fmt_num(r['p_adjusted'], 3, lang)}</td><td>{badge}</td></tr>"
         )

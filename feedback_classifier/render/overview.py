@@ -96,6 +96,9 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
     >>> svg = trend_svg(["2024-01", "2024-02"], [10.0, -5.0], [40, 38], "en", 0, [0.0, -15.0], [20.0, 5.0])
     >>> svg.startswith("<svg"), "<title>2024-02: −5 (95% CI −15 … 5, n=38)</title>" in svg, "n=40" in svg
     (True, True, True)
+    >>> gap = trend_svg(["2024-01", "2024-02", "2024-03", "2024-04"], [1.0, float("nan"), 3.0, 4.0], [9, 0, 9, 9], "en", 0)
+    >>> gap.split('<path d="')[1].split('"')[0].count("M")  # two pieces: the empty February breaks the line
+    2
     """
     width, height, left, right, top, bottom = 720, 200, 44, 16, 18, 50
     xs_n = len(periods)
@@ -126,9 +129,10 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#5b6675">{esc(fmt_num(tick, digits, lang))}</text>')
     if lo < 0 < hi:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#9aa4b2" stroke-dasharray="3 3"/>')
-    points = [(x(i), y(v)) for i, v in enumerate(vals) if np.isfinite(v)]
-    if len(points) > 1:
-        path = " ".join(f"{'M' if k == 0 else 'L'}{px:.1f},{py:.1f}" for k, (px, py) in enumerate(points))
+    # the line breaks at a period without scores (a month with no answers is a gap, not a straight join)
+    path = " ".join(f"{'L' if i and np.isfinite(vals[i - 1]) else 'M'}{x(i):.1f},{y(v):.1f}"
+                    for i, v in enumerate(vals) if np.isfinite(v))
+    if "L" in path:
         parts.append(f'<path d="{path}" fill="none" stroke="#2f5fa8" stroke-width="2"/>')
     step = max(1, math.ceil(xs_n / 12))
     for i, (period, v, n, a, b) in enumerate(zip(periods, vals, counts, lows_a, highs_a)):

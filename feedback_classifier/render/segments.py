@@ -34,7 +34,8 @@ def _segment_values(inp: ReportInputs, facts: Facts, max_segments: int) -> tuple
 
 
 def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
-    """The segment's metric and its interval, computed the way the overall one is."""
+    """The segment's metric and its interval, computed the way the overall one is; a segment with fewer
+    scores than the drivers' ``min_n`` is marked a rough figure (NPS −100 from 3 answers is not a finding)."""
     spec, lang = inp.spec, inp.lang
     v = facts.scores[mask & facts.valid]
     wv = np.ones(len(v), dtype=np.int64) if facts.w is None else facts.w[mask & facts.valid]
@@ -48,8 +49,11 @@ def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
     else:
         m, lo, hi = weighted_mean_interval(v, wv)
     digits = spec.value_digits
+    min_n = _min_n(inp)
+    rough = (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
+             f'{esc(ui_text(lang, "low_n"))}</span>') if 0 < wv.sum() < min_n else ""
     return (
-        f"<td class=\"num\">{fmt_num(m, digits, lang)}</td>"
+        f"<td class=\"num\">{fmt_num(m, digits, lang)}{rough}</td>"
         f"<td class=\"num muted\">{fmt_num(lo, digits, lang)} … {fmt_num(hi, digits, lang)}</td>"
     )
 
@@ -79,11 +83,21 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
         )
         cells += f"<td>{esc(issue) or esc(ui_text(lang, 'none'))}</td>"
         rows.append(f"<tr>{cells}</tr>")
-    return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{_segment_drivers(inp)}'
+    shown = [str(c) for c in counts.index]
+    return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{_segment_drivers(inp, shown)}'
 
 
-def _segment_drivers(inp: ReportInputs) -> str:
-    """Impact of the top categories in each segment (from drivers.segments), as a compact grid."""
+def _min_n(inp: ReportInputs) -> int:
+    return int((getattr(inp.drivers, "settings", None) or {}).get("min_n", 30))
+
+
+_GRID_ROWS = 12  # parent categories in the grid; more are said in its note
+
+
+def _segment_drivers(inp: ReportInputs, shown: list[str]) -> str:
+    """Impact of the parent categories in each segment the table above shows (from drivers.segments),
+    as a compact grid: every mentioned parent up to ``_GRID_ROWS`` (in the overall order), "—" where a
+    segment has no mention of it."""
     drivers = inp.drivers
     if drivers is None or getattr(drivers, "segments", None) is None:
         return ""
@@ -92,19 +106,21 @@ def _segment_drivers(inp: ReportInputs) -> str:
         return ""
     lang = inp.lang
     top = drivers.level("parent")
-    top = top[top["mentions"] > 0].head(8)["category"].tolist()
-    wide = wide[wide["category"].isin(top)]
-    segments = [c for c in wide.columns if c not in ("level", "category")][:15]
+    mentioned = top[top["mentions"] > 0]["category"].tolist()
+    wide = wide[wide["category"].isin(mentioned[:_GRID_ROWS])]
+    # the segments of the table above, in its order (its "other" pools segments the grid has no column for)
+    segments = [c for c in shown if c in wide.columns]
     if not len(wide) or not segments:
         return ""
     clear = _clear_cells(drivers, wide, segments)
+    mentions = _grid(drivers, wide, segments, "mentions")
     labels = table_labels(inp, wide)
     head = f"<tr><th>{esc(ui_text(lang, 'category'))}</th>" + "".join(f'<th class="num">{esc(s)}</th>' for s in segments) + "</tr>"
     rows = []
     for i, ((_, r), label) in enumerate(zip(wide.iterrows(), labels)):
         cells = []
         for j, s in enumerate(segments):
-            v = float(r[s])
+            v = float(r[s]) if mentions[i, j] > 0 else np.nan  # not mentioned there: no impact to show
             shade = ' class="num muted"'
             if np.isfinite(v) and v != 0 and clear[i, j]:
                 strength = min(abs(v) / 15.0, 1.0) * 0.55
@@ -112,7 +128,9 @@ def _segment_drivers(inp: ReportInputs) -> str:
                 shade = f' class="num" style="background:rgba({colour},{strength:.2f})"'
             cells.append(f'<td{shade}>{fmt_num(v, inp.spec.impact_digits, lang, signed=True)}</td>')
         rows.append(f"<tr><td>{esc(display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
-    note = ui_text(lang, "segment_grid_note", n=fmt_int(drivers.settings.get("min_n", 30), lang))
+    note = ui_text(lang, "segment_grid_note", n=fmt_int(_min_n(inp), lang))
+    if len(mentioned) > _GRID_ROWS:
+        note += " " + ui_text(lang, "segment_grid_more", n=fmt_int(len(mentioned) - _GRID_ROWS, lang))
     return (f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table>'
             f'<p class="muted">{esc(note)}</p></div>')
 
@@ -121,12 +139,12 @@ def _clear_cells(drivers, wide: pd.DataFrame, segments: list[str]) -> np.ndarray
     """Which cells of the grid are findings: enough scored mentions in the segment and an interval
     that excludes 0. With a hundred reviews per segment most impacts rest on a few mentions; shading
     those like the rest read as differences between segments that the data cannot show."""
-    keys = wide.set_index(["level", "category"]).index
-
-    def grid(value: str) -> np.ndarray:
-        table = drivers.segments_wide(value, level="parent").set_index(["level", "category"])
-        return table.reindex(keys)[segments].to_numpy(dtype=float)
-
-    low, high, low_n = grid("impact_low"), grid("impact_high"), grid("low_n")
+    low, high, low_n = (_grid(drivers, wide, segments, v) for v in ("impact_low", "impact_high", "low_n"))
     with np.errstate(invalid="ignore"):
         return (low_n == 0) & ((low > 0) | (high < 0))
+
+
+def _grid(drivers, wide: pd.DataFrame, segments: list[str], value: str) -> np.ndarray:
+    """``value`` of the segments table in the grid's rows and columns (NaN where a segment lacks it)."""
+    table = drivers.segments_wide(value, level="parent").set_index(["level", "category"])
+    return table.reindex(wide.set_index(["level", "category"]).index)[segments].to_numpy(dtype=float)
