@@ -319,3 +319,19 @@ def test_route_command_orders_a_ces_where_lower_is_better(tmp_path):
     assert queue["ces"].tolist()[:2] == [7, 7] and queue["ces"].tolist()[-1] == 1
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("team")
     assert summary.loc["Logistics", "detractors"] == 3  # 6 and 7 are the bottom box of a 1-7 CES read this way
+
+
+def test_route_carries_id_like_columns_unless_keep_says(tmp_path):
+    # without --keep a queue had no response_id: a team could not reach the customer (analyze keeps them)
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    enriched().to_csv(src := tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["route", str(src), "--text-col", "comment", "--out-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "response_id" in pd.read_csv(tmp_path / "a" / "logistics.csv", encoding="utf-8-sig").columns
+    result = CliRunner().invoke(app, ["route", str(src), "--text-col", "comment", "--keep", "region",
+                                      "--out-dir", str(tmp_path / "b")])
+    columns = pd.read_csv(tmp_path / "b" / "logistics.csv", encoding="utf-8-sig").columns
+    assert "region" in columns and "response_id" not in columns

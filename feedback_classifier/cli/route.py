@@ -30,7 +30,7 @@ def route_command(
     lower_is_better: opt.LowerIsBetter = False,
     fmt: opt.RouteFormat = "csv",
     keep: Annotated[Optional[list[str]], typer.Option(
-        "--keep", help="Column to carry into every queue (repeat, or comma-separate).")] = None,
+        "--keep", help="Column to carry into every queue (repeat, or comma-separate). Default: id-like columns.")] = None,
     lang: opt.QueueLang = None,
     complaints_only: Annotated[bool, typer.Option(
         "--complaints-only", help="Queue complaints only (categories judged negative); leave praise out.")] = False,
@@ -57,7 +57,7 @@ def route_command(
     with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
         result = route_file(
             data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
-            score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep) or (), lang=lang, fmt=fmt, mask=mask,
+            score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep), lang=lang, fmt=fmt, mask=mask,
             complaints_only=complaints_only, chunksize=chunksize, tone_teacher=tone_teacher, tone_progress=reading,
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
         )

@@ -24,7 +24,6 @@ equal those of the whole table in memory.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -55,9 +54,9 @@ from feedback_classifier.tableio import (
     with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles
+from feedback_classifier.tableio.columns import id_columns
 from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
 
 
@@ -283,7 +282,7 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
     period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes,
                                            scored=bool(score_col))
     if keep is None:
-        keep = [c for c in columns if _ID_NAME.search(str(c)) and c not in (text_col, score_col)]
+        keep = id_columns(columns, exclude=(text_col, score_col))
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
     # the input's own confidence/needs_review, kept under their '(input)' names: classifying replaces them
     copied, keep = kept_as_read(columns, list(keep), exclude=(text_col, score_col), source=str(data))

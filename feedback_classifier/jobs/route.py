@@ -37,7 +37,7 @@ def route_file(
     score_type: str | ScoreSpec = "nps",
     scale: Any = None,
     higher_is_better: bool = True,
-    keep: Sequence[str] = (),
+    keep: Sequence[str] | None = None,
     lang: str | None = None,
     fmt: str = "csv",
     read: ReadOptions = DEFAULT_READ,
@@ -54,6 +54,7 @@ def route_file(
     language of the first 2,000 comments. Queues show personal data masked unless ``mask=False``.
     ``score_type``, ``scale``, ``higher_is_better``: the score, as ``analyze`` reads it (a CES where 7 is
     the most effort: ``higher_is_better=False``, its worst scores first).
+    ``keep``: columns every queue carries (None: the id-like ones, as ``analyze`` carries them).
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows); ``fmt``: the
     queues' format. A plain export's comments are judged by the bundled sentiment model taught their tone
     words first, as ``analyze`` does (``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s;
@@ -121,14 +122,17 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     from feedback_classifier.model.default import load_model_and_taxonomy
     from feedback_classifier.tableio import (peek_table, require_columns, require_distinct_roles, resolve_column,
                                              with_late_keys)
+    from feedback_classifier.tableio.columns import id_columns
     from feedback_classifier.taxonomy import load_taxonomy
 
-    keep = [keep] if isinstance(keep, str) else list(keep)
+    keep = [keep] if isinstance(keep, str) else None if keep is None else list(keep)
     first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data,
-                                   [text_col, score_col, *keep], read)
+                                   [text_col, score_col, *(keep or ())], read)
     text_col, score_col = (resolve_column(first, c, source=data) for c in (text_col, score_col))
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col}, source=data)
-    keep = [resolve_column(first, c, source=data) for c in keep]
+    # none given: the id-like columns, as analyze carries them (a queue row must reach its customer)
+    keep = (id_columns(first.columns, exclude=(text_col, score_col)) if keep is None
+            else [resolve_column(first, c, source=data) for c in keep])
     require_columns(first, [text_col] + [c for c in (score_col,) if c] + list(keep), source=str(data))
     head, chunks = read_head(chunks, text_col)
     lang = head_language(head, text_col) if lang is None else str(lang).strip().lower()  # checked by the router

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import difflib
 from collections.abc import Iterable
 from typing import Any
@@ -267,3 +269,17 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
             f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which {command} writes; "
             f"the output has the new values in them (rename those columns in the input to keep both{fix})"),
             stacklevel=3)
+
+
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
+
+
+def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
+    """The columns named like a respondent's id (``id``, ``response_id``, ``ID клиента``...), in order:
+    what the queues carry when no ``--keep`` says, so that a team can reach the customer.
+
+    >>> id_columns(["response_id", "comment", "Id", "idea", "nps"], exclude=["comment"])
+    ['response_id', 'Id']
+    """
+    skip = set(exclude)
+    return [c for c in columns if _ID_NAME.search(str(c)) and c not in skip]
