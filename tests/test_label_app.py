@@ -385,6 +385,21 @@ def test_keyboard_only_labelling_with_a_restart_in_the_middle(pool, width):
         server.server_close()
 
 
+def test_an_xlsx_labels_file_keeps_its_dates_and_numbers(pool):
+    # the app rewrote a date column of an XLSX labels file as text at its first decision
+    import datetime as dt
+
+    import openpyxl
+
+    labels = pool / "labels.xlsx"
+    pd.DataFrame({"comment": [COMMENTS[0]], "labels": ["Price and value"], "when": [dt.datetime(2026, 1, 1, 10, 30)],
+                  "n": [7], "code": ["00123"]}).to_excel(labels, index=False)
+    s = LabelSession(pool / "pool.csv", labels, text_col="comment")
+    s.decide(s.state()["item"]["row"], [0])
+    first = [(c.value, c.data_type) for c in next(openpyxl.load_workbook(labels).active.iter_rows(min_row=2))]
+    assert first[2:5] == [(dt.datetime(2026, 1, 1, 10, 30), "d"), (7, "n"), ("00123", "s")]
+
+
 def test_a_restart_after_a_few_labels_keeps_the_categories_and_the_model(pool):
     first = session(pool).state()
     s = session(pool)
