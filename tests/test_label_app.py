@@ -740,3 +740,26 @@ def test_shortcuts_follow_the_key_s_place_in_any_layout_and_ignore_ctrl(pool):
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+@browser_only
+def test_typing_a_category_s_exact_name_toggles_it_not_the_first_that_contains_it(pool):
+    # "/quality" + Enter ticked the parent "Product quality" (listed first), not the child named "Quality"
+    from selenium.webdriver.common.keys import Keys
+
+    s = session(pool)
+    server, url = serve(s)
+    driver = chrome(1280, 900)
+    try:
+        driver.get(url + "/")
+        wait_for(driver, lambda d: d.find_element("id", "text").text)
+        for li in driver.find_elements("css selector", "#cats li.on"):  # clear the pre-ticks
+            press(driver, li.find_element("css selector", ".n").text)
+        wait_for(driver, lambda d: not d.find_elements("css selector", "#cats li.on"))
+        press(driver, "/", "quality", Keys.ENTER)
+        on = wait_for(driver, lambda d: d.find_elements("css selector", "#cats li.on"))
+        assert [int(li.get_attribute("data-i")) for li in on] == [s.categories.index(("product", "quality"))]
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
