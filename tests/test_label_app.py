@@ -385,6 +385,21 @@ def test_keyboard_only_labelling_with_a_restart_in_the_middle(pool, width):
         server.server_close()
 
 
+def test_an_xlsx_labels_file_keeps_its_dates_and_numbers(pool):
+    # the app rewrote a date column of an XLSX labels file as text at its first decision
+    import datetime as dt
+
+    import openpyxl
+
+    labels = pool / "labels.xlsx"
+    pd.DataFrame({"comment": [COMMENTS[0]], "labels": ["Price and value"], "when": [dt.datetime(2026, 1, 1, 10, 30)],
+                  "n": [7], "code": ["00123"]}).to_excel(labels, index=False)
+    s = LabelSession(pool / "pool.csv", labels, text_col="comment")
+    s.decide(s.state()["item"]["row"], [0])
+    first = [(c.value, c.data_type) for c in next(openpyxl.load_workbook(labels).active.iter_rows(min_row=2))]
+    assert first[2:5] == [(dt.datetime(2026, 1, 1, 10, 30), "d"), (7, "n"), ("00123", "s")]
+
+
 def test_a_restart_after_a_few_labels_keeps_the_categories_and_the_model(pool):
     first = session(pool).state()
     s = session(pool)
@@ -721,6 +736,29 @@ def test_shortcuts_follow_the_key_s_place_in_any_layout_and_ignore_ctrl(pool):
         key("г", "KeyU")  # u: undo the skip
         wait_for(driver, lambda d: text(d) == second)
         assert saved(pool).comment.tolist() == [first]
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+@browser_only
+def test_typing_a_category_s_exact_name_toggles_it_not_the_first_that_contains_it(pool):
+    # "/quality" + Enter ticked the parent "Product quality" (listed first), not the child named "Quality"
+    from selenium.webdriver.common.keys import Keys
+
+    s = session(pool)
+    server, url = serve(s)
+    driver = chrome(1280, 900)
+    try:
+        driver.get(url + "/")
+        wait_for(driver, lambda d: d.find_element("id", "text").text)
+        for li in driver.find_elements("css selector", "#cats li.on"):  # clear the pre-ticks
+            press(driver, li.find_element("css selector", ".n").text)
+        wait_for(driver, lambda d: not d.find_elements("css selector", "#cats li.on"))
+        press(driver, "/", "quality", Keys.ENTER)
+        on = wait_for(driver, lambda d: d.find_elements("css selector", "#cats li.on"))
+        assert [int(li.get_attribute("data-i")) for li in on] == [s.categories.index(("product", "quality"))]
     finally:
         driver.quit()
         server.shutdown()

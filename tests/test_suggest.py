@@ -100,6 +100,15 @@ def test_no_suggestion_is_a_near_duplicate_of_another_or_of_a_label():
     assert sorted(texts[i] for i in picked) == ["late courier!!", "prices are high"]
 
 
+def test_a_short_comment_with_a_filler_opener_is_a_near_duplicate_too():
+    # «Ну что сказать, оператор нагрубил.» was suggested beside the labelled «Оператор нагрубил.» (the character
+    # n-grams of short comments differ by more than the threshold); a comment adding a topic is not
+    texts = ["Ну что сказать, оператор нагрубил.", "Honestly, the courier was late",
+             "The courier was late and the box was crushed"]
+    picked = pick_diverse(np.ones(len(texts)), texts, 3, ["Оператор нагрубил.", "The courier was late"])
+    assert [texts[i] for i in picked] == texts[2:]
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(0.001, 1), min_size=3, max_size=3), st.floats(0.0, 1.0))
 def test_uncertainty_is_highest_for_a_tie_and_falls_as_one_category_wins(probs, lead):

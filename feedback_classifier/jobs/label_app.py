@@ -79,8 +79,10 @@ class LabelSession:
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
-        # rewritten as it was written (a ';' labels file stays ';'), a new one as the pool is
-        self.layout = input_layout(book.frame.attrs if Path(labels_path).is_file() else self.pool.attrs, types=False)
+        # rewritten as it was written (a ';' labels file stays ';', an XLSX one's dates stay dates), a new one
+        # with the pool's separator (the pool's column types are not the labels file's)
+        existing = Path(labels_path).is_file()
+        self.layout = input_layout(book.frame.attrs if existing else self.pool.attrs, types=existing)
         self.lock = threading.RLock()
         self.seen = _signature(labels_path)  # the file as this session last read or wrote it
         self.history: list[int] = []  # the rows decided, in order, for going back

@@ -373,8 +373,12 @@ def skipped_note(path, skipped: int) -> str:
 def write_label_frame(df: pd.DataFrame, path) -> Path:
     """Write the whole labels table atomically (a crash leaves the old file or the new one), as
     its attrs say (``tableio.input_layout``: a ``;`` separated file stays one, so Excel in a
-    Russian or European locale still opens it in columns)."""
-    return write_table(df, path)
+    Russian or European locale still opens it in columns; an XLSX file's dates and numbers keep their
+    types: its cells are read as text and the session edits them as objects, which the writer's type
+    restoring passes over)."""
+    typed = df.astype("string")
+    typed.attrs.update(df.attrs)
+    return write_table(typed, path)
 
 
 def require_labels(book: LabelBook, path) -> None:

@@ -301,12 +301,50 @@ def worth_scores(ranker: Ranker, P: np.ndarray) -> np.ndarray:
 
 
 _PUNCT = re.compile(r"[^\w\s]+")
+_NEGATORS = frozenset("no not never nothing none nor не нет ни никогда ничего без".split())
 _VECTORIZER = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=2**20, alternate_sign=False)
 
 
 def _clean(texts: list[str]) -> list[str]:
     # punctuation and case do not make a comment different
     return [" ".join(_PUNCT.sub(" ", t.casefold()).split()) for t in texts]
+
+
+class WordSets:
+    """Comments as sets of their content words (stop words out, negators kept), for the near-duplicates
+    the character n-grams miss in short comments: one holds another's words (two at least) and one
+    more, not a negator ("Ну что сказать, оператор нагрубил." of "Оператор нагрубил."; not "... and the
+    box was crushed", two more, nor "... was not late").
+
+    >>> seen = WordSets()
+    >>> seen.add("The courier was late")
+    >>> [seen.near(t) for t in ("Honestly, the courier was late!", "The courier was not late", "late courier, crushed box")]
+    [True, False, False]
+    """
+
+    def __init__(self):
+        self.whole: set[frozenset] = set()
+        self.less_one: set[frozenset] = set()  # each set with one of its words left out
+
+    @staticmethod
+    def words(text: str) -> frozenset:
+        from feedback_classifier.lang.negation import stop_words
+
+        stop = stop_words()
+        return frozenset(w for w in _clean([text])[0].replace("ё", "е").split() if w not in stop)
+
+    def near(self, text: str) -> bool:
+        w = self.words(text)
+        if len(w) < 2:
+            return False
+        return w in self.whole or w in self.less_one or any(
+            w - {x} in self.whole for x in w if len(w) > 2 and x not in _NEGATORS)
+
+    def add(self, text: str) -> None:
+        w = self.words(text)
+        if len(w) >= 2:
+            self.whole.add(w)
+            self.less_one.update(w - {x} for x in w if len(w) > 2 and x not in _NEGATORS)
 
 
 def similarity_vectors(texts: list[str]):
@@ -352,7 +390,7 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
     clustered together in the topic space into (labelled + ``n``) clusters (k-means); clusters
     holding no labelled comment come first (the larger, times their best score, first), and each gives the candidate
     nearest its centre weighted by its score (``scores`` × cosine to the centre). Never a
-    near-duplicate (character 3-5-grams) of a labelled text or of another pick; ties go to
+    near-duplicate (character 3-5-grams, or ``WordSets``) of a labelled text or of another pick; ties go to
     the earlier text, ``seed`` sets the clustering.
 
     >>> pick_diverse(np.array([0.9, 0.8, 0.5]), ["late courier", "late courier!", "rude staff"], 2, [])
@@ -370,6 +408,9 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
     Zc = embed(cand_texts)
     order = _cluster_queues(Zc, embed(anchors) if anchors else np.zeros((0, Zc.shape[1])), scores[cand], n, seed)
     L = similarity_vectors(labelled_texts) if labelled_texts else None
+    words = WordSets()
+    for text in labelled_texts:
+        words.add(text)
     picked: list[int] = []
     seen = None  # character vectors of the picks (near-duplicates are checked as candidates come up)
     while len(picked) < n and order:
@@ -377,8 +418,10 @@ def pick_diverse(scores: np.ndarray, texts: list[str], n: int, labelled_texts: l
             while queue and len(picked) < n:
                 k = queue.pop(0)
                 v = similarity_vectors([cand_texts[k]])
-                if not any(M is not None and (M @ v.T).max() >= NEAR_DUPLICATE for M in (L, seen)):
+                if not words.near(cand_texts[k]) and not any(
+                        M is not None and (M @ v.T).max() >= NEAR_DUPLICATE for M in (L, seen)):
                     picked.append(k)
+                    words.add(cand_texts[k])
                     seen = v if seen is None else sp.vstack([seen, v], format="csr")
                     break
         order = [q for q in order if q]

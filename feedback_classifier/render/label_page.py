@@ -6,7 +6,7 @@ fails (the server's error, or no server at all) leaves the comment on screen and
 it until the next request succeeds; an error is never drawn as state. Keyboard:
 Enter or ``a`` accepts the ticked categories; a number toggles that category (two digits
 typed quickly for 10 and above); ``/`` then a name filters the categories, Enter toggles the
-first match; ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back. Letters are
+match (one named exactly so first); ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back. Letters are
 read by the key's place (``e.code``), so they work in any layout (``ф`` on a Russian one is ``a``);
 with Ctrl, Cmd or Alt held they are the browser's (Ctrl+A selects), never a decision.
 """
@@ -63,11 +63,12 @@ function accept(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,labels:
 function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true});}
 function undo(){if(!busy)call("/api/undo",{});}function back(){if(!busy)call("/api/back",{});}
 function flushDigits(){if(digits)toggle(parseInt(digits,10)-1);digits="";clearTimeout(digitTimer);}
-function matches(){const q=$("filter").value.replace(/>/g," ").replace(/\s+/g," ").trim().toLowerCase();return [...$("cats").children].filter(li=>{
+function query(){return $("filter").value.replace(/>/g," ").replace(/\s+/g," ").trim().toLowerCase();}
+function matches(){const q=query();return [...$("cats").children].filter(li=>{
 const ok=!q||li.dataset.search.includes(q);li.classList.toggle("hidden",!ok);return ok;});}
 $("filter").addEventListener("input",matches);
-$("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches();
-if(m.length)toggle(parseInt(m[0].dataset.i,10));$("filter").value="";matches();$("filter").blur();}
+$("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches(),q=query();
+const x=m.find(li=>li.dataset.search.split(" | ").includes(q))||m[0];if(x)toggle(parseInt(x.dataset.i,10));$("filter").value="";matches();$("filter").blur();}
 else if(e.key==="Escape"){$("filter").value="";matches();$("filter").blur();}e.stopPropagation();});
 document.addEventListener("keydown",e=>{if(e.target===$("filter"))return;
 if((e.ctrlKey||e.metaKey)&&!e.altKey&&e.code==="KeyZ"){e.preventDefault();undo();return;}
