@@ -818,3 +818,29 @@ def test_the_trend_shows_a_month_without_answers_as_a_gap():
     # a stray date years away does not list empty decades
     df.loc[0, "d"] = "1999-01-01"
     assert compute_drivers(df, score_col="nps", period_col="d", n_boot=0, min_n=1).trend["period"].nunique() == 4
+
+
+@pytest.mark.parametrize("kind,polarity,first", [("nps", None, "Price"), ("nps", "positive", "Service"),
+                                                 ("ces", None, "Price")])
+def test_the_key_driver_line_lists_in_the_tables_order(tmp_path, kind, polarity, first):
+    # with --polarity positive the line listed the weakest praise first; a CES where 7 is the most effort listed
+    # the category that lowers effort first
+    rng = np.random.default_rng(0)
+    n = 400
+    price, service = rng.random(n) < 0.4, rng.random(n) < 0.4
+    base = rng.normal(0, 1, n) - 2.5 * price + 1.5 * service
+    if kind == "nps":
+        score = np.clip(np.round(7 + 2 * base), 0, 10).astype(int)
+    else:  # effort: higher is worse
+        score = np.clip(np.round(4 - base), 1, 7).astype(int)
+    cats = ["; ".join(c for c, on in (("Price", p), ("Service", s)) if on) for p, s in zip(price, service)]
+    sentiment = ["; ".join(f"{c}=positive" for c in cell.split("; ") if c) for cell in cats]
+    pd.DataFrame({"score": score, "categories": cats, "category_sentiment": sentiment}).to_csv(
+        src := tmp_path / "c.csv", index=False)
+    args = ["drivers", str(src), "--score-col", "score", "--boot", "0", "--min-n", "1"]
+    args += ["--score-type", "ces", "--lower-is-better"] if kind == "ces" else []
+    args += ["--polarity", polarity] if polarity else []
+    result = CliRunner().invoke(app, args, terminal_width=300)
+    assert result.exit_code == 0, result.output
+    line = next(li for li in result.output.splitlines() if li.startswith("Key-driver regression"))
+    assert line.split(": ", 1)[1].startswith(first), line

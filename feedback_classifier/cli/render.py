@@ -176,7 +176,9 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     for level in ("parent", "category"):
         console.print(drivers_table(result, level, top))
     sig = result.regression[(result.regression["category"] != "(intercept)") & result.regression["significant"]]
-    sig = sig[sig["level"] == "parent"].sort_values("coef")
+    # in the tables' order: most harmful first (a CES's largest coefficient), praise most helpful first
+    harm = sig["coef"] * spec.harm_sign * (-1 if result.settings.get("polarity") == "positive" else 1)
+    sig = sig.assign(_harm=harm)[sig["level"] == "parent"].sort_values("_harm", ascending=False, kind="stable")
     if len(sig):
         items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
         console.print(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): {items}")
