@@ -440,3 +440,18 @@ def test_a_mistyped_opinion_says_what_was_meant(cell, said):
 
     with pytest.raises(LabelError, match=re.escape(said)):
         parse_opinions(load_taxonomy("cx-default"), cell, row=2, column="polarities")
+
+
+def test_json_lines_labels_written_as_lists_are_read(tmp_path):
+    # {"labels": ["SERVICE > GENERAL"]} gave "Invalid taxonomy ... 'SERVICE' matches both 'service' and 'service_2'"
+    import json
+
+    rows = [("Rude waiter", ["Service"], ["Service=negative"]), ("Great food", ["Food"], ["Food=positive"]),
+            ("Rude staff again", ["Service"], ["Service=negative"]), ("Tasty food, kind staff", ["Food", "Service"],
+                                                                      ["Food=positive", "Service=positive"])] * 3
+    (src := tmp_path / "l.jsonl").write_text("".join(
+        json.dumps({"text": t, "labels": labs, "polarities": pols}) + "\n" for t, labs, pols in rows), encoding="utf-8")
+    result = runner.invoke(app, ["train", str(src), "--sentiment-col", "polarities", "--cv", "2",
+                                 "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert {parent for parent, _ in load_model(tmp_path / "m").taxonomy_.labels} == {"food", "service"}

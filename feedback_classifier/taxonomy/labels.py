@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -108,13 +109,22 @@ def is_missing(cell: Any) -> bool:
 def cell_items(cell: Any) -> list[str]:
     """The label paths of a non-missing cell, unstripped and possibly blank.
 
-    Text is split at ``;`` and newlines; a list of paths (from JSON/Parquet) is taken as is.
+    Text is split at ``;`` and newlines; a list of paths (from JSON/Parquet) is taken as is, and
+    so is a JSON list written as text (a JSON Lines file's ``"labels": ["Price"]`` is read as text).
 
     >>> cell_items("Price;\\nDelivery > Courier")
     ['Price', 'Delivery > Courier']
-    >>> cell_items(["Price", None])
-    ['Price']
+    >>> cell_items(["Price", None]), cell_items('["Service > Staff", "Price"]')
+    (['Price'], ['Service > Staff', 'Price'])
     """
     if isinstance(cell, (list, tuple)) or type(cell).__name__ == "ndarray":
         return [str(x) for x in cell if not is_missing(x)]
-    return _LABEL_SPLIT_RE.split(str(cell))
+    text = str(cell)
+    if text[:1] == "[" and text.rstrip()[-1:] == "]":
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = None
+        if isinstance(items, list) and all(isinstance(x, str) or x is None for x in items):
+            return [x for x in items if x is not None]
+    return _LABEL_SPLIT_RE.split(text)
