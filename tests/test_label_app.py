@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -322,6 +323,21 @@ def press(driver, *keys):
     for key in keys:
         ActionChains(driver).send_keys(key).perform()
         time.sleep(0.05)
+
+
+@contextmanager
+def served_page(s, width: int = 1280):
+    """A browser on session ``s``'s page (loaded, first comment shown); both closed after."""
+    server, url = serve(s)
+    driver = chrome(width, 900)
+    try:
+        driver.get(url + "/")
+        wait_for(driver, lambda d: d.find_element("id", "text").text)
+        yield driver
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
 
 
 def ticked_names(driver) -> list[str]:
@@ -710,20 +726,15 @@ def test_the_page_labels_while_its_suggestions_are_prepared(pool, monkeypatch):
 @browser_only
 def test_shortcuts_follow_the_key_s_place_in_any_layout_and_ignore_ctrl(pool):
     # on a Russian layout the a/s keys type ф/ы: the shortcuts did nothing; Ctrl+A (select all) accepted
-    s = session(pool)
-    server, url = serve(s)
-    driver = chrome(1280, 900)
+    with served_page(session(pool)) as driver:
+        def key(text: str, code: str, modifiers: int = 0):
+            for kind in ("keyDown", "keyUp"):
+                driver.execute_cdp_cmd("Input.dispatchKeyEvent", {"type": kind, "key": text, "code": code,
+                                                                  "modifiers": modifiers})
+            time.sleep(0.1)
 
-    def key(text: str, code: str, modifiers: int = 0):
-        for kind in ("keyDown", "keyUp"):
-            driver.execute_cdp_cmd("Input.dispatchKeyEvent", {"type": kind, "key": text, "code": code,
-                                                              "modifiers": modifiers})
-        time.sleep(0.1)
-
-    try:
-        driver.get(url + "/")
         text = lambda d: d.find_element("id", "text").text  # noqa: E731
-        first = wait_for(driver, text)
+        first = text(driver)
         key("a", "KeyA", modifiers=2)  # Ctrl+A
         key("s", "KeyS", modifiers=4)  # Cmd+S
         time.sleep(0.3)
@@ -736,10 +747,6 @@ def test_shortcuts_follow_the_key_s_place_in_any_layout_and_ignore_ctrl(pool):
         key("г", "KeyU")  # u: undo the skip
         wait_for(driver, lambda d: text(d) == second)
         assert saved(pool).comment.tolist() == [first]
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
 
 
 @browser_only
@@ -748,18 +755,10 @@ def test_typing_a_category_s_exact_name_toggles_it_not_the_first_that_contains_i
     from selenium.webdriver.common.keys import Keys
 
     s = session(pool)
-    server, url = serve(s)
-    driver = chrome(1280, 900)
-    try:
-        driver.get(url + "/")
-        wait_for(driver, lambda d: d.find_element("id", "text").text)
+    with served_page(s) as driver:
         for li in driver.find_elements("css selector", "#cats li.on"):  # clear the pre-ticks
             press(driver, li.find_element("css selector", ".n").text)
         wait_for(driver, lambda d: not d.find_elements("css selector", "#cats li.on"))
         press(driver, "/", "quality", Keys.ENTER)
         on = wait_for(driver, lambda d: d.find_elements("css selector", "#cats li.on"))
         assert [int(li.get_attribute("data-i")) for li in on] == [s.categories.index(("product", "quality"))]
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
