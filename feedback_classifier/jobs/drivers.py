@@ -243,9 +243,10 @@ def _bundled_names(result: DriversResult, notes: list[str]) -> Any:
     ``--taxonomy`` (the bundled model's output, in any language), so that ``--lang`` can name them;
     else None, with a note that ``--lang`` needs the file's taxonomy to rename its categories."""
     from feedback_classifier.errors import FeedbackClassifierError
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
     from feedback_classifier.taxonomy import load_taxonomy
 
-    tax = load_taxonomy("cx-default")
+    tax = load_taxonomy(DEFAULT_TAXONOMY)
     names = set(result.table["category"]) | set(result.table["parent"]) if len(result.table) else set()
     try:
         for name in names:

@@ -461,13 +461,14 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     return notes
 
 
-def _check_opinions(opinions: list, data, sentiment_col: str) -> None:
-    """A ``LabelError`` when the opinions cannot teach polarities: none, or all of one side (a model of
-    complaints alone calls every mention a complaint, and its CV accuracy is 100%)."""
+def _check_opinions(opinions: list, data, sentiment_col: str, *, both_sides: bool = True) -> None:
+    """A ``LabelError`` when the opinions cannot teach (or score) polarities: none, or with ``both_sides``
+    all of one side (a model of complaints alone calls every mention a complaint, and its CV accuracy is 100%)."""
     sides = {polarity for ops in opinions for _, polarity in ops}
     if not sides:
-        raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative'.")
-    if len(sides - {"neutral"}) < 2:
+        raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative', "
+                         "or drop --sentiment-col.")
+    if both_sides and len(sides - {"neutral"}) < 2:
         raise LabelError(f"{data}: every opinion in column '{sentiment_col}' is {' and '.join(sorted(sides))}: a "
                          "polarity model needs complaints and praise; label some of the other side, or train "
                          "without --sentiment-col (the bundled sentiment model then judges them).")
@@ -578,8 +579,7 @@ def evaluate_file(
         report.extra["skipped_rows"] = table.skipped
     if table.opinions is not None and not any(table.opinions):
         if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
-            raise LabelError(f"{data}: column '{sentiment_col}' has no opinions; write cells like 'Price=negative', "
-                             "or drop --sentiment-col.")
+            _check_opinions(table.opinions, data, sentiment_col, both_sides=False)
     elif table.opinions is not None:
         # a labelled row whose polarity cell is empty was not coded for polarity: the joint F1 would count
         # every category predicted there as a wrong (category, polarity) pair
