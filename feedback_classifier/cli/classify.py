@@ -77,8 +77,7 @@ def classify_command(
                                  param_hint="--lang")
     settings = dict(model=clf, text_col=text_col, lang=lang, probabilities=probabilities, explain=evidence,
                     review_margin=review_margin)
-    described = "--probabilities" if probabilities else "--evidence" if evidence else None
-    settings.update(_sentiment_settings(sentiment, categories_col, engine, tone_teacher, described))
+    settings.update(_sentiment_settings(sentiment, categories_col, engine, tone_teacher, settings))
     if engine == "dask":
         from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
 
@@ -110,9 +109,10 @@ def _often_missed(model, tax, lang: str) -> None:
 
 
 def _sentiment_settings(sentiment: bool, categories_col: Optional[str], engine: str, tone_teacher: str,
-                        described: str | None = None) -> dict:
-    """``classify_file`` settings of --no-sentiment / --categories-col / --tone-teacher (pandas engine only);
-    ``described``: the option asking for a description of predicted categories (--evidence...), if any."""
+                        given: dict) -> dict:
+    """``classify_file`` settings of --no-sentiment / --categories-col / --tone-teacher (pandas engine only),
+    checked against the ``given`` ones (--probabilities and --evidence describe predicted categories)."""
+    described = "--probabilities" if given["probabilities"] else "--evidence" if given["explain"] else None
     if categories_col is not None and not sentiment:
         raise typer.BadParameter("--categories-col only adds sentiment; drop --no-sentiment", param_hint="--no-sentiment")
     if categories_col is not None and described:  # a usage error (exit 2), as --no-sentiment's

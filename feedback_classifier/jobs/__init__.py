@@ -13,10 +13,10 @@ if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time
     from feedback_classifier.jobs.report import ReportFileResult, report_file
     from feedback_classifier.jobs.route import RouteFileResult, route_file
     from feedback_classifier.jobs.taxonomy import InferredTaxonomy, infer_taxonomy_file
+    from feedback_classifier.jobs.evaluate import evaluate_file
     from feedback_classifier.jobs.train import (
         ColdStartResult,
         TrainResult,
-        evaluate_file,
         train_file,
         train_without_labels_file,
     )
@@ -36,7 +36,7 @@ _LAZY = {
     "infer_taxonomy_file": "taxonomy",
     "ColdStartResult": "train",
     "TrainResult": "train",
-    "evaluate_file": "train",
+    "evaluate_file": "evaluate",
     "train_file": "train",
     "train_without_labels_file": "train",
 }
