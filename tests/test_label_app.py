@@ -762,3 +762,15 @@ def test_typing_a_category_s_exact_name_toggles_it_not_the_first_that_contains_i
         press(driver, "/", "quality", Keys.ENTER)
         on = wait_for(driver, lambda d: d.find_elements("css selector", "#cats li.on"))
         assert [int(li.get_attribute("data-i")) for li in on] == [s.categories.index(("product", "quality"))]
+
+
+@browser_only
+def test_on_a_phone_the_comment_stays_in_view_while_the_categories_scroll(pool):
+    # at 390 px the comment scrolled out of view while one picked in the category list below it
+    with served_page(session(pool), width=390) as driver:
+        driver.execute_script("window.scrollTo(0, 700)")
+        time.sleep(0.2)
+        assert driver.execute_script("return window.scrollY") > 0  # the page did scroll
+        top = driver.execute_script("return document.getElementById('text').getBoundingClientRect().top")
+        assert 0 <= top < 100
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 390

@@ -20,7 +20,9 @@ _CSS = """
 background:#f5f7fa;color:#1d2430}header{background:#1f2d44;color:#fff;padding:10px 16px;display:flex;
 flex-wrap:wrap;gap:6px 16px;align-items:baseline}header h1{font-size:17px;margin:0}#progress{font-size:14px;
 color:#c9d3e3}main{max-width:1100px;margin:0 auto;padding:14px;display:grid;grid-template-columns:minmax(0,3fr)
-minmax(0,2fr);gap:14px}@media (max-width:760px){main{grid-template-columns:1fr}}.card{background:#fff;
+minmax(0,2fr);gap:14px}@media (max-width:760px){main{grid-template-columns:1fr}
+main>.card:first-child{position:sticky;top:0;z-index:1;max-height:45vh;overflow:auto;box-shadow:0 2px 6px #0002}
+#cats{max-height:none}#keys{display:none}}.card{background:#fff;
 border:1px solid #dfe3ea;border-radius:10px;padding:14px 16px}#text{font-size:19px;white-space:pre-wrap;
 overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#a86a00;font-size:14px;min-height:1em}#chosen{font-weight:600;color:#2f5fa8;margin:0 0 4px}#cats{list-style:none;
 margin:0;padding:0;max-height:62vh;overflow:auto}#cats li{display:flex;gap:8px;align-items:center;padding:5px 6px;
