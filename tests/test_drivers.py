@@ -803,6 +803,11 @@ def test_a_column_of_few_scores_is_an_error_not_a_confident_metric(tmp_path, com
                                 terminal_width=300)
     assert result.exit_code == 1, result.output
     assert "valid CSAT scores" in result.output and "--score-type" in result.output
+    # "Not asked" where the question was not shown: the few scores there are real, and are read as before
+    df["nps"] = ["Not asked"] * 50 + [str(v) for v in range(11)] + ["9"]
+    df.to_csv(src, index=False)
+    result = CliRunner().invoke(app, [command, str(src), "--score-col", "nps", *extra, *out], terminal_width=300)
+    assert result.exit_code == 0, result.output
 
 
 def test_the_trend_shows_a_month_without_answers_as_a_gap():

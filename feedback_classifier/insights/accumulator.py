@@ -207,4 +207,5 @@ class DriversAccumulator:
             kind_of[problems[kind] - 1] = k
         rows = self.first_rows(column, kind_of, kinds)  # code -1 (a missing cell) is the trailing entry
         return CountedIssues(column=issues.column, n_rows=issues.n_rows, problem_rows=rows,
-                             examples=issues.examples, what=issues.what, hint=issues.hint, totals=issues.totals)
+                             examples=issues.examples, what=issues.what, hint=issues.hint,
+                             text_values=issues.text_values, totals=issues.totals)

@@ -30,6 +30,7 @@ class ScoreIssues:
     examples: dict[str, list[str]] = field(default_factory=dict)
     what: str = "score"
     hint: str = ""  # what to pass instead, when the values fit another score type or scale (ScoreSpec.scale_hint)
+    text_values: int = 0  # distinct values that are not numbers: many in a column of text, one in "Not asked"s
 
     @property
     def n_invalid(self) -> int:
@@ -112,7 +113,7 @@ class CountedIssues(ScoreIssues):
         totals = {kind: int(w[rows - 1].sum()) for kind, rows in issues.problem_rows.items()}
         empty = {kind: np.empty(0, dtype=np.int64) for kind in issues.problem_rows}
         return cls(column=issues.column, n_rows=int(w.sum()), problem_rows=empty, examples=dict(issues.examples),
-                   what=issues.what, hint=issues.hint, totals=totals)
+                   what=issues.what, hint=issues.hint, text_values=issues.text_values, totals=totals)
 
     @property
     def n_invalid(self) -> int:

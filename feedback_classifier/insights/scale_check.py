@@ -60,24 +60,32 @@ def half_point_hint(spec: Any, fractional: np.ndarray) -> str:
 
 
 _MOSTLY_INVALID = 0.25  # below this share of valid scores among the given cells, the column is not a score column
-_MOSTLY_INVALID_MIN = 10  # given cells from which the share says so
+_MOSTLY_INVALID_MIN = 10  # given cells from which the share says so, and distinct words that make a column text
 
 
 def mostly_invalid(issues: Any, score_type: str) -> str:
     """The error when fewer than a quarter of a score column's non-empty cells are valid scores
-    (``issues``: its ``ScoreIssues``): a wrong ``--score-col`` (the comments) or ``--score-type``
-    (NPS read as a 1-5 CSAT) would otherwise give a confident metric of a few stray numbers and
-    impacts of 0. Empty when the column holds mostly scores, or too few cells to say.
+    (``issues``: its ``ScoreIssues``) and the rest are text (many distinct values: the comments passed as
+    ``--score-col``) or out of the scale (NPS read as a 1-5 CSAT): either would otherwise give a
+    confident metric of a few stray numbers and impacts of 0. Empty when the column holds mostly
+    scores, too few cells to say, or one or two words in place of a score ("Not asked" where the
+    question was not shown: the few scores left are real).
 
     >>> from feedback_classifier.insights.issues import ScoreIssues
-    >>> issues = ScoreIssues("comment", 40, {"non_numeric": np.arange(1, 38), "missing": np.array([40])}, {})
+    >>> issues = ScoreIssues("comment", 40, {"non_numeric": np.arange(1, 38), "missing": np.array([40])}, {},
+    ...                      text_values=37)
     >>> mostly_invalid(issues, "nps")[:77]
     "Column 'comment': only 2 of 39 non-empty cells are valid NPS scores, so it is"
     >>> mostly_invalid(ScoreIssues("nps", 40, {"missing": np.arange(1, 38)}, {}), "nps")
     ''
+    >>> mostly_invalid(ScoreIssues("nps", 40, {"non_numeric": np.arange(1, 38)}, {}, text_values=1), "nps")
+    ''
     """
     given = issues.n_rows - issues.counts().get("missing", 0)
     if given < _MOSTLY_INVALID_MIN or issues.n_valid >= _MOSTLY_INVALID * given:
+        return ""
+    counts = issues.counts()
+    if counts.get("out_of_range", 0) < counts.get("non_numeric", 0) and issues.text_values < _MOSTLY_INVALID_MIN:
         return ""
     return (f"Column '{issues.column}': only {issues.n_valid:,} of {given:,} non-empty cells are valid "
             f"{score_type.upper()} scores, so it is not read as a score column ({issues.summary(max_rows=5)}) "

@@ -382,9 +382,9 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
             problem_rows[kind] = positions + 1
             if len(positions) and kind != "missing":
                 examples[kind] = _examples(series, positions, raw_for_examples)
-    for kind in ISSUE_KINDS:
-        problem_rows.setdefault(kind, np.empty(0, dtype=np.int64))
-    issues = ScoreIssues(column=column, n_rows=n, problem_rows=problem_rows, examples=examples, hint=hint)
+    problem_rows.update({kind: np.empty(0, dtype=np.int64) for kind in ISSUE_KINDS if kind not in problem_rows})
+    issues = ScoreIssues(column=column, n_rows=n, problem_rows=problem_rows, examples=examples, hint=hint,
+                         text_values=0 if raw_for_examples is None else sum(p[1] == "non_numeric" for p in parsed))
     return ParsedScores(values=x, valid=ok, issues=issues, spec=spec)
 
 
