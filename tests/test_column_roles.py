@@ -74,3 +74,15 @@ def test_label_port_out_of_range_is_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "--port" in result.stderr and "65535" in result.stderr
     assert "Traceback" not in result.output and not isinstance(result.exception, OverflowError)
+
+
+def test_a_header_differing_in_case_or_spaces_is_found(tmp_path):
+    # "--text-col comment" on an export whose header is "Comment  " was "no column 'comment'"
+    import pandas as pd
+
+    pd.DataFrame({"Comment  ": ["The courier was late", "Great prices"], "NPS": [2, 9]}).to_csv(
+        src := tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(tmp_path / "o.csv", encoding="utf-8-sig")
+    assert list(out.columns[:2]) == ["Comment  ", "NPS"] and out["categories"].iloc[0].startswith("Delivery")

@@ -146,7 +146,9 @@ def require_distinct_roles(roles: dict[str, str | None], *, source: Any) -> None
 
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
     """The column ``name`` means in ``df``: the column of that name, else the one whose question
-    text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is.
+    text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is, else the
+    one column whose name it is up to case and spaces (``comment`` for a header ``Comment  ``; a question
+    text's line breaks count as spaces).
 
     A name the file repeats is an error (the reader had to rename the copies); a name that
     matches nothing is returned as it is, for :func:`require_columns` to report.
@@ -155,6 +157,8 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     >>> df.attrs["column_labels"] = {"Q2": ("What could we do better?", "QID2_TEXT", "QID2")}
     >>> resolve_column(df, "QID2", source="x.csv"), resolve_column(df, "what could we do better?", source="x.csv")
     ('Q2', 'Q2')
+    >>> resolve_column(pd.DataFrame(columns=["Comment  ", "NPS"]), "comment", source="x.csv")
+    'Comment  '
     >>> df.attrs["duplicate_columns"] = {"Q1": ["Q1", "Q1.1"]}
     >>> resolve_column(df, "Q1", source="x.csv")
     Traceback (most recent call last):
@@ -174,9 +178,12 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if name in df.columns:
         check_formulas(df, name, src)
         return name
-    key = name.casefold().strip()
+    key = " ".join(name.casefold().split())
     labels = df.attrs.get("column_labels") or {}
-    matches = [col for col, names in labels.items() if any(n.casefold().strip() == key for n in names)]
+    matches = [col for col, names in labels.items() if any(" ".join(n.casefold().split()) == key for n in names)]
+    if not matches:  # the header as exported ("Comment  ", "NPS"): case and spaces aside, one column
+        matches = [col for col in df.columns if isinstance(col, str) and " ".join(col.casefold().split()) == key]
+        matches = matches if len(matches) == 1 else []
     if len(matches) > 1:
         raise MissingColumnError(
             f"{src}: {name!r} is the question of {len(matches)} columns ({', '.join(repr(m) for m in matches)}); "
