@@ -145,7 +145,8 @@ STRUCTURE = [
     Case("header-only", _classify("s.csv", CSV_HEAD), check=_rows_out(0)),
     Case("empty-file", _classify("s.csv", b""), error="empty \\(0 bytes\\)"),
     Case("blank-lines-kept", _classify("s.csv", CSV_HEAD + "1,late,3\n\n2,rude,4\n"), check=_rows_out(3)),
-    Case("missing-text-column", _classify("s.csv", GOOD, text_col="Comment "), error="no column 'Comment '.*comment"),
+    # ("Comment " is found: case and spaces aside, one column has that name)
+    Case("missing-text-column", _classify("s.csv", GOOD, text_col="Comments"), error="no column 'Comments'.*comment"),
     Case("duplicate-column-names", _classify("s.csv", "id,comment,comment\n1,a,b\n"),
          error="2 columns are named 'comment'"),
     Case("input-is-directory", lambda tmp: ["classify", str(tmp), "--text-col", "c", "--out", str(tmp / "o.csv")],
