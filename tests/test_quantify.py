@@ -159,6 +159,18 @@ def test_audit_sample_without_labels_column_is_a_one_line_error(tmp_path):
     assert result.exit_code != 0 and "labels" in result.output and "Traceback" not in result.output
 
 
+def test_an_audit_sample_with_no_labels_at_all_is_a_one_line_error(tmp_path):
+    # an empty labels column was accepted: every category's precision 0 and recall NaN, shown as audit results
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    data, audit, _ = _survey(tmp_path)
+    pd.read_csv(audit).assign(labels="").to_csv(audit, index=False)
+    result = CliRunner().invoke(app, ["drivers", str(data), "--score-col", "nps", "--audit-sample", str(audit)])
+    assert result.exit_code == 1 and "is empty in all" in result.output and "Traceback" not in result.output
+
+
 def test_a_bad_label_in_the_audited_sample_is_reported_in_its_data_row(tmp_path):
     # rows count from 1 at the first data row, as train, audit and the score warnings say (it said one row further)
     from typer.testing import CliRunner

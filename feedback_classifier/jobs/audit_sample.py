@@ -35,6 +35,9 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
     # rows counted as train, audit and the score warnings count them: the first data row is row 1
     gold = [taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path))
             for i, cell in enumerate(df[labels_col].tolist())]
+    if not any(gold):  # every row "no category": the rates would say the model is always wrong
+        raise InputFileError(f"{path}: column '{labels_col}' is empty in all {len(df):,} rows; write each row's true "
+                             "categories there (an empty cell: the comment has none), or drop --audit-sample.")
     if "categories" in df.columns:
         predicted = [taxonomy.parse_labels(cell, row=i + 1, column="categories", source=str(path))
                      for i, cell in enumerate(df["categories"].tolist())]
