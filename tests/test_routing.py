@@ -335,3 +335,28 @@ def test_route_carries_id_like_columns_unless_keep_says(tmp_path):
                                       "--out-dir", str(tmp_path / "b")])
     columns = pd.read_csv(tmp_path / "b" / "logistics.csv", encoding="utf-8-sig").columns
     assert "region" in columns and "response_id" not in columns
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_rerun_leaves_no_queue_of_an_earlier_run_beside_its_own(tax, tmp_path, streamed):
+    # after a taxonomy switch or a team renamed, yesterday's team files stayed in queues/ beside today's
+    out = tmp_path / "q"
+    out.mkdir()
+    pd.DataFrame({"team": ["Delivery team", "review", "junk"], "name": ["x"] * 3, "comments": [1, 0, 0]}).to_csv(
+        out / "summary.csv", index=False)
+    for name in ("delivery-team.csv", "review.csv", "junk.csv", "summary.jsonl", "notes.txt"):
+        (out / name).write_text("old")
+    pd.DataFrame({"team": ["Billing", "review", "junk"], "comments": [1, 0, 0]}).to_json(
+        out / "summary.jsonl", orient="records", lines=True)
+    (out / "billing.jsonl").write_text("old")
+    result = route(enriched(), tax, text_col="comment", score_col="nps")
+    if streamed:
+        router = StreamingRouter(tax, text_col="comment", score_col="nps", tmp_dir=tmp_path)
+        router.add(enriched())
+        router.finish(out, fmt="csv")
+    else:
+        write_queues(result, out, fmt="csv")
+    names = {p.name for p in out.iterdir()}
+    assert "delivery-team.csv" not in names and "billing.jsonl" not in names and "summary.jsonl" not in names
+    assert "notes.txt" in names  # a file no run wrote is left alone
+    assert {"logistics.csv", "review.csv", "junk.csv", "summary.csv"} <= names

@@ -356,6 +356,32 @@ def queue_file_names(teams: list[str], fmt: str) -> dict[str, str]:
     return names
 
 
+def previous_queue_files(folder: str | Path) -> list[str]:
+    """The queue files an earlier run wrote into ``folder``, from its summaries (``summary.csv`` etc.,
+    which list its teams): what a new run retires when it does not write them again (a team renamed or
+    gone, another ``--format``). Nothing else in the folder is touched; an unreadable summary names none.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "summary.csv").write_text("team,name,comments\\nLogistics,Logistics,1\\nreview,review,0\\n")
+    >>> previous_queue_files(d)
+    ['logistics.csv', 'review.csv', 'junk.csv', 'summary.csv']
+    """
+    from feedback_classifier.tableio import read_table
+
+    names: list[str] = []
+    for fmt in ("csv", "xlsx", "jsonl"):
+        summary = Path(folder) / f"{SUMMARY_NAME}.{fmt}"
+        if not summary.is_file():
+            continue
+        try:
+            teams = [str(t) for t in read_table(summary)["team"] if str(t) not in (REVIEW_QUEUE, JUNK_QUEUE)]
+        except Exception:  # noqa: BLE001 - a summary edited or half-written by hand: leave its files be
+            continue
+        names += list(queue_file_names(teams, fmt).values())
+    return names
+
+
 def output_dir(out_dir: str | Path, fmt: str, *, create: bool = True) -> tuple[str, Path]:
     """The normalised queue format and the output folder (created unless ``create`` is False)."""
     fmt = fmt.lower().lstrip(".")

@@ -32,6 +32,7 @@ from feedback_classifier.insights.queues import (
     file_stems,
     output_dir,
     owner_teams,
+    previous_queue_files,
     queue_order,
     review_categories,
     rows_by_team,
@@ -223,6 +224,7 @@ def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv"
                (SUMMARY_NAME, SUMMARY_NAME, result.summary)]
     paths: dict[str, Path] = {}
     with StagedFiles(out) as stage:  # all of today's queues, or yesterday's untouched
+        stage.retire(previous_queue_files(out))  # (and none of yesterday's left beside today's)
         for name, stem, table in tables:
             write_table(table, stage.path(f"{stem}.{fmt}"), fmt=fmt)
             paths[name] = out / f"{stem}.{fmt}"

@@ -21,6 +21,7 @@ from feedback_classifier.insights.queues import (
     kept_name,
     output_dir,
     owner_teams,
+    previous_queue_files,
     queue_order,
     review_categories,
     rows_by_team,
@@ -260,6 +261,7 @@ class StreamingRouter:
             # all of today's queues, or yesterday's untouched
             with nullcontext(stage) if stage is not None else StagedFiles(out) as staged:
                 inside = "" if staged.folder == out else f"{out.relative_to(staged.folder)}/"
+                staged.retire([inside + name for name in previous_queue_files(out)])  # no stale team left beside
                 for queue in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]:
                     name = f"{queue}.{fmt}" if queue in (REVIEW_QUEUE, JUNK_QUEUE) else f"{stems[queue]}.{fmt}"
                     with TableWriter(staged.path(inside + name), fmt=fmt) as writer:

@@ -95,6 +95,10 @@ class StagedFiles:
     ...     _ = stage.path("a.csv").write_text("new"); _ = stage.path("b.csv").write_text("new")
     >>> (folder / "a.csv").read_text(), sorted(p.name for p in folder.iterdir())
     ('new', ['a.csv', 'b.csv'])
+    >>> with StagedFiles(folder) as stage:
+    ...     stage.retire(["a.csv", "b.csv"]); _ = stage.path("b.csv").write_text("newer")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['b.csv']
     """
 
     PREFIX = ".staged-"
@@ -108,6 +112,13 @@ class StagedFiles:
             raise unwritable_error(self.folder, exc) from None
         self._lock = hold_lock(self.stage)
         self._names: list[str] = []
+        self._retired: list[str] = []
+
+    def retire(self, names) -> None:
+        """Files of ``folder`` (``name``s as :meth:`path` takes them) that an earlier run of the same
+        set wrote and this one does not (a team renamed, another format): removed when the set
+        commits, so the folder holds this run's files only; kept as they are if it does not."""
+        self._retired += [n for n in names if n not in self._retired]
 
     def path(self, name: str) -> Path:
         """Where to write the file that becomes ``folder / name`` (``name`` may be in a subfolder)."""
@@ -147,6 +158,8 @@ class StagedFiles:
                 except FileNotFoundError:
                     pass
                 os.replace(staged, target)
+            for name in set(self._retired) - set(self._names):
+                (self.folder / name).unlink(missing_ok=True)
         except OSError as exc:
             raise unwritable_error(self.folder / name, exc) from None
         finally:
