@@ -389,6 +389,18 @@ def test_cli_validate_ok():
     assert result.output.startswith("OK: cx-default (version 1): 10 parents, 38 children, 11 owner teams")
 
 
+def test_cli_validate_names_the_parents_without_an_owner(tmp_path):
+    # a parent without 'owner' passed silently, and its comments went to an "unassigned" queue
+    data = yaml.safe_load(bundled_taxonomy_path("cx-default").read_text(encoding="utf-8"))
+    assert "owner" in data["categories"][1]
+    del data["categories"][1]["owner"]
+    (path := tmp_path / "mine.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "validate", str(path)], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "1 of 10 parent categories have no owner" in result.output and "Price and value" in result.output
+    assert "no owner" not in runner.invoke(app, ["taxonomy", "validate", "cx-default"]).output
+
+
 def test_cli_validate_bad_file_exits_1_with_the_problem_list():
     result = runner.invoke(app, ["taxonomy", "validate", str(DATA / "taxonomy_invalid.yaml")])
     assert result.exit_code == 1

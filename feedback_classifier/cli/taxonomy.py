@@ -25,11 +25,18 @@ def validate_command(file: TaxonomyFile) -> None:
     """
     from feedback_classifier.taxonomy import load_taxonomy  # pandas, YAML: not needed for --help
 
+    from feedback_classifier.taxonomy import DEFAULT_OWNER
+
     tax = load_taxonomy(file)
     typer.echo(
         f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
         f"{len(tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
     )
+    unowned = [tax.display_name(p) for p in tax.parents if tax.owner(p) == DEFAULT_OWNER]
+    if unowned:  # allowed (owner is optional), but their comments then reach no team of their own
+        typer.echo(f"Note: {len(unowned)} of {len(tax.parents)} parent categories have no owner, so their comments "
+                   f"go to the '{DEFAULT_OWNER}' queue: {', '.join(unowned[:5])}{', ...' if len(unowned) > 5 else ''}. "
+                   "Add 'owner: <team>' to route them.")
 
 
 @app.command("show")
