@@ -57,8 +57,9 @@ def route_command(
     with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
         result = route_file(
             data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
-            score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep), lang=lang, fmt=fmt, mask=mask,
-            complaints_only=complaints_only, chunksize=chunksize, tone_teacher=tone_teacher, tone_progress=reading,
+            score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
+            lang=lang, fmt=fmt, mask=mask, complaints_only=complaints_only, chunksize=chunksize,
+            tone_teacher=tone_teacher, tone_progress=reading,
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
         )
     for note in result.notes:

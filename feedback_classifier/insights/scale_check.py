@@ -81,10 +81,10 @@ def mostly_invalid(issues: Any, score_type: str) -> str:
     >>> mostly_invalid(ScoreIssues("nps", 40, {"non_numeric": np.arange(1, 38)}, {}, text_values=1), "nps")
     ''
     """
-    given = issues.n_rows - issues.counts().get("missing", 0)
+    counts = issues.counts()
+    given = issues.n_rows - counts.get("missing", 0)
     if given < _MOSTLY_INVALID_MIN or issues.n_valid >= _MOSTLY_INVALID * given:
         return ""
-    counts = issues.counts()
     if counts.get("out_of_range", 0) < counts.get("non_numeric", 0) and issues.text_values < _MOSTLY_INVALID_MIN:
         return ""
     return (f"Column '{issues.column}': only {issues.n_valid:,} of {given:,} non-empty cells are valid "

@@ -19,7 +19,7 @@ def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, sourc
     [(('price', None), 'negative'), (('service', 'staff_politeness'), 'positive'), (('service', 'staff_politeness'), 'negative')]
     """
     from feedback_classifier.errors import LabelError
-    from feedback_classifier.taxonomy.labels import cell_items, is_missing
+    from feedback_classifier.taxonomy.labels import WRONG_SEPARATORS, cell_items, is_missing
 
     if is_missing(cell):
         return []
@@ -36,7 +36,7 @@ def parse_opinions(taxonomy, cell, *, row=None, column: str | None = None, sourc
             raise LabelError(f"{_where(item, row, column, source)} names no category before '=': "
                              "write 'Category=positive'.")
         if "=" in path:  # two opinions glued by something other than ';' ("A=positive, B=negative", "；")
-            glue = next((sep for sep in (",", "|", "/", "；", "，") if sep in path), None)
+            glue = next((sep for sep in WRONG_SEPARATORS if sep in path), None)
             raise LabelError(f"{_where(item, row, column, source)} holds more than one opinion: separate them with "
                              f"';'" + (f", not '{glue}'." if glue else "."))
         label = taxonomy.parse_label(path.strip(), row=row, column=column, source=source)

@@ -104,14 +104,14 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         f"<th>{esc(ui_text(lang, 'owner'))}</th>"
         + _error_head(inp, table) + "</tr>"
     )
-    low_n_badge = _low_n_badge(inp)
+    low_n_mark = low_n_badge(inp)
     rows = []
     for position, ((_, r), label) in enumerate(zip(table.iterrows(), labels), start=1):
         impact, low, high = float(r["impact"]), float(r["impact_low"]), float(r["impact_high"])
         cls = ""
         if not math.isnan(low) and not math.isnan(high) and (low > 0 or high < 0):  # the sign is established
             cls = "neg" if spec.is_harmful(impact) else "pos"
-        low_n = low_n_badge if bool(r.get("low_n", False)) else ""
+        low_n = low_n_mark if bool(r.get("low_n", False)) else ""
         if bool(r.get("often_missed", False)):
             low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
         owner = _owner(inp, label, r["category"])
@@ -167,9 +167,14 @@ def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
     )
 
 
-def _low_n_badge(inp: ReportInputs) -> str:
-    """The "low n" mark of a figure resting on fewer scored mentions than the drivers' ``min_n``."""
-    lang, min_n = inp.lang, int(getattr(inp.drivers, "settings", {}).get("min_n", 30))
+def min_n_of(inp: ReportInputs) -> int:
+    """The drivers' ``min_n``: below it a figure is marked a rough one."""
+    return int((getattr(inp.drivers, "settings", None) or {}).get("min_n", 30))
+
+
+def low_n_badge(inp: ReportInputs) -> str:
+    """The "low n" mark of a figure resting on fewer scored mentions (or scores) than the drivers' ``min_n``."""
+    lang, min_n = inp.lang, min_n_of(inp)
     return (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
             f'{esc(ui_text(lang, "low_n"))}</span>')
 
@@ -196,7 +201,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
             if sig
             else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
         )
-        low_n = _low_n_badge(inp) if bool(r.get("low_n", False)) else ""  # (the CSV said so; the page did not)
+        low_n = low_n_badge(inp) if bool(r.get("low_n", False)) else ""  # (the CSV said so; the page did not)
         rows.append(
             f"<tr><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"num\">{fmt_num(r['coef'], d, lang, signed=True)}</td>"

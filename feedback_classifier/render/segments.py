@@ -9,7 +9,7 @@ import pandas as pd
 
 from feedback_classifier.insights import mean_interval, nps_interval, weighted_mean_interval, wilson_interval
 from feedback_classifier.lang.ui import ui_text
-from feedback_classifier.render.driver_tables import display, table_labels
+from feedback_classifier.render.driver_tables import display, low_n_badge, min_n_of, table_labels
 from feedback_classifier.render.facts import Facts, ReportInputs
 from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct
 
@@ -49,9 +49,7 @@ def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
     else:
         m, lo, hi = weighted_mean_interval(v, wv)
     digits = spec.value_digits
-    min_n = _min_n(inp)
-    rough = (f' <span class="badge" title="{esc(ui_text(lang, "low_n_title", min_n=fmt_int(min_n, lang)))}">'
-             f'{esc(ui_text(lang, "low_n"))}</span>') if 0 < wv.sum() < min_n else ""
+    rough = low_n_badge(inp) if 0 < wv.sum() < min_n_of(inp) else ""
     return (
         f"<td class=\"num\">{fmt_num(m, digits, lang)}{rough}</td>"
         f"<td class=\"num muted\">{fmt_num(lo, digits, lang)} … {fmt_num(hi, digits, lang)}</td>"
@@ -85,10 +83,6 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
         rows.append(f"<tr>{cells}</tr>")
     shown = [str(c) for c in counts.index]
     return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{_segment_drivers(inp, shown)}'
-
-
-def _min_n(inp: ReportInputs) -> int:
-    return int((getattr(inp.drivers, "settings", None) or {}).get("min_n", 30))
 
 
 _GRID_ROWS = 12  # parent categories in the grid; more are said in its note
@@ -128,7 +122,7 @@ def _segment_drivers(inp: ReportInputs, shown: list[str]) -> str:
                 shade = f' class="num" style="background:rgba({colour},{strength:.2f})"'
             cells.append(f'<td{shade}>{fmt_num(v, inp.spec.impact_digits, lang, signed=True)}</td>')
         rows.append(f"<tr><td>{esc(display(inp, label, r['category']))}</td>{''.join(cells)}</tr>")
-    note = ui_text(lang, "segment_grid_note", n=fmt_int(_min_n(inp), lang))
+    note = ui_text(lang, "segment_grid_note", n=fmt_int(min_n_of(inp), lang))
     if len(mentioned) > _GRID_ROWS:
         note += " " + ui_text(lang, "segment_grid_more", n=fmt_int(len(mentioned) - _GRID_ROWS, lang))
     return (f'<div class="panel"><h3>{esc(ui_text(lang, "impact"))}</h3><table>{head}{"".join(rows)}</table>'

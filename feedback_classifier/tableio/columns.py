@@ -144,6 +144,11 @@ def require_distinct_roles(roles: dict[str, str | None], *, source: Any) -> None
         seen[column] = option
 
 
+def _loose(name: str) -> str:
+    """A column name or question text as matched: case and runs of spaces or line breaks aside."""
+    return " ".join(name.casefold().split())
+
+
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
     """The column ``name`` means in ``df``: the column of that name, else the one whose question
     text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is, else the
@@ -178,11 +183,11 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if name in df.columns:
         check_formulas(df, name, src)
         return name
-    key = " ".join(name.casefold().split())
+    key = _loose(name)
     labels = df.attrs.get("column_labels") or {}
-    matches = [col for col, names in labels.items() if any(" ".join(n.casefold().split()) == key for n in names)]
+    matches = [col for col, names in labels.items() if any(_loose(n) == key for n in names)]
     if not matches:  # the header as exported ("Comment  ", "NPS"): case and spaces aside, one column
-        matches = [col for col in df.columns if isinstance(col, str) and " ".join(col.casefold().split()) == key]
+        matches = [col for col in df.columns if isinstance(col, str) and _loose(col) == key]
         matches = matches if len(matches) == 1 else []
     if len(matches) > 1:
         raise MissingColumnError(

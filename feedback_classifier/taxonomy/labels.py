@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "cell_items", "deepest_labels", "is_missing", "match_key",
+__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "WRONG_SEPARATORS", "cell_items", "deepest_labels", "is_missing", "match_key",
            "slugify"]
 
 Label = tuple[str, str | None]
@@ -47,6 +47,9 @@ def _is_pair(label: Any) -> bool:
 
 LABEL_SEPARATOR = ";"
 PATH_SEPARATOR = ">"
+#: What people separate labels (or opinions) with instead of ";", the full-width ones too: named in the
+#: errors a cell glued with one of them gets.
+WRONG_SEPARATORS = (",", "|", "/", "；", "，")
 
 # Newlines separate labels too: Excel users often put one label per line in a cell.
 _LABEL_SPLIT_RE = re.compile(r"[;\n\r]+")

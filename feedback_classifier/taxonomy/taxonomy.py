@@ -25,6 +25,7 @@ from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
 from feedback_classifier.taxonomy.labels import (
     LABEL_SEPARATOR,
     PATH_SEPARATOR,
+    WRONG_SEPARATORS,
     Label,
     cell_items,
     is_missing,
@@ -392,7 +393,7 @@ class Taxonomy:
         parts = [" ".join(p.split()) for p in text.split(PATH_SEPARATOR)]
         if len(parts) > 2:
             # "A > B, C > D" is two labels joined the wrong way more often than a deeper path
-            joined = next((sep for sep in (",", "|", "/", "；", "，") if sep in text), None)  # (full-width ones too)
+            joined = next((sep for sep in WRONG_SEPARATORS if sep in text), None)
             hint = f"; separate labels with ';', not '{joined}'" if joined else ""
             self._label_error(text, row, column, source,
                               f"has {len(parts)} levels but taxonomies have two (Parent > Child){hint}")
