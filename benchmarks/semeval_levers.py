@@ -59,7 +59,6 @@ SETTINGS = {
     "nb05": {"nb_scaling": 0.5},
     "nb15": {"nb_scaling": 1.5},
     "unweighted": {"class_weight": None},
-    "C05_variant": {"base_variants": ({"C": 0.5},)},  # issue #17: a softer model beside each category's
     "C4": {"C": 4.0},
     "no_stacking": {"stacking": False},
     "tprior0": {"threshold_prior": 0.0},  # thresholds not shrunk (main before issue #14's learner work)

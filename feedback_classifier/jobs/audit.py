@@ -25,7 +25,7 @@ from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.jobs.train import check_folds, fold_note, read_labelled_table, warm_analyzer
 from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.evaluation import CVState, cv_folds
-from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, write_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy.labels import deepest_labels

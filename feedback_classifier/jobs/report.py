@@ -66,7 +66,6 @@ def report_file(
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
     from feedback_classifier.tableio import resolve_column
-    from feedback_classifier.taxonomy import load_taxonomy
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     refuse_overwriting_input([Path(out)], data, fix="choose another --out path.")

@@ -73,10 +73,9 @@ from feedback_classifier.errors import InputFileError
 from feedback_classifier.jobs.labelbook import (
     LabelBook, names_language, read_label_book, require_unique_ids, resolve_taxonomy, text_key,
 )
-from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy
 from feedback_classifier.model.semi import fit_self_trained
-from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, read_table, require_columns, write_table
+from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy

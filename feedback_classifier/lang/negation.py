@@ -13,7 +13,8 @@ Punctuation, numbers, placeholders, emoji and conjunctions (and, but, и, но, 
 end the scope. Contractions emit their verb and ``not``: ``didn't arrive`` →
 ``do not not_arrive``.
 
-:data:`STOP_WORDS` is computed on first access, because importing spaCy costs ~1 s.
+:func:`stop_words` reads spaCy's lists on first call, because importing spaCy costs ~1 s
+(``feedback_classifier.lang.STOP_WORDS`` is the same set, read lazily).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from feedback_classifier.lang.registry import REGISTRY
 
-__all__ = ["NEGATORS", "STOP_WORDS", "stop_words"]
+__all__ = ["NEGATORS", "stop_words"]
 
 #: Each negator (every language's, from the registry) to the prefix it puts on the negated word.
 NEGATORS = {word: lang.negation_prefix for lang in REGISTRY.values() for word in lang.negators}
