@@ -144,11 +144,17 @@ def tone_tip(tone_teacher: str, bundled: bool) -> None:
                    "(+5 to +17 points of macro recall measured on tweets, reviews and surveys; about a minute).")
 
 
-def routing_table(summary, title: str) -> Table:
+def bottom_box_word(score_type: str) -> str:
+    """What the low end of a score is called in the terminal: "detractors" is an NPS word."""
+    return {"csat": "dissatisfied", "ces": "high effort"}.get(score_type, "detractors")
+
+
+def routing_table(summary, title: str, score_type: str = "nps") -> Table:
     import pandas as pd  # not needed for --help
 
     table = Table(title=title, title_justify="left")
-    for name, justify in (("team", "left"), ("comments", "right"), ("detractors", "right"), ("review", "right")):
+    bottom = bottom_box_word(score_type)
+    for name, justify in (("team", "left"), ("comments", "right"), (bottom, "right"), ("review", "right")):
         table.add_column(name, justify=justify)
     for record in summary.to_dict("records"):
         style = "bold" if record["team"] == "review" else None
