@@ -565,6 +565,19 @@ def test_analyze_prints_ces_impacts_with_the_decimals_of_the_drivers_table(tmp_p
     assert f"Delivery and logistics: {float(row['impact']):+.2f} pts" in result.output, result.output
 
 
+def test_analyze_heads_a_lower_is_better_score_s_drivers_as_harmful(tmp_path, as_default):
+    # "Top negative drivers: Delivery and logistics +0.45 pts": right for a CES where 7 is the most
+    # effort, but read as a contradiction; the heading now says the impacts raise a lower-is-better score
+    df = pd.DataFrame({"comment": ["Courier late"] * 20 + ["great thanks"] * 20, "ces": [6, 7] * 10 + [2] * 20})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "ces",
+                                 "--score-type", "ces", "--scale", "1-7", "--lower-is-better",
+                                 "--out-dir", str(tmp_path / "out"), "--lang", "en", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert "Top harmful drivers (each raises CES, where lower is better):" in result.output
+    assert "Top negative drivers" not in result.output
+
+
 def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_add_up(tmp_path, as_default):
     # "Rows: 2,400 (... 405 need review)" while the enriched needs_review column had 488 True rows:
     # the 83 junk answers are flagged there but listed apart (queues/junk.csv)

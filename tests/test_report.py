@@ -325,3 +325,17 @@ def test_cards_give_the_impact_of_a_categorys_complaints_alone(tax):
     assert "Impact of complaints, pts: <b>−41.7</b>" in page
     assert "Impact of complaints" not in build_report(df.drop(columns="category_sentiment"), tax, text_col="comment",
                                                       score_col="nps", lang="en")
+
+
+def test_report_of_a_classified_file_does_not_guess_how_its_sentiment_was_made(tmp_path):
+    # analyze teaches the bundled sentiment model with e5 before classifying; report, given only the
+    # classified file, said its complaints came from the untaught bundled model
+    from feedback_classifier.jobs.report import report_file
+
+    df = enriched(40)
+    df["category_sentiment"] = ["; ".join(f"{c}=negative" for c in cell.split("; ") if c) for cell in df["categories"]]
+    df.to_csv(src := tmp_path / "in.csv", index=False)
+    report_file(src, tmp_path / "r.html", text_col="comment", score_col="nps", lang="en")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "this file's own category_sentiment column" in page.replace("&#x27;", "'")
+    assert "not trained on your comments" not in page

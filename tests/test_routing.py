@@ -319,6 +319,8 @@ def test_route_command_orders_a_ces_where_lower_is_better(tmp_path):
     assert queue["ces"].tolist()[:2] == [7, 7] and queue["ces"].tolist()[-1] == 1
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("team")
     assert summary.loc["Logistics", "detractors"] == 3  # 6 and 7 are the bottom box of a 1-7 CES read this way
+    # the terminal's column names them as a CES user does ("detractors" is an NPS word)
+    assert "high effort" in result.output and "detractors" not in result.output
 
 
 def test_route_carries_id_like_columns_unless_keep_says(tmp_path):

@@ -113,17 +113,23 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     else:
         typer.echo("Score: none (give --score-col to see drivers)")
     top = result.top_negative_drivers(3)
-    if len(top):
+    heading = "Top negative drivers"
+    if result.drivers is not None:
         from feedback_classifier.insights import ScoreSpec
 
-        d = ScoreSpec.from_settings(result.drivers.settings).impact_digits  # CES -0.12, not -0.1
-        typer.echo("Top negative drivers:")
+        spec = ScoreSpec.from_settings(result.drivers.settings)
+        if not spec.higher_is_better:  # their impacts are + (they raise a lower-is-better score): say so
+            score = "the score" if spec.score_type == "mean" else spec.score_type.upper()
+            heading = f"Top harmful drivers (each raises {score}, where lower is better)"
+    if len(top):
+        d = spec.impact_digits  # CES -0.12, not -0.1
+        typer.echo(f"{heading}:")
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
             typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
                        f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}")
     elif result.drivers is not None:
-        typer.echo("Top negative drivers: none found")
+        typer.echo(f"{heading}: none found")
     typer.echo("")
     typer.echo(f"Enriched table: {result.enriched_path}")
     if result.drivers_path:
@@ -144,11 +150,17 @@ def tone_tip(tone_teacher: str, bundled: bool) -> None:
                    "(+5 to +17 points of macro recall measured on tweets, reviews and surveys; about a minute).")
 
 
-def routing_table(summary, title: str) -> Table:
+def bottom_box_word(score_type: str) -> str:
+    """What the low end of a score is called in the terminal: "detractors" is an NPS word."""
+    return {"csat": "dissatisfied", "ces": "high effort"}.get(score_type, "detractors")
+
+
+def routing_table(summary, title: str, score_type: str = "nps") -> Table:
     import pandas as pd  # not needed for --help
 
     table = Table(title=title, title_justify="left")
-    for name, justify in (("team", "left"), ("comments", "right"), ("detractors", "right"), ("review", "right")):
+    bottom = bottom_box_word(score_type)
+    for name, justify in (("team", "left"), ("comments", "right"), (bottom, "right"), ("review", "right")):
         table.add_column(name, justify=justify)
     for record in summary.to_dict("records"):
         style = "bold" if record["team"] == "review" else None

@@ -66,9 +66,9 @@ def route_command(
         typer.echo(note)
     if result.classified_here:
         typer.echo(f"Classified {count_noun(result.rows, 'row')}.")
-    console.print(routing_table(result.routing.summary, f"Routing of {count_noun(result.rows, 'row')}"))
+    console.print(routing_table(result.routing.summary, f"Routing of {count_noun(result.rows, 'row')}", score_type))
     if result.score_issues is not None and result.score_issues.n_invalid:
-        # such rows are routed all the same, but not ordered as detractors
-        typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered as detractors.")
+        # such rows are routed all the same, but not ordered with the low scores
+        typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered with the low scores.")
     typer.echo(f"Wrote {count_noun(len(result.paths), 'file')} to {out_dir} (summary: {result.paths['summary'].name})")
     tone_tip(tone_teacher, result.classified_here and model is None)  # the default model: the bundled sentiment model

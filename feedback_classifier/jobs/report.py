@@ -121,7 +121,9 @@ def _model_facts(model, taxonomy, audit_sample, text_col, notes):
     if bundled:
         notes.append("Model: the bundled default model is assumed to have classified the file (give --model M "
                      "if another model did)")
-    info = {"kind": "default"} if bundled else {}
+    # the file's sentiment column came from wherever it was classified (analyze teaches the bundled
+    # sentiment model with e5 first, classify does not): say what is known, not a guess
+    info = {"kind": "default", "sentiment_assumed": True} if bundled else {}
     return tax, info, error_rates_for(audit_sample, tax, text_col=text_col, bundled=bundled, notes=notes)
 
 

@@ -141,6 +141,12 @@ UI: dict[str, dict[str, str]] = {
                               "of these comments as multilingual-e5-small read them (--tone-teacher e5), not trained on "
                               "labelled opinions: read the quotes before trusting those counts. A model trained with "
                               "--sentiment-col on your labels does better.",
+        "model.sentiment_assumed": "Complaints and praise are this file's own category_sentiment column, most likely "
+                                   "from the bundled sentiment model (analyze and --tone-teacher e5 first teach it the "
+                                   "words of a sample of the file's comments), not trained on labelled opinions: it may read "
+                                   "comments with no opinion (news, ads, questions) as complaints, so read the quotes "
+                                   "before trusting those counts. A model trained with --sentiment-col on your labels "
+                                   "does better.",
         "model.sentiment_bundled": "Complaints and praise come from the bundled sentiment model, not trained on your "
                                    "comments: it reads many comments with no opinion (news, ads, questions) as complaints "
                                    "(72–81% of such Russian tweets about banks and telecom operators), so read the quotes "
@@ -336,6 +342,12 @@ UI: dict[str, dict[str, str]] = {
                               "выборки этих комментариев в прочтении multilingual-e5-small (--tone-teacher e5), а не "
                               "обученная на размеченных мнениях: прочтите цитаты, прежде чем доверять этим числам. "
                               "Модель, обученная с --sentiment-col на вашей разметке, работает лучше.",
+        "model.sentiment_assumed": "Жалобы и похвала взяты из столбца category_sentiment самого файла; скорее всего, их "
+                                   "определила встроенная модель тональности (analyze и --tone-teacher e5 сначала учат её "
+                                   "словам выборки комментариев файла), не обученная на размеченных мнениях: тексты без "
+                                   "мнения (новости, реклама, вопросы) она может считать жалобами, поэтому прочтите "
+                                   "цитаты, прежде чем доверять этим числам. Модель, обученная с --sentiment-col на вашей "
+                                   "разметке, работает лучше.",
         "model.sentiment_bundled": "Жалобы и похвалу определяет встроенная модель тональности, не обученная на ваших "
                                    "комментариях: многие тексты без мнения (новости, реклама, вопросы) она считает жалобами "
                                    "(72–81% таких русских твитов о банках и операторах связи), поэтому прочтите цитаты, "

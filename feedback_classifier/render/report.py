@@ -264,8 +264,10 @@ def model_lines(inp: ReportInputs) -> list[str]:
         lines.append(ui_text(lang, "model.rare", names=", ".join(info["rare"])))
     # the cards count complaints and praise: say how far the bundled sentiment model's counts go
     if inp.tones is not None and info.get("bundled_sentiment", kind in ("default", "weak")):
-        lines.append(ui_text(lang, "model.sentiment_e5" if info.get("sentiment_from_e5") else "model.sentiment_scores"
-                             if info.get("sentiment_from_scores") else "model.sentiment_bundled"))
+        key = ("model.sentiment_assumed" if info.get("sentiment_assumed") else "model.sentiment_e5"
+               if info.get("sentiment_from_e5") else "model.sentiment_scores" if info.get("sentiment_from_scores")
+               else "model.sentiment_bundled")
+        lines.append(ui_text(lang, key))
     table = getattr(inp.drivers, "table", None)
     if table is not None and "often_missed" in table.columns:
         missed = table[(table["level"] == "parent") & table["often_missed"].astype(bool)]
