@@ -187,7 +187,7 @@ def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
     return df if out is None else out
 
 
-def _nullable_int(arrow_type):
+def nullable_int(arrow_type):
     """pandas' nullable integer dtype for an Arrow integer type (``Int8``, ``UInt32``...), else None."""
     name = str(arrow_type)
     if name.startswith(("int", "uint")):
@@ -212,7 +212,7 @@ def _typed(s: pd.Series, kind: Any) -> pd.Series | None:
             import pyarrow as pa
 
             typed = pa.array(texts, pa.string(), from_pandas=True).cast(_arrow_type(kind))
-            typed = typed.to_pandas(types_mapper=_nullable_int)  # whole numbers with gaps stay whole
+            typed = typed.to_pandas(types_mapper=nullable_int)  # whole numbers with gaps stay whole
             return typed.set_axis(s.index).rename(s.name)
     except (ValueError, KeyError, TypeError, ArithmeticError, NotImplementedError):  # Arrow's cast errors too
         return None

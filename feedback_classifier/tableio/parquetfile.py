@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.cells import arrow_kinds, frame_to_text
+from feedback_classifier.tableio.cells import arrow_kinds, frame_to_text, nullable_int
 
 
 def iter_parquet(
@@ -44,14 +44,30 @@ def _parquet_batches(path, pf, chunksize, as_text) -> Iterator[pd.DataFrame]:
         else:
             tables = (pa.Table.from_batches([b]) for b in pf.iter_batches(batch_size=chunksize))
         for table in tables:
-            df = table.to_pandas()
+            df = _to_pandas(table)
             emitted = True
             yield _as_text(df, pf) if as_text else df
     except (pa.ArrowException, OSError) as exc:
         raise InputFileError(f"{path}: corrupt Parquet data ({exc}); re-export the file") from None
     if not emitted:
-        df = pf.schema_arrow.empty_table().to_pandas()
+        df = _to_pandas(pf.schema_arrow.empty_table())
         yield _as_text(df, pf) if as_text else df
+
+
+def _to_pandas(table) -> pd.DataFrame:
+    """``table`` as a frame whose cells hold the file's values: pandas' own conversion turns an integer
+    column with a gap into floats (an id ``9007199254740993`` read back as ``...992``) and a nested
+    value's inner integers into floats and its lists into numpy arrays (``{"y": [1, 2]}`` as ``[1 2]``)."""
+    import pyarrow as pa
+
+    df = table.to_pandas()
+    for i, field in enumerate(table.schema):
+        column = table.column(i)
+        if pa.types.is_integer(field.type) and column.null_count:
+            df.isetitem(i, column.to_pandas(types_mapper=nullable_int).set_axis(df.index))
+        elif pa.types.is_nested(field.type):
+            df.isetitem(i, pd.Series(column.to_pylist(), index=df.index, dtype=object))
+    return df
 
 
 def _as_text(df: pd.DataFrame, pf) -> pd.DataFrame:
