@@ -45,3 +45,22 @@ def test_parquet_ids_with_a_gap_keep_their_digits_and_type_through_classify(tmp_
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [line["customer_id"] for line in lines] == [9007199254740993, None, -5]
     assert "9007199254740993," in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+
+
+def test_jsonl_output_keeps_every_digit_of_a_float_and_of_a_time(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"x": 0.30000000000000004, "comment": "Courier late"}\n{"x": 1.5, "comment": "ok"}\n',
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["x"] for line in out.read_text(encoding="utf-8").splitlines()] == [0.30000000000000004, 1.5]
+
+    at = dt.datetime(2026, 6, 1, 23, 59, 59, 123456, tzinfo=dt.timezone.utc)
+    pq.write_table(pa.table({"at": pa.array([at, None], pa.timestamp("us", tz="UTC")),
+                             "comment": ["Courier late", "ok"]}), tmp_path / "in.parquet")
+    result = runner.invoke(app, ["classify", str(tmp_path / "in.parquet"), "--text-col", "comment",
+                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["at"] for line in lines] == ["2026-06-01T23:59:59.123456Z", None]
