@@ -64,3 +64,19 @@ def test_jsonl_output_keeps_every_digit_of_a_float_and_of_a_time(tmp_path):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["at"] for line in lines] == ["2026-06-01T23:59:59.123456Z", None]
+
+
+def test_a_gzipped_output_is_the_same_bytes_on_a_rerun_and_names_itself(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,comment\n007,Courier late\n", encoding="utf-8")
+    outs = []
+    for ext in ("csv.gz", "jsonl.gz"):
+        out = tmp_path / f"out.{ext}"
+        for _ in range(2):
+            result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet"])
+            assert result.exit_code == 0, result.output
+            outs.append(out.read_bytes())
+        # gzip's header: flags, then a 4-byte time; the original name follows when FNAME is set
+        assert outs[-1][4:8] == b"\0\0\0\0"
+        assert outs[-1][10:].startswith(f"out.{ext[:-3]}\0".encode())
+    assert outs[0] == outs[1] and outs[2] == outs[3]

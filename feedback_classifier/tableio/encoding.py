@@ -249,11 +249,35 @@ def decode_sample(sample: bytes, encoding: str, path: Path, errors: str = "stric
         raise InputFileError(f"{path}: unknown encoding {encoding!r}; use a name like 'utf-8' or 'cp1251'") from None
 
 
-def open_text_output(tmp: Path, encoding: str, gz: bool):
-    """A text stream writing ``tmp`` in ``encoding``, gzip-compressed when ``gz``; newlines untranslated."""
+def open_text_output(tmp: Path, encoding: str, gz: bool, name: Path | None = None):
+    """A text stream writing ``tmp`` in ``encoding``, gzip-compressed when ``gz``; newlines untranslated.
+
+    The gzip header names ``name`` (the output ``tmp`` becomes) and no time: by default it holds the
+    temp file's random name and the clock, so two runs on the same input differed in their bytes
+    and ``gunzip -N`` restored a hidden ``.out.csv.gz.x1y2.tmp``.
+    """
     if gz:
-        return io.TextIOWrapper(gzip.open(tmp, "wb"), encoding=encoding, newline="")
+        return io.TextIOWrapper(_GzipOut(tmp, name or tmp), encoding=encoding, newline="")
     return open(tmp, "w", encoding=encoding, newline="")
+
+
+class _GzipOut(gzip.GzipFile):
+    """A gzip file written to ``path`` whose header names ``name``; closing it closes the file too
+    (``GzipFile`` leaves a ``fileobj`` it was given open)."""
+
+    def __init__(self, path: Path, name: Path):
+        self._raw = open(path, "wb")
+        try:
+            super().__init__(filename=Path(name).name, mode="wb", fileobj=self._raw, mtime=0)
+        except BaseException:
+            self._raw.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 # --------------------------------------------------------------------------- validating a guess

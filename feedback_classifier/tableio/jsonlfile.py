@@ -195,7 +195,7 @@ class JsonlSink:
     """Appends chunks to a JSON Lines file, one object per row."""
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
-        self._fh = open_text_output(tmp, encoding, gz)
+        self._fh = open_text_output(tmp, encoding, gz, path)
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk``."""
