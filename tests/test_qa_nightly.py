@@ -44,6 +44,7 @@ def test_parquet_ids_with_a_gap_keep_their_digits_and_type_through_classify(tmp_
     assert pq.read_table(tmp_path / "out.parquet").column("customer_id").to_pylist() == [9007199254740993, None, -5]
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [line["customer_id"] for line in lines] == [9007199254740993, None, -5]
+    assert [line["meta"] for line in lines] == [{"x": 1, "y": [1, 2]}, None, {"x": 3, "y": []}]
     assert "9007199254740993," in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
 
 
