@@ -81,3 +81,15 @@ def test_a_gzipped_output_is_the_same_bytes_on_a_rerun_and_names_itself(tmp_path
         assert outs[-1][4:8] == b"\0\0\0\0"
         assert outs[-1][10:].startswith(f"out.{ext[:-3]}\0".encode())
     assert outs[0] == outs[1] and outs[2] == outs[3]
+
+
+def test_a_json_id_past_64_bits_is_written_to_parquet_as_text_not_a_traceback(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 12345678901234567890, "n": 7, "comment": "Courier late"}\n'
+                   '{"id": 1, "n": null, "comment": "ok"}\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.column("id").to_pylist() == ["12345678901234567890", "1"]
+    assert table.column("n").to_pylist() == [7, None]  # the other columns keep their type

@@ -87,6 +87,23 @@ def _mergeable(a, b) -> bool:
     return True
 
 
+def _arrow_errors() -> tuple:
+    """The errors of a column Arrow cannot type (pyarrow is imported only when a Parquet file is)."""
+    import pyarrow as pa
+
+    return (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
+
+
+def _has_arrow_type(column: pd.Series) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array(column, from_pandas=True)
+    except _arrow_errors():
+        return False
+    return True
+
+
 class ParquetSink:
     """Writes chunks as row groups of one Parquet file with the first chunk's schema.
 
@@ -109,12 +126,12 @@ class ParquetSink:
 
         try:
             table = pa.Table.from_pandas(chunk, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            # An object column mixing types (e.g. numbers and text) has no Parquet type;
-            # store such columns as text rather than refuse the whole file.
+        except _arrow_errors():
+            # An object column mixing types (numbers and text) or holding a whole number past 64 bits
+            # (a JSON id) has no Parquet type; store such columns as text rather than refuse the file.
             chunk = chunk.copy()
             for i in range(chunk.shape[1]):
-                if chunk.iloc[:, i].dtype == object:
+                if chunk.iloc[:, i].dtype == object and not _has_arrow_type(chunk.iloc[:, i]):
                     chunk.isetitem(i, frame_to_text(chunk.iloc[:, [i]]).iloc[:, 0])
             table = pa.Table.from_pandas(chunk, preserve_index=False)
         if self._pq_writer is None:
