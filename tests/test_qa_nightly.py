@@ -93,3 +93,22 @@ def test_a_json_id_past_64_bits_is_written_to_parquet_as_text_not_a_traceback(tm
     table = pq.read_table(out)
     assert table.column("id").to_pylist() == ["12345678901234567890", "1"]
     assert table.column("n").to_pylist() == [7, None]  # the other columns keep their type
+
+
+def test_a_json_output_is_one_json_array_however_many_chunks(tmp_path):
+    import pandas as pd
+
+    from feedback_classifier.tableio import TableWriter
+
+    out = tmp_path / "out.json"
+    with TableWriter(out) as w:
+        w.write(pd.DataFrame({"id": ["007"], "text": ["line one\nline two"]}))
+        w.write(pd.DataFrame({"id": ["008", "009"], "text": ["b", "c"]}))
+    assert [r["id"] for r in json.loads(out.read_text(encoding="utf-8"))] == ["007", "008", "009"]
+    assert read_table(out)["text"].tolist() == ["line one\nline two", "b", "c"]
+    with TableWriter(out) as w:
+        w.write(pd.DataFrame({"id": []}, dtype="str"))
+    assert json.loads(out.read_text(encoding="utf-8")) == []
+    with TableWriter(tmp_path / "out.jsonl") as w:  # JSON Lines stays one object per line
+        w.write(pd.DataFrame({"id": ["007", "008"]}))
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == '{"id":"007"}\n{"id":"008"}\n'

@@ -192,10 +192,14 @@ def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator
 
 
 class JsonlSink:
-    """Appends chunks to a JSON Lines file, one object per row."""
+    """Appends chunks to a JSON Lines file, one object per row; to a ``.json`` file, the same objects
+    one per line inside a JSON array, since a ``.json`` file is read as one JSON document
+    (``json.load``, ``pd.read_json``, ``jq -s`` aside) and lines of objects are not one."""
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self._fh = open_text_output(tmp, encoding, gz, path)
+        self._array = path.name.lower().endswith((".json", ".json.gz"))
+        self._rows = 0
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk``."""
@@ -207,10 +211,16 @@ class JsonlSink:
             lossy = _lossy_floats(chunk)
             if lossy:
                 text = _with_exact_floats(text, chunk, lossy)
-            self._fh.write(text if text.endswith("\n") else text + "\n")
+            text = text if text.endswith("\n") else text + "\n"
+            if self._array:  # the writer escapes newlines inside strings: each "\n" ends a row
+                text = ("[\n" if self._rows == 0 else ",\n") + text[:-1].replace("\n", ",\n")
+            self._fh.write(text)
+            self._rows += len(chunk)
 
     def close(self) -> None:
         """Flush and close the file."""
+        if self._array:
+            self._fh.write("\n]\n" if self._rows else "[]\n")
         self._fh.close()
 
     def abort(self) -> None:
