@@ -112,3 +112,14 @@ def test_a_json_output_is_one_json_array_however_many_chunks(tmp_path):
     with TableWriter(tmp_path / "out.jsonl") as w:  # JSON Lines stays one object per line
         w.write(pd.DataFrame({"id": ["007", "008"]}))
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == '{"id":"007"}\n{"id":"008"}\n'
+
+
+def test_a_short_utf8_file_with_a_damaged_line_is_said_not_read_as_cp1251(tmp_path):
+    from feedback_classifier.tableio.encoding import invalid_utf8_lines
+
+    path = tmp_path / "in.csv"
+    path.write_bytes("id,comment\n1,Курьер опоздал\n".encode() + b"2,\xff bad \xe9 bytes\n" + b"3,ok\n")
+    assert invalid_utf8_lines(path, False) == ([3], 1)
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1  # not read as cp1251, which turned 'Курьер' into 'РљСѓСЂСЊРµСЂ'
+    assert "on 1 line (line 3)" in result.output
