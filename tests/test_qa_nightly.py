@@ -123,3 +123,18 @@ def test_a_short_utf8_file_with_a_damaged_line_is_said_not_read_as_cp1251(tmp_pa
     result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 1  # not read as cp1251, which turned 'Курьер' into 'РљСѓСЂСЊРµСЂ'
     assert "on 1 line (line 3)" in result.output
+
+
+def test_an_output_that_is_a_symlink_updates_the_file_it_points_to(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,comment\n007,Courier late\n", encoding="utf-8")
+    (tmp_path / "share").mkdir()
+    target = tmp_path / "share" / "2026-12-07.csv"
+    target.write_text("yesterday\n", encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(link), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8-sig").startswith("id,comment,categories")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["2026-12-07.csv"]

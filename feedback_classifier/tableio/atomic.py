@@ -38,8 +38,12 @@ class AtomicTarget:
     """A temp file next to ``path`` that replaces ``path`` only on commit."""
 
     def __init__(self, path: Path):
-        self.path = path
         refuse_standard_output(path)
+        if path.is_symlink():
+            # renaming over a link replaces the link and leaves the file it points to as it was: a job
+            # writing to 'latest.csv -> /share/2026-12-07.csv' would never update the shared file
+            path = Path(os.path.realpath(path))
+        self.path = path
         parent = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise InputFileError(f"{path}: is a directory; give a file name for the output")
