@@ -140,7 +140,7 @@ def iter_table(
         kind = format_by_content(path, kind)
     spec = REGISTRY[kind]
     if sheet is not None and not spec.has_sheets:
-        raise InputFileError(f"{path}: sheet= applies to XLSX files only, this is a {kind} file")
+        raise InputFileError(f"{path}: --sheet (library: sheet=) applies to XLSX files only, this is a {kind} file")
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
