@@ -138,3 +138,21 @@ def test_an_output_that_is_a_symlink_updates_the_file_it_points_to(tmp_path):
     assert link.is_symlink()
     assert target.read_text(encoding="utf-8-sig").startswith("id,comment,categories")
     assert sorted(p.name for p in target.parent.iterdir()) == ["2026-12-07.csv"]
+
+
+def test_a_log_lines_speed_and_eta_leave_out_the_e5_stage_run_before_it(monkeypatch):
+    import io
+
+    from feedback_classifier.cli import progress as progress_module
+
+    clock = [0.0]
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: clock[0])
+    buf = io.StringIO()
+    main = progress_module.LogLineProgress(stream=buf, interval=0, label="analyzed")
+    reading = main.stage("reading with e5", "read with e5")
+    reading(0, 2000)
+    clock[0] = 120.0  # e5 reads for two minutes
+    reading(2000, 2000)
+    clock[0] = 130.0  # then 50,000 rows classified in 10 s
+    main(50_000, 300_000)
+    assert buf.getvalue().splitlines()[-1] == "analyzed 50,000 / ~300,000 rows (5,000 rows/s, ETA 0:50)"
