@@ -156,3 +156,29 @@ def test_a_log_lines_speed_and_eta_leave_out_the_e5_stage_run_before_it(monkeypa
     clock[0] = 130.0  # then 50,000 rows classified in 10 s
     main(50_000, 300_000)
     assert buf.getvalue().splitlines()[-1] == "analyzed 50,000 / ~300,000 rows (5,000 rows/s, ETA 0:50)"
+
+
+def test_a_retry_seconds_after_a_kill_9_removes_the_killed_runs_temp_file(tmp_path):
+    import os
+
+    import pytest
+
+    fcntl = pytest.importorskip("fcntl")
+    src = tmp_path / "in.csv"
+    src.write_text("id,comment\n007,Courier late\n", encoding="utf-8")
+    dead = tmp_path / ".out.csv.k1ll3d.tmp"
+    dead.write_text("half a table, written a second ago")
+    just_made = tmp_path / ".out.csv.n3w.tmp"  # made by a live writer that has not locked it yet
+    just_made.write_bytes(b"")
+    live = tmp_path / ".out.csv.l1ve.tmp"
+    live.write_text("being written")
+    lock = os.open(live, os.O_RDONLY)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        result = runner.invoke(app, ["classify", str(src), "--text-col", "comment",
+                                     "--out", str(tmp_path / "out.csv"), "--quiet"])
+    finally:
+        os.close(lock)
+    assert result.exit_code == 0, result.output
+    assert not dead.exists()
+    assert just_made.exists() and live.exists()
