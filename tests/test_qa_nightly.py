@@ -182,3 +182,24 @@ def test_a_retry_seconds_after_a_kill_9_removes_the_killed_runs_temp_file(tmp_pa
     assert result.exit_code == 0, result.output
     assert not dead.exists()
     assert just_made.exists() and live.exists()
+
+
+def test_a_named_pipe_as_input_is_one_line_not_a_hang(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    fifo = tmp_path / "survey.csv"
+    os.mkfifo(fifo)  # nobody writes: opening it to read would wait forever
+    done = subprocess.run(
+        [sys.executable, "-m", "feedback_classifier", "classify", str(fifo), "--text-col", "comment",
+         "--out", str(tmp_path / "out.csv")], capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: {fifo}: is a pipe or device, not a file; the input is read more than once, so save it to a "
+        "file first (a .csv.gz or .jsonl.gz is read as it is)"]
