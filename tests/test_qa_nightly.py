@@ -203,3 +203,16 @@ def test_a_named_pipe_as_input_is_one_line_not_a_hang(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"Error: {fifo}: is a pipe or device, not a file; the input is read more than once, so save it to a "
         "file first (a .csv.gz or .jsonl.gz is read as it is)"]
+
+
+def test_route_reports_its_rows_in_a_log_line_and_is_silent_with_quiet(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,comment,nps\n" + "".join(f"{i},Courier late again {i},{i % 11}\n" for i in range(30)),
+                   encoding="utf-8")
+    base = ["route", str(src), "--text-col", "comment", "--score-col", "nps", "--tone-teacher", "none"]
+    loud = runner.invoke(app, [*base, "--out-dir", str(tmp_path / "a")])
+    quiet = runner.invoke(app, [*base, "--out-dir", str(tmp_path / "b"), "--quiet"])
+    assert loud.exit_code == quiet.exit_code == 0, loud.output
+    assert loud.stderr.splitlines()[-1].startswith("routed 30 / 30 rows (")  # stderr is not a terminal here
+    assert quiet.stderr == ""
+    assert (tmp_path / "a" / "logistics.csv").read_bytes() == (tmp_path / "b" / "logistics.csv").read_bytes()
