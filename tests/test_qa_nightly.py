@@ -216,3 +216,12 @@ def test_route_reports_its_rows_in_a_log_line_and_is_silent_with_quiet(tmp_path)
     assert loud.stderr.splitlines()[-1].startswith("routed 30 / 30 rows (")  # stderr is not a terminal here
     assert quiet.stderr == ""
     assert (tmp_path / "a" / "logistics.csv").read_bytes() == (tmp_path / "b" / "logistics.csv").read_bytes()
+
+
+def test_sheet_on_a_csv_names_the_cli_option(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,comment\n1,late\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--sheet", "Answers",
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "--sheet (library: sheet=) applies to XLSX files only" in result.stderr
