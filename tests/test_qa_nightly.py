@@ -225,3 +225,26 @@ def test_sheet_on_a_csv_names_the_cli_option(tmp_path):
                                  "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
     assert "--sheet (library: sheet=) applies to XLSX files only" in result.stderr
+
+
+def test_parquet_decimals_and_times_keep_their_types_through_classify(tmp_path):
+    import decimal
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "amount": pa.array([decimal.Decimal("1.10"), None, decimal.Decimal("-0.01")], pa.decimal128(10, 2)),
+        "at": pa.array([dt.time(12, 30, 1, 5), None, dt.time(0, 0)], pa.time64("us")),
+        "comment": ["Courier late", "ok", "Too expensive"],
+    }), src)
+    out = tmp_path / "out.parquet"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.schema.field("amount").type == pa.decimal128(10, 2)
+    assert table.schema.field("at").type == pa.time64("us")
+    assert table.column("amount").to_pylist() == [decimal.Decimal("1.10"), None, decimal.Decimal("-0.01")]
+    assert table.column("at").to_pylist() == [dt.time(12, 30, 1, 5), None, dt.time(0, 0)]
+    jsonl = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(jsonl), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])["amount"] == "1.10"  # as before: text
