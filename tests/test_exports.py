@@ -184,7 +184,7 @@ def _utf8_with_bad_byte_on_line(tmp_path, line: int) -> Path:
 
 def test_utf8_with_one_bad_byte_near_the_top_is_never_read_as_cp1251(tmp_path):
     path = _utf8_with_bad_byte_on_line(tmp_path, 3)
-    with pytest.raises(InputFileError, match=r"UTF-8 text with 1 invalid byte sequence \(line 3\).*--encoding-errors"):
+    with pytest.raises(InputFileError, match=r"UTF-8 text with invalid bytes on 1 line \(line 3\).*--encoding-errors"):
         read_table(path)
     df = read_table(path, encoding_errors="replace")
     assert df["comment"].tolist()[0] == RU[0] and df["comment"].tolist()[1].endswith("\ufffd")

@@ -100,7 +100,7 @@ ENCODINGS = [
     Case("utf-16-le-no-bom", _classify("s.csv", RU, encoding="utf-16-le"),
          check=_rows_out(2, first="Курьер опоздал на два часа")),
     Case("utf8-bad-byte-near-top", _classify("s.csv", RU.encode()[:30] + b"\xff" + RU.encode()[31:]),
-         error=r"UTF-8 text with 1 invalid byte sequence \(line 2\).*--encoding-errors replace"),
+         error=r"UTF-8 text with invalid bytes on 1 line \(line 2\).*--encoding-errors replace"),
     Case("utf8-bom-bad-byte-near-top",  # the BOM says UTF-8: not "pass encoding='cp1251'", no line
          _classify("s.csv", b"\xef\xbb\xbf" + RU.encode()[:30] + b"\xff" + RU.encode()[31:]),
          error=r"UTF-8 text with an invalid byte sequence \(line 2\).*--encoding-errors replace"),

@@ -653,6 +653,8 @@ def test_stale_temp_files_of_killed_runs_are_removed_by_the_next_write(tmp_path)
 
     from feedback_classifier.tableio import write_table
 
+    from feedback_classifier.tableio.atomic import hold_lock, release_lock
+
     stale = tmp_path / ".out.csv.k1ll3d.tmp"
     live = tmp_path / ".out.csv.running.tmp"  # another writer's, touched just now: left alone
     other = tmp_path / ".other.csv.k1ll3d.tmp"
@@ -660,7 +662,11 @@ def test_stale_temp_files_of_killed_runs_are_removed_by_the_next_write(tmp_path)
         p.write_text("half a table")
     os.utime(stale, (0, 0))
     os.utime(other, (0, 0))
-    write_table(pd.DataFrame({"a": ["1"]}), tmp_path / "out.csv")
+    lock = hold_lock(live)  # as a live writer holds its temp (where locks work; else its age keeps it)
+    try:
+        write_table(pd.DataFrame({"a": ["1"]}), tmp_path / "out.csv")
+    finally:
+        release_lock(lock)
     assert not stale.exists() and live.exists() and other.exists()
 
 

@@ -81,7 +81,7 @@ class LogLineProgress:
         speed = f" ({rate:,.0f} rows/s{eta})" if rows_done > self._base else ""
         print(f"{self.label} {rows_done:,}{total} rows{speed}", file=self.stream, flush=True)
 
-    def stage(self, description: str, label: str) -> LogLineProgress:
+    def stage(self, description: str, label: str) -> Callable[[int, int | None], None]:
         """The callback of another stage of the same job, with lines of its own (``label``).
 
         >>> import io
@@ -90,7 +90,16 @@ class LogLineProgress:
         >>> buf.getvalue()
         'read 3 / 3 rows\\n'
         """
-        return LogLineProgress(stream=self.stream, interval=self.interval, label=label, rate_from_first_call=True)
+        child = LogLineProgress(stream=self.stream, interval=self.interval, label=label, rate_from_first_call=True)
+
+        def update(rows_done: int, rows_total: int | None) -> None:
+            child(rows_done, rows_total)
+            if self._last_rows < 0:
+                # this job's speed counts from the end of a stage run before its first rows: from the
+                # start, analyze's first line put e5's minute into the rate (an ETA of 22 min for 2)
+                self._start = time.perf_counter()
+
+        return update
 
 
 class RichProgress:
@@ -123,7 +132,8 @@ class RichProgress:
             console=console,
             transient=False,
         )
-        self._update = self._bar(description, rate_from_first_call)
+        self._main_since: list = []
+        self._update = self._bar(description, rate_from_first_call, self._main_since)
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -138,15 +148,27 @@ class RichProgress:
     def stage(self, description: str, label: str) -> Callable[[int, int | None], None]:
         """The callback of another stage of the same job: a bar of its own under this one, its speed
         counted from its first call (rows done before it began, as e5's cached vectors, are none)."""
-        return self._bar(description, rate_from_first_call=True)
+        child = self._bar(description, rate_from_first_call=True)
 
-    def _bar(self, description: str, rate_from_first_call: bool) -> Callable[[int, int | None], None]:
-        task, since, first = self._progress.add_task(description, total=None, rate="-"), [time.perf_counter(), 0], []
+        def update(rows_done: int, rows_total: int | None) -> None:
+            child(rows_done, rows_total)
+            if len(self._main_since) == 2:  # not called yet: the main bar's speed starts after this stage
+                self._main_since[0] = time.perf_counter()
+
+        return update
+
+    def _bar(self, description: str, rate_from_first_call: bool, since: list | None = None
+             ) -> Callable[[int, int | None], None]:
+        task, first = self._progress.add_task(description, total=None, rate="-"), []
+        since = since if since is not None else []
+        since[:] = [time.perf_counter(), 0]
 
         def update(rows_done: int, rows_total: int | None) -> None:
             if rate_from_first_call and not first:
                 first.append(True)
                 since[:] = [time.perf_counter(), rows_done]
+            if len(since) == 2:
+                since.append("called")
             total = None if rows_total is None else max(rows_total, rows_done)
             new = rows_done - since[1]
             rate = f"{new / max(time.perf_counter() - since[0], 1e-9):,.0f}" if new > 0 else "-"

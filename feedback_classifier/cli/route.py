@@ -9,7 +9,7 @@ import typer
 
 from feedback_classifier.cli import options as opt
 from feedback_classifier.lang.ui import count_noun
-from feedback_classifier.cli.progress import lazy_progress
+from feedback_classifier.cli.progress import lazy_stage, progress_for
 from feedback_classifier.cli.render import console, err_console, routing_table, tone_tip
 
 
@@ -43,6 +43,7 @@ def route_command(
     mask: opt.Mask = True,
     chunksize: opt.Chunksize = 100_000,
     tone_teacher: opt.ToneTeacher = "auto",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Send each comment to the team(s) owning its categories; uncertain ones also go to a review queue.
 
@@ -54,13 +55,14 @@ def route_command(
 
     opt.check_choice(fmt, opt.QUEUE_FORMATS, "a queue format", "--format")
     model = opt.model_for_job(model, trust_model, verify_key)
-    with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
+    # a long route in a nightly log said nothing for minutes: its rows are reported as classify's are
+    with progress_for(err_console, quiet=quiet, description="routing", label="routed") as progress:
         result = route_file(
             data, out_dir, text_col=text_col, model=model, taxonomy=taxonomy, score_col=score_col,
             score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
             lang=lang, fmt=fmt, mask=mask, complaints_only=complaints_only, chunksize=chunksize,
-            tone_teacher=tone_teacher, tone_progress=reading,
-            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+            tone_teacher=tone_teacher, tone_progress=lazy_stage(progress, "reading with e5", "read with e5"),
+            progress=progress, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
         )
     for note in result.notes:
         typer.echo(note)

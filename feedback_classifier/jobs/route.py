@@ -45,6 +45,7 @@ def route_file(
     complaints_only: bool = False,
     chunksize: int = 100_000,
     tone_teacher: str = "auto", tone_progress: Any = None,
+    progress: Any = None,
 ) -> RouteFileResult:
     """Read a survey export, classify it unless it is already enriched, route and write queues.
 
@@ -58,7 +59,8 @@ def route_file(
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows); ``fmt``: the
     queues' format. A plain export's comments are judged by the bundled sentiment model taught their tone
     words first, as ``analyze`` does (``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s;
-    said in ``notes``): complaints lead the queues.
+    said in ``notes``): complaints lead the queues. ``progress(rows_done, rows_total_estimate)`` is called
+    after each chunk, as ``classify_file`` calls it.
 
     The file is read once, ``chunksize`` rows at a time (each classified when the file is not
     enriched), and spilled into the queues by a ``StreamingRouter``, as ``analyze`` does: memory
@@ -85,7 +87,7 @@ def route_file(
                              complaints_only=complaints_only)
     scores = DriversAccumulator([plan.score_col], score_col=plan.score_col) if plan.score_col else None
     try:
-        _spill(plan, router, scores, data)
+        _spill(plan, router, scores, data, progress, read)
         from feedback_classifier.insights.queues import queue_file_names
         from feedback_classifier.tableio import refuse_overwriting_input
 
@@ -167,13 +169,22 @@ def _classified(chunk, renamed, clf, text_col: str, lang: str):
     return enriched
 
 
-def _spill(plan: _Plan, router, scores, data) -> None:
+def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> None:
     """Every chunk into the router's spill files (and its scores into ``scores``, for their issues)."""
+    from feedback_classifier.tableio import estimate_total_rows
+
+    total = estimate_total_rows(data, read.fmt) if progress is not None else None
+    rows = 0
     try:
         for chunk in plan.chunks:
             if scores is not None:
                 scores.add(chunk)
             router.add(chunk)
+            rows += len(chunk)
+            if progress is not None:
+                progress(rows, max(total, rows) if total is not None else None)
+        if progress is not None:
+            progress(rows, rows)
     except LabelError as exc:
         if plan.classified_here or plan.has_review:
             raise

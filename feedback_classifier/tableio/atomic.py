@@ -3,8 +3,8 @@
 On failure the temp file is removed and an old file at the target is left untouched, so a
 crash or a full disk never leaves a half-written output behind. A run killed outright (``kill -9``,
 power loss) cannot remove its temp file; the next write to the same target removes such leftovers:
-at once where file locks tell (a live writer holds a lock on its temp file or folder, see
-:func:`hold_lock`), else once they are old enough that no live writer can own them.
+at once where file locks tell (a live writer holds a lock on its temp file or folder from before
+its first byte, see :func:`hold_lock`), else once they are old enough that no live writer can own them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,12 @@ class AtomicTarget:
     """A temp file next to ``path`` that replaces ``path`` only on commit."""
 
     def __init__(self, path: Path):
-        self.path = path
         refuse_standard_output(path)
+        if path.is_symlink():
+            # renaming over a link replaces the link and leaves the file it points to as it was: a job
+            # writing to 'latest.csv -> /share/2026-12-07.csv' would never update the shared file
+            path = Path(os.path.realpath(path))
+        self.path = path
         parent = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise InputFileError(f"{path}: is a directory; give a file name for the output")
@@ -299,6 +303,11 @@ def _remove_stale_temps(folder: Path, name: str, *, prefix: str = ".") -> None:
             live = _held_by_live_writer(leftover)
             if live:
                 continue
+            if live is False and _written(leftover):
+                # every writer locks its temp before the first byte: one with content that nobody holds is
+                # a killed run's, however recent (a retry a few seconds after a kill -9 kept it a day)
+                _remove(leftover)
+                continue
             # nobody holds it: a killed run's, once past the moment between a temp's creation and its lock
             cutoff = now - (UNLOCKED_TEMP_SECONDS if live is False else STALE_TEMP_SECONDS)
             if leftover.is_dir():
@@ -309,6 +318,20 @@ def _remove_stale_temps(folder: Path, name: str, *, prefix: str = ".") -> None:
                 leftover.unlink()
         except OSError:  # gone already, or not ours to remove: the new write does not depend on it
             pass
+
+
+def _written(path: Path) -> bool:
+    """Whether a temp file has content, or a temp folder has a file in it."""
+    if path.is_dir():
+        return any(path.iterdir())
+    return path.stat().st_size > 0
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink()
 
 
 def remove_stale_leftovers(folder: Path, prefix: str) -> None:

@@ -156,13 +156,42 @@ _TIMESTAMP = re.compile(r"timestamp\[(s|ms|us|ns)(?:, tz=(.+))?\]")
 
 def _arrow_type(name: str):
     """The Arrow type named ``name`` (``arrow_kinds``); ValueError for one it cannot name back
-    (lists, structs, decimals stay text)."""
+    (lists and structs stay text; decimals and times: ``_exact_arrow``)."""
     import pyarrow as pa
 
     match = _TIMESTAMP.fullmatch(name)
     if match:
         return pa.timestamp(match.group(1), match.group(2))
     return pa.type_for_alias(name)
+
+
+#: Arrow types pandas has no dtype of its own for: kept as Arrow-backed columns, so a Parquet output
+#: writes ``decimal128(10, 2)`` and ``time64[us]`` again rather than text (JSON Lines: their text)
+_EXACT_ARROW = re.compile(r"decimal(?:128|256)\((\d+), (-?\d+)\)|time(?:32|64)\[(s|ms|us|ns)\]")
+
+
+def _exact_arrow(texts: list, kind: str) -> pd.Series:
+    """``texts`` as an Arrow-backed column of the decimal or time type ``kind`` names.
+
+    >>> _exact_arrow(["1.10", None], "decimal128(10, 2)").dtype
+    decimal128(10, 2)[pyarrow]
+    >>> _exact_arrow(["12:30:01.000005", None], "time64[us]").tolist()
+    [datetime.time(12, 30, 1, 5), <NA>]
+    """
+    import pyarrow as pa
+
+    match = _EXACT_ARROW.fullmatch(kind)
+    if match is None:
+        raise ValueError(kind)
+    if match.group(3):  # Arrow casts no text to a time
+        width = 32 if kind.startswith("time32") else 64
+        typed = pa.array([None if pd.isna(t) else _dt.time.fromisoformat(t) for t in texts],
+                         getattr(pa, f"time{width}")(match.group(3)))
+    else:
+        bits = 256 if kind.startswith("decimal256") else 128
+        precision, scale = int(match.group(1)), int(match.group(2))
+        typed = pa.array(texts, pa.string(), from_pandas=True).cast(getattr(pa, f"decimal{bits}")(precision, scale))
+    return typed.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
@@ -187,7 +216,7 @@ def restore_types(df: pd.DataFrame, kinds: dict[str, Any]) -> pd.DataFrame:
     return df if out is None else out
 
 
-def _nullable_int(arrow_type):
+def nullable_int(arrow_type):
     """pandas' nullable integer dtype for an Arrow integer type (``Int8``, ``UInt32``...), else None."""
     name = str(arrow_type)
     if name.startswith(("int", "uint")):
@@ -208,11 +237,13 @@ def _typed(s: pd.Series, kind: Any) -> pd.Series | None:
             values = [None if pd.isna(t) else json.loads(t) for t in texts]
         elif kind == "datetime":
             return pd.Series(pd.to_datetime(s.astype(object), format="ISO8601"), index=s.index, name=s.name)
+        elif _EXACT_ARROW.match(kind):
+            return _exact_arrow(texts, kind).set_axis(s.index).rename(s.name)
         else:
             import pyarrow as pa
 
             typed = pa.array(texts, pa.string(), from_pandas=True).cast(_arrow_type(kind))
-            typed = typed.to_pandas(types_mapper=_nullable_int)  # whole numbers with gaps stay whole
+            typed = typed.to_pandas(types_mapper=nullable_int)  # whole numbers with gaps stay whole
             return typed.set_axis(s.index).rename(s.name)
     except (ValueError, KeyError, TypeError, ArithmeticError, NotImplementedError):  # Arrow's cast errors too
         return None

@@ -334,8 +334,8 @@ class CsvSink:
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
         self.encoding = encoding
         self.sep = sep
-        self._tmp, self._gz = tmp, gz
-        self._fh = open_text_output(tmp, encoding, gz)
+        self._tmp, self._gz, self._path = tmp, gz, path
+        self._fh = open_text_output(tmp, encoding, gz, path)
         self._header_done = False
         self._width = 0
         self._names: list = []
@@ -387,7 +387,7 @@ class CsvSink:
             return
         limit = csv.field_size_limit(2**31 - 1)  # a long comment is one cell, however long
         try:
-            with open_text_output(self._tmp, self.encoding, self._gz) as out:
+            with open_text_output(self._tmp, self.encoding, self._gz, self._path) as out:
                 writer = csv.writer(out, delimiter=self.sep, lineterminator=_CSV_EOL)
                 writer.writerow(neutralize_names(self._names))
                 for k, segment in enumerate(self._segments):

@@ -249,11 +249,35 @@ def decode_sample(sample: bytes, encoding: str, path: Path, errors: str = "stric
         raise InputFileError(f"{path}: unknown encoding {encoding!r}; use a name like 'utf-8' or 'cp1251'") from None
 
 
-def open_text_output(tmp: Path, encoding: str, gz: bool):
-    """A text stream writing ``tmp`` in ``encoding``, gzip-compressed when ``gz``; newlines untranslated."""
+def open_text_output(tmp: Path, encoding: str, gz: bool, name: Path | None = None):
+    """A text stream writing ``tmp`` in ``encoding``, gzip-compressed when ``gz``; newlines untranslated.
+
+    The gzip header names ``name`` (the output ``tmp`` becomes) and no time: by default it holds the
+    temp file's random name and the clock, so two runs on the same input differed in their bytes
+    and ``gunzip -N`` restored a hidden ``.out.csv.gz.x1y2.tmp``.
+    """
     if gz:
-        return io.TextIOWrapper(gzip.open(tmp, "wb"), encoding=encoding, newline="")
+        return io.TextIOWrapper(_GzipOut(tmp, name or tmp), encoding=encoding, newline="")
     return open(tmp, "w", encoding=encoding, newline="")
+
+
+class _GzipOut(gzip.GzipFile):
+    """A gzip file written to ``path`` whose header names ``name``; closing it closes the file too
+    (``GzipFile`` leaves a ``fileobj`` it was given open)."""
+
+    def __init__(self, path: Path, name: Path):
+        self._raw = open(path, "wb")
+        try:
+            super().__init__(filename=Path(name).name, mode="wb", fileobj=self._raw, mtime=0)
+        except BaseException:
+            self._raw.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 # --------------------------------------------------------------------------- validating a guess
@@ -296,9 +320,14 @@ def mostly_utf8(data: bytes) -> bool:
     True
     >>> mostly_utf8("Очень долго ждали курьера".encode("cp1251"))
     False
+    >>> mostly_utf8("Курьер опоздал".encode("utf-8") + b"\\xff bad \\xe9")
+    True
     """
     valid, bad = utf8_profile(data)
-    return bad > 0 and valid >= 8 * bad
+    # Single-byte text almost never holds a valid multi-byte UTF-8 sequence (cp1251 Russian has a bad
+    # byte in nearly every word), so two valid characters per bad byte already tell; a ratio of 8 read a
+    # short UTF-8 export with one damaged word as cp1251, every Russian comment in it turned to mojibake.
+    return bad > 0 and valid >= 2 * bad
 
 
 def _blocks(path: Path, gz: bool) -> Iterator[tuple[int, bytes]]:
@@ -330,19 +359,23 @@ def _blocks(path: Path, gz: bool) -> Iterator[tuple[int, bytes]]:
 
 def invalid_utf8_lines(path: Path, gz: bool, limit: int = 5) -> tuple[list[int], int]:
     """Line numbers (1-based) of the first ``limit`` lines holding bytes that are not UTF-8,
-    and how many bad byte runs the whole file has."""
+    and how many such lines the whole file has."""
     opener = gzip.open if gz else open
     lines: list[int] = []
     total = 0
-    line = 1
+    line, last = 1, 0
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     with opener(path, "rb") as fh:
         while block := fh.read(_BLOCK):
             text = decoder.decode(block)
             for match in _INVALID.finditer(text):
+                at = line + text.count("\n", 0, match.start())
+                if at == last:  # two bad runs on one line: the line is named once
+                    continue
+                last = at
                 total += 1
                 if len(lines) < limit:
-                    lines.append(line + text.count("\n", 0, match.start()))
+                    lines.append(at)
             line += text.count("\n")
     return lines, total
 
@@ -406,7 +439,8 @@ def _damaged_utf8(path: Path, gz: bool, errors: str) -> str:
     lines, total = invalid_utf8_lines(path, gz)
     listed = ", ".join(str(n) for n in lines) + (", ..." if total > len(lines) else "")
     raise InputFileError(
-        f"{path}: UTF-8 text with {total} invalid byte sequence{'s' * (total != 1)} (line {listed}), "
+        f"{path}: UTF-8 text with invalid bytes on {total} line{'s' * (total != 1)} "
+        f"(line{'s' * (len(lines) != 1)} {listed}), "
         "probably damaged characters; fix those lines, or pass --encoding-errors replace to read them as '\ufffd' "
         "(library: read=ReadOptions(encoding_errors='replace')), or --encoding if the file is in another encoding"
     )

@@ -192,25 +192,93 @@ def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator
 
 
 class JsonlSink:
-    """Appends chunks to a JSON Lines file, one object per row."""
+    """Appends chunks to a JSON Lines file, one object per row; to a ``.json`` file, the same objects
+    one per line inside a JSON array, since a ``.json`` file is read as one JSON document
+    (``json.load``, ``pd.read_json``, ``jq -s`` aside) and lines of objects are not one."""
 
     def __init__(self, tmp: Path, path: Path, *, encoding: str, sep: str, gz: bool, sheet_name: str):
-        self._fh = open_text_output(tmp, encoding, gz)
+        self._fh = open_text_output(tmp, encoding, gz, path)
+        self._array = path.name.lower().endswith((".json", ".json.gz"))
+        self._rows = 0
 
     def write(self, chunk: pd.DataFrame) -> None:
         """Append the rows of ``chunk``."""
         if len(chunk):
             text = chunk.to_json(
                 orient="records", lines=True, force_ascii=False, date_format="iso",
-                double_precision=15, default_handler=str,
+                double_precision=15, default_handler=str, date_unit=_date_unit(chunk),
             )
-            self._fh.write(text if text.endswith("\n") else text + "\n")
+            lossy = _lossy_floats(chunk)
+            if lossy:
+                text = _with_exact_floats(text, chunk, lossy)
+            text = text if text.endswith("\n") else text + "\n"
+            if self._array:  # the writer escapes newlines inside strings: each "\n" ends a row
+                text = ("[\n" if self._rows == 0 else ",\n") + text[:-1].replace("\n", ",\n")
+            self._fh.write(text)
+            self._rows += len(chunk)
 
     def close(self) -> None:
         """Flush and close the file."""
+        if self._array:
+            self._fh.write("\n]\n" if self._rows else "[]\n")
         self._fh.close()
 
     def abort(self) -> None:
         """Release the file without caring whether it is complete."""
         with contextlib.suppress(Exception):  # the temp file is being thrown away anyway
             self._fh.close()
+
+
+def _date_unit(chunk: pd.DataFrame) -> str:
+    """The finest unit the chunk's times need: pandas writes milliseconds by default, which cut a
+    Parquet timestamp's ``23:59:59.123456`` to ``.123``."""
+    unit = "ms"
+    for i in range(chunk.shape[1]):
+        s = chunk.iloc[:, i]
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            continue
+        s = s.dropna()
+        if (s.dt.nanosecond != 0).any():
+            return "ns"
+        if (s.dt.microsecond % 1000 != 0).any():
+            unit = "us"
+    return unit
+
+
+def _lossy_floats(chunk: pd.DataFrame) -> list[int]:
+    """Positions of the float columns with a value pandas' 15 significant digits would change
+    (``0.30000000000000004`` written as ``0.3``); its writer allows no more."""
+    import numpy as np
+
+    lossy = []
+    for i in range(chunk.shape[1]):
+        s = chunk.iloc[:, i]
+        if pd.api.types.is_float_dtype(s.dtype):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+        elif s.dtype == object:  # a JSON Lines input's numbers given back their type (cells.restore_types)
+            values = np.array([v for v in s.tolist() if isinstance(v, float)], dtype=float)
+        else:
+            continue
+        distinct = np.unique(values[np.isfinite(values)])  # a few thousand at most for rounded columns
+        if any(float(f"{v:.15g}") != v for v in distinct.tolist()):
+            lossy.append(i)
+    return lossy
+
+
+def _with_exact_floats(text: str, chunk: pd.DataFrame, lossy: list[int]) -> str:
+    """``text`` (one JSON object per row of ``chunk``) with the ``lossy`` columns' numbers written
+    as Python writes them, the shortest text that reads back as the same float."""
+    import math
+
+    names = [chunk.columns[i] for i in lossy]
+    columns = [chunk.iloc[:, i].tolist() for i in lossy]
+    lines = []
+    # split at "\n" only: the writer escapes it inside strings, not U+2028, which splitlines() cuts at
+    for row, line in enumerate(text.rstrip("\n").split("\n")):
+        obj = json.loads(line)
+        for name, values in zip(names, columns):
+            v = values[row]
+            if isinstance(v, float):
+                obj[name] = v if math.isfinite(v) else None
+        lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.tableio.cells import arrow_kinds, frame_to_text
+from feedback_classifier.tableio.cells import arrow_kinds, frame_to_text, nullable_int
 
 
 def iter_parquet(
@@ -44,14 +44,30 @@ def _parquet_batches(path, pf, chunksize, as_text) -> Iterator[pd.DataFrame]:
         else:
             tables = (pa.Table.from_batches([b]) for b in pf.iter_batches(batch_size=chunksize))
         for table in tables:
-            df = table.to_pandas()
+            df = _to_pandas(table)
             emitted = True
             yield _as_text(df, pf) if as_text else df
     except (pa.ArrowException, OSError) as exc:
         raise InputFileError(f"{path}: corrupt Parquet data ({exc}); re-export the file") from None
     if not emitted:
-        df = pf.schema_arrow.empty_table().to_pandas()
+        df = _to_pandas(pf.schema_arrow.empty_table())
         yield _as_text(df, pf) if as_text else df
+
+
+def _to_pandas(table) -> pd.DataFrame:
+    """``table`` as a frame whose cells hold the file's values: pandas' own conversion turns an integer
+    column with a gap into floats (an id ``9007199254740993`` read back as ``...992``) and a nested
+    value's inner integers into floats and its lists into numpy arrays (``{"y": [1, 2]}`` as ``[1 2]``)."""
+    import pyarrow as pa
+
+    df = table.to_pandas()
+    for i, field in enumerate(table.schema):
+        column = table.column(i)
+        if pa.types.is_integer(field.type) and column.null_count:
+            df.isetitem(i, column.to_pandas(types_mapper=nullable_int).set_axis(df.index))
+        elif pa.types.is_nested(field.type):
+            df.isetitem(i, pd.Series(column.to_pylist(), index=df.index, dtype=object))
+    return df
 
 
 def _as_text(df: pd.DataFrame, pf) -> pd.DataFrame:
@@ -67,6 +83,23 @@ def _mergeable(a, b) -> bool:
     try:
         pa.unify_schemas([pa.schema([("x", a)]), pa.schema([("x", b)])], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _arrow_errors() -> tuple:
+    """The errors of a column Arrow cannot type (pyarrow is imported only when a Parquet file is)."""
+    import pyarrow as pa
+
+    return (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
+
+
+def _has_arrow_type(column: pd.Series) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array(column, from_pandas=True)
+    except _arrow_errors():
         return False
     return True
 
@@ -93,12 +126,12 @@ class ParquetSink:
 
         try:
             table = pa.Table.from_pandas(chunk, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            # An object column mixing types (e.g. numbers and text) has no Parquet type;
-            # store such columns as text rather than refuse the whole file.
+        except _arrow_errors():
+            # An object column mixing types (numbers and text) or holding a whole number past 64 bits
+            # (a JSON id) has no Parquet type; store such columns as text rather than refuse the file.
             chunk = chunk.copy()
             for i in range(chunk.shape[1]):
-                if chunk.iloc[:, i].dtype == object:
+                if chunk.iloc[:, i].dtype == object and not _has_arrow_type(chunk.iloc[:, i]):
                     chunk.isetitem(i, frame_to_text(chunk.iloc[:, [i]]).iloc[:, 0])
             table = pa.Table.from_pandas(chunk, preserve_index=False)
         if self._pq_writer is None:

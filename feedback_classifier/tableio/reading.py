@@ -53,6 +53,13 @@ def _check_input(path: str | os.PathLike) -> Path:
         raise InputFileError(f"{path}: file not found; check the path (current directory: {Path.cwd()})")
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory, not a table file; pass the path of a file inside it")
+    if not path.is_file():
+        # a pipe (`<(zcat x.csv.gz)`, a named pipe) can be read once, but its encoding, size and rows are
+        # each read in a pass of their own: the second pass found it empty, or waited forever on a FIFO
+        raise InputFileError(
+            f"{path}: is a pipe or device, not a file; the input is read more than once, so save it to a "
+            "file first (a .csv.gz or .jsonl.gz is read as it is)"
+        )
     if is_empty_file(path):
         what = "0 bytes" if path.stat().st_size == 0 else "only a byte-order mark or whitespace, no data"
         raise InputFileError(f"{path}: the file is empty ({what}); export the survey again, or check the path")
@@ -140,7 +147,7 @@ def iter_table(
         kind = format_by_content(path, kind)
     spec = REGISTRY[kind]
     if sheet is not None and not spec.has_sheets:
-        raise InputFileError(f"{path}: sheet= applies to XLSX files only, this is a {kind} file")
+        raise InputFileError(f"{path}: --sheet (library: sheet=) applies to XLSX files only, this is a {kind} file")
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))

@@ -38,6 +38,8 @@ __all__ = ["TableWriter", "input_layout", "write_table"]
 
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 # Formats whose cells have types: a column read from a typed input gets its type back there.
+#: how Arrow names its nested types (``cells.arrow_kinds``)
+_ARROW_NESTED = ("struct<", "list<", "large_list<", "fixed_size_list<", "map<")
 _TYPED_FORMATS = ("jsonl", "parquet", "xlsx")
 # Input separators a CSV output keeps when no separator is asked for (a tab goes to .tsv, not .csv).
 _KEPT_SEPS = (";", "|")
@@ -203,11 +205,11 @@ class TableWriter:
         if first:
             self._restore_names(chunk.attrs.get("original_names") or {})
             if self.fmt in _TYPED_FORMATS:
-                self._native = dict(chunk.attrs.get("native_types") or {})
+                self._native = self._kinds(chunk.attrs.get("native_types") or {})
         elif self.fmt == "jsonl":
             # a column the first chunk had no value in (an optional JSON field) takes the type of the
             # chunk that has one: each line is its own object (a Parquet schema is fixed by then)
-            kinds = chunk.attrs.get("native_types") or {}
+            kinds = self._kinds(chunk.attrs.get("native_types") or {})
             self._native.update({c: k for c, k in kinds.items() if c not in self._native and c in chunk.columns})
         if self._native:
             chunk = restore_types(chunk, self._native)
@@ -225,6 +227,13 @@ class TableWriter:
             raise
         self.rows_written += len(chunk)
 
+    def _kinds(self, kinds: dict) -> dict:
+        """The input's column types as this output restores them: a Parquet list or struct, read as its
+        JSON text, is a JSON value again in JSON Lines (Parquet output keeps it as that text)."""
+        if self.fmt != "jsonl":
+            return dict(kinds)
+        return {c: "json" if str(k).startswith(_ARROW_NESTED) else k for c, k in kinds.items()}
+
     def _align(self, chunk: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(chunk, pd.DataFrame):
             raise TypeError(f"TableWriter.write expects a DataFrame, got {type(chunk).__name__}")
@@ -241,7 +250,7 @@ class TableWriter:
             self.columns += extra
             if getattr(self._sink, "header_names", None) is not None:
                 self._sink.header_names = [*self._sink.header_names, *map(str, extra)]
-            kinds = chunk.attrs.get("native_types") or {}
+            kinds = self._kinds(chunk.attrs.get("native_types") or {})
             self._native.update({c: kinds[c] for c in extra if c in kinds and self.fmt in _TYPED_FORMATS})
         return chunk.reindex(columns=self.columns)
 

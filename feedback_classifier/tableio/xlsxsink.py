@@ -169,12 +169,15 @@ class _SheetFile:
                 _save_workbook(self._wb, self.ws, self.file, target)
                 return
             part = self.file.with_suffix(".part.tmp")
+            lock = None
             try:
                 os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # (every comment: owner-only)
+                lock = hold_lock(part)  # a temp with content nobody holds is a killed run's (atomic)
                 _save_workbook(self._wb, self.ws, self.file, part)
                 _put_header(part, target, self.ws.path.lstrip("/"), row)
             finally:
                 part.unlink(missing_ok=True)
+                release_lock(lock)
         finally:
             self.discard()
 
