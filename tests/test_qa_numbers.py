@@ -1,0 +1,31 @@
+"""Numbers a CX analyst checks by hand before showing them: hand-made files, answers computed here."""
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.insights.periods import parse_periods
+
+runner = CliRunner()
+
+
+def test_dotted_dates_stay_day_first_next_to_us_slash_dates():
+    # one column merged from a Russian export (dd.mm.yyyy) and a US one (mm/dd/yyyy)
+    values = pd.Series(["05.02.2024", "10.03.2024", "03/25/2024", "02/04/2024", "2024-01-15"])
+    codes, periods, issues = parse_periods(values, "month")
+    assert issues.n_invalid == 0
+    assert [str(periods[c]) for c in codes] == ["2024-02", "2024-03", "2024-03", "2024-02", "2024-01"]
+
+
+def test_drivers_trend_of_a_mixed_date_column_counts_each_month_right(tmp_path):
+    src = tmp_path / "mixed.csv"
+    pd.DataFrame({
+        "nps": [10, 0, 9, 3, 10, 8],
+        "categories": ["", "Price", "", "Price", "", ""],
+        "submitted_at": ["2024-01-15", "05.02.2024", "02/20/2024", "10.03.2024", "03/25/2024", "2024-03-01"],
+    }).to_csv(src, index=False)
+    out = tmp_path / "d.csv"
+    res = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--min-n", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    trend = pd.read_csv(tmp_path / "d_trend.csv").drop_duplicates("period")
+    assert trend.set_index("period")["period_rows"].to_dict() == {"2024-01": 1, "2024-02": 2, "2024-03": 3}
