@@ -29,3 +29,27 @@ def test_drivers_trend_of_a_mixed_date_column_counts_each_month_right(tmp_path):
     assert res.exit_code == 0, res.output
     trend = pd.read_csv(tmp_path / "d_trend.csv").drop_duplicates("period")
     assert trend.set_index("period")["period_rows"].to_dict() == {"2024-01": 1, "2024-02": 2, "2024-03": 3}
+
+
+def test_drivers_text_col_on_a_classified_file_says_its_categories_are_not_used(tmp_path, monkeypatch):
+    import numpy as np
+
+    import feedback_classifier.model.default as defaults_mod
+    import feedback_classifier.model.enrichment as classify_mod
+
+    class Stub:
+        taxonomy_ = None
+
+    def fake_enrich(df, model, text_col, **kwargs):
+        return df.assign(categories=np.where(df[text_col].str.contains("late"), "Delivery > Delivery time", ""))
+
+    monkeypatch.setattr(defaults_mod, "default_model", lambda: Stub())
+    monkeypatch.setattr(classify_mod, "enrich", fake_enrich)
+    path = tmp_path / "classified.csv"
+    pd.DataFrame({"nps": [1, 2, 9, 10], "comment": ["late", "late again", "ok", "great"],
+                  "categories": ["Price", "Price", "", ""]}).to_csv(path, index=False)  # corrected by hand
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--text-col", "comment", "--min-n", "1"])
+    assert res.exit_code == 0, res.output
+    assert "already has a 'categories' column" in res.output and "leave out --text-col" in res.output
+    plain = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1"])
+    assert plain.exit_code == 0 and "Price" in plain.output and "already has" not in plain.output
