@@ -53,3 +53,32 @@ def test_drivers_text_col_on_a_classified_file_says_its_categories_are_not_used(
     assert "already has a 'categories' column" in res.output and "leave out --text-col" in res.output
     plain = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1"])
     assert plain.exit_code == 0 and "Price" in plain.output and "already has" not in plain.output
+
+
+def test_lower_is_better_drivers_say_positive_is_harmful_in_the_legend_lead_and_markdown():
+    import numpy as np
+
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.insights.scores import ScoreSpec
+    from feedback_classifier.render import build_report
+    from feedback_classifier.render.charts import priority_matrix
+    from feedback_classifier.render.markdown import drivers_markdown
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    rng = np.random.default_rng(0)
+    n = 400
+    cats = rng.choice(["Delivery and logistics > Delivery time", "Store / branch experience > Store staff", ""], n)
+    # CES where 7 = most effort: late deliveries cost effort, good staff saves it
+    ces = np.where(cats == "Delivery and logistics > Delivery time", rng.integers(5, 8, n),
+                   np.where(cats == "", rng.integers(2, 6, n), rng.integers(1, 3, n)))
+    df = pd.DataFrame({"ces": ces, "categories": cats, "comment": ["c"] * n})
+    res = compute_drivers(df, score_col="ces", score_type="ces", higher_is_better=False, n_boot=200)
+    legend = [t.get_text() for t in priority_matrix(res).legends[0].get_texts()]
+    assert "raises CES (mean) (worse)" in legend and "lowers CES (mean) (better)" in legend
+    assert not any("pulls" in t or "lifts" in t for t in legend)
+    assert "positive = harmful" in drivers_markdown(res)
+    page = build_report(df, load_taxonomy("cx-default"), text_col="comment", score_col="ces",
+                        score_type=ScoreSpec.make("ces", None, False), drivers=res)
+    assert "a positive impact is the harmful one" in page and "negative = the category pulls" not in page
+    nps = compute_drivers(df.assign(nps=10 - ces), score_col="nps", n_boot=0)
+    assert "pulls NPS down" in [t.get_text() for t in priority_matrix(nps).legends[0].get_texts()]
