@@ -108,3 +108,14 @@ def test_prints_to_pdf(browser, report_path):
     assert browser.execute_script(
         "for (const s of document.styleSheets) for (const r of s.cssRules)"
         " if (r.media && r.media.mediaText === 'print') return true; return false")
+
+
+def test_segments_table_rows_stay_short_on_a_phone(browser, report_path):
+    # the "most mentioned" column was squeezed to ~6 em: each segment row grew to 10+ lines at 390 px,
+    # a screenful of blank rows with the text off to the right
+    browser.set_window_size(390, 900)
+    browser.get(report_path.resolve().as_uri())
+    heights = browser.execute_script(
+        "return Array.from(document.querySelector('#segments table').rows).slice(1)"
+        ".map(r => r.getBoundingClientRect().height)")
+    assert heights and max(heights) < 100, heights

@@ -48,6 +48,7 @@ table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc}
 td.num,th.num{text-align:right;white-space:nowrap}
+td.list,th.list{min-width:15em}
 tr.total td{font-weight:600}
 .neg{color:var(--neg)}
 .pos{color:var(--pos)}
