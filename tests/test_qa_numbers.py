@@ -82,3 +82,17 @@ def test_lower_is_better_drivers_say_positive_is_harmful_in_the_legend_lead_and_
     assert "a positive impact is the harmful one" in page and "negative = the category pulls" not in page
     nps = compute_drivers(df.assign(nps=10 - ces), score_col="nps", n_boot=0)
     assert "pulls NPS down" in [t.get_text() for t in priority_matrix(nps).legends[0].get_texts()]
+
+
+def test_a_one_answer_segment_is_not_said_to_have_nothing_pulling_it_down(tmp_path):
+    src = tmp_path / "seg.csv"
+    pd.DataFrame({
+        "nps": [10, 2, 0, 9, 7, 3],
+        "categories": ["Price", "Price", "Delivery", "", "Delivery", "Price"],
+        "segment": ["North", "North", "North", "South", "South", "East"],  # East: one detractor, about Price
+    }).to_csv(src, index=False)
+    res = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--by", "segment", "--min-n", "1"],
+                        terminal_width=250)
+    assert res.exit_code == 0, res.output
+    east = next(line for line in res.output.splitlines() if "East" in line)
+    assert "every scored answer mentions Price" in east and "pulls it down" not in east
