@@ -96,3 +96,23 @@ def test_a_one_answer_segment_is_not_said_to_have_nothing_pulling_it_down(tmp_pa
     assert res.exit_code == 0, res.output
     east = next(line for line in res.output.splitlines() if "East" in line)
     assert "every scored answer mentions Price" in east and "pulls it down" not in east
+
+
+def test_segment_notes_of_a_lower_is_better_score_point_the_harmful_way(tmp_path):
+    src = tmp_path / "ces.csv"
+    # CES, 7 = most effort; North has no category at all, so its note is the "none" one
+    pd.DataFrame({
+        "ces": [7, 6, 1, 1, 3, 4],
+        "categories": ["Price", "Price", "Price", "", "", ""],
+        "category_sentiment": ["Price=negative", "Price=negative", "Price=positive", "", "", ""],
+        "segment": ["South", "South", "South", "North", "North", "North"],
+    }).to_csv(src, index=False)
+    base = ["drivers", str(src), "--score-col", "ces", "--score-type", "ces", "--lower-is-better", "--by", "segment",
+            "--min-n", "1"]
+    notes = {}
+    for polarity in ("negative", "positive"):
+        res = runner.invoke(app, base + ["--polarity", polarity], terminal_width=250)
+        assert res.exit_code == 0, res.output
+        notes[polarity] = next(line for line in res.output.splitlines() if "North" in line)
+    assert "pulls it up" in notes["negative"]  # a complaint raises the effort score
+    assert "pulls it down" in notes["positive"]  # praise lowers it

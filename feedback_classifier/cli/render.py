@@ -242,7 +242,9 @@ def _first_driver(rows, spec, min_n, praise: bool = False) -> tuple:
         alone = rows[~rows["low_n"].astype(bool) & rows["impact"].isna() & (rows["mentions_scored"] > 0)]
         if len(alone):
             return None, f"every scored answer mentions {alone.iloc[0]['category']}: nothing to compare it with"
-        return None, f"none with {min_n}+ scored mentions pulls it {'up' if praise else 'down'}"
+        # lower is better (CES as effort): harm pulls the score up, praise helps by pulling it down
+        down = (spec.harm_sign < 0) != praise
+        return None, f"none with {min_n}+ scored mentions pulls it {'down' if down else 'up'}"
     d = next(enough.itertuples(index=False))
     spans_zero = math.isfinite(d.impact_low) and d.impact_low <= 0 <= d.impact_high
     return d, "CI includes 0" if spans_zero else ""

@@ -248,7 +248,7 @@ def drivers_sections(inp: ReportInputs) -> tuple[str, str]:
     if not len(parent):
         return "", ""
     chart = _impact_chart(inp)
-    lead = "drivers_lead" if inp.spec.higher_is_better else "drivers_lead_lower"
+    lead = "drivers_lead" if inp.spec.harm_sign < 0 else "drivers_lead_lower"
     parts = [f'<p class="lead">{esc(ui_text(lang, lead, metric=metric))}</p>']
     n_audit = drivers.settings.get("audit_rows")
     if _has_error_rates(parent) and n_audit:
