@@ -116,3 +116,13 @@ def test_segment_notes_of_a_lower_is_better_score_point_the_harmful_way(tmp_path
         notes[polarity] = next(line for line in res.output.splitlines() if "North" in line)
     assert "pulls it up" in notes["negative"]  # a complaint raises the effort score
     assert "pulls it down" in notes["positive"]  # praise lowers it
+
+
+def test_a_mean_score_s_headline_interval_stays_on_its_scale_like_a_segment_s():
+    from feedback_classifier.insights.drivers import compute_drivers
+
+    df = pd.DataFrame({"ces": [7, 7, 6], "categories": ["A", "", ""], "submitted_at": ["2024-01-05"] * 3})
+    res = compute_drivers(df, score_col="ces", score_type="ces", period_col="submitted_at", n_boot=0)
+    o = res.overall
+    assert 1 <= o.ci_low and o.ci_high == 7.0 and o.mean_high == 7.0  # a t-interval ran to 8.1 on a 1-7 scale
+    assert res.trend["period_ci_high"].iloc[0] == o.ci_high  # the same rows as one period: the same interval
