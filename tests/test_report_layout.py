@@ -108,3 +108,42 @@ def test_prints_to_pdf(browser, report_path):
     assert browser.execute_script(
         "for (const s of document.styleSheets) for (const r of s.cssRules)"
         " if (r.media && r.media.mediaText === 'print') return true; return false")
+
+
+def test_segments_table_rows_stay_short_on_a_phone(browser, report_path):
+    # the "most mentioned" column was squeezed to ~6 em: each segment row grew to 10+ lines at 390 px,
+    # a screenful of blank rows with the text off to the right
+    browser.set_window_size(390, 900)
+    browser.get(report_path.resolve().as_uri())
+    heights = browser.execute_script(
+        "return Array.from(document.querySelector('#segments table').rows).slice(1)"
+        ".map(r => r.getBoundingClientRect().height)")
+    assert heights and max(heights) < 100, heights
+
+
+def test_a_category_card_s_subcategory_table_fits_a_phone(browser, tmp_path):
+    # the Praise and NPS columns of every card were cut at 390 px (Russian headers: by 75 px)
+    rng = np.random.default_rng(2)
+    n = 300
+    paths = ["Delivery and logistics > Order tracking", "Delivery and logistics > Delivery time",
+             "Delivery and logistics > Delivery cost", "Returns and refunds > Exchange and warranty"]
+    cats = rng.choice(paths, n)
+    tone = rng.choice(["negative", "positive"], n)
+    df = pd.DataFrame({"nps": rng.integers(0, 11, n), "comment": ["Заказ не пришёл вовремя"] * n, "categories": cats,
+                       "category_sentiment": [f"{c}={t}" for c, t in zip(cats, tone)],
+                       "confidence": 0.9, "needs_review": False})
+    tax = load_taxonomy("cx-default")
+    page = build_report(df, tax, text_col="comment", score_col="nps", lang="ru",
+                        drivers=compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20))
+    path = write_report(page, tmp_path / "cards.html")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(path.resolve().as_uri())
+        assert browser.execute_script("return window.innerWidth") == 390
+        extra = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.card .tscroll'))"
+            ".filter(b => b.querySelector('tr').cells.length <= 5).map(b => b.scrollWidth - b.clientWidth)")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert extra and max(extra) <= 1, extra

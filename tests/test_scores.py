@@ -122,7 +122,8 @@ def test_ces_direction_decides_which_end_is_good():
     assert summary.metric == pytest.approx(23 / 5)  # CES metric is the mean score
     values = np.array([1.0, 2.0, 6.0, 7.0, 7.0])
     ref = stats.t.interval(0.95, 4, loc=values.mean(), scale=stats.sem(values))
-    assert (summary.ci_low, summary.ci_high) == pytest.approx(ref)
+    assert ref[1] > 7  # the t-interval runs past the scale; the headline, as a segment's, stops at its end
+    assert (summary.ci_low, summary.ci_high) == pytest.approx((ref[0], 7.0))
 
 
 @pytest.mark.parametrize(

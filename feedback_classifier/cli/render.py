@@ -249,7 +249,14 @@ def _first_driver(rows, spec, min_n, praise: bool = False) -> tuple:
     pulling = rows[impact * spec.harm_sign < 0] if praise else rows[spec.is_harmful(impact)]
     enough = pulling[~pulling["low_n"].astype(bool)]
     if not len(enough):
-        return None, f"none with {min_n}+ scored mentions pulls it {'up' if praise else 'down'}"
+        # a category every scored answer mentions has no impact (nothing is left to compare it with):
+        # "none pulls it down" would hide the segment's only detractor's complaint
+        alone = rows[~rows["low_n"].astype(bool) & rows["impact"].isna() & (rows["mentions_scored"] > 0)]
+        if len(alone):
+            return None, f"every scored answer mentions {alone.iloc[0]['category']}: nothing to compare it with"
+        # lower is better (CES as effort): harm pulls the score up, praise helps by pulling it down
+        down = (spec.harm_sign < 0) != praise
+        return None, f"none with {min_n}+ scored mentions pulls it {'down' if down else 'up'}"
     d = next(enough.itertuples(index=False))
     spans_zero = math.isfinite(d.impact_low) and d.impact_low <= 0 <= d.impact_high
     return d, "CI includes 0" if spans_zero else ""

@@ -181,14 +181,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = _russian_dates(texts, parsed)
             retry = parsed.isna() & (texts != "")
         if retry.any():
-            with np.errstate(all="ignore"):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    again = pd.to_datetime(texts[retry], errors="coerce", format="mixed", dayfirst=_dayfirst(texts[retry]),
-                                           utc=True).tz_convert(None)
-            parsed = parsed.to_series().reset_index(drop=True)
-            parsed[np.flatnonzero(retry)] = again
-            parsed = pd.DatetimeIndex(parsed)
+            parsed = _read_mixed(texts, parsed, retry)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
         parsed = _excel_serials(texts, parsed)
@@ -291,15 +284,44 @@ def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
     return pd.DatetimeIndex(out)
 
 
-def _dayfirst(texts: pd.Index) -> bool:
-    """Read 03/04/2024 as 3 April when the column's slash/dot dates are day-first somewhere
-    (a first number above 12) and never month-first (a second number above 12)."""
+_DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}"
+
+
+def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray) -> pd.DatetimeIndex:
+    """``parsed`` with the ``retry`` cells read by pandas' per-value parser, dotted dates
+    (05.02.2024) and the others (02/05/2024) each day-first or not by their own evidence: a column
+    merged from two systems' exports holds both, and a US 03/25/2024 must not turn every
+    05.02.2024 into 2 May.
+
+    >>> texts = pd.Index(["05.02.2024", "03/25/2024", "03/04/2024", "Feb 2024"], dtype=object)
+    >>> [str(t)[:10] for t in _read_mixed(texts, pd.DatetimeIndex([pd.NaT] * 4), np.ones(4, dtype=bool))]
+    ['2024-02-05', '2024-03-25', '2024-03-04', '2024-02-01']
+    """
+    dotted = np.asarray(texts.str.contains(_DOTTED, regex=True), dtype=bool)
+    dot_first = _dayfirst(texts[retry & dotted])
+    out = parsed.to_series().reset_index(drop=True)
+    for part, dayfirst in ((retry & dotted, dot_first), (retry & ~dotted, _dayfirst(texts[retry & ~dotted], dot_first))):
+        if not part.any():
+            continue
+        with np.errstate(all="ignore"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                again = pd.to_datetime(texts[part], errors="coerce", format="mixed", dayfirst=dayfirst, utc=True)
+        out[np.flatnonzero(part)] = again.tz_convert(None)
+    return pd.DatetimeIndex(out)
+
+
+def _dayfirst(texts: pd.Index, dotted_dayfirst: bool = False) -> bool:
+    """Read 03/04/2024 as 3 April when these dates are day-first somewhere (a first number above
+    12) and never month-first (a second number above 12); dotted dates (31.03.2024, the European
+    way) are day-first unless they show otherwise. When nothing tells, ``dotted_dayfirst``: the
+    column's dotted dates say which locale wrote it."""
     first = texts.str.extract(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
     a = pd.to_numeric(first[0], errors="coerce")
     b = pd.to_numeric(first[1], errors="coerce")
     if (b > 12).any():
         return False
-    return bool((a > 12).any()) or bool(texts.str.contains(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}", regex=True).any())
+    return bool((a > 12).any()) or bool(texts.str.contains(_DOTTED, regex=True).any()) or dotted_dayfirst
 
 
 def period_label(period: pd.Period, freq: str) -> str:

@@ -557,10 +557,9 @@ def summarize_scores(
                          f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale.")
     if message := mostly_invalid(parsed.issues, spec.score_type):
         raise ScoreError(message)
-    if weights is None:
-        mean, mean_low, mean_high = mean_interval(v, confidence)
-    else:
-        mean, mean_low, mean_high = weighted_mean_interval(v, wv, confidence)
+    mean, mean_low, mean_high = mean_interval(v, confidence) if weights is None else weighted_mean_interval(v, wv, confidence)
+    if spec.scale is not None:  # within the scale, as the segments' and periods' (CES 6.7 [5.2, 8.1] on 1-7)
+        mean_low, mean_high = max(mean_low, spec.scale[0]), min(mean_high, spec.scale[1])
     if spec.scale is not None:
         top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
     else:  # a plain mean without a scale has no top box

@@ -155,6 +155,7 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         # checked before classifying: the error lists the file's own columns, not the added ones
         require_columns(first, [c for c in (score_col, by, period_col) if c is not None], source=data)
         lang = _language(head_frame, text_col, lang, notes)
+        _warn_reclassified(first, categories_col, data)
         rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang, read=read, tone=tone,
                                          notes=notes)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
@@ -167,6 +168,20 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
             _require_polarity(first, data)
         _check_roles(first, data, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col)
     return _Plan(rows, dict(first.attrs), text_col, categories_col, score_col, by, period_col, lang, taxonomy, notes)
+
+
+def _warn_reclassified(first, categories_col: str, data) -> None:
+    """An ``InputWarning`` when a classified file gets --text-col: its categories (perhaps corrected
+    by hand) would otherwise be replaced by the model's without a word, as classify says it does."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    if categories_col in first.columns:
+        warnings.warn(InputWarning(
+            f"{data}: the file already has a {categories_col!r} column, but --text-col classifies the comments "
+            f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"),
+            stacklevel=2)
 
 
 def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):

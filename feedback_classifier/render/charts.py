@@ -296,10 +296,12 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     ax.set_title(title or _titled(result, ui_text(lang, key), lang))
     ax.grid(alpha=0.3)
     # A legend for the colours (and the median line) below the plot, where it can cover nothing.
+    # lower is better (CES as effort): the harmful points raise the score, and the legend must say so
+    bad, good = ("chart.harmful", "chart.helpful") if spec.is_harmful(-1.0) else ("chart.harmful_up", "chart.helpful_down")
     handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",
                       markeredgewidth=0.5, alpha=0.75, label=t)
-               for c, t, shown in ((HARM, ui_text(lang, "chart.harmful", metric=metric), (harmful & ~low_n).any()),
-                                   (GOOD, ui_text(lang, "chart.helpful", metric=metric), (~harmful & ~low_n).any()),
+               for c, t, shown in ((HARM, ui_text(lang, bad, metric=metric), (harmful & ~low_n).any()),
+                                   (GOOD, ui_text(lang, good, metric=metric), (~harmful & ~low_n).any()),
                                    (MUTED, ui_text(lang, "chart.low_n", min_n=min_n), low_n.any())) if shown]
     if unsure.any():
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,

@@ -248,7 +248,8 @@ def drivers_sections(inp: ReportInputs) -> tuple[str, str]:
     if not len(parent):
         return "", ""
     chart = _impact_chart(inp)
-    parts = [f'<p class="lead">{esc(ui_text(lang, "drivers_lead", metric=metric))}</p>']
+    lead = "drivers_lead" if inp.spec.harm_sign < 0 else "drivers_lead_lower"
+    parts = [f'<p class="lead">{esc(ui_text(lang, lead, metric=metric))}</p>']
     n_audit = drivers.settings.get("audit_rows")
     if _has_error_rates(parent) and n_audit:
         key = "error_note_default" if drivers.settings.get("error_source") == "default" else "error_note"

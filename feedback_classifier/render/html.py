@@ -48,6 +48,7 @@ table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc}
 td.num,th.num{text-align:right;white-space:nowrap}
+td.list,th.list{min-width:15em}
 tr.total td{font-weight:600}
 .neg{color:var(--neg)}
 .pos{color:var(--pos)}
@@ -72,6 +73,8 @@ blockquote.pro{border-left-color:var(--pos)}
 blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2px}
 .bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
 footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
+/* phones: a card's subcategory table (five columns) fits without scrolling, its Praise and NPS no longer cut */
+@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}th.num{white-space:normal}}
 @media print{
 @page{margin:12mm}
 nav.toc{display:none}

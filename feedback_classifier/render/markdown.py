@@ -89,7 +89,8 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     lines += [
         "",
         f"Impact = {o.metric_name} of all scored comments minus {o.metric_name} of those that do not mention the "
-        f"category (points; negative = pulls the score down). "
+        f"category (points; negative = pulls the score down"
+        + ("). " if result.spec.harm_sign < 0 else ", which is better here: lower is better, positive = harmful). ")
         + (f"{conf} intervals: bootstrap over respondents ({s['n_boot']} replicates, {s['bootstrap']}). "
            if s["n_boot"] else "No bootstrap intervals (n_boot = 0). ")
         + f"`low n` = fewer than {s['min_n']} scored mentions.",

@@ -66,7 +66,7 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
     if facts.has_scores:
         metric = ui_text(lang, f"metric.{inp.spec.score_type}")
         head += f"<th class=\"num\">{esc(metric)}</th><th class=\"num\">{esc(ui_text(lang, 'impact_ci'))}</th>"
-    head += f"<th>{esc(ui_text(lang, 'top_issue'))}</th></tr>"
+    head += f"<th class=\"list\">{esc(ui_text(lang, 'top_issue'))}</th></tr>"
     rows = []
     for segment, count in counts.items():
         mask = (values == segment).to_numpy()
@@ -79,7 +79,7 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
         issue = ", ".join(
             f"{inp.taxonomy.display_name(facts.labels[parents[k]], lang)} {fmt_pct(shares[k], lang)}" for k in top
         )
-        cells += f"<td>{esc(issue) or esc(ui_text(lang, 'none'))}</td>"
+        cells += f"<td class=\"list\">{esc(issue) or esc(ui_text(lang, 'none'))}</td>"
         rows.append(f"<tr>{cells}</tr>")
     shown = [str(c) for c in counts.index]
     return f'<div class="panel"><table>{head}{"".join(rows)}</table></div>{_segment_drivers(inp, shown)}'
