@@ -248,3 +248,23 @@ def test_parquet_decimals_and_times_keep_their_types_through_classify(tmp_path):
     result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(jsonl), "--quiet"])
     assert result.exit_code == 0, result.output
     assert json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])["amount"] == "1.10"  # as before: text
+
+
+def test_a_large_file_s_headline_interval_shows_the_digit_that_tells_its_bounds_apart():
+    # analyze on 300,000 answers printed "NPS -45 (95% CI -45 to -45)": the rounding hid the interval
+    import numpy as np
+    import pandas as pd
+
+    from feedback_classifier.cli.render import metric_line
+    from feedback_classifier.insights import compute_drivers
+
+    rng = np.random.default_rng(0)
+    n = 300_000
+    df = pd.DataFrame({"nps": rng.choice([0, 5, 8, 10], n, p=[0.55, 0.1, 0.25, 0.1]),
+                       "categories": rng.choice(["Service", ""], n)})
+    drivers = compute_drivers(df, score_col="nps", n_boot=0)
+    line = metric_line(drivers)
+    low, high = line.split("95% CI ")[1].split(",")[0].split(" to ")
+    assert low != high and "." in low, line
+    small = compute_drivers(df.head(200), score_col="nps", n_boot=0)
+    assert "." not in metric_line(small).split("(")[0], metric_line(small)  # whole points when they tell

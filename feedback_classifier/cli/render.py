@@ -89,6 +89,11 @@ def metric_line(drivers) -> str:
 
     spec, overall = ScoreSpec.from_settings(drivers.settings), drivers.overall
     digits = spec.value_digits
+    # 300,000 answers: "NPS -45 (95% CI -45 to -45)" read as no uncertainty at all; show the digit that
+    # tells the bounds apart (at most two more)
+    while (digits < spec.value_digits + 2 and overall.ci_high > overall.ci_low
+           and f"{overall.ci_low:.{digits}f}" == f"{overall.ci_high:.{digits}f}"):
+        digits += 1
     return (f"{overall.metric_name} {overall.metric:.{digits}f}{spec.unit} (95% CI {overall.ci_low:.{digits}f} to "
             f"{overall.ci_high:.{digits}f}, {count_noun(overall.n_scored, 'score')})")
 
