@@ -541,6 +541,10 @@ def _billion_laughs(levels: int = 11) -> str:
     (_billion_laughs(), "expand to more than 1,000,000 values"),  # was minutes and gigabytes
     ("name: deep\nlanguages: [en]\ncategories: " + "[" * 50000 + "]" * 50000, "nests more than 100 levels"),
     ("name: deep\nlanguages: [en]\ncategories:\n" + "".join("  " * i + "-\n" for i in range(3000)), "nests too deep"),
+    # an alias inside itself: the size count looped, its stack grew to 20 GB
+    ("name: loop\nlanguages: [en]\nx: &x [*x]\ncategories: []\n", "refers to a value it is part of"),
+    ("name: loop\nlanguages: [en]\ncategories:\n  - &c\n    id: a\n    names: {en: A}\n    children: [*c]\n",
+     "refers to a value it is part of"),
 ])
 def test_a_taxonomy_whose_yaml_expands_to_billions_or_nests_too_deep_is_one_error(tmp_path, text, said):
     import time

@@ -12,6 +12,10 @@ nested ``[[[[...]]]]`` exhausts PyYAML's recursion. Both are refused here, with 
 Traceback (most recent call last):
 ...
 ValueError: its aliases (&name / *name) expand to more than 1,000,000 values; write the repeated parts out, or fewer of them
+>>> load_bounded("a: &a [*a]", yaml.SafeLoader)
+Traceback (most recent call last):
+...
+ValueError: an alias (*name) refers to a value it is part of, so it never ends; write that part out
 >>> load_bounded("a: [1, 2]", yaml.SafeLoader)
 {'a': [1, 2]}
 """
@@ -43,8 +47,10 @@ def _too_deep(text: str) -> bool:
 
 def _expanded_size(root: yaml.Node) -> int:
     """How many values ``root`` stands for with every alias written out (each node counted once
-    per place it appears), computed without expanding them; stops early past ``MAX_VALUES``."""
+    per place it appears), computed without expanding them; stops early past ``MAX_VALUES``.
+    A ``ValueError`` for a node inside itself (``a: &a [*a]``): it stands for infinitely many."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # (on the path from the root: meeting one again is a cycle)
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -53,8 +59,13 @@ def _expanded_size(root: yaml.Node) -> int:
         kids = [] if isinstance(node, yaml.ScalarNode) else (
             [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value))
         if done or not kids:
+            open_nodes.discard(id(node))
             sizes[id(node)] = min(1 + sum(sizes[id(k)] for k in kids), MAX_VALUES + 1)
+        elif id(node) in open_nodes:
+            raise ValueError("an alias (*name) refers to a value it is part of, so it never ends; "
+                             "write that part out")
         else:
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((k, False) for k in kids if id(k) not in sizes)
     return sizes[id(root)]
