@@ -401,6 +401,19 @@ def test_cli_validate_names_the_parents_without_an_owner(tmp_path):
     assert "no owner" not in runner.invoke(app, ["taxonomy", "validate", "cx-default"]).output
 
 
+def test_cli_validate_names_an_owner_the_teams_section_misses(tmp_path):
+    # 'Frud desk' passed as OK: a queue of its own, named in English in a Russian report
+    data = yaml.safe_load(bundled_taxonomy_path("cx-default").read_text(encoding="utf-8"))
+    assert data["categories"][1]["owner"] == "Pricing"
+    data["categories"][1]["owner"] = "Prising"
+    (path := tmp_path / "mine.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "validate", str(path)], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "owner 'Prising' (did you mean 'Pricing'?) is not under 'teams'" in result.output
+    assert "1 team(s) under 'teams' own no category: Pricing" in result.output
+    assert "Note" not in runner.invoke(app, ["taxonomy", "validate", "cx-default"]).output
+
+
 def test_cli_validate_bad_file_exits_1_with_the_problem_list():
     result = runner.invoke(app, ["taxonomy", "validate", str(DATA / "taxonomy_invalid.yaml")])
     assert result.exit_code == 1

@@ -352,6 +352,20 @@ class Taxonomy:
         """
         return self._teams.get(team, {}).get(lang) or team
 
+    def unnamed_teams(self) -> tuple[list[str], list[str]]:
+        """Owners the ``teams`` section leaves out (shown as written in every language), and teams it
+        names that own no category: usually one typo on either side. Both empty without the section.
+
+        >>> from feedback_classifier.taxonomy import Taxonomy
+        >>> Taxonomy.from_dict({"name": "t", "languages": ["en", "ru"], "teams": {"Fraud desk": {"ru": "Антифрод"}},
+        ...     "categories": [{"id": "a", "names": {"en": "A", "ru": "А"}, "owner": "Frud desk"}]}).unnamed_teams()
+        (['Frud desk'], ['Fraud desk'])
+        """
+        if not self._teams:
+            return [], []
+        owners = [team for team in self.owners if team != DEFAULT_OWNER]
+        return [t for t in owners if t not in self._teams], [t for t in self._teams if t not in owners]
+
     def owner(self, label: Label) -> str:
         """The owning team; children inherit their parent's owner unless they set one.
 
