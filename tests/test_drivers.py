@@ -849,3 +849,21 @@ def test_the_key_driver_line_lists_in_the_tables_order(tmp_path, kind, polarity,
     assert result.exit_code == 0, result.output
     line = next(li for li in result.output.splitlines() if li.startswith("Key-driver regression"))
     assert line.split(": ", 1)[1].startswith(first), line
+
+
+def test_drivers_text_col_refuses_a_model_of_another_taxonomy(tmp_path):
+    # the comments were classified with the model, then read against --taxonomy: the error blamed
+    # an 'Unknown label' in a 'categories' column the input does not have
+    from feedback_classifier.model import FeedbackClassifier, save_model
+
+    texts = ["the parcel arrived late", "delivery took weeks", "prices are too high", "way too expensive"] * 3
+    labels = [[("delivery", None)], [("delivery", None)], [("price", None)], [("price", None)]] * 3
+    model = save_model(FeedbackClassifier(cv=2).fit(texts, labels), tmp_path / "m.joblib")
+    data = tmp_path / "s.csv"
+    pd.DataFrame({"comment": ["late parcel", "too expensive"], "nps": [3, 9]}).to_csv(data, index=False)
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--text-col", "comment", "--model",
+                                 str(model), "--taxonomy", "semeval-restaurants", "--tone-teacher", "none"],
+                           terminal_width=300)
+    assert result.exit_code == 1, result.output
+    assert "was trained for taxonomy" in result.output and "'semeval-restaurants'" in result.output
+    assert "Unknown label" not in result.output
