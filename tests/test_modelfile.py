@@ -371,3 +371,20 @@ def test_a_header_claiming_a_huge_or_odd_payload_size_is_one_error_not_an_alloca
     _write(path, {"format_version": 2, "payload_bytes": size, "payload_sha256": "0" * 64}, b"abc")
     with pytest.raises(ModelFileError, match="m.joblib"):
         load_model(path)
+
+
+def test_a_taxonomy_edited_since_training_is_refused_naming_what_changed(clf, tmp_path):
+    # one owner moved: the error gave two hashes and nothing else, as for a foreign taxonomy
+    from feedback_classifier.model.default import load_model_and_taxonomy
+
+    path = save_model(clf, tmp_path / "m.joblib")
+    edited = TAX.to_dict()
+    edited["categories"][0]["owner"] = "Couriers"
+    moved = Taxonomy.from_dict(edited)
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery'; to route by new owners, classify"):
+        load_model(path, taxonomy=moved)
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery'; to route"):
+        load_model_and_taxonomy(clf, moved)
+    del edited["categories"][0]["children"]
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery', 'delivery/late' only in the model's\)"):
+        load_model(path, taxonomy=Taxonomy.from_dict(edited))

@@ -352,6 +352,31 @@ class Taxonomy:
         """
         return self._teams.get(team, {}).get(lang) or team
 
+    def differences(
+        self, other: "Taxonomy", limit: int = 3, names: tuple[str, str] = ("this one", "the other")
+    ) -> list[str]:
+        """What differs from ``other``, at most ``limit`` items and a count of the rest, for an error
+        that refuses one for the other; ``names`` call the two in "only in ..." items.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("semeval-restaurants")
+        >>> d = tax.to_dict(); d["categories"][0]["owner"] = "Kitchen"; del d["categories"][1]["children"][0]
+        >>> Taxonomy.from_dict(d).differences(tax)
+        ["owner of 'restaurant'", "'food/prices' only in the other"]
+        """
+        mine, theirs = self.to_dict(), other.to_dict()
+        found = [f"the {key}" for key in ("name", "version", "languages") if mine.get(key) != theirs.get(key)]
+        flat_mine, flat_theirs = _flat_categories(mine), _flat_categories(theirs)
+        for path in dict.fromkeys([*flat_theirs, *flat_mine]):
+            if path not in flat_mine:
+                found.append(f"'{path}' only in {names[1]}")
+            elif path not in flat_theirs:
+                found.append(f"'{path}' only in {names[0]}")
+            else:
+                a, b = flat_mine[path], flat_theirs[path]
+                found += [f"{key} of '{path}'" for key in dict.fromkeys([*b, *a]) if a.get(key) != b.get(key)]
+        return found[:limit] + ([f"{len(found) - limit} more"] if len(found) > limit else [])
+
     def unnamed_teams(self) -> tuple[list[str], list[str]]:
         """Owners the ``teams`` section leaves out (shown as written in every language), and teams it
         names that own no category: usually one typo on either side. Both empty without the section.
@@ -526,3 +551,13 @@ class Taxonomy:
 # (model/safe_pickle.py): files saved by earlier versions need the name to stay.
 def _rebuild(data: dict, source: str | None) -> Taxonomy:
     return Taxonomy.from_dict(data, source=source)
+
+
+def _flat_categories(definition: dict) -> dict[str, dict]:
+    """Each category of a ``to_dict()`` by its path (``parent`` or ``parent/child``), without children."""
+    flat = {}
+    for parent in definition["categories"]:
+        flat[parent["id"]] = {k: v for k, v in parent.items() if k != "children"}
+        for child in parent.get("children", []):
+            flat[f"{parent['id']}/{child['id']}"] = child
+    return flat
