@@ -596,3 +596,14 @@ def test_label_mistakes_get_the_fix_in_their_message():
     with pytest.raises(LabelError, match="names no category before '='") as caught:
         parse_opinions(tax, "Price=negative; =positive", row=5, column="polarities")
     assert "row 5" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("cell, sep", [("Price > Too expensive, Delivery", ","), ("Delivery | Price", "|")])
+def test_labels_joined_by_a_comma_or_bar_are_said_to_be_joined(cell, sep):
+    # with two levels the cell was only an 'Unknown label', its closest match the first label alone
+    from feedback_classifier.errors import LabelError
+
+    with pytest.raises(LabelError, match=f"joined by '\\{sep}'; separate labels with ';'") as err:
+        load_taxonomy("cx-default").parse_labels(cell, row=3, column="labels")
+    assert "row 3, column 'labels'" in str(err.value)
+    assert load_taxonomy("cx-default").parse_labels("Store / branch experience") == [("store", None)]

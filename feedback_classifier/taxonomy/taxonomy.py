@@ -507,7 +507,11 @@ class Taxonomy:
         if source is not None:
             where.append(f"of {source}")
         location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
-        if why == "is not in the taxonomy":
+        joined = self._joined_by(text) if why == "is not in the taxonomy" else None
+        if joined is not None:
+            message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
+                       f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
+        elif why == "is not in the taxonomy":
             suggestions = self.closest_paths(text)
             close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
             message = (
@@ -520,6 +524,20 @@ class Taxonomy:
         error = LabelError(message)
         error.row, error.column, error.label = row, column, text  # type: ignore[attr-defined]
         raise error
+
+    def _joined_by(self, text: str) -> str | None:
+        """The wrong separator (',', '|'...) that splits ``text`` into known labels, if one does: with
+        two levels ('Cards > Card delivery, Transfers') the cell was only called an unknown label."""
+        for sep in WRONG_SEPARATORS:
+            pieces = [piece.strip() for piece in text.split(sep)]
+            if len(pieces) > 1 and all(pieces):
+                try:
+                    for piece in pieces:
+                        self.parse_label(piece)
+                except LabelError:
+                    continue
+                return sep
+        return None
 
     def closest_paths(self, text: str, n: int = 3) -> list[str]:
         """Known display paths closest to ``text`` (difflib over ids and names in every language).
