@@ -93,7 +93,8 @@ def classify_command(
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
-        _often_missed(model, tax, summary.lang)
+        if categories_col is None:  # (given categories are not the model's: its misses say nothing of them)
+            _often_missed(model, tax, summary.lang)
 
 
 def _often_missed(model, tax, lang: str) -> None:
