@@ -398,6 +398,7 @@ def test_cli_validate_names_the_parents_without_an_owner(tmp_path):
     result = runner.invoke(app, ["taxonomy", "validate", str(path)], terminal_width=300)
     assert result.exit_code == 0, result.output
     assert "1 of 10 parent categories have no owner" in result.output and "Price and value" in result.output
+    assert "10 owner teams" in result.output  # ('unassigned' was counted as the 11th)
     assert "no owner" not in runner.invoke(app, ["taxonomy", "validate", "cx-default"]).output
 
 

@@ -30,7 +30,7 @@ def validate_command(file: TaxonomyFile) -> None:
     tax = load_taxonomy(file)
     typer.echo(
         f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
-        f"{len(tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
+        f"{sum(team != DEFAULT_OWNER for team in tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
     )
     unowned = [tax.display_name(p) for p in tax.parents if tax.owner(p) == DEFAULT_OWNER]
     if unowned:  # allowed (owner is optional), but their comments then reach no team of their own
