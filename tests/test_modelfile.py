@@ -388,3 +388,19 @@ def test_a_taxonomy_edited_since_training_is_refused_naming_what_changed(clf, tm
     del edited["categories"][0]["children"]
     with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery', 'delivery/late' only in the model's\)"):
         load_model(path, taxonomy=Taxonomy.from_dict(edited))
+
+
+def test_a_header_for_another_taxonomy_than_the_model_data_is_refused(clf, tmp_path):
+    # load_model(taxonomy=) checked the header's hash: a file with another model's data under it
+    # (checksum updated) passed as a model of TAX and classified with OTHER_TAX's categories
+    import hashlib
+
+    mine = save_model(clf, tmp_path / "mine.joblib").read_bytes()
+    other = FeedbackClassifier(taxonomy=OTHER_TAX, cv=2).fit(TEXTS, [[("app", None)], []] * 9)
+    theirs = save_model(other, tmp_path / "theirs.joblib").read_bytes()
+    header = json.loads(mine[len(MAGIC):mine.index(b"\n", len(MAGIC))])
+    payload = theirs[theirs.index(b"\n", len(MAGIC)) + 1:]
+    header.update(payload_bytes=len(payload), payload_sha256=hashlib.sha256(payload).hexdigest())
+    _write(tmp_path / "mixed.joblib", header, payload)
+    with pytest.raises(ModelFileError, match="header is for taxonomy 'files', its model data for 'other'"):
+        load_model(tmp_path / "mixed.joblib", taxonomy=TAX)

@@ -404,6 +404,10 @@ def load_model(
         check_fitted(model)
     except BadState as exc:
         raise _edited(path, str(exc)) from None
+    if header.get("taxonomy_hash") != model.taxonomy_.hash:
+        # the taxonomy check above read the header: a model whose own taxonomy is another passed it
+        raise _edited(path, f"its header is for taxonomy {str(header.get('taxonomy_name'))[:40]!r}, its model data "
+                            f"for {model.taxonomy_.name!r}")
     return model
 
 
