@@ -608,3 +608,14 @@ def test_labels_joined_by_a_comma_or_bar_are_said_to_be_joined(cell, sep):
         load_taxonomy("cx-default").parse_labels(cell, row=3, column="labels")
     assert "row 3, column 'labels'" in str(err.value)
     assert load_taxonomy("cx-default").parse_labels("Store / branch experience") == [("store", None)]
+
+
+@pytest.mark.parametrize("encoding, said", [("cp1251", r"not UTF-8 text \(line 2, Cyrillic in Windows-1251\)"),
+                                            ("utf-16", r"not UTF-8 text \(it is UTF-16\)")])
+def test_a_taxonomy_file_not_in_utf8_says_where_and_what_it_looks_like(tmp_path, encoding, said):
+    # "(byte 23)" had the user count bytes in a file Notepad saved as Windows-1251
+    path = tmp_path / "t.yaml"
+    path.write_bytes("name: t\nlanguages: [ru]\ncategories:\n  - id: a\n    names: {ru: Доставка}\n"
+                     .replace("languages: [ru]\n", "languages: [ru]  # банк\n").encode(encoding))
+    with pytest.raises(TaxonomyError, match=said):
+        load_taxonomy(path)

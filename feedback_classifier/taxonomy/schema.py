@@ -46,7 +46,7 @@ import yaml
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
-from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown
+from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown, where_not_utf8
 
 __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_definition"]
 
@@ -157,9 +157,8 @@ def read_definition(path: str | os.PathLike) -> Any:
     except IsADirectoryError:
         raise TaxonomyError(f"Taxonomy path {path} is a directory; pass a .yaml file") from None
     except UnicodeDecodeError as exc:
-        raise TaxonomyError(
-            f"Taxonomy file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from None
+        raise TaxonomyError(f"Taxonomy file {path} is not UTF-8 text ({where_not_utf8(path, exc.start)}); "
+                            "save it as UTF-8") from None
     try:
         return load_bounded(text, _LineLoader)  # (a SafeLoader subclass)
     except ValueError as exc:  # aliases that expand to billions of values, or nesting too deep

@@ -3,7 +3,8 @@
 A few lines of YAML can name a structure of billions of values through its aliases (``&a`` /
 ``*a``, the "billion laughs"): PyYAML shares the aliased values, but everything that walks
 them (validation, the error messages' text) takes exponential time and memory. And a deeply
-nested ``[[[[...]]]]`` exhausts PyYAML's recursion. Both are refused here, with one line.
+nested ``[[[[...]]]]`` exhausts PyYAML's recursion. Both are refused here, with one line. And a
+file that is not UTF-8 is said where, as an editor counts it.
 
 >>> import yaml
 >>> bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\\n" + "".join(
@@ -22,6 +23,7 @@ ValueError: an alias (*name) refers to a value it is part of, so it never ends; 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -105,3 +107,18 @@ def shown(value: Any, limit: int = 80) -> str:
     r.maxlevel = 3  # (a deep or aliased structure is never walked whole)
     text = r.repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def where_not_utf8(path: Path, start: int) -> str:
+    """Where a file stops being UTF-8, as an editor shows it, and what it looks like instead:
+    "byte 117" sent the user counting bytes in a file Notepad had saved as Windows-1251."""
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "it is UTF-16"
+    line = data[:start].count(b"\n") + 1
+    try:
+        data.decode("cp1251")
+    except UnicodeDecodeError:
+        return f"line {line}"
+    cyrillic = sum(0xC0 <= b or b in (0xA8, 0xB8) for b in data[start:start + 200])
+    return f"line {line}" + (", Cyrillic in Windows-1251" if cyrillic else "")
