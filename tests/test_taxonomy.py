@@ -619,3 +619,15 @@ def test_a_taxonomy_file_not_in_utf8_says_where_and_what_it_looks_like(tmp_path,
                      .replace("languages: [ru]\n", "languages: [ru]  # банк\n").encode(encoding))
     with pytest.raises(TaxonomyError, match=said):
         load_taxonomy(path)
+
+
+def test_a_name_that_is_not_text_names_its_field_as_names_dot_lang(tmp_path):
+    # the field was 'en', where every other problem of a name says 'names.en'
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nlanguages: [en]\ncategories:\n  - id: a\n    names: {en: 2024}\n  - id: b\n"
+                    "    names: {en: '  '}\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    lines = str(err.value).splitlines()[1:]
+    assert "field 'names.en': must be non-empty text, got int 2024; put it in quotes" in lines[0]
+    assert lines[1].endswith("field 'names.en': must be non-empty text, got empty text")

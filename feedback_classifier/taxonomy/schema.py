@@ -294,19 +294,21 @@ class _Validator:
         for key, line in getattr(mapping, "duplicate_keys", []):
             self.add(f"'{key}' is given twice; keep one", line=line, category=category, field=f"{prefix}{key}")
 
-    def text(self, mapping: Mapping, key: str, *, required: bool, category=None, what=None) -> str | None:
+    def text(self, mapping: Mapping, key: str, *, required: bool, category=None, what=None,
+             field: str | None = None) -> str | None:
         value = mapping.get(key)
         if value is None:
             if required:
-                self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=key)
+                self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=field or key)
             return None
         if not isinstance(value, str) or not value.strip():
             kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {shown(value)}"
+            hint = "" if isinstance(value, str) else "; put it in quotes if YAML reads it as a number or yes/no"
             self.add(
-                f"must be non-empty text, got {kind}; put it in quotes if YAML reads it as a number or yes/no",
+                f"must be non-empty text, got {kind}{hint}",
                 line=_line_of(mapping, key),
                 category=category,
-                field=key,
+                field=field or key,  # (a name's field is 'names.en', not 'en')
             )
             return None
         return " ".join(value.split())
@@ -481,7 +483,7 @@ class _Validator:
         if lang not in raw_names:
             self.add(f"missing name in '{lang}'", line=_line_of(raw, "names"), category=label, field=f"names.{lang}")
             return None
-        name = self.text(raw_names, lang, required=True, category=label)
+        name = self.text(raw_names, lang, required=True, category=label, field=f"names.{lang}")
         if name is not None and (LABEL_SEPARATOR in name or PATH_SEPARATOR in name):
             self.add(
                 f"name '{name}' must not contain '{LABEL_SEPARATOR}' or '{PATH_SEPARATOR}' "
