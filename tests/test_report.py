@@ -325,3 +325,21 @@ def test_cards_give_the_impact_of_a_categorys_complaints_alone(tax):
     assert "Impact of complaints, pts: <b>−41.7</b>" in page
     assert "Impact of complaints" not in build_report(df.drop(columns="category_sentiment"), tax, text_col="comment",
                                                       score_col="nps", lang="en")
+
+
+@pytest.mark.parametrize("command", ["report", "route"])
+def test_a_file_classified_with_another_taxonomy_says_to_pass_it(tmp_path, command):
+    # without --taxonomy the file is read against cx-default, and the error said to fix the cell
+    # or add the category to cx-default
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["the card never came"], "categories": ["Cards > Card delivery"],
+                  "needs_review": [False], "nps": [3]}).to_csv(path, index=False)
+    out = ["--out", str(tmp_path / "r.html")] if command == "report" else ["--out-dir", str(tmp_path / "q")]
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, [command, str(path), "--text-col", "comment", *out], terminal_width=400)
+    assert result.exit_code == 1, result.output
+    assert "pass the taxonomy it was classified with (--taxonomy FILE)" in result.output
+    assert "add the category" not in result.output
