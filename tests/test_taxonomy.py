@@ -8,6 +8,7 @@ import json
 import math
 import pickle
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -631,3 +632,19 @@ def test_a_name_that_is_not_text_names_its_field_as_names_dot_lang(tmp_path):
     lines = str(err.value).splitlines()[1:]
     assert "field 'names.en': must be non-empty text, got int 2024; put it in quotes" in lines[0]
     assert lines[1].endswith("field 'names.en': must be non-empty text, got empty text")
+
+
+@pytest.mark.parametrize("text, said", [
+    ("name: t\nlanguages: [en]\ncategories:\n  - id: a\n    names: {en: A}\n      owner: T\n",
+     "indentation does not match the lines around it"),
+    ("name: t\nlanguages: [en]\ncategories:\n  - id: a\n    names: {en: A}\n    owner: T\n      children:\n",
+     "check this line's indentation"),
+    ("name: t\nlanguages: [en]\ncategories:\n  - id: a\n\tnames: {en: A}\n", "replace the tab with spaces"),
+    ("name: t\nlanguages: [en]\ncategories:\n  - id: a\n    names: {en: A\n    owner: T\n", "add its '}'"),
+])
+def test_a_yaml_slip_in_a_taxonomy_says_what_to_do(tmp_path, text, said):
+    # PyYAML's "mapping values are not allowed here" alone left the user guessing
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=re.escape(said)):
+        load_taxonomy(path)

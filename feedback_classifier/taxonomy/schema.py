@@ -46,7 +46,7 @@ import yaml
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
-from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown, where_not_utf8
+from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown, where_not_utf8, yaml_hint
 
 __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_definition"]
 
@@ -167,7 +167,7 @@ def read_definition(path: str | os.PathLike) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = Problem(
-            f"not valid YAML: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else ""),
+            f"not valid YAML: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else "") + yaml_hint(exc),
             str(path),
             line,
         )

@@ -122,3 +122,29 @@ def where_not_utf8(path: Path, start: int) -> str:
         return f"line {line}"
     cyrillic = sum(0xC0 <= b or b in (0xA8, 0xB8) for b in data[start:start + 200])
     return f"line {line}" + (", Cyrillic in Windows-1251" if cyrillic else "")
+
+
+#: PyYAML's words for the slips people make writing a taxonomy by hand, and what to do about each
+_HINTS = (
+    ("mapping values are not allowed", "a ':' where YAML did not expect one: check this line's indentation "
+     "against the line above, or put a value holding ': ' in quotes"),
+    ("expected <block end>", "this line's indentation does not match the lines around it: align it with the "
+     "other fields of its category"),
+    ("cannot start any token", "YAML indents with spaces only: replace the tab with spaces"),
+    ("expected ',' or '}'", "a '{...}' left open before this point: add its '}', or a ',' between its entries"),
+    ("expected ',' or ']'", "a '[...]' left open before this point: add its ']', or a ',' between its entries"),
+)
+
+
+def yaml_hint(exc: Exception) -> str:
+    """``; <what to do>`` for a YAML error PyYAML words for parsers, not for the person writing the file.
+
+    >>> import yaml
+    >>> try:
+    ...     yaml.safe_load("a:\\n  b: 1\\n    c: 2\\n")
+    ... except yaml.YAMLError as exc:
+    ...     print(yaml_hint(exc))
+    ; a ':' where YAML did not expect one: check this line's indentation against the line above, or put a value holding ': ' in quotes
+    """
+    said = f"{getattr(exc, 'problem', '')} {exc}"
+    return next((f"; {hint}" for words, hint in _HINTS if words in said), "")
