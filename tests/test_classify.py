@@ -642,3 +642,13 @@ def test_a_stage_counts_no_speed_for_rows_done_before_it_began():
     with RichProgress(console=Console(file=io.StringIO()), description="classifying") as bar:
         bar.stage("reading", "read")(1656, 1656)
         assert [t.fields["rate"] for t in bar._progress.tasks] == ["-", "-"]
+
+
+def test_cli_classify_categories_col_does_not_name_the_model_s_often_missed_categories(tmp_path):
+    # the categories are given, not predicted: "Often missed: Price and value (40%)" spoke of the model's
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"text": ["too expensive", "courier was rude"],
+                  "codes": ["Price and value", "Delivery and logistics > Courier"]}).to_csv(path, index=False)
+    result = _cli(path, "--text-col", "text", "--categories-col", "codes", "--out", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "Often missed" not in result.stdout and "Model:" in result.stdout

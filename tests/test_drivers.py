@@ -849,3 +849,48 @@ def test_the_key_driver_line_lists_in_the_tables_order(tmp_path, kind, polarity,
     assert result.exit_code == 0, result.output
     line = next(li for li in result.output.splitlines() if li.startswith("Key-driver regression"))
     assert line.split(": ", 1)[1].startswith(first), line
+
+
+def test_drivers_text_col_refuses_a_model_of_another_taxonomy(tmp_path):
+    # the comments were classified with the model, then read against --taxonomy: the error blamed
+    # an 'Unknown label' in a 'categories' column the input does not have
+    from feedback_classifier.model import FeedbackClassifier, save_model
+
+    texts = ["the parcel arrived late", "delivery took weeks", "prices are too high", "way too expensive"] * 3
+    labels = [[("delivery", None)], [("delivery", None)], [("price", None)], [("price", None)]] * 3
+    model = save_model(FeedbackClassifier(cv=2).fit(texts, labels), tmp_path / "m.joblib")
+    data = tmp_path / "s.csv"
+    pd.DataFrame({"comment": ["late parcel", "too expensive"], "nps": [3, 9]}).to_csv(data, index=False)
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--text-col", "comment", "--model",
+                                 str(model), "--taxonomy", "semeval-restaurants", "--tone-teacher", "none"],
+                           terminal_width=300)
+    assert result.exit_code == 1, result.output
+    assert "was trained for taxonomy" in result.output and "'semeval-restaurants'" in result.output
+    assert "Unknown label" not in result.output
+
+
+def test_regression_needs_comments_without_a_category_to_compare_with():
+    # every comment names a category, three of them two: the intercept rested on those three and
+    # each category came out "significant" at about -50 points where its impact was -3
+    rng = np.random.default_rng(3)
+    cats = [["A", "B", "C", "D"][i % 4] for i in range(157)]
+    cats[:3] = ["A; B", "B; C", "C; D"]
+    df = pd.DataFrame({"categories": cats, "nps": rng.integers(0, 11, len(cats))})
+    reg = compute_drivers(df, score_col="nps", n_boot=0).regression
+    terms = reg[reg["category"] != "(intercept)"]
+    assert terms["coef"].isna().all() and not terms["significant"].any()
+    assert terms["note"].str.contains("mention no category").all()
+    with_baseline = compute_drivers(df.assign(categories=cats[:150] + [""] * 7), score_col="nps", n_boot=0).regression
+    assert with_baseline.loc[with_baseline["category"] != "(intercept)", "coef"].notna().all()
+
+
+def test_regression_of_scores_without_spread_is_not_significant(tmp_path):
+    # all detractors: standard errors of 0 gave p = 0, and "Transfers -0.0" was a significant driver
+    df = pd.DataFrame({"categories": ["A", "A", "A", "", "", ""], "nps": [3, 3, 3, 3, 3, 3]})
+    reg = compute_drivers(df, score_col="nps", n_boot=0, min_n=1).regression
+    assert not reg["significant"].any() and reg["p_adjusted"].isna().all()
+    path = tmp_path / "c.csv"
+    df.to_csv(path, index=False)
+    out = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1"], terminal_width=300)
+    assert out.exit_code == 0, out.output
+    assert "Key-driver regression (parent level): no category significant" in out.output

@@ -277,3 +277,15 @@ def test_route_without_e5_gives_the_tip_only_when_it_classifies(tmp_path, monkey
     runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(classified)])
     enriched = runner.invoke(app, ["route", str(classified), "--text-col", "comment", "--out-dir", str(tmp_path / "q2")])
     assert enriched.exit_code == 0 and "Tip:" not in enriched.output
+
+
+def test_too_few_praise_says_1_comment_not_1_comments(monkeypatch, tmp_path):
+    # "e5 called 1 comments praise and 8 complaints" (route on a 10-comment file)
+    import numpy as np
+
+    from feedback_classifier.model import e5_tone
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    monkeypatch.setattr(e5_tone, "e5_positive", lambda texts, **kw: np.array([0.9] + [0.1] * (len(texts) - 1)))
+    with pytest.raises(ValueError, match=r"^e5 called 1 comment praise and 8 complaints; "):
+        e5_tone.e5_tone_words([f"comment {i}" for i in range(9)], C=1.0)

@@ -241,3 +241,13 @@ def test_cli_old_model_needs_trust_model(tmp_path):
     assert refused.exit_code == 1 and "--trust-model" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
     assert runner.invoke(app, args + ["--trust-model"]).exit_code == 0
+
+
+def test_route_carries_a_qualtrics_export_s_response_id_into_the_queues(tmp_path):
+    # 'ResponseId' (camelCase) was not id-like: the queues had no way back to the respondent
+    result = runner.invoke(app, ["route", str(EXPORTS / "qualtrics_sample.csv"), "--text-col", "Q2",
+                                 "--out-dir", str(tmp_path / "q"), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    review = pd.read_csv(tmp_path / "q" / "review.csv", encoding="utf-8-sig")
+    assert review.columns[:2].tolist() == ["row", "ResponseId"]
+    assert review["ResponseId"].tolist() == ["R_2YPOQ602ER1jkf1"]

@@ -371,3 +371,36 @@ def test_a_header_claiming_a_huge_or_odd_payload_size_is_one_error_not_an_alloca
     _write(path, {"format_version": 2, "payload_bytes": size, "payload_sha256": "0" * 64}, b"abc")
     with pytest.raises(ModelFileError, match="m.joblib"):
         load_model(path)
+
+
+def test_a_taxonomy_edited_since_training_is_refused_naming_what_changed(clf, tmp_path):
+    # one owner moved: the error gave two hashes and nothing else, as for a foreign taxonomy
+    from feedback_classifier.model.default import load_model_and_taxonomy
+
+    path = save_model(clf, tmp_path / "m.joblib")
+    edited = TAX.to_dict()
+    edited["categories"][0]["owner"] = "Couriers"
+    moved = Taxonomy.from_dict(edited)
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery'; to route by new owners, classify"):
+        load_model(path, taxonomy=moved)
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery'; to route"):
+        load_model_and_taxonomy(clf, moved)
+    del edited["categories"][0]["children"]
+    with pytest.raises(ModelFileError, match=r"differs in: owner of 'delivery', 'delivery/late' only in the model's\)"):
+        load_model(path, taxonomy=Taxonomy.from_dict(edited))
+
+
+def test_a_header_for_another_taxonomy_than_the_model_data_is_refused(clf, tmp_path):
+    # load_model(taxonomy=) checked the header's hash: a file with another model's data under it
+    # (checksum updated) passed as a model of TAX and classified with OTHER_TAX's categories
+    import hashlib
+
+    mine = save_model(clf, tmp_path / "mine.joblib").read_bytes()
+    other = FeedbackClassifier(taxonomy=OTHER_TAX, cv=2).fit(TEXTS, [[("app", None)], []] * 9)
+    theirs = save_model(other, tmp_path / "theirs.joblib").read_bytes()
+    header = json.loads(mine[len(MAGIC):mine.index(b"\n", len(MAGIC))])
+    payload = theirs[theirs.index(b"\n", len(MAGIC)) + 1:]
+    header.update(payload_bytes=len(payload), payload_sha256=hashlib.sha256(payload).hexdigest())
+    _write(tmp_path / "mixed.joblib", header, payload)
+    with pytest.raises(ModelFileError, match="header is for taxonomy 'files', its model data for 'other'"):
+        load_model(tmp_path / "mixed.joblib", taxonomy=TAX)

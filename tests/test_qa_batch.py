@@ -241,3 +241,12 @@ def test_charts_path_that_is_a_file_is_one_line_before_any_output(tmp_path):
     assert isinstance(result.exception, SystemExit)
     assert "--charts needs a folder" in result.output
     assert not out.exists()
+
+
+def test_out_dash_without_format_says_standard_output_is_not_supported(tmp_path):
+    # the first error was "unknown table format (no extension)... pass --format": doing so then
+    # gave the real reason
+    data = _survey(tmp_path)
+    result = runner.invoke(app, ["classify", str(data), "--text-col", "comment", "--out", "-"], terminal_width=300)
+    assert result.exit_code == 1
+    assert "writing to standard output is not supported" in result.output and "--format" not in result.output

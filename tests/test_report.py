@@ -339,3 +339,21 @@ def test_report_of_a_classified_file_does_not_guess_how_its_sentiment_was_made(t
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "this file's own category_sentiment column" in page.replace("&#x27;", "'")
     assert "not trained on your comments" not in page
+
+
+@pytest.mark.parametrize("command", ["report", "route"])
+def test_a_file_classified_with_another_taxonomy_says_to_pass_it(tmp_path, command):
+    # without --taxonomy the file is read against cx-default, and the error said to fix the cell
+    # or add the category to cx-default
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["the card never came"], "categories": ["Cards > Card delivery"],
+                  "needs_review": [False], "nps": [3]}).to_csv(path, index=False)
+    out = ["--out", str(tmp_path / "r.html")] if command == "report" else ["--out-dir", str(tmp_path / "q")]
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    result = CliRunner().invoke(app, [command, str(path), "--text-col", "comment", *out], terminal_width=400)
+    assert result.exit_code == 1, result.output
+    assert "pass the taxonomy it was classified with (--taxonomy FILE)" in result.output
+    assert "add the category" not in result.output

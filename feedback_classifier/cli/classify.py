@@ -93,13 +93,16 @@ def classify_command(
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
-        _often_missed(model, tax, summary.lang)
+        _often_missed(model, tax, summary.lang, categories_col)
 
 
-def _often_missed(model, tax, lang: str) -> None:
+def _often_missed(model, tax, lang: str, categories_col: Optional[str] = None) -> None:
     """Which categories the model rarely finds (recall under 60%), named in ``lang`` like the
-    rest of the output, and how that is known."""
+    rest of the output, and how that is known; nothing when the categories were given, not found."""
     from feedback_classifier.jobs.audit_sample import often_missed
+
+    if categories_col is not None:
+        return
 
     names, source = often_missed(model if isinstance(model, (str, Path)) else None, tax, lang)
     if names:

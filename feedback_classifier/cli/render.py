@@ -200,7 +200,7 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
         console.print(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): {items}")
     else:
-        console.print("Key-driver regression (parent level): no category significant after Benjamini-Hochberg.")
+        console.print(f"Key-driver regression (parent level): {_no_driver_reason(result.regression)}.")
     for issues in (result.score_issues, result.date_issues):
         if issues is not None:
             console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid or issues.hint else None, markup=False)
@@ -362,3 +362,11 @@ def caught_table(caught, tax, rows: int, lang: str = "en") -> Table:
         shown = " | ".join(e if len(e) <= 70 else e[:69] + "…" for e in examples)
         table.add_row(tax.display_name(label, lang), f"{n:,}", f"{n / max(rows, 1):.1%}", shown or "-")
     return table
+
+
+def _no_driver_reason(regression) -> str:
+    """Why the regression names no parent: none significant, or none estimated (the note says why)."""
+    parents = regression[(regression["level"] == "parent") & (regression["category"] != "(intercept)")]
+    if len(parents) and parents["coef"].isna().all():
+        return parents["note"].mode().iloc[0]
+    return "no category significant after Benjamini-Hochberg"

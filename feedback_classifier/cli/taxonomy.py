@@ -30,13 +30,29 @@ def validate_command(file: TaxonomyFile) -> None:
     tax = load_taxonomy(file)
     typer.echo(
         f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
-        f"{len(tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
+        f"{sum(team != DEFAULT_OWNER for team in tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
     )
     unowned = [tax.display_name(p) for p in tax.parents if tax.owner(p) == DEFAULT_OWNER]
     if unowned:  # allowed (owner is optional), but their comments then reach no team of their own
         typer.echo(f"Note: {len(unowned)} of {len(tax.parents)} parent categories have no owner, so their comments "
                    f"go to the '{DEFAULT_OWNER}' queue: {', '.join(unowned[:5])}{', ...' if len(unowned) > 5 else ''}. "
                    "Add 'owner: <team>' to route them.")
+    _note_unnamed_teams(tax)
+
+
+def _note_unnamed_teams(tax) -> None:
+    """An owner the ``teams`` section misses is a queue of its own, named as written in every language:
+    fine on purpose, but a typo ('Frud desk') splits a team's comments into two queues without a word."""
+    import difflib
+
+    missing, unused = tax.unnamed_teams()
+    for team in missing:
+        close = difflib.get_close_matches(team, unused, n=1, cutoff=0.8) if unused else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        typer.echo(f"Note: owner '{team}'{hint} is not under 'teams', so it has no name in "
+                   f"{', '.join(tax.languages[1:]) or 'other languages'} and its queue is '{team}' in every language.")
+    if unused:
+        typer.echo(f"Note: {len(unused)} team(s) under 'teams' own no category: {', '.join(unused)}.")
 
 
 @app.command("show")

@@ -107,9 +107,15 @@ def _regression(
     X = sparse.hstack([sparse.csr_matrix(np.ones((len(w), 1))), Xc], format="csc")
     notes = [""] * len(cols)
     candidates = []
+    # Coefficients compare with the respondents who mention none of the categories: with (almost)
+    # none of those, the intercept rests on a few rows naming two categories and every coefficient
+    # came out "significant" at -50 points for categories whose impact was -3.
+    baseline = w[np.asarray(Xc.sum(axis=1)).ravel() == 0].sum()
     for j in range(len(cols)):
         if n_scored_mentions[j] < 2:
             notes[j] = "not estimated: fewer than 2 scored mentions"
+        elif baseline < 2:
+            notes[j] = "not estimated: fewer than 2 scored comments mention no category, so none to compare with"
         else:
             candidates.append(j + 1)
     A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
@@ -128,7 +134,7 @@ def _regression(
     else:
         dof = 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        tstat = coef / se
+        tstat = np.where(se > 0, coef / se, np.nan)  # (no spread at all: nothing to test, not p = 0)
     if cov_type == "nonrobust":
         crit = stats.t.ppf(0.5 + confidence / 2, dof)
         p = 2 * stats.t.sf(np.abs(tstat), dof)
@@ -136,7 +142,7 @@ def _regression(
         crit = stats.norm.ppf(0.5 + confidence / 2)
         p = 2 * stats.norm.sf(np.abs(tstat))
     p_adj = np.full(len(p), np.nan)
-    tested = np.array(keep, dtype=np.int64)
+    tested = np.array([j for j in keep if np.isfinite(p[j])], dtype=np.int64)
     if len(tested):
         p_adj[tested] = _bh(p[tested])
     names = ["(intercept)"] + [cmat.names[c] for c in cols]

@@ -175,6 +175,9 @@ def _checked_settings(input: Path, output: Path, model: Any, *, jobs: int, chunk
         raise InputFileError(f"--categories-col only adds sentiment: {asked[0]} describes predicted categories; "
                              f"drop {asked[0]}, or drop --categories-col to predict them.")
     check_workers(jobs, chunksize)
+    from feedback_classifier.tableio.atomic import refuse_standard_output
+
+    refuse_standard_output(output)  # (before the format: "-" has no extension, and --format then wrote "-")
     if output.exists() and input.exists() and output.resolve() == input.resolve():
         raise InputFileError(f"{output}: the output would overwrite the input file; choose another --out path.")
     return load_model_and_taxonomy(model, None)[0]

@@ -157,7 +157,7 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         lang = _language(head_frame, text_col, lang, notes)
         _warn_reclassified(first, categories_col, data)
         rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang, read=read, tone=tone,
-                                         notes=notes)
+                                         notes=notes, taxonomy=taxonomy)
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_column(first, categories_col, data, fix=(
@@ -291,9 +291,10 @@ def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:
 
 
 def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en", *, read: ReadOptions = DEFAULT_READ,
-              tone=("none", None), notes: list | None = None):
+              tone=("none", None), notes: list | None = None, taxonomy: Any = None):
     """The chunks with classify's columns added, one at a time, and the model's taxonomy; the model's
-    sentiment taught first as ``tone`` (``(teacher, progress)``) says, with its line in ``notes``."""
+    sentiment taught first as ``tone`` (``(teacher, progress)``) says, with its line in ``notes``.
+    A ``taxonomy`` given must be the model's (else its categories were read against the wrong one)."""
     from feedback_classifier.jobs.tone import taught_by_e5
     from feedback_classifier.model.default import load_model_and_taxonomy
     # Looked up in its module at call time, so a test can stand in a stub classifier there.
@@ -301,7 +302,7 @@ def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en", 
     from feedback_classifier.tableio import require_columns
 
     require_columns(first, [text_col], source=data)
-    clf, tax = load_model_and_taxonomy(model, None)
+    clf, tax = load_model_and_taxonomy(model, taxonomy)
     clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
     if note is not None and notes is not None:
         notes.append(note)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.render import build_report, write_report
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
@@ -52,12 +52,10 @@ def report_file(
     ``period_col`` None looks for a date column. ``mask`` False shows personal data in quotes.
     ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
 
-    ``model``: the model file that classified ``data``; its taxonomy is used, its
-    cross-validated error rates correct the drivers and the method section says how it was
-    validated, as ``analyze`` does. Without one the taxonomy is ``taxonomy`` (default
-    ``cx-default``), and with the ``cx-default`` taxonomy the bundled default model is assumed
-    (said in ``notes``). ``audit_sample``: comments the user labelled, see
-    :func:`~feedback_classifier.jobs.audit_sample.error_rates_for`.
+    ``model``: the model file that classified ``data``: its taxonomy, its cross-validated error rates
+    correct the drivers and the method section says how it was validated, as ``analyze`` does.
+    Without one: ``taxonomy`` (default ``cx-default``: the bundled default model is assumed, said in
+    ``notes``). ``audit_sample``: see :func:`~feedback_classifier.jobs.audit_sample.error_rates_for`.
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
@@ -75,10 +73,8 @@ def report_file(
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
                            source=data)
     if "categories" not in df.columns:
-        raise InputFileError(
-            f"{data}: has no 'categories' column, so it is not classified yet; run "
-            "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`."
-        )
+        raise InputFileError(f"{data}: has no 'categories' column, so it is not classified yet; run "
+                             "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`.")
     require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
     notes: list[str] = []
     tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
@@ -87,14 +83,17 @@ def report_file(
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
     period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes,
                                            scored=bool(score_col))
-    drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
-                       n_boot=n_boot, source=str(data), notes=notes)
+    try:
+        drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
+                           n_boot=n_boot, source=str(data), notes=notes)
+        routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
+                        score_type=spec, lang=lang, source=str(data), mask=mask)
+    except LabelError as exc:
+        _raise_for_taxonomy(exc, assumed=model is None and taxonomy is None)
     if drivers is not None and rates[0]:
         from feedback_classifier.insights.quantify import correct_drivers_result
 
         drivers = correct_drivers_result(drivers, rates[0], tax, **rates[1])
-    routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
-                    score_type=spec, lang=lang, source=str(data), mask=mask)
     page = build_report(
         df, tax, text_col=text_col, score_col=score_col if drivers is not None else None, score_type=spec,
         lang=lang, drivers=drivers, routing=routing, by=by, period_col=period_col if drivers is not None else None,
@@ -102,6 +101,13 @@ def report_file(
     )
     path = write_report(page, out)
     return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)
+
+
+def _raise_for_taxonomy(exc: LabelError, *, assumed: bool) -> NoReturn:
+    """``exc``, with the fix for a file classified with another taxonomy when cx-default was assumed."""
+    from feedback_classifier.jobs.route import assumed_taxonomy_error
+
+    raise (assumed_taxonomy_error(exc) if assumed else exc) from None
 
 
 def _model_facts(model, taxonomy, audit_sample, text_col, notes):

@@ -114,6 +114,17 @@ class _Plan:
     classified_here: bool
     has_review: bool  # the file's own needs_review: its 'categories' come from classify
     notes: list = field(default_factory=list)
+    assumed: bool = False  # cx-default taken for a classified file: neither --taxonomy nor --model said
+
+
+def assumed_taxonomy_error(exc: LabelError) -> LabelError:
+    """``exc`` (a category of a classified file unknown to cx-default, assumed) with the fix that
+    applies: its message said to fix the cell or add the category to cx-default."""
+    said = str(exc).split(" Closest known:")[0].split(" Fix the cell")[0]  # (not: add it to cx-default)
+    error = LabelError(f"{said} Without --taxonomy or --model the file is read as classified with cx-default: "
+                       "pass the taxonomy it was classified with (--taxonomy FILE) or the --model that classified it.")
+    error.__dict__.update(exc.__dict__)  # (its row, column and label)
+    return error
 
 
 def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxonomy, tone=("none", None)) -> _Plan:
@@ -154,7 +165,8 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         _, tax = load_model_and_taxonomy(model, taxonomy)
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
-    return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes)
+    return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes,
+                 assumed=not classified_here and model is None and taxonomy is None)
 
 
 def _classified(chunk, renamed, clf, text_col: str, lang: str):
@@ -186,6 +198,8 @@ def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) 
         if progress is not None:
             progress(rows, rows)
     except LabelError as exc:
+        if plan.assumed and plan.has_review:
+            raise assumed_taxonomy_error(exc) from None
         if plan.classified_here or plan.has_review:
             raise
         # an export's own 'categories' (tags of a helpdesk, a survey tool's topics) is read as classify's

@@ -218,8 +218,10 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
         clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
     model_tax = clf.taxonomy_
     if tax is not None and tax.hash != model_tax.hash:
+        from feedback_classifier.model.persist import differing_note
+
         raise ModelFileError(
-            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}': "
+            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}'{differing_note(tax, model_tax)}: "
             "drop --taxonomy, or pass the model trained on that taxonomy."
         )
     return clf, model_tax

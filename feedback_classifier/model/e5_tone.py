@@ -87,8 +87,10 @@ def e5_tone_words(texts: Sequence[str], C: float, progress=None) -> tuple[dict, 
         positive = e5_positive(texts, progress=progress, store=False) > 0.5
         good, bad = int(positive.sum()), int((~positive).sum())
         if min(good, bad) < _MIN_END:
-            raise ValueError(f"e5 called {good:,} comments praise and {bad:,} complaints; tone words need at "
-                             f"least {_MIN_END} of each")
+            from feedback_classifier.lang.ui import count_noun
+
+            raise ValueError(f"e5 called {count_noun(good, 'comment')} praise and {count_noun(bad, 'complaint')}; "
+                             f"tone words need at least {_MIN_END} of each")
         probe = AspectSentiment(content_grams=True)  # the bundled model's n-grams
         words = fit_tone_words([probe.global_block(t) for t in texts], positive, C=C)
         return {"words": np.array(list(words), dtype=str), "weights": np.array(list(words.values())),

@@ -283,7 +283,9 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
             stacklevel=3)
 
 
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|^ид$)", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b)", re.IGNORECASE)
+#: camelCase ids, case as written: Qualtrics' ``ResponseId``, ``CustomerID`` (not "paid", "valid")
+_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
 
 def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
@@ -292,6 +294,8 @@ def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
 
     >>> id_columns(["response_id", "comment", "Id", "idea", "nps"], exclude=["comment"])
     ['response_id', 'Id']
+    >>> id_columns(["ResponseId", "CustomerID", "ИД клиента", "paid", "valid", "Android"])
+    ['ResponseId', 'CustomerID', 'ИД клиента']
     """
     skip = set(exclude)
-    return [c for c in columns if _ID_NAME.search(str(c)) and c not in skip]
+    return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c))) and c not in skip]

@@ -46,7 +46,7 @@ import yaml
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
-from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown
+from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown, where_not_utf8, yaml_hint
 
 __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_definition"]
 
@@ -157,9 +157,8 @@ def read_definition(path: str | os.PathLike) -> Any:
     except IsADirectoryError:
         raise TaxonomyError(f"Taxonomy path {path} is a directory; pass a .yaml file") from None
     except UnicodeDecodeError as exc:
-        raise TaxonomyError(
-            f"Taxonomy file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from None
+        raise TaxonomyError(f"Taxonomy file {path} is not UTF-8 text ({where_not_utf8(path, exc.start)}); "
+                            "save it as UTF-8") from None
     try:
         return load_bounded(text, _LineLoader)  # (a SafeLoader subclass)
     except ValueError as exc:  # aliases that expand to billions of values, or nesting too deep
@@ -168,7 +167,7 @@ def read_definition(path: str | os.PathLike) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = Problem(
-            f"not valid YAML: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else ""),
+            f"not valid YAML: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else "") + yaml_hint(exc),
             str(path),
             line,
         )
@@ -295,19 +294,21 @@ class _Validator:
         for key, line in getattr(mapping, "duplicate_keys", []):
             self.add(f"'{key}' is given twice; keep one", line=line, category=category, field=f"{prefix}{key}")
 
-    def text(self, mapping: Mapping, key: str, *, required: bool, category=None, what=None) -> str | None:
+    def text(self, mapping: Mapping, key: str, *, required: bool, category=None, what=None,
+             field: str | None = None) -> str | None:
         value = mapping.get(key)
         if value is None:
             if required:
-                self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=key)
+                self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=field or key)
             return None
         if not isinstance(value, str) or not value.strip():
             kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {shown(value)}"
+            hint = "" if isinstance(value, str) else "; put it in quotes if YAML reads it as a number or yes/no"
             self.add(
-                f"must be non-empty text, got {kind}; put it in quotes if YAML reads it as a number or yes/no",
+                f"must be non-empty text, got {kind}{hint}",
                 line=_line_of(mapping, key),
                 category=category,
-                field=key,
+                field=field or key,  # (a name's field is 'names.en', not 'en')
             )
             return None
         return " ".join(value.split())
@@ -482,7 +483,7 @@ class _Validator:
         if lang not in raw_names:
             self.add(f"missing name in '{lang}'", line=_line_of(raw, "names"), category=label, field=f"names.{lang}")
             return None
-        name = self.text(raw_names, lang, required=True, category=label)
+        name = self.text(raw_names, lang, required=True, category=label, field=f"names.{lang}")
         if name is not None and (LABEL_SEPARATOR in name or PATH_SEPARATOR in name):
             self.add(
                 f"name '{name}' must not contain '{LABEL_SEPARATOR}' or '{PATH_SEPARATOR}' "

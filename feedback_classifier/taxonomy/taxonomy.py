@@ -352,6 +352,45 @@ class Taxonomy:
         """
         return self._teams.get(team, {}).get(lang) or team
 
+    def differences(
+        self, other: "Taxonomy", limit: int = 3, names: tuple[str, str] = ("this one", "the other")
+    ) -> list[str]:
+        """What differs from ``other``, at most ``limit`` items and a count of the rest, for an error
+        that refuses one for the other; ``names`` call the two in "only in ..." items.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tax = load_taxonomy("semeval-restaurants")
+        >>> d = tax.to_dict(); d["categories"][0]["owner"] = "Kitchen"; del d["categories"][1]["children"][0]
+        >>> Taxonomy.from_dict(d).differences(tax)
+        ["owner of 'restaurant'", "'food/prices' only in the other"]
+        """
+        mine, theirs = self.to_dict(), other.to_dict()
+        found = [f"the {key}" for key in ("name", "version", "languages") if mine.get(key) != theirs.get(key)]
+        flat_mine, flat_theirs = _flat_categories(mine), _flat_categories(theirs)
+        for path in dict.fromkeys([*flat_theirs, *flat_mine]):
+            if path not in flat_mine:
+                found.append(f"'{path}' only in {names[1]}")
+            elif path not in flat_theirs:
+                found.append(f"'{path}' only in {names[0]}")
+            else:
+                a, b = flat_mine[path], flat_theirs[path]
+                found += [f"{key} of '{path}'" for key in dict.fromkeys([*b, *a]) if a.get(key) != b.get(key)]
+        return found[:limit] + ([f"{len(found) - limit} more"] if len(found) > limit else [])
+
+    def unnamed_teams(self) -> tuple[list[str], list[str]]:
+        """Owners the ``teams`` section leaves out (shown as written in every language), and teams it
+        names that own no category: usually one typo on either side. Both empty without the section.
+
+        >>> from feedback_classifier.taxonomy import Taxonomy
+        >>> Taxonomy.from_dict({"name": "t", "languages": ["en", "ru"], "teams": {"Fraud desk": {"ru": "Антифрод"}},
+        ...     "categories": [{"id": "a", "names": {"en": "A", "ru": "А"}, "owner": "Frud desk"}]}).unnamed_teams()
+        (['Frud desk'], ['Fraud desk'])
+        """
+        if not self._teams:
+            return [], []
+        owners = [team for team in self.owners if team != DEFAULT_OWNER]
+        return [t for t in owners if t not in self._teams], [t for t in self._teams if t not in owners]
+
     def owner(self, label: Label) -> str:
         """The owning team; children inherit their parent's owner unless they set one.
 
@@ -468,7 +507,11 @@ class Taxonomy:
         if source is not None:
             where.append(f"of {source}")
         location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
-        if why == "is not in the taxonomy":
+        joined = self._joined_by(text) if why == "is not in the taxonomy" else None
+        if joined is not None:
+            message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
+                       f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
+        elif why == "is not in the taxonomy":
             suggestions = self.closest_paths(text)
             close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
             message = (
@@ -481,6 +524,20 @@ class Taxonomy:
         error = LabelError(message)
         error.row, error.column, error.label = row, column, text  # type: ignore[attr-defined]
         raise error
+
+    def _joined_by(self, text: str) -> str | None:
+        """The wrong separator (',', '|'...) that splits ``text`` into known labels, if one does: with
+        two levels ('Cards > Card delivery, Transfers') the cell was only called an unknown label."""
+        for sep in WRONG_SEPARATORS:
+            pieces = [piece.strip() for piece in text.split(sep)]
+            if len(pieces) > 1 and all(pieces):
+                try:
+                    for piece in pieces:
+                        self.parse_label(piece)
+                except LabelError:
+                    continue
+                return sep
+        return None
 
     def closest_paths(self, text: str, n: int = 3) -> list[str]:
         """Known display paths closest to ``text`` (difflib over ids and names in every language).
@@ -512,3 +569,13 @@ class Taxonomy:
 # (model/safe_pickle.py): files saved by earlier versions need the name to stay.
 def _rebuild(data: dict, source: str | None) -> Taxonomy:
     return Taxonomy.from_dict(data, source=source)
+
+
+def _flat_categories(definition: dict) -> dict[str, dict]:
+    """Each category of a ``to_dict()`` by its path (``parent`` or ``parent/child``), without children."""
+    flat = {}
+    for parent in definition["categories"]:
+        flat[parent["id"]] = {k: v for k, v in parent.items() if k != "children"}
+        for child in parent.get("children", []):
+            flat[f"{parent['id']}/{child['id']}"] = child
+    return flat
