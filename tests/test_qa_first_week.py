@@ -254,7 +254,13 @@ def test_the_queue_spill_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_p
     live = out / "fc-queues-l1v3"
     live.mkdir()
     (live / "b00000.arrows").write_bytes(b"a run writing now")
-    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--out-dir", str(out), "--quiet"])
+    from feedback_classifier.tableio.atomic import hold_lock, release_lock
+
+    lock = hold_lock(live)  # as a live run holds its spill folder (where locks work; else its age keeps it)
+    try:
+        result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--out-dir", str(out), "--quiet"])
+    finally:
+        release_lock(lock)
     assert result.exit_code == 0, result.output
     assert not dead.exists() and live.exists()
     assert sorted(p.name for p in out.iterdir()) == ["fc-queues-l1v3", "queues", "report.html", "выгрузка.enriched.csv"]

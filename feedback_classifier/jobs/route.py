@@ -87,12 +87,9 @@ def route_file(
                              complaints_only=complaints_only)
     scores = DriversAccumulator([plan.score_col], score_col=plan.score_col) if plan.score_col else None
     try:
+        _refuse_overwriting(router, out, fmt, data)  # before the file is read: a long run failed only at its end
         _spill(plan, router, scores, data, progress, read)
-        from feedback_classifier.insights.queues import queue_file_names
-        from feedback_classifier.tableio import refuse_overwriting_input
-
-        names = queue_file_names(router.teams, fmt)
-        refuse_overwriting_input([out / n for n in names.values()], data, fix="choose another --out-dir.")
+        _refuse_overwriting(router, out, fmt, data)  # and teams a label named that the taxonomy lacks
         result, paths = router.finish(out, fmt=fmt)
     finally:
         router.cleanup()
@@ -179,6 +176,14 @@ def _classified(chunk, renamed, clf, text_col: str, lang: str):
     enriched = enrichment.enrich(with_input_copies(chunk, renamed), clf, text_col, lang=lang)
     enriched.attrs = {**attrs, **enriched.attrs}  # the input's separator and types, for the queue files
     return enriched
+
+
+def _refuse_overwriting(router, out: Path, fmt: str, data) -> None:
+    from feedback_classifier.insights.queues import queue_file_names
+    from feedback_classifier.tableio import refuse_overwriting_input
+
+    names = queue_file_names(router.teams, fmt)
+    refuse_overwriting_input([out / n for n in names.values()], data, fix="choose another --out-dir.")
 
 
 def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> None:
