@@ -774,3 +774,15 @@ def test_on_a_phone_the_comment_stays_in_view_while_the_categories_scroll(pool):
         top = driver.execute_script("return document.getElementById('text').getBoundingClientRect().top")
         assert 0 <= top < 100
         assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+
+
+def test_a_background_session_ready_before_the_page_opens_starts_at_suggest_s_first(pool):
+    # the label command waits up to 3 s for the first suggestions before serving the page: when they
+    # were ready, the first comment was still the pool's first row (often a greeting), not suggest's first
+    pd.DataFrame({"comment": [f"late courier {i}" for i in range(25)],
+                  "labels": ["Delivery and logistics"] * 25}).to_csv(pool / "labels.csv", index=False)
+    ranked = session(pool).queue  # the ranking built before any page: suggest's order
+    s = session(pool, background=True)
+    assert s.wait_ready(60)
+    assert s.state()["item"]["row"] == ranked[0] != 0
+    assert s.queue == ranked

@@ -93,6 +93,7 @@ class LabelSession:
         self.since_retrain = 0
         self.retraining = False
         self.retrains = 0
+        self.shown = False  # whether a page has drawn the queue's first comment: a reorder then keeps it
         if review:
             done = {text_key(t) for t, s in zip(self.frame[text_col], self._status()) if s == REVIEWED}
             self.queue = [i for i, t in enumerate(self.texts) if text_key(t) and text_key(t) not in done]
@@ -158,6 +159,7 @@ class LabelSession:
                         counts[index[lab]] += 1
             item = None
             if row is not None:
+                self.shown = True
                 ticked, hint = self._ticked(row)
                 item = {"row": row, "text": self.texts[row], "ticked": ticked, "hint": hint}
             return {
@@ -342,14 +344,16 @@ class LabelSession:
                                           labels_col=self.labels_col, id_col=self.id_col)
             ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed, pool=self.texts)
             with self.lock:
-                waiting = list(self.queue[1:])
+                # before any page asked (the command waits for the first ranking) nothing is on screen
+                waiting = list(self.queue[1:] if self.shown else self.queue)
             self.ranker = ranker
             order = self._ranked(waiting, book.texts)
             with self.lock:
+                head = self.queue[:1] if self.shown else []  # the comment on screen stays
+                rest = self.queue[len(head):]
                 # rows put back meanwhile (an undo) keep their place ahead of the ranked ones
-                pending, ranked = set(self.queue[1:]), set(waiting)
-                self.queue = (self.queue[:1] + [r for r in self.queue[1:] if r not in ranked]
-                              + [r for r in order if r in pending])
+                pending, ranked = set(rest), set(waiting)
+                self.queue = head + [r for r in rest if r not in ranked] + [r for r in order if r in pending]
                 self.retrains += not self.preparing
         finally:
             self.retraining = self.preparing = False
