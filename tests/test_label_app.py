@@ -786,3 +786,31 @@ def test_a_background_session_ready_before_the_page_opens_starts_at_suggest_s_fi
     assert s.wait_ready(60)
     assert s.state()["item"]["row"] == ranked[0] != 0
     assert s.queue == ranked
+
+
+def _two_rows_one_text(tmp_path):
+    """A labels file where one answer ("Fine.") was given twice, one of them labelled wrongly, and
+    audit's suspects: the wrong one first, with the labels it was audited with."""
+    pd.DataFrame({"id": ["a", "b", "c"], "comment": ["Fine.", COMMENTS[0], "Fine."],
+                  "labels": ["Price and value", "Delivery and logistics", "Delivery and logistics"]}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"id": ["a", "c"], "comment": ["Fine.", "Fine."],
+                  "labels": ["Price and value", "Delivery and logistics"],
+                  "suggested_labels": ["Delivery and logistics", "Delivery and logistics"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+
+
+@pytest.mark.parametrize("id_col", [None, "id"])
+def test_review_of_a_repeated_comment_corrects_the_suspect_row_not_its_twin(tmp_path, id_col):
+    # "Вкусно." labelled twice: the suspect showed the twin's labels ticked and the correction went
+    # to the twin's row, leaving the wrong label in the file
+    _two_rows_one_text(tmp_path)
+    s = session(tmp_path, review=True, id_col=id_col)
+    item = s.state()["item"]
+    assert [s.categories[j] for j in item["ticked"]] == [("price", None)]
+    s.decide(item["row"], [s.categories.index(("delivery", None))])
+    out = saved(tmp_path)
+    assert out.id.tolist() == ["a", "b", "c"] and out.status.fillna("").tolist() == ["reviewed", "", ""]
+    assert out.labels.tolist() == ["Delivery and logistics"] * 3
+    again = session(tmp_path, review=True, id_col=id_col)  # a restart resumes at the twin, not past it
+    assert again.state()["item"]["row"] == 1 and again.state()["remaining"] == 1

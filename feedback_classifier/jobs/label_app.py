@@ -95,8 +95,7 @@ class LabelSession:
         self.retrains = 0
         self.shown = False  # whether a page has drawn the queue's first comment: a reorder then keeps it
         if review:
-            done = {text_key(t) for t, s in zip(self.frame[text_col], self._status()) if s == REVIEWED}
-            self.queue = [i for i, t in enumerate(self.texts) if text_key(t) and text_key(t) not in done]
+            self.queue = self._to_review()
         else:
             self.queue = candidate_rows(self.pool, book, text_col, id_col)
             if not self.preparing:
@@ -111,10 +110,38 @@ class LabelSession:
     def _status(self) -> list[str]:
         return statuses(self.frame)
 
+    def _to_review(self) -> list[int]:
+        """The pool rows not reviewed yet; a text labelled in several rows is looked at row by row."""
+        from collections import Counter
+
+        keys, status = [text_key(t) for t in self.frame[self.text_col]], self._status()
+        reviewed = {k for k, s in zip(keys, status) if s == REVIEWED}
+        repeated = {k for k, n in Counter(keys).items() if n > 1}
+        return [i for i, k in enumerate(map(text_key, self.texts)) if k and (
+            k not in reviewed or (k in repeated and status[self._find(i)] != REVIEWED))]
+
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
         hits = [i for i, t in enumerate(self.frame[self.text_col]) if text_key(t) == key]
+        if len(hits) > 1:
+            hits = self._same_row(row, hits)
         return hits[-1] if hits else None
+
+    def _same_row(self, row: int, hits: list[int]) -> list[int]:
+        """Which of the labels rows with pool ``row``'s text (one answer such as "Вкусно." given by
+        several people) is that row: the one with its id; in a review (audit's suspects carry the
+        labels they were audited with) the ones with its labels, else the ones reviewed already."""
+        if self.id_col and self.id_col in self.frame:
+            want = str(self.pool[self.id_col].iloc[row])
+            same = [i for i in hits if str(self.frame[self.id_col].iloc[i]) == want]
+            if same:
+                return same
+        if not self.review or self.labels_col not in self.pool:
+            return hits
+        want = set(self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row]))
+        same = [i for i in hits if set(self.taxonomy.parse_labels(self.frame[self.labels_col].iloc[i])) == want]
+        status = self._status()
+        return same or [i for i in hits if status[i] == REVIEWED] or hits
 
     def _ranked(self, rows: list[int], labelled_texts: list[str]) -> list[int]:
         texts = [self.texts[i] for i in rows]
