@@ -814,3 +814,27 @@ def test_review_of_a_repeated_comment_corrects_the_suspect_row_not_its_twin(tmp_
     assert out.labels.tolist() == ["Delivery and logistics"] * 3
     again = session(tmp_path, review=True, id_col=id_col)  # a restart resumes at the twin, not past it
     assert again.state()["item"]["row"] == 1 and again.state()["remaining"] == 1
+
+
+@pytest.mark.parametrize("other", [None, "unrelated"])
+def test_a_review_into_a_labels_file_holding_none_of_its_comments_warns(tmp_path, other):
+    # a mistyped --labels (labels.csv for labels.xlsx) reviewed the suspects into a new file silently:
+    # the audited file kept every wrong label
+    from feedback_classifier.errors import InputWarning
+
+    _two_rows_one_text(tmp_path)
+    if other is None:
+        (tmp_path / "labels.csv").unlink()
+    else:
+        pd.DataFrame({"comment": ["Something else"], "labels": ["Price and value"]}).to_csv(
+            tmp_path / "labels.csv", index=False)
+    with pytest.warns(InputWarning, match="none of the 2 comments of .*pool.csv is in .*labels.csv"):
+        session(tmp_path, review=True)
+
+
+def test_a_review_of_the_audited_labels_file_does_not_warn(tmp_path, recwarn):
+    from feedback_classifier.errors import InputWarning
+
+    _two_rows_one_text(tmp_path)
+    session(tmp_path, review=True)
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
+from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
     text_key, write_label_frame,
@@ -63,7 +64,7 @@ class LabelSession:
         # the labels table is rewritten on every decision: it must not be the pool it is made from
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         _check_writable(Path(labels_path))  # now, not at the first decision
-        self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
+        self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                             id_col=id_col)
@@ -117,7 +118,15 @@ class LabelSession:
         keys, status = [text_key(t) for t in self.frame[self.text_col]], self._status()
         reviewed = {k for k, s in zip(keys, status) if s == REVIEWED}
         repeated = {k for k, n in Counter(keys).items() if n > 1}
-        return [i for i, k in enumerate(map(text_key, self.texts)) if k and (
+        mine = [text_key(t) for t in self.texts]
+        if any(mine) and not set(keys) & set(mine):
+            # a mistyped --labels would collect the corrections in a new file, the audited one unchanged
+            where = "a new file" if self.frame.empty else "it has other comments"
+            warnings.warn(InputWarning(
+                f"none of the {sum(map(bool, mine)):,} comments of {self.pool_path} is in {self.labels_path} "
+                f"({where}): the reviewed labels are added there as new rows; to correct the labels file audit read, "
+                "pass that file as --labels."))
+        return [i for i, k in enumerate(mine) if k and (
             k not in reviewed or (k in repeated and status[self._find(i)] != REVIEWED))]
 
     def _find(self, row: int) -> int | None:
