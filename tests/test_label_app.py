@@ -838,3 +838,37 @@ def test_a_review_of_the_audited_labels_file_does_not_warn(tmp_path, recwarn):
     _two_rows_one_text(tmp_path)
     session(tmp_path, review=True)
     assert not [w for w in recwarn if issubclass(w.category, InputWarning)]
+
+
+def test_a_tab_closed_while_the_app_answers_prints_no_traceback(pool, capfd):
+    # a page reloaded or closed while the app was busy (retraining) printed a BrokenPipeError
+    # traceback in the terminal the user labels from
+    import socket
+    import struct
+
+    s = session(pool)
+    answered, slow = threading.Event(), s.state
+
+    def state():
+        time.sleep(0.3)  # the browser gives up meanwhile
+        try:
+            return slow()
+        finally:
+            answered.set()
+
+    s.state = state
+    server, url = serve(s)
+    try:
+        for _ in range(3):
+            answered.clear()
+            sock = socket.create_connection(("127.0.0.1", server.server_port))
+            sock.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset, as a tab closed
+            sock.close()
+            assert answered.wait(10)
+            time.sleep(0.2)
+        assert json.loads(urllib.request.urlopen(url + "/api/state").read())["item"]  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

@@ -522,16 +522,26 @@ def _decision(body) -> tuple[int, list[int] | None]:
     return row, labels
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        # a tab closed or reloaded while the app answered: nothing to tell the user in the terminal
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
     ``serve_forever()`` on it. Only this machine can reach it."""
     page = label_page(session.taxonomy.name, session.lang).encode()
     handler = type("Handler", (_Handler,), {"session": session, "page": page})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise FeedbackClassifierError(
             f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc}); pass another --port (0: any free port)."
         ) from None
-    server.daemon_threads = True
     return server
