@@ -872,3 +872,29 @@ def test_a_tab_closed_while_the_app_answers_prints_no_traceback(pool, capfd):
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_app_writes_each_category_as_the_labels_file_spells_it(tmp_path):
+    # SemEval's spelling (FOOD > QUALITY) reads as English names: corrections were written as
+    # "Food > Quality", "Food > Style and options", so one category had two spellings in the file
+    rows = [("The soup was cold", "FOOD > QUALITY"), ("Huge menu", "FOOD > STYLE_OPTIONS"),
+            ("Rude waiter", "SERVICE > GENERAL"), ("Too pricey", "RESTAURANT > PRICES")]
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["The soup was cold", "Huge menu"],
+                  "labels": ["FOOD > QUALITY", "FOOD > STYLE_OPTIONS"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True, taxonomy="semeval-restaurants")
+    c = s.categories.index
+    s.decide(s.state()["item"]["row"], [c(("food", "quality")), c(("food", "style_options"))])
+    s.decide(s.state()["item"]["row"], [c(("food", "style_options")), c(("ambience", "general"))])
+    assert saved(tmp_path).labels.tolist() == [
+        "FOOD > QUALITY; FOOD > STYLE_OPTIONS", "FOOD > STYLE_OPTIONS; Ambience > General",
+        "SERVICE > GENERAL", "RESTAURANT > PRICES"]
+
+
+def test_lang_still_names_the_categories_the_labels_file_spells_otherwise(tmp_path):
+    pd.DataFrame({"comment": ["The soup was cold"], "labels": ["FOOD > QUALITY"]}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["Huge menu"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, taxonomy="semeval-restaurants", lang="ru")
+    s.decide(s.state()["item"]["row"], [s.categories.index(("food", "quality"))])
+    assert saved(tmp_path).labels.tolist() == ["FOOD > QUALITY", "Еда > Качество"]

@@ -39,7 +39,9 @@ from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, cell_items
 
+LABEL_JOIN = f"{LABEL_SEPARATOR} "  # as format_labels joins them
 _UNCHANGED: dict = {}  # (undo: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
@@ -80,6 +82,8 @@ class LabelSession:
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.keep_spelling = not lang  # (--lang asks for its names, even for categories the file has)
+        self.spelling = self._spellings()
         # rewritten as it was written (a ';' labels file stays ';', an XLSX one's dates stay dates), a new one
         # with the pool's separator (the pool's column types are not the labels file's)
         existing = Path(labels_path).is_file()
@@ -262,12 +266,30 @@ class LabelSession:
         children = {p for p, c in labs if c is not None}
         labs = [(p, c) for p, c in labs if c is not None or p not in children]  # a child implies its parent
         record = {self.text_col: self.texts[row],
-                  self.labels_col: self.taxonomy.format_labels(labs, lang=self.lang) if labs else "",
+                  self.labels_col: LABEL_JOIN.join(self._spelled(lab) for lab in labs),
                   STATUS_COL: SKIPPED if labels is None else (REVIEWED if self.review else LABELLED),
                   TIME_COL: datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if self.id_col:
             record[self.id_col] = self.pool[self.id_col].iloc[row]
         return record
+
+    def _spellings(self) -> dict:
+        """How the labels file writes each category most often (``FOOD > STYLE_OPTIONS``, as SemEval
+        does, or names in a language): the app writes it the same way, one spelling per category."""
+        from collections import Counter, defaultdict
+
+        votes: dict = defaultdict(Counter)
+        for cell in self.frame[self.labels_col] if self.keep_spelling else ():
+            for item in cell_items(cell):
+                try:
+                    label = self.taxonomy.parse_label(item)
+                except LabelError:
+                    continue
+                votes[label][" ".join(item.split())] += 1
+        return {label: counts.most_common(1)[0][0] for label, counts in votes.items()}
+
+    def _spelled(self, label) -> str:
+        return self.spelling.get(label) or self.taxonomy.display_name(label, self.lang)
 
     @contextmanager
     def _saving(self):
@@ -306,6 +328,7 @@ class LabelSession:
             raise NotSavedError(f"{str(exc).rstrip('.')} ({self.labels_path} was changed while the app ran: "
                                 "fix it there, then try again; nothing was saved).") from None
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.spelling = self._spellings()
         self.seen = now
         if not self.review:  # (the one shown too: another app decided it, so this one's answer is stale)
             self.queue = [r for r in self.queue if not book.decided(
