@@ -898,3 +898,13 @@ def test_lang_still_names_the_categories_the_labels_file_spells_otherwise(tmp_pa
     s = session(tmp_path, taxonomy="semeval-restaurants", lang="ru")
     s.decide(s.state()["item"]["row"], [s.categories.index(("food", "quality"))])
     assert saved(tmp_path).labels.tolist() == ["FOOD > QUALITY", "Еда > Качество"]
+
+
+def test_the_page_does_not_claim_keywords_a_taxonomy_without_them_lacks(tmp_path):
+    pd.DataFrame({"comment": ["Суп холодный", "Долго ждали"], "labels": ["Еда > Качество", "Обслуживание > Общее"]}
+                 ).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["Пиво вкусное", "Официант хамил"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, lang="ru")  # no --taxonomy: inferred from the labels, no keywords
+    assert s.state()["model"].startswith("нет до 20 меток") and "--taxonomy" in s.state()["model"]
+    keywords = session(tmp_path, taxonomy="semeval-restaurants", lang="ru").state()["model"]
+    assert keywords == "ключевые слова таксономии"

@@ -207,11 +207,19 @@ class LabelSession:
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
                 "preparing": self.preparing,
-                "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.actions),
+                "model": ui_text(self.lang, f"label.kind.{self._kind()}"), "review": self.review, "can_undo": bool(self.actions),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
                                 "path": self.taxonomy.display_name(c, self.lang), "search": self._search(c)}
                                for c in self.categories],
             }
+
+    def _kind(self) -> str:
+        """What ranks the comments, for the page: a taxonomy without keywords (one inferred from the
+        labels) ticks nothing before the first model is trained, which "taxonomy keywords" hid."""
+        kind = self.ranker.kind
+        if kind == "keywords" and not any(self.taxonomy.keywords(label) for label in self.categories):
+            return "nothing"
+        return kind
 
     def _search(self, label) -> str:
         """What the page's filter finds a category by: its name and its path ("restaurant general": a
