@@ -774,3 +774,137 @@ def test_on_a_phone_the_comment_stays_in_view_while_the_categories_scroll(pool):
         top = driver.execute_script("return document.getElementById('text').getBoundingClientRect().top")
         assert 0 <= top < 100
         assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+
+
+def test_a_background_session_ready_before_the_page_opens_starts_at_suggest_s_first(pool):
+    # the label command waits up to 3 s for the first suggestions before serving the page: when they
+    # were ready, the first comment was still the pool's first row (often a greeting), not suggest's first
+    pd.DataFrame({"comment": [f"late courier {i}" for i in range(25)],
+                  "labels": ["Delivery and logistics"] * 25}).to_csv(pool / "labels.csv", index=False)
+    ranked = session(pool).queue  # the ranking built before any page: suggest's order
+    s = session(pool, background=True)
+    assert s.wait_ready(60)
+    assert s.state()["item"]["row"] == ranked[0] != 0
+    assert s.queue == ranked
+
+
+def _two_rows_one_text(tmp_path):
+    """A labels file where one answer ("Fine.") was given twice, one of them labelled wrongly, and
+    audit's suspects: the wrong one first, with the labels it was audited with."""
+    pd.DataFrame({"id": ["a", "b", "c"], "comment": ["Fine.", COMMENTS[0], "Fine."],
+                  "labels": ["Price and value", "Delivery and logistics", "Delivery and logistics"]}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"id": ["a", "c"], "comment": ["Fine.", "Fine."],
+                  "labels": ["Price and value", "Delivery and logistics"],
+                  "suggested_labels": ["Delivery and logistics", "Delivery and logistics"]}).to_csv(
+        tmp_path / "pool.csv", index=False)
+
+
+@pytest.mark.parametrize("id_col", [None, "id"])
+def test_review_of_a_repeated_comment_corrects_the_suspect_row_not_its_twin(tmp_path, id_col):
+    # "Вкусно." labelled twice: the suspect showed the twin's labels ticked and the correction went
+    # to the twin's row, leaving the wrong label in the file
+    _two_rows_one_text(tmp_path)
+    s = session(tmp_path, review=True, id_col=id_col)
+    item = s.state()["item"]
+    assert [s.categories[j] for j in item["ticked"]] == [("price", None)]
+    s.decide(item["row"], [s.categories.index(("delivery", None))])
+    out = saved(tmp_path)
+    assert out.id.tolist() == ["a", "b", "c"] and out.status.fillna("").tolist() == ["reviewed", "", ""]
+    assert out.labels.tolist() == ["Delivery and logistics"] * 3
+    again = session(tmp_path, review=True, id_col=id_col)  # a restart resumes at the twin, not past it
+    assert again.state()["item"]["row"] == 1 and again.state()["remaining"] == 1
+
+
+@pytest.mark.parametrize("other", [None, "unrelated"])
+def test_a_review_into_a_labels_file_holding_none_of_its_comments_warns(tmp_path, other):
+    # a mistyped --labels (labels.csv for labels.xlsx) reviewed the suspects into a new file silently:
+    # the audited file kept every wrong label
+    from feedback_classifier.errors import InputWarning
+
+    _two_rows_one_text(tmp_path)
+    if other is None:
+        (tmp_path / "labels.csv").unlink()
+    else:
+        pd.DataFrame({"comment": ["Something else"], "labels": ["Price and value"]}).to_csv(
+            tmp_path / "labels.csv", index=False)
+    with pytest.warns(InputWarning, match="none of the 2 comments of .*pool.csv is in .*labels.csv"):
+        session(tmp_path, review=True)
+
+
+def test_a_review_of_the_audited_labels_file_does_not_warn(tmp_path, recwarn):
+    from feedback_classifier.errors import InputWarning
+
+    _two_rows_one_text(tmp_path)
+    session(tmp_path, review=True)
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]
+
+
+def test_a_tab_closed_while_the_app_answers_prints_no_traceback(pool, capfd):
+    # a page reloaded or closed while the app was busy (retraining) printed a BrokenPipeError
+    # traceback in the terminal the user labels from
+    import socket
+    import struct
+
+    s = session(pool)
+    answered, slow = threading.Event(), s.state
+
+    def state():
+        time.sleep(0.3)  # the browser gives up meanwhile
+        try:
+            return slow()
+        finally:
+            answered.set()
+
+    s.state = state
+    server, url = serve(s)
+    try:
+        for _ in range(3):
+            answered.clear()
+            sock = socket.create_connection(("127.0.0.1", server.server_port))
+            sock.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset, as a tab closed
+            sock.close()
+            assert answered.wait(10)
+            time.sleep(0.2)
+        assert json.loads(urllib.request.urlopen(url + "/api/state").read())["item"]  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_app_writes_each_category_as_the_labels_file_spells_it(tmp_path):
+    # SemEval's spelling (FOOD > QUALITY) reads as English names: corrections were written as
+    # "Food > Quality", "Food > Style and options", so one category had two spellings in the file
+    rows = [("The soup was cold", "FOOD > QUALITY"), ("Huge menu", "FOOD > STYLE_OPTIONS"),
+            ("Rude waiter", "SERVICE > GENERAL"), ("Too pricey", "RESTAURANT > PRICES")]
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["The soup was cold", "Huge menu"],
+                  "labels": ["FOOD > QUALITY", "FOOD > STYLE_OPTIONS"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, review=True, taxonomy="semeval-restaurants")
+    c = s.categories.index
+    s.decide(s.state()["item"]["row"], [c(("food", "quality")), c(("food", "style_options"))])
+    s.decide(s.state()["item"]["row"], [c(("food", "style_options")), c(("ambience", "general"))])
+    assert saved(tmp_path).labels.tolist() == [
+        "FOOD > QUALITY; FOOD > STYLE_OPTIONS", "FOOD > STYLE_OPTIONS; Ambience > General",
+        "SERVICE > GENERAL", "RESTAURANT > PRICES"]
+
+
+def test_lang_still_names_the_categories_the_labels_file_spells_otherwise(tmp_path):
+    pd.DataFrame({"comment": ["The soup was cold"], "labels": ["FOOD > QUALITY"]}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["Huge menu"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, taxonomy="semeval-restaurants", lang="ru")
+    s.decide(s.state()["item"]["row"], [s.categories.index(("food", "quality"))])
+    assert saved(tmp_path).labels.tolist() == ["FOOD > QUALITY", "Еда > Качество"]
+
+
+def test_the_page_does_not_claim_keywords_a_taxonomy_without_them_lacks(tmp_path):
+    pd.DataFrame({"comment": ["Суп холодный", "Долго ждали"], "labels": ["Еда > Качество", "Обслуживание > Общее"]}
+                 ).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"comment": ["Пиво вкусное", "Официант хамил"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = session(tmp_path, lang="ru")  # no --taxonomy: inferred from the labels, no keywords
+    assert s.state()["model"].startswith("нет до 20 меток") and "--taxonomy" in s.state()["model"]
+    keywords = session(tmp_path, taxonomy="semeval-restaurants", lang="ru").state()["model"]
+    assert keywords == "ключевые слова таксономии"

@@ -563,3 +563,28 @@ def test_audit_leaves_out_rows_without_a_comment_and_reads_statuses_as_the_app_w
     assert "'status' the label app does not write (first: row 8, 'done')" in result.output
     out = read_table(tmp_path / "s.csv")
     assert len(out) == len(rows) - 2 and not out.comment.str.strip().eq("").any()
+
+
+def test_id_col_missing_from_a_labels_file_written_without_ids_says_to_leave_it_out(tmp_path):
+    # labels from a session without --id-col, then suggest --id-col id: the error said "rename its
+    # column", but the file has no id column to rename
+    pd.DataFrame({"id": ["a", "b"], "comment": ["Late courier", "Rude staff"]}).to_csv(tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Late courier"], "labels": ["Delivery and logistics"], "status": ["labelled"]}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    r = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--labelled",
+                                 str(tmp_path / "labels.csv"), "--id-col", "id", "--out", str(tmp_path / "b.csv")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "was written without ids" in r.output and "leave out --id-col" in r.output
+    assert "rename its column" not in r.output
+
+
+def test_a_cold_start_on_an_inferred_taxonomy_does_not_claim_keywords(tmp_path):
+    # a few labels of a bundled taxonomy, --taxonomy forgotten: the taxonomy was inferred from them
+    # (no keywords), every suggestion came out empty, and the terminal said "ranked by the taxonomy's keywords"
+    pd.DataFrame({"comment": ["Пиво вкусное", "Официант хамил", "Дорого"]}).to_csv(tmp_path / "pool.csv", index=False)
+    pd.DataFrame({"comment": ["Суп холодный", "Долго ждали"], "labels": ["Еда > Качество", "Обслуживание > Общее"]}
+                 ).to_csv(tmp_path / "labels.csv", index=False)
+    r = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--labelled",
+                                 str(tmp_path / "labels.csv"), "--n", "2", "--out", str(tmp_path / "b.csv")])
+    assert r.exit_code == 0, r.output
+    assert "taxonomy's keywords" not in r.output and "pass --taxonomy" in r.output

@@ -17,7 +17,10 @@ Pool = Annotated[Path, typer.Argument(help="Comments to label: CSV/TSV, XLSX, Pa
 IdCol = Annotated[Optional[str], typer.Option(
     "--id-col", help="Column of comment ids: a pool row whose id is in the labels file counts as labelled.")]
 _RANKERS = {"trained": "a model trained on your labels", "model": "the given or bundled model",
-            "keywords": "the taxonomy's keywords (cold start)"}
+            "keywords": "the taxonomy's keywords (cold start)",
+            "nothing": "the pool's topics alone: the taxonomy has no keywords (without --taxonomy it is inferred "
+                       "from the labels), so no category is suggested before 20 labelled rows; pass --taxonomy with "
+                       "keywords to rank by them"}
 _READY_WAIT = 3.0  # seconds the first suggestions are waited for before the page is served
 Seed = Annotated[int, typer.Option("--seed", help="Seed for tie-breaking and folds (same seed, same result).")]
 

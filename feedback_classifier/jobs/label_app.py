@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError, InputFileError, LabelError
+from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
     LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
     text_key, write_label_frame,
@@ -38,7 +39,9 @@ from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
 from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, cell_items
 
+LABEL_JOIN = f"{LABEL_SEPARATOR} "  # as format_labels joins them
 _UNCHANGED: dict = {}  # (undo: a decision that changed nothing in the labels table)
 _RANKED_AHEAD = 200  # comments ordered by suggest at a time; the rest keep the pool's order
 _MAX_BODY = 64 * 1024  # a decision is a few hundred bytes: anything bigger is refused unread
@@ -63,7 +66,7 @@ class LabelSession:
         # the labels table is rewritten on every decision: it must not be the pool it is made from
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         _check_writable(Path(labels_path))  # now, not at the first decision
-        self.pool = open_pool(pool, text_col, id_col, read)  # read: how to read the pool (format, sheet...)
+        self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                             id_col=id_col)
@@ -79,6 +82,8 @@ class LabelSession:
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.keep_spelling = not lang  # (--lang asks for its names, even for categories the file has)
+        self.spelling = self._spellings()
         # rewritten as it was written (a ';' labels file stays ';', an XLSX one's dates stay dates), a new one
         # with the pool's separator (the pool's column types are not the labels file's)
         existing = Path(labels_path).is_file()
@@ -93,9 +98,9 @@ class LabelSession:
         self.since_retrain = 0
         self.retraining = False
         self.retrains = 0
+        self.shown = False  # whether a page has drawn the queue's first comment: a reorder then keeps it
         if review:
-            done = {text_key(t) for t, s in zip(self.frame[text_col], self._status()) if s == REVIEWED}
-            self.queue = [i for i, t in enumerate(self.texts) if text_key(t) and text_key(t) not in done]
+            self.queue = self._to_review()
         else:
             self.queue = candidate_rows(self.pool, book, text_col, id_col)
             if not self.preparing:
@@ -110,10 +115,46 @@ class LabelSession:
     def _status(self) -> list[str]:
         return statuses(self.frame)
 
+    def _to_review(self) -> list[int]:
+        """The pool rows not reviewed yet; a text labelled in several rows is looked at row by row."""
+        from collections import Counter
+
+        keys, status = [text_key(t) for t in self.frame[self.text_col]], self._status()
+        reviewed = {k for k, s in zip(keys, status) if s == REVIEWED}
+        repeated = {k for k, n in Counter(keys).items() if n > 1}
+        mine = [text_key(t) for t in self.texts]
+        if any(mine) and not set(keys) & set(mine):
+            # a mistyped --labels would collect the corrections in a new file, the audited one unchanged
+            where = "a new file" if self.frame.empty else "it has other comments"
+            warnings.warn(InputWarning(
+                f"none of the {sum(map(bool, mine)):,} comments of {self.pool_path} is in {self.labels_path} "
+                f"({where}): the reviewed labels are added there as new rows; to correct the labels file audit read, "
+                "pass that file as --labels."))
+        return [i for i, k in enumerate(mine) if k and (
+            k not in reviewed or (k in repeated and status[self._find(i)] != REVIEWED))]
+
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
         hits = [i for i, t in enumerate(self.frame[self.text_col]) if text_key(t) == key]
+        if len(hits) > 1:
+            hits = self._same_row(row, hits)
         return hits[-1] if hits else None
+
+    def _same_row(self, row: int, hits: list[int]) -> list[int]:
+        """Which of the labels rows with pool ``row``'s text (one answer such as "Вкусно." given by
+        several people) is that row: the one with its id; in a review (audit's suspects carry the
+        labels they were audited with) the ones with its labels, else the ones reviewed already."""
+        if self.id_col and self.id_col in self.frame:
+            want = str(self.pool[self.id_col].iloc[row])
+            same = [i for i in hits if str(self.frame[self.id_col].iloc[i]) == want]
+            if same:
+                return same
+        if not self.review or self.labels_col not in self.pool:
+            return hits
+        want = set(self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row]))
+        same = [i for i in hits if set(self.taxonomy.parse_labels(self.frame[self.labels_col].iloc[i])) == want]
+        status = self._status()
+        return same or [i for i in hits if status[i] == REVIEWED] or hits
 
     def _ranked(self, rows: list[int], labelled_texts: list[str]) -> list[int]:
         texts = [self.texts[i] for i in rows]
@@ -158,6 +199,7 @@ class LabelSession:
                         counts[index[lab]] += 1
             item = None
             if row is not None:
+                self.shown = True
                 ticked, hint = self._ticked(row)
                 item = {"row": row, "text": self.texts[row], "ticked": ticked, "hint": hint}
             return {
@@ -165,11 +207,19 @@ class LabelSession:
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
                 "counts": counts, "retraining": self.retraining, "retrains": self.retrains,
                 "preparing": self.preparing,
-                "model": ui_text(self.lang, f"label.kind.{self.ranker.kind}"), "review": self.review, "can_undo": bool(self.actions),
+                "model": ui_text(self.lang, f"label.kind.{self._kind()}"), "review": self.review, "can_undo": bool(self.actions),
                 "categories": [{"name": self._name(c, self.lang), "child": c[1] is not None,
                                 "path": self.taxonomy.display_name(c, self.lang), "search": self._search(c)}
                                for c in self.categories],
             }
+
+    def _kind(self) -> str:
+        """What ranks the comments, for the page: a taxonomy without keywords (one inferred from the
+        labels) ticks nothing before the first model is trained, which "taxonomy keywords" hid."""
+        kind = self.ranker.kind
+        if kind == "keywords" and not any(self.taxonomy.keywords(label) for label in self.categories):
+            return "nothing"
+        return kind
 
     def _search(self, label) -> str:
         """What the page's filter finds a category by: its name and its path ("restaurant general": a
@@ -224,12 +274,30 @@ class LabelSession:
         children = {p for p, c in labs if c is not None}
         labs = [(p, c) for p, c in labs if c is not None or p not in children]  # a child implies its parent
         record = {self.text_col: self.texts[row],
-                  self.labels_col: self.taxonomy.format_labels(labs, lang=self.lang) if labs else "",
+                  self.labels_col: LABEL_JOIN.join(self._spelled(lab) for lab in labs),
                   STATUS_COL: SKIPPED if labels is None else (REVIEWED if self.review else LABELLED),
                   TIME_COL: datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if self.id_col:
             record[self.id_col] = self.pool[self.id_col].iloc[row]
         return record
+
+    def _spellings(self) -> dict:
+        """How the labels file writes each category most often (``FOOD > STYLE_OPTIONS``, as SemEval
+        does, or names in a language): the app writes it the same way, one spelling per category."""
+        from collections import Counter, defaultdict
+
+        votes: dict = defaultdict(Counter)
+        for cell in self.frame[self.labels_col] if self.keep_spelling else ():
+            for item in cell_items(cell):
+                try:
+                    label = self.taxonomy.parse_label(item)
+                except LabelError:
+                    continue
+                votes[label][" ".join(item.split())] += 1
+        return {label: counts.most_common(1)[0][0] for label, counts in votes.items()}
+
+    def _spelled(self, label) -> str:
+        return self.spelling.get(label) or self.taxonomy.display_name(label, self.lang)
 
     @contextmanager
     def _saving(self):
@@ -268,6 +336,7 @@ class LabelSession:
             raise NotSavedError(f"{str(exc).rstrip('.')} ({self.labels_path} was changed while the app ran: "
                                 "fix it there, then try again; nothing was saved).") from None
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
+        self.spelling = self._spellings()
         self.seen = now
         if not self.review:  # (the one shown too: another app decided it, so this one's answer is stale)
             self.queue = [r for r in self.queue if not book.decided(
@@ -342,14 +411,16 @@ class LabelSession:
                                           labels_col=self.labels_col, id_col=self.id_col)
             ranker = build_ranker(book, self.taxonomy, model=self.model, seed=self.seed, pool=self.texts)
             with self.lock:
-                waiting = list(self.queue[1:])
+                # before any page asked (the command waits for the first ranking) nothing is on screen
+                waiting = list(self.queue[1:] if self.shown else self.queue)
             self.ranker = ranker
             order = self._ranked(waiting, book.texts)
             with self.lock:
+                head = self.queue[:1] if self.shown else []  # the comment on screen stays
+                rest = self.queue[len(head):]
                 # rows put back meanwhile (an undo) keep their place ahead of the ranked ones
-                pending, ranked = set(self.queue[1:]), set(waiting)
-                self.queue = (self.queue[:1] + [r for r in self.queue[1:] if r not in ranked]
-                              + [r for r in order if r in pending])
+                pending, ranked = set(rest), set(waiting)
+                self.queue = head + [r for r in rest if r not in ranked] + [r for r in order if r in pending]
                 self.retrains += not self.preparing
         finally:
             self.retraining = self.preparing = False
@@ -482,16 +553,26 @@ def _decision(body) -> tuple[int, list[int] | None]:
     return row, labels
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        # a tab closed or reloaded while the app answered: nothing to tell the user in the terminal
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``session`` on 127.0.0.1 (``port=0``: any free port); call
     ``serve_forever()`` on it. Only this machine can reach it."""
     page = label_page(session.taxonomy.name, session.lang).encode()
     handler = type("Handler", (_Handler,), {"session": session, "page": page})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise FeedbackClassifierError(
             f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc}); pass another --port (0: any free port)."
         ) from None
-    server.daemon_threads = True
     return server

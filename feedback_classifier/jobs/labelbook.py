@@ -253,6 +253,11 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
     try:
         require_columns(df, [text_col, labels_col] + ([id_col] if id_col else []), source=str(path))
     except MissingColumnError as exc:
+        if id_col and {text_col, labels_col} <= set(df.columns):
+            raise MissingColumnError(
+                f"{exc} The labels file was written without ids (a session without --id-col): leave out --id-col "
+                "to match its comments by text, or add the ids as a column of that name."
+            ) from None
         # no option names the labels file's own columns: it shares the pool's names
         raise MissingColumnError(
             f"{exc} The labels file uses the pool's column names (--text-col, --labels-col, --id-col): "

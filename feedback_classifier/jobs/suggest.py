@@ -532,4 +532,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     batch["suggested_labels"] = [ranker.taxonomy.format_labels(lab, lang=lang) for lab in labels]
     batch["confidence"] = np.round(conf, 4)
     path = write_table(batch, out)
-    return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), ranker.kind)
+    kind = ranker.kind
+    if kind == "keywords" and not any(ranker.taxonomy.keywords(label) for label in ranker.taxonomy.labels):
+        kind = "nothing"  # a taxonomy inferred from the labels: no keywords, so no category to suggest
+    return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), kind)

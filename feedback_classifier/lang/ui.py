@@ -227,6 +227,7 @@ UI: dict[str, dict[str, str]] = {
         "label.kind.trained": "trained on your labels",
         "label.kind.model": "default model",
         "label.kind.keywords": "taxonomy keywords",
+        "label.kind.nothing": "none until 20 labels (the taxonomy has no keywords: pass --taxonomy)",
     },
     "ru": {
         # the HTML report
@@ -431,6 +432,7 @@ UI: dict[str, dict[str, str]] = {
         "label.kind.trained": "обучены на ваших метках",
         "label.kind.model": "модель по умолчанию",
         "label.kind.keywords": "ключевые слова таксономии",
+        "label.kind.nothing": "нет до 20 меток (у таксономии нет ключевых слов: укажите --taxonomy)",
     },
 }
 
