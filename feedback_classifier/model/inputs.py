@@ -32,12 +32,14 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
     rows = list(y)
     out: list[list[Label]] = []
     for i, item in enumerate(rows):
+        if item is None:  # (iterating it raised "'NoneType' object is not iterable", no row named)
+            raise LabelError(f"Row {i + 1}: y has None for a label list; give [] for a text without labels.")
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
             item = [item]  # a single label
         elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
             if isinstance(item, (float, np.floating)) and math.isnan(item):
                 # 0-based, as no other message counts rows; and no way out was given
-                raise ValueError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
+                raise LabelError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
             if isinstance(item, str) and (PATH_SEPARATOR in item or LABEL_SEPARATOR in item):
                 # a labels column passed as y became one flat class per distinct cell, silently
                 raise LabelError(
