@@ -23,3 +23,25 @@ def test_cross_val_score_and_grid_search_score_label_lists_without_a_named_score
     assert np.isfinite(search.best_score_)
     fitted = FeedbackClassifier(analyzer=str.split, cv=2).fit(TEXTS, Y)
     assert fitted.score(TEXTS, Y) == pytest.approx(1.0)
+
+
+def test_a_none_label_list_is_named_by_its_row():
+    from feedback_classifier.errors import LabelError
+
+    with pytest.raises(LabelError, match=r"Row 2: y has None for a label list; give \[\]"):
+        FeedbackClassifier(analyzer=str.split, cv=2).fit(["good", "bad"], [[("x", None)], None])
+
+
+def test_enrich_takes_a_model_path_or_none_as_classify_file_does(tmp_path):
+    import pandas as pd
+
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model import default_model, enrich, save_model
+
+    df = pd.DataFrame({"comment": ["The courier was two days late", None]})
+    expected = enrich(df, default_model(), "comment")
+    pd.testing.assert_frame_equal(enrich(df, None, "comment"), expected)
+    save_model(default_model(), tmp_path / "m.fcmodel")
+    pd.testing.assert_frame_equal(enrich(df, tmp_path / "m.fcmodel", "comment"), expected)
+    with pytest.raises(ModelFileError, match="model file not found"):  # was AttributeError: no 'predict_proba'
+        enrich(df, str(tmp_path / "missing.fcmodel"), "comment")

@@ -99,7 +99,7 @@ def enrich(
     review_margin: float = 0.05,
     sentiment: bool = True,
 ) -> pd.DataFrame:
-    """Return a copy of ``df`` with category columns added (see the module docstring).
+    """Return a copy of ``df`` with category columns added (see the module docstring); ``model``: fitted, a model file, or None (default model).
 
     Every input row and column is kept, in order; empty, missing or non-text comment cells
     get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
@@ -130,6 +130,10 @@ def enrich(
             "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
         )
     require_columns(df, [text_col], source="the table")
+    if not hasattr(model, "predict_proba"):  # a path or None, as classify_file takes it: AttributeError before
+        from feedback_classifier.model.default import load_model_and_taxonomy
+
+        model = load_model_and_taxonomy(model, None)[0]
     if lang is None:  # gave the first language's names ("Unknown language 'None'" after the check below)
         from feedback_classifier.lang import majority_language
 
