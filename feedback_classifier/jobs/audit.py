@@ -301,6 +301,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     first time; from the cache, at once).
 
     >>> import tempfile, pandas as pd
+    >>> from feedback_classifier.tableio import read_table
     >>> d = tempfile.mkdtemp()
     >>> rows = [("late courier", "Delivery"), ("rude staff", "Service")] * 10 + [("rude staff", "Delivery")]
     >>> pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(f"{d}/l.csv", index=False)

@@ -506,6 +506,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     ``read``: how to read ``pool`` (format, sheet, encoding, delimiter, header rows).
 
     >>> import tempfile, os
+    >>> from feedback_classifier.tableio import read_table
     >>> d = tempfile.mkdtemp()
     >>> pd.DataFrame({"comment": ["The courier was late", "Too expensive", "Rude support agent"]}).to_csv(
     ...     f"{d}/pool.csv", index=False)
