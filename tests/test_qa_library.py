@@ -58,3 +58,23 @@ def test_train_file_names_a_params_typo_before_reading_the_table(tmp_path, param
     # the data file does not exist: the params are checked first
     with pytest.raises(InputFileError, match=message):
         train_file(tmp_path / "labels.csv", tmp_path / "m.fcmodel", params=params)
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_load_model_of_a_users_own_pickle_says_so_and_how_to_make_a_model_file(tmp_path, dump):
+    import pickle
+
+    import joblib
+
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model import load_model
+
+    clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(TEXTS, Y)
+    path = tmp_path / "mine.pkl"
+    if dump == "pickle":
+        path.write_bytes(pickle.dumps(clf))
+    else:
+        joblib.dump(clf, path)
+    for trusted in (False, True):  # was: "not a feedback-classifier model file ... feedback-classifier train"
+        with pytest.raises(ModelFileError, match=r"is a pickle, not a feedback-classifier model file \(never unpickled\): a model you pickled yourself loads with pickle or joblib"):
+            load_model(path, trusted=trusted)
