@@ -78,3 +78,28 @@ def test_load_model_of_a_users_own_pickle_says_so_and_how_to_make_a_model_file(t
     for trusted in (False, True):  # was: "not a feedback-classifier model file ... feedback-classifier train"
         with pytest.raises(ModelFileError, match=r"is a pickle, not a feedback-classifier model file \(never unpickled\): a model you pickled yourself loads with pickle or joblib"):
             load_model(path, trusted=trusted)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"C": 0}, r"^C must be a number > 0, got 0\.$"),
+    ({"stacking_C": 0}, r"^stacking_C must be a number > 0"),  # was refused as LogisticRegression's 'C'
+    ({"class_weight": "bal"}, r"^class_weight must be 'balanced', None or a dict"),
+    ({"cv": "3"}, r"^cv must be a whole number >= 1, got '3'"),  # was TypeError '<' not supported
+    ({"cv": 0}, r"^cv must be a whole number >= 1"),  # was fitted with in-sample calibration, silently
+    ({"word_ngrams": 0}, r"^word_ngrams must be a whole number >= 1"),  # was fitted without word features
+    ({"char_ngrams": (5, 2)}, r"^char_ngrams must be None or \(shortest, longest\)"),  # without char features
+    ({"char_ngrams": 3}, r"^char_ngrams must be None or"),  # was TypeError: cannot unpack non-iterable int
+    ({"nb_scaling": -1}, r"^nb_scaling must be a number >= 0"),
+    ({"word_vectors": float("nan")}, r"^word_vectors must be a number >= 0, got nan"),
+])
+def test_fit_names_a_parameter_it_cannot_use(params, message):
+    from feedback_classifier.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        FeedbackClassifier(analyzer=str.split, **params).fit(TEXTS, Y)
+
+
+def test_parameter_values_at_their_limits_still_fit():
+    clf = FeedbackClassifier(analyzer=str.split, cv=1, char_ngrams=None, nb_scaling=0, word_vectors=0,
+                             class_weight=None, C=np.float32(1.5), word_ngrams=np.int64(1)).fit(TEXTS, Y)
+    assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
