@@ -103,3 +103,17 @@ def test_parameter_values_at_their_limits_still_fit():
     clf = FeedbackClassifier(analyzer=str.split, cv=1, char_ngrams=None, nb_scaling=0, word_vectors=0,
                              class_weight=None, C=np.float32(1.5), word_ngrams=np.int64(1)).fit(TEXTS, Y)
     assert clf.predict_labels(["rude staff"]) == [[("service", "staff")]]
+
+
+@pytest.mark.parametrize("top_k", [-1, 1.5, None])
+def test_explain_refuses_a_top_k_that_is_not_a_count(top_k):
+    from feedback_classifier.errors import ParameterError
+
+    clf = FeedbackClassifier(analyzer=str.split, cv=2).fit(TEXTS, Y)
+    asked = np.ones((1, len(clf.classes_)), dtype=bool)
+    # -1 gave every label an empty list and 1.5 two words, silently; None a TypeError from inside
+    for call in (lambda: clf.explain(["rude staff"], top_k=top_k),
+                 lambda: clf.explain_labels(["rude staff"], asked, top_k=top_k)):
+        with pytest.raises(ParameterError, match=r"top_k must be a whole number >= 0 \(words per label\)"):
+            call()
+    assert clf.explain(["rude staff"], top_k=np.int64(1)) == [{("service", "staff"): ["rude"]}]
