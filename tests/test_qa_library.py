@@ -117,3 +117,48 @@ def test_explain_refuses_a_top_k_that_is_not_a_count(top_k):
         with pytest.raises(ParameterError, match=r"top_k must be a whole number >= 0 \(words per label\)"):
             call()
     assert clf.explain(["rude staff"], top_k=np.int64(1)) == [{("service", "staff"): ["rude"]}]
+
+
+def _scored_frame():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    cells = ["Delivery and logistics > Courier", "Price and value > Too expensive", ""] * 40
+    return pd.DataFrame({"comment": ["late courier", "too expensive", "ok"] * 40, "categories": cells,
+                         "csat": rng.integers(1, 6, len(cells)), "nps": rng.integers(0, 11, len(cells))})
+
+
+def test_build_report_reads_the_score_type_from_the_drivers_it_is_given():
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.render import build_report
+
+    df = _scored_frame()
+    drivers = compute_drivers(df, score_col="csat", score_type="csat", n_boot=50, min_n=5)
+    page = build_report(df, "cx-default", text_col="comment", score_col="csat", drivers=drivers)
+    # was headed "NPS is -100 ... run again with --score-type csat" over the CSAT drivers table
+    assert "What drives CSAT" in page and "NPS is -100" not in page
+
+
+def test_build_report_refuses_drivers_of_another_score_column_or_type():
+    from feedback_classifier.errors import ScoreError
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.render import build_report
+
+    df = _scored_frame()
+    drivers = compute_drivers(df, score_col="nps", n_boot=50, min_n=5)
+    with pytest.raises(ScoreError, match="drivers were computed on score column 'nps', not 'csat'"):
+        build_report(df, "cx-default", text_col="comment", score_col="csat", score_type="csat", drivers=drivers)
+    with pytest.raises(ScoreError, match="drivers were computed as nps .* the report is asked for csat"):
+        build_report(df, "cx-default", text_col="comment", score_col="nps", score_type="csat", drivers=drivers)
+    assert "What drives NPS" in build_report(df, "cx-default", text_col="comment", score_col="nps", drivers=drivers)
+
+
+def test_build_report_takes_a_taxonomy_name_as_route_and_compute_drivers_do(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # one "Generated" time for both pages
+    from feedback_classifier.render import build_report
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    df = _scored_frame()
+    by_name = build_report(df, "cx-default", text_col="comment", score_col="nps")  # was AttributeError: no 'labels'
+    assert by_name == build_report(df, load_taxonomy("cx-default"), text_col="comment", score_col="nps")
+
