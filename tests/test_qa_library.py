@@ -162,3 +162,22 @@ def test_build_report_takes_a_taxonomy_name_as_route_and_compute_drivers_do(monk
     by_name = build_report(df, "cx-default", text_col="comment", score_col="nps")  # was AttributeError: no 'labels'
     assert by_name == build_report(df, load_taxonomy("cx-default"), text_col="comment", score_col="nps")
 
+
+def test_enrich_classifies_a_big_frame_in_chunks_with_the_same_output(monkeypatch):
+    # 1M distinct comments in one piece held every comment's analysis at once: ~6 GB peak
+    import pandas as pd
+
+    from feedback_classifier.model import default_model, enrich
+    from feedback_classifier.model import enrichment
+
+    texts = ["The courier was late", None, "Too expensive", "", "Курьер опоздал, но цена отличная",
+             "The courier was late", "asdfgh", "Great app, rude staff", 5, "Доставка быстрая"]
+    df = pd.DataFrame({"comment": texts, "n": range(10)}, index=[9, 9, 3, 1, 0, 5, 6, 7, 8, 2])
+    whole = enrich(df, default_model(), "comment", probabilities=True, explain=True)
+    sizes = []
+    classify = enrichment._classify_texts
+    monkeypatch.setattr(enrichment, "_classify_texts", lambda column, *a: sizes.append(len(column)) or classify(column, *a))
+    monkeypatch.setattr(enrichment, "_ENRICH_ROWS", 4)
+    pd.testing.assert_frame_equal(enrich(df, default_model(), "comment", probabilities=True, explain=True), whole)
+    assert sizes == [4, 4, 2]
+    assert list(enrich(df.iloc[:0], default_model(), "comment").columns) == list(whole.columns[:8])
