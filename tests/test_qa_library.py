@@ -181,3 +181,18 @@ def test_enrich_classifies_a_big_frame_in_chunks_with_the_same_output(monkeypatc
     pd.testing.assert_frame_equal(enrich(df, default_model(), "comment", probabilities=True, explain=True), whole)
     assert sizes == [4, 4, 2]
     assert list(enrich(df.iloc[:0], default_model(), "comment").columns) == list(whole.columns[:8])
+
+
+def test_periods_of_time_zone_aware_stamps_are_the_dates_they_show():
+    # converted to UTC, a Moscow answer at 00:30 on 1 February was counted in January
+    import pandas as pd
+
+    from feedback_classifier.insights import compute_drivers
+
+    stamps = pd.Series(pd.to_datetime(["2024-01-15 12:00", "2024-02-01 00:30", "2024-02-10 09:00"] * 20))
+    df = pd.DataFrame({"nps": [9, 3, 10] * 20, "categories": ["Price", "", "Delivery"] * 20})
+    for when in (stamps.dt.tz_localize("Europe/Moscow"),
+                 stamps.dt.strftime("%Y-%m-%dT%H:%M:%S") + "+03:00"):  # the same as an export's text
+        trend = compute_drivers(df.assign(when=when), score_col="nps", period_col="when", min_n=1, n_boot=20).trend
+        rows = trend.drop_duplicates("period").set_index("period")["period_rows"].to_dict()
+        assert rows == {"2024-01": 20, "2024-02": 40}
