@@ -196,3 +196,14 @@ def test_periods_of_time_zone_aware_stamps_are_the_dates_they_show():
         trend = compute_drivers(df.assign(when=when), score_col="nps", period_col="when", min_n=1, n_boot=20).trend
         rows = trend.drop_duplicates("period").set_index("period")["period_rows"].to_dict()
         assert rows == {"2024-01": 20, "2024-02": 40}
+
+
+def test_fit_and_predict_of_none_say_to_pass_texts():
+    clf = FeedbackClassifier(analyzer=str.split, cv=2)
+    with pytest.raises(TypeError, match=r"^Pass a list of texts, not None\.$"):
+        clf.fit(None, Y)
+    clf.fit(TEXTS, Y)
+    with pytest.raises(TypeError, match=r"^Pass a list of texts, not None\.$"):
+        clf.predict_labels(None)
+    with pytest.raises(TypeError, match=r"^Pass a list of texts, not a single string\.$"):
+        clf.predict("rude staff")

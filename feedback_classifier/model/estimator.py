@@ -275,8 +275,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
             raise TypeError(
                 "FeedbackClassifier takes texts (a list or column of strings), not a sparse matrix."
             )
-        if isinstance(X, str):
-            raise TypeError("Pass a list of texts, not a single string.")
+        if isinstance(X, str) or X is None:  # (None: "'NoneType' object is not iterable")
+            raise TypeError(f"Pass a list of texts, not {'None' if X is None else 'a single string'}.")
         if hasattr(X, "ndim") and getattr(X, "ndim") == 2:
             arr = np.asarray(X)
             if arr.dtype.kind in "fc":
