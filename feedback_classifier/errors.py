@@ -49,6 +49,11 @@ class ModelFileError(FeedbackClassifierError, ValueError):
         return " ".join(line.strip() for line in super().__str__().splitlines() if line.strip())
 
 
+class ParameterError(FeedbackClassifierError, ValueError, TypeError):
+    """A library object was given a parameter value it cannot use (``FeedbackClassifier(C=0)``); a
+    ``ValueError`` and a ``TypeError``, as scikit-learn's ``InvalidParameterError`` is."""
+
+
 class ScoreError(FeedbackClassifierError, ValueError):
     """Score settings are invalid (e.g. unknown score type, bad scale)."""
 

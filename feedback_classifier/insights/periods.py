@@ -50,11 +50,20 @@ _DOT_TIME = re.compile(
 )
 
 
+# A UTC offset after a time of day: the period is the date the stamp shows, the clock of whoever wrote it,
+# not the UTC date (converted to UTC, a Moscow answer at 00:30 on 1 February counted in January).
+_OFFSET = re.compile(r"(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
 def _colon_time(text: str) -> str:
-    """
+    """The text a date parser reads: dotted times with colons, a UTC offset dropped (wall-clock time).
+
     >>> _colon_time("24-02-2015 11.35"), _colon_time("05.12.2026 9.05.59"), _colon_time("05.12.2026")
     ('24-02-2015 11:35', '05.12.2026 9:05:59', '05.12.2026')
+    >>> _colon_time("2024-02-01T00:30:00+03:00"), _colon_time("2024-01-31 21:30Z"), _colon_time("2024-01-05")
+    ('2024-02-01T00:30:00', '2024-01-31 21:30', '2024-01-05')
     """
+    text = _OFFSET.sub(r"\1", text)
     match = _DOT_TIME.match(text)
     if not match:
         return text
@@ -193,8 +202,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         missing = u_missing[idx]
         bad = u_bad[idx]
         stamps = stamps[idx]
-    if getattr(stamps, "tz", None) is not None:
-        stamps = stamps.tz_convert(None)
+    if getattr(stamps, "tz", None) is not None:  # wall-clock time, as for texts with an offset (_OFFSET)
+        stamps = stamps.tz_localize(None)
     periods = stamps.to_period(FREQS[freq])
     ok = ~(missing | bad)
     pcodes, puniques = pd.factorize(periods[ok], sort=True)

@@ -193,7 +193,7 @@ def train_file(
     (12, True, [[('service', 'staff')]])
     """
     began = time.perf_counter()
-    check_workers(jobs)
+    _check_settings(jobs, params)
     if sign_key is not None:
         check_key(sign_key)  # before the training, not after it
     refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
@@ -226,6 +226,22 @@ def train_file(
                        notes + _label_notes(table, labels_col) + _fold_notes(report, cv, group_col),
                        0 if taught is None else len(taught[0]),
                        time.perf_counter() - began, tone)
+
+
+def _check_settings(jobs: int, params: dict | None) -> None:
+    """Refuse ``jobs`` below 1, and a key of ``params`` that is not a ``FeedbackClassifier`` parameter, before the table is read:
+    a typo raised TypeError "__init__() got an unexpected keyword argument" after it (``taxonomy`` too:
+    "got multiple values")."""
+    from difflib import get_close_matches
+
+    check_workers(jobs)
+    valid = [name for name in FeedbackClassifier._get_param_names() if name != "taxonomy"]
+    for key in params or {}:
+        if key not in valid:
+            near = get_close_matches(str(key), valid, n=1)
+            hint = " (pass taxonomy= to train_file)" if key == "taxonomy" else f"; did you mean {near[0]!r}?" if near else ""
+            raise InputFileError(f"params: {key!r} is not a FeedbackClassifier parameter{hint}. "
+                                 f"Valid: {', '.join(valid)}.")
 
 
 def _group_ids(cells: list, data, group_col: str) -> list[str]:

@@ -313,3 +313,16 @@ class _Decoding:
         children_on = {self.parent_index_[j] for j in on if self.is_child_[j]}
         return [self.classes_[j] for j in on if self.is_child_[j] or j not in children_on]
 
+
+    def score(self, X, y) -> float:
+        """Micro-F1 over (text, deepest label) pairs of ``predict_labels(X)`` against ``y`` (label lists,
+        as ``fit`` takes them): the figure ``train`` and ``evaluate`` report as path micro-F1.
+
+        scikit-learn's ``cross_val_score`` and ``GridSearchCV`` use it when no ``scoring`` is given;
+        their named scorers (``"f1_micro"``...) cannot read label lists and scored every fold NaN.
+        """
+        from feedback_classifier.model.evaluation import evaluate_predictions
+        from feedback_classifier.model.inputs import _labels_from_y
+
+        gold, _ = _labels_from_y(y)
+        return float(evaluate_predictions(gold, self.predict_labels(X)).path_micro_f1)

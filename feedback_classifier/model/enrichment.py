@@ -1,8 +1,7 @@
 """Classify / enrich: add category columns to any survey table, from 10 rows to tens of millions.
 
-``enrich`` works on a DataFrame in memory; ``classify_file`` streams a file of any size
-through it chunk by chunk (memory bounded by the chunk size), optionally in parallel
-worker processes, and writes the result atomically.
+``enrich`` works on a DataFrame in memory, 50,000 rows at a time; ``classify_file`` streams a file of any
+size through it chunk by chunk (memory bounded by the chunk size) in worker processes if asked, atomically.
 
 Added columns (in this order):
 
@@ -61,6 +60,7 @@ _EXPLAIN_TOP_K = 5
 # 16,384 (a chunk in four): 1M distinct comments, --jobs 2 peak RSS summed 1,233-1,244 ->
 # 1,162-1,179 MiB (each worker ~35 MiB less) for ~1.5% more CPU (docs/scaling.md).
 _MODEL_BATCH = 16_384
+_ENRICH_ROWS = 50_000  # enrich's rows at a time, as classify_file's chunks: memory bounded, the same output
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ class _Options:
 
     def __post_init__(self):
         if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
-            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got "
-                             f"{self.review_margin!r}")
+            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got {self.review_margin!r}")
 
 
 @dataclass
@@ -99,7 +98,7 @@ def enrich(
     review_margin: float = 0.05,
     sentiment: bool = True,
 ) -> pd.DataFrame:
-    """Return a copy of ``df`` with category columns added (see the module docstring).
+    """Return a copy of ``df`` with category columns added (see the module docstring); ``model``: fitted, a model file, or None (default model).
 
     Every input row and column is kept, in order; empty, missing or non-text comment cells
     get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
@@ -130,14 +129,19 @@ def enrich(
             "for a list or Series of comments pass pd.DataFrame({'comment': comments}) and 'comment'."
         )
     require_columns(df, [text_col], source="the table")
+    if not hasattr(model, "predict_proba"):  # a path or None, as classify_file takes it: AttributeError before
+        from feedback_classifier.model.default import load_model_and_taxonomy
+
+        model = load_model_and_taxonomy(model, None)[0]
     if lang is None:  # gave the first language's names ("Unknown language 'None'" after the check below)
         from feedback_classifier.lang import majority_language
 
         lang = majority_language(df[text_col])
     lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
-    result = _classify_texts(df[text_col], model, opts)
-    return _attach(df, result.added, opts)
+    column = df[text_col]  # in chunks: the analyses of 1M distinct comments held at once peaked at ~6 GB
+    added = [_classify_texts(column.iloc[i : i + _ENRICH_ROWS], model, opts).added for i in range(0, max(len(column), 1), _ENRICH_ROWS)]
+    return _attach(df, pd.concat(added, ignore_index=True) if len(added) > 1 else added[0], opts)
 
 
 def names_language(model: Any, lang: str) -> str:

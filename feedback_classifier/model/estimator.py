@@ -66,6 +66,7 @@ from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures, nb_ratios
 from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
+    check_fit_arguments,
     _field,
     _group_ids,
     _labels_from_y,
@@ -274,8 +275,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
             raise TypeError(
                 "FeedbackClassifier takes texts (a list or column of strings), not a sparse matrix."
             )
-        if isinstance(X, str):
-            raise TypeError("Pass a list of texts, not a single string.")
+        if isinstance(X, str) or X is None:  # (None: "'NoneType' object is not iterable")
+            raise TypeError(f"Pass a list of texts, not {'None' if X is None else 'a single string'}.")
         if hasattr(X, "ndim") and getattr(X, "ndim") == 2:
             arr = np.asarray(X)
             if arr.dtype.kind in "fc":
@@ -329,11 +330,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
 
         ``groups`` (e.g. a review or customer id per text) keeps related texts in the same internal
         cross-validation fold (a text without one, None or NaN, is a group of its own). Returns ``self``."""
-        if y is None:
-            raise ValueError(
-                "FeedbackClassifier requires y to be passed, but the target y is None: give one list "
-                "of labels per text."
-            )
+        check_fit_arguments(self, y)
         texts = self._texts(X, fitting=True)
         for cache in _EXPLAIN_CACHES:  # tables derived from a previous fit
             self.__dict__.pop(cache, None)

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from feedback_classifier._arrays import ranges
+from feedback_classifier.errors import ParameterError
 from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.features import _Parts
 from feedback_classifier.taxonomy import Label
@@ -26,6 +27,13 @@ from feedback_classifier.taxonomy import Label
 _EXPLAIN_BATCH = 2048
 # tables derived from the fitted state at first use (not pickled)
 _EXPLAIN_CACHES = ("_names_cache", "_word_tables_cache", "_coef_t_cache")
+
+
+def _checked_top_k(top_k) -> int:
+    """``top_k`` as a count: -1 gave every label no words and 1.5 two, silently; None a TypeError from inside."""
+    if not isinstance(top_k, (int, np.integer)) or isinstance(top_k, bool) or top_k < 0:
+        raise ParameterError(f"top_k must be a whole number >= 0 (words per label), got {top_k!r}.")
+    return int(top_k)
 
 
 class _Explaining:
@@ -61,7 +69,7 @@ class _Explaining:
         """
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
-        return self._proba_and_evidence(texts, self._analyze(texts), top_k)
+        return self._proba_and_evidence(texts, self._analyze(texts), _checked_top_k(top_k))
 
     def explain_labels(self, X, labels, top_k: int = 5) -> list[dict[Label, list[str]]]:
         """Words/phrases of each text behind the labels set in ``labels`` (rows = texts, columns =
@@ -79,6 +87,7 @@ class _Explaining:
         [{('delivery', None): ['slow']}]
         """
         check_is_fitted(self, "coef_")
+        top_k = _checked_top_k(top_k)
         texts = self._texts(X, fitting=False)
         docs = self._analyze(texts)
         M = np.asarray(labels, dtype=bool)

@@ -3,15 +3,57 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from feedback_classifier.errors import LabelError
+from feedback_classifier.errors import LabelError, ParameterError
 from feedback_classifier.taxonomy import Label, Taxonomy, slugify
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR
+
+
+# What each numeric parameter must be: (its lowest value, whether that value itself is refused)
+_NUMBERS = {"C": (0, True), "stacking_C": (0, True), "char_weight": (0, False), "nb_scaling": (0, False),
+            "embedding_weight": (0, False), "word_vectors": (0, False), "threshold_prior": (0, False),
+            "calibration_pool": (0, False), "prototype_prior": (0, False)}
+_INTEGERS = {"word_ngrams": 1, "cv": 1, "min_df": 1, "word_vectors_induce": 0}
+
+
+def check_fit_arguments(estimator, y) -> None:
+    """Refuse what ``FeedbackClassifier.fit`` cannot use, naming the parameter, before any work: ``C=0`` was
+    refused as LogisticRegression's (``stacking_C=0`` as its ``C``), ``cv="3"`` and ``char_ngrams=3`` were
+    TypeErrors from deep inside, and ``cv=0``, ``word_ngrams=0``, ``char_ngrams=(5, 2)`` or a negative weight
+    were fitted without a word (no folds, no word or char features, features counted against a category).
+
+    >>> check_fit_arguments(type("Est", (), {"C": 0})(), [])
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.ParameterError: C must be a number > 0, got 0.
+    """
+    if y is None:
+        raise ValueError("FeedbackClassifier requires y to be passed, but the target y is None: give one list "
+                         "of labels per text.")
+    for name, (low, strict) in _NUMBERS.items():
+        value = getattr(estimator, name, low + 1)
+        if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
+                or value < low or (strict and value == low)):
+            raise ParameterError(f"{name} must be a number {'>' if strict else '>='} {low}, got {value!r}.")
+    for name, low in _INTEGERS.items():
+        value = getattr(estimator, name, low)
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+            raise ParameterError(f"{name} must be a whole number >= {low}, got {value!r}.")
+    weight = getattr(estimator, "class_weight", None)
+    if weight not in ("balanced", None) and not isinstance(weight, dict):
+        raise ParameterError(f"class_weight must be 'balanced', None or a dict, got {weight!r}.")
+    grams = getattr(estimator, "char_ngrams", None)
+    if grams is not None and not (isinstance(grams, (tuple, list)) and len(grams) == 2
+                                  and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in grams)
+                                  and 1 <= grams[0] <= grams[1]):
+        raise ParameterError("char_ngrams must be None or (shortest, longest) with 1 <= shortest <= longest, "
+                             f"e.g. (2, 5), got {grams!r}.")
 
 
 def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
@@ -32,12 +74,14 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
     rows = list(y)
     out: list[list[Label]] = []
     for i, item in enumerate(rows):
+        if item is None:  # (iterating it raised "'NoneType' object is not iterable", no row named)
+            raise LabelError(f"Row {i + 1}: y has None for a label list; give [] for a text without labels.")
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
             item = [item]  # a single label
         elif isinstance(item, (str, int, np.integer, float, np.floating, bool, np.bool_)):
             if isinstance(item, (float, np.floating)) and math.isnan(item):
                 # 0-based, as no other message counts rows; and no way out was given
-                raise ValueError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
+                raise LabelError(f"Row {i + 1}: y contains NaN; give [] for a text without labels.")
             if isinstance(item, str) and (PATH_SEPARATOR in item or LABEL_SEPARATOR in item):
                 # a labels column passed as y became one flat class per distinct cell, silently
                 raise LabelError(

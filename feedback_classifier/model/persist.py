@@ -200,6 +200,10 @@ def _not_ours(path: Path, why: str) -> ModelFileError:
 def _read_header(fh, path: Path) -> tuple[dict, int]:
     magic = fh.read(len(MAGIC))
     if magic != MAGIC:
+        if magic[:1] == b"\x80":  # a pickle (pickle.dump, joblib.dump): the user's own, never unpickled here
+            raise ModelFileError(f"{path} is a pickle, not a feedback-classifier model file (never unpickled): a model "
+                                 "you pickled yourself loads with pickle or joblib if you trust the file; "
+                                 "save_model(model, path) makes a model file of it.")
         raise _not_ours(path, "no model header at the start")
     line = fh.readline(_MAX_HEADER_BYTES)
     if not line.endswith(b"\n"):

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, ScoreError
 from feedback_classifier.insights import ScoreSpec
 from feedback_classifier.lang import check_language
 from feedback_classifier.lang.ui import ui_text
@@ -41,7 +41,7 @@ def build_report(
     *,
     text_col: str,
     score_col: str | None = None,
-    score_type: Any = "nps",
+    score_type: Any = None,
     lang: str = "en",
     drivers: Any = None,
     routing: Any = None,
@@ -68,7 +68,7 @@ def build_report(
     ``drivers`` is a ``drivers.DriversResult`` (computed with the same score column);
     without it the report skips the drivers and matrix sections. ``routing`` is a
     ``routing.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
-    ``scores.ScoreSpec``. ``lang`` picks headings and category names (``en``/``ru``).
+    ``scores.ScoreSpec``; None: the one ``drivers`` was computed with, else ``nps``. ``lang`` picks headings and category names (``en``/``ru``).
     Quotes show e-mails, phone and card numbers and self-introduced names masked unless
     ``mask=False``. ``model_info`` says in the method section which model ran:
     ``{"kind": "default" | "weak" | "trained" | "given", "rows": labelled rows, "f1": CV micro-F1,
@@ -87,6 +87,10 @@ def build_report(
     (True, False)
     """
     lang = check_language(lang)
+    if isinstance(taxonomy, (str, os.PathLike)):  # a bundled name or YAML path, as route and compute_drivers take it
+        from feedback_classifier.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy(taxonomy)
     needed = [text_col, "categories", *([score_col] if score_col else []), *([by] if by else []),
               *([weight] if weight else [])]
     require_columns(df, list(dict.fromkeys(needed)), source=source or "the table")
@@ -95,7 +99,7 @@ def build_report(
         taxonomy=taxonomy,
         text_col=text_col,
         score_col=score_col,
-        spec=score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type),
+        spec=_report_spec(score_type, score_col, drivers),
         lang=lang,
         drivers=drivers,
         routing=routing,
@@ -111,6 +115,24 @@ def build_report(
         tones=tones if tones is not None or weight else _tones_of(df, taxonomy, source),
     )
     return _page(inp, _sections(inp, build_facts(inp)))
+
+
+def _report_spec(score_type: Any, score_col: str | None, drivers: Any) -> ScoreSpec:
+    """The score's rules for the page, the same as ``drivers``': drivers of a CSAT column reported with the
+    default ``nps`` headed the page "NPS -100 ... run again with --score-type csat" over a CSAT drivers table,
+    and drivers of another column sat under this one's score without a word."""
+    spec = None if score_type is None else score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
+    settings = getattr(drivers, "settings", None) or {}
+    if not settings:
+        return spec or ScoreSpec.make("nps")
+    if score_col is not None and settings.get("score_col") not in (None, score_col):
+        raise ScoreError(f"drivers were computed on score column {settings['score_col']!r}, not {score_col!r}: "
+                         "pass the same score_col to compute_drivers and build_report.")
+    theirs = ScoreSpec.from_settings(settings)
+    if spec is not None and spec != theirs:
+        raise ScoreError(f"drivers were computed as {theirs.score_type} (scale {theirs.scale}), the report is asked for "
+                         f"{spec.score_type} (scale {spec.scale}): leave score_type out to report theirs.")
+    return theirs
 
 
 def _tones_of(df: pd.DataFrame, taxonomy: Any, source: str) -> dict | None:
