@@ -32,7 +32,6 @@ Added columns (in this order):
 from __future__ import annotations
 
 import gc
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -42,16 +41,15 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.lang.registry import check_language
-from feedback_classifier.lang.ui import UI, ui_text
 from feedback_classifier.lang.junk import names_nothing
 from feedback_classifier.lang.normalization import decode_entities
+from feedback_classifier.model.evidence_cells import EXPLAIN_TOP_K, evidence_strings
 
 EVIDENCE_COLUMN = "evidence"
 PROBABILITY_PREFIX = "p: "
 
 # Probabilities are model estimates; more digits than this only add noise (and bytes) to outputs.
 _DECIMALS = 4
-_EXPLAIN_TOP_K = 5
 # At most this many comments per model batch (a chunk is cut into equal batches). Much of a
 # batch's work is per distinct word (its analysis, char vectors, first sight): the bigger the
 # batch, the fewer distinct words per comment. 8,192 -> 25,000 (a 50,000-row chunk in two):
@@ -75,7 +73,8 @@ class _Options:
 
     def __post_init__(self):
         if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
-            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got {self.review_margin!r}")
+            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got "
+                             f"{self.review_margin!r}")
 
 
 @dataclass
@@ -98,14 +97,16 @@ def enrich(
     review_margin: float = 0.05,
     sentiment: bool = True,
 ) -> pd.DataFrame:
-    """Return a copy of ``df`` with category columns added (see the module docstring); ``model``: fitted, a model file, or None (default model).
+    """Return a copy of ``df`` with category columns added (see the module docstring). ``model``: a
+    fitted model, a model file, or None (the default model).
 
     Every input row and column is kept, in order; empty, missing or non-text comment cells
     get empty categories and ``needs_review = False``. Each distinct comment is analysed once.
     ``lang`` is the language of the category names written ("en" or "ru"), not of the comments,
-    which may be mixed; None: the comments' majority language, as ``classify_file`` decides it. A column of ``df`` that has the name of an added column is overwritten
-    in place (re-classifying an enriched file replaces the old results). ``sentiment=False``
-    leaves out ``category_sentiment`` and ``sentiment`` (~15% less time).
+    which may be mixed; None: the comments' majority language, as ``classify_file`` decides it. A
+    column of ``df`` that has the name of an added column is overwritten in place (re-classifying an
+    enriched file replaces the old results). ``sentiment=False`` leaves out ``category_sentiment``
+    and ``sentiment`` (~15% less time).
 
     >>> import pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -140,7 +141,8 @@ def enrich(
     lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     column = df[text_col]  # in chunks: the analyses of 1M distinct comments held at once peaked at ~6 GB
-    added = [_classify_texts(column.iloc[i : i + _ENRICH_ROWS], model, opts).added for i in range(0, max(len(column), 1), _ENRICH_ROWS)]
+    added = [_classify_texts(column.iloc[i : i + _ENRICH_ROWS], model, opts).added
+             for i in range(0, max(len(column), 1), _ENRICH_ROWS)]
     return _attach(df, pd.concat(added, ignore_index=True) if len(added) > 1 else added[0], opts)
 
 
@@ -244,7 +246,8 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
             columns[PROBABILITY_PREFIX + model.taxonomy_.display_name(label, opts.lang)] = full[:, j]
     if opts.explain:
         labels_of = [pattern_labels[k] for k in pattern_of_unique.tolist()]
-        strings, row_unique = _evidence(model, uniques, labels_of, codes, n, is_comment, opts, explained, tones)
+        strings, row_unique = evidence_strings(model, uniques, labels_of, codes, n, is_comment, opts.lang, explained,
+                                               tones)
         columns[EVIDENCE_COLUMN] = pd.array(strings, dtype="str").take(row_unique)
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
@@ -397,11 +400,11 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
                     analysed.append(analysis)
             # each sentence / clause of a long comment is scored too (model/segments.py)
             result = combined_proba(model, batch, matcher=parts.matcher, with_evidence=with_evidence,
-                                    top_k=_EXPLAIN_TOP_K, docs=docs, segments=segments)
+                                    top_k=EXPLAIN_TOP_K, docs=docs, segments=segments)
             proba, explained = result if with_evidence else (result, [])
             evidence.extend(explained)
         elif with_evidence:
-            proba, explained = model.predict_proba_and_explain(batch, top_k=_EXPLAIN_TOP_K)
+            proba, explained = model.predict_proba_and_explain(batch, top_k=EXPLAIN_TOP_K)
             evidence.extend(explained)
         else:
             proba = model.predict_proba(batch)
@@ -473,73 +476,6 @@ def _collapse(labels: list) -> list:
 
 def _format(taxonomy: Any, labels: list, lang: str) -> str:
     return taxonomy.format_labels(labels, lang=lang) if labels else ""
-
-
-def _evidence(model, uniques, labels_of, codes, n, has_comment, opts, explained=None, tones=None):
-    """``(evidence string of each unique comment and a last empty one, each row's index into
-    them)``; ``labels_of``: each unique comment's labels as ``categories`` lists them, the labels
-    explained; ``explained``: the model's evidence of every unique comment when it already
-    computed it with the probabilities."""
-    taxonomy = model.taxonomy_
-    order = {label: i for i, label in enumerate(model.classes_)}
-    names = {label: taxonomy.display_name(label, opts.lang) for label in model.classes_}
-    strings = np.full(len(uniques) + 1, "", dtype=object)  # last slot: rows without a comment
-    todo = np.flatnonzero([bool(labels) for labels in labels_of])
-    if len(todo):
-        texts = [uniques[i] for i in todo]
-        if explained is None:
-            explained_todo = model.explain(texts, top_k=_EXPLAIN_TOP_K)
-        else:
-            explained_todo = [explained[i] for i in todo]
-        explained_todo = _of_predicted(model, texts, [labels_of[i] for i in todo], explained_todo)
-        for i, words_by_label in zip(todo, explained_todo):
-            why = tones.cues[i] if tones is not None else {}
-            parts = [
-                f"{names.get(label) or taxonomy.display_name(label, opts.lang)}: {', '.join(words)}{why.get(label, '')}"
-                for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
-            ]
-            strings[i] = _readable_placeholders(" | ".join(parts), opts.lang)
-    row_unique = np.full(n, len(uniques), dtype=np.int64)
-    row_unique[has_comment] = codes
-    return strings, row_unique
-
-
-_PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone)_(?![\w])")
-
-
-def _readable_placeholders(evidence: str, lang: str) -> str:
-    """``evidence`` with the analyser's placeholder tokens (``_url_``, ``_num_``...) in the
-    chosen language: they are not words of the comment, and 17% of 3,719 tweets' evidence showed one.
-
-    >>> _readable_placeholders("Promotions: _num_, _url_ app, free_num_", "ru")
-    'Promotions: [число], [ссылка] app, free_num_'
-    """
-    if "_" not in evidence:
-        return evidence
-    lang = lang if lang in UI else "en"
-    return _PLACEHOLDER_RE.sub(lambda m: ui_text(lang, f"evidence.{m.group(1)}"), evidence)
-
-
-def _of_predicted(model, texts: list, labels: list, explained: list) -> list[dict]:
-    """Each comment's evidence of its predicted ``labels`` and of no other label (entries with words).
-
-    The model's explanation may come from another decision than the final one: the whole
-    comment's, where its parts, keywords, the single-topic rule or a no-opinion answer decided
-    otherwise, and a part-raised parent under a predicted child. Predicted labels it left out are
-    explained here (``explain_labels``, one feature pass over those comments alone) when the model can.
-    """
-    kept = [{label: words[label] for label in wanted if words.get(label)} for wanted, words in zip(labels, explained)]
-    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted if label not in kept[k]]
-    if not missing or not hasattr(model, "explain_labels"):
-        return kept
-    rows = sorted({k for k, _ in missing})
-    at, column = {k: r for r, k in enumerate(rows)}, {label: j for j, label in enumerate(model.classes_)}
-    asked = np.zeros((len(rows), len(model.classes_)), dtype=bool)
-    for k, label in missing:
-        asked[at[k], column[label]] = True
-    for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=_EXPLAIN_TOP_K)):
-        kept[k].update((label, words) for label, words in words_by_label.items() if words)
-    return kept
 
 
 def _tones(model, uniques: list[str], pattern_labels: list, pattern_of: np.ndarray, opts: _Options, analysed=None):
