@@ -52,11 +52,11 @@ def test_enrich_takes_a_model_path_or_none_as_classify_file_does(tmp_path):
     ({"taxonomy": "cx-default"}, r"params: 'taxonomy' is not a FeedbackClassifier parameter \(pass taxonomy= to"),
 ])
 def test_train_file_names_a_params_typo_before_reading_the_table(tmp_path, params, message):
-    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.errors import ParameterError
     from feedback_classifier.jobs import train_file
 
     # the data file does not exist: the params are checked first
-    with pytest.raises(InputFileError, match=message):
+    with pytest.raises(ParameterError, match=message):
         train_file(tmp_path / "labels.csv", tmp_path / "m.fcmodel", params=params)
 
 

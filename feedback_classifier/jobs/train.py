@@ -229,18 +229,22 @@ def train_file(
 
 
 def _check_settings(jobs: int, params: dict | None) -> None:
-    """Refuse ``jobs`` below 1, and a key of ``params`` that is not a ``FeedbackClassifier`` parameter, before the table is read:
-    a typo raised TypeError "__init__() got an unexpected keyword argument" after it (``taxonomy`` too:
-    "got multiple values")."""
+    """Refuse ``jobs`` below 1, and a key of ``params`` that is not a ``FeedbackClassifier``
+    parameter, before the table is read: a typo raised TypeError "__init__() got an unexpected
+    keyword argument" after it (``taxonomy`` too: "got multiple values")."""
     from difflib import get_close_matches
 
+    from feedback_classifier.errors import ParameterError
+    from feedback_classifier.model.estimator import FeedbackClassifier as Estimator  # the class, whatever wraps it
+
     check_workers(jobs)
-    valid = [name for name in FeedbackClassifier._get_param_names() if name != "taxonomy"]
+    valid = [name for name in Estimator._get_param_names() if name != "taxonomy"]
     for key in params or {}:
         if key not in valid:
             near = get_close_matches(str(key), valid, n=1)
-            hint = " (pass taxonomy= to train_file)" if key == "taxonomy" else f"; did you mean {near[0]!r}?" if near else ""
-            raise InputFileError(f"params: {key!r} is not a FeedbackClassifier parameter{hint}. "
+            hint = (" (pass taxonomy= to train_file)" if key == "taxonomy"
+                    else f"; did you mean {near[0]!r}?" if near else "")
+            raise ParameterError(f"params: {key!r} is not a FeedbackClassifier parameter{hint}. "
                                  f"Valid: {', '.join(valid)}.")
 
 
