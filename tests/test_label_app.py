@@ -597,7 +597,7 @@ def test_categories_are_named_in_the_comments_language_and_found_by_a_name_in_an
     assert 'lang="ru"' in page and "Принять" in page and "Accept" not in page
     from feedback_classifier.render.label_page import label_page
 
-    assert "li.dataset.search.includes(q)" in label_page("t")  # the filter reads every language's names
+    assert "li.dataset.search.includes(w)" in label_page("t")  # the filter reads every language's names
 
 
 
@@ -762,6 +762,22 @@ def test_typing_a_category_s_exact_name_toggles_it_not_the_first_that_contains_i
         press(driver, "/", "quality", Keys.ENTER)
         on = wait_for(driver, lambda d: d.find_elements("css selector", "#cats li.on"))
         assert [int(li.get_attribute("data-i")) for li in on] == [s.categories.index(("product", "quality"))]
+
+
+@browser_only
+def test_the_filter_finds_a_category_s_words_in_any_order_and_shows_when_nothing_matches(pool):
+    # "/quality product" found nothing (only "product quality" did), and a filter matching no
+    # category looked the same as one still to be typed
+    s = session(pool)
+    parent = s.categories.index(("product", None))
+    with served_page(s) as driver:
+        press(driver, "/", "quality product")
+        visible = wait_for(driver, lambda d: [int(li.get_attribute("data-i")) for li in
+                                              d.find_elements("css selector", "#cats li:not(.hidden)")])
+        assert parent in visible
+        assert "none" not in driver.find_element("css selector", "#filter").get_attribute("class")
+        press(driver, "zzqx")
+        wait_for(driver, lambda d: "none" in d.find_element("css selector", "#filter").get_attribute("class"))
 
 
 @browser_only

@@ -28,7 +28,7 @@ overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#a86a00;font-size:14px;min-hei
 margin:0;padding:0;max-height:62vh;overflow:auto}#cats li{display:flex;gap:8px;align-items:center;padding:5px 6px;
 border-radius:6px;cursor:pointer}#cats li.child{padding-left:26px}#cats li.on{background:#e3edfb}
 #cats li.hidden{display:none}#cats .n{font:12px ui-monospace,monospace;color:#5b6675;min-width:2.4em}
-#cats .c{margin-left:auto;font-size:12px;color:#5b6675}#filter{width:100%;padding:8px;font-size:15px;
+#cats .c{margin-left:auto;font-size:12px;color:#5b6675}#filter.none{outline:2px solid #c0392b}#filter{width:100%;padding:8px;font-size:15px;
 margin:0 0 8px;border:1px solid #c5ccd8;border-radius:6px}.buttons{display:flex;flex-wrap:wrap;gap:8px;
 margin-top:10px}button{font-size:15px;padding:8px 14px;border-radius:6px;border:1px solid #9aa6b8;
 background:#fff;cursor:pointer}button.primary{background:#2f5fa8;color:#fff;border-color:#2f5fa8}button.primary kbd{color:#1d2430}
@@ -66,8 +66,9 @@ function skip(){if(S&&S.item&&!busy)call("/api/decide",{row:S.item.row,skip:true
 function undo(){if(!busy)call("/api/undo",{});}function back(){if(!busy)call("/api/back",{});}
 function flushDigits(){if(digits)toggle(parseInt(digits,10)-1);digits="";clearTimeout(digitTimer);}
 function query(){return $("filter").value.replace(/>/g," ").replace(/\s+/g," ").trim().toLowerCase();}
-function matches(){const q=query();return [...$("cats").children].filter(li=>{
-const ok=!q||li.dataset.search.includes(q);li.classList.toggle("hidden",!ok);return ok;});}
+function matches(){const q=query(),words=q.split(" ");const m=[...$("cats").children].filter(li=>{
+const ok=!q||words.every(w=>li.dataset.search.includes(w));li.classList.toggle("hidden",!ok);return ok;});
+$("filter").classList.toggle("none",!!q&&!m.length);return m;}
 $("filter").addEventListener("input",matches);
 $("filter").addEventListener("keydown",e=>{if(e.key==="Enter"){e.preventDefault();const m=matches(),q=query();
 const x=m.find(li=>li.dataset.search.split(" | ").includes(q))||m[0];if(x)toggle(parseInt(x.dataset.i,10));$("filter").value="";matches();$("filter").blur();}
