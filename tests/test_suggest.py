@@ -588,3 +588,15 @@ def test_a_cold_start_on_an_inferred_taxonomy_does_not_claim_keywords(tmp_path):
                                  str(tmp_path / "labels.csv"), "--n", "2", "--out", str(tmp_path / "b.csv")])
     assert r.exit_code == 0, r.output
     assert "taxonomy's keywords" not in r.output and "pass --taxonomy" in r.output
+
+
+def test_suggest_says_why_it_gave_fewer_than_asked(tmp_path):
+    # 578 of --n 600 came back with nothing said: the rest were near-duplicates
+    pd.DataFrame({"comment": ["The courier was late", "Honestly, the courier was late!", "Too expensive for me",
+                              "Rude support agent"]}).to_csv(tmp_path / "pool.csv", index=False)
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "pool.csv"), "--text-col", "comment", "--labelled",
+                                      str(tmp_path / "none.csv"), "--n", "10", "--out", str(tmp_path / "b.csv")],
+                                terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert len(read_table(tmp_path / "b.csv")) == 3
+    assert "The other 1 unlabelled comment is a near-duplicate of a labelled comment or of a suggestion." in result.output

@@ -57,6 +57,10 @@ def suggest_command(
                      read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
+    if r.suggested < min(n, r.candidates):  # 578 of 600 asked, and nothing said why
+        k = r.candidates - r.suggested
+        verb = "is a near-duplicate" if k == 1 else "are near-duplicates"
+        typer.echo(f"The other {count_noun(k, 'unlabelled comment')} {verb} of a labelled comment or of a suggestion.")
 
 
 def label_command(
