@@ -268,3 +268,28 @@ def test_a_large_file_s_headline_interval_shows_the_digit_that_tells_its_bounds_
     assert low != high and "." in low, line
     small = compute_drivers(df.head(200), score_col="nps", n_boot=0)
     assert "." not in metric_line(small).split("(")[0], metric_line(small)  # whole points when they tell
+
+
+def test_more_jobs_than_cpus_is_a_warning(tmp_path, monkeypatch):
+    # --jobs 64 on a 2-core machine started 64 processes, each with its own copy of the model, unsaid
+    import os
+
+    import pytest
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs.runner import check_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with pytest.warns(InputWarning, match="--jobs 3 is more than this machine's 2 CPUs"):
+        check_workers(3)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_workers(2)  # as many as the CPUs: nothing to say
+    (tmp_path / "in.csv").write_text("comment\nlate courier\nrude staff\n", encoding="utf-8")
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--out",
+                                      str(tmp_path / "out.csv"), "--jobs", "2", "--quiet"], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert "Warning: --jobs 2 is more than this machine's 1 CPU:" in result.output

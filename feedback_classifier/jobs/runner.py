@@ -7,6 +7,7 @@ identical to a run in one process.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,19 @@ def check_workers(jobs: int, chunksize: int | None = None) -> None:
         raise InputFileError(f"--chunksize must be at least 1, got {chunksize}.")
     if jobs < 1:
         raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
+    cpus = os.cpu_count() or 1
+    if jobs > cpus:  # --jobs 64 on 2 cores started 64 processes, each with its own copy of the model
+        import warnings
+
+        from feedback_classifier.errors import InputWarning
+        from feedback_classifier.lang.ui import count_noun
+
+        cpu_count = count_noun(cpus, "CPU")
+        warnings.warn(InputWarning(f"--jobs {jobs} is more than this machine's {cpu_count}: the extra processes "
+                                   f"share them and each holds its own model in memory; --jobs {cpus} is as fast."),
+                      stacklevel=2)
+
+
 Result = TypeVar("Result")
 
 
