@@ -147,3 +147,28 @@ def test_a_category_card_s_subcategory_table_fits_a_phone(browser, tmp_path):
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert extra and max(extra) <= 1, extra
+
+
+def test_the_russian_routing_table_fits_a_phone(browser, tmp_path):
+    # the routing table scrolled by 25 px at 390 px: its "Комментариев" header alone took 99 px
+    rng = np.random.default_rng(0)
+    n = 400
+    paths = ["Loyalty and promotions > Promo codes", "Delivery and logistics > Delivery time",
+             "Store / branch experience > Queues", "Payment and billing > Billing errors",
+             "Customer service > Support communication"]
+    df = pd.DataFrame({"nps": rng.integers(0, 11, n), "comment": ["Заказ не пришёл вовремя"] * n,
+                       "categories": rng.choice(paths, n), "confidence": 0.9, "needs_review": rng.random(n) < 0.2})
+    tax = load_taxonomy("cx-default")
+    page = build_report(df, tax, text_col="comment", score_col="nps", lang="ru",
+                        drivers=compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=20),
+                        routing=route(df, tax, text_col="comment", score_col="nps", lang="ru"))
+    path = write_report(page, tmp_path / "routing.html")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(path.resolve().as_uri())
+        extra = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#routing .tscroll')).map(b => b.scrollWidth - b.clientWidth)")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert extra and max(extra) <= 1, extra

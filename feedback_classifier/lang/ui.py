@@ -312,7 +312,7 @@ UI: dict[str, dict[str, str]] = {
         "routing": "Маршрутизация",
         "routing_lead": "Комментарии, отправленные ответственным командам; неуверенные также попадают в очередь на проверку.",
         "team": "Команда",
-        "comments": "Комментариев",
+        "comments": "Всего",  # the routing table's count: "Комментариев" alone made it scroll on a phone
         "review": "На проверку",
         "review_queue": "очередь на проверку",
         "junk_queue": "пустые ответы (без содержания, отдельный список)",
