@@ -36,22 +36,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labelling import _data  # noqa: E402
 
+from feedback_classifier.jobs.audit import label_matrix  # noqa: E402
 from feedback_classifier.model import FeedbackClassifier  # noqa: E402
 
 EDGES = np.linspace(0.0, 1.0, 11)
 TABLE = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
-
-
-def truth_matrix(labels, classes) -> np.ndarray:
-    """1 where the class is among a comment's labels or is the parent of one of them."""
-    index = {c: i for i, c in enumerate(classes)}
-    Y = np.zeros((len(labels), len(classes)), dtype=np.int8)
-    for r, row in enumerate(labels):
-        for parent, child in row:
-            for c in ((parent, child), (parent, None)):
-                if c in index:
-                    Y[r, index[c]] = 1
-    return Y
 
 
 def ece(p: np.ndarray, y: np.ndarray) -> float:
@@ -112,11 +101,11 @@ def run(data: str, seed: int, tune: bool = False) -> None:
         texts, labels = [texts[i] for i in pick], [labels[i] for i in pick]
     clf = FeedbackClassifier(taxonomy=tax, random_state=seed).fit(texts, labels)
     P = clf.predict_proba(test_texts)
-    Yt = truth_matrix(test_labels, clf.classes_)
+    Yt = label_matrix(test_labels, clf.classes_)
     print(f"{data}, seed {seed}: {len(texts):,} training comments, {len(test_texts):,} test comments, "
           f"{len(clf.classes_)} categories")
     print(summary("model", P, Yt, clf.predict_from_proba(P)))
-    B = baseline_proba(texts, truth_matrix(labels, clf.classes_), test_texts)
+    B = baseline_proba(texts, label_matrix(labels, clf.classes_), test_texts)
     print(summary("tf-idf + logistic regression", B, Yt, B >= 0.5), flush=True)
 
 
