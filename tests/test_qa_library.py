@@ -207,3 +207,12 @@ def test_fit_and_predict_of_none_say_to_pass_texts():
         clf.predict_labels(None)
     with pytest.raises(TypeError, match=r"^Pass a list of texts, not a single string\.$"):
         clf.predict("rude staff")
+
+
+def test_aspect_sentiment_names_an_unknown_polarity_with_the_project_s_label_error():
+    # a plain ValueError, where every other unreadable label is a LabelError
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.sentiment import AspectSentiment
+
+    with pytest.raises(LabelError, match="unknown polarity 'awful': use one of negative, neutral, positive"):
+        AspectSentiment(analyzer=str.split).fit(["good", "bad"], ["x", "x"], ["positive", "awful"])

@@ -243,8 +243,10 @@ class AspectSentiment(Estimator):
         different polarities is fine: both are kept); lists, arrays or Series. Returns ``self``."""
         texts, categories, polarities = _aligned(texts=texts, categories=categories, polarities=polarities)
         bad = sorted({p for p in polarities if p not in POLARITIES})
-        if bad:
-            raise ValueError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
+        if bad:  # (a LabelError, a ValueError too: the project's one error for a label it cannot read)
+            from feedback_classifier.errors import LabelError
+
+            raise LabelError(f"unknown polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
         if not texts:
             raise ValueError("Cannot fit on 0 opinions.")
         for derived in ("_scorer", "_cue_weights"):  # from the previous fit's vocabulary
