@@ -23,15 +23,12 @@ def validate_command(file: TaxonomyFile) -> None:
 
     Example: feedback-classifier taxonomy validate my-taxonomy.yaml
     """
-    from feedback_classifier.taxonomy import load_taxonomy  # pandas, YAML: not needed for --help
-
-    from feedback_classifier.taxonomy import DEFAULT_OWNER
+    from feedback_classifier.taxonomy import DEFAULT_OWNER, load_taxonomy  # pandas, YAML: not needed for --help
 
     tax = load_taxonomy(file)
-    typer.echo(
-        f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, "
-        f"{sum(team != DEFAULT_OWNER for team in tax.owners)} owner teams, languages {', '.join(tax.languages)}; hash {tax.hash[:12]}"
-    )
+    teams = sum(team != DEFAULT_OWNER for team in tax.owners)
+    typer.echo(f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, {teams} owner teams, "
+               f"languages {', '.join(tax.languages)}; hash {tax.hash[:12]}")
     unowned = [tax.display_name(p) for p in tax.parents if tax.owner(p) == DEFAULT_OWNER]
     if unowned:  # allowed (owner is optional), but their comments then reach no team of their own
         typer.echo(f"Note: {len(unowned)} of {len(tax.parents)} parent categories have no owner, so their comments "

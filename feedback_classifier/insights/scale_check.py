@@ -59,6 +59,18 @@ def half_point_hint(spec: Any, fractional: np.ndarray) -> str:
             f"half points, pass --score-type mean --scale {low:g}-{high:g} to keep them (the mean rating).")
 
 
+def within_scale(scale: Any, low: float, high: float) -> tuple[float, float]:
+    """An interval of mean scores cut to the ``scale`` (None: as it is): a t interval on a few
+    scores runs past the ends (CES 6.7 [5.2, 8.1] on 1-7), which no mean can reach.
+
+    >>> within_scale((1.0, 7.0), 5.2, 8.1), within_scale(None, 5.2, 8.1)
+    ((5.2, 7.0), (5.2, 8.1))
+    """
+    if scale is None:
+        return low, high
+    return max(low, scale[0]), min(high, scale[1])
+
+
 _MOSTLY_INVALID = 0.25  # below this share of valid scores among the given cells, the column is not a score column
 _MOSTLY_INVALID_MIN = 10  # given cells from which the share says so, and distinct words that make a column text
 

@@ -57,7 +57,7 @@ import pandas as pd
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
-from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint, mostly_invalid
+from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint, mostly_invalid, within_scale
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -557,9 +557,9 @@ def summarize_scores(
                          f"({parsed.issues.summary(max_rows=5)}) Check --score-col and --score-type/--scale.")
     if message := mostly_invalid(parsed.issues, spec.score_type):
         raise ScoreError(message)
-    mean, mean_low, mean_high = mean_interval(v, confidence) if weights is None else weighted_mean_interval(v, wv, confidence)
-    if spec.scale is not None:  # within the scale, as the segments' and periods' (CES 6.7 [5.2, 8.1] on 1-7)
-        mean_low, mean_high = max(mean_low, spec.scale[0]), min(mean_high, spec.scale[1])
+    mean, mean_low, mean_high = (mean_interval(v, confidence) if weights is None
+                                 else weighted_mean_interval(v, wv, confidence))
+    mean_low, mean_high = within_scale(spec.scale, mean_low, mean_high)  # as the segments' and periods'
     if spec.scale is not None:
         top_share, top_low, top_high = wilson_interval(float(wv[spec.top_box(v)].sum()), n, confidence)
     else:  # a plain mean without a scale has no top box

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from feedback_classifier.insights.scale_check import within_scale
+
 if TYPE_CHECKING:
     from feedback_classifier.insights.scores import ScoreSpec
 
@@ -98,10 +100,7 @@ class GroupSums:
         mean = s1 / n
         sd = math.sqrt(max(s2 - n * mean * mean, 0.0) / (n - 1))
         half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-        low, high = mean - half, mean + half
-        if spec.scale is not None:
-            low, high = max(low, spec.scale[0]), min(high, spec.scale[1])
-        return low, high
+        return within_scale(spec.scale, mean - half, mean + half)
 
 
 def aggregate(

@@ -47,14 +47,13 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
                 f"{path}: the audited sample needs a 'categories' column (the model's output for those rows) "
                 f"or the comment column{f' {text_col!r}' if text_col else ''} to classify them.")
         from feedback_classifier.model.default import load_model_and_taxonomy
-
         from feedback_classifier.model.enrichment import predict_as_classified
 
         clf, _ = load_model_and_taxonomy(model, taxonomy)
         # the categories analyze and classify tag (sentences, keyword rules...), whose errors the rates
         # correct: the whole comment alone (predict_labels) differed on 159 of 600 survey comments
         texts = df[text_col].fillna("").astype(str).tolist()
-        predicted = predict_as_classified(clf, texts) if hasattr(clf, "classes_") else clf.predict_labels(texts)
+        predicted = predict_as_classified(clf, texts)
     return error_rates_from_labels(gold, predicted)
 
 

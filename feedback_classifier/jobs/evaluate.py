@@ -34,8 +34,7 @@ def evaluate_file(
             "nothing to score the model against; pass the column with your categories as --labels-col"
         )
     # scored as `classify` tags the comments (their parts too), not on the whole text alone
-    predicted = predict_as_classified(model, list(table.texts)) if hasattr(model, "classes_") else \
-        model.predict_labels(table.texts)
+    predicted = predict_as_classified(model, list(table.texts))
     report = evaluate_predictions(table.labels, predicted, model.taxonomy_,
                                   lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:

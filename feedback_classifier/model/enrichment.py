@@ -296,6 +296,8 @@ def predict_as_classified(model: Any, texts: list[str]) -> list[list]:
     >>> predict_as_classified(default_model(), ["The courier was rude.", "Nothing to add", ""])[1:]
     [[], []]
     """
+    if not hasattr(model, "classes_"):  # a classifier of the caller's own: its labels, as it gives them
+        return model.predict_labels(texts)
     keep = [i for i, t in enumerate(texts) if _is_comment(t)]
     codes, uniques = pd.factorize(pd.Series([texts[i] for i in keep], dtype=object))
     texts_read = [decode_entities(u) for u in uniques]  # as classify reads them

@@ -259,8 +259,12 @@ def _lossy_floats(chunk: pd.DataFrame) -> list[int]:
             values = np.array([v for v in s.tolist() if isinstance(v, float)], dtype=float)
         else:
             continue
-        distinct = np.unique(values[np.isfinite(values)])  # a few thousand at most for rounded columns
-        if any(float(f"{v:.15g}") != v for v in distinct.tolist()):
+        values = values[np.isfinite(values)]
+        # the nearest float to a number of at most 6 decimals below 1e9 has at most 15 significant digits,
+        # so it is written exactly (the probabilities and scores classify adds, most survey numbers): only
+        # the others are checked one by one (48 probability columns took 7 µs a row)
+        plain = (np.abs(values) < 1e9) & (np.rint(values * 1e6) / 1e6 == values)
+        if any(float(f"{v:.15g}") != v for v in np.unique(values[~plain]).tolist()):
             lossy.append(i)
     return lossy
 
