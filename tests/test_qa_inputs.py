@@ -116,6 +116,36 @@ def test_a_short_row_warning_comes_before_the_error_line(tmp_path: Path):
     assert lines[-1].startswith("Error: ") and len(lines) == 2
 
 
+@pytest.mark.parametrize("encoding,sep", [("utf-8", ","), ("cp1251", ";"), ("utf-8", "\t")])
+def test_rows_merged_by_a_quote_left_open_are_said(tmp_path: Path, encoding, sep):
+    # the quote opened in row 2 closes only in row 4: pandas and Arrow read rows 2-4 as one row
+    # and the file's 5 rows as 3; the user must hear which row swallowed which lines
+    path = tmp_path / "survey.csv"
+    rows = ["id,comment,nps", "1,Great service,10", '2,"Delivery was late,3', "3,Support never answered,2",
+            '4,"Price too high" she said,5', "5,Fine,8"]
+    path.write_bytes("\n".join(rows).replace(",", sep).encode(encoding) + b"\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    warning = [line for line in _lines(result) if line.startswith("Warning:")]
+    assert len(warning) == 1, result.output
+    assert f"Warning: {path}: row 2's cell in column 'comment' runs over 2 more lines that read as rows of their own" \
+        in warning[0]
+    assert repr("3" + sep + "Support never answered" + sep + "2") in warning[0]
+    assert "quote" in warning[0]
+
+
+def test_multi_line_comments_that_are_not_rows_give_no_warning(tmp_path: Path):
+    # a legitimate multi-line comment, even one with commas in its lines, is not a merged row
+    path = tmp_path / "survey.csv"
+    path.write_text('id,comment,nps\n1,"Late again,\nrude, slow, and cold\n2, 3 times",3\n2,ok,9\n',
+                    encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--no-sentiment", "--quiet",
+                                 "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+
+
 # --------------------------------------------------------------------------- XLSX formulas without results
 
 def _formula_workbook(path: Path, *, stored: dict[str, str] | None = None) -> Path:

@@ -106,8 +106,8 @@ def iter_csv(
         from feedback_classifier.tableio.arrowcsv import arrow_frames
 
         frames = arrow_frames(path, sep, chunksize, lambda: _guarded_csv(path, encoding, sep, chunksize, kwargs))
-        return _with_header(frames, header, sep)
-    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header, sep)
+        return _with_header(frames, header, sep, path)
+    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header, sep, path)
 
 
 def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
@@ -117,12 +117,67 @@ def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
             and sep not in '"\r\n' and not skip_lines)
 
 
-def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str) -> Iterator[pd.DataFrame]:
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, path: Path
+                 ) -> Iterator[pd.DataFrame]:
+    merged: list[tuple[int, str, int, str]] = []
+    start = 1
     for df in frames:
         df.attrs["sep"] = sep  # a CSV copy of the file keeps it (tableio.writing)
         if len(header) == len(df.columns):
             df.attrs["header"] = header
+        merged += [(start + pos, *rest) for pos, *rest in merged_rows(df, sep)]
+        start += len(df)
         yield df
+    if merged:
+        row, column, breaks, line = merged[0]
+        more = f" ({len(merged) - 1:,} more cells like it)" if len(merged) > 1 else ""
+        warnings.warn(InputWarning(
+            f"{path}: row {row:,}'s cell in column {column!r} runs over {breaks} more line{'s' * (breaks > 1)} "
+            f"that read as rows of their own ({line!r}){more}: a double quote left open in it merged the rows "
+            "after it into one; close the quote, or double it (\"\") if it is part of the text, and rerun"
+        ), stacklevel=2)
+
+
+def merged_rows(df: pd.DataFrame, sep: str) -> list[tuple[int, str, int, str]]:
+    """(position, column, line breaks, first row-like line) of each text cell that swallowed rows.
+
+    A quote opened by mistake (``2,"Late,3``) runs to the next quote in the file, and both
+    pandas and Arrow read the lines between as that one cell. Those lines still read as rows:
+    as many fields as the header, the first shaped like the first column's values (digits,
+    letters and punctuation in the same order). A comment's own line breaks rarely do.
+
+    >>> df = pd.DataFrame({"id": ["1", "2"], "comment": ["ok", "Late,3\\n3,Rude,2\\n4,ok"], "nps": ["9", "5"]})
+    >>> merged_rows(df, ",")
+    [(1, 'comment', 2, '3,Rude,2')]
+    >>> merged_rows(df.assign(comment=["ok", "Late,\\nrude, slow, cold"]), ",")
+    []
+    """
+    width = df.shape[1]
+    ids = df.iloc[:, 0].dropna() if width > 1 else ()
+    if not len(ids):
+        return []
+    shape = _shape(str(ids.iloc[0]))
+    found = []
+    for column in df.columns:
+        cells = df[column]
+        if not (pd.api.types.is_object_dtype(cells) or pd.api.types.is_string_dtype(cells)):
+            continue
+        broken = cells.str.contains("\n", regex=False, na=False).to_numpy(dtype=bool)
+        for pos in np.flatnonzero(broken):
+            lines = str(cells.iat[pos]).splitlines()
+            rows = [line for line in lines[1:] if _reads_as_row(line, sep, width, shape)]
+            if rows:
+                found.append((int(pos), str(column), len(lines) - 1, rows[0]))
+    return found
+
+
+def _shape(value: str) -> str:
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", value.strip()))
+
+
+def _reads_as_row(line: str, sep: str, width: int, shape: str) -> bool:
+    fields = next(csv.reader([line], delimiter=sep, quotechar='"', strict=False), [])
+    return len(fields) == width and bool(fields[0].strip()) and _shape(fields[0]) == shape
 
 
 def _sep_name(sep: str) -> str:
