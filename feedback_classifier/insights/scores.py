@@ -219,10 +219,6 @@ class ScoreSpec:
             "mean": "mean score",
         }[self.score_type]
 
-    @property
-    def detractor_name(self) -> str:
-        return {"nps": "detractors", "csat": "dissatisfied", "ces": "high effort", "mean": "-"}[self.score_type]
-
     def scale_hint(self, low: float, high: float, whole: bool) -> str:
         """What to pass when scores fall outside the scale: the numbers read run ``low``-``high``
         (``whole``: all whole numbers). Each score type's reading of a foreign range lives here.

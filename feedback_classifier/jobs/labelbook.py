@@ -385,8 +385,3 @@ def write_label_frame(df: pd.DataFrame, path) -> Path:
     typed.attrs.update(df.attrs)
     return write_table(typed, path)
 
-
-def require_labels(book: LabelBook, path) -> None:
-    """A ``LabelError`` when a labels file has nothing to learn from."""
-    if not len(book):
-        raise LabelError(f"{path}: no labelled rows; label some comments first (feedback-classifier label ...).")

@@ -26,15 +26,6 @@ _FIRST_WORD = re.compile(r"([^\W\d_]+)(?:[\W\d_]*([^\W\d_]))?", re.UNICODE)
 _E_NUMBER = re.compile(r"\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*")
 
 
-def _is_key_run(word: str) -> bool:
-    """A word of 3+ letters typed along one keyboard row (either direction).
-
-    >>> [_is_key_run(w) for w in ("qwe", "ewq", "qw", "qwr", "лдж")]
-    [True, True, False, False, True]
-    """
-    return word in _KEY_RUNS
-
-
 def is_junk(text: object) -> bool:
     """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
     or letters without a vowel (an empty answer is not junk: it is no answer).
