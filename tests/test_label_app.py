@@ -69,6 +69,26 @@ def test_undo_forgets_the_decision_and_back_shows_it_again(pool):
     assert not undone["can_undo"]
 
 
+def test_after_a_restart_back_reaches_the_comments_decided_before_it(pool):
+    # a labeller restarting after a crash wants to look at, and fix, the last labels given before it
+    s = session(pool)
+    first = s.state()["item"]
+    second = s.decide(first["row"], [3])["item"]
+    s.decide(second["row"], None)
+    again = session(pool)
+    back = again.go_back()
+    assert back["item"]["row"] == second["row"] and back["item"]["ticked"] == [] and back["back"] == 1
+    back = again.go_back()
+    assert back["item"]["row"] == first["row"] and back["item"]["ticked"] == [3] and back["back"] == 2
+    assert again.go_back()["back"] == 2  # nothing decided before those two
+    fixed = again.decide(first["row"], [4])  # a label of the last session corrected, then forward again
+    assert fixed["back"] == 1 and len(saved(pool)) == 2
+    assert saved(pool).labels.iloc[0] == again.taxonomy.format_labels([again.categories[4]])
+    undone = again.undo()
+    assert undone["item"]["row"] == first["row"] and undone["back"] == 2
+    assert saved(pool).labels.iloc[0] == again.taxonomy.format_labels([again.categories[3]])  # undo took it back
+
+
 def test_undo_after_going_back_takes_back_the_latest_change_not_the_latest_comment(pool):
     # decide A, B, C; go back twice; relabel B: undo deleted C's row and kept B's change
     s = session(pool)

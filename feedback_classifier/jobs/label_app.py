@@ -90,7 +90,7 @@ class LabelSession:
         self.layout = input_layout(book.frame.attrs if existing else self.pool.attrs, types=existing)
         self.lock = threading.RLock()
         self.seen = _signature(labels_path)  # the file as this session last read or wrote it
-        self.history: list[int] = []  # the rows decided, in order, for going back
+        self.history: list[int] = self._decided_before()  # the rows decided, in order, for going back
         # every decision to undo, last first: ("decide", row, previous) moved on; ("edit", row, previous,
         # back) changed a comment shown by going back (undo restores it and shows it again)
         self.actions: list[tuple] = []
@@ -132,6 +132,22 @@ class LabelSession:
                 "pass that file as --labels."))
         return [i for i, k in enumerate(mine) if k and (
             k not in reviewed or (k in repeated and status[self._find(i)] != REVIEWED))]
+
+    def _decided_before(self) -> list[int]:
+        """The pool rows the labels file holds decisions for, in its order (the order they were
+        made in): going back reaches past a restart. In a review, the rows reviewed already."""
+        by_key: dict[str, list[int]] = {}
+        for i, t in enumerate(self.texts):
+            by_key.setdefault(text_key(t), []).append(i)
+        ids = self.pool[self.id_col].astype(str).tolist() if self.id_col and self.id_col in self.frame else None
+        rows = []
+        for i, (text, status) in enumerate(zip(self.frame[self.text_col], self._status())):
+            hits = by_key.get(text_key(text), [])
+            if ids is not None:
+                hits = [r for r in hits if ids[r] == str(self.frame[self.id_col].iloc[i])]
+            if hits and (status == REVIEWED or not self.review):
+                rows.append(hits.pop(0))  # (one answer several people gave: each row of it once)
+        return rows
 
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
