@@ -6,11 +6,16 @@ would, checking that every row and value is read as written or a line says what 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import openpyxl
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
+from feedback_classifier.errors import InputWarning
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
 
 runner = CliRunner()
@@ -56,3 +61,88 @@ def test_drivers_on_a_csat_column_of_answer_labels_gives_the_top_two_box_share(t
     assert "Read 5 answer labels as CSAT points" in " ".join(result.output.split())
     assert "CSAT (% top-2-box) 40.0%" in result.output  # 16 of 40 answers are Satisfied or Very satisfied
     assert "from 40 valid scores of 40 rows" in result.output
+
+
+# --------------------------------------------------------------------------- rows above the column names
+
+
+def _anketolog_csv(path):
+    lines = ["Анкетолог: опрос удовлетворённости клиентов", "Выгрузка от 01.09.2024", "",
+             "№ анкеты;Дата заполнения;Оценка;Комментарий", "1;07.03.2024;9;Курьер опоздал, но вежливый",
+             "2;08.03.2024;8,5;Дорого", "3;09.03.2024;3;"]
+    path.write_bytes("\r\n".join(lines).encode("cp1251") + b"\r\n")
+    return path
+
+
+def test_a_csv_with_a_title_above_the_column_names_is_read_from_its_header_with_a_warning(tmp_path):
+    from feedback_classifier.tableio import read_table
+
+    path = _anketolog_csv(tmp_path / "anketolog.csv")
+    with pytest.warns(InputWarning, match=r"column names from line 4; the 3 lines above them were skipped as a title"):
+        df = read_table(path)
+    assert list(df.columns) == ["№ анкеты", "Дата заполнения", "Оценка", "Комментарий"]
+    assert df.values.tolist() == [["1", "07.03.2024", "9", "Курьер опоздал, но вежливый"],
+                                  ["2", "08.03.2024", "8,5", "Дорого"], ["3", "09.03.2024", "3", np.nan]]
+    # blank lines above the header read as an empty file before
+    blank = tmp_path / "blank_top.csv"
+    blank.write_text("\n\nid,comment,nps\nr1,late,3\n", encoding="utf-8")
+    with pytest.warns(InputWarning, match="skipped"):
+        assert read_table(blank).values.tolist() == [["r1", "late", "3"]]
+
+
+def test_ordinary_and_one_column_csvs_keep_their_first_line_as_the_header(tmp_path):
+    from feedback_classifier.tableio import read_table
+
+    one = tmp_path / "one.csv"
+    one.write_text("comment\nlate\nslow, dear, bad\nok\n", encoding="utf-8")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,comment\n1,late\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        assert read_table(one)["comment"].tolist() == ["late", "slow, dear, bad", "ok"]
+        assert list(read_table(plain).columns) == ["id", "comment"]
+
+
+def _report_workbook(path, *, summary_first=True):
+    wb = openpyxl.Workbook()
+    if summary_first:
+        wb.active.title = "Summary"
+        wb.active.append(["Customer feedback — summary"])
+        ws = wb.create_sheet("Responses")
+    else:
+        ws = wb.active
+    ws["A1"] = "Customer Feedback Export"
+    ws.merge_cells("A1:D1")
+    ws["A2"] = "Generated 2024-09-01"
+    ws.append([])
+    ws.append(["Survey ID", "Response Date", "Likelihood to Recommend", "Comments"])
+    ws.append([900001, None, 3, "The courier was late"])
+    ws.append([900002, None, 10, "Great app"])
+    ws["B5"].value = 45358.5
+    wb.save(path)
+    return path
+
+
+def test_a_workbook_report_with_a_title_and_blank_rows_above_the_header_is_read_from_the_header(tmp_path):
+    from feedback_classifier.tableio import read_table
+
+    path = _report_workbook(tmp_path / "medallia.xlsx", summary_first=False)
+    with pytest.warns(InputWarning, match=r"sheet 'Sheet': read the column names from row 4; the 3 rows above"):
+        df = read_table(path)
+    assert list(df.columns) == ["Survey ID", "Response Date", "Likelihood to Recommend", "Comments"]
+    assert df["Comments"].tolist() == ["The courier was late", "Great app"]
+    assert df["Likelihood to Recommend"].tolist() == ["3", "10"]
+
+
+def test_classify_a_report_workbook_points_at_its_responses_sheet_and_reads_it(tmp_path):
+    path = _report_workbook(tmp_path / "medallia.xlsx")
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "Comments", "--out", str(tmp_path / "o.csv"),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 1
+    assert "Sheet 'Responses' has it: pass --sheet 'Responses'" in " ".join(result.output.split())
+    result = runner.invoke(app, ["classify", str(path), "--sheet", "Responses", "--text-col", "Comments",
+                                 "--out", str(tmp_path / "o.csv"), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(tmp_path / "o.csv", encoding="utf-8-sig", dtype=str)
+    assert out["Comments"].tolist() == ["The courier was late", "Great app"] and len(out) == 2
+    assert "read the column names from row 4" in " ".join(result.output.split())

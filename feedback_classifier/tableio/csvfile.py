@@ -39,6 +39,7 @@ from feedback_classifier.tableio.encoding import (
     read_sample,
 )
 from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names
+from feedback_classifier.tableio.titlerows import lead_text_lines, warn_lead
 
 # --------------------------------------------------------------------------- reading
 
@@ -59,11 +60,16 @@ def _csv_options(
     if hint:  # Excel's "sep=;" first line names the delimiter and is not the header
         text = text.lstrip("\ufeff")[hint.end():]
         sep = sep or hint.group(1)
+    lead, lead_sep = lead_text_lines(text, sep, detect_separator)
+    if lead:  # a title and blank lines above the column names (tableio.titlerows)
+        lines = text.splitlines(keepends=True)
+        warn_lead(path, [_raw_header(line, lead_sep) for line in lines[:lead]])
+        text, sep = "".join(lines[lead:]), lead_sep
     if sep is None:
         sep = detect_separator(text)
         if kind == "tsv" and "\t" in text.split("\n", 1)[0]:
             sep = "\t"
-    return encoding, sep, _raw_header(text, sep), 1 if hint else 0
+    return encoding, sep, _raw_header(text, sep), (1 if hint else 0) + lead
 
 
 _EXCEL_SEP_LINE = re.compile(r"sep=(.)\r?\n")

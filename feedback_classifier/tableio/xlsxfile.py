@@ -23,6 +23,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.cells import cell_kinds, scalar_text
+from feedback_classifier.tableio.titlerows import LOOK_ROWS as _LEAD_LOOK, lead_rows, warn_lead
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
 
 __all__ = ["EXCEL_MAX_DATA_ROWS"]
@@ -140,7 +141,8 @@ def sheets_with_column(path: Path, name: str) -> list[str]:
     try:
         found = []
         for ws in wb.worksheets:
-            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            head = list(ws.iter_rows(max_row=_LEAD_LOOK, values_only=True))
+            first = head[lead_rows(head)] if head else ()
             if any(c is not None and str(c).strip() == name for c in first):
                 found.append(ws.title)
         return found
@@ -176,13 +178,18 @@ def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
     are left out (see the module doc); every other row is kept, empty ones too."""
     try:
         rows = _kept_rows(_sheet_rows(ws, path, formulas))
+        head = list(itertools.islice(rows, _LEAD_LOOK))
+        lead = lead_rows(head)  # a title and blank rows above the column names (tableio.titlerows)
+        if lead:
+            warn_lead(path, head[:lead], "row", ws.title)
+        rows = itertools.chain(head[lead:], rows)
         header = next(rows, None)
         if header is None:  # an empty sheet
             df = pd.DataFrame()
             df.attrs["sheet"] = ws.title
             yield df
             return
-        sheet = _SheetColumns(header, formulas, ws.title)
+        sheet = _SheetColumns(header, [f for f in formulas if f[0] > lead], ws.title, header_row=lead + 1)
         yielded = False
         for df in _chunks(rows, chunksize, sheet, as_text):
             yielded = True
@@ -266,14 +273,14 @@ class _SheetColumns:
     A row read later with a value further right adds columns, empty in the chunks before, as a JSON
     key first used late does (``TableWriter`` adds them); a sheet read in one chunk has them all."""
 
-    def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str):
+    def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str, header_row: int = 1):
         self._header = header
         self._title = title
         # formula cells become their formula text, so their columns are the sheet's from the start
         self.width = max([_last_value(header), *(col for _, col, _ in formulas)])
         filled: dict[int, list[tuple[str, str]]] = {}
         for row, col, formula in formulas:
-            if row > 1:  # the header's own cells name the columns
+            if row > header_row:  # the header's own cells name the columns
                 filled.setdefault(col - 1, []).append((cell_ref(row, col), formula))
         self._formulas = filled
         self._name()

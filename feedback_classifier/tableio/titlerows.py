@@ -1,0 +1,105 @@
+"""Rows above the column names: a report's title, an export date, blank rows.
+
+Spreadsheet reports (Medallia, Anketolog, Excel "Save as CSV" of a formatted report) open with a
+title in one cell and a blank row or two before the header. Read as it is, the title becomes the
+only column name and every real column a nameless one (a CSV cannot even be parsed: its title
+line has one field, its rows many). So leading rows that are blank or hold one cell are skipped
+when a row with at least ``_MIN_HEADER`` named cells follows within ``_MAX_LEAD`` rows, and an
+``InputWarning`` says which row the names were read from and what was above them. Leading blank
+rows alone are always skipped: a blank row is never a header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from feedback_classifier.errors import InputWarning
+
+__all__ = ["LOOK_ROWS", "lead_rows", "lead_text_lines", "warn_lead"]
+
+_MAX_LEAD = 10  # rows above the header looked at: reports have a title and a blank row or two
+_MIN_HEADER = 3  # named cells of the row taken as the header under a title (a title has one)
+#: the first rows a reader hands to ``lead_rows``: the header, the row under it and the rows above
+LOOK_ROWS = _MAX_LEAD + 2
+
+
+def _filled(row: Sequence[Any]) -> list[str]:
+    return [str(v).strip() for v in row if v is not None and str(v).strip() != ""]
+
+
+def lead_rows(rows: Sequence[Sequence[Any]]) -> int:
+    """How many of the first ``rows`` (cell values) are above the header: 0 for an ordinary table.
+
+    >>> lead_rows([["Feedback export"], [], ["id", "comment", "nps"], ["r1", "late", 3]])
+    2
+    >>> lead_rows([[None, None], [None, ""], ["id", "comment"], ["r1", "late"]])
+    2
+    >>> lead_rows([["comment"], ["late"], ["slow", "dear", "bad"], ["ok"]]), lead_rows([["id", "comment", "nps"]])
+    (0, 0)
+    """
+    rows = list(rows[:LOOK_ROWS])
+    blank = 0
+    while blank < min(len(rows), _MAX_LEAD) and not _filled(rows[blank]):
+        blank += 1
+    k = blank
+    while k < min(len(rows), _MAX_LEAD + 1) and len(_filled(rows[k])) <= 1:
+        k += 1
+    if k == blank or k >= len(rows):
+        return blank  # the first row with cells is the header (a one-column table's too)
+    titles = sum(1 for r in rows[blank:k] if _filled(r))
+    header, below = len(_filled(rows[k])), (len(_filled(rows[k + 1])) if k + 1 < len(rows) else None)
+    # a title is a line or three; a wide row under many one-cell rows is a one-column table's stray
+    # value, and a header has rows of its width under it (or ends the file)
+    if titles > 3 or header < _MIN_HEADER or (below is not None and below < 2):
+        return blank
+    return k
+
+
+def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None]:
+    """(lines above the header of CSV ``text``, the delimiter of the lines from the header on),
+    or ``(0, None)``; ``detect`` guesses a delimiter from text (``encoding.detect_separator``)
+    when ``sep`` is None.
+
+    >>> from feedback_classifier.tableio.encoding import detect_separator
+    >>> lead_text_lines("Анкетолог: опрос\\r\\n\\r\\nid;comment;nps\\r\\n1;долго, дорого;3\\r\\n", None, detect_separator)
+    (2, ';')
+    >>> lead_text_lines("id,comment\\n1,late\\n", None, detect_separator)
+    (0, None)
+    """
+    lines = text.splitlines(keepends=True)[:LOOK_ROWS + 500]  # (the delimiter is told by 500 lines)
+    if not lines or len(_split(lines[0], sep or detect(text))) >= 2:
+        return 0, None  # the first line already has the columns (the usual file): nothing to look for
+    for k in range(1, min(_MAX_LEAD, len(lines) - 1) + 1):
+        found = sep or detect("".join(lines[k:]))
+        if lead_rows([_split(line, found) for line in lines[:LOOK_ROWS]]) == k:
+            return k, found
+    return 0, None
+
+
+def _split(line: str, sep: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=sep, quotechar='"', strict=False), [])
+    except csv.Error:
+        return [line]
+
+
+def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", sheet: str | None = None) -> None:
+    """Say that the ``skipped`` rows above the header were not read as data.
+
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_lead("a.csv", [["Опрос клиентов"], []])
+    >>> print(caught[0].message)
+    a.csv: read the column names from line 3; the 2 lines above them were skipped as a title, not data ('Опрос клиентов')
+    """
+    titles = [" ".join(_filled(r))[:80] for r in skipped if _filled(r)]
+    place = f"{path}, sheet {sheet!r}" if sheet else f"{path}"
+    n = len(skipped)
+    lines = f"{where} above them was" if n == 1 else f"{n} {where}s above them were"
+    what = f"as a title, not data ({', '.join(repr(t) for t in titles[:3])})" if titles else "(blank)"
+    warnings.warn(InputWarning(f"{place}: read the column names from {where} {n + 1}; the {lines} skipped {what}"),
+                  stacklevel=3)
