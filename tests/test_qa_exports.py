@@ -146,3 +146,40 @@ def test_classify_a_report_workbook_points_at_its_responses_sheet_and_reads_it(t
     out = pd.read_csv(tmp_path / "o.csv", encoding="utf-8-sig", dtype=str)
     assert out["Comments"].tolist() == ["The courier was late", "Great app"] and len(out) == 2
     assert "read the column names from row 4" in " ".join(result.output.split())
+
+
+def test_a_totals_row_under_a_workbooks_responses_is_not_counted_as_a_respondent(tmp_path):
+    path = tmp_path / "medallia.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Responses"
+    ws.append(["Survey ID", "Region", "Rating", "Comments"])
+    for i, (rating, comment) in enumerate([(2, "Courier was late"), (5, "Great app"), (4, "Fine"), (1, "Too expensive")]):
+        ws.append([900001 + i, "EU", rating, comment])
+    ws.append(["Total", None, 3, 4])  # a report's =AVERAGE() and =COUNTA() results
+    wb.save(path)
+    from feedback_classifier.tableio import read_table
+
+    with pytest.warns(InputWarning, match=r"the last row \(row 6: 'Total', 3, 4\) is a totals row, not a response"):
+        assert read_table(path)["Survey ID"].tolist() == ["900001", "900002", "900003", "900004"]
+    classified = tmp_path / "classified.xlsx"  # (categories given: drivers needs no model)
+    wb = openpyxl.load_workbook(path)
+    for row, category in zip(wb.active.iter_rows(), ["categories", "Delivery", "App", "", "Price"]):
+        row[-1].offset(column=1).value = category or None
+    wb.save(classified)
+    result = runner.invoke(app, ["drivers", str(classified), "--score-col", "Rating", "--score-type", "mean",
+                                 "--scale", "1-5", "--boot", "50"])
+    assert result.exit_code == 0, result.output
+    # the mean of the 4 responses, not of 5 rows with the report's average as one more score
+    assert "mean score 3.0" in result.output and "from 4 valid scores of 4 rows" in result.output
+
+    assert "is a totals row, not a response" in " ".join(result.output.split())
+    # a last response whose first cell happens to say "Total" has text in it: it stays
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    for row in (["comment", "nps"], ["late", 3], ["Total mess", 1], ["Total", "never again"]):
+        wb.active.append(row)
+    wb.save(plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        assert len(read_table(plain)) == 3

@@ -1,4 +1,5 @@
-"""Rows above the column names: a report's title, an export date, blank rows.
+"""Rows around a report's table that are not responses: a title, an export date and blank rows
+above the column names, a totals row under the last response.
 
 Spreadsheet reports (Medallia, Anketolog, Excel "Save as CSV" of a formatted report) open with a
 title in one cell and a blank row or two before the header. Read as it is, the title becomes the
@@ -6,20 +7,22 @@ only column name and every real column a nameless one (a CSV cannot even be pars
 line has one field, its rows many). So leading rows that are blank or hold one cell are skipped
 when a row with at least ``_MIN_HEADER`` named cells follows within ``_MAX_LEAD`` rows, and an
 ``InputWarning`` says which row the names were read from and what was above them. Leading blank
-rows alone are always skipped: a blank row is never a header.
+rows alone are always skipped: a blank row is never a header. A workbook's last row whose first
+cell says "Total" («Итого») and whose other cells are all numbers is skipped with a warning too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from feedback_classifier.errors import InputWarning
 
-__all__ = ["LOOK_ROWS", "lead_rows", "lead_text_lines", "warn_lead"]
+__all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_lead", "without_totals"]
 
 _MAX_LEAD = 10  # rows above the header looked at: reports have a title and a blank row or two
 _MIN_HEADER = 3  # named cells of the row taken as the header under a title (a title has one)
@@ -103,3 +106,44 @@ def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", 
     what = f"as a title, not data ({', '.join(repr(t) for t in titles[:3])})" if titles else "(blank)"
     warnings.warn(InputWarning(f"{place}: read the column names from {where} {n + 1}; the {lines} skipped {what}"),
                   stacklevel=3)
+
+
+# A report's totals row under the responses: "Total", "Grand total", "Итого", "Всего:" in its first cell
+_TOTALS = re.compile(r"^(grand\s+)?totals?|^(итого|всего|среднее|average|sum)$", re.IGNORECASE)
+
+
+def is_totals_row(row: Sequence[Any]) -> bool:
+    """Whether ``row`` (a sheet's cell values) is a report's totals line: its first cell a totals
+    word and every other cell a number (a formula's result). A response always has text in it.
+
+    >>> is_totals_row(["Total", None, 7.73, 300]), is_totals_row(["Итого:", 12]), is_totals_row(["Total", "late"])
+    (True, True, False)
+    >>> is_totals_row([900001, "Total"]), is_totals_row(["Total"])
+    (False, False)
+    """
+    cells = [v for v in row if v is not None and v != ""]
+    if len(cells) < 2 or not isinstance(cells[0], str) or not _TOTALS.match(cells[0].strip().rstrip(":").strip()):
+        return False
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[1:])
+
+
+def without_totals(rows: Iterator[Sequence[Any]], path: Any, sheet: str) -> Iterator[Sequence[Any]]:
+    """``rows`` (a sheet's, from its first row) without a totals line at the very end, which a
+    warning names: it is the report's sum, and read as a response it adds a respondent whose
+    "score" is the average (a valid one on a mean or decimal scale) and whose comment is a count.
+    Each row is passed on one row late, so only the last one is held.
+    """
+    last, number = None, 0
+    for row in rows:
+        if last is not None:
+            yield last
+        last, number = row, number + 1
+    if last is None:
+        return
+    if number > 1 and is_totals_row(last):
+        shown = ", ".join(repr(v) for v in last if v is not None and v != "")
+        warnings.warn(InputWarning(
+            f"{path}, sheet {sheet!r}: the last row (row {number}: {shown}) is a totals row, not a response; it was "
+            "skipped"), stacklevel=3)
+        return
+    yield last

@@ -23,7 +23,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.cells import cell_kinds, scalar_text
-from feedback_classifier.tableio.titlerows import LOOK_ROWS as _LEAD_LOOK, lead_rows, warn_lead
+from feedback_classifier.tableio.titlerows import LOOK_ROWS as _LEAD_LOOK, lead_rows, warn_lead, without_totals
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
 
 __all__ = ["EXCEL_MAX_DATA_ROWS"]
@@ -177,7 +177,7 @@ def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
     """The sheet's frames: the header row names the columns; rows after the last one with a value
     are left out (see the module doc); every other row is kept, empty ones too."""
     try:
-        rows = _kept_rows(_sheet_rows(ws, path, formulas))
+        rows = without_totals(_kept_rows(_sheet_rows(ws, path, formulas)), path, ws.title)
         head = list(itertools.islice(rows, _LEAD_LOOK))
         lead = lead_rows(head)  # a title and blank rows above the column names (tableio.titlerows)
         if lead:
