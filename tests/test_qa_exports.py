@@ -183,3 +183,32 @@ def test_a_totals_row_under_a_workbooks_responses_is_not_counted_as_a_respondent
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         assert len(read_table(plain)) == 3
+
+
+def test_a_totals_line_at_the_end_of_a_russian_excel_csv_is_not_a_score(tmp_path):
+    from feedback_classifier.tableio import iter_table
+
+    path = tmp_path / "excel.csv"
+    lines = ["№;Оценка;Комментарий", "1;9;Курьер вежливый", "2;6,5;Дорого", "3;7;Долго", "Итого;7,5;", ";;", ";;"]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    with pytest.warns(InputWarning, match=r"last row with values \(row 4: 'Итого', '7,5'\) is a totals row"):
+        chunks = list(iter_table(path, chunksize=2))
+    df = pd.concat(chunks, ignore_index=True)
+    assert df["№"].fillna("").tolist() == ["1", "2", "3", "", ""]  # the blank lines after it stay, as blank rows do
+    classified = [lines[0] + ";categories"] + [line + ";Price" for line in lines[1:4]] + ["Итого;7,5;;"]
+    (tmp_path / "classified.csv").write_bytes(("\r\n".join(classified) + "\r\n").encode("cp1251"))
+    result = runner.invoke(app, ["drivers", str(tmp_path / "classified.csv"), "--score-col", "Оценка", "--score-type",
+                                 "mean", "--scale", "0-10", "--boot", "50"])
+    assert result.exit_code == 0, result.output
+    # the report's average is not one more respondent
+    assert "mean score 7.50" in result.output and "from 3 valid scores of 3 rows" in result.output
+
+
+def test_a_last_response_is_never_taken_for_a_totals_row(tmp_path):
+    from feedback_classifier.tableio import read_table
+
+    path = tmp_path / "survey.csv"
+    path.write_text("comment,nps\nlate,3\nTotal,10\nTotal mess,1\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        assert read_table(path)["comment"].tolist() == ["late", "Total", "Total mess"]

@@ -39,7 +39,7 @@ from feedback_classifier.tableio.encoding import (
     read_sample,
 )
 from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names
-from feedback_classifier.tableio.titlerows import lead_text_lines, warn_lead
+from feedback_classifier.tableio.titlerows import is_totals_row, lead_text_lines, warn_lead, without_totals_frame
 
 # --------------------------------------------------------------------------- reading
 
@@ -112,8 +112,26 @@ def iter_csv(
         from feedback_classifier.tableio.arrowcsv import arrow_frames
 
         frames = arrow_frames(path, sep, chunksize, lambda: _guarded_csv(path, encoding, sep, chunksize, kwargs))
-        return _with_header(frames, header, sep)
-    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header, sep)
+    else:
+        frames = _guarded_csv(path, encoding, sep, chunksize, kwargs)
+    if as_text and _ends_with_totals(path, encoding, sep):  # a report's "Итого" line (tableio.titlerows)
+        frames = without_totals_frame(frames, path)
+    return _with_header(frames, header, sep)
+
+
+_TAIL_BYTES = 64 * 1024
+
+
+def _ends_with_totals(path: Path, encoding: str, sep: str) -> bool:
+    """Whether the last line with a value of an uncompressed CSV is a totals row ("Итого;;7,6"):
+    its last bytes are looked at, so only such a file's chunks are held back to drop it."""
+    if is_gzip(path) or codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return False  # (a two-byte encoding's tail cannot be cut at any byte)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - _TAIL_BYTES))
+        tail = fh.read().decode(encoding, errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip().strip(sep).strip()]
+    return bool(lines) and is_totals_row(_raw_header(lines[-1], sep))
 
 
 def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:

@@ -7,7 +7,7 @@ only column name and every real column a nameless one (a CSV cannot even be pars
 line has one field, its rows many). So leading rows that are blank or hold one cell are skipped
 when a row with at least ``_MIN_HEADER`` named cells follows within ``_MAX_LEAD`` rows, and an
 ``InputWarning`` says which row the names were read from and what was above them. Leading blank
-rows alone are always skipped: a blank row is never a header. A workbook's last row whose first
+rows alone are always skipped: a blank row is never a header. The last row with values whose first
 cell says "Total" («Итого») and whose other cells are all numbers is skipped with a warning too.
 """
 
@@ -22,7 +22,8 @@ from typing import Any
 
 from feedback_classifier.errors import InputWarning
 
-__all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_lead", "without_totals"]
+__all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_lead", "without_totals",
+           "without_totals_frame"]
 
 _MAX_LEAD = 10  # rows above the header looked at: reports have a title and a blank row or two
 _MIN_HEADER = 3  # named cells of the row taken as the header under a title (a title has one)
@@ -109,7 +110,9 @@ def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", 
 
 
 # A report's totals row under the responses: "Total", "Grand total", "Итого", "Всего:" in its first cell
-_TOTALS = re.compile(r"^(grand\s+)?totals?|^(итого|всего|среднее|average|sum)$", re.IGNORECASE)
+_TOTALS = re.compile(r"^(?:(?:grand\s+)?totals?|итого|всего|среднее|average|sum)$", re.IGNORECASE)
+# a number as a CSV holds a formula's result: "300", "7,6", "-2.5", "85%", "1 234"
+_NUMBER = re.compile(r"^\s*[+-]?\d[\d\s\u00a0]*([.,]\d+)?\s*%?\s*$")
 
 
 def is_totals_row(row: Sequence[Any]) -> bool:
@@ -118,13 +121,16 @@ def is_totals_row(row: Sequence[Any]) -> bool:
 
     >>> is_totals_row(["Total", None, 7.73, 300]), is_totals_row(["Итого:", 12]), is_totals_row(["Total", "late"])
     (True, True, False)
-    >>> is_totals_row([900001, "Total"]), is_totals_row(["Total"])
-    (False, False)
+    >>> is_totals_row([900001, "Total"]), is_totals_row(["Total"]), is_totals_row(["Итого", "", "7,6", "300"])
+    (False, False, True)
+    >>> is_totals_row(["Total mess", 1]), is_totals_row(["Grand Total:", 12])
+    (False, True)
     """
     cells = [v for v in row if v is not None and v != ""]
     if len(cells) < 2 or not isinstance(cells[0], str) or not _TOTALS.match(cells[0].strip().rstrip(":").strip()):
         return False
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[1:])
+    return all((isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and _NUMBER.match(v))
+               for v in cells[1:])
 
 
 def without_totals(rows: Iterator[Sequence[Any]], path: Any, sheet: str) -> Iterator[Sequence[Any]]:
@@ -147,3 +153,32 @@ def without_totals(rows: Iterator[Sequence[Any]], path: Any, sheet: str) -> Iter
             "skipped"), stacklevel=3)
         return
     yield last
+
+
+def _filled_rows(df: Any) -> Any:
+    """Positions of the rows of ``df`` (text cells) with a value."""
+    filled = df.notna() & (df.astype(str).apply(lambda c: c.str.strip()) != "")
+    return filled.any(axis=1).to_numpy().nonzero()[0]
+
+
+def without_totals_frame(frames: Iterator[Any], path: Any) -> Iterator[Any]:
+    """A CSV's chunks (DataFrames of text) without its totals row: the last row that has a value,
+    when it is one (blank rows after it stay, as a CSV's blank rows do). The chunks from the last
+    one with a value on are held back until the next one with a value comes, so call this only
+    for a file whose end holds such a row."""
+    held: list = []
+    for df in frames:
+        if held and len(_filled_rows(df)):
+            yield from held
+            held = []
+        held.append(df)
+    if not held:
+        return
+    last, rows = held[0], _filled_rows(held[0])
+    if len(rows) and is_totals_row(last.iloc[rows[-1]].tolist()):
+        label = last.index[rows[-1]]
+        shown = ", ".join(repr(v) for v in last.iloc[rows[-1]].tolist() if isinstance(v, str) and v.strip())
+        warnings.warn(InputWarning(f"{path}: the last row with values (row {label + 1}: {shown}) is a totals row, not a "
+                                   "response; it was skipped"), stacklevel=3)
+        held[0] = last.drop(index=label)
+    yield from held
