@@ -212,3 +212,12 @@ def test_a_last_response_is_never_taken_for_a_totals_row(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         assert read_table(path)["comment"].tolist() == ["late", "Total", "Total mess"]
+
+
+def test_the_warning_counts_excels_sep_line_in_the_line_of_the_column_names(tmp_path):
+    from feedback_classifier.tableio import read_table
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes("sep=;\r\nОтчёт\r\nid;comment;nps\r\n1;late;3\r\n".encode("cp1251"))
+    with pytest.warns(InputWarning, match="read the column names from line 3"):
+        assert read_table(path).values.tolist() == [["1", "late", "3"]]

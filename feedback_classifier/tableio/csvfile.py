@@ -63,7 +63,7 @@ def _csv_options(
     lead, lead_sep = lead_text_lines(text, sep, detect_separator)
     if lead:  # a title and blank lines above the column names (tableio.titlerows)
         lines = text.splitlines(keepends=True)
-        warn_lead(path, [_raw_header(line, lead_sep) for line in lines[:lead]])
+        warn_lead(path, [_raw_header(line, lead_sep) for line in lines[:lead]], above=1 if hint else 0)
         text, sep = "".join(lines[lead:]), lead_sep
     if sep is None:
         sep = detect_separator(text)

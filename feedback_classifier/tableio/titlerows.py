@@ -91,8 +91,10 @@ def _split(line: str, sep: str) -> list[str]:
         return [line]
 
 
-def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", sheet: str | None = None) -> None:
-    """Say that the ``skipped`` rows above the header were not read as data.
+def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", sheet: str | None = None,
+              above: int = 0) -> None:
+    """Say that the ``skipped`` rows above the header were not read as data (``above``: lines before
+    them that are not theirs to name, such as Excel's ``sep=;``).
 
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
@@ -105,8 +107,8 @@ def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", 
     n = len(skipped)
     lines = f"{where} above them was" if n == 1 else f"{n} {where}s above them were"
     what = f"as a title, not data ({', '.join(repr(t) for t in titles[:3])})" if titles else "(blank)"
-    warnings.warn(InputWarning(f"{place}: read the column names from {where} {n + 1}; the {lines} skipped {what}"),
-                  stacklevel=3)
+    warnings.warn(InputWarning(
+        f"{place}: read the column names from {where} {above + n + 1}; the {lines} skipped {what}"), stacklevel=3)
 
 
 # A report's totals row under the responses: "Total", "Grand total", "Итого", "Всего:" in its first cell
