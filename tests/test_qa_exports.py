@@ -47,6 +47,21 @@ def test_labels_of_an_unknown_scale_stay_invalid_and_say_how_to_fix_it():
     assert not nps.valid.any() and "--score-type csat" in nps.issues.hint
 
 
+def test_ces_answer_labels_of_agreement_and_of_ease_are_read_as_their_points():
+    agreement = ["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+                 "Agree", "Strongly agree"]
+    parsed = parse_scores(pd.Series(agreement), ScoreSpec.make("ces"), column="CES")
+    assert parsed.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0] and "'Strongly agree' = 7" in parsed.issues.hint
+    # 7 = most effort: agreeing that it was easy is the low end
+    effort = parse_scores(pd.Series(["Strongly agree", "Strongly disagree"]), ScoreSpec.make("ces", higher_is_better=False))
+    assert effort.values.tolist() == [1.0, 7.0]
+    ease = parse_scores(pd.Series(["Very difficult", "Очень легко", "Скорее сложно"]), ScoreSpec.make("ces", "1-5"))
+    assert ease.values.tolist() == [1.0, 5.0, 2.0]
+    # the 7-point labels on the default 1-5 CSAT are no CSAT answers: said, with the score type that reads them
+    wrong = parse_scores(pd.Series(agreement), ScoreSpec.make("csat"))
+    assert not wrong.valid.any() and "a 7-point CES with --score-type ces" in wrong.issues.hint
+
+
 def test_drivers_on_a_csat_column_of_answer_labels_gives_the_top_two_box_share(tmp_path):
     rows = [("The courier was late", "Very dissatisfied"), ("Too expensive", "Dissatisfied"),
             ("Support never answers", "Neither satisfied nor dissatisfied"), ("Great app", "Satisfied"),
