@@ -110,12 +110,16 @@ def test_ordinary_and_one_column_csvs_keep_their_first_line_as_the_header(tmp_pa
 
     one = tmp_path / "one.csv"
     one.write_text("comment\nlate\nslow, dear, bad\nok\n", encoding="utf-8")
+    # comments with unquoted commas under a one-word header are no table under a title
+    free = tmp_path / "free.csv"
+    free.write_text("comment\nlate, slow, bad\nno, never, again\nok\ntoo dear, sadly\nfine\n", encoding="utf-8")
     plain = tmp_path / "plain.csv"
     plain.write_text("id,comment\n1,late\n", encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         assert read_table(one)["comment"].tolist() == ["late", "slow, dear, bad", "ok"]
         assert list(read_table(plain).columns) == ["id", "comment"]
+        assert read_table(free)["comment"].tolist()[:2] == ["late, slow, bad", "no, never, again"]
 
 
 def _report_workbook(path, *, summary_first=True):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import warnings
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ __all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_l
 
 _MAX_LEAD = 10  # rows above the header looked at: reports have a title and a blank row or two
 _MIN_HEADER = 3  # named cells of the row taken as the header under a title (a title has one)
+_EVEN_SHARE = 0.9  # of the rows under a header found under a title that have its width
 #: the first rows a reader hands to ``lead_rows``: the header, the row under it and the rows above
 LOOK_ROWS = _MAX_LEAD + 2
 
@@ -73,15 +75,32 @@ def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None
     (2, ';')
     >>> lead_text_lines("id,comment\\n1,late\\n", None, detect_separator)
     (0, None)
+
+    A one-column file of comments whose commas are not quoted is no table under a title:
+
+    >>> lead_text_lines("comment\\nlate, slow, bad\\nno, never, again\\nok\\ntoo dear, sadly\\nfine\\n", None, detect_separator)
+    (0, None)
     """
     lines = text.splitlines(keepends=True)[:LOOK_ROWS + 500]  # (the delimiter is told by 500 lines)
     if not lines or len(_split(lines[0], sep or detect(text))) >= 2:
         return 0, None  # the first line already has the columns (the usual file): nothing to look for
     for k in range(1, min(_MAX_LEAD, len(lines) - 1) + 1):
         found = sep or detect("".join(lines[k:]))
-        if lead_rows([_split(line, found) for line in lines[:LOOK_ROWS]]) == k:
+        if lead_rows([_split(line, found) for line in lines[:LOOK_ROWS]]) == k and _even("".join(lines[k:]), found):
             return k, found
     return 0, None
+
+
+def _even(text: str, sep: str, rows: int = 200) -> bool:
+    """Whether the rows of ``text`` (a header and the rows under it) nearly all have the header's
+    number of cells, as a table's do; free text with unquoted commas does not."""
+    try:
+        parsed = [r for r in itertools.islice(csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=False),
+                                              rows + 1) if any(c.strip() for c in r)]
+    except csv.Error:
+        return False
+    body = parsed[1:-1] if len(parsed) > 2 else parsed[1:]  # (the sample may end inside its last row)
+    return not body or sum(len(r) == len(parsed[0]) for r in body) >= _EVEN_SHARE * len(body)
 
 
 def _split(line: str, sep: str) -> list[str]:
