@@ -42,6 +42,9 @@ def test_labels_of_an_unknown_scale_stay_invalid_and_say_how_to_fix_it():
     # one word the scale does not have: nothing is guessed
     mixed = parse_scores(pd.Series(["Very satisfied", "Satisfied", "Meh"]), spec)
     assert np.isnan(mixed.values).all()
+    # Qualtrics' Q1_NPS_GROUP passed as the score: the column to pass is named
+    groups = parse_scores(pd.Series(["Promoter", "Passive", "Detractor"] * 5), ScoreSpec.make("nps"), column="Q1_NPS_GROUP")
+    assert not groups.valid.any() and "NPS groups, not scores" in groups.issues.hint
     # the known labels under the default score type (NPS) are not NPS points: the fix is named
     nps = parse_scores(pd.Series(_CSAT_LABELS * 3), ScoreSpec.make("nps"), column="q")
     assert not nps.valid.any() and "--score-type csat" in nps.issues.hint

@@ -51,6 +51,9 @@ _EASE_5 = (
 _SCALES = {("csat", 5): ("a 5-point CSAT", "--score-type csat", _SATISFACTION_5),
            ("ces", 7): ("a 7-point CES", "--score-type ces", _AGREEMENT_7),
            ("ces", 5): ("a 5-point CES", "--score-type ces --scale 1-5", _EASE_5)}
+# what Qualtrics' NPS_GROUP columns and hand-made sheets write in place of the score
+_NPS_GROUPS = {"promoter", "promoters", "passive", "passives", "detractor", "detractors", "промоутер", "промоутеры",
+               "нейтрал", "нейтралы", "критик", "критики"}
 _LABELS = {key: {label: point for point, labels in enumerate(table) for label in labels}
            for key, (_, _, table) in _SCALES.items()}
 
@@ -85,6 +88,8 @@ def read_labels(parsed: list[tuple[float, str | None]], uniques: list, spec: Any
     'The cells are answer labels, not numbers: they read as a 5-point CSAT wi'
     >>> read_labels([(math.nan, "non_numeric")] * 2, ["Strongly agree", "Disagree"], ScoreSpec.make("ces"))[1]
     "Read 2 answer labels as CES points: 'Strongly agree' = 7, 'Disagree' = 2."
+    >>> read_labels([(math.nan, "non_numeric")] * 2, ["Promoter", "Detractor"], ScoreSpec.make("nps"))[1][:45]
+    'The cells are NPS groups, not scores: pass th'
     >>> read_labels([(math.nan, "non_numeric")], ["Excellent"], ScoreSpec.make("csat"))[1][:60]
     'The cells are answer labels, not numbers: export the survey '
     """
@@ -107,6 +112,9 @@ def read_labels(parsed: list[tuple[float, str | None]], uniques: list, spec: Any
     if len(text) < len(parsed) - sum(p == "missing" for _, p in parsed) or len(words) > 11 \
             or any(re.search(r"\d", w) or len(w) > 60 for w in words):
         return parsed, ""  # numbers beside them, or free text: the usual messages say it
+    if all(k in _NPS_GROUPS for k in keys):
+        return parsed, ("The cells are NPS groups, not scores: pass the column with the 0-10 answers (in a Qualtrics "
+                        "export the question's column without _NPS_GROUP).")
     fits = [(name, option, table) for key, (name, option, table) in _SCALES.items()
             if all(k in _LABELS[key] for k in keys)]
     if fits:
