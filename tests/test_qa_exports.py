@@ -123,6 +123,10 @@ def test_ordinary_and_one_column_csvs_keep_their_first_line_as_the_header(tmp_pa
         assert read_table(one)["comment"].tolist() == ["late", "slow, dear, bad", "ok"]
         assert list(read_table(plain).columns) == ["id", "comment"]
         assert read_table(free)["comment"].tolist()[:2] == ["late, slow, bad", "no, never, again"]
+        # (the case of test_hostile_inputs: one comment with two commas under its header)
+        few = tmp_path / "few.csv"
+        few.write_text("comment\nslow, expensive, rude\nawful, late, broken\n", encoding="utf-8")
+        assert read_table(few)["comment"].tolist() == ["slow, expensive, rude", "awful, late, broken"]
 
 
 def _report_workbook(path, *, summary_first=True):
@@ -240,6 +244,6 @@ def test_the_warning_counts_excels_sep_line_in_the_line_of_the_column_names(tmp_
     from feedback_classifier.tableio import read_table
 
     path = tmp_path / "excel.csv"
-    path.write_bytes("sep=;\r\nОтчёт\r\nid;comment;nps\r\n1;late;3\r\n".encode("cp1251"))
-    with pytest.warns(InputWarning, match="read the column names from line 3"):
+    path.write_bytes("sep=;\r\nОтчёт\r\n\r\nid;comment;nps\r\n1;late;3\r\n".encode("cp1251"))
+    with pytest.warns(InputWarning, match="read the column names from line 4"):
         assert read_table(path).values.tolist() == [["1", "late", "3"]]

@@ -29,6 +29,7 @@ __all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_l
 _MAX_LEAD = 10  # rows above the header looked at: reports have a title and a blank row or two
 _MIN_HEADER = 3  # named cells of the row taken as the header under a title (a title has one)
 _EVEN_SHARE = 0.9  # of the rows under a header found under a title that have its width
+_EVEN_ROWS = 3  # rows of its width under a header whose title has no blank line under it
 #: the first rows a reader hands to ``lead_rows``: the header, the row under it and the rows above
 LOOK_ROWS = _MAX_LEAD + 2
 
@@ -59,8 +60,8 @@ def lead_rows(rows: Sequence[Sequence[Any]]) -> int:
     titles = sum(1 for r in rows[blank:k] if _filled(r))
     header, below = len(_filled(rows[k])), (len(_filled(rows[k + 1])) if k + 1 < len(rows) else None)
     # a title is a line or three; a wide row under many one-cell rows is a one-column table's stray
-    # value, and a header has rows of its width under it (or ends the file)
-    if titles > 3 or header < _MIN_HEADER or (below is not None and below < 2):
+    # value, and a header has rows under it
+    if titles > 3 or header < _MIN_HEADER or below is None or below < 2:
         return blank
     return k
 
@@ -86,21 +87,27 @@ def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None
         return 0, None  # the first line already has the columns (the usual file): nothing to look for
     for k in range(1, min(_MAX_LEAD, len(lines) - 1) + 1):
         found = sep or detect("".join(lines[k:]))
-        if lead_rows([_split(line, found) for line in lines[:LOOK_ROWS]]) == k and _even("".join(lines[k:]), found):
+        if lead_rows([_split(line, found) for line in lines[:LOOK_ROWS]]) != k:
+            continue
+        # a comment with two unquoted commas under a one-word header looks like a header under a title:
+        # a report leaves a blank line under its title, or has many rows as wide as its header
+        rows = _even("".join(lines[k:]), found)
+        if rows >= _EVEN_ROWS or (rows and any(not line.strip() for line in lines[:k])):
             return k, found
     return 0, None
 
 
-def _even(text: str, sep: str, rows: int = 200) -> bool:
-    """Whether the rows of ``text`` (a header and the rows under it) nearly all have the header's
-    number of cells, as a table's do; free text with unquoted commas does not."""
+def _even(text: str, sep: str, rows: int = 200) -> int:
+    """How many rows are under the header of ``text`` when nearly all of them have its number of
+    cells, as a table's do (free text with unquoted commas does not), else 0."""
     try:
         parsed = [r for r in itertools.islice(csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=False),
                                               rows + 1) if any(c.strip() for c in r)]
     except csv.Error:
-        return False
+        return 0
     body = parsed[1:-1] if len(parsed) > 2 else parsed[1:]  # (the sample may end inside its last row)
-    return not body or sum(len(r) == len(parsed[0]) for r in body) >= _EVEN_SHARE * len(body)
+    even = body and sum(len(r) == len(parsed[0]) for r in body) >= _EVEN_SHARE * len(body)
+    return len(parsed) - 1 if even else 0
 
 
 def _split(line: str, sep: str) -> list[str]:
