@@ -247,3 +247,34 @@ def test_the_warning_counts_excels_sep_line_in_the_line_of_the_column_names(tmp_
     path.write_bytes("sep=;\r\nОтчёт\r\n\r\nid;comment;nps\r\n1;late;3\r\n".encode("cp1251"))
     with pytest.warns(InputWarning, match="read the column names from line 4"):
         assert read_table(path).values.tolist() == [["1", "late", "3"]]
+
+
+def test_merged_group_headers_above_the_names_are_pointed_at_with_header_row(tmp_path):
+    path = tmp_path / "export.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Respondent", None, "Scores"])
+    ws.merge_cells("A1:B1")
+    ws.append(["id", "comment", "nps"])
+    ws.append(["r1", "The courier was late", 3])
+    ws.append(["r2", "Great app", 10])
+    wb.save(path)
+    out = tmp_path / "o.csv"
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(out), "--tone-teacher", "none"])
+    assert result.exit_code == 1 and "pass --header-row 2" in " ".join(result.output.split())
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--header-row", "2", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out, encoding="utf-8-sig", dtype=str)["id"].tolist() == ["r1", "r2"]
+    # a CSV's lines likewise; the row number counts the title lines already found and skipped
+    csv_path = tmp_path / "export.csv"
+    csv_path.write_text("Report\n\nRespondent,,Scores\nid,comment,nps\nr1,late,3\nr2,ok,9\nr3,bad,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(csv_path), "--text-col", "comment", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 1 and "pass --header-row 4" in " ".join(result.output.split())
+    from feedback_classifier.tableio import ReadOptions
+
+    assert ReadOptions(header_row=4).table(csv_path)["comment"].tolist() == ["late", "ok", "bad"]
+    result = runner.invoke(app, ["classify", str(tmp_path / "x.jsonl"), "--text-col", "c", "--header-row", "2",
+                                 "--out", str(out)])
+    assert result.exit_code != 0

@@ -45,9 +45,10 @@ from feedback_classifier.tableio.titlerows import is_totals_row, lead_text_lines
 
 
 def _csv_options(
-    path: Path, kind: str, encoding: str | None, sep: str | None, errors: str
+    path: Path, kind: str, encoding: str | None, sep: str | None, errors: str, header_row: int | None = None
 ) -> tuple[str, str, list[str], int]:
-    """(encoding, delimiter, the header as written, lines to skip before the header)."""
+    """(encoding, delimiter, the header as written, lines to skip before the header); ``header_row``:
+    the line of the column names as the user counts them (1-based), else it is found."""
     gz = is_gzip(path)
     sample, truncated = read_sample(path, gz)
     if encoding is None:
@@ -56,6 +57,8 @@ def _csv_options(
         encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
     text = decode_sample(sample, encoding, path, errors=errors)
     sep = normalize_sep(sep, path)
+    if header_row is not None:
+        return _at_header_row(path, kind, encoding, sep, text.lstrip("\ufeff"), header_row)
     hint = _EXCEL_SEP_LINE.match(text.lstrip("\ufeff"))
     if hint:  # Excel's "sep=;" first line names the delimiter and is not the header
         text = text.lstrip("\ufeff")[hint.end():]
@@ -75,6 +78,22 @@ def _csv_options(
 _EXCEL_SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
+def _at_header_row(path: Path, kind: str, encoding: str, sep: str | None, text: str, header_row: int
+                   ) -> tuple[str, str, list[str], int]:
+    """``_csv_options``' answer for column names the user says are on line ``header_row``."""
+    lines = text.splitlines(keepends=True)
+    if header_row > len(lines):
+        raise InputFileError(f"{path}: --header-row {header_row} (library: header_row=) but the file has "
+                             f"{len(lines)} line(s) (in its first 256 kB); pass the line that holds the column names")
+    hint = _EXCEL_SEP_LINE.match(text)
+    rest = "".join(lines[header_row - 1:])
+    sep = sep or (hint.group(1) if hint and header_row > 1 else None) or detect_separator(rest)
+    if kind == "tsv" and "\t" in lines[header_row - 1]:
+        sep = "\t"
+    return encoding, sep, _raw_header(rest, sep), header_row - 1
+
+
+
 def _raw_header(text: str, sep: str) -> list[str]:
     """The column names as the file spells them (pandas renames a repeated name ``name.1``)."""
     try:
@@ -86,14 +105,14 @@ def _raw_header(text: str, sep: str) -> list[str]:
 
 def iter_csv(
     path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: str | None, as_text: bool,
-    encoding_errors: str = "strict",
+    encoding_errors: str = "strict", header_row: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks of a CSV/TSV file (``sheet`` does not apply); sniffing errors raise at the call.
 
     ``encoding_errors="replace"`` reads bytes that are not valid in the encoding as U+FFFD;
     by default they are an error naming the lines.
     """
-    encoding, sep, header, skip_lines = _csv_options(path, kind, encoding, sep, encoding_errors)
+    encoding, sep, header, skip_lines = _csv_options(path, kind, encoding, sep, encoding_errors, header_row)
     kwargs: dict[str, Any] = dict(
         sep=sep,
         encoding=encoding,
@@ -116,7 +135,7 @@ def iter_csv(
         frames = _guarded_csv(path, encoding, sep, chunksize, kwargs)
     if as_text and _ends_with_totals(path, encoding, sep):  # a report's "Итого" line (tableio.titlerows)
         frames = without_totals_frame(frames, path)
-    return _with_header(frames, header, sep)
+    return _with_header(frames, header, sep, skip_lines + 1)
 
 
 _TAIL_BYTES = 64 * 1024
@@ -141,9 +160,11 @@ def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
             and sep not in '"\r\n' and not skip_lines)
 
 
-def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str) -> Iterator[pd.DataFrame]:
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, line: int = 1
+                 ) -> Iterator[pd.DataFrame]:
     for df in frames:
         df.attrs["sep"] = sep  # a CSV copy of the file keeps it (tableio.writing)
+        df.attrs["header_row"] = line  # (where a missing column's hint counts from: tableio.columns)
         if len(header) == len(df.columns):
             df.attrs["header"] = header
         yield df

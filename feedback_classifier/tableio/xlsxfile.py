@@ -40,7 +40,7 @@ _BLOCK_ROWS = 8_192
 
 def iter_xlsx(
     path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool,
-    encoding_errors: str = "strict",
+    encoding_errors: str = "strict", header_row: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunksize`` data rows of one sheet, made as openpyxl parses the sheet, so
     memory holds one chunk (and the workbook's shared strings), not the sheet; ``chunksize=None``: the
@@ -65,7 +65,7 @@ def iter_xlsx(
     except BaseException:
         _close(wb)
         raise
-    return _frames(wb, ws, path, chunksize, as_text, formulas)
+    return _frames(wb, ws, path, chunksize, as_text, formulas, header_row)
 
 
 def formulas_note(df: pd.DataFrame, path: Path) -> str | None:
@@ -173,14 +173,17 @@ def _pick_sheet(wb, path: Path, sheet: str | int | None):
 
 
 def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
-            formulas: list[tuple[int, int, str]]) -> Iterator[pd.DataFrame]:
+            formulas: list[tuple[int, int, str]], header_row: int | None = None) -> Iterator[pd.DataFrame]:
     """The sheet's frames: the header row names the columns; rows after the last one with a value
     are left out (see the module doc); every other row is kept, empty ones too."""
     try:
         rows = without_totals(_kept_rows(_sheet_rows(ws, path, formulas)), path, ws.title)
-        head = list(itertools.islice(rows, _LEAD_LOOK))
-        lead = lead_rows(head)  # a title and blank rows above the column names (tableio.titlerows)
-        if lead:
+        head = list(itertools.islice(rows, max(_LEAD_LOOK, header_row or 0)))
+        if header_row is not None and header_row > len(head):
+            raise InputFileError(f"{path}, sheet {ws.title!r}: --header-row {header_row} (library: header_row=) but "
+                                 f"the sheet has {len(head)} row(s) with values; pass the row of the column names")
+        lead = header_row - 1 if header_row is not None else lead_rows(head)  # (tableio.titlerows)
+        if lead and header_row is None:
             warn_lead(path, head[:lead], "row", ws.title)
         rows = itertools.chain(head[lead:], rows)
         header = next(rows, None)
@@ -276,6 +279,7 @@ class _SheetColumns:
     def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str, header_row: int = 1):
         self._header = header
         self._title = title
+        self._header_row = header_row
         # formula cells become their formula text, so their columns are the sheet's from the start
         self.width = max([_last_value(header), *(col for _, col, _ in formulas)])
         filled: dict[int, list[tuple[str, str]]] = {}
@@ -293,7 +297,7 @@ class _SheetColumns:
 
     def attrs(self) -> dict:
         """The sheet's name, header row as written and formula cells without a stored result by column."""
-        attrs: dict = {"sheet": self._title, "header": list(self._texts)}
+        attrs: dict = {"sheet": self._title, "header": list(self._texts), "header_row": self._header_row}
         if self._formulas:
             attrs["uncomputed_formulas"] = {
                 self.names[col]: (len(cells), *cells[0]) for col, cells in sorted(self._formulas.items())}
