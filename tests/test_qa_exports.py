@@ -278,3 +278,19 @@ def test_merged_group_headers_above_the_names_are_pointed_at_with_header_row(tmp
     result = runner.invoke(app, ["classify", str(tmp_path / "x.jsonl"), "--text-col", "c", "--header-row", "2",
                                  "--out", str(out)])
     assert result.exit_code != 0
+
+
+def test_slash_dates_that_read_either_way_say_they_were_read_month_first(tmp_path):
+    from feedback_classifier.insights.periods import parse_periods
+
+    # a UK Google Forms export of 12 days in March: read month first, it spans a year
+    uk = pd.Series([f"{d:02d}/03/2024 10:05:00" for d in range(1, 13)])
+    _, periods, issues = parse_periods(uk, "month")
+    assert len(periods) == 12 and "could be day or month first and were read month first" in issues.hint
+    us = pd.Series(["3/7/2024 17:20:58", "3/21/2024 09:00:00"])  # a day above 12 tells: nothing to say
+    assert parse_periods(us, "month")[2].hint == ""
+    path = tmp_path / "forms.csv"
+    pd.DataFrame({"Timestamp": uk, "nps": ["3", "9"] * 6, "categories": ["Delivery", "App"] * 6}).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--boot", "20"])
+    assert result.exit_code == 0, result.output
+    assert "read month first (US)" in " ".join(result.output.split())
