@@ -29,7 +29,7 @@ def classify_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
-    skip_rows: opt.SkipRows = None,
+    skip_rows: opt.SkipRows = None, header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     lang: Annotated[Optional[str], typer.Option(
         "--lang", help="Language of the category names written, one of the model taxonomy's (en, ru for the bundled "
@@ -88,7 +88,7 @@ def classify_command(
         with progress_for(err_console, quiet=quiet, description="classifying", label="classified") as progress:
             reading = lazy_stage(progress, "reading with e5", "read with e5")
             summary = classify_file(data, out, out_fmt=out_fmt,
-                                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt),
+                                    read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row),
                                     chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading, **settings)
     classify_summary(summary)
     if not quiet:

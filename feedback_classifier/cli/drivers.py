@@ -55,6 +55,7 @@ def drivers_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     audit_sample: opt.AuditSample = None,
     lang: opt.Lang = None,
@@ -80,7 +81,7 @@ def drivers_command(
             categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,
             text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
             confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang, chunksize=chunksize,
-            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+            read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row),
             tone_teacher=tone_teacher, tone_progress=reading,
         )
     for note in result.notes:

@@ -44,6 +44,7 @@ def suggest_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """The next comments worth labelling: uncertain, rare categories first, no near-duplicates.
@@ -54,7 +55,7 @@ def suggest_command(
 
     r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n, model=model,
                      taxonomy=taxonomy, seed=seed, id_col=id_col, lang=lang,
-                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
     if r.suggested < min(n, r.candidates):  # 578 of 600 asked, and nothing said why
@@ -85,6 +86,7 @@ def label_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Label comments in your browser, one at a time, keyboard only; Ctrl+C to stop, rerun to resume.
@@ -97,8 +99,8 @@ def label_command(
         warnings.simplefilter("always", InputWarning)
         session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                model=model, id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
-                               lang=lang, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors,
-                                                                input_format), background=True)
+                               lang=lang, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format,
+                                                                header_row), background=True)
     # said now, not when the app stops (as other commands' warnings are): the user labels meanwhile
     for w in caught:
         if issubclass(w.category, InputWarning):
@@ -153,6 +155,7 @@ def audit_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Rank labelled rows by how likely their labels are wrong (out-of-fold model).
@@ -170,7 +173,7 @@ def audit_command(
         r = audit_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy, group_col=group_col,
                        folds=folds, seed=seed, repeats=repeats, jobs=jobs, lang=lang, progress=progress,
                        embeddings=used, vector_progress=_vector_progress(progress, used),
-                       read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+                       read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     if r.skipped:
         typer.echo(skipped_note(data, r.skipped), err=True)
     top = ", ".join(f"row {row} ({s:.2f})" for row, s in r.top)

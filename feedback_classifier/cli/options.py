@@ -40,6 +40,9 @@ Sep = Annotated[Optional[str], typer.Option("--sep", help="CSV delimiter (defaul
 SkipRows = Annotated[Optional[int], typer.Option(
     "--skip-rows", min=0, help="Extra header rows under the column names to skip (default: detected for Qualtrics "
                                "and SurveyMonkey exports; 0 turns detection off).")]
+HeaderRow = Annotated[Optional[int], typer.Option(
+    "--header-row", min=1, help="Row of the column names, counted from 1 in the file or sheet, when a title or group "
+                                "headers sit above them (default: row 1, or under a detected title).")]
 EncodingErrors = Annotated[str, typer.Option(
     "--encoding-errors", help="Bytes the encoding cannot decode: 'strict' (an error naming the lines) or "
                               "'replace' (read them as \ufffd).")]
@@ -176,18 +179,18 @@ def model_for_job(model: Optional[Path], trust_model: bool, verify_key: Optional
 
 
 def read_options(sheet: Optional[str], encoding: Optional[str], sep: Optional[str], skip_rows: Optional[int],
-                 encoding_errors: str, input_format: Optional[str] = None):
+                 encoding_errors: str, input_format: Optional[str] = None, header_row: Optional[int] = None):
     """The table-reading options of a command as the one value every job takes as ``read=``
     (a :class:`~feedback_classifier.tableio.ReadOptions`), ``--encoding-errors`` checked.
 
     >>> read_options(None, "cp1251", ";", 2, "strict")
-    ReadOptions(fmt=None, sheet=None, encoding='cp1251', sep=';', skip_rows=2, encoding_errors='strict')
+    ReadOptions(fmt=None, sheet=None, encoding='cp1251', sep=';', skip_rows=2, encoding_errors='strict', header_row=None)
     """
     from feedback_classifier.tableio import ReadOptions
 
     check_choice(encoding_errors, ("strict", "replace"), "a way to handle encoding errors", "--encoding-errors")
     return ReadOptions(fmt=input_format, sheet=sheet, encoding=encoding, sep=sep, skip_rows=skip_rows,
-                       encoding_errors=encoding_errors)
+                       encoding_errors=encoding_errors, header_row=header_row)
 
 
 def signing_key(path: Optional[Path]) -> Optional[bytes]:

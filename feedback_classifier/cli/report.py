@@ -39,6 +39,7 @@ def report_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
 ) -> None:
@@ -52,7 +53,7 @@ def report_command(
         data, out, text_col=text_col, score_col=score_col, taxonomy=taxonomy, score_type=score_type, scale=scale,
         model=opt.model_for_job(model, trust_model, verify_key), audit_sample=audit_sample,
         higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
-        title=title, mask=mask, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+        title=title, mask=mask, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row),
     )
     for note in result.notes:
         typer.echo(note)

@@ -39,6 +39,7 @@ def route_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
     chunksize: opt.Chunksize = 100_000,
@@ -62,7 +63,7 @@ def route_command(
             score_type=score_type, scale=scale, higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
             lang=lang, fmt=fmt, mask=mask, complaints_only=complaints_only, chunksize=chunksize,
             tone_teacher=tone_teacher, tone_progress=lazy_stage(progress, "reading with e5", "read with e5"),
-            progress=progress, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format),
+            progress=progress, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row),
         )
     for note in result.notes:
         typer.echo(note)

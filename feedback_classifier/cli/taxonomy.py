@@ -90,6 +90,7 @@ def infer_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Build a taxonomy from the labels of a data file, for when you have none.
@@ -103,7 +104,7 @@ def infer_command(
     if output.exists() and not force:
         raise typer.BadParameter(f"{output} already exists; pass --force to overwrite it", param_hint="--output")
     result = infer_taxonomy_file(data, output, labels_col=labels_col, name=name, owner=owner,
-                                 read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+                                 read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     if result.skipped:
         from feedback_classifier.jobs.labelbook import skipped_note
 

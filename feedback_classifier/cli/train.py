@@ -59,7 +59,7 @@ def train_command(
     sheet: opt.Sheet = None,
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
-    skip_rows: opt.SkipRows = None,
+    skip_rows: opt.SkipRows = None, header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     sentiment_col: Annotated[Optional[str], typer.Option(
         "--sentiment-col",
@@ -82,7 +82,7 @@ def train_command(
     from feedback_classifier.jobs import train_file
     from feedback_classifier.model import EMBEDDINGS, require_e5
 
-    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format)
+    read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row)
     if no_labels:
         _train_without_labels(data, out, text_col, taxonomy, read)
         return
@@ -194,6 +194,7 @@ def evaluate_command(
     encoding: opt.Encoding = None,
     sep: opt.Sep = None,
     skip_rows: opt.SkipRows = None,
+    header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
 ) -> None:
     """Score a model on labelled comments: micro/macro F1, per-category table, confusions.
@@ -206,7 +207,7 @@ def evaluate_command(
 
     model = opt.model_for_job(model, trust_model, verify_key)
     report = evaluate_file(data, model, text_col=text_col, labels_col=labels_col, sentiment_col=sentiment_col, lang=lang,
-                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format))
+                           read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     if report.extra.get("skipped_rows"):
         from feedback_classifier.jobs.labelbook import skipped_note
 

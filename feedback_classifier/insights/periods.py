@@ -216,6 +216,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         problem_rows={"missing": np.flatnonzero(missing) + 1, "unparseable": np.flatnonzero(bad) + 1},
         examples={"unparseable": [str(v) for v in pd.unique(series.to_numpy()[bad])[:5]]},
         what="date",
+        hint="" if pd.api.types.is_datetime64_any_dtype(series.dtype) else month_first_note(texts),
     )
     return out, list(puniques), issues
 
@@ -331,6 +332,28 @@ def _dayfirst(texts: pd.Index, dotted_dayfirst: bool = False) -> bool:
     if (b > 12).any():
         return False
     return bool((a > 12).any()) or bool(texts.str.contains(_DOTTED, regex=True).any()) or dotted_dayfirst
+
+
+def month_first_note(texts: pd.Index) -> str:
+    """What to say when a column's slash dates (03/04/2024) were read month first with nothing in
+    them to tell (no number above 12 in either place, no dotted date): a UK or Russian export of
+    a few days reads as months apart, which only the user can know. Empty otherwise.
+
+    >>> month_first_note(pd.Index(["03/04/2024 10:05", "05/04/2024", "2024-04-01"]))[:80]
+    "Dates such as '03/04/2024 10:05' could be day or month first and were read month"
+    >>> month_first_note(pd.Index(["03/04/2024", "25/04/2024"])), month_first_note(pd.Index(["03/03/2024"]))
+    ('', '')
+    """
+    slash = texts[np.asarray(texts.str.contains(r"^\s*\d{1,2}/\d{1,2}/\d{2,4}", regex=True), dtype=bool)]
+    if not len(slash) or _dayfirst(slash, bool(texts.str.contains(_DOTTED, regex=True).any())):
+        return ""
+    parts = slash.str.extract(r"^\s*(\d{1,2})/(\d{1,2})/")
+    a, b = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    if (b > 12).any() or not (a != b).any():
+        return ""  # month first by the dates' own evidence, or nothing to swap
+    example = slash[np.flatnonzero((a != b).to_numpy())[0]]
+    return (f"Dates such as {example!r} could be day or month first and were read month first (US); if the export "
+            "writes the day first, the trend's periods are wrong: export the dates as YYYY-MM-DD.")
 
 
 def period_label(period: pd.Period, freq: str) -> str:

@@ -58,6 +58,7 @@ import pandas as pd
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
 from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint, mostly_invalid, within_scale
+from feedback_classifier.insights.scale_labels import read_labels
 
 SCORE_TYPES = ("nps", "csat", "ces", "mean")
 DEFAULT_SCALES: dict[str, tuple[float, float] | None] = {
@@ -335,7 +336,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         kinds_per_row = np.where(np.isnan(x), 0, -1).astype(np.int8)
         kinds_per_row[np.isinf(x)] = 1
         x = np.where(np.isfinite(x), x, np.nan)
-        raw_for_examples = None
+        raw_for_examples, labels_note = None, ""
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         uniques_list = list(uniques)
@@ -343,7 +344,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
             as_text = [str(u).strip() for u in uniques_list if isinstance(u, str)]
             has_dot = any(DOT_DECIMAL.match(t) for t in as_text)
             decimal = "." if has_dot else ","
-        parsed = [_parse_unique(u, decimal) for u in uniques_list]
+        parsed, labels_note = read_labels([_parse_unique(u, decimal) for u in uniques_list], uniques_list, spec)
         u_values = np.array([p[0] for p in parsed] + [np.nan], dtype=float)
         u_kinds = np.array([-1 if p[1] is None else ISSUE_KINDS.index(p[1]) for p in parsed] + [0], dtype=np.int8)
         x = u_values[codes]  # code -1 (missing) picks the trailing NaN / "missing"
@@ -351,14 +352,13 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         raw_for_examples = (codes, uniques_list)
 
     ok = kinds_per_row < 0
-    hint, weights = "", None if weights is None else np.asarray(weights, dtype=float)
+    hint, weights = labels_note, None if weights is None else np.asarray(weights, dtype=float)
     if spec.scale is not None:
         low, high = spec.scale
         out = ok & ((x < low) | (x > high))
         kinds_per_row[out] = ISSUE_KINDS.index("out_of_range")
         numbers = x[ok]
-        # a wrong --score-type or --scale puts many values out: say which fits. A few strays
-        # ('11', '-1' typed by hand) are typos, and a scale stretched to hold them would be wrong
+        # a wrong --score-type or --scale puts many values out: say which fits; a few strays ('11') are typos
         w = np.ones(len(x)) if weights is None else weights
         if out.any() and w[out].sum() >= _HINT_SHARE * w[ok].sum():
             hint = spec.scale_hint(float(numbers.min()), float(numbers.max()), bool((numbers == np.round(numbers)).all()))

@@ -515,6 +515,8 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
         seen = ", ".join(repr(e) for e in date_issues.examples.get("unparseable", [])[:3])
         notes.append(f"{_rows_have(date_issues.n_invalid)} no readable date in '{period_col}'"
                      + (f", e.g. {seen}" if seen else "") + " (left out of the trend)")
+    if date_issues is not None and date_issues.hint:  # (dates read one way of two: the user must know)
+        notes.append(date_issues.hint)
     return drivers
 
 

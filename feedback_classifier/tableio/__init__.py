@@ -14,7 +14,10 @@ DataFrames. The rules it keeps:
   JSON Lines skips only lines that are blank (they are not records). XLSX is
   the one exception: rows *after the last non-empty row* of a sheet are
   dropped, because Excel leaves formatted-but-empty rows there and they are not
-  data (empty rows between data rows are kept).
+  data (empty rows between data rows are kept). Rows *above* the header that are
+  blank or hold a report's one-cell title are not data either (``titlerows``): they
+  are skipped with an ``errors.InputWarning`` naming them, as is the last row with
+  values of a workbook or CSV when it is a report's totals row ("Total" and numbers only).
 * CSV and XLSX cannot tell an empty string from a missing cell, so ``""`` reads
   back as missing; Parquet and JSONL keep ``""`` and missing apart. XLSX (XML)
   also stores a carriage return inside a cell as a plain line feed.

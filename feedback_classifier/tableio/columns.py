@@ -67,15 +67,23 @@ def _names_below_hint(df: pd.DataFrame, name: str, rows: int = 5) -> str:
 
     >>> df = pd.DataFrame({"Respondent": ["id", "r1"], "Unnamed: 1": ["comment", "Late"]})
     >>> _names_below_hint(df, "comment")
-    " Row 1 under the header holds 'comment': the column names seem to be one row lower, under a title or merged group headers; delete the row above them in the file and save it again."
+    " Row 1 under the header holds 'comment': the column names seem to be one row lower, under a title or merged group headers; pass --header-row 2 (library: ReadOptions(header_row=2)), or delete the row above them in the file."
+    >>> _names_below_hint(pd.DataFrame({"Report": [None, "Group,,Scores", "id,comment,nps"]}), "comment")[:60]
+    " Row 3 under the header holds 'comment': the column names se"
     """
     key = name.casefold().strip()
     for i in range(min(rows, len(df))):
-        if any(isinstance(v, str) and v.casefold().strip() == key for v in df.iloc[i].tolist()):
+        cells = [v for v in df.iloc[i].tolist() if isinstance(v, str)]
+        if len(df.columns) == 1:  # a CSV read as one column under a one-cell title: its lines are whole rows
+            cells = [c for v in cells for c in re.split(r"[,;\t|]", v)]
+        if any(v.casefold().strip().strip('"') == key for v in cells):
             lower = "one row lower" if i == 0 else f"{i + 1} rows lower"
             above = "the row" if i == 0 else f"the {i + 1} rows"
+            # rows counted in the file: the names read now may sit under a title already skipped
+            row = int(df.attrs.get("header_row") or 1) + i + 1 + int(df.attrs.get("header_rows_skipped") or 0)
             return (f" Row {i + 1} under the header holds {name!r}: the column names seem to be {lower}, under a "
-                    f"title or merged group headers; delete {above} above them in the file and save it again.")
+                    f"title or merged group headers; pass --header-row {row} (library: ReadOptions(header_row={row})), "
+                    f"or delete {above} above them in the file.")
     return ""
 
 

@@ -39,14 +39,16 @@ from feedback_classifier.tableio.encoding import (
     read_sample,
 )
 from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names
+from feedback_classifier.tableio.titlerows import is_totals_row, lead_text_lines, warn_lead, without_totals_frame
 
 # --------------------------------------------------------------------------- reading
 
 
 def _csv_options(
-    path: Path, kind: str, encoding: str | None, sep: str | None, errors: str
+    path: Path, kind: str, encoding: str | None, sep: str | None, errors: str, header_row: int | None = None
 ) -> tuple[str, str, list[str], int]:
-    """(encoding, delimiter, the header as written, lines to skip before the header)."""
+    """(encoding, delimiter, the header as written, lines to skip before the header); ``header_row``:
+    the line of the column names as the user counts them (1-based), else it is found."""
     gz = is_gzip(path)
     sample, truncated = read_sample(path, gz)
     if encoding is None:
@@ -55,18 +57,41 @@ def _csv_options(
         encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
     text = decode_sample(sample, encoding, path, errors=errors)
     sep = normalize_sep(sep, path)
+    if header_row is not None:
+        return _at_header_row(path, kind, encoding, sep, text.lstrip("\ufeff"), header_row)
     hint = _EXCEL_SEP_LINE.match(text.lstrip("\ufeff"))
     if hint:  # Excel's "sep=;" first line names the delimiter and is not the header
         text = text.lstrip("\ufeff")[hint.end():]
         sep = sep or hint.group(1)
+    lead, lead_sep = lead_text_lines(text, sep, detect_separator)
+    if lead:  # a title and blank lines above the column names (tableio.titlerows)
+        lines = text.splitlines(keepends=True)
+        warn_lead(path, [_raw_header(line, lead_sep) for line in lines[:lead]], above=1 if hint else 0)
+        text, sep = "".join(lines[lead:]), lead_sep
     if sep is None:
         sep = detect_separator(text)
         if kind == "tsv" and "\t" in text.split("\n", 1)[0]:
             sep = "\t"
-    return encoding, sep, _raw_header(text, sep), 1 if hint else 0
+    return encoding, sep, _raw_header(text, sep), (1 if hint else 0) + lead
 
 
 _EXCEL_SEP_LINE = re.compile(r"sep=(.)\r?\n")
+
+
+def _at_header_row(path: Path, kind: str, encoding: str, sep: str | None, text: str, header_row: int
+                   ) -> tuple[str, str, list[str], int]:
+    """``_csv_options``' answer for column names the user says are on line ``header_row``."""
+    lines = text.splitlines(keepends=True)
+    if header_row > len(lines):
+        raise InputFileError(f"{path}: --header-row {header_row} (library: header_row=) but the file has "
+                             f"{len(lines)} line(s) (in its first 256 kB); pass the line that holds the column names")
+    hint = _EXCEL_SEP_LINE.match(text)
+    rest = "".join(lines[header_row - 1:])
+    sep = sep or (hint.group(1) if hint and header_row > 1 else None) or detect_separator(rest)
+    if kind == "tsv" and "\t" in lines[header_row - 1]:
+        sep = "\t"
+    return encoding, sep, _raw_header(rest, sep), header_row - 1
+
 
 
 def _raw_header(text: str, sep: str) -> list[str]:
@@ -80,14 +105,14 @@ def _raw_header(text: str, sep: str) -> list[str]:
 
 def iter_csv(
     path: Path, kind: str, chunksize: int | None, *, sheet: Any, encoding: str | None, sep: str | None, as_text: bool,
-    encoding_errors: str = "strict",
+    encoding_errors: str = "strict", header_row: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks of a CSV/TSV file (``sheet`` does not apply); sniffing errors raise at the call.
 
     ``encoding_errors="replace"`` reads bytes that are not valid in the encoding as U+FFFD;
     by default they are an error naming the lines.
     """
-    encoding, sep, header, skip_lines = _csv_options(path, kind, encoding, sep, encoding_errors)
+    encoding, sep, header, skip_lines = _csv_options(path, kind, encoding, sep, encoding_errors, header_row)
     kwargs: dict[str, Any] = dict(
         sep=sep,
         encoding=encoding,
@@ -106,8 +131,26 @@ def iter_csv(
         from feedback_classifier.tableio.arrowcsv import arrow_frames
 
         frames = arrow_frames(path, sep, chunksize, lambda: _guarded_csv(path, encoding, sep, chunksize, kwargs))
-        return _with_header(frames, header, sep, path)
-    return _with_header(_guarded_csv(path, encoding, sep, chunksize, kwargs), header, sep, path)
+    else:
+        frames = _guarded_csv(path, encoding, sep, chunksize, kwargs)
+    if as_text and _ends_with_totals(path, encoding, sep):  # a report's "Итого" line (tableio.titlerows)
+        frames = without_totals_frame(frames, path)
+    return _with_header(frames, header, sep, path, skip_lines + 1)
+
+
+_TAIL_BYTES = 64 * 1024
+
+
+def _ends_with_totals(path: Path, encoding: str, sep: str) -> bool:
+    """Whether the last line with a value of an uncompressed CSV is a totals row ("Итого;;7,6"):
+    its last bytes are looked at, so only such a file's chunks are held back to drop it."""
+    if is_gzip(path) or codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return False  # (a two-byte encoding's tail cannot be cut at any byte)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - _TAIL_BYTES))
+        tail = fh.read().decode(encoding, errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip().strip(sep).strip()]
+    return bool(lines) and is_totals_row(_raw_header(lines[-1], sep))
 
 
 def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
@@ -117,23 +160,24 @@ def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
             and sep not in '"\r\n' and not skip_lines)
 
 
-def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, path: Path
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, path: Path, line: int = 1
                  ) -> Iterator[pd.DataFrame]:
     merged: list[tuple[int, str, int, str]] = []
     start = 1
     for df in frames:
         df.attrs["sep"] = sep  # a CSV copy of the file keeps it (tableio.writing)
+        df.attrs["header_row"] = line  # (where a missing column's hint counts from: tableio.columns)
         if len(header) == len(df.columns):
             df.attrs["header"] = header
         merged += [(start + pos, *rest) for pos, *rest in merged_rows(df, sep)]
         start += len(df)
         yield df
     if merged:
-        row, column, breaks, line = merged[0]
+        row, column, breaks, first = merged[0]
         more = f" ({len(merged) - 1:,} more cells like it)" if len(merged) > 1 else ""
         warnings.warn(InputWarning(
             f"{path}: row {row:,}'s cell in column {column!r} runs over {breaks} more line{'s' * (breaks > 1)} "
-            f"that read as rows of their own ({line!r}){more}: a double quote left open in it merged the rows "
+            f"that read as rows of their own ({first!r}){more}: a double quote left open in it merged the rows "
             "after it into one; close the quote, or double it (\"\") if it is part of the text, and rerun"
         ), stacklevel=2)
 

@@ -76,6 +76,7 @@ def read_table(
     as_text: bool = True,
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
+    header_row: int | None = None,
 ) -> pd.DataFrame:
     """Read a whole table file into one DataFrame (see the module doc for the rules).
 
@@ -84,6 +85,9 @@ def read_table(
     exports (Qualtrics, SurveyMonkey) lose their extra header rows; ``skip_rows=N``
     says there are N of them under the column names (0: none). The frame's
     ``attrs["column_labels"]`` keeps what they said (question texts, Qualtrics ids).
+    ``header_row=N`` (CSV, XLSX) says the column names are on row N of the file or
+    sheet (1-based; a CSV's physical lines): the rows above are not read. By default
+    a report's title and blank rows above them are found (``titlerows``).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
@@ -94,7 +98,7 @@ def read_table(
     """
     chunks = list(
         iter_table(path, chunksize=None, fmt=fmt, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
-                   skip_rows=skip_rows, encoding_errors=encoding_errors)
+                   skip_rows=skip_rows, encoding_errors=encoding_errors, header_row=header_row)
     )
     if len(chunks) == 1:
         return chunks[0]
@@ -114,6 +118,7 @@ def iter_table(
     as_text: bool = True,
     skip_rows: int | None = None,
     encoding_errors: str = "strict",
+    header_row: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Read a table file as DataFrames of at most ``chunksize`` rows.
 
@@ -136,6 +141,10 @@ def iter_table(
         raise InputFileError(
             f"skip_rows must be a whole number of rows, 0 or more (CLI: --skip-rows), not {skip_rows!r}"
         )
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise InputFileError(
+            f"header_row must be the row number of the column names, 1 or more (CLI: --header-row), not {header_row!r}"
+        )
     if encoding_errors not in ENCODING_ERRORS:
         raise InputFileError(
             f"encoding_errors {encoding_errors!r} is unknown; use one of: {', '.join(ENCODING_ERRORS)} "
@@ -148,8 +157,13 @@ def iter_table(
     spec = REGISTRY[kind]
     if sheet is not None and not spec.has_sheets:
         raise InputFileError(f"{path}: --sheet (library: sheet=) applies to XLSX files only, this is a {kind} file")
+    if header_row is not None and kind not in ("csv", "tsv", "xlsx"):
+        raise InputFileError(f"{path}: --header-row (library: header_row=) applies to CSV/TSV and XLSX files only, "
+                             f"this is a {kind} file")
+    # (the JSON Lines and Parquet readers take no header_row)
+    extra = {"header_row": header_row} if header_row is not None else {}
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
-                         encoding_errors=encoding_errors)
+                         encoding_errors=encoding_errors, **extra)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
 
 
@@ -158,9 +172,9 @@ class ReadOptions:
     """How to read a user's input table: the reader settings every job takes as one ``read=``.
 
     The fields are :func:`read_table`'s: ``fmt`` (the format when the extension does not
-    tell), ``sheet``, ``encoding``, ``sep``, ``skip_rows`` and ``encoding_errors``. The CLI
-    builds one from its ``--input-format``/``--sheet``/``--encoding``/``--sep``/``--skip-rows``/
-    ``--encoding-errors`` options; a new reader setting is a new field here, and every job
+    tell), ``sheet``, ``encoding``, ``sep``, ``skip_rows``, ``encoding_errors`` and ``header_row``.
+    The CLI builds one from its ``--input-format``/``--sheet``/``--encoding``/``--sep``/``--skip-rows``/
+    ``--encoding-errors``/``--header-row`` options; a new reader setting is a new field here, and every job
     that reads a user's table gets it. Frozen: one value can be shared and used as a default.
 
     >>> import tempfile, pathlib
@@ -177,6 +191,7 @@ class ReadOptions:
     sep: str | None = None
     skip_rows: int | None = None
     encoding_errors: str = "strict"
+    header_row: int | None = None
 
     def table(self, path: str | os.PathLike) -> pd.DataFrame:
         """The whole table at ``path``, read with these options (see :func:`read_table`)."""
@@ -281,6 +296,8 @@ def _without_header_rows(
     nested = head[-1].attrs.get("nested_fields")
     if nested:  # columns of the values inside JSON objects, which the writers leave out
         attrs["nested_fields"] = nested
+    if head[0].attrs.get("header_row"):  # the file's row of the column names (tableio.columns' hints)
+        attrs["header_row"] = head[0].attrs["header_row"]
     if head[0].attrs.get("sheet"):  # a workbook's sheet: an XLSX copy keeps its name (tableio.writing)
         attrs["sheet"] = head[0].attrs["sheet"]
     formulas = head[0].attrs.get("uncomputed_formulas")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.cells import cell_kinds, scalar_text
+from feedback_classifier.tableio.titlerows import LOOK_ROWS as _LEAD_LOOK, lead_rows, warn_lead, without_totals
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
 
 __all__ = ["EXCEL_MAX_DATA_ROWS"]
@@ -39,7 +40,7 @@ _BLOCK_ROWS = 8_192
 
 def iter_xlsx(
     path: Path, kind: str, chunksize: int | None, *, sheet: str | int | None, encoding: Any, sep: Any, as_text: bool,
-    encoding_errors: str = "strict",
+    encoding_errors: str = "strict", header_row: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunksize`` data rows of one sheet, made as openpyxl parses the sheet, so
     memory holds one chunk (and the workbook's shared strings), not the sheet; ``chunksize=None``: the
@@ -64,7 +65,7 @@ def iter_xlsx(
     except BaseException:
         _close(wb)
         raise
-    return _frames(wb, ws, path, chunksize, as_text, formulas)
+    return _frames(wb, ws, path, chunksize, as_text, formulas, header_row)
 
 
 def formulas_note(df: pd.DataFrame, path: Path) -> str | None:
@@ -140,7 +141,8 @@ def sheets_with_column(path: Path, name: str) -> list[str]:
     try:
         found = []
         for ws in wb.worksheets:
-            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            head = list(ws.iter_rows(max_row=_LEAD_LOOK, values_only=True))
+            first = head[lead_rows(head)] if head else ()
             if any(c is not None and str(c).strip() == name for c in first):
                 found.append(ws.title)
         return found
@@ -171,18 +173,26 @@ def _pick_sheet(wb, path: Path, sheet: str | int | None):
 
 
 def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
-            formulas: list[tuple[int, int, str]]) -> Iterator[pd.DataFrame]:
+            formulas: list[tuple[int, int, str]], header_row: int | None = None) -> Iterator[pd.DataFrame]:
     """The sheet's frames: the header row names the columns; rows after the last one with a value
     are left out (see the module doc); every other row is kept, empty ones too."""
     try:
-        rows = _kept_rows(_sheet_rows(ws, path, formulas))
+        rows = without_totals(_kept_rows(_sheet_rows(ws, path, formulas)), path, ws.title)
+        head = list(itertools.islice(rows, max(_LEAD_LOOK, header_row or 0)))
+        if header_row is not None and header_row > len(head):
+            raise InputFileError(f"{path}, sheet {ws.title!r}: --header-row {header_row} (library: header_row=) but "
+                                 f"the sheet has {len(head)} row(s) with values; pass the row of the column names")
+        lead = header_row - 1 if header_row is not None else lead_rows(head)  # (tableio.titlerows)
+        if lead and header_row is None:
+            warn_lead(path, head[:lead], "row", ws.title)
+        rows = itertools.chain(head[lead:], rows)
         header = next(rows, None)
         if header is None:  # an empty sheet
             df = pd.DataFrame()
             df.attrs["sheet"] = ws.title
             yield df
             return
-        sheet = _SheetColumns(header, formulas, ws.title)
+        sheet = _SheetColumns(header, [f for f in formulas if f[0] > lead], ws.title, header_row=lead + 1)
         yielded = False
         for df in _chunks(rows, chunksize, sheet, as_text):
             yielded = True
@@ -266,14 +276,15 @@ class _SheetColumns:
     A row read later with a value further right adds columns, empty in the chunks before, as a JSON
     key first used late does (``TableWriter`` adds them); a sheet read in one chunk has them all."""
 
-    def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str):
+    def __init__(self, header: list, formulas: list[tuple[int, int, str]], title: str, header_row: int = 1):
         self._header = header
         self._title = title
+        self._header_row = header_row
         # formula cells become their formula text, so their columns are the sheet's from the start
         self.width = max([_last_value(header), *(col for _, col, _ in formulas)])
         filled: dict[int, list[tuple[str, str]]] = {}
         for row, col, formula in formulas:
-            if row > 1:  # the header's own cells name the columns
+            if row > header_row:  # the header's own cells name the columns
                 filled.setdefault(col - 1, []).append((cell_ref(row, col), formula))
         self._formulas = filled
         self._name()
@@ -286,7 +297,7 @@ class _SheetColumns:
 
     def attrs(self) -> dict:
         """The sheet's name, header row as written and formula cells without a stored result by column."""
-        attrs: dict = {"sheet": self._title, "header": list(self._texts)}
+        attrs: dict = {"sheet": self._title, "header": list(self._texts), "header_row": self._header_row}
         if self._formulas:
             attrs["uncomputed_formulas"] = {
                 self.names[col]: (len(cells), *cells[0]) for col, cells in sorted(self._formulas.items())}
