@@ -36,6 +36,8 @@ from feedback_classifier.taxonomy.schema import read_definition, to_yaml, valida
 __all__ = ["Taxonomy"]
 
 _PARSE_CACHE_SIZE = 100_000
+# "Courier=negative": the opinion syntax of --sentiment-col, named as such when it lands in a label column
+_OPINION_RE = re.compile(r"(.*\S)\s*=\s*(positive|negative|neutral|conflict)\s*", re.IGNORECASE)
 
 
 def _quote(values: Iterable[str]) -> str:
@@ -508,7 +510,15 @@ class Taxonomy:
             where.append(f"of {source}")
         location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
         joined = self._joined_by(text) if why == "is not in the taxonomy" else None
-        if joined is not None:
+        opinion = _OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
+        if opinion is not None:  # a sentiment column's cell given as categories: "Unknown label" hid that
+            category = opinion.group(1).strip()
+            close = self.closest_paths(category)
+            message = (f"Label '{text}'{location} is an opinion (a category with its polarity, "
+                       f"'={opinion.group(2)}'), as a sentiment column writes them; this column takes categories "
+                       f"alone, such as '{close[0] if close else category}': give the column of categories here, "
+                       "and opinions to --sentiment-col.")
+        elif joined is not None:
             message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
                        f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
         elif why == "is not in the taxonomy":
