@@ -48,3 +48,18 @@ def test_cli_classify_categories_col_given_opinions_says_so(tmp_path):
     result = runner.invoke(app, ["classify", str(src), "--text-col", "text", "--categories-col", "polarities",
                                  "--out", str(tmp_path / "out.csv"), "--quiet"])
     _one_line_error(result, "coded.csv", "is an opinion", "--sentiment-col")
+
+
+def test_cli_train_with_the_opinions_as_labels_is_an_error_not_a_taxonomy_of_opinions(tmp_path):
+    # without --taxonomy, 'delivery > courier=negative' was inferred as a category of its own: a model of 77
+    # "categories" such as 'courier=negative' was saved without a word
+    src = tmp_path / "labelled.csv"
+    pd.DataFrame({"text": ["Курьер нахамил", "Great prices", "Slow delivery"] * 4,
+                  "labels": ["delivery > courier", "price", "delivery"] * 4,
+                  "polarities": ["delivery > courier=negative", "price=positive", "delivery=negative"] * 4,
+                  }).to_csv(src, index=False)
+    out = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", str(src), "--text-col", "text", "--labels-col", "polarities",
+                                 "--out", str(out)])
+    _one_line_error(result, "row 1", "column 'polarities'", "is an opinion", "--sentiment-col")
+    assert not out.exists()

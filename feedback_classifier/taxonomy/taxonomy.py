@@ -24,20 +24,20 @@ from feedback_classifier.tableio import write_file_atomic
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
 from feedback_classifier.taxonomy.labels import (
     LABEL_SEPARATOR,
+    OPINION_RE,
     PATH_SEPARATOR,
     WRONG_SEPARATORS,
     Label,
     cell_items,
     is_missing,
     match_key,
+    opinion_message,
 )
 from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
 
 __all__ = ["Taxonomy"]
 
 _PARSE_CACHE_SIZE = 100_000
-# "Courier=negative": the opinion syntax of --sentiment-col, named as such when it lands in a label column
-_OPINION_RE = re.compile(r"(.*\S)\s*=\s*(positive|negative|neutral|conflict)\s*", re.IGNORECASE)
 
 
 def _quote(values: Iterable[str]) -> str:
@@ -510,14 +510,10 @@ class Taxonomy:
             where.append(f"of {source}")
         location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
         joined = self._joined_by(text) if why == "is not in the taxonomy" else None
-        opinion = _OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
+        opinion = OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
         if opinion is not None:  # a sentiment column's cell given as categories: "Unknown label" hid that
-            category = opinion.group(1).strip()
-            close = self.closest_paths(category)
-            message = (f"Label '{text}'{location} is an opinion (a category with its polarity, "
-                       f"'={opinion.group(2)}'), as a sentiment column writes them; this column takes categories "
-                       f"alone, such as '{close[0] if close else category}': give the column of categories here, "
-                       "and opinions to --sentiment-col.")
+            close = self.closest_paths(opinion.group(1))
+            message = opinion_message(text, location, close[0] if close else opinion.group(1).strip())
         elif joined is not None:
             message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
                        f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
