@@ -63,3 +63,40 @@ def test_cli_train_with_the_opinions_as_labels_is_an_error_not_a_taxonomy_of_opi
                                  "--out", str(out)])
     _one_line_error(result, "row 1", "column 'polarities'", "is an opinion", "--sentiment-col")
     assert not out.exists()
+
+
+def _coded_with_sentiment(tmp_path):
+    """What `classify --categories-col codes` writes: the given categories stay in 'codes'."""
+    src = tmp_path / "coded.csv"
+    pd.DataFrame({"id": ["a", "b", "c"], "comment": ["Курьер нахамил", "Great prices", "Slow delivery"],
+                  "nps": [1, 10, 3], "codes": ["delivery > courier", "price", "delivery"]}).to_csv(src, index=False)
+    out = tmp_path / "coded_sentiment.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--categories-col", "codes",
+                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_report_and_drivers_on_a_categories_col_output_say_where_its_categories_are(tmp_path):
+    # "has no 'categories' column, so it is not classified yet; run classify" named the command just run
+    coded = _coded_with_sentiment(tmp_path)
+    result = runner.invoke(app, ["report", str(coded), "--text-col", "comment", "--score-col", "nps",
+                                 "--out", str(tmp_path / "r.html")])
+    line = _one_line_error(result, "category_sentiment", "--categories-col", "rename that column 'categories'")
+    assert "not classified yet" not in line
+    result = runner.invoke(app, ["drivers", str(coded), "--score-col", "nps", "--polarity", "negative",
+                                 "--out", str(tmp_path / "d.csv")])
+    _one_line_error(result, "--categories-col COL")
+    result = runner.invoke(app, ["drivers", str(coded), "--score-col", "nps", "--polarity", "negative",
+                                 "--categories-col", "codes", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    counted = pd.read_csv(tmp_path / "d.csv").set_index(["level", "category"])["mentions"]
+    assert counted[("parent", "Delivery and logistics")] == 2 and ("parent", "Price and value") not in counted.index
+
+
+def test_route_warns_that_a_categories_col_output_is_classified_anew(tmp_path):
+    coded = _coded_with_sentiment(tmp_path)
+    result = runner.invoke(app, ["route", str(coded), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q"), "--complaints-only", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert "Warning:" in result.output and "classified anew" in result.output, result.output

@@ -161,8 +161,9 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_column(first, categories_col, data, fix=(
-            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
-            "to classify on the fly."))
+            "Classify the comments first (`feedback-classifier classify`), pass --text-col COL to classify on the "
+            "fly, or --categories-col COL for categories in another column (a file from `classify "
+            "--categories-col` keeps them in the column it was given)."))
         lang = _language(head_frame, categories_col, lang, None)
         if polarity is not None:
             _require_polarity(first, data)
