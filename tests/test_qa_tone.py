@@ -100,3 +100,49 @@ def test_route_warns_that_a_categories_col_output_is_classified_anew(tmp_path):
                                  "--out-dir", str(tmp_path / "q"), "--complaints-only", "--tone-teacher", "none"])
     assert result.exit_code == 0, result.output
     assert "Warning:" in result.output and "classified anew" in result.output, result.output
+
+
+def _hand_corrected(tmp_path, corrected: str):
+    """A classified file whose first row's polarity a support lead corrected by hand to ``corrected``."""
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({
+        "id": ["a", "b", "c", "d"],
+        "comment": ["The courier was not rude at all", "Slow delivery", "Great prices", "Курьер нахамил"],
+        "nps": [9, 2, 10, 1],
+        "categories": ["Delivery and logistics > Courier", "Delivery and logistics > Delivery time",
+                       "Price and value", "Delivery and logistics > Courier"],
+        "confidence": [0.9] * 4, "needs_review": [False] * 4,
+        "category_sentiment": [corrected, "Delivery and logistics > Delivery time = negative",
+                               "Price and value=positive", "Delivery and logistics > Courier=negative"],
+        "sentiment": ["positive", "negative", "positive", "negative"],
+    }).to_csv(src, index=False)
+    return src
+
+
+def test_a_polarity_corrected_by_hand_in_any_case_counts_as_the_quotes_read_it(tmp_path):
+    # "=Positive" stopped drivers, route and report ("re-run classify", which undoes the correction), while
+    # the report's quotes read it
+    src = _hand_corrected(tmp_path, "Delivery and logistics > Courier=Positive")
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--polarity", "negative",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    counted = pd.read_csv(tmp_path / "d.csv").set_index(["level", "category"])["mentions"]
+    assert counted[("category", "Delivery and logistics > Courier")] == 1  # the corrected row is praise now
+    assert counted[("category", "Delivery and logistics > Delivery time")] == 1
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q"), "--complaints-only"])
+    assert result.exit_code == 0, result.output
+    queue = pd.read_csv(tmp_path / "q" / "logistics.csv")
+    assert sorted(queue["id"]) == ["b", "d"]
+
+
+def test_a_polarity_typo_is_not_blamed_on_the_taxonomy(tmp_path):
+    # route and report added "Without --taxonomy or --model the file is read as classified with cx-default:
+    # pass the taxonomy it was classified with" to an error about the polarity
+    src = _hand_corrected(tmp_path, "Delivery and logistics > Courier=postive")
+    for args in (["route", str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(tmp_path / "q"),
+                  "--complaints-only"],
+                 ["report", str(src), "--text-col", "comment", "--score-col", "nps", "--out", str(tmp_path / "r.html")]):
+        line = _one_line_error(runner.invoke(app, args), "row 1,", "'Delivery and logistics > Courier=postive'",
+                               "fix the cell")
+        assert "--taxonomy" not in line

@@ -40,6 +40,8 @@ def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = C
     >>> s = pd.Series(["Delivery > Courier=negative; Price=positive", "", None, "Price=negative"])
     >>> categories_with_polarity(s, "negative").tolist()
     ['Delivery > Courier', '', '', 'Price']
+    >>> categories_with_polarity(pd.Series(["Price = Negative"]), "negative").tolist()
+    ['Price']
     """
     check_polarity(polarity)
     codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
@@ -56,14 +58,18 @@ def _kept(cell: str, polarity: str, column: str, source: str | None, codes, k: i
         if not item:
             continue
         name, eq, pol = item.rpartition("=")
-        if not eq or pol.strip() not in POLARITY_CHOICES:
+        pol = pol.strip().lower()  # "=Negative" typed by hand: the report's quotes read it, so must the counts
+        if not eq or pol not in POLARITY_CHOICES:
             row = int(rows[int((codes == k).argmax())])
             where = f"{source}: " if source else ""
-            raise LabelError(
+            error = LabelError(
                 f"{where}row {row}, column {column!r}: {item!r} is not 'Category=polarity' "
-                f"(polarity one of {', '.join(POLARITY_CHOICES)}); re-run classify to rebuild the column."
+                f"(polarity one of {', '.join(POLARITY_CHOICES)}); fix the cell, or re-run classify to rebuild the "
+                "column."
             )
-        if pol.strip() == polarity:
+            error.row, error.column, error.polarity_cell = row, column, item  # type: ignore[attr-defined]
+            raise error
+        if pol == polarity:
             out.append(name.strip())
     return "; ".join(out)
 

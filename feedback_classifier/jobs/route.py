@@ -116,7 +116,10 @@ class _Plan:
 
 def assumed_taxonomy_error(exc: LabelError) -> LabelError:
     """``exc`` (a category of a classified file unknown to cx-default, assumed) with the fix that
-    applies: its message said to fix the cell or add the category to cx-default."""
+    applies: its message said to fix the cell or add the category to cx-default. A ``category_sentiment``
+    cell with no polarity is not a taxonomy's doing: ``exc`` as it is."""
+    if hasattr(exc, "polarity_cell"):
+        return exc
     said = str(exc).split(" Closest known:")[0].split(" Fix the cell")[0]  # (not: add it to cx-default)
     error = LabelError(f"{said} Without --taxonomy or --model the file is read as classified with cx-default: "
                        "pass the taxonomy it was classified with (--taxonomy FILE) or the --model that classified it.")
