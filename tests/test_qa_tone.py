@@ -7,6 +7,8 @@ the code before its fix.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -146,3 +148,35 @@ def test_a_polarity_typo_is_not_blamed_on_the_taxonomy(tmp_path):
         line = _one_line_error(runner.invoke(app, args), "row 1,", "'Delivery and logistics > Courier=postive'",
                                "fix the cell")
         assert "--taxonomy" not in line
+
+
+def _mixed_within_one_parent(tmp_path, first: str, second: str):
+    """A promoter praising one delivery subcategory and blaming another, entries in the given order."""
+    cats = "Delivery and logistics > Delivery time; Delivery and logistics > Packaging"
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({
+        "comment": ["Delivery was fast but the package was torn", "Slow delivery", "Courier was lovely"],
+        "nps": [10, 1, 10],
+        "categories": [cats, "Delivery and logistics > Delivery time", "Delivery and logistics > Courier"],
+        "confidence": [0.9] * 3, "needs_review": [False] * 3,
+        "category_sentiment": [f"{first}; {second}", "Delivery and logistics > Delivery time=negative",
+                               "Delivery and logistics > Courier=positive"],
+        "sentiment": ["mixed", "negative", "positive"],
+    }).to_csv(src, index=False)
+    return src
+
+
+@pytest.mark.parametrize("order", ["time first", "packaging first"])
+def test_report_praise_quotes_name_only_the_subcategories_praised(tmp_path, order):
+    # the parent's tone was its first entry's: in one order the comment was praise of delivery tagged
+    # "Delivery time, Packaging" (Packaging judged a complaint), in the other it was not quoted at all
+    praised, blamed = "Delivery and logistics > Delivery time=positive", "Delivery and logistics > Packaging=negative"
+    src = _mixed_within_one_parent(tmp_path, *((praised, blamed) if order == "time first" else (blamed, praised)))
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "comment", "--score-col", "nps", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    quote = re.search(r'<blockquote class="(\w+)">Delivery was fast but the package was torn'
+                      r'<span class="meta">([^<]*)</span>', page)
+    assert quote is not None and quote.group(1) == "pro", page
+    assert quote.group(2) == "Score 10 · Delivery time"
