@@ -180,3 +180,27 @@ def test_report_praise_quotes_name_only_the_subcategories_praised(tmp_path, orde
                       r'<span class="meta">([^<]*)</span>', page)
     assert quote is not None and quote.group(1) == "pro", page
     assert quote.group(2) == "Score 10 · Delivery time"
+
+
+def test_drivers_counts_complaints_and_praise_of_categories_given_as_ids(tmp_path):
+    # categories given to classify --categories-col as ids ('delivery > courier') and category_sentiment's
+    # display names ('Delivery and logistics > Courier') were matched by name: every count was 0
+    src = tmp_path / "coded.csv"
+    pd.DataFrame({"comment": ["Slow delivery, rude courier", "Courier rude", "Delivery bad", "Nice prices"],
+                  "nps": [1, 2, 3, 10],
+                  "codes": ["delivery; delivery > courier", "delivery > courier", "delivery", "price"],
+                  }).to_csv(src, index=False)
+    coded = tmp_path / "coded_sentiment.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--categories-col", "codes",
+                                 "--out", str(coded), "--quiet"])
+    assert result.exit_code == 0, result.output
+    judged = pd.read_csv(coded)["category_sentiment"].str.count("=negative").sum()
+    assert judged >= 3, pd.read_csv(coded)
+    result = runner.invoke(app, ["drivers", str(coded), "--score-col", "nps", "--categories-col", "codes",
+                                 "--min-n", "1", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "d.csv").set_index(["level", "category"])
+    cells = pd.read_csv(coded)["category_sentiment"]  # the recount: rows with an entry of that polarity
+    assert table.loc[("parent", "delivery"), "complaints"] == cells.str.contains("Delivery and logistics[^;]*=negative").sum()
+    assert table.loc[("category", "delivery > courier"), "complaints"] == cells.str.contains("Courier=negative").sum()
+    assert table.loc[("parent", "price"), "praise"] == cells.str.contains("Price and value=positive").sum() == 1
