@@ -204,3 +204,24 @@ def test_drivers_counts_complaints_and_praise_of_categories_given_as_ids(tmp_pat
     assert table.loc[("parent", "delivery"), "complaints"] == cells.str.contains("Delivery and logistics[^;]*=negative").sum()
     assert table.loc[("category", "delivery > courier"), "complaints"] == cells.str.contains("Courier=negative").sum()
     assert table.loc[("parent", "price"), "praise"] == cells.str.contains("Price and value=positive").sum() == 1
+
+
+def test_complaints_only_keeps_a_complaint_without_a_category_for_review(tmp_path):
+    # "Worst experience ever" (no category, judged negative as a whole, needs review) was no complaint:
+    # --complaints-only left it out of every file
+    src = tmp_path / "classified.csv"
+    pd.DataFrame({
+        "id": ["a", "b", "c", "d"],
+        "comment": ["Worst experience ever 😡😡", "Absolutely love this shop!!!", "Курьер нахамил", "Хорошо"],
+        "nps": [0, 10, 1, 9],
+        "categories": ["", "", "Delivery and logistics > Courier", ""],
+        "confidence": [0.96, 0.83, 0.99, 0.9], "needs_review": [True, True, False, True],
+        "category_sentiment": ["", "", "Delivery and logistics > Courier=negative", ""],
+        "sentiment": ["negative", "positive", "negative", "positive"],
+    }).to_csv(src, index=False)
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "q"), "--complaints-only"])
+    assert result.exit_code == 0, result.output
+    review = pd.read_csv(tmp_path / "q" / "review.csv")
+    assert review["id"].tolist() == ["a"] and review["complaint"].tolist() == [True]
+    assert pd.read_csv(tmp_path / "q" / "logistics.csv")["id"].tolist() == ["c"]
