@@ -40,6 +40,8 @@ def categories_with_polarity(cells: pd.Series, polarity: str, *, column: str = C
     >>> s = pd.Series(["Delivery > Courier=negative; Price=positive", "", None, "Price=negative"])
     >>> categories_with_polarity(s, "negative").tolist()
     ['Delivery > Courier', '', '', 'Price']
+    >>> categories_with_polarity(pd.Series(["Price = Negative"]), "negative").tolist()
+    ['Price']
     """
     check_polarity(polarity)
     codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""))
@@ -56,14 +58,18 @@ def _kept(cell: str, polarity: str, column: str, source: str | None, codes, k: i
         if not item:
             continue
         name, eq, pol = item.rpartition("=")
-        if not eq or pol.strip() not in POLARITY_CHOICES:
+        pol = pol.strip().lower()  # "=Negative" typed by hand: the report's quotes read it, so must the counts
+        if not eq or pol not in POLARITY_CHOICES:
             row = int(rows[int((codes == k).argmax())])
             where = f"{source}: " if source else ""
-            raise LabelError(
+            error = LabelError(
                 f"{where}row {row}, column {column!r}: {item!r} is not 'Category=polarity' "
-                f"(polarity one of {', '.join(POLARITY_CHOICES)}); re-run classify to rebuild the column."
+                f"(polarity one of {', '.join(POLARITY_CHOICES)}); fix the cell, or re-run classify to rebuild the "
+                "column."
             )
-        if pol.strip() == polarity:
+            error.row, error.column, error.polarity_cell = row, column, item  # type: ignore[attr-defined]
+            raise error
+        if pol == polarity:
             out.append(name.strip())
     return "; ".join(out)
 
@@ -190,9 +196,42 @@ class PolarityTally:
                 out.setdefault(label, [0, 0])[k] += n
         return {label: tuple(pair) for label, pair in out.items()}
 
-    def apply(self, table: pd.DataFrame) -> pd.DataFrame:
-        """``table`` with a ``complaints`` and a ``praise`` column."""
+    def apply(self, table: pd.DataFrame, taxonomy=None) -> pd.DataFrame:
+        """``table`` with a ``complaints`` and a ``praise`` column. A category named otherwise in the table
+        than in ``category_sentiment`` (categories given as ids, ``delivery > courier``, to ``classify
+        --categories-col``, which names them in its own column) is matched through ``taxonomy`` (default
+        the tally's): by name alone every count was 0.
+
+        >>> from feedback_classifier.taxonomy import load_taxonomy
+        >>> tally = PolarityTally()
+        >>> tally.add(pd.Series(["Delivery and logistics > Courier=negative"]))
+        >>> table = pd.DataFrame({"level": ["parent", "category"], "category": ["delivery", "delivery > courier"]})
+        >>> tally.apply(table, load_taxonomy("cx-default"))["complaints"].tolist()
+        [1, 1]
+        """
+        taxonomy = taxonomy if taxonomy is not None else self.taxonomy
         out = table.copy()
         for column, counts in self.counts.items():
-            out[column] = [counts.get((lv, name), 0) for lv, name in zip(out["level"], out["category"])]
+            by_label = _keyed_by_label(counts, taxonomy)
+            out[column] = [counts[(lv, name)] if (lv, name) in counts else by_label.get((lv, _label(taxonomy, name)), 0)
+                           for lv, name in zip(out["level"], out["category"])]
         return out
+
+
+def _label(taxonomy, name):
+    """``name``'s taxonomy label, None when there is no taxonomy or it does not read the name."""
+    if taxonomy is None or not isinstance(name, str):
+        return None
+    try:
+        return taxonomy.parse_label(name)
+    except (LabelError, ValueError):
+        return None
+
+
+def _keyed_by_label(counts, taxonomy) -> dict:
+    keyed: dict = {}
+    for (level, name), n in counts.items():
+        label = _label(taxonomy, name)
+        if label is not None:
+            keyed[(level, label)] = keyed.get((level, label), 0) + n
+    return keyed

@@ -103,7 +103,7 @@ def route(
     team_rows = rows_by_team(cells, taxonomy, lang=lang, source=source, cache=parsed)
     teams = owner_teams(taxonomy)
     add_teams(teams, team_rows)
-    complaint_of = _complaint_rule(df, taxonomy, source, complaints_only)
+    complaint_of = _complaint_rule(df, taxonomy, source, complaints_only, junk=rows.junk)
     if complaint_of is not None:
         team_rows = {team: [(p, names) for p, names in entries if complaint_of(p, names) or not complaints_only]
                      for team, entries in team_rows.items()}
@@ -165,10 +165,12 @@ def _complaints_in(positions: np.ndarray, names: list[str], complaint_of) -> tup
     return positions[kept], [names[k] for k in kept]
 
 
-def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool, first_row: int = 1):
+def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bool, first_row: int = 1,
+                    junk: np.ndarray | None = None):
     """``(position, category names) -> is it a complaint`` from ``category_sentiment``, or None
     when the table has no such column (``complaints_only`` then is a one-line error). ``first_row``:
-    the file's row number of ``df``'s first row (a chunk's), for error messages."""
+    the file's row number of ``df``'s first row (a chunk's), for error messages. A row without a category
+    is a complaint when its ``sentiment`` is negative, unless ``junk`` flags it (an answer with no words)."""
     from feedback_classifier.errors import MissingColumnError
     from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, complaint_labels
 
@@ -181,9 +183,17 @@ def _complaint_rule(df: pd.DataFrame, taxonomy, source: str, complaints_only: bo
             )
         return None
     negative = complaint_labels(df[CATEGORY_SENTIMENT], taxonomy, source=source, first_row=first_row)
+    # a comment without a category is judged as a whole: "Worst experience ever" (needs review) was no
+    # complaint, so --complaints-only dropped it from every file
+    whole = (df["sentiment"].astype("string").str.strip().str.lower().eq("negative").fillna(False).to_numpy(dtype=bool)
+             if "sentiment" in df.columns else np.zeros(len(df), dtype=bool))
+    if junk is not None:
+        whole &= ~junk
     cache: dict[str, list] = {}
 
     def complaint_of(position: int, names: str) -> bool:
+        if not str(names).strip():
+            return bool(whole[position])
         if not negative[position]:
             return False
         labels = cache.get(names)

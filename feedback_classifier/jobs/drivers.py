@@ -100,7 +100,7 @@ def drivers_file(
                          source=str(data), polarity=polarity)
     result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed)
     if tally is not None and tally.seen:  # each category's complaints and praise
-        result.table = tally.apply(result.table)
+        result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
     return _written(_named_in(result, naming, plan.lang), plan, out=out, charts=charts, top=top)
 
@@ -161,8 +161,9 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         categories_col, taxonomy = "categories", taxonomy or model_taxonomy
     else:
         _require_column(first, categories_col, data, fix=(
-            "Classify the comments first (`feedback-classifier classify`), or pass --text-col COL "
-            "to classify on the fly."))
+            "Classify the comments first (`feedback-classifier classify`), pass --text-col COL to classify on the "
+            "fly, or --categories-col COL for categories in another column (a file from `classify "
+            "--categories-col` keeps them in the column it was given)."))
         lang = _language(head_frame, categories_col, lang, None)
         if polarity is not None:
             _require_polarity(first, data)
@@ -272,6 +273,16 @@ def _bundled_names(result: DriversResult, notes: list[str]) -> Any:
                      "to name them in another language.")
         return None
     return tax
+
+
+def _matching_taxonomy(taxonomy: Any):
+    """The taxonomy that matches the categories' names with ``category_sentiment``'s: the file's, else the
+    bundled one (a name it does not read is matched as written)."""
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    if taxonomy is None:
+        return load_taxonomy("cx-default")
+    return taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
 
 
 def _named_in(result: DriversResult, taxonomy: Any, lang: str) -> DriversResult:

@@ -72,9 +72,7 @@ def report_file(
                                            for c in (text_col, score_col, by, period_col))
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
                            source=data)
-    if "categories" not in df.columns:
-        raise InputFileError(f"{data}: has no 'categories' column, so it is not classified yet; run "
-                             "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`.")
+    _require_categories(df, data)
     require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
     notes: list[str] = []
     tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
@@ -108,6 +106,19 @@ def _raise_for_taxonomy(exc: LabelError, *, assumed: bool) -> NoReturn:
     from feedback_classifier.jobs.route import assumed_taxonomy_error
 
     raise (assumed_taxonomy_error(exc) if assumed else exc) from None
+
+
+def _require_categories(df, data) -> None:
+    if "categories" in df.columns:
+        return
+    if "category_sentiment" in df.columns:
+        # `classify --categories-col` judged given categories and left them in their own column: "not
+        # classified yet, run classify" sent the user back to the command they had just run
+        raise InputFileError(f"{data}: has 'category_sentiment' but no 'categories' column: its categories were "
+                             "given to `classify --categories-col`, which leaves them in their own column; rename "
+                             "that column 'categories' for the report to read them.")
+    raise InputFileError(f"{data}: has no 'categories' column, so it is not classified yet; run "
+                         "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`.")
 
 
 def _model_facts(model, taxonomy, audit_sample, text_col, notes):

@@ -116,7 +116,10 @@ class _Plan:
 
 def assumed_taxonomy_error(exc: LabelError) -> LabelError:
     """``exc`` (a category of a classified file unknown to cx-default, assumed) with the fix that
-    applies: its message said to fix the cell or add the category to cx-default."""
+    applies: its message said to fix the cell or add the category to cx-default. A ``category_sentiment``
+    cell with no polarity is not a taxonomy's doing: ``exc`` as it is."""
+    if hasattr(exc, "polarity_cell"):
+        return exc
     said = str(exc).split(" Closest known:")[0].split(" Fix the cell")[0]  # (not: add it to cx-default)
     error = LabelError(f"{said} Without --taxonomy or --model the file is read as classified with cx-default: "
                        "pass the taxonomy it was classified with (--taxonomy FILE) or the --model that classified it.")
@@ -152,6 +155,7 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         from feedback_classifier.insights.queues import kept_as_read
         from feedback_classifier.jobs.tone import taught_by_e5
 
+        _warn_coded(first.columns, data)
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
         notes += [note] if note else []
@@ -164,6 +168,21 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes,
                  assumed=not classified_here and model is None and taxonomy is None)
+
+
+def _warn_coded(columns, data) -> None:
+    """An ``InputWarning`` for a file from ``classify --categories-col``: its given categories and their
+    polarities would otherwise be replaced by the model's without a word (the queues' complaints too)."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    if "category_sentiment" in columns:
+        warnings.warn(InputWarning(
+            f"{data}: the file has 'category_sentiment' but no 'categories' column (categories given to `classify "
+            "--categories-col` stay in their own column), so its comments are classified anew and the queues follow "
+            "the model's categories and complaints, not the file's; rename that column 'categories' to route by "
+            "them"), stacklevel=2)
 
 
 def _classified(chunk, renamed, clf, text_col: str, lang: str):

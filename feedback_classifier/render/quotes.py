@@ -76,11 +76,10 @@ def duplicate_key(text: str) -> str:
     return " ".join(sorted(words))
 
 
-def _category_polarity(cell: Any, parent: str, taxonomy: Any) -> int | None:
-    """The polarity a ``category_sentiment`` cell gives the category ``parent`` (None: not given)."""
-    if not isinstance(cell, str):
-        return None
-    for entry in cell.split(";"):
+def _entries(cell: Any, taxonomy: Any) -> list[tuple[Any, int]]:
+    """``(label, polarity)`` of each entry of a ``category_sentiment`` cell this taxonomy can read."""
+    out = []
+    for entry in cell.split(";") if isinstance(cell, str) else ():
         name, _, value = entry.rpartition("=")
         if value.strip().lower() not in _POLARITY or not name.strip():
             continue
@@ -88,9 +87,27 @@ def _category_polarity(cell: Any, parent: str, taxonomy: Any) -> int | None:
             labels = taxonomy.parse_labels(name)
         except Exception:  # a name this taxonomy does not know: the entry says nothing here
             continue
-        if labels and labels[0][0] == parent:
-            return _POLARITY[value.strip().lower()]
-    return None
+        if labels:
+            out.append((labels[0], _POLARITY[value.strip().lower()]))
+    return out
+
+
+def _category_polarity(cell: Any, parent: str, taxonomy: Any) -> int | None:
+    """The polarity a ``category_sentiment`` cell gives the category ``parent`` (None: not given): of all
+    its entries under ``parent``, as ``sentiment`` sums up a comment's (0 when they both praise and
+    blame: the first entry alone quoted "Courier=positive; Packaging=negative" as praise of delivery,
+    and the same two the other way round as a complaint)."""
+    kinds = {polarity for label, polarity in _entries(cell, taxonomy) if label[0] == parent}
+    if not kinds:
+        return None
+    return 0 if {1, -1} <= kinds else max(kinds, key=abs)
+
+
+def _judged_otherwise(cell: Any, parent: str, taxonomy: Any, tone: int) -> set:
+    """The subcategories of ``parent`` a ``category_sentiment`` cell judges against ``tone``: not named
+    beside a quote of that tone (praise of one child is not praise of the other one blamed)."""
+    return {label for label, polarity in _entries(cell, taxonomy)
+            if label[0] == parent and label[1] is not None and polarity == -tone}
 
 
 def column_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.ndarray:
@@ -212,14 +229,16 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
     if not picked:
         return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
     texts = _texts(inp)
-    children = [i for i, label in enumerate(facts.labels) if label[0] == facts.labels[column][0] and label[1] is not None]
+    parent = facts.labels[column][0]
+    children = [i for i, label in enumerate(facts.labels) if label[0] == parent and label[1] is not None]
+    judged = inp.df["category_sentiment"] if tone and "category_sentiment" in inp.df.columns else None
     out = []
     for position in picked:
         text = decode_entities(texts.iloc[position])  # before masking: "&#64;" must not hide an e-mail's "@"
         text = truncate(mask_pii(text) if inp.mask else text)
-        child_names = [
-            inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children if facts.matrix[position, i]
-        ]
+        other = _judged_otherwise(judged.iloc[position], parent, inp.taxonomy, tone) if judged is not None else set()
+        child_names = [inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children
+                       if facts.matrix[position, i] and facts.labels[i] not in other]
         meta = [m for m in (_score_text(inp, facts.scores[position]) if facts.scores is not None else "", ", ".join(child_names)) if m]
         meta_html = f'<span class="meta">{esc(" · ".join(meta))}</span>' if meta else ""
         out.append(f'<blockquote class="{css}">{esc(text)}{meta_html}</blockquote>')

@@ -13,7 +13,15 @@ from typing import Any
 from feedback_classifier.errors import LabelError, TaxonomyError
 from feedback_classifier.lang import LANGUAGES
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER
-from feedback_classifier.taxonomy.labels import PATH_SEPARATOR, cell_items, is_missing, match_key, slugify
+from feedback_classifier.taxonomy.labels import (
+    OPINION_RE,
+    PATH_SEPARATOR,
+    cell_items,
+    is_missing,
+    match_key,
+    opinion_message,
+    slugify,
+)
 from feedback_classifier.taxonomy.taxonomy import Taxonomy
 
 __all__ = ["infer_taxonomy"]
@@ -72,6 +80,10 @@ def _count_spellings(cells: Iterable[Any], column: str | None, source: str | Non
         for item in cell_items(cell):
             if not item.strip():
                 continue
+            opinion = OPINION_RE.fullmatch(item.strip())
+            if opinion is not None:  # else "courier=negative" became a category of its own, without a word
+                raise _located(opinion_message(item.strip(), " in " + _where(row, column, source),
+                                               opinion.group(1).strip()), item.strip(), row, column)
             parts = [" ".join(p.split()) for p in item.split(PATH_SEPARATOR)]
             if len(parts) > 2 or not parts[0]:
                 raise _malformed(item.strip(), row, column, source)
@@ -84,12 +96,18 @@ def _count_spellings(cells: Iterable[Any], column: str | None, source: str | Non
 
 
 def _malformed(label: str, row: int, column: str | None, source: str | None) -> LabelError:
-    where = ", ".join(
+    return _located(f"Malformed label '{label}' in {_where(row, column, source)}: write 'Parent > Child' or "
+                    "'Parent' (two levels, parent first).", label, row, column)
+
+
+def _where(row: int, column: str | None, source: str | None) -> str:
+    return ", ".join(
         x for x in (f"row {row}", f"column '{column}'" if column else "", f"of {source}" if source else "") if x
     )
-    error = LabelError(
-        f"Malformed label '{label}' in {where}: write 'Parent > Child' or 'Parent' (two levels, parent first)."
-    )
+
+
+def _located(message: str, label: str, row: int, column: str | None) -> LabelError:
+    error = LabelError(message)
     error.row, error.column, error.label = row, column, label  # type: ignore[attr-defined]
     return error
 

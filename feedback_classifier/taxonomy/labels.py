@@ -23,8 +23,8 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["Label", "LABEL_SEPARATOR", "PATH_SEPARATOR", "WRONG_SEPARATORS", "cell_items", "deepest_labels", "is_missing", "match_key",
-           "slugify"]
+__all__ = ["Label", "LABEL_SEPARATOR", "OPINION_RE", "PATH_SEPARATOR", "WRONG_SEPARATORS", "cell_items", "deepest_labels", "is_missing", "match_key",
+           "opinion_message", "slugify"]
 
 Label = tuple[str, str | None]
 """A category: ``(parent_id, child_id)``, or ``(parent_id, None)`` for a parent alone."""
@@ -50,6 +50,23 @@ PATH_SEPARATOR = ">"
 #: What people separate labels (or opinions) with instead of ";", the full-width ones too: named in the
 #: errors a cell glued with one of them gets.
 WRONG_SEPARATORS = (",", "|", "/", "；", "，")
+
+#: "Courier=negative": the opinion syntax of a sentiment column (--sentiment-col), named as such when a
+#: cell of it lands in a label column.
+OPINION_RE = re.compile(r"(.*\S)\s*=\s*(positive|negative|neutral|conflict)\s*", re.IGNORECASE)
+
+
+def opinion_message(text: str, location: str, category: str) -> str:
+    """The error for an opinion cell read as a label; ``location``: " in row 3, column 'codes'" or "".
+
+    >>> opinion_message("price=negative", "", "Price and value")[:58]
+    "Label 'price=negative' is an opinion (a category with its "
+    """
+    polarity = OPINION_RE.fullmatch(text).group(2)  # type: ignore[union-attr]
+    return (f"Label '{text}'{location} is an opinion (a category with its polarity, '={polarity}'), as a "
+            f"sentiment column writes them; this column takes categories alone, such as '{category}': give "
+            "the column of categories here, and opinions to --sentiment-col.")
+
 
 # Newlines separate labels too: Excel users often put one label per line in a cell.
 _LABEL_SPLIT_RE = re.compile(r"[;\n\r]+")

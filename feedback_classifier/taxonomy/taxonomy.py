@@ -24,12 +24,14 @@ from feedback_classifier.tableio import write_file_atomic
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
 from feedback_classifier.taxonomy.labels import (
     LABEL_SEPARATOR,
+    OPINION_RE,
     PATH_SEPARATOR,
     WRONG_SEPARATORS,
     Label,
     cell_items,
     is_missing,
     match_key,
+    opinion_message,
 )
 from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
 
@@ -508,7 +510,11 @@ class Taxonomy:
             where.append(f"of {source}")
         location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
         joined = self._joined_by(text) if why == "is not in the taxonomy" else None
-        if joined is not None:
+        opinion = OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
+        if opinion is not None:  # a sentiment column's cell given as categories: "Unknown label" hid that
+            close = self.closest_paths(opinion.group(1))
+            message = opinion_message(text, location, close[0] if close else opinion.group(1).strip())
+        elif joined is not None:
             message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
                        f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
         elif why == "is not in the taxonomy":
