@@ -153,6 +153,7 @@ UI: dict[str, dict[str, str]] = {
                                    "(72–81% of such Russian tweets about banks and telecom operators), so read the quotes "
                                    "before trusting those counts. A model trained with --sentiment-col on your labels does better.",
         "nav": "Contents",
+        "scroll_region": "Table (scrolls sideways on a narrow screen)",
         "score": "Score",
         "none": "—",
         "other": "other",
@@ -359,6 +360,7 @@ UI: dict[str, dict[str, str]] = {
                                    "прежде чем доверять этим числам. Модель, обученная с --sentiment-col на вашей разметке, "
                                    "ошибается реже.",
         "nav": "Содержание",
+        "scroll_region": "Таблица (на узком экране прокручивается вбок)",
         "score": "Оценка",
         "none": "—",
         "other": "другое",

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 CSS = """
-:root{--ink:#1d2430;--muted:#5b6675;--line:#dfe3ea;--bg:#f5f7fa;--card:#fff;--neg:#c23b32;--pos:#1f8a4c;--accent:#2f5fa8;--warn:#a86a00}
+:root{--ink:#1d2430;--muted:#5b6675;--line:#dfe3ea;--bg:#f5f7fa;--card:#fff;--neg:#c23b32;--pos:#1a7a43;--accent:#2f5fa8;--warn:#a86a00}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
@@ -43,6 +43,8 @@ figure img{display:block;max-width:100%;height:auto;margin:0 auto}
 .chart-narrow{display:none}
 @media screen and (max-width:700px){.chart-wide{display:none}.chart-narrow{display:block}.chart-narrow img{width:auto;max-width:100%}}
 .tscroll{overflow-x:auto;max-width:100%}
+/* the boxes that scroll take keyboard focus, so the ring must show where it is */
+.tscroll:focus-visible,figure:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}

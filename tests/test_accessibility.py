@@ -1,0 +1,118 @@
+"""Accessibility of the HTML report and the label page, for readers with screen readers, low vision or
+only a keyboard.
+
+Plain HTML checks always run. The axe-core checks run the real axe rules in headless Chromium; axe
+is not part of the project: point ``FC_AXE_JS`` at an ``axe.min.js`` (``npm install axe-core``),
+else they are skipped, as they are without Chromium, chromedriver or selenium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feedback_classifier.render import build_report
+from feedback_classifier.render.html import CSS
+from feedback_classifier.taxonomy import load_taxonomy
+from tests.test_report import enriched
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+AXE_JS = os.environ.get("FC_AXE_JS", "")
+
+
+def _contrast(fg: str, bg: str) -> float:
+    def lum(hex_colour: str) -> float:
+        h = hex_colour.lstrip("#")
+        h = "".join(c * 2 for c in h) if len(h) == 3 else h
+        rgb = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _var(name: str) -> str:
+    return re.search(rf"--{name}:(#[0-9a-fA-F]{{3,6}})", CSS).group(1)
+
+
+@pytest.fixture(scope="module")
+def page_en() -> str:
+    tax = load_taxonomy("cx-default")
+    return build_report(enriched(), tax, text_col="comment", score_col="nps", by="region",
+                        period_col="submitted_at", source="survey.csv")
+
+
+def test_report_text_colours_meet_wcag_aa_contrast():
+    # small text (12-15px) needs 4.5:1; praise numbers are drawn in --pos on white and on the badge tint
+    for name in ("pos", "neg", "muted", "accent"):
+        assert _contrast(_var(name), "#ffffff") >= 4.5, name
+    assert _contrast(_var("pos"), "#e3f4ea") >= 4.5
+    assert _contrast(_var("neg"), "#fde8e6") >= 4.5
+    assert _contrast(_var("muted"), "#fafbfc") >= 4.5  # table headers
+
+
+def test_report_scrolling_boxes_can_be_reached_by_keyboard_and_are_named(page_en):
+    boxes = re.findall(r'<div class="tscroll"[^>]*>', page_en)
+    assert boxes
+    for box in boxes:
+        assert 'tabindex="0"' in box and 'role="region"' in box and re.search(r'aria-label="[^"]+"', box), box
+    names = [re.search(r'aria-label="([^"]+)"', box).group(1) for box in boxes]
+    assert len(set(names)) == len(names), names  # a list of regions all called "Table" tells nothing
+    assert "<figure>" not in page_en
+    assert ":focus-visible" in CSS
+
+
+def _chrome(width: int):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    return driver
+
+
+def axe_violations(driver, url: str) -> list[dict]:
+    """axe's serious and critical violations of the page at ``url``, its <details> opened as a reader would."""
+    driver.get(url)
+    driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    driver.execute_script(Path(AXE_JS).read_text(encoding="utf-8"))
+    driver.set_script_timeout(120)
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done(String(e)));")
+    assert isinstance(found, list), found
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+needs_axe = pytest.mark.skipif(not (CHROMIUM and DRIVER and AXE_JS and Path(AXE_JS).is_file()),
+                               reason="needs chromium, chromedriver and FC_AXE_JS=path/to/axe.min.js")
+
+
+@needs_axe
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_report_has_no_serious_axe_violations_on_a_phone_or_a_desktop(tmp_path, lang):
+    tax = load_taxonomy("cx-default")
+    page = build_report(enriched(), tax, text_col="comment", score_col="nps", by="region",
+                        period_col="submitted_at", source="survey.csv", lang=lang)
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    for width in (390, 1280):
+        driver = _chrome(width)
+        try:
+            assert axe_violations(driver, path.as_uri()) == [], width
+        finally:
+            driver.quit()
