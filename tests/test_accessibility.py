@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from feedback_classifier.render import build_report
 from feedback_classifier.render.html import CSS
 from feedback_classifier.taxonomy import load_taxonomy
+from tests.test_label_app import pool  # noqa: F401  (a fixture)
 from tests.test_report import enriched
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -84,9 +86,10 @@ def _chrome(width: int):
     return driver
 
 
-def axe_violations(driver, url: str) -> list[dict]:
-    """axe's serious and critical violations of the page at ``url``, its <details> opened as a reader would."""
+def axe_violations(driver, url: str, serious_only: bool = True) -> list[dict]:
+    """axe's (serious and critical) violations of the page at ``url``, its <details> opened as a reader would."""
     driver.get(url)
+    time.sleep(1)  # the label page draws its comment after a request
     driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     driver.execute_script(Path(AXE_JS).read_text(encoding="utf-8"))
     driver.set_script_timeout(120)
@@ -95,7 +98,7 @@ def axe_violations(driver, url: str) -> list[dict]:
         "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done(String(e)));")
     assert isinstance(found, list), found
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:3]]}
-            for v in found if v["impact"] in ("serious", "critical")]
+            for v in found if not serious_only or v["impact"] in ("serious", "critical")]
 
 
 needs_axe = pytest.mark.skipif(not (CHROMIUM and DRIVER and AXE_JS and Path(AXE_JS).is_file()),
@@ -116,3 +119,83 @@ def test_report_has_no_serious_axe_violations_on_a_phone_or_a_desktop(tmp_path, 
             assert axe_violations(driver, path.as_uri()) == [], width
         finally:
             driver.quit()
+
+
+# ---------------------------------------------------------------- the label page
+
+def test_label_page_announces_status_and_names_every_control():
+    from feedback_classifier.render.label_page import label_page
+
+    for lang in ("en", "ru"):
+        page = label_page("cx", lang)
+        assert re.search(r'<span id="progress" role="status">', page)  # saved / progress is read out
+        assert re.search(r'<p id="chosen" aria-live="polite">', page)  # a number key's tick is read out
+        assert re.search(r'<input id="filter"[^>]*aria-label="[^"]+"', page)  # a name, not only a placeholder
+        assert re.search(r'<ul id="cats" role="group" aria-label="[^"]+"', page)
+        assert re.search(r'<label id="keyswitch"><input type="checkbox" id="keyson" checked>', page)  # WCAG 2.1.4
+        assert 'setAttribute("role","checkbox")' in page and '"aria-checked"' in page
+    hint = re.search(r"#hint\{color:(#[0-9a-f]{6})", label_page("cx")).group(1)
+    assert _contrast(hint, "#ffffff") >= 4.5
+
+
+needs_browser = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs chromium and chromedriver")
+
+
+@needs_browser
+def test_label_page_enter_on_a_focused_button_presses_that_button_not_accept(pool):
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_label_app import saved, served_page, session, wait_for
+
+    with served_page(session(pool)) as driver:
+        first = driver.find_element("id", "text").text
+        driver.execute_script("document.getElementById('skip').focus()")
+        driver.switch_to.active_element.send_keys(Keys.ENTER)  # Tab to "Skip", Enter: a skip, never a label
+        wait_for(driver, lambda d: d.find_element("id", "text").text != first)
+        assert saved(pool).status.tolist() == ["skipped"]
+
+
+@needs_browser
+def test_label_page_categories_are_checkboxes_space_ticks_and_single_keys_can_be_turned_off(pool):
+    from tests.test_label_app import press, saved, served_page, session, wait_for
+
+    with served_page(session(pool)) as driver:
+        boxes = driver.find_elements("css selector", "#cats [role=checkbox]")
+        assert [b.get_attribute("tabindex") for b in boxes[:2]] == ["0", "-1"]  # one tab stop for the list
+        was = boxes[1].get_attribute("aria-checked")
+        driver.execute_script("document.querySelector('#cats [role=checkbox]').focus()")
+        press(driver, "\ue015")  # arrow down: the next category
+        assert driver.switch_to.active_element == boxes[1]
+        press(driver, " ")
+        assert boxes[1].get_attribute("aria-checked") == ("false" if was == "true" else "true")
+        driver.find_element("id", "keyson").click()  # a speech-input user turns letter shortcuts off
+        driver.execute_script("document.activeElement.blur()")
+        first = driver.find_element("id", "text").text
+        press(driver, "s", "a", "3")
+        time.sleep(0.8)
+        assert driver.find_element("id", "text").text == first and not (pool / "labels.csv").exists()
+        driver.refresh()  # the choice is remembered
+        wait_for(driver, lambda d: d.find_element("id", "text").text)
+        assert not driver.find_element("id", "keyson").is_selected()
+        driver.find_element("id", "keyson").click()
+        driver.execute_script("document.activeElement.blur()")
+        press(driver, "s")
+        wait_for(driver, lambda d: (pool / "labels.csv").exists() and len(saved(pool)) == 1)
+
+
+@needs_axe
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_label_page_has_no_axe_violations(pool, lang):
+    from tests.test_label_app import serve, session
+
+    server, url = serve(session(pool, lang=lang))
+    try:
+        for width in (390, 1280):
+            driver = _chrome(width)
+            try:
+                assert axe_violations(driver, url + "/", serious_only=False) == [], width
+            finally:
+                driver.quit()
+    finally:
+        server.shutdown()
+        server.server_close()
