@@ -199,3 +199,35 @@ def test_label_page_has_no_axe_violations(pool, lang):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@needs_browser
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_report_prints_every_table_column_on_a4(tmp_path, lang):
+    # paper does not scroll: a table wider than the page loses its right-hand columns when printed
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.insights.quantify import ErrorRates, correct_drivers_result
+
+    tax, df = load_taxonomy("cx-default"), enriched()
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, by="region", n_boot=100)
+    # the default model's rough error rates add a precision / recall column and, for a low recall, a long
+    # unbreakable "often missed" badge: the drivers table of every default-model analyze
+    rates = {("delivery", None): ErrorRates(40, 5, 40, 135), ("price", None): ErrorRates(10, 5, 40, 145),
+             ("service", None): ErrorRates(10, 5, 40, 145)}
+    drivers = correct_drivers_result(drivers, rates, tax, source="default")
+    page = build_report(df, tax, text_col="comment", score_col="nps", by="region", drivers=drivers,
+                        period_col="submitted_at", source="survey.csv", lang=lang)
+    assert page.count('class="badge"') >= 2
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    driver = _chrome(703)  # A4 less the 12 mm margins, in CSS px
+    try:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        driver.get(path.as_uri())
+        cut = driver.execute_script(
+            "const w = document.documentElement.clientWidth;"
+            "return [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > w + 1)"
+            ".map(t => (t.closest('section') || {}).id + ': ' + t.rows[0].textContent.slice(0, 80));")
+        assert cut == []
+    finally:
+        driver.quit()

@@ -88,6 +88,10 @@ header.top p{color:#333}
 section>h2,h3,h4{break-after:avoid}
 tr,blockquote,figure{break-inside:avoid}
 .tscroll,figure{overflow:visible}
+/* paper does not scroll: a wide table (the drivers' 12 columns) would lose its right-hand columns */
+table{font-size:8pt;width:auto;max-width:100%}th,td{padding:3px 4px}th{font-size:7.5pt}
+th.num,td.num,.badge{white-space:normal}td.list,th.list{min-width:0}th,td:not(.num){overflow-wrap:anywhere;hyphens:auto}
+tr>:first-child{overflow-wrap:normal}
 figure img{max-width:100%;width:auto}
 .cards{grid-template-columns:1fr}
 a{color:inherit;text-decoration:none}
