@@ -231,3 +231,20 @@ def test_report_prints_every_table_column_on_a4(tmp_path, lang):
         assert cut == []
     finally:
         driver.quit()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_report_quotes_in_the_other_language_say_their_language(lang):
+    # survey comments are often mixed: a screen reader must switch voice for a quote, not for its score line
+    tax = load_taxonomy("cx-default")
+    df = enriched()
+    df.loc[df.index % 2 == 0, "comment"] = "Курьер опоздал на два часа, очень недоволен"
+    df.loc[df.index % 2 == 1, "comment"] = "The courier was two hours late, very unhappy"
+    page = build_report(df, tax, text_col="comment", score_col="nps", source="survey.csv", lang=lang)
+    other = "ru" if lang == "en" else "en"
+    quotes = re.findall(r'<blockquote class="\w+"( lang="\w+")?>([^<]*)<span class="meta"( lang="\w+")?>', page)
+    assert {q[1] for q in quotes} == {"Курьер опоздал на два часа, очень недоволен",
+                                      "The courier was two hours late, very unhappy"}
+    for own, text, meta in quotes:
+        foreign = (text[0] == "К") == (lang == "en")
+        assert (own, meta) == ((f' lang="{other}"', f' lang="{lang}"') if foreign else ("", "")), text
