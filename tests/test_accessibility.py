@@ -248,3 +248,26 @@ def test_report_quotes_in_the_other_language_say_their_language(lang):
     for own, text, meta in quotes:
         foreign = (text[0] == "К") == (lang == "en")
         assert (own, meta) == ((f' lang="{other}"', f' lang="{lang}"') if foreign else ("", "")), text
+
+
+@needs_browser
+def test_report_contents_links_do_not_land_headings_under_the_sticky_bar(tmp_path):
+    tax = load_taxonomy("cx-default")
+    page = build_report(enriched(), tax, text_col="comment", score_col="nps", by="region",
+                        period_col="submitted_at", source="survey.csv", lang="ru")
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    for width in (390, 640, 1280):  # a phone, 200% zoom, a desktop
+        driver = _chrome(width)
+        try:
+            driver.get(path.as_uri())
+            for link in driver.find_elements("css selector", "nav.toc a"):
+                driver.execute_script("arguments[0].click()", link)
+                time.sleep(0.1)
+                section = link.get_attribute("href").split("#")[1]
+                bar, heading = driver.execute_script(
+                    "return [document.querySelector('nav.toc').getBoundingClientRect().bottom,"
+                    f"document.querySelector('#{section} > h2').getBoundingClientRect().top]")
+                assert heading >= bar, (width, section)
+        finally:
+            driver.quit()

@@ -25,7 +25,10 @@ nav.toc{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:
 nav.toc .wrap{display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:9px;padding-bottom:9px;font-size:13.5px}
 nav.toc a{color:var(--accent);text-decoration:none}
 nav.toc a:hover{text-decoration:underline}
-section{margin:26px 0 10px}
+section{margin:26px 0 10px;scroll-margin-top:4em}
+/* a contents link must not land its heading under the sticky bar: below 860 px (a phone, 200% zoom)
+   the bar wraps to two or three lines, so it scrolls away there instead of covering the page */
+@media (max-width:860px){nav.toc{position:static}}
 section>h2{font-size:20px;margin:0 0 6px;font-weight:650}
 p.lead{color:var(--muted);margin:0 0 14px;max-width:860px;font-size:14px}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 16px}
