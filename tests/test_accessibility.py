@@ -271,3 +271,25 @@ def test_report_contents_links_do_not_land_headings_under_the_sticky_bar(tmp_pat
                 assert heading >= bar, (width, section)
         finally:
             driver.quit()
+
+
+@needs_browser
+def test_report_prints_its_folded_tables_open(tmp_path):
+    from feedback_classifier.insights.drivers import compute_drivers
+
+    tax, df = load_taxonomy("cx-default"), enriched()
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, period_col="submitted_at", n_boot=100)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers,
+                        period_col="submitted_at", source="survey.csv")
+    assert "<details>" in page  # the trend table is folded on screen
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    driver = _chrome(703)
+    try:
+        driver.get(path.as_uri())
+        shown = "return [...document.querySelectorAll('details table')].map(t => t.checkVisibility())"
+        assert driver.execute_script(shown) == [False]
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        assert driver.execute_script(shown) == [True]
+    finally:
+        driver.quit()

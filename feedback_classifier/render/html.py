@@ -98,6 +98,9 @@ tr>:first-child{overflow-wrap:normal}
 figure img{max-width:100%;width:auto}
 .cards{grid-template-columns:1fr}
 a{color:inherit;text-decoration:none}
+/* paper cannot be clicked open: a folded table (the trend's numbers) prints open; a browser without
+   ::details-content drops this one rule and prints it folded, as before */
+details::details-content{content-visibility:visible;display:block}
 }
 """
 
