@@ -21,7 +21,7 @@ def tax():
 
 
 def _quotes(page: str, css: str) -> list[str]:
-    return re.findall(rf'<blockquote class="{css}">(.*?)<span', page)
+    return re.findall(rf'<blockquote class="{css}"(?: lang="\w+")?>(.*?)<span', page)
 
 
 def _page(tax, rows, **kwargs) -> str:

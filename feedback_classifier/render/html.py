@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 CSS = """
-:root{--ink:#1d2430;--muted:#5b6675;--line:#dfe3ea;--bg:#f5f7fa;--card:#fff;--neg:#c23b32;--pos:#1f8a4c;--accent:#2f5fa8;--warn:#a86a00}
+:root{--ink:#1d2430;--muted:#5b6675;--line:#dfe3ea;--bg:#f5f7fa;--card:#fff;--neg:#c23b32;--pos:#1a7a43;--accent:#2f5fa8;--warn:#a86a00}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
@@ -25,7 +25,10 @@ nav.toc{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:
 nav.toc .wrap{display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:9px;padding-bottom:9px;font-size:13.5px}
 nav.toc a{color:var(--accent);text-decoration:none}
 nav.toc a:hover{text-decoration:underline}
-section{margin:26px 0 10px}
+section{margin:26px 0 10px;scroll-margin-top:4em}
+/* a contents link must not land its heading under the sticky bar: below 860 px (a phone, 200% zoom)
+   the bar wraps to two or three lines, so it scrolls away there instead of covering the page */
+@media (max-width:860px){nav.toc{position:static}}
 section>h2{font-size:20px;margin:0 0 6px;font-weight:650}
 p.lead{color:var(--muted);margin:0 0 14px;max-width:860px;font-size:14px}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 16px}
@@ -43,6 +46,8 @@ figure img{display:block;max-width:100%;height:auto;margin:0 auto}
 .chart-narrow{display:none}
 @media screen and (max-width:700px){.chart-wide{display:none}.chart-narrow{display:block}.chart-narrow img{width:auto;max-width:100%}}
 .tscroll{overflow-x:auto;max-width:100%}
+/* the boxes that scroll take keyboard focus, so the ring must show where it is */
+.tscroll:focus-visible,figure:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
@@ -86,9 +91,16 @@ header.top p{color:#333}
 section>h2,h3,h4{break-after:avoid}
 tr,blockquote,figure{break-inside:avoid}
 .tscroll,figure{overflow:visible}
+/* paper does not scroll: a wide table (the drivers' 12 columns) would lose its right-hand columns */
+table{font-size:8pt;width:auto;max-width:100%}th,td{padding:3px 4px}th{font-size:7.5pt}
+th.num,td.num,.badge{white-space:normal}td.list,th.list{min-width:0}th,td:not(.num){overflow-wrap:anywhere;hyphens:auto}
+tr>:first-child{overflow-wrap:normal}
 figure img{max-width:100%;width:auto}
 .cards{grid-template-columns:1fr}
 a{color:inherit;text-decoration:none}
+/* paper cannot be clicked open: a folded table (the trend's numbers) prints open; a browser without
+   ::details-content drops this one rule and prints it folded, as before */
+details::details-content{content-visibility:visible;display:block}
 }
 """
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
+from feedback_classifier.lang.detect import detect_language
 from feedback_classifier.lang.normalization import decode_entities
 from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
@@ -240,8 +241,13 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
         child_names = [inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children
                        if facts.matrix[position, i] and facts.labels[i] not in other]
         meta = [m for m in (_score_text(inp, facts.scores[position]) if facts.scores is not None else "", ", ".join(child_names)) if m]
-        meta_html = f'<span class="meta">{esc(" · ".join(meta))}</span>' if meta else ""
-        out.append(f'<blockquote class="{css}">{esc(text)}{meta_html}</blockquote>')
+        # a screen reader reads a Russian quote in an English report with the English voice (mangled)
+        # unless the quote says its language (WCAG 3.1.2); its score line stays in the report's
+        said = detect_language(text)
+        own = f' lang="{said}"' if said not in ("und", inp.lang) else ""
+        back = f' lang="{esc(inp.lang)}"' if own else ""
+        meta_html = f'<span class="meta"{back}>{esc(" · ".join(meta))}</span>' if meta else ""
+        out.append(f'<blockquote class="{css}"{own}>{esc(text)}{meta_html}</blockquote>')
     return "".join(out)
 
 

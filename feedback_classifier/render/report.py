@@ -16,7 +16,9 @@ taxonomy in the same language. Each section has its own module; this one assembl
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +188,32 @@ def _generated_at() -> _dt.datetime:
     return _dt.datetime.now()
 
 
+def _scroll_boxes(body: str, lang: str) -> str:
+    """Wrap every table in a box that scrolls sideways on a phone instead of widening the page.
+
+    A box that scrolls must take focus, or a keyboard user can never reach its hidden columns
+    (WCAG 2.1.1); each is named after the heading above it, since identical names make a screen
+    reader's list of regions useless. Comment text is escaped, so these tags are the report's own.
+
+    >>> out = _scroll_boxes("<h3>Drivers</h3><table></table><figure></figure>", "en")
+    >>> out[16:], 'aria-label="Drivers · Table (scrolls sideways' in out
+    ('<div class="tscroll" tabindex="0" role="region" aria-label="..."><table></table></div><figure tabindex="0"></figure>', True)
+    """
+    what = ui_text(lang, "scroll_region")
+    parts, heading, last = [], "", 0
+    for m in re.finditer(r"<(h[1-6])\b[^>]*>(.*?)</\1>|<table>", body, re.S):
+        parts.append(body[last:m.end() if m.group(1) else m.start()])
+        last = m.end()
+        if m.group(1):
+            heading = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+            continue
+        name = esc(f"{heading} · {what}" if heading else what)
+        parts.append(f'<div class="tscroll" tabindex="0" role="region" aria-label="{name}"><table>')
+    parts.append(body[last:])
+    body = "".join(parts).replace("</table>", "</table></div>")
+    return body.replace("<figure>", '<figure tabindex="0">')
+
+
 def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     lang = inp.lang
     title = inp.title or ui_text(lang, "title")
@@ -196,9 +224,7 @@ def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     body = "\n".join(
         f'<section id="{sid}">\n<h2>{esc(name)}</h2>\n{content}\n</section>' for sid, name, content in sections
     )
-    # every table scrolls inside its own box on a phone instead of widening the page
-    # (comment text is escaped, so these tags are the report's own)
-    body = body.replace("<table>", '<div class="tscroll"><table>').replace("</table>", "</table></div>")
+    body = _scroll_boxes(body, lang)
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
