@@ -37,6 +37,12 @@ class _UserErrorsAsMessages(TyperGroup):
                 said.flush(but=getattr(exc, "topic", None))
                 typer.echo(f"Error: {exc}", err=True)
                 raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                # typer turns it into a silent exit 130: a cron log or an Airflow task then showed a
+                # failed run with no word of why, where SIGTERM says it was stopped
+                said.flush()
+                typer.echo(INTERRUPTED, err=True)
+                raise typer.Exit(128 + 2) from None
         return result
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -191,6 +197,9 @@ def main() -> None:
     except Terminated:
         typer.echo("Stopped by SIGTERM; outputs not yet written were left as they were.", err=True)
         raise
+
+
+INTERRUPTED = "Stopped by Ctrl-C (SIGINT); outputs not yet written were left as they were."
 
 
 class Terminated(SystemExit):
