@@ -82,3 +82,77 @@ def test_sigint_to_the_cli_prints_one_line_and_leaves_nothing_behind(tmp_path):
     assert "Stopped by Ctrl-C" in err and "Traceback" not in err
     assert out.read_text() == "yesterday\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "out.csv"]
+
+
+def _classified(tmp_path: Path) -> Path:
+    path = tmp_path / "classified.csv"
+    rows = ["id,comment,nps,submitted_at,region,categories,category_sentiment"]
+    cats = ["Delivery and logistics", "Price and value", "Customer service", ""]
+    for i in range(80):
+        cat = cats[i % 4]
+        sentiment = f"{cat}=negative" if cat and i % 3 else (f"{cat}=positive" if cat else "")
+        rows.append(f"{i},comment {i},{i % 11},2024-0{1 + i % 3}-1{i % 9},{'north' if i % 2 else 'south'},"
+                    f"{cat},{sentiment}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_drivers_failing_half_way_keeps_every_previous_table(tmp_path, monkeypatch):
+    """drivers wrote its tables one by one: a full disk at the trend table left today's impact and
+    regression tables beside yesterday's trend, where the README promises a failed run leaves the
+    previous outputs as they were."""
+    import errno
+
+    from feedback_classifier import tableio
+    from feedback_classifier.tableio.atomic import unwritable_error
+
+    data = _classified(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for name in ("drivers.csv", "drivers_regression.csv", "drivers_trend.csv"):
+        (out_dir / name).write_text("yesterday\n")
+    real_write = tableio.write_table
+
+    def disk_fills_at_the_trend(table, path, **kwargs):
+        if "_trend" in Path(path).name:
+            raise unwritable_error(Path(path), OSError(errno.ENOSPC, "No space left on device"))
+        return real_write(table, path, **kwargs)
+
+    monkeypatch.setattr(tableio, "write_table", disk_fills_at_the_trend)
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(out_dir / "drivers.csv"),
+                                 "--period-col", "submitted_at", "--charts", str(tmp_path / "charts")])
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output and f"{out_dir}{os.sep}drivers_trend.csv" in result.output
+    assert {p.name: p.read_text() for p in out_dir.iterdir()} == {
+        "drivers.csv": "yesterday\n", "drivers_regression.csv": "yesterday\n", "drivers_trend.csv": "yesterday\n"}
+    assert not list((tmp_path / "charts").iterdir())
+
+
+def test_drivers_rerun_without_by_removes_the_previous_runs_segments_table(tmp_path):
+    """A nightly run that dropped --by (or lost its date column) left yesterday's segments (or trend)
+    table next to today's impact table, read as today's."""
+    data = _classified(tmp_path)
+    out = tmp_path / "drivers.csv"
+    first = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(out), "--by", "region",
+                                "--charts", str(tmp_path / "charts")])
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "drivers_segments.csv").exists() and (tmp_path / "drivers_trend.csv").exists()
+    second = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(out),
+                                 "--period-col", "submitted_at"])
+    assert second.exit_code == 0, second.output
+    assert not (tmp_path / "drivers_segments.csv").exists()
+    assert (tmp_path / "drivers_trend.csv").exists() and (tmp_path / "drivers_regression.csv").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_drivers_out_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    data = _classified(tmp_path)
+    shared = tmp_path / "share"
+    shared.mkdir()
+    (shared / "2026-12-07.csv").write_text("yesterday\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(shared / "2026-12-07.csv")
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and "category" in (shared / "2026-12-07.csv").read_text(encoding="utf-8-sig")
+    assert (tmp_path / "latest_regression.csv").exists()
