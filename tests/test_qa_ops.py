@@ -156,3 +156,21 @@ def test_drivers_out_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and "category" in (shared / "2026-12-07.csv").read_text(encoding="utf-8-sig")
     assert (tmp_path / "latest_regression.csv").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipes as on Linux")
+@pytest.mark.parametrize("args", [["taxonomy", "show", "cx-default"], ["--version"], ["drivers", "{data}", "--score-col",
+                                  "nps", "--out", "{out}"]])
+def test_stdout_closed_early_exits_141_not_the_input_error_code(tmp_path, args):
+    """`feedback-classifier ... | head -1`: the reader gone, click and rich exited with 1, the code of an
+    input error, though the outputs were complete; a cron job with pipefail read a bad input."""
+    out = tmp_path / "drivers.csv"
+    args = [a.format(data=_classified(tmp_path), out=out) for a in args]
+    proc = subprocess.Popen([sys.executable, "-m", "feedback_classifier", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env())
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "Error" not in err
+    if "drivers" in args:
+        assert out.exists()

@@ -8,6 +8,7 @@ message with exit code 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 import warnings
 from typing import Annotated, Optional
@@ -64,7 +65,23 @@ class _UserErrorsAsMessages(TyperGroup):
         except typer.Abort:
             typer.echo("Aborted!", err=True)
             sys.exit(1)
+        except SystemExit as exc:
+            if exc.code == 1 and _output_pipe_closed(exc):
+                sys.exit(128 + 13)
+            raise
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _output_pipe_closed(exit_: SystemExit) -> bool:
+    """Whether ``exit_`` is how click or rich ended the run on a closed stdout or stderr (``| head -1``
+    done reading: EPIPE).
+
+    Both silence the stream and exit with 1, the code of an input error, so a cron job with
+    ``pipefail`` read a complete run as a bad input. Exit 141 instead (128 + SIGPIPE), what a shell
+    reports for any Unix tool the pipe stopped; nothing can be printed on a closed pipe.
+    """
+    cause = exit_.__context__
+    return isinstance(cause, OSError) and cause.errno == errno.EPIPE
 
 
 class _InputWarnings:
