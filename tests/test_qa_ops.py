@@ -174,3 +174,33 @@ def test_stdout_closed_early_exits_141_not_the_input_error_code(tmp_path, args):
     assert "Traceback" not in err and "Error" not in err
     if "drivers" in args:
         assert out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="uids as on Unix")
+def test_no_home_folder_at_all_gets_a_private_cache_not_a_traceback(tmp_path, monkeypatch):
+    """A container run as an arbitrary uid has no HOME and no passwd entry: every command stopped with
+    'RuntimeError: Could not determine home directory' (a traceback) while looking for the cache."""
+    import pwd
+    import tempfile
+
+    from feedback_classifier import _paths
+
+    def no_such_user(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    for name in ("HOME", "FEEDBACK_CLASSIFIER_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_such_user)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _paths._homeless_cache.cache_clear()
+    try:
+        own = _paths.cache_dir()
+        assert own == tmp_path / f"feedback-classifier-{os.getuid()}"
+        assert own.is_dir() and own.stat().st_mode & 0o777 == 0o700
+        assert _paths.cache_dir() == own
+        own.chmod(0o777)  # a folder anyone can write to (another user's, or planted): not used
+        _paths._homeless_cache.cache_clear()
+        private = _paths.cache_dir()
+        assert private != own and private.parent == tmp_path and private.is_dir()
+    finally:
+        _paths._homeless_cache.cache_clear()
