@@ -204,3 +204,21 @@ def test_no_home_folder_at_all_gets_a_private_cache_not_a_traceback(tmp_path, mo
         assert private != own and private.parent == tmp_path and private.is_dir()
     finally:
         _paths._homeless_cache.cache_clear()
+
+
+def test_read_only_home_draws_charts_without_matplotlibs_own_warnings(tmp_path):
+    """With a home matplotlib cannot write (read-only, or HOME a file: a locked-down service account),
+    every run that drew a chart printed two lines of matplotlib's own (a temporary cache directory,
+    'set the MPLCONFIGDIR environment variable') into the job's log, and rebuilt its font cache."""
+    home = tmp_path / "home"
+    home.write_text("not a folder\n")  # as unwritable as a read-only mount, for root too
+    env = _env()
+    for name in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env.pop(name, None)
+    env.update(HOME=str(home), FEEDBACK_CLASSIFIER_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "feedback_classifier", "drivers", str(_classified(tmp_path)),
+                           "--score-col", "nps", "--out", str(tmp_path / "drivers.csv"), "--charts",
+                           str(tmp_path / "charts")], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Matplotlib" not in proc.stderr and "MPLCONFIGDIR" not in proc.stderr, proc.stderr
+    assert list((tmp_path / "charts").glob("*.png"))

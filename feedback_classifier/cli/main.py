@@ -161,7 +161,47 @@ def _root(
     from feedback_classifier.model.default import notify_on_build
 
     _check_source_date_epoch()
+    _writable_matplotlib_config()
     notify_on_build(_building_default_model)
+
+
+def _writable_matplotlib_config() -> None:
+    """Point matplotlib at a folder it can write when its own (``~/.config/matplotlib``) cannot be:
+    with a read-only or missing home, every run that drew a chart (analyze, report, drivers --charts)
+    printed two lines of matplotlib's own about a temporary cache directory and MPLCONFIGDIR, and
+    rebuilt its font cache. The package's cache folder keeps that font cache; failing that, a temp
+    folder for the run, removed when it ends. An ``MPLCONFIGDIR`` already set is left alone.
+    """
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from feedback_classifier._paths import cache_dir
+
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    try:
+        if _writable_folder(Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"):
+            return
+    except RuntimeError:  # no home folder at all
+        pass
+    folder = cache_dir() / "matplotlib"
+    if not _writable_folder(folder):
+        folder = Path(tempfile.mkdtemp(prefix="feedback-classifier-matplotlib-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = str(folder)
+
+
+def _writable_folder(folder) -> bool:
+    import os
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _check_source_date_epoch() -> None:
