@@ -222,3 +222,23 @@ def test_read_only_home_draws_charts_without_matplotlibs_own_warnings(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Matplotlib" not in proc.stderr and "MPLCONFIGDIR" not in proc.stderr, proc.stderr
     assert list((tmp_path / "charts").glob("*.png"))
+
+
+def test_drivers_has_quiet_for_its_e5_progress_lines(tmp_path, monkeypatch):
+    """drivers --text-col reads comments with e5 first (tone-teacher auto), with a progress line every
+    5 s in a cron log, and unlike classify, analyze and route it had no --quiet to turn them off."""
+    from feedback_classifier.errors import InputFileError
+    from feedback_classifier.jobs import drivers as drivers_job
+
+    def reads_with_e5(data, *, tone_progress=None, **kwargs):
+        if tone_progress is not None:
+            tone_progress(2000, 2000)
+        raise InputFileError("stop here")
+
+    monkeypatch.setattr(drivers_job, "drivers_file", reads_with_e5)
+    args = ["drivers", str(_survey(tmp_path)), "--score-col", "nps", "--text-col", "comment"]
+    loud = runner.invoke(app, args)
+    assert "read with e5 2,000" in loud.output
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 1, quiet.output
+    assert "read with e5" not in quiet.output and "Error: stop here" in quiet.output
