@@ -242,3 +242,16 @@ def test_drivers_has_quiet_for_its_e5_progress_lines(tmp_path, monkeypatch):
     quiet = runner.invoke(app, [*args, "--quiet"])
     assert quiet.exit_code == 1, quiet.output
     assert "read with e5" not in quiet.output and "Error: stop here" in quiet.output
+
+
+@pytest.mark.parametrize("command", ["audit", "suggest", "drivers"])
+def test_help_of_commands_without_a_report_or_a_model_says_what_they_do(command):
+    """audit, suggest and drivers shared --lang's help with analyze ("Language of category names and the
+    report"), though none writes a report, and audit, which takes no --model, said its taxonomy defaults
+    to "the model's" where it is inferred from the labels."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "and the report" not in text
+    if command == "audit":
+        assert "default: the model's" not in text and "inferred from the labels" in text

@@ -58,7 +58,7 @@ def drivers_command(
     skip_rows: opt.SkipRows = None,
     encoding_errors: opt.EncodingErrors = "strict",
     audit_sample: opt.AuditSample = None,
-    lang: opt.Lang = None,
+    lang: opt.DriversLang = None,
     chunksize: opt.Chunksize = 50_000,
     tone_teacher: opt.ToneTeacher = "auto",
     quiet: opt.Quiet = False,
