@@ -255,3 +255,21 @@ def test_help_of_commands_without_a_report_or_a_model_says_what_they_do(command)
     assert "and the report" not in text
     if command == "audit":
         assert "default: the model's" not in text and "inferred from the labels" in text
+
+
+@pytest.mark.parametrize("locale_env, readable", [
+    ({"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}, True),  # ASCII: written as UTF-8, as click's own lines
+    ({"PYTHONIOENCODING": "latin-1"}, False),  # a legacy single-byte locale: '?' for what it cannot hold
+])
+def test_russian_tables_under_an_ascii_or_legacy_locale_are_printed_not_a_traceback(locale_env, readable):
+    """rich printed the taxonomy tree and the drivers tables in the stream's locale encoding: under an
+    ASCII locale with UTF-8 mode off, or ISO-8859-1, a UnicodeEncodeError traceback (exit 1) after the
+    outputs were written, while click's lines of the same run came out as UTF-8."""
+    env = _env()
+    env.pop("PYTHONIOENCODING", None)
+    env.update(locale_env)
+    proc = subprocess.run([sys.executable, "-m", "feedback_classifier", "taxonomy", "show", "cx-default", "--lang",
+                           "ru"], capture_output=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in proc.stderr
+    assert ("Качество товара" in proc.stdout.decode("utf-8")) == readable

@@ -249,6 +249,7 @@ def main() -> None:
     """Console-script entry point."""
     _reuse_freed_memory()
     _stop_cleanly_on_sigterm()
+    _printable_output()
     try:
         app()
     except Terminated:
@@ -257,6 +258,31 @@ def main() -> None:
 
 
 INTERRUPTED = "Stopped by Ctrl-C (SIGINT); outputs not yet written were left as they were."
+
+
+def _printable_output() -> None:
+    """Let stdout and stderr print any text whatever the locale says they can.
+
+    Under an ASCII locale with Python's UTF-8 mode off (``LC_ALL=C PYTHONUTF8=0``) or a legacy one
+    (``LANG=en_US`` is ISO-8859-1 on older servers), the tables, the taxonomy tree and the summaries
+    rich prints (Russian names, the '·' of 'Promoters · passives') ended the run with a
+    UnicodeEncodeError traceback after the outputs were written. An ASCII stream becomes UTF-8, as
+    click already writes its own lines there (so a log gets one encoding); another legacy one keeps
+    its encoding and shows what it cannot hold as '?'.
+    """
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            codec = codecs.lookup(stream.encoding).name
+        except (AttributeError, LookupError, TypeError):
+            continue
+        if codec.startswith("utf") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            stream.reconfigure(**({"encoding": "utf-8"} if codec == "ascii" else {"errors": "replace"}))
+        except (OSError, ValueError):  # a stream that cannot change: its own encoding stands
+            pass
 
 
 class Terminated(SystemExit):
