@@ -273,3 +273,12 @@ def test_russian_tables_under_an_ascii_or_legacy_locale_are_printed_not_a_traceb
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     assert b"Traceback" not in proc.stderr
     assert ("Качество товара" in proc.stdout.decode("utf-8")) == readable
+
+
+def test_input_dash_says_standard_input_is_not_read_rather_than_file_not_found(tmp_path, monkeypatch):
+    """`cat survey.csv | feedback-classifier classify - ...` (Unix habit) said '-: file not found', as if
+    the tool had mistaken the path; --out - already says standard output is not supported."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["classify", "-", "--text-col", "comment", "--out", "out.csv"], input=SURVEY)
+    assert result.exit_code == 1
+    assert "reading standard input is not supported" in result.output and "file not found" not in result.output
