@@ -282,3 +282,21 @@ def test_input_dash_says_standard_input_is_not_read_rather_than_file_not_found(t
     result = runner.invoke(app, ["classify", "-", "--text-col", "comment", "--out", "out.csv"], input=SURVEY)
     assert result.exit_code == 1
     assert "reading standard input is not supported" in result.output and "file not found" not in result.output
+
+
+def test_analyze_rerun_in_another_format_or_without_scores_removes_yesterdays_drivers_table(tmp_path):
+    """analyze removed the queues of an earlier run in another --format, but not its drivers table:
+    drivers.xlsx from yesterday's --format xlsx run (or drivers.csv from a run with --score-col, when
+    today's has none) stayed beside today's report, read as today's."""
+    data = _survey(tmp_path)
+    out = tmp_path / "out"
+    base = ["analyze", str(data), "--text-col", "comment", "--out-dir", str(out), "-q", "--tone-teacher", "none"]
+    first = runner.invoke(app, [*base, "--score-col", "nps", "--format", "xlsx"])
+    assert first.exit_code == 0, first.output
+    assert (out / "drivers.xlsx").exists()
+    second = runner.invoke(app, [*base, "--score-col", "nps"])
+    assert second.exit_code == 0, second.output
+    assert (out / "drivers.csv").exists() and not (out / "drivers.xlsx").exists()
+    third = runner.invoke(app, base)  # no score column today: no drivers table at all
+    assert third.exit_code == 0, third.output
+    assert not list(out.glob("drivers.*"))

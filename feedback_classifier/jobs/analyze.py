@@ -417,6 +417,9 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
 
         drivers = correct_drivers_result(drivers, rates, tax, seed=seed, **(rates_source or {}))
     drivers_path = None
+    # yesterday's drivers table in another --format, or from a run with a score when today's has none, was
+    # left beside today's report as if current (the queues of another format were already removed)
+    stage.retire([f"drivers.{fmt}" for fmt in _TABLE_FORMATS])
     if drivers is not None:
         from feedback_classifier.render import translate_drivers_table  # matplotlib: only when drivers are written
 
