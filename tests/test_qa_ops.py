@@ -300,3 +300,29 @@ def test_analyze_rerun_in_another_format_or_without_scores_removes_yesterdays_dr
     third = runner.invoke(app, base)  # no score column today: no drivers table at all
     assert third.exit_code == 0, third.output
     assert not list(out.glob("drivers.*"))
+
+
+def test_analyze_stopped_on_its_first_run_leaves_no_empty_out_dir(tmp_path, monkeypatch):
+    """analyze makes --out-dir before it reads the file: a first run stopped (SIGTERM, Ctrl-C) or failed
+    half-way left an empty out/ (and its new parents), which a scheduler's check for the folder took for
+    a finished run. A folder that was there before stays."""
+    import importlib
+
+    analyze_job = importlib.import_module("feedback_classifier.jobs.analyze")  # (jobs.analyze is the function)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(analyze_job, "classified_chunks", stopped)
+    data = _survey(tmp_path)
+    out = tmp_path / "runs" / "today"
+    result = runner.invoke(app, ["analyze", str(data), "--text-col", "comment", "--out-dir", str(out), "-q",
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 130, result.output
+    assert not (tmp_path / "runs").exists()
+    out.mkdir(parents=True)
+    (out / "report.html").write_text("yesterday")
+    again = runner.invoke(app, ["analyze", str(data), "--text-col", "comment", "--out-dir", str(out), "-q",
+                                "--tone-teacher", "none"])
+    assert again.exit_code == 130
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]

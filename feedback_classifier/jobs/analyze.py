@@ -24,6 +24,8 @@ equal those of the whole table in memory.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -185,22 +187,22 @@ def analyze(
     in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
-    _make_out_dir(out)
-    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
-                        mask=mask, mask_pii=mask_pii)
-    total = estimate_total_rows(data, read.fmt) if progress is not None else None
-    try:
-        # all outputs replace yesterday's together or none do (no half-way run beside yesterday's queues)
-        with StagedFiles(out) as stage:
-            enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)), plan.clf,
-                                         _Options(text_col, plan.lang, explain=explain), jobs=jobs, source=str(data))
-            written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
-            plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
-            return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
-                           score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
-                           title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
-    finally:
-        sinks.router.cleanup()
+    with _made_out_dir(out):
+        sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
+                            mask=mask, mask_pii=mask_pii)
+        total = estimate_total_rows(data, read.fmt) if progress is not None else None
+        try:
+            with StagedFiles(out) as stage:  # all outputs replace yesterday's together or none do (no half-way run)
+                enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)),
+                                             plan.clf, _Options(text_col, plan.lang, explain=explain), jobs=jobs,
+                                             source=str(data))
+                written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
+                plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
+                return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
+                               score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
+                               title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
+        finally:
+            sinks.router.cleanup()
 
 
 def _teach_tone(plan: _Plan, data: Path, text_col: str, read: ReadOptions, teacher: str, progress) -> None:
@@ -226,14 +228,28 @@ def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt:
     refuse_overwriting_input(outputs, data, fix="choose another --out-dir, or rename the input.")
 
 
-def _make_out_dir(out: Path) -> None:
+@contextmanager
+def _made_out_dir(out: Path):
+    """``out`` made (with its missing parents) for the ``with`` block; a run that fails or is stopped there
+    removes the folders it made, when still empty: a first run stopped by SIGTERM left an empty out/ that
+    a scheduler's check for the folder took for a finished run."""
     from feedback_classifier.tableio.atomic import refuse_standard_output
 
     refuse_standard_output(out, "--out-dir")
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    try:
+        yield out
+    except BaseException:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another run wrote there meanwhile), or not ours to remove
+                break
+        raise
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
