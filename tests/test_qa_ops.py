@@ -326,3 +326,20 @@ def test_analyze_stopped_on_its_first_run_leaves_no_empty_out_dir(tmp_path, monk
                                 "--tone-teacher", "none"])
     assert again.exit_code == 130
     assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+
+
+def test_route_stopped_on_its_first_run_leaves_no_empty_out_dir(tmp_path, monkeypatch):
+    """The same for route, which makes --out-dir for its spill files before it reads the file."""
+    import importlib
+
+    route_job = importlib.import_module("feedback_classifier.jobs.route")
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(route_job, "_spill", stopped)
+    out = tmp_path / "queues" / "today"
+    result = runner.invoke(app, ["route", str(_survey(tmp_path)), "--text-col", "comment", "--out-dir", str(out),
+                                 "-q", "--tone-teacher", "none"])
+    assert result.exit_code == 130, result.output
+    assert not (tmp_path / "queues").exists()

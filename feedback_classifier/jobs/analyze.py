@@ -24,7 +24,6 @@ equal those of the whole table in memory.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,7 @@ from feedback_classifier.tableio import (
     resolve_column,
     with_late_keys,
 )
-from feedback_classifier.tableio.atomic import StagedFiles
+from feedback_classifier.tableio.atomic import StagedFiles, made_folder
 from feedback_classifier.tableio.columns import id_columns
 from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
@@ -187,7 +186,7 @@ def analyze(
     in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
-    with _made_out_dir(out):
+    with made_folder(out):
         sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                             mask=mask, mask_pii=mask_pii)
         total = estimate_total_rows(data, read.fmt) if progress is not None else None
@@ -226,30 +225,6 @@ def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt:
     outputs = [out / _enriched_name(data, in_fmt), out / f"drivers.{table_fmt}", out / "report.html",
                *(out / "queues" / name for name in queues)]
     refuse_overwriting_input(outputs, data, fix="choose another --out-dir, or rename the input.")
-
-
-@contextmanager
-def _made_out_dir(out: Path):
-    """``out`` made (with its missing parents) for the ``with`` block; a run that fails or is stopped there
-    removes the folders it made, when still empty: a first run stopped by SIGTERM left an empty out/ that
-    a scheduler's check for the folder took for a finished run."""
-    from feedback_classifier.tableio.atomic import refuse_standard_output
-
-    refuse_standard_output(out, "--out-dir")
-    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
-    try:
-        yield out
-    except BaseException:
-        for folder in missing:  # deepest first
-            try:
-                folder.rmdir()
-            except OSError:  # not empty (another run wrote there meanwhile), or not ours to remove
-                break
-        raise
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:

@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "StagedFiles", "StagedTargets", "hold_lock", "refuse_overwriting_input", "refuse_standard_output",
-           "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
+__all__ = ["AtomicTarget", "StagedFiles", "StagedTargets", "hold_lock", "made_folder", "refuse_overwriting_input",
+           "refuse_standard_output", "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, packed at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
@@ -227,6 +228,29 @@ class StagedTargets:
 
     def __exit__(self, exc_type, exc, tb):
         return self._stack.__exit__(exc_type, exc, tb)
+
+
+@contextmanager
+def made_folder(out: Path):
+    """The output folder ``out``, made (with its missing parents) for the ``with`` block; a run that fails
+    or is stopped there removes the folders it made, when still empty: a first run stopped by SIGTERM
+    left an empty out/ that a scheduler's check for the folder took for a finished run."""
+    out = Path(out)
+    refuse_standard_output(out, "--out-dir")
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    try:
+        yield out
+    except BaseException:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another run wrote there meanwhile), or not ours to remove
+                break
+        raise
 
 
 def hold_lock(path: Path) -> int | None:
