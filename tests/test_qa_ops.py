@@ -343,3 +343,15 @@ def test_route_stopped_on_its_first_run_leaves_no_empty_out_dir(tmp_path, monkey
                                  "-q", "--tone-teacher", "none"])
     assert result.exit_code == 130, result.output
     assert not (tmp_path / "queues").exists()
+
+
+def test_misspelt_encoding_on_a_file_with_a_bom_is_a_one_line_error(tmp_path):
+    """`--encoding utf8sig` (a typo) on a UTF-8 file with a BOM, as Excel saves CSV, was a LookupError
+    traceback; on a file without a BOM it was already 'unknown encoding'."""
+    data = tmp_path / "excel.csv"
+    data.write_bytes("\ufeffid,comment\n1,Курьер опоздал\n".encode("utf-8"))
+    result = runner.invoke(app, ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "o.csv"),
+                                 "--encoding", "utf8sigg", "-q"])
+    assert result.exit_code == 1, result.output
+    assert "unknown encoding 'utf8sigg'" in result.output
+    assert not isinstance(result.exception, LookupError)
