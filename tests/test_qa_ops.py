@@ -355,3 +355,16 @@ def test_misspelt_encoding_on_a_file_with_a_bom_is_a_one_line_error(tmp_path):
     assert result.exit_code == 1, result.output
     assert "unknown encoding 'utf8sigg'" in result.output
     assert not isinstance(result.exception, LookupError)
+
+
+def test_analyze_bad_format_is_a_usage_error_like_routes(tmp_path):
+    """`analyze --format pdf` was exit 1 (an input error) after the model loaded and e5 read the comments,
+    where `route --format pdf` is exit 2 at once, as the README says of every bad choice."""
+    base = [str(_survey(tmp_path)), "--text-col", "comment", "--out-dir", str(tmp_path / "out"), "-q"]
+    for command in ("analyze", "route"):
+        result = runner.invoke(app, [command, *base, "--format", "pdf"])
+        assert result.exit_code == 2, (command, result.output)
+        assert "'pdf' is not a queue format" in result.output
+    assert not (tmp_path / "out").exists()
+    upper = runner.invoke(app, ["analyze", *base, "--format", "XLSX", "--tone-teacher", "none"])
+    assert upper.exit_code == 0, upper.output
