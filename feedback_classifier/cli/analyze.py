@@ -61,6 +61,9 @@ def analyze_command(
     from feedback_classifier.jobs.analyze import analyze
 
     in_fmt, out_fmt = opt.split_formats(data, input_format, fmt)
+    # a bad choice is a usage error (exit 2) before any work, as route's --format: it was exit 1, after e5's minute
+    opt.check_choice(None if out_fmt is None else out_fmt.lower().lstrip("."), opt.QUEUE_FORMATS, "a queue format",
+                     "--format")
     model = opt.model_for_job(model, trust_model, verify_key)
     with progress_for(err_console, quiet=quiet, description="analyzing", label="analyzed") as progress:
         result = analyze(

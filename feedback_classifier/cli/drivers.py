@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -58,9 +59,10 @@ def drivers_command(
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     audit_sample: opt.AuditSample = None,
-    lang: opt.Lang = None,
+    lang: opt.DriversLang = None,
     chunksize: opt.Chunksize = 50_000,
     tone_teacher: opt.ToneTeacher = "auto",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Show which categories drive NPS/CSAT/CES: impact with confidence intervals, key-driver regression, segments, trend.
 
@@ -75,7 +77,9 @@ def drivers_command(
     if model is not None and text_col is None:
         raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
     model = opt.model_for_job(model, trust_model, verify_key)
-    with lazy_progress(err_console, description="reading with e5", label="read with e5") as reading:
+    # --text-col reads comments with e5 first (a minute of progress lines in a log): as classify's, silenced by --quiet
+    shown = nullcontext() if quiet else lazy_progress(err_console, description="reading with e5", label="read with e5")
+    with shown as reading:
         result = drivers_file(
             data, score_col=score_col, score_type=score_type, scale=scale, higher_is_better=not lower_is_better,
             categories_col=categories_col, by=by, period_col=period_col, freq=period, min_n=min_n, model=model,

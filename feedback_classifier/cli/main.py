@@ -8,6 +8,7 @@ message with exit code 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 import warnings
 from typing import Annotated, Optional
@@ -37,6 +38,12 @@ class _UserErrorsAsMessages(TyperGroup):
                 said.flush(but=getattr(exc, "topic", None))
                 typer.echo(f"Error: {exc}", err=True)
                 raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                # typer turns it into a silent exit 130: a cron log or an Airflow task then showed a
+                # failed run with no word of why, where SIGTERM says it was stopped
+                said.flush()
+                typer.echo(INTERRUPTED, err=True)
+                raise typer.Exit(128 + 2) from None
         return result
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -58,7 +65,23 @@ class _UserErrorsAsMessages(TyperGroup):
         except typer.Abort:
             typer.echo("Aborted!", err=True)
             sys.exit(1)
+        except SystemExit as exc:
+            if exc.code == 1 and _output_pipe_closed(exc):
+                sys.exit(128 + 13)
+            raise
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _output_pipe_closed(exit_: SystemExit) -> bool:
+    """Whether ``exit_`` is how click or rich ended the run on a closed stdout or stderr (``| head -1``
+    done reading: EPIPE).
+
+    Both silence the stream and exit with 1, the code of an input error, so a cron job with
+    ``pipefail`` read a complete run as a bad input. Exit 141 instead (128 + SIGPIPE), what a shell
+    reports for any Unix tool the pipe stopped; nothing can be printed on a closed pipe.
+    """
+    cause = exit_.__context__
+    return isinstance(cause, OSError) and cause.errno == errno.EPIPE
 
 
 class _InputWarnings:
@@ -138,7 +161,47 @@ def _root(
     from feedback_classifier.model.default import notify_on_build
 
     _check_source_date_epoch()
+    _writable_matplotlib_config()
     notify_on_build(_building_default_model)
+
+
+def _writable_matplotlib_config() -> None:
+    """Point matplotlib at a folder it can write when its own (``~/.config/matplotlib``) cannot be:
+    with a read-only or missing home, every run that drew a chart (analyze, report, drivers --charts)
+    printed two lines of matplotlib's own about a temporary cache directory and MPLCONFIGDIR, and
+    rebuilt its font cache. The package's cache folder keeps that font cache; failing that, a temp
+    folder for the run, removed when it ends. An ``MPLCONFIGDIR`` already set is left alone.
+    """
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from feedback_classifier._paths import cache_dir
+
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    try:
+        if _writable_folder(Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"):
+            return
+    except RuntimeError:  # no home folder at all
+        pass
+    folder = cache_dir() / "matplotlib"
+    if not _writable_folder(folder):
+        folder = Path(tempfile.mkdtemp(prefix="feedback-classifier-matplotlib-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = str(folder)
+
+
+def _writable_folder(folder) -> bool:
+    import os
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _check_source_date_epoch() -> None:
@@ -186,11 +249,40 @@ def main() -> None:
     """Console-script entry point."""
     _reuse_freed_memory()
     _stop_cleanly_on_sigterm()
+    _printable_output()
     try:
         app()
     except Terminated:
         typer.echo("Stopped by SIGTERM; outputs not yet written were left as they were.", err=True)
         raise
+
+
+INTERRUPTED = "Stopped by Ctrl-C (SIGINT); outputs not yet written were left as they were."
+
+
+def _printable_output() -> None:
+    """Let stdout and stderr print any text whatever the locale says they can.
+
+    Under an ASCII locale with Python's UTF-8 mode off (``LC_ALL=C PYTHONUTF8=0``) or a legacy one
+    (``LANG=en_US`` is ISO-8859-1 on older servers), the tables, the taxonomy tree and the summaries
+    rich prints (Russian names, the '·' of 'Promoters · passives') ended the run with a
+    UnicodeEncodeError traceback after the outputs were written. An ASCII stream becomes UTF-8, as
+    click already writes its own lines there (so a log gets one encoding); another legacy one keeps
+    its encoding and shows what it cannot hold as '?'.
+    """
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            codec = codecs.lookup(stream.encoding).name
+        except (AttributeError, LookupError, TypeError):
+            continue
+        if codec.startswith("utf") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            stream.reconfigure(**({"encoding": "utf-8"} if codec == "ascii" else {"errors": "replace"}))
+        except (OSError, ValueError):  # a stream that cannot change: its own encoding stands
+            pass
 
 
 class Terminated(SystemExit):

@@ -93,6 +93,23 @@ VerifyKey = Annotated[Optional[Path], typer.Option(
     "--verify-key", help="Key file: load the model only if `train --sign-key` signed it with this key.")]
 Taxonomy = Annotated[Optional[str], typer.Option(
     "--taxonomy", "-t", help="Taxonomy: a bundled name such as cx-default, or a YAML file (default: the model's).")]
+# audit has no --model: its taxonomy comes from the labels, as train's (the shared help said "the model's")
+LabelsTaxonomy = Annotated[Optional[str], typer.Option(
+    "--taxonomy", "-t", help="Taxonomy: a bundled name such as cx-default, or a YAML file (default: inferred from the "
+                             "labels).")]
+SuggestTaxonomy = Annotated[Optional[str], typer.Option(
+    "--taxonomy", "-t", help="Taxonomy of the labels file: a bundled name such as cx-default, or a YAML file (default: "
+                             "the --model's, else cx-default when every label is one of its categories, else inferred "
+                             "from the labels).")]
+# suggest, audit and drivers write no report (the shared help said they did)
+LabelsLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the suggested category names: {_LANGS} (default: the labels file's, else the comments' "
+         "majority language).")]
+DriversLang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_language,
+    help=f"Language of the category names in the tables and charts: {_LANGS} (default: the comments' majority "
+         "language with --text-col, else the category names').")]
 Lang = Annotated[Optional[str], typer.Option(
     "--lang", callback=_language,
     help=f"Language of category names and the report: {_LANGS} (default: the comments' majority language).")]

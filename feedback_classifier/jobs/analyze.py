@@ -24,6 +24,7 @@ equal those of the whole table in memory.
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -53,7 +54,7 @@ from feedback_classifier.tableio import (
     resolve_column,
     with_late_keys,
 )
-from feedback_classifier.tableio.atomic import StagedFiles
+from feedback_classifier.tableio.atomic import StagedFiles, made_folder
 from feedback_classifier.tableio.columns import id_columns
 from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
@@ -185,22 +186,22 @@ def analyze(
     in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
-    _make_out_dir(out)
-    sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
-                        mask=mask, mask_pii=mask_pii)
-    total = estimate_total_rows(data, read.fmt) if progress is not None else None
-    try:
-        # all outputs replace yesterday's together or none do (no half-way run beside yesterday's queues)
-        with StagedFiles(out) as stage:
-            enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)), plan.clf,
-                                         _Options(text_col, plan.lang, explain=explain), jobs=jobs, source=str(data))
-            written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
-            plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
-            return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
-                           score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
-                           title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
-    finally:
-        sinks.router.cleanup()
+    with made_folder(out):
+        sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
+                            mask=mask, mask_pii=mask_pii)
+        total = estimate_total_rows(data, read.fmt) if progress is not None else None
+        try:
+            with StagedFiles(out) as stage:  # all outputs replace yesterday's together or none do (no half-way run)
+                enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)),
+                                             plan.clf, _Options(text_col, plan.lang, explain=explain), jobs=jobs,
+                                             source=str(data))
+                written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
+                plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
+                return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,
+                               score_col=score_col, by=by, table_fmt=table_fmt, min_n=min_n, n_boot=n_boot, seed=seed,
+                               title=title, text_col=text_col, mask=mask, rates=rates, rates_source=rates_source)
+        finally:
+            sinks.router.cleanup()
 
 
 def _teach_tone(plan: _Plan, data: Path, text_col: str, read: ReadOptions, teacher: str, progress) -> None:
@@ -224,16 +225,6 @@ def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt:
     outputs = [out / _enriched_name(data, in_fmt), out / f"drivers.{table_fmt}", out / "report.html",
                *(out / "queues" / name for name in queues)]
     refuse_overwriting_input(outputs, data, fix="choose another --out-dir, or rename the input.")
-
-
-def _make_out_dir(out: Path) -> None:
-    from feedback_classifier.tableio.atomic import refuse_standard_output
-
-    refuse_standard_output(out, "--out-dir")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
 
 
 def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
@@ -417,6 +408,9 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
 
         drivers = correct_drivers_result(drivers, rates, tax, seed=seed, **(rates_source or {}))
     drivers_path = None
+    # yesterday's drivers table in another --format, or from a run with a score when today's has none, was
+    # left beside today's report as if current (the queues of another format were already removed)
+    stage.retire([f"drivers.{fmt}" for fmt in _TABLE_FORMATS])
     if drivers is not None:
         from feedback_classifier.render import translate_drivers_table  # matplotlib: only when drivers are written
 

@@ -106,14 +106,30 @@ def drivers_file(
 
 
 def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
-    """The drivers tables at ``out`` and the charts in ``charts`` (each when given)."""
-    paths = _write_tables(result, out, plan.attrs) if out is not None else []
-    chart_paths = []
-    if charts is not None:
-        from feedback_classifier.render import write_charts
+    """The drivers tables at ``out`` and the charts in ``charts`` (each when given), replacing the
+    previous run's together or not at all: written one by one, a full disk at the trend table left
+    today's impact table beside yesterday's trend, and a run without ``--by`` left yesterday's segments."""
+    from feedback_classifier.tableio.atomic import StagedTargets
 
-        chart_paths = write_charts(result, charts, top=top, lang=plan.lang)
+    paths, chart_paths = [], []
+    with StagedTargets() as stage:
+        if out is not None:
+            paths = _write_tables(result, out, plan.attrs, stage)
+            stage.retire(p for p in _output_paths(out) if p not in paths)
+        if charts is not None:
+            chart_paths = _write_charts(result, charts, stage, top=top, lang=plan.lang)
     return DriversFileResult(result, paths, chart_paths, classified_here=plan.text_col is not None, notes=plan.notes)
+
+
+def _write_charts(result: DriversResult, charts, stage, *, top: int, lang: str) -> list[Path]:
+    from feedback_classifier.render.charts import chart_images, charts_folder
+    from feedback_classifier.tableio import write_file_atomic
+
+    folder, written = charts_folder(charts), []
+    for stem, data in chart_images(result, fmt="png", top=top, lang=lang).items():
+        write_file_atomic(stage.path(folder / f"{stem}.png"), data)
+        written.append(folder / f"{stem}.png")
+    return written
 
 
 @dataclass
@@ -363,13 +379,14 @@ def _require_column(df, column: str, data, *, fix: str) -> None:
         raise MissingColumnError(f"{exc} {fix}") from None
 
 
-def _write_tables(result: DriversResult, out: Path, attrs: dict) -> list[Path]:
-    """The drivers tables at ``out`` and beside it; a CSV keeps the separator of the input (``attrs``)."""
+def _write_tables(result: DriversResult, out: Path, attrs: dict, stage) -> list[Path]:
+    """The drivers tables at ``out`` and beside it, written into ``stage`` (a ``StagedTargets``); a
+    CSV keeps the separator of the input (``attrs``)."""
     from feedback_classifier.render.markdown import drivers_markdown
     from feedback_classifier.tableio import input_layout, write_file_atomic, write_table
 
     if out.suffix.lower() == ".md":
-        write_file_atomic(out, drivers_markdown(result), make_parents=True)
+        write_file_atomic(stage.path(out), drivers_markdown(result))
         return [out]
     parts = {"regression": result.regression, "segments": result.segments, "trend": result.trend}
     layout = input_layout(attrs, types=False)
@@ -379,8 +396,9 @@ def _write_tables(result: DriversResult, out: Path, attrs: dict) -> list[Path]:
         if result.counted():  # the file says which mentions it counted, as the titles do
             table.insert(0, "counted", result.counted())
         table.attrs.update(layout)
-        written.append(write_table(table, path))
-    return [Path(p) for p in written]
+        write_table(table, stage.path(path))
+        written.append(path)
+    return written
 
 
 def _output_paths(out: Path) -> list[Path]:

@@ -75,24 +75,25 @@ def route_file(
     from feedback_classifier.insights import DriversAccumulator, StreamingRouter
     from feedback_classifier.insights.queues import output_dir
     from feedback_classifier.jobs.runner import check_workers
+    from feedback_classifier.tableio.atomic import made_folder
 
     check_workers(1, chunksize)
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type, scale, higher_is_better)
     fmt, out = output_dir(out_dir, fmt, create=False)  # a wrong format before the file is read
     plan = _plan(data, read, chunksize, text_col=text_col, score_col=score_col, keep=keep, lang=lang, model=model,
                  taxonomy=taxonomy, tone=(tone_teacher, tone_progress))
-    out = output_dir(out, fmt)[1]  # the spill files go there: the same disk as the queues
-    router = StreamingRouter(plan.tax, text_col=plan.text_col, score_col=plan.score_col, score_type=spec,
-                             keep=plan.keep, lang=plan.lang, source=str(data), tmp_dir=out, mask=mask,
-                             complaints_only=complaints_only)
-    scores = DriversAccumulator([plan.score_col], score_col=plan.score_col) if plan.score_col else None
-    try:
-        _refuse_overwriting(router, out, fmt, data)  # before the file is read: a long run failed only at its end
-        _spill(plan, router, scores, data, progress, read)
-        _refuse_overwriting(router, out, fmt, data)  # and teams a label named that the taxonomy lacks
-        result, paths = router.finish(out, fmt=fmt)
-    finally:
-        router.cleanup()
+    with made_folder(out):  # the spill files go there: the same disk as the queues
+        router = StreamingRouter(plan.tax, text_col=plan.text_col, score_col=plan.score_col, score_type=spec,
+                                 keep=plan.keep, lang=plan.lang, source=str(data), tmp_dir=out, mask=mask,
+                                 complaints_only=complaints_only)
+        scores = DriversAccumulator([plan.score_col], score_col=plan.score_col) if plan.score_col else None
+        try:
+            _refuse_overwriting(router, out, fmt, data)  # before the file is read: a long run failed only at its end
+            _spill(plan, router, scores, data, progress, read)
+            _refuse_overwriting(router, out, fmt, data)  # and teams a label named that the taxonomy lacks
+            result, paths = router.finish(out, fmt=fmt)
+        finally:
+            router.cleanup()
     issues = scores.score_issues(spec) if scores is not None else None
     return RouteFileResult(routing=result, paths=paths, rows=router.rows, classified_here=plan.classified_here,
                            lang=plan.lang, score_issues=issues, notes=plan.notes)

@@ -373,14 +373,10 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
 
 
 def _cache_dir():
-    """The user cache directory, as ``model.default.cache_dir`` finds it (not imported
-    from there: the default model's module imports the model files', which import this)."""
-    from pathlib import Path
+    """The user cache directory (``feedback_classifier._paths``, layer 0: no import cycle)."""
+    from feedback_classifier._paths import cache_dir
 
-    if os.environ.get("FEEDBACK_CLASSIFIER_CACHE"):
-        return Path(os.environ["FEEDBACK_CLASSIFIER_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "feedback-classifier"
+    return cache_dir()
 
 
 def _model_hash() -> str:

@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from feedback_classifier.errors import InputFileError
 
-__all__ = ["AtomicTarget", "StagedFiles", "hold_lock", "refuse_overwriting_input", "refuse_standard_output",
-           "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
+__all__ = ["AtomicTarget", "StagedFiles", "StagedTargets", "hold_lock", "made_folder", "refuse_overwriting_input",
+           "refuse_standard_output", "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, packed at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
@@ -173,6 +174,83 @@ class StagedFiles:
         """Remove what is still staged."""
         shutil.rmtree(self.stage, ignore_errors=True)
         self._lock = release_lock(self._lock)
+
+
+class StagedTargets:
+    """Files anywhere that replace their targets together, or not at all: a :class:`StagedFiles` per
+    folder, committed when the ``with`` block ends without an exception. A target that is a symbolic
+    link is staged in the folder of the file it points to and replaces that file, the link kept, as
+    :class:`AtomicTarget` does. For outputs that belong together but are named by the user (a drivers
+    table and the tables and charts beside it): written one by one, a full disk half-way left today's
+    main table next to yesterday's trend.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "a.csv").write_text("old")
+    >>> try:
+    ...     with StagedTargets() as stage:
+    ...         _ = stage.path(folder / "a.csv").write_text("new"); raise OSError("disk full")
+    ... except OSError:
+    ...     pass
+    >>> (folder / "a.csv").read_text(), sorted(p.name for p in folder.iterdir())
+    ('old', ['a.csv'])
+    """
+
+    def __init__(self):
+        from contextlib import ExitStack
+
+        self._stack = ExitStack()
+        self._stages: dict[str, StagedFiles] = {}
+
+    def _target(self, target: str | os.PathLike) -> Path:
+        target = Path(target)
+        return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+    def _stage(self, folder: Path) -> StagedFiles:
+        key = os.path.abspath(folder)
+        if key not in self._stages:
+            self._stages[key] = self._stack.enter_context(StagedFiles(folder))
+        return self._stages[key]
+
+    def path(self, target: str | os.PathLike) -> Path:
+        """Where to write the file that becomes ``target``."""
+        real = self._target(target)
+        return self._stage(real.parent if str(real.parent) else Path(".")).path(real.name)
+
+    def retire(self, targets) -> None:
+        """Existing ``targets`` this set does not write: removed when it commits (an earlier run's)."""
+        for target in map(Path, targets):
+            if target.is_file() and not target.is_symlink():
+                self._stage(target.parent if str(target.parent) else Path(".")).retire([target.name])
+
+    def __enter__(self) -> StagedTargets:
+        self._stack.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return self._stack.__exit__(exc_type, exc, tb)
+
+
+@contextmanager
+def made_folder(out: Path):
+    """The output folder ``out``, made (with its missing parents) for the ``with`` block; a run that fails
+    or is stopped there removes the folders it made, when still empty: a first run stopped by SIGTERM
+    left an empty out/ that a scheduler's check for the folder took for a finished run."""
+    out = Path(out)
+    refuse_standard_output(out, "--out-dir")
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"Cannot create the output folder {out}: {exc.strerror}.") from None
+    try:
+        yield out
+    except BaseException:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another run wrote there meanwhile), or not ours to remove
+                break
+        raise
 
 
 def hold_lock(path: Path) -> int | None:

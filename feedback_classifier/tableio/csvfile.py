@@ -53,7 +53,7 @@ def _csv_options(
     sample, truncated = read_sample(path, gz)
     if encoding is None:
         encoding = check_guess(path, gz, detect_encoding(sample, truncated=truncated), errors=errors)
-    elif sample.startswith(codecs.BOM_UTF8) and codecs.lookup(encoding).name == "utf-8":
+    elif sample.startswith(codecs.BOM_UTF8) and _codec_name(encoding, path) == "utf-8":
         encoding = "utf-8-sig"  # otherwise the BOM sticks to the first column name
     text = decode_sample(sample, encoding, path, errors=errors)
     sep = normalize_sep(sep, path)
@@ -92,6 +92,14 @@ def _at_header_row(path: Path, kind: str, encoding: str, sep: str | None, text: 
         sep = "\t"
     return encoding, sep, _raw_header(rest, sep), header_row - 1
 
+
+def _codec_name(encoding: str, path: Path) -> str:
+    """The codec's canonical name; a misspelt ``--encoding`` is the one-line error a file without a BOM gets
+    (on a file with one, as Excel writes UTF-8, it was a LookupError traceback)."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputFileError(f"{path}: unknown encoding {encoding!r}; use a name like 'utf-8' or 'cp1251'") from None
 
 
 def _raw_header(text: str, sep: str) -> list[str]:

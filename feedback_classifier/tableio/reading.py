@@ -49,6 +49,10 @@ def is_empty_file(path: str | os.PathLike) -> bool:
 
 def _check_input(path: str | os.PathLike) -> Path:
     path = Path(path)
+    if str(path) == "-" and not path.exists():
+        # by Unix habit `cat x.csv | feedback-classifier classify - ...`: "file not found" read as a bug
+        raise InputFileError("-: reading standard input is not supported (the input is read more than once); save "
+                             "it to a file first and pass its path (a .csv.gz or .jsonl.gz is read as it is)")
     if not path.exists():
         raise InputFileError(f"{path}: file not found; check the path (current directory: {Path.cwd()})")
     if path.is_dir():
