@@ -16,6 +16,18 @@ from feedback_classifier.cli.render import drivers_summary, err_console, tone_ti
 OLD_SPELLINGS = {"--freq": "--period"}
 
 
+def _check_arguments(out: Path | None, polarity: str | None, model: Path | None, text_col: str | None) -> None:
+    """Usage errors (exit code 2) before any file is read."""
+    from feedback_classifier.jobs.drivers import OUT_FORMATS
+
+    if out is not None and out.suffix.lower().lstrip(".") not in OUT_FORMATS:
+        raise typer.BadParameter(f"'{out.name}': use a .csv, .xlsx, .parquet, .jsonl or .md file", param_hint="--out")
+    if polarity is not None:
+        opt.check_choice(polarity, ("negative", "positive", "neutral"), "a polarity", "--polarity")
+    if model is not None and text_col is None:
+        raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
+
+
 def drivers_command(
     data: Annotated[Path, typer.Argument(help="Table with a categories column (from `classify`) and a score column: "
                                               "CSV/TSV, XLSX, Parquet or JSONL.")],
@@ -68,14 +80,9 @@ def drivers_command(
 
     Example: feedback-classifier drivers survey_classified.csv --score-col nps --by region --out drivers.xlsx --charts charts/
     """
-    from feedback_classifier.jobs.drivers import OUT_FORMATS, drivers_file
+    from feedback_classifier.jobs.drivers import drivers_file
 
-    if out is not None and out.suffix.lower().lstrip(".") not in OUT_FORMATS:
-        raise typer.BadParameter(f"'{out.name}': use a .csv, .xlsx, .parquet, .jsonl or .md file", param_hint="--out")
-    if polarity is not None:
-        opt.check_choice(polarity, ("negative", "positive", "neutral"), "a polarity", "--polarity")
-    if model is not None and text_col is None:
-        raise typer.BadParameter("--model needs --text-col (the comment column to classify)", param_hint="--text-col")
+    _check_arguments(out, polarity, model, text_col)
     model = opt.model_for_job(model, trust_model, verify_key)
     # --text-col reads comments with e5 first (a minute of progress lines in a log): as classify's, silenced by --quiet
     shown = nullcontext() if quiet else lazy_progress(err_console, description="reading with e5", label="read with e5")
