@@ -37,6 +37,11 @@ class _UserErrorsAsMessages(TyperGroup):
                 said.flush(but=getattr(exc, "topic", None))
                 typer.echo(f"Error: {exc}", err=True)
                 raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                # typer turns it into exit code 130 without a word: a log then showed the run end mid-way
+                # with no reason, where SIGTERM's stop is said
+                typer.echo("Stopped by Ctrl-C; outputs not yet written were left as they were.", err=True)
+                raise
         return result
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
