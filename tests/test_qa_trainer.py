@@ -45,3 +45,30 @@ def test_ctrl_c_is_one_line_saying_so(tmp_path, monkeypatch):
     assert result.exit_code == 130
     assert result.stderr.strip() == "Stopped by Ctrl-C; outputs not yet written were left as they were."
     assert not (tmp_path / "m.joblib").exists()
+
+
+_CARDS = ["my card has not arrived yet", "where is my new card", "card still not delivered"]
+_FEES = ["why was I charged a fee", "there is an extra fee on my statement", "fee for the transfer"]
+
+
+def _labelled(tmp_path, blank: int):
+    rows = ["text,labels"]
+    for i in range(4):
+        rows += [f"{t} {i},Cards > Card arrival" for t in _CARDS] + [f"{t} {i},Fees" for t in _FEES]
+    rows += [f"how do I open a savings account {i}," for i in range(blank)]
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_rows_without_a_label_are_said_with_what_train_does_with_them(tmp_path):
+    """A labels file filled in half-way trained its blank rows as comments about nothing, without a
+    word (Banking77 messages, two thirds blank: cross-validated micro-F1 0.38 instead of 0.88)."""
+    data = _labelled(tmp_path, blank=12)
+    result = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    assert ("12 of 36 rows (33%) have no label in 'labels': the model learns them as comments about none of the "
+            "categories") in " ".join(result.stderr.split())
+    full = runner.invoke(app, ["train", str(_labelled(tmp_path, blank=0)), "--cv", "0",
+                               "--out", str(tmp_path / "m2.joblib")])
+    assert full.exit_code == 0 and "no label" not in full.stderr

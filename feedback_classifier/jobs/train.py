@@ -462,6 +462,13 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
     if len(parents) == 1:
         notes.append(f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so "
                      "the model can only tell that category from none; label examples of the other categories too.")
+    none = sum(1 for row in table.labels if not row)
+    if none:
+        # a file labelled half-way trained its unlabelled half as "about nothing" without a word
+        # (Banking77 rows, two thirds blank: micro-F1 0.38 instead of 0.88)
+        notes.append(f"{none:,} of {len(table.labels):,} rows ({none / len(table.labels):.0%}) have no label in "
+                     f"'{labels_col}': the model learns them as comments about none of the categories. Leave rows "
+                     "not labelled yet out of the file (or mark them 'skipped' in a 'status' column).")
     frame = table.frame if table.frame is not None else pd.DataFrame()
     polarities = frame["polarities"].astype("string").str.strip().fillna("") if "polarities" in frame else None
     if table.opinions is None and polarities is not None and polarities.ne("").any():
