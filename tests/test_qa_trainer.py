@@ -72,3 +72,19 @@ def test_rows_without_a_label_are_said_with_what_train_does_with_them(tmp_path):
     full = runner.invoke(app, ["train", str(_labelled(tmp_path, blank=0)), "--cv", "0",
                                "--out", str(tmp_path / "m2.joblib")])
     assert full.exit_code == 0 and "no label" not in full.stderr
+
+
+def test_labels_joined_by_a_comma_are_said_when_the_taxonomy_is_inferred(tmp_path):
+    """'Cards, Fees' in one cell is an error with --taxonomy, but `taxonomy infer` and `train` without
+    one made it a category of its own, with the one comment as its only example, without a word."""
+    data = _labelled(tmp_path, blank=0)
+    data.write_text(data.read_text(encoding="utf-8") + "card fee twice,\"Cards > Card arrival, Fees\"\n",
+                    encoding="utf-8")
+    said = ("1 label in 'labels' is other categories joined by ',' (first: row 25, 'Cards > Card arrival, Fees'), "
+            "each inferred as a category of its own; separate labels with ';' (e.g. 'Cards > Card arrival; Fees')")
+    inferred = runner.invoke(app, ["taxonomy", "infer", str(data), "-o", str(tmp_path / "t.yaml")])
+    assert inferred.exit_code == 0, inferred.output
+    assert said in " ".join(inferred.stderr.split())
+    trained = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(tmp_path / "m.joblib")])
+    assert trained.exit_code == 0, trained.output
+    assert " ".join(trained.stderr.split()).count(said) == 1

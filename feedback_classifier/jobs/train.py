@@ -223,7 +223,7 @@ def train_file(
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
     notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       notes + _label_notes(table, labels_col) + _fold_notes(report, cv, group_col),
+                       notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col),
                        0 if taught is None else len(taught[0]),
                        time.perf_counter() - began, tone)
 
@@ -453,7 +453,7 @@ def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None)
     return [note] if note else []
 
 
-def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
+def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:
     from feedback_classifier.jobs.labelbook import resolve_taxonomy
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
 
@@ -476,7 +476,11 @@ def _label_notes(table: LabelledData, labels_col: str) -> list[str]:
                      "polarity from it (evaluate scores against it by default).")
     if table.taxonomy_inferred and labels_col in frame.columns:
         bundled = load_taxonomy(DEFAULT_TAXONOMY)  # the label app's and suggest's taxonomy when none is given
-        if resolve_taxonomy(None, frame[labels_col].tolist(), known=bundled) is bundled:
+        with warnings.catch_warnings():  # reading the table said it already (infer_taxonomy's warning)
+            warnings.filterwarnings("ignore", ".*other categories joined by", InputWarning)
+            same = resolve_taxonomy(None, frame[labels_col].tolist(), known=bundled, source=str(data),
+                                    column=labels_col) is bundled
+        if same:
             notes.append(f"Every label in '{labels_col}' is a {DEFAULT_TAXONOMY} category (as the label app writes "
                          f"them): pass --taxonomy {DEFAULT_TAXONOMY} to keep its teams, keywords and names in both "
                          "languages; the taxonomy inferred from the labels has none of them.")
