@@ -88,3 +88,13 @@ def test_labels_joined_by_a_comma_are_said_when_the_taxonomy_is_inferred(tmp_pat
     trained = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(tmp_path / "m.joblib")])
     assert trained.exit_code == 0, trained.output
     assert " ".join(trained.stderr.split()).count(said) == 1
+
+
+def test_train_says_how_far_it_is_as_each_fit_ends(tmp_path):
+    """`train` on 20,000 rows printed nothing for tens of minutes, as if it hung."""
+    data = _labelled(tmp_path, blank=0)
+    result = runner.invoke(app, ["train", str(data), "--cv", "2", "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Fitted")]
+    assert [line.split(" min")[0].rsplit(";", 1)[0] for line in lines] == [
+        f"Fitted {i} of 3 models (the final one and 2 cross-validation folds" for i in (1, 2, 3)]

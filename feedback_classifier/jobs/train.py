@@ -168,7 +168,7 @@ def train_file(
     unlabelled_score_col: str | None = None,
     score_type: str = "nps",
     scale: str | None = None,
-    higher_is_better: bool = True,
+    higher_is_better: bool = True, progress=None,
 ) -> TrainResult:
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
@@ -182,7 +182,7 @@ def train_file(
     ``score_type``/``scale``/``higher_is_better``) teaches that model the comments' tone words
     (``jobs.tone``), or without ``sentiment_col`` the bundled one, which the model then carries.
     ``jobs`` worker processes fit the folds and the final model side by side (the same results as
-    ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
+    ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter...); ``progress(done, total)`` as each fit ends.
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -209,7 +209,7 @@ def train_file(
     tone, taught = _from_unlabelled(teacher, params, table, unlabelled, unlabelled_text_col or text_col,
                                     unlabelled_score_col, (score_type, scale, higher_is_better), read)
     estimator = FeedbackClassifier(taxonomy=table.taxonomy, **params)
-    model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught)
+    model, fit_seconds, report = _fit_and_cross_validate(estimator, table, cv, jobs, taught, progress)
     metrics = report.summary() if report is not None else {}
     if taught is not None:
         metrics["unlabelled_comments"] = float(len(taught[0]))
@@ -392,7 +392,7 @@ def _read_comments(data, text_col: str, read: ReadOptions) -> list[str]:
     return texts
 
 
-def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, taught=None):
+def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, taught=None, progress=None):
     """``(model, fit_seconds, report)``: the model fitted on every row, and the
     ``cv``-fold report (``None`` when ``cv < 2``), fitted in ``jobs`` processes; ``taught``
     (``(comments, labels)``) is added to every fit's rows and scored by no fold."""
@@ -407,7 +407,11 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, 
     if jobs > 1:
         warm_analyzer(estimator.analyzer, state.training_rows()[0])
     # the full fit first: the longest task, so the folds fill the other workers around it
-    results = [r for _, r in run_ordered(_train_work, state, [None, *folds], jobs=jobs)]
+    results = []
+    for _, result in run_ordered(_train_work, state, [None, *folds], jobs=jobs):
+        results.append(result)
+        if progress is not None:
+            progress(len(results), len(folds) + 1)
     model, fit_seconds = results[0]
     report = score_folds(state, folds, results[1:]) if folds else None
     if report is not None and taught is not None:  # the teacher saw every labelled row, the scored ones too
