@@ -98,3 +98,22 @@ def test_train_says_how_far_it_is_as_each_fit_ends(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.startswith("Fitted")]
     assert [line.split(" min")[0].rsplit(";", 1)[0] for line in lines] == [
         f"Fitted {i} of 3 models (the final one and 2 cross-validation folds" for i in (1, 2, 3)]
+
+
+def test_evaluate_with_another_files_model_says_so_not_fix_the_cell(tmp_path):
+    """`evaluate` on restaurant labels with the bank model said "Unknown label 'FOOD' ... Closest known:
+    'Fees', ... Fix the cell, or add the category to the taxonomy", sending the user to edit a file that
+    was fine; a real typo among the model's own labels is still named as before."""
+    model = tmp_path / "bank.joblib"
+    trained = runner.invoke(app, ["train", str(_labelled(tmp_path, blank=0)), "--cv", "0", "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    other = tmp_path / "restaurants.csv"
+    other.write_text("text,labels\nthe soup was cold,FOOD > QUALITY\nrude waiter,SERVICE\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(other), "--model", str(model)])
+    assert result.exit_code == 1
+    assert "none of the labels in 'labels' is a category of" in result.stderr
+    assert "(first: row 1, 'FOOD > QUALITY';" in result.stderr and "pass the --model trained on these labels" in result.stderr
+    typo = tmp_path / "typo.csv"
+    typo.write_text("text,labels\ncard late,Cards > Card arival\nfee,Fees\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(typo), "--model", str(model)])
+    assert result.exit_code == 1 and "Unknown label 'Cards > Card arival'" in result.stderr
