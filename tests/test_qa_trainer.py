@@ -117,3 +117,12 @@ def test_evaluate_with_another_files_model_says_so_not_fix_the_cell(tmp_path):
     typo.write_text("text,labels\ncard late,Cards > Card arival\nfee,Fees\n", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", str(typo), "--model", str(model)])
     assert result.exit_code == 1 and "Unknown label 'Cards > Card arival'" in result.stderr
+
+
+def test_more_folds_than_rows_is_said(tmp_path):
+    """`--cv 30` (for --cv 3) on 24 rows fitted 24 one-row folds without a word; fewer groups than
+    folds was already said."""
+    result = runner.invoke(app, ["train", str(_labelled(tmp_path, blank=0)), "--cv", "30",
+                                 "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    assert "Only 24 rows: 24 folds of one row each instead of 30." in result.stderr

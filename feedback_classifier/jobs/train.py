@@ -287,8 +287,10 @@ def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
     >>> fold_note(3, 5, "review")
     "Only 3 distinct values in 'review': 3 folds instead of 5 (a group's rows stay in one fold)."
     """
-    if not group_col or used >= asked:
+    if used >= asked:
         return None
+    if not group_col:  # --cv 50 for --cv 5 on 300 rows silently fitted 300 one-row folds
+        return f"Only {used} rows: {used} folds of one row each instead of {asked}."
     return (f"Only {used} distinct values in '{group_col}': {used} folds instead of {asked} "
             "(a group's rows stay in one fold).")
 
