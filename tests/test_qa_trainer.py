@@ -126,3 +126,19 @@ def test_more_folds_than_rows_is_said(tmp_path):
                                  "--out", str(tmp_path / "m.joblib")])
     assert result.exit_code == 0, result.output
     assert "Only 24 rows: 24 folds of one row each instead of 30." in result.stderr
+
+
+def test_train_does_not_replace_a_table_with_the_model(tmp_path):
+    """`train labels.csv --out labels2.csv` (a slip for --out m.joblib) replaced the other labels file
+    with the binary model file, without a word; an earlier model at --out is still replaced."""
+    data = _labelled(tmp_path, blank=0)
+    other = tmp_path / "labels2.csv"
+    other.write_text("text,labels\nmy pin is blocked,Cards > PIN\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(other)])
+    assert result.exit_code == 1
+    assert "labels2.csv: the file exists and is not a model file" in result.stderr
+    assert other.read_text(encoding="utf-8") == "text,labels\nmy pin is blocked,Cards > PIN\n"
+    model = tmp_path / "m.joblib"
+    for _ in range(2):
+        again = runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model)])
+        assert again.exit_code == 0, again.output

@@ -25,10 +25,9 @@ from feedback_classifier.model import (
     require_e5,
     save_model,
 )
-from feedback_classifier.model.persist import check_key
+from feedback_classifier.model.persist import check_key, check_model_out
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
-from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
@@ -196,7 +195,7 @@ def train_file(
     _check_settings(jobs, params)
     if sign_key is not None:
         check_key(sign_key)  # before the training, not after it
-    refuse_overwriting_inputs([Path(out)], [data, unlabelled], fix="choose another --out path for the model.")
+    check_model_out(out, [data, unlabelled])
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                 group_col=group_col, read=read, sentiment_col=sentiment_col)
     _check_trainable(table, data, labels_col, sentiment_col)
@@ -575,7 +574,7 @@ def train_without_labels_file(data, out, *, text_col: str = "text", taxonomy,
     """
     from feedback_classifier.model.weak import caught_by_category, fit_without_labels
 
-    refuse_overwriting_inputs([Path(out)], [data], fix="choose another --out path for the model.")
+    check_model_out(out, [data])
     texts = _read_comments(data, text_col, read)
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
     start = time.perf_counter()
