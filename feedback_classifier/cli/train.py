@@ -99,8 +99,24 @@ def train_command(
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,
                         unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col,
                         unlabelled_score_col=unlabelled_score_col, score_type=score_type, scale=scale,
-                        higher_is_better=not lower_is_better)
+                        higher_is_better=not lower_is_better, progress=_fits_done())
     _print_trained(result, unlabelled_score_col)
+
+
+def _fits_done():
+    """A line on stderr as each fit ends: 20,000 rows take tens of minutes, which passed without a
+    word, as if the command hung."""
+    import time
+
+    began = time.perf_counter()
+
+    def said(done: int, total: int) -> None:
+        if total > 1:
+            minutes = (time.perf_counter() - began) / 60
+            typer.echo(f"Fitted {done} of {total} models (the final one and {total - 1} cross-validation folds; "
+                       f"{minutes:.1f} min so far).", err=True)
+
+    return said
 
 
 def _print_trained(result, score_col: Optional[str]) -> None:

@@ -7,6 +7,7 @@ from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.train import AUTO_SENTIMENT, _check_opinions, read_labelled_table
 from feedback_classifier.model import EvaluationReport, evaluate_predictions, load_model
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
+from feedback_classifier.taxonomy.labels import cell_items, is_missing
 
 
 def evaluate_file(
@@ -26,8 +27,12 @@ def evaluate_file(
     from feedback_classifier.model.tones import sentiment_model_of
 
     model = model_path if hasattr(model_path, "predict_labels") else load_model(model_path)
-    table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
-                                sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
+    try:
+        table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=model.taxonomy_,
+                                    sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
+    except LabelError as exc:
+        _refuse_another_models_labels(exc, data, labels_col, model, model_path, read)
+        raise
     if not any(table.labels):  # every F1 would be 0 (nothing to find): a wrong column, not a bad model
         raise LabelError(
             f"{data}: column '{labels_col}' has no labels in any of its {len(table.labels):,} rows, so there is "
@@ -52,3 +57,27 @@ def evaluate_file(
         if len(coded) < len(table.labels):
             report.extra["polarity_uncoded_rows"] = len(table.labels) - len(coded)
     return report
+
+
+def _refuse_another_models_labels(exc: LabelError, data, labels_col: str, model, model_path, read: ReadOptions) -> None:
+    """A ``LabelError`` saying the model is not the one for these labels when no label of the file is
+    a category of its taxonomy: 'Unknown label ... Fix the cell, or add the category to the taxonomy'
+    (with unrelated 'closest' categories) sent the user to fix a file that was fine."""
+    if getattr(exc, "label", None) is None or getattr(exc, "column", None) != labels_col:
+        return
+    taxonomy = model.taxonomy_
+    frame = read.table(data)  # read again only on this error path
+    cells = frame[labels_col].tolist() if labels_col in frame else []
+    for cell in cells:
+        for item in cell_items(cell) if not is_missing(cell) else []:
+            try:
+                taxonomy.parse_label(item.strip())
+                return  # some labels are the model's: the error names a real typo
+            except LabelError:
+                continue
+    known = "; ".join(taxonomy.display_name(label) for label in taxonomy.labels[:3])
+    name = model_path if not hasattr(model_path, "predict_labels") else "the model"
+    raise LabelError(
+        f"{data}: none of the labels in '{labels_col}' is a category of {name}'s taxonomy '{taxonomy.name}' "
+        f"(first: row {exc.row}, {exc.label!r}; the model's categories are e.g. {known}): evaluate it on labels "
+        "of its own categories, or pass the --model trained on these labels") from None

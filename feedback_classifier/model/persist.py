@@ -348,6 +348,33 @@ def _major(version: str | None) -> tuple[str, ...] | None:
     return tuple(version.split(".")[:1]) if version else None
 
 
+_TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
+
+
+def check_model_out(path, inputs) -> None:
+    """Refuse, before any training, a model path that is one of ``inputs`` or an existing table or
+    taxonomy that is no model file: `train --out labels2.csv` replaced a labels file with the model,
+    without a word.
+
+    >>> import tempfile
+    >>> table = Path(tempfile.mkdtemp()) / "labels2.csv"
+    >>> _ = table.write_text("text,labels\\n")
+    >>> check_model_out(table, [])
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.ModelFileError: ...labels2.csv: the file exists and is not a model file (a .csv table?); choose another --out path for the model, e.g. models/my.joblib.
+    """
+    from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+
+    path = Path(path)
+    refuse_overwriting_inputs([path], inputs, fix="choose another --out path for the model.")
+    if path.suffix.lower() in _TABLE_SUFFIXES and path.is_file() and path.stat().st_size:
+        with open(path, "rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                raise ModelFileError(f"{path}: the file exists and is not a model file (a {path.suffix} table?); "
+                                     "choose another --out path for the model, e.g. models/my.joblib.")
+
+
 def load_model(
     path, taxonomy=None, *, allow_version_mismatch: bool = False, trusted: bool = False, verify_key: bytes | None = None
 ):

@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from feedback_classifier.errors import LabelError, TaxonomyError
+from feedback_classifier.errors import InputWarning, LabelError, TaxonomyError
 from feedback_classifier.lang import LANGUAGES
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER
 from feedback_classifier.taxonomy.labels import (
     OPINION_RE,
     PATH_SEPARATOR,
+    WRONG_SEPARATORS,
     cell_items,
     is_missing,
     match_key,
@@ -57,6 +59,7 @@ def infer_taxonomy(
     """
     if isinstance(cells, str):  # its characters were read as cells: "Malformed label '>' in row 5"
         raise TypeError(f"infer_taxonomy takes a list or column of label cells, not one string: pass [{cells!r}].")
+    cells = list(cells)  # read twice: once for the names, once for labels joined by a wrong separator
     parents, children = _count_spellings(cells, column, source, first_row)
     if not parents:
         where = f" in column '{column}'" if column else ""
@@ -65,10 +68,31 @@ def infer_taxonomy(
             "Pick the column that holds labels like 'Parent > Child; Parent'."
         )
     langs = list(languages)
-    return Taxonomy.from_dict(
+    taxonomy = Taxonomy.from_dict(
         {"name": name, "version": 1, "languages": langs, "categories": _categories(parents, children, langs, owner)},
         source=source,
     )
+    _warn_joined(taxonomy, cells, column, source, first_row)
+    return taxonomy
+
+
+def _warn_joined(taxonomy: Taxonomy, cells: list, column: str | None, source: str | None, first_row: int) -> None:
+    """An ``InputWarning`` for label items that are other categories of the file joined by ',', '|'...
+    ('Cards, Fees'): with a given taxonomy such a cell is an error, inferred it silently became a
+    category of its own, with the one comment as its only example."""
+    found = [(row, item.strip()) for row, cell in enumerate(cells, start=first_row) if not is_missing(cell)
+             for item in cell_items(cell) if any(sep in item for sep in WRONG_SEPARATORS)
+             and taxonomy._joined_by(item.strip()) is not None]
+    if not found:
+        return
+    row, item = found[0]
+    sep = taxonomy._joined_by(item)
+    where = f" in '{column}'" if column else ""
+    labels = f"{len(found):,} labels{where} are" if len(found) > 1 else f"1 label{where} is"
+    warnings.warn(InputWarning(
+        f"{source or 'labels'}: {labels} other categories joined by '{sep}' (first: row {row}, {item!r}), each "
+        f"inferred as a category of its own; separate labels with ';' "
+        f"(e.g. '{'; '.join(p.strip() for p in item.split(sep))}')."), stacklevel=3)
 
 
 def _count_spellings(cells: Iterable[Any], column: str | None, source: str | None, first_row: int) -> _Spellings:
