@@ -43,7 +43,9 @@ def test_ctrl_c_is_one_line_saying_so(tmp_path, monkeypatch):
     data.write_text("text,labels\nmy card has not arrived,Cards > Card arrival\nfee charged,Fees\n", encoding="utf-8")
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m.joblib")])
     assert result.exit_code == 130
-    assert result.stderr.strip() == "Stopped by Ctrl-C; outputs not yet written were left as they were."
+    from feedback_classifier.cli.main import INTERRUPTED
+
+    assert result.stderr.strip() == INTERRUPTED
     assert not (tmp_path / "m.joblib").exists()
 
 
