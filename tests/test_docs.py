@@ -66,6 +66,17 @@ def test_the_readme_library_example_runs(monkeypatch):
     assert "impact" in namespace["result"].table.columns
 
 
+def test_the_readme_read_options_example_runs_alone_and_keeps_every_row(tmp_path, monkeypatch):
+    """The README's second Python block, in a fresh namespace as a reader pastes it: it used
+    ``default_model`` without importing it, read a file nobody had, and its ``skip_rows=1`` (rows
+    under the column names) would have dropped the first response of the export it described."""
+    block = README.split("## Library", 1)[1].split("```python", 2)[2].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["summary"].rows == len(namespace["survey"]) == 2400
+
+
 def test_the_readme_first_commands_are_the_ones_ci_runs():
     """The two commands a newcomer copies: install + analyze, install + the test suite CI runs."""
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
