@@ -1,8 +1,8 @@
 """The main job: classify a survey export, find the drivers, route, and report — in one call.
 
-``analyze()`` reads the export, adds the category columns (``classify.enrich``), computes
-drivers when there is a score column (``drivers.compute_drivers``), builds the per-team
-queues (``routing.route``) and the HTML report (``report.build_report``), and writes
+``analyze()`` reads the export, adds the category columns (``model.enrich``), computes
+drivers when there is a score column (``insights.compute_drivers``), builds the per-team
+queues (``insights.route``) and the HTML report (``render.build_report``), and writes
 everything into one output folder::
 
     out/
