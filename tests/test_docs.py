@@ -83,3 +83,14 @@ def test_the_readme_first_commands_are_the_ones_ci_runs():
     assert 'pip install -e . && feedback-classifier analyze feedback_classifier/data/example_survey.csv' in README
     assert 'pip install -e ".[dev]" && python -m pytest -q' in README
     assert "python -m pytest -q" in ci and '-e ".[dev]"' in ci
+
+
+def test_the_readme_counts_the_example_survey_as_it_is():
+    """It said 2,400 comments; 144 of the 2,400 responses have none (analyze says 2,256 with a comment)."""
+    from feedback_classifier.model import EXAMPLE_SURVEY_FILE
+    from feedback_classifier.tableio import read_table
+
+    survey = read_table(EXAMPLE_SURVEY_FILE)
+    comments = survey["comment"].fillna("").astype(str).str.strip().ne("").sum()
+    intro = README.split("```", 1)[0]
+    assert f"{len(survey):,} responses" in intro and f"{comments:,} of them with" in intro
