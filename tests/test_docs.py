@@ -94,3 +94,17 @@ def test_the_readme_counts_the_example_survey_as_it_is():
     comments = survey["comment"].fillna("").astype(str).str.strip().ne("").sum()
     intro = README.split("```", 1)[0]
     assert f"{len(survey):,} responses" in intro and f"{comments:,} of them with" in intro
+
+
+@pytest.mark.parametrize("name", ["analyze", "classify_file", "drivers_file", "report_file"])
+def test_help_on_a_job_names_every_parameter(name):
+    """help() on these jobs left parameters unexplained (freq, score_type, n_boot, probabilities...):
+    each must be named in the function's docstring or its module's, which help(module) shows."""
+    import inspect
+
+    import feedback_classifier.jobs as jobs
+
+    function = getattr(jobs, name)
+    text = (inspect.getdoc(function) or "") + (inspect.getmodule(function).__doc__ or "")
+    unnamed = [p for p in inspect.signature(function).parameters if not re.search(rf"\b{p}\b", text)]
+    assert not unnamed
