@@ -45,3 +45,15 @@ def test_the_notebook_names_functions_that_exist():
     missing = [f"{mod}.{name}" for mod, name in named
                if not hasattr(importlib.import_module(f"feedback_classifier.{mod}"), name)]
     assert not missing
+
+
+def test_the_notebook_lists_the_columns_enrich_adds():
+    """It listed four; enrich adds the two sentiment columns too."""
+    import pandas as pd
+
+    from feedback_classifier.model import default_model, enrich
+
+    text = next(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if "`enrich` adds" in c.source)
+    listed = re.findall(r"`(\w+)`", text.split("`enrich` adds", 1)[1].split(";", 1)[0])
+    added = enrich(pd.DataFrame({"comment": ["Late again"]}), default_model(), "comment").columns.tolist()[1:]
+    assert listed == added
