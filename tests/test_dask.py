@@ -193,3 +193,11 @@ def test_spark_recipe_runs(tmp_path, real_model):
     expected = enrich(survey, real_model, "comment")
     assert got["categories"].tolist() == expected["categories"].tolist()
     assert got["needs_review"].tolist() == expected["needs_review"].tolist()
+
+
+def test_spark_recipe_declares_every_column_enrich_adds(real_model):
+    """Spark refuses a mapInPandas batch whose columns differ from its schema; the recipe (never run
+    here without pyspark) declared four columns while enrich adds six (its two sentiment columns)."""
+    declared = re.findall(r'StructField\("([^"]+)"', _spark_recipe())
+    frame = pd.DataFrame({"comment": ["The courier was two days late"]})
+    assert declared == enrich(frame, real_model, "comment").columns.tolist()[1:]

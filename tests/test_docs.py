@@ -66,9 +66,45 @@ def test_the_readme_library_example_runs(monkeypatch):
     assert "impact" in namespace["result"].table.columns
 
 
+def test_the_readme_read_options_example_runs_alone_and_keeps_every_row(tmp_path, monkeypatch):
+    """The README's second Python block, in a fresh namespace as a reader pastes it: it used
+    ``default_model`` without importing it, read a file nobody had, and its ``skip_rows=1`` (rows
+    under the column names) would have dropped the first response of the export it described."""
+    block = README.split("## Library", 1)[1].split("```python", 2)[2].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["summary"].rows == len(namespace["survey"]) == 2400
+
+
 def test_the_readme_first_commands_are_the_ones_ci_runs():
     """The two commands a newcomer copies: install + analyze, install + the test suite CI runs."""
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert 'pip install -e . && feedback-classifier analyze feedback_classifier/data/example_survey.csv' in README
     assert 'pip install -e ".[dev]" && python -m pytest -q' in README
     assert "python -m pytest -q" in ci and '-e ".[dev]"' in ci
+
+
+def test_the_readme_counts_the_example_survey_as_it_is():
+    """It said 2,400 comments; 144 of the 2,400 responses have none (analyze says 2,256 with a comment)."""
+    from feedback_classifier.model import EXAMPLE_SURVEY_FILE
+    from feedback_classifier.tableio import read_table
+
+    survey = read_table(EXAMPLE_SURVEY_FILE)
+    comments = survey["comment"].fillna("").astype(str).str.strip().ne("").sum()
+    intro = README.split("```", 1)[0]
+    assert f"{len(survey):,} responses" in intro and f"{comments:,} of them with" in intro
+
+
+@pytest.mark.parametrize("name", ["analyze", "classify_file", "drivers_file", "report_file"])
+def test_help_on_a_job_names_every_parameter(name):
+    """help() on these jobs left parameters unexplained (freq, score_type, n_boot, probabilities...):
+    each must be named in the function's docstring or its module's, which help(module) shows."""
+    import inspect
+
+    import feedback_classifier.jobs as jobs
+
+    function = getattr(jobs, name)
+    text = (inspect.getdoc(function) or "") + (inspect.getmodule(function).__doc__ or "")
+    unnamed = [p for p in inspect.signature(function).parameters if not re.search(rf"\b{p}\b", text)]
+    assert not unnamed

@@ -1,4 +1,4 @@
-"""Queue building blocks shared by :func:`routing.route` and the streaming router: which
+"""Queue building blocks shared by :func:`insights.route` and the streaming router: which
 team a row goes to, the columns a queue row carries, the urgency order and the output files.
 
 Both routers write identical files because they share these and nothing else decides them.

@@ -73,7 +73,7 @@ def route(
     mask: bool = True,
     complaints_only: bool = False,
 ) -> RoutingResult:
-    """Split an enriched table (``classify.enrich`` output) into per-team queues.
+    """Split an enriched table (``model.enrich`` output) into per-team queues.
 
     ``taxonomy``: a ``Taxonomy``, a bundled name or a YAML path. ``df`` needs ``text_col`` and ``categories``
     (display paths joined by ``; `` in any language of the taxonomy); ``confidence`` and ``needs_review``

@@ -1,8 +1,8 @@
 """The main job: classify a survey export, find the drivers, route, and report — in one call.
 
-``analyze()`` reads the export, adds the category columns (``classify.enrich``), computes
-drivers when there is a score column (``drivers.compute_drivers``), builds the per-team
-queues (``routing.route``) and the HTML report (``report.build_report``), and writes
+``analyze()`` reads the export, adds the category columns (``model.enrich``), computes
+drivers when there is a score column (``insights.compute_drivers``), builds the per-team
+queues (``insights.route``) and the HTML report (``render.build_report``), and writes
 everything into one output folder::
 
     out/
@@ -20,6 +20,12 @@ queues (``StreamingRouter``). The results do not depend on ``chunksize`` or ``jo
 equal those of the whole table in memory.
 
 ``analyze`` returns an :class:`AnalyzeResult` (paths + the drivers and routing summary); the CLI prints it.
+
+Its other settings are the command's options: ``freq`` is ``--period`` (week, month, quarter, year),
+``score_type``/``scale`` ``--score-type``/``--scale``, ``higher_is_better=False`` ``--lower-is-better``,
+``queue_format`` ``--format`` (the tables' format; None: the input's, else CSV), ``explain`` ``--evidence``,
+``min_n``/``title`` ``--min-n``/``--title``; ``n_boot`` and ``seed`` are the bootstrap's (library only), and
+``tone_progress`` is called as ``progress`` is while e5 reads.
 """
 
 from __future__ import annotations
@@ -162,7 +168,7 @@ def analyze(
     the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the module docstring),
     classified in ``jobs`` worker processes when > 1; ``progress(rows_done, estimated_total)`` is called after every
     chunk. ``mask``/``mask_pii``: personal data in quotes and queues / in the enriched table. ``audit_sample``: see
-    ``error_rates_for``. ``read``: how to read ``data`` (format, sheet, encoding...). ``tone_teacher``: ``taught_by_e5``.
+    ``error_rates_for``. ``read``: how to read ``data``. ``tone_teacher``: ``taught_by_e5``; the rest: module docstring.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP

@@ -2,6 +2,9 @@
 
 Memory is bounded by the chunk size; with ``jobs > 1`` chunks are classified in worker
 processes and written in input order, so the output is identical to ``jobs=1``.
+
+``classify_file``'s ``probabilities``, ``explain`` and ``review_margin`` are ``model.enrich``'s; its
+``tone_progress`` is called as ``progress`` is, while e5 reads the comments (``tone_teacher``).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def classify_file(
     analyze, route and report decide it; ``summary.lang`` says which). ``categories_col``: categories read from that
     column (label syntax), only their sentiment added. ``sentiment=False``: no sentiment columns (faster). ``read``:
     how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
-    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``jobs.tone.taught_by_e5`` first.
+    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``taught_by_e5`` first (more: module).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model

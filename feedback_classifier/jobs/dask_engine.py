@@ -3,7 +3,7 @@
 Needs the extra: ``pip install "feedback-classifier[dask]"``. Importing
 ``feedback_classifier`` never imports Dask; only the functions here do.
 
-``enrich_dask`` adds exactly the columns of ``classify.enrich`` to a Dask DataFrame,
+``enrich_dask`` adds exactly the columns of ``model.enrich`` to a Dask DataFrame,
 partition by partition; ``classify_parquet_dataset`` is what ``feedback-classifier
 classify --engine dask`` runs: a Parquet dataset (directory) in, a Parquet dataset out.
 The model is sent to each worker once (scattered to a distributed cluster, otherwise a
@@ -62,7 +62,7 @@ def enrich_dask(
     explain: bool = False,
     review_margin: float = 0.05,
 ) -> Any:
-    """Lazily enrich a Dask DataFrame with the columns ``classify.enrich`` adds.
+    """Lazily enrich a Dask DataFrame with the columns ``model.enrich`` adds.
 
     Partitions keep their rows and order; compute or write the result as usual.
     When a ``distributed`` client is active the model is scattered to every worker once;

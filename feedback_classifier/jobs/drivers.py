@@ -66,6 +66,8 @@ def drivers_file(
     (default: the comments' majority language, or without ``text_col`` the category names') names
     the categories classified here and writes the charts.
     ``read``: how to read ``data``. ``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s (as ``analyze``).
+    ``score_type``, ``scale``, ``higher_is_better``, ``categories_col``, ``by``, ``freq``, ``taxonomy``, ``n_boot``,
+    ``seed``, ``confidence``: :func:`~feedback_classifier.insights.compute_drivers`'s (``--period`` is ``freq``).
 
     The file is read once, ``chunksize`` rows at a time (each classified with ``text_col``), into a
     ``DriversAccumulator`` (one row per distinct categories, score, segment and period) and a

@@ -20,7 +20,18 @@ def evaluate_file(
     With ``sentiment_col`` (or a column named ``polarities``) ``extra`` also holds the
     polarity accuracy given the gold categories (SemEval-2016 slot 3: one judgement per
     gold opinion) and the joint (category, polarity) micro-F1; see ``model/sentiment_eval.py``.
-    ``read`` says how to read ``data`` (encoding, delimiter, sheet...).
+    ``read`` says how to read ``data`` (encoding, delimiter, sheet...). ``text_col`` and ``labels_col``
+    name the comment and label columns; ``model_path`` may be a fitted model instead of a file.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from feedback_classifier.model import default_model
+    >>> src = os.path.join(tempfile.mkdtemp(), "gold.csv")
+    >>> pd.DataFrame({"text": ["The courier was two days late", "Way too expensive for what it is"],
+    ...               "labels": ["Delivery and logistics > Delivery time", "Price and value > Too expensive"]}
+    ...              ).to_csv(src, index=False)
+    >>> report = evaluate_file(src, default_model())
+    >>> report.n_rows, report.parent_micro_f1
+    (2, 1.0)
     """
     from feedback_classifier.model.enrichment import _collapse, predict_as_classified
     from feedback_classifier.model.sentiment_eval import polarity_metrics

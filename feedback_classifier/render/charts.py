@@ -105,8 +105,17 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     ``width`` is in inches; under 5 the labels are cut shorter so the bars keep room (the
     report's phone version of the chart).
 
-    Categories under ``min_n`` scored mentions are drawn hatched and pale, and marked in the label.
+    ``result`` is a ``DriversResult`` (or its ``table``); ``level`` is "parent" or "category", and
+    the ``top`` categories by |impact| are drawn. Categories under the drivers' ``min_n`` scored mentions
+    are drawn hatched and pale, and marked in the label.
     Every text of the chart (axis, notes, default title) is in ``lang`` ("en" or "ru").
+
+    >>> import pandas as pd
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
+    >>> drivers = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
+    >>> [t.get_text() for t in impact_chart(drivers).axes[0].get_yticklabels()]
+    ['Price  (n=2)']
     """
     lang = check_language(lang)
     metric, spec, confidence, min_n = _context(result, lang)
@@ -253,6 +262,26 @@ def _place_labels(fig: Figure, ax: Any, xs: np.ndarray, ys: np.ndarray, sizes: n
     return annotations, missed
 
 
+def _matrix_legend(fig: Figure, spec: ScoreSpec, lang: str, metric: str, min_n: int, harmful: np.ndarray,
+                   low_n: np.ndarray, unsure: np.ndarray) -> None:
+    """A legend for the colours (and the median line) below the plot, where it can cover nothing."""
+    # lower is better (CES as effort): the harmful points raise the score, and the legend must say so
+    bad, good = ("chart.harmful", "chart.helpful") if spec.is_harmful(-1.0) else ("chart.harmful_up", "chart.helpful_down")
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",
+                      markeredgewidth=0.5, alpha=0.75, label=t)
+               for c, t, shown in ((HARM, ui_text(lang, bad, metric=metric), (harmful & ~low_n).any()),
+                                   (GOOD, ui_text(lang, good, metric=metric), (~harmful & ~low_n).any()),
+                                   (MUTED, ui_text(lang, "chart.low_n", min_n=min_n), low_n.any())) if shown]
+    if unsure.any():
+        handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
+                              markeredgecolor="#333333", markeredgewidth=0.5, label=ui_text(lang, "chart.pale")))
+    handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=ui_text(lang, "chart.median")))
+    one_row = sum(len(h.get_label()) for h in handles) <= 80
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if one_row else -(-len(handles) // 2),
+               fontsize=8, frameon=False,
+               handletextpad=0.3, columnspacing=1.2)
+
+
 def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, title: str | None = None,
                     lang: str = "en") -> Figure:
     """Share of comments (x) against impact (y): frequent and harmful categories are fixed first.
@@ -260,6 +289,14 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     Every point is drawn; labels go to the points that matter most (interval excludes zero, then
     the ``label_top`` largest by |impact| and share) and are placed so they never overlap each
     other or a marker; a note says how many points were left unlabelled. Texts are in ``lang``.
+    ``result`` and ``level`` are as for :func:`impact_chart`.
+
+    >>> import pandas as pd
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
+    >>> drivers = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
+    >>> [t.get_text() for t in priority_matrix(drivers).axes[0].texts]
+    ['Price']
     """
     lang = check_language(lang)
     metric, spec, _, min_n = _context(result, lang)
@@ -295,22 +332,7 @@ def priority_matrix(result: Any, *, level: str = "parent", label_top: int = 12, 
     key = f"chart.matrix_title_{'parent' if level == 'parent' else 'category'}"
     ax.set_title(title or _titled(result, ui_text(lang, key), lang))
     ax.grid(alpha=0.3)
-    # A legend for the colours (and the median line) below the plot, where it can cover nothing.
-    # lower is better (CES as effort): the harmful points raise the score, and the legend must say so
-    bad, good = ("chart.harmful", "chart.helpful") if spec.is_harmful(-1.0) else ("chart.harmful_up", "chart.helpful_down")
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c, markeredgecolor="#333333",
-                      markeredgewidth=0.5, alpha=0.75, label=t)
-               for c, t, shown in ((HARM, ui_text(lang, bad, metric=metric), (harmful & ~low_n).any()),
-                                   (GOOD, ui_text(lang, good, metric=metric), (~harmful & ~low_n).any()),
-                                   (MUTED, ui_text(lang, "chart.low_n", min_n=min_n), low_n.any())) if shown]
-    if unsure.any():
-        handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=HARM, alpha=0.35,
-                              markeredgecolor="#333333", markeredgewidth=0.5, label=ui_text(lang, "chart.pale")))
-    handles.append(Line2D([], [], color="#999999", linewidth=0.8, linestyle="--", label=ui_text(lang, "chart.median")))
-    one_row = sum(len(h.get_label()) for h in handles) <= 80
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if one_row else -(-len(handles) // 2),
-               fontsize=8, frameon=False,
-               handletextpad=0.3, columnspacing=1.2)
+    _matrix_legend(fig, spec, lang, metric, min_n, harmful, low_n, unsure)
     names = _matrix_names([str(c) for c in table["category"]])
     order = [i for i in _label_order(np.where(plotted, share, 0), np.where(plotted, impact, 0), clear, label_top)
              if plotted[i]]
@@ -341,7 +363,14 @@ SVG_SALT = "feedback-classifier"
 
 def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 120) -> bytes | str:
     """PNG bytes (``fmt="png"``) or SVG text (``fmt="svg"``) of a figure; the same figure gives the
-    same bytes every time (a nightly report that did not change is the same file)."""
+    same bytes every time (a nightly report that did not change is the same file).
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(); _ = fig.add_subplot().plot([1, 2])
+    >>> png = figure_bytes(fig)
+    >>> png[:4], png == figure_bytes(fig), figure_bytes(fig, "svg").startswith("<?xml")
+    (b'\x89PNG', True, True)
+    """
     fmt = fmt.lower()
     if fmt not in ("png", "svg"):
         raise ValueError(f"Unsupported chart format {fmt!r}: use 'png' or 'svg'.")
@@ -360,7 +389,15 @@ def chart_images(result: Any, *, fmt: str = "png", levels: tuple[str, ...] = ("p
     """All drivers charts as ``{file stem: PNG bytes or SVG text}``, e.g. for an HTML report.
 
     Stems: ``impact_parent``, ``priority_parent``, ``impact_category``, ``priority_category``.
-    Chart texts are in ``lang``; category names are drawn as they are in ``result``.
+    Chart texts are in ``lang``; category names are drawn as they are in ``result``. ``fmt``, ``top``
+    and ``levels`` say which images and how (:func:`figure_bytes`, :func:`impact_chart`).
+
+    >>> import pandas as pd
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
+    >>> drivers = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
+    >>> sorted(chart_images(drivers, levels=("parent",)))
+    ['impact_parent', 'priority_parent']
     """
     images: dict[str, bytes | str] = {}
     for level in levels:
@@ -395,7 +432,16 @@ def charts_folder(directory: str | os.PathLike) -> Path:
 
 def write_charts(result: Any, directory: str | os.PathLike, *, fmt: str = "png", top: int = 15,
                  lang: str = "en") -> list[Path]:
-    """Write the drivers charts into ``directory`` (created if needed), each file atomically."""
+    """Write the drivers charts into ``directory`` (created if needed), each file atomically: the
+    images of :func:`chart_images` (``fmt``, ``top``, ``lang``) of ``result``, a ``DriversResult``.
+
+    >>> import pandas as pd, tempfile
+    >>> from feedback_classifier.insights import compute_drivers
+    >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
+    >>> drivers = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
+    >>> [p.name for p in write_charts(drivers, tempfile.mkdtemp(), fmt="svg")]  # doctest: +NORMALIZE_WHITESPACE
+    ['impact_parent.svg', 'priority_parent.svg', 'impact_category.svg', 'priority_category.svg']
+    """
     out_dir = charts_folder(directory)
     written = []
     for stem, data in chart_images(result, fmt=fmt, top=top, lang=lang).items():

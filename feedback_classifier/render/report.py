@@ -66,10 +66,10 @@ def build_report(
     rows have a comment) and ``quotes`` holds the candidate rows to quote (``QuotePool``).
     The numbers are the same as for the whole table.
 
-    ``df`` is ``classify.enrich`` output (needs ``text_col`` and ``categories``).
-    ``drivers`` is a ``drivers.DriversResult`` (computed with the same score column);
+    ``df`` is ``model.enrich`` output (needs ``text_col`` and ``categories``).
+    ``drivers`` is a ``insights.DriversResult`` (computed with the same score column);
     without it the report skips the drivers and matrix sections. ``routing`` is a
-    ``routing.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
+    ``insights.RoutingResult`` for the routing summary. ``score_type`` is a type name or a
     ``scores.ScoreSpec``; None: the one ``drivers`` was computed with, else ``nps``. ``lang`` picks headings and category names (``en``/``ru``).
     Quotes show e-mails, phone and card numbers and self-introduced names masked unless
     ``mask=False``. ``model_info`` says in the method section which model ran:
