@@ -77,3 +77,20 @@ def test_the_drivers_markdown_shows_segment_names_and_titles_as_text_never_html_
     assert "<img" not in text and "<b>" not in text and "](javascript:" not in text.replace("\\](", "")
     assert "&lt;img src=x onerror=alert(1)>" in text and "\\[click\\](javascript:alert(2))" in text
     assert "## Impact by &lt;b>region&lt;/b> (parent categories)" in text
+
+
+def test_an_input_cell_s_terminal_escapes_are_shown_not_run_in_errors_and_warnings(tmp_path):
+    """Errors and warnings quote cells: a hostile respondent's ESC sequences (retitle the window, clear the line,
+    or an OSC left open that swallows the rest of the message) reached the terminal as they were."""
+    esc = "\x1b]0;pwned\x07\x1b[2K\x1b[2J\rX"
+    labels = tmp_path / "l.csv"
+    labels.write_text("text,labels\n" + f'late courier,Delivery\nrude staff,"{esc}"\n' * 3, encoding="utf-8")
+    bad = CliRunner().invoke(app, ["train", str(labels), "--taxonomy", "cx-default", "--out", str(tmp_path / "m.fcmodel")])
+    assert bad.exit_code == 1 and "Unknown label" in bad.output
+    assert "\x1b" not in bad.output and "\x07" not in bad.output and "\\x1b]0" in bad.output
+    data = tmp_path / "s.csv"
+    data.write_text(f'comment,nps,when\nlate courier,3,"{esc}"\nrude staff,9,2024-01-02\n', encoding="utf-8")
+    warned = CliRunner().invoke(app, ["drivers", str(data), "--text-col", "comment", "--score-col", "nps",
+                                      "--period-col", "when", "--tone-teacher", "none", "--out", str(tmp_path / "d.csv")])
+    assert "when" in warned.output and "\\x1b[2K" in warned.output, warned.output
+    assert not any(c in warned.output for c in "\x1b\x07\r"), warned.output

@@ -108,7 +108,7 @@ def label_command(
     # said now, not when the app stops (as other commands' warnings are): the user labels meanwhile
     for w in caught:
         if issubclass(w.category, InputWarning):
-            typer.echo(f"Warning: {w.message}", err=True)
+            typer.echo(f"Warning: {opt.terminal_safe(str(w.message))}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     server = make_server(session, port)
