@@ -94,3 +94,22 @@ def test_an_input_cell_s_terminal_escapes_are_shown_not_run_in_errors_and_warnin
                                       "--period-col", "when", "--tone-teacher", "none", "--out", str(tmp_path / "d.csv")])
     assert "when" in warned.output and "\\x1b[2K" in warned.output, warned.output
     assert not any(c in warned.output for c in "\x1b\x07\r"), warned.output
+
+
+def test_segment_values_are_shown_as_written_not_read_as_rich_markup(tmp_path):
+    """`drivers --by` printed each segment value as rich markup: a segment named '[/bold]' ended the run with
+    a MarkupError traceback, '[link=...]' made a terminal link, and ESC sequences reached the terminal."""
+    import pandas as pd
+
+    from pathlib import Path
+
+    survey = Path(__file__).resolve().parents[1] / "feedback_classifier" / "data" / "example_survey.csv"
+    df = pd.read_csv(survey, dtype=str, keep_default_na=False).head(200)
+    values = ["[/bold]", "[link=https://evil.example]click[/link]", "Kazan\x1b[2J"]
+    df["region"] = [values[i % 3] for i in range(len(df))]
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = CliRunner().invoke(app, ["drivers", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "nps",
+                                      "--by", "region", "--tone-teacher", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "[/bold]" in result.output and "[link=https://evil.example]click[/link]" in result.output
+    assert "Kazan\\x1b[2J" in result.output and "\x1b" not in result.output
