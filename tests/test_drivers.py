@@ -2,6 +2,7 @@
 simulations with planted drivers (recovery + interval coverage) and with no effect (BH)."""
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -894,3 +895,14 @@ def test_regression_of_scores_without_spread_is_not_significant(tmp_path):
     out = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1"], terminal_width=300)
     assert out.exit_code == 0, out.output
     assert "Key-driver regression (parent level): no category significant" in out.output
+
+
+def test_a_backslash_in_a_value_does_not_shift_the_markdown_table_s_columns():
+    """A segment named `a\\|b` (a respondent's free-text segment) was written `a\\\\|b`: Markdown reads `\\\\` as a
+    backslash and the `|` as a cell border, so every cell after it moved one column right."""
+    from feedback_classifier.render.markdown import _md_table
+
+    table = _md_table(pd.DataFrame({"segment": ["a\\|b", "c\\"], "n": [1, 2]})).splitlines()
+    # a cell border is a "|" after an even number of backslashes
+    borders = [len(re.findall(r"(?<!\\)(?:\\\\)*\|", line)) for line in table]
+    assert borders == [3, 3, 3, 3], table

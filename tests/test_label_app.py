@@ -944,3 +944,21 @@ def test_the_page_does_not_claim_keywords_a_taxonomy_without_them_lacks(tmp_path
     assert s.state()["model"].startswith("нет до 20 меток") and "--taxonomy" in s.state()["model"]
     keywords = session(tmp_path, taxonomy="semeval-restaurants", lang="ru").state()["model"]
     assert keywords == "ключевые слова таксономии"
+
+
+def test_a_deeply_nested_json_body_is_a_400_not_a_traceback_and_the_server_keeps_serving(pool, capfd):
+    # 60,000 '[' fit in the 64 kB limit but not in Python's stack: json raised RecursionError,
+    # the connection dropped without a reply and the terminal showed a traceback
+    s = session(pool)
+    server, url = serve(s)
+    here = url.rsplit("//", 1)[1]
+    try:
+        for body in (b"[" * 60_000, b'{"row": ' + b"[" * 60_000):
+            status, reply = raw(url, "POST", "/api/decide", body, {"Host": here, "Content-Type": "application/json"})
+            assert status == 400 and "\n" not in reply and "nested" in json.loads(reply)["error"]
+        status, reply = raw(url, "GET", "/api/state", headers={"Host": here})
+        assert status == 200 and json.loads(reply)["labelled"] == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

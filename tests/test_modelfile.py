@@ -356,6 +356,33 @@ def test_cli_sign_and_verify(tmp_path):
     assert weak.exit_code == 1 and "at least 16" in weak.output
 
 
+def test_suggest_and_label_check_a_signed_model_too(tmp_path):
+    """A team that signs its models could not check them in `suggest` and `label` (no --verify-key there), so an
+    altered model pre-ticked the labels analysts accept with Enter; now both refuse it as every other command does."""
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    runner = CliRunner()
+    data = tmp_path / "l.csv"
+    data.write_text("text,labels\n" + "late courier,Delivery\nrude staff,Service\n" * 4, encoding="utf-8")
+    pool = tmp_path / "pool.csv"
+    pool.write_text("text\nthe courier was late\nstaff were rude\nparcel lost\n", encoding="utf-8")
+    key, wrong = tmp_path / "team.key", tmp_path / "wrong.key"
+    key.write_bytes(os.urandom(32))
+    wrong.write_bytes(os.urandom(32))
+    model = tmp_path / "m.fcmodel"
+    assert runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model), "--sign-key", str(key)]).exit_code == 0
+    suggest = ["suggest", str(pool), "--model", str(model), "--n", "2", "--out", str(tmp_path / "batch.csv")]
+    ok = runner.invoke(app, [*suggest, "--verify-key", str(key)])
+    assert ok.exit_code == 0 and (tmp_path / "batch.csv").exists(), ok.output
+    label = ["label", str(pool), "--labels", str(tmp_path / "labels.csv"), "--model", str(model), "--port", "0"]
+    for command in ([*suggest, "--verify-key", str(wrong)], [*label, "--verify-key", str(wrong)]):
+        bad = runner.invoke(app, command)
+        assert bad.exit_code == 1 and "signature does not match" in bad.output, (command[0], bad.output)
+    assert not (tmp_path / "labels.csv").exists()
+
+
 def test_a_payload_that_would_unpack_to_gigabytes_is_refused(clf, tmp_path, monkeypatch):
     import feedback_classifier.model.safe_state as safe_state
 

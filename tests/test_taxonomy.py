@@ -648,3 +648,23 @@ def test_a_yaml_slip_in_a_taxonomy_says_what_to_do(tmp_path, text, said):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TaxonomyError, match=re.escape(said)):
         load_taxonomy(path)
+
+
+def test_control_characters_in_a_taxonomy_s_texts_never_reach_the_terminal(tmp_path):
+    """A YAML "\\e" is ESC: a hostile taxonomy's name, category names and owners were echoed by `taxonomy
+    validate`, `classify` and `analyze` summaries as they were, and the terminal ran them (retitle, clear)."""
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    path = tmp_path / "t.yaml"
+    path.write_text('name: "cx\\e]0;pwn\\a"\nlanguages: [en]\ncategories:\n  - id: deliv\n'
+                    '    names: {en: "Deli\\e[2Jvery"}\n    owner: "Log\\e[31mistics"\n    description: "a\\x9bb"\n',
+                    encoding="utf-8")
+    tax = load_taxonomy(path)
+    (cat,) = tax._categories
+    texts = [tax.name, *cat.names.values(), cat.owner, cat.description]
+    assert not any(ch in text for text in texts for ch in "\x1b\x07\x9b"), texts
+    assert cat.names["en"] == "Deli [2Jvery" and cat.owner == "Log [31mistics"
+    out = CliRunner().invoke(app, ["taxonomy", "validate", str(path)]).output
+    assert out.startswith("OK: cx ]0;pwn") and "\x1b" not in out

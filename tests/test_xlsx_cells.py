@@ -19,7 +19,8 @@ from feedback_classifier.tableio import TableWriter, read_table
 from feedback_classifier.tableio.cells import scalar_text
 from feedback_classifier.tableio.xlsxcells import rows_xml
 
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# openpyxl's illegal characters, and U+FFFE/U+FFFF, which openpyxl wrote as they were (a workbook no reader opens)
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]|[\ufffe\uffff]")
 _NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
@@ -189,3 +190,16 @@ def test_integers_no_double_holds_are_written_as_their_digits():
     xml = _our_rows(df, [False])
     assert "<t>9007199254740993</t>" in xml and "<t>12345678901234567</t>" in xml
     assert "<v>1e+17</v>" in xml and "<v>42</v>" in xml
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_the_non_characters_xml_forbids_read_back_as_a_replacement(tmp_path, dtype):
+    """A respondent's U+FFFE or U+FFFF (XML 1.0 allows neither) went into the sheet as it was, so one hostile
+    comment made the whole enriched workbook unreadable (ParseError: not well-formed); now each is U+FFFD, as a
+    control character is, in a column of text, a column of mixed values and the header."""
+    df = pd.DataFrame({"bad\uffffname": pd.Series(["a\ufffeb", "c\uffff", "ok"], dtype=dtype), "n": [1, 2, 3]})
+    with TableWriter(tmp_path / "o.xlsx") as w:
+        w.write(df)
+    back = read_table(tmp_path / "o.xlsx")
+    assert list(back.columns) == ["bad\ufffdname", "n"]
+    assert back.iloc[:, 0].tolist() == ["a\ufffdb", "c\ufffd", "ok"]

@@ -35,6 +35,8 @@ def suggest_command(
     labels_col: Annotated[str, typer.Option("--labels-col", help="Labels column of the labels file.")] = "labels",
     n: Annotated[int, typer.Option("--n", min=1, help="How many comments to suggest.")] = 50,
     model: opt.Model = None,
+    trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     taxonomy: opt.SuggestTaxonomy = None,
     seed: Seed = 0,
     id_col: IdCol = None,
@@ -53,8 +55,8 @@ def suggest_command(
     """
     from feedback_classifier.jobs.suggest import suggest_file
 
-    r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n, model=model,
-                     taxonomy=taxonomy, seed=seed, id_col=id_col, lang=lang,
+    r = suggest_file(pool, out, text_col=text_col, labelled=labelled, labels_col=labels_col, n=n,
+                     model=opt.model_for_job(model, trust_model, verify_key), taxonomy=taxonomy, seed=seed, id_col=id_col, lang=lang,
                      read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
@@ -72,6 +74,8 @@ def label_command(
     labels_col: Annotated[str, typer.Option("--labels-col", help="Labels column of the labels file.")] = "labels",
     taxonomy: opt.Taxonomy = None,
     model: opt.Model = None,
+    trust_model: opt.TrustModel = False,
+    verify_key: opt.VerifyKey = None,
     id_col: IdCol = None,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     retrain_every: Annotated[int, typer.Option(
@@ -98,13 +102,13 @@ def label_command(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         session = LabelSession(pool, labels, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
-                               model=model, id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
+                               model=opt.model_for_job(model, trust_model, verify_key), id_col=id_col, retrain_every=retrain_every, review=review, seed=seed,
                                lang=lang, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format,
                                                                 header_row), background=True)
     # said now, not when the app stops (as other commands' warnings are): the user labels meanwhile
     for w in caught:
         if issubclass(w.category, InputWarning):
-            typer.echo(f"Warning: {w.message}", err=True)
+            typer.echo(f"Warning: {opt.terminal_safe(str(w.message))}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     server = make_server(session, port)

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from feedback_classifier import __version__
 from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
-from feedback_classifier.cli.options import old_spellings
+from feedback_classifier.cli.options import old_spellings, terminal_safe
 from feedback_classifier.errors import FeedbackClassifierError, InputWarning
 
 # click's exceptions, wherever this typer takes click from (its own copy since typer 0.2x)
@@ -36,7 +36,7 @@ class _UserErrorsAsMessages(TyperGroup):
                 result = super().invoke(ctx)
             except FeedbackClassifierError as exc:
                 said.flush(but=getattr(exc, "topic", None))
-                typer.echo(f"Error: {exc}", err=True)
+                typer.echo(f"Error: {terminal_safe(str(exc))}", err=True)
                 raise typer.Exit(1) from None
             except KeyboardInterrupt:
                 # typer turns it into a silent exit 130: a cron log or an Airflow task then showed a
@@ -109,7 +109,7 @@ class _InputWarnings:
         """Print the warnings so far, each once, but those about ``but`` (the error says it)."""
         for line, topic in dict.fromkeys(self.lines):
             if topic is None or topic != but:
-                typer.echo(f"Warning: {line}", err=True)
+                typer.echo(f"Warning: {terminal_safe(line)}", err=True)
         self.lines = []
 
     def __exit__(self, *exc_info):

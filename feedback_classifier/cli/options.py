@@ -7,6 +7,7 @@ has one). Spellings that were replaced keep working for a while through
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -289,3 +290,18 @@ def split_formats(data: Path, input_format: Optional[str], fmt: Optional[str]) -
         deprecated("--format for the input format", "--input-format")
         return fmt, None
     return None, fmt
+
+
+# C0 controls but tab and line feed, DEL and C1: what a terminal acts on instead of showing
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with its control characters shown as ``\\x1b`` escapes. Errors and warnings quote the input's
+    cells, and a cell holding ESC sequences (a hostile respondent's) cleared the screen, retitled the window or
+    hid the rest of the line when printed as it was.
+
+    >>> terminal_safe("row 2: '\\x1b]0;pwned\\x07' and\\n  - next")
+    "row 2: '\\\\x1b]0;pwned\\\\x07' and\\n  - next"
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from feedback_classifier.cli.options import terminal_safe
 from feedback_classifier.lang.ui import count_noun
 
 
@@ -22,6 +23,13 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else _PIPED
 
 
 # ---- taxonomy
+def _plain(value) -> Text:
+    """A value from the data (a segment, a category, a comment) as a table shows it: never read as rich
+    markup (a segment named '[/bold]' raised MarkupError, '[link=...]' made a link), control characters
+    shown as escapes."""
+    return Text(terminal_safe(str(value)))
+
+
 def taxonomy_counts(tax) -> str:
     """``3 parents, 12 children``."""
     n_parents = len(tax.parents)
@@ -170,7 +178,7 @@ def routing_table(summary, title: str, score_type: str = "nps") -> Table:
     for record in summary.to_dict("records"):
         style = "bold" if record["team"] == "review" else None
         detractors = "—" if pd.isna(record["detractors"]) else f"{record['detractors']:,}"  # no scores: unknown
-        table.add_row(str(record["name"]), f"{record['comments']:,}", detractors,
+        table.add_row(_plain(record["name"]), f"{record['comments']:,}", detractors,
                       f"{record['review']:,}", style=style)
     return table
 
@@ -198,7 +206,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     sig = sig.assign(_harm=harm)[sig["level"] == "parent"].sort_values("_harm", ascending=False, kind="stable")
     if len(sig):
         items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
-        console.print(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): {items}")
+        console.print(terminal_safe(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): "
+                                    f"{items}"), markup=False)
     else:
         console.print(f"Key-driver regression (parent level): {_no_driver_reason(result.regression)}.")
     for issues in (result.score_issues, result.date_issues):
@@ -222,8 +231,8 @@ def segments_table(result, by: str | None, top: int) -> Table:
     seg = result.segments
     sizes = seg.drop_duplicates("segment").sort_values("segment_rows", ascending=False, kind="stable")
     parents = seg[seg["level"] == "parent"].sort_values("rank", kind="stable")
-    table = Table(title=result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) and "
-                                      "their first driver"), title_justify="left")
+    table = Table(title=_plain(result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) "
+                                             "and their first driver")), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
                           ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right"),
                           ("note", "left")):
@@ -236,11 +245,11 @@ def segments_table(result, by: str | None, top: int) -> Table:
     praise = result.settings.get("polarity") == "positive"
     firsts = {name: _first_driver(rows, spec, min_n, praise) for name, rows in parents.groupby("segment", sort=False)}
     for r in sizes.head(top).itertuples(index=False):
-        row = [str(r.segment), f"{r.segment_rows:,}", f(r.segment_metric, spec.value_digits)]
+        row = [_plain(r.segment), f"{r.segment_rows:,}", f(r.segment_metric, spec.value_digits)]
         d, note = firsts.get(r.segment, (None, ""))
         if d is not None:
             ci = f" [{f(d.impact_low)}, {f(d.impact_high)}]" if math.isfinite(d.impact_low) else ""
-            row += [str(d.category), f"{int(d.mentions):,}", f"{f(d.impact)}{ci}", note]
+            row += [_plain(d.category), f"{int(d.mentions):,}", f"{f(d.impact)}{ci}", note]
         else:
             row += ["", "", "", note]
         table.add_row(*row)
@@ -276,8 +285,8 @@ def drivers_table(result, level: str, top: int) -> Table:
     t = result.level(level)
     shown = t.head(top)
     what = "Parent categories" if level == "parent" else "Categories"
-    table = Table(title=result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} of "
-                  f"{len(t)})", title_justify="left")
+    table = Table(title=_plain(result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} "
+                               f"of {len(t)})"), title_justify="left")
     for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
                           ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
         table.add_column(name, justify=justify)
@@ -295,7 +304,7 @@ def drivers_table(result, level: str, top: int) -> Table:
         ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""
         sure = math.isfinite(r.impact_low) and (r.impact_low > 0 or r.impact_high < 0)
         style = ("red" if spec.is_harmful(r.impact) else "green") if sure else None
-        row = ["" if str(r.rank) in ("<NA>", "nan") else str(r.rank), r.category, f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
+        row = ["" if str(r.rank) in ("<NA>", "nan") else str(r.rank), _plain(r.category), f"{r.mentions:,}", f"{100 * r.share:.1f}%", f(r.metric_with), f(r.metric_without),
                f"[{style}]{f(r.impact, digits + 1)}{ci}[/]" if style else f"{f(r.impact, digits + 1)}{ci}"]
         if spec.has_detractors:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
@@ -339,7 +348,7 @@ def per_category_table(report) -> Table:
         if flat and row.level == "path":  # the parent row already says it
             continue
         cells = [f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", str(row.support), str(row.predicted)]
-        table.add_row(row.category, *([] if flat else [row.level]), *cells)
+        table.add_row(_plain(row.category), *([] if flat else [row.level]), *cells)
     return table
 
 
@@ -349,7 +358,7 @@ def confusions_table(report) -> Table:
     table.add_column("predicted")
     table.add_column("count", justify="right")
     for row in report.confused_pairs.itertuples(index=False):
-        table.add_row(row.true, row.predicted, str(row.count))
+        table.add_row(_plain(row.true), _plain(row.predicted), str(row.count))
     return table
 
 
@@ -360,7 +369,7 @@ def caught_table(caught, tax, rows: int, lang: str = "en") -> Table:
         table.add_column(name, justify=justify)
     for label, n, examples in caught:
         shown = " | ".join(e if len(e) <= 70 else e[:69] + "…" for e in examples)
-        table.add_row(tax.display_name(label, lang), f"{n:,}", f"{n / max(rows, 1):.1%}", shown or "-")
+        table.add_row(_plain(tax.display_name(label, lang)), f"{n:,}", f"{n / max(rows, 1):.1%}", _plain(shown or "-"))
     return table
 
 

@@ -543,6 +543,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length) or b"{}")
         except ValueError as exc:
             return self._json({"error": f"the request body is not JSON: {exc}"}, 400)
+        except RecursionError:  # 64 kB of '[' is within the size limit yet deeper than Python's stack
+            return self._json({"error": "the request body is not a decision: JSON nested too deeply"}, 400)
         try:
             state = actions[self.path](body)
         except NotSavedError as exc:  # the server's failure, not the request's: nothing changed, say why

@@ -26,7 +26,9 @@ def _md(text: Any) -> str:
     >>> _md("<img src=x onerror=alert(1)> [x](javascript:alert(2))")
     '&lt;img src=x onerror=alert(1)> \\\\[x\\\\](javascript:alert(2))'
     """
-    return " ".join(str(text).replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]").splitlines())
+    # backslashes first: a value's "\" before the table's "\|" made "\\|", an escaped backslash and a cell border
+    text = str(text).replace("\\", "\\\\")
+    return " ".join(text.replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]").splitlines())
 
 
 def _md_table(frame: pd.DataFrame) -> str:

@@ -36,8 +36,10 @@ __all__ = ["DATE_KINDS", "EXCEL_MAX_CELL_CHARS", "header_xml", "rows_xml"]
 
 EXCEL_MAX_CELL_CHARS = 32_767
 
-# what openpyxl refuses in a text (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE): a visible replacement beats a crash
-_ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+# what openpyxl refuses in a text (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE): a visible replacement beats a crash;
+# and U+FFFE/U+FFFF, which openpyxl lets through but XML forbids: one comment holding them made the whole
+# workbook unreadable (openpyxl and any XML parser stop at it)
+_ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
 _SPECIAL = _ILLEGAL[:-1] + "&<>]"  # (and what XML escapes)
 # and, in the per-cell path only (Arrow holds no such text), half a UTF-16 pair, which no XML may hold (main
 # wrote it as a character reference: a workbook no reader opens)

@@ -52,6 +52,8 @@ __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_defi
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
+# a YAML "\e" is ESC: a name, owner or title holding control characters ran them in the terminal summaries
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _TOP_FIELDS = ("name", "version", "languages", "description", "teams", "categories")
 _CATEGORY_FIELDS = ("id", "names", "description", "owner", "keywords", "aliases", "children")
 
@@ -311,7 +313,7 @@ class _Validator:
                 field=field or key,  # (a name's field is 'names.en', not 'en')
             )
             return None
-        return " ".join(value.split())
+        return " ".join(_CONTROL_RE.sub(" ", value).split())
 
     # ---- top level
 
