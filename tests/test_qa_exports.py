@@ -299,3 +299,14 @@ def test_slash_dates_that_read_either_way_say_they_were_read_month_first(tmp_pat
     result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--boot", "20"])
     assert result.exit_code == 0, result.output
     assert "read month first (US)" in " ".join(result.output.split())
+
+
+def test_the_totals_warning_counts_its_row_across_chunks(tmp_path):
+    # Arrow's chunks each start their index at 0: the row was named by its place in its own chunk
+    from feedback_classifier.tableio import iter_table
+
+    path = tmp_path / "report.csv"
+    path.write_text("id,comment,nps\n" + "".join(f"{i},late,{i % 10}\n" for i in range(1, 6)) + "Total,,4.5\n",
+                    encoding="utf-8")
+    with pytest.warns(InputWarning, match=r"\(row 6: 'Total', '4.5'\)"):
+        assert sum(len(f) for f in iter_table(path, chunksize=2)) == 5

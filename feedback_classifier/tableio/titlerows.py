@@ -196,8 +196,10 @@ def without_totals_frame(frames: Iterator[Any], path: Any) -> Iterator[Any]:
     one with a value on are held back until the next one with a value comes, so call this only
     for a file whose end holds such a row."""
     held: list = []
+    before = 0  # rows of the chunks passed on (a chunk's index need not count from the file's start)
     for df in frames:
         if held and len(_filled_rows(df)):
+            before += sum(map(len, held))
             yield from held
             held = []
         held.append(df)
@@ -205,9 +207,8 @@ def without_totals_frame(frames: Iterator[Any], path: Any) -> Iterator[Any]:
         return
     last, rows = held[0], _filled_rows(held[0])
     if len(rows) and is_totals_row(last.iloc[rows[-1]].tolist()):
-        label = last.index[rows[-1]]
         shown = ", ".join(repr(v) for v in last.iloc[rows[-1]].tolist() if isinstance(v, str) and v.strip())
-        warnings.warn(InputWarning(f"{path}: the last row with values (row {label + 1}: {shown}) is a totals row, not a "
-                                   "response; it was skipped"), stacklevel=3)
-        held[0] = last.drop(index=label)
+        warnings.warn(InputWarning(f"{path}: the last row with values (row {before + rows[-1] + 1}: {shown}) is a totals "
+                                   "row, not a response; it was skipped"), stacklevel=3)
+        held[0] = last.drop(index=last.index[rows[-1]])
     yield from held
