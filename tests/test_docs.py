@@ -108,3 +108,24 @@ def test_help_on_a_job_names_every_parameter(name):
     text = (inspect.getdoc(function) or "") + (inspect.getmodule(function).__doc__ or "")
     unnamed = [p for p in inspect.signature(function).parameters if not re.search(rf"\b{p}\b", text)]
     assert not unnamed
+
+
+# Results returned by one job each: their job's example shows them in use.
+_RESULTS = re.compile(r"(Result|Summary)$|^InferredTaxonomy$")
+
+
+def test_every_public_function_and_class_has_a_runnable_example():
+    """The brief's rule: public functions have docstrings with examples, and the doctests run
+    (``--doctest-modules``). Public means named in a subpackage's ``__all__``."""
+    import importlib
+    import inspect
+
+    missing = []
+    for package in ("insights", "jobs", "lang", "model", "render", "tableio", "taxonomy"):
+        module = importlib.import_module(f"feedback_classifier.{package}")
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and not _RESULTS.search(name):
+                if ">>>" not in (inspect.getdoc(obj) or ""):
+                    missing.append(f"{package}.{name}")
+    assert not missing

@@ -906,3 +906,22 @@ def test_a_backslash_in_a_value_does_not_shift_the_markdown_table_s_columns():
     # a cell border is a "|" after an even number of backslashes
     borders = [len(re.findall(r"(?<!\\)(?:\\\\)*\|", line)) for line in table]
     assert borders == [3, 3, 3, 3], table
+
+
+def test_drivers_on_a_file_without_categories_says_so_and_still_lists_the_segments(tmp_path):
+    """A file nobody classified printed two empty tables, "no category significant" (read as a
+    finding) and a segments table of 0 segments, though each segment's size and NPS were known."""
+    path = tmp_path / "survey.csv"
+    pd.DataFrame({"nps": [1, 9, 10, 3, 8, 2] * 5, "region": ["N", "S", "E"] * 10,
+                  "categories": [""] * 30}).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["drivers", str(path), "--score-col", "nps", "--by", "region",
+                                      "--out", str(tmp_path / "d.csv")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Nothing to rank: all 30 rows are without any category" in out and "--categories-col" in out
+    assert "Key-driver regression" not in out and "Segments by 'region': 3" in out
+    segments = pd.read_csv(tmp_path / "d_segments.csv", encoding="utf-8-sig")
+    assert segments[["segment", "segment_rows", "segment_metric"]].values.tolist() == [
+        ["N", 10, -100.0], ["S", 10, 50.0], ["E", 10, 0.0]]
+    df = pd.read_csv(path, keep_default_na=False)
+    assert compute_drivers(df, score_col="nps", by="region", n_boot=0).segments_wide().empty

@@ -310,3 +310,25 @@ def test_the_totals_warning_counts_its_row_across_chunks(tmp_path):
                     encoding="utf-8")
     with pytest.warns(InputWarning, match=r"\(row 6: 'Total', '4.5'\)"):
         assert sum(len(f) for f in iter_table(path, chunksize=2)) == 5
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "gzip"])
+def test_a_totals_row_is_skipped_in_utf16_and_gzipped_csvs_too(tmp_path, encoding):
+    """Excel's "Unicode text" is UTF-16 and exports are often gzipped: their end was not looked at,
+    so the report's totals line counted as one more respondent there."""
+    import gzip
+
+    from feedback_classifier.tableio import iter_table
+
+    path = tmp_path / ("report.csv.gz" if encoding == "gzip" else "report.csv")
+    # over 64 kB with an odd number of bytes before the tail, so the tail's cut lands mid code unit
+    body = "id\tcomment\tnps\n" + "".join(f"{i}\t{'о' * (i % 7)}late\t{i % 10}\n" for i in range(1, 4001))
+    text = body + "Итого\t\t4,5\n\t\t\n"
+    if encoding == "gzip":
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    else:
+        path.write_bytes(text.encode(encoding))
+    with pytest.warns(InputWarning, match=r"\(row 4001: 'Итого', '4,5'\)"):
+        chunks = list(iter_table(path, chunksize=1000))
+    df = pd.concat(chunks, ignore_index=True)
+    assert len(df) == 4001 and df["id"].iloc[3999] == "4000" and df["id"].isna().iloc[-1]

@@ -125,7 +125,23 @@ def test_drivers_failing_half_way_keeps_every_previous_table(tmp_path, monkeypat
     assert "No space left on device" in result.output and f"{out_dir}{os.sep}drivers_trend.csv" in result.output
     assert {p.name: p.read_text() for p in out_dir.iterdir()} == {
         "drivers.csv": "yesterday\n", "drivers_regression.csv": "yesterday\n", "drivers_trend.csv": "yesterday\n"}
-    assert not list((tmp_path / "charts").iterdir())
+    assert not (tmp_path / "charts").exists()
+
+
+def test_a_failed_drivers_run_leaves_no_empty_charts_folder(tmp_path):
+    """The --charts folder was made before any work, so a run that stopped on its input (here a
+    misspelt score column) left an empty folder that a nightly job took for today's charts."""
+    data = _classified(tmp_path)
+    charts = tmp_path / "reports" / "charts"
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "npss", "--charts", str(charts)])
+    assert result.exit_code == 1, result.output
+    assert not (tmp_path / "reports").exists()
+    (tmp_path / "taken").write_text("a file")
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--charts", str(tmp_path / "taken" / "c")])
+    assert result.exit_code == 1 and "is a file" in result.output, result.output
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--charts", str(charts)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in charts.iterdir()) == [".png"] * len(list(charts.iterdir())) != []
 
 
 def test_drivers_rerun_without_by_removes_the_previous_runs_segments_table(tmp_path):

@@ -198,6 +198,25 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     )
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
+    if result.table.empty:  # two empty tables and "no category significant" read as a finding
+        fix = ("" if result.settings.get("polarity") else " Give a classified file's categories column as "
+               "--categories-col, or --text-col to classify the comments here.")
+        console.print(f"Nothing to rank: all {o.n_rows:,} rows are {result.uncategorised_lack}.{fix}", style="yellow")
+    else:
+        _driver_tables(result, top, spec)
+    for issues in (result.score_issues, result.date_issues):
+        if issues is not None:
+            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid or issues.hint else None, markup=False)
+    if result.segments is not None:
+        console.print(segments_table(result, by, top))
+        where = (f"see {segments_file}" if segments_file is not None
+                 else "add --out drivers.csv to write it (to drivers_segments.csv)")
+        console.print(f"Every category's impact per segment: {where}.")
+
+
+def _driver_tables(result, top: int, spec) -> None:
+    """Both ranked tables and the regression's significant parent categories."""
+    digits = spec.impact_digits
     for level in ("parent", "category"):
         console.print(drivers_table(result, level, top))
     sig = result.regression[(result.regression["category"] != "(intercept)") & result.regression["significant"]]
@@ -210,14 +229,6 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
                                     f"{items}"), markup=False)
     else:
         console.print(f"Key-driver regression (parent level): {_no_driver_reason(result.regression)}.")
-    for issues in (result.score_issues, result.date_issues):
-        if issues is not None:
-            console.print(issues.summary(max_rows=10), style="yellow" if issues.n_invalid or issues.hint else None, markup=False)
-    if result.segments is not None:
-        console.print(segments_table(result, by, top))
-        where = (f"see {segments_file}" if segments_file is not None
-                 else "add --out drivers.csv to write it (to drivers_segments.csv)")
-        console.print(f"Every category's impact per segment: {where}.")
 
 
 def segments_table(result, by: str | None, top: int) -> Table:

@@ -186,7 +186,8 @@ class DriversResult:
         if value not in self.segments.columns or value in ("level", "category", "segment"):
             # a typo raised a bare KeyError
             raise ValueError(f"Unknown value {value!r}: use a column of the segments table, e.g. 'impact', 'share'.")
-        seg = self.segments if level is None else self.segments[self.segments["level"] == _checked_level(level)]
+        seg = self.segments[self.segments["category"].notna()]  # (a segment's row in a file without categories)
+        seg = seg if level is None else seg[seg["level"] == _checked_level(level)]
         segments = list(dict.fromkeys(seg["segment"]))
         wide = seg.set_index(["level", "category", "segment"])[value].unstack("segment")
         wide = wide[segments]
@@ -406,6 +407,8 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
         st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec,
                            praise)
         n_sc = sub.n.sum()
+        if st.empty:  # a file without any category: the segment's size and score are still worth a row
+            st = pd.DataFrame({column: [np.nan] for column in st.columns})
         st.insert(0, "segment", labels[s])
         st.insert(1, "segment_rows", int(sub.rows.sum()))
         st.insert(2, "segment_scored", int(n_sc))

@@ -22,7 +22,12 @@ ISSUE_LABELS = {
 
 @dataclass
 class ScoreIssues:
-    """Bad values of one column (scores or dates): counts, 1-based data row numbers, examples."""
+    """Bad values of one column (scores or dates): counts, 1-based data row numbers, examples.
+
+    >>> issues = ScoreIssues("nps", 4, {"non_numeric": np.array([2]), "out_of_range": np.array([3, 4])})
+    >>> issues.n_valid, issues.counts()
+    (1, {'non_numeric': 1, 'out_of_range': 2})
+    """
 
     column: str
     n_rows: int

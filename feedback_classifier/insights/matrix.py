@@ -28,6 +28,12 @@ class CategoryMatrix:
     ``member`` is a 0/1 sparse matrix (distinct cells x categories): row g says which
     categories cell g mentions; ``row_cells`` maps each table row to its distinct cell, so the
     full (rows x categories) matrix is ``member[row_cells]`` without ever being built.
+
+    >>> m = category_matrix(["A > x; B", "B", "A > x; B"])
+    >>> list(zip(m.names, m.levels)), m.row_cells.tolist()
+    ([('A', 'parent'), ('B', 'parent'), ('A > x', 'category'), ('B', 'category')], [0, 1, 0])
+    >>> m.member[m.row_cells].toarray().astype(int).tolist()
+    [[1, 1, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]]
     """
 
     names: list[str]

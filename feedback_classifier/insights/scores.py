@@ -107,7 +107,12 @@ def parse_scale(text: str | Iterable[float] | None) -> tuple[float, float] | Non
 
 @dataclass(frozen=True)
 class ScoreSpec:
-    """What a score column holds and how it is summarised. Build it with ``ScoreSpec.make``."""
+    """What a score column holds and how it is summarised. Build it with ``ScoreSpec.make``.
+
+    >>> spec = ScoreSpec.make("ces", "1-7", higher_is_better=False)
+    >>> spec.scale, spec.value_digits
+    ((1.0, 7.0), 1)
+    """
 
     score_type: str
     scale: tuple[float, float] | None

@@ -340,13 +340,14 @@ def _classify(first, chunks, data, text_col: str, model: Any, lang: str = "en", 
 
 def _checked_out(out: str | Path | None, data: str | Path, charts: str | Path | None = None) -> Path | None:
     """``out`` as a path, once it is known to be writable without replacing the input ``data``;
-    the ``charts`` folder made (a file there is an error before any work, not after the table is written)."""
+    the ``charts`` folder checked (a file there is an error before any work, not after the table is
+    written) but not made: a run that fails on its input left an empty folder behind."""
     from feedback_classifier.tableio import refuse_overwriting_input
 
     if charts is not None:
         from feedback_classifier.render.charts import charts_folder
 
-        charts_folder(charts)
+        charts_folder(charts, create=False)
 
     out = Path(out) if out is not None else None
     if out is not None and not out.parent.is_dir():

@@ -309,7 +309,12 @@ class TextAnalyzer:
 
 class Tokens(list):
     """A comment's tokens (lemmas) that also carries its surface words in ``surface``
-    (see :meth:`TextAnalyzer.analyze_with_surface`)."""
+    (see :meth:`TextAnalyzer.analyze_with_surface`).
+
+    >>> tokens = Tokens.of(["courier", "be", "late"], ["courier", "was", "late"])
+    >>> tokens[1], tokens.surface[1]
+    ('be', 'was')
+    """
 
     __slots__ = ("surface",)
 

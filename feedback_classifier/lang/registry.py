@@ -23,7 +23,12 @@ __all__ = ["LANGUAGES", "REGISTRY", "Language", "UnknownLanguageError", "check_l
 
 @dataclass(frozen=True)
 class Language:
-    """Facts about one language."""
+    """Facts about one language.
+
+    >>> lang = get_language("ru")
+    >>> lang.native_name, lang.decimal_mark, "не" in lang.negators
+    ('Русский', ',', True)
+    """
 
     code: str
     english_name: str

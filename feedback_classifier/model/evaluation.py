@@ -30,7 +30,12 @@ from feedback_classifier.taxonomy import Label
 
 @dataclass
 class EvaluationReport:
-    """Scores of predicted labels against gold labels (see the module docstring)."""
+    """Scores of predicted labels against gold labels (see the module docstring).
+
+    >>> r = evaluate_predictions([[("food", "quality")], [("service", None)]], [[("food", "quality")], []])
+    >>> r.n_rows, r.path_micro_recall, r.per_category[["category", "level", "recall"]].values.tolist()[:2]
+    (2, 0.5, [['food', 'parent', 1.0], ['service', 'parent', 0.0]])
+    """
 
     n_rows: int
     parent_micro_f1: float

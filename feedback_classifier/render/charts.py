@@ -406,9 +406,10 @@ def chart_images(result: Any, *, fmt: str = "png", levels: tuple[str, ...] = ("p
     return images
 
 
-def charts_folder(directory: str | os.PathLike) -> Path:
+def charts_folder(directory: str | os.PathLike, *, create: bool = True) -> Path:
     """``directory``, created if needed; a path that is a file or cannot be made is an ``InputFileError``
-    (it was a ``FileExistsError`` traceback, after the drivers table had been written).
+    (it was a ``FileExistsError`` traceback, after the drivers table had been written). With
+    ``create=False`` it is only checked, so a run that fails later leaves no empty folder behind.
 
     >>> import tempfile
     >>> f = Path(tempfile.mkdtemp()) / "survey.csv"; _ = f.write_text("id")
@@ -416,6 +417,8 @@ def charts_folder(directory: str | os.PathLike) -> Path:
     Traceback (most recent call last):
     ...
     feedback_classifier.errors.InputFileError: ...survey.csv: --charts needs a folder, and this is a file; ...
+    >>> charts_folder(f.parent / "charts" / "june", create=False).exists()
+    False
     """
     from feedback_classifier.errors import InputFileError
     from feedback_classifier.tableio.atomic import unwritable_error
@@ -423,6 +426,14 @@ def charts_folder(directory: str | os.PathLike) -> Path:
     out_dir = Path(directory)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputFileError(f"{out_dir}: --charts needs a folder, and this is a file; give a folder such as charts/")
+    if not create:
+        existing = next(p for p in (out_dir.absolute(), *out_dir.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise InputFileError(f"{out_dir}: --charts needs a folder, and {existing} is a file; give a folder "
+                                 "such as charts/")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise unwritable_error(out_dir, PermissionError(13, "Permission denied"))
+        return out_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -150,15 +150,23 @@ _TAIL_BYTES = 64 * 1024
 
 
 def _ends_with_totals(path: Path, encoding: str, sep: str) -> bool:
-    """Whether the last line with a value of an uncompressed CSV is a totals row ("Итого;;7,6"):
-    its last bytes are looked at, so only such a file's chunks are held back to drop it."""
-    if is_gzip(path) or codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
-        return False  # (a two-byte encoding's tail cannot be cut at any byte)
+    """Whether the last line with a value of a CSV may be a totals row ("Итого;;7,6"): its last
+    bytes are looked at, so only such a file's chunks are held back to drop it. A gzipped file's
+    end cannot be reached without reading it all, so its chunks are always held back."""
+    if is_gzip(path):
+        return True
+    codec = codecs.lookup(encoding).name
+    width = 4 if codec.startswith("utf-32") else 2 if codec.startswith("utf-16") else 1
     with open(path, "rb") as fh:
-        fh.seek(max(0, path.stat().st_size - _TAIL_BYTES))
-        tail = fh.read().decode(encoding, errors="replace")
-    lines = [line for line in tail.splitlines() if line.strip().strip(sep).strip()]
-    return bool(lines) and is_totals_row(_raw_header(lines[-1], sep))
+        bom = fh.read(4)
+        start = max(0, path.stat().st_size - _TAIL_BYTES)
+        fh.seek(start - start % width)  # a wide encoding's tail cut between its code units
+        tail = fh.read()
+    if codec in ("utf-16", "utf-32"):  # the byte order is said once, by the file's BOM
+        codec += "-be" if bom.startswith((b"\xfe\xff", b"\x00\x00\xfe\xff")) else "-le"
+    text = tail.decode(codec, errors="replace")
+    lines = [line for line in text.splitlines() if line.strip().strip(sep).strip()]
+    return bool(lines) and is_totals_row(_raw_header(lines[-1].lstrip("\ufeff"), sep))
 
 
 def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:

@@ -193,12 +193,13 @@ def _filled_rows(df: Any) -> Any:
 def without_totals_frame(frames: Iterator[Any], path: Any) -> Iterator[Any]:
     """A CSV's chunks (DataFrames of text) without its totals row: the last row that has a value,
     when it is one (blank rows after it stay, as a CSV's blank rows do). The chunks from the last
-    one with a value on are held back until the next one with a value comes, so call this only
-    for a file whose end holds such a row."""
+    one with a value on are held back until the next one with a value comes. Call it for a file
+    whose end holds such a row, or whose end cannot be looked at first (a gzipped CSV): a chunk is
+    checked only for a cell that is not missing, a cell's text only in the last chunks."""
     held: list = []
     before = 0  # rows of the chunks passed on (a chunk's index need not count from the file's start)
     for df in frames:
-        if held and len(_filled_rows(df)):
+        if held and df.notna().to_numpy().any():
             before += sum(map(len, held))
             yield from held
             held = []

@@ -18,7 +18,13 @@ DEFAULT_OWNER = "unassigned"
 
 @dataclass(frozen=True)
 class Category:
-    """One validated category. ``owner`` is None when a child inherits its parent's."""
+    """One validated category. ``owner`` is None when a child inherits its parent's.
+
+    >>> child = Category("courier", {"en": "Courier", "ru": "Курьер"})
+    >>> parent = Category("delivery", {"en": "Delivery"}, owner="Logistics", children=(child,))
+    >>> parent.children[0].names["ru"], child.owner is None
+    ('Курьер', True)
+    """
 
     id: str
     names: Mapping[str, str]
