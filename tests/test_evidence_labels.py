@@ -1,6 +1,7 @@
 """The ``evidence`` column explains exactly the labels in ``categories``: an entry for every
-predicted label that has words behind it, none for a label that is not predicted (a parent under
-a predicted child included: ``categories`` lists the deepest labels, and so does the evidence).
+predicted label ("[no words]" when no word argues for it), none for a label that is not predicted
+(a parent under a predicted child included: ``categories`` lists the deepest labels, and so does
+the evidence).
 
 The bundled model decides with the whole comment, its parts, taxonomy keywords and a
 single-topic rule; its explanation of the whole comment alone had named other labels
@@ -38,12 +39,27 @@ def _violations(model, texts: list[str]) -> list[str]:
         if [lab for lab in explained if lab not in predicted] or len(set(explained)) != len(explained):
             found.append(f"{text!r}: categories {cats!r}, evidence {evidence!r}")
         for label in predicted:
-            if label in explained:
+            if label not in explained:
+                found.append(f"{text!r}: categories {cats!r} but no evidence entry for {label}")
                 continue
+            entry = next(e for e in evidence.split(" | ") if model.taxonomy_.parse_label(e.split(": ", 1)[0]) == label)
             asked = np.array([[c == label for c in model.classes_]])
-            if model.explain_labels([text], asked)[0][label]:  # words argue for it: its entry is missing
-                found.append(f"{text!r}: no evidence for {label} though words support it")
+            if entry.split(": ", 1)[1].startswith("[no words]") and model.explain_labels([text], asked)[0][label]:
+                found.append(f"{text!r}: [no words] for {label} though words support it")
     return found
+
+
+def test_a_category_no_word_argues_for_still_has_its_evidence_entry():
+    # the fallback rule / nearest description predicts these; their entries were left out, so the
+    # evidence of 39 of 1,604 real comments (Banking77, SemEval) lacked one of their categories
+    model = default_model()
+    texts = ["Can someone assist me by explaining why my card is not working?", "Do you do SWIFT transfers?"]
+    out = enrich(pd.DataFrame({"c": texts}), model, "c", lang="en", explain=True, sentiment=False)
+    for cats, evidence in zip(out["categories"], out["evidence"]):
+        assert cats and evidence == f"{cats}: [no words]"
+    assert _violations(model, texts) == []
+    ru = enrich(pd.DataFrame({"c": texts[:1]}), model, "c", lang="ru", explain=True, sentiment=False)
+    assert ru["evidence"].iloc[0].endswith(": [нет слов]")
 
 
 def test_evidence_of_every_survey_comment_names_exactly_its_categories():
