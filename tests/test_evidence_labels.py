@@ -71,3 +71,33 @@ def test_evidence_of_every_survey_comment_names_exactly_its_categories():
 @given(st.lists(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(". ".join), min_size=1, max_size=12))
 def test_evidence_of_recombined_comments_names_exactly_their_categories(texts):
     assert _violations(default_model(), texts) == []
+
+
+def _cited_words(evidence: str) -> list[str]:
+    """Every word the evidence cites (its terms and polarity cues), parts quoted whole and
+    placeholders left out."""
+    words = []
+    for entry in filter(None, evidence.split(" | ")):
+        body = entry.split(": ", 1)[1]
+        terms, _, cues = body.partition(" (")
+        cue_terms = cues.rstrip(")").split(": ", 1)[1].split(", ") if ": " in cues else []
+        for term in terms.split(", ") + cue_terms:
+            if term.startswith('in "') or term.startswith("[") or term in ("!", "!!", "?"):
+                continue
+            words += term.strip('"').split(" ")
+    return words
+
+
+def test_evidence_cites_words_the_comment_holds_not_their_lemmas():
+    # it cited lemmas: "wrong" for "worse" (another word), "опоздать" for "опоздал", "саппорт" for
+    # a "Cаппорт" typed with a Latin C: an analyst searching the comment found none of them
+    texts = ["The new design is worse than the old one", "Курьер опоздал на 2 часа 😡 и нагрубил",
+             "Доставка ужасная,\tвсё сломано", "Cаппорт не отвечает неделю", "Cafe\u0301 app crashes every time I log in",
+             "Обслуживанием НЕ довольны!!!"]
+    model = default_model()
+    for lang in ("en", "ru"):
+        out = enrich(pd.DataFrame({"c": texts}), model, "c", lang=lang, explain=True)
+        for text, evidence in zip(texts, out["evidence"]):
+            assert evidence
+            held = __import__("unicodedata").normalize("NFC", text)
+            assert [w for w in _cited_words(evidence) if w not in held] == [], (text, evidence)
