@@ -101,3 +101,13 @@ def test_evidence_cites_words_the_comment_holds_not_their_lemmas():
             assert evidence
             held = __import__("unicodedata").normalize("NFC", text)
             assert [w for w in _cited_words(evidence) if w not in held] == [], (text, evidence)
+
+
+def test_a_category_its_part_raised_cites_words_not_only_the_part():
+    # "Price changes" came from the part 'The price was too high' and its evidence was that
+    # quote alone, though "price" argues for it
+    out = enrich(pd.DataFrame({"c": ["The\tprice\twas\ttoo high\nand delivery slow"]}), default_model(), "c",
+                 lang="en", explain=True, sentiment=False)
+    entries = dict(e.split(": ", 1) for e in out["evidence"].iloc[0].split(" | "))
+    assert entries, out["evidence"].iloc[0]
+    assert all(not words.startswith('in "') for words in entries.values()), entries

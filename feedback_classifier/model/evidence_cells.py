@@ -126,7 +126,10 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     silently lacked one of their categories (the fallback rule's or the nearest description's picks).
     """
     kept = [{label: list(words.get(label) or []) for label in wanted} for wanted, words in zip(labels, explained)]
-    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted if not kept[k][label]]
+    # a part quoted alone ('in "..."') names where, not which words: a category a part raised
+    # showed no words when the whole comment's explanation had not predicted it
+    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted
+               if not any(not term.startswith('in "') for term in kept[k][label])]
     if not missing or not hasattr(model, "explain_labels"):
         return kept
     rows = sorted({k for k, _ in missing})
@@ -135,5 +138,7 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     for k, label in missing:
         asked[at[k], column[label]] = True
     for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=EXPLAIN_TOP_K)):
-        kept[k].update((label, words) for label, words in words_by_label.items() if words)
+        for label, words in words_by_label.items():
+            if words:
+                kept[k][label] = list(words) + kept[k][label]
     return kept
