@@ -8,7 +8,7 @@ keyword and zero-shot lifts, the single-topic rule) on the held-out halves of
 ``real_comments.py``'s sets (Banking77, SemEval-2016 en / ru mapped to cx-default parents). Only
 parents have gold there, so it scores parents: every (comment, parent) pair's ``p: <parent>``
 (ECE over all pairs and over those at p >= 0.1), and the predicted parents binned by their
-probability (mean probability against the share that is a gold parent). A predicted parent the
+probability (mean probability against the share that is a gold parent), overall and per parent. A predicted parent the
 mapping has no code for counts as wrong (Banking77 leaves unclear intents out, and SemEval's
 RESTAURANT and FOOD > STYLE_OPTIONS are not mapped), so the share right is a lower bound. Not
 tuned on: it only reads.
@@ -53,7 +53,13 @@ def score(name: str, df: pd.DataFrame, model) -> None:
     print(f"{name}: {len(df):,} comments; (comment, parent) pairs ECE {ece(p, y):.3f}, at p >= 0.1 "
           f"{ece(p[wide], y[wide]):.3f} (n {wide.sum()}); predicted parents ECE {ece(p[d], y[d]):.3f}, "
           f"mean p {p[d].mean():.3f}, right {y[d].mean():.3f} (n {d.sum()})")
-    print(reliability(p[d], y[d]), flush=True)
+    print(reliability(p[d], y[d]))
+    parents = [label for label in model.classes_ if label[1] is None]
+    for label, pj, yj, dj in zip(parents, P, Y, D):
+        if dj.sum() >= 20 and yj.any():  # a parent the set has gold for, predicted often enough to bin
+            print(f"    {tax.display_name(label, 'en')}: predicted ECE {ece(pj[dj], yj[dj]):.3f}, mean p "
+                  f"{pj[dj].mean():.3f}, right {yj[dj].mean():.3f} (n {dj.sum()})")
+    sys.stdout.flush()
 
 
 def main() -> None:
