@@ -298,14 +298,18 @@ def test_enrich_agrees_with_the_real_model(real_model):
 
 
 def test_evidence_column_is_the_models_explain(real_model):
+    from feedback_classifier.model.evidence_cells import as_written
+
     # enrich takes probabilities and evidence from one feature pass: same words as explain()
     texts = ["the courier came late", "очень дорого", "late delivery and expensive shipping", "nothing to say", ""]
     out = enrich(pd.DataFrame({"t": texts}), real_model, "t", explain=True, sentiment=False)
     expected = []
     for text in texts:
         evidence = real_model.explain([text])[0] if text else {}
+        written = as_written(text, real_model.analyzer_)  # cited as the comment writes them ("came", not "come")
         expected.append(" | ".join(
-            f"{TAXONOMY.display_name(label)}: {', '.join(words)}" for label, words in evidence.items() if words
+            f"{TAXONOMY.display_name(label)}: {', '.join(' '.join(written.get(w, w) for w in t.split()) for t in words)}"
+            for label, words in evidence.items() if words
         ))
     assert out["evidence"].tolist() == expected
     assert any(expected)

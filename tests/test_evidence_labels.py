@@ -1,6 +1,7 @@
 """The ``evidence`` column explains exactly the labels in ``categories``: an entry for every
-predicted label that has words behind it, none for a label that is not predicted (a parent under
-a predicted child included: ``categories`` lists the deepest labels, and so does the evidence).
+predicted label ("[no words]" when no word argues for it), none for a label that is not predicted
+(a parent under a predicted child included: ``categories`` lists the deepest labels, and so does
+the evidence).
 
 The bundled model decides with the whole comment, its parts, taxonomy keywords and a
 single-topic rule; its explanation of the whole comment alone had named other labels
@@ -38,12 +39,27 @@ def _violations(model, texts: list[str]) -> list[str]:
         if [lab for lab in explained if lab not in predicted] or len(set(explained)) != len(explained):
             found.append(f"{text!r}: categories {cats!r}, evidence {evidence!r}")
         for label in predicted:
-            if label in explained:
+            if label not in explained:
+                found.append(f"{text!r}: categories {cats!r} but no evidence entry for {label}")
                 continue
+            entry = next(e for e in evidence.split(" | ") if model.taxonomy_.parse_label(e.split(": ", 1)[0]) == label)
             asked = np.array([[c == label for c in model.classes_]])
-            if model.explain_labels([text], asked)[0][label]:  # words argue for it: its entry is missing
-                found.append(f"{text!r}: no evidence for {label} though words support it")
+            if entry.split(": ", 1)[1].startswith("[no words]") and model.explain_labels([text], asked)[0][label]:
+                found.append(f"{text!r}: [no words] for {label} though words support it")
     return found
+
+
+def test_a_category_no_word_argues_for_still_has_its_evidence_entry():
+    # the fallback rule / nearest description predicts these; their entries were left out, so the
+    # evidence of 39 of 1,604 real comments (Banking77, SemEval) lacked one of their categories
+    model = default_model()
+    texts = ["Can someone assist me by explaining why my card is not working?", "Do you do SWIFT transfers?"]
+    out = enrich(pd.DataFrame({"c": texts}), model, "c", lang="en", explain=True, sentiment=False)
+    for cats, evidence in zip(out["categories"], out["evidence"]):
+        assert cats and evidence == f"{cats}: [no words]"
+    assert _violations(model, texts) == []
+    ru = enrich(pd.DataFrame({"c": texts[:1]}), model, "c", lang="ru", explain=True, sentiment=False)
+    assert ru["evidence"].iloc[0].endswith(": [нет слов]")
 
 
 def test_evidence_of_every_survey_comment_names_exactly_its_categories():
@@ -55,3 +71,43 @@ def test_evidence_of_every_survey_comment_names_exactly_its_categories():
 @given(st.lists(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(". ".join), min_size=1, max_size=12))
 def test_evidence_of_recombined_comments_names_exactly_their_categories(texts):
     assert _violations(default_model(), texts) == []
+
+
+def _cited_words(evidence: str) -> list[str]:
+    """Every word the evidence cites (its terms and polarity cues), parts quoted whole and
+    placeholders left out."""
+    words = []
+    for entry in filter(None, evidence.split(" | ")):
+        body = entry.split(": ", 1)[1]
+        terms, _, cues = body.partition(" (")
+        cue_terms = cues.rstrip(")").split(": ", 1)[1].split(", ") if ": " in cues else []
+        for term in terms.split(", ") + cue_terms:
+            if term.startswith('in "') or term.startswith("[") or term in ("!", "!!", "?"):
+                continue
+            words += term.strip('"').split(" ")
+    return words
+
+
+def test_evidence_cites_words_the_comment_holds_not_their_lemmas():
+    # it cited lemmas: "wrong" for "worse" (another word), "опоздать" for "опоздал", "саппорт" for
+    # a "Cаппорт" typed with a Latin C: an analyst searching the comment found none of them
+    texts = ["The new design is worse than the old one", "Курьер опоздал на 2 часа 😡 и нагрубил",
+             "Доставка ужасная,\tвсё сломано", "Cаппорт не отвечает неделю", "Cafe\u0301 app crashes every time I log in",
+             "Обслуживанием НЕ довольны!!!"]
+    model = default_model()
+    for lang in ("en", "ru"):
+        out = enrich(pd.DataFrame({"c": texts}), model, "c", lang=lang, explain=True)
+        for text, evidence in zip(texts, out["evidence"]):
+            assert evidence
+            held = __import__("unicodedata").normalize("NFC", text)
+            assert [w for w in _cited_words(evidence) if w not in held] == [], (text, evidence)
+
+
+def test_a_category_its_part_raised_cites_words_not_only_the_part():
+    # "Price changes" came from the part 'The price was too high' and its evidence was that
+    # quote alone, though "price" argues for it
+    out = enrich(pd.DataFrame({"c": ["The\tprice\twas\ttoo high\nand delivery slow"]}), default_model(), "c",
+                 lang="en", explain=True, sentiment=False)
+    entries = dict(e.split(": ", 1) for e in out["evidence"].iloc[0].split(" | "))
+    assert entries, out["evidence"].iloc[0]
+    assert all(not words.startswith('in "') for words in entries.values()), entries

@@ -245,10 +245,14 @@ class _Decoding:
         return out
 
     def _calibrate(self, logits: np.ndarray) -> np.ndarray:
-        P = _sigmoid(logits)
-        # a parent is at least as likely as its most likely child: a column at a time, in place,
-        # over blocks of rows that stay in the cache (gathering each parent's children's columns
-        # cost twice the sigmoid; max is exact in any order)
+        return self.parents_at_least_children(_sigmoid(logits))
+
+    def parents_at_least_children(self, P: np.ndarray) -> np.ndarray:
+        """``P`` (float, changed in place) with each parent at least as likely as its most likely
+        child: what ``predict_proba`` promises, restored after rules that raise a child alone (a
+        keyword's lift left "Cleanliness" at 0.448 over its parent's 0.447)."""
+        # a column at a time, in place, over blocks of rows that stay in the cache (gathering each
+        # parent's children's columns cost twice the sigmoid; max is exact in any order)
         groups = [(j, np.flatnonzero(self.is_child_ & (self.parent_index_ == j)).tolist())
                   for j in np.flatnonzero(~self.is_child_).tolist()]
         groups = [(j, kids) for j, kids in groups if kids]

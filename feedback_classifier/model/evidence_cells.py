@@ -4,9 +4,11 @@ the chosen language, for the comments that have categories."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 
+from feedback_classifier.lang.normalization import PLACEHOLDERS, TOKEN_RE
 from feedback_classifier.lang.ui import UI, ui_text
 
 __all__ = ["EXPLAIN_TOP_K", "evidence_strings", "of_predicted", "readable_placeholders"]
@@ -23,6 +25,7 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
     order = {label: i for i, label in enumerate(model.classes_)}
     names = {label: taxonomy.display_name(label, lang) for label in model.classes_}
     strings = np.full(len(uniques) + 1, "", dtype=object)  # last slot: rows without a comment
+    no_words = ui_text(lang if lang in UI else "en", "evidence.none")
     todo = np.flatnonzero([bool(labels) for labels in labels_of])
     if len(todo):
         texts = [uniques[i] for i in todo]
@@ -31,16 +34,67 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
         else:
             explained_todo = [explained[i] for i in todo]
         explained_todo = of_predicted(model, texts, [labels_of[i] for i in todo], explained_todo)
+        analyzer, pieces = getattr(model, "analyzer_", None), {}
         for i, words_by_label in zip(todo, explained_todo):
             why = tones.cues[i] if tones is not None else {}
+            written = as_written(uniques[i], analyzer, pieces)
             parts = [
-                f"{names.get(label) or taxonomy.display_name(label, lang)}: {', '.join(words)}{why.get(label, '')}"
+                f"{names.get(label) or taxonomy.display_name(label, lang)}: "
+                f"{', '.join(_written_term(w, written) for w in words) or no_words}"
+                f"{_written_cues(why.get(label, ''), written)}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
             ]
             strings[i] = readable_placeholders(" | ".join(parts), lang)
     row_unique = np.full(n, len(uniques), dtype=np.int64)
     row_unique[has_comment] = codes
     return strings, row_unique
+
+
+def as_written(text: str, analyzer, cache: dict | None = None) -> dict[str, str]:
+    """``{lemma: the comment's word it came from}`` (the first such word), from each word of
+    ``text`` analysed alone (``cache``: piece -> its tokens, shared over a batch). Evidence built
+    from lemmas cited words the comment does not hold: "опоздать" for "опоздал", "wrong" for
+    "worse", "well" for "better", so an analyst searching the comment for them found nothing (or,
+    for "wrong", a different word). Placeholders (numbers, links, e-mails, phones) are left to
+    :func:`readable_placeholders`: their text may be personal.
+
+    >>> from feedback_classifier.lang import TextAnalyzer
+    >>> written = as_written("Курьер опоздал, it got worse", TextAnalyzer())
+    >>> written["опоздать"], written["wrong"]
+    ('опоздал', 'worse')
+    """
+    if analyzer is None or not callable(analyzer) or not isinstance(text, str):
+        return {}
+    cache = {} if cache is None else cache
+    out: dict[str, str] = {}
+    for piece in TOKEN_RE.findall(unicodedata.normalize("NFC", text)):
+        tokens = cache.get(piece)
+        if tokens is None:
+            tokens = cache[piece] = [t for t in analyzer(piece) if isinstance(t, str) and t not in PLACEHOLDERS]
+        for token in tokens:
+            out.setdefault(token, piece)
+    return out
+
+
+def _written_term(term: str, written: dict) -> str:
+    """An evidence term (a word, a phrase, a quoted keyword, ``in "<part>"``) in the comment's words."""
+    if not written or term.startswith('in "'):  # a part is quoted as written already
+        return term
+    quoted = len(term) > 2 and term[0] == term[-1] == '"'
+    inner = term[1:-1] if quoted else term
+    inner = " ".join(written.get(w, w) for w in inner.split(" "))
+    return f'"{inner}"' if quoted else inner
+
+
+_CUES_RE = re.compile(r" \((\w+): (.*)\)")
+
+
+def _written_cues(why: str, written: dict) -> str:
+    """The polarity suffix `` (negative: late, rude)`` with its words as the comment writes them."""
+    m = _CUES_RE.fullmatch(why) if written and why else None
+    if m is None:
+        return why
+    return f" ({m.group(1)}: {', '.join(_written_term(w, written) for w in m.group(2).split(', '))})"
 
 
 _PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone)_(?![\w])")
@@ -60,15 +114,22 @@ def readable_placeholders(evidence: str, lang: str) -> str:
 
 
 def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict]:
-    """Each comment's evidence of its predicted ``labels`` and of no other label (entries with words).
+    """Each comment's evidence of its predicted ``labels`` and of no other label: an entry for every
+    predicted label, its word list empty when no word argues for it.
 
     The model's explanation may come from another decision than the final one: the whole
     comment's, where its parts, keywords, the single-topic rule or a no-opinion answer decided
     otherwise, and a part-raised parent under a predicted child. Predicted labels it left out are
     explained here (``explain_labels``, one feature pass over those comments alone) when the model can.
+    A label still without words keeps its (empty) entry: one left out of the evidence looked like
+    a category nothing explained at all, and 2.4% of real comments' evidence (Banking77, SemEval)
+    silently lacked one of their categories (the fallback rule's or the nearest description's picks).
     """
-    kept = [{label: words[label] for label in wanted if words.get(label)} for wanted, words in zip(labels, explained)]
-    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted if label not in kept[k]]
+    kept = [{label: list(words.get(label) or []) for label in wanted} for wanted, words in zip(labels, explained)]
+    # a part quoted alone ('in "..."') names where, not which words: a category a part raised
+    # showed no words when the whole comment's explanation had not predicted it
+    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted
+               if not any(not term.startswith('in "') for term in kept[k][label])]
     if not missing or not hasattr(model, "explain_labels"):
         return kept
     rows = sorted({k for k, _ in missing})
@@ -77,5 +138,7 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     for k, label in missing:
         asked[at[k], column[label]] = True
     for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=EXPLAIN_TOP_K)):
-        kept[k].update((label, words) for label, words in words_by_label.items() if words)
+        for label, words in words_by_label.items():
+            if words:
+                kept[k][label] = list(words) + kept[k][label]
     return kept

@@ -380,6 +380,8 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
             P = zero_shot.lift(P, texts, thresholds, token_lists=docs if same else None)
+        if hasattr(model, "parents_at_least_children"):  # the lifts raise a child, not its parent
+            P = model.parents_at_least_children(P)
         if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
             from feedback_classifier.model.focus import single_topic
 
