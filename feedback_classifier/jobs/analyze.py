@@ -186,12 +186,12 @@ def analyze(
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
+    in_fmt = detect_format(data, read.fmt, option="--input-format")
+    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)  # (and a team the queues cannot hold) before e5 reads
     _teach_tone(plan, data, text_col, read, tone_teacher, tone_progress)
     rates, rates_source = error_rates_for(audit_sample, plan.tax, text_col=text_col, model=model, clf=plan.clf,
                                           bundled=plan.model_info.get("kind") == "default", notes=plan.notes)
-    in_fmt = detect_format(data, read.fmt, option="--input-format")
-    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
-    _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
     with made_folder(out):
         sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                             mask=mask, mask_pii=mask_pii)

@@ -156,8 +156,11 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         from feedback_classifier.insights.queues import kept_as_read
         from feedback_classifier.jobs.tone import taught_by_e5
 
+        from feedback_classifier.insights.queues import owner_teams
+
         _warn_coded(first.columns, data)
         clf, tax = load_model_and_taxonomy(model, taxonomy)
+        owner_teams(tax)  # a team the queues cannot hold is refused before e5 reads for a minute
         clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
         notes += [note] if note else []
         # the input's own confidence/needs_review, kept under their '(input)' names: enrich replaces them

@@ -1,0 +1,61 @@
+"""A support-operations manager's QA sweep of routing: a daily mixed English/Russian export sent to
+the teams of a taxonomy of their own (teams with spaces, Cyrillic names, one team owning several
+categories, a parent and its child owned by different teams), the review queue in the label app.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+
+CLASSIFIED = (
+    "response_id,comment,nps,categories,confidence,needs_review\n"
+    "0001,Курьер опоздал на два часа,2,Delivery and logistics > Delivery time,0.9,False\n"
+    "0002,The shop was dirty,3,Store / branch experience,0.8,False\n"
+    "0003,Hmm,5,,0.3,True\n"
+)
+
+
+def _taxonomy(tmp_path: Path, store_owner: str) -> Path:
+    """cx-default with the store's owner renamed."""
+    from feedback_classifier.taxonomy.bundled import bundled_taxonomy_path
+
+    text = Path(bundled_taxonomy_path("cx-default")).read_text(encoding="utf-8")
+    assert "    owner: Retail operations\n" in text
+    path = tmp_path / "teams.yaml"
+    path.write_text(text.replace("    owner: Retail operations\n", f"    owner: {store_owner}\n"), encoding="utf-8")
+    return path
+
+
+def test_a_team_named_review_is_refused_in_one_line_and_writes_nothing(tmp_path):
+    """An owner team called 'review' shared the review queue's key and file: route mixed the store's rows
+    into review.csv, then failed on its second write with "cannot write the output there (No such file or
+    directory)", leaving half of the queues in the folder (no junk, no summary) and a spill folder."""
+    data = tmp_path / "classified.csv"
+    data.write_text(CLASSIFIED, encoding="utf-8")
+    taxonomy = _taxonomy(tmp_path, "review")
+    out = tmp_path / "queues"
+    result = runner.invoke(app, ["route", str(data), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--taxonomy", str(taxonomy)])
+    assert result.exit_code == 1, result.output
+    assert "owner team 'review'" in result.output and "rename the team" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
+    checked = runner.invoke(app, ["taxonomy", "validate", str(taxonomy)])
+    assert checked.exit_code == 1 and "owner team 'review'" in checked.output
+
+    # 'Junk' is not the junk list's key: a team of its own, in junk-team.csv
+    out = tmp_path / "queues2"
+    result = runner.invoke(app, ["route", str(data), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--taxonomy", str(_taxonomy(tmp_path, "Junk"))])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "junk-team.csv", dtype=str, encoding="utf-8-sig")["response_id"].tolist() == ["0002"]
+    assert pd.read_csv(out / "junk.csv", encoding="utf-8-sig").empty
