@@ -59,3 +59,28 @@ def test_a_team_named_review_is_refused_in_one_line_and_writes_nothing(tmp_path)
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out / "junk-team.csv", dtype=str, encoding="utf-8-sig")["response_id"].tolist() == ["0002"]
     assert pd.read_csv(out / "junk.csv", encoding="utf-8-sig").empty
+
+
+def test_label_review_of_the_review_queue_ticks_the_queues_categories(tmp_path, recwarn):
+    """`label review.csv --review` on route's review queue ticked what the labelling model guessed, not
+    the categories the queue shows (its `categories` column, in any language): Enter on "charged extra"
+    saved it as about nothing, where the queue had said Payment and billing. It also warned that the
+    labels file held none of the comments, as for a mistyped file of audit's, on the first review."""
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pd.DataFrame({
+        "row": [7, 3], "response_id": ["0007", "0003"],
+        "comment": ["Is it normal to get charged extra when i use my card?", "Hmm, well."],
+        "categories": ["Оплата и счета > Ошибки в счетах и списаниях", "Доставка и логистика; Цена и выгода"],
+        "nps": ["2", "5"], "confidence": [0.92, 0.3], "needs_review": [True, True], "complaint": [True, False],
+    }).to_csv(tmp_path / "review.csv", index=False, encoding="utf-8-sig")
+    s = LabelSession(tmp_path / "review.csv", tmp_path / "labels.csv", text_col="comment", review=True,
+                     taxonomy="cx-default")
+    first = s.state()["item"]
+    assert [s.categories[i] for i in first["ticked"]] == [("payment", "billing_errors")]
+    second = s.decide(first["row"], first["ticked"])["item"]
+    assert sorted(s.categories[i] for i in second["ticked"]) == [("delivery", None), ("price", None)]
+    saved = pd.read_csv(tmp_path / "labels.csv", encoding="utf-8-sig")
+    assert saved["labels"].tolist() == ["Payment and billing > Billing errors"]
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]

@@ -27,8 +27,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
-    text_key, write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, given_labels_column, leave_out_skipped, names_language,
+    read_label_book, statuses, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -68,6 +68,7 @@ class LabelSession:
         _check_writable(Path(labels_path))  # now, not at the first decision
         self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
+        self.given = given_labels_column(self.pool.columns, labels_col) if review else None
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                             id_col=id_col)
         self.model = model  # (loaded once: the retrains use it too)
@@ -123,7 +124,7 @@ class LabelSession:
         reviewed = {k for k, s in zip(keys, status) if s == REVIEWED}
         repeated = {k for k, n in Counter(keys).items() if n > 1}
         mine = [text_key(t) for t in self.texts]
-        if any(mine) and not set(keys) & set(mine):
+        if any(mine) and not set(keys) & set(mine) and self.given == self.labels_col:  # (not the model's)
             # a mistyped --labels would collect the corrections in a new file, the audited one unchanged
             where = "a new file" if self.frame.empty else "it has other comments"
             warnings.warn(InputWarning(
@@ -193,8 +194,8 @@ class LabelSession:
             hint = "" if pd.isna(self.pool["suggested_labels"].iloc[row]) else str(self.pool["suggested_labels"].iloc[row])
         if found is not None and (self.back or self.review):
             labels = self.taxonomy.parse_labels(self.frame[self.labels_col].iloc[found])
-        elif self.review and self.labels_col in self.pool:
-            labels = self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row])
+        elif self.given is not None:
+            labels = self.taxonomy.parse_labels(self.pool[self.given].iloc[row])
         else:
             P = self.ranker.probabilities([self.texts[row]])
             labels = self.ranker.labels_and_confidence(P)[0][0]

@@ -70,6 +70,17 @@ REVIEWED = "reviewed"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def given_labels_column(columns, labels_col: str) -> str | None:
+    """The column of a file to review (``label --review``) holding the labels it starts from, ticked on the
+    page: ``labels_col``, else classify's ``categories`` (route's ``review`` queue, a classified export:
+    the model's categories are what the reviewer checks), else None (no labels given).
+
+    >>> given_labels_column(["row", "comment", "categories"], "labels"), given_labels_column(["comment"], "labels")
+    ('categories', None)
+    """
+    return labels_col if labels_col in columns else "categories" if "categories" in columns else None
+
+
 def text_key(text) -> str:
     """The key two comments share when they are "the same text": trimmed, spaces collapsed,
     case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.
