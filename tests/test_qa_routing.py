@@ -84,3 +84,18 @@ def test_label_review_of_the_review_queue_ticks_the_queues_categories(tmp_path, 
     saved = pd.read_csv(tmp_path / "labels.csv", encoding="utf-8-sig")
     assert saved["labels"].tolist() == ["Payment and billing > Billing errors"]
     assert not [w for w in recwarn if issubclass(w.category, InputWarning)]
+
+
+def test_the_missing_scores_line_says_which_rows_are_queued_after_the_scored_ones(tmp_path):
+    """After the CSAT labels read as points, "They are not ordered with the low scores." read as if the
+    labels ('Very dissatisfied' = 1) were left out of the ordering; it meant the rows without a score."""
+    data = tmp_path / "classified.csv"
+    data.write_text(CLASSIFIED.replace(",2,Delivery", ",Very dissatisfied,Delivery").replace(",3,Store", ",,Store"),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["route", str(data), "--text-col", "comment", "--score-col", "nps", "--score-type",
+                                 "csat", "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    assert "They are not ordered" not in result.output
+    assert "Rows without a valid score are routed all the same, after the scored ones of their queue" in result.output
+    store = pd.read_csv(tmp_path / "q" / "retail-operations.csv", dtype=str, encoding="utf-8-sig")
+    assert store["response_id"].tolist() == ["0002"]
