@@ -99,3 +99,23 @@ def test_the_missing_scores_line_says_which_rows_are_queued_after_the_scored_one
     assert "Rows without a valid score are routed all the same, after the scored ones of their queue" in result.output
     store = pd.read_csv(tmp_path / "q" / "retail-operations.csv", dtype=str, encoding="utf-8-sig")
     assert store["response_id"].tolist() == ["0002"]
+
+
+def test_the_queue_of_categories_without_an_owner_is_named_in_russian(tmp_path):
+    """A parent without an owner goes to the 'unassigned' queue: the Russian report's category card said
+    «Ответственный: unassigned» and summary.csv's `name` (the queue "in the chosen language") 'unassigned',
+    where the review and junk lists were «на проверку» and «пустые ответы»."""
+    from feedback_classifier.taxonomy.bundled import bundled_taxonomy_path
+
+    text = Path(bundled_taxonomy_path("cx-default")).read_text(encoding="utf-8")
+    taxonomy = tmp_path / "teams.yaml"
+    taxonomy.write_text(text.replace("    owner: Retail operations\n", ""), encoding="utf-8")
+    data = tmp_path / "classified.csv"
+    data.write_text(CLASSIFIED, encoding="utf-8")
+    result = runner.invoke(app, ["route", str(data), "--text-col", "comment", "--score-col", "nps", "--lang", "ru",
+                                 "--out-dir", str(tmp_path / "q"), "--taxonomy", str(taxonomy)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "q" / "summary.csv", encoding="utf-8-sig").set_index("team")
+    assert summary.loc["unassigned", "name"] == "без ответственного"
+    assert summary.loc["unassigned", "comments"] == 1
+    assert (tmp_path / "q" / "unassigned.csv").is_file()  # the file keeps the key, as every team's does
