@@ -119,3 +119,20 @@ def test_the_queue_of_categories_without_an_owner_is_named_in_russian(tmp_path):
     assert summary.loc["unassigned", "name"] == "без ответственного"
     assert summary.loc["unassigned", "comments"] == 1
     assert (tmp_path / "q" / "unassigned.csv").is_file()  # the file keeps the key, as every team's does
+
+
+def test_a_column_named_with_a_comma_can_be_kept(tmp_path):
+    """`--keep "Сумма, руб."` was split at its comma: "no column 'Сумма' ... Did you mean 'Сумма, руб.'?",
+    naming what was typed; such a column could not reach the queues at all. A list still splits."""
+    data = tmp_path / "classified.csv"
+    data.write_text(CLASSIFIED.replace("response_id,", '"Сумма, руб.",response_id,region,')
+                    .replace("\n0001,", '\n"1 299,50",0001,EU,').replace("\n0002,", "\n15,0002,US,")
+                    .replace("\n0003,", "\n7,0003,EU,"), encoding="utf-8")
+    for command in (["route"], ["analyze", "--tone-teacher", "none"]):
+        out = tmp_path / command[0]
+        result = runner.invoke(app, [*command, str(data), "--text-col", "comment", "--score-col", "nps",
+                                     "--out-dir", str(out), "--keep", "Сумма, руб.", "--keep", "response_id, region"])
+        assert result.exit_code == 0, result.output
+        queue = out / "logistics.csv" if command[0] == "route" else out / "queues" / "logistics.csv"
+        logistics = pd.read_csv(queue, dtype=str, encoding="utf-8-sig")
+        assert logistics[["Сумма, руб.", "response_id", "region"]].values.tolist() == [["1 299,50", "0001", "EU"]]
