@@ -136,3 +136,18 @@ def test_a_column_named_with_a_comma_can_be_kept(tmp_path):
         queue = out / "logistics.csv" if command[0] == "route" else out / "queues" / "logistics.csv"
         logistics = pd.read_csv(queue, dtype=str, encoding="utf-8-sig")
         assert logistics[["Сумма, руб.", "response_id", "region"]].values.tolist() == [["1 299,50", "0001", "EU"]]
+
+
+def test_label_review_of_a_queue_with_categories_the_taxonomy_lacks_is_one_error_at_start(tmp_path):
+    """A review queue of another taxonomy's categories (`label review.csv --review` without the --taxonomy
+    route used) printed a LabelError traceback per page request and the page never drew a comment."""
+    import pytest
+
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pd.DataFrame({"row": [1, 2], "comment": ["Курьер опоздал", "Teleport broke"],
+                  "categories": ["Доставка и логистика", "Teleport > Fast"]}).to_csv(tmp_path / "review.csv", index=False)
+    with pytest.raises(LabelError, match=r"'Teleport > Fast' in row 2, column 'categories' of .*review.csv"):
+        LabelSession(tmp_path / "review.csv", tmp_path / "labels.csv", text_col="comment", review=True,
+                     taxonomy="cx-default")

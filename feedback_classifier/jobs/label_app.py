@@ -27,8 +27,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, given_labels_column, leave_out_skipped, names_language,
-    read_label_book, statuses, text_key, write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, check_given_labels, given_labels_column, leave_out_skipped,
+    names_language, read_label_book, statuses, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -80,6 +80,7 @@ class LabelSession:
             self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
+        check_given_labels(self.pool, self.given, self.taxonomy, pool)
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)

@@ -81,6 +81,15 @@ def given_labels_column(columns, labels_col: str) -> str | None:
     return labels_col if labels_col in columns else "categories" if "categories" in columns else None
 
 
+def check_given_labels(pool: pd.DataFrame, column: str | None, taxonomy: Taxonomy, source) -> None:
+    """A ``LabelError`` naming the first cell of ``column`` (:func:`given_labels_column`) that ``taxonomy``
+    cannot read, before the review starts: read as each comment is shown, one (a queue of another
+    taxonomy's categories, ``--taxonomy`` left out) was a traceback in the terminal and a page that never drew."""
+    if column is not None:
+        for position, cell in enumerate(pool[column].tolist()):
+            taxonomy.parse_labels(cell, row=position + 1, column=column, source=str(source))
+
+
 def text_key(text) -> str:
     """The key two comments share when they are "the same text": trimmed, spaces collapsed,
     case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.
