@@ -151,3 +151,30 @@ def test_label_review_of_a_queue_with_categories_the_taxonomy_lacks_is_one_error
     with pytest.raises(LabelError, match=r"'Teleport > Fast' in row 2, column 'categories' of .*review.csv"):
         LabelSession(tmp_path / "review.csv", tmp_path / "labels.csv", text_col="comment", review=True,
                      taxonomy="cx-default")
+
+
+def test_label_review_by_id_keeps_one_row_per_customer_of_a_repeated_answer(tmp_path):
+    """Route's review queue holds the same answer from several customers (a pasted template, "[phone]
+    перезвоните мне"). Reviewed with --id-col into a new labels file, each decision was written over the
+    previous customer's row: 19 reviewed rows left 2 rows, the last ids only; a restart then resumes
+    with every row of the file decided, each once."""
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pd.DataFrame({"response_id": ["0001", "0002", "0003"], "comment": ["Дорого", "Дорого", "Курьер опоздал"],
+                  "categories": ["Цена и выгода", "Цена и выгода", "Доставка и логистика"]}).to_csv(
+        tmp_path / "review.csv", index=False)
+
+    def session():
+        return LabelSession(tmp_path / "review.csv", tmp_path / "labels.csv", text_col="comment", review=True,
+                            id_col="response_id", taxonomy="cx-default")
+
+    s = session()
+    item = s.state()["item"]
+    s.decide(item["row"], item["ticked"])
+    assert session().state()["remaining"] == 2  # (the other customer's "Дорого" too)
+    s = session()
+    while (item := s.state()["item"]) is not None:
+        s.decide(item["row"], item["ticked"])
+    saved = pd.read_csv(tmp_path / "labels.csv", dtype=str)
+    assert sorted(saved["response_id"]) == ["0001", "0002", "0003"]
+    assert session().state()["item"] is None
