@@ -221,14 +221,15 @@ def signing_key(path: Optional[Path]) -> Optional[bytes]:
 
 
 def split_keep(keep: Optional[list[str]]) -> Optional[list[str]]:
-    """``--keep id --keep region``, or ``--keep id,region``.
+    """``--keep id --keep region``, or ``--keep id,region``: the items as given (stripped); the job splits
+    an item at its commas once it knows the columns, unless the item names one (``Сумма, руб.``).
 
-    >>> split_keep(["id, region", "channel"])
-    ['id', 'region', 'channel']
+    >>> split_keep([" id, region", "channel"]), split_keep([])
+    (['id, region', 'channel'], None)
     """
     if not keep:
         return None
-    return [c.strip() for item in keep for c in item.split(",") if c.strip()]
+    return [item.strip() for item in keep if item.strip()]
 
 
 def check_choice(value: Optional[str], choices: tuple[str, ...], what: str, option: str) -> None:

@@ -71,7 +71,8 @@ def route_command(
         typer.echo(f"Classified {count_noun(result.rows, 'row')}.")
     console.print(routing_table(result.routing.summary, f"Routing of {count_noun(result.rows, 'row')}", score_type))
     if result.score_issues is not None and result.score_issues.n_invalid:
-        # such rows are routed all the same, but not ordered with the low scores
-        typer.echo(result.score_issues.summary(max_rows=5) + " They are not ordered with the low scores.")
+        # "They are not ordered..." after the summary read as about its last sentence, the answer labels read as scores
+        typer.echo(result.score_issues.summary(max_rows=5) + " Rows without a valid score are routed all the same, "
+                   "after the scored ones of their queue (complaints first, as always).")
     typer.echo(f"Wrote {count_noun(len(result.paths), 'file')} to {out_dir} (summary: {result.paths['summary'].name})")
     tone_tip(tone_teacher, result.classified_here and model is None)  # the default model: the bundled sentiment model

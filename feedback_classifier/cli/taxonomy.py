@@ -25,7 +25,10 @@ def validate_command(file: TaxonomyFile) -> None:
     """
     from feedback_classifier.taxonomy import DEFAULT_OWNER, load_taxonomy  # pandas, YAML: not needed for --help
 
+    from feedback_classifier.insights.queues import owner_teams
+
     tax = load_taxonomy(file)
+    owner_teams(tax)  # a team named like the review or junk queue: route and analyze would refuse the file
     teams = sum(team != DEFAULT_OWNER for team in tax.owners)
     typer.echo(f"OK: {tax.name} (version {tax.version}): {taxonomy_counts(tax)}, {teams} owner teams, "
                f"languages {', '.join(tax.languages)}; hash {tax.hash[:12]}")

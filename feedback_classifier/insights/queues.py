@@ -401,10 +401,28 @@ def output_dir(out_dir: str | Path, fmt: str, *, create: bool = True) -> tuple[s
 
 
 def owner_teams(taxonomy) -> list[str]:
-    """Owner teams in taxonomy order, each once."""
+    """Owner teams in taxonomy order, each once.
+
+    A team named like a list every run adds (``review``, ``junk``) is a ``TaxonomyError``: its rows
+    and that list's would share one queue, one file name and one ``team`` key of the summary.
+
+    >>> from feedback_classifier.taxonomy import Taxonomy
+    >>> owner_teams(Taxonomy.from_dict({"name": "t", "categories": [
+    ...     {"id": "store", "names": {"en": "Store"}, "owner": "review"}]}))
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.TaxonomyError: Taxonomy 't': owner team 'review' (of Store) has the name of the review queue every route adds ('review' and 'junk' are taken): rename the team under 'owner', e.g. 'review team'.
+    """
+    from feedback_classifier.errors import TaxonomyError
+
     teams: list[str] = []
     for label in taxonomy.labels:
         team = taxonomy.owner(label)
+        if team in (REVIEW_QUEUE, JUNK_QUEUE):
+            raise TaxonomyError(
+                f"Taxonomy '{taxonomy.name}': owner team '{team}' (of {taxonomy.display_name(label)}) has the name of "
+                f"the {team} queue every route adds ('{REVIEW_QUEUE}' and '{JUNK_QUEUE}' are taken): rename the team "
+                f"under 'owner', e.g. '{team} team'.")
         if team not in teams:
             teams.append(team)
     return teams

@@ -86,6 +86,7 @@ class StreamingRouter:
 
         # as route takes them: a taxonomy's name or path, one keep column as a string, "RU"
         self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+        self._teams = owner_teams(self.taxonomy)  # (refused before a spill folder is left behind)
         self.text_col = text_col
         self.score_col = score_col
         self.spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
@@ -108,7 +109,6 @@ class StreamingRouter:
         self._handle = None  # the spill file, open from the first spill to the end
         self._size = 0
         self._complaints: bool | None = None  # whether the chunks carry category_sentiment
-        self._teams = owner_teams(self.taxonomy)
         self._has_dot = False
         self._columns: list[str] | None = None
         self._layout: dict = {}  # the input's separator and column types, for the queue files

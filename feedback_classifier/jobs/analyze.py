@@ -61,7 +61,7 @@ from feedback_classifier.tableio import (
     with_late_keys,
 )
 from feedback_classifier.tableio.atomic import StagedFiles, made_folder
-from feedback_classifier.tableio.columns import id_columns
+from feedback_classifier.tableio.columns import id_columns, keep_columns
 from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
 _TABLE_FORMATS = ("csv", "xlsx", "jsonl")  # formats an analyst opens directly (queues, drivers)
@@ -154,8 +154,7 @@ def analyze(
     chunksize: int = 50_000,
     jobs: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
-    mask: bool = True,
-    mask_pii: bool = False,
+    mask: bool = True, mask_pii: bool = False,
     audit_sample: str | Path | None = None,
     tone_teacher: str = "auto", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalyzeResult:
@@ -178,20 +177,21 @@ def analyze(
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs)
-    names = [text_col, score_col, by, period_col, *([keep] if isinstance(keep, str) else keep or ())]  # "id": 1 col
-    first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data, names, read)
+    first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
+    names = [text_col, score_col, by, period_col, *(keep_columns(keep, first.columns) or ())]  # (not 'Сумма, руб.')
+    first, chunks = with_late_keys(first, chunks, data, names, read)
     text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data) for c in names)
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
                            source=data)
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
                  keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
+    in_fmt = detect_format(data, read.fmt, option="--input-format")
+    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
+    _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)  # (and a team the queues cannot hold) before e5 reads
     _teach_tone(plan, data, text_col, read, tone_teacher, tone_progress)
     rates, rates_source = error_rates_for(audit_sample, plan.tax, text_col=text_col, model=model, clf=plan.clf,
                                           bundled=plan.model_info.get("kind") == "default", notes=plan.notes)
-    in_fmt = detect_format(data, read.fmt, option="--input-format")
-    table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
-    _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)
     with made_folder(out):
         sinks = _Sinks.open(plan, spec, data=data, out=out, text_col=text_col, score_col=score_col, by=by, freq=freq,
                             mask=mask, mask_pii=mask_pii)

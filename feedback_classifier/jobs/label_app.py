@@ -27,8 +27,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, leave_out_skipped, names_language, read_label_book, statuses,
-    text_key, write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, check_given_labels, given_labels_column, leave_out_skipped,
+    names_language, read_label_book, statuses, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -68,6 +68,7 @@ class LabelSession:
         _check_writable(Path(labels_path))  # now, not at the first decision
         self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
+        self.given = given_labels_column(self.pool.columns, labels_col) if review else None
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                             id_col=id_col)
         self.model = model  # (loaded once: the retrains use it too)
@@ -79,6 +80,7 @@ class LabelSession:
             self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy
         self.categories = list(self.taxonomy.labels)
+        check_given_labels(self.pool, self.given, self.taxonomy, pool)
         # category names in the comments' language (as every command decides it), found by a name in any
         self.lang = names_language(self.texts, self.taxonomy, lang, labelled=book.frame.get(labels_col, ()))
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
@@ -121,9 +123,10 @@ class LabelSession:
 
         keys, status = [text_key(t) for t in self.frame[self.text_col]], self._status()
         reviewed = {k for k, s in zip(keys, status) if s == REVIEWED}
-        repeated = {k for k, n in Counter(keys).items() if n > 1}
+        # by --id-col each row of an answer several people gave is its own (none written yet: to review)
+        repeated = set(keys) if self.id_col in self.frame else {k for k, n in Counter(keys).items() if n > 1}
         mine = [text_key(t) for t in self.texts]
-        if any(mine) and not set(keys) & set(mine):
+        if any(mine) and not set(keys) & set(mine) and self.given == self.labels_col:  # (not the model's)
             # a mistyped --labels would collect the corrections in a new file, the audited one unchanged
             where = "a new file" if self.frame.empty else "it has other comments"
             warnings.warn(InputWarning(
@@ -131,7 +134,7 @@ class LabelSession:
                 f"({where}): the reviewed labels are added there as new rows; to correct the labels file audit read, "
                 "pass that file as --labels."))
         return [i for i, k in enumerate(mine) if k and (
-            k not in reviewed or (k in repeated and status[self._find(i)] != REVIEWED))]
+            k not in reviewed or (k in repeated and ((found := self._find(i)) is None or status[found] != REVIEWED)))]
 
     def _decided_before(self) -> list[int]:
         """The pool rows the labels file holds decisions for, in its order (the order they were
@@ -152,19 +155,18 @@ class LabelSession:
     def _find(self, row: int) -> int | None:
         key = text_key(self.texts[row])
         hits = [i for i, t in enumerate(self.frame[self.text_col]) if text_key(t) == key]
-        if len(hits) > 1:
-            hits = self._same_row(row, hits)
+        by_id = bool(hits) and self.id_col is not None and self.id_col in self.frame
+        if len(hits) > 1 or by_id:
+            hits = self._same_row(row, hits, by_id)
         return hits[-1] if hits else None
 
-    def _same_row(self, row: int, hits: list[int]) -> list[int]:
-        """Which of the labels rows with pool ``row``'s text (one answer such as "Вкусно." given by
-        several people) is that row: the one with its id; in a review (audit's suspects carry the
-        labels they were audited with) the ones with its labels, else the ones reviewed already."""
-        if self.id_col and self.id_col in self.frame:
+    def _same_row(self, row: int, hits: list[int], by_id: bool = False) -> list[int]:
+        """Which of the labels rows with pool ``row``'s text (one answer such as "Вкусно." given by several people) is
+        that row: the one with its id (``by_id``: none is a new row, not the previous id's overwritten); in a review
+        (audit's suspects carry the labels they were audited with) the ones with its labels, else the ones reviewed."""
+        if by_id:
             want = str(self.pool[self.id_col].iloc[row])
-            same = [i for i in hits if str(self.frame[self.id_col].iloc[i]) == want]
-            if same:
-                return same
+            return [i for i in hits if str(self.frame[self.id_col].iloc[i]) == want]
         if not self.review or self.labels_col not in self.pool:
             return hits
         want = set(self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row]))
@@ -193,8 +195,8 @@ class LabelSession:
             hint = "" if pd.isna(self.pool["suggested_labels"].iloc[row]) else str(self.pool["suggested_labels"].iloc[row])
         if found is not None and (self.back or self.review):
             labels = self.taxonomy.parse_labels(self.frame[self.labels_col].iloc[found])
-        elif self.review and self.labels_col in self.pool:
-            labels = self.taxonomy.parse_labels(self.pool[self.labels_col].iloc[row])
+        elif self.given is not None:
+            labels = self.taxonomy.parse_labels(self.pool[self.given].iloc[row])
         else:
             P = self.ranker.probabilities([self.texts[row]])
             labels = self.ranker.labels_and_confidence(P)[0][0]

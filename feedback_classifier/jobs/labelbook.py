@@ -70,6 +70,26 @@ REVIEWED = "reviewed"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def given_labels_column(columns, labels_col: str) -> str | None:
+    """The column of a file to review (``label --review``) holding the labels it starts from, ticked on the
+    page: ``labels_col``, else classify's ``categories`` (route's ``review`` queue, a classified export:
+    the model's categories are what the reviewer checks), else None (no labels given).
+
+    >>> given_labels_column(["row", "comment", "categories"], "labels"), given_labels_column(["comment"], "labels")
+    ('categories', None)
+    """
+    return labels_col if labels_col in columns else "categories" if "categories" in columns else None
+
+
+def check_given_labels(pool: pd.DataFrame, column: str | None, taxonomy: Taxonomy, source) -> None:
+    """A ``LabelError`` naming the first cell of ``column`` (:func:`given_labels_column`) that ``taxonomy``
+    cannot read, before the review starts: read as each comment is shown, one (a queue of another
+    taxonomy's categories, ``--taxonomy`` left out) was a traceback in the terminal and a page that never drew."""
+    if column is not None:
+        for position, cell in enumerate(pool[column].tolist()):
+            taxonomy.parse_labels(cell, row=position + 1, column=column, source=str(source))
+
+
 def text_key(text) -> str:
     """The key two comments share when they are "the same text": trimmed, spaces collapsed,
     case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.

@@ -136,12 +136,12 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     from feedback_classifier.model.default import load_model_and_taxonomy
     from feedback_classifier.tableio import (peek_table, require_columns, require_distinct_roles, resolve_column,
                                              with_late_keys)
-    from feedback_classifier.tableio.columns import id_columns
+    from feedback_classifier.tableio.columns import id_columns, keep_columns
     from feedback_classifier.taxonomy import load_taxonomy
 
-    keep = [keep] if isinstance(keep, str) else None if keep is None else list(keep)
-    first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data,
-                                   [text_col, score_col, *(keep or ())], read)
+    first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
+    keep = keep_columns(keep, first.columns)  # ('id,region', but not 'Сумма, руб.', is two columns)
+    first, chunks = with_late_keys(first, chunks, data, [text_col, score_col, *(keep or ())], read)
     text_col, score_col = (resolve_column(first, c, source=data) for c in (text_col, score_col))
     require_distinct_roles({"--text-col": text_col, "--score-col": score_col}, source=data)
     # none given: the id-like columns, as analyze carries them (a queue row must reach its customer)
@@ -156,8 +156,11 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
         from feedback_classifier.insights.queues import kept_as_read
         from feedback_classifier.jobs.tone import taught_by_e5
 
+        from feedback_classifier.insights.queues import owner_teams
+
         _warn_coded(first.columns, data)
         clf, tax = load_model_and_taxonomy(model, taxonomy)
+        owner_teams(tax)  # a team the queues cannot hold is refused before e5 reads for a minute
         clf, note = taught_by_e5(clf, data, text_col, read, tone[0], True, tone[1])
         notes += [note] if note else []
         # the input's own confidence/needs_review, kept under their '(input)' names: enrich replaces them

@@ -112,6 +112,7 @@ UI: dict[str, dict[str, str]] = {
         "junk_queue": "junk answers (no words: listed apart)",
         "queue.review": "review",
         "queue.junk": "junk",
+        "queue.unassigned": "unassigned",
         # the evidence column: what the masked parts of a comment (normalization's placeholders) show as
         "evidence.url": "[link]",
         "evidence.num": "[number]",
@@ -324,6 +325,7 @@ UI: dict[str, dict[str, str]] = {
         "junk_queue": "пустые ответы (без содержания, отдельный список)",
         "queue.review": "на проверку",
         "queue.junk": "пустые ответы",
+        "queue.unassigned": "без ответственного",
         "evidence.url": "[ссылка]",
         "evidence.num": "[число]",
         "evidence.email": "[e-mail]",

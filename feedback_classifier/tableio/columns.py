@@ -307,3 +307,22 @@ def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
     """
     skip = set(exclude)
     return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c))) and c not in skip]
+
+
+def keep_columns(keep, columns: Iterable) -> list | None:
+    """``--keep`` as columns: each item, or the comma-separated names in it (``"id, region"``), unless
+    the item names a column as it is: exports name columns with commas (``Сумма, руб.``), which
+    splitting made impossible to keep. One string is one item; None stays None (the default columns).
+
+    >>> keep_columns(["id, region", "Сумма, руб.", "channel"], ["id", "region", "Сумма, руб.", "channel"])
+    ['id', 'region', 'Сумма, руб.', 'channel']
+    >>> keep_columns("id", ["id"]), keep_columns(None, ["id"])
+    (['id'], None)
+    """
+    if keep is None:
+        return None
+    names = {str(c) for c in columns}
+    items = [keep] if isinstance(keep, str) else list(keep)
+    return [part for item in items
+            for part in ([item] if str(item) in names or "," not in str(item)
+                         else [p.strip() for p in str(item).split(",") if p.strip()])]

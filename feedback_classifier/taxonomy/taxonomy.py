@@ -351,8 +351,16 @@ class Taxonomy:
         >>> tax = load_taxonomy("cx-default")
         >>> tax.team_name("Logistics", "ru"), tax.team_name("Logistics", "en"), tax.team_name("Nobody", "ru")
         ('Логистика', 'Logistics', 'Nobody')
+        >>> tax.team_name("unassigned", "ru")
+        'без ответственного'
         """
-        return self._teams.get(team, {}).get(lang) or team
+        named = self._teams.get(team, {}).get(lang)
+        if named is None and team == DEFAULT_OWNER:  # the queue of parents without an owner: a word of ours
+            from feedback_classifier.lang.registry import LANGUAGES
+            from feedback_classifier.lang.ui import ui_text
+
+            named = ui_text(lang, "queue.unassigned") if lang in LANGUAGES else None  # (a taxonomy's own language)
+        return named or team
 
     def differences(
         self, other: "Taxonomy", limit: int = 3, names: tuple[str, str] = ("this one", "the other")
