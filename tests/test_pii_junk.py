@@ -203,3 +203,24 @@ def test_order_numbers_are_not_phones(text):
 ])
 def test_phones_beside_order_numbers_are_still_masked(text, masked):
     assert mask_pii(text) == masked
+
+
+def test_analyze_mask_pii_masks_the_evidence_that_quotes_and_cites_the_comment(tmp_path):
+    """--mask-pii masked the comment column, but the evidence column beside it cited "Ivan" and
+    quoted the comment's sentence with the name and the card number as written."""
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    path = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["My name is Ivan Petrov, the courier was rude. Card 4276 1234 5678 9012 was charged",
+                              "Меня зовут Анна Смирнова. Курьер опоздал на два часа"],
+                  "nps": [2, 3]}).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["analyze", str(path), "--text-col", "comment", "--score-col", "nps",
+                                      "--out-dir", str(tmp_path / "out"), "--mask-pii", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    written = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").rglob("*.csv"))
+    enriched = pd.read_csv(tmp_path / "out" / "survey.enriched.csv", encoding="utf-8-sig")
+    assert enriched["evidence"].str.len().gt(0).all() and "[name]" in enriched["evidence"][0]
+    for leaked in ("Ivan", "Petrov", "4276", "Анна", "Смирнова"):
+        assert leaked not in written

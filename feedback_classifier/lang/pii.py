@@ -89,3 +89,26 @@ def mask_pii_series(values):
     ['[email]', 'fine']
     """
     return values.map(lambda v: mask_pii(v) if isinstance(v, str) else v)
+
+
+def mask_pii_evidence(evidence, texts):
+    """The ``evidence`` column of the comments ``texts`` (pandas Series, same index) with what
+    :func:`mask_pii` masks in a comment masked in its evidence too: the quoted parts go through
+    :func:`mask_pii`, and each word of a name the comment introduces is masked wherever the
+    evidence cites it (the evidence lists words one by one: "Ivan" alone has no cue before it).
+
+    >>> import pandas as pd
+    >>> text = pd.Series(["My name is Ivan Petrov, the courier was rude. Mail me: a@b.ru"])
+    >>> mask_pii_evidence(pd.Series(['Courier: courier, rude, Ivan, in "My name is Ivan Petrov, the courier"']), text)[0]
+    'Courier: courier, rude, [name], in "My name is [name], the courier"'
+    """
+    def masked(cited, text):
+        if not isinstance(cited, str) or not cited:
+            return cited
+        cited = mask_pii(cited)
+        for match in _NAME.finditer(text) if isinstance(text, str) else ():
+            for word in match.group("name").split():
+                cited = re.sub(rf"(?<![\w\[]){re.escape(word)}(?![\w\]])", NAME_MASK, cited)
+        return cited
+
+    return evidence.combine(texts, masked)
