@@ -220,6 +220,12 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         console.print(f"Every category's impact per segment: {where}.")
 
 
+def _impact_header(result) -> str:
+    """The impact column's heading at the level its intervals were computed at: ``--confidence 0.8``
+    printed 80% intervals under "impact [95% CI]"."""
+    return f"impact [{result.settings.get('confidence', 0.95):.0%} CI]"
+
+
 def segments_table(result, by: str | None, top: int) -> Table:
     """The ``top`` largest segments, each with its first driver: the first-ranked parent category
     that pulls the segment's score down with at least ``min_n`` scored mentions there. A segment of
@@ -234,7 +240,7 @@ def segments_table(result, by: str | None, top: int) -> Table:
     table = Table(title=_plain(result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) "
                                              "and their first driver")), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
-                          ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right"),
+                          ("first driver", "left"), ("mentions", "right"), (_impact_header(result), "right"),
                           ("note", "left")):
         table.add_column(name, justify=justify)
 
@@ -288,7 +294,7 @@ def drivers_table(result, level: str, top: int) -> Table:
     table = Table(title=_plain(result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} "
                                f"of {len(t)})"), title_justify="left")
     for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
-                          ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
+                          ("with", "right"), ("without", "right"), (_impact_header(result), "right")):
         table.add_column(name, justify=justify)
     if spec.has_detractors:
         # CSAT's and CES's bottom boxes are not "detractors" (an NPS word)
