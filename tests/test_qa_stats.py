@@ -42,3 +42,41 @@ def test_drivers_markdown_does_not_call_a_csat_or_ces_bottom_box_detractors(tmp_
         assert res.exit_code == 0, res.output
         doc = out.read_text(encoding="utf-8")
         assert heading in doc and "detractor rate" not in doc
+
+
+def _lower_is_better_ces(n=300, seed=2):
+    rng = np.random.default_rng(seed)
+    parents = ["Delivery and logistics", "Price and value", "Customer service", "Product quality", ""]
+    cats = rng.choice(parents, n)
+    # 1 = no effort: Delivery adds effort (harmful, a positive coefficient), Product quality takes it away
+    ces = np.clip(3 + rng.integers(-1, 2, n) + 3 * (cats == parents[0]) - 2 * (cats == parents[3]), 1, 7)
+    return pd.DataFrame({"comment": ["x"] * n, "ces": ces, "categories": cats})
+
+
+def test_report_regression_lists_a_lower_is_better_score_s_harms_first_and_in_red():
+    # sorted by the coefficient, a CES where lower is better listed Delivery (+3, harmful) last with a green
+    # "yes", and a taxonomy of more than 10 parents would have cut it from the table
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.render import build_report
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax, df = load_taxonomy("cx-default"), _lower_is_better_ces()
+    drivers = compute_drivers(df, score_col="ces", score_type="ces", higher_is_better=False, taxonomy=tax,
+                              n_boot=50, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="ces", drivers=drivers)
+    regression = page[page.index("Key-driver regression"):].split("</table>")[0]
+    rows = regression.split("<tr>")[2:]
+    assert "Delivery and logistics" in rows[0] and 'class="badge sig"' in rows[0]
+    assert "Product quality" in rows[-1] and 'class="badge sigpos"' in rows[-1]
+
+
+def test_drivers_markdown_regression_lists_a_lower_is_better_score_s_harms_first(tmp_path):
+    path = tmp_path / "ces.csv"
+    _lower_is_better_ces().to_csv(path, index=False)
+    out = tmp_path / "d.md"
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "ces", "--score-type", "ces", "--lower-is-better",
+                              "--min-n", "1", "--boot", "50", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    section = out.read_text(encoding="utf-8").split("### Parent categories")[1]
+    names = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and "coef" not in line]
+    assert names[0] == "Delivery and logistics" and names[-1] == "Product quality"

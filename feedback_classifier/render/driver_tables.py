@@ -184,7 +184,11 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
         return ""
     lang = inp.lang
     reg = regression[(regression["level"] == "parent") & (regression["category"] != "(intercept)")]
-    reg = reg[reg["coef"].notna()].sort_values("coef").head(limit)
+    # most harmful first, as the drivers table ranks them: sorted by the coefficient alone, a CES where lower is
+    # better listed its harms last and the cut to ``limit`` rows dropped them first
+    reg = reg[reg["coef"].notna()]
+    reg = reg.assign(_harm=reg["coef"] * inp.spec.harm_sign).sort_values("_harm", ascending=False, kind="stable")
+    reg = reg.head(limit)
     if not len(reg):
         return ""
     labels = table_labels(inp, reg)
@@ -197,7 +201,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
     for (_, r), label in zip(reg.iterrows(), labels):
         sig = bool(r["significant"])
         badge = (
-            f'<span class="badge {"sig" if r["coef"] < 0 else "sigpos"}">{esc(ui_text(lang, "yes"))}</span>'
+            f'<span class="badge {"sig" if inp.spec.is_harmful(r["coef"]) else "sigpos"}">{esc(ui_text(lang, "yes"))}</span>'
             if sig
             else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
         )

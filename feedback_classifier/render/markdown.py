@@ -114,7 +114,10 @@ def _regression_section(result: DriversResult, impact_digits: int) -> list[str]:
         f"({s['cov_type']} robust standard errors); p-values adjusted with Benjamini-Hochberg per level.",
     ]
     for level in LEVELS:
-        r = reg[reg["level"] == level].sort_values("coef", na_position="last")
+        # most harmful first, as the tables above (a CES where lower is better: its largest coefficient)
+        r = reg[reg["level"] == level]
+        r = r.assign(_harm=r["coef"] * result.spec.harm_sign).sort_values("_harm", ascending=False, na_position="last",
+                                                                         kind="stable")
         frame = pd.DataFrame(
             {
                 "category": r["category"],
