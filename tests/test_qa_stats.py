@@ -80,3 +80,32 @@ def test_drivers_markdown_regression_lists_a_lower_is_better_score_s_harms_first
     section = out.read_text(encoding="utf-8").split("### Parent categories")[1]
     names = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and "coef" not in line]
     assert names[0] == "Delivery and logistics" and names[-1] == "Product quality"
+
+
+def test_regression_does_not_call_coefficients_fixed_by_one_answer_significant():
+    # six answers, three of them the only ones of their pair of categories: each has leverage 1 and is
+    # fitted exactly, so HC3's term is 0 / 0; rounding made the standard errors 0.02 points, p = 0 and
+    # every category "significant" (statsmodels' HC3 gives an infinite error)
+    from feedback_classifier.insights.drivers import compute_drivers
+
+    df = pd.DataFrame({"nps": [8, 5, 6, 0, 6, 5], "categories": ["C; D", "B; D", "", "B; C", "", ""]})
+    reg = compute_drivers(df, score_col="nps", min_n=1, n_boot=0).regression
+    terms = reg[(reg["level"] == "parent") & (reg["category"] != "(intercept)")]
+    assert not terms["significant"].any()
+    assert terms["se"].isna().all() and terms["note"].str.contains("leverage 1").all()
+
+
+def test_regression_errors_are_unchanged_without_an_answer_of_leverage_1():
+    import statsmodels.api as sm
+
+    from feedback_classifier.insights.drivers import compute_drivers
+
+    rng = np.random.default_rng(4)
+    member = rng.random((80, 3)) < 0.3
+    nps = rng.integers(0, 11, 80)
+    cats = ["; ".join(c for c, m in zip("ABC", row) if m) for row in member]
+    reg = compute_drivers(pd.DataFrame({"nps": nps, "categories": cats}), score_col="nps", min_n=1, n_boot=0).regression
+    y = np.where(nps >= 9, 100.0, np.where(nps >= 7, 0.0, -100.0))
+    fit = sm.OLS(y, sm.add_constant(member.astype(float))).fit(cov_type="HC3")
+    ours = reg[reg["level"] == "parent"].set_index("category").loc[["(intercept)", "A", "B", "C"], "se"]
+    assert np.allclose(ours.to_numpy(), fit.bse, rtol=1e-6)
