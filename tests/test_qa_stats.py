@@ -109,3 +109,13 @@ def test_regression_errors_are_unchanged_without_an_answer_of_leverage_1():
     fit = sm.OLS(y, sm.add_constant(member.astype(float))).fit(cov_type="HC3")
     ours = reg[reg["level"] == "parent"].set_index("category").loc[["(intercept)", "A", "B", "C"], "se"]
     assert np.allclose(ours.to_numpy(), fit.bse, rtol=1e-6)
+
+
+def test_a_1_to_10_csat_read_on_1_5_is_told_its_own_scale(tmp_path):
+    # the hint said "--scale 0-10": followed, a 1-10 rating's bottom two boxes were 0-1, so only the 1s were
+    # dissatisfied (rate 10% here instead of 20%)
+    path = tmp_path / "csat.csv"
+    pd.DataFrame({"csat": list(range(1, 11)) * 6, "categories": ["Price", ""] * 30}).to_csv(path, index=False)
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "csat", "--score-type", "csat", "--min-n", "1"])
+    assert res.exit_code == 0, res.output
+    assert "--scale 1-10 if this is CSAT on 1-10" in " ".join(res.output.split())

@@ -228,6 +228,8 @@ class ScoreSpec:
         'The values run 0-10, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is CSAT on 0-10).'
         >>> ScoreSpec.make("csat").scale_hint(1, 7, True)
         'The values run 1-7: if that is the scale, pass --scale 1-7.'
+        >>> ScoreSpec.make("csat").scale_hint(1, 10, True)
+        'The values run 1-10, like 0-10 NPS: pass --score-type nps (or --scale 1-10 if this is CSAT on 1-10).'
         >>> ScoreSpec.make("nps").scale_hint(0, 100, True)
         "The values run 0-100, not NPS's 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100."
         """
@@ -236,8 +238,10 @@ class ScoreSpec:
             return (f"The values run {values}, not NPS's 0-10: for another scale pass --score-type csat, ces or mean "
                     f"with --scale {values}.")
         if whole and 0 <= low and high <= 10 and (high >= 9 or low == 0):
-            return (f"The values run {values}, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is "
-                    f"{self.score_type.upper()} on 0-10).")
+            # a 1-10 rating told --scale 0-10 counted only the 1s as its bottom two boxes
+            ten = "0-10" if low == 0 else "1-10"
+            return (f"The values run {values}, like 0-10 NPS: pass --score-type nps (or --scale {ten} if this is "
+                    f"{self.score_type.upper()} on {ten}).")
         return f"The values run {values}: if that is the scale, pass --scale {values}."
 
     def top_box_values(self) -> list[float]:
