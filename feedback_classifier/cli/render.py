@@ -139,8 +139,10 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo(f"{heading}:")
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
+            # as the segments' first drivers: a "driver" whose interval holds 0 may be noise, and says so
+            unsure = "; CI includes 0" if row["impact_low"] <= 0 <= row["impact_high"] else ""
             typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
-                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}")
+                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}{unsure}")
     elif result.drivers is not None:
         typer.echo(f"{heading}: none found")
     typer.echo("")
