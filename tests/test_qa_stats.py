@@ -119,3 +119,16 @@ def test_a_1_to_10_csat_read_on_1_5_is_told_its_own_scale(tmp_path):
     res = runner.invoke(app, ["drivers", str(path), "--score-col", "csat", "--score-type", "csat", "--min-n", "1"])
     assert res.exit_code == 0, res.output
     assert "--scale 1-10 if this is CSAT on 1-10" in " ".join(res.output.split())
+
+
+def test_report_regression_gives_a_tiny_p_value_as_below_0_001_not_0_000():
+    from feedback_classifier.insights.drivers import compute_drivers
+    from feedback_classifier.render import build_report
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    tax, df = load_taxonomy("cx-default"), _lower_is_better_ces()
+    drivers = compute_drivers(df, score_col="ces", score_type="ces", higher_is_better=False, taxonomy=tax,
+                              n_boot=50, min_n=1)
+    page = build_report(df, tax, text_col="comment", score_col="ces", drivers=drivers)
+    regression = page[page.index("Key-driver regression"):].split("</table>")[0]
+    assert "&lt;0.001" in regression and ">0.000<" not in regression
