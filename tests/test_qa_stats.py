@@ -132,3 +132,18 @@ def test_report_regression_gives_a_tiny_p_value_as_below_0_001_not_0_000():
     page = build_report(df, tax, text_col="comment", score_col="ces", drivers=drivers)
     regression = page[page.index("Key-driver regression"):].split("</table>")[0]
     assert "&lt;0.001" in regression and ">0.000<" not in regression
+
+
+def test_report_says_which_scores_it_left_out_and_which_scale_fits(tmp_path):
+    # a 1-7 CSAT read on the default 1-5: report printed "CSAT 57% (607 scores)" and nothing about the
+    # 893 sixes and sevens it left out, where analyze and drivers name them and the scale to pass
+    path = tmp_path / "classified.csv"
+    pd.DataFrame({"comment": ["x"] * 70, "csat": list(range(1, 8)) * 10,
+                  "categories": ["Price and value", ""] * 35,
+                  "submitted_at": ["2025-01-05"] * 69 + ["not a date"]}).to_csv(path, index=False)
+    res = runner.invoke(app, ["report", str(path), "--text-col", "comment", "--score-col", "csat", "--score-type", "csat",
+                              "--period-col", "submitted_at", "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "20 outside the scale" in flat and "pass --scale 1-7" in flat
+    assert "Column 'submitted_at': 69 of 70 rows have a valid date" in flat
