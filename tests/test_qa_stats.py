@@ -147,3 +147,22 @@ def test_report_says_which_scores_it_left_out_and_which_scale_fits(tmp_path):
     flat = " ".join(res.output.split())
     assert "20 outside the scale" in flat and "pass --scale 1-7" in flat
     assert "Column 'submitted_at': 69 of 70 rows have a valid date" in flat
+
+
+def test_a_1_to_5_ces_read_on_the_default_1_7_is_told_its_top_box_is_empty(tmp_path):
+    # CES 1-5 where 5 is the most effort, --scale forgotten: every category's "high-effort rate" was 0%
+    # (6-7 on the default 1-7) without a word, though half the answers mentioning Forms were 4s and 5s
+    rng = np.random.default_rng(1)
+    forms = rng.random(300) < 0.5
+    path = tmp_path / "ces.csv"
+    pd.DataFrame({"ces": np.clip(rng.integers(1, 4, 300) + 2 * forms, 1, 5),
+                  "categories": np.where(forms, "Forms", "")}).to_csv(path, index=False)
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "ces", "--score-type", "ces", "--lower-is-better",
+                              "--min-n", "1"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "none reaches 6-7, the top of the 1-7 scale, so its high-effort box is 0%" in flat
+    assert "pass --scale 1-5" in flat
+    fixed = runner.invoke(app, ["drivers", str(path), "--score-col", "ces", "--score-type", "ces", "--lower-is-better",
+                                "--scale", "1-5", "--min-n", "1"])
+    assert fixed.exit_code == 0 and "none reaches" not in fixed.output
