@@ -166,3 +166,15 @@ def test_a_1_to_5_ces_read_on_the_default_1_7_is_told_its_top_box_is_empty(tmp_p
     fixed = runner.invoke(app, ["drivers", str(path), "--score-col", "ces", "--score-type", "ces", "--lower-is-better",
                                 "--scale", "1-5", "--min-n", "1"])
     assert fixed.exit_code == 0 and "none reaches" not in fixed.output
+
+
+def test_drivers_markdown_impact_per_period_keeps_a_month_without_answers(tmp_path):
+    # the periods' table listed March with 0 rows, the impact table beside it skipped March's column
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"nps": [0, 10, 9, 2, 10, 3] * 3, "categories": ["Price", "", ""] * 6,
+                  "submitted_at": ["2025-01-10"] * 6 + ["2025-02-10"] * 6 + ["2025-04-10"] * 6}).to_csv(path, index=False)
+    out = tmp_path / "d.md"
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--min-n", "1", "--boot", "50", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    impact_table = out.read_text(encoding="utf-8").split("Impact per period (parent categories):")[1]
+    assert "| category | 2025-01 | 2025-02 | 2025-03 | 2025-04 |" in impact_table

@@ -135,7 +135,9 @@ def _regression_section(result: DriversResult, impact_digits: int) -> list[str]:
 
 def _trend_section(result: DriversResult, digits: int, impact_digits: int) -> list[str]:
     tr = result.trend[result.trend["level"] == "parent"]
-    wide = tr.pivot_table(index="category", columns="period", values="impact", sort=False, aggfunc="first")
+    # dropna=False: a period without answers keeps its (empty) column, as the periods' table above lists it
+    wide = tr.pivot_table(index="category", columns="period", values="impact", sort=False, aggfunc="first",
+                          dropna=False)
     wide = wide.map(lambda v: _fmt(v, impact_digits)).reset_index()
     per = tr.drop_duplicates("period")
     periods = pd.DataFrame({"period": per["period"], "rows": per["period_rows"], "scored": per["period_scored"],
