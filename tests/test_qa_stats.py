@@ -178,3 +178,10 @@ def test_drivers_markdown_impact_per_period_keeps_a_month_without_answers(tmp_pa
     assert res.exit_code == 0, res.output
     impact_table = out.read_text(encoding="utf-8").split("Impact per period (parent categories):")[1]
     assert "| category | 2025-01 | 2025-02 | 2025-03 | 2025-04 |" in impact_table
+
+
+def test_drivers_without_bootstrap_promise_no_interval_in_the_headers(tmp_path):
+    path = _survey(tmp_path)
+    res = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--by", "region", "--min-n", "1", "--boot", "0"])
+    assert res.exit_code == 0, res.output
+    assert "impact [" not in res.output and " impact " in res.output

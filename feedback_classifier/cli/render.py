@@ -224,7 +224,9 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
 
 def _impact_header(result) -> str:
     """The impact column's heading at the level its intervals were computed at: ``--confidence 0.8``
-    printed 80% intervals under "impact [95% CI]"."""
+    printed 80% intervals under "impact [95% CI]"; ``--boot 0`` computes none."""
+    if not result.settings.get("n_boot", 1000):
+        return "impact"
     return f"impact [{result.settings.get('confidence', 0.95):.0%} CI]"
 
 
