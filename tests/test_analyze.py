@@ -617,3 +617,19 @@ def test_classify_and_analyze_say_how_many_cells_the_formula_guard_changed(tmp_p
         assert result.exit_code == 0, result.output
         said = "2 text cells start with =, +, -, @, tab or CR, so they got a leading '" in result.output
         assert said == out[-1].endswith(("c.csv", "a")), result.output
+
+
+def test_analyze_says_when_a_top_negative_driver_s_interval_includes_0(tmp_path, as_default):
+    # "Top negative drivers: ... -1.8 pts (95% CI -4.5 to +0.8)" read as a finding; the segments' first
+    # drivers already said "CI includes 0"
+    df = pd.DataFrame({"comment": ["Courier late"] * 20 + ["great thanks"] * 20,
+                       "nps": [0, 10] * 10 + [0, 10] * 9 + [10, 10]})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = runner.invoke(app, ["analyze", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(tmp_path / "out"), "--lang", "en", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    drivers = read_table(tmp_path / "out" / "drivers.csv")
+    row = drivers[(drivers["level"] == "parent") & (drivers["category"] == "Delivery and logistics")].iloc[0]
+    assert float(row["impact_low"]) < 0 < float(row["impact_high"]) and float(row["impact"]) < 0
+    [line] = [ln for ln in result.output.splitlines() if "Delivery and logistics:" in ln]
+    assert line.endswith("; CI includes 0")

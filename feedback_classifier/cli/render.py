@@ -139,8 +139,10 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
         typer.echo(f"{heading}:")
         for i, row in enumerate(top.to_dict("records"), start=1):
             name = result.category_name(row["category"])
+            # as the segments' first drivers: a "driver" whose interval holds 0 may be noise, and says so
+            unsure = "; CI includes 0" if row["impact_low"] <= 0 <= row["impact_high"] else ""
             typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
-                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}")
+                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}{unsure}")
     elif result.drivers is not None:
         typer.echo(f"{heading}: none found")
     typer.echo("")
@@ -231,6 +233,14 @@ def _driver_tables(result, top: int, spec) -> None:
         console.print(f"Key-driver regression (parent level): {_no_driver_reason(result.regression)}.")
 
 
+def _impact_header(result) -> str:
+    """The impact column's heading at the level its intervals were computed at: ``--confidence 0.8``
+    printed 80% intervals under "impact [95% CI]"; ``--boot 0`` computes none."""
+    if not result.settings.get("n_boot", 1000):
+        return "impact"
+    return f"impact [{result.settings.get('confidence', 0.95):.0%} CI]"
+
+
 def segments_table(result, by: str | None, top: int) -> Table:
     """The ``top`` largest segments, each with its first driver: the first-ranked parent category
     that pulls the segment's score down with at least ``min_n`` scored mentions there. A segment of
@@ -245,7 +255,7 @@ def segments_table(result, by: str | None, top: int) -> Table:
     table = Table(title=_plain(result.titled(f"Segments by '{by}': {len(sizes)} (top {min(top, len(sizes))} by rows) "
                                              "and their first driver")), title_justify="left")
     for name, justify in (("segment", "left"), ("rows", "right"), (result.overall.metric_name, "right"),
-                          ("first driver", "left"), ("mentions", "right"), ("impact [95% CI]", "right"),
+                          ("first driver", "left"), ("mentions", "right"), (_impact_header(result), "right"),
                           ("note", "left")):
         table.add_column(name, justify=justify)
 
@@ -299,7 +309,7 @@ def drivers_table(result, level: str, top: int) -> Table:
     table = Table(title=_plain(result.titled(f"{what}: impact on {result.overall.metric_name}") + f" (top {len(shown)} "
                                f"of {len(t)})"), title_justify="left")
     for name, justify in (("#", "right"), ("category", "left"), ("mentions", "right"), ("share", "right"),
-                          ("with", "right"), ("without", "right"), ("impact [95% CI]", "right")):
+                          ("with", "right"), ("without", "right"), (_impact_header(result), "right")):
         table.add_column(name, justify=justify)
     if spec.has_detractors:
         # CSAT's and CES's bottom boxes are not "detractors" (an NPS word)

@@ -36,7 +36,8 @@ NPS y = +100/0/-100, CSAT y = 100 x top-2-box, CES and ``mean`` y = the score):
   heteroskedasticity-robust HC3 by default (``nonrobust``, ``HC0``, ``HC1`` available), with
   normal-based 95% intervals and p-values like statsmodels' robust fits, and
   Benjamini-Hochberg adjusted p-values across the categories of a level. A category with fewer
-  than 2 scored mentions, or collinear with others, is not estimated (``note`` says why).
+  than 2 scored mentions, or collinear with others, is not estimated; one that a single answer fixes
+  (leverage 1: HC3 is undefined) is not tested (``note`` says why).
 
 Columns of ``DriversResult.table`` (one row per category and level; ranked within a level by
 harm, most negative impact first):

@@ -72,9 +72,30 @@ def _ols_grouped(
             rss_g = rss_g / np.clip(1 - h, 1e-12, None) ** 2
         meat = np.asarray((X.T @ X.multiply(rss_g[:, None])).todense())
         cov = A_inv @ meat @ A_inv
+        if cov_type == "HC3":
+            undefined = _pinned_by_one_row(X, A_inv, h)
+            cov[undefined, :] = np.nan
+            cov[:, undefined] = np.nan
         if cov_type == "HC1":
             cov = cov * (n / dof)
     return beta, cov, r2, dof
+
+
+def _pinned_by_one_row(X: sparse.csr_matrix, A_inv: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The coefficients that a row of leverage 1 moves. That row is fitted exactly whatever its score, so
+    its HC3 term is 0 / 0: rounding made it ~1e-20 / 1e-24, and six answers gave standard errors of 0.02
+    points, p = 0 and three categories "significant" (statsmodels gives inf). Such a coefficient is untested.
+
+    >>> X = sparse.csr_matrix(np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]]))
+    >>> A_inv = np.linalg.inv((X.T @ X).toarray())
+    >>> _pinned_by_one_row(X, A_inv, np.array([0.5, 0.5, 1.0])).tolist()
+    [False, True]
+    """
+    one = np.flatnonzero(h > 1 - 1e-8)
+    if not len(one):
+        return np.zeros(X.shape[1], dtype=bool)
+    moves = np.abs(A_inv @ X[one].toarray().T)  # (p, rows): how each such row's score moves each coefficient
+    return (moves > 1e-9 * moves.max(axis=0, keepdims=True)).any(axis=1)
 
 
 def _independent_columns(A: np.ndarray, candidates: list[int]) -> list[int]:
@@ -130,6 +151,8 @@ def _regression(
         beta, cov, r2, dof = _ols_grouped(X[:, idx].tocsr(), w, s1, s2, cov_type)
         coef[idx] = beta
         se[idx] = np.sqrt(np.clip(np.diag(cov), 0, None))
+        for j in (j for j in keep if np.isnan(se[j])):
+            notes[j - 1] = "not tested: one answer alone fixes it (leverage 1), so its robust error is undefined"
         fit["r_squared"] = r2
     else:
         dof = 1.0

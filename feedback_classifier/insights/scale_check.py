@@ -41,6 +41,35 @@ def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", wei
             "(or --score-type mean).")
 
 
+def unused_top_hint(spec: Any, valid: np.ndarray, column: str = "score", weights: np.ndarray | None = None) -> str:
+    """What to pass when no valid score of a CSAT or CES column reaches the two highest points of its
+    scale (a 1-5 CES read on the default 1-7): its top box (or, lower being better, its high-effort
+    box) is then 0% for every category, which reads as a finding; empty otherwise.
+
+    >>> from feedback_classifier.insights.scores import ScoreSpec
+    >>> unused_top_hint(ScoreSpec.make("ces"), np.array([1.0, 5.0] * 20), "ces")
+    "The valid scores in 'ces' run 1-5: none reaches 6-7, the top of the 1-7 scale, so its top box is 0%. If the scale is 1-5, pass --scale 1-5."
+    >>> unused_top_hint(ScoreSpec.make("ces"), np.array([1.0, 6.0] * 20)), unused_top_hint(ScoreSpec.make("ces"), np.ones(4))
+    ('', '')
+    """
+    valid = np.asarray(valid, dtype=float)
+    if weights is not None:  # (a value no row has says nothing)
+        weights = np.asarray(weights, dtype=float)
+        valid = valid[weights > 0]
+        weights = weights[weights > 0]
+    n = valid.size if weights is None else float(np.sum(weights))
+    if spec.score_type not in ("csat", "ces") or not valid.size or n < _MISMATCH_MIN:
+        return ""
+    low, high = spec.scale
+    if valid.max() > high - 2:
+        return ""
+    box = "top box" if spec.higher_is_better else "high-effort box" if spec.score_type == "ces" else "bottom box"
+    seen = f"{valid.min():g}-{valid.max():g}"
+    return (f"The valid scores in '{column}' run {seen}: none reaches {high - 1:g}-{high:g}, the top of the "
+            f"{low:g}-{high:g} scale, so its {box} is 0%. If the scale is {low:g}-{valid.max():g}, pass "
+            f"--scale {low:g}-{valid.max():g}.")
+
+
 def half_point_hint(spec: Any, fractional: np.ndarray) -> str:
     """What to pass when a CSAT or CES column holds scores between its points (``fractional``):
     review sites' half stars (3.5) are left out of a top-2-box, which is right for a survey's

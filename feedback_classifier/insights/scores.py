@@ -57,6 +57,7 @@ import pandas as pd
 
 from feedback_classifier.errors import ScoreError
 from feedback_classifier.insights.issues import ScoreIssues
+from feedback_classifier.insights import scale_check
 from feedback_classifier.insights.scale_check import all_detractors_hint, half_point_hint, mostly_invalid, within_scale
 from feedback_classifier.insights.scale_labels import read_labels
 
@@ -233,6 +234,8 @@ class ScoreSpec:
         'The values run 0-10, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is CSAT on 0-10).'
         >>> ScoreSpec.make("csat").scale_hint(1, 7, True)
         'The values run 1-7: if that is the scale, pass --scale 1-7.'
+        >>> ScoreSpec.make("csat").scale_hint(1, 10, True)
+        'The values run 1-10, like 0-10 NPS: pass --score-type nps (or --scale 1-10 if this is CSAT on 1-10).'
         >>> ScoreSpec.make("nps").scale_hint(0, 100, True)
         "The values run 0-100, not NPS's 0-10: for another scale pass --score-type csat, ces or mean with --scale 0-100."
         """
@@ -241,8 +244,9 @@ class ScoreSpec:
             return (f"The values run {values}, not NPS's 0-10: for another scale pass --score-type csat, ces or mean "
                     f"with --scale {values}.")
         if whole and 0 <= low and high <= 10 and (high >= 9 or low == 0):
-            return (f"The values run {values}, like 0-10 NPS: pass --score-type nps (or --scale 0-10 if this is "
-                    f"{self.score_type.upper()} on 0-10).")
+            ten = "0-10" if low == 0 else "1-10"  # a 1-10 rating told 0-10 had only its 1s in the bottom two boxes
+            return (f"The values run {values}, like 0-10 NPS: pass --score-type nps (or --scale {ten} if this is "
+                    f"{self.score_type.upper()} on {ten}).")
         return f"The values run {values}: if that is the scale, pass --scale {values}."
 
     def top_box_values(self) -> list[float]:
@@ -373,7 +377,8 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
         kinds_per_row[frac], hint = ISSUE_KINDS.index("not_integer"), hint or half_point_hint(spec, x[frac])
         ok &= ~frac
     x = np.where(ok, x, np.nan)
-    hint = hint or all_detractors_hint(spec, x[ok], column, None if weights is None else weights[ok])
+    w_ok = None if weights is None else weights[ok]
+    hint = hint or all_detractors_hint(spec, x[ok], column, w_ok) or scale_check.unused_top_hint(spec, x[ok], column, w_ok)
 
     problem_rows: dict[str, np.ndarray] = {}
     examples: dict[str, list[str]] = {}

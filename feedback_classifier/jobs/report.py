@@ -160,6 +160,10 @@ def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, s
         df, score_col=score_col, score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better,
         by=by, period_col=period_col, freq=freq, min_n=min_n, n_boot=n_boot, taxonomy=tax, source=source,
     )
+    # as analyze and drivers say them: a 1-7 CSAT read on 1-5 lost 60% of its scores (the 6s and 7s) without a word
+    for issues in (drivers.score_issues, drivers.date_issues):
+        if issues is not None and (issues.n_invalid or issues.hint):
+            notes.append(issues.summary(max_rows=5))
     if "category_sentiment" in df.columns:
         from feedback_classifier.insights.polarity import add_polarity_counts
 

@@ -184,7 +184,11 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
         return ""
     lang = inp.lang
     reg = regression[(regression["level"] == "parent") & (regression["category"] != "(intercept)")]
-    reg = reg[reg["coef"].notna()].sort_values("coef").head(limit)
+    # most harmful first, as the drivers table ranks them: sorted by the coefficient alone, a CES where lower is
+    # better listed its harms last and the cut to ``limit`` rows dropped them first
+    reg = reg[reg["coef"].notna()]
+    reg = reg.assign(_harm=reg["coef"] * inp.spec.harm_sign).sort_values("_harm", ascending=False, kind="stable")
+    reg = reg.head(limit)
     if not len(reg):
         return ""
     labels = table_labels(inp, reg)
@@ -197,7 +201,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
     for (_, r), label in zip(reg.iterrows(), labels):
         sig = bool(r["significant"])
         badge = (
-            f'<span class="badge {"sig" if r["coef"] < 0 else "sigpos"}">{esc(ui_text(lang, "yes"))}</span>'
+            f'<span class="badge {"sig" if inp.spec.is_harmful(r["coef"]) else "sigpos"}">{esc(ui_text(lang, "yes"))}</span>'
             if sig
             else f'<span class="muted">{esc(ui_text(lang, "no"))}</span>'
         )
@@ -206,12 +210,21 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
             f"<tr><td>{esc(display(inp, label, r['category']))}{low_n}</td>"
             f"<td class=\"num\">{fmt_num(r['coef'], d, lang, signed=True)}</td>"
             f"<td class=\"num muted\">{fmt_num(r['ci_low'], d, lang)} … {fmt_num(r['ci_high'], d, lang)}</td>"
-            f"<td class=\"num\">{fmt_num(r['p_adjusted'], 3, lang)}</td><td>{badge}</td></tr>"
+            f"<td class=\"num\">{esc(_p_value(r['p_adjusted'], lang))}</td><td>{badge}</td></tr>"
         )
     # the coefficients (-39 for a category whose impact is -0.6) read as a contradiction without this
     lead = ui_text(lang, "regression_lead", metric=ui_text(lang, f"metric.{inp.spec.score_type}"))
     return (f"<h3>{esc(ui_text(lang, 'regression'))}</h3><p class=\"muted\">{esc(lead)}</p>"
             f"<table>{head}{''.join(rows)}</table>")
+
+
+def _p_value(p: float, lang: str) -> str:
+    """A p-value to three decimals; one that rounds to 0.000 as "<0.001": no test proves a p of 0.
+
+    >>> _p_value(2.3e-78, "en"), _p_value(0.0153, "en"), _p_value(2.3e-78, "ru")
+    ('<0.001', '0.015', '<0,001')
+    """
+    return "<" + fmt_num(0.001, 3, lang) if p < 0.0005 else fmt_num(p, 3, lang)
 
 
 def _chart_result(inp: ReportInputs):

@@ -48,7 +48,7 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return f"{v:.{digits}f}"
 
 
-def _readable(table: pd.DataFrame, digits: int, impact_digits: int, has_det: bool) -> pd.DataFrame:
+def _readable(table: pd.DataFrame, digits: int, impact_digits: int, spec: Any, conf: str = "95%") -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "rank": table["rank"].astype("Int64"),
@@ -58,14 +58,16 @@ def _readable(table: pd.DataFrame, digits: int, impact_digits: int, has_det: boo
             "with": [_fmt(v, digits) for v in table["metric_with"]],
             "without": [_fmt(v, digits) for v in table["metric_without"]],
             "impact": [_fmt(v, impact_digits) for v in table["impact"]],
-            "95% CI": [
+            f"{conf} CI": [
                 f"{_fmt(lo, impact_digits)} to {_fmt(hi, impact_digits)}" if math.isfinite(lo) else ""
                 for lo, hi in zip(table["impact_low"], table["impact_high"])
             ],
         }
     )
-    if has_det:
-        out["detractor rate %"] = [_fmt(100 * v) for v in table["detractor_rate_with"]]
+    if spec.has_detractors:
+        # CSAT's and CES's bottom boxes are not "detractors" (an NPS word), as the terminal table says
+        rate = {"csat": "dissatisfied rate %", "ces": "high-effort rate %"}.get(spec.score_type, "detractor rate %")
+        out[rate] = [_fmt(100 * v) for v in table["detractor_rate_with"]]
         out["lift"] = [_fmt(v, 2) for v in table["lift"]]
     out["note"] = ["low n" if flag else "" for flag in table["low_n"]]
     return out
@@ -112,7 +114,10 @@ def _regression_section(result: DriversResult, impact_digits: int) -> list[str]:
         f"({s['cov_type']} robust standard errors); p-values adjusted with Benjamini-Hochberg per level.",
     ]
     for level in LEVELS:
-        r = reg[reg["level"] == level].sort_values("coef", na_position="last")
+        # most harmful first, as the tables above (a CES where lower is better: its largest coefficient)
+        r = reg[reg["level"] == level]
+        r = r.assign(_harm=r["coef"] * result.spec.harm_sign).sort_values("_harm", ascending=False, na_position="last",
+                                                                         kind="stable")
         frame = pd.DataFrame(
             {
                 "category": r["category"],
@@ -130,7 +135,9 @@ def _regression_section(result: DriversResult, impact_digits: int) -> list[str]:
 
 def _trend_section(result: DriversResult, digits: int, impact_digits: int) -> list[str]:
     tr = result.trend[result.trend["level"] == "parent"]
-    wide = tr.pivot_table(index="category", columns="period", values="impact", sort=False, aggfunc="first")
+    # dropna=False: a period without answers keeps its (empty) column, as the periods' table above lists it
+    wide = tr.pivot_table(index="category", columns="period", values="impact", sort=False, aggfunc="first",
+                          dropna=False)
     wide = wide.map(lambda v: _fmt(v, impact_digits)).reset_index()
     per = tr.drop_duplicates("period")
     periods = pd.DataFrame({"period": per["period"], "rows": per["period_rows"], "scored": per["period_scored"],
@@ -162,7 +169,8 @@ def drivers_markdown(result: DriversResult, *, top: int | None = None) -> str:
         t = result.level(level)
         if top is not None:
             t = t.head(top)
-        lines += ["", f"## {_TITLES[level]}", "", _md_table(_readable(t, digits, impact_digits, spec.has_detractors))]
+        lines += ["", f"## {_TITLES[level]}", "", _md_table(_readable(t, digits, impact_digits, spec,
+                                                                          f"{result.settings['confidence']:.0%}"))]
     lines += _regression_section(result, impact_digits)
     if result.segments is not None:
         wide = result.segments_wide("impact", level="parent")
