@@ -54,3 +54,70 @@ def test_classify_lone_surrogate_cli(tmp_path):
     result = runner.invoke(app, [*args, "--encoding-errors", "replace"])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out, dtype=str)["id"].tolist() == ["1", "2"]
+
+
+# ---------------------------------------------------------------- HTML line breaks and lone CRs
+
+
+def test_html_line_break_tags_read_as_line_breaks():
+    from feedback_classifier.lang.normalization import decode_entities
+
+    assert decode_entities("Late<br>rude<br/>x<BR />y</p><p>z") == "Late\nrude\nx\ny\n\nz"
+    assert decode_entities("&lt;3 a<b <script>x</script>") == "<3 a<b <script>x</script>"
+
+
+def test_report_quotes_a_help_desk_comment_without_its_br_tags(tmp_path):
+    src = tmp_path / "tickets.csv"
+    pd.DataFrame({"comment": ["Delivery was late &amp; courier was rude<br>never again",
+                              "Доставка опоздала<br/>курьер нагрубил", "Too expensive"] * 3,
+                  "nps": [1, 2, 3] * 3}).to_csv(src, index=False)
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir",
+                                 str(tmp_path / "out"), "--lang", "en", "--tone-teacher", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "courier was rude" in page and "&lt;br" not in page and "&lt;br/" not in page
+
+
+LABEL_POOL = ["late &amp; rude<br>never again", "line one\r\nline two\rline three", "x" * 20000]
+
+
+def _label_session(tmp_path):
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pd.DataFrame({"comment": LABEL_POOL}).to_csv(tmp_path / "pool.csv", index=False)
+    return LabelSession(tmp_path / "pool.csv", tmp_path / "labels.csv", text_col="comment", review=True)
+
+
+def test_label_app_shows_the_comment_as_classify_reads_it_and_keeps_it_as_written(tmp_path):
+    s = _label_session(tmp_path)
+    item = s.state()["item"]
+    # a lone CR is drawn as nothing by a browser: "line twoline three"
+    assert item["text"] == LABEL_POOL[0] and item["shown"] == "late & rude\nnever again"
+    assert s.state()["item"]["text"] == LABEL_POOL[0]  # nothing changed by looking
+
+
+_BROWSER = __import__("shutil").which("chromium") and __import__("shutil").which("chromedriver")
+
+
+@pytest.mark.skipif(not _BROWSER, reason="chromium and chromedriver are needed")
+def test_label_app_page_lone_cr_and_a_20000_character_comment(tmp_path):
+    from tests.test_label_app import chrome, press, serve, wait_for
+
+    s = _label_session(tmp_path)
+    server, url = serve(s)
+    driver = chrome(1280, 900)
+    try:
+        driver.get(url + "/")
+        text = lambda d: d.find_element("id", "text").text  # noqa: E731
+        assert wait_for(driver, text) == "late & rude\nnever again"
+        press(driver, "s")
+        assert wait_for(driver, lambda d: "line one" in text(d) and text(d)) == "line one\nline two\nline three"
+        press(driver, "s")
+        wait_for(driver, lambda d: text(d).startswith("xxx"))
+        # the buttons stay on screen: the comment scrolls in its box, not the page
+        top = driver.execute_script("return document.querySelector('.buttons').getBoundingClientRect().top")
+        assert top < 900
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()

@@ -31,7 +31,7 @@ from typing import Any
 from feedback_classifier.lang.detect import is_cyrillic, to_text
 from feedback_classifier.lang.registry import LANGUAGES
 
-__all__ = ["PLACEHOLDERS", "check_lang", "decode_entities", "normalize", "tokenize"]
+__all__ = ["PLACEHOLDERS", "check_lang", "decode_entities", "normalize", "shown_text", "tokenize"]
 
 # "und" is what detect_language says of text without letters; callers may pass it back.
 _LANG_ARGS = (*LANGUAGES, "und")
@@ -54,12 +54,37 @@ def decode_entities(text: str) -> str:
 
     >>> decode_entities("lost &amp; found &lt;3 &#8212; &amp;raquo; R&D &notice &notes;")
     'lost & found <3 \u2014 \xbb R&D &notice &notes;'
+
+    Their line breaks, written as tags (``<br>``, ``<br/>``, ``<p>``), are read as line breaks:
+    on the page and in the label app they read as markup, and the classifier took ``br`` for a
+    word glued to its neighbours' clauses.
+
+    >>> decode_entities("Late<br>rude courier<BR />&lt;br&gt;bye</p><p>x")
+    'Late\\nrude courier\\n\\nbye\\n\\nx'
     """
     for _ in range(2):
         if "&" not in text:
             break
         text = _ENTITY.sub(_entity, text)
+    if "<" in text:
+        text = _BREAK_TAG.sub("\n", text)
     return text
+
+
+def shown_text(text: str) -> str:
+    r"""``text`` as the labeller should read it: as classify reads it (HTML entities and line-break
+    tags decoded, as the report quotes it) and with old Mac line ends (a lone ``\r``) as line breaks,
+    which a browser draws as nothing ("line two\rline three" read "line twoline three"). Only shown:
+    the labels file keeps the comment as written.
+
+    >>> shown_text("late &amp; rude<br>bye\r\nok\rthanks")
+    'late & rude\nbye\nok\nthanks'
+    """
+    return decode_entities(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+# only the tags that stand for a line break: "<3", "<script>" or "a<b" are what the comment says
+_BREAK_TAG = re.compile(r"<(?:br|/?p|/div)\s*/?>", re.IGNORECASE)
 
 
 def _entity(match: re.Match) -> str:
