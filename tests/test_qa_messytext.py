@@ -121,3 +121,22 @@ def test_label_app_page_lone_cr_and_a_20000_character_comment(tmp_path):
         driver.quit()
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- one-letter answers
+
+
+def test_one_letter_answer_is_junk_not_a_category(tmp_path):
+    from feedback_classifier.lang.junk import names_nothing
+
+    assert names_nothing(["a", "A", "ъ", "x.", "Я!"]) == [True] * 5
+    assert names_nothing(["ok a", "a b", "no"]) == [False, False, True]
+    src = tmp_path / "app_reviews.csv"
+    pd.DataFrame({"comment": ["a", "The courier was two hours late"], "nps": [1, 2]}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # "a" was Product quality > Defects and damage, a complaint
+    assert got["categories"].tolist()[0] == "" and got["sentiment"].tolist()[0] == "neutral"
+    assert got["categories"].tolist()[1] != ""
