@@ -140,3 +140,33 @@ def test_one_letter_answer_is_junk_not_a_category(tmp_path):
     # "a" was Product quality > Defects and damage, a complaint
     assert got["categories"].tolist()[0] == "" and got["sentiment"].tolist()[0] == "neutral"
     assert got["categories"].tolist()[1] != ""
+
+
+# ---------------------------------------------------------------- replies by e-mail
+
+REPLY = ("On Mon, 7 Dec 2026, Support <help@shop.example> wrote:\n> previous message\n> quoted text\n"
+         "The app keeps crashing.\n\n--\nJohn Smith\nSent from my iPhone")
+
+
+def test_email_reply_is_read_without_its_quote_and_signature():
+    from feedback_classifier.lang.normalization import comment_as_read
+
+    assert comment_as_read(REPLY) == "The app keeps crashing."
+    assert comment_as_read("Отлично\n\nОтправлено с iPhone") == "Отлично"
+    # only "> " and a word is a quote; a comment of nothing but quotes is read whole
+    assert comment_as_read("Waited\n> 2 hours\n>3 days") == "Waited\n> 2 hours\n>3 days"
+    assert comment_as_read("> only a quote\n> here") == "> only a quote\n> here"
+    assert comment_as_read("Part one\n--\n" + "more\n" * 10) == "Part one\n--\n" + "more\n" * 10
+
+
+def test_quoted_message_gives_a_reply_no_categories_and_the_table_keeps_it(tmp_path):
+    src = tmp_path / "mail.csv"
+    pd.DataFrame({"comment": [REPLY]}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out), "--quiet",
+                                 "--evidence", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # the quote had added Manager interaction and Spam and too many messages
+    assert got["categories"].tolist() == ["Website and app > Bugs and errors"]
+    assert "quoted" not in got["evidence"].iloc[0] and got["comment"].iloc[0] == REPLY
