@@ -170,3 +170,26 @@ def test_quoted_message_gives_a_reply_no_categories_and_the_table_keeps_it(tmp_p
     # the quote had added Manager interaction and Spam and too many messages
     assert got["categories"].tolist() == ["Website and app > Bugs and errors"]
     assert "quoted" not in got["evidence"].iloc[0] and got["comment"].iloc[0] == REPLY
+
+
+# ---------------------------------------------------------------- invisible direction characters
+
+
+@pytest.mark.parametrize("mark", ["\u2068", "\u2069", "\u202b", "\u202e", "\u061c", "\u2063"])
+def test_direction_isolates_and_embeddings_inside_a_word_are_invisible(mark):
+    from feedback_classifier.lang.normalization import normalize
+
+    # chat apps wrap pasted names and text in U+2068...U+2069; inside a word they split it in two
+    assert normalize(f"Дос{mark}тавка опо{mark}здала") == "доставка опоздала"
+
+
+def test_a_word_split_by_an_isolate_reads_as_the_word():
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    texts = ["Ку\u2068рьер нагрубил", "Курьер нагрубил", "Дос\u2068тавка ужасная", "Доставка ужасная"]
+    out = enrich(pd.DataFrame({"c": texts}), default_model(), "c", explain=True)
+    # the evidence read "рьер" and "тавка, дос": two words the customer did not write
+    assert out["evidence"].iloc[0] == out["evidence"].iloc[1] and out["evidence"].iloc[2] == out["evidence"].iloc[3]
+    assert out["categories"].iloc[2] == out["categories"].iloc[3]
+    assert out["c"].tolist() == texts

@@ -146,8 +146,10 @@ _EMOJI_CLASS = (
 _FLAG = "[\U0001F1E6-\U0001F1FF]{1,2}"
 
 # Characters with no visible effect that split words when copied from web pages or
-# messengers (soft hyphen inside "достав\xadка", zero-width spaces, BOM).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200e\u200f\u2060\ufeff"), None)
+# messengers (soft hyphen inside "достав\xadка", zero-width spaces, BOM, the direction marks,
+# embeddings and isolates that chat apps and RTL editors put around names and pasted text).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d"
+                                   "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"), None)
 _PRE_TRANSLATE = {
     **_INVISIBLE,
     # NFKC turns "№" into "No", which would read as the English negator "no".
