@@ -193,3 +193,36 @@ def test_a_word_split_by_an_isolate_reads_as_the_word():
     assert out["evidence"].iloc[0] == out["evidence"].iloc[1] and out["evidence"].iloc[2] == out["evidence"].iloc[3]
     assert out["categories"].iloc[2] == out["categories"].iloc[3]
     assert out["c"].tolist() == texts
+
+
+# ---------------------------------------------------------------- personal data in web exports
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("call +7\u00a0912\u00a0345-67-89", "call [phone]"),
+    ("8\u00a0(912)\u00a0345-67-89", "[phone]"),
+    ("card 4111\u202f1111\u202f1111\u202f1111", "card [card]"),
+    ("mail john&#64;example.com or ivan&#x40;mail.ru", "mail [email] or [email]"),
+    ("call +7&nbsp;912&nbsp;345-67-89 &amp; more", "call [phone] & more"),
+    ("lost &amp; found, заказ №123\u00a0456\u00a0789", "lost &amp; found, заказ №123\u00a0456\u00a0789"),
+])
+def test_personal_data_written_with_no_break_spaces_or_entities_is_masked(text, masked):
+    from feedback_classifier.lang.pii import mask_pii
+
+    assert mask_pii(text) == masked
+
+
+def test_team_queues_mask_escaped_emails_and_no_break_phones(tmp_path):
+    src = tmp_path / "tickets.csv"
+    rows = ["The courier was late, mail me at john&#64;example.com or call +7&nbsp;912&nbsp;345-67-89",
+            "Card 4111\u00a01111\u00a01111\u00a01111 was charged twice"]
+    pd.DataFrame({"comment": rows * 2, "nps": [1, 2] * 2}).to_csv(src, index=False)
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir",
+                                 str(tmp_path / "out"), "--lang", "en", "--tone-teacher", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    queues = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out" / "queues").glob("*.csv"))
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for leak in ("john", "912", "4111"):
+        assert leak not in queues and leak not in page, leak
+    enriched = pd.read_csv(tmp_path / "out" / "tickets.enriched.csv", dtype=str)
+    assert enriched["comment"].tolist() == rows * 2  # the enriched table keeps them as written
