@@ -226,3 +226,26 @@ def test_team_queues_mask_escaped_emails_and_no_break_phones(tmp_path):
         assert leak not in queues and leak not in page, leak
     enriched = pd.read_csv(tmp_path / "out" / "tickets.enriched.csv", dtype=str)
     assert enriched["comment"].tolist() == rows * 2  # the enriched table keeps them as written
+
+
+# ---------------------------------------------------------------- direction overrides on the page
+
+
+def test_report_quote_with_a_direction_override_reads_left_to_right(tmp_path):
+    src = tmp_path / "chat.csv"
+    pd.DataFrame({"comment": ["\u202eThe courier was rude and late", "Too expensive"] * 3,
+                  "nps": [1, 2] * 3}).to_csv(src, index=False)
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--out-dir",
+                                 str(tmp_path / "out"), "--lang", "en", "--tone-teacher", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    # drawn as "etal dna edur saw reiruoc ehT"
+    assert "The courier was rude and late" in page and "\u202e" not in page
+
+
+def test_label_app_shows_a_direction_override_comment_left_to_right(tmp_path):
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pd.DataFrame({"comment": ["\u202eThe courier was rude"]}).to_csv(tmp_path / "pool.csv", index=False)
+    item = LabelSession(tmp_path / "pool.csv", tmp_path / "labels.csv", text_col="comment").state()["item"]
+    assert item["shown"] == "The courier was rude" and item["text"] == "\u202eThe courier was rude"

@@ -113,15 +113,21 @@ _SIGNATURE_LINES = 8
 
 
 def shown_text(text: str) -> str:
-    r"""``text`` as the labeller should read it: as classify reads it (:func:`comment_as_read`, as the
+    r"""``text`` as the labeller and the report's reader should read it: as classify reads it (:func:`comment_as_read`, as the
     report quotes it) and with old Mac line ends (a lone ``\r``) as line breaks,
     which a browser draws as nothing ("line two\rline three" read "line twoline three"). Only shown:
     the labels file keeps the comment as written.
 
-    >>> shown_text("late &amp; rude<br>bye\r\nok\rthanks")
-    'late & rude\nbye\nok\nthanks'
+    A direction override (U+202D, U+202E) is left out too: in an English or Russian comment it is noise
+    or a prank, and the page drew "\u202eThe courier was rude" as "edur saw reiruoc ehT".
+
+    >>> shown_text("late &amp; rude<br>bye\r\nok\rthanks \u202eok")
+    'late & rude\nbye\nok\nthanks ok'
     """
-    return comment_as_read(text).replace("\r\n", "\n").replace("\r", "\n")
+    return comment_as_read(text).replace("\r\n", "\n").replace("\r", "\n").translate(_OVERRIDES)
+
+
+_OVERRIDES = dict.fromkeys((0x202D, 0x202E), None)
 
 
 # only the tags that stand for a line break: "<3", "<script>" or "a<b" are what the comment says
