@@ -249,3 +249,18 @@ def test_label_app_shows_a_direction_override_comment_left_to_right(tmp_path):
     pd.DataFrame({"comment": ["\u202eThe courier was rude"]}).to_csv(tmp_path / "pool.csv", index=False)
     item = LabelSession(tmp_path / "pool.csv", tmp_path / "labels.csv", text_col="comment").state()["item"]
     assert item["shown"] == "The courier was rude" and item["text"] == "\u202eThe courier was rude"
+
+
+# ---------------------------------------------------------------- suggest's count
+
+
+def test_suggest_says_which_pool_rows_it_left_out(tmp_path):
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive", "", "😡😡😡", "10", "a",
+                              "The courier was late"]}).to_csv(pool, index=False)
+    result = runner.invoke(app, ["suggest", str(pool), "--text-col", "comment", "--n", "5",
+                                 "--out", str(tmp_path / "batch.csv")])
+    assert result.exit_code == 0, result.output
+    # "Suggested 2 of 2 unlabelled comments (7 pool rows, 0 labelled)" and nothing about the other 5
+    assert "Suggested 2 of 2" in result.output
+    assert "Left out of the pool: 1 empty, 1 repeating a comment above, 3 naming no topic" in result.output
