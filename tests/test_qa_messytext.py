@@ -264,3 +264,22 @@ def test_suggest_says_which_pool_rows_it_left_out(tmp_path):
     # "Suggested 2 of 2 unlabelled comments (7 pool rows, 0 labelled)" and nothing about the other 5
     assert "Suggested 2 of 2" in result.output
     assert "Left out of the pool: 1 empty, 1 repeating a comment above, 3 naming no topic" in result.output
+
+
+# ---------------------------------------------------------------- Excel's escapes
+
+
+def test_excel_line_breaks_escaped_as_x000d_are_read_as_line_breaks(tmp_path):
+    import openpyxl
+
+    from tests.test_xlsx_stream import _as_excel_saves
+
+    path = tmp_path / "survey.xlsx"
+    wb = openpyxl.Workbook()
+    # as Excel stores a CR: "_x000D_" in the shared strings; a literal "_x000D_" as "_x005F_x000D_"
+    for row in (["id", "comment"], ["1", "Курьер опоздал_x000D_\nочень долго"], ["2", "code _x005F_x000D_ shown"]):
+        wb.active.append(row)
+    wb.save(path)
+    shared = _as_excel_saves(path)
+    df = read_table(shared)
+    assert df["comment"].tolist() == ["Курьер опоздал\r\nочень долго", "code _x000D_ shown"]
