@@ -283,3 +283,15 @@ def test_excel_line_breaks_escaped_as_x000d_are_read_as_line_breaks(tmp_path):
     shared = _as_excel_saves(path)
     df = read_table(shared)
     assert df["comment"].tolist() == ["Курьер опоздал\r\nочень долго", "code _x000D_ shown"]
+
+
+# ---------------------------------------------------------------- scores pasted from web pages and chats
+
+
+def test_scores_with_invisible_characters_are_numbers():
+    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+
+    p = parse_scores(pd.Series(["\u200b10", "8\ufeff", "9\u202f", "\u20687\u2069", "1\u00a0000", "=9"]),
+                     ScoreSpec.make("mean"), column="nps")
+    # the first four were "not a number" (rows left out of every score statistic)
+    assert p.values.tolist()[:5] == [10.0, 8.0, 9.0, 7.0, 1000.0] and p.valid.tolist()[5] is False

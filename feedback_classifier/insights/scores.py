@@ -286,6 +286,12 @@ class ParsedScores:
     spec: ScoreSpec
 
 
+# spaces a number is grouped with (no-break, narrow, thin) and the invisible characters a cell copied from a
+# web page or chat carries (zero-width space, BOM, direction marks): "\u200b10" and "8\ufeff" were not a number
+_NOT_IN_A_NUMBER = dict.fromkeys(map(ord, " \u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+                                         "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+
+
 def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     """(number, None) or (nan, problem kind) for one distinct cell value."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA or raw is pd.NaT:
@@ -295,7 +301,7 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     if isinstance(raw, (int, float, np.integer, np.floating)):
         value = float(raw)
         return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+    text = str(raw).translate(_NOT_IN_A_NUMBER).strip()
     if text.lower() in _MISSING_TOKENS:
         return math.nan, "missing"
     if decimal == "," and COMMA_DECIMAL.match(text):
