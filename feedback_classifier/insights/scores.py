@@ -286,8 +286,7 @@ class ParsedScores:
     spec: ScoreSpec
 
 
-# spaces a number is grouped with (no-break, narrow, thin) and the invisible characters a cell copied from a
-# web page or chat carries (zero-width space, BOM, direction marks): "\u200b10" and "8\ufeff" were not a number
+# group spaces and the invisible characters of a cell pasted from the web ("\u200b10", "8\ufeff" were no number)
 _NOT_IN_A_NUMBER = dict.fromkeys(map(ord, " \u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
                                          "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
