@@ -152,7 +152,7 @@ def test_filler_answers_get_no_category_from_the_default_model():
 
 def _first_is_junk(text) -> bool:
     """``is_junk`` as first written (a generator of casefolded words, rows scanned per word), and
-    since then a number in E notation ("1.23E+05") is junk too."""
+    since then a number in E notation ("1.23E+05") and one letter alone ("a", "ъ.") are junk too."""
     import re
 
     rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
@@ -172,6 +172,8 @@ def _first_is_junk(text) -> bool:
         return all(key_run(w) for w in words)
     if next(words, None) is not None:
         return False
+    if len(first) == 1 and re.fullmatch(r"\s*[^\W\d_][\s.,!?…]*", text):
+        return True  # one letter alone, added later ("a" had been Defects and damage)
     return len(first) >= 5 and (not set("aeiouyаеёиоуыэюя") & set(first) or len(set(first)) == 1)
 
 

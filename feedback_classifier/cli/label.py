@@ -60,6 +60,11 @@ def suggest_command(
                      read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
+    reasons = {"empty": "empty", "labelled": "already labelled", "repeats": "repeating a comment above",
+               "no_topic": "naming no topic (junk or no opinion)"}
+    gone = [f"{k:,} {reasons[why]}" for why, k in r.left_out.items() if k]
+    if gone:  # "21 of 21 unlabelled comments (28 pool rows, 0 labelled)" left 7 rows unexplained
+        typer.echo(f"Left out of the pool: {', '.join(gone)}.")
     if r.suggested < min(n, r.candidates):  # 578 of 600 asked, and nothing said why
         k = r.candidates - r.suggested
         verb = "is a near-duplicate" if k == 1 else "are near-duplicates"

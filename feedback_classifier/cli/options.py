@@ -45,8 +45,8 @@ HeaderRow = Annotated[Optional[int], typer.Option(
     "--header-row", min=1, help="Row of the column names, counted from 1 in the file or sheet, when a title or group "
                                 "headers sit above them (default: row 1, or under a detected title).")]
 EncodingErrors = Annotated[str, typer.Option(
-    "--encoding-errors", help="Bytes the encoding cannot decode: 'strict' (an error naming the lines) or "
-                              "'replace' (read them as \ufffd).")]
+    "--encoding-errors", help="Bytes the encoding cannot decode (and JSON's \\u escapes of half a "
+                              "character): 'strict' (an error naming the lines) or 'replace' (read them as \ufffd).")]
 
 # ---- columns
 TextCol = Annotated[str, typer.Option("--text-col", help="Column with the comments.")]

@@ -296,6 +296,11 @@ class ParsedScores:
     spec: ScoreSpec
 
 
+# group spaces and the invisible characters of a cell pasted from the web ("\u200b10", "8\ufeff" were no number)
+_NOT_IN_A_NUMBER = dict.fromkeys(map(ord, " \u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+                                         "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+
+
 def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     """(number, None) or (nan, problem kind) for one distinct cell value."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA or raw is pd.NaT:
@@ -305,7 +310,7 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     if isinstance(raw, (int, float, np.integer, np.floating)):
         value = float(raw)
         return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+    text = str(raw).translate(_NOT_IN_A_NUMBER).strip()
     if text.lower() in _MISSING_TOKENS:
         return math.nan, "missing"
     if decimal == "," and COMMA_DECIMAL.match(text):

@@ -33,6 +33,7 @@ from feedback_classifier.jobs.labelbook import (
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
 )
+from feedback_classifier.lang.normalization import shown_text
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.model.default import DEFAULT_TAXONOMY
 from feedback_classifier.render.label_page import label_page
@@ -219,7 +220,8 @@ class LabelSession:
             if row is not None:
                 self.shown = True
                 ticked, hint = self._ticked(row)
-                item = {"row": row, "text": self.texts[row], "ticked": ticked, "hint": hint}
+                text = self.texts[row]
+                item = {"row": row, "text": text, "shown": shown_text(text), "ticked": ticked, "hint": hint}
             return {
                 "item": item, "back": self.back, "remaining": len(self.queue),
                 "labelled": sum(s != SKIPPED for s in status), "skipped": sum(s == SKIPPED for s in status),
@@ -596,3 +598,4 @@ def make_server(session: LabelSession, port: int = 8765) -> ThreadingHTTPServer:
             f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc}); pass another --port (0: any free port)."
         ) from None
     return server
+

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -465,6 +465,7 @@ class SuggestResult:
     candidates: int
     labelled: int
     ranker: str
+    left_out: dict = field(default_factory=dict)  # pool rows not suggestable, by reason (candidate_rows)
 
 
 def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions = DEFAULT_READ) -> pd.DataFrame:
@@ -476,24 +477,34 @@ def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions 
     return df
 
 
-def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str | None) -> list[int]:
+def candidate_rows(df: pd.DataFrame, book: LabelBook, text_col: str, id_col: str | None,
+                   left_out: dict | None = None) -> list[int]:
     """Rows of the pool that may be suggested: a non-empty comment, not in the labels file (by
     text or id), the first of any exact repeats; answers that name no topic ("nothing to add",
     "0", a keyboard mash) only when the pool has nothing else: no category is theirs to learn,
-    and the router lists them apart anyway."""
+    and the router lists them apart anyway. ``left_out``, when given, gets how many rows were left
+    out and why (``empty``, ``labelled``, ``repeats``, ``no_topic``)."""
     from feedback_classifier.lang.junk import names_nothing
 
     seen = set()
     rows = []
     ids = df[id_col].tolist() if id_col else [None] * len(df)
     texts = df[text_col].tolist()
+    why = dict.fromkeys(("empty", "labelled", "repeats", "no_topic"), 0)
     for i, (text, row_id) in enumerate(zip(texts, ids)):
         key = text_key(text)
-        if not key or key in seen or book.decided(text, None if pd.isna(row_id) else row_id):
+        reason = ("empty" if not key else "repeats" if key in seen
+                  else "labelled" if book.decided(text, None if pd.isna(row_id) else row_id) else None)
+        if reason:
+            why[reason] += 1
             continue
         seen.add(key)
         rows.append(i)
     topical = [i for i, nothing in zip(rows, names_nothing([str(texts[i]) for i in rows])) if not nothing]
+    if topical:
+        why["no_topic"] = len(rows) - len(topical)
+    if left_out is not None:
+        left_out.update(why)
     return topical or rows
 
 
@@ -520,7 +531,8 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     df = open_pool(pool, text_col, id_col, read)
     book, tax, model = read_loop_labels(labelled, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                         id_col=id_col)
-    rows = candidate_rows(df, book, text_col, id_col)
+    left_out: dict = {}
+    rows = candidate_rows(df, book, text_col, id_col, left_out)
     column = df[text_col].tolist()  # (a list: element access on a Series is slow)
     texts = [str(column[i]) for i in rows]
     ranker = build_ranker(book, tax, model=model, seed=seed, pool=texts)
@@ -535,4 +547,4 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     kind = ranker.kind
     if kind == "keywords" and not any(ranker.taxonomy.keywords(label) for label in ranker.taxonomy.labels):
         kind = "nothing"  # a taxonomy inferred from the labels: no keywords, so no category to suggest
-    return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), kind)
+    return SuggestResult(Path(path), len(picked), len(df), len(rows), len(book), kind, left_out)

@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
-from feedback_classifier.lang.normalization import decode_entities
+from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.jobs.labelbook import (
     leave_out_blank, leave_out_skipped, names_language, skipped_note, warn_two_spellings,
 )
@@ -111,7 +111,7 @@ def read_labelled_table(
         taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in zip(df.index, cells)
     ]
     # read as classify reads them: "&amp;" in a web export is "&" (the frame keeps the cells as written)
-    texts = ["" if _missing(t) else decode_entities(str(t)) for t in df[text_col].tolist()]
+    texts = ["" if _missing(t) else comment_as_read(str(t)) for t in df[text_col].tolist()]
     groups = None if not group_col else _group_ids(df[group_col].tolist(), data, group_col)
     opinions = None
     if sentiment_col:

@@ -24,14 +24,16 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FIRST_WORD = re.compile(r"([^\W\d_]+)(?:[\W\d_]*([^\W\d_]))?", re.UNICODE)
 # a number as a spreadsheet shows a big one ("1.23E+05"): its "e" is no word
 _E_NUMBER = re.compile(r"\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*")
+# one letter, alone or with a full stop or exclamation ("A+", "5 a" say something)
+_ONE_LETTER = re.compile(r"\s*[^\W\d_][\s.,!?…]*")
 
 
 def is_junk(text: object) -> bool:
     """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
-    or letters without a vowel (an empty answer is not junk: it is no answer).
+    one letter, or letters without a vowel (an empty answer is not junk: it is no answer).
 
-    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05")]
-    [True, True, True, True, True, True, True]
+    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.")]
+    [True, True, True, True, True, True, True, True, True]
     >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
     [False, False, False, False, False, False, False]
     """
@@ -49,6 +51,8 @@ def is_junk(text: object) -> bool:
         return all(w.casefold() in _KEY_RUNS for w in _WORD.findall(text, first.end(1)))
     if first.group(2) is not None:
         return False
+    if len(word) == 1 and _ONE_LETTER.fullmatch(text):
+        return True  # "a", "ъ", "x.": no word, yet the model gave "a" Defects and damage ("A+" is a grade)
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
     return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
 

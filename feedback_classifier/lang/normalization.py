@@ -31,7 +31,7 @@ from typing import Any
 from feedback_classifier.lang.detect import is_cyrillic, to_text
 from feedback_classifier.lang.registry import LANGUAGES
 
-__all__ = ["PLACEHOLDERS", "check_lang", "decode_entities", "normalize", "tokenize"]
+__all__ = ["PLACEHOLDERS", "check_lang", "comment_as_read", "decode_entities", "normalize", "shown_text", "tokenize"]
 
 # "und" is what detect_language says of text without letters; callers may pass it back.
 _LANG_ARGS = (*LANGUAGES, "und")
@@ -54,12 +54,84 @@ def decode_entities(text: str) -> str:
 
     >>> decode_entities("lost &amp; found &lt;3 &#8212; &amp;raquo; R&D &notice &notes;")
     'lost & found <3 \u2014 \xbb R&D &notice &notes;'
+
+    Their line breaks, written as tags (``<br>``, ``<br/>``, ``<p>``), are read as line breaks:
+    on the page and in the label app they read as markup, and the classifier took ``br`` for a
+    word glued to its neighbours' clauses.
+
+    >>> decode_entities("Late<br>rude courier<BR />&lt;br&gt;bye</p><p>x")
+    'Late\\nrude courier\\n\\nbye\\n\\nx'
     """
     for _ in range(2):
         if "&" not in text:
             break
         text = _ENTITY.sub(_entity, text)
+    if "<" in text:
+        text = _BREAK_TAG.sub("\n", text)
     return text
+
+
+def comment_as_read(text: str) -> str:
+    r"""``text`` as classify, train and the report read it: HTML entities and line-break tags decoded
+    (:func:`decode_entities`) and, in a reply by e-mail, what the customer did not write left out:
+    quoted lines (``> ...``) and the ``On ... wrote:`` line over them, a ``--`` signature and a
+    ``Sent from my iPhone`` line. The quoted message (often the survey's own invitation) had given
+    a reply its categories ("> previous message" Spam and too many messages); a comment that is
+    nothing but such lines is read whole.
+
+    >>> comment_as_read("On Mon, Support wrote:\n> Rate our manager\nThe app keeps crashing.\n--\nJohn\n"
+    ...                 "Sent from my iPhone")
+    'The app keeps crashing.'
+    >>> comment_as_read("> 2 hours\n>2 hours of waiting")
+    '> 2 hours\n>2 hours of waiting'
+    """
+    text = decode_entities(text)
+    if "\n" not in text and "\r" not in text:
+        return text
+    lines = text.splitlines()
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        bare = line.strip()
+        if bare == "--" and kept and len(lines) - i <= _SIGNATURE_LINES:
+            break
+        quoted = _QUOTED.match(line) is not None
+        attribution = _WROTE.search(bare) and i + 1 < len(lines) and _QUOTED.match(lines[i + 1])
+        if quoted or attribution or _SENT_FROM.match(bare):
+            continue
+        kept.append(line)
+    if len(kept) == len(lines) or not any(k.strip() for k in kept):
+        return text
+    return "\n".join(kept).strip()
+
+
+# "> " and a word, as mail clients quote (">2 hours", "> 2 hours" are the customer's "more than two hours")
+_QUOTED = re.compile(r"\s*>+(?:[ \t]*$|[ \t]+(?=[^\s\d]))")
+_SENT_FROM = re.compile(r"(?:sent from my|get outlook for|отправлено (?:с|из)) ", re.IGNORECASE)
+_WROTE = re.compile(r"(?:wrote|написал|написала|пишет):$", re.IGNORECASE)
+# a signature is a few lines: a "--" with a long text under it is the customer's own separator
+_SIGNATURE_LINES = 8
+
+
+def shown_text(text: str) -> str:
+    r"""``text`` as the labeller and the report's reader should read it: as classify reads it (:func:`comment_as_read`, as the
+    report quotes it) and with old Mac line ends (a lone ``\r``) as line breaks,
+    which a browser draws as nothing ("line two\rline three" read "line twoline three"). Only shown:
+    the labels file keeps the comment as written.
+
+    A direction override (U+202D, U+202E) is left out too: in an English or Russian comment it is noise
+    or a prank, and the page drew "\u202eThe courier was rude" as "edur saw reiruoc ehT".
+
+    >>> shown_text("late &amp; rude<br>bye\r\nok\rthanks \u202eok")
+    'late & rude\nbye\nok\nthanks ok'
+    """
+    return comment_as_read(text).replace("\r\n", "\n").replace("\r", "\n").translate(_OVERRIDES)
+
+
+_OVERRIDES = dict.fromkeys((0x202D, 0x202E), None)
+
+
+# only the tags that stand for a line break: "<3", "<script>" or "a<b" are what the comment says
+_BREAK_TAG = re.compile(r"<(?:br|/?p|/div)\s*/?>", re.IGNORECASE)
 
 
 def _entity(match: re.Match) -> str:
@@ -80,8 +152,10 @@ _EMOJI_CLASS = (
 _FLAG = "[\U0001F1E6-\U0001F1FF]{1,2}"
 
 # Characters with no visible effect that split words when copied from web pages or
-# messengers (soft hyphen inside "достав\xadка", zero-width spaces, BOM).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200e\u200f\u2060\ufeff"), None)
+# messengers (soft hyphen inside "достав\xadка", zero-width spaces, BOM, the direction marks,
+# embeddings and isolates that chat apps and RTL editors put around names and pasted text).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d"
+                                   "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"), None)
 _PRE_TRANSLATE = {
     **_INVISIBLE,
     # NFKC turns "№" into "No", which would read as the English negator "no".

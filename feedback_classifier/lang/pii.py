@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from feedback_classifier.lang.normalization import decode_entities
+
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
 CARD_MASK = "[card]"
@@ -17,11 +19,14 @@ NAME_MASK = "[name]"
 
 # RFC 5322 allows !#$%&'*/=?^`{|}~ in the local part; the domain needs at least one dot
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# spaces a number's groups are written with: a no-break, narrow no-break or thin one is what word
+# processors, web forms and French or Russian number formatting put there ("+7\u00a0912\u00a0345-67-89")
+_SP = " \u00a0\u2007\u2009\u202f"
 # 13-19 digits in groups (spaces or dashes allowed): the length of payment card numbers
-_CARD = re.compile(r"(?<![\w])\d(?:[ -]?\d){12,18}(?![\w])")
+_CARD = re.compile(rf"(?<![\w])\d(?:[{_SP}-]?\d){{12,18}}(?![\w])")
 # an optional +, then 9-15 digits with the usual separators: long enough not to catch scores,
 # prices or order numbers of a few digits
-_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ ()\-.]{0,2}\d){8,14}(?![\w])")
+_PHONE = re.compile(rf"(?<![\w+])\+?\d(?:[{_SP}()\-.]{{0,2}}\d){{8,14}}(?![\w])")
 # What an order, parcel or ticket number follows ("заказ №123456789", "order #123456789", "номер
 # заказа: 123456789", "tracking number 123456789"): support needs it and it is nobody's personal
 # data, so a number right after it is not a phone. A bare "№"/"#" counts too, unless a phone word
@@ -55,9 +60,22 @@ def mask_pii(text: str) -> str:
     'My name is [name] and I rate it 9 of 10'
     >>> mask_pii("Заказ №123456789 не пришёл, звоните 8 (912) 345-67-89")
     'Заказ №123456789 не пришёл, звоните [phone]'
+    >>> mask_pii("lost &amp; found: john&#64;example.com, +7&nbsp;912&nbsp;345-67-89"), mask_pii("R&amp;D")
+    ('lost & found: [email], [phone]', 'R&amp;D')
     """
     if not isinstance(text, str) or not text:
         return text
+    if "&" in text:
+        # an HTML-escaped export hides an e-mail's "@" as "&#64;" and a phone's spaces as "&nbsp;":
+        # masked as read, kept as written when there is nothing to mask
+        read = decode_entities(text)
+        if read != text:
+            masked = _mask(read)
+            return text if masked == read else masked
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _CARD.sub(CARD_MASK, text)
     text = _PHONE.sub(lambda m: m.group() if _is_order_number(text, m) else PHONE_MASK, text)

@@ -42,7 +42,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.lang.registry import check_language
 from feedback_classifier.lang.junk import names_nothing
-from feedback_classifier.lang.normalization import decode_entities
+from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.model.evidence_cells import EXPLAIN_TOP_K, evidence_strings
 
 EVIDENCE_COLUMN = "evidence"
@@ -214,7 +214,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     codes, uniques = pd.factorize(values[is_comment])
     # web exports (tweets, tickets) come HTML-escaped: "&amp;" would be cut at its ";" into two clauses
     # around a word "amp"; the model reads what the customer wrote (the table keeps the cell as it is)
-    uniques = [decode_entities(u) for u in uniques]
+    uniques = [comment_as_read(u) for u in uniques]
     proba, fired, explained, analysed = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
     u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
@@ -300,7 +300,7 @@ def predict_as_classified(model: Any, texts: list[str]) -> list[list]:
         return model.predict_labels(texts)
     keep = [i for i, t in enumerate(texts) if _is_comment(t)]
     codes, uniques = pd.factorize(pd.Series([texts[i] for i in keep], dtype=object))
-    texts_read = [decode_entities(u) for u in uniques]  # as classify reads them
+    texts_read = [comment_as_read(u) for u in uniques]  # as classify reads them
     _, fired, _, _ = _predict_uniques(model, texts_read, _Options(text_col="", sentiment=False))
     labels_of = _row_labels(model, fired)
     out: list[list] = [[] for _ in texts]
@@ -514,7 +514,7 @@ def _sentiment_of_given(frame: pd.DataFrame, model: Any, opts: _Options) -> _Chu
     uniques = list(uniques)
     from feedback_classifier.model.tones import comment_tones, sentiment_model_of
 
-    tones = comment_tones(sentiment_model_of(model), taxonomy, [decode_entities(u[0]) for u in uniques],
+    tones = comment_tones(sentiment_model_of(model), taxonomy, [comment_as_read(u[0]) for u in uniques],
                           [list(u[1]) for u in uniques], lang=opts.lang)
     position = {label: j for j, label in enumerate(model.classes_)}
     counts = np.zeros(len(model.classes_), dtype=np.int64)

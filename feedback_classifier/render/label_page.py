@@ -31,7 +31,7 @@ minmax(0,2fr);gap:14px}@media (max-width:760px){main{grid-template-columns:1fr}
 main>.card:first-child{position:sticky;top:0;z-index:1;max-height:45vh;overflow:auto;box-shadow:0 2px 6px #0002}
 #cats{max-height:none}#keys{display:none}}.card{background:#fff;
 border:1px solid #dfe3ea;border-radius:10px;padding:14px 16px}#text{font-size:19px;white-space:pre-wrap;
-overflow-wrap:anywhere;margin:0 0 8px}#hint{color:#8a5700;font-size:14px;min-height:1em}#chosen{font-weight:600;color:#2f5fa8;margin:0 0 4px}#cats{list-style:none;
+overflow-wrap:anywhere;margin:0 0 8px;max-height:60vh;overflow:auto}#hint{color:#8a5700;font-size:14px;min-height:1em}#chosen{font-weight:600;color:#2f5fa8;margin:0 0 4px}#cats{list-style:none;
 margin:0;padding:0;max-height:62vh;overflow:auto}#cats li{padding:5px 6px;
 border-radius:6px;cursor:pointer}#cats .box{display:flex;gap:8px;align-items:center}#cats li.child{padding-left:26px}#cats li.on{background:#e3edfb}
 #cats .box::before{content:"";flex:none;width:16px;height:16px;border:2px solid #5b6675;border-radius:3px;font:bold 13px/12px system-ui,sans-serif;text-align:center}
@@ -60,7 +60,7 @@ function fail(msg){const e=$("error");e.textContent=msg;e.hidden=false;}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
 $("progress").textContent=`${s.labelled} ${T.labelled} · ${s.skipped} ${T.skipped} · ${s.remaining} ${T.to_go}`+
 (s.back?` · ${T.going_back} (${s.back})`:"")+(s.retraining?` · ${s.preparing?T.preparing:T.retraining}`:"")+` · ${T.suggestions}: ${s.model}`+
-(s.retrains?` (${T.retrained} ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.text;
+(s.retrains?` (${T.retrained} ${s.retrains}×)`:"");if(!it)return;$("text").textContent=it.shown;
 $("text").dataset.row=it.row;$("hint").textContent=it.hint?T.suggested+it.hint:"";ticked=new Set(it.ticked);
 const ul=$("cats");if(ul.children.length!==s.categories.length){ul.textContent="";s.categories.forEach((c,i)=>{
 const li=document.createElement("li");li.dataset.i=i;li.setAttribute("role","none");li.dataset.search=c.search||c.name.toLowerCase();if(c.child)li.className="child";const n=document.createElement("span");
@@ -138,7 +138,7 @@ def label_page(title: str, lang: str = "en") -> str:
 <style>{_CSS}</style></head><body><header><h1>{e["title"]} · {t}</h1><span id="progress" role="status">{e["loading"]}</span>
 <label id="keyswitch"><input type="checkbox" id="keyson" checked> {e["single_keys"]}</label></header>
 <main><section class="card"><p id="error" role="alert" hidden></p>
-<div id="work"><p id="text" aria-live="polite"></p><p id="chosen" aria-live="polite"></p><p id="hint"></p><div class="buttons">
+<div id="work"><p id="text" aria-live="polite" tabindex="0"></p><p id="chosen" aria-live="polite"></p><p id="hint"></p><div class="buttons">
 <button id="accept" class="primary">{e["accept"]} <kbd>Enter</kbd></button><button id="skip">{e["skip"]} <kbd>s</kbd></button>
 <button id="undo">{e["undo"]} <kbd>u</kbd></button><button id="back">{e["back"]} <kbd>b</kbd></button></div>
 <p id="keys"><kbd>1</kbd>…<kbd>99</kbd> {say("keys", **kbd)}</p></div>

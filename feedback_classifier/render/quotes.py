@@ -27,7 +27,7 @@ import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
 from feedback_classifier.lang.detect import detect_language
-from feedback_classifier.lang.normalization import decode_entities
+from feedback_classifier.lang.normalization import shown_text
 from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
@@ -235,7 +235,7 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
     judged = inp.df["category_sentiment"] if tone and "category_sentiment" in inp.df.columns else None
     out = []
     for position in picked:
-        text = decode_entities(texts.iloc[position])  # before masking: "&#64;" must not hide an e-mail's "@"
+        text = shown_text(texts.iloc[position])  # before masking: "&#64;" must not hide an e-mail's "@"
         text = truncate(mask_pii(text) if inp.mask else text)
         other = _judged_otherwise(judged.iloc[position], parent, inp.taxonomy, tone) if judged is not None else set()
         child_names = [inp.taxonomy.short_name(facts.labels[i], inp.lang) for i in children

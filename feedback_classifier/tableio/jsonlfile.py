@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,38 @@ def _records_frame(records: list[dict], columns: dict, as_text: bool, nested: di
     return df
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# json reads "\\ud83d" alone as a lone surrogate (half an emoji cut by a JavaScript substring), which
+# no UTF-8 output, pandas' Arrow strings included, can hold: only lines with such an escape are walked
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _no_lone_surrogates(obj: Any, where: str, errors: str) -> Any:
+    r"""``obj`` (a parsed JSON value) with no lone surrogate in its strings: each read as U+FFFD
+    when ``errors`` is ``"replace"``, otherwise an error naming ``where`` and the key.
+
+    >>> _no_lone_surrogates({"c": "ok \ud83d!", "n": [1, "\udc00"]}, "x.jsonl: line 1", "replace") == {
+    ...     "c": "ok \ufffd!", "n": [1, "\ufffd"]}
+    True
+    """
+    if isinstance(obj, str):
+        if _LONE_SURROGATE.search(obj) is None:
+            return obj
+        if errors == "replace":
+            return _LONE_SURROGATE.sub("\ufffd", obj)
+        raise InputFileError(
+            f"{where}: a \\u escape stands for half a character (a lone surrogate, as text cut inside an "
+            "emoji leaves), which no output can hold; add --encoding-errors replace to read it as U+FFFD (\ufffd)"
+        )
+    if isinstance(obj, list):
+        return [_no_lone_surrogates(v, where, errors) for v in obj]
+    if isinstance(obj, dict):
+        # the key is named for the user's search; json.dumps escapes the surrogate for the message
+        return {_no_lone_surrogates(k, where, errors): _no_lone_surrogates(v, f"{where}, key {json.dumps(k)}", errors)
+                for k, v in obj.items()}
+    return obj
+
+
 def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator[pd.DataFrame]:
     opener = gzip.open if gz else open
     columns: dict = {}
@@ -149,6 +182,8 @@ def _iter_json_lines(path, gz, encoding, chunksize, as_text, errors) -> Iterator
                         f"{path}: line {lineno} is a JSON {type(obj).__name__}, not an object; "
                         'each line must be one JSON object like {"comment": "..."}'
                     )
+                if _SURROGATE_ESCAPE.search(line):
+                    obj = _no_lone_surrogates(obj, f"{path}: line {lineno}", errors)
                 for k in obj:
                     if k not in columns:
                         columns[k] = None
@@ -181,6 +216,7 @@ def _iter_json_array(path, gz, encoding, chunksize, as_text, errors) -> Iterator
         raise InputFileError(f"{path}: cannot read the file ({exc}); check it and its encoding") from None
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InputFileError(f"{path}: a JSON file must be an array of objects or JSON Lines (one object per line)")
+    data = [_no_lone_surrogates(rec, f"{path}: object {i}", errors) for i, rec in enumerate(data, start=1)]
     columns: dict = {}
     for rec in data:
         for k in rec:

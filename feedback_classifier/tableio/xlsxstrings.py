@@ -11,12 +11,31 @@ stored, so most look-ups are served from the file's read buffer.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from array import array
 
 __all__ = ["SharedStrings", "open_workbook_read_only"]
 
 _STRING_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
+
+
+# Excel writes a character XML cannot hold as it is as "_xHHHH_": a CR of a comment's line break as
+# "_x000D_" (openpyxl only drops the "x005F_" of an escaped "_", so "late_x000D_\nagain" was read and
+# classified with "_x000D_" in it); a literal "_x000D_" is written "_x005F_x000D_"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    r"""A shared string's text with Excel's ``_xHHHH_`` escapes read as their characters.
+
+    >>> _unescape("late_x000D_\nagain, tab_x0009_x, kept _x005F_x000D_, half _xD83D_")
+    'late\r\nagain, tab\tx, kept _x000D_, half _xD83D_'
+    """
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: m.group() if 0xD800 <= int(m.group(1), 16) <= 0xDFFF else chr(int(m.group(1), 16)),
+                       text)
 
 
 class SharedStrings:
@@ -46,8 +65,7 @@ class SharedStrings:
                 root = node  # cleared as it goes: parsed strings are not kept as elements either
             if event != "end" or node.tag != _STRING_TAG:
                 continue
-            # openpyxl's own reading of a string (reader.strings.read_string_table)
-            data = Text.from_tree(node).content.replace("x005F_", "").encode("utf-8", "surrogatepass")
+            data = _unescape(Text.from_tree(node).content).encode("utf-8", "surrogatepass")
             root.clear()
             pending.append(data)
             end += len(data)
