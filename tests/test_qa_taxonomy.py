@@ -55,3 +55,44 @@ def test_suggest_cold_start_ticks_keywords_as_whole_words_and_inflections(tmp_pa
     # "happy" holds "app" and "plate" holds "late", «доставкой» is «доставка» inflected
     assert got == {"I am so happy with everything": "", "The plate was dirty": "",
                    "Проблемы с доставкой": "Delivery", "The app keeps crashing": "App"}
+
+
+_SYMBOLS = """\
+name: symbols
+languages: [en, ru]
+categories:
+  - id: support
+    names: {en: Help desk, ru: Справочная}
+    keywords: {en: [24/7, hotline], ru: [24/7]}
+  - id: dev
+    names: {en: Developer tools, ru: Инструменты}
+    keywords: {en: [c++, sdk]}
+"""
+
+
+def test_keywords_with_digits_and_symbols_match_only_as_written(tmp_path):
+    from feedback_classifier.model.keywords import KeywordMatcher
+    from feedback_classifier.model.weak import weak_labels
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    (tmp_path / "s.yaml").write_text(_SYMBOLS, encoding="utf-8")
+    matcher = KeywordMatcher(load_taxonomy(tmp_path / "s.yaml"))
+    texts = ["Поддержка 24/7 не отвечает", "Заказал 2 товара за 300 рублей", "open 24 hours, 7 days",
+             "I code in C++ all day", "Vitamin C was missing from the box"]
+    hits = matcher.match(texts)
+    # "24/7" was read as any two numbers and "c++" as the letter c
+    assert [sorted(h) for h in hits] == [[("support", None)], [], [], [("dev", None)], []]
+    assert hits[0][("support", None)] == ["24/7"] and hits[3][("dev", None)] == ["c++"]
+    assert weak_labels(matcher, texts) == [[("support", None)], [], [], [("dev", None)], []]
+
+
+def test_default_model_evidence_quotes_a_symbol_keyword_only_where_it_is_written(tmp_path):
+    # cx-default's keyword "1+1" was quoted as the evidence for a phone number's digits
+    texts = ["I always find what I need. Order no. 4471-2290, call 020 7946 0958", "Акция 1+1 не сработала"]
+    pd.DataFrame({"comment": texts}).to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--evidence",
+                                      "--no-sentiment", "-q", "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    evidence = read_table(tmp_path / "out.csv").evidence.fillna("").tolist()
+    assert '"1+1"' not in evidence[0]
+    assert "Discounts and promotions" in read_table(tmp_path / "out.csv").categories[1]

@@ -368,6 +368,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
+        rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
+        for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_)):
+            K[i, list(by_label)] = True
         if K is None:  # a model without a word vocabulary: match the texts themselves
             hits = keyword_hits(matcher, texts, model.classes_)
             K = np.zeros(P.shape, dtype=bool)
@@ -483,7 +486,7 @@ def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_
         if label[1] is not None:
             children_of.setdefault(label[0], set()).add(label)
     out = []
-    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists):
+    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
         clear = {}
         for label, phrases in by_label.items():
             j = position.get(label)
