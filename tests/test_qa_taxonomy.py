@@ -96,3 +96,13 @@ def test_default_model_evidence_quotes_a_symbol_keyword_only_where_it_is_written
     evidence = read_table(tmp_path / "out.csv").evidence.fillna("").tolist()
     assert '"1+1"' not in evidence[0]
     assert "Discounts and promotions" in read_table(tmp_path / "out.csv").categories[1]
+
+
+def test_validate_names_keywords_that_can_never_match(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: x\ncategories:\n  - id: app\n    names: {en: App}\n"
+                    "    keywords: {en: [app, \"(\", \"!!!\", c++, \"😡\"]}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "never matches" in line]
+    assert [n.split("'")[1] for n in notes] == ["(", "!!!"]

@@ -143,6 +143,27 @@ class KeywordMatcher:
         return out
 
 
+def unmatchable_keywords(taxonomy, analyzer=None) -> list[tuple[tuple, str]]:
+    """``(label, keyword)`` for each keyword no comment can match: nothing in it that the analyzer
+    keeps ("(", "!!!"), or one word that says nothing alone ("the", "не"). The matcher leaves them
+    out without a word, so ``taxonomy validate`` names them.
+
+    >>> from feedback_classifier.taxonomy.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_dict({"name": "t", "categories": [{"id": "a", "names": {"en": "A"},
+    ...                                                        "keywords": {"en": ["(", "the", "c++", "😡"]}}]})
+    >>> unmatchable_keywords(tax)
+    [(('a', None), '('), (('a', None), 'the')]
+    """
+    analyzer = analyzer or TextAnalyzer()
+    out = []
+    for label in taxonomy.labels:
+        for word in taxonomy.keywords(label):
+            tokens = analyzer(word)
+            if not tokens or (len(tokens) == 1 and tokens[0] in _WEAK):
+                out.append((label, word))
+    return out
+
+
 def _fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
