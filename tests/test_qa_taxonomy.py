@@ -106,3 +106,16 @@ def test_validate_names_keywords_that_can_never_match(tmp_path):
     assert result.exit_code == 0, result.output
     notes = [line for line in result.output.splitlines() if "never matches" in line]
     assert [n.split("'")[1] for n in notes] == ["(", "!!!"]
+
+
+def test_a_child_name_alone_lists_every_parent_it_recurs_under():
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    # 'General' is a child of four SemEval parents; the three closest names left 'Ambience > General' out
+    with pytest.raises(LabelError) as info:
+        load_taxonomy("semeval-restaurants").parse_labels("general", row=4, column="labels")
+    message = str(info.value)
+    assert "a subcategory is written with its parent, 'Parent > Child'" in message
+    for parent in ("Restaurant", "Ambience", "Service", "Location"):
+        assert f"'{parent} > General'" in message
