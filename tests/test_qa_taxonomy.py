@@ -119,3 +119,19 @@ def test_a_child_name_alone_lists_every_parent_it_recurs_under():
     assert "a subcategory is written with its parent, 'Parent > Child'" in message
     for parent in ("Restaurant", "Ambience", "Service", "Location"):
         assert f"'{parent} > General'" in message
+
+
+def test_validate_names_a_keyword_a_parent_without_subcategories_takes_from_another(tmp_path):
+    # «доставка» under Delivery (with subcategories) and Price (without): «Проблемы с доставкой» went to Price
+    path = tmp_path / "ru.yaml"
+    path.write_text("name: ru\nlanguages: [ru]\ncategories:\n"
+                    "  - id: dostavka\n    names: {ru: Доставка}\n    keywords: {ru: [доставка, доставки, курьер]}\n"
+                    "    children:\n      - id: srok\n        names: {ru: Сроки}\n        keywords: {ru: [опоздать]}\n"
+                    "  - id: ceny\n    names: {ru: Цены}\n    keywords: {ru: [дорого, Доставка]}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("Note: keyword")]
+    assert len(notes) == 1 and "'Доставка' of Доставка is also under Цены" in notes[0]
+    assert "send a comment with it alone to Цены only" in notes[0]
+    bundled = CliRunner().invoke(app, ["taxonomy", "validate", "semeval-restaurants"])
+    assert "Note: keyword" not in bundled.output  # the same word under several subcategories is fine

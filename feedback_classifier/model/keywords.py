@@ -164,6 +164,35 @@ def unmatchable_keywords(taxonomy, analyzer=None) -> list[tuple[tuple, str]]:
     return out
 
 
+def stolen_keywords(taxonomy, analyzer=None) -> list[tuple[str, tuple, tuple]]:
+    """``(keyword, taker, loser)``: a keyword (as lemmas) listed under a parent without subcategories
+    (the taker: one keyword names it) and under a parent with subcategories (the loser: it needs a
+    second keyword of its own, or a subcategory's), so a comment with that keyword alone goes to the
+    taker only: «доставка» under Price and Delivery sent «Проблемы с доставкой» to Price.
+
+    >>> from feedback_classifier.taxonomy.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_dict({"name": "t", "categories": [
+    ...     {"id": "a", "names": {"en": "A"}, "keywords": {"en": ["Delivery"]}},
+    ...     {"id": "b", "names": {"en": "B"}, "keywords": {"en": ["deliveries"]},
+    ...      "children": [{"id": "c", "names": {"en": "C"}, "keywords": {"en": ["late"]}}]}]})
+    >>> stolen_keywords(tax)
+    [('Delivery', ('a', None), ('b', None))]
+    """
+    analyzer = analyzer or TextAnalyzer()
+    with_children = {label[0] for label in taxonomy.labels if label[1] is not None}
+    takers: dict[tuple, tuple[str, tuple]] = {}
+    losers: dict[tuple, list[tuple]] = defaultdict(list)
+    for label in taxonomy.parents:
+        for word in taxonomy.keywords(label):
+            tokens = tuple(analyzer(word))
+            if label[0] in with_children:
+                if label not in losers[tokens]:  # («доставка», «доставки»: one lemma)
+                    losers[tokens].append(label)
+            elif tokens:
+                takers.setdefault(tokens, (word, label))
+    return [(word, taker, loser) for tokens, (word, taker) in takers.items() for loser in losers.get(tokens, ())]
+
+
 def _fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
