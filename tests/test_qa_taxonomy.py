@@ -135,3 +135,18 @@ def test_validate_names_a_keyword_a_parent_without_subcategories_takes_from_anot
     assert "send a comment with it alone to Цены only" in notes[0]
     bundled = CliRunner().invoke(app, ["taxonomy", "validate", "semeval-restaurants"])
     assert "Note: keyword" not in bundled.output  # the same word under several subcategories is fine
+
+
+def test_a_renamed_categorys_old_name_in_a_classified_file_points_at_aliases(tmp_path):
+    old = "name: mine\ncategories:\n  - id: price\n    names: {en: Price}\n  - id: app\n    names: {en: App}\n"
+    new = old.replace("id: price\n    names: {en: Price}", "id: cost\n    names: {en: Cost}")
+    (tmp_path / "new.yaml").write_text(new, encoding="utf-8")
+    pd.DataFrame({"comment": ["too dear", "app crashes"], "categories": ["Price", "App"]}).to_csv(
+        tmp_path / "classified.csv", index=False)
+    args = ["route", str(tmp_path / "classified.csv"), "--text-col", "comment", "-q", "--out-dir", str(tmp_path / "q")]
+    result = CliRunner().invoke(app, args + ["--taxonomy", str(tmp_path / "new.yaml")])
+    assert result.exit_code == 1 and "Unknown label 'Price' in row 1" in result.output
+    assert "a category renamed since keeps its old name under 'aliases'" in result.output
+    (tmp_path / "new.yaml").write_text(new.replace("{en: Cost}", "{en: Cost}\n    aliases: [Price]"), encoding="utf-8")
+    result = CliRunner().invoke(app, args + ["--taxonomy", str(tmp_path / "new.yaml")])
+    assert result.exit_code == 0, result.output

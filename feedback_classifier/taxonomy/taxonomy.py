@@ -525,8 +525,8 @@ class Taxonomy:
             alone = " on its own (a subcategory is written with its parent, 'Parent > Child')" if paths else ""
             message = (
                 f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'{alone}.{close} "
-                "Fix the cell, or add the category to the taxonomy "
-                "(labels are 'Parent > Child' paths separated by ';', by id or name)."
+                "Fix the cell, or add the category to the taxonomy; a category renamed since keeps its old name "
+                "under 'aliases' (labels are 'Parent > Child' paths separated by ';', by id or name)."
             )
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
