@@ -150,3 +150,17 @@ def test_a_renamed_categorys_old_name_in_a_classified_file_points_at_aliases(tmp
     (tmp_path / "new.yaml").write_text(new.replace("{en: Cost}", "{en: Cost}\n    aliases: [Price]"), encoding="utf-8")
     result = CliRunner().invoke(app, args + ["--taxonomy", str(tmp_path / "new.yaml")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_category_the_word_table_gave_says_so_in_the_evidence(tmp_path):
+    # the default model gave "Staff politeness" by the nearest description, and its evidence cell was empty
+    texts = ["Вещи носятся годами. Молодцы.", "Курьер опоздал на два часа"]
+    pd.DataFrame({"comment": texts}).to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--evidence",
+                                      "--lang", "en", "-q", "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    out = read_table(tmp_path / "out.csv").fillna("")
+    for categories, evidence in zip(out.categories, out.evidence):
+        for category in categories.split("; "):
+            assert f"{category}: " in evidence, (category, evidence)
+    assert "[nearest to its description]" in out.evidence[0] and "nearest" not in out.evidence[1]

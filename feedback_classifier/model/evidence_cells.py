@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from feedback_classifier.lang.ui import UI, ui_text
+from feedback_classifier.model.segments import NEAREST
 
 __all__ = ["EXPLAIN_TOP_K", "evidence_strings", "of_predicted", "readable_placeholders"]
 
@@ -43,7 +44,7 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
     return strings, row_unique
 
 
-_PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone)_(?![\w])")
+_PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone|near)_(?![\w])")
 
 
 def readable_placeholders(evidence: str, lang: str) -> str:
@@ -68,7 +69,9 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     explained here (``explain_labels``, one feature pass over those comments alone) when the model can.
     """
     kept = [{label: words[label] for label in wanted if words.get(label)} for wanted, words in zip(labels, explained)]
-    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted if label not in kept[k]]
+    # (a category the word table gave is explained too: the model's words that lean to it come first)
+    missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted
+               if kept[k].get(label, [NEAREST]) == [NEAREST]]
     if not missing or not hasattr(model, "explain_labels"):
         return kept
     rows = sorted({k for k, _ in missing})
@@ -77,5 +80,5 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     for k, label in missing:
         asked[at[k], column[label]] = True
     for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=EXPLAIN_TOP_K)):
-        kept[k].update((label, words) for label, words in words_by_label.items() if words)
+        kept[k].update((label, list(words) + kept[k].get(label, [])) for label, words in words_by_label.items() if words)
     return kept

@@ -519,12 +519,16 @@ def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[di
                 part = seg_texts[best_part[i, j]]
                 quote = part if len(part) <= _QUOTE_CHARS else part[: _QUOTE_CHARS - 1].rstrip() + "…"
                 words.append(f'in "{quote}"')
+            if not words and P[i, j] > whole[i, j]:  # raised by the word table alone: an empty cell hid why
+                words = [NEAREST]
             if words:
                 words_by_label[label] = words
         out.append(words_by_label)
     return out
 
 
+# evidence of a category the word table's nearest description gave (evidence_cells shows it in words)
+NEAREST = "_near_"
 _VOCAB_KEYWORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ZERO_SHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
