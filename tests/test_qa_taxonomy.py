@@ -164,3 +164,10 @@ def test_a_category_the_word_table_gave_says_so_in_the_evidence(tmp_path):
         for category in categories.split("; "):
             assert f"{category}: " in evidence, (category, evidence)
     assert "[nearest to its description]" in out.evidence[0] and "nearest" not in out.evidence[1]
+
+
+def test_a_folder_given_as_the_taxonomy_is_called_a_folder(tmp_path):
+    (tmp_path / "mine.yaml").mkdir()  # (an unzipped download, or the taxonomies folder itself)
+    result = CliRunner().invoke(app, ["taxonomy", "validate", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 1
+    assert "mine.yaml is a folder" in result.output and "does not exist" not in result.output
