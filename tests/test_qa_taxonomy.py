@@ -171,3 +171,18 @@ def test_a_folder_given_as_the_taxonomy_is_called_a_folder(tmp_path):
     result = CliRunner().invoke(app, ["taxonomy", "validate", str(tmp_path / "mine.yaml")])
     assert result.exit_code == 1
     assert "mine.yaml is a folder" in result.output and "does not exist" not in result.output
+
+
+def test_train_names_the_given_taxonomys_categories_no_label_teaches(tmp_path):
+    # 'App' added to the taxonomy but not labelled yet: trained with a threshold it never reaches, silently
+    (tmp_path / "mine.yaml").write_text(_MINE, encoding="utf-8")
+    rows = [("Курьер опоздал", "Доставка"), ("The courier was late", "Delivery"), ("Доставили быстро", "")] * 4
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "labels.csv", index=False)
+    args = ["train", str(tmp_path / "labels.csv"), "--text-col", "comment", "--labels-col", "labels", "--cv", "0",
+            "--out", str(tmp_path / "m.joblib")]
+    result = CliRunner().invoke(app, args + ["--taxonomy", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 categories of taxonomy my-cx have no labelled comment, so the model never gives them: " in result.output
+    assert "never gives them: App." in result.output or "never gives them: Приложение." in result.output
+    inferred = CliRunner().invoke(app, args)  # a taxonomy inferred from the labels has only labelled categories
+    assert inferred.exit_code == 0 and "no labelled comment" not in inferred.output
