@@ -186,3 +186,24 @@ def test_train_names_the_given_taxonomys_categories_no_label_teaches(tmp_path):
     assert "never gives them: App." in result.output or "never gives them: Приложение." in result.output
     inferred = CliRunner().invoke(app, args)  # a taxonomy inferred from the labels has only labelled categories
     assert inferred.exit_code == 0 and "no labelled comment" not in inferred.output
+
+
+def test_label_refuses_a_model_of_the_taxonomy_before_its_renaming_before_serving(tmp_path):
+    # the label app found out in its background thread: a traceback, then keyword ranking without a word
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.jobs.suggest import read_loop_labels
+
+    (tmp_path / "mine.yaml").write_text(_MINE, encoding="utf-8")
+    rows = [("Курьер опоздал", "Доставка"), ("The app crashes", "App"), ("Доставили быстро", "")] * 4
+    pd.DataFrame(rows, columns=["comment", "labels"]).to_csv(tmp_path / "labels.csv", index=False)
+    trained = CliRunner().invoke(app, ["train", str(tmp_path / "labels.csv"), "--text-col", "comment", "--cv", "0",
+                                       "--taxonomy", str(tmp_path / "mine.yaml"), "--out", str(tmp_path / "m.joblib")])
+    assert trained.exit_code == 0, trained.output
+    (tmp_path / "renamed.yaml").write_text(_MINE.replace("id: app", "id: mobile_app"), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="'app' only in the model's, 'mobile_app' only in the given one"):
+        read_loop_labels(None, str(tmp_path / "renamed.yaml"), str(tmp_path / "m.joblib"), text_col="comment")
+    with pytest.raises(ModelFileError, match="model file not found"):
+        read_loop_labels(None, str(tmp_path / "renamed.yaml"), str(tmp_path / "gone.joblib"), text_col="comment")
+    book, tax, model = read_loop_labels(None, str(tmp_path / "mine.yaml"), str(tmp_path / "m.joblib"),
+                                        text_col="comment")
+    assert tax.name == "my-cx"

@@ -147,12 +147,26 @@ def read_loop_labels(labelled, taxonomy=None, model=None, *, text_col: str, labe
     """
     if taxonomy is None and model is not None:
         model, taxonomy = load_model_and_taxonomy(model, None)
+    elif model is not None:
+        _check_model_for(model, load_taxonomy(taxonomy))
     if labelled is None:
         return LabelBook(pd.DataFrame()), resolve_taxonomy(taxonomy), model
     known = load_taxonomy(DEFAULT_TAXONOMY) if taxonomy is None else None
     book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col,
                                 known=known)
     return book, tax, model
+
+
+def _check_model_for(model, taxonomy: Taxonomy) -> None:
+    """Refuse now a ``model`` missing or trained on another taxonomy: the label app found out in
+    its background thread, printed a traceback and ranked by keywords without a word."""
+    from feedback_classifier.model.persist import check_model_metadata, read_model_metadata
+
+    if hasattr(model, "predict_proba") or not Path(model).is_file():
+        load_model_and_taxonomy(model, taxonomy)  # (the error it raises says which)
+    else:  # the header alone (the model is loaded where it ranks); loading it is checked there
+        check_model_metadata(read_model_metadata(model), model, taxonomy=taxonomy, trusted=True,
+                             allow_version_mismatch=True)
 
 
 def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0,
