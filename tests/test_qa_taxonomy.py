@@ -207,3 +207,14 @@ def test_label_refuses_a_model_of_the_taxonomy_before_its_renaming_before_servin
     book, tax, model = read_loop_labels(None, str(tmp_path / "mine.yaml"), str(tmp_path / "m.joblib"),
                                         text_col="comment")
     assert tax.name == "my-cx"
+
+
+def test_no_note_when_a_subcategory_lists_the_shared_keyword_too():
+    from feedback_classifier.model.keywords import stolen_keywords
+    from feedback_classifier.taxonomy.taxonomy import Taxonomy
+
+    tax = Taxonomy.from_dict({"name": "t", "languages": ["ru"], "categories": [
+        {"id": "dostavka", "names": {"ru": "Доставка"}, "keywords": {"ru": ["доставка"]},
+         "children": [{"id": "srok", "names": {"ru": "Сроки"}, "keywords": {"ru": ["доставки", "опоздать"]}}]},
+        {"id": "ceny", "names": {"ru": "Цены"}, "keywords": {"ru": ["Доставка"]}}]})
+    assert stolen_keywords(tax) == []  # the child's keyword names Доставка > Сроки as well

@@ -186,11 +186,14 @@ def stolen_keywords(taxonomy, analyzer=None) -> list[tuple[str, tuple, tuple]]:
     with_children = {label[0] for label in taxonomy.labels if label[1] is not None}
     takers: dict[tuple, tuple[str, tuple]] = {}
     losers: dict[tuple, list[tuple]] = defaultdict(list)
+    # a parent whose subcategory lists the keyword too is named by it alone (the child's keyword)
+    in_child = {(label[0], tuple(analyzer(word))) for label in taxonomy.labels if label[1] is not None
+                for word in taxonomy.keywords(label)}
     for label in taxonomy.parents:
         for word in taxonomy.keywords(label):
             tokens = tuple(analyzer(word))
             if label[0] in with_children:
-                if label not in losers[tokens]:  # («доставка», «доставки»: one lemma)
+                if label not in losers[tokens] and (label[0], tokens) not in in_child:  # («доставки»: one lemma)
                     losers[tokens].append(label)
             elif tokens:
                 takers.setdefault(tokens, (word, label))
