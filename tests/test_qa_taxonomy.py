@@ -218,3 +218,14 @@ def test_no_note_when_a_subcategory_lists_the_shared_keyword_too():
          "children": [{"id": "srok", "names": {"ru": "Сроки"}, "keywords": {"ru": ["доставки", "опоздать"]}}]},
         {"id": "ceny", "names": {"ru": "Цены"}, "keywords": {"ru": ["Доставка"]}}]})
     assert stolen_keywords(tax) == []  # the child's keyword names Доставка > Сроки as well
+
+
+def test_a_category_written_as_a_bare_name_is_reported_with_a_line(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: x\ncategories:\n  - id: a\n    names: {en: A}\n    children: [speed, damage]\n"
+                    "  - delivery\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "validate", str(path)])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("  - ")]
+    assert [p.split(",")[0] for p in problems] == [f"  - {path}:2", f"  - {path}:5", f"  - {path}:5"]
+    assert all("write '- id: ...' and its names on the lines below" in p for p in problems)

@@ -388,18 +388,19 @@ class _Validator:
                 field="categories",
             )
             return []
-        built = [self.category(raw, f"categories[{i}]", langs, is_child=False) for i, raw in enumerate(raw_cats)]
+        at = _line_of(data, "categories")  # (a text in the list has no line of its own)
+        built = [self.category(raw, f"categories[{i}]", langs, is_child=False, line=at) for i, raw in enumerate(raw_cats)]
         self.unique(raw_cats, parent=None)
         return [c for c in built if c is not None]
 
     # ---- one category
 
-    def category(self, raw: Any, where: str, langs: tuple[str, ...], *, is_child: bool) -> Category | None:
+    def category(self, raw: Any, where: str, langs: tuple[str, ...], *, is_child: bool, line=None) -> Category | None:
         """The category, or None when it has a problem (``validate_definition`` then raises them all)."""
         if not isinstance(raw, Mapping):
             self.add(
-                f"each category must be a mapping with id, names, ...; got {kind(raw)} {shown(raw)}",
-                category=where,
+                f"each category must be a mapping with id, names, ...; got {kind(raw)} {shown(raw)} (under the list "
+                f"that starts here: write '- id: ...' and its names on the lines below)", category=where, line=line,
             )
             return None
         before = len(self.problems)
@@ -552,10 +553,9 @@ class _Validator:
                 field="children",
             )
             return []
-        built = [
-            self.category(child, f"{label}/children[{i}]", langs, is_child=True)
-            for i, child in enumerate(raw_children)
-        ]
+        at = _line_of(raw, "children")
+        built = [self.category(child, f"{label}/children[{i}]", langs, is_child=True, line=at)
+                 for i, child in enumerate(raw_children)]
         self.unique(raw_children, parent=label)
         return [c for c in built if c is not None]
 
