@@ -630,7 +630,7 @@ def test_a_name_that_is_not_text_names_its_field_as_names_dot_lang(tmp_path):
     with pytest.raises(TaxonomyError) as err:
         load_taxonomy(path)
     lines = str(err.value).splitlines()[1:]
-    assert "field 'names.en': must be non-empty text, got int 2024; put it in quotes" in lines[0]
+    assert "field 'names.en': must be non-empty text, got a number 2024; put it in quotes" in lines[0]
     assert lines[1].endswith("field 'names.en': must be non-empty text, got empty text")
 
 

@@ -38,6 +38,22 @@ def validate_command(file: TaxonomyFile) -> None:
                    f"go to the '{DEFAULT_OWNER}' queue: {', '.join(unowned[:5])}{', ...' if len(unowned) > 5 else ''}. "
                    "Add 'owner: <team>' to route them.")
     _note_unnamed_teams(tax)
+    _note_unmatchable_keywords(tax)
+
+
+def _note_unmatchable_keywords(tax) -> None:
+    """A keyword of punctuation alone ("(") or a word like "the" matched nothing, and nothing said so."""
+    from feedback_classifier.model.keywords import stolen_keywords, unmatchable_keywords
+
+    for label, word in unmatchable_keywords(tax):
+        typer.echo(opt.terminal_safe(f"Note: keyword '{word}' of {tax.display_name(label)} never matches (no word, "
+                   "number or emoji in it, or a word that says nothing alone): remove it or write the word you mean."))
+    for word, taker, loser in stolen_keywords(tax):
+        typer.echo(opt.terminal_safe(
+            f"Note: keyword '{word}' of {tax.display_name(loser)} is also under {tax.display_name(taker)}, which has no "
+            f"subcategories: one keyword names {tax.display_name(taker)}, while {tax.display_name(loser)} needs a second "
+            "of its own or a subcategory's, so the keywords send a comment with it alone to "
+            f"{tax.display_name(taker)} only. Keep it under one of them."))
 
 
 def _note_unnamed_teams(tax) -> None:

@@ -388,6 +388,25 @@ def _row_of(df: pd.DataFrame, position: int) -> int:
     return int(index) + 1 if isinstance(index, (int, np.integer)) else position + 1
 
 
+def unlabelled_categories_note(taxonomy: Taxonomy, labels: list) -> list[str]:
+    """A warning naming ``taxonomy``'s categories no row of ``labels`` has (a child counts for its
+    parent): the model gives them a threshold it never reaches, so a new category of a taxonomy
+    being refined was trained and then never came out, without a word.
+
+    >>> tax = load_taxonomy("semeval-restaurants")
+    >>> unlabelled_categories_note(tax, [[("food", "quality")]] * 3)[0][:62]
+    'Warning: 16 of 18 categories of taxonomy semeval-restaurants h'
+    """
+    seen = {label for row in labels for label in row} | {(label[0], None) for row in labels for label in row}
+    missing = [label for label in taxonomy.labels if label not in seen]
+    if not missing:
+        return []
+    names = ", ".join(taxonomy.display_name(label) for label in missing[:8]) + (", ..." if len(missing) > 8 else "")
+    return [f"Warning: {len(missing)} of {len(taxonomy.labels)} categories of taxonomy {taxonomy.name} have no "
+            f"labelled comment, so the model never gives them: {names}. Label a few comments of each "
+            "(suggest, label) or take them out of the taxonomy."]
+
+
 def skipped_note(path, skipped: int) -> str:
     """What a command says about the skipped rows ``leave_out_skipped`` left out of ``path``."""
     rows = "row" if skipped == 1 else "rows"

@@ -147,12 +147,26 @@ def read_loop_labels(labelled, taxonomy=None, model=None, *, text_col: str, labe
     """
     if taxonomy is None and model is not None:
         model, taxonomy = load_model_and_taxonomy(model, None)
+    elif model is not None:
+        _check_model_for(model, load_taxonomy(taxonomy))
     if labelled is None:
         return LabelBook(pd.DataFrame()), resolve_taxonomy(taxonomy), model
     known = load_taxonomy(DEFAULT_TAXONOMY) if taxonomy is None else None
     book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col,
                                 known=known)
     return book, tax, model
+
+
+def _check_model_for(model, taxonomy: Taxonomy) -> None:
+    """Refuse now a ``model`` missing or trained on another taxonomy: the label app found out in
+    its background thread, printed a traceback and ranked by keywords without a word."""
+    from feedback_classifier.model.persist import check_model_metadata, read_model_metadata
+
+    if hasattr(model, "predict_proba") or not Path(model).is_file():
+        load_model_and_taxonomy(model, taxonomy)  # (the error it raises says which)
+    else:  # the header alone (the model is loaded where it ranks); loading it is checked there
+        check_model_metadata(read_model_metadata(model), model, taxonomy=taxonomy, trusted=True,
+                             allow_version_mismatch=True)
 
 
 def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed: int = 0,
@@ -235,13 +249,25 @@ def _counts(classes: list, book: LabelBook) -> np.ndarray:
 
 
 def _keyword_probabilities(taxonomy: Taxonomy, classes: list, texts: list[str]) -> np.ndarray:
-    words = [[w.casefold() for w in taxonomy.keywords(c)] for c in classes]
+    """0.6 where a category's keywords occur in a comment, else 0.05.
+
+    Matched as the models match them, on whole words' lemmas: a substring test ticked "App" for
+    "happy" and "Delivery" for "plate" (keyword "late"), and missed «доставкой» for «доставка».
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> tax = load_taxonomy("cx-default")
+    >>> P = _keyword_probabilities(tax, [("delivery", None)], ["Проблемы с доставкой", "a dirty plate"])
+    >>> P[:, 0].tolist()
+    [0.6, 0.05]
+    """
+    from feedback_classifier.model.keywords import KeywordMatcher
+
+    position = {c: j for j, c in enumerate(classes)}
     P = np.full((len(texts), len(classes)), 0.05)
-    for i, text in enumerate(texts):
-        low = text.casefold()
-        for j, kws in enumerate(words):
-            if any(w and w in low for w in kws):
-                P[i, j] = 0.6
+    for i, hits in enumerate(KeywordMatcher(taxonomy, names=False).match(texts)):
+        for label in hits:
+            if label in position:
+                P[i, position[label]] = 0.6
     return P
 
 

@@ -120,6 +120,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.phone": "[phone]",
         # a predicted category no word of the comment argues for (the model's fallback, the nearest description)
         "evidence.none": "[no words]",
+        "evidence.near": "[nearest to its description]",
         "method": "How to read this report",
         "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of the comments (answers with text). The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category; the impact of complaints counts only the mentions judged complaints. Significance is after a Benjamini-Hochberg correction across categories.",
@@ -331,6 +332,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.email": "[e-mail]",
         "evidence.phone": "[телефон]",
         "evidence.none": "[нет слов]",
+        "evidence.near": "[ближе всего к описанию]",
         "method": "Как читать отчёт",
         "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от комментариев (ответов с текстом). В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории; влияние жалоб считает только упоминания, оценённые как жалобы. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",

@@ -10,6 +10,7 @@ import numpy as np
 
 from feedback_classifier.lang.normalization import PLACEHOLDERS, TOKEN_RE
 from feedback_classifier.lang.ui import UI, ui_text
+from feedback_classifier.model.segments import NEAREST
 
 __all__ = ["EXPLAIN_TOP_K", "evidence_strings", "of_predicted", "readable_placeholders"]
 
@@ -97,7 +98,7 @@ def _written_cues(why: str, written: dict) -> str:
     return f" ({m.group(1)}: {', '.join(_written_term(w, written) for w in m.group(2).split(', '))})"
 
 
-_PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone)_(?![\w])")
+_PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone|near)_(?![\w])")
 
 
 def readable_placeholders(evidence: str, lang: str) -> str:
@@ -127,9 +128,10 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     """
     kept = [{label: list(words.get(label) or []) for label in wanted} for wanted, words in zip(labels, explained)]
     # a part quoted alone ('in "..."') names where, not which words: a category a part raised
-    # showed no words when the whole comment's explanation had not predicted it
+    # showed no words when the whole comment's explanation had not predicted it; a category the
+    # word table gave (NEAREST) is explained too: the model's words that lean to it come first
     missing = [(k, label) for k, wanted in enumerate(labels) for label in wanted
-               if not any(not term.startswith('in "') for term in kept[k][label])]
+               if not any(not term.startswith('in "') and term != NEAREST for term in kept[k][label])]
     if not missing or not hasattr(model, "explain_labels"):
         return kept
     rows = sorted({k for k, _ in missing})

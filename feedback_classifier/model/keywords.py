@@ -15,6 +15,7 @@ its keywords clearly name) and by the cold start without labels (``model.weak``)
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -26,6 +27,11 @@ from feedback_classifier.lang import TextAnalyzer
 _GAP = 2
 # Keywords that are one of these lemmas say nothing on their own (they are in phrases).
 _WEAK = frozenset({"be", "do", "have", "not", "the", "a", "to", "of", "and", "не", "и", "в", "на", "быть", "с"})
+# Digits and symbols inside a keyword, which the analyzer reads as placeholders or drops ("24/7"
+# is two numbers, "c++" the letter c, "1+1" any two numbers); a separator standing alone
+# ("Store / branch") is left to the tokens.
+_SYMBOL = re.compile(r"[^\w\s'’-]|\d")
+_LONE_SYMBOLS = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
 
 
 class KeywordMatcher:
@@ -53,6 +59,13 @@ class KeywordMatcher:
             self._index[tokens[0]].append((tokens, label, phrase))
         self._index = dict(self._index)
         self._firsts = frozenset(self._index)
+        # phrases that match only where the comment holds them as written
+        self._literal = {text: pattern for entries in self._index.values() for _t, _l, text in entries
+                         if (pattern := literal_pattern(text)) is not None}
+        # (a first pass without the word-boundary look-arounds: with them it cost classify ~3 CPU-s per million rows)
+        self._any_literal = re.compile("|".join(
+            r"\s+".join(re.escape(w) for w in _fold(text).split()).replace("е", "[её]") for text in self._literal),
+            re.IGNORECASE) if self._literal else None
 
     def _entries(self, names: bool) -> list[tuple[tuple[str, ...], tuple, str]]:
         """Every (phrase tokens, label, phrase text), grouped by first token in first-seen order."""
@@ -73,9 +86,28 @@ class KeywordMatcher:
                 words.append(self.taxonomy.short_name(label, lang))
         return list(dict.fromkeys(w for w in words if w and w.strip()))
 
-    def match_tokens(self, tokens: Sequence[str]) -> dict[tuple, list[str]]:
+    def match_tokens(self, tokens: Sequence[str], text: str | None = None) -> dict[tuple, list[str]]:
         """``{label: matched phrases}`` for one comment's analyzer tokens; a child's hit also
-        counts for its parent."""
+        counts for its parent. A phrase with digits or symbols ("24/7") counts only where
+        ``text``, the comment, holds it as written (never without ``text``)."""
+        hits = self._token_hits(tokens)
+        if self._literal and hits:
+            folded = _fold(text) if isinstance(text, str) else None
+            for label in list(hits):
+                hits[label] = [p for p in hits[label] if p not in self._literal
+                               or (folded is not None and self._literal[p].search(folded))]
+                if not hits[label]:
+                    del hits[label]
+        return hits
+
+    def literal_rows(self, texts: Sequence[str]) -> list[int]:
+        """Indices of the ``texts`` holding a phrase with digits or symbols as written."""
+        if self._any_literal is None:
+            return []
+        maybe = [i for i, t in enumerate(texts) if isinstance(t, str) and self._any_literal.search(t)]
+        return [i for i in maybe if any(p.search(_fold(texts[i])) for p in self._literal.values())]
+
+    def _token_hits(self, tokens: Sequence[str]) -> dict[tuple, list[str]]:
         hits: dict[tuple, list[str]] = {}
         # most comments contain no keyword at all: one C-level set intersection says so
         if self._firsts.isdisjoint(tokens):
@@ -95,7 +127,7 @@ class KeywordMatcher:
 
     def match(self, texts: Sequence[str]) -> list[dict[tuple, list[str]]]:
         """Per comment, ``{label: matched phrases}`` (see the class example)."""
-        return [self.match_tokens(self.analyzer(t)) for t in texts]
+        return [self.match_tokens(self.analyzer(t), t if isinstance(t, str) else None) for t in texts]
 
     def matrix(self, texts: Sequence[str], classes: Sequence[tuple]) -> np.ndarray:
         """``(n_texts, n_classes)`` counts of distinct matched phrases per class.
@@ -113,6 +145,81 @@ class KeywordMatcher:
                 if j is not None:
                     out[i, j] = len(phrases)
         return out
+
+
+def unmatchable_keywords(taxonomy, analyzer=None) -> list[tuple[tuple, str]]:
+    """``(label, keyword)`` for each keyword no comment can match: nothing in it that the analyzer
+    keeps ("(", "!!!"), or one word that says nothing alone ("the", "не"). The matcher leaves them
+    out without a word, so ``taxonomy validate`` names them.
+
+    >>> from feedback_classifier.taxonomy.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_dict({"name": "t", "categories": [{"id": "a", "names": {"en": "A"},
+    ...                                                        "keywords": {"en": ["(", "the", "c++", "😡"]}}]})
+    >>> unmatchable_keywords(tax)
+    [(('a', None), '('), (('a', None), 'the')]
+    """
+    analyzer = analyzer or TextAnalyzer()
+    out = []
+    for label in taxonomy.labels:
+        for word in taxonomy.keywords(label):
+            tokens = analyzer(word)
+            if not tokens or (len(tokens) == 1 and tokens[0] in _WEAK):
+                out.append((label, word))
+    return out
+
+
+def stolen_keywords(taxonomy, analyzer=None) -> list[tuple[str, tuple, tuple]]:
+    """``(keyword, taker, loser)``: a keyword (as lemmas) listed under a parent without subcategories
+    (the taker: one keyword names it) and under a parent with subcategories (the loser: it needs a
+    second keyword of its own, or a subcategory's), so a comment with that keyword alone goes to the
+    taker only: «доставка» under Price and Delivery sent «Проблемы с доставкой» to Price.
+
+    >>> from feedback_classifier.taxonomy.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_dict({"name": "t", "categories": [
+    ...     {"id": "a", "names": {"en": "A"}, "keywords": {"en": ["Delivery"]}},
+    ...     {"id": "b", "names": {"en": "B"}, "keywords": {"en": ["deliveries"]},
+    ...      "children": [{"id": "c", "names": {"en": "C"}, "keywords": {"en": ["late"]}}]}]})
+    >>> stolen_keywords(tax)
+    [('Delivery', ('a', None), ('b', None))]
+    """
+    analyzer = analyzer or TextAnalyzer()
+    with_children = {label[0] for label in taxonomy.labels if label[1] is not None}
+    takers: dict[tuple, tuple[str, tuple]] = {}
+    losers: dict[tuple, list[tuple]] = defaultdict(list)
+    # a parent whose subcategory lists the keyword too is named by it alone (the child's keyword)
+    in_child = {(label[0], tuple(analyzer(word))) for label in taxonomy.labels if label[1] is not None
+                for word in taxonomy.keywords(label)}
+    for label in taxonomy.parents:
+        for word in taxonomy.keywords(label):
+            tokens = tuple(analyzer(word))
+            if label[0] in with_children:
+                if label not in losers[tokens] and (label[0], tokens) not in in_child:  # («доставки»: one lemma)
+                    losers[tokens].append(label)
+            elif tokens:
+                takers.setdefault(tokens, (word, label))
+    return [(word, taker, loser) for tokens, (word, taker) in takers.items() for loser in losers.get(tokens, ())]
+
+
+def _fold(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+def literal_pattern(phrase: str) -> re.Pattern | None:
+    """The pattern a keyword with digits or symbols must match as written (case and ё aside), or
+    None for a keyword of words alone, which matches on lemmas.
+
+    >>> [bool(literal_pattern("24/7").search(t)) for t in ("support 24/7", "2 items for 7 days", "124/7")]
+    [True, False, False]
+    >>> literal_pattern("c++").search("vitamin c"), literal_pattern("wi-fi"), literal_pattern("Store / branch")
+    (None, None, None)
+    """
+    folded = " ".join(_fold(phrase).split())
+    if not _SYMBOL.search(_LONE_SYMBOLS.sub(" ", folded)):
+        return None
+    body = r"\s+".join(re.escape(word) for word in folded.split())
+    start = r"(?<!\w)" if re.match(r"\w", folded) else ""
+    end = r"(?!\w)" if re.search(r"\w$", folded) else ""
+    return re.compile(start + body + end)
 
 
 def _matches_at(tokens: Sequence[str], start: int, phrase: tuple[str, ...]) -> bool:
@@ -149,6 +256,8 @@ class VocabularyKeywords:
         rows, cols, sizes, phrase_class = [], [], [], []
         for entries in matcher._index.values():
             for tokens, label, _text in entries:
+                if _text in matcher._literal:  # the features cannot tell "24/7" from "2 ... 7": see literal_rows
+                    continue
                 grams = tokens if len(tokens) == 1 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
                 ids = {vocab.get(g) for g in grams}
                 if None in ids or label not in position:

@@ -368,6 +368,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
+        rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
+        for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_)):
+            K[i, list(by_label)] = True
         if K is None:  # a model without a word vocabulary: match the texts themselves
             hits = keyword_hits(matcher, texts, model.classes_)
             K = np.zeros(P.shape, dtype=bool)
@@ -485,7 +488,7 @@ def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_
         if label[1] is not None:
             children_of.setdefault(label[0], set()).add(label)
     out = []
-    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists):
+    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
         clear = {}
         for label, phrases in by_label.items():
             j = position.get(label)
@@ -518,12 +521,16 @@ def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[di
                 part = seg_texts[best_part[i, j]]
                 quote = part if len(part) <= _QUOTE_CHARS else part[: _QUOTE_CHARS - 1].rstrip() + "…"
                 words.append(f'in "{quote}"')
+            if not words and P[i, j] > whole[i, j]:  # raised by the word table alone: an empty cell hid why
+                words = [NEAREST]
             if words:
                 words_by_label[label] = words
         out.append(words_by_label)
     return out
 
 
+# evidence of a category the word table's nearest description gave (evidence_cells shows it in words)
+NEAREST = "_near_"
 _VOCAB_KEYWORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ZERO_SHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -175,7 +175,7 @@ def _with_zero_shot_labels(taxonomy, matcher, texts, weak, min_sim: float) -> li
         if labels:  # a parent named alone gets its nearest child
             labels = [nearest_child(i, label[0]) if label[1] is None else label for label in labels]
         else:  # one phrase of a parent (not enough on its own): the nearest of the named parents
-            named = {label[0] for label in matcher.match_tokens(token_lists[i])}
+            named = {label[0] for label in matcher.match_tokens(token_lists[i], texts[i])}
             if named:
                 labels = [nearest_child(i, max(named, key=lambda p: S[i, parent_col[p]]))]
             else:
@@ -191,7 +191,7 @@ def _with_zero_shot_labels(taxonomy, matcher, texts, weak, min_sim: float) -> li
 
 def _without_keywords(matcher: KeywordMatcher, text: str) -> str:
     """``text`` without the words that any of its matched keyword phrases is made of."""
-    matched = {tok for phrases in matcher.match_tokens(matcher.analyzer(text)).values() for p in phrases
+    matched = {tok for phrases in matcher.match_tokens(matcher.analyzer(text), text).values() for p in phrases
                for tok in matcher.analyzer(p)}
     return " ".join(w for w in text.split() if not set(matcher.analyzer(w)) & matched)
 

@@ -81,7 +81,8 @@ def load_taxonomy(name_or_path: "str | os.PathLike | Taxonomy") -> Taxonomy:
     if not path.is_file():
         if looks_like_path:
             raise TaxonomyError(
-                f"Taxonomy file {text} does not exist. Check the path, or use a bundled taxonomy "
+                f"Taxonomy file {text} {'is a folder' if path.is_dir() else 'does not exist'}. Check the path, or use "
+                "a bundled taxonomy "
                 f"({', '.join(bundled_taxonomy_names())})."
             )
         path = bundled_taxonomy_path(text)

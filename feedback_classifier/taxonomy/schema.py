@@ -46,7 +46,7 @@ import yaml
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
-from feedback_classifier.taxonomy.yaml_limits import load_bounded, shown, where_not_utf8, yaml_hint
+from feedback_classifier.taxonomy.yaml_limits import kind, load_bounded, shown, where_not_utf8, yaml_hint
 
 __all__ = ["Definition", "Problem", "read_definition", "to_yaml", "validate_definition"]
 
@@ -244,7 +244,7 @@ def validate_definition(data: Any, source: str | None) -> Definition:
     v = _Validator(source)
     if not isinstance(data, Mapping):
         v.add(
-            f"the top level must be a mapping with name and categories, got {type(data).__name__}"
+            f"the top level must be a mapping with name and categories, got {kind(data)}"
             if data is not None
             else "the file is empty; it needs name and categories"
         )
@@ -304,10 +304,10 @@ class _Validator:
                 self.add(f"missing {what or key}", line=_line_of(mapping), category=category, field=field or key)
             return None
         if not isinstance(value, str) or not value.strip():
-            kind = "empty text" if isinstance(value, str) else f"{type(value).__name__} {shown(value)}"
+            got = "empty text" if isinstance(value, str) else f"{kind(value)} {shown(value)}"
             hint = "" if isinstance(value, str) else "; put it in quotes if YAML reads it as a number or yes/no"
             self.add(
-                f"must be non-empty text, got {kind}{hint}",
+                f"must be non-empty text, got {got}{hint}",
                 line=_line_of(mapping, key),
                 category=category,
                 field=field or key,  # (a name's field is 'names.en', not 'en')
@@ -321,7 +321,7 @@ class _Validator:
         version = data.get("version", 1)
         if not isinstance(version, (int, str)) or isinstance(version, bool):
             self.add(
-                f"version must be a number or text, got {type(version).__name__}",
+                f"version must be a number or text, got {kind(version)}",
                 line=_line_of(data, "version"),
                 field="version",
             )
@@ -383,23 +383,24 @@ class _Validator:
             return []
         if not isinstance(raw_cats, list):
             self.add(
-                f"categories must be a list, got {type(raw_cats).__name__}",
+                f"categories must be a list, got {kind(raw_cats)}: start each category with '- ' (- id: ...)",
                 line=_line_of(data, "categories"),
                 field="categories",
             )
             return []
-        built = [self.category(raw, f"categories[{i}]", langs, is_child=False) for i, raw in enumerate(raw_cats)]
+        at = _line_of(data, "categories")  # (a text in the list has no line of its own)
+        built = [self.category(raw, f"categories[{i}]", langs, is_child=False, line=at) for i, raw in enumerate(raw_cats)]
         self.unique(raw_cats, parent=None)
         return [c for c in built if c is not None]
 
     # ---- one category
 
-    def category(self, raw: Any, where: str, langs: tuple[str, ...], *, is_child: bool) -> Category | None:
+    def category(self, raw: Any, where: str, langs: tuple[str, ...], *, is_child: bool, line=None) -> Category | None:
         """The category, or None when it has a problem (``validate_definition`` then raises them all)."""
         if not isinstance(raw, Mapping):
             self.add(
-                f"each category must be a mapping with id, names, ...; got {type(raw).__name__} {shown(raw)}",
-                category=where,
+                f"each category must be a mapping with id, names, ...; got {kind(raw)} {shown(raw)} (under the list "
+                f"that starts here: write '- id: ...' and its names on the lines below)", category=where, line=line,
             )
             return None
         before = len(self.problems)
@@ -430,7 +431,7 @@ class _Validator:
             self.add("missing id", line=_line_of(raw), category=label, field="id")
         elif not isinstance(cat_id, str):
             self.add(
-                f"id must be text, got {type(cat_id).__name__} {shown(cat_id)}; quote it",
+                f"id must be text, got {kind(cat_id)} {shown(cat_id)}; quote it",
                 line=_line_of(raw, "id"),
                 category=label,
                 field="id",
@@ -458,7 +459,7 @@ class _Validator:
         if not isinstance(raw_names, Mapping):
             self.add(
                 f"names must be a mapping of language to name, e.g. {{{langs[0]}: ...}}; "
-                f"got {type(raw_names).__name__}",
+                f"got {kind(raw_names)}",
                 line=_line_of(raw, "names"),
                 category=label,
                 field="names",
@@ -505,7 +506,7 @@ class _Validator:
         if not isinstance(raw_kw, Mapping):
             self.add(
                 f"keywords must be a mapping of language to a list of words, e.g. "
-                f"{{{langs[0]}: [word, phrase]}}; got {type(raw_kw).__name__}",
+                f"{{{langs[0]}: [word, phrase]}}; got {kind(raw_kw)}",
                 line=_line_of(raw, "keywords"),
                 category=label,
                 field="keywords",
@@ -546,16 +547,15 @@ class _Validator:
             self.add(
                 "a child category cannot have children: taxonomies have two levels"
                 if is_child
-                else f"children must be a list of categories, got {type(raw_children).__name__}",
+                else f"children must be a list, got {kind(raw_children)}: start each child with '- ' (- id: ...)",
                 line=_line_of(raw, "children"),
                 category=label,
                 field="children",
             )
             return []
-        built = [
-            self.category(child, f"{label}/children[{i}]", langs, is_child=True)
-            for i, child in enumerate(raw_children)
-        ]
+        at = _line_of(raw, "children")
+        built = [self.category(child, f"{label}/children[{i}]", langs, is_child=True, line=at)
+                 for i, child in enumerate(raw_children)]
         self.unique(raw_children, parent=label)
         return [c for c in built if c is not None]
 

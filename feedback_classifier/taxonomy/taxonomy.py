@@ -526,18 +526,27 @@ class Taxonomy:
             message = (f"Unknown label '{text}'{location}: these are labels of taxonomy '{self._name}' joined by "
                        f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
         elif why == "is not in the taxonomy":
-            suggestions = self.closest_paths(text)
+            # a child's name alone, which may recur under several parents: every path it can mean
+            paths = self._paths_of_child(text)
+            suggestions = paths or self.closest_paths(text)
             close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
+            alone = " on its own (a subcategory is written with its parent, 'Parent > Child')" if paths else ""
             message = (
-                f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'.{close} "
-                "Fix the cell, or add the category to the taxonomy "
-                "(labels are 'Parent > Child' paths separated by ';', by id or name)."
+                f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'{alone}.{close} "
+                "Fix the cell, or add the category to the taxonomy; a category renamed since keeps its old name "
+                "under 'aliases' (labels are 'Parent > Child' paths separated by ';', by id or name)."
             )
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
         error = LabelError(message)
         error.row, error.column, error.label = row, column, text  # type: ignore[attr-defined]
         raise error
+
+    def _paths_of_child(self, text: str) -> list[str]:
+        """The paths of the children named ``text`` (one name may recur under several parents)."""
+        lang = "ru" if re.search("[а-яё]", text, re.IGNORECASE) and "ru" in self._languages else self._languages[0]
+        key = match_key(text)
+        return [self._path((p, keys[key]), lang) for p, keys in self._child_keys.items() if key in keys]
 
     def _joined_by(self, text: str) -> str | None:
         """The wrong separator (',', '|'...) that splits ``text`` into known labels, if one does: with

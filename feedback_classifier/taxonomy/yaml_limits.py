@@ -23,6 +23,7 @@ ValueError: an alias (*name) refers to a value it is part of, so it never ends; 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,21 @@ def shown(value: Any, limit: int = 80) -> str:
     r.maxlevel = 3  # (a deep or aliased structure is never walked whole)
     text = r.repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def kind(value: Any) -> str:
+    """What a YAML value is, in the file's own terms (the loader's class names meant nothing to users).
+
+    >>> kind({"id": "a"}), kind(["a"]), kind("a"), kind(3)
+    ('a mapping (fields)', 'a list', 'text', 'a number')
+    """
+    if isinstance(value, Mapping):
+        return "a mapping (fields)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
 
 
 def where_not_utf8(path: Path, start: int) -> str:
