@@ -1,16 +1,15 @@
 """label: a local labelling web app (standard library HTTP server bound to 127.0.0.1).
 
-One comment at a time, its suggested categories pre-ticked. Every decision rewrites the
-labels file atomically before the answer goes back to the browser, so a crash or Ctrl-C
-loses nothing and a restart resumes with the first comment not yet decided; a decision whose
-write fails is not recorded at all (the server answers 500 naming the file). Every
-``retrain_every`` labels a background thread retrains ``suggest``'s model on the labels so far
-and reorders the comments still waiting (the current one stays). With ``background=True`` the
-first ranking is built that way too: the first comment (in the pool's order, ticked by the
-taxonomy's keywords) is ready at once instead of after training on the labels and scoring the
-pool (20 s for 500 labels and a 100,000-comment pool). With ``review=True`` the pool
-is a file to go through in its own order (``audit``'s suspects): pre-ticked are the labels
-the comment has now, and its ``suggested_labels`` are shown as a hint.
+One comment at a time, its suggested categories pre-ticked. Every decision rewrites the labels file
+atomically before the answer goes back to the browser, so a crash or Ctrl-C loses nothing and a restart
+resumes with the first comment not yet decided; a decision whose write fails is not recorded at all (the
+server answers 500 naming the file). Every ``retrain_every`` labels a background thread retrains
+``suggest``'s model on the labels so far and reorders the comments still waiting (the current one stays).
+With ``background=True`` the first ranking is built that way too: the first comment (in the pool's order,
+ticked by the taxonomy's keywords) is ready at once instead of after training on the labels and scoring the
+pool (20 s for 500 labels and a 100,000-comment pool). With ``review=True`` the pool is a file to go through
+in its own order (``audit``'s suspects): pre-ticked are the labels the comment has now, and its
+``suggested_labels`` are shown as a hint.
 """
 
 from __future__ import annotations

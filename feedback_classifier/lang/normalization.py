@@ -31,7 +31,8 @@ from typing import Any
 from feedback_classifier.lang.detect import is_cyrillic, to_text
 from feedback_classifier.lang.registry import LANGUAGES
 
-__all__ = ["PLACEHOLDERS", "check_lang", "comment_as_read", "decode_entities", "normalize", "shown_text", "tokenize"]
+__all__ = ["PLACEHOLDERS", "check_lang", "comment_as_read", "decode_entities", "drop_invisible", "normalize", "shown_text",
+           "tokenize"]
 
 # "und" is what detect_language says of text without letters; callers may pass it back.
 _LANG_ARGS = (*LANGUAGES, "und")
@@ -156,6 +157,17 @@ _FLAG = "[\U0001F1E6-\U0001F1FF]{1,2}"
 # embeddings and isolates that chat apps and RTL editors put around names and pasted text).
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d"
                                    "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"), None)
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without the invisible characters that split its words (as :func:`normalize` reads it).
+
+    >>> drop_invisible("Ку\u2068рьер опо\u00adздал")
+    'Курьер опоздал'
+    """
+    return text.translate(_INVISIBLE)
+
+
 _PRE_TRANSLATE = {
     **_INVISIBLE,
     # NFKC turns "№" into "No", which would read as the English negator "no".

@@ -8,7 +8,7 @@ import unicodedata
 
 import numpy as np
 
-from feedback_classifier.lang.normalization import PLACEHOLDERS, TOKEN_RE
+from feedback_classifier.lang.normalization import PLACEHOLDERS, TOKEN_RE, drop_invisible
 from feedback_classifier.lang.ui import UI, ui_text
 from feedback_classifier.model.segments import NEAREST
 
@@ -68,7 +68,7 @@ def as_written(text: str, analyzer, cache: dict | None = None) -> dict[str, str]
         return {}
     cache = {} if cache is None else cache
     out: dict[str, str] = {}
-    for piece in TOKEN_RE.findall(unicodedata.normalize("NFC", text)):
+    for piece in TOKEN_RE.findall(unicodedata.normalize("NFC", drop_invisible(text))):
         tokens = cache.get(piece)
         if tokens is None:
             tokens = cache[piece] = [t for t in analyzer(piece) if isinstance(t, str) and t not in PLACEHOLDERS]

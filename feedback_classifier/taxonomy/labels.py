@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["Label", "LABEL_SEPARATOR", "OPINION_RE", "PATH_SEPARATOR", "WRONG_SEPARATORS", "cell_items", "deepest_labels", "is_missing", "match_key",
+__all__ = ["Label", "LABEL_SEPARATOR", "OPINION_RE", "PATH_SEPARATOR", "WRONG_SEPARATORS", "cell_items", "deepest_labels", "is_missing", "label_location", "match_key",
            "opinion_message", "slugify"]
 
 Label = tuple[str, str | None]
@@ -80,6 +80,17 @@ _TRANSLIT = str.maketrans(
         "я": "ya",
     }
 )
+
+
+def label_location(row: Any, column: str | None, source: str | None) -> str:
+    """Where a label was read, for its error message.
+
+    >>> label_location(3, "labels", "labels.csv"), label_location(None, None, None)
+    (" in row 3, column 'labels' of labels.csv", '')
+    """
+    where = [f"row {row}"] * (row is not None) + [f"column '{column}'"] * (column is not None)
+    where += [f"of {source}"] * (source is not None)
+    return (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
 
 
 def match_key(text: str) -> str:

@@ -30,6 +30,7 @@ from feedback_classifier.taxonomy.labels import (
     Label,
     cell_items,
     is_missing,
+    label_location,
     match_key,
     opinion_message,
 )
@@ -509,14 +510,7 @@ class Taxonomy:
         return f"{LABEL_SEPARATOR} ".join(self._path(tuple(label), lang) for label in labels)  # type: ignore[arg-type]
 
     def _label_error(self, text: str, row: Any, column: str | None, source: str | None, why: str) -> None:
-        where = []
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column '{column}'")
-        if source is not None:
-            where.append(f"of {source}")
-        location = (" in " + ", ".join(where[:2]) + (" " + where[2] if len(where) > 2 else "")) if where else ""
+        location = label_location(row, column, source)
         joined = self._joined_by(text) if why == "is not in the taxonomy" else None
         opinion = OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
         if opinion is not None:  # a sentiment column's cell given as categories: "Unknown label" hid that
