@@ -44,3 +44,15 @@ def test_russian_report_names_a_bare_parent_row_in_russian(tmp_path):
     text = _visible_text(out.read_text(encoding="utf-8"))
     assert "Delivery" not in text and "Price and value" not in text
     assert "Доставка и логистика" in text
+
+
+def test_excel_lock_file_is_named_not_read_as_csv(tmp_path):
+    """`~$отзывы.xlsx` (Excel's owner file while the workbook is open) was read as CSV text: a warning
+    to rename it to .csv, then a missing-column error listing a column of NUL bytes."""
+    lock = tmp_path / "~$отзывы.xlsx"
+    lock.write_bytes(b"\x07Analyst" + b" " * 47 + b"\x00" * 110)
+    result = runner.invoke(app, ["classify", str(lock), "--text-col", "Комментарий", "--out",
+                                 str(tmp_path / "out.csv"), "--tone-teacher", "none"])
+    assert result.exit_code == 1
+    assert "lock file Excel keeps while 'отзывы.xlsx' is open" in result.output
+    assert "\\x00" not in result.output and "Traceback" not in result.output

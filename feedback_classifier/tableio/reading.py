@@ -64,10 +64,45 @@ def _check_input(path: str | os.PathLike) -> Path:
             f"{path}: is a pipe or device, not a file; the input is read more than once, so save it to a "
             "file first (a .csv.gz or .jsonl.gz is read as it is)"
         )
+    _refuse_lock_file(path)
     if is_empty_file(path):
         what = "0 bytes" if path.stat().st_size == 0 else "only a byte-order mark or whitespace, no data"
         raise InputFileError(f"{path}: the file is empty ({what}); export the survey again, or check the path")
     return path
+
+
+# Excel's owner file (~$name.xlsx, ~165 bytes) and LibreOffice's (.~lock.name.xlsx#) sit beside a workbook
+# while it is open; picked by a file dialog or a glob they were read as a one-column CSV of binary junk.
+_LOCK_SIZE_LIMIT = 4096
+
+
+def _refuse_lock_file(path: Path) -> None:
+    """Raise :class:`InputFileError` for an office program's lock file, naming the file it locks.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "~$отзывы.xlsx"
+    >>> _ = p.write_bytes(b"\x07Analyst" + b" " * 47)
+    >>> _refuse_lock_file(p)
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: ...~$отзывы.xlsx: is the lock file Excel keeps while 'отзывы.xlsx' is open, not a table; pass 'отзывы.xlsx' itself (it can be read while open in Excel)
+    """
+    name = path.name
+    if name.startswith("~$"):
+        locked, program = name[2:], "Excel"
+    elif name.startswith(".~lock.") and name.endswith("#"):
+        locked, program = name[len(".~lock."):-1], "LibreOffice"
+    else:
+        return
+    if not locked or path.stat().st_size > _LOCK_SIZE_LIMIT:
+        return
+    with open(path, "rb") as f:
+        if f.read(2) == b"PK":  # a real workbook someone named this way
+            return
+    raise InputFileError(
+        f"{path}: is the lock file {program} keeps while {locked!r} is open, not a table; pass {locked!r} "
+        f"itself (it can be read while open in {program})"
+    )
 
 
 def read_table(
