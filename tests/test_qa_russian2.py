@@ -56,3 +56,27 @@ def test_excel_lock_file_is_named_not_read_as_csv(tmp_path):
     assert result.exit_code == 1
     assert "lock file Excel keeps while 'отзывы.xlsx' is open" in result.output
     assert "\\x00" not in result.output and "Traceback" not in result.output
+
+
+def test_russian_report_writes_periods_and_its_date_the_russian_way(tmp_path, monkeypatch):
+    """The Russian page named months '2026-10', dated itself '1970-01-01 00:00' and its trend points'
+    tooltips said '95% CI'."""
+    import base64
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    lines = ["Ид;Дата;Оценка NPS;Комментарий;categories"]
+    for i in range(60):
+        lines.append(f"{i};{1 + i % 28:02d}.{10 + i % 3:02d}.2026;{i % 11};Отзыв {i};Цена и выгода > Слишком дорого")
+    src = tmp_path / "выгрузка.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    out = tmp_path / "отчёт.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "Комментарий", "--score-col", "Оценка NPS",
+                                 "--out", str(out), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    text = _visible_text(page)
+    assert "Создан 01.01.1970 00:00" in text and "1970-01-01" not in text
+    assert "10.2026" in text and "2026-10" not in text
+    svgs = [base64.b64decode(uri).decode() for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', page)]
+    trend = next(s for s in svgs if "<circle" in s and "n=" in s)
+    assert "95% ДИ" in trend and "95% CI" not in trend and "12.2026" in trend and "2026-12" not in trend

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from typing import Any
 
 CSS = """
@@ -154,6 +155,31 @@ def fmt_pct(share: Any, lang: str = "en", digits: int = 0) -> str:
     """
     text = fmt_num(float(share) * 100 if share is not None else float("nan"), digits, lang)
     return text if text == "—" else text + "%"
+
+
+_PERIOD = re.compile(r"(\d{4})-(?:(\d{2})(?:-(\d{2}))?|Q([1-4]))")
+
+
+def fmt_period(label: Any, lang: str = "en") -> str:
+    """A trend period's name for people: the drivers table's ISO ``2024-02`` (month), ``2024-02-05``
+    (a week by its first day) and ``2024-Q1`` as a Russian reader writes them.
+
+    >>> fmt_period("2024-02", "ru"), fmt_period("2024-02-05", "ru"), fmt_period("2024-Q1", "ru"), fmt_period("2024-02")
+    ('02.2024', '05.02.2024', '1 кв. 2024', '2024-02')
+    """
+    text = str(label)
+    m = _PERIOD.fullmatch(text)
+    if lang != "ru" or m is None:
+        return text
+    year, month, day, quarter = m.groups()
+    if quarter:
+        return f"{quarter} кв. {year}"
+    return f"{day}.{month}.{year}" if day else f"{month}.{year}"
+
+
+def fmt_datetime(stamp: Any, lang: str = "en") -> str:
+    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``)."""
+    return stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
 
 
 def svg_img(svg: str | bytes, alt: str, css_class: str = "") -> str:
