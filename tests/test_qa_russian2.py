@@ -80,3 +80,58 @@ def test_russian_report_writes_periods_and_its_date_the_russian_way(tmp_path, mo
     svgs = [base64.b64decode(uri).decode() for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', page)]
     trend = next(s for s in svgs if "<circle" in s and "n=" in s)
     assert "95% ДИ" in trend and "95% CI" not in trend and "12.2026" in trend and "2026-12" not in trend
+
+
+def test_phone_impact_chart_keeps_russian_category_names_whole():
+    """The phone-width impact chart cut names at 18 characters mid-word: 'Доставка и логист…',
+    'Обслуживание клие…'."""
+    import pandas as pd
+
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.render.charts import impact_chart
+
+    cats = ["Доставка и логистика", "Обслуживание клиентов", "Коммуникации и маркетинг", ""]
+    df = pd.DataFrame({"nps": [i % 11 for i in range(80)], "categories": [cats[i % 4] for i in range(80)]})
+    drivers = compute_drivers(df, score_col="nps", n_boot=20)
+    labels = [t.get_text() for t in impact_chart(drivers, lang="ru", width=3.6).axes[0].get_yticklabels()]
+    assert labels and not any("…" in label for label in labels), labels
+    flat = " ".join(label.replace("\n", " ") for label in labels)
+    assert all(name in flat for name in cats[:3]), labels
+
+
+def test_often_missed_badge_does_not_push_the_impact_off_a_phone(tmp_path):
+    """At 390 px the parent drivers table's impact column was off screen: the Russian 'often missed'
+    badge (52 characters) would not wrap, so the category column took the whole width."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
+        pytest.skip("chromium and chromedriver are not installed")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    src = _export(tmp_path, ["Цена и выгода > Слишком дорого", "Доставка и логистика > Курьер",
+                             "Обслуживание клиентов > Скорость ответа"], n=90)
+    out = tmp_path / "отчёт.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "Комментарий", "--score-col", "Оценка NPS",
+                                 "--out", str(out), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "модель часто пропускает" in out.read_text(encoding="utf-8")
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+                 "--disable-component-update --disable-sync --no-first-run").split():
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium")
+    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+        browser.get(out.resolve().as_uri())
+        cut = browser.execute_script(
+            "const box = document.querySelector('#drivers .tscroll'); const right = box.getBoundingClientRect().right;"
+            " return Array.from(box.querySelectorAll('tr')).slice(1)"
+            ".map(r => r.cells[2].getBoundingClientRect().right - right).filter(x => x > 0)")
+    finally:
+        browser.quit()
+    assert cut == [], cut

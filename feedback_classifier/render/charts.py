@@ -47,6 +47,23 @@ def _short(name: str, limit: int = _MAX_LABEL) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
+def _two_lines(name: str, limit: int) -> str:
+    """``name`` on at most two lines of ``limit`` characters, broken between words.
+
+    A phone-width chart cut names at 18 characters mid-word ("Доставка и логист…", "Обслуживание клие…"):
+    most category names are two or three words, so two short lines keep them whole.
+
+    >>> _two_lines("Обслуживание клиентов", 18), _two_lines("Цена и выгода", 18)
+    ('Обслуживание\\nклиентов', 'Цена и выгода')
+    """
+    if len(name) <= limit:
+        return name
+    lines = textwrap.wrap(name, limit, break_long_words=True, break_on_hyphens=False) or [name]
+    if len(lines) > 2:
+        lines = [lines[0], _short(" ".join(lines[1:]), limit)]
+    return "\n".join(lines)
+
+
 class _DecimalComma(ScalarFormatter):
     """Tick labels with a decimal comma (Russian typography); otherwise matplotlib's own choice."""
 
@@ -121,11 +138,12 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     metric, spec, confidence, min_n = _context(result, lang)
     table = _rows(result, level)
     table = table.head(top).iloc[::-1]  # matplotlib draws the first bar at the bottom
-    fig = _new_figure(width, max(2.5, 0.38 * len(table) + 1.4))
+    narrow = width < 5
+    # a phone's labels take two lines: each bar gets the room of two
+    fig = _new_figure(width, max(2.5, (0.5 if narrow else 0.38) * len(table) + 1.4))
     ax = fig.add_subplot()
     if table.empty:
         return _empty(fig, lang)
-    label_limit = _MAX_LABEL if width >= 5 else _NARROW_LABEL
     impact = table["impact"].to_numpy(dtype=float)
     low = table["impact_low"].to_numpy(dtype=float)
     high = table["impact_high"].to_numpy(dtype=float)
@@ -150,7 +168,8 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     # n is the mentions count the drivers table and the cards show (the same number everywhere)
     counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
     labels = [
-        _short(str(name), label_limit) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
+        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short(str(name)))
+        + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
         for name, n, small in zip(table["category"], counts, low_n)
     ]
     ax.set_yticks(y, labels)

@@ -80,7 +80,7 @@ blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2p
 .bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
 footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
 /* phones: a card's subcategory table (five columns) fits without scrolling, its Praise and NPS no longer cut */
-@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}th.num{white-space:normal}}
+@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}th.num,.badge{white-space:normal}.badge{border-radius:8px}}
 @media print{
 @page{margin:12mm}
 nav.toc{display:none}
