@@ -135,3 +135,21 @@ def test_often_missed_badge_does_not_push_the_impact_off_a_phone(tmp_path):
     finally:
         browser.quit()
     assert cut == [], cut
+
+
+def test_label_app_counts_a_parent_once_per_comment(tmp_path):
+    """A comment labelled with two subcategories of one parent counted that parent twice on the label
+    page (139 'examples' of Обслуживание клиентов where 105 comments had it)."""
+    from feedback_classifier.jobs.label_app import LabelSession
+
+    pool = tmp_path / "pool.csv"
+    pool.write_bytes("Ид;Комментарий\r\n1;Оператор грубил и долго отвечал\r\n2;Курьер опоздал\r\n".encode("cp1251"))
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes(("Комментарий;labels\r\nОператор грубил и долго отвечал;"
+                        "\"Обслуживание клиентов > Вежливость персонала; Обслуживание клиентов > Скорость ответа\"\r\n")
+                       .encode("cp1251"))
+    session = LabelSession(pool, labels, text_col="Комментарий", taxonomy="cx-default")
+    state = session.state()
+    index = {c: j for j, c in enumerate(session.categories)}
+    assert state["counts"][index[("service", None)]] == 1
+    assert state["counts"][index[("service", "staff_politeness")]] == 1
