@@ -153,3 +153,21 @@ def test_label_app_counts_a_parent_once_per_comment(tmp_path):
     index = {c: j for j, c in enumerate(session.categories)}
     assert state["counts"][index[("service", None)]] == 1
     assert state["counts"][index[("service", "staff_politeness")]] == 1
+
+
+def test_route_keeps_a_russian_id_column_by_default(tmp_path):
+    """`route` without --keep carries the id-like columns so a team can reach the customer; 'Номер' and
+    '№ заказа' were not recognised, so a Russian export's queues had no way back to the response."""
+    import pandas as pd
+
+    src = tmp_path / "выгрузка.csv"
+    rows = ["Номер;№ заказа;Номер телефона;Оценка NPS;Комментарий;categories"]
+    rows += [f"A{i};{1000 + i};+7900000{i:04d};{i % 11};Курьер опоздал {i};Доставка и логистика > Курьер"
+             for i in range(12)]
+    src.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1251"))
+    result = runner.invoke(app, ["route", str(src), "--text-col", "Комментарий", "--score-col", "Оценка NPS",
+                                 "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    queue = pd.read_csv(tmp_path / "q" / "logistics.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert {"Номер", "№ заказа"} <= set(queue.columns) and "Номер телефона" not in queue.columns
+    assert sorted(queue["Номер"]) == sorted(f"A{i}" for i in range(12))

@@ -291,7 +291,9 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
             stacklevel=3)
 
 
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b)", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b|\bномер\b|№|идентификатор)", re.IGNORECASE)
+#: a phone number is how to reach a customer, not which response it is (and personal data)
+_NOT_ID = re.compile(r"телефон|phone", re.IGNORECASE)
 #: camelCase ids, case as written: Qualtrics' ``ResponseId``, ``CustomerID`` (not "paid", "valid")
 _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
@@ -304,6 +306,9 @@ def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
     ['response_id', 'Id']
     >>> id_columns(["ResponseId", "CustomerID", "ИД клиента", "paid", "valid", "Android"])
     ['ResponseId', 'CustomerID', 'ИД клиента']
+    >>> id_columns(["Номер", "Номер заказа", "№ анкеты", "Номер телефона", "Номинал", "Оценка NPS"])
+    ['Номер', 'Номер заказа', '№ анкеты']
     """
     skip = set(exclude)
-    return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c))) and c not in skip]
+    return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c)))
+            and not _NOT_ID.search(str(c)) and c not in skip]
