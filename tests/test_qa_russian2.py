@@ -171,3 +171,24 @@ def test_route_keeps_a_russian_id_column_by_default(tmp_path):
     queue = pd.read_csv(tmp_path / "q" / "logistics.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert {"Номер", "№ заказа"} <= set(queue.columns) and "Номер телефона" not in queue.columns
     assert sorted(queue["Номер"]) == sorted(f"A{i}" for i in range(12))
+
+
+def test_an_output_open_in_excel_says_to_close_it(tmp_path, monkeypatch):
+    """Rerunning classify while yesterday's output is open in Excel (Windows refuses to replace it:
+    Permission denied) said only to fix the folder's permissions or free disk space."""
+    import os
+
+    src = _export(tmp_path, ["Доставка и логистика > Курьер"], n=5)
+    out = tmp_path / "результат.csv"
+    real_replace = os.replace
+
+    def refuse(src_path, dst, *args, **kwargs):
+        if str(dst) == str(out):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(src_path, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Комментарий", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 1
+    assert "open in Excel or another program, close it" in result.output, result.output
