@@ -115,6 +115,17 @@ def _empty(fig: Figure, lang: str) -> Figure:
     return fig
 
 
+def _bar_labels(table: pd.DataFrame, low_n: np.ndarray, narrow: bool, lang: str) -> list[str]:
+    """Each bar's category name and mention count (marked when under ``min_n``)."""
+    # n is the mentions count the drivers table and the cards show (the same number everywhere)
+    counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
+    return [
+        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short(str(name)))
+        + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
+        for name, n, small in zip(table["category"], counts, low_n)
+    ]
+
+
 def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: str | None = None,
                  lang: str = "en", width: float = 8.0) -> Figure:
     """Horizontal bars of leave-out impact per category (most harmful on top) with CI whiskers.
@@ -165,14 +176,7 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
         err = np.vstack([np.clip(impact - low, 0, None), np.clip(high - impact, 0, None)])
         ax.errorbar(impact[has_ci], y[has_ci], xerr=err[:, has_ci], fmt="none", ecolor="#333333",
                     elinewidth=1, capsize=3)
-    # n is the mentions count the drivers table and the cards show (the same number everywhere)
-    counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
-    labels = [
-        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short(str(name)))
-        + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
-        for name, n, small in zip(table["category"], counts, low_n)
-    ]
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, _bar_labels(table, low_n, narrow, lang))
     ax.axvline(0, color="#333333", linewidth=0.8)
     _localise_ticks(lang, ax.xaxis)
     xlabel = ui_text(lang, "chart.impact_axis", metric=metric)
