@@ -192,3 +192,16 @@ def test_an_output_open_in_excel_says_to_close_it(tmp_path, monkeypatch):
                                  "--tone-teacher", "none"])
     assert result.exit_code == 1
     assert "open in Excel or another program, close it" in result.output, result.output
+
+
+def test_a_column_name_typed_with_e_for_yo_is_found(tmp_path):
+    """«Оценка (всё)» typed «оценка (все)»: case and spaces were forgiven, the dots of ё were not
+    (an error, where the same name in another case ran)."""
+    lines = ["Ид;Оценка (всё);Объём заказа;Комментарий;categories"]
+    lines += [f"{i};{i % 11};{['малый', 'крупный'][i % 2]};Отзыв {i};Доставка и логистика > Курьер" for i in range(40)]
+    src = tmp_path / "выгрузка.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "оценка (все)", "--by", "Объем заказа",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "d_segments.csv").exists()

@@ -153,14 +153,19 @@ def require_distinct_roles(roles: dict[str, str | None], *, source: Any) -> None
 
 
 def _loose(name: str) -> str:
-    """A column name or question text as matched: case and runs of spaces or line breaks aside."""
-    return " ".join(name.casefold().split())
+    """A column name or question text as matched: case, runs of spaces or line breaks and ё/е aside
+    (Russian writers and keyboards drop the dots of ё: «Отзыв о приёме» typed as «Отзыв о приеме»).
+
+    >>> _loose("Отзыв о  ПРИЁМЕ ") == _loose("отзыв о приеме")
+    True
+    """
+    return " ".join(name.casefold().replace("ё", "е").split())
 
 
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
     """The column ``name`` means in ``df``: the column of that name, else the one whose question
     text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is, else the
-    one column whose name it is up to case and spaces (``comment`` for a header ``Comment  ``; a question
+    one column whose name it is up to case, spaces and ё/е (``comment`` for a header ``Comment  ``; a question
     text's line breaks count as spaces).
 
     A name the file repeats is an error (the reader had to rename the copies); a name that
