@@ -205,3 +205,20 @@ def test_a_column_name_typed_with_e_for_yo_is_found(tmp_path):
                                  "--out", str(tmp_path / "d.csv")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d_segments.csv").exists()
+
+
+def test_console_never_prints_a_negative_zero():
+    """`analyze` on a 50-row export printed 'NPS 22 (95% CI -0 to 42, 50 scores)': a bound of -0.3
+    rounded to a minus zero."""
+    import dataclasses
+
+    import pandas as pd
+
+    from feedback_classifier.cli.render import metric_line
+    from feedback_classifier.insights import compute_drivers
+
+    df = pd.DataFrame({"nps": [i % 11 for i in range(40)], "categories": ["Price"] * 40})
+    drivers = compute_drivers(df, score_col="nps", n_boot=20, min_n=1)
+    overall = dataclasses.replace(drivers.overall, metric=22.0, ci_low=-0.3, ci_high=42.0)
+    line = metric_line(dataclasses.replace(drivers, overall=overall))
+    assert "95% CI 0 to 42" in line and "-0" not in line, line
