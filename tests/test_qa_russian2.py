@@ -101,7 +101,8 @@ def test_phone_impact_chart_keeps_russian_category_names_whole():
 
 def test_often_missed_badge_does_not_push_the_impact_off_a_phone(tmp_path):
     """At 390 px the parent drivers table's impact column was off screen: the Russian 'often missed'
-    badge (52 characters) would not wrap, so the category column took the whole width."""
+    badge (52 characters) would not wrap, so the category column took the whole width; at 1280 px the
+    unbreakable badge and number headers put the owner and accuracy columns ~600 px out of sight."""
     import shutil
 
     import pytest
@@ -124,17 +125,22 @@ def test_often_missed_badge_does_not_push_the_impact_off_a_phone(tmp_path):
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium")
     browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    beyond = ("const box = document.querySelector('#drivers .tscroll'); const right = box.getBoundingClientRect().right;"
+              " return Array.from(box.querySelectorAll('tr')).map(r => r.cells[arguments[0]].getBoundingClientRect().right"
+              " - right).filter(x => x > 0)")
     try:
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                 {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
         browser.get(out.resolve().as_uri())
-        cut = browser.execute_script(
-            "const box = document.querySelector('#drivers .tscroll'); const right = box.getBoundingClientRect().right;"
-            " return Array.from(box.querySelectorAll('tr')).slice(1)"
-            ".map(r => r.cells[2].getBoundingClientRect().right - right).filter(x => x > 0)")
+        phone = browser.execute_script(beyond, 2)  # the impact
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.set_window_size(1280, 900)
+        browser.get(out.resolve().as_uri())
+        owner = browser.execute_script("return Array.from(document.querySelector('#drivers tr').cells).length - 2")
+        desktop = browser.execute_script(beyond, owner)  # the owning team, on a laptop
     finally:
         browser.quit()
-    assert cut == [], cut
+    assert phone == [] and desktop == [], (phone, desktop)
 
 
 def test_label_app_counts_a_parent_once_per_comment(tmp_path):

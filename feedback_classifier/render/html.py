@@ -53,13 +53,16 @@ figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+/* a number never breaks; a header may: "Точность / полнота модели" and badges kept on one line pushed the
+   drivers table's owner and accuracy columns ~600 px out of sight on a 1280 px screen */
+td.num{white-space:nowrap}
 td.list,th.list{min-width:15em}
 tr.total td{font-weight:600}
 .neg{color:var(--neg)}
 .pos{color:var(--pos)}
 .muted{color:var(--muted)}
-.badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:999px;background:#eef2f8;color:#394760;white-space:nowrap}
+.badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:9px;background:#eef2f8;color:#394760}
 .badge.sig{background:#fde8e6;color:var(--neg)}
 .badge.sigpos{background:#e3f4ea;color:var(--pos)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(480px,100%),1fr));gap:16px}
@@ -80,7 +83,7 @@ blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2p
 .bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
 footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
 /* phones: a card's subcategory table (five columns) fits without scrolling, its Praise and NPS no longer cut */
-@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}th.num,.badge{white-space:normal}.badge{border-radius:8px}}
+@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}}
 @media print{
 @page{margin:12mm}
 nav.toc{display:none}
