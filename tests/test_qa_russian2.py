@@ -228,3 +228,20 @@ def test_console_never_prints_a_negative_zero():
     overall = dataclasses.replace(drivers.overall, metric=22.0, ci_low=-0.3, ci_high=42.0)
     line = metric_line(dataclasses.replace(drivers, overall=overall))
     assert "95% CI 0 to 42" in line and "-0" not in line, line
+
+
+def test_russian_evidence_has_no_english_connectors(tmp_path):
+    """A Russian --evidence cell read 'курьер, in "курьер опоздал" (negative: опоздать)': the clause
+    marker and the polarity were English."""
+    src = tmp_path / "отзывы.csv"
+    src.write_bytes("Комментарий\r\nКурьер опоздал на три часа, зато вежливый\r\nВсё отлично, спасибо\r\n"
+                    .encode("cp1251"))
+    out = tmp_path / "с_категориями.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Комментарий", "--evidence", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    evidence = " ".join(pd.read_csv(out, encoding="utf-8-sig", dtype=str)["evidence"].dropna())
+    assert not re.search(r"\b(in|negative|positive|neutral)\b", evidence), evidence
+    assert "жалоба" in evidence or "похвала" in evidence

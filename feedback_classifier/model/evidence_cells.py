@@ -34,13 +34,40 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
         for i, words_by_label in zip(todo, explained_todo):
             why = tones.cues[i] if tones is not None else {}
             parts = [
-                f"{names.get(label) or taxonomy.display_name(label, lang)}: {', '.join(words)}{why.get(label, '')}"
+                f"{names.get(label) or taxonomy.display_name(label, lang)}: {', '.join(_spoken(w, lang) for w in words)}"
+                f"{_spoken_cue(why.get(label, ''), lang)}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
             ]
             strings[i] = readable_placeholders(" | ".join(parts), lang)
     row_unique = np.full(n, len(uniques), dtype=np.int64)
     row_unique[has_comment] = codes
     return strings, row_unique
+
+
+_QUOTED_PART = re.compile(r'in "(.*)"', re.S)
+_CUE = re.compile(r" \((positive|negative|neutral)(?=[:)])")
+
+
+def _spoken(word: str, lang: str) -> str:
+    """An evidence item in ``lang``: the model quotes the clause behind a category as ``in "..."``,
+    which a Russian cell showed in English.
+
+    >>> _spoken('in "курьер опоздал"', "ru"), _spoken("курьер", "ru"), _spoken('in "late"', "en")
+    ('в «курьер опоздал»', 'курьер', 'in "late"')
+    """
+    m = _QUOTED_PART.fullmatch(word) if lang != "en" and lang in UI else None
+    return ui_text(lang, "evidence.in", quote=m.group(1)) if m else word
+
+
+def _spoken_cue(cue: str, lang: str) -> str:
+    """The polarity behind a category's words (`` (negative: too, expensive)``) in ``lang``.
+
+    >>> _spoken_cue(" (negative: не, опоздать)", "ru"), _spoken_cue(" (positive)", "ru"), _spoken_cue("", "ru")
+    (' (жалоба: не, опоздать)', ' (похвала)', '')
+    """
+    if not cue or lang == "en" or lang not in UI:
+        return cue
+    return _CUE.sub(lambda m: f" ({ui_text(lang, 'evidence.' + m.group(1))}", cue, count=1)
 
 
 _PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone)_(?![\w])")
