@@ -245,3 +245,18 @@ def test_russian_evidence_has_no_english_connectors(tmp_path):
     evidence = " ".join(pd.read_csv(out, encoding="utf-8-sig", dtype=str)["evidence"].dropna())
     assert not re.search(r"\b(in|negative|positive|neutral)\b", evidence), evidence
     assert "жалоба" in evidence or "похвала" in evidence
+
+
+def test_excel_csv_trailing_separator_rows_are_not_responses(tmp_path):
+    """Excel saves formatted-but-empty rows under a table as ';;;;' lines: the XLSX reader dropped them,
+    the same sheet saved as CSV counted them ('Rows: 4 (2 with a comment)' for 2 responses)."""
+    src = tmp_path / "выгрузка.csv"
+    src.write_bytes("Номер;Комментарий;Оценка;;\r\n1;Курьер опоздал;3;;\r\n;;;;\r\n2;Всё отлично;10;;\r\n;;;;\r\n;;;;\r\n"
+                    .encode("cp1251"))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "Комментарий", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 4, lines  # the header, two responses and the empty row between them
+    assert "Classified 3 rows" in result.output

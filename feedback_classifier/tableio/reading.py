@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
@@ -203,7 +204,40 @@ def iter_table(
     extra = {"header_row": header_row} if header_row is not None else {}
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors, **extra)
+    if kind in ("csv", "tsv"):
+        chunks = _without_trailing_empty_rows(chunks)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+
+
+def _without_trailing_empty_rows(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks without the rows of empty cells after the last row with a value.
+
+    Excel saves the formatted-but-empty rows under a table as lines of separators (``;;;;``): an XLSX
+    reader drops them, but the same sheet saved as CSV counted them as responses (4 "responses" for 2,
+    half of them without a comment). Empty rows between rows with values are kept. A run of empty rows
+    is held back until a row with a value follows it, so a chunk may come out shorter.
+
+    >>> frames = [pd.DataFrame({"a": ["1", None]}), pd.DataFrame({"a": [None, "2", None]}), pd.DataFrame({"a": [None]})]
+    >>> [c["a"].fillna("").tolist() for c in _without_trailing_empty_rows(iter(frames))]
+    [['1'], ['', '', '2']]
+    """
+    held: pd.DataFrame | None = None
+    shown = False
+    last_frame = None
+    for df in chunks:
+        last_frame = df
+        if held is not None:
+            df = pd.concat([held, df], ignore_index=True)
+            held = None
+        filled = np.flatnonzero(~df.isna().all(axis=1).to_numpy()) if len(df.columns) else np.arange(len(df))
+        cut = int(filled[-1]) + 1 if len(filled) else 0
+        if cut < len(df):
+            held = df.iloc[cut:]
+        if cut:
+            shown = True
+            yield df.iloc[:cut]
+    if not shown and last_frame is not None:  # every caller gets at least one frame with the columns
+        yield last_frame.iloc[:0]
 
 
 @dataclass(frozen=True)
