@@ -100,10 +100,10 @@ def metric_line(drivers) -> str:
     # 300,000 answers: "NPS -45 (95% CI -45 to -45)" read as no uncertainty at all; show the digit that
     # tells the bounds apart (at most two more)
     while (digits < spec.value_digits + 2 and overall.ci_high > overall.ci_low
-           and f"{overall.ci_low:.{digits}f}" == f"{overall.ci_high:.{digits}f}"):
+           and f"{overall.ci_low:z.{digits}f}" == f"{overall.ci_high:z.{digits}f}"):
         digits += 1
-    return (f"{overall.metric_name} {overall.metric:.{digits}f}{spec.unit} (95% CI {overall.ci_low:.{digits}f} to "
-            f"{overall.ci_high:.{digits}f}, {count_noun(overall.n_scored, 'score')})")
+    return (f"{overall.metric_name} {overall.metric:z.{digits}f}{spec.unit} (95% CI {overall.ci_low:z.{digits}f} to "
+            f"{overall.ci_high:z.{digits}f}, {count_noun(overall.n_scored, 'score')})")
 
 
 def analyze_summary(result, *, score_col: str | None = None) -> None:
@@ -141,8 +141,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
             name = result.category_name(row["category"])
             # as the segments' first drivers: a "driver" whose interval holds 0 may be noise, and says so
             unsure = "; CI includes 0" if row["impact_low"] <= 0 <= row["impact_high"] else ""
-            typer.echo(f"  {i}. {name}: {row['impact']:+.{d}f} pts (95% CI {row['impact_low']:+.{d}f} to "
-                       f"{row['impact_high']:+.{d}f}), {count_noun(row['mentions'], 'mention')}{unsure}")
+            typer.echo(f"  {i}. {name}: {row['impact']:+z.{d}f} pts (95% CI {row['impact_low']:+z.{d}f} to "
+                       f"{row['impact_high']:+z.{d}f}), {count_noun(row['mentions'], 'mention')}{unsure}")
     elif result.drivers is not None:
         typer.echo(f"{heading}: none found")
     typer.echo("")
@@ -194,8 +194,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
     digits = spec.impact_digits
     console.print(
-        f"[bold]{o.metric_name} {o.metric:.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:.{digits}f} to "
-        f"{o.ci_high:.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
+        f"[bold]{o.metric_name} {o.metric:z.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:z.{digits}f} to "
+        f"{o.ci_high:z.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
         f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
     if o.promoters is not None:
@@ -226,7 +226,7 @@ def _driver_tables(result, top: int, spec) -> None:
     harm = sig["coef"] * spec.harm_sign * (-1 if result.settings.get("polarity") == "positive" else 1)
     sig = sig.assign(_harm=harm)[sig["level"] == "parent"].sort_values("_harm", ascending=False, kind="stable")
     if len(sig):
-        items = ", ".join(f"{r.category} {r.coef:+.{digits}f}" for r in sig.itertuples(index=False))
+        items = ", ".join(f"{r.category} {r.coef:+z.{digits}f}" for r in sig.itertuples(index=False))
         console.print(terminal_safe(f"Key-driver regression (parent level, significant after Benjamini-Hochberg): "
                                     f"{items}"), markup=False)
     else:
@@ -260,7 +260,7 @@ def segments_table(result, by: str | None, top: int) -> Table:
         table.add_column(name, justify=justify)
 
     def f(v, d=digits + 1):
-        return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
+        return "" if v is None or not math.isfinite(v) else f"{v:z.{d}f}"
 
     min_n = result.settings.get("min_n", 30)
     praise = result.settings.get("polarity") == "positive"
@@ -319,7 +319,7 @@ def drivers_table(result, level: str, top: int) -> Table:
     table.add_column("note")
 
     def f(v, d=digits):
-        return "" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
+        return "" if v is None or not math.isfinite(v) else f"{v:z.{d}f}"
 
     for r in shown.itertuples(index=False):
         ci = f" [{f(r.impact_low, digits + 1)}, {f(r.impact_high, digits + 1)}]" if math.isfinite(r.impact_low) else ""

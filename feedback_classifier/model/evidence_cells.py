@@ -41,8 +41,8 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
             written = as_written(uniques[i], analyzer, pieces)
             parts = [
                 f"{names.get(label) or taxonomy.display_name(label, lang)}: "
-                f"{', '.join(_written_term(w, written) for w in words) or no_words}"
-                f"{_written_cues(why.get(label, ''), written)}"
+                f"{', '.join(_spoken(_written_term(w, written), lang) for w in words) or no_words}"
+                f"{_spoken_cue(_written_cues(why.get(label, ''), written), lang)}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
             ]
             strings[i] = readable_placeholders(" | ".join(parts), lang)
@@ -96,6 +96,32 @@ def _written_cues(why: str, written: dict) -> str:
     if m is None:
         return why
     return f" ({m.group(1)}: {', '.join(_written_term(w, written) for w in m.group(2).split(', '))})"
+
+
+_QUOTED_PART = re.compile(r'in "(.*)"', re.S)
+_CUE = re.compile(r" \((positive|negative|neutral)(?=[:)])")
+
+
+def _spoken(word: str, lang: str) -> str:
+    """An evidence item in ``lang``: the model quotes the clause behind a category as ``in "..."``,
+    which a Russian cell showed in English.
+
+    >>> _spoken('in "курьер опоздал"', "ru"), _spoken("курьер", "ru"), _spoken('in "late"', "en")
+    ('в «курьер опоздал»', 'курьер', 'in "late"')
+    """
+    m = _QUOTED_PART.fullmatch(word) if lang != "en" and lang in UI else None
+    return ui_text(lang, "evidence.in", quote=m.group(1)) if m else word
+
+
+def _spoken_cue(cue: str, lang: str) -> str:
+    """The polarity behind a category's words (`` (negative: too, expensive)``) in ``lang``.
+
+    >>> _spoken_cue(" (negative: не, опоздать)", "ru"), _spoken_cue(" (positive)", "ru"), _spoken_cue("", "ru")
+    (' (жалоба: не, опоздать)', ' (похвала)', '')
+    """
+    if not cue or lang == "en" or lang not in UI:
+        return cue
+    return _CUE.sub(lambda m: f" ({ui_text(lang, 'evidence.' + m.group(1))}", cue, count=1)
 
 
 _PLACEHOLDER_RE = re.compile(r"(?<![\w])_(url|num|email|phone|near)_(?![\w])")

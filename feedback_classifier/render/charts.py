@@ -47,6 +47,23 @@ def _short(name: str, limit: int = _MAX_LABEL) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
+def _two_lines(name: str, limit: int) -> str:
+    """``name`` on at most two lines of ``limit`` characters, broken between words.
+
+    A phone-width chart cut names at 18 characters mid-word ("Доставка и логист…", "Обслуживание клие…"):
+    most category names are two or three words, so two short lines keep them whole.
+
+    >>> _two_lines("Обслуживание клиентов", 18), _two_lines("Цена и выгода", 18)
+    ('Обслуживание\\nклиентов', 'Цена и выгода')
+    """
+    if len(name) <= limit:
+        return name
+    lines = textwrap.wrap(name, limit, break_long_words=True, break_on_hyphens=False) or [name]
+    if len(lines) > 2:
+        lines = [lines[0], _short(" ".join(lines[1:]), limit)]
+    return "\n".join(lines)
+
+
 class _DecimalComma(ScalarFormatter):
     """Tick labels with a decimal comma (Russian typography); otherwise matplotlib's own choice."""
 
@@ -98,6 +115,17 @@ def _empty(fig: Figure, lang: str) -> Figure:
     return fig
 
 
+def _bar_labels(table: pd.DataFrame, low_n: np.ndarray, narrow: bool, lang: str) -> list[str]:
+    """Each bar's category name and mention count (marked when under ``min_n``)."""
+    # n is the mentions count the drivers table and the cards show (the same number everywhere)
+    counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
+    return [
+        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short(str(name)))
+        + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
+        for name, n, small in zip(table["category"], counts, low_n)
+    ]
+
+
 def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: str | None = None,
                  lang: str = "en", width: float = 8.0) -> Figure:
     """Horizontal bars of leave-out impact per category (most harmful on top) with CI whiskers.
@@ -121,11 +149,12 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     metric, spec, confidence, min_n = _context(result, lang)
     table = _rows(result, level)
     table = table.head(top).iloc[::-1]  # matplotlib draws the first bar at the bottom
-    fig = _new_figure(width, max(2.5, 0.38 * len(table) + 1.4))
+    narrow = width < 5
+    # a phone's labels take two lines: each bar gets the room of two
+    fig = _new_figure(width, max(2.5, (0.5 if narrow else 0.38) * len(table) + 1.4))
     ax = fig.add_subplot()
     if table.empty:
         return _empty(fig, lang)
-    label_limit = _MAX_LABEL if width >= 5 else _NARROW_LABEL
     impact = table["impact"].to_numpy(dtype=float)
     low = table["impact_low"].to_numpy(dtype=float)
     high = table["impact_high"].to_numpy(dtype=float)
@@ -147,13 +176,7 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
         err = np.vstack([np.clip(impact - low, 0, None), np.clip(high - impact, 0, None)])
         ax.errorbar(impact[has_ci], y[has_ci], xerr=err[:, has_ci], fmt="none", ecolor="#333333",
                     elinewidth=1, capsize=3)
-    # n is the mentions count the drivers table and the cards show (the same number everywhere)
-    counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
-    labels = [
-        _short(str(name), label_limit) + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
-        for name, n, small in zip(table["category"], counts, low_n)
-    ]
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, _bar_labels(table, low_n, narrow, lang))
     ax.axvline(0, color="#333333", linewidth=0.8)
     _localise_ticks(lang, ax.xaxis)
     xlabel = ui_text(lang, "chart.impact_axis", metric=metric)

@@ -78,7 +78,12 @@ def _owner(inp: ReportInputs, label, name) -> str:
 
 
 def display(inp: ReportInputs, label, fallback: str) -> str:
-    """A label's name in the report language, or ``fallback`` for a row without a label."""
+    """A label's name in the report language, or ``fallback`` for a row without a label.
+
+    A bare parent at level ``category`` has no label of its own (no card) but is still a taxonomy
+    name: shown as written, it came out in the model's language (English) on a Russian page.
+    """
+    label = label if label is not None else _parsed(inp, fallback)
     return inp.taxonomy.display_name(label, inp.lang) if label is not None else str(fallback)
 
 

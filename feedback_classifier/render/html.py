@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from typing import Any
 
 CSS = """
@@ -52,13 +53,16 @@ figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+/* a number never breaks; a header may: "Точность / полнота модели" and badges kept on one line pushed the
+   drivers table's owner and accuracy columns ~600 px out of sight on a 1280 px screen */
+td.num{white-space:nowrap}
 td.list,th.list{min-width:15em}
 tr.total td{font-weight:600}
 .neg{color:var(--neg)}
 .pos{color:var(--pos)}
 .muted{color:var(--muted)}
-.badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:999px;background:#eef2f8;color:#394760;white-space:nowrap}
+.badge{display:inline-block;font-size:11.5px;padding:1px 8px;border-radius:9px;background:#eef2f8;color:#394760}
 .badge.sig{background:#fde8e6;color:var(--neg)}
 .badge.sigpos{background:#e3f4ea;color:var(--pos)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(480px,100%),1fr));gap:16px}
@@ -79,7 +83,7 @@ blockquote .meta{display:block;color:var(--muted);font-size:11.5px;margin-top:2p
 .bar{display:inline-block;height:8px;border-radius:4px;background:#9fb3d1;vertical-align:middle}
 footer{color:var(--muted);font-size:12.5px;padding:20px 0 40px}
 /* phones: a card's subcategory table (five columns) fits without scrolling, its Praise and NPS no longer cut */
-@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}th.num{white-space:normal}}
+@media (max-width:600px){th,td{padding:5px 3px}table{font-size:12.5px}th{font-size:11px}.card table{font-size:12px}}
 @media print{
 @page{margin:12mm}
 nav.toc{display:none}
@@ -154,6 +158,31 @@ def fmt_pct(share: Any, lang: str = "en", digits: int = 0) -> str:
     """
     text = fmt_num(float(share) * 100 if share is not None else float("nan"), digits, lang)
     return text if text == "—" else text + "%"
+
+
+_PERIOD = re.compile(r"(\d{4})-(?:(\d{2})(?:-(\d{2}))?|Q([1-4]))")
+
+
+def fmt_period(label: Any, lang: str = "en") -> str:
+    """A trend period's name for people: the drivers table's ISO ``2024-02`` (month), ``2024-02-05``
+    (a week by its first day) and ``2024-Q1`` as a Russian reader writes them.
+
+    >>> fmt_period("2024-02", "ru"), fmt_period("2024-02-05", "ru"), fmt_period("2024-Q1", "ru"), fmt_period("2024-02")
+    ('02.2024', '05.02.2024', '1 кв. 2024', '2024-02')
+    """
+    text = str(label)
+    m = _PERIOD.fullmatch(text)
+    if lang != "ru" or m is None:
+        return text
+    year, month, day, quarter = m.groups()
+    if quarter:
+        return f"{quarter} кв. {year}"
+    return f"{day}.{month}.{year}" if day else f"{month}.{year}"
+
+
+def fmt_datetime(stamp: Any, lang: str = "en") -> str:
+    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``)."""
+    return stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
 
 
 def svg_img(svg: str | bytes, alt: str, css_class: str = "") -> str:

@@ -13,7 +13,7 @@ from feedback_classifier.insights.scale_check import all_detractors_hint
 from feedback_classifier.insights.scores import parse_scores, summarize_scores
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs
-from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct, kpi, svg_img
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, fmt_pct, fmt_period, kpi, svg_img
 
 
 def _overall(inp: ReportInputs, facts: Facts):
@@ -146,7 +146,7 @@ def trend_svg(periods: Sequence[str], values: Sequence[float], counts: Sequence[
         if np.isfinite(a) and np.isfinite(b) and lows is not None:
             parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(a):.1f}" y2="{y(b):.1f}" stroke="#9fb3d1" '
                          f'stroke-width="6" stroke-linecap="round"/>')
-            ci = f"95% CI {fmt_num(a, digits, lang)} … {fmt_num(b, digits, lang)}, "
+            ci = f"{ui_text(lang, 'impact_ci')} {fmt_num(a, digits, lang)} … {fmt_num(b, digits, lang)}, "
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#2f5fa8"><title>{esc(period)}: '
             f'{esc(fmt_num(v, digits, lang))} ({esc(ci)}n={int(n)})</title></circle>'
@@ -169,13 +169,13 @@ def _trend(inp: ReportInputs) -> str:
         return ""
     digits = inp.spec.value_digits
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
-    svg = trend_svg(per["period"].astype(str).tolist(), per["period_metric"].tolist(), per["period_scored"].tolist(), lang,
+    svg = trend_svg([fmt_period(p, lang) for p in per["period"]], per["period_metric"].tolist(), per["period_scored"].tolist(), lang,
                     digits, per["period_ci_low"].tolist(), per["period_ci_high"].tolist())
     if not svg:
         return ""
     title = ui_text(lang, "trend", period=inp.period_col)
     rows = "".join(
-        f"<tr><td>{esc(p)}</td><td class=\"num\">{fmt_int(n, lang)}</td><td class=\"num\">{fmt_num(m, digits, lang)}</td>"
+        f"<tr><td>{esc(fmt_period(p, lang))}</td><td class=\"num\">{fmt_int(n, lang)}</td><td class=\"num\">{fmt_num(m, digits, lang)}</td>"
         f"<td class=\"num muted\">{fmt_num(a, digits, lang)} … {fmt_num(b, digits, lang)}</td></tr>"
         for p, n, m, a, b in zip(per["period"], per["period_scored"], per["period_metric"], per["period_ci_low"],
                                  per["period_ci_high"])

@@ -31,7 +31,7 @@ from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.categories import categories_section
 from feedback_classifier.render.driver_tables import drivers_sections
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import CSS, esc, fmt_int, fmt_num
+from feedback_classifier.render.html import CSS, esc, fmt_datetime, fmt_int, fmt_num
 from feedback_classifier.render.overview import overview_section
 from feedback_classifier.render.segments import segments_section
 from feedback_classifier.tableio import require_columns, write_file_atomic
@@ -217,7 +217,7 @@ def _scroll_boxes(body: str, lang: str) -> str:
 def _page(inp: ReportInputs, sections: list[tuple[str, str, str]]) -> str:
     lang = inp.lang
     title = inp.title or ui_text(lang, "title")
-    date = _generated_at().strftime("%Y-%m-%d %H:%M")
+    date = fmt_datetime(_generated_at(), lang)
     subtitle = ui_text(lang, "generated", date=date, source=Path(inp.source).name if inp.source else "DataFrame")
     subtitle += f" · {ui_text(lang, 'taxonomy')}: {inp.taxonomy.name}"
     nav = "".join(f'<a href="#{sid}">{esc(name)}</a>' for sid, name, _ in sections)

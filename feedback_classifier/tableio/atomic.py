@@ -354,10 +354,20 @@ def refuse_overwriting_inputs(outputs, sources, *, fix: str) -> None:
 
 
 def unwritable_error(path: Path, exc: OSError) -> InputFileError:
-    """A one-line message for an output that the system refuses (permissions, read-only, full disk)."""
+    """A one-line message for an output that the system refuses (permissions, read-only, full disk).
+
+    On Windows a workbook or CSV open in Excel cannot be replaced ("Permission denied", or
+    WinError 32 "being used by another process"): the usual cause for an analyst rerunning a job,
+    and one neither "permissions" nor "disk space" points to.
+
+    >>> print(unwritable_error(Path("queues.xlsx"), PermissionError(13, "Permission denied")))
+    queues.xlsx: cannot write the output there (Permission denied); if it is open in Excel or another program, close it and run again; otherwise choose another output path, or fix the folder's permissions or free some disk space.
+    """
     reason = exc.strerror or type(exc).__name__
+    in_use = isinstance(exc, PermissionError) or getattr(exc, "winerror", None) in (32, 33)
+    hint = "if it is open in Excel or another program, close it and run again; otherwise " if in_use else ""
     return InputFileError(
-        f"{path}: cannot write the output there ({reason}); choose another output path, "
+        f"{path}: cannot write the output there ({reason}); {hint}choose another output path, "
         "or fix the folder's permissions or free some disk space."
     )
 

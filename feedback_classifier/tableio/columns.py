@@ -153,14 +153,19 @@ def require_distinct_roles(roles: dict[str, str | None], *, source: Any) -> None
 
 
 def _loose(name: str) -> str:
-    """A column name or question text as matched: case and runs of spaces or line breaks aside."""
-    return " ".join(name.casefold().split())
+    """A column name or question text as matched: case, runs of spaces or line breaks and ё/е aside
+    (Russian writers and keyboards drop the dots of ё: «Отзыв о приёме» typed as «Отзыв о приеме»).
+
+    >>> _loose("Отзыв о  ПРИЁМЕ ") == _loose("отзыв о приеме")
+    True
+    """
+    return " ".join(name.casefold().replace("ё", "е").split())
 
 
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
     """The column ``name`` means in ``df``: the column of that name, else the one whose question
     text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is, else the
-    one column whose name it is up to case and spaces (``comment`` for a header ``Comment  ``; a question
+    one column whose name it is up to case, spaces and ё/е (``comment`` for a header ``Comment  ``; a question
     text's line breaks count as spaces).
 
     A name the file repeats is an error (the reader had to rename the copies); a name that
@@ -291,7 +296,9 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
             stacklevel=3)
 
 
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b)", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b|\bномер\b|№|идентификатор)", re.IGNORECASE)
+#: a phone number is how to reach a customer, not which response it is (and personal data)
+_NOT_ID = re.compile(r"телефон|phone", re.IGNORECASE)
 #: camelCase ids, case as written: Qualtrics' ``ResponseId``, ``CustomerID`` (not "paid", "valid")
 _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
@@ -304,9 +311,12 @@ def id_columns(columns: Iterable, *, exclude: Iterable = ()) -> list:
     ['response_id', 'Id']
     >>> id_columns(["ResponseId", "CustomerID", "ИД клиента", "paid", "valid", "Android"])
     ['ResponseId', 'CustomerID', 'ИД клиента']
+    >>> id_columns(["Номер", "Номер заказа", "№ анкеты", "Номер телефона", "Номинал", "Оценка NPS"])
+    ['Номер', 'Номер заказа', '№ анкеты']
     """
     skip = set(exclude)
-    return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c))) and c not in skip]
+    return [c for c in columns if (_ID_NAME.search(str(c)) or _CAMEL_ID.search(str(c)))
+            and not _NOT_ID.search(str(c)) and c not in skip]
 
 
 def keep_columns(keep, columns: Iterable) -> list | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
@@ -64,10 +65,45 @@ def _check_input(path: str | os.PathLike) -> Path:
             f"{path}: is a pipe or device, not a file; the input is read more than once, so save it to a "
             "file first (a .csv.gz or .jsonl.gz is read as it is)"
         )
+    _refuse_lock_file(path)
     if is_empty_file(path):
         what = "0 bytes" if path.stat().st_size == 0 else "only a byte-order mark or whitespace, no data"
         raise InputFileError(f"{path}: the file is empty ({what}); export the survey again, or check the path")
     return path
+
+
+# Excel's owner file (~$name.xlsx, ~165 bytes) and LibreOffice's (.~lock.name.xlsx#) sit beside a workbook
+# while it is open; picked by a file dialog or a glob they were read as a one-column CSV of binary junk.
+_LOCK_SIZE_LIMIT = 4096
+
+
+def _refuse_lock_file(path: Path) -> None:
+    """Raise :class:`InputFileError` for an office program's lock file, naming the file it locks.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "~$отзывы.xlsx"
+    >>> _ = p.write_bytes(b"\x07Analyst" + b" " * 47)
+    >>> _refuse_lock_file(p)
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: ...~$отзывы.xlsx: is the lock file Excel keeps while 'отзывы.xlsx' is open, not a table; pass 'отзывы.xlsx' itself (it can be read while open in Excel)
+    """
+    name = path.name
+    if name.startswith("~$"):
+        locked, program = name[2:], "Excel"
+    elif name.startswith(".~lock.") and name.endswith("#"):
+        locked, program = name[len(".~lock."):-1], "LibreOffice"
+    else:
+        return
+    if not locked or path.stat().st_size > _LOCK_SIZE_LIMIT:
+        return
+    with open(path, "rb") as f:
+        if f.read(2) == b"PK":  # a real workbook someone named this way
+            return
+    raise InputFileError(
+        f"{path}: is the lock file {program} keeps while {locked!r} is open, not a table; pass {locked!r} "
+        f"itself (it can be read while open in {program})"
+    )
 
 
 def read_table(
@@ -168,7 +204,40 @@ def iter_table(
     extra = {"header_row": header_row} if header_row is not None else {}
     chunks = spec.reader(path, kind, chunksize, sheet=sheet, encoding=encoding, sep=sep, as_text=as_text,
                          encoding_errors=encoding_errors, **extra)
+    if kind in ("csv", "tsv"):
+        chunks = _without_trailing_empty_rows(chunks)
     return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+
+
+def _without_trailing_empty_rows(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks without the rows of empty cells after the last row with a value.
+
+    Excel saves the formatted-but-empty rows under a table as lines of separators (``;;;;``): an XLSX
+    reader drops them, but the same sheet saved as CSV counted them as responses (4 "responses" for 2,
+    half of them without a comment). Empty rows between rows with values are kept. A run of empty rows
+    is held back until a row with a value follows it, so a chunk may come out shorter.
+
+    >>> frames = [pd.DataFrame({"a": ["1", None]}), pd.DataFrame({"a": [None, "2", None]}), pd.DataFrame({"a": [None]})]
+    >>> [c["a"].fillna("").tolist() for c in _without_trailing_empty_rows(iter(frames))]
+    [['1'], ['', '', '2']]
+    """
+    held: pd.DataFrame | None = None
+    shown = False
+    last_frame = None
+    for df in chunks:
+        last_frame = df
+        if held is not None:
+            df = pd.concat([held, df], ignore_index=True)
+            held = None
+        filled = np.flatnonzero(~df.isna().all(axis=1).to_numpy()) if len(df.columns) else np.arange(len(df))
+        cut = int(filled[-1]) + 1 if len(filled) else 0
+        if cut < len(df):
+            held = df.iloc[cut:]
+        if cut:
+            shown = True
+            yield df.iloc[:cut]
+    if not shown and last_frame is not None:  # every caller gets at least one frame with the columns
+        yield last_frame.iloc[:0]
 
 
 @dataclass(frozen=True)
