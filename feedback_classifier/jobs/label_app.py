@@ -26,8 +26,8 @@ import pandas as pd
 
 from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import (
-    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, check_given_labels, given_labels_column, leave_out_skipped,
-    names_language, read_label_book, statuses, text_key, write_label_frame,
+    LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, check_given_labels, check_writable, file_signature,
+    given_labels_column, leave_out_skipped, names_language, read_label_book, statuses, text_key, write_label_frame,
 )
 from feedback_classifier.jobs.suggest import (
     build_ranker, candidate_rows, keyword_ranker, open_pool, rank_texts, read_loop_labels,
@@ -65,7 +65,7 @@ class LabelSession:
         self.review, self.retrain_every, self.seed, self.model = review, retrain_every, seed, model
         # the labels table is rewritten on every decision: it must not be the pool it is made from
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
-        _check_writable(Path(labels_path))  # now, not at the first decision
+        check_writable(Path(labels_path))  # now, not at the first decision
         self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         self.given = given_labels_column(self.pool.columns, labels_col) if review else None
@@ -91,7 +91,7 @@ class LabelSession:
         existing = Path(labels_path).is_file()
         self.layout = input_layout(book.frame.attrs if existing else self.pool.attrs, types=existing)
         self.lock = threading.RLock()
-        self.seen = _signature(labels_path)  # the file as this session last read or wrote it
+        self.seen = file_signature(labels_path)  # the file as this session last read or wrote it
         self.history: list[int] = self._decided_before()  # the rows decided, in order, for going back
         # every decision to undo, last first: ("decide", row, previous) moved on; ("edit", row, previous,
         # back) changed a comment shown by going back (undo restores it and shows it again)
@@ -333,7 +333,7 @@ class LabelSession:
                 frame = self.frame.copy()
                 frame.attrs.update(self.layout)
                 write_label_frame(frame, self.labels_path)
-                self.seen = _signature(self.labels_path)
+                self.seen = file_signature(self.labels_path)
             except (InputFileError, OSError) as exc:
                 reason = unwritable_error(Path(self.labels_path), exc) if isinstance(exc, OSError) else exc
                 raise NotSavedError(f"{str(reason).rstrip('.')}, then try again (nothing was changed).") from None
@@ -347,7 +347,7 @@ class LabelSession:
         writing the session's copy would silently undo those changes. Comments decided there leave
         the queue. A file that no longer reads (a typo in a label, a renamed column) is a
         ``NotSavedError`` naming row and column: the session keeps its own copy until it is fixed."""
-        now = _signature(self.labels_path)
+        now = file_signature(self.labels_path)
         if now is None or now == self.seen:
             return  # (a file removed meanwhile is written again from the session's copy: no label lost)
         try:
@@ -445,27 +445,6 @@ class LabelSession:
                 self.retrains += not self.preparing
         finally:
             self.retraining = self.preparing = False
-
-
-def _check_writable(path: Path) -> None:
-    """A one-line error when the labels file could not be written: its folder missing or read-only."""
-    import os
-
-    folder = path.absolute().parent
-    if not folder.is_dir():
-        raise InputFileError(f"{path}: the folder {folder} does not exist; create it, or choose another --labels path.")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise unwritable_error(path, PermissionError(13, "Permission denied"))
-
-
-def _signature(path) -> tuple | None:
-    """What changes when a file is rewritten (a rename gives a new inode, an edit a new time or
-    size); ``None`` when there is no file."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 class _Handler(BaseHTTPRequestHandler):

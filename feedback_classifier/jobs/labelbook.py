@@ -9,6 +9,7 @@ this module, so "already labelled" means the same thing everywhere.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import Counter
 from itertools import islice
@@ -18,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputWarning, LabelError, MissingColumnError
+from feedback_classifier.errors import InputFileError, InputWarning, LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
+from feedback_classifier.tableio.atomic import unwritable_error
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
 from feedback_classifier.taxonomy.labels import cell_items
 
@@ -424,3 +426,21 @@ def write_label_frame(df: pd.DataFrame, path) -> Path:
     typed.attrs.update(df.attrs)
     return write_table(typed, path)
 
+
+def check_writable(path: Path) -> None:
+    """A one-line error when the labels file could not be written: its folder missing or read-only."""
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise InputFileError(f"{path}: the folder {folder} does not exist; create it, or choose another --labels path.")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise unwritable_error(path, PermissionError(13, "Permission denied"))
+
+
+def file_signature(path) -> tuple | None:
+    """What changes when a file is rewritten (a rename gives a new inode, an edit a new time or
+    size); ``None`` when there is no file."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
