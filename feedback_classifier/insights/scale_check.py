@@ -14,6 +14,15 @@ import numpy as np
 _MISMATCH_MIN = 30  # valid scores from which "every one is a detractor" means a wrong score type, not a bad month
 
 
+def _seen(valid: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """The values some row has, and how many rows they stand for (``weights``: a reduced table's)."""
+    valid = np.asarray(valid, dtype=float)
+    if weights is None:
+        return valid, valid.size
+    weights = np.asarray(weights, dtype=float)
+    return valid[weights > 0], float(np.sum(weights[weights > 0]))
+
+
 def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", weights: np.ndarray | None = None) -> str:
     """What to pass when every valid score of an NPS column (``spec``: a ``ScoreSpec``) is a
     detractor (0-6); empty otherwise. ``weights``: the rows each value stands for (a reduced table).
@@ -26,12 +35,7 @@ def all_detractors_hint(spec: Any, valid: np.ndarray, column: str = "score", wei
     >>> bool(all_detractors_hint(ScoreSpec.make("nps"), np.array([1.0, 5.0]), weights=np.array([20, 20])))
     True
     """
-    valid = np.asarray(valid, dtype=float)
-    if weights is not None:  # (a value no row has says nothing)
-        weights = np.asarray(weights, dtype=float)
-        valid = valid[weights > 0]
-        weights = weights[weights > 0]
-    n = valid.size if weights is None else float(np.sum(weights))
+    valid, n = _seen(valid, weights)
     if spec.score_type != "nps" or not valid.size or n < _MISMATCH_MIN or valid.max() > 6:
         return ""
     low, high = float(valid.min()), float(valid.max())
@@ -52,12 +56,7 @@ def unused_top_hint(spec: Any, valid: np.ndarray, column: str = "score", weights
     >>> unused_top_hint(ScoreSpec.make("ces"), np.array([1.0, 6.0] * 20)), unused_top_hint(ScoreSpec.make("ces"), np.ones(4))
     ('', '')
     """
-    valid = np.asarray(valid, dtype=float)
-    if weights is not None:  # (a value no row has says nothing)
-        weights = np.asarray(weights, dtype=float)
-        valid = valid[weights > 0]
-        weights = weights[weights > 0]
-    n = valid.size if weights is None else float(np.sum(weights))
+    valid, n = _seen(valid, weights)
     if spec.score_type not in ("csat", "ces") or not valid.size or n < _MISMATCH_MIN:
         return ""
     low, high = spec.scale
