@@ -26,6 +26,7 @@ from feedback_classifier.tableio import (
     write_table,
 )
 from feedback_classifier.tableio import encoding as sniffing
+from feedback_classifier.tableio.formulas import unguard_formulas
 from feedback_classifier.tableio import xlsxfile
 
 ROWS = [
@@ -389,8 +390,10 @@ DANGEROUS = ["=HYPERLINK(\"http://evil\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(
 def test_csv_neutralises_formula_cells_and_xlsx_writes_them_as_text_cells(tmp_path, ext):
     df = pd.DataFrame({"comment": DANGEROUS + ["-5", "-", "fine", "#N/A"], "delta": range(-5, 5)})
     back = read_table(write_table(df, tmp_path / f"out.{ext}"))
-    if ext == "csv":  # a spreadsheet opening a CSV runs '=...': marked with a '
-        expected = ["'" + v for v in DANGEROUS] + ["-5", "-", "fine", "#N/A"]
+    if ext == "csv":  # a spreadsheet opening a CSV runs '=...': marked with a ' in the file, read without it
+        raw = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert raw["comment"].tolist() == ["'" + v for v in DANGEROUS] + ["-5", "-", "fine", "#N/A"]
+        expected = DANGEROUS + ["-5", "-", "fine", "#N/A"]
     else:  # an XLSX text cell never runs: the text is kept; XML turns a stored CR into LF (documented)
         expected = [v.replace("\r", "\n") for v in DANGEROUS] + ["-5", "-", "fine", "#N/A"]
     assert back["comment"].tolist() == expected
@@ -506,7 +509,7 @@ def test_csv_round_trip_keeps_row_count_and_order(tmp_path, rows):
     back = read_table(path)
     assert len(back) == len(df)
     assert back["n"].tolist() == df["n"].tolist()
-    expected = neutralize_formulas(df)
+    expected = unguard_formulas(neutralize_formulas(df))[0]  # (the guard's ' is written, then read without)
     for col in ("a", "b"):
         want = [v if v != "" else None for v in expected[col].tolist()]
         got = [None if pd.isna(v) else v for v in back[col].tolist()]
@@ -835,8 +838,9 @@ def test_a_zip_bomb_workbook_is_one_error_before_it_fills_the_memory(tmp_path, m
 def test_a_categorical_text_column_is_guarded_in_csv_like_any_text(tmp_path):
     df = pd.DataFrame({"region": pd.Categorical(['=HYPERLINK("http://evil")', "EU", '=HYPERLINK("http://evil")']),
                        "n": [1, 2, 3]})
-    back = read_table(write_table(df, tmp_path / "out.csv"))
-    assert back["region"].tolist() == ["'=HYPERLINK(\"http://evil\")", "EU", "'=HYPERLINK(\"http://evil\")"]
+    write_table(df, tmp_path / "out.csv")
+    raw = pd.read_csv(tmp_path / "out.csv", dtype=str, encoding="utf-8-sig")
+    assert raw["region"].tolist() == ["'=HYPERLINK(\"http://evil\")", "EU", "'=HYPERLINK(\"http://evil\")"]
 
 
 def test_western_text_whose_odd_bytes_read_as_cyrillic_shreds_is_not_read_as_russian(tmp_path):
@@ -852,3 +856,37 @@ def test_western_text_whose_odd_bytes_read_as_cyrillic_shreds_is_not_read_as_rus
     # Russian and Ukrainian in cp1251 stay Cyrillic, short answers included
     for text in ("Курьер опоздал;5\nВсё хорошо;10\n", "Да;Нет\nДа;Да\n", "Привіт, їжа була смачна, дякую\n"):
         assert detect_encoding(text.encode("cp1251")) == "cp1251"
+
+
+def test_the_formula_guard_a_csv_writer_added_is_read_without_it(tmp_path):
+    """classify's CSV puts ' before '=HYPERLINK(...)' and '@support...'; read back (route, report,
+    classify again) the ' stayed part of the text, so an XLSX queue showed "'@support your courier..."."""
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.errors import InputWarning
+
+    src = tmp_path / "in.csv"
+    comments = ['=HYPERLINK("http://x")', "@support your courier lost my parcel", "'quoted", "-5", "ok"]
+    pd.DataFrame({"id": ["1", "2", "3", "4", "5"], "comment": comments}).to_csv(src, index=False)
+    runner = CliRunner()
+    first = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "c.csv"),
+                                "--tone-teacher", "none"])
+    assert first.exit_code == 0, first.output
+    with pytest.warns(InputWarning, match="2 text cells start with the ' a CSV writer puts"):
+        assert read_table(tmp_path / "c.csv")["comment"].tolist() == comments
+    again = runner.invoke(app, ["classify", str(tmp_path / "c.csv"), "--text-col", "comment",
+                                "--out", str(tmp_path / "c2.csv"), "--tone-teacher", "none"])
+    assert again.exit_code == 0, again.output
+    written = [(tmp_path / n).read_text(encoding="utf-8-sig").splitlines() for n in ("c.csv", "c2.csv")]
+    assert [line.split(",")[:2] for line in written[0]] == [line.split(",")[:2] for line in written[1]]
+    routed = runner.invoke(app, ["route", str(tmp_path / "c.csv"), "--text-col", "comment", "--out-dir",
+                                 str(tmp_path / "q"), "--format", "xlsx"])
+    assert routed.exit_code == 0, routed.output
+    queued = pd.concat([pd.read_excel(p, dtype=str) for p in (tmp_path / "q").glob("*.xlsx") if p.stem != "summary"])
+    assert set(queued["comment"]) <= set(comments) and "@support your courier lost my parcel" in set(queued["comment"])
+    with warnings.catch_warnings():  # a file no guard wrote reads as it is, silently
+        warnings.simplefilter("error", InputWarning)
+        assert read_table(src)["comment"].tolist() == comments

@@ -38,7 +38,7 @@ from feedback_classifier.tableio.encoding import (
     invalid_utf8_lines,
     read_sample,
 )
-from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names
+from feedback_classifier.tableio.formulas import neutralize_formulas, neutralize_names, unguard_formulas
 from feedback_classifier.tableio.titlerows import is_totals_row, lead_text_lines, warn_lead, without_totals_frame
 
 # --------------------------------------------------------------------------- reading
@@ -143,7 +143,7 @@ def iter_csv(
         frames = _guarded_csv(path, encoding, sep, chunksize, kwargs)
     if as_text and _ends_with_totals(path, encoding, sep):  # a report's "Итого" line (tableio.titlerows)
         frames = without_totals_frame(frames, path)
-    return _with_header(frames, header, sep, path, skip_lines + 1)
+    return _with_header(frames, header, sep, path, skip_lines + 1, unguard=as_text)
 
 
 _TAIL_BYTES = 64 * 1024
@@ -176,11 +176,14 @@ def _arrow_reads(path: Path, encoding: str, sep: str, skip_lines: int) -> bool:
             and sep not in '"\r\n' and not skip_lines)
 
 
-def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, path: Path, line: int = 1
-                 ) -> Iterator[pd.DataFrame]:
+def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, path: Path, line: int = 1,
+                 unguard: bool = False) -> Iterator[pd.DataFrame]:
     merged: list[tuple[int, str, int, str]] = []
-    start = 1
+    start, unguarded = 1, 0
     for df in frames:
+        if unguard:  # (a text read: the cells as a spreadsheet shows them, tableio.formulas)
+            df, n = unguard_formulas(df)
+            unguarded += n
         df.attrs["sep"] = sep  # a CSV copy of the file keeps it (tableio.writing)
         df.attrs["header_row"] = line  # (where a missing column's hint counts from: tableio.columns)
         if len(header) == len(df.columns):
@@ -188,6 +191,11 @@ def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, pa
         merged += [(start + pos, *rest) for pos, *rest in merged_rows(df, sep)]
         start += len(df)
         yield df
+    if unguarded:
+        warnings.warn(InputWarning(
+            f"{path}: {unguarded:,} text cells start with the ' a CSV writer puts before =, +, -, @ so that "
+            "spreadsheets do not run them as formulas; they were read without it (a CSV output puts it back)"
+        ), stacklevel=2)
     if merged:
         row, column, breaks, first = merged[0]
         more = f" ({len(merged) - 1:,} more cells like it)" if len(merged) > 1 else ""

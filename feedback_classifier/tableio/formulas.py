@@ -16,7 +16,7 @@ import pandas as pd
 
 from feedback_classifier.tableio.cells import is_text_dtype
 
-__all__ = ["guarded_note", "neutralize_formulas", "neutralize_names"]
+__all__ = ["guarded_note", "neutralize_formulas", "neutralize_names", "unguard_formulas"]
 
 _FORMULA_CHARS = "=+-@\t\r"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -41,16 +41,22 @@ _FORMULA_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_BYTES[[ord(c) for c in _FORMULA_CHARS]] = True
 
 
-def _starts_with_formula_char(s: pd.Series) -> np.ndarray:
-    """Per cell of a text column, whether it starts with one of ``_FORMULA_CHARS`` (missing:
-    False). An Arrow-backed column is read in place: each cell's first byte, found through
-    the offsets (the characters are ASCII, so a first byte is one only as a first character).
+_GUARD_BYTES = np.zeros(256, dtype=bool)
+_GUARD_BYTES[ord("'")] = True
+
+
+def _starts_with_formula_char(s: pd.Series, table: np.ndarray = _FORMULA_BYTES) -> np.ndarray:
+    """Per cell of a text column, whether it starts with one of ``_FORMULA_CHARS`` (or of the ASCII
+    characters ``table`` holds; missing: False). An Arrow-backed column is read in place: each cell's
+    first byte, found through the offsets (the characters are ASCII, so a first byte is one only as
+    a first character).
 
     >>> _starts_with_formula_char(pd.Series(["=1", "", None, "ok", "-", "é"], dtype="str")).tolist()
     [True, False, False, False, True, False]
     """
     if getattr(s.dtype, "storage", None) != "pyarrow":
-        return s.str[:1].isin(list(_FORMULA_CHARS)).to_numpy(dtype=bool, na_value=False)
+        chars = [chr(b) for b in np.flatnonzero(table)]
+        return s.str[:1].isin(chars).to_numpy(dtype=bool, na_value=False)
     import pyarrow as pa
 
     arr = pa.array(s.array)
@@ -67,20 +73,20 @@ def _starts_with_formula_char(s: pd.Series) -> np.ndarray:
             continue
         data = np.frombuffer(data_buf, dtype=np.uint8)
         first = data[np.where(filled, starts, 0)]
-        parts.append(filled & _FORMULA_BYTES[first])
+        parts.append(filled & table[first])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _prefixed(s: pd.Series, mask: np.ndarray, values: list[str]) -> pd.Series:
-    """An Arrow-backed text column with ``values`` (the cells where ``mask`` holds) prefixed by
-    ``'``: one Arrow kernel (pandas' masked assignment costs ~8 ms per 50,000 rows)."""
+    """An Arrow-backed text column with ``values`` put in the cells where ``mask`` holds: one Arrow
+    kernel (pandas' masked assignment costs ~8 ms per 50,000 rows)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(s.array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    fixed = pa.array(["'" + v for v in values], type=arr.type)
+    fixed = pa.array(values, type=arr.type)
     return pd.Series(type(s.array)(pc.replace_with_mask(arr, pa.array(mask), fixed), dtype=s.dtype),
                      index=s.index, name=s.name)
 
@@ -127,7 +133,7 @@ def neutralize_formulas(df: pd.DataFrame, counts: list[int] | None = None) -> pd
         if mask.any():
             changed += int(mask.sum())
             if getattr(s.dtype, "storage", None) == "pyarrow":
-                new = _prefixed(s, mask, [v for v, m in zip(values, mask[idx]) if m])
+                new = _prefixed(s, mask, ["'" + v for v, m in zip(values, mask[idx]) if m])
             elif is_text_dtype(s.dtype):
                 new = s.copy()
                 new[mask] = "'" + s[mask]
@@ -138,6 +144,43 @@ def neutralize_formulas(df: pd.DataFrame, counts: list[int] | None = None) -> pd
     if counts is not None:
         counts.append(changed)
     return out
+
+
+def unguard_formulas(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``df`` (a CSV's text cells) without the formula guard's ``'`` (:func:`neutralize_formulas`),
+    and how many cells had it. A spreadsheet saves a CSV without it, so a cell such as
+    ``'=HYPERLINK(...)`` or ``'@support`` was written by a guard, this tool's or another's. Read
+    with it, a classified file sent on to an XLSX, JSON or Parquet output, a queue or a quote carried
+    the ``'`` as text; a CSV output puts it back.
+
+    >>> out, n = unguard_formulas(pd.DataFrame({"c": ["'=1+2", "'-5", "'- slow", "'quoted", "ok"]}, dtype="str"))
+    >>> out["c"].tolist(), n
+    (['=1+2', "'-5", '- slow', "'quoted", 'ok'], 2)
+    """
+    out, changed = df, 0
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if not is_text_dtype(s.dtype):
+            continue
+        idx = np.flatnonzero(_starts_with_formula_char(s, _GUARD_BYTES))
+        if not len(idx):
+            continue
+        values = s.iloc[idx].tolist()
+        keep = np.array([_needs_quote(v[1:]) for v in values], dtype=bool)
+        if not keep.any():
+            continue
+        mask = np.zeros(len(s), dtype=bool)
+        mask[idx[keep]] = True
+        unguarded = [v[1:] for v, k in zip(values, keep) if k]
+        if getattr(s.dtype, "storage", None) == "pyarrow":
+            new = _prefixed(s, mask, unguarded)
+        else:
+            new = s.copy()
+            new[mask] = unguarded
+        out = out.copy(deep=False) if out is df else out
+        out.isetitem(i, new)
+        changed += len(unguarded)
+    return out, changed
 
 
 def guarded_note(cells: int, path) -> str | None:
