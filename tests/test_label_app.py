@@ -962,3 +962,30 @@ def test_a_deeply_nested_json_body_is_a_400_not_a_traceback_and_the_server_keeps
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_two_label_apps_on_one_labels_file_lose_no_decision(pool, monkeypatch):
+    """Two annotators, each with a label app on the same labels file: a decision the second app wrote
+    while the first was between reading the file and renaming its copy over it was lost (21 of 60)."""
+    import threading
+
+    import feedback_classifier.jobs.label_app as app
+
+    first, second = session(pool), session(pool)
+    second.queue.reverse()  # the second annotator works from the end of the pool
+    real_write, other = app.write_label_frame, []
+
+    def write_after_the_other_app(frame, path):
+        if not other:  # the first app's write: the second decides in the meantime
+            other.append(threading.Thread(target=second.decide, args=(second.current(), [0])))
+            other[0].start()
+            other[0].join(0.5)
+        return real_write(frame, path)
+
+    monkeypatch.setattr(app, "write_label_frame", write_after_the_other_app)
+    mine, theirs = first.current(), second.current()
+    assert mine != theirs
+    first.decide(mine, [1])
+    other[0].join(10)
+    assert sorted(saved(pool)["comment"]) == sorted([COMMENTS[mine], COMMENTS[theirs]])
+    assert len(second.frame) == 2 and mine not in second.queue  # what the first decided left its queue
