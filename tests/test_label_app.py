@@ -989,3 +989,15 @@ def test_two_label_apps_on_one_labels_file_lose_no_decision(pool, monkeypatch):
     other[0].join(10)
     assert sorted(saved(pool)["comment"]) == sorted([COMMENTS[mine], COMMENTS[theirs]])
     assert len(second.frame) == 2 and mine not in second.queue  # what the first decided left its queue
+
+
+def test_labels_file_saved_by_excel_with_semicolons_while_the_app_runs_stays_so(pool):
+    """Excel in a Russian or European locale saves the labels file ';' separated while the app runs: the
+    app's next write went back to ',' and Excel then opened the file in one column."""
+    s = session(pool)
+    s.decide(s.current(), [0])
+    saved(pool).to_csv(pool / "labels.csv", sep=";", index=False, encoding="utf-8-sig")
+    s.decide(s.current(), [1])
+    text = (pool / "labels.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].count(";") >= 3 and text.splitlines()[0].count(",") == 0
+    assert len(read_table(pool / "labels.csv")) == 2

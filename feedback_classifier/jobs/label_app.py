@@ -370,6 +370,8 @@ class LabelSession:
                                 "fix it there, then try again; nothing was saved).") from None
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
         self.spelling = self._spellings()
+        # Excel in a Russian locale saves it ';' separated: written back with ',' it opened in one column
+        self.layout = input_layout(book.frame.attrs, types=True)
         self.seen = now
         if not self.review:  # (the one shown too: another app decided it, so this one's answer is stale)
             self.queue = [r for r in self.queue if not book.decided(
