@@ -964,7 +964,7 @@ def test_a_deeply_nested_json_body_is_a_400_not_a_traceback_and_the_server_keeps
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_two_label_apps_on_one_labels_file_lose_no_decision(pool, monkeypatch):
+def test_two_label_apps_deciding_at_the_same_moment_lose_no_decision(pool, monkeypatch):
     """Two annotators, each with a label app on the same labels file: a decision the second app wrote
     while the first was between reading the file and renaming its copy over it was lost (21 of 60)."""
     import threading

@@ -285,6 +285,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
             f"{exc} The labels file uses the pool's column names (--text-col, --labels-col, --id-col): "
             "rename its column, or pass the name both files use."
         ) from None
+    df = leave_out_header_repeats(df, path)
     status = statuses(df, source=path)
     cells = df[labels_col].tolist()
     # skipped rows blanked, not dropped: a malformed label is named by its row in the file
@@ -301,7 +302,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         if taxonomy is None or i in blank:  # only empty cells so far ("no category" rows), or no comment
             continue
         book.texts.append("" if pd.isna(text) else str(text))
-        book.labels.append(taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path)))
+        book.labels.append(taxonomy.parse_labels(cell, row=_row_of(df, i), column=labels_col, source=str(path)))
     return book, taxonomy
 
 
@@ -342,6 +343,31 @@ def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
     for k in odd:
         out[k] = LABELLED
     return out
+
+
+def leave_out_header_repeats(df: pd.DataFrame, source) -> pd.DataFrame:
+    """The rows of a labels table but those repeating its column names (index kept), said with an
+    ``InputWarning`` naming the first: labels files joined with ``cat`` or pasted one under another
+    with their header rows taught a comment "comment" with a category "labels".
+
+    >>> df = pd.DataFrame({"comment": ["late", "\ufeffComment "], "labels": ["Delivery", "labels"]})
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> leave_out_header_repeats(df, "l.csv").index.tolist()
+    [0]
+    """
+    if df.empty or not len(df.columns):
+        return df
+    repeat = np.ones(len(df), dtype=bool)
+    for name in df.columns:
+        cells = df[name].astype(str).str.lstrip("\ufeff").str.strip().str.casefold()
+        repeat &= cells.eq(str(name).lstrip("\ufeff").strip().casefold()).to_numpy()
+    if not repeat.any():
+        return df
+    first = _row_of(df, int(np.flatnonzero(repeat)[0]))
+    warnings.warn(InputWarning(
+        f"{source}: {_rows(int(repeat.sum()))} the column names again (first: row {first}; files joined with "
+        "their header rows?): left out, not read as a labelled comment"), stacklevel=3)
+    return df[~repeat]
 
 
 def leave_out_blank(df: pd.DataFrame, text_col: str, source, labels_col: str | None = None) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.jobs.labelbook import (
-    leave_out_blank, leave_out_skipped, names_language, skipped_note, warn_two_spellings,
+    leave_out_blank, leave_out_header_repeats, leave_out_skipped, names_language, skipped_note, warn_two_spellings,
 )
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
@@ -91,7 +91,8 @@ def read_labelled_table(
     label app marked ``skipped`` (a ``status`` column) are left out: they were never labelled.
     ``texts`` have their HTML entities decoded (``&amp;`` -> ``&``), as ``classify`` reads comments.
     """
-    df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True), source=data)
+    df, skipped = leave_out_skipped(leave_out_header_repeats(read.table(data).reset_index(drop=True), data),
+                                    source=data)
     if sentiment_col == AUTO_SENTIMENT:
         sentiment_col = "polarities" if "polarities" in df.columns else None
     text_col, labels_col, group_col, sentiment_col = (
