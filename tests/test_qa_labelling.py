@@ -180,3 +180,15 @@ def test_labels_files_joined_with_their_header_rows_teach_no_header_row(tmp_path
     with pytest.warns(UserWarning, match="column names again"):
         book, tax = read_label_book(tmp_path / "l.csv", None, text_col="comment")
     assert len(book) == 4 and "labels" not in {p for p, _ in tax.labels}
+
+
+def test_one_comment_labelled_differently_in_two_joined_batches_is_said(tmp_path):
+    """Two annotators' batches joined by hand shared comments they labelled differently: train learned
+    both answers for one text without a word."""
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive", "The courier was  late", "Too expensive"],
+                  "labels": ["Delivery", "Price and value", "Staff", "Price and value"]}).to_csv(
+        tmp_path / "l.csv", index=False)
+    with pytest.warns(UserWarning, match=r"1 comment is in several rows with different labels \(first: rows 1 and 3"):
+        read_labelled_table(tmp_path / "l.csv", text_col="comment", labels_col="labels")

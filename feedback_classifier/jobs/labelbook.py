@@ -345,6 +345,33 @@ def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
     return out
 
 
+def parsed_labels(taxonomy: Taxonomy, df: pd.DataFrame, text_col: str, labels_col: str, source) -> list:
+    """Each row's labels cell parsed (an error names the file's row), and an ``InputWarning`` when one
+    comment is in several rows with different labels: two annotators' batches joined by hand, or a
+    comment labelled again, teach the model both answers for one text, silently."""
+    rows = [_row_of(df, k) for k in range(len(df))]
+    labels = [taxonomy.parse_labels(cell, row=row, column=labels_col, source=str(source))
+              for row, cell in zip(rows, df[labels_col].tolist())]
+    first: dict = {}
+    clashes: dict = {}
+    for row, text, labs in zip(rows, df[text_col].tolist(), labels):
+        key = text_key(text)
+        if not key:
+            continue
+        given = set(labs) | {(p, None) for p, _ in labs}  # a child implies its parent
+        seen_row, seen, seen_labs = first.setdefault(key, (row, given, labs))
+        if seen != given and key not in clashes:
+            clashes[key] = (seen_row, row, seen_labs, labs)
+    if clashes:
+        a, b, one, other = next(iter(clashes.values()))
+        what = f"{len(clashes):,} comments are" if len(clashes) > 1 else "1 comment is"
+        warnings.warn(InputWarning(
+            f"{source}: {what} in several rows with different labels (first: rows {a} and {b}, "
+            f"{taxonomy.format_labels(one)!r} and {taxonomy.format_labels(other)!r}): the "
+            f"model learns both; keep one row per comment, or run audit to see which is right"), stacklevel=3)
+    return labels
+
+
 def leave_out_header_repeats(df: pd.DataFrame, source) -> pd.DataFrame:
     """The rows of a labels table but those repeating its column names (index kept), said with an
     ``InputWarning`` naming the first: labels files joined with ``cat`` or pasted one under another
