@@ -1001,3 +1001,22 @@ def test_labels_file_saved_by_excel_with_semicolons_while_the_app_runs_stays_so(
     text = (pool / "labels.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].count(";") >= 3 and text.splitlines()[0].count(",") == 0
     assert len(read_table(pool / "labels.csv")) == 2
+
+
+@browser_only
+def test_a_decision_another_tab_made_first_is_said_not_saved(pool):
+    """Two annotators in two tabs on one comment: the second one's Enter was dropped and the page moved on
+    to the next comment without a word, so they took their answer as saved."""
+    from selenium.webdriver.common.keys import Keys
+
+    s = session(pool)
+    with served_page(s) as driver:
+        first = driver.find_element("id", "text").text
+        s.decide(s.current(), [2])  # the other tab's decision
+        press(driver, Keys.ENTER)
+        wait_for(driver, lambda d: d.find_element("id", "text").text != first)
+        error = driver.find_element("id", "error")
+        assert error.is_displayed() and "another tab" in error.text
+        assert saved(pool)["labels"].tolist() == [s.taxonomy.format_labels([s.categories[2]])]
+        press(driver, "s")  # the next decision clears the notice
+        wait_for(driver, lambda d: not d.find_element("id", "error").is_displayed())
