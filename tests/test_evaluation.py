@@ -310,3 +310,15 @@ def test_train_reads_html_escaped_comments_as_classify_does(labelled_csv, tmp_pa
         model = train_file(tmp_path / f"{name}.csv", tmp_path / f"{name}.joblib", text_col="comment", cv=0).model
         probas.append(model.predict_proba(["late parcel & rude courier", "thank you & all good"]))
     assert (probas[0] == probas[1]).all()
+
+
+def test_evaluate_on_a_category_the_few_labels_so_far_never_named_says_how_to_go_on(labelled_csv, trained, tmp_path):
+    """A holdout with a category the training labels never named (their taxonomy inferred): the error only
+    said to fix the cell or add the category to the taxonomy, which cannot be done to a trained model."""
+    df = pd.read_csv(labelled_csv, keep_default_na=False)
+    df.loc[2, "labels"] = "Staff > Rude"
+    df.to_csv(tmp_path / "holdout.csv", index=False)
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "holdout.csv"), "--model", str(trained),
+                                 "--text-col", "comment"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "row 3" in result.output and "train with --taxonomy listing every category" in result.output

@@ -962,3 +962,61 @@ def test_a_deeply_nested_json_body_is_a_400_not_a_traceback_and_the_server_keeps
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_two_label_apps_deciding_at_the_same_moment_lose_no_decision(pool, monkeypatch):
+    """Two annotators, each with a label app on the same labels file: a decision the second app wrote
+    while the first was between reading the file and renaming its copy over it was lost (21 of 60)."""
+    import threading
+
+    import feedback_classifier.jobs.label_app as app
+
+    first, second = session(pool), session(pool)
+    second.queue.reverse()  # the second annotator works from the end of the pool
+    real_write, other = app.write_label_frame, []
+
+    def write_after_the_other_app(frame, path):
+        if not other:  # the first app's write: the second decides in the meantime
+            other.append(threading.Thread(target=second.decide, args=(second.current(), [0])))
+            other[0].start()
+            other[0].join(0.5)
+        return real_write(frame, path)
+
+    monkeypatch.setattr(app, "write_label_frame", write_after_the_other_app)
+    mine, theirs = first.current(), second.current()
+    assert mine != theirs
+    first.decide(mine, [1])
+    other[0].join(10)
+    assert sorted(saved(pool)["comment"]) == sorted([COMMENTS[mine], COMMENTS[theirs]])
+    assert len(second.frame) == 2 and mine not in second.queue  # what the first decided left its queue
+
+
+def test_labels_file_saved_by_excel_with_semicolons_while_the_app_runs_stays_so(pool):
+    """Excel in a Russian or European locale saves the labels file ';' separated while the app runs: the
+    app's next write went back to ',' and Excel then opened the file in one column."""
+    s = session(pool)
+    s.decide(s.current(), [0])
+    saved(pool).to_csv(pool / "labels.csv", sep=";", index=False, encoding="utf-8-sig")
+    s.decide(s.current(), [1])
+    text = (pool / "labels.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].count(";") >= 3 and text.splitlines()[0].count(",") == 0
+    assert len(read_table(pool / "labels.csv")) == 2
+
+
+@browser_only
+def test_a_decision_another_tab_made_first_is_said_not_saved(pool):
+    """Two annotators in two tabs on one comment: the second one's Enter was dropped and the page moved on
+    to the next comment without a word, so they took their answer as saved."""
+    from selenium.webdriver.common.keys import Keys
+
+    s = session(pool)
+    with served_page(s) as driver:
+        first = driver.find_element("id", "text").text
+        s.decide(s.current(), [2])  # the other tab's decision
+        press(driver, Keys.ENTER)
+        wait_for(driver, lambda d: d.find_element("id", "text").text != first)
+        error = driver.find_element("id", "error")
+        assert error.is_displayed() and "another tab" in error.text
+        assert saved(pool)["labels"].tolist() == [s.taxonomy.format_labels([s.categories[2]])]
+        press(driver, "s")  # the next decision clears the notice
+        wait_for(driver, lambda d: not d.find_element("id", "error").is_displayed())

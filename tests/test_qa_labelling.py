@@ -163,3 +163,32 @@ def test_train_warns_when_hand_and_app_labels_name_one_category_two_ways(tmp_pat
         assert result.exit_code == 0, result.output
         assert "Warning: " in result.output and "'Delivery' and 'Delivery and logistics'" in result.output
         assert "--taxonomy cx-default" in result.output
+
+
+def test_labels_files_joined_with_their_header_rows_teach_no_header_row(tmp_path):
+    """Two suggest batches labelled by hand and joined with `cat`: the second header row was trained as a
+    comment "comment" labelled with a category "labels", and the label app counted it as labelled."""
+    from feedback_classifier.jobs.labelbook import read_label_book
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    one = "comment,labels\nThe courier was late,Delivery\nToo expensive,Price\n"
+    two = "comment,labels\nRude staff at the till,Staff\nThe app crashes,App\n"
+    (tmp_path / "l.csv").write_bytes(("\ufeff" + one + "\ufeff" + two).encode())
+    with pytest.warns(UserWarning, match=r"column names again \(first: row 3;"):
+        table = read_labelled_table(tmp_path / "l.csv", text_col="comment", labels_col="labels")
+    assert "labels" not in {p for p, _ in table.taxonomy.labels} and len(table.texts) == 4
+    with pytest.warns(UserWarning, match="column names again"):
+        book, tax = read_label_book(tmp_path / "l.csv", None, text_col="comment")
+    assert len(book) == 4 and "labels" not in {p for p, _ in tax.labels}
+
+
+def test_one_comment_labelled_differently_in_two_joined_batches_is_said(tmp_path):
+    """Two annotators' batches joined by hand shared comments they labelled differently: train learned
+    both answers for one text without a word."""
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    pd.DataFrame({"comment": ["The courier was late", "Too expensive", "The courier was  late", "Too expensive"],
+                  "labels": ["Delivery", "Price and value", "Staff", "Price and value"]}).to_csv(
+        tmp_path / "l.csv", index=False)
+    with pytest.warns(UserWarning, match=r"1 comment is in several rows with different labels \(first: rows 1 and 3"):
+        read_labelled_table(tmp_path / "l.csv", text_col="comment", labels_col="labels")

@@ -43,7 +43,16 @@ def evaluate_file(
                                     sentiment_col=sentiment_col or AUTO_SENTIMENT, read=read)
     except LabelError as exc:
         _refuse_another_models_labels(exc, data, labels_col, model, model_path, read)
-        raise
+        if getattr(exc, "label", None) is None or getattr(exc, "column", None) != labels_col:
+            raise
+        # "add the category to the taxonomy" cannot be done to a trained model: a holdout with a category
+        # the few labels so far never named stopped evaluate with no way on
+        hinted = LabelError(
+            f"{str(exc).rstrip('.')}. If it is no typo, the model never learned it (a taxonomy inferred from "
+            "training labels has only the categories they name): train with --taxonomy listing every category, "
+            "or leave the rows with it out of the evaluation file.")
+        hinted.__dict__.update(exc.__dict__)  # (the row, column and label, for library callers)
+        raise hinted from None
     if not any(table.labels):  # every F1 would be 0 (nothing to find): a wrong column, not a bad model
         raise LabelError(
             f"{data}: column '{labels_col}' has no labels in any of its {len(table.labels):,} rows, so there is "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,7 +37,7 @@ from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.model.default import DEFAULT_TAXONOMY
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
-from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error
+from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error, waiting_lock
 from feedback_classifier.taxonomy import load_taxonomy
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, cell_items
 
@@ -261,7 +261,7 @@ class LabelSession:
         if bad:  # (a negative index would silently name a category from the end)
             raise LabelError(f"category {bad[0]!r} is not one of the {n} categories: give their indices, "
                              f"0 to {n - 1}.")
-        with self.lock:
+        with self._exclusive():
             self._reload_if_changed()
             if row != self.current():
                 return self._stale()
@@ -321,6 +321,18 @@ class LabelSession:
         return self.spelling.get(label) or self.taxonomy.display_name(label, self.lang)
 
     @contextmanager
+    def _exclusive(self):
+        """This session's lock and, across processes, one on the labels file's folder: a second label
+        app reading the file between this one's reading and renaming its copy over it lost 21 of 60
+        decisions made side by side (the file itself cannot be locked: each write is a new file)."""
+        with self.lock, ExitStack() as held:
+            try:
+                held.enter_context(waiting_lock(Path(self.labels_path).absolute().parent))
+            except InputFileError as exc:
+                raise NotSavedError(f"{str(exc).rstrip('.')} (nothing was saved).") from None
+            yield
+
+    @contextmanager
     def _saving(self):
         """Change the labels table in the ``with`` block, then write it. When anything fails the
         session is put back as it was (table, history, queue, going back): the page and the file must
@@ -358,6 +370,8 @@ class LabelSession:
                                 "fix it there, then try again; nothing was saved).") from None
         self.frame = self._empty_frame() if book.frame.empty else book.frame.astype(object)
         self.spelling = self._spellings()
+        # Excel in a Russian locale saves it ';' separated: written back with ',' it opened in one column
+        self.layout = input_layout(book.frame.attrs, types=True)
         self.seen = now
         if not self.review:  # (the one shown too: another app decided it, so this one's answer is stale)
             self.queue = [r for r in self.queue if not book.decided(
@@ -379,7 +393,7 @@ class LabelSession:
     def undo(self) -> dict:
         """Take back the last decision, a change made by going back included: the labels file forgets
         it and its comment is shown again."""
-        with self.lock:
+        with self._exclusive():
             self._reload_if_changed()
             if self.actions:
                 with self._saving():

@@ -285,6 +285,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
             f"{exc} The labels file uses the pool's column names (--text-col, --labels-col, --id-col): "
             "rename its column, or pass the name both files use."
         ) from None
+    df = leave_out_header_repeats(df, path)
     status = statuses(df, source=path)
     cells = df[labels_col].tolist()
     # skipped rows blanked, not dropped: a malformed label is named by its row in the file
@@ -301,7 +302,7 @@ def read_label_book(path, taxonomy: Taxonomy | None, *, text_col: str, labels_co
         if taxonomy is None or i in blank:  # only empty cells so far ("no category" rows), or no comment
             continue
         book.texts.append("" if pd.isna(text) else str(text))
-        book.labels.append(taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(path)))
+        book.labels.append(taxonomy.parse_labels(cell, row=_row_of(df, i), column=labels_col, source=str(path)))
     return book, taxonomy
 
 
@@ -342,6 +343,58 @@ def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
     for k in odd:
         out[k] = LABELLED
     return out
+
+
+def parsed_labels(taxonomy: Taxonomy, df: pd.DataFrame, text_col: str, labels_col: str, source) -> list:
+    """Each row's labels cell parsed (an error names the file's row), and an ``InputWarning`` when one
+    comment is in several rows with different labels: two annotators' batches joined by hand, or a
+    comment labelled again, teach the model both answers for one text, silently."""
+    rows = [_row_of(df, k) for k in range(len(df))]
+    labels = [taxonomy.parse_labels(cell, row=row, column=labels_col, source=str(source))
+              for row, cell in zip(rows, df[labels_col].tolist())]
+    first: dict = {}
+    clashes: dict = {}
+    for row, text, labs in zip(rows, df[text_col].tolist(), labels):
+        key = text_key(text)
+        if not key:
+            continue
+        given = set(labs) | {(p, None) for p, _ in labs}  # a child implies its parent
+        seen_row, seen, seen_labs = first.setdefault(key, (row, given, labs))
+        if seen != given and key not in clashes:
+            clashes[key] = (seen_row, row, seen_labs, labs)
+    if clashes:
+        a, b, one, other = next(iter(clashes.values()))
+        what = f"{len(clashes):,} comments are" if len(clashes) > 1 else "1 comment is"
+        warnings.warn(InputWarning(
+            f"{source}: {what} in several rows with different labels (first: rows {a} and {b}, "
+            f"{taxonomy.format_labels(one)!r} and {taxonomy.format_labels(other)!r}): the "
+            f"model learns both; keep one row per comment, or run audit to see which is right"), stacklevel=3)
+    return labels
+
+
+def leave_out_header_repeats(df: pd.DataFrame, source) -> pd.DataFrame:
+    """The rows of a labels table but those repeating its column names (index kept), said with an
+    ``InputWarning`` naming the first: labels files joined with ``cat`` or pasted one under another
+    with their header rows taught a comment "comment" with a category "labels".
+
+    >>> df = pd.DataFrame({"comment": ["late", "\ufeffComment "], "labels": ["Delivery", "labels"]})
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> leave_out_header_repeats(df, "l.csv").index.tolist()
+    [0]
+    """
+    if df.empty or not len(df.columns):
+        return df
+    repeat = np.ones(len(df), dtype=bool)
+    for name in df.columns:
+        cells = df[name].astype(str).str.lstrip("\ufeff").str.strip().str.casefold()
+        repeat &= cells.eq(str(name).lstrip("\ufeff").strip().casefold()).to_numpy()
+    if not repeat.any():
+        return df
+    first = _row_of(df, int(np.flatnonzero(repeat)[0]))
+    warnings.warn(InputWarning(
+        f"{source}: {_rows(int(repeat.sum()))} the column names again (first: row {first}; files joined with "
+        "their header rows?): left out, not read as a labelled comment"), stacklevel=3)
+    return df[~repeat]
 
 
 def leave_out_blank(df: pd.DataFrame, text_col: str, source, labels_col: str | None = None) -> pd.DataFrame:

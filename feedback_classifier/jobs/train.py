@@ -15,7 +15,8 @@ from feedback_classifier.errors import InputFileError, InputWarning, LabelError
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.jobs.labelbook import (
-    leave_out_blank, leave_out_skipped, names_language, skipped_note, warn_two_spellings,
+    leave_out_blank, leave_out_header_repeats, leave_out_skipped, names_language, parsed_labels, skipped_note,
+    warn_two_spellings,
 )
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.model import (
@@ -91,7 +92,8 @@ def read_labelled_table(
     label app marked ``skipped`` (a ``status`` column) are left out: they were never labelled.
     ``texts`` have their HTML entities decoded (``&amp;`` -> ``&``), as ``classify`` reads comments.
     """
-    df, skipped = leave_out_skipped(read.table(data).reset_index(drop=True), source=data)
+    df, skipped = leave_out_skipped(leave_out_header_repeats(read.table(data).reset_index(drop=True), data),
+                                    source=data)
     if sentiment_col == AUTO_SENTIMENT:
         sentiment_col = "polarities" if "polarities" in df.columns else None
     text_col, labels_col, group_col, sentiment_col = (
@@ -107,9 +109,7 @@ def read_labelled_table(
         taxonomy = infer_taxonomy(cells, name=_stem(data), column=labels_col, source=str(data), first_row=1)
     elif not isinstance(taxonomy, Taxonomy):
         taxonomy = load_taxonomy(taxonomy)
-    labels = [
-        taxonomy.parse_labels(cell, row=i + 1, column=labels_col, source=str(data)) for i, cell in zip(df.index, cells)
-    ]
+    labels = parsed_labels(taxonomy, df, text_col, labels_col, data)
     # read as classify reads them: "&amp;" in a web export is "&" (the frame keeps the cells as written)
     texts = ["" if _missing(t) else comment_as_read(str(t)) for t in df[text_col].tolist()]
     groups = None if not group_col else _group_ids(df[group_col].tolist(), data, group_col)

@@ -54,7 +54,7 @@ async function call(path,body){busy=true;try{let r,s=null;try{r=await fetch(path
 headers:{"Content-Type":"application/json"},body:JSON.stringify(body)});}catch(e){return fail(DOWN);}
 try{s=await r.json();}catch(e){}if(!r.ok||!s||s.error||!s.categories)
 return fail((body===undefined?T.could_not_load:T.not_saved)+(s&&s.error||`${T.answered} ${r.status}`));
-$("error").hidden=true;draw(s);}finally{busy=false;}}
+if(s.stale)fail(T.stale);else $("error").hidden=true;draw(s);}finally{busy=false;}}
 const DOWN=T.down;
 function fail(msg){const e=$("error");e.textContent=msg;e.hidden=false;}
 function draw(s){S=s;const it=s.item;$("done").style.display=it?"none":"block";$("work").style.display=it?"block":"none";
@@ -123,7 +123,7 @@ def label_page(title: str, lang: str = "en") -> str:
     def say(key: str, **values: str) -> str:
         return ui_text(lang, f"label.{key}", **values)
 
-    words = ("could_not_load", "not_saved", "down", "answered", "labelled", "skipped", "to_go", "going_back",
+    words = ("could_not_load", "not_saved", "stale", "down", "answered", "labelled", "skipped", "to_go", "going_back",
              "retraining", "preparing", "suggestions", "retrained", "suggested", "ticked", "ticked_none")
     # "</" cannot end the script early: the words are JSON with "<" escaped
     table = json.dumps({w: say(w) for w in words}, ensure_ascii=False).replace("<", "\\u003c")

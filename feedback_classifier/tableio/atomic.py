@@ -19,7 +19,8 @@ from pathlib import Path
 from feedback_classifier.errors import InputFileError
 
 __all__ = ["AtomicTarget", "StagedFiles", "StagedTargets", "hold_lock", "made_folder", "refuse_overwriting_input",
-           "refuse_standard_output", "release_lock", "remove_stale_leftovers", "unwritable_error", "write_file_atomic"]
+           "refuse_standard_output", "release_lock", "remove_stale_leftovers", "unwritable_error", "waiting_lock",
+           "write_file_atomic"]
 
 # A live writer touches its temp file as it writes; XLSX, packed at close, is the slowest to do so
 # and still finishes in minutes. Temp files untouched this long belong to killed runs.
@@ -276,6 +277,26 @@ def release_lock(fd: int | None) -> None:
             os.close(fd)
         except OSError:
             pass
+
+
+@contextmanager
+def waiting_lock(path: Path, timeout: float = 10.0):
+    """Hold an exclusive ``flock`` on ``path`` (a file or a folder) for the ``with`` block, waiting up to
+    ``timeout`` s for another process to release it: two processes that each read a file, change it
+    and rename their copy over it lose each other's changes unless the read and the write are one step.
+    Where locks cannot tell (Windows, a file system without them) the block runs unlocked."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fd, outcome = _flock(path, exclusive=True)
+        if outcome is not False:
+            break
+        if time.monotonic() >= deadline:
+            raise InputFileError(f"{path} is locked by another process for over {timeout:g} s; try again.")
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        release_lock(fd)
 
 
 def _held_by_live_writer(path: Path) -> bool | None:
