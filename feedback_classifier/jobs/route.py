@@ -211,12 +211,15 @@ def _refuse_overwriting(router, out: Path, fmt: str, data) -> None:
 
 def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> None:
     """Every chunk into the router's spill files (and its scores into ``scores``, for their issues)."""
+    from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.tableio import estimate_total_rows
 
     total = estimate_total_rows(data, read.fmt) if progress is not None else None
     rows = 0
     try:
         for chunk in plan.chunks:
+            if not plan.classified_here:
+                require_categories_of(chunk, plan.text_col, source=data, first_row=rows + 1)
             if scores is not None:
                 scores.add(chunk)
             router.add(chunk)

@@ -1,0 +1,70 @@
+"""A survey analyst's QA sweep of a questionnaire with several open questions ("What did you like?",
+"What should we improve?") and several scores (NPS, CSAT, CES): each question classified in its own pass,
+then analysed, routed and reported.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+
+# classified from 'liked' (classify --text-col liked): rows 2 and 4 have no 'improve' answer
+CLASSIFIED_FROM_LIKED = (
+    "respondent_id,nps,liked,improve,categories,confidence,needs_review\n"
+    "C1,9,The courier was very fast,Cheaper prices please,Delivery and logistics > Courier,0.9,False\n"
+    "C2,10,Friendly staff in the shop,,Store / branch experience,0.8,False\n"
+    "C3,3,,The app keeps crashing,,1.0,False\n"
+    "C4,8,Great prices,,Price and value,0.9,False\n"
+)
+
+
+def test_route_refuses_categories_made_from_another_question(tmp_path):
+    """route on a file classified from 'liked' but given --text-col improve took the 'liked' categories as
+    the 'improve' comments' own: "Cheaper prices please" went to Logistics as a courier comment, with no
+    word said; report quoted the improve answers under the liked answers' categories the same way."""
+    data = tmp_path / "liked.csv"
+    data.write_text(CLASSIFIED_FROM_LIKED, encoding="utf-8")
+    out = tmp_path / "queues"
+    result = runner.invoke(app, ["route", str(data), "--text-col", "improve", "--score-col", "nps",
+                                 "--out-dir", str(out), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "row 2 has categories ('Store / branch experience') but its 'improve' is empty (2 such rows)" \
+        in result.output
+    assert "--text-col improve" in result.output and "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+    report = runner.invoke(app, ["report", str(data), "--text-col", "improve", "--score-col", "nps",
+                                 "--out", str(tmp_path / "r.html")])
+    assert report.exit_code == 1, report.output
+    assert "its 'improve' is empty" in report.output and not (tmp_path / "r.html").exists()
+
+    # the question it was classified from routes and reports as before
+    ok = runner.invoke(app, ["route", str(data), "--text-col", "liked", "--score-col", "nps",
+                             "--out-dir", str(out), "--quiet"])
+    assert ok.exit_code == 0, ok.output
+    assert pd.read_csv(out / "logistics.csv", encoding="utf-8-sig")["respondent_id"].tolist() == ["C1"]
+
+
+def test_analyze_warning_names_no_option_analyze_lacks(tmp_path):
+    """analyze on a file already classified from another question said "pass --categories-col categories to
+    keep its categories", an option analyze does not have (Error: No such option)."""
+    from feedback_classifier.jobs.classify import classified_chunks
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import _Options
+
+    chunk = pd.DataFrame({"improve": ["Too expensive"], "categories": ["Delivery and logistics"]})
+    for command, hinted in (("analyze", False), ("classify", True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            list(classified_chunks([chunk.copy()], default_model(), _Options("improve"), command=command))
+        said = [str(w.message) for w in caught if "already has column(s)" in str(w.message)]
+        assert len(said) == 1 and f"which {command} writes" in said[0]
+        assert ("--categories-col" in said[0]) is hinted
