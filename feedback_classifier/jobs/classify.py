@@ -203,9 +203,11 @@ class _Tally:
 
 
 def classified_chunks(
-    chunks: Iterable[pd.DataFrame], model: Any, opts: _Options, *, jobs: int = 1, source: str = "the table"
+    chunks: Iterable[pd.DataFrame], model: Any, opts: _Options, *, jobs: int = 1, source: str = "the table",
+    command: str = "classify",
 ) -> Iterator[tuple[pd.DataFrame, _ChunkResult]]:
-    """Yield ``(chunk with the category columns, _ChunkResult)`` in input order.
+    """Yield ``(chunk with the category columns, _ChunkResult)`` in input order. ``command`` (the one
+    running) names it in the warning about input columns it replaces.
 
     The work runs in ``jobs`` processes (the model is sent to each once); the chunk itself
     never leaves this process, only its text column does. Each chunk is extended in place:
@@ -224,7 +226,7 @@ def classified_chunks(
         checked = _warmed(checked, state, payload)
     if jobs == 1:
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
-            yield _attached(chunk, result.added, opts, source), result
+            yield _attached(chunk, result.added, opts, source, command), result
         return
     # Each chunk goes to the workers in at least one piece per worker: with a file of three chunks
     # both of two workers stay busy to the end instead of one idling while the other does the last.
@@ -237,19 +239,21 @@ def classified_chunks(
         if last:
             merged = _merge(done)
             done = []
-            yield _attached(chunk, merged.added, opts, source), merged
+            yield _attached(chunk, merged.added, opts, source, command), merged
 
 
-def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: str) -> pd.DataFrame:
+def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: str,
+              command: str = "classify") -> pd.DataFrame:
     """The chunk with the added columns; its ``attrs`` kept (the input's own column names, for
     the writer). Columns of the input that classify writes are replaced, and that is said (the
     same warning for every chunk: Python's warnings and the CLI show it once)."""
     from feedback_classifier.tableio.columns import warn_replaced
 
     attrs = chunk.attrs
-    warn_replaced(chunk.columns, added.columns, source=source, command="classify",
-                  fix=", or pass --categories-col categories to keep its categories"
-                  if "categories" in chunk.columns and "categories" in added.columns else "")
+    # only classify has --categories-col: analyze's warning sent users to an option it lacks
+    keep_given = command == "classify" and "categories" in chunk.columns and "categories" in added.columns
+    warn_replaced(chunk.columns, added.columns, source=source, command=command,
+                  fix=", or pass --categories-col categories to keep its categories" if keep_given else "")
     out = _attach(chunk, added, opts, copy=False)
     out.attrs = attrs
     return out
