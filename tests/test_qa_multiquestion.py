@@ -68,3 +68,23 @@ def test_analyze_warning_names_no_option_analyze_lacks(tmp_path):
         said = [str(w.message) for w in caught if "already has column(s)" in str(w.message)]
         assert len(said) == 1 and f"which {command} writes" in said[0]
         assert ("--categories-col" in said[0]) is hinted
+
+
+def test_an_option_given_twice_is_refused_not_the_last_one_kept(tmp_path):
+    """`drivers --score-col nps --score-col csat` analysed the CSAT column as NPS (NPS -100, every answer a
+    detractor) and `classify --text-col liked --text-col improve` classified 'improve' alone: click keeps the
+    last of two values without a word, where the analyst asked for both columns."""
+    data = tmp_path / "liked.csv"
+    data.write_text(CLASSIFIED_FROM_LIKED, encoding="utf-8")
+    out = tmp_path / "d.csv"
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--score-col=improve", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--score-col given twice ('nps', then 'improve'): it takes one column" in result.output
+    assert "run the command once per column" in result.output and "feedback-classifier drivers --help" in result.output
+    assert not out.exists()
+    result = runner.invoke(app, ["classify", str(data), "--text-col", "liked", "-o", str(out), "--text-col", "improve",
+                                 "--out", str(tmp_path / "e.csv")])
+    assert result.exit_code == 2 and "--text-col given twice ('liked', then 'improve')" in result.output
+    # flags and options that take several values are not one-value options
+    result = runner.invoke(app, ["classify", str(data), "--text-col", "liked", "--out", str(out), "-q", "--quiet"])
+    assert result.exit_code == 0, result.output
