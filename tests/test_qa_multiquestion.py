@@ -88,3 +88,44 @@ def test_an_option_given_twice_is_refused_not_the_last_one_kept(tmp_path):
     # flags and options that take several values are not one-value options
     result = runner.invoke(app, ["classify", str(data), "--text-col", "liked", "--out", str(out), "-q", "--quiet"])
     assert result.exit_code == 0, result.output
+
+
+# both questions classified: the first pass's columns renamed with a 'liked_' prefix, the second's as classify
+# wrote them; the 'liked' praise is Store staff, the 'improve' complaints Delivery and Price
+TWO_PASSES = (
+    "respondent_id,nps,liked,improve,liked_categories,liked_category_sentiment,categories,category_sentiment\n"
+    "C1,9,Friendly staff,Deliver faster,Store / branch experience > Store staff,"
+    "Store / branch experience > Store staff=positive,Delivery and logistics,Delivery and logistics=negative\n"
+    "C2,10,Friendly staff,,Store / branch experience > Store staff,"
+    "Store / branch experience > Store staff=positive,,\n"
+    "C3,2,,Too expensive,,,Price and value,Price and value=negative\n"
+    "C4,3,,Late again,,,Delivery and logistics,Delivery and logistics=negative\n"
+)
+
+
+def test_drivers_polarity_reads_the_polarities_of_its_categories_col(tmp_path):
+    """`drivers --categories-col liked_categories --polarity positive` counted the praise in 'category_sentiment',
+    the other question's, and never read 'liked_categories': its table held the 'improve' answers'
+    categories under "praise only", without a word."""
+    data = tmp_path / "both.csv"
+    data.write_text(TWO_PASSES, encoding="utf-8")
+    out = tmp_path / "d.csv"
+    args = ["drivers", str(data), "--score-col", "nps", "--categories-col", "liked_categories", "--min-n", "1",
+            "--boot", "0", "--out", str(out)]
+    result = runner.invoke(app, args + ["--polarity", "positive"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table.loc[table["level"] == "parent", "category"].tolist() == ["Store / branch experience"]
+    assert table["mentions"].tolist() == [2, 2]
+
+    # without --polarity, the complaints and praise columns are the liked answers' too
+    assert runner.invoke(app, args).exit_code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table[["category", "complaints", "praise"]].values.tolist()[0] == ["Store / branch experience", 0, 2]
+
+    # no polarity column of its own: an error naming the row, not the other question's counted
+    pd.read_csv(data).drop(columns=["liked_category_sentiment"]).to_csv(data, index=False)
+    result = runner.invoke(app, args + ["--polarity", "positive"])
+    assert result.exit_code == 1, result.output
+    assert "row 2 has categories in 'liked_categories'" in result.output
+    assert "liked_categories -> liked_category_sentiment" in result.output
