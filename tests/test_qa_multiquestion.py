@@ -129,3 +129,31 @@ def test_drivers_polarity_reads_the_polarities_of_its_categories_col(tmp_path):
     assert result.exit_code == 1, result.output
     assert "row 2 has categories in 'liked_categories'" in result.output
     assert "liked_categories -> liked_category_sentiment" in result.output
+
+
+def test_classify_prefix_keeps_both_questions_columns(tmp_path):
+    """Classifying the second open question from the first one's output replaced every column of the first
+    (categories, category_sentiment...): no option named the added columns otherwise. --prefix does."""
+    data = tmp_path / "survey.csv"
+    pd.DataFrame({"id": ["1", "2", "3"], "nps": [9, 2, 3],
+                  "liked": ["Friendly staff", "", "Fast delivery"],
+                  "improve": ["", "Too expensive", "The app keeps crashing"]}).to_csv(data, index=False)
+    first, second = tmp_path / "liked.csv", tmp_path / "both.csv"
+    result = runner.invoke(app, ["classify", str(data), "--text-col", "liked", "--prefix", "liked_", "--out",
+                                 str(first), "--quiet", "--lang", "en", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["classify", str(first), "--text-col", "improve", "--prefix", "improve_", "--out",
+                                 str(second), "--quiet", "--lang", "en", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert "already has column" not in result.output
+    before, both = pd.read_csv(first, dtype=str, encoding="utf-8-sig"), pd.read_csv(second, dtype=str, encoding="utf-8-sig")
+    assert both.columns.tolist() == before.columns.tolist() + [
+        "improve_categories", "improve_parent_categories", "improve_confidence", "improve_needs_review",
+        "improve_category_sentiment", "improve_sentiment"]
+    pd.testing.assert_frame_equal(both[before.columns], before)
+    assert both["improve_categories"].isna().tolist() == [True, False, False]
+    assert both["liked_categories"].isna().tolist() == [False, True, False]
+    # without --prefix the warning says how to keep both
+    result = runner.invoke(app, ["classify", str(first), "--text-col", "improve", "--prefix", "liked_", "--out",
+                                 str(tmp_path / "x.csv"), "--quiet", "--tone-teacher", "none"])
+    assert "already has column(s) 'liked_categories'" in result.output and "--prefix" in result.output

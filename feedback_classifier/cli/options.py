@@ -31,6 +31,12 @@ def _language(value: Optional[str]) -> Optional[str]:
         raise typer.BadParameter(str(exc)) from None
 
 
+# ---- output columns
+Prefix = Annotated[str, typer.Option(
+    "--prefix", help="Put this before the name of every column added (--prefix liked_ writes liked_categories, "
+                     "liked_category_sentiment...): classify a second open question from this output without "
+                     "replacing the first one's columns.")]
+
 # ---- input table
 InputFormat = Annotated[Optional[str], typer.Option(
     "--input-format", help=f"Input format when the extension does not tell: {TABLE_FORMATS}.")]
