@@ -157,3 +157,20 @@ def test_classify_prefix_keeps_both_questions_columns(tmp_path):
     result = runner.invoke(app, ["classify", str(first), "--text-col", "improve", "--prefix", "liked_", "--out",
                                  str(tmp_path / "x.csv"), "--quiet", "--tone-teacher", "none"])
     assert "already has column(s) 'liked_categories'" in result.output and "--prefix" in result.output
+
+
+def test_report_and_route_name_the_prefixed_categories(tmp_path):
+    """report on a file from classify --prefix said it was "not classified yet; run classify", and route
+    classified it anew without a word."""
+    data = tmp_path / "both.csv"
+    pd.read_csv(pd.io.common.StringIO(TWO_PASSES)).rename(
+        columns={"categories": "improve_categories", "category_sentiment": "improve_category_sentiment"}
+    ).to_csv(data, index=False)
+    result = runner.invoke(app, ["report", str(data), "--text-col", "improve", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 1, result.output
+    assert "only 'liked_categories', 'improve_categories' (classify --prefix)" in result.output
+    assert "not classified yet" not in result.output
+    result = runner.invoke(app, ["route", str(data), "--text-col", "improve", "--out-dir", str(tmp_path / "q"),
+                                 "--quiet", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert "(classify --prefix) but no 'categories' column, so its comments are classified anew" in result.output

@@ -250,6 +250,17 @@ def is_enriched(columns: Iterable[str]) -> bool:
     return "categories" in set(columns)
 
 
+def prefixed_categories(columns: Iterable) -> list:
+    """The columns ``classify --prefix`` named like ``categories`` (``improve_categories``), which the commands
+    reading a plain ``categories`` column do not take for it.
+
+    >>> prefixed_categories(["liked", "liked_categories", "liked_parent_categories", "categories"])
+    ['liked_categories']
+    """
+    return [c for c in columns if isinstance(c, str) and c.endswith("categories") and c != "categories"
+            and not c.endswith("parent_categories")]
+
+
 def require_categories_of(frame: pd.DataFrame, text_col: str, *, source: object, first_row: int = 1) -> None:
     """An ``InputFileError`` when a classified table's ``categories`` were not made from ``text_col``:
     a row has categories but an empty ``text_col``, which classify never tags. A survey with two open

@@ -121,6 +121,13 @@ def _require_categories(df, data) -> None:
         raise InputFileError(f"{data}: has 'category_sentiment' but no 'categories' column: its categories were "
                              "given to `classify --categories-col`, which leaves them in their own column; rename "
                              "that column 'categories' for the report to read them.")
+    from feedback_classifier.insights.routing import prefixed_categories
+
+    prefixed = prefixed_categories(df.columns)
+    if prefixed:  # "not classified yet" sent a user of classify --prefix back to classify
+        raise InputFileError(f"{data}: has no 'categories' column, only {', '.join(map(repr, prefixed))} "
+                             "(classify --prefix): report reads 'categories'; classify the question without --prefix "
+                             "for the report, or rename its columns without the prefix.")
     raise InputFileError(f"{data}: has no 'categories' column, so it is not classified yet; run "
                          "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`.")
 

@@ -181,7 +181,15 @@ def _warn_coded(columns, data) -> None:
 
     from feedback_classifier.errors import InputWarning
 
-    if "category_sentiment" in columns:
+    from feedback_classifier.insights.routing import prefixed_categories
+
+    prefixed = prefixed_categories(columns)
+    if prefixed:
+        warnings.warn(InputWarning(
+            f"{data}: the file has {', '.join(map(repr, prefixed))} (classify --prefix) but no 'categories' column, "
+            "so its comments are classified anew; rename that question's columns without the prefix to route by "
+            "its categories"), stacklevel=2)
+    elif "category_sentiment" in columns:
         warnings.warn(InputWarning(
             f"{data}: the file has 'category_sentiment' but no 'categories' column (categories given to `classify "
             "--categories-col` stay in their own column), so its comments are classified anew and the queues follow "
