@@ -174,3 +174,19 @@ def test_report_and_route_name_the_prefixed_categories(tmp_path):
                                  "--quiet", "--tone-teacher", "none"])
     assert result.exit_code == 0, result.output
     assert "(classify --prefix) but no 'categories' column, so its comments are classified anew" in result.output
+
+
+def test_survey_weights_are_refused_with_a_plain_value_and_why():
+    """compute_drivers(weight=...) on a survey's design weights said "np.float64(1.485) is not a whole number"
+    (numpy's repr, not the cell) and not that such weights are unsupported."""
+    import pytest
+
+    from feedback_classifier.errors import ScoreError
+    from feedback_classifier.insights import compute_drivers
+
+    df = pd.DataFrame({"nps": [9, 2], "categories": ["Price", ""], "weight": [1.0, 1.485]})
+    with pytest.raises(ScoreError) as caught:
+        compute_drivers(df, score_col="nps", weight="weight", n_boot=0)
+    said = str(caught.value)
+    assert "row 2: 1.485 is not a whole number" in said and "np.float64" not in said
+    assert "Survey (design) weights such as 1.485 are not supported" in said
