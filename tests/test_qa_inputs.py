@@ -363,7 +363,8 @@ def test_input_columns_named_like_the_added_ones_are_replaced_and_said(tmp_path:
     [warning] = [line for line in _lines(result) if line.startswith("Warning")]
     assert warning == (f"Warning: {path}: the input already has column(s) 'categories', 'sentiment', which classify "
                        "writes; the output has the new values in them (rename those columns in the input to keep both, "
-                       "or pass --categories-col categories to keep its categories)")
+                       "or pass --prefix (--prefix improve_) to add the new ones under other names, "
+                       "or --categories-col categories to keep its categories)")
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns).count("categories") == 1 and "mine" not in set(written["categories"])
 

@@ -49,6 +49,7 @@ def classify_command(
         "--sentiment/--no-sentiment",
         help="Add category_sentiment (each category's polarity) and sentiment (the comment's: positive, negative, "
              "neutral or mixed); --no-sentiment saves the ~15% of the time they take.")] = True,
+    prefix: opt.Prefix = "",
     jobs: opt.Jobs = 1,
     chunksize: opt.Chunksize = 50_000,
     quiet: opt.Quiet = False,
@@ -67,9 +68,7 @@ def classify_command(
     from feedback_classifier.jobs import classify_file
     from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
-    opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
-    if scheduler is not None and engine != "dask":
-        raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
+    _check_engine(engine, scheduler, prefix)
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang is not None and lang not in languages:
@@ -89,11 +88,20 @@ def classify_command(
             reading = lazy_stage(progress, "reading with e5", "read with e5")
             summary = classify_file(data, out, out_fmt=out_fmt,
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row),
-                                    chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading, **settings)
+                                    chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading,
+                                    prefix=prefix, **settings)
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
         _often_missed(model, tax, summary.lang, categories_col)
+
+
+def _check_engine(engine: str, scheduler: Optional[str], prefix: str) -> None:
+    opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
+    if prefix and engine == "dask":
+        raise typer.BadParameter("--prefix needs --engine pandas", param_hint="--prefix")
+    if scheduler is not None and engine != "dask":
+        raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
 
 
 def _often_missed(model, tax, lang: str, categories_col: Optional[str] = None) -> None:

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from feedback_classifier import __version__
 from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
-from feedback_classifier.cli.options import old_spellings, terminal_safe
+from feedback_classifier.cli.options import old_spellings, repeated_option, terminal_safe
 from feedback_classifier.errors import FeedbackClassifierError, InputWarning
 
 # click's exceptions, wherever this typer takes click from (its own copy since typer 0.2x)
@@ -45,6 +45,13 @@ class _UserErrorsAsMessages(TyperGroup):
                 typer.echo(INTERRUPTED, err=True)
                 raise typer.Exit(128 + 2) from None
         return result
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        said = repeated_option(command, rest) if command is not None else None
+        if said is not None:
+            raise _click_errors.UsageError(f"{said}. Try '{ctx.command_path} {name} --help'.")
+        return name, command, rest
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run the app; a usage mistake is one plain ``Error: ...`` line on stderr, exit code 2.

@@ -31,6 +31,12 @@ def _language(value: Optional[str]) -> Optional[str]:
         raise typer.BadParameter(str(exc)) from None
 
 
+# ---- output columns
+Prefix = Annotated[str, typer.Option(
+    "--prefix", help="Put this before the name of every column added (--prefix liked_ writes liked_categories, "
+                     "liked_category_sentiment...): classify a second open question from this output without "
+                     "replacing the first one's columns.")]
+
 # ---- input table
 InputFormat = Annotated[Optional[str], typer.Option(
     "--input-format", help=f"Input format when the extension does not tell: {TABLE_FORMATS}.")]
@@ -306,3 +312,43 @@ def terminal_safe(text: str) -> str:
     "row 2: '\\\\x1b]0;pwned\\\\x07' and\\n  - next"
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def repeated_option(command, args) -> Optional[str]:
+    """Why ``args`` give one of ``command``'s one-value options twice (None when they do not).
+
+    click keeps the last of two silently: ``drivers --score-col nps --score-col csat`` analysed CSAT as NPS
+    (NPS -100) and ``classify --text-col liked --text-col improve`` classified 'improve' alone, both
+    without a word, where the user asked for two columns.
+
+    >>> from feedback_classifier.cli import app
+    >>> cmd = typer.main.get_command(app).commands["classify"]
+    >>> print(repeated_option(cmd, ["a.csv", "--text-col", "liked", "-q", "--text-col=improve"]))
+    --text-col given twice ('liked', then 'improve'): it takes one column; to analyse several, run the command once per column (each with its own --out or --out-dir)
+    """
+    takes_value, once = set(), {}
+    for param in command.params:  # (typer's own copy of click: its Option class is not click's)
+        if param.param_type_name == "option" and not param.is_flag and not param.count:
+            takes_value.update(param.opts + param.secondary_opts)
+            if not param.multiple:
+                once.update({opt: param for opt in param.opts})
+    seen: dict = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        opt, eq, value = token.partition("=")
+        if opt not in takes_value:
+            continue
+        value = value if eq else next(tokens, "")
+        param = once.get(opt)
+        if param is None:
+            continue
+        if param.name in seen:
+            first = seen[param.name]
+            kind = "one column" if param.name.endswith("_col") or param.name == "by" else "one value"
+            return (f"{opt} given twice ({first!r}, then {value!r}): it takes {kind}; to analyse several, run the "
+                    "command once per column (each with its own --out or --out-dir)" if kind == "one column" else
+                    f"{opt} given twice ({first!r}, then {value!r}): it takes one value; pass it once")
+        seen[param.name] = value
+    return None

@@ -455,6 +455,11 @@ def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, spec: Sco
     return trend.reset_index(drop=True), date_issues
 
 
+def _shown(value) -> str:
+    """A cell as a user wrote it: numpy's scalars print as ``np.float64(1.485)`` under repr."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _frequency_weights(values: pd.Series, column: str, source: str | None) -> np.ndarray:
     """A weight column as float64; whole numbers >= 0 only (a row stands for w respondents)."""
     w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -463,7 +468,9 @@ def _frequency_weights(values: pd.Series, column: str, source: str | None) -> np
         first = int(np.flatnonzero(bad)[0])
         where = f" of {source}" if source else ""
         raise ScoreError(
-            f"Weight column '{column}'{where}, row {first + 1}: {values.iloc[first]!r} is not a whole number >= 0; "
-            "frequency weights count identical respondents (e.g. the size of a groupby)."
+            f"Weight column '{column}'{where}, row {first + 1}: {_shown(values.iloc[first])} is not a whole number "
+            ">= 0; frequency weights count identical respondents (e.g. the size of a groupby). Survey (design) "
+            "weights such as 1.485 are not supported: their intervals need another method, and rounding them would "
+            "change every number."
         )
     return w

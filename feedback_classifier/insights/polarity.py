@@ -235,3 +235,49 @@ def _keyed_by_label(counts, taxonomy) -> dict:
         if label is not None:
             keyed[(level, label)] = keyed.get((level, label), 0) + n
     return keyed
+
+
+def sentiment_column_for(categories_col: str, columns) -> str:
+    """The polarity column that goes with ``categories_col``: its name with ``categories`` read as
+    ``category_sentiment`` when the table has that column (``liked_categories`` ->
+    ``liked_category_sentiment``: a survey's second open question, classified with its columns renamed
+    so as not to be replaced), else ``category_sentiment``.
+
+    >>> sentiment_column_for("liked_categories", ["liked_categories", "liked_category_sentiment", "category_sentiment"])
+    'liked_category_sentiment'
+    >>> sentiment_column_for("codes", ["codes", "category_sentiment"])
+    'category_sentiment'
+    """
+    if categories_col != "categories" and "categories" in categories_col:
+        paired = categories_col.replace("categories", CATEGORY_SENTIMENT, 1)
+        if paired in set(columns):
+            return paired
+    return CATEGORY_SENTIMENT
+
+
+def require_paired(categories: pd.Series, sentiments: pd.Series, *, source=None, first_row: int = 1) -> None:
+    """An ``InputFileError`` when ``sentiments`` (a ``category_sentiment`` column) was not written for
+    ``categories`` (another ``--categories-col``): a row has categories in one and none in the other.
+    ``drivers --categories-col liked_categories --polarity positive`` had counted the praise of the
+    file's other question, its categories unread, without a word.
+
+    >>> codes = pd.Series(["Price", "", "Delivery"], name="codes")
+    >>> require_paired(codes, pd.Series(["Price=negative", "", "Delivery=positive"], name="category_sentiment"))
+    >>> require_paired(codes, pd.Series(["", "Price=negative", "Delivery=positive"], name="category_sentiment"))
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: row 1 has categories in 'codes' ('Price') but none in 'category_sentiment' (2 such rows): the polarities were written for another categories column. Name the polarities classify wrote with 'codes' after them (liked_categories -> liked_category_sentiment), or leave out --polarity.
+    """
+    has = categories.fillna("").astype(str).str.strip() != ""
+    judged = sentiments.fillna("").astype(str).str.strip() != ""
+    odd = np.flatnonzero((has != judged).to_numpy())
+    if not odd.size:
+        return
+    k = int(odd[0])
+    full, empty = (categories, sentiments) if has.iloc[k] else (sentiments, categories)
+    where = f"{source}: " if source else ""
+    raise InputFileError(
+        f"{where}row {first_row + k} has categories in {full.name!r} ({full.iloc[k]!r}) but none in {empty.name!r} "
+        f"({odd.size} such row{'s' if odd.size != 1 else ''}): the polarities were written for another categories "
+        f"column. Name the polarities classify wrote with {categories.name!r} after them (liked_categories -> "
+        "liked_category_sentiment), or leave out --polarity.")

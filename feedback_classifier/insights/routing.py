@@ -248,3 +248,46 @@ def is_enriched(columns: Iterable[str]) -> bool:
     True
     """
     return "categories" in set(columns)
+
+
+def prefixed_categories(columns: Iterable) -> list:
+    """The columns ``classify --prefix`` named like ``categories`` (``improve_categories``), which the commands
+    reading a plain ``categories`` column do not take for it.
+
+    >>> prefixed_categories(["liked", "liked_categories", "liked_parent_categories", "categories"])
+    ['liked_categories']
+    """
+    return [c for c in columns if isinstance(c, str) and c.endswith("categories") and c != "categories"
+            and not c.endswith("parent_categories")]
+
+
+def require_categories_of(frame: pd.DataFrame, text_col: str, *, source: object, first_row: int = 1) -> None:
+    """An ``InputFileError`` when a classified table's ``categories`` were not made from ``text_col``:
+    a row has categories but an empty ``text_col``, which classify never tags. A survey with two open
+    questions, classified from one, then routed or reported with the other's ``--text-col``, had each
+    comment shown under the other answer's categories without a word. ``first_row``: the table's first
+    row as the file counts it (from 1, under the column names).
+
+    >>> table = pd.DataFrame({"liked": ["Fast courier", ""], "improve": ["", "Too expensive"],
+    ...                       "categories": ["Delivery > Courier", ""]})
+    >>> require_categories_of(table, "liked", source="s.csv")
+    >>> require_categories_of(table, "improve", source="s.csv")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: s.csv: row 1 has categories ('Delivery > Courier') but its 'improve' is empty (1 such row): the 'categories' column was made from another column (classify tags no empty comment). Give --text-col the column it was classified from, or classify 'improve' first (`feedback-classifier classify FILE --text-col improve --out FILE2`) and pass that file.
+    """
+    from feedback_classifier.errors import InputFileError
+
+    if "categories" not in frame.columns or text_col not in frame.columns:
+        return
+    tagged = frame["categories"].fillna("").astype(str).str.strip() != ""
+    empty = frame[text_col].fillna("").astype(str).str.strip() == ""
+    stale = np.flatnonzero((tagged & empty).to_numpy())
+    if stale.size:
+        first = int(stale[0])
+        raise InputFileError(
+            f"{source}: row {first_row + first} has categories ({frame['categories'].iloc[first]!r}) but its "
+            f"{text_col!r} is empty ({stale.size} such row{'s' if stale.size != 1 else ''}): the 'categories' column "
+            f"was made from another column (classify tags no empty comment). Give --text-col the column it was "
+            f"classified from, or classify {text_col!r} first (`feedback-classifier classify FILE --text-col "
+            f"{text_col} --out FILE2`) and pass that file.")

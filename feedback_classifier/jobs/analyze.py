@@ -200,7 +200,7 @@ def analyze(
             with StagedFiles(out) as stage:  # all outputs replace yesterday's together or none do (no half-way run)
                 enriched = classified_chunks((with_input_copies(c, plan.copied) for c in chain(head, chunks)),
                                              plan.clf, _Options(text_col, plan.lang, explain=explain), jobs=jobs,
-                                             source=str(data))
+                                             source=str(data), command="analyze")
                 written = sinks.consume(enriched, stage.path(_enriched_name(data, in_fmt)), in_fmt, progress, total)
                 plan.notes += [note for note in [guarded_note(sinks.guarded_cells, stage.shown(written))] if note]
                 return _finish(sinks, stage, enriched_path=stage.shown(written), data=data, plan=plan, spec=spec,

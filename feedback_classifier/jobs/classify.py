@@ -84,7 +84,7 @@ def classify_file(
     categories_col: str | None = None,
     sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
-    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None,
+    tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None, prefix: str = "",
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
@@ -94,12 +94,12 @@ def classify_file(
     analyze, route and report decide it; ``summary.lang`` says which). ``categories_col``: categories read from that
     column (label syntax), only their sentiment added. ``sentiment=False``: no sentiment columns (faster). ``read``:
     how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
-    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``taught_by_e5`` first (more: module).
+    classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``taught_by_e5`` first
+    (more: module). ``prefix``: before every added column's name (a second question's pass keeps the first's).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
-    >>> d = tempfile.mkdtemp()
-    >>> src, dst = os.path.join(d, "in.csv"), os.path.join(d, "out.csv")
+    >>> src, dst = (os.path.join(d, name) for d in [tempfile.mkdtemp()] for name in ("in.csv", "out.csv"))
     >>> pd.DataFrame({"id": [1, 2], "comment": ["Support never answered my emails", ""]}).to_csv(src, index=False)
     >>> summary = classify_file(src, dst, model=default_model(), text_col="comment")
     >>> summary.rows, summary.empty_comments
@@ -107,8 +107,8 @@ def classify_file(
     >>> pd.read_csv(dst).columns.tolist()[:3]
     ['id', 'comment', 'categories']
     """
-    from feedback_classifier.tableio import TableWriter, estimate_total_rows, export_note, guarded_note
-    from feedback_classifier.tableio import peek_table, require_distinct_roles, resolve_column, with_late_keys
+    from feedback_classifier.tableio import (TableWriter, estimate_total_rows, export_note, guarded_note, peek_table,
+                                             require_distinct_roles, resolve_column, with_late_keys)
     input, output = Path(input), Path(output)
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
                               sentiment=sentiment, described=(probabilities, explain))
@@ -127,7 +127,7 @@ def classify_file(
     opts = _Options(text_col, lang, probabilities, explain, review_margin, categories_col, sentiment)
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
-            for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input)):
+            for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input), prefix=prefix):
                 writer.write(enriched)
                 tally.add(len(enriched), result)
                 if progress is not None:
@@ -203,9 +203,11 @@ class _Tally:
 
 
 def classified_chunks(
-    chunks: Iterable[pd.DataFrame], model: Any, opts: _Options, *, jobs: int = 1, source: str = "the table"
+    chunks: Iterable[pd.DataFrame], model: Any, opts: _Options, *, jobs: int = 1, source: str = "the table",
+    command: str = "classify", prefix: str = "",
 ) -> Iterator[tuple[pd.DataFrame, _ChunkResult]]:
-    """Yield ``(chunk with the category columns, _ChunkResult)`` in input order.
+    """Yield ``(chunk with the category columns, _ChunkResult)`` in input order. ``command`` (the one
+    running) names it in the warning about input columns it replaces; ``prefix`` goes before the added columns' names.
 
     The work runs in ``jobs`` processes (the model is sent to each once); the chunk itself
     never leaves this process, only its text column does. Each chunk is extended in place:
@@ -224,7 +226,7 @@ def classified_chunks(
         checked = _warmed(checked, state, payload)
     if jobs == 1:
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
-            yield _attached(chunk, result.added, opts, source), result
+            yield _attached(chunk, result.added, opts, source, command, prefix), result
         return
     # Each chunk goes to the workers in at least one piece per worker: with a file of three chunks
     # both of two workers stay busy to the end instead of one idling while the other does the last.
@@ -237,19 +239,24 @@ def classified_chunks(
         if last:
             merged = _merge(done)
             done = []
-            yield _attached(chunk, merged.added, opts, source), merged
+            yield _attached(chunk, merged.added, opts, source, command, prefix), merged
 
 
-def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: str) -> pd.DataFrame:
+def _attached(chunk: pd.DataFrame, added: pd.DataFrame, opts: _Options, source: str,
+              command: str = "classify", prefix: str = "") -> pd.DataFrame:
     """The chunk with the added columns; its ``attrs`` kept (the input's own column names, for
     the writer). Columns of the input that classify writes are replaced, and that is said (the
     same warning for every chunk: Python's warnings and the CLI show it once)."""
     from feedback_classifier.tableio.columns import warn_replaced
 
     attrs = chunk.attrs
-    warn_replaced(chunk.columns, added.columns, source=source, command="classify",
-                  fix=", or pass --categories-col categories to keep its categories"
-                  if "categories" in chunk.columns and "categories" in added.columns else "")
+    if prefix:
+        added = added.rename(columns=lambda name: f"{prefix}{name}")
+    # only classify has --categories-col: analyze's warning sent users to an option it lacks
+    keep_given = command == "classify" and "categories" in chunk.columns and "categories" in added.columns
+    fix = ", or pass --prefix (--prefix improve_) to add the new ones under other names" if command == "classify" else ""
+    warn_replaced(chunk.columns, added.columns, source=source, command=command,
+                  fix=fix + (", or --categories-col categories to keep its categories" if keep_given else ""))
     out = _attach(chunk, added, opts, copy=False)
     out.attrs = attrs
     return out

@@ -184,7 +184,7 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
             "--categories-col` keeps them in the column it was given)."))
         lang = _language(head_frame, categories_col, lang, None)
         if polarity is not None:
-            _require_polarity(first, data)
+            _require_polarity(first, data, categories_col)
         _check_roles(first, data, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col)
     return _Plan(rows, dict(first.attrs), text_col, categories_col, score_col, by, period_col, lang, taxonomy, notes)
 
@@ -208,7 +208,7 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
     segment and period) and, unless one polarity is counted, a ``PolarityTally`` (complaints and
     praise per category, when the table has ``category_sentiment``)."""
     from feedback_classifier.insights import DriversAccumulator
-    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, PolarityTally, categories_with_polarity
+    from feedback_classifier.insights.polarity import PolarityTally, categories_with_polarity
 
     counted = plan.categories_col if polarity is None else f"categories ({polarity})"
     keys = [counted] + [c for c in (plan.score_col, plan.by, plan.period_col) if c is not None]
@@ -217,13 +217,38 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
     tally = PolarityTally(taxonomy=plan.taxonomy, source=str(data)) if polarity is None else None
     for chunk in plan.chunks:
         first_row = acc.rows + 1
+        judged = _judged(chunk, plan.categories_col, data, first_row, strict=polarity is not None)
         if polarity is not None:
-            chunk[counted] = categories_with_polarity(chunk[CATEGORY_SENTIMENT], polarity, source=str(data),
+            chunk[counted] = categories_with_polarity(chunk[judged], polarity, source=str(data),
                                                       first_row=first_row)
-        elif CATEGORY_SENTIMENT in chunk.columns:
-            tally.add(chunk[CATEGORY_SENTIMENT], first_row=first_row)
+        elif tally is not None and judged is None:
+            tally = None  # none, or another question's: no complaints or praise rather than some rows' of them
+        elif tally is not None:
+            tally.add(chunk[judged], first_row=first_row)
         acc.add(chunk)
     return acc, tally
+
+
+def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -> str | None:
+    """The chunk's polarity column for ``categories_col`` (None: none, or one written for other categories,
+    with a warning; an error when ``strict``, as --polarity counts nothing else)."""
+    import warnings
+
+    from feedback_classifier.errors import InputFileError, InputWarning
+    from feedback_classifier.insights.polarity import require_paired, sentiment_column_for
+
+    judged = sentiment_column_for(categories_col, chunk.columns)
+    if judged not in chunk.columns:
+        return None
+    if categories_col != "categories":  # classify writes both: only another --categories-col can be unpaired
+        try:
+            require_paired(chunk[categories_col], chunk[judged], source=data, first_row=first_row)
+        except InputFileError as exc:
+            if strict:
+                raise
+            warnings.warn(InputWarning(f"{exc} The complaints and praise columns are left out."), stacklevel=3)
+            return None
+    return judged
 
 
 def _columns(first, head, data, *, text_col, categories_col, score_col, by, period_col):
@@ -357,10 +382,10 @@ def _checked_out(out: str | Path | None, data: str | Path, charts: str | Path | 
     return out
 
 
-def _require_polarity(first, data) -> None:
-    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT
+def _require_polarity(first, data, categories_col: str) -> None:
+    from feedback_classifier.insights.polarity import sentiment_column_for
 
-    _require_column(first, CATEGORY_SENTIMENT, data, fix=(
+    _require_column(first, sentiment_column_for(categories_col, first.columns), data, fix=(
         "--polarity needs the polarity of each category: classify the comments with this version "
         "(it adds category_sentiment), or pass --text-col COL to classify on the fly."))
 

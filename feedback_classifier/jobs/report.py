@@ -63,6 +63,7 @@ def report_file(
     """
     from feedback_classifier.insights import ScoreSpec, route
     from feedback_classifier.insights.periods import period_column_or_detected
+    from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
     from feedback_classifier.tableio import resolve_column
@@ -76,6 +77,7 @@ def report_file(
                            source=data)
     _require_categories(df, data)
     require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
+    require_categories_of(df, text_col, source=data)
     notes: list[str] = []
     tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
     if lang is None:
@@ -119,6 +121,13 @@ def _require_categories(df, data) -> None:
         raise InputFileError(f"{data}: has 'category_sentiment' but no 'categories' column: its categories were "
                              "given to `classify --categories-col`, which leaves them in their own column; rename "
                              "that column 'categories' for the report to read them.")
+    from feedback_classifier.insights.routing import prefixed_categories
+
+    prefixed = prefixed_categories(df.columns)
+    if prefixed:  # "not classified yet" sent a user of classify --prefix back to classify
+        raise InputFileError(f"{data}: has no 'categories' column, only {', '.join(map(repr, prefixed))} "
+                             "(classify --prefix): report reads 'categories'; classify the question without --prefix "
+                             "for the report, or rename its columns without the prefix.")
     raise InputFileError(f"{data}: has no 'categories' column, so it is not classified yet; run "
                          "`feedback-classifier classify` on it first, or use `feedback-classifier analyze`.")
 

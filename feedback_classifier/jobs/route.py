@@ -181,7 +181,15 @@ def _warn_coded(columns, data) -> None:
 
     from feedback_classifier.errors import InputWarning
 
-    if "category_sentiment" in columns:
+    from feedback_classifier.insights.routing import prefixed_categories
+
+    prefixed = prefixed_categories(columns)
+    if prefixed:
+        warnings.warn(InputWarning(
+            f"{data}: the file has {', '.join(map(repr, prefixed))} (classify --prefix) but no 'categories' column, "
+            "so its comments are classified anew; rename that question's columns without the prefix to route by "
+            "its categories"), stacklevel=2)
+    elif "category_sentiment" in columns:
         warnings.warn(InputWarning(
             f"{data}: the file has 'category_sentiment' but no 'categories' column (categories given to `classify "
             "--categories-col` stay in their own column), so its comments are classified anew and the queues follow "
@@ -211,12 +219,15 @@ def _refuse_overwriting(router, out: Path, fmt: str, data) -> None:
 
 def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> None:
     """Every chunk into the router's spill files (and its scores into ``scores``, for their issues)."""
+    from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.tableio import estimate_total_rows
 
     total = estimate_total_rows(data, read.fmt) if progress is not None else None
     rows = 0
     try:
         for chunk in plan.chunks:
+            if not plan.classified_here:
+                require_categories_of(chunk, plan.text_col, source=data, first_row=rows + 1)
             if scores is not None:
                 scores.add(chunk)
             router.add(chunk)
