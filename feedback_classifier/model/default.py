@@ -257,7 +257,9 @@ def model_facts(model_arg, clf) -> dict:
         return {"kind": "weak"}
     if not meta:
         return {"kind": "given"}
-    return {"kind": "trained", "rows": meta.get("training_rows"), "metrics": metrics}
+    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    data = training.get("data") if isinstance(training.get("data"), str) else None
+    return {"kind": "trained", "rows": meta.get("training_rows"), "metrics": metrics, "data": data}
 
 
 def model_info(model_arg, clf) -> dict:
@@ -298,6 +300,8 @@ def describe_model(model_arg, clf) -> str:
         return "trained without labels (taxonomy keywords + self-training on unlabelled comments; not validated)"
     metrics, rows = facts.get("metrics") or {}, facts.get("rows")
     rows_text = f"trained on {rows:,} labelled comments" if rows else "trained on labelled comments"
+    if facts.get("data"):  # which labels file: two months' models of one size looked alike
+        rows_text += f" of {facts['data']}"
     if metrics.get("unlabelled_comments"):  # train --teacher minilm: its CV folds were taught by a teacher that saw them
         rows_text += f" + {int(metrics['unlabelled_comments']):,} labelled by a teacher (cross-validation optimistic)"
     if "path_micro_f1" in metrics:

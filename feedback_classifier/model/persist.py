@@ -71,7 +71,7 @@ def _runtime_versions() -> dict[str, str | None]:
 
 def save_model(
     clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None,
-    compress: bool = True,
+    compress: bool = True, training: dict | None = None,
 ) -> Path:
     """Write a fitted classifier to ``path`` atomically (temp file + rename).
 
@@ -80,7 +80,9 @@ def save_model(
     ``sign_key`` adds an HMAC-SHA256 signature of the header (which holds the payload's
     SHA-256), checked by ``load_model(..., verify_key=)``: only holders of the key can make
     a file that passes. ``compress=False`` writes a larger file that loads faster (the
-    default model's cache, read by every command that uses it).
+    default model's cache, read by every command that uses it). ``training`` (plain data: the labelled
+    file's name and SHA-256, its columns, the settings ``train`` was given) is stored as the header's
+    ``training``, so a model in a registry says what it was made from.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -112,6 +114,7 @@ def save_model(
         "labels": [list(label) for label in clf.classes_],
         "thresholds": [float(t) for t in clf.thresholds_],
         "training_rows": training_rows,
+        "training": training or {},
         "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "metrics": metrics or {},
         "payload_bytes": len(payload),
