@@ -43,3 +43,29 @@ def test_model_metadata_says_which_labels_file_and_settings_made_the_model(tmp_p
                                      "--out", str(tmp_path / "c.csv")])
     assert classified.exit_code == 0, classified.output
     assert "trained on 32 labelled comments of labels-2026-12.csv" in classified.output
+
+
+def test_a_signed_model_loaded_with_verify_key_keeps_its_scores_and_error_rates(tmp_path):
+    """With --verify-key (or --trust-model) the job got the loaded classifier instead of the path, and
+    lost the file's header: `Model: trained on labelled comments, not cross-validated` (it was), and
+    drivers.csv without its precision, recall and corrected shares; signing a model cost its correction."""
+    data = _labelled(tmp_path)
+    key = tmp_path / "team.key"
+    key.write_bytes(bytes(range(32)))
+    model = tmp_path / "cx.joblib"
+    trained = runner.invoke(app, ["train", str(data), "--text-col", "comment", "--taxonomy", "cx-default",
+                                  "--cv", "3", "--sign-key", str(key), "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    survey = tmp_path / "survey.csv"
+    frame = pd.read_csv(data)
+    frame["nps"] = [2, 9, 3, 10] * 8
+    frame.to_csv(survey, index=False)
+    for extra in (["--verify-key", str(key)], ["--trust-model"], []):
+        out = tmp_path / f"out{len(extra)}{extra[:1]}".replace("-", "").replace("[", "").replace("]", "").replace("'", "")
+        result = runner.invoke(app, ["analyze", str(survey), "--text-col", "comment", "--score-col", "nps",
+                                     "--model", str(model), *extra, "--tone-teacher", "none", "--quiet",
+                                     "--out-dir", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "trained on 32 labelled comments of labels-2026-12.csv, cross-validated micro-F1" in result.output, extra
+        drivers = pd.read_csv(out / "drivers.csv", encoding="utf-8-sig")
+        assert {"precision", "recall", "share_adjusted"} <= set(drivers.columns), extra

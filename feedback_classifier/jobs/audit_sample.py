@@ -59,13 +59,15 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
 
 def model_error_rates(model: Any) -> dict | None:
     """Per-label error rates stored in a model file by ``train`` (its cross-validation's
-    out-of-fold predictions), or None (no file, or trained without cross-validation)."""
-    if model is None or hasattr(model, "predict_proba"):
+    out-of-fold predictions), from its path or the classifier ``load_model`` made of it, or None
+    (no file, or trained without cross-validation)."""
+    if model is None:
         return None
     from feedback_classifier.insights.quantify import rates_from_metrics
-    from feedback_classifier.model.persist import read_model_metadata
+    from feedback_classifier.model.persist import metadata_of
 
-    metrics = read_model_metadata(model).get("metrics") or {}
+    # a classifier loaded from a file (--verify-key, --trust-model) has its header too
+    metrics = (metadata_of(model) or {}).get("metrics") or {}
     counts = metrics.get("category_errors")
     if not counts:
         return None

@@ -244,14 +244,12 @@ def model_facts(model_arg, clf) -> dict:
     """
     if model_arg is None and getattr(clf, "keyword_rules_", False) and clf.taxonomy_.name == DEFAULT_TAXONOMY:
         return {"kind": "default"}
-    meta: dict = {}
-    if isinstance(model_arg, (str, Path)):
-        from feedback_classifier.model.persist import read_model_metadata
+    from feedback_classifier.model.persist import metadata_of
 
-        try:
-            meta = read_model_metadata(model_arg)
-        except ModelFileError:
-            meta = {}
+    try:  # a path, or the classifier --verify-key / --trust-model loaded from one
+        meta = metadata_of(model_arg) or {}
+    except ModelFileError:
+        meta = {}
     metrics = meta.get("metrics") or {}
     if metrics.get("trained_without_labels") or (not meta and getattr(clf, "keyword_rules_", False)):
         return {"kind": "weak"}

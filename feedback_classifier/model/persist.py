@@ -27,6 +27,7 @@ import hmac
 import json
 import math
 import os
+import weakref
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ FORMAT_VERSION = 2
 #: The pickled format of earlier versions: loaded only when the caller trusts the file.
 PICKLE_FORMAT = 1
 _MAX_HEADER_BYTES = 64 * 1024 * 1024
+# header of each classifier load_model returned: `--verify-key` and `--trust-model` hand jobs the loaded
+# classifier, not its path, and without this its rows, scores and error rates were lost to them
+_HEADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _version(package: str) -> str | None:
@@ -253,6 +257,27 @@ def _edited(path: Path, why: str) -> ModelFileError:
     )
 
 
+def loaded_model_metadata(model) -> dict | None:
+    """The header of the file ``load_model`` read ``model`` from (as checked then), or None for a
+    classifier that did not come from a model file.
+
+    >>> loaded_model_metadata(object()) is None
+    True
+    """
+    try:
+        return _HEADERS.get(model)
+    except TypeError:  # not weak-referenceable: not a loaded model
+        return None
+
+
+def metadata_of(model) -> dict | None:
+    """A model file's header from its path, or from the classifier ``load_model`` made of it;
+    None for anything else (a classifier fitted in this process, the bundled default)."""
+    if isinstance(model, (str, os.PathLike)):
+        return read_model_metadata(model)
+    return loaded_model_metadata(model)
+
+
 def read_model_metadata(path) -> dict:
     """The header of a model file (versions, taxonomy, labels, metrics...), without unpickling.
 
@@ -442,6 +467,7 @@ def load_model(
         # the taxonomy check above read the header: a model whose own taxonomy is another passed it
         raise _edited(path, f"its header is for taxonomy {str(header.get('taxonomy_name'))[:40]!r}, its model data "
                             f"for {model.taxonomy_.name!r}")
+    _HEADERS[model] = header
     return model
 
 
