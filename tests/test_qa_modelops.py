@@ -69,3 +69,33 @@ def test_a_signed_model_loaded_with_verify_key_keeps_its_scores_and_error_rates(
         assert "trained on 32 labelled comments of labels-2026-12.csv, cross-validated micro-F1" in result.output, extra
         drivers = pd.read_csv(out / "drivers.csv", encoding="utf-8-sig")
         assert {"precision", "recall", "share_adjusted"} <= set(drivers.columns), extra
+
+
+def test_retraining_on_the_same_labels_writes_the_same_model_data(tmp_path):
+    """The polarity model's aspect words were stored in set order, which follows per-process string
+    hashing: the same `train --sentiment-col` run twice wrote model files with different bytes (the
+    same predictions), so a registry could not tell a retrained model from a changed one by checksum."""
+    import os
+    import subprocess
+    import sys
+
+    from feedback_classifier.model import read_model_metadata
+
+    rows = [("courier was late again", "Delivery", "Delivery=negative"),
+            ("fast courier, lovely", "Delivery", "Delivery=positive"),
+            ("prices are too high", "Price", "Price=negative"),
+            ("great prices and deals", "Price", "Price=positive"),
+            ("rude staff on the phone", "Customer service", "Customer service=negative"),
+            ("kind helpful staff member", "Customer service", "Customer service=positive")] * 4
+    data = tmp_path / "labels.csv"
+    pd.DataFrame([(f"{t} {i}", c, p) for i, (t, c, p) in enumerate(rows)],
+                 columns=["text", "labels", "polarities"]).to_csv(data, index=False)
+    digests = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"m{seed}.joblib"
+        done = subprocess.run([sys.executable, "-m", "feedback_classifier", "train", str(data), "--taxonomy", "cx-default",
+                               "--sentiment-col", "polarities", "--cv", "0", "--out", str(out)],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        digests.append(read_model_metadata(out)["payload_sha256"])
+    assert digests[0] == digests[1]
