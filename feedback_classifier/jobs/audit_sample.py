@@ -59,22 +59,28 @@ def sample_error_rates(path: str | Path, taxonomy: Any, *, labels_col: str = "la
 
 def model_error_rates(model: Any) -> dict | None:
     """Per-label error rates stored in a model file by ``train`` (its cross-validation's
-    out-of-fold predictions), or None (no file, or trained without cross-validation)."""
-    if model is None or hasattr(model, "predict_proba"):
+    out-of-fold predictions), from its path or the classifier ``load_model`` made of it, or None
+    (no file, or trained without cross-validation)."""
+    if model is None:
         return None
     from feedback_classifier.insights.quantify import rates_from_metrics
-    from feedback_classifier.model.persist import read_model_metadata
+    from feedback_classifier.model.persist import metadata_of
 
-    counts = (read_model_metadata(model).get("metrics") or {}).get("category_errors")
+    # a classifier loaded from a file (--verify-key, --trust-model) has its header too
+    metrics = (metadata_of(model) or {}).get("metrics") or {}
+    counts = metrics.get("category_errors")
     if not counts:
         return None
     # The counts come from the cross-validation's fold models, not from the model in the file; the
     # file's model differs from them about as much as one fold model from another, so the rates
     # are given the weight of one fold's comments (their intervals widen, the correction shrinks).
-    return {label: r.scaled(1 / CV_FOLDS) for label, r in rates_from_metrics(counts).items()}
+    # One fold is 1/cv_folds of them: a fixed 1/5 gave a `--cv 10` model's rates twice a fold's weight.
+    folds = metrics.get("cv_folds")
+    folds = int(folds) if isinstance(folds, (int, float)) and folds >= 2 else CV_FOLDS
+    return {label: r.scaled(1 / folds) for label, r in rates_from_metrics(counts).items()}
 
 
-CV_FOLDS = 5  # train's default --cv
+CV_FOLDS = 5  # train's default --cv, for a header that does not say how many folds made its counts
 
 
 DEFAULT_RATES_FILE = Path(__file__).resolve().parents[1] / "data" / "default_error_rates.json"

@@ -19,6 +19,7 @@ from feedback_classifier.jobs.labelbook import (
     warn_two_spellings,
 )
 from feedback_classifier.jobs.runner import check_workers, run_ordered
+from feedback_classifier.jobs.training_facts import training_facts
 from feedback_classifier.model import (
     EvaluationReport,
     FeedbackClassifier,
@@ -172,16 +173,14 @@ def train_file(
     """Train a FeedbackClassifier on a labelled table, cross-validate it, save it to ``out``.
 
     ``cv`` folds (grouped by ``group_col`` when given) measure the model before the final fit on
-    all rows (``cv < 2``: no measurement). The taxonomy (given or inferred) and the metrics go in the
-    model file's header. ``embeddings`` adds sentence vectors (``embedding_params``: MiniLM's, the
+    all rows (``cv < 2``: no measurement). The taxonomy (given or inferred) and the metrics go in the model file's header. ``embeddings`` adds sentence vectors (``embedding_params``: MiniLM's, the
     ``embeddings`` extra to train; or ``"e5"``, multilingual-e5-small's, read to predict too). With ``sentiment_col`` (cells such as ``Price=negative;
     Service > Staff=positive``) the model also learns each category's polarity (``model.sentiment_``,
     an ``AspectSentiment``) and the metrics include its cross-validated polarity accuracy given the
     gold categories. ``unlabelled_score_col`` (the scores of ``unlabelled``'s comments, read as
     ``score_type``/``scale``/``higher_is_better``) teaches that model the comments' tone words
-    (``jobs.tone``), or without ``sentiment_col`` the bundled one, which the model then carries.
-    ``jobs`` worker processes fit the folds and the final model side by side (the same results as
-    ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter...); ``progress(done, total)`` as each fit ends.
+    (``jobs.tone``), or without ``sentiment_col`` the bundled one, which the model then carries. The header's ``training`` says which file and settings made the model (``jobs.training_facts``).
+    ``jobs`` worker processes fit the folds and the final model side by side (the same results as ``jobs=1``). ``read`` says how to read ``data`` (encoding, delimiter...); ``progress(done, total)`` as each fit ends.
 
     >>> import tempfile, os, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -219,7 +218,10 @@ def train_file(
     elif tone is not None:
         metrics.update(_bundled_with_tone(model, tone))
     metrics.update(_category_errors(table, report))
-    path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key)
+    facts = training_facts(data, cv=cv, embeddings=embeddings, teacher=teacher, unlabelled=unlabelled, text_col=text_col,
+                           labels_col=labels_col, sentiment_col=sentiment_col, group_col=group_col,
+                           taxonomy_inferred=table.taxonomy_inferred, unlabelled_score_col=unlabelled_score_col)
+    path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key, training=facts)
     notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
                        notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col),

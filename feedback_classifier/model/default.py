@@ -244,20 +244,20 @@ def model_facts(model_arg, clf) -> dict:
     """
     if model_arg is None and getattr(clf, "keyword_rules_", False) and clf.taxonomy_.name == DEFAULT_TAXONOMY:
         return {"kind": "default"}
-    meta: dict = {}
-    if isinstance(model_arg, (str, Path)):
-        from feedback_classifier.model.persist import read_model_metadata
+    from feedback_classifier.model.persist import metadata_of
 
-        try:
-            meta = read_model_metadata(model_arg)
-        except ModelFileError:
-            meta = {}
+    try:  # a path, or the classifier --verify-key / --trust-model loaded from one
+        meta = metadata_of(model_arg) or {}
+    except ModelFileError:
+        meta = {}
     metrics = meta.get("metrics") or {}
     if metrics.get("trained_without_labels") or (not meta and getattr(clf, "keyword_rules_", False)):
         return {"kind": "weak"}
     if not meta:
         return {"kind": "given"}
-    return {"kind": "trained", "rows": meta.get("training_rows"), "metrics": metrics}
+    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    data = training.get("data") if isinstance(training.get("data"), str) else None
+    return {"kind": "trained", "rows": meta.get("training_rows"), "metrics": metrics, "data": data}
 
 
 def model_info(model_arg, clf) -> dict:
@@ -298,6 +298,8 @@ def describe_model(model_arg, clf) -> str:
         return "trained without labels (taxonomy keywords + self-training on unlabelled comments; not validated)"
     metrics, rows = facts.get("metrics") or {}, facts.get("rows")
     rows_text = f"trained on {rows:,} labelled comments" if rows else "trained on labelled comments"
+    if facts.get("data"):  # which labels file: two months' models of one size looked alike
+        rows_text += f" of {facts['data']}"
     if metrics.get("unlabelled_comments"):  # train --teacher minilm: its CV folds were taught by a teacher that saw them
         rows_text += f" + {int(metrics['unlabelled_comments']):,} labelled by a teacher (cross-validation optimistic)"
     if "path_micro_f1" in metrics:

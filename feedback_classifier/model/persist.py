@@ -27,6 +27,7 @@ import hmac
 import json
 import math
 import os
+import weakref
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ FORMAT_VERSION = 2
 #: The pickled format of earlier versions: loaded only when the caller trusts the file.
 PICKLE_FORMAT = 1
 _MAX_HEADER_BYTES = 64 * 1024 * 1024
+# header of each classifier load_model returned: `--verify-key` and `--trust-model` hand jobs the loaded
+# classifier, not its path, and without this its rows, scores and error rates were lost to them
+_HEADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _version(package: str) -> str | None:
@@ -71,7 +75,7 @@ def _runtime_versions() -> dict[str, str | None]:
 
 def save_model(
     clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None,
-    compress: bool = True,
+    compress: bool = True, training: dict | None = None,
 ) -> Path:
     """Write a fitted classifier to ``path`` atomically (temp file + rename).
 
@@ -80,7 +84,9 @@ def save_model(
     ``sign_key`` adds an HMAC-SHA256 signature of the header (which holds the payload's
     SHA-256), checked by ``load_model(..., verify_key=)``: only holders of the key can make
     a file that passes. ``compress=False`` writes a larger file that loads faster (the
-    default model's cache, read by every command that uses it).
+    default model's cache, read by every command that uses it). ``training`` (plain data: the labelled
+    file's name and SHA-256, its columns, the settings ``train`` was given) is stored as the header's
+    ``training``, so a model in a registry says what it was made from.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -112,6 +118,7 @@ def save_model(
         "labels": [list(label) for label in clf.classes_],
         "thresholds": [float(t) for t in clf.thresholds_],
         "training_rows": training_rows,
+        "training": training or {},
         "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "metrics": metrics or {},
         "payload_bytes": len(payload),
@@ -248,6 +255,27 @@ def _edited(path: Path, why: str) -> ModelFileError:
     return ModelFileError(
         f"{path} is damaged or was edited: {why}; copy the file again or retrain with `feedback-classifier train ...`."
     )
+
+
+def loaded_model_metadata(model) -> dict | None:
+    """The header of the file ``load_model`` read ``model`` from (as checked then), or None for a
+    classifier that did not come from a model file.
+
+    >>> loaded_model_metadata(object()) is None
+    True
+    """
+    try:
+        return _HEADERS.get(model)
+    except TypeError:  # not weak-referenceable: not a loaded model
+        return None
+
+
+def metadata_of(model) -> dict | None:
+    """A model file's header from its path, or from the classifier ``load_model`` made of it;
+    None for anything else (a classifier fitted in this process, the bundled default)."""
+    if isinstance(model, (str, os.PathLike)):
+        return read_model_metadata(model)
+    return loaded_model_metadata(model)
 
 
 def read_model_metadata(path) -> dict:
@@ -439,6 +467,7 @@ def load_model(
         # the taxonomy check above read the header: a model whose own taxonomy is another passed it
         raise _edited(path, f"its header is for taxonomy {str(header.get('taxonomy_name'))[:40]!r}, its model data "
                             f"for {model.taxonomy_.name!r}")
+    _HEADERS[model] = header
     return model
 
 

@@ -46,12 +46,14 @@ def aspect_words(cache: dict, texts: Sequence[str], categories: Sequence[Hashabl
     n = len(words_of)
     df = Counter(w for ws in words_of.values() for w in ws)
     out = {}
-    for cat in {c for cs in cats_of.values() for c in cs}:
+    # sorted, not in set order: that follows string hashing, which differs per process, so the same
+    # training wrote model files whose bytes differed run to run
+    for cat in sorted({c for cs in cats_of.values() for c in cs}, key=repr):
         with_cat = [t for t in words_of if cat in cats_of.get(t, ())]
         n_c = len(with_cat)
         dfc = Counter(w for t in with_cat for w in words_of[t])
         scores = {}
-        for w, k in dfc.items():
+        for w, k in sorted(dfc.items()):
             if k < 2:
                 continue
             inside = (k + 0.5) / (n_c + 1.0)

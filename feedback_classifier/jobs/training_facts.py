@@ -1,0 +1,35 @@
+"""What a trained model was made from, for its file's header (``read_model_metadata(path)["training"]``)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def training_facts(data, *, cv: int, embeddings: str, teacher: str, unlabelled=None, taxonomy_inferred: bool = False,
+                   **columns) -> dict:
+    """What a model was trained from, for its file's header: the labelled file's name and SHA-256 (a
+    registry's models said their row count and scores, not which labels file or settings made them, so
+    two monthly models could not be told apart by their data), the columns and settings given.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "labels.csv")
+    >>> _ = open(p, "w").write("text,labels\\n")
+    >>> f = training_facts(p, cv=5, embeddings="none", teacher="none", text_col="text", group_col=None)
+    >>> f["data"], f["data_sha256"][:12], f["cv"], "group_col" in f
+    ('labels.csv', '44592d540b26', 5, False)
+    """
+    facts: dict = {}
+    if isinstance(data, (str, os.PathLike)):  # a table passed in memory has no file to name or fingerprint
+        facts["data"] = Path(data).name
+        digest = hashlib.sha256()
+        with open(data, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        facts["data_sha256"] = digest.hexdigest()
+    facts.update({name: value for name, value in columns.items() if value is not None})
+    facts.update(cv=int(cv), embeddings=embeddings, teacher=teacher, taxonomy_inferred=bool(taxonomy_inferred))
+    if isinstance(unlabelled, (str, os.PathLike)):
+        facts["unlabelled"] = Path(unlabelled).name
+    return facts
