@@ -71,8 +71,8 @@ def test_a_labels_file_fixed_by_hand_while_the_app_runs_keeps_the_fix(tmp_path):
     s = _session(tmp_path)
     s.decide(s.current(), [0])
     s.decide(s.current(), [0])
+    fixed = read_table(tmp_path / "labels.csv").comment.iloc[0]  # (as the app reads it: no formula guard ')
     df = pd.read_csv(tmp_path / "labels.csv")
-    fixed = df.comment.iloc[0]
     df.loc[0, "labels"] = "Price and value"  # opened in Excel, corrected, saved
     df.to_csv(tmp_path / "labels.csv", index=False)
     s.decide(s.current(), [0])
