@@ -43,3 +43,44 @@ def test_route_of_a_file_whose_comments_are_all_empty_says_why_every_queue_is_em
     assert result.exit_code == 0, result.output
     assert "Every row's 'q1' is empty" in result.output
     assert "'why'" in result.output
+
+
+def _everyone_complains_of_delivery(tmp_path):
+    rows = [f"{i},The courier was late,{score},Delivery and logistics,0.9,False" for i, score in
+            enumerate([0, 3, 6, 7, 8, 9, 10, 10, 2, 9], start=1)]
+    data = tmp_path / "classified.csv"
+    data.write_text("response_id,comment,nps,categories,confidence,needs_review\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    return data
+
+
+def test_drivers_says_why_a_category_in_every_answer_has_no_impact(tmp_path, monkeypatch):
+    """One category in every scored answer: its 'without' and impact cells were blank, its note empty,
+    and analyze said 'Top negative drivers: none found' with no word that nothing could be compared."""
+    from feedback_classifier.cli import render
+
+    monkeypatch.setattr(render.console, "width", 250)  # the note in one piece, not wrapped in its cell
+    data = _everyone_complains_of_delivery(tmp_path)
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "in every scored answer: nothing to compare it with" in result.output
+
+
+def test_the_report_says_why_a_category_in_every_answer_has_no_impact(tmp_path):
+    """The report's drivers table showed '— — … —' for such a category, with no word why."""
+    data = _everyone_complains_of_delivery(tmp_path)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(data), "--text-col", "comment", "--score-col", "nps",
+                                 "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "in every scored answer: nothing to compare it with" in out.read_text(encoding="utf-8")
+
+
+def test_analyze_says_why_no_driver_is_found_when_one_category_is_in_every_answer(tmp_path):
+    data = tmp_path / "survey.csv"
+    data.write_text("response_id,comment,nps\n" + "".join(f"{i},The parcel was damaged,{i % 11}\n" for i in range(40)),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(data), "--text-col", "comment", "--score-col", "nps", "--out-dir",
+                                 str(tmp_path / "out"), "--tone-teacher", "none", "--lang", "en", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "is in every scored answer, so there is nothing to compare it with" in result.output
