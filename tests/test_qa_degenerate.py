@@ -84,3 +84,32 @@ def test_analyze_says_why_no_driver_is_found_when_one_category_is_in_every_answe
                                  str(tmp_path / "out"), "--tone-teacher", "none", "--lang", "en", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "is in every scored answer, so there is nothing to compare it with" in result.output
+
+
+def test_an_empty_column_name_is_one_line_error_in_every_command(tmp_path):
+    """``--score-col ''`` (an unset shell variable): classify and analyze ended in a KeyError traceback,
+    route and audit took it for no column and went on without the scores or groups, suggest without ids."""
+    data = tmp_path / "survey.csv"
+    data.write_text("id,,comment,nps\n1,x,The courier was late,3\n2,y,Too expensive,9\n", encoding="utf-8")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,labels,review\n" + "".join(f"comment {i},{'Price' if i % 2 else 'Delivery'},r{i}\n"
+                                                        for i in range(12)), encoding="utf-8")
+    runs = {
+        "classify": ["classify", str(data), "--text-col", "", "--out", str(tmp_path / "c.csv")],
+        "analyze": ["analyze", str(data), "--text-col", "comment", "--score-col", "", "--out-dir",
+                    str(tmp_path / "a"), "--tone-teacher", "none"],
+        "analyze --by": ["analyze", str(data), "--text-col", "comment", "--by", " ", "--out-dir",
+                         str(tmp_path / "b"), "--tone-teacher", "none"],
+        "route": ["route", str(data), "--text-col", "comment", "--score-col", "", "--out-dir", str(tmp_path / "r"),
+                  "--tone-teacher", "none"],
+        "audit": ["audit", str(labels), "--text-col", "text", "--labels-col", "labels", "--group-col", "",
+                  "--folds", "2", "--embeddings", "none", "--out", str(tmp_path / "s.csv")],
+        "suggest": ["suggest", str(data), "--text-col", "comment", "--id-col", "", "--out", str(tmp_path / "g.csv")],
+    }
+    for name, args in runs.items():
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (name, result.output, result.exception)
+        said = result.output
+        assert "Traceback" not in said and ("no column ''" in said or "is empty" in said), (name, said)
+    assert "'Unnamed: 1'" in runner.invoke(app, runs["analyze --by"]).output  # the name of the unnamed column
+    assert not any(p.exists() for p in (tmp_path / "c.csv", tmp_path / "r", tmp_path / "s.csv", tmp_path / "g.csv"))
