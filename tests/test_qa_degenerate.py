@@ -113,3 +113,15 @@ def test_an_empty_column_name_is_one_line_error_in_every_command(tmp_path):
         assert "Traceback" not in said and ("no column ''" in said or "is empty" in said), (name, said)
     assert "'Unnamed: 1'" in runner.invoke(app, runs["analyze --by"]).output  # the name of the unnamed column
     assert not any(p.exists() for p in (tmp_path / "c.csv", tmp_path / "r", tmp_path / "s.csv", tmp_path / "g.csv"))
+
+
+def test_a_mean_of_one_score_has_no_interval_rather_than_nan(tmp_path):
+    """``--score-type mean`` on one scored row printed "mean score 10.00 (95% CI nan to nan)"."""
+    data = tmp_path / "classified.csv"
+    data.write_text("comment,score,categories,confidence,needs_review\n"
+                    "The courier was late,4,Delivery and logistics,0.9,False\n", encoding="utf-8")
+    result = runner.invoke(app, ["drivers", str(data), "--score-col", "score", "--score-type", "mean",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "nan" not in result.output
+    assert "(no 95% CI) from 1 valid score" in result.output

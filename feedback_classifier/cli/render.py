@@ -102,8 +102,15 @@ def metric_line(drivers) -> str:
     while (digits < spec.value_digits + 2 and overall.ci_high > overall.ci_low
            and f"{overall.ci_low:z.{digits}f}" == f"{overall.ci_high:z.{digits}f}"):
         digits += 1
-    return (f"{overall.metric_name} {overall.metric:z.{digits}f}{spec.unit} (95% CI {overall.ci_low:z.{digits}f} to "
-            f"{overall.ci_high:z.{digits}f}, {count_noun(overall.n_scored, 'score')})")
+    return (f"{overall.metric_name} {overall.metric:z.{digits}f}{spec.unit} ({ci_text(overall, digits, 0.95)}, "
+            f"{count_noun(overall.n_scored, 'score')})")
+
+
+def ci_text(overall, digits: int, confidence: float) -> str:
+    """``95% CI 4 to 20``; a mean of one score has no t-interval, which printed as "95% CI nan to nan"."""
+    if not (math.isfinite(overall.ci_low) and math.isfinite(overall.ci_high)):
+        return f"no {confidence:.0%} CI"
+    return f"{confidence:.0%} CI {overall.ci_low:z.{digits}f} to {overall.ci_high:z.{digits}f}"
 
 
 def analyze_summary(result, *, score_col: str | None = None) -> None:
@@ -207,8 +214,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
     digits = spec.impact_digits
     console.print(
-        f"[bold]{o.metric_name} {o.metric:z.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:z.{digits}f} to "
-        f"{o.ci_high:z.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
+        f"[bold]{o.metric_name} {o.metric:z.{digits}f}{spec.unit}[/] ({ci_text(o, digits, confidence)}) "
+        f"from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
         f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
     if o.promoters is not None:
