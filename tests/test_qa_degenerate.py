@@ -125,3 +125,20 @@ def test_a_mean_of_one_score_has_no_interval_rather_than_nan(tmp_path):
     assert result.exit_code == 0, result.output
     assert "nan" not in result.output
     assert "(no 95% CI) from 1 valid score" in result.output
+
+
+def test_a_header_without_rows_is_said_by_classify_analyze_and_route(tmp_path):
+    """A header and no rows: classify and route printed '0 rows' and no reason, analyze said
+    'No valid NPS scores in 'nps': drivers skipped (check --score-col and --score-type)', the wrong fix."""
+    data = tmp_path / "survey.csv"
+    data.write_text("id,comment,nps\n", encoding="utf-8")
+    runs = [["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "c.csv")],
+            ["analyze", str(data), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(tmp_path / "a"),
+             "--tone-teacher", "none"],
+            ["route", str(data), "--text-col", "comment", "--score-col", "nps", "--out-dir", str(tmp_path / "r"),
+             "--tone-teacher", "none"]]
+    for args in runs:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "has no data rows (only a header)" in result.output, (args[0], result.output)
+        assert "check --score-col" not in result.output

@@ -97,13 +97,20 @@ def route_file(
             result, paths = router.finish(out, fmt=fmt, detractors_known=scored)
         finally:
             router.cleanup()
-    if plan.classified_here and router.rows and not texts:
-        # every queue came out empty with no word why; classify and analyze name the likely wrong --text-col
-        from feedback_classifier.tableio.columns import empty_text_note
-
-        plan.notes.append(empty_text_note(plan.first, plan.text_col))
+    _say_why_empty(plan, router.rows, texts, data)
     return RouteFileResult(routing=result, paths=paths, rows=router.rows, classified_here=plan.classified_here,
                            lang=plan.lang, score_issues=issues, notes=plan.notes)
+
+
+def _say_why_empty(plan, rows: int, texts: int, data) -> None:
+    """A note in ``plan.notes`` when every queue is empty for a reason of the input's: a table of
+    zeros with no word why (classify and analyze say both)."""
+    from feedback_classifier.tableio.columns import empty_text_note, header_only_note
+
+    if not rows:
+        plan.notes.append(header_only_note(data))
+    elif plan.classified_here and not texts:  # the likely wrong --text-col, and the columns with text
+        plan.notes.append(empty_text_note(plan.first, plan.text_col))
 
 
 @dataclass

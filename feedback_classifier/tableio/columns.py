@@ -291,6 +291,16 @@ def empty_text_note(df: pd.DataFrame, text_col: str) -> str:
             "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
 
 
+def header_only_note(source: Any) -> str:
+    """What to tell a user whose input has a header and no rows: every output is empty, and a note
+    about its scores or comments ("check --score-col") would send them to the wrong fix.
+
+    >>> header_only_note("survey.csv")
+    'survey.csv has no data rows (only a header), so every output is empty: export the survey again with its responses.'
+    """
+    return f"{source} has no data rows (only a header), so every output is empty: export the survey again with its responses."
+
+
 def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: Any, command: str, fix: str = "") -> None:
     """An ``InputWarning`` when an input already has columns ``command`` writes: the output holds
     the new values in them, which would otherwise go unsaid.
