@@ -142,3 +142,26 @@ def test_a_header_without_rows_is_said_by_classify_analyze_and_route(tmp_path):
         assert result.exit_code == 0, result.output
         assert "has no data rows (only a header)" in result.output, (args[0], result.output)
         assert "check --score-col" not in result.output
+
+
+def test_label_says_why_a_pool_of_empty_or_repeated_comments_leaves_nothing_to_label(tmp_path, monkeypatch):
+    """A 4-row pool whose comments are all empty: 'Labelling 0 comments' and a page with nothing on it,
+    no word why (suggest says 'Left out of the pool: 4 empty.')."""
+    import feedback_classifier.jobs.label_app as label_app
+
+    class StopAtOnce:
+        server_port = 9
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(label_app, "make_server", lambda session, port: StopAtOnce())
+    pool = tmp_path / "pool.csv"
+    pool.write_text("id,comment\n1,\n2,\n3,Too expensive\n4,Too expensive\n", encoding="utf-8")
+    result = runner.invoke(app, ["label", str(pool), "--text-col", "comment", "--labels", str(tmp_path / "l.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Labelling 1 comment" in result.output
+    assert "Left out of the pool: 2 empty, 1 repeating a comment above." in result.output
