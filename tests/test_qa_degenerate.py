@@ -165,3 +165,15 @@ def test_label_says_why_a_pool_of_empty_or_repeated_comments_leaves_nothing_to_l
     assert result.exit_code == 0, result.output
     assert "Labelling 1 comment" in result.output
     assert "Left out of the pool: 2 empty, 1 repeating a comment above." in result.output
+
+
+def test_audit_of_three_rows_does_not_ask_for_fewer_than_two_folds(tmp_path):
+    """3 labelled rows with --folds 2: 'label more rows or pass a smaller --folds', yet --folds 1 is refused."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,labels\nThe courier was late,Delivery\nToo expensive,Price\nRude staff,Customer service\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(labels), "--text-col", "text", "--labels-col", "labels", "--folds", "2",
+                                 "--embeddings", "none", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1, result.output
+    assert "smaller --folds" not in result.output
+    assert "got 3; label more rows (2 folds is the fewest)" in result.output
