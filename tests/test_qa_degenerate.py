@@ -177,3 +177,17 @@ def test_audit_of_three_rows_does_not_ask_for_fewer_than_two_folds(tmp_path):
     assert result.exit_code == 1, result.output
     assert "smaller --folds" not in result.output
     assert "got 3; label more rows (2 folds is the fewest)" in result.output
+
+
+def test_the_report_says_why_it_has_no_trend_when_every_date_is_in_one_period(tmp_path):
+    """A date column whose every value is one day: the console said 'Trend: using submitted_at', the report
+    left the trend out with no word why."""
+    rows = [f"{i},2024-01-01,The courier was late,{i % 11},Delivery and logistics,0.9,False" for i in range(12)]
+    data = tmp_path / "classified.csv"
+    data.write_text("id,submitted_at,comment,nps,categories,confidence,needs_review\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(data), "--text-col", "comment", "--score-col", "nps",
+                                 "--period-col", "submitted_at", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "falls in one period" in out.read_text(encoding="utf-8")
