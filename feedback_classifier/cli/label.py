@@ -60,15 +60,20 @@ def suggest_command(
                      read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row))
     typer.echo(f"Suggested {r.suggested:,} of {r.candidates:,} unlabelled comments ({r.pool_rows:,} pool rows, "
                f"{r.labelled:,} labelled; ranked by {_RANKERS[r.ranker]}). Wrote {r.path}")
-    reasons = {"empty": "empty", "labelled": "already labelled", "repeats": "repeating a comment above",
-               "no_topic": "naming no topic (junk or no opinion)"}
-    gone = [f"{k:,} {reasons[why]}" for why, k in r.left_out.items() if k]
-    if gone:  # "21 of 21 unlabelled comments (28 pool rows, 0 labelled)" left 7 rows unexplained
-        typer.echo(f"Left out of the pool: {', '.join(gone)}.")
+    _say_left_out(r.left_out)  # "21 of 21 unlabelled comments (28 pool rows, 0 labelled)" left 7 rows unexplained
     if r.suggested < min(n, r.candidates):  # 578 of 600 asked, and nothing said why
         k = r.candidates - r.suggested
         verb = "is a near-duplicate" if k == 1 else "are near-duplicates"
         typer.echo(f"The other {count_noun(k, 'unlabelled comment')} {verb} of a labelled comment or of a suggestion.")
+
+
+def _say_left_out(left_out: dict) -> None:
+    """One line naming the pool rows left out and why (``candidate_rows``' reasons), if any."""
+    reasons = {"empty": "empty", "labelled": "already labelled", "repeats": "repeating a comment above",
+               "no_topic": "naming no topic (junk or no opinion)"}
+    gone = [f"{k:,} {reasons[why]}" for why, k in left_out.items() if k]
+    if gone:
+        typer.echo(f"Left out of the pool: {', '.join(gone)}.")
 
 
 def label_command(
@@ -121,6 +126,8 @@ def label_command(
     ready = session.wait_ready(_READY_WAIT)
     typer.echo(f"Labelling {count_noun(len(session.queue), 'comment')} into {labels}: open http://127.0.0.1:{server.server_port}/ "
                "(Ctrl+C stops; every decision is already saved)")
+    # "Labelling 0 comments" of a 50-row pool whose comments are all empty said nothing of why
+    _say_left_out(session.left_out)
     if not ready:
         typer.echo("Suggestions are being prepared in the background; until then comments come in the file's "
                    "order, ticked by the taxonomy's keywords.")

@@ -102,8 +102,15 @@ def metric_line(drivers) -> str:
     while (digits < spec.value_digits + 2 and overall.ci_high > overall.ci_low
            and f"{overall.ci_low:z.{digits}f}" == f"{overall.ci_high:z.{digits}f}"):
         digits += 1
-    return (f"{overall.metric_name} {overall.metric:z.{digits}f}{spec.unit} (95% CI {overall.ci_low:z.{digits}f} to "
-            f"{overall.ci_high:z.{digits}f}, {count_noun(overall.n_scored, 'score')})")
+    return (f"{overall.metric_name} {overall.metric:z.{digits}f}{spec.unit} ({ci_text(overall, digits, 0.95)}, "
+            f"{count_noun(overall.n_scored, 'score')})")
+
+
+def ci_text(overall, digits: int, confidence: float) -> str:
+    """``95% CI 4 to 20``; a mean of one score has no t-interval, which printed as "95% CI nan to nan"."""
+    if not (math.isfinite(overall.ci_low) and math.isfinite(overall.ci_high)):
+        return f"no {confidence:.0%} CI"
+    return f"{confidence:.0%} CI {overall.ci_low:z.{digits}f} to {overall.ci_high:z.{digits}f}"
 
 
 def analyze_summary(result, *, score_col: str | None = None) -> None:
@@ -144,7 +151,10 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
             typer.echo(f"  {i}. {name}: {row['impact']:+z.{d}f} pts (95% CI {row['impact_low']:+z.{d}f} to "
                        f"{row['impact_high']:+z.{d}f}), {count_noun(row['mentions'], 'mention')}{unsure}")
     elif result.drivers is not None:
-        typer.echo(f"{heading}: none found")
+        everywhere = _in_every_answer(result.drivers.level("parent"))
+        # one category in every answer has no impact: "none found" alone read as "nothing hurts the score"
+        typer.echo(f"{heading}: none found" + (f" ({result.category_name(everywhere)} is in every scored answer, "
+                                               "so there is nothing to compare it with)" if everywhere else ""))
     typer.echo("")
     typer.echo(f"Enriched table: {result.enriched_path}")
     if result.drivers_path:
@@ -152,6 +162,16 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     teams = len(result.routing.queues)
     typer.echo(f"Team queues:    {result.out_dir / 'queues'} ({count_noun(teams, 'team')} + review + junk + summary)")
     typer.echo(f"Report:         {result.report_path}")
+
+
+def _in_every_answer(table) -> str | None:
+    """The first category of a drivers level table that every scored answer mentions (no impact), or None."""
+    import numpy as np
+
+    impact = table["impact"].to_numpy(dtype=float)
+    without = table["metric_without"].to_numpy(dtype=float)
+    alone = table[(table["mentions_scored"].to_numpy() > 0) & ~np.isfinite(impact) & ~np.isfinite(without)]
+    return str(alone.iloc[0]["category"]) if len(alone) else None
 
 
 def tone_tip(tone_teacher: str, bundled: bool) -> None:
@@ -194,8 +214,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
     digits = spec.impact_digits
     console.print(
-        f"[bold]{o.metric_name} {o.metric:z.{digits}f}{spec.unit}[/] ({confidence:.0%} CI {o.ci_low:z.{digits}f} to "
-        f"{o.ci_high:z.{digits}f}) from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
+        f"[bold]{o.metric_name} {o.metric:z.{digits}f}{spec.unit}[/] ({ci_text(o, digits, confidence)}) "
+        f"from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
         f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
     if o.promoters is not None:
@@ -330,7 +350,10 @@ def drivers_table(result, level: str, top: int) -> Table:
         if spec.has_detractors:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
                     f(r.lift, 2)]
-        row.append(f"[yellow]low n ({r.mentions_scored})[/]" if r.low_n else "")
+        note = [f"[yellow]low n ({r.mentions_scored})[/]"] if r.low_n else []
+        if r.mentions_scored > 0 and not math.isfinite(r.impact) and not math.isfinite(r.metric_without):
+            note.append("in every scored answer: nothing to compare it with")  # else blank cells, no word why
+        row.append("; ".join(note))
         table.add_row(*row)
     return table
 

@@ -232,14 +232,15 @@ class StreamingRouter:
         return list(self._teams)
 
     # -- the end
-    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True, stage=None
-               ) -> tuple[RoutingResult, dict[str, Path]]:
+    def finish(self, out_dir: str | Path, *, fmt: str = "csv", with_scores: bool = True, stage=None,
+               detractors_known: bool = True) -> tuple[RoutingResult, dict[str, Path]]:
         """Write all queues and the summary into ``out_dir`` (as :func:`write_queues` names them);
         returns a RoutingResult whose ``queues``/``review`` are empty frames with the queue columns
         (the rows are in the files) and the paths. Temporary files are removed.
 
         ``with_scores=False`` writes the queues as if no score column had been given (for a
-        score column without a single valid score, as ``analyze`` does). ``stage``: a
+        score column without a single valid score, as ``analyze`` does); ``detractors_known=False`` keeps
+        the score column but leaves the summary's detractors empty, unknown (``route`` on such a column). ``stage``: a
         ``tableio.atomic.StagedFiles`` of a folder holding ``out_dir`` that commits the queues with
         the caller's other outputs (``analyze``); else the queues are a staged set of their own."""
         from contextlib import nullcontext
@@ -271,7 +272,7 @@ class StreamingRouter:
                 counts[JUNK_QUEUE]["review"] = 0  # listed apart from the review queue, as route() counts it
                 summary = summary_frame([{"team": t, **counts[t]} for t in [*self._teams, REVIEW_QUEUE, JUNK_QUEUE]],
                                         self.taxonomy, self.lang, self._layout,
-                                        scored=counts_detractors(score_col, self.spec))
+                                        scored=counts_detractors(score_col, self.spec) and detractors_known)
                 with TableWriter(staged.path(f"{inside}{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
                     writer.write(summary)
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"

@@ -492,6 +492,11 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     # the reduced table has lost the rows' numbers, not their values: show a few of those
     bad = [repr(e) for kind, examples in parsed.issues.examples.items() if kind != "missing" for e in examples][:5]
     values = f", e.g. {', '.join(bad)}" if bad else ""
+    if not valid.any() and not len(reduced):
+        from feedback_classifier.tableio.columns import header_only_note
+
+        notes.append(header_only_note(data))  # not "check --score-col": the column is right, the rows absent
+        return None
     if not valid.any():
         notes.append(
             f"No valid {spec.score_type.upper()} scores in '{score_col}'{values}: drivers skipped "

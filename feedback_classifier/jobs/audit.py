@@ -317,9 +317,14 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                 group_col=group_col, read=read)
     n = len(table.texts)
-    if n < 2 * folds or not any(table.labels):
+    if not any(table.labels):  # "needs 10 labelled rows, got 20" of 20 rows without one label
+        raise LabelError(f"{data}: no row of column {labels_col!r} has a label, so audit has nothing to check; "
+                         "pass the column with your categories as --labels-col.")
+    if n < 2 * folds:
+        # 2 folds is the least there is: "pass a smaller --folds" was no fix for 3 rows
+        fix = "or pass a smaller --folds" if folds > 2 else "(2 folds is the fewest)"
         raise LabelError(f"{data}: audit needs at least {2 * folds} labelled rows for {folds} folds, "
-                         f"got {n}; label more rows or pass a smaller --folds.")
+                         f"got {n}; label more rows {fix}.")
     kinds = {tuple(sorted(labels)) for labels in table.labels}
     if len(kinds) < 2:  # every out-of-fold model would say the same: every suspicion 0, nothing found
         only = table.taxonomy.format_labels(list(kinds.pop()))

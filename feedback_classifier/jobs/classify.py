@@ -143,16 +143,18 @@ def classify_file(
         input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
-        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally), guarded, tone_note] if note],
+        notes=[note for note in [export_note(first), _empty_note(first, text_col, tally, input), guarded, tone_note] if note],
         lang=lang,
         lang_given=lang_given,
     )
 
 
-def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally) -> str | None:
-    from feedback_classifier.tableio.columns import empty_text_note
+def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally, source: Any) -> str | None:
+    from feedback_classifier.tableio.columns import empty_text_note, header_only_note
 
-    return empty_text_note(first, text_col) if tally.rows and tally.empty == tally.rows else None
+    if not tally.rows:  # "0 rows" alone left the user to guess whether the file or the run was wrong
+        return header_only_note(source)
+    return empty_text_note(first, text_col) if tally.empty == tally.rows else None
 
 
 def _category_counts(model: Any, label_counts: np.ndarray, lang: str) -> dict[str, int]:

@@ -101,10 +101,11 @@ class LabelSession:
         self.retraining = False
         self.retrains = 0
         self.shown = False  # whether a page has drawn the queue's first comment: a reorder then keeps it
+        self.left_out: dict = {}  # pool rows not queued, by reason (candidate_rows'), for the command to say
         if review:
             self.queue = self._to_review()
         else:
-            self.queue = candidate_rows(self.pool, book, text_col, id_col)
+            self.queue = candidate_rows(self.pool, book, text_col, id_col, self.left_out)
             if not self.preparing:
                 self.queue = self._ranked(self.queue, book.texts)
         self._first = self.start_retrain(book) if self.preparing else None

@@ -89,14 +89,28 @@ def route_file(
         scores = DriversAccumulator([plan.score_col], score_col=plan.score_col) if plan.score_col else None
         try:
             _refuse_overwriting(router, out, fmt, data)  # before the file is read: a long run failed only at its end
-            _spill(plan, router, scores, data, progress, read)
+            texts = _spill(plan, router, scores, data, progress, read)
             _refuse_overwriting(router, out, fmt, data)  # and teams a label named that the taxonomy lacks
-            result, paths = router.finish(out, fmt=fmt)
+            issues = scores.score_issues(spec) if scores is not None else None
+            # a score column without one valid score counted 0 detractors in every queue: unknown, as analyze says
+            scored = issues is None or issues.n_valid > 0 or not issues.n_rows
+            result, paths = router.finish(out, fmt=fmt, detractors_known=scored)
         finally:
             router.cleanup()
-    issues = scores.score_issues(spec) if scores is not None else None
+    _say_why_empty(plan, router.rows, texts, data)
     return RouteFileResult(routing=result, paths=paths, rows=router.rows, classified_here=plan.classified_here,
                            lang=plan.lang, score_issues=issues, notes=plan.notes)
+
+
+def _say_why_empty(plan, rows: int, texts: int, data) -> None:
+    """A note in ``plan.notes`` when every queue is empty for a reason of the input's: a table of
+    zeros with no word why (classify and analyze say both)."""
+    from feedback_classifier.tableio.columns import empty_text_note, header_only_note
+
+    if not rows:
+        plan.notes.append(header_only_note(data))
+    elif plan.classified_here and not texts:  # the likely wrong --text-col, and the columns with text
+        plan.notes.append(empty_text_note(plan.first, plan.text_col))
 
 
 @dataclass
@@ -113,6 +127,7 @@ class _Plan:
     has_review: bool  # the file's own needs_review: its 'categories' come from classify
     notes: list = field(default_factory=list)
     assumed: bool = False  # cx-default taken for a classified file: neither --taxonomy nor --model said
+    first: Any = None  # the first chunk, to name the columns with text when --text-col is empty throughout
 
 
 def assumed_taxonomy_error(exc: LabelError) -> LabelError:
@@ -171,7 +186,7 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     else:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
     return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes,
-                 assumed=not classified_here and model is None and taxonomy is None)
+                 assumed=not classified_here and model is None and taxonomy is None, first=first)
 
 
 def _warn_coded(columns, data) -> None:
@@ -217,13 +232,14 @@ def _refuse_overwriting(router, out: Path, fmt: str, data) -> None:
     refuse_overwriting_input([out / n for n in names.values()], data, fix="choose another --out-dir.")
 
 
-def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> None:
-    """Every chunk into the router's spill files (and its scores into ``scores``, for their issues)."""
+def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) -> int:
+    """Every chunk into the router's spill files (and its scores into ``scores``, for their issues);
+    returns how many rows have a non-blank comment."""
     from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.tableio import estimate_total_rows
 
     total = estimate_total_rows(data, read.fmt) if progress is not None else None
-    rows = 0
+    rows = texts = 0
     try:
         for chunk in plan.chunks:
             if not plan.classified_here:
@@ -231,11 +247,13 @@ def _spill(plan: _Plan, router, scores, data, progress=None, read=DEFAULT_READ) 
             if scores is not None:
                 scores.add(chunk)
             router.add(chunk)
+            texts += int(chunk[plan.text_col].fillna("").astype(str).str.strip().astype(bool).sum())
             rows += len(chunk)
             if progress is not None:
                 progress(rows, max(total, rows) if total is not None else None)
         if progress is not None:
             progress(rows, rows)
+        return texts
     except LabelError as exc:
         if plan.assumed and plan.has_review:
             raise assumed_taxonomy_error(exc) from None

@@ -497,7 +497,8 @@ class SuggestResult:
 def open_pool(pool, text_col: str, id_col: str | None = None, read: ReadOptions = DEFAULT_READ) -> pd.DataFrame:
     """The pool table, read with ``read``, with its text (and id) column checked."""
     df = read.table(pool)
-    require_columns(df, [text_col] + ([id_col] if id_col else []), source=str(pool))
+    # an empty --id-col is a mistake, not "no id column": it was dropped without a word
+    require_columns(df, [text_col] + ([id_col] if id_col is not None else []), source=str(pool))
     if id_col:
         require_unique_ids(df, text_col, id_col, pool)
     return df

@@ -117,6 +117,8 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
         if not math.isnan(low) and not math.isnan(high) and (low > 0 or high < 0):  # the sign is established
             cls = "neg" if spec.is_harmful(impact) else "pos"
         low_n = low_n_mark if bool(r.get("low_n", False)) else ""
+        if in_every_answer(r):  # its impact and interval are dashes: say why
+            low_n += f' <span class="badge">{esc(ui_text(lang, "in_every_answer"))}</span>'
         if bool(r.get("often_missed", False)):
             low_n += f' <span class="badge">{esc(ui_text(lang, "often_missed"))}</span>'
         owner = _owner(inp, label, r["category"])
@@ -170,6 +172,13 @@ def _error_cells(inp: ReportInputs, table: pd.DataFrame, r: pd.Series) -> str:
         f"({fmt_pct(r['share_adjusted_low'], lang)} … {fmt_pct(r['share_adjusted_high'], lang)})</span></td>"
         f"<td class=\"num\">{impact}</td>"
     )
+
+
+def in_every_answer(r) -> bool:
+    """Whether every scored answer mentions the category of drivers row ``r``: it has no "without"
+    group, so no impact, which a table would otherwise show as blanks with no word why."""
+    return (float(r["mentions_scored"]) > 0 and not math.isfinite(float(r["impact"]))
+            and not math.isfinite(float(r["metric_without"])))
 
 
 def min_n_of(inp: ReportInputs) -> int:

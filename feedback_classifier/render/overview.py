@@ -165,8 +165,10 @@ def _trend(inp: ReportInputs) -> str:
     per = trend.drop_duplicates("period")
     if "period_ci_low" not in per.columns:  # a trend table from an older release
         per = per.assign(period_ci_low=np.nan, period_ci_high=np.nan)
-    if len(per) < 2:
-        return ""
+    if len(per) < 2:  # the console said the date column was used: a report without a trend must say why
+        title = ui_text(lang, "trend", period=inp.period_col)
+        return (f'<div class="panel"><h3 style="margin:0 0 8px;font-size:15px">{esc(title)}</h3><p class="muted">'
+                f'{esc(ui_text(lang, "trend_one_period", period=fmt_period(per["period"].iloc[0], lang)))}</p></div>')
     digits = inp.spec.value_digits
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
     svg = trend_svg([fmt_period(p, lang) for p in per["period"]], per["period_metric"].tolist(), per["period_scored"].tolist(), lang,

@@ -186,6 +186,8 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if name is None:
         return None
     src = str(source) if source is not None else "the table"
+    if not str(name).strip():
+        _refuse_blank_name(df, name, src)
     duplicates = df.attrs.get("duplicate_columns") or {}
     if name in duplicates:
         names = duplicates[name]
@@ -213,6 +215,22 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if _names_below_hint(df, name):
         require_columns(df, [name], source=source)  # the names are lower down: its error says where
     return name
+
+
+def _refuse_blank_name(df: pd.DataFrame, name: str, src: str) -> None:
+    """An empty column name (``--score-col ''``, a shell variable that was not set) is never a column:
+    callers that test ``if score_col`` took it for no column at all and went on without the scores, or
+    looked it up later and crashed. A header's unnamed column has a name of the reader's to give instead.
+
+    >>> _refuse_blank_name(pd.DataFrame(columns=["id", "Unnamed: 1"]), "", "x.csv")
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.MissingColumnError: x.csv: a column name given is empty (''); a column with no name in the header is read as 'Unnamed: 1': pass that name
+    """
+    unnamed = [str(c) for c in df.columns if str(c).startswith("Unnamed: ")]
+    hint = (f"a column with no name in the header is read as {unnamed[0]!r}: pass that name" if unnamed else
+            "pass one of the file's columns: " + ", ".join(repr(str(c)) for c in list(df.columns)[:20]))
+    raise MissingColumnError(f"{src}: a column name given is empty ({name!r}); {hint}")
 
 
 def check_formulas(df: pd.DataFrame, name: str, source: Any) -> None:
@@ -271,6 +289,16 @@ def empty_text_note(df: pd.DataFrame, text_col: str) -> str:
     others = text_columns(df, besides=text_col)
     return (f"Every row's '{text_col}' is empty, so nothing was classified: is --text-col the column with the "
             "answers?" + (" Columns with text: " + ", ".join(repr(c) for c in others) if others else ""))
+
+
+def header_only_note(source: Any) -> str:
+    """What to tell a user whose input has a header and no rows: every output is empty, and a note
+    about its scores or comments ("check --score-col") would send them to the wrong fix.
+
+    >>> header_only_note("survey.csv")
+    'survey.csv has no data rows (only a header), so every output is empty: export the survey again with its responses.'
+    """
+    return f"{source} has no data rows (only a header), so every output is empty: export the survey again with its responses."
 
 
 def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: Any, command: str, fix: str = "") -> None:
