@@ -1,0 +1,34 @@
+"""An enterprise taxonomy of hundreds of categories: what the label app, the report and the CLI do at that size."""
+
+from __future__ import annotations
+
+import pandas as pd
+import yaml
+
+from tests.test_label_app import browser_only, press, served_page, ticked_names, wait_for
+from feedback_classifier.jobs.label_app import LabelSession
+
+
+def big_taxonomy(path, parents: int = 12, children: int = 10):
+    cats = [{"id": f"p{p}", "names": {"en": f"Area {p}", "ru": f"Область {p}"}, "owner": f"Team {p}",
+             "children": [{"id": f"c{c}", "names": {"en": f"Topic {p}.{c}", "ru": f"Тема {p}.{c}"}}
+                          for c in range(children)]} for p in range(parents)]
+    path.write_text(yaml.safe_dump({"name": "big", "version": 1, "languages": ["en", "ru"], "categories": cats},
+                                   allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@browser_only
+def test_the_label_app_s_number_keys_reach_every_category_and_its_hint_says_how_far(tmp_path):
+    # the hint said 1…99 whatever the taxonomy: with 132 categories the last 33 seemed out of the keys' reach
+    pd.DataFrame({"comment": ["Card did not arrive", "The food was cold"]}).to_csv(tmp_path / "pool.csv", index=False)
+    s = LabelSession(tmp_path / "pool.csv", tmp_path / "labels.csv", text_col="comment", lang="en",
+                     taxonomy=str(big_taxonomy(tmp_path / "big.yaml")))
+    n = len(s.state()["categories"])
+    assert n == 132
+    with served_page(s) as driver:
+        hint = driver.find_element("id", "keys").text
+        assert hint.startswith(f"1…{n} ")
+        press(driver, "1", "2", "5")
+        wait_for(driver, lambda d: ticked_names(d))
+        assert ticked_names(driver) == [s.state()["categories"][124]["name"]]
