@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -32,3 +33,15 @@ def test_the_label_app_s_number_keys_reach_every_category_and_its_hint_says_how_
         press(driver, "1", "2", "5")
         wait_for(driver, lambda d: ticked_names(d))
         assert ticked_names(driver) == [s.state()["categories"][124]["name"]]
+
+
+def test_a_category_chart_tells_the_subcategories_of_one_long_parent_apart():
+    # cut from the end, all 14 children of a long parent read "Banking: misc banking operations and ever…"
+    from feedback_classifier.render.charts import _bar_labels
+
+    parent = "Banking: misc banking operations and everyday servicing"
+    names = [f"{parent} > {c}" for c in ("Card not working", "Contactless not working", "Refund not showing up")]
+    table = pd.DataFrame({"category": names, "mentions": [40, 50, 60]})
+    labels = _bar_labels(table, np.zeros(3, bool), narrow=False, lang="en")
+    assert len(set(labels)) == 3
+    assert all(c.split()[0] in label for c, label in zip(("Card", "Contactless", "Refund"), labels))
