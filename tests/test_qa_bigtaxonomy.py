@@ -45,3 +45,29 @@ def test_a_category_chart_tells_the_subcategories_of_one_long_parent_apart():
     labels = _bar_labels(table, np.zeros(3, bool), narrow=False, lang="en")
     assert len(set(labels)) == 3
     assert all(c.split()[0] in label for c, label in zip(("Card", "Contactless", "Refund"), labels))
+
+
+def test_train_says_in_one_line_how_many_solver_runs_did_not_converge(tmp_path, monkeypatch):
+    # scikit-learn's ConvergenceWarning reached the terminal as a source path and a line of code each time
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from tests.test_qa_trainer import _labelled
+
+    fit = LogisticRegression.fit
+
+    def unconverged(self, *args, **kwargs):
+        warnings.warn("Liblinear failed to converge, increase the number of iterations.", ConvergenceWarning)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", unconverged)
+    result = CliRunner().invoke(app, ["train", str(_labelled(tmp_path, blank=0)), "--cv", "2",
+                                      "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    assert "ConvergenceWarning" not in result.output and "warnings.warn" not in result.output
+    lines = [line for line in result.stderr.splitlines() if "iteration limit" in line]
+    assert len(lines) == 1 and lines[0].startswith("Warning: ") and (tmp_path / "m.joblib").exists()
