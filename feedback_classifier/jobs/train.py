@@ -28,6 +28,7 @@ from feedback_classifier.model import (
     save_model,
 )
 from feedback_classifier.model.persist import check_key, check_model_out
+from feedback_classifier.jobs.train_fit import say_unconverged, train_work
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
@@ -411,11 +412,12 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, 
         warm_analyzer(estimator.analyzer, state.training_rows()[0])
     # the full fit first: the longest task, so the folds fill the other workers around it
     results = []
-    for _, result in run_ordered(_train_work, state, [None, *folds], jobs=jobs):
+    for _, result in run_ordered(train_work, state, [None, *folds], jobs=jobs):
         results.append(result)
         if progress is not None:
             progress(len(results), len(folds) + 1)
-    model, fit_seconds = results[0]
+    model, fit_seconds, unconverged = results[0]
+    say_unconverged(unconverged)
     report = score_folds(state, folds, results[1:]) if folds else None
     if report is not None and taught is not None:  # the teacher saw every labelled row, the scored ones too
         report.extra["teacher_saw_scored_rows"] = True
@@ -436,23 +438,13 @@ def _fit_reusing_fine_tunes(state: CVState, folds):
     out-of-fold probabilities from those instead of fine-tuning 5 x 6 more (the same folds when ``cv``
     equals the model's, 5 by default; the stacker's training rows then carry probabilities from
     networks that saw the scored fold, as in common stacking practice)."""
-    model, fit_seconds = _train_work(state, None)
+    model, fit_seconds, unconverged = train_work(state, None)
+    say_unconverged(unconverged)
     if not folds:
         return model, fit_seconds, None
     reused = CVState(clone(state.estimator).set_params(embedder=model.embedder_.out_of_fold()),
                      state.texts, state.labels, state.groups)
     return model, fit_seconds, score_folds(reused, folds, [fit_fold(reused, fold) for fold in folds])
-
-
-def _train_work(state: CVState, fold):
-    """One task of ``train``: a cross-validation fold, or (``fold is None``) the model
-    fitted on all rows with its fit time."""
-    if fold is not None:
-        return fit_fold(state, fold)
-    start = time.perf_counter()
-    texts, labels, groups = state.training_rows()
-    model = clone(state.estimator).fit(texts, labels, groups=groups)
-    return model, time.perf_counter() - start
 
 
 def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None) -> list[str]:

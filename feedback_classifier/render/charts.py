@@ -41,10 +41,31 @@ MUTED = "#9aa5b1"
 _MAX_LABEL = 42
 _NARROW_LABEL = 18  # a phone-width impact chart: the bars need half of ~3.6 inches
 _MATRIX_LABEL = 24  # characters per line of a priority-matrix label (two lines at most)
+_PARENT_KEPT = 10  # a long path's parent part in a bar label: enough to tell a SemEval GENERAL from another
 
 
 def _short(name: str, limit: int = _MAX_LABEL) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def _short_path(name: str, limit: int = _MAX_LABEL) -> str:
+    """``name`` in ``limit`` characters; a 'Parent > Child' path keeps the start of the child's name.
+
+    Cut from the end, every subcategory of one long parent read the same ("Banking: misc banking
+    operations and ever…" 14 times in one chart): the parent is cut first, down to ``_PARENT_KEPT``.
+
+    >>> _short_path("Banking: misc banking operations and everyday servicing > Card not working")
+    'Banking: misc banking… > Card not working'
+    >>> _short_path("Banking: misc banking operations and everyday servicing > Card not working and related enquiries")
+    'Banking:… > Card not working and related…'
+    >>> _short_path("Delivery > Courier")
+    'Delivery > Courier'
+    """
+    if len(name) <= limit or " > " not in name:
+        return _short(name, limit)
+    parent, child = name.split(" > ", 1)
+    parent = _short(parent, max(_PARENT_KEPT, limit - 3 - len(child)))
+    return f"{parent} > {_short(child, max(limit - 3 - len(parent), 1))}"
 
 
 def _two_lines(name: str, limit: int) -> str:
@@ -120,7 +141,7 @@ def _bar_labels(table: pd.DataFrame, low_n: np.ndarray, narrow: bool, lang: str)
     # n is the mentions count the drivers table and the cards show (the same number everywhere)
     counts = table["mentions"] if "mentions" in table.columns else table["mentions_scored"]
     return [
-        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short(str(name)))
+        (_two_lines(str(name), _NARROW_LABEL) if narrow else _short_path(str(name)))
         + ui_text(lang, "chart.n_low" if small else "chart.n", n=int(n))
         for name, n, small in zip(table["category"], counts, low_n)
     ]

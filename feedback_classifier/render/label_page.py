@@ -4,8 +4,8 @@ The page asks the local server for the state (``/api/state``) and posts decision
 piece of comment text is put into the page with ``textContent``, never as HTML. A request that
 fails (the server's error, or no server at all) leaves the comment on screen and a message above
 it until the next request succeeds; an error is never drawn as state. Keyboard:
-Enter or ``a`` accepts the ticked categories; a number toggles that category (two digits
-typed quickly for 10 and above); ``/`` then a name filters the categories, Enter toggles the
+Enter or ``a`` accepts the ticked categories; a number toggles that category (its digits
+typed quickly for 10 and above; the hint names the last); ``/`` then a name filters the categories, Enter toggles the
 match (one named exactly so first); ``s`` skips; ``u`` or Ctrl+Z undoes the last decision; ``b`` or ← goes back. Letters are
 read by the key's place (``e.code``), so they work in any layout (``ф`` on a Russian one is ``a``);
 with Ctrl, Cmd or Alt held they are the browser's (Ctrl+A selects), never a decision.
@@ -67,6 +67,7 @@ const li=document.createElement("li");li.dataset.i=i;li.setAttribute("role","non
 n.className="n";n.textContent=i+1;const name=document.createElement("span");name.className="name";name.textContent=c.name;
 const cnt=document.createElement("span");cnt.className="c";const box=document.createElement("span");
 box.className="box";box.setAttribute("role","checkbox");box.tabIndex=i?-1:0;box.append(n,name,cnt);li.append(box);li.onclick=()=>toggle(i);ul.append(li);});}
+$("lastkey").textContent=s.categories.length;
 [...ul.children].forEach((li,i)=>{li.querySelector(".c").textContent=s.counts[i];});paint();}
 function paint(){[...$("cats").children].forEach((li,i)=>{li.classList.toggle("on",ticked.has(i));
 li.firstChild.setAttribute("aria-checked",ticked.has(i)?"true":"false");});
@@ -141,7 +142,7 @@ def label_page(title: str, lang: str = "en") -> str:
 <div id="work"><p id="text" aria-live="polite" tabindex="0"></p><p id="chosen" aria-live="polite"></p><p id="hint"></p><div class="buttons">
 <button id="accept" class="primary">{e["accept"]} <kbd>Enter</kbd></button><button id="skip">{e["skip"]} <kbd>s</kbd></button>
 <button id="undo">{e["undo"]} <kbd>u</kbd></button><button id="back">{e["back"]} <kbd>b</kbd></button></div>
-<p id="keys"><kbd>1</kbd>…<kbd>99</kbd> {say("keys", **kbd)}</p></div>
+<p id="keys"><kbd>1</kbd>…<kbd id="lastkey">9</kbd> {say("keys", **kbd)}</p></div>
 <p id="done">{e["done"]}</p></section>
 <section class="card"><input id="filter" placeholder="{e["filter"]}" aria-label="{e["filter_name"]}" autocomplete="off">
 <ul id="cats" role="group" aria-label="{e["categories"]}"></ul></section></main><script>const T={table};{_JS}</script></body></html>"""
