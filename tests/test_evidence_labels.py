@@ -112,3 +112,18 @@ def test_a_category_its_part_raised_cites_words_not_only_the_part():
     entries = dict(e.split(": ", 1) for e in out["evidence"].iloc[0].split(" | "))
     assert entries, out["evidence"].iloc[0]
     assert all(not words.startswith('in "') for words in entries.values()), entries
+
+
+def test_explain_cites_the_comments_own_words_not_lemmas():
+    # the Python API's explain() gave lemmas ("опоздать", "wrong") while the evidence column
+    # cited the words as written: a library user searching the comment found nothing
+    model = default_model()
+    texts = ["Курьер опоздал на два часа", "It got worse and worse, the app keeps crashing"]
+    for explained, text in zip(model.explain(texts), texts):
+        words = {w for terms in explained.values() for term in terms for w in term.split(" ")}
+        assert words and words <= set(text.replace(",", " ").split()), (text, explained)
+    lemmas = model.explain(texts[:1], written=False)[0]
+    assert any("опоздать" in terms for terms in lemmas.values())
+    asked = np.array([[label in model.explain(texts[:1])[0] for label in model.classes_]])
+    again = model.explain_labels(texts[:1], asked)[0]
+    assert all(set(" ".join(terms).split()) <= set(texts[0].split()) for terms in again.values())

@@ -251,22 +251,22 @@ PROBES = [
 @pytest.mark.parametrize("top_k", [1, 3, 5])
 def test_explain_equals_the_per_feature_definition(fitted, top_k):
     texts = PROBES + TEXTS[:20]
-    assert fitted.explain(texts, top_k=top_k) == _reference_explain(fitted, texts, top_k=top_k)
+    assert fitted.explain(texts, top_k=top_k, written=False) == _reference_explain(fitted, texts, top_k=top_k)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.sampled_from(WORDS + ["the", "and", "not", "was", "parcel", "driver"]), max_size=12)
                 .map(" ".join), min_size=1, max_size=6))
 def test_explain_equals_the_per_feature_definition_on_random_texts(fitted, texts):
-    assert fitted.explain(texts) == _reference_explain(fitted, texts)
+    assert fitted.explain(texts, written=False) == _reference_explain(fitted, texts)
 
 
 def test_explain_covers_each_predicted_deepest_label_and_only_words_of_the_text(fitted):
     from feedback_classifier.model.explain import _readable
 
-    for text, evidence, labels in zip(PROBES, fitted.explain(PROBES), fitted.predict_labels(PROBES)):
+    for text, evidence, labels in zip(PROBES, fitted.explain(PROBES, written=False), fitted.predict_labels(PROBES)):
         assert list(evidence) == labels  # class order, deepest labels only
-        # evidence is the text's own lemmas and lemma bigrams ("never came" -> "not come")
+        # the model's terms are the text's own lemmas and lemma bigrams ("never came" -> "not come")
         lemmas = fitted.analyzer_(text)
         terms = {_readable(t) for t in lemmas + [f"{a} {b}" for a, b in pairwise(lemmas)]}
         assert all(set(words) <= terms for words in evidence.values())
@@ -293,7 +293,7 @@ def test_refitting_rebuilds_the_evidence_tables():
     clf = FeedbackClassifier(taxonomy=TAX, cv=2).fit(TEXTS, LABELS)
     clf.explain(PROBES)
     clf.fit(TEXTS[:20] + ["parcel parcel box"] * 4, LABELS[:20] + [[("delivery", "late")]] * 4)
-    assert clf.explain(PROBES) == _reference_explain(clf, PROBES)
+    assert clf.explain(PROBES, written=False) == _reference_explain(clf, PROBES)
 
 
 def test_predict_is_predict_from_proba_of_predict_proba(fitted):

@@ -40,10 +40,11 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
-from feedback_classifier.lang.registry import check_language
 from feedback_classifier.lang.junk import names_nothing
 from feedback_classifier.lang.normalization import comment_as_read
+from feedback_classifier.lang.registry import check_language
 from feedback_classifier.model.evidence_cells import EXPLAIN_TOP_K, evidence_strings
+from feedback_classifier.model.explain import model_terms
 
 EVIDENCE_COLUMN = "evidence"
 PROBABILITY_PREFIX = "p: "
@@ -406,7 +407,7 @@ def _predict_proba_batched(model: Any, texts: list[str], *, with_evidence: bool 
             proba, explained = result if with_evidence else (result, [])
             evidence.extend(explained)
         elif with_evidence:
-            proba, explained = model.predict_proba_and_explain(batch, top_k=EXPLAIN_TOP_K)
+            proba, explained = model.predict_proba_and_explain(batch, top_k=EXPLAIN_TOP_K, **model_terms(model))
             evidence.extend(explained)
         else:
             proba = model.predict_proba(batch)

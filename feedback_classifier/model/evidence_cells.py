@@ -4,12 +4,11 @@ the chosen language, for the comments that have categories."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 
-from feedback_classifier.lang.normalization import PLACEHOLDERS, TOKEN_RE, drop_invisible
 from feedback_classifier.lang.ui import UI, ui_text
+from feedback_classifier.model.explain import as_written, model_terms, written_term
 from feedback_classifier.model.segments import NEAREST
 
 __all__ = ["EXPLAIN_TOP_K", "evidence_strings", "of_predicted", "readable_placeholders"]
@@ -31,7 +30,7 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
     if len(todo):
         texts = [uniques[i] for i in todo]
         if explained is None:
-            explained_todo = model.explain(texts, top_k=EXPLAIN_TOP_K)
+            explained_todo = model.explain(texts, top_k=EXPLAIN_TOP_K, **model_terms(model))
         else:
             explained_todo = [explained[i] for i in todo]
         explained_todo = of_predicted(model, texts, [labels_of[i] for i in todo], explained_todo)
@@ -41,7 +40,7 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
             written = as_written(uniques[i], analyzer, pieces)
             parts = [
                 f"{names.get(label) or taxonomy.display_name(label, lang)}: "
-                f"{', '.join(_spoken(_written_term(w, written), lang) for w in words) or no_words}"
+                f"{', '.join(_spoken(written_term(w, written), lang) for w in words) or no_words}"
                 f"{_spoken_cue(_written_cues(why.get(label, ''), written), lang)}"
                 for label, words in sorted(words_by_label.items(), key=lambda kv: order.get(kv[0], len(order)))
             ]
@@ -49,42 +48,6 @@ def evidence_strings(model, uniques, labels_of, codes, n, has_comment, lang: str
     row_unique = np.full(n, len(uniques), dtype=np.int64)
     row_unique[has_comment] = codes
     return strings, row_unique
-
-
-def as_written(text: str, analyzer, cache: dict | None = None) -> dict[str, str]:
-    """``{lemma: the comment's word it came from}`` (the first such word), from each word of
-    ``text`` analysed alone (``cache``: piece -> its tokens, shared over a batch). Evidence built
-    from lemmas cited words the comment does not hold: "опоздать" for "опоздал", "wrong" for
-    "worse", "well" for "better", so an analyst searching the comment for them found nothing (or,
-    for "wrong", a different word). Placeholders (numbers, links, e-mails, phones) are left to
-    :func:`readable_placeholders`: their text may be personal.
-
-    >>> from feedback_classifier.lang import TextAnalyzer
-    >>> written = as_written("Курьер опоздал, it got worse", TextAnalyzer())
-    >>> written["опоздать"], written["wrong"]
-    ('опоздал', 'worse')
-    """
-    if analyzer is None or not callable(analyzer) or not isinstance(text, str):
-        return {}
-    cache = {} if cache is None else cache
-    out: dict[str, str] = {}
-    for piece in TOKEN_RE.findall(unicodedata.normalize("NFC", drop_invisible(text))):
-        tokens = cache.get(piece)
-        if tokens is None:
-            tokens = cache[piece] = [t for t in analyzer(piece) if isinstance(t, str) and t not in PLACEHOLDERS]
-        for token in tokens:
-            out.setdefault(token, piece)
-    return out
-
-
-def _written_term(term: str, written: dict) -> str:
-    """An evidence term (a word, a phrase, a quoted keyword, ``in "<part>"``) in the comment's words."""
-    if not written or term.startswith('in "'):  # a part is quoted as written already
-        return term
-    quoted = len(term) > 2 and term[0] == term[-1] == '"'
-    inner = term[1:-1] if quoted else term
-    inner = " ".join(written.get(w, w) for w in inner.split(" "))
-    return f'"{inner}"' if quoted else inner
 
 
 _CUES_RE = re.compile(r" \((\w+): (.*)\)")
@@ -95,7 +58,7 @@ def _written_cues(why: str, written: dict) -> str:
     m = _CUES_RE.fullmatch(why) if written and why else None
     if m is None:
         return why
-    return f" ({m.group(1)}: {', '.join(_written_term(w, written) for w in m.group(2).split(', '))})"
+    return f" ({m.group(1)}: {', '.join(written_term(w, written) for w in m.group(2).split(', '))})"
 
 
 _QUOTED_PART = re.compile(r'in "(.*)"', re.S)
@@ -165,7 +128,7 @@ def of_predicted(model, texts: list, labels: list, explained: list) -> list[dict
     asked = np.zeros((len(rows), len(model.classes_)), dtype=bool)
     for k, label in missing:
         asked[at[k], column[label]] = True
-    for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=EXPLAIN_TOP_K)):
+    for k, words_by_label in zip(rows, model.explain_labels([texts[k] for k in rows], asked, top_k=EXPLAIN_TOP_K, **model_terms(model))):
         for label, words in words_by_label.items():
             if words:
                 kept[k][label] = list(words) + kept[k][label]

@@ -9,6 +9,7 @@ whole batch with array operations instead of a loop per comment.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -18,6 +19,11 @@ import scipy.sparse as sp
 
 from feedback_classifier._arrays import ranges
 from feedback_classifier.errors import ParameterError
+from feedback_classifier.lang.normalization import (
+    PLACEHOLDERS,
+    TOKEN_RE,
+    drop_invisible,
+)
 from feedback_classifier.model.base import check_is_fitted
 from feedback_classifier.model.features import _Parts
 from feedback_classifier.taxonomy import Label
@@ -36,10 +42,52 @@ def _checked_top_k(top_k) -> int:
     return int(top_k)
 
 
+def as_written(text: str, analyzer, cache: dict | None = None) -> dict[str, str]:
+    """``{lemma: the comment's word it came from}`` (the first such word), from each word of
+    ``text`` analysed alone (``cache``: piece -> its tokens, shared over a batch). Evidence built
+    from lemmas cited words the comment does not hold: "опоздать" for "опоздал", "wrong" for
+    "worse", "well" for "better", so an analyst searching the comment for them found nothing (or,
+    for "wrong", a different word). Placeholders (numbers, links, e-mails, phones) are left to
+    :func:`readable_placeholders`: their text may be personal.
+
+    >>> from feedback_classifier.lang import TextAnalyzer
+    >>> written = as_written("Курьер опоздал, it got worse", TextAnalyzer())
+    >>> written["опоздать"], written["wrong"]
+    ('опоздал', 'worse')
+    """
+    if analyzer is None or not callable(analyzer) or not isinstance(text, str):
+        return {}
+    cache = {} if cache is None else cache
+    out: dict[str, str] = {}
+    for piece in TOKEN_RE.findall(unicodedata.normalize("NFC", drop_invisible(text))):
+        tokens = cache.get(piece)
+        if tokens is None:
+            tokens = cache[piece] = [t for t in analyzer(piece) if isinstance(t, str) and t not in PLACEHOLDERS]
+        for token in tokens:
+            out.setdefault(token, piece)
+    return out
+
+
+def written_term(term: str, written: dict) -> str:
+    """An evidence term (a word, a phrase, a quoted keyword, ``in "<part>"``) in the comment's words."""
+    if not written or term.startswith('in "'):  # a part is quoted as written already
+        return term
+    quoted = len(term) > 2 and term[0] == term[-1] == '"'
+    inner = term[1:-1] if quoted else term
+    inner = " ".join(written.get(w, w) for w in inner.split(" "))
+    return f'"{inner}"' if quoted else inner
+
+
+def model_terms(model) -> dict:
+    """Keywords asking ``model``'s explanation in its own terms (lemmas), which this module maps to
+    the comment's words once; a stand-in model without that option explains as it does."""
+    return {"written": False} if hasattr(model, "_as_written") else {}
+
+
 class _Explaining:
     """``explain`` and ``predict_proba_and_explain`` of ``FeedbackClassifier``."""
 
-    def explain(self, X, top_k: int = 5) -> list[dict[Label, list[str]]]:
+    def explain(self, X, top_k: int = 5, written: bool = True) -> list[dict[Label, list[str]]]:
         """Words/phrases of each text that most support each of its predicted deepest labels.
 
         Each feature present in the text contributes ``coef * value`` to a label's score;
@@ -48,7 +96,9 @@ class _Explaining:
         them); word bigrams are credited as phrases. Returns, per text,
         ``{label: [word or phrase, ...]}`` for each predicted deepest label, at most
         ``top_k`` entries, strongest first (only positive contributions; words and phrases
-        made of function words are left out, negation markers spelled out: "not late").
+        made of function words are left out, negation markers spelled out: "not late"). Each word
+        is the text's own, as written ("опоздал", "worse"); ``written=False`` gives the model's
+        terms instead (lemmas: "опоздать", "wrong").
 
         >>> from feedback_classifier.model.estimator import FeedbackClassifier
         >>> texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 5
@@ -58,9 +108,10 @@ class _Explaining:
         >>> clf.explain(["rude staff"], top_k=1)
         [{('service', 'staff'): ['rude']}]
         """
-        return self.predict_proba_and_explain(X, top_k=top_k)[1]
+        return self.predict_proba_and_explain(X, top_k=top_k, written=written)[1]
 
-    def predict_proba_and_explain(self, X, top_k: int = 5) -> tuple[np.ndarray, list[dict[Label, list[str]]]]:
+    def predict_proba_and_explain(self, X, top_k: int = 5,
+                                  written: bool = True) -> tuple[np.ndarray, list[dict[Label, list[str]]]]:
         """``(predict_proba(X), explain(X, top_k))`` from one analysis and feature pass.
 
         What ``classify --explain`` uses: tens of times faster than calling the two
@@ -69,9 +120,10 @@ class _Explaining:
         """
         check_is_fitted(self, "coef_")
         texts = self._texts(X, fitting=False)
-        return self._proba_and_evidence(texts, self._analyze(texts), _checked_top_k(top_k))
+        P, evidence = self._proba_and_evidence(texts, self._analyze(texts), _checked_top_k(top_k))
+        return P, (self._as_written(texts, evidence) if written else evidence)
 
-    def explain_labels(self, X, labels, top_k: int = 5) -> list[dict[Label, list[str]]]:
+    def explain_labels(self, X, labels, top_k: int = 5, written: bool = True) -> list[dict[Label, list[str]]]:
         """Words/phrases of each text behind the labels set in ``labels`` (rows = texts, columns =
         ``classes_``), whichever labels the model alone would predict: ``enrich`` decides with the
         comment's parts and keywords too, and explains the labels it decided. Same terms and order
@@ -98,7 +150,17 @@ class _Explaining:
         for start in range(0, len(texts), _EXPLAIN_BATCH):
             stop = start + _EXPLAIN_BATCH
             evidence.extend(self._evidence(self.features_._parts(docs[start:stop], token_chars=True), M[start:stop], top_k))
-        return evidence
+        return self._as_written(texts, evidence) if written else evidence
+
+    def _as_written(self, texts, evidence: list[dict[Label, list[str]]]) -> list[dict[Label, list[str]]]:
+        """Evidence terms in each text's own words: the model's terms are lemmas, and an analyst
+        searching a comment for "опоздать" or "wrong" found nothing (it says "опоздал", "worse")."""
+        analyzer, pieces = getattr(self, "analyzer_", None), {}
+        out = []
+        for text, by_label in zip(texts, evidence):
+            words = as_written(text, analyzer, pieces) if by_label else {}
+            out.append({label: [written_term(w, words) for w in terms] for label, terms in by_label.items()})
+        return out
 
     def _proba_and_evidence(self, texts, docs, top_k: int):
         """``predict_proba_and_explain`` of texts already analysed (``docs = self._analyze(texts)``)."""
