@@ -123,7 +123,7 @@ def test_the_reports_segment_grid_greys_impacts_on_few_mentions(tmp_path: Path):
     grid = page[page.index("<h3>Impact, pts</h3>"):]
     price = re.search(r"<tr><td>Price and value</td>(.*?)</tr>", grid).group(1)
     assert "background" not in price and price.count('class="num muted"') == 2
-    assert "Shaded: at least 30 scored mentions in the segment" in grid
+    assert "Shaded: at least 30 scored answers in the segment" in grid
 
 
 # ---- TripAdvisor.ru dates come with their label: "Отзыв написан 6 ноября 2019 г."

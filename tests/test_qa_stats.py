@@ -185,3 +185,23 @@ def test_drivers_without_bootstrap_promise_no_interval_in_the_headers(tmp_path):
     res = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--by", "region", "--min-n", "1", "--boot", "0"])
     assert res.exit_code == 0, res.output
     assert "impact [" not in res.output and " impact " in res.output
+
+
+def test_a_category_in_nearly_every_answer_is_flagged_low_n(tmp_path):
+    # its impact contrasts 95 answers with 5: a 95% interval covered the truth 79% of the time
+    # (simulated), yet only categories with few mentions were flagged
+    from feedback_classifier.insights import compute_drivers
+
+    rng = np.random.default_rng(0)
+    cats = ["Delivery; Price"] * 5 + ["Delivery"] * 90 + ["Price"] * 5
+    df = pd.DataFrame({"categories": cats, "nps": rng.integers(0, 11, len(cats))})
+    res = compute_drivers(df, score_col="nps", n_boot=50, min_n=30)
+    flags = res.level("parent").set_index("category")["low_n"]
+    assert flags["Delivery"] and flags["Price"]  # 95 with, 5 without; 10 with
+    reg = res.regression[res.regression["level"] == "parent"].set_index("category")
+    assert reg.loc["Delivery", "low_n"]
+    src = tmp_path / "s.csv"
+    df.to_csv(src, index=False)
+    out = CliRunner().invoke(app, ["drivers", str(src), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert out.exit_code == 0, out.output
+    assert "few without it" in out.output

@@ -249,7 +249,7 @@ def test_key_driver_regression_rows_on_few_mentions_are_marked_low_n(tax):
     assert drivers.regression.query("category != '(intercept)'")["low_n"].all()
     page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
     regression = page[page.index("Key-driver regression"):].split("</table>")[0]
-    assert regression.count('class="badge" title="fewer than 30 scored mentions') >= 3
+    assert regression.count('class="badge" title="fewer than 30 scored answers with the category, or without it') >= 3
 
 
 def test_ces_impacts_keep_the_decimals_the_drivers_table_gives_them(tax):

@@ -88,7 +88,8 @@ Scale = Annotated[Optional[str], typer.Option("--scale", help="Score scale LOW-H
 LowerIsBetter = Annotated[bool, typer.Option(
     "--lower-is-better", help="Lower scores are better (e.g. a CES where 7 = most effort).")]
 MinN = Annotated[int, typer.Option(
-    "--min-n", min=0, help="Categories with fewer scored mentions are flagged 'low n' (they are kept).")]
+    "--min-n", min=0, help="Categories with fewer scored mentions, or fewer scored answers without them, are flagged "
+                             "'low n' (they are kept).")]
 
 # ---- model, taxonomy, language
 Model = Annotated[Optional[Path], typer.Option(

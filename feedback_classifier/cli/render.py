@@ -311,7 +311,7 @@ def _first_driver(rows, spec, min_n, praise: bool = False) -> tuple:
             return None, f"every scored answer mentions {alone.iloc[0]['category']}: nothing to compare it with"
         # lower is better (CES as effort): harm pulls the score up, praise helps by pulling it down
         down = (spec.harm_sign < 0) != praise
-        return None, f"none with {min_n}+ scored mentions pulls it {'down' if down else 'up'}"
+        return None, f"none with {min_n}+ scored answers with and without it pulls it {'down' if down else 'up'}"
     d = next(enough.itertuples(index=False))
     spans_zero = math.isfinite(d.impact_low) and d.impact_low <= 0 <= d.impact_high
     return d, "CI includes 0" if spans_zero else ""
@@ -322,7 +322,7 @@ def drivers_table(result, level: str, top: int) -> Table:
     from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
 
     spec = ScoreSpec.from_settings(result.settings)
-    digits = spec.impact_digits
+    digits, min_n = spec.impact_digits, result.settings.get("min_n", 30)
     t = result.level(level)
     shown = t.head(top)
     what = "Parent categories" if level == "parent" else "Categories"
@@ -350,7 +350,9 @@ def drivers_table(result, level: str, top: int) -> Table:
         if spec.has_detractors:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
                     f(r.lift, 2)]
-        note = [f"[yellow]low n ({r.mentions_scored})[/]"] if r.low_n else []
+        # low n with many mentions: few scored answers are left without the category to compare with
+        few = r.mentions_scored if r.mentions_scored < min_n else "few without it"
+        note = [f"[yellow]low n ({few})[/]"] if r.low_n else []
         if r.mentions_scored > 0 and not math.isfinite(r.impact) and not math.isfinite(r.metric_without):
             note.append("in every scored answer: nothing to compare it with")  # else blank cells, no word why
         row.append("; ".join(note))

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from feedback_classifier.insights.matrix import LEVELS, CategoryMatrix
-from feedback_classifier.insights.stats import GroupSums
+from feedback_classifier.insights.stats import GroupSums, few_answers
 
 COV_TYPES = ("HC3", "HC1", "HC0", "nonrobust")
 
@@ -184,7 +184,7 @@ def _regression(
             "p_adjusted": p_adj,
             "significant": p_adj < (1 - confidence),
             "mentions_scored": mentions,
-            "low_n": np.concatenate([[False], n_scored_mentions < min_n]),
+            "low_n": np.concatenate([[False], few_answers(n_scored_mentions, w.sum() - n_scored_mentions, min_n)]),
             "note": [""] + notes,
         }
     )

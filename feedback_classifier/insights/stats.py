@@ -151,6 +151,18 @@ def aggregate(
     return GroupSums(cell_of_group, rows, n, s1, s2, d, counts), extra_of_group
 
 
+def few_answers(n_with: np.ndarray, n_without: np.ndarray, min_n: int) -> np.ndarray:
+    """``low_n``: under ``min_n`` scored answers with the category, or some but under ``min_n``
+    without it. An impact (or a coefficient) contrasts the two groups, so it is as rough as the
+    smaller one: a category in 95 of 100 answers had 79% coverage of its 95% interval, unflagged.
+    (None without it: no impact is estimated, and the tables say so.)
+
+    >>> few_answers(np.array([3, 95, 50, 100]), np.array([97, 5, 50, 0]), 30).tolist()
+    [True, True, False, False]
+    """
+    return (n_with < min_n) | ((n_without > 0) & (n_without < min_n))
+
+
 def category_stats(
     agg: GroupSums, member: sparse.csr_matrix, values: np.ndarray | None, *, has_det: bool,
     min_n: int, n_boot: int, rng: np.random.Generator, confidence: float,
@@ -204,7 +216,7 @@ def category_stats(
             "detractor_rate_with": rate_with,
             "detractor_rate_without": rate_without,
             "lift": lift,
-            "low_n": n1 < min_n,
+            "low_n": few_answers(n1, n0, min_n),
         }
     )
 
