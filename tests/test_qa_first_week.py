@@ -67,7 +67,7 @@ def test_queues_and_summary_of_a_semicolon_export_are_semicolon_files(tmp_path: 
     for path in files:
         assert ";" in _header(path) and "," not in _header(path), (path.name, _header(path))
     summary = pd.read_csv(queues / "summary.csv", sep=";", encoding="utf-8-sig")
-    assert list(summary.columns) == ["team", "name", "comments", "detractors", "review"]
+    assert list(summary.columns) == ["team", "name", "file", "comments", "detractors", "review"]
     billing = pd.read_csv(queues / "billing.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert billing["id"].tolist() == ["102"] and billing["comment"].tolist() == ["Списали деньги дважды, верните"]
     if command == "analyze":

@@ -61,7 +61,7 @@ def test_russian_report_has_no_english_badge_and_names_columns_grammatically(tmp
     page = _report(tmp_path, _enriched_export(tmp_path, 21), "--by", "Регион")
     text = _visible_text(page)
     assert "low n" not in text
-    assert "мало данных" in text and 'title="меньше 30 упоминаний с оценкой' in page
+    assert "мало данных" in text and 'title="меньше 30 ответов с оценкой с этой категорией или без неё' in page
     assert "Сегменты: Регион" in text and "Сегменты по Регион" not in text
     assert "Динамика: Дата" in text and "Динамика по Дата" not in text
 

@@ -130,7 +130,7 @@ def test_route_command_writes_russian_team_names_under_lang_ru(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Логистика" in result.output and "Product team" not in result.output
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig")
-    assert list(summary.columns) == ["team", "name", "comments", "detractors", "review"]
+    assert list(summary.columns) == ["team", "name", "file", "comments", "detractors", "review"]
     assert summary.set_index("team").loc["Logistics", "name"] == "Логистика"
     assert (tmp_path / "out" / "logistics.csv").exists()  # file names keep the owner's name
 
@@ -362,3 +362,37 @@ def test_a_rerun_leaves_no_queue_of_an_earlier_run_beside_its_own(tax, tmp_path,
     assert "delivery-team.csv" not in names and "billing.jsonl" not in names and "summary.jsonl" not in names
     assert "notes.txt" in names  # a file no run wrote is left alone
     assert {"logistics.csv", "review.csv", "junk.csv", "summary.csv"} <= names
+
+
+def test_summary_names_each_queues_file_when_two_teams_make_one_file_stem(tmp_path):
+    # "Loyalty / CRM" and "Loyalty-CRM" both make loyalty-crm: the second got loyalty-crm-2.csv, which
+    # a script could only find by rebuilding the rule (and moves when the taxonomy's order changes)
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    yaml = tmp_path / "t.yaml"
+    yaml.write_text(
+        "name: t\nversion: 1\nlanguages: [en]\ncategories:\n"
+        "  - {id: points, names: {en: Points}, owner: Loyalty / CRM}\n"
+        "  - {id: cards, names: {en: Cards}, owner: Loyalty-CRM}\n", encoding="utf-8")
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"comment": ["points lost", "card blocked"], "categories": ["Points", "Cards"],
+                  "needs_review": [False, False]}).to_csv(src, index=False)
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / fmt
+        result = CliRunner().invoke(app, ["route", str(src), "--text-col", "comment", "--taxonomy", str(yaml),
+                                          "--out-dir", str(out), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        from feedback_classifier.tableio import read_table
+
+        summary = read_table(out / f"summary.{fmt}").set_index("team")
+        assert summary.loc["Loyalty / CRM", "file"] == f"loyalty-crm.{fmt}"
+        assert summary.loc["Loyalty-CRM", "file"] == f"loyalty-crm-2.{fmt}"
+        assert summary.loc["review", "file"] == f"review.{fmt}"
+        for team, file in summary["file"].items():
+            assert (out / file).is_file(), team
+    tax = load_taxonomy(yaml)
+    queues = write_queues(route(pd.read_csv(src), tax, text_col="comment"), tmp_path / "lib")
+    assert pd.read_csv(queues["summary"], encoding="utf-8-sig").set_index("team").loc["Loyalty-CRM", "file"] == \
+        "loyalty-crm-2.csv"

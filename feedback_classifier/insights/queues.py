@@ -337,6 +337,21 @@ def summary_frame(rows: list[dict], taxonomy, lang: str, layout: dict | None = N
     return frame
 
 
+def with_files(summary: pd.DataFrame, files: dict[str, str]) -> pd.DataFrame:
+    """``summary`` with each queue's ``file`` name beside its ``name``: two teams whose names make the
+    same file stem ("Loyalty / CRM", "Loyalty-CRM") get ``-2`` in the order the taxonomy lists them,
+    so a script should find a team's queue here rather than rebuild its name.
+
+    >>> s = pd.DataFrame({"team": ["Logistics", "review"], "name": ["Logistics", "review"], "comments": [2, 1]})
+    >>> with_files(s, {"Logistics": "logistics.csv", "review": "review.csv"}).columns.tolist()
+    ['team', 'name', 'file', 'comments']
+    """
+    out = summary.copy()
+    out.insert(2, "file", [files.get(team, "") for team in out["team"]])
+    out.attrs = dict(summary.attrs)
+    return out
+
+
 def file_stems(teams: list[str]) -> dict[str, str]:
     stems: dict[str, str] = {}
     for team in teams:

@@ -40,6 +40,7 @@ from feedback_classifier.insights.queues import (
     summary_frame,
     urgency_key,
     warn_renamed_keep,
+    with_files,
 )
 from feedback_classifier.insights.scores import ScoreSpec, parse_scores
 from feedback_classifier.lang.registry import check_language
@@ -235,7 +236,9 @@ def write_queues(result: RoutingResult, out_dir: str | Path, *, fmt: str = "csv"
     paths: dict[str, Path] = {}
     with StagedFiles(out) as stage:  # all of today's queues, or yesterday's untouched
         stage.retire(previous_queue_files(out))  # (and none of yesterday's left beside today's)
+        files = {name: f"{stem}.{fmt}" for name, stem, _ in tables if name != SUMMARY_NAME}
         for name, stem, table in tables:
+            table = with_files(table, files) if name == SUMMARY_NAME else table
             write_table(table, stage.path(f"{stem}.{fmt}"), fmt=fmt)
             paths[name] = out / f"{stem}.{fmt}"
     return paths

@@ -28,6 +28,7 @@ from feedback_classifier.insights.queues import (
     summary_frame,
     urgency_key,
     warn_renamed_keep,
+    with_files,
 )
 from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
 from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
@@ -274,7 +275,7 @@ class StreamingRouter:
                                         self.taxonomy, self.lang, self._layout,
                                         scored=counts_detractors(score_col, self.spec) and detractors_known)
                 with TableWriter(staged.path(f"{inside}{SUMMARY_NAME}.{fmt}"), fmt=fmt) as writer:
-                    writer.write(summary)
+                    writer.write(with_files(summary, {t: p.name for t, p in paths.items()}))
                 paths[SUMMARY_NAME] = out / f"{SUMMARY_NAME}.{fmt}"
         finally:
             self.cleanup()
