@@ -1,0 +1,63 @@
+"""A CX analyst in Kazakhstan, Ukraine or the Baltics: comments in Ukrainian, Kazakh, Spanish, German,
+Chinese or Russian typed in Latin letters next to the English and Russian ones the models read.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.lang.foreign import unread_languages
+
+runner = CliRunner()
+SURVEY = Path(__file__).resolve().parents[1] / "feedback_classifier" / "data" / "example_survey.csv"
+
+
+def test_languages_the_models_do_not_read_are_told_apart():
+    """detect_language counts Latin against Cyrillic letters only: Ukrainian and Kazakh were Russian,
+    Spanish, German and transliterated Russian English, Chinese no language at all."""
+    texts = ["Кур'єр запізнився на дві години, дуже погано", "Курьер кешікті, өте нашар қызмет",
+             "El mensajero llegó tarde y la comida estaba fría", "Der Kurier kam zu spät, sehr schlecht",
+             "快递太慢了，服务很差", "kurer opozdal, vse ploho"]
+    assert unread_languages(texts) == ["uk", "kk", "es", "de", "zh", "ru-Latn"]
+
+
+@pytest.mark.parametrize("text", [
+    "курьер опоздал, app crashed", "Great app but курьер нагрубил", "Курьер привёз заказ в Київ вовремя",
+    "Приложение удобное, but delivery was too late", "The paella con mariscos was great", "😡😡😡", "10", "-",
+    "ПОДДЕРЖКА НЕ ОТВЕЧАЕТ ТРЕТИЙ ДЕНЬ!!!", "Заказал через Kaspi, всё отлично",
+])
+def test_english_russian_and_code_switched_comments_are_read(text):
+    assert unread_languages([text]) == [""]
+
+
+def test_no_comment_of_the_example_survey_is_called_foreign():
+    comments = pd.read_csv(SURVEY)["comment"].dropna().astype(str).tolist()
+    assert [t for t, lang in zip(comments, unread_languages(comments)) if lang] == []
+
+
+def test_classify_puts_comments_in_unread_languages_in_review(tmp_path):
+    """A German courier complaint came out `Courier=positive` with needs_review False, a Ukrainian and a
+    Kazakh one out of review too, and the Chinese "very good, thanks" a complaint from the model's prior
+    alone, without a word of warning."""
+    src = tmp_path / "mixed.csv"
+    pd.DataFrame({"comment": ["Der Kurier kam zu spät, sehr schlecht", "Ціни дуже високі, дорого",
+                              "Курьер кешікті, өте нашар қызмет", "很好，谢谢", "The courier was two days late"]}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, keep_default_na=False)
+    assert got["needs_review"].tolist()[:4] == [True, True, True, True]
+    assert got["sentiment"].tolist()[3] == ""  # no letter of it read: no polarity from the prior
+    assert got["sentiment"].tolist()[4] == "negative"
+    for name in ("German", "Ukrainian", "Kazakh", "Chinese"):
+        assert f"Warning: comments that look written in {name} are marked needs_review" in result.output
+    assert result.output.count("Warning: comments that look written in") == 4
