@@ -61,3 +61,17 @@ def test_classify_puts_comments_in_unread_languages_in_review(tmp_path):
     for name in ("German", "Ukrainian", "Kazakh", "Chinese"):
         assert f"Warning: comments that look written in {name} are marked needs_review" in result.output
     assert result.output.count("Warning: comments that look written in") == 4
+
+
+def test_norm_is_a_no_opinion_answer_like_ok(tmp_path):
+    """«норм» ("fine", as «ок») came out a complaint: top of the review queue with complaint True,
+    while «ок» was listed with the junk answers as neutral."""
+    src = tmp_path / "short.csv"
+    pd.DataFrame({"comment": ["норм", "Нормально", "Норм.", "ок"], "nps": [7, 7, 8, 8]}).to_csv(src, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps",
+                                 "--out-dir", str(out), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out / "short.enriched.csv", keep_default_na=False)
+    assert got["sentiment"].tolist() == ["neutral"] * 4
+    assert sorted(pd.read_csv(out / "queues" / "junk.csv")["comment"]) == sorted(["норм", "Нормально", "Норм.", "ок"])
