@@ -75,3 +75,22 @@ def test_norm_is_a_no_opinion_answer_like_ok(tmp_path):
     got = pd.read_csv(out / "short.enriched.csv", keep_default_na=False)
     assert got["sentiment"].tolist() == ["neutral"] * 4
     assert sorted(pd.read_csv(out / "queues" / "junk.csv")["comment"]) == sorted(["норм", "Нормально", "Норм.", "ок"])
+
+
+def test_report_tags_a_ukrainian_quote_as_ukrainian(tmp_path):
+    """A quote says its language for screen readers (WCAG 3.1.2), but a Ukrainian or Kazakh quote in a
+    Russian report counted as Russian and was left untagged: read with the Russian voice."""
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"comment": ["Ціни дуже високі, дорого", "Очень дорого, цены выросли", "Курьер опоздал на два часа"],
+                  "nps": [3, 2, 1]}).to_csv(src, index=False)
+    classified = tmp_path / "classified.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(classified),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(classified), "--text-col", "comment", "--score-col", "nps",
+                                 "--out", str(page), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert 'lang="uk">Ціни дуже високі, дорого' in html
+    assert '<blockquote class="det">Очень дорого, цены выросли' in html
