@@ -94,3 +94,19 @@ def test_report_tags_a_ukrainian_quote_as_ukrainian(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert 'lang="uk">Ціни дуже високі, дорого' in html
     assert '<blockquote class="det">Очень дорого, цены выросли' in html
+
+
+def test_an_answer_that_is_only_a_score_takes_the_score_s_polarity(tmp_path):
+    """"10/10" and "5 stars" came out complaints, and «10 из 10» got Discounts and promotions with
+    needs_review False: a score written in the comment box names no topic, and its polarity is the score's."""
+    src = tmp_path / "scores.csv"
+    answers = ["10/10", "10 из 10", "5 stars", "2 из 10", "⭐⭐⭐⭐⭐", "24/7 support please"]
+    pd.DataFrame({"comment": answers}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(out),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, keep_default_na=False)
+    assert got["categories"].tolist()[:5] == [""] * 5
+    assert got["sentiment"].tolist()[:5] == ["positive", "positive", "positive", "negative", "positive"]
+    assert got["categories"].tolist()[5] != ""  # "24/7" is no score
