@@ -110,3 +110,17 @@ def test_an_answer_that_is_only_a_score_takes_the_score_s_polarity(tmp_path):
     assert got["categories"].tolist()[:5] == [""] * 5
     assert got["sentiment"].tolist()[:5] == ["positive", "positive", "positive", "negative", "positive"]
     assert got["categories"].tolist()[5] != ""  # "24/7" is no score
+
+
+@pytest.mark.parametrize(("answer", "sentiment"), [
+    ("+", "positive"), ("+++", "positive"), ("да", "neutral"), ("Yes", "neutral"), ("хз", "neutral"),
+    ("окк", "neutral"),
+])
+def test_very_short_answers_are_not_complaints(tmp_path, answer, sentiment):
+    """«+» (approval in a Russian survey), «да», "Yes", «хз» (dunno) and «окк» all came out complaints."""
+    from feedback_classifier.model import enrich
+    from feedback_classifier.model.default import default_model
+
+    got = enrich(pd.DataFrame({"comment": [answer]}), default_model(), "comment")
+    assert got["sentiment"].tolist() == [sentiment]
+    assert got["categories"].tolist() == [""]

@@ -139,12 +139,12 @@ def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
 
 
 def _rated(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``codes`` with each answer that is only a score ("10/10", "5 stars", «2 из 10»: ``lang.junk.rating_answer``)
-    given the polarity of its score: the sentiment model read "10/10" and "5 stars" as complaints."""
+    """``codes`` with each answer that is only a score ("10/10", "5 stars", «2 из 10», "+": ``lang.junk.rating_answer``)
+    given the polarity of its score: the sentiment model read "10/10", "5 stars" and "+" as complaints."""
     from feedback_classifier.lang.junk import rating_answer
     from feedback_classifier.model.sentiment import POLARITIES
 
-    shares = [rating_answer(t) if t[:1].isdigit() or t[:1] == "⭐" else None for t in uniques]
+    shares = [rating_answer(t) if t[:1].isdigit() or t[:1] in "⭐+" else None for t in uniques]
     if all(share is None for share in shares):
         return codes
     # a 5-point scale's 4 and 5, a 10-point one's 8-10 are praise; 1-2 and 0-5 complaints (as CSAT's boxes)
