@@ -24,14 +24,15 @@ def test_languages_the_models_do_not_read_are_told_apart():
     Spanish, German and transliterated Russian English, Chinese no language at all."""
     texts = ["Кур'єр запізнився на дві години, дуже погано", "Курьер кешікті, өте нашар қызмет",
              "El mensajero llegó tarde y la comida estaba fría", "Der Kurier kam zu spät, sehr schlecht",
-             "快递太慢了，服务很差", "kurer opozdal, vse ploho"]
-    assert unread_languages(texts) == ["uk", "kk", "es", "de", "zh", "ru-Latn"]
+             "快递太慢了，服务很差", "kurer opozdal, vse ploho", "ya ne znayu"]
+    assert unread_languages(texts) == ["uk", "kk", "es", "de", "zh", "ru-Latn", "ru-Latn"]
 
 
 @pytest.mark.parametrize("text", [
     "курьер опоздал, app crashed", "Great app but курьер нагрубил", "Курьер привёз заказ в Київ вовремя",
     "Приложение удобное, but delivery was too late", "The paella con mariscos was great", "😡😡😡", "10", "-",
-    "ПОДДЕРЖКА НЕ ОТВЕЧАЕТ ТРЕТИЙ ДЕНЬ!!!", "Заказал через Kaspi, всё отлично",
+    "ПОДДЕРЖКА НЕ ОТВЕЧАЕТ ТРЕТИЙ ДЕНЬ!!!", "Заказал через Kaspi, всё отлично", "see ya", "love ya guys",
+    "Tesco v Asda", "nope na", "N/A", "AR glasses broke", "IR remote broken",
 ])
 def test_english_russian_and_code_switched_comments_are_read(text):
     assert unread_languages([text]) == [""]

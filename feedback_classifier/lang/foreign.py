@@ -67,12 +67,13 @@ _LATIN_WORDS = {
     "tr": "ve bir çok değil için ama teşekkürler teşekkür ederim sipariş geldi",
     "lv": "un ir ļoti nav paldies ar kas pasūtījums piegāde bija",
     "lt": "ir yra labai ačiū su kad užsakymas pristatymas buvo",
-    "et": "ja ei väga aga mul aitäh oli tellimus kohale",
+    "et": "ja ei väga aga mul aitäh oli tellimus kohale kõik hea halb",
     "ru-Latn": "vse vsyo vsio ochen ochen' spasibo spasiba ploho plokho horosho khorosho xorosho normalno "
                "kurer kurier' opozdal opozdali opozdanie dostavka dostavki dostavku dostavili zakaz zakaza zakazal "
                "zakazala prilozhenie prilojenie prilozheniye eto bylo byl byla uzhe uzhas uzhasno otlichno tolko "
                "chto shto kogda esli nado nichego pochemu kak luchshe huzhe bystro dolgo medlenno dorogo deshevo "
-               "podderzhka podderzhki kachestvo tovar ne v na ya menya mne rabotaet vremya dengi deneg tseny ceny",
+               "podderzhka podderzhki kachestvo tovar menya mne rabotaet vremya dengi deneg tseny ceny znayu znaju "
+               "prishel prishla prishlo",
 }  # fmt: skip
 _LATIN_LANG: dict[str, list[str]] = {}
 for _code, _words in _LATIN_WORDS.items():
@@ -200,7 +201,7 @@ def _latin_language(words: list[str]) -> str:
     marked: Counter = Counter()
     for word in words:
         for lang in _LATIN_LANG.get(word, ()):
-            marked[lang] += 1
+            marked[lang] += 1 if len(word) > 2 else 0.5  # "ar", "ir", "el" also abbreviate English words
     if not marked or max(marked.values()) <= english:
         return ""
     return _decided(marked, len(words))
