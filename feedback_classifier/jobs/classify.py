@@ -10,6 +10,7 @@ processes and written in input order, so the output is identical to ``jobs=1``.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, LabelError
+from feedback_classifier.lang.foreign import warn_unread
 from feedback_classifier.jobs.head import chain, head_language, read_head
 from feedback_classifier.jobs.runner import check_workers, run_ordered
 from feedback_classifier.jobs.tone import taught_by_e5
@@ -228,6 +230,7 @@ def classified_chunks(
         checked = _warmed(checked, state, payload)
     if jobs == 1:
         for chunk, result in run_ordered(_classify_column, state, checked, payload=payload):
+            warn_unread(result.unread)
             yield _attached(chunk, result.added, opts, source, command, prefix), result
         return
     # Each chunk goes to the workers in at least one piece per worker: with a file of three chunks
@@ -241,6 +244,7 @@ def classified_chunks(
         if last:
             merged = _merge(done)
             done = []
+            warn_unread(merged.unread)
             yield _attached(chunk, merged.added, opts, source, command, prefix), merged
 
 
@@ -317,6 +321,7 @@ def _merge(results: list[_ChunkResult]) -> _ChunkResult:
         rows_with_categories=sum(r.rows_with_categories for r in results),
         needs_review=sum(r.needs_review for r in results),
         empty_comments=sum(r.empty_comments for r in results),
+        unread=dict(sum((Counter(r.unread) for r in results), Counter())),
     )
 
 

@@ -156,6 +156,36 @@ def no_opinion_mask(texts: list) -> list[bool]:
     return [isinstance(t, str) and _states_no_opinion(t) for t in texts]
 
 
+# A score written as the answer: "10/10", "9 из 10", "8 out of 10", "5 stars", «5 звёзд», "4*", "⭐⭐⭐⭐⭐", "+"
+_RATING = re.compile(
+    r"\s*(?:(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out\s+of|of)\s*(5|10)|(\d(?:[.,]5)?)\s*(?:stars?|зв[её]зд[аы]?|\*|⭐)"
+    r"|(⭐{1,5})|(\+{1,5}))\s*[.!)]*\s*",
+    re.IGNORECASE,
+)
+
+
+def rating_answer(text: object) -> float | None:
+    """The share of its scale an answer that is only a score gives (1.0 for "10/10" or "5 stars"), else None.
+
+    >>> [rating_answer(t) for t in ("10/10", "9 из 10", "2 out of 10", "5 stars", "3 звезды", "⭐⭐⭐⭐", "+", "+++")]
+    [1.0, 0.9, 0.2, 1.0, 0.6, 0.8, 1.0, 1.0]
+    >>> [rating_answer(t) for t in ("10", "11/10 courier", "24/7 support", "12/10", "1 star for the courier")]
+    [None, None, None, None, None]
+    """
+    if not isinstance(text, str) or len(text) > 24:
+        return None
+    found = _RATING.fullmatch(text)
+    if found is None:
+        return None
+    scored, scale, stars, symbols = found.group(1), found.group(2), found.group(3), found.group(4)
+    if found.group(5):  # "+" answers agree, approve: a Russian survey's "all fine"
+        return 1.0
+    if symbols:
+        return len(symbols) / 5
+    value, top = (float(scored.replace(",", ".")), float(scale)) if scored else (float(stars.replace(",", ".")), 5.0)
+    return value / top if 0 <= value <= top else None
+
+
 def names_nothing(texts: list) -> list[bool]:
     """Per text, whether it is junk (``is_junk``) or states no opinion (``is_no_opinion``): an
     answer that names no topic, so it gets no category and no place in the review queue (the
@@ -164,7 +194,9 @@ def names_nothing(texts: list) -> list[bool]:
     >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None])
     [True, True, True, False, False]
     """
-    return [_names_nothing(t) for t in texts]
+    # a score as the answer names no topic either ("10 из 10" was tagged Discounts and promotions)
+    return [_names_nothing(t) or (t[:1].isdigit() or t[:1] in "⭐+") and rating_answer(t) is not None
+            if isinstance(t, str) else False for t in texts]
 
 
 # a comment's first two words are read within this many characters (the rest is never copied)

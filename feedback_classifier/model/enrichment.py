@@ -15,7 +15,8 @@ Added columns (in this order):
   when nothing fired; empty (NaN) for empty comments, where nothing was predicted.
 - ``needs_review``: true when a predicted category only just cleared its decision threshold
   (its probability is less than ``review_margin`` above it, or it was predicted by the model's
-  fallback rules below it), or nothing fired on a non-empty comment. Only the most specific
+  fallback rules below it), or nothing fired on a non-empty comment, or the comment looks written in a
+  language the models do not read (``lang.foreign``). Only the most specific
   predicted categories count: a parent that fired because of a confident child is not a doubt.
 - ``category_sentiment``: the polarity of each predicted category, in the order of
   ``categories``: ``Delivery > Courier=negative; Price=positive`` (positive, negative or
@@ -23,7 +24,8 @@ Added columns (in this order):
   --sentiment-col``) or else the bundled bilingual one.
 - ``sentiment``: the comment's overall polarity: ``positive``, ``negative``, ``neutral``, or
   ``mixed`` when it praises one category and complains about another; a comment without a
-  category is judged as a whole; empty for empty comments.
+  category is judged as a whole; empty for empty comments, and for a comment without a category
+  in a script the models have no letter of (Chinese, Arabic...).
 - with ``probabilities=True``: ``p: <path>`` per category (empty for empty comments).
 - with ``explain=True``: ``evidence``, e.g. ``Delivery > Delivery time: late, courier | Price: expensive``,
   each category followed by the words behind its polarity: ``Price: expensive (negative: too, expensive)``.
@@ -33,13 +35,14 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.lang.foreign import rows_per_language, unread_languages, warn_unread
 from feedback_classifier.lang.junk import names_nothing
 from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.lang.registry import check_language
@@ -85,6 +88,7 @@ class _ChunkResult:
     rows_with_categories: int
     needs_review: int
     empty_comments: int
+    unread: dict[str, int] = field(default_factory=dict)  # rows per language the models do not read (lang.foreign)
 
 
 def enrich(
@@ -142,8 +146,11 @@ def enrich(
     lang = names_language(model, lang)
     opts = _Options(text_col, lang, probabilities, explain, review_margin, sentiment=sentiment)
     column = df[text_col]  # in chunks: the analyses of 1M distinct comments held at once peaked at ~6 GB
-    added = [_classify_texts(column.iloc[i : i + _ENRICH_ROWS], model, opts).added
-             for i in range(0, max(len(column), 1), _ENRICH_ROWS)]
+    results = [_classify_texts(column.iloc[i : i + _ENRICH_ROWS], model, opts)
+               for i in range(0, max(len(column), 1), _ENRICH_ROWS)]
+    for result in results:
+        warn_unread(result.unread)
+    added = [result.added for result in results]
     return _attach(df, pd.concat(added, ignore_index=True) if len(added) > 1 else added[0], opts)
 
 
@@ -219,6 +226,8 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     proba, fired, explained, analysed = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
     u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
+    unread = np.array(unread_languages(uniques), dtype=object)
+    u_review |= unread != ""  # a guess in a language the model cannot read is not a decision
     # Many comments share the same category pattern: its labels, strings and sentiment pairs
     # are worked out once per distinct 0/1 row, for the category columns and the tones alike.
     patterns, pattern_of_unique = _unique_rows(fired)
@@ -240,6 +249,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         "needs_review": review,
     }
     columns.update(_spread_tones(tones, codes, is_comment))
+    _unsaid_where_unread(columns, unread, any_fired, codes, is_comment)
     if opts.probabilities:
         full = np.full((n, len(model.classes_)), np.nan)
         full[is_comment] = np.round(proba[codes], _DECIMALS)
@@ -259,7 +269,24 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         rows_with_categories=int(rows_per_unique[any_fired].sum()),
         needs_review=int(review.sum()),
         empty_comments=int(n - is_comment.sum()),
+        unread=rows_per_language(unread, rows_per_unique),
     )
+
+
+def _unsaid_where_unread(columns: dict, unread: np.ndarray, any_fired: np.ndarray, codes: np.ndarray,
+                         is_comment: np.ndarray) -> None:
+    """No overall ``sentiment`` for a comment in a script the models have no letter of and no category
+    in: its polarity came from the model's prior alone ("很好，谢谢", "very good, thanks", was a complaint)."""
+    from feedback_classifier.lang.foreign import OTHER_SCRIPTS
+    from feedback_classifier.model.tones import SENTIMENT_COLUMN
+
+    if SENTIMENT_COLUMN not in columns or not len(unread):
+        return
+    blind = np.isin(unread, list(OTHER_SCRIPTS)) & ~any_fired
+    if blind.any():
+        rows = np.zeros(len(is_comment), dtype=bool)
+        rows[is_comment] = blind[codes]
+        columns[SENTIMENT_COLUMN][rows] = ""
 
 
 def _predict_uniques(model: Any, uniques: list[str], opts: _Options):

@@ -118,6 +118,7 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
         from feedback_classifier.model.sentiment import POLARITIES
 
         codes = np.where(quiet, POLARITIES.index("neutral"), codes)
+    codes = _rated(uniques, sizes, codes)
     cells, overall, index = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
     cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, index, cues)
@@ -135,6 +136,23 @@ def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
     if not quiet.any():
         return None
     return np.repeat(quiet, sizes)
+
+
+def _rated(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``codes`` with each answer that is only a score ("10/10", "5 stars", «2 из 10», "+": ``lang.junk.rating_answer``)
+    given the polarity of its score: the sentiment model read "10/10", "5 stars" and "+" as complaints."""
+    from feedback_classifier.lang.junk import rating_answer
+    from feedback_classifier.model.sentiment import POLARITIES
+
+    shares = [rating_answer(t) if t[:1].isdigit() or t[:1] in "⭐+" else None for t in uniques]
+    if all(share is None for share in shares):
+        return codes
+    # a 5-point scale's 4 and 5, a 10-point one's 8-10 are praise; 1-2 and 0-5 complaints (as CSAT's boxes)
+    fixed = np.array([-1 if share is None else POLARITIES.index("positive") if share >= 0.8
+                      else POLARITIES.index("negative") if share <= 0.5 else POLARITIES.index("neutral")
+                      for share in shares], dtype=np.int64)
+    fixed = np.repeat(fixed, sizes)
+    return np.where(fixed >= 0, fixed, codes)
 
 
 # Comments per batch analysis when the comments come as texts (bounds the flat arrays' memory).

@@ -27,6 +27,7 @@ import pandas as pd
 
 from feedback_classifier.insights import ScoreSpec
 from feedback_classifier.lang.detect import detect_language
+from feedback_classifier.lang.foreign import unread_language
 from feedback_classifier.lang.normalization import shown_text
 from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
@@ -243,12 +244,21 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
         meta = [m for m in (_score_text(inp, facts.scores[position]) if facts.scores is not None else "", ", ".join(child_names)) if m]
         # a screen reader reads a Russian quote in an English report with the English voice (mangled)
         # unless the quote says its language (WCAG 3.1.2); its score line stays in the report's
-        said = detect_language(text)
+        said = _quote_language(text)
         own = f' lang="{said}"' if said not in ("und", inp.lang) else ""
         back = f' lang="{esc(inp.lang)}"' if own else ""
         meta_html = f'<span class="meta"{back}>{esc(" · ".join(meta))}</span>' if meta else ""
         out.append(f'<blockquote class="{css}"{own}>{esc(text)}{meta_html}</blockquote>')
     return "".join(out)
+
+
+def _quote_language(text: str) -> str:
+    """The BCP 47 tag of a quote's language: a Ukrainian or Kazakh quote is no Russian one to a screen reader,
+    a Spanish or German one no English one, and a Chinese one was left untagged ("und")."""
+    foreign = unread_language(text)
+    if foreign and foreign != "other":
+        return foreign  # (ru-Latn is a valid tag: Russian in Latin script)
+    return detect_language(text)
 
 
 def quote_source(inp: ReportInputs, facts: Facts) -> tuple[ReportInputs, Facts]:
