@@ -453,10 +453,11 @@ def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None)
 
 
 def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:
-    from feedback_classifier.jobs.labelbook import resolve_taxonomy, unlabelled_categories_note
+    from feedback_classifier.jobs.labelbook import few_labels_note, resolve_taxonomy, unlabelled_categories_note
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
 
     notes = [] if table.taxonomy_inferred else unlabelled_categories_note(table.taxonomy, table.labels)
+    notes += few_labels_note(table.taxonomy, table.labels)
     parents = {label[0] for row in table.labels for label in row}
     if len(parents) == 1:
         notes.append(f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so "

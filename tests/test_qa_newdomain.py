@@ -1,0 +1,62 @@
+"""QA as a product manager at a B2B SaaS company bringing their own taxonomy (Billing, Product,
+Support, Onboarding; English and Russian) and a few hundred labels."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from feedback_classifier.cli.main import app
+
+runner = CliRunner()
+
+_TAXONOMY = """\
+name: saas-mini
+version: 1
+languages: [en, ru]
+categories:
+  - id: billing
+    names: {en: Billing, ru: Оплата}
+    owner: Finance Ops
+    keywords: {en: [invoice, price], ru: [счёт, цена]}
+    children:
+      - id: invoices
+        names: {en: Invoices, ru: Счета}
+        keywords: {en: [invoice, vat], ru: [счёт, ндс]}
+      - id: pricing
+        names: {en: Pricing, ru: Тарифы}
+        keywords: {en: [price, expensive], ru: [цена, дорого]}
+  - id: support
+    names: {en: Support, ru: Поддержка}
+    owner: Support
+    keywords: {en: [support, ticket], ru: [поддержка]}
+"""
+
+_INVOICES = ["the invoice has the wrong VAT number", "we were charged twice on the invoice",
+             "invoices never reach our finance team", "please add a PO field to invoices"]
+_PRICING = ["too expensive per seat", "the price went up at renewal", "good value for the money",
+            "the business tier costs too much"]
+_SUPPORT = ["support never answered my ticket", "the support agent was very helpful"]
+
+
+def _taxonomy(tmp_path):
+    path = tmp_path / "saas.yaml"
+    path.write_text(_TAXONOMY, encoding="utf-8")
+    return path
+
+
+def test_train_names_categories_with_only_a_few_labels(tmp_path):
+    """Trained on 331 comments of which one was labelled Support quality, two Documentation and five
+    Account setup, `train` printed a cross-validated micro-F1 of 0.97 and no word about them; the model
+    then never gave any of the three on 200 new comments."""
+    rows = ["text,labels"]
+    for i in range(4):
+        rows += [f"{t} {i},Billing > Invoices" for t in _INVOICES] + [f"{t} {i},Billing > Pricing" for t in _PRICING]
+    rows += [f"{_SUPPORT[0]},Support", f"{_SUPPORT[1]},Support"]
+    data = tmp_path / "labels.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", str(data), "--taxonomy", str(_taxonomy(tmp_path)), "--cv", "0",
+                                 "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 0, result.output
+    assert "1 category has fewer than 10 labelled comments" in result.output
+    assert "Support (2)" in result.output
+    assert "Invoices (" not in result.output and "Pricing (" not in result.output
