@@ -84,3 +84,26 @@ def test_train_keeps_copies_of_a_comment_in_one_cross_validation_fold(tmp_path):
     assert "16 of 24 rows repeat another row's comment" in result.output
     assert "Only 5 rows" not in result.output
 
+
+def test_evaluate_names_labelled_categories_never_given_and_the_drop_from_cross_validation(tmp_path):
+    """A SaaS model cross-validated at 0.97 scored 0.25 on 200 held-out comments and gave none of them
+    4 of the categories they were labelled with; evaluate's tables held the zeros among 17 rows and
+    nothing set the score beside the one train had printed."""
+    rows = ["text,labels"]
+    for i in range(4):
+        rows += [f"{t} {i},Billing > Invoices" for t in _INVOICES] + [f"{t} {i},Billing > Pricing" for t in _PRICING]
+    data = tmp_path / "labels.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", str(data), "--taxonomy", str(_taxonomy(tmp_path)), "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    holdout = tmp_path / "holdout.csv"
+    holdout.write_text("text,labels\nour accountant cannot read the receipt,Billing > Invoices\n"
+                       "nobody replied to us for a week,Support\nthe agent was rude,Support\n"
+                       "renewal doubled what we pay,Billing > Pricing\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(holdout), "--model", str(model), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "gave none of this file's comments" in result.output and "Support (2)" in result.output
+    assert "cross-validated when the model was trained" in result.output
+    as_json = runner.invoke(app, ["evaluate", str(holdout), "--model", str(model), "--json"])
+    assert '"never_given"' in as_json.output and '"cv_path_micro_f1"' in as_json.output

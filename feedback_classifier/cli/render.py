@@ -381,6 +381,24 @@ def metrics_table(report, title: str) -> Table:
     return table
 
 
+def against_training_lines(report) -> list[str]:
+    """``evaluate``'s closing lines: the labelled categories the model never gave, and how its score here
+    compares with its cross-validated one (``jobs.evaluate._against_training``)."""
+    lines = []
+    never = report.extra.get("never_given") or []
+    if never:
+        names = ", ".join(f"{name} ({n})" for name, n in never[:8]) + (", ..." if len(never) > 8 else "")
+        lines.append(f"Warning: the model gave none of this file's comments {count_noun(len(never), 'category')} "
+                     f"its labels name (labelled rows in brackets): {names}. Label more comments like these and "
+                     "train again.")
+    cv = report.extra.get("cv_path_micro_f1")
+    if cv is not None and cv - report.path_micro_f1 >= 0.1:
+        lines.append(f"Warning: micro-F1 here is {report.path_micro_f1:.3f}, against {cv:.3f} cross-validated when "
+                     "the model was trained: these comments are unlike its training ones, so expect this file's "
+                     "figure on new comments, not the training one.")
+    return lines
+
+
 def per_category_table(report) -> Table:
     flat = one_level(report)
     table = Table(title="Per category")
