@@ -107,3 +107,35 @@ def test_evaluate_names_labelled_categories_never_given_and_the_drop_from_cross_
     assert "cross-validated when the model was trained" in result.output
     as_json = runner.invoke(app, ["evaluate", str(holdout), "--model", str(model), "--json"])
     assert '"never_given"' in as_json.output and '"cv_path_micro_f1"' in as_json.output
+
+
+def test_most_need_review_with_a_trained_model_asks_for_more_labels_not_a_first_model(tmp_path, monkeypatch):
+    """With a model trained on 420 of the user's labels, analyze and the report said 'Label a few hundred
+    of your comments ... and train a model on them': what the user had just done. (Half the comments
+    needing review is forced here: a model of so few labels gives its likeliest category to anything.)"""
+    import feedback_classifier.insights.queues as queues
+    import feedback_classifier.render.overview as overview
+
+    monkeypatch.setattr(queues, "mostly_review", lambda needs_review, comments: True)
+    monkeypatch.setattr(overview, "mostly_review", lambda needs_review, comments: True)
+    rows = ["text,labels"]
+    for i in range(4):
+        rows += [f"{t} {i},Billing > Invoices" for t in _INVOICES] + [f"{t} {i},Billing > Pricing" for t in _PRICING]
+        rows += [f"{t} {i},Support" for t in _SUPPORT] + [f"thanks all good {i},", f"no comment {i},"]
+    data = tmp_path / "labels.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(data), "--taxonomy", str(_taxonomy(tmp_path)), "--cv", "0",
+                               "--out", str(model)]).exit_code == 0
+    survey = tmp_path / "survey.csv"
+    survey.write_text("comment,nps\n" + "".join(f"we moved our team to the new office in spring {i},{i % 11}\n"
+                                                 for i in range(30)), encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(survey), "--text-col", "comment", "--score-col", "nps", "--model",
+                                 str(model), "--out-dir", str(tmp_path / "out"), "--tone-teacher", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Label more comments like these" in result.output and "train a model on your labels" not in result.output
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Label more comments like these" in html and "train a model on them" not in html
+    result = runner.invoke(app, ["classify", str(survey), "--text-col", "comment", "--model", str(model),
+                                 "--out", str(tmp_path / "c.csv"), "--no-sentiment"])
+    assert result.exit_code == 0 and "Label more comments like these" in result.output, result.output
