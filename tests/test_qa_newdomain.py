@@ -157,3 +157,25 @@ def test_analyze_with_its_own_taxonomy_does_not_build_the_default_model(monkeypa
     monkeypatch.setattr(default, "train_default_model", build)
     assert default.model_info(None, object()) == {"kind": "weak"}
     assert default.model_info(None, bundled) == {"kind": "default"}
+
+
+def test_report_counts_the_comments_cross_validation_scored_not_one_folds_weight(tmp_path):
+    """A model cross-validated on 420 labelled comments: the report said its errors were 'measured on 84
+    labelled comments it did not train on', one fold's weight given to the 420 scored out of fold."""
+    rows = ["text,labels"]
+    for i in range(4):
+        rows += [f"{t} {i},Billing > Invoices" for t in _INVOICES] + [f"{t} {i},Billing > Pricing" for t in _PRICING]
+        rows += [f"{t} {i},Support" for t in _SUPPORT]
+    data = tmp_path / "labels.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(data), "--taxonomy", str(_taxonomy(tmp_path)),
+                               "--out", str(model)]).exit_code == 0
+    survey = tmp_path / "survey.csv"
+    comments = _INVOICES + _PRICING + _SUPPORT
+    survey.write_text("comment,nps\n" + "".join(f"{t},{i % 11}\n" for i, t in enumerate(comments * 3)), encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(survey), "--text-col", "comment", "--score-col", "nps", "--model",
+                                 str(model), "--out-dir", str(tmp_path / "out"), "--tone-teacher", "none", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "measured on 40 labelled comments it did not train on" in html
