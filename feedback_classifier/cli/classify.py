@@ -9,7 +9,7 @@ import typer
 
 from feedback_classifier.cli import options as opt
 from feedback_classifier.cli.progress import lazy_stage, progress_for
-from feedback_classifier.cli.render import classify_summary, err_console
+from feedback_classifier.cli.render import classify_summary, err_console, trained_model
 
 OLD_SPELLINGS = {"--explain": "--evidence", "--out-format": "--format"}
 
@@ -90,7 +90,7 @@ def classify_command(
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row),
                                     chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading,
                                     prefix=prefix, **settings)
-    classify_summary(summary)
+    classify_summary(summary, trained=trained_model(model, clf))
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
         _often_missed(model, tax, summary.lang, categories_col)

@@ -60,7 +60,7 @@ def taxonomy_tree(tax, lang: str, *, keywords: bool) -> Tree:
 
 
 # ---- classify / analyze / route / report
-def classify_summary(summary) -> None:
+def classify_summary(summary, *, trained: bool = False) -> None:
     for note in getattr(summary, "notes", ()):
         typer.echo(note)
     if getattr(summary, "lang_given", False):
@@ -74,18 +74,32 @@ def classify_summary(summary) -> None:
         f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
         f"{count_noun(summary.empty_comments, 'empty comment')}. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
-    review_hint(summary.needs_review, summary.rows - summary.empty_comments)
+    review_hint(summary.needs_review, summary.rows - summary.empty_comments, trained=trained)
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
         typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))
     typer.echo(f"Wrote {summary.output}")
 
 
-def review_hint(needs_review: int, comments: int) -> None:
-    """Say what to do when most comments need review (``insights.queues.mostly_review``)."""
+def trained_model(model_arg, clf) -> bool:
+    """Whether ``clf`` (from ``--model model_arg``) was trained on the user's labels (``model_facts``)."""
+    from feedback_classifier.model.default import model_facts
+
+    return model_facts(model_arg, clf)["kind"] == "trained"
+
+
+def review_hint(needs_review: int, comments: int, *, trained: bool = False) -> None:
+    """Say what to do when most comments need review (``insights.queues.mostly_review``); ``trained``:
+    the model was trained on the user's labels, so the advice is more labels like these, not a first model."""
     from feedback_classifier.insights.queues import mostly_review
 
-    if mostly_review(needs_review, comments):
+    if not mostly_review(needs_review, comments):
+        return
+    if trained:
+        typer.echo(f"Most comments need review ({needs_review / comments:.0%}): your model is unsure on this kind of "
+                   "comment. Label more comments like these (feedback-classifier suggest with --model picks them) and "
+                   "train it again.")
+    else:
         typer.echo(f"Most comments need review ({needs_review / comments:.0%}): the model is unsure on this kind of "
                    "comment. Label a few hundred of them (feedback-classifier suggest, then label) and train a model "
                    "on your labels (feedback-classifier train).")
@@ -125,7 +139,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     junk_note = f", {count_noun(junk, 'junk answer')} listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
                f"{result.needs_review:,} need review{junk_note})")
-    review_hint(result.needs_review, result.comments)
+    review_hint(result.needs_review, result.comments,
+                trained=(getattr(result, "model_info", None) or {}).get("kind") == "trained")
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
@@ -381,6 +396,24 @@ def metrics_table(report, title: str) -> Table:
     table.add_row("parent", f"{report.parent_micro_f1:.3f}", f"{report.parent_macro_f1:.3f}")
     table.add_row("full path", f"{report.path_micro_f1:.3f}", f"{report.path_macro_f1:.3f}")
     return table
+
+
+def against_training_lines(report) -> list[str]:
+    """``evaluate``'s closing lines: the labelled categories the model never gave, and how its score here
+    compares with its cross-validated one (``jobs.evaluate._against_training``)."""
+    lines = []
+    never = report.extra.get("never_given") or []
+    if never:
+        names = ", ".join(f"{name} ({n})" for name, n in never[:8]) + (", ..." if len(never) > 8 else "")
+        lines.append(f"Warning: the model gave none of this file's comments {count_noun(len(never), 'category')} "
+                     f"its labels name (labelled rows in brackets): {names}. Label more comments like these and "
+                     "train again.")
+    cv = report.extra.get("cv_path_micro_f1")
+    if cv is not None and cv - report.path_micro_f1 >= 0.1:
+        lines.append(f"Warning: micro-F1 here is {report.path_micro_f1:.3f}, against {cv:.3f} cross-validated when "
+                     "the model was trained: these comments are unlike its training ones, so expect this file's "
+                     "figure on new comments, not the training one.")
+    return lines
 
 
 def per_category_table(report) -> Table:

@@ -10,6 +10,7 @@ import typer
 from feedback_classifier.cli import options as opt
 from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import (
+    against_training_lines,
     caught_table,
     confusions_table,
     console,
@@ -241,3 +242,5 @@ def evaluate_command(
     console.print(per_category_table(report))
     if len(report.confused_pairs):
         console.print(confusions_table(report))
+    for line in against_training_lines(report):
+        typer.echo(line)

@@ -132,6 +132,14 @@ def often_missed(model: Any, taxonomy: Any, lang: str = "en") -> tuple[list[str]
     return [f"{taxonomy.display_name(label, lang)} ({recall:.0%})" for label, recall in sorted(low, key=lambda x: x[1])], source
 
 
+def _cv_rows(model: Any) -> int:
+    """How many labelled comments ``train``'s cross-validation scored out of fold (its error counts' rows)."""
+    from feedback_classifier.model.persist import metadata_of
+
+    counts = ((metadata_of(model) or {}).get("metrics") or {}).get("category_errors") or {}
+    return max((int(sum(c)) for c in counts.values()), default=0)
+
+
 def error_rates_for(audit_sample: str | Path | None, taxonomy: Any, *, text_col: str | None, model: Any = None,
                     clf: Any = None, bundled: bool = False, notes: list[str] | None = None) -> tuple[dict | None, dict]:
     """The classifier's error rates for the drivers and where they come from, as ``analyze`` and
@@ -152,7 +160,10 @@ def error_rates_for(audit_sample: str | Path | None, taxonomy: Any, *, text_col:
         rates = sample_error_rates(audit_sample, taxonomy, text_col=text_col, model=clf if clf is not None else model)
         return rates, {"source": "audit"}
     if model is not None:  # a model file from `train` carries its cross-validated error rates
-        return model_error_rates(model), {"source": "cv"}
+        rates = model_error_rates(model)
+        # the report's "measured on N labelled comments it did not train on" counted one fold's weight (84 of a
+        # SaaS model's 420 comments, every one of them scored out of fold): N is the comments scored
+        return rates, {"source": "cv", **({"rows": _cv_rows(model)} if rates else {})}
     found = default_error_rates() if bundled else None
     if found is None:
         return None, {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from feedback_classifier.model import (
     save_model,
 )
 from feedback_classifier.model.persist import check_key, check_model_out
-from feedback_classifier.jobs.train_fit import say_unconverged, train_work
+from feedback_classifier.jobs.train_fit import fold_groups, repeats_note, say_unconverged, train_work
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
@@ -225,7 +225,7 @@ def train_file(
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key, training=facts)
     notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
     return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col),
+                       notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col, table),
                        0 if taught is None else len(taught[0]),
                        time.perf_counter() - began, tone)
 
@@ -402,7 +402,7 @@ def _fit_and_cross_validate(estimator, table: LabelledData, cv: int, jobs: int, 
     (``(comments, labels)``) is added to every fit's rows and scored by no fold."""
     state = CVState(estimator, table.texts, table.labels,
                     None if table.groups is None else np.asarray(table.groups), taught)
-    folds = cv_folds(state, cv) if cv >= 2 else []
+    folds = cv_folds(replace(state, groups=fold_groups(table.texts, state.groups)), cv) if cv >= 2 else []
     if hasattr(getattr(estimator, "embedder", None), "fitted_to_labels"):
         return _fit_reusing_fine_tunes(state, folds)
     if getattr(estimator, "embedder", None) is not None and not hasattr(estimator.embedder, "adapted"):
@@ -447,16 +447,20 @@ def _fit_reusing_fine_tunes(state: CVState, folds):
     return model, fit_seconds, score_folds(reused, folds, [fit_fold(reused, fold) for fold in folds])
 
 
-def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None) -> list[str]:
+def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None, table: LabelledData) -> list[str]:
+    repeats = repeats_note(table.texts, table.groups, cv)
+    if report is not None and not group_col and report.n_rows > report.extra["cv_folds"]:
+        return repeats  # fewer folds than rows: copies of comments kept together, which repeats_note says
     note = fold_note(report.extra["cv_folds"], cv, group_col) if report is not None else None
-    return [note] if note else []
+    return ([note] if note else []) + repeats
 
 
 def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:
-    from feedback_classifier.jobs.labelbook import resolve_taxonomy, unlabelled_categories_note
+    from feedback_classifier.jobs.labelbook import few_labels_note, resolve_taxonomy, unlabelled_categories_note
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
 
     notes = [] if table.taxonomy_inferred else unlabelled_categories_note(table.taxonomy, table.labels)
+    notes += few_labels_note(table.taxonomy, table.labels)
     parents = {label[0] for row in table.labels for label in row}
     if len(parents) == 1:
         notes.append(f"Warning: every label in '{labels_col}' is under one category ({next(iter(parents))!r}), so "
@@ -529,7 +533,8 @@ def _train_sentiment(model, table: LabelledData, cv: int, data, sentiment_col: s
         make = with_opinions(*extra, **params)
     metrics = {}
     if cv >= 2:
-        metrics = cross_validate_polarity(make, table.texts, table.opinions, groups=table.groups, cv=cv)
+        metrics = cross_validate_polarity(make, table.texts, table.opinions,
+                                          groups=fold_groups(table.texts, table.groups), cv=cv)
     if tone is not None:
         metrics.update(tone_comments_good=float(tone.good), tone_comments_bad=float(tone.bad))
     model.sentiment_ = AspectSentiment(**params).fit(*(a + b for a, b in zip(gold, extra)))

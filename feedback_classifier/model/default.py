@@ -271,7 +271,11 @@ def model_info(model_arg, clf) -> dict:
     {'kind': 'default'}
     """
     if model_arg is None:
-        return {"kind": "default" if clf is default_model() else "weak"}
+        # the default model as loaded, not default_model(): asking it built the ~9 MB default model (a first
+        # run's ~20 s, "Building the bundled default model...") for `analyze --taxonomy my.yaml`, which never uses it
+        with _lock:
+            loaded = _loaded.get(str(default_model_path()))
+        return {"kind": "default" if clf is not None and clf is loaded else "weak"}
     facts = model_facts(model_arg, clf)
     if facts["kind"] != "trained":
         return {"kind": facts["kind"]}

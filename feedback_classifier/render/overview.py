@@ -79,7 +79,9 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
         notices.append(ui_text(lang, "no_categories"))
     elif mostly_review(facts.count(facts.review), n_comments):  # the tile's count, junk left out
         share = fmt_pct(facts.count(facts.review) / n_comments, lang)
-        notices.append(ui_text(lang, "mostly_review", share=share))
+        # "train a model on your labels" told a user whose model was trained on theirs to do what they had done
+        trained = (inp.model_info or {}).get("kind") == "trained"
+        notices.append(ui_text(lang, "mostly_review_trained" if trained else "mostly_review", share=share))
     parts = [_tiles(inp, facts, n_comments, n_classified)]
     parts += [f'<p class="notice">{esc(text)}</p>' for text in notices]
     trend = _trend(inp)
