@@ -88,13 +88,20 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         values = df[column]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             return True
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        # Excel's day numbers (a date column saved without its format) count under a date-like name
+        # only: under any other they are as likely ids or amounts
+        serials = column in named
+        if pd.api.types.is_bool_dtype(values.dtype) or (
+                pd.api.types.is_numeric_dtype(values.dtype) and not serials):
             return False
         text = values.dropna().astype(str).str.strip()
         text = text[text != ""].head(sample)
         if not len(text):
             return False
-        shaped = (text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)).mean()
+        shaped = text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)
+        if serials:
+            shaped |= text.str.match(_EXCEL_SERIAL)
+        shaped = shaped.mean()
         if shaped < share:
             return False
         codes, _, _ = parse_periods(text.reset_index(drop=True), "month")
@@ -241,21 +248,23 @@ def _with_gaps(present: pd.PeriodIndex) -> pd.PeriodIndex:
 # Excel stores a date as days since 1899-12-30; a date column saved as CSV without its date format
 # (or a General-formatted cell) holds that number. 25569..73050 is 1970-01-01..2099-12-31: whole
 # numbers outside it are not taken for dates.
-_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+# With a time of day the number has a fraction, its decimal mark the locale's ("46000,58333" from a
+# Russian or German Excel).
+_EXCEL_SERIAL = re.compile(r"^\d{5}([.,]\d+)?$")
 _EXCEL_DAYS = (25569, 73050)
 
 
 def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """``parsed`` with the unread cells that are Excel serial day numbers (``46000`` = 2025-12-09) read.
 
-    >>> texts = pd.Index(["46000", "46000.75", "12345", "soon"], dtype=object)
-    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 4))]
-    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', 'NaT', 'NaT']
+    >>> texts = pd.Index(["46000", "46000.75", "46000,5", "12345", "soon"], dtype=object)
+    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 5))]
+    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', '2025-12-09 12:00:00', 'NaT', 'NaT']
     """
     serial = np.array([bool(_EXCEL_SERIAL.match(t)) for t in texts], dtype=bool) & np.asarray(parsed.isna())
     if not serial.any():
         return parsed
-    days = np.array([float(t) for t in texts[serial]])
+    days = np.array([float(t.replace(",", ".")) for t in texts[serial]])
     days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
     out = parsed.to_series().reset_index(drop=True)
     out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")

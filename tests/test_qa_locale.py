@@ -1,0 +1,61 @@
+"""A Russian/European analyst on Windows with Excel in a non-English locale: defects found by running
+the commands on files as such an Excel saves them (cp1251 or UTF-16 text, ";" or tab between cells,
+decimal commas, dd.mm.yyyy dates, day numbers of cells saved without their date format).
+
+Each test runs a command through CliRunner on a tiny file written here and fails on the code
+before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+
+runner = CliRunner()
+
+_CATS = ["Delivery and logistics", "Price and value", "", ""]
+
+
+def _coded(path: Path, dates: list[str]) -> Path:
+    lines = ["id;Дата;nps;categories"]
+    lines += [f"{i:05d};{d};{i % 11};{_CATS[i % 4]}" for i, d in enumerate(dates)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    return path
+
+
+def test_a_date_column_of_excel_day_numbers_is_found_for_the_trend(tmp_path: Path):
+    # A 'Дата' column saved to CSV without its date format holds Excel's day numbers only; read
+    # when named by --period-col, but never detected: the trend was left out without a word.
+    path = _coded(tmp_path / "опрос.csv", [str(46000 + 3 * i) for i in range(30)])
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: using 'Дата' as the date column" in result.output
+    trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2025-12", "2026-01", "2026-02", "2026-03"]
+
+
+def test_a_number_column_without_a_date_name_is_still_not_taken_for_dates(tmp_path: Path):
+    # ids and amounts of five digits are not dates unless the column's name says so
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"order": [46000 + i for i in range(30)], "nps": [i % 11 for i in range(30)],
+                  "categories": [_CATS[i % 4] for i in range(30)]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Trend:" not in result.output and not (tmp_path / "d_trend.csv").exists()
+
+
+def test_excel_day_numbers_with_a_decimal_comma_are_dates(tmp_path: Path):
+    # A Russian Excel saves a date and time without its format as '46000,58333' (its decimal
+    # comma): every row was "not a date", so the trend was empty.
+    path = _coded(tmp_path / "опрос.csv", [f"{46000 + 3 * i},58333" for i in range(30)])
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--period-col", "Дата",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "all 30 rows have a valid date" in result.output
+    trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert trend["period_rows"].sum() == 30
