@@ -59,3 +59,32 @@ def test_excel_day_numbers_with_a_decimal_comma_are_dates(tmp_path: Path):
     trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
     assert trend["period"].tolist() == ["2025-12", "2026-01", "2026-02", "2026-03"]
     assert trend["period_rows"].sum() == 30
+
+
+def _unicode_text(path: Path, scores: list[str]) -> Path:
+    # Excel's "Unicode text": UTF-16 with a BOM, tabs between cells, numbers as the locale shows them
+    lines = ["id\tnps\tcategories"] + [f"{i:03d}\t{s}\t{_CATS[i % 4]}" for i, s in enumerate(scores)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-16"))
+    return path
+
+
+def test_a_csv_copy_of_a_decimal_comma_unicode_text_export_opens_in_that_excel(tmp_path: Path):
+    # Its CSV outputs were ',' separated with '0.97' decimals: Excel in a decimal-comma locale
+    # (Russia, most of Europe) splits a CSV at ';' and opened them as one column.
+    path = _unicode_text(tmp_path / "опрос.txt", ["8,5", "4,0", "10", "7,5"] * 8)
+    out = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--score-type", "mean",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    header, first = out.read_text(encoding="utf-8-sig").splitlines()[:2]
+    assert header.startswith("level;rank;category;")
+    assert "," in first.split(";")[6]  # the share, with the locale's decimal comma
+
+
+def test_a_unicode_text_export_with_decimal_points_still_gets_commas(tmp_path: Path):
+    path = _unicode_text(tmp_path / "survey.txt", ["8.5", "4.0", "10", "7.5"] * 8)
+    out = tmp_path / "drivers.csv"
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--score-type", "mean",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").startswith("level,rank,category,")
