@@ -88,3 +88,28 @@ def test_a_unicode_text_export_with_decimal_points_still_gets_commas(tmp_path: P
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").startswith("level,rank,category,")
+
+
+def test_excel_month_name_formats_are_read_as_their_dates(tmp_path: Path):
+    # Excel's "mmm-yy" cell saved to CSV: 'Dec-26' was read by pandas as 26 December of the year 1,
+    # which wrapped round to 1755 (a trend from 1754 to 1755); a Russian Excel's 'дек.26' and
+    # '07.дек.26' were "not a date".
+    dates = ["Dec-26", "Jan-27", "дек.26", "07.дек.26", "7-Dec-2026", "14.янв.2027"] * 5
+    path = _coded(tmp_path / "опрос.csv", dates)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "Trend: using 'Дата' as the date column" in result.output
+    assert "all 30 rows have a valid date" in result.output
+    trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2026-12", "2027-01"]
+    assert trend["period_rows"].tolist() == [20, 10]
+
+
+def test_a_date_no_timestamp_can_hold_is_not_a_date_rather_than_another_century(tmp_path: Path):
+    path = _coded(tmp_path / "опрос.csv", ["0001-01-05"] + ["05.12.2026"] * 9)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--period-col", "Дата",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "1 not a date (row 1: '0001-01-05')" in " ".join(result.output.split())
+    trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2026-12"]

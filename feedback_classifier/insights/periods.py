@@ -39,6 +39,15 @@ _RU_DATE = re.compile(
 # "05.12.2026 г.": the year word says the day comes first, whatever the column's other dates do
 _RU_NUMERIC_DATE = re.compile(r"^\s*" + _RU_LABEL + _RU_WEEKDAY + r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\s*(?:г\.?|года?)"
                               + _RU_TIME, re.IGNORECASE)
+# Excel's month-name formats: "d-mmm-yy" and "mmm-yy" (7-Dec-26, Dec-26; in Russian "07.дек.26", "дек.26").
+# pandas reads "Dec-26" as 26 December of the year 1, which wrapped to the 1750s: the year must be read here.
+_EN_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                          "nov", "dec"), start=1)}
+_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec|янв|февр?|мар|апр|ма[йя]|июн|июл|авг|сент?|окт|нояб?|дек)"
+_EXCEL_MONTH_DATE = re.compile(
+    r"^\s*(?:(\d{1,2})[-. /]\s*)?" + _MONTH_WORD + r"(?:\.\s*|\.?-|\.?\s+(?=\d{4}))(\d{4}|\d{2})\s*$", re.IGNORECASE)
+# a stamp pandas reads outside the span a nanosecond timestamp holds would wrap round to another century
+_YEARS = (1900, 2200)
 _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
 )
@@ -98,7 +107,8 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         text = text[text != ""].head(sample)
         if not len(text):
             return False
-        shaped = text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)
+        shaped = (text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)
+                  | text.str.match(_EXCEL_MONTH_DATE))
         if serials:
             shaped |= text.str.match(_EXCEL_SERIAL)
         shaped = shaped.mean()
@@ -197,10 +207,14 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = _russian_dates(texts, parsed)
             retry = parsed.isna() & (texts != "")
         if retry.any():
+            parsed = _excel_month_dates(texts, parsed)
+            retry = parsed.isna() & (texts != "")
+        if retry.any():
             parsed = _read_mixed(texts, parsed, retry)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
         parsed = _excel_serials(texts, parsed)
+        parsed = parsed.where((parsed.year >= _YEARS[0]) & (parsed.year < _YEARS[1]))
         empty = np.array([t == "" for t in texts], dtype=bool)
         u_missing = np.append(empty, True)
         u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
@@ -268,6 +282,31 @@ def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
     days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
     out = parsed.to_series().reset_index(drop=True)
     out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")
+    return pd.DatetimeIndex(out)
+
+
+def _excel_month_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``parsed`` with the unread cells in Excel's month-name formats read (``mmm-yy`` is the month's
+    first day; a two-digit year is 20yy up to 29 and 19yy from 30, as Excel reads it).
+
+    >>> texts = pd.Index(["Dec-26", "7-Dec-26", "07.дек.2026", "дек.26", "14-мар-12", "Sept-26", "Dec 26"])
+    >>> [str(t)[:10] for t in _excel_month_dates(texts, pd.DatetimeIndex([pd.NaT] * 7))]
+    ['2026-12-01', '2026-12-07', '2026-12-07', '2026-12-01', '2012-03-14', '2026-09-01', 'NaT']
+    """
+    iso = {}
+    for i in np.flatnonzero(np.asarray(parsed.isna())):
+        match = _EXCEL_MONTH_DATE.match(texts[i])
+        if match:
+            day, month, year = match.groups()
+            word = month.lower()[:3]
+            number = _EN_MONTHS.get(word) or _RU_MONTHS[word]
+            if len(year) == 2:
+                year = str(int(year) + (2000 if int(year) < 30 else 1900))
+            iso[i] = f"{year}-{number:02d}-{int(day or 1):02d}"
+    if not iso:
+        return parsed
+    out = parsed.to_series().reset_index(drop=True)
+    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format="%Y-%m-%d")
     return pd.DatetimeIndex(out)
 
 
@@ -399,7 +438,8 @@ def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
     texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
     parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
     out = np.array(list(uniques), dtype=object)
-    ok = np.asarray(parsed.notna())
+    # a year parse_periods does not take stays as written: it is listed as the user wrote it
+    ok = np.asarray(parsed.notna() & (parsed.year >= _YEARS[0]) & (parsed.year < _YEARS[1]))
     if ok.any():
         starts = parsed[ok].to_period(FREQS[freq]).start_time.strftime("%Y-%m-%d")
         out[ok] = np.asarray(starts, dtype=object)
