@@ -113,3 +113,22 @@ def test_a_date_no_timestamp_can_hold_is_not_a_date_rather_than_another_century(
     assert "1 not a date (row 1: '0001-01-05')" in " ".join(result.output.split())
     trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
     assert trend["period"].tolist() == ["2026-12"]
+
+
+def test_an_xlsx_copy_of_a_decimal_comma_csv_has_its_scores_as_numbers(tmp_path: Path):
+    # '8,5' was written as a text cell next to '10' as a number cell: Excel's AVERAGE and pivot
+    # tables over the score column skipped every decimal score without a sign.
+    import openpyxl
+
+    lines = ["id;Дата;Оценка;categories"] + [f"{i:05d};05.12.2026;{s};{_CATS[i % 4]}"
+                                             for i, s in enumerate(["8,5", "4,0", "10", "7"] * 8)]
+    path = tmp_path / "опрос.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    out = tmp_path / "опрос.enriched.xlsx"
+    from feedback_classifier.tableio import TableWriter, read_table
+
+    with TableWriter(out) as writer:  # as classify, route and analyze write an XLSX copy
+        writer.write(read_table(path))
+    ws = openpyxl.load_workbook(out).active
+    assert [c.value for c in ws["C"][1:5]] == [8.5, 4, 10, 7]
+    assert [c.value for c in ws["A"][1:3]] == ["00000", "00001"]  # ids stay text
