@@ -132,3 +132,31 @@ def test_an_xlsx_copy_of_a_decimal_comma_csv_has_its_scores_as_numbers(tmp_path:
     ws = openpyxl.load_workbook(out).active
     assert [c.value for c in ws["C"][1:5]] == [8.5, 4, 10, 7]
     assert [c.value for c in ws["A"][1:3]] == ["00000", "00001"]  # ids stay text
+
+
+def test_text_scores_with_a_decimal_comma_beside_number_cells_are_read(tmp_path: Path):
+    # A workbook's score column of number cells (read as '8.5') and cells stored as text in a
+    # decimal-comma Excel ('3,0'): the text ones were "not a number" (dot decimals in the column),
+    # so every 3 was left out and the mean read 9.13 instead of 7.70.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "Оценка", "categories"])
+    for i in range(20):
+        ws.append([f"{i:04d}", [8.5, "9", 10, "3,0"][i % 4], _CATS[i % 4]])
+    path = tmp_path / "опрос.xlsx"
+    wb.save(path)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "Оценка", "--score-type", "mean",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "all 20 rows have a valid score" in result.output
+    assert "mean score 7.62" in result.output
+
+
+def test_a_comma_that_could_be_thousands_beside_dot_decimals_is_still_not_guessed():
+    from feedback_classifier.insights.scores import ScoreSpec, parse_scores
+
+    parsed = parse_scores(pd.Series(["8.5", "1,234", "3,0"]), ScoreSpec.make("mean", "0-10000"), column="x")
+    assert parsed.values[0] == 8.5 and parsed.values[2] == 3.0
+    assert parsed.issues.counts()["non_numeric"] == 1
