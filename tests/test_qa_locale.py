@@ -160,3 +160,17 @@ def test_a_comma_that_could_be_thousands_beside_dot_decimals_is_still_not_guesse
     parsed = parse_scores(pd.Series(["8.5", "1,234", "3,0"]), ScoreSpec.make("mean", "0-10000"), column="x")
     assert parsed.values[0] == 8.5 and parsed.values[2] == 3.0
     assert parsed.issues.counts()["non_numeric"] == 1
+
+
+def test_a_title_row_excel_padded_with_separators_is_skipped(tmp_path: Path):
+    # Excel saves a sheet with a title in A1 above a 4-column table as 'Отчёт по опросу;;;': the
+    # padded title was taken for the header (an error naming --header-row), an unpadded one was skipped.
+    lines = ["sep=;", "Отчёт по опросу;;;", "Выгружено 07.12.2026 14:05;;;", ";;;", "id;Дата;Оценка;categories"]
+    lines += [f"{i:04d};{i % 28 + 1:02d}.12.2026;{['8,5', '4', '10'][i % 3]};{_CATS[i % 4]}" for i in range(30)]
+    path = tmp_path / "опрос.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "Оценка", "--score-type", "mean",
+                                 "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "the 3 lines above them were skipped as a title" in " ".join(result.output.split())
+    assert "from 30 valid scores of 30 rows" in result.output
