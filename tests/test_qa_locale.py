@@ -174,3 +174,31 @@ def test_a_title_row_excel_padded_with_separators_is_skipped(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "the 3 lines above them were skipped as a title" in " ".join(result.output.split())
     assert "from 30 valid scores of 30 rows" in result.output
+
+
+def test_slash_dates_of_a_semicolon_csv_with_nothing_to_tell_are_day_first(tmp_path: Path):
+    # A French, Spanish or Italian Excel writes ';' between cells and dates day first ('01/10/2026'
+    # is 1 October); a week's export with no day above 12 was read month first: three months of
+    # answers spread over January to December. No month-first locale's Excel writes ';'.
+    dates = [f"{d:02d}/{m:02d}/2026" for m in (10, 11, 12) for d in range(1, 13)]
+    path = _coded(tmp_path / "enquête.csv", dates)
+    result = runner.invoke(app, ["drivers", str(path), "--score-col", "nps", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "were read day first (the file is ';' separated" in " ".join(result.output.split())
+    trend = pd.read_csv(tmp_path / "d_trend.csv", sep=";").drop_duplicates("period")
+    assert trend["period"].tolist() == ["2026-10", "2026-11", "2026-12"]
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(path), "--text-col", "categories", "--score-col", "nps",
+                                 "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    html = report.read_text(encoding="utf-8")
+    assert "2026-10" in html and "2026-01" not in html
+
+
+def test_slash_dates_of_a_comma_csv_are_still_month_first():
+    from feedback_classifier.insights.periods import parse_periods
+
+    _, periods, issues = parse_periods(pd.Series(["01/10/2026", "02/11/2026"]), "month")
+    assert [str(p) for p in periods] == ["2026-01", "2026-02"] and "read month first (US)" in issues.hint
+    _, periods, _ = parse_periods(pd.Series(["01/10/2026", "02/11/2026", "03/25/2026"]), "month", dayfirst=True)
+    assert [str(p) for p in periods] == ["2026-01", "2026-02", "2026-03"]  # the dates' own evidence wins

@@ -177,7 +177,8 @@ def check_freq(freq: str) -> str:
     return freq
 
 
-def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
+def parse_periods(values: pd.Series, freq: str, *, column: str = "date",
+                  dayfirst: bool = False) -> tuple[np.ndarray, list, ScoreIssues]:
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
     Distinct values are parsed once: ISO dates first (offsets converted to UTC), then Russian
@@ -185,6 +186,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     then Excel serial day numbers (``46000``, a date cell saved without its format).
     Returns (codes, period list, issues); the list has every period from the first to the last
     (the empty ones too, unless the span is far wider than the periods with data: ``_with_gaps``).
+    ``dayfirst``: slash dates with nothing in them to tell (``01/10/2026``) are day first: the file
+    came from a locale that writes them so (a ``;`` separated CSV: no month-first locale's Excel writes one).
 
     >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-03-01", "soon", None]), "month")
     >>> codes.tolist(), [str(p) for p in periods], issues.counts()
@@ -210,7 +213,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = _excel_month_dates(texts, parsed)
             retry = parsed.isna() & (texts != "")
         if retry.any():
-            parsed = _read_mixed(texts, parsed, retry)
+            parsed = _read_mixed(texts, parsed, retry, dayfirst)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
         parsed = _excel_serials(texts, parsed)
@@ -237,7 +240,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         problem_rows={"missing": np.flatnonzero(missing) + 1, "unparseable": np.flatnonzero(bad) + 1},
         examples={"unparseable": [str(v) for v in pd.unique(series.to_numpy()[bad])[:5]]},
         what="date",
-        hint="" if pd.api.types.is_datetime64_any_dtype(series.dtype) else month_first_note(texts),
+        hint="" if pd.api.types.is_datetime64_any_dtype(series.dtype) else month_first_note(texts, dayfirst),
     )
     return out, list(puniques), issues
 
@@ -345,7 +348,7 @@ def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
 _DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}"
 
 
-def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray) -> pd.DatetimeIndex:
+def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray, dayfirst: bool = False) -> pd.DatetimeIndex:
     """``parsed`` with the ``retry`` cells read by pandas' per-value parser, dotted dates
     (05.02.2024) and the others (02/05/2024) each day-first or not by their own evidence: a column
     merged from two systems' exports holds both, and a US 03/25/2024 must not turn every
@@ -356,7 +359,7 @@ def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray) ->
     ['2024-02-05', '2024-03-25', '2024-03-04', '2024-02-01']
     """
     dotted = np.asarray(texts.str.contains(_DOTTED, regex=True), dtype=bool)
-    dot_first = _dayfirst(texts[retry & dotted])
+    dot_first = _dayfirst(texts[retry & dotted], dayfirst)
     out = parsed.to_series().reset_index(drop=True)
     for part, dayfirst in ((retry & dotted, dot_first), (retry & ~dotted, _dayfirst(texts[retry & ~dotted], dot_first))):
         if not part.any():
@@ -382,7 +385,7 @@ def _dayfirst(texts: pd.Index, dotted_dayfirst: bool = False) -> bool:
     return bool((a > 12).any()) or bool(texts.str.contains(_DOTTED, regex=True).any()) or dotted_dayfirst
 
 
-def month_first_note(texts: pd.Index) -> str:
+def month_first_note(texts: pd.Index, dayfirst: bool = False) -> str:
     """What to say when a column's slash dates (03/04/2024) were read month first with nothing in
     them to tell (no number above 12 in either place, no dotted date): a UK or Russian export of
     a few days reads as months apart, which only the user can know. Empty otherwise.
@@ -400,6 +403,10 @@ def month_first_note(texts: pd.Index) -> str:
     if (b > 12).any() or not (a != b).any():
         return ""  # month first by the dates' own evidence, or nothing to swap
     example = slash[np.flatnonzero((a != b).to_numpy())[0]]
+    if dayfirst:
+        return (f"Dates such as {example!r} could be day or month first and were read day first (the file is ';' "
+                "separated, as Excel writes it where dates are day first); if the export writes the month first, "
+                "the trend's periods are wrong: export the dates as YYYY-MM-DD.")
     return (f"Dates such as {example!r} could be day or month first and were read month first (US); if the export "
             "writes the day first, the trend's periods are wrong: export the dates as YYYY-MM-DD.")
 
