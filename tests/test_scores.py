@@ -32,9 +32,11 @@ def test_common_spellings_of_a_score_read_as_the_same_number():
 def test_decimal_comma_is_read_when_the_file_uses_decimal_commas():
     parsed = parse_scores(pd.Series(["9,0", "7,0", "10"], dtype="string"), NPS, column="nps")
     assert parsed.values.tolist() == [9.0, 7.0, 10.0]
-    # a column that also holds dot decimals is ambiguous: the comma value is reported, not guessed
-    mixed = parse_scores(pd.Series(["9,0", "8.0"], dtype="string"), NPS, column="nps")
-    assert mixed.issues.rows("non_numeric").tolist() == [1]
+    # beside dot decimals a comma that could be thousands is ambiguous: reported, not guessed; one
+    # that cannot ("9,0": a decimal-comma Excel's text cell beside a workbook's number cells) is read
+    mixed = parse_scores(pd.Series(["9,0", "8.0", "1,234"], dtype="string"), ScoreSpec.make("mean"), column="nps")
+    assert mixed.issues.rows("non_numeric").tolist() == [3]
+    assert mixed.values[:2].tolist() == [9.0, 8.0]
     assert parse_scores(pd.Series(["4,5"]), ScoreSpec.make("mean"), column="m", decimal=",").values[0] == 4.5
 
 

@@ -65,6 +65,8 @@ class DriversAccumulator:
             c: {} for c in (score_col, period_col) if c is not None
         }
         self._cell_rows: list[int] = []  # first row of each distinct categories cell, for bad names
+        # the input's CSV separator: a ';' file's slash dates are day first (periods.parse_periods)
+        self._input_sep: str | None = None
 
     def _codes(self, column: str, values: pd.Series) -> np.ndarray:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -84,6 +86,8 @@ class DriversAccumulator:
 
         require_columns(list(chunk.columns), self.columns, source="the chunk")  # was a bare KeyError
         n = len(chunk)
+        if not self.rows:
+            self._input_sep = chunk.attrs.get("input_sep")
         coded = {}
         for column in self.columns:
             values = chunk[column]
@@ -133,7 +137,10 @@ class DriversAccumulator:
             dtype = self._dtypes.get(column)
             out[column] = series.astype(dtype) if dtype is not None and dtype != object else series
         out[self.WEIGHT] = groups[self.WEIGHT].to_numpy(dtype=np.int64)
-        return pd.DataFrame(out)
+        table = pd.DataFrame(out)
+        if self._input_sep:
+            table.attrs["input_sep"] = self._input_sep
+        return table
 
     def first_rows(self, column: str, kinds_of_uniques: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
         """First row numbers per problem kind, given the kind index of every distinct cell (-1 = fine;
@@ -200,7 +207,7 @@ class DriversAccumulator:
         if spec is not None:
             problems = parse_scores(uniques, spec, column=column).issues.problem_rows
         else:
-            problems = parse_periods(uniques, self.freq, column=column)[2].problem_rows
+            problems = parse_periods(uniques, self.freq, column=column, dayfirst=self._input_sep == ";")[2].problem_rows
         kinds = list(problems)
         kind_of = np.full(len(uniques), -1, dtype=np.int64)
         for k, kind in enumerate(kinds):

@@ -376,7 +376,7 @@ def compute_drivers(
     trend = date_issues = None
     if period_col is not None:
         trend, date_issues = _trend(df[period_col], period_col, freq, scored, spec, table, rngs[2],
-                                     stats_args)
+                                     stats_args, dayfirst=df.attrs.get("input_sep") == ";")
 
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
     uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
@@ -419,10 +419,11 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
 
 
 def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, spec: ScoreSpec, table: pd.DataFrame,
-           rng: np.random.Generator, stats_args: dict) -> tuple[pd.DataFrame, ScoreIssues]:
-    """Per-period statistics in the order of the overall ranking, and the dates that could not be read."""
+           rng: np.random.Generator, stats_args: dict, dayfirst: bool = False) -> tuple[pd.DataFrame, ScoreIssues]:
+    """Per-period statistics in the order of the overall ranking, and the dates that could not be read
+    (``dayfirst``: the table came from a ``;`` CSV, whose slash dates are day first: ``parse_periods``)."""
     cmat = scored.cmat
-    pcodes, periods, date_issues = parse_periods(values, freq, column=column)
+    pcodes, periods, date_issues = parse_periods(values, freq, column=column, dayfirst=dayfirst)
     if scored.w is not None:
         date_issues = CountedIssues.from_weighted(date_issues, scored.w)
     ok = pcodes >= 0

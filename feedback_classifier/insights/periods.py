@@ -39,6 +39,15 @@ _RU_DATE = re.compile(
 # "05.12.2026 г.": the year word says the day comes first, whatever the column's other dates do
 _RU_NUMERIC_DATE = re.compile(r"^\s*" + _RU_LABEL + _RU_WEEKDAY + r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\s*(?:г\.?|года?)"
                               + _RU_TIME, re.IGNORECASE)
+# Excel's month-name formats: "d-mmm-yy" and "mmm-yy" (7-Dec-26, Dec-26; in Russian "07.дек.26", "дек.26").
+# pandas reads "Dec-26" as 26 December of the year 1, which wrapped to the 1750s: the year must be read here.
+_EN_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                          "nov", "dec"), start=1)}
+_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec|янв|февр?|мар|апр|ма[йя]|июн|июл|авг|сент?|окт|нояб?|дек)"
+_EXCEL_MONTH_DATE = re.compile(
+    r"^\s*(?:(\d{1,2})[-. /]\s*)?" + _MONTH_WORD + r"(?:\.\s*|\.?-|\.?\s+(?=\d{4}))(\d{4}|\d{2})\s*$", re.IGNORECASE)
+# a stamp pandas reads outside the span a nanosecond timestamp holds would wrap round to another century
+_YEARS = (1900, 2200)
 _NON_ISO_TIME = re.compile(
     r"^(\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*$"
 )
@@ -88,13 +97,21 @@ def detect_period_column(df: pd.DataFrame, *, exclude: Sequence[str] = (), sampl
         values = df[column]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             return True
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        # Excel's day numbers (a date column saved without its format) count under a date-like name
+        # only: under any other they are as likely ids or amounts
+        serials = column in named
+        if pd.api.types.is_bool_dtype(values.dtype) or (
+                pd.api.types.is_numeric_dtype(values.dtype) and not serials):
             return False
         text = values.dropna().astype(str).str.strip()
         text = text[text != ""].head(sample)
         if not len(text):
             return False
-        shaped = (text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)).mean()
+        shaped = (text.str.match(_DATE_VALUE) | text.str.match(_RU_DATE) | text.str.match(_RU_NUMERIC_DATE)
+                  | text.str.match(_EXCEL_MONTH_DATE))
+        if serials:
+            shaped |= text.str.match(_EXCEL_SERIAL)
+        shaped = shaped.mean()
         if shaped < share:
             return False
         codes, _, _ = parse_periods(text.reset_index(drop=True), "month")
@@ -160,7 +177,8 @@ def check_freq(freq: str) -> str:
     return freq
 
 
-def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tuple[np.ndarray, list, ScoreIssues]:
+def parse_periods(values: pd.Series, freq: str, *, column: str = "date",
+                  dayfirst: bool = False) -> tuple[np.ndarray, list, ScoreIssues]:
     """Map a date column to period codes; unreadable dates are reported (code -1), rows kept.
 
     Distinct values are parsed once: ISO dates first (offsets converted to UTC), then Russian
@@ -168,6 +186,8 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
     then Excel serial day numbers (``46000``, a date cell saved without its format).
     Returns (codes, period list, issues); the list has every period from the first to the last
     (the empty ones too, unless the span is far wider than the periods with data: ``_with_gaps``).
+    ``dayfirst``: slash dates with nothing in them to tell (``01/10/2026``) are day first: the file
+    came from a locale that writes them so (a ``;`` separated CSV: no month-first locale's Excel writes one).
 
     >>> codes, periods, issues = parse_periods(pd.Series(["2024-01-05", "2024-03-01", "soon", None]), "month")
     >>> codes.tolist(), [str(p) for p in periods], issues.counts()
@@ -190,10 +210,14 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
             parsed = _russian_dates(texts, parsed)
             retry = parsed.isna() & (texts != "")
         if retry.any():
-            parsed = _read_mixed(texts, parsed, retry)
+            parsed = _excel_month_dates(texts, parsed)
+            retry = parsed.isna() & (texts != "")
+        if retry.any():
+            parsed = _read_mixed(texts, parsed, retry, dayfirst)
         if getattr(parsed, "tz", None) is not None:
             parsed = parsed.tz_convert(None)
         parsed = _excel_serials(texts, parsed)
+        parsed = parsed.where((parsed.year >= _YEARS[0]) & (parsed.year < _YEARS[1]))
         empty = np.array([t == "" for t in texts], dtype=bool)
         u_missing = np.append(empty, True)
         u_bad = np.append(np.asarray(parsed.isna()) & ~empty, False)
@@ -216,7 +240,7 @@ def parse_periods(values: pd.Series, freq: str, *, column: str = "date") -> tupl
         problem_rows={"missing": np.flatnonzero(missing) + 1, "unparseable": np.flatnonzero(bad) + 1},
         examples={"unparseable": [str(v) for v in pd.unique(series.to_numpy()[bad])[:5]]},
         what="date",
-        hint="" if pd.api.types.is_datetime64_any_dtype(series.dtype) else month_first_note(texts),
+        hint="" if pd.api.types.is_datetime64_any_dtype(series.dtype) else month_first_note(texts, dayfirst),
     )
     return out, list(puniques), issues
 
@@ -241,24 +265,51 @@ def _with_gaps(present: pd.PeriodIndex) -> pd.PeriodIndex:
 # Excel stores a date as days since 1899-12-30; a date column saved as CSV without its date format
 # (or a General-formatted cell) holds that number. 25569..73050 is 1970-01-01..2099-12-31: whole
 # numbers outside it are not taken for dates.
-_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+# With a time of day the number has a fraction, its decimal mark the locale's ("46000,58333" from a
+# Russian or German Excel).
+_EXCEL_SERIAL = re.compile(r"^\d{5}([.,]\d+)?$")
 _EXCEL_DAYS = (25569, 73050)
 
 
 def _excel_serials(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """``parsed`` with the unread cells that are Excel serial day numbers (``46000`` = 2025-12-09) read.
 
-    >>> texts = pd.Index(["46000", "46000.75", "12345", "soon"], dtype=object)
-    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 4))]
-    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', 'NaT', 'NaT']
+    >>> texts = pd.Index(["46000", "46000.75", "46000,5", "12345", "soon"], dtype=object)
+    >>> [str(t) for t in _excel_serials(texts, pd.DatetimeIndex([pd.NaT] * 5))]
+    ['2025-12-09 00:00:00', '2025-12-09 18:00:00', '2025-12-09 12:00:00', 'NaT', 'NaT']
     """
     serial = np.array([bool(_EXCEL_SERIAL.match(t)) for t in texts], dtype=bool) & np.asarray(parsed.isna())
     if not serial.any():
         return parsed
-    days = np.array([float(t) for t in texts[serial]])
+    days = np.array([float(t.replace(",", ".")) for t in texts[serial]])
     days[(days < _EXCEL_DAYS[0]) | (days >= _EXCEL_DAYS[1] + 1)] = np.nan
     out = parsed.to_series().reset_index(drop=True)
     out[np.flatnonzero(serial)] = pd.to_datetime(days, unit="D", origin="1899-12-30").round("s")
+    return pd.DatetimeIndex(out)
+
+
+def _excel_month_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``parsed`` with the unread cells in Excel's month-name formats read (``mmm-yy`` is the month's
+    first day; a two-digit year is 20yy up to 29 and 19yy from 30, as Excel reads it).
+
+    >>> texts = pd.Index(["Dec-26", "7-Dec-26", "07.дек.2026", "дек.26", "14-мар-12", "Sept-26", "Dec 26"])
+    >>> [str(t)[:10] for t in _excel_month_dates(texts, pd.DatetimeIndex([pd.NaT] * 7))]
+    ['2026-12-01', '2026-12-07', '2026-12-07', '2026-12-01', '2012-03-14', '2026-09-01', 'NaT']
+    """
+    iso = {}
+    for i in np.flatnonzero(np.asarray(parsed.isna())):
+        match = _EXCEL_MONTH_DATE.match(texts[i])
+        if match:
+            day, month, year = match.groups()
+            word = month.lower()[:3]
+            number = _EN_MONTHS.get(word) or _RU_MONTHS[word]
+            if len(year) == 2:
+                year = str(int(year) + (2000 if int(year) < 30 else 1900))
+            iso[i] = f"{year}-{number:02d}-{int(day or 1):02d}"
+    if not iso:
+        return parsed
+    out = parsed.to_series().reset_index(drop=True)
+    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format="%Y-%m-%d")
     return pd.DatetimeIndex(out)
 
 
@@ -297,7 +348,7 @@ def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
 _DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}"
 
 
-def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray) -> pd.DatetimeIndex:
+def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray, dayfirst: bool = False) -> pd.DatetimeIndex:
     """``parsed`` with the ``retry`` cells read by pandas' per-value parser, dotted dates
     (05.02.2024) and the others (02/05/2024) each day-first or not by their own evidence: a column
     merged from two systems' exports holds both, and a US 03/25/2024 must not turn every
@@ -308,7 +359,7 @@ def _read_mixed(texts: pd.Index, parsed: pd.DatetimeIndex, retry: np.ndarray) ->
     ['2024-02-05', '2024-03-25', '2024-03-04', '2024-02-01']
     """
     dotted = np.asarray(texts.str.contains(_DOTTED, regex=True), dtype=bool)
-    dot_first = _dayfirst(texts[retry & dotted])
+    dot_first = _dayfirst(texts[retry & dotted], dayfirst)
     out = parsed.to_series().reset_index(drop=True)
     for part, dayfirst in ((retry & dotted, dot_first), (retry & ~dotted, _dayfirst(texts[retry & ~dotted], dot_first))):
         if not part.any():
@@ -334,7 +385,7 @@ def _dayfirst(texts: pd.Index, dotted_dayfirst: bool = False) -> bool:
     return bool((a > 12).any()) or bool(texts.str.contains(_DOTTED, regex=True).any()) or dotted_dayfirst
 
 
-def month_first_note(texts: pd.Index) -> str:
+def month_first_note(texts: pd.Index, dayfirst: bool = False) -> str:
     """What to say when a column's slash dates (03/04/2024) were read month first with nothing in
     them to tell (no number above 12 in either place, no dotted date): a UK or Russian export of
     a few days reads as months apart, which only the user can know. Empty otherwise.
@@ -352,6 +403,10 @@ def month_first_note(texts: pd.Index) -> str:
     if (b > 12).any() or not (a != b).any():
         return ""  # month first by the dates' own evidence, or nothing to swap
     example = slash[np.flatnonzero((a != b).to_numpy())[0]]
+    if dayfirst:
+        return (f"Dates such as {example!r} could be day or month first and were read day first (the file is ';' "
+                "separated, as Excel writes it where dates are day first); if the export writes the month first, "
+                "the trend's periods are wrong: export the dates as YYYY-MM-DD.")
     return (f"Dates such as {example!r} could be day or month first and were read month first (US); if the export "
             "writes the day first, the trend's periods are wrong: export the dates as YYYY-MM-DD.")
 
@@ -390,7 +445,8 @@ def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
     texts = pd.Index([_colon_time(str(u).strip()) for u in uniques], dtype=object)
     parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True).tz_convert(None)
     out = np.array(list(uniques), dtype=object)
-    ok = np.asarray(parsed.notna())
+    # a year parse_periods does not take stays as written: it is listed as the user wrote it
+    ok = np.asarray(parsed.notna() & (parsed.year >= _YEARS[0]) & (parsed.year < _YEARS[1]))
     if ok.any():
         starts = parsed[ok].to_period(FREQS[freq]).start_time.strftime("%Y-%m-%d")
         out[ok] = np.asarray(starts, dtype=object)

@@ -74,6 +74,10 @@ ISSUE_KINDS = ("missing", "non_numeric", "out_of_range", "not_integer")
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", "—", "#n/a", "н/д"})
 # How parse_scores tells a decimal comma ("8,5") from a dot decimal ("8.5"); streaming readers share it.
 COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+# The comma cells a column with dot decimals leaves unread: only these could be thousands ("1,234");
+# "3,0" or "8,5" cannot (an XLSX's number cells read as "8.5" next to its text cells typed "3,0" in a
+# decimal-comma Excel: those were "not a number")
+THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 # A scale point with its label, as survey platforms export the choice text: "10 - Extremely likely",
 # "0 = Not at all likely", "5 (Very satisfied)", "10 – Обязательно" (spaces already removed): the
@@ -313,7 +317,7 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     text = str(raw).translate(_NOT_IN_A_NUMBER).strip()
     if text.lower() in _MISSING_TOKENS:
         return math.nan, "missing"
-    if decimal == "," and COMMA_DECIMAL.match(text):
+    if COMMA_DECIMAL.match(text) and (decimal == "," or not THOUSANDS_COMMA.match(text)):
         text = text.replace(",", ".")
     try:
         value = float(text)
@@ -332,7 +336,7 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
 
     ``decimal``: ``","`` or ``"."``; by default a comma is read as the decimal mark
     (``"8,0"``) unless the column also holds dot decimals (``"8.5"``), in which case the
-    comma values are reported as not a number rather than guessed.
+    comma values that could be thousands (``"1,234"``) are reported as not a number rather than guessed.
 
     Distinct values are parsed once and mapped back, so a 1M-row text column of scores
     parses in a fraction of a second.

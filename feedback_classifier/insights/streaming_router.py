@@ -31,7 +31,7 @@ from feedback_classifier.insights.queues import (
     with_files,
 )
 from feedback_classifier.insights.routing import RoutingResult, _complaint_rule
-from feedback_classifier.insights.scores import COMMA_DECIMAL, DOT_DECIMAL, ScoreSpec, parse_scores
+from feedback_classifier.insights.scores import DOT_DECIMAL, THOUSANDS_COMMA, ScoreSpec, parse_scores
 from feedback_classifier.lang.registry import check_language
 
 _SPILL_PREFIX = "fc-queues-"
@@ -175,7 +175,7 @@ class StreamingRouter:
 
     def _chunk_scores(self, raw: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Scores read with a comma decimal mark, detractor flags, and which cells were comma
-        decimals (they become invalid if the whole column turns out to use dots)."""
+        decimals that could be thousands (they become invalid if the whole column turns out to use dots)."""
         if raw is None:
             return np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         comma = np.zeros(n, dtype=bool)
@@ -184,7 +184,7 @@ class StreamingRouter:
             texts = [str(u).strip() for u in uniques if isinstance(u, str)]
             self._has_dot = self._has_dot or any(DOT_DECIMAL.match(t) for t in texts)
             u_comma = np.array(
-                [isinstance(u, str) and bool(COMMA_DECIMAL.match(u.strip().replace("\u00a0", "").replace(" ", "")))
+                [isinstance(u, str) and bool(THOUSANDS_COMMA.match(u.strip().replace("\u00a0", "").replace(" ", "")))
                  for u in uniques] + [False], dtype=bool)
             comma = u_comma[codes]
         parsed = parse_scores(raw, self.spec, column=self.score_col, decimal=",")

@@ -382,7 +382,9 @@ class _Sinks:
                                           if CATEGORY_SENTIMENT in enriched.columns else "")
         reduced[_COMMENT_KEY] = has_comment
         reduced[_REVIEW_KEY] = review
-        self.acc.add(pd.DataFrame(reduced, index=enriched.index))
+        frame = pd.DataFrame(reduced, index=enriched.index)
+        frame.attrs["input_sep"] = enriched.attrs.get("input_sep")  # (its dates' day-first hint)
+        self.acc.add(frame)
         self.pool.add(enriched)
         self.router.add(enriched)
         if "category_sentiment" in enriched.columns:

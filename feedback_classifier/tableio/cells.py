@@ -78,6 +78,34 @@ def numbers(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+_COMMA_NUMBER = r"^-?(?:0|[1-9][0-9]{0,14}),[0-9]{1,15}$"
+
+
+def point_decimals(df: pd.DataFrame, keep: set) -> pd.DataFrame:
+    """``df`` with the text cells that are decimal-comma numbers (``8,5``, ``4,0``) as the text of their
+    number (``8.5``, ``4``), in the text columns not in ``keep``: an XLSX copy of a ``;`` CSV then has
+    number cells where the Excel that wrote the CSV reads numbers. Left as text, ``AVERAGE`` and pivot
+    tables over a score column skip its ``8,5`` cells and count its ``10`` cells, with no sign of it.
+
+    >>> point_decimals(pd.DataFrame({"a": ["8,5", "4,0", "10", "1,5 часа", None]}, dtype="str"), set())["a"].tolist()
+    ['8.5', '4', '10', '1,5 часа', nan]
+    """
+    out = None
+    for i, name in enumerate(df.columns):
+        s = df.iloc[:, i]
+        if name in keep or not pd.api.types.is_string_dtype(s.dtype):
+            continue
+        found = s.str.match(_COMMA_NUMBER, na=False)
+        if not found.any():
+            continue
+        if out is None:
+            out = df.copy()
+        fixed = s.copy()
+        fixed[found] = [scalar_text(float(v.replace(",", "."))) for v in s[found]]
+        out.isetitem(i, fixed)
+    return df if out is None else out
+
+
 def is_text_dtype(dtype) -> bool:
     return isinstance(dtype, pd.StringDtype)
 

@@ -360,7 +360,7 @@ def _without_header_rows(
     if renamed:  # the names as the file has them, for the writers (tableio.writing)
         attrs["original_names"] = renamed
     if head[0].attrs.get("sep"):  # a delimited file's separator, for a CSV copy of it (tableio.writing)
-        attrs["input_sep"] = head[0].attrs["sep"]
+        attrs["input_sep"] = _copy_sep(first, head[0].attrs["sep"])
     # a typed format's non-text columns, for the writers (cells.restore_types); a column without a
     # value in the first piece read is typed by the first piece that has one
     native = {k: v for h in reversed(head) for k, v in (h.attrs.get("native_types") or {}).items()}
@@ -384,6 +384,36 @@ def _without_header_rows(
     head = first = None  # (the first chunk is not held while the rest are read)
     for df in gen:
         yield _tidy(df, layout, attrs, known)
+
+
+# A number with a decimal mark that cannot be a thousands separator (not 3 digits after it)
+_COMMA_DECIMAL = r"^[+-]?\d+,(?:\d{1,2}|\d{4,})$"
+_POINT_DECIMAL = r"^[+-]?\d+\.(?:\d{1,2}|\d{4,})$"
+_SEP_LOOK = 500
+
+
+def _copy_sep(first: pd.DataFrame, sep: str) -> str:
+    """The separator a CSV copy of a delimited file is written with: the file's own, but ``;`` for
+    a tab-separated one whose numbers have a decimal comma (Excel's "Unicode text" in Russia or
+    most of Europe): Excel there splits a CSV at ``;``, so a copy written with ``,`` (the
+    default for a tab input's ``.csv`` output) opened as one column.
+
+    >>> _copy_sep(pd.DataFrame({"a": ["8,5", "10", "x"]}, dtype="str"), chr(9))
+    ';'
+    >>> _copy_sep(pd.DataFrame({"a": ["8,5", "1.5"], "b": ["1,234", "x"]}, dtype="str"), chr(9))
+    '\\t'
+    """
+    if sep != "\t":
+        return sep
+    comma = point = 0
+    for i in range(first.shape[1]):
+        values = first.iloc[:_SEP_LOOK, i]
+        if not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        values = values.dropna().astype(str).str.strip()
+        comma += int(values.str.match(_COMMA_DECIMAL).sum())
+        point += int(values.str.match(_POINT_DECIMAL).sum())
+    return ";" if comma and not point else sep
 
 
 def _tidy(df: pd.DataFrame, layout: ExportLayout, attrs: dict, known: set | None = None) -> pd.DataFrame:

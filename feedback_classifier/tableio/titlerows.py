@@ -76,6 +76,8 @@ def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None
     (2, ';')
     >>> lead_text_lines("id,comment\\n1,late\\n", None, detect_separator)
     (0, None)
+    >>> lead_text_lines("Отчёт;;\\r\\n;;\\r\\nid;comment;nps\\r\\n1;долго;3\\r\\n", None, detect_separator)
+    (2, ';')
 
     A one-column file of comments whose commas are not quoted is no table under a title:
 
@@ -83,7 +85,8 @@ def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None
     (0, None)
     """
     lines = text.splitlines(keepends=True)[:LOOK_ROWS + 500]  # (the delimiter is told by 500 lines)
-    if not lines or len(_split(lines[0], sep or detect(text))) >= 2:
+    # filled cells, not cells: Excel pads a title row to the table's width ("Отчёт;;;")
+    if not lines or len(_filled(_split(lines[0], sep or detect(text)))) >= 2:
         return 0, None  # the first line already has the columns (the usual file): nothing to look for
     for k in range(1, min(_MAX_LEAD, len(lines) - 1) + 1):
         found = sep or detect("".join(lines[k:]))
@@ -92,7 +95,7 @@ def lead_text_lines(text: str, sep: str | None, detect) -> tuple[int, str | None
         # a comment with two unquoted commas under a one-word header looks like a header under a title:
         # a report leaves a blank line under its title, or has many rows as wide as its header
         rows = _even("".join(lines[k:]), found)
-        if rows >= _EVEN_ROWS or (rows and any(not line.strip() for line in lines[:k])):
+        if rows >= _EVEN_ROWS or (rows and any(not _filled(_split(line, found)) for line in lines[:k])):
             return k, found
     return 0, None
 

@@ -17,7 +17,8 @@ gives those columns their types back in JSON Lines, Parquet and XLSX output, and
 splits a CSV at the list separator of the user's locale (``;`` in most of Europe and Russia),
 so a file that came as ``;`` and went back as ``,`` would open as one column. A ``;`` file's
 float columns (confidence, probabilities, the drivers' figures) get that locale's decimal comma
-too; the input's own cells are written as they were read.
+too; the input's own cells are written as they were read, but in an XLSX copy its decimal-comma
+numbers are number cells (``cells.point_decimals``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
 from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
-from feedback_classifier.tableio.cells import TEXT_KIND, restore_types
+from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
@@ -157,6 +158,7 @@ class TableWriter:
         self.rows_written = 0
         self._target: AtomicTarget | None = None
         self._sink = None
+        self._comma_numbers = False
         self._closed = False
 
     # -- lifecycle
@@ -187,6 +189,8 @@ class TableWriter:
         self._sink = self._spec.sink(
             self._target.tmp, self.path, encoding=self.encoding, sep=self.sep, gz=self.gzip, sheet_name=str(sheet_name)
         )
+        # a ';' file's numbers have the decimal comma of the Excel that wrote it (see cells.point_decimals)
+        self._comma_numbers = self.fmt == "xlsx" and kept == ";"
         if self.fmt == "csv" and not self._sep_given and kept == ";" and hasattr(self._sink, "decimal"):
             # Excel where ';' separates a CSV (Russia, most of Europe) reads '0.97' as text and '1.12' as
             # a date: the same dialect's decimal comma makes the numbers numbers
@@ -215,6 +219,8 @@ class TableWriter:
             chunk = restore_types(chunk, self._native)
             if hasattr(self._sink, "text_columns"):  # an XLSX sheet's text columns stay text cells
                 self._sink.text_columns = {c for c, kind in self._native.items() if kind == TEXT_KIND}
+        if self._comma_numbers:
+            chunk = point_decimals(chunk, {c for c, kind in self._native.items() if kind == TEXT_KIND})
         if self._renames:
             chunk = chunk.rename(columns=self._renames)
         try:
