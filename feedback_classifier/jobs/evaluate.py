@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from feedback_classifier.errors import LabelError
+import os
+import warnings
+
+from feedback_classifier.errors import InputWarning, LabelError
 from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.train import AUTO_SENTIMENT, _check_opinions, read_labelled_table
 from feedback_classifier.model import EvaluationReport, evaluate_predictions, load_model
@@ -64,6 +67,8 @@ def evaluate_file(
                                   lang=names_language(table.texts, model.taxonomy_, lang))
     if table.skipped:
         report.extra["skipped_rows"] = table.skipped
+    if _is_training_file(data, model):
+        report.extra["scored_training_file"] = True
     if table.opinions is not None and not any(table.opinions):
         if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
             _check_opinions(table.opinions, data, sentiment_col, both_sides=False)
@@ -77,6 +82,26 @@ def evaluate_file(
         if len(coded) < len(table.labels):
             report.extra["polarity_uncoded_rows"] = len(table.labels) - len(coded)
     return report
+
+
+def _is_training_file(data, model) -> bool:
+    """True, with an ``InputWarning``, when ``data`` is the very file ``model`` was trained on (its
+    header's SHA-256): its scores then say how well the model remembers its labels, not how well it
+    labels new comments (SemEval English, a model's own 1,616 training rows: micro-F1 0.92 against 0.72
+    on reviews it never saw), and they were printed with no word of it."""
+    from feedback_classifier.jobs.training_facts import file_sha256
+    from feedback_classifier.model.persist import metadata_of
+
+    training = (metadata_of(model) or {}).get("training")
+    if not isinstance(data, (str, os.PathLike)) or not isinstance(training, dict) or not training.get("data_sha256"):
+        return False
+    if file_sha256(data) != training["data_sha256"]:
+        return False
+    warnings.warn(InputWarning(
+        f"{data} is the file the model was trained on ({training.get('data', 'same SHA-256')}): these scores say "
+        "how well it remembers its own labels, not how well it labels comments it never saw. Evaluate it on "
+        "labelled comments left out of training, or read train's cross-validated figures"), stacklevel=3)
+    return True
 
 
 def _refuse_another_models_labels(exc: LabelError, data, labels_col: str, model, model_path, read: ReadOptions) -> None:
