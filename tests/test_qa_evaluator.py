@@ -38,3 +38,44 @@ def test_evaluate_on_the_models_own_training_file_warns(tmp_path):
     other.write_text(other.read_text(encoding="utf-8") + "card never came,Cards > Card arrival\n", encoding="utf-8")
     fresh = runner.invoke(app, ["evaluate", str(other), "--model", str(model)])
     assert fresh.exit_code == 0 and "trained on" not in fresh.stderr and "scored_training_file" not in fresh.stdout
+
+
+def test_undefined_precision_and_recall_are_not_printed_as_zero(tmp_path):
+    """A category the model never predicted showed precision 0.000 ("always wrong") and one never in
+    the gold labels recall 0.000 ("misses them all"); scikit-learn calls both ill-defined. The
+    project's own error rates (`insights.quantify.ErrorRates`) make them NaN, `evaluate` now too:
+    "-" in the table, null in --json; F1 stays 0 there, as macro-F1 counts it."""
+    import json
+
+    import numpy as np
+    from sklearn.metrics import f1_score
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    from feedback_classifier.model.evaluation import evaluate_predictions
+
+    gold = [[("food", "quality")], [("service", None)], [("drinks", None)]]
+    pred = [[("food", "quality"), ("ambience", None)], [("service", None)], []]
+    report = evaluate_predictions(gold, pred)
+    per = report.per_category.set_index(["category", "level"])
+    assert np.isnan(per.loc[("drinks", "parent"), "precision"]) and per.loc[("drinks", "parent"), "recall"] == 0
+    assert np.isnan(per.loc[("ambience", "path"), "recall"]) and per.loc[("ambience", "path"), "precision"] == 0
+    binarizer = MultiLabelBinarizer().fit([[str(x) for x in row] for row in gold + pred])
+    g, p = (binarizer.transform([[str(x) for x in row] for row in rows]) for rows in (gold, pred))
+    assert report.path_macro_f1 == f1_score(g, p, average="macro", zero_division=0)
+    assert report.path_micro_f1 == f1_score(g, p, average="micro")
+    records = json.loads(json.dumps(report.to_dict(), allow_nan=False))["per_category"]
+    assert {"category": "drinks", "level": "parent", "precision": None, "recall": 0.0, "f1": 0.0,
+            "support": 1, "predicted": 0} in records
+
+    data, model = _labelled(tmp_path), tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model)]).exit_code == 0
+    holdout = tmp_path / "holdout.csv"
+    holdout.write_text("text,labels\nmy card has not arrived,Cards > Card arrival\nhello there,\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(holdout), "--model", str(model)])
+    assert result.exit_code == 0, result.output
+    fees = [line for line in result.stdout.splitlines() if "Fees" in line]
+    assert fees == [] or all("0.000" not in line.split("│")[3] for line in fees)
+    rows = {(r["category"], r["level"]): r for r in json.loads(
+        runner.invoke(app, ["evaluate", str(holdout), "--model", str(model), "--json"]).stdout)["per_category"]}
+    arrival = rows[("Cards > Card arrival", "path")]
+    assert arrival["support"] == 1 and arrival["recall"] == 1.0
