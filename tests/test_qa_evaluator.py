@@ -79,3 +79,26 @@ def test_undefined_precision_and_recall_are_not_printed_as_zero(tmp_path):
         runner.invoke(app, ["evaluate", str(holdout), "--model", str(model), "--json"]).stdout)["per_category"]}
     arrival = rows[("Cards > Card arrival", "path")]
     assert arrival["support"] == 1 and arrival["recall"] == 1.0
+
+
+def test_polarity_fold_sd_is_the_same_sd_as_the_categories_one():
+    """`train` printed the categories' fold sd as a sample sd (ddof=1) and, on the next line, the
+    polarity accuracy's as a population sd (np.std): the same folds' spread understated by
+    sqrt(2/3) with 3 folds, sqrt(4/5) with 5, next to a number that was not."""
+    import numpy as np
+
+    from feedback_classifier.model.sentiment_eval import cross_validate_polarity
+
+    class Praise:  # calls every opinion praise: a fold's accuracy is its share of praise
+        def fit(self, *args):
+            return self
+
+        def predict(self, texts, labels):
+            return ["positive"] * len(texts)
+
+    polarity = ["positive"] * 4 + ["positive", "negative"] * 2 + ["negative"] * 4
+    opinions = [[(("food", None), pol)] for pol in polarity]
+    groups = ["a"] * 4 + ["b"] * 4 + ["c"] * 4  # one group per fold: accuracies 1, 0.5, 0
+    got = cross_validate_polarity(Praise, ["x"] * 12, opinions, groups=groups, cv=3)
+    assert got["polarity_accuracy"] == 0.5
+    assert got["polarity_accuracy_sd"] == np.std([1.0, 0.5, 0.0], ddof=1) == 0.5
