@@ -30,6 +30,7 @@ from feedback_classifier.model import (
 from feedback_classifier.model.persist import check_key, check_model_out
 from feedback_classifier.jobs.train_fit import say_unconverged, train_work
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
+from feedback_classifier.jobs.fold_groups import ungrouped_note
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
@@ -223,9 +224,9 @@ def train_file(
                            labels_col=labels_col, sentiment_col=sentiment_col, group_col=group_col,
                            taxonomy_inferred=table.taxonomy_inferred, unlabelled_score_col=unlabelled_score_col)
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key, training=facts)
-    notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
-    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col),
+    notes = (([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
+             + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col, table, list(facts.values())))
+    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds, notes,
                        0 if taught is None else len(taught[0]),
                        time.perf_counter() - began, tone)
 
@@ -447,9 +448,14 @@ def _fit_reusing_fine_tunes(state: CVState, folds):
     return model, fit_seconds, score_folds(reused, folds, [fit_fold(reused, fold) for fold in folds])
 
 
-def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None) -> list[str]:
-    note = fold_note(report.extra["cv_folds"], cv, group_col) if report is not None else None
-    return [note] if note else []
+def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None, table: LabelledData,
+                used: list) -> list[str]:
+    """Notes on the folds: fewer than asked, or an id column left ungrouped (``used``: the values of
+    the training settings, the columns ``train`` reads among them, which are no candidates)."""
+    if report is None:
+        return []
+    notes = [fold_note(report.extra["cv_folds"], cv, group_col), None if group_col else ungrouped_note(table.frame, used)]
+    return [note for note in notes if note]
 
 
 def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:
