@@ -6,6 +6,7 @@ import os
 import warnings
 
 from feedback_classifier.errors import InputWarning, LabelError
+from feedback_classifier.jobs.fold_groups import repeated_rows_note
 from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.train import AUTO_SENTIMENT, _check_opinions, read_labelled_table
 from feedback_classifier.model import EvaluationReport, evaluate_predictions, load_model
@@ -69,6 +70,9 @@ def evaluate_file(
         report.extra["skipped_rows"] = table.skipped
     if _is_training_file(data, model):
         report.extra["scored_training_file"] = True
+    repeated = repeated_rows_note(table.frame, data, "each copy is scored again, so its comments weigh double")
+    if repeated:
+        warnings.warn(InputWarning(repeated.removeprefix("Warning: ")), stacklevel=2)
     if table.opinions is not None and not any(table.opinions):
         if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
             _check_opinions(table.opinions, data, sentiment_col, both_sides=False)

@@ -1,4 +1,4 @@
-"""Whether a labelled table holds an id column that ``train``'s cross-validation should group by."""
+"""What ``train``'s cross-validation folds hold: fewer folds than asked, an id column it should group by, repeated rows."""
 
 from __future__ import annotations
 
@@ -49,3 +49,66 @@ def ungrouped_note(frame: pd.DataFrame | None, used: list) -> str | None:
                     "the scored folds, so its figures are optimistic for new ones. If those rows belong together "
                     f"(one review, one customer), pass --group-col {col}.")
     return None
+
+
+def repeated_rows(frame: pd.DataFrame | None) -> tuple[int, int, int] | None:
+    """``(repeats, first_row, its_copy_row)`` (1-based file rows) of the rows equal to an earlier row
+    in every column, as an export appended twice or overlapping exports joined make them; None when none.
+
+    >>> repeated_rows(pd.DataFrame({"text": ["a", "b", "a", "a"], "labels": ["X", "Y", "X", "X"]}))
+    (2, 1, 3)
+    >>> repeated_rows(pd.DataFrame({"id": [1, 2], "text": ["a", "a"]})) is None
+    True
+    """
+    if frame is None or not len(frame):
+        return None
+    copies = frame.astype(str).duplicated(keep="first")
+    if not copies.any():
+        return None
+    at = int(copies.to_numpy().argmax())
+    key = tuple(frame.astype(str).iloc[at])
+    first = next(k for k in range(at) if tuple(frame.astype(str).iloc[k]) == key)
+    row = (lambda k: int(frame.index[k]) + 1) if pd.api.types.is_integer_dtype(frame.index) else (lambda k: k + 1)
+    return int(copies.sum()), row(first), row(at)
+
+
+def repeated_rows_note(frame: pd.DataFrame | None, data, scored: str) -> str | None:
+    """A ``Warning:`` line naming rows that repeat an earlier row in every column: ``scored`` says what
+    the copies do to the figures (``train``: a fold learns one copy and scores the other; ``evaluate``:
+    each counts again). A file joined from overlapping exports had no word said of it."""
+    found = repeated_rows(frame)
+    if found is None:
+        return None
+    n, first, copy = found
+    rows = f"{n:,} rows repeat" if n > 1 else "1 row repeats"
+    return (f"Warning: {data}: {rows} an earlier row in every column (first: row {copy}, a copy of row {first}); "
+            f"{scored}. If the file was joined from overlapping exports, keep one copy of each row.")
+
+
+def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
+    """What to tell the user when grouped cross-validation fits fewer folds than asked (a
+    group never spans folds, so there are at most as many folds as groups); ``None`` otherwise.
+
+    >>> fold_note(3, 5, "review")
+    "Only 3 distinct values in 'review': 3 folds instead of 5 (a group's rows stay in one fold)."
+    """
+    if used >= asked:
+        return None
+    if not group_col:  # --cv 50 for --cv 5 on 300 rows silently fitted 300 one-row folds
+        return f"Only {used} rows: {used} folds of one row each instead of {asked}."
+    return (f"Only {used} distinct values in '{group_col}': {used} folds instead of {asked} "
+            "(a group's rows stay in one fold).")
+
+
+def fold_notes(report, cv: int, group_col: str | None, table, data, used: list) -> list[str]:
+    """``train``'s notes on its folds (``report`` the cross-validation's, None without one): fewer than
+    asked, an id column left ungrouped (``used``: the values of the training settings, the columns
+    ``train`` reads among them, which are no candidates), rows repeated in every column."""
+    if report is None:
+        return []
+    notes = [fold_note(report.extra["cv_folds"], cv, group_col), None if group_col else ungrouped_note(table.frame, used),
+             # copies share their group id, so grouped folds keep them together
+             None if group_col else repeated_rows_note(table.frame, data,
+                                                       "the cross-validation can learn from one copy and score the "
+                                                       "other, so its figures are optimistic")]
+    return [note for note in notes if note]
