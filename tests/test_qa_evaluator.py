@@ -147,3 +147,19 @@ def test_rows_repeated_in_every_column_are_said_by_train_and_evaluate(tmp_path):
     scored = runner.invoke(app, ["evaluate", str(twice), "--model", str(tmp_path / "once.joblib")])
     assert scored.exit_code == 0, scored.output
     assert "each copy is scored again" in " ".join(scored.stderr.split())
+
+
+def test_evaluate_with_subcategories_named_without_their_parent_says_so(tmp_path):
+    """A holdout whose cells name subcategories alone ('Card arrival') was refused as "none of the labels
+    is a category of the model's taxonomy ... pass the --model trained on these labels": the right model,
+    sent looking for another. The error now says to write the parent before the child."""
+    data, model = _labelled(tmp_path), tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(data), "--cv", "0", "--out", str(model)]).exit_code == 0
+    holdout = tmp_path / "holdout.csv"
+    holdout.write_text("text,labels\nmy card has not arrived,Card arrival\nwhere is my card,Card arrival\n",
+                       encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(holdout), "--model", str(model)])
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert "none of the labels" not in said and "the model never learned it" not in said
+    assert "Unknown label 'Card arrival' in row 1" in said and "'Cards > Card arrival'" in said

@@ -49,6 +49,8 @@ def evaluate_file(
         _refuse_another_models_labels(exc, data, labels_col, model, model_path, read)
         if getattr(exc, "label", None) is None or getattr(exc, "column", None) != labels_col:
             raise
+        if model.taxonomy_._paths_of_child(str(exc.label).strip()):
+            raise  # a subcategory without its parent: the error names its paths, the model knows them
         # "add the category to the taxonomy" cannot be done to a trained model: a holdout with a category
         # the few labels so far never named stopped evaluate with no way on
         hinted = LabelError(
@@ -123,7 +125,10 @@ def _refuse_another_models_labels(exc: LabelError, data, labels_col: str, model,
                 taxonomy.parse_label(item.strip())
                 return  # some labels are the model's: the error names a real typo
             except LabelError:
-                continue
+                # a subcategory named without its parent ('Courier') is the model's too: the error says
+                # to write 'Parent > Child', where "none of the labels is a category" sent users to another model
+                if taxonomy._paths_of_child(item.strip()):
+                    return
     known = "; ".join(taxonomy.display_name(label) for label in taxonomy.labels[:3])
     name = model_path if not hasattr(model_path, "predict_labels") else "the model"
     raise LabelError(
