@@ -62,12 +62,12 @@ def repeated_rows(frame: pd.DataFrame | None) -> tuple[int, int, int] | None:
     """
     if frame is None or not len(frame):
         return None
-    copies = frame.astype(str).duplicated(keep="first")
+    cells = frame.astype(str)
+    copies = cells.duplicated(keep="first")
     if not copies.any():
         return None
     at = int(copies.to_numpy().argmax())
-    key = tuple(frame.astype(str).iloc[at])
-    first = next(k for k in range(at) if tuple(frame.astype(str).iloc[k]) == key)
+    first = int((cells == cells.iloc[at]).all(axis=1).to_numpy().argmax())
     row = (lambda k: int(frame.index[k]) + 1) if pd.api.types.is_integer_dtype(frame.index) else (lambda k: k + 1)
     return int(copies.sum()), row(first), row(at)
 
