@@ -163,3 +163,15 @@ def test_evaluate_with_subcategories_named_without_their_parent_says_so(tmp_path
     said = " ".join(result.stderr.split())
     assert "none of the labels" not in said and "the model never learned it" not in said
     assert "Unknown label 'Card arrival' in row 1" in said and "'Cards > Card arrival'" in said
+
+
+def test_group_ids_that_differ_only_in_spaces_are_one_group(tmp_path):
+    """A review id typed with a trailing space in some rows ('r1 ') made a second group of that review,
+    whose rows the grouped cross-validation could then put in the training and the scored folds."""
+    from feedback_classifier.jobs.train import read_labelled_table
+
+    data = tmp_path / "labels.csv"
+    data.write_text('review,text,labels\nr1,late card,Cards\n"r1 ",card late again,Cards\n r2,fee,Fees\n',
+                    encoding="utf-8")
+    table = read_labelled_table(data, group_col="review")
+    assert table.groups == ["r1", "r1", "r2"]

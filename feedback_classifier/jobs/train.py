@@ -262,7 +262,8 @@ def _group_ids(cells: list, data, group_col: str) -> list[str]:
             f"{data}: {rows} no id in '{group_col}' (first: row {blank[0] + 1}); each of them is a group of its "
             "own in the cross-validation folds"), stacklevel=3)
     own = set(blank)  # the NUL keeps their groups apart from every id a table can hold
-    return [f"\0row {i + 1}" if i in own else str(g) for i, g in enumerate(cells)]
+    # "r1 " from a hand-edited cell is review r1: as two groups its rows sat in different folds
+    return [f"\0row {i + 1}" if i in own else str(g).strip() for i, g in enumerate(cells)]
 
 
 def check_folds(table: LabelledData, data, text_col: str, group_col: str | None, *,
