@@ -175,3 +175,21 @@ def test_group_ids_that_differ_only_in_spaces_are_one_group(tmp_path):
                     encoding="utf-8")
     table = read_labelled_table(data, group_col="review")
     assert table.groups == ["r1", "r1", "r2"]
+
+
+def test_tone_words_leave_out_labelled_comments_written_a_little_differently(tmp_path):
+    """`train --unlabelled-score-col` leaves the labelled comments out of the scored ones, so that
+    their scores cannot tell the cross-validation's scored folds their polarity; a copy with other
+    spacing or case, or an HTML entity (the labelled text is read decoded), was kept and taught."""
+    import pandas as pd
+
+    from feedback_classifier.insights import ScoreSpec
+    from feedback_classifier.jobs.tone import tone_words_from_file
+    from feedback_classifier.tableio import DEFAULT_READ
+
+    scored = tmp_path / "scored.csv"
+    pd.DataFrame({"c": ["awful wait", "great staff"] * 20 + ["Food  &amp; SERVICE were bad ", "slow  Courier"],
+                  "nps": [2, 10] * 20 + [1, 0]}).to_csv(scored, index=False)
+    tone = tone_words_from_file(scored, "c", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ,
+                                labelled=["Food & service were bad", "slow courier"])
+    assert (tone.good, tone.bad) == (20, 20)
