@@ -8,7 +8,7 @@ import pandas as pd
 
 #: words of a column name that say its value names who or what wrote several rows
 _ID_WORDS = {"id", "ids", "review", "customer", "respondent", "response", "user", "client", "session", "ticket",
-             "conversation", "thread", "account", "author", "survey"}
+             "conversation", "thread", "account", "author"}
 
 
 def _id_like(name) -> bool:
@@ -43,7 +43,8 @@ def ungrouped_note(frame: pd.DataFrame | None, used: list) -> str | None:
         values = values[values != ""]
         counts = values.value_counts()
         shared = int(counts[counts > 1].sum())
-        if len(counts) >= 2 and shared >= max(2, 0.1 * len(frame)):
+        # 3 or more ids: a column of two survey waves or two sites is no review id to fold by
+        if len(counts) >= 3 and shared >= max(2, 0.1 * len(frame)):
             return (f"Warning: '{col}' repeats its ids ({shared:,} of {len(frame):,} rows share theirs with another "
                     "row); without --group-col the cross-validation puts rows of one id in both the training and "
                     "the scored folds, so its figures are optimistic for new ones. If those rows belong together "
