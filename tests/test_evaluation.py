@@ -185,7 +185,7 @@ def test_evaluate_command_json(labelled_csv, trained):
     result = runner.invoke(app, ["evaluate", str(labelled_csv), "--model", str(trained), "--text-col", "comment",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stderr: the training-file warning
     assert data["rows"] == len(ROWS) * 3
     assert 0.8 <= data["path_micro_f1"] <= 1.0
     assert {"category", "level", "precision", "recall", "f1", "support"} <= set(data["per_category"][0])

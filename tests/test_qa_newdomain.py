@@ -66,7 +66,7 @@ def test_train_keeps_copies_of_a_comment_in_one_cross_validation_fold(tmp_path):
     """214 of 420 rows of a labels file repeated another row's comment (short answers, some only in
     lower case); the folds scored copies of comments they were trained on and said micro-F1 0.989,
     against 0.23 on 200 held-out comments. Copies now stay in one fold, and train says so."""
-    from feedback_classifier.jobs.train_fit import fold_groups
+    from feedback_classifier.jobs.fold_groups import fold_groups
     from feedback_classifier.model.evaluation import CVState, cv_folds
 
     texts = [t for t in _INVOICES + _PRICING for _ in range(3)]

@@ -170,7 +170,7 @@ def test_train_with_sentiment_col_learns_polarities_and_evaluate_scores_them(opi
     assert result.exit_code == 0, result.output
     import json
 
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # stderr: the training-file warning
     assert report["polarity_opinions"] == 12 * 4
     assert report["polarity_accuracy"] > 0.8 and 0.0 < report["joint_micro_f1"] <= 1.0
 
@@ -185,7 +185,7 @@ def test_evaluate_scores_joint_f1_on_the_rows_coded_for_polarity(opinions_csv, t
                                "--cv", "2", "--out", str(model_path)]).exit_code == 0
     df = pd.read_csv(opinions_csv, keep_default_na=False)
     full = json.loads(runner.invoke(app, ["evaluate", str(opinions_csv), "--model", str(model_path),
-                                          "--text-col", "comment", "--json"]).output)
+                                          "--text-col", "comment", "--json"]).stdout)
     part = df.copy()
     part.loc[part.index[-12:], "polarities"] = ""  # the last 12 rows labelled, not coded for polarity
     part.to_csv(src := tmp_path / "part.csv", index=False)

@@ -426,9 +426,14 @@ def per_category_table(report) -> Table:
     for row in report.per_category.itertuples(index=False):
         if flat and row.level == "path":  # the parent row already says it
             continue
-        cells = [f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", str(row.support), str(row.predicted)]
+        cells = [_rate(row.precision), _rate(row.recall), f"{row.f1:.3f}", str(row.support), str(row.predicted)]
         table.add_row(_plain(row.category), *([] if flat else [row.level]), *cells)
     return table
+
+
+def _rate(value: float) -> str:
+    """A precision or recall cell; "-" when undefined (never predicted, never in the labels)."""
+    return "-" if value != value else f"{value:.3f}"
 
 
 def confusions_table(report) -> Table:

@@ -232,7 +232,10 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    console.print(metrics_table(report, count_noun(report.n_rows, "row")))
+    title = count_noun(report.n_rows, "row")
+    if report.extra.get("scored_training_file"):  # the warning above scrolls away with the tables
+        title += " (its training file)"
+    console.print(metrics_table(report, title))
     if "polarity_accuracy" in report.extra:
         x = report.extra
         typer.echo(f"Polarity accuracy given the gold categories: {x['polarity_accuracy']:.3f} "

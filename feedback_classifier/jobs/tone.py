@@ -66,7 +66,11 @@ def tone_words_from_file(data, text_col: str, score_col: str, spec, *, labelled=
     if not spec.has_detractors:
         raise LabelError(f"--score-type {spec.score_type} has no good and bad end to learn tone from: "
                          "pass --score-type nps, csat or ces (with --scale and --lower-is-better as needed).")
-    rows, labelled = _ScoredRows(limit, seed), set(labelled)
+    from feedback_classifier.jobs.labelbook import text_key
+
+    # by key, not as written: a labelled comment whose copy here has other spacing, case, an HTML entity or a
+    # signature (the labelled one is read as classify reads it) taught the scored folds its polarity
+    rows, labelled = _ScoredRows(limit, seed), {text_key(t) for t in labelled}
     for chunk, text_col_, score_col_ in _chunks(data, text_col, score_col, read):
         rows.add(chunk[text_col_].tolist(), chunk[score_col_], spec, labelled)
     texts, good = rows.sample()
@@ -131,6 +135,8 @@ class _ScoredRows:
 
     def add(self, texts: list, scores, spec, labelled: set) -> None:
         from feedback_classifier.insights import parse_scores
+        from feedback_classifier.jobs.labelbook import text_key
+        from feedback_classifier.lang.normalization import comment_as_read
 
         parsed = parse_scores(scores, spec, column=str(scores.name))
         for kind, rows in parsed.issues.problem_rows.items():
@@ -142,7 +148,7 @@ class _ScoredRows:
             seen = self.examples.setdefault(kind, [])
             seen += [e for e in parsed.issues.examples.get(kind, []) if e not in seen][: 3 - len(seen)]
         texts = ["" if is_missing(t) else str(t) for t in texts]
-        known = np.array([t in labelled for t in texts], dtype=bool)
+        known = np.array([bool(labelled) and text_key(comment_as_read(t)) in labelled for t in texts], dtype=bool)
         keep = np.array([bool(t.strip()) for t in texts], dtype=bool) & ~known & parsed.valid
         values = np.where(parsed.valid, parsed.values, np.nan)
         good, bad = spec.top_box(values) & keep, spec.detractor(values) & keep

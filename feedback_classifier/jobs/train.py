@@ -28,8 +28,9 @@ from feedback_classifier.model import (
     save_model,
 )
 from feedback_classifier.model.persist import check_key, check_model_out
-from feedback_classifier.jobs.train_fit import fold_groups, repeats_note, say_unconverged, train_work
+from feedback_classifier.jobs.train_fit import say_unconverged, train_work
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
+from feedback_classifier.jobs.fold_groups import fold_groups, fold_note, fold_notes  # noqa: F401 (fold_note: audit's)
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
 
@@ -223,9 +224,9 @@ def train_file(
                            labels_col=labels_col, sentiment_col=sentiment_col, group_col=group_col,
                            taxonomy_inferred=table.taxonomy_inferred, unlabelled_score_col=unlabelled_score_col)
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key, training=facts)
-    notes = ([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
-    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds,
-                       notes + _label_notes(table, data, labels_col) + _fold_notes(report, cv, group_col, table),
+    notes = (([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
+             + _label_notes(table, data, labels_col) + fold_notes(report, cv, group_col, table, list(facts.values())))
+    return TrainResult(model, path, len(table.texts), table.taxonomy_inferred, report, fit_seconds, notes,
                        0 if taught is None else len(taught[0]),
                        time.perf_counter() - began, tone)
 
@@ -261,7 +262,8 @@ def _group_ids(cells: list, data, group_col: str) -> list[str]:
             f"{data}: {rows} no id in '{group_col}' (first: row {blank[0] + 1}); each of them is a group of its "
             "own in the cross-validation folds"), stacklevel=3)
     own = set(blank)  # the NUL keeps their groups apart from every id a table can hold
-    return [f"\0row {i + 1}" if i in own else str(g) for i, g in enumerate(cells)]
+    # "r1 " from a hand-edited cell is review r1: as two groups its rows sat in different folds
+    return [f"\0row {i + 1}" if i in own else str(g).strip() for i, g in enumerate(cells)]
 
 
 def check_folds(table: LabelledData, data, text_col: str, group_col: str | None, *,
@@ -280,21 +282,6 @@ def check_folds(table: LabelledData, data, text_col: str, group_col: str | None,
             f"{data}: cross-validation grouped by '{group_col}' needs at least 2 distinct values in it, every row "
             f"has {table.groups[0]!r}; leave out --group-col, or {instead}"
         )
-
-
-def fold_note(used: int, asked: int, group_col: str | None) -> str | None:
-    """What to tell the user when grouped cross-validation fits fewer folds than asked (a
-    group never spans folds, so there are at most as many folds as groups); ``None`` otherwise.
-
-    >>> fold_note(3, 5, "review")
-    "Only 3 distinct values in 'review': 3 folds instead of 5 (a group's rows stay in one fold)."
-    """
-    if used >= asked:
-        return None
-    if not group_col:  # --cv 50 for --cv 5 on 300 rows silently fitted 300 one-row folds
-        return f"Only {used} rows: {used} folds of one row each instead of {asked}."
-    return (f"Only {used} distinct values in '{group_col}': {used} folds instead of {asked} "
-            "(a group's rows stay in one fold).")
 
 
 _TEACHERS = ("none", "e5", "minilm")
@@ -445,14 +432,6 @@ def _fit_reusing_fine_tunes(state: CVState, folds):
     reused = CVState(clone(state.estimator).set_params(embedder=model.embedder_.out_of_fold()),
                      state.texts, state.labels, state.groups)
     return model, fit_seconds, score_folds(reused, folds, [fit_fold(reused, fold) for fold in folds])
-
-
-def _fold_notes(report: EvaluationReport | None, cv: int, group_col: str | None, table: LabelledData) -> list[str]:
-    repeats = repeats_note(table.texts, table.groups, cv)
-    if report is not None and not group_col and report.n_rows > report.extra["cv_folds"]:
-        return repeats  # fewer folds than rows: copies of comments kept together, which repeats_note says
-    note = fold_note(report.extra["cv_folds"], cv, group_col) if report is not None else None
-    return ([note] if note else []) + repeats
 
 
 def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:

@@ -44,36 +44,3 @@ def say_unconverged(count: int) -> None:
             "step, not its optimum."))
 
 
-def fold_groups(texts: list, groups):
-    """The groups ``train``'s cross-validation folds keep together: ``groups`` (``--group-col``) when
-    given, else the rows of one comment, so that no fold is scored on a comment it was trained on
-    (``None`` when no comment repeats, or when all do: plain shuffled folds, as before). Only the
-    measurement's folds: the model's own calibration folds are left as they were.
-
-    >>> fold_groups(["Too slow", "too  slow", "fine"], None).tolist()
-    [0, 0, 1]
-    >>> fold_groups(["a", "b"], None) is None
-    True
-    """
-    if groups is not None:
-        return groups
-    keys = [" ".join(str(t).split()).casefold() for t in texts]
-    first: dict = {}
-    ids = [first.setdefault(k, len(first)) for k in keys]
-    return None if len(first) in (len(keys), 1) else np.asarray(ids)
-
-
-def repeats_note(texts: list, groups, cv: int) -> list[str]:
-    """What ``train`` says when ``fold_groups`` kept copies of a comment in one fold: 214 of 420 rows
-    of a SaaS labels file repeated another row's comment word for word and, scored on copies of the
-    comments they were trained on, the folds said micro-F1 0.989 (0.904 with copies kept together, case and spacing ignored)."""
-    if groups is not None or cv < 2:
-        return []
-    kept = fold_groups(texts, None)
-    if kept is None:
-        return []
-    distinct = len(set(kept.tolist()))
-    folds = f"; {distinct} folds instead of {cv}" if distinct < cv else ""
-    return [f"{len(texts) - distinct:,} of {len(texts):,} rows repeat another row's comment: the cross-validation "
-            f"keeps each comment's rows in one fold (scored on copies of comments they were trained on, the folds "
-            f"would overstate the model){folds}. --group-col sets the folds' groups instead."]

@@ -23,13 +23,18 @@ def training_facts(data, *, cv: int, embeddings: str, teacher: str, unlabelled=N
     facts: dict = {}
     if isinstance(data, (str, os.PathLike)):  # a table passed in memory has no file to name or fingerprint
         facts["data"] = Path(data).name
-        digest = hashlib.sha256()
-        with open(data, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        facts["data_sha256"] = digest.hexdigest()
+        facts["data_sha256"] = file_sha256(data)
     facts.update({name: value for name, value in columns.items() if value is not None})
     facts.update(cv=int(cv), embeddings=embeddings, teacher=teacher, taxonomy_inferred=bool(taxonomy_inferred))
     if isinstance(unlabelled, (str, os.PathLike)):
         facts["unlabelled"] = Path(unlabelled).name
     return facts
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (a labels file can be larger than memory allows)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

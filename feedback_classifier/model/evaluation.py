@@ -35,6 +35,8 @@ class EvaluationReport:
     >>> r = evaluate_predictions([[("food", "quality")], [("service", None)]], [[("food", "quality")], []])
     >>> r.n_rows, r.path_micro_recall, r.per_category[["category", "level", "recall"]].values.tolist()[:2]
     (2, 0.5, [['food', 'parent', 1.0], ['service', 'parent', 0.0]])
+    >>> r.per_category["precision"].tolist()[:2]  # service never predicted: its precision is undefined
+    [1.0, nan]
     """
 
     n_rows: int
@@ -46,8 +48,9 @@ class EvaluationReport:
     path_micro_recall: float
     per_category: pd.DataFrame = field(repr=False)
     """One row per category: ``category`` (display path), ``level`` ("parent": any label
-    under that parent; "path": that exact label), ``precision``, ``recall``, ``f1``,
-    ``support`` (gold count), ``predicted`` (predicted count)."""
+    under that parent; "path": that exact label), ``precision`` (NaN when never predicted),
+    ``recall`` (NaN when never in the gold labels), ``f1``, ``support`` (gold count),
+    ``predicted`` (predicted count)."""
     confused_pairs: pd.DataFrame = field(repr=False)
     """``true``, ``predicted``, ``count``: a path predicted on comments whose gold had
     another path (and not the predicted one) while missing the true one; most frequent first."""
@@ -72,7 +75,9 @@ class EvaluationReport:
     def to_dict(self) -> dict:
         """Everything, JSON-serialisable."""
         out = self.summary()
-        out["per_category"] = self.per_category.to_dict(orient="records")
+        # NaN (an undefined precision or recall) is not JSON: null says "undefined" to every reader
+        out["per_category"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                               for row in self.per_category.to_dict(orient="records")]
         out["confused_pairs"] = self.confused_pairs.to_dict(orient="records")
         return out
 
@@ -90,6 +95,18 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def _category_prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    """``_prf`` of one category, with the precision of a category never predicted and the recall of one
+    never in the gold labels NaN: undefined, not 0 (a 0.000 read as "always wrong" or "misses them all"
+    for a category with nothing to be wrong or to miss about). F1 stays 0 there, as macro-F1 counts it.
+
+    >>> _category_prf(0, 0, 3), _category_prf(0, 2, 0)
+    ((nan, 0.0, 0.0), (0.0, nan, 0.0))
+    """
+    precision, recall, f1 = _prf(tp, n_pred, n_gold)
+    return (precision if n_pred else float("nan")), (recall if n_gold else float("nan")), f1
+
+
 def _level_stats(gold: list[set], pred: list[set]):
     tp, n_gold, n_pred = Counter(), Counter(), Counter()
     for g, p in zip(gold, pred):
@@ -98,7 +115,7 @@ def _level_stats(gold: list[set], pred: list[set]):
         tp.update(g & p)
     micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     cats = set(n_gold) | set(n_pred)
-    per = {c: _prf(tp[c], n_pred[c], n_gold[c]) + (n_gold[c], n_pred[c]) for c in cats}
+    per = {c: _category_prf(tp[c], n_pred[c], n_gold[c]) + (n_gold[c], n_pred[c]) for c in cats}
     macro = float(np.mean([v[2] for v in per.values()])) if per else 0.0
     return micro, macro, per
 

@@ -76,7 +76,9 @@ def cross_validate_polarity(make, texts, opinions, groups=None, cv: int = 5, see
     total = sum(len(opinions[i]) for i in rows)
     return {
         "polarity_accuracy": float(sum(hits) / total) if per_fold else float("nan"),
-        "polarity_accuracy_sd": float(np.std(per_fold)) if per_fold else float("nan"),
+        # the sample sd (ddof=1), as train prints the categories' fold sd beside it: np.std's population
+        # sd read 0.032 where the same folds' sample sd is 0.036 (SemEval English, 5 folds)
+        "polarity_accuracy_sd": float(np.std(per_fold, ddof=1)) if len(per_fold) > 1 else 0.0 if per_fold else float("nan"),
         "polarity_opinions": total,
     }
 
