@@ -1,5 +1,7 @@
-"""Personal data in comments: e-mail addresses, phone numbers, card-like numbers and names a
-respondent gives after "my name is" / "меня зовут" are replaced by placeholders.
+"""Personal data in comments: e-mail addresses, phone numbers, card-like numbers, IBANs and
+20-digit bank accounts, passport / ИНН / СНИЛС numbers named as such, the query values of links
+(tokens, e-mails) and names a respondent gives after "my name is" / "меня зовут" (or signs with)
+are replaced by placeholders.
 
 Report quotes and team queues are read by people who need the complaint, not the customer's
 contact details, so they are masked by default; the enriched table keeps the text as written
@@ -16,6 +18,10 @@ EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
 CARD_MASK = "[card]"
 NAME_MASK = "[name]"
+IBAN_MASK = "[iban]"
+ACCOUNT_MASK = "[account]"
+ID_MASK = "[id]"
+TOKEN_MASK = "[token]"
 
 # RFC 5322 allows !#$%&'*/=?^`{|}~ in the local part; the domain needs at least one dot
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -25,8 +31,34 @@ _SP = " \u00a0\u2007\u2009\u202f"
 # 13-19 digits in groups (spaces or dashes allowed): the length of payment card numbers
 _CARD = re.compile(rf"(?<![\w])\d(?:[{_SP}-]?\d){{12,18}}(?![\w])")
 # an optional +, then 9-15 digits with the usual separators: long enough not to catch scores,
-# prices or order numbers of a few digits
-_PHONE = re.compile(rf"(?<![\w+])\+?\d(?:[{_SP}()\-.]{{0,2}}\d){{8,14}}(?![\w])")
+# prices or order numbers of a few digits; up to three between groups for "345 - 67 - 89"
+_PHONE = re.compile(rf"(?<![\w+])\+?\d(?:[{_SP}()\-.]{{0,3}}\d){{8,14}}(?![\w])")
+# Dates, clock times and grouped amounts of money are read before phones and cards and left alone:
+# "12.03.2024 14:30" is ten digits with a phone's separators, "1 000 000 000 руб" too.
+_KEPT = re.compile(
+    rf"(?<![\d.])(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])[./](?:19|20)?\d\d(?![\d])"
+    rf"|(?<![\d.-])(?:19|20)\d\d-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d])"
+    rf"|(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d])"
+    rf"|(?<![\d+])[$€£₽]\s?\d{{1,3}}(?:[{_SP}]\d{{3}})+(?:[.,]\d\d)?(?![\d])"
+    rf"|(?<![\d+])\d{{1,3}}(?:[{_SP}]\d{{3}})+(?:[.,]\d\d)?(?=[{_SP}]?(?i:[$€£₽]|руб|р\.|rub|usd|eur|gbp|"
+    rf"тыс|млн|dollar|euro|pound))",
+    re.UNICODE,
+)
+# IBAN: country, check digits, 11-30 letters and digits, often in groups of four
+_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+# a Russian bank account is 20 digits (a card at most 19)
+_ACCOUNT = re.compile(rf"(?<![\w])\d(?:[{_SP}-]?\d){{19}}(?![\w])")
+# Identity numbers are only told from other numbers by what they follow: a passport's series and
+# number ("серия 45 10 номер 123456"), ИНН, СНИЛС ("112-233-445 95")
+_ID = re.compile(
+    r"(?P<cue>(?<!\w)(?i:паспорт\w*|серия|серии|passport|инн|снилс|ssn|national insurance|полис\w*)"
+    r"(?:[\s:.,№#()-]|(?i:серия|серии|series|рф|омс|и|and|номер|number|no|nr)(?!\w))*)"
+    r"(?P<id>(?:[A-Z]{1,2}[\s-]?)?\d(?:[\s.\-–]?(?:(?i:номер|number|№|no)\.?\s*)?\d){5,15})(?![\w])",
+    re.UNICODE,
+)
+# a link's query and fragment carry session tokens, e-mails and phone numbers: their values are masked
+_URL = re.compile(r"(?i:https?://|www\.)[^\s<>\"'?#]*(?P<query>[?#][^\s<>\"']*[^\s<>\"'.,;:!?)\]])?")
+_URL_VALUE = re.compile(r"(?P<key>[?#&;][^=&;#\s]*=)(?P<value>[^&;#\s]+)")
 # What an order, parcel or ticket number follows ("заказ №123456789", "order #123456789", "номер
 # заказа: 123456789", "tracking number 123456789"): support needs it and it is nobody's personal
 # data, so a number right after it is not a phone. A bare "№"/"#" counts too, unless a phone word
@@ -40,9 +72,11 @@ _ORDER_CUE = re.compile(
 )
 _PHONE_WORD = re.compile(r"(?i:tel|phone|mobile|call|тел\w*|моб\w*|звон\w*|номер телефона)\W*$", re.UNICODE)
 _NAME = re.compile(
-    r"(?P<cue>\b(?i:my name is|my name's|i am called|меня зовут|моё имя|мое имя)\s+)"
-    # a name is capitalised: "my name is not important" keeps its words
-    r"(?P<name>[A-ZА-ЯЁ][\w'-]*(?:\s+[A-ZА-ЯЁ][\w'-]*)?)",
+    r"(?P<cue>\b(?i:my name is|my name's|i am called|меня зовут|моё имя|мое имя|"
+    r"(?:best |kind )?regards|sincerely|с уважением)[\s,:]+)"
+    # a name is capitalised: "my name is not important" keeps its words; up to three words for a
+    # Russian surname, first name and patronymic ("Иванов Иван Иванович")
+    r"(?P<name>[A-ZА-ЯЁ][\w'-]*(?:\s+[A-ZА-ЯЁ][\w'-]*){0,2})",
     re.UNICODE,
 )
 
@@ -76,10 +110,47 @@ def mask_pii(text: str) -> str:
 
 
 def _mask(text: str) -> str:
+    # links first: an e-mail in a query string would otherwise swallow the link's path
+    text = _URL.sub(_mask_url, text)
     text = _EMAIL.sub(EMAIL_MASK, text)
-    text = _CARD.sub(CARD_MASK, text)
-    text = _PHONE.sub(lambda m: m.group() if _is_order_number(text, m) else PHONE_MASK, text)
+    text = _IBAN.sub(IBAN_MASK, text)
+    text = _ID.sub(lambda m: m.group("cue") + ID_MASK, text)
+    text = "".join(piece if kept else _mask_numbers(piece) for piece, kept in _split_kept(text))
     return _NAME.sub(lambda m: m.group("cue") + NAME_MASK, text)
+
+
+def _mask_numbers(text: str) -> str:
+    text = _ACCOUNT.sub(ACCOUNT_MASK, text)
+    text = _CARD.sub(CARD_MASK, text)
+    return _PHONE.sub(lambda m: m.group() if _is_order_number(text, m) else PHONE_MASK, text)
+
+
+def _split_kept(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into pieces, each with whether it is a date, time or amount (``_KEPT``).
+
+    >>> _split_kept("at 12.03.2024 14:30, call")
+    [('at ', False), ('12.03.2024', True), (' ', False), ('14:30', True), (', call', False)]
+    """
+    pieces, start = [], 0
+    for match in _KEPT.finditer(text):
+        pieces += [(text[start:match.start()], False), (match.group(), True)]
+        start = match.end()
+    pieces.append((text[start:], False))
+    return [(piece, kept) for piece, kept in pieces if piece]
+
+
+def _mask_url(url: re.Match) -> str:
+    """A link with its query and fragment values masked (an e-mail as ``[email]``).
+
+    >>> _mask_url(_URL.search("https://shop.example/track?email=anna@mail.ru&token=9f8e7d#p=1"))
+    'https://shop.example/track?email=[email]&token=[token]#p=[token]'
+    """
+    if not url.group("query"):
+        return url.group()
+    start = url.start("query") - url.start()
+    query = _URL_VALUE.sub(lambda m: m.group("key") + (EMAIL_MASK if "@" in m.group("value") or "%40" in
+                                                       m.group("value") else TOKEN_MASK), url.group()[start:])
+    return url.group()[:start] + query
 
 
 def _is_order_number(text: str, number: re.Match) -> bool:
