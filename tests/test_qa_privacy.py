@@ -3,6 +3,8 @@ quotes, queues and messages, and what the masking ate that is not personal data.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from feedback_classifier.lang.pii import mask_pii
@@ -61,3 +63,72 @@ def test_bank_accounts_and_identity_numbers_are_masked(text, masked):
 ])
 def test_link_query_values_are_masked(text, masked):
     assert mask_pii(text) == masked
+
+
+PHONE_COMMENT = "Курьер нахамил, звоните мне +7 (912) 345-67-89"
+
+
+def _cli(args):
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_score_errors_do_not_echo_comments_with_phones(tmp_path):
+    # --score-col given the comment column: the error quoted five whole comments, phone and all
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"comment": [PHONE_COMMENT, "A long comment about the delivery that was late again", "ok"],
+                  "nps": [1, 2, 3]}).to_csv(path, index=False)
+    result = _cli(["drivers", path, "--score-col", "comment", "--categories-col", "nps"])
+    assert result.exit_code != 0
+    assert "345-67-89" not in result.output and "[phone]" in result.output
+    assert "late again" not in result.output  # long cells are cut
+
+
+def test_date_errors_do_not_echo_comments_with_phones():
+    from feedback_classifier.insights.issues import ScoreIssues
+
+    issues = ScoreIssues("comment", 1, {"unparseable": np.array([1])}, {"unparseable": [PHONE_COMMENT]}, what="date")
+    assert "345-67-89" not in issues.summary() and "345-67-89" not in issues.to_frame()["examples"][0]
+
+
+def test_unknown_label_errors_do_not_echo_comments_with_phones(tmp_path):
+    path = tmp_path / "l.csv"
+    pd.DataFrame({"comment": [PHONE_COMMENT, "fine"], "labels": [PHONE_COMMENT, "Price"]}).to_csv(path, index=False)
+    result = _cli(["train", path, "--text-col", "comment", "--labels-col", "labels", "--taxonomy", "cx-default",
+                   "--out", tmp_path / "m.joblib", "--cv", "0"])
+    assert result.exit_code != 0 and "Unknown label" in result.output
+    assert "345-67-89" not in result.output and "[phone]" in result.output
+
+
+def test_the_comment_column_as_labels_is_refused_not_trained_on(tmp_path):
+    # the columns swapped: every comment became a category of its own (331 on a 400-row survey, 2.5
+    # minutes), written with its phone number into the model file as a category name
+    comments = [f"The courier number {i} was late again, call me on +7 912 345 67 {i:02d}." for i in range(6)]
+    path = tmp_path / "l.csv"
+    pd.DataFrame({"comment": comments, "labels": ["Delivery", "Price"] * 3}).to_csv(path, index=False)
+    result = _cli(["train", path, "--text-col", "labels", "--labels-col", "comment", "--out", tmp_path / "m.joblib",
+                   "--cv", "0"])
+    assert result.exit_code != 0 and "holds sentences, not labels" in result.output
+    assert "345 67" not in result.output and not (tmp_path / "m.joblib").exists()
+
+
+def test_inferred_taxonomies_with_plain_names_are_kept():
+    from feedback_classifier.taxonomy.infer import infer_taxonomy
+
+    cells = ["Delivery > Late courier; Price", "Customer service > Manager interaction", "Product > Not as described"]
+    assert len(infer_taxonomy(cells).labels) == 7
+
+
+def test_no_labels_examples_on_the_console_are_masked():
+    from feedback_classifier.cli.render import caught_table
+    from feedback_classifier.taxonomy import load_taxonomy
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    console.print(caught_table([(("delivery", None), 1, [PHONE_COMMENT])], load_taxonomy("cx-default"), 1))
+    text = console.export_text()
+    assert "345-67-89" not in text and "[phone]" in text
+
