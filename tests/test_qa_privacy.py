@@ -132,3 +132,22 @@ def test_no_labels_examples_on_the_console_are_masked():
     text = console.export_text()
     assert "345-67-89" not in text and "[phone]" in text
 
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_classify_mask_pii_masks_the_comments_and_evidence_it_writes(tmp_path, ext):
+    """The README promised the enriched table masked with --mask-pii, but only analyze had it: the
+    nightly classify job could not write a masked table. The categories stay those of the text as written."""
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"comment": [PHONE_COMMENT, "My name is Ivan Petrov, the courier was rude", "Refund is late"]}
+                 ).to_csv(path, index=False)
+    plain, masked = tmp_path / f"plain.{ext}", tmp_path / f"masked.{ext}"
+    for out, extra in ((plain, []), (masked, ["--mask-pii"])):
+        result = _cli(["classify", path, "--text-col", "comment", "--out", out, "--evidence", "-q", *extra])
+        assert result.exit_code == 0, result.output
+    read = pd.read_csv if ext == "csv" else (lambda p: pd.read_json(p, lines=True))
+    before, after = read(plain), read(masked)
+    written = after.to_csv()
+    for leaked in ("345-67-89", "Ivan", "Petrov"):
+        assert leaked not in written
+    assert after["comment"][0] == "Курьер нахамил, звоните мне [phone]"
+    assert before.drop(columns=["comment", "evidence"]).equals(after.drop(columns=["comment", "evidence"]))

@@ -38,6 +38,7 @@ def classify_command(
     probabilities: Annotated[bool, typer.Option(
         "--probabilities", help="Add a 'p: <category>' column per category.")] = False,
     evidence: opt.Evidence = False,
+    mask_pii: opt.ClassifyMaskPii = False,
     review_margin: Annotated[float, typer.Option(
         "--review-margin", min=0.0, max=1.0,
         help="Flag for review when a predicted category's probability is less than this above its threshold.")] = 0.05,
@@ -69,6 +70,8 @@ def classify_command(
     from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
     _check_engine(engine, scheduler, prefix)
+    if mask_pii and engine == "dask":
+        raise typer.BadParameter("--mask-pii needs --engine pandas", param_hint="--mask-pii")
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang is not None and lang not in languages:
@@ -89,7 +92,7 @@ def classify_command(
             summary = classify_file(data, out, out_fmt=out_fmt,
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row),
                                     chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading,
-                                    prefix=prefix, **settings)
+                                    prefix=prefix, mask_pii=mask_pii, **settings)
     classify_summary(summary)
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")

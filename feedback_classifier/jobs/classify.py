@@ -85,6 +85,7 @@ def classify_file(
     sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
     tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None, prefix: str = "",
+    mask_pii: bool = False,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
@@ -96,6 +97,7 @@ def classify_file(
     how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
     classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``taught_by_e5`` first
     (more: module). ``prefix``: before every added column's name (a second question's pass keeps the first's).
+    ``mask_pii``: personal data in the comment column and the evidence masked in the output (``lang.pii``).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -128,6 +130,10 @@ def classify_file(
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
             for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input), prefix=prefix):
+                if mask_pii:
+                    from feedback_classifier.lang.pii import mask_pii_table
+
+                    enriched = mask_pii_table(enriched, text_col, evidence_col=f"{prefix}evidence")
                 writer.write(enriched)
                 tally.add(len(enriched), result)
                 if progress is not None:

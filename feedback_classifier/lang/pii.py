@@ -201,3 +201,17 @@ def mask_pii_evidence(evidence, texts):
         return cited
 
     return evidence.combine(texts, masked)
+
+
+def mask_pii_table(table, text_col: str, evidence_col: str = "evidence"):
+    """An enriched table (a pandas DataFrame) with its comment column and its evidence column (when
+    there) masked; the categories were found on the comments as written.
+
+    >>> import pandas as pd
+    >>> mask_pii_table(pd.DataFrame({"c": ["call 89123456789"], "evidence": ['in "call 89123456789"']}), "c").values.tolist()
+    [['call [phone]', 'in "call [phone]"']]
+    """
+    if evidence_col in table.columns:  # it quotes the comment and cites its words
+        table[evidence_col] = mask_pii_evidence(table[evidence_col], table[text_col])
+    table[text_col] = mask_pii_series(table[text_col])
+    return table
