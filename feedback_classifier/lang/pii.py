@@ -57,8 +57,11 @@ _ID = re.compile(
     re.UNICODE,
 )
 # a link's query and fragment carry session tokens, e-mails and phone numbers: their values are masked
-_URL = re.compile(r"(?i:https?://|www\.)[^\s<>\"'?#]*(?P<query>[?#][^\s<>\"']*[^\s<>\"'.,;:!?)\]])?")
+_URL = re.compile(r"(?i:https?://|www\.)[^\s<>\"']+")
 _URL_VALUE = re.compile(r"(?P<key>[?#&;][^=&;#\s]*=)(?P<value>[^&;#\s]+)")
+# a value masked already stays, so that masking twice (report on a table analyze --mask-pii wrote)
+# changes nothing: "[token]" ends in the "]" a link's closing bracket would
+_PLACEHOLDER = re.compile(r"\[[a-z]+\]")
 # What an order, parcel or ticket number follows ("заказ №123456789", "order #123456789", "номер
 # заказа: 123456789", "tracking number 123456789"): support needs it and it is nobody's personal
 # data, so a number right after it is not a phone. A bare "№"/"#" counts too, unless a phone word
@@ -144,13 +147,22 @@ def _mask_url(url: re.Match) -> str:
 
     >>> _mask_url(_URL.search("https://shop.example/track?email=anna@mail.ru&token=9f8e7d#p=1"))
     'https://shop.example/track?email=[email]&token=[token]#p=[token]'
+    >>> _mask_url(_URL.search("(see https://x.example/a?b=c)."))
+    'https://x.example/a?b=[token]).'
     """
-    if not url.group("query"):
+    body = url.group()
+    while body and body[-1] in ".,;:!?)]" and not (body[-1] == "]" and _ends_in_placeholder(body)):
+        body = body[:-1]  # the sentence's punctuation, not the link's
+    query = min((i for i in (body.find("?"), body.find("#")) if i >= 0), default=-1)
+    if query < 0:
         return url.group()
-    start = url.start("query") - url.start()
-    query = _URL_VALUE.sub(lambda m: m.group("key") + (EMAIL_MASK if "@" in m.group("value") or "%40" in
-                                                       m.group("value") else TOKEN_MASK), url.group()[start:])
-    return url.group()[:start] + query
+    masked = _URL_VALUE.sub(lambda m: m.group("key") + _masked_value(m.group("value")), body[query:])
+    return body[:query] + masked + url.group()[len(body):]
+
+
+def _ends_in_placeholder(text: str) -> bool:
+    tail = text[-12:]
+    return any(m.end() == len(tail) for m in _PLACEHOLDER.finditer(tail))
 
 
 def _is_order_number(text: str, number: re.Match) -> bool:
@@ -168,6 +180,12 @@ def _is_order_number(text: str, number: re.Match) -> bool:
     if cue is None:
         return False
     return cue.group("word") is not None or not _PHONE_WORD.search(before[: cue.start()])
+
+
+def _masked_value(value: str) -> str:
+    if _PLACEHOLDER.fullmatch(value):
+        return value
+    return EMAIL_MASK if "@" in value or "%40" in value else TOKEN_MASK
 
 
 def mask_pii_series(values):
