@@ -163,3 +163,18 @@ def test_masking_twice_changes_nothing(text):
     # report masks the quotes of a table analyze --mask-pii already masked: a link came out "?token=[token]]"
     once = mask_pii(text)
     assert mask_pii(once) == once
+
+
+def test_a_comment_column_as_segments_is_refused(tmp_path):
+    # --by comment: every comment became a segment, written with its phone number to drivers_segments.csv
+    comments = [PHONE_COMMENT, "The courier was late again.", "Too expensive!", "Great support, thanks.",
+                "Refund is still missing.", "Доставка опоздала на три дня."] * 3
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"comment": comments, "nps": list(range(11)) + list(range(7)),
+                  "categories": ["Delivery and logistics", "Price and value"] * 9,
+                  "region": ["Kazan", "Leeds", "Moscow"] * 6}).to_csv(path, index=False)
+    result = _cli(["drivers", path, "--score-col", "nps", "--by", "comment", "--out", tmp_path / "d.csv"])
+    assert result.exit_code != 0 and "holds comments, not segments" in result.output
+    assert "345-67-89" not in result.output and not (tmp_path / "d_segments.csv").exists()
+    result = _cli(["drivers", path, "--score-col", "nps", "--by", "region", "--out", tmp_path / "d.csv"])
+    assert result.exit_code == 0, result.output

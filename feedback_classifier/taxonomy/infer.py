@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -14,6 +13,7 @@ from typing import Any
 
 from feedback_classifier.errors import InputWarning, LabelError, TaxonomyError
 from feedback_classifier.lang import LANGUAGES
+from feedback_classifier.lang.freetext import SENTENCE_WORDS, free_text
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER
 from feedback_classifier.taxonomy.labels import (
     OPINION_RE,
@@ -105,20 +105,15 @@ def _refuse_free_text(parents: dict[str, Counter], children: dict[str, dict[str,
     wrote the comments, phone numbers and all, into the model file as category names."""
     names = [n for counter in parents.values() for n in counter]
     names += [n for kids in children.values() for counter in kids.values() for n in counter]
-    sentences = [n for n in names if len(n.split()) >= _SENTENCE_WORDS or _SENTENCE_END.search(n)]
-    if len(names) < 3 or 2 * len(sentences) <= len(names):
+    sentences = free_text(names)
+    if not sentences:
         return
     where = f"Column '{column}'" if column else "The label column"
     raise TaxonomyError(
         f"{where}{' of ' + source if source else ''} holds sentences, not labels: {len(sentences):,} of "
-        f"{len(names):,} distinct labels are {_SENTENCE_WORDS} words or more or end a sentence (e.g. "
+        f"{len(set(names)):,} distinct labels are {SENTENCE_WORDS} words or more or end a sentence (e.g. "
         f"'{shown_label(sentences[0])}'). Is it the comment column? Give the column of labels like "
         "'Parent > Child; Parent' as the labels column, the comments as the text column.")
-
-
-# a category name of this many words is a sentence: the longest of the bundled taxonomies' have 5
-_SENTENCE_WORDS = 8
-_SENTENCE_END = re.compile(r"\w[.!?…]+(?:\s|$)")
 
 
 def _count_spellings(cells: Iterable[Any], column: str | None, source: str | None, first_row: int) -> _Spellings:
