@@ -178,3 +178,14 @@ def test_a_comment_column_as_segments_is_refused(tmp_path):
     assert "345-67-89" not in result.output and not (tmp_path / "d_segments.csv").exists()
     result = _cli(["drivers", path, "--score-col", "nps", "--by", "region", "--out", tmp_path / "d.csv"])
     assert result.exit_code == 0, result.output
+
+
+def test_postal_tracking_numbers_are_not_ibans():
+    # 62a7b8b's IBAN pattern took the international parcel number for one
+    assert mask_pii("трек RA123456789RU не обновляется") == "трек RA123456789RU не обновляется"
+    assert mask_pii("NO9386011117947") == "[iban]"  # the shortest IBAN
+
+
+def test_a_phone_with_its_area_code_in_brackets_is_masked_whole():
+    # "(495) 123-45-67" came out "([phone]"
+    assert mask_pii("звоните (495) 123-45-67!") == "звоните [phone]!"

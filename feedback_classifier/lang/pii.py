@@ -32,7 +32,7 @@ _SP = " \u00a0\u2007\u2009\u202f"
 _CARD = re.compile(rf"(?<![\w])\d(?:[{_SP}-]?\d){{12,18}}(?![\w])")
 # an optional +, then 9-15 digits with the usual separators: long enough not to catch scores,
 # prices or order numbers of a few digits; up to three between groups for "345 - 67 - 89"
-_PHONE = re.compile(rf"(?<![\w+])\+?\d(?:[{_SP}()\-.]{{0,3}}\d){{8,14}}(?![\w])")
+_PHONE = re.compile(rf"(?<![\w+])(?:\+|\((?=\d{{3,5}}\)))?\d(?:[{_SP}()\-.]{{0,3}}\d){{8,14}}(?![\w])")
 # Dates, clock times and grouped amounts of money are read before phones and cards and left alone:
 # "12.03.2024 14:30" is ten digits with a phone's separators, "1 000 000 000 руб" too.
 _KEPT = re.compile(
@@ -44,8 +44,10 @@ _KEPT = re.compile(
     rf"тыс|млн|dollar|euro|pound))",
     re.UNICODE,
 )
-# IBAN: country, check digits, 11-30 letters and digits, often in groups of four
+# IBAN: country, check digits, 11-30 letters and digits (15 in all at least: Norway's), often in groups of
+# four; a postal tracking number ("RA123456789RU", 13) is not one
 _IBAN = re.compile(r"\b[A-Z]{2}\d\d(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+_IBAN_LENGTH = 15
 # a Russian bank account is 20 digits (a card at most 19)
 _ACCOUNT = re.compile(rf"(?<![\w])\d(?:[{_SP}-]?\d){{19}}(?![\w])")
 # Identity numbers are only told from other numbers by what they follow: a passport's series and
@@ -116,7 +118,7 @@ def _mask(text: str) -> str:
     # links first: an e-mail in a query string would otherwise swallow the link's path
     text = _URL.sub(_mask_url, text)
     text = _EMAIL.sub(EMAIL_MASK, text)
-    text = _IBAN.sub(IBAN_MASK, text)
+    text = _IBAN.sub(lambda m: IBAN_MASK if len(m.group().replace(" ", "")) >= _IBAN_LENGTH else m.group(), text)
     text = _ID.sub(lambda m: m.group("cue") + ID_MASK, text)
     text = "".join(piece if kept else _mask_numbers(piece) for piece, kept in _split_kept(text))
     return _NAME.sub(lambda m: m.group("cue") + NAME_MASK, text)
