@@ -36,14 +36,15 @@ _PHONE = re.compile(rf"(?<![\w+])(?:\+|\((?=\d{{3,5}}\)))?\d(?:[{_SP}()\-.]{{0,3
 # Dates, clock times and grouped amounts of money are read before phones and cards and left alone:
 # "12.03.2024 14:30" is ten digits with a phone's separators, "1 000 000 000 руб" too.
 _KEPT = re.compile(
-    rf"(?<![\d.])(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])[./](?:19|20)?\d\d(?![\d])"
+    rf"(?=[\d$€£₽])(?:(?<![\d.])(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])[./](?:19|20)?\d\d(?![\d])"
     rf"|(?<![\d.-])(?:19|20)\d\d-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d])"
     rf"|(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d])"
     rf"|(?<![\d+])[$€£₽]\s?\d{{1,3}}(?:[{_SP}]\d{{3}})+(?:[.,]\d\d)?(?![\d])"
     rf"|(?<![\d+])\d{{1,3}}(?:[{_SP}]\d{{3}})+(?:[.,]\d\d)?(?=[{_SP}]?(?i:[$€£₽]|руб|р\.|rub|usd|eur|gbp|"
-    rf"тыс|млн|dollar|euro|pound))",
+    rf"тыс|млн|dollar|euro|pound)))",
     re.UNICODE,
 )
+_DIGIT = re.compile(r"\d")
 # IBAN: country, check digits, 11-30 letters and digits (15 in all at least: Norway's), often in groups of
 # four; a postal tracking number ("RA123456789RU", 13) is not one
 _IBAN = re.compile(r"\b[A-Z]{2}\d\d(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
@@ -115,12 +116,17 @@ def mask_pii(text: str) -> str:
 
 
 def _mask(text: str) -> str:
-    # links first: an e-mail in a query string would otherwise swallow the link's path
-    text = _URL.sub(_mask_url, text)
-    text = _EMAIL.sub(EMAIL_MASK, text)
-    text = _IBAN.sub(lambda m: IBAN_MASK if len(m.group().replace(" ", "")) >= _IBAN_LENGTH else m.group(), text)
-    text = _ID.sub(lambda m: m.group("cue") + ID_MASK, text)
-    text = "".join(piece if kept else _mask_numbers(piece) for piece, kept in _split_kept(text))
+    # each pattern only where what it needs occurs: queues mask every routed comment (8 µs each before
+    # the patterns for links, IBANs, identity numbers and dates; 43 µs with them run everywhere)
+    if "://" in text or "www." in text.lower():
+        # links first: an e-mail in a query string would otherwise swallow the link's path
+        text = _URL.sub(_mask_url, text)
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_MASK, text)
+    if _DIGIT.search(text):
+        text = _IBAN.sub(lambda m: IBAN_MASK if len(m.group().replace(" ", "")) >= _IBAN_LENGTH else m.group(), text)
+        text = _ID.sub(lambda m: m.group("cue") + ID_MASK, text)
+        text = "".join(piece if kept else _mask_numbers(piece) for piece, kept in _split_kept(text))
     return _NAME.sub(lambda m: m.group("cue") + NAME_MASK, text)
 
 
