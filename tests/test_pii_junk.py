@@ -39,7 +39,8 @@ def test_ordinary_text_is_kept(text):
 @given(st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Zs")), max_size=60))
 def test_text_without_digits_or_cues_is_unchanged(text):
     # letters and spaces alone are never personal data unless a name cue precedes them
-    if "name" not in text.lower() and "зовут" not in text.lower() and "имя" not in text.lower():
+    cues = ("name", "зовут", "имя", "regards", "sincerely", "уважением")
+    if not any(cue in text.lower() for cue in cues):
         assert mask_pii(text) == text
 
 

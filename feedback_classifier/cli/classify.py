@@ -37,7 +37,7 @@ def classify_command(
                        "English with --engine dask).")] = None,
     probabilities: Annotated[bool, typer.Option(
         "--probabilities", help="Add a 'p: <category>' column per category.")] = False,
-    evidence: opt.Evidence = False,
+    evidence: opt.Evidence = False, mask_pii: opt.ClassifyMaskPii = False,
     review_margin: Annotated[float, typer.Option(
         "--review-margin", min=0.0, max=1.0,
         help="Flag for review when a predicted category's probability is less than this above its threshold.")] = 0.05,
@@ -68,7 +68,7 @@ def classify_command(
     from feedback_classifier.jobs import classify_file
     from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
-    _check_engine(engine, scheduler, prefix)
+    _check_engine(engine, scheduler, prefix, mask_pii)
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang is not None and lang not in languages:
@@ -89,17 +89,19 @@ def classify_command(
             summary = classify_file(data, out, out_fmt=out_fmt,
                                     read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row),
                                     chunksize=chunksize, jobs=jobs, progress=progress, tone_progress=reading,
-                                    prefix=prefix, **settings)
+                                    prefix=prefix, mask_pii=mask_pii, **settings)
     classify_summary(summary, trained=trained_model(model, clf))
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
         _often_missed(model, tax, summary.lang, categories_col)
 
 
-def _check_engine(engine: str, scheduler: Optional[str], prefix: str) -> None:
+def _check_engine(engine: str, scheduler: Optional[str], prefix: str, mask_pii: bool = False) -> None:
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
     if prefix and engine == "dask":
         raise typer.BadParameter("--prefix needs --engine pandas", param_hint="--prefix")
+    if mask_pii and engine == "dask":
+        raise typer.BadParameter("--mask-pii needs --engine pandas", param_hint="--mask-pii")
     if scheduler is not None and engine != "dask":
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
 

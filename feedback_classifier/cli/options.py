@@ -175,10 +175,15 @@ Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
 Mask = Annotated[bool, typer.Option(
-    "--mask/--no-mask", help="Mask e-mails, phone and card numbers and names ('my name is ...') in report quotes "
-                             "and team queues.")]
+    "--mask/--no-mask", help="Mask e-mails, phone, card and bank account numbers, IBANs, passport/ИНН/СНИЛС numbers, "
+                             "link query values and names ('my name is ...') in report quotes and team queues "
+                             "(README: Personal data).")]
 MaskPii = Annotated[bool, typer.Option(
     "--mask-pii", help="Also mask them in the enriched table (by default it keeps the comments as written).")]
+ClassifyMaskPii = Annotated[bool, typer.Option(
+    "--mask-pii", help="Mask e-mails, phone, card and bank account numbers, IBANs, passport/ИНН/СНИЛС numbers, link "
+                       "query values and names ('my name is ...') in the comment column and the evidence of the output "
+                       "(the categories are found on the comments as written; README: Personal data).")]
 AuditSample = Annotated[Optional[Path], typer.Option(
     "--audit-sample", help="Comments you labelled yourself (a 'labels' column with the true categories, plus the "
                            "model's 'categories' or the comment column): the drivers get each category's precision "

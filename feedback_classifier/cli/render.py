@@ -12,6 +12,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from feedback_classifier.cli.options import terminal_safe
+from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.ui import count_noun
 
 
@@ -452,6 +453,8 @@ def caught_table(caught, tax, rows: int, lang: str = "en") -> Table:
     for name, justify in (("category", "left"), ("comments", "right"), ("share", "right"), ("examples", "left")):
         table.add_column(name, justify=justify)
     for label, n, examples in caught:
+        # masked as report quotes are: these lines end up in terminals' scrollback and batch logs
+        examples = [mask_pii(e) for e in examples]
         shown = " | ".join(e if len(e) <= 70 else e[:69] + "…" for e in examples)
         table.add_row(_plain(tax.display_name(label, lang)), f"{n:,}", f"{n / max(rows, 1):.1%}", _plain(shown or "-"))
     return table

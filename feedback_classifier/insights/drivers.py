@@ -82,7 +82,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import ScoreError
+from feedback_classifier.errors import InputFileError, ScoreError
 from feedback_classifier.insights.issues import CountedIssues, ScoreIssues
 from feedback_classifier.insights.matrix import LEVELS, CategoryMatrix, category_matrix
 from feedback_classifier.insights.periods import check_freq, parse_periods, period_label
@@ -394,6 +394,7 @@ def compute_drivers(
 def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.random.Generator,
               stats_args: dict, praise: bool = False) -> pd.DataFrame:
     """The drivers table of every segment, largest segment first; blank cells form their own."""
+    _refuse_free_text(values)
     cmat = scored.cmat
     seg_codes, seg_uniques = pd.factorize(values.astype("string").str.strip().replace("", pd.NA),
                                           use_na_sentinel=True)
@@ -416,6 +417,22 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
         st.insert(3, "segment_metric", sub.metric() if n_sc > 0 else np.nan)
         frames.append(st)
     return pd.concat(frames, ignore_index=True)
+
+
+def _refuse_free_text(values: pd.Series) -> None:
+    """An ``InputFileError`` for a segment column of comments (--by given the comment column): each comment
+    became a segment, and the segments table and the console carried the comments, phone numbers and all."""
+    from feedback_classifier.lang.freetext import free_text
+    from feedback_classifier.lang.pii import mask_pii
+
+    distinct = values.dropna().astype(str).str.strip().unique()
+    sentences = free_text(v for v in distinct if v)
+    if sentences:
+        example = mask_pii(sentences[0])
+        raise InputFileError(
+            f"Column '{values.name}' holds comments, not segments: {len(sentences):,} of its {len(distinct):,} distinct "
+            f"values read as sentences (e.g. '{example[:40]}{'…' if len(example) > 40 else ''}'). Give --by a column "
+            "such as region or channel.")
 
 
 def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, spec: ScoreSpec, table: pd.DataFrame,

@@ -69,7 +69,7 @@ class ScoreIssues:
                     "problem": ISSUE_LABELS.get(kind, kind),
                     "count": int(len(rows)),
                     "rows": shown,
-                    "examples": ", ".join(repr(e) for e in self.examples.get(kind, [])),
+                    "examples": ", ".join(repr(_quoted(e)) for e in self.examples.get(kind, [])),
                 }
             )
         return pd.DataFrame(records, columns=["column", "problem", "count", "rows", "examples"])
@@ -90,7 +90,7 @@ class ScoreIssues:
             shown = ", ".join(str(r) for r in rows[:max_rows]) + (", ..." if len(rows) > max_rows else "")
             label = "row" if len(rows) == 1 else "rows"
             examples = self.examples.get(kind) or []
-            example_text = f": {', '.join(repr(e) for e in examples)}" if examples and kind != "missing" else ""
+            example_text = f": {', '.join(repr(_quoted(e)) for e in examples)}" if examples and kind != "missing" else ""
             parts.append(f"{len(rows):,} {ISSUE_LABELS.get(kind, kind)} ({label} {shown}{example_text})")
         return (
             f"Column '{self.column}': {self.n_valid:,} of {self.n_rows:,} rows have a valid {self.what}; "
@@ -138,7 +138,7 @@ class CountedIssues(ScoreIssues):
         records = [
             {"column": self.column, "problem": ISSUE_LABELS.get(kind, kind), "count": int(n),
              "rows": self._shown(kind, max_rows, " ..."),
-             "examples": ", ".join(repr(e) for e in self.examples.get(kind, []))}
+             "examples": ", ".join(repr(_quoted(e)) for e in self.examples.get(kind, []))}
             for kind, n in self.totals.items() if n
         ]
         return pd.DataFrame(records, columns=["column", "problem", "count", "rows", "examples"])
@@ -162,13 +162,26 @@ class CountedIssues(ScoreIssues):
             shown = self._shown(kind, max_rows, ", ...")
             where = f" ({'row' if n == 1 else 'rows'} {shown}" if shown else " ("
             examples = self.examples.get(kind) or []
-            example_text = ", ".join(repr(e) for e in examples) if examples and kind != "missing" else ""
+            example_text = ", ".join(repr(_quoted(e)) for e in examples) if examples and kind != "missing" else ""
             if shown:
                 text = where + (f": {example_text}" if example_text else "") + ")"
             else:
                 text = f" ({example_text})" if example_text else ""
             parts.append(f"{n:,} {ISSUE_LABELS.get(kind, kind)}{text}")
         return "; ".join(parts)
+
+
+def _quoted(value: str, limit: int = 40) -> str:
+    """A bad cell as a message shows it. A comment column passed as the score or date column by
+    mistake put whole comments, phone numbers and all, into the error and so into batch logs.
+
+    >>> _quoted("Like"), _quoted("Курьер нахамил, звоните мне +7 (912) 345-67-89, срочно!!!")
+    ('Like', 'Курьер нахамил, звоните мне [phone], ср…')
+    """
+    from feedback_classifier.lang.pii import mask_pii
+
+    value = mask_pii(str(value))
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _all_valid(column: str, n_rows: int, what: str) -> str:

@@ -356,11 +356,9 @@ class _Sinks:
         with TableWriter(path, fmt=fmt) as writer:
             for enriched, _ in enriched_chunks:
                 if self.mask_pii:
-                    from feedback_classifier.lang.pii import mask_pii_evidence, mask_pii_series
+                    from feedback_classifier.lang.pii import mask_pii_table
 
-                    if "evidence" in enriched.columns:  # it quotes the comment and cites its words
-                        enriched["evidence"] = mask_pii_evidence(enriched["evidence"], enriched[self.text_col])
-                    enriched[self.text_col] = mask_pii_series(enriched[self.text_col])
+                    enriched = mask_pii_table(enriched, self.text_col)
                 writer.write(enriched)
                 self.add(enriched)
                 if progress is not None:

@@ -87,6 +87,7 @@ def classify_file(
     sentiment: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
     tone_teacher: str = "none", tone_progress: Callable[[int, int | None], None] | None = None, prefix: str = "",
+    mask_pii: bool = False,
 ) -> ClassifySummary:
     """Classify a table file of any size into ``output``; return a ``ClassifySummary``.
 
@@ -98,6 +99,7 @@ def classify_file(
     how to read ``input``; ``out_fmt``: the output's format when its extension does not tell. ``model``: a fitted
     classifier, a model file's path, or None for the default model. ``tone_teacher="e5"``: ``taught_by_e5`` first
     (more: module). ``prefix``: before every added column's name (a second question's pass keeps the first's).
+    ``mask_pii``: personal data in the comment column and the evidence masked in the output (``lang.pii``).
 
     >>> import os, tempfile, pandas as pd
     >>> from feedback_classifier.model.default import default_model
@@ -116,9 +118,7 @@ def classify_file(
                               sentiment=sentiment, described=(probabilities, explain))
     model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)
     total = estimate_total_rows(input, read.fmt) if progress is not None else None
-
-    start = time.perf_counter()
-    tally = _Tally(np.zeros(len(model.classes_), dtype=np.int64))
+    start, tally = time.perf_counter(), _Tally(np.zeros(len(model.classes_), dtype=np.int64))
     first, chunks = with_late_keys(*peek_table(read.chunks(input, chunksize=chunksize)), input,
                                    [text_col, categories_col], read)  # a late JSON key; a question as name
     text_col = resolve_column(first, text_col, source=input)
@@ -130,6 +130,7 @@ def classify_file(
     try:
         with TableWriter(output, fmt=out_fmt) as writer:
             for enriched, result in classified_chunks(chunks, model, opts, jobs=jobs, source=str(input), prefix=prefix):
+                enriched = _masked(enriched, text_col, prefix) if mask_pii else enriched
                 writer.write(enriched)
                 tally.add(len(enriched), result)
                 if progress is not None:
@@ -146,9 +147,14 @@ def classify_file(
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
         jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
         notes=[note for note in [export_note(first), _empty_note(first, text_col, tally, input), guarded, tone_note] if note],
-        lang=lang,
-        lang_given=lang_given,
+        lang=lang, lang_given=lang_given,
     )
+
+
+def _masked(enriched: pd.DataFrame, text_col: str, prefix: str) -> pd.DataFrame:
+    from feedback_classifier.lang.pii import mask_pii_table
+
+    return mask_pii_table(enriched, text_col, evidence_col=f"{prefix}evidence")
 
 
 def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally, source: Any) -> str | None:

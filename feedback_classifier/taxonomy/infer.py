@@ -13,6 +13,7 @@ from typing import Any
 
 from feedback_classifier.errors import InputWarning, LabelError, TaxonomyError
 from feedback_classifier.lang import LANGUAGES
+from feedback_classifier.lang.freetext import SENTENCE_WORDS, free_text
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER
 from feedback_classifier.taxonomy.labels import (
     OPINION_RE,
@@ -22,6 +23,7 @@ from feedback_classifier.taxonomy.labels import (
     is_missing,
     match_key,
     opinion_message,
+    shown_label,
     slugify,
 )
 from feedback_classifier.taxonomy.taxonomy import Taxonomy
@@ -67,6 +69,7 @@ def infer_taxonomy(
             f"No labels found{where}{' of ' + source if source else ''}: every cell is empty. "
             "Pick the column that holds labels like 'Parent > Child; Parent'."
         )
+    _refuse_free_text(parents, children, column, source)
     langs = list(languages)
     taxonomy = Taxonomy.from_dict(
         {"name": name, "version": 1, "languages": langs, "categories": _categories(parents, children, langs, owner)},
@@ -93,6 +96,24 @@ def _warn_joined(taxonomy: Taxonomy, cells: list, column: str | None, source: st
         f"{source or 'labels'}: {labels} other categories joined by '{sep}' (first: row {row}, {item!r}), each "
         f"inferred as a category of its own; separate labels with ';' "
         f"(e.g. '{'; '.join(p.strip() for p in item.split(sep))}')."), stacklevel=3)
+
+
+def _refuse_free_text(parents: dict[str, Counter], children: dict[str, dict[str, Counter]],
+                      column: str | None, source: str | None) -> None:
+    """A ``TaxonomyError`` when most label names are sentences: the comment column given as the labels
+    one trained a model on every comment as a category of its own (331 of them, after minutes), and
+    wrote the comments, phone numbers and all, into the model file as category names."""
+    names = [n for counter in parents.values() for n in counter]
+    names += [n for kids in children.values() for counter in kids.values() for n in counter]
+    sentences = free_text(names)
+    if not sentences:
+        return
+    where = f"Column '{column}'" if column else "The label column"
+    raise TaxonomyError(
+        f"{where}{' of ' + source if source else ''} holds sentences, not labels: {len(sentences):,} of "
+        f"{len(set(names)):,} distinct labels are {SENTENCE_WORDS} words or more or end a sentence (e.g. "
+        f"'{shown_label(sentences[0])}'). Is it the comment column? Give the column of labels like "
+        "'Parent > Child; Parent' as the labels column, the comments as the text column.")
 
 
 def _count_spellings(cells: Iterable[Any], column: str | None, source: str | None, first_row: int) -> _Spellings:

@@ -82,6 +82,19 @@ _TRANSLIT = str.maketrans(
 )
 
 
+def shown_label(label: str, limit: int = 60) -> str:
+    """A bad label as an error message quotes it: personal data masked, a long cell cut (the comment
+    column given as the labels one put whole comments, phone numbers and all, in the message).
+
+    >>> shown_label("Service > Suport"), shown_label("Курьер нахамил, звоните мне +7 (912) 345-67-89")
+    ('Service > Suport', 'Курьер нахамил, звоните мне [phone]')
+    """
+    from feedback_classifier.lang.pii import mask_pii
+
+    label = mask_pii(label)
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def label_location(row: Any, column: str | None, source: str | None) -> str:
     """Where a label was read, for its error message.
 

@@ -33,6 +33,7 @@ from feedback_classifier.taxonomy.labels import (
     label_location,
     match_key,
     opinion_message,
+    shown_label,
 )
 from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
 
@@ -509,10 +510,11 @@ class Taxonomy:
         """
         return f"{LABEL_SEPARATOR} ".join(self._path(tuple(label), lang) for label in labels)  # type: ignore[arg-type]
 
-    def _label_error(self, text: str, row: Any, column: str | None, source: str | None, why: str) -> None:
+    def _label_error(self, label: str, row: Any, column: str | None, source: str | None, why: str) -> None:
         location = label_location(row, column, source)
-        joined = self._joined_by(text) if why == "is not in the taxonomy" else None
-        opinion = OPINION_RE.fullmatch(text) if why == "is not in the taxonomy" else None
+        text = shown_label(label)
+        joined = self._joined_by(label) if why == "is not in the taxonomy" else None
+        opinion = OPINION_RE.fullmatch(label) if why == "is not in the taxonomy" else None
         if opinion is not None:  # a sentiment column's cell given as categories: "Unknown label" hid that
             close = self.closest_paths(opinion.group(1))
             message = opinion_message(text, location, close[0] if close else opinion.group(1).strip())
@@ -521,8 +523,8 @@ class Taxonomy:
                        f"'{joined}'; separate labels with ';' (e.g. '{'; '.join(p.strip() for p in text.split(joined))}').")
         elif why == "is not in the taxonomy":
             # a child's name alone, which may recur under several parents: every path it can mean
-            paths = self._paths_of_child(text)
-            suggestions = paths or self.closest_paths(text)
+            paths = self._paths_of_child(label)
+            suggestions = paths or self.closest_paths(label)
             close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
             alone = " on its own (a subcategory is written with its parent, 'Parent > Child')" if paths else ""
             message = (
@@ -533,7 +535,7 @@ class Taxonomy:
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
         error = LabelError(message)
-        error.row, error.column, error.label = row, column, text  # type: ignore[attr-defined]
+        error.row, error.column, error.label = row, column, label  # type: ignore[attr-defined]
         raise error
 
     def _paths_of_child(self, text: str) -> list[str]:
