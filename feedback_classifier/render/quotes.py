@@ -32,7 +32,7 @@ from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import esc, fmt_num, truncate
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, truncate
 
 
 def _score_text(inp: ReportInputs, value: float) -> str:
@@ -222,13 +222,14 @@ def _texts(inp: ReportInputs) -> pd.Series:
 
 
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
-                tone: int = 0, agree: bool = False) -> str:
+                tone: int = 0, agree: bool = False, group: int = 0) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
     blockquotes, each with its score and the subcategories of label ``column`` it mentions;
-    personal data masked unless ``inp.mask`` is False."""
+    personal data masked unless ``inp.mask`` is False. ``group``: how many comments the whole
+    table has in this group, to say why none is quoted when there are some."""
     picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree)
     if not picked:
-        return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
+        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree))}</p>'
     texts = _texts(inp)
     parent = facts.labels[column][0]
     children = [i for i, label in enumerate(facts.labels) if label[0] == parent and label[1] is not None]
@@ -249,6 +250,16 @@ def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, 
         meta_html = f'<span class="meta"{back}>{esc(" · ".join(meta))}</span>' if meta else ""
         out.append(f'<blockquote class="{css}"{own}>{esc(text)}{meta_html}</blockquote>')
     return "".join(out)
+
+
+def _none_quoted(lang: str, group: int, tone: int, agree: bool) -> str:
+    """Why a quote list is empty. "No comments in this group" under a card that counts 126
+    complaints, or over promoters who all complained, read as a contradiction of the card's counts."""
+    if not group or not tone:
+        return ui_text(lang, "no_examples")
+    kind = "complaint" if tone < 0 else "praise"
+    key = f"no_examples_words_{kind}" if agree else f"no_examples_tone_{kind}"
+    return ui_text(lang, key, n=fmt_int(group, lang))
 
 
 def quote_source(inp: ReportInputs, facts: Facts) -> tuple[ReportInputs, Facts]:

@@ -1,0 +1,44 @@
+"""QA pass as an executive's analyst defending every number of the HTML report: what the page says
+must agree with its own counts and with the CSV tables."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from feedback_classifier.render import build_report
+from feedback_classifier.taxonomy import load_taxonomy
+
+CAT = "Delivery and logistics > Courier"
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy("cx-default")
+
+
+def _card(page: str, parent_id: str) -> str:
+    return re.search(rf'<article class="card" id="cat-{parent_id}">(.*?)</article>', page, re.S).group(1)
+
+
+def test_an_empty_quote_list_says_why_when_its_group_has_comments(tax):
+    # every promoter who mentions the courier complained: "No comments in this group" denied they exist
+    df = pd.DataFrame({"comment": ["Courier late again", "Courier late as usual", "Courier never rang"],
+                       "nps": [10, 9, 1], "categories": CAT, "category_sentiment": f"{CAT}=negative"})
+    card = _card(build_report(df, tax, text_col="comment", score_col="nps"), "delivery")
+    assert "No comments in this group" not in card
+    assert "2 comments in this group, none of them judged praise" in card
+    ru = _card(build_report(df, tax, text_col="comment", score_col="nps", lang="ru"), "delivery")
+    assert "В этой группе 2 комментария, но ни один не признан похвалой" in ru
+
+
+def test_an_empty_unscored_quote_list_names_the_complaints_it_left_out(tax):
+    # no scores: complaints are quoted only where their words agree; "Courier broke it" has no word the
+    # check knows, and the card counted 2 complaints above an empty list saying there were no comments
+    df = pd.DataFrame({"comment": ["Courier broke it", "Courier broke the box"], "categories": CAT,
+                       "category_sentiment": f"{CAT}=negative"})
+    card = _card(build_report(df, tax, text_col="comment"), "delivery")
+    assert "None of the 2 complaints is quoted" in card
+    assert "No comments in this group" in card  # the praise list: there is none
