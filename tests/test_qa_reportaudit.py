@@ -42,3 +42,19 @@ def test_an_empty_unscored_quote_list_names_the_complaints_it_left_out(tax):
     card = _card(build_report(df, tax, text_col="comment"), "delivery")
     assert "None of the 2 complaints is quoted" in card
     assert "No comments in this group" in card  # the praise list: there is none
+
+
+def test_a_table_cut_to_its_first_rows_says_so(tax):
+    # 13 subcategories mentioned, the page's table shows 12: the 13th was left out without a word
+    from feedback_classifier.insights import compute_drivers
+
+    children = [label for label in tax.labels if label[1] is not None][:13]
+    paths = [tax.display_name(label) for label in children]
+    df = pd.DataFrame({"comment": [f"comment {i}" for i in range(260)],
+                       "nps": [i % 11 for i in range(260)],
+                       "categories": [paths[i % 13] for i in range(260)]})
+    drivers = compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=50)
+    page = build_report(df, tax, text_col="comment", score_col="nps", drivers=drivers)
+    assert "The 12 most harmful of 13 shown" in page
+    few = compute_drivers(df[df["categories"].isin(paths[:3])], score_col="nps", taxonomy=tax, n_boot=50)
+    assert "most harmful of" not in build_report(df, tax, text_col="comment", score_col="nps", drivers=few)
