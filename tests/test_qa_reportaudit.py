@@ -58,3 +58,20 @@ def test_a_table_cut_to_its_first_rows_says_so(tax):
     assert "The 12 most harmful of 13 shown" in page
     few = compute_drivers(df[df["categories"].isin(paths[:3])], score_col="nps", taxonomy=tax, n_boot=50)
     assert "most harmful of" not in build_report(df, tax, text_col="comment", score_col="nps", drivers=few)
+
+
+def test_need_review_is_not_a_zero_when_the_file_cannot_say(tax):
+    # categories coded by people (no needs_review column): the tile said "0 ... low confidence or nothing
+    # detected" over 1 comment with no category, and the routing table a review queue of 0
+    from feedback_classifier.insights import route
+
+    df = pd.DataFrame({"comment": ["Courier late", "We went there on Tuesday"], "nps": [1, 9], "categories": [CAT, ""]})
+    page = build_report(df, tax, text_col="comment", score_col="nps",
+                        routing=route(df, tax, text_col="comment", score_col="nps"))
+    tile = re.search(r'Need review</div><div class="value">(.*?)</div><div class="note">(.*?)</div>', page)
+    assert tile.groups() == ("—", "not known: the file has no needs_review column (classify adds it)")
+    assert re.search(r"<td>review queue</td><td class=\"num\">—</td>(<td class=\"num\">—</td>){2}", page)
+    df["needs_review"] = [False, True]
+    flagged = build_report(df, tax, text_col="comment", score_col="nps",
+                           routing=route(df, tax, text_col="comment", score_col="nps"))
+    assert re.search(r'Need review</div><div class="value">1</div>', flagged)

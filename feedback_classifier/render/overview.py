@@ -52,7 +52,10 @@ def _tiles(inp: ReportInputs, facts: Facts, n_comments: int, n_classified: int) 
             ui_text(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang)),
         )
     )
-    tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
+    if "needs_review" in inp.df.columns:
+        tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
+    else:  # categories coded elsewhere: "0, low confidence or nothing detected" claimed a check nobody ran
+        tiles.append(kpi(ui_text(lang, "needs_review"), "—", ui_text(lang, "needs_review_unknown")))
     return f'<div class="kpis">{"".join(tiles)}</div>'
 
 

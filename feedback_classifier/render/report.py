@@ -251,18 +251,21 @@ def _routing(inp: ReportInputs) -> str:
     summary = inp.routing.summary
     # without a score every team's detractors are unknown: a column of dashes headed "Detractors" says nothing
     scored = bool(summary["detractors"].notna().any())
+    flagged = "needs_review" in inp.df.columns  # else nothing says which comments need review: dashes, not zeros
     rows = []
     for record in summary.to_dict("records"):
         team = record["team"]
         name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(
             team, inp.taxonomy.team_name(team, lang))
         cls = ' class="total"' if team in ("review", "junk") else ""
-        detractors = '—' if pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)
+        unknown = team == "review" and not flagged
+        detractors = '—' if unknown or pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)
+        comments = '—' if unknown else fmt_int(record['comments'], lang)
         rows.append(
-            f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
+            f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{comments}</td>"
             + (f"<td class=\"num\">{detractors}</td>" if scored else "")
             # junk is set apart from review, whatever the model's flag on it said
-            + f"<td class=\"num\">{'—' if team == 'junk' else fmt_int(record['review'], lang)}</td></tr>"
+            + f"<td class=\"num\">{'—' if team == 'junk' or not flagged else fmt_int(record['review'], lang)}</td></tr>"
         )
     detractors = ui_text(lang, f"detractors.{inp.spec.score_type}").capitalize()
     head = (
