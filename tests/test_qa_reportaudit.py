@@ -75,3 +75,13 @@ def test_need_review_is_not_a_zero_when_the_file_cannot_say(tax):
     flagged = build_report(df, tax, text_col="comment", score_col="nps",
                            routing=route(df, tax, text_col="comment", score_col="nps"))
     assert re.search(r'Need review</div><div class="value">1</div>', flagged)
+
+
+def test_a_score_column_without_valid_scores_is_not_called_missing(tax):
+    # --score-col nps was given; the page told the reader to give a score column and that the file has none
+    df = pd.DataFrame({"comment": ["Courier late", "Courier rude"], "nps": [None, "n/a"], "categories": CAT})
+    page = build_report(df, tax, text_col="comment", score_col="nps")
+    assert "Give a score column" not in page and "The file has no score column" not in page
+    assert "No valid scores in column &#x27;nps&#x27;" in page
+    assert "The score column &#x27;nps&#x27; holds no valid score" in page
+    assert "The file has no score column" in build_report(df, tax, text_col="comment")

@@ -43,6 +43,7 @@ UI: dict[str, dict[str, str]] = {
         "trend_table": "Trend table",
         "trend_one_period": "Every dated response falls in one period ({period}), so there is no trend to draw.",
         "period": "Period",
+        "no_valid_scores": "No valid scores in column '{column}': the report shows what customers talk about, not what drives the score. Check that it holds the scores (NPS 0-10 unless --score-type and --scale say otherwise).",
         "no_scores": "No valid scores in this data: the report shows what customers talk about, not what drives the score. Give a score column (--score-col) to see drivers.",
         "mostly_review": "Most comments need review ({share}): the model is unsure on this kind of comment, so read the categories' numbers as rough. Label a few hundred of your comments (feedback-classifier suggest, then label) and train a model on them.",
         "no_categories": "No categories were found in these comments. Check that the text column holds the comments and the model fits the taxonomy and language.",
@@ -134,6 +135,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.negative": "negative",
         "evidence.neutral": "neutral",
         "method": "How to read this report",
+        "method_text_no_valid_scores": "Categories come from an automatic classifier; each comment can have several. Shares are of the comments (answers with text). The score column '{column}' holds no valid score, so there are no scores, drivers or detractors here.",
         "method_text_unscored": "Categories come from an automatic classifier; each comment can have several. Shares are of the comments (answers with text). The file has no score column, so there are no scores, drivers or detractors here: run with --score-col to add them.",
         "method_text": "Categories come from an automatic classifier; each comment can have several. {metric} is computed over valid scores only. Confidence intervals: adjusted Wald for NPS, Wilson for shares, t for means. Impact is leave-out: {metric} of everyone minus {metric} of respondents who did not mention the category; the impact of complaints counts only the mentions judged complaints. Significance is after a Benjamini-Hochberg correction across categories.",
         "model.default": "Model: the bundled default model (hand-written examples and the taxonomy's keywords and "
@@ -270,6 +272,7 @@ UI: dict[str, dict[str, str]] = {
         "trend_table": "Таблица динамики",
         "trend_one_period": "Все ответы с датой попадают в один период ({period}), поэтому динамики нет.",
         "period": "Период",
+        "no_valid_scores": "В столбце «{column}» нет корректных оценок: отчёт показывает, о чём пишут клиенты, но не что влияет на оценку. Проверьте, что в нём оценки (NPS 0–10, если --score-type и --scale не говорят иное).",
         "no_scores": "В данных нет корректных оценок: отчёт показывает, о чём пишут клиенты, но не что влияет на оценку. Укажите колонку с оценкой (--score-col), чтобы увидеть драйверы.",
         "mostly_review": "Большинству комментариев нужна проверка ({share}): модель не уверена в таких текстах, поэтому цифры по категориям приблизительны. Разметьте несколько сотен своих комментариев (feedback-classifier suggest, затем label) и обучите на них модель.",
         "no_categories": "В комментариях не найдено ни одной категории. Проверьте, что текстовая колонка содержит комментарии, а модель подходит к таксономии и языку.",
@@ -359,6 +362,7 @@ UI: dict[str, dict[str, str]] = {
         "evidence.negative": "жалоба",
         "evidence.neutral": "нейтрально",
         "method": "Как читать отчёт",
+        "method_text_no_valid_scores": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от комментариев (ответов с текстом). В столбце оценок «{column}» нет ни одной корректной оценки, поэтому здесь нет оценок, драйверов и критиков.",
         "method_text_unscored": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Доли считаются от комментариев (ответов с текстом). В файле нет столбца с оценками, поэтому здесь нет оценок, драйверов и критиков: добавьте --score-col.",
         "method_text": "Категории назначены автоматическим классификатором; у комментария может быть несколько категорий. Все показатели считаются только по корректным оценкам. Доверительные интервалы: скорректированный Вальд для NPS, Уилсон для долей, t-интервал для средних. Влияние — это {metric} всех ответов минус {metric} ответов без этой категории; влияние жалоб считает только упоминания, оценённые как жалобы. Значимость — с поправкой Бенджамини–Хохберга по всем категориям.",
         "model.default": "Модель: встроенная модель по умолчанию (написанные вручную примеры, ключевые слова и "

@@ -66,8 +66,8 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
     n_comments = facts.count(facts.has_comment)
     n_classified = facts.count(facts.matrix.any(axis=1) & facts.has_comment)
     notices = []
-    if inp.score_col and not facts.has_scores:
-        notices.append(ui_text(lang, "no_scores"))
+    if inp.score_col and not facts.has_scores:  # it was given: "give a score column" sent the reader in circles
+        notices.append(ui_text(lang, "no_valid_scores", column=inp.score_col))
     elif inp.score_col and facts.n_invalid:
         notices.append(ui_text(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))
     if not inp.score_col:

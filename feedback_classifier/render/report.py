@@ -167,7 +167,7 @@ def _sections(inp: ReportInputs, facts: Facts) -> list[tuple[str, str, str]]:
         sections.append(("segments", ui_text(lang, "segments", by=inp.by), segments_section(inp, facts)))
     if inp.routing is not None:
         sections.append(("routing", ui_text(lang, "routing"), _routing(inp)))
-    sections.append(("method", ui_text(lang, "method"), _method(inp)))
+    sections.append(("method", ui_text(lang, "method"), _method(inp, facts)))
     return sections
 
 
@@ -276,12 +276,15 @@ def _routing(inp: ReportInputs) -> str:
     return f'<p class="lead">{esc(ui_text(lang, "routing_lead"))}</p><div class="panel"><table>{head}{"".join(rows)}</table></div>'
 
 
-def _method(inp: ReportInputs) -> str:
+def _method(inp: ReportInputs, facts: Facts) -> str:
     lang = inp.lang
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
     # without scores the page has no score, impact or significance to explain
     key = "method_text" if inp.score_col and inp.drivers is not None else "method_text_unscored"
-    parts = [f'<p class="lead">{esc(ui_text(lang, key, metric=metric))}</p>']
+    if inp.score_col and not facts.has_scores:  # "the file has no score column" denied the one it was given
+        key = "method_text_no_valid_scores"
+    text = ui_text(lang, key, metric=metric, column=inp.score_col or "")
+    parts = [f'<p class="lead">{esc(text)}</p>']
     parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
     return "".join(parts)
 
