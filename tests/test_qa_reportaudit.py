@@ -85,3 +85,27 @@ def test_a_score_column_without_valid_scores_is_not_called_missing(tax):
     assert "No valid scores in column &#x27;nps&#x27;" in page
     assert "The score column &#x27;nps&#x27; holds no valid score" in page
     assert "The file has no score column" in build_report(df, tax, text_col="comment")
+
+
+def test_a_mean_score_below_minus_1000_does_not_crash_the_report(tmp_path):
+    # fmt_num read "1,376.9" back as a float to decide the minus sign: a traceback for any English
+    # number at or below -1,000 (a --score-type mean of balances, wait times turned round)
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli.main import app
+
+    df = pd.DataFrame({"comment": [f"c {i}" for i in range(40)], "balance": [-3000 + 10 * i for i in range(40)],
+                       "categories": [CAT if i % 2 else "" for i in range(40)]})
+    df.to_csv(tmp_path / "s.csv", index=False)
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "s.csv"), "--text-col", "comment", "--score-col",
+                                      "balance", "--score-type", "mean", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "−2,805.0" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_what_rounds_to_zero_has_no_sign_either_way():
+    from feedback_classifier.render.html import fmt_num
+
+    # "+0.0" in one segment's cell beside "0.0" in another's read as a lift where neither moved
+    assert fmt_num(0.018, 1, signed=True) == fmt_num(-0.019, 1, signed=True) == "0.0"
+    assert fmt_num(0.05, 1, signed=True) == "+0.1" and fmt_num(-0.4, 0, "ru", signed=True) == "0"

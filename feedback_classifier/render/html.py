@@ -125,6 +125,8 @@ def fmt_num(value: Any, digits: int = 1, lang: str = "en", signed: bool = False)
 
     >>> fmt_num(12345.678, 1), fmt_num(-3.25, 1, "ru"), fmt_num(4.0, 1, signed=True)
     ('12,345.7', '−3,2', '+4.0')
+    >>> fmt_num(0.018, 1, signed=True), fmt_num(-0.019, 1, signed=True), fmt_num(-1234.5, 1)
+    ('0.0', '0.0', '−1,234.5')
     """
     try:
         x = float(value)
@@ -135,8 +137,10 @@ def fmt_num(value: Any, digits: int = 1, lang: str = "en", signed: bool = False)
     text = f"{abs(x):,.{digits}f}"
     if lang == "ru":
         text = text.replace(",", "\u202f").replace(".", ",")
-    sign = "−" if x < 0 and float(text.replace("\u202f", "").replace(",", ".") or 0) != 0 else ""
-    if signed and not sign and x > 0:
+    # no sign on what rounds to zero: "+0.0" beside "0.0" read as a lift where the other was none
+    shown_zero = not any(c in "123456789" for c in text)
+    sign = "−" if x < 0 and not shown_zero else ""
+    if signed and x > 0 and not shown_zero:
         sign = "+"
     return sign + text
 
