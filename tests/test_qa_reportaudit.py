@@ -109,3 +109,17 @@ def test_what_rounds_to_zero_has_no_sign_either_way():
     # "+0.0" in one segment's cell beside "0.0" in another's read as a lift where neither moved
     assert fmt_num(0.018, 1, signed=True) == fmt_num(-0.019, 1, signed=True) == "0.0"
     assert fmt_num(0.05, 1, signed=True) == "+0.1" and fmt_num(-0.4, 0, "ru", signed=True) == "0"
+
+
+def test_a_comment_is_not_quoted_under_every_card_it_mentions_when_others_can_be(tax):
+    # one long detractor comment about delivery, refunds and support came first under all three cards
+    both = "Delivery and logistics > Courier; Returns and refunds > Refund delay"
+    df = pd.DataFrame({"comment": ["Courier late, refund late, nobody helps", "Courier never rang",
+                                   "Refund still not here"],
+                       "nps": [0, 2, 2], "categories": [both, CAT, "Returns and refunds > Refund delay"]})
+    page = build_report(df, tax, text_col="comment", score_col="nps", examples=1)
+    quoted = re.findall(r'<blockquote class="det"(?: lang="\w+")?>(.*?)<span', page)
+    assert sorted(quoted) == ["Courier late, refund late, nobody helps", "Refund still not here"]
+    # with nothing else to quote, a card still quotes the comment an earlier card did
+    alone = build_report(df.iloc[:1], tax, text_col="comment", score_col="nps", examples=1)
+    assert len(re.findall(r'<blockquote class="det"', alone)) == 2
