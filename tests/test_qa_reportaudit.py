@@ -29,9 +29,9 @@ def test_an_empty_quote_list_says_why_when_its_group_has_comments(tax):
                        "nps": [10, 9, 1], "categories": CAT, "category_sentiment": f"{CAT}=negative"})
     card = _card(build_report(df, tax, text_col="comment", score_col="nps"), "delivery")
     assert "No comments in this group" not in card
-    assert "2 comments in this group, none of them judged praise" in card
+    assert "2 comments in this group, none of them clearly praise" in card
     ru = _card(build_report(df, tax, text_col="comment", score_col="nps", lang="ru"), "delivery")
-    assert "В этой группе 2 комментария, но ни один не признан похвалой" in ru
+    assert "В этой группе 2 комментария, но ни один не является явной похвалой" in ru
 
 
 def test_an_empty_unscored_quote_list_names_the_complaints_it_left_out(tax):
