@@ -123,3 +123,13 @@ def test_a_comment_is_not_quoted_under_every_card_it_mentions_when_others_can_be
     # with nothing else to quote, a card still quotes the comment an earlier card did
     alone = build_report(df.iloc[:1], tax, text_col="comment", score_col="nps", examples=1)
     assert len(re.findall(r'<blockquote class="det"', alone)) == 2
+
+
+def test_a_segment_column_empty_in_every_row_is_said(tax):
+    # --by region on an export whose region column is blank: one segment headed "—" and nothing more
+    df = pd.DataFrame({"comment": ["Courier late", "Courier fine"], "nps": [1, 9], "categories": CAT,
+                       "region": [None, " "]})
+    page = build_report(df, tax, text_col="comment", score_col="nps", by="region")
+    section = page[page.index('id="segments"'):]
+    assert "Column &#x27;region&#x27; is empty in every row: there are no segments to compare." in section
+    assert "<table>" not in section[:section.index("</section>")]
