@@ -133,3 +133,13 @@ def test_a_segment_column_empty_in_every_row_is_said(tax):
     section = page[page.index('id="segments"'):]
     assert "Column &#x27;region&#x27; is empty in every row: there are no segments to compare." in section
     assert "<table>" not in section[:section.index("</section>")]
+
+
+def test_the_generation_time_says_its_zone(tax, monkeypatch):
+    # "Generated 2026-12-07 22:21": a nightly job's server clock, read in another time zone, with no zone
+    df = pd.DataFrame({"comment": ["Courier late"], "nps": [1], "categories": CAT})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1765135260")
+    assert "Generated 2025-12-07 19:21 UTC from" in build_report(df, tax, text_col="comment", score_col="nps")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert re.search(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC([+-]\d\d:\d\d)? from",
+                     build_report(df, tax, text_col="comment", score_col="nps"))

@@ -185,8 +185,23 @@ def fmt_period(label: Any, lang: str = "en") -> str:
 
 
 def fmt_datetime(stamp: Any, lang: str = "en") -> str:
-    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``)."""
-    return stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
+    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``), with its
+    offset from UTC when it has one: a nightly job's server clock and its reader's differ.
+
+    >>> import datetime as dt
+    >>> fmt_datetime(dt.datetime(2026, 12, 7, 19, 25, tzinfo=dt.timezone.utc))
+    '2026-12-07 19:25 UTC'
+    >>> fmt_datetime(dt.datetime(2026, 12, 7, 22, 25, tzinfo=dt.timezone(dt.timedelta(hours=3))), "ru")
+    '07.12.2026 22:25 UTC+03:00'
+    """
+    text = stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
+    offset = stamp.utcoffset() if hasattr(stamp, "utcoffset") else None
+    if offset is None:
+        return text
+    if not offset:
+        return f"{text} UTC"
+    sign, minutes = ("+" if offset.total_seconds() >= 0 else "-"), int(abs(offset.total_seconds()) // 60)
+    return f"{text} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def svg_img(svg: str | bytes, alt: str, css_class: str = "") -> str:

@@ -185,7 +185,7 @@ def _generated_at() -> _dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
-    return _dt.datetime.now()
+    return _dt.datetime.now().astimezone()
 
 
 def _scroll_boxes(body: str, lang: str) -> str:
