@@ -143,3 +143,16 @@ def test_the_generation_time_says_its_zone(tax, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert re.search(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC([+-]\d\d:\d\d)? from",
                      build_report(df, tax, text_col="comment", score_col="nps"))
+
+
+def test_complaints_and_praise_over_the_mentions_are_explained(tax):
+    # Delivery: 2 mentions, 2 complaints and 1 praise; the page gave no reason for 3 > 2
+    time, courier = "Delivery and logistics > Delivery time", CAT
+    df = pd.DataFrame({"comment": ["Fast delivery, rude courier", "Late delivery"], "nps": [5, 1],
+                       "categories": [f"{time}; {courier}", time],
+                       "category_sentiment": [f"{time}=positive; {courier}=negative", f"{time}=negative"]})
+    page = build_report(df, tax, text_col="comment", score_col="nps")
+    assert ("Complaints and praise can add up to more than the mentions: a comment that blames one subcategory "
+            "and praises another counts once in each (Delivery and logistics).") in page
+    df["category_sentiment"] = [f"{time}=negative; {courier}=negative", f"{time}=negative"]
+    assert "can add up to more than the mentions" not in build_report(df, tax, text_col="comment", score_col="nps")

@@ -150,4 +150,15 @@ def categories_section(inp: ReportInputs, facts: Facts) -> str:
             f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
         )
     lead = ui_text(lang, "categories_lead" if facts.has_scores else "categories_lead_unscored")
-    return f'<p class="lead">{esc(lead)}</p><div class="cards">{"".join(cards)}</div>'
+    return f'<p class="lead">{esc(lead)}</p>{_both_note(inp, facts, parents, mentions)}<div class="cards">{"".join(cards)}</div>'
+
+
+def _both_note(inp: ReportInputs, facts: Facts, parents: list[int], mentions: np.ndarray) -> str:
+    """Why a card's complaints and praise can add up to more than its mentions (350 + 183 under 525
+    mentions read as a counting error): a comment blaming one subcategory and praising another is both."""
+    tones = inp.tones or {}
+    over = [inp.taxonomy.display_name(facts.labels[i], inp.lang) for i in parents
+            if sum(tones.get(facts.labels[i], (0, 0))) > mentions[i]]
+    if not over:
+        return ""
+    return f'<p class="muted">{esc(ui_text(inp.lang, "tones_overlap", names=", ".join(over)))}</p>'
