@@ -156,3 +156,15 @@ def test_complaints_and_praise_over_the_mentions_are_explained(tax):
             "and praises another counts once in each (Delivery and logistics).") in page
     df["category_sentiment"] = [f"{time}=negative; {courier}=negative", f"{time}=negative"]
     assert "can add up to more than the mentions" not in build_report(df, tax, text_col="comment", score_col="nps")
+
+
+def test_how_to_read_names_the_interval_method_of_every_interval_it_shows(tax):
+    # the impacts' intervals are bootstrap and the regression's HC3; the page named only Wald, Wilson and t
+    from feedback_classifier.insights import compute_drivers
+
+    df = pd.DataFrame({"comment": [f"c {i}" for i in range(60)], "nps": [i % 11 for i in range(60)],
+                       "categories": [CAT if i % 3 else "" for i in range(60)]})
+    page = build_report(df, tax, text_col="comment", score_col="nps",
+                        drivers=compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=50))
+    method = page[page.index('id="method"'):]
+    assert "percentile bootstrap over respondents" in method and "HC3" in method
