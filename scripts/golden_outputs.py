@@ -21,8 +21,9 @@ SURVEY = Path(__file__).resolve().parents[1] / "feedback_classifier" / "data" / 
 _VOLATILE = [
     (re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+"), "data:image;base64,…"),
     (re.compile(r"<svg\b.*?</svg>", re.S), "<svg>…</svg>"),
-    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?( ?UTC|Z|[+-]\d\d:?\d\d)?"), "<time>"),
-    (re.compile(r"\b\d\d\.\d\d\.\d{4} \d\d:\d\d\b"), "<time>"),  # a Russian page's generation time
+    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?( ?UTC([+-]\d\d:\d\d)?|Z|[+-]\d\d:?\d\d)?"), "<time>"),
+    # a Russian page's generation time, with the zone the page gives it
+    (re.compile(r"\b\d\d\.\d\d\.\d{4} \d\d:\d\d\b( UTC([+-]\d\d:\d\d)?)?"), "<time>"),
     (re.compile(r"[\d,.]+ rows/s"), "<n> rows/s"),
     (re.compile(r"/[^\s'\"<>]*?/(golden-run|example_survey)"), r"<dir>/\1"),
 ]

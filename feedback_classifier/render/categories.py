@@ -113,18 +113,22 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
             return (f'<div class="quotes"><h4>{esc(ui_text(lang, "examples"))}</h4>'
                     f'{quotes_html(qinp, qfacts, rows_in, i, "", True)}</div>')
         # no scores to split by: complaints and praise by the comments' judged tone, where their words agree
+        complaints, praise = inp.tones.get(facts.labels[i], (0, 0))
         return (f'<div class="quotes"><h4>{esc(ui_text(lang, "quotes_complaints"))}</h4>'
-                f"{quotes_html(qinp, qfacts, rows_in, i, 'det', True, tone=-1, agree=True)}"
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'det', True, tone=-1, agree=True, group=complaints)}"
                 f'<h4>{esc(ui_text(lang, "quotes_praise"))}</h4>'
-                f"{quotes_html(qinp, qfacts, rows_in, i, 'pro', False, tone=1, agree=True)}</div>")
+                f"{quotes_html(qinp, qfacts, rows_in, i, 'pro', False, tone=1, agree=True, group=praise)}</div>")
     bad = rows_in[qfacts.detractor[rows_in]]
     good = rows_in[qfacts.top_box[rows_in]]
+    # counted in the whole table: a streamed report's quote pool holds only the rows it might quote
+    mentioned = facts.matrix[:, i]
+    n_bad, n_good = facts.count(mentioned & facts.detractor), facts.count(mentioned & facts.top_box)
     good_title = ui_text(lang, "from_promoters") if spec.score_type == "nps" else ui_text(lang, "from_top_box")
     detractors = ui_text(lang, f"detractors.{spec.score_type}")
     return (
         f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
-        f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1)}"
-        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False, tone=1)}</div>"
+        f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1, group=n_bad)}"
+        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False, tone=1, group=n_good)}</div>"
     )
 
 
@@ -146,4 +150,15 @@ def categories_section(inp: ReportInputs, facts: Facts) -> str:
             f"{_child_table(inp, facts, i, mentions)}{_card_quotes(inp, facts, i)}</article>"
         )
     lead = ui_text(lang, "categories_lead" if facts.has_scores else "categories_lead_unscored")
-    return f'<p class="lead">{esc(lead)}</p><div class="cards">{"".join(cards)}</div>'
+    return f'<p class="lead">{esc(lead)}</p>{_both_note(inp, facts, parents, mentions)}<div class="cards">{"".join(cards)}</div>'
+
+
+def _both_note(inp: ReportInputs, facts: Facts, parents: list[int], mentions: np.ndarray) -> str:
+    """Why a card's complaints and praise can add up to more than its mentions (350 + 183 under 525
+    mentions read as a counting error): a comment blaming one subcategory and praising another is both."""
+    tones = inp.tones or {}
+    over = [inp.taxonomy.display_name(facts.labels[i], inp.lang) for i in parents
+            if sum(tones.get(facts.labels[i], (0, 0))) > mentions[i]]
+    if not over:
+        return ""
+    return f'<p class="muted">{esc(ui_text(inp.lang, "tones_overlap", names=", ".join(over)))}</p>'

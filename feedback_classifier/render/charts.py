@@ -155,7 +155,7 @@ def impact_chart(result: Any, *, level: str = "parent", top: int = 15, title: st
     report's phone version of the chart).
 
     ``result`` is a ``DriversResult`` (or its ``table``); ``level`` is "parent" or "category", and
-    the ``top`` categories by |impact| are drawn. Categories under the drivers' ``min_n`` scored mentions
+    its first ``top`` rows in the drivers' order (most harmful first) are drawn. Categories under the drivers' ``min_n`` scored mentions
     are drawn hatched and pale, and marked in the label.
     Every text of the chart (axis, notes, default title) is in ``lang`` ("en" or "ru").
 

@@ -91,7 +91,8 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
     lang, spec = inp.lang, inp.spec
     metric = ui_text(lang, f"metric.{spec.score_type}")
     digits = spec.value_digits
-    table = table[table["mentions"] > 0].head(limit)
+    mentioned = table[table["mentions"] > 0]
+    table = mentioned.head(limit)
     if not len(table):
         return ""
     labels = table_labels(inp, table)
@@ -135,7 +136,15 @@ def _drivers_table_html(inp: ReportInputs, table: pd.DataFrame, limit: int) -> s
             f"<td class=\"muted\">{esc(owner)}</td>"
             + _error_cells(inp, table, r) + "</tr>"
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<table>{head}{''.join(rows)}</table>{cut_note(lang, len(table), len(mentioned))}"
+
+
+def cut_note(lang: str, shown: int, total: int) -> str:
+    """Under a table cut to its first rows: a page showing 12 of 29 subcategories without saying so
+    let a reader take the missing ones for categories nobody mentioned."""
+    if shown >= total:
+        return ""
+    return f'<p class="muted">{esc(ui_text(lang, "table_cut", shown=fmt_int(shown, lang), total=fmt_int(total, lang)))}</p>'
 
 
 def _has_error_rates(table: pd.DataFrame) -> bool:
@@ -202,6 +211,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
     # better listed its harms last and the cut to ``limit`` rows dropped them first
     reg = reg[reg["coef"].notna()]
     reg = reg.assign(_harm=reg["coef"] * inp.spec.harm_sign).sort_values("_harm", ascending=False, kind="stable")
+    total = len(reg)
     reg = reg.head(limit)
     if not len(reg):
         return ""
@@ -229,7 +239,7 @@ def _regression_html(inp: ReportInputs, regression: pd.DataFrame | None, limit: 
     # the coefficients (-39 for a category whose impact is -0.6) read as a contradiction without this
     lead = ui_text(lang, "regression_lead", metric=ui_text(lang, f"metric.{inp.spec.score_type}"))
     return (f"<h3>{esc(ui_text(lang, 'regression'))}</h3><p class=\"muted\">{esc(lead)}</p>"
-            f"<table>{head}{''.join(rows)}</table>")
+            f"<table>{head}{''.join(rows)}</table>{cut_note(lang, len(reg), total)}")
 
 
 def _p_value(p: float, lang: str) -> str:

@@ -8,7 +8,7 @@ those weights, so every number equals the one of the whole table.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ class ReportInputs:
     mask: bool = True  # quotes show personal data masked (lang.pii)
     model_info: dict | None = None  # which model ran and how it was validated (see build_report)
     tones: dict | None = None  # {label: (complaints, praise)} from ``category_sentiment`` (see build_report)
+    quoted: set = field(default_factory=set)  # positions quoted so far, in the quote source's rows
 
 
 @dataclass

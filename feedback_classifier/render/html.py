@@ -125,6 +125,8 @@ def fmt_num(value: Any, digits: int = 1, lang: str = "en", signed: bool = False)
 
     >>> fmt_num(12345.678, 1), fmt_num(-3.25, 1, "ru"), fmt_num(4.0, 1, signed=True)
     ('12,345.7', '−3,2', '+4.0')
+    >>> fmt_num(0.018, 1, signed=True), fmt_num(-0.019, 1, signed=True), fmt_num(-1234.5, 1)
+    ('0.0', '0.0', '−1,234.5')
     """
     try:
         x = float(value)
@@ -135,8 +137,10 @@ def fmt_num(value: Any, digits: int = 1, lang: str = "en", signed: bool = False)
     text = f"{abs(x):,.{digits}f}"
     if lang == "ru":
         text = text.replace(",", "\u202f").replace(".", ",")
-    sign = "−" if x < 0 and float(text.replace("\u202f", "").replace(",", ".") or 0) != 0 else ""
-    if signed and not sign and x > 0:
+    # no sign on what rounds to zero: "+0.0" beside "0.0" read as a lift where the other was none
+    shown_zero = not any(c in "123456789" for c in text)
+    sign = "−" if x < 0 and not shown_zero else ""
+    if signed and x > 0 and not shown_zero:
         sign = "+"
     return sign + text
 
@@ -181,8 +185,23 @@ def fmt_period(label: Any, lang: str = "en") -> str:
 
 
 def fmt_datetime(stamp: Any, lang: str = "en") -> str:
-    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``)."""
-    return stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
+    """A date and time as the page's language writes it (Russian: ``07.12.2026 19:25``), with its
+    offset from UTC when it has one: a nightly job's server clock and its reader's differ.
+
+    >>> import datetime as dt
+    >>> fmt_datetime(dt.datetime(2026, 12, 7, 19, 25, tzinfo=dt.timezone.utc))
+    '2026-12-07 19:25 UTC'
+    >>> fmt_datetime(dt.datetime(2026, 12, 7, 22, 25, tzinfo=dt.timezone(dt.timedelta(hours=3))), "ru")
+    '07.12.2026 22:25 UTC+03:00'
+    """
+    text = stamp.strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
+    offset = stamp.utcoffset() if hasattr(stamp, "utcoffset") else None
+    if offset is None:
+        return text
+    if not offset:
+        return f"{text} UTC"
+    sign, minutes = ("+" if offset.total_seconds() >= 0 else "-"), int(abs(offset.total_seconds()) // 60)
+    return f"{text} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def svg_img(svg: str | bytes, alt: str, css_class: str = "") -> str:

@@ -52,7 +52,10 @@ def _tiles(inp: ReportInputs, facts: Facts, n_comments: int, n_classified: int) 
             ui_text(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang)),
         )
     )
-    tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
+    if "needs_review" in inp.df.columns:
+        tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
+    else:  # categories coded elsewhere: "0, low confidence or nothing detected" claimed a check nobody ran
+        tiles.append(kpi(ui_text(lang, "needs_review"), "—", ui_text(lang, "needs_review_unknown")))
     return f'<div class="kpis">{"".join(tiles)}</div>'
 
 
@@ -63,8 +66,8 @@ def overview_section(inp: ReportInputs, facts: Facts) -> str:
     n_comments = facts.count(facts.has_comment)
     n_classified = facts.count(facts.matrix.any(axis=1) & facts.has_comment)
     notices = []
-    if inp.score_col and not facts.has_scores:
-        notices.append(ui_text(lang, "no_scores"))
+    if inp.score_col and not facts.has_scores:  # it was given: "give a score column" sent the reader in circles
+        notices.append(ui_text(lang, "no_valid_scores", column=inp.score_col))
     elif inp.score_col and facts.n_invalid:
         notices.append(ui_text(lang, "invalid_scores", n=fmt_int(facts.n_invalid, lang)))
     if not inp.score_col:

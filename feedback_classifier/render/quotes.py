@@ -33,7 +33,7 @@ from feedback_classifier.lang.pii import mask_pii
 from feedback_classifier.lang.tone import tone_score
 from feedback_classifier.lang.ui import ui_text
 from feedback_classifier.render.facts import Facts, ReportInputs, build_facts
-from feedback_classifier.render.html import esc, fmt_num, truncate
+from feedback_classifier.render.html import esc, fmt_int, fmt_num, truncate
 
 
 def _score_text(inp: ReportInputs, value: float) -> str:
@@ -164,14 +164,31 @@ def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None,
 
 
 def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
-                parent: str | None = None, agree: bool = False) -> list[int]:
+                parent: str | None = None, agree: bool = False, avoid: set[int] | frozenset = frozenset()) -> list[int]:
     """Positions of up to ``inp.examples`` comments from ``rows`` that say different things.
 
     ``tone`` -1 keeps complaints and neutral comments (clearest complaints first), +1 praise
     and neutral ones (clearest praise first), 0 any; then extreme scores first, then the
     comments most focused on one category (fewest parents), then most confident, then the
     earliest row. ``agree`` (with a ``tone``): only comments judged that tone whose words say
-    so too, for quotes with no score to back their tone."""
+    so too, for quotes with no score to back their tone. ``avoid``: positions quoted already
+    (under an earlier card), taken only when the other candidates run out."""
+    candidates = quote_pool_rows(inp, facts, rows, worst_first, tone, parent, agree)
+    # a long comment naming four topics came first under four cards: the page quoted it four times
+    candidates = [c for c in candidates if c[0] not in avoid] + [c for c in candidates if c[0] in avoid]
+    picked: list[tuple[int, set[str]]] = []
+    for position, words in candidates:
+        if not any(near_duplicate(words, other) for _, other in picked):
+            picked.append((position, words))
+            if len(picked) >= inp.examples:
+                break
+    return [position for position, _ in picked]
+
+
+def quote_pool_rows(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
+                    parent: str | None = None, agree: bool = False) -> list[tuple[int, set[str]]]:
+    """The candidates :func:`pick_quotes` chooses from: ``(position, words)`` of the first
+    ``_CANDIDATES * inp.examples`` comments of ``rows`` with distinct words, in its order."""
     if not len(rows):
         return []
     if tone:
@@ -189,8 +206,8 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
     conf = np.nan_to_num(facts.confidence[rows], nan=0.0)
     order = np.lexsort((rows, -conf, focus, np.nan_to_num(scores, nan=np.inf), -np.minimum(tones, 2)))
     texts = _texts(inp)
-    # The first few comments with distinct keys, then the first of them that do not repeat an
-    # earlier pick: both steps depend on the order alone, so streamed quotes stay exact.
+    # The first few comments with distinct keys: they depend on the order alone, so a chunk's
+    # candidates hold every row the whole file's could, and streamed quotes stay exact.
     seen: set[str] = set()
     candidates: list[tuple[int, set[str]]] = []
     for k in order:
@@ -205,13 +222,7 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
         candidates.append((int(position), set(key.split())))
         if len(candidates) >= _CANDIDATES * inp.examples:
             break
-    picked: list[tuple[int, set[str]]] = []
-    for position, words in candidates:
-        if not any(near_duplicate(words, other) for _, other in picked):
-            picked.append((position, words))
-            if len(picked) >= inp.examples:
-                break
-    return [position for position, _ in picked]
+    return candidates
 
 
 def _texts(inp: ReportInputs) -> pd.Series:
@@ -223,13 +234,15 @@ def _texts(inp: ReportInputs) -> pd.Series:
 
 
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
-                tone: int = 0, agree: bool = False) -> str:
+                tone: int = 0, agree: bool = False, group: int = 0) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
     blockquotes, each with its score and the subcategories of label ``column`` it mentions;
-    personal data masked unless ``inp.mask`` is False."""
-    picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree)
+    personal data masked unless ``inp.mask`` is False. ``group``: how many comments the whole
+    table has in this group, to say why none is quoted when there are some."""
+    picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree, inp.quoted)
+    inp.quoted.update(picked)
     if not picked:
-        return f'<p class="muted">{esc(ui_text(inp.lang, "no_examples"))}</p>'
+        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree))}</p>'
     texts = _texts(inp)
     parent = facts.labels[column][0]
     children = [i for i, label in enumerate(facts.labels) if label[0] == parent and label[1] is not None]
@@ -261,12 +274,22 @@ def _quote_language(text: str) -> str:
     return detect_language(text)
 
 
+def _none_quoted(lang: str, group: int, tone: int, agree: bool) -> str:
+    """Why a quote list is empty. "No comments in this group" under a card that counts 126
+    complaints, or over promoters who all complained, read as a contradiction of the card's counts."""
+    if not group or not tone:
+        return ui_text(lang, "no_examples")
+    kind = "complaint" if tone < 0 else "praise"
+    key = f"no_examples_words_{kind}" if agree else f"no_examples_tone_{kind}"
+    return ui_text(lang, key, n=fmt_int(group, lang))
+
+
 def quote_source(inp: ReportInputs, facts: Facts) -> tuple[ReportInputs, Facts]:
     """Where quotes come from: the table itself, or the candidate rows of a reduced table."""
     if inp.quotes is None:
         return inp, facts
     if inp.quote_view is None:
-        qinp = dataclasses.replace(inp, df=inp.quotes.reset_index(drop=True), weight=None, quotes=None)
+        qinp = dataclasses.replace(inp, df=inp.quotes.reset_index(drop=True), weight=None, quotes=None, quoted=set())
         inp.quote_view = (qinp, build_facts(qinp))
     return inp.quote_view
 
@@ -276,17 +299,16 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
     """Positions of the rows of ``df`` that the report could quote (sorted).
 
     For every parent category and each kind of quote (detractors, promoters/top box, complaints,
-    praise, any) the
-    report shows the first ``examples`` distinct comments in a fixed order; a row that is not
-    among them in its own chunk can never be among them in the whole file. So the quotes of a
-    streamed file are exact when the report gets the union of each chunk's candidates
-    (reduced again as chunks come: see :class:`QuotePool`).
+    praise, any) the report chooses among the first few comments with distinct words in a fixed
+    order (:func:`quote_pool_rows`); a row that is not among them in its own chunk can never be
+    among them in the whole file. So the quotes of a streamed file are exact when the report gets
+    the union of each chunk's candidates (reduced again as chunks come: see :class:`QuotePool`).
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> df = pd.DataFrame({"comment": ["late", "late", "nice courier", "slow"], "nps": [1, 2, 9, 5],
     ...                    "categories": ["Delivery > Courier"] * 3 + ["Delivery > Delivery time"]})
     >>> quote_candidates(df, load_taxonomy("cx-default"), text_col="comment", score_col="nps", examples=1).tolist()
-    [0, 2]
+    [0, 2, 3]
     """
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type)
     inp = ReportInputs(df=df.reset_index(drop=True), taxonomy=taxonomy, text_col=text_col, score_col=score_col,
@@ -299,21 +321,22 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
         rows_in = np.flatnonzero(facts.matrix[:, i])
         if not len(rows_in):
             continue
-        keep.update(pick_quotes(inp, facts, rows_in, True))
+        # every candidate, not just each card's own picks: a card passes over those an earlier card quoted
+        kinds = [(rows_in, True, 0, False)]
         if facts.scores is not None:
-            keep.update(pick_quotes(inp, facts, rows_in[facts.detractor[rows_in]], True, -1, label[0]))
-            keep.update(pick_quotes(inp, facts, rows_in[facts.top_box[rows_in]], False, 1, label[0]))
+            kinds += [(rows_in[facts.detractor[rows_in]], True, -1, False), (rows_in[facts.top_box[rows_in]], False, 1, False)]
         if not (facts.has_scores and spec.has_detractors):
             # complaints and praise by tone alone: what a card shows without scores to split by. Exact
             # when streamed: a file whose report has no detractors has none in any chunk or pool either
-            keep.update(pick_quotes(inp, facts, rows_in, True, -1, label[0], agree=True))
-            keep.update(pick_quotes(inp, facts, rows_in, False, 1, label[0], agree=True))
+            kinds += [(rows_in, True, -1, True), (rows_in, False, 1, True)]
+        for rows, worst_first, tone, agree in kinds:
+            keep.update(p for p, _ in quote_pool_rows(inp, facts, rows, worst_first, tone, label[0], agree))
     return np.array(sorted(keep), dtype=np.int64)
 
 
 class QuotePool:
     """The few rows of a streamed file the report may quote, kept across chunks (bounded:
-    at most 5 x ``examples`` rows per parent category).
+    at most 15 x ``examples`` rows per parent category).
 
     >>> from feedback_classifier.taxonomy import load_taxonomy
     >>> pool = QuotePool(load_taxonomy("cx-default"), text_col="comment", examples=1)
@@ -321,7 +344,7 @@ class QuotePool:
     ...               pd.DataFrame({"comment": ["rude"], "categories": ["Service"]}, index=[2])):
     ...     pool.add(chunk)
     >>> pool.frame()["comment"].tolist()
-    ['late', 'rude']
+    ['late', 'slow', 'rude']
     """
 
     def __init__(self, taxonomy: Any, *, text_col: str, score_col: str | None = None, score_type: Any = "nps",

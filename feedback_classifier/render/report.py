@@ -167,7 +167,7 @@ def _sections(inp: ReportInputs, facts: Facts) -> list[tuple[str, str, str]]:
         sections.append(("segments", ui_text(lang, "segments", by=inp.by), segments_section(inp, facts)))
     if inp.routing is not None:
         sections.append(("routing", ui_text(lang, "routing"), _routing(inp)))
-    sections.append(("method", ui_text(lang, "method"), _method(inp)))
+    sections.append(("method", ui_text(lang, "method"), _method(inp, facts)))
     return sections
 
 
@@ -185,7 +185,7 @@ def _generated_at() -> _dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
-    return _dt.datetime.now()
+    return _dt.datetime.now().astimezone()
 
 
 def _scroll_boxes(body: str, lang: str) -> str:
@@ -251,18 +251,21 @@ def _routing(inp: ReportInputs) -> str:
     summary = inp.routing.summary
     # without a score every team's detractors are unknown: a column of dashes headed "Detractors" says nothing
     scored = bool(summary["detractors"].notna().any())
+    flagged = "needs_review" in inp.df.columns  # else nothing says which comments need review: dashes, not zeros
     rows = []
     for record in summary.to_dict("records"):
         team = record["team"]
         name = {"review": ui_text(lang, "review_queue"), "junk": ui_text(lang, "junk_queue")}.get(
             team, inp.taxonomy.team_name(team, lang))
         cls = ' class="total"' if team in ("review", "junk") else ""
-        detractors = '—' if pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)
+        unknown = team == "review" and not flagged
+        detractors = '—' if unknown or pd.isna(record['detractors']) else fmt_int(record['detractors'], lang)
+        comments = '—' if unknown else fmt_int(record['comments'], lang)
         rows.append(
-            f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{fmt_int(record['comments'], lang)}</td>"
+            f"<tr{cls}><td>{esc(name)}</td><td class=\"num\">{comments}</td>"
             + (f"<td class=\"num\">{detractors}</td>" if scored else "")
             # junk is set apart from review, whatever the model's flag on it said
-            + f"<td class=\"num\">{'—' if team == 'junk' else fmt_int(record['review'], lang)}</td></tr>"
+            + f"<td class=\"num\">{'—' if team == 'junk' or not flagged else fmt_int(record['review'], lang)}</td></tr>"
         )
     detractors = ui_text(lang, f"detractors.{inp.spec.score_type}").capitalize()
     head = (
@@ -273,12 +276,15 @@ def _routing(inp: ReportInputs) -> str:
     return f'<p class="lead">{esc(ui_text(lang, "routing_lead"))}</p><div class="panel"><table>{head}{"".join(rows)}</table></div>'
 
 
-def _method(inp: ReportInputs) -> str:
+def _method(inp: ReportInputs, facts: Facts) -> str:
     lang = inp.lang
     metric = ui_text(lang, f"metric.{inp.spec.score_type}")
     # without scores the page has no score, impact or significance to explain
     key = "method_text" if inp.score_col and inp.drivers is not None else "method_text_unscored"
-    parts = [f'<p class="lead">{esc(ui_text(lang, key, metric=metric))}</p>']
+    if inp.score_col and not facts.has_scores:  # "the file has no score column" denied the one it was given
+        key = "method_text_no_valid_scores"
+    text = ui_text(lang, key, metric=metric, column=inp.score_col or "")
+    parts = [f'<p class="lead">{esc(text)}</p>']
     parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
     return "".join(parts)
 

@@ -61,6 +61,8 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
     per-segment impact grid when the drivers have segments."""
     lang = inp.lang
     values, counts = _segment_values(inp, facts, max_segments)
+    if list(counts.index) == [ui_text(lang, "none")]:  # one row headed "—" left the reader to guess why
+        return f'<p class="notice">{esc(ui_text(lang, "segments_empty", by=inp.by))}</p>'
     parents = [i for i, label in enumerate(facts.labels) if label[1] is None]
     head = f"<tr><th>{esc(ui_text(lang, 'segment'))}</th><th class=\"num\">{esc(ui_text(lang, 'responses'))}</th>"
     if facts.has_scores:
