@@ -51,6 +51,7 @@ _UKRAINIAN_WORDS = frozenset(
 )
 _UKRAINIAN_BYTES = frozenset(word.encode() for word in _UKRAINIAN_WORDS)
 _MARK_CODES = np.array(sorted(ord(ch) for _, marks in _CYRILLIC_MARKS for ch in marks), dtype=np.uint32)
+_SHORT_CYRILLIC = 60  # Cyrillic letters: about ten words
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff'’ʼ]+")
 
 # Function words (and thanks) of Latin-script languages, none of them an English word.
@@ -112,9 +113,28 @@ def unread_languages(texts: list[str]) -> list[str]:
     Russian comments cost ~1-2 us each)."""
     if not texts:
         return []
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    out = [""] * len(texts)
+    # most comments are plain ASCII (str.isascii is a flag CPython keeps): no letter of another script
+    # or of Cyrillic, so they go straight to the word check; the rest have their letters counted
+    ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    rest = np.flatnonzero(~ascii_)
+    latin_rows = np.flatnonzero(ascii_)
+    if len(rest):
+        latin_rows = np.sort(np.concatenate([latin_rows, rest[_not_ascii(texts, rest, out)]]))
+    found = _with_word([texts[i] for i in latin_rows.tolist()], _FOREIGN_LATIN_BYTES)
+    for i in latin_rows[found].tolist():
+        out[i] = _latin_language(_LATIN_WORD.findall(texts[i].lower()))
+    return out
+
+
+def _not_ascii(texts: list[str], rows: np.ndarray, out: list[str]) -> np.ndarray:
+    """Of ``texts[rows]`` (none plain ASCII): sets ``out`` for those in another script or a Cyrillic
+    language other than Russian, and returns which of ``rows`` are mostly Latin letters (for the word
+    check). Letters are counted for all of them at once."""
+    chosen = [texts[i] for i in rows.tolist()]
+    lengths = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen))
     starts = np.cumsum(lengths) - lengths
-    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = np.frombuffer("".join(chosen).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
     def per_text(mask: np.ndarray) -> np.ndarray:
         return np.where(lengths > 0, np.add.reduceat(np.append(mask, False), starts, dtype=np.int64), 0)
@@ -125,18 +145,18 @@ def unread_languages(texts: list[str]) -> list[str]:
     latin = per_text(((upper >= 0x41) & (upper <= 0x5A)) | ((cp >= 0xC0) & (cp <= 0x24F)))
     other = per_text(_other_script(cp))
     marks = per_text(is_cyrillic & np.isin(cp, _MARK_CODES))
-    out = [""] * len(texts)
-    for i in np.flatnonzero(other > latin + cyrillic).tolist():
-        out[i] = _script_of(texts[i])
+    for k in np.flatnonzero(other > latin + cyrillic).tolist():
+        out[rows[k]] = _script_of(chosen[k])
     read = other <= latin + cyrillic
-    rows = np.flatnonzero(read & (cyrillic > 0) & (cyrillic >= latin))
-    asked = (marks[rows] > 0) | _with_word([texts[i] for i in rows.tolist()], _UKRAINIAN_BYTES)
-    for i in rows[asked].tolist():
-        out[i] = _cyrillic_language(texts[i])
-    rows = np.flatnonzero(read & (latin > cyrillic))
-    for i in rows[_with_word([texts[i] for i in rows.tolist()], _FOREIGN_LATIN_BYTES)].tolist():
-        out[i] = _latin_language(_LATIN_WORD.findall(texts[i].lower()))
-    return out
+    ks = np.flatnonzero(read & (cyrillic > 0) & (cyrillic >= latin))
+    # Ukrainian words without і, ї, є or ґ are looked for in short comments only: a longer Ukrainian
+    # one has one of those letters (і alone is "and"), and the word check is most of the cost here
+    short = ks[(marks[ks] == 0) & (cyrillic[ks] <= _SHORT_CYRILLIC)]
+    asked = marks[ks] > 0
+    asked[np.searchsorted(ks, short)] = _with_word([chosen[k] for k in short.tolist()], _UKRAINIAN_BYTES)
+    for k in ks[asked].tolist():
+        out[rows[k]] = _cyrillic_language(chosen[k])
+    return read & (latin > cyrillic)
 
 
 def _with_word(texts: list[str], words: frozenset[bytes]) -> np.ndarray:
