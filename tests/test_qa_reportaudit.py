@@ -168,3 +168,19 @@ def test_how_to_read_names_the_interval_method_of_every_interval_it_shows(tax):
                         drivers=compute_drivers(df, score_col="nps", taxonomy=tax, n_boot=50))
     method = page[page.index('id="method"'):]
     assert "percentile bootstrap over respondents" in method and "HC3" in method
+
+
+def test_promoters_complaints_judged_praise_are_not_quoted_as_praise(tax):
+    # the score-taught sentiment model leans to the writer's score: "Prices keep rising!" with a 10 was
+    # judged positive and quoted under "From promoters" (3 of the example survey's 30 promoter quotes)
+    price = "Price and value"
+    df = pd.DataFrame({"comment": ["Prices keep rising!", "Great prices, love it", "Prices are too high", "ok price"],
+                       "nps": [10, 10, 2, 9], "categories": price,
+                       "category_sentiment": [f"{price}=positive", f"{price}=positive", f"{price}=negative",
+                                              f"{price}=positive"]})
+    card = _card(build_report(df, tax, text_col="comment", score_col="nps"), "price")
+    promoters = card.split("From promoters")[1]
+    assert "Great prices, love it" in promoters
+    assert "Prices keep rising" not in promoters
+    only = _card(build_report(df.iloc[[0, 2]], tax, text_col="comment", score_col="nps"), "price")
+    assert "1 comment in this group, none of them clearly praise" in only  # said why, as for a group of scores

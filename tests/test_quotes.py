@@ -103,10 +103,10 @@ def test_card_numbers_name_their_base(tax):
 
 def test_a_sentiment_the_word_check_contradicts_is_quoted_under_neither_side(tax):
     # the sentiment model read "быстро" (fast) as praise; the request to fix it says complaint
-    page = _page(tax, [("Баллы быстро сгорают. Исправьте!", 10), ("Курьер приехал вовремя", 9),
+    page = _page(tax, [("Баллы быстро сгорают. Исправьте!", 10), ("Курьер приехал вовремя, спасибо", 9),
                        ("Курьер опоздал", 1)],
                  extra={"category_sentiment": [f"{CAT}=positive", f"{CAT}=positive", f"{CAT}=negative"]})
-    assert _quotes(page, "pro") == ["Курьер приехал вовремя"]
+    assert _quotes(page, "pro") == ["Курьер приехал вовремя, спасибо"]
     assert "Исправьте" not in page
 
 

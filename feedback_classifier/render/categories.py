@@ -124,11 +124,14 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
     mentioned = facts.matrix[:, i]
     n_bad, n_good = facts.count(mentioned & facts.detractor), facts.count(mentioned & facts.top_box)
     good_title = ui_text(lang, "from_promoters") if spec.score_type == "nps" else ui_text(lang, "from_top_box")
+    # promoters' quotes are praise the words back: the sentiment model taught by scores leans to the writer's
+    # score, and "Prices keep rising!" with a 10, judged positive, was quoted as promoters' praise
     detractors = ui_text(lang, f"detractors.{spec.score_type}")
+    praise = quotes_html(qinp, qfacts, good, i, "pro", False, tone=1, agree=True, group=n_good, scored_group=True)
     return (
         f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
         f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1, group=n_bad)}"
-        f"<h4>{esc(good_title)}</h4>{quotes_html(qinp, qfacts, good, i, 'pro', False, tone=1, group=n_good)}</div>"
+        f"<h4>{esc(good_title)}</h4>{praise}</div>"
     )
 
 

@@ -234,15 +234,16 @@ def _texts(inp: ReportInputs) -> pd.Series:
 
 
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
-                tone: int = 0, agree: bool = False, group: int = 0) -> str:
+                tone: int = 0, agree: bool = False, group: int = 0, scored_group: bool = False) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
     blockquotes, each with its score and the subcategories of label ``column`` it mentions;
     personal data masked unless ``inp.mask`` is False. ``group``: how many comments the whole
-    table has in this group, to say why none is quoted when there are some."""
+    table has in this group, to say why none is quoted when there are some; ``scored_group``: the
+    group is one of scores (promoters), not of judged tone, whatever ``agree`` asks of its quotes."""
     picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree, inp.quoted)
     inp.quoted.update(picked)
     if not picked:
-        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree))}</p>'
+        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree and not scored_group))}</p>'
     texts = _texts(inp)
     parent = facts.labels[column][0]
     children = [i for i, label in enumerate(facts.labels) if label[0] == parent and label[1] is not None]
@@ -324,7 +325,7 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
         # every candidate, not just each card's own picks: a card passes over those an earlier card quoted
         kinds = [(rows_in, True, 0, False)]
         if facts.scores is not None:
-            kinds += [(rows_in[facts.detractor[rows_in]], True, -1, False), (rows_in[facts.top_box[rows_in]], False, 1, False)]
+            kinds += [(rows_in[facts.detractor[rows_in]], True, -1, False), (rows_in[facts.top_box[rows_in]], False, 1, True)]
         if not (facts.has_scores and spec.has_detractors):
             # complaints and praise by tone alone: what a card shows without scores to split by. Exact
             # when streamed: a file whose report has no detractors has none in any chunk or pool either
