@@ -200,18 +200,21 @@ def test_character_ngrams_one_word_at_a_time_give_the_same_scores(bundled):
 
 def _naive_tones(model, taxonomy, texts, labels):
     """``category_sentiment`` and ``sentiment`` spelled out pair by pair (``predict``; an answer
-    that states no opinion, such as "Nothing to report.", neutral: ``lang.junk.is_no_opinion``)."""
-    from feedback_classifier.lang.junk import is_no_opinion
+    that states no opinion, such as "Nothing to report.", neutral: ``lang.junk.is_no_opinion``; one
+    that is only a score, "10/10" or "+", its score's polarity: ``lang.junk.rating_answer``)."""
+    from feedback_classifier.lang.junk import is_no_opinion, rating_answer
     from feedback_classifier.model.sentiment import overall_polarity
 
     cells, overall = [], []
     for text, labs in zip(texts, labels):
-        quiet = is_no_opinion(text)
+        share = rating_answer(text)
+        rated = None if share is None else "positive" if share >= 0.8 else "negative" if share <= 0.5 else "neutral"
+        fixed = rated or ("neutral" if is_no_opinion(text) else None)
         if not labs:
             cells.append("")
-            overall.append("neutral" if quiet else model.predict([text], [None])[0])
+            overall.append(fixed or model.predict([text], [None])[0])
             continue
-        pols = ["neutral"] * len(labs) if quiet else model.predict([text] * len(labs), labs)
+        pols = [fixed] * len(labs) if fixed else model.predict([text] * len(labs), labs)
         cells.append("; ".join(f"{taxonomy.display_name(lab, 'en')}={p}" for lab, p in zip(labs, pols)))
         overall.append(overall_polarity(pols))
     return cells, overall

@@ -127,7 +127,7 @@ def _card_quotes(inp: ReportInputs, facts: Facts, i: int) -> str:
     # promoters' quotes are praise the words back: the sentiment model taught by scores leans to the writer's
     # score, and "Prices keep rising!" with a 10, judged positive, was quoted as promoters' praise
     detractors = ui_text(lang, f"detractors.{spec.score_type}")
-    praise = quotes_html(qinp, qfacts, good, i, "pro", False, tone=1, agree=True, group=n_good, scored_group=True)
+    praise = quotes_html(qinp, qfacts, good, i, "pro", False, tone=1, agree="judged", group=n_good)
     return (
         f'<div class="quotes"><h4>{esc(ui_text(lang, "from_detractors", detractors=detractors))}</h4>'
         f"{quotes_html(qinp, qfacts, bad, i, 'det', True, tone=-1, group=n_bad)}"

@@ -140,7 +140,7 @@ def column_tones(inp: ReportInputs, rows: np.ndarray, parent: str | None) -> np.
 
 
 def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None,
-           agree: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           agree: bool | str = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, tones, to_check)`` of the rows that may be quoted as ``tone`` (-1 complaints, +1 praise):
     those the sentiment columns give that tone or none (0), or, where they say nothing, whose word
     check (:func:`~feedback_classifier.lang.tone.tone_score`) does not lean the other way; ``tones``
@@ -149,7 +149,8 @@ def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None,
     for "fast", is mixed: quoted under neither) — lazily, as the quotes are picked, because only
     the first few rows in order are ever read. ``agree``: only rows of that very tone whose words
     lean that way too (a sarcastic "Thank you for wasting my time" judged praise is not quoted
-    as praise)."""
+    as praise); ``"judged"``: neutral and mixed rows too, but a row judged that tone only where its
+    words lean that way (promoters: a score-taught model judged "Prices keep rising!" praise)."""
     tones = column_tones(inp, rows, parent)
     silent = np.flatnonzero(np.isnan(tones))
     if len(silent):
@@ -158,21 +159,23 @@ def _toned(inp: ReportInputs, rows: np.ndarray, tone: int, parent: str | None,
     to_check = np.ones(len(rows), dtype=bool)
     to_check[silent] = False
     tones = tones * tone
-    keep = tones > 0 if agree else tones >= 0
+    keep = tones > 0 if agree is True else tones >= 0
     to_check &= tones != 0  # a neutral column tone cannot contradict the words
     return rows[keep], tones[keep], to_check[keep]
 
 
 def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
-                parent: str | None = None, agree: bool = False, avoid: set[int] | frozenset = frozenset()) -> list[int]:
+                parent: str | None = None, agree: bool | str = False,
+                avoid: set[int] | frozenset = frozenset()) -> list[int]:
     """Positions of up to ``inp.examples`` comments from ``rows`` that say different things.
 
     ``tone`` -1 keeps complaints and neutral comments (clearest complaints first), +1 praise
     and neutral ones (clearest praise first), 0 any; then extreme scores first, then the
     comments most focused on one category (fewest parents), then most confident, then the
     earliest row. ``agree`` (with a ``tone``): only comments judged that tone whose words say
-    so too, for quotes with no score to back their tone. ``avoid``: positions quoted already
-    (under an earlier card), taken only when the other candidates run out."""
+    so too, for quotes with no score to back their tone (``"judged"``: see :func:`_toned`).
+    ``avoid``: positions quoted already (under an earlier card), taken only when the other
+    candidates run out."""
     candidates = quote_pool_rows(inp, facts, rows, worst_first, tone, parent, agree)
     # a long comment naming four topics came first under four cards: the page quoted it four times
     candidates = [c for c in candidates if c[0] not in avoid] + [c for c in candidates if c[0] in avoid]
@@ -186,7 +189,7 @@ def pick_quotes(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: 
 
 
 def quote_pool_rows(inp: ReportInputs, facts: Facts, rows: np.ndarray, worst_first: bool, tone: int = 0,
-                    parent: str | None = None, agree: bool = False) -> list[tuple[int, set[str]]]:
+                    parent: str | None = None, agree: bool | str = False) -> list[tuple[int, set[str]]]:
     """The candidates :func:`pick_quotes` chooses from: ``(position, words)`` of the first
     ``_CANDIDATES * inp.examples`` comments of ``rows`` with distinct words, in its order."""
     if not len(rows):
@@ -234,16 +237,15 @@ def _texts(inp: ReportInputs) -> pd.Series:
 
 
 def quotes_html(inp: ReportInputs, facts: Facts, rows: np.ndarray, column: int, css: str, worst_first: bool,
-                tone: int = 0, agree: bool = False, group: int = 0, scored_group: bool = False) -> str:
+                tone: int = 0, agree: bool | str = False, group: int = 0) -> str:
     """Up to ``inp.examples`` distinct comments from ``rows`` (see :func:`pick_quotes`) as
     blockquotes, each with its score and the subcategories of label ``column`` it mentions;
     personal data masked unless ``inp.mask`` is False. ``group``: how many comments the whole
-    table has in this group, to say why none is quoted when there are some; ``scored_group``: the
-    group is one of scores (promoters), not of judged tone, whatever ``agree`` asks of its quotes."""
+    table has in this group, to say why none is quoted when there are some."""
     picked = pick_quotes(inp, facts, rows, worst_first, tone, facts.labels[column][0], agree, inp.quoted)
     inp.quoted.update(picked)
     if not picked:
-        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree and not scored_group))}</p>'
+        return f'<p class="muted">{esc(_none_quoted(inp.lang, group, tone, agree is True))}</p>'
     texts = _texts(inp)
     parent = facts.labels[column][0]
     children = [i for i, label in enumerate(facts.labels) if label[0] == parent and label[1] is not None]
@@ -325,7 +327,7 @@ def quote_candidates(df: pd.DataFrame, taxonomy: Any, *, text_col: str, score_co
         # every candidate, not just each card's own picks: a card passes over those an earlier card quoted
         kinds = [(rows_in, True, 0, False)]
         if facts.scores is not None:
-            kinds += [(rows_in[facts.detractor[rows_in]], True, -1, False), (rows_in[facts.top_box[rows_in]], False, 1, True)]
+            kinds += [(rows_in[facts.detractor[rows_in]], True, -1, False), (rows_in[facts.top_box[rows_in]], False, 1, "judged")]
         if not (facts.has_scores and spec.has_detractors):
             # complaints and praise by tone alone: what a card shows without scores to split by. Exact
             # when streamed: a file whose report has no detractors has none in any chunk or pool either
