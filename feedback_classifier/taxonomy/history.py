@@ -1,0 +1,99 @@
+"""A taxonomy's earlier versions: the former paths its ``aliases`` list, and what two versions differ in.
+
+A taxonomy changes every few months. A category renamed in place keeps its old name as an alias
+(``aliases: [Courier]``); a subcategory moved to another parent, or retired into a parent, keeps its
+old *path* (``aliases: [Delivery > Order tracking]``), so that last quarter's classified files and
+labels still read with the new file. A name alone cannot say that: ``Delivery`` still exists and
+``Order tracking`` is now under another parent.
+
+>>> from feedback_classifier.taxonomy import Taxonomy
+>>> tax = Taxonomy.from_dict({"name": "t", "categories": [
+...     {"id": "delivery", "names": {"en": "Delivery"}},
+...     {"id": "app", "names": {"en": "App"}, "children": [
+...         {"id": "tracking", "names": {"en": "Order tracking"}, "aliases": ["Delivery > Order tracking"]}]}]})
+>>> tax.parse_labels("Delivery > Order tracking; Delivery")
+[('app', 'tracking'), ('delivery', None)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedback_classifier.taxonomy.category import Category
+from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, Label, match_key
+
+__all__ = ["flat_categories", "former_path_problems", "former_paths"]
+
+
+def _former(alias: str) -> tuple[str, str] | None:
+    """``("Delivery", "Order tracking")`` for a path alias, None for a plain name."""
+    if PATH_SEPARATOR not in alias:
+        return None
+    parent, _, child = alias.partition(PATH_SEPARATOR)
+    return parent.strip(), child.strip()
+
+
+def _listed(categories: Sequence[Category]):
+    """Each category's label, the category and its display path parts, parents first."""
+    for parent in categories:
+        yield (parent.id, None), parent, (parent,)
+        for child in parent.children:
+            yield (parent.id, child.id), child, (parent, child)
+
+
+def former_paths(categories: Sequence[Category], parent_keys: dict[str, str]) -> dict[tuple[str, str], Label]:
+    """The path aliases as ``(old parent, child key)`` -> the category they now mean. The old parent is
+    its id while it exists (so its name in any language finds it), else its name's key; the child is
+    found by the alias or the category's own id and names, so one alias serves every language
+    ('Delivery > Order tracking' also reads 'Доставка > Отслеживание заказа')."""
+    out: dict[tuple[str, str], Label] = {}
+    for label, cat, _ in _listed(categories):
+        for alias in cat.aliases:
+            former = _former(alias)
+            if former is not None:
+                parent = parent_keys.get(match_key(former[0]), match_key(former[0]))
+                for child in (former[1], *((cat.id, *cat.names.values()) if label[1] else ())):
+                    out.setdefault((parent, match_key(child)), label)
+    return out
+
+
+def former_path_problems(categories: Sequence[Category]) -> list[tuple[str, str]]:
+    """``(problem, category)`` for aliases no label cell could ever match: a ';' in one (cells are
+    split there), a path of other than two parts, a path the taxonomy still has, one claimed twice.
+    Such an alias was accepted and then silently matched nothing."""
+    live: dict[tuple[str, str], str] = {}
+    for label, cat, parts in _listed(categories):
+        if len(parts) == 2:
+            for p in (parts[0].id, *parts[0].names.values(), *parts[0].aliases):
+                for c in (cat.id, *cat.names.values()):
+                    live[(match_key(p), match_key(c))] = "/".join(label)  # type: ignore[arg-type]
+    problems: list[tuple[str, str]] = []
+    claimed: dict[tuple[str, str], str] = {}
+    for label, cat, _ in _listed(categories):
+        where = "/".join(x for x in label if x)
+        for alias in cat.aliases:
+            former = _former(alias)
+            if LABEL_SEPARATOR in alias:
+                problems.append((f"alias '{alias}' has a ';', which separates labels in a cell: "
+                                 "list each former name as its own alias", where))
+            elif former is not None and (not all(former) or PATH_SEPARATOR in former[1]):
+                problems.append((f"alias '{alias}' is not a former path: write it 'Old parent > Old child'", where))
+            elif former is not None:
+                key = (match_key(former[0]), match_key(former[1]))
+                if key in live:
+                    problems.append((f"alias '{alias}' is still the path of '{live[key]}', so it would never "
+                                     "be read as this category: remove it, or rename that category", where))
+                elif claimed.setdefault(key, where) != where:
+                    problems.append((f"alias '{alias}' is also an alias of '{claimed[key]}', so an old label "
+                                     "could mean either: keep it under one of them", where))
+    return problems
+
+
+def flat_categories(definition: dict) -> dict[str, dict]:
+    """Each category of a ``to_dict()`` by its path (``parent`` or ``parent/child``), without children."""
+    flat = {}
+    for parent in definition["categories"]:
+        flat[parent["id"]] = {k: v for k, v in parent.items() if k != "children"}
+        for child in parent.get("children", []):
+            flat[f"{parent['id']}/{child['id']}"] = child
+    return flat

@@ -1,0 +1,86 @@
+"""QA of a taxonomy that changes every quarter: last quarter's files read with this quarter's taxonomy."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.errors import LabelError, TaxonomyError
+from feedback_classifier.taxonomy import Taxonomy
+
+_Q1 = {"name": "mine", "languages": ["en", "ru"], "categories": [
+    {"id": "delivery", "names": {"en": "Delivery", "ru": "Доставка"}, "owner": "Logistics", "children": [
+        {"id": "courier", "names": {"en": "Courier", "ru": "Курьер"}},
+        {"id": "tracking", "names": {"en": "Order tracking", "ru": "Отслеживание"}}]},
+    {"id": "app", "names": {"en": "App", "ru": "Приложение"}, "owner": "Digital", "children": [
+        {"id": "bugs", "names": {"en": "Bugs", "ru": "Ошибки"}}]},
+    {"id": "marketing", "names": {"en": "Marketing", "ru": "Маркетинг"}, "owner": "Marketing", "children": [
+        {"id": "spam", "names": {"en": "Spam", "ru": "Спам"}},
+        {"id": "ads", "names": {"en": "Advertising", "ru": "Реклама"}}]},
+]}
+
+
+def _q2(**aliases) -> dict:
+    """Q1 with 'Order tracking' moved under App and 'Advertising' retired into Marketing."""
+    return {"name": "mine", "version": 2, "languages": ["en", "ru"], "categories": [
+        {"id": "delivery", "names": {"en": "Delivery", "ru": "Доставка"}, "owner": "Logistics", "children": [
+            {"id": "courier", "names": {"en": "Courier", "ru": "Курьер"}}]},
+        {"id": "app", "names": {"en": "App", "ru": "Приложение"}, "owner": "Digital", "children": [
+            {"id": "bugs", "names": {"en": "Bugs", "ru": "Ошибки"}},
+            {"id": "tracking", "names": {"en": "Order tracking", "ru": "Отслеживание"},
+             "aliases": aliases.get("tracking", [])}]},
+        {"id": "marketing", "names": {"en": "Marketing", "ru": "Маркетинг"}, "owner": "Marketing",
+         "aliases": aliases.get("marketing", []), "children": [{"id": "spam", "names": {"en": "Spam", "ru": "Спам"}}]},
+    ]}
+
+
+def test_a_moved_or_retired_subcategory_reads_through_its_former_path():
+    # an alias 'Delivery > Order tracking' was accepted by validate and then matched nothing
+    tax = Taxonomy.from_dict(_q2(tracking=["Delivery > Order tracking"], marketing=["Marketing > Advertising", "Маркетинг > Реклама"]))
+    assert tax.parse_labels("Delivery > Order tracking; Delivery > Courier") == [
+        ("app", "tracking"), ("delivery", "courier")]
+    assert tax.parse_labels("Доставка > Отслеживание") == [("app", "tracking")]  # one alias, every language
+    assert tax.parse_labels("delivery > tracking") == [("app", "tracking")]
+    assert tax.parse_labels("Marketing > Advertising; Маркетинг > Реклама") == [("marketing", None)]
+    assert tax.parse_labels("App > Order tracking") == [("app", "tracking")]
+    assert Taxonomy.from_dict(tax.to_dict()) == tax
+
+
+def test_a_moved_subcategorys_old_path_is_an_error_naming_its_new_path_and_the_alias_to_add():
+    tax = Taxonomy.from_dict(_q2())
+    with pytest.raises(LabelError) as caught:
+        tax.parse_labels("Delivery > Order tracking", row=3, column="categories")
+    message = str(caught.value)
+    assert "Closest known: 'App > Order tracking'" in message
+    assert "aliases: ['Delivery > Order tracking']" in message
+
+
+@pytest.mark.parametrize("alias, said", [
+    ("Delivery > Courier", "still the path of 'delivery/courier'"),  # never read as this category
+    ("Delivery > Order tracking; App", "has a ';'"),
+    ("Delivery > Order > tracking", "is not a former path"),
+    (" > Order tracking", "is not a former path"),
+])
+def test_an_alias_no_label_could_match_is_a_problem_of_the_taxonomy(alias, said):
+    with pytest.raises(TaxonomyError, match=said):
+        Taxonomy.from_dict(_q2(tracking=[alias]))
+    with pytest.raises(TaxonomyError, match="also an alias of 'app/tracking'"):
+        Taxonomy.from_dict(_q2(tracking=["Delivery > Order tracking"], marketing=["Delivery > Order tracking"]))
+
+
+def test_drivers_on_last_quarters_file_counts_a_moved_subcategory_under_its_new_path(tmp_path):
+    import yaml
+
+    (tmp_path / "q2.yaml").write_text(yaml.safe_dump(_q2(tracking=["Delivery > Order tracking"])), encoding="utf-8")
+    cats = ["Delivery > Order tracking", "Delivery > Courier", "App > Bugs", ""] * 15
+    pd.DataFrame({"nps": [2, 9, 5, 10] * 15, "categories": cats}).to_csv(tmp_path / "q1.csv", index=False)
+    result = CliRunner().invoke(app, ["drivers", str(tmp_path / "q1.csv"), "--score-col", "nps", "--min-n", "5",
+                                      "--taxonomy", str(tmp_path / "q2.yaml"), "--lang", "en",
+                                      "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "d.csv")
+    mentions = {(level, name): n for level, name, n in zip(table["level"], table["category"], table["mentions"])}
+    assert mentions[("category", "App > Order tracking")] == 15 and mentions[("parent", "App")] == 30, mentions
+    assert mentions[("parent", "Delivery")] == 15, mentions
