@@ -84,3 +84,29 @@ def test_drivers_on_last_quarters_file_counts_a_moved_subcategory_under_its_new_
     mentions = {(level, name): n for level, name, n in zip(table["level"], table["category"], table["mentions"])}
     assert mentions[("category", "App > Order tracking")] == 15 and mentions[("parent", "App")] == 30, mentions
     assert mentions[("parent", "Delivery")] == 15, mentions
+
+
+def test_a_trend_over_two_quarters_classified_with_two_taxonomy_versions_warns_of_a_renamed_category(tmp_path):
+    import yaml
+
+    # Q1 classified as 'Service', Q2 as 'Care': the trend showed one falling to 0 and one rising from 0
+    dates = [f"2024-0{m}-1{d}" for m in (1, 2, 4, 5) for d in range(10)]
+    cats = [("Service" if m < 4 else "Care") if d % 2 else "Price" for m in (1, 2, 4, 5) for d in range(10)]
+    pd.DataFrame({"submitted_at": dates, "nps": [3, 9, 10, 6] * 10, "categories": cats}).to_csv(
+        tmp_path / "both.csv", index=False)
+    args = ["drivers", str(tmp_path / "both.csv"), "--score-col", "nps", "--period", "quarter", "--min-n", "5",
+            "--out", str(tmp_path / "d.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "categories change between the trend's periods: 'Service' has no mention after 2024-Q1" in said
+    assert "'Care' none before 2024-Q2" in said and "'Price'" not in said
+    new = {"name": "mine", "version": 2, "categories": [{"id": "care", "names": {"en": "Care"}, "aliases": ["Service"]},
+                                                        {"id": "price", "names": {"en": "Price"}}]}
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(new), encoding="utf-8")
+    result = CliRunner().invoke(app, args + ["--taxonomy", str(tmp_path / "new.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "change between the trend's periods" not in result.output
+    trend = pd.read_csv(tmp_path / "d_trend.csv")
+    care = trend[(trend["level"] == "parent") & (trend["category"] == "Care")]
+    assert care["mentions"].tolist() == [10, 10]
