@@ -55,6 +55,13 @@ def test_a_moved_subcategorys_old_path_is_an_error_naming_its_new_path_and_the_a
     message = str(caught.value)
     assert "Closest known: 'App > Order tracking'" in message
     assert "aliases: ['Delivery > Order tracking']" in message
+    # a parent renamed in one language (Доставка -> Логистика): its old name is the alias to add, for every child
+    renamed = _q2()
+    renamed["categories"][0]["names"]["ru"] = "Логистика"
+    with pytest.raises(LabelError, match="add 'Доставка' to the aliases of the parent it became"):
+        Taxonomy.from_dict(renamed).parse_labels("Доставка > Курьер")
+    renamed["categories"][0]["aliases"] = ["Доставка"]
+    assert Taxonomy.from_dict(renamed).parse_labels("Доставка > Курьер") == [("delivery", "courier")]
 
 
 @pytest.mark.parametrize("alias, said", [

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from feedback_classifier.taxonomy.category import Category
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, Label, match_key
 
-__all__ = ["flat_categories", "former_path_problems", "former_paths"]
+__all__ = ["alias_hint", "flat_categories", "former_path_problems", "former_paths"]
 
 
 def _former(alias: str) -> tuple[str, str] | None:
@@ -87,6 +87,24 @@ def former_path_problems(categories: Sequence[Category]) -> list[tuple[str, str]
                     problems.append((f"alias '{alias}' is also an alias of '{claimed[key]}', so an old label "
                                      "could mean either: keep it under one of them", where))
     return problems
+
+
+def alias_hint(text: str, parent_keys: dict[str, str]) -> str:
+    """Which alias would read the unknown label ``text``: its parent's old name when the parent is
+    unknown (a renamed parent: one alias serves all its subcategories), else its old path (a
+    subcategory moved to another parent or retired into one).
+
+    >>> alias_hint("Shop > Staff", {"store": "store"})
+    " (here its parent: add 'Shop' to the aliases of the parent it became)"
+    >>> alias_hint("Store > Queues", {"store": "store"})
+    ", one moved to another parent or retired into one its old path (aliases: ['Store > Queues'])"
+    """
+    parts = [p.strip() for p in text.split(PATH_SEPARATOR)]
+    if len(parts) != 2:
+        return ""
+    if match_key(parts[0]) not in parent_keys:
+        return f" (here its parent: add '{parts[0]}' to the aliases of the parent it became)"
+    return f", one moved to another parent or retired into one its old path (aliases: ['{parts[0]} > {parts[1]}'])"
 
 
 def flat_categories(definition: dict) -> dict[str, dict]:

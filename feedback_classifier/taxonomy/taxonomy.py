@@ -35,7 +35,7 @@ from feedback_classifier.taxonomy.labels import (
     opinion_message,
     shown_label,
 )
-from feedback_classifier.taxonomy.history import flat_categories, former_paths
+from feedback_classifier.taxonomy.history import alias_hint, flat_categories, former_paths
 from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
 
 __all__ = ["Taxonomy"]
@@ -533,9 +533,8 @@ class Taxonomy:
             message = (
                 f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'{alone}.{close} "
                 "Fix the cell, or add the category to the taxonomy; a category renamed since keeps its old name "
-                "under 'aliases', one moved to another parent or retired into one its old path "
-                f"(aliases: ['{' > '.join(p.strip() for p in text.split(PATH_SEPARATOR)[:2])}']) "
-                "(labels are 'Parent > Child' paths separated by ';', by id or name)."
+                f"under 'aliases'{alias_hint(text, self._parent_keys)} (labels are 'Parent > Child' paths separated by ';', by id "
+                "or name)."
             )
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
