@@ -117,3 +117,24 @@ def test_a_trend_over_two_quarters_classified_with_two_taxonomy_versions_warns_o
     trend = pd.read_csv(tmp_path / "d_trend.csv")
     care = trend[(trend["level"] == "parent") & (trend["category"] == "Care")]
     assert care["mentions"].tolist() == [10, 10]
+
+
+@pytest.mark.parametrize("command", ["drivers", "route", "train"])
+def test_last_quarters_file_names_every_old_label_the_new_taxonomy_lacks_at_once(tmp_path, command):
+    import yaml
+
+    # one old label per run: a quarter's moves and retirements took a run per alias to add
+    (tmp_path / "q2.yaml").write_text(yaml.safe_dump(_q2()), encoding="utf-8")
+    cats = ["Delivery > Courier", "Delivery > Order tracking", "App > Bugs", "Marketing > Advertising",
+            "delivery > order tracking", "Marketing > Advertising; App"] * 3
+    pd.DataFrame({"comment": [f"comment {i}" for i in range(18)], "nps": [3, 9, 10] * 6, "categories": cats}).to_csv(
+        tmp_path / "q1.csv", index=False)
+    args = {"drivers": ["--score-col", "nps", "--out", str(tmp_path / "d.csv")],
+            "route": ["--text-col", "comment", "--out-dir", str(tmp_path / "q")],
+            "train": ["--text-col", "comment", "--labels-col", "categories", "--cv", "0", "--out", str(tmp_path / "m")]}
+    result = CliRunner().invoke(app, [command, str(tmp_path / "q1.csv"), "--taxonomy", str(tmp_path / "q2.yaml"),
+                                      *args[command]])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "Unknown label 'Delivery > Order tracking' in row 2" in said
+    assert "Not in the taxonomy either: 'Marketing > Advertising' (row 4)." in said

@@ -17,12 +17,17 @@ labels still read with the new file. A name alone cannot say that: ``Delivery`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+from feedback_classifier.errors import LabelError
 
 from feedback_classifier.taxonomy.category import Category
-from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, Label, match_key
+from feedback_classifier.taxonomy.labels import (
+    LABEL_SEPARATOR, PATH_SEPARATOR, Label, cell_items, match_key, shown_label,
+)
 
-__all__ = ["alias_hint", "flat_categories", "former_path_problems", "former_paths"]
+__all__ = ["alias_hint", "flat_categories", "former_path_problems", "former_paths", "naming_other_unknowns",
+           "parse_cells"]
 
 
 def _former(alias: str) -> tuple[str, str] | None:
@@ -105,6 +110,67 @@ def alias_hint(text: str, parent_keys: dict[str, str]) -> str:
     if match_key(parts[0]) not in parent_keys:
         return f" (here its parent: add '{parts[0]}' to the aliases of the parent it became)"
     return f", one moved to another parent or retired into one its old path (aliases: ['{parts[0]} > {parts[1]}'])"
+
+
+def naming_other_unknowns(error: LabelError, taxonomy, candidates: Iterable[tuple[str, Callable[[], int]]],
+                          limit: int = 5) -> LabelError:
+    """``error`` (the first unknown label of a file) naming the file's other labels ``taxonomy`` does not
+    read either, ``candidates`` being ``(label, its row when asked)`` in file order. After a taxonomy
+    change each run named one old label, so a quarter's renames took a run per alias to add.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> tax = load_taxonomy("cx-default")
+    >>> first = LabelError("Unknown label 'Shop'.")
+    >>> first.label = "Shop"
+    >>> error = naming_other_unknowns(first, tax,
+    ...     [("Price", lambda: 3), ("shop", lambda: 4), ("Care", lambda: 9), ("care", lambda: 12)])
+    >>> str(error)
+    "Unknown label 'Shop'. Not in the taxonomy either: 'Care' (row 9)."
+    """
+    def key(label: str) -> str:
+        return " > ".join(match_key(p) for p in label.split(PATH_SEPARATOR))
+
+    seen = {key(error.label)} if isinstance(getattr(error, "label", None), str) else set()
+    shown: list[str] = []
+    more = 0
+    for label, row in candidates:
+        if key(label) in seen:
+            continue
+        seen.add(key(label))
+        try:
+            taxonomy.parse_label(label)
+        except LabelError:
+            if len(shown) < limit:
+                shown.append(f"'{shown_label(label)}' (row {row()})")
+            else:
+                more += 1
+    if shown:
+        error.args = (f"{error.args[0]} Not in the taxonomy either: {', '.join(shown)}"
+                      f"{f' and {more} more' if more else ''}.",)
+    return error
+
+
+def parse_cells(taxonomy, cells: Sequence, rows: Sequence[int], *, column: str | None,
+                source: str | None) -> list[list[Label]]:
+    """Each cell's labels (``rows``: the file's row of each); the first unknown label is an error that
+    names the file's other unknown labels too (:func:`naming_other_unknowns`).
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> parse_cells(load_taxonomy("cx-default"), ["Price", "Shop; Price", "Care"], [2, 3, 4], column="labels",
+    ...             source=None)
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.LabelError: Unknown label 'Shop' in row 3, column 'labels': ... Not in the taxonomy either: 'Care' (row 4).
+    """
+    out = []
+    for k, (cell, row) in enumerate(zip(cells, rows)):
+        try:
+            out.append(taxonomy.parse_labels(cell, row=row, column=column, source=source))
+        except LabelError as error:
+            later = ((item.strip(), lambda r=r: r) for c, r in zip(cells[k:], rows[k:]) if isinstance(c, str)
+                     for item in cell_items(c) if item.strip())
+            raise naming_other_unknowns(error, taxonomy, later) from None
+    return out
 
 
 def flat_categories(definition: dict) -> dict[str, dict]:
