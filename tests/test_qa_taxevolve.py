@@ -138,3 +138,20 @@ def test_last_quarters_file_names_every_old_label_the_new_taxonomy_lacks_at_once
     said = " ".join(result.output.split())
     assert "Unknown label 'Delivery > Order tracking' in row 2" in said
     assert "Not in the taxonomy either: 'Marketing > Advertising' (row 4)." in said
+
+
+def test_a_teams_new_name_in_the_given_taxonomy_is_used_with_the_model_it_still_fits(tmp_path):
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    # teams' names stay out of the taxonomy's hash so that renaming them needs no new model, but the
+    # model's own copy was used: the queues kept the old Russian name without a word
+    definition = load_taxonomy("cx-default").to_dict()
+    definition["teams"]["Logistics"] = {"ru": "Последняя миля"}
+    Taxonomy.from_dict(definition).dump(tmp_path / "mine.yaml")
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа", "Курьер нагрубил"]}).to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(app, ["route", str(tmp_path / "in.csv"), "--text-col", "comment", "--lang", "ru",
+                                      "--taxonomy", str(tmp_path / "mine.yaml"), "--tone-teacher", "none", "-q",
+                                      "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "q" / "summary.csv")
+    assert summary.set_index("team").loc["Logistics", "name"] == "Последняя миля"

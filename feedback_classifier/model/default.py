@@ -189,7 +189,8 @@ def _warn_uncached(path: Path, exc: Exception) -> None:
 def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
     """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
 
-    A taxonomy given together with a model must be the one the model was trained on.
+    A taxonomy given together with a model must be the one the model was trained on (its teams' names
+    in other languages may differ: the given one's are used).
     """
     from feedback_classifier.taxonomy import load_taxonomy
 
@@ -203,7 +204,7 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
                 "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
             )
         clf = default_model()
-        return clf, clf.taxonomy_
+        return clf, tax if tax is not None else clf.taxonomy_
     if hasattr(model, "predict_proba"):
         clf = model
     else:
@@ -224,7 +225,9 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
             f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}'{differing_note(tax, model_tax)}: "
             "drop --taxonomy, or pass the model trained on that taxonomy."
         )
-    return clf, model_tax
+    # the given one: its teams' names may differ (translations, which the hash leaves out so that they
+    # need no new model); the model's were used and the new names ignored without a word
+    return clf, tax if tax is not None else model_tax
 
 
 # Measured by benchmarks/default_model.py (example survey, hidden truth) and
