@@ -155,3 +155,33 @@ def test_a_teams_new_name_in_the_given_taxonomy_is_used_with_the_model_it_still_
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(tmp_path / "q" / "summary.csv")
     assert summary.set_index("team").loc["Logistics", "name"] == "Последняя миля"
+
+
+def test_aliases_added_after_training_need_no_new_model(tmp_path):
+    import yaml
+
+    q1 = {"name": "mine", "categories": [
+        {"id": "delivery", "names": {"en": "Delivery"}, "owner": "Logistics", "keywords": {"en": ["courier", "late"]}},
+        {"id": "app", "names": {"en": "App"}, "owner": "Digital", "keywords": {"en": ["app", "crash"]}}]}
+    (tmp_path / "q1.yaml").write_text(yaml.safe_dump(q1), encoding="utf-8")
+    texts = ["courier was late", "the app crashes", "late again, courier lost", "app froze at login"] * 6
+    labels = ["Delivery", "App", "Delivery", "App"] * 6
+    pd.DataFrame({"text": texts, "labels": labels}).to_csv(tmp_path / "labels.csv", index=False)
+    trained = CliRunner().invoke(app, ["train", str(tmp_path / "labels.csv"), "--text-col", "text", "--taxonomy",
+                                       str(tmp_path / "q1.yaml"), "--cv", "0", "--out", str(tmp_path / "m")])
+    assert trained.exit_code == 0, trained.output
+    q1["categories"][0]["aliases"] = ["Shipping"]  # last year's name, found in an old export
+    (tmp_path / "q1b.yaml").write_text(yaml.safe_dump(q1), encoding="utf-8")
+    pd.DataFrame({"comment": ["late", "crash"], "categories": ["Shipping", "App"]}).to_csv(tmp_path / "old.csv",
+                                                                                            index=False)
+    result = CliRunner().invoke(app, ["route", str(tmp_path / "old.csv"), "--text-col", "comment", "--model",
+                                      str(tmp_path / "m"), "--taxonomy", str(tmp_path / "q1b.yaml"), "-q",
+                                      "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "q" / "summary.csv").set_index("team").loc["Logistics", "comments"] == 1
+    q1["categories"][0]["owner"] = "Last mile"  # a real change still needs the model's taxonomy or a new model
+    (tmp_path / "q1c.yaml").write_text(yaml.safe_dump(q1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["route", str(tmp_path / "old.csv"), "--text-col", "comment", "--model",
+                                      str(tmp_path / "m"), "--taxonomy", str(tmp_path / "q1c.yaml"), "-q",
+                                      "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 1 and "owner of 'delivery'" in result.output

@@ -190,9 +190,10 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
     """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
 
     A taxonomy given together with a model must be the one the model was trained on (its teams' names
-    in other languages may differ: the given one's are used).
+    in other languages and its aliases may differ: the given one's are used).
     """
     from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy.history import same_but_aliases
 
     tax = None
     if taxonomy is not None:
@@ -218,7 +219,7 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
             )
         clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
     model_tax = clf.taxonomy_
-    if tax is not None and tax.hash != model_tax.hash:
+    if tax is not None and not same_but_aliases(tax, model_tax):
         from feedback_classifier.model.persist import differing_note
 
         raise ModelFileError(

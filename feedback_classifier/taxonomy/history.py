@@ -27,7 +27,7 @@ from feedback_classifier.taxonomy.labels import (
 )
 
 __all__ = ["alias_hint", "flat_categories", "former_path_problems", "former_paths", "naming_other_unknowns",
-           "parse_cells"]
+           "parse_cells", "same_but_aliases"]
 
 
 def _former(alias: str) -> tuple[str, str] | None:
@@ -171,6 +171,32 @@ def parse_cells(taxonomy, cells: Sequence, rows: Sequence[int], *, column: str |
                      for item in cell_items(c) if item.strip())
             raise naming_other_unknowns(error, taxonomy, later) from None
     return out
+
+
+def same_but_aliases(given, model_taxonomy) -> bool:
+    """Whether ``given`` is ``model_taxonomy`` with other aliases (and team names): former names only
+    read files, a model never sees them, so adding one after training needs no new model. Refused,
+    the old labels of last quarter's file had to wait for a retrain.
+
+    >>> from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+    >>> tax = load_taxonomy("cx-default")
+    >>> d = tax.to_dict(); d["categories"][0]["aliases"] = ["Goods"]
+    >>> same_but_aliases(Taxonomy.from_dict(d), tax)
+    True
+    >>> d["categories"][0]["owner"] = "QA"
+    >>> same_but_aliases(Taxonomy.from_dict(d), tax)
+    False
+    """
+    def bare(taxonomy) -> dict:
+        d = taxonomy.to_dict()
+        d.pop("teams", None)
+        for parent in d["categories"]:
+            parent.pop("aliases", None)
+            for child in parent.get("children", []):
+                child.pop("aliases", None)
+        return d
+
+    return given.hash == model_taxonomy.hash or bare(given) == bare(model_taxonomy)
 
 
 def flat_categories(definition: dict) -> dict[str, dict]:
