@@ -204,8 +204,9 @@ def _warn_reclassified(first, categories_col: str, data) -> None:
 
 
 def _warn_vanishing(result: DriversResult, data) -> DriversResult:
-    """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's periods: in a file
-    joined from exports classified with two taxonomy versions, a renamed category was two half-trends."""
+    """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's
+    periods: in a file joined from exports classified with two taxonomy versions, a renamed category was
+    two half-trends."""
     import warnings
 
     from feedback_classifier.errors import InputWarning
@@ -218,7 +219,8 @@ def _warn_vanishing(result: DriversResult, data) -> DriversResult:
     said += [f"'{c}' none before {p}" for _, c, p in started[:3]]
     more = len(stopped) + len(started) - len(said)
     warnings.warn(InputWarning(
-        f"{data}: categories change between the trend's periods: {', '.join(said)}{f' (and {more} more)' if more else ''}. "
+        f"{data}: categories change between the trend's periods: {', '.join(said)}"
+        f"{f' (and {more} more)' if more else ''}. "
         "If the file joins exports classified with different taxonomy versions, pass --taxonomy with the new one, "
         "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."),
         stacklevel=2)

@@ -160,7 +160,7 @@ def parse_cells(taxonomy, cells: Sequence, rows: Sequence[int], *, column: str |
     ...             source=None)
     Traceback (most recent call last):
     ...
-    feedback_classifier.errors.LabelError: Unknown label 'Shop' in row 3, column 'labels': ... Not in the taxonomy either: 'Care' (row 4).
+    feedback_classifier.errors.LabelError: Unknown label 'Shop' in row 3, ... either: 'Care' (row 4).
     """
     out = []
     for k, (cell, row) in enumerate(zip(cells, rows)):

@@ -64,7 +64,8 @@ class Taxonomy:
 
     __slots__ = (
         "_name", "_version", "_languages", "_description", "_categories", "_source",
-        "_by_label", "_labels", "_parent_keys", "_child_keys", "_former", "_hash", "_canonical", "_parse_cache", "_teams",
+        "_by_label", "_labels", "_parent_keys", "_child_keys", "_former", "_hash", "_canonical", "_parse_cache",
+        "_teams",
     )
 
     def __init__(
@@ -458,7 +459,8 @@ class Taxonomy:
             return (parent_id, None)
         child_id = self._child_keys[parent_id].get(match_key(parts[1])) if parent_id is not None else None
         if child_id is None:  # a subcategory moved or retired since keeps its old path under 'aliases'
-            moved = self._former.get((parent_id or match_key(parts[0]), match_key(parts[-1]))) if len(parts) == 2 else None
+            former = (parent_id or match_key(parts[0]), match_key(parts[-1]))
+            moved = self._former.get(former) if len(parts) == 2 else None
             return moved or self._label_error(text, row, column, source, "is not in the taxonomy")
         return (parent_id, child_id)  # type: ignore[return-value]
 
@@ -533,8 +535,8 @@ class Taxonomy:
             message = (
                 f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'{alone}.{close} "
                 "Fix the cell, or add the category to the taxonomy; a category renamed since keeps its old name "
-                f"under 'aliases'{alias_hint(text, self._parent_keys)} (labels are 'Parent > Child' paths separated by ';', by id "
-                "or name)."
+                f"under 'aliases'{alias_hint(text, self._parent_keys)} (labels are 'Parent > Child' paths separated "
+                "by ';', by id or name)."
             )
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
@@ -592,4 +594,3 @@ class Taxonomy:
 # (model/safe_pickle.py): files saved by earlier versions need the name to stay.
 def _rebuild(data: dict, source: str | None) -> Taxonomy:
     return Taxonomy.from_dict(data, source=source)
-
