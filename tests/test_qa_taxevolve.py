@@ -185,3 +185,25 @@ def test_aliases_added_after_training_need_no_new_model(tmp_path):
                                       str(tmp_path / "m"), "--taxonomy", str(tmp_path / "q1c.yaml"), "-q",
                                       "--out-dir", str(tmp_path / "q")])
     assert result.exit_code == 1 and "owner of 'delivery'" in result.output
+
+
+def test_cx_default_with_aliases_added_keeps_the_bundled_model(tmp_path):
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    # a copy of cx-default that only maps last year's names was told to train a model of its own
+    definition = load_taxonomy("cx-default").to_dict()
+    definition["categories"][3]["aliases"] = ["Shipping"]
+    Taxonomy.from_dict(definition).dump(tmp_path / "mine.yaml")
+    pd.DataFrame({"comment": ["Курьер опоздал на два часа", "Shipping was slow"]}).to_csv(tmp_path / "in.csv",
+                                                                                        index=False)
+    result = CliRunner().invoke(app, ["route", str(tmp_path / "in.csv"), "--text-col", "comment", "--lang", "en",
+                                      "--taxonomy", str(tmp_path / "mine.yaml"), "--tone-teacher", "none", "-q",
+                                      "--out-dir", str(tmp_path / "q")])
+    assert result.exit_code == 0, result.output
+    pd.DataFrame({"comment": ["slow", "late"], "nps": [2, 3], "categories": ["Shipping", "Delivery and logistics"]}
+                 ).to_csv(tmp_path / "old.csv", index=False)
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "old.csv"), "--text-col", "comment", "--score-col",
+                                      "nps", "--taxonomy", str(tmp_path / "mine.yaml"), "--out",
+                                      str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "bundled default model is assumed" in " ".join(result.output.split())

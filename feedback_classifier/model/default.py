@@ -199,7 +199,7 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
     if taxonomy is not None:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
     if model is None:
-        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
+        if tax is not None and not same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY)):
             raise ModelFileError(
                 f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
                 "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
