@@ -137,8 +137,13 @@ def _taxonomy_columns(taxonomy: Any, items: list[str], first_row: Callable[[int]
             lb = taxonomy.parse_label(item, column=column, source=source)
         except LabelError:
             # parse again only to name the row: finding it costs a scan, worth it on failure alone
-            taxonomy.parse_label(item, row=first_row(i), column=column, source=source)
-            raise
+            try:
+                taxonomy.parse_label(item, row=first_row(i), column=column, source=source)
+            except LabelError as error:
+                from feedback_classifier.taxonomy.history import naming_other_unknowns
+
+                later = ((items[j], lambda j=j: first_row(j)) for j in range(i + 1, len(items)) if items[j])
+                raise naming_other_unknowns(error, taxonomy, later) from None
         item_parent[i] = parent_col[lb[0]]
         item_path[i] = path_col[tuple(lb)]
     return _Columns(names, levels, parents, item_parent, item_path)

@@ -457,3 +457,30 @@ def canonical_dates(values: pd.Series, freq: str) -> pd.Series:
     result = pd.Series(out[np.where(codes < 0, 0, codes)], index=series.index, dtype=object)
     result[codes < 0] = None
     return result.astype(series.dtype) if series.dtype != object else result
+
+
+def vanishing_categories(trend: pd.DataFrame, *, per_period: float = 5.0) -> tuple[list, list]:
+    """``([(level, category, last period)], [(level, category, first period)])``: categories of a trend
+    mentioned about ``per_period`` times or more a period while present that are absent from every
+    later period with answers (stopped), and those absent from every earlier one (started). A file
+    joined from two quarters classified with two taxonomy versions showed a renamed category as one
+    dropping to 0 and another rising from 0, without a word.
+
+    >>> t = pd.DataFrame({"period": ["Q1", "Q2", "Q1", "Q2", "Q1", "Q2"], "period_rows": [50, 40] * 3,
+    ...     "level": ["parent"] * 6, "category": ["Service", "Service", "Care", "Care", "Price", "Price"],
+    ...     "mentions": [20, 0, 0, 18, 9, 7]})
+    >>> vanishing_categories(t)
+    ([('parent', 'Service', 'Q1')], [('parent', 'Care', 'Q2')])
+    """
+    stopped, started = [], []
+    present = trend[trend["period_rows"] > 0]
+    for (level, category), rows in present.groupby(["level", "category"], sort=False):
+        counts = rows["mentions"].to_numpy()
+        seen = np.flatnonzero(counts > 0)
+        if not len(seen) or counts[seen[0]:seen[-1] + 1].mean() < per_period:
+            continue
+        if seen[-1] < len(counts) - 1:
+            stopped.append((level, category, rows["period"].iloc[seen[-1]]))
+        if seen[0] > 0:
+            started.append((level, category, rows["period"].iloc[seen[0]]))
+    return stopped, started

@@ -246,8 +246,7 @@ def rows_by_team(cells: list[str], taxonomy, *, lang: str, source: str, cache: d
     for position, cell in enumerate(cells):
         names = cache.get(cell)
         if names is None:
-            labels = (taxonomy.parse_labels(cell, row=first_row + position, column="categories", source=source)
-                      if cell.strip() else [])
+            labels = _parsed(taxonomy, cells, position, source=source, first_row=first_row)
             names = cache[cell] = {
                 team: taxonomy.format_labels(team_labels, lang=lang)
                 for team, team_labels in _team_labels(labels, taxonomy).items()
@@ -255,6 +254,22 @@ def rows_by_team(cells: list[str], taxonomy, *, lang: str, source: str, cache: d
         for team, text in names.items():
             team_rows.setdefault(team, []).append((position, text))
     return team_rows
+
+
+def _parsed(taxonomy, cells: list[str], position: int, *, source: str, first_row: int) -> list:
+    """The labels of ``cells[position]``; an unknown one is an error naming the chunk's other unknown labels too."""
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.taxonomy.history import naming_other_unknowns
+    from feedback_classifier.taxonomy.labels import cell_items
+
+    if not cells[position].strip():
+        return []
+    try:
+        return taxonomy.parse_labels(cells[position], row=first_row + position, column="categories", source=source)
+    except LabelError as error:
+        later = ((item.strip(), lambda p=p: first_row + p) for p in range(position, len(cells))
+                 for item in cell_items(cells[p]) if item.strip())
+        raise naming_other_unknowns(error, taxonomy, later) from None
 
 
 def review_categories(cells: list[str], positions: np.ndarray, cache: dict[str, dict[str, str]]) -> list[str]:

@@ -296,9 +296,10 @@ def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str])
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
     from feedback_classifier.model.weak import fit_without_labels
     from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+    from feedback_classifier.taxonomy.history import same_but_aliases
 
     tax = None if taxonomy is None else taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    if model is not None or tax is None or tax.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
+    if model is not None or tax is None or same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY)):
         clf, tax = load_model_and_taxonomy(model, tax)
         notes.append(f"Model: {describe_model(model, clf)}")
         return clf, tax

@@ -104,7 +104,7 @@ def drivers_file(
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
-    return _written(_named_in(result, naming, plan.lang), plan, out=out, charts=charts, top=top)
+    return _written(_named_in(_warn_vanishing(result, data), naming, plan.lang), plan, out=out, charts=charts, top=top)
 
 
 def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
@@ -201,6 +201,30 @@ def _warn_reclassified(first, categories_col: str, data) -> None:
             f"{data}: the file already has a {categories_col!r} column, but --text-col classifies the comments "
             f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"),
             stacklevel=2)
+
+
+def _warn_vanishing(result: DriversResult, data) -> DriversResult:
+    """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's
+    periods: in a file joined from exports classified with two taxonomy versions, a renamed category was
+    two half-trends."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.insights.periods import vanishing_categories
+
+    stopped, started = vanishing_categories(result.trend) if result.trend is not None else ([], [])
+    if not stopped:
+        return result
+    said = [f"'{c}' has no mention after {p}" for _, c, p in stopped[:3]]
+    said += [f"'{c}' none before {p}" for _, c, p in started[:3]]
+    more = len(stopped) + len(started) - len(said)
+    warnings.warn(InputWarning(
+        f"{data}: categories change between the trend's periods: {', '.join(said)}"
+        f"{f' (and {more} more)' if more else ''}. "
+        "If the file joins exports classified with different taxonomy versions, pass --taxonomy with the new one, "
+        "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."),
+        stacklevel=2)
+    return result
 
 
 def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):

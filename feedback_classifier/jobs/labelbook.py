@@ -23,6 +23,7 @@ from feedback_classifier.errors import InputFileError, InputWarning, LabelError,
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import unwritable_error
 from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
+from feedback_classifier.taxonomy.history import parse_cells
 from feedback_classifier.taxonomy.labels import cell_items
 
 
@@ -350,8 +351,7 @@ def parsed_labels(taxonomy: Taxonomy, df: pd.DataFrame, text_col: str, labels_co
     comment is in several rows with different labels: two annotators' batches joined by hand, or a
     comment labelled again, teach the model both answers for one text, silently."""
     rows = [_row_of(df, k) for k in range(len(df))]
-    labels = [taxonomy.parse_labels(cell, row=row, column=labels_col, source=str(source))
-              for row, cell in zip(rows, df[labels_col].tolist())]
+    labels = parse_cells(taxonomy, df[labels_col].tolist(), rows, column=labels_col, source=str(source))
     first: dict = {}
     clashes: dict = {}
     for row, text, labs in zip(rows, df[text_col].tolist(), labels):

@@ -79,6 +79,7 @@ from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_colum
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+from feedback_classifier.taxonomy.history import same_but_aliases
 from feedback_classifier.taxonomy.labels import deepest_labels
 
 MIN_TRAIN_ROWS = 20
@@ -185,7 +186,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     if len(book) >= MIN_TRAIN_ROWS and taxonomy is not None and any(book.labels):
         clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed, **(loop or {}))
         return _ranker(taxonomy, clf, book, "trained")
-    if model is not None or taxonomy is None or taxonomy.hash == load_taxonomy(DEFAULT_TAXONOMY).hash:
+    if model is not None or taxonomy is None or same_but_aliases(taxonomy, load_taxonomy(DEFAULT_TAXONOMY)):
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         return _ranker(tax, clf, book, "model")
     return keyword_ranker(taxonomy, book)

@@ -189,21 +189,23 @@ def _warn_uncached(path: Path, exc: Exception) -> None:
 def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):
     """(fitted classifier, its Taxonomy). No model: the bundled default for ``cx-default``.
 
-    A taxonomy given together with a model must be the one the model was trained on.
+    A taxonomy given together with a model must be the one the model was trained on (its teams' names
+    in other languages and its aliases may differ: the given one's are used).
     """
     from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy.history import same_but_aliases
 
     tax = None
     if taxonomy is not None:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
     if model is None:
-        if tax is not None and tax.hash != load_taxonomy(DEFAULT_TAXONOMY).hash:
+        if tax is not None and not same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY)):
             raise ModelFileError(
                 f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
                 "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."
             )
         clf = default_model()
-        return clf, clf.taxonomy_
+        return clf, tax if tax is not None else clf.taxonomy_
     if hasattr(model, "predict_proba"):
         clf = model
     else:
@@ -217,14 +219,16 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
             )
         clf = load_model(path, taxonomy=tax) if tax is not None else load_model(path)
     model_tax = clf.taxonomy_
-    if tax is not None and tax.hash != model_tax.hash:
+    if tax is not None and not same_but_aliases(tax, model_tax):
         from feedback_classifier.model.persist import differing_note
 
         raise ModelFileError(
             f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}'{differing_note(tax, model_tax)}: "
             "drop --taxonomy, or pass the model trained on that taxonomy."
         )
-    return clf, model_tax
+    # the given one: its teams' names may differ (translations, which the hash leaves out so that they
+    # need no new model); the model's were used and the new names ignored without a word
+    return clf, tax if tax is not None else model_tax
 
 
 # Measured by benchmarks/default_model.py (example survey, hidden truth) and

@@ -320,13 +320,24 @@ def check_model_metadata(
         )
     if fmt == PICKLE_FORMAT:
         _check_pickle_allowed(header, path, trusted=trusted, allow_version_mismatch=allow_version_mismatch)
-    if taxonomy is not None and header.get("taxonomy_hash") != taxonomy.hash:
+    if taxonomy is not None and header.get("taxonomy_hash") != taxonomy.hash and not _aliases_only(header, taxonomy):
         raise ModelFileError(
             f"{path} was trained for taxonomy {header.get('taxonomy_name')!r} "
             f"(hash {str(header.get('taxonomy_hash'))[:12]}) but taxonomy {taxonomy.name!r} "
             f"(hash {taxonomy.hash[:12]}) was given{_differing(header.get('taxonomy'), taxonomy)}; use the taxonomy "
             "the model was trained with or retrain the model with `feedback-classifier train ... --taxonomy FILE`."
         )
+
+
+def _aliases_only(header: dict, given) -> bool:
+    """Whether ``given`` differs from the header's taxonomy in aliases alone (``same_but_aliases``)."""
+    from feedback_classifier.taxonomy import Taxonomy
+    from feedback_classifier.taxonomy.history import same_but_aliases
+
+    try:
+        return same_but_aliases(given, Taxonomy.from_dict(header.get("taxonomy")))
+    except Exception:  # a header without a readable taxonomy: the hashes decide
+        return False
 
 
 def _differing(model_taxonomy: Any, given) -> str:
@@ -409,7 +420,7 @@ def load_model(
     """Load a classifier saved by ``save_model``, after checking its header.
 
     ``taxonomy``: when given, the model must have been trained for exactly this
-    taxonomy (same hash). The payload is read only when the magic line, the format,
+    taxonomy (same hash, or only its aliases differ). The payload is read only when the magic line, the format,
     the taxonomy and the payload's length and SHA-256 all check out, and it is read
     as data: nothing in a model file can run code. A model file of the old pickled
     format (1) is refused unless ``trusted=True``; ``allow_version_mismatch`` applies

@@ -12,7 +12,7 @@ A taxonomy is a YAML file of parent categories, each with optional children::
         description: ...          # optional, one line
         owner: Customer Support   # optional: the team that owns it (default "unassigned")
         keywords: {en: [support, operator], ru: [поддержка, оператор]}   # optional
-        aliases: [Customer care]  # optional: former names that label cells may still use
+        aliases: [Customer care]  # optional: former names (or 'Old parent > Child' paths) label cells may still use
         children:                 # optional; children cannot have children
           - id: support_communication
             names: {en: Support communication, ru: Общение с поддержкой}
@@ -45,6 +45,7 @@ import yaml
 
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.category import Category
+from feedback_classifier.taxonomy.history import former_path_problems
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, PATH_SEPARATOR, match_key, slugify
 from feedback_classifier.taxonomy.yaml_limits import kind, load_bounded, shown, where_not_utf8, yaml_hint
 
@@ -88,8 +89,7 @@ class Problem:
 def _raise_problems(problems: list[Problem], source: str | None) -> NoReturn:
     what = f"Invalid taxonomy {source}" if source else "Invalid taxonomy"
     lines = [f"{what} ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"]
-    # In file order, so users can fix them top to bottom.
-    problems = sorted(problems, key=lambda p: p.line or 0)
+    problems = sorted(problems, key=lambda p: p.line or 0)  # in file order, to be fixed top to bottom
     lines += [f"  - {p}" for p in problems]
     error = TaxonomyError("\n".join(lines))
     error.problems = list(problems)  # type: ignore[attr-defined]
@@ -255,6 +255,8 @@ def validate_definition(data: Any, source: str | None) -> Definition:
     description = v.text(data, "description", required=False) or ""
     langs = v.languages(data)
     categories = v.categories(data, langs)
+    v.problems += [Problem(problem, source, None, category, "aliases")
+                   for problem, category in former_path_problems(categories)]
     teams = v.teams(data, langs)
     if v.problems:
         _raise_problems(v.problems, source)

@@ -35,6 +35,7 @@ from feedback_classifier.taxonomy.labels import (
     opinion_message,
     shown_label,
 )
+from feedback_classifier.taxonomy.history import alias_hint, flat_categories, former_paths
 from feedback_classifier.taxonomy.schema import read_definition, to_yaml, validate_definition
 
 __all__ = ["Taxonomy"]
@@ -63,7 +64,8 @@ class Taxonomy:
 
     __slots__ = (
         "_name", "_version", "_languages", "_description", "_categories", "_source",
-        "_by_label", "_labels", "_parent_keys", "_child_keys", "_hash", "_canonical", "_parse_cache", "_teams",
+        "_by_label", "_labels", "_parent_keys", "_child_keys", "_former", "_hash", "_canonical", "_parse_cache",
+        "_teams",
     )
 
     def __init__(
@@ -103,6 +105,7 @@ class Taxonomy:
         set_(self, "_labels", tuple(by_label))
         set_(self, "_parent_keys", parent_keys)
         set_(self, "_child_keys", child_keys)
+        set_(self, "_former", former_paths(self._categories, parent_keys))
         set_(self, "_parse_cache", {})
         canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         set_(self, "_canonical", canonical)
@@ -378,7 +381,7 @@ class Taxonomy:
         """
         mine, theirs = self.to_dict(), other.to_dict()
         found = [f"the {key}" for key in ("name", "version", "languages") if mine.get(key) != theirs.get(key)]
-        flat_mine, flat_theirs = _flat_categories(mine), _flat_categories(theirs)
+        flat_mine, flat_theirs = flat_categories(mine), flat_categories(theirs)
         for path in dict.fromkeys([*flat_theirs, *flat_mine]):
             if path not in flat_mine:
                 found.append(f"'{path}' only in {names[1]}")
@@ -451,14 +454,14 @@ class Taxonomy:
         if not parts[0]:
             self._label_error(text, row, column, source, "has no parent before '>'")
         parent_id = self._parent_keys.get(match_key(parts[0]))
-        if parent_id is None:
-            self._label_error(text, row, column, source, "is not in the taxonomy")
-        if len(parts) == 1 or not parts[1]:
+        if parent_id is not None and (len(parts) == 1 or not parts[1]):
             # "Service >" is read as the parent alone: a trailing separator is a common slip.
-            return (parent_id, None)  # type: ignore[return-value]
-        child_id = self._child_keys[parent_id].get(match_key(parts[1]))  # type: ignore[index]
-        if child_id is None:
-            self._label_error(text, row, column, source, "is not in the taxonomy")
+            return (parent_id, None)
+        child_id = self._child_keys[parent_id].get(match_key(parts[1])) if parent_id is not None else None
+        if child_id is None:  # a subcategory moved or retired since keeps its old path under 'aliases'
+            former = (parent_id or match_key(parts[0]), match_key(parts[-1]))
+            moved = self._former.get(former) if len(parts) == 2 else None
+            return moved or self._label_error(text, row, column, source, "is not in the taxonomy")
         return (parent_id, child_id)  # type: ignore[return-value]
 
     def parse_labels(self, cell: Any, *, row: Any = None, column: str | None = None,
@@ -524,13 +527,16 @@ class Taxonomy:
         elif why == "is not in the taxonomy":
             # a child's name alone, which may recur under several parents: every path it can mean
             paths = self._paths_of_child(label)
-            suggestions = paths or self.closest_paths(label)
+            # 'Delivery > Order tracking' after the subcategory moved to another parent: its new path
+            moved = self._paths_of_child(label.split(PATH_SEPARATOR)[-1]) if PATH_SEPARATOR in label else []
+            suggestions = paths or moved or self.closest_paths(label)
             close = f" Closest known: {_quote(suggestions)}." if suggestions else ""
             alone = " on its own (a subcategory is written with its parent, 'Parent > Child')" if paths else ""
             message = (
                 f"Unknown label '{text}'{location}: not a category of taxonomy '{self._name}'{alone}.{close} "
                 "Fix the cell, or add the category to the taxonomy; a category renamed since keeps its old name "
-                "under 'aliases' (labels are 'Parent > Child' paths separated by ';', by id or name)."
+                f"under 'aliases'{alias_hint(text, self._parent_keys)} (labels are 'Parent > Child' paths separated "
+                "by ';', by id or name)."
             )
         else:
             message = f"Malformed label '{text}'{location}: it {why}. Write 'Parent > Child' or 'Parent'."
@@ -588,13 +594,3 @@ class Taxonomy:
 # (model/safe_pickle.py): files saved by earlier versions need the name to stay.
 def _rebuild(data: dict, source: str | None) -> Taxonomy:
     return Taxonomy.from_dict(data, source=source)
-
-
-def _flat_categories(definition: dict) -> dict[str, dict]:
-    """Each category of a ``to_dict()`` by its path (``parent`` or ``parent/child``), without children."""
-    flat = {}
-    for parent in definition["categories"]:
-        flat[parent["id"]] = {k: v for k, v in parent.items() if k != "children"}
-        for child in parent.get("children", []):
-            flat[f"{parent['id']}/{child['id']}"] = child
-    return flat
