@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _digest_memo: list[str] = []
+
+# What np.load raises on a cache file that is missing or damaged: a truncated .npz (a full disk, a
+# killed copy) is not a zip at all, and zipfile's BadZipFile is neither an OSError nor a ValueError,
+# so it stopped every command with a traceback instead of the table being built again.
+DAMAGED_NPZ = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 
 def _version(package: str) -> str:
@@ -129,7 +135,7 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError, KeyError, EOFError):
+    except DAMAGED_NPZ:
         pass  # missing or damaged: build it again
     arrays = build()
     try:

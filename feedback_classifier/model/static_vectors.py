@@ -51,6 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from feedback_classifier.errors import MissingExtraError
+from feedback_classifier.model.cache import DAMAGED_NPZ
 
 _INSTALL_HINT = 'pip install "feedback-classifier[embeddings]"'
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # BERT's basic split: words and single punctuation marks
@@ -359,7 +360,7 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return [str(t) for t in data["tokens"]], data["vectors"].astype(np.float32)
-        except (OSError, ValueError, KeyError):
+        except DAMAGED_NPZ:
             pass
     tokens, V = _distill(batch_size, threads)
     try:

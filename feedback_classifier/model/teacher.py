@@ -21,7 +21,7 @@ from importlib import metadata
 import numpy as np
 
 from feedback_classifier.errors import MissingExtraError
-from feedback_classifier.model.cache import cache_dir
+from feedback_classifier.model.cache import DAMAGED_NPZ, cache_dir
 
 TEACHERS = ("e5",)
 _BATCH = 32
@@ -119,7 +119,7 @@ def _read_shards(version: str) -> None:
         try:
             with np.load(path, allow_pickle=False) as data:
                 _memo.update(zip(data["keys"].tolist(), data["vectors"]))
-        except (OSError, ValueError, KeyError, EOFError):
+        except DAMAGED_NPZ:
             continue  # a damaged shard: its texts are read by the teacher again
 
 
