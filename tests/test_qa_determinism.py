@@ -28,3 +28,23 @@ def test_truncated_teacher_shard_is_skipped(tmp_path, monkeypatch):
     (tmp_path / "teacher-e5" / "9.9-broken.npz").write_bytes(b"PK\x03\x04 not a whole zip")
     teacher._read_shards("9.9")
     assert sorted(teacher._memo) == ["a", "b"]
+
+
+def test_a_file_called_cx_default_in_the_current_folder_does_not_replace_the_bundled_taxonomy(tmp_path, monkeypatch):
+    # drivers on a classified file names its categories by the bundled taxonomy; that look-up went through
+    # load_taxonomy("cx-default"), where a file of that name in the current folder wins
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+    from feedback_classifier.taxonomy import bundled_taxonomy
+
+    rows = ["nps,categories"] + [f"{i % 11},Delivery and logistics" if i % 2 else f"{i % 11},Price and value"
+                                 for i in range(60)]
+    (tmp_path / "classified.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cx-default").write_text("my notes on the default taxonomy\n", encoding="utf-8")
+    assert bundled_taxonomy("cx-default").name == "cx-default"
+    result = CliRunner().invoke(app, ["drivers", "classified.csv", "--score-col", "nps", "--out", "d.csv",
+                                      "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Delivery and logistics" in (tmp_path / "d.csv").read_text(encoding="utf-8")
