@@ -48,3 +48,20 @@ def test_a_file_called_cx_default_in_the_current_folder_does_not_replace_the_bun
                                       "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "Delivery and logistics" in (tmp_path / "d.csv").read_text(encoding="utf-8")
+
+
+def _disk_full(file, *args, **kwargs):
+    file.write(b"PK half a table")
+    raise OSError(28, "No space left on device")
+
+
+def test_a_full_cache_disk_leaves_no_partial_files_behind(tmp_path, monkeypatch):
+    # each run on a full disk left its own <name>.<pid>.partial files (the lemma table's 240 KB each time)
+    from feedback_classifier.model import teacher
+    from feedback_classifier.model.cache import cached_arrays
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    monkeypatch.setattr(np, "savez", _disk_full)
+    assert cached_arrays("demo", "k2", lambda: {"x": np.arange(3)})["x"].tolist() == [0, 1, 2]
+    teacher._write_shard("9.9", ["a"], np.ones((1, 4), np.float32))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []

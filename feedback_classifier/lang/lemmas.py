@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from feedback_classifier._paths import cache_dir
+from feedback_classifier._paths import cache_dir, write_cache_file
 from feedback_classifier.lang.detect import is_cyrillic, is_latin
 
 __all__ = ["forget_prefetched", "lemmatize", "lemmatize_en", "prefetch_lemmas"]
@@ -92,14 +92,7 @@ def _cached_table(source, build) -> dict[str, str]:
     except (OSError, EOFError, ValueError, TypeError):
         pass  # missing or damaged: built again
     table = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with open(partial, "wb") as fh:
-            marshal.dump(table, fh)
-        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
-    except OSError:
-        pass
+    write_cache_file(path, lambda fh: marshal.dump(table, fh))
     return table
 
 

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedback_classifier._paths import cache_dir
+from feedback_classifier._paths import cache_dir, write_cache_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -138,11 +138,6 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     except DAMAGED_NPZ:
         pass  # missing or damaged: build it again
     arrays = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, **arrays)
-        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
-    except OSError:
-        pass  # a read-only cache costs the next process a rebuild, nothing else
+    # a read-only or full cache costs the next process a rebuild, nothing else
+    write_cache_file(path, lambda fh: np.savez(fh, **arrays))
     return arrays

@@ -50,6 +50,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from feedback_classifier._paths import write_cache_file
 from feedback_classifier.errors import MissingExtraError
 from feedback_classifier.model.cache import DAMAGED_NPZ
 
@@ -363,13 +364,8 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
         except DAMAGED_NPZ:
             pass
     tokens, V = _distill(batch_size, threads)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, tokens=np.array(tokens), vectors=np.asarray(V, dtype=np.float32))
-        os.replace(partial, path)  # atomic: a concurrent train never reads half a file
-    except OSError:
-        pass  # a read-only cache costs the next process a distillation, nothing else
+    # a read-only or full cache costs the next process a distillation, nothing else
+    write_cache_file(path, lambda fh: np.savez(fh, tokens=np.array(tokens), vectors=np.asarray(V, dtype=np.float32)))
     return tokens, V
 
 
