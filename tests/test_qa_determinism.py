@@ -65,3 +65,24 @@ def test_a_full_cache_disk_leaves_no_partial_files_behind(tmp_path, monkeypatch)
     assert cached_arrays("demo", "k2", lambda: {"x": np.arange(3)})["x"].tolist() == [0, 1, 2]
     teacher._write_shard("9.9", ["a"], np.ones((1, 4), np.float32))
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_e5_tone_sample_is_the_same_whatever_the_row_order(tmp_path, monkeypatch):
+    # analyze/classify --tone-teacher auto: e5 reads a seeded sample of the comments; drawn over row
+    # positions, a shuffled copy of the example survey got other tone words (53 rows changed sentiment)
+    import random
+
+    from feedback_classifier.jobs import tone
+    from feedback_classifier.model import e5_tone
+    from feedback_classifier.tableio import DEFAULT_READ
+
+    read = []
+    monkeypatch.setattr(tone, "_check_e5", lambda: None)  # e5 itself is not needed to see what it would read
+    monkeypatch.setattr(e5_tone, "e5_tone_words", lambda texts, C, progress=None: (read.append(list(texts)) or
+                                                                                 ({}, 20, 20)))
+    comments = [f"comment number {i % 70}" for i in range(200)]  # repeated comments, as real exports have
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("comment\n" + "\n".join(comments) + "\n", encoding="utf-8")
+        random.Random(1).shuffle(comments)
+        tone.e5_tone_from_file(tmp_path / name, "comment", read=DEFAULT_READ, limit=50)
+    assert read[0] == read[1] and len(read[0]) == len(set(read[0])) == 50
