@@ -86,3 +86,28 @@ def test_e5_tone_sample_is_the_same_whatever_the_row_order(tmp_path, monkeypatch
         random.Random(1).shuffle(comments)
         tone.e5_tone_from_file(tmp_path / name, "comment", read=DEFAULT_READ, limit=50)
     assert read[0] == read[1] and len(read[0]) == len(set(read[0])) == 50
+
+
+def test_drivers_tables_are_the_same_bytes_for_shuffled_rows(tmp_path):
+    # a classified file read without a taxonomy took its categories in the order the rows first named
+    # them: the regression's rows, the collinear category left out and tied segment ranks followed the rows
+    import random
+
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli import app
+
+    rng = random.Random(0)
+    cells = ["Delivery > Courier", "Price", "Delivery > Courier; Price", "Service > Staff", "", "Returns"]
+    rows = [f"{rng.randint(0, 10)},{rng.choice(['north', 'south'])},{rng.choice(cells)}" for _ in range(300)]
+    outputs = []
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text("nps,region,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(app, ["drivers", str(tmp_path / f"{name}.csv"), "--score-col", "nps", "--by",
+                                          "region", "--min-n", "5", "--out", str(tmp_path / f"{name}_d.csv")])
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name[1:]: p.read_bytes() for p in sorted(tmp_path.glob(f"{name}_d*.csv"))})
+        rows.reverse()
+    assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) >= 3
+    for table in outputs[0]:
+        assert outputs[0][table] == outputs[1][table], table
