@@ -111,3 +111,20 @@ def test_drivers_tables_are_the_same_bytes_for_shuffled_rows(tmp_path):
     assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) >= 3
     for table in outputs[0]:
         assert outputs[0][table] == outputs[1][table], table
+
+
+def test_a_damaged_lemma_cache_file_is_rebuilt_not_read_with_a_wrong_lemma(tmp_path, monkeypatch):
+    # marshal has no checksum: one flipped byte in the middle of the cached English lemma table mostly
+    # still loaded, as a table with a wrong lemma, which then silently changed what matched
+    from feedback_classifier.lang import lemmas
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "lemmas.json"
+    source.write_text("{}", encoding="utf-8")
+    table = {f"word{i}": f"lemma{i}" for i in range(200)}
+    assert lemmas._cached_table(source, lambda: dict(table)) == table
+    (cached,) = (tmp_path / "cache").glob("lemmas-*")
+    data = bytearray(cached.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    cached.write_bytes(bytes(data))
+    assert lemmas._cached_table(source, lambda: dict(table)) == table
