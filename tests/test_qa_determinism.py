@@ -128,3 +128,25 @@ def test_a_damaged_lemma_cache_file_is_rebuilt_not_read_with_a_wrong_lemma(tmp_p
     data[len(data) // 2] ^= 0x01
     cached.write_bytes(bytes(data))
     assert lemmas._cached_table(source, lambda: dict(table)) == table
+
+
+def test_xlsx_output_is_the_same_bytes_with_source_date_epoch(tmp_path, monkeypatch):
+    # a workbook carries its creation time (core properties and every zip entry's date): the same command
+    # twice wrote different bytes; SOURCE_DATE_EPOCH pins it, as reproducible builds do
+    import time
+    import zipfile
+
+    import pandas as pd
+
+    from feedback_classifier.tableio import write_table
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    df = pd.DataFrame({"id": [1, 2], "comment": ["late courier", "rude staff"]})
+    write_table(df, tmp_path / "a.xlsx")
+    time.sleep(2.1)  # past the zip format's 2-second resolution
+    write_table(df, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as zf:
+        assert {info.date_time for info in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+        assert b"2023-11-14T22:13:20Z" in zf.read("docProps/core.xml")
+    assert pd.read_excel(tmp_path / "a.xlsx").equals(df)
