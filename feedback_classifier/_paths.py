@@ -14,7 +14,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["cache_dir"]
+__all__ = ["cache_dir", "write_cache_file"]
 
 
 def cache_dir() -> Path:
@@ -36,6 +36,37 @@ def cache_dir() -> Path:
             # Kubernetes securityContext) stopped every command with a RuntimeError traceback
             return _homeless_cache()
     return Path(base).expanduser() / "feedback-classifier"
+
+
+def write_cache_file(path: Path, write) -> bool:
+    """Have ``write(binary file)`` fill ``path`` in the cache atomically (a temp file named for this
+    process, renamed over it, so a concurrent process never reads half a file); ``False`` when the cache
+    cannot be written. The temp file goes on failure: left behind on a full disk, every run added its own
+    (the lemma table's 240 KB each time), filling what space was left and never read again.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_cache_file(folder / "t.bin", lambda fh: fh.write(b"ok")), (folder / "t.bin").read_bytes()
+    (True, b'ok')
+    >>> def fail(fh):
+    ...     fh.write(b"half")
+    ...     raise OSError(28, "No space left on device")
+    >>> write_cache_file(folder / "u.bin", fail), sorted(p.name for p in folder.iterdir())
+    (False, ['t.bin'])
+    """
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as fh:
+            write(fh)
+        os.replace(partial, path)
+        return True
+    except OSError:
+        try:
+            partial.unlink()
+        except OSError:
+            pass  # never made, or the folder itself is unwritable
+        return False
 
 
 @lru_cache(maxsize=1)

@@ -922,6 +922,6 @@ def test_drivers_on_a_file_without_categories_says_so_and_still_lists_the_segmen
     assert "Key-driver regression" not in out and "Segments by 'region': 3" in out
     segments = pd.read_csv(tmp_path / "d_segments.csv", encoding="utf-8-sig")
     assert segments[["segment", "segment_rows", "segment_metric"]].values.tolist() == [
-        ["N", 10, -100.0], ["S", 10, 50.0], ["E", 10, 0.0]]
+        ["E", 10, 0.0], ["N", 10, -100.0], ["S", 10, 50.0]]  # segments of one size in name order
     df = pd.read_csv(path, keep_default_na=False)
     assert compute_drivers(df, score_col="nps", by="region", n_boot=0).segments_wide().empty

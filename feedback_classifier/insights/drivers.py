@@ -396,8 +396,9 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
     """The drivers table of every segment, largest segment first; blank cells form their own."""
     _refuse_free_text(values)
     cmat = scored.cmat
+    # sorted: segments of one size come in name order, not in the rows' (and so draw the same bootstrap samples)
     seg_codes, seg_uniques = pd.factorize(values.astype("string").str.strip().replace("", pd.NA),
-                                          use_na_sentinel=True)
+                                          use_na_sentinel=True, sort=True)
     labels = [str(u) for u in seg_uniques] + [MISSING_SEGMENT]
     seg_codes = np.where(seg_codes < 0, len(seg_uniques), seg_codes)
     seg_agg, seg_of_group = scored.sums(extra=seg_codes)

@@ -183,13 +183,20 @@ def _free_columns(items: list[str], first_row: Callable[[int], int], column: str
             path_parent.append(parent_keys[pkey])
         item_parent[i] = parent_keys[pkey]
         item_path[i] = path_keys[key]
+    # Columns in name order, not in the order the rows first name them: the regression's rows, which of
+    # two collinear categories it leaves out and the order of tied ranks changed when the rows were shuffled.
+    parent_order = sorted(range(len(parent_names)), key=lambda p: (parent_names[p].casefold(), parent_names[p]))
+    parent_rank = np.append(np.argsort(parent_order), -1).astype(np.int64)  # [-1]: an empty piece
+    path_order = sorted(range(len(path_names)), key=lambda q: (parent_rank[path_parent[q]], path_names[q].casefold(),
+                                                               path_names[q]))
+    path_rank = np.append(np.argsort(path_order), -1 - len(parent_names)).astype(np.int64)
     n_parents = len(parent_names)
     return _Columns(
-        names=parent_names + path_names,
+        names=[parent_names[p] for p in parent_order] + [path_names[q] for q in path_order],
         levels=["parent"] * n_parents + ["category"] * len(path_names),
-        parents=parent_names + [parent_names[p] for p in path_parent],
-        item_parent=item_parent,
-        item_path=np.where(item_path >= 0, item_path + n_parents, -1),
+        parents=[parent_names[p] for p in parent_order] + [parent_names[path_parent[q]] for q in path_order],
+        item_parent=parent_rank[item_parent],
+        item_path=path_rank[item_path] + n_parents,
     )
 
 

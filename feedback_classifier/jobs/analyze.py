@@ -295,11 +295,11 @@ def _model_for(model: Any, taxonomy: Any, comments: pd.Series, notes: list[str])
     of the user's without a model, one trained without labels on the first comments."""
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
     from feedback_classifier.model.weak import fit_without_labels
-    from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+    from feedback_classifier.taxonomy import Taxonomy, bundled_taxonomy, load_taxonomy
     from feedback_classifier.taxonomy.history import same_but_aliases
 
     tax = None if taxonomy is None else taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    if model is not None or tax is None or same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY)):
+    if model is not None or tax is None or same_but_aliases(tax, bundled_taxonomy(DEFAULT_TAXONOMY)):
         clf, tax = load_model_and_taxonomy(model, tax)
         notes.append(f"Model: {describe_model(model, clf)}")
         return clf, tax

@@ -298,9 +298,9 @@ def _corrected(result, audit_sample, taxonomy, text_col, model, seed):
     rates a model file from `train` carries; unchanged without either."""
     from feedback_classifier.insights.quantify import correct_drivers_result
     from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy_path, load_taxonomy
 
-    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or bundled_taxonomy_path("cx-default"))
     if audit_sample is not None:
         rates = sample_error_rates(audit_sample, tax, text_col=text_col, model=model)
     else:
@@ -327,9 +327,9 @@ def _bundled_names(result: DriversResult, notes: list[str]) -> Any:
     else None, with a note that ``--lang`` needs the file's taxonomy to rename its categories."""
     from feedback_classifier.errors import FeedbackClassifierError
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy
 
-    tax = load_taxonomy(DEFAULT_TAXONOMY)
+    tax = bundled_taxonomy(DEFAULT_TAXONOMY)
     names = set(result.table["category"]) | set(result.table["parent"]) if len(result.table) else set()
     try:
         for name in names:
@@ -345,10 +345,10 @@ def _bundled_names(result: DriversResult, notes: list[str]) -> Any:
 def _matching_taxonomy(taxonomy: Any):
     """The taxonomy that matches the categories' names with ``category_sentiment``'s: the file's, else the
     bundled one (a name it does not read is matched as written)."""
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy, load_taxonomy
 
     if taxonomy is None:
-        return load_taxonomy("cx-default")
+        return bundled_taxonomy("cx-default")
     return taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
 
 

@@ -38,7 +38,7 @@ from feedback_classifier.model.default import DEFAULT_TAXONOMY
 from feedback_classifier.render.label_page import label_page
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, input_layout, is_empty_file, read_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs, unwritable_error, waiting_lock
-from feedback_classifier.taxonomy import load_taxonomy
+from feedback_classifier.taxonomy import bundled_taxonomy
 from feedback_classifier.taxonomy.labels import LABEL_SEPARATOR, cell_items
 
 LABEL_JOIN = f"{LABEL_SEPARATOR} "  # as format_labels joins them
@@ -75,7 +75,7 @@ class LabelSession:
         # in review mode the file's own order and labels come first: nothing waits for a ranker
         self.preparing = background and not review
         if self.preparing:
-            self.ranker = keyword_ranker(tax if tax is not None else load_taxonomy(DEFAULT_TAXONOMY), book)
+            self.ranker = keyword_ranker(tax if tax is not None else bundled_taxonomy(DEFAULT_TAXONOMY), book)
         else:
             self.ranker = build_ranker(book, tax, model=model, seed=seed, pool=self.texts)
         self.taxonomy = self.ranker.taxonomy

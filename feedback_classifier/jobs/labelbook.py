@@ -22,7 +22,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError, MissingColumnError
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import unwritable_error
-from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy
+from feedback_classifier.taxonomy import Label, Taxonomy, bundled_taxonomy, infer_taxonomy, load_taxonomy
 from feedback_classifier.taxonomy.history import parse_cells
 from feedback_classifier.taxonomy.labels import cell_items
 
@@ -219,7 +219,7 @@ def warn_two_spellings(cells, *, source, column: str = "labels") -> None:
     from feedback_classifier.model.default import DEFAULT_TAXONOMY
     from feedback_classifier.taxonomy.labels import cell_items
 
-    known = load_taxonomy(DEFAULT_TAXONOMY)
+    known = bundled_taxonomy(DEFAULT_TAXONOMY)
     spellings: dict = {}
     for cell in dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()):
         for item in cell_items(cell):

@@ -138,15 +138,15 @@ def _model_facts(model, taxonomy, audit_sample, text_col, notes):
     taxonomy is ``cx-default`` (assumed, and said in ``notes``), else none known."""
     from feedback_classifier.jobs.audit_sample import error_rates_for
     from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_taxonomy, model_info
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy, bundled_taxonomy_path, load_taxonomy
     from feedback_classifier.taxonomy.history import same_but_aliases
 
     if model is not None:
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         info = model_info(model, clf)
         return tax, info, error_rates_for(audit_sample, tax, text_col=text_col, model=model, clf=clf, notes=notes)
-    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
-    bundled = same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY))
+    tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or bundled_taxonomy_path(DEFAULT_TAXONOMY))
+    bundled = same_but_aliases(tax, bundled_taxonomy(DEFAULT_TAXONOMY))
     if bundled:
         notes.append("Model: the bundled default model is assumed to have classified the file (give --model M "
                      "if another model did)")

@@ -152,7 +152,7 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     from feedback_classifier.tableio import (peek_table, require_columns, require_distinct_roles, resolve_column,
                                              with_late_keys)
     from feedback_classifier.tableio.columns import id_columns, keep_columns
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy_path, load_taxonomy
 
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
     keep = keep_columns(keep, first.columns)  # ('id,region', but not 'Сумма, руб.', is two columns)
@@ -184,7 +184,7 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
     elif model is not None:  # only for its taxonomy: the categories are already there
         _, tax = load_model_and_taxonomy(model, taxonomy)
     else:
-        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or "cx-default")
+        tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy or bundled_taxonomy_path("cx-default"))
     return _Plan(chunks, text_col, score_col, keep, lang, tax, classified_here, "needs_review" in first.columns, notes,
                  assumed=not classified_here and model is None and taxonomy is None, first=first)
 

@@ -78,7 +78,7 @@ from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 from feedback_classifier.tableio.columns import warn_replaced
-from feedback_classifier.taxonomy import Taxonomy, load_taxonomy
+from feedback_classifier.taxonomy import Taxonomy, bundled_taxonomy, load_taxonomy
 from feedback_classifier.taxonomy.history import same_but_aliases
 from feedback_classifier.taxonomy.labels import deepest_labels
 
@@ -152,7 +152,7 @@ def read_loop_labels(labelled, taxonomy=None, model=None, *, text_col: str, labe
         _check_model_for(model, load_taxonomy(taxonomy))
     if labelled is None:
         return LabelBook(pd.DataFrame()), resolve_taxonomy(taxonomy), model
-    known = load_taxonomy(DEFAULT_TAXONOMY) if taxonomy is None else None
+    known = bundled_taxonomy(DEFAULT_TAXONOMY) if taxonomy is None else None
     book, tax = read_label_book(labelled, taxonomy, text_col=text_col, labels_col=labels_col, id_col=id_col,
                                 known=known)
     return book, tax, model
@@ -186,7 +186,7 @@ def build_ranker(book: LabelBook, taxonomy: Taxonomy | None, *, model=None, seed
     if len(book) >= MIN_TRAIN_ROWS and taxonomy is not None and any(book.labels):
         clf = train_loop_model(book.texts, book.labels, taxonomy, pool or [], seed=seed, **(loop or {}))
         return _ranker(taxonomy, clf, book, "trained")
-    if model is not None or taxonomy is None or same_but_aliases(taxonomy, load_taxonomy(DEFAULT_TAXONOMY)):
+    if model is not None or taxonomy is None or same_but_aliases(taxonomy, bundled_taxonomy(DEFAULT_TAXONOMY)):
         clf, tax = load_model_and_taxonomy(model, taxonomy)
         return _ranker(tax, clf, book, "model")
     return keyword_ranker(taxonomy, book)

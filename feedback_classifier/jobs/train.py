@@ -32,7 +32,7 @@ from feedback_classifier.jobs.train_fit import say_unconverged, train_work
 from feedback_classifier.model.evaluation import CVState, cv_folds, fit_fold, score_folds
 from feedback_classifier.jobs.fold_groups import fold_groups, fold_note, fold_notes  # noqa: F401 (fold_note: audit's)
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, resolve_column
-from feedback_classifier.taxonomy import Label, Taxonomy, infer_taxonomy, load_taxonomy, slugify
+from feedback_classifier.taxonomy import Label, Taxonomy, bundled_taxonomy, infer_taxonomy, load_taxonomy, slugify
 
 
 # ``sentiment_col`` value meaning "the column named 'polarities' when the table has one"
@@ -457,7 +457,7 @@ def _label_notes(table: LabelledData, data, labels_col: str) -> list[str]:
         notes.append("Column 'polarities' was not read: pass --sentiment-col polarities to learn each category's "
                      "polarity from it (evaluate scores against it by default).")
     if table.taxonomy_inferred and labels_col in frame.columns:
-        bundled = load_taxonomy(DEFAULT_TAXONOMY)  # the label app's and suggest's taxonomy when none is given
+        bundled = bundled_taxonomy(DEFAULT_TAXONOMY)  # the label app's and suggest's taxonomy when none is given
         with warnings.catch_warnings():  # reading the table said it already (infer_taxonomy's warning)
             warnings.filterwarnings("ignore", ".*other categories joined by", InputWarning)
             same = resolve_taxonomy(None, frame[labels_col].tolist(), known=bundled, source=str(data),

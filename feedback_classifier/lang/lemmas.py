@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from feedback_classifier._paths import cache_dir
+from feedback_classifier._paths import cache_dir, write_cache_file
 from feedback_classifier.lang.detect import is_cyrillic, is_latin
 
 __all__ = ["forget_prefetched", "lemmatize", "lemmatize_en", "prefetch_lemmas"]
@@ -72,12 +72,14 @@ def _cached_table(source, build) -> dict[str, str]:
     """``build()``, a str -> str dict derived from the file ``source``, kept in the user cache as a
     ``marshal`` file (read in a third of the time of parsing the JSON and lower-casing it, at every
     process's first English word). The file's name hashes the source's path, size and time, this
-    module's code and the Python version (``marshal``'s format is Python's own); an unreadable or
-    odd file is rebuilt, an unwritable cache only costs the next process the build."""
+    module's code and the Python version (``marshal``'s format is Python's own); an unreadable, odd
+    or damaged file (a CRC-32 of the payload leads it) is rebuilt, an unwritable cache only costs
+    the next process the build."""
     import hashlib
     import marshal
     import os
     import sys
+    import zlib
 
     stat = os.stat(source)
     key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version}|{marshal.version}".encode())
@@ -86,20 +88,18 @@ def _cached_table(source, build) -> dict[str, str]:
     path = cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
     try:
         with open(path, "rb") as fh:
-            table = marshal.loads(fh.read())  # data only: marshal builds objects, it runs nothing
-        if type(table) is dict and all(type(k) is str and type(v) is str for k, v in table.items()):
-            return table
+            data = fh.read()
+        # marshal has no checksum: a damaged byte mostly still loaded, as a table with a wrong lemma in it
+        payload = memoryview(data)[4:]
+        if data[:4] == zlib.crc32(payload).to_bytes(4, "big"):
+            table = marshal.loads(payload)  # data only: marshal builds objects, it runs nothing
+            if type(table) is dict and all(type(k) is str and type(v) is str for k, v in table.items()):
+                return table
     except (OSError, EOFError, ValueError, TypeError):
         pass  # missing or damaged: built again
     table = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with open(partial, "wb") as fh:
-            marshal.dump(table, fh)
-        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
-    except OSError:
-        pass
+    payload = marshal.dumps(table)
+    write_cache_file(path, lambda fh: fh.write(zlib.crc32(payload).to_bytes(4, "big") + payload))
     return table
 
 

@@ -20,18 +20,24 @@ import hashlib
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedback_classifier._paths import cache_dir
+from feedback_classifier._paths import cache_dir, write_cache_file
 
 if TYPE_CHECKING:
     import numpy as np
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _digest_memo: list[str] = []
+
+# What np.load raises on a cache file that is missing or damaged: a truncated .npz (a full disk, a
+# killed copy) is not a zip at all, and zipfile's BadZipFile is neither an OSError nor a ValueError,
+# so it stopped every command with a traceback instead of the table being built again.
+DAMAGED_NPZ = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 
 def _version(package: str) -> str:
@@ -129,14 +135,9 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError, KeyError, EOFError):
+    except DAMAGED_NPZ:
         pass  # missing or damaged: build it again
     arrays = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, **arrays)
-        os.replace(partial, path)  # atomic: a concurrent process never reads half a file
-    except OSError:
-        pass  # a read-only cache costs the next process a rebuild, nothing else
+    # a read-only or full cache costs the next process a rebuild, nothing else
+    write_cache_file(path, lambda fh: np.savez(fh, **arrays))
     return arrays

@@ -84,9 +84,9 @@ def train_default_model():
     """
     from feedback_classifier.model.estimator import FeedbackClassifier
     from feedback_classifier.tableio import read_table
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy
 
-    taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
+    taxonomy = bundled_taxonomy(DEFAULT_TAXONOMY)
     examples = read_table(EXAMPLES_FILE)
     texts = examples["text"].fillna("").astype(str).tolist()
     labels = [
@@ -192,14 +192,14 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
     A taxonomy given together with a model must be the one the model was trained on (its teams' names
     in other languages and its aliases may differ: the given one's are used).
     """
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy, load_taxonomy
     from feedback_classifier.taxonomy.history import same_but_aliases
 
     tax = None
     if taxonomy is not None:
         tax = taxonomy if hasattr(taxonomy, "labels") else load_taxonomy(taxonomy)
     if model is None:
-        if tax is not None and not same_but_aliases(tax, load_taxonomy(DEFAULT_TAXONOMY)):
+        if tax is not None and not same_but_aliases(tax, bundled_taxonomy(DEFAULT_TAXONOMY)):
             raise ModelFileError(
                 f"The bundled default model is for the '{DEFAULT_TAXONOMY}' taxonomy, not '{tax.name}': "
                 "train a model for your taxonomy (feedback-classifier train ...) and pass it with --model."

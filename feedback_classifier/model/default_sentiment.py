@@ -94,9 +94,9 @@ def bundled_sentiment(tone_words: dict | None = None):
     ['negative', 'positive']
     """
     from feedback_classifier.model.sentiment import AspectSentiment
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy
 
-    taxonomy = load_taxonomy("cx-default")
+    taxonomy = bundled_taxonomy("cx-default")
     texts, labels, polarities = bundled_opinions()
     # Balanced: the hand-written comments are mostly complaints, and a comment with no known
     # word should not default to one (chosen on the development 80% of SemEval, see
@@ -124,9 +124,9 @@ def bundled_opinions() -> tuple[list, list, list]:
     import pandas as pd
 
     from feedback_classifier.model.sentiment import parse_opinions
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy
 
-    taxonomy = load_taxonomy("cx-default")
+    taxonomy = bundled_taxonomy("cx-default")
     df = pd.read_csv(SENTIMENT_EXAMPLES_FILE, dtype=str, keep_default_na=False)
     texts, labels, polarities = [], [], []
     for i, (text, cell) in enumerate(zip(df["text"], df["polarities"])):

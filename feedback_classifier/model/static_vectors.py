@@ -50,7 +50,9 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from feedback_classifier._paths import write_cache_file
 from feedback_classifier.errors import MissingExtraError
+from feedback_classifier.model.cache import DAMAGED_NPZ
 
 _INSTALL_HINT = 'pip install "feedback-classifier[embeddings]"'
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # BERT's basic split: words and single punctuation marks
@@ -359,16 +361,11 @@ def _cached_distill(batch_size, threads) -> tuple[list[str], np.ndarray]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return [str(t) for t in data["tokens"]], data["vectors"].astype(np.float32)
-        except (OSError, ValueError, KeyError):
+        except DAMAGED_NPZ:
             pass
     tokens, V = _distill(batch_size, threads)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, tokens=np.array(tokens), vectors=np.asarray(V, dtype=np.float32))
-        os.replace(partial, path)  # atomic: a concurrent train never reads half a file
-    except OSError:
-        pass  # a read-only cache costs the next process a distillation, nothing else
+    # a read-only or full cache costs the next process a distillation, nothing else
+    write_cache_file(path, lambda fh: np.savez(fh, tokens=np.array(tokens), vectors=np.asarray(V, dtype=np.float32)))
     return tokens, V
 
 

@@ -20,8 +20,9 @@ from importlib import metadata
 
 import numpy as np
 
+from feedback_classifier._paths import write_cache_file
 from feedback_classifier.errors import MissingExtraError
-from feedback_classifier.model.cache import cache_dir
+from feedback_classifier.model.cache import DAMAGED_NPZ, cache_dir
 
 TEACHERS = ("e5",)
 _BATCH = 32
@@ -119,20 +120,15 @@ def _read_shards(version: str) -> None:
         try:
             with np.load(path, allow_pickle=False) as data:
                 _memo.update(zip(data["keys"].tolist(), data["vectors"]))
-        except (OSError, ValueError, KeyError, EOFError):
+        except DAMAGED_NPZ:
             continue  # a damaged shard: its texts are read by the teacher again
 
 
 def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
-    folder = _folder()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
-        partial = folder / f"{version}-{name}.{os.getpid()}.partial.npz"
-        np.savez(partial, keys=np.array(keys), vectors=vectors.astype(np.float16))
-        os.replace(partial, folder / f"{version}-{name}.npz")
-    except OSError:
-        pass  # an unwritable cache costs the next train the teacher's time, nothing else
+    name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+    # an unwritable cache costs the next train the teacher's time, nothing else
+    write_cache_file(_folder() / f"{version}-{name}.npz",
+                     lambda fh: np.savez(fh, keys=np.array(keys), vectors=vectors.astype(np.float16)))
 
 
 def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] | None = None, *,

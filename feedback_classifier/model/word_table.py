@@ -383,9 +383,9 @@ def _prototype_vectors(table: WordTable, taxonomy, classes: list[tuple]) -> np.n
 def _bundled_examples(taxonomy) -> list | None:
     """``[(text, labels)]`` of the bundled examples when ``taxonomy`` is the bundled cx-default."""
     from feedback_classifier.tableio import read_table
-    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy import bundled_taxonomy
 
-    if taxonomy.name != "cx-default" or taxonomy.hash != load_taxonomy("cx-default").hash:
+    if taxonomy.name != "cx-default" or taxonomy.hash != bundled_taxonomy("cx-default").hash:
         return None
     examples = read_table(_PACKAGE_DIR / "data" / "cx_default_examples.csv")
     return [(str(text), taxonomy.parse_labels(cell))

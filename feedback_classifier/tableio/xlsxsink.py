@@ -234,9 +234,57 @@ def _save_workbook(wb: Any, ws: Any, sheet: Path, target: Path) -> None:
         ALL_TEMP_FILES.append(str(sheet))  # (its cleanup, after packing, removes the file and this entry)
     ws._writer = writer
     ws._WriteOnlyWorksheet__saved = True  # (closed: packed as it is)
-    wb.properties.modified = _dt.datetime.now(tz=_dt.UTC).replace(tzinfo=None)
-    archive = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=DEFLATE_LEVEL)
+    stamp = source_date()
+    wb.properties.modified = stamp or _dt.datetime.now(tz=_dt.UTC).replace(tzinfo=None)
+    if stamp is not None:
+        wb.properties.created = stamp
+    archive = _StampedZip(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=DEFLATE_LEVEL)
+    archive.stamp = None if stamp is None else stamp.timetuple()[:6]
     ExcelWriter(wb, archive).save()
+
+
+def source_date() -> _dt.datetime | None:
+    """``$SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as a naive UTC time, else ``None``. A
+    workbook holds its creation time (in its properties and in each part's zip entry), so the same command
+    twice wrote different bytes, and an audit comparing checksums could not tell an unchanged output.
+
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1700000000"; source_date().isoformat()
+    '2023-11-14T22:13:20'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]; source_date() is None
+    True
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        # a zip entry cannot be dated before 1980
+        return _dt.datetime.fromtimestamp(max(int(value), 315532800), tz=_dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+class _StampedZip(zipfile.ZipFile):
+    """A ``ZipFile`` dating every entry ``stamp`` (a ``date_time`` tuple) when set, as zipfile's own ``writestr``
+    and ``write`` would otherwise (openpyxl packs a workbook with those two)."""
+
+    stamp: tuple | None = None
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if self.stamp is not None and isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, self.stamp)
+            info.compress_type, info._compresslevel = self.compression, self.compresslevel
+            info.external_attr = 0o600 << 16  # (as zipfile gives a named entry)
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        if self.stamp is None:
+            return super().write(filename, arcname, compress_type, compresslevel)
+        info = zipfile.ZipInfo.from_file(filename, arcname)
+        info.date_time = self.stamp
+        info.compress_type = self.compression if compress_type is None else compress_type
+        info._compresslevel = self.compresslevel if compresslevel is None else compresslevel
+        with open(filename, "rb") as src, self.open(info, "w") as dest:
+            shutil.copyfileobj(src, dest, 1 << 20)
+        return None
 
 
 def _write_strings(out: Any, strings: pa.Array) -> None:

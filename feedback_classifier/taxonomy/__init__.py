@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from feedback_classifier._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time each loads on first use
-    from feedback_classifier.taxonomy.bundled import bundled_taxonomy_names, bundled_taxonomy_path, load_taxonomy
+    from feedback_classifier.taxonomy.bundled import (bundled_taxonomy, bundled_taxonomy_names, bundled_taxonomy_path,
+                                                      load_taxonomy)
     from feedback_classifier.taxonomy.category import DEFAULT_OWNER, Category
     from feedback_classifier.taxonomy.infer import infer_taxonomy
     from feedback_classifier.taxonomy.labels import Label, slugify
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the names below, for readers and type checkers; at run time
 # Which submodule defines each name. Importing them all here made every command pay for every
 # package's dependencies (scipy.stats, matplotlib, sklearn.metrics: ~1 s of CPU) at start-up.
 _LAZY = {
+    "bundled_taxonomy": "bundled",
     "bundled_taxonomy_names": "bundled",
     "bundled_taxonomy_path": "bundled",
     "load_taxonomy": "bundled",
@@ -43,6 +45,7 @@ __all__ = [
     "Label",
     "Problem",
     "Taxonomy",
+    "bundled_taxonomy",
     "bundled_taxonomy_names",
     "bundled_taxonomy_path",
     "infer_taxonomy",

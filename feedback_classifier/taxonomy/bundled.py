@@ -12,7 +12,7 @@ from pathlib import Path
 from feedback_classifier.errors import TaxonomyError
 from feedback_classifier.taxonomy.taxonomy import Taxonomy
 
-__all__ = ["bundled_taxonomy_names", "bundled_taxonomy_path", "load_taxonomy"]
+__all__ = ["bundled_taxonomy", "bundled_taxonomy_names", "bundled_taxonomy_path", "load_taxonomy"]
 
 
 def _bundled_dirs() -> list[Path]:
@@ -53,6 +53,17 @@ def bundled_taxonomy_path(name: str) -> Path:
 
 
 _cache: dict[tuple[str, int, int], Taxonomy] = {}
+
+
+def bundled_taxonomy(name: str) -> Taxonomy:
+    """The bundled taxonomy ``name``, whatever the current folder holds. The library's own look-ups of
+    ``cx-default`` went through :func:`load_taxonomy`, where a file of that name in the current folder
+    wins: ``drivers`` run next to a file called ``cx-default`` stopped, or named categories by it.
+
+    >>> bundled_taxonomy("cx-default") is load_taxonomy(bundled_taxonomy_path("cx-default"))
+    True
+    """
+    return load_taxonomy(bundled_taxonomy_path(name))
 
 
 def load_taxonomy(name_or_path: "str | os.PathLike | Taxonomy") -> Taxonomy:
