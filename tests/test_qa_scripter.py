@@ -51,3 +51,22 @@ def test_audit_and_suggest_refuse_a_bad_out_before_the_work(tmp_path, monkeypatc
     assert said in result.output
     assert "--format" not in result.output
     assert not (tmp_path / out).exists() or out == "-"
+
+
+@pytest.mark.parametrize("out, said", [("-", "writing to standard output is not supported"),
+                                       ("models", "is a directory")])
+@pytest.mark.parametrize("no_labels", [False, True])
+def test_train_refuses_a_bad_out_before_training(tmp_path, monkeypatch, out, said, no_labels):
+    """`train --out -` or `--out models` (the folder) trained the model, cross-validation included,
+    and only then stopped: '(e.g. out.csv)' for a model file, or 'is a directory'."""
+    monkeypatch.setattr("feedback_classifier.jobs.train.read_labelled_table", _no_work)
+    monkeypatch.setattr("feedback_classifier.jobs.train.read_table", _no_work, raising=False)
+    labels = _labels(tmp_path)
+    (tmp_path / "models").mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = ["train", str(labels), "--text-col", "comment", "--out", out]
+    args += ["--no-labels", "--taxonomy", "cx-default"] if no_labels else ["--labels-col", "labels"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert said in result.output and "models/my.joblib" in result.output
+    assert "AssertionError" not in result.output
