@@ -70,3 +70,32 @@ def test_train_refuses_a_bad_out_before_training(tmp_path, monkeypatch, out, sai
     assert result.exit_code == 1, result.output
     assert said in result.output and "models/my.joblib" in result.output
     assert "AssertionError" not in result.output
+
+
+CLASSIFIED = ("id,comment,nps,categories,category_sentiment\n"
+              "1,The courier was late,2,Delivery and logistics,Delivery and logistics=negative\n"
+              "2,Too expensive,6,Price and value,Price and value=negative\n")
+
+
+@pytest.mark.parametrize("out, said", [("-", "(e.g. report.html)"),
+                                       ("nowhere/report.html", "output directory nowhere does not exist")])
+def test_report_refuses_a_bad_out_before_the_work(tmp_path, monkeypatch, out, said):
+    """`report --out -` built the whole page and then said to give '(e.g. out.csv)'; a missing folder
+    was found after the drivers' bootstrap too."""
+    monkeypatch.setattr("feedback_classifier.jobs.report.build_report", _no_work)
+    data = tmp_path / "classified.csv"
+    data.write_text(CLASSIFIED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["report", str(data), "--text-col", "comment", "--score-col", "nps", "--out", out])
+    assert result.exit_code == 1, result.output
+    assert said in result.output and "AssertionError" not in result.output
+
+
+def test_taxonomy_infer_to_standard_output_names_its_own_option(tmp_path, monkeypatch):
+    """`taxonomy infer -o -` said to give '--out a path (e.g. out.csv)': the option is --output, a YAML file."""
+    labels = _labels(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["taxonomy", "infer", str(labels), "--labels-col", "labels", "-o", "-"])
+    assert result.exit_code == 1, result.output
+    assert "give --output a path (e.g. taxonomies/mine.yaml)" in result.output
+    assert not (tmp_path / "-").exists()
