@@ -6,6 +6,9 @@ Each test fails on the code before its fix.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,13 @@ from typer.testing import CliRunner
 from feedback_classifier.cli import app
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    return env
 
 LABELS = "comment,labels\n" + "".join(
     f"{text} {i},{label}\n" for i in range(6)
@@ -99,3 +109,19 @@ def test_taxonomy_infer_to_standard_output_names_its_own_option(tmp_path, monkey
     assert result.exit_code == 1, result.output
     assert "give --output a path (e.g. taxonomies/mine.yaml)" in result.output
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a closed descriptor as a POSIX shell makes it")
+@pytest.mark.parametrize("closed", [">&-", "2>&-"])
+def test_a_closed_stdout_or_stderr_does_not_kill_the_run(tmp_path, closed):
+    """`classify ... >&-` (a job started with stdout closed) died on import with an AttributeError
+    traceback ('NoneType' object has no attribute 'isatty'), before reading its input."""
+    data = _labels(tmp_path)
+    out = tmp_path / "out.csv"
+    command = (f'"{sys.executable}" -m feedback_classifier taxonomy show cx-default {closed} && '
+               f'"{sys.executable}" -m feedback_classifier classify "{data}" --text-col comment --out "{out}" '
+               f'--tone-teacher none -q {closed}')
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=_env(), timeout=300)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert out.exists()
