@@ -125,3 +125,18 @@ def test_a_closed_stdout_or_stderr_does_not_kill_the_run(tmp_path, closed):
     assert done.returncode == 0, done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     assert out.exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_stdout_on_a_full_disk_is_one_error_line(tmp_path):
+    """A cron log on a full disk (here /dev/full): the table was written, then printing the summary
+    ended in a 40-line OSError traceback that reads as a bug in the tool."""
+    data = _labels(tmp_path)
+    out = tmp_path / "out.csv"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "feedback_classifier", "classify", str(data), "--text-col",
+                               "comment", "--out", str(out), "--tone-teacher", "none", "-q"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, env=_env(), timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: No space left on device")

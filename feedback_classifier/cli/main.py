@@ -76,7 +76,25 @@ class _UserErrorsAsMessages(TyperGroup):
             if exc.code == 1 and _output_pipe_closed(exc):
                 sys.exit(128 + 13)
             raise
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL:
+                raise
+            _say_disk_full(exc)
+            sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# a log on a full disk (`>> /var/log/fc.log`) made the summary's print a 40-line traceback, read as a bug
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def _say_disk_full(exc: OSError) -> None:
+    """One ``Error:`` line for a full disk met writing the console output or a temp file, where stderr can take it."""
+    try:
+        typer.echo(f"Error: {exc.strerror or exc} while writing the console output or a temporary file; free some "
+                   "disk space and run again (an output is replaced only once it is complete).", err=True)
+    except OSError:
+        pass
 
 
 def _output_pipe_closed(exit_: SystemExit) -> bool:
