@@ -140,3 +140,20 @@ def test_stdout_on_a_full_disk_is_one_error_line(tmp_path):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("Error: No space left on device")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="an ASCII C locale as on Linux")
+def test_cyrillic_arguments_under_an_ascii_locale_get_their_error_line(tmp_path):
+    """Under `LC_ALL=C PYTHONUTF8=0` (the README's ASCII locale) argv's Cyrillic bytes arrive as
+    surrogates; stderr, made UTF-8 with a strict error handler, could not print the error naming them:
+    Python's fatal 'lost sys.stderr' and a dump of the exception object instead of the Error line."""
+    data = tmp_path / "опрос с пробелом.csv"
+    data.write_text("id,comment\n1,курьер опоздал\n", encoding="utf-8")
+    env = dict(_env(), LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    done = subprocess.run([sys.executable, "-m", "feedback_classifier", "classify", data.name, "--text-col",
+                           "комментарий", "--out", "выход.csv", "-q"], cwd=tmp_path, capture_output=True, env=env,
+                          timeout=300)
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1, err
+    assert "lost sys.stderr" not in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Error: ") and "no column" in err

@@ -305,7 +305,11 @@ def _printable_output() -> None:
         if codec.startswith("utf") or not hasattr(stream, "reconfigure"):
             continue
         try:
-            stream.reconfigure(**({"encoding": "utf-8"} if codec == "ascii" else {"errors": "replace"}))
+            # the stream's own error handler stays: reconfigure's default, strict, made a file name or
+            # column name given in Cyrillic under this locale (argv's bytes as surrogates) a fatal
+            # "lost sys.stderr" in place of its error line
+            stream.reconfigure(**({"encoding": "utf-8", "errors": stream.errors or "strict"} if codec == "ascii"
+                                  else {"errors": "replace"}))
         except (OSError, ValueError):  # a stream that cannot change: its own encoding stands
             pass
 
