@@ -157,3 +157,21 @@ def test_cyrillic_arguments_under_an_ascii_locale_get_their_error_line(tmp_path)
     assert done.returncode == 1, err
     assert "lost sys.stderr" not in err and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("Error: ") and "no column" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="an ASCII C locale as on Linux")
+def test_cyrillic_column_names_are_found_under_an_ascii_locale(tmp_path):
+    """Under `LC_ALL=C PYTHONUTF8=0` `--text-col комментарий` reached the code as surrogates and matched no
+    column ('no column ...; the file has columns: 'комментарий''), and `train` with Cyrillic names died
+    writing the model's header (UnicodeEncodeError traceback) after training."""
+    (tmp_path / "опрос.csv").write_text("комментарий,x\nкурьер опоздал,1\n", encoding="utf-8")
+    (tmp_path / "метки.csv").write_text(LABELS.replace("comment,labels", "отзыв,метки"), encoding="utf-8")
+    env = dict(_env(), LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    cli = [sys.executable, "-m", "feedback_classifier"]
+    for args in (["classify", "опрос.csv", "--text-col", "комментарий", "--out", "выход.csv", "-q",
+                  "--tone-teacher", "none"],
+                 ["train", "метки.csv", "--text-col", "отзыв", "--labels-col", "метки", "--cv", "0",
+                  "--out", "модель.joblib"]):
+        done = subprocess.run(cli + args, cwd=tmp_path, capture_output=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert (tmp_path / "выход.csv").exists() and (tmp_path / "модель.joblib").exists()
