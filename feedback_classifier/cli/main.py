@@ -76,7 +76,25 @@ class _UserErrorsAsMessages(TyperGroup):
             if exc.code == 1 and _output_pipe_closed(exc):
                 sys.exit(128 + 13)
             raise
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL:
+                raise
+            _say_disk_full(exc)
+            sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# a log on a full disk (`>> /var/log/fc.log`) made the summary's print a 40-line traceback, read as a bug
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def _say_disk_full(exc: OSError) -> None:
+    """One ``Error:`` line for a full disk met writing the console output or a temp file, where stderr can take it."""
+    try:
+        typer.echo(f"Error: {exc.strerror or exc} while writing the console output or a temporary file; free some "
+                   "disk space and run again (an output is replaced only once it is complete).", err=True)
+    except OSError:
+        pass
 
 
 def _output_pipe_closed(exit_: SystemExit) -> bool:
@@ -287,7 +305,11 @@ def _printable_output() -> None:
         if codec.startswith("utf") or not hasattr(stream, "reconfigure"):
             continue
         try:
-            stream.reconfigure(**({"encoding": "utf-8"} if codec == "ascii" else {"errors": "replace"}))
+            # the stream's own error handler stays: reconfigure's default, strict, made a file name or
+            # column name given in Cyrillic under this locale (argv's bytes as surrogates) a fatal
+            # "lost sys.stderr" in place of its error line
+            stream.reconfigure(**({"encoding": "utf-8", "errors": stream.errors or "strict"} if codec == "ascii"
+                                  else {"errors": "replace"}))
         except (OSError, ValueError):  # a stream that cannot change: its own encoding stands
             pass
 

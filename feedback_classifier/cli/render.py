@@ -19,8 +19,20 @@ from feedback_classifier.lang.ui import count_noun
 # Piped or captured output (logs, CI, `| less`) would otherwise be squeezed into 80 columns,
 # which folds the ranked tables into unreadable cells; a terminal keeps its own width.
 _PIPED_WIDTH = 160
-console = Console(width=None if sys.stdout.isatty() else _PIPED_WIDTH)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else _PIPED_WIDTH)
+
+
+def _is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal. A stream the caller closed (``>&-``, a supervisor that starts
+    jobs without one) is None in Python: every command died on importing this module with an
+    AttributeError traceback, before reading its input."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+console = Console(width=None if _is_terminal(sys.stdout) else _PIPED_WIDTH)
+err_console = Console(stderr=True, width=None if _is_terminal(sys.stderr) else _PIPED_WIDTH)
 
 
 # ---- taxonomy

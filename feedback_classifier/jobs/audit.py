@@ -27,6 +27,7 @@ from feedback_classifier.model import FeedbackClassifier
 from feedback_classifier.model.evaluation import CVState, cv_folds
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+from feedback_classifier.tableio.writing import check_output_table
 from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy.labels import deepest_labels
 
@@ -313,6 +314,7 @@ def audit_file(data, out, *, text_col: str = "text", labels_col: str = "labels",
     if repeats < 1:
         raise LabelError(f"--repeats must be at least 1, got {repeats}.")
     embeddings = resolve_embeddings(embeddings)
+    check_output_table(out)  # before the fits: a bad path is otherwise found only at the end
     refuse_overwriting_inputs([Path(out)], [data], fix="choose another --out path for the suspects.")
     table = read_labelled_table(data, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                                 group_col=group_col, read=read)

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from feedback_classifier.errors import InputFileError, LabelError
 from feedback_classifier.render import build_report, write_report
+from feedback_classifier.render.report import check_report_out
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
 
 
@@ -65,11 +66,11 @@ def report_file(
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import refuse_overwriting_input, require_columns, require_distinct_roles
-    from feedback_classifier.tableio import resolve_column
+    from feedback_classifier.tableio import (refuse_overwriting_input, require_columns, require_distinct_roles,
+                                             resolve_column)
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
-    refuse_overwriting_input([Path(out)], data, fix="choose another --out path.")
+    refuse_overwriting_input([check_report_out(out)], data, fix="choose another --out path.")
     df = read.table(data)
     text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
                                            for c in (text_col, score_col, by, period_col))

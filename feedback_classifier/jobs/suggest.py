@@ -77,6 +77,7 @@ from feedback_classifier.model.default import DEFAULT_TAXONOMY, load_model_and_t
 from feedback_classifier.model.semi import fit_self_trained
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions, require_columns, write_table
 from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
+from feedback_classifier.tableio.writing import check_output_table
 from feedback_classifier.tableio.columns import warn_replaced
 from feedback_classifier.taxonomy import Taxonomy, bundled_taxonomy, load_taxonomy
 from feedback_classifier.taxonomy.history import same_but_aliases
@@ -555,6 +556,7 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     """
     if n < 1:
         raise InputFileError(f"--n must be at least 1, got {n}.")
+    check_output_table(out)  # before the fits: a bad path is otherwise found only at the end
     refuse_overwriting_inputs([Path(out)], [pool, labelled], fix="choose another --out path for the batch.")
     df = open_pool(pool, text_col, id_col, read)
     book, tax, model = read_loop_labels(labelled, taxonomy, model, text_col=text_col, labels_col=labels_col,

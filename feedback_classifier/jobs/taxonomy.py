@@ -47,6 +47,9 @@ def infer_taxonomy_file(
     from feedback_classifier.tableio import require_columns, resolve_column
     from feedback_classifier.taxonomy import DEFAULT_OWNER, infer_taxonomy
 
+    from feedback_classifier.tableio.atomic import refuse_standard_output
+
+    refuse_standard_output(output, "--output", example="taxonomies/mine.yaml")
     data, output = Path(data), Path(output)
     df = read.table(data).reset_index(drop=True)
     labels_col = resolve_column(df, labels_col, source=data)

@@ -20,14 +20,17 @@ def training_facts(data, *, cv: int, embeddings: str, teacher: str, unlabelled=N
     >>> f["data"], f["data_sha256"][:12], f["cv"], "group_col" in f
     ('labels.csv', '44592d540b26', 5, False)
     """
+    from feedback_classifier.tableio.columns import argv_text
+
+    # names as typed: under an ASCII locale argv's Cyrillic is surrogates, which the header's UTF-8 cannot hold
     facts: dict = {}
     if isinstance(data, (str, os.PathLike)):  # a table passed in memory has no file to name or fingerprint
-        facts["data"] = Path(data).name
+        facts["data"] = argv_text(Path(data).name)
         facts["data_sha256"] = file_sha256(data)
-    facts.update({name: value for name, value in columns.items() if value is not None})
+    facts.update({name: argv_text(value) for name, value in columns.items() if value is not None})
     facts.update(cv=int(cv), embeddings=embeddings, teacher=teacher, taxonomy_inferred=bool(taxonomy_inferred))
     if isinstance(unlabelled, (str, os.PathLike)):
-        facts["unlabelled"] = Path(unlabelled).name
+        facts["unlabelled"] = argv_text(Path(unlabelled).name)
     return facts
 
 

@@ -391,9 +391,9 @@ _TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl"
 
 
 def check_model_out(path, inputs) -> None:
-    """Refuse, before any training, a model path that is one of ``inputs`` or an existing table or
-    taxonomy that is no model file: `train --out labels2.csv` replaced a labels file with the model,
-    without a word.
+    """Refuse, before any training, a model path that is one of ``inputs``, an existing table or
+    taxonomy that is no model file (`train --out labels2.csv` replaced a labels file with the model,
+    without a word), ``-`` or a folder.
 
     >>> import tempfile
     >>> table = Path(tempfile.mkdtemp()) / "labels2.csv"
@@ -405,7 +405,13 @@ def check_model_out(path, inputs) -> None:
     """
     from feedback_classifier.tableio.atomic import refuse_overwriting_inputs
 
+    if str(path) == "-":  # found only once the model was trained (minutes, with cross-validation)
+        raise ModelFileError("-: writing to standard output is not supported; give --out a file path for the "
+                             "model, e.g. models/my.joblib.")
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a directory; give --out a file name for the model, e.g. "
+                             f"{path / 'my.joblib'}.")
     refuse_overwriting_inputs([path], inputs, fix="choose another --out path for the model.")
     if path.suffix.lower() in _TABLE_SUFFIXES and path.is_file() and path.stat().st_size:
         with open(path, "rb") as fh:

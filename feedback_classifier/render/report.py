@@ -35,6 +35,7 @@ from feedback_classifier.render.html import CSS, esc, fmt_datetime, fmt_int, fmt
 from feedback_classifier.render.overview import overview_section
 from feedback_classifier.render.segments import segments_section
 from feedback_classifier.tableio import require_columns, write_file_atomic
+from feedback_classifier.tableio.atomic import refuse_standard_output
 
 
 def build_report(
@@ -349,7 +350,23 @@ def write_report(html_text: str, path: str | os.PathLike) -> Path:
     ...     write_report("<!DOCTYPE html>", Path(folder) / "report.html").read_text()
     '<!DOCTYPE html>'
     """
+    return write_file_atomic(check_report_out(path), html_text)
+
+
+def check_report_out(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path``, once it is known the report can be written there: not ``-``, not a folder,
+    in a folder that exists. ``report`` checks it before its work, which found these only at the end.
+
+    >>> check_report_out("-")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: -: writing to standard output is not supported; give --out a path (e.g. report.html) ...
+    """
     target = Path(path)
+    refuse_standard_output(target, example="report.html")
     if target.is_dir():
         raise InputFileError(f"{target}: is a directory; give a file name for the report, e.g. {target / 'report.html'}")
-    return write_file_atomic(target, html_text)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputFileError(f"{target}: output directory {parent} does not exist; create it first")
+    return target

@@ -328,7 +328,7 @@ def _flock(path: Path, *, exclusive: bool) -> tuple[int | None, bool | None]:
     return fd, True
 
 
-def refuse_standard_output(path: str | os.PathLike, what: str = "--out") -> None:
+def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example: str | None = None) -> None:
     """An ``InputFileError`` for the output path ``-``: by Unix habit it means standard output, but
     the outputs are files written atomically, and ``- --format csv`` wrote a file named ``-`` while
     the pipe after the command read the summary lines as if they were the table.
@@ -340,7 +340,8 @@ def refuse_standard_output(path: str | os.PathLike, what: str = "--out") -> None
     >>> refuse_standard_output("./-")  # a file really named '-', spelt so on purpose
     """
     if str(path) == "-":
-        example = "out/" if what == "--out-dir" else "out.csv"
+        # a table's example misleads for a report or a taxonomy file: those commands name their own
+        example = example or ("out/" if what == "--out-dir" else "out.csv")
         raise InputFileError(f"-: writing to standard output is not supported; give {what} a path "
                              f"(e.g. {example}) and read the files after the command ends")
 

@@ -162,6 +162,22 @@ def _loose(name: str) -> str:
     return " ".join(name.casefold().replace("ё", "е").split())
 
 
+def argv_text(name: Any) -> Any:
+    """``name`` as typed, when it came from the command line under an ASCII locale (``LC_ALL=C
+    PYTHONUTF8=0``): Python then hands over each UTF-8 byte of ``--text-col комментарий`` as a
+    surrogate, and no Cyrillic column matched. Names without such bytes are returned as they are.
+
+    >>> argv_text("отзыв".encode().decode("ascii", "surrogateescape")), argv_text("comment")
+    ('отзыв', 'comment')
+    """
+    if not isinstance(name, str) or not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:  # bytes that are not UTF-8 either: the name stays as it came
+        return name
+
+
 def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | None:
     """The column ``name`` means in ``df``: the column of that name, else the one whose question
     text or Qualtrics question id (kept by the reader in ``df.attrs["column_labels"]``) it is, else the
@@ -186,6 +202,7 @@ def resolve_column(df: pd.DataFrame, name: str | None, *, source: Any) -> str | 
     if name is None:
         return None
     src = str(source) if source is not None else "the table"
+    name = argv_text(name)
     if not str(name).strip():
         _refuse_blank_name(df, name, src)
     duplicates = df.attrs.get("duplicate_columns") or {}

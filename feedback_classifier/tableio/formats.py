@@ -73,7 +73,7 @@ _SUPPORTED_HINT = (
     + " ".join(_BY_EXTENSION)
     + " (and "
     + "/".join(f"{ext}.gz" for f in REGISTRY.values() if f.gzip_ok for ext in f.extensions[:1])
-    + "); pass fmt= (CLI: {option}) to choose the format explicitly"
+    + ")"
 )
 
 
@@ -84,13 +84,14 @@ def _split_gz(path: Path) -> tuple[str, bool]:
     return path.suffix.lower(), False
 
 
-def detect_format(path: str | os.PathLike, fmt: str | None = None, *, option: str = "--format") -> str:
+def detect_format(path: str | os.PathLike, fmt: str | None = None, *, option: str | None = "--format") -> str:
     """Return the table format of ``path``: one of ``csv tsv xlsx parquet jsonl``.
 
     The format comes from the extension (``.csv.gz`` counts as ``csv``) unless
     ``fmt`` names it explicitly (aliases such as ``excel``, ``pq``, ``ndjson`` work).
     ``option`` is the command-line option that sets it, named in the error for an unknown
-    extension: ``--format`` for an output, ``--input-format`` for an input.
+    extension: ``--format`` for an output, ``--input-format`` for an input, None for an output of a
+    command with no such option (``suggest``, ``audit``: the extension is the only way to say it).
 
     >>> detect_format("survey.CSV")
     'csv'
@@ -122,7 +123,9 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None, *, option: st
     if canonical is None:
         what = f"'{ext}'" if ext else "(no extension)"
         extra = " (old .xls workbooks: save them as .xlsx in Excel first)" if ext == ".xls" else ""
-        raise InputFileError(f"{path}: unknown table format {what}{extra}; {_SUPPORTED_HINT.format(option=option)}")
+        fix = (f"pass fmt= (CLI: {option}) to choose the format explicitly" if option
+               else "name the output with one of these extensions")
+        raise InputFileError(f"{path}: unknown table format {what}{extra}; {_SUPPORTED_HINT}; {fix}")
     if gz and not REGISTRY[canonical].gzip_ok:
         raise InputFileError(
             f"{path}: gzip is supported for {'/'.join(GZIP_FORMATS)} only; "

@@ -30,12 +30,12 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning
-from feedback_classifier.tableio.atomic import AtomicTarget, unwritable_error
+from feedback_classifier.tableio.atomic import AtomicTarget, refuse_standard_output, unwritable_error
 from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
-__all__ = ["TableWriter", "input_layout", "write_table"]
+__all__ = ["TableWriter", "check_output_table", "input_layout", "write_table"]
 
 _FORMAT_NAMES = {"jsonl": "JSON Lines", "parquet": "Parquet"}
 # Formats whose cells have types: a column read from a typed input gets its type back there.
@@ -61,6 +61,29 @@ def input_layout(attrs: dict, *, types: bool = True) -> dict:
     """
     keys = ("input_sep", "native_types") if types else ("input_sep",)
     return {k: attrs[k] for k in keys if attrs.get(k)}
+
+
+def check_output_table(path: str | os.PathLike) -> None:
+    """An ``InputFileError`` now for an output table ``path`` that could only fail to be written:
+    ``-``, a name without a table extension, a folder, a folder that does not exist. A command that
+    writes its table after minutes of fitting (``audit``, ``suggest``) otherwise did all that work and
+    then stopped on the path, and a nightly job lost its run to a typo.
+
+    >>> import tempfile
+    >>> check_output_table(Path(tempfile.mkdtemp()) / "suspects.csv")
+    >>> check_output_table("no/such/folder/suspects.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.InputFileError: no/such/folder/suspects.csv: output directory no/such/folder does not exist; create it first
+    """
+    refuse_standard_output(path)
+    path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory; give a file name for the output")
+    detect_format(path, option=None)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputFileError(f"{path}: output directory {parent} does not exist; create it first")
 
 
 def write_table(
