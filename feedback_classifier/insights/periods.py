@@ -306,11 +306,7 @@ def _excel_month_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.Datetime
             if len(year) == 2:
                 year = str(int(year) + (2000 if int(year) < 30 else 1900))
             iso[i] = f"{year}-{number:02d}-{int(day or 1):02d}"
-    if not iso:
-        return parsed
-    out = parsed.to_series().reset_index(drop=True)
-    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format="%Y-%m-%d")
-    return pd.DatetimeIndex(out)
+    return _filled(parsed, iso, "%Y-%m-%d")
 
 
 def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -338,10 +334,15 @@ def _russian_dates(texts: pd.Index, parsed: pd.DatetimeIndex) -> pd.DatetimeInde
             day, month, year, time = match.groups()
             year = int(year) + (2000 if len(year) == 2 else 0)
             iso[i] = f"{year}-{int(month):02d}-{int(day):02d} {time or '00:00'}"
+    return _filled(parsed, iso, "mixed")
+
+
+def _filled(parsed: pd.DatetimeIndex, iso: dict, fmt: str) -> pd.DatetimeIndex:
+    """``parsed`` with the cells at ``iso``'s positions read from its ISO strings (``fmt``)."""
     if not iso:
         return parsed
     out = parsed.to_series().reset_index(drop=True)
-    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format="mixed")
+    out[list(iso)] = pd.to_datetime(pd.Index(list(iso.values())), errors="coerce", format=fmt)
     return pd.DatetimeIndex(out)
 
 
