@@ -48,3 +48,22 @@ def test_a_run_stopped_while_a_worker_was_sending_its_result_does_not_hang():
     done = subprocess.run([sys.executable, "-c", _HALF_SENT_RESULT], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "stopped"
+
+
+def test_a_cut_parquet_export_names_the_cli_option_not_the_library_argument(tmp_path):
+    """A nightly Parquet export cut short (the copy stopped half-way) said "check the file is
+    complete or pass the right fmt=": `fmt=` is the library's argument, no option of the CLI."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli.main import app
+
+    whole = tmp_path / "whole.parquet"
+    pd.DataFrame({"comment": [f"delivery was late {i}" for i in range(200)]}).to_parquet(whole)
+    cut = tmp_path / "export.parquet"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = CliRunner().invoke(app, ["classify", str(cut), "--text-col", "comment", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "not a valid Parquet file" in result.stderr
+    assert "--input-format" in result.stderr
+    assert not (tmp_path / "o.csv").exists()
