@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # A worker terminated while it was sending a result leaves half a message in the result pipe: the
 # pool's manager thread then waits for the rest forever. Simulated here by writing that half
 # message from the parent, which shares the pipe with the workers.
@@ -67,3 +69,41 @@ def test_a_cut_parquet_export_names_the_cli_option_not_the_library_argument(tmp_
     assert "not a valid Parquet file" in result.stderr
     assert "--input-format" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.tone_teacher
+def test_route_on_a_header_only_export_does_not_print_scikit_learns_error(tmp_path, monkeypatch):
+    """A nightly export with no responses (a holiday) routed with the default --tone-teacher auto
+    printed "not taught this file's words: Found array with 0 sample(s) (shape=(0, 384)) while a
+    minimum of 1 is required by LogisticRegression..": e5 was asked to read zero comments."""
+    from typer.testing import CliRunner
+
+    from feedback_classifier.cli.main import app
+    from feedback_classifier.model import e5_tone
+
+    def e5_reading(texts, progress=None, *, store=True):  # what e5's reader does with no comments
+        raise ValueError("Found array with 0 sample(s) (shape=(0, 384)) while a minimum of 1 is required by "
+                         "LogisticRegression.")
+
+    monkeypatch.setattr("feedback_classifier.jobs.tone.e5_installed", lambda: True)
+    monkeypatch.setattr(e5_tone, "e5_positive", e5_reading)
+
+    data = tmp_path / "export.csv"
+    data.write_text("response_id,nps,comment\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["route", str(data), "--text-col", "comment", "--score-col", "nps",
+                                      "--out-dir", str(tmp_path / "queues"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    said = result.stdout + result.stderr
+    assert "Found array" not in said and "LogisticRegression" not in said
+    assert "no data rows" in said
+
+
+def test_no_comments_for_tone_words_is_said_without_reading_them(monkeypatch):
+    from feedback_classifier.model import e5_tone
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("e5 was asked to read no comments")
+
+    monkeypatch.setattr(e5_tone, "e5_positive", must_not_read)
+    with pytest.raises(ValueError, match="there are no non-blank comments to learn from"):
+        e5_tone.e5_tone_words([], 1.0)
