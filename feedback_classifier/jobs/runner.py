@@ -102,9 +102,32 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     ones: a `train --jobs 2` fold takes minutes on 20,000 rows, so SIGTERM took that long to stop
     it, past the grace period after which Kubernetes or systemd kill the job outright. A worker has
     nothing to clean up (SIGTERM's default action, ``_die_with_parent``)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         if process.is_alive():
             process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    _unblock_result_reader(pool)
+
+
+def _unblock_result_reader(pool: ProcessPoolExecutor) -> None:
+    """Close the parent's end of the pipe the workers send results on, once they are all dead.
+
+    A worker terminated half-way through sending a chunk's result left half a message in the
+    pipe: the pool's manager thread waited for the rest forever, so ``shutdown`` (and the exit)
+    hung with the workers as zombies (`classify --jobs 2` of 1,000,000 rows, SIGINT mid-run).
+    With no writer left the read ends (EOF) and the pool winds down as a broken one.
+    """
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
 
 
 def _result(future, jobs: int) -> Any:

@@ -96,6 +96,9 @@ def e5_tone_words(texts: Sequence[str], C: float, progress=None) -> tuple[dict, 
         return {"words": np.array(list(words), dtype=str), "weights": np.array(list(words.values())),
                 "counts": np.array([good, bad])}
 
+    if not texts:  # e5's reader fails on none: "Found array with 0 sample(s)" reached a nightly job's log
+        raise ValueError(f"there are no non-blank comments to learn from; tone words need at least {_MIN_END} "
+                         f"praise and {_MIN_END} complaints")
     key = table_key(teacher_version(), repr(C), SENTIMENT_EXAMPLES_FILE.read_bytes(),
                     SENTIMENT_LEXICON_FILE.read_bytes(), *texts)
     found = cached_arrays("e5-tone", key, build)  # from the cache: no progress, nothing was read

@@ -29,7 +29,8 @@ def iter_parquet(
         pf = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputFileError(
-            f"{path}: not a valid Parquet file ({exc}); check the file is complete or pass the right fmt="
+            f"{path}: not a valid Parquet file ({exc}); check the file is complete (a copy "
+            "cut short, a download stopped) or pass the right fmt= (CLI: --input-format)"
         ) from None
     return _parquet_batches(path, pf, chunksize, as_text)
 
