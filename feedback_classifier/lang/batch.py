@@ -187,6 +187,34 @@ class BatchAnalyzer:
         self._c_start, self._c_len, self._c_entries = GrowingArray(), GrowingArray(), GrowingArray()
         self._negated: dict[int, int] = {}  # (lemma id, prefix) key -> token id of prefix + lemma
         self._pending_outs: list[int] = []  # the outputs of a batch's new entries, before one extend
+        self._chunk_flags: dict[str, GrowingArray] = {}  # name -> per chunk id: -1 not asked yet, else 0/1
+
+    def chunk_flags(self, analysed: Analysed, name: str, flag) -> np.ndarray | None:
+        """Per surface word of ``analysed``, ``flag`` of its chunk, asked once per distinct chunk of the
+        tables (until they are rebuilt): ``flag`` takes a list of chunks and returns a bool per chunk.
+        A property of words then costs a look-up per word, however many comments repeat them. None when
+        the tables were rebuilt since ``analysed`` (its chunk ids no longer match).
+
+        >>> b = BatchAnalyzer(TextAnalyzer())
+        >>> a = b.analyse(["Late again", "again LATE!"])
+        >>> b.chunk_flags(a, "late", lambda chunks: [c.startswith("late") for c in chunks]).tolist()
+        [True, False, False, True]
+        """
+        with self._lock:
+            if analysed.strings is not self.strings:
+                return None
+            table = self._chunk_flags.setdefault(name, GrowingArray(np.int8))
+            if table.n < self._c_start.n:
+                table.extend(np.full(self._c_start.n - table.n, -1, dtype=np.int8))
+            cids = analysed.chunk_ids
+            values = table.array[cids]
+            unknown = np.flatnonzero(values < 0)
+            if len(unknown):
+                asked, first = np.unique(cids[unknown], return_index=True)
+                chunks = analysed.chunks
+                table.data[asked] = np.asarray(flag([chunks[k] for k in unknown[first].tolist()]), dtype=bool)
+                values = table.array[cids]
+            return values > 0
 
     def token_id(self, token: str) -> int:
         """The id of a token string (registered if new): feature tables key on these ids."""

@@ -20,7 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-__all__ = ["LANGUAGE_NAMES", "OTHER_SCRIPTS", "rows_per_language", "unread_language", "unread_languages", "warn_unread"]
+__all__ = ["LANGUAGE_NAMES", "OTHER_SCRIPTS", "may_be_unread", "rows_per_language", "unread_language", "unread_languages", "warn_unread"]
 
 LANGUAGE_NAMES = {
     "uk": "Ukrainian", "kk": "Kazakh", "be": "Belarusian", "sr": "Serbian or Macedonian",
@@ -87,6 +87,12 @@ _ENGLISH = frozenset(
     "would will get got all more good bad great thanks thank please there what when why how if as one out up"
     .split()
 )
+_OTHERS_WORDS = _FOREIGN_LATIN_BYTES | _UKRAINIAN_BYTES
+# a letter of another script (``_other_script``) or one Russian does not use (``_CYRILLIC_MARKS``)
+_OTHERS_LETTER = re.compile(
+    "[\u0370-\u03ff\u0530-\u11ff\u3040-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    + "".join(sorted(ch for _, marks in _CYRILLIC_MARKS for ch in marks)) + "]"
+)
 _SEPARATOR = "\x01"
 # ASCII punctuation, digits and symbols split words (an apostrophe stays; bytes of other characters are kept)
 _ASCII_SPACES = bytes(c if c >= 0x80 or chr(c).isalpha() or chr(c) in "'\x01" else 0x20 for c in range(256))
@@ -107,12 +113,26 @@ def unread_language(text: str) -> str:
     return unread_languages([text])[0]
 
 
-def unread_languages(texts: list[str]) -> list[str]:
+def unread_languages(texts: list[str], analyses: list | None = None) -> list[str]:
     """:func:`unread_language` of each text. Letters are counted for all texts at once, and only
     texts with a letter or word of another language are looked at word by word (English and
-    Russian comments cost ~1-2 us each)."""
+    Russian comments cost ~1-2 us each).
+
+    ``analyses``: the texts' batch analyses, in order (``lang.batch.Analysed``, as the classifier
+    made them). Then only texts with a word that :func:`may_be_unread` are read again, and their
+    words cost a look-up each (a word is asked about once, when first seen): the check on every
+    text cost ~10% of ``classify``. The words are the normalised ones the models read, so a foreign
+    word inside a link or e-mail address (masked there) is no evidence.
+    """
     if not texts:
         return []
+    candidates = _candidates(analyses, len(texts))
+    if candidates is not None:
+        out = [""] * len(texts)
+        rows = np.flatnonzero(candidates).tolist()
+        for i, lang in zip(rows, unread_languages([texts[i] for i in rows])):
+            out[i] = lang
+        return out
     out = [""] * len(texts)
     # most comments are plain ASCII (str.isascii is a flag CPython keeps): no letter of another script
     # or of Cyrillic, so they go straight to the word check; the rest have their letters counted
@@ -125,6 +145,36 @@ def unread_languages(texts: list[str]) -> list[str]:
     for i in latin_rows[found].tolist():
         out[i] = _latin_language(_LATIN_WORD.findall(texts[i].lower()))
     return out
+
+
+def may_be_unread(chunks: list[str]) -> np.ndarray:
+    """Per word of a comment as analysed (a whitespace-free chunk, punctuation and all): whether it has a
+    letter or is a word that could make :func:`unread_language` call its comment foreign. A comment
+    without such a word is English or Russian to it.
+
+    >>> may_be_unread(["courier", "late!", "gracias,", "дякую", "є", "курьер", "快递"]).tolist()
+    [False, False, True, True, True, False, True]
+    """
+    out = _with_word(chunks, _OTHERS_WORDS)
+    for k, chunk in enumerate(chunks):
+        if not chunk.isascii() and _OTHERS_LETTER.search(chunk):
+            out[k] = True
+    return out
+
+
+def _candidates(analyses: list | None, n: int) -> np.ndarray | None:
+    """Which of ``n`` texts have a word that :func:`may_be_unread`, from their batch analyses; None
+    when there are none or they no longer match the analyzer's tables."""
+    if not analyses or sum(a.n_docs for a in analyses) != n:
+        return None
+    out = []
+    for analysed in analyses:
+        flags = analysed.source.chunk_flags(analysed, "unread language", may_be_unread)
+        if flags is None:
+            return None
+        seen = np.r_[0, np.cumsum(flags)]
+        out.append(seen[analysed.chunk_starts[1:]] > seen[analysed.chunk_starts[:-1]])
+    return np.concatenate(out)
 
 
 def _not_ascii(texts: list[str], rows: np.ndarray, out: list[str]) -> np.ndarray:

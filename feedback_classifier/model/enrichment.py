@@ -226,7 +226,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     proba, fired, explained, analysed = _predict_uniques(model, uniques, opts)
     any_fired = fired.any(axis=1)
     u_conf, u_review = _confidence_and_review(model, proba, fired, opts.review_margin)
-    unread = np.array(unread_languages(uniques), dtype=object)
+    unread = np.array(unread_languages(uniques, analysed), dtype=object)
     u_review |= unread != ""  # a guess in a language the model cannot read is not a decision
     # Many comments share the same category pattern: its labels, strings and sentiment pairs
     # are worked out once per distinct 0/1 row, for the category columns and the tones alike.
@@ -239,7 +239,10 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     confidence[is_comment] = np.round(u_conf[codes], _DECIMALS)
     review = np.zeros(n, dtype=bool)
     review[is_comment] = u_review[codes]
-    tones = _tones(model, uniques, pattern_labels, pattern_of_unique, opts, analysed) if opts.sentiment else None
+    tones = None
+    if opts.sentiment:
+        shared = analysed if _sentiment_reads_analysis(model) else None
+        tones = _tones(model, uniques, pattern_labels, pattern_of_unique, opts, shared)
 
     columns: dict[str, Any] = {
         # each distinct string converted once, then spread (per row: ~0.6 us a column)
@@ -291,19 +294,19 @@ def _unsaid_where_unread(columns: dict, unread: np.ndarray, any_fired: np.ndarra
 
 def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     """``(proba, fired, evidence, analysed)`` of the distinct comments; evidence is None unless
-    the model computed it along with the probabilities; analysed (None unless the sentiment
-    model reads it): the classifier's batch analyses of the comments, in order."""
+    the model computed it along with the probabilities; analysed: the classifier's batch analyses
+    of the comments, in order (None when it has none)."""
     if not uniques:
         k = len(model.classes_)
         return np.zeros((0, k)), np.zeros((0, k), dtype=bool), None, None
     explained = None
-    analysed = [] if opts.sentiment and _sentiment_reads_analysis(model) else None
+    analysed: list | None = []
     if opts.explain and hasattr(model, "predict_proba_and_explain"):
         # one analysis and feature pass gives both the probabilities and the evidence
         proba, explained = _predict_proba_batched(model, uniques, with_evidence=True, analysed=analysed)
     else:
         proba = _predict_proba_batched(model, uniques, analysed=analysed)
-    if analysed is not None and sum(a.n_docs for a in analysed) != len(uniques):
+    if sum(a.n_docs for a in analysed) != len(uniques):
         analysed = None
     fired = _decide(model, proba)
     # A key mash, a bare number or a filler answer names no topic, whatever a model's intercepts
