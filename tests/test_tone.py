@@ -205,3 +205,17 @@ def test_a_file_read_in_chunks_gives_the_same_words_rows_and_note(files, monkeyp
     sample = tone_words_from_file(files / "survey.csv", "text", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ,
                                   limit=40)
     assert sample.good + sample.bad == 40  # a seeded sample of the rows at the ends, whatever the chunks
+
+
+def test_the_sample_of_a_big_file_does_not_depend_on_its_row_order(files, monkeypatch):
+    """Past the limit the rows kept had been a random draw over row positions: a shuffled copy of the same
+    export taught other tone words. Now they are the rows of smallest seeded hash of (comment, end)."""
+    from feedback_classifier.jobs import tone as tone_job
+
+    monkeypatch.setattr(tone_job, "TONE_MIN_END", 10)
+    monkeypatch.setattr(tone_job, "_CHUNK", 9)
+    SCORED.to_csv(files / "survey.csv", index=False)
+    SCORED.sample(frac=1, random_state=3).to_csv(files / "shuffled.csv", index=False)
+    got = [tone_words_from_file(files / name, "text", "nps", ScoreSpec.make("nps"), read=DEFAULT_READ, limit=40)
+           for name in ("survey.csv", "shuffled.csv")]
+    assert got[0].good + got[0].bad == 40 and got[0].words == got[1].words

@@ -98,24 +98,39 @@ def _chunks(data, text_col: str, score_col: str | None, read: ReadOptions):
 
 
 class _Sample:
-    """A seeded random sample of at most ``limit`` of a stream's comments, kept in file order, each with a
-    flag; memory stays ~2 x ``limit`` comments, whatever the file."""
+    """At most ``limit`` of a stream's comments, each with a flag; memory stays ~2 x ``limit`` comments,
+    whatever the file. Past ``limit`` the rows kept are those of smallest seeded hash of (comment, flag), in
+    that order: the same rows, so the same tone words, whatever the order of the file's rows (a random draw
+    over row positions taught a shuffled copy of a big export other words). Up to ``limit``, all, in file order.
+
+    >>> a, b = _Sample(2, 0), _Sample(2, 0)
+    >>> a.add(["x", "y", "z", "x"], np.array([1, 0, 1, 1], bool)); b.add(["z", "x", "x", "y"], np.array([1, 1, 1, 0], bool))
+    >>> a.sample()[0] == b.sample()[0] and len(a.sample()[0]) == 2
+    True
+    """
 
     def __init__(self, limit: int, seed: int):
-        self.limit, self.rng = limit, np.random.default_rng(seed)
-        self.texts, self.flags, self.keys = [], np.zeros(0, bool), np.zeros(0)
+        self.limit, self.seed = limit, str(seed).encode() + b"\0"
+        self.texts, self.flags, self.keys = [], np.zeros(0, bool), np.zeros(0, np.uint64)
 
     def add(self, texts: list, flags: np.ndarray) -> None:
+        import hashlib
+
+        seed, blake = self.seed, hashlib.blake2b
+        keys = np.fromiter((int.from_bytes(blake(seed + (b"+" if flag else b"-") + t.encode("utf-8", "surrogatepass"),
+                                                 digest_size=8).digest(), "little")
+                            for t, flag in zip(texts, flags.tolist())), dtype=np.uint64, count=len(texts))
         self.texts += texts
         self.flags = np.concatenate([self.flags, flags])
-        self.keys = np.concatenate([self.keys, self.rng.random(len(texts))])
+        self.keys = np.concatenate([self.keys, keys])
         if len(self.keys) > 2 * self.limit:
             self._trim()
 
     def _trim(self) -> None:
-        """Keep the ``limit`` comments of smallest key, in file order."""
-        idx = np.sort(np.argsort(self.keys, kind="stable")[: self.limit])
-        self.texts = [self.texts[i] for i in idx]
+        """Keep the ``limit`` comments of smallest key, in key order (rows of equal key are the same comment
+        and flag: which of them stay changes nothing)."""
+        idx = np.argsort(self.keys, kind="stable")[: self.limit]
+        self.texts = [self.texts[i] for i in idx.tolist()]
         self.flags, self.keys = self.flags[idx], self.keys[idx]
 
     def sample(self) -> tuple[list, np.ndarray]:
@@ -125,8 +140,8 @@ class _Sample:
 
 
 class _ScoredRows:
-    """The comments at the two ends of the scale, streamed: at most ``limit`` of them, a seeded random
-    sample of the rows (kept in file order), and what the rows without a valid score were."""
+    """The comments at the two ends of the scale, streamed: at most ``limit`` of them (``_Sample``), and what
+    the rows without a valid score were."""
 
     def __init__(self, limit: int, seed: int):
         self.kept = _Sample(limit, seed)
