@@ -214,3 +214,17 @@ def test_a_stretched_word_costs_nothing(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
     assert "'ещё'" in done.stdout or "'еще'" in done.stdout
+
+
+def test_latest_is_not_late():
+    """spacy-lookups-data sends "latest" to "late": "The latest update is great" was a delivery-time complaint,
+    its evidence "negative: latest"."""
+    import pandas as pd
+
+    from feedback_classifier.lang.lemmas import lemmatize_en
+    from feedback_classifier.model.default import default_model
+    from feedback_classifier.model.enrichment import enrich
+
+    assert lemmatize_en("latest") == "latest" and lemmatize_en("later") == "late"
+    out = enrich(pd.DataFrame({"c": ["The latest update is great", "The courier was late"]}), default_model(), "c")
+    assert out["sentiment"].tolist() == ["positive", "negative"]

@@ -18,6 +18,10 @@ from feedback_classifier.lang.detect import is_cyrillic, is_latin
 __all__ = ["forget_prefetched", "lemmatize", "lemmatize_en", "prefetch_lemmas"]
 
 _EN_LEMMAS: dict[str, str] | None = None
+# the code as imported, not as on disk when a table is first built: a process started before an
+# upgrade had filed its old table under the new code's name
+with open(__file__, "rb") as _fh:
+    _CODE = _fh.read()
 _MORPH = None
 
 
@@ -44,11 +48,23 @@ def _en_lemmas() -> dict[str, str]:
     return _EN_LEMMAS
 
 
+# Words the table sends to another word whose meaning in feedback they do not share: "latest" is "most
+# recent" there ("the latest update is great"), and as "late" it was a delivery-time complaint.
+_EN_KEPT = ("latest",)
+
+
 def _lower_case_keys(data: dict[str, str]) -> dict[str, str]:
+    """The table with lower-case keys, but ``_EN_KEPT`` (their own lemmas).
+
+    >>> _lower_case_keys({"Deliveries": "Delivery", "latest": "late", "couriers": "courier"})
+    {'deliveries': 'delivery', 'couriers': 'courier'}
+    """
     # Keys are case-sensitive ("Deliveries" is rare); our text is lower case,
     # so an exact lower-case key wins over a lower-cased capitalised one.
     lemmas = {k.lower(): v.lower() for k, v in data.items() if k and k != k.lower()}
     lemmas.update({k: v.lower() for k, v in data.items() if k and k == k.lower()})
+    for word in _EN_KEPT:
+        lemmas.pop(word, None)
     return lemmas
 
 
@@ -83,8 +99,7 @@ def _cached_table(source, build) -> dict[str, str]:
 
     stat = os.stat(source)
     key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version}|{marshal.version}".encode())
-    with open(__file__, "rb") as fh:
-        key.update(fh.read())  # this module's code: how the table is derived
+    key.update(_CODE)  # this module's code: how the table is derived
     path = cache_dir() / f"lemmas-{key.hexdigest()[:16]}.marshal"
     try:
         with open(path, "rb") as fh:
