@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning, LabelError, MissingColumnError
+from feedback_classifier.lang.normalization import text_key  # noqa: F401 - jobs import it from here
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import unwritable_error
 from feedback_classifier.taxonomy import Label, Taxonomy, bundled_taxonomy, infer_taxonomy, load_taxonomy
@@ -70,7 +71,6 @@ TIME_COL = "labelled_at"
 SKIPPED = "skipped"
 LABELLED = "labelled"
 REVIEWED = "reviewed"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def given_labels_column(columns, labels_col: str) -> str | None:
@@ -91,21 +91,6 @@ def check_given_labels(pool: pd.DataFrame, column: str | None, taxonomy: Taxonom
     if column is not None:
         for position, cell in enumerate(pool[column].tolist()):
             taxonomy.parse_labels(cell, row=position + 1, column=column, source=str(source))
-
-
-def text_key(text) -> str:
-    """The key two comments share when they are "the same text": trimmed, spaces collapsed,
-    case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.
-
-    >>> text_key("  Late   COURIER ") == text_key("late courier"), text_key("'-5 stars") == text_key("-5 stars")
-    (True, True)
-    """
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return ""
-    s = " ".join(str(text).split()).casefold()
-    if s[:1] == "'" and s[1:2] in _FORMULA_START:
-        s = s[1:]
-    return s
 
 
 @dataclass

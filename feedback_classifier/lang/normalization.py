@@ -357,3 +357,28 @@ def tokenize(text: Any) -> list[str]:
     ['не', 'работает', ',', "don't", 'know', '_url_', '👍', '!']
     """
     return TOKEN_RE.findall(to_text(text))
+
+
+# what a spreadsheet-safe CSV puts a "'" before (``tableio``'s formula guard)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_key(text) -> str:
+    """The key two comments share when they are "the same text": trimmed, spaces collapsed,
+    case folded; the ``'`` a spreadsheet-safe CSV puts before ``=``/``-``/... is ignored.
+
+    >>> text_key("  Late   COURIER ") == text_key("late courier"), text_key("'-5 stars") == text_key("-5 stars")
+    (True, True)
+    """
+    if not isinstance(text, str):
+        try:
+            missing = text is None or bool(text != text)  # NaN
+        except TypeError:  # pd.NA: its comparisons are NA
+            missing = True
+        if missing:
+            return ""
+        text = str(text)
+    s = " ".join(text.split()).casefold()
+    if s[:1] == "'" and s[1:2] in _FORMULA_START:
+        s = s[1:]
+    return s

@@ -30,21 +30,33 @@ UNLABELLED_MAX = 40_000
 def unlabelled_sample(comments: Sequence[str], labelled: Sequence[str], limit: int = UNLABELLED_MAX,
                       seed: int = 0) -> list[str]:
     """The comments a teacher labels: non-blank, each text once, none that is labelled already
-    (its own label wins), at most ``limit`` of them (a fixed random sample, kept in file order).
+    (its own label wins), "the same text" as ``lang.normalization.text_key`` says (other spacing or
+    case: a labelled comment's copy taught its label twice, once from the teacher). At most ``limit``
+    of them: past it those of smallest seeded hash of the text, so the same whatever the order of
+    the rows; kept in file order.
 
-    >>> unlabelled_sample(["late again", "", "late again", "rude staff", "ok"], ["ok"])
+    >>> unlabelled_sample(["late again", "", "Late  again", "rude staff", "OK"], ["ok"])
     ['late again', 'rude staff']
-    >>> len(unlabelled_sample([f"comment {i}" for i in range(10)], [], limit=3))
-    3
+    >>> a = unlabelled_sample([f"comment {i}" for i in range(10)], [], limit=3)
+    >>> len(a), sorted(a) == sorted(unlabelled_sample([f"comment {i}" for i in range(9, -1, -1)], [], limit=3))
+    (3, True)
     """
-    seen = set(labelled)
-    out = []
+    import hashlib
+
+    from feedback_classifier.lang.normalization import text_key
+
+    seen = {text_key(t) for t in labelled}
+    out, keys = [], []
     for text in comments:
-        if text.strip() and text not in seen:
-            seen.add(text)
+        key = text_key(text)
+        if key and key not in seen:
+            seen.add(key)
             out.append(text)
+            keys.append(key)
     if len(out) > limit:
-        keep = np.sort(np.random.default_rng(seed).choice(len(out), limit, replace=False))
+        prefix = str(seed).encode() + b"\0"
+        digests = [hashlib.blake2b(prefix + k.encode("utf-8", "surrogatepass"), digest_size=8).digest() for k in keys]
+        keep = sorted(sorted(range(len(out)), key=digests.__getitem__)[:limit])
         out = [out[i] for i in keep]
     return out
 
