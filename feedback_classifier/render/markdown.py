@@ -87,6 +87,8 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     )
     if o.promoters is not None:
         lines.append(f"Promoters {o.promoters:,}, passives {o.passives:,}, detractors {o.detractors:,}.")
+    if weighting := result.weighting():
+        lines += ["", _md(weighting)]
     lines += ["", result.score_issues.summary(max_rows=20)]
     if result.date_issues is not None:
         lines += ["", result.date_issues.summary(max_rows=20)]
