@@ -180,3 +180,16 @@ def test_weight_col_with_audit_sample_is_a_usage_error(tmp_path):
                                  "--audit-sample", str(src)])
     assert result.exit_code != 0
     assert "--audit-sample cannot be used with --weight-col" in result.output
+
+
+def test_markdown_says_how_the_weights_count_and_low_n_reads_the_effective_n(tmp_path):
+    src = tmp_path / "weighted.csv"
+    _survey(300).to_csv(src, index=False)
+    out = tmp_path / "drivers.md"
+    result = runner.invoke(app, ["drivers", str(src), "--score-col", "nps", "--weight-col", "weight", "--boot", "0",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Weighted by column 'weight' (survey weights)" in text
+    assert "Kish's effective sample size (n_eff " in text
+    assert "(Kish's effective n, `n_effective`, with the survey weights)." in text
