@@ -193,3 +193,62 @@ def test_markdown_says_how_the_weights_count_and_low_n_reads_the_effective_n(tmp
     assert "Weighted by column 'weight' (survey weights)" in text
     assert "Kish's effective sample size (n_eff " in text
     assert "(Kish's effective n, `n_effective`, with the survey weights)." in text
+
+
+def _comments(df: pd.DataFrame) -> pd.DataFrame:
+    words = {"": "ok", "Price": "too expensive, prices keep rising", "Delivery > Courier": "the courier was rude",
+             "Price; Delivery > Tracking": "expensive and the tracking never updates", "Service": "support never answered"}
+    return df.assign(comment=df["categories"].map(words))
+
+
+def _shown(number: float) -> str:
+    return f"{round(number):d}".replace("-", "\u2212")
+
+
+def test_report_weighs_segment_scores_and_category_shares_and_says_so(tmp_path):
+    df = _comments(_survey(400))
+    src = tmp_path / "classified.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "comment", "--score-col", "nps", "--by", "region",
+                                 "--weight-col", "weight", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Weighted by the survey weights in column &#x27;weight&#x27;" in html
+    w, y, nps = df["weight"].to_numpy(), _nps_values(df["nps"]), df["nps"].to_numpy(float)
+    k = (df["region"] == "North").to_numpy()
+    metric = np.average(y[k], weights=w[k])
+    assert round(metric) != round(y[k].mean())  # the test tells weighted from unweighted
+    e = w[k] * (w[k].sum() / (w[k] ** 2).sum())  # weights adding up to Kish's n
+    from feedback_classifier.insights import nps_interval
+
+    pro, det = e[nps[k] >= 9].sum(), e[nps[k] <= 6].sum()
+    _, low, high = nps_interval(pro, e.sum() - pro - det, det)
+    row = (f'<td>North</td><td class="num">{k.sum()}</td><td class="num">{_shown(metric)}</td>'
+           f'<td class="num muted">{_shown(low)} … {_shown(high)}</td>')
+    assert row in html
+    price = _mentions(df["categories"], "Price")
+    assert f"Mentions: <b>{price.sum()}</b> ({round(100 * w[price].sum() / w.sum())}% of comments)" in html
+
+
+def test_analyze_weighs_its_drivers_and_report_like_drivers(tmp_path):
+    df = _comments(_survey(300)).drop(columns=["categories"])
+    df.loc[[4, 9], "weight"] = np.nan  # blank cells
+    src = tmp_path / "survey.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps", "--weight-col",
+                                 "weight", "--out-dir", str(out), "--tone-teacher", "none", "--quiet", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 300 rows have no weight in column 'weight'" in result.output
+    assert "Kish's effective sample size" in " ".join(result.output.split())
+    enriched = pd.read_csv(next(out.glob("*.enriched.csv")), keep_default_na=False)
+    drivers = pd.read_csv(out / "drivers.csv")
+    w = df["weight"].fillna(0).to_numpy()
+    y = _nps_values(df["nps"])
+    row = drivers[drivers["level"] == "parent"].iloc[0]
+    m = np.array([row["category"] in [p.strip() for p in c.split(";")] for c in enriched["parent_categories"]])
+    assert row["share"] == pytest.approx(w[m].sum() / w.sum())
+    assert row["impact"] == pytest.approx(np.average(y, weights=w) - np.average(y[~m], weights=w[~m]))
+    assert row["n_effective"] == pytest.approx(w[m].sum() ** 2 / (w[m] ** 2).sum())
+    assert "Weighted by the survey weights" in (out / "report.html").read_text(encoding="utf-8")

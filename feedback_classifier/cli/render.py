@@ -156,6 +156,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
                 trained=(getattr(result, "model_info", None) or {}).get("kind") == "trained")
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
+        if weighting := result.drivers.weighting():
+            typer.echo(weighting)
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
         typer.echo(f"Score: none (no valid scores in '{score_col}', so no drivers)")
     else:

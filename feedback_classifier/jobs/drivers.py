@@ -92,7 +92,7 @@ def drivers_file(
         from feedback_classifier.insights.polarity import check_polarity
 
         check_polarity(polarity)
-    _check_weighting(weight_col, audit_sample)
+    check_weighting(weight_col, audit_sample)
     plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
                  period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity,
                  tone=(tone_teacher, tone_progress), weight_col=weight_col)
@@ -107,7 +107,7 @@ def drivers_file(
     return _written(_named_in(_warn_vanishing(result, data), naming, plan.lang), plan, out=out, charts=charts, top=top)
 
 
-def _check_weighting(weight_col: str | None, audit_sample) -> None:
+def check_weighting(weight_col: str | None, audit_sample) -> None:
     """A usage error for --audit-sample with --weight-col, before the file is read: the audit's
     error-corrected shares count each respondent once."""
     if weight_col is not None and audit_sample is not None:
@@ -267,16 +267,16 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
     return acc, tally
 
 
-def _warn_blank_weights(acc, data) -> None:
+def warn_blank_weights(blank: int, rows: int, column: str, data) -> None:
     """An ``InputWarning`` counting the blank weight cells: those rows weigh 0, so they count in the
     mentions but in no weighted number (a typo'd export would otherwise lose them without a word)."""
     import warnings
 
     from feedback_classifier.errors import InputWarning
 
-    if acc.blank_weights:
+    if blank:
         warnings.warn(InputWarning(
-            f"{data}: {acc.blank_weights:,} of {acc.rows:,} rows have no weight in column {acc.weight_col!r}: they "
+            f"{data}: {blank:,} of {rows:,} rows have no weight in column {column!r}: they "
             "weigh 0 (counted in mentions, left out of every weighted share, metric and interval). Fill them in "
             "if they are respondents of the weighted sample."), stacklevel=3)
 
@@ -327,7 +327,7 @@ def _corrected(result, audit_sample, taxonomy, text_col, model, seed, acc=None, 
     rates a model file from `train` carries; unchanged without either, and with survey weights (the
     rates correct counts of respondents, not weighted shares: a warning counts their blank weights)."""
     if acc is not None and acc.weight_col is not None:
-        _warn_blank_weights(acc, data)
+        warn_blank_weights(acc.blank_weights, acc.rows, acc.weight_col, data)
         return result
     from feedback_classifier.insights.quantify import correct_drivers_result
     from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
