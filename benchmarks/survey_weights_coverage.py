@@ -7,7 +7,7 @@ true values are the population's. For each simulated survey the weighted overall
 (Kish's effective n) and both categories' impact intervals (bootstrap on Kish's n) are checked for
 covering the truth; the same intervals ignoring the weights are shown for contrast.
 
-    OMP_NUM_THREADS=1 python benchmarks/survey_weights_coverage.py [--score-type nps|csat] [--surveys 400] [--n 400]
+    OMP_NUM_THREADS=1 python benchmarks/survey_weights_coverage.py [--score-type nps|csat|mean] [--surveys 400] [--n 400]
 """
 
 from __future__ import annotations
@@ -30,14 +30,17 @@ def draw(stratum: np.ndarray, rng: np.random.Generator, score_type: str) -> tupl
     delivery = rng.random(size) < np.where(stratum == 1, 0.35, 0.15)
     price = rng.random(size) < 0.2
     base = np.where(stratum == 1, 6.5, 8.0) - 2.5 * delivery - 1.0 * price + rng.normal(0, 2.2, size)
-    scores = np.clip(np.round(base / 2), 1, 5) if score_type == "csat" else np.clip(np.round(base), 0, 10)
+    if score_type == "mean":  # a continuous score: the impact bootstrap's normal approximation of cell sums
+        scores = base
+    else:
+        scores = np.clip(np.round(base / 2), 1, 5) if score_type == "csat" else np.clip(np.round(base), 0, 10)
     cats = np.where(delivery & price, "Delivery; Price", np.where(delivery, "Delivery", np.where(price, "Price", "")))
     return scores, cats
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--score-type", default="nps", choices=["nps", "csat"])
+    parser.add_argument("--score-type", default="nps", choices=["nps", "csat", "mean"])
     parser.add_argument("--surveys", type=int, default=400)
     parser.add_argument("--n", type=int, default=400, help="respondents per survey")
     parser.add_argument("--boot", type=int, default=400)

@@ -6,8 +6,8 @@ are weighted means. Their intervals use Kish's effective sample size n_eff = (su
 the weights are rescaled so that they add up to n_eff (``GroupSums.effective``), and the usual
 intervals and the multinomial bootstrap then run on n_eff respondents drawn from the weighted
 distribution. That is the design effect of unequal weights, 1 + CV(w)^2; it assumes the weights
-are unrelated to the answers within a group, as Kish's formula does (``tests/test_survey_weights.py``
-checks the coverage by simulation).
+are unrelated to the answers within a group, as Kish's formula does (``benchmarks/survey_weights_coverage.py``
+measures the coverage by simulation; ``tests/test_survey_weights.py`` checks the numbers against numpy).
 """
 
 from __future__ import annotations
