@@ -49,6 +49,7 @@ def analyze_command(
     mask: opt.Mask = True,
     mask_pii: opt.MaskPii = False,
     audit_sample: opt.AuditSample = None,
+    weight_col: opt.WeightCol = None,
     tone_teacher: opt.ToneTeacher = "auto",
 ) -> None:
     """Classify, find what drives the score, route to teams and write an HTML report — in one go.
@@ -72,7 +73,7 @@ def analyze_command(
             higher_is_better=not lower_is_better, keep=opt.split_keep(keep),
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, in_fmt, header_row), queue_format=out_fmt,
             title=title, min_n=min_n, jobs=jobs, chunksize=chunksize, explain=evidence, progress=progress,
-            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample, tone_teacher=tone_teacher,
+            mask=mask, mask_pii=mask_pii, audit_sample=audit_sample, tone_teacher=tone_teacher, weight_col=weight_col,
             tone_progress=lazy_stage(progress, "reading with e5", "read with e5"),
         )
     analyze_summary(result, score_col=score_col)

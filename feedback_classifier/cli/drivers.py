@@ -41,6 +41,7 @@ def drivers_command(
     period_col: opt.PeriodCol = None,
     period: opt.Period = "month",
     min_n: opt.MinN = 30,
+    weight_col: opt.WeightCol = None,
     model: Annotated[Optional[Path], typer.Option(
         "--model", "-m", help="Classify on the fly with this model file (needs --text-col).")] = None,
     trust_model: opt.TrustModel = False,
@@ -93,7 +94,7 @@ def drivers_command(
             text_col=text_col, taxonomy=taxonomy, out=out, charts=charts, top=top, n_boot=n_boot, seed=seed,
             confidence=confidence, polarity=polarity, audit_sample=audit_sample, lang=lang, chunksize=chunksize,
             read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row),
-            tone_teacher=tone_teacher, tone_progress=reading,
+            tone_teacher=tone_teacher, tone_progress=reading, weight_col=weight_col,
         )
     for note in result.notes:
         typer.echo(note)

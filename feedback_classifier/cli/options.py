@@ -87,6 +87,9 @@ ScoreType = Annotated[str, typer.Option(
 Scale = Annotated[Optional[str], typer.Option("--scale", help="Score scale LOW-HIGH for csat/ces/mean, e.g. 1-5.")]
 LowerIsBetter = Annotated[bool, typer.Option(
     "--lower-is-better", help="Lower scores are better (e.g. a CES where 7 = most effort).")]
+WeightCol = Annotated[Optional[str], typer.Option(
+    "--weight-col", help="Column of survey weights (e.g. raking weights): weighted shares, scores and impacts, "
+                         "intervals and 'low n' on Kish's effective sample size; blank cells weigh 0 (with a warning).")]
 MinN = Annotated[int, typer.Option(
     "--min-n", min=0, help="Categories with fewer scored mentions, or fewer scored answers without them, are flagged "
                              "'low n' (they are kept).")]

@@ -156,6 +156,8 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
                 trained=(getattr(result, "model_info", None) or {}).get("kind") == "trained")
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
+        if weighting := result.drivers.weighting():
+            typer.echo(weighting)
     elif score_col:  # given, but nothing in it was a valid score: the notes above say what was found
         typer.echo(f"Score: none (no valid scores in '{score_col}', so no drivers)")
     else:
@@ -248,6 +250,8 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
     )
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
+    if weighting := result.weighting():
+        console.print(weighting, markup=False)
     if result.table.empty:  # two empty tables and "no category significant" read as a finding
         fix = ("" if result.settings.get("polarity") else " Give a classified file's categories column as "
                "--categories-col, or --text-col to classify the comments here.")
@@ -379,7 +383,9 @@ def drivers_table(result, level: str, top: int) -> Table:
             row += [f"{100 * r.detractor_rate_with:.0f}%" if math.isfinite(r.detractor_rate_with) else "",
                     f(r.lift, 2)]
         # low n with many mentions: few scored answers are left without the category to compare with
-        few = r.mentions_scored if r.mentions_scored < min_n else "few without it"
+        effective = getattr(r, "n_effective", r.mentions_scored)  # Kish's, with survey weights
+        few = (r.mentions_scored if effective == r.mentions_scored else f"effective n {effective:.1f}"
+               ) if effective < min_n else "few without it"
         note = [f"[yellow]low n ({few})[/]"] if r.low_n else []
         if r.mentions_scored > 0 and not math.isfinite(r.impact) and not math.isfinite(r.metric_without):
             note.append("in every scored answer: nothing to compare it with")  # else blank cells, no word why

@@ -42,6 +42,7 @@ def report_command(
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
+    weight_col: opt.WeightCol = None,
 ) -> None:
     """Rebuild the self-contained HTML report from a classified file.
 
@@ -54,9 +55,12 @@ def report_command(
         model=opt.model_for_job(model, trust_model, verify_key), audit_sample=audit_sample,
         higher_is_better=not lower_is_better, by=by, period_col=period_col, freq=period, lang=lang,
         title=title, mask=mask, read=opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row),
+        weight_col=weight_col,
     )
     for note in result.notes:
         typer.echo(note)
     if result.drivers is not None:
         typer.echo(metric_line(result.drivers))
+        if weighting := result.drivers.weighting():
+            typer.echo(weighting)
     typer.echo(f"Wrote {result.path} ({count_noun(result.rows, 'row')})")

@@ -42,11 +42,16 @@ class DriversAccumulator:
     """
 
     WEIGHT = "weight"
+    SURVEY = ("survey_weight", "survey_weight2")  # with ``weight_col``: sums of the weights and of their squares
 
     def __init__(self, columns: list[str], *, score_col: str | None = None, period_col: str | None = None,
-                 freq: str = "month", categories_col: str = "categories", rows_kept: int = ISSUE_ROWS_KEPT):
+                 freq: str = "month", categories_col: str = "categories", rows_kept: int = ISSUE_ROWS_KEPT,
+                 weight_col: str | None = None, source: str | None = None):
         check_freq(freq)
         self.columns = list(dict.fromkeys(columns))
+        # survey weights are summed per group, not a key: raking gives every respondent a weight of their own
+        self.weight_col, self.source = weight_col, source
+        self.blank_weights = 0
         self.categories_col = categories_col
         # name -> key columns of each reduced table
         self._keys = {"main": [c for c in self.columns if c != period_col]}
@@ -84,7 +89,8 @@ class DriversAccumulator:
         """Fold one chunk in (chunks in file order: row numbers count on from the last chunk)."""
         from feedback_classifier.tableio import require_columns
 
-        require_columns(list(chunk.columns), self.columns, source="the chunk")  # was a bare KeyError
+        require_columns(list(chunk.columns), self.columns + ([self.weight_col] if self.weight_col else []),
+                        source=self.source or "the chunk")  # was a bare KeyError
         n = len(chunk)
         if not self.rows:
             self._input_sep = chunk.attrs.get("input_sep")
@@ -109,12 +115,21 @@ class DriversAccumulator:
                     seen[code] = group.to_numpy()
                 elif len(have) < self.rows_kept:
                     seen[code] = np.concatenate([have, group.to_numpy()])[: self.rows_kept]
+        summed = {self.WEIGHT: np.ones(n, dtype=np.int64)}
+        if self.weight_col is not None:
+            from feedback_classifier.insights.survey import read_weights
+
+            sw, blank = read_weights(chunk[self.weight_col], self.weight_col, source=self.source,
+                                     first_row=self.rows + 1)
+            self.blank_weights += blank
+            summed.update(zip(self.SURVEY, (sw, sw * sw)))
         for name, keys in self._keys.items():
             frame = pd.DataFrame({c: coded[c] for c in keys})
-            frame[self.WEIGHT] = np.ones(n, dtype=np.int64)
+            for column, values in summed.items():
+                frame[column] = values
             parts = [self._groups[name], frame] if name in self._groups else [frame]
             merged = pd.concat(parts, ignore_index=True)
-            self._groups[name] = merged.groupby(keys, sort=False, dropna=False)[self.WEIGHT].sum().reset_index()
+            self._groups[name] = merged.groupby(keys, sort=False, dropna=False)[list(summed)].sum().reset_index()
         self.rows += n
 
     def __len__(self) -> int:
@@ -137,9 +152,14 @@ class DriversAccumulator:
             dtype = self._dtypes.get(column)
             out[column] = series.astype(dtype) if dtype is not None and dtype != object else series
         out[self.WEIGHT] = groups[self.WEIGHT].to_numpy(dtype=np.int64)
+        if self.weight_col is not None:
+            for column in self.SURVEY:
+                out[column] = groups[column].to_numpy(dtype=float) if column in groups else np.empty(0)
         table = pd.DataFrame(out)
         if self._input_sep:
             table.attrs["input_sep"] = self._input_sep
+        if self.weight_col is not None:
+            table.attrs.update(blank_weights=self.blank_weights, weight_col=self.weight_col)
         return table
 
     def first_rows(self, column: str, kinds_of_uniques: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
@@ -161,6 +181,8 @@ class DriversAccumulator:
 
         common = dict(weight=self.WEIGHT, score_col=self.score_col, categories_col=self.categories_col, freq=self.freq,
                       issue_rows=lambda issues, spec: self._with_rows(issues, self.score_col, spec))
+        if self.weight_col is not None:
+            common.update(survey_weight=self.SURVEY[0], survey_weight2=self.SURVEY[1])
         result = compute_drivers(self.table("main"), **common, **kwargs, row_numbers=self._row_numbers("main"))
         if self.period_col is not None:
             by_free = {k: v for k, v in kwargs.items() if k != "by"}

@@ -156,6 +156,16 @@ class DriversResult:
         counted = self.counted(lang)
         return f"{title}: {counted}" if counted else title
 
+    def weighting(self) -> str | None:
+        """How survey weights were used (``--weight-col``), in one sentence; None without them."""
+        weights = self.settings.get("survey_weights")
+        if not weights:
+            return None
+        return (f"Weighted by column '{weights['column']}' (survey weights): shares, {self.overall.metric_name} "
+                "and impacts are weighted; intervals "
+                f"and 'low n' use Kish's effective sample size (n_eff {weights['n_effective']:,.1f}), the "
+                "regression's errors a survey-weighted HC1 sandwich.")
+
     def counted(self, lang: str = "en") -> str | None:
         """Which mentions were counted ("complaints only"), or None when all were."""
         from feedback_classifier.lang.ui import ui_text
@@ -219,6 +229,8 @@ class _Scored:
     w: np.ndarray | None
     values: np.ndarray | None
     ykey: np.ndarray | None
+    sw: np.ndarray | None = None  # survey weights (sums per row) and sums of their squares, or None
+    sw2: np.ndarray | None = None
 
     def sums(self, extra: np.ndarray | None = None, keep: np.ndarray | None = None
              ) -> tuple[GroupSums, np.ndarray | None]:
@@ -227,10 +239,11 @@ class _Scored:
         n_values = 0 if self.values is None else len(self.values)
         if keep is None:
             return aggregate(self.cmat.row_cells, n_cells, self.y, self.valid, self.det, self.ykey, n_values,
-                             extra=extra, w=self.w)
+                             extra=extra, w=self.w, sw=self.sw, sw2=self.sw2)
         ykey = None if self.ykey is None else np.searchsorted(self.values, self.y[keep][self.valid[keep]])
+        kept = [None if a is None else a[keep] for a in (self.w, self.sw, self.sw2)]
         return aggregate(self.cmat.row_cells[keep], n_cells, self.y[keep], self.valid[keep], self.det[keep], ykey,
-                         n_values, extra=extra, w=None if self.w is None else self.w[keep])
+                         n_values, extra=extra, w=kept[0], sw=kept[1], sw2=kept[2])
 
 
 def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSpec,
@@ -249,17 +262,36 @@ def _finish_table(stats_frame: pd.DataFrame, cmat: CategoryMatrix, spec: ScoreSp
                               na_position="last", kind="stable")
     rank = frame.groupby("_lvl").cumcount() + 1
     frame["rank"] = rank.astype("Int64").where(~frame["_none"])
-    return frame.drop(columns=["_lvl", "_harm", "_none"])[TABLE_COLUMNS].reset_index(drop=True)
+    return frame.drop(columns=["_lvl", "_harm", "_none"])[_with_effective(TABLE_COLUMNS, frame)].reset_index(drop=True)
 
 
-def _settings(spec: ScoreSpec, *, polarity: str | None, **given: Any) -> dict[str, Any]:
+def _with_effective(columns: list[str], frame: pd.DataFrame) -> list[str]:
+    """``columns``, with ``n_effective`` after ``mentions_scored`` when the statistics are survey-weighted."""
+    if "n_effective" not in frame.columns:
+        return columns
+    at = columns.index("mentions_scored") + 1
+    return columns[:at] + ["n_effective"] + columns[at:]
+
+
+def _settings(spec: ScoreSpec, *, polarity: str | None, survey: dict | None = None, **given: Any) -> dict[str, Any]:
     """``DriversResult.settings``: how the result was computed (``polarity`` only when given: every
-    output's title and table file then say which mentions were counted, ``DriversResult.titled``)."""
+    output's title and table file then say which mentions were counted, ``DriversResult.titled``;
+    ``survey_weights`` only with them, so unweighted outputs stay as they were)."""
     settings = {"score_col": given.pop("score_col"), "score_type": spec.score_type, "scale": spec.scale,
                 "higher_is_better": spec.higher_is_better, "metric": spec.metric_name, **given}
     if polarity is not None:
         settings["polarity"] = polarity
+    if survey is not None:
+        settings["survey_weights"] = survey
     return settings
+
+
+def _survey_settings(survey: tuple | None, overall: ScoreSummary) -> dict | None:
+    """What the output says of the survey weights: column, method, Kish's n, blank cells."""
+    if survey is None:
+        return None
+    return {"column": survey[2], "method": "Kish effective sample size", "n_effective": overall.n_effective,
+            "blank": survey[3]}
 
 
 def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
@@ -282,24 +314,50 @@ def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) ->
 
 
 def _parse(values: pd.Series, spec: ScoreSpec, column: str, w: np.ndarray | None,
-           confidence: float, source: str | None = None, issue_rows=None) -> tuple[ParsedScores, ScoreSummary]:
+           confidence: float, source: str | None = None, issue_rows=None,
+           survey: tuple | None = None) -> tuple[ParsedScores, ScoreSummary]:
     """The parsed score column (bad values counted with their weights, their row numbers given by
-    ``issue_rows`` when the rows are a reduced table's) and the overall metric; a column without
-    one valid score is an error naming ``source`` and those rows."""
+    ``issue_rows`` when the rows are a reduced table's) and the overall metric (``survey``: weighted by
+    those weights, ``_survey_weights``); a column without one valid score is an error naming ``source`` and those rows."""
+    from feedback_classifier.insights.survey import check_some_weight, weighted_summary
+
     parsed = parse_scores(values, spec, column=column, weights=w)
     if w is not None:
         parsed.issues = CountedIssues.from_weighted(parsed.issues, w)
     if issue_rows is not None:
         parsed.issues = issue_rows(parsed.issues, spec)
     try:
-        return parsed, summarize_scores(parsed, confidence, weights=w)
+        if survey is None:
+            return parsed, summarize_scores(parsed, confidence, weights=w)
+        sw, sw2, column_name, _ = survey
+        rows = np.ones(len(sw)) if w is None else w
+        if parsed.valid.any():
+            check_some_weight(float(sw[parsed.valid].sum()), column_name, int(rows[parsed.valid].sum()))
+        return parsed, weighted_summary(parsed, sw, sw2, rows, confidence)
     except ScoreError as exc:
         if source is None:
             raise
         raise ScoreError(f"{source}: {exc}") from None
 
 
-def _scored_rows(parsed: ParsedScores, cmat: CategoryMatrix, w: np.ndarray | None) -> tuple[_Scored, str]:
+def _survey_weights(df: pd.DataFrame, column: str | None, squares: str | None,
+                    source: str | None) -> tuple[np.ndarray, np.ndarray, str, int] | None:
+    """(weights, squared weights, column, blank cells) of a survey-weight column, or None without one.
+    ``squares`` names a reduced table's sums of squared weights (``DriversAccumulator``), whose
+    weights were read and checked chunk by chunk."""
+    from feedback_classifier.insights.survey import read_weights
+
+    if column is None:
+        return None
+    if squares is not None:
+        return (df[column].to_numpy(dtype=float), df[squares].to_numpy(dtype=float),
+                df.attrs.get("weight_col", column), int(df.attrs.get("blank_weights", 0)))
+    sw, blank = read_weights(df[column], column, source=source)
+    return sw, sw * sw, column, blank
+
+
+def _scored_rows(parsed: ParsedScores, cmat: CategoryMatrix, w: np.ndarray | None,
+                 survey: tuple | None = None) -> tuple[_Scored, str]:
     """Per-row y of the parsed scores, and the name of the bootstrap the score's values allow."""
     spec = parsed.spec
     valid = parsed.valid
@@ -307,7 +365,8 @@ def _scored_rows(parsed: ParsedScores, cmat: CategoryMatrix, w: np.ndarray | Non
     det_flags = spec.detractor(parsed.values)
     det = np.zeros(len(y), dtype=bool) if det_flags is None else (det_flags & valid)
     values, ykey, bootstrap_kind = score_values(y, valid)
-    return _Scored(cmat, y, valid, det, w, values, ykey), bootstrap_kind
+    sw, sw2 = (None, None) if survey is None else survey[:2]
+    return _Scored(cmat, y, valid, det, w, values, ykey, sw, sw2), bootstrap_kind
 
 def compute_drivers(
     df: pd.DataFrame,
@@ -329,7 +388,7 @@ def compute_drivers(
     source: str | None = None,
     weight: str | None = None,
     row_numbers: np.ndarray | None = None, issue_rows: Any = None, polarity: str | None = None,
-) -> DriversResult:
+    survey_weight: str | None = None, survey_weight2: str | None = None) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
 
     ``df`` keeps all its rows: invalid scores and dates are reported in ``score_issues`` /
@@ -345,6 +404,8 @@ def compute_drivers(
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
     ``polarity``: the categories count mentions of it only (``drivers --polarity``); praise ranks most helpful first.
+    ``survey_weight``: a column of survey weights (``drivers --weight-col``; ``insights.survey`` says how they
+    count), ``survey_weight2`` a reduced table's sums of their squares.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -353,15 +414,14 @@ def compute_drivers(
     """
     _check_arguments(confidence, cov_type, min_n, n_boot, freq)
     _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
-                   weight=weight)
-
+                   weight=weight, survey_weight=survey_weight)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
-    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source, issue_rows)
+    survey = _survey_weights(df, survey_weight, survey_weight2, source)
+    parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source, issue_rows, survey)
     cmat = category_matrix(df[categories_col], taxonomy=taxonomy, column=categories_col, source=source,
                            row_numbers=row_numbers)
-    scored, bootstrap_kind = _scored_rows(parsed, cmat, w)
-
+    scored, bootstrap_kind = _scored_rows(parsed, cmat, w, survey)
     # One independent stream each for the table, segments and trend: adding a cut never
     # changes the intervals of the others.
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)]
@@ -377,13 +437,12 @@ def compute_drivers(
     if period_col is not None:
         trend, date_issues = _trend(df[period_col], period_col, freq, scored, spec, table, rngs[2],
                                      stats_args, dayfirst=df.attrs.get("input_sep") == ";")
-
     no_category = np.asarray(cmat.member.sum(axis=1)).ravel() == 0
     uncategorised = int(no_category[cmat.row_cells].sum() if w is None else w[no_category[cmat.row_cells]].sum())
     settings = _settings(spec, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
                          freq=freq, min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, cov_type=cov_type,
                          bootstrap=bootstrap_kind, taxonomy=getattr(taxonomy, "name", taxonomy), weight=weight,
-                         polarity=polarity)
+                         polarity=polarity, survey=_survey_settings(survey, overall))
     return DriversResult(
         overall=overall, table=table, regression=regression, segments=segments, trend=trend,
         score_issues=parsed.issues, settings=settings, regression_fit=regression_fit,
@@ -409,13 +468,13 @@ def _segments(values: pd.Series, scored: _Scored, spec: ScoreSpec, rng: np.rando
         sub = seg_agg.subset(seg_of_group == s)
         st = _finish_table(category_stats(sub, cmat.member, scored.values, rng=rng, **stats_args), cmat, spec,
                            praise)
-        n_sc = sub.n.sum()
+        n_rows, n_sc = sub.sizes()
         if st.empty:  # a file without any category: the segment's size and score are still worth a row
             st = pd.DataFrame({column: [np.nan] for column in st.columns})
         st.insert(0, "segment", labels[s])
-        st.insert(1, "segment_rows", int(sub.rows.sum()))
-        st.insert(2, "segment_scored", int(n_sc))
-        st.insert(3, "segment_metric", sub.metric() if n_sc > 0 else np.nan)
+        st.insert(1, "segment_rows", n_rows)
+        st.insert(2, "segment_scored", n_sc)
+        st.insert(3, "segment_metric", sub.metric() if sub.n.sum() > 0 else np.nan)
         frames.append(st)
     return pd.concat(frames, ignore_index=True)
 
@@ -455,14 +514,14 @@ def _trend(values: pd.Series, column: str, freq: str, scored: _Scored, spec: Sco
         st.insert(0, "level", cmat.levels)
         st.insert(1, "category", cmat.names)
         st.insert(2, "parent", cmat.parents)
-        st = st[TREND_CATEGORY_COLUMNS]
-        n_sc = sub.n.sum()
+        st = st[_with_effective(TREND_CATEGORY_COLUMNS, st)]
+        n_rows, n_sc = sub.sizes()
         st.insert(0, "period", period_label(period, freq))
         st.insert(1, "period_start", period.start_time.date().isoformat())
-        st.insert(2, "period_rows", int(sub.rows.sum()))
-        st.insert(3, "period_scored", int(n_sc))
-        st.insert(4, "period_metric", sub.metric() if n_sc > 0 else np.nan)
-        low, high = sub.metric_interval(spec, stats_args["confidence"])
+        st.insert(2, "period_rows", n_rows)
+        st.insert(3, "period_scored", n_sc)
+        st.insert(4, "period_metric", sub.metric() if sub.n.sum() > 0 else np.nan)
+        low, high = sub.effective().metric_interval(spec, stats_args["confidence"])
         st.insert(5, "period_ci_low", low)
         st.insert(6, "period_ci_high", high)
         frames.append(st)

@@ -39,7 +39,7 @@ def key_driver_regression(
 
 
 def _ols_grouped(
-    X: sparse.csr_matrix, w: np.ndarray, s1: np.ndarray, s2: np.ndarray, cov_type: str
+    X: sparse.csr_matrix, w: np.ndarray, s1: np.ndarray, s2: np.ndarray, cov_type: str, survey: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """OLS of row-level y on X from per-group sums (rows in a group share a design row).
 
@@ -47,7 +47,13 @@ def _ols_grouped(
     and y^2. Exactly equivalent to fitting the expanded rows: the residual sum of squares of a
     group is s2 - 2 f s1 + w f^2 for its fitted value f, and every respondent of a group has the
     same leverage. Returns (beta, cov, r_squared, dof_resid).
+
+    ``survey`` (sums of squared survey weights per group, ``aggregate``): ``w``/``s1``/``s2`` are weighted
+    sums, the fit is weighted least squares, and its covariance the linearisation (sandwich) estimator of
+    design-weighted regression: meat sum w_i^2 e_i^2 x_i x_i', scaled by n / (n - p) on the answers counted.
     """
+    if survey is not None:
+        return _wls_survey(X, w, s1, s2, survey)
     X = sparse.csr_matrix(X)
     A = np.asarray((X.T @ X.multiply(w[:, None])).todense())
     A_inv = np.linalg.inv(A)
@@ -79,6 +85,23 @@ def _ols_grouped(
         if cov_type == "HC1":
             cov = cov * (n / dof)
     return beta, cov, r2, dof
+
+
+def _wls_survey(X: sparse.csr_matrix, w: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                survey: dict) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``_ols_grouped`` with survey weights: (beta, cov, r_squared, dof_resid)."""
+    X = sparse.csr_matrix(X)
+    A_inv = np.linalg.inv(np.asarray((X.T @ X.multiply(w[:, None])).todense()))
+    beta = A_inv @ np.asarray(X.T @ s1).ravel()
+    f = np.asarray(X @ beta).ravel()
+    rss = np.clip(s2 - 2 * f * s1 + w * f**2, 0.0, None).sum()
+    tss = s2.sum() - s1.sum() ** 2 / w.sum()
+    squared = np.clip(survey["w2y2"] - 2 * f * survey["w2y"] + f**2 * survey["w2"], 0.0, None)
+    meat = np.asarray((X.T @ X.multiply(squared[:, None])).todense())
+    n, p = survey["n"].sum(), X.shape[1]
+    dof = n - p
+    cov = A_inv @ meat @ A_inv * (n / dof if dof > 0 else np.nan)
+    return beta, cov, (1 - rss / tss if tss > 0 else np.nan), dof
 
 
 def _pinned_by_one_row(X: sparse.csr_matrix, A_inv: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -124,14 +147,18 @@ def _regression(
     s1 = agg.s1[used]
     s2 = agg.s2[used]
     Xc = cmat.member[agg.cell[used]][:, cols].tocsr()
-    n_scored_mentions = np.asarray(Xc.T @ w).ravel()
+    survey = None if agg.survey is None else {k: v[used] for k, v in agg.survey.items()}
+    if survey is not None:  # a design-weighted fit has no HC3 leverage per respondent: the survey sandwich is HC1's
+        cov_type = "HC1"
+    counts = w if survey is None else survey["n"]  # answers as counted, whatever their weights
+    n_scored_mentions = np.asarray(Xc.T @ counts).ravel()
     X = sparse.hstack([sparse.csr_matrix(np.ones((len(w), 1))), Xc], format="csc")
     notes = [""] * len(cols)
     candidates = []
     # Coefficients compare with the respondents who mention none of the categories: with (almost)
     # none of those, the intercept rests on a few rows naming two categories and every coefficient
     # came out "significant" at -50 points for categories whose impact was -3.
-    baseline = w[np.asarray(Xc.sum(axis=1)).ravel() == 0].sum()
+    baseline = counts[np.asarray(Xc.sum(axis=1)).ravel() == 0].sum()
     for j in range(len(cols)):
         if n_scored_mentions[j] < 2:
             notes[j] = "not estimated: fewer than 2 scored mentions"
@@ -145,10 +172,11 @@ def _regression(
         notes[j - 1] = "not estimated: collinear with other categories (always mentioned together)"
     coef = np.full(len(cols) + 1, np.nan)
     se = np.full(len(cols) + 1, np.nan)
-    fit = {"level": level, "n": int(w.sum()), "terms": len(keep), "r_squared": np.nan, "cov_type": cov_type}
+    fit = {"level": level, "n": int(counts.sum()), "terms": len(keep), "r_squared": np.nan,
+           "cov_type": cov_type if survey is None else "HC1 (survey weights)"}
     idx = [0] + keep
-    if w.sum() > len(idx):
-        beta, cov, r2, dof = _ols_grouped(X[:, idx].tocsr(), w, s1, s2, cov_type)
+    if counts.sum() > len(idx):
+        beta, cov, r2, dof = _ols_grouped(X[:, idx].tocsr(), w, s1, s2, cov_type, survey)
         coef[idx] = beta
         se[idx] = np.sqrt(np.clip(np.diag(cov), 0, None))
         for j in (j for j in keep if np.isnan(se[j])):
@@ -170,7 +198,7 @@ def _regression(
         p_adj[tested] = _bh(p[tested])
     names = ["(intercept)"] + [cmat.names[c] for c in cols]
     parents = [""] + [cmat.parents[c] for c in cols]
-    mentions = np.concatenate([[w.sum()], n_scored_mentions]).astype(np.int64)
+    mentions = np.concatenate([[counts.sum()], n_scored_mentions]).astype(np.int64)
     frame = pd.DataFrame(
         {
             "level": level,
@@ -184,11 +212,24 @@ def _regression(
             "p_adjusted": p_adj,
             "significant": p_adj < (1 - confidence),
             "mentions_scored": mentions,
-            "low_n": np.concatenate([[False], few_answers(n_scored_mentions, w.sum() - n_scored_mentions, min_n)]),
+            "low_n": np.concatenate([[False], _few(Xc, w, counts, survey, min_n)]),
             "note": [""] + notes,
         }
     )
     return frame, fit
+
+
+def _few(Xc: sparse.csr_matrix, w: np.ndarray, counts: np.ndarray, survey: dict | None, min_n: int) -> np.ndarray:
+    """``low_n`` per category: on the answers with and without it, Kish's effective n with survey weights."""
+    if survey is None:
+        with_it = np.asarray(Xc.T @ counts).ravel()
+        return few_answers(with_it, counts.sum() - with_it, min_n)
+    from feedback_classifier.insights.survey import kish_n
+
+    n_with, q_with = np.asarray(Xc.T @ w).ravel(), np.asarray(Xc.T @ survey["w2"]).ravel()
+    n_without = w.sum() - n_with
+    without = np.where(n_without > 1e-9 * w.sum(), kish_n(n_without, survey["w2"].sum() - q_with), 0.0)
+    return few_answers(kish_n(n_with, q_with), without, min_n)
 
 
 def _bh(p: np.ndarray) -> np.ndarray:

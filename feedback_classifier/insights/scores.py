@@ -449,19 +449,21 @@ class ScoreSummary:
     detractors: int | None = None
     scale: tuple[float, float] | None = None
     higher_is_better: bool = True
+    n_effective: float = math.nan  # Kish's, with survey weights (``insights.survey``)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 def summarize_scores(
-    parsed: ParsedScores, confidence: float = 0.95, weights: np.ndarray | None = None
+    parsed: ParsedScores, confidence: float = 0.95, weights: np.ndarray | None = None, effective: bool = False
 ) -> ScoreSummary:
     """Overall metric with a confidence interval for a parsed score column.
 
     ``weights`` are frequency weights (a row standing for that many identical respondents,
     as in the reduced tables streaming ``analyze`` builds): the numbers equal those of the
-    expanded rows.
+    expanded rows. ``effective``: the weights are survey weights scaled to Kish's effective n
+    (``insights.survey.weighted_summary``), so counts are fractional and kept so.
 
     >>> s = summarize_scores(parse_scores([5, 4, 4, 2, 1], ScoreSpec.make("csat"), column="csat"))
     >>> s.metric, s.mean
@@ -473,7 +475,8 @@ def summarize_scores(
     w = np.ones(len(parsed.values)) if weights is None else np.asarray(weights, dtype=float)
     keep = parsed.valid & (w > 0)
     v, wv = parsed.values[keep], w[keep]
-    n = int(wv.sum())
+    count = float if effective else int  # int() of a fractional effective count moved the NPS itself
+    n = count(wv.sum())
     if n == 0 and len(parsed.values) == 0:
         raise ScoreError(f"Column '{parsed.issues.column}': the table has no data rows (only a header); "
                          "export the survey again with its responses.")
@@ -514,8 +517,8 @@ def summarize_scores(
         higher_is_better=spec.higher_is_better,
     )
     if spec.score_type == "nps":
-        pro = int(wv[v >= 9].sum())
-        detr = int(wv[v <= 6].sum())
+        pro = count(wv[v >= 9].sum())
+        detr = count(wv[v <= 6].sum())
         metric, low, high = nps_interval(pro, n - pro - detr, detr, confidence)
         return ScoreSummary(metric=metric, ci_low=low, ci_high=high, promoters=pro, passives=n - pro - detr,
                             detractors=detr, **common)

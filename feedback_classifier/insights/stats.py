@@ -53,11 +53,38 @@ class GroupSums:
     s2: np.ndarray  # (G,) sum of y^2
     det: np.ndarray  # (G,) detractors
     counts: np.ndarray | None  # (G, K) rows per distinct y value (exact bootstrap), or None
+    # With survey weights the sums above are weighted, and these hold what intervals and base sizes
+    # need: rows and scored rows as counted, and sums of w^2, w^2 y, w^2 y^2 over the scored rows.
+    survey: dict[str, np.ndarray] | None = None
 
     def subset(self, mask: np.ndarray) -> "GroupSums":
         """The groups where ``mask`` is true (one segment or period)."""
         return GroupSums(self.cell[mask], self.rows[mask], self.n[mask], self.s1[mask], self.s2[mask],
-                    self.det[mask], None if self.counts is None else self.counts[mask])
+                         self.det[mask], None if self.counts is None else self.counts[mask],
+                         None if self.survey is None else {k: v[mask] for k, v in self.survey.items()})
+
+    def effective(self) -> "GroupSums":
+        """These sums with survey weights rescaled to add up to Kish's effective n over the scored
+        rows, so the intervals computed from them are those of n_eff respondents; every point estimate
+        (a ratio of weighted sums) is unchanged. Without survey weights: these sums.
+
+        >>> g = GroupSums(np.zeros(2), np.array([3.0, 1.0]), np.array([3.0, 1.0]), np.array([0.0, 100.0]),
+        ...               np.array([0.0, 10000.0]), np.zeros(2), None, {"w2": np.array([3.0, 1.0])})
+        >>> float(g.effective().n.sum()), g.effective().metric() == g.metric()   # weights 1, 1, 1, 1
+        (4.0, True)
+        """
+        if self.survey is None:
+            return self
+        total, total2 = self.n.sum(), self.survey["w2"].sum()
+        f = total / total2 if total2 > 0 else 1.0
+        return GroupSums(self.cell, self.rows * f, self.n * f, self.s1 * f, self.s2 * f, self.det * f,
+                         None if self.counts is None else self.counts * f, self.survey)
+
+    def sizes(self) -> tuple[int, int]:
+        """(rows, scored rows) as counted in the file, whether or not the sums are weighted."""
+        if self.survey is None:
+            return int(self.rows.sum()), int(self.n.sum())
+        return int(self.survey["rows"].sum()), int(self.survey["n"].sum())
 
     def metric(self) -> float:
         """The metric of the scored rows: every metric is the mean of y (see ``scores.py``)."""
@@ -87,8 +114,10 @@ class GroupSums:
             return float("nan"), float("nan")
         if spec.score_type == "nps":  # y is +100/0/-100: s1 counts promoters - detractors, s2 both
             both, diff = s2 / 10_000.0, s1 / 100.0
-            pro, det = round((both + diff) / 2), round((both - diff) / 2)
-            _, low, high = nps_interval(pro, round(n) - pro - det, det, confidence)
+            pro, det = (both + diff) / 2, (both - diff) / 2
+            if self.survey is None:  # whole respondents; weighted ones are fractions of Kish's n
+                pro, det, n = round(pro), round(det), round(n)
+            _, low, high = nps_interval(pro, n - pro - det, det, confidence)
             return low, high
         if spec.score_type == "csat":  # y is 100 for the top box, else 0
             _, low, high = wilson_interval(s1 / 100.0, n, confidence)
@@ -106,10 +135,13 @@ class GroupSums:
 def aggregate(
     row_cells: np.ndarray, n_cells: int, y: np.ndarray, valid: np.ndarray, det: np.ndarray,
     ykey: np.ndarray | None, n_values: int, extra: np.ndarray | None = None, w: np.ndarray | None = None,
+    sw: np.ndarray | None = None, sw2: np.ndarray | None = None,
 ) -> tuple[GroupSums, np.ndarray | None]:
     """Group rows by (extra, cell); returns the sums and each group's ``extra`` code.
 
     ``w`` are frequency weights (a row stands for ``w`` identical respondents); None = 1 each.
+    ``sw``/``sw2``: each row's sum of survey weights and of their squares (``insights.survey``):
+    the sums are then weighted by them, and ``survey`` keeps the counts and squared-weight sums.
 
     >>> y = np.array([100.0, -100.0, 0.0])
     >>> agg, _ = aggregate(np.array([0, 1, 1]), 2, y, np.array([True, True, True]), y < 0, None, 0)
@@ -129,6 +161,10 @@ def aggregate(
         extra_of_group = uniq // n_cells
     g_valid = group[valid]
     y_valid = y[valid]
+    survey = None
+    if sw is not None:
+        survey = _survey_sums(group, g_valid, n_groups, y_valid, valid, w, sw2)
+        w = sw
     if w is None:
         rows = np.bincount(group, minlength=n_groups).astype(float)
         n = np.bincount(g_valid, minlength=n_groups).astype(float)
@@ -148,7 +184,21 @@ def aggregate(
         counts = np.bincount(g_valid * n_values + ykey, weights=w_valid,
                              minlength=n_groups * n_values).reshape(n_groups, n_values)
         counts = counts.astype(float)
-    return GroupSums(cell_of_group, rows, n, s1, s2, d, counts), extra_of_group
+    return GroupSums(cell_of_group, rows, n, s1, s2, d, counts, survey), extra_of_group
+
+
+def _survey_sums(group: np.ndarray, g_valid: np.ndarray, n_groups: int, y_valid: np.ndarray, valid: np.ndarray,
+                 w: np.ndarray | None, sw2: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group: rows and scored rows as counted (``w`` frequency weights, None = 1 each) and the
+    sums of w^2, w^2 y and w^2 y^2 over the scored rows (Kish's n, the regression's robust errors)."""
+    q = sw2[valid]
+    return {
+        "rows": np.bincount(group, weights=w, minlength=n_groups).astype(float),
+        "n": np.bincount(g_valid, weights=None if w is None else w[valid], minlength=n_groups).astype(float),
+        "w2": np.bincount(g_valid, weights=q, minlength=n_groups),
+        "w2y": np.bincount(g_valid, weights=q * y_valid, minlength=n_groups),
+        "w2y2": np.bincount(g_valid, weights=q * y_valid * y_valid, minlength=n_groups),
+    }
 
 
 def few_answers(n_with: np.ndarray, n_without: np.ndarray, min_n: int) -> np.ndarray:
@@ -177,6 +227,7 @@ def category_stats(
     [[2.0, -50.0, 100.0, -100.0]]
     """
     mt = member[agg.cell].T.tocsr()  # (C, G)
+    weighted, agg = agg, agg.effective()
     total_rows = agg.rows.sum()
     N = agg.n.sum()
     S = agg.s1.sum()
@@ -202,9 +253,12 @@ def category_stats(
         else:
             rate_with = rate_without = share_det = lift = np.full(len(n1), np.nan)
     low, high = _bootstrap(agg, mt, values, n1, s1_with, N, S, n_boot, rng, confidence)
-    return pd.DataFrame(
+    counted, low_n = mentions, few_answers(n1, n0, min_n)
+    if weighted.survey is not None:
+        counted, n1, low_n, n_eff = _survey_bases(weighted, mt, min_n)
+    frame = pd.DataFrame(
         {
-            "mentions": mentions.astype(np.int64),
+            "mentions": counted.astype(np.int64),
             "mentions_scored": n1.astype(np.int64),
             "share": share,
             "share_of_detractors": share_det,
@@ -216,9 +270,28 @@ def category_stats(
             "detractor_rate_with": rate_with,
             "detractor_rate_without": rate_without,
             "lift": lift,
-            "low_n": few_answers(n1, n0, min_n),
+            "low_n": low_n,
         }
     )
+    if weighted.survey is not None:
+        frame.insert(2, "n_effective", n_eff)
+    return frame
+
+
+def _survey_bases(agg: GroupSums, mt: sparse.csr_matrix, min_n: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """With survey weights: mentions and scored mentions as counted, ``low_n`` on Kish's effective n
+    with and without the category (a weight of 5 makes 30 answers count as fewer), and the effective
+    n of the scored mentions."""
+    from feedback_classifier.insights.survey import kish_n
+
+    survey = agg.survey
+    n_with, q_with = mt @ agg.n, mt @ survey["w2"]
+    eff_with = kish_n(n_with, q_with)
+    n_without = agg.n.sum() - n_with
+    # (a category every weighted answer mentions leaves a rounding residue, not an answer, without it)
+    eff_without = np.where(n_without > 1e-9 * agg.n.sum(), kish_n(n_without, survey["w2"].sum() - q_with), 0.0)
+    return mt @ survey["rows"], mt @ survey["n"], few_answers(eff_with, eff_without, min_n), eff_with
 
 
 def _bootstrap(
@@ -273,6 +346,9 @@ def _bootstrap(
                 return (sum1 + sum0) / n_int - sum0 / b0
 
         keys = np.column_stack([n1, s1_with, s2_with])
+    if agg.survey is not None:  # weighted sums differ in their last bits with the order rows were summed (--chunksize)
+        keys = np.array([[float(f"{v:.10g}") for v in row] for row in np.asarray(keys, dtype=float)]).reshape(
+            np.shape(keys))
     done: dict[bytes, tuple[float, float]] = {}
     for c in range(C):
         key = np.ascontiguousarray(keys[c], dtype=float).tobytes()

@@ -155,7 +155,7 @@ def analyze(
     jobs: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
     mask: bool = True, mask_pii: bool = False,
-    audit_sample: str | Path | None = None,
+    audit_sample: str | Path | None = None, weight_col: str | None = None,
     tone_teacher: str = "auto", tone_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalyzeResult:
     """Classify → drivers → route → report for one survey export; write it all into ``out_dir``.
@@ -167,7 +167,7 @@ def analyze(
     the ``by``/period columns. The file is read once, ``chunksize`` rows at a time (see the module docstring),
     classified in ``jobs`` worker processes when > 1; ``progress(rows_done, estimated_total)`` is called after every
     chunk. ``mask``/``mask_pii``: personal data in quotes and queues / in the enriched table. ``audit_sample``: see
-    ``error_rates_for``. ``read``: how to read ``data``. ``tone_teacher``: ``taught_by_e5``; the rest: module docstring.
+    ``error_rates_for``. ``read``: ``data``'s. ``tone_teacher``: ``taught_by_e5``. ``weight_col``: ``drivers_file``'s.
 
     >>> from feedback_classifier.model.default import EXAMPLE_SURVEY_FILE
     >>> res = analyze(EXAMPLE_SURVEY_FILE, text_col="comment", score_col="nps", out_dir="out")  # doctest: +SKIP
@@ -176,16 +176,16 @@ def analyze(
     """
     data, out = Path(data), Path(out_dir)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
-    _check_run_settings(lang, chunksize, jobs)
+    _check_run_settings(lang, chunksize, jobs, weight_col, audit_sample)
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))
-    names = [text_col, score_col, by, period_col, *(keep_columns(keep, first.columns) or ())]  # (not 'Сумма, руб.')
+    names = [text_col, score_col, by, period_col, weight_col, *(keep_columns(keep, first.columns) or ())]
     first, chunks = with_late_keys(first, chunks, data, names, read)
-    text_col, score_col, by, period_col, *kept = (resolve_column(first, c, source=data) for c in names)
-    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
-                           source=data)
+    text_col, score_col, by, period_col, weight_col, *kept = (resolve_column(first, c, source=data) for c in names)
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col,
+                            "--weight-col": weight_col}, source=data)
     head, chunks = read_head(chunks, text_col)
     plan = _plan(head, data=data, text_col=text_col, score_col=score_col, by=by, period_col=period_col,
-                 keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy)
+                 keep=None if keep is None else kept, lang=lang, model=model, taxonomy=taxonomy, weight_col=weight_col)
     in_fmt = detect_format(data, read.fmt, option="--input-format")
     table_fmt = queue_format or (in_fmt if in_fmt in _TABLE_FORMATS else "csv")
     _refuse_overwriting(data, out, plan.tax, in_fmt, table_fmt)  # (and a team the queues cannot hold) before e5 reads
@@ -233,10 +233,14 @@ def _refuse_overwriting(data: Path, out: Path, tax: Any, in_fmt: str, table_fmt:
     refuse_overwriting_input(outputs, data, fix="choose another --out-dir, or rename the input.")
 
 
-def _check_run_settings(lang: str | None, chunksize: int, jobs: int) -> None:
+def _check_run_settings(lang: str | None, chunksize: int, jobs: int, weight_col: str | None = None,
+                        audit_sample: Any = None) -> None:
+    from feedback_classifier.jobs.drivers import check_weighting
+
     if lang is not None:
         check_language(lang)
     check_workers(jobs, chunksize)
+    check_weighting(weight_col, audit_sample)
 
 
 @dataclass
@@ -253,15 +257,17 @@ class _Plan:
     empty_note: str | None = None  # said at the end if the text column is empty in the whole file
     layout: dict = field(default_factory=dict)  # the input's separator: drivers.csv of a ';' export is ';' too
     copied: list = field(default_factory=list)  # kept columns copied under their '(input)' name (kept_as_read)
+    weight_col: str | None = None  # survey weights (--weight-col): the drivers and the report's shares weigh them
 
 
 def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str | None, by: str | None,
-          period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any) -> _Plan:
+          period_col: str | None, keep: Sequence[str] | None, lang: str | None, model: Any, taxonomy: Any,
+          weight_col: str | None = None) -> _Plan:
     from feedback_classifier.tableio import export_note, input_layout, require_columns
     from feedback_classifier.tableio.columns import empty_text_note
 
     columns = list(head[0].columns)
-    needed = [text_col] + [c for c in (score_col, by, period_col) if c]
+    needed = [text_col] + [c for c in (score_col, by, period_col, weight_col) if c]
     require_columns(columns, list(dict.fromkeys(needed)), source=str(data))
     if keep:
         require_columns(columns, list(keep), source=str(data))
@@ -276,15 +282,15 @@ def _plan(head: list[pd.DataFrame], *, data: Path, text_col: str, score_col: str
         raise InputFileError(
             f"Taxonomy '{tax.name}' has no names in {lang!r} (it has {', '.join(tax.languages)}): pick one with --lang."
         )
-    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by], notes=notes,
-                                           scored=bool(score_col))
+    period_col = period_column_or_detected(first, period_col, exclude=[text_col, score_col, by, weight_col],
+                                           notes=notes, scored=bool(score_col))
     if keep is None:
         keep = id_columns(columns, exclude=(text_col, score_col))
         keep += [c for c in (by, period_col) if c and c not in keep and c not in (text_col, score_col)]
     # the input's own confidence/needs_review, kept under their '(input)' names: classifying replaces them
     copied, keep = kept_as_read(columns, list(keep), exclude=(text_col, score_col), source=str(data))
     plan = _Plan(clf, tax, lang, period_col, keep, notes, model_info(model, clf),
-                 layout=input_layout(head[0].attrs, types=False), copied=copied)
+                 layout=input_layout(head[0].attrs, types=False), copied=copied, weight_col=weight_col)
     if not first[text_col].fillna("").astype(str).str.strip().any():  # the first rows hint at the wrong column
         plan.empty_note = empty_text_note(first, text_col)
     return plan
@@ -340,7 +346,7 @@ class _Sinks:
         # with scores, the report's cards give each category's complaints' impact: which categories were complaints
         extra = [COMPLAINTS_COLUMN] if score_col else []
         acc = DriversAccumulator(keys + extra + [_COMMENT_KEY, _REVIEW_KEY], score_col=score_col,
-                                 period_col=plan.period_col, freq=freq)
+                                 period_col=plan.period_col, freq=freq, weight_col=plan.weight_col, source=str(data))
         pool = QuotePool(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, source=str(data))
         router = StreamingRouter(plan.tax, text_col=text_col, score_col=score_col, score_type=spec, keep=plan.keep,
                                  lang=plan.lang, source=str(data), tmp_dir=out, mask=mask)
@@ -381,6 +387,8 @@ class _Sinks:
                                           if CATEGORY_SENTIMENT in enriched.columns else "")
         reduced[_COMMENT_KEY] = has_comment
         reduced[_REVIEW_KEY] = review
+        if self.acc.weight_col is not None:  # summed per group by the accumulator, not one of its keys
+            reduced[self.acc.weight_col] = enriched[self.acc.weight_col]
         frame = pd.DataFrame(reduced, index=enriched.index)
         frame.attrs["input_sep"] = enriched.attrs.get("input_sep")  # (its dates' day-first hint)
         self.acc.add(frame)
@@ -412,6 +420,11 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
                        n_boot=n_boot, seed=seed, tax=tax, data=data, notes=notes)
     if drivers is not None and sinks.polarity.seen:
         drivers.table = sinks.polarity.apply(drivers.table)  # each category's complaints and praise
+    if plan.weight_col is not None:  # error rates correct counts of respondents, not weighted shares
+        from feedback_classifier.jobs.drivers import warn_blank_weights
+
+        warn_blank_weights(sinks.acc.blank_weights, sinks.acc.rows, plan.weight_col, data)
+        rates = None
     if drivers is not None and rates:
         from feedback_classifier.insights.quantify import correct_drivers_result
 
@@ -437,6 +450,7 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
         routing=routing, by=by, period_col=period_col if drivers is not None else None, source=str(data),
         title=title, weight=sinks.acc.WEIGHT, quotes=sinks.pool.frame(), mask=mask, model_info=plan.model_info,
         tones=sinks.polarity.by_label() if sinks.polarity.seen else None,
+        survey_weight=None if plan.weight_col is None else sinks.acc.SURVEY,
     )
     report_path = stage.shown(write_report(page, stage.path("report.html")))
 

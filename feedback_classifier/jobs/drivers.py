@@ -50,7 +50,7 @@ def drivers_file(
     audit_sample: str | Path | None = None,
     polarity: str | None = None,
     lang: str | None = None, chunksize: int = 50_000, tone_teacher: str = "auto", tone_progress: Any = None,
-) -> DriversFileResult:
+    weight_col: str | None = None) -> DriversFileResult:
     """Compute the drivers of a classified table; write them to ``out`` and charts to ``charts``.
 
     With ``text_col`` the comments are classified first (``model``, default: the bundled
@@ -67,13 +67,12 @@ def drivers_file(
     the categories classified here and writes the charts.
     ``read``: how to read ``data``. ``tone_teacher``, ``tone_progress``: ``jobs.tone.taught_by_e5``'s (as ``analyze``).
     ``score_type``, ``scale``, ``higher_is_better``, ``categories_col``, ``by``, ``freq``, ``taxonomy``, ``n_boot``,
-    ``seed``, ``confidence``: :func:`~feedback_classifier.insights.compute_drivers`'s (``--period`` is ``freq``).
+    ``seed``, ``confidence``: :func:`~feedback_classifier.insights.compute_drivers`'s (``--period`` is ``freq``;
+    ``weight_col`` its ``survey_weight``: blank cells weigh 0, with a warning).
 
-    The file is read once, ``chunksize`` rows at a time (each classified with ``text_col``), into a
-    ``DriversAccumulator`` (one row per distinct categories, score, segment and period) and a
-    ``PolarityTally``, as ``analyze`` does: memory does not grow with the rows, and the result is the
-    whole table's, whatever ``chunksize``. Language and date column are decided on the rows holding
-    the first 2,000 comments (or category cells). ``audit_sample`` is a file of its own, read whole.
+    The file is read once, ``chunksize`` rows at a time, into a ``DriversAccumulator`` and a ``PolarityTally``,
+    as ``analyze`` does: memory does not grow with the rows, and the result is the whole table's, whatever
+    ``chunksize``. Language and date column are decided on the rows holding the first 2,000 comments.
 
     >>> import os, tempfile, pandas as pd
     >>> d = tempfile.mkdtemp()
@@ -93,18 +92,29 @@ def drivers_file(
         from feedback_classifier.insights.polarity import check_polarity
 
         check_polarity(polarity)
+    check_weighting(weight_col, audit_sample)
     plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
                  period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity,
-                 tone=(tone_teacher, tone_progress))
+                 tone=(tone_teacher, tone_progress), weight_col=weight_col)
     acc, tally = _accumulate(plan, data, freq=freq, polarity=polarity)
     result = acc.compute(score_type=score_type, scale=scale, higher_is_better=higher_is_better, by=plan.by,
                          min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, taxonomy=plan.taxonomy,
                          source=str(data), polarity=polarity)
-    result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed)
+    result = _corrected(result, audit_sample, plan.taxonomy, plan.text_col, model, seed, acc, data)
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
     return _written(_named_in(_warn_vanishing(result, data), naming, plan.lang), plan, out=out, charts=charts, top=top)
+
+
+def check_weighting(weight_col: str | None, audit_sample) -> None:
+    """A usage error for --audit-sample with --weight-col, before the file is read: the audit's
+    error-corrected shares count each respondent once."""
+    if weight_col is not None and audit_sample is not None:
+        from feedback_classifier.errors import ParameterError
+
+        raise ParameterError("--audit-sample cannot be used with --weight-col: its error-corrected shares count "
+                             "each respondent once. Run without one of them.")
 
 
 def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
@@ -148,18 +158,19 @@ class _Plan:
     lang: str
     taxonomy: Any
     notes: list[str]
+    weight_col: str | None = None
 
 
 def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, period_col, lang, model, taxonomy,
-          polarity, tone=("none", None)) -> _Plan:
+          polarity, tone=("none", None), weight_col=None) -> _Plan:
     """The columns, language and model from the first chunks, checked before the rest is read;
     the chunks (classified on the fly with ``text_col``, the sentiment taught as ``tone`` says)."""
     import pandas as pd
 
     from feedback_classifier.jobs.head import chain, head_rows, read_head
-    from feedback_classifier.tableio import peek_table, require_columns, with_late_keys
+    from feedback_classifier.tableio import peek_table, require_columns, resolve_column, with_late_keys
 
-    names = [text_col, score_col, by, period_col, None if text_col else categories_col]
+    names = [text_col, score_col, by, period_col, None if text_col else categories_col, weight_col]
     first, chunks = with_late_keys(*peek_table(read.chunks(data, chunksize=chunksize)), data, names, read)
     counted = text_col if text_col is not None else categories_col  # the head: rows of its first 2,000 cells
     head, chunks = read_head(chunks, counted)
@@ -167,11 +178,12 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
     head_frame = head_rows(whole, counted) if counted in whole.columns else whole
     text_col, score_col, by, period_col, notes = _columns(first, head_frame, data, text_col=text_col,
                                                           categories_col=categories_col, score_col=score_col, by=by,
-                                                          period_col=period_col)
+                                                          period_col=period_col, weight_col=weight_col)
+    weight_col = resolve_column(first, weight_col, source=data)
     rows = chain(head, chunks)
     if text_col is not None:
         # checked before classifying: the error lists the file's own columns, not the added ones
-        require_columns(first, [c for c in (score_col, by, period_col) if c is not None], source=data)
+        require_columns(first, [c for c in (score_col, by, period_col, weight_col) if c is not None], source=data)
         lang = _language(head_frame, text_col, lang, notes)
         _warn_reclassified(first, categories_col, data)
         rows, model_taxonomy = _classify(first, rows, data, text_col, model, lang, read=read, tone=tone,
@@ -185,8 +197,10 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
         lang = _language(head_frame, categories_col, lang, None)
         if polarity is not None:
             _require_polarity(first, data, categories_col)
-        _check_roles(first, data, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col)
-    return _Plan(rows, dict(first.attrs), text_col, categories_col, score_col, by, period_col, lang, taxonomy, notes)
+        _check_roles(first, data, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
+                     weight_col=weight_col)
+    return _Plan(rows, dict(first.attrs), text_col, categories_col, score_col, by, period_col, lang, taxonomy, notes,
+                 weight_col)
 
 
 def _warn_reclassified(first, categories_col: str, data) -> None:
@@ -237,7 +251,7 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
     counted = plan.categories_col if polarity is None else f"categories ({polarity})"
     keys = [counted] + [c for c in (plan.score_col, plan.by, plan.period_col) if c is not None]
     acc = DriversAccumulator(keys, score_col=plan.score_col, period_col=plan.period_col, freq=freq,
-                             categories_col=counted)
+                             categories_col=counted, weight_col=plan.weight_col, source=str(data))
     tally = PolarityTally(taxonomy=plan.taxonomy, source=str(data)) if polarity is None else None
     for chunk in plan.chunks:
         first_row = acc.rows + 1
@@ -251,6 +265,20 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
             tally.add(chunk[judged], first_row=first_row)
         acc.add(chunk)
     return acc, tally
+
+
+def warn_blank_weights(blank: int, rows: int, column: str, data) -> None:
+    """An ``InputWarning`` counting the blank weight cells: those rows weigh 0, so they count in the
+    mentions but in no weighted number (a typo'd export would otherwise lose them without a word)."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    if blank:
+        warnings.warn(InputWarning(
+            f"{data}: {blank:,} of {rows:,} rows have no weight in column {column!r}: they "
+            "weigh 0 (counted in mentions, left out of every weighted share, metric and interval). Fill them in "
+            "if they are respondents of the weighted sample."), stacklevel=3)
 
 
 def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -> str | None:
@@ -275,27 +303,32 @@ def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -
     return judged
 
 
-def _columns(first, head, data, *, text_col, categories_col, score_col, by, period_col):
+def _columns(first, head, data, *, text_col, categories_col, score_col, by, period_col, weight_col=None):
     """(text, score, segment, date) columns as the options name them in ``first`` (by name or question
     text), once no two options name the same column, and notes for the user: the date column is
     detected in the ``head`` rows when not given, and said."""
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.tableio import require_distinct_roles, resolve_column
 
-    text_col, score_col, by, period_col = (resolve_column(first, c, source=data)
-                                           for c in (text_col, score_col, by, period_col))
+    text_col, score_col, by, period_col, weight_col = (resolve_column(first, c, source=data)
+                                                       for c in (text_col, score_col, by, period_col, weight_col))
     # with --text-col the categories come from classifying it, not from --categories-col
     require_distinct_roles({"--text-col": text_col, "--categories-col": None if text_col else categories_col,
-                            "--score-col": score_col, "--by": by, "--period-col": period_col}, source=data)
+                            "--score-col": score_col, "--by": by, "--period-col": period_col,
+                            "--weight-col": weight_col}, source=data)
     notes: list[str] = []
-    period_col = period_column_or_detected(head, period_col, exclude=[text_col, categories_col, score_col, by],
-                                           notes=notes)
+    period_col = period_column_or_detected(head, period_col, exclude=[text_col, categories_col, score_col, by,
+                                                                      weight_col], notes=notes)
     return text_col, score_col, by, period_col, notes
 
 
-def _corrected(result, audit_sample, taxonomy, text_col, model, seed):
+def _corrected(result, audit_sample, taxonomy, text_col, model, seed, acc=None, data=None):
     """The drivers corrected for the model's errors: from an audited sample, else from the error
-    rates a model file from `train` carries; unchanged without either."""
+    rates a model file from `train` carries; unchanged without either, and with survey weights (the
+    rates correct counts of respondents, not weighted shares: a warning counts their blank weights)."""
+    if acc is not None and acc.weight_col is not None:
+        warn_blank_weights(acc.blank_weights, acc.rows, acc.weight_col, data)
+        return result
     from feedback_classifier.insights.quantify import correct_drivers_result
     from feedback_classifier.jobs.audit_sample import model_error_rates, sample_error_rates
     from feedback_classifier.taxonomy import bundled_taxonomy_path, load_taxonomy

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from feedback_classifier.errors import InputFileError, LabelError
+from feedback_classifier.jobs.drivers import check_weighting, warn_blank_weights
 from feedback_classifier.render import build_report, write_report
 from feedback_classifier.render.report import check_report_out
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
@@ -44,7 +45,7 @@ def report_file(
     read: ReadOptions = DEFAULT_READ,
     min_n: int = 30,
     n_boot: int = 1000,
-    mask: bool = True,
+    mask: bool = True, weight_col: str | None = None,
 ) -> ReportFileResult:
     """Rebuild the HTML report from an enriched file (``classify``/``analyze`` output).
 
@@ -59,6 +60,7 @@ def report_file(
     correct the drivers and the method section says how it was validated, as ``analyze`` does.
     Without one: ``taxonomy`` (default ``cx-default``: the bundled default model is assumed, said in
     ``notes``). ``audit_sample``: see :func:`~feedback_classifier.jobs.audit_sample.error_rates_for`.
+    ``weight_col``: survey weights, as ``drivers --weight-col`` (the error-rate corrections are then left out).
 
     >>> # report_file("out/survey.enriched.csv", "report.html", text_col="comment", score_col="nps")
     """
@@ -66,34 +68,30 @@ def report_file(
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.lang import majority_language
-    from feedback_classifier.tableio import (refuse_overwriting_input, require_columns, require_distinct_roles,
-                                             resolve_column)
+    from feedback_classifier.tableio import refuse_overwriting_input
 
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     refuse_overwriting_input([check_report_out(out)], data, fix="choose another --out path.")
+    check_weighting(weight_col, audit_sample)
     df = read.table(data)
-    text_col, score_col, by, period_col = (resolve_column(df, c, source=data)
-                                           for c in (text_col, score_col, by, period_col))
-    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col},
-                           source=data)
-    _require_categories(df, data)
-    require_columns(df, [text_col] + [c for c in (score_col, by, period_col) if c], source=str(data))
+    text_col, score_col, by, period_col, weight_col = _columns(df, data, text_col, score_col, by, period_col,
+                                                               weight_col)
     require_categories_of(df, text_col, source=data)
     notes: list[str] = []
     tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
     if lang is None:
         lang = majority_language(df[text_col])
         notes.append(f"Language: {lang} (most comments are in it; use --lang to change)")
-    period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by], notes=notes,
+    period_col = period_column_or_detected(df, period_col, exclude=[text_col, score_col, by, weight_col], notes=notes,
                                            scored=bool(score_col))
     try:
         drivers = _drivers(df, spec, tax, score_col=score_col, by=by, period_col=period_col, freq=freq, min_n=min_n,
-                           n_boot=n_boot, source=str(data), notes=notes)
+                           n_boot=n_boot, source=str(data), notes=notes, weight_col=weight_col)
         routing = route(df, tax, text_col=text_col, score_col=score_col if drivers is not None else None,
                         score_type=spec, lang=lang, source=str(data), mask=mask)
     except LabelError as exc:
         _raise_for_taxonomy(exc, assumed=model is None and taxonomy is None)
-    if drivers is not None and rates[0]:
+    if drivers is not None and rates[0] and weight_col is None:  # the rates correct counts, not weighted shares
         from feedback_classifier.insights.quantify import correct_drivers_result
 
         drivers = correct_drivers_result(drivers, rates[0], tax, **rates[1])
@@ -101,6 +99,7 @@ def report_file(
         df, tax, text_col=text_col, score_col=score_col if drivers is not None else None, score_type=spec,
         lang=lang, drivers=drivers, routing=routing, by=by, period_col=period_col if drivers is not None else None,
         source=str(data), title=title, mask=mask, model_info=info,
+        survey_weight=None if weight_col is None else (weight_col, None),
     )
     path = write_report(page, out)
     return ReportFileResult(path=path, rows=len(df), lang=lang, drivers=drivers, period_col=period_col, notes=notes)
@@ -157,7 +156,24 @@ def _model_facts(model, taxonomy, audit_sample, text_col, notes):
     return tax, info, error_rates_for(audit_sample, tax, text_col=text_col, bundled=bundled, notes=notes)
 
 
-def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, source, notes):
+def _columns(df, data, text_col, score_col, by, period_col, weight_col):
+    """The options' columns as ``df`` names them, each in the file and playing one role (survey weights checked)."""
+    from feedback_classifier.tableio import require_columns, require_distinct_roles, resolve_column
+
+    text_col, score_col, by, period_col, weight_col = (resolve_column(df, c, source=data)
+                                                       for c in (text_col, score_col, by, period_col, weight_col))
+    require_distinct_roles({"--text-col": text_col, "--score-col": score_col, "--by": by, "--period-col": period_col,
+                            "--weight-col": weight_col}, source=data)
+    _require_categories(df, data)
+    require_columns(df, [text_col] + [c for c in (score_col, by, period_col, weight_col) if c], source=str(data))
+    if weight_col is not None:  # a bad cell before any work, blank ones said whether or not there are scores
+        from feedback_classifier.insights.survey import read_weights
+
+        warn_blank_weights(read_weights(df[weight_col], weight_col, source=str(data))[1], len(df), weight_col, data)
+    return text_col, score_col, by, period_col, weight_col
+
+
+def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, source, notes, weight_col=None):
     """The drivers of a classified table (with complaints and praise when it has their column),
     or None without valid scores (said in ``notes``)."""
     from feedback_classifier.insights import compute_drivers, parse_scores
@@ -170,6 +186,7 @@ def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, s
     drivers = compute_drivers(
         df, score_col=score_col, score_type=spec.score_type, scale=spec.scale, higher_is_better=spec.higher_is_better,
         by=by, period_col=period_col, freq=freq, min_n=min_n, n_boot=n_boot, taxonomy=tax, source=source,
+        survey_weight=weight_col,
     )
     # as analyze and drivers say them: a 1-7 CSAT read on 1-5 lost 60% of its scores (the 6s and 7s) without a word
     for issues in (drivers.score_issues, drivers.date_issues):

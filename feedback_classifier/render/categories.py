@@ -46,8 +46,9 @@ def _card_order(inp: ReportInputs, facts: Facts, parents: list[int], mentions: n
 
 def _stats(inp: ReportInputs, facts: Facts, i: int, mentions: np.ndarray, impacts: dict) -> str:
     lang, spec = inp.lang, inp.spec
-    n_comments = max(facts.count(facts.has_comment), 1)
-    share = ui_text(lang, "of_comments", pct=fmt_pct(mentions[i] / n_comments, lang))
+    # with survey weights a share of the weighted comments, the mentions still counted
+    comments = facts.weighed(facts.has_comment)
+    share = ui_text(lang, "of_comments", pct=fmt_pct(facts.per_label_weighed()[i] / comments if comments else 0.0, lang))
     stats = [f"{esc(ui_text(lang, 'mentions'))}: <b>{fmt_int(mentions[i], lang)}</b> ({esc(share)})"]
     tones = (inp.tones or {}).get(facts.labels[i])
     if tones is not None:

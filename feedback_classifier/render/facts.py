@@ -38,6 +38,8 @@ class ReportInputs:
     title: str | None = None
     examples: int = 3
     weight: str | None = None  # df is a reduced table: a row stands for `weight` rows (see build_report)
+    # survey weights (see build_report): the column of weights, and a reduced table's sums of their squares
+    survey_weight: tuple[str, str | None] | None = None
     quotes: pd.DataFrame | None = None  # candidate rows for the quotes when df is reduced
     quote_view: Any = None  # (ReportInputs, Facts) of ``quotes``, built once
     quote_texts: Any = None  # ``df[text_col]`` as strings, "" for missing: read by every quote pick, made once
@@ -65,6 +67,10 @@ class Facts:
     n_invalid: int
     w: np.ndarray | None = None  # frequency weights of a reduced table; None = one row each
     complaints: np.ndarray | None = None  # like ``matrix``, the mentions judged complaints (None: not known)
+    # survey weights per row (a reduced table's sums) and of their squares: shares and metrics are weighted by
+    # them, counts stay rows (None: no survey weights)
+    sw: np.ndarray | None = None
+    sw2: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -77,6 +83,17 @@ class Facts:
     def count(self, mask: np.ndarray) -> int:
         """Rows where ``mask`` holds (weighted)."""
         return int(mask.sum()) if self.w is None else int(self.w[mask].sum())
+
+    def weighed(self, mask: np.ndarray) -> float:
+        """What ``mask``'s rows weigh: their survey weights when there are some, else ``count``."""
+        return self.count(mask) if self.sw is None else float(self.sw[mask].sum())
+
+    def per_label_weighed(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """``per_label``, each row counted by its survey weight when there are some (shares of the population)."""
+        if self.sw is None:
+            return self.per_label(mask)
+        matrix = self.matrix if mask is None else self.matrix[mask]
+        return (self.sw if mask is None else self.sw[mask]) @ matrix
 
     def per_label(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Rows per label column (weighted), among ``mask`` rows."""
@@ -92,9 +109,9 @@ class Facts:
         m = mask & self.valid
         if not m.any():
             return math.nan
-        if self.w is None:
+        if self.w is None and self.sw is None:
             return float(self.y[m].mean())
-        w = self.w[m]
+        w = (self.w if self.sw is None else self.sw)[m]
         return float((self.y[m] * w).sum() / w.sum()) if w.sum() > 0 else math.nan
 
 
@@ -165,7 +182,22 @@ def build_facts(inp: ReportInputs) -> Facts:
         n_invalid=n_invalid,
         w=w,
         complaints=_complaints(inp) if inp.score_col else None,
+        **_survey_weights(inp),
     )
+
+
+def _survey_weights(inp: ReportInputs) -> dict[str, np.ndarray]:
+    """``Facts``' ``sw`` and ``sw2`` from ``inp.survey_weight``: a reduced table's sums as they are, a whole
+    table's weight column read and checked (a bad cell is ``read_weights``' error)."""
+    if inp.survey_weight is None:
+        return {}
+    column, squares = inp.survey_weight
+    if squares is not None:
+        return {"sw": inp.df[column].to_numpy(dtype=float), "sw2": inp.df[squares].to_numpy(dtype=float)}
+    from feedback_classifier.insights.survey import read_weights
+
+    sw, _ = read_weights(inp.df[column], column, source=inp.source or None)
+    return {"sw": sw, "sw2": sw * sw}
 
 
 def _complaints(inp: ReportInputs) -> np.ndarray | None:

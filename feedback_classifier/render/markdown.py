@@ -87,6 +87,8 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
     )
     if o.promoters is not None:
         lines.append(f"Promoters {o.promoters:,}, passives {o.passives:,}, detractors {o.detractors:,}.")
+    if weighting := result.weighting():
+        lines += ["", _md(weighting)]
     lines += ["", result.score_issues.summary(max_rows=20)]
     if result.date_issues is not None:
         lines += ["", result.date_issues.summary(max_rows=20)]
@@ -97,7 +99,8 @@ def _overview(result: DriversResult, digits: int) -> list[str]:
         + ("). " if result.spec.harm_sign < 0 else ", which is better here: lower is better, positive = harmful). ")
         + (f"{conf} intervals: bootstrap over respondents ({s['n_boot']} replicates, {s['bootstrap']}). "
            if s["n_boot"] else "No bootstrap intervals (n_boot = 0). ")
-        + f"`low n` = fewer than {s['min_n']} scored answers mention the category, or fewer than {s['min_n']} do not.",
+        + f"`low n` = fewer than {s['min_n']} scored answers mention the category, or fewer than {s['min_n']} do not"
+        + (" (Kish's effective n, `n_effective`, with the survey weights)." if s.get("survey_weights") else "."),
     ]
     return lines
 

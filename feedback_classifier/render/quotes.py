@@ -292,7 +292,9 @@ def quote_source(inp: ReportInputs, facts: Facts) -> tuple[ReportInputs, Facts]:
     if inp.quotes is None:
         return inp, facts
     if inp.quote_view is None:
-        qinp = dataclasses.replace(inp, df=inp.quotes.reset_index(drop=True), weight=None, quotes=None, quoted=set())
+        # (quotes are picked, not weighed: the candidates carry no survey weights)
+        qinp = dataclasses.replace(inp, df=inp.quotes.reset_index(drop=True), weight=None, quotes=None, quoted=set(),
+                                   survey_weight=None)
         inp.quote_view = (qinp, build_facts(qinp))
     return inp.quote_view
 

@@ -56,8 +56,7 @@ def build_report(
     weight: str | None = None,
     quotes: pd.DataFrame | None = None,
     mask: bool = True,
-    model_info: dict | None = None,
-    tones: dict | None = None,
+    model_info: dict | None = None, tones: dict | None = None, survey_weight: tuple[str, str | None] | None = None,
 ) -> str:
     """Render the HTML report for an enriched table; returns the HTML text.
 
@@ -65,7 +64,8 @@ def build_report(
     (``categories``, score, ``by``, ``needs_review``, has-a-comment) combination with a
     frequency-weight column named by ``weight``; then ``df[text_col]`` holds True/False (the
     rows have a comment) and ``quotes`` holds the candidate rows to quote (``QuotePool``).
-    The numbers are the same as for the whole table.
+    The numbers are the same as for the whole table. ``survey_weight``: ``(column, None)`` of survey weights
+    (blank = 0), or a reduced table's ``(weight sums, squared-weight sums)``: shares and scores weighted.
 
     ``df`` is ``model.enrich`` output (needs ``text_col`` and ``categories``).
     ``drivers`` is a ``insights.DriversResult`` (computed with the same score column);
@@ -95,7 +95,7 @@ def build_report(
 
         taxonomy = load_taxonomy(taxonomy)
     needed = [text_col, "categories", *([score_col] if score_col else []), *([by] if by else []),
-              *([weight] if weight else [])]
+              *([weight] if weight else []), *[c for c in survey_weight or () if c]]
     require_columns(df, list(dict.fromkeys(needed)), source=source or "the table")
     inp = ReportInputs(
         df=df.reset_index(drop=True),
@@ -115,7 +115,7 @@ def build_report(
         quotes=quotes,
         mask=mask,
         model_info=model_info,
-        tones=tones if tones is not None or weight else _tones_of(df, taxonomy, source),
+        tones=tones if tones is not None or weight else _tones_of(df, taxonomy, source), survey_weight=survey_weight,
     )
     return _page(inp, _sections(inp, build_facts(inp)))
 
@@ -286,6 +286,15 @@ def _method(inp: ReportInputs, facts: Facts) -> str:
         key = "method_text_no_valid_scores"
     text = ui_text(lang, key, metric=metric, column=inp.score_col or "")
     parts = [f'<p class="lead">{esc(text)}</p>']
+    if inp.survey_weight is not None:  # the drivers' n_eff is their scored answers'; without scores, every row's
+        from feedback_classifier.insights.survey import kish_n
+
+        weights = getattr(inp.drivers, "settings", {}).get("survey_weights") or {
+            "column": inp.df.attrs.get("weight_col", inp.survey_weight[0]),  # a reduced table's: the user's name
+            "n_effective": kish_n(facts.sw.sum(), facts.sw2.sum())}
+        said = ui_text(lang, "method_weighted", column=weights["column"], metric=metric,
+                       n=fmt_num(weights["n_effective"], 1, lang))
+        parts.append(f"<p>{esc(said)}</p>")
     parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
     return "".join(parts)
 

@@ -3,6 +3,7 @@ mentioned categories per segment, then the impact of the top categories in each 
 
 from __future__ import annotations
 
+import math
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,9 @@ def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
     spec, lang = inp.spec, inp.lang
     v = facts.scores[mask & facts.valid]
     wv = np.ones(len(v), dtype=np.int64) if facts.w is None else facts.w[mask & facts.valid]
-    if spec.score_type == "nps":
+    if facts.sw is not None:
+        m, lo, hi, n_eff = _weighted_score(spec, v, facts.sw[mask & facts.valid], facts.sw2[mask & facts.valid])
+    elif spec.score_type == "nps":
         pro, det = int(wv[v >= 9].sum()), int(wv[v <= 6].sum())
         m, lo, hi = nps_interval(pro, int(wv.sum()) - pro - det, det)
     elif spec.score_type == "csat":
@@ -49,11 +52,30 @@ def _score_cells(inp: ReportInputs, facts: Facts, mask: np.ndarray) -> str:
     else:
         m, lo, hi = weighted_mean_interval(v, wv)
     digits = spec.value_digits
-    rough = low_n_badge(inp) if 0 < wv.sum() < min_n_of(inp) else ""
+    n = wv.sum() if facts.sw is None else n_eff  # with survey weights, "rough" reads Kish's effective n
+    rough = low_n_badge(inp) if 0 < n < min_n_of(inp) else ""
     return (
         f"<td class=\"num\">{fmt_num(m, digits, lang)}{rough}</td>"
         f"<td class=\"num muted\">{fmt_num(lo, digits, lang)} … {fmt_num(hi, digits, lang)}</td>"
     )
+
+
+def _weighted_score(spec, v: np.ndarray, sw: np.ndarray, sw2: np.ndarray) -> tuple[float, float, float, float]:
+    """A segment's survey-weighted metric, its interval on Kish's effective n (as ``drivers --weight-col``'s
+    segments), and that n."""
+    from feedback_classifier.insights.survey import kish_n
+
+    total = float(sw.sum())
+    n_eff = kish_n(total, float(sw2.sum()))
+    if total <= 0:
+        return math.nan, math.nan, math.nan, 0.0
+    e = sw * (n_eff / total)  # weights adding up to n_eff: the usual intervals then read n_eff respondents
+    if spec.score_type == "nps":
+        pro, det = float(e[v >= 9].sum()), float(e[v <= 6].sum())
+        return (*nps_interval(pro, n_eff - pro - det, det), n_eff)
+    if spec.score_type == "csat":
+        return (*(100 * x for x in wilson_interval(float(e[spec.top_box(v)].sum()), n_eff)), n_eff)
+    return (*weighted_mean_interval(v, e), n_eff)
 
 
 def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) -> str:
@@ -75,8 +97,8 @@ def segments_section(inp: ReportInputs, facts: Facts, max_segments: int = 15) ->
         cells = f"<td>{esc(segment)}</td><td class=\"num\">{fmt_int(count, lang)}</td>"
         if facts.has_scores:
             cells += _score_cells(inp, facts, mask)
-        seg_comments = max(facts.count(facts.has_comment & mask), 1)
-        shares = facts.per_label(mask)[parents] / seg_comments
+        seg_comments = facts.weighed(facts.has_comment & mask)
+        shares = facts.per_label_weighed(mask)[parents] / (seg_comments or 1)
         top = [k for k in np.argsort(-shares, kind="stable")[:3] if shares[k] > 0]
         issue = ", ".join(
             f"{inp.taxonomy.display_name(facts.labels[parents[k]], lang)} {fmt_pct(shares[k], lang)}" for k in top
