@@ -489,3 +489,16 @@ def test_model_data_of_a_later_release_is_an_upgrade_not_tampering(clf, tmp_path
                                              r".*upgrade feedback-classifier to 9\.1\.0 or later") as caught:
         load_model(path)
     assert "tampered" not in str(caught.value)
+
+
+def test_a_renamed_category_of_the_same_taxonomy_is_called_another_version_of_it(clf):
+    """A model trained on last month's cx-default ('Service') given today's ('Customer service'): the error
+    read "trained on taxonomy 'cx-default', not on 'cx-default'"."""
+    from feedback_classifier.model.default import load_model_and_taxonomy
+
+    renamed = TAX.to_dict()
+    renamed["categories"][1]["names"] = {"en": "Price and value"}
+    with pytest.raises(ModelFileError, match=r"trained on another version of taxonomy 'files' \(the given one differs "
+                                             r"in: names of 'price'\): drop --taxonomy .* retrain") as caught:
+        load_model_and_taxonomy(clf, Taxonomy.from_dict(renamed))
+    assert "not on 'files'" not in str(caught.value)
