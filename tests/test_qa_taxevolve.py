@@ -108,6 +108,8 @@ def test_a_trend_over_two_quarters_classified_with_two_taxonomy_versions_warns_o
     said = " ".join(result.output.split())
     assert "categories change between the trend's periods: 'Service' has no mention after 2024-Q1" in said
     assert "'Care' none before 2024-Q2" in said and "'Price'" not in said
+    # a parent without subcategories is in the trend at both levels: it was named twice in the warning
+    assert said.count("'Service' has no mention") == 1 and said.count("'Care' none before") == 1, said
     new = {"name": "mine", "version": 2, "categories": [{"id": "care", "names": {"en": "Care"}, "aliases": ["Service"]},
                                                         {"id": "price", "names": {"en": "Price"}}]}
     (tmp_path / "new.yaml").write_text(yaml.safe_dump(new), encoding="utf-8")

@@ -213,6 +213,8 @@ def _warn_vanishing(result: DriversResult, data) -> DriversResult:
     from feedback_classifier.insights.periods import vanishing_categories
 
     stopped, started = vanishing_categories(result.trend) if result.trend is not None else ([], [])
+    # a parent mentioned alone is in the trend at both levels: 'Service' was named twice in one warning
+    stopped, started = _one_per_name(stopped), _one_per_name(started)
     if not stopped:
         return result
     said = [f"'{c}' has no mention after {p}" for _, c, p in stopped[:3]]
@@ -225,6 +227,16 @@ def _warn_vanishing(result: DriversResult, data) -> DriversResult:
         "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."),
         stacklevel=2)
     return result
+
+
+def _one_per_name(found: list[tuple]) -> list[tuple]:
+    """``(level, category, period)`` items, the first of each category name only.
+
+    >>> _one_per_name([("parent", "Service", "Q1"), ("category", "Service", "Q1"), ("category", "Service > Staff", "Q1")])
+    [('parent', 'Service', 'Q1'), ('category', 'Service > Staff', 'Q1')]
+    """
+    seen: set = set()
+    return [item for item in found if not (item[1] in seen or seen.add(item[1]))]
 
 
 def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
