@@ -27,4 +27,4 @@ _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 if "SOURCE_DATE_EPOCH" in _os.environ and not _os.environ["SOURCE_DATE_EPOCH"].strip():
     del _os.environ["SOURCE_DATE_EPOCH"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

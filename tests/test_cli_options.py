@@ -41,6 +41,24 @@ def test_format_still_names_the_input_format_where_the_extension_does_not(tmp_pa
     assert (tmp_path / "old.csv").read_bytes() == (tmp_path / "new.csv").read_bytes()
 
 
+def test_an_old_command_line_giving_input_and_output_formats_keeps_both(tmp_path, as_default):
+    """`--format tsv --out-format csv` was classify's input and output format: the rename of --out-format
+    made it two --format, the TSV was read as CSV and the output format was lost ("unknown table format")."""
+    src = tmp_path / "survey.export"
+    survey(30).to_csv(src, index=False, sep="\t")
+    old = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "old.out", "--format", "tsv",
+               "--out-format", "csv", "--quiet")
+    new = _run("classify", src, "--text-col", "comment", "--out", tmp_path / "new.out", "--input-format", "tsv",
+               "--format", "csv", "--quiet")
+    assert old.exit_code == new.exit_code == 0, old.output
+    assert "--format for the input format is deprecated; use --input-format" in old.stderr
+    assert (tmp_path / "old.out").read_bytes() == (tmp_path / "new.out").read_bytes()
+    queues = _run("analyze", src, "--text-col", "comment", "--score-col", "nps", "--out-dir", tmp_path / "out",
+                  "--format=tsv", "--queue-format", "jsonl", "--quiet")
+    assert queues.exit_code == 0, queues.output
+    assert (tmp_path / "out" / "queues" / "summary.jsonl").exists()
+
+
 def test_analyze_queue_format_is_an_old_spelling_of_format(tmp_path, as_default):
     src = tmp_path / "survey.csv"
     survey(40).to_csv(src, index=False)

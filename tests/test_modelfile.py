@@ -431,3 +431,74 @@ def test_a_header_for_another_taxonomy_than_the_model_data_is_refused(clf, tmp_p
     _write(tmp_path / "mixed.joblib", header, payload)
     with pytest.raises(ModelFileError, match="header is for taxonomy 'files', its model data for 'other'"):
         load_model(tmp_path / "mixed.joblib", taxonomy=TAX)
+
+
+# ---- files from other releases: an upgrading (or downgrading) user is told which version wrote them
+
+
+def test_this_release_is_told_from_the_0_1_0_builds_by_its_version():
+    """Every build before this one, with model file formats 1 and 2, called itself 0.1.0: `--version`, the
+    version a model file records and the version `pip install -U` compares could not tell them apart."""
+    from feedback_classifier import __version__
+    from feedback_classifier.model.persist import _release
+
+    assert _release(__version__) > _release(read_model_metadata(DATA / "model_v0_1_0.fcmodel")["versions"]["feedback_classifier"])
+
+
+def test_the_old_format_refusal_names_the_version_and_date_that_wrote_the_file():
+    with pytest.raises(ModelFileError, match=r"format 1, a pickle, written by feedback-classifier 0\.1\.0 on \d{4}-"):
+        load_model(DATA / "model_v0_1_0.fcmodel")
+
+
+def test_a_later_format_names_the_release_to_upgrade_to(clf, tmp_path):
+    path = save_model(clf, tmp_path / "m.joblib")
+    raw = path.read_bytes()[len(MAGIC):]
+    line, payload = raw.split(b"\n", 1)
+    header = json.loads(line)
+    header["format_version"], header["versions"]["feedback_classifier"] = 3, "9.1.0"
+    _write(path, header, payload)
+    with pytest.raises(ModelFileError, match=r"format 3 \(written by feedback-classifier 9\.1\.0 on .*upgrade "
+                                             r"feedback-classifier to 9\.1\.0 or later"):
+        load_model(path)
+
+
+def test_model_data_of_a_later_release_is_an_upgrade_not_tampering(clf, tmp_path):
+    """A class a later release added (the 2026-12-04 build read today's files as 'may have been tampered
+    with'): the error names the release that wrote the file and says to upgrade."""
+    import hashlib
+    import io
+
+    path = save_model(clf, tmp_path / "m.joblib")
+    line, payload = path.read_bytes()[len(MAGIC):].split(b"\n", 1)
+    header = json.loads(line)
+    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    state = arrays["state"].tobytes()
+    arrays["state"] = np.frombuffer(state.replace(b'"FeedbackClassifier"', b'"FeedbackClassifierOfTomorrow"', 1), np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    forged = buffer.getvalue()
+    assert b"OfTomorrow" in arrays["state"].tobytes()
+    header["payload_bytes"], header["payload_sha256"] = len(forged), hashlib.sha256(forged).hexdigest()
+    _write(path, header, forged)
+    with pytest.raises(ModelFileError, match="tampered"):
+        load_model(path)  # written by this very release: a class it does not know is no upgrade
+    header["versions"]["feedback_classifier"] = "9.1.0"
+    _write(path, header, forged)
+    with pytest.raises(ModelFileError, match=r"written by feedback-classifier 9\.1\.0 on .*, a later release than "
+                                             r".*upgrade feedback-classifier to 9\.1\.0 or later") as caught:
+        load_model(path)
+    assert "tampered" not in str(caught.value)
+
+
+def test_a_renamed_category_of_the_same_taxonomy_is_called_another_version_of_it(clf):
+    """A model trained on last month's cx-default ('Service') given today's ('Customer service'): the error
+    read "trained on taxonomy 'cx-default', not on 'cx-default'"."""
+    from feedback_classifier.model.default import load_model_and_taxonomy
+
+    renamed = TAX.to_dict()
+    renamed["categories"][1]["names"] = {"en": "Price and value"}
+    with pytest.raises(ModelFileError, match=r"trained on another version of taxonomy 'files' \(the given one differs "
+                                             r"in: names of 'price'\): drop --taxonomy .* retrain") as caught:
+        load_model_and_taxonomy(clf, Taxonomy.from_dict(renamed))
+    assert "not on 'files'" not in str(caught.value)

@@ -108,6 +108,8 @@ def test_a_trend_over_two_quarters_classified_with_two_taxonomy_versions_warns_o
     said = " ".join(result.output.split())
     assert "categories change between the trend's periods: 'Service' has no mention after 2024-Q1" in said
     assert "'Care' none before 2024-Q2" in said and "'Price'" not in said
+    # a parent without subcategories is in the trend at both levels: it was named twice in the warning
+    assert said.count("'Service' has no mention") == 1 and said.count("'Care' none before") == 1, said
     new = {"name": "mine", "version": 2, "categories": [{"id": "care", "names": {"en": "Care"}, "aliases": ["Service"]},
                                                         {"id": "price", "names": {"en": "Price"}}]}
     (tmp_path / "new.yaml").write_text(yaml.safe_dump(new), encoding="utf-8")
@@ -207,3 +209,21 @@ def test_cx_default_with_aliases_added_keeps_the_bundled_model(tmp_path):
                                       str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
     assert "bundled default model is assumed" in " ".join(result.output.split())
+
+
+def test_a_trend_joining_exports_before_and_after_cx_default_renamed_service_names_the_bundled_taxonomy(tmp_path):
+    """Last month's export says 'Service', this month's 'Customer service' (the bundled cx-default renamed it and
+    keeps the old name as an alias): the warning told the upgrading user to write a taxonomy of their own."""
+    dates = [f"2024-0{m}-1{d}" for m in (1, 2, 4, 5) for d in range(10)]
+    cats = [("Service > Response speed" if m < 4 else "Customer service > Response speed") if d % 2 else "Price"
+            for m in (1, 2, 4, 5) for d in range(10)]
+    pd.DataFrame({"submitted_at": dates, "nps": [3, 9, 10, 6] * 10, "categories": cats}).to_csv(
+        tmp_path / "both.csv", index=False)
+    args = ["drivers", str(tmp_path / "both.csv"), "--score-col", "nps", "--period", "quarter", "--min-n", "5"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "'Service' has no mention after 2024-Q1" in said and "pass --taxonomy cx-default" in said, said
+    result = CliRunner().invoke(app, args + ["--taxonomy", "cx-default"])
+    assert result.exit_code == 0, result.output
+    assert "categories change" not in " ".join(result.output.split())

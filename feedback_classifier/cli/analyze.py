@@ -12,6 +12,8 @@ from feedback_classifier.cli.progress import lazy_stage, progress_for
 from feedback_classifier.cli.render import analyze_summary, err_console, tone_tip
 
 OLD_SPELLINGS = {"--queue-format": "--format"}
+#: --format named the input format before the output option took its name
+OLD_DISPLACED = {"--format": "--input-format"}
 
 
 def analyze_command(

@@ -12,6 +12,8 @@ from feedback_classifier.cli.progress import lazy_stage, progress_for
 from feedback_classifier.cli.render import classify_summary, err_console, trained_model
 
 OLD_SPELLINGS = {"--explain": "--evidence", "--out-format": "--format"}
+#: --format named the input format before the output option took its name
+OLD_DISPLACED = {"--format": "--input-format"}
 
 
 def classify_command(

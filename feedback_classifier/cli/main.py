@@ -258,8 +258,8 @@ def _building_default_model() -> None:
 
 
 app.add_typer(taxonomy.app, name="taxonomy")
-app.command("classify", cls=old_spellings(classify.OLD_SPELLINGS))(classify.classify_command)
-app.command("analyze", cls=old_spellings(analyze.OLD_SPELLINGS))(analyze.analyze_command)
+app.command("classify", cls=old_spellings(classify.OLD_SPELLINGS, classify.OLD_DISPLACED))(classify.classify_command)
+app.command("analyze", cls=old_spellings(analyze.OLD_SPELLINGS, analyze.OLD_DISPLACED))(analyze.analyze_command)
 app.command("route")(route.route_command)
 app.command("report")(report.report_command)
 app.command("drivers", cls=old_spellings(drivers.OLD_SPELLINGS))(drivers.drivers_command)

@@ -258,31 +258,44 @@ def deprecated(old: str, new: str) -> None:
     typer.echo(f"{old} is deprecated; use {new}", err=True)
 
 
-def old_spellings(renames: dict[str, str]) -> type[TyperCommand]:
+def old_spellings(renames: dict[str, str], displaced: dict[str, str] | None = None) -> type[TyperCommand]:
     """A command class that accepts the replaced option spellings in ``renames`` (old -> new),
-    rewriting each one used (``--old`` or ``--old=value``) and saying so on stderr.
+    rewriting each one used (``--old`` or ``--old=value``) and saying so on stderr. ``displaced``
+    (old meaning -> its new spelling): options whose name a rename took over, read in their old
+    meaning on a command line that uses the old spelling of the option that took their name.
 
     The old spellings stay out of ``--help``: they are there for scripts, not for new users.
     """
 
     class CommandWithOldSpellings(TyperCommand):
         def parse_args(self, ctx, args: list[str]) -> list[str]:
-            return super().parse_args(ctx, _respelled(args, renames))
+            return super().parse_args(ctx, _respelled(args, renames, displaced or {}))
 
     return CommandWithOldSpellings
 
 
-def _respelled(args: list[str], renames: dict[str, str]) -> list[str]:
+def _respelled(args: list[str], renames: dict[str, str], displaced: dict[str, str] | None = None) -> list[str]:
     """
     >>> _respelled(["--explain", "--freq=week", "--", "--explain"], {"--explain": "--evidence", "--freq": "--period"})
     ['--evidence', '--period=week', '--', '--explain']
+    >>> _respelled(["--format", "tsv", "--out-format=xlsx"], {"--out-format": "--format"}, {"--format": "--input-format"})
+    ['--input-format', 'tsv', '--format=xlsx']
     """
+    end = args.index("--") if "--" in args else len(args)
+    used = {arg.partition("=")[0] for arg in args[:end]}
+    # a command line written before the renames (classify's `--format tsv --out-format xlsx`) gave both
+    # spellings: the renamed one made two --format, the input's format was lost and the output's read as it
+    taken = {renames[old] for old in used & renames.keys()}
+    moved = {name: new for name, new in (displaced or {}).items() if name in taken}
     out = []
     for i, arg in enumerate(args):
         if arg == "--":  # everything after it is an argument, not an option
             return out + args[i:]
         name, eq, value = arg.partition("=")
-        if name in renames:
+        if name in moved:
+            deprecated(f"{name} for the input format", moved[name])
+            arg = moved[name] + eq + value
+        elif name in renames:
             deprecated(name, renames[name])
             arg = renames[name] + eq + value
         out.append(arg)

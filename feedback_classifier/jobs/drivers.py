@@ -104,7 +104,7 @@ def drivers_file(
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
-    return _written(_named_in(_warn_vanishing(result, data), naming, plan.lang), plan, out=out, charts=charts, top=top)
+    return _written(_named_in(_warn_vanishing(result, data, given=plan.taxonomy is not None), naming, plan.lang), plan, out=out, charts=charts, top=top)
 
 
 def check_weighting(weight_col: str | None, audit_sample) -> None:
@@ -217,7 +217,7 @@ def _warn_reclassified(first, categories_col: str, data) -> None:
             stacklevel=2)
 
 
-def _warn_vanishing(result: DriversResult, data) -> DriversResult:
+def _warn_vanishing(result: DriversResult, data, *, given: bool = False) -> DriversResult:
     """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's
     periods: in a file joined from exports classified with two taxonomy versions, a renamed category was
     two half-trends."""
@@ -227,18 +227,49 @@ def _warn_vanishing(result: DriversResult, data) -> DriversResult:
     from feedback_classifier.insights.periods import vanishing_categories
 
     stopped, started = vanishing_categories(result.trend) if result.trend is not None else ([], [])
+    # a parent mentioned alone is in the trend at both levels: 'Service' was named twice in one warning
+    stopped, started = _one_per_name(stopped), _one_per_name(started)
     if not stopped:
         return result
     said = [f"'{c}' has no mention after {p}" for _, c, p in stopped[:3]]
     said += [f"'{c}' none before {p}" for _, c, p in started[:3]]
     more = len(stopped) + len(started) - len(said)
+    fix = ("If the file joins exports classified with different taxonomy versions, pass --taxonomy with the new one, "
+           "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend.")
+    if not given and _bundled_renames(stopped, started):
+        fix = ("The bundled cx-default reads the former and the new names as one category each (its 'aliases': "
+               "'Service' is now 'Customer service'): pass --taxonomy cx-default to count each once over the whole "
+               "trend.")
     warnings.warn(InputWarning(
         f"{data}: categories change between the trend's periods: {', '.join(said)}"
-        f"{f' (and {more} more)' if more else ''}. "
-        "If the file joins exports classified with different taxonomy versions, pass --taxonomy with the new one, "
-        "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."),
-        stacklevel=2)
+        f"{f' (and {more} more)' if more else ''}. {fix}"), stacklevel=2)
     return result
+
+
+def _bundled_renames(stopped: list[tuple], started: list[tuple]) -> bool:
+    """Whether the bundled cx-default reads a stopped and a started category as one: a file joining exports
+    of two releases, before and after one of its categories was renamed, needs no taxonomy of the user's own."""
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
+    from feedback_classifier.taxonomy import bundled_taxonomy
+
+    tax = bundled_taxonomy(DEFAULT_TAXONOMY)
+    try:
+        before = {tuple(tax.parse_labels(name)) for _, name, _ in stopped}
+        after = {tuple(tax.parse_labels(name)) for _, name, _ in started}
+    except LabelError:  # a category cx-default does not have: the user's own taxonomy
+        return False
+    return bool(before & after)
+
+
+def _one_per_name(found: list[tuple]) -> list[tuple]:
+    """``(level, category, period)`` items, the first of each category name only.
+
+    >>> _one_per_name([("parent", "Service", "Q1"), ("category", "Service", "Q1"), ("category", "Service > Staff", "Q1")])
+    [('parent', 'Service', 'Q1'), ('category', 'Service > Staff', 'Q1')]
+    """
+    seen: set = set()
+    return [item for item in found if not (item[1] in seen or seen.add(item[1]))]
 
 
 def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):

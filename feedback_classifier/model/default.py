@@ -222,9 +222,13 @@ def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path
     if tax is not None and not same_but_aliases(tax, model_tax):
         from feedback_classifier.model.persist import differing_note
 
+        # one name, two versions (the bundled cx-default renamed 'Service' after models were trained on it):
+        # "trained on 'cx-default', not on 'cx-default'" read as a contradiction
+        which = (f"another version of taxonomy '{tax.name}'" if model_tax.name == tax.name
+                 else f"taxonomy '{model_tax.name}', not on '{tax.name}'")
         raise ModelFileError(
-            f"The model was trained on taxonomy '{model_tax.name}', not on '{tax.name}'{differing_note(tax, model_tax)}: "
-            "drop --taxonomy, or pass the model trained on that taxonomy."
+            f"The model was trained on {which}{differing_note(tax, model_tax)}: drop --taxonomy to use the model's "
+            "own, or retrain the model on the given one (feedback-classifier train ... --taxonomy FILE)."
         )
     # the given one: its teams' names may differ (translations, which the hash leaves out so that they
     # need no new model); the model's were used and the new names ignored without a word

@@ -27,6 +27,7 @@ import hmac
 import json
 import math
 import os
+import re
 import weakref
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +59,51 @@ def _version(package: str) -> str | None:
 
 def _major_minor(version: str | None) -> tuple[str, ...] | None:
     return tuple(version.split(".")[:2]) if version else None
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``'0.10.2'`` -> ``(0, 10, 2)``: the numbers of a release, compared as numbers ('0.10' > '0.9').
+
+    >>> _release("0.10.2") > _release("0.9"), _release("1.0rc1")
+    (True, (1, 0))
+    """
+    parts = []
+    for part in version.split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.group() != part:
+            break
+    return tuple(parts)
+
+
+def _writer(header: dict) -> str | None:
+    """The feedback-classifier version the header says wrote the file, ``None`` when it does not say."""
+    versions = header.get("versions")
+    written = versions.get("feedback_classifier") if isinstance(versions, dict) else None
+    return written[:40] if isinstance(written, str) and written.strip() else None
+
+
+def written_by(header: dict) -> str:
+    """``'written by feedback-classifier 0.1.0 on 2026-12-08'`` as far as the header says it, for errors that
+    must tell an upgrading user which version made a file it refuses ('' when it says neither).
+
+    >>> written_by({"versions": {"feedback_classifier": "0.1.0"}, "trained_at": "2026-12-08T01:15:36+00:00"})
+    'written by feedback-classifier 0.1.0 on 2026-12-08'
+    """
+    version, when = _writer(header), header.get("trained_at")
+    date = f" on {when[:10]}" if isinstance(when, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", when[:10]) else ""
+    return f"written by feedback-classifier {version}{date}" if version else ""
+
+
+def _newer_writer(header: dict) -> str | None:
+    """The version that wrote the file when it is a later release than this one: what it holds may be
+    what this version cannot read, which is not damage or tampering."""
+    from feedback_classifier import __version__
+
+    version = _writer(header)
+    return version if version and _release(version) > _release(__version__) else None
 
 
 def _runtime_versions() -> dict[str, str | None]:
@@ -197,6 +243,26 @@ def _jsonable(value: Any):
     raise TypeError(f"cannot store {type(value).__name__} in a model header")
 
 
+def _also(text: str) -> str:
+    return f", {text}" if text else ""
+
+
+def _from_later_release(path: Path, header: dict, why: str) -> ModelFileError | None:
+    """The error for model data this version cannot read when a later release wrote the file (its
+    classes or fitted state are newer than this code), ``None`` otherwise: said as damage or tampering,
+    an upgrade-and-downgrade user was told to distrust their own file instead of to upgrade."""
+    from feedback_classifier import __version__
+
+    newer = _newer_writer(header)
+    if newer is None:
+        return None
+    return ModelFileError(
+        f"{path} was {written_by(header)}, a later release than this {__version__}, and holds what this version "
+        f"cannot read ({why}); upgrade feedback-classifier to {newer} or later (pip install -U feedback-classifier), "
+        "or retrain the model with this version's `feedback-classifier train ...`."
+    )
+
+
 def _not_ours(path: Path, why: str) -> ModelFileError:
     return ModelFileError(
         f"{path} is not a feedback-classifier model file ({why}); "
@@ -313,9 +379,13 @@ def check_model_metadata(
     path = Path(path)
     fmt = header.get("format_version")
     if not isinstance(fmt, int) or fmt > FORMAT_VERSION or fmt < 1:
+        from feedback_classifier import __version__
+
+        writer, newer = written_by(header), _newer_writer(header)
         raise ModelFileError(
-            f"{path} uses model file format {fmt!r}, which this feedback-classifier "
-            f"(format {FORMAT_VERSION}) cannot read; upgrade feedback-classifier or retrain the "
+            f"{path} uses model file format {fmt!r}{f' ({writer})' if writer else ''}, which this "
+            f"feedback-classifier {__version__} (format {FORMAT_VERSION}) cannot read; upgrade feedback-classifier"
+            f"{f' to {newer} or later' if newer else ''} (pip install -U feedback-classifier) or retrain the "
             "model with `feedback-classifier train ...`."
         )
     if fmt == PICKLE_FORMAT:
@@ -366,7 +436,7 @@ def differing_note(given, model_taxonomy) -> str:
 def _check_pickle_allowed(header: dict, path: Path, *, trusted: bool, allow_version_mismatch: bool) -> None:
     if not trusted:
         raise ModelFileError(
-            f"{path} is an old-format model file (format 1, a pickle): loading one can run "
+            f"{path} is an old-format model file (format 1, a pickle{_also(written_by(header))}): loading one can run "
             "code hidden in it, so it is not loaded unless you trust where it came from; if you or your team "
             "made it, pass --trust-model (library: trusted=True), or retrain it with `feedback-classifier train`."
         )
@@ -466,12 +536,13 @@ def load_model(
         try:
             model = state_from_bytes(payload)
         except UnsafeState as exc:
-            raise ModelFileError(
+            raise _from_later_release(path, header, str(exc)) or ModelFileError(
                 f"{path} was refused: {exc} (the file may have been tampered with; nothing in it was run); "
                 "use a model you or your team trained with `feedback-classifier train`."
             ) from None
-        except Exception as exc:  # a state our classes cannot take: crafted or damaged
-            raise _not_ours(path, f"its model data cannot be read: {type(exc).__name__}") from None
+        except Exception as exc:  # a state our classes cannot take: crafted, damaged or from a later release
+            why = f"its model data cannot be read: {type(exc).__name__}"
+            raise _from_later_release(path, header, why) or _not_ours(path, why) from None
     from feedback_classifier.model.estimator import FeedbackClassifier
 
     if not isinstance(model, FeedbackClassifier):
@@ -479,7 +550,7 @@ def load_model(
     try:
         check_fitted(model)
     except BadState as exc:
-        raise _edited(path, str(exc)) from None
+        raise _from_later_release(path, header, str(exc)) or _edited(path, str(exc)) from None
     if header.get("taxonomy_hash") != model.taxonomy_.hash:
         # the taxonomy check above read the header: a model whose own taxonomy is another passed it
         raise _edited(path, f"its header is for taxonomy {str(header.get('taxonomy_name'))[:40]!r}, its model data "
