@@ -253,6 +253,10 @@ def _check_source_date_epoch() -> None:
 
 
 def _building_default_model() -> None:
+    from feedback_classifier.cli.options import quiet_run
+
+    if quiet_run():  # a nightly log under --quiet wants warnings and errors only
+        return
     typer.echo("Building the bundled default model (first run only, about 20 s; later runs load it from the cache)...",
                err=True)
 

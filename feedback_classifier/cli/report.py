@@ -42,6 +42,7 @@ def report_command(
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Rebuild the self-contained HTML report from a classified file.
 

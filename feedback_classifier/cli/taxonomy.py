@@ -18,7 +18,7 @@ TaxonomyFile = Annotated[str, typer.Argument(help="Taxonomy YAML file, or a bund
 
 
 @app.command("validate")
-def validate_command(file: TaxonomyFile) -> None:
+def validate_command(file: TaxonomyFile, quiet: opt.Quiet = False) -> None:
     """Check a taxonomy file and report every problem at once (file, line, category, field).
 
     Example: feedback-classifier taxonomy validate my-taxonomy.yaml
@@ -77,6 +77,7 @@ def show_command(
     lang: Annotated[Optional[str], typer.Option(
         "--lang", help="Language of the names and teams, one of the taxonomy's (default: its first).")] = None,
     keywords: Annotated[bool, typer.Option("--keywords", help="Also list each category's keywords.")] = False,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Print the taxonomy as a tree with ids and owner teams.
 
@@ -111,6 +112,7 @@ def infer_command(
     skip_rows: opt.SkipRows = None,
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Build a taxonomy from the labels of a data file, for when you have none.
 
