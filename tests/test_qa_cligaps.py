@@ -105,3 +105,64 @@ def test_quiet_silences_the_default_model_build_note(monkeypatch):
     monkeypatch.setattr("feedback_classifier.cli.taxonomy.taxonomy_tree", building)
     assert "Building the bundled default model" in runner.invoke(app, ["taxonomy", "show", "cx-default"]).stderr
     assert runner.invoke(app, ["taxonomy", "show", "cx-default", "-q"]).stderr == ""
+
+
+HEADER_ONLY = "id,comment,labels,nps\n"
+
+
+def test_a_header_only_export_is_written_header_only_with_a_warning(trained, tmp_path):
+    """Commands writing a row per input row write the header alone and say so on stderr, where
+    `-q` keeps it: `report` and `suggest` said nothing ('Wrote report.html (0 rows)', 'Suggested 0
+    of 0'), `analyze` without --score-col neither, and classify and route said it among the results."""
+    _, model = trained
+    data = tmp_path / "export.csv"
+    data.write_text(HEADER_ONLY, encoding="utf-8")
+    classified = tmp_path / "classified.csv"
+    runs = {
+        "classify": ["--text-col", "comment", "--model", str(model), "--out", str(classified)],
+        "route": ["--text-col", "comment", "--model", str(model), "--out-dir", str(tmp_path / "r")],
+        "analyze": ["--text-col", "comment", "--model", str(model), "--out-dir", str(tmp_path / "a")],
+        "suggest": ["--text-col", "comment", "--model", str(model), "--out", str(tmp_path / "batch.csv")],
+    }
+    for command, args in runs.items():
+        result = runner.invoke(app, [command, str(data), *args, "-q"])
+        assert result.exit_code == 0, (command, result.output)
+        assert "Warning:" in result.stderr and "has no data rows (only a header)" in result.stderr, (command, result.stderr)
+    assert (tmp_path / "batch.csv").read_text(encoding="utf-8-sig").startswith("id,comment,labels,nps,suggested_labels")
+    report = runner.invoke(app, ["report", str(classified), "--text-col", "comment", "--score-col", "nps",
+                                 "--model", str(model), "--out", str(tmp_path / "r.html"), "-q"])
+    assert report.exit_code == 0, report.output
+    assert "has no data rows (only a header)" in report.stderr
+    assert "No valid NPS scores" not in report.output  # the wrong fix: the column is right, the rows absent
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "audit", "taxonomy infer", "label", "drivers"])
+def test_a_header_only_export_is_one_error_where_nothing_can_be_computed(trained, tmp_path, monkeypatch, command):
+    """train, audit and taxonomy infer said 'No labels found in column 'labels' ...: Pick the column that
+    holds labels', evaluate 'pass the column with your categories as --labels-col': the wrong fix for an
+    export that came out empty; label opened an empty page."""
+    class StopAtOnce:  # a label app that would open stops at once (no server left running)
+        server_port = 9
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr("feedback_classifier.jobs.label_app.make_server", lambda *a, **k: StopAtOnce())
+    _, model = trained
+    data = tmp_path / "export.csv"
+    data.write_text(HEADER_ONLY, encoding="utf-8")
+    args = {"train": ["--text-col", "comment", "--out", str(tmp_path / "m.fcmodel")],
+            "evaluate": ["--text-col", "comment", "--model", str(model)],
+            "audit": ["--text-col", "comment", "--out", str(tmp_path / "s.csv"), "--embeddings", "none"],
+            "taxonomy infer": ["-o", str(tmp_path / "t.yaml")],
+            "label": ["--text-col", "comment", "--labels", str(tmp_path / "l.csv"), "--model", str(model)],
+            "drivers": ["--score-col", "nps", "--categories-col", "labels"]}[command]
+    result = runner.invoke(app, [*command.split(), str(data), *args, "-q"])
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and "no data rows (only a header)" in lines[0], lines
+    assert "--labels-col" not in lines[0] and "Pick the column" not in lines[0]
+

@@ -103,6 +103,10 @@ def read_labelled_table(
         resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
     needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
+    if not len(df) and not skipped:
+        from feedback_classifier.tableio.columns import header_only_error
+
+        raise header_only_error(data, "nothing to learn from or score")
     df = leave_out_blank(df, text_col, data, labels_col)
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
