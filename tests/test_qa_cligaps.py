@@ -166,3 +166,31 @@ def test_a_header_only_export_is_one_error_where_nothing_can_be_computed(trained
     assert len(lines) == 1 and lines[0].startswith("Error:") and "no data rows (only a header)" in lines[0], lines
     assert "--labels-col" not in lines[0] and "Pick the column" not in lines[0]
 
+
+def test_evaluate_knows_its_training_rows_re_saved_by_excel(tmp_path):
+    """`evaluate` warned of scoring the training file only when its bytes were the same: the same rows
+    saved by Excel (cp1251, `;`, CRLF, columns moved, a column added, rows sorted) scored as new comments."""
+    import pandas as pd
+
+    from feedback_classifier.model.persist import read_model_metadata
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text(LABELS + "".join(f"Курьер опоздал {i},Delivery\n" for i in range(4)), encoding="utf-8")
+    model = tmp_path / "m.fcmodel"
+    trained = runner.invoke(app, ["train", str(labels), "--text-col", "comment", "--out", str(model), "--cv", "0", "-q"])
+    assert trained.exit_code == 0, trained.output
+    training = read_model_metadata(model)["training"]
+    assert "Курьер" not in str(training) and "courier" not in str(training)  # a hash, no comment
+    df = pd.read_csv(labels).iloc[::-1]
+    df.insert(0, "Owner", "me")
+    resaved = tmp_path / "labels_excel.csv"
+    df[["Owner", "labels", "comment"]].to_csv(resaved, sep=";", index=False, encoding="cp1251", lineterminator="\r\n")
+    result = runner.invoke(app, ["evaluate", str(resaved), "--model", str(model), "--text-col", "comment", "-q"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert "holds the same comments and labels as the file the model was trained on (labels.csv)" in said
+    assert "(its training file)" in result.stdout
+    fewer = tmp_path / "fewer.csv"
+    df.iloc[1:].to_csv(fewer, index=False)  # other rows: new comments as far as anyone can tell from one hash
+    other = runner.invoke(app, ["evaluate", str(fewer), "--model", str(model), "--text-col", "comment", "-q"])
+    assert other.exit_code == 0 and "trained on" not in other.stderr
