@@ -194,3 +194,65 @@ def test_evaluate_knows_its_training_rows_re_saved_by_excel(tmp_path):
     df.iloc[1:].to_csv(fewer, index=False)  # other rows: new comments as far as anyone can tell from one hash
     other = runner.invoke(app, ["evaluate", str(fewer), "--model", str(model), "--text-col", "comment", "-q"])
     assert other.exit_code == 0 and "trained on" not in other.stderr
+
+
+def _aged(path: Path, days: float) -> Path:
+    import os
+    import time
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(b"x" * 1000)
+    when = time.time() - days * 86_400
+    os.utime(path, (when, when))
+    return path
+
+
+def test_cache_info_and_clear_prune_only_the_caches_own_unused_files(tmp_path, monkeypatch):
+    """The cache folder grew with every taxonomy, file taught by e5 and package version, and nothing
+    showed or pruned it."""
+    import os
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(cache))
+    old = _aged(cache / "keywords-0123456789abcdef.npz", 40)
+    recent = _aged(cache / "cx-default-0123456789abcdef.joblib", 1)
+    old_vectors = _aged(cache / "teacher-e5" / "0.3.0-0123456789abcdef.npz", 90)
+    dead = _aged(cache / "lemmas-0123456789abcdef.marshal.999999999.partial", 40)  # a killed run's temp file
+    live = _aged(cache / f"sentiment-0123456789abcdef.npz.{os.getpid()}.partial", 40)  # a run writing it now
+    foreign = _aged(cache / "my-notes.txt", 400)  # a cache variable pointed at a folder of the user's
+    outside = _aged(tmp_path / "elsewhere" / "keep.npz", 400)
+    (cache / "matplotlib").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+
+    info = runner.invoke(app, ["cache", "info"])
+    assert info.exit_code == 0, info.output
+    assert str(cache) in info.stdout and "4.9 kB in 5 files" in info.stdout
+    assert "keywords" in info.stdout and "teacher-e5" in info.stdout and "my-notes" not in info.stdout
+
+    pruned = runner.invoke(app, ["cache", "clear", "--older-than", "30"])
+    assert pruned.exit_code == 0, pruned.output
+    assert "Removed 3 files" in pruned.stdout and "kept 1 file" in pruned.stdout, pruned.stdout
+    assert not old.exists() and not old_vectors.exists() and not dead.exists()
+    assert recent.exists() and live.exists() and foreign.exists() and outside.exists()
+
+    everything = runner.invoke(app, ["cache", "clear", "-q"])
+    assert everything.exit_code == 0 and "Removed 1 file" in everything.stdout
+    assert not recent.exists() and live.exists() and foreign.exists() and outside.exists()
+
+
+def test_a_cache_file_cleared_under_a_reader_is_built_again(tmp_path, monkeypatch):
+    import numpy as np
+
+    from feedback_classifier.jobs.cache import clear_cache
+    from feedback_classifier.model.cache import cached_arrays
+
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    built = []
+
+    def build():
+        built.append(1)
+        return {"x": np.arange(3)}
+
+    cached_arrays("demo", "0123456789abcdef", build)
+    assert clear_cache().removed == 1
+    assert cached_arrays("demo", "0123456789abcdef", build)["x"].tolist() == [0, 1, 2] and len(built) == 2
