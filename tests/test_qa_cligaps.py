@@ -256,3 +256,36 @@ def test_a_cache_file_cleared_under_a_reader_is_built_again(tmp_path, monkeypatc
     cached_arrays("demo", "0123456789abcdef", build)
     assert clear_cache().removed == 1
     assert cached_arrays("demo", "0123456789abcdef", build)["x"].tolist() == [0, 1, 2] and len(built) == 2
+
+
+def test_taxonomy_diff_says_what_changed_and_whether_old_labels_still_read(tmp_path):
+    """`taxonomy` could show one taxonomy but not compare two: before a new quarter's file replaced the
+    old one, nothing said which categories changed or which of last quarter's labels would stop reading."""
+    import yaml
+
+    from feedback_classifier.taxonomy import load_taxonomy
+
+    old = load_taxonomy("semeval-restaurants")
+    d = old.to_dict()
+    d["version"] = 2
+    food = next(c for c in d["categories"] if c["id"] == "food")
+    food["owner"] = "Chef team"
+    prices = food["children"].pop(next(i for i, c in enumerate(food["children"]) if c["id"] == "prices"))
+    restaurant = next(c for c in d["categories"] if c["id"] == "restaurant")
+    restaurant["children"].append(dict(prices, id="food_prices", names={"en": "Food prices", "ru": "Цены на еду"},
+                                       aliases=[old.display_name(("food", "prices"))]))
+    drinks = next(c for c in d["categories"] if c["id"] == "drinks")
+    drinks["children"].pop()
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    result = runner.invoke(app, ["taxonomy", "diff", "semeval-restaurants", str(new)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("1 added, 2 removed, 1 changed"), lines
+    assert f"- {old.display_name(('food', 'prices'))} (its labels now read as" in result.stdout
+    assert "its labels are now an error" in result.stdout
+    assert any(line.startswith("~ ") and "owner" in line and "Chef team" in line for line in lines)
+    assert sum("Chef team" in line for line in lines) == 1  # said for the parent, not again for each child
+    same = runner.invoke(app, ["taxonomy", "diff", "semeval-restaurants", "semeval-restaurants", "-q"])
+    assert same.exit_code == 0 and "(no differences)" in same.stdout
