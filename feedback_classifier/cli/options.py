@@ -8,6 +8,7 @@ has one). Spellings that were replaced keep working for a while through
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -176,7 +177,18 @@ UnlabelledScoreCol = Annotated[Optional[str], typer.Option(
          "analyse teaches best. With --teacher minilm it adds nothing measurable (SemEval English: see the README).")]
 Chunksize = Annotated[int, typer.Option(
     "--chunksize", min=1, help="Rows read at a time; memory grows with it, not with the file.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines.")]
+# what --quiet said, for the lines printed from library hooks outside the command's own code
+_quiet: ContextVar[bool] = ContextVar("quiet", default=False)
+
+
+def _remember_quiet(value: bool) -> bool:
+    _quiet.set(bool(value))
+    return value
+
+
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", callback=_remember_quiet, help="No progress bar or lines, no lines on what the run is doing and no tips; warnings, errors "
+                          "and the results are still printed. Every command takes it.")]
 Mask = Annotated[bool, typer.Option(
     "--mask/--no-mask", help="Mask e-mails, phone, card and bank account numbers, IBANs, passport/ИНН/СНИЛС numbers, "
                              "link query values and names ('my name is ...') in report quotes and team queues "
@@ -192,6 +204,11 @@ AuditSample = Annotated[Optional[Path], typer.Option(
                            "model's 'categories' or the comment column): the drivers get each category's precision "
                            "and recall, and shares and impacts corrected for the model's errors.")]
 Title = Annotated[Optional[str], typer.Option("--title", help="Report title.")]
+
+
+def quiet_run() -> bool:
+    """Whether the command running now was given ``--quiet`` (every command takes it, so each run sets it)."""
+    return _quiet.get()
 
 
 def model_for_job(model: Optional[Path], trust_model: bool, verify_key: Optional[Path] = None):

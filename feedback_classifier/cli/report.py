@@ -43,6 +43,7 @@ def report_command(
     encoding_errors: opt.EncodingErrors = "strict",
     mask: opt.Mask = True,
     weight_col: opt.WeightCol = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Rebuild the self-contained HTML report from a classified file.
 

@@ -1,4 +1,4 @@
-"""``feedback-classifier taxonomy validate|show|infer``: check, print and bootstrap taxonomies."""
+"""``feedback-classifier taxonomy validate|show|diff|infer``: check, print, compare and bootstrap taxonomies."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from feedback_classifier.lang.ui import count_noun
 from feedback_classifier.cli.render import console, taxonomy_counts, taxonomy_tree
 from feedback_classifier.taxonomy import DEFAULT_OWNER
 
-app = typer.Typer(help="Validate, show and infer taxonomies.", no_args_is_help=True)
+app = typer.Typer(help="Validate, show, compare and infer taxonomies.", no_args_is_help=True)
 
 TaxonomyFile = Annotated[str, typer.Argument(help="Taxonomy YAML file, or a bundled name such as cx-default.")]
 
 
 @app.command("validate")
-def validate_command(file: TaxonomyFile) -> None:
+def validate_command(file: TaxonomyFile, quiet: opt.Quiet = False) -> None:
     """Check a taxonomy file and report every problem at once (file, line, category, field).
 
     Example: feedback-classifier taxonomy validate my-taxonomy.yaml
@@ -77,6 +77,7 @@ def show_command(
     lang: Annotated[Optional[str], typer.Option(
         "--lang", help="Language of the names and teams, one of the taxonomy's (default: its first).")] = None,
     keywords: Annotated[bool, typer.Option("--keywords", help="Also list each category's keywords.")] = False,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Print the taxonomy as a tree with ids and owner teams.
 
@@ -92,6 +93,38 @@ def show_command(
             param_hint="--lang",
         )
     console.print(taxonomy_tree(tax, lang, keywords=keywords))
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[str, typer.Argument(help="The taxonomy before: a YAML file or a bundled name.")],
+    new: Annotated[str, typer.Argument(help="The taxonomy after: a YAML file or a bundled name.")],
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="Language of the category names (default: each taxonomy's first).")] = None,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Compare two taxonomies: categories added, removed (and what their labels now read as), and changed
+    (names, owner, keywords, description, aliases).
+
+    Example: feedback-classifier taxonomy diff taxonomies/mine-2026q3.yaml taxonomies/mine.yaml
+    """
+    from feedback_classifier.taxonomy import load_taxonomy
+    from feedback_classifier.taxonomy.compare import compare_taxonomies
+
+    before, after = load_taxonomy(old), load_taxonomy(new)
+    diff = compare_taxonomies(before, after, lang)
+    typer.echo(f"{before.name} → {after.name}: {len(diff.added)} added, {len(diff.removed)} removed, "
+               f"{len(diff.changed)} changed" + ("" if diff else " (no differences)"))
+    for line in diff.general:
+        typer.echo(f"  {line}")
+    for _, name in diff.added:
+        typer.echo(opt.terminal_safe(f"+ {name}"))
+    for _, name, read_as in diff.removed:
+        fate = (f"its labels now read as {read_as}" if read_as else
+                "its labels are now an error: add its path to a category's aliases, or relabel them")
+        typer.echo(opt.terminal_safe(f"- {name} ({fate})"))
+    for name, changes in diff.changed:
+        typer.echo(opt.terminal_safe(f"~ {name}: {'; '.join(changes)}"))
 
 
 @app.command("infer")
@@ -111,6 +144,7 @@ def infer_command(
     skip_rows: opt.SkipRows = None,
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Build a taxonomy from the labels of a data file, for when you have none.
 

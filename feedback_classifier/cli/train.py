@@ -73,6 +73,7 @@ def train_command(
         help="No labelled comments: learn from the --taxonomy's keywords, names and descriptions and from "
              "the file's own comments (weak labels, then self-training); prints what each category caught.",
     )] = False,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Train a classifier on labelled comments, report cross-validated F1 and save it.
 
@@ -81,7 +82,7 @@ def train_command(
     Without labels: feedback-classifier train comments.csv --text-col comment --taxonomy my.yaml --no-labels --out models/my.joblib
     """
     from feedback_classifier.jobs import train_file
-    from feedback_classifier.model import EMBEDDINGS, require_e5
+    from feedback_classifier.model import EMBEDDINGS
 
     read = opt.read_options(sheet, encoding, sep, skip_rows, encoding_errors, input_format, header_row)
     if no_labels:
@@ -92,16 +93,23 @@ def train_command(
         raise typer.BadParameter(f"'{embeddings}' is not one of {', '.join(EMBEDDINGS)}", param_hint="--embeddings")
     _check_teacher(teacher, unlabelled, embeddings, unlabelled_score_col)
     if embeddings == "e5":
-        require_e5()  # (before the line saying what it will read)
-        typer.echo("e5 reads every training comment first (~20 a second on two cores; cached for the next train), and "
-                   "the model reads every comment it classifies the same way (~10-14 a second).", err=True)
+        _e5_first(quiet)
     result = train_file(data, out, text_col=text_col, labels_col=labels_col, taxonomy=taxonomy,
                         group_col=group_col, cv=cv, embeddings=embeddings, sign_key=opt.signing_key(sign_key),
                         read=read, sentiment_col=sentiment_col, jobs=jobs, teacher=teacher,
                         unlabelled=unlabelled, unlabelled_text_col=unlabelled_text_col,
                         unlabelled_score_col=unlabelled_score_col, score_type=score_type, scale=scale,
-                        higher_is_better=not lower_is_better, progress=_fits_done())
+                        higher_is_better=not lower_is_better, progress=None if quiet else _fits_done())
     _print_trained(result, unlabelled_score_col)
+
+
+def _e5_first(quiet: bool) -> None:
+    from feedback_classifier.model import require_e5
+
+    require_e5()  # (before the line saying what it will read)
+    if not quiet:
+        typer.echo("e5 reads every training comment first (~20 a second on two cores; cached for the next train), and "
+                   "the model reads every comment it classifies the same way (~10-14 a second).", err=True)
 
 
 def _fits_done():
@@ -213,6 +221,7 @@ def evaluate_command(
     skip_rows: opt.SkipRows = None,
     header_row: opt.HeaderRow = None,
     encoding_errors: opt.EncodingErrors = "strict",
+    quiet: opt.Quiet = False,
 ) -> None:
     """Score a model on labelled comments: micro/macro F1, per-category table, confusions.
 

@@ -410,6 +410,10 @@ def _finish(sinks: _Sinks, stage: StagedFiles, *, enriched_path: Path, data, pla
     tax, lang, notes, period_col = plan.tax, plan.lang, plan.notes, plan.period_col
     if plan.empty_note and sinks.counts[0] and not sinks.counts[1]:
         notes.append(plan.empty_note)
+    if not sinks.counts[0]:  # without --score-col a header-only export went unsaid
+        from feedback_classifier.tableio.columns import warn_header_only
+
+        warn_header_only(data)
     reduced = sinks.acc.table()
     rare = _rarely_found(reduced, tax, lang, comments=sinks.counts[1], weight=sinks.acc.WEIGHT)
     plan.model_info["rare"] = rare
@@ -508,10 +512,7 @@ def _drivers(acc, reduced, spec, *, score_col, by, period_col, min_n, n_boot, se
     bad = [repr(e) for kind, examples in parsed.issues.examples.items() if kind != "missing" for e in examples][:5]
     values = f", e.g. {', '.join(bad)}" if bad else ""
     if not valid.any() and not len(reduced):
-        from feedback_classifier.tableio.columns import header_only_note
-
-        notes.append(header_only_note(data))  # not "check --score-col": the column is right, the rows absent
-        return None
+        return None  # no rows, said once by _finish: not "check --score-col", the column is right
     if not valid.any():
         notes.append(
             f"No valid {spec.score_type.upper()} scores in '{score_col}'{values}: drivers skipped "

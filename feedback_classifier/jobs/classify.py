@@ -158,10 +158,11 @@ def _masked(enriched: pd.DataFrame, text_col: str, prefix: str) -> pd.DataFrame:
 
 
 def _empty_note(first: pd.DataFrame, text_col: str, tally: _Tally, source: Any) -> str | None:
-    from feedback_classifier.tableio.columns import empty_text_note, header_only_note
+    from feedback_classifier.tableio.columns import empty_text_note, warn_header_only
 
     if not tally.rows:  # "0 rows" alone left the user to guess whether the file or the run was wrong
-        return header_only_note(source)
+        warn_header_only(source)
+        return None
     return empty_text_note(first, text_col) if tally.empty == tally.rows else None
 
 

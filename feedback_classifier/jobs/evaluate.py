@@ -71,7 +71,7 @@ def evaluate_file(
     if table.skipped:
         report.extra["skipped_rows"] = table.skipped
     report.extra.update(_against_training(report, model_path, model))
-    if _is_training_file(data, model):
+    if _is_training_file(data, model, table):
         report.extra["scored_training_file"] = True
     repeated = repeated_rows_note(table.frame, data, "each copy is scored again, so its comments weigh double")
     if repeated:
@@ -109,21 +109,28 @@ def _against_training(report: EvaluationReport, model_path, model) -> dict:
     return out
 
 
-def _is_training_file(data, model) -> bool:
-    """True, with an ``InputWarning``, when ``data`` is the very file ``model`` was trained on (its
-    header's SHA-256): its scores then say how well the model remembers its labels, not how well it
-    labels new comments (SemEval English, a model's own 1,616 training rows: micro-F1 0.92 against 0.72
-    on reviews it never saw), and they were printed with no word of it."""
-    from feedback_classifier.jobs.training_facts import file_sha256
+def _is_training_file(data, model, table) -> bool:
+    """True, with an ``InputWarning``, when ``data`` holds the very rows ``model`` was trained on: the
+    same (comment, labels) rows in any order and layout (the header's ``content_sha256``; only the
+    file's bytes for a model trained before it), so the training file re-saved by Excel counts too. Its
+    scores then say how well the model remembers its labels, not how well it labels new comments
+    (SemEval English, a model's own 1,616 training rows: micro-F1 0.92 against 0.72 on reviews it never
+    saw), and they were printed with no word of it."""
+    from feedback_classifier.jobs.training_facts import content_sha256, file_sha256
     from feedback_classifier.model.persist import metadata_of
 
     training = (metadata_of(model) or {}).get("training")
-    if not isinstance(data, (str, os.PathLike)) or not isinstance(training, dict) or not training.get("data_sha256"):
+    if not isinstance(training, dict):
         return False
-    if file_sha256(data) != training["data_sha256"]:
+    same_rows = bool(training.get("content_sha256")) and content_sha256(table.texts, table.labels) == training[
+        "content_sha256"]
+    same_bytes = (isinstance(data, (str, os.PathLike)) and bool(training.get("data_sha256"))
+                  and file_sha256(data) == training["data_sha256"])
+    if not (same_rows or same_bytes):
         return False
+    what = "is" if same_bytes else "holds the same comments and labels as"
     warnings.warn(InputWarning(
-        f"{data} is the file the model was trained on ({training.get('data', 'same SHA-256')}): these scores say "
+        f"{data} {what} the file the model was trained on ({training.get('data', 'the same rows')}): these scores say "
         "how well it remembers its own labels, not how well it labels comments it never saw. Evaluate it on "
         "labelled comments left out of training, or read train's cross-validated figures"), stacklevel=3)
     return True

@@ -67,6 +67,10 @@ class LabelSession:
         refuse_overwriting_inputs([Path(labels_path)], [pool], fix="give --labels a file of its own, e.g. labels.csv.")
         check_writable(Path(labels_path))  # now, not at the first decision
         self.pool, self.pool_path = open_pool(pool, text_col, id_col, read), pool  # read: how to read the pool (format, sheet...)
+        if not len(self.pool):  # "Labelling 0 comments" and an empty page, for an export that came out empty
+            from feedback_classifier.tableio.columns import header_only_error
+
+            raise header_only_error(pool, "nothing to label")
         self.texts = ["" if pd.isna(t) else str(t) for t in self.pool[text_col].tolist()]
         self.given = given_labels_column(self.pool.columns, labels_col) if review else None
         book, tax, model = read_loop_labels(labels_path, taxonomy, model, text_col=text_col, labels_col=labels_col,

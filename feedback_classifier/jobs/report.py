@@ -66,7 +66,6 @@ def report_file(
     """
     from feedback_classifier.insights import ScoreSpec, route
     from feedback_classifier.insights.periods import period_column_or_detected
-    from feedback_classifier.insights.routing import require_categories_of
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input
 
@@ -76,7 +75,7 @@ def report_file(
     df = read.table(data)
     text_col, score_col, by, period_col, weight_col = _columns(df, data, text_col, score_col, by, period_col,
                                                                weight_col)
-    require_categories_of(df, text_col, source=data)
+    _require_categorised_rows(df, text_col, data)
     notes: list[str] = []
     tax, info, rates = _model_facts(model, taxonomy, audit_sample, text_col, notes)
     if lang is None:
@@ -110,6 +109,16 @@ def _raise_for_taxonomy(exc: LabelError, *, assumed: bool) -> NoReturn:
     from feedback_classifier.jobs.route import assumed_taxonomy_error
 
     raise (assumed_taxonomy_error(exc) if assumed else exc) from None
+
+
+def _require_categorised_rows(df, text_col: str, data) -> None:
+    """Categories a route can read, and a warning for a header with no rows (the page is written all the same)."""
+    from feedback_classifier.insights.routing import require_categories_of
+    from feedback_classifier.tableio.columns import warn_header_only
+
+    require_categories_of(df, text_col, source=data)
+    if not len(df):
+        warn_header_only(data, stacklevel=4)
 
 
 def _require_categories(df, data) -> None:
@@ -178,7 +187,7 @@ def _drivers(df, spec, tax, *, score_col, by, period_col, freq, min_n, n_boot, s
     or None without valid scores (said in ``notes``)."""
     from feedback_classifier.insights import compute_drivers, parse_scores
 
-    if not score_col:
+    if not score_col or not len(df):  # no rows: said once, as such ("no valid scores" sent users to --score-col)
         return None
     if not parse_scores(df[score_col], spec, column=score_col).valid.any():
         notes.append(f"No valid {spec.score_type.upper()} scores in '{score_col}': the report has no drivers")

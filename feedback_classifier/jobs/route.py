@@ -105,10 +105,10 @@ def route_file(
 def _say_why_empty(plan, rows: int, texts: int, data) -> None:
     """A note in ``plan.notes`` when every queue is empty for a reason of the input's: a table of
     zeros with no word why (classify and analyze say both)."""
-    from feedback_classifier.tableio.columns import empty_text_note, header_only_note
+    from feedback_classifier.tableio.columns import empty_text_note, warn_header_only
 
     if not rows:
-        plan.notes.append(header_only_note(data))
+        warn_header_only(data)
     elif plan.classified_here and not texts:  # the likely wrong --text-col, and the columns with text
         plan.notes.append(empty_text_note(plan.first, plan.text_col))
 

@@ -559,6 +559,10 @@ def suggest_file(pool, out, *, text_col: str, labelled=None, labels_col: str = "
     check_output_table(out)  # before the fits: a bad path is otherwise found only at the end
     refuse_overwriting_inputs([Path(out)], [pool, labelled], fix="choose another --out path for the batch.")
     df = open_pool(pool, text_col, id_col, read)
+    if not len(df):  # "Suggested 0 of 0 unlabelled comments" left the empty export unsaid
+        from feedback_classifier.tableio.columns import warn_header_only
+
+        warn_header_only(pool)
     book, tax, model = read_loop_labels(labelled, taxonomy, model, text_col=text_col, labels_col=labels_col,
                                         id_col=id_col)
     left_out: dict = {}

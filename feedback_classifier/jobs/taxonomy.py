@@ -54,6 +54,10 @@ def infer_taxonomy_file(
     df = read.table(data).reset_index(drop=True)
     labels_col = resolve_column(df, labels_col, source=data)
     require_columns(df, labels_col, source=data)
+    if not len(df):
+        from feedback_classifier.tableio.columns import header_only_error
+
+        raise header_only_error(data, "no label to build a taxonomy from")
     kept, skipped = leave_out_skipped(df)
     cells = df[labels_col].where(df.index.isin(kept.index))  # blanked, not dropped: errors name the file's rows
     tax = infer_taxonomy(

@@ -103,6 +103,10 @@ def read_labelled_table(
         resolve_column(df, c, source=data) for c in (text_col, labels_col, group_col, sentiment_col))
     needed = [text_col, labels_col] + [c for c in (group_col, sentiment_col) if c]
     require_columns(df, needed, source=str(data))
+    if not len(df) and not skipped:
+        from feedback_classifier.tableio.columns import header_only_error
+
+        raise header_only_error(data, "nothing to learn from or score")
     df = leave_out_blank(df, text_col, data, labels_col)
     cells = df[labels_col].tolist()
     inferred = taxonomy is None
@@ -222,7 +226,7 @@ def train_file(
     metrics.update(_category_errors(table, report))
     facts = training_facts(data, cv=cv, embeddings=embeddings, teacher=teacher, unlabelled=unlabelled, text_col=text_col,
                            labels_col=labels_col, sentiment_col=sentiment_col, group_col=group_col,
-                           taxonomy_inferred=table.taxonomy_inferred, unlabelled_score_col=unlabelled_score_col)
+                           table=table, unlabelled_score_col=unlabelled_score_col)
     path = save_model(model, out, metrics=metrics, training_rows=len(table.texts), sign_key=sign_key, training=facts)
     notes = (([skipped_note(data, table.skipped)] if table.skipped else []) + (tone.notes if tone else [])
              + _label_notes(table, data, labels_col) + fold_notes(report, cv, group_col, table, list(facts.values())))

@@ -318,6 +318,28 @@ def header_only_note(source: Any) -> str:
     return f"{source} has no data rows (only a header), so every output is empty: export the survey again with its responses."
 
 
+def warn_header_only(source: Any, stacklevel: int = 3) -> None:
+    """An ``InputWarning`` (``Warning:`` on stderr) for a header with no rows, from a command that still
+    writes its outputs, with a header only: an export that came out empty is an upstream failure a
+    nightly job must see in its log, and a note among the results was dropped by ``--quiet``."""
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+
+    warnings.warn(InputWarning(header_only_note(source)), stacklevel=stacklevel)
+
+
+def header_only_error(source: Any, nothing: str) -> InputFileError:
+    """The error of a command that computes from the rows (train, evaluate, audit, infer) on a header
+    with no rows: 'no labels in column labels' sent users to the wrong column.
+
+    >>> str(header_only_error("labels.csv", "nothing to train on"))
+    'labels.csv has no data rows (only a header), so there is nothing to train on: export the file again with its rows.'
+    """
+    return InputFileError(f"{source} has no data rows (only a header), so there is {nothing}: export the file again "
+                          "with its rows.")
+
+
 def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: Any, command: str, fix: str = "") -> None:
     """An ``InputWarning`` when an input already has columns ``command`` writes: the output holds
     the new values in them, which would otherwise go unsaid.
