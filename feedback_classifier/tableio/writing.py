@@ -95,7 +95,8 @@ def write_table(
     sep: str | None = None,
     sheet_name: str | None = None,
 ) -> Path:
-    """Write ``df`` to ``path`` atomically, keeping every column and the row order.
+    """Write ``df`` to ``path`` atomically, keeping every column and the row order; named index levels
+    (``set_index("response_id")``) are written as the first columns, an unnamed index is not.
 
     The format comes from the extension (or ``fmt``). CSV is UTF-8 with a BOM and
     ``,`` unless ``encoding``/``sep`` say otherwise (``sep=";"`` suits Russian
@@ -131,6 +132,22 @@ def _check_distinct_names(columns: pd.Index, path: Path, fmt: str) -> None:
         f"{_FORMAT_NAMES.get(fmt, fmt.upper())} output needs distinct names: rename them "
         "(df.columns = [...]) or write .csv, which keeps the header as it is"
     )
+
+
+def _named_index_as_columns(df):
+    """``df`` with its named index levels as leading columns, as pandas' own writers keep them: a
+    notebook's ``set_index("response_id")`` had its ids left out of the file. An unnamed level is row
+    positions, and a level also kept as a column (``drop=False``) would repeat it: both are left out.
+
+    >>> _named_index_as_columns(pd.DataFrame({"a": [1]}, index=pd.Index(["R1"], name="id"))).columns.tolist()
+    ['id', 'a']
+    """
+    if not isinstance(df, pd.DataFrame):
+        return df  # _align names the wrong type
+    named = [name for name in df.index.names if name is not None and name not in df.columns]
+    if not named:
+        return df
+    return df.reset_index(level=named).reset_index(drop=True)
 
 
 class TableWriter:
@@ -220,7 +237,8 @@ class TableWriter:
             self._sink.decimal = ","
 
     def write(self, chunk: pd.DataFrame) -> None:
-        """Append ``chunk`` (a DataFrame) to the output."""
+        """Append ``chunk`` (a DataFrame) to the output; its named index levels are its first columns."""
+        chunk = _named_index_as_columns(chunk)
         self._open()
         if self._sink is None:
             self._start_sink(chunk.attrs)
