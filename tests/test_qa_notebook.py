@@ -25,3 +25,29 @@ def test_write_table_keeps_a_named_index_as_columns(tmp_path, ext):
     kept = df.reset_index().set_index("response_id", drop=False)
     assert read_table(write_table(kept, tmp_path / f"four.{ext}")).columns.tolist() == ["response_id", "comment", "nps"]
 
+
+def test_save_and_load_a_model_through_a_file_object(tmp_path):
+    # a pipeline keeping models in an object store saves to io.BytesIO: both raised
+    # "TypeError: expected str, bytes or os.PathLike object, not BytesIO"
+    import io
+
+    from feedback_classifier.errors import ModelFileError
+    from feedback_classifier.model import FeedbackClassifier, load_model, read_model_metadata, save_model
+
+    texts = ["late courier", "rude staff", "courier late again", "staff rude again"] * 3
+    clf = FeedbackClassifier(cv=2).fit(texts, [[("delivery", None)], [("service", None)]] * 6)
+    buffer = io.BytesIO()
+    assert save_model(clf, buffer, training_rows=12) is buffer
+    buffer.seek(0)
+    assert read_model_metadata(buffer)["training_rows"] == 12
+    buffer.seek(0)
+    assert load_model(buffer).predict_labels(texts) == clf.predict_labels(texts)
+    assert load_model(io.BytesIO(buffer.getvalue())).predict_labels(texts) == clf.predict_labels(texts)
+    path = tmp_path / "models with spaces" / "m.fcmodel"
+    save_model(clf, path)
+    with path.open("rb") as fh:
+        assert load_model(fh).predict_labels(texts) == clf.predict_labels(texts)
+    with path.open("r", encoding="latin-1") as fh, pytest.raises(ModelFileError, match="binary mode"):
+        load_model(fh)
+    with pytest.raises(ModelFileError, match="BytesIO given is not a feedback-classifier model file"):
+        load_model(io.BytesIO(b"not a model"))

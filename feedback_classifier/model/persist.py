@@ -24,6 +24,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import hmac
+import io
 import json
 import math
 import os
@@ -86,7 +87,8 @@ def save_model(
     a file that passes. ``compress=False`` writes a larger file that loads faster (the
     default model's cache, read by every command that uses it). ``training`` (plain data: the labelled
     file's name and SHA-256, its columns, the settings ``train`` was given) is stored as the header's
-    ``training``, so a model in a registry says what it was made from.
+    ``training``, so a model in a registry says what it was made from. ``path`` may also be a binary
+    file object (``io.BytesIO``, an open ``"wb"`` file): the model is written to it and it is returned.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -102,7 +104,8 @@ def save_model(
         raise TypeError(f"save_model saves a FeedbackClassifier (its categories and taxonomy), got "
                         f"{type(clf).__name__}; to keep an AspectSentiment, set it as a fitted classifier's sentiment_ and save that.")
     check_is_fitted(clf, "classes_")
-    path = Path(path)
+    target = _source(path)
+    path = _shown(target)
     try:
         payload = state_to_bytes(clf, compress=compress)
     except UnsafeState as exc:
@@ -127,8 +130,11 @@ def save_model(
     if sign_key is not None:
         header["signature"] = _signature(header, sign_key)
     line = json.dumps(header, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
-    write_file_atomic(path, MAGIC + line + b"\n" + payload, make_parents=True)
-    return path
+    if not isinstance(target, Path):
+        target.write(MAGIC + line + b"\n" + payload)
+        return target
+    write_file_atomic(target, MAGIC + line + b"\n" + payload, make_parents=True)
+    return target
 
 
 def check_key(key: Any) -> bytes:
@@ -195,6 +201,21 @@ def _jsonable(value: Any):
     except ImportError:  # pragma: no cover
         pass
     raise TypeError(f"cannot store {type(value).__name__} in a model header")
+
+
+def _source(path):
+    """``path`` as a ``Path``, or a file object as it is: a pipeline keeps models in object stores
+    through ``io.BytesIO``, which ``Path()`` refused with a bare ``TypeError``."""
+    if hasattr(path, "read") or hasattr(path, "write"):
+        return path
+    return Path(path)
+
+
+def _shown(source) -> Path:
+    """How messages name a model file: its path, or a file object's ``name`` (a BytesIO has none)."""
+    if isinstance(source, Path):
+        return source
+    return Path(str(getattr(source, "name", "") or f"the {type(source).__name__} given"))
 
 
 def _not_ours(path: Path, why: str) -> ModelFileError:
@@ -287,15 +308,21 @@ def read_model_metadata(path) -> dict:
     Traceback (most recent call last):
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
-    path = Path(path)
-    with _open_model_file(path) as fh:
-        header, _ = _read_header(fh, path)
+    source = _source(path)
+    with _open_model_file(source) as fh:
+        header, _ = _read_header(fh, _shown(source))
     return header
 
 
 @contextlib.contextmanager
-def _open_model_file(path: Path):
-    """Open a model file for reading, turning a wrong path into a ModelFileError."""
+def _open_model_file(path):
+    """Open a model file for reading, turning a wrong path into a ModelFileError. A file object is
+    read from where it stands and left open: it is the caller's."""
+    if not isinstance(path, Path):
+        if not isinstance(path.read(0), bytes):
+            raise ModelFileError(f"{_shown(path)} is open as text; open the model file in binary mode ('rb').")
+        yield path if path.seekable() else io.BytesIO(path.read())
+        return
     try:
         fh = path.open("rb")
     except FileNotFoundError:
@@ -431,15 +458,17 @@ def load_model(
     as data: nothing in a model file can run code. A model file of the old pickled
     format (1) is refused unless ``trusted=True``; ``allow_version_mismatch`` applies
     to those files only (data files do not depend on library versions). With ``verify_key``
-    the file must carry a signature made with that key (``save_model(..., sign_key=)``).
+    the file must carry a signature made with that key (``save_model(..., sign_key=)``). ``path`` may
+    be a binary file object, read from where it stands (``seek(0)`` a ``BytesIO`` just written).
 
     >>> load_model("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
-    path = Path(path)
-    with _open_model_file(path) as fh:
-        header, start = _read_header(fh, path)
+    source = _source(path)
+    path = _shown(source)
+    with _open_model_file(source) as fh:
+        header, _ = _read_header(fh, path)
         if verify_key is not None:
             _check_signature(header, path, verify_key)
         check_model_metadata(
@@ -449,7 +478,10 @@ def load_model(
         if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
             raise _not_ours(path, f"its header gives the model data's size as {str(expected)[:40]!r}, not a byte count")
         # never more than the file holds: a header claiming terabytes must not be allocated
-        payload = fh.read(min(expected, max(os.fstat(fh.fileno()).st_size - start, 0)) + 1)
+        here = fh.tell()
+        available = fh.seek(0, os.SEEK_END) - here  # a file object's size is not its fstat
+        fh.seek(here)
+        payload = fh.read(min(expected, max(available, 0)) + 1)
     if len(payload) != expected:
         raise ModelFileError(
             f"{path} is truncated or corrupt: the model data is {len(payload)} bytes, the header says "
