@@ -51,3 +51,25 @@ def test_save_and_load_a_model_through_a_file_object(tmp_path):
         load_model(fh)
     with pytest.raises(ModelFileError, match="BytesIO given is not a feedback-classifier model file"):
         load_model(io.BytesIO(b"not a model"))
+
+
+def test_input_warnings_point_at_the_callers_line_not_the_librarys(tmp_path):
+    # every InputWarning was attributed to a line inside the package (enrichment.py, routing.py...):
+    # Jupyter showed library source, and filterwarnings(module=...) of the user's own module missed it
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.insights import route
+    from feedback_classifier.model import default_model, enrich
+    from feedback_classifier.tableio import read_table
+
+    (tmp_path / "short.csv").write_text("id,comment\n1,late\n2\n", encoding="utf-8")
+    df = pd.DataFrame({"comment": ["Der Kurier kam zu spät, sehr schlecht"], "categories": ["Price"], "row": [1]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_table(tmp_path / "short.csv")
+        enrich(df[["comment"]], default_model(), "comment")
+        route(df, "cx-default", text_col="comment", keep=["row"])
+    assert len(caught) == 3 and all(w.category is InputWarning for w in caught)
+    assert {w.filename for w in caught} == {__file__}, [(w.filename, w.lineno) for w in caught]
+

@@ -192,24 +192,19 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
 def _warn_reclassified(first, categories_col: str, data) -> None:
     """An ``InputWarning`` when a classified file gets --text-col: its categories (perhaps corrected
     by hand) would otherwise be replaced by the model's without a word, as classify says it does."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     if categories_col in first.columns:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: the file already has a {categories_col!r} column, but --text-col classifies the comments "
-            f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"),
-            stacklevel=2)
+            f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"))
 
 
 def _warn_vanishing(result: DriversResult, data) -> DriversResult:
     """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's
     periods: in a file joined from exports classified with two taxonomy versions, a renamed category was
     two half-trends."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
     from feedback_classifier.insights.periods import vanishing_categories
 
     stopped, started = vanishing_categories(result.trend) if result.trend is not None else ([], [])
@@ -218,12 +213,11 @@ def _warn_vanishing(result: DriversResult, data) -> DriversResult:
     said = [f"'{c}' has no mention after {p}" for _, c, p in stopped[:3]]
     said += [f"'{c}' none before {p}" for _, c, p in started[:3]]
     more = len(stopped) + len(started) - len(said)
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"{data}: categories change between the trend's periods: {', '.join(said)}"
         f"{f' (and {more} more)' if more else ''}. "
         "If the file joins exports classified with different taxonomy versions, pass --taxonomy with the new one, "
-        "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."),
-        stacklevel=2)
+        "its categories' former names or paths under 'aliases', so that each is counted as one over the whole trend."))
     return result
 
 
@@ -256,9 +250,7 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
 def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -> str | None:
     """The chunk's polarity column for ``categories_col`` (None: none, or one written for other categories,
     with a warning; an error when ``strict``, as --polarity counts nothing else)."""
-    import warnings
-
-    from feedback_classifier.errors import InputFileError, InputWarning
+    from feedback_classifier.errors import InputFileError, InputWarning, warn
     from feedback_classifier.insights.polarity import require_paired, sentiment_column_for
 
     judged = sentiment_column_for(categories_col, chunk.columns)
@@ -270,7 +262,7 @@ def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -
         except InputFileError as exc:
             if strict:
                 raise
-            warnings.warn(InputWarning(f"{exc} The complaints and praise columns are left out."), stacklevel=3)
+            warn(InputWarning(f"{exc} The complaints and praise columns are left out."))
             return None
     return judged
 

@@ -329,16 +329,13 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
     >>> print(caught[0].message)
     pool.csv: the input already has column(s) 'confidence', which suggest writes; the output has the new values in them (rename those columns in the input to keep both)
     """
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     clash = [c for c in written if c in set(existing)]
     if clash:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which {command} writes; "
-            f"the output has the new values in them (rename those columns in the input to keep both{fix})"),
-            stacklevel=3)
+            f"the output has the new values in them (rename those columns in the input to keep both{fix})"))
 
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b|\bномер\b|№|идентификатор)", re.IGNORECASE)

@@ -24,12 +24,11 @@ numbers are number cells (``cells.point_decimals``).
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, InputWarning
+from feedback_classifier.errors import InputFileError, InputWarning, warn
 from feedback_classifier.tableio.atomic import AtomicTarget, refuse_standard_output, unwritable_error
 from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
@@ -317,10 +316,10 @@ class TableWriter:
         kept = [c for c, n in zip(self.columns, names, strict=True) if n != c and counts[n] > 1]
         if kept:
             listed = ", ".join(f"{c!r} (named {original[str(c)]!r} in the input)" for c in kept)
-            warnings.warn(InputWarning(
+            warn(InputWarning(
                 f"{self.path}: {_FORMAT_NAMES.get(self.fmt, self.fmt)} cannot hold one column name twice, so these columns keep the "
                 f"names they were read with: {listed}; write .csv or .xlsx to keep the input's header as it was"
-            ), stacklevel=3)
+            ))
 
     @property
     def guarded_cells(self) -> int:
