@@ -73,3 +73,23 @@ def test_input_warnings_point_at_the_callers_line_not_the_librarys(tmp_path):
     assert len(caught) == 3 and all(w.category is InputWarning for w in caught)
     assert {w.filename for w in caught} == {__file__}, [(w.filename, w.lineno) for w in caught]
 
+
+def test_fit_takes_a_frame_of_indicator_columns_named_as_its_classes():
+    # y = df[["staff", "delivery"]] (pd.get_dummies, a one-hot export) was iterated as its column
+    # names: "X has 8 texts but y has 2 label lists", or a LabelError about a "label cell" when a
+    # column was named "Service > Staff"
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model import FeedbackClassifier
+
+    texts = ["rude staff", "slow delivery", "rude and slow", "nice staff"] * 4
+    onehot = pd.DataFrame({"staff": [1, 0, 1, 1] * 4, "delivery": [0, 1, 1, 0] * 4}, index=range(100, 116))
+    for y in (onehot, onehot.astype(bool), onehot.astype("Int64")):
+        clf = FeedbackClassifier(cv=2).fit(texts, y)
+        assert clf.classes_ == [("staff", None), ("delivery", None)]
+        assert clf.predict_labels(["rude staff"]) == [[("staff", None)]]
+    gap = onehot.astype("Int64")
+    gap.loc[102, "delivery"] = pd.NA
+    with pytest.raises(LabelError, match=r"Row 3: y's column 'delivery' is missing"):
+        FeedbackClassifier(cv=2).fit(texts, gap)
+    with pytest.raises(LabelError, match=r"column 'labels' of y is not 0/1: .*parse_labels"):
+        FeedbackClassifier(cv=2).fit(texts, pd.DataFrame({"labels": ["Service > Staff"] * 16}))

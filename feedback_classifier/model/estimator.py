@@ -326,7 +326,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
 
     # ---- fitting
     def fit(self, X, y, groups=None):
-        """Train on ``X`` (texts) and ``y`` (a list of label lists per text).
+        """Train on ``X`` (texts) and ``y`` (a list of label lists per text, or a DataFrame of 0/1 columns,
+        one per category, each named after its column).
 
         ``groups`` (e.g. a review or customer id per text) keeps related texts in the same internal
         cross-validation fold (a text without one, None or NaN, is a group of its own). Returns ``self``."""
