@@ -93,3 +93,17 @@ def test_fit_takes_a_frame_of_indicator_columns_named_as_its_classes():
         FeedbackClassifier(cv=2).fit(texts, gap)
     with pytest.raises(LabelError, match=r"column 'labels' of y is not 0/1: .*parse_labels"):
         FeedbackClassifier(cv=2).fit(texts, pd.DataFrame({"labels": ["Service > Staff"] * 16}))
+
+
+def test_readme_library_section_names_every_environment_variable_the_import_sets():
+    # import feedback_classifier pins OMP_NUM_THREADS & co. for the whole process (a notebook's torch
+    # imported after it ran on one thread), and only a code comment said so
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    init = (root / "feedback_classifier" / "__init__.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'"([A-Z_]+)"', init)) - {"USER_OMP_THREADS"}
+    assert {"OMP_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL", "SOURCE_DATE_EPOCH"} <= names
+    library = (root / "README.md").read_text(encoding="utf-8").split("## Library", 1)[1].split("\n## ", 1)[0]
+    assert [name for name in sorted(names) if f"`{name}" not in library] == []
