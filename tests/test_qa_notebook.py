@@ -107,3 +107,22 @@ def test_readme_library_section_names_every_environment_variable_the_import_sets
     assert {"OMP_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL", "SOURCE_DATE_EPOCH"} <= names
     library = (root / "README.md").read_text(encoding="utf-8").split("## Library", 1)[1].split("\n## ", 1)[0]
     assert [name for name in sorted(names) if f"`{name}" not in library] == []
+
+
+def test_score_helpers_take_a_type_name_and_refuse_impossible_counts_in_one_line():
+    # parse_scores(values, "nps") was "AttributeError: 'str' object has no attribute 'scale'",
+    # wilson_interval(12, 10) "ValueError: math domain error", and nps_interval(-5, 3, 10) a number
+    from feedback_classifier.errors import ScoreError
+    from feedback_classifier.insights import ScoreSpec, nps_interval, parse_scores, wilson_interval
+
+    by_name = parse_scores(pd.Series(["9", "x", "11"]), "nps", column="nps")
+    by_spec = parse_scores(pd.Series(["9", "x", "11"]), ScoreSpec.make("nps"), column="nps")
+    assert by_name.values[:1].tolist() == by_spec.values[:1].tolist() == [9.0]
+    assert by_name.issues.counts() == by_spec.issues.counts()
+    with pytest.raises(ScoreError, match=r"0 <= k <= n, got k=12, n=10"):
+        wilson_interval(12, 10)
+    with pytest.raises(ScoreError, match=r"0 <= k <= n, got k=-1, n=10"):
+        wilson_interval(-1, 10)
+    with pytest.raises(ScoreError, match="cannot be negative: promoters=-5"):
+        nps_interval(-5, 3, 10)
+    assert wilson_interval(0.3 + 0.6, 0.9)[0] == pytest.approx(1.0)  # float weights summed in another order
