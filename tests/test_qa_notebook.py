@@ -126,3 +126,13 @@ def test_score_helpers_take_a_type_name_and_refuse_impossible_counts_in_one_line
     with pytest.raises(ScoreError, match="cannot be negative: promoters=-5"):
         nps_interval(-5, 3, 10)
     assert wilson_interval(0.3 + 0.6, 0.9)[0] == pytest.approx(1.0)  # float weights summed in another order
+
+
+def test_fit_on_label_lists_that_are_all_empty_says_so():
+    # was "TaxonomyError: Invalid taxonomy labels seen in training (1 problem): ... the taxonomy has no
+    # categories; add a 'categories:' list": a YAML file the notebook never wrote
+    from feedback_classifier.errors import LabelError
+    from feedback_classifier.model import FeedbackClassifier
+
+    with pytest.raises(LabelError, match="y has no labels: all 8 label lists are empty"):
+        FeedbackClassifier(cv=2).fit(["late courier", "rude staff"] * 4, [[]] * 8)

@@ -242,6 +242,9 @@ def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_co
             pairs = indicator_columns
         else:
             seen = {lab for labs in label_lists for lab in labs}
+            if not seen:  # was a TaxonomyError saying to add a 'categories:' list to a YAML file never written
+                raise LabelError(f"y has no labels: all {len(label_lists):,} label lists are empty; label some "
+                                 "texts, or pass taxonomy= to train for its categories.")
             pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
         taxonomy = _flat_taxonomy(pairs)
         return taxonomy, list(taxonomy.labels)
