@@ -136,3 +136,25 @@ def test_fit_on_label_lists_that_are_all_empty_says_so():
 
     with pytest.raises(LabelError, match="y has no labels: all 8 label lists are empty"):
         FeedbackClassifier(cv=2).fit(["late courier", "rude staff"] * 4, [[]] * 8)
+
+
+def test_the_file_jobs_given_a_dataframe_say_what_takes_one(tmp_path):
+    # analyze(df, ...), classify_file(df, ...), drivers_file(df, ...) and read_table(df) raised
+    # pathlib's "TypeError: expected str, bytes or os.PathLike object, not DataFrame"
+    from feedback_classifier.errors import ParameterError
+    from feedback_classifier.jobs import analyze, classify_file, drivers_file, report_file
+    from feedback_classifier.tableio import read_table
+
+    df = pd.DataFrame({"comment": ["late"], "nps": [3]})
+    calls = [lambda: analyze(df, text_col="comment", out_dir=tmp_path / "out"),
+             lambda: classify_file(df, tmp_path / "out.csv", text_col="comment"),
+             lambda: drivers_file(df, score_col="nps"),
+             lambda: report_file(df, text_col="comment", out=tmp_path / "r.html"),
+             lambda: read_table(df)]
+    for call in calls:
+        with pytest.raises(ParameterError, match=r"the input is a DataFrame, not a file path: .* use model\.enrich"):
+            call()
+    (tmp_path / "in.csv").write_text("comment\nlate\n", encoding="utf-8")
+    with pytest.raises(TypeError, match="the output is a NoneType, not a file path"):
+        classify_file(tmp_path / "in.csv", None, text_col="comment")
+    assert not (tmp_path / "out").exists()
