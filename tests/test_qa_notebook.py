@@ -158,3 +158,14 @@ def test_the_file_jobs_given_a_dataframe_say_what_takes_one(tmp_path):
     with pytest.raises(TypeError, match="the output is a NoneType, not a file path"):
         classify_file(tmp_path / "in.csv", None, text_col="comment")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("margin", ["0.1", None, True, float("nan")])
+def test_enrich_names_a_review_margin_that_is_not_a_number(margin):
+    # review_margin="0.1" (a value read from a config file) was "TypeError: '<=' not supported
+    # between instances of 'float' and 'str'"
+    from feedback_classifier.errors import ParameterError
+    from feedback_classifier.model import default_model, enrich
+
+    with pytest.raises(ParameterError, match=r"review_margin must be between 0 and 1 \(a number; .*got"):
+        enrich(pd.DataFrame({"comment": ["late"]}), default_model(), "comment", review_margin=margin)
