@@ -169,3 +169,29 @@ def test_enrich_names_a_review_margin_that_is_not_a_number(margin):
 
     with pytest.raises(ParameterError, match=r"review_margin must be between 0 and 1 \(a number; .*got"):
         enrich(pd.DataFrame({"comment": ["late"]}), default_model(), "comment", review_margin=margin)
+
+
+def test_compute_drivers_with_a_polarity_counts_only_the_mentions_judged_so():
+    # compute_drivers(enriched, polarity="negative") only titled the table "complaints only": every
+    # mention was counted, praise included; polarity="neg" and a table without category_sentiment
+    # passed without a word
+    from feedback_classifier.errors import InputFileError, MissingColumnError
+    from feedback_classifier.insights import compute_drivers
+    from feedback_classifier.insights.polarity import categories_with_polarity
+
+    df = pd.DataFrame({
+        "nps": [2, 9, 3, 10, 1, 8] * 6,
+        "categories": ["Price", "Price", "Delivery", "Delivery; Price", "Price; Delivery", ""] * 6,
+        "category_sentiment": ["Price=negative", "Price=positive", "Delivery=negative",
+                               "Delivery=positive; Price=positive", "Price=negative; Delivery=negative", ""] * 6,
+    })
+    got = compute_drivers(df, score_col="nps", polarity="negative", min_n=1, n_boot=50)
+    complaints = df.assign(categories=categories_with_polarity(df["category_sentiment"], "negative"))
+    expected = compute_drivers(complaints, score_col="nps", min_n=1, n_boot=50)
+    columns = ["category", "mentions", "metric_with", "metric_without", "impact"]
+    pd.testing.assert_frame_equal(got.level("parent")[columns], expected.level("parent")[columns])
+    assert got.level("parent").set_index("category")["mentions"].to_dict() == {"Price": 12, "Delivery": 12}
+    with pytest.raises(InputFileError, match="must be one of negative, positive, neutral, got 'neg'"):
+        compute_drivers(df, score_col="nps", polarity="neg", min_n=1, n_boot=50)
+    with pytest.raises(MissingColumnError, match="category_sentiment"):
+        compute_drivers(df.drop(columns="category_sentiment"), score_col="nps", polarity="negative", min_n=1)

@@ -272,6 +272,27 @@ def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, 
     check_freq(freq)
 
 
+def _mentions_of(df: pd.DataFrame, polarity: str, categories_col: str, weight: str | None,
+                 source: str | None) -> tuple[pd.DataFrame, str]:
+    """The table and the column of the categories judged ``polarity`` in each row, read from an
+    enriched table's ``category_sentiment``: ``polarity`` only titled the result, and
+    ``compute_drivers(enriched, polarity="negative")`` counted praise as complaints. A reduced table
+    (``weight``: ``DriversAccumulator``'s, as ``drivers --polarity`` builds it) holds them already."""
+    from feedback_classifier.errors import MissingColumnError
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity, check_polarity
+
+    check_polarity(polarity)
+    if weight is not None:
+        return df, categories_col
+    if CATEGORY_SENTIMENT not in df.columns:
+        raise MissingColumnError(
+            f"{source or 'the table'}: polarity={polarity!r} counts the mentions judged {polarity} in its "
+            f"'{CATEGORY_SENTIMENT}' column, which it does not have; enrich it with sentiment=True")
+    counted = f"{categories_col} ({polarity})"
+    mentions = categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=source)
+    return df.assign(**{counted: mentions}), counted
+
+
 def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) -> None:
     """Each column a role names is in ``df``, once, and no two roles share one (``by`` the categories
     column gave a segment per category cell, ``score_col`` it the scores as categories)."""
@@ -324,10 +345,7 @@ def compute_drivers(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    taxonomy: Any = None,
-    cov_type: str = "HC3",
-    source: str | None = None,
-    weight: str | None = None,
+    taxonomy: Any = None, cov_type: str = "HC3", source: str | None = None, weight: str | None = None,
     row_numbers: np.ndarray | None = None, issue_rows: Any = None, polarity: str | None = None,
 ) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
@@ -344,7 +362,8 @@ def compute_drivers(
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
-    ``polarity``: the categories count mentions of it only (``drivers --polarity``); praise ranks most helpful first.
+    ``polarity``: count only the mentions judged so in ``category_sentiment`` (``drivers --polarity``; with
+    ``weight``, ``categories_col`` holds them already); praise ranks most helpful first.
 
     >>> df = pd.DataFrame({"nps": [9, 2, 10, 3], "categories": ["", "Price > Too expensive", "", "Price"]})
     >>> res = compute_drivers(df, score_col="nps", min_n=1, n_boot=100)
@@ -355,6 +374,8 @@ def compute_drivers(
     _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
                    weight=weight)
 
+    if polarity is not None:
+        df, categories_col = _mentions_of(df, polarity, categories_col, weight, source)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
     parsed, overall = _parse(df[score_col], spec, score_col, w, confidence, source, issue_rows)
