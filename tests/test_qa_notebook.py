@@ -195,3 +195,19 @@ def test_compute_drivers_with_a_polarity_counts_only_the_mentions_judged_so():
         compute_drivers(df, score_col="nps", polarity="neg", min_n=1, n_boot=50)
     with pytest.raises(MissingColumnError, match="category_sentiment"):
         compute_drivers(df.drop(columns="category_sentiment"), score_col="nps", polarity="negative", min_n=1)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"min_n": "5"}, "got min_n='5'"), ({"n_boot": "100"}, "got n_boot='100'"), ({"n_boot": 10.5}, "got n_boot=10.5"),
+    ({"min_n": -1}, "got min_n=-1"), ({"seed": "x"}, "seed must be a whole number >= 0"),
+])
+def test_compute_drivers_names_a_count_setting_that_is_not_a_whole_number(setting, message):
+    # min_n="5" and n_boot="100" (read from a config) were "TypeError: '<' not supported between
+    # instances of 'str' and 'int'", n_boot=10.5 "'float' object is not iterable", seed="x" numpy's
+    # SeedSequence TypeError
+    from feedback_classifier.errors import ScoreError
+    from feedback_classifier.insights import compute_drivers
+
+    df = pd.DataFrame({"nps": [9, 2, 10, 3] * 5, "categories": ["", "Price", "", "Price"] * 5})
+    with pytest.raises(ScoreError, match=message):
+        compute_drivers(df, score_col="nps", **setting)

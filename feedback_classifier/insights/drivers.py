@@ -262,13 +262,16 @@ def _settings(spec: ScoreSpec, *, polarity: str | None, **given: Any) -> dict[st
     return settings
 
 
-def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
+def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str, seed: Any = 0) -> None:
     if not 0 < confidence < 1:
         raise ScoreError(f"Confidence must be between 0 and 1 (e.g. 0.95), got {confidence}.")
     if cov_type not in COV_TYPES:
         raise ScoreError(f"Unknown covariance type '{cov_type}': use one of {', '.join(COV_TYPES)}.")
-    if min_n < 0 or n_boot < 0:
-        raise ScoreError("min_n and n_boot must be zero or positive.")
+    for name, value in (("min_n", min_n), ("n_boot", n_boot)):  # "100" and 10.5 were bare TypeErrors
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ScoreError(f"min_n and n_boot must be whole numbers, zero or positive; got {name}={value!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ScoreError(f"seed must be a whole number >= 0 (or None for a fresh one each run), got {seed!r}.")
     check_freq(freq)
 
 
@@ -370,7 +373,7 @@ def compute_drivers(
     >>> res.level("parent")[["category", "mentions", "metric_with", "metric_without", "impact"]].values.tolist()
     [['Price', 2, -100.0, 100.0, -100.0]]
     """
-    _check_arguments(confidence, cov_type, min_n, n_boot, freq)
+    _check_arguments(confidence, cov_type, min_n, n_boot, freq, seed)
     _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
                    weight=weight)
 
