@@ -211,3 +211,23 @@ def test_compute_drivers_names_a_count_setting_that_is_not_a_whole_number(settin
     df = pd.DataFrame({"nps": [9, 2, 10, 3] * 5, "categories": ["", "Price", "", "Price"] * 5})
     with pytest.raises(ScoreError, match=message):
         compute_drivers(df, score_col="nps", **setting)
+
+
+def test_route_queues_keep_the_input_index_labels(tmp_path):
+    # every queue came back indexed 0, 1, 2...: a notebook routing a frame indexed by response id
+    # could only map a queue row back through its 1-based position in the "row" column
+    from feedback_classifier.insights import route, write_queues
+    from feedback_classifier.tableio import read_table
+
+    df = pd.DataFrame({"comment": ["Courier late", "Charged twice", "Courier rude and late"],
+                       "nps": [3, 1, 0],
+                       "categories": ["Delivery and logistics > Delivery time", "Payment and billing > Billing errors",
+                                      "Delivery and logistics > Courier; Delivery and logistics > Delivery time"]},
+                      index=pd.Index(["R7", "R3", "R9"], name="response_id"))
+    result = route(df, "cx-default", text_col="comment", score_col="nps")
+    logistics = result.queues["Logistics"]
+    assert logistics.index.tolist() == ["R9", "R7"]  # most urgent first
+    assert (df.loc[logistics.index, "comment"].tolist() == logistics["comment"].tolist())
+    assert result.queues["Billing"].index.tolist() == ["R3"]
+    write_queues(result, tmp_path, fmt="csv")
+    assert read_table(tmp_path / "logistics.csv")["response_id"].tolist() == ["R9", "R7"]
