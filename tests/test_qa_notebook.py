@@ -231,3 +231,23 @@ def test_route_queues_keep_the_input_index_labels(tmp_path):
     assert result.queues["Billing"].index.tolist() == ["R3"]
     write_queues(result, tmp_path, fmt="csv")
     assert read_table(tmp_path / "logistics.csv")["response_id"].tolist() == ["R9", "R7"]
+
+
+def test_a_home_relative_path_is_the_home_folder_not_a_folder_named_tilde(tmp_path, monkeypatch):
+    # a notebook has no shell to expand "~": read_table("~/exports/x.csv") was "file not found", and
+    # save_model(clf, "~/models/m.fcmodel") wrote ./~/models/m.fcmodel in the working directory
+    from feedback_classifier.model import FeedbackClassifier, load_model, save_model
+    from feedback_classifier.tableio import read_table, write_table
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "exports").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    written = write_table(pd.DataFrame({"comment": ["late"]}), "~/exports/x.csv")
+    assert written == home / "exports" / "x.csv" and written.exists()
+    assert read_table("~/exports/x.csv")["comment"].tolist() == ["late"]
+    clf = FeedbackClassifier(cv=2).fit(["late courier", "rude staff"] * 4, [[("delivery", None)], [("service", None)]] * 4)
+    assert save_model(clf, "~/models/m.fcmodel") == home / "models" / "m.fcmodel"
+    assert load_model("~/models/m.fcmodel").predict_labels(["late courier"]) == [[("delivery", None)]]
+    assert not list(work.iterdir())

@@ -208,7 +208,7 @@ def _source(path):
     through ``io.BytesIO``, which ``Path()`` refused with a bare ``TypeError``."""
     if hasattr(path, "read") or hasattr(path, "write"):
         return path
-    return Path(path)
+    return Path(path).expanduser()  # "~/models/m.fcmodel" was saved under a folder named "~"
 
 
 def _shown(source) -> Path:

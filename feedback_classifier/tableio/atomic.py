@@ -347,7 +347,7 @@ def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example
 
 
 def file_path(value, what: str = "the input") -> Path:
-    """``value`` (a str or path) as a ``Path``; a DataFrame, None or anything else is a
+    """``value`` (a str or path) as a ``Path``, ``~`` expanded; a DataFrame, None or anything else is a
     ``ParameterError`` (a ``TypeError`` too) saying what the jobs take: a notebook handing
     ``analyze`` its DataFrame got pathlib's "expected str, bytes or os.PathLike object".
 
@@ -359,7 +359,9 @@ def file_path(value, what: str = "the input") -> Path:
     feedback_classifier.errors.ParameterError: the input is a DataFrame, not a file path: the jobs read and write files; ...
     """
     if isinstance(value, (str, os.PathLike)):
-        return Path(value)
+        # "~/exports/x.csv" in a notebook (no shell to expand it) was "file not found", and an output
+        # went to a folder named "~" in the working directory
+        return Path(value).expanduser()
     fix = ("for a DataFrame use model.enrich, insights.compute_drivers, insights.route and render.build_report, "
            "or write it with tableio.write_table first" if hasattr(value, "columns") else "pass a str or Path")
     raise ParameterError(f"{what} is a {type(value).__name__}, not a file path: the jobs read and write files; {fix}.")

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError, InputWarning, warn
-from feedback_classifier.tableio.atomic import AtomicTarget, refuse_standard_output, unwritable_error
+from feedback_classifier.tableio.atomic import AtomicTarget, file_path, refuse_standard_output, unwritable_error
 from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
@@ -76,7 +76,7 @@ def check_output_table(path: str | os.PathLike) -> None:
     feedback_classifier.errors.InputFileError: no/such/folder/suspects.csv: output directory no/such/folder does not exist; create it first
     """
     refuse_standard_output(path)
-    path = Path(path)
+    path = file_path(path, "the output")
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory; give a file name for the output")
     detect_format(path, option=None)
@@ -117,7 +117,7 @@ def write_table(
     """
     with TableWriter(path, fmt=fmt, encoding=encoding, sep=sep, sheet_name=sheet_name) as writer:
         writer.write(df)
-    return Path(path)
+    return writer.path
 
 
 def _check_distinct_names(columns: pd.Index, path: Path, fmt: str) -> None:
@@ -181,7 +181,7 @@ class TableWriter:
         sep: str | None = None,
         sheet_name: str | None = None,
     ):
-        self.path = Path(path)
+        self.path = file_path(path, "the output")
         self.fmt = detect_format(self.path, fmt)
         self._spec = REGISTRY[self.fmt]
         self.gzip = is_gzip(self.path)
