@@ -251,3 +251,15 @@ def test_a_home_relative_path_is_the_home_folder_not_a_folder_named_tilde(tmp_pa
     assert save_model(clf, "~/models/m.fcmodel") == home / "models" / "m.fcmodel"
     assert load_model("~/models/m.fcmodel").predict_labels(["late courier"]) == [[("delivery", None)]]
     assert not list(work.iterdir())
+
+
+@pytest.mark.parametrize("examples", ["3", -1, 2.5])
+def test_build_report_names_an_examples_count_that_is_not_one(examples):
+    # examples="3" was "TypeError: '>=' not supported between instances of 'int' and 'str'" from the
+    # quotes; examples=-1 drew a report with no quotes without a word
+    from feedback_classifier.errors import ParameterError
+    from feedback_classifier.render import build_report
+
+    df = pd.DataFrame({"comment": ["too expensive"] * 4, "categories": ["Price and value > Too expensive"] * 4})
+    with pytest.raises(ParameterError, match=f"examples must be a whole number .*got {examples!r}"):
+        build_report(df, "cx-default", text_col="comment", examples=examples)
