@@ -263,3 +263,33 @@ def test_build_report_names_an_examples_count_that_is_not_one(examples):
     df = pd.DataFrame({"comment": ["too expensive"] * 4, "categories": ["Price and value > Too expensive"] * 4})
     with pytest.raises(ParameterError, match=f"examples must be a whole number .*got {examples!r}"):
         build_report(df, "cx-default", text_col="comment", examples=examples)
+
+
+def test_models_fitted_in_threads_at_once_are_the_ones_fitted_one_by_one():
+    # liblinear's shuffling draws from one generator shared by the process: models fitted in threads
+    # at once (GridSearchCV under joblib's threading backend, a ThreadPoolExecutor) came out different
+    # from the same fits one by one, and from run to run
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from feedback_classifier.model import FeedbackClassifier
+
+    rng = np.random.default_rng(0)
+    words = [f"w{k}" for k in range(400)]
+    topics = {"a": words[:60], "b": words[60:120], "c": words[120:180], "d": words[180:240]}
+    texts, labels = [], []
+    for _ in range(600):
+        chosen = sorted(rng.choice(list(topics), size=rng.integers(1, 3), replace=False))
+        bag = [w for t in chosen for w in rng.choice(topics[t], 4)] + list(rng.choice(words, 6))
+        texts.append(" ".join(rng.permutation(bag)))
+        labels.append([(t, None) for t in chosen])
+
+    def fit(seed):
+        return FeedbackClassifier(analyzer=str.split, cv=3, char_ngrams=None, word_vectors=0.0, prototype_prior=0.0,
+                                  random_state=seed).fit(texts, labels).coef_
+
+    alone = [fit(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(fit, range(4)))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together))
