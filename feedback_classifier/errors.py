@@ -78,3 +78,27 @@ class InputWarning(UserWarning):
     def __init__(self, message: str, *, topic: str | None = None):
         super().__init__(message)
         self.topic = topic
+
+
+def warn(warning: Warning) -> None:
+    """``warnings.warn(warning)`` attributed to the first frame outside this package: a fixed
+    ``stacklevel`` pointed inside the library whenever the call came through a few layers
+    (``enrich`` → ``warn_unread``), so a notebook showed library source and
+    ``filterwarnings(module=...)`` of the caller's own module did not match.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn(InputWarning("rows were skipped"))
+    >>> caught[0].filename.endswith("errors.py"), caught[0].category.__name__
+    (False, 'InputWarning')
+    """
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(warning, stacklevel=level)

@@ -440,9 +440,9 @@ def test_this_release_is_told_from_the_0_1_0_builds_by_its_version():
     """Every build before this one, with model file formats 1 and 2, called itself 0.1.0: `--version`, the
     version a model file records and the version `pip install -U` compares could not tell them apart."""
     from feedback_classifier import __version__
-    from feedback_classifier.model.persist import _release
+    from feedback_classifier.model.file_versions import release_numbers
 
-    assert _release(__version__) > _release(read_model_metadata(DATA / "model_v0_1_0.fcmodel")["versions"]["feedback_classifier"])
+    assert release_numbers(__version__) > release_numbers(read_model_metadata(DATA / "model_v0_1_0.fcmodel")["versions"]["feedback_classifier"])
 
 
 def test_the_old_format_refusal_names_the_version_and_date_that_wrote_the_file():

@@ -294,14 +294,38 @@ def _survey_settings(survey: tuple | None, overall: ScoreSummary) -> dict | None
             "blank": survey[3]}
 
 
-def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str) -> None:
+def _check_arguments(confidence: float, cov_type: str, min_n: int, n_boot: int, freq: str, seed: Any = 0) -> None:
     if not 0 < confidence < 1:
         raise ScoreError(f"Confidence must be between 0 and 1 (e.g. 0.95), got {confidence}.")
     if cov_type not in COV_TYPES:
         raise ScoreError(f"Unknown covariance type '{cov_type}': use one of {', '.join(COV_TYPES)}.")
-    if min_n < 0 or n_boot < 0:
-        raise ScoreError("min_n and n_boot must be zero or positive.")
+    for name, value in (("min_n", min_n), ("n_boot", n_boot)):  # "100" and 10.5 were bare TypeErrors
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ScoreError(f"min_n and n_boot must be whole numbers, zero or positive; got {name}={value!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ScoreError(f"seed must be a whole number >= 0 (or None for a fresh one each run), got {seed!r}.")
     check_freq(freq)
+
+
+def _mentions_of(df: pd.DataFrame, polarity: str, categories_col: str, weight: str | None,
+                 source: str | None) -> tuple[pd.DataFrame, str]:
+    """The table and the column of the categories judged ``polarity`` in each row, read from an
+    enriched table's ``category_sentiment``: ``polarity`` only titled the result, and
+    ``compute_drivers(enriched, polarity="negative")`` counted praise as complaints. A reduced table
+    (``weight``: ``DriversAccumulator``'s, as ``drivers --polarity`` builds it) holds them already."""
+    from feedback_classifier.errors import MissingColumnError
+    from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, categories_with_polarity, check_polarity
+
+    check_polarity(polarity)
+    if weight is not None:
+        return df, categories_col
+    if CATEGORY_SENTIMENT not in df.columns:
+        raise MissingColumnError(
+            f"{source or 'the table'}: polarity={polarity!r} counts the mentions judged {polarity} in its "
+            f"'{CATEGORY_SENTIMENT}' column, which it does not have; enrich it with sentiment=True")
+    counted = f"{categories_col} ({polarity})"
+    mentions = categories_with_polarity(df[CATEGORY_SENTIMENT], polarity, source=source)
+    return df.assign(**{counted: mentions}), counted
 
 
 def _check_columns(df: pd.DataFrame, source: str | None, **roles: str | None) -> None:
@@ -383,10 +407,7 @@ def compute_drivers(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    taxonomy: Any = None,
-    cov_type: str = "HC3",
-    source: str | None = None,
-    weight: str | None = None,
+    taxonomy: Any = None, cov_type: str = "HC3", source: str | None = None, weight: str | None = None,
     row_numbers: np.ndarray | None = None, issue_rows: Any = None, polarity: str | None = None,
     survey_weight: str | None = None, survey_weight2: str | None = None) -> DriversResult:
     """Which categories drive the score: impact with bootstrap CIs, key-driver regression, cuts.
@@ -403,7 +424,8 @@ def compute_drivers(
     With weights, ``score_issues``/``date_issues`` are :class:`CountedIssues`: exact counts,
     row numbers only where known: ``row_numbers`` (the file's row each row stands for) name bad category
     names' rows, ``issue_rows(issues, spec)`` gives the score issues theirs (:class:`DriversAccumulator`).
-    ``polarity``: the categories count mentions of it only (``drivers --polarity``); praise ranks most helpful first.
+    ``polarity``: count only the mentions judged so in ``category_sentiment`` (``drivers --polarity``; with
+    ``weight``, ``categories_col`` holds them already); praise ranks most helpful first.
     ``survey_weight``: a column of survey weights (``drivers --weight-col``; ``insights.survey`` says how they
     count), ``survey_weight2`` a reduced table's sums of their squares.
 
@@ -412,9 +434,11 @@ def compute_drivers(
     >>> res.level("parent")[["category", "mentions", "metric_with", "metric_without", "impact"]].values.tolist()
     [['Price', 2, -100.0, 100.0, -100.0]]
     """
-    _check_arguments(confidence, cov_type, min_n, n_boot, freq)
+    _check_arguments(confidence, cov_type, min_n, n_boot, freq, seed)
     _check_columns(df, source, score_col=score_col, categories_col=categories_col, by=by, period_col=period_col,
                    weight=weight, survey_weight=survey_weight)
+    if polarity is not None:
+        df, categories_col = _mentions_of(df, polarity, categories_col, weight, source)
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     w = None if weight is None else _frequency_weights(df[weight], weight, source)
     survey = _survey_weights(df, survey_weight, survey_weight2, source)

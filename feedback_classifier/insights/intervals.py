@@ -33,6 +33,9 @@ def nps_interval(promoters: int, passives: int, detractors: int, confidence: flo
     >>> [round(v, 1) for v in nps_interval(0, 0, 1)]
     [-100.0, -100.0, 48.5]
     """
+    if min(promoters, passives, detractors) < 0:  # a negative count gave NaN or a wrong interval, silently
+        raise ScoreError(f"NPS counts cannot be negative: promoters={promoters}, passives={passives}, "
+                         f"detractors={detractors}.")
     n = promoters + passives + detractors
     if n == 0:
         return (math.nan, math.nan, math.nan)
@@ -52,6 +55,8 @@ def wilson_interval(k: float, n: float, confidence: float = 0.95) -> tuple[float
     >>> [round(v, 4) for v in wilson_interval(8, 10)]
     [0.8, 0.4902, 0.9433]
     """
+    if k < 0 or k > n + 1e-9 * abs(n):  # was "ValueError: math domain error" (the slack: sums of float weights)
+        raise ScoreError(f"A share needs 0 <= k <= n, got k={k}, n={n}.")
     if n <= 0:
         return (math.nan, math.nan, math.nan)
     z = _z(confidence)

@@ -74,15 +74,13 @@ def kept_name(column: str) -> str:
 
 def warn_renamed_keep(keep: Sequence[str], source: str) -> None:
     """An ``InputWarning`` naming the kept columns :func:`kept_name` renames."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     renamed = [c for c in keep if kept_name(c) != c]
     if renamed:
         listed = ", ".join(f"{c!r} as {kept_name(c)!r}" for c in renamed)
-        warnings.warn(InputWarning(f"{source}: the queues have columns of their own named like kept columns of the "
-                                   f"input, so these are kept as: {listed}"), stacklevel=3)
+        warn(InputWarning(f"{source}: the queues have columns of their own named like kept columns of the "
+                          f"input, so these are kept as: {listed}"))
 
 
 def kept_as_read(columns: Sequence[str], keep: Sequence[str], *, exclude: Sequence[str], source: str):

@@ -51,7 +51,8 @@ class RoutingResult:
 
     ``queues`` maps a team name (as written in the taxonomy) to its queue; every
     owner team of the taxonomy has an entry, possibly empty. ``file_stems`` maps the
-    same team names to the safe file-name stems used by :func:`write_queues`.
+    same team names to the safe file-name stems used by :func:`write_queues`. Each queue row
+    keeps its index label in the routed table; its ``row`` column is its position there, from 1.
     """
 
     queues: dict[str, pd.DataFrame]
@@ -116,7 +117,8 @@ def route(
             complaint = np.array([complaint_of(p, names) for p, names in zip(positions, categories)], dtype=bool)
             frame["complaint"] = complaint
         order = queue_order(positions, rows.confidence[positions], urgency[positions], detractor[positions], complaint)
-        return frame.iloc[order].reset_index(drop=True)
+        # labelled by the input's own index (a notebook's response ids), as enrich keeps it; was 0, 1, 2...
+        return frame.iloc[order].set_axis(df.index[positions[order]])
 
     queues: dict[str, pd.DataFrame] = {}
     summary_rows = []

@@ -329,10 +329,11 @@ def _parse_unique(raw: Any, decimal: str | None) -> tuple[float, str | None]:
     return (value, None) if math.isfinite(value) else (math.nan, "non_numeric")
 
 
-def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal: str | None = None,
+def parse_scores(values: Any, spec: ScoreSpec | str, *, column: str = "score", decimal: str | None = None,
                  weights: np.ndarray | None = None) -> ParsedScores:
     """Parse a score column into floats; bad values are reported, not dropped. ``weights``: the rows
-    each value stands for (a reduced table's), which the hints of another scale weigh.
+    each value stands for (a reduced table's), which the hints of another scale weigh. ``spec``: a
+    ``ScoreSpec`` or a score type name (``"nps"``), as ``compute_drivers`` takes it.
 
     ``decimal``: ``","`` or ``"."``; by default a comma is read as the decimal mark
     (``"8,0"``) unless the column also holds dot decimals (``"8.5"``), in which case the
@@ -345,6 +346,8 @@ def parse_scores(values: Any, spec: ScoreSpec, *, column: str = "score", decimal
     >>> p.values.tolist(), p.issues.counts()["out_of_range"]
     ([nan, nan, 4.0], 2)
     """
+    if isinstance(spec, str):  # parse_scores(values, "nps") was an AttributeError: 'str' has no 'scale'
+        spec = ScoreSpec.make(spec)
     if not isinstance(values, pd.Series) and not pd.api.types.is_list_like(values):  # None parsed as no rows
         raise ScoreError(f"Column {column!r}: no scores given ({values!r}); pass its values (a Series, list or array).")
     series = values if isinstance(values, pd.Series) else pd.Series(values)

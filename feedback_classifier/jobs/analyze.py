@@ -60,7 +60,7 @@ from feedback_classifier.tableio import (
     resolve_column,
     with_late_keys,
 )
-from feedback_classifier.tableio.atomic import StagedFiles, made_folder
+from feedback_classifier.tableio.atomic import StagedFiles, file_path, made_folder
 from feedback_classifier.tableio.columns import id_columns, keep_columns
 from feedback_classifier.insights.polarity import CATEGORY_SENTIMENT, COMPLAINTS_COLUMN, categories_with_polarity
 
@@ -174,7 +174,7 @@ def analyze(
     >>> res.report_path  # doctest: +SKIP
     PosixPath('out/report.html')
     """
-    data, out = Path(data), Path(out_dir)
+    data, out = file_path(data), file_path(out_dir, "out_dir")
     spec = ScoreSpec.make(score_type, scale, higher_is_better)  # bad settings fail before any work
     _check_run_settings(lang, chunksize, jobs, weight_col, audit_sample)
     first, chunks = peek_table(read.chunks(data, chunksize=chunksize))

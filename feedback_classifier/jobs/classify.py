@@ -34,6 +34,7 @@ from feedback_classifier.model.enrichment import (
     names_language,
 )
 from feedback_classifier.tableio import DEFAULT_READ, ReadOptions
+from feedback_classifier.tableio.atomic import file_path
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def classify_file(
     """
     from feedback_classifier.tableio import (TableWriter, estimate_total_rows, export_note, guarded_note, peek_table,
                                              require_distinct_roles, resolve_column, with_late_keys)
-    input, output = Path(input), Path(output)
+    input, output = file_path(input), file_path(output, "the output")
     model = _checked_settings(input, output, model, jobs=jobs, chunksize=chunksize, categories_col=categories_col,
                               sentiment=sentiment, described=(probabilities, explain))
     model, tone_note = taught_by_e5(model, input, text_col, read, tone_teacher, sentiment, tone_progress)

@@ -206,24 +206,19 @@ def _plan(data, read, chunksize, *, text_col, categories_col, score_col, by, per
 def _warn_reclassified(first, categories_col: str, data) -> None:
     """An ``InputWarning`` when a classified file gets --text-col: its categories (perhaps corrected
     by hand) would otherwise be replaced by the model's without a word, as classify says it does."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     if categories_col in first.columns:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: the file already has a {categories_col!r} column, but --text-col classifies the comments "
-            f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"),
-            stacklevel=2)
+            f"anew and the drivers use the new categories, not those (leave out --text-col to use them)"))
 
 
 def _warn_vanishing(result: DriversResult, data, *, given: bool = False) -> DriversResult:
     """``result``, with an ``InputWarning`` when frequent categories stop or start between the trend's
     periods: in a file joined from exports classified with two taxonomy versions, a renamed category was
     two half-trends."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
     from feedback_classifier.insights.periods import vanishing_categories
 
     stopped, started = vanishing_categories(result.trend) if result.trend is not None else ([], [])
@@ -240,9 +235,9 @@ def _warn_vanishing(result: DriversResult, data, *, given: bool = False) -> Driv
         fix = ("The bundled cx-default reads the former and the new names as one category each (its 'aliases': "
                "'Service' is now 'Customer service'): pass --taxonomy cx-default to count each once over the whole "
                "trend.")
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"{data}: categories change between the trend's periods: {', '.join(said)}"
-        f"{f' (and {more} more)' if more else ''}. {fix}"), stacklevel=2)
+        f"{f' (and {more} more)' if more else ''}. {fix}"))
     return result
 
 
@@ -301,23 +296,19 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
 def warn_blank_weights(blank: int, rows: int, column: str, data) -> None:
     """An ``InputWarning`` counting the blank weight cells: those rows weigh 0, so they count in the
     mentions but in no weighted number (a typo'd export would otherwise lose them without a word)."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     if blank:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: {blank:,} of {rows:,} rows have no weight in column {column!r}: they "
             "weigh 0 (counted in mentions, left out of every weighted share, metric and interval). Fill them in "
-            "if they are respondents of the weighted sample."), stacklevel=3)
+            "if they are respondents of the weighted sample."))
 
 
 def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -> str | None:
     """The chunk's polarity column for ``categories_col`` (None: none, or one written for other categories,
     with a warning; an error when ``strict``, as --polarity counts nothing else)."""
-    import warnings
-
-    from feedback_classifier.errors import InputFileError, InputWarning
+    from feedback_classifier.errors import InputFileError, InputWarning, warn
     from feedback_classifier.insights.polarity import require_paired, sentiment_column_for
 
     judged = sentiment_column_for(categories_col, chunk.columns)
@@ -329,7 +320,7 @@ def _judged(chunk, categories_col: str, data, first_row: int, *, strict: bool) -
         except InputFileError as exc:
             if strict:
                 raise
-            warnings.warn(InputWarning(f"{exc} The complaints and praise columns are left out."), stacklevel=3)
+            warn(InputWarning(f"{exc} The complaints and praise columns are left out."))
             return None
     return judged
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import warnings
 
-from feedback_classifier.errors import InputWarning, LabelError
+from feedback_classifier.errors import InputWarning, LabelError, warn
 from feedback_classifier.jobs.fold_groups import repeated_rows_note
 from feedback_classifier.jobs.labelbook import names_language
 from feedback_classifier.jobs.train import AUTO_SENTIMENT, _check_opinions, read_labelled_table
@@ -75,7 +74,7 @@ def evaluate_file(
         report.extra["scored_training_file"] = True
     repeated = repeated_rows_note(table.frame, data, "each copy is scored again, so its comments weigh double")
     if repeated:
-        warnings.warn(InputWarning(repeated.removeprefix("Warning: ")), stacklevel=2)
+        warn(InputWarning(repeated.removeprefix("Warning: ")))
     if table.opinions is not None and not any(table.opinions):
         if sentiment_col is not None:  # (a 'polarities' column found by its name and left empty says nothing)
             _check_opinions(table.opinions, data, sentiment_col, both_sides=False)
@@ -129,10 +128,10 @@ def _is_training_file(data, model, table) -> bool:
     if not (same_rows or same_bytes):
         return False
     what = "is" if same_bytes else "holds the same comments and labels as"
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"{data} {what} the file the model was trained on ({training.get('data', 'the same rows')}): these scores say "
         "how well it remembers its own labels, not how well it labels comments it never saw. Evaluate it on "
-        "labelled comments left out of training, or read train's cross-validated figures"), stacklevel=3)
+        "labelled comments left out of training, or read train's cross-validated figures"))
     return True
 
 

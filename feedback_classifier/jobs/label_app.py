@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import threading
-import warnings
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError
+from feedback_classifier.errors import FeedbackClassifierError, InputFileError, InputWarning, LabelError, warn
 from feedback_classifier.jobs.labelbook import (
     LABELLED, REVIEWED, SKIPPED, STATUS_COL, TIME_COL, check_given_labels, check_writable, file_signature,
     given_labels_column, leave_out_skipped, names_language, read_label_book, statuses, text_key, write_label_frame,
@@ -134,7 +133,7 @@ class LabelSession:
         if any(mine) and not set(keys) & set(mine) and self.given == self.labels_col:  # (not the model's)
             # a mistyped --labels would collect the corrections in a new file, the audited one unchanged
             where = "a new file" if self.frame.empty else "it has other comments"
-            warnings.warn(InputWarning(
+            warn(InputWarning(
                 f"none of the {sum(map(bool, mine)):,} comments of {self.pool_path} is in {self.labels_path} "
                 f"({where}): the reviewed labels are added there as new rows; to correct the labels file audit read, "
                 "pass that file as --labels."))

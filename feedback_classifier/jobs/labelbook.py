@@ -10,7 +10,6 @@ this module, so "already labelled" means the same thing everywhere.
 from __future__ import annotations
 
 import os
-import warnings
 from collections import Counter
 from itertools import islice
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, InputWarning, LabelError, MissingColumnError
+from feedback_classifier.errors import InputFileError, InputWarning, LabelError, MissingColumnError, warn
 from feedback_classifier.lang.normalization import text_key  # noqa: F401 - jobs import it from here
 from feedback_classifier.tableio import is_empty_file, read_table, require_columns, write_table
 from feedback_classifier.tableio.atomic import unwritable_error
@@ -180,7 +179,7 @@ def resolve_taxonomy(taxonomy, cells: list | None = None, *, source: str = "labe
         # the first typo, wherever it is: a category of the user's own before it must not hide it
         typo = next((exc for cell, exc in errors.items() if exc is not None and _near_miss(known, cell)), None)
         if typo is not None and None in errors.values():
-            warnings.warn(InputWarning(
+            warn(InputWarning(
                 f"{str(typo).split('. Fix the cell')[0]}. So the categories are inferred from the labels "
                 f"instead (no keywords, no bundled model): fix the cell to keep {known.name}'s, or pass "
                 "--taxonomy."))
@@ -215,7 +214,7 @@ def warn_two_spellings(cells, *, source, column: str = "labels") -> None:
             spellings.setdefault(label, {}).setdefault(item.strip().casefold(), item.strip())
     split = [list(names.values()) for names in spellings.values() if len(names) > 1]
     if split:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: '{split[0][0]}' and '{split[0][1]}' in column '{column}' name the same {DEFAULT_TAXONOMY} "
             f"category ({len(split)} such), but read without --taxonomy they are two categories and their rows are "
             f"split: pass --taxonomy {DEFAULT_TAXONOMY} (as suggest and label read this file), or write one name."))
@@ -322,10 +321,10 @@ def statuses(df: pd.DataFrame, *, source=None) -> list[str]:
     out = [LABELLED if pd.isna(s) or not str(s).strip() else str(s).strip().lower() for s in df[STATUS_COL]]
     odd = [k for k, s in enumerate(out) if s not in (LABELLED, SKIPPED, REVIEWED)]
     if odd and source is not None:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: {_rows(len(odd))} a '{STATUS_COL}' the label app does not write (first: row "
             f"{_row_of(df, odd[0])}, {df[STATUS_COL].iloc[odd[0]]!r}), read as {LABELLED}: write {LABELLED}, "
-            f"{REVIEWED} or {SKIPPED}"), stacklevel=3)
+            f"{REVIEWED} or {SKIPPED}"))
     for k in odd:
         out[k] = LABELLED
     return out
@@ -350,10 +349,10 @@ def parsed_labels(taxonomy: Taxonomy, df: pd.DataFrame, text_col: str, labels_co
     if clashes:
         a, b, one, other = next(iter(clashes.values()))
         what = f"{len(clashes):,} comments are" if len(clashes) > 1 else "1 comment is"
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: {what} in several rows with different labels (first: rows {a} and {b}, "
             f"{taxonomy.format_labels(one)!r} and {taxonomy.format_labels(other)!r}): the "
-            f"model learns both; keep one row per comment, or run audit to see which is right"), stacklevel=3)
+            f"model learns both; keep one row per comment, or run audit to see which is right"))
     return labels
 
 
@@ -376,9 +375,9 @@ def leave_out_header_repeats(df: pd.DataFrame, source) -> pd.DataFrame:
     if not repeat.any():
         return df
     first = _row_of(df, int(np.flatnonzero(repeat)[0]))
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"{source}: {_rows(int(repeat.sum()))} the column names again (first: row {first}; files joined with "
-        "their header rows?): left out, not read as a labelled comment"), stacklevel=3)
+        "their header rows?): left out, not read as a labelled comment"))
     return df[~repeat]
 
 
@@ -406,15 +405,14 @@ def _blank_texts(df: pd.DataFrame, text_col: str, source, labels_col: str | None
         return blank
     labelled = blank & ~_blank(df[labels_col]) if labels_col in df.columns else blank
     if labelled.any():
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: {_rows(int(labelled.sum()))} labels but no comment in '{text_col}' (first: row "
-            f"{_row_of(df, int(np.flatnonzero(labelled)[0]))}); left out: fill the comment in or delete the row"),
-            stacklevel=4)
+            f"{_row_of(df, int(np.flatnonzero(labelled)[0]))}); left out: fill the comment in or delete the row"))
     if (blank & ~labelled).any():
         n = int((blank & ~labelled).sum())
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: {n:,} {'rows have' if n > 1 else 'row has'} neither a comment nor a label (first: row "
-            f"{_row_of(df, int(np.flatnonzero(blank & ~labelled)[0]))}); left out"), stacklevel=4)
+            f"{_row_of(df, int(np.flatnonzero(blank & ~labelled)[0]))}); left out"))
     return blank
 
 

@@ -118,7 +118,7 @@ def _require_categorised_rows(df, text_col: str, data) -> None:
 
     require_categories_of(df, text_col, source=data)
     if not len(df):
-        warn_header_only(data, stacklevel=4)
+        warn_header_only(data)
 
 
 def _require_categories(df, data) -> None:

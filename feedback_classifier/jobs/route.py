@@ -192,24 +192,22 @@ def _plan(data, read, chunksize, *, text_col, score_col, keep, lang, model, taxo
 def _warn_coded(columns, data) -> None:
     """An ``InputWarning`` for a file from ``classify --categories-col``: its given categories and their
     polarities would otherwise be replaced by the model's without a word (the queues' complaints too)."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     from feedback_classifier.insights.routing import prefixed_categories
 
     prefixed = prefixed_categories(columns)
     if prefixed:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: the file has {', '.join(map(repr, prefixed))} (classify --prefix) but no 'categories' column, "
             "so its comments are classified anew; rename that question's columns without the prefix to route by "
-            "its categories"), stacklevel=2)
+            "its categories"))
     elif "category_sentiment" in columns:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: the file has 'category_sentiment' but no 'categories' column (categories given to `classify "
             "--categories-col` stay in their own column), so its comments are classified anew and the queues follow "
             "the model's categories and complaints, not the file's; rename that column 'categories' to route by "
-            "them"), stacklevel=2)
+            "them"))
 
 
 def _classified(chunk, renamed, clf, text_col: str, lang: str):

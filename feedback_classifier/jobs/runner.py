@@ -33,15 +33,13 @@ def check_workers(jobs: int, chunksize: int | None = None) -> None:
         raise InputFileError(f"--jobs must be at least 1, got {jobs}.")
     cpus = os.cpu_count() or 1
     if jobs > cpus:  # --jobs 64 on 2 cores started 64 processes, each with its own copy of the model
-        import warnings
 
-        from feedback_classifier.errors import InputWarning
+        from feedback_classifier.errors import InputWarning, warn
         from feedback_classifier.lang.ui import count_noun
 
         cpu_count = count_noun(cpus, "CPU")
-        warnings.warn(InputWarning(f"--jobs {jobs} is more than this machine's {cpu_count}: the extra processes "
-                                   f"share them and each holds its own model in memory; --jobs {cpus} is as fast."),
-                      stacklevel=2)
+        warn(InputWarning(f"--jobs {jobs} is more than this machine's {cpu_count}: the extra processes "
+                          f"share them and each holds its own model in memory; --jobs {cpus} is as fast."))
 
 
 Result = TypeVar("Result")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from feedback_classifier.errors import InputFileError, InputWarning, LabelError
+from feedback_classifier.errors import InputFileError, InputWarning, LabelError, warn
 from feedback_classifier.lang import TextAnalyzer
 from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.jobs.labelbook import (
@@ -147,10 +147,10 @@ def _warn_unlabelled_opinions(labels: list, opinions: list, rows, taxonomy, data
     if bad:
         row, label = bad[0]
         rows = f"{len(bad):,} rows have" if len(bad) > 1 else "1 row has"
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: {rows} an opinion in '{sentiment_col}' about a category not in its '{labels_col}' (first: row "
             f"{row}, {taxonomy.format_labels([label])!r}); the opinion is still learned and scored, so add the "
-            f"category to '{labels_col}' or remove the opinion"), stacklevel=3)
+            f"category to '{labels_col}' or remove the opinion"))
 
 
 def train_file(
@@ -262,9 +262,9 @@ def _group_ids(cells: list, data, group_col: str) -> list[str]:
     blank = [i for i, g in enumerate(cells) if _missing(g) or not str(g).strip()]
     if blank:
         rows = f"{len(blank):,} rows have" if len(blank) > 1 else "1 row has"
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{data}: {rows} no id in '{group_col}' (first: row {blank[0] + 1}); each of them is a group of its "
-            "own in the cross-validation folds"), stacklevel=3)
+            "own in the cross-validation folds"))
     own = set(blank)  # the NUL keeps their groups apart from every id a table can hold
     # "r1 " from a hand-edited cell is review r1: as two groups its rows sat in different folds
     return [f"\0row {i + 1}" if i in own else str(g).strip() for i, g in enumerate(cells)]

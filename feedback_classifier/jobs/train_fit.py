@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from feedback_classifier.errors import InputWarning
+from feedback_classifier.errors import InputWarning, warn
 from feedback_classifier.model.evaluation import CVState, fit_fold
 
 
@@ -38,7 +38,7 @@ def train_work(state: CVState, fold):
 
 def say_unconverged(count: int) -> None:
     if count:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{count:,} of the solver runs fitting the model stopped at their iteration limit before converging: "
             "the model is saved and predicts, but the weights of the categories concerned are the solver's last "
             "step, not its optimum."))

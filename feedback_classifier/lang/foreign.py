@@ -302,13 +302,11 @@ def rows_per_language(unread: np.ndarray, rows_per_unique: np.ndarray) -> dict[s
 def warn_unread(unread: dict[str, int]) -> None:
     """An ``InputWarning`` per language of ``unread`` (rows per language code): the same line for
     every chunk, so the CLI says each language once."""
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     for lang in sorted(unread):
         said = ("get no sentiment unless a category was found in them" if lang in OTHER_SCRIPTS
                 else "their categories and sentiment are guesses")
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"comments that look written in {LANGUAGE_NAMES.get(lang, lang)} are marked needs_review and {said}: "
-            "the model reads only English and Russian in Cyrillic letters (README: Known limits)."), stacklevel=2)
+            "the model reads only English and Russian in Cyrillic letters (README: Known limits)."))

@@ -174,16 +174,15 @@ def _warn_uncached(path: Path, exc: Exception) -> None:
     """Say that the default model could not be cached: a nightly job with a read-only home or cache
     folder otherwise paid the ~20 s training on every run, told each time it was the first."""
     import re
-    import warnings
 
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     # save_model's own error names the file and suggests other paths; the cause in its brackets is enough here
     said = re.search(r"cannot write the output there \(([^)]*)\)", str(exc))
     reason = getattr(exc, "strerror", None) or (said.group(1) if said else str(exc))
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"the bundled default model could not be cached in {path.parent} ({reason}), so every run trains it "
-        "again (~20 s); set FEEDBACK_CLASSIFIER_CACHE to a writable folder"), stacklevel=3)
+        "again (~20 s); set FEEDBACK_CLASSIFIER_CACHE to a writable folder"))
 
 
 def load_model_and_taxonomy(model: str | Path | Any | None, taxonomy: str | Path | Any | None):

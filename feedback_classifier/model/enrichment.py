@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, ParameterError
 from feedback_classifier.lang.foreign import rows_per_language, unread_languages, warn_unread
 from feedback_classifier.lang.junk import names_nothing
 from feedback_classifier.lang.normalization import comment_as_read
@@ -76,9 +76,11 @@ class _Options:
     sentiment: bool = True  # add category_sentiment and sentiment
 
     def __post_init__(self):
-        if not 0.0 <= self.review_margin <= 1.0:  # -1 flagged nothing, 5 everything, without a word
-            raise ValueError(f"review_margin must be between 0 and 1 (CLI: --review-margin), got "
-                             f"{self.review_margin!r}")
+        margin = self.review_margin  # "0.1" was a bare TypeError comparing float with str
+        if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not 0.0 <= margin <= 1.0:
+            # -1 flagged nothing, 5 everything, without a word
+            raise ParameterError(f"review_margin must be between 0 and 1 (a number; CLI: --review-margin), got "
+                                 f"{margin!r}")
 
 
 @dataclass

@@ -51,6 +51,7 @@ parent and the parent is not repeated; ``(parent, None)`` means the parent alone
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -66,15 +67,14 @@ from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures, nb_ratios
 from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
-    check_fit_arguments,
-    _field,
-    _group_ids,
-    _labels_from_y,
-    _path_target_matrix,
-    _target_matrix,
-    _taxonomy_and_classes,
+    _field, _group_ids, _labels_from_y, _path_target_matrix, _target_matrix, _taxonomy_and_classes, check_fit_arguments,
 )
 from feedback_classifier.taxonomy import Label
+
+# liblinear's dual solver shuffles with one generator per process, reseeded by every fit: fits in
+# threads at once (joblib's threading backend, a notebook's thread pool) drew from each other's
+# sequence, so their models differed from the same fits one by one, and from run to run
+_LIBLINEAR = threading.Lock()
 
 
 class FeedbackClassifier(_Decoding, _Explaining, Estimator):
@@ -326,7 +326,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
 
     # ---- fitting
     def fit(self, X, y, groups=None):
-        """Train on ``X`` (texts) and ``y`` (a list of label lists per text).
+        """Train on ``X`` (texts) and ``y`` (a list of label lists per text, or a DataFrame of 0/1 columns,
+        one per category, each named after its column).
 
         ``groups`` (e.g. a review or customer id per text) keeps related texts in the same internal
         cross-validation fold (a text without one, None or NaN, is a group of its own). Returns ``self``."""
@@ -499,7 +500,8 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
                 C=C, class_weight=class_weight, solver="liblinear", dual=True, max_iter=1000,
                 random_state=self.random_state,  # the dual solver shuffles: seeded, reproducible
             )
-            lr.fit(Xj, yj)
+            with _LIBLINEAR:
+                lr.fit(Xj, yj)
             W[:, j] = lr.coef_.ravel() * (scale if scale is not None else 1.0)
             b[j] = lr.intercept_[0]
         return W, b

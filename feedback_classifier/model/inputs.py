@@ -60,17 +60,17 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
     """Normalise ``y`` into lists of labels.
 
     Accepts lists of labels (the documented form), a 0/1 indicator matrix (columns
-    become flat labels ``("0", None)``, ...), or 1-D class values (one flat label each),
+    become flat labels ``("0", None)``, ...; a DataFrame's are named after its columns), or 1-D
+    class values (one flat label each),
     the last two so that scikit-learn's generic tools can drive the estimator. Returns
     the label lists and, for indicator input, the column order to keep.
     """
     if sp.issparse(y):
         y = y.toarray()
+    if isinstance(y, pd.DataFrame):
+        return _indicator_labels(_frame_indicators(y), [_class_id(column) for column in y.columns])
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype.kind in "biuf":
-        if not np.isin(y, (0, 1)).all():
-            raise ValueError("An indicator matrix y must contain only 0 and 1.")
-        columns = [(str(j), None) for j in range(y.shape[1])]
-        return [[columns[j] for j in np.flatnonzero(row)] for row in y], columns
+        return _indicator_labels(y, [str(j) for j in range(y.shape[1])])
     rows = list(y)
     out: list[list[Label]] = []
     for i, item in enumerate(rows):
@@ -99,6 +99,30 @@ def _labels_from_y(y) -> tuple[list[list[Label]], list[Label] | None]:
             labels.append((lab[0], lab[1]))
         out.append(labels)
     return out, None
+
+
+def _indicator_labels(y: np.ndarray, ids: list[str]) -> tuple[list[list[Label]], list[Label]]:
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("An indicator matrix y must contain only 0 and 1.")
+    columns = [(class_id, None) for class_id in ids]
+    return [[columns[j] for j in np.flatnonzero(row)] for row in y], columns
+
+
+def _frame_indicators(y: pd.DataFrame) -> np.ndarray:
+    """A DataFrame ``y`` as 0/1 indicator columns (``pd.get_dummies``, a one-hot export), each column a
+    class named after it: iterating the frame gave its column names as the label lists ("X has 20
+    texts but y has 2 label lists")."""
+    for column in y.columns:
+        if not (pd.api.types.is_bool_dtype(y[column]) or pd.api.types.is_numeric_dtype(y[column])):
+            raise LabelError(
+                f"column {column!r} of y is not 0/1: a DataFrame y holds one 0/1 column per category; for a "
+                "column of label cells pass [taxonomy.parse_labels(cell) for cell in df[column]].")
+    values = y.to_numpy(dtype=float, na_value=np.nan)
+    missing = np.argwhere(np.isnan(values))
+    if len(missing):
+        row, column = missing[0]
+        raise LabelError(f"Row {row + 1}: y's column {y.columns[column]!r} is missing; give 0 or 1.")
+    return values
 
 
 def _aligned(**columns) -> list[list]:
@@ -218,6 +242,9 @@ def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_co
             pairs = indicator_columns
         else:
             seen = {lab for labs in label_lists for lab in labs}
+            if not seen:  # was a TaxonomyError saying to add a 'categories:' list to a YAML file never written
+                raise LabelError(f"y has no labels: all {len(label_lists):,} label lists are empty; label some "
+                                 "texts, or pass taxonomy= to train for its categories.")
             pairs = sorted(seen, key=lambda lab: (lab[0], "" if lab[1] is None else lab[1]))
         taxonomy = _flat_taxonomy(pairs)
         return taxonomy, list(taxonomy.labels)

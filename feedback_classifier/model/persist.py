@@ -24,17 +24,18 @@ import contextlib
 import datetime as _dt
 import hashlib
 import hmac
+import io
 import json
 import math
 import os
-import re
 import weakref
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from feedback_classifier.errors import ModelFileError
 from feedback_classifier.model.base import check_is_fitted
+from feedback_classifier.model.file_versions import (also_written, from_later_release, major_minor, newer_writer,
+                                                     runtime_versions, written_by)
 from feedback_classifier.model.safe_pickle import ForbiddenGlobal, joblib_load_restricted
 from feedback_classifier.model.safe_state import UnsafeState, state_from_bytes, state_to_bytes
 from feedback_classifier.model.state_check import BadState, check_fitted
@@ -50,75 +51,6 @@ _MAX_HEADER_BYTES = 64 * 1024 * 1024
 _HEADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _major_minor(version: str | None) -> tuple[str, ...] | None:
-    return tuple(version.split(".")[:2]) if version else None
-
-
-def _release(version: str) -> tuple[int, ...]:
-    """``'0.10.2'`` -> ``(0, 10, 2)``: the numbers of a release, compared as numbers ('0.10' > '0.9').
-
-    >>> _release("0.10.2") > _release("0.9"), _release("1.0rc1")
-    (True, (1, 0))
-    """
-    parts = []
-    for part in version.split("."):
-        digits = re.match(r"\d+", part)
-        if digits is None:
-            break
-        parts.append(int(digits.group()))
-        if digits.group() != part:
-            break
-    return tuple(parts)
-
-
-def _writer(header: dict) -> str | None:
-    """The feedback-classifier version the header says wrote the file, ``None`` when it does not say."""
-    versions = header.get("versions")
-    written = versions.get("feedback_classifier") if isinstance(versions, dict) else None
-    return written[:40] if isinstance(written, str) and written.strip() else None
-
-
-def written_by(header: dict) -> str:
-    """``'written by feedback-classifier 0.1.0 on 2026-12-08'`` as far as the header says it, for errors that
-    must tell an upgrading user which version made a file it refuses ('' when it says neither).
-
-    >>> written_by({"versions": {"feedback_classifier": "0.1.0"}, "trained_at": "2026-12-08T01:15:36+00:00"})
-    'written by feedback-classifier 0.1.0 on 2026-12-08'
-    """
-    version, when = _writer(header), header.get("trained_at")
-    date = f" on {when[:10]}" if isinstance(when, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", when[:10]) else ""
-    return f"written by feedback-classifier {version}{date}" if version else ""
-
-
-def _newer_writer(header: dict) -> str | None:
-    """The version that wrote the file when it is a later release than this one: what it holds may be
-    what this version cannot read, which is not damage or tampering."""
-    from feedback_classifier import __version__
-
-    version = _writer(header)
-    return version if version and _release(version) > _release(__version__) else None
-
-
-def _runtime_versions() -> dict[str, str | None]:
-    from feedback_classifier import __version__
-
-    return {
-        "feedback_classifier": __version__,
-        "scikit_learn": _version("scikit-learn"),
-        "numpy": _version("numpy"),
-        "scipy": _version("scipy"),
-        "spacy": _version("spacy"),
-        "joblib": _version("joblib"),
-    }
-
-
 def save_model(
     clf, path, *, metrics: dict | None = None, training_rows: int | None = None, sign_key: bytes | None = None,
     compress: bool = True, training: dict | None = None,
@@ -132,7 +64,8 @@ def save_model(
     a file that passes. ``compress=False`` writes a larger file that loads faster (the
     default model's cache, read by every command that uses it). ``training`` (plain data: the labelled
     file's name and SHA-256, its columns, the settings ``train`` was given) is stored as the header's
-    ``training``, so a model in a registry says what it was made from.
+    ``training``, so a model in a registry says what it was made from. ``path`` may also be a binary
+    file object (``io.BytesIO``, an open ``"wb"`` file): the model is written to it and it is returned.
 
     >>> from feedback_classifier.model.estimator import FeedbackClassifier
     >>> clf = FeedbackClassifier(cv=2).fit(
@@ -148,7 +81,8 @@ def save_model(
         raise TypeError(f"save_model saves a FeedbackClassifier (its categories and taxonomy), got "
                         f"{type(clf).__name__}; to keep an AspectSentiment, set it as a fitted classifier's sentiment_ and save that.")
     check_is_fitted(clf, "classes_")
-    path = Path(path)
+    target = _source(path)
+    path = _shown(target)
     try:
         payload = state_to_bytes(clf, compress=compress)
     except UnsafeState as exc:
@@ -156,7 +90,7 @@ def save_model(
     taxonomy = clf.taxonomy_
     header = {
         "format_version": FORMAT_VERSION,
-        "versions": _runtime_versions(),
+        "versions": runtime_versions(),
         "model_class": type(clf).__name__,
         "taxonomy_name": taxonomy.name,
         "taxonomy_hash": taxonomy.hash,
@@ -173,8 +107,11 @@ def save_model(
     if sign_key is not None:
         header["signature"] = _signature(header, sign_key)
     line = json.dumps(header, ensure_ascii=False, sort_keys=True, default=_jsonable).encode("utf-8")
-    write_file_atomic(path, MAGIC + line + b"\n" + payload, make_parents=True)
-    return path
+    if not isinstance(target, Path):
+        target.write(MAGIC + line + b"\n" + payload)
+        return target
+    write_file_atomic(target, MAGIC + line + b"\n" + payload, make_parents=True)
+    return target
 
 
 def check_key(key: Any) -> bytes:
@@ -243,24 +180,19 @@ def _jsonable(value: Any):
     raise TypeError(f"cannot store {type(value).__name__} in a model header")
 
 
-def _also(text: str) -> str:
-    return f", {text}" if text else ""
+def _source(path):
+    """``path`` as a ``Path``, or a file object as it is: a pipeline keeps models in object stores
+    through ``io.BytesIO``, which ``Path()`` refused with a bare ``TypeError``."""
+    if hasattr(path, "read") or hasattr(path, "write"):
+        return path
+    return Path(path).expanduser()  # "~/models/m.fcmodel" was saved under a folder named "~"
 
 
-def _from_later_release(path: Path, header: dict, why: str) -> ModelFileError | None:
-    """The error for model data this version cannot read when a later release wrote the file (its
-    classes or fitted state are newer than this code), ``None`` otherwise: said as damage or tampering,
-    an upgrade-and-downgrade user was told to distrust their own file instead of to upgrade."""
-    from feedback_classifier import __version__
-
-    newer = _newer_writer(header)
-    if newer is None:
-        return None
-    return ModelFileError(
-        f"{path} was {written_by(header)}, a later release than this {__version__}, and holds what this version "
-        f"cannot read ({why}); upgrade feedback-classifier to {newer} or later (pip install -U feedback-classifier), "
-        "or retrain the model with this version's `feedback-classifier train ...`."
-    )
+def _shown(source) -> Path:
+    """How messages name a model file: its path, or a file object's ``name`` (a BytesIO has none)."""
+    if isinstance(source, Path):
+        return source
+    return Path(str(getattr(source, "name", "") or f"the {type(source).__name__} given"))
 
 
 def _not_ours(path: Path, why: str) -> ModelFileError:
@@ -353,15 +285,21 @@ def read_model_metadata(path) -> dict:
     Traceback (most recent call last):
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
-    path = Path(path)
-    with _open_model_file(path) as fh:
-        header, _ = _read_header(fh, path)
+    source = _source(path)
+    with _open_model_file(source) as fh:
+        header, _ = _read_header(fh, _shown(source))
     return header
 
 
 @contextlib.contextmanager
-def _open_model_file(path: Path):
-    """Open a model file for reading, turning a wrong path into a ModelFileError."""
+def _open_model_file(path):
+    """Open a model file for reading, turning a wrong path into a ModelFileError. A file object is
+    read from where it stands and left open: it is the caller's."""
+    if not isinstance(path, Path):
+        if not isinstance(path.read(0), bytes):
+            raise ModelFileError(f"{_shown(path)} is open as text; open the model file in binary mode ('rb').")
+        yield path if path.seekable() else io.BytesIO(path.read())
+        return
     try:
         fh = path.open("rb")
     except FileNotFoundError:
@@ -381,7 +319,7 @@ def check_model_metadata(
     if not isinstance(fmt, int) or fmt > FORMAT_VERSION or fmt < 1:
         from feedback_classifier import __version__
 
-        writer, newer = written_by(header), _newer_writer(header)
+        writer, newer = written_by(header), newer_writer(header)
         raise ModelFileError(
             f"{path} uses model file format {fmt!r}{f' ({writer})' if writer else ''}, which this "
             f"feedback-classifier {__version__} (format {FORMAT_VERSION}) cannot read; upgrade feedback-classifier"
@@ -436,14 +374,14 @@ def differing_note(given, model_taxonomy) -> str:
 def _check_pickle_allowed(header: dict, path: Path, *, trusted: bool, allow_version_mismatch: bool) -> None:
     if not trusted:
         raise ModelFileError(
-            f"{path} is an old-format model file (format 1, a pickle{_also(written_by(header))}): loading one can run "
+            f"{path} is an old-format model file (format 1, a pickle{also_written(written_by(header))}): loading one can run "
             "code hidden in it, so it is not loaded unless you trust where it came from; if you or your team "
             "made it, pass --trust-model (library: trusted=True), or retrain it with `feedback-classifier train`."
         )
     saved = header.get("versions") or {}
-    here = _runtime_versions()
+    here = runtime_versions()
     if not allow_version_mismatch:
-        for key, package, part in (("scikit_learn", "scikit-learn", _major_minor), ("numpy", "numpy", _major)):
+        for key, package, part in (("scikit_learn", "scikit-learn", major_minor), ("numpy", "numpy", _major)):
             if part(saved.get(key)) != part(here[key]):
                 raise ModelFileError(
                     f"{path} was trained with {package} {saved.get(key)} but {here[key]} is installed; "
@@ -501,15 +439,17 @@ def load_model(
     as data: nothing in a model file can run code. A model file of the old pickled
     format (1) is refused unless ``trusted=True``; ``allow_version_mismatch`` applies
     to those files only (data files do not depend on library versions). With ``verify_key``
-    the file must carry a signature made with that key (``save_model(..., sign_key=)``).
+    the file must carry a signature made with that key (``save_model(..., sign_key=)``). ``path`` may
+    be a binary file object, read from where it stands (``seek(0)`` a ``BytesIO`` just written).
 
     >>> load_model("README.md")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     feedback_classifier.errors.ModelFileError: README.md is not a feedback-classifier model file ...
     """
-    path = Path(path)
-    with _open_model_file(path) as fh:
-        header, start = _read_header(fh, path)
+    source = _source(path)
+    path = _shown(source)
+    with _open_model_file(source) as fh:
+        header, _ = _read_header(fh, path)
         if verify_key is not None:
             _check_signature(header, path, verify_key)
         check_model_metadata(
@@ -519,7 +459,10 @@ def load_model(
         if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
             raise _not_ours(path, f"its header gives the model data's size as {str(expected)[:40]!r}, not a byte count")
         # never more than the file holds: a header claiming terabytes must not be allocated
-        payload = fh.read(min(expected, max(os.fstat(fh.fileno()).st_size - start, 0)) + 1)
+        here = fh.tell()
+        available = fh.seek(0, os.SEEK_END) - here  # a file object's size is not its fstat
+        fh.seek(here)
+        payload = fh.read(min(expected, max(available, 0)) + 1)
     if len(payload) != expected:
         raise ModelFileError(
             f"{path} is truncated or corrupt: the model data is {len(payload)} bytes, the header says "
@@ -536,13 +479,13 @@ def load_model(
         try:
             model = state_from_bytes(payload)
         except UnsafeState as exc:
-            raise _from_later_release(path, header, str(exc)) or ModelFileError(
+            raise from_later_release(path, header, str(exc)) or ModelFileError(
                 f"{path} was refused: {exc} (the file may have been tampered with; nothing in it was run); "
                 "use a model you or your team trained with `feedback-classifier train`."
             ) from None
         except Exception as exc:  # a state our classes cannot take: crafted, damaged or from a later release
             why = f"its model data cannot be read: {type(exc).__name__}"
-            raise _from_later_release(path, header, why) or _not_ours(path, why) from None
+            raise from_later_release(path, header, why) or _not_ours(path, why) from None
     from feedback_classifier.model.estimator import FeedbackClassifier
 
     if not isinstance(model, FeedbackClassifier):
@@ -550,7 +493,7 @@ def load_model(
     try:
         check_fitted(model)
     except BadState as exc:
-        raise _from_later_release(path, header, str(exc)) or _edited(path, str(exc)) from None
+        raise from_later_release(path, header, str(exc)) or _edited(path, str(exc)) from None
     if header.get("taxonomy_hash") != model.taxonomy_.hash:
         # the taxonomy check above read the header: a model whose own taxonomy is another passed it
         raise _edited(path, f"its header is for taxonomy {str(header.get('taxonomy_name'))[:40]!r}, its model data "

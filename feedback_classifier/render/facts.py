@@ -48,6 +48,14 @@ class ReportInputs:
     tones: dict | None = None  # {label: (complaints, praise)} from ``category_sentiment`` (see build_report)
     quoted: set = field(default_factory=set)  # positions quoted so far, in the quote source's rows
 
+    def __post_init__(self):
+        # examples="3" (from a config) was a TypeError from deep in the quotes; -1 quoted none without a word
+        if isinstance(self.examples, bool) or not isinstance(self.examples, (int, np.integer)) or self.examples < 0:
+            from feedback_classifier.errors import ParameterError
+
+            raise ParameterError(f"examples must be a whole number of quotes per category, 0 or more; "
+                                 f"got {self.examples!r}.")
+
 
 @dataclass
 class Facts:

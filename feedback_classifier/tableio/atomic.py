@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from feedback_classifier.errors import InputFileError
+from feedback_classifier.errors import InputFileError, ParameterError
 
 __all__ = ["AtomicTarget", "StagedFiles", "StagedTargets", "hold_lock", "made_folder", "refuse_overwriting_input",
            "refuse_standard_output", "release_lock", "remove_stale_leftovers", "unwritable_error", "waiting_lock",
@@ -346,6 +346,27 @@ def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example
                              f"(e.g. {example}) and read the files after the command ends")
 
 
+def file_path(value, what: str = "the input") -> Path:
+    """``value`` (a str or path) as a ``Path``, ``~`` expanded; a DataFrame, None or anything else is a
+    ``ParameterError`` (a ``TypeError`` too) saying what the jobs take: a notebook handing
+    ``analyze`` its DataFrame got pathlib's "expected str, bytes or os.PathLike object".
+
+    >>> file_path("survey.csv")
+    PosixPath('survey.csv')
+    >>> import pandas as pd; file_path(pd.DataFrame())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    feedback_classifier.errors.ParameterError: the input is a DataFrame, not a file path: the jobs read and write files; ...
+    """
+    if isinstance(value, (str, os.PathLike)):
+        # "~/exports/x.csv" in a notebook (no shell to expand it) was "file not found", and an output
+        # went to a folder named "~" in the working directory
+        return Path(value).expanduser()
+    fix = ("for a DataFrame use model.enrich, insights.compute_drivers, insights.route and render.build_report, "
+           "or write it with tableio.write_table first" if hasattr(value, "columns") else "pass a str or Path")
+    raise ParameterError(f"{what} is a {type(value).__name__}, not a file path: the jobs read and write files; {fix}.")
+
+
 def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) -> None:
     """An ``InputFileError`` when one of ``outputs`` is the input file ``source``, by any path to it:
     the input would be replaced by a table made from it, and a rerun would read that instead.
@@ -358,7 +379,7 @@ def refuse_overwriting_input(outputs, source: str | os.PathLike, *, fix: str) ->
     ...
     feedback_classifier.errors.InputFileError: ...survey.csv: the output would overwrite the input file; choose another --out
     """
-    source = Path(source)
+    source = file_path(source)
     for out in outputs:
         try:
             same = os.path.samefile(out, source)

@@ -318,15 +318,13 @@ def header_only_note(source: Any) -> str:
     return f"{source} has no data rows (only a header), so every output is empty: export the survey again with its responses."
 
 
-def warn_header_only(source: Any, stacklevel: int = 3) -> None:
+def warn_header_only(source: Any) -> None:
     """An ``InputWarning`` (``Warning:`` on stderr) for a header with no rows, from a command that still
     writes its outputs, with a header only: an export that came out empty is an upstream failure a
     nightly job must see in its log, and a note among the results was dropped by ``--quiet``."""
-    import warnings
+    from feedback_classifier.errors import InputWarning, warn
 
-    from feedback_classifier.errors import InputWarning
-
-    warnings.warn(InputWarning(header_only_note(source)), stacklevel=stacklevel)
+    warn(InputWarning(header_only_note(source)))
 
 
 def header_only_error(source: Any, nothing: str) -> InputFileError:
@@ -351,16 +349,13 @@ def warn_replaced(existing: Iterable[Any], written: Iterable[str], *, source: An
     >>> print(caught[0].message)
     pool.csv: the input already has column(s) 'confidence', which suggest writes; the output has the new values in them (rename those columns in the input to keep both)
     """
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     clash = [c for c in written if c in set(existing)]
     if clash:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{source}: the input already has column(s) {', '.join(map(repr, clash))}, which {command} writes; "
-            f"the output has the new values in them (rename those columns in the input to keep both{fix})"),
-            stacklevel=3)
+            f"the output has the new values in them (rename those columns in the input to keep both{fix})"))
 
 
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|\bид\b|\bномер\b|№|идентификатор)", re.IGNORECASE)

@@ -17,7 +17,6 @@ import gzip
 import io
 import re
 import shutil
-import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, InputWarning
+from feedback_classifier.errors import InputFileError, InputWarning, warn
 from feedback_classifier.tableio.encoding import (
     check_guess,
     decode_sample,
@@ -192,18 +191,18 @@ def _with_header(frames: Iterator[pd.DataFrame], header: list[str], sep: str, pa
         start += len(df)
         yield df
     if unguarded:
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{path}: {unguarded:,} text cells start with the ' a CSV writer puts before =, +, -, @ so that "
             "spreadsheets do not run them as formulas; they were read without it (a CSV output puts it back)"
-        ), stacklevel=2)
+        ))
     if merged:
         row, column, breaks, first = merged[0]
         more = f" ({len(merged) - 1:,} more cells like it)" if len(merged) > 1 else ""
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{path}: row {row:,}'s cell in column {column!r} runs over {breaks} more line{'s' * (breaks > 1)} "
             f"that read as rows of their own ({first!r}){more}: a double quote left open in it merged the rows "
             "after it into one; close the quote, or double it (\"\") if it is part of the text, and rerun"
-        ), stacklevel=2)
+        ))
 
 
 def merged_rows(df: pd.DataFrame, sep: str) -> list[tuple[int, str, int, str]]:
@@ -312,9 +311,9 @@ def _warn_short_rows(path: Path, encoding: str, sep: str, kwargs: dict[str, Any]
         rows = f"{count:,} rows have" if count > 1 else "1 row has"
         where = f"first: row {first:,}" if count > 1 else f"row {first:,}"
         their = "their" if count > 1 else "its"
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{path}: {rows} fewer cells than the header ({where}); {their} missing cells were read as empty"
-        ), stacklevel=2)
+        ))
 
 
 def short_rows(path: Path, encoding: str, sep: str, *, skip_lines: int = 0, errors: str = "strict"

@@ -153,9 +153,7 @@ def format_by_content(path: Path, kind: str) -> str:
     ...     format_by_content(p, "xlsx"), str(caught[0].message)  # doctest: +ELLIPSIS
     ('csv', '...export.xlsx: is CSV text, not an XLSX workbook as its name says; read as CSV (rename it to .csv)')
     """
-    import warnings
-
-    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.errors import InputWarning, warn
 
     if path.name.lower().endswith(".gz") or kind not in (*_TEXT_FORMATS, "xlsx"):
         return kind
@@ -178,9 +176,9 @@ def format_by_content(path: Path, kind: str) -> str:
         names = {"csv": "CSV text", "tsv": "TSV text", "jsonl": "JSON Lines", "xlsx": "an XLSX workbook",
                  "parquet": "a Parquet file"}
         ext = REGISTRY[actual].extensions[0]
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{path}: is {names[actual]}, not {names[kind]} as its name says; read as "
-            f"{actual.upper() if actual != 'parquet' else 'Parquet'} (rename it to {ext})"), stacklevel=3)
+            f"{actual.upper() if actual != 'parquet' else 'Parquet'} (rename it to {ext})"))
     return actual
 
 

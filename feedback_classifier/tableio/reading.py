@@ -49,7 +49,9 @@ def is_empty_file(path: str | os.PathLike) -> bool:
 
 
 def _check_input(path: str | os.PathLike) -> Path:
-    path = Path(path)
+    from feedback_classifier.tableio.atomic import file_path
+
+    path = file_path(path)
     if str(path) == "-" and not path.exists():
         # by Unix habit `cat x.csv | feedback-classifier classify - ...`: "file not found" read as a bug
         raise InputFileError("-: reading standard input is not supported (the input is read more than once); save "

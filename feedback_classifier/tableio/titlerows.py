@@ -17,11 +17,10 @@ import csv
 import io
 import itertools
 import re
-import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from feedback_classifier.errors import InputWarning
+from feedback_classifier.errors import InputWarning, warn
 
 __all__ = ["LOOK_ROWS", "is_totals_row", "lead_rows", "lead_text_lines", "warn_lead", "without_totals",
            "without_totals_frame"]
@@ -125,6 +124,7 @@ def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", 
     """Say that the ``skipped`` rows above the header were not read as data (``above``: lines before
     them that are not theirs to name, such as Excel's ``sep=;``).
 
+    >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     warn_lead("a.csv", [["Опрос клиентов"], []])
@@ -136,8 +136,8 @@ def warn_lead(path: Any, skipped: Sequence[Sequence[Any]], where: str = "line", 
     n = len(skipped)
     lines = f"{where} above them was" if n == 1 else f"{n} {where}s above them were"
     what = f"as a title, not data ({', '.join(repr(t) for t in titles[:3])})" if titles else "(blank)"
-    warnings.warn(InputWarning(
-        f"{place}: read the column names from {where} {above + n + 1}; the {lines} skipped {what}"), stacklevel=3)
+    warn(InputWarning(
+        f"{place}: read the column names from {where} {above + n + 1}; the {lines} skipped {what}"))
 
 
 # A report's totals row under the responses: "Total", "Grand total", "Итого", "Всего:" in its first cell
@@ -180,9 +180,9 @@ def without_totals(rows: Iterator[Sequence[Any]], path: Any, sheet: str) -> Iter
         return
     if number > 1 and is_totals_row(last):
         shown = ", ".join(repr(v) for v in last if v is not None and v != "")
-        warnings.warn(InputWarning(
+        warn(InputWarning(
             f"{path}, sheet {sheet!r}: the last row (row {number}: {shown}) is a totals row, not a response; it was "
-            "skipped"), stacklevel=3)
+            "skipped"))
         return
     yield last
 
@@ -212,7 +212,7 @@ def without_totals_frame(frames: Iterator[Any], path: Any) -> Iterator[Any]:
     last, rows = held[0], _filled_rows(held[0])
     if len(rows) and is_totals_row(last.iloc[rows[-1]].tolist()):
         shown = ", ".join(repr(v) for v in last.iloc[rows[-1]].tolist() if isinstance(v, str) and v.strip())
-        warnings.warn(InputWarning(f"{path}: the last row with values (row {before + rows[-1] + 1}: {shown}) is a totals "
-                                   "row, not a response; it was skipped"), stacklevel=3)
+        warn(InputWarning(f"{path}: the last row with values (row {before + rows[-1] + 1}: {shown}) is a totals "
+                          "row, not a response; it was skipped"))
         held[0] = last.drop(index=last.index[rows[-1]])
     yield from held

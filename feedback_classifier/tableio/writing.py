@@ -24,13 +24,12 @@ numbers are number cells (``cells.point_decimals``).
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, InputWarning
-from feedback_classifier.tableio.atomic import AtomicTarget, refuse_standard_output, unwritable_error
+from feedback_classifier.errors import InputFileError, InputWarning, warn
+from feedback_classifier.tableio.atomic import AtomicTarget, file_path, refuse_standard_output, unwritable_error
 from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
@@ -77,7 +76,7 @@ def check_output_table(path: str | os.PathLike) -> None:
     feedback_classifier.errors.InputFileError: no/such/folder/suspects.csv: output directory no/such/folder does not exist; create it first
     """
     refuse_standard_output(path)
-    path = Path(path)
+    path = file_path(path, "the output")
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory; give a file name for the output")
     detect_format(path, option=None)
@@ -95,7 +94,8 @@ def write_table(
     sep: str | None = None,
     sheet_name: str | None = None,
 ) -> Path:
-    """Write ``df`` to ``path`` atomically, keeping every column and the row order.
+    """Write ``df`` to ``path`` atomically, keeping every column and the row order; named index levels
+    (``set_index("response_id")``) are written as the first columns, an unnamed index is not.
 
     The format comes from the extension (or ``fmt``). CSV is UTF-8 with a BOM and
     ``,`` unless ``encoding``/``sep`` say otherwise (``sep=";"`` suits Russian
@@ -117,7 +117,7 @@ def write_table(
     """
     with TableWriter(path, fmt=fmt, encoding=encoding, sep=sep, sheet_name=sheet_name) as writer:
         writer.write(df)
-    return Path(path)
+    return writer.path
 
 
 def _check_distinct_names(columns: pd.Index, path: Path, fmt: str) -> None:
@@ -131,6 +131,22 @@ def _check_distinct_names(columns: pd.Index, path: Path, fmt: str) -> None:
         f"{_FORMAT_NAMES.get(fmt, fmt.upper())} output needs distinct names: rename them "
         "(df.columns = [...]) or write .csv, which keeps the header as it is"
     )
+
+
+def _named_index_as_columns(df):
+    """``df`` with its named index levels as leading columns, as pandas' own writers keep them: a
+    notebook's ``set_index("response_id")`` had its ids left out of the file. An unnamed level is row
+    positions, and a level also kept as a column (``drop=False``) would repeat it: both are left out.
+
+    >>> _named_index_as_columns(pd.DataFrame({"a": [1]}, index=pd.Index(["R1"], name="id"))).columns.tolist()
+    ['id', 'a']
+    """
+    if not isinstance(df, pd.DataFrame):
+        return df  # _align names the wrong type
+    named = [name for name in df.index.names if name is not None and name not in df.columns]
+    if not named:
+        return df
+    return df.reset_index(level=named).reset_index(drop=True)
 
 
 class TableWriter:
@@ -165,7 +181,7 @@ class TableWriter:
         sep: str | None = None,
         sheet_name: str | None = None,
     ):
-        self.path = Path(path)
+        self.path = file_path(path, "the output")
         self.fmt = detect_format(self.path, fmt)
         self._spec = REGISTRY[self.fmt]
         self.gzip = is_gzip(self.path)
@@ -220,7 +236,8 @@ class TableWriter:
             self._sink.decimal = ","
 
     def write(self, chunk: pd.DataFrame) -> None:
-        """Append ``chunk`` (a DataFrame) to the output."""
+        """Append ``chunk`` (a DataFrame) to the output; its named index levels are its first columns."""
+        chunk = _named_index_as_columns(chunk)
         self._open()
         if self._sink is None:
             self._start_sink(chunk.attrs)
@@ -299,10 +316,10 @@ class TableWriter:
         kept = [c for c, n in zip(self.columns, names, strict=True) if n != c and counts[n] > 1]
         if kept:
             listed = ", ".join(f"{c!r} (named {original[str(c)]!r} in the input)" for c in kept)
-            warnings.warn(InputWarning(
+            warn(InputWarning(
                 f"{self.path}: {_FORMAT_NAMES.get(self.fmt, self.fmt)} cannot hold one column name twice, so these columns keep the "
                 f"names they were read with: {listed}; write .csv or .xlsx to keep the input's header as it was"
-            ), stacklevel=3)
+            ))
 
     @property
     def guarded_cells(self) -> int:

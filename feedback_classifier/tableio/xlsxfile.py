@@ -13,7 +13,6 @@ import difflib
 import io
 import itertools
 import math
-import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_classifier.errors import InputFileError, InputWarning
+from feedback_classifier.errors import InputFileError, InputWarning, warn
 from feedback_classifier.tableio.cells import cell_kinds, scalar_text
 from feedback_classifier.tableio.titlerows import LOOK_ROWS as _LEAD_LOOK, lead_rows, warn_lead, without_totals
 from feedback_classifier.tableio.xlsxformulas import FIX, cell_ref, formulas_topic, uncomputed_formulas
@@ -204,7 +203,7 @@ def _frames(wb, ws, path: Path, chunksize: int | None, as_text: bool,
         whole.attrs.update(sheet.attrs())
         note = formulas_note(whole, path)
         if note:
-            warnings.warn(InputWarning(note, topic=formulas_topic(path, ws.title)), stacklevel=2)
+            warn(InputWarning(note, topic=formulas_topic(path, ws.title)))
     finally:
         _close(wb)
 

@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from feedback_classifier.errors import InputWarning, LabelError, TaxonomyError
+from feedback_classifier.errors import InputWarning, LabelError, TaxonomyError, warn
 from feedback_classifier.lang import LANGUAGES
 from feedback_classifier.lang.freetext import SENTENCE_WORDS, free_text
 from feedback_classifier.taxonomy.category import DEFAULT_OWNER
@@ -92,10 +91,10 @@ def _warn_joined(taxonomy: Taxonomy, cells: list, column: str | None, source: st
     sep = taxonomy._joined_by(item)
     where = f" in '{column}'" if column else ""
     labels = f"{len(found):,} labels{where} are" if len(found) > 1 else f"1 label{where} is"
-    warnings.warn(InputWarning(
+    warn(InputWarning(
         f"{source or 'labels'}: {labels} other categories joined by '{sep}' (first: row {row}, {item!r}), each "
         f"inferred as a category of its own; separate labels with ';' "
-        f"(e.g. '{'; '.join(p.strip() for p in item.split(sep))}')."), stacklevel=3)
+        f"(e.g. '{'; '.join(p.strip() for p in item.split(sep))}')."))
 
 
 def _refuse_free_text(parents: dict[str, Counter], children: dict[str, dict[str, Counter]],
