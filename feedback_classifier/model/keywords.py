@@ -300,3 +300,40 @@ def _cached_entries(matcher: KeywordMatcher, names: bool) -> list[tuple[tuple[st
     key = table_key("keywords", matcher.taxonomy.hash, str(names))
     rows = json.loads(str(cached_arrays("keywords", key, build)["entries"][0]))
     return [(tuple(tokens), tuple(label), phrase) for tokens, label, phrase in rows]
+
+
+def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
+    """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
+    name them: a child's own phrase, or two distinct phrases of a parent (``token_lists``: the
+    texts as the matcher's analyzer reads them, when the caller has them)."""
+    position = {label: j for j, label in enumerate(classes)}
+    children_of: dict[str, set] = {}
+    for label in classes:
+        if label[1] is not None:
+            children_of.setdefault(label[0], set()).add(label)
+    out = []
+    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
+        clear = {}
+        for label, phrases in by_label.items():
+            j = position.get(label)
+            if j is None:
+                continue
+            if label[1] is not None or label[0] not in children_of:
+                clear[j] = phrases
+            else:
+                own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]
+                if len(own) >= 2:
+                    clear[j] = own
+        out.append(clear)
+    return out
+
+
+_MATCHERS: dict[str, KeywordMatcher] = {}
+
+
+def taxonomy_matcher(taxonomy):
+    """The taxonomy's ``KeywordMatcher`` (one per taxonomy content, kept for the process)."""
+    matcher = _MATCHERS.get(taxonomy.hash)
+    if matcher is None:
+        matcher = _MATCHERS[taxonomy.hash] = KeywordMatcher(taxonomy)
+    return matcher

@@ -24,6 +24,7 @@ import numpy as np
 
 from feedback_classifier._arrays import ranges
 from feedback_classifier.lang.chunking import Pieces
+from feedback_classifier.model.keywords import keyword_hits, taxonomy_matcher
 
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts. Written as
@@ -342,7 +343,9 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     """
     texts = list(texts)
     explained = None
-    vocab_keywords = _vocabulary_keywords(model, matcher)
+    trust = _keyword_trust(model) if matcher is not None else None
+    # a model trained on labels matches every keyword, not only the ones its vocabulary holds
+    vocab_keywords = _vocabulary_keywords(model, matcher) if trust is None else None
     K = None
     fresh = False
     own = hasattr(model, "_proba_of_docs")  # a FeedbackClassifier: texts analysed once here
@@ -371,15 +374,17 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
         for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_)):
             K[i, list(by_label)] = True
-        if K is None:  # a model without a word vocabulary: match the texts themselves
-            hits = keyword_hits(matcher, texts, model.classes_)
+        if K is None:  # a model without a word vocabulary, or trained on labels: match the texts themselves
+            same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
+            hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
             K = np.zeros(P.shape, dtype=bool)
             for i, by_label in enumerate(hits):
                 K[i, list(by_label)] = True
         thresholds = np.asarray(model.thresholds_, dtype=float)
-        K &= P >= getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO) * thresholds
+        ratio = trust if trust is not None else getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO)
+        K &= P >= ratio * thresholds
         np.maximum(P, thresholds, out=P, where=K)  # (P is this call's own array: raised in place)
-        zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
+        zero_shot = _zero_shot(model) if USE_ZERO_SHOT and trust is None else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
             P = zero_shot.lift(P, texts, thresholds, token_lists=docs if same else None)
@@ -478,32 +483,6 @@ def _parts_proba(model, segments: SegmentBatch, seg_texts: Sequence[str], docs) 
     return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
 
 
-def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
-    """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
-    name them: a child's own phrase, or two distinct phrases of a parent (``token_lists``: the
-    texts as the matcher's analyzer reads them, when the caller has them)."""
-    position = {label: j for j, label in enumerate(classes)}
-    children_of: dict[str, set] = {}
-    for label in classes:
-        if label[1] is not None:
-            children_of.setdefault(label[0], set()).add(label)
-    out = []
-    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
-        clear = {}
-        for label, phrases in by_label.items():
-            j = position.get(label)
-            if j is None:
-                continue
-            if label[1] is not None or label[0] not in children_of:
-                clear[j] = phrases
-            else:
-                own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]
-                if len(own) >= 2:
-                    clear[j] = own
-        out.append(clear)
-    return out
-
-
 def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[dict]:
     """The whole comment's evidence, plus the part or keywords behind each raised category."""
     fired = np.asarray(model.predict_from_proba(P), dtype=bool)
@@ -568,9 +547,6 @@ class _Parts:
         self.matcher = matcher
 
 
-_MATCHERS: dict[str, object] = {}
-
-
 def uses_parts(model) -> _Parts | None:
     """``None`` for a model ``combined_proba`` cannot drive (no ``predict_proba_and_explain``,
     thresholds and decoding rule); else how to score its comments. A model whose
@@ -583,12 +559,14 @@ def uses_parts(model) -> _Parts | None:
     needed = ("predict_proba_and_explain", "predict_from_proba", "thresholds_", "taxonomy_")
     if not all(hasattr(model, name) for name in needed):
         return None
-    matcher = None
-    if getattr(model, "keyword_rules_", False):
-        from feedback_classifier.model.keywords import KeywordMatcher
+    rules = getattr(model, "keyword_rules_", False) or _keyword_trust(model) is not None
+    return _Parts(taxonomy_matcher(model.taxonomy_) if rules else None)
 
-        taxonomy = model.taxonomy_
-        matcher = _MATCHERS.get(taxonomy.hash)
-        if matcher is None:
-            matcher = _MATCHERS[taxonomy.hash] = KeywordMatcher(taxonomy)
-    return _Parts(matcher)
+
+def _keyword_trust(model) -> float | None:
+    """A model trained on labels: the share of its threshold a keyword-named category needs
+    (``model/keyword_trust.py``), or None (no keyword lift chosen; the bundled default and
+    ``--no-labels`` models keep their own rules)."""
+    if getattr(model, "keyword_rules_", False):
+        return None
+    return getattr(model, "keyword_trust_", None)
