@@ -1,16 +1,19 @@
 """A model trained on labels with and without its taxonomy's keywords (``model/keyword_trust.py``).
 
     [SHARED_DATA=/work/shared/data] OMP_NUM_THREADS=1 python benchmarks/keyword_rules.py [--data saas semeval-en semeval-ru banking77]
-                                                         [--sizes 100 300 1000] [--seeds 3]
+                                                         [--sizes 100 300 1000] [--seeds 3] [--tune]
 
 Per set, label budget and seed: ``n`` labelled rows drawn at random from the training part, one
 ``FeedbackClassifier`` fitted on them as ``train`` fits it (rows grouped as ``train`` groups them:
 by review for SemEval, copies of one comment together otherwise), then the held-out part scored
 the way ``classify`` / ``evaluate`` score it (``segments.combined_proba`` with the matcher
 ``uses_parts`` gives, then the decoding): path micro-F1 of the model alone (``keyword_trust_``
-removed: what every trained model was before) and of the same fit with the keyword trust it chose
-out of fold (paired: the weights are the same; nothing is chosen on the held-out part). The
-keyword matcher alone (``model.weak.weak_labels``) is printed beside.
+removed: what every trained model was before) and of the same fit with the keyword trust each rule
+of ``keyword_trust.chosen_trust`` picks from its out-of-fold scores (paired: the weights are the
+same; nothing is chosen on the held-out part): ``no_loss`` is what ``train`` does
+(``keyword_trust.RULE``, chosen with ``--tune``), ``gain`` the rule it was chosen over. The keyword
+matcher alone (``model.weak.weak_labels``) is printed beside. ``--tune`` scores a split of the
+training part instead and leaves the held-out part unread.
 
 Sets (all with a taxonomy that has keywords):
 
@@ -50,6 +53,7 @@ import pandas as pd  # noqa: E402
 
 from feedback_classifier.jobs.fold_groups import fold_groups  # noqa: E402
 from feedback_classifier.model import FeedbackClassifier, evaluate_predictions  # noqa: E402
+from feedback_classifier.model.keyword_trust import chosen_trust  # noqa: E402
 from feedback_classifier.model.keywords import taxonomy_matcher  # noqa: E402
 from feedback_classifier.model.segments import combined_proba, uses_parts  # noqa: E402
 from feedback_classifier.model.weak import weak_labels  # noqa: E402
@@ -202,18 +206,17 @@ SAAS_NO_TOPIC = (["Thanks", "No comment", "All good", "Nothing to add", "Keep it
                  ["Fine", "Nothing else", "ok", "No"])
 
 
-def _saas_comments(part: int, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
-    """``n`` comments (and label cells) made of ``part``'s sentences (0: training, 1: held-out)."""
-    cats = list(SAAS_SENTENCES)
+def _saas_comments(pool: dict, no_topic: list, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """``n`` comments (and label cells) made of ``pool``'s sentences per category."""
+    cats = list(pool)
     texts, cells = [], []
     for _ in range(n):
         if rng.random() < 0.05:
-            texts.append(rng.choice(SAAS_NO_TOPIC[part]))
+            texts.append(rng.choice(no_topic))
             cells.append("")
             continue
         picked = rng.sample(cats, 2) if rng.random() < 0.125 else [rng.choice(cats)]
-        sentences = [rng.choice(SAAS_SENTENCES[c][part]) for c in picked]
-        text = ". ".join(sentences)
+        text = ". ".join(rng.choice(pool[c]) for c in picked)
         roll = rng.random()
         text = text.lower() if roll < 0.15 else f"Also, {text[0].lower()}{text[1:]}" if roll < 0.2 else \
             f"{text}. That's all" if roll < 0.25 else text
@@ -222,39 +225,58 @@ def _saas_comments(part: int, n: int, rng: random.Random) -> tuple[list[str], li
     return texts, cells
 
 
-def saas():
+def saas(tune: bool = False):
+    """``tune``: the training part's sentences only, 6 per category to learn from and the other 3 scored."""
     folder = Path(tempfile.mkdtemp())
     (folder / "saas.yaml").write_text(SAAS_TAXONOMY, encoding="utf-8")
     tax = load_taxonomy(folder / "saas.yaml")
     rng = random.Random(2026)
-    train, train_cells = _saas_comments(0, 2000, rng)
-    test, test_cells = _saas_comments(1, 400, rng)
+    if tune:
+        learn = {c: s[0][:6] for c, s in SAAS_SENTENCES.items()}
+        score = {c: s[0][6:] for c, s in SAAS_SENTENCES.items()}
+        no_topic = (SAAS_NO_TOPIC[0][:4], SAAS_NO_TOPIC[0][4:])
+    else:
+        learn = {c: s[0] for c, s in SAAS_SENTENCES.items()}
+        score = {c: s[1] for c, s in SAAS_SENTENCES.items()}
+        no_topic = SAAS_NO_TOPIC
+    train, train_cells = _saas_comments(learn, no_topic[0], 2000, rng)
+    test, test_cells = _saas_comments(score, no_topic[1], 400, rng)
     parse = lambda cells: [tax.parse_labels(c) for c in cells]  # noqa: E731
     return tax, train, parse(train_cells), None, test, parse(test_cells)
 
 
-def semeval(lang: str):
+def semeval(lang: str, tune: bool = False):
+    """``tune``: the held-out reviews dropped, a quarter of the others (by review) scored instead."""
     from semeval_data import split_held_out
 
     df = pd.read_csv(DATA / "semeval2016" / f"restaurants_{lang}_train.csv", dtype=str).fillna("")
     tax = load_taxonomy(ROOT / "taxonomies" / "semeval-restaurants.yaml")
     dev, held = split_held_out(df["review_id"].to_numpy())
+    if tune:
+        df = df.iloc[dev].reset_index(drop=True)
+        dev, held = split_held_out(df["review_id"].to_numpy(), seed=7, share=0.25)
     y = [tax.parse_labels(c) for c in df["labels"]]
     texts, reviews = df["text"].tolist(), df["review_id"].tolist()
     return (tax, [texts[i] for i in dev], [y[i] for i in dev], [reviews[i] for i in dev],
             [texts[i] for i in held], [y[i] for i in held])
 
 
-def banking77():
+def banking77(tune: bool = False):
+    """``tune``: the test split unread, a seeded quarter of the training split scored instead."""
     from real_comments import banking77 as mapped
 
     tax = load_taxonomy("cx-default")
     train, test = mapped(DATA, "dev"), mapped(DATA, "heldout")
+    if tune:
+        scored = np.random.default_rng(7).random(len(train)) < 0.25
+        train, test = train[~scored], train[scored]
     labels = lambda df: [[(p, None) for p in sorted(g)] for g in df["gold"]]  # noqa: E731
     return tax, train["text"].tolist(), labels(train), None, test["text"].tolist(), labels(test)
 
 
-SETS = {"saas": saas, "semeval-en": lambda: semeval("en"), "semeval-ru": lambda: semeval("ru"), "banking77": banking77}
+SETS = {"saas": saas, "semeval-en": lambda tune: semeval("en", tune), "semeval-ru": lambda tune: semeval("ru", tune),
+        "banking77": banking77}
+RULES = ("gain", "no_loss")
 
 
 def classified(model, texts: list[str]) -> list[list]:
@@ -269,13 +291,20 @@ def one_run(tax, texts, labels, groups, test, gold, n: int, seed: int) -> dict[s
     g = fold_groups(X, None if groups is None else [groups[i] for i in rows])
     start = time.process_time()
     model = FeedbackClassifier(taxonomy=tax, random_state=seed).fit(X, Y, groups=g)
-    fit_s = time.process_time() - start
-    trust = model.__dict__.pop("keyword_trust_", None)
-    alone = evaluate_predictions(gold, classified(model, test), tax).path_micro_f1
-    if trust is not None:
+    out = {"fit_s": time.process_time() - start}
+    oof = getattr(model, "keyword_oof_", None)
+    model.__dict__.pop("keyword_trust_", None)
+    out["alone"] = evaluate_predictions(gold, classified(model, test), tax).path_micro_f1
+    for rule in RULES:  # the same fit, each rule's trust (chosen out of fold) set in turn
+        trust = None if oof is None else chosen_trust(oof, rule)
+        out[f"trust:{rule}"] = -1.0 if trust is None else trust
+        if trust is None:
+            out[rule] = out["alone"]
+            continue
         model.keyword_trust_ = trust
-    with_kw = evaluate_predictions(gold, classified(model, test), tax).path_micro_f1
-    return {"alone": alone, "keywords": with_kw, "trust": -1.0 if trust is None else trust, "fit_s": fit_s}
+        out[rule] = evaluate_predictions(gold, classified(model, test), tax).path_micro_f1
+        model.__dict__.pop("keyword_trust_")
+    return out
 
 
 def main() -> None:
@@ -283,20 +312,24 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[100, 300, 1000])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--tune", action="store_true", help="score on a split of the training part (where the rule "
+                                                           "was chosen); the held-out part stays unread")
     args = parser.parse_args()
     for name in args.data:
-        tax, texts, labels, groups, test, gold = SETS[name]()
+        tax, texts, labels, groups, test, gold = SETS[name](args.tune)
         kw = evaluate_predictions(gold, weak_labels(taxonomy_matcher(tax), test), tax)
-        print(f"{name}: {len(texts)} training rows, {len(test)} held-out; keyword matcher alone {kw.path_micro_f1:.3f} "
-              f"(parent {kw.parent_micro_f1:.3f})", flush=True)
+        print(f"{name}{' (tuning split)' if args.tune else ''}: {len(texts)} training rows, {len(test)} scored; keyword "
+              f"matcher alone {kw.path_micro_f1:.3f} (parent {kw.parent_micro_f1:.3f})", flush=True)
         for n in args.sizes:
             runs = [one_run(tax, texts, labels, groups, test, gold, n, seed) for seed in range(args.seeds)]
-            a, k = np.array([r["alone"] for r in runs]), np.array([r["keywords"] for r in runs])
-            d = k - a
-            print(f"  {name} n={n}: model alone {a.mean():.3f} [{a.min():.3f}-{a.max():.3f}]  with keyword trust "
-                  f"{k.mean():.3f} [{k.min():.3f}-{k.max():.3f}]  diff {d.mean():+.3f} [{d.min():+.3f}..{d.max():+.3f}]  "
-                  f"trust per seed {[r['trust'] for r in runs]}  fit CPU-s {np.mean([r['fit_s'] for r in runs]):.1f}",
-                  flush=True)
+            a = np.array([r["alone"] for r in runs])
+            line = f"  {name} n={n}: model alone {a.mean():.3f} [{a.min():.3f}-{a.max():.3f}]"
+            for rule in RULES:
+                k = np.array([r[rule] for r in runs])
+                d = k - a
+                line += (f" | {rule} {k.mean():.3f} [{k.min():.3f}-{k.max():.3f}] diff {d.mean():+.3f} "
+                         f"[{d.min():+.3f}..{d.max():+.3f}] trust {[r['trust:' + rule] for r in runs]}")
+            print(line + f" | fit CPU-s {np.mean([r['fit_s'] for r in runs]):.1f}", flush=True)
 
 
 if __name__ == "__main__":

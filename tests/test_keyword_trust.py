@@ -95,3 +95,26 @@ def test_train_then_classify_gives_the_category_a_keyword_names(tmp_path):
                                  "--out", str(tmp_path / "out.csv"), "--no-sentiment"])
     assert result.exit_code == 0, result.output
     assert "Invoices" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_keywords_the_vocabulary_lacks_are_found_as_the_matcher_finds_them(tmp_path):
+    """Prediction finds keywords from the features where it can and on the batch's token ids where the
+    model's vocabulary lacks them (a few hundred labels never used most keywords twice)."""
+    from feedback_classifier.model.keyword_trust import keyword_matrix, outside_keywords
+    from feedback_classifier.model.keywords import keyword_hits
+    from feedback_classifier.model.segments import _vocabulary_keywords
+
+    tax, texts, labels = _data(tmp_path)
+    model = FeedbackClassifier(taxonomy=tax, cv=3).fit(texts, labels)
+    new = ["the billing document is late", "billing for the document", "called the hotline, then the hotline again",
+           "the statement and the receipt", "our billing team lost the document", "nothing to say"]
+    matcher = uses_parts(model).matcher
+    docs = model._analyze(new)
+    Xw = model.features_._parts(docs).Xw
+    outside = outside_keywords(model, matcher)
+    assert {"statement", "hotline"} <= outside.word_set and ("bill", "document") in outside.pairs
+    K = _vocabulary_keywords(model, matcher).clear(Xw, outside.counts(docs))
+    rows = outside.candidates(Xw, docs)
+    for i, by_class in zip(rows, keyword_hits(matcher, [new[i] for i in rows], model.classes_)):
+        K[i, list(by_class)] = True
+    assert np.array_equal(K, keyword_matrix(model, new))

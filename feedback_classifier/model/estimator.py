@@ -185,7 +185,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
     keyword_rules : bool
         Let the taxonomy's keywords lift a category to its threshold where the model gives it at least
         ``keyword_trust_`` times it, that share chosen on the out-of-fold probabilities (none kept
-        when no share helps; ``model/keyword_trust.py``). Applied where comments are classified
+        when every share costs; ``model/keyword_trust.py``). Applied where comments are classified
         (``enrich``), not by ``predict``. ``False``: the keywords are left out.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.

@@ -243,7 +243,8 @@ class VocabularyKeywords:
 
     A one-word phrase is its unigram feature; a longer one is present when all its consecutive
     word pairs are (bigram features, so no gap inside the phrase here). Phrases outside the
-    model's vocabulary are never hit: the bundled default model trains on every keyword.
+    model's vocabulary are never hit here (the bundled default model trains on every keyword; for a
+    model trained on labels, ``keyword_trust.OutsideKeywords`` finds them).
     ``clear(Xw)`` is the ``(n, n_classes)`` boolean matrix of categories the keywords clearly
     name: a child's own phrase, a parent without children's phrase, or two phrases of a parent.
     """
@@ -274,15 +275,19 @@ class VocabularyKeywords:
         self.need = np.array([2 if (label[1] is None and label[0] in parents_with_children) else 1
                               for label in classes], dtype=np.float32)
 
-    def clear(self, Xw) -> np.ndarray:
-        """``(n_docs, n_classes)`` bool: the categories the keywords clearly name in each doc."""
+    def clear(self, Xw, extra=None) -> np.ndarray:
+        """``(n_docs, n_classes)`` bool: the categories the keywords clearly name in each doc
+        (``extra``: per class, the number of other phrases found, counted with these)."""
         import scipy.sparse as sp
 
         B = sp.csr_matrix((np.ones(len(Xw.data), dtype=np.float32), Xw.indices, Xw.indptr), shape=Xw.shape)
         counts = sp.csr_matrix(B @ self.Q)
         counts.data = (counts.data >= self.sizes[counts.indices] - 0.5).astype(np.float32)
         counts.eliminate_zeros()
-        return (counts @ self.L).toarray() >= self.need - 0.5
+        by_class = (counts @ self.L).toarray()
+        if extra is not None:
+            by_class += extra
+        return by_class >= self.need - 0.5
 
 
 def _cached_entries(matcher: KeywordMatcher, names: bool) -> list[tuple[tuple[str, ...], tuple, str]]:

@@ -344,9 +344,13 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     texts = list(texts)
     explained = None
     trust = _keyword_trust(model) if matcher is not None else None
-    # a model trained on labels matches every keyword, not only the ones its vocabulary holds
-    vocab_keywords = _vocabulary_keywords(model, matcher) if trust is None else None
-    K = None
+    vocab_keywords = _vocabulary_keywords(model, matcher)
+    outside = None
+    if trust is not None and vocab_keywords is not None:
+        from feedback_classifier.model.keyword_trust import outside_keywords
+
+        outside = outside_keywords(model, matcher)
+    K = Xw = None
     fresh = False
     own = hasattr(model, "_proba_of_docs")  # a FeedbackClassifier: texts analysed once here
     if docs is None and own:
@@ -355,12 +359,14 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P, explained = model._proba_and_evidence(texts, docs, top_k) if own else \
             model.predict_proba_and_explain(texts, top_k=top_k)
         if vocab_keywords is not None:
-            K = vocab_keywords.clear(model.features_._parts(docs).Xw)
+            Xw = model.features_._parts(docs).Xw
+            K = vocab_keywords.clear(Xw, None if outside is None else outside.counts(docs))
     elif vocab_keywords is not None:
         # one feature pass for the probabilities and the keyword hits
         parts = model.features_._parts(docs)
         P = model._calibrate(np.asarray(model._scores(parts, texts, docs), dtype=np.float64))
-        K = vocab_keywords.clear(parts.Xw)
+        Xw = parts.Xw
+        K = vocab_keywords.clear(Xw, None if outside is None else outside.counts(docs))
         fresh = True  # a new array of this call's: raised in place below without a copy
     else:
         P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)
@@ -371,15 +377,7 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
-        rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
-        for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_)):
-            K[i, list(by_label)] = True
-        if K is None:  # a model without a word vocabulary, or trained on labels: match the texts themselves
-            same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
-            hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
-            K = np.zeros(P.shape, dtype=bool)
-            for i, by_label in enumerate(hits):
-                K[i, list(by_label)] = True
+        K, hits = _keyword_matrix(model, matcher, texts, docs, K, Xw, outside, own)
         thresholds = np.asarray(model.thresholds_, dtype=float)
         ratio = trust if trust is not None else getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO)
         K &= P >= ratio * thresholds
@@ -400,6 +398,27 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
         hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
+
+
+def _keyword_matrix(model, matcher, texts, docs, K, Xw, outside, own):
+    """``(K, hits)``: the keyword-named classes of each comment, ``K`` (from the features) completed where
+    the features cannot tell; ``hits`` the matched phrases when the texts had to be matched whole (else None)."""
+    hits = None
+    rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
+    tokens = None
+    if outside is not None:  # a model trained on labels: its vocabulary lacks longer keywords too
+        rows = sorted(set(rows).union(outside.candidates(Xw, docs)))
+        if getattr(matcher, "analyzer", None) == model.analyzer_:  # its tokens are the docs: no second analysis
+            tokens = [docs[i] for i in rows]
+    for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_, token_lists=tokens)):
+        K[i, list(by_label)] = True
+    if K is None:  # a model without a word vocabulary: match the texts themselves
+        same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
+        hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
+        K = np.zeros((len(texts), len(model.classes_)), dtype=bool)
+        for i, by_label in enumerate(hits):
+            K[i, list(by_label)] = True
+    return K, hits
 
 
 def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bool, docs=None):
