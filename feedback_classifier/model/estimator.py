@@ -69,7 +69,6 @@ from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
     check_fit_arguments,
     texts_of,
-    _field,
     _group_ids,
     _labels_from_y,
     _path_target_matrix,
