@@ -118,3 +118,16 @@ def test_keywords_the_vocabulary_lacks_are_found_as_the_matcher_finds_them(tmp_p
     for i, by_class in zip(rows, keyword_hits(matcher, [new[i] for i in rows], model.classes_)):
         K[i, list(by_class)] = True
     assert np.array_equal(K, keyword_matrix(model, new))
+
+
+def test_a_model_refitted_in_place_matches_keywords_on_its_new_vocabulary(tmp_path):
+    """The keyword tables are cached per model object: after a second fit of the same estimator on other
+    comments, classifying raised 'matmul: dimension mismatch' (the first fit's vocabulary)."""
+    tax, texts, labels = _data(tmp_path)
+    clf = FeedbackClassifier(taxonomy=tax, cv=3)
+    clf.fit(texts[6:] + ["we pay too much", "an invoice is wrong"] * 3,
+            labels[6:] + [[("billing", "pricing")], [("billing", "invoices")]] * 3)
+    new = [_NEW, "the receipt is wrong", "tax statement"]
+    _classified(clf, new)
+    clf.fit(texts, labels)
+    assert _classified(clf, new) == _classified(FeedbackClassifier(taxonomy=tax, cv=3).fit(texts, labels), new)

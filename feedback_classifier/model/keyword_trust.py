@@ -246,7 +246,7 @@ _OUTSIDE_KEYWORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pe
 def outside_keywords(model, matcher):
     """The matcher's phrases ``model``'s vocabulary lacks (``keyword_trust.OutsideKeywords``; cached per model)."""
     found = _OUTSIDE_KEYWORDS.get(model)
-    if found is None or found[0] is not matcher:
-        found = (matcher, OutsideKeywords(matcher, model.features_.word_vocab_, model.classes_))
+    if found is None or found[0] is not matcher or found[2] is not model.features_:  # (a refit: another vocabulary)
+        found = (matcher, OutsideKeywords(matcher, model.features_.word_vocab_, model.classes_), model.features_)
         _OUTSIDE_KEYWORDS[model] = found
     return found[1]

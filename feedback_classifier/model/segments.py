@@ -550,11 +550,12 @@ def _vocabulary_keywords(model, matcher):
     if matcher is None or not hasattr(getattr(model, "features_", None), "word_vocab_"):
         return None
     found = _VOCAB_KEYWORDS.get(model)
-    if found is None or found[0] is not matcher:
+    features = model.features_
+    if found is None or found[0] is not matcher or found[2] is not features:  # (a refit: another vocabulary)
         from feedback_classifier.model.keywords import VocabularyKeywords
 
-        features = model.features_
-        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_))
+        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_),
+                 features)
         _VOCAB_KEYWORDS[model] = found
     return found[1]
 
