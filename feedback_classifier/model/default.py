@@ -33,7 +33,8 @@ EXAMPLE_SURVEY_FILE = _PACKAGE_DIR / "data" / "example_survey.csv"
 # The word-table block (word_vectors, on for trained models) is left out here: on the example
 # survey it gave path micro-F1 0.799 vs 0.805 without (parent 0.878 vs 0.884,
 # benchmarks/default_model.py), and the zero-shot lift already brings the table in.
-DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1, "word_vectors": 0.0, "calibration_pool": 0.0}
+# (keyword_rules off: the default model has its own keyword rules, ``with_keyword_rules``)
+DEFAULT_MODEL_PARAMS = {"stacking": False, "min_df": 1, "word_vectors": 0.0, "calibration_pool": 0.0, "keyword_rules": False}
 
 # Called with a one-line message before the default model is built (first use with these
 # versions: ~30 s). The library never prints; the CLI sets this to print to stderr.

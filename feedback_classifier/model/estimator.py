@@ -65,9 +65,11 @@ from feedback_classifier.model.decoding import _Decoding, mean_fold_model
 from feedback_classifier.model.dense_block import WordVectorBlock
 from feedback_classifier.model.explain import _EXPLAIN_CACHES, _Explaining
 from feedback_classifier.model.features import _Parts, _TextFeatures, nb_ratios
+from feedback_classifier.model.keyword_trust import tune_keyword_trust
 from feedback_classifier.model.word_table import word_table_path
 from feedback_classifier.model.inputs import (
-    _field, _group_ids, _labels_from_y, _path_target_matrix, _target_matrix, _taxonomy_and_classes, check_fit_arguments,
+    _group_ids, _labels_from_y, _path_target_matrix, _target_matrix, _taxonomy_and_classes, check_fit_arguments,
+    texts_of,
 )
 from feedback_classifier.taxonomy import Label
 
@@ -180,6 +182,11 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         whether the shipped table's columns stay beside it, and whether the classifier trains on
         cross-fitted rows (each comment's row from a table fitted without its fold). Chosen on the
         SemEval-2016 dev reviews (``benchmarks/semeval_levers.py``); see the README for the numbers.
+    keyword_rules : bool
+        Let the taxonomy's keywords lift a category to its threshold where the model gives it at least
+        ``keyword_trust_`` times it, that share chosen on the out-of-fold probabilities (none kept
+        when every share costs; ``model/keyword_trust.py``). Applied where comments are classified
+        (``enrich``), not by ``predict``. ``False``: the keywords are left out.
     random_state : int
         Seed of the internal fold split when no ``groups`` are given.
 
@@ -224,6 +231,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         teacher_ridge: float = 0.1,
         teacher_keep_table: bool = True,
         teacher_cross_fit: bool = True,
+        keyword_rules: bool = True,
         random_state: int = 0,
     ):
         self.taxonomy = taxonomy
@@ -254,6 +262,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         self.teacher_ridge = teacher_ridge
         self.teacher_keep_table = teacher_keep_table
         self.teacher_cross_fit = teacher_cross_fit
+        self.keyword_rules = keyword_rules
         self.random_state = random_state
 
     # ---- sklearn plumbing
@@ -271,38 +280,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         return tags
 
     def _texts(self, X, *, fitting: bool) -> list[str]:
-        if sp.issparse(X):
-            raise TypeError(
-                "FeedbackClassifier takes texts (a list or column of strings), not a sparse matrix."
-            )
-        if isinstance(X, str) or X is None:  # (None: "'NoneType' object is not iterable")
-            raise TypeError(f"Pass a list of texts, not {'None' if X is None else 'a single string'}.")
-        if hasattr(X, "ndim") and getattr(X, "ndim") == 2:
-            arr = np.asarray(X)
-            if arr.dtype.kind in "fc":
-                if arr.dtype.kind == "c":
-                    raise ValueError("Complex data not supported.")
-                if not np.isfinite(arr).all():
-                    raise ValueError("Input X contains NaN or infinity.")
-            n_fields = arr.shape[1]
-            if n_fields == 0:  # no text at all (scikit-learn's wording)
-                raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
-            if fitting:
-                self.n_features_in_ = n_fields
-            elif getattr(self, "n_features_in_", None) not in (None, n_fields):
-                raise ValueError(
-                    f"X has {n_fields} features, but FeedbackClassifier is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
-            texts = [" ".join(_field(v) for v in row) for row in arr]
-        else:
-            values = list(X)
-            texts = [_field(v) for v in values]
-            if fitting:
-                self.n_features_in_ = 1
-        if fitting and len(texts) == 0:
-            raise ValueError("Cannot fit on 0 samples: at least 1 text is required.")
-        return texts
+        return texts_of(self, X, fitting=fitting)
 
     def _analyze(self, texts: Sequence[str], surface: bool | None = None) -> list[list[str]]:
         """Token lists of ``texts``; with their surface words when ``surface`` (default:
@@ -363,7 +341,9 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         A = cal[:, :-1].T
         self.coef_ = (W @ A).astype(np.float32)
         self.intercept_ = b @ A + cal[:, -1]
-        self._tune_decoding(self._calibrate(oof @ A + cal[:, -1]), _path_target_matrix(label_lists, classes))
+        P, G = self._calibrate(oof @ A + cal[:, -1]), _path_target_matrix(label_lists, classes)
+        self._tune_decoding(P, G)
+        tune_keyword_trust(self, texts, None, P, G)
 
     def _fit_features(self, texts: list[str], groups=None, Y=None) -> sp.csr_matrix:
         """Fit the features (and an adaptable embedder) on ``texts``; their feature matrix."""
@@ -591,6 +571,7 @@ class FeedbackClassifier(_Decoding, _Explaining, Estimator):
         state.setdefault("threshold_prior", 0.0)  # fitted before thresholds were shrunk
         state.setdefault("prototype_prior", 0.0)  # fitted before the prototype prior
         state.setdefault("calibration_pool", 0.0)  # fitted before pooled calibration
+        state.setdefault("keyword_rules", False)  # fitted before the keywords' trust was chosen
         if "coef_" in state:  # decoded before weak extra labels were dropped
             state.setdefault("extra_ratio_", 0.0)
         if "coef_" in state:  # fitted before the word-table block / embedders adapting to the training texts

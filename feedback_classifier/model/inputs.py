@@ -261,3 +261,39 @@ def _taxonomy_and_classes(taxonomy, label_lists: list[list[Label]], indicator_co
                     "parse label cells with Taxonomy.parse_labels to get valid labels."
                 )
     return taxonomy, list(taxonomy.labels)
+
+
+def texts_of(estimator, X, *, fitting: bool) -> list[str]:
+    """``X`` as one text per row (a 2-D X: its fields joined by spaces); ``fitting`` records ``n_features_in_``."""
+    if sp.issparse(X):
+        raise TypeError(
+            "FeedbackClassifier takes texts (a list or column of strings), not a sparse matrix."
+        )
+    if isinstance(X, str) or X is None:  # (None: "'NoneType' object is not iterable")
+        raise TypeError(f"Pass a list of texts, not {'None' if X is None else 'a single string'}.")
+    if hasattr(X, "ndim") and getattr(X, "ndim") == 2:
+        arr = np.asarray(X)
+        if arr.dtype.kind in "fc":
+            if arr.dtype.kind == "c":
+                raise ValueError("Complex data not supported.")
+            if not np.isfinite(arr).all():
+                raise ValueError("Input X contains NaN or infinity.")
+        n_fields = arr.shape[1]
+        if n_fields == 0:  # no text at all (scikit-learn's wording)
+            raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+        if fitting:
+            estimator.n_features_in_ = n_fields
+        elif getattr(estimator, "n_features_in_", None) not in (None, n_fields):
+            raise ValueError(
+                f"X has {n_fields} features, but FeedbackClassifier is expecting "
+                f"{estimator.n_features_in_} features as input."
+            )
+        texts = [" ".join(_field(v) for v in row) for row in arr]
+    else:
+        values = list(X)
+        texts = [_field(v) for v in values]
+        if fitting:
+            estimator.n_features_in_ = 1
+    if fitting and len(texts) == 0:
+        raise ValueError("Cannot fit on 0 samples: at least 1 text is required.")
+    return texts

@@ -243,7 +243,8 @@ class VocabularyKeywords:
 
     A one-word phrase is its unigram feature; a longer one is present when all its consecutive
     word pairs are (bigram features, so no gap inside the phrase here). Phrases outside the
-    model's vocabulary are never hit: the bundled default model trains on every keyword.
+    model's vocabulary are never hit here (the bundled default model trains on every keyword; for a
+    model trained on labels, ``keyword_trust.OutsideKeywords`` finds them).
     ``clear(Xw)`` is the ``(n, n_classes)`` boolean matrix of categories the keywords clearly
     name: a child's own phrase, a parent without children's phrase, or two phrases of a parent.
     """
@@ -274,15 +275,19 @@ class VocabularyKeywords:
         self.need = np.array([2 if (label[1] is None and label[0] in parents_with_children) else 1
                               for label in classes], dtype=np.float32)
 
-    def clear(self, Xw) -> np.ndarray:
-        """``(n_docs, n_classes)`` bool: the categories the keywords clearly name in each doc."""
+    def clear(self, Xw, extra=None) -> np.ndarray:
+        """``(n_docs, n_classes)`` bool: the categories the keywords clearly name in each doc
+        (``extra``: per class, the number of other phrases found, counted with these)."""
         import scipy.sparse as sp
 
         B = sp.csr_matrix((np.ones(len(Xw.data), dtype=np.float32), Xw.indices, Xw.indptr), shape=Xw.shape)
         counts = sp.csr_matrix(B @ self.Q)
         counts.data = (counts.data >= self.sizes[counts.indices] - 0.5).astype(np.float32)
         counts.eliminate_zeros()
-        return (counts @ self.L).toarray() >= self.need - 0.5
+        by_class = (counts @ self.L).toarray()
+        if extra is not None:
+            by_class += extra
+        return by_class >= self.need - 0.5
 
 
 def _cached_entries(matcher: KeywordMatcher, names: bool) -> list[tuple[tuple[str, ...], tuple, str]]:
@@ -300,3 +305,40 @@ def _cached_entries(matcher: KeywordMatcher, names: bool) -> list[tuple[tuple[st
     key = table_key("keywords", matcher.taxonomy.hash, str(names))
     rows = json.loads(str(cached_arrays("keywords", key, build)["entries"][0]))
     return [(tuple(tokens), tuple(label), phrase) for tokens, label, phrase in rows]
+
+
+def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
+    """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
+    name them: a child's own phrase, or two distinct phrases of a parent (``token_lists``: the
+    texts as the matcher's analyzer reads them, when the caller has them)."""
+    position = {label: j for j, label in enumerate(classes)}
+    children_of: dict[str, set] = {}
+    for label in classes:
+        if label[1] is not None:
+            children_of.setdefault(label[0], set()).add(label)
+    out = []
+    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
+        clear = {}
+        for label, phrases in by_label.items():
+            j = position.get(label)
+            if j is None:
+                continue
+            if label[1] is not None or label[0] not in children_of:
+                clear[j] = phrases
+            else:
+                own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]
+                if len(own) >= 2:
+                    clear[j] = own
+        out.append(clear)
+    return out
+
+
+_MATCHERS: dict[str, KeywordMatcher] = {}
+
+
+def taxonomy_matcher(taxonomy):
+    """The taxonomy's ``KeywordMatcher`` (one per taxonomy content, kept for the process)."""
+    matcher = _MATCHERS.get(taxonomy.hash)
+    if matcher is None:
+        matcher = _MATCHERS[taxonomy.hash] = KeywordMatcher(taxonomy)
+    return matcher

@@ -24,6 +24,7 @@ import numpy as np
 
 from feedback_classifier._arrays import ranges
 from feedback_classifier.lang.chunking import Pieces
+from feedback_classifier.model.keywords import keyword_hits, taxonomy_matcher
 
 # Sentence ends, semicolons and line breaks; and a comma or dash before a contrast or addition
 # ("..., but", "..., а ещё", "- и ещё"), where a second topic usually starts. Written as
@@ -342,8 +343,14 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     """
     texts = list(texts)
     explained = None
+    trust = _keyword_trust(model) if matcher is not None else None
     vocab_keywords = _vocabulary_keywords(model, matcher)
-    K = None
+    outside = None
+    if trust is not None and vocab_keywords is not None:
+        from feedback_classifier.model.keyword_trust import outside_keywords
+
+        outside = outside_keywords(model, matcher)
+    K = Xw = None
     fresh = False
     own = hasattr(model, "_proba_of_docs")  # a FeedbackClassifier: texts analysed once here
     if docs is None and own:
@@ -352,12 +359,14 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         P, explained = model._proba_and_evidence(texts, docs, top_k) if own else \
             model.predict_proba_and_explain(texts, top_k=top_k)
         if vocab_keywords is not None:
-            K = vocab_keywords.clear(model.features_._parts(docs).Xw)
+            Xw = model.features_._parts(docs).Xw
+            K = vocab_keywords.clear(Xw, None if outside is None else outside.counts(docs))
     elif vocab_keywords is not None:
         # one feature pass for the probabilities and the keyword hits
         parts = model.features_._parts(docs)
         P = model._calibrate(np.asarray(model._scores(parts, texts, docs), dtype=np.float64))
-        K = vocab_keywords.clear(parts.Xw)
+        Xw = parts.Xw
+        K = vocab_keywords.clear(Xw, None if outside is None else outside.counts(docs))
         fresh = True  # a new array of this call's: raised in place below without a copy
     else:
         P = model._proba_of_docs(docs, texts) if own else model.predict_proba(texts)
@@ -368,18 +377,12 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
     seg_texts, best_part = _score_parts(model, segments, P, with_evidence, docs)
     hits = None
     if matcher is not None:
-        rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
-        for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_)):
-            K[i, list(by_label)] = True
-        if K is None:  # a model without a word vocabulary: match the texts themselves
-            hits = keyword_hits(matcher, texts, model.classes_)
-            K = np.zeros(P.shape, dtype=bool)
-            for i, by_label in enumerate(hits):
-                K[i, list(by_label)] = True
+        K, hits = _keyword_matrix(model, matcher, texts, docs, K, Xw, outside, own)
         thresholds = np.asarray(model.thresholds_, dtype=float)
-        K &= P >= getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO) * thresholds
+        ratio = trust if trust is not None else getattr(model, "keyword_min_ratio_", KEYWORD_MIN_RATIO)
+        K &= P >= ratio * thresholds
         np.maximum(P, thresholds, out=P, where=K)  # (P is this call's own array: raised in place)
-        zero_shot = _zero_shot(model) if USE_ZERO_SHOT else None
+        zero_shot = _zero_shot(model) if USE_ZERO_SHOT and trust is None else None
         if zero_shot is not None:  # the parent a comment's words are clearly nearest to
             same = own and zero_shot.prototypes.analyzer == model.analyzer_  # its tokens are the docs
             P = zero_shot.lift(P, texts, thresholds, token_lists=docs if same else None)
@@ -395,6 +398,27 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
         hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
     return P, _evidence(model, P, whole, explained, best_part, seg_texts, hits)
+
+
+def _keyword_matrix(model, matcher, texts, docs, K, Xw, outside, own):
+    """``(K, hits)``: the keyword-named classes of each comment, ``K`` (from the features) completed where
+    the features cannot tell; ``hits`` the matched phrases when the texts had to be matched whole (else None)."""
+    hits = None
+    rows = matcher.literal_rows(texts) if K is not None else []  # ("24/7": not in the features)
+    tokens = None
+    if outside is not None:  # a model trained on labels: its vocabulary lacks longer keywords too
+        rows = sorted(set(rows).union(outside.candidates(Xw, docs)))
+        if getattr(matcher, "analyzer", None) == model.analyzer_:  # its tokens are the docs: no second analysis
+            tokens = [docs[i] for i in rows]
+    for i, by_label in zip(rows, keyword_hits(matcher, [texts[i] for i in rows], model.classes_, token_lists=tokens)):
+        K[i, list(by_label)] = True
+    if K is None:  # a model without a word vocabulary: match the texts themselves
+        same = own and getattr(matcher, "analyzer", None) == model.analyzer_  # its tokens are the docs
+        hits = keyword_hits(matcher, texts, model.classes_, token_lists=docs if same else None)
+        K = np.zeros((len(texts), len(model.classes_)), dtype=bool)
+        for i, by_label in enumerate(hits):
+            K[i, list(by_label)] = True
+    return K, hits
 
 
 def _score_parts(model, segments: SegmentBatch, P: np.ndarray, with_evidence: bool, docs=None):
@@ -478,32 +502,6 @@ def _parts_proba(model, segments: SegmentBatch, seg_texts: Sequence[str], docs) 
     return model._proba_of_docs(LazyDocs(found, punct=False, surface=docs.surface), seg_texts)
 
 
-def keyword_hits(matcher, texts: Sequence[str], classes: Sequence[tuple], token_lists=None) -> list[dict[int, list[str]]]:
-    """Per comment, ``{class index: matched phrases}`` for the classes whose keywords clearly
-    name them: a child's own phrase, or two distinct phrases of a parent (``token_lists``: the
-    texts as the matcher's analyzer reads them, when the caller has them)."""
-    position = {label: j for j, label in enumerate(classes)}
-    children_of: dict[str, set] = {}
-    for label in classes:
-        if label[1] is not None:
-            children_of.setdefault(label[0], set()).add(label)
-    out = []
-    for by_label in matcher.match(texts) if token_lists is None else map(matcher.match_tokens, token_lists, texts):
-        clear = {}
-        for label, phrases in by_label.items():
-            j = position.get(label)
-            if j is None:
-                continue
-            if label[1] is not None or label[0] not in children_of:
-                clear[j] = phrases
-            else:
-                own = [p for p in phrases if not any(p in by_label.get(c, ()) for c in children_of.get(label[0], ()))]
-                if len(own) >= 2:
-                    clear[j] = own
-        out.append(clear)
-    return out
-
-
 def _evidence(model, P, whole, explained, best_part, seg_texts, hits) -> list[dict]:
     """The whole comment's evidence, plus the part or keywords behind each raised category."""
     fired = np.asarray(model.predict_from_proba(P), dtype=bool)
@@ -552,11 +550,12 @@ def _vocabulary_keywords(model, matcher):
     if matcher is None or not hasattr(getattr(model, "features_", None), "word_vocab_"):
         return None
     found = _VOCAB_KEYWORDS.get(model)
-    if found is None or found[0] is not matcher:
+    features = model.features_
+    if found is None or found[0] is not matcher or found[2] is not features:  # (a refit: another vocabulary)
         from feedback_classifier.model.keywords import VocabularyKeywords
 
-        features = model.features_
-        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_))
+        found = (matcher, VocabularyKeywords(matcher, features.word_vocab_, features.n_features_, model.classes_),
+                 features)
         _VOCAB_KEYWORDS[model] = found
     return found[1]
 
@@ -566,9 +565,6 @@ class _Parts:
 
     def __init__(self, matcher):
         self.matcher = matcher
-
-
-_MATCHERS: dict[str, object] = {}
 
 
 def uses_parts(model) -> _Parts | None:
@@ -583,12 +579,14 @@ def uses_parts(model) -> _Parts | None:
     needed = ("predict_proba_and_explain", "predict_from_proba", "thresholds_", "taxonomy_")
     if not all(hasattr(model, name) for name in needed):
         return None
-    matcher = None
-    if getattr(model, "keyword_rules_", False):
-        from feedback_classifier.model.keywords import KeywordMatcher
+    rules = getattr(model, "keyword_rules_", False) or _keyword_trust(model) is not None
+    return _Parts(taxonomy_matcher(model.taxonomy_) if rules else None)
 
-        taxonomy = model.taxonomy_
-        matcher = _MATCHERS.get(taxonomy.hash)
-        if matcher is None:
-            matcher = _MATCHERS[taxonomy.hash] = KeywordMatcher(taxonomy)
-    return _Parts(matcher)
+
+def _keyword_trust(model) -> float | None:
+    """A model trained on labels: the share of its threshold a keyword-named category needs
+    (``model/keyword_trust.py``), or None (no keyword lift chosen; the bundled default and
+    ``--no-labels`` models keep their own rules)."""
+    if getattr(model, "keyword_rules_", False):
+        return None
+    return getattr(model, "keyword_trust_", None)

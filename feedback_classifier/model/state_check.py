@@ -95,7 +95,7 @@ def check_fitted(model: Any) -> None:
         of_embedder = f" ({embedded} of them embedder_'s columns)" if model.embedder_ is not None else ""
         raise BadState(f"coef_ has {coef.shape[0]} rows, but the model's features make {rows + embedded}{of_embedder}")
     _check_analyzer(_get(model, "analyzer_", ""), "analyzer_.")
-    for name in ("keyword_min_ratio_", "single_topic_ratio_"):
+    for name in ("keyword_min_ratio_", "single_topic_ratio_", "keyword_trust_"):
         if hasattr(model, name):
             _number(model, name, "", 0.0, 1e6)
     from feedback_classifier.model.sentiment import AspectSentiment

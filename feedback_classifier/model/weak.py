@@ -119,7 +119,9 @@ def fit_without_labels(taxonomy, texts: Sequence[str], *, confidence: float = CO
     # No prototype prior here: without the stacked calibrator it is not weighed against the
     # weak labels, and it cost cold start 2.4 points (en) on the SemEval splits of
     # benchmarks/cold_start.py (0.453 -> 0.429 path micro-F1; ru 0.516 -> 0.511).
-    params = {"stacking": False, "min_df": 1, "prototype_prior": 0.0, "calibration_pool": 0.0, **(params or {})}
+    # (keyword_rules off: keyword_rules_ below gives this model the matcher at its own share)
+    params = {"stacking": False, "min_df": 1, "prototype_prior": 0.0, "calibration_pool": 0.0, "keyword_rules": False,
+              **(params or {})}
     # The same comments without their matched keywords teach the words around them, which
     # is what lets the model find comments that use none of the keywords.
     masked = [(_without_keywords(matcher, t), y) for t, y in labelled]
