@@ -218,6 +218,16 @@ class QueueRows:
         """Rows a human should check: flagged by the model and not junk."""
         return np.flatnonzero(self.needs_review & ~self.junk)
 
+    def wordless(self) -> np.ndarray:
+        """Junk rows whose ``sentiment`` says nothing: all but emoji alone ("😡😡😡" from a
+        detractor is a complaint with no topic, listed apart yet flagged as one)."""
+        from feedback_classifier.lang.emoji_answers import is_emoji_answer
+
+        out = self.junk.copy()
+        asked = np.flatnonzero(out)
+        out[asked[np.array([is_emoji_answer(t) for t in self.texts.iloc[asked].tolist()], dtype=bool)]] = False
+        return out
+
     def frame(self, positions: np.ndarray, categories: list[str], *, keep: Sequence[str], text_col: str,
               score_col: str | None) -> pd.DataFrame:
         """The queue columns of the rows at ``positions``, in that order."""

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from feedback_classifier.lang.emoji_answers import is_emoji_answer
+
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
 # every run of 3+ neighbouring keys, both directions: one set look-up per word
@@ -34,8 +36,8 @@ def is_junk(text: object) -> bool:
 
     >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.")]
     [True, True, True, True, True, True, True, True, True]
-    >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
-    [False, False, False, False, False, False, False]
+    >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why", "😡😡😡", ")))")]
+    [False, False, False, False, False, False, False, False, False]
     """
     if not isinstance(text, str):
         return False
@@ -43,7 +45,8 @@ def is_junk(text: object) -> bool:
     # word that is no key run, and a letter after it), one regex search.
     first = _FIRST_WORD.search(text)
     if first is None:
-        return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
+        # digits, punctuation, emoji-free symbols only (blank: no answer; emoji alone carry tone)
+        return bool(text.strip()) and not is_emoji_answer(text)
     word = first.group(1).casefold()
     if word == "e" and _E_NUMBER.fullmatch(text):
         return True
@@ -187,15 +190,16 @@ def rating_answer(text: object) -> float | None:
 
 
 def names_nothing(texts: list) -> list[bool]:
-    """Per text, whether it is junk (``is_junk``) or states no opinion (``is_no_opinion``): an
-    answer that names no topic, so it gets no category and no place in the review queue (the
-    router lists it apart).
+    """Per text, whether it is junk (``is_junk``), states no opinion (``is_no_opinion``) or is
+    emoji alone (``is_emoji_answer``): an answer that names no topic, so it gets no category and
+    no place in the review queue (the router lists it apart).
 
-    >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None])
-    [True, True, True, False, False]
+    >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None, "👍"])
+    [True, True, True, False, False, True]
     """
     # a score as the answer names no topic either ("10 из 10" was tagged Discounts and promotions)
     return [_names_nothing(t) or (t[:1].isdigit() or t[:1] in "⭐+") and rating_answer(t) is not None
+            or not t[:1].isalnum() and is_emoji_answer(t)
             if isinstance(t, str) else False for t in texts]
 
 

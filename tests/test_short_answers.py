@@ -1,0 +1,43 @@
+"""An optional open question: a third to a half of the answers are non-answers, emoji, one word
+or a typo ("-", "n/a", "👍", "😡😡😡", "цена", "delivry late"). What each gets, and where it goes."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.lang.junk import is_junk, names_nothing
+
+runner = CliRunner()
+
+
+def _survey(tmp_path, comments, scores):
+    src = tmp_path / "survey.csv"
+    pd.DataFrame({"id": range(1, len(comments) + 1), "nps": scores, "comment": comments}).to_csv(src, index=False)
+    return src
+
+
+def test_emoji_alone_get_their_obvious_polarity_no_topic_and_are_no_junk(tmp_path):
+    comments = ["🔥🔥", "🙏", "👏👏", "✅", "♥", "👍🏻", "😡😡😡", "🤬", "😭", "🚚", "😂", "👍👎", ")))", "(((",
+                "The courier was late"]
+    src, dst = _survey(tmp_path, comments, [10, 9, 10, 9, 9, 10, 0, 1, 2, 7, 8, 6, 9, 3, 2]), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert out["sentiment"].tolist()[:14] == ["positive"] * 6 + ["negative"] * 3 + ["neutral"] * 3 + [
+        "positive", "negative"]
+    assert out["categories"].tolist()[:14] == [""] * 14
+    assert not any(is_junk(t) for t in comments[:14]) and all(names_nothing(comments[:14]))
+
+
+def test_route_flags_an_emoji_complaint_listed_apart_as_a_complaint(tmp_path):
+    src = _survey(tmp_path, ["😡😡😡", "👍", "-", "asdf", "Courier was rude"], [0, 10, 0, 0, 0])
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps", "--keep", "id",
+                                 "--out-dir", str(tmp_path / "q"), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    junk = pd.read_csv(tmp_path / "q" / "junk.csv", keep_default_na=False)
+    flags = dict(zip(junk["comment"], junk["complaint"].astype(str)))
+    assert flags == {"😡😡😡": "True", "👍": "False", "-": "False", "asdf": "False"}
+    assert junk["comment"].iloc[0] == "😡😡😡"  # complaints first
