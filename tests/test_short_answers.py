@@ -41,3 +41,16 @@ def test_route_flags_an_emoji_complaint_listed_apart_as_a_complaint(tmp_path):
     flags = dict(zip(junk["comment"], junk["complaint"].astype(str)))
     assert flags == {"😡😡😡": "True", "👍": "False", "-": "False", "asdf": "False"}
     assert junk["comment"].iloc[0] == "😡😡😡"  # complaints first
+
+
+def test_classify_does_not_call_a_survey_of_non_answers_mostly_unsure(tmp_path):
+    # 8 of 12 answers name nothing: the model is not unsure, there is nothing to classify
+    comments = ["-", "n/a", "нет", "👍", "no comment", ".", "ничего", "asdf",
+                "The courier was late", "Too expensive", "Курьер опоздал", "App keeps crashing"]
+    src, dst = _survey(tmp_path, comments, [5] * 12), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    flagged = pd.read_csv(dst, keep_default_na=False)["needs_review"].astype(str).eq("True").sum()
+    assert f"{flagged} to review (8 of them answers naming no topic" in result.output, result.output
+    assert "Most comments need review" not in result.output

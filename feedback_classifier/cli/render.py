@@ -82,12 +82,16 @@ def classify_summary(summary, *, trained: bool = False) -> None:
         why = "the default: the Dask engine does not read the comments ahead for their language; use --lang to change"
     else:
         why = "most comments are in it; use --lang to change"
+    # answers naming no topic ("-", "n/a", "👍") are flagged needs_review but are no model doubt: counted
+    # apart, as analyze and route do (a survey half of non-answers was told "Most comments need review")
+    apart = getattr(summary, "names_nothing", 0)
+    apart_note = f" ({apart:,} of them answers naming no topic, such as '-' or 'n/a', which route lists apart)" if apart else ""
     typer.echo(
         f"Classified {count_noun(summary.rows, 'row')} in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} "
-        f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
+        f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review{apart_note}, "
         f"{count_noun(summary.empty_comments, 'empty comment')}. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
-    review_hint(summary.needs_review, summary.rows - summary.empty_comments, trained=trained)
+    review_hint(summary.needs_review - apart, summary.rows - summary.empty_comments, trained=trained)
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
         typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))

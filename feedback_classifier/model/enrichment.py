@@ -89,6 +89,7 @@ class _ChunkResult:
     needs_review: int
     empty_comments: int
     unread: dict[str, int] = field(default_factory=dict)  # rows per language the models do not read (lang.foreign)
+    names_nothing: int = 0  # of ``needs_review``, rows whose answer names no topic ("-", "n/a", "👍": listed apart)
 
 
 def enrich(
@@ -262,6 +263,9 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         columns[EVIDENCE_COLUMN] = pd.array(strings, dtype="str").take(row_unique)
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
+    # flagged for having no category, yet no model miss: the router lists them apart from review
+    blank = np.flatnonzero(u_review & ~any_fired)
+    blank = blank[np.array(names_nothing([uniques[i] for i in blank.tolist()]), dtype=bool)]
     return _ChunkResult(
         added=pd.DataFrame(columns),
         # (einsum: the same integer sums, ~6x faster than numpy's integer matmul)
@@ -270,6 +274,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         needs_review=int(review.sum()),
         empty_comments=int(n - is_comment.sum()),
         unread=rows_per_language(unread, rows_per_unique),
+        names_nothing=int(rows_per_unique[blank].sum()),
     )
 
 
