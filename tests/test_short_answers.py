@@ -54,3 +54,18 @@ def test_classify_does_not_call_a_survey_of_non_answers_mostly_unsure(tmp_path):
     flagged = pd.read_csv(dst, keep_default_na=False)["needs_review"].astype(str).eq("True").sum()
     assert f"{flagged} to review (8 of them answers naming no topic" in result.output, result.output
     assert "Most comments need review" not in result.output
+
+
+def test_a_bare_topic_word_keeps_its_topic_and_gets_no_invented_polarity(tmp_path):
+    # "price" and «цена» were praise and complaint at once (mixed), "delivery" praise, «доставка» a complaint
+    comments = ["price", "цена", "delivery", "доставка", "Courier.", "price and quality", "too expensive",
+                "доставка опоздала"]
+    src, dst = _survey(tmp_path, comments, [5] * 8), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert all(out["categories"][:6]), out[["comment", "categories"]]
+    assert out["sentiment"].tolist() == ["neutral"] * 6 + ["negative", "negative"]
+    for cell in out["category_sentiment"][:6]:
+        assert all(pair.endswith("=neutral") for pair in cell.split("; ")), cell

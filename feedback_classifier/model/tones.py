@@ -129,10 +129,13 @@ def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
     "nothing", "-", "нечего сказать"), or None when no comment does. The sentiment model never
     learned that such answers are neutral ("ok", "нет" read as complaints); a rule on the
     text holds whatever model and analysis path scored them, and costs no accuracy on
-    comments that do state an opinion (benchmarks/no_opinion.py)."""
+    comments that do state an opinion (benchmarks/no_opinion.py). So is an answer that only names a
+    topic ("price", «доставка»: ``lang.bare_topics``), which the model gave its word's lean."""
+    from feedback_classifier.lang.bare_topics import bare_topic_mask
     from feedback_classifier.lang.junk import no_opinion_mask
 
     quiet = np.fromiter(no_opinion_mask(uniques), dtype=bool, count=len(uniques))
+    quiet |= np.fromiter(bare_topic_mask(uniques), dtype=bool, count=len(uniques))
     if not quiet.any():
         return None
     return np.repeat(quiet, sizes)
