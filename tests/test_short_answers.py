@@ -69,3 +69,13 @@ def test_a_bare_topic_word_keeps_its_topic_and_gets_no_invented_polarity(tmp_pat
     assert out["sentiment"].tolist() == ["neutral"] * 6 + ["negative", "negative"]
     for cell in out["category_sentiment"][:6]:
         assert all(pair.endswith("=neutral") for pair in cell.split("; ")), cell
+
+
+def test_a_key_run_typed_over_and_over_is_junk_not_a_complaint(tmp_path):
+    comments = ["ываыва", "asdasd", "фывфывфыв", "Delivery was late"]
+    assert [is_junk(t) for t in comments] == [True, True, True, False]
+    src, dst = _survey(tmp_path, comments, [5] * 4), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(dst, keep_default_na=False)["sentiment"].tolist() == ["neutral"] * 3 + ["negative"]

@@ -34,8 +34,8 @@ def is_junk(text: object) -> bool:
     """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
     one letter, or letters without a vowel (an empty answer is not junk: it is no answer).
 
-    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.")]
-    [True, True, True, True, True, True, True, True, True]
+    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.", "ываыва")]
+    [True, True, True, True, True, True, True, True, True, True]
     >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why", "😡😡😡", ")))")]
     [False, False, False, False, False, False, False, False, False]
     """
@@ -57,7 +57,18 @@ def is_junk(text: object) -> bool:
     if len(word) == 1 and _ONE_LETTER.fullmatch(text):
         return True  # "a", "ъ", "x.": no word, yet the model gave "a" Defects and damage ("A+" is a grade)
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
-    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
+    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1) or _repeated_run(word)
+
+
+def _repeated_run(word: str) -> bool:
+    """Whether ``word`` is a key run typed over and over ("ываыва", "asdasdasd"): a mash the
+    run test misses, whose vowels pass the vowel test (the model called "ываыва" a complaint).
+
+    >>> [_repeated_run(w) for w in ("ываыва", "asdasdas", "фывфыв", "dfgdfg", "tartar", "ывaыва", "ываы")]
+    [True, True, True, True, False, False, False]
+    """
+    n = len(word)
+    return n >= 5 and any(word[:k] in _KEY_RUNS and word == (word[:k] * (n // k + 1))[:n] for k in range(3, n // 2 + 1))
 
 
 # Answers that state no opinion, both languages (one per line: the list is data, not code).
