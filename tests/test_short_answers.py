@@ -79,3 +79,36 @@ def test_a_key_run_typed_over_and_over_is_junk_not_a_complaint(tmp_path):
                                  "--tone-teacher", "none"])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(dst, keep_default_na=False)["sentiment"].tolist() == ["neutral"] * 3 + ["negative"]
+
+
+def test_praise_or_complaint_words_alone_get_no_invented_topic_from_the_bundled_model(tmp_path):
+    # "TERRIBLE" was Defects and damage ([nearest to its description]), "good" Product quality (not to
+    # review), "awful" Website usability, «плохо» Packaging, "meh" Quality
+    comments = ["TERRIBLE", "good", "awful", "плохо", "meh", "all good", "Всё отлично!", "too expensive",
+                "курьер опоздал"]
+    src, dst = _survey(tmp_path, comments, [5] * 9), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst),
+                                 "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert out["categories"].tolist()[:7] == [""] * 7 and all(out["categories"][7:])
+    assert out["sentiment"].tolist()[:5] == ["negative", "positive", "negative", "negative", "negative"]
+    assert out["needs_review"].astype(str).tolist()[:7] == ["True"] * 7  # no category: a human may still look
+
+
+def test_a_model_trained_on_labels_keeps_the_general_category_it_learned_for_praise_alone(monkeypatch):
+    import numpy as np
+
+    import feedback_classifier.model.enrichment as enrichment
+
+    class Taught:  # a model trained on labels: no keyword rules; it gives "Awesome" its general category
+        classes_ = ["general"]
+        thresholds_ = [0.5]
+
+    monkeypatch.setattr(enrichment, "_predict_proba_batched", lambda model, texts, **kw: np.full((len(texts), 1), 0.9))
+    monkeypatch.setattr(enrichment, "_decide", lambda model, proba: proba >= 0.5)
+    opts = enrichment._Options(text_col="", sentiment=False)
+    _, fired, _, _ = enrichment._predict_uniques(Taught(), ["Awesome", "n/a"], opts)
+    Taught.keyword_rules_ = True  # the bundled default model, or one trained without labels
+    _, untaught, _, _ = enrichment._predict_uniques(Taught(), ["Awesome", "n/a"], opts)
+    assert fired[:, 0].tolist() == [True, False] and untaught[:, 0].tolist() == [False, False]

@@ -316,7 +316,15 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     # lists key mashes apart as junk. (asked only of comments something fired for: the answer
     # cannot change the others)
     asked = np.flatnonzero(fired.any(axis=1))
-    fired[asked[np.array(names_nothing([uniques[i] for i in asked.tolist()]), dtype=bool)]] = False
+    nothing = np.array(names_nothing([uniques[i] for i in asked.tolist()]), dtype=bool)
+    if getattr(model, "keyword_rules_", False) and len(asked):
+        # "TERRIBLE", "good", «плохо» alone: a model no labels taught found their topic nearest to a
+        # description or in its examples' words (Defects and damage, Quality, Packaging); one trained on
+        # labels may have learned a general category for them (SemEval's "Awesome" is RESTAURANT > GENERAL)
+        from feedback_classifier.lang.tone_only import tone_only_mask
+
+        nothing |= np.array(tone_only_mask([uniques[i] for i in asked.tolist()]), dtype=bool)
+    fired[asked[nothing]] = False
     return proba, fired, explained, analysed
 
 
