@@ -112,3 +112,14 @@ def test_a_model_trained_on_labels_keeps_the_general_category_it_learned_for_pra
     Taught.keyword_rules_ = True  # the bundled default model, or one trained without labels
     _, untaught, _, _ = enrichment._predict_uniques(Taught(), ["Awesome", "n/a"], opts)
     assert fired[:, 0].tolist() == [True, False] and untaught[:, 0].tolist() == [False, False]
+
+
+def test_drivers_says_how_many_uncategorised_rows_are_blank_or_name_no_topic(tmp_path):
+    comments = ["", "", "-", "n/a", "👍", "TERRIBLE", "Courier was late", "Курьер опоздал", "Too expensive",
+                "Great prices"]
+    src = _survey(tmp_path, comments, [5, 6, 7, 8, 10, 0, 2, 3, 4, 9])
+    result = runner.invoke(app, ["drivers", str(src), "--text-col", "comment", "--score-col", "nps", "--boot", "0",
+                                 "--min-n", "1", "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    assert "6 rows without any category" in result.output, result.output
+    assert "Of those, 2 rows with an empty comment and 4 answers naming no topic" in " ".join(result.output.split())

@@ -238,9 +238,11 @@ def routing_table(summary, title: str, score_type: str = "nps") -> Table:
 
 
 # ---- drivers
-def drivers_summary(result, *, by: str | None, top: int, confidence: float, segments_file=None) -> None:
+def drivers_summary(result, *, by: str | None, top: int, confidence: float, segments_file=None,
+                    why: dict | None = None) -> None:
     """The headline, both ranked tables, the significant regression terms, the data problems and
-    each segment's first driver (every category per segment: ``segments_file``, when written)."""
+    each segment's first driver (every category per segment: ``segments_file``, when written);
+    ``why``: how many rows without a category had no comment or named no topic (``DriversFileResult``)."""
     from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
 
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
@@ -250,6 +252,10 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         f"from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
         f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
+    if why and (why.get("empty") or why.get("no_topic")):
+        console.print(f"Of those, {count_noun(why['empty'], 'row')} with an empty comment and "
+                      f"{count_noun(why['no_topic'], 'answer')} naming no topic ('-', 'n/a', '👍', 'TERRIBLE'): every row is a "
+                      "respondent in each share and in each category's 'without' group.", markup=False)
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
     if result.table.empty:  # two empty tables and "no category significant" read as a finding
