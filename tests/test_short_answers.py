@@ -123,3 +123,15 @@ def test_drivers_says_how_many_uncategorised_rows_are_blank_or_name_no_topic(tmp
     assert result.exit_code == 0, result.output
     assert "6 rows without any category" in result.output, result.output
     assert "Of those, 2 rows with an empty comment and 4 answers naming no topic" in " ".join(result.output.split())
+
+
+def test_the_report_says_how_many_comments_name_no_topic_beside_the_share_classified(tmp_path):
+    # "Comments classified 49%" with half the answers "-" and "n/a" read as a model missing half
+    comments = ["-", "n/a", "нет", "👍", "Courier was late", "Too expensive", "Курьер опоздал", ""]
+    src = _survey(tmp_path, comments, [5, 6, 7, 10, 2, 3, 1, 8])
+    for lang, said in (("en", "; 4 answers name no topic"), ("ru", "; 4 ответа без темы")):
+        out = tmp_path / lang
+        result = runner.invoke(app, ["analyze", str(src), "--text-col", "comment", "--score-col", "nps",
+                                     "--out-dir", str(out), "--tone-teacher", "none", "--lang", lang])
+        assert result.exit_code == 0, result.output
+        assert said in (out / "report.html").read_text(encoding="utf-8")
