@@ -135,3 +135,20 @@ def test_the_report_says_how_many_comments_name_no_topic_beside_the_share_classi
                                      "--out-dir", str(out), "--tone-teacher", "none", "--lang", lang])
         assert result.exit_code == 0, result.output
         assert said in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_praise_or_complaint_alone_is_listed_apart_not_sent_to_review(tmp_path):
+    # the review queue of an optional question was TERRIBLE, ужаааас, всё ок, EXCELLENT, good, bad: nothing to tag
+    comments = ["TERRIBLE", "ужаааас", "всё ок", "EXCELLENT", "-", "We talked about the weather in town today"]
+    src = _survey(tmp_path, comments, [0, 1, 9, 10, 5, 6])
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps", "--keep", "id",
+                                 "--out-dir", str(tmp_path / "q"), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    junk = pd.read_csv(tmp_path / "q" / "junk.csv", keep_default_na=False)
+    review = pd.read_csv(tmp_path / "q" / "review.csv", keep_default_na=False)
+    assert set(junk["comment"]) == set(comments[:5]) and set(review["comment"]) <= {comments[5]}
+    flags = dict(zip(junk["comment"], junk["complaint"].astype(str)))
+    assert flags["TERRIBLE"] == flags["ужаааас"] == "True" and flags["EXCELLENT"] == flags["-"] == "False"
+    classified = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "c.csv"),
+                                     "--tone-teacher", "none"])
+    assert "(5 of them answers naming no topic" in classified.output, classified.output

@@ -17,12 +17,12 @@ from feedback_classifier.lang.junk import answer_key
 
 _GENERAL_EN = (
     "good great excellent perfect fine nice amazing awesome wonderful fantastic brilliant superb outstanding "
-    "lovely cool super best love loved satisfied happy bad terrible awful horrible poor worst disgusting "
+    "lovely cool super best love loved satisfied happy ok okay bad terrible awful horrible poor worst disgusting "
     "disappointing disappointed unacceptable pathetic useless rubbish crap meh hate hated unhappy dissatisfied"
 )
 _GENERAL_RU = (
     "хорошо отлично прекрасно замечательно великолепно супер класс классно круто здорово шикарно отличный "
-    "хороший нормально норм доволен довольна довольны плохо ужасно ужас кошмар отвратительно отстой "
+    "хороший нормально норм ок окей доволен довольна довольны плохо ужасно ужас кошмар отвратительно отстой "
     "печально разочарован разочарована недоволен недовольна"
 )
 GENERAL_OPINION = frozenset((_GENERAL_EN + " " + _GENERAL_RU).split())

@@ -122,7 +122,7 @@ UI: dict[str, dict[str, str]] = {
         "comments": "Comments",
         "review": "Review",
         "review_queue": "review queue",
-        "junk_queue": "junk answers (no words: listed apart)",
+        "junk_queue": "answers naming no topic (junk, no opinion, a tone alone: listed apart)",
         "queue.review": "review",
         "queue.junk": "junk",
         "queue.unassigned": "unassigned",
@@ -355,7 +355,7 @@ UI: dict[str, dict[str, str]] = {
         "comments": "Всего",  # the routing table's count: "Комментариев" alone made it scroll on a phone
         "review": "На проверку",
         "review_queue": "очередь на проверку",
-        "junk_queue": "пустые ответы (без содержания, отдельный список)",
+        "junk_queue": "ответы без темы (пустые, без мнения, одна эмоция: отдельный список)",
         "queue.review": "на проверку",
         "queue.junk": "пустые ответы",
         "queue.unassigned": "без ответственного",

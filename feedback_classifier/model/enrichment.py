@@ -265,7 +265,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
     # flagged for having no category, yet no model miss: the router lists them apart from review
     blank = np.flatnonzero(u_review & ~any_fired)
-    blank = blank[np.array(names_nothing([uniques[i] for i in blank.tolist()]), dtype=bool)]
+    blank = blank[np.array(_names_no_topic([uniques[i] for i in blank.tolist()]), dtype=bool)]
     return _ChunkResult(
         added=pd.DataFrame(columns),
         # (einsum: the same integer sums, ~6x faster than numpy's integer matmul)
@@ -276,6 +276,13 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         unread=rows_per_language(unread, rows_per_unique),
         names_nothing=int(rows_per_unique[blank].sum()),
     )
+
+
+def _names_no_topic(texts: list[str]) -> list[bool]:
+    """Per comment with no category, whether the router lists it apart (``insights.queues.listed_apart``)."""
+    from feedback_classifier.lang.tone_only import tone_only_mask
+
+    return [a or b for a, b in zip(names_nothing(texts), tone_only_mask(texts))]
 
 
 def _unsaid_where_unread(columns: dict, unread: np.ndarray, any_fired: np.ndarray, codes: np.ndarray,
