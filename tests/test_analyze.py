@@ -591,7 +591,7 @@ def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_a
     flagged = int(read_table(next(out.glob("*.enriched.csv")))["needs_review"].astype(str).eq("True").sum())
     review, junk = len(read_table(out / "queues" / "review.csv")), len(read_table(out / "queues" / "junk.csv"))
     assert junk == 8 and flagged == review + junk
-    assert f"{review:,} need review, {junk:,} junk answers listed apart)" in result.output, result.output
+    assert f"{review:,} need review, {junk:,} answers naming no topic listed apart)" in result.output, result.output
 
 
 def test_analyze_and_classify_say_what_to_do_when_most_comments_need_review(tmp_path, as_default):

@@ -153,7 +153,7 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     # the column's True rows add up (405 + 83 = 488 on the example survey)
     summary = result.routing.summary
     junk = int(summary.loc[summary["team"] == "junk", "comments"].sum()) if "team" in summary.columns else 0
-    junk_note = f", {count_noun(junk, 'junk answer')} listed apart" if junk else ""
+    junk_note = f", {count_noun(junk, 'answer naming no topic', 'answers naming no topic')} listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
                f"{result.needs_review:,} need review{junk_note})")
     review_hint(result.needs_review, result.comments,
