@@ -152,3 +152,21 @@ def test_praise_or_complaint_alone_is_listed_apart_not_sent_to_review(tmp_path):
     classified = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "c.csv"),
                                      "--tone-teacher", "none"])
     assert "(5 of them answers naming no topic" in classified.output, classified.output
+
+
+def test_emoji_beside_a_number_or_a_filler_word_is_a_tone_with_no_topic(tmp_path):
+    # "10 🔥" was a complaint in the junk list; "Нет 👎" got Assortment and availability; "ok 👍", "Thanks!"
+    # went to review
+    comments = ["10 🔥", "Нет 👎", "ok 👍", "n/a 😡", "Thanks!", "спасибо", "😡 доставка"]
+    src = _survey(tmp_path, comments, [10, 2, 9, 1, 9, 10, 0])
+    result = runner.invoke(app, ["route", str(src), "--text-col", "comment", "--score-col", "nps", "--keep", "id",
+                                 "--out-dir", str(tmp_path / "q"), "--tone-teacher", "none"])
+    assert result.exit_code == 0, result.output
+    junk = pd.read_csv(tmp_path / "q" / "junk.csv", keep_default_na=False)
+    assert set(junk["comment"]) == set(comments[:6])
+    assert dict(zip(junk["comment"], junk["complaint"].astype(str)))["Нет 👎"] == "True"
+    assert set(junk["categories"]) == {""}
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(tmp_path / "c.csv"),
+                                 "--tone-teacher", "none"])
+    out = pd.read_csv(tmp_path / "c.csv", keep_default_na=False)
+    assert out["sentiment"].tolist()[:2] == ["positive", "negative"] and out["categories"].iloc[6]

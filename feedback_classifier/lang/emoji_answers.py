@@ -21,22 +21,23 @@ _NEGATIVE = frozenset(
     "👎❌✖❎⛔🚫💩🤮🤢😡😠🤬👿💢😤😒🙄😞😔😟😕🙁☹😣😖😫😩😢😥😰😨😱😭😪💔🤦🤡🐌🆘"
 )
 _EMOJI = re.compile(f"[{_EMOJI_CLASS}]|{_FLAG}")
-# what may stand between emoji without making the answer a written one
-_FILLER = re.compile(r"[\s.,;:!?…\-–—*'\"«»()]*")
+# what may stand between emoji without making the answer a written one (a number says nothing beside
+# them: "10 🔥" is a promoter's fire, not a complaint; a score alone is ``lang.junk.rating_answer``'s)
+_FILLER = re.compile(r"[\s\d.,;:!?…\-–—*'\"«»()/+%]*")
 
 
 def emoji_answer_polarity(text: object) -> str | None:
-    """The polarity of an answer of emoji or text emoticons alone (``positive``, ``negative``,
-    ``neutral``), or None when it holds a letter or digit or no emoji at all.
+    """The polarity of an answer of emoji or text emoticons alone, numbers aside (``positive``,
+    ``negative``, ``neutral``), or None when it holds a letter or no emoji at all.
 
-    >>> [emoji_answer_polarity(t) for t in ("👍", "🔥🔥", "😡😡😡", "👍🏻!", ")))", ":(", "🚚", "👍👎", "❤️")]
-    ['positive', 'positive', 'negative', 'positive', 'positive', 'negative', 'neutral', 'neutral', 'positive']
-    >>> [emoji_answer_polarity(t) for t in ("ok 👍", "10 🔥", "-", "", None, "(((")]
+    >>> [emoji_answer_polarity(t) for t in ("👍", "🔥🔥", "😡😡😡", "👍🏻!", ")))", ":(", "🚚", "👍👎", "❤️", "10 🔥")]
+    ['positive', 'positive', 'negative', 'positive', 'positive', 'negative', 'neutral', 'neutral', 'positive', 'positive']
+    >>> [emoji_answer_polarity(t) for t in ("ok 👍", "10", "-", "", None, "(((")]
     [None, None, None, None, None, 'negative']
     """
     if not isinstance(text, str) or len(text) > 64 or not text.strip():
         return None
-    if any(c.isalnum() for c in text):
+    if any(c.isalpha() for c in text):
         return None
     if ":" in text or ";" in text or "=" in text or "))" in text or "((" in text:
         text = _EMOTICON_RE.sub(_emoticon_to_emoji, text)
@@ -54,9 +55,22 @@ def emoji_answer_polarity(text: object) -> str | None:
 
 
 def is_emoji_answer(text: object) -> bool:
-    """Whether ``text`` is emoji or emoticons alone (``emoji_answer_polarity`` is not None).
+    """Whether ``text`` is emoji or emoticons alone, numbers aside (``emoji_answer_polarity`` is not None).
 
     >>> is_emoji_answer("🙂"), is_emoji_answer("-"), is_emoji_answer("Great 🙂")
     (True, False, False)
     """
     return emoji_answer_polarity(text) is not None
+
+
+def without_emoji(text: str) -> tuple[str, bool]:
+    """``(text with its emoji and emoticons taken out, whether it had any)``.
+
+    >>> without_emoji("ok 👍🏻"), without_emoji("Нет :("), without_emoji("late")
+    (('ok ', True), ('Нет   ', True), ('late', False))
+    """
+    if ":" in text or ";" in text or "=" in text or "))" in text or "((" in text:
+        text = _EMOTICON_RE.sub(_emoticon_to_emoji, text)
+    folded = _EMOJI_FOLD_RE.sub("", text).replace("\u200d", "")
+    rest = _EMOJI.sub("", folded)
+    return rest, len(rest) != len(folded)

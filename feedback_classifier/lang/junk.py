@@ -210,7 +210,7 @@ def names_nothing(texts: list) -> list[bool]:
     """
     # a score as the answer names no topic either ("10 из 10" was tagged Discounts and promotions)
     return [_names_nothing(t) or (t[:1].isdigit() or t[:1] in "⭐+") and rating_answer(t) is not None
-            or not t[:1].isalnum() and is_emoji_answer(t)
+            or not t[:1].isalpha() and is_emoji_answer(t)
             if isinstance(t, str) else False for t in texts]
 
 

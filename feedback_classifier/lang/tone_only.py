@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from feedback_classifier.lang.emoji_answers import is_emoji_answer
-from feedback_classifier.lang.junk import answer_key
+from feedback_classifier.lang.emoji_answers import is_emoji_answer, without_emoji
+from feedback_classifier.lang.junk import answer_key, no_opinion_answers
 
 _GENERAL_EN = (
     "good great excellent perfect fine nice amazing awesome wonderful fantastic brilliant superb outstanding "
@@ -31,6 +31,8 @@ _INTENSIFIERS = frozenset(
     "very so really just all everything totally absolutely pretty too quite это очень так просто всё все "
     "всем вообще совсем полный полностью".replace("ё", "е").split()
 )
+# thanks alone is praise of nothing in particular
+_THANKS = frozenset("thanks thank you thx спасибо благодарю".split())
 _LONGEST = 40
 _SQUEEZE = re.compile(r"([^\W\d_])\1{2,}")
 
@@ -49,18 +51,22 @@ def is_tone_only(text: object) -> bool:
 
     >>> [is_tone_only(t) for t in ("TERRIBLE", "all good", "Всё отлично!", "ужаааас", "sooooo bad", "👍", "meh")]
     [True, True, True, True, True, True, True]
-    >>> [is_tone_only(t) for t in ("slow", "too expensive", "good delivery", "not good", "very", "", None, "-")]
-    [False, False, False, False, False, False, False, False]
+    >>> [is_tone_only(t) for t in ("ok 👍", "Нет 👎", "n/a 😡", "спасибо", "10 🔥", "Thank you!")]
+    [True, True, True, True, True, True]
+    >>> [is_tone_only(t) for t in ("slow", "too expensive", "good delivery", "not good", "very", "", None, "-", "😡 доставка")]
+    [False, False, False, False, False, False, False, False, False]
     """
     if not isinstance(text, str) or len(text) > _LONGEST:
         return False
-    if not text[:1].isalnum() and is_emoji_answer(text):
+    if not text[:1].isalpha() and is_emoji_answer(text):
         return True
-    words = answer_key(text).split()
-    if not 0 < len(words) <= 4:
+    rest, toned = without_emoji(text)
+    words = answer_key(rest).split()
+    if not (toned or words) or len(words) > 4:
         return False
-    forms = [_known(w) for w in words]
-    return all(forms) and any(f in GENERAL_OPINION for f in forms)
+    fillers = no_opinion_answers().answers
+    forms = [_known(w) or (w if w in _THANKS or w in fillers else None) for w in words]
+    return all(forms) and (toned or any(f in GENERAL_OPINION or f in _THANKS for f in forms))
 
 
 def tone_only_mask(texts: list) -> list[bool]:

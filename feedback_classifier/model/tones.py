@@ -164,8 +164,8 @@ def _emoji_toned(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np
     from feedback_classifier.lang.emoji_answers import emoji_answer_polarity
     from feedback_classifier.model.sentiment import POLARITIES
 
-    # a written answer starts with a letter or digit: only the others are asked (no regex on most)
-    tones = [None if t[:1].isalnum() else emoji_answer_polarity(t) for t in uniques]
+    # a written answer starts with a letter: only the others are asked (no regex on most)
+    tones = [None if t[:1].isalpha() else emoji_answer_polarity(t) for t in uniques]
     if all(tone is None for tone in tones):
         return codes
     fixed = np.repeat(np.array([-1 if tone is None else POLARITIES.index(tone) for tone in tones], dtype=np.int64), sizes)
