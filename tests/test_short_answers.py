@@ -4,6 +4,8 @@ or a typo ("-", "n/a", "👍", "😡😡😡", "цена", "delivry late"). What
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feedback_classifier.cli import app
@@ -170,3 +172,29 @@ def test_emoji_beside_a_number_or_a_filler_word_is_a_tone_with_no_topic(tmp_path
                                  "--tone-teacher", "none"])
     out = pd.read_csv(tmp_path / "c.csv", keep_default_na=False)
     assert out["sentiment"].tolist()[:2] == ["positive", "negative"] and out["categories"].iloc[6]
+
+
+_PIECES = ["price", "Цена", "доставка", "и", "and", "/", "-", "!", ",", ".", "👍", "😡", "ok", "Ok!", "TERRIBLE",
+           "sooooo", "bad", "спасибо", "thanks", "нет", "n/a", "courier", "late", "всё", "очень", " ", "10", "«",
+           "ok-ok", "ß", "Great!!", "Thank you", "no comment", "İ", ":)", "))"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map(" ".join)
+       | st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map("".join) | st.text(max_size=30))
+def test_the_first_word_shortcuts_equal_the_rules_read_whole(text):
+    from feedback_classifier.lang import bare_topics, tone_only
+    from feedback_classifier.lang.junk import answer_key, no_opinion_answers
+
+    words = [w for w in answer_key(text).replace("/", " / ").split() if w not in bare_topics._JOINERS]
+    bare = len(text) <= 40 and "!" not in text and 0 < len(words) <= 3 and all(
+        w in bare_topics.TOPIC_WORDS for w in words)
+    assert bare_topics.is_bare_topic(text) == bare
+    rest, toned = tone_only.without_emoji(text)
+    words = answer_key(rest).split()
+    forms = [tone_only._known(w) or (w if w in tone_only._THANKS or w in no_opinion_answers().answers else None)
+             for w in words]
+    whole = len(text) <= 40 and (not text[:1].isalpha() and tone_only.is_emoji_answer(text) or (
+        bool(toned or words) and len(words) <= 4 and all(forms)
+        and bool(toned or any(f in tone_only.GENERAL_OPINION or f in tone_only._THANKS for f in forms))))
+    assert tone_only.is_tone_only(text) == whole

@@ -42,6 +42,10 @@ def is_bare_topic(text: object) -> bool:
     """
     if not isinstance(text, str) or len(text) > _LONGEST or "!" in text:
         return False
+    # most answers are settled by their first word, without a regex
+    first = text.split(None, 1)[0].strip(".,;:?…-–—_*'\"«»“”„`/&+").casefold().replace("ё", "е") if text.strip() else ""
+    if first.isalpha() and first not in TOPIC_WORDS and first not in _JOINERS:
+        return False  # answer_key's first word would be this one
     words = [w for w in answer_key(text).replace("/", " / ").split() if w not in _JOINERS]
     return 0 < len(words) <= 3 and all(w in TOPIC_WORDS for w in words)
 

@@ -39,7 +39,11 @@ _SQUEEZE = re.compile(r"([^\W\d_])\1{2,}")
 
 def _known(word: str) -> str | None:
     """``word`` as listed, its letters typed three times or more ("sooooo", «ужаааас») read once or twice."""
-    for form in (word, _SQUEEZE.sub(r"\1", word), _SQUEEZE.sub(r"\1\1", word)):
+    if word in GENERAL_OPINION or word in _INTENSIFIERS:
+        return word
+    if _SQUEEZE.search(word) is None:
+        return None
+    for form in (_SQUEEZE.sub(r"\1", word), _SQUEEZE.sub(r"\1\1", word)):
         if form in GENERAL_OPINION or form in _INTENSIFIERS:
             return form
     return None
@@ -58,8 +62,11 @@ def is_tone_only(text: object) -> bool:
     """
     if not isinstance(text, str) or len(text) > _LONGEST:
         return False
-    if not text[:1].isalpha() and is_emoji_answer(text):
-        return True
+    if not text[:1].isalpha():
+        if is_emoji_answer(text):
+            return True
+    elif not _may_be(text):
+        return False
     rest, toned = without_emoji(text)
     words = answer_key(rest).split()
     if not (toned or words) or len(words) > 4:
@@ -67,6 +74,17 @@ def is_tone_only(text: object) -> bool:
     fillers = no_opinion_answers().answers
     forms = [_known(w) or (w if w in _THANKS or w in fillers else None) for w in words]
     return all(forms) and (toned or any(f in GENERAL_OPINION or f in _THANKS for f in forms))
+
+
+def _may_be(text: str) -> bool:
+    """False only where ``is_tone_only`` is False, without a regex (``enrich`` asks it of every short
+    comment): a first word no list holds ("Courier was late")."""
+    first = text.split(None, 1)[0].strip(_TRIM).casefold().replace("ё", "е")
+    return bool(_known(first)) or first in _THANKS or first in no_opinion_answers().answers or not first.isalpha()
+
+
+# what a first word may carry around it ("Great!", "ok,", "«Супер»")
+_TRIM = ".,;:!?…-–—_*'\"«»“”„`()"
 
 
 def tone_only_mask(texts: list) -> list[bool]:
