@@ -101,11 +101,11 @@ def test_praise_or_complaint_words_alone_get_no_invented_topic_from_the_bundled_
 def test_a_model_trained_on_labels_keeps_the_general_category_it_learned_for_praise_alone(monkeypatch):
     import numpy as np
 
-    import feedback_classifier.model.enrichment as enrichment
+    from feedback_classifier.model import enrichment
 
     class Taught:  # a model trained on labels: no keyword rules; it gives "Awesome" its general category
-        classes_ = ["general"]
-        thresholds_ = [0.5]
+        classes_ = ("general",)
+        thresholds_ = (0.5,)
 
     monkeypatch.setattr(enrichment, "_predict_proba_batched", lambda model, texts, **kw: np.full((len(texts), 1), 0.9))
     monkeypatch.setattr(enrichment, "_decide", lambda model, proba: proba >= 0.5)

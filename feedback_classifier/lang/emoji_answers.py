@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-from feedback_classifier.lang.normalization import _EMOJI_CLASS, _EMOJI_FOLD_RE, _EMOTICON_RE, _FLAG, _emoticon_to_emoji
+from feedback_classifier.lang.normalization import (
+    _EMOJI_CLASS,
+    _EMOJI_FOLD_RE,
+    _EMOTICON_RE,
+    _FLAG,
+    _emoticon_to_emoji,
+)
 
 # Emoji whose tone needs no context; skin tones and variation selectors are folded away first.
 _POSITIVE = frozenset(

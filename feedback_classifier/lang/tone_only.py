@@ -32,7 +32,7 @@ _INTENSIFIERS = frozenset(
     "всем вообще совсем полный полностью".replace("ё", "е").split()
 )
 # thanks alone is praise of nothing in particular
-_THANKS = frozenset("thanks thank you thx спасибо благодарю".split())
+_THANKS = frozenset({"thanks", "thank", "you", "thx", "спасибо", "благодарю"})
 _LONGEST = 40
 _SQUEEZE = re.compile(r"([^\W\d_])\1{2,}")
 
