@@ -504,7 +504,7 @@ def test_a_json_key_first_used_after_the_first_chunk_can_be_named_by_by_and_keep
     enriched = read_table(tmp_path / "out" / "s.enriched.jsonl")
     assert len(enriched) == len(df) and enriched["region"].isna().sum() == 40
     assert enriched["region"].tolist()[40:] == df["region"].tolist()[40:]
-    queue = read_table(tmp_path / "out" / "queues" / "review.jsonl")
+    queue = read_table(tmp_path / "out" / "queues" / "junk.jsonl")  # "great thanks", a tone alone (review is empty)
     assert "region" in queue.columns
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'id="segments"' in page and "North" in page
@@ -590,8 +590,8 @@ def test_analyze_says_how_many_flagged_comments_are_junk_so_the_enriched_flags_a
     assert result.exit_code == 0, result.output
     flagged = int(read_table(next(out.glob("*.enriched.csv")))["needs_review"].astype(str).eq("True").sum())
     review, junk = len(read_table(out / "queues" / "review.csv")), len(read_table(out / "queues" / "junk.csv"))
-    assert junk == 8 and flagged == review + junk
-    assert f"{review:,} need review, {junk:,} junk answers listed apart)" in result.output, result.output
+    assert junk == 12 and flagged == review + junk  # "asdf", "фыва" and "great thanks" (a tone alone), 4 each
+    assert f"{review:,} need review, {junk:,} answers naming no topic listed apart)" in result.output, result.output
 
 
 def test_analyze_and_classify_say_what_to_do_when_most_comments_need_review(tmp_path, as_default):

@@ -58,7 +58,7 @@ def test_console_counts_of_one_take_the_singular(tmp_path):
     with contextlib.redirect_stdout(out):
         analyze_summary(Result())
     printed = out.getvalue()
-    assert "1 junk answer listed apart" in printed and "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
+    assert "1 answer naming no topic listed apart" in printed and "1 mention\n" in printed and "(1 team + review" in printed and "2 scores)" in printed, printed
     assert taxonomy_counts(load_taxonomy("cx-default")).endswith("children")
 
 

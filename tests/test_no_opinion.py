@@ -181,16 +181,18 @@ def test_drivers_polarity_negative_no_longer_counts_fillers(tmp_path):
                 | st.lists(st.sampled_from(PIECES + ["x" * 30, "qwerty" * 9]), max_size=12).map("".join)
                 | st.text(max_size=60), max_size=20))
 def test_names_nothing_equals_junk_or_no_opinion_one_answer_at_a_time(texts):
+    from feedback_classifier.lang.emoji_answers import is_emoji_answer
     from feedback_classifier.lang.junk import is_junk, names_nothing
 
-    assert names_nothing(texts) == [is_junk(t) or is_no_opinion(t) for t in texts]
+    assert names_nothing(texts) == [is_junk(t) or is_no_opinion(t) or is_emoji_answer(t) for t in texts]
 
 
 def test_names_nothing_equals_junk_or_no_opinion_on_real_comments():
+    from feedback_classifier.lang.emoji_answers import is_emoji_answer
     from feedback_classifier.lang.junk import is_junk, names_nothing
 
     survey = pd.read_csv(EXAMPLE_SURVEY_FILE, dtype=str, keep_default_na=False)["comment"].tolist()
     texts = (survey + FILLERS + OPINIONS + [t.upper() for t in FILLERS] + [t + "!!" for t in survey[:300]]
              + ["qwerty asdf " * 5, "asdf " + "x" * 60, "sdfghjkl " * 6, "  " + survey[0], None, 42, ""])
     found = names_nothing(texts)
-    assert found == [is_junk(t) or is_no_opinion(t) for t in texts] and 50 < sum(found) < len(texts) / 5
+    assert found == [is_junk(t) or is_no_opinion(t) or is_emoji_answer(t) for t in texts] and 50 < sum(found) < len(texts) / 5

@@ -153,7 +153,9 @@ def test_filler_answers_get_no_category_from_the_default_model():
 
 def _first_is_junk(text) -> bool:
     """``is_junk`` as first written (a generator of casefolded words, rows scanned per word), and
-    since then a number in E notation ("1.23E+05") and one letter alone ("a", "ъ.") are junk too."""
+    since then a number in E notation ("1.23E+05"), one letter alone ("a", "ъ.") and one key run typed
+    over and over ("ываыва") are junk too, and emoji alone ("😡😡😡") are not: they carry tone."""
+    from feedback_classifier.lang.emoji_answers import is_emoji_answer
     import re
 
     rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
@@ -168,13 +170,15 @@ def _first_is_junk(text) -> bool:
     words = (m.group().casefold() for m in re.finditer(r"[^\W\d_]+", text))
     first = next(words, None)
     if first is None:
-        return True
+        return not is_emoji_answer(text)
     if key_run(first):
         return all(key_run(w) for w in words)
     if next(words, None) is not None:
         return False
     if len(first) == 1 and re.fullmatch(r"\s*[^\W\d_][\s.,!?…]*", text):
         return True  # one letter alone, added later ("a" had been Defects and damage)
+    if any(key_run(first[:k]) and first == (first[:k] * len(first))[:len(first)] for k in range(3, len(first) // 2 + 1)):
+        return True  # "ываыва", added later (a complaint to the model)
     return len(first) >= 5 and (not set("aeiouyаеёиоуыэюя") & set(first) or len(set(first)) == 1)
 
 

@@ -82,7 +82,7 @@ def test_routing_table_has_a_detractors_column_only_with_a_score(tax, full_page)
     assert "Критики" not in table and "<th class=\"num\">На проверку</th>" in table
     assert all(row.count("<td") == 3 for row in table.split("<tr")[2:])  # team, comments, review
     # the junk row read "пустые ответы (без слов: отдельно)", "empty answers (without words: separately)"
-    assert "<td>пустые ответы (без содержания, отдельный список)</td>" in table
+    assert "<td>ответы без темы (пустые, без мнения, одна эмоция: отдельный список)</td>" in table
 
 
 def test_report_has_every_section(full_page):

@@ -99,7 +99,8 @@ def drivers_command(
     for note in result.notes:
         typer.echo(note)
     segments_file = next((p for p in result.paths if p.stem.endswith("_segments") or p.suffix == ".md"), None)
-    drivers_summary(result.drivers, by=by, top=top, confidence=confidence, segments_file=segments_file)
+    drivers_summary(result.drivers, by=by, top=top, confidence=confidence, segments_file=segments_file,
+                    why=result.uncategorised_why)
     if result.paths:
         typer.echo("Wrote " + ", ".join(str(p) for p in result.paths))
     if charts is not None:

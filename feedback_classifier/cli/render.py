@@ -82,12 +82,16 @@ def classify_summary(summary, *, trained: bool = False) -> None:
         why = "the default: the Dask engine does not read the comments ahead for their language; use --lang to change"
     else:
         why = "most comments are in it; use --lang to change"
+    # answers naming no topic ("-", "n/a", "👍") are flagged needs_review but are no model doubt: counted
+    # apart, as analyze and route do (a survey half of non-answers was told "Most comments need review")
+    apart = getattr(summary, "names_nothing", 0)
+    apart_note = f" ({apart:,} of them answers naming no topic, such as '-' or 'n/a', which route lists apart)" if apart else ""
     typer.echo(
         f"Classified {count_noun(summary.rows, 'row')} in {summary.elapsed:.1f} s ({summary.rows_per_second:,.0f} "
-        f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review, "
+        f"rows/s): {summary.rows_with_categories:,} with categories, {summary.needs_review:,} to review{apart_note}, "
         f"{count_noun(summary.empty_comments, 'empty comment')}. Category names in {getattr(summary, 'lang', 'en')} ({why})."
     )
-    review_hint(summary.needs_review, summary.rows - summary.empty_comments, trained=trained)
+    review_hint(summary.needs_review - apart, summary.rows - summary.empty_comments, trained=trained)
     if summary.category_counts:
         top = list(summary.category_counts.items())[:5]
         typer.echo("Top categories: " + ", ".join(f"{name} ({n:,})" for name, n in top))
@@ -149,7 +153,7 @@ def analyze_summary(result, *, score_col: str | None = None) -> None:
     # the column's True rows add up (405 + 83 = 488 on the example survey)
     summary = result.routing.summary
     junk = int(summary.loc[summary["team"] == "junk", "comments"].sum()) if "team" in summary.columns else 0
-    junk_note = f", {count_noun(junk, 'junk answer')} listed apart" if junk else ""
+    junk_note = f", {count_noun(junk, 'answer naming no topic', 'answers naming no topic')} listed apart" if junk else ""
     typer.echo(f"Rows: {result.rows:,} ({result.comments:,} with a comment, {share} classified, "
                f"{result.needs_review:,} need review{junk_note})")
     review_hint(result.needs_review, result.comments,
@@ -237,9 +241,11 @@ def routing_table(summary, title: str, score_type: str = "nps") -> Table:
 
 
 # ---- drivers
-def drivers_summary(result, *, by: str | None, top: int, confidence: float, segments_file=None) -> None:
+def drivers_summary(result, *, by: str | None, top: int, confidence: float, segments_file=None,
+                    why: dict | None = None) -> None:
     """The headline, both ranked tables, the significant regression terms, the data problems and
-    each segment's first driver (every category per segment: ``segments_file``, when written)."""
+    each segment's first driver (every category per segment: ``segments_file``, when written);
+    ``why``: how many rows without a category had no comment or named no topic (``DriversFileResult``)."""
     from feedback_classifier.insights import ScoreSpec  # pandas: not needed for --help
 
     spec, o = ScoreSpec.from_settings(result.settings), result.overall
@@ -249,6 +255,10 @@ def drivers_summary(result, *, by: str | None, top: int, confidence: float, segm
         f"from {count_noun(o.n_scored, 'valid score')} of {count_noun(o.n_rows, 'row')}; "
         f"{count_noun(result.uncategorised, 'row')} {result.uncategorised_lack}."
     )
+    if why and (why.get("empty") or why.get("no_topic")):
+        console.print(f"Of those, {count_noun(why['empty'], 'row')} with an empty comment and "
+                      f"{count_noun(why['no_topic'], 'answer')} naming no topic ('-', 'n/a', '👍', 'TERRIBLE'): every row is a "
+                      "respondent in each share and in each category's 'without' group.", markup=False)
     if o.promoters is not None:
         console.print(f"Promoters {o.promoters:,} · passives {o.passives:,} · detractors {o.detractors:,}")
     if weighting := result.weighting():

@@ -154,12 +154,31 @@ def review_flags(df: pd.DataFrame, text_col: str | None) -> np.ndarray:
         return np.zeros(len(df), dtype=bool)
     review = _as_bool(df["needs_review"]).to_numpy(dtype=bool, copy=True)
     if text_col is not None and review.any():
-        from feedback_classifier.lang.junk import names_nothing
-
         asked = np.flatnonzero(review)
         texts = df[text_col].iloc[asked].astype("string").fillna("").tolist()
-        review[asked[np.array(names_nothing(texts), dtype=bool)]] = False
+        cells = df["categories"].iloc[asked] if "categories" in df.columns else None
+        review[asked[listed_apart(texts, cells)]] = False
     return review
+
+
+def listed_apart(texts: list, categories: pd.Series | None = None) -> np.ndarray:
+    """Per answer, whether it names no topic, so the router lists it apart from the review queue:
+    junk, no opinion or emoji alone (``lang.junk.names_nothing``), or general praise or complaint words
+    alone that got no category ("TERRIBLE", «всё ок»: ``lang.tone_only``; the review queue of an optional
+    question was nothing else). ``categories``: the answers' cells (None: none has a category).
+
+    >>> listed_apart(["-", "TERRIBLE", "Awesome", "Courier late"], pd.Series(["", "", "General", ""])).tolist()
+    [True, True, False, False]
+    """
+    from feedback_classifier.lang.junk import names_nothing
+    from feedback_classifier.lang.tone_only import tone_only_mask
+
+    apart = np.array(names_nothing(texts), dtype=bool).reshape(len(texts))
+    bare = (np.ones(len(texts), dtype=bool) if categories is None
+            else categories.astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool))
+    asked = np.flatnonzero(bare & ~apart)
+    apart[asked[np.array(tone_only_mask([texts[i] for i in asked.tolist()]), dtype=bool)]] = True
+    return apart
 
 
 def _as_bool(values: pd.Series) -> pd.Series:
@@ -191,7 +210,6 @@ class QueueRows:
 
     @classmethod
     def of(cls, df: pd.DataFrame, text_col: str, first_row: int = 1, *, mask: bool = True) -> "QueueRows":
-        from feedback_classifier.lang.junk import names_nothing
         from feedback_classifier.lang.pii import mask_pii_series
         from feedback_classifier.tableio import input_layout
         from feedback_classifier.tableio.cells import numbers
@@ -206,7 +224,7 @@ class QueueRows:
             _as_bool(df["needs_review"]).to_numpy() if "needs_review" in df.columns else np.zeros(n, dtype=bool)
         )
         texts = df[text_col].astype("string").fillna("")
-        junk = np.array(names_nothing(texts.tolist()), dtype=bool).reshape(n)
+        junk = listed_apart(texts.tolist(), df["categories"] if "categories" in df.columns else None)
         if mask:
             texts = mask_pii_series(texts).astype("string")
         return cls(df, np.arange(first_row, first_row + n), texts, confidence, needs_review, junk,
@@ -215,6 +233,16 @@ class QueueRows:
     def review_positions(self) -> np.ndarray:
         """Rows a human should check: flagged by the model and not junk."""
         return np.flatnonzero(self.needs_review & ~self.junk)
+
+    def wordless(self) -> np.ndarray:
+        """Junk rows whose ``sentiment`` says nothing: all but tone alone ("😡😡😡" or "TERRIBLE" from a
+        detractor is a complaint with no topic, listed apart yet flagged as one: ``lang.tone_only``)."""
+        from feedback_classifier.lang.tone_only import tone_only_mask
+
+        out = self.junk.copy()
+        asked = np.flatnonzero(out)
+        out[asked[np.array(tone_only_mask(self.texts.iloc[asked].tolist()), dtype=bool)]] = False
+        return out
 
     def frame(self, positions: np.ndarray, categories: list[str], *, keep: Sequence[str], text_col: str,
               score_col: str | None) -> pd.DataFrame:

@@ -105,7 +105,7 @@ def route(
     team_rows = rows_by_team(cells, taxonomy, lang=lang, source=source, cache=parsed)
     teams = owner_teams(taxonomy)
     add_teams(teams, team_rows)
-    complaint_of = _complaint_rule(df, taxonomy, source, complaints_only, junk=rows.junk)
+    complaint_of = _complaint_rule(df, taxonomy, source, complaints_only, junk=rows.wordless())
     if complaint_of is not None:
         team_rows = {team: [(p, names) for p, names in entries if complaint_of(p, names) or not complaints_only]
                      for team, entries in team_rows.items()}

@@ -148,7 +148,7 @@ class StreamingRouter:
         if not self.spec.integer_scale:  # a score bin holds several scores: they must sort before confidence
             conf_bin = np.zeros(n)
         complaint_of = _complaint_rule(df, self.taxonomy, self.source, self.complaints_only, first_row=start + 1,
-                                       junk=rows.junk)
+                                       junk=rows.wordless())
         self._complaints = complaint_of is not None
         if self.complaints_only:  # praise is left out of the team and review queues, as route does
             team_rows = {queue: entries if queue == JUNK_QUEUE else [(p, t) for p, t in entries if complaint_of(p, t)]

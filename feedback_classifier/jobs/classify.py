@@ -54,6 +54,7 @@ class ClassifySummary:
     lang: str = "en"  # language of the category names written
     lang_given: bool = False  # ``lang`` was the caller's (``--lang``), not the comments' majority
     lang_default: bool = False  # ``lang`` is English by default, not the comments' (the Dask engine reads no head)
+    names_nothing: int = 0  # of ``needs_review``, answers naming no topic ("-", "n/a", "👍"), which route lists apart
 
     @property
     def rows_per_second(self) -> float:
@@ -146,7 +147,7 @@ def classify_file(
     return ClassifySummary(
         input=input, output=output, rows=tally.rows, rows_with_categories=tally.with_categories,
         needs_review=tally.needs_review, empty_comments=tally.empty, elapsed=time.perf_counter() - start,
-        jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
+        names_nothing=tally.names_nothing, jobs=jobs, category_counts=_category_counts(model, tally.label_counts, lang),
         notes=[note for note in [export_note(first), _empty_note(first, text_col, tally, input), guarded, tone_note] if note],
         lang=lang, lang_given=lang_given,
     )
@@ -205,12 +206,14 @@ class _Tally:
     with_categories: int = 0
     needs_review: int = 0
     empty: int = 0
+    names_nothing: int = 0
 
     def add(self, rows: int, result: _ChunkResult) -> None:
         self.rows += rows
         self.with_categories += result.rows_with_categories
         self.needs_review += result.needs_review
         self.empty += result.empty_comments
+        self.names_nothing += result.names_nothing
         self.label_counts += result.label_counts
 
 
@@ -329,6 +332,7 @@ def _merge(results: list[_ChunkResult]) -> _ChunkResult:
         rows_with_categories=sum(r.rows_with_categories for r in results),
         needs_review=sum(r.needs_review for r in results),
         empty_comments=sum(r.empty_comments for r in results),
+        names_nothing=sum(r.names_nothing for r in results),
         unread=dict(sum((Counter(r.unread) for r in results), Counter())),
     )
 

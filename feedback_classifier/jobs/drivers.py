@@ -23,6 +23,8 @@ class DriversFileResult:
     chart_paths: list[Path] = field(default_factory=list)
     classified_here: bool = False
     notes: list[str] = field(default_factory=list)  # one-line facts for the user (a detected date column)
+    #: of the rows without any category, classified here: ``empty`` comments and answers naming ``no_topic``
+    uncategorised_why: dict = field(default_factory=dict)
 
 
 def drivers_file(
@@ -96,7 +98,7 @@ def drivers_file(
     plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
                  period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity,
                  tone=(tone_teacher, tone_progress), weight_col=weight_col)
-    acc, tally = _accumulate(plan, data, freq=freq, polarity=polarity)
+    acc, tally, why = _accumulate(plan, data, freq=freq, polarity=polarity)
     result = acc.compute(score_type=score_type, scale=scale, higher_is_better=higher_is_better, by=plan.by,
                          min_n=min_n, n_boot=n_boot, seed=seed, confidence=confidence, taxonomy=plan.taxonomy,
                          source=str(data), polarity=polarity)
@@ -104,7 +106,8 @@ def drivers_file(
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
-    return _written(_named_in(_warn_vanishing(result, data, given=plan.taxonomy is not None), naming, plan.lang), plan, out=out, charts=charts, top=top)
+    return _written(_named_in(_warn_vanishing(result, data, given=plan.taxonomy is not None), naming, plan.lang), plan, out=out, charts=charts, top=top,
+                    why=why)
 
 
 def check_weighting(weight_col: str | None, audit_sample) -> None:
@@ -117,7 +120,7 @@ def check_weighting(weight_col: str | None, audit_sample) -> None:
                              "each respondent once. Run without one of them.")
 
 
-def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> DriversFileResult:
+def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int, why: dict | None = None) -> DriversFileResult:
     """The drivers tables at ``out`` and the charts in ``charts`` (each when given), replacing the
     previous run's together or not at all: written one by one, a full disk at the trend table left
     today's impact table beside yesterday's trend, and a run without ``--by`` left yesterday's segments."""
@@ -130,7 +133,8 @@ def _written(result: DriversResult, plan: "_Plan", *, out, charts, top: int) -> 
             stage.retire(p for p in _output_paths(out) if p not in paths)
         if charts is not None:
             chart_paths = _write_charts(result, charts, stage, top=top, lang=plan.lang)
-    return DriversFileResult(result, paths, chart_paths, classified_here=plan.text_col is not None, notes=plan.notes)
+    return DriversFileResult(result, paths, chart_paths, classified_here=plan.text_col is not None, notes=plan.notes,
+                             uncategorised_why=why or {})
 
 
 def _write_charts(result: DriversResult, charts, stage, *, top: int, lang: str) -> list[Path]:
@@ -279,7 +283,10 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
     acc = DriversAccumulator(keys, score_col=plan.score_col, period_col=plan.period_col, freq=freq,
                              categories_col=counted, weight_col=plan.weight_col, source=str(data))
     tally = PolarityTally(taxonomy=plan.taxonomy, source=str(data)) if polarity is None else None
+    why = {"empty": 0, "no_topic": 0} if plan.text_col is not None and polarity is None else {}
     for chunk in plan.chunks:
+        if why:
+            _tally_uncategorised(why, chunk, plan.text_col, plan.categories_col)
         first_row = acc.rows + 1
         judged = _judged(chunk, plan.categories_col, data, first_row, strict=polarity is not None)
         if polarity is not None:
@@ -290,7 +297,22 @@ def _accumulate(plan: _Plan, data, *, freq: str, polarity: str | None):
         elif tally is not None:
             tally.add(chunk[judged], first_row=first_row)
         acc.add(chunk)
-    return acc, tally
+    return acc, tally, why
+
+
+def _tally_uncategorised(why: dict, chunk, text_col: str, categories_col: str) -> None:
+    """Add the chunk's rows without a category to ``why``: those with no comment and those whose answer
+    names no topic ("-", "n/a", "👍", "TERRIBLE"). An optional question leaves half of them so, and every one is a
+    respondent in each share and in each category's "without" group: the analyst is told how many."""
+    from feedback_classifier.lang.junk import names_nothing
+    from feedback_classifier.lang.tone_only import tone_only_mask
+
+    bare = chunk[categories_col].astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool)
+    texts = chunk[text_col].astype("string").fillna("").str.strip()[bare]
+    empty = texts.eq("").to_numpy(dtype=bool)
+    why["empty"] += int(empty.sum())
+    said = texts[~empty].tolist()
+    why["no_topic"] += sum(a or b for a, b in zip(names_nothing(said), tone_only_mask(said)))
 
 
 def warn_blank_weights(blank: int, rows: int, column: str, data) -> None:

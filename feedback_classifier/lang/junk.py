@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from feedback_classifier.lang.emoji_answers import is_emoji_answer
+
 # runs of neighbouring keys on QWERTY and ЙЦУКЕН keyboards, the usual mashes
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "1234567890")
 # every run of 3+ neighbouring keys, both directions: one set look-up per word
@@ -32,10 +34,10 @@ def is_junk(text: object) -> bool:
     """Whether a non-empty answer carries no words: only digits/punctuation, a keyboard mash,
     one letter, or letters without a vowel (an empty answer is not junk: it is no answer).
 
-    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.")]
-    [True, True, True, True, True, True, True, True, True]
-    >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why")]
-    [False, False, False, False, False, False, False]
+    >>> [is_junk(t) for t in ("asdf", "123", "фыва", "!!!", "qwerty 123", "sdfghj", "1.23E+05", "a", "Ъ.", "ываыва")]
+    [True, True, True, True, True, True, True, True, True, True]
+    >>> [is_junk(t) for t in ("ok", "Fast delivery", "все хорошо", "5 stars", "", "нет", "why", "😡😡😡", ")))")]
+    [False, False, False, False, False, False, False, False, False]
     """
     if not isinstance(text, str):
         return False
@@ -43,7 +45,8 @@ def is_junk(text: object) -> bool:
     # word that is no key run, and a letter after it), one regex search.
     first = _FIRST_WORD.search(text)
     if first is None:
-        return bool(text.strip())  # digits, punctuation, emoji-free symbols only (blank: no answer)
+        # digits, punctuation, emoji-free symbols only (blank: no answer; emoji alone carry tone)
+        return bool(text.strip()) and not is_emoji_answer(text)
     word = first.group(1).casefold()
     if word == "e" and _E_NUMBER.fullmatch(text):
         return True
@@ -54,7 +57,18 @@ def is_junk(text: object) -> bool:
     if len(word) == 1 and _ONE_LETTER.fullmatch(text):
         return True  # "a", "ъ", "x.": no word, yet the model gave "a" Defects and damage ("A+" is a grade)
     # one long word without a vowel ("sdfgh", "ggggggg") is a mash, short ones may be words
-    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1)
+    return len(word) >= 5 and (not _VOWELS & set(word) or len(set(word)) == 1) or _repeated_run(word)
+
+
+def _repeated_run(word: str) -> bool:
+    """Whether ``word`` is a key run typed over and over ("ываыва", "asdasdasd"): a mash the
+    run test misses, whose vowels pass the vowel test (the model called "ываыва" a complaint).
+
+    >>> [_repeated_run(w) for w in ("ываыва", "asdasdas", "фывфыв", "dfgdfg", "tartar", "ывaыва", "ываы")]
+    [True, True, True, True, False, False, False]
+    """
+    n = len(word)
+    return n >= 5 and any(word[:k] in _KEY_RUNS and word == (word[:k] * (n // k + 1))[:n] for k in range(3, n // 2 + 1))
 
 
 # Answers that state no opinion, both languages (one per line: the list is data, not code).
@@ -187,15 +201,16 @@ def rating_answer(text: object) -> float | None:
 
 
 def names_nothing(texts: list) -> list[bool]:
-    """Per text, whether it is junk (``is_junk``) or states no opinion (``is_no_opinion``): an
-    answer that names no topic, so it gets no category and no place in the review queue (the
-    router lists it apart).
+    """Per text, whether it is junk (``is_junk``), states no opinion (``is_no_opinion``) or is
+    emoji alone (``is_emoji_answer``): an answer that names no topic, so it gets no category and
+    no place in the review queue (the router lists it apart).
 
-    >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None])
-    [True, True, True, False, False]
+    >>> names_nothing(["'+", "N/A", "asdf", "Late delivery", None, "👍"])
+    [True, True, True, False, False, True]
     """
     # a score as the answer names no topic either ("10 из 10" was tagged Discounts and promotions)
     return [_names_nothing(t) or (t[:1].isdigit() or t[:1] in "⭐+") and rating_answer(t) is not None
+            or not t[:1].isalpha() and is_emoji_answer(t)
             if isinstance(t, str) else False for t in texts]
 
 

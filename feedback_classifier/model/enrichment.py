@@ -91,6 +91,7 @@ class _ChunkResult:
     needs_review: int
     empty_comments: int
     unread: dict[str, int] = field(default_factory=dict)  # rows per language the models do not read (lang.foreign)
+    names_nothing: int = 0  # of ``needs_review``, rows whose answer names no topic ("-", "n/a", "👍": listed apart)
 
 
 def enrich(
@@ -267,6 +268,9 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         columns[EVIDENCE_COLUMN] = pd.array(strings, dtype="str").take(row_unique)
 
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
+    # flagged for having no category, yet no model miss: the router lists them apart from review
+    blank = np.flatnonzero(u_review & ~any_fired)
+    blank = blank[np.array(_names_no_topic([uniques[i] for i in blank.tolist()]), dtype=bool)]
     return _ChunkResult(
         added=pd.DataFrame(columns),
         # (einsum: the same integer sums, ~6x faster than numpy's integer matmul)
@@ -275,7 +279,15 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         needs_review=int(review.sum()),
         empty_comments=int(n - is_comment.sum()),
         unread=rows_per_language(unread, rows_per_unique),
+        names_nothing=int(rows_per_unique[blank].sum()),
     )
+
+
+def _names_no_topic(texts: list[str]) -> list[bool]:
+    """Per comment with no category, whether the router lists it apart (``insights.queues.listed_apart``)."""
+    from feedback_classifier.lang.tone_only import tone_only_mask
+
+    return [a or b for a, b in zip(names_nothing(texts), tone_only_mask(texts))]
 
 
 def _unsaid_where_unread(columns: dict, unread: np.ndarray, any_fired: np.ndarray, codes: np.ndarray,
@@ -316,7 +328,15 @@ def _predict_uniques(model: Any, uniques: list[str], opts: _Options):
     # lists key mashes apart as junk. (asked only of comments something fired for: the answer
     # cannot change the others)
     asked = np.flatnonzero(fired.any(axis=1))
-    fired[asked[np.array(names_nothing([uniques[i] for i in asked.tolist()]), dtype=bool)]] = False
+    nothing = np.array(names_nothing([uniques[i] for i in asked.tolist()]), dtype=bool)
+    if getattr(model, "keyword_rules_", False) and len(asked):
+        # "TERRIBLE", "good", «плохо» alone: a model no labels taught found their topic nearest to a
+        # description or in its examples' words (Defects and damage, Quality, Packaging); one trained on
+        # labels may have learned a general category for them (SemEval's "Awesome" is RESTAURANT > GENERAL)
+        from feedback_classifier.lang.tone_only import tone_only_mask
+
+        nothing |= np.array(tone_only_mask([uniques[i] for i in asked.tolist()]), dtype=bool)
+    fired[asked[nothing]] = False
     return proba, fired, explained, analysed
 
 

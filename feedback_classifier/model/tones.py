@@ -118,7 +118,7 @@ def pattern_tones(sentiment, taxonomy, uniques: list[str], patterns: list[list],
         from feedback_classifier.model.sentiment import POLARITIES
 
         codes = np.where(quiet, POLARITIES.index("neutral"), codes)
-    codes = _rated(uniques, sizes, codes)
+    codes = _rated(uniques, sizes, _emoji_toned(uniques, sizes, codes))
     cells, overall, index = _cells(taxonomy, lang, asked, pattern_of, codes, sizes)
     cues = _cues(sentiment, uniques, asked, pattern_of, codes, sizes, analysed, batches) if explain else []
     return Tones(cells, overall, index, cues)
@@ -129,10 +129,13 @@ def _no_opinion(uniques: list[str], sizes: np.ndarray) -> np.ndarray | None:
     "nothing", "-", "нечего сказать"), or None when no comment does. The sentiment model never
     learned that such answers are neutral ("ok", "нет" read as complaints); a rule on the
     text holds whatever model and analysis path scored them, and costs no accuracy on
-    comments that do state an opinion (benchmarks/no_opinion.py)."""
+    comments that do state an opinion (benchmarks/no_opinion.py). So is an answer that only names a
+    topic ("price", «доставка»: ``lang.bare_topics``), which the model gave its word's lean."""
+    from feedback_classifier.lang.bare_topics import bare_topic_mask
     from feedback_classifier.lang.junk import no_opinion_mask
 
     quiet = np.fromiter(no_opinion_mask(uniques), dtype=bool, count=len(uniques))
+    quiet |= np.fromiter(bare_topic_mask(uniques), dtype=bool, count=len(uniques))
     if not quiet.any():
         return None
     return np.repeat(quiet, sizes)
@@ -152,6 +155,20 @@ def _rated(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarr
                       else POLARITIES.index("negative") if share <= 0.5 else POLARITIES.index("neutral")
                       for share in shares], dtype=np.int64)
     fixed = np.repeat(fixed, sizes)
+    return np.where(fixed >= 0, fixed, codes)
+
+
+def _emoji_toned(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``codes`` with each answer of emoji alone given their tone (``lang.emoji_answers``): the
+    sentiment model read the emoji its lexicon lacks by its prior ("🔥🔥", "🙏", "✅" were complaints)."""
+    from feedback_classifier.lang.emoji_answers import emoji_answer_polarity
+    from feedback_classifier.model.sentiment import POLARITIES
+
+    # a written answer starts with a letter: only the others are asked (no regex on most)
+    tones = [None if t[:1].isalpha() else emoji_answer_polarity(t) for t in uniques]
+    if all(tone is None for tone in tones):
+        return codes
+    fixed = np.repeat(np.array([-1 if tone is None else POLARITIES.index(tone) for tone in tones], dtype=np.int64), sizes)
     return np.where(fixed >= 0, fixed, codes)
 
 

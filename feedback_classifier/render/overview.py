@@ -45,18 +45,24 @@ def _tiles(inp: ReportInputs, facts: Facts, n_comments: int, n_classified: int) 
         note += " · " + ui_text(lang, "scored_note", n=fmt_int(overall.n_scored, lang))
         tiles.append(kpi(ui_text(lang, f"metric.{spec.score_type}"), value, note, value_class))
     share = n_classified / n_comments if n_comments else math.nan
-    tiles.append(
-        kpi(
-            ui_text(lang, "classified"),
-            fmt_pct(share, lang),
-            ui_text(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang)),
-        )
-    )
+    note = ui_text(lang, "classified_note", n=fmt_int(n_classified, lang), total=fmt_int(n_comments, lang))
+    junk = _listed_apart(inp)
+    if junk:  # an optional question's "-" and "n/a" lower the share: 49% read as a model missing half
+        note += ui_text(lang, "classified_junk", n=fmt_int(junk, lang))
+    tiles.append(kpi(ui_text(lang, "classified"), fmt_pct(share, lang), note))
     if "needs_review" in inp.df.columns:
         tiles.append(kpi(ui_text(lang, "needs_review"), fmt_int(facts.count(facts.review), lang), ui_text(lang, "needs_review_note")))
     else:  # categories coded elsewhere: "0, low confidence or nothing detected" claimed a check nobody ran
         tiles.append(kpi(ui_text(lang, "needs_review"), "—", ui_text(lang, "needs_review_unknown")))
     return f'<div class="kpis">{"".join(tiles)}</div>'
+
+
+def _listed_apart(inp: ReportInputs) -> int:
+    """How many comments the routing lists apart as naming no topic (its ``junk`` row), 0 without routing."""
+    summary = getattr(inp.routing, "summary", None)
+    if summary is None or "team" not in getattr(summary, "columns", ()):
+        return 0
+    return int(summary.loc[summary["team"] == "junk", "comments"].sum())
 
 
 def overview_section(inp: ReportInputs, facts: Facts) -> str:
