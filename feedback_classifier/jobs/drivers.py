@@ -84,17 +84,11 @@ def drivers_file(
     >>> [p.name for p in res.paths], res.drivers.overall.metric_name
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
-    from feedback_classifier.insights.scores import ScoreSpec
     from feedback_classifier.jobs.runner import check_workers
 
     out = _checked_out(out, data, charts)
     check_workers(1, chunksize)
-    ScoreSpec.make(score_type, scale, higher_is_better)  # a wrong --score-type/--scale before the pass, not after
-    if polarity is not None:  # before reading the file
-        from feedback_classifier.insights.polarity import check_polarity
-
-        check_polarity(polarity)
-    check_weighting(weight_col, audit_sample)
+    _check_settings((score_type, scale, higher_is_better), polarity, weight_col, audit_sample)
     plan = _plan(data, read, chunksize, text_col=text_col, categories_col=categories_col, score_col=score_col, by=by,
                  period_col=period_col, lang=lang, model=model, taxonomy=taxonomy, polarity=polarity,
                  tone=(tone_teacher, tone_progress), weight_col=weight_col)
@@ -106,8 +100,20 @@ def drivers_file(
     if tally is not None and tally.seen:  # each category's complaints and praise
         result.table = tally.apply(result.table, _matching_taxonomy(plan.taxonomy))
     naming = plan.taxonomy if plan.taxonomy is not None or lang is None else _bundled_names(result, plan.notes)
-    return _written(_named_in(_warn_vanishing(result, data, given=plan.taxonomy is not None), naming, plan.lang), plan, out=out, charts=charts, top=top,
-                    why=why)
+    result = _named_in(_warn_vanishing(result, data, given=plan.taxonomy is not None), naming, plan.lang)
+    return _written(result, plan, out=out, charts=charts, top=top, why=why)
+
+
+def _check_settings(score: tuple, polarity: str | None, weight_col: str | None, audit_sample) -> None:
+    """A wrong --score-type/--scale, --polarity or --weight-col with --audit-sample: said before the file is read."""
+    from feedback_classifier.insights.scores import ScoreSpec
+
+    ScoreSpec.make(*score)
+    if polarity is not None:
+        from feedback_classifier.insights.polarity import check_polarity
+
+        check_polarity(polarity)
+    check_weighting(weight_col, audit_sample)
 
 
 def check_weighting(weight_col: str | None, audit_sample) -> None:
