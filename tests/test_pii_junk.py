@@ -100,8 +100,8 @@ def test_first_build_of_the_default_model_is_announced(tmp_path, monkeypatch):
     monkeypatch.setattr(default, "train_default_model", tiny_model)
     data = tmp_path / "survey.csv"
     pd.DataFrame({"comment": ["courier late", "asdf"]}).to_csv(data, index=False)
-    args = ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "out.csv"), "--quiet"]
-    first = CliRunner().invoke(app, args)
+    args = ["classify", str(data), "--text-col", "comment", "--out", str(tmp_path / "out.csv")]
+    first = CliRunner().invoke(app, args)  # (--quiet silences it: tests/test_qa_cligaps.py)
     assert first.exit_code == 0, first.output
     assert "Building the bundled default model" in first.output
     second = CliRunner().invoke(app, args)  # cached now: no message

@@ -193,14 +193,15 @@ def test_evaluate_scores_joint_f1_on_the_rows_coded_for_polarity(opinions_csv, t
     coded.to_csv(tmp_path / "coded.csv", index=False)
     run = lambda path: runner.invoke(app, ["evaluate", str(path), "--model", str(model_path),  # noqa: E731
                                            "--text-col", "comment", "--json"])
-    got, want = json.loads(run(src).output), json.loads(run(tmp_path / "coded.csv").output)
+    # (.stdout: both files hold the training file's comments and labels, and evaluate warns so on stderr)
+    got, want = json.loads(run(src).stdout), json.loads(run(tmp_path / "coded.csv").stdout)
     assert got["joint_micro_f1"] == want["joint_micro_f1"] and got["polarity_opinions"] == want["polarity_opinions"]
     assert got["polarity_uncoded_rows"] == 12 and full["joint_micro_f1"] > 0
     shown = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment"])
     assert "12 labelled rows with no polarities left out" in shown.output
     df.assign(polarities="").to_csv(src, index=False)
     found = run(src)  # found by its name and empty: no polarity metrics, valid JSON
-    assert found.exit_code == 0 and "polarity_accuracy" not in json.loads(found.output)
+    assert found.exit_code == 0 and "polarity_accuracy" not in json.loads(found.stdout)
     named = runner.invoke(app, ["evaluate", str(src), "--model", str(model_path), "--text-col", "comment",
                                 "--sentiment-col", "polarities"])
     assert named.exit_code == 1 and "has no opinions" in named.output and "Traceback" not in named.output
