@@ -95,8 +95,7 @@ def classify_command(
     classify_summary(summary, trained=trained_model(model, clf))
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
-    # which categories are under-counted is a note about the results, kept by --quiet as warnings are
-    _often_missed(model, tax, summary.lang, categories_col)
+    _often_missed(model, tax, summary.lang, categories_col)  # under-counted categories: a note on the results
 
 
 def _check_engine(engine: str, scheduler: Optional[str], prefix: str, mask_pii: bool = False) -> None:
