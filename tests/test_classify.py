@@ -656,3 +656,12 @@ def test_cli_classify_categories_col_does_not_name_the_model_s_often_missed_cate
     result = _cli(path, "--text-col", "text", "--categories-col", "codes", "--out", tmp_path / "out.csv")
     assert result.exit_code == 0, result.output
     assert "Often missed" not in result.stdout and "Model:" in result.stdout
+
+
+def test_cli_classify_quiet_still_names_often_missed_categories(tmp_path):
+    # -q silences progress, notes on what the run is doing and tips; "Often missed" says which
+    # categories the output under-counts (a note about the results) and went with them
+    src = _write_survey(tmp_path / "in.csv")
+    result = _cli(src, "--text-col", "comment", "--lang", "en", "--out", tmp_path / "out.csv", "-q")
+    assert result.exit_code == 0, result.output
+    assert any(x.startswith("Often missed (rough recall") for x in result.stdout.splitlines()), result.stdout

@@ -26,8 +26,7 @@ def test_truncated_teacher_shard_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setattr(teacher, "_memo", {})
     teacher._write_shard("9.9", ["a", "b"], np.ones((2, 4), np.float32))
     (tmp_path / "teacher-e5" / "9.9-broken.npz").write_bytes(b"PK\x03\x04 not a whole zip")
-    teacher._read_shards("9.9")
-    assert sorted(teacher._memo) == ["a", "b"]
+    assert sorted(teacher._read_stored("9.9", ["a", "b"])) == ["a", "b"]
 
 
 def test_a_file_called_cx_default_in_the_current_folder_does_not_replace_the_bundled_taxonomy(tmp_path, monkeypatch):
@@ -150,3 +149,28 @@ def test_xlsx_output_is_the_same_bytes_with_source_date_epoch(tmp_path, monkeypa
         assert {info.date_time for info in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
         assert b"2023-11-14T22:13:20Z" in zf.read("docProps/core.xml")
     assert pd.read_excel(tmp_path / "a.xlsx").equals(df)
+
+
+def test_the_model_cache_key_follows_the_code_the_cached_tables_are_made_by(tmp_path, monkeypatch):
+    # the key hashed model/ and lang/ only: an edit to taxonomy/ (which parses the taxonomy the default
+    # model is built from) or tableio/ (which reads its example files) kept serving the old tables
+    from feedback_classifier.model import cache
+
+    for part in ("model", "lang", "taxonomy", "tableio", "cli"):
+        (tmp_path / part).mkdir()
+        (tmp_path / part / "a.py").write_text("x = 1\n")
+    (tmp_path / "_arrays.py").write_text("y = 1\n")
+    monkeypatch.setattr(cache, "_PACKAGE_DIR", tmp_path)
+
+    def digest() -> str:
+        monkeypatch.setattr(cache, "_digest_memo", [])
+        return cache.code_digest()
+
+    seen = {digest()}
+    for edited in ("taxonomy/a.py", "tableio/a.py", "_arrays.py", "model/a.py", "lang/a.py"):
+        (tmp_path / edited).write_text("x = 2\n")
+        seen.add(digest())
+    assert len(seen) == 6  # each edit made a new key
+    last = digest()
+    (tmp_path / "cli" / "a.py").write_text("x = 2\n")  # what the tables are not made by keeps the key
+    assert digest() == last

@@ -293,3 +293,26 @@ def test_models_fitted_in_threads_at_once_are_the_ones_fitted_one_by_one():
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(fit, range(4)))
     assert all(np.array_equal(a, b) for a, b in zip(alone, together))
+
+
+def test_route_drivers_and_report_write_home_relative_outputs_in_the_home_folder(tmp_path, monkeypatch):
+    # route_file(out_dir="~/queues"), drivers_file(out="~/d.csv", charts="~/charts") and
+    # report_file(out="~/r.html") wrote into ./~ in the working directory (or refused: no folder "~")
+    from feedback_classifier.jobs import drivers_file, report_file, route_file
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    src = home / "survey.csv"
+    pd.DataFrame({"nps": [2, 9, 3, 10] * 3, "comment": ["The courier was late", "Too expensive"] * 6,
+                  "categories": ["Delivery and logistics > Delivery time", "Price and value"] * 6}).to_csv(src, index=False)
+    routed = route_file("~/survey.csv", "~/queues", text_col="comment", score_col="nps")
+    assert all(p.parent == home / "queues" for p in routed.paths.values())
+    drivers_file("~/survey.csv", score_col="nps", categories_col="categories", n_boot=0, min_n=1,
+                 out="~/d.csv", charts="~/charts")
+    assert (home / "d.csv").exists() and list((home / "charts").iterdir())
+    report_file("~/survey.csv", "~/r.html", text_col="comment", score_col="nps", lang="en")
+    assert (home / "r.html").exists()
+    assert not list(work.iterdir())

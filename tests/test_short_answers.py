@@ -73,6 +73,22 @@ def test_a_bare_topic_word_keeps_its_topic_and_gets_no_invented_polarity(tmp_pat
         assert all(pair.endswith("=neutral") for pair in cell.split("; ")), cell
 
 
+def test_a_one_word_topic_gets_its_parent_or_the_child_it_names_not_an_invented_subcategory(tmp_path):
+    # "price" was Value for money and Price changes, "app" Account and login, «доставка» Delivery
+    # cost: counted in those subcategories' shares and drivers though the answer names only the topic
+    comments = ["price", "app", "delivery", "доставка", "цена", "Prices.", "courier", "Курьер", "too expensive"]
+    src, dst = _survey(tmp_path, comments, [5] * 9), tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(src), "--text-col", "comment", "--out", str(dst), "--lang", "en",
+                                 "--tone-teacher", "none", "-q"])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert out["categories"].tolist()[:6] == ["Price and value", "Website and app", "Delivery and logistics",
+                                              "Delivery and logistics", "Price and value", "Price and value"]
+    # the one child whose own name or keyword the word is keeps it; a phrase keeps its subcategory
+    assert out["categories"].tolist()[6:] == ["Delivery and logistics > Courier"] * 2 + [
+        "Price and value > Too expensive"]
+
+
 def test_a_key_run_typed_over_and_over_is_junk_not_a_complaint(tmp_path):
     comments = ["ываыва", "asdasd", "фывфывфыв", "Delivery was late"]
     assert [is_junk(t) for t in comments] == [True, True, True, False]

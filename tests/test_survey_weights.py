@@ -252,3 +252,17 @@ def test_analyze_weighs_its_drivers_and_report_like_drivers(tmp_path):
     assert row["impact"] == pytest.approx(np.average(y, weights=w) - np.average(y[~m], weights=w[~m]))
     assert row["n_effective"] == pytest.approx(w[m].sum() ** 2 / (w[m] ** 2).sum())
     assert "Weighted by the survey weights" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_weighted_without_a_score_does_not_speak_of_scores_impacts_or_regression(tmp_path):
+    # report --weight-col without --score-col said "shares, NPS, impacts and segment scores are
+    # weighted ... the regression's errors a survey-weighted HC1 sandwich": only shares are
+    src = tmp_path / "classified.csv"
+    _comments(_survey(200)).drop(columns="nps").to_csv(src, index=False)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(src), "--text-col", "comment", "--weight-col", "weight",
+                                 "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Weighted by the survey weights in column &#x27;weight&#x27;: shares are weighted" in html
+    assert "impacts" not in html and "regression" not in html and "HC1" not in html

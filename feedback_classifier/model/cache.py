@@ -79,9 +79,15 @@ def _dist_info_versions() -> dict[str, str]:
     return versions
 
 
+#: the subpackages whose code the cached tables are made by (model/ imports nothing else of the package
+#: but the top-level modules; tests/test_architecture.py keeps the layers from importing upwards)
+_TABLE_PACKAGES = ("model", "lang", "taxonomy", "tableio")
+
+
 def code_digest() -> str:
     """A hash of the package version, the libraries a model depends on and the source of
-    ``model/`` and ``lang/`` (computed once per process: none of them change while it runs).
+    ``model/``, ``lang/``, ``taxonomy/``, ``tableio/`` and ``_arrays.py`` (computed once per process: none
+    of them change while it runs).
 
     The package version alone misses edits made in a source checkout, and a table made by
     older code can differ from what the current code would make.
@@ -95,13 +101,17 @@ def code_digest() -> str:
 
     digest = hashlib.sha256()
     # spaCy: its stop-word lists shape the sentiment model; the dictionaries: every Russian lemma
+    # PyYAML and pandas: the bundled taxonomy and example files the tables are built from are read with them
     libraries = ("scikit-learn", "numpy", "scipy", "joblib", "pymorphy3", "pymorphy3-dicts-ru", "spacy",
-                 "spacy-lookups-data")
+                 "spacy-lookups-data", "pyyaml", "pandas")
     for part in (__version__, *(_version(p) for p in libraries)):
         digest.update(part.encode() + b"\0")
-    for package in ("model", "lang"):
-        for source in sorted((_PACKAGE_DIR / package).glob("*.py")):
-            digest.update(source.read_bytes())
+    # taxonomy/ parses the taxonomy the default model is built from, tableio/ reads its example files
+    # and model/ computes with _arrays.py: an edit to any of them in a source checkout kept serving
+    # tables the old code had made (_paths, _lazy and errors.py shape no table)
+    sources = [[_PACKAGE_DIR / "_arrays.py"], *((_PACKAGE_DIR / p).glob("*.py") for p in _TABLE_PACKAGES)]
+    for source in sorted(path for found in sources for path in found):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
     _digest_memo.append(digest.hexdigest())
     return _digest_memo[0]
 

@@ -81,3 +81,59 @@ def _group_max(R: np.ndarray, member: np.ndarray) -> np.ndarray:
                 np.maximum(top, R[:, c], out=top)
             out[:, k] = top if len(cols) == member.shape[0] else np.maximum(top, 0.0)
     return out
+
+
+def bare_topic_parents(P: np.ndarray, thresholds: np.ndarray, classes: Sequence[tuple], texts: Sequence,
+                       taxonomy, completion: float = 1.0) -> np.ndarray:
+    """``P`` (changed in place) with, in each one-word answer that only names a topic ("price", "app",
+    «доставка»: ``lang.bare_topics``), every child but the one whose own name or keyword the word is
+    pushed under ``completion`` times its threshold (the decoding's child completion then finds none
+    to add), and the parent of a child that had fired kept at its threshold at least.
+
+    The bundled default model read "price" as Value for money and Price changes, "app" as Account
+    and login and «доставка» as Delivery cost: the word's examples under one child, not anything the
+    customer said, and each such answer counted in that child's share and drivers.
+
+    >>> from feedback_classifier.taxonomy import load_taxonomy
+    >>> classes = [("price", None), ("price", "value_for_money"), ("delivery", None), ("delivery", "courier")]
+    >>> P = np.array([[0.6, 0.6, 0.0, 0.0], [0.0, 0.0, 0.9, 0.9], [0.6, 0.6, 0.0, 0.0]])
+    >>> out = bare_topic_parents(P, np.full(4, 0.5), classes, ["Price", "couriers", "good price"], load_taxonomy("cx-default"))
+    >>> (out >= 0.5).astype(int).tolist()
+    [[1, 0, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0]]
+    """
+    from feedback_classifier.lang.bare_topics import bare_word
+
+    rows = [(i, w) for i, w in enumerate(map(bare_word, texts)) if w is not None]
+    if not rows:
+        return P
+    owners = _child_words(taxonomy, tuple(classes))
+    parent_of = {j: classes.index((classes[j][0], None)) for j in owners if (classes[j][0], None) in classes}
+    cap = np.nextafter(thresholds * min(completion, 1.0), -np.inf)
+    for i, word in rows:
+        own = [j for j, words in owners.items() if word in words]
+        for j in owners:
+            if own != [j]:
+                if P[i, j] >= thresholds[j] and j in parent_of:  # the topic stays: its parent, if only at its threshold
+                    P[i, parent_of[j]] = max(P[i, parent_of[j]], thresholds[parent_of[j]])
+                P[i, j] = min(P[i, j], cap[j])
+    return P
+
+
+_CHILD_WORDS: dict[tuple, dict[int, frozenset]] = {}
+
+
+def _child_words(taxonomy, classes: tuple) -> dict[int, frozenset]:
+    """Class column of each child -> the lemmas of its one-word names and keywords (once per taxonomy)."""
+    from feedback_classifier.lang.lemmas import lemmatize
+
+    key = (taxonomy.hash, classes)
+    if key not in _CHILD_WORDS:
+        found = {}
+        for j, label in enumerate(classes):
+            if label[1] is None:
+                continue
+            words = [*taxonomy.keywords(label), *(taxonomy.display_name(label, lang).rsplit(" > ", 1)[-1]
+                                                   for lang in taxonomy.languages)]
+            found[j] = frozenset(lemmatize(w.casefold().replace("ё", "е")) for w in words if len(w.split()) == 1)
+        _CHILD_WORDS[key] = found
+    return _CHILD_WORDS[key]

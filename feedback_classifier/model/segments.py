@@ -389,9 +389,11 @@ def combined_proba(model, texts: Sequence[str], *, matcher=None, with_evidence: 
         if hasattr(model, "parents_at_least_children"):  # the lifts raise a child, not its parent
             P = model.parents_at_least_children(P)
         if getattr(model, "single_topic_ratio_", None):  # the bundled default: model/focus.py
-            from feedback_classifier.model.focus import single_topic
+            from feedback_classifier.model.focus import bare_topic_parents, single_topic
 
             P = single_topic(P, thresholds, model.classes_, segments.counts == 0, model.single_topic_ratio_)
+            P = bare_topic_parents(P, thresholds, model.classes_, texts, model.taxonomy_,
+                                   getattr(model, "child_completion_", 1.0))
     if not with_evidence:
         return P
     if matcher is not None and hits is None:

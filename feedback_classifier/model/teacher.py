@@ -112,16 +112,27 @@ def _folder():
     return cache_dir() / "teacher-e5"
 
 
-def _read_shards(version: str) -> None:
-    folder = _folder()
-    if not folder.is_dir():
-        return
+def _read_stored(version: str, wanted: list[str]) -> dict[str, np.ndarray]:
+    """The cached vectors of the keys ``wanted``, from the shards holding them. Each shard's keys are
+    read first and its vectors only on a hit: the cache grows with every file a nightly job read
+    before ``analyze`` stopped storing them, and loading every shard at each start held all of them
+    in memory (~1.9 MB per file) for the few comments a run asks for."""
+    folder, todo, found = _folder(), set(wanted), {}
+    if not todo or not folder.is_dir():
+        return found
     for path in sorted(folder.glob(f"{version}-*.npz")):
         try:
             with np.load(path, allow_pickle=False) as data:
-                _memo.update(zip(data["keys"].tolist(), data["vectors"]))
+                keys = data["keys"].tolist()
+                hits = [i for i, k in enumerate(keys) if k in todo]
+                if hits:  # fancy indexing copies: the shard's other rows are not kept alive
+                    found.update(zip((keys[i] for i in hits), data["vectors"][hits]))
         except DAMAGED_NPZ:
             continue  # a damaged shard: its texts are read by the teacher again
+        todo.difference_update(found)
+        if not todo:
+            break
+    return found
 
 
 def _write_shard(version: str, keys: list[str], vectors: np.ndarray) -> None:
@@ -152,14 +163,13 @@ def teacher_vectors(texts: Sequence[str], progress: Callable[[int, int], None] |
     (384, True)
     """
     version = teacher_version()
-    if not _memo:
-        _read_shards(version)
     keys = [text_key(t, version) for t in texts]
-    missing = list(dict.fromkeys(k for k in keys if k not in _memo))
+    new = _memo if keep else {}
+    new.update(_read_stored(version, list(dict.fromkeys(k for k in keys if k not in _memo))))
+    missing = list(dict.fromkeys(k for k in keys if k not in _memo and k not in new))
     n, ready = len(keys), len(keys) - len(missing)  # (texts read before count as done at once)
     if progress is not None:
         progress(max(ready, 0), n)
-    new = _memo if keep else {}
     if missing:
         model = _e5_model()
         text_of = dict(zip(keys, texts))

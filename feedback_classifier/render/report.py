@@ -292,7 +292,8 @@ def _method(inp: ReportInputs, facts: Facts) -> str:
         weights = getattr(inp.drivers, "settings", {}).get("survey_weights") or {
             "column": inp.df.attrs.get("weight_col", inp.survey_weight[0]),  # a reduced table's: the user's name
             "n_effective": kish_n(facts.sw.sum(), facts.sw2.sum())}
-        said = ui_text(lang, "method_weighted", column=weights["column"], metric=metric,
+        # without scores only shares are weighted: no score, impact or regression to speak of
+        said = ui_text(lang, "method_weighted" if key == "method_text" else "method_weighted_unscored", column=weights["column"], metric=metric,
                        n=fmt_num(weights["n_effective"], 1, lang))
         parts.append(f"<p>{esc(said)}</p>")
     parts += [f"<p>{esc(line)}</p>" for line in model_lines(inp)]
