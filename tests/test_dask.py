@@ -110,6 +110,25 @@ def test_parquet_dataset_in_and_out_match_classify_file(tmp_path, real_model):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.parquet", "all_out.parquet", "in", "out"]
 
 
+def test_parquet_dataset_already_classified_is_classified_again(tmp_path, real_model):
+    # re-classifying a classified dataset (a new model, a nightly rerun) ended in pyarrow's ArrowInvalid
+    # traceback: the replaced 'categories' column's meta was object, whose placeholder Arrow cannot type
+    from feedback_classifier.jobs.dask_engine import classify_parquet_dataset
+
+    src = tmp_path / "classified.parquet"
+    SURVEY.assign(categories="old", sentiment="old").to_parquet(src, index=False)
+    summary = classify_parquet_dataset(src, tmp_path / "out", model=real_model, text_col="comment")
+    got = pd.read_parquet(tmp_path / "out")
+    assert summary.rows == len(got) == len(SURVEY)
+    assert "old" not in set(got["categories"]) | set(got["sentiment"])
+
+
+def test_enrich_keeps_the_dtype_of_a_column_it_replaces(real_model):
+    empty = pd.DataFrame({"comment": pd.Series([], dtype="string"), "categories": pd.Series([], dtype="string")})
+    fresh = enrich(empty.drop(columns="categories"), real_model, "comment")
+    assert enrich(empty, real_model, "comment")["categories"].dtype == fresh["categories"].dtype
+
+
 def test_cli_engine_dask(tmp_path):
     from typer.testing import CliRunner
 

@@ -56,6 +56,18 @@ def test_every_option_is_documented_and_help_runs(path, command):
     assert not missing, f"{' '.join(path)}: undocumented options {missing}"
 
 
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_every_visible_option_is_named_in_the_readme(path, command):
+    # --help says what an option does but not how it fits the job; a reader of the README alone
+    # (drivers --boot, taxonomy infer --force) had no way to learn the option exists.
+    # A switch pair counts once: the README names the form that changes the default.
+    missing = [param.opts for param in command.params
+               if param.param_type_name == "option" and not param.hidden
+               and not any(re.search(rf"{re.escape(opt)}\b(?!-)", README)
+                           for opt in param.opts + param.secondary_opts if opt.startswith("--"))]
+    assert not missing, f"{' '.join(path)}: options --help lists but the README never names: {missing}"
+
+
 def test_the_readme_library_example_runs(monkeypatch):
     """The README's Python example, run as written from the repository root."""
     block = README.split("## Library", 1)[1].split("```python", 1)[1].split("```", 1)[0]

@@ -494,6 +494,21 @@ def test_cli_infer_writes_a_taxonomy_that_validates_and_parses_the_labels(tmp_pa
     assert load_taxonomy(out).owner(("price", None)) == "CX team"
 
 
+def test_cli_infer_warns_when_every_label_is_a_cx_default_category(tmp_path):
+    # labels the label app wrote (cx-default names, here Russian ones) had given a taxonomy with every
+    # queue "unassigned" and Russian text as English names, without a word that cx-default already fits
+    data = tmp_path / "labels.csv"
+    data.write_text("comment,labels\nа,Доставка и логистика > Курьер\nb,Цена и выгода\n", encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "infer", str(data), "-o", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "--taxonomy cx-default" in plain(result.output)
+    own = tmp_path / "own.csv"
+    own.write_text("labels\nFood > Quality\nService\n", encoding="utf-8")
+    result = runner.invoke(app, ["taxonomy", "infer", str(own), "-o", str(tmp_path / "own.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "cx-default" not in plain(result.output)
+
+
 def test_cli_infer_missing_column_exits_1(tmp_path):
     data = tmp_path / "d.csv"
     data.write_text("text,tags\na,Price\n", encoding="utf-8")

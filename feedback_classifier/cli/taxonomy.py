@@ -162,6 +162,11 @@ def infer_command(
         from feedback_classifier.jobs.labelbook import skipped_note
 
         typer.echo(skipped_note(data, result.skipped), err=True)
+    if result.bundled_match:
+        name = result.bundled_match
+        typer.echo(f"Warning: every label in '{labels_col}' is a {name} category (as the label app writes them), "
+                   f"and {output} has none of {name}'s teams, keywords or translations: pass --taxonomy {name} "
+                   "to train, evaluate, audit and suggest instead of this file.", err=True)
     typer.echo(
         f"Wrote {output}: {taxonomy_counts(result.taxonomy)} from {count_noun(result.rows, 'row')} "
         f"of {data.name}. Edit the owners and names, then run: feedback-classifier taxonomy validate {output}"

@@ -17,6 +17,7 @@ class InferredTaxonomy:
     path: Path
     rows: int
     skipped: int = 0  # rows the label app marked skipped, left out
+    bundled_match: str | None = None  # the bundled taxonomy every label already names, if any
 
 
 def infer_taxonomy_file(
@@ -72,4 +73,25 @@ def infer_taxonomy_file(
             f"then check it with `feedback-classifier taxonomy validate {output.name}`."
         ),
     )
-    return InferredTaxonomy(tax, output, len(kept), skipped)
+    return InferredTaxonomy(tax, output, len(kept), skipped, _bundled_match(cells, data, labels_col))
+
+
+def _bundled_match(cells, data: Path, labels_col: str) -> str | None:
+    """The bundled taxonomy's name when every label is one of its categories, else None.
+
+    Labels the label app or suggest wrote are cx-default names (in either language); a taxonomy
+    inferred from them loses cx-default's teams, keywords and translations (every queue "unassigned").
+    """
+    import warnings
+
+    from feedback_classifier.errors import InputWarning
+    from feedback_classifier.jobs.labelbook import resolve_taxonomy
+    from feedback_classifier.model.default import DEFAULT_TAXONOMY
+    from feedback_classifier.taxonomy import bundled_taxonomy
+
+    bundled = bundled_taxonomy(DEFAULT_TAXONOMY)
+    with warnings.catch_warnings():  # inferring the taxonomy above warned about the cells already
+        warnings.simplefilter("ignore", InputWarning)
+        same = resolve_taxonomy(None, cells.dropna().tolist(), known=bundled, source=str(data),
+                                column=labels_col) is bundled
+    return DEFAULT_TAXONOMY if same else None

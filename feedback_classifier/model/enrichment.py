@@ -173,7 +173,9 @@ def _attach(df: pd.DataFrame, added: pd.DataFrame, opts: _Options, *, copy: bool
     out = df.copy() if copy else df
     existing = [c for c in added.columns if c in out.columns]
     for col in existing:
-        out[col] = added[col].to_numpy()
+        # keep the added column's dtype: as a bare array an empty frame's string column became
+        # object, the meta the Dask engine builds its Parquet schema from (ArrowInvalid on write)
+        out[col] = pd.Series(added[col].to_numpy(), index=out.index, dtype=added[col].dtype)
     new = added.drop(columns=existing)
     if new.shape[1]:
         new.index = out.index  # positional: the input index may be anything, even duplicated
