@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.compressed import refuse_compressed_input
 from feedback_classifier.tableio.encoding import BOMS, ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
@@ -193,6 +194,8 @@ def iter_table(
             "(CLI: --encoding-errors)"
         )
     path = _check_input(path)
+    # before the format: --input-format csv on an .xz had been read as binary junk
+    refuse_compressed_input(path)
     kind = detect_format(path, fmt, option="--input-format")
     if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
         kind = format_by_content(path, kind)

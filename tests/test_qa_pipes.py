@@ -1,0 +1,80 @@
+"""A shell-pipeline user's QA sweep: compressed exports and the commands between `zcat`, `tee` and `xargs`.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import zipfile
+
+import pytest
+from typer.testing import CliRunner
+
+from feedback_classifier.cli import app
+from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio import read_table, write_table
+
+runner = CliRunner()
+
+SURVEY = b"id,comment,nps\n1,Courier was late,2\n2,Great support,10\n"
+
+
+def _zip(path, names):
+    with zipfile.ZipFile(path, "w") as z:
+        for name in names:
+            z.writestr(name, SURVEY)
+    return path
+
+
+@pytest.mark.parametrize(("name", "pack", "kind", "tool"), [
+    ("export.csv.bz2", bz2.compress, "bzip2", "bzip2 -dc"),
+    ("export.csv.xz", lzma.compress, "xz", "xz -dc"),
+])
+def test_a_bz2_or_xz_export_is_named_compressed_with_the_command_to_read_it(tmp_path, name, pack, kind, tool):
+    # before: "unknown table format '.bz2'; ... pass --input-format", and with --input-format csv
+    # "looks like a binary file": neither said the file was compressed
+    path = tmp_path / name
+    path.write_bytes(pack(SURVEY))
+    for extra in ([], ["--input-format", "csv"]):
+        result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out",
+                                     str(tmp_path / "o.csv"), "-q", *extra])
+        assert result.exit_code == 1, result.output
+        assert f"is {kind}-compressed" in result.output and "only gzip" in result.output
+        assert f"{tool} {path} | gzip > {tmp_path / 'export.csv.gz'}" in result.output
+        assert "binary" not in result.output and "unknown table format" not in result.output
+
+
+def test_a_zip_export_says_which_file_to_extract(tmp_path):
+    one = _zip(tmp_path / "one.zip", ["survey.csv"])
+    with pytest.raises(InputFileError, match=r"is a zip archive, not a table; extract its one file first: "
+                                             r"unzip -p .*one\.zip survey\.csv > survey\.csv"):
+        read_table(one)
+    many = _zip(tmp_path / "many.zip", ["a.csv", "b.csv"])
+    with pytest.raises(InputFileError, match=r"it holds 2 files \(a\.csv, b\.csv\): extract the one to read"):
+        read_table(many, fmt="csv")
+
+
+def test_a_gzipped_file_without_gz_in_its_name_is_told_to_be_renamed(tmp_path):
+    import gzip
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(gzip.compress(SURVEY))
+    with pytest.raises(InputFileError, match=r"is gzip-compressed but its name does not end in \.gz; rename it "
+                                             r"to export\.csv\.gz"):
+        read_table(path)
+
+
+def test_an_output_named_bz2_xz_or_zip_is_refused_not_written_as_plain_text(tmp_path):
+    import pandas as pd
+
+    df = pd.DataFrame({"a": ["x"]})
+    for name, fmt in (("out.csv.xz", "csv"), ("out.csv.bz2", None), ("out.zip", None)):
+        with pytest.raises(InputFileError, match=r"output is not written; only gzip is"):
+            write_table(df, tmp_path / name, fmt=fmt)
+        assert not (tmp_path / name).exists()
+    (tmp_path / "in.csv").write_bytes(SURVEY)
+    result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment",
+                                 "--out", str(tmp_path / "o.csv.bz2"), "-q"])
+    assert result.exit_code == 1 and "bzip2 output is not written" in result.output
