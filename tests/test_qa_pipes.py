@@ -78,3 +78,48 @@ def test_an_output_named_bz2_xz_or_zip_is_refused_not_written_as_plain_text(tmp_
     result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment",
                                  "--out", str(tmp_path / "o.csv.bz2"), "-q"])
     assert result.exit_code == 1 and "bzip2 output is not written" in result.output
+
+
+def test_an_output_that_is_a_fifo_or_a_device_is_refused_and_left_as_it_is(tmp_path):
+    # before: the temp file was renamed over it: a FIFO's reader waited forever, and as root
+    # `--out /dev/null --format csv` put a regular file in place of the system's /dev/null
+    import os
+    import stat
+
+    import pandas as pd
+
+    (tmp_path / "in.csv").write_bytes(SURVEY)
+    fifo = tmp_path / "queue.csv"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--out", str(fifo),
+                                 "-q"])
+    assert result.exit_code == 1 and "is a pipe" in result.output and "give --out a file path" in result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    with pytest.raises(InputFileError, match="is a pipe"):
+        write_table(pd.DataFrame({"a": ["x"]}), fifo)
+    result = runner.invoke(app, ["analyze", str(tmp_path / "in.csv"), "--text-col", "comment", "--out-dir", str(fifo),
+                                 "-q"])
+    assert result.exit_code == 1 and "give --out-dir a folder path" in result.output
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError:  # not root: no device node to test with
+        return
+    result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--format", "csv",
+                                 "--out", str(device), "-q"])
+    assert result.exit_code == 1 and "is a device" in result.output
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+
+
+def test_out_dev_stdout_on_a_pipe_is_refused_in_one_line(tmp_path):
+    # before: "/proc/123/fd/pipe:[456]: cannot write the output there (No such file or directory); ...
+    # fix the folder's permissions or free some disk space"
+    import subprocess
+    import sys
+
+    (tmp_path / "in.csv").write_bytes(SURVEY)
+    proc = subprocess.run([sys.executable, "-m", "feedback_classifier", "classify", str(tmp_path / "in.csv"),
+                           "--text-col", "comment", "--format", "csv", "--out", "/dev/stdout", "-q"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("Error: /dev/stdout: is a pipe") and "disk space" not in proc.stderr
