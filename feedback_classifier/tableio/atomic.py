@@ -342,17 +342,19 @@ def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example
     >>> refuse_standard_output("./-")  # a file really named '-', spelt so on purpose
     """
     # a table's example misleads for a report or a taxonomy file: those commands name their own
-    example = example or ("out/" if what == "--out-dir" else "out.csv")
+    shown = example or ("out/" if what == "--out-dir" else "out.csv")
     if str(path) == "-":
         raise InputFileError(f"-: writing to standard output is not supported; give {what} a path "
-                             f"(e.g. {example}) and read the files after the command ends")
+                             f"(e.g. {shown}) and read the files after the command ends")
     kind = _special_file(path)
     if kind:
         place = "folder" if what == "--out-dir" else "file"
+        # every writer gets here (a model, a report): a table's name only where the caller said so
+        example = f" (e.g. {example})" if example else ""
         # the temp file renamed over it replaced the node itself: as root, `--out /dev/null` put a
         # regular file in place of the system's /dev/null; a FIFO's reader waited forever
         raise InputFileError(f"{path}: is {kind}, not a file; outputs are written to a temp file renamed over "
-                             f"their path, which would replace it, so give {what} a {place} path (e.g. {example}) "
+                             f"their path, which would replace it, so give {what} a {place} path{example} "
                              "and read the files after the command ends")
 
 
