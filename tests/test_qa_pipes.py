@@ -123,3 +123,20 @@ def test_out_dev_stdout_on_a_pipe_is_refused_in_one_line(tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith("Error: /dev/stdout: is a pipe") and "disk space" not in proc.stderr
+
+
+def test_classify_refuses_standard_input_before_building_the_default_model(tmp_path, monkeypatch):
+    # before: the default model's first build (12-20 s on a fresh cache) came before the one-line error
+    from feedback_classifier.model import default
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the input was checked")
+
+    monkeypatch.setattr(default, "load_model_and_taxonomy", no_model)
+    for args in (["-", "--out", str(tmp_path / "o.csv")], [str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")]):
+        result = runner.invoke(app, ["classify", *args, "--text-col", "comment", "-q"])
+        assert result.exit_code == 1 and "the model was loaded" not in str(result.exception), result.output
+        assert "not supported" in result.output or "file not found" in result.output
+    (tmp_path / "in.csv").write_bytes(SURVEY)
+    result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--out", "-", "-q"])
+    assert result.exit_code == 1 and "writing to standard output is not supported" in result.output

@@ -362,7 +362,7 @@ def _special_file(path: str | os.PathLike) -> str | None:
     """What ``path`` is if it exists as neither a regular file nor a folder (links followed: /dev/stdout)."""
     try:
         mode = os.stat(path).st_mode
-    except (OSError, ValueError):  # missing (the usual new output), or a name the system refuses
+    except (OSError, ValueError, TypeError):  # missing (the usual new output), or a name the system refuses
         return None
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None

@@ -21,7 +21,7 @@ from feedback_classifier.tableio.encoding import BOMS, ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
 
-__all__ = ["DEFAULT_READ", "ReadOptions", "is_empty_file", "iter_table", "peek_table", "read_table"]
+__all__ = ["DEFAULT_READ", "ReadOptions", "check_input_file", "is_empty_file", "iter_table", "peek_table", "read_table"]
 
 # A file longer than this is not looked at for being blank (a blank one is a few bytes).
 _BLANK_LIMIT = 1 << 16
@@ -47,6 +47,15 @@ def is_empty_file(path: str | os.PathLike) -> bool:
         if data.startswith(bom):  # (each of these codecs reads its BOM and drops it)
             return not data.decode(encoding, errors="replace").strip()
     return not data.strip()
+
+
+def check_input_file(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path`` once it is known to be a readable table file by its name and kind alone (no
+    parse): for a command to call before a slow start (the default model's first build took 12-20 s before
+    `classify -` or a mistyped path was told so). Readers check this themselves."""
+    path = _check_input(path)
+    refuse_compressed_input(path)
+    return path
 
 
 def _check_input(path: str | os.PathLike) -> Path:
@@ -193,9 +202,8 @@ def iter_table(
             f"encoding_errors {encoding_errors!r} is unknown; use one of: {', '.join(ENCODING_ERRORS)} "
             "(CLI: --encoding-errors)"
         )
-    path = _check_input(path)
     # before the format: --input-format csv on an .xz had been read as binary junk
-    refuse_compressed_input(path)
+    path = check_input_file(path)
     kind = detect_format(path, fmt, option="--input-format")
     if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
         kind = format_by_content(path, kind)
