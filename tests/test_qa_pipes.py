@@ -140,3 +140,14 @@ def test_classify_refuses_standard_input_before_building_the_default_model(tmp_p
     (tmp_path / "in.csv").write_bytes(SURVEY)
     result = runner.invoke(app, ["classify", str(tmp_path / "in.csv"), "--text-col", "comment", "--out", "-", "-q"])
     assert result.exit_code == 1 and "writing to standard output is not supported" in result.output
+
+
+def test_a_csv_whose_header_starts_like_bzip2_magic_is_still_read(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"BZh91AY,comment\n1,Late\n")
+    assert list(read_table(path).columns) == ["BZh91AY", "comment"]
+    for data in (b"", b"id\n1\n"):
+        packed = tmp_path / "x.csv"
+        packed.write_bytes(bz2.compress(data))
+        with pytest.raises(InputFileError, match="is bzip2-compressed"):
+            read_table(packed)

@@ -19,6 +19,7 @@ _BY_SUFFIX = {".bz2": "bzip2", ".xz": "xz", ".lzma": "xz", ".zst": "zstd", ".zip
 # gzip's magic is here for a gzipped file whose name lacks .gz (every reader picks gzip by the name)
 _MAGIC = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
           (b"7z\xbc\xaf\x27\x1c", "7-Zip"), (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"))
+_BZ2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # a block; the end (empty)
 _DECOMPRESS = {"bzip2": "bzip2 -dc", "xz": "xz -dc", "zstd": "zstd -dc", "compress": "gzip -dc", "7-Zip": "7z e -so"}
 _ONLY_GZIP = "only gzip-compressed tables are read (.csv.gz, .tsv.gz, .jsonl.gz)"
 
@@ -35,10 +36,14 @@ def compression_by_name(path: Path) -> str | None:
 def _compression_by_content(path: Path) -> str | None:
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(10)
     except OSError:  # the reader says what is wrong with the file
         return None
-    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+    kind = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+    # "BZh" is text: a CSV whose header starts so is one unless a block size and a block's magic follow
+    if kind == "bzip2" and not (head[3:4].isdigit() and head[4:10] in _BZ2_BLOCKS):
+        return None
+    return kind
 
 
 def refuse_compressed_input(path: Path) -> None:
