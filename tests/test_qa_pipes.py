@@ -151,3 +151,23 @@ def test_a_csv_whose_header_starts_like_bzip2_magic_is_still_read(tmp_path):
         packed.write_bytes(bz2.compress(data))
         with pytest.raises(InputFileError, match="is bzip2-compressed"):
             read_table(packed)
+
+
+def test_two_exports_joined_with_cat_warn_of_the_header_line_read_as_a_row(tmp_path):
+    # before: `cat jan.csv.gz feb.csv.gz > q1.csv.gz` classified February's header line as a comment
+    # ("comment") without a word; only `drivers` named its score 'nps'
+    import gzip
+
+    jan = b"id,comment,nps\n1,Courier was late,2\n"
+    feb = b"id,comment,nps\n2,Great support,10\n"
+    path = tmp_path / "q1.csv.gz"
+    path.write_bytes(gzip.compress(jan) + gzip.compress(feb))
+    result = runner.invoke(app, ["classify", str(path), "--text-col", "comment", "--out", str(tmp_path / "o.csv"),
+                                 "-q"])
+    assert result.exit_code == 0, result.output
+    assert "row 2 repeats the column names (files joined with cat?)" in result.output
+    assert len(read_table(tmp_path / "o.csv")) == 3  # every row kept, as read
+    (tmp_path / "one.csv").write_bytes(jan)
+    result = runner.invoke(app, ["classify", str(tmp_path / "one.csv"), "--text-col", "comment", "--out",
+                                 str(tmp_path / "o1.csv"), "-q"])
+    assert "repeat" not in result.output

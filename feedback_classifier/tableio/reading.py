@@ -219,7 +219,43 @@ def iter_table(
                          encoding_errors=encoding_errors, **extra)
     if kind in ("csv", "tsv"):
         chunks = _without_trailing_empty_rows(chunks)
-    return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+    chunks = _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+    return _noting_repeated_header(chunks, path) if kind in ("csv", "tsv") else chunks
+
+
+def _noting_repeated_header(chunks: Iterator[pd.DataFrame], path: Path) -> Iterator[pd.DataFrame]:
+    """The chunks as they are, with a warning at the end naming rows that repeat the column names.
+
+    `cat jan.csv feb.csv > q1.csv` (or two .csv.gz files) leaves February's header line as a data row:
+    its comment ("comment") was classified and its score ("nps") only named by `drivers`.
+
+    >>> import warnings
+    >>> frames = [pd.DataFrame({"id": ["1", "id"], "comment": ["Late", "comment"]})]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = list(_noting_repeated_header(iter(frames), Path("q1.csv")))
+    >>> str(caught[0].message)  # doctest: +ELLIPSIS
+    'q1.csv: row 2 repeats the column names (files joined with cat?): read as a data row; join ...or drop the row'
+    """
+    from feedback_classifier.errors import InputWarning, warn
+
+    rows: list[int] = []
+    for df in chunks:
+        names = [str(c).strip() for c in df.columns]
+        if len(names) >= 2 and len(df):
+            same = np.ones(len(df), dtype=bool)
+            for i, name in enumerate(names):
+                same &= df.iloc[:, i].astype(object).fillna("").astype(str).str.strip().to_numpy() == name
+                if not same.any():
+                    break
+            rows.extend(int(x) + 1 for x in df.index[same])
+        yield df
+    if rows:
+        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        many = "s" if len(rows) > 1 else ""
+        warn(InputWarning(f"{path}: row{many} {shown} repeat{'' if many else 's'} the column names (files joined "
+                          "with cat?): read as a data row; join exports keeping one header, e.g. "
+                          "`tail -n +2 feb.csv >> q1.csv`, or drop the row"))
 
 
 def _without_trailing_empty_rows(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
