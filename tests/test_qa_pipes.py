@@ -171,3 +171,12 @@ def test_two_exports_joined_with_cat_warn_of_the_header_line_read_as_a_row(tmp_p
     result = runner.invoke(app, ["classify", str(tmp_path / "one.csv"), "--text-col", "comment", "--out",
                                  str(tmp_path / "o1.csv"), "-q"])
     assert "repeat" not in result.output
+
+
+def test_an_upper_case_gz_output_names_the_file_inside_without_gz(tmp_path):
+    import pandas as pd
+
+    path = write_table(pd.DataFrame({"a": ["x"]}), tmp_path / "OUT.CSV.GZ")
+    header = path.read_bytes()
+    assert header[3] & 0x08  # FNAME
+    assert header[10:header.index(b"\0", 10)] == b"OUT.CSV"
