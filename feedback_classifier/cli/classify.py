@@ -70,7 +70,7 @@ def classify_command(
     from feedback_classifier.jobs import classify_file
     from feedback_classifier.model.default import describe_model, load_model_and_taxonomy
 
-    _check_engine(engine, scheduler, prefix, mask_pii)
+    _check_engine(engine, scheduler, prefix, mask_pii, paths=(data, out))
     clf, tax = load_model_and_taxonomy(opt.model_for_job(model, trust_model, verify_key), None)
     languages = tuple(getattr(tax, "languages", ("en",)))
     if lang is not None and lang not in languages:
@@ -98,8 +98,16 @@ def classify_command(
     _often_missed(model, tax, summary.lang, categories_col)  # under-counted categories: a note on the results
 
 
-def _check_engine(engine: str, scheduler: Optional[str], prefix: str, mask_pii: bool = False) -> None:
+def _check_engine(engine: str, scheduler: Optional[str], prefix: str, mask_pii: bool = False,
+                  paths: tuple[Path, Path] | None = None) -> None:
     opt.check_choice(engine, ("pandas", "dask"), "an engine", "--engine")
+    if paths is not None and engine != "dask":  # (a dataset folder is the dask engine's input)
+        from feedback_classifier.tableio.atomic import refuse_standard_output
+        from feedback_classifier.tableio.reading import check_input_file
+
+        # before the model: its first build (12-20 s) had come before "-: reading standard input is not supported"
+        check_input_file(paths[0])
+        refuse_standard_output(paths[1])
     if prefix and engine == "dask":
         raise typer.BadParameter("--prefix needs --engine pandas", param_hint="--prefix")
     if mask_pii and engine == "dask":

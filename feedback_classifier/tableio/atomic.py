@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -331,7 +332,8 @@ def _flock(path: Path, *, exclusive: bool) -> tuple[int | None, bool | None]:
 def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example: str | None = None) -> None:
     """An ``InputFileError`` for the output path ``-``: by Unix habit it means standard output, but
     the outputs are files written atomically, and ``- --format csv`` wrote a file named ``-`` while
-    the pipe after the command read the summary lines as if they were the table.
+    the pipe after the command read the summary lines as if they were the table. An existing pipe,
+    device or socket (``/dev/stdout``, ``/dev/null``, a FIFO) is refused too.
 
     >>> refuse_standard_output("-")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -339,11 +341,34 @@ def refuse_standard_output(path: str | os.PathLike, what: str = "--out", example
     feedback_classifier.errors.InputFileError: -: writing to standard output is not supported; give --out a path ...
     >>> refuse_standard_output("./-")  # a file really named '-', spelt so on purpose
     """
+    # a table's example misleads for a report or a taxonomy file: those commands name their own
+    shown = example or ("out/" if what == "--out-dir" else "out.csv")
     if str(path) == "-":
-        # a table's example misleads for a report or a taxonomy file: those commands name their own
-        example = example or ("out/" if what == "--out-dir" else "out.csv")
         raise InputFileError(f"-: writing to standard output is not supported; give {what} a path "
-                             f"(e.g. {example}) and read the files after the command ends")
+                             f"(e.g. {shown}) and read the files after the command ends")
+    kind = _special_file(path)
+    if kind:
+        place = "folder" if what == "--out-dir" else "file"
+        # every writer gets here (a model, a report): a table's name only where the caller said so
+        example = f" (e.g. {example})" if example else ""
+        # the temp file renamed over it replaced the node itself: as root, `--out /dev/null` put a
+        # regular file in place of the system's /dev/null; a FIFO's reader waited forever
+        raise InputFileError(f"{path}: is {kind}, not a file; outputs are written to a temp file renamed over "
+                             f"their path, which would replace it, so give {what} a {place} path{example} "
+                             "and read the files after the command ends")
+
+
+def _special_file(path: str | os.PathLike) -> str | None:
+    """What ``path`` is if it exists as neither a regular file nor a folder (links followed: /dev/stdout)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError, TypeError):  # missing (the usual new output), or a name the system refuses
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a pipe (a FIFO, or standard output through /dev/stdout or >(...))"
+    return "a socket" if stat.S_ISSOCK(mode) else "a device"
 
 
 def file_path(value, what: str = "the input") -> Path:

@@ -266,9 +266,12 @@ class _GzipOut(gzip.GzipFile):
     (``GzipFile`` leaves a ``fileobj`` it was given open)."""
 
     def __init__(self, path: Path, name: Path):
+        inner = Path(name).name
+        # GzipFile drops a lower-case ".gz" only: OUT.CSV.GZ had its header name "OUT.CSV.GZ" (gunzip -N kept it)
+        inner = inner[:-3] if inner.lower().endswith(".gz") else inner
         self._raw = open(path, "wb")
         try:
-            super().__init__(filename=Path(name).name, mode="wb", fileobj=self._raw, mtime=0)
+            super().__init__(filename=inner, mode="wb", fileobj=self._raw, mtime=0)
         except BaseException:
             self._raw.close()
             raise

@@ -15,6 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.compressed import (
+    compression_by_name,
+    refuse_compressed_input,
+    refuse_compressed_output,
+)
 from feedback_classifier.tableio.csvfile import CsvSink, iter_csv
 from feedback_classifier.tableio.jsonlfile import JsonlSink, iter_jsonl
 from feedback_classifier.tableio.parquetfile import ParquetSink, iter_parquet
@@ -120,6 +125,11 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None, *, option: st
     canonical = _BY_EXTENSION.get(ext)
     if canonical is None and not ext and path.is_dir():
         raise InputFileError(f"{path}: is a directory; name a file in it, e.g. {path / 'survey.csv'}")
+    if canonical is None and compression_by_name(path):
+        if option != "--input-format":
+            refuse_compressed_output(path)
+        elif path.is_file():
+            refuse_compressed_input(path)
     if canonical is None:
         what = f"'{ext}'" if ext else "(no extension)"
         extra = " (old .xls workbooks: save them as .xlsx in Excel first)" if ext == ".xls" else ""

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from feedback_classifier.errors import InputFileError
+from feedback_classifier.tableio.compressed import refuse_compressed_input
 from feedback_classifier.tableio.encoding import BOMS, ENCODING_ERRORS
 from feedback_classifier.tableio.exports import HEAD_ROWS, ExportLayout, detect_layout
 from feedback_classifier.tableio.formats import REGISTRY, detect_format, format_by_content
 
-__all__ = ["DEFAULT_READ", "ReadOptions", "is_empty_file", "iter_table", "peek_table", "read_table"]
+__all__ = ["DEFAULT_READ", "ReadOptions", "check_input_file", "is_empty_file", "iter_table", "peek_table", "read_table"]
 
 # A file longer than this is not looked at for being blank (a blank one is a few bytes).
 _BLANK_LIMIT = 1 << 16
@@ -46,6 +47,15 @@ def is_empty_file(path: str | os.PathLike) -> bool:
         if data.startswith(bom):  # (each of these codecs reads its BOM and drops it)
             return not data.decode(encoding, errors="replace").strip()
     return not data.strip()
+
+
+def check_input_file(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path`` once it is known to be a readable table file by its name and kind alone (no
+    parse): for a command to call before a slow start (the default model's first build took 12-20 s before
+    `classify -` or a mistyped path was told so). Readers check this themselves."""
+    path = _check_input(path)
+    refuse_compressed_input(path)
+    return path
 
 
 def _check_input(path: str | os.PathLike) -> Path:
@@ -192,7 +202,8 @@ def iter_table(
             f"encoding_errors {encoding_errors!r} is unknown; use one of: {', '.join(ENCODING_ERRORS)} "
             "(CLI: --encoding-errors)"
         )
-    path = _check_input(path)
+    # before the format: --input-format csv on an .xz had been read as binary junk
+    path = check_input_file(path)
     kind = detect_format(path, fmt, option="--input-format")
     if fmt is None:  # an extension that lies (a workbook saved as .csv) is told by the first bytes
         kind = format_by_content(path, kind)
@@ -208,7 +219,43 @@ def iter_table(
                          encoding_errors=encoding_errors, **extra)
     if kind in ("csv", "tsv"):
         chunks = _without_trailing_empty_rows(chunks)
-    return _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+    chunks = _renumber(_without_header_rows(chunks, path, skip_rows, chunksize, detect=as_text))
+    return _noting_repeated_header(chunks, path) if kind in ("csv", "tsv") else chunks
+
+
+def _noting_repeated_header(chunks: Iterator[pd.DataFrame], path: Path) -> Iterator[pd.DataFrame]:
+    """The chunks as they are, with a warning at the end naming rows that repeat the column names.
+
+    `cat jan.csv feb.csv > q1.csv` (or two .csv.gz files) leaves February's header line as a data row:
+    its comment ("comment") was classified and its score ("nps") only named by `drivers`.
+
+    >>> import warnings
+    >>> frames = [pd.DataFrame({"id": ["1", "id"], "comment": ["Late", "comment"]})]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = list(_noting_repeated_header(iter(frames), Path("q1.csv")))
+    >>> str(caught[0].message)  # doctest: +ELLIPSIS
+    'q1.csv: row 2 repeats the column names (files joined with cat?): read as a data row; join ...or drop the row'
+    """
+    from feedback_classifier.errors import InputWarning, warn
+
+    rows: list[int] = []
+    for df in chunks:
+        names = [str(c).strip() for c in df.columns]
+        if len(names) >= 2 and len(df):
+            same = np.ones(len(df), dtype=bool)
+            for i, name in enumerate(names):
+                same &= df.iloc[:, i].astype(object).fillna("").astype(str).str.strip().to_numpy() == name
+                if not same.any():
+                    break
+            rows.extend(int(x) + 1 for x in df.index[same])
+        yield df
+    if rows:
+        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        many = "s" if len(rows) > 1 else ""
+        warn(InputWarning(f"{path}: row{many} {shown} repeat{'' if many else 's'} the column names (files joined "
+                          "with cat?): read as a data row; join exports keeping one header, e.g. "
+                          "`tail -n +2 feb.csv >> q1.csv`, or drop the row"))
 
 
 def _without_trailing_empty_rows(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -31,6 +31,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError, InputWarning, warn
 from feedback_classifier.tableio.atomic import AtomicTarget, file_path, refuse_standard_output, unwritable_error
 from feedback_classifier.tableio.cells import TEXT_KIND, point_decimals, restore_types
+from feedback_classifier.tableio.compressed import refuse_compressed_output
 from feedback_classifier.tableio.encoding import is_gzip, normalize_sep
 from feedback_classifier.tableio.formats import GZIP_FORMATS, REGISTRY, detect_format
 
@@ -182,6 +183,7 @@ class TableWriter:
         sheet_name: str | None = None,
     ):
         self.path = file_path(path, "the output")
+        refuse_compressed_output(self.path)  # with --format given, an out.csv.xz had been plain CSV
         self.fmt = detect_format(self.path, fmt)
         self._spec = REGISTRY[self.fmt]
         self.gzip = is_gzip(self.path)
