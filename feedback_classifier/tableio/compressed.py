@@ -63,7 +63,7 @@ def refuse_compressed_input(path: Path) -> None:
         return
     kind = _compression_by_content(path) or compression_by_name(path)
     # a workbook is a zip: a broken one named .xlsx gets the workbook reader's own message
-    if kind is None or (kind == "zip" and (name.endswith((".xlsx", ".xlsm")) or _is_workbook(path))):
+    if kind is None or (kind == "zip" and (name.endswith((".xlsx", ".xlsm")) or is_workbook(path))):
         return
     inner = path.with_name(path.name[: -len(path.suffix)]) if compression_by_name(path) else path
     if kind == "gzip":
@@ -109,7 +109,8 @@ def _zip_fix(path: Path) -> str:
             f"unzip {shlex.quote(str(path))} {shlex.quote(names[0])}")
 
 
-def _is_workbook(path: Path) -> bool:
+def is_workbook(path: Path) -> bool:
+    """Whether ``path`` is a zip holding an Excel workbook (an XLSX under another name, not a zipped table)."""
     import zipfile
 
     try:

@@ -17,6 +17,7 @@ import pandas as pd
 from feedback_classifier.errors import InputFileError
 from feedback_classifier.tableio.compressed import (
     compression_by_name,
+    is_workbook,
     refuse_compressed_input,
     refuse_compressed_output,
 )
@@ -176,7 +177,7 @@ def format_by_content(path: Path, kind: str) -> str:
         raise InputFileError(f"{path}: is an old Excel 97-2003 (.xls) workbook; open it in Excel and save it as "
                              ".xlsx (or export CSV)")
     actual = kind
-    if kind in _TEXT_FORMATS and head.startswith(_ZIP) and _is_workbook(path):
+    if kind in _TEXT_FORMATS and head.startswith(_ZIP) and is_workbook(path):
         actual = "xlsx"
     elif kind in _TEXT_FORMATS and head.startswith(_PARQUET):
         actual = "parquet"
@@ -191,12 +192,3 @@ def format_by_content(path: Path, kind: str) -> str:
             f"{actual.upper() if actual != 'parquet' else 'Parquet'} (rename it to {ext})"))
     return actual
 
-
-def _is_workbook(path: Path) -> bool:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            return "xl/workbook.xml" in z.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
