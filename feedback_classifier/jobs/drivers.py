@@ -313,15 +313,14 @@ def _tally_uncategorised(why: dict, chunk, text_col: str, categories_col: str) -
     """Add the chunk's rows without a category to ``why``: those with no comment and those whose answer
     names no topic ("-", "n/a", "👍", "TERRIBLE"). An optional question leaves half of them so, and every one is a
     respondent in each share and in each category's "without" group: the analyst is told how many."""
-    from feedback_classifier.lang.junk import names_nothing
-    from feedback_classifier.lang.tone_only import tone_only_mask
+    from feedback_classifier.lang.tone_only import names_no_topic
 
     bare = chunk[categories_col].astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool)
     texts = chunk[text_col].astype("string").fillna("").str.strip()[bare]
     empty = texts.eq("").to_numpy(dtype=bool)
     why["empty"] += int(empty.sum())
     said = texts[~empty].tolist()
-    why["no_topic"] += sum(a or b for a, b in zip(names_nothing(said), tone_only_mask(said)))
+    why["no_topic"] += sum(names_no_topic(said))
 
 
 def warn_blank_weights(blank: int, rows: int, column: str, data) -> None:

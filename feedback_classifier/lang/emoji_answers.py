@@ -45,9 +45,7 @@ def emoji_answer_polarity(text: object) -> str | None:
         return None
     if any(c.isalpha() for c in text):
         return None
-    if ":" in text or ";" in text or "=" in text or "))" in text or "((" in text:
-        text = _EMOTICON_RE.sub(_emoticon_to_emoji, text)
-    folded = _EMOJI_FOLD_RE.sub("", text).replace("\u200d", "")
+    folded = _folded(text)
     found = _EMOJI.findall(folded)
     if not found or _FILLER.fullmatch(_EMOJI.sub("", folded)) is None:
         return None
@@ -75,8 +73,13 @@ def without_emoji(text: str) -> tuple[str, bool]:
     >>> without_emoji("ok 👍🏻"), without_emoji("Нет :("), without_emoji("late")
     (('ok ', True), ('Нет   ', True), ('late', False))
     """
-    if ":" in text or ";" in text or "=" in text or "))" in text or "((" in text:
-        text = _EMOTICON_RE.sub(_emoticon_to_emoji, text)
-    folded = _EMOJI_FOLD_RE.sub("", text).replace("\u200d", "")
+    folded = _folded(text)
     rest = _EMOJI.sub("", folded)
     return rest, len(rest) != len(folded)
+
+
+def _folded(text: str) -> str:
+    """``text`` with its emoticons as emoji, skin tones, variation selectors and joiners folded away."""
+    if ":" in text or ";" in text or "=" in text or "))" in text or "((" in text:  # every emoticon has one
+        text = _EMOTICON_RE.sub(_emoticon_to_emoji, text)
+    return _EMOJI_FOLD_RE.sub("", text).replace("\u200d", "")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from feedback_classifier.lang.emoji_answers import is_emoji_answer, without_emoji
-from feedback_classifier.lang.junk import answer_key, no_opinion_answers
+from feedback_classifier.lang.junk import answer_key, names_nothing, no_opinion_answers
 
 _GENERAL_EN = (
     "good great excellent perfect fine nice amazing awesome wonderful fantastic brilliant superb outstanding "
@@ -94,3 +94,14 @@ def tone_only_mask(texts: list) -> list[bool]:
     [True, False, True]
     """
     return [is_tone_only(t) for t in texts]
+
+
+def names_no_topic(texts: list) -> list[bool]:
+    """Per answer, whether it names no topic: junk, no opinion or emoji alone (``lang.junk.names_nothing``),
+    or general praise or complaint words alone (:func:`is_tone_only`). What ``classify``'s summary and
+    ``drivers``' headline count among the answers without a category.
+
+    >>> names_no_topic(["-", "TERRIBLE", "👍", "Courier late", ""])
+    [True, True, True, False, False]
+    """
+    return [nothing or is_tone_only(t) for nothing, t in zip(names_nothing(texts), texts)]

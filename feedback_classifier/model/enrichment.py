@@ -46,6 +46,7 @@ from feedback_classifier.lang.foreign import rows_per_language, unread_languages
 from feedback_classifier.lang.junk import names_nothing
 from feedback_classifier.lang.normalization import comment_as_read
 from feedback_classifier.lang.registry import check_language
+from feedback_classifier.lang.tone_only import names_no_topic
 from feedback_classifier.model.evidence_cells import EXPLAIN_TOP_K, evidence_strings
 from feedback_classifier.model.explain import model_terms
 
@@ -272,7 +273,7 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
     rows_per_unique = np.bincount(codes, minlength=len(uniques))
     # flagged for having no category, yet no model miss: the router lists them apart from review
     blank = np.flatnonzero(u_review & ~any_fired)
-    blank = blank[np.array(_names_no_topic([uniques[i] for i in blank.tolist()]), dtype=bool)]
+    blank = blank[np.array(names_no_topic([uniques[i] for i in blank.tolist()]), dtype=bool)]
     return _ChunkResult(
         added=pd.DataFrame(columns),
         # (einsum: the same integer sums, ~6x faster than numpy's integer matmul)
@@ -283,13 +284,6 @@ def _classify_values(column: pd.Series, model: Any, opts: _Options) -> _ChunkRes
         unread=rows_per_language(unread, rows_per_unique),
         names_nothing=int(rows_per_unique[blank].sum()),
     )
-
-
-def _names_no_topic(texts: list[str]) -> list[bool]:
-    """Per comment with no category, whether the router lists it apart (``insights.queues.listed_apart``)."""
-    from feedback_classifier.lang.tone_only import tone_only_mask
-
-    return [a or b for a, b in zip(names_nothing(texts), tone_only_mask(texts))]
 
 
 def _unsaid_where_unread(columns: dict, unread: np.ndarray, any_fired: np.ndarray, codes: np.ndarray,
