@@ -145,30 +145,31 @@ def _rated(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarr
     """``codes`` with each answer that is only a score ("10/10", "5 stars", «2 из 10», "+": ``lang.junk.rating_answer``)
     given the polarity of its score: the sentiment model read "10/10", "5 stars" and "+" as complaints."""
     from feedback_classifier.lang.junk import rating_answer
-    from feedback_classifier.model.sentiment import POLARITIES
 
     shares = [rating_answer(t) if t[:1].isdigit() or t[:1] in "⭐+" else None for t in uniques]
-    if all(share is None for share in shares):
-        return codes
     # a 5-point scale's 4 and 5, a 10-point one's 8-10 are praise; 1-2 and 0-5 complaints (as CSAT's boxes)
-    fixed = np.array([-1 if share is None else POLARITIES.index("positive") if share >= 0.8
-                      else POLARITIES.index("negative") if share <= 0.5 else POLARITIES.index("neutral")
-                      for share in shares], dtype=np.int64)
-    fixed = np.repeat(fixed, sizes)
-    return np.where(fixed >= 0, fixed, codes)
+    return _overridden(codes, sizes, [None if share is None else "positive" if share >= 0.8
+                                      else "negative" if share <= 0.5 else "neutral" for share in shares])
 
 
 def _emoji_toned(uniques: list[str], sizes: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``codes`` with each answer of emoji alone given their tone (``lang.emoji_answers``): the
     sentiment model read the emoji its lexicon lacks by its prior ("🔥🔥", "🙏", "✅" were complaints)."""
     from feedback_classifier.lang.emoji_answers import emoji_answer_polarity
-    from feedback_classifier.model.sentiment import POLARITIES
 
     # a written answer starts with a letter: only the others are asked (no regex on most)
-    tones = [None if t[:1].isalpha() else emoji_answer_polarity(t) for t in uniques]
-    if all(tone is None for tone in tones):
+    return _overridden(codes, sizes, [None if t[:1].isalpha() else emoji_answer_polarity(t) for t in uniques])
+
+
+def _overridden(codes: np.ndarray, sizes: np.ndarray, polarities: list) -> np.ndarray:
+    """``codes`` (per pair) with each comment's pairs set to its polarity in ``polarities`` (one per
+    distinct comment, None: the model's codes kept)."""
+    from feedback_classifier.model.sentiment import POLARITIES
+
+    if all(polarity is None for polarity in polarities):
         return codes
-    fixed = np.repeat(np.array([-1 if tone is None else POLARITIES.index(tone) for tone in tones], dtype=np.int64), sizes)
+    fixed = np.array([-1 if polarity is None else POLARITIES.index(polarity) for polarity in polarities], dtype=np.int64)
+    fixed = np.repeat(fixed, sizes)
     return np.where(fixed >= 0, fixed, codes)
 
 
